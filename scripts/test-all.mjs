@@ -1,0 +1,62 @@
+// npm test: every layer in order, then one plain total for CI to read.
+// Runners write JSON reports to reports/; type checks count as one check each.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+
+const only = process.argv.slice(2);
+rmSync("reports", { recursive: true, force: true });
+mkdirSync("reports", { recursive: true });
+
+const steps = [
+  { name: "typecheck:worker", cmd: "tsc", args: ["-p", "tsconfig.worker.json"] },
+  { name: "typecheck:node", cmd: "tsc", args: ["-p", "tsconfig.node.json"] },
+  { name: "typecheck:web", cmd: "svelte-check", args: ["--tsconfig", "test/web/tsconfig.json", "--fail-on-warnings"] },
+  { name: "build:web", cmd: "vite", args: ["build", "--logLevel", "warn"] },
+  { name: "vitest", cmd: "vitest", args: ["run"], env: { CI_REPORT: "1" }, report: "reports/vitest.json" },
+  { name: "playwright", cmd: "playwright", args: ["test"], report: "reports/playwright.json" },
+].filter((s) => only.length === 0 || only.includes(s.name));
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures = [];
+
+for (const step of steps) {
+  console.log(`\n=== ${step.name}: ${step.cmd} ${step.args.join(" ")}`);
+  const started = Date.now();
+  const result = spawnSync(step.cmd, step.args, { stdio: "inherit", env: { ...process.env, ...step.env } });
+  const ok = result.status === 0;
+  console.log(`=== ${step.name}: ${ok ? "ok" : `exit ${result.status ?? result.signal}`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (!step.report) {
+    ok ? passed++ : (failed++, failures.push(step.name));
+    continue;
+  }
+  const counts = existsSync(step.report) ? readCounts(step.name, JSON.parse(readFileSync(step.report, "utf8"))) : null;
+  if (counts === null) {
+    failed++;
+    failures.push(`${step.name} (no report)`);
+    continue;
+  }
+  passed += counts.passed;
+  failed += counts.failed;
+  skipped += counts.skipped;
+  // A runner that crashed after its tests (or failed to collect) still fails the build.
+  if (!ok && counts.failed === 0) {
+    failed++;
+    failures.push(`${step.name} (exit ${result.status})`);
+  } else if (counts.failed > 0) {
+    failures.push(step.name);
+  }
+}
+
+function readCounts(name, report) {
+  if (name === "vitest") {
+    return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+  }
+  const s = report.stats;
+  return { passed: s.expected + s.flaky, failed: s.unexpected, skipped: s.skipped };
+}
+
+if (failures.length > 0) console.log(`\nFailed: ${failures.join(", ")}`);
+console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,259 @@
+import { describe, expect, it } from "vitest";
+import {
+  FetchContractSchema,
+  formatIssuePath,
+  LimitsSchema,
+  UpdateContractSchema,
+  validateConnectionConfig,
+  validateWith,
+} from "../../worker/engine/contracts";
+import { makeConfigInput } from "./factories";
+
+function issuesOf(overrides: Parameters<typeof makeConfigInput>[0]) {
+  const result = validateConnectionConfig(makeConfigInput(overrides));
+  return result.ok ? [] : result.issues;
+}
+
+function expectIssue(overrides: Parameters<typeof makeConfigInput>[0], path: string, message: string | RegExp) {
+  const issues = issuesOf(overrides);
+  expect(issues.map((i) => i.path)).toContain(path);
+  expect(issues.find((i) => i.path === path)!.message).toMatch(message);
+}
+
+const update = (fields: Record<string, unknown>) => ({
+  method: "PUT",
+  url_template: "https://dest.example/devices/{id}",
+  formatter: "json",
+  ...fields,
+});
+
+describe("connection config validation", () => {
+  it("accepts a minimal config and fills in the defaults", () => {
+    const result = validateConnectionConfig(makeConfigInput());
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.mapping[0]).toEqual({
+      source: "name",
+      destination: "name",
+      formatter: "string",
+      action: "update_if_changed",
+      on_null: "skip",
+      required: false,
+    });
+    expect(result.value.limits).toEqual({
+      requests_per_second: 10,
+      concurrency: 2,
+      timeout_ms: 10_000,
+      retry_attempts: 3,
+      stop_on_failure: false,
+    });
+    expect(result.value.update.headers).toEqual({});
+    expect(result.value.source).toMatchObject({ pagination: { style: "none" }, format: "json" });
+  });
+
+  it("accepts the dataset source and a list lookup with page pagination", () => {
+    const result = validateConnectionConfig(
+      makeConfigInput({
+        source: { kind: "dataset" },
+        fetch: {
+          mode: "list",
+          url: "https://dest.example/devices",
+          format: "xml",
+          pagination: { style: "page", size_param: "per_page" },
+          records_path: "devices.device",
+          serial_path: "serial",
+        },
+      }),
+    );
+    expect(result.ok).toBe(true);
+    if (result.ok && result.value.fetch.mode === "list") {
+      expect(result.value.fetch.pagination).toEqual({ style: "page", page_param: "page", size_param: "per_page", page_size: 100, first_page: 1 });
+    }
+  });
+
+  it("names issues by field path, e.g. mapping[2].destination", () => {
+    expect(formatIssuePath(["mapping", 2, "destination"])).toBe("mapping[2].destination");
+    expect(formatIssuePath(["update", "url_template"])).toBe("update.url_template");
+  });
+
+  it("rejects an update URL template with unbalanced braces", () => {
+    expectIssue({ update: update({ url_template: "https://dest.example/devices/{id" }) }, "update.url_template", /never closed/);
+    expectIssue({ update: update({ url_template: "https://dest.example/devices/id}" }) }, "update.url_template", /unmatched/);
+  });
+
+  it("rejects a placeholder that is not a path", () => {
+    expectIssue({ update: update({ url_template: "https://dest.example/{a b}" }) }, "update.url_template", /placeholder "\{a b\}"/);
+  });
+
+  it("rejects a per_serial lookup template without {serial}", () => {
+    const fetch = { mode: "per_serial", url_template: "https://dest.example/devices", serial_path: "serial" };
+    expectIssue({ fetch }, "fetch.url_template", "URL template must contain {serial}");
+  });
+
+  it("rejects a per_serial lookup template with a placeholder other than {serial}", () => {
+    const fetch = { mode: "per_serial", url_template: "https://dest.example/{serial}/{id}", serial_path: "serial" };
+    expectIssue({ fetch }, "fetch.url_template", "unknown placeholder {id}: only {serial} is available here");
+  });
+
+  it("rejects URLs that are not http(s)", () => {
+    expectIssue({ update: update({ url_template: "ftp://dest.example/{id}" }) }, "update.url_template", /http: or https:/);
+    expectIssue({ update: update({ url_template: "/devices/{id}" }) }, "update.url_template", /not an absolute URL/);
+    expectIssue(
+      { source: { kind: "http", url: "javascript:alert(1)", serial_path: "serial" } },
+      "source.url",
+      /http: or https:/,
+    );
+  });
+
+  it("rejects credentials inside a URL", () => {
+    expectIssue({ source: { kind: "http", url: "https://u:p@source.example/", serial_path: "serial" } }, "source.url", /credential/);
+  });
+
+  it("rejects placeholders in a plain URL", () => {
+    expectIssue({ source: { kind: "http", url: "https://source.example/{serial}", serial_path: "serial" } }, "source.url", /not a template/);
+  });
+
+  it("rejects an xml formatter without xml_root", () => {
+    expectIssue({ update: update({ formatter: "xml" }) }, "update.xml_root", 'xml_root is required when formatter is "xml"');
+  });
+
+  it("rejects an xml_root that is not an XML element name", () => {
+    expectIssue({ update: update({ formatter: "xml", xml_root: "bad root" }) }, "update.xml_root", /not a valid XML element name/);
+  });
+
+  it("rejects destinations that are not XML element names when the formatter is xml", () => {
+    expectIssue(
+      {
+        update: update({ formatter: "xml", xml_root: "device" }),
+        mapping: [{ source: "a", destination: "ok" }, { source: "b", destination: "meta.$bad" }],
+      },
+      "mapping[1].destination",
+      /"\$bad" is not a valid XML element name/,
+    );
+  });
+
+  it("rejects invalid path syntax where a path is expected", () => {
+    expectIssue({ mapping: [{ source: "a..b", destination: "x" }] }, "mapping[0].source", /empty key/);
+    expectIssue(
+      { source: { kind: "http", url: "https://source.example/", serial_path: "serial", records_path: "data[" } },
+      "source.records_path",
+      /never closed/,
+    );
+  });
+
+  it("rejects an empty serial path", () => {
+    expectIssue({ fetch: { mode: "list", url: "https://dest.example/", serial_path: "" } }, "fetch.serial_path", /must not be empty/);
+  });
+
+  it("rejects duplicate mapping destinations", () => {
+    expectIssue(
+      { mapping: [{ source: "a", destination: "x" }, { source: "b", destination: "y" }, { source: "c", destination: "x" }] },
+      "mapping[2].destination",
+      'destination "x" is already used by mapping[0]',
+    );
+  });
+
+  it("rejects a destination nested inside another destination", () => {
+    expectIssue(
+      { mapping: [{ source: "a", destination: "meta.site" }, { source: "b", destination: "meta" }] },
+      "mapping[0].destination",
+      /inside "meta"/,
+    );
+  });
+
+  it("rejects a destination with an index", () => {
+    expectIssue({ mapping: [{ source: "a", destination: "tags[0]" }] }, "mapping[0].destination", /indexes/);
+  });
+
+  it("rejects an empty mapping", () => {
+    expectIssue({ mapping: [] }, "mapping", /at least one field rule/);
+  });
+
+  it("rejects a map formatter without options.map", () => {
+    expectIssue({ mapping: [{ source: "a", destination: "x", formatter: "map" }] }, "mapping[0].options.map", /options.map/);
+  });
+
+  it("rejects a template formatter without options.template, or with a broken one", () => {
+    expectIssue({ mapping: [{ destination: "x", formatter: "template" }] }, "mapping[0].options.template", /needs options.template/);
+    expectIssue(
+      { mapping: [{ destination: "x", formatter: "template", options: { template: "{first" } }] },
+      "mapping[0].options.template",
+      /never closed/,
+    );
+  });
+
+  it("accepts a template formatter without a source", () => {
+    expect(issuesOf({ mapping: [{ destination: "x", formatter: "template", options: { template: "{a} {b}" } }] })).toEqual([]);
+  });
+
+  it("rejects a default formatter without options.default", () => {
+    expectIssue({ mapping: [{ source: "a", destination: "x", formatter: "default" }] }, "mapping[0].options.default", /options.default/);
+  });
+
+  it("rejects a rule without a source unless it is a template", () => {
+    expectIssue({ mapping: [{ destination: "x", formatter: "number" }] }, "mapping[0].source", /needs a source path/);
+  });
+
+  it("rejects an unknown formatter and action by field", () => {
+    const issues = issuesOf({ mapping: [{ source: "a", destination: "x", formatter: "money", action: "sometimes" }] });
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["mapping[0].formatter", "mapping[0].action"]));
+  });
+
+  it("rejects placeholders in a bulk update URL", () => {
+    expectIssue(
+      { update: update({ bulk: { max_records: 50, records_key: "devices" } }) },
+      "update.url_template",
+      /bulk request has one URL/,
+    );
+  });
+
+  it("rejects a bulk records_key that is not an element name when the formatter is xml", () => {
+    const result = validateWith(UpdateContractSchema, {
+      method: "POST",
+      url_template: "https://dest.example/bulk",
+      formatter: "xml",
+      xml_root: "devices",
+      bulk: { max_records: 10, records_key: "<device>" },
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path)).toEqual(["bulk.records_key"]);
+  });
+
+  it("rejects header injection and runtime-owned headers", () => {
+    expectIssue({ update: update({ headers: { "x-ok": "a\r\nx-evil: 1" } }) }, "update.headers.x-ok", /line breaks/);
+    expectIssue({ update: update({ headers: { "bad header": "1" } }) }, "update.headers.bad header", /not a valid header name/);
+    expectIssue({ update: update({ headers: { Host: "x" } }) }, "update.headers.Host", /set by the runtime/);
+  });
+
+  it("rejects limits outside their ranges", () => {
+    const result = validateWith(LimitsSchema, { concurrency: 7, requests_per_second: 0, retry_attempts: 11 });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.issues.map((i) => i.path).sort()).toEqual(["concurrency", "requests_per_second", "retry_attempts"]);
+    }
+  });
+
+  it("requires updated_at_path when since_param is set", () => {
+    expectIssue(
+      { source: { kind: "http", url: "https://source.example/", serial_path: "serial", since_param: "since" } },
+      "source.updated_at_path",
+      /since_param needs updated_at_path/,
+    );
+  });
+
+  it("works on the part schemas alone with paths relative to the part", () => {
+    const result = validateWith(FetchContractSchema, { mode: "per_serial", url_template: "https://x.example/", serial_path: "s" });
+    expect(result).toEqual({ ok: false, issues: [{ path: "url_template", message: "URL template must contain {serial}" }] });
+  });
+
+  it("reports every independent problem in one pass", () => {
+    const issues = issuesOf({
+      update: update({ formatter: "xml" }),
+      mapping: [{ source: "a", destination: "x", formatter: "map" }],
+      limits: { concurrency: 0 },
+    });
+    expect(issues.map((i) => i.path)).toEqual(
+      expect.arrayContaining(["update.xml_root", "mapping[0].options.map", "limits.concurrency"]),
+    );
+  });
+});

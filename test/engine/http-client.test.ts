@@ -1,0 +1,312 @@
+import { describe, expect, it } from "vitest";
+import { EngineError } from "../../worker/engine/errors";
+import { parseRetryAfter } from "../../worker/engine/http-client";
+import { caught, makeClient, useLoopbackServers } from "./support/engine-fixtures";
+import { startLoopbackServer } from "./support/loopback-server";
+
+const serve = useLoopbackServers();
+
+async function engineError(promise: Promise<unknown>): Promise<EngineError> {
+  const error = await caught(promise);
+  expect(error).toBeInstanceOf(EngineError);
+  return error as EngineError;
+}
+
+describe("retries", () => {
+  it("retries a 500 and returns the success that follows", async () => {
+    const server = await serve(() =>
+      server.requests.length === 1 ? { status: 500, body: "boom" } : { body: { ok: true } },
+    );
+    const { client, events } = makeClient();
+
+    const response = await client.request({ method: "GET", url: `${server.url}/devices/A1` });
+
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toEqual({ ok: true });
+    expect(response.attempts).toBe(2);
+    expect(server.requests).toHaveLength(2);
+    expect(events.filter((event) => event.type === "retry")).toMatchObject([
+      { reason: "server_error", status: 500, attempt: 1 },
+    ]);
+  });
+
+  it("gives up after the configured retry attempts with a retryable error", async () => {
+    const server = await serve(() => ({ status: 503 }));
+    const { client } = makeClient({ limits: { retry_attempts: 2 } });
+
+    const error = await engineError(client.request({ method: "PUT", url: `${server.url}/devices/A1`, body: "{}" }));
+
+    expect(server.requests).toHaveLength(3);
+    expect(error).toMatchObject({ code: "retries_exhausted", http_status: 503, retryable: true });
+    expect(error.message).toContain("after 3 attempts");
+  });
+
+  it("does not retry contract errors", async () => {
+    const server = await serve(() => ({ status: 405 }));
+    const { client } = makeClient();
+
+    await engineError(client.request({ method: "PATCH", url: `${server.url}/devices/A1`, phase: "update" }));
+
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("reports a refused connection as a network error after retrying", async () => {
+    const closed = await startLoopbackServer(() => ({}));
+    await closed.close();
+    const { client, events } = makeClient({ limits: { retry_attempts: 1 } });
+
+    const error = await engineError(client.request({ method: "GET", url: `${closed.url}/devices` }));
+
+    expect(error).toMatchObject({ code: "network_error", retryable: true, http_status: null });
+    expect(events.filter((event) => event.type === "retry")).toMatchObject([{ reason: "network_error" }]);
+  });
+});
+
+describe("rate limiting by the destination", () => {
+  it("waits for the Retry-After seconds of a 429 before retrying", async () => {
+    const server = await serve(() =>
+      server.requests.length === 1 ? { status: 429, headers: { "retry-after": "1" } } : { body: { ok: true } },
+    );
+    const { client, events } = makeClient();
+
+    const response = await client.request({ method: "GET", url: `${server.url}/devices` });
+
+    const [first, second] = server.requests;
+    expect(response.status).toBe(200);
+    expect(response.attempts).toBe(2);
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
+    expect(events.filter((event) => event.type === "rate_limited")).toMatchObject([
+      { status: 429, delay_ms: 1000, retry_after: "1", attempt: 1 },
+    ]);
+  });
+
+  it("caps a long Retry-After", async () => {
+    const server = await serve(() =>
+      server.requests.length === 1 ? { status: 429, headers: { "retry-after": "3600" } } : { body: "[]" },
+    );
+    const { client, events } = makeClient({ max_retry_after_ms: 100 });
+
+    await client.request({ method: "GET", url: `${server.url}/devices` });
+
+    const [first, second] = server.requests;
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(90);
+    expect(second!.receivedAt - first!.receivedAt).toBeLessThan(1000);
+    expect(events.find((event) => event.type === "rate_limited")).toMatchObject({ delay_ms: 100 });
+  });
+
+  it("counts each 429 as a retry and fails when they run out", async () => {
+    const server = await serve(() => ({ status: 429, headers: { "retry-after": "0" } }));
+    const { client } = makeClient({ limits: { retry_attempts: 1 } });
+
+    const error = await engineError(client.request({ method: "GET", url: `${server.url}/devices` }));
+
+    expect(server.requests).toHaveLength(2);
+    expect(error).toMatchObject({ code: "retries_exhausted", http_status: 429 });
+    expect(error.hint).toMatch(/requests per second/);
+  });
+
+  it("reads Retry-After given as an HTTP date", () => {
+    const now = Date.parse("2026-11-20T10:00:00Z");
+    expect(parseRetryAfter("Fri, 20 Nov 2026 10:00:05 GMT", now)).toBe(5000);
+    expect(parseRetryAfter("7", now)).toBe(7000);
+    expect(parseRetryAfter("soon", now)).toBeNull();
+  });
+});
+
+describe("limits", () => {
+  it("times out a slow response and retries it", async () => {
+    const server = await serve(() => ({ delayMs: 1000, body: "late" }));
+    const { client, events } = makeClient({ limits: { timeout_ms: 50, retry_attempts: 1 } });
+    const started = performance.now();
+
+    const error = await engineError(client.request({ method: "GET", url: `${server.url}/slow` }));
+
+    expect(performance.now() - started).toBeLessThan(600);
+    expect(server.requests).toHaveLength(2);
+    expect(error).toMatchObject({ code: "timeout", retryable: true });
+    expect(error.message).toContain("50 ms");
+    expect(events.filter((event) => event.type === "retry")).toMatchObject([{ reason: "timeout" }]);
+  });
+
+  it("spaces requests to the requests-per-second limit", async () => {
+    const server = await serve(() => ({ body: "{}" }));
+    const { client } = makeClient({ limits: { requests_per_second: 20, concurrency: 6 } });
+    const started = performance.now();
+
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => client.request({ method: "GET", url: `${server.url}/devices/${i}` })),
+    );
+
+    // Six requests at 20/s need five 50 ms gaps; unpaced they would all land within a few milliseconds.
+    const times = server.requests.map((request) => request.receivedAt).sort((a, b) => a - b);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(245);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(225);
+  });
+
+  it("never has more requests in flight than the concurrency limit", async () => {
+    const server = await serve(() => ({ delayMs: 40, body: "{}" }));
+    const { client } = makeClient({ limits: { concurrency: 2 } });
+
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => client.request({ method: "GET", url: `${server.url}/devices/${i}` })),
+    );
+
+    expect(server.requests).toHaveLength(8);
+    expect(server.maxInFlight).toBe(2);
+  });
+});
+
+describe("responses", () => {
+  it("does not follow redirects", async () => {
+    const server = await serve((request) =>
+      request.url.pathname === "/moved" ? { status: 302, headers: { location: "/elsewhere" } } : { body: "{}" },
+    );
+    const { client } = makeClient();
+
+    const error = await engineError(client.request({ method: "PUT", url: `${server.url}/moved`, body: "{}" }));
+
+    expect(server.requests.map((request) => request.url.pathname)).toEqual(["/moved"]);
+    expect(error).toMatchObject({ code: "redirect_not_followed", http_status: 302, retryable: false });
+  });
+
+  it("counts request and response bodies in UTF-8 bytes", async () => {
+    const reply = JSON.stringify({ name: "Äußere Tür ✓" });
+    const server = await serve(() => ({ body: reply }));
+    const { client } = makeClient();
+    const body = JSON.stringify({ label: "café €" });
+
+    const response = await client.request({ method: "PUT", url: `${server.url}/devices/A1`, body });
+
+    expect(response.bytesSent).toBe(Buffer.byteLength(body));
+    expect(response.bytesSent).toBeGreaterThan(body.length);
+    expect(server.requests[0]!.bodyBytes).toBe(response.bytesSent);
+    expect(response.bytesReceived).toBe(Buffer.byteLength(reply));
+    expect(response.text).toBe(reply);
+  });
+
+  it("sends the credential's headers over the contract's", async () => {
+    const server = await serve(() => ({ body: "{}" }));
+    const { client } = makeClient({ authHeaders: async () => ({ Authorization: "Bearer live-token" }) });
+
+    await client.request({
+      method: "GET",
+      url: `${server.url}/devices`,
+      headers: { authorization: "Bearer stale", accept: "application/json" },
+    });
+
+    expect(server.requests[0]!.headers).toMatchObject({
+      authorization: "Bearer live-token",
+      accept: "application/json",
+    });
+  });
+
+  it("passes on a credential failure from the auth header provider unchanged", async () => {
+    const server = await serve(() => ({ body: "{}" }));
+    const refused = new EngineError({ code: "auth_failed", message: "token endpoint returned 401", http_status: 401 });
+    const { client } = makeClient({ authHeaders: async () => Promise.reject(refused) });
+
+    const error = await engineError(client.request({ method: "GET", url: `${server.url}/devices` }));
+
+    expect(error).toBe(refused);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("returns a status the caller accepts instead of throwing", async () => {
+    const server = await serve(() => ({ status: 404 }));
+    const { client } = makeClient();
+
+    const response = await client.request({
+      method: "GET",
+      url: `${server.url}/devices/X`,
+      accept: (status) => status === 404 || (status >= 200 && status < 300),
+    });
+
+    expect(response.status).toBe(404);
+  });
+});
+
+describe("classification of contract errors", () => {
+  const cases = [
+    { status: 400, body: { error: { code: "INVALID_CONTENT", field: "colour" } }, code: "invalid_content",
+      hint: "Validate mapping field names and formatter selections" },
+    { status: 400, body: "missing field", code: "bad_request", hint: /payload the mapping builds/ },
+    { status: 401, body: "", code: "auth_failed", hint: /credential/ },
+    { status: 403, body: "", code: "auth_failed", hint: /credential/ },
+    { status: 404, body: "", code: "not_found", hint: /Update API Contract URL template/ },
+    { status: 405, body: "", code: "method_not_allowed", hint: "Verify method in Update API Contract" },
+    { status: 415, body: "", code: "unsupported_media_type",
+      hint: "Confirm contract formatter (JSON/XML) for the update endpoint" },
+    { status: 409, body: "conflict", code: "unexpected_status", hint: /success statuses/ },
+  ] as const;
+
+  it.each(cases)("an update answered $status becomes $code with its hint", async ({ status, body, code, hint }) => {
+    const server = await serve(() => ({ status, body }));
+    const { client } = makeClient();
+
+    const error = await engineError(
+      client.request({ method: "PUT", url: `${server.url}/devices/A1?token=secret`, body: "{}", phase: "update" }),
+    );
+
+    expect(error).toMatchObject({ code, http_status: status, retryable: false });
+    if (typeof hint === "string") expect(error.hint).toBe(hint);
+    else expect(error.hint).toMatch(hint);
+    expect(error.message).toContain(`/devices/A1 returned ${status}`);
+    expect(error.message).not.toContain("secret");
+    expect(error.toJSON()).toEqual({ code, http_status: status, message: error.message, hint: error.hint });
+  });
+
+  it("points a 405 on the fetch side at the fetch contract, not the update method", async () => {
+    const server = await serve(() => ({ status: 405 }));
+    const { client } = makeClient();
+
+    const error = await engineError(client.request({ method: "GET", url: `${server.url}/devices/A1`, phase: "lookup" }));
+
+    expect(error.hint).toBe("Verify the fetch contract endpoint accepts GET");
+  });
+});
+
+describe("cancellation", () => {
+  it("aborts an in-flight request promptly", async () => {
+    const server = await serve(() => ({ delayMs: 2000, body: "{}" }));
+    const { client } = makeClient();
+    const controller = new AbortController();
+    const started = performance.now();
+
+    const pending = client.request({ method: "GET", url: `${server.url}/slow`, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const error = await engineError(pending);
+
+    expect(error).toMatchObject({ code: "canceled", retryable: false });
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("aborts a Retry-After wait promptly", async () => {
+    const server = await serve(() => ({ status: 429, headers: { "retry-after": "5" } }));
+    const { client } = makeClient();
+    const controller = new AbortController();
+    const started = performance.now();
+
+    const pending = client.request({ method: "GET", url: `${server.url}/devices`, signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    const error = await engineError(pending);
+
+    expect(error.code).toBe("canceled");
+    expect(server.requests).toHaveLength(1);
+    expect(performance.now() - started).toBeLessThan(600);
+  });
+
+  it("releases queued requests when canceled while waiting for a connection slot", async () => {
+    const server = await serve(() => ({ delayMs: 1000, body: "{}" }));
+    const { client } = makeClient({ limits: { concurrency: 1 } });
+    const controller = new AbortController();
+
+    const requests = [1, 2, 3].map((i) =>
+      engineError(client.request({ method: "GET", url: `${server.url}/devices/${i}`, signal: controller.signal })),
+    );
+    setTimeout(() => controller.abort(), 50);
+    const errors = await Promise.all(requests);
+
+    expect(errors.map((error) => error.code)).toEqual(["canceled", "canceled", "canceled"]);
+    expect(server.requests).toHaveLength(1);
+  });
+});

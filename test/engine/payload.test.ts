@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { UpdateContractSchema, type UpdateContract } from "../../worker/engine/contracts";
+import {
+  buildUpdateRequests,
+  compileUpdateContract,
+  isSuccessStatus,
+  utf8Length,
+} from "../../worker/engine/payload";
+import type { Decision } from "../../worker/engine/reconcile";
+import { parseXml } from "../../worker/engine/xml";
+
+function makeUpdate(fields: Partial<Record<keyof UpdateContract, unknown>> = {}) {
+  return compileUpdateContract(
+    UpdateContractSchema.parse({ method: "PATCH", url_template: "https://dest.example/devices/{id}", ...fields }),
+  );
+}
+
+function makeWrite(serial: string, payload: Record<string, unknown>): Decision {
+  return { serial, kind: "write", changes: [], payload };
+}
+
+const destinations = new Map<string, unknown>([
+  ["SN-1", { id: 101 }],
+  ["SN-2", { id: 102 }],
+  ["SN-3", { id: 103 }],
+]);
+
+describe("update requests", () => {
+  it("send one JSON request per record to the URL resolved from the destination record", () => {
+    const { requests, rejected } = buildUpdateRequests(makeUpdate(), [makeWrite("SN-1", { name: "A", meta: { v: 1 } })], destinations);
+    expect(rejected).toEqual([]);
+    expect(requests).toEqual([
+      {
+        method: "PATCH",
+        url: "https://dest.example/devices/101",
+        headers: { "content-type": "application/json" },
+        body: '{"name":"A","meta":{"v":1}}',
+        bytes: 27,
+        serials: ["SN-1"],
+      },
+    ]);
+  });
+
+  it("skip decisions that are not writes", () => {
+    const skip: Decision = { serial: "SN-2", kind: "skipped_no_change", changes: [], payload: null };
+    expect(buildUpdateRequests(makeUpdate(), [skip], destinations).requests).toEqual([]);
+  });
+
+  it("reject a record whose URL placeholder has no value, without failing the others", () => {
+    const { requests, rejected } = buildUpdateRequests(
+      makeUpdate(),
+      [makeWrite("SN-1", { a: 1 }), makeWrite("SN-9", { a: 2 })],
+      (serial) => destinations.get(serial) ?? { name: "no id" },
+    );
+    expect(requests.map((r) => r.serials)).toEqual([["SN-1"]]);
+    expect(rejected).toEqual([{ serial: "SN-9", error: "URL placeholder {id} has no value" }]);
+  });
+
+  it("build an XML body under xml_root with escaped values", () => {
+    const update = makeUpdate({ formatter: "xml", xml_root: "device" });
+    const { requests } = buildUpdateRequests(update, [makeWrite("SN-1", { name: "A & <B>", site: { code: 7 } })], destinations);
+    const request = requests[0]!;
+    expect(request.headers["content-type"]).toBe("application/xml; charset=utf-8");
+    expect(request.body).toBe('<?xml version="1.0" encoding="UTF-8"?><device><name>A &amp; &lt;B&gt;</name><site><code>7</code></site></device>');
+    expect(parseXml(request.body)).toEqual({ device: { name: "A & <B>", site: { code: "7" } } });
+  });
+
+  it("keep a Content-Type the contract sets explicitly", () => {
+    const update = makeUpdate({ headers: { "Content-Type": "application/vnd.fleet+json" } });
+    const { requests } = buildUpdateRequests(update, [makeWrite("SN-1", { a: 1 })], destinations);
+    expect(requests[0]!.headers).toEqual({ "Content-Type": "application/vnd.fleet+json" });
+  });
+
+  it("batch bulk JSON writes under records_key, at most max_records per request", () => {
+    const update = makeUpdate({
+      method: "POST",
+      url_template: "https://dest.example/devices/bulk",
+      bulk: { max_records: 2, records_key: "devices", serial_field: "serial" },
+    });
+    const writes = ["SN-1", "SN-2", "SN-3"].map((serial, i) => makeWrite(serial, { n: i }));
+    const { requests } = buildUpdateRequests(update, writes, destinations);
+    expect(requests.map((r) => r.serials)).toEqual([["SN-1", "SN-2"], ["SN-3"]]);
+    expect(requests.every((r) => r.url === "https://dest.example/devices/bulk")).toBe(true);
+    expect(JSON.parse(requests[0]!.body)).toEqual({ devices: [{ serial: "SN-1", n: 0 }, { serial: "SN-2", n: 1 }] });
+  });
+
+  it("batch bulk XML writes as one records_key element per record", () => {
+    const update = makeUpdate({
+      method: "PUT",
+      url_template: "https://dest.example/devices",
+      formatter: "xml",
+      xml_root: "devices",
+      bulk: { max_records: 10, records_key: "device", serial_field: "meta.serial" },
+    });
+    const { requests } = buildUpdateRequests(update, [makeWrite("SN-1", { name: "A", meta: { v: 1 } }), makeWrite("SN-2", { name: "B" })], destinations);
+    expect(parseXml(requests[0]!.body)).toEqual({
+      devices: { device: [{ meta: { serial: "SN-1", v: "1" }, name: "A" }, { meta: { serial: "SN-2" }, name: "B" }] },
+    });
+  });
+
+  it("leave the decision's payload untouched when adding the bulk serial field", () => {
+    const update = makeUpdate({
+      url_template: "https://dest.example/bulk",
+      bulk: { max_records: 10, records_key: "items", serial_field: "meta.serial" },
+    });
+    const payload = { meta: { v: 1 } };
+    buildUpdateRequests(update, [makeWrite("SN-1", payload)], destinations);
+    expect(payload).toEqual({ meta: { v: 1 } });
+  });
+
+  it("reject one bulk record that cannot be serialised and send the rest", () => {
+    const update = makeUpdate({ url_template: "https://dest.example/bulk", formatter: "xml", xml_root: "r", bulk: { max_records: 5, records_key: "d" } });
+    const { requests, rejected } = buildUpdateRequests(
+      update,
+      [makeWrite("SN-1", { a: "ok" }), makeWrite("SN-2", { a: "bad\u0000" })],
+      destinations,
+    );
+    expect(requests.map((r) => r.serials)).toEqual([["SN-1"]]);
+    expect(rejected).toEqual([{ serial: "SN-2", error: "cannot build the XML body: character U+0000 cannot be represented in XML 1.0" }]);
+  });
+
+  it("count body bytes as UTF-8", () => {
+    expect(utf8Length("aé€😀")).toBe(1 + 2 + 3 + 4);
+    expect(utf8Length("\uD800")).toBe(3);
+    expect(utf8Length("aé€😀")).toBe(new TextEncoder().encode("aé€😀").length);
+  });
+});
+
+describe("success statuses", () => {
+  it("are any 2xx by default", () => {
+    const update = makeUpdate();
+    expect([200, 201, 204, 299].map((s) => isSuccessStatus(update, s))).toEqual([true, true, true, true]);
+    expect([199, 300, 404].map((s) => isSuccessStatus(update, s))).toEqual([false, false, false]);
+  });
+
+  it("are exactly the listed ones when the contract lists them", () => {
+    const update = makeUpdate({ success_statuses: [200, 409] });
+    expect([200, 409, 204].map((s) => isSuccessStatus(update, s))).toEqual([true, true, false]);
+  });
+});

@@ -1,0 +1,72 @@
+import type { LoopbackHandler, LoopbackReply, LoopbackRequest } from "./loopback-server";
+
+export interface Device {
+  serial: string;
+  name: string;
+  updated_at: string;
+}
+
+export function makeDevice(i: number, overrides: Partial<Device> = {}): Device {
+  const minute = String(i % 60).padStart(2, "0");
+  return { serial: `SN-${String(i).padStart(4, "0")}`, name: `Device ${i}`, updated_at: `2026-11-20T10:${minute}:00Z`, ...overrides };
+}
+
+export function makeFleet(count: number): Device[] {
+  return Array.from({ length: count }, (_, i) => makeDevice(i + 1));
+}
+
+export function deviceXml(device: Device): string {
+  return `<device><serial>${device.serial}</serial><name>${device.name}</name></device>`;
+}
+
+export function devicesXml(devices: Device[]): string {
+  return `<?xml version="1.0"?><devices>${devices.map(deviceXml).join("")}</devices>`;
+}
+
+export interface FleetApiOptions {
+  pageSize?: number;
+  format?: "json" | "xml";
+}
+
+// One fake source/destination API speaking every pagination style the contracts support, by path:
+// /page (page & per_page), /cursor (cursor → body.next), /link (Link header), /next-url (body.links.next).
+export function fleetApi(devices: Device[], options: FleetApiOptions = {}): LoopbackHandler {
+  const pageSize = options.pageSize ?? 2;
+  const xml = options.format === "xml";
+  const body = (items: Device[], extra: Record<string, unknown> = {}): LoopbackReply["body"] =>
+    xml ? devicesXml(items) : { data: items, ...extra };
+
+  return (request: LoopbackRequest): LoopbackReply => {
+    const query = request.url.searchParams;
+    const since = query.get("updated_since");
+    const scope = since === null ? devices : devices.filter((device) => device.updated_at > since);
+    switch (request.url.pathname) {
+      case "/all":
+        return { body: body(scope) };
+      case "/page": {
+        const page = Number(query.get("page") ?? "1");
+        const size = Number(query.get("per_page") ?? pageSize);
+        return { body: body(scope.slice((page - 1) * size, page * size)) };
+      }
+      case "/cursor": {
+        const offset = Number(query.get("cursor")?.replace("o", "") ?? "0");
+        const end = offset + pageSize;
+        return { body: body(scope.slice(offset, end), { next: end < scope.length ? `o${end}` : null }) };
+      }
+      case "/link":
+      case "/next-url": {
+        const page = Number(query.get("p") ?? "1");
+        const items = scope.slice((page - 1) * pageSize, page * pageSize);
+        const more = page * pageSize < scope.length;
+        const nextUrl = `${request.url.pathname}?p=${page + 1}${since === null ? "" : `&updated_since=${since}`}`;
+        if (request.url.pathname === "/link") {
+          const links = [`</link?p=1>; rel="first"`, ...(more ? [`<${nextUrl}>; rel="next"`] : [])];
+          return { headers: { link: links.join(", ") }, body: body(items) };
+        }
+        return { body: body(items, { links: { next: more ? nextUrl : null } }) };
+      }
+      default:
+        return { status: 404 };
+    }
+  };
+}

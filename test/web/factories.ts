@@ -1,0 +1,41 @@
+import type { ApiErrorBody, ConnectionSummary, HealthResponse } from "../../worker/api/types";
+
+let sequence = 0;
+
+export function makeConnection(overrides: Partial<ConnectionSummary> = {}): ConnectionSummary {
+  sequence += 1;
+  return {
+    id: `conn_${sequence}`,
+    name: `Connection ${sequence}`,
+    credential_id: "cred_demo",
+    credential_name: "Demo fleet",
+    position: sequence,
+    enabled: true,
+    dry_run: true,
+    debug: false,
+    schedule: null,
+    version: 1,
+    updated_at: "2026-11-20T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+export function makeErrorBody(code: string, message: string, details?: unknown): ApiErrorBody {
+  return { error: { code, message, details } };
+}
+
+export function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+export function makeHealth(overrides: Partial<HealthResponse> = {}): HealthResponse {
+  return {
+    status: "ok",
+    version: "0.1.0",
+    d1: { ok: true, latency_ms: 3 },
+    migrations: { applied: ["0001_create_ledger.sql"], latest: "0001_create_ledger.sql" },
+    sandbox: true,
+    scheduler: { minute_tick_at: null, daily_tick_at: null },
+    ...overrides,
+  };
+}

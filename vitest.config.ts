@@ -1,0 +1,48 @@
+import { defineConfig } from "vitest/config";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+
+// One configuration, three layers: pure code in Node, the Worker inside
+// workerd with real D1 and Durable Objects, Svelte components in a DOM.
+export default defineConfig({
+  test: {
+    reporters: process.env.CI_REPORT ? ["default", ["json", { outputFile: "reports/vitest.json" }]] : ["default"],
+    projects: [
+      {
+        test: {
+          name: "engine",
+          environment: "node",
+          include: ["test/engine/**/*.test.ts", "test/scripts/**/*.test.ts"],
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                SANDBOX: "on",
+                DEMO_SEED: "off",
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          setupFiles: ["./test/worker/apply-migrations.ts"],
+        },
+      },
+      {
+        plugins: [svelte()],
+        resolve: { conditions: ["browser"] },
+        test: {
+          name: "web",
+          environment: "jsdom",
+          include: ["test/web/**/*.test.ts"],
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,65 @@
+import { asApiError, isAbort, type ApiError } from "./api";
+import type { Page } from "../../../worker/api/types";
+
+export type PageLoader<T> = (cursor: string | null, signal: AbortSignal) => Promise<Page<T>>;
+
+export type FirstPageState = { kind: "idle" } | { kind: "loading" } | { kind: "ready" } | { kind: "failed"; error: ApiError };
+export type MoreState = { kind: "idle" } | { kind: "loading" } | { kind: "failed"; error: ApiError };
+
+// A cursor-paged list: the first page and each "load more" fail and retry separately.
+export class PagedList<T> {
+  items: T[] = $state([]);
+  nextCursor: string | null = $state(null);
+  first: FirstPageState = $state({ kind: "idle" });
+  more: MoreState = $state({ kind: "idle" });
+  #load: PageLoader<T>;
+  #controller: AbortController | null = null;
+
+  constructor(load: PageLoader<T>) {
+    this.#load = load;
+  }
+
+  ensureLoaded(): void {
+    if (this.first.kind === "idle") void this.reload();
+  }
+
+  async reload(): Promise<void> {
+    const controller = this.#begin();
+    this.first = { kind: "loading" };
+    this.more = { kind: "idle" };
+    try {
+      const page = await this.#load(null, controller.signal);
+      if (this.#controller !== controller) return;
+      this.items = page.data;
+      this.nextCursor = page.next_cursor;
+      this.first = { kind: "ready" };
+    } catch (error) {
+      if (isAbort(error) || this.#controller !== controller) return;
+      this.first = { kind: "failed", error: asApiError(error) };
+    }
+  }
+
+  async loadMore(): Promise<void> {
+    const cursor = this.nextCursor;
+    if (cursor === null || this.more.kind === "loading" || this.first.kind !== "ready") return;
+    const controller = this.#begin();
+    this.more = { kind: "loading" };
+    try {
+      const page = await this.#load(cursor, controller.signal);
+      if (this.#controller !== controller) return;
+      this.items = [...this.items, ...page.data];
+      this.nextCursor = page.next_cursor;
+      this.more = { kind: "idle" };
+    } catch (error) {
+      if (isAbort(error) || this.#controller !== controller) return;
+      this.more = { kind: "failed", error: asApiError(error) };
+    }
+  }
+
+  #begin(): AbortController {
+    this.#controller?.abort();
+    const controller = new AbortController();
+    this.#controller = controller;
+    return controller;
+  }
+}

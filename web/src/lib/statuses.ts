@@ -1,0 +1,69 @@
+// Run and job statuses in lifecycle order, with the seed's words, icons and colours.
+export const STATUSES = ["pending", "running", "completed", "failed", "canceled"] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const STATUS_ICONS = ["clock", "spinner", "check", "x", "dash"] as const;
+export type StatusIcon = (typeof STATUS_ICONS)[number];
+
+export const STATUS_LABEL: Record<Status, string> = {
+  pending: "Pending",
+  running: "Running",
+  completed: "Completed",
+  failed: "Failed",
+  canceled: "Canceled",
+};
+
+export const STATUS_ICON: Record<Status, StatusIcon> = {
+  pending: "clock",
+  running: "spinner",
+  completed: "check",
+  failed: "x",
+  canceled: "dash",
+};
+
+// Spoken with the icon, so the colour is never the only signal.
+export const STATUS_ICON_NAME: Record<StatusIcon, string> = {
+  clock: "yellow clock",
+  spinner: "blue spinner",
+  check: "green check",
+  x: "red X",
+  dash: "grey dash",
+};
+
+export const STATUS_MEANING: Record<Status, string> = {
+  pending: "Queued, waiting for a worker slot",
+  running: "Connection/run is currently processing",
+  completed: "Execution finished without terminal error",
+  failed: "Terminal request/contract/payload error occurred",
+  canceled: "User-initiated cancellation before completion",
+};
+
+export const STATUS_NEXT_ACTION: Record<Status, string> = {
+  pending: "Wait for the active run on this credential to finish",
+  running: "Monitor progress and logs",
+  completed: "Review update/skip diagnostics",
+  failed: "Use error details + logs to isolate contract or mapping issue",
+  canceled: "Rerun single first, then full if needed",
+};
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${String(value)}`);
+}
+
+// SVG path data per icon; the spinner's arc is drawn over a faint full ring.
+export function iconPaths(icon: StatusIcon): readonly string[] {
+  switch (icon) {
+    case "clock":
+      return ["M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18", "M12 7v5l3 2"];
+    case "spinner":
+      return ["M12 3a9 9 0 0 1 9 9"];
+    case "check":
+      return ["M5 12.5l4.5 4.5L19 7.5"];
+    case "x":
+      return ["M6.5 6.5l11 11", "M17.5 6.5l-11 11"];
+    case "dash":
+      return ["M6 12h12"];
+    default:
+      return assertNever(icon);
+  }
+}

@@ -1,0 +1,82 @@
+import type { ApiTokenSummary, CreatedApiToken } from "../api/token-schemas";
+import { findApiTokenByHash, insertApiToken, touchApiToken } from "../ledger/api-tokens";
+import { newId } from "../ledger/ids";
+import type { Principal, Role } from "./principal";
+
+// Crockford base32, lowercase: no i, l, o, u, so a token read aloud or retyped stays unambiguous.
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+const RANDOM_BYTES = 20; // 160 bits, exactly 32 base32 characters
+const ROLE_LETTER: Record<Role, string> = { viewer: "v", operator: "o", admin: "a" };
+const TOKEN_SHAPE = /^osk_([voa])_([0-9a-hjkmnp-tv-z]{32,128})$/;
+const SHOWN_PREFIX_LENGTH = 12;
+export const LAST_USED_INTERVAL_MS = 60_000;
+
+/** `osk_<role letter>_<32 base32 characters>`; the letter is for people, the stored row holds the role. */
+export function generateApiToken(role: Role): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_BYTES));
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET[(buffer >> bits) & 31];
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return `osk_${ROLE_LETTER[role]}_${out}`;
+}
+
+export function looksLikeApiToken(value: string): boolean {
+  return TOKEN_SHAPE.test(value);
+}
+
+export function tokenDisplayPrefix(token: string): string {
+  return token.slice(0, SHOWN_PREFIX_LENGTH);
+}
+
+export async function hashApiToken(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export interface IssueTokenOptions {
+  name: string;
+  role: Role;
+  createdBy: string;
+  now: number;
+}
+
+/** Stores only the hash and prefix; the returned `token` is the one time the plaintext exists. */
+export async function issueApiToken(db: D1Database, options: IssueTokenOptions): Promise<CreatedApiToken> {
+  const token = generateApiToken(options.role);
+  const summary: ApiTokenSummary = await insertApiToken(db, {
+    id: newId("tok", options.now),
+    name: options.name,
+    role: options.role,
+    tokenHash: await hashApiToken(token),
+    tokenPrefix: tokenDisplayPrefix(token),
+    createdBy: options.createdBy,
+    now: options.now,
+  });
+  return { ...summary, token };
+}
+
+export type TokenCheck = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+export async function verifyApiToken(db: D1Database, token: string, now: number): Promise<TokenCheck> {
+  if (!looksLikeApiToken(token)) {
+    return { ok: false, reason: "The bearer token is not an Outbound Sync API token (expected osk_<role>_<characters>)." };
+  }
+  const found = await findApiTokenByHash(db, await hashApiToken(token));
+  if (!found) return { ok: false, reason: "The API token is not recognised." };
+  if (found.revokedAt !== null) {
+    return { ok: false, reason: `The API token "${found.name}" was revoked on ${new Date(found.revokedAt).toISOString()}.` };
+  }
+  if (found.lastUsedAt === null || now - found.lastUsedAt >= LAST_USED_INTERVAL_MS) {
+    await touchApiToken(db, found.id, now, LAST_USED_INTERVAL_MS);
+  }
+  return { ok: true, principal: { kind: "token", id: found.id, name: found.name, role: found.role } };
+}

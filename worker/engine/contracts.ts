@@ -1,0 +1,383 @@
+import { z } from "zod";
+import { parsePath } from "./paths";
+import { parseTemplate } from "./templates";
+import { isXmlName } from "./xml";
+
+export const FORMATTERS = [
+  "string", "number", "integer", "boolean", "iso_date", "epoch_ms",
+  "lowercase", "uppercase", "trim", "map", "default", "template",
+] as const;
+export type Formatter = (typeof FORMATTERS)[number];
+
+export const FIELD_ACTIONS = ["update_if_changed", "always", "never"] as const;
+export type FieldAction = (typeof FIELD_ACTIONS)[number];
+
+export const ON_NULL = ["skip", "write_null"] as const;
+export type OnNull = (typeof ON_NULL)[number];
+
+export const UPDATE_METHODS = ["PUT", "PATCH", "POST"] as const;
+export const PAYLOAD_FORMATS = ["json", "xml"] as const;
+export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+
+// fetch() owns these; letting a contract set them would corrupt the request.
+const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection"]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+const PARAM_NAME = /^[A-Za-z0-9_.\-[\]]+$/;
+
+type Ctx = z.RefinementCtx;
+type IssuePath = (string | number)[];
+
+function issue(ctx: Ctx, path: IssuePath, message: string): void {
+  ctx.addIssue({ code: "custom", path, message });
+}
+
+export function httpUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not an absolute URL`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `"${text}" must use http: or https:`;
+  if (url.username !== "" || url.password !== "") return "credentials belong in the credential, not in the URL";
+  return null;
+}
+
+const pathString = (description: string) =>
+  z
+    .string()
+    .max(500)
+    .superRefine((value, ctx) => {
+      const parsed = parsePath(value);
+      if (!parsed.ok) issue(ctx, [], `invalid path "${value}": ${parsed.error}`);
+    })
+    .describe(`${description} Dot path with optional [n] indexes, e.g. "data.items[0].id"; "" is the root.`);
+
+const requiredPath = (description: string) => pathString(description).pipe(z.string().min(1, "must not be empty"));
+
+const plainUrl = z
+  .string()
+  .max(2000)
+  .superRefine((value, ctx) => {
+    if (/[{}]/.test(value)) {
+      issue(ctx, [], "this URL is not a template: placeholders are not supported here");
+      return;
+    }
+    const problem = httpUrlProblem(value);
+    if (problem !== null) issue(ctx, [], problem);
+  });
+
+const queryParam = z.string().min(1).max(100).regex(PARAM_NAME, "must be a plain query parameter name");
+
+const HeadersSchema = z
+  .record(z.string(), z.string().max(4000))
+  .superRefine((headers, ctx) => {
+    for (const [name, value] of Object.entries(headers)) {
+      if (!HEADER_NAME.test(name)) issue(ctx, [name], `"${name}" is not a valid header name`);
+      else if (RESERVED_HEADERS.has(name.toLowerCase())) issue(ctx, [name], `header "${name}" is set by the runtime`);
+      if (HEADER_VALUE_FORBIDDEN.test(value)) issue(ctx, [name], "header values must not contain line breaks or NUL");
+    }
+  })
+  .describe("Extra request headers. Secrets belong in the credential, not here.");
+
+export const PaginationSchema = z
+  .discriminatedUnion("style", [
+    z.object({ style: z.literal("none") }),
+    z.object({
+      style: z.literal("page"),
+      page_param: queryParam.default("page"),
+      size_param: queryParam.optional().describe('Query parameter carrying the page size, e.g. "per_page".'),
+      page_size: z.number().int().min(1).max(1000).default(100),
+      first_page: z.number().int().min(0).default(1),
+    }),
+    z.object({
+      style: z.literal("cursor"),
+      cursor_param: queryParam.default("cursor"),
+      next_cursor_path: requiredPath("Where the next cursor is in the response body; absent, null or \"\" ends paging."),
+    }),
+    z.object({
+      style: z.literal("link"),
+      next_url_path: requiredPath("Where the next page's URL is in the body; without it the RFC 8288 Link header is followed.")
+        .optional(),
+    }),
+  ])
+  .describe("How to walk pages: stops on an empty or short page, a missing cursor, or no next link.");
+
+export const SourceContractSchema = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("http"),
+      url: plainUrl,
+      headers: HeadersSchema.default({}),
+      pagination: PaginationSchema.default({ style: "none" }),
+      format: z.literal("json").default("json"),
+      records_path: pathString("Where the record array is in the response.").default(""),
+      serial_path: requiredPath("Where the serial is in each source record."),
+      updated_at_path: requiredPath("Where a record's updated-at value is; enables incremental runs.").optional(),
+      since_param: queryParam.optional().describe("Query parameter that asks for records changed since a cursor."),
+    }),
+    z.object({ kind: z.literal("dataset") }),
+  ])
+  .superRefine((source, ctx) => {
+    if (source.kind === "http" && source.since_param !== undefined && source.updated_at_path === undefined) {
+      issue(ctx, ["updated_at_path"], "since_param needs updated_at_path to know how far a run has read");
+    }
+  });
+
+interface UrlTemplateRules {
+  placeholders: "serial_only" | "any" | "none";
+  requireSerial: boolean;
+  noneReason?: string;
+}
+
+function checkUrlTemplate(template: string, ctx: Ctx, path: IssuePath, rules: UrlTemplateRules): void {
+  const parsed = parseTemplate(template);
+  if (!parsed.ok) {
+    issue(ctx, path, `invalid URL template: ${parsed.error}`);
+    return;
+  }
+  const names = parsed.template.placeholders.map((p) => p.source);
+  for (const name of names) {
+    if (rules.placeholders === "none") issue(ctx, path, `placeholder {${name}} is not allowed: ${rules.noneReason ?? ""}`);
+    else if (rules.placeholders === "serial_only" && name !== "serial") {
+      issue(ctx, path, `unknown placeholder {${name}}: only {serial} is available here`);
+    }
+  }
+  if (rules.requireSerial && !names.includes("serial")) issue(ctx, path, "URL template must contain {serial}");
+  // A sample rendering proves the fixed parts form an http(s) URL whatever the placeholders hold.
+  const sample = parsed.template.literals.join("x");
+  const problem = httpUrlProblem(sample);
+  if (problem !== null) issue(ctx, path, problem.replace(`"${sample}"`, `"${template}"`));
+}
+
+export const FetchContractSchema = z
+  .discriminatedUnion("mode", [
+    z.object({
+      mode: z.literal("per_serial"),
+      url_template: z.string().max(2000).describe("GET URL for one destination record; must contain {serial}."),
+      format: z.enum(PAYLOAD_FORMATS).default("json"),
+      record_path: pathString("Where the record is in the response.").default(""),
+      serial_path: requiredPath("Where the serial is in the destination record."),
+      headers: HeadersSchema.default({}),
+    }),
+    z.object({
+      mode: z.literal("list"),
+      url: plainUrl,
+      format: z.enum(PAYLOAD_FORMATS).default("json"),
+      pagination: PaginationSchema.default({ style: "none" }),
+      records_path: pathString("Where the record array is in each page.").default(""),
+      serial_path: requiredPath("Where the serial is in each destination record."),
+      headers: HeadersSchema.default({}),
+    }),
+  ])
+  .superRefine((fetch, ctx) => {
+    if (fetch.mode === "per_serial") {
+      checkUrlTemplate(fetch.url_template, ctx, ["url_template"], { placeholders: "serial_only", requireSerial: true });
+    }
+  });
+
+const xmlName = z.string().min(1).max(200);
+
+export const UpdateContractSchema = z
+  .object({
+    method: z.enum(UPDATE_METHODS),
+    url_template: z
+      .string()
+      .max(2000)
+      .describe("May use {serial} and any field path of the looked-up destination record, e.g. {id}."),
+    formatter: z.enum(PAYLOAD_FORMATS).default("json"),
+    xml_root: xmlName.optional().describe('Root element name; required when formatter is "xml".'),
+    headers: HeadersSchema.default({}),
+    success_statuses: z
+      .array(z.number().int().min(100).max(599))
+      .min(1)
+      .optional()
+      .describe("Statuses that count as a successful write; any 2xx when absent."),
+    bulk: z
+      .object({
+        max_records: z.number().int().min(1).max(1000),
+        records_key: xmlName.describe("JSON: {records_key: [...]}; XML: one <records_key> element per record."),
+        serial_field: requiredPath("Field set to the record's serial in every bulk item, so the destination can match it.")
+          .optional(),
+      })
+      .optional(),
+  })
+  .superRefine((update, ctx) => {
+    checkUrlTemplate(update.url_template, ctx, ["url_template"], {
+      placeholders: update.bulk === undefined ? "any" : "none",
+      requireSerial: false,
+      noneReason: "a bulk request has one URL for all its records",
+    });
+    if (update.formatter === "xml") {
+      if (update.xml_root === undefined) issue(ctx, ["xml_root"], 'xml_root is required when formatter is "xml"');
+      else if (!isXmlName(update.xml_root)) issue(ctx, ["xml_root"], `"${update.xml_root}" is not a valid XML element name`);
+      if (update.bulk !== undefined && !isXmlName(update.bulk.records_key)) {
+        issue(ctx, ["bulk", "records_key"], `"${update.bulk.records_key}" is not a valid XML element name`);
+      }
+    }
+    if (update.bulk?.serial_field !== undefined) {
+      checkPayloadPath(update.bulk.serial_field, update.formatter, ctx, ["bulk", "serial_field"]);
+    }
+  });
+
+const FieldRuleOptionsSchema = z.object({
+  map: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .optional()
+    .describe('Enum table for the "map" formatter: source value (as text) to destination value.'),
+  default: z
+    .union([z.string(), z.number(), z.boolean()])
+    .optional()
+    .describe('Constant written by the "default" formatter when the source is null, absent or "".'),
+  template: z.string().max(2000).optional().describe('Text for the "template" formatter, e.g. "{first} {last}".'),
+});
+
+export const FieldRuleSchema = z
+  .object({
+    source: pathString('Path in the source record. Not used by the "template" formatter.').optional(),
+    destination: requiredPath("Path in the payload and in the looked-up destination record."),
+    formatter: z.enum(FORMATTERS).default("string"),
+    options: FieldRuleOptionsSchema.optional(),
+    action: z
+      .enum(FIELD_ACTIONS)
+      .default("update_if_changed")
+      .describe("update_if_changed: write when different; always: always write; never: compare only."),
+    on_null: z
+      .enum(ON_NULL)
+      .default("skip")
+      .describe("skip: a null or absent source value leaves the destination alone; write_null: write null."),
+    required: z.boolean().default(false).describe("An absent (or null) value makes the record Missing Source."),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.formatter === "template") {
+      const template = rule.options?.template;
+      if (template === undefined) issue(ctx, ["options", "template"], 'formatter "template" needs options.template');
+      else {
+        const parsed = parseTemplate(template);
+        if (!parsed.ok) issue(ctx, ["options", "template"], `invalid template: ${parsed.error}`);
+      }
+    } else if (rule.source === undefined) {
+      issue(ctx, ["source"], `formatter "${rule.formatter}" needs a source path`);
+    }
+    if (rule.formatter === "map") {
+      const table = rule.options?.map;
+      if (table === undefined || Object.keys(table).length === 0) {
+        issue(ctx, ["options", "map"], 'formatter "map" needs a non-empty options.map');
+      }
+    }
+    if (rule.formatter === "default" && rule.options?.default === undefined) {
+      issue(ctx, ["options", "default"], 'formatter "default" needs options.default');
+    }
+    const destination = parsePath(rule.destination);
+    if (destination.ok && destination.path.hasIndex) {
+      issue(ctx, ["destination"], "a destination cannot use [n] indexes: a payload cannot update one list element");
+    }
+  });
+
+export const MappingSchema = z
+  .array(FieldRuleSchema)
+  .min(1, "a mapping needs at least one field rule")
+  .max(200)
+  .superRefine((rules, ctx) => {
+    const seen = new Map<string, number>();
+    rules.forEach((rule, index) => {
+      const first = seen.get(rule.destination);
+      if (first !== undefined) {
+        issue(ctx, [index, "destination"], `destination "${rule.destination}" is already used by mapping[${first}]`);
+      } else {
+        seen.set(rule.destination, index);
+      }
+    });
+    // "a" and "a.b" cannot both be written: one would overwrite the other in the payload.
+    const sorted = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i + 1 < sorted.length; i++) {
+      const [parent, parentIndex] = sorted[i]!;
+      for (let j = i + 1; j < sorted.length && sorted[j]![0].startsWith(parent); j++) {
+        const [child, childIndex] = sorted[j]!;
+        if (child[parent.length] === ".") {
+          issue(ctx, [childIndex, "destination"], `destination "${child}" is inside "${parent}" (mapping[${parentIndex}])`);
+        }
+      }
+    }
+  });
+
+export const LimitsSchema = z.object({
+  requests_per_second: z.number().positive().max(1000).default(10),
+  concurrency: z.number().int().min(1).max(6).default(2),
+  timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+  retry_attempts: z.number().int().min(0).max(10).default(3),
+  stop_on_failure: z.boolean().default(false).describe("Whether a failed connection stops the rest of the run."),
+});
+
+function checkPayloadPath(destination: string, format: PayloadFormat, ctx: Ctx, path: IssuePath): void {
+  if (format !== "xml") return;
+  const parsed = parsePath(destination);
+  if (!parsed.ok) return;
+  for (const segment of parsed.path.segments) {
+    if (typeof segment === "string" && !isXmlName(segment)) {
+      issue(ctx, path, `"${segment}" is not a valid XML element name (the update formatter is "xml")`);
+      return;
+    }
+  }
+}
+
+export const ConnectionConfigSchema = z
+  .object({
+    source: SourceContractSchema,
+    fetch: FetchContractSchema,
+    update: UpdateContractSchema,
+    mapping: MappingSchema,
+    limits: LimitsSchema.prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    config.mapping.forEach((rule, index) => {
+      checkPayloadPath(rule.destination, config.update.formatter, ctx, ["mapping", index, "destination"]);
+    });
+    const serialField = config.update.bulk?.serial_field;
+    if (serialField !== undefined && config.mapping.some((rule) => rule.destination === serialField)) {
+      issue(ctx, ["update", "bulk", "serial_field"], `"${serialField}" is also a mapping destination`);
+    }
+  });
+
+export type Pagination = z.infer<typeof PaginationSchema>;
+export type SourceContract = z.infer<typeof SourceContractSchema>;
+export type FetchContract = z.infer<typeof FetchContractSchema>;
+export type UpdateContract = z.infer<typeof UpdateContractSchema>;
+export type FieldRuleOptions = z.infer<typeof FieldRuleOptionsSchema>;
+export type FieldRule = z.infer<typeof FieldRuleSchema>;
+export type Mapping = z.infer<typeof MappingSchema>;
+export type Limits = z.infer<typeof LimitsSchema>;
+export type ConnectionConfig = z.infer<typeof ConnectionConfigSchema>;
+export type ConnectionConfigInput = z.input<typeof ConnectionConfigSchema>;
+export type FieldRuleInput = z.input<typeof FieldRuleSchema>;
+
+export interface ContractIssue {
+  path: string;
+  message: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ContractIssue[] };
+
+// ["mapping", 2, "destination"] -> "mapping[2].destination"
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out === "" ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+export function toContractIssues(error: z.ZodError): ContractIssue[] {
+  return error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message }));
+}
+
+export function validateWith<S extends z.ZodType>(schema: S, input: unknown): ValidationResult<z.infer<S>> {
+  const result = schema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, issues: toContractIssues(result.error) };
+}
+
+export function validateConnectionConfig(input: unknown): ValidationResult<ConnectionConfig> {
+  return validateWith(ConnectionConfigSchema, input);
+}

@@ -1,0 +1,237 @@
+import type { JobCounters } from "./counters";
+
+export const ENGINE_ERROR_CODES = [
+  "method_not_allowed",
+  "unsupported_media_type",
+  "invalid_content",
+  "bad_request",
+  "auth_failed",
+  "not_found",
+  "unexpected_status",
+  "redirect_not_followed",
+  "unparseable_response",
+  "invalid_response_shape",
+  "pagination_loop",
+  "invalid_request",
+  "timeout",
+  "network_error",
+  "retries_exhausted",
+  "canceled",
+] as const;
+export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
+
+// Which contract a request belongs to; the same status means a different fix in each.
+export const REQUEST_PHASES = ["source", "lookup", "listing", "update"] as const;
+export type RequestPhase = (typeof REQUEST_PHASES)[number];
+
+// Transient failures: the record may succeed on a later run, so it is failed and retried later.
+// Everything else is a contract error: repeating the request cannot help, so the job fails.
+const RETRYABLE: Record<EngineErrorCode, boolean> = {
+  method_not_allowed: false,
+  unsupported_media_type: false,
+  invalid_content: false,
+  bad_request: false,
+  auth_failed: false,
+  not_found: false,
+  unexpected_status: false,
+  redirect_not_followed: false,
+  unparseable_response: false,
+  invalid_response_shape: false,
+  pagination_loop: false,
+  invalid_request: false,
+  timeout: true,
+  network_error: true,
+  retries_exhausted: true,
+  canceled: false,
+};
+
+export interface JobFailure {
+  code: EngineErrorCode;
+  http_status: number | null;
+  message: string;
+  hint: string;
+}
+
+export interface EngineErrorInit {
+  code: EngineErrorCode;
+  message: string;
+  http_status?: number | null;
+  phase?: RequestPhase;
+  hint?: string;
+  cause?: unknown;
+}
+
+export class EngineError extends Error {
+  override readonly name = "EngineError";
+  readonly code: EngineErrorCode;
+  readonly http_status: number | null;
+  readonly hint: string;
+  readonly retryable: boolean;
+  readonly phase: RequestPhase | null;
+
+  constructor(init: EngineErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = init.code;
+    this.http_status = init.http_status ?? null;
+    this.phase = init.phase ?? null;
+    this.hint = init.hint ?? hintFor(init.code, init.phase ?? null, this.http_status);
+    this.retryable = RETRYABLE[init.code];
+  }
+
+  toJSON(): JobFailure {
+    return { code: this.code, http_status: this.http_status, message: this.message, hint: this.hint };
+  }
+}
+
+export function isEngineError(value: unknown): value is EngineError {
+  return value instanceof EngineError;
+}
+
+export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpStatus: number | null = null): string {
+  const fetchSide = phase === "lookup" || phase === "listing";
+  switch (code) {
+    case "method_not_allowed":
+      if (phase === "source") return "Verify the source contract URL accepts GET";
+      if (fetchSide) return "Verify the fetch contract endpoint accepts GET";
+      return "Verify method in Update API Contract";
+    case "unsupported_media_type":
+      if (phase === "update" || phase === null) return "Confirm contract formatter (JSON/XML) for the update endpoint";
+      return "Confirm the contract format (JSON/XML) and Accept header for this endpoint";
+    case "invalid_content":
+      return "Validate mapping field names and formatter selections";
+    case "bad_request":
+      if (phase === "update") return "Check the update URL template, headers and the payload the mapping builds";
+      return "Check the contract URL, query parameters and headers";
+    case "auth_failed":
+      if (phase === "source") return "Check the source contract headers: the source rejected its authentication";
+      return "Check the credential: the destination rejected its secrets, scheme or scopes";
+    case "not_found":
+      if (phase === "source") return "Check the source contract URL";
+      if (fetchSide) return "Review fetch contract endpoint and destination serial visibility";
+      return "Check the Update API Contract URL template and the destination fields it uses, e.g. {id}";
+    case "unexpected_status":
+      return "Compare the response with the endpoint's documentation and the contract's success statuses";
+    case "redirect_not_followed":
+      return "Put the final URL in the contract: redirects are not followed so credentials never reach another address";
+    case "unparseable_response":
+      if (phase === "source") return "Confirm the source endpoint returns JSON";
+      if (fetchSide) return "Confirm the fetch contract format (JSON/XML) matches what the endpoint returns";
+      return "Confirm the endpoint returns the format the contract expects";
+    case "invalid_response_shape":
+      if (phase === "source") return "Check the source contract's records path and pagination against a real response";
+      return "Check the fetch contract's record path and serial path against a real response";
+    case "pagination_loop":
+      return "Check the contract's pagination style and parameters: the endpoint returned the same page again";
+    case "invalid_request":
+      return "Check the contract URL and headers: the request could not be built";
+    case "timeout":
+      return "Check the endpoint's latency, then raise the request timeout or lower concurrency";
+    case "network_error":
+      return "Check the endpoint's host name and that it is reachable from the internet";
+    case "retries_exhausted":
+      if (httpStatus === 429) return "Lower requests per second for this connection: the endpoint kept rate limiting";
+      return "The endpoint kept failing with server errors: check its health, then rerun the failed serials";
+    case "canceled":
+      return "Rerun single first, then full if needed";
+    default:
+      return assertNever(code);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${String(value)}`);
+}
+
+export interface FailedResponse {
+  phase: RequestPhase;
+  method: string;
+  url: string;
+  status: number;
+  body: string;
+}
+
+// Classifies a final response the caller did not accept (5xx and 429 are retried before reaching here).
+export function classifyHttpFailure(response: FailedResponse): EngineError {
+  const { status, body, phase } = response;
+  const code = codeForStatus(status, body);
+  const message = `${describeRequest(response.method, response.url)} returned ${status}${excerpt(body)}`;
+  return new EngineError({ code, message, http_status: status, phase });
+}
+
+function codeForStatus(status: number, body: string): EngineErrorCode {
+  if (status >= 300 && status < 400) return "redirect_not_followed";
+  switch (status) {
+    case 400:
+      return /INVALID_CONTENT/i.test(body) ? "invalid_content" : "bad_request";
+    case 401:
+    case 403:
+      return "auth_failed";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 415:
+      return "unsupported_media_type";
+    default:
+      return "unexpected_status";
+  }
+}
+
+// Query strings can carry tokens, so messages name only the origin and path.
+export function describeRequest(method: string, url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${method} ${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return `${method} (invalid URL)`;
+  }
+}
+
+const EXCERPT_CHARS = 200;
+
+export function excerpt(body: string): string {
+  const flat = body.replace(/\s+/g, " ").trim();
+  if (flat === "") return "";
+  return `: ${flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat}`;
+}
+
+// Job-level patterns from the seed's failure table that no single response reveals.
+export const JOB_DIAGNOSIS_CODES = ["missing_destination_spike", "no_writes"] as const;
+export type JobDiagnosisCode = (typeof JOB_DIAGNOSIS_CODES)[number];
+
+export interface JobDiagnosis {
+  code: JobDiagnosisCode;
+  message: string;
+  hint: string;
+}
+
+export type DiagnosableCounters = Pick<JobCounters, "processed" | "missing_destination" | "would_update" | "updated">;
+
+// A handful of unknown serials is normal fleet drift; a fifth of the fleet means the lookup is wrong.
+export const MISSING_DESTINATION_SPIKE = { min_records: 5, min_share: 0.2 } as const;
+
+export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
+  const found: JobDiagnosis[] = [];
+  const { processed, missing_destination } = counters;
+  if (
+    processed > 0 &&
+    missing_destination >= MISSING_DESTINATION_SPIKE.min_records &&
+    missing_destination / processed >= MISSING_DESTINATION_SPIKE.min_share
+  ) {
+    const share = Math.round((missing_destination / processed) * 100);
+    found.push({
+      code: "missing_destination_spike",
+      message: `${missing_destination} of ${processed} records (${share}%) had no destination record`,
+      hint: "Review fetch contract endpoint and destination serial visibility",
+    });
+  }
+  const writes = counters.updated + counters.would_update;
+  if (processed > 0 && writes === 0) {
+    found.push({
+      code: "no_writes",
+      message: `Completed ${processed} records without a single write`,
+      hint: "Inspect per-field action rules and diagnostics counters",
+    });
+  }
+  return found;
+}

@@ -1,0 +1,279 @@
+import { EngineError, classifyHttpFailure, describeRequest, type RequestPhase } from "./errors";
+import { createRequestPacer, createSemaphore } from "./rate-limiter";
+import type { EngineRuntime } from "./runtime";
+
+export interface HttpLimits {
+  requests_per_second: number;
+  concurrency: number;
+  timeout_ms: number;
+  retry_attempts: number;
+}
+
+export type HeaderMap = Record<string, string>;
+
+export interface HttpClientOptions {
+  runtime: EngineRuntime;
+  limits: HttpLimits;
+  // A function lets OAuth2 credentials hand out a fresh token per request.
+  authHeaders?: HeaderMap | (() => HeaderMap | Promise<HeaderMap>);
+  onEvent?: (event: HttpEvent) => void;
+  backoff?: { base_ms: number; max_ms: number };
+  max_retry_after_ms?: number;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers?: HeaderMap;
+  body?: string;
+  signal?: AbortSignal;
+  phase?: RequestPhase;
+  // Statuses returned to the caller instead of thrown; default any 2xx.
+  accept?: (status: number) => boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  bytesSent: number;
+  bytesReceived: number;
+  attempts: number;
+  durationMs: number;
+}
+
+export const RETRY_REASONS = ["server_error", "timeout", "network_error"] as const;
+export type RetryReason = (typeof RETRY_REASONS)[number];
+
+export type HttpEvent =
+  | { type: "response"; method: string; url: string; attempt: number; status: number; duration_ms: number;
+      bytes_sent: number; bytes_received: number }
+  | { type: "retry"; method: string; url: string; attempt: number; reason: RetryReason; status: number | null;
+      delay_ms: number }
+  | { type: "rate_limited"; method: string; url: string; attempt: number; status: 429; delay_ms: number;
+      retry_after: string | null };
+
+export interface HttpClient {
+  request(request: HttpRequest): Promise<HttpResponse>;
+}
+
+export const DEFAULT_BACKOFF = { base_ms: 250, max_ms: 15_000 } as const;
+// A Retry-After of hours would pin a Durable Object slice; beyond this the wait is cut short.
+export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
+
+type Attempt =
+  | { kind: "response"; status: number; headers: Headers; text: string; bytesReceived: number; durationMs: number }
+  | { kind: "timeout" }
+  | { kind: "network"; error: unknown };
+
+const encoder = new TextEncoder();
+
+export function utf8Bytes(text: string | undefined): number {
+  return text === undefined ? 0 : encoder.encode(text).byteLength;
+}
+
+export const isSuccessStatus = (status: number): boolean => status >= 200 && status < 300;
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const { runtime, limits, onEvent } = options;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const maxRetryAfter = options.max_retry_after_ms ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  const semaphore = createSemaphore(limits.concurrency);
+  const pacer = createRequestPacer({ requestsPerSecond: limits.requests_per_second, runtime });
+
+  const canceled = (request: HttpRequest, cause?: unknown) =>
+    new EngineError({
+      code: "canceled",
+      message: `${describeRequest(request.method, request.url)} canceled`,
+      phase: request.phase,
+      cause,
+    });
+
+  const backoffDelay = (attempt: number) =>
+    Math.floor(runtime.random() * Math.min(backoff.max_ms, backoff.base_ms * 2 ** (attempt - 1)));
+
+  const buildHeaders = async (request: HttpRequest): Promise<Headers> => {
+    const headers = new Headers(request.headers);
+    const auth = typeof options.authHeaders === "function" ? await options.authHeaders() : options.authHeaders;
+    for (const [name, value] of Object.entries(auth ?? {})) headers.set(name, value);
+    return headers;
+  };
+
+  async function attemptOnce(request: HttpRequest, headers: Headers): Promise<Attempt> {
+    const release = await semaphore.acquire(request.signal);
+    const controller = new AbortController();
+    const stopTimer = new AbortController();
+    const onCallerAbort = () => controller.abort(request.signal?.reason);
+    let timedOut = false;
+    try {
+      await pacer.acquire(request.signal);
+      request.signal?.addEventListener("abort", onCallerAbort, { once: true });
+      if (request.signal?.aborted) onCallerAbort(); // aborted before the listener was attached
+      const sentAt = runtime.now();
+      runtime.sleep(limits.timeout_ms, stopTimer.signal).then(
+        () => {
+          timedOut = true;
+          controller.abort(new Error(`timed out after ${limits.timeout_ms} ms`));
+        },
+        () => undefined, // the timer was stopped because the attempt finished first
+      );
+      const response = await runtime.fetch(request.url, {
+        method: request.method,
+        headers,
+        body: request.body,
+        redirect: "manual",
+        signal: controller.signal,
+      });
+      const buffer = await response.arrayBuffer();
+      // Browsers report a manual redirect as an opaque response with status 0.
+      const status = String(response.type) === "opaqueredirect" ? 302 : response.status;
+      return {
+        kind: "response",
+        status,
+        headers: response.headers,
+        text: new TextDecoder().decode(buffer),
+        bytesReceived: buffer.byteLength,
+        durationMs: runtime.now() - sentAt,
+      };
+    } catch (error) {
+      if (request.signal?.aborted) throw canceled(request, error);
+      if (timedOut) return { kind: "timeout" };
+      return { kind: "network", error };
+    } finally {
+      stopTimer.abort();
+      request.signal?.removeEventListener("abort", onCallerAbort);
+      release();
+    }
+  }
+
+  async function request(request: HttpRequest): Promise<HttpResponse> {
+    const started = runtime.now();
+    const accept = request.accept ?? isSuccessStatus;
+    const where = describeRequest(request.method, request.url);
+    if (!URL.canParse(request.url)) {
+      throw new EngineError({ code: "invalid_request", message: `Invalid URL: ${request.url}`, phase: request.phase });
+    }
+    const bytesSent = utf8Bytes(request.body);
+    const maxAttempts = limits.retry_attempts + 1;
+
+    for (let attempt = 1; ; attempt += 1) {
+      if (request.signal?.aborted) throw canceled(request, request.signal.reason);
+      let headers: Headers;
+      try {
+        headers = await buildHeaders(request);
+      } catch (error) {
+        if (error instanceof EngineError) throw error;
+        throw new EngineError({
+          code: "invalid_request",
+          message: `${where}: headers could not be built (${errorText(error)})`,
+          phase: request.phase,
+          cause: error,
+        });
+      }
+      const outcome = await attemptOnce(request, headers);
+      const exhausted = attempt >= maxAttempts;
+      const base = { method: request.method, url: request.url, attempt };
+
+      if (outcome.kind === "response") {
+        const { status, text } = outcome;
+        onEvent?.({
+          type: "response",
+          ...base,
+          status,
+          duration_ms: outcome.durationMs,
+          bytes_sent: bytesSent,
+          bytes_received: outcome.bytesReceived,
+        });
+        if (accept(status)) {
+          return {
+            status,
+            headers: outcome.headers,
+            text,
+            bytesSent,
+            bytesReceived: outcome.bytesReceived,
+            attempts: attempt,
+            durationMs: runtime.now() - started,
+          };
+        }
+        if (status === 429 || status >= 500) {
+          if (exhausted) {
+            throw new EngineError({
+              code: "retries_exhausted",
+              message: `${where} still returned ${status} after ${attempt} attempt${attempt === 1 ? "" : "s"}`,
+              http_status: status,
+              phase: request.phase,
+            });
+          }
+          if (status === 429) {
+            const retryAfter = outcome.headers.get("retry-after");
+            const asked = parseRetryAfter(retryAfter, runtime.now());
+            const delay = Math.min(maxRetryAfter, asked ?? backoffDelay(attempt));
+            pacer.pauseUntil(runtime.now() + delay);
+            onEvent?.({ type: "rate_limited", ...base, status, delay_ms: delay, retry_after: retryAfter });
+            continue; // the pacer holds the next attempt until the pause ends
+          }
+          await waitBeforeRetry(request, { ...base, reason: "server_error", status });
+          continue;
+        }
+        throw classifyHttpFailure({ phase: request.phase ?? "update", method: request.method, url: request.url, status, body: text });
+      }
+
+      if (exhausted) {
+        const timedOut = outcome.kind === "timeout";
+        throw new EngineError({
+          code: timedOut ? "timeout" : "network_error",
+          message: timedOut
+            ? `${where} timed out after ${limits.timeout_ms} ms (${attempt} attempt${attempt === 1 ? "" : "s"})`
+            : `${where} failed: ${errorText(outcome.error)} (${attempt} attempt${attempt === 1 ? "" : "s"})`,
+          phase: request.phase,
+          cause: outcome.kind === "network" ? outcome.error : undefined,
+        });
+      }
+      const reason = outcome.kind === "timeout" ? "timeout" : "network_error";
+      await waitBeforeRetry(request, { ...base, reason, status: null });
+    }
+  }
+
+  async function waitBeforeRetry(
+    request: HttpRequest,
+    retry: { method: string; url: string; attempt: number; reason: RetryReason; status: number | null },
+  ) {
+    const delay = backoffDelay(retry.attempt);
+    onEvent?.({ type: "retry", ...retry, delay_ms: delay });
+    try {
+      await runtime.sleep(delay, request.signal);
+    } catch (error) {
+      throw canceled(request, error);
+    }
+  }
+
+  return {
+    async request(req) {
+      try {
+        return await request(req);
+      } catch (error) {
+        // Waits in the semaphore or pacer reject with the raw abort reason.
+        if (!(error instanceof EngineError) && req.signal?.aborted) throw canceled(req, error);
+        throw error;
+      }
+    },
+  };
+}
+
+// Retry-After is either delta-seconds or an HTTP date; anything else is ignored.
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, date - now);
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}

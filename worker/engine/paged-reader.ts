@@ -1,0 +1,320 @@
+import type { Pagination, PayloadFormat } from "./contracts";
+import { EngineError, type RequestPhase } from "./errors";
+import type { HeaderMap, HttpClient } from "./http-client";
+import { compilePath, readPath, type CompiledPath } from "./paths";
+import { scalarText } from "./templates";
+import { parseXml } from "./xml";
+
+// Where the next request of a paged read goes. Plain JSON, so a coordinator can checkpoint it and resume.
+export type PagePosition =
+  | { style: "none" }
+  | { style: "page"; page: number }
+  | { style: "cursor"; cursor: string | null }
+  | { style: "link"; url: string | null };
+
+export interface PageState {
+  position: PagePosition;
+  pages_read: number;
+  // Identifies the previous page, so an endpoint that ignores the page parameter cannot loop forever.
+  last_signature: string | null;
+}
+
+export interface PagedReadSpec {
+  phase: Extract<RequestPhase, "source" | "listing">;
+  url: string;
+  headers?: HeaderMap;
+  pagination: Pagination;
+  format: PayloadFormat;
+  records_path: string;
+  serial_path: string;
+  updated_at_path?: string;
+  // Added to every URL the reader builds (not to next links, which the endpoint writes itself).
+  query?: Record<string, string>;
+}
+
+export interface ReadRecord {
+  serial: string;
+  record: Record<string, unknown>;
+  updatedAt?: string;
+}
+
+export interface UnreadableRecord {
+  index: number;
+  reason: string;
+  excerpt: string;
+}
+
+export interface PageFetch {
+  url: string;
+  status: number;
+  attempts: number;
+  bytes_sent: number;
+  bytes_received: number;
+  duration_ms: number;
+}
+
+export interface RecordPage {
+  records: ReadRecord[];
+  unreadable: UnreadableRecord[];
+  // null once the last page has been read.
+  nextState: PageState | null;
+  fetch: PageFetch;
+}
+
+export function initialPageState(pagination: Pagination): PageState {
+  return { position: firstPosition(pagination), pages_read: 0, last_signature: null };
+}
+
+function firstPosition(pagination: Pagination): PagePosition {
+  switch (pagination.style) {
+    case "none":
+      return { style: "none" };
+    case "page":
+      return { style: "page", page: pagination.first_page };
+    case "cursor":
+      return { style: "cursor", cursor: null };
+    case "link":
+      return { style: "link", url: null };
+  }
+}
+
+interface CompiledSpec {
+  records: CompiledPath;
+  serial: CompiledPath;
+  updatedAt: CompiledPath | null;
+  nextCursor: CompiledPath | null;
+  nextUrl: CompiledPath | null;
+}
+
+function compileSpec(spec: PagedReadSpec): CompiledSpec {
+  const { pagination } = spec;
+  return {
+    records: compilePath(spec.records_path),
+    serial: compilePath(spec.serial_path),
+    updatedAt: spec.updated_at_path === undefined ? null : compilePath(spec.updated_at_path),
+    nextCursor: pagination.style === "cursor" ? compilePath(pagination.next_cursor_path) : null,
+    nextUrl: pagination.style === "link" && pagination.next_url_path !== undefined
+      ? compilePath(pagination.next_url_path)
+      : null,
+  };
+}
+
+export const ACCEPT_HEADER: Record<PayloadFormat, string> = {
+  json: "application/json",
+  xml: "application/xml, text/xml;q=0.9",
+};
+
+export async function* readRecordPages(
+  client: HttpClient,
+  spec: PagedReadSpec,
+  from: PageState | null = null,
+  signal?: AbortSignal,
+): AsyncGenerator<RecordPage, void, undefined> {
+  const paths = compileSpec(spec);
+  let state: PageState | null = from ?? initialPageState(spec.pagination);
+  while (state !== null) {
+    const url = pageUrl(spec, state.position);
+    const response = await client.request({
+      method: "GET",
+      url,
+      headers: { accept: ACCEPT_HEADER[spec.format], ...spec.headers },
+      signal,
+      phase: spec.phase,
+    });
+    const body = parseBody(response.text, spec.format, spec.phase, url);
+    const items = recordArray(body, paths.records, spec, url);
+    const { records, unreadable } = readRecords(items, paths);
+
+    const signature = pageSignature(items.length, records);
+    if (signature !== null && signature === state.last_signature) {
+      throw new EngineError({
+        code: "pagination_loop",
+        message: `Page ${state.pages_read + 1} from ${url} repeats the previous page`,
+        phase: spec.phase,
+      });
+    }
+    const position = nextPosition(spec, paths, state.position, { url, body, items, link: response.headers.get("link") });
+    const nextState: PageState | null =
+      position === null ? null : { position, pages_read: state.pages_read + 1, last_signature: signature };
+    yield {
+      records,
+      unreadable,
+      nextState,
+      fetch: {
+        url,
+        status: response.status,
+        attempts: response.attempts,
+        bytes_sent: response.bytesSent,
+        bytes_received: response.bytesReceived,
+        duration_ms: response.durationMs,
+      },
+    };
+    state = nextState;
+  }
+}
+
+function pageUrl(spec: PagedReadSpec, position: PagePosition): string {
+  if (position.style === "link" && position.url !== null) return position.url;
+  const url = new URL(spec.url);
+  for (const [name, value] of Object.entries(spec.query ?? {})) url.searchParams.set(name, value);
+  const { pagination } = spec;
+  if (position.style === "page" && pagination.style === "page") {
+    url.searchParams.set(pagination.page_param, String(position.page));
+    if (pagination.size_param !== undefined) url.searchParams.set(pagination.size_param, String(pagination.page_size));
+  }
+  if (position.style === "cursor" && pagination.style === "cursor" && position.cursor !== null) {
+    url.searchParams.set(pagination.cursor_param, position.cursor);
+  }
+  return url.toString();
+}
+
+export function parseBody(text: string, format: PayloadFormat, phase: RequestPhase, url: string): unknown {
+  try {
+    return format === "json" ? JSON.parse(text) : parseXml(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const shown = text.trim() === "" ? "an empty body" : `a body that is not ${format.toUpperCase()} (${reason})`;
+    throw new EngineError({
+      code: "unparseable_response",
+      message: `${new URL(url).pathname} returned ${shown}`,
+      phase,
+      cause: error,
+    });
+  }
+}
+
+function recordArray(body: unknown, path: CompiledPath, spec: PagedReadSpec, url: string): unknown[] {
+  const value = readPath(body, path);
+  if (Array.isArray(value)) return value;
+  if (spec.format === "xml") {
+    // XML has no arrays: one child parses as an object, none as "" or nothing at all.
+    if (value !== null && typeof value === "object") return [value];
+    const parent = { ...path, segments: path.segments.slice(0, -1) };
+    if ((value === undefined || value === "") && readPath(body, parent) !== undefined) return [];
+  }
+  throw new EngineError({
+    code: "invalid_response_shape",
+    message: `${new URL(url).pathname}: no record list at "${spec.records_path}" (found ${kindOf(value)})`,
+    phase: spec.phase,
+  });
+}
+
+function readRecords(items: unknown[], paths: CompiledSpec) {
+  const records: ReadRecord[] = [];
+  const unreadable: UnreadableRecord[] = [];
+  items.forEach((item, index) => {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      unreadable.push({ index, reason: `record is a ${kindOf(item)}, not an object`, excerpt: shortJson(item) });
+      return;
+    }
+    const record = item as Record<string, unknown>;
+    const serial = scalarText(readPath(record, paths.serial))?.trim();
+    if (serial === undefined || serial === "") {
+      unreadable.push({ index, reason: `no serial at "${paths.serial.source}"`, excerpt: shortJson(record) });
+      return;
+    }
+    const updatedAt = paths.updatedAt === null ? undefined : scalarText(readPath(record, paths.updatedAt));
+    records.push(updatedAt === undefined ? { serial, record } : { serial, record, updatedAt });
+  });
+  return { records, unreadable };
+}
+
+function pageSignature(count: number, records: ReadRecord[]): string | null {
+  if (count === 0) return null;
+  return `${count}:${records[0]?.serial ?? ""}:${records.at(-1)?.serial ?? ""}`;
+}
+
+interface PageResult {
+  url: string;
+  body: unknown;
+  items: unknown[];
+  link: string | null;
+}
+
+function nextPosition(
+  spec: PagedReadSpec,
+  paths: CompiledSpec,
+  position: PagePosition,
+  page: PageResult,
+): PagePosition | null {
+  const { pagination } = spec;
+  switch (position.style) {
+    case "none":
+      return null;
+    case "page": {
+      if (page.items.length === 0) return null;
+      // Without a size parameter the endpoint picks its own page size, so only an empty page proves the end.
+      if (pagination.style === "page" && pagination.size_param !== undefined && page.items.length < pagination.page_size) {
+        return null;
+      }
+      return { style: "page", page: position.page + 1 };
+    }
+    case "cursor": {
+      const next = paths.nextCursor === null ? undefined : scalarText(readPath(page.body, paths.nextCursor));
+      if (next === undefined || next === "") return null;
+      if (next === position.cursor) {
+        throw new EngineError({
+          code: "pagination_loop",
+          message: `${new URL(page.url).pathname} returned the cursor it was asked for ("${next}")`,
+          phase: spec.phase,
+        });
+      }
+      return { style: "cursor", cursor: next };
+    }
+    case "link": {
+      const raw = paths.nextUrl === null ? nextLink(page.link) : scalarText(readPath(page.body, paths.nextUrl));
+      if (raw === undefined || raw === null || raw === "") return null;
+      const next = resolveNextUrl(raw, page.url, spec);
+      if (next === page.url) {
+        throw new EngineError({
+          code: "pagination_loop",
+          message: `${new URL(page.url).pathname} links to itself as the next page`,
+          phase: spec.phase,
+        });
+      }
+      return { style: "link", url: next };
+    }
+  }
+}
+
+// Headers (credentials included) go only where the contract points, never to an origin a response names.
+function resolveNextUrl(raw: string, current: string, spec: PagedReadSpec): string {
+  let next: URL;
+  try {
+    next = new URL(raw, current);
+  } catch {
+    throw new EngineError({ code: "invalid_response_shape", message: `Next page link "${raw}" is not a URL`, phase: spec.phase });
+  }
+  if (next.origin !== new URL(spec.url).origin) {
+    throw new EngineError({
+      code: "invalid_response_shape",
+      message: `Next page link points to ${next.origin}, outside the contract's ${new URL(spec.url).origin}`,
+      phase: spec.phase,
+    });
+  }
+  return next.toString();
+}
+
+// RFC 8288: `<url>; rel="next", <url>; rel="last"`; rel may list several space-separated types.
+export function nextLink(header: string | null): string | null {
+  if (header === null) return null;
+  const links = header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,=\s]+\s*(?:=\s*(?:"[^"]*"|[^;,]*))?)*)/g);
+  for (const [, target, params] of links) {
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i.exec(params ?? "");
+    const types = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    if (types.includes("next")) return target ?? null;
+  }
+  return null;
+}
+
+function kindOf(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "list";
+  return typeof value;
+}
+
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

@@ -1,0 +1,209 @@
+import type { UpdateContract } from "./contracts";
+import { compilePath, setPath, type CompiledPath } from "./paths";
+import type { Decision } from "./reconcile";
+import { compileTemplate, renderUrl, type CompiledTemplate } from "./templates";
+import { buildXml, XmlBuildError } from "./xml";
+
+export interface CompiledUpdate {
+  readonly method: UpdateContract["method"];
+  readonly format: UpdateContract["formatter"];
+  readonly url: CompiledTemplate;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly xmlRoot: string;
+  readonly bulk: { readonly maxRecords: number; readonly recordsKey: string; readonly serialField: CompiledPath | null } | null;
+  readonly successStatuses: ReadonlySet<number> | null;
+}
+
+export interface UpdateRequest {
+  method: UpdateContract["method"];
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  bytes: number;
+  serials: string[];
+}
+
+export interface RejectedWrite {
+  serial: string;
+  error: string;
+}
+
+export interface UpdateRequests {
+  requests: UpdateRequest[];
+  rejected: RejectedWrite[];
+}
+
+export type DestinationLookup = ReadonlyMap<string, unknown> | ((serial: string) => unknown);
+
+const CONTENT_TYPES = { json: "application/json", xml: "application/xml; charset=utf-8" } as const;
+
+export function compileUpdateContract(contract: UpdateContract): CompiledUpdate {
+  const headers: Record<string, string> = { ...contract.headers };
+  // An explicit Content-Type in the contract wins (e.g. a vendor media type); otherwise the formatter decides.
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
+    headers["content-type"] = CONTENT_TYPES[contract.formatter];
+  }
+  if (contract.formatter === "xml" && contract.xml_root === undefined) throw new Error('formatter "xml" needs xml_root');
+  const bulk = contract.bulk;
+  const url = compileTemplate(contract.url_template);
+  if (bulk !== undefined && url.placeholders.length > 0) throw new Error("a bulk update URL cannot have placeholders");
+  return Object.freeze({
+    method: contract.method,
+    format: contract.formatter,
+    url,
+    headers: Object.freeze(headers),
+    xmlRoot: contract.xml_root ?? "",
+    bulk: bulk === undefined
+      ? null
+      : {
+          maxRecords: bulk.max_records,
+          recordsKey: bulk.records_key,
+          serialField: bulk.serial_field === undefined ? null : compilePath(bulk.serial_field),
+        },
+    successStatuses: contract.success_statuses === undefined ? null : new Set(contract.success_statuses),
+  });
+}
+
+export function isSuccessStatus(update: CompiledUpdate, status: number): boolean {
+  return update.successStatuses === null ? status >= 200 && status <= 299 : update.successStatuses.has(status);
+}
+
+export function renderUpdateUrl(update: CompiledUpdate, serial: string, destination: unknown) {
+  return renderUrl(update.url, serial, destination);
+}
+
+// One request per write decision, or bulk batches of at most max_records. A record whose URL or body cannot be
+// built is rejected on its own (its outcome is failed) without sinking the rest of its batch.
+export function buildUpdateRequests(
+  update: CompiledUpdate,
+  decisions: readonly Decision[],
+  destinations: DestinationLookup,
+): UpdateRequests {
+  const requests: UpdateRequest[] = [];
+  const rejected: RejectedWrite[] = [];
+  if (update.bulk === null) {
+    for (const decision of decisions) {
+      if (decision.kind !== "write" || decision.payload === null) continue;
+      const built = buildSingleRequest(update, decision.serial, decision.payload, lookup(destinations, decision.serial));
+      if ("error" in built) rejected.push(built);
+      else requests.push(built);
+    }
+    return { requests, rejected };
+  }
+
+  const { maxRecords } = update.bulk;
+  let items: string[] = [];
+  let serials: string[] = [];
+  for (const decision of decisions) {
+    if (decision.kind !== "write" || decision.payload === null) continue;
+    try {
+      items.push(serialiseBulkItem(update, decision.serial, decision.payload));
+      serials.push(decision.serial);
+    } catch (error) {
+      rejected.push({ serial: decision.serial, error: describeBuildError(error) });
+      continue;
+    }
+    if (items.length === maxRecords) {
+      requests.push(bulkRequest(update, items, serials));
+      items = [];
+      serials = [];
+    }
+  }
+  if (items.length > 0) requests.push(bulkRequest(update, items, serials));
+  return { requests, rejected };
+}
+
+export function buildSingleRequest(
+  update: CompiledUpdate,
+  serial: string,
+  payload: Record<string, unknown>,
+  destination: unknown,
+): UpdateRequest | RejectedWrite {
+  const url = renderUrl(update.url, serial, destination);
+  if (!url.ok) return { serial, error: url.error };
+  let body: string;
+  try {
+    body = update.format === "json" ? JSON.stringify(payload) : buildXml(update.xmlRoot, payload);
+  } catch (error) {
+    return { serial, error: describeBuildError(error) };
+  }
+  return {
+    method: update.method,
+    url: url.url,
+    headers: { ...update.headers },
+    body,
+    bytes: utf8Length(body),
+    serials: [serial],
+  };
+}
+
+function serialiseBulkItem(update: CompiledUpdate, serial: string, payload: Record<string, unknown>): string {
+  const item = update.bulk!.serialField === null ? payload : withSerial(payload, update.bulk!.serialField, serial);
+  return update.format === "json"
+    ? JSON.stringify(item)
+    : buildXml(update.bulk!.recordsKey, item, { declaration: false });
+}
+
+function bulkRequest(update: CompiledUpdate, items: string[], serials: string[]): UpdateRequest {
+  const key = update.bulk!.recordsKey;
+  const body = update.format === "json"
+    ? `{${JSON.stringify(key)}:[${items.join(",")}]}`
+    : `<?xml version="1.0" encoding="UTF-8"?><${update.xmlRoot}>${items.join("")}</${update.xmlRoot}>`;
+  return { method: update.method, url: update.url.literals[0]!, headers: { ...update.headers }, body, bytes: utf8Length(body), serials };
+}
+
+// The decision's payload stays as reconciled (it is what outcomes show); the serial goes into a copy.
+function withSerial(payload: Record<string, unknown>, path: CompiledPath, serial: string): Record<string, unknown> {
+  const item: Record<string, unknown> = {};
+  setPath(item, path, serial);
+  mergeInto(item, payload);
+  return item;
+}
+
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const key of Object.keys(source)) {
+    const value = source[key];
+    if (!isPlainObject(value)) {
+      target[key] = value;
+      continue;
+    }
+    let existing = target[key];
+    if (!isPlainObject(existing)) {
+      existing = {};
+      target[key] = existing;
+    }
+    mergeInto(existing as Record<string, unknown>, value);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function lookup(destinations: DestinationLookup, serial: string): unknown {
+  return typeof destinations === "function" ? destinations(serial) : destinations.get(serial);
+}
+
+function describeBuildError(error: unknown): string {
+  if (error instanceof XmlBuildError) return `cannot build the XML body: ${error.message}`;
+  return `cannot build the request body: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+// Byte length of the UTF-8 body without encoding it; a lone surrogate counts as the 3-byte U+FFFD it becomes.
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) {
+      bytes += 1;
+      continue;
+    }
+    bytes += 2;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return bytes;
+}

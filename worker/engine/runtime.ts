@@ -1,0 +1,39 @@
+// Everything time-, chance- or network-dependent the engine needs, passed in by the caller so the
+// engine stays deterministic under test and runs unchanged in Node and workerd.
+export interface EngineRuntime {
+  now(): number;
+  // Must reject with the signal's reason when the signal aborts, promptly.
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  random(): number;
+  fetch: typeof fetch;
+}
+
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error("aborted");
+}
+
+// The adapter for real platforms (Workers, Node); the only place that touches the clock and timers.
+export function createSystemRuntime(overrides: Partial<EngineRuntime> = {}): EngineRuntime {
+  return {
+    now: () => Date.now(),
+    random: () => Math.random(),
+    fetch: (input, init) => fetch(input, init),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(abortReason(signal));
+          return;
+        }
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(abortReason(signal as AbortSignal));
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, Math.max(0, ms));
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }),
+    ...overrides,
+  };
+}

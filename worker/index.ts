@@ -1,0 +1,13 @@
+import { app } from "./app";
+import type { Env } from "./env";
+import { handleScheduled } from "./schedule/scheduled";
+
+export { RunCoordinator } from "./runs/run-coordinator";
+export { SandboxFleet } from "./sandbox/sandbox-fleet";
+
+export default {
+  fetch: app.fetch,
+  async scheduled(controller, env) {
+    await handleScheduled(controller, env);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,112 @@
+import type { ConnectionConfig, Limits } from "../engine/contracts";
+import { DEMO_FIELD_RULES } from "./demo-data";
+
+// `wrangler dev`'s address. Any loopback host and port reaches the sandbox: createOutboundFetch routes
+// loopback /sandbox/ URLs straight to the fleet Durable Object.
+export const DEMO_SANDBOX_BASE_URL = "http://localhost:8787/sandbox";
+
+export interface DemoCredential {
+  id: string;
+  name: string;
+  scheme: "none";
+}
+
+export interface DemoConnection {
+  id: string;
+  name: string;
+  position: number;
+  schedule: string | null;
+  config: ConnectionConfig;
+}
+
+export const DEMO_CREDENTIAL: DemoCredential = { id: "cred_demo_fleet", name: "Demo fleet (sandbox)", scheme: "none" };
+
+const DEMO_LIMITS: Limits = { requests_per_second: 20, concurrency: 4, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false };
+
+// Three endpoint families of the same destination, in execution order: whichever runs live first
+// writes the changes, and the ones after it find nothing left to write.
+export const DEMO_CONNECTIONS: DemoConnection[] = [
+  {
+    id: "conn_demo_json",
+    name: "Device status (JSON)",
+    position: 1,
+    schedule: null,
+    config: {
+      source: { kind: "dataset" },
+      fetch: {
+        mode: "per_serial",
+        url_template: `${DEMO_SANDBOX_BASE_URL}/api/devices/{serial}`,
+        format: "json",
+        record_path: "device",
+        serial_path: "serial",
+        headers: {},
+      },
+      update: { method: "PATCH", url_template: `${DEMO_SANDBOX_BASE_URL}/api/devices/{serial}`, formatter: "json", headers: {} },
+      mapping: [...DEMO_FIELD_RULES],
+      limits: DEMO_LIMITS,
+    },
+  },
+  {
+    id: "conn_demo_xml",
+    name: "Device status (XML)",
+    position: 2,
+    schedule: null,
+    config: {
+      source: { kind: "dataset" },
+      fetch: {
+        mode: "per_serial",
+        url_template: `${DEMO_SANDBOX_BASE_URL}/xml/devices/{serial}`,
+        format: "xml",
+        record_path: "device",
+        serial_path: "serial",
+        headers: {},
+      },
+      update: {
+        method: "PUT",
+        url_template: `${DEMO_SANDBOX_BASE_URL}/xml/devices/{serial}`,
+        formatter: "xml",
+        xml_root: "device",
+        headers: {},
+      },
+      mapping: [...DEMO_FIELD_RULES],
+      limits: DEMO_LIMITS,
+    },
+  },
+  {
+    id: "conn_demo_bulk",
+    name: "Fleet listing (HTTP source, bulk)",
+    position: 3,
+    schedule: null,
+    config: {
+      source: {
+        kind: "http",
+        url: `${DEMO_SANDBOX_BASE_URL}/source/devices?per_page=100`,
+        headers: {},
+        pagination: { style: "link" },
+        format: "json",
+        records_path: "devices",
+        serial_path: "serial",
+        updated_at_path: "last_seen_at",
+        since_param: "updated_since",
+      },
+      fetch: {
+        mode: "list",
+        url: `${DEMO_SANDBOX_BASE_URL}/api/devices?per_page=500`,
+        format: "json",
+        pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next_cursor" },
+        records_path: "devices",
+        serial_path: "serial",
+        headers: {},
+      },
+      update: {
+        method: "POST",
+        url_template: `${DEMO_SANDBOX_BASE_URL}/api/devices/bulk`,
+        formatter: "json",
+        headers: {},
+        bulk: { max_records: 50, records_key: "devices", serial_field: "serial" },
+      },
+      mapping: [...DEMO_FIELD_RULES],
+      limits: DEMO_LIMITS,
+    },
+  },
+];

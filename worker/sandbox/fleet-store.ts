@@ -1,0 +1,141 @@
+import { demoFleetDevices, type FleetDevice } from "./demo-data";
+import type { DeviceChanges } from "./device-fields";
+import type { SandboxConfig } from "./sandbox-config";
+
+export const SANDBOX_STATS = ["requests", "writes", "throttled", "errors", "unauthorized", "source_requests"] as const;
+export type SandboxStat = (typeof SANDBOX_STATS)[number];
+export type SandboxStats = Record<SandboxStat, number>;
+
+// Bump when the demo data changes shape, so a persisted fleet from an older build is reseeded.
+const SEED_VERSION = "1";
+
+type Transaction = <T>(fn: () => T) => T;
+
+// All of the sandbox fleet's SQLite access. Every call is synchronous, so each is atomic in the DO.
+export class FleetStore {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly transaction: Transaction,
+  ) {}
+
+  ensureSeeded(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS fleet_devices (
+      serial TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, body TEXT NOT NULL)`);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_writes (serial TEXT PRIMARY KEY, writes INTEGER NOT NULL)");
+    if (this.meta("seed_version") !== SEED_VERSION) this.reset({ keepConfig: true });
+  }
+
+  reset(options: { keepConfig: boolean }): void {
+    this.transaction(() => {
+      this.sql.exec("DELETE FROM fleet_devices");
+      this.sql.exec("DELETE FROM fleet_stats");
+      this.sql.exec("DELETE FROM fleet_writes");
+      if (!options.keepConfig) this.sql.exec("DELETE FROM fleet_meta WHERE key = 'config'");
+      for (const device of demoFleetDevices()) {
+        this.sql.exec("INSERT INTO fleet_devices (serial, id, body) VALUES (?, ?, ?)", device.serial, device.id, JSON.stringify(device));
+      }
+      this.setMeta("seed_version", SEED_VERSION);
+    });
+  }
+
+  getDevice(serial: string): FleetDevice | null {
+    const row = this.sql.exec<{ body: string }>("SELECT body FROM fleet_devices WHERE serial = ?", serial).toArray()[0];
+    return row === undefined ? null : (JSON.parse(row.body) as FleetDevice);
+  }
+
+  countDevices(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fleet_devices").one().n;
+  }
+
+  pageDevices(offset: number, limit: number): FleetDevice[] {
+    return this.bodies(this.sql.exec<{ body: string }>("SELECT body FROM fleet_devices ORDER BY id LIMIT ? OFFSET ?", limit, offset));
+  }
+
+  devicesAfterId(afterId: number, limit: number): FleetDevice[] {
+    return this.bodies(
+      this.sql.exec<{ body: string }>("SELECT body FROM fleet_devices WHERE id > ? ORDER BY id LIMIT ?", afterId, limit),
+    );
+  }
+
+  countDevicesUpToId(id: number): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fleet_devices WHERE id <= ?", id).one().n;
+  }
+
+  // The write and its count are synchronous with no await between them, so the Durable Object
+  // commits them together and _stats never disagrees with the data.
+  updateDevice(device: FleetDevice, changes: DeviceChanges, now: string): FleetDevice {
+    const updated: FleetDevice = { ...device, ...changes, updated_at: now };
+    this.sql.exec("UPDATE fleet_devices SET body = ? WHERE serial = ?", JSON.stringify(updated), device.serial);
+    this.sql.exec(
+      "INSERT INTO fleet_writes (serial, writes) VALUES (?, 1) ON CONFLICT(serial) DO UPDATE SET writes = writes + 1",
+      device.serial,
+    );
+    this.bump("writes");
+    return updated;
+  }
+
+  // All or nothing, for a bulk write that fails half-way.
+  transactionally<T>(fn: () => T): T {
+    return this.transaction(fn);
+  }
+
+  bump(stat: SandboxStat): number {
+    return this.sql
+      .exec<{ value: number }>(
+        "INSERT INTO fleet_stats (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+        stat,
+      )
+      .one().value;
+  }
+
+  stats(): SandboxStats {
+    const stats = Object.fromEntries(SANDBOX_STATS.map((s) => [s, 0])) as SandboxStats;
+    for (const row of this.sql.exec<{ name: string; value: number }>("SELECT name, value FROM fleet_stats")) {
+      if ((SANDBOX_STATS as readonly string[]).includes(row.name)) stats[row.name as SandboxStat] = row.value;
+    }
+    return stats;
+  }
+
+  writesFor(serial: string): number {
+    return this.sql.exec<{ writes: number }>("SELECT writes FROM fleet_writes WHERE serial = ?", serial).toArray()[0]?.writes ?? 0;
+  }
+
+  topWrites(limit: number): Record<string, number> {
+    const rows = this.sql.exec<{ serial: string; writes: number }>(
+      "SELECT serial, writes FROM fleet_writes ORDER BY writes DESC, serial LIMIT ?",
+      limit,
+    );
+    return Object.fromEntries([...rows].map((r) => [r.serial, r.writes]));
+  }
+
+  serialsWritten(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fleet_writes").one().n;
+  }
+
+  readConfig(): SandboxConfig | null {
+    const raw = this.meta("config");
+    return raw === null ? null : (JSON.parse(raw) as SandboxConfig);
+  }
+
+  writeConfig(config: SandboxConfig): void {
+    this.setMeta("config", JSON.stringify(config));
+  }
+
+  private bodies(cursor: Iterable<{ body: string }>): FleetDevice[] {
+    return [...cursor].map((row) => JSON.parse(row.body) as FleetDevice);
+  }
+
+  private meta(key: string): string | null {
+    return this.sql.exec<{ value: string }>("SELECT value FROM fleet_meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.sql.exec(
+      "INSERT INTO fleet_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
+  }
+}

@@ -1,0 +1,91 @@
+// Listing pagination shared by the destination listing and the demo source: page numbers with an
+// RFC 8288 Link header, or an opaque cursor. Every body also carries next_cursor and next_url, so a
+// client may use whichever style its contract names from the first request on.
+
+export const DEFAULT_PER_PAGE = 100;
+export const MAX_PER_PAGE = 500;
+
+export type PageRequest =
+  | { kind: "page"; page: number; perPage: number }
+  | { kind: "cursor"; after: string | null; perPage: number };
+
+export type PageRequestResult = { ok: true; request: PageRequest } | { ok: false; param: string; message: string };
+
+export interface PageSlice<T> {
+  items: T[];
+  total: number;
+  hasMore: boolean;
+  // Sort key of the last item, from which the next cursor is made.
+  lastKey: string | null;
+}
+
+export interface PageResponse {
+  body: Record<string, unknown>;
+  link: string | null;
+}
+
+export function parsePageRequest(url: URL): PageRequestResult {
+  const perPageRaw = url.searchParams.get("per_page");
+  let perPage = DEFAULT_PER_PAGE;
+  if (perPageRaw !== null) {
+    if (!/^\d+$/.test(perPageRaw) || Number(perPageRaw) < 1) {
+      return { ok: false, param: "per_page", message: `per_page must be a positive integer (at most ${MAX_PER_PAGE})` };
+    }
+    // Larger pages are served at the maximum, as most real APIs do.
+    perPage = Math.min(Number(perPageRaw), MAX_PER_PAGE);
+  }
+  const cursor = url.searchParams.get("cursor");
+  if (cursor !== null) {
+    if (cursor === "") return { ok: true, request: { kind: "cursor", after: null, perPage } };
+    const after = decodeCursor(cursor);
+    if (after === null) return { ok: false, param: "cursor", message: "cursor is not one this API issued" };
+    return { ok: true, request: { kind: "cursor", after, perPage } };
+  }
+  const pageRaw = url.searchParams.get("page");
+  if (pageRaw !== null && (!/^\d+$/.test(pageRaw) || Number(pageRaw) < 1)) {
+    return { ok: false, param: "page", message: "page must be an integer of at least 1" };
+  }
+  return { ok: true, request: { kind: "page", page: pageRaw === null ? 1 : Number(pageRaw), perPage } };
+}
+
+export function buildPageResponse<T>(url: URL, recordsKey: string, request: PageRequest, slice: PageSlice<T>): PageResponse {
+  const nextCursor = slice.hasMore && slice.lastKey !== null ? encodeCursor(slice.lastKey) : null;
+  const next = new URL(url);
+  let nextUrl: string | null = null;
+  let paging: Record<string, unknown>;
+  if (request.kind === "page") {
+    paging = { page: request.page, per_page: request.perPage, total: slice.total, total_pages: Math.ceil(slice.total / request.perPage) };
+    if (slice.hasMore) {
+      next.searchParams.set("page", String(request.page + 1));
+      nextUrl = next.toString();
+    }
+  } else {
+    paging = { per_page: request.perPage, total: slice.total };
+    if (nextCursor !== null) {
+      next.searchParams.delete("page");
+      next.searchParams.set("cursor", nextCursor);
+      nextUrl = next.toString();
+    }
+  }
+  return {
+    body: { [recordsKey]: slice.items, ...paging, next_cursor: nextCursor, next_url: nextUrl },
+    link: nextUrl === null ? null : `<${nextUrl}>; rel="next"`,
+  };
+}
+
+export function encodeCursor(key: string): string {
+  return btoa(`k:${key}`).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function decodeCursor(cursor: string): string | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
+  const padded = cursor.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(cursor.length / 4) * 4, "=");
+  let decoded: string;
+  try {
+    decoded = atob(padded);
+  } catch (err) {
+    if (err instanceof DOMException) return null;
+    throw err;
+  }
+  return decoded.startsWith("k:") ? decoded.slice(2) : null;
+}

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import type { Env } from "../env";
+
+export const sandboxConfigSchema = z.strictObject({
+  latency_ms: z.number().int().min(0).max(30_000),
+  throttle_every: z.number().int().min(1).nullable(),
+  retry_after_s: z.number().int().min(0).max(3_600),
+  error_every: z.number().int().min(1).nullable(),
+  auth_token: z.string().min(1).max(200).nullable(),
+});
+export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
+
+// PUT /sandbox/_config changes only the knobs it names.
+export const sandboxConfigPatchSchema = sandboxConfigSchema.partial();
+
+export function defaultSandboxConfig(env: Pick<Env, "SANDBOX_LATENCY_MS" | "SANDBOX_THROTTLE_EVERY">): SandboxConfig {
+  return {
+    latency_ms: Math.min(envInteger(env.SANDBOX_LATENCY_MS) ?? 0, 30_000),
+    throttle_every: envInteger(env.SANDBOX_THROTTLE_EVERY) || null,
+    retry_after_s: 1,
+    error_every: null,
+    auth_token: null,
+  };
+}
+
+function envInteger(value: string | undefined): number | null {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return null;
+  return Number(value.trim());
+}
