@@ -44,17 +44,19 @@ export function httpUrlProblem(text: string): string | null {
   return null;
 }
 
-const pathString = (description: string) =>
+const pathSchema = (description: string, minLength: 0 | 1) =>
   z
     .string()
+    .min(minLength, "must not be empty")
     .max(500)
     .superRefine((value, ctx) => {
       const parsed = parsePath(value);
       if (!parsed.ok) issue(ctx, [], `invalid path "${value}": ${parsed.error}`);
     })
-    .describe(`${description} Dot path with optional [n] indexes, e.g. "data.items[0].id"; "" is the root.`);
+    .describe(`${description} Dot path with optional [n] indexes, e.g. "data.items[0].id"${minLength === 0 ? '; "" is the root' : ""}.`);
 
-const requiredPath = (description: string) => pathString(description).pipe(z.string().min(1, "must not be empty"));
+const pathString = (description: string) => pathSchema(description, 0);
+const requiredPath = (description: string) => pathSchema(description, 1);
 
 const plainUrl = z
   .string()
