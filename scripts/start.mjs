@@ -1,7 +1,7 @@
 // npm start: build the dashboard, bring the local D1 up to date, serve on :8787.
 // The demo is seeded by the worker itself on the first API request (DEMO_SEED=on).
 import { spawnSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { bootstrapLocalDev } from "./dev-bootstrap.mjs";
 
 function run(cmd, args) {
   console.log(`\n> ${cmd} ${args.join(" ")}`);
@@ -9,13 +9,10 @@ function run(cmd, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-if (!existsSync(".dev.vars")) {
-  copyFileSync(".dev.vars.example", ".dev.vars");
-  console.log("created .dev.vars from .dev.vars.example");
-}
-
 run("vite", ["build", "--logLevel", "warn"]);
 run("wrangler", ["d1", "migrations", "apply", "LEDGER", "--local"]);
+// Creates .dev.vars (with a generated SECRETS_KEY) and the first admin token, printed once.
+await bootstrapLocalDev();
 
 const port = process.env.PORT ?? "8787";
 const dev = spawn("wrangler", ["dev", "--port", port, ...process.argv.slice(2)], { stdio: "inherit" });

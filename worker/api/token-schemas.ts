@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ROLES } from "../auth/principal";
+import { pageSchema, timestampSchema } from "./schemas/common";
 
 export const roleSchema = z.enum(ROLES).openapi({
   description: "viewer reads; operator also runs and cancels; admin also configures and manages tokens.",
@@ -12,20 +13,16 @@ export const createTokenBodySchema = z
   })
   .openapi("CreateApiTokenRequest");
 
-export const tokenIdParamsSchema = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "tok_01jd7v0q2k8x3c5n4m6p7r8s9t" }),
-});
-
 export const apiTokenSchema = z
   .object({
-    id: z.string(),
+    id: z.string().openapi({ example: "tok_01m821zenwzxfj3pvf03qfc1eh" }),
     name: z.string(),
     role: roleSchema,
     prefix: z.string().openapi({ description: "First characters of the token, to recognise it.", example: "osk_a_7k2m9q" }),
     created_by: z.string(),
-    created_at: z.string().openapi({ format: "date-time" }),
-    last_used_at: z.string().nullable().openapi({ format: "date-time", description: "Updated at most once a minute." }),
-    revoked_at: z.string().nullable().openapi({ format: "date-time" }),
+    created_at: timestampSchema,
+    last_used_at: timestampSchema.nullable().openapi({ description: "Updated at most once a minute." }),
+    revoked_at: timestampSchema.nullable(),
   })
   .openapi("ApiToken");
 export type ApiTokenSummary = z.infer<typeof apiTokenSchema>;
@@ -37,11 +34,4 @@ export const createdApiTokenSchema = apiTokenSchema
   .openapi("CreatedApiToken");
 export type CreatedApiToken = z.infer<typeof createdApiTokenSchema>;
 
-export const apiTokenPageSchema = z
-  .object({ data: z.array(apiTokenSchema), next_cursor: z.string().nullable() })
-  .openapi("ApiTokenPage");
-
-// Inline rather than a named component, so it cannot clash with the shared error schema.
-export const tokenErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
+export const apiTokenPageSchema = pageSchema(apiTokenSchema, "ApiTokenPage");

@@ -182,7 +182,10 @@ function decodeBase64Url(part: string, what: string): Uint8Array<ArrayBuffer> {
   // A length of 4n+1 cannot come from any byte string; atob would throw on it.
   if (part.length % 4 === 1) throw new AccessJwtError("invalid", `The Access JWT ${what} is not base64url.`);
   const padded = part.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (part.length % 4)) % 4);
-  return Uint8Array.from(atob(padded), (ch) => ch.charCodeAt(0));
+  const binary = atob(padded);
+  // Unused trailing bits must be zero, so one token has exactly one spelling.
+  if (btoa(binary) !== padded) throw new AccessJwtError("invalid", `The Access JWT ${what} is not canonical base64url.`);
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
 }
 
 function decodeJson(part: string, what: string): Record<string, unknown> {

@@ -1,0 +1,81 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { minRole } from "../auth/middleware";
+import { issueApiToken } from "../auth/tokens";
+import { listApiTokens, revokeApiToken } from "../ledger/api-tokens";
+import { ApiError, validationHook } from "./errors";
+import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
+import { apiTokenPageSchema, apiTokenSchema, createdApiTokenSchema, createTokenBodySchema } from "./token-schemas";
+
+// Mounted at /api/tokens; expects `authenticate()` to have run on /api/*.
+export const tokensRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+const createTokenRoute = createRoute({
+  ...minRole("admin"),
+  method: "post",
+  path: "/",
+  tags: ["API tokens"],
+  summary: "Create an API token",
+  description: "The response is the only time the token is shown; only its SHA-256 hash is stored.",
+  request: { body: { required: true, content: { "application/json": { schema: createTokenBodySchema } } } },
+  responses: {
+    201: jsonContent(createdApiTokenSchema, "Created; store `token` now."),
+    ...errorResponses(400),
+  },
+});
+
+const listTokensRoute = createRoute({
+  ...minRole("admin"),
+  method: "get",
+  path: "/",
+  tags: ["API tokens"],
+  summary: "List API tokens",
+  description: "Newest first, revoked tokens included. Tokens themselves and their hashes are never returned.",
+  responses: {
+    200: jsonContent(apiTokenPageSchema, "Every token (one page; `next_cursor` is always null)."),
+    ...errorResponses(),
+  },
+});
+
+const revokeTokenRoute = createRoute({
+  ...minRole("admin"),
+  method: "delete",
+  path: "/{id}",
+  tags: ["API tokens"],
+  summary: "Revoke an API token",
+  description: "Takes effect on the next request. Revoking twice keeps the first time. The last active admin token cannot be revoked.",
+  request: { params: idParamsSchema },
+  responses: {
+    200: jsonContent(apiTokenSchema, "The token, now revoked."),
+    ...errorResponses(404, 409),
+  },
+});
+
+tokensRouter.openapi(createTokenRoute, async (c) => {
+  const body = c.req.valid("json");
+  const created = await issueApiToken(c.env.LEDGER, {
+    name: body.name,
+    role: body.role,
+    createdBy: c.var.principal.name,
+    now: Date.now(),
+  });
+  return c.json(created, 201);
+});
+
+tokensRouter.openapi(listTokensRoute, async (c) => {
+  const data = await listApiTokens(c.env.LEDGER);
+  return c.json({ data, next_cursor: null }, 200);
+});
+
+tokensRouter.openapi(revokeTokenRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const outcome = await revokeApiToken(c.env.LEDGER, id, Date.now());
+  switch (outcome.status) {
+    case "revoked":
+      return c.json(outcome.token, 200);
+    case "not_found":
+      throw new ApiError(404, "not_found", `No API token with id ${id}.`, { id });
+    case "last_admin":
+      throw new ApiError(409, "last_admin_token", `"${outcome.token.name}" is the last active admin token; create another admin token first.`, { id });
+  }
+});

@@ -1,0 +1,136 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { ApiError } from "../api/errors";
+import type { AppEnv } from "../app-env";
+import {
+  ACCESS_JWT_HEADER,
+  AccessJwtError,
+  type AccessVerifier,
+  accessConfigured,
+  accessRole,
+  createAccessVerifier,
+  normaliseTeamDomain,
+} from "./access-jwt";
+import { type Principal, type Role, roleAtLeast } from "./principal";
+import { verifyApiToken } from "./tokens";
+
+export const ROUTE_ROLE_EXTENSION = "x-min-role" as const;
+
+/** Names for `components.securitySchemes`; register them on the OpenAPI document. */
+export const API_SECURITY_SCHEMES = {
+  bearerAuth: { type: "http", scheme: "bearer", description: "An API token: osk_<role letter>_<32 characters>." },
+  cloudflareAccess: { type: "apiKey", in: "header", name: ACCESS_JWT_HEADER, description: "Set by Cloudflare Access when configured." },
+} as const;
+
+export interface AuthenticateOptions {
+  /** Fetch used for the Access JWKS; tests pass one that serves their own keys. */
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/** Sets `principal` from a bearer API token or, when configured, a Cloudflare Access JWT; else 401. */
+export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandler<AppEnv> {
+  const now = options.now ?? Date.now;
+  // One verifier (and so one JWKS cache) per Access configuration, kept for the isolate's life.
+  const verifiers = new Map<string, AccessVerifier>();
+
+  function verifierFor(teamDomain: string, audience: string): AccessVerifier {
+    const key = `${normaliseTeamDomain(teamDomain)} ${audience.trim()}`;
+    let verifier = verifiers.get(key);
+    if (!verifier) {
+      verifier = createAccessVerifier({ teamDomain, audience, now, ...(options.fetch ? { fetch: options.fetch } : {}) });
+      verifiers.set(key, verifier);
+    }
+    return verifier;
+  }
+
+  return async (c, next) => {
+    const problems: string[] = [];
+    const authorization = c.req.header("Authorization");
+    if (authorization !== undefined) {
+      const token = BEARER.exec(authorization)?.[1];
+      if (token === undefined) {
+        problems.push("The Authorization header must be \"Bearer <API token>\".");
+      } else {
+        const check = await verifyApiToken(c.env.LEDGER, token, now());
+        if (check.ok) return proceed(c, next, check.principal);
+        problems.push(check.reason);
+      }
+    }
+
+    const assertion = c.req.header(ACCESS_JWT_HEADER);
+    const { ACCESS_TEAM_DOMAIN: teamDomain, ACCESS_AUD: audience } = c.env;
+    if (assertion !== undefined && teamDomain && audience && accessConfigured(c.env)) {
+      try {
+        const identity = await verifierFor(teamDomain, audience)(assertion);
+        const principal: Principal = {
+          kind: "access",
+          id: identity.subject || identity.displayName,
+          name: identity.displayName,
+          role: accessRole(c.env, identity.email),
+        };
+        return proceed(c, next, principal);
+      } catch (err) {
+        if (!(err instanceof AccessJwtError)) throw err;
+        if (err.kind === "unavailable" && problems.length === 0) {
+          throw new ApiError(503, "access_unavailable", err.message, { hint: "Retry shortly, or use an API token." });
+        }
+        problems.push(err.message);
+      }
+    }
+
+    if (problems.length === 0) {
+      problems.push(
+        accessConfigured(c.env)
+          ? "Sign in through Cloudflare Access, or send \"Authorization: Bearer <API token>\"."
+          : "Send \"Authorization: Bearer <API token>\". An admin creates tokens under Settings → API tokens.",
+      );
+    }
+    c.header("WWW-Authenticate", authorization === undefined ? 'Bearer realm="outbound-sync"' : 'Bearer realm="outbound-sync", error="invalid_token"');
+    throw new ApiError(401, "unauthorized", problems.join(" "));
+  };
+}
+
+async function proceed(c: Context<AppEnv>, next: () => Promise<void>, principal: Principal): Promise<void> {
+  c.set("principal", principal);
+  await next();
+}
+
+/** 403 unless the authenticated principal has at least `role`. */
+export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    // Typed as always set, but a router mounted without `authenticate()` must fail closed.
+    const principal = c.get("principal") as Principal | undefined;
+    if (!principal) {
+      c.header("WWW-Authenticate", 'Bearer realm="outbound-sync"');
+      throw new ApiError(401, "unauthorized", "This route needs a signed-in caller; authentication did not run.");
+    }
+    if (!roleAtLeast(principal.role, role)) {
+      const who = principal.kind === "token" ? `API token "${principal.name}"` : `Access identity ${principal.name}`;
+      throw new ApiError(403, "forbidden", `This needs the ${role} role; the ${who} has the ${principal.role} role.`, {
+        required_role: role,
+        role: principal.role,
+      });
+    }
+    await next();
+  };
+}
+
+export interface MinRoleRouteParts<R extends Role> {
+  middleware: [MiddlewareHandler<AppEnv>];
+  [ROUTE_ROLE_EXTENSION]: R;
+  security: Array<Record<string, string[]>>;
+}
+
+/**
+ * Spread into `createRoute({ ... })`: the route's role check and its OpenAPI marking come from one call,
+ * so the document and the enforcement cannot disagree.
+ */
+export function minRole<R extends Role>(role: R): MinRoleRouteParts<R> {
+  return {
+    middleware: [requireRole(role)],
+    [ROUTE_ROLE_EXTENSION]: role,
+    security: [{ bearerAuth: [] }, { cloudflareAccess: [] }],
+  };
+}

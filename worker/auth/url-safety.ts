@@ -1,0 +1,95 @@
+import type { Env } from "../env";
+import { isSandboxUrl } from "../sandbox/outbound-fetch";
+
+export interface OutboundUrlPolicy {
+  production: boolean;
+  /** The sandbox destination is mounted, so its loopback URLs are served in-process, never fetched. */
+  sandbox: boolean;
+}
+
+export function isProduction(env: Pick<Env, "ENVIRONMENT">): boolean {
+  return env.ENVIRONMENT?.trim().toLowerCase() !== "development";
+}
+
+export function outboundUrlPolicy(env: Pick<Env, "ENVIRONMENT" | "SANDBOX">): OutboundUrlPolicy {
+  return { production: isProduction(env), sandbox: env.SANDBOX === "on" };
+}
+
+// Suffixes that only resolve inside a private network (RFC 6762, 6761, 8375 and common practice).
+const INTERNAL_SUFFIXES = [".localhost", ".local", ".internal", ".intranet", ".lan", ".home.arpa", ".corp", ".localdomain"];
+const PLACEHOLDER = /\{[^{}]*\}/g;
+
+/**
+ * Null when `url` may be called, else the problem in a sentence. Templates may hold `{placeholders}`,
+ * but only after the host: a placeholder in the host would let record data choose where requests go.
+ */
+export function checkOutboundUrl(url: string, policy: OutboundUrlPolicy): string | null {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url.trim())?.[1];
+  if (authority?.includes("{")) return "Placeholders such as {serial} may appear only in the path and query, not in the host.";
+
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim().replace(PLACEHOLDER, "x"));
+  } catch {
+    return "Not a valid absolute URL (expected https://host/path).";
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    return `The URL scheme must be https (got ${parsed.protocol.replace(/:$/, "")}).`;
+  }
+  if (parsed.username !== "" || parsed.password !== "") {
+    return "The URL must not contain a user name or password; keep them in the credential.";
+  }
+  if (policy.sandbox && isSandboxUrl(parsed)) return null;
+
+  const host = parsed.hostname.toLowerCase().replace(/\.$/, "");
+  const address = classifyAddress(host);
+  if (!policy.production) {
+    const loopback = host === "localhost" || host.endsWith(".localhost") || address === "loopback";
+    if (parsed.protocol === "http:" && !loopback) return "Use https; plain http is allowed only for loopback hosts in development.";
+    return null;
+  }
+  if (parsed.protocol === "http:") return "Use https; plain http is not allowed in production.";
+  if (address !== null) {
+    return address === "public"
+      ? `The host ${host} is an IP address; use the destination's host name.`
+      : `The host ${host} is a ${address} address, which is not allowed in production.`;
+  }
+  if (!host.includes(".") || INTERNAL_SUFFIXES.some((suffix) => host === suffix.slice(1) || host.endsWith(suffix))) {
+    return `The host ${host} is an internal name, which is not allowed in production.`;
+  }
+  return null;
+}
+
+type AddressKind = "public" | "loopback" | "private" | "link-local" | "reserved";
+
+// The URL parser has already turned forms like 2130706433 or 0x7f.1 into dotted quads and compressed IPv6.
+function classifyAddress(host: string): AddressKind | null {
+  if (host.startsWith("[")) return classifyIpv6(host.slice(1, -1));
+  const quad = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (!quad) return null;
+  return classifyIpv4(quad.slice(1).map(Number) as [number, number, number, number]);
+}
+
+function classifyIpv4([a, b]: [number, number, number, number]): AddressKind {
+  if (a === 127) return "loopback";
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) return "private";
+  if (a === 169 && b === 254) return "link-local";
+  if (a === 0 || a >= 224 || (a === 192 && b === 0) || (a === 198 && (b === 18 || b === 19))) return "reserved";
+  return "public";
+}
+
+function classifyIpv6(address: string): AddressKind {
+  if (address === "::1") return "loopback";
+  if (address === "::") return "reserved";
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(address);
+  if (mapped) {
+    const high = parseInt(mapped[1] ?? "0", 16);
+    const low = parseInt(mapped[2] ?? "0", 16);
+    return classifyIpv4([high >> 8, high & 255, low >> 8, low & 255]);
+  }
+  const first = parseInt(address.split(":")[0] || "0", 16);
+  if ((first & 0xfe00) === 0xfc00) return "private";
+  if ((first & 0xffc0) === 0xfe80) return "link-local";
+  if ((first & 0xff00) === 0xff00) return "reserved";
+  return "public";
+}
