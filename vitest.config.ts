@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: "engine",
           environment: "node",
-          include: ["test/engine/**/*.test.ts", "test/scripts/**/*.test.ts"],
+          include: ["test/engine/**/*.test.ts", "test/scripts/**/*.test.ts", "test/alerts/**/*.test.ts"],
         },
       },
       {
@@ -23,6 +23,10 @@ export default defineConfig({
               bindings: {
                 SANDBOX: "on",
                 DEMO_SEED: "off",
+                // Development rules for outbound URLs, so contracts may point at the loopback sandbox.
+                ENVIRONMENT: "development",
+                // A fixed test-only AES key (bytes 0..31): secrets stored by one test file decrypt in the next.
+                SECRETS_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
               },
             },

@@ -1,24 +1,58 @@
-import { Hono } from "hono";
-import type { Env } from "./env";
-import { handleError, handleNotFound } from "./api/errors";
-import { health } from "./api/health";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./app-env";
+import { alerts } from "./api/alerts";
 import { connections } from "./api/connections";
+import { credentials } from "./api/credentials";
+import { datasetRecords } from "./api/dataset-records";
 import { demoSeed } from "./api/demo-seed-middleware";
+import { handleError, handleNotFound, validationHook } from "./api/errors";
+import { health } from "./api/health";
+import { jobsRouter } from "./api/jobs";
+import { retentionRouter } from "./api/retention";
+import { runCommands } from "./api/run-commands";
+import { runsRouter } from "./api/runs";
+import { mountApiDocs } from "./api/openapi";
+import { settings } from "./api/settings";
+import { statsRouter } from "./api/stats";
+import { testLookup } from "./api/test-lookup";
+import { tokensRouter } from "./api/tokens";
+import { authenticate } from "./auth/middleware";
+import { liveRouter } from "./live/live-router";
+import { mcpRouter } from "./mcp/route";
 import { sandboxMount } from "./sandbox/mount";
 
-export function createApp(): Hono<{ Bindings: Env }> {
-  const app = new Hono<{ Bindings: Env }>();
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
   app.notFound(handleNotFound);
 
   app.route("/sandbox", sandboxMount);
+  // Public, and registered before the API's middleware so authentication never runs for them.
+  mountApiDocs(app);
 
-  const api = new Hono<{ Bindings: Env }>();
-  // Health first, so it answers even when seeding cannot run (no migrations).
+  const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  // Health first: public, and it answers even when seeding cannot run (no migrations).
   api.route("/health", health);
+  // A browser WebSocket cannot send headers: the live feed authenticates itself (token subprotocol or ?token=).
+  api.route("/live", liveRouter);
+  // Everything registered after this line needs a token or an Access identity; each route adds its minimum role.
+  api.use("*", authenticate());
   api.use("*", demoSeed());
+  api.route("/credentials", credentials);
   api.route("/connections", connections);
+  api.route("/connections", datasetRecords);
+  api.route("/connections", testLookup);
+  api.route("/settings", settings);
+  api.route("/retention", retentionRouter);
+  api.route("/stats", statsRouter);
+  api.route("/tokens", tokensRouter);
+  api.route("/alerts", alerts);
+  api.route("/runs", runsRouter);
+  api.route("/jobs", jobsRouter);
+  api.route("/", runCommands);
   app.route("/api", api);
+  // The agent endpoint authenticates itself (bearer token or Access, viewer and up), like the API.
+  app.route("/mcp", mcpRouter);
 
   return app;
 }

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ConnectionSummary, Page } from "../../worker/api/types";
+import { issueApiToken } from "../../worker/auth/tokens";
 import { validateConnectionConfig } from "../../worker/engine/contracts";
 import { seedDemo } from "../../worker/ledger/demo-seed";
 import { demoSourceDevices } from "../../worker/sandbox/demo-data";
@@ -34,7 +35,8 @@ describe("the demo seed", () => {
 
   it("lists the seeded connections in execution order with new connections in dry run", async () => {
     await seedDemo(env.LEDGER, Date.UTC(2026, 10, 1));
-    const res = await exports.default.fetch("http://localhost/api/connections");
+    const { token } = await issueApiToken(env.LEDGER, { name: "demo-seed-test", role: "viewer", createdBy: "test", now: Date.now() });
+    const res = await exports.default.fetch("http://localhost/api/connections", { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     const page = await res.json<Page<ConnectionSummary>>();
     expect(page.data.map((c) => c.position)).toEqual([1, 2, 3]);

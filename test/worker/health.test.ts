@@ -2,6 +2,7 @@ import { createScheduledController, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { HealthResponse } from "../../worker/api/types";
+import { issueApiToken } from "../../worker/auth/tokens";
 import entry from "../../worker/index";
 
 const worker = exports.default;
@@ -21,11 +22,18 @@ describe("GET /api/health", () => {
 
 describe("errors", () => {
   it("answers an unknown API route with the JSON error shape", async () => {
-    const res = await worker.fetch("http://localhost/api/no-such-thing");
+    const { token } = await issueApiToken(env.LEDGER, { name: "health-test", role: "viewer", createdBy: "test", now: Date.now() });
+    const res = await worker.fetch("http://localhost/api/no-such-thing", { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
       error: { code: "not_found", message: "No route for GET /api/no-such-thing" },
     });
+  });
+
+  it("asks for a token before saying whether an API route exists", async () => {
+    const res = await worker.fetch("http://localhost/api/no-such-thing");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toContain("Bearer");
   });
 });
 

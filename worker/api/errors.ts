@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { formatIssuePath } from "../engine/contracts";
 import type { ApiErrorBody } from "./types";
 
 /** An error meant for the caller: it becomes `{ error: { code, message, details } }`. */
@@ -50,4 +52,58 @@ function codeForStatus(status: number): string {
     case 429: return "rate_limited";
     default: return status >= 500 ? "internal_error" : "request_failed";
   }
+}
+
+export type IssueLocation = "body" | "query" | "path" | "header";
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+  in?: IssueLocation;
+}
+
+const TARGET_LOCATION: Record<string, IssueLocation> = { json: "body", form: "body", query: "query", param: "path", header: "header" };
+const LOCATION_WORDS: Record<IssueLocation, string> = { body: "request body", query: "query string", path: "path", header: "headers" };
+
+/** 400 `validation_failed` naming every offending field, the one shape all input errors share. */
+export function validationError(issues: FieldIssue[], location: IssueLocation = "body"): ApiError {
+  const first = issues[0];
+  const summary = first === undefined ? "it does not match the schema" : `${first.path || "(root)"}: ${first.message}`;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+  return new ApiError(400, "validation_failed", `Invalid ${LOCATION_WORDS[location]}: ${summary}${more}`, issues);
+}
+
+export function zodIssues(error: z.ZodError, location: IssueLocation): FieldIssue[] {
+  return error.issues.flatMap((issue) => flattenIssue(issue, [], location));
+}
+
+function flattenIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[], location: IssueLocation): FieldIssue[] {
+  const path = [...prefix, ...issue.path];
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => ({ path: formatIssuePath([...path, key]), message: "unknown field", in: location }));
+    case "invalid_union": {
+      if (issue.discriminator !== undefined && issue.errors.length === 0) {
+        const options = "options" in issue && issue.options ? issue.options.map((o) => JSON.stringify(o)).join(", ") : "";
+        const message = options ? `must be one of ${options}` : "missing or not one of the allowed values";
+        // zod reports the union's path; some versions already end it with the discriminator.
+        const at = path.at(-1) === issue.discriminator ? path : [...path, issue.discriminator];
+        return [{ path: formatIssuePath(at), message, in: location }];
+      }
+      // Report the branch that came closest, rather than "Invalid input".
+      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+      if (closest && closest.length > 0) return closest.flatMap((inner) => flattenIssue(inner, path, location));
+      break;
+    }
+    default:
+      break;
+  }
+  return [{ path: formatIssuePath(path), message: issue.message, in: location }];
+}
+
+/** The `defaultHook` of every router: zod failures become `validation_failed` instead of zod's own shape. */
+export function validationHook(result: { target: string; success: boolean; error?: z.ZodError }): void {
+  if (result.success || !result.error) return;
+  const location = TARGET_LOCATION[result.target] ?? "body";
+  throw validationError(zodIssues(result.error, location), location);
 }

@@ -1,14 +1,28 @@
-import { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
-import type { Env } from "../env";
 import { checkLedger } from "../ledger/health";
 import { readSettings } from "../ledger/settings";
 import { HEARTBEAT_KEYS } from "../schedule/heartbeat";
-import type { HealthResponse } from "./types";
+import { createRouter } from "./router";
+import { jsonContent } from "./schemas/common";
+import { healthResponseSchema, type HealthResponse } from "./schemas/health";
 
-export const health = new Hono<{ Bindings: Env }>();
+export const health = createRouter();
 
-health.get("/", async (c) => {
+const healthRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["System"],
+  summary: "Health of the worker, D1 and the scheduler",
+  description: "Public: needs no token. 503 when D1 is unreachable or no migrations are applied.",
+  security: [],
+  responses: {
+    200: jsonContent(healthResponseSchema, "Everything works."),
+    503: jsonContent(healthResponseSchema, "Degraded; the body says what is wrong."),
+  },
+});
+
+health.openapi(healthRoute, async (c) => {
   const ledger = await checkLedger(c.env.LEDGER);
   const heartbeats = ledger.ok && ledger.migrations.length > 0
     ? await readSettings(c.env.LEDGER, [HEARTBEAT_KEYS.minute, HEARTBEAT_KEYS.daily])
@@ -24,5 +38,5 @@ health.get("/", async (c) => {
       daily_tick_at: (heartbeats.get(HEARTBEAT_KEYS.daily) as string | undefined) ?? null,
     },
   };
-  return c.json(body, body.status === "ok" ? 200 : 503);
+  return body.status === "ok" ? c.json(body, 200) : c.json(body, 503);
 });

@@ -1,34 +1,29 @@
-// Response shapes shared with the web client (imported type-only from web/).
-// Later issues replace these with types inferred from the OpenAPI schemas.
+// Response shapes shared with the web client (imported type-only from web/). Each is inferred from the
+// zod schema that also validates and documents the route, so there is one definition.
+import type { z } from "@hono/zod-openapi";
+import type { errorBodySchema, validationDetailSchema } from "./schemas/common";
 
-export interface HealthResponse {
-  status: "ok" | "degraded";
-  version: string;
-  d1: { ok: boolean; latency_ms: number; error?: string };
-  migrations: { applied: string[]; latest: string | null };
-  sandbox: boolean;
-  scheduler: { minute_tick_at: string | null; daily_tick_at: string | null };
-}
+export type { HealthResponse } from "./schemas/health";
+export type { Credential, CreateCredentialBody, UpdateCredentialBody } from "./schemas/credentials";
+export type {
+  Connection,
+  ConnectionSnapshot,
+  ConnectionSummary,
+  ConnectionVersion,
+  CreateConnectionBody,
+  UpdateConnectionBody,
+} from "./schemas/connections";
+export type { ConnectionConfig, ConnectionConfigInput } from "../engine/contracts";
+export type { DatasetRecord, DatasetUploadIssue, DatasetUploadResult, UploadMode } from "./schemas/dataset-records";
+export type { TestLookupResult } from "./schemas/test-lookup";
+export type { LogExportSetting, RetentionSetting, Settings, UpdateSettingsBody } from "./schemas/settings";
+export type { ApiTokenSummary, CreatedApiToken } from "./token-schemas";
+export type { Role } from "../auth/principal";
 
-export interface ConnectionSummary {
-  id: string;
-  name: string;
-  credential_id: string;
-  credential_name: string;
-  position: number;
-  enabled: boolean;
-  dry_run: boolean;
-  debug: boolean;
-  schedule: string | null;
-  version: number;
-  updated_at: string;
-}
+export type ApiErrorBody = z.infer<typeof errorBodySchema>;
+export type ValidationDetail = z.infer<typeof validationDetailSchema>;
 
 export interface Page<T> {
   data: T[];
   next_cursor: string | null;
-}
-
-export interface ApiErrorBody {
-  error: { code: string; message: string; details?: unknown };
 }

@@ -1,6 +1,8 @@
-import type { ConnectionSummary } from "../api/types";
+import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion } from "../api/schemas/connections";
+import type { ConnectionConfig } from "../engine/contracts";
+import { isUniqueViolation } from "./credentials";
 
-interface ConnectionRow {
+interface SummaryRow {
   id: string;
   name: string;
   credential_id: string;
@@ -14,17 +16,219 @@ interface ConnectionRow {
   updated_at: number;
 }
 
+interface DetailRow extends SummaryRow {
+  config_json: string;
+  created_at: number;
+  last_status: string | null;
+  last_run_at: number | null;
+  last_success_at: number | null;
+  consecutive_failures: number;
+  sync_cursor: string | null;
+}
+
+const SUMMARY_COLUMNS = `c.id, c.name, c.credential_id, cr.name AS credential_name, c.position, c.enabled, c.dry_run,
+  c.debug, c.schedule, c.version, c.updated_at`;
+
+/** Where the previous page of the execution-order listing ended. */
+export interface ConnectionListCursor {
+  credentialName: string;
+  position: number;
+  id: string;
+}
+
+export interface ListConnectionsOptions {
+  credentialId?: string;
+  after?: ConnectionListCursor | null;
+  limit?: number;
+}
+
 /** Connections in execution order: by credential name, then position. */
-export async function listConnectionSummaries(db: D1Database): Promise<ConnectionSummary[]> {
+export async function listConnectionSummaries(db: D1Database, options: ListConnectionsOptions = {}): Promise<ConnectionSummary[]> {
+  const after = options.after ?? null;
   const { results } = await db
     .prepare(
-      `SELECT c.id, c.name, c.credential_id, cr.name AS credential_name, c.position, c.enabled, c.dry_run,
-              c.debug, c.schedule, c.version, c.updated_at
+      `SELECT ${SUMMARY_COLUMNS}
          FROM connections c JOIN credentials cr ON cr.id = c.credential_id
-        ORDER BY cr.name, c.position`,
+        WHERE (?1 IS NULL OR c.credential_id = ?1)
+          AND (?2 IS NULL OR (cr.name, c.position, c.id) > (?2, ?3, ?4))
+        ORDER BY cr.name, c.position, c.id
+        LIMIT ?5`,
     )
-    .all<ConnectionRow>();
+    .bind(options.credentialId ?? null, after?.credentialName ?? null, after?.position ?? null, after?.id ?? null, options.limit ?? -1)
+    .all<SummaryRow>();
+  return results.map(toSummary);
+}
+
+export async function getConnection(db: D1Database, id: string): Promise<Connection | null> {
+  const row = await db
+    .prepare(
+      `SELECT ${SUMMARY_COLUMNS}, c.config_json, c.created_at, c.last_status, c.last_run_at, c.last_success_at,
+              c.consecutive_failures, c.sync_cursor
+         FROM connections c JOIN credentials cr ON cr.id = c.credential_id
+        WHERE c.id = ?1`,
+    )
+    .bind(id)
+    .first<DetailRow>();
+  if (!row) return null;
+  return {
+    ...toSummary(row),
+    config: JSON.parse(row.config_json) as ConnectionConfig,
+    created_at: iso(row.created_at),
+    last_status: row.last_status,
+    last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
+    last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
+    consecutive_failures: row.consecutive_failures,
+    sync_cursor: row.sync_cursor,
+  };
+}
+
+export function snapshotOf(connection: ConnectionSnapshot): ConnectionSnapshot {
+  const { name, enabled, dry_run, debug, schedule, config } = connection;
+  return { name, enabled, dry_run, debug, schedule, config };
+}
+
+export interface ConnectionChange {
+  snapshot: ConnectionSnapshot;
+  changedBy: string;
+  note: string | null;
+  now: number;
+}
+
+export type InsertConnectionOutcome = "created" | "credential_not_found" | "name_taken";
+
+// Position and the first version row are written in one batch: the connection never exists without its history.
+export async function insertConnection(
+  db: D1Database,
+  id: string,
+  credentialId: string,
+  change: ConnectionChange,
+): Promise<InsertConnectionOutcome> {
+  const { snapshot: s, changedBy, note, now } = change;
+  try {
+    const [inserted] = await db.batch([
+      db
+        .prepare(
+          `INSERT INTO connections
+             (id, credential_id, name, position, enabled, dry_run, debug, schedule, config_json, version, created_at, updated_at)
+           SELECT ?1, cr.id, ?3,
+                  (SELECT COALESCE(MAX(position), 0) + 1 FROM connections WHERE credential_id = cr.id),
+                  ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9
+             FROM credentials cr WHERE cr.id = ?2`,
+        )
+        .bind(id, credentialId, s.name, s.enabled ? 1 : 0, s.dry_run ? 1 : 0, s.debug ? 1 : 0, s.schedule, JSON.stringify(s.config), now),
+      db
+        .prepare(
+          `INSERT INTO connection_versions (connection_id, version, snapshot_json, changed_by, changed_at, change_note)
+           SELECT id, 1, ?2, ?3, ?4, ?5 FROM connections WHERE id = ?1`,
+        )
+        .bind(id, JSON.stringify(s), changedBy, now, note),
+    ]);
+    return (inserted?.meta.changes ?? 0) > 0 ? "created" : "credential_not_found";
+  } catch (error) {
+    if (isUniqueViolation(error, "connections.name")) return "name_taken";
+    throw error;
+  }
+}
+
+export type UpdateConnectionOutcome = "updated" | "conflict" | "name_taken";
+
+/**
+ * Applies a change made on top of `fromVersion`. The history row and the update are conditioned on the
+ * same version in one batch (one transaction), so both happen or neither does.
+ */
+export async function updateConnectionState(
+  db: D1Database,
+  id: string,
+  fromVersion: number,
+  change: ConnectionChange,
+): Promise<UpdateConnectionOutcome> {
+  const { snapshot: s, changedBy, note, now } = change;
+  try {
+    const [, updated] = await db.batch([
+      db
+        .prepare(
+          `INSERT INTO connection_versions (connection_id, version, snapshot_json, changed_by, changed_at, change_note)
+           SELECT id, version + 1, ?3, ?4, ?5, ?6 FROM connections WHERE id = ?1 AND version = ?2`,
+        )
+        .bind(id, fromVersion, JSON.stringify(s), changedBy, now, note),
+      db
+        .prepare(
+          `UPDATE connections
+              SET name = ?3, enabled = ?4, dry_run = ?5, debug = ?6, schedule = ?7, config_json = ?8,
+                  version = version + 1, updated_at = ?9
+            WHERE id = ?1 AND version = ?2`,
+        )
+        .bind(id, fromVersion, s.name, s.enabled ? 1 : 0, s.dry_run ? 1 : 0, s.debug ? 1 : 0, s.schedule, JSON.stringify(s.config), now),
+    ]);
+    return (updated?.meta.changes ?? 0) > 0 ? "updated" : "conflict";
+  } catch (error) {
+    if (isUniqueViolation(error, "connections.name")) return "name_taken";
+    // A concurrent change took this version number first.
+    if (isUniqueViolation(error, "connection_versions")) return "conflict";
+    throw error;
+  }
+}
+
+// Closes the gap in positions in the same batch, so execution order stays dense from 1.
+export async function deleteConnection(db: D1Database, id: string): Promise<boolean> {
+  const results = await db.batch([
+    db
+      .prepare(
+        `UPDATE connections SET position = position - 1
+          WHERE credential_id = (SELECT credential_id FROM connections WHERE id = ?1)
+            AND position > (SELECT position FROM connections WHERE id = ?1)`,
+      )
+      .bind(id),
+    db.prepare("DELETE FROM dataset_records WHERE connection_id = ?1").bind(id),
+    db.prepare("DELETE FROM connection_retry_serials WHERE connection_id = ?1").bind(id),
+    db.prepare("DELETE FROM connection_versions WHERE connection_id = ?1").bind(id),
+    db.prepare("DELETE FROM connections WHERE id = ?1").bind(id),
+  ]);
+  return (results.at(-1)?.meta.changes ?? 0) > 0;
+}
+
+export async function listConnectionVersions(
+  db: D1Database,
+  id: string,
+  options: { before: number | null; limit: number },
+): Promise<ConnectionVersion[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT version, snapshot_json, changed_by, changed_at, change_note FROM connection_versions
+        WHERE connection_id = ?1 AND (?2 IS NULL OR version < ?2)
+        ORDER BY version DESC LIMIT ?3`,
+    )
+    .bind(id, options.before, options.limit)
+    .all<{ version: number; snapshot_json: string; changed_by: string; changed_at: number; change_note: string | null }>();
   return results.map((row) => ({
+    version: row.version,
+    changed_by: row.changed_by,
+    changed_at: iso(row.changed_at),
+    change_note: row.change_note,
+    snapshot: JSON.parse(row.snapshot_json) as ConnectionSnapshot,
+  }));
+}
+
+export async function credentialConnectionIds(db: D1Database, credentialId: string): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT id FROM connections WHERE credential_id = ?1 ORDER BY position, id")
+    .bind(credentialId)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/** Positions 1..n in the given order, in one batch. The caller checks the ids are exactly the credential's. */
+export async function writeConnectionOrder(db: D1Database, credentialId: string, orderedIds: string[]): Promise<void> {
+  if (orderedIds.length === 0) return;
+  await db.batch(
+    orderedIds.map((id, index) =>
+      db.prepare("UPDATE connections SET position = ?3 WHERE id = ?1 AND credential_id = ?2").bind(id, credentialId, index + 1),
+    ),
+  );
+}
+
+function toSummary(row: SummaryRow): ConnectionSummary {
+  return {
     id: row.id,
     name: row.name,
     credential_id: row.credential_id,
@@ -35,6 +239,10 @@ export async function listConnectionSummaries(db: D1Database): Promise<Connectio
     debug: row.debug === 1,
     schedule: row.schedule,
     version: row.version,
-    updated_at: new Date(row.updated_at).toISOString(),
-  }));
+    updated_at: iso(row.updated_at),
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

@@ -5,14 +5,20 @@ const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
  * so `ORDER BY id DESC` is newest first and ids double as paging cursors.
  */
 export function newId(prefix: string, now: number = Date.now()): string {
-  let time = "";
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
   const random = crypto.getRandomValues(new Uint8Array(16));
   let tail = "";
   for (const byte of random) tail += CROCKFORD[byte % 32];
-  return `${prefix}_${time}${tail}`;
+  return `${idTimeFloor(prefix, now)}${tail}`;
+}
+
+// Every id made at or after `time` sorts >= this string and every earlier one sorts below it,
+// so a time range becomes an id range that any (…, id) index can serve.
+export function idTimeFloor(prefix: string, time: number): string {
+  let encoded = "";
+  let t = Math.max(0, Math.floor(time));
+  for (let i = 0; i < 10; i++) {
+    encoded = CROCKFORD[t % 32] + encoded;
+    t = Math.floor(t / 32);
+  }
+  return `${prefix}_${encoded}`;
 }

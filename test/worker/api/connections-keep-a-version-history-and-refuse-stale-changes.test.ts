@@ -1,0 +1,249 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Connection, ConnectionSummary, ConnectionVersion, Page } from "../../../worker/api/types";
+import { SANDBOX, call, createConnection, createCredential, errorOf, makeConfig, recordD1, rowCount, unique } from "./config-api";
+
+describe("connection CRUD", () => {
+  it("creates a connection last in its credential, in dry run, at version 1, with its history row", async () => {
+    const credential = await createCredential();
+    const first = await createConnection(credential.id);
+    const name = unique("Second");
+    const res = await call<Connection>("POST", "/api/connections", {
+      body: { credential_id: credential.id, name, config: makeConfig() },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("etag")).toBe('"1"');
+    expect(res.body).toMatchObject({
+      name,
+      credential_id: credential.id,
+      credential_name: credential.name,
+      position: first.position + 1,
+      enabled: true,
+      dry_run: true,
+      debug: false,
+      schedule: null,
+      version: 1,
+    });
+    // Defaults of the engine's schema are filled in, so the stored config is complete.
+    expect(res.body.config.limits).toEqual({ requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false });
+
+    const history = await call<Page<ConnectionVersion>>("GET", `/api/connections/${res.body.id}/versions`, { as: "viewer" });
+    expect(history.body.data).toEqual([
+      expect.objectContaining({ version: 1, changed_by: expect.stringMatching(/^admin-tests/), snapshot: expect.objectContaining({ name }) }),
+    ]);
+  });
+
+  it("reads one connection with its configuration and lists them in execution order, filtered by credential", async () => {
+    const credential = await createCredential();
+    const a = await createConnection(credential.id);
+    const b = await createConnection(credential.id);
+    const got = await call<Connection>("GET", `/api/connections/${a.id}`, { as: "viewer" });
+    expect(got.body).toEqual(a);
+
+    const listed = await call<Page<ConnectionSummary>>("GET", `/api/connections?credential_id=${credential.id}`, { as: "viewer" });
+    expect(listed.body.data.map((c) => [c.id, c.position])).toEqual([
+      [a.id, 1],
+      [b.id, 2],
+    ]);
+    expect(listed.body.next_cursor).toBeNull();
+  });
+
+  it("pages the list with a cursor without skipping or repeating", async () => {
+    const credential = await createCredential();
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await createConnection(credential.id)).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/api/connections?credential_id=${credential.id}&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const page: { body: Page<ConnectionSummary> } = await call<Page<ConnectionSummary>>("GET", query);
+      seen.push(...page.body.data.map((c) => c.id));
+      cursor = page.body.next_cursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(ids);
+  });
+
+  it("deletes a connection with its dataset and history and closes the gap in positions", async () => {
+    const credential = await createCredential();
+    const [a, b, c] = [await createConnection(credential.id), await createConnection(credential.id), await createConnection(credential.id)];
+    await call("POST", `/api/connections/${b.id}/records`, { raw: '[{"serial":"S1"}]', headers: { "content-type": "application/json" } });
+
+    expect((await call("DELETE", `/api/connections/${b.id}`)).status).toBe(204);
+    expect((await call("GET", `/api/connections/${b.id}`)).status).toBe(404);
+    expect(await rowCount("connection_versions", "connection_id = ?1", b.id)).toBe(0);
+    expect(await rowCount("dataset_records", "connection_id = ?1", b.id)).toBe(0);
+    const listed = await call<Page<ConnectionSummary>>("GET", `/api/connections?credential_id=${credential.id}`);
+    expect(listed.body.data.map((x) => [x.id, x.position])).toEqual([
+      [a.id, 1],
+      [c.id, 2],
+    ]);
+    expect((await call("DELETE", `/api/connections/${b.id}`)).status).toBe(404);
+  });
+
+  it("refuses an unknown credential, a duplicate name and an invalid contract, naming the fields", async () => {
+    const credential = await createCredential();
+    const existing = await createConnection(credential.id);
+
+    const unknown = await call("POST", "/api/connections", { body: { credential_id: "cred_nope", name: "x", config: makeConfig() } });
+    expect(unknown.status).toBe(400);
+    expect(errorOf(unknown).details).toEqual([expect.objectContaining({ path: "credential_id" })]);
+
+    const duplicate = await call("POST", "/api/connections", { body: { credential_id: credential.id, name: existing.name, config: makeConfig() } });
+    expect(duplicate.status).toBe(409);
+
+    const invalid = await call("POST", "/api/connections", {
+      body: {
+        credential_id: credential.id,
+        name: unique("Bad"),
+        schedule: "every hour",
+        config: makeConfig({ fetch: { mode: "per_serial", url_template: `${SANDBOX}/api/devices`, serial_path: "serial" } }),
+      },
+    });
+    expect(invalid.status).toBe(400);
+    expect(errorOf(invalid).details!.map((d) => d.path)).toEqual(expect.arrayContaining(["schedule", "config.fetch.url_template"]));
+    expect(await rowCount("connections", "credential_id = ?1", credential.id)).toBe(1);
+  });
+
+  it("refuses contract URLs that may not be called, naming the field", async () => {
+    const credential = await createCredential();
+    const res = await call("POST", "/api/connections", {
+      body: {
+        credential_id: credential.id,
+        name: unique("Unsafe"),
+        config: makeConfig({ update: { method: "PUT", url_template: "http://10.0.0.7/devices/{serial}", formatter: "json" } }),
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).details).toEqual([expect.objectContaining({ path: "config.update.url_template" })]);
+  });
+
+  it.each(["*/15 * * * *", "0 3 * * 1-5", "30 2 1 * *"])("accepts the 5-field schedule %s", async (schedule) => {
+    const connection = await createConnection((await createCredential()).id, { schedule });
+    expect(connection.schedule).toBe(schedule);
+  });
+
+  it.each(["* * * * * *", "61 * * * *", "@daily", "0 0 31 2 *", ""])("refuses the schedule %j", async (schedule) => {
+    const res = await call("POST", "/api/connections", {
+      body: { credential_id: (await createCredential()).id, name: unique("Cron"), schedule, config: makeConfig() },
+    });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).details).toEqual([expect.objectContaining({ path: "schedule" })]);
+  });
+});
+
+describe("connection versioning", () => {
+  it("increments the version on every change and records who, when and the whole configuration", async () => {
+    const connection = await createConnection((await createCredential()).id);
+    const steps: Array<Record<string, unknown>> = [
+      { enabled: false },
+      { dry_run: false, debug: true },
+      { schedule: "0 * * * *", change_note: "hourly" },
+      { config: { limits: { concurrency: 4 } } },
+      { name: unique("Renamed") },
+    ];
+    let version = connection.version;
+    for (const step of steps) {
+      const res = await call<Connection>("PATCH", `/api/connections/${connection.id}`, { body: step });
+      expect(res.status).toBe(200);
+      expect(res.body.version).toBe(++version);
+    }
+    const final = await call<Connection>("GET", `/api/connections/${connection.id}`);
+    expect(final.body).toMatchObject({ enabled: false, dry_run: false, debug: true, schedule: "0 * * * *", version: 6 });
+    // Limits are merged field by field: only concurrency changed.
+    expect(final.body.config.limits).toEqual({ ...connection.config.limits, concurrency: 4 });
+
+    const history = await call<Page<ConnectionVersion>>("GET", `/api/connections/${connection.id}/versions?limit=2`);
+    expect(history.body.data.map((v) => v.version)).toEqual([6, 5]);
+    const older = await call<Page<ConnectionVersion>>("GET", `/api/connections/${connection.id}/versions?cursor=${history.body.next_cursor}&limit=10`);
+    expect(older.body.data.map((v) => v.version)).toEqual([4, 3, 2, 1]);
+    expect(older.body.next_cursor).toBeNull();
+    const v3 = older.body.data.find((v) => v.version === 3)!;
+    expect(v3.snapshot).toMatchObject({ enabled: false, dry_run: false, debug: true, schedule: null });
+    const v4 = older.body.data.find((v) => v.version === 4)!;
+    expect(v4).toMatchObject({ change_note: "hourly", snapshot: { schedule: "0 * * * *" } });
+    expect(history.body.data[0]!.snapshot).toEqual({
+      name: final.body.name,
+      enabled: false,
+      dry_run: false,
+      debug: true,
+      schedule: "0 * * * *",
+      config: final.body.config,
+    });
+  });
+
+  it("writes the change and its history row in the same batch", async () => {
+    const connection = await createConnection((await createCredential()).id);
+    const recording = recordD1(env.LEDGER);
+    const res = await call("PATCH", `/api/connections/${connection.id}`, { body: { enabled: false }, env: { ...env, LEDGER: recording.db } });
+    expect(res.status).toBe(200);
+    const writes = recording.batches.filter((batch) => batch.some((sql) => /UPDATE connections/.test(sql)));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.some((sql) => /INSERT INTO connection_versions/.test(sql))).toBe(true);
+    expect(recording.singles.filter((sql) => /UPDATE connections|INSERT INTO connection_versions/.test(sql))).toEqual([]);
+  });
+
+  it("replaces a contract part and checks rules that span parts on the merged configuration", async () => {
+    const connection = await createConnection((await createCredential()).id);
+    const xml = await call<Connection>("PATCH", `/api/connections/${connection.id}`, {
+      body: { config: { update: { method: "PUT", url_template: `${SANDBOX}/xml/devices/{serial}`, formatter: "xml", xml_root: "device" } } },
+    });
+    expect(xml.status).toBe(200);
+    expect(xml.body.config.update).toMatchObject({ formatter: "xml", xml_root: "device" });
+    expect(xml.body.config.fetch).toEqual(connection.config.fetch);
+
+    // With an XML update, every mapping destination must be an XML element name.
+    const bad = await call("PATCH", `/api/connections/${connection.id}`, {
+      body: { config: { mapping: [{ source: "name", destination: "1name" }] } },
+    });
+    expect(bad.status).toBe(400);
+    expect(errorOf(bad).details).toEqual([expect.objectContaining({ path: "config.mapping[0].destination" })]);
+    expect((await call<Connection>("GET", `/api/connections/${connection.id}`)).body.version).toBe(2);
+  });
+
+  it("answers 409 when If-Match or expected_version is stale, and changes nothing", async () => {
+    const connection = await createConnection((await createCredential()).id);
+    const first = await call<Connection>("PATCH", `/api/connections/${connection.id}`, { body: { debug: true }, headers: { "if-match": '"1"' } });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("etag")).toBe('"2"');
+
+    const stale = await call("PATCH", `/api/connections/${connection.id}`, { body: { enabled: false }, headers: { "if-match": '"1"' } });
+    expect(stale.status).toBe(409);
+    expect(errorOf(stale)).toMatchObject({ code: "version_conflict", details: { current_version: 2, expected_version: 1 } });
+
+    const staleBody = await call("PATCH", `/api/connections/${connection.id}`, { body: { enabled: false, expected_version: 1 } });
+    expect(staleBody.status).toBe(409);
+
+    const after = await call<Connection>("GET", `/api/connections/${connection.id}`);
+    expect(after.body).toMatchObject({ version: 2, enabled: true });
+    expect(await rowCount("connection_versions", "connection_id = ?1", connection.id)).toBe(2);
+  });
+
+  it("lets exactly one of two changes based on the same version through", async () => {
+    const connection = await createConnection((await createCredential()).id);
+    const results = await Promise.all([
+      call("PATCH", `/api/connections/${connection.id}`, { body: { debug: true, expected_version: 1 } }),
+      call("PATCH", `/api/connections/${connection.id}`, { body: { enabled: false, expected_version: 1 } }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(await rowCount("connection_versions", "connection_id = ?1", connection.id)).toBe(2);
+  });
+
+  it("records no new version for a change that changes nothing", async () => {
+    const connection = await createConnection((await createCredential()).id);
+    const res = await call<Connection>("PATCH", `/api/connections/${connection.id}`, { body: { enabled: true, dry_run: true } });
+    expect(res.body.version).toBe(1);
+    // The same contract part with its keys in another order is the same configuration.
+    const reversed = Object.fromEntries(Object.entries(connection.config.fetch).reverse());
+    const same = await call<Connection>("PATCH", `/api/connections/${connection.id}`, { body: { config: { fetch: reversed } } });
+    expect(same.body.version).toBe(1);
+  });
+
+  it("refuses an empty change and an unknown field", async () => {
+    const connection = await createConnection((await createCredential()).id);
+    const empty = await call("PATCH", `/api/connections/${connection.id}`, { body: {} });
+    expect(empty.status).toBe(400);
+    const unknownField = await call("PATCH", `/api/connections/${connection.id}`, { body: { enabeld: false } });
+    expect(unknownField.status).toBe(400);
+    expect(errorOf(unknownField).details).toEqual(expect.arrayContaining([expect.objectContaining({ path: "enabeld", message: "unknown field" })]));
+  });
+});

@@ -1,0 +1,233 @@
+import { z } from "@hono/zod-openapi";
+import { emailAddressSchema, MAX_EMAIL_RECIPIENTS } from "../alerts/channel-config";
+import { CHANNEL_KINDS, DELIVERY_STATUSES, EVENT_TYPES, PAGERDUTY_SEVERITIES } from "../alerts/vocabulary";
+import { listQuerySchema, pageSchema, timestampSchema } from "./schemas/common";
+
+// Schemas of /api/alerts: channels, rules and the delivery log.
+
+const nameSchema = z.string().trim().min(1).max(100).openapi({ example: "Ops on-call" });
+const urlSchema = z.string().trim().min(1).max(2000);
+const eventTypesSchema = z
+  .array(z.enum(EVENT_TYPES))
+  .min(1)
+  .nullable()
+  .openapi({ description: "Event types to POST; null (the default) means every status change and every alert of this channel's rules." });
+const writeOnly = (description: string) => ({ writeOnly: true, description });
+
+const webhookCreate = z.strictObject({
+  kind: z.literal("webhook"),
+  name: nameSchema,
+  url: urlSchema.openapi({ example: "https://hooks.example.com/outbound-sync" }),
+  event_types: eventTypesSchema.optional(),
+  enabled: z.boolean().optional(),
+});
+const slackCreate = z.strictObject({
+  kind: z.literal("slack"),
+  name: nameSchema,
+  webhook_url: urlSchema.openapi(writeOnly("Slack incoming-webhook URL. It grants posting, so it is stored encrypted and never returned.")),
+  enabled: z.boolean().optional(),
+});
+const pagerDutyCreate = z.strictObject({
+  kind: z.literal("pagerduty"),
+  name: nameSchema,
+  routing_key: z.string().trim().min(1).max(200).openapi(writeOnly("Events API v2 integration (routing) key. Stored encrypted, never returned.")),
+  events_url: urlSchema.optional().openapi({ description: "Defaults to https://events.pagerduty.com/v2/enqueue." }),
+  severity: z.enum(PAGERDUTY_SEVERITIES).optional().openapi({ description: "Severity of triggered incidents; default error." }),
+  enabled: z.boolean().optional(),
+});
+const emailCreate = z.strictObject({
+  kind: z.literal("email"),
+  name: nameSchema,
+  to: z.array(emailAddressSchema).min(1).max(MAX_EMAIL_RECIPIENTS).openapi({ example: ["oncall@example.com"] }),
+  from: emailAddressSchema.openapi({ description: "A sender address the send_email binding may use.", example: "alerts@example.com" }),
+  from_name: z.string().trim().min(1).max(100).optional(),
+  enabled: z.boolean().optional(),
+});
+
+export const createChannelBodySchema = z
+  .discriminatedUnion("kind", [webhookCreate, slackCreate, pagerDutyCreate, emailCreate])
+  .openapi("CreateAlertChannelRequest");
+export type CreateChannelBody = z.infer<typeof createChannelBodySchema>;
+
+// The kind never changes; a field of another kind is refused by name.
+export const updateChannelBodySchema = z
+  .strictObject({
+    name: nameSchema.optional(),
+    enabled: z.boolean().optional().openapi({ description: "true re-enables a disabled channel; its waiting deliveries resume." }),
+    url: urlSchema.optional(),
+    event_types: eventTypesSchema.optional(),
+    webhook_url: urlSchema.optional().openapi(writeOnly("Slack only: replace the incoming-webhook URL.")),
+    routing_key: z.string().trim().min(1).max(200).optional().openapi(writeOnly("PagerDuty only: replace the routing key.")),
+    events_url: urlSchema.optional(),
+    severity: z.enum(PAGERDUTY_SEVERITIES).optional(),
+    to: z.array(emailAddressSchema).min(1).max(MAX_EMAIL_RECIPIENTS).optional(),
+    from: emailAddressSchema.optional(),
+    from_name: z.string().trim().min(1).max(100).optional(),
+  })
+  .openapi("UpdateAlertChannelRequest");
+export type UpdateChannelBody = z.infer<typeof updateChannelBodySchema>;
+
+export const channelSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(CHANNEL_KINDS),
+    enabled: z.boolean(),
+    disabled_reason: z.string().nullable().openapi({ description: "Why the dispatcher disabled the channel (410 Gone, or failing for days)." }),
+    disabled_at: timestampSchema.nullable(),
+    config: z
+      .object({
+        url: z.string().optional(),
+        event_types: z.array(z.enum(EVENT_TYPES)).nullable().optional(),
+        events_url: z.string().optional(),
+        severity: z.enum(PAGERDUTY_SEVERITIES).optional(),
+        to: z.array(z.string()).optional(),
+        from: z.string().optional(),
+        from_name: z.string().optional(),
+      })
+      .openapi({ description: "Non-secret settings of the kind." }),
+    secret_hint: z.string().nullable().openapi({ description: "Last characters of the signing secret, Slack URL or routing key.", example: "••••3f9a" }),
+    secret_rotation_ends_at: timestampSchema.nullable().openapi({ description: "Webhooks: until then every request is signed with the old secret too." }),
+    health: z.object({
+      last_success_at: timestampSchema.nullable(),
+      last_failure_at: timestampSchema.nullable(),
+      failing_since: timestampSchema.nullable().openapi({ description: "Start of the current run of failed attempts; null after a success." }),
+    }),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .openapi("AlertChannel");
+export type AlertChannel = z.infer<typeof channelSchema>;
+
+export const channelWithSecretSchema = channelSchema
+  .extend({
+    secret: z.string().openapi({ description: "The whsec_ signing secret. Shown only in this response; store it now.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }),
+  })
+  .openapi("AlertChannelWithSecret");
+
+export const createdChannelSchema = channelSchema
+  .extend({ secret: z.string().optional().openapi({ description: "Webhooks only: the whsec_ signing secret, shown only in this response." }) })
+  .openapi("CreatedAlertChannel");
+
+export const channelPageSchema = pageSchema(channelSchema, "AlertChannelPage");
+
+export const rotateSecretBodySchema = z
+  .strictObject({
+    grace_hours: z
+      .number()
+      .int()
+      .min(0)
+      .max(168)
+      .default(24)
+      .openapi({ description: "How long the old secret still signs (both signatures are sent); 0 retires it at once." }),
+  })
+  .openapi("RotateWebhookSecretRequest");
+
+export const attemptSchema = z
+  .object({
+    attempt: z.number().int(),
+    attempted_at: timestampSchema,
+    status_code: z.number().int().nullable(),
+    duration_ms: z.number().int(),
+    response_excerpt: z.string().nullable().openapi({ description: "At most 1 KB of the response body." }),
+    error: z.string().nullable(),
+  })
+  .openapi("DeliveryAttempt");
+export type DeliveryAttempt = z.infer<typeof attemptSchema>;
+
+export const testSendResultSchema = z
+  .object({
+    ok: z.boolean(),
+    channel_id: z.string(),
+    attempts: z.array(attemptSchema.omit({ attempt: true })),
+  })
+  .openapi("AlertTestSendResult");
+
+const connectionIdsSchema = z
+  .array(z.string().min(1).max(100))
+  .min(1)
+  .max(500)
+  .nullable()
+  .openapi({ description: "Connections the rule watches; null means every connection." });
+const thresholdSchema = z.number().int().min(1).max(100).openapi({ description: "Alert after this many consecutive failed jobs of a connection.", example: 2 });
+
+export const createRuleBodySchema = z
+  .strictObject({
+    channel_id: z.string().min(1).max(100),
+    connection_ids: connectionIdsSchema.default(null),
+    failure_threshold: thresholdSchema.default(1),
+    notify_recovery: z.boolean().default(true).openapi({ description: "Send a recovery notice when the connection succeeds again." }),
+    enabled: z.boolean().default(true),
+  })
+  .openapi("CreateAlertRuleRequest");
+
+export const updateRuleBodySchema = z
+  .strictObject({
+    connection_ids: connectionIdsSchema.optional(),
+    failure_threshold: thresholdSchema.optional(),
+    notify_recovery: z.boolean().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .openapi("UpdateAlertRuleRequest");
+
+export const ruleSchema = z
+  .object({
+    id: z.string(),
+    channel_id: z.string(),
+    channel_name: z.string(),
+    channel_kind: z.enum(CHANNEL_KINDS),
+    connection_ids: z.array(z.string()).nullable(),
+    failure_threshold: z.number().int(),
+    notify_recovery: z.boolean(),
+    enabled: z.boolean(),
+    open_incidents: z.number().int().openapi({ description: "Connections this rule is currently alerting about." }),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .openapi("AlertRule");
+export type AlertRule = z.infer<typeof ruleSchema>;
+
+export const rulePageSchema = pageSchema(ruleSchema, "AlertRulePage");
+
+export const ruleListQuerySchema = listQuerySchema.extend({
+  channel_id: z.string().min(1).max(100).optional(),
+});
+
+export const deliverySchema = z
+  .object({
+    id: z.string(),
+    webhook_id: z.string().openapi({ description: "The webhook-id header: the same on every attempt and redelivery." }),
+    event_id: z.string(),
+    event_type: z.enum(EVENT_TYPES).nullable(),
+    channel_id: z.string(),
+    channel_name: z.string().nullable().openapi({ description: "null once the channel is deleted." }),
+    channel_kind: z.enum(CHANNEL_KINDS).nullable(),
+    run_id: z.string().nullable(),
+    connection_id: z.string().nullable(),
+    status: z.enum(DELIVERY_STATUSES),
+    attempt_count: z.number().int(),
+    next_attempt_at: timestampSchema.nullable(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    redeliveries: z.number().int(),
+    delivered_at: timestampSchema.nullable(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+    attempts: z.array(attemptSchema),
+  })
+  .openapi("AlertDelivery");
+export type AlertDelivery = z.infer<typeof deliverySchema>;
+
+export const deliveryDetailSchema = deliverySchema
+  .extend({ payload: z.unknown().openapi({ description: "The event payload as sent to custom webhooks (never holds a secret)." }) })
+  .openapi("AlertDeliveryDetail");
+export type AlertDeliveryDetail = z.infer<typeof deliveryDetailSchema>;
+
+export const deliveryPageSchema = pageSchema(deliverySchema, "AlertDeliveryPage");
+
+export const deliveryListQuerySchema = listQuerySchema.extend({
+  channel_id: z.string().min(1).max(100).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  event_type: z.enum(EVENT_TYPES).optional(),
+  run_id: z.string().min(1).max(100).optional(),
+});

@@ -1,0 +1,247 @@
+import { createRoute } from "@hono/zod-openapi";
+import { minRole } from "../auth/middleware";
+import { encryptSecret, secretHint } from "../auth/secrets";
+import { outboundUrlPolicy } from "../auth/url-safety";
+import type { Env } from "../env";
+import { deleteCredential, getCredential, getStoredCredential, insertCredential, listCredentials, updateCredential, type CredentialWrite } from "../ledger/credentials";
+import { credentialConnectionIds, listConnectionSummaries, writeConnectionOrder } from "../ledger/connections";
+import { newId } from "../ledger/ids";
+import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
+import { ApiError, validationError, zodIssues, type FieldIssue } from "./errors";
+import { outboundUrlIssues } from "./outbound-url-checks";
+import { createRouter } from "./router";
+import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
+import { connectionOrderSchema, reorderBodySchema } from "./schemas/connections";
+import {
+  CREDENTIAL_CONFIG_SCHEMAS,
+  SCHEMES_WITH_SECRET,
+  createCredentialBodySchema,
+  credentialPageSchema,
+  credentialSchema,
+  updateCredentialBodySchema,
+  type CredentialConfig,
+} from "./schemas/credentials";
+import type { CredentialScheme } from "../engine/credential-auth";
+
+export const credentials = createRouter();
+const TAGS = ["Credentials"];
+
+const listRoute = createRoute({
+  ...minRole("viewer"),
+  method: "get",
+  path: "/",
+  tags: TAGS,
+  summary: "List credentials",
+  description: "By name. Secrets are never returned; `secret_hint` shows their last characters.",
+  request: { query: listQuerySchema },
+  responses: { 200: jsonContent(credentialPageSchema, "A page of credentials."), ...errorResponses(400) },
+});
+
+const getRoute = createRoute({
+  ...minRole("viewer"),
+  method: "get",
+  path: "/{id}",
+  tags: TAGS,
+  summary: "Get a credential",
+  request: { params: idParamsSchema },
+  responses: { 200: jsonContent(credentialSchema, "The credential."), ...errorResponses(404) },
+});
+
+const createCredentialRoute = createRoute({
+  ...minRole("admin"),
+  method: "post",
+  path: "/",
+  tags: TAGS,
+  summary: "Create a credential",
+  description: "The secret is encrypted at rest (AES-GCM) and never returned.",
+  request: { body: { required: true, content: { "application/json": { schema: createCredentialBodySchema } } } },
+  responses: {
+    201: jsonContent(credentialSchema, "Created."),
+    ...errorResponses(400, 409, 415, 503),
+  },
+});
+
+const updateRoute = createRoute({
+  ...minRole("admin"),
+  method: "patch",
+  path: "/{id}",
+  tags: TAGS,
+  summary: "Change a credential",
+  description: "Rename, change settings, replace the secret or switch scheme. Connections use the change from their next request.",
+  request: {
+    params: idParamsSchema,
+    body: { required: true, content: { "application/json": { schema: updateCredentialBodySchema } } },
+  },
+  responses: {
+    200: jsonContent(credentialSchema, "The changed credential."),
+    ...errorResponses(400, 404, 409, 415, 503),
+  },
+});
+
+const deleteRoute = createRoute({
+  ...minRole("admin"),
+  method: "delete",
+  path: "/{id}",
+  tags: TAGS,
+  summary: "Delete a credential",
+  description: "Refused with 409 while connections belong to it.",
+  request: { params: idParamsSchema },
+  responses: { 204: { description: "Deleted." }, ...errorResponses(404, 409) },
+});
+
+const reorderRoute = createRoute({
+  ...minRole("admin"),
+  method: "post",
+  path: "/{id}/connections/order",
+  tags: ["Connections"],
+  summary: "Set the execution order of a credential's connections",
+  description: "List every connection of the credential exactly once; positions become 1..n in that order, in one batch.",
+  request: {
+    params: idParamsSchema,
+    body: { required: true, content: { "application/json": { schema: reorderBodySchema } } },
+  },
+  responses: { 200: jsonContent(connectionOrderSchema, "The connections in their new order."), ...errorResponses(400, 404, 415) },
+});
+
+credentials.openapi(listRoute, async (c) => {
+  const { cursor, limit } = c.req.valid("query");
+  const after = decodeCursor(cursor, isStringTuple1);
+  const page = await listCredentials(c.env.LEDGER, { afterName: after?.[0] ?? null, limit });
+  return c.json({ data: page.data, next_cursor: page.hasMore && page.lastName !== null ? encodeCursor([page.lastName]) : null }, 200);
+});
+
+credentials.openapi(getRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(await requireCredential(c.env, id), 200);
+});
+
+credentials.openapi(createCredentialRoute, async (c) => {
+  const body = c.req.valid("json");
+  const config = (body.config ?? {}) as CredentialConfig;
+  checkConfigUrls(c.env, body.scheme, config);
+  const write: CredentialWrite = {
+    name: body.name,
+    scheme: body.scheme,
+    config,
+    secret: secretOf(body) === undefined ? null : await sealSecret(c.env, secretOf(body)!),
+  };
+  const outcome = await insertCredential(c.env.LEDGER, newId("cred"), write, Date.now());
+  if (outcome.status !== "ok") throw nameTaken(body.name);
+  return c.json(outcome.credential, 201);
+});
+
+credentials.openapi(updateRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const body = c.req.valid("json");
+  const stored = await getStoredCredential(c.env.LEDGER, id);
+  if (!stored) throw notFound(id);
+
+  const scheme = body.scheme ?? stored.scheme;
+  const schemeChanged = scheme !== stored.scheme;
+  // Same scheme: merge settings; a new scheme starts from the given settings only.
+  const rawConfig = schemeChanged ? (body.config ?? {}) : { ...stored.config, ...body.config };
+  const parsed = CREDENTIAL_CONFIG_SCHEMAS[scheme].safeParse(rawConfig);
+  if (!parsed.success) {
+    throw validationError(zodIssues(parsed.error, "body").map((issue) => ({ ...issue, path: prefixPath("config", issue.path) })));
+  }
+  const config = parsed.data as CredentialConfig;
+  checkConfigUrls(c.env, scheme, config);
+
+  let secret: CredentialWrite["secret"];
+  if (!SCHEMES_WITH_SECRET[scheme]) {
+    if (body.secret !== undefined) throw validationError([{ path: "secret", message: `scheme ${scheme} has no secret`, in: "body" }]);
+    secret = null;
+  } else if (body.secret !== undefined) {
+    secret = await sealSecret(c.env, body.secret);
+  } else if (schemeChanged || stored.secretCiphertext === null) {
+    throw validationError([{ path: "secret", message: `scheme ${scheme} needs a secret`, in: "body" }]);
+  }
+
+  const outcome = await updateCredential(
+    c.env.LEDGER,
+    id,
+    { name: body.name ?? stored.name, scheme, config, ...(secret === undefined ? {} : { secret }) },
+    Date.now(),
+  );
+  if (outcome.status === "not_found") throw notFound(id);
+  if (outcome.status === "name_taken") throw nameTaken(body.name ?? stored.name);
+  return c.json(outcome.credential, 200);
+});
+
+credentials.openapi(deleteRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const outcome = await deleteCredential(c.env.LEDGER, id);
+  switch (outcome.status) {
+    case "deleted":
+      return c.body(null, 204);
+    case "not_found":
+      throw notFound(id);
+    case "in_use":
+      throw new ApiError(
+        409,
+        "credential_in_use",
+        `The credential still has ${outcome.connections} connection${outcome.connections === 1 ? "" : "s"}; delete or move them first.`,
+        { connections: outcome.connections },
+      );
+  }
+});
+
+credentials.openapi(reorderRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const { connection_ids: wanted } = c.req.valid("json");
+  await requireCredential(c.env, id);
+  const current = await credentialConnectionIds(c.env.LEDGER, id);
+  const issues = orderIssues(current, wanted);
+  if (issues.length > 0) throw validationError(issues);
+  await writeConnectionOrder(c.env.LEDGER, id, wanted);
+  return c.json({ data: await listConnectionSummaries(c.env.LEDGER, { credentialId: id }) }, 200);
+});
+
+function orderIssues(current: string[], wanted: string[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const known = new Set(current);
+  const seen = new Set<string>();
+  wanted.forEach((id, index) => {
+    if (seen.has(id)) issues.push({ path: `connection_ids[${index}]`, message: `"${id}" is listed twice`, in: "body" });
+    else if (!known.has(id)) issues.push({ path: `connection_ids[${index}]`, message: `"${id}" is not a connection of this credential`, in: "body" });
+    seen.add(id);
+  });
+  const missing = current.filter((id) => !seen.has(id));
+  if (missing.length > 0) {
+    issues.push({ path: "connection_ids", message: `missing ${missing.map((id) => `"${id}"`).join(", ")}: list every connection of the credential`, in: "body" });
+  }
+  return issues;
+}
+
+async function requireCredential(env: Env, id: string) {
+  const credential = await getCredential(env.LEDGER, id);
+  if (!credential) throw notFound(id);
+  return credential;
+}
+
+function checkConfigUrls(env: Env, scheme: CredentialScheme, config: CredentialConfig): void {
+  if (scheme !== "oauth2_client_credentials" || !("token_url" in config)) return;
+  const issues = outboundUrlIssues([["config.token_url", config.token_url]], outboundUrlPolicy(env));
+  if (issues.length > 0) throw validationError(issues);
+}
+
+// Only the schemes with a secret have the field; the schema already required it there.
+function secretOf(body: object): string | undefined {
+  return "secret" in body && typeof body.secret === "string" ? body.secret : undefined;
+}
+
+async function sealSecret(env: Env, secret: string) {
+  return { ciphertext: await encryptSecret(env, secret), hint: secretHint(secret) };
+}
+
+function prefixPath(prefix: string, path: string): string {
+  return path === "" ? prefix : path.startsWith("[") ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError(404, "not_found", `No credential with id ${id}.`, { id });
+}
+
+function nameTaken(name: string): ApiError {
+  return new ApiError(409, "name_taken", `A credential named "${name}" already exists.`, { path: "name" });
+}

@@ -1,0 +1,152 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { TypedResponse } from "hono";
+import { minRole } from "../auth/middleware";
+import type { LogLevel } from "../ledger/log-levels";
+import { listLogLines, listRecordOutcomes, readJobDetail, type LogListFilters, type RecordListFilters } from "../ledger/run-reads";
+import { ApiError } from "./errors";
+import { logTextLine } from "./log-text";
+import { pagedTextStream } from "./paged-stream";
+import { csvLine, RECORD_CSV_HEADER, recordCsvRows } from "./record-csv";
+import { createRouter } from "./router";
+import { idParamsSchema, jobDetailSchema, logListQuerySchema, logPageSchema, recordListQuerySchema, recordPageSchema } from "./run-schemas";
+import { errorResponses, jsonContent } from "./schemas/common";
+
+// Mounted at /api/jobs; expects `authenticate()` to have run on /api/*.
+export const jobsRouter = createRouter();
+
+// Exports read the ledger in pages of this size while the client downloads.
+const EXPORT_PAGE = 500;
+const jobIdParams = idParamsSchema("job_01jd7v0q2k8x3c5n4m6p7r8s9t");
+
+const getJobRoute = createRoute({
+  ...minRole("viewer"),
+  method: "get",
+  path: "/{id}",
+  tags: ["Jobs"],
+  summary: "Get a job",
+  description: "Counters, progress, the contract version it ran with, duration, and on failure the error with its hint.",
+  request: { params: jobIdParams },
+  responses: {
+    200: jsonContent(jobDetailSchema, "The job and a summary of its run."),
+    ...errorResponses(404),
+  },
+});
+
+const listRecordsRoute = createRoute({
+  ...minRole("viewer"),
+  method: "get",
+  path: "/{id}/records",
+  tags: ["Jobs"],
+  summary: "List a job's record outcomes",
+  description:
+    "By serial. `format=csv` (or `Accept: text/csv`) streams every matching outcome as CSV, one row per changed field " +
+    "with before and after, ignoring cursor and limit.",
+  request: { params: jobIdParams, query: recordListQuerySchema },
+  responses: {
+    200: {
+      description: "One page of outcomes, or the CSV export.",
+      content: {
+        "application/json": { schema: recordPageSchema },
+        "text/csv": { schema: z.string().openapi({ description: `Columns: ${RECORD_CSV_HEADER.join(", ")}.` }) },
+      },
+    },
+    ...errorResponses(400, 404),
+  },
+});
+
+const listLogsRoute = createRoute({
+  ...minRole("viewer"),
+  method: "get",
+  path: "/{id}/logs",
+  tags: ["Jobs"],
+  summary: "List a job's log lines",
+  description:
+    "In order. For a live tail, pass the last seq seen as `after_seq`. `download=1` answers every matching line as a " +
+    "text/plain attachment.",
+  request: { params: jobIdParams, query: logListQuerySchema },
+  responses: {
+    200: {
+      description: "One page of lines, or the download.",
+      content: {
+        "application/json": { schema: logPageSchema },
+        "text/plain": { schema: z.string().openapi({ description: "One line per log line: time, level, [serial], message." }) },
+      },
+    },
+    ...errorResponses(400, 404),
+  },
+});
+
+jobsRouter.openapi(getJobRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const job = await readJobDetail(c.env.LEDGER, id);
+  if (!job) throw notFound(id);
+  return c.json(job, 200);
+});
+
+jobsRouter.openapi(listRecordsRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const query = c.req.valid("query");
+  const csv = query.format === "csv" || (query.format === undefined && (c.req.header("Accept") ?? "").includes("text/csv"));
+  const filters: RecordListFilters = { action: query.action, serialPrefix: query.serial, cursor: query.cursor, limit: query.limit };
+  if (!csv) {
+    const page = await listRecordOutcomes(c.env.LEDGER, id, filters);
+    if (!page) throw notFound(id);
+    return c.json({ data: page.data, next_cursor: page.nextCursor }, 200);
+  }
+
+  const exportFilters: RecordListFilters = { ...filters, cursor: undefined, limit: EXPORT_PAGE };
+  const first = await listRecordOutcomes(c.env.LEDGER, id, exportFilters);
+  if (!first) throw notFound(id);
+  const stream = pagedTextStream({
+    first,
+    next: async (cursor) => (await listRecordOutcomes(c.env.LEDGER, id, { ...exportFilters, cursor })) ?? { data: [], nextCursor: null },
+    render: (record) => recordCsvRows(record).map(csvLine).join(""),
+    header: csvLine(RECORD_CSV_HEADER),
+  });
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${id}-records.csv"`,
+    },
+  });
+});
+
+jobsRouter.openapi(listLogsRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const query = c.req.valid("query");
+  const filters: LogListFilters = {
+    levels: query.level === undefined ? undefined : (query.level.split(",") as LogLevel[]),
+    search: query.q,
+    afterSeq: query.after_seq,
+    limit: query.limit,
+  };
+  if (query.download !== "1" && query.download !== "true") {
+    const page = await listLogLines(c.env.LEDGER, id, filters);
+    if (!page) throw notFound(id);
+    return c.json({ data: page.data, next_cursor: page.nextCursor }, 200);
+  }
+
+  const exportFilters: LogListFilters = { ...filters, limit: EXPORT_PAGE };
+  const first = await listLogLines(c.env.LEDGER, id, exportFilters);
+  if (!first) throw notFound(id);
+  const stream = pagedTextStream({
+    first,
+    next: async (cursor) =>
+      (await listLogLines(c.env.LEDGER, id, { ...exportFilters, afterSeq: Number(cursor) })) ?? { data: [], nextCursor: null },
+    render: logTextLine,
+  });
+  const response = new Response(stream, {
+    status: 200,
+    headers: {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${id}-logs.txt"`,
+    },
+  });
+  // The route's types expect c.text() for text/plain; a streamed body is the same response on the wire.
+  return response as unknown as TypedResponse<string, 200, "text">;
+});
+
+function notFound(id: string): ApiError {
+  return new ApiError(404, "not_found", `No job with id ${id}.`, { id });
+}

@@ -1,0 +1,197 @@
+import { z } from "@hono/zod-openapi";
+import { RECORD_ACTIONS } from "../engine/reconcile";
+import { LOG_LEVELS } from "../ledger/log-levels";
+import { RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RUN_TYPES } from "../ledger/run-rows";
+import { TIME_INPUT_HELP } from "../stats/time-range";
+
+const isoTime = z.string().openapi({ format: "date-time", example: "2026-11-22T12:34:56.789Z" });
+const isoTimeOrNull = isoTime.nullable();
+
+export const runStatusSchema = z.enum(RUN_STATUSES).openapi("RunStatus");
+export const runTypeSchema = z.enum(RUN_TYPES).openapi("RunType");
+export const runModeSchema = z.enum(RUN_MODES).openapi("RunMode");
+export const runTriggerSchema = z.enum(RUN_TRIGGERS).openapi("RunTrigger");
+export const recordActionSchema = z.enum(RECORD_ACTIONS).openapi("RecordAction");
+export const logLevelSchema = z.enum(LOG_LEVELS).openapi("LogLevel");
+
+export const runSummarySchema = z
+  .object({
+    id: z.string().openapi({ example: "run_01jd7v0q2k8x3c5n4m6p7r8s9t" }),
+    credential_id: z.string(),
+    credential_name: z.string(),
+    type: runTypeSchema,
+    serial: z.string().nullable().openapi({ description: "The one serial of a single run." }),
+    mode: runModeSchema,
+    trigger: runTriggerSchema,
+    requested_by: z.string().openapi({ description: "Token name, Access email, or \"scheduler\"." }),
+    status: runStatusSchema,
+    connection_ids: z.array(z.string()).nullable().openapi({ description: "The chosen connections; null means all enabled ones." }),
+    reset: z.boolean(),
+    rerun_of: z.string().nullable(),
+    connection_count: z.number().int(),
+    connections_succeeded: z.number().int(),
+    connections_failed: z.number().int(),
+    cancel_requested_at: isoTimeOrNull,
+    created_at: isoTime,
+    started_at: isoTimeOrNull,
+    finished_at: isoTimeOrNull,
+    duration_ms: z.number().int().nullable().openapi({ description: "From start to finish; null until the run finishes." }),
+  })
+  .openapi("RunSummary");
+export type RunSummary = z.infer<typeof runSummarySchema>;
+
+export const jobErrorSchema = z
+  .object({
+    code: z.string().openapi({ example: "method_not_allowed" }),
+    http_status: z.number().int().nullable(),
+    message: z.string(),
+    hint: z.string().nullable().openapi({ example: "Verify method in Update API Contract." }),
+  })
+  .openapi("JobError");
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+export const jobSummarySchema = z
+  .object({
+    id: z.string().openapi({ example: "job_01jd7v0q2k8x3c5n4m6p7r8s9t" }),
+    run_id: z.string(),
+    connection_id: z.string(),
+    connection_name: z.string(),
+    connection_version: z.number().int().openapi({ description: "The connection's contract version the job ran with." }),
+    position: z.number().int().openapi({ description: "Execution order within the run." }),
+    mode: runModeSchema.openapi({ description: "A run without an explicit mode runs each connection in its own dry-run setting." }),
+    status: runStatusSchema,
+    in_scope: z.number().int().nullable().openapi({ description: "Records in scope (\"X of N\"); null while not yet known." }),
+    processed: z.number().int(),
+    would_update: z.number().int(),
+    updated: z.number().int(),
+    skipped_rule: z.number().int(),
+    skipped_no_change: z.number().int(),
+    missing_source: z.number().int(),
+    missing_destination: z.number().int(),
+    failed: z.number().int(),
+    bytes_sent: z.number().int(),
+    bytes_received: z.number().int(),
+    error: jobErrorSchema.nullable(),
+    created_at: isoTime,
+    started_at: isoTimeOrNull,
+    finished_at: isoTimeOrNull,
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi("JobSummary");
+export type JobSummary = z.infer<typeof jobSummarySchema>;
+
+export const runDetailSchema = runSummarySchema
+  .extend({ jobs: z.array(jobSummarySchema).openapi({ description: "In execution order." }) })
+  .openapi("RunDetail");
+export type RunDetail = z.infer<typeof runDetailSchema>;
+
+export const jobDetailSchema = jobSummarySchema
+  .extend({
+    run: runSummarySchema.pick({
+      id: true,
+      credential_id: true,
+      credential_name: true,
+      type: true,
+      serial: true,
+      mode: true,
+      trigger: true,
+      status: true,
+    }),
+  })
+  .openapi("JobDetail");
+export type JobDetail = z.infer<typeof jobDetailSchema>;
+
+export const fieldChangeSchema = z
+  .object({
+    field: z.string(),
+    before: z.unknown().openapi({ description: "The destination's value; null when it lacks the field." }),
+    after: z.unknown(),
+    written: z.boolean().optional().openapi({ description: "false for compare-only (\"never\") rules." }),
+  })
+  .openapi("FieldChange");
+export type FieldChange = z.infer<typeof fieldChangeSchema>;
+
+export const recordOutcomeSchema = z
+  .object({
+    job_id: z.string(),
+    run_id: z.string(),
+    serial: z.string(),
+    action: recordActionSchema,
+    changes: z.array(fieldChangeSchema),
+    http_status: z.number().int().nullable(),
+    payload_excerpt: z.string().nullable(),
+    error: z.string().nullable(),
+    recorded_at: isoTime,
+  })
+  .openapi("RecordOutcome");
+export type RecordOutcome = z.infer<typeof recordOutcomeSchema>;
+
+export const logLineSchema = z
+  .object({
+    job_id: z.string(),
+    seq: z.number().int().openapi({ description: "Order within the job; pass the last one as after_seq to tail." }),
+    at: isoTime,
+    level: logLevelSchema,
+    message: z.string(),
+    serial: z.string().nullable(),
+  })
+  .openapi("LogLine");
+export type LogLine = z.infer<typeof logLineSchema>;
+
+const nextCursor = z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last page." });
+
+export const runPageSchema = z.object({ data: z.array(runSummarySchema), next_cursor: nextCursor }).openapi("RunPage");
+export const recordPageSchema = z.object({ data: z.array(recordOutcomeSchema), next_cursor: nextCursor }).openapi("RecordOutcomePage");
+export const logPageSchema = z
+  .object({
+    data: z.array(logLineSchema),
+    next_cursor: z.string().nullable().openapi({ description: "The last seq when more lines follow: pass it as after_seq." }),
+  })
+  .openapi("LogPage");
+export type RunPage = z.infer<typeof runPageSchema>;
+export type RecordOutcomePage = z.infer<typeof recordPageSchema>;
+export type LogPage = z.infer<typeof logPageSchema>;
+
+// Query strings: every value arrives as a string.
+const limit = (max: number, fallback: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback).openapi({ type: "integer", minimum: 1, maximum: max, default: fallback });
+const timeBound = (description: string) =>
+  z.string().min(1).max(40).optional().openapi({ description: `${description}: ${TIME_INPUT_HELP}.`, example: "24h" });
+
+export const RUN_LIST_MAX_LIMIT = 200;
+
+export const runListQuerySchema = z.object({
+  status: runStatusSchema.optional(),
+  connection: z.string().min(1).max(64).optional().openapi({ description: "Connection id: runs that have a job for it." }),
+  credential: z.string().min(1).max(64).optional().openapi({ description: "Credential id." }),
+  type: runTypeSchema.optional(),
+  mode: runModeSchema.optional(),
+  since: timeBound("Created at or after (inclusive)"),
+  until: timeBound("Created before (exclusive)"),
+  serial: z.string().min(1).max(200).optional().openapi({ description: "Single runs of this serial, and runs with an outcome for it." }),
+  cursor: z.string().min(1).max(64).optional().openapi({ description: "`next_cursor` of the previous page." }),
+  limit: limit(RUN_LIST_MAX_LIMIT, 50),
+});
+
+export const idParamsSchema = (example: string) =>
+  z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example }) });
+
+export const recordListQuerySchema = z.object({
+  action: recordActionSchema.optional(),
+  serial: z.string().min(1).max(200).optional().openapi({ description: "Serials starting with this text." }),
+  cursor: z.string().min(1).max(200).optional().openapi({ description: "`next_cursor` of the previous page." }),
+  limit: limit(500, 100),
+  format: z.enum(["json", "csv"]).optional().openapi({ description: "csv streams every matching record (no paging); so does Accept: text/csv." }),
+});
+
+export const logListQuerySchema = z.object({
+  level: z
+    .string()
+    .regex(new RegExp(`^(${LOG_LEVELS.join("|")})(,(${LOG_LEVELS.join("|")}))*$`), "Expected levels separated by commas, e.g. INFO,WARN,ERROR.")
+    .optional()
+    .openapi({ description: "One level or several separated by commas.", example: "WARN,ERROR" }),
+  q: z.string().trim().min(1).max(200).optional().openapi({ description: "Full-text search over message and serial; words must all match, the last as a prefix." }),
+  after_seq: z.coerce.number().int().min(0).optional().openapi({ type: "integer", description: "Only lines after this seq: the live tail's cursor." }),
+  limit: limit(1000, 200),
+  download: z.enum(["0", "1", "true", "false"]).optional().openapi({ description: "1 answers every matching line as a text/plain attachment." }),
+});

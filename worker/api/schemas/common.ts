@@ -1,0 +1,82 @@
+import { z } from "@hono/zod-openapi";
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "validation_failed" }),
+      message: z.string().openapi({ example: "Invalid request body: config.fetch.url_template must contain {serial}" }),
+      details: z.unknown().optional().openapi({
+        description: "For validation failures: [{ path, message }], one entry per offending field.",
+      }),
+    }),
+  })
+  .openapi("Error");
+
+export const validationDetailSchema = z
+  .object({
+    path: z.string().openapi({ example: "config.fetch.url_template" }),
+    message: z.string(),
+    in: z.enum(["body", "query", "path", "header"]).optional(),
+  })
+  .openapi("ValidationDetail");
+
+export const timestampSchema = z.string().openapi({ format: "date-time", example: "2026-11-22T12:34:56.000Z" });
+
+export function pageSchema<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({
+      data: z.array(item),
+      next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last page." }),
+    })
+    .openapi(name);
+}
+
+export const idParamsSchema = z.object({
+  id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" }, example: "conn_demo_json" }),
+});
+
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 500;
+
+export const listQuerySchema = z.object({
+  cursor: z.string().min(1).max(1000).optional().openapi({ description: "`next_cursor` of the previous page." }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_LIMIT)
+    .default(DEFAULT_PAGE_LIMIT)
+    .openapi({ type: "integer", description: `Items per page, 1–${MAX_PAGE_LIMIT}.`, example: 50 }),
+});
+
+const STATUS_DESCRIPTIONS = {
+  400: "Invalid input; `details` names each offending field.",
+  401: "No valid API token or Cloudflare Access identity.",
+  403: "The caller's role is below the route's minimum role (x-min-role).",
+  404: "No such resource.",
+  409: "Conflicts with the current state (see the message).",
+  413: "The request body is too large.",
+  415: "Unsupported request content type.",
+  503: "The deployment is misconfigured (e.g. SECRETS_KEY missing); see the hint.",
+} as const;
+export type ErrorStatus = keyof typeof STATUS_DESCRIPTIONS;
+
+export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** Error responses for a route; 401 and 403 are added to every authenticated route. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
+  const out = {} as Record<S | 401 | 403, ReturnType<typeof jsonContent<typeof errorBodySchema>>>;
+  for (const status of [...statuses, 401, 403] as Array<S | 401 | 403>) {
+    out[status] = jsonContent(errorBodySchema, STATUS_DESCRIPTIONS[status]);
+  }
+  return out;
+}
+
+/** For routes anyone may call. */
+export function publicErrorResponses<S extends ErrorStatus>(...statuses: S[]) {
+  const out = {} as Record<S, ReturnType<typeof jsonContent<typeof errorBodySchema>>>;
+  for (const status of statuses) out[status] = jsonContent(errorBodySchema, STATUS_DESCRIPTIONS[status]);
+  return out;
+}

@@ -1,0 +1,125 @@
+import { z } from "@hono/zod-openapi";
+import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, type CredentialScheme } from "../../engine/credential-auth";
+import { pageSchema, timestampSchema } from "./common";
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// fetch() owns these; an API key in one of them would corrupt the request.
+const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "content-type"]);
+
+export const credentialNameSchema = z.string().trim().min(1).max(100).openapi({ example: "Fleet API (production)" });
+
+export const credentialSecretSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !/[\r\n\0]/.test(s), "must not contain line breaks or NUL")
+  .openapi({
+    writeOnly: true,
+    description:
+      "Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`.",
+  });
+
+// Non-secret settings per scheme. Each is strict, so a secret put in `config` by mistake is refused, not stored.
+export const CREDENTIAL_CONFIG_SCHEMAS = {
+  none: z.strictObject({}),
+  bearer: z.strictObject({}),
+  basic: z.strictObject({
+    username: z.string().min(1).max(200).refine((s) => !s.includes(":"), "a basic-auth user name cannot contain \":\""),
+  }),
+  api_key: z.strictObject({
+    header_name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(HEADER_NAME, "is not a valid header name")
+      .refine((s) => !RESERVED_HEADERS.has(s.toLowerCase()), "this header is set by the runtime")
+      .default("X-API-Key"),
+    value_prefix: z.string().max(50).optional().openapi({ description: 'Put before the key, e.g. "Key ".' }),
+  }),
+  oauth2_client_credentials: z.strictObject({
+    token_url: z.string().min(1).max(2000).openapi({ example: "https://auth.example.com/oauth/token" }),
+    client_id: z.string().min(1).max(500),
+    scope: z.string().max(1000).optional(),
+    audience: z.string().max(1000).optional(),
+    client_auth: z
+      .enum(OAUTH2_CLIENT_AUTH)
+      .default("basic")
+      .openapi({ description: "basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form." }),
+  }),
+} as const satisfies Record<CredentialScheme, z.ZodType>;
+
+export type CredentialConfigs = { [S in CredentialScheme]: z.output<(typeof CREDENTIAL_CONFIG_SCHEMAS)[S]> };
+export type CredentialConfig = CredentialConfigs[CredentialScheme];
+
+export const SCHEMES_WITH_SECRET: Record<CredentialScheme, boolean> = {
+  none: false,
+  bearer: true,
+  basic: true,
+  api_key: true,
+  oauth2_client_credentials: true,
+};
+
+const createVariant = <S extends CredentialScheme>(scheme: S) => {
+  const base = { name: credentialNameSchema, scheme: z.literal(scheme) };
+  const config = CREDENTIAL_CONFIG_SCHEMAS[scheme];
+  // Schemes without settings may leave `config` out.
+  const configField = scheme === "basic" || scheme === "oauth2_client_credentials" ? config : config.optional();
+  return SCHEMES_WITH_SECRET[scheme]
+    ? z.strictObject({ ...base, config: configField, secret: credentialSecretSchema })
+    : z.strictObject({ ...base, config: configField });
+};
+
+export const createCredentialBodySchema = z
+  .discriminatedUnion("scheme", [
+    createVariant("none"),
+    createVariant("bearer"),
+    createVariant("basic"),
+    createVariant("api_key"),
+    createVariant("oauth2_client_credentials"),
+  ])
+  .openapi("CreateCredentialRequest", {
+    description: "The destination auth context. `secret` is required for every scheme but none.",
+  });
+export type CreateCredentialBody = z.output<typeof createCredentialBodySchema>;
+
+export const updateCredentialBodySchema = z
+  .strictObject({
+    name: credentialNameSchema.optional(),
+    scheme: z.enum(CREDENTIAL_SCHEMES).optional(),
+    config: z.record(z.string(), z.unknown()).optional().openapi({
+      description:
+        "Settings of the (new) scheme. With the scheme unchanged, the given keys are merged into the stored settings; a new scheme needs its full settings.",
+    }),
+    secret: credentialSecretSchema.optional().openapi({
+      description: "Replaces the stored secret. Required when switching to a scheme that needs one.",
+    }),
+  })
+  .refine((body) => Object.keys(body).length > 0, "give at least one of name, scheme, config, secret")
+  .openapi("UpdateCredentialRequest");
+export type UpdateCredentialBody = z.output<typeof updateCredentialBodySchema>;
+
+const credentialBase = {
+  id: z.string().openapi({ example: "cred_01jd7v0q2k8x3c5n4m6p7r8s9t" }),
+  name: z.string(),
+  has_secret: z.boolean(),
+  secret_hint: z.string().nullable().openapi({ example: "••••3f9a", description: "The only trace of the secret ever returned." }),
+  connection_count: z.number().int(),
+  created_at: timestampSchema,
+  updated_at: timestampSchema,
+};
+
+const responseVariant = <S extends CredentialScheme>(scheme: S) =>
+  z.object({ ...credentialBase, scheme: z.literal(scheme), config: CREDENTIAL_CONFIG_SCHEMAS[scheme] });
+
+export const credentialSchema = z
+  .discriminatedUnion("scheme", [
+    responseVariant("none"),
+    responseVariant("bearer"),
+    responseVariant("basic"),
+    responseVariant("api_key"),
+    responseVariant("oauth2_client_credentials"),
+  ])
+  .openapi("Credential");
+export type Credential = z.infer<typeof credentialSchema>;
+
+export const credentialPageSchema = pageSchema(credentialSchema, "CredentialPage");

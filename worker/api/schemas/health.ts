@@ -1,0 +1,16 @@
+import { z } from "@hono/zod-openapi";
+
+export const healthResponseSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    version: z.string().openapi({ example: "0.1.0" }),
+    d1: z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() }),
+    migrations: z.object({ applied: z.array(z.string()), latest: z.string().nullable() }),
+    sandbox: z.boolean().openapi({ description: "Whether the demo destination is mounted under /sandbox." }),
+    scheduler: z.object({
+      minute_tick_at: z.string().nullable().openapi({ format: "date-time" }),
+      daily_tick_at: z.string().nullable().openapi({ format: "date-time" }),
+    }),
+  })
+  .openapi("Health");
+export type HealthResponse = z.infer<typeof healthResponseSchema>;

@@ -1,0 +1,97 @@
+import { z } from "@hono/zod-openapi";
+import { timestampSchema } from "./common";
+
+export const RETENTION_PLANS = ["professional", "enterprise", "custom"] as const;
+export type RetentionPlan = (typeof RETENTION_PLANS)[number];
+export const PLAN_DAYS: Record<Exclude<RetentionPlan, "custom">, number> = { professional: 30, enterprise: 90 };
+
+export const retentionSchema = z
+  .strictObject({
+    plan: z.enum(RETENTION_PLANS).openapi({ description: "professional: 30 days; enterprise: 90 days; custom: custom_days." }),
+    custom_days: z.number().int().min(1).max(3650).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.plan === "custom" && value.custom_days === undefined) {
+      ctx.addIssue({ code: "custom", path: ["custom_days"], message: "the custom plan needs custom_days (1–3650)" });
+    }
+    if (value.plan !== "custom" && value.custom_days !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["custom_days"], message: `custom_days applies only to the custom plan, not ${value.plan}` });
+    }
+  })
+  .openapi("RetentionSetting");
+export type RetentionSetting = z.output<typeof retentionSchema>;
+
+const prefixSchema = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9!_.*'()/-]*$/, "use letters, digits and !_.*'()/- only")
+  .default("outbound-sync/")
+  .openapi({ description: "Object key prefix; each day is written as <prefix>YYYY-MM-DD/....ndjson.gz." });
+
+export const logExportInputSchema = z
+  .discriminatedUnion("target", [
+    z.strictObject({ target: z.literal("none") }),
+    z.strictObject({
+      target: z.literal("r2"),
+      bucket_binding: z
+        .string()
+        .regex(/^[A-Z][A-Z0-9_]{0,62}$/, "must be the SCREAMING_CASE name of an R2 binding in wrangler.toml")
+        .openapi({ example: "LOG_ARCHIVE" }),
+      prefix: prefixSchema,
+    }),
+    z.strictObject({
+      target: z.literal("s3"),
+      endpoint: z.string().min(1).max(500).openapi({ example: "https://s3.eu-west-1.amazonaws.com" }),
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "is not a valid bucket name (3–63 lowercase letters, digits, dots, hyphens)"),
+      region: z.string().regex(/^[a-z0-9-]{1,40}$/, "is not a region name").default("auto"),
+      prefix: prefixSchema,
+      access_key_id: z.string().min(1).max(200),
+      secret_access_key: z.string().min(1).max(500).optional().openapi({
+        writeOnly: true,
+        description: "Write-only; stored encrypted. May be left out to keep the stored one.",
+      }),
+    }),
+  ])
+  .openapi("LogExportSettingInput");
+export type LogExportInput = z.output<typeof logExportInputSchema>;
+
+export const updateSettingsBodySchema = z
+  .strictObject({
+    retention: retentionSchema.optional(),
+    log_export: logExportInputSchema.optional(),
+  })
+  .refine((body) => body.retention !== undefined || body.log_export !== undefined, "give retention, log_export or both")
+  .openapi("UpdateSettingsRequest");
+export type UpdateSettingsBody = z.output<typeof updateSettingsBodySchema>;
+
+export const logExportSchema = z
+  .discriminatedUnion("target", [
+    z.object({ target: z.literal("none") }),
+    z.object({ target: z.literal("r2"), bucket_binding: z.string(), prefix: z.string() }),
+    z.object({
+      target: z.literal("s3"),
+      endpoint: z.string(),
+      bucket: z.string(),
+      region: z.string(),
+      prefix: z.string(),
+      access_key_id: z.string(),
+      secret_hint: z.string().nullable().openapi({ example: "••••Q2x9" }),
+    }),
+  ])
+  .openapi("LogExportSetting");
+export type LogExportSetting = z.infer<typeof logExportSchema>;
+
+export const settingsSchema = z
+  .object({
+    retention: z.object({
+      plan: z.enum(RETENTION_PLANS),
+      custom_days: z.number().int().nullable(),
+      days: z.number().int().openapi({ description: "The window in effect: runs older than this are purged daily." }),
+    }),
+    log_export: logExportSchema,
+    updated_at: timestampSchema.nullable(),
+  })
+  .openapi("Settings");
+export type Settings = z.infer<typeof settingsSchema>;

@@ -1,0 +1,60 @@
+import { createRoute } from "@hono/zod-openapi";
+import { minRole } from "../auth/middleware";
+import { encryptSecret, secretHint } from "../auth/secrets";
+import { outboundUrlPolicy } from "../auth/url-safety";
+import { readConfigSettings, toSettingsResponse, writeConfigSettings, type StoredLogExport } from "../ledger/config-settings";
+import { validationError } from "./errors";
+import { outboundUrlIssues } from "./outbound-url-checks";
+import { createRouter } from "./router";
+import { errorResponses, jsonContent } from "./schemas/common";
+import { settingsSchema, updateSettingsBodySchema } from "./schemas/settings";
+
+export const settings = createRouter();
+const TAGS = ["Settings"];
+
+const getRoute = createRoute({
+  ...minRole("viewer"),
+  method: "get",
+  path: "/",
+  tags: TAGS,
+  summary: "Retention plan and log export",
+  responses: { 200: jsonContent(settingsSchema, "The settings in effect."), ...errorResponses() },
+});
+
+const putRoute = createRoute({
+  ...minRole("admin"),
+  method: "put",
+  path: "/",
+  tags: TAGS,
+  summary: "Change the retention plan and/or log export",
+  description: "Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out.",
+  request: { body: { required: true, content: { "application/json": { schema: updateSettingsBodySchema } } } },
+  responses: { 200: jsonContent(settingsSchema, "The settings now in effect."), ...errorResponses(400, 415, 503) },
+});
+
+settings.openapi(getRoute, async (c) => c.json(toSettingsResponse(await readConfigSettings(c.env.LEDGER)), 200));
+
+settings.openapi(putRoute, async (c) => {
+  const body = c.req.valid("json");
+  const current = await readConfigSettings(c.env.LEDGER);
+  let logExport: StoredLogExport | undefined;
+  const input = body.log_export;
+  if (input?.target === "s3") {
+    const issues = outboundUrlIssues([["log_export.endpoint", input.endpoint]], outboundUrlPolicy(c.env));
+    if (issues.length > 0) throw validationError(issues);
+    const { secret_access_key: secret, ...rest } = input;
+    let sealed: { secret_ciphertext: string; secret_hint: string };
+    if (secret !== undefined) {
+      sealed = { secret_ciphertext: await encryptSecret(c.env, secret), secret_hint: secretHint(secret) };
+    } else if (current.logExport.target === "s3") {
+      sealed = { secret_ciphertext: current.logExport.secret_ciphertext, secret_hint: current.logExport.secret_hint };
+    } else {
+      throw validationError([{ path: "log_export.secret_access_key", message: "required when setting up S3 export", in: "body" }]);
+    }
+    logExport = { ...rest, ...sealed };
+  } else if (input) {
+    logExport = input;
+  }
+  await writeConfigSettings(c.env.LEDGER, { ...(body.retention ? { retention: body.retention } : {}), ...(logExport ? { logExport } : {}) }, Date.now());
+  return c.json(toSettingsResponse(await readConfigSettings(c.env.LEDGER)), 200);
+});

@@ -1,0 +1,229 @@
+import { EngineError, describeRequest, excerpt } from "./errors";
+import type { HeaderMap } from "./http-client";
+import type { EngineRuntime } from "./runtime";
+
+export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
+export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
+
+export const OAUTH2_CLIENT_AUTH = ["basic", "body"] as const;
+export type OAuth2ClientAuth = (typeof OAUTH2_CLIENT_AUTH)[number];
+
+// A credential with its secret decrypted: only ever held in memory for the requests it authenticates.
+export type CredentialAuth =
+  | { scheme: "none" }
+  | { scheme: "bearer"; token: string }
+  | { scheme: "basic"; username: string; password: string }
+  | { scheme: "api_key"; header_name: string; key: string; value_prefix?: string }
+  | {
+      scheme: "oauth2_client_credentials";
+      token_url: string;
+      client_id: string;
+      client_secret: string;
+      scope?: string;
+      audience?: string;
+      client_auth: OAuth2ClientAuth;
+    };
+
+export interface CredentialAuthOptions {
+  runtime: Pick<EngineRuntime, "fetch" | "now" | "sleep">;
+  // For the token endpoint; destination requests have their own timeout.
+  timeout_ms?: number;
+  // Tokens are renewed this long before they expire, so a request never leaves with a stale one.
+  expiry_margin_ms?: number;
+}
+
+export interface CredentialHeaders {
+  headers(): Promise<HeaderMap>;
+  // Every secret in play (including fetched access tokens), so callers can scrub what they show.
+  secrets(): string[];
+  // Drops a cached access token, e.g. after the destination answered 401.
+  invalidate(): void;
+}
+
+const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
+const DEFAULT_EXPIRY_MARGIN_MS = 30_000;
+// A token response without expires_in is still reused for a while rather than fetched per request.
+const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
+
+export function createCredentialHeaders(auth: CredentialAuth, options: CredentialAuthOptions): CredentialHeaders {
+  switch (auth.scheme) {
+    case "none":
+      return staticHeaders({}, []);
+    case "bearer":
+      return staticHeaders({ authorization: `Bearer ${auth.token}` }, [auth.token]);
+    case "basic": {
+      const encoded = base64Utf8(`${auth.username}:${auth.password}`);
+      return staticHeaders({ authorization: `Basic ${encoded}` }, [auth.password, encoded]);
+    }
+    case "api_key":
+      return staticHeaders({ [auth.header_name]: `${auth.value_prefix ?? ""}${auth.key}` }, [auth.key]);
+    case "oauth2_client_credentials":
+      return oauth2Headers(auth, options);
+  }
+}
+
+function staticHeaders(headers: HeaderMap, secrets: string[]): CredentialHeaders {
+  return {
+    headers: async () => ({ ...headers }),
+    secrets: () => secrets.filter((s) => s !== ""),
+    invalidate: () => undefined,
+  };
+}
+
+type OAuth2Auth = Extract<CredentialAuth, { scheme: "oauth2_client_credentials" }>;
+
+interface CachedToken {
+  header: string;
+  token: string;
+  expiresAt: number;
+}
+
+function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): CredentialHeaders {
+  const { runtime } = options;
+  const margin = options.expiry_margin_ms ?? DEFAULT_EXPIRY_MARGIN_MS;
+  const seen: string[] = [auth.client_secret];
+  let cached: CachedToken | null = null;
+  let inflight: Promise<CachedToken> | null = null;
+
+  const current = async (): Promise<CachedToken> => {
+    if (cached && runtime.now() < cached.expiresAt - margin) return cached;
+    // Concurrent requests share one token request instead of each asking for their own.
+    inflight ??= requestToken(auth, options)
+      .then((token) => {
+        cached = token;
+        seen.push(token.token);
+        return token;
+      })
+      .finally(() => {
+        inflight = null;
+      });
+    return inflight;
+  };
+
+  return {
+    headers: async () => ({ authorization: (await current()).header }),
+    secrets: () => [...seen],
+    invalidate: () => {
+      cached = null;
+    },
+  };
+}
+
+async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): Promise<CachedToken> {
+  const { runtime } = options;
+  const timeoutMs = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
+  const where = `OAuth2 token endpoint ${describeRequest("POST", auth.token_url).replace(/^POST /, "")}`;
+  const scrub = (text: string) => text.split(auth.client_secret).join("••••");
+
+  const form = new URLSearchParams({ grant_type: "client_credentials" });
+  if (auth.scope) form.set("scope", auth.scope);
+  if (auth.audience) form.set("audience", auth.audience);
+  const headers: HeaderMap = {
+    "content-type": "application/x-www-form-urlencoded",
+    accept: "application/json",
+  };
+  if (auth.client_auth === "basic") {
+    // RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
+    headers.authorization = `Basic ${base64Utf8(`${formEncode(auth.client_id)}:${formEncode(auth.client_secret)}`)}`;
+  } else {
+    form.set("client_id", auth.client_id);
+    form.set("client_secret", auth.client_secret);
+  }
+
+  const controller = new AbortController();
+  const stopTimer = new AbortController();
+  let timedOut = false;
+  runtime.sleep(timeoutMs, stopTimer.signal).then(
+    () => {
+      timedOut = true;
+      controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+    },
+    () => undefined, // stopped because the request finished first
+  );
+
+  let status: number;
+  let text: string;
+  try {
+    const response = await runtime.fetch(auth.token_url, {
+      method: "POST",
+      headers,
+      body: form.toString(),
+      redirect: "manual",
+      signal: controller.signal,
+    });
+    status = response.status;
+    text = await response.text();
+  } catch (error) {
+    if (timedOut) {
+      throw new EngineError({
+        code: "timeout",
+        message: `${where} did not answer within ${timeoutMs} ms`,
+        hint: "Check the credential's token URL and that the token endpoint is reachable",
+      });
+    }
+    throw new EngineError({
+      code: "network_error",
+      message: scrub(`${where} could not be reached: ${error instanceof Error ? error.message : String(error)}`),
+      hint: "Check the credential's token URL and that the token endpoint is reachable",
+    });
+  } finally {
+    stopTimer.abort();
+  }
+
+  if (status < 200 || status >= 300) {
+    throw new EngineError({
+      code: "auth_failed",
+      http_status: status,
+      message: scrub(`${where} returned ${status}${excerpt(text)}`),
+      hint: "Check the credential's client id, client secret, scope and token URL",
+    });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new EngineError({
+      code: "unparseable_response",
+      http_status: status,
+      message: `${where} returned a body that is not JSON`,
+      hint: "Check the credential's token URL: it should be the OAuth2 token endpoint",
+    });
+  }
+  const fields = (body ?? {}) as { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
+  if (typeof fields.access_token !== "string" || fields.access_token === "") {
+    throw new EngineError({
+      code: "auth_failed",
+      http_status: status,
+      message: `${where} answered without an access_token`,
+      hint: "Check the credential's token URL: it should be the OAuth2 token endpoint",
+    });
+  }
+  const type = typeof fields.token_type === "string" && fields.token_type !== "" ? fields.token_type : "Bearer";
+  const expiresIn = Number(fields.expires_in);
+  const lifetime = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
+  return {
+    header: `${type.toLowerCase() === "bearer" ? "Bearer" : type} ${fields.access_token}`,
+    token: fields.access_token,
+    expiresAt: runtime.now() + lifetime,
+  };
+}
+
+// application/x-www-form-urlencoded, as RFC 6749 asks for client credentials in the Basic header.
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+function base64Utf8(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+// Replaces every secret with a mask; longest first so a secret inside another is not half-masked.
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join("••••");
+  }
+  return out;
+}

@@ -1,0 +1,187 @@
+import type { FetchContract } from "./contracts";
+import { scrubSecrets, type CredentialHeaders } from "./credential-auth";
+import { EngineError } from "./errors";
+import { createHttpClient, type HttpLimits } from "./http-client";
+import { lookupBySerial, type MissingReason } from "./lookup";
+import { readRecordPages } from "./paged-reader";
+import type { EngineRuntime } from "./runtime";
+
+export interface TestLookupOptions {
+  contract: FetchContract;
+  serial: string;
+  runtime: EngineRuntime;
+  limits: HttpLimits;
+  auth: CredentialHeaders;
+  // List mode reads pages until the serial turns up, but no further than this.
+  maxPages?: number;
+  maxBodyChars?: number;
+  signal?: AbortSignal;
+}
+
+export interface TestLookupReport {
+  outcome: "found" | "missing" | "error";
+  request: { method: string; url: string; status: number | null; duration_ms: number } | null;
+  requests: number;
+  raw_response: string | null;
+  raw_response_truncated: boolean;
+  record: unknown;
+  missing_reason?: MissingReason | "beyond_page_limit";
+  detail?: string;
+  error?: { code: string; message: string; hint: string; http_status: number | null };
+}
+
+export const TEST_LOOKUP_DEFAULTS = { maxPages: 20, maxBodyChars: 8_000 } as const;
+
+interface Exchange {
+  method: string;
+  url: string;
+  status: number | null;
+  duration_ms: number;
+  body: string | null;
+}
+
+/**
+ * Looks one serial up exactly as a run would, and reports what went over the wire: the last request,
+ * its raw response and the record the contract resolved. Secrets are masked in everything it returns.
+ */
+export async function runTestLookup(options: TestLookupOptions): Promise<TestLookupReport> {
+  const { contract, serial, runtime, auth, signal } = options;
+  const maxPages = options.maxPages ?? TEST_LOOKUP_DEFAULTS.maxPages;
+  const exchanges: Exchange[] = [];
+
+  // Only destination requests pass through here; an OAuth2 token request uses the caller's runtime directly.
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const started = runtime.now();
+    const exchange: Exchange = {
+      method: init?.method ?? (input instanceof Request ? input.method : "GET"),
+      url: input instanceof Request ? input.url : input.toString(),
+      status: null,
+      duration_ms: 0,
+      body: null,
+    };
+    exchanges.push(exchange);
+    try {
+      const response = await runtime.fetch(input, init);
+      exchange.status = response.status;
+      exchange.body = await response.clone().text();
+      return response;
+    } finally {
+      exchange.duration_ms = runtime.now() - started;
+    }
+  };
+  const client = createHttpClient({
+    runtime: { ...runtime, fetch: recordingFetch },
+    limits: options.limits,
+    authHeaders: () => auth.headers(),
+  });
+
+  let result: Pick<TestLookupReport, "outcome" | "record" | "missing_reason" | "detail" | "error">;
+  try {
+    result = contract.mode === "per_serial"
+      ? await perSerial(client, contract, serial, signal)
+      : await inListing(client, contract, serial, maxPages, signal);
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    result = {
+      outcome: "error",
+      record: null,
+      error: { code: error.code, message: error.message, hint: error.hint, http_status: error.http_status },
+    };
+  }
+  return report(result, exchanges, auth.secrets(), options.maxBodyChars ?? TEST_LOOKUP_DEFAULTS.maxBodyChars);
+}
+
+type Client = ReturnType<typeof createHttpClient>;
+type Result = Pick<TestLookupReport, "outcome" | "record" | "missing_reason" | "detail">;
+
+async function perSerial(
+  client: Client,
+  contract: Extract<FetchContract, { mode: "per_serial" }>,
+  serial: string,
+  signal: AbortSignal | undefined,
+): Promise<Result> {
+  const { outcome } = await lookupBySerial({ client, contract, serial, ...(signal ? { signal } : {}) });
+  switch (outcome.status) {
+    case "found":
+      return { outcome: "found", record: outcome.record };
+    case "missing":
+      return { outcome: "missing", record: null, missing_reason: outcome.reason, detail: outcome.detail };
+    case "error":
+      throw outcome.error;
+  }
+}
+
+async function inListing(
+  client: Client,
+  contract: Extract<FetchContract, { mode: "list" }>,
+  serial: string,
+  maxPages: number,
+  signal: AbortSignal | undefined,
+): Promise<Result> {
+  const pages = readRecordPages(
+    client,
+    {
+      phase: "listing",
+      url: contract.url,
+      headers: contract.headers,
+      pagination: contract.pagination,
+      format: contract.format,
+      records_path: contract.records_path,
+      serial_path: contract.serial_path,
+    },
+    null,
+    signal,
+  );
+  let read = 0;
+  for await (const page of pages) {
+    read++;
+    const hit = page.records.find((entry) => entry.serial === serial);
+    if (hit) return { outcome: "found", record: hit.record };
+    if (page.nextState !== null && read >= maxPages) {
+      return {
+        outcome: "missing",
+        record: null,
+        missing_reason: "beyond_page_limit",
+        detail: `not in the first ${read} pages of the listing; a run reads them all, a test lookup stops here`,
+      };
+    }
+  }
+  return { outcome: "missing", record: null, missing_reason: "not_in_listing", detail: `serial is not in the ${read} page${read === 1 ? "" : "s"} of the destination listing` };
+}
+
+function report(
+  result: Pick<TestLookupReport, "outcome" | "record" | "missing_reason" | "detail" | "error">,
+  exchanges: Exchange[],
+  secrets: string[],
+  maxBodyChars: number,
+): TestLookupReport {
+  const last = exchanges.at(-1);
+  const scrub = (text: string) => scrubSecrets(text, secrets);
+  const body = last?.body ?? null;
+  const truncated = body !== null && body.length > maxBodyChars;
+  const out: TestLookupReport = {
+    outcome: result.outcome,
+    request: last
+      ? { method: last.method, url: scrub(last.url), status: last.status, duration_ms: Math.max(0, Math.round(last.duration_ms)) }
+      : null,
+    requests: exchanges.length,
+    raw_response: body === null ? null : scrub(truncated ? body.slice(0, maxBodyChars) : body),
+    raw_response_truncated: truncated,
+    // A destination echoing an auth header back must not put it in the record either.
+    record: result.record === undefined ? null : scrubValue(result.record, scrub),
+  };
+  if (result.missing_reason !== undefined) out.missing_reason = result.missing_reason;
+  if (result.detail !== undefined) out.detail = scrub(result.detail);
+  if (result.error) out.error = { ...result.error, message: scrub(result.error.message) };
+  return out;
+}
+
+
+function scrubValue(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === "string") return scrub(value);
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, scrub));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [scrub(key), scrubValue(item, scrub)]));
+  }
+  return value;
+}

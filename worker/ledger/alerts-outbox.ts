@@ -1,0 +1,198 @@
+import { parseChannelConfig } from "../alerts/channel-config";
+import type { FanOutChannel, FanOutPlan, FanOutRule, OpenIncident, OutboxEvent } from "../alerts/fan-out";
+import type { JobFacts, RunFacts } from "../alerts/payload";
+import type { ChannelKind, EventType } from "../alerts/vocabulary";
+import { newId } from "./ids";
+
+// The outbox side of alerting: reading undispatched events and what deciding their fan-out needs,
+// and committing a decision in one batch with the event's dispatched mark.
+
+interface EventRow {
+  seq: number;
+  id: string;
+  type: EventType;
+  run_id: string | null;
+  job_id: string | null;
+  connection_id: string | null;
+  payload_json: string;
+  created_at: number;
+}
+
+// rowid is the outbox's insertion order: events written in one batch keep their order even within a millisecond.
+export async function readUndispatchedEvents(db: D1Database, limit: number): Promise<OutboxEvent[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT rowid AS seq, id, type, run_id, job_id, connection_id, payload_json, created_at
+         FROM events WHERE dispatched_at IS NULL ORDER BY created_at, rowid LIMIT ?1`,
+    )
+    .bind(limit)
+    .all<EventRow>();
+  return results.map((row) => ({
+    id: row.id,
+    seq: row.seq,
+    type: row.type,
+    runId: row.run_id,
+    jobId: row.job_id,
+    connectionId: row.connection_id,
+    payloadJson: row.payload_json,
+    createdAt: row.created_at,
+  }));
+}
+
+export async function hasUndispatchedEvents(db: D1Database): Promise<boolean> {
+  const row = await db.prepare("SELECT 1 AS found FROM events WHERE dispatched_at IS NULL LIMIT 1").first<{ found: number }>();
+  return row !== null;
+}
+
+interface ChannelRow {
+  id: string;
+  kind: ChannelKind;
+  config_json: string;
+  created_at: number;
+}
+
+interface RuleRow {
+  id: string;
+  channel_id: string;
+  connection_ids_json: string | null;
+  failure_threshold: number;
+  notify_recovery: number;
+}
+
+export async function loadFanOutTargets(db: D1Database): Promise<{ channels: FanOutChannel[]; rules: FanOutRule[] }> {
+  const [channels, rules] = await db.batch([
+    db.prepare("SELECT id, kind, config_json, created_at FROM alert_channels WHERE enabled = 1 ORDER BY id"),
+    db.prepare(
+      `SELECT r.id, r.channel_id, r.connection_ids_json, r.failure_threshold, r.notify_recovery
+         FROM alert_rules r JOIN alert_channels c ON c.id = r.channel_id
+        WHERE r.enabled = 1 AND c.enabled = 1 ORDER BY r.id`,
+    ),
+  ]);
+  return {
+    channels: ((channels?.results ?? []) as ChannelRow[]).map((row) => ({
+      id: row.id,
+      channel: parseChannelConfig(row.kind, row.config_json),
+      createdAt: row.created_at,
+    })),
+    rules: ((rules?.results ?? []) as RuleRow[]).map((row) => ({
+      id: row.id,
+      channelId: row.channel_id,
+      connectionIds: row.connection_ids_json === null ? null : (JSON.parse(row.connection_ids_json) as string[]),
+      failureThreshold: row.failure_threshold,
+      notifyRecovery: row.notify_recovery === 1,
+    })),
+  };
+}
+
+const JOB_COLUMNS = `id, run_id, connection_id, connection_name, status, mode, in_scope, processed, would_update, updated,
+  skipped_rule, skipped_no_change, missing_source, missing_destination, failed, bytes_sent, bytes_received,
+  error_code, error_http_status, error_message, error_hint, created_at, started_at, finished_at, duration_ms`;
+
+export interface EventContext {
+  run: RunFacts | null;
+  jobs: Array<JobFacts & { created_at: number }>;
+  openIncidents: OpenIncident[];
+}
+
+interface IncidentRow {
+  rule_id: string;
+  connection_id: string;
+  dedup_key: string;
+  raised_at: number;
+  channel_id: string;
+  failure_threshold: number;
+  notify_recovery: number;
+}
+
+export async function loadEventContext(db: D1Database, event: OutboxEvent): Promise<EventContext> {
+  const jobsQuery =
+    event.type === "run.status_changed" && event.runId !== null
+      ? db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE run_id = ?1 ORDER BY position`).bind(event.runId)
+      : db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?1`).bind(event.jobId);
+  const [runs, jobs, incidents] = await db.batch([
+    db
+      .prepare(
+        `SELECT id, credential_name, type, mode, "trigger", status, connection_count, connections_succeeded, connections_failed,
+                started_at, finished_at FROM runs WHERE id = ?1`,
+      )
+      .bind(event.runId),
+    jobsQuery,
+    db
+      .prepare(
+        `SELECT i.rule_id, i.connection_id, i.dedup_key, i.raised_at, r.channel_id, r.failure_threshold, r.notify_recovery
+           FROM alert_incidents i JOIN alert_rules r ON r.id = i.rule_id
+          WHERE i.connection_id = ?1 AND i.resolved_at IS NULL`,
+      )
+      .bind(event.connectionId),
+  ]);
+  return {
+    run: ((runs?.results ?? []) as RunFacts[])[0] ?? null,
+    jobs: (jobs?.results ?? []) as Array<JobFacts & { created_at: number }>,
+    openIncidents: ((incidents?.results ?? []) as IncidentRow[]).map((row) => ({
+      ruleId: row.rule_id,
+      connectionId: row.connection_id,
+      channelId: row.channel_id,
+      dedupKey: row.dedup_key,
+      raisedAt: row.raised_at,
+      failureThreshold: row.failure_threshold,
+      notifyRecovery: row.notify_recovery === 1,
+    })),
+  };
+}
+
+/**
+ * Failed jobs in a row for a connection, counting back from `upTo` (inclusive) and stopping at the first
+ * completed one. Canceled and unfinished jobs neither count nor break the streak. Reads at most `limit`.
+ */
+export async function consecutiveFailures(db: D1Database, connectionId: string, upTo: { id: string; created_at: number }, limit: number): Promise<number> {
+  const { results } = await db
+    .prepare(
+      `SELECT status FROM jobs
+        WHERE connection_id = ?1 AND (created_at < ?2 OR (created_at = ?2 AND id <= ?3)) AND status IN ('completed', 'failed')
+        ORDER BY created_at DESC, id DESC LIMIT ?4`,
+    )
+    .bind(connectionId, upTo.created_at, upTo.id, limit)
+    .all<{ status: string }>();
+  let count = 0;
+  for (const row of results) {
+    if (row.status !== "failed") break;
+    count += 1;
+  }
+  return count;
+}
+
+export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: FanOutPlan, now: number): Promise<void> {
+  const payloadJson = JSON.stringify(plan.payload);
+  const statements: D1PreparedStatement[] = plan.deliveries.map(({ channelId }) =>
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO deliveries (id, event_id, channel_id, webhook_id, status, attempt_count, next_attempt_at, created_at, updated_at,
+                                          payload_json, event_type, event_seq, run_id, connection_id)
+         VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5, ?6, ?7, ?8, ?9, ?10)`,
+      )
+      .bind(newId("dlv", now), event.id, channelId, newId("msg", now), now, payloadJson, event.type, event.seq, plan.payload.run_id, plan.payload.connection_id),
+  );
+  for (const incident of plan.openIncidents) {
+    statements.push(
+      db
+        .prepare("INSERT OR IGNORE INTO alert_incidents (rule_id, connection_id, dedup_key, raised_at) VALUES (?1, ?2, ?3, ?4)")
+        .bind(incident.ruleId, incident.connectionId, incident.dedupKey, now),
+    );
+  }
+  for (const incident of plan.resolveIncidents) {
+    statements.push(
+      db
+        .prepare("UPDATE alert_incidents SET resolved_at = ?4 WHERE rule_id = ?1 AND connection_id = ?2 AND raised_at = ?3 AND resolved_at IS NULL")
+        .bind(incident.ruleId, incident.connectionId, incident.raisedAt, now),
+    );
+  }
+  for (const alert of plan.alertEvents) {
+    statements.push(
+      db
+        .prepare("INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .bind(alert.id, alert.type, alert.payload.run_id, alert.payload.job_id, alert.payload.connection_id, JSON.stringify(alert.payload), now),
+    );
+  }
+  statements.push(db.prepare("UPDATE events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL").bind(event.id, now));
+  await db.batch(statements);
+}

@@ -1,0 +1,73 @@
+import { PLAN_DAYS, type LogExportSetting, type RetentionSetting, type Settings } from "../api/schemas/settings";
+import { writeSettingStatement } from "./settings";
+
+// Keys in the settings table; the retention job reads the same ones.
+export const CONFIG_SETTING_KEYS = { retention: "config.retention", logExport: "config.log_export" } as const;
+
+export const DEFAULT_RETENTION: RetentionSetting = { plan: "professional" };
+
+/** Log export as stored: an S3 secret only as ciphertext and hint. */
+export type StoredLogExport =
+  | Exclude<LogExportSetting, { target: "s3" }>
+  | (Omit<Extract<LogExportSetting, { target: "s3" }>, "secret_hint"> & { secret_ciphertext: string; secret_hint: string });
+
+export interface StoredConfigSettings {
+  retention: RetentionSetting;
+  logExport: StoredLogExport;
+  updatedAt: number | null;
+}
+
+export function retentionDays(retention: RetentionSetting): number {
+  return retention.plan === "custom" ? (retention.custom_days ?? PLAN_DAYS.professional) : PLAN_DAYS[retention.plan];
+}
+
+export async function readConfigSettings(db: D1Database): Promise<StoredConfigSettings> {
+  const { results } = await db
+    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (?1, ?2)")
+    .bind(CONFIG_SETTING_KEYS.retention, CONFIG_SETTING_KEYS.logExport)
+    .all<{ key: string; value_json: string; updated_at: number }>();
+  const byKey = new Map(results.map((row) => [row.key, row]));
+  const retention = byKey.get(CONFIG_SETTING_KEYS.retention);
+  const logExport = byKey.get(CONFIG_SETTING_KEYS.logExport);
+  const times = results.map((row) => row.updated_at);
+  return {
+    retention: retention ? (JSON.parse(retention.value_json) as RetentionSetting) : DEFAULT_RETENTION,
+    logExport: logExport ? (JSON.parse(logExport.value_json) as StoredLogExport) : { target: "none" },
+    updatedAt: times.length > 0 ? Math.max(...times) : null,
+  };
+}
+
+export async function writeConfigSettings(
+  db: D1Database,
+  values: { retention?: RetentionSetting; logExport?: StoredLogExport },
+  now: number,
+): Promise<void> {
+  const statements: D1PreparedStatement[] = [];
+  if (values.retention) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.retention, values.retention, now));
+  if (values.logExport) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.logExport, values.logExport, now));
+  if (statements.length > 0) await db.batch(statements);
+}
+
+export function toSettingsResponse(stored: StoredConfigSettings): Settings {
+  const { logExport } = stored;
+  return {
+    retention: {
+      plan: stored.retention.plan,
+      custom_days: stored.retention.custom_days ?? null,
+      days: retentionDays(stored.retention),
+    },
+    log_export:
+      logExport.target === "s3"
+        ? {
+            target: "s3",
+            endpoint: logExport.endpoint,
+            bucket: logExport.bucket,
+            region: logExport.region,
+            prefix: logExport.prefix,
+            access_key_id: logExport.access_key_id,
+            secret_hint: logExport.secret_hint,
+          }
+        : logExport,
+    updated_at: stored.updatedAt === null ? null : new Date(stored.updatedAt).toISOString(),
+  };
+}

@@ -1,0 +1,147 @@
+import type { Credential, CredentialConfig } from "../api/schemas/credentials";
+import type { CredentialScheme } from "../engine/credential-auth";
+
+interface CredentialRow {
+  id: string;
+  name: string;
+  scheme: CredentialScheme;
+  config_json: string;
+  secret_hint: string | null;
+  has_secret: number;
+  connection_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What using a credential needs; the ciphertext never leaves the worker. */
+export interface StoredCredential {
+  id: string;
+  name: string;
+  scheme: CredentialScheme;
+  config: Record<string, unknown>;
+  secretCiphertext: string | null;
+}
+
+export interface CredentialWrite {
+  name: string;
+  scheme: CredentialScheme;
+  config: CredentialConfig;
+  // undefined keeps the stored secret; null clears it.
+  secret?: { ciphertext: string; hint: string } | null;
+}
+
+const SELECT_CREDENTIAL = `
+  SELECT c.id, c.name, c.scheme, c.config_json, c.secret_hint, c.secret_ciphertext IS NOT NULL AS has_secret,
+         (SELECT COUNT(*) FROM connections WHERE credential_id = c.id) AS connection_count,
+         c.created_at, c.updated_at
+    FROM credentials c`;
+
+// Names are unique, so the last name of a page is a complete cursor.
+export async function listCredentials(
+  db: D1Database,
+  options: { afterName: string | null; limit: number },
+): Promise<{ data: Credential[]; lastName: string | null; hasMore: boolean }> {
+  const { results } = await db
+    .prepare(`${SELECT_CREDENTIAL} WHERE (?1 IS NULL OR c.name > ?1) ORDER BY c.name LIMIT ?2`)
+    .bind(options.afterName, options.limit + 1)
+    .all<CredentialRow>();
+  const page = results.slice(0, options.limit);
+  return { data: page.map(toCredential), lastName: page.at(-1)?.name ?? null, hasMore: results.length > options.limit };
+}
+
+export async function getCredential(db: D1Database, id: string): Promise<Credential | null> {
+  const row = await db.prepare(`${SELECT_CREDENTIAL} WHERE c.id = ?1`).bind(id).first<CredentialRow>();
+  return row ? toCredential(row) : null;
+}
+
+export async function getStoredCredential(db: D1Database, id: string): Promise<StoredCredential | null> {
+  const row = await db
+    .prepare("SELECT id, name, scheme, config_json, secret_ciphertext FROM credentials WHERE id = ?1")
+    .bind(id)
+    .first<{ id: string; name: string; scheme: CredentialScheme; config_json: string; secret_ciphertext: string | null }>();
+  if (!row) return null;
+  return {
+    id: row.id,
+    name: row.name,
+    scheme: row.scheme,
+    config: JSON.parse(row.config_json) as Record<string, unknown>,
+    secretCiphertext: row.secret_ciphertext,
+  };
+}
+
+export type CredentialWriteOutcome = { status: "ok"; credential: Credential } | { status: "name_taken" } | { status: "not_found" };
+
+export async function insertCredential(db: D1Database, id: string, write: CredentialWrite, now: number): Promise<CredentialWriteOutcome> {
+  try {
+    await db
+      .prepare(
+        `INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, secret_hint, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)`,
+      )
+      .bind(id, write.name, write.scheme, JSON.stringify(write.config), write.secret?.ciphertext ?? null, write.secret?.hint ?? null, now)
+      .run();
+  } catch (error) {
+    if (isUniqueViolation(error, "credentials.name")) return { status: "name_taken" };
+    throw error;
+  }
+  const credential = await getCredential(db, id);
+  return credential ? { status: "ok", credential } : { status: "not_found" };
+}
+
+export async function updateCredential(db: D1Database, id: string, write: CredentialWrite, now: number): Promise<CredentialWriteOutcome> {
+  const keepSecret = write.secret === undefined;
+  try {
+    const result = await db
+      .prepare(
+        `UPDATE credentials
+            SET name = ?2, scheme = ?3, config_json = ?4,
+                secret_ciphertext = CASE WHEN ?5 THEN secret_ciphertext ELSE ?6 END,
+                secret_hint = CASE WHEN ?5 THEN secret_hint ELSE ?7 END,
+                updated_at = ?8
+          WHERE id = ?1`,
+      )
+      .bind(id, write.name, write.scheme, JSON.stringify(write.config), keepSecret ? 1 : 0, write.secret?.ciphertext ?? null, write.secret?.hint ?? null, now)
+      .run();
+    if (result.meta.changes === 0) return { status: "not_found" };
+  } catch (error) {
+    if (isUniqueViolation(error, "credentials.name")) return { status: "name_taken" };
+    throw error;
+  }
+  const credential = await getCredential(db, id);
+  return credential ? { status: "ok", credential } : { status: "not_found" };
+}
+
+export type CredentialDeleteOutcome = { status: "deleted" } | { status: "not_found" } | { status: "in_use"; connections: number };
+
+// One statement decides: a connection created meanwhile makes the delete a no-op rather than an orphan.
+export async function deleteCredential(db: D1Database, id: string): Promise<CredentialDeleteOutcome> {
+  const [deleted, remaining] = await db.batch<{ n: number; found: number }>([
+    db.prepare("DELETE FROM credentials WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM connections WHERE credential_id = ?1)").bind(id),
+    db.prepare(
+      "SELECT (SELECT COUNT(*) FROM connections WHERE credential_id = ?1) AS n, (SELECT COUNT(*) FROM credentials WHERE id = ?1) AS found",
+    ).bind(id),
+  ]);
+  if ((deleted?.meta.changes ?? 0) > 0) return { status: "deleted" };
+  const row = remaining?.results[0];
+  if (!row || row.found === 0) return { status: "not_found" };
+  return { status: "in_use", connections: row.n };
+}
+
+export function isUniqueViolation(error: unknown, columns: string): boolean {
+  const message = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
+  return message.includes("UNIQUE constraint failed") && message.includes(columns);
+}
+
+function toCredential(row: CredentialRow): Credential {
+  return {
+    id: row.id,
+    name: row.name,
+    scheme: row.scheme,
+    config: JSON.parse(row.config_json),
+    has_secret: row.has_secret === 1,
+    secret_hint: row.secret_hint,
+    connection_count: row.connection_count,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  } as Credential;
+}

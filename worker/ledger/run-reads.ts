@@ -1,0 +1,374 @@
+import type { FieldChange, JobDetail, JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../api/run-schemas";
+import type { RecordAction } from "../engine/reconcile";
+import { idTimeFloor } from "./ids";
+import type { LogLevel } from "./log-levels";
+import type { JobRow, RunMode, RunRow, RunStatus, RunTrigger, RunType } from "./run-rows";
+
+interface RecordOutcomeRow {
+  job_id: string;
+  serial: string;
+  run_id: string;
+  action: RecordAction;
+  changes_json: string | null;
+  http_status: number | null;
+  payload_excerpt: string | null;
+  error: string | null;
+  recorded_at: number;
+}
+
+interface LogRow {
+  job_id: string;
+  seq: number;
+  at: number;
+  level: LogLevel;
+  message: string;
+  serial: string | null;
+}
+
+const RUN_COLUMNS = [
+  "id", "credential_id", "credential_name", "type", "serial", "mode", '"trigger"', "requested_by", "status", "scope_json",
+  "reset", "rerun_of", "connection_count", "connections_succeeded", "connections_failed", "cancel_requested_at",
+  "created_at", "started_at", "finished_at",
+];
+const JOB_COLUMNS = [
+  "id", "run_id", "connection_id", "connection_name", "connection_version", "position", "status", "mode", "in_scope", "processed",
+  "would_update", "updated", "skipped_rule", "skipped_no_change", "missing_source", "missing_destination", "failed",
+  "bytes_sent", "bytes_received", "error_code", "error_http_status", "error_message", "error_hint", "created_at",
+  "started_at", "finished_at", "duration_ms",
+];
+const columns = (alias: string, names: string[]) => names.map((name) => `${alias}.${name}`).join(", ");
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function toRunSummary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    credential_id: row.credential_id,
+    credential_name: row.credential_name,
+    type: row.type,
+    serial: row.serial,
+    mode: row.mode,
+    trigger: row.trigger,
+    requested_by: row.requested_by,
+    status: row.status,
+    connection_ids: row.scope_json === null ? null : (JSON.parse(row.scope_json) as string[]),
+    reset: row.reset === 1,
+    rerun_of: row.rerun_of,
+    connection_count: row.connection_count,
+    connections_succeeded: row.connections_succeeded,
+    connections_failed: row.connections_failed,
+    cancel_requested_at: isoOrNull(row.cancel_requested_at),
+    created_at: iso(row.created_at),
+    started_at: isoOrNull(row.started_at),
+    finished_at: isoOrNull(row.finished_at),
+    duration_ms: row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null,
+  };
+}
+
+// Jobs written before per-job modes (NULL) ran in their run's mode.
+export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
+  return {
+    id: row.id,
+    run_id: row.run_id,
+    connection_id: row.connection_id,
+    connection_name: row.connection_name,
+    connection_version: row.connection_version,
+    position: row.position,
+    mode: row.mode ?? runMode,
+    status: row.status,
+    in_scope: row.in_scope,
+    processed: row.processed,
+    would_update: row.would_update,
+    updated: row.updated,
+    skipped_rule: row.skipped_rule,
+    skipped_no_change: row.skipped_no_change,
+    missing_source: row.missing_source,
+    missing_destination: row.missing_destination,
+    failed: row.failed,
+    bytes_sent: row.bytes_sent,
+    bytes_received: row.bytes_received,
+    error:
+      row.error_code === null
+        ? null
+        : { code: row.error_code, http_status: row.error_http_status, message: row.error_message ?? "", hint: row.error_hint },
+    created_at: iso(row.created_at),
+    started_at: isoOrNull(row.started_at),
+    finished_at: isoOrNull(row.finished_at),
+    duration_ms:
+      row.duration_ms ?? (row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null),
+  };
+}
+
+function toRecordOutcome(row: RecordOutcomeRow): RecordOutcome {
+  return {
+    job_id: row.job_id,
+    run_id: row.run_id,
+    serial: row.serial,
+    action: row.action,
+    changes: row.changes_json === null ? [] : (JSON.parse(row.changes_json) as FieldChange[]),
+    http_status: row.http_status,
+    payload_excerpt: row.payload_excerpt,
+    error: row.error,
+    recorded_at: iso(row.recorded_at),
+  };
+}
+
+function toLogLine(row: LogRow): LogLine {
+  return { job_id: row.job_id, seq: row.seq, at: iso(row.at), level: row.level, message: row.message, serial: row.serial };
+}
+
+export interface RunListFilters {
+  status?: RunStatus;
+  credentialId?: string;
+  connectionId?: string;
+  type?: RunType;
+  mode?: RunMode;
+  /** Inclusive, ms. */
+  since?: number;
+  /** Exclusive, ms. */
+  until?: number;
+  serial?: string;
+  /** The last id of the previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export interface Paged<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export interface SqlQuery {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Newest first. Every filter is served by an index: since/until become an id range (ids encode their
+ * creation time), the connection drives from jobs (connection_id, run_id), and the serial unions single
+ * runs with runs holding an outcome for it, each side cut to the page size before the union.
+ */
+export function buildRunListQuery(filters: RunListFilters): SqlQuery {
+  const params: unknown[] = [];
+  const p = (value: unknown) => `?${params.push(value)}`;
+  const fetchCount = filters.limit + 1;
+
+  // Conditions on the run's own columns, applied through alias `r` in every shape below.
+  const runConditions = (idColumn: string): string[] => {
+    const conditions: string[] = [];
+    if (filters.cursor !== undefined) conditions.push(`${idColumn} < ${p(filters.cursor)}`);
+    if (filters.since !== undefined) {
+      conditions.push(`${idColumn} >= ${p(idTimeFloor("run", filters.since))}`, `r.created_at >= ${p(filters.since)}`);
+    }
+    if (filters.until !== undefined) {
+      conditions.push(`${idColumn} < ${p(idTimeFloor("run", filters.until))}`, `r.created_at < ${p(filters.until)}`);
+    }
+    if (filters.status !== undefined) conditions.push(`r.status = ${p(filters.status)}`);
+    if (filters.credentialId !== undefined) conditions.push(`r.credential_id = ${p(filters.credentialId)}`);
+    if (filters.type !== undefined) conditions.push(`r.type = ${p(filters.type)}`);
+    if (filters.mode !== undefined) conditions.push(`r.mode = ${p(filters.mode)}`);
+    return conditions;
+  };
+  const where = (conditions: string[]) => (conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`);
+  const select = columns("r", RUN_COLUMNS);
+
+  if (filters.serial !== undefined) {
+    const byConnection = (runId: string) =>
+      filters.connectionId === undefined
+        ? []
+        : [`EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = ${p(filters.connectionId)} AND j.run_id = ${runId})`];
+    const singles = `SELECT r.id FROM runs r ${where([`r.serial = ${p(filters.serial)}`, ...runConditions("r.id"), ...byConnection("r.id")])}
+      ORDER BY r.id DESC LIMIT ${p(fetchCount)}`;
+    const withOutcome = `SELECT o.run_id FROM record_outcomes o JOIN runs r ON r.id = o.run_id
+      ${where([`o.serial = ${p(filters.serial)}`, ...runConditions("o.run_id"), ...byConnection("o.run_id")])}
+      GROUP BY o.run_id ORDER BY o.run_id DESC LIMIT ${p(fetchCount)}`;
+    return {
+      sql: `SELECT ${select} FROM runs r
+        WHERE r.id IN (SELECT id FROM (${singles}) UNION ALL SELECT run_id FROM (${withOutcome}))
+        ORDER BY r.id DESC LIMIT ${p(fetchCount)}`,
+      params,
+    };
+  }
+
+  if (filters.connectionId !== undefined) {
+    const conditions = [`j.connection_id = ${p(filters.connectionId)}`, ...runConditions("j.run_id")];
+    return {
+      sql: `SELECT ${select} FROM jobs j JOIN runs r ON r.id = j.run_id ${where(conditions)}
+        ORDER BY j.run_id DESC LIMIT ${p(fetchCount)}`,
+      params,
+    };
+  }
+
+  return {
+    sql: `SELECT ${select} FROM runs r ${where(runConditions("r.id"))} ORDER BY r.id DESC LIMIT ${p(fetchCount)}`,
+    params,
+  };
+}
+
+export async function listRuns(db: D1Database, filters: RunListFilters): Promise<Paged<RunSummary>> {
+  const { sql, params } = buildRunListQuery(filters);
+  const { results } = await db.prepare(sql).bind(...params).all<RunRow>();
+  return page(results.map(toRunSummary), filters.limit, (run) => run.id);
+}
+
+export async function readRunDetail(db: D1Database, runId: string): Promise<RunDetail | null> {
+  const [runs, jobs] = await db.batch<RunRow | JobRow>([
+    db.prepare(`SELECT ${columns("r", RUN_COLUMNS)} FROM runs r WHERE r.id = ?1`).bind(runId),
+    db.prepare(`SELECT ${columns("j", JOB_COLUMNS)} FROM jobs j WHERE j.run_id = ?1 ORDER BY j.position, j.id`).bind(runId),
+  ]);
+  const run = runs?.results[0] as RunRow | undefined;
+  if (!run) return null;
+  return { ...toRunSummary(run), jobs: ((jobs?.results ?? []) as JobRow[]).map((job) => toJobSummary(job, run.mode)) };
+}
+
+// Oldest first, so a dashboard lists the running run above those queued behind it.
+export async function readActiveRuns(db: D1Database): Promise<RunDetail[]> {
+  const [runs, jobs] = await db.batch<RunRow | (JobRow & { run_mode: RunMode })>([
+    db.prepare(`SELECT ${columns("r", RUN_COLUMNS)} FROM runs r WHERE r.status IN ('pending', 'running')`),
+    db.prepare(
+      `SELECT ${columns("j", JOB_COLUMNS)}, r.mode AS run_mode
+         FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.status IN ('pending', 'running')`,
+    ),
+  ]);
+  const jobsByRun = new Map<string, JobSummary[]>();
+  for (const row of (jobs?.results ?? []) as Array<JobRow & { run_mode: RunMode }>) {
+    const list = jobsByRun.get(row.run_id) ?? [];
+    list.push(toJobSummary(row, row.run_mode));
+    jobsByRun.set(row.run_id, list);
+  }
+  return ((runs?.results ?? []) as RunRow[])
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((run) => ({
+      ...toRunSummary(run),
+      jobs: (jobsByRun.get(run.id) ?? []).sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1)),
+    }));
+}
+
+export async function readJobDetail(db: D1Database, jobId: string): Promise<JobDetail | null> {
+  const row = await db
+    .prepare(
+      `SELECT ${columns("j", JOB_COLUMNS)}, r.credential_id AS run_credential_id, r.credential_name AS run_credential_name,
+              r.type AS run_type, r.serial AS run_serial, r.mode AS run_mode, r."trigger" AS run_trigger, r.status AS run_status
+         FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.id = ?1`,
+    )
+    .bind(jobId)
+    .first<JobRow & {
+      run_credential_id: string;
+      run_credential_name: string;
+      run_type: RunType;
+      run_serial: string | null;
+      run_mode: RunMode;
+      run_trigger: RunTrigger;
+      run_status: RunStatus;
+    }>();
+  if (!row) return null;
+  return {
+    ...toJobSummary(row, row.run_mode),
+    run: {
+      id: row.run_id,
+      credential_id: row.run_credential_id,
+      credential_name: row.run_credential_name,
+      type: row.run_type,
+      serial: row.run_serial,
+      mode: row.run_mode,
+      trigger: row.run_trigger,
+      status: row.run_status,
+    },
+  };
+}
+
+export interface RecordListFilters {
+  action?: RecordAction;
+  /** Serials starting with this text. */
+  serialPrefix?: string;
+  /** The last serial of the previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+export function buildRecordListQuery(jobId: string, filters: RecordListFilters): SqlQuery {
+  const params: unknown[] = [];
+  const p = (value: unknown) => `?${params.push(value)}`;
+  const conditions = [`job_id = ${p(jobId)}`];
+  if (filters.action !== undefined) conditions.push(`action = ${p(filters.action)}`);
+  if (filters.serialPrefix !== undefined) {
+    // A range rather than LIKE, so the (job_id, serial) key serves it and % or _ in a serial mean themselves.
+    conditions.push(`serial >= ${p(filters.serialPrefix)}`, `serial < ${p(`${filters.serialPrefix}\u{10FFFF}`)}`);
+  }
+  if (filters.cursor !== undefined) conditions.push(`serial > ${p(filters.cursor)}`);
+  return {
+    sql: `SELECT job_id, serial, run_id, action, changes_json, http_status, payload_excerpt, error, recorded_at
+            FROM record_outcomes WHERE ${conditions.join(" AND ")} ORDER BY serial LIMIT ${p(filters.limit + 1)}`,
+    params,
+  };
+}
+
+/** null when the job does not exist. */
+export async function listRecordOutcomes(
+  db: D1Database,
+  jobId: string,
+  filters: RecordListFilters,
+): Promise<Paged<RecordOutcome> | null> {
+  const { sql, params } = buildRecordListQuery(jobId, filters);
+  const [job, records] = await db.batch<{ id: string } | RecordOutcomeRow>([
+    db.prepare("SELECT id FROM jobs WHERE id = ?1").bind(jobId),
+    db.prepare(sql).bind(...params),
+  ]);
+  if (!job?.results.length) return null;
+  return page(((records?.results ?? []) as RecordOutcomeRow[]).map(toRecordOutcome), filters.limit, (r) => r.serial);
+}
+
+export interface LogListFilters {
+  levels?: LogLevel[];
+  /** Words typed by a person; escaped here before they reach FTS5. */
+  search?: string;
+  afterSeq?: number;
+  limit: number;
+}
+
+/**
+ * Turns free text into an FTS5 query that cannot be a syntax error: each word becomes a quoted string
+ * (so AND, NEAR, *, ^, : and quotes mean nothing) and the last one a prefix, for search as you type.
+ * null when nothing searchable is left.
+ */
+export function toFtsQuery(text: string): string | null {
+  const words = text.split(/\s+/).filter((word) => word.length > 0);
+  if (words.length === 0) return null;
+  return words.map((word, i) => `"${word.replaceAll('"', '""')}"${i === words.length - 1 ? "*" : ""}`).join(" ");
+}
+
+export function buildLogListQuery(jobId: string, filters: LogListFilters): SqlQuery {
+  const params: unknown[] = [];
+  const p = (value: unknown) => `?${params.push(value)}`;
+  const conditions = [`job_id = ${p(jobId)}`];
+  if (filters.afterSeq !== undefined) conditions.push(`seq > ${p(filters.afterSeq)}`);
+  if (filters.levels !== undefined && filters.levels.length > 0) {
+    conditions.push(`level IN (${filters.levels.map((level) => p(level)).join(", ")})`);
+  }
+  const match = filters.search === undefined ? null : toFtsQuery(filters.search);
+  if (match !== null) conditions.push(`id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ${p(match)})`);
+  return {
+    sql: `SELECT job_id, seq, at, level, message, serial FROM logs WHERE ${conditions.join(" AND ")}
+           ORDER BY seq LIMIT ${p(filters.limit + 1)}`,
+    params,
+  };
+}
+
+/** null when the job does not exist. */
+export async function listLogLines(db: D1Database, jobId: string, filters: LogListFilters): Promise<Paged<LogLine> | null> {
+  const { sql, params } = buildLogListQuery(jobId, filters);
+  const [job, logs] = await db.batch<{ id: string } | LogRow>([
+    db.prepare("SELECT id FROM jobs WHERE id = ?1").bind(jobId),
+    db.prepare(sql).bind(...params),
+  ]);
+  if (!job?.results.length) return null;
+  return page(((logs?.results ?? []) as LogRow[]).map(toLogLine), filters.limit, (line) => String(line.seq));
+}
+
+// The query asked for one row more than the page: its presence is what says another page exists.
+function page<T>(rows: T[], limit: number, cursorOf: (row: T) => string): Paged<T> {
+  if (rows.length <= limit) return { data: rows, nextCursor: null };
+  const data = rows.slice(0, limit);
+  return { data, nextCursor: cursorOf(data[data.length - 1]!) };
+}

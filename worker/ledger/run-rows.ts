@@ -1,0 +1,99 @@
+// Row shapes of the runs and jobs tables and their status machine, shared by the writers and the readers.
+
+export const RUN_STATUSES = ["pending", "running", "completed", "failed", "canceled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type JobStatus = RunStatus;
+
+export const TERMINAL_STATUS: Record<RunStatus, boolean> = {
+  pending: false,
+  running: false,
+  completed: true,
+  failed: true,
+  canceled: true,
+};
+
+export const RUN_TYPES = ["full", "single"] as const;
+export type RunType = (typeof RUN_TYPES)[number];
+
+export const RUN_MODES = ["dry", "live"] as const;
+export type RunMode = (typeof RUN_MODES)[number];
+
+export const RUN_TRIGGERS = ["manual", "schedule", "api", "rerun"] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export interface RunRow {
+  id: string;
+  credential_id: string;
+  credential_name: string;
+  type: RunType;
+  serial: string | null;
+  mode: RunMode;
+  trigger: RunTrigger;
+  requested_by: string;
+  status: RunStatus;
+  scope_json: string | null;
+  reset: number;
+  rerun_of: string | null;
+  idempotency_key: string | null;
+  connection_count: number;
+  connections_succeeded: number;
+  connections_failed: number;
+  cancel_requested_at: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface JobRow {
+  id: string;
+  run_id: string;
+  connection_id: string;
+  connection_name: string;
+  connection_version: number;
+  position: number;
+  status: JobStatus;
+  mode: RunMode | null;
+  in_scope: number | null;
+  processed: number;
+  would_update: number;
+  updated: number;
+  skipped_rule: number;
+  skipped_no_change: number;
+  missing_source: number;
+  missing_destination: number;
+  failed: number;
+  bytes_sent: number;
+  bytes_received: number;
+  error_code: string | null;
+  error_http_status: number | null;
+  error_message: string | null;
+  error_hint: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+}
+
+// The counter columns of a job, written as absolute values so a replayed flush changes nothing.
+export const JOB_COUNTER_COLUMNS = [
+  "in_scope",
+  "processed",
+  "would_update",
+  "updated",
+  "skipped_rule",
+  "skipped_no_change",
+  "missing_source",
+  "missing_destination",
+  "failed",
+  "bytes_sent",
+  "bytes_received",
+] as const;
+export type JobCounterColumn = (typeof JOB_COUNTER_COLUMNS)[number];
+export type JobCounterValues = Record<JobCounterColumn, number>;
+
+export interface JobError {
+  code: string;
+  http_status: number | null;
+  message: string;
+  hint: string;
+}

@@ -1,0 +1,450 @@
+import { newId } from "./ids";
+import {
+  JOB_COUNTER_COLUMNS,
+  type JobCounterValues,
+  type JobError,
+  type JobRow,
+  type JobStatus,
+  type RunMode,
+  type RunRow,
+  type RunStatus,
+  type RunTrigger,
+  type RunType,
+} from "./run-rows";
+
+// Status changes of runs and jobs. Each transition is a guarded UPDATE followed by its outbox event,
+// inserted only when the UPDATE changed a row (`changes()`), in the same batch: the event exists exactly
+// when the transition happened, and replaying a batch after a crash adds nothing.
+
+export interface NewRun {
+  id: string;
+  credential_id: string;
+  credential_name: string;
+  type: RunType;
+  serial: string | null;
+  mode: RunMode;
+  trigger: RunTrigger;
+  requested_by: string;
+  scope_json: string | null;
+  reset: boolean;
+  rerun_of: string | null;
+  idempotency_key: string | null;
+  created_at: number;
+}
+
+export interface NewJob {
+  id: string;
+  connection_id: string;
+  connection_name: string;
+  connection_version: number;
+  position: number;
+  mode: RunMode;
+}
+
+export type InsertRunResult = "inserted" | "duplicate_key";
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function isUniqueViolation(error: unknown, index: string): boolean {
+  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
+  return /UNIQUE constraint failed/i.test(text) && text.includes(index);
+}
+
+export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[]): Promise<InsertRunResult> {
+  const statements = [
+    db
+      .prepare(
+        `INSERT INTO runs (id, credential_id, credential_name, type, serial, mode, "trigger", requested_by, status,
+                           scope_json, reset, rerun_of, idempotency_key, connection_count, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?13, ?14)`,
+      )
+      .bind(
+        run.id, run.credential_id, run.credential_name, run.type, run.serial, run.mode, run.trigger, run.requested_by,
+        run.scope_json, run.reset ? 1 : 0, run.rerun_of, run.idempotency_key, jobs.length, run.created_at,
+      ),
+    runEvent(db, run.id, run.created_at, { previous_status: null, status: "pending", credential_id: run.credential_id }),
+    ...jobs.map((job) =>
+      db
+        .prepare(
+          `INSERT INTO jobs (id, run_id, connection_id, connection_name, connection_version, position, status, mode, created_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)`,
+        )
+        .bind(job.id, run.id, job.connection_id, job.connection_name, job.connection_version, job.position, job.mode, run.created_at),
+    ),
+  ];
+  try {
+    await db.batch(statements);
+    return "inserted";
+  } catch (error) {
+    if (run.idempotency_key !== null && isUniqueViolation(error, "idempotency_key")) return "duplicate_key";
+    throw error;
+  }
+}
+
+export async function getRunRow(db: D1Database, runId: string): Promise<RunRow | null> {
+  return db.prepare("SELECT * FROM runs WHERE id = ?1").bind(runId).first<RunRow>();
+}
+
+export async function findRunByIdempotencyKey(db: D1Database, key: string): Promise<RunRow | null> {
+  return db.prepare("SELECT * FROM runs WHERE idempotency_key = ?1").bind(key).first<RunRow>();
+}
+
+export async function listRunJobRows(db: D1Database, runId: string): Promise<JobRow[]> {
+  const { results } = await db.prepare("SELECT * FROM jobs WHERE run_id = ?1 ORDER BY position, id").bind(runId).all<JobRow>();
+  return results;
+}
+
+export async function oldestPendingRunId(db: D1Database, credentialId: string): Promise<string | null> {
+  const row = await db
+    .prepare("SELECT id FROM runs WHERE credential_id = ?1 AND status = 'pending' ORDER BY id LIMIT 1")
+    .bind(credentialId)
+    .first<{ id: string }>();
+  return row?.id ?? null;
+}
+
+export async function listActiveRunIds(
+  db: D1Database,
+  limit: number,
+): Promise<Array<{ id: string; credential_id: string; status: "pending" | "running" }>> {
+  const { results } = await db
+    .prepare("SELECT id, credential_id, status FROM runs WHERE status IN ('pending', 'running') ORDER BY id LIMIT ?1")
+    .bind(limit)
+    .all<{ id: string; credential_id: string; status: "pending" | "running" }>();
+  return results;
+}
+
+export async function hasRunningRun(db: D1Database, credentialId: string): Promise<boolean> {
+  const row = await db
+    .prepare("SELECT 1 AS one FROM runs WHERE credential_id = ?1 AND status = 'running' LIMIT 1")
+    .bind(credentialId)
+    .first();
+  return row !== null;
+}
+
+export type PromoteResult = "promoted" | "busy" | "not_pending";
+
+// The unique index on running runs per credential is the lock: a second promotion fails as a whole.
+export async function promoteRun(db: D1Database, runId: string, credentialId: string, now: number): Promise<PromoteResult> {
+  try {
+    const [update] = await db.batch([
+      db
+        .prepare("UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'pending'")
+        .bind(runId, now),
+      runEvent(db, runId, now, { previous_status: "pending", status: "running", credential_id: credentialId, started_at: iso(now) }),
+    ]);
+    return (update?.meta.changes ?? 0) > 0 ? "promoted" : "not_pending";
+  } catch (error) {
+    if (isUniqueViolation(error, "credential_id")) return "busy";
+    throw error;
+  }
+}
+
+export async function markCancelRequested(db: D1Database, runId: string, now: number): Promise<void> {
+  await db
+    .prepare("UPDATE runs SET cancel_requested_at = ?2 WHERE id = ?1 AND cancel_requested_at IS NULL")
+    .bind(runId, now)
+    .run();
+}
+
+// A run that never started: it and its jobs become canceled at once, nothing ran.
+export async function cancelPendingRun(db: D1Database, run: RunRow, jobs: JobRow[], now: number): Promise<boolean> {
+  const statements = [
+    db
+      .prepare(
+        "UPDATE runs SET status = 'canceled', cancel_requested_at = COALESCE(cancel_requested_at, ?2), finished_at = ?2 WHERE id = ?1 AND status = 'pending'",
+      )
+      .bind(run.id, now),
+    runEvent(db, run.id, now, {
+      previous_status: "pending",
+      status: "canceled",
+      credential_id: run.credential_id,
+      finished_at: iso(now),
+      error_summary: "Canceled before it started",
+    }),
+  ];
+  for (const job of jobs) {
+    statements.push(
+      ...jobFinishStatements(db, {
+        job: { id: job.id, run_id: run.id, connection_id: job.connection_id, connection_name: job.connection_name },
+        from: "pending",
+        status: "canceled",
+        now,
+        startedAt: null,
+        counters: null,
+        error: null,
+        connection: null,
+      }),
+    );
+  }
+  const [update] = await db.batch(statements);
+  return (update?.meta.changes ?? 0) > 0;
+}
+
+export interface JobIdentity {
+  id: string;
+  run_id: string;
+  connection_id: string;
+  connection_name: string;
+}
+
+export interface JobStartInput {
+  job: JobIdentity;
+  now: number;
+  connectionVersion: number;
+  inScope: number | null;
+  mode: RunMode;
+  // reset: the run asked for a complete reconciliation, so the cursor and retry list go first.
+  resetConnection: boolean;
+}
+
+export function jobStartStatements(db: D1Database, input: JobStartInput): D1PreparedStatement[] {
+  const { job, now } = input;
+  const statements = [
+    db
+      .prepare(
+        `UPDATE jobs SET status = 'running', started_at = ?2, connection_version = ?3, in_scope = ?4, mode = ?5
+          WHERE id = ?1 AND status = 'pending'`,
+      )
+      .bind(job.id, now, input.connectionVersion, input.inScope, input.mode),
+    jobEvent(db, job, now, { previous_status: "pending", status: "running", started_at: iso(now), finished_at: null }),
+  ];
+  if (input.resetConnection) {
+    statements.push(
+      db.prepare("UPDATE connections SET sync_cursor = NULL WHERE id = ?1").bind(job.connection_id),
+      db.prepare("DELETE FROM connection_retry_serials WHERE connection_id = ?1").bind(job.connection_id),
+    );
+  }
+  return statements;
+}
+
+export interface OutcomeRecord {
+  job_id: string;
+  serial: string;
+  action: string;
+  changes: string | null;
+  http_status: number | null;
+  payload_excerpt: string | null;
+  error: string | null;
+  at: number;
+}
+
+export interface LogRecord {
+  job_id: string;
+  seq: number;
+  at: number;
+  level: string;
+  message: string;
+  serial: string | null;
+}
+
+export interface CounterUpdate {
+  jobId: string;
+  counters: JobCounterValues;
+}
+
+// A bound value stays well under D1's 2 MB limit per value.
+const MAX_JSON_CHARS = 900_000;
+
+function jsonChunks(items: readonly unknown[]): string[] {
+  const chunks: string[] = [];
+  let parts: string[] = [];
+  let size = 2;
+  for (const item of items) {
+    const text = JSON.stringify(item);
+    if (parts.length > 0 && size + text.length + 1 > MAX_JSON_CHARS) {
+      chunks.push(`[${parts.join(",")}]`);
+      parts = [];
+      size = 2;
+    }
+    parts.push(text);
+    size += text.length + 1;
+  }
+  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
+  return chunks;
+}
+
+// Outcomes and logs of any number of records in one statement each (JSON array parameter), and
+// counters as absolute values: replaying the same flush leaves the ledger as it was.
+export function sliceFlushStatements(
+  db: D1Database,
+  runId: string,
+  outcomes: readonly OutcomeRecord[],
+  logs: readonly LogRecord[],
+  counters: readonly CounterUpdate[],
+): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  for (const chunk of jsonChunks(outcomes)) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT OR REPLACE INTO record_outcomes
+             (job_id, serial, run_id, action, changes_json, http_status, payload_excerpt, error, recorded_at)
+           SELECT json_extract(value, '$.job_id'), json_extract(value, '$.serial'), ?1, json_extract(value, '$.action'),
+                  json_extract(value, '$.changes'), json_extract(value, '$.http_status'),
+                  json_extract(value, '$.payload_excerpt'), json_extract(value, '$.error'), json_extract(value, '$.at')
+             FROM json_each(?2)`,
+        )
+        .bind(runId, chunk),
+    );
+  }
+  for (const chunk of jsonChunks(logs)) {
+    statements.push(
+      db
+        .prepare(
+          `INSERT OR IGNORE INTO logs (job_id, seq, at, level, message, serial)
+           SELECT json_extract(value, '$.job_id'), json_extract(value, '$.seq'), json_extract(value, '$.at'),
+                  json_extract(value, '$.level'), json_extract(value, '$.message'), json_extract(value, '$.serial')
+             FROM json_each(?1)`,
+        )
+        .bind(chunk),
+    );
+  }
+  for (const update of counters) statements.push(counterStatement(db, update.jobId, update.counters));
+  return statements;
+}
+
+function counterStatement(db: D1Database, jobId: string, counters: JobCounterValues): D1PreparedStatement {
+  const sets = JOB_COUNTER_COLUMNS.map((column, i) => `${column} = ?${i + 2}`).join(", ");
+  return db.prepare(`UPDATE jobs SET ${sets} WHERE id = ?1`).bind(jobId, ...JOB_COUNTER_COLUMNS.map((c) => counters[c]));
+}
+
+export interface ConnectionBookkeeping {
+  // Set for a successful live full job: the new incremental cursor and the retry list from its failed serials.
+  advanceCursor: { cursor: string | null } | null;
+}
+
+export interface JobFinishInput {
+  job: JobIdentity;
+  from: Extract<JobStatus, "pending" | "running">;
+  status: Extract<JobStatus, "completed" | "failed" | "canceled">;
+  now: number;
+  startedAt: number | null;
+  counters: JobCounterValues | null;
+  error: JobError | null;
+  // null when the job never ran: the connection's status is left alone.
+  connection: ConnectionBookkeeping | null;
+}
+
+export function jobFinishStatements(db: D1Database, input: JobFinishInput): D1PreparedStatement[] {
+  const { job, now, status, error, counters } = input;
+  const duration = input.startedAt === null ? null : Math.max(0, now - input.startedAt);
+  const statements = [
+    db
+      .prepare(
+        `UPDATE jobs SET status = ?3, finished_at = ?4, duration_ms = ?5,
+                error_code = ?6, error_http_status = ?7, error_message = ?8, error_hint = ?9
+          WHERE id = ?1 AND status = ?2`,
+      )
+      .bind(job.id, input.from, status, now, duration, error?.code ?? null, error?.http_status ?? null, error?.message ?? null, error?.hint ?? null),
+    jobEvent(db, job, now, {
+      previous_status: input.from,
+      status,
+      started_at: iso(input.startedAt),
+      finished_at: iso(now),
+      ...(status === "failed" ? { failed_at: iso(now) } : {}),
+      error_summary: error === null ? null : `${error.message}${error.hint ? ` — ${error.hint}` : ""}`,
+      error,
+      counters,
+      duration_ms: duration,
+    }),
+  ];
+  if (counters !== null) statements.push(counterStatement(db, job.id, counters));
+  if (input.connection !== null) {
+    // last_run_at = this job's finish time makes a replayed batch a no-op for the failure streak.
+    statements.push(
+      db
+        .prepare(
+          `UPDATE connections
+              SET last_status = ?2, last_run_at = ?3,
+                  last_success_at = CASE WHEN ?2 = 'completed' THEN ?3 ELSE last_success_at END,
+                  consecutive_failures = CASE ?2 WHEN 'completed' THEN 0 WHEN 'failed' THEN consecutive_failures + 1
+                                         ELSE consecutive_failures END
+            WHERE id = ?1 AND (last_run_at IS NULL OR last_run_at < ?3)`,
+        )
+        .bind(job.connection_id, status, now),
+    );
+    const advance = input.connection.advanceCursor;
+    if (advance !== null) {
+      statements.push(
+        db.prepare("UPDATE connections SET sync_cursor = ?2 WHERE id = ?1").bind(job.connection_id, advance.cursor),
+        db.prepare("DELETE FROM connection_retry_serials WHERE connection_id = ?1").bind(job.connection_id),
+        db
+          .prepare(
+            `INSERT OR REPLACE INTO connection_retry_serials (connection_id, serial, failed_at)
+             SELECT ?1, serial, ?2 FROM record_outcomes WHERE job_id = ?3 AND action = 'failed'`,
+          )
+          .bind(job.connection_id, now, job.id),
+      );
+    }
+  }
+  return statements;
+}
+
+export interface RunFinishInput {
+  run: { id: string; credential_id: string };
+  status: Extract<RunStatus, "completed" | "failed" | "canceled">;
+  now: number;
+  startedAt: number | null;
+  succeeded: number;
+  failed: number;
+  errorSummary: string | null;
+}
+
+export function runFinishStatements(db: D1Database, input: RunFinishInput): D1PreparedStatement[] {
+  const { run, now, status } = input;
+  return [
+    db
+      .prepare(
+        `UPDATE runs SET status = ?2, finished_at = ?3, connections_succeeded = ?4, connections_failed = ?5
+          WHERE id = ?1 AND status = 'running'`,
+      )
+      .bind(run.id, status, now, input.succeeded, input.failed),
+    runEvent(db, run.id, now, {
+      previous_status: "running",
+      status,
+      credential_id: run.credential_id,
+      started_at: iso(input.startedAt),
+      finished_at: iso(now),
+      ...(status === "failed" ? { failed_at: iso(now) } : {}),
+      connections_succeeded: input.succeeded,
+      connections_failed: input.failed,
+      error_summary: input.errorSummary,
+    }),
+  ];
+}
+
+export async function commit(db: D1Database, statements: D1PreparedStatement[]): Promise<void> {
+  if (statements.length > 0) await db.batch(statements);
+}
+
+function runEvent(db: D1Database, runId: string, now: number, payload: Record<string, unknown>): D1PreparedStatement {
+  return guardedEvent(db, "run.status_changed", runId, null, null, now, { run_id: runId, ...payload });
+}
+
+function jobEvent(db: D1Database, job: JobIdentity, now: number, payload: Record<string, unknown>): D1PreparedStatement {
+  return guardedEvent(db, "job.status_changed", job.run_id, job.id, job.connection_id, now, {
+    run_id: job.run_id,
+    job_id: job.id,
+    connection_id: job.connection_id,
+    connection_name: job.connection_name,
+    ...payload,
+  });
+}
+
+// Must directly follow the transition's UPDATE (or INSERT) in its batch: changes() reads that statement.
+function guardedEvent(
+  db: D1Database,
+  type: "run.status_changed" | "job.status_changed",
+  runId: string,
+  jobId: string | null,
+  connectionId: string | null,
+  now: number,
+  payload: Record<string, unknown>,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0`,
+    )
+    .bind(newId("evt", now), type, runId, jobId, connectionId, JSON.stringify(payload), now);
+}
