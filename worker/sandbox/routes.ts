@@ -5,6 +5,7 @@ import { identityMismatch, parseDeviceUpdate, type DeviceChanges } from "./devic
 import { parseRootElement, toXmlDocument } from "./device-xml";
 import type { FleetStore } from "./fleet-store";
 import { buildPageResponse, parsePageRequest, type PageRequest, type PageSlice } from "./paging";
+import { createReceiverRoutes } from "./receiver";
 import { sandboxConfigPatchSchema, type SandboxConfig } from "./sandbox-config";
 
 export interface SandboxRoutesOptions {
@@ -38,6 +39,7 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   });
 
   app.get("/", (c) => c.json(describeEndpoints()));
+  app.route("/_receiver", createReceiverRoutes(now));
 
   // Behaviour knobs and counters: never throttled, never behind the demo auth token.
   app.get("/_config", (c) => c.json(config()));
@@ -345,6 +347,7 @@ function describeEndpoints(): Record<string, unknown> {
       "GET|PUT /sandbox/_config",
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",
+      "POST /sandbox/_receiver/{name} (webhook receiver) | GET lists requests | PUT /sandbox/_receiver/{name}/_script",
     ],
   };
 }

@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { planFanOut, type FanOutChannel, type FanOutRule, type OpenIncident } from "../../worker/alerts/fan-out";
+import { fanOutInput, jobEvent, makeEvent, makeJob, makeRule, pagerDutyChannel, slackChannel, webhookChannel } from "./factories";
+
+interface Outcome {
+  raised: number;
+  resolved: number;
+}
+
+// Feeds a connection's job results through the planner in order, keeping incidents and the failure
+// streak the way the ledger does, and reports which alert events each job produced.
+function replay(results: Array<"failed" | "completed" | "canceled">, channels: FanOutChannel[], rules: FanOutRule[]): Outcome[] {
+  let open: OpenIncident[] = [];
+  let streak = 0;
+  return results.map((status) => {
+    if (status === "failed") streak += 1;
+    if (status === "completed") streak = 0;
+    const job = makeJob({ status });
+    const plan = planFanOut(fanOutInput({ event: jobEvent(job, status), jobs: [job], channels, rules, consecutiveFailures: streak, openIncidents: open }));
+    for (const incident of plan.openIncidents) {
+      const rule = rules.find((r) => r.id === incident.ruleId)!;
+      open.push({ ...incident, channelId: rule.channelId, raisedAt: 1, failureThreshold: rule.failureThreshold, notifyRecovery: rule.notifyRecovery });
+    }
+    open = open.filter((i) => !plan.resolveIncidents.some((r) => r.ruleId === i.ruleId && r.connectionId === i.connectionId));
+    return {
+      raised: plan.alertEvents.filter((e) => e.type === "alert.raised").length,
+      resolved: plan.alertEvents.filter((e) => e.type === "alert.resolved").length,
+    };
+  });
+}
+
+describe("alert rules", () => {
+  it("with a threshold of 2, page on the second failure in a row only, and resolve on the next success only", () => {
+    const outcomes = replay(["failed", "failed", "failed", "completed", "failed", "completed", "completed"], [slackChannel()], [makeRule({ failureThreshold: 2 })]);
+    expect(outcomes).toEqual([
+      { raised: 0, resolved: 0 },
+      { raised: 1, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 1 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 0 },
+    ]);
+  });
+
+  it("with the default threshold of 1, alert on the first failure; canceled jobs neither alert nor recover", () => {
+    const outcomes = replay(["canceled", "failed", "canceled", "completed"], [slackChannel()], [makeRule()]);
+    expect(outcomes).toEqual([
+      { raised: 0, resolved: 0 },
+      { raised: 1, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 1 },
+    ]);
+  });
+
+  it("stays silent on recovery when the rule asks for no recovery notice, but still resolves PagerDuty", () => {
+    expect(replay(["failed", "completed"], [slackChannel()], [makeRule({ notifyRecovery: false })])).toEqual([
+      { raised: 1, resolved: 0 },
+      { raised: 0, resolved: 0 },
+    ]);
+    expect(replay(["failed", "completed"], [pagerDutyChannel()], [makeRule({ channelId: "chan_pd", notifyRecovery: false })])).toEqual([
+      { raised: 1, resolved: 0 },
+      { raised: 0, resolved: 1 },
+    ]);
+  });
+
+  it("watches only the chosen connections", () => {
+    const job = makeJob({ connection_id: "conn_other" });
+    const plan = planFanOut(fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [slackChannel()], rules: [makeRule({ connectionIds: ["conn_sf"] })], consecutiveFailures: 5 }));
+    expect(plan.alertEvents).toEqual([]);
+  });
+
+  it("raises with a dedup key stable per rule and connection, addressed to the rule's channel", () => {
+    const rule = makeRule({ channelId: "chan_pd", failureThreshold: 2 });
+    const job = makeJob();
+    const plan = planFanOut(fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [pagerDutyChannel()], rules: [rule], consecutiveFailures: 2 }));
+    expect(plan.openIncidents).toEqual([{ ruleId: rule.id, connectionId: "conn_sf", dedupKey: `outbound-sync/${rule.id}/conn_sf` }]);
+    expect(plan.alertEvents[0]!.payload.alert).toEqual({
+      rule_id: rule.id,
+      channel_id: "chan_pd",
+      dedup_key: `outbound-sync/${rule.id}/conn_sf`,
+      failure_threshold: 2,
+      consecutive_failures: 2,
+    });
+    expect(plan.alertEvents[0]!.payload).toMatchObject({ type: "alert.raised", job_id: job.id, connection_name: "Salesforce → Snowflake", status: "failed" });
+  });
+});
+
+describe("fan-out of status changes", () => {
+  it("sends every status change to custom webhooks and none to alert-only channels", () => {
+    const job = makeJob({ status: "running" });
+    const plan = planFanOut(fanOutInput({ event: jobEvent(job, "running", "pending"), jobs: [job], channels: [webhookChannel(), slackChannel(), pagerDutyChannel()] }));
+    expect(plan.deliveries).toEqual([{ channelId: "chan_hook" }]);
+    expect(plan.payload).toMatchObject({ type: "job.status_changed", status: "running", previous_status: "pending", finished_at: null, failed_at: null });
+  });
+
+  it("respects a webhook's chosen event types", () => {
+    const runOnly = webhookChannel("chan_runs", { event_types: ["run.status_changed"] });
+    const job = makeJob();
+    expect(planFanOut(fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [runOnly] })).deliveries).toEqual([]);
+    const runEvent = makeEvent({ type: "run.status_changed", jobId: null, connectionId: null });
+    expect(planFanOut(fanOutInput({ event: runEvent, jobs: [job], channels: [runOnly] })).deliveries).toEqual([{ channelId: "chan_runs" }]);
+  });
+
+  it("does not send a backlog from before a channel existed", () => {
+    const event = makeEvent({ createdAt: 1_000 });
+    const late: FanOutChannel = { ...webhookChannel(), createdAt: 2_000 };
+    expect(planFanOut(fanOutInput({ event, channels: [late] })).deliveries).toEqual([]);
+  });
+
+  it("delivers an alert event to its rule's channel only", () => {
+    const rule = makeRule({ channelId: "chan_slack" });
+    const job = makeJob();
+    const raised = planFanOut(fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [slackChannel(), webhookChannel()], rules: [rule], consecutiveFailures: 1 })).alertEvents[0]!;
+    const alertEvent = makeEvent({ id: raised.id, type: "alert.raised", payloadJson: JSON.stringify(raised.payload) });
+    const plan = planFanOut(fanOutInput({ event: alertEvent, channels: [slackChannel(), webhookChannel()] }));
+    expect(plan.deliveries).toEqual([{ channelId: "chan_slack" }]);
+    expect(plan.payload.event_id).toBe(raised.id);
+  });
+});

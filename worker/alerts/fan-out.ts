@@ -1,0 +1,173 @@
+import { channelAccepts, type ChannelConfig } from "./channel-config";
+import { pagerDutyDedupKey } from "./pagerduty";
+import { buildStatusPayload, readReportedFacts, withAlert, type EventPayload, type JobFacts, type ReportedFacts, type RunFacts } from "./payload";
+import type { EventType } from "./vocabulary";
+
+// Decides, from plain data, what one outbox event turns into: a delivery per matching channel, alert
+// incidents opened or resolved, and the alert events that follow. The caller commits the plan in one
+// D1 batch together with marking the event dispatched, so a crash cannot half-apply it.
+
+export interface OutboxEvent {
+  id: string;
+  seq: number;
+  type: EventType;
+  runId: string | null;
+  jobId: string | null;
+  connectionId: string | null;
+  payloadJson: string;
+  createdAt: number;
+}
+
+export interface FanOutChannel {
+  id: string;
+  channel: ChannelConfig;
+  createdAt: number;
+}
+
+export interface FanOutRule {
+  id: string;
+  channelId: string;
+  connectionIds: readonly string[] | null;
+  failureThreshold: number;
+  notifyRecovery: boolean;
+}
+
+export interface OpenIncident {
+  ruleId: string;
+  connectionId: string;
+  channelId: string;
+  dedupKey: string;
+  raisedAt: number;
+  failureThreshold: number;
+  notifyRecovery: boolean;
+}
+
+export interface FanOutInput {
+  event: OutboxEvent;
+  run: RunFacts | null;
+  jobs: readonly JobFacts[];
+  // Enabled channels and enabled rules of enabled channels.
+  channels: readonly FanOutChannel[];
+  rules: readonly FanOutRule[];
+  // Failed jobs in a row for the event's connection, ending with the event's job (job failures only).
+  consecutiveFailures: number;
+  openIncidents: readonly OpenIncident[];
+  publicUrl: string;
+  now: number;
+  newEventId: () => string;
+}
+
+export interface PlannedAlertEvent {
+  id: string;
+  type: "alert.raised" | "alert.resolved";
+  payload: EventPayload;
+}
+
+export interface FanOutPlan {
+  payload: EventPayload;
+  deliveries: Array<{ channelId: string }>;
+  openIncidents: Array<{ ruleId: string; connectionId: string; dedupKey: string }>;
+  resolveIncidents: Array<{ ruleId: string; connectionId: string; raisedAt: number }>;
+  alertEvents: PlannedAlertEvent[];
+}
+
+export function planFanOut(input: FanOutInput): FanOutPlan {
+  const { event } = input;
+  if (event.type === "alert.raised" || event.type === "alert.resolved") return planAlertEvent(input);
+
+  const payload = buildStatusPayload({
+    change: { ...readStatusChange(event, input), eventId: event.id, type: event.type, occurredAt: event.createdAt, runId: event.runId, jobId: event.jobId, connectionId: event.connectionId },
+    run: input.run,
+    jobs: input.jobs,
+    publicUrl: input.publicUrl,
+  });
+  const plan: FanOutPlan = { payload, deliveries: [], openIncidents: [], resolveIncidents: [], alertEvents: [] };
+  for (const { id, channel, createdAt } of input.channels) {
+    // A channel hears about what happened after it was created, not a backlog from before.
+    if (createdAt <= event.createdAt && channelAccepts(channel, event.type)) plan.deliveries.push({ channelId: id });
+  }
+
+  const connectionId = payload.connection_id;
+  if (event.type !== "job.status_changed" || connectionId === null) return plan;
+  if (payload.status === "failed") planRaises(input, plan, connectionId);
+  if (payload.status === "completed") planResolves(input, plan, connectionId);
+  return plan;
+}
+
+function planRaises(input: FanOutInput, plan: FanOutPlan, connectionId: string): void {
+  const open = new Set(input.openIncidents.filter((i) => i.connectionId === connectionId).map((i) => i.ruleId));
+  for (const rule of input.rules) {
+    if (rule.connectionIds !== null && !rule.connectionIds.includes(connectionId)) continue;
+    if (open.has(rule.id) || input.consecutiveFailures < rule.failureThreshold) continue;
+    const dedupKey = pagerDutyDedupKey(rule.id, connectionId);
+    plan.openIncidents.push({ ruleId: rule.id, connectionId, dedupKey });
+    const id = input.newEventId();
+    plan.alertEvents.push({
+      id,
+      type: "alert.raised",
+      payload: withAlert(plan.payload, "alert.raised", id, input.now, {
+        rule_id: rule.id,
+        channel_id: rule.channelId,
+        dedup_key: dedupKey,
+        failure_threshold: rule.failureThreshold,
+        consecutive_failures: input.consecutiveFailures,
+      }),
+    });
+  }
+}
+
+function planResolves(input: FanOutInput, plan: FanOutPlan, connectionId: string): void {
+  const enabledChannels = new Map(input.channels.map((c) => [c.id, c.channel.kind]));
+  for (const incident of input.openIncidents) {
+    if (incident.connectionId !== connectionId) continue;
+    plan.resolveIncidents.push({ ruleId: incident.ruleId, connectionId, raisedAt: incident.raisedAt });
+    const kind = enabledChannels.get(incident.channelId);
+    // PagerDuty always gets its resolve, or the incident would stay open there forever.
+    if (kind === undefined || (!incident.notifyRecovery && kind !== "pagerduty")) continue;
+    const id = input.newEventId();
+    plan.alertEvents.push({
+      id,
+      type: "alert.resolved",
+      payload: withAlert(plan.payload, "alert.resolved", id, input.now, {
+        rule_id: incident.ruleId,
+        channel_id: incident.channelId,
+        dedup_key: incident.dedupKey,
+        failure_threshold: incident.failureThreshold,
+        consecutive_failures: 0,
+      }),
+    });
+  }
+}
+
+// Alert events carry their finished payload; they go to the one channel of their rule.
+function planAlertEvent(input: FanOutInput): FanOutPlan {
+  const payload = JSON.parse(input.event.payloadJson) as EventPayload;
+  const target = input.channels.find((c) => c.id === payload.alert?.channel_id);
+  const deliveries = target !== undefined && channelAccepts(target.channel, input.event.type) ? [{ channelId: target.id }] : [];
+  return { payload, deliveries, openIncidents: [], resolveIncidents: [], alertEvents: [] };
+}
+
+// The status-change writer's payload names the new and previous status; the row fills in when it does not.
+function readStatusChange(event: OutboxEvent, input: FanOutInput): { status: string; previousStatus: string | null; reported: ReportedFacts } {
+  let data: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(event.payloadJson);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;
+  } catch (err) {
+    // An unreadable payload still becomes a delivery, built from the rows alone.
+    if (!(err instanceof SyntaxError)) throw err;
+  }
+  const text = (...keys: string[]) => {
+    for (const key of keys) {
+      const value = data[key];
+      if (typeof value === "string" && value !== "") return value;
+    }
+    return null;
+  };
+  const row = event.type === "job.status_changed" ? input.jobs.find((j) => j.id === event.jobId) : input.run;
+  return {
+    status: text("status", "to", "new_status") ?? row?.status ?? "unknown",
+    previousStatus: text("previous_status", "from", "old_status"),
+    reported: readReportedFacts(data),
+  };
+}

@@ -1,0 +1,80 @@
+import type { EventPayload } from "./payload";
+import { headline } from "./slack";
+import type { PagerDutySeverity } from "./vocabulary";
+
+// Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/): a trigger opens
+// an incident under `dedup_key`, a resolve with the same key closes it.
+
+export interface PagerDutyTrigger {
+  routing_key: string;
+  event_action: "trigger";
+  dedup_key: string;
+  payload: {
+    summary: string;
+    source: string;
+    severity: PagerDutySeverity;
+    timestamp: string;
+    component?: string;
+    group?: string;
+    class?: string;
+    custom_details: Record<string, unknown>;
+  };
+  client: string;
+  client_url?: string;
+  links?: Array<{ href: string; text: string }>;
+}
+
+export interface PagerDutyResolve {
+  routing_key: string;
+  event_action: "resolve";
+  dedup_key: string;
+}
+
+export type PagerDutyEvent = PagerDutyTrigger | PagerDutyResolve;
+
+const SUMMARY_MAX = 1024;
+
+export function pagerDutyDedupKey(ruleId: string, connectionId: string): string {
+  return `outbound-sync/${ruleId}/${connectionId}`;
+}
+
+export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, severity: PagerDutySeverity, publicUrl: string): PagerDutyEvent {
+  const dedupKey = payload.alert?.dedup_key ?? `outbound-sync/${payload.type}/${payload.event_id}`;
+  if (payload.type === "alert.resolved") return { routing_key: routingKey, event_action: "resolve", dedup_key: dedupKey };
+
+  const summary = payload.error_summary === null ? headline(payload) : `${headline(payload)} — ${payload.error_summary}`;
+  const url = payload.job_url ?? payload.run_url;
+  return {
+    routing_key: routingKey,
+    event_action: "trigger",
+    dedup_key: dedupKey,
+    payload: {
+      summary: clip(summary, SUMMARY_MAX),
+      source: "outbound-sync",
+      severity: payload.type === "alert.test" ? "info" : severity,
+      timestamp: payload.failed_at ?? payload.occurred_at,
+      ...(payload.connection_name !== null ? { component: payload.connection_name } : {}),
+      ...(payload.credential_name !== null ? { group: payload.credential_name } : {}),
+      ...(payload.error !== null ? { class: payload.error.code } : {}),
+      custom_details: {
+        connection_name: payload.connection_name,
+        job_id: payload.job_id,
+        run_id: payload.run_id,
+        status: payload.status,
+        started_at: payload.started_at,
+        failed_at: payload.failed_at,
+        error_summary: payload.error_summary,
+        hint: payload.error?.hint ?? null,
+        consecutive_failures: payload.alert?.consecutive_failures ?? null,
+        counters: payload.counters,
+      },
+    },
+    client: "Outbound Sync",
+    client_url: publicUrl,
+    ...(url !== null ? { links: [{ href: url, text: "View job in Outbound Sync" }] } : {}),
+  };
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

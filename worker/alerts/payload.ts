@@ -1,0 +1,315 @@
+import type { EventType, PayloadType } from "./vocabulary";
+
+// The one body every channel starts from: a custom webhook receives it as JSON; Slack, PagerDuty and
+// email render it. It is built when the event is fanned out and stored with each delivery, so retries
+// and redeliveries send exactly the same bytes.
+
+export interface PayloadCounters {
+  in_scope: number | null;
+  processed: number;
+  would_update: number;
+  updated: number;
+  skipped: number;
+  skipped_rule: number;
+  skipped_no_change: number;
+  missing_source: number;
+  missing_destination: number;
+  failed: number;
+  records_synced: number;
+  records_failed: number;
+  bytes_synced: number;
+  // Runs only: the "14 / 14" of the jobs view.
+  connections_total?: number;
+  connections_succeeded?: number;
+  connections_failed?: number;
+}
+
+export interface PayloadError {
+  code: string;
+  http_status: number | null;
+  message: string;
+  hint: string | null;
+}
+
+export interface AlertDetails {
+  rule_id: string;
+  channel_id: string;
+  dedup_key: string;
+  failure_threshold: number;
+  consecutive_failures: number;
+}
+
+export interface EventPayload {
+  type: PayloadType;
+  event_id: string;
+  occurred_at: string;
+  run_id: string | null;
+  job_id: string | null;
+  connection_id: string | null;
+  connection_name: string | null;
+  credential_name: string | null;
+  status: string;
+  previous_status: string | null;
+  run_type: string | null;
+  mode: string | null;
+  trigger: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  failed_at: string | null;
+  duration_ms: number | null;
+  error_summary: string | null;
+  error: PayloadError | null;
+  job_url: string | null;
+  run_url: string | null;
+  counters: PayloadCounters | null;
+  alert: AlertDetails | null;
+}
+
+// Column names match the ledger's rows so a row can be passed as it is.
+export interface JobFacts {
+  id: string;
+  run_id: string;
+  connection_id: string;
+  connection_name: string;
+  status: string;
+  mode?: string | null;
+  in_scope: number | null;
+  processed: number;
+  would_update: number;
+  updated: number;
+  skipped_rule: number;
+  skipped_no_change: number;
+  missing_source: number;
+  missing_destination: number;
+  failed: number;
+  bytes_sent: number;
+  bytes_received: number;
+  error_code: string | null;
+  error_http_status: number | null;
+  error_message: string | null;
+  error_hint: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+}
+
+export interface RunFacts {
+  id: string;
+  credential_name: string;
+  type: string;
+  mode: string;
+  trigger: string;
+  status: string;
+  connection_count: number;
+  connections_succeeded: number;
+  connections_failed: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface StatusChange {
+  eventId: string;
+  type: EventType;
+  occurredAt: number;
+  status: string;
+  previousStatus: string | null;
+  runId: string | null;
+  jobId: string | null;
+  connectionId: string | null;
+  // What the status-change writer put in the event itself; it wins over the row, which may have moved on.
+  reported?: ReportedFacts;
+}
+
+export interface ReportedFacts {
+  connection_name?: string;
+  started_at?: string;
+  finished_at?: string;
+  failed_at?: string;
+  error_summary?: string;
+  duration_ms?: number;
+  counters?: Partial<Record<(typeof JOB_COUNTER_KEYS)[number], number>>;
+}
+
+export const JOB_COUNTER_KEYS = [
+  "in_scope",
+  "processed",
+  "would_update",
+  "updated",
+  "skipped_rule",
+  "skipped_no_change",
+  "missing_source",
+  "missing_destination",
+  "failed",
+  "bytes_sent",
+  "bytes_received",
+] as const;
+
+// Picks the known, well-typed facts out of an event's payload_json; anything else is ignored.
+export function readReportedFacts(data: Record<string, unknown>): ReportedFacts {
+  const facts: ReportedFacts = {};
+  for (const key of ["connection_name", "started_at", "finished_at", "failed_at", "error_summary"] as const) {
+    const value = data[key];
+    if (typeof value === "string" && value !== "") facts[key] = value;
+  }
+  if (typeof data.duration_ms === "number" && Number.isFinite(data.duration_ms)) facts.duration_ms = data.duration_ms;
+  const counters = data.counters;
+  if (typeof counters === "object" && counters !== null && !Array.isArray(counters)) {
+    const picked: NonNullable<ReportedFacts["counters"]> = {};
+    for (const key of JOB_COUNTER_KEYS) {
+      const value = (counters as Record<string, unknown>)[key];
+      if (typeof value === "number" && Number.isFinite(value)) picked[key] = value;
+    }
+    facts.counters = picked;
+  }
+  return facts;
+}
+
+export interface BuildPayloadInput {
+  change: StatusChange;
+  run: RunFacts | null;
+  // The job of a job event; every job of the run for a run event.
+  jobs: readonly JobFacts[];
+  publicUrl: string;
+}
+
+const TERMINAL = new Set(["completed", "failed", "canceled"]);
+const ERROR_SUMMARY_CHARS = 500;
+
+export function buildStatusPayload(input: BuildPayloadInput): EventPayload {
+  const { change, run, publicUrl } = input;
+  const reported = change.reported ?? {};
+  const terminal = TERMINAL.has(change.status);
+  const isJob = change.type === "job.status_changed" || change.jobId !== null;
+  const jobs = input.jobs.map((j) => (j.id === change.jobId && reported.counters ? { ...j, ...reported.counters } : j));
+  const job = isJob ? (jobs.find((j) => j.id === change.jobId) ?? null) : null;
+  const subject = job ?? run;
+  const finishedMs = terminal ? (subject?.finished_at ?? change.occurredAt) : null;
+  const runId = change.runId ?? job?.run_id ?? run?.id ?? null;
+  const jobId = job?.id ?? change.jobId;
+
+  const payload: EventPayload = {
+    type: change.type,
+    event_id: change.eventId,
+    occurred_at: iso(change.occurredAt),
+    run_id: runId,
+    job_id: jobId,
+    connection_id: job?.connection_id ?? change.connectionId,
+    connection_name: job?.connection_name ?? null,
+    credential_name: run?.credential_name ?? null,
+    status: change.status,
+    previous_status: change.previousStatus,
+    run_type: run?.type ?? null,
+    mode: job?.mode ?? run?.mode ?? null,
+    trigger: run?.trigger ?? null,
+    started_at: subject?.started_at == null ? null : iso(subject.started_at),
+    finished_at: finishedMs === null ? null : iso(finishedMs),
+    failed_at: change.status === "failed" && finishedMs !== null ? iso(finishedMs) : null,
+    duration_ms: terminal ? durationOf(job, run, finishedMs) : null,
+    error_summary: change.status === "failed" ? errorSummary(job, jobs) : null,
+    error: change.status === "failed" && job !== null ? jobError(job) : null,
+    job_url: jobId !== null ? `${trimSlash(publicUrl)}/jobs/${encodeURIComponent(jobId)}` : runUrl(publicUrl, runId),
+    run_url: runUrl(publicUrl, runId),
+    counters: job !== null ? jobCounters(job) : !isJob && (jobs.length > 0 || run !== null) ? runCounters(run, jobs) : null,
+    alert: null,
+  };
+  if (payload.connection_name === null && isJob && reported.connection_name !== undefined) payload.connection_name = reported.connection_name;
+  if (reported.started_at !== undefined) payload.started_at = reported.started_at;
+  if (terminal && reported.finished_at !== undefined) payload.finished_at = reported.finished_at;
+  if (change.status === "failed") payload.failed_at = reported.failed_at ?? reported.finished_at ?? payload.failed_at;
+  if (change.status === "failed" && reported.error_summary !== undefined) payload.error_summary = clip(reported.error_summary);
+  if (terminal && reported.duration_ms !== undefined) payload.duration_ms = reported.duration_ms;
+  return payload;
+}
+
+export function withAlert(base: EventPayload, type: "alert.raised" | "alert.resolved", eventId: string, occurredAt: number, alert: AlertDetails): EventPayload {
+  return { ...base, type, event_id: eventId, occurred_at: iso(occurredAt), alert };
+}
+
+function jobCounters(job: JobFacts): PayloadCounters {
+  const skipped = job.skipped_rule + job.skipped_no_change;
+  return {
+    in_scope: job.in_scope,
+    processed: job.processed,
+    would_update: job.would_update,
+    updated: job.updated,
+    skipped,
+    skipped_rule: job.skipped_rule,
+    skipped_no_change: job.skipped_no_change,
+    missing_source: job.missing_source,
+    missing_destination: job.missing_destination,
+    failed: job.failed,
+    records_synced: job.updated,
+    records_failed: job.failed,
+    bytes_synced: job.bytes_sent,
+  };
+}
+
+function runCounters(run: RunFacts | null, jobs: readonly JobFacts[]): PayloadCounters {
+  const sum = (pick: (job: JobFacts) => number) => jobs.reduce((total, job) => total + pick(job), 0);
+  const inScope = jobs.every((job) => job.in_scope === null) ? null : sum((job) => job.in_scope ?? 0);
+  return {
+    in_scope: inScope,
+    processed: sum((j) => j.processed),
+    would_update: sum((j) => j.would_update),
+    updated: sum((j) => j.updated),
+    skipped: sum((j) => j.skipped_rule + j.skipped_no_change),
+    skipped_rule: sum((j) => j.skipped_rule),
+    skipped_no_change: sum((j) => j.skipped_no_change),
+    missing_source: sum((j) => j.missing_source),
+    missing_destination: sum((j) => j.missing_destination),
+    failed: sum((j) => j.failed),
+    records_synced: sum((j) => j.updated),
+    records_failed: sum((j) => j.failed),
+    bytes_synced: sum((j) => j.bytes_sent),
+    connections_total: run?.connection_count ?? jobs.length,
+    connections_succeeded: jobs.length > 0 ? jobs.filter((j) => j.status === "completed").length : (run?.connections_succeeded ?? 0),
+    connections_failed: jobs.length > 0 ? jobs.filter((j) => j.status === "failed").length : (run?.connections_failed ?? 0),
+  };
+}
+
+function jobError(job: JobFacts): PayloadError | null {
+  if (job.error_code === null && job.error_message === null) return null;
+  return {
+    code: job.error_code ?? "failed",
+    http_status: job.error_http_status,
+    message: job.error_message ?? "",
+    hint: job.error_hint,
+  };
+}
+
+function errorSummary(job: JobFacts | null, jobs: readonly JobFacts[]): string | null {
+  if (job !== null) return clip(describeJobError(job));
+  const failed = jobs.filter((j) => j.status === "failed");
+  if (failed.length === 0) return null;
+  return clip(failed.map((j) => `${j.connection_name}: ${describeJobError(j) ?? "failed"}`).join("; "));
+}
+
+function describeJobError(job: JobFacts): string | null {
+  if (job.error_message === null) return job.error_code;
+  return job.error_http_status === null || job.error_message.includes(String(job.error_http_status))
+    ? job.error_message
+    : `${job.error_http_status} — ${job.error_message}`;
+}
+
+function durationOf(job: JobFacts | null, run: RunFacts | null, finishedMs: number | null): number | null {
+  if (job?.duration_ms != null) return job.duration_ms;
+  const started = job?.started_at ?? run?.started_at ?? null;
+  return started === null || finishedMs === null ? null : Math.max(0, finishedMs - started);
+}
+
+function runUrl(publicUrl: string, runId: string | null): string | null {
+  return runId === null ? null : `${trimSlash(publicUrl)}/jobs?run=${encodeURIComponent(runId)}`;
+}
+
+function clip(text: string | null): string | null {
+  if (text === null) return null;
+  return text.length <= ERROR_SUMMARY_CHARS ? text : `${text.slice(0, ERROR_SUMMARY_CHARS - 1)}…`;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

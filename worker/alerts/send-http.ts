@@ -1,0 +1,157 @@
+import type { AttemptOutcome } from "./retry-schedule";
+
+export interface OutboundRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface AttemptResult extends AttemptOutcome {
+  durationMs: number;
+  responseExcerpt: string | null;
+}
+
+export interface SendHttpOptions {
+  fetch: typeof fetch;
+  now?: () => number;
+  timeoutMs?: number;
+  // Strings that must never be recorded (a Slack URL, a routing key), should a receiver echo them.
+  redact?: readonly string[];
+}
+
+export const RESPONSE_EXCERPT_BYTES = 1024;
+export const DEFAULT_TIMEOUT_MS = 10_000;
+const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+
+// One POST, never throwing: every way it can go wrong becomes a recorded outcome.
+export async function sendHttp(request: OutboundRequest, options: SendHttpOptions): Promise<AttemptResult> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // A timer cleared as soon as the attempt ends: AbortSignal.timeout would keep the Durable Object
+  // busy until it fires, holding up eviction and hibernation.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  try {
+    return await attempt(request, options, controller.signal, () => timedOut, started);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function attempt(request: OutboundRequest, options: SendHttpOptions, signal: AbortSignal, timedOut: () => boolean, started: number): Promise<AttemptResult> {
+  const now = options.now ?? Date.now;
+  const redact = options.redact ?? [];
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let response: Response;
+  try {
+    response = await options.fetch(request.url, {
+      method: "POST",
+      headers: request.headers,
+      body: request.body,
+      // A redirect could send the signed payload elsewhere; the receiver must give its final URL.
+      redirect: "manual",
+      signal,
+    });
+  } catch (err) {
+    return {
+      statusCode: null,
+      durationMs: now() - started,
+      responseExcerpt: null,
+      error: redactAll(timedOut() ? `No response within ${timeoutMs} ms.` : `Network error: ${describeError(err)}`, redact),
+      retryAfterMs: null,
+    };
+  }
+
+  let excerpt: string | null;
+  let readError: string | null = null;
+  try {
+    excerpt = await readExcerpt(response, RESPONSE_EXCERPT_BYTES);
+  } catch (err) {
+    excerpt = null;
+    readError = timedOut() ? `The response body did not arrive within ${timeoutMs} ms.` : `The response body could not be read: ${describeError(err)}`;
+  }
+  const durationMs = now() - started;
+  const status = response.status;
+  let error: string | null = readError !== null && (status < 200 || status >= 300) ? readError : null;
+  if (status >= 300 && status < 400) {
+    const location = response.headers.get("location");
+    error = `Redirect${location ? ` to ${location}` : ""} not followed; configure the final URL.`;
+  }
+  return {
+    statusCode: status,
+    durationMs,
+    responseExcerpt: excerpt === null ? null : truncateUtf8(redactAll(excerpt, redact), RESPONSE_EXCERPT_BYTES),
+    error: error === null ? null : redactAll(error, redact),
+    retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), now()),
+  };
+}
+
+// Reads at most `limit` bytes and drops the rest, so a huge or endless body cannot hold the dispatcher.
+async function readExcerpt(response: Response, limit: number): Promise<string | null> {
+  if (response.body === null) return null;
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= limit) await reader.cancel();
+  else reader.releaseLock();
+  const bytes = new Uint8Array(Math.min(size, limit));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const take = Math.min(chunk.byteLength, bytes.length - offset);
+    bytes.set(chunk.subarray(0, take), offset);
+    offset += take;
+    if (offset >= bytes.length) break;
+  }
+  if (bytes.length === 0) return "";
+  // stream: true holds back a character cut in half at the limit instead of emitting U+FFFD.
+  return new TextDecoder().decode(bytes, { stream: size >= limit });
+}
+
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const encoder = new TextEncoder();
+  if (encoder.encode(text).byteLength <= maxBytes) return text;
+  let out = "";
+  let used = 0;
+  for (const ch of text) {
+    const bytes = encoder.encode(ch).byteLength;
+    if (used + bytes > maxBytes) break;
+    out += ch;
+    used += bytes;
+  }
+  return out;
+}
+
+export function redactAll(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  return out;
+}
+
+function parseRetryAfter(value: string | null, now: number): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.min(Math.max(at - now, 0), MAX_RETRY_AFTER_MS);
+}
+
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? ` (${err.cause.message})` : "";
+    return `${err.message}${cause}`;
+  }
+  return String(err);
+}

@@ -1,0 +1,134 @@
+import type { EventPayload } from "./payload";
+import { assertNever } from "../engine/errors";
+import type { PayloadType } from "./vocabulary";
+
+// Incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout.
+// Everything that comes from data (names, error messages) is escaped for mrkdwn, so a connection
+// named "<!channel>" cannot ping a channel or forge a link.
+
+export interface SlackText {
+  type: "mrkdwn" | "plain_text";
+  text: string;
+  emoji?: boolean;
+}
+
+export type SlackBlock =
+  | { type: "header"; text: SlackText }
+  | { type: "section"; text?: SlackText; fields?: SlackText[] }
+  | { type: "context"; elements: SlackText[] }
+  | { type: "actions"; elements: Array<{ type: "button"; text: SlackText; url: string; style?: "primary" | "danger" }> }
+  | { type: "divider" };
+
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+// Block Kit limits: header 150 characters, section text 3000, a field 2000.
+const HEADER_MAX = 150;
+const SECTION_MAX = 3000;
+const FIELD_MAX = 2000;
+
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+export function buildSlackMessage(payload: EventPayload): SlackMessage {
+  const title = headline(payload);
+  const blocks: SlackBlock[] = [{ type: "header", text: { type: "plain_text", text: clip(title, HEADER_MAX), emoji: true } }];
+
+  const summary = payload.error_summary ?? lead(payload.type);
+  if (summary !== null) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(escapeMrkdwn(summary), SECTION_MAX) } });
+  }
+  if (payload.error?.hint) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Hint:* ${escapeMrkdwn(payload.error.hint)}`, SECTION_MAX) } });
+  }
+
+  const fields: SlackText[] = [];
+  const field = (label: string, value: string | null) => {
+    if (value !== null) fields.push({ type: "mrkdwn", text: clip(`*${label}*\n${escapeMrkdwn(value)}`, FIELD_MAX) });
+  };
+  field("Connection", payload.connection_name);
+  field("Status", statusLabel(payload.status));
+  if (payload.alert !== null && payload.type === "alert.raised") {
+    field("Consecutive failures", `${payload.alert.consecutive_failures} (alert after ${payload.alert.failure_threshold})`);
+  }
+  field("Started", payload.started_at);
+  field(payload.status === "failed" ? "Failed" : "Finished", payload.failed_at ?? payload.finished_at);
+  if (payload.counters !== null) {
+    field("Records", `${payload.counters.records_synced} synced, ${payload.counters.records_failed} failed`);
+  }
+  if (fields.length > 0) blocks.push({ type: "section", fields: fields.slice(0, 10) });
+
+  const url = payload.job_url ?? payload.run_url;
+  if (url !== null) {
+    blocks.push({
+      type: "actions",
+      elements: [{ type: "button", text: { type: "plain_text", text: "View job" }, url, ...(payload.type === "alert.raised" ? { style: "danger" as const } : {}) }],
+    });
+  }
+  const ids = [payload.run_id && `run ${payload.run_id}`, payload.job_id && `job ${payload.job_id}`].filter(Boolean).join(" · ");
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: escapeMrkdwn(`Outbound Sync${ids ? ` · ${ids}` : ""}`) }] });
+
+  return { text: escapeMrkdwn(summary === null ? title : `${title}: ${clip(summary, 300)}`), blocks };
+}
+
+export function headline(payload: EventPayload): string {
+  const name = payload.connection_name ?? payload.credential_name ?? "a sync";
+  return `${icon(payload.type, payload.status)} ${describe(payload.type, payload.status)}: ${name}`;
+}
+
+function describe(type: PayloadType, status: string): string {
+  switch (type) {
+    case "alert.raised":
+      return "Sync failing";
+    case "alert.resolved":
+      return "Sync recovered";
+    case "alert.test":
+      return "Test alert";
+    case "job.status_changed":
+    case "run.status_changed":
+      return `Sync ${statusLabel(status).toLowerCase()}`;
+    default:
+      return assertNever(type);
+  }
+}
+
+function lead(type: PayloadType): string | null {
+  switch (type) {
+    case "alert.resolved":
+      return "The connection synced successfully again.";
+    case "alert.test":
+      return "This is a test message from Outbound Sync. Alerts for this channel will look like this.";
+    case "alert.raised":
+    case "job.status_changed":
+    case "run.status_changed":
+      return null;
+    default:
+      return assertNever(type);
+  }
+}
+
+function icon(type: PayloadType, status: string): string {
+  if (type === "alert.raised" || status === "failed") return "🔴";
+  if (type === "alert.resolved" || status === "completed") return "✅";
+  if (type === "alert.test") return "🔔";
+  return "ℹ️";
+}
+
+// The seed's words: Completed, Failed, Running, Canceled, Pending.
+export function statusLabel(status: string): string {
+  return status.length === 0 ? status : status[0]!.toUpperCase() + status.slice(1);
+}
+
+// Limits count UTF-16 units; whole code points are kept so an emoji is never cut in half.
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = "";
+  for (const ch of text) {
+    if (out.length + ch.length > max - 1) break;
+    out += ch;
+  }
+  return `${out}…`;
+}

@@ -1,0 +1,61 @@
+import type { Env } from "../env";
+import { newId } from "../ledger/ids";
+import { createOutboundFetch } from "../sandbox/outbound-fetch";
+import type { EventPayload } from "./payload";
+import { renderMessage } from "./render";
+import { publicUrl, resolveChannel, type StoredChannel } from "./resolve-channel";
+import { verdictFor } from "./retry-schedule";
+import type { AttemptResult } from "./send-http";
+import { sendMessage } from "./send-message";
+import { TEST_EVENT_TYPE } from "./vocabulary";
+
+export interface TestSendResult {
+  ok: boolean;
+  attempts: Array<AttemptResult & { attemptedAt: number }>;
+}
+
+// Sent at once, outside the outbox: the operator waits for the answer. PagerDuty gets a trigger and
+// then the matching resolve, so the test leaves no open incident behind.
+export async function sendTestMessage(env: Env, channel: StoredChannel & { name: string }, now: number, fetchImpl: typeof fetch = createOutboundFetch(env)): Promise<TestSendResult> {
+  const resolved = await resolveChannel(env, channel, now);
+  const base = testPayload(channel, now, publicUrl(env));
+  const payloads = resolved.kind === "pagerduty" ? [base, { ...base, type: "alert.resolved" as const, status: "completed" }] : [base];
+  const attempts: TestSendResult["attempts"] = [];
+  for (const payload of payloads) {
+    const attemptedAt = Date.now();
+    const message = await renderMessage(resolved, { webhookId: newId("msg", attemptedAt), payloadJson: JSON.stringify(payload), now: attemptedAt, publicUrl: publicUrl(env) });
+    const result = await sendMessage(env, message, { fetch: fetchImpl });
+    attempts.push({ ...result, attemptedAt });
+    if (verdictFor(result) !== "succeeded") break;
+  }
+  return { ok: attempts.every((a) => verdictFor(a) === "succeeded"), attempts };
+}
+
+export function testPayload(channel: { id: string; name: string }, now: number, baseUrl: string): EventPayload {
+  const at = new Date(now).toISOString();
+  return {
+    type: TEST_EVENT_TYPE,
+    event_id: newId("evt", now),
+    occurred_at: at,
+    run_id: null,
+    job_id: null,
+    connection_id: null,
+    connection_name: "Test connection",
+    credential_name: null,
+    status: "failed",
+    previous_status: "running",
+    run_type: null,
+    mode: null,
+    trigger: null,
+    started_at: at,
+    finished_at: at,
+    failed_at: at,
+    duration_ms: 0,
+    error_summary: `Test alert for the channel "${channel.name}"; nothing actually failed.`,
+    error: null,
+    job_url: `${baseUrl.replace(/\/+$/, "")}/alerts`,
+    run_url: null,
+    counters: null,
+    alert: { rule_id: "test", channel_id: channel.id, dedup_key: `outbound-sync/test/${channel.id}`, failure_threshold: 1, consecutive_failures: 1 },
+  };
+}

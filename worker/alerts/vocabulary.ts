@@ -1,0 +1,30 @@
+// The alert vocabulary, declared once: the outbox's event types (CHECK in 0001), channel kinds and
+// delivery statuses, for the dispatcher, the API schemas and the web client.
+
+export const EVENT_TYPES = ["run.status_changed", "job.status_changed", "alert.raised", "alert.resolved"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+// A test send is not an outbox event; receivers see it under its own type.
+export const TEST_EVENT_TYPE = "alert.test" as const;
+export type PayloadType = EventType | typeof TEST_EVENT_TYPE;
+
+export const STATUS_CHANGE_TYPES = ["run.status_changed", "job.status_changed"] as const satisfies readonly EventType[];
+
+export const CHANNEL_KINDS = ["webhook", "slack", "pagerduty", "email"] as const;
+export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+
+export const CHANNEL_KIND_LABELS: Record<ChannelKind, string> = {
+  webhook: "Webhook (custom)",
+  slack: "Slack",
+  pagerduty: "PagerDuty",
+  email: "Email",
+};
+
+export const DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const PAGERDUTY_SEVERITIES = ["critical", "error", "warning", "info"] as const;
+export type PagerDutySeverity = (typeof PAGERDUTY_SEVERITIES)[number];
+
+export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
+
