@@ -1,6 +1,10 @@
+import { pokeAlertDispatcher } from "../alerts/poke";
 import type { Env } from "../env";
 import { writeSettingStatement } from "../ledger/settings";
+import { retentionOnTrigger } from "../retention/scheduled-retention";
+import { createRun, kickRuns } from "../runs/run-service";
 import { HEARTBEAT_KEYS, triggerFor } from "./heartbeat";
+import { startDueRuns, type StartScheduledRun } from "./start-due-runs";
 
 /**
  * Cron entry point. Each trigger records a heartbeat so the dashboard can
@@ -14,4 +18,49 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   }
   const tickAt = new Date(controller.scheduledTime).toISOString();
   await writeSettingStatement(env.LEDGER, HEARTBEAT_KEYS[trigger], tickAt, Date.now()).run();
+  switch (trigger) {
+    case "minute":
+      await minuteTick(env, controller.scheduledTime);
+      // Safety net for the alert outbox: an alarm or a poke after a status change that went missing.
+      await pokeAlertDispatcher(env);
+      await retentionOnTrigger(env, "minute");
+      return;
+    case "daily":
+      await retentionOnTrigger(env, "daily");
+      return;
+    default:
+      assertNever(trigger);
+  }
+}
+
+async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
+  const report = await startDueRuns(env.LEDGER, scheduledTime, Date.now(), scheduledRunStarter(env));
+  if (report.started.length > 0 || report.skipped.length > 0) {
+    console.log("scheduled runs", JSON.stringify(report));
+  }
+  // Queued runs whose credential is free, and coordinators whose start was lost, get going again.
+  // A failure here must not hide the schedules already started; the next minute tries again.
+  try {
+    await kickRuns(env);
+  } catch (err) {
+    console.error("scheduled: could not resume queued runs", err);
+  }
+}
+
+// Each connection in its own dry-run setting, as the schedule has no mode of its own.
+export function scheduledRunStarter(env: Env): StartScheduledRun {
+  return async (request) => {
+    const { run } = await createRun(env, {
+      credentialId: request.credentialId,
+      type: "full",
+      connectionIds: request.connectionIds,
+      trigger: "schedule",
+      requestedBy: "scheduler",
+    });
+    return { runId: run.id };
+  };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unexpected trigger: ${String(value)}`);
 }

@@ -1,0 +1,145 @@
+import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { JobSummary, RunDetail } from "../../../worker/api/run-schemas";
+import { liveHub } from "../../../worker/live/publish";
+import type { LiveServerMessage, LiveUpdate } from "../../../worker/live/protocol";
+import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-reads";
+import { makeToken } from "../auth/factories";
+import { makeJob, makeRun } from "../factories";
+
+const worker = exports.default;
+// SPEC §4: progress reaches every open dashboard within half a second.
+const DELIVERY_MS = 500;
+
+interface LiveClient {
+  socket: WebSocket;
+  response: Response;
+  next: (timeoutMs?: number) => Promise<LiveServerMessage>;
+  close: () => void;
+}
+
+async function connect(path: string, headers: Record<string, string> = {}): Promise<LiveClient> {
+  const response = await worker.fetch(`http://localhost${path}`, { headers: { Upgrade: "websocket", ...headers } });
+  expect(response.status).toBe(101);
+  const socket = response.webSocket!;
+  const inbox: LiveServerMessage[] = [];
+  const waiters: Array<(message: LiveServerMessage) => void> = [];
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(event.data as string) as LiveServerMessage;
+    const waiter = waiters.shift();
+    if (waiter) waiter(message);
+    else inbox.push(message);
+  });
+  socket.accept();
+  return {
+    socket,
+    response,
+    next: (timeoutMs = 2_000) => {
+      const queued = inbox.shift();
+      if (queued) return Promise.resolve(queued);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no message within ${timeoutMs} ms`)), timeoutMs);
+        waiters.push((message) => {
+          clearTimeout(timer);
+          resolve(message);
+        });
+      });
+    },
+    close: () => socket.close(1000, "test done"),
+  };
+}
+
+async function viewerToken(): Promise<string> {
+  return (await makeToken("viewer")).token;
+}
+
+function expectType<T extends LiveServerMessage["type"]>(message: LiveServerMessage, type: T): Extract<LiveServerMessage, { type: T }> {
+  expect(message.type).toBe(type);
+  return message as Extract<LiveServerMessage, { type: T }>;
+}
+
+describe("GET /api/live", () => {
+  it("sends every active run with its jobs on connect, and no finished run", async () => {
+    const running = await makeRun({ status: "running", connection_count: 2 });
+    const second = await makeJob(running, { position: 2, status: "pending" });
+    const first = await makeJob(running, { position: 1, status: "running", processed: 7, in_scope: 20 });
+    const pending = await makeRun({ status: "pending" });
+    const finished = await makeRun({ status: "completed" });
+
+    const client = await connect(`/api/live?token=${await viewerToken()}`);
+    const snapshot = expectType(await client.next(), "snapshot");
+    const byId = new Map<string, RunDetail>(snapshot.runs.map((run) => [run.id, run]));
+    expect(byId.get(running.id)).toEqual({
+      ...toRunSummary({ ...running, idempotency_key: null }),
+      jobs: [toJobSummary(first, running.mode), toJobSummary(second, running.mode)],
+    });
+    expect(byId.get(pending.id)?.status).toBe("pending");
+    expect(byId.has(finished.id)).toBe(false);
+    client.close();
+  });
+
+  it("delivers each published update to every open dashboard within half a second", async () => {
+    const token = await viewerToken();
+    const one = await connect(`/api/live?token=${token}`);
+    const two = await connect("/api/live", { "Sec-WebSocket-Protocol": `bearer, ${token}` });
+    expectType(await one.next(), "snapshot");
+    expectType(await two.next(), "snapshot");
+
+    const run = await makeRun({ status: "running" });
+    const job = await makeJob(run, { status: "running", processed: 3, in_scope: 10 });
+    const progress: JobSummary = { ...toJobSummary(job, run.mode), processed: 4 };
+    const update: LiveUpdate = { type: "job", job: progress };
+    const reached = await liveHub(env).publish(update);
+    expect(reached).toBeGreaterThanOrEqual(2);
+
+    expect(await one.next(DELIVERY_MS)).toEqual(update);
+    expect(await two.next(DELIVERY_MS)).toEqual(update);
+
+    const finished: LiveUpdate = { type: "run", run: { ...toRunSummary({ ...run, idempotency_key: null }), status: "completed" } };
+    await liveHub(env).publish(finished);
+    expect(await one.next(DELIVERY_MS)).toEqual(finished);
+    expect(await two.next(DELIVERY_MS)).toEqual(finished);
+    one.close();
+    two.close();
+  });
+
+  it("answers the bearer subprotocol a browser offers, so the browser accepts the socket", async () => {
+    const client = await connect("/api/live", { "Sec-WebSocket-Protocol": `bearer, ${await viewerToken()}` });
+    expect(client.response.headers.get("Sec-WebSocket-Protocol")).toBe("bearer");
+    expectType(await client.next(), "snapshot");
+    client.close();
+  });
+
+  it("answers ping with pong and resync with a fresh snapshot", async () => {
+    const client = await connect(`/api/live?token=${await viewerToken()}`);
+    expectType(await client.next(), "snapshot");
+    client.socket.send(JSON.stringify({ type: "ping" }));
+    expect(await client.next()).toEqual({ type: "pong" });
+
+    const started = await makeRun({ status: "running" });
+    client.socket.send(JSON.stringify({ type: "resync" }));
+    const snapshot = expectType(await client.next(), "snapshot");
+    expect(snapshot.runs.map((run) => run.id)).toContain(started.id);
+
+    client.socket.send("hello?");
+    expect(expectType(await client.next(), "error").code).toBe("bad_message");
+    client.close();
+  });
+
+  it("refuses a caller without a valid token, and a request that is not an upgrade", async () => {
+    const anonymous = await worker.fetch("http://localhost/api/live", { headers: { Upgrade: "websocket" } });
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json<{ error: { code: string } }>()).error.code).toBe("unauthorized");
+
+    const forged = await worker.fetch("http://localhost/api/live?token=osk_v_00000000000000000000000000000000", {
+      headers: { Upgrade: "websocket" },
+    });
+    expect(forged.status).toBe(401);
+    await forged.arrayBuffer();
+
+    const plain = await worker.fetch(`http://localhost/api/live?token=${await viewerToken()}`);
+    expect(plain.status).toBe(426);
+    expect((await plain.json<{ error: { code: string } }>()).error.code).toBe("upgrade_required");
+  });
+});

@@ -1,0 +1,126 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { readActiveRuns } from "../ledger/run-reads";
+import { liveClientMessageSchema, type LiveServerMessage, type LiveUpdate, PING_FRAME, PONG_FRAME } from "./protocol";
+
+/** Who opened a socket, kept on the socket so it survives hibernation. */
+export interface LiveViewer {
+  name: string;
+  role: string;
+  connected_at: string;
+}
+
+export const LIVE_VIEWER_HEADER = "X-Live-Viewer";
+
+/**
+ * One instance fans progress out to every open dashboard. Sockets use the hibernation API, so the hub
+ * costs nothing between updates; D1 is the source of the snapshot, so nothing in memory must survive.
+ */
+export class LiveHub extends DurableObject<Env> {
+  // Sockets whose snapshot is being read: updates published meanwhile are queued and sent after it.
+  private readonly joining = new Set<LiveServerMessage[]>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Expected a WebSocket upgrade", { status: 426 });
+    }
+    const viewer = parseViewer(request.headers.get(LIVE_VIEWER_HEADER));
+    const queued: LiveServerMessage[] = [];
+    this.joining.add(queued);
+    let snapshot: LiveServerMessage;
+    try {
+      snapshot = await this.snapshot();
+    } finally {
+      this.joining.delete(queued);
+    }
+
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    server.serializeAttachment(viewer);
+    server.send(JSON.stringify(snapshot));
+    for (const message of queued) server.send(JSON.stringify(message));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Sends an update to every open socket at once; returns how many it reached. */
+  async publish(message: LiveUpdate): Promise<number> {
+    for (const queue of this.joining) queue.push(message);
+    const text = JSON.stringify(message);
+    let reached = 0;
+    for (const socket of this.ctx.getWebSockets()) {
+      if (sendTo(socket, text)) reached++;
+    }
+    return reached;
+  }
+
+  override async webSocketMessage(socket: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const parsed = typeof data === "string" ? liveClientMessageSchema.safeParse(safeJson(data)) : null;
+    if (!parsed?.success) {
+      sendTo(socket, JSON.stringify({ type: "error", code: "bad_message", message: 'Send {"type":"ping"} or {"type":"resync"}.' } satisfies LiveServerMessage));
+      return;
+    }
+    switch (parsed.data.type) {
+      case "ping":
+        // Pings formatted differently from PING_FRAME miss the auto-response and arrive here.
+        sendTo(socket, PONG_FRAME);
+        return;
+      case "resync":
+        sendTo(socket, JSON.stringify(await this.snapshot()));
+        return;
+      default:
+        assertNever(parsed.data);
+    }
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
+    // 1005 and 1006 describe a close without a code; they may not be sent back.
+    if (socket.readyState !== WebSocket.CLOSED) socket.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+  }
+
+  override async webSocketError(socket: WebSocket, error: unknown): Promise<void> {
+    const viewer = socket.deserializeAttachment() as LiveViewer | null;
+    console.warn("live socket error", viewer?.name ?? "unknown viewer", error);
+  }
+
+  private async snapshot(): Promise<LiveServerMessage> {
+    const at = new Date().toISOString();
+    return { type: "snapshot", runs: await readActiveRuns(this.env.LEDGER), at };
+  }
+}
+
+// A socket closing while we send is normal churn: the close handler tidies up, so report and go on.
+function sendTo(socket: WebSocket, text: string): boolean {
+  try {
+    socket.send(text);
+    return true;
+  } catch (err) {
+    console.warn("live: could not send to a closing socket", err instanceof Error ? err.message : err);
+    return false;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: the schema check reports it to the client
+  }
+}
+
+function parseViewer(header: string | null): LiveViewer {
+  const parsed = header === null ? null : (safeJson(header) as Partial<LiveViewer> | undefined);
+  return {
+    name: typeof parsed?.name === "string" ? parsed.name : "unknown",
+    role: typeof parsed?.role === "string" ? parsed.role : "viewer",
+    connected_at: new Date().toISOString(),
+  };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unexpected live message: ${JSON.stringify(value)}`);
+}
