@@ -1,0 +1,184 @@
+import { exports } from "cloudflare:workers";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { JobStatus } from "../../../worker/ledger/run-rows";
+import { DAY_MS, HOUR_MS } from "../../../worker/stats/time-range";
+import { makeToken } from "../auth/factories";
+import { makeConnection, makeCredential, makeJob, makeRun, type ConnectionFixture } from "../factories";
+
+const worker = exports.default;
+const NOW = Date.now();
+
+// The real client library, speaking streamable HTTP to the worker's own fetch handler.
+async function connect(token: string | null): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
+    fetch: (url, init) => worker.fetch(new Request(url, init)),
+    requestInit: token === null ? {} : { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: "outbound-sync-tests", version: "1.0.0" });
+  await client.connect(transport);
+  clients.push(client);
+  return client;
+}
+
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+});
+
+interface TextResult {
+  content: Array<{ type: string; text?: string }>;
+  isError?: boolean;
+}
+
+function parsed<T>(result: unknown): T {
+  const { content, isError } = result as TextResult;
+  expect(isError, content[0]?.text).toBeFalsy();
+  return JSON.parse(content[0]?.text ?? "null") as T;
+}
+
+async function job(connection: ConnectionFixture, status: JobStatus, agoMs: number, durationMs: number, mode: "dry" | "live" = "live") {
+  const createdAt = NOW - agoMs;
+  const run = await makeRun({ created_at: createdAt, status, mode, started_at: createdAt, finished_at: createdAt + durationMs });
+  return makeJob(run, {
+    connection_id: connection.id,
+    connection_name: connection.name,
+    status,
+    mode,
+    duration_ms: durationMs,
+    finished_at: createdAt + durationMs,
+    ...(status === "failed" ? { error_code: "http_405", error_http_status: 405, error_message: "405 Method Not Allowed", error_hint: "verify method in Update API Contract" } : {}),
+  });
+}
+
+let viewer = "";
+let salesforce: ConnectionFixture;
+let recentFailure = "";
+
+beforeAll(async () => {
+  viewer = (await makeToken("viewer")).token;
+  const credential = await makeCredential({ name: "CRM" });
+  salesforce = await makeConnection(credential, { name: "Salesforce → Snowflake", position: 1 });
+  const hubspot = await makeConnection(credential, { name: "HubSpot Production", position: 2 });
+  const stale = await makeConnection(credential, { name: "Zendesk tickets", position: 3 });
+
+  await job(salesforce, "completed", 1 * DAY_MS, 60_000);
+  await job(salesforce, "completed", 2 * DAY_MS, 120_000);
+  await job(salesforce, "completed", 3 * DAY_MS, 90_000, "dry");
+  await job(salesforce, "completed", 10 * DAY_MS, 600_000); // last week's: outside "this week"
+  recentFailure = (await job(hubspot, "failed", 2 * HOUR_MS, 4_000)).id;
+  await job(hubspot, "failed", 30 * HOUR_MS, 4_000); // older than 24 h
+  await job(hubspot, "completed", 1 * HOUR_MS, 8_000);
+  await job(stale, "completed", 4 * DAY_MS, 5_000);
+  await job(stale, "failed", 20 * HOUR_MS, 1_000);
+});
+
+describe("the /mcp endpoint", () => {
+  it("initializes and lists get_job_status and list_connections with input schemas", async () => {
+    const client = await connect(viewer);
+    expect(client.getServerVersion()?.name).toBe("outbound-sync");
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(["get_job_status", "list_connections"]);
+    const status = tools.find((t) => t.name === "get_job_status")!;
+    expect(Object.keys(status.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(["status", "connection", "since", "until", "limit"]),
+    );
+    expect(status.description).toContain("last 24 hours");
+    expect(status.annotations?.readOnlyHint).toBe(true);
+  });
+
+  it('answers "Show me failed sync jobs from the last 24 hours"', async () => {
+    const client = await connect(viewer);
+    const answer = parsed<{ summary: { matching_jobs: number }; jobs: Array<{ job_id: string; status: string; connection_name: string; error: { hint: string } }> }>(
+      await client.callTool({ name: "get_job_status", arguments: { status: "failed", since: "24h" } }),
+    );
+    expect(answer.summary.matching_jobs).toBe(2);
+    expect(answer.jobs.map((j) => j.connection_name)).toEqual(["HubSpot Production", "Zendesk tickets"]);
+    expect(answer.jobs[0]).toMatchObject({ job_id: recentFailure, status: "failed", error: { hint: "verify method in Update API Contract" } });
+  });
+
+  it('answers "What\'s the average sync duration for the Salesforce connection this week?"', async () => {
+    const client = await connect(viewer);
+    const viaJobs = parsed<{ filters: { connections: Array<{ name: string }> }; summary: { completed_durations: { count: number; average_ms: number; average: string } } }>(
+      await client.callTool({ name: "get_job_status", arguments: { connection: "salesforce", since: "7d", status: "succeeded" } }),
+    );
+    expect(viaJobs.filters.connections.map((c) => c.name)).toEqual(["Salesforce → Snowflake"]);
+    expect(viaJobs.summary.completed_durations).toMatchObject({ count: 3, average_ms: 90_000, average: "1m 30s" });
+
+    const dryOnly = parsed<{ summary: { matching_jobs: number }; jobs: Array<{ mode: string }> }>(
+      await client.callTool({ name: "get_job_status", arguments: { connection: "salesforce", since: "7d", mode: "dry" } }),
+    );
+    expect(dryOnly.summary.matching_jobs).toBe(1);
+    expect(dryOnly.jobs.map((j) => j.mode)).toEqual(["dry"]);
+
+    const viaConnections = parsed<{ connections: Array<{ name: string; average_duration_ms: number; completed_in_window: number }> }>(
+      await client.callTool({ name: "list_connections", arguments: { name: "SALESFORCE", since: "7d" } }),
+    );
+    expect(viaConnections.connections).toEqual([
+      expect.objectContaining({ name: "Salesforce → Snowflake", average_duration_ms: 90_000, completed_in_window: 3 }),
+    ]);
+  });
+
+  it('answers "Which connections haven\'t synced successfully in the last 3 days?"', async () => {
+    const client = await connect(viewer);
+    const answer = parsed<{ count: number; connections: Array<{ name: string; last_status: string | null; last_success_at: string }> }>(
+      await client.callTool({ name: "list_connections", arguments: { no_success_since: "3d" } }),
+    );
+    expect(answer.connections.map((c) => c.name)).toEqual(["Zendesk tickets"]);
+    expect(answer.connections[0]?.last_success_at).toBe(new Date(NOW - 4 * DAY_MS + 5_000).toISOString());
+  });
+
+  it("turns bad arguments into an error result the agent can read, and keeps serving", async () => {
+    const client = await connect(viewer);
+    const wrongType = (await client.callTool({ name: "get_job_status", arguments: { limit: "lots" } })) as TextResult;
+    expect(wrongType.isError).toBe(true);
+    expect(wrongType.content[0]?.text).toContain("limit");
+
+    const badTime = (await client.callTool({ name: "get_job_status", arguments: { since: "since forever" } })) as TextResult;
+    expect(badTime.isError).toBe(true);
+    expect(badTime.content[0]?.text).toContain('"24h"');
+
+    const unknown = (await client.callTool({ name: "list_connections", arguments: { name: "no such pipeline" } })) as TextResult;
+    expect(unknown.isError).toBe(true);
+    expect(unknown.content[0]?.text).toContain("Salesforce → Snowflake");
+
+    const noTool = (await client.callTool({ name: "delete_everything", arguments: {} })) as TextResult;
+    expect(noTool.isError).toBe(true);
+
+    const stillFine = parsed<{ count: number }>(await client.callTool({ name: "list_connections", arguments: {} }));
+    expect(stillFine.count).toBe(3);
+  });
+
+  it("answers malformed JSON-RPC with a JSON-RPC error, not a crash", async () => {
+    const headers = {
+      Authorization: `Bearer ${viewer}`,
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+    };
+    const garbage = await worker.fetch("http://localhost/mcp", { method: "POST", headers, body: "{not json" });
+    expect(garbage.status).toBe(400);
+    expect(await garbage.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32700 } });
+
+    const unknownMethod = await worker.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers: { ...headers, "mcp-protocol-version": "2025-06-18" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/destroy", params: {} }),
+    });
+    expect(await unknownMethod.json()).toMatchObject({ jsonrpc: "2.0", id: 7, error: { code: -32601 } });
+
+    const get = await worker.fetch("http://localhost/mcp", { headers: { Authorization: `Bearer ${viewer}`, Accept: "text/event-stream" } });
+    expect(get.status).toBe(405);
+  });
+
+  it("refuses a client without a valid token with 401", async () => {
+    await expect(connect(null)).rejects.toMatchObject({ code: 401, message: expect.stringContaining("unauthorized") });
+    const res = await worker.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers: { Authorization: "Bearer osk_v_00000000000000000000000000000000", "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("WWW-Authenticate")).toContain("Bearer");
+  });
+});

@@ -1,0 +1,114 @@
+import { env } from "cloudflare:test";
+import { writeConfigSettings, type StoredLogExport } from "../../../worker/ledger/config-settings";
+import type { RetentionSetting } from "../../../worker/api/schemas/settings";
+import { newId } from "../../../worker/ledger/ids";
+import type { RunStatus } from "../../../worker/ledger/run-rows";
+import type { ExportTarget } from "../../../worker/retention/export-target";
+import { makeJob, makeLogs, makeOutcomes, makeRun } from "../factories";
+
+// One "day of history": a run with a job, its logs and outcomes, an event with a delivery and two
+// attempts, and a schedule tick, all stamped at `at`. Counting these rows tells what a purge removed.
+
+export const HISTORY_TABLES = [
+  "runs",
+  "jobs",
+  "logs",
+  "record_outcomes",
+  "events",
+  "deliveries",
+  "delivery_attempts",
+  "schedule_ticks",
+] as const;
+export type HistoryTable = (typeof HISTORY_TABLES)[number];
+
+export interface HistoryOptions {
+  logLines?: number;
+  outcomes?: number;
+  status?: RunStatus;
+}
+
+let counter = 0;
+
+export async function makeHistory(at: number, options: HistoryOptions = {}) {
+  const run = await makeRun({ created_at: at, status: options.status ?? "completed" });
+  const job = await makeJob(run, { connection_id: "conn_history", connection_name: "History connection" });
+  const lines = options.logLines ?? 3;
+  if (lines > 0) {
+    await makeLogs(job, Array.from({ length: lines }, (_, i) => ({ level: "INFO" as const, message: `line ${i + 1} of ${job.id}` })));
+  }
+  const outcomes = options.outcomes ?? 2;
+  if (outcomes > 0) {
+    await makeOutcomes(job, Array.from({ length: outcomes }, (_, i) => ({ serial: `SN-${i + 1}`, action: "would_update" as const })));
+  }
+  const eventId = newId("evt", at);
+  const deliveryId = newId("dlv", at);
+  await env.LEDGER.batch([
+    env.LEDGER.prepare(
+      `INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at, dispatched_at)
+       VALUES (?1, 'job.status_changed', ?2, ?3, 'conn_history', '{}', ?4, ?4)`,
+    ).bind(eventId, run.id, job.id, at),
+    env.LEDGER.prepare(
+      `INSERT INTO deliveries (id, event_id, channel_id, webhook_id, status, attempt_count, created_at, updated_at)
+       VALUES (?1, ?2, 'chan_history', ?3, 'succeeded', 2, ?4, ?4)`,
+    ).bind(deliveryId, eventId, `msg_${deliveryId}`, at),
+    env.LEDGER.prepare(
+      `INSERT INTO delivery_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms)
+       VALUES (?1, 1, ?2, 500, 12), (?1, 2, ?2, 200, 9)`,
+    ).bind(deliveryId, at),
+    env.LEDGER.prepare(
+      `INSERT INTO schedule_ticks (connection_id, due_at, outcome, run_id, recorded_at) VALUES (?1, ?2, 'started', ?3, ?2)`,
+    ).bind(`conn_tick_${++counter}`, at, run.id),
+  ]);
+  return { run, job };
+}
+
+export type TableCounts = Record<HistoryTable, number>;
+
+export async function countHistory(): Promise<TableCounts> {
+  const results = await env.LEDGER.batch<{ n: number }>(
+    HISTORY_TABLES.map((table) => env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM ${table}`)),
+  );
+  return Object.fromEntries(HISTORY_TABLES.map((table, i) => [table, results[i]?.results[0]?.n ?? 0])) as TableCounts;
+}
+
+/** Tables of this test file only: each file has its own D1, shared by its tests. */
+export async function clearHistory(): Promise<void> {
+  await env.LEDGER.batch(
+    [...HISTORY_TABLES, "retention_passes", "log_exports", "settings", "connections", "credentials"].map((table) =>
+      env.LEDGER.prepare(`DELETE FROM ${table}`),
+    ),
+  );
+}
+
+export async function setPlan(retention: RetentionSetting, logExport?: StoredLogExport): Promise<void> {
+  await writeConfigSettings(env.LEDGER, { retention, ...(logExport ? { logExport } : {}) }, Date.now());
+}
+
+/** A clock that moves `stepMs` every time it is read, so a small budget runs out after a few statements. */
+export function steppingClock(start: number, stepMs: number): () => number {
+  let t = start;
+  return () => (t += stepMs);
+}
+
+export interface RecordingTarget extends ExportTarget {
+  written: Map<string, Uint8Array>;
+  attempts: string[];
+}
+
+/** Writes into the test's R2 bucket; `failWhen` makes chosen writes throw the way an unreachable bucket would. */
+export function bucketTarget(bucket: R2Bucket, prefix = "exports/", failWhen: (key: string) => boolean = () => false): RecordingTarget {
+  const written = new Map<string, Uint8Array>();
+  const attempts: string[] = [];
+  return {
+    label: `r2:TEST/${prefix}`,
+    prefix,
+    written,
+    attempts,
+    async put(key, body, contentType) {
+      attempts.push(key);
+      if (failWhen(key)) throw new Error(`R2 put ${key}: simulated outage (503)`);
+      await bucket.put(key, body, { httpMetadata: { contentType } });
+      written.set(key, body);
+    },
+  };
+}

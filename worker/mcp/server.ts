@@ -1,0 +1,65 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import pkg from "../../package.json";
+import { getJobStatus, JOB_STATUS_TOOL } from "./job-status-tool";
+import { LIST_CONNECTIONS_TOOL, listConnections } from "./connections-tool";
+import { toToolError } from "./tool-errors";
+
+export interface McpContext {
+  db: D1Database;
+  now: () => number;
+}
+
+const INSTRUCTIONS =
+  "Outbound Sync pushes fields of source records into destination APIs. A run executes a credential's connections " +
+  "in order; each connection's execution is a job with status pending, running, completed, failed or canceled. " +
+  "Use get_job_status for jobs (filter by status, connection, time) and list_connections for each connection's " +
+  "last success and duration statistics. Times are UTC.";
+
+/** A fresh server per request: the endpoint is stateless, so nothing is shared between calls. */
+export function createMcpServer(context: McpContext): McpServer {
+  const server = new McpServer({ name: "outbound-sync", version: pkg.version }, { instructions: INSTRUCTIONS });
+
+  server.registerTool(
+    JOB_STATUS_TOOL.name,
+    {
+      title: JOB_STATUS_TOOL.title,
+      description: JOB_STATUS_TOOL.description,
+      inputSchema: JOB_STATUS_TOOL.inputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      try {
+        return asToolResult(await getJobStatus(context.db, args, context.now()));
+      } catch (err) {
+        throw toToolError(JOB_STATUS_TOOL.name, err);
+      }
+    },
+  );
+
+  server.registerTool(
+    LIST_CONNECTIONS_TOOL.name,
+    {
+      title: LIST_CONNECTIONS_TOOL.title,
+      description: LIST_CONNECTIONS_TOOL.description,
+      inputSchema: LIST_CONNECTIONS_TOOL.inputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      try {
+        return asToolResult(await listConnections(context.db, args, context.now()));
+      } catch (err) {
+        throw toToolError(LIST_CONNECTIONS_TOOL.name, err);
+      }
+    },
+  );
+
+  return server;
+}
+
+// Text for every client, structured content for those that read it.
+function asToolResult(value: Record<string, unknown>) {
+  return {
+    content: [{ type: "text" as const, text: JSON.stringify(value, null, 1) }],
+    structuredContent: value,
+  };
+}

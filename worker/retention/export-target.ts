@@ -1,0 +1,114 @@
+import { AwsClient } from "aws4fetch";
+import { decryptSecret } from "../auth/secrets";
+import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
+import type { Env } from "../env";
+import type { StoredLogExport } from "../ledger/config-settings";
+
+/** Where a day's export files go: an R2 bucket binding or an S3-compatible bucket. */
+export interface ExportTarget {
+  /** e.g. "r2:LOG_EXPORT/outbound-sync/" or "s3:https://s3.eu-west-1.amazonaws.com/bucket/outbound-sync/". */
+  label: string;
+  prefix: string;
+  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+}
+
+export class ExportTargetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExportTargetError";
+  }
+}
+
+export interface TargetOptions {
+  /** The network for S3 requests; tests pass a fake S3. */
+  fetch?: typeof fetch;
+}
+
+/** Null when log export is off. A misconfigured target still resolves: its writes fail with the reason. */
+export async function resolveExportTarget(env: Env, setting: StoredLogExport, options: TargetOptions = {}): Promise<ExportTarget | null> {
+  switch (setting.target) {
+    case "none":
+      return null;
+    case "r2":
+      return r2Target(bindingNamed(env, setting.bucket_binding), setting.bucket_binding, setting.prefix);
+    case "s3":
+      return s3Target(env, setting, options.fetch ?? fetch);
+  }
+}
+
+/** How the target is named in log_exports rows and the API; changes when the destination changes. */
+export function targetLabel(setting: StoredLogExport): string | null {
+  switch (setting.target) {
+    case "none":
+      return null;
+    case "r2":
+      return `r2:${setting.bucket_binding}/${setting.prefix}`;
+    case "s3":
+      return `s3:${setting.endpoint.replace(/\/+$/, "")}/${setting.bucket}/${setting.prefix}`;
+  }
+}
+
+function bindingNamed(env: Env, name: string): R2Bucket | null {
+  const value = (env as unknown as Record<string, unknown>)[name];
+  const looksLikeBucket = typeof value === "object" && value !== null && typeof (value as R2Bucket).put === "function";
+  return looksLikeBucket ? (value as R2Bucket) : null;
+}
+
+export function r2Target(bucket: R2Bucket | null, bindingName: string, prefix: string): ExportTarget {
+  return {
+    label: targetLabel({ target: "r2", bucket_binding: bindingName, prefix }) ?? bindingName,
+    prefix,
+    async put(key, body, contentType) {
+      if (bucket === null) {
+        throw new ExportTargetError(
+          `No R2 bucket is bound as ${bindingName}: add [[r2_buckets]] binding = "${bindingName}" to wrangler.toml, or choose another target.`,
+        );
+      }
+      await bucket.put(key, body, { httpMetadata: { contentType } });
+    },
+  };
+}
+
+type S3Setting = Extract<StoredLogExport, { target: "s3" }>;
+
+async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch): Promise<ExportTarget> {
+  const endpoint = setting.endpoint.replace(/\/+$/, "");
+  const label = targetLabel(setting) ?? endpoint;
+  const problem = checkOutboundUrl(endpoint, outboundUrlPolicy(env));
+  let client: AwsClient | null = null;
+  let setupError: string | null = problem === null ? null : `The S3 endpoint is not allowed: ${problem}`;
+  if (setupError === null) {
+    try {
+      const secretAccessKey = await decryptSecret(env, setting.secret_ciphertext);
+      // No retries inside the signer: a failed day is retried by the next retention invocation instead.
+      client = new AwsClient({ accessKeyId: setting.access_key_id, secretAccessKey, region: setting.region, service: "s3", retries: 0 });
+    } catch (err) {
+      setupError = `The S3 secret access key cannot be used: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  return {
+    label,
+    prefix: setting.prefix,
+    async put(key, body, contentType) {
+      if (client === null) throw new ExportTargetError(setupError ?? "The S3 target is not configured.");
+      const url = `${endpoint}/${encodeURIComponent(setting.bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
+      const signed = await client.sign(url, {
+        method: "PUT",
+        body,
+        // A signed payload hash instead of aws4fetch's UNSIGNED-PAYLOAD: S3 then rejects a body altered in transit.
+        headers: { "Content-Type": contentType, "X-Amz-Content-Sha256": await sha256Hex(body) },
+      });
+      const res = await fetcher(signed);
+      if (!res.ok) {
+        const text = (await res.text()).slice(0, 300);
+        const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+        throw new ExportTargetError(`S3 PUT ${key} answered ${res.status}${code ? ` ${code}` : ""}${text && !code ? `: ${text}` : ""}`);
+      }
+    },
+  };
+}
+
+async function sha256Hex(body: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", body);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
