@@ -1,3 +1,5 @@
+import type { AlertDispatcher } from "./alerts/alert-dispatcher";
+import type { LiveHub } from "./live/live-hub";
 import type { RunCoordinator } from "./runs/run-coordinator";
 import type { SandboxFleet } from "./sandbox/sandbox-fleet";
 
@@ -5,7 +7,17 @@ export interface Env {
   LEDGER: D1Database;
   RUN_COORDINATOR: DurableObjectNamespace<RunCoordinator>;
   SANDBOX_FLEET: DurableObjectNamespace<SandboxFleet>;
+  /** One instance, idFromName("live"): fans run progress out to every open dashboard. */
+  LIVE_HUB: DurableObjectNamespace<LiveHub>;
+  /** One instance, idFromName("global"): turns the events outbox into alert deliveries, driven by alarms. */
+  ALERT_DISPATCHER: DurableObjectNamespace<AlertDispatcher>;
+  /** Cloudflare send_email binding for email alert channels (simulated locally by wrangler dev). */
+  EMAIL?: SendEmail;
+  /** Base URL of the dashboard, for job links in alerts; default http://localhost:8787. */
+  PUBLIC_URL?: string;
   ASSETS: Fetcher;
+  /** R2 bucket for log export (Settings → Log export → R2, binding "LOG_EXPORT"); local in development. */
+  LOG_EXPORT?: R2Bucket;
   /** "on" mounts the demo fleet destination under /sandbox. */
   SANDBOX: string;
   /** "on" seeds the demo credential, connections and dataset on first request. */

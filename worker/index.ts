@@ -2,6 +2,8 @@ import { app } from "./app";
 import type { Env } from "./env";
 import { handleScheduled } from "./schedule/scheduled";
 
+export { AlertDispatcher } from "./alerts/alert-dispatcher";
+export { LiveHub } from "./live/live-hub";
 export { RunCoordinator } from "./runs/run-coordinator";
 export { SandboxFleet } from "./sandbox/sandbox-fleet";
 

@@ -1,0 +1,156 @@
+import { env } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExampleSerials, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
+import {
+  DEMO_IDS,
+  api,
+  counters,
+  countersOf,
+  eventsOf,
+  logsOf,
+  outcomesOf,
+  resetWorld,
+  runToEnd,
+  sandboxStats,
+} from "./run-fixtures";
+
+const ALL = [DEMO_IDS.json, DEMO_IDS.xml, DEMO_IDS.bulk];
+const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } =
+  DEMO_EXPECTATIONS.full_run;
+const DRY_FULL = counters({ processed: 500, would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION });
+const LIVE_FULL_FIRST = counters({ processed: 500, updated: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION });
+// The three demo connections write the same fleet: once one has written, the others find nothing to change.
+const LIVE_FULL_AFTER = counters({ processed: 500, skipped_no_change: CHANGED + UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION });
+const SLOW = { timeout: 120_000 };
+
+let restore: () => void;
+beforeEach(async () => {
+  restore = await resetWorld();
+});
+afterEach(() => restore());
+
+describe("single runs", () => {
+  it("dry: every connection would update the example serial and the fleet is not written", SLOW, async () => {
+    const run = await runToEnd({ type: "single", serial: DEMO_SINGLE_SERIAL, mode: "dry" });
+    expect(run.status).toBe("completed");
+    expect(run.jobs.map((j) => j.connection_id)).toEqual(ALL);
+    for (const job of run.jobs) {
+      expect(job.status).toBe("completed");
+      expect(job.in_scope).toBe(1);
+      expect(countersOf(job), job.connection_name).toEqual(counters({ processed: 1, would_update: 1 }));
+    }
+    expect((await sandboxStats()).writes).toBe(0);
+  });
+
+  it("live: the first connection writes the serial once and the others then find it unchanged", SLOW, async () => {
+    const run = await runToEnd({ type: "single", serial: DEMO_SINGLE_SERIAL, mode: "live" });
+    expect(run.status).toBe("completed");
+    const [json, xml, bulk] = run.jobs;
+    expect(countersOf(json!)).toEqual(counters({ processed: 1, updated: 1 }));
+    expect(countersOf(xml!)).toEqual(counters({ processed: 1, skipped_no_change: 1 }));
+    expect(countersOf(bulk!)).toEqual(counters({ processed: 1, skipped_no_change: 1 }));
+    const stats = await sandboxStats();
+    expect(stats.writes).toBe(1);
+    expect(stats.writes_by_serial).toEqual({ [DEMO_SINGLE_SERIAL]: 1 });
+  });
+
+  it("names serials missing on either side, and one the source does not know, in every connection", SLOW, async () => {
+    const examples = demoExampleSerials();
+    const cases = [
+      [examples.missing_source, "missing_source"],
+      [examples.missing_destination, "missing_destination"],
+      [examples.skipped_no_change, "skipped_no_change"],
+      ["NOT-A-SERIAL", "missing_source"],
+    ] as const;
+    for (const [serial, action] of cases) {
+      const run = await runToEnd({ type: "single", serial, mode: "dry" });
+      for (const job of run.jobs) {
+        expect(countersOf(job), `${serial} in ${job.connection_name}`).toEqual(counters({ processed: 1, [action]: 1 }));
+        expect([...(await outcomesOf(job.id))]).toEqual([[serial, action]]);
+      }
+    }
+  });
+
+  it("writes DEBUG lines with each field's before and after when the connection has debug on", SLOW, async () => {
+    await env.LEDGER.prepare("UPDATE connections SET debug = 1 WHERE id = ?1").bind(DEMO_IDS.json).run();
+    const run = await runToEnd({ type: "single", serial: DEMO_SINGLE_SERIAL, mode: "dry", connection_ids: [DEMO_IDS.json, DEMO_IDS.xml] });
+    const [debugOn, debugOff] = await Promise.all(run.jobs.map((job) => logsOf(job.id)));
+    const debugLines = debugOn!.filter((line) => line.level === "DEBUG");
+    expect(debugLines).toHaveLength(1);
+    expect(debugLines[0]!.message).toMatch(new RegExp(`^${DEMO_SINGLE_SERIAL}: would_update — \\w+: .+ → .+`));
+    expect(debugOff!.some((line) => line.level === "DEBUG")).toBe(false);
+  });
+});
+
+describe("full runs", () => {
+  // JSON PATCH, XML PUT and bulk POST, each against a fresh fleet.
+  for (const connection of ALL) {
+    it(`dry then live over ${connection}: exact diagnostics, the same decision per serial, the 142 writes once`, SLOW, async () => {
+      const dry = await runToEnd({ type: "full", mode: "dry", connection_ids: [connection] });
+      expect(dry.status).toBe("completed");
+      expect(dry.jobs[0]!.in_scope, connection).toBe(500);
+      expect(countersOf(dry.jobs[0]!), connection).toEqual(DRY_FULL);
+      const dryOutcomes = await outcomesOf(dry.jobs[0]!.id);
+      expect(dryOutcomes).toEqual(new Map(demoExpectedOutcomes()));
+      expect((await sandboxStats()).writes).toBe(0);
+
+      const live = await runToEnd({ type: "full", mode: "live", connection_ids: [connection] });
+      expect(countersOf(live.jobs[0]!), connection).toEqual(LIVE_FULL_FIRST);
+      const liveOutcomes = await outcomesOf(live.jobs[0]!.id);
+      const wouldUpdate = [...dryOutcomes].filter(([, a]) => a === "would_update").map(([s]) => s).sort();
+      const written = [...liveOutcomes].filter(([, a]) => a === "updated" || a === "failed").map(([s]) => s).sort();
+      expect(written, connection).toEqual(wouldUpdate);
+      for (const [serial, action] of dryOutcomes) {
+        if (action !== "would_update") expect(liveOutcomes.get(serial), serial).toBe(action);
+      }
+      const stats = await sandboxStats();
+      expect(stats.writes, connection).toBe(CHANGED);
+      expect(Object.keys(stats.writes_by_serial).sort()).toEqual(wouldUpdate);
+      expect(Object.values(stats.writes_by_serial).every((n) => n === 1)).toBe(true);
+    });
+  }
+
+  it("each status change of the run and its jobs has exactly one event, with the counters", SLOW, async () => {
+    const run = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
+    const events = await eventsOf(run.id);
+    const runChanges = events.filter((e) => e.type === "run.status_changed").map((e) => [e.payload.previous_status, e.payload.status]);
+    expect(runChanges).toEqual([[null, "pending"], ["pending", "running"], ["running", "completed"]]);
+    const job = run.jobs[0]!;
+    const changes = events.filter((e) => e.job_id === job.id).map((e) => [e.payload.previous_status, e.payload.status]);
+    expect(changes).toEqual([["pending", "running"], ["running", "completed"]]);
+    const finished = events.find((e) => e.job_id === job.id && e.payload.status === "completed")!;
+    expect(finished.payload.counters).toMatchObject({ processed: 500, would_update: CHANGED });
+
+    const read = await api<{ jobs: Array<{ processed: number; would_update: number; status: string }> }>("GET", `/api/runs/${run.id}`);
+    if (read.status !== 404) expect(read.body.jobs[0]).toMatchObject({ status: "completed", processed: 500, would_update: CHANGED });
+  });
+
+  it("live over all three: the first connection writes the 142 changes once, the next two write nothing", SLOW, async () => {
+    const run = await runToEnd({ type: "full", mode: "live" });
+    expect(run.status).toBe("completed");
+    expect(run.connections_succeeded).toBe(3);
+    const [json, xml, bulk] = run.jobs;
+    expect(countersOf(json!)).toEqual(LIVE_FULL_FIRST);
+    expect(countersOf(xml!)).toEqual(LIVE_FULL_AFTER);
+    expect(countersOf(bulk!)).toEqual(LIVE_FULL_AFTER);
+    const stats = await sandboxStats();
+    expect(stats.writes).toBe(CHANGED);
+    expect(stats.serials_written).toBe(CHANGED);
+    // Completed without a write: the seed's "inspect per-field action rules" diagnosis, as a WARN line.
+    expect((await logsOf(xml!.id)).some((l) => l.level === "WARN" && l.message.includes("Inspect per-field action rules"))).toBe(true);
+    expect((await logsOf(json!.id)).some((l) => l.level === "WARN")).toBe(false);
+  });
+
+  it("a live run repeated right after a successful one writes nothing, incremental or complete", SLOW, async () => {
+    await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.json] });
+    const before = await sandboxStats();
+
+    const incremental = await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.json] });
+    expect(incremental.jobs[0]!.in_scope).toBe(0);
+    expect(countersOf(incremental.jobs[0]!)).toEqual(counters({}));
+
+    const complete = await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.json], reset: true });
+    expect(countersOf(complete.jobs[0]!)).toEqual(LIVE_FULL_AFTER);
+    expect((await sandboxStats()).writes).toBe(before.writes);
+  });
+});

@@ -1,0 +1,121 @@
+import { env } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RunDetail } from "../../../worker/api/run-schemas";
+import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
+import { DEMO_IDS, api, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "./run-fixtures";
+
+const SLOW = { timeout: 60_000 };
+const RECORDS = demoSourceDevices().slice(0, 60);
+const outcomes = demoExpectedOutcomes();
+const UNCHANGED_SERIALS = RECORDS.filter((r) => outcomes.get(r.serial) === "skipped_no_change" && r.battery_pct !== null).map((r) => r.serial);
+
+let restore: () => void;
+beforeEach(async () => {
+  restore = await resetWorld();
+});
+afterEach(() => restore());
+
+async function connectionState(id: string) {
+  const connection = await env.LEDGER.prepare("SELECT sync_cursor, last_status, consecutive_failures FROM connections WHERE id = ?1")
+    .bind(id)
+    .first<{ sync_cursor: string | null; last_status: string | null; consecutive_failures: number }>();
+  const { results } = await env.LEDGER.prepare("SELECT serial FROM connection_retry_serials WHERE connection_id = ?1 ORDER BY serial")
+    .bind(id)
+    .all<{ serial: string }>();
+  return { ...connection!, retry: results.map((r) => r.serial) };
+}
+
+async function syncNow(connectionId: string): Promise<RunDetail> {
+  const res = await api<RunDetail>("POST", `/api/connections/${connectionId}/sync`);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return driveRun(res.body.id);
+}
+
+async function touch(connectionId: string, serials: string[], updatedAt: number, change: (record: Record<string, unknown>) => void = () => undefined) {
+  for (const serial of serials) {
+    const row = await env.LEDGER.prepare("SELECT record_json FROM dataset_records WHERE connection_id = ?1 AND serial = ?2")
+      .bind(connectionId, serial)
+      .first<{ record_json: string }>();
+    const record = JSON.parse(row!.record_json) as Record<string, unknown>;
+    change(record);
+    await env.LEDGER.prepare("UPDATE dataset_records SET record_json = ?3, updated_at = ?4 WHERE connection_id = ?1 AND serial = ?2")
+      .bind(connectionId, serial, JSON.stringify(record), updatedAt)
+      .run();
+  }
+}
+
+describe("Sync Now", () => {
+  it("after a live run processes only records changed since its cursor plus the serials that failed", SLOW, async () => {
+    const { connectionIds } = await makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS);
+    const id = connectionIds[0]!;
+    const broken = UNCHANGED_SERIALS[0]!;
+    await touch(id, [broken], 1_000, (record) => void (record.battery_pct = "lots"));
+
+    const first = await syncNow(id);
+    expect(first.type).toBe("full");
+    expect(first.mode).toBe("live");
+    expect(first.jobs[0]).toMatchObject({ in_scope: 60, processed: 60, failed: 1 });
+    expect((await outcomesOf(first.jobs[0]!.id)).get(broken)).toBe("failed");
+    expect(await connectionState(id)).toMatchObject({ sync_cursor: new Date(1_000).toISOString(), retry: [broken], last_status: "completed" });
+
+    const retryOnly = await syncNow(id);
+    expect(retryOnly.jobs[0]).toMatchObject({ in_scope: 1, processed: 1, failed: 1 });
+
+    await touch(id, [broken], 5_000, (record) => void (record.battery_pct = 50));
+    await touch(id, UNCHANGED_SERIALS.slice(1, 3), 5_000);
+    const changed = await syncNow(id);
+    expect(changed.jobs[0]).toMatchObject({ in_scope: 3, processed: 3, failed: 0 });
+    expect([...(await outcomesOf(changed.jobs[0]!.id)).keys()].sort()).toEqual([broken, ...UNCHANGED_SERIALS.slice(1, 3)].sort());
+    expect(await connectionState(id)).toMatchObject({ sync_cursor: new Date(5_000).toISOString(), retry: [] });
+
+    const nothing = await syncNow(id);
+    expect(nothing.jobs[0]).toMatchObject({ in_scope: 0, processed: 0, status: "completed" });
+  });
+
+  it("in dry run uses the cursor but never moves it", SLOW, async () => {
+    const { connectionIds } = await makeCredentialWith([{ config: demoConfig(0), dry_run: true }], RECORDS);
+    const dry = await syncNow(connectionIds[0]!);
+    expect(dry.mode).toBe("dry");
+    expect(dry.jobs[0]).toMatchObject({ in_scope: 60, processed: 60, updated: 0 });
+    expect((await connectionState(connectionIds[0]!)).sync_cursor).toBeNull();
+  });
+
+  it("of a disabled connection is refused", SLOW, async () => {
+    await env.LEDGER.prepare("UPDATE connections SET enabled = 0 WHERE id = ?1").bind(DEMO_IDS.json).run();
+    const res = await api("POST", `/api/connections/${DEMO_IDS.json}/sync`);
+    expect(res.status).toBe(409);
+    expect((await api("POST", "/api/connections/conn_nope/sync")).status).toBe(404);
+  });
+});
+
+describe("an HTTP source with an updated-since parameter", () => {
+  it("is read from the cursor on the next full run", SLOW, async () => {
+    const first = await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.bulk] });
+    expect(first.jobs[0]!.updated).toBe(142);
+    const newest = demoSourceDevices().map((d) => Date.parse(d.last_seen_at)).reduce((a, b) => Math.max(a, b));
+    expect((await connectionState(DEMO_IDS.bulk)).sync_cursor).toBe(new Date(newest).toISOString());
+    const next = await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.bulk] });
+    expect(next.jobs[0]).toMatchObject({ status: "completed", in_scope: 0, processed: 0 });
+  });
+});
+
+describe("Reset", () => {
+  it("clears the cursor and retry list, and with resync starts a complete run", SLOW, async () => {
+    const { connectionIds } = await makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS);
+    const id = connectionIds[0]!;
+    await touch(id, [UNCHANGED_SERIALS[0]!], 1_000, (record) => void (record.battery_pct = "lots"));
+    await syncNow(id);
+    expect(await connectionState(id)).toMatchObject({ sync_cursor: expect.any(String), retry: [UNCHANGED_SERIALS[0]] });
+
+    const reset = await api<{ connection_id: string; run: RunDetail | null }>("POST", `/api/connections/${id}/reset`);
+    expect(reset.status).toBe(200);
+    expect(reset.body).toEqual({ connection_id: id, run: null });
+    expect(await connectionState(id)).toMatchObject({ sync_cursor: null, retry: [] });
+
+    const resync = await api<{ run: RunDetail }>("POST", `/api/connections/${id}/reset?resync=true`);
+    expect(resync.status).toBe(200);
+    expect(resync.body.run).toMatchObject({ type: "full", reset: true, connection_ids: [id] });
+    const done = await driveRun(resync.body.run.id);
+    expect(done.jobs[0]).toMatchObject({ in_scope: 60, processed: 60 });
+  });
+});

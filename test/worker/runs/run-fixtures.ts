@@ -1,0 +1,221 @@
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { JobSummary, RunDetail } from "../../../worker/api/run-schemas";
+import { encryptSecret } from "../../../worker/auth/secrets";
+import type { ConnectionConfig } from "../../../worker/engine/contracts";
+import { seedDemo } from "../../../worker/ledger/demo-seed";
+import { newId } from "../../../worker/ledger/ids";
+import { readRunDetail } from "../../../worker/ledger/run-reads";
+import { TERMINAL_STATUS, type RunStatus } from "../../../worker/ledger/run-rows";
+import { tuneCoordinator } from "../../../worker/runs/run-coordinator";
+import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../../../worker/sandbox/demo-connections";
+import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
+import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
+import { makeToken } from "../auth/factories";
+
+// Runs are driven step by step: automatic alarms are pushed far out and each test fires them itself, so
+// what a test sees between two steps is exactly one slice.
+export const TEST_TUNING = { sliceRecords: 100, sliceGapMs: 3_600_000, retryDelayMs: 3_600_000, watchdogMs: 3_600_000 };
+
+const worker = exports.default as unknown as Fetcher;
+
+export const DEMO_IDS = {
+  credential: DEMO_CREDENTIAL.id,
+  json: DEMO_CONNECTIONS[0]!.id,
+  xml: DEMO_CONNECTIONS[1]!.id,
+  bulk: DEMO_CONNECTIONS[2]!.id,
+} as const;
+
+export interface ApiResult<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+let operatorToken: string | null = null;
+
+// Bodies are always read in full: an unread body keeps its request in flight and blocks eviction.
+export async function api<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
+  operatorToken ??= (await makeToken("operator")).token;
+  const res = await worker.fetch(`http://localhost${path}`, {
+    method,
+    headers: { authorization: `Bearer ${operatorToken}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text === "" ? null : JSON.parse(text)) as T, headers: res.headers };
+}
+
+export async function sandbox<T = unknown>(path: string, init?: RequestInit): Promise<T> {
+  const res = await createOutboundFetch(env)(`http://localhost/sandbox${path}`, init);
+  const text = await res.text();
+  expect(res.status, `sandbox ${path}: ${text}`).toBeLessThan(300);
+  return JSON.parse(text) as T;
+}
+
+export interface SandboxStats {
+  requests: number;
+  writes: number;
+  throttled: number;
+  serials_written: number;
+  writes_by_serial: Record<string, number>;
+}
+
+export const sandboxStats = () => sandbox<SandboxStats>("/_stats?top=500");
+
+export async function configureSandbox(knobs: Record<string, unknown>): Promise<void> {
+  await sandbox("/_config", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(knobs) });
+}
+
+// Every test starts from the untouched demo: fresh fleet, demo connections as seeded, no active runs.
+export async function resetWorld(): Promise<() => void> {
+  const restore = tuneCoordinator(TEST_TUNING);
+  await sandbox("/_reset", { method: "POST" });
+  await seedDemo(env.LEDGER, Date.UTC(2026, 10, 1));
+  const statements = [
+    env.LEDGER.prepare("UPDATE runs SET status = 'canceled', finished_at = 0 WHERE status IN ('pending', 'running')"),
+    env.LEDGER.prepare("DELETE FROM connection_retry_serials"),
+  ];
+  for (const connection of DEMO_CONNECTIONS) {
+    statements.push(
+      env.LEDGER.prepare(
+        `UPDATE connections SET config_json = ?2, enabled = 1, dry_run = 1, debug = 0, sync_cursor = NULL,
+                consecutive_failures = 0, last_status = NULL, last_run_at = NULL, last_success_at = NULL WHERE id = ?1`,
+      ).bind(connection.id, JSON.stringify(fast(connection.config))),
+    );
+  }
+  await env.LEDGER.batch(statements);
+  return restore;
+}
+
+export function coordinatorStub(runId: string) {
+  return env.RUN_COORDINATOR.get(env.RUN_COORDINATOR.idFromName(runId));
+}
+
+export async function runStatus(runId: string): Promise<RunStatus> {
+  const row = await env.LEDGER.prepare("SELECT status FROM runs WHERE id = ?1").bind(runId).first<{ status: RunStatus }>();
+  return row!.status;
+}
+
+export async function runDetail(runId: string): Promise<RunDetail> {
+  return (await readRunDetail(env.LEDGER, runId))!;
+}
+
+// Fires the run's alarms one by one until it finishes.
+export async function driveRun(runId: string, maxSteps = 400): Promise<RunDetail> {
+  const stub = coordinatorStub(runId);
+  for (let step = 0; step < maxSteps; step++) {
+    if (TERMINAL_STATUS[await runStatus(runId)]) return runDetail(runId);
+    const ran = await runDurableObjectAlarm(stub);
+    if (!ran) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`run ${runId} did not finish in ${maxSteps} steps`);
+}
+
+export async function stepRun(runId: string, steps = 1): Promise<void> {
+  for (let i = 0; i < steps; i++) await runDurableObjectAlarm(coordinatorStub(runId));
+}
+
+export interface StartRunBody {
+  credential_id?: string;
+  type: "full" | "single";
+  serial?: string;
+  mode?: "dry" | "live";
+  connection_ids?: string[];
+  reset?: boolean;
+}
+
+export async function startRun(body: StartRunBody, headers: Record<string, string> = {}): Promise<RunDetail> {
+  const res = await api<RunDetail>("POST", "/api/runs", { credential_id: DEMO_IDS.credential, ...body }, headers);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return res.body;
+}
+
+export async function runToEnd(body: StartRunBody): Promise<RunDetail> {
+  return driveRun((await startRun(body)).id);
+}
+
+export type Counters = Pick<JobSummary, "processed" | "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed">;
+
+export function countersOf(job: JobSummary): Counters {
+  const { processed, would_update, updated, skipped_rule, skipped_no_change, missing_source, missing_destination, failed } = job;
+  return { processed, would_update, updated, skipped_rule, skipped_no_change, missing_source, missing_destination, failed };
+}
+
+export function counters(partial: Partial<Counters>): Counters {
+  return { processed: 0, would_update: 0, updated: 0, skipped_rule: 0, skipped_no_change: 0, missing_source: 0, missing_destination: 0, failed: 0, ...partial };
+}
+
+export async function outcomesOf(jobId: string): Promise<Map<string, string>> {
+  const { results } = await env.LEDGER.prepare("SELECT serial, action FROM record_outcomes WHERE job_id = ?1")
+    .bind(jobId)
+    .all<{ serial: string; action: string }>();
+  return new Map(results.map((r) => [r.serial, r.action]));
+}
+
+export async function logsOf(jobId: string): Promise<Array<{ level: string; message: string; seq: number }>> {
+  const { results } = await env.LEDGER.prepare("SELECT level, message, seq FROM logs WHERE job_id = ?1 ORDER BY seq")
+    .bind(jobId)
+    .all<{ level: string; message: string; seq: number }>();
+  return results;
+}
+
+export async function eventsOf(runId: string): Promise<Array<{ type: string; job_id: string | null; payload: Record<string, unknown> }>> {
+  const { results } = await env.LEDGER.prepare("SELECT type, job_id, payload_json FROM events WHERE run_id = ?1 ORDER BY id")
+    .bind(runId)
+    .all<{ type: string; job_id: string | null; payload_json: string }>();
+  return results.map((r) => ({ type: r.type, job_id: r.job_id, payload: JSON.parse(r.payload_json) as Record<string, unknown> }));
+}
+
+export interface CustomConnection {
+  credentialId: string;
+  connectionIds: string[];
+}
+
+// A credential of its own with demo-like connections whose contracts a test bends, and their datasets.
+export async function makeCredentialWith(
+  configs: Array<{ config: ConnectionConfig; dry_run?: boolean; debug?: boolean }>,
+  records = demoSourceDevices().slice(0, 60),
+  bearerToken: string | null = null,
+): Promise<CustomConnection> {
+  const credentialId = newId("cred");
+  const secret = bearerToken === null ? null : await encryptSecret(env, bearerToken);
+  const statements = [
+    env.LEDGER.prepare(
+      "INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, created_at, updated_at) VALUES (?1, ?2, ?3, '{}', ?4, 0, 0)",
+    ).bind(credentialId, `Test ${credentialId}`, secret === null ? "none" : "bearer", secret),
+  ];
+  const connectionIds: string[] = [];
+  configs.forEach((entry, index) => {
+    const id = newId("conn");
+    connectionIds.push(id);
+    statements.push(
+      env.LEDGER.prepare(
+        `INSERT INTO connections (id, credential_id, name, position, enabled, dry_run, debug, config_json, version, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, 1, 0, 0)`,
+      ).bind(id, credentialId, `Connection ${index + 1}`, index + 1, entry.dry_run === false ? 0 : 1, entry.debug ? 1 : 0, JSON.stringify(entry.config)),
+    );
+    for (let i = 0; i < records.length; i += 20) {
+      const chunk = records.slice(i, i + 20);
+      statements.push(
+        env.LEDGER.prepare(
+          `INSERT INTO dataset_records (connection_id, serial, record_json, updated_at) VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}`,
+        ).bind(...chunk.flatMap((d) => [id, d.serial, JSON.stringify(d), 1_000])),
+      );
+    }
+  });
+  await env.LEDGER.batch(statements);
+  return { credentialId, connectionIds };
+}
+
+// The demo's 20 requests per second would make every test take seconds; counters do not depend on it.
+export function fast(config: ConnectionConfig): ConnectionConfig {
+  return { ...config, limits: { ...config.limits, requests_per_second: 1000, concurrency: 6 } };
+}
+
+export function demoConfig(index: 0 | 1 | 2, change: (config: ConnectionConfig) => void = () => undefined): ConnectionConfig {
+  const config = fast(structuredClone(DEMO_CONNECTIONS[index]!.config));
+  change(config);
+  return config;
+}

@@ -1,0 +1,330 @@
+import type { ConnectionConfig } from "../engine/contracts";
+import type { SourceReadState } from "../engine/source-reader";
+import type { PageState } from "../engine/paged-reader";
+import type { DatasetScope } from "../ledger/run-scope";
+import {
+  JOB_COUNTER_COLUMNS,
+  type JobCounterColumn,
+  type JobCounterValues,
+  type JobError,
+  type JobStatus,
+  type RunMode,
+  type RunStatus,
+  type RunType,
+} from "../ledger/run-rows";
+import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
+import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
+
+// The coordinator's checkpoint in its own SQLite: the plan, each job's position and counters, the queue
+// of records the current slice works on, and the outbox of outcomes and logs not yet flushed to D1.
+
+export interface JobPlan {
+  job_id: string;
+  connection_id: string;
+  connection_name: string;
+  position: number;
+  mode: RunMode;
+  created_at: number;
+}
+
+export interface RunPlan {
+  run_id: string;
+  credential_id: string;
+  credential_name: string;
+  type: RunType;
+  serial: string | null;
+  reset: boolean;
+  started_at: number;
+  jobs: JobPlan[];
+}
+
+export type SourceProgress =
+  | { kind: "dataset"; scope: DatasetScope; after: string; done: boolean }
+  // `filter`: with a cursor, only records changed after it (or on the retry list) are in scope.
+  | { kind: "http"; state: SourceReadState | null; since: string | null; filter: { afterMs: number; retries: boolean } | null; done: boolean }
+  | { kind: "single"; serial: string; state: SourceReadState | null; done: boolean };
+
+export type JobPhase = "pending" | "listing" | "records" | "done";
+
+export interface JobFinish {
+  status: Extract<JobStatus, "completed" | "failed" | "canceled">;
+  at: number;
+  error: JobError | null;
+  // Whether the job ran at all (a job canceled while pending leaves its connection alone).
+  ran: boolean;
+}
+
+export interface JobRuntime {
+  phase: JobPhase;
+  started_at: number | null;
+  config: ConnectionConfig | null;
+  version: number;
+  debug: boolean;
+  source: SourceProgress | null;
+  // List-mode lookups: where the listing read stands; null before the first page.
+  listing: PageState | null;
+  // The cursor in effect (null = complete run) and the highest updated-at this job has seen.
+  cursor: string | null;
+  max_seen_ms: number | null;
+  finish: JobFinish | null;
+}
+
+export interface JobCheckpoint {
+  plan: JobPlan;
+  status: JobStatus;
+  runtime: JobRuntime;
+}
+
+export interface JobTally extends JobCounterValues {
+  log_seq: number;
+  failure_streak: number;
+  failure_logs: number;
+}
+
+export interface RunFinish {
+  status: Extract<RunStatus, "completed" | "failed" | "canceled">;
+  at: number;
+  committed: boolean;
+}
+
+const TALLY_EXTRA = ["log_seq", "failure_streak", "failure_logs"] as const;
+
+const SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS run_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS job_state (
+     job_id TEXT PRIMARY KEY, ord INTEGER NOT NULL, status TEXT NOT NULL, plan_json TEXT NOT NULL, runtime_json TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS job_tally (job_id TEXT PRIMARY KEY, ${[...JOB_COUNTER_COLUMNS, ...TALLY_EXTRA]
+    .map((c) => `${c} INTEGER NOT NULL DEFAULT 0`)
+    .join(", ")})`,
+  `CREATE TABLE IF NOT EXISTS work_queue (
+     job_id TEXT NOT NULL, ord INTEGER NOT NULL, serial TEXT NOT NULL, record_json TEXT, PRIMARY KEY (job_id, ord))`,
+  "CREATE TABLE IF NOT EXISTS seen_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
+  "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+  SERIAL_INDEX_SCHEMA,
+];
+
+export interface OutboxContents {
+  outcomes: OutcomeRecord[];
+  logs: LogRecord[];
+  lastOutcomeId: number;
+  lastLogId: number;
+}
+
+export class CoordinatorStore {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly transaction: <T>(fn: () => T) => T,
+  ) {
+    for (const statement of SCHEMA) sql.exec(statement);
+  }
+
+  get sqlStorage(): SqlStorage {
+    return this.sql;
+  }
+
+  private meta<T>(key: string): T | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM run_meta WHERE key = ?1", key).toArray()[0];
+    return row === undefined ? null : (JSON.parse(row.value) as T);
+  }
+
+  private setMeta(key: string, value: unknown): void {
+    this.sql.exec("INSERT OR REPLACE INTO run_meta (key, value) VALUES (?1, ?2)", key, JSON.stringify(value));
+  }
+
+  plan(): RunPlan | null {
+    return this.meta<RunPlan>("plan");
+  }
+
+  initialise(plan: RunPlan): void {
+    this.transaction(() => {
+      this.setMeta("plan", plan);
+      plan.jobs.forEach((job, ord) => {
+        const runtime: JobRuntime = {
+          phase: "pending",
+          started_at: null,
+          config: null,
+          version: 0,
+          debug: false,
+          source: null,
+          listing: null,
+          cursor: null,
+          max_seen_ms: null,
+          finish: null,
+        };
+        this.sql.exec(
+          "INSERT OR IGNORE INTO job_state (job_id, ord, status, plan_json, runtime_json) VALUES (?1, ?2, 'pending', ?3, ?4)",
+          job.job_id,
+          ord,
+          JSON.stringify(job),
+          JSON.stringify(runtime),
+        );
+        this.sql.exec("INSERT OR IGNORE INTO job_tally (job_id) VALUES (?1)", job.job_id);
+      });
+    });
+  }
+
+  cancelRequestedAt(): number | null {
+    return this.meta<number>("cancel_requested_at");
+  }
+
+  requestCancel(at: number): void {
+    if (this.cancelRequestedAt() === null) this.setMeta("cancel_requested_at", at);
+  }
+
+  runFinish(): RunFinish | null {
+    return this.meta<RunFinish>("finish");
+  }
+
+  setRunFinish(finish: RunFinish): void {
+    this.setMeta("finish", finish);
+  }
+
+  jobs(): JobCheckpoint[] {
+    return this.sql
+      .exec<{ status: string; plan_json: string; runtime_json: string }>(
+        "SELECT status, plan_json, runtime_json FROM job_state ORDER BY ord",
+      )
+      .toArray()
+      .map((row) => ({
+        plan: JSON.parse(row.plan_json) as JobPlan,
+        status: row.status as JobStatus,
+        runtime: JSON.parse(row.runtime_json) as JobRuntime,
+      }));
+  }
+
+  saveJob(jobId: string, status: JobStatus, runtime: JobRuntime): void {
+    this.sql.exec("UPDATE job_state SET status = ?2, runtime_json = ?3 WHERE job_id = ?1", jobId, status, JSON.stringify(runtime));
+  }
+
+  tally(jobId: string): JobTally {
+    const row = this.sql.exec<Record<string, number>>("SELECT * FROM job_tally WHERE job_id = ?1", jobId).toArray()[0];
+    const tally = {} as JobTally;
+    for (const column of [...JOB_COUNTER_COLUMNS, ...TALLY_EXTRA]) tally[column] = Number(row?.[column] ?? 0);
+    return tally;
+  }
+
+  counters(jobId: string): JobCounterValues {
+    const tally = this.tally(jobId);
+    const counters = {} as JobCounterValues;
+    for (const column of JOB_COUNTER_COLUMNS) counters[column] = tally[column];
+    return counters;
+  }
+
+  addToTally(jobId: string, deltas: Partial<Record<JobCounterColumn | (typeof TALLY_EXTRA)[number], number>>): void {
+    const entries = Object.entries(deltas).filter(([, v]) => v !== undefined && v !== 0);
+    if (entries.length === 0) return;
+    const sets = entries.map(([column], i) => `${column} = ${column} + ?${i + 2}`).join(", ");
+    this.sql.exec(`UPDATE job_tally SET ${sets} WHERE job_id = ?1`, jobId, ...entries.map(([, v]) => v));
+  }
+
+  setTally(jobId: string, values: Partial<Record<JobCounterColumn | (typeof TALLY_EXTRA)[number], number>>): void {
+    const entries = Object.entries(values).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    const sets = entries.map(([column], i) => `${column} = ?${i + 2}`).join(", ");
+    this.sql.exec(`UPDATE job_tally SET ${sets} WHERE job_id = ?1`, jobId, ...entries.map(([, v]) => v));
+  }
+
+  // Returns the sequence number the line got.
+  appendLog(line: Omit<LogRecord, "seq">): number {
+    const seq = this.sql
+      .exec<{ log_seq: number }>("UPDATE job_tally SET log_seq = log_seq + 1 WHERE job_id = ?1 RETURNING log_seq", line.job_id)
+      .one().log_seq;
+    this.sql.exec("INSERT INTO outbox_logs (body) VALUES (?1)", JSON.stringify({ ...line, seq }));
+    return seq;
+  }
+
+  appendOutcome(outcome: OutcomeRecord): void {
+    this.sql.exec("INSERT INTO outbox_outcomes (body) VALUES (?1)", JSON.stringify(outcome));
+  }
+
+  enqueue(jobId: string, records: ReadonlyArray<{ serial: string; record_json: string | null }>): void {
+    const start = this.sql
+      .exec<{ next: number }>("SELECT COALESCE(MAX(ord), -1) + 1 AS next FROM work_queue WHERE job_id = ?1", jobId)
+      .one().next;
+    records.forEach((record, i) => {
+      this.sql.exec(
+        "INSERT INTO work_queue (job_id, ord, serial, record_json) VALUES (?1, ?2, ?3, ?4)",
+        jobId,
+        start + i,
+        record.serial,
+        record.record_json,
+      );
+    });
+  }
+
+  queued(jobId: string, limit: number): Array<{ ord: number; serial: string; record_json: string | null }> {
+    return this.sql
+      .exec<{ ord: number; serial: string; record_json: string | null }>(
+        "SELECT ord, serial, record_json FROM work_queue WHERE job_id = ?1 ORDER BY ord LIMIT ?2",
+        jobId,
+        limit,
+      )
+      .toArray();
+  }
+
+  queueSize(jobId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM work_queue WHERE job_id = ?1", jobId).one().n;
+  }
+
+  dequeue(jobId: string, ord: number): void {
+    this.sql.exec("DELETE FROM work_queue WHERE job_id = ?1 AND ord = ?2", jobId, ord);
+  }
+
+  clearQueue(jobId: string): void {
+    this.sql.exec("DELETE FROM work_queue WHERE job_id = ?1", jobId);
+  }
+
+  // Marks serials as seen and returns those that were new (an HTTP source may repeat a serial across pages).
+  markSeen(jobId: string, serials: readonly string[]): Set<string> {
+    const fresh = new Set<string>();
+    for (const serial of serials) {
+      const inserted = this.sql.exec("INSERT OR IGNORE INTO seen_serials (job_id, serial) VALUES (?1, ?2)", jobId, serial);
+      if (inserted.rowsWritten > 0) fresh.add(serial);
+    }
+    return fresh;
+  }
+
+  outbox(limit: number): OutboxContents {
+    const outcomeRows = this.sql
+      .exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit)
+      .toArray();
+    const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
+    return {
+      outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
+      logs: logRows.map((r) => JSON.parse(r.body) as LogRecord),
+      lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
+      lastLogId: logRows.at(-1)?.id ?? 0,
+    };
+  }
+
+  outboxOutcomes(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_outcomes").one().n;
+  }
+
+  outboxSize(): number {
+    const outcomes = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_outcomes").one().n;
+    const logs = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_logs").one().n;
+    return outcomes + logs;
+  }
+
+  dropFlushed(lastOutcomeId: number, lastLogId: number): void {
+    this.transaction(() => {
+      this.sql.exec("DELETE FROM outbox_outcomes WHERE id <= ?1", lastOutcomeId);
+      this.sql.exec("DELETE FROM outbox_logs WHERE id <= ?1", lastLogId);
+    });
+  }
+
+  // After the run is finished and flushed: what is left are the plan and the tallies, for snapshot().
+  releaseWorkState(): void {
+    this.transaction(() => {
+      this.sql.exec("DELETE FROM work_queue");
+      this.sql.exec("DELETE FROM seen_serials");
+      this.sql.exec("DELETE FROM serial_index");
+    });
+  }
+
+  atomically<T>(fn: () => T): T {
+    return this.transaction(fn);
+  }
+}

@@ -1,0 +1,51 @@
+import { decryptSecret } from "../auth/secrets";
+import type { CredentialAuth } from "../engine/credential-auth";
+import { EngineError } from "../engine/errors";
+import type { Env } from "../env";
+import { getStoredCredential } from "../ledger/credentials";
+
+// The run's credential with its secret decrypted, held only in memory for the job's requests.
+export async function loadCredentialAuth(env: Env, credentialId: string): Promise<CredentialAuth> {
+  const stored = await getStoredCredential(env.LEDGER, credentialId);
+  if (stored === null) {
+    throw new EngineError({
+      code: "auth_failed",
+      message: `The run's credential ${credentialId} no longer exists`,
+      hint: "Create the credential again and point the connections at it",
+    });
+  }
+  if (stored.scheme === "none") return { scheme: "none" };
+  if (stored.secretCiphertext === null) {
+    throw new EngineError({
+      code: "auth_failed",
+      message: `Credential "${stored.name}" (${stored.scheme}) has no secret`,
+      hint: "Set the credential's secret under Connections → Credentials",
+    });
+  }
+  const secret = await decryptSecret(env, stored.secretCiphertext);
+  const config = stored.config;
+  const text = (key: string): string | undefined => (typeof config[key] === "string" ? (config[key] as string) : undefined);
+  switch (stored.scheme) {
+    case "bearer":
+      return { scheme: "bearer", token: secret };
+    case "basic":
+      return { scheme: "basic", username: text("username") ?? "", password: secret };
+    case "api_key": {
+      const prefix = text("value_prefix");
+      return { scheme: "api_key", header_name: text("header_name") ?? "X-API-Key", key: secret, ...(prefix ? { value_prefix: prefix } : {}) };
+    }
+    case "oauth2_client_credentials": {
+      const scope = text("scope");
+      const audience = text("audience");
+      return {
+        scheme: "oauth2_client_credentials",
+        token_url: text("token_url") ?? "",
+        client_id: text("client_id") ?? "",
+        client_secret: secret,
+        client_auth: text("client_auth") === "body" ? "body" : "basic",
+        ...(scope ? { scope } : {}),
+        ...(audience ? { audience } : {}),
+      };
+    }
+  }
+}

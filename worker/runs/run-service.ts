@@ -1,0 +1,299 @@
+import { pokeAlertDispatcher } from "../alerts/poke";
+import { ApiError, validationError, type FieldIssue } from "../api/errors";
+import type { RunDetail } from "../api/run-schemas";
+import type { Env } from "../env";
+import { newId } from "../ledger/ids";
+import { readRunDetail } from "../ledger/run-reads";
+import { TERMINAL_STATUS, type RunMode, type RunRow, type RunTrigger, type RunType } from "../ledger/run-rows";
+import {
+  listCredentialConnections,
+  readRunConnection,
+  readRunCredential,
+  resetConnectionCursor,
+  type RunConnectionRow,
+} from "../ledger/run-scope";
+import {
+  cancelPendingRun,
+  findRunByIdempotencyKey,
+  getRunRow,
+  insertRun,
+  listActiveRunIds,
+  listRunJobRows,
+  markCancelRequested,
+  oldestPendingRunId,
+  promoteRun,
+  type NewJob,
+} from "../ledger/run-writes";
+
+// Commands on runs: create (queued behind the credential's active run), start the next queued run, cancel,
+// rerun, Sync Now and Reset. Bad input is an ApiError naming the fields; routes only translate HTTP.
+
+export interface CreateRunInput {
+  credentialId: string;
+  type: RunType;
+  serial?: string | null;
+  // Absent: each connection runs in its own dry-run setting.
+  mode?: RunMode | null;
+  // Absent: every enabled connection of the credential, in execution order.
+  connectionIds?: readonly string[] | null;
+  reset?: boolean;
+  trigger: RunTrigger;
+  requestedBy: string;
+  idempotencyKey?: string | null;
+  rerunOf?: string | null;
+}
+
+export interface CreateRunResult {
+  run: RunDetail;
+  // false when an Idempotency-Key matched an earlier request: the run is that request's.
+  created: boolean;
+}
+
+export function coordinatorFor(env: Env, runId: string) {
+  return env.RUN_COORDINATOR.get(env.RUN_COORDINATOR.idFromName(runId));
+}
+
+async function detailOf(env: Env, runId: string): Promise<RunDetail> {
+  const detail = await readRunDetail(env.LEDGER, runId);
+  if (detail === null) throw new ApiError(404, "not_found", `No run with id ${runId}.`, { id: runId });
+  return detail;
+}
+
+function sameRequest(run: RunRow, input: CreateRunInput): boolean {
+  const scope = input.connectionIds === undefined || input.connectionIds === null ? null : JSON.stringify([...new Set(input.connectionIds)]);
+  return run.credential_id === input.credentialId &&
+    run.type === input.type &&
+    (run.serial ?? null) === (input.serial ?? null) &&
+    (input.mode === undefined || input.mode === null || run.mode === input.mode) &&
+    run.reset === (input.reset === true ? 1 : 0) &&
+    run.scope_json === scope;
+}
+
+async function replayed(env: Env, existing: RunRow, input: CreateRunInput): Promise<CreateRunResult> {
+  if (!sameRequest(existing, input)) {
+    throw new ApiError(
+      409,
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used for a different run request; use a new key for a new request.",
+      { run_id: existing.id },
+    );
+  }
+  return { run: await detailOf(env, existing.id), created: false };
+}
+
+function chooseConnections(all: RunConnectionRow[], input: CreateRunInput, issues: FieldIssue[], others: RunConnectionRow[]): RunConnectionRow[] {
+  if (input.connectionIds === undefined || input.connectionIds === null) {
+    const enabled = all.filter((c) => c.enabled === 1);
+    if (enabled.length === 0) issues.push({ path: "credential_id", message: "this credential has no enabled connections", in: "body" });
+    return enabled;
+  }
+  const wanted = [...new Set(input.connectionIds)];
+  if (wanted.length === 0) {
+    issues.push({ path: "connection_ids", message: "give at least one connection id, or leave it out for all enabled connections", in: "body" });
+    return [];
+  }
+  const byId = new Map(all.map((c) => [c.id, c]));
+  const foreign = new Set(others.map((c) => c.id));
+  const unknown = wanted.filter((id) => !byId.has(id) && !foreign.has(id));
+  const elsewhere = wanted.filter((id) => foreign.has(id));
+  const disabled = wanted.filter((id) => byId.get(id)?.enabled === 0);
+  if (unknown.length > 0) issues.push({ path: "connection_ids", message: `unknown connection id(s): ${unknown.join(", ")}`, in: "body" });
+  if (elsewhere.length > 0) {
+    issues.push({ path: "connection_ids", message: `connection(s) of another credential: ${elsewhere.join(", ")}`, in: "body" });
+  }
+  if (disabled.length > 0) issues.push({ path: "connection_ids", message: `disabled connection(s): ${disabled.join(", ")}; enable them first`, in: "body" });
+  // Execution order is the credential's, whatever order the ids came in.
+  return all.filter((c) => wanted.includes(c.id));
+}
+
+export async function createRun(env: Env, input: CreateRunInput, now: number = Date.now()): Promise<CreateRunResult> {
+  const db = env.LEDGER;
+  const key = input.idempotencyKey ?? null;
+  if (key !== null) {
+    const existing = await findRunByIdempotencyKey(db, key);
+    if (existing !== null) return replayed(env, existing, input);
+  }
+
+  const issues: FieldIssue[] = [];
+  const serial = input.serial?.trim() || null;
+  if (input.type === "single" && serial === null) issues.push({ path: "serial", message: "required when type is \"single\"", in: "body" });
+  if (input.type === "full" && serial !== null) issues.push({ path: "serial", message: "only a single run takes a serial", in: "body" });
+  if (input.type === "single" && input.reset === true) issues.push({ path: "reset", message: "reset applies to full runs only", in: "body" });
+
+  const credential = await readRunCredential(db, input.credentialId);
+  if (credential === null) {
+    issues.push({ path: "credential_id", message: `no credential with id ${input.credentialId}`, in: "body" });
+    throw validationError(issues);
+  }
+  const all = await listCredentialConnections(db, credential.id);
+  const requested = input.connectionIds ?? [];
+  const others = requested.length === 0 ? [] : (await Promise.all(requested.map((id) => readRunConnection(db, id))))
+    .filter((c): c is RunConnectionRow => c !== null && c.credential_id !== credential.id);
+  const chosen = chooseConnections(all, input, issues, others);
+  if (issues.length > 0) throw validationError(issues);
+
+  const runId = newId("run", now);
+  const jobs: NewJob[] = chosen.map((connection) => ({
+    id: newId("job", now),
+    connection_id: connection.id,
+    connection_name: connection.name,
+    connection_version: connection.version,
+    position: connection.position,
+    mode: input.mode ?? (connection.dry_run === 1 ? "dry" : "live"),
+  }));
+  // A run without an explicit mode is "live" when any of its connections writes.
+  const mode: RunMode = input.mode ?? (jobs.some((j) => j.mode === "live") ? "live" : "dry");
+  const inserted = await insertRun(
+    db,
+    {
+      id: runId,
+      credential_id: credential.id,
+      credential_name: credential.name,
+      type: input.type,
+      serial,
+      mode,
+      trigger: input.trigger,
+      requested_by: input.requestedBy,
+      scope_json: input.connectionIds === undefined || input.connectionIds === null ? null : JSON.stringify([...new Set(input.connectionIds)]),
+      reset: input.reset === true,
+      rerun_of: input.rerunOf ?? null,
+      idempotency_key: key,
+      created_at: now,
+    },
+    jobs,
+  );
+  if (inserted === "duplicate_key") {
+    // Another request with the same key won the race: answer with its run.
+    const existing = key === null ? null : await findRunByIdempotencyKey(db, key);
+    if (existing === null) throw new ApiError(409, "conflict", "The run could not be created; retry the request.");
+    return replayed(env, existing, input);
+  }
+  await startNextRun(env, credential.id);
+  await pokeAlertDispatcher(env);
+  return { run: await detailOf(env, runId), created: true };
+}
+
+// Promotes the credential's oldest pending run when no run of the credential is running, and starts
+// its coordinator. The unique index on running runs decides races; returns the started run's id.
+export async function startNextRun(env: Env, credentialId: string, now: () => number = Date.now): Promise<string | null> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const next = await oldestPendingRunId(env.LEDGER, credentialId);
+    if (next === null) return null;
+    const promoted = await promoteRun(env.LEDGER, next, credentialId, now());
+    if (promoted === "busy") return null;
+    if (promoted === "not_pending") continue; // canceled or started by someone else meanwhile
+    await coordinatorFor(env, next).start(next);
+    return next;
+  }
+  return null;
+}
+
+export async function cancelRun(env: Env, runId: string, now: number = Date.now()): Promise<RunDetail> {
+  const run = await getRunRow(env.LEDGER, runId);
+  if (run === null) throw new ApiError(404, "not_found", `No run with id ${runId}.`, { id: runId });
+  if (TERMINAL_STATUS[run.status]) {
+    throw new ApiError(409, "run_finished", `Run ${runId} already finished as ${run.status}.`, { id: runId, status: run.status });
+  }
+  if (run.status === "pending") {
+    const canceled = await cancelPendingRun(env.LEDGER, run, await listRunJobRows(env.LEDGER, runId), now);
+    if (canceled) {
+      await pokeAlertDispatcher(env);
+      return detailOf(env, runId);
+    }
+    // It was promoted in the meantime: cancel it as a running run.
+  }
+  await markCancelRequested(env.LEDGER, runId, now);
+  await coordinatorFor(env, runId).cancel(runId);
+  return detailOf(env, runId);
+}
+
+export const RERUN_SCOPES = ["failed", "all"] as const;
+export type RerunScope = (typeof RERUN_SCOPES)[number];
+
+export async function rerun(env: Env, runId: string, scope: RerunScope, requestedBy: string): Promise<CreateRunResult> {
+  const run = await getRunRow(env.LEDGER, runId);
+  if (run === null) throw new ApiError(404, "not_found", `No run with id ${runId}.`, { id: runId });
+  if (!TERMINAL_STATUS[run.status]) {
+    throw new ApiError(409, "run_active", `Run ${runId} is ${run.status}; wait for it to finish or cancel it first.`, { id: runId });
+  }
+  const jobs = await listRunJobRows(env.LEDGER, runId);
+  const chosen = scope === "failed" ? jobs.filter((job) => job.status === "failed") : jobs;
+  if (chosen.length === 0) {
+    throw validationError([{ path: "scope", message: `run ${runId} has no failed connections to rerun`, in: "body" }]);
+  }
+  const modes = new Set(chosen.map((job) => job.mode ?? run.mode));
+  return createRun(env, {
+    credentialId: run.credential_id,
+    type: run.type,
+    serial: run.serial,
+    mode: modes.size === 1 ? [...modes][0]! : null,
+    connectionIds: [...new Set(chosen.map((job) => job.connection_id))],
+    reset: run.reset === 1,
+    trigger: "rerun",
+    requestedBy,
+    rerunOf: run.id,
+  });
+}
+
+async function enabledConnection(env: Env, connectionId: string): Promise<RunConnectionRow> {
+  const connection = await readRunConnection(env.LEDGER, connectionId);
+  if (connection === null) throw new ApiError(404, "not_found", `No connection with id ${connectionId}.`, { id: connectionId });
+  if (connection.enabled !== 1) {
+    throw new ApiError(409, "connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`, { id: connectionId });
+  }
+  return connection;
+}
+
+// Sync Now: an incremental full run of one connection in its own dry-run setting.
+export async function syncNow(env: Env, connectionId: string, requestedBy: string, trigger: RunTrigger = "manual"): Promise<CreateRunResult> {
+  const connection = await enabledConnection(env, connectionId);
+  return createRun(env, {
+    credentialId: connection.credential_id,
+    type: "full",
+    mode: connection.dry_run === 1 ? "dry" : "live",
+    connectionIds: [connection.id],
+    trigger,
+    requestedBy,
+  });
+}
+
+export interface ResetResult {
+  connection_id: string;
+  run: RunDetail | null;
+}
+
+// Clears the cursor and the retry list; with resync, a complete full run of the connection follows.
+export async function resetConnection(env: Env, connectionId: string, resync: boolean, requestedBy: string): Promise<ResetResult> {
+  const connection = await readRunConnection(env.LEDGER, connectionId);
+  if (connection === null) throw new ApiError(404, "not_found", `No connection with id ${connectionId}.`, { id: connectionId });
+  if (!resync) {
+    await resetConnectionCursor(env.LEDGER, connectionId);
+    return { connection_id: connectionId, run: null };
+  }
+  if (connection.enabled !== 1) {
+    throw new ApiError(409, "connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`, { id: connectionId });
+  }
+  await resetConnectionCursor(env.LEDGER, connectionId);
+  const { run } = await createRun(env, {
+    credentialId: connection.credential_id,
+    type: "full",
+    mode: connection.dry_run === 1 ? "dry" : "live",
+    connectionIds: [connection.id],
+    reset: true,
+    trigger: "manual",
+    requestedBy,
+  });
+  return { connection_id: connectionId, run };
+}
+
+// For the minute trigger: starts queued runs whose credential is free, and nudges running runs' coordinators
+// (start is idempotent), so a run survives a coordinator start that failed after its promotion.
+export async function kickRuns(env: Env): Promise<void> {
+  const results = await listActiveRunIds(env.LEDGER, 200);
+  const pendingCredentials = new Set<string>();
+  for (const run of results) {
+    if (run.status === "running") await coordinatorFor(env, run.id).start(run.id);
+    else pendingCredentials.add(run.credential_id);
+  }
+  for (const credentialId of pendingCredentials) await startNextRun(env, credentialId);
+}

@@ -1,0 +1,254 @@
+import { EngineError } from "../engine/errors";
+import type { HttpClient } from "../engine/http-client";
+import type { DestinationLookup } from "../engine/lookup";
+import {
+  buildSingleRequest,
+  buildUpdateRequests,
+  isSuccessStatus,
+  type CompiledUpdate,
+  type UpdateRequest,
+} from "../engine/payload";
+import { reconcile, type CompiledMapping, type Decision, type FieldChange, type RecordAction } from "../engine/reconcile";
+import type { RunMode } from "../ledger/run-rows";
+
+// One slice of a job over the engine: lookup, reconcile, and (live) write each record, reporting every
+// finished record at once so the coordinator can checkpoint it before anything else happens.
+
+export interface QueuedRecord {
+  ord: number;
+  serial: string;
+  source: Record<string, unknown> | null;
+}
+
+export interface RecordOutcome {
+  ord: number;
+  serial: string;
+  action: RecordAction;
+  changes: FieldChange[];
+  http_status: number | null;
+  payload_excerpt: string | null;
+  error: string | null;
+  hint: string | null;
+  // A transient failure (retries exhausted, timeout, network): the record is retried by the next run.
+  transient: boolean;
+  reason: string | null;
+}
+
+export interface SliceOptions {
+  records: readonly QueuedRecord[];
+  mode: RunMode;
+  mapping: CompiledMapping;
+  update: CompiledUpdate;
+  lookup: DestinationLookup;
+  client: HttpClient;
+  concurrency: number;
+  // Aborts on cancel: in-flight requests stop and their records stay queued.
+  signal: AbortSignal;
+  // Checked before each record starts: the slice's time and subrequest budget.
+  shouldStop: () => boolean;
+  onOutcome: (outcome: RecordOutcome) => void;
+  // Transient failures in a row so far in this job; at `limit` the job fails instead of grinding on.
+  failureStreak: { current: number; limit: number };
+}
+
+export type SliceResult =
+  | { kind: "continue"; failureStreak: number }
+  | { kind: "failed"; error: EngineError; failureStreak: number }
+  | { kind: "canceled"; failureStreak: number };
+
+const EXCERPT_CHARS = 500;
+
+function excerptOf(text: string): string {
+  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+}
+
+interface PendingWrite {
+  record: QueuedRecord;
+  decision: Decision;
+  destination: unknown;
+}
+
+export async function executeSlice(options: SliceOptions): Promise<SliceResult> {
+  const { mapping, update, mode, client, lookup } = options;
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(options.signal.reason);
+  options.signal.addEventListener("abort", onCancel, { once: true });
+  if (options.signal.aborted) onCancel();
+
+  let terminal: EngineError | null = null;
+  let streak = options.failureStreak.current;
+  const failJob = (error: EngineError) => {
+    if (terminal !== null) return;
+    terminal = error;
+    controller.abort(error);
+  };
+
+  const emit = (outcome: RecordOutcome) => {
+    options.onOutcome(outcome);
+    if (outcome.action !== "failed") streak = 0;
+    else if (outcome.transient && ++streak >= options.failureStreak.limit && terminal === null) {
+      failJob(streakError(streak, outcome));
+    }
+  };
+
+  const fromDecision = (record: QueuedRecord, decision: Decision, action: RecordAction, extra: Partial<RecordOutcome> = {}) =>
+    emit({
+      ord: record.ord,
+      serial: record.serial,
+      action,
+      changes: decision.changes,
+      http_status: null,
+      payload_excerpt: null,
+      error: decision.error ?? null,
+      hint: null,
+      transient: false,
+      reason: decision.reason ?? null,
+      ...extra,
+    });
+
+  const failedBy = (record: QueuedRecord, error: EngineError, changes: FieldChange[] = [], payload: string | null = null) => {
+    fromDecision(record, { serial: record.serial, kind: "failed", changes, payload: null }, "failed", {
+      error: error.message,
+      hint: error.hint,
+      http_status: error.http_status,
+      transient: error.retryable,
+      payload_excerpt: payload,
+    });
+    if (!error.retryable) failJob(error);
+  };
+
+  const bulk = update.bulk !== null;
+  const pendingWrites: PendingWrite[] = [];
+
+  async function sendSingle(record: QueuedRecord, decision: Decision, request: UpdateRequest): Promise<void> {
+    const payload = excerptOf(request.body);
+    try {
+      const response = await client.request({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+        signal: controller.signal,
+        phase: "update",
+        accept: (status) => isSuccessStatus(update, status),
+      });
+      fromDecision(record, decision, "updated", { http_status: response.status, payload_excerpt: payload });
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      if (error.code === "canceled") return; // not written as far as we know: stays queued
+      failedBy(record, error, decision.changes, payload);
+    }
+  }
+
+  async function processRecord(record: QueuedRecord): Promise<void> {
+    const { serial, source } = record;
+    // A record without its required source fields needs no lookup.
+    const early = reconcile({ serial, source, destination: null, rules: mapping });
+    if (early.kind === "missing_source") return fromDecision(record, early, "missing_source");
+
+    const found = (await lookup.lookupMany([serial], controller.signal)).get(serial);
+    if (found === undefined) throw new Error(`lookup returned nothing for ${serial}`);
+    const { outcome } = found;
+    if (outcome.status === "error") {
+      if (outcome.error.code === "canceled") return;
+      return failedBy(record, outcome.error);
+    }
+    const destination = outcome.status === "found" ? (outcome.record as Record<string, unknown>) : null;
+    const decision = reconcile({ serial, source, destination, rules: mapping });
+    if (decision.kind !== "write" || decision.payload === null) {
+      const action = decision.kind === "write" ? "skipped_rule" : decision.kind;
+      const reason = outcome.status === "missing" ? `${outcome.reason}: ${outcome.detail}` : (decision.reason ?? null);
+      return fromDecision(record, decision, action, { reason });
+    }
+    if (bulk) {
+      pendingWrites.push({ record, decision, destination });
+      return;
+    }
+    const built = buildSingleRequest(update, serial, decision.payload, destination);
+    if ("error" in built) return fromDecision(record, decision, "failed", { error: built.error });
+    if (mode === "dry") return fromDecision(record, decision, "would_update", { payload_excerpt: excerptOf(built.body) });
+    await sendSingle(record, decision, built);
+  }
+
+  const queue = [...options.records];
+  const stopped = () => controller.signal.aborted || options.shouldStop();
+  const worker = async () => {
+    for (;;) {
+      if (stopped()) return;
+      const record = queue.shift();
+      if (record === undefined) return;
+      await processRecord(record);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    if (pendingWrites.length > 0 && !controller.signal.aborted) await writeBulk(pendingWrites);
+  } finally {
+    options.signal.removeEventListener("abort", onCancel);
+  }
+
+  if (options.signal.aborted) return { kind: "canceled", failureStreak: streak };
+  if (terminal !== null) return { kind: "failed", error: terminal, failureStreak: streak };
+  return { kind: "continue", failureStreak: streak };
+
+  // Records already looked up are written even when the budget ran out: their lookups are spent.
+  async function writeBulk(writes: PendingWrite[]): Promise<void> {
+    const bySerial = new Map(writes.map((w) => [w.record.serial, w]));
+    const { requests, rejected } = buildUpdateRequests(
+      update,
+      writes.map((w) => w.decision),
+      (serial) => bySerial.get(serial)?.destination,
+    );
+    for (const { serial, error } of rejected) {
+      const write = bySerial.get(serial)!;
+      fromDecision(write.record, write.decision, "failed", { error });
+    }
+    const itemExcerpt = (write: PendingWrite) => excerptOf(JSON.stringify(write.decision.payload));
+    if (mode === "dry") {
+      for (const request of requests) {
+        for (const serial of request.serials) {
+          const write = bySerial.get(serial)!;
+          fromDecision(write.record, write.decision, "would_update", { payload_excerpt: itemExcerpt(write) });
+        }
+      }
+      return;
+    }
+    const pending = [...requests];
+    const sender = async () => {
+      for (;;) {
+        if (controller.signal.aborted) return;
+        const request = pending.shift();
+        if (request === undefined) return;
+        const writesOf = request.serials.map((serial) => bySerial.get(serial)!);
+        try {
+          const response = await client.request({
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            body: request.body,
+            signal: controller.signal,
+            phase: "update",
+            accept: (status) => isSuccessStatus(update, status),
+          });
+          for (const write of writesOf) {
+            fromDecision(write.record, write.decision, "updated", { http_status: response.status, payload_excerpt: itemExcerpt(write) });
+          }
+        } catch (error) {
+          if (!(error instanceof EngineError)) throw error;
+          if (error.code === "canceled") return;
+          for (const write of writesOf) failedBy(write.record, error, write.decision.changes, itemExcerpt(write));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, sender));
+  }
+}
+
+function streakError(streak: number, last: RecordOutcome): EngineError {
+  return new EngineError({
+    code: "retries_exhausted",
+    http_status: last.http_status,
+    message: `${streak} records in a row failed after retries; the job stopped. Last: ${last.error ?? "unknown error"}`,
+    hint: last.hint ?? "The endpoint kept failing: check its health, then rerun the failed serials",
+  });
+}
