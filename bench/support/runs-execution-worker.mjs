@@ -1,0 +1,81 @@
+// The real worker (worker/index.ts) as the runs-execution benchmark runs it inside workerd, with one addition:
+// every D1 call is counted, per caller, so the bench can report D1 statements per 1,000 records.
+// A batch of n statements counts n statements and one round trip; run/all/first/raw count one of each.
+import worker, { AlertDispatcher, LiveHub, RunCoordinator as RealRunCoordinator, SandboxFleet } from "../../worker/index";
+import { tuneCoordinator } from "../../worker/runs/run-coordinator";
+
+// One isolate serves the stateless worker and every Durable Object of this script locally, so a module
+// global sees them all.
+const tallies = new Map();
+
+function tallyFor(name) {
+  let tally = tallies.get(name);
+  if (tally === undefined) {
+    tally = { statements: 0, round_trips: 0, batches: 0 };
+    tallies.set(name, tally);
+  }
+  return tally;
+}
+
+function countStatement(statement, tally) {
+  for (const method of ["run", "all", "first", "raw"]) {
+    const original = statement[method].bind(statement);
+    statement[method] = (...args) => {
+      tally.statements += 1;
+      tally.round_trips += 1;
+      return original(...args);
+    };
+  }
+  const bind = statement.bind.bind(statement);
+  statement.bind = (...values) => countStatement(bind(...values), tally);
+  return statement;
+}
+
+function countingD1(db, tally) {
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "prepare") return (sql) => countStatement(target.prepare(sql), tally);
+      if (property === "batch") {
+        return (statements) => {
+          tally.statements += statements.length;
+          tally.round_trips += 1;
+          tally.batches += 1;
+          return target.batch(statements);
+        };
+      }
+      if (property === "exec") {
+        return (sql) => {
+          tally.statements += 1;
+          tally.round_trips += 1;
+          return target.exec(sql);
+        };
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+const withCountedLedger = (env, name) => ({ ...env, LEDGER: countingD1(env.LEDGER, tallyFor(name)) });
+
+export class RunCoordinator extends RealRunCoordinator {
+  constructor(ctx, env) {
+    super(ctx, withCountedLedger(env, "coordinator"));
+    // BENCH_TUNING (JSON) lets a diagnosis change slice or checkpoint sizes without touching worker code.
+    if (env.BENCH_TUNING) tuneCoordinator(JSON.parse(env.BENCH_TUNING));
+  }
+}
+
+export { AlertDispatcher, LiveHub, SandboxFleet };
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === "/__bench/d1") {
+      if (request.method === "DELETE") tallies.clear();
+      return Response.json(Object.fromEntries(tallies));
+    }
+    return worker.fetch(request, withCountedLedger(env, "api"), ctx);
+  },
+  scheduled: worker.scheduled,
+};
