@@ -5,11 +5,33 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { test as base } from "@playwright/test";
+import { request as playwrightRequest, test as base, type APIRequestContext } from "@playwright/test";
+// @ts-expect-error -- plain ESM script without type declarations
+import { createApiToken as createTokenInLedger } from "../../scripts/local-api-tokens.mjs";
+import type { Role } from "../../worker/api/types";
+import { SESSION_STORAGE_KEY, type StoredSession } from "../../web/src/lib/session-token";
 
 export interface WorkerServer {
   baseURL: string;
+  // One API token per role, written into the server's D1 before it starts.
+  tokens: Record<Role, string>;
 }
+
+export interface FixtureOptions {
+  // The dashboard opens signed in with this role's token; null shows the sign-in screen.
+  signedInAs: Role | null;
+}
+
+interface CreatedToken {
+  token: string;
+}
+
+const createApiToken = createTokenInLedger as (
+  request: { role: Role; name: string; createdBy: string },
+  target: { root: string; persistTo: string },
+) => CreatedToken;
+
+const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BUILT_INDEX = join(ROOT, "dist/web/index.html");
@@ -95,7 +117,32 @@ function stopGroup(child: ChildProcess): Promise<void> {
   });
 }
 
-export const test = base.extend<object, { server: WorkerServer }>({
+export const test = base.extend<FixtureOptions & { adminApi: APIRequestContext }, { server: WorkerServer }>({
+  signedInAs: ["admin", { option: true }],
+  // The session is seeded once per tab, so signing out and reloading stays signed out.
+  page: async ({ page, signedInAs, server }, use) => {
+    if (signedInAs) {
+      const session: StoredSession = { token: server.tokens[signedInAs], role: signedInAs, name: `e2e-${signedInAs}` };
+      await page.addInitScript(
+        ({ key, value }) => {
+          if (sessionStorage.getItem("e2e:seeded")) return;
+          sessionStorage.setItem("e2e:seeded", "1");
+          sessionStorage.setItem(key, value);
+        },
+        { key: SESSION_STORAGE_KEY, value: JSON.stringify(session) },
+      );
+    }
+    await use(page);
+  },
+  // Calls the API as an admin, for setting up what a test needs (runs, a broken connection).
+  adminApi: async ({ server }, use) => {
+    const context = await playwrightRequest.newContext({
+      baseURL: server.baseURL,
+      extraHTTPHeaders: { authorization: `Bearer ${server.tokens.admin}` },
+    });
+    await use(context);
+    await context.dispose();
+  },
   server: [
     async ({}, use) => {
       if (!existsSync(BUILT_INDEX)) {
@@ -103,6 +150,10 @@ export const test = base.extend<object, { server: WorkerServer }>({
       }
       const persistTo = await mkdtemp(join(tmpdir(), "outbound-sync-e2e-"));
       await run("npx", ["wrangler", "d1", "migrations", "apply", "LEDGER", "--local", "--persist-to", persistTo]);
+      const tokens = {} as Record<Role, string>;
+      for (const role of ROLES) {
+        tokens[role] = createApiToken({ role, name: `e2e-${role}`, createdBy: "e2e fixture" }, { root: ROOT, persistTo }).token;
+      }
 
       const port = await freePort();
       const inspectorPort = await freePort();
@@ -123,6 +174,12 @@ export const test = base.extend<object, { server: WorkerServer }>({
           "SANDBOX:on",
           "--var",
           "DEMO_SEED:on",
+          // The demo connections call the sandbox over plain http on loopback, which development rules allow.
+          "--var",
+          "ENVIRONMENT:development",
+          // A fixed test-only AES key (bytes 0..31), so webhook secrets and credential secrets can be stored.
+          "--var",
+          "SECRETS_KEY:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
           "--show-interactive-dev-session=false",
         ],
         { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
@@ -137,7 +194,7 @@ export const test = base.extend<object, { server: WorkerServer }>({
       const baseURL = `http://127.0.0.1:${port}`;
       try {
         await waitForHealth(baseURL, child, () => output);
-        await use({ baseURL });
+        await use({ baseURL, tokens });
       } finally {
         await stopGroup(child);
         await rm(persistTo, { recursive: true, force: true });

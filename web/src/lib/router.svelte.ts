@@ -5,7 +5,7 @@ export interface NavigateOptions {
 export interface Router {
   readonly pathname: string;
   readonly search: string;
-  // Counts client-side navigations, so the shell can move focus after one but not on first load.
+  // Counts client-side moves to another path, so the shell can move focus after one but not on first load.
   readonly navigations: number;
   navigate(href: string, options?: NavigateOptions): void;
   // Takes over plain left-clicks on same-origin links; new-tab clicks stay the browser's.
@@ -51,8 +51,10 @@ export function createRouter(win: Window): Router {
     const current = `${win.location.pathname}${win.location.search}${win.location.hash}`;
     if (options.replace || target === current) win.history.replaceState(null, "", target);
     else win.history.pushState(null, "", target);
+    const before = pathname;
     sync();
-    navigations += 1;
+    // A new query on the same page (a filter) keeps focus where the person is working.
+    if (pathname !== before) navigations += 1;
   }
 
   function handleLinkClick(event: MouseEvent): void {

@@ -1,0 +1,66 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "./fixtures";
+import { screenshot } from "./helpers";
+
+const SCREENS = [
+  { name: "connections", path: "/connections", heading: "Connections" },
+  { name: "connection-editor", path: "/connections/conn_demo_json", heading: "Device status (JSON)" },
+  { name: "connection-editor-http-source", path: "/connections/conn_demo_bulk", heading: "Fleet listing (HTTP source, bulk)" },
+  { name: "connection-new", path: "/connections/new", heading: "New connection" },
+  { name: "alerts", path: "/alerts", heading: "Alerts" },
+  { name: "settings", path: "/settings", heading: "Settings" },
+] as const;
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
+}
+
+async function open(page: Page, screen: (typeof SCREENS)[number]): Promise<void> {
+  await page.goto(screen.path);
+  await expect(page.getByRole("heading", { level: 1, name: screen.heading })).toBeVisible();
+  // Loading states settle before the check: no "Loading …" left on the page.
+  await expect(page.getByRole("status").filter({ hasText: /^\s*Loading/ })).toHaveCount(0);
+}
+
+for (const width of [1280, 390] as const) {
+  test.describe(`at ${width} px`, () => {
+    test.use({ viewport: { width, height: width === 390 ? 844 : 900 } });
+
+    for (const screen of SCREENS) {
+      test(`${screen.name} has no serious accessibility violations and fits the screen`, async ({ page }) => {
+        await open(page, screen);
+
+        expect(await seriousViolations(page)).toEqual([]);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, "page wider than the screen").toBeLessThanOrEqual(0);
+        await screenshot(page, `config-${screen.name}`);
+      });
+    }
+  });
+}
+
+test.describe("in the dark theme", () => {
+  test.use({ colorScheme: "dark" });
+
+  for (const screen of SCREENS) {
+    test(`${screen.name} keeps readable contrast`, async ({ page }) => {
+      await open(page, screen);
+
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, `config-${screen.name}-dark`);
+    });
+  }
+});
+
+test("the connection editor after a test lookup passes axe too", async ({ page }) => {
+  await open(page, SCREENS[1]);
+  const panel = page.getByRole("region", { name: "Test lookup" });
+  await panel.getByRole("button", { name: "Test lookup" }).click();
+  await expect(panel.getByText("Found", { exact: true })).toBeVisible();
+
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshot(page, "config-connection-editor-test-lookup");
+});

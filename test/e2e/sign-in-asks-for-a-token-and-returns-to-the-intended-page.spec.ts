@@ -1,0 +1,64 @@
+import { expect, test } from "./fixtures";
+
+test.use({ signedInAs: null });
+
+test("sign-in checks the token and returns to the page that was asked for", async ({ page, server }) => {
+  await page.goto("/jobs?status=completed");
+
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await expect(page).toHaveTitle("Sign in · Outbound Sync");
+  await expect(page.getByText("npm start")).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+
+  const field = page.getByLabel("API token");
+  await field.fill("not-a-token");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("osk_");
+
+  await field.fill("osk_a_00000000000000000000000000000000");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("not recognised");
+
+  await field.fill(server.tokens.admin);
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  await expect(page.getByRole("heading", { level: 1, name: "Outbound Sync Jobs" })).toBeVisible();
+  await expect(page).toHaveURL(/\/jobs\?status=completed$/);
+  await expect(page.getByLabel("Status", { exact: true })).toHaveValue("completed");
+  const header = page.getByRole("banner");
+  await expect(header.getByText("e2e-admin")).toBeVisible();
+  await expect(header.getByText("Admin", { exact: true })).toBeVisible();
+
+  // A reload keeps the session (session storage), signing out ends it.
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Outbound Sync Jobs" })).toBeVisible();
+  await header.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+});
+
+test("a viewer sees the run controls disabled with the reason", async ({ page, server }) => {
+  await page.goto("/");
+  await page.getByLabel("API token").fill(server.tokens.viewer);
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  await expect(page.getByRole("banner").getByText("Viewer", { exact: true })).toBeVisible();
+  const outbound = page.getByRole("region", { name: "Outbound runs" });
+  await expect(outbound.getByRole("button", { name: "Run Single" })).toBeDisabled();
+  await expect(outbound.getByRole("button", { name: "Run Full" })).toBeDisabled();
+  await expect(outbound.getByText("Viewer tokens cannot run and cancel: this needs the operator role.")).toBeVisible();
+});
+
+test("a token the server stops accepting sends the person back to sign-in, keeping the page", async ({ page }) => {
+  await page.goto("/");
+  // A well-formed token this server never issued: the first API call answers 401.
+  await page.evaluate(() => {
+    sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_o_11111111111111111111111111111111", role: "operator", name: "gone" }));
+  });
+  await page.goto("/jobs?type=full");
+
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Your session ended" })).toBeVisible();
+  await expect(page).toHaveURL(/\/jobs\?type=full$/);
+});

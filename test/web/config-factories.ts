@@ -1,0 +1,71 @@
+import type { Connection, ConnectionConfig, ConnectionSnapshot, ConnectionVersion, Page } from "../../worker/api/types";
+import type { FieldRule } from "../../worker/engine/contracts";
+
+let sequence = 0;
+
+export function makeRule(overrides: Partial<FieldRule> = {}): FieldRule {
+  return { source: "status", destination: "status", formatter: "string", action: "update_if_changed", on_null: "skip", required: false, ...overrides };
+}
+
+export function makeConfig(overrides: Partial<ConnectionConfig> = {}): ConnectionConfig {
+  return {
+    source: { kind: "dataset" },
+    fetch: {
+      mode: "per_serial",
+      url_template: "http://127.0.0.1:8787/sandbox/api/devices/{serial}",
+      format: "json",
+      record_path: "device",
+      serial_path: "serial",
+      headers: {},
+    },
+    update: { method: "PATCH", url_template: "http://127.0.0.1:8787/sandbox/api/devices/{serial}", formatter: "json", headers: {} },
+    mapping: [makeRule({ source: "name", destination: "display_name" }), makeRule({ source: "site", destination: "site_code", formatter: "uppercase" })],
+    limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false },
+    ...overrides,
+  };
+}
+
+export function makeConnectionDetail(overrides: Partial<Connection> = {}): Connection {
+  sequence += 1;
+  return {
+    id: `conn_${sequence}`,
+    name: `Connection ${sequence}`,
+    credential_id: "cred_demo",
+    credential_name: "Demo fleet",
+    position: 1,
+    enabled: true,
+    dry_run: true,
+    debug: false,
+    schedule: null,
+    version: 1,
+    updated_at: "2026-11-20T10:00:00.000Z",
+    created_at: "2026-11-20T10:00:00.000Z",
+    config: makeConfig(),
+    last_status: null,
+    last_run_at: null,
+    last_success_at: null,
+    consecutive_failures: 0,
+    sync_cursor: null,
+    ...overrides,
+  };
+}
+
+export function snapshotOfConnection(connection: Connection): ConnectionSnapshot {
+  const { name, enabled, dry_run, debug, schedule, config } = connection;
+  return { name, enabled, dry_run, debug, schedule, config };
+}
+
+export function makeVersion(version: number, snapshot: ConnectionSnapshot, overrides: Partial<ConnectionVersion> = {}): ConnectionVersion {
+  return {
+    version,
+    changed_by: "e2e-admin",
+    changed_at: "2026-11-21T09:00:00.000Z",
+    change_note: null,
+    snapshot,
+    ...overrides,
+  };
+}
+
+export function page<T>(data: T[]): Page<T> {
+  return { data, next_cursor: null };
+}

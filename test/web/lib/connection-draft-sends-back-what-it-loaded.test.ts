@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { draftFromSnapshot, newConnectionDraft, parseMapTable, ruleDraft, snapshotOf } from "../../../web/src/lib/connection-draft";
+import { makeConfig, makeConnectionDetail, makeRule, snapshotOfConnection } from "../config-factories";
+
+describe("the connection draft", () => {
+  it("turns every kind of contract into form text and back without changing it", () => {
+    const snapshot = snapshotOfConnection(
+      makeConnectionDetail({
+        schedule: "0 3 * * *",
+        config: makeConfig({
+          source: {
+            kind: "http",
+            url: "https://source.example.com/devices",
+            headers: { "X-Tenant": "acme" },
+            pagination: { style: "page", page_param: "p", size_param: "per_page", page_size: 50, first_page: 0 },
+            format: "json",
+            records_path: "data.items",
+            serial_path: "serial",
+            updated_at_path: "updated_at",
+            since_param: "since",
+          },
+          fetch: {
+            mode: "list",
+            url: "https://api.example.com/devices",
+            format: "xml",
+            pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "meta.next" },
+            records_path: "devices.device",
+            serial_path: "serial",
+            headers: {},
+          },
+          update: {
+            method: "POST",
+            url_template: "https://api.example.com/devices/bulk",
+            formatter: "xml",
+            xml_root: "devices",
+            headers: {},
+            success_statuses: [200, 207],
+            bulk: { max_records: 25, records_key: "device", serial_field: "serial" },
+          },
+          mapping: [
+            makeRule({ source: "state", destination: "status", formatter: "map", options: { map: { online: "ACTIVE", off: null, "1": true } } }),
+            makeRule({ source: "battery", destination: "battery", formatter: "default", options: { default: 0 }, on_null: "write_null", required: true }),
+            makeRule({ source: undefined, destination: "label", formatter: "template", options: { template: "{site} {name}" }, action: "always" }),
+          ],
+        }),
+      }),
+    );
+    delete snapshot.config.mapping[2]!.source;
+
+    expect(snapshotOf(draftFromSnapshot(snapshot))).toEqual(snapshot);
+  });
+
+  it("leaves empty optional fields out, so the API's defaults apply", () => {
+    const draft = newConnectionDraft();
+    draft.name = "  Nightly status  ";
+    draft.schedule = "   ";
+    draft.mapping = [ruleDraft({ source: "", destination: "status" })];
+
+    const snapshot = snapshotOf(draft);
+
+    expect(snapshot.name).toBe("Nightly status");
+    expect(snapshot.schedule).toBeNull();
+    expect(snapshot.config.mapping[0]).not.toHaveProperty("source");
+    expect(snapshot.config.update).not.toHaveProperty("success_statuses");
+    expect(snapshot.config.update).not.toHaveProperty("bulk");
+  });
+
+  it("sends text typed into a number field as not-a-number, for the API to name", () => {
+    const draft = newConnectionDraft();
+    draft.limits.concurrency = "lots";
+
+    expect(JSON.parse(JSON.stringify(snapshotOf(draft))).config.limits.concurrency).toBeNull();
+  });
+
+  it("reads an enum table as one pair per line, keeping the type of literals", () => {
+    expect(parseMapTable('online = ACTIVE\n\noff = null\n1 = 1\nflag = true\nlabel = "42"')).toEqual({
+      online: "ACTIVE",
+      off: null,
+      "1": 1,
+      flag: true,
+      label: "42",
+    });
+  });
+});

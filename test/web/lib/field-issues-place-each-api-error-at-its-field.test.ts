@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { draftFieldPaths, draftFromConnection, ruleDraft } from "../../../web/src/lib/connection-draft";
+import { fieldId, placeIssues, validationIssues } from "../../../web/src/lib/field-issues";
+import { makeConnectionDetail } from "../config-factories";
+
+const fields = () => {
+  const draft = draftFromConnection(makeConnectionDetail());
+  draft.mapping.push(ruleDraft({ formatter: "map" }));
+  return draftFieldPaths(draft);
+};
+
+describe("placeIssues", () => {
+  it("puts a mapping rule's error on that rule's field", () => {
+    const placed = placeIssues([{ path: "config.mapping[1].destination", message: 'destination "status" is already used by mapping[0]' }], fields());
+
+    expect(placed.byField).toEqual({ "config.mapping[1].destination": ['destination "status" is already used by mapping[0]'] });
+    expect(placed.unplaced).toEqual([]);
+  });
+
+  it("puts an error inside a field (a header name, a map option) on that field and names the inner key", () => {
+    const placed = placeIssues(
+      [
+        { path: "config.fetch.headers.Host", message: 'header "Host" is set by the runtime' },
+        { path: "config.mapping[2].options.map", message: 'formatter "map" needs a non-empty options.map' },
+      ],
+      fields(),
+    );
+
+    expect(placed.byField["config.fetch.headers"]).toEqual(['Host: header "Host" is set by the runtime']);
+    expect(placed.byField["config.mapping[2].options.map"]).toEqual(['formatter "map" needs a non-empty options.map']);
+  });
+
+  it("falls back to the section when no field matches, and to the summary when nothing does", () => {
+    const placed = placeIssues(
+      [
+        { path: "config.mapping", message: "a mapping needs at least one field rule" },
+        { path: "config.fetch.mode", message: 'must be one of "per_serial", "list"' },
+        { path: "config.sourcery", message: "unknown field" },
+        { path: "expected_version", message: "disagrees with If-Match (3)" },
+      ],
+      fields(),
+    );
+
+    expect(placed.byField["config.mapping"]).toEqual(["a mapping needs at least one field rule"]);
+    expect(placed.byField["config.fetch.mode"]).toEqual(['must be one of "per_serial", "list"']);
+    expect(placed.byField["config"]).toEqual(["sourcery: unknown field"]);
+    expect(placed.unplaced).toEqual([{ path: "expected_version", message: "disagrees with If-Match (3)" }]);
+  });
+
+  it("does not let a field claim a sibling whose name merely starts the same", () => {
+    const placed = placeIssues([{ path: "config.source.url_extra", message: "unknown field" }], ["config.source", "config.source.url"]);
+
+    expect(placed.byField).toEqual({ "config.source": ["url_extra: unknown field"] });
+  });
+});
+
+describe("validationIssues", () => {
+  it("reads the details of a validation failure and the field a conflict names", () => {
+    const details = [{ path: "schedule", message: "this schedule never fires", in: "body" as const }];
+
+    expect(validationIssues({ code: "validation_failed", message: "Invalid request body", details })).toEqual(details);
+    expect(validationIssues({ code: "name_taken", message: 'The credential already has a connection named "A".', details: { path: "name" } })).toEqual([
+      { path: "name", message: 'The credential already has a connection named "A".' },
+    ]);
+    expect(validationIssues({ code: "internal_error", message: "boom", details: undefined })).toEqual([]);
+  });
+});
+
+describe("fieldId", () => {
+  it("turns a path into an id an error summary can link to", () => {
+    expect(fieldId("config.mapping[2].destination")).toBe("field-config-mapping-2-destination");
+  });
+});

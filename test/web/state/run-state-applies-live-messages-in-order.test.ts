@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { RunsState } from "../../../web/src/state/runs.svelte";
+import type { LiveMessage, RunDetail } from "../../../web/src/lib/run-types";
+import { makeJob, makeRun, makeRunDetail } from "../run-factories";
+
+// The store reads a run's detail when it needs one; tests hand it these instead of the network.
+function storeReading(details: Record<string, RunDetail> = {}) {
+  const reads: string[] = [];
+  const store = new RunsState(async (id) => {
+    reads.push(id);
+    const detail = details[id];
+    if (!detail) throw new Error(`no detail for ${id}`);
+    return detail;
+  });
+  return { store, reads };
+}
+
+describe("the run state", () => {
+  it("takes a snapshot as the set of active runs, newest first", () => {
+    const { store } = storeReading();
+    const older = makeRunDetail({ status: "running", created_at: "2026-11-22T10:00:00Z" });
+    const newer = makeRunDetail({ status: "pending", created_at: "2026-11-22T11:00:00Z" });
+
+    store.apply([{ type: "snapshot", runs: [older, newer], at: "2026-11-22T11:00:01Z" }]);
+
+    expect(store.activeIds).toEqual([newer.id, older.id]);
+    expect(store.get(older.id)?.jobs).toHaveLength(1);
+  });
+
+  it("applies job deltas to their run and ignores ones older than what it shows", () => {
+    const { store } = storeReading();
+    const run = makeRunDetail({ status: "running" }, [{ processed: 0 }, { processed: 0 }]);
+    const [first] = run.jobs;
+    if (!first) throw new Error("factory gave no jobs");
+    store.remember(run);
+
+    const messages: LiveMessage[] = [
+      { type: "job", job: { ...first, processed: 200 } },
+      { type: "job", job: { ...first, processed: 100 } },
+    ];
+    store.apply(messages);
+
+    expect(store.job(first.id)?.processed).toBe(200);
+    expect(store.get(run.id)?.jobs?.[1]?.processed).toBe(0);
+  });
+
+  it("never moves a finished run back to running on a late message", () => {
+    const { store } = storeReading();
+    const run = makeRun({ status: "completed", finished_at: "2026-11-22T12:05:00Z" });
+    store.remember(run);
+
+    store.apply([{ type: "run", run: { ...run, status: "running", finished_at: null } }]);
+
+    expect(store.get(run.id)?.run.status).toBe("completed");
+    expect(store.activeIds).toEqual([]);
+  });
+
+  it("lists a run it first hears of from the feed as an arrival, with the jobs the message carried", () => {
+    const { store } = storeReading();
+    const run = makeRun({ status: "pending" });
+
+    store.apply([{ type: "run", run, jobs: [makeJob({ run_id: run.id, position: 2 }), makeJob({ run_id: run.id, position: 1 })] }]);
+
+    expect(store.arrivals).toEqual([run.id]);
+    expect(store.get(run.id)?.jobs?.map((job) => job.position)).toEqual([1, 2]);
+  });
+
+  it("reads how a run ended when it drops out of a snapshot", async () => {
+    const running = makeRunDetail({ status: "running" });
+    const finished = { ...running, status: "completed" as const, finished_at: "2026-11-22T12:10:00Z" };
+    const { store, reads } = storeReading({ [running.id]: finished });
+    store.apply([{ type: "snapshot", runs: [running], at: "2026-11-22T12:00:00Z" }]);
+
+    store.apply([{ type: "snapshot", runs: [], at: "2026-11-22T12:10:01Z" }]);
+    await expect.poll(() => store.get(running.id)?.run.status).toBe("completed");
+
+    expect(reads).toEqual([running.id]);
+    expect(store.activeIds).toEqual([]);
+  });
+
+  it("reads the whole run when a job arrives for a run it holds no job list for", async () => {
+    const detail = makeRunDetail({ status: "running" });
+    const { store, reads } = storeReading({ [detail.id]: detail });
+    store.remember(makeRun({ id: detail.id, status: "running" }));
+    const job = detail.jobs[0];
+    if (!job) throw new Error("factory gave no jobs");
+
+    store.apply([{ type: "job", job: { ...job, processed: 5 } }]);
+    await expect.poll(() => store.get(detail.id)?.jobs?.length).toBe(1);
+
+    expect(reads).toEqual([detail.id]);
+  });
+
+  it("keeps the feed's error to show, and a fresh snapshot clears it", () => {
+    const { store } = storeReading();
+
+    store.apply([{ type: "error", code: "overloaded", message: "Too many viewers" }, { type: "pong" }]);
+    expect(store.feedError).toBe("Too many viewers");
+
+    store.apply([{ type: "snapshot", runs: [], at: "2026-11-22T12:00:00Z" }]);
+    expect(store.feedError).toBeNull();
+  });
+});

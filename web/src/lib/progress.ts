@@ -1,0 +1,136 @@
+import type { JobSummary, RunMode, RunStatus } from "./run-types";
+
+const TERMINAL: Record<RunStatus, boolean> = {
+  pending: false,
+  running: false,
+  completed: true,
+  failed: true,
+  canceled: true,
+};
+
+export interface Progress {
+  processed: number;
+  // Records in scope; null while no connection has counted its scope yet.
+  inScope: number | null;
+  // 0–1 for the bar; null when nothing is known yet (an indeterminate bar).
+  fraction: number | null;
+  // False while some connection has not counted its scope: N grows as they start.
+  scopeComplete: boolean;
+  label: string;
+}
+
+type ProgressFields = Pick<JobSummary, "status" | "processed" | "in_scope">;
+
+function clamp(value: number): number {
+  return Math.min(1, Math.max(0, value));
+}
+
+function jobFraction(job: ProgressFields): number | null {
+  if (job.in_scope === null) return TERMINAL[job.status] ? 1 : job.status === "pending" ? 0 : null;
+  if (job.in_scope === 0) return TERMINAL[job.status] ? 1 : 0;
+  return clamp(job.processed / job.in_scope);
+}
+
+export function progressLabel(processed: number, inScope: number | null, scopeComplete = true): string {
+  const x = processed.toLocaleString("en");
+  if (inScope === null) return `${x} processed, scope not counted yet`;
+  return `${x} of ${inScope.toLocaleString("en")}${scopeComplete ? "" : "+"} in scope`;
+}
+
+// One connection row: "X of N in scope".
+export function jobProgress(job: ProgressFields): Progress {
+  return {
+    processed: job.processed,
+    inScope: job.in_scope,
+    fraction: jobFraction(job),
+    scopeComplete: job.in_scope !== null,
+    label: progressLabel(job.processed, job.in_scope),
+  };
+}
+
+// A whole run: records add up across connections; the bar gives each connection an equal share,
+// so a run of three moves a third when its first connection finishes.
+export function runProgress(jobs: readonly ProgressFields[]): Progress {
+  if (jobs.length === 0) {
+    return { processed: 0, inScope: null, fraction: null, scopeComplete: false, label: progressLabel(0, null) };
+  }
+  let processed = 0;
+  let inScope: number | null = null;
+  let scopeComplete = true;
+  let share = 0;
+  let unknown = false;
+  for (const job of jobs) {
+    processed += job.processed;
+    if (job.in_scope === null) scopeComplete = false;
+    else inScope = (inScope ?? 0) + job.in_scope;
+    const fraction = jobFraction(job);
+    if (fraction === null) unknown = true;
+    else share += fraction;
+  }
+  const fraction = unknown && share === 0 ? null : clamp(share / jobs.length);
+  return { processed, inScope, fraction, scopeComplete, label: progressLabel(processed, inScope, scopeComplete) };
+}
+
+export const COUNTER_KEYS = ["would_update", "updated", "skipped", "missing_source", "missing_destination", "failed"] as const;
+export type CounterKey = (typeof COUNTER_KEYS)[number];
+export type Counters = Record<CounterKey, number> & { skipped_rule: number; skipped_no_change: number };
+
+export const COUNTER_LABEL: Record<CounterKey, string> = {
+  would_update: "Would Update",
+  updated: "Updated",
+  skipped: "Skipped",
+  missing_source: "Missing Source",
+  missing_destination: "Missing Destination",
+  failed: "Failed",
+};
+
+// The seed's mini dashboard for dry rows, and the live rows' counters.
+const SHOWN: Record<RunMode, readonly CounterKey[]> = {
+  dry: ["would_update", "skipped", "missing_source", "missing_destination"],
+  live: ["updated", "skipped", "missing_source", "missing_destination", "failed"],
+};
+
+type CounterFields = Pick<
+  JobSummary,
+  "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed"
+>;
+
+export function countersOf(jobs: readonly CounterFields[]): Counters {
+  const totals: Counters = {
+    would_update: 0,
+    updated: 0,
+    skipped: 0,
+    skipped_rule: 0,
+    skipped_no_change: 0,
+    missing_source: 0,
+    missing_destination: 0,
+    failed: 0,
+  };
+  for (const job of jobs) {
+    totals.would_update += job.would_update;
+    totals.updated += job.updated;
+    totals.skipped_rule += job.skipped_rule;
+    totals.skipped_no_change += job.skipped_no_change;
+    totals.missing_source += job.missing_source;
+    totals.missing_destination += job.missing_destination;
+    totals.failed += job.failed;
+  }
+  totals.skipped = totals.skipped_rule + totals.skipped_no_change;
+  return totals;
+}
+
+export interface CounterCell {
+  key: CounterKey;
+  label: string;
+  value: number;
+}
+
+// A dry run that hit failures shows them too: a count that adds up matters more than a tidy four.
+export function counterCells(counters: Counters, mode: RunMode): CounterCell[] {
+  const keys = mode === "dry" && counters.failed > 0 ? [...SHOWN.dry, "failed" as const] : SHOWN[mode];
+  return keys.map((key) => ({ key, label: COUNTER_LABEL[key], value: counters[key] }));
+}
+
+export function formatSkippedSplit(counters: Counters): string {
+  return `${counters.skipped_rule.toLocaleString("en")} by rule, ${counters.skipped_no_change.toLocaleString("en")} no change`;
+}

@@ -1,0 +1,22 @@
+// The run ledger's and live feed's types, re-exported from the worker (type-only) so web/ imports them from one place.
+export type {
+  FieldChange,
+  JobDetail,
+  JobError,
+  JobSummary,
+  LogLine,
+  LogPage,
+  RecordOutcome,
+  RecordOutcomePage,
+  RunDetail,
+  RunPage,
+  RunSummary,
+  logListQuerySchema,
+  recordListQuerySchema,
+  runListQuerySchema,
+} from "../../../worker/api/run-schemas";
+export type { LiveMessage, LiveMessageType, LiveServerMessage, LiveClientMessage } from "../../../worker/live/protocol";
+export type { LogLevel } from "../../../worker/ledger/log-levels";
+export type { RunMode, RunStatus, RunTrigger, RunType } from "../../../worker/ledger/run-rows";
+export type { RecordAction } from "../../../worker/engine/reconcile";
+export type { StatsResponse, ConnectionStats, DurationStats } from "../../../worker/api/schemas/stats";

@@ -1,0 +1,129 @@
+import { asApiError, type ApiError } from "../lib/api";
+import { configApi } from "../lib/config-api";
+import { runs } from "./runs.svelte";
+import type { RunDetail } from "../../../worker/api/run-schemas";
+import type { DatasetUploadIssue, DatasetUploadResult, TestLookupResult, UploadMode } from "../../../worker/api/types";
+
+// Commands run from a connection's page. Each keeps its own outcome, shown beside its own button.
+
+export class TestLookupState {
+  serial = $state("DEV-00001");
+  running = $state(false);
+  result: TestLookupResult | null = $state(null);
+  // The serial the shown result is for; the field may have changed since.
+  resultSerial = $state("");
+  error: ApiError | null = $state(null);
+  #controller: AbortController | null = null;
+
+  async run(connectionId: string): Promise<void> {
+    const serial = this.serial.trim();
+    if (serial === "") {
+      this.error = asApiError(new Error("Enter a serial to look up."));
+      return;
+    }
+    this.#controller?.abort();
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.running = true;
+    this.error = null;
+    try {
+      this.result = await configApi.testLookup(connectionId, serial, controller.signal);
+      this.resultSerial = serial;
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      this.result = null;
+      this.error = asApiError(error);
+    } finally {
+      if (this.#controller === controller) this.running = false;
+    }
+  }
+}
+
+export type RunCommand = "sync" | "reset" | "reset_resync";
+
+export interface RunCommandOutcome {
+  command: RunCommand;
+  run: RunDetail | null;
+}
+
+export class RunCommandsState {
+  pending: RunCommand | null = $state(null);
+  outcome: RunCommandOutcome | null = $state(null);
+  error: ApiError | null = $state(null);
+
+  async #do(command: RunCommand, call: () => Promise<RunDetail | null>): Promise<boolean> {
+    if (this.pending) return false;
+    this.pending = command;
+    this.error = null;
+    this.outcome = null;
+    try {
+      const run = await call();
+      // Shared with the jobs pages, so the live feed moves its status here too.
+      if (run) runs.remember(run);
+      this.outcome = { command, run };
+      return true;
+    } catch (error) {
+      this.error = asApiError(error);
+      return false;
+    } finally {
+      this.pending = null;
+    }
+  }
+
+  syncNow(connectionId: string): Promise<boolean> {
+    return this.#do("sync", () => configApi.syncNow(connectionId));
+  }
+
+  reset(connectionId: string, resync: boolean): Promise<boolean> {
+    return this.#do(resync ? "reset_resync" : "reset", async () => (await configApi.resetConnection(connectionId, resync)).run);
+  }
+}
+
+const FORMAT_BY_EXTENSION: Record<string, string> = {
+  json: "application/json",
+  ndjson: "application/x-ndjson",
+  jsonl: "application/x-ndjson",
+  csv: "text/csv",
+};
+
+// The upload's media type from the file name, which is more reliable than what browsers guess for .ndjson.
+export function uploadContentType(fileName: string, browserType: string): string | null {
+  const extension = fileName.split(".").pop()?.toLowerCase() ?? "";
+  return FORMAT_BY_EXTENSION[extension] ?? (Object.values(FORMAT_BY_EXTENSION).includes(browserType) ? browserType : null);
+}
+
+function uploadIssues(error: ApiError): DatasetUploadIssue[] {
+  if (error.code !== "validation_failed" || !Array.isArray(error.details)) return [];
+  return error.details.filter(
+    (issue): issue is DatasetUploadIssue =>
+      typeof issue === "object" && issue !== null && typeof (issue as DatasetUploadIssue).message === "string",
+  );
+}
+
+export class DatasetUploadState {
+  mode: UploadMode = $state("merge");
+  running = $state(false);
+  result: DatasetUploadResult | null = $state(null);
+  error: ApiError | null = $state(null);
+  issues: DatasetUploadIssue[] = $state([]);
+
+  async upload(connectionId: string, file: File): Promise<void> {
+    this.result = null;
+    this.error = null;
+    this.issues = [];
+    const contentType = uploadContentType(file.name, file.type);
+    if (contentType === null) {
+      this.error = asApiError(new Error(`"${file.name}" is not a .json, .ndjson or .csv file.`));
+      return;
+    }
+    this.running = true;
+    try {
+      this.result = await configApi.uploadDataset(connectionId, await file.text(), contentType, this.mode);
+    } catch (error) {
+      this.error = asApiError(error);
+      this.issues = uploadIssues(this.error);
+    } finally {
+      this.running = false;
+    }
+  }
+}

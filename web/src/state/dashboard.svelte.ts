@@ -1,0 +1,92 @@
+import { api, asApiError, type ApiError, type CreateRunRequest } from "../lib/api";
+import { Resource } from "../lib/resource.svelte";
+import type { RunDetail, RunSummary, RunType } from "../lib/run-types";
+import { runs } from "./runs.svelte";
+
+const HEALTH_WINDOW = "24h";
+const CHART_RUNS = 200;
+
+// Health over the last 24 hours: the stats report and the runs behind the chart.
+export class HealthState {
+  readonly stats = new Resource((signal) => api.stats({ since: HEALTH_WINDOW, no_success_since: "3d", failures_limit: 5 }, signal));
+  readonly recent = new Resource(async (signal) => {
+    const page = await api.runs({ since: HEALTH_WINDOW }, { limit: CHART_RUNS }, signal);
+    runs.rememberAll(page.data);
+    return page;
+  });
+
+  reload(): void {
+    void this.stats.reload();
+    void this.recent.reload();
+  }
+}
+
+// How many records a live run may write, from the last dry run of the same kind (or, lacking one, the last run).
+export interface LiveEstimate {
+  inScope: number | null;
+  wouldUpdate: number | null;
+  connections: number;
+  from: RunSummary | null;
+  dry: boolean;
+}
+
+async function lastRun(credentialId: string, type: RunType, mode: "dry" | null, serial: string | null): Promise<RunDetail | null> {
+  const page = await api.runs(
+    { credential: credentialId, type, status: "completed", ...(mode ? { mode } : {}), ...(serial ? { serial } : {}) },
+    { limit: 1 },
+  );
+  const found = page.data[0];
+  return found ? api.run(found.id) : null;
+}
+
+export async function estimateLiveRun(credentialId: string, type: RunType, serial: string | null): Promise<LiveEstimate> {
+  const dry = await lastRun(credentialId, type, "dry", serial);
+  const source = dry ?? (await lastRun(credentialId, type, null, serial));
+  if (!source) return { inScope: type === "single" ? 1 : null, wouldUpdate: null, connections: 0, from: null, dry: false };
+  const known = source.jobs.map((job) => job.in_scope).filter((n): n is number => n !== null);
+  return {
+    inScope: type === "single" ? 1 : known.length > 0 ? Math.max(...known) : null,
+    // Connections of one credential usually write the same records, so the largest is the honest figure.
+    wouldUpdate: dry ? Math.max(0, ...dry.jobs.map((job) => job.would_update)) : null,
+    connections: source.jobs.length,
+    from: source,
+    dry: dry !== null,
+  };
+}
+
+// Starting and canceling runs from the dashboard; the run then arrives in the run state like any other.
+export class RunCommandState {
+  starting = $state(false);
+  startError: ApiError | null = $state(null);
+  lastStartedId: string | null = $state(null);
+  canceling: string | null = $state(null);
+  cancelError: ApiError | null = $state(null);
+
+  async start(request: CreateRunRequest): Promise<RunDetail | null> {
+    this.starting = true;
+    this.startError = null;
+    try {
+      const run = await api.startRun(request);
+      runs.remember(run);
+      this.lastStartedId = run.id;
+      return run;
+    } catch (error) {
+      this.startError = asApiError(error);
+      return null;
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  async cancel(id: string): Promise<void> {
+    this.canceling = id;
+    this.cancelError = null;
+    try {
+      runs.remember(await api.cancelRun(id));
+    } catch (error) {
+      this.cancelError = asApiError(error);
+    } finally {
+      this.canceling = null;
+    }
+  }
+}

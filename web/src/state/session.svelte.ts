@@ -1,0 +1,102 @@
+import { api, ApiError } from "../lib/api";
+import { currentSession, onSessionRejected, saveSession, type StoredSession } from "../lib/session-token";
+import type { ApiTokenSummary, Page, Role } from "../../../worker/api/types";
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+const ROLE_BY_LETTER: Record<string, Role> = { v: "viewer", o: "operator", a: "admin" };
+const TOKEN_PREFIX_LENGTH = 12;
+const TOKEN_SHAPE = /^osk_([voa])_\S+$/;
+
+export const ROLE_LABEL: Record<Role, string> = { viewer: "Viewer", operator: "Operator", admin: "Admin" };
+
+// What each role adds, worded for the reason beside a disabled control.
+const ROLE_ALLOWS: Record<Role, string> = {
+  viewer: "read",
+  operator: "run and cancel",
+  admin: "configure",
+};
+
+function isRole(value: unknown): value is Role {
+  return value === "viewer" || value === "operator" || value === "admin";
+}
+
+function roleFromDetails(details: unknown): Role | null {
+  if (typeof details !== "object" || details === null || !("role" in details)) return null;
+  return isRole(details.role) ? details.role : null;
+}
+
+// The role is what the server says: admins can list tokens; anyone else gets a 403 naming their role.
+async function learnIdentity(token: string): Promise<{ role: Role; name: string }> {
+  const prefix = token.slice(0, TOKEN_PREFIX_LENGTH);
+  const fallbackRole = ROLE_BY_LETTER[TOKEN_SHAPE.exec(token)?.[1] ?? ""] ?? "viewer";
+  try {
+    const tokens = await api.request<Page<ApiTokenSummary>>("/api/tokens", { token });
+    const mine = tokens.data.find((summary) => summary.prefix === prefix && summary.revoked_at === null);
+    return { role: "admin", name: mine?.name ?? `${prefix}…` };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) {
+      return { role: roleFromDetails(error.details) ?? fallbackRole, name: `${prefix}…` };
+    }
+    throw error;
+  }
+}
+
+export function createSessionState() {
+  let current = $state<StoredSession | null>(currentSession());
+  // Why the person is looking at the sign-in screen again (an expired or revoked token).
+  let notice = $state<string | null>(null);
+
+  function allows(role: Role): boolean {
+    return current !== null && RANK[current.role] >= RANK[role];
+  }
+
+  return {
+    get current() {
+      return current;
+    },
+    get signedIn() {
+      return current !== null;
+    },
+    get role(): Role | null {
+      return current?.role ?? null;
+    },
+    get notice() {
+      return notice;
+    },
+    allows,
+    // The reason shown beside a control this role may not use, or null when it may.
+    whyNot(role: Role): string | null {
+      if (allows(role)) return null;
+      const have = current ? ROLE_LABEL[current.role] : "Signed-out";
+      return `${have} tokens cannot ${ROLE_ALLOWS[role]}: this needs the ${role} role.`;
+    },
+    async signIn(input: string): Promise<void> {
+      const token = input.trim();
+      if (!TOKEN_SHAPE.test(token)) {
+        throw new ApiError("not_a_token", "That is not an Outbound Sync API token: tokens start with osk_ (e.g. osk_a_…).", 0);
+      }
+      // Any viewer route proves the token; 401 comes back as the error to show.
+      await api.request("/api/runs", { query: { limit: 1 }, token });
+      const identity = await learnIdentity(token);
+      const session: StoredSession = { token, ...identity };
+      saveSession(session);
+      notice = null;
+      current = session;
+    },
+    signOut(): void {
+      saveSession(null);
+      notice = null;
+      current = null;
+    },
+    start(): () => void {
+      return onSessionRejected((message) => {
+        current = null;
+        notice = `Your session ended: ${message} Sign in again to continue.`;
+      });
+    },
+  };
+}
+
+export type SessionState = ReturnType<typeof createSessionState>;
+
+export const session = createSessionState();

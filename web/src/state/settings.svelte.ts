@@ -1,0 +1,149 @@
+import { asApiError, type ApiError } from "../lib/api";
+import { configApi } from "../lib/config-api";
+import { Resource } from "../lib/resource.svelte";
+import { SaveState } from "./save-state.svelte";
+import type { ApiTokenSummary, CreatedApiToken, Role, Settings, UpdateSettingsBody } from "../../../worker/api/types";
+import type { RetentionPlan, LogExportInput } from "../../../worker/api/schemas/settings";
+
+export type LogExportTarget = LogExportInput["target"];
+
+export interface LogExportDraft {
+  target: LogExportTarget;
+  bucket_binding: string;
+  prefix: string;
+  endpoint: string;
+  bucket: string;
+  region: string;
+  access_key_id: string;
+  secret_access_key: string;
+}
+
+function logExportDraft(current: Settings["log_export"]): LogExportDraft {
+  return {
+    target: current.target,
+    bucket_binding: current.target === "r2" ? current.bucket_binding : "LOG_EXPORT",
+    prefix: current.target === "none" ? "outbound-sync/" : current.prefix,
+    endpoint: current.target === "s3" ? current.endpoint : "",
+    bucket: current.target === "s3" ? current.bucket : "",
+    region: current.target === "s3" ? current.region : "auto",
+    access_key_id: current.target === "s3" ? current.access_key_id : "",
+    secret_access_key: "",
+  };
+}
+
+export function logExportBody(draft: LogExportDraft): LogExportInput {
+  switch (draft.target) {
+    case "none":
+      return { target: "none" };
+    case "r2":
+      return { target: "r2", bucket_binding: draft.bucket_binding.trim(), prefix: draft.prefix.trim() };
+    case "s3": {
+      const secret = draft.secret_access_key.trim();
+      return {
+        target: "s3",
+        endpoint: draft.endpoint.trim(),
+        bucket: draft.bucket.trim(),
+        region: draft.region.trim() || "auto",
+        prefix: draft.prefix.trim(),
+        access_key_id: draft.access_key_id.trim(),
+        ...(secret === "" ? {} : { secret_access_key: secret }),
+      };
+    }
+  }
+}
+
+export class SettingsState {
+  settings = new Resource((signal) => configApi.getSettings(signal));
+  retention = new Resource((signal) => configApi.getRetention(signal));
+  plan: RetentionPlan = $state("professional");
+  customDays = $state("");
+  exportDraft: LogExportDraft = $state(logExportDraft({ target: "none" }));
+  planSave = new SaveState();
+  exportSave = new SaveState();
+  purge = new SaveState();
+
+  async load(): Promise<void> {
+    await Promise.all([this.settings.reload(), this.retention.reload()]);
+    if (this.settings.state.kind === "ready") this.#adopt(this.settings.state.data);
+  }
+
+  #adopt(settings: Settings): void {
+    this.plan = settings.retention.plan;
+    this.customDays = settings.retention.custom_days === null ? "" : String(settings.retention.custom_days);
+    this.exportDraft = logExportDraft(settings.log_export);
+  }
+
+  #settled(settings: Settings): void {
+    this.settings.state = { kind: "ready", data: settings, refreshing: false };
+    this.#adopt(settings);
+    void this.retention.reload();
+  }
+
+  savePlan(): Promise<boolean> {
+    return this.planSave.run(async () => {
+      const days = this.customDays.trim() === "" ? Number.NaN : Number(this.customDays);
+      const retention: UpdateSettingsBody["retention"] =
+        this.plan === "custom" ? { plan: "custom", custom_days: days } : { plan: this.plan };
+      const settings = await configApi.updateSettings({ retention });
+      this.#settled(settings);
+      return `Retention plan saved: history older than ${settings.retention.days} days is purged daily.`;
+    });
+  }
+
+  saveExport(): Promise<boolean> {
+    return this.exportSave.run(async () => {
+      const settings = await configApi.updateSettings({ log_export: logExportBody(this.exportDraft) });
+      this.#settled(settings);
+      return settings.log_export.target === "none"
+        ? "Log export is off."
+        : "Log export saved: each day's jobs and logs are written before they are purged.";
+    });
+  }
+
+  runRetentionNow(): Promise<boolean> {
+    return this.purge.run(async () => {
+      const result = await configApi.runRetention();
+      void this.retention.reload();
+      const deleted = Object.values(result.deleted).reduce((sum, count) => sum + count, 0);
+      return result.error
+        ? `The purge stopped: ${result.error}`
+        : `Retention ran (${result.status.replace(/_/g, " ")}): ${deleted.toLocaleString("en")} rows deleted.`;
+    });
+  }
+}
+
+export class TokensState {
+  tokens = new Resource<ApiTokenSummary[]>(async (signal) => (await configApi.listTokens(signal)).data);
+  name = $state("");
+  role: Role = $state("viewer");
+  created: CreatedApiToken | null = $state(null);
+  createSave = new SaveState();
+  revoking: string | null = $state(null);
+  revokeErrors: Record<string, ApiError> = $state({});
+
+  create(): Promise<boolean> {
+    return this.createSave.run(async () => {
+      const created = await configApi.createToken(this.name.trim(), this.role);
+      this.created = created;
+      this.name = "";
+      void this.tokens.reload();
+      return `Created ${created.role} token "${created.name}".`;
+    });
+  }
+
+  async revoke(token: ApiTokenSummary): Promise<void> {
+    this.revoking = token.id;
+    delete this.revokeErrors[token.id];
+    try {
+      const revoked = await configApi.revokeToken(token.id);
+      if (this.tokens.state.kind === "ready") {
+        const data = this.tokens.state.data.map((entry) => (entry.id === revoked.id ? revoked : entry));
+        this.tokens.state = { kind: "ready", data, refreshing: false };
+      }
+    } catch (error) {
+      this.revokeErrors[token.id] = asApiError(error);
+    } finally {
+      this.revoking = null;
+    }
+  }
+}
