@@ -5,6 +5,7 @@ import { listConnections } from "../../worker/mcp/connections-tool";
 import { runRetention } from "../../worker/retention/retention-pass";
 import { buildStatsReport } from "../../worker/stats/stats-report";
 import * as stats from "../../worker/ledger/stats";
+import { windowStats } from "../../worker/ledger/stats-window";
 
 const DAY_MS = 86_400_000;
 
@@ -55,7 +56,6 @@ export default {
         const db = env.LEDGER;
         const window = { since: now - Number(url.searchParams.get("days") ?? 7) * DAY_MS, until: now };
         const queries = {
-          aggregate: stats.windowAggregateQuery(db, window),
           runCounts: stats.runCountsQuery(db, window),
           failures: stats.recentFailuresQuery(db, window, 10),
           health: stats.connectionHealthQuery(db),
@@ -67,13 +67,9 @@ export default {
           const result = await q.statement.run();
           out[name] = { wall: performance.now() - started, sql: result.meta.duration };
         }
-        const aggregate = queries.aggregate.read(await queries.aggregate.statement.run());
         let started = performance.now();
-        await stats.fillPercentiles(db, window, aggregate.durations, new Map());
-        out.overallPercentiles = { wall: performance.now() - started };
-        started = performance.now();
-        await stats.fillPercentiles(db, window, null, new Map([...aggregate.perConnection].map(([id, e]) => [id, e.durations])));
-        out.connectionPercentiles = { wall: performance.now() - started };
+        await windowStats(db, window, null);
+        out.windowStats = { wall: performance.now() - started };
         started = performance.now();
         await db.prepare("SELECT 1").run();
         out.ping = { wall: performance.now() - started };

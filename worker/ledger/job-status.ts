@@ -1,5 +1,6 @@
 import { RUN_STATUSES, type JobStatus, type RunMode, type RunTrigger, type RunType } from "./run-rows";
 import { emptyDurations, emptyStatusCounts, nearestRank, type DurationSummary, type StatusCounts } from "./stats";
+import { windowStats } from "./stats-window";
 
 export interface JobStatusFilter {
   since: number;
@@ -119,6 +120,8 @@ export interface JobStatusSummary {
 
 /** Counts of every matching job (not only the listed page) and the durations of the completed ones. */
 export async function summarizeJobStatuses(db: D1Database, filter: JobStatusFilter): Promise<JobStatusSummary> {
+  // Filters the hourly rollup knows (window, connections, statuses) read it; mode, job and run need the jobs.
+  if (filter.mode === null && filter.jobId === null && filter.runId === null) return summarizeFromRollup(db, filter);
   const where = whereClause(filter, true);
   const completed = `${where.sql} AND j.status = 'completed' AND j.duration_ms IS NOT NULL`;
   const from = summarySource(filter);
@@ -162,4 +165,16 @@ export async function summarizeJobStatuses(db: D1Database, filter: JobStatusFilt
     completedDurations.p95Ms = p95?.results[0]?.duration_ms ?? null;
   }
   return { total, byStatus, completedDurations };
+}
+
+async function summarizeFromRollup(db: D1Database, filter: JobStatusFilter): Promise<JobStatusSummary> {
+  const stats = await windowStats(db, { since: filter.since, until: filter.until }, filter.connectionIds);
+  const wanted = new Set<JobStatus>(filter.statuses ?? RUN_STATUSES);
+  const byStatus = emptyStatusCounts();
+  for (const status of wanted) byStatus[status] = stats.jobs[status];
+  return {
+    total: Object.values(byStatus).reduce((sum, n) => sum + n, 0),
+    byStatus,
+    completedDurations: wanted.has("completed") ? stats.durations : emptyDurations(),
+  };
 }

@@ -166,16 +166,22 @@ export async function deleteOutcomesOfJobs(db: D1Database, jobIds: string[], lim
   );
 }
 
-/** Deletes the jobs once their logs and outcomes are gone; a job that gained children meanwhile stays. */
-export function deleteJobsStatement(db: D1Database, jobIds: string[]): D1PreparedStatement {
-  return db
+/**
+ * Deletes the jobs once their logs and outcomes are gone; a job that gained children meanwhile stays.
+ * Counted by the returned ids: D1's `changes` also counts the stats-rollup trigger's writes.
+ */
+export async function deleteJobs(db: D1Database, jobIds: string[]): Promise<StatementResult> {
+  const result = await db
     .prepare(
       `DELETE FROM jobs
         WHERE id IN (SELECT value FROM json_each(?1))
           AND NOT EXISTS (SELECT 1 FROM logs WHERE logs.job_id = jobs.id)
-          AND NOT EXISTS (SELECT 1 FROM record_outcomes WHERE record_outcomes.job_id = jobs.id)`,
+          AND NOT EXISTS (SELECT 1 FROM record_outcomes WHERE record_outcomes.job_id = jobs.id)
+       RETURNING id`,
     )
-    .bind(JSON.stringify(jobIds));
+    .bind(JSON.stringify(jobIds))
+    .run();
+  return { changes: result.results.length, durationMs: result.meta.duration };
 }
 
 /** Finished runs created before `before` with no job left. */

@@ -1,12 +1,7 @@
 import { z } from "zod";
 import { matchConnections } from "../ledger/job-status";
-import {
-  connectionHealth,
-  connectionWindowStats,
-  emptyDurations,
-  emptyStatusCounts,
-  type ConnectionWindowStats,
-} from "../ledger/stats";
+import { connectionHealth, emptyDurations, emptyStatusCounts, type ConnectionWindowStats } from "../ledger/stats";
+import { connectionWindowStats } from "../ledger/stats-window";
 import { durationText } from "../stats/duration-text";
 import { successRate, withoutSuccessSince } from "../stats/stats-report";
 import { DAY_MS, parseTimeInput, resolveTimeRange } from "../stats/time-range";

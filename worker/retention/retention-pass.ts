@@ -9,7 +9,7 @@ import {
   deleteExpiredEvents,
   deleteExpiredRuns,
   deleteExpiredScheduleTicks,
-  deleteJobsStatement,
+  deleteJobs,
   deleteLogsOfJobs,
   deleteOutcomesOfJobs,
   emptyDeletedCounts,
@@ -260,11 +260,11 @@ class PassWorker {
       if (selected.ids.length === 0) return true;
       if (!(await this.drain("logs", (limit) => deleteLogsOfJobs(this.db, selected.ids, limit)))) return false;
       if (!(await this.drain("record_outcomes", (limit) => deleteOutcomesOfJobs(this.db, selected.ids, limit)))) return false;
-      const jobs = await deleteJobsStatement(this.db, selected.ids).run();
-      this.count("jobs", { changes: jobs.meta.changes, durationMs: jobs.meta.duration });
+      const jobs = await deleteJobs(this.db, selected.ids);
+      this.count("jobs", jobs);
       await this.save({});
       // Only a writer adding lines to a finished job could cause this; stop rather than spin on it.
-      if (jobs.meta.changes === 0) {
+      if (jobs.changes === 0) {
         console.warn("retention: expired jobs kept gaining logs or outcomes; leaving them for the next pass", selected.ids.slice(0, 5));
         return true;
       }

@@ -3,17 +3,16 @@ import {
   connectionHealthQuery,
   emptyDurations,
   emptyStatusCounts,
-  fillPercentiles,
   recentFailuresQuery,
   recentJobsQuery,
   runCountsQuery,
   runQueries,
-  windowAggregateQuery,
   type ConnectionHealthRow,
   type DurationSummary,
   type StatusCounts,
   type TimeWindow,
 } from "../ledger/stats";
+import { windowStats } from "../ledger/stats-window";
 
 export interface StatsReportOptions {
   window: TimeWindow;
@@ -24,21 +23,16 @@ export interface StatsReportOptions {
 
 export async function buildStatsReport(db: D1Database, options: StatsReportOptions): Promise<StatsResponse> {
   const { window } = options;
-  // One batch for every count and aggregate, then one for the percentiles that need those counts.
-  const [aggregate, runCounts, failures, health, recent] = await runQueries(db, [
-    windowAggregateQuery(db, window),
-    runCountsQuery(db, window),
-    recentFailuresQuery(db, window, Math.max(options.failuresLimit, 0)),
-    connectionHealthQuery(db),
-    recentJobsQuery(db, Math.max(options.recentPerConnection, 0)),
-  ] as const);
-  // Percentiles only for current connections: jobs of deleted ones still count in the totals.
-  const current = new Map<string, DurationSummary>();
-  for (const row of health) {
-    const stats = aggregate.perConnection.get(row.id);
-    if (stats) current.set(row.id, stats.durations);
-  }
-  await fillPercentiles(db, window, aggregate.durations, current);
+  // The window's counts and durations (rollup plus edge hours) alongside one batch of the rest.
+  const [aggregate, [runCounts, failures, health, recent]] = await Promise.all([
+    windowStats(db, window, null),
+    runQueries(db, [
+      runCountsQuery(db, window),
+      recentFailuresQuery(db, window, Math.max(options.failuresLimit, 0)),
+      connectionHealthQuery(db),
+      recentJobsQuery(db, Math.max(options.recentPerConnection, 0)),
+    ] as const),
+  ]);
   const perConnection = aggregate.perConnection;
   const jobCounts = aggregate.jobs;
   const durations = aggregate.durations;

@@ -42,8 +42,8 @@ export const durationStatsSchema = z
   .object({
     completed_jobs: z.number().int().openapi({ description: "Completed jobs the durations are computed over." }),
     average_ms: z.number().int().nullable(),
-    p50_ms: z.number().int().nullable().openapi({ description: "Median (nearest rank)." }),
-    p95_ms: z.number().int().nullable().openapi({ description: "95th percentile (nearest rank)." }),
+    p50_ms: z.number().int().nullable().openapi({ description: "Median (nearest rank), within 2% + 1 ms: read from the hourly duration histogram." }),
+    p95_ms: z.number().int().nullable().openapi({ description: "95th percentile (nearest rank), within 2% + 1 ms: read from the hourly duration histogram." }),
     min_ms: z.number().int().nullable(),
     max_ms: z.number().int().nullable(),
   })
