@@ -1,3 +1,4 @@
+import type { JobOutcomeColumns } from "../ledger/run-rows";
 import type { EventType, PayloadType } from "./vocabulary";
 
 // The one body every channel starts from: a custom webhook receives it as JSON; Slack, PagerDuty and
@@ -66,31 +67,13 @@ export interface EventPayload {
 }
 
 // Column names match the ledger's rows so a row can be passed as it is.
-export interface JobFacts {
+export interface JobFacts extends JobOutcomeColumns {
   id: string;
   run_id: string;
   connection_id: string;
   connection_name: string;
   status: string;
   mode?: string | null;
-  in_scope: number | null;
-  processed: number;
-  would_update: number;
-  updated: number;
-  skipped_rule: number;
-  skipped_no_change: number;
-  missing_source: number;
-  missing_destination: number;
-  failed: number;
-  bytes_sent: number;
-  bytes_received: number;
-  error_code: string | null;
-  error_http_status: number | null;
-  error_message: string | null;
-  error_hint: string | null;
-  started_at: number | null;
-  finished_at: number | null;
-  duration_ms: number | null;
 }
 
 export interface RunFacts {

@@ -1,3 +1,5 @@
+import type { JobOutcomeColumns } from "./run-rows";
+
 // Storage for log export: one log_exports row per UTC day, and the paged reads of a day's jobs and logs.
 
 export const EXPORT_STATUSES = ["pending", "succeeded", "failed"] as const;
@@ -96,7 +98,7 @@ export async function hasActiveJobs(db: D1Database, since: number, until: number
   return row !== null;
 }
 
-export interface ExportJobRow {
+export interface ExportJobRow extends JobOutcomeColumns {
   id: string;
   run_id: string;
   connection_id: string;
@@ -111,25 +113,7 @@ export interface ExportJobRow {
   credential_name: string;
   requested_by: string;
   serial: string | null;
-  in_scope: number | null;
-  processed: number;
-  would_update: number;
-  updated: number;
-  skipped_rule: number;
-  skipped_no_change: number;
-  missing_source: number;
-  missing_destination: number;
-  failed: number;
-  bytes_sent: number;
-  bytes_received: number;
-  error_code: string | null;
-  error_http_status: number | null;
-  error_message: string | null;
-  error_hint: string | null;
   created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  duration_ms: number | null;
 }
 
 export interface JobCursor {
