@@ -1,4 +1,4 @@
-import type { JobOutcomeColumns } from "../ledger/run-rows";
+import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobOutcomeColumns } from "../ledger/run-rows";
 import type { EventType, PayloadType } from "./vocabulary";
 
 // The one body every channel starts from: a custom webhook receives it as JSON; Slack, PagerDuty and
@@ -110,22 +110,8 @@ export interface ReportedFacts {
   failed_at?: string;
   error_summary?: string;
   duration_ms?: number;
-  counters?: Partial<Record<(typeof JOB_COUNTER_KEYS)[number], number>>;
+  counters?: Partial<Record<JobCounterColumn, number>>;
 }
-
-export const JOB_COUNTER_KEYS = [
-  "in_scope",
-  "processed",
-  "would_update",
-  "updated",
-  "skipped_rule",
-  "skipped_no_change",
-  "missing_source",
-  "missing_destination",
-  "failed",
-  "bytes_sent",
-  "bytes_received",
-] as const;
 
 // Picks the known, well-typed facts out of an event's payload_json; anything else is ignored.
 export function readReportedFacts(data: Record<string, unknown>): ReportedFacts {
@@ -138,7 +124,7 @@ export function readReportedFacts(data: Record<string, unknown>): ReportedFacts 
   const counters = data.counters;
   if (typeof counters === "object" && counters !== null && !Array.isArray(counters)) {
     const picked: NonNullable<ReportedFacts["counters"]> = {};
-    for (const key of JOB_COUNTER_KEYS) {
+    for (const key of JOB_COUNTER_COLUMNS) {
       const value = (counters as Record<string, unknown>)[key];
       if (typeof value === "number" && Number.isFinite(value)) picked[key] = value;
     }
