@@ -68,6 +68,29 @@ export class RunCoordinator extends RealRunCoordinator {
 
 export { AlertDispatcher, LiveHub, SandboxFleet };
 
+// The same-run baseline: as many PUTs as the live run sent, at the same concurrency, by a bare fetch loop in
+// this isolate with no engine around it. The gap between this and the live run is the engine's own cost.
+async function plainPuts({ url, serials, requests, concurrency }) {
+  let next = 0;
+  const started = Date.now();
+  const sender = async () => {
+    for (;;) {
+      const n = next++;
+      if (n >= requests) return;
+      const serial = `SN-${String(n % serials).padStart(6, "0")}`;
+      const response = await fetch(`${url}/devices/${serial}`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ status: "online", firmware: "1.0.0" }),
+      });
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`plain PUT ${serial}: ${response.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  return Response.json({ wall_ms: Date.now() - started });
+}
+
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
@@ -75,6 +98,7 @@ export default {
       if (request.method === "DELETE") tallies.clear();
       return Response.json(Object.fromEntries(tallies));
     }
+    if (url.pathname === "/__bench/plain-puts") return plainPuts(await request.json());
     return worker.fetch(request, withCountedLedger(env, "api"), ctx);
   },
   scheduled: worker.scheduled,
