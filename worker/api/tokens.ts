@@ -3,6 +3,7 @@ import type { AppEnv } from "../app-env";
 import { minRole } from "../auth/middleware";
 import { issueApiToken } from "../auth/tokens";
 import { listApiTokens, revokeApiToken } from "../ledger/api-tokens";
+import { liveHub } from "../live/publish";
 import { ApiError, validationHook } from "./errors";
 import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
 import { apiTokenPageSchema, apiTokenSchema, createdApiTokenSchema, createTokenBodySchema } from "./token-schemas";
@@ -43,7 +44,9 @@ const revokeTokenRoute = createRoute({
   path: "/{id}",
   tags: ["API tokens"],
   summary: "Revoke an API token",
-  description: "Takes effect on the next request. Revoking twice keeps the first time. The last active admin token cannot be revoked.",
+  description:
+    "Takes effect on the next request, and live-progress sockets opened with the token are closed (code 1008). " +
+    "Revoking twice keeps the first time. The last active admin token cannot be revoked.",
   request: { params: idParamsSchema },
   responses: {
     200: jsonContent(apiTokenSchema, "The token, now revoked."),
@@ -72,6 +75,8 @@ tokensRouter.openapi(revokeTokenRoute, async (c) => {
   const outcome = await revokeApiToken(c.env.LEDGER, id, Date.now());
   switch (outcome.status) {
     case "revoked":
+      // Sockets authenticate once, at the upgrade: open ones are closed now rather than left watching.
+      await liveHub(c.env).disconnectToken(id);
       return c.json(outcome.token, 200);
     case "not_found":
       throw new ApiError(404, "not_found", `No API token with id ${id}.`, { id });

@@ -7,8 +7,13 @@ import { liveClientMessageSchema, type LiveServerMessage, type LiveUpdate, PING_
 export interface LiveViewer {
   name: string;
   role: string;
+  // The API token the socket was opened with (null for Cloudflare Access), so revoking it can close the socket.
+  token_id: string | null;
   connected_at: string;
 }
+
+// Policy Violation: the client should not reconnect with the same credentials.
+export const REVOKED_CLOSE_CODE = 1008;
 
 export const LIVE_VIEWER_HEADER = "X-Live-Viewer";
 
@@ -56,6 +61,22 @@ export class LiveHub extends DurableObject<Env> {
       if (sendTo(socket, text)) reached++;
     }
     return reached;
+  }
+
+  /** Closes every socket opened with this API token; returns how many. */
+  async disconnectToken(tokenId: string): Promise<number> {
+    let closed = 0;
+    for (const socket of this.ctx.getWebSockets()) {
+      const viewer = socket.deserializeAttachment() as LiveViewer | null;
+      if (viewer?.token_id !== tokenId) continue;
+      try {
+        socket.close(REVOKED_CLOSE_CODE, "API token revoked");
+        closed++;
+      } catch (err) {
+        console.warn("live: could not close a revoked token's socket", err instanceof Error ? err.message : err);
+      }
+    }
+    return closed;
   }
 
   override async webSocketMessage(socket: WebSocket, data: string | ArrayBuffer): Promise<void> {
@@ -117,6 +138,7 @@ function parseViewer(header: string | null): LiveViewer {
   return {
     name: typeof parsed?.name === "string" ? parsed.name : "unknown",
     role: typeof parsed?.role === "string" ? parsed.role : "viewer",
+    token_id: typeof parsed?.token_id === "string" ? parsed.token_id : null,
     connected_at: new Date().toISOString(),
   };
 }

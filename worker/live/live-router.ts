@@ -42,7 +42,11 @@ liveRouter.openapi(liveRoute, async (c) => {
     return c.json({ error: { code: "upgrade_required", message: "GET /api/live is a WebSocket: send Upgrade: websocket." } }, 426);
   }
   const principal = c.var.principal;
-  const viewer: Omit<LiveViewer, "connected_at"> = { name: principal.name, role: principal.role };
+  const viewer: Omit<LiveViewer, "connected_at"> = {
+    name: principal.name,
+    role: principal.role,
+    token_id: principal.kind === "token" ? principal.id : null,
+  };
   // A fresh request: only the upgrade and who is watching reach the hub, not the caller's token.
   const upstream = await liveHub(c.env).fetch("https://live-hub/connect", {
     headers: { Upgrade: "websocket", [LIVE_VIEWER_HEADER]: JSON.stringify(viewer) },

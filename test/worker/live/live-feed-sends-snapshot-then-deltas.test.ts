@@ -142,4 +142,32 @@ describe("GET /api/live", () => {
     expect(plain.status).toBe(426);
     expect((await plain.json<{ error: { code: string } }>()).error.code).toBe("upgrade_required");
   });
+
+  it("closes the sockets of a revoked token at once and keeps every other socket open", async () => {
+    const admin = await makeToken("admin");
+    const revoked = await makeToken("viewer");
+    const doomed = [await connect(`/api/live?token=${revoked.token}`), await connect("/api/live", { "Sec-WebSocket-Protocol": `bearer, ${revoked.token}` })];
+    const survivor = await connect(`/api/live?token=${await viewerToken()}`);
+    for (const client of [...doomed, survivor]) expectType(await client.next(), "snapshot");
+    const closes = doomed.map(
+      (client) => new Promise<CloseEvent>((resolve) => client.socket.addEventListener("close", (event) => resolve(event), { once: true })),
+    );
+
+    const res = await worker.fetch(`http://localhost/api/tokens/${revoked.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin.token}` } });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    for (const event of await Promise.all(closes)) {
+      expect(event.code).toBe(1008);
+      expect(event.reason).toBe("API token revoked");
+    }
+
+    const again = await worker.fetch(`http://localhost/api/live?token=${revoked.token}`, { headers: { Upgrade: "websocket" } });
+    expect(again.status).toBe(401);
+    await again.arrayBuffer();
+    const run = await makeRun({ status: "running" });
+    const still: LiveUpdate = { type: "run", run: toRunSummary({ ...run, idempotency_key: null }) };
+    expect(await liveHub(env).publish(still)).toBeGreaterThanOrEqual(1);
+    expect(await survivor.next(DELIVERY_MS)).toEqual(still);
+    survivor.close();
+  });
 });
