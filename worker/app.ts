@@ -15,6 +15,7 @@ import { mountApiDocs } from "./api/openapi";
 import { settings } from "./api/settings";
 import { statsRouter } from "./api/stats";
 import { testLookup } from "./api/test-lookup";
+import { sessionRouter } from "./api/session";
 import { tokensRouter } from "./api/tokens";
 import { authenticate } from "./auth/middleware";
 import { liveRouter } from "./live/live-router";
@@ -45,6 +46,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/settings", settings);
   api.route("/retention", retentionRouter);
   api.route("/stats", statsRouter);
+  api.route("/session", sessionRouter);
   api.route("/tokens", tokensRouter);
   api.route("/alerts", alerts);
   api.route("/runs", runsRouter);

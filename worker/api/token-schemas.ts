@@ -35,3 +35,14 @@ export const createdApiTokenSchema = apiTokenSchema
 export type CreatedApiToken = z.infer<typeof createdApiTokenSchema>;
 
 export const apiTokenPageSchema = pageSchema(apiTokenSchema, "ApiTokenPage");
+
+// GET /api/session: who is calling, whatever the role.
+export const sessionSchema = z
+  .object({
+    kind: z.enum(["token", "access"]).openapi({ description: "An API token or a Cloudflare Access identity." }),
+    id: z.string().openapi({ description: "The token's id, or the Access subject.", example: "tok_01m821zenwzxfj3pvf03qfc1eh" }),
+    name: z.string().openapi({ description: "The token's name, or the Access email; recorded as who asked for runs and changes." }),
+    role: roleSchema,
+  })
+  .openapi("Session");
+export type Session = z.infer<typeof sessionSchema>;

@@ -17,7 +17,7 @@ export type { ConnectionConfig, ConnectionConfigInput } from "../engine/contract
 export type { DatasetRecord, DatasetUploadIssue, DatasetUploadResult, UploadMode } from "./schemas/dataset-records";
 export type { TestLookupResult } from "./schemas/test-lookup";
 export type { LogExportSetting, RetentionSetting, Settings, UpdateSettingsBody } from "./schemas/settings";
-export type { ApiTokenSummary, CreatedApiToken } from "./token-schemas";
+export type { ApiTokenSummary, CreatedApiToken, Session } from "./token-schemas";
 export type { Role } from "../auth/principal";
 
 export type ApiErrorBody = z.infer<typeof errorBodySchema>;

@@ -6,7 +6,7 @@ export const SESSION_STORAGE_KEY = "outbound-sync:session";
 export interface StoredSession {
   token: string;
   role: Role;
-  // The token's name when the server told us (admins can read it); otherwise its prefix.
+  // The token's name (or the Access email), as GET /api/session tells it.
   name: string;
 }
 

@@ -1,10 +1,8 @@
 import { api, ApiError } from "../lib/api";
 import { currentSession, onSessionRejected, saveSession, type StoredSession } from "../lib/session-token";
-import type { ApiTokenSummary, Page, Role } from "../../../worker/api/types";
+import type { Role, Session } from "../../../worker/api/types";
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-const ROLE_BY_LETTER: Record<string, Role> = { v: "viewer", o: "operator", a: "admin" };
-const TOKEN_PREFIX_LENGTH = 12;
 const TOKEN_SHAPE = /^osk_([voa])_\S+$/;
 
 export const ROLE_LABEL: Record<Role, string> = { viewer: "Viewer", operator: "Operator", admin: "Admin" };
@@ -15,31 +13,6 @@ const ROLE_ALLOWS: Record<Role, string> = {
   operator: "run and cancel",
   admin: "configure",
 };
-
-function isRole(value: unknown): value is Role {
-  return value === "viewer" || value === "operator" || value === "admin";
-}
-
-function roleFromDetails(details: unknown): Role | null {
-  if (typeof details !== "object" || details === null || !("role" in details)) return null;
-  return isRole(details.role) ? details.role : null;
-}
-
-// The role is what the server says: admins can list tokens; anyone else gets a 403 naming their role.
-async function learnIdentity(token: string): Promise<{ role: Role; name: string }> {
-  const prefix = token.slice(0, TOKEN_PREFIX_LENGTH);
-  const fallbackRole = ROLE_BY_LETTER[TOKEN_SHAPE.exec(token)?.[1] ?? ""] ?? "viewer";
-  try {
-    const tokens = await api.request<Page<ApiTokenSummary>>("/api/tokens", { token });
-    const mine = tokens.data.find((summary) => summary.prefix === prefix && summary.revoked_at === null);
-    return { role: "admin", name: mine?.name ?? `${prefix}…` };
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 403) {
-      return { role: roleFromDetails(error.details) ?? fallbackRole, name: `${prefix}…` };
-    }
-    throw error;
-  }
-}
 
 export function createSessionState() {
   let current = $state<StoredSession | null>(currentSession());
@@ -75,10 +48,9 @@ export function createSessionState() {
       if (!TOKEN_SHAPE.test(token)) {
         throw new ApiError("not_a_token", "That is not an Outbound Sync API token: tokens start with osk_ (e.g. osk_a_…).", 0);
       }
-      // Any viewer route proves the token; 401 comes back as the error to show.
-      await api.request("/api/runs", { query: { limit: 1 }, token });
-      const identity = await learnIdentity(token);
-      const session: StoredSession = { token, ...identity };
+      // Proves the token and says who it is; a 401 comes back as the error to show.
+      const identity = await api.request<Session>("/api/session", { token });
+      const session: StoredSession = { token, role: identity.role, name: identity.name };
       saveSession(session);
       notice = null;
       current = session;

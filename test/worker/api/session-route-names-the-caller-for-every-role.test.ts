@@ -1,0 +1,31 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { app } from "../../../worker/app";
+import type { Session } from "../../../worker/api/token-schemas";
+import { makeToken } from "../auth/factories";
+
+const getSession = (authorization?: string) =>
+  app.request("/api/session", { headers: authorization === undefined ? {} : { Authorization: authorization } }, env);
+
+describe("GET /api/session", () => {
+  it("names the caller's token and role, for every role", async () => {
+    for (const role of ["viewer", "operator", "admin"] as const) {
+      const issued = await makeToken(role, `${role} wallboard`);
+      const res = await getSession(`Bearer ${issued.token}`);
+      expect(res.status).toBe(200);
+      expect(await res.json<Session>()).toEqual({ kind: "token", id: issued.id, name: `${role} wallboard`, role });
+    }
+  });
+
+  it("answers 401 without a token and for a revoked one", async () => {
+    const missing = await getSession();
+    expect(missing.status).toBe(401);
+    await missing.arrayBuffer();
+
+    const issued = await makeToken("viewer");
+    await env.LEDGER.prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1").bind(issued.id, Date.now()).run();
+    const revoked = await getSession(`Bearer ${issued.token}`);
+    expect(revoked.status).toBe(401);
+    expect((await revoked.json<{ error: { code: string } }>()).error.code).toBe("unauthorized");
+  });
+});
