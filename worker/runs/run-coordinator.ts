@@ -32,7 +32,9 @@ export const coordinatorTuning = {
   sliceGapMs: 0,
   // If an invocation dies mid-slice, this alarm (set before the work) resumes the run.
   watchdogMs: 30_000,
+  // A failed step is retried after retryDelayMs, doubling per failure in a row up to maxRetryDelayMs.
   retryDelayMs: 2_000,
+  maxRetryDelayMs: 60_000,
   // Finished records are checkpointed in batches of this size (and at the end of every slice).
   checkpointEvery: 20,
   // Dataset records read from D1 into the queue at a time.
@@ -52,6 +54,11 @@ export function tuneCoordinator(changes: Partial<CoordinatorTuning>): () => void
   const before = { ...coordinatorTuning };
   Object.assign(coordinatorTuning, changes);
   return () => Object.assign(coordinatorTuning, before);
+}
+
+export function stepRetryDelay(failuresInARow: number, tuning: Pick<CoordinatorTuning, "retryDelayMs" | "maxRetryDelayMs"> = coordinatorTuning): number {
+  const doubled = tuning.retryDelayMs * 2 ** Math.max(0, failuresInARow - 1);
+  return Math.min(doubled, Math.max(tuning.retryDelayMs, tuning.maxRetryDelayMs));
 }
 
 const FLUSH_ROWS = 1_000;
@@ -83,6 +90,7 @@ export class RunCoordinator extends DurableObject<Env> {
   private credentialHeaders: Promise<CredentialHeaders> | null = null;
   private busy: Promise<void> | null = null;
   private lastFlushAt: number | null = null;
+  private failedSteps = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -190,11 +198,15 @@ export class RunCoordinator extends DurableObject<Env> {
     try {
       more = await this.advance(plan, startedAt);
     } catch (error) {
-      // D1 or storage trouble: the checkpoint is intact, so the same step is tried again shortly.
-      console.error("run coordinator step failed; retrying", plan.run_id, error);
-      await this.ctx.storage.setAlarm(Date.now() + coordinatorTuning.retryDelayMs);
+      // D1 or storage trouble: the checkpoint is intact, so the same step is tried again, backing off so an
+      // outage of minutes costs a few invocations rather than one every two seconds.
+      this.failedSteps += 1;
+      const delay = stepRetryDelay(this.failedSteps);
+      console.error(`run coordinator step failed (${this.failedSteps} in a row); retrying in ${delay} ms`, plan.run_id, error);
+      await this.ctx.storage.setAlarm(Date.now() + delay);
       return;
     }
+    this.failedSteps = 0;
     if (more) await this.ctx.storage.setAlarm(Date.now() + coordinatorTuning.sliceGapMs);
     else await this.ctx.storage.deleteAlarm();
   }
