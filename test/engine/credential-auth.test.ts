@@ -123,6 +123,31 @@ describe("oauth2 client credentials", () => {
     expect((await auth.headers()).authorization).toBe("Bearer access-2");
   });
 
+  it("keeps a token fetched since the one a destination rejected", async () => {
+    let issued = 0;
+    const server = await serve(() => tokenReply(`access-${++issued}`, 600));
+    const { runtime } = makeClock();
+    const auth = createCredentialHeaders(makeOAuth2(`${server.url}/token`), { runtime });
+    const first = await auth.headers();
+    auth.invalidate(first);
+    expect((await auth.headers()).authorization).toBe("Bearer access-2");
+
+    auth.invalidate(first); // a late 401 for the old token
+    expect((await auth.headers()).authorization).toBe("Bearer access-2");
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("is the only scheme whose headers can be refreshed", () => {
+    expect(createCredentialHeaders(makeOAuth2("http://127.0.0.1:1/token"), { runtime: makeClock().runtime }).refreshable).toBe(true);
+    const statics: CredentialAuth[] = [
+      { scheme: "none" },
+      { scheme: "bearer", token: "t" },
+      { scheme: "basic", username: "u", password: "p" },
+      { scheme: "api_key", header_name: "X-Key", key: "k" },
+    ];
+    expect(statics.map((auth) => createCredentialHeaders(auth, { runtime: makeClock().runtime }).refreshable)).toEqual([false, false, false, false]);
+  });
+
   it("fails with auth_failed and a hint when the endpoint refuses, without echoing the secret", async () => {
     const server = await serve(() => ({ status: 401, body: { error: "invalid_client", got: "s3cret:with&symbols" } }));
     const { runtime } = makeClock();

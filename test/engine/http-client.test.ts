@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { createCredentialHeaders, credentialClientAuth, type CredentialAuth } from "../../worker/engine/credential-auth";
 import { EngineError } from "../../worker/engine/errors";
 import { parseRetryAfter } from "../../worker/engine/http-client";
+import { createSystemRuntime } from "../../worker/engine/runtime";
 import { caught, makeClient, useLoopbackServers } from "./support/engine-fixtures";
-import { startLoopbackServer } from "./support/loopback-server";
+import { startLoopbackServer, type LoopbackServer } from "./support/loopback-server";
 
 const serve = useLoopbackServers();
 
@@ -222,6 +224,108 @@ describe("responses", () => {
     });
 
     expect(response.status).toBe(404);
+  });
+});
+
+describe("an access token the destination rejects with 401", () => {
+  // A token endpoint that numbers the tokens it issues: access-1, access-2, ...
+  async function tokenEndpoint(): Promise<LoopbackServer> {
+    const server = await serve(() => ({ body: { access_token: `access-${server.requests.length}`, token_type: "bearer", expires_in: 3600 } }));
+    return server;
+  }
+
+  function oauth2Client(tokens: LoopbackServer, limits: { retry_attempts?: number } = {}) {
+    const auth: CredentialAuth = {
+      scheme: "oauth2_client_credentials",
+      token_url: `${tokens.url}/token`,
+      client_id: "client-1",
+      client_secret: "client-secret",
+      client_auth: "basic",
+    };
+    const credential = createCredentialHeaders(auth, { runtime: createSystemRuntime() });
+    return makeClient({ ...credentialClientAuth(() => credential), limits });
+  }
+
+  const rejects = (token: string) => (request: { headers: Record<string, unknown> }) =>
+    request.headers.authorization === `Bearer ${token}` ? { status: 401, body: "token revoked" } : { body: "{}" };
+
+  it("fetches a new OAuth2 token and sends the request once more with it", async () => {
+    const tokens = await tokenEndpoint();
+    const destination = await serve(rejects("access-1"));
+    const { client, events } = oauth2Client(tokens);
+
+    const response = await client.request({ method: "PUT", url: `${destination.url}/devices/A1`, body: "{}", phase: "update" });
+
+    expect(response.status).toBe(200);
+    expect(response.attempts).toBe(2);
+    expect(tokens.requests).toHaveLength(2);
+    expect(destination.requests.map((r) => r.headers.authorization)).toEqual(["Bearer access-1", "Bearer access-2"]);
+    expect(destination.requests[1]!.body).toBe("{}");
+    expect(events.filter((event) => event.type === "auth_refresh")).toEqual([
+      { type: "auth_refresh", method: "PUT", url: `${destination.url}/devices/A1`, attempt: 1, status: 401 },
+    ]);
+  });
+
+  it("fails as a 401 when the new token is rejected too, without a third attempt", async () => {
+    const tokens = await tokenEndpoint();
+    const destination = await serve(() => ({ status: 401, body: "no" }));
+    const { client } = oauth2Client(tokens);
+
+    const error = await engineError(client.request({ method: "PUT", url: `${destination.url}/devices/A1`, body: "{}", phase: "update" }));
+
+    expect(error).toMatchObject({ code: "auth_failed", http_status: 401, retryable: false });
+    expect(error.hint).toMatch(/credential/);
+    expect(destination.requests).toHaveLength(2);
+    expect(tokens.requests).toHaveLength(2);
+  });
+
+  it("does not resend when the credential is a static bearer token", async () => {
+    const destination = await serve(() => ({ status: 401 }));
+    const credential = createCredentialHeaders({ scheme: "bearer", token: "fixed" }, { runtime: createSystemRuntime() });
+    const { client, events } = makeClient(credentialClientAuth(() => credential));
+
+    const error = await engineError(client.request({ method: "GET", url: `${destination.url}/devices/A1`, phase: "lookup" }));
+
+    expect(error).toMatchObject({ code: "auth_failed", http_status: 401 });
+    expect(destination.requests).toHaveLength(1);
+    expect(events.some((event) => event.type === "auth_refresh")).toBe(false);
+  });
+
+  it("fetches one new token for requests rejected together", async () => {
+    const tokens = await tokenEndpoint();
+    // The rejections arrive 40 ms apart, so later ones come after the new token is already in hand.
+    const destination = await serve((request) =>
+      request.headers.authorization === "Bearer access-1"
+        ? { status: 401, delayMs: Number(request.url.pathname.split("/").pop()) * 40 }
+        : { body: "{}" },
+    );
+    const { client, events } = oauth2Client(tokens);
+
+    const responses = await Promise.all(
+      [0, 1, 2, 3].map((i) => client.request({ method: "GET", url: `${destination.url}/devices/${i}` })),
+    );
+
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(tokens.requests).toHaveLength(2);
+    expect(destination.requests.filter((r) => r.headers.authorization === "Bearer access-2")).toHaveLength(4);
+    expect(events.filter((event) => event.type === "auth_refresh")).toHaveLength(4);
+  });
+
+  it("keeps the retries for server errors after a resend with a new token", async () => {
+    const tokens = await tokenEndpoint();
+    let sent = 0;
+    const destination = await serve((request) => {
+      sent += 1;
+      if (request.headers.authorization === "Bearer access-1") return { status: 401 };
+      return sent === 2 ? { status: 503 } : { body: "{}" };
+    });
+    const { client, events } = oauth2Client(tokens, { retry_attempts: 1 });
+
+    const response = await client.request({ method: "GET", url: `${destination.url}/devices/A1` });
+
+    expect(response.status).toBe(200);
+    expect(response.attempts).toBe(3);
+    expect(events.filter((event) => event.type !== "response").map((event) => event.type)).toEqual(["auth_refresh", "retry"]);
   });
 });
 

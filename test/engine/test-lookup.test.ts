@@ -36,6 +36,23 @@ describe("runTestLookup", () => {
     expect(report.record).toEqual({ serial: "A1", seen_auth: "Bearer ••••" });
   });
 
+  it("looks up again with a new OAuth2 token when the destination rejects the first", async () => {
+    const tokens = await serve(() => ({ body: { access_token: `access-${tokens.requests.length}`, expires_in: 3600 } }));
+    const server = await serve((request) =>
+      request.headers.authorization === "Bearer access-1" ? { status: 401 } : { body: { device: { serial: "A1" } } },
+    );
+    const report = await lookup(perSerial(server.url), "A1", {
+      scheme: "oauth2_client_credentials",
+      token_url: `${tokens.url}/token`,
+      client_id: "client-1",
+      client_secret: "client-secret",
+      client_auth: "body",
+    });
+
+    expect(report).toMatchObject({ outcome: "found", requests: 2, request: { status: 200 } });
+    expect(tokens.requests).toHaveLength(2);
+  });
+
   it("truncates a long raw response and says so", async () => {
     const server = await serve(() => ({ body: { device: { serial: "A1", blob: "z".repeat(5000) } } }));
     const report = await lookup(perSerial(server.url), "A1", undefined, { maxBodyChars: 100 });

@@ -1,5 +1,5 @@
 import { EngineError, describeRequest, excerpt } from "./errors";
-import type { HeaderMap } from "./http-client";
+import type { HeaderMap, HttpClientOptions } from "./http-client";
 import type { EngineRuntime } from "./runtime";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
@@ -36,8 +36,11 @@ export interface CredentialHeaders {
   headers(): Promise<HeaderMap>;
   // Every secret in play (including fetched access tokens), so callers can scrub what they show.
   secrets(): string[];
-  // Drops a cached access token, e.g. after the destination answered 401.
-  invalidate(): void;
+  // Only OAuth2 can hand out different headers after invalidate; static secrets stay what they are.
+  readonly refreshable: boolean;
+  // Drops a cached access token, e.g. after the destination answered 401. Given the rejected headers, a token
+  // fetched since then is kept, so requests rejected together lead to one new token.
+  invalidate(rejected?: HeaderMap): void;
 }
 
 const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
@@ -62,10 +65,27 @@ export function createCredentialHeaders(auth: CredentialAuth, options: Credentia
   }
 }
 
+// The auth options of an HTTP client for a credential: its headers on every request, and after a 401 a
+// rejected OAuth2 token is dropped so the client resends once with a new one.
+export function credentialClientAuth(
+  credential: () => CredentialHeaders | Promise<CredentialHeaders>,
+): Required<Pick<HttpClientOptions, "authHeaders" | "refreshAuth">> {
+  return {
+    authHeaders: async () => (await credential()).headers(),
+    refreshAuth: async (rejected) => {
+      const auth = await credential();
+      if (!auth.refreshable) return false;
+      auth.invalidate(rejected);
+      return true;
+    },
+  };
+}
+
 function staticHeaders(headers: HeaderMap, secrets: string[]): CredentialHeaders {
   return {
     headers: async () => ({ ...headers }),
     secrets: () => secrets.filter((s) => s !== ""),
+    refreshable: false,
     invalidate: () => undefined,
   };
 }
@@ -103,8 +123,9 @@ function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): Creden
   return {
     headers: async () => ({ authorization: (await current()).header }),
     secrets: () => [...seen],
-    invalidate: () => {
-      cached = null;
+    refreshable: true,
+    invalidate: (rejected) => {
+      if (rejected === undefined || rejected.authorization === cached?.header) cached = null;
     },
   };
 }

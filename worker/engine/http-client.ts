@@ -16,6 +16,9 @@ export interface HttpClientOptions {
   limits: HttpLimits;
   // A function lets OAuth2 credentials hand out a fresh token per request.
   authHeaders?: HeaderMap | (() => HeaderMap | Promise<HeaderMap>);
+  // Asked after a 401 with the auth headers that were rejected; true means new ones can be built, so the
+  // request is sent once more with them (OAuth2 tokens can be revoked before they expire).
+  refreshAuth?: (rejected: HeaderMap) => boolean | Promise<boolean>;
   onEvent?: (event: HttpEvent) => void;
   backoff?: { base_ms: number; max_ms: number };
   max_retry_after_ms?: number;
@@ -51,7 +54,8 @@ export type HttpEvent =
   | { type: "retry"; method: string; url: string; attempt: number; reason: RetryReason; status: number | null;
       delay_ms: number }
   | { type: "rate_limited"; method: string; url: string; attempt: number; status: 429; delay_ms: number;
-      retry_after: string | null };
+      retry_after: string | null }
+  | { type: "auth_refresh"; method: string; url: string; attempt: number; status: 401 };
 
 export interface HttpClient {
   request(request: HttpRequest): Promise<HttpResponse>;
@@ -92,11 +96,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const backoffDelay = (attempt: number) =>
     Math.floor(runtime.random() * Math.min(backoff.max_ms, backoff.base_ms * 2 ** (attempt - 1)));
 
-  const buildHeaders = async (request: HttpRequest): Promise<Headers> => {
+  const buildHeaders = async (request: HttpRequest): Promise<{ headers: Headers; auth: HeaderMap }> => {
     const headers = new Headers(request.headers);
-    const auth = typeof options.authHeaders === "function" ? await options.authHeaders() : options.authHeaders;
-    for (const [name, value] of Object.entries(auth ?? {})) headers.set(name, value);
-    return headers;
+    const auth = (typeof options.authHeaders === "function" ? await options.authHeaders() : options.authHeaders) ?? {};
+    for (const [name, value] of Object.entries(auth)) headers.set(name, value);
+    return { headers, auth };
   };
 
   async function attemptOnce(request: HttpRequest, headers: Headers): Promise<Attempt> {
@@ -154,13 +158,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       throw new EngineError({ code: "invalid_request", message: `Invalid URL: ${request.url}`, phase: request.phase });
     }
     const bytesSent = utf8Bytes(request.body);
-    const maxAttempts = limits.retry_attempts + 1;
+    let maxAttempts = limits.retry_attempts + 1;
+    let authRefreshed = false;
 
     for (let attempt = 1; ; attempt += 1) {
       if (request.signal?.aborted) throw canceled(request, request.signal.reason);
-      let headers: Headers;
+      let built: { headers: Headers; auth: HeaderMap };
       try {
-        headers = await buildHeaders(request);
+        built = await buildHeaders(request);
       } catch (error) {
         if (error instanceof EngineError) throw error;
         throw new EngineError({
@@ -170,7 +175,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           cause: error,
         });
       }
-      const outcome = await attemptOnce(request, headers);
+      const outcome = await attemptOnce(request, built.headers);
       const exhausted = attempt >= maxAttempts;
       const base = { method: request.method, url: request.url, attempt };
 
@@ -213,6 +218,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             continue; // the pacer holds the next attempt until the pause ends
           }
           await waitBeforeRetry(request, { ...base, reason: "server_error", status });
+          continue;
+        }
+        if (status === 401 && !authRefreshed && options.refreshAuth && (await options.refreshAuth(built.auth))) {
+          authRefreshed = true;
+          // The resend with new credentials is not one of retry_attempts: a revoked token is no destination fault.
+          maxAttempts += 1;
+          onEvent?.({ type: "auth_refresh", ...base, status });
           continue;
         }
         throw classifyHttpFailure({ phase: request.phase ?? "update", method: request.method, url: request.url, status, body: text });

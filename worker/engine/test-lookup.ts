@@ -1,5 +1,5 @@
 import type { FetchContract } from "./contracts";
-import { scrubSecrets, type CredentialHeaders } from "./credential-auth";
+import { credentialClientAuth, scrubSecrets, type CredentialHeaders } from "./credential-auth";
 import { EngineError } from "./errors";
 import { createHttpClient, type HttpLimits } from "./http-client";
 import { lookupBySerial, type MissingReason } from "./lookup";
@@ -72,7 +72,7 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
   const client = createHttpClient({
     runtime: { ...runtime, fetch: recordingFetch },
     limits: options.limits,
-    authHeaders: () => auth.headers(),
+    ...credentialClientAuth(() => auth),
   });
 
   let result: Pick<TestLookupReport, "outcome" | "record" | "missing_reason" | "detail" | "error">;

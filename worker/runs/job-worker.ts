@@ -1,5 +1,5 @@
 import { validateConnectionConfig, type ConnectionConfig } from "../engine/contracts";
-import type { CredentialHeaders } from "../engine/credential-auth";
+import { credentialClientAuth, type CredentialHeaders } from "../engine/credential-auth";
 import { diagnoseJob, EngineError } from "../engine/errors";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../engine/http-client";
 import { buildListingIndex, createDestinationLookup, type ListFetchContract } from "../engine/lookup";
@@ -191,7 +191,7 @@ export class JobWorker {
     } finally {
       this.checkpoint(runtime);
       if (this.suppressedEvents > 0) {
-        this.log("WARN", `…and ${this.suppressedEvents} more retries or rate-limit waits in this slice`);
+        this.log("WARN", `…and ${this.suppressedEvents} more retries, rate-limit waits or token refreshes in this slice`);
       }
     }
   }
@@ -200,7 +200,7 @@ export class JobWorker {
     return createHttpClient({
       runtime: this.ctx.runtime,
       limits: config.limits,
-      authHeaders: async () => (await this.ctx.credentialHeaders()).headers(),
+      ...credentialClientAuth(() => this.ctx.credentialHeaders()),
       onEvent: (event) => this.onHttpEvent(event),
     });
   }
@@ -222,6 +222,10 @@ export class JobWorker {
         const asked = event.retry_after === null ? "" : ` (Retry-After: ${event.retry_after})`;
         return this.eventLog(`Rate limited (429) on ${event.method} ${pathOf(event.url)}: waiting ${event.delay_ms} ms${asked}`);
       }
+      case "auth_refresh":
+        // Counted for the token request, even when a concurrent 401 already fetched the new token.
+        budget.countSubrequest();
+        return this.eventLog(`Access token rejected (401) on ${event.method} ${pathOf(event.url)}; fetching a new token and retrying once`);
     }
   }
 
