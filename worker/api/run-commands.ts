@@ -3,30 +3,14 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { minRole } from "../auth/middleware";
 import type { RunTrigger } from "../ledger/run-rows";
-import { cancelRun, createRun, RERUN_SCOPES, rerun, resetConnection, syncNow } from "../runs/run-service";
+import { cancelRun, createRun, rerun, resetConnection, syncNow } from "../runs/run-service";
 import { createRouter } from "./router";
-import { idParamsSchema, runDetailSchema, runModeSchema, runTypeSchema } from "./run-schemas";
+import { createRunBodySchema, idParamsSchema, rerunBodySchema, runDetailSchema } from "./run-schemas";
 import { errorResponses, jsonContent } from "./schemas/common";
 
 // Mounted at /api: POST /runs, /runs/{id}/cancel, /runs/{id}/rerun, /connections/{id}/sync and /reset.
 // Operators run and cancel; the reads of runs live in runs.ts.
 export const runCommands = createRouter();
-
-const createRunBodySchema = z
-  .strictObject({
-    credential_id: z.string().min(1).max(100).openapi({ example: "cred_demo_fleet" }),
-    type: runTypeSchema,
-    serial: z.string().trim().min(1).max(200).optional().openapi({ description: "Required for a single run.", example: "DEV-00001" }),
-    mode: runModeSchema.optional().openapi({ description: "Absent: each connection runs in its own dry-run setting." }),
-    connection_ids: z
-      .array(z.string().min(1).max(100))
-      .min(1)
-      .max(200)
-      .optional()
-      .openapi({ description: "A subset of the credential's enabled connections; absent means all of them." }),
-    reset: z.boolean().optional().openapi({ description: "Full runs: clear each connection's cursor and retry list first." }),
-  })
-  .openapi("CreateRunRequest");
 
 const idempotencyHeaderSchema = z.object({
   "idempotency-key": z
@@ -36,12 +20,6 @@ const idempotencyHeaderSchema = z.object({
     .optional()
     .openapi({ description: "A retried request with the same key gets the same run." }),
 });
-
-const rerunBodySchema = z
-  .strictObject({
-    scope: z.enum(RERUN_SCOPES).openapi({ description: "failed: only the connections whose jobs failed; all: every connection of the run." }),
-  })
-  .openapi("RerunRequest");
 
 const resetQuerySchema = z.object({
   resync: z.enum(["true", "false", "1", "0"]).optional().openapi({ description: "true also starts a complete full run of the connection." }),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { RECORD_ACTIONS } from "../engine/reconcile";
 import { LOG_LEVELS } from "../ledger/log-levels";
-import { RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RUN_TYPES } from "../ledger/run-rows";
+import { RERUN_SCOPES, RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RUN_TYPES } from "../ledger/run-rows";
 import { TIME_INPUT_HELP } from "../stats/time-range";
 
 const isoTime = z.string().openapi({ format: "date-time", example: "2026-11-22T12:34:56.789Z" });
@@ -195,3 +195,27 @@ export const logListQuerySchema = z.object({
   limit: limit(1000, 200),
   download: z.enum(["0", "1", "true", "false"]).optional().openapi({ description: "1 answers every matching line as a text/plain attachment." }),
 });
+
+export const createRunBodySchema = z
+  .strictObject({
+    credential_id: z.string().min(1).max(100).openapi({ example: "cred_demo_fleet" }),
+    type: runTypeSchema,
+    serial: z.string().trim().min(1).max(200).optional().openapi({ description: "Required for a single run.", example: "DEV-00001" }),
+    mode: runModeSchema.optional().openapi({ description: "Absent: each connection runs in its own dry-run setting." }),
+    connection_ids: z
+      .array(z.string().min(1).max(100))
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: "A subset of the credential's enabled connections; absent means all of them." }),
+    reset: z.boolean().optional().openapi({ description: "Full runs: clear each connection's cursor and retry list first." }),
+  })
+  .openapi("CreateRunRequest");
+// The body as a client sends it (the web app types its requests with this).
+export type CreateRunRequest = z.input<typeof createRunBodySchema>;
+
+export const rerunBodySchema = z
+  .strictObject({
+    scope: z.enum(RERUN_SCOPES).openapi({ description: "failed: only the connections whose jobs failed; all: every connection of the run." }),
+  })
+  .openapi("RerunRequest");

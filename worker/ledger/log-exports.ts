@@ -1,9 +1,7 @@
+import type { ExportStatus } from "./retention-vocabulary";
 import type { JobOutcomeColumns } from "./run-rows";
 
 // Storage for log export: one log_exports row per UTC day, and the paged reads of a day's jobs and logs.
-
-export const EXPORT_STATUSES = ["pending", "succeeded", "failed"] as const;
-export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 
 export interface LogExportRow {
   day: string;

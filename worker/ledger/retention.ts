@@ -1,25 +1,6 @@
 // Storage for retention: the pass bookkeeping and the bounded DELETE statements. Every delete touches
 // at most `limit` rows chosen through an index, so no statement grows with the size of the history.
-
-export const PURGED_TABLES = [
-  "logs",
-  "record_outcomes",
-  "jobs",
-  "runs",
-  "events",
-  "delivery_attempts",
-  "deliveries",
-  "schedule_ticks",
-] as const;
-export type PurgedTable = (typeof PURGED_TABLES)[number];
-export type DeletedCounts = Record<PurgedTable, number>;
-
-// A pass works through these in order; the stored progress names the one it reached.
-export const PASS_PHASES = ["export", "jobs", "runs", "events", "deliveries", "schedule_ticks", "done"] as const;
-export type PassPhase = (typeof PASS_PHASES)[number];
-
-export const PASS_STATUSES = ["running", "completed", "failed"] as const;
-export type PassStatus = (typeof PASS_STATUSES)[number];
+import { PURGED_TABLES, type DeletedCounts, type PassPhase, type PassStatus, type PurgedTable } from "./retention-vocabulary";
 
 export interface RetentionPassRow {
   id: string;

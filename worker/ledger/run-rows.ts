@@ -21,6 +21,10 @@ export type RunMode = (typeof RUN_MODES)[number];
 export const RUN_TRIGGERS = ["manual", "schedule", "api", "rerun"] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
+// A rerun repeats the failed connections of a run, or all of them.
+export const RERUN_SCOPES = ["failed", "all"] as const;
+export type RerunScope = (typeof RERUN_SCOPES)[number];
+
 export interface RunRow {
   id: string;
   credential_id: string;

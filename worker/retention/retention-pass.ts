@@ -14,17 +14,14 @@ import {
   deleteOutcomesOfJobs,
   emptyDeletedCounts,
   insertPassIfNoneRunning,
-  PASS_PHASES,
-  type PassPhase,
   latestPass,
   runningPass,
   savePassStatement,
   selectExpiredJobIds,
-  type DeletedCounts,
-  type PurgedTable,
   type RetentionPassRow,
   type StatementResult,
 } from "../ledger/retention";
+import { PASS_PHASES, type DeletedCounts, type PassPhase, type PurgedTable } from "../ledger/retention-vocabulary";
 import { DAY_MS, startOfUtcDay, utcDay } from "../stats/time-range";
 import { exportDay } from "./day-export";
 import { resolveExportTarget, type ExportTarget } from "./export-target";

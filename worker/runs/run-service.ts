@@ -4,7 +4,7 @@ import type { RunDetail } from "../api/run-schemas";
 import type { Env } from "../env";
 import { newId } from "../ledger/ids";
 import { readRunDetail } from "../ledger/run-reads";
-import { TERMINAL_STATUS, type RunMode, type RunRow, type RunTrigger, type RunType } from "../ledger/run-rows";
+import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunRow, type RunTrigger, type RunType } from "../ledger/run-rows";
 import {
   listCredentialConnections,
   readRunConnection,
@@ -206,9 +206,6 @@ export async function cancelRun(env: Env, runId: string, now: number = Date.now(
   await coordinatorFor(env, runId).cancel(runId);
   return detailOf(env, runId);
 }
-
-export const RERUN_SCOPES = ["failed", "all"] as const;
-export type RerunScope = (typeof RERUN_SCOPES)[number];
 
 export async function rerun(env: Env, runId: string, scope: RerunScope, requestedBy: string): Promise<CreateRunResult> {
   const run = await getRunRow(env.LEDGER, runId);

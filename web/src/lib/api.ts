@@ -7,13 +7,14 @@ import type {
   RecordOutcomePage,
   RunDetail,
   RunPage,
-  RunSummary,
   StatsResponse,
   logListQuerySchema,
   recordListQuerySchema,
   runListQuerySchema,
 } from "./run-types";
 import type { statsQuerySchema } from "../../../worker/api/schemas/stats";
+import type { CreateRunRequest } from "../../../worker/api/run-schemas";
+import type { RerunScope } from "../../../worker/ledger/run-rows";
 import { currentToken, rejectSession } from "./session-token";
 
 // Server errors keep the body's code; the client adds network_error, bad_response and http_error.
@@ -74,14 +75,7 @@ export type StatsQuery = Omit<z.input<typeof statsQuerySchema>, "failures_limit"
   failures_limit?: number;
   recent_per_connection?: number;
 };
-export type CreateRunRequest = Pick<RunSummary, "credential_id" | "type"> & {
-  serial?: string;
-  mode?: RunSummary["mode"];
-  connection_ids?: string[];
-  reset?: boolean;
-};
-export const RERUN_SCOPES = ["failed", "all"] as const;
-export type RerunScope = (typeof RERUN_SCOPES)[number];
+export type { CreateRunRequest, RerunScope };
 
 export interface ApiClient {
   request<T>(path: string, options?: RequestOptions): Promise<T>;

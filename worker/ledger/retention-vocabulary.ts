@@ -1,0 +1,25 @@
+// Retention and log-export words shared by the ledger, the API schemas and the web app. Nothing here
+// names D1, so the web's type check can follow these imports without Workers types.
+
+export const PURGED_TABLES = [
+  "logs",
+  "record_outcomes",
+  "jobs",
+  "runs",
+  "events",
+  "delivery_attempts",
+  "deliveries",
+  "schedule_ticks",
+] as const;
+export type PurgedTable = (typeof PURGED_TABLES)[number];
+export type DeletedCounts = Record<PurgedTable, number>;
+
+// A pass works through these in order; the stored progress names the one it reached.
+export const PASS_PHASES = ["export", "jobs", "runs", "events", "deliveries", "schedule_ticks", "done"] as const;
+export type PassPhase = (typeof PASS_PHASES)[number];
+
+export const PASS_STATUSES = ["running", "completed", "failed"] as const;
+export type PassStatus = (typeof PASS_STATUSES)[number];
+
+export const EXPORT_STATUSES = ["pending", "succeeded", "failed"] as const;
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
