@@ -63,17 +63,20 @@ describe("the OpenAPI document", () => {
 });
 
 describe.each(guarded)("$method $path (min role $role)", (op) => {
-  const rank = ROLES.indexOf(op.role!);
+  // Viewer routes have no role below theirs, so they get no such test rather than a skipped one.
+  const below = ROLES[ROLES.indexOf(op.role!) - 1];
 
   it("answers 401 without a token", async () => {
     const res = await request(op, null);
     expect(res.status).toBe(401);
   });
 
-  it.runIf(rank > 0)("answers 403 to the role below", async () => {
-    const res = await request(op, ROLES[rank - 1]!);
-    expect(res.status).toBe(403);
-  });
+  if (below !== undefined) {
+    it(`answers 403 to the role below (${below})`, async () => {
+      const res = await request(op, below);
+      expect(res.status).toBe(403);
+    });
+  }
 
   it("lets its own role through", async () => {
     const res = await request(op, op.role!);
