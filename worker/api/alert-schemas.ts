@@ -64,6 +64,7 @@ export const updateChannelBodySchema = z
     from: emailAddressSchema.optional(),
     from_name: z.string().trim().min(1).max(100).optional(),
   })
+  .refine((body) => Object.keys(body).length > 0, "give at least one field to change")
   .openapi("UpdateAlertChannelRequest");
 export type UpdateChannelBody = z.infer<typeof updateChannelBodySchema>;
 
@@ -168,6 +169,7 @@ export const updateRuleBodySchema = z
     notify_recovery: z.boolean().optional(),
     enabled: z.boolean().optional(),
   })
+  .refine((body) => Object.keys(body).length > 0, "give at least one of connection_ids, failure_threshold, notify_recovery, enabled")
   .openapi("UpdateAlertRuleRequest");
 
 export const ruleSchema = z

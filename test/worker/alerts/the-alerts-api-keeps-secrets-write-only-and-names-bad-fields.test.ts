@@ -188,6 +188,19 @@ describe("bad input", () => {
     const duplicate = await call("POST", "/api/alerts/channels", { body: { kind: "slack", name: slack.name, webhook_url: receiver.url } });
     expect(duplicate.status).toBe(409);
   });
+
+  it("refuses an edit that changes nothing, like the other PATCH routes", async () => {
+    const receiver = await makeReceiver();
+    const slack = await createChannel({ kind: "slack", webhook_url: receiver.url });
+    const credential = await makeCredential();
+    const rule = await call<{ id: string; updated_at: string }>("POST", "/api/alerts/rules", { body: { channel_id: slack.id, connection_ids: [(await makeConnection(credential)).id] } });
+    for (const path of [`/api/alerts/channels/${slack.id}`, `/api/alerts/rules/${rule.body.id}`]) {
+      const empty = await call("PATCH", path, { body: {} });
+      expect(empty.status, path).toBe(400);
+      expect(errorOf(empty).details?.[0]?.message, path).toMatch(/^give at least one/);
+    }
+    expect((await call<{ updated_at: string }>("GET", `/api/alerts/rules/${rule.body.id}`)).body.updated_at).toBe(rule.body.updated_at);
+  });
 });
 
 describe("the delivery log", () => {
