@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isEmailAddress } from "./email-mime";
-import { CHANNEL_KINDS, EVENT_TYPES, PAGERDUTY_EVENTS_URL, PAGERDUTY_SEVERITIES, type ChannelKind, type PayloadType } from "./vocabulary";
+import { CHANNEL_KINDS, DEFAULT_EMAIL_FROM_NAME, EVENT_TYPES, PAGERDUTY_EVENTS_URL, PAGERDUTY_SEVERITIES, type ChannelKind, type PayloadType } from "./vocabulary";
 
 // What alert_channels.config_json holds per kind. Secrets are not here: the webhook signing secret,
 // the Slack webhook URL (it grants posting) and the PagerDuty routing key live in secret_ciphertext.
@@ -22,7 +22,7 @@ export const STORED_CHANNEL_CONFIG = {
   }),
   email: z.object({
     from: z.string(),
-    from_name: z.string().default("Outbound Sync"),
+    from_name: z.string().default(DEFAULT_EMAIL_FROM_NAME),
     to: z.array(z.string()).min(1).max(MAX_EMAIL_RECIPIENTS),
   }),
 } as const satisfies Record<ChannelKind, z.ZodType>;

@@ -1,10 +1,11 @@
 import { asApiError, type ApiError } from "../lib/api";
-import { configApi, type DeliveryFilters, type TestSendResult } from "../lib/config-api";
+import { configApi, type DeliveryFilters, type TestSendResult, type UpdateRuleBody } from "../lib/config-api";
 import { PagedList } from "../lib/paged-list.svelte";
 import { Resource } from "../lib/resource.svelte";
+import { assertNever } from "../lib/statuses";
 import { SaveState } from "./save-state.svelte";
-import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody } from "../../../worker/api/alert-schemas";
-import type { ChannelKind, EventType, PagerDutySeverity } from "../../../worker/alerts/vocabulary";
+import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/api/alert-schemas";
+import { DEFAULT_EMAIL_FROM_NAME, type ChannelKind, type EventType, type PagerDutySeverity } from "../../../worker/alerts/vocabulary";
 import type { ConnectionSummary } from "../../../worker/api/types";
 
 export interface ChannelDraft {
@@ -36,6 +37,15 @@ export function emptyChannelDraft(): ChannelDraft {
   };
 }
 
+function recipients(text: string): string[] {
+  return text.split(/[\s,;]+/).filter((address) => address !== "");
+}
+
+function sameItems(a: readonly string[], b: readonly string[]): boolean {
+  const sortedB = [...b].sort();
+  return a.length === b.length && [...a].sort().every((item, index) => item === sortedB[index]);
+}
+
 export function channelBody(draft: ChannelDraft): CreateChannelBody {
   const name = draft.name.trim();
   switch (draft.kind) {
@@ -50,12 +60,80 @@ export function channelBody(draft: ChannelDraft): CreateChannelBody {
       return {
         kind: "email",
         name,
-        to: draft.to.split(/[\s,;]+/).filter((address) => address !== ""),
+        to: recipients(draft.to),
         from: draft.from.trim(),
         ...(fromName === "" ? {} : { from_name: fromName }),
       };
     }
   }
+}
+
+// A saved channel in the form: its settings as they are, its secrets blank because they are write-only.
+export function channelDraftOf(channel: AlertChannel): ChannelDraft {
+  const { config } = channel;
+  return {
+    kind: channel.kind,
+    name: channel.name,
+    url: config.url ?? "",
+    event_types: [...(config.event_types ?? [])],
+    webhook_url: "",
+    routing_key: "",
+    severity: config.severity ?? "error",
+    to: (config.to ?? []).join(", "),
+    from: config.from ?? "",
+    from_name: config.from_name ?? "",
+  };
+}
+
+// Only what the admin changed, so a PATCH never rewrites a field edited elsewhere meanwhile; a blank secret keeps the stored one.
+export function channelChanges(channel: AlertChannel, draft: ChannelDraft, enabled: boolean): UpdateChannelBody {
+  const before = channelDraftOf(channel);
+  const changes: UpdateChannelBody = {};
+  const name = draft.name.trim();
+  if (name !== before.name) changes.name = name;
+  if (enabled !== channel.enabled) changes.enabled = enabled;
+  switch (channel.kind) {
+    case "webhook": {
+      const url = draft.url.trim();
+      if (url !== before.url) changes.url = url;
+      const everyEvent = draft.event_types.length === 0;
+      if (everyEvent !== (channel.config.event_types == null) || !sameItems(draft.event_types, before.event_types)) {
+        changes.event_types = everyEvent ? null : [...draft.event_types];
+      }
+      break;
+    }
+    case "slack": {
+      const webhookUrl = draft.webhook_url.trim();
+      if (webhookUrl !== "") changes.webhook_url = webhookUrl;
+      break;
+    }
+    case "pagerduty": {
+      const routingKey = draft.routing_key.trim();
+      if (routingKey !== "") changes.routing_key = routingKey;
+      if (draft.severity !== before.severity) changes.severity = draft.severity;
+      break;
+    }
+    case "email": {
+      const to = recipients(draft.to);
+      if (to.join(",") !== recipients(before.to).join(",")) changes.to = to;
+      const from = draft.from.trim();
+      if (from !== before.from) changes.from = from;
+      const fromName = draft.from_name.trim() || DEFAULT_EMAIL_FROM_NAME;
+      if (fromName !== before.from_name) changes.from_name = fromName;
+      break;
+    }
+    default:
+      assertNever(channel.kind);
+  }
+  return changes;
+}
+
+export interface ChannelEdit {
+  // The channel as it was when editing began: changes are measured against it.
+  channel: AlertChannel;
+  draft: ChannelDraft;
+  enabled: boolean;
+  save: SaveState;
 }
 
 export interface ShownSecret {
@@ -76,6 +154,48 @@ function emptyRuleDraft(): RuleDraft {
   return { channel_id: "", scope: "all", connection_ids: [], failure_threshold: "1", notify_recovery: true };
 }
 
+export function ruleDraftOf(rule: AlertRule): RuleDraft {
+  return {
+    channel_id: rule.channel_id,
+    scope: rule.connection_ids === null ? "all" : "chosen",
+    connection_ids: [...(rule.connection_ids ?? [])],
+    failure_threshold: String(rule.failure_threshold),
+    notify_recovery: rule.notify_recovery,
+  };
+}
+
+// A blank or non-numeric threshold goes out as NaN (JSON null), so the server's message lands at the field.
+function thresholdOf(draft: RuleDraft): number {
+  return draft.failure_threshold.trim() === "" ? Number.NaN : Number(draft.failure_threshold);
+}
+
+function connectionIdsOf(draft: RuleDraft): string[] | null {
+  return draft.scope === "all" ? null : [...draft.connection_ids];
+}
+
+// A rule's channel is fixed; everything else is sent only when it changed.
+export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean): UpdateRuleBody {
+  const changes: UpdateRuleBody = {};
+  const connectionIds = connectionIdsOf(draft);
+  const sameScope =
+    connectionIds === null || rule.connection_ids === null
+      ? connectionIds === rule.connection_ids
+      : sameItems(connectionIds, rule.connection_ids);
+  if (!sameScope) changes.connection_ids = connectionIds;
+  const threshold = thresholdOf(draft);
+  if (threshold !== rule.failure_threshold) changes.failure_threshold = threshold;
+  if (draft.notify_recovery !== rule.notify_recovery) changes.notify_recovery = draft.notify_recovery;
+  if (enabled !== rule.enabled) changes.enabled = enabled;
+  return changes;
+}
+
+export interface RuleEdit {
+  rule: AlertRule;
+  draft: RuleDraft;
+  enabled: boolean;
+  save: SaveState;
+}
+
 // The Alerts page: channels, rules, the delivery log, and the commands on each.
 export class AlertsState {
   channels = new Resource<AlertChannel[]>((signal) => configApi.listChannels(signal));
@@ -91,11 +211,15 @@ export class AlertsState {
   secret: ShownSecret | null = $state(null);
   ruleDraft: RuleDraft = $state(emptyRuleDraft());
   ruleSave = new SaveState();
+  // At most one channel and one rule are edited at a time, each in place of its row.
+  channelEdit: ChannelEdit | null = $state(null);
+  ruleEdit: RuleEdit | null = $state(null);
 
   // Per-row command state, keyed by channel, rule or delivery id.
   busy: Record<string, string> = $state({});
   errors: Record<string, ApiError> = $state({});
   testResults: Record<string, TestSendResult> = $state({});
+  notes: Record<string, string> = $state({});
 
   load(): void {
     void this.channels.reload();
@@ -113,6 +237,7 @@ export class AlertsState {
     if (this.busy[id]) return null;
     this.busy[id] = what;
     delete this.errors[id];
+    delete this.notes[id];
     try {
       return await work();
     } catch (error) {
@@ -127,6 +252,12 @@ export class AlertsState {
     if (this.channels.state.kind !== "ready") return;
     const data = this.channels.state.data.map((entry) => (entry.id === channel.id ? channel : entry));
     this.channels.state = { kind: "ready", data, refreshing: false };
+  }
+
+  #putRule(rule: AlertRule): void {
+    if (this.rules.state.kind !== "ready") return;
+    const data = this.rules.state.data.map((entry) => (entry.id === rule.id ? rule : entry));
+    this.rules.state = { kind: "ready", data, refreshing: false };
   }
 
   createChannel(): Promise<boolean> {
@@ -160,6 +291,35 @@ export class AlertsState {
     if (updated) this.#putChannel(updated);
   }
 
+  editChannel(channel: AlertChannel): void {
+    delete this.notes[channel.id];
+    delete this.errors[channel.id];
+    this.channelEdit = { channel, draft: channelDraftOf(channel), enabled: channel.enabled, save: new SaveState() };
+  }
+
+  cancelChannelEdit(): void {
+    this.channelEdit = null;
+  }
+
+  async saveChannelEdit(): Promise<boolean> {
+    const edit = this.channelEdit;
+    if (!edit) return false;
+    const saved = await edit.save.run(async () => {
+      const changes = channelChanges(edit.channel, edit.draft, edit.enabled);
+      if (Object.keys(changes).length === 0) return "Nothing changed.";
+      const updated = await configApi.updateChannel(edit.channel.id, changes);
+      this.#putChannel(updated);
+      // The rules table shows each rule's channel by name.
+      if (changes.name !== undefined) void this.rules.reload();
+      return `Saved the channel "${updated.name}".`;
+    });
+    if (saved && this.channelEdit === edit) {
+      this.notes[edit.channel.id] = edit.save.saved ?? "";
+      this.channelEdit = null;
+    }
+    return saved;
+  }
+
   async deleteChannel(channel: AlertChannel): Promise<void> {
     const done = await this.#row(channel.id, "deleting", async () => {
       await configApi.deleteChannel(channel.id);
@@ -174,11 +334,10 @@ export class AlertsState {
   createRule(): Promise<boolean> {
     return this.ruleSave.run(async () => {
       const draft = this.ruleDraft;
-      const threshold = draft.failure_threshold.trim() === "" ? Number.NaN : Number(draft.failure_threshold);
       const rule = await configApi.createRule({
         channel_id: draft.channel_id,
-        connection_ids: draft.scope === "all" ? null : draft.connection_ids,
-        failure_threshold: threshold,
+        connection_ids: connectionIdsOf(draft),
+        failure_threshold: thresholdOf(draft),
         notify_recovery: draft.notify_recovery,
       });
       this.ruleDraft = { ...emptyRuleDraft(), channel_id: draft.channel_id };
@@ -189,10 +348,33 @@ export class AlertsState {
 
   async setRuleEnabled(rule: AlertRule, enabled: boolean): Promise<void> {
     const updated = await this.#row(rule.id, "saving", () => configApi.updateRule(rule.id, { enabled }));
-    if (updated && this.rules.state.kind === "ready") {
-      const data = this.rules.state.data.map((entry) => (entry.id === updated.id ? updated : entry));
-      this.rules.state = { kind: "ready", data, refreshing: false };
+    if (updated) this.#putRule(updated);
+  }
+
+  editRule(rule: AlertRule): void {
+    delete this.notes[rule.id];
+    delete this.errors[rule.id];
+    this.ruleEdit = { rule, draft: ruleDraftOf(rule), enabled: rule.enabled, save: new SaveState() };
+  }
+
+  cancelRuleEdit(): void {
+    this.ruleEdit = null;
+  }
+
+  async saveRuleEdit(): Promise<boolean> {
+    const edit = this.ruleEdit;
+    if (!edit) return false;
+    const saved = await edit.save.run(async () => {
+      const changes = ruleChanges(edit.rule, edit.draft, edit.enabled);
+      if (Object.keys(changes).length === 0) return "Nothing changed.";
+      this.#putRule(await configApi.updateRule(edit.rule.id, changes));
+      return "Saved the rule.";
+    });
+    if (saved && this.ruleEdit === edit) {
+      this.notes[edit.rule.id] = edit.save.saved ?? "";
+      this.ruleEdit = null;
     }
+    return saved;
   }
 
   async deleteRule(rule: AlertRule): Promise<void> {

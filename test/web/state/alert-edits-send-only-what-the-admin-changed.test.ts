@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { channelChanges, channelDraftOf, ruleChanges, ruleDraftOf } from "../../../web/src/state/alerts.svelte";
+import { makeChannel, makeRule } from "../alert-factories";
+
+describe("channel changes", () => {
+  it("are empty for an untouched draft of every kind", () => {
+    const channels = [
+      makeChannel({ config: { url: "https://hooks.example.com/a", event_types: ["alert.raised", "alert.resolved"] } }),
+      makeChannel({ kind: "slack", config: {} }),
+      makeChannel({ kind: "pagerduty", config: { events_url: "https://events.pagerduty.com/v2/enqueue", severity: "critical" } }),
+      makeChannel({ kind: "email", config: { to: ["a@example.com", "b@example.com"], from: "alerts@example.com", from_name: "Outbound Sync" } }),
+    ];
+    for (const channel of channels) {
+      expect(channelChanges(channel, channelDraftOf(channel), channel.enabled)).toEqual({});
+    }
+  });
+
+  it("treat webhook events as a set, and no event ticked as every event", () => {
+    const channel = makeChannel({ config: { url: "https://hooks.example.com/a", event_types: ["alert.raised", "alert.resolved"] } });
+    const draft = channelDraftOf(channel);
+
+    expect(channelChanges(channel, { ...draft, event_types: ["alert.resolved", "alert.raised"] }, true)).toEqual({});
+    expect(channelChanges(channel, { ...draft, event_types: [] }, true)).toEqual({ event_types: null });
+    expect(channelChanges(channel, { ...draft, event_types: ["job.status_changed"] }, true)).toEqual({ event_types: ["job.status_changed"] });
+  });
+
+  it("compare email recipients as the list they parse to, and read a blank sender name as the default one", () => {
+    const channel = makeChannel({ kind: "email", config: { to: ["a@example.com"], from: "alerts@example.com", from_name: "Ops" } });
+    const draft = channelDraftOf(channel);
+
+    expect(channelChanges(channel, { ...draft, to: " a@example.com ;" }, true)).toEqual({});
+    expect(channelChanges(channel, { ...draft, to: "a@example.com\nb@example.com" }, true)).toEqual({ to: ["a@example.com", "b@example.com"] });
+    expect(channelChanges(channel, { ...draft, from_name: "  " }, true)).toEqual({ from_name: "Outbound Sync" });
+  });
+
+  it("carry enabled only when it flipped", () => {
+    const channel = makeChannel({ enabled: false });
+    expect(channelChanges(channel, channelDraftOf(channel), true)).toEqual({ enabled: true });
+  });
+});
+
+describe("rule changes", () => {
+  const channel = makeChannel();
+
+  it("treat chosen connections as a set and all connections as null", () => {
+    const rule = makeRule(channel, { connection_ids: ["conn_a", "conn_b"] });
+    const draft = ruleDraftOf(rule);
+
+    expect(ruleChanges(rule, { ...draft, connection_ids: ["conn_b", "conn_a"] }, true)).toEqual({});
+    expect(ruleChanges(rule, { ...draft, scope: "all" }, true)).toEqual({ connection_ids: null });
+    expect(ruleChanges(rule, { ...draft, connection_ids: ["conn_a"] }, true)).toEqual({ connection_ids: ["conn_a"] });
+  });
+
+  it("send a threshold the server must judge when it is not a number", () => {
+    const rule = makeRule(channel, { failure_threshold: 2 });
+    const draft = ruleDraftOf(rule);
+
+    expect(ruleChanges(rule, { ...draft, failure_threshold: " 2 " }, true)).toEqual({});
+    expect(ruleChanges(rule, { ...draft, failure_threshold: "5" }, true)).toEqual({ failure_threshold: 5 });
+    expect(ruleChanges(rule, { ...draft, failure_threshold: "" }, true).failure_threshold).toBeNaN();
+  });
+
+  it("carry recovery and enabled only when they flipped", () => {
+    const rule = makeRule(channel, { notify_recovery: true, enabled: true });
+    expect(ruleChanges(rule, { ...ruleDraftOf(rule), notify_recovery: false }, false)).toEqual({ notify_recovery: false, enabled: false });
+  });
+});
