@@ -30,6 +30,7 @@ interface StatsBody {
   errors: number;
   unauthorized: number;
   source_requests: number;
+  token_requests: number;
   writes_by_serial: Record<string, number>;
 }
 
@@ -321,6 +322,44 @@ describe("sandbox behaviour knobs", () => {
     expect((await stats()).unauthorized).toBe(2);
   });
 
+  it("issues OAuth2 client-credentials tokens the destination accepts until they are revoked or expire", async () => {
+    await configure({ oauth: { client_id: "fleet-client", client_secret: "s3cret value", token_ttl_s: 60 } });
+    const tokenRequest = (form: Record<string, string>, authorization?: string) =>
+      call("/oauth/token", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...(authorization === undefined ? {} : { authorization }) },
+        body: new URLSearchParams(form).toString(),
+      });
+    const basic = `Basic ${btoa("fleet-client:s3cret+value")}`;
+
+    const viaBasic = await tokenRequest({ grant_type: "client_credentials" }, basic);
+    expect(viaBasic.status).toBe(200);
+    expect(viaBasic.headers.get("cache-control")).toBe("no-store");
+    const issued = await viaBasic.json<{ access_token: string; token_type: string; expires_in: number }>();
+    expect(issued).toMatchObject({ token_type: "Bearer", expires_in: 60 });
+    const viaBody = await tokenRequest({ grant_type: "client_credentials", client_id: "fleet-client", client_secret: "s3cret value" });
+    expect(viaBody.status).toBe(200);
+
+    const wrongSecret = await tokenRequest({ grant_type: "client_credentials", client_id: "fleet-client", client_secret: "guess" });
+    expect(wrongSecret.status).toBe(401);
+    expect(await wrongSecret.json()).toMatchObject({ error: "invalid_client" });
+    const wrongGrant = await tokenRequest({ grant_type: "password" }, basic);
+    expect(await wrongGrant.json()).toMatchObject({ error: "unsupported_grant_type" });
+    expect((await stats()).token_requests).toBe(4);
+
+    const withToken = { headers: { authorization: `Bearer ${issued.access_token}` } };
+    expect((await call(`/api/devices/${SERIAL}`)).status).toBe(401);
+    expect((await call(`/api/devices/${SERIAL}`, withToken)).status).toBe(200);
+    expect(await (await call("/oauth/_revoke", { method: "POST" })).json()).toEqual({ revoked: 2 });
+    expect((await call(`/api/devices/${SERIAL}`, withToken)).status).toBe(401);
+
+    await configure({ oauth: { client_id: "fleet-client", client_secret: "s3cret value", token_ttl_s: 1 } });
+    const shortLived = (await (await tokenRequest({ grant_type: "client_credentials" }, basic)).json<{ access_token: string }>()).access_token;
+    expect((await call(`/api/devices/${SERIAL}`, { headers: { authorization: `Bearer ${shortLived}` } })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await call(`/api/devices/${SERIAL}`, { headers: { authorization: `Bearer ${shortLived}` } })).status).toBe(401);
+  });
+
   it("delays destination responses by the configured latency", async () => {
     await configure({ latency_ms: 150 });
     const started = Date.now();
@@ -348,7 +387,7 @@ describe("sandbox behaviour knobs", () => {
     expect((await call("/_reset", { method: "POST" })).status).toBe(200);
 
     expect(await (await call("/_config")).json()).toEqual({
-      latency_ms: 0, throttle_every: null, retry_after_s: 1, error_every: null, auth_token: null,
+      latency_ms: 0, throttle_every: null, retry_after_s: 1, error_every: null, auth_token: null, oauth: null,
     });
     expect(await getDevice(SERIAL)).toEqual(fleetDevice(SERIAL));
     expect(await stats()).toMatchObject({ requests: 1, writes: 0, throttled: 0, errors: 0, writes_by_serial: {} });

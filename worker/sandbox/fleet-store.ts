@@ -2,7 +2,7 @@ import { demoFleetDevices, type FleetDevice } from "./demo-data";
 import type { DeviceChanges } from "./device-fields";
 import type { SandboxConfig } from "./sandbox-config";
 
-export const SANDBOX_STATS = ["requests", "writes", "throttled", "errors", "unauthorized", "source_requests"] as const;
+export const SANDBOX_STATS = ["requests", "writes", "throttled", "errors", "unauthorized", "source_requests", "token_requests"] as const;
 export type SandboxStat = (typeof SANDBOX_STATS)[number];
 export type SandboxStats = Record<SandboxStat, number>;
 
@@ -24,6 +24,7 @@ export class FleetStore {
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_writes (serial TEXT PRIMARY KEY, writes INTEGER NOT NULL)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_tokens (token TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
     if (this.meta("seed_version") !== SEED_VERSION) this.reset({ keepConfig: true });
   }
 
@@ -32,6 +33,7 @@ export class FleetStore {
       this.sql.exec("DELETE FROM fleet_devices");
       this.sql.exec("DELETE FROM fleet_stats");
       this.sql.exec("DELETE FROM fleet_writes");
+      this.sql.exec("DELETE FROM fleet_tokens");
       if (!options.keepConfig) this.sql.exec("DELETE FROM fleet_meta WHERE key = 'config'");
       for (const device of demoFleetDevices()) {
         this.sql.exec("INSERT INTO fleet_devices (serial, id, body) VALUES (?, ?, ?)", device.serial, device.id, JSON.stringify(device));
@@ -112,6 +114,22 @@ export class FleetStore {
 
   serialsWritten(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fleet_writes").one().n;
+  }
+
+  issueToken(ttlSeconds: number, nowMs: number): string {
+    const token = `sbx_at_${[...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+    this.sql.exec("DELETE FROM fleet_tokens WHERE expires_at <= ?", nowMs);
+    this.sql.exec("INSERT INTO fleet_tokens (token, expires_at) VALUES (?, ?)", token, nowMs + ttlSeconds * 1000);
+    return token;
+  }
+
+  tokenIsLive(token: string, nowMs: number): boolean {
+    return this.sql.exec("SELECT 1 FROM fleet_tokens WHERE token = ? AND expires_at > ?", token, nowMs).toArray().length > 0;
+  }
+
+  // Every issued token stops working at once, as when a provider rotates its signing keys.
+  revokeTokens(): number {
+    return this.sql.exec("DELETE FROM fleet_tokens").rowsWritten;
   }
 
   readConfig(): SandboxConfig | null {

@@ -5,6 +5,7 @@ import { identityMismatch, parseDeviceUpdate, type DeviceChanges } from "./devic
 import { parseRootElement, toXmlDocument } from "./device-xml";
 import type { FleetStore } from "./fleet-store";
 import { buildPageResponse, parsePageRequest, type PageRequest, type PageSlice } from "./paging";
+import { createOAuthRoutes } from "./oauth";
 import { createReceiverRoutes } from "./receiver";
 import { sandboxConfigPatchSchema, type SandboxConfig } from "./sandbox-config";
 
@@ -22,7 +23,8 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   const { store, defaults } = options;
   const now = options.now ?? (() => new Date().toISOString());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const config = (): SandboxConfig => store.readConfig() ?? defaults;
+  // A config saved by an older build lacks newer knobs: those take their defaults.
+  const config = (): SandboxConfig => ({ ...defaults, ...store.readConfig() });
 
   const app = new Hono().basePath("/sandbox");
   app.notFound((c) => fail(c, 404, "NOT_FOUND", `no sandbox route for ${c.req.method} ${c.req.path}`));
@@ -40,6 +42,7 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
 
   app.get("/", (c) => c.json(describeEndpoints()));
   app.route("/_receiver", createReceiverRoutes(now));
+  app.route("/oauth", createOAuthRoutes(store, config, () => Date.parse(now())));
 
   // Behaviour knobs and counters: never throttled, never behind the demo auth token.
   app.get("/_config", (c) => c.json(config()));
@@ -100,8 +103,8 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   });
   app.all("/source/devices", (c) => methodNotAllowed(c, "GET"));
 
-  app.use("/api/*", destinationKnobs(store, config, sleep));
-  app.use("/xml/*", destinationKnobs(store, config, sleep));
+  app.use("/api/*", destinationKnobs(store, config, sleep, now));
+  app.use("/xml/*", destinationKnobs(store, config, sleep, now));
 
   app.get("/api/devices", (c) => {
     const url = new URL(c.req.url);
@@ -173,12 +176,22 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
 }
 
 // Latency, auth, throttling and injected errors, in the order a real gateway applies them.
-function destinationKnobs(store: FleetStore, config: () => SandboxConfig, sleep: (ms: number) => Promise<void>): MiddlewareHandler {
+function destinationKnobs(
+  store: FleetStore,
+  config: () => SandboxConfig,
+  sleep: (ms: number) => Promise<void>,
+  now: () => string,
+): MiddlewareHandler {
+  // With both knobs set, either the fixed token or a live OAuth access token gets in.
+  const authorized = (knobs: SandboxConfig, bearer: string | null): boolean =>
+    (knobs.auth_token === null && knobs.oauth === null) ||
+    (bearer !== null && knobs.auth_token === bearer) ||
+    (bearer !== null && knobs.oauth !== null && store.tokenIsLive(bearer, Date.parse(now())));
   return async (c, next) => {
     const knobs = config();
     const n = store.bump("requests");
     if (knobs.latency_ms > 0) await sleep(knobs.latency_ms);
-    if (knobs.auth_token !== null && bearerToken(c.req.header("authorization")) !== knobs.auth_token) {
+    if (!authorized(knobs, bearerToken(c.req.header("authorization")))) {
       store.bump("unauthorized");
       c.header("WWW-Authenticate", 'Bearer realm="sandbox"');
       return fail(c, 401, "UNAUTHORIZED", "a valid bearer token is required");
@@ -347,6 +360,7 @@ function describeEndpoints(): Record<string, unknown> {
       "GET|PUT /sandbox/_config",
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",
+      "POST /sandbox/oauth/token (client credentials, when the oauth knob is set) | POST /sandbox/oauth/_revoke",
       "POST /sandbox/_receiver/{name} (webhook receiver) | GET lists requests | PUT /sandbox/_receiver/{name}/_script",
     ],
   };

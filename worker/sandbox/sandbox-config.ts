@@ -7,6 +7,14 @@ export const sandboxConfigSchema = z.strictObject({
   retry_after_s: z.number().int().min(0).max(3_600),
   error_every: z.number().int().min(1).nullable(),
   auth_token: z.string().min(1).max(200).nullable(),
+  // When set, the destination also takes access tokens from POST /sandbox/oauth/token (client credentials).
+  oauth: z
+    .strictObject({
+      client_id: z.string().min(1).max(200),
+      client_secret: z.string().min(1).max(200),
+      token_ttl_s: z.number().int().min(1).max(86_400),
+    })
+    .nullable(),
 });
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
 
@@ -20,6 +28,7 @@ export function defaultSandboxConfig(env: Pick<Env, "SANDBOX_LATENCY_MS" | "SAND
     retry_after_s: 1,
     error_every: null,
     auth_token: null,
+    oauth: null,
   };
 }
 

@@ -11,6 +11,7 @@ import { TERMINAL_STATUS, type RunStatus } from "../../../worker/ledger/run-rows
 import { tuneCoordinator } from "../../../worker/runs/run-coordinator";
 import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../../../worker/sandbox/demo-connections";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
+import type { SandboxStats } from "../../../worker/sandbox/fleet-store";
 import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
 import { makeToken } from "../auth/factories";
 
@@ -54,15 +55,8 @@ export async function sandbox<T = unknown>(path: string, init?: RequestInit): Pr
   return JSON.parse(text) as T;
 }
 
-export interface SandboxStats {
-  requests: number;
-  writes: number;
-  throttled: number;
-  serials_written: number;
-  writes_by_serial: Record<string, number>;
-}
-
-export const sandboxStats = () => sandbox<SandboxStats>("/_stats?top=500");
+export const sandboxStats = () =>
+  sandbox<SandboxStats & { serials_written: number; writes_by_serial: Record<string, number> }>("/_stats?top=500");
 
 export async function configureSandbox(knobs: Record<string, unknown>): Promise<void> {
   await sandbox("/_config", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(knobs) });
@@ -173,18 +167,22 @@ export interface CustomConnection {
   connectionIds: string[];
 }
 
+// How a test credential authenticates: no auth, a bearer token, or any scheme with its config and secret.
+export type TestAuth = null | string | { scheme: string; config: Record<string, unknown>; secret: string };
+
 // A credential of its own with demo-like connections whose contracts a test bends, and their datasets.
 export async function makeCredentialWith(
   configs: Array<{ config: ConnectionConfig; dry_run?: boolean; debug?: boolean }>,
   records = demoSourceDevices().slice(0, 60),
-  bearerToken: string | null = null,
+  auth: TestAuth = null,
 ): Promise<CustomConnection> {
   const credentialId = newId("cred");
-  const secret = bearerToken === null ? null : await encryptSecret(env, bearerToken);
+  const stored = auth === null ? null : typeof auth === "string" ? { scheme: "bearer", config: {}, secret: auth } : auth;
+  const secret = stored === null ? null : await encryptSecret(env, stored.secret);
   const statements = [
     env.LEDGER.prepare(
-      "INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, created_at, updated_at) VALUES (?1, ?2, ?3, '{}', ?4, 0, 0)",
-    ).bind(credentialId, `Test ${credentialId}`, secret === null ? "none" : "bearer", secret),
+      "INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
+    ).bind(credentialId, `Test ${credentialId}`, stored?.scheme ?? "none", JSON.stringify(stored?.config ?? {}), secret),
   ];
   const connectionIds: string[] = [];
   configs.forEach((entry, index) => {

@@ -1,0 +1,69 @@
+import { Hono, type Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { FleetStore } from "./fleet-store";
+import type { SandboxConfig } from "./sandbox-config";
+
+// An OAuth2 client-credentials token endpoint for the sandbox destination (RFC 6749 §4.4), so credentials of
+// that scheme can be tried end to end, including a token the provider revokes before it expires.
+export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig, nowMs: () => number): Hono {
+  const app = new Hono();
+
+  app.post("/token", async (c) => {
+    store.bump("token_requests");
+    const oauth = config().oauth;
+    if (oauth === null) return oauthError(c, 400, "unauthorized_client", 'OAuth is off: PUT /sandbox/_config {"oauth": {"client_id", "client_secret", "token_ttl_s"}}');
+    const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/x-www-form-urlencoded") {
+      return oauthError(c, 400, "invalid_request", "send the token request as application/x-www-form-urlencoded");
+    }
+    const form = new URLSearchParams(await c.req.text());
+    const client = clientOf(c.req.header("authorization"), form);
+    if (client === null || client.id !== oauth.client_id || client.secret !== oauth.client_secret) {
+      c.header("WWW-Authenticate", 'Basic realm="sandbox"');
+      return oauthError(c, 401, "invalid_client", "unknown client or wrong secret");
+    }
+    if (form.get("grant_type") !== "client_credentials") {
+      return oauthError(c, 400, "unsupported_grant_type", "only grant_type=client_credentials is supported");
+    }
+    c.header("Cache-Control", "no-store");
+    return c.json({ access_token: store.issueToken(oauth.token_ttl_s, nowMs()), token_type: "Bearer", expires_in: oauth.token_ttl_s });
+  });
+
+  app.post("/_revoke", (c) => c.json({ revoked: store.revokeTokens() }));
+  app.all("/token", (c) => methodNotAllowed(c));
+  app.all("/_revoke", (c) => methodNotAllowed(c));
+  return app;
+}
+
+// HTTP Basic (the default) or client_id/client_secret in the form.
+function clientOf(authorization: string | undefined, form: URLSearchParams): { id: string; secret: string } | null {
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(authorization ?? "");
+  if (basic !== null) {
+    let decoded: string;
+    try {
+      decoded = new TextDecoder().decode(Uint8Array.from(atob(basic[1]!), (ch) => ch.charCodeAt(0)));
+    } catch {
+      return null;
+    }
+    const colon = decoded.indexOf(":");
+    if (colon < 0) return null;
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined.
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  }
+  const id = form.get("client_id");
+  const secret = form.get("client_secret");
+  return id === null || secret === null ? null : { id, secret };
+}
+
+function formDecode(part: string): string {
+  return new URLSearchParams(`v=${part}`).get("v") ?? "";
+}
+
+function oauthError(c: Context, status: ContentfulStatusCode, error: string, description: string): Response {
+  return c.json({ error, error_description: description }, status);
+}
+
+function methodNotAllowed(c: Context): Response {
+  c.header("Allow", "POST");
+  return oauthError(c, 405, "invalid_request", `${c.req.method} is not allowed on ${c.req.path}; use POST`);
+}
