@@ -102,6 +102,21 @@ describe("fan-out of status changes", () => {
     expect(planFanOut(fanOutInput({ event: runEvent, jobs: [job], channels: [runOnly] })).deliveries).toEqual([{ channelId: "chan_runs" }]);
   });
 
+  it("sends a webhook scoped to connections only the changes of runs and jobs that touch one of them", () => {
+    const scoped = webhookChannel("chan_scoped", { connection_ids: ["conn_sf", "conn_hub"] });
+    const everything = webhookChannel("chan_all");
+    const ours = makeJob({ connection_id: "conn_hub" });
+    const theirs = makeJob({ connection_id: "conn_other" });
+    const delivered = (event: ReturnType<typeof makeEvent>, jobs: ReturnType<typeof makeJob>[]) =>
+      planFanOut(fanOutInput({ event, jobs, channels: [scoped, everything] })).deliveries.map((d) => d.channelId);
+
+    expect(delivered(jobEvent(ours, "completed"), [ours])).toEqual(["chan_scoped", "chan_all"]);
+    expect(delivered(jobEvent(theirs, "completed"), [theirs])).toEqual(["chan_all"]);
+    const runEvent = makeEvent({ type: "run.status_changed", jobId: null, connectionId: null });
+    expect(delivered(runEvent, [theirs, ours])).toEqual(["chan_scoped", "chan_all"]);
+    expect(delivered(runEvent, [theirs])).toEqual(["chan_all"]);
+  });
+
   it("does not send a backlog from before a channel existed", () => {
     const event = makeEvent({ createdAt: 1_000 });
     const late: FanOutChannel = { ...webhookChannel(), createdAt: 2_000 };

@@ -96,7 +96,7 @@ export function makePayload(overrides: Partial<EventPayload> = {}): EventPayload
 }
 
 export function webhookChannel(id = "chan_hook", config: Partial<Extract<ChannelConfig, { kind: "webhook" }>["config"]> = {}): FanOutChannel {
-  return { id, createdAt: 0, channel: { kind: "webhook", config: { url: "https://hooks.example.com/x", event_types: null, ...config } } };
+  return { id, createdAt: 0, channel: { kind: "webhook", config: { url: "https://hooks.example.com/x", event_types: null, connection_ids: null, ...config } } };
 }
 
 export function slackChannel(id = "chan_slack"): FanOutChannel {

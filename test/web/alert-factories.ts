@@ -11,7 +11,7 @@ export function makeChannel(overrides: Partial<AlertChannel> = {}): AlertChannel
     enabled: true,
     disabled_reason: null,
     disabled_at: null,
-    config: { url: "https://hooks.example.com/outbound-sync", event_types: null },
+    config: { url: "https://hooks.example.com/outbound-sync", event_types: null, connection_ids: null },
     secret_hint: "••••3f9a",
     secret_rotation_ends_at: null,
     health: { last_success_at: null, last_failure_at: null, failing_since: null },

@@ -14,6 +14,8 @@ export const STORED_CHANNEL_CONFIG = {
     url: z.string(),
     // null: every event type.
     event_types: z.array(z.enum(EVENT_TYPES)).nullable().default(null),
+    // null: every connection's status changes.
+    connection_ids: z.array(z.string()).nullable().default(null),
   }),
   slack: z.object({}),
   pagerduty: z.object({
@@ -47,6 +49,13 @@ export function parseChannelConfig(kind: ChannelKind, json: string): ChannelConf
 
 export function isChannelKind(value: string): value is ChannelKind {
   return (CHANNEL_KINDS as readonly string[]).includes(value);
+}
+
+// A webhook scoped to some connections hears only the status changes of runs and jobs that touch one of them.
+export function channelCovers(channel: ChannelConfig, connectionIds: readonly string[]): boolean {
+  if (channel.kind !== "webhook" || channel.config.connection_ids === null) return true;
+  const scope = channel.config.connection_ids;
+  return connectionIds.some((id) => scope.includes(id));
 }
 
 // Status changes go only to custom webhooks; Slack, PagerDuty and email are alert channels, fed by rules.

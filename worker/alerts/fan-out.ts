@@ -1,4 +1,4 @@
-import { channelAccepts, type ChannelConfig } from "./channel-config";
+import { channelAccepts, channelCovers, type ChannelConfig } from "./channel-config";
 import { pagerDutyDedupKey } from "./pagerduty";
 import { buildStatusPayload, readReportedFacts, withAlert, type EventPayload, type JobFacts, type ReportedFacts, type RunFacts } from "./payload";
 import type { EventType } from "./vocabulary";
@@ -82,9 +82,13 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
     publicUrl: input.publicUrl,
   });
   const plan: FanOutPlan = { payload, deliveries: [], openIncidents: [], resolveIncidents: [], alertEvents: [] };
+  // A run's change touches every connection it runs; a job's, its own.
+  const touched = event.type === "job.status_changed"
+    ? [payload.connection_id ?? event.connectionId ?? ""]
+    : input.jobs.map((job) => job.connection_id);
   for (const { id, channel, createdAt } of input.channels) {
     // A channel hears about what happened after it was created, not a backlog from before.
-    if (createdAt <= event.createdAt && channelAccepts(channel, event.type)) plan.deliveries.push({ channelId: id });
+    if (createdAt <= event.createdAt && channelAccepts(channel, event.type) && channelCovers(channel, touched)) plan.deliveries.push({ channelId: id });
   }
 
   const connectionId = payload.connection_id;

@@ -12,6 +12,15 @@ const eventTypesSchema = z
   .min(1)
   .nullable()
   .openapi({ description: "Event types to POST; null (the default) means every status change and every alert of this channel's rules." });
+const connectionIdsSchema = z
+  .array(z.string().min(1).max(100))
+  .min(1)
+  .max(500)
+  .nullable()
+  .openapi({ description: "Connections the rule watches; null means every connection." });
+const webhookConnectionIdsSchema = connectionIdsSchema.openapi({
+  description: "Only status changes of runs and jobs of these connections are POSTed; null (the default) means every connection.",
+});
 const writeOnly = (description: string) => ({ writeOnly: true, description });
 
 const webhookCreate = z.strictObject({
@@ -19,6 +28,7 @@ const webhookCreate = z.strictObject({
   name: nameSchema,
   url: urlSchema.openapi({ example: "https://hooks.example.com/outbound-sync" }),
   event_types: eventTypesSchema.optional(),
+  connection_ids: webhookConnectionIdsSchema.optional(),
   enabled: z.boolean().optional(),
 });
 const slackCreate = z.strictObject({
@@ -56,6 +66,7 @@ export const updateChannelBodySchema = z
     enabled: z.boolean().optional().openapi({ description: "true re-enables a disabled channel; its waiting deliveries resume." }),
     url: urlSchema.optional(),
     event_types: eventTypesSchema.optional(),
+    connection_ids: webhookConnectionIdsSchema.optional(),
     webhook_url: urlSchema.optional().openapi(writeOnly("Slack only: replace the incoming-webhook URL.")),
     routing_key: z.string().trim().min(1).max(200).optional().openapi(writeOnly("PagerDuty only: replace the routing key.")),
     events_url: urlSchema.optional(),
@@ -80,6 +91,7 @@ export const channelSchema = z
       .object({
         url: z.string().optional(),
         event_types: z.array(z.enum(EVENT_TYPES)).nullable().optional(),
+        connection_ids: z.array(z.string()).nullable().optional(),
         events_url: z.string().optional(),
         severity: z.enum(PAGERDUTY_SEVERITIES).optional(),
         to: z.array(z.string()).optional(),
@@ -144,12 +156,6 @@ export const testSendResultSchema = z
   })
   .openapi("AlertTestSendResult");
 
-const connectionIdsSchema = z
-  .array(z.string().min(1).max(100))
-  .min(1)
-  .max(500)
-  .nullable()
-  .openapi({ description: "Connections the rule watches; null means every connection." });
 const thresholdSchema = z.number().int().min(1).max(100).openapi({ description: "Alert after this many consecutive failed jobs of a connection.", example: 2 });
 
 export const createRuleBodySchema = z

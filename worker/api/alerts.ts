@@ -239,11 +239,15 @@ alerts.openapi(createChannelRoute, async (c) => {
   let config: ChannelConfig["config"];
   let secret: string | null = null;
   switch (body.kind) {
-    case "webhook":
+    case "webhook": {
       checkUrls(env, [["url", body.url]]);
-      config = { url: body.url, event_types: body.event_types ?? null };
+      const connectionIds = body.connection_ids ?? null;
+      const issues = await connectionIssues(env, connectionIds);
+      if (issues.length > 0) throw validationError(issues);
+      config = { url: body.url, event_types: body.event_types ?? null, connection_ids: connectionIds };
       secret = generateWebhookSecret();
       break;
+    }
     case "slack":
       checkUrls(env, [["webhook_url", body.webhook_url]]);
       config = {};
@@ -287,7 +291,15 @@ alerts.openapi(updateChannelRoute, async (c) => {
     case "webhook": {
       const url = body.url ?? current.config.url ?? "";
       if (body.url !== undefined) checkUrls(env, [["url", url]]);
-      config = { url, event_types: body.event_types !== undefined ? body.event_types : (current.config.event_types ?? null) };
+      if (body.connection_ids !== undefined) {
+        const issues = await connectionIssues(env, body.connection_ids);
+        if (issues.length > 0) throw validationError(issues);
+      }
+      config = {
+        url,
+        event_types: body.event_types !== undefined ? body.event_types : (current.config.event_types ?? null),
+        connection_ids: body.connection_ids !== undefined ? body.connection_ids : (current.config.connection_ids ?? null),
+      };
       break;
     }
     case "slack":
@@ -486,7 +498,7 @@ alerts.openapi(redeliverRoute, async (c) => {
 
 // Fields that belong to another kind of channel are named, not silently ignored.
 const FIELDS_BY_KIND: Record<ChannelKind, ReadonlyArray<keyof UpdateChannelBody>> = {
-  webhook: ["url", "event_types"],
+  webhook: ["url", "event_types", "connection_ids"],
   slack: ["webhook_url"],
   pagerduty: ["routing_key", "events_url", "severity"],
   email: ["to", "from", "from_name"],

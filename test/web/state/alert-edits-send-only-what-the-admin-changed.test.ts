@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { channelChanges, channelDraftOf, ruleChanges, ruleDraftOf } from "../../../web/src/state/alerts.svelte";
+import { channelBody, channelChanges, channelDraftOf, emptyChannelDraft, ruleChanges, ruleDraftOf } from "../../../web/src/state/alerts.svelte";
 import { makeChannel, makeRule } from "../alert-factories";
 
 describe("channel changes", () => {
@@ -22,6 +22,19 @@ describe("channel changes", () => {
     expect(channelChanges(channel, { ...draft, event_types: ["alert.resolved", "alert.raised"] }, true)).toEqual({});
     expect(channelChanges(channel, { ...draft, event_types: [] }, true)).toEqual({ event_types: null });
     expect(channelChanges(channel, { ...draft, event_types: ["job.status_changed"] }, true)).toEqual({ event_types: ["job.status_changed"] });
+  });
+
+  it("treat a webhook's chosen connections as a set and all connections as null, on create and on edit", () => {
+    const draft = { ...emptyChannelDraft(), name: "Hook", url: "https://hooks.example.com/a" };
+    expect(channelBody(draft)).toMatchObject({ kind: "webhook", connection_ids: null });
+    expect(channelBody({ ...draft, scope: "chosen", connection_ids: ["conn_a"] })).toMatchObject({ connection_ids: ["conn_a"] });
+
+    const channel = makeChannel({ config: { url: "https://hooks.example.com/a", event_types: null, connection_ids: ["conn_a", "conn_b"] } });
+    const edit = channelDraftOf(channel);
+    expect(edit).toMatchObject({ scope: "chosen", connection_ids: ["conn_a", "conn_b"] });
+    expect(channelChanges(channel, { ...edit, connection_ids: ["conn_b", "conn_a"] }, true)).toEqual({});
+    expect(channelChanges(channel, { ...edit, scope: "all" }, true)).toEqual({ connection_ids: null });
+    expect(channelChanges(channel, { ...edit, connection_ids: ["conn_b"] }, true)).toEqual({ connection_ids: ["conn_b"] });
   });
 
   it("compare email recipients as the list they parse to, and read a blank sender name as the default one", () => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { EventPayload } from "../../../worker/alerts/payload";
+import { makeConnection, makeCredential } from "../factories";
 import { createChannel, deliveries, makeReceiver, playRun, poke, received, resetAlerts, unique, verifySignature, waitFor } from "./support";
 
 beforeEach(resetAlerts);
@@ -62,5 +63,25 @@ describe("a custom webhook", () => {
     const requests = await waitFor("three run events", () => received(receiver.name), (r) => r.length >= 3);
     await waitFor("the outbox to drain", () => deliveries("?status=pending"), (d) => d.length === 0);
     expect(requests.map((r) => (JSON.parse(r.body) as EventPayload).type)).toEqual(["run.status_changed", "run.status_changed", "run.status_changed"]);
+  });
+
+  it("scoped to connections hears only the runs and jobs of those connections", async () => {
+    const credential = await makeCredential();
+    const [watched, other] = [await makeConnection(credential), await makeConnection(credential)];
+    const scopedReceiver = await makeReceiver();
+    const everyReceiver = await makeReceiver();
+    const scoped = await createChannel({ kind: "webhook", url: scopedReceiver.url, connection_ids: [watched.id] });
+    expect(scoped.config.connection_ids).toEqual([watched.id]);
+    await createChannel({ kind: "webhook", url: everyReceiver.url });
+
+    const ofOther = await playRun({ jobs: [{ connection: other, status: "completed" }] });
+    const ofWatched = await playRun({ jobs: [{ connection: watched, status: "failed" }] });
+    await poke();
+    await waitFor("ten deliveries to the unscoped hook", () => received(everyReceiver.name), (r) => r.length >= 10);
+    await waitFor("the outbox to drain", () => deliveries("?status=pending"), (d) => d.length === 0);
+    const bodies = (await received(scopedReceiver.name)).map((r) => JSON.parse(r.body) as EventPayload);
+    expect(bodies).toHaveLength(5);
+    expect(new Set(bodies.map((b) => b.run_id))).toEqual(new Set([ofWatched.runId]));
+    expect(bodies.some((b) => b.run_id === ofOther.runId)).toBe(false);
   });
 });

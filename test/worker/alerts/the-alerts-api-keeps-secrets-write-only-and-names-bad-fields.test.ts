@@ -169,9 +169,9 @@ describe("bad input", () => {
   it("names a field of another kind of channel, an unknown channel and unknown connections", async () => {
     const receiver = await makeReceiver();
     const slack = await createChannel({ kind: "slack", webhook_url: receiver.url });
-    const misplaced = await call("PATCH", `/api/alerts/channels/${slack.id}`, { body: { url: "https://example.com", to: ["a@example.com"] } });
+    const misplaced = await call("PATCH", `/api/alerts/channels/${slack.id}`, { body: { url: "https://example.com", to: ["a@example.com"], connection_ids: null } });
     expect(misplaced.status).toBe(400);
-    expect(errorOf(misplaced).details?.map((d) => d.path)).toEqual(["url", "to"]);
+    expect(errorOf(misplaced).details?.map((d) => d.path)).toEqual(["url", "connection_ids", "to"]);
 
     const credential = await makeCredential();
     const connection = await makeConnection(credential);
@@ -187,6 +187,22 @@ describe("bad input", () => {
 
     const duplicate = await call("POST", "/api/alerts/channels", { body: { kind: "slack", name: slack.name, webhook_url: receiver.url } });
     expect(duplicate.status).toBe(409);
+  });
+
+  it("scopes a webhook to existing connections only, and back to every connection with null", async () => {
+    const receiver = await makeReceiver();
+    const connection = await makeConnection(await makeCredential());
+    const unknown = await call("POST", "/api/alerts/channels", { body: { kind: "webhook", name: unique("Scoped"), url: receiver.url, connection_ids: [connection.id, "conn_nope"] } });
+    expect(unknown.status).toBe(400);
+    expect(errorOf(unknown).details?.map((d) => d.path)).toEqual(["connection_ids[1]"]);
+
+    const hook = await createChannel({ kind: "webhook", url: receiver.url, connection_ids: [connection.id] });
+    expect(hook.config.connection_ids).toEqual([connection.id]);
+    const widened = await call<AlertChannel>("PATCH", `/api/alerts/channels/${hook.id}`, { body: { connection_ids: null } });
+    expect(widened.status).toBe(200);
+    expect(widened.body.config).toMatchObject({ url: receiver.url, connection_ids: null });
+    const narrowed = await call<AlertChannel>("PATCH", `/api/alerts/channels/${hook.id}`, { body: { connection_ids: ["conn_gone"] } });
+    expect(errorOf(narrowed).details?.map((d) => d.path)).toEqual(["connection_ids[0]"]);
   });
 
   it("refuses an edit that changes nothing, like the other PATCH routes", async () => {

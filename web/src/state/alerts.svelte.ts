@@ -8,12 +8,17 @@ import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateC
 import { DEFAULT_EMAIL_FROM_NAME, type ChannelKind, type EventType, type PagerDutySeverity } from "../../../worker/alerts/vocabulary";
 import type { ConnectionSummary } from "../../../worker/api/types";
 
+export type ConnectionScope = "all" | "chosen";
+
 export interface ChannelDraft {
   kind: ChannelKind;
   name: string;
   url: string;
   // Empty: every status change and alert.
   event_types: EventType[];
+  // Webhooks: every connection's status changes, or the chosen connections'.
+  scope: ConnectionScope;
+  connection_ids: string[];
   webhook_url: string;
   routing_key: string;
   severity: PagerDutySeverity;
@@ -28,6 +33,8 @@ export function emptyChannelDraft(): ChannelDraft {
     name: "",
     url: "",
     event_types: [],
+    scope: "all",
+    connection_ids: [],
     webhook_url: "",
     routing_key: "",
     severity: "error",
@@ -46,11 +53,26 @@ function sameItems(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && [...a].sort().every((item, index) => item === sortedB[index]);
 }
 
+// null: every connection.
+function scopeIds(draft: { scope: ConnectionScope; connection_ids: readonly string[] }): string[] | null {
+  return draft.scope === "all" ? null : [...draft.connection_ids];
+}
+
+function sameScope(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  return a === null || b === null ? a === b : sameItems(a, b);
+}
+
 export function channelBody(draft: ChannelDraft): CreateChannelBody {
   const name = draft.name.trim();
   switch (draft.kind) {
     case "webhook":
-      return { kind: "webhook", name, url: draft.url.trim(), event_types: draft.event_types.length === 0 ? null : draft.event_types };
+      return {
+        kind: "webhook",
+        name,
+        url: draft.url.trim(),
+        event_types: draft.event_types.length === 0 ? null : draft.event_types,
+        connection_ids: scopeIds(draft),
+      };
     case "slack":
       return { kind: "slack", name, webhook_url: draft.webhook_url.trim() };
     case "pagerduty":
@@ -76,6 +98,8 @@ export function channelDraftOf(channel: AlertChannel): ChannelDraft {
     name: channel.name,
     url: config.url ?? "",
     event_types: [...(config.event_types ?? [])],
+    scope: config.connection_ids == null ? "all" : "chosen",
+    connection_ids: [...(config.connection_ids ?? [])],
     webhook_url: "",
     routing_key: "",
     severity: config.severity ?? "error",
@@ -100,6 +124,8 @@ export function channelChanges(channel: AlertChannel, draft: ChannelDraft, enabl
       if (everyEvent !== (channel.config.event_types == null) || !sameItems(draft.event_types, before.event_types)) {
         changes.event_types = everyEvent ? null : [...draft.event_types];
       }
+      const connectionIds = scopeIds(draft);
+      if (!sameScope(connectionIds, channel.config.connection_ids ?? null)) changes.connection_ids = connectionIds;
       break;
     }
     case "slack": {
@@ -144,7 +170,7 @@ export interface ShownSecret {
 
 export interface RuleDraft {
   channel_id: string;
-  scope: "all" | "chosen";
+  scope: ConnectionScope;
   connection_ids: string[];
   failure_threshold: string;
   notify_recovery: boolean;
@@ -169,19 +195,12 @@ function thresholdOf(draft: RuleDraft): number {
   return draft.failure_threshold.trim() === "" ? Number.NaN : Number(draft.failure_threshold);
 }
 
-function connectionIdsOf(draft: RuleDraft): string[] | null {
-  return draft.scope === "all" ? null : [...draft.connection_ids];
-}
 
 // A rule's channel is fixed; everything else is sent only when it changed.
 export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean): UpdateRuleBody {
   const changes: UpdateRuleBody = {};
-  const connectionIds = connectionIdsOf(draft);
-  const sameScope =
-    connectionIds === null || rule.connection_ids === null
-      ? connectionIds === rule.connection_ids
-      : sameItems(connectionIds, rule.connection_ids);
-  if (!sameScope) changes.connection_ids = connectionIds;
+  const connectionIds = scopeIds(draft);
+  if (!sameScope(connectionIds, rule.connection_ids)) changes.connection_ids = connectionIds;
   const threshold = thresholdOf(draft);
   if (threshold !== rule.failure_threshold) changes.failure_threshold = threshold;
   if (draft.notify_recovery !== rule.notify_recovery) changes.notify_recovery = draft.notify_recovery;
@@ -336,7 +355,7 @@ export class AlertsState {
       const draft = this.ruleDraft;
       const rule = await configApi.createRule({
         channel_id: draft.channel_id,
-        connection_ids: connectionIdsOf(draft),
+        connection_ids: scopeIds(draft),
         failure_threshold: thresholdOf(draft),
         notify_recovery: draft.notify_recovery,
       });

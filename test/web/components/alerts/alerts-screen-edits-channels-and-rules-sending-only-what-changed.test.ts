@@ -88,6 +88,26 @@ function fieldErrors(input: HTMLElement): string {
 }
 
 describe("editing an alert channel", () => {
+  it("scopes a webhook to chosen connections and shows them by name", async () => {
+    const connections = [makeConnection({ id: "conn_a", name: "Salesforce" }), makeConnection({ id: "conn_b", name: "HubSpot" })];
+    const channel = makeChannel({ name: "Team hook" });
+    const calls = serve({ channels: [channel], rules: [], connections });
+    render(AlertsScreen);
+
+    const item = await channelItem("Team hook");
+    expect(item.textContent).toContain("All connections");
+    await fireEvent.click(within(item).getByRole("button", { name: "Edit Team hook" }));
+    const form = screen.getByRole("form", { name: "Edit Team hook" });
+    await fireEvent.click(within(form).getByRole("radio", { name: "Chosen connections" }));
+    await fireEvent.click(within(form).getByRole("checkbox", { name: /HubSpot/ }));
+    await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    await waitFor(() => expect(screen.queryByRole("form", { name: "Edit Team hook" })).toBeNull());
+    expect(patches(calls)).toEqual([{ method: "PATCH", path: `/api/alerts/channels/${channel.id}`, body: { connection_ids: ["conn_b"] } }]);
+    const connectionsFact = within(await channelItem("Team hook")).getByText("Connections").nextElementSibling;
+    expect(connectionsFact?.textContent).toBe("HubSpot");
+  });
+
   it("sends only the changed fields, shows the new values, and returns focus to the row's Edit button", async () => {
     const channel = makeChannel({ name: "Ops webhook", config: { url: "https://hooks.example.com/old", event_types: ["alert.raised"] } });
     const calls = serve({ channels: [channel], rules: [makeRule(channel)] });
