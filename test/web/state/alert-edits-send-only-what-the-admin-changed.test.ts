@@ -46,6 +46,17 @@ describe("channel changes", () => {
     expect(channelChanges(channel, { ...draft, from_name: "  " }, true)).toEqual({ from_name: "Outbound Sync" });
   });
 
+  it("send a PagerDuty Events API URL only when set, a blank one meaning PagerDuty's own", () => {
+    const draft = { ...emptyChannelDraft(), kind: "pagerduty" as const, name: "On-call", routing_key: "R0UTING" };
+    expect(channelBody(draft)).not.toHaveProperty("events_url");
+    expect(channelBody({ ...draft, events_url: " https://events.eu.pagerduty.com/v2/enqueue " })).toMatchObject({ events_url: "https://events.eu.pagerduty.com/v2/enqueue" });
+
+    const channel = makeChannel({ kind: "pagerduty", config: { events_url: "https://events.eu.pagerduty.com/v2/enqueue", severity: "error" } });
+    const edit = channelDraftOf(channel);
+    expect(edit.events_url).toBe("https://events.eu.pagerduty.com/v2/enqueue");
+    expect(channelChanges(channel, { ...edit, events_url: "" }, true)).toEqual({ events_url: "https://events.pagerduty.com/v2/enqueue" });
+  });
+
   it("carry enabled only when it flipped", () => {
     const channel = makeChannel({ enabled: false });
     expect(channelChanges(channel, channelDraftOf(channel), true)).toEqual({ enabled: true });

@@ -5,7 +5,7 @@ import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../lib/statuses";
 import { SaveState } from "./save-state.svelte";
 import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/api/alert-schemas";
-import { DEFAULT_EMAIL_FROM_NAME, type ChannelKind, type EventType, type PagerDutySeverity } from "../../../worker/alerts/vocabulary";
+import { DEFAULT_EMAIL_FROM_NAME, PAGERDUTY_EVENTS_URL, type ChannelKind, type EventType, type PagerDutySeverity } from "../../../worker/alerts/vocabulary";
 import type { ConnectionSummary } from "../../../worker/api/types";
 
 export type ConnectionScope = "all" | "chosen";
@@ -21,6 +21,8 @@ export interface ChannelDraft {
   connection_ids: string[];
   webhook_url: string;
   routing_key: string;
+  // PagerDuty: blank means the public Events API v2 endpoint.
+  events_url: string;
   severity: PagerDutySeverity;
   to: string;
   from: string;
@@ -37,6 +39,7 @@ export function emptyChannelDraft(): ChannelDraft {
     connection_ids: [],
     webhook_url: "",
     routing_key: "",
+    events_url: "",
     severity: "error",
     to: "",
     from: "",
@@ -75,8 +78,10 @@ export function channelBody(draft: ChannelDraft): CreateChannelBody {
       };
     case "slack":
       return { kind: "slack", name, webhook_url: draft.webhook_url.trim() };
-    case "pagerduty":
-      return { kind: "pagerduty", name, routing_key: draft.routing_key.trim(), severity: draft.severity };
+    case "pagerduty": {
+      const eventsUrl = draft.events_url.trim();
+      return { kind: "pagerduty", name, routing_key: draft.routing_key.trim(), severity: draft.severity, ...(eventsUrl === "" ? {} : { events_url: eventsUrl }) };
+    }
     case "email": {
       const fromName = draft.from_name.trim();
       return {
@@ -102,6 +107,7 @@ export function channelDraftOf(channel: AlertChannel): ChannelDraft {
     connection_ids: [...(config.connection_ids ?? [])],
     webhook_url: "",
     routing_key: "",
+    events_url: config.events_url ?? PAGERDUTY_EVENTS_URL,
     severity: config.severity ?? "error",
     to: (config.to ?? []).join(", "),
     from: config.from ?? "",
@@ -136,6 +142,8 @@ export function channelChanges(channel: AlertChannel, draft: ChannelDraft, enabl
     case "pagerduty": {
       const routingKey = draft.routing_key.trim();
       if (routingKey !== "") changes.routing_key = routingKey;
+      const eventsUrl = draft.events_url.trim() || PAGERDUTY_EVENTS_URL;
+      if (eventsUrl !== before.events_url) changes.events_url = eventsUrl;
       if (draft.severity !== before.severity) changes.severity = draft.severity;
       break;
     }
