@@ -4,7 +4,7 @@ import { pokeAlertDispatcher } from "../alerts/poke";
 import { ChannelUnusableError } from "../alerts/resolve-channel";
 import { generateWebhookSecret } from "../alerts/signing";
 import { sendTestMessage } from "../alerts/test-send";
-import { PAGERDUTY_EVENTS_URL, type ChannelKind } from "../alerts/vocabulary";
+import { DEFAULT_EMAIL_FROM_NAME, PAGERDUTY_EVENTS_URL, type ChannelKind } from "../alerts/vocabulary";
 import { minRole } from "../auth/middleware";
 import { encryptSecret, secretHint } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
@@ -242,8 +242,7 @@ alerts.openapi(createChannelRoute, async (c) => {
     case "webhook": {
       checkUrls(env, [["url", body.url]]);
       const connectionIds = body.connection_ids ?? null;
-      const issues = await connectionIssues(env, connectionIds);
-      if (issues.length > 0) throw validationError(issues);
+      await requireConnections(env, connectionIds);
       config = { url: body.url, event_types: body.event_types ?? null, connection_ids: connectionIds };
       secret = generateWebhookSecret();
       break;
@@ -261,7 +260,7 @@ alerts.openapi(createChannelRoute, async (c) => {
       break;
     }
     case "email":
-      config = { from: body.from, from_name: body.from_name ?? "Outbound Sync", to: body.to };
+      config = { from: body.from, from_name: body.from_name ?? DEFAULT_EMAIL_FROM_NAME, to: body.to };
       break;
   }
   const now = Date.now();
@@ -291,10 +290,7 @@ alerts.openapi(updateChannelRoute, async (c) => {
     case "webhook": {
       const url = body.url ?? current.config.url ?? "";
       if (body.url !== undefined) checkUrls(env, [["url", url]]);
-      if (body.connection_ids !== undefined) {
-        const issues = await connectionIssues(env, body.connection_ids);
-        if (issues.length > 0) throw validationError(issues);
-      }
+      if (body.connection_ids !== undefined) await requireConnections(env, body.connection_ids);
       config = {
         url,
         event_types: body.event_types !== undefined ? body.event_types : (current.config.event_types ?? null),
@@ -317,7 +313,7 @@ alerts.openapi(updateChannelRoute, async (c) => {
     case "email":
       config = {
         from: body.from ?? current.config.from ?? "",
-        from_name: body.from_name ?? current.config.from_name ?? "Outbound Sync",
+        from_name: body.from_name ?? current.config.from_name ?? DEFAULT_EMAIL_FROM_NAME,
         to: body.to ?? current.config.to ?? [],
       };
       break;
@@ -433,10 +429,7 @@ alerts.openapi(updateRuleRoute, async (c) => {
   const body = c.req.valid("json");
   const current = await getAlertRule(c.env.LEDGER, id);
   if (!current) throw notFound("alert rule", id);
-  if (body.connection_ids !== undefined) {
-    const issues = await connectionIssues(c.env, body.connection_ids);
-    if (issues.length > 0) throw validationError(issues);
-  }
+  if (body.connection_ids !== undefined) await requireConnections(c.env, body.connection_ids);
   const rule = await updateAlertRule(
     c.env.LEDGER,
     id,
@@ -510,6 +503,11 @@ function misplacedFields(kind: ChannelKind, body: UpdateChannelBody): FieldIssue
   return (Object.keys(body) as Array<keyof UpdateChannelBody>)
     .filter((field) => body[field] !== undefined && !allowed.has(field))
     .map((field) => ({ path: field, message: `does not apply to a ${kind} channel`, in: "body" }));
+}
+
+async function requireConnections(env: Env, ids: string[] | null): Promise<void> {
+  const issues = await connectionIssues(env, ids);
+  if (issues.length > 0) throw validationError(issues);
 }
 
 async function connectionIssues(env: Env, ids: string[] | null): Promise<FieldIssue[]> {
