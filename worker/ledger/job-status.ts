@@ -1,4 +1,4 @@
-import { RUN_STATUSES, type JobStatus, type RunMode, type RunTrigger, type RunType } from "./run-rows";
+import { RUN_STATUSES, type JobOutcomeColumns, type JobRow, type JobStatus, type RunMode, type RunTrigger, type RunType } from "./run-rows";
 import { emptyDurations, emptyStatusCounts, nearestRank, type DurationSummary, type StatusCounts } from "./stats";
 import { windowStats } from "./stats-window";
 
@@ -12,36 +12,16 @@ export interface JobStatusFilter {
   runId: string | null;
 }
 
-export interface JobStatusRow {
-  id: string;
-  run_id: string;
-  connection_id: string;
-  connection_name: string;
+// A job as MCP's job-status tool reports it: its own columns (bytes received aside) with its run's.
+export interface JobStatusRow
+  extends Omit<JobOutcomeColumns, "bytes_received">,
+    Pick<JobRow, "id" | "run_id" | "connection_id" | "connection_name" | "status" | "created_at"> {
   credential_name: string;
-  status: JobStatus;
   mode: RunMode;
   type: RunType;
   trigger: RunTrigger;
   serial: string | null;
   requested_by: string;
-  in_scope: number | null;
-  processed: number;
-  would_update: number;
-  updated: number;
-  skipped_rule: number;
-  skipped_no_change: number;
-  missing_source: number;
-  missing_destination: number;
-  failed: number;
-  bytes_sent: number;
-  error_code: string | null;
-  error_http_status: number | null;
-  error_message: string | null;
-  error_hint: string | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  duration_ms: number | null;
 }
 
 export interface ConnectionMatch {
