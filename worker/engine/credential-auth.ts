@@ -1,5 +1,6 @@
 import { EngineError, describeRequest, excerpt } from "./errors";
 import type { HeaderMap, HttpClientOptions } from "./http-client";
+import { createRedactor } from "./redactor";
 import type { EngineRuntime } from "./runtime";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
@@ -34,7 +35,9 @@ export interface CredentialAuthOptions {
 
 export interface CredentialHeaders {
   headers(): Promise<HeaderMap>;
-  // Every secret in play (including fetched access tokens), so callers can scrub what they show.
+  // Everything secret this credential sends, as sent: the secret itself, derived values (user:password,
+  // its base64), whole auth header values, and every access token fetched so far. A redactor derives
+  // the other encodings from these.
   secrets(): string[];
   // Only OAuth2 can hand out different headers after invalidate; static secrets stay what they are.
   readonly refreshable: boolean;
@@ -55,8 +58,9 @@ export function createCredentialHeaders(auth: CredentialAuth, options: Credentia
     case "bearer":
       return staticHeaders({ authorization: `Bearer ${auth.token}` }, [auth.token]);
     case "basic": {
-      const encoded = base64Utf8(`${auth.username}:${auth.password}`);
-      return staticHeaders({ authorization: `Basic ${encoded}` }, [auth.password, encoded]);
+      const pair = `${auth.username}:${auth.password}`;
+      const encoded = base64Utf8(pair);
+      return staticHeaders({ authorization: `Basic ${encoded}` }, [auth.password, pair, encoded]);
     }
     case "api_key":
       return staticHeaders({ [auth.header_name]: `${auth.value_prefix ?? ""}${auth.key}` }, [auth.key]);
@@ -82,9 +86,10 @@ export function credentialClientAuth(
 }
 
 function staticHeaders(headers: HeaderMap, secrets: string[]): CredentialHeaders {
+  const material = [...secrets, ...Object.values(headers)].filter((s) => s !== "");
   return {
     headers: async () => ({ ...headers }),
-    secrets: () => secrets.filter((s) => s !== ""),
+    secrets: () => [...material],
     refreshable: false,
     invalidate: () => undefined,
   };
@@ -101,7 +106,7 @@ interface CachedToken {
 function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): CredentialHeaders {
   const { runtime } = options;
   const margin = options.expiry_margin_ms ?? DEFAULT_EXPIRY_MARGIN_MS;
-  const seen: string[] = [auth.client_secret];
+  const seen: string[] = clientSecrets(auth);
   let cached: CachedToken | null = null;
   let inflight: Promise<CachedToken> | null = null;
 
@@ -111,7 +116,7 @@ function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): Creden
     inflight ??= requestToken(auth, options)
       .then((token) => {
         cached = token;
-        seen.push(token.token);
+        seen.push(token.token, token.header);
         return token;
       })
       .finally(() => {
@@ -134,7 +139,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
   const { runtime } = options;
   const timeoutMs = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
   const where = `OAuth2 token endpoint ${describeRequest("POST", auth.token_url).replace(/^POST /, "")}`;
-  const scrub = (text: string) => text.split(auth.client_secret).join("••••");
+  const scrub = createRedactor(() => clientSecrets(auth)).redact;
 
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (auth.scope) form.set("scope", auth.scope);
@@ -144,8 +149,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     accept: "application/json",
   };
   if (auth.client_auth === "basic") {
-    // RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
-    headers.authorization = `Basic ${base64Utf8(`${formEncode(auth.client_id)}:${formEncode(auth.client_secret)}`)}`;
+    headers.authorization = clientBasicHeader(auth);
   } else {
     form.set("client_id", auth.client_id);
     form.set("client_secret", auth.client_secret);
@@ -229,6 +233,22 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
   };
 }
 
+// RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
+function clientBasicPair(auth: OAuth2Auth): string {
+  return `${formEncode(auth.client_id)}:${formEncode(auth.client_secret)}`;
+}
+
+function clientBasicHeader(auth: OAuth2Auth): string {
+  return `Basic ${base64Utf8(clientBasicPair(auth))}`;
+}
+
+// What the token request carries: the client secret, and in the Basic header the pair and its base64.
+function clientSecrets(auth: OAuth2Auth): string[] {
+  if (auth.client_auth === "body") return [auth.client_secret];
+  const header = clientBasicHeader(auth);
+  return [auth.client_secret, clientBasicPair(auth), header.slice("Basic ".length), header];
+}
+
 // application/x-www-form-urlencoded, as RFC 6749 asks for client credentials in the Basic header.
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
@@ -238,13 +258,4 @@ function base64Utf8(text: string): string {
   let binary = "";
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);
-}
-
-// Replaces every secret with a mask; longest first so a secret inside another is not half-masked.
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
-    out = out.split(secret).join("••••");
-  }
-  return out;
 }
