@@ -1,3 +1,4 @@
+import { createRedactor } from "../engine/redactor";
 import type { AttemptOutcome } from "./retry-schedule";
 
 export interface OutboundRequest {
@@ -132,12 +133,9 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return out;
 }
 
+// The product's one redactor, so a receiver echoing a routing key base64- or URL-encoded is masked too.
 export function redactAll(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
-  }
-  return out;
+  return createRedactor(() => secrets).redact(text);
 }
 
 function parseRetryAfter(value: string | null, now: number): number | null {
