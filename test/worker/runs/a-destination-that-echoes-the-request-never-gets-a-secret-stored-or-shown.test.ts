@@ -69,6 +69,15 @@ const SCHEMES: Scheme[] = [
       ...Object.fromEntries(echo.tokens.flatMap((token, i) => [[`access_token_${i}`, token], [`token_header_${i}`, `Bearer ${token}`]])),
     }),
   },
+  {
+    name: "oauth2 refused by its token endpoint",
+    auth: {
+      scheme: "oauth2_client_credentials",
+      config: { token_url: `${ECHO}/oauth/deny`, client_id: "fleet sync", client_auth: "body" },
+      secret: CLIENT_SECRET,
+    },
+    secrets: () => ({ client_secret: CLIENT_SECRET }),
+  },
 ];
 
 // Every connection of a scheme's credential: a write the destination refuses with an echo, and a lookup

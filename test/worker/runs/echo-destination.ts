@@ -56,6 +56,11 @@ export function installEchoDestination(): EchoDestination {
     tokens.push(token);
     return c.json({ access_token: token, token_type: "bearer", expires_in: 3600 });
   });
+  // A token endpoint that refuses the client and says what it got (the Basic header, the form body).
+  app.post("/oauth/deny", async (c) => {
+    const body = await c.req.text();
+    return c.text(`invalid_client: ${echoOf([...credentialParts(c.req.raw.headers), body])}`, 401);
+  });
   app.get("/echo/:group/devices/:serial", (c) => {
     const echoed = echoOf(credentialParts(c.req.raw.headers), lead(c.req.param("group")));
     return c.json({ device: { serial: c.req.param("serial"), display_name: echoed, site_code: "ECHO", note: echoed } });
