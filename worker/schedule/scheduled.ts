@@ -1,5 +1,6 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
 import type { Env } from "../env";
+import { purgeExpiredIdempotencyKeys } from "../ledger/run-idempotency";
 import { writeSettingStatement } from "../ledger/settings";
 import { retentionOnTrigger } from "../retention/scheduled-retention";
 import { createRun, kickRuns } from "../runs/run-service";
@@ -44,6 +45,12 @@ async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
     await kickRuns(env);
   } catch (err) {
     console.error("scheduled: could not resume queued runs", err);
+  }
+  // Run Idempotency-Keys live 24 hours; a bounded batch a minute keeps the table at about a day of keys.
+  try {
+    await purgeExpiredIdempotencyKeys(env.LEDGER, Date.now());
+  } catch (err) {
+    console.error("scheduled: could not purge expired idempotency keys", err);
   }
 }
 
