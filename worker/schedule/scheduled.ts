@@ -1,4 +1,5 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
+import { resealLegacySecrets } from "../auth/reseal-legacy-secrets";
 import type { Env } from "../env";
 import { purgeExpiredIdempotencyKeys } from "../ledger/run-idempotency";
 import { writeSettingStatement } from "../ledger/settings";
@@ -51,6 +52,12 @@ async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
     await purgeExpiredIdempotencyKeys(env.LEDGER, Date.now());
   } catch (err) {
     console.error("scheduled: could not purge expired idempotency keys", err);
+  }
+  // Secrets sealed before row binding (v1) are rewritten as v2, a bounded batch a minute, until none is left.
+  try {
+    await resealLegacySecrets(env);
+  } catch (err) {
+    console.error("scheduled: could not reseal v1 secrets", err);
   }
 }
 

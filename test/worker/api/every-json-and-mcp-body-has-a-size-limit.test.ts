@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { JSON_BODY_LIMIT_BYTES } from "../../../worker/api/body-limit";
 import { DATASET_UPLOAD_LIMITS } from "../../../worker/api/schemas/dataset-records";
 import type { DatasetUploadResult } from "../../../worker/api/types";
-import { call, createConnection, createCredential, errorOf, rowCount, unique } from "./config-api";
+import { call, type CallResult, createConnection, createCredential, errorOf, rowCount, unique } from "./config-api";
 
 const MB = 1024 * 1024;
 const encoder = new TextEncoder();
@@ -26,7 +26,7 @@ function chunked(text: string): ReadableStream<Uint8Array> {
   });
 }
 
-function expectTooLarge(res: { status: number; body: unknown }, limit: number): void {
+function expectTooLarge(res: CallResult<unknown>, limit: number): void {
   expect(res.status).toBe(413);
   const error = errorOf(res);
   expect(error.code).toBe("payload_too_large");

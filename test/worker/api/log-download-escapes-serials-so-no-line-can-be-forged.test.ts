@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { makeToken } from "../auth/factories";
-import { apiGet, makeJob, makeLogs, makeReadApiApp, makeRun } from "../factories";
+import { apiGet, type LogFixture, makeJob, makeLogs, makeReadApiApp, makeRun } from "../factories";
 
 const FORGED = "\n2026-01-01 ERROR forged";
 
-async function download(lines: Array<{ level: string; message: string; serial?: string }>): Promise<string> {
+async function download(lines: LogFixture[]): Promise<string> {
   const app = makeReadApiApp();
   const { token } = await makeToken("viewer");
   const job = await makeJob(await makeRun({ status: "completed" }));
