@@ -75,6 +75,15 @@ describe("Idempotency-Key on POST /api/runs", () => {
     expect((await post(key)).body.id).toBe(later.body.id);
   });
 
+  it("two concurrent requests with the same key create one run", SLOW, async () => {
+    const key = newKey();
+    const before = await runCount();
+    const [a, b] = await Promise.all([post(key), post(key)]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect(a.body.id).toBe(b.body.id);
+    expect(await runCount()).toBe(before + 1);
+  });
+
   it("refuses the same key with a different body with 409 and creates nothing", SLOW, async () => {
     const key = newKey();
     const first = await post(key);
