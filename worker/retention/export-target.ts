@@ -1,5 +1,5 @@
 import { AwsClient } from "aws4fetch";
-import { decryptSecret } from "../auth/secrets";
+import { decryptSecret, SECRET_BINDINGS } from "../auth/secrets";
 import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
 import type { StoredLogExport } from "../ledger/config-settings";
@@ -79,7 +79,7 @@ async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch): Pr
   let setupError: string | null = problem === null ? null : `The S3 endpoint is not allowed: ${problem}`;
   if (setupError === null) {
     try {
-      const secretAccessKey = await decryptSecret(env, setting.secret_ciphertext);
+      const secretAccessKey = await decryptSecret(env, setting.secret_ciphertext, SECRET_BINDINGS.logExport());
       // No retries inside the signer: a failed day is retried by the next retention invocation instead.
       client = new AwsClient({ accessKeyId: setting.access_key_id, secretAccessKey, region: setting.region, service: "s3", retries: 0 });
     } catch (err) {
