@@ -4,6 +4,7 @@ import { EngineError } from "./errors";
 import { createHttpClient, type HttpLimits } from "./http-client";
 import { lookupBySerial, type MissingReason } from "./lookup";
 import { readRecordPages } from "./paged-reader";
+import { readBody } from "./read-body";
 import type { EngineRuntime } from "./runtime";
 
 export interface TestLookupOptions {
@@ -47,6 +48,7 @@ interface Exchange {
 export async function runTestLookup(options: TestLookupOptions): Promise<TestLookupReport> {
   const { contract, serial, runtime, auth, signal } = options;
   const maxPages = options.maxPages ?? TEST_LOOKUP_DEFAULTS.maxPages;
+  const maxBodyChars = options.maxBodyChars ?? TEST_LOOKUP_DEFAULTS.maxBodyChars;
   const exchanges: Exchange[] = [];
 
   // Only destination requests pass through here; an OAuth2 token request uses the caller's runtime directly.
@@ -63,7 +65,9 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
     try {
       const response = await runtime.fetch(input, init);
       exchange.status = response.status;
-      exchange.body = await response.clone().text();
+      // Only what the report can show is copied (UTF-8 is at most 4 bytes a character; a few more tell it was cut);
+      // the client reads its own copy through the connection's limit.
+      exchange.body = (await readBody(response.clone(), { maxBytes: maxBodyChars * 4 + 4, truncate: true })).text;
       return response;
     } finally {
       exchange.duration_ms = runtime.now() - started;
@@ -88,7 +92,7 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
       error: { code: error.code, message: error.message, hint: error.hint, http_status: error.http_status },
     };
   }
-  return report(result, exchanges, auth.secrets(), options.maxBodyChars ?? TEST_LOOKUP_DEFAULTS.maxBodyChars);
+  return report(result, exchanges, auth.secrets(), maxBodyChars);
 }
 
 type Client = ReturnType<typeof createHttpClient>;
