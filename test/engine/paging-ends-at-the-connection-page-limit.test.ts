@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Pagination } from "../../worker/engine/contracts";
 import { EngineError, hintFor } from "../../worker/engine/errors";
 import type { HttpClient } from "../../worker/engine/http-client";
-import { buildListingIndex, type ListFetchContract } from "../../worker/engine/lookup";
+import { buildListingIndex, type ListFetchContract, type ListingPage } from "../../worker/engine/lookup";
 import { DEFAULT_MAX_PAGES, nextLink } from "../../worker/engine/paged-reader";
 import { createMemorySerialIndex } from "../../worker/engine/serial-index";
 import { readSourcePages, type HttpSourceContract } from "../../worker/engine/source-reader";
@@ -106,7 +106,7 @@ describe("a destination listing that pages forever with fresh pages", () => {
     const { value } = await first.next();
     await first.return(undefined);
     const { error, yielded } = await pageLimitError(
-      buildListingIndex({ client, contract, index, maxPages: 3, resume: (value as { nextState: never }).nextState }),
+      buildListingIndex({ client, contract, index, maxPages: 3, resume: (value as ListingPage).nextState }),
     );
 
     expect(yielded).toBe(1);
