@@ -330,13 +330,39 @@ export const MappingSchema = z
     }
   });
 
+const MiB = 1024 * 1024;
+// A Worker has 128 MB: a body is held as bytes, then as text, then parsed, so one response stays well below.
+export const MAX_RESPONSE_BYTES_CEILING = 32 * MiB;
+
 export const LimitsSchema = z.object({
   requests_per_second: z.number().positive().max(1000).default(10),
   concurrency: z.number().int().min(1).max(6).default(2),
   timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
   retry_attempts: z.number().int().min(0).max(10).default(3),
   stop_on_failure: z.boolean().default(false).describe("Whether a failed connection stops the rest of the run."),
+  max_response_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(MAX_RESPONSE_BYTES_CEILING)
+    .default(10 * MiB)
+    .describe("Largest response body read, counted after decompression; a larger one fails with response_too_large."),
+  max_pages: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(100_000)
+    .describe("Most pages one source read or destination listing may take; more fails with too_many_pages."),
 });
+
+export const LIMIT_DEFAULTS: Limits = LimitsSchema.parse({});
+
+// Stored configurations predate some limits; they read with the defaults a run would apply.
+export function withLimitDefaults<T extends { limits?: unknown }>(config: T): T & { limits: Limits } {
+  const stored = typeof config.limits === "object" && config.limits !== null ? config.limits : {};
+  return { ...config, limits: { ...LIMIT_DEFAULTS, ...stored } as Limits };
+}
 
 function checkPayloadPath(destination: string, format: PayloadFormat, ctx: Ctx, path: IssuePath): void {
   if (format !== "xml") return;

@@ -1,6 +1,7 @@
 import { EngineError, describeRequest, excerpt } from "./errors";
 import type { HeaderMap, HttpClientOptions } from "./http-client";
 import { createRedactor } from "./redactor";
+import { readBody } from "./read-body";
 import type { EngineRuntime } from "./runtime";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
@@ -47,6 +48,8 @@ export interface CredentialHeaders {
 }
 
 const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
+// A token response is a small JSON document; a body near this size is not coming from a token endpoint.
+const TOKEN_RESPONSE_MAX_BYTES = 1024 * 1024;
 const DEFAULT_EXPIRY_MARGIN_MS = 30_000;
 // A token response without expires_in is still reused for a while rather than fetched per request.
 const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
@@ -177,8 +180,14 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
       signal: controller.signal,
     });
     status = response.status;
-    text = await response.text();
+    const body = await readBody(response, {
+      maxBytes: TOKEN_RESPONSE_MAX_BYTES,
+      what: where,
+      hint: "Check the credential's token URL: a token endpoint answers with a small JSON document",
+    });
+    text = body.text;
   } catch (error) {
+    if (error instanceof EngineError) throw error;
     if (timedOut) {
       throw new EngineError({
         code: "timeout",

@@ -5,6 +5,7 @@ import { createHttpClient, type HttpLimits } from "./http-client";
 import { lookupBySerial, type MissingReason } from "./lookup";
 import { readRecordPages } from "./paged-reader";
 import { createRedactor, type Redactor } from "./redactor";
+import { readBody } from "./read-body";
 import type { EngineRuntime } from "./runtime";
 
 export interface TestLookupOptions {
@@ -48,6 +49,7 @@ interface Exchange {
 export async function runTestLookup(options: TestLookupOptions): Promise<TestLookupReport> {
   const { contract, serial, runtime, auth, signal } = options;
   const maxPages = options.maxPages ?? TEST_LOOKUP_DEFAULTS.maxPages;
+  const maxBodyChars = options.maxBodyChars ?? TEST_LOOKUP_DEFAULTS.maxBodyChars;
   const exchanges: Exchange[] = [];
 
   // Only destination requests pass through here; an OAuth2 token request uses the caller's runtime directly.
@@ -64,7 +66,9 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
     try {
       const response = await runtime.fetch(input, init);
       exchange.status = response.status;
-      exchange.body = await response.clone().text();
+      // Only what the report can show is copied (UTF-8 is at most 4 bytes a character; a few more tell it was cut);
+      // the client reads its own copy through the connection's limit.
+      exchange.body = (await readBody(response.clone(), { maxBytes: maxBodyChars * 4 + 4, truncate: true })).text;
       return response;
     } finally {
       exchange.duration_ms = runtime.now() - started;
@@ -91,7 +95,7 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
   }
   // Asked after the requests, so access tokens fetched on the way are masked too.
   const redactor = createRedactor(() => auth.secrets());
-  return report(result, exchanges, redactor, options.maxBodyChars ?? TEST_LOOKUP_DEFAULTS.maxBodyChars);
+  return report(result, exchanges, redactor, maxBodyChars);
 }
 
 type Client = ReturnType<typeof createHttpClient>;
