@@ -6,7 +6,7 @@ import { EngineError } from "../engine/errors";
 import { createSystemRuntime } from "../engine/runtime";
 import { runTestLookup, type TestLookupReport } from "../engine/test-lookup";
 import { getConnection } from "../ledger/connections";
-import { createOutboundFetch } from "../sandbox/outbound-fetch";
+import { outboundFetch } from "../outbound";
 import { loadCredentialAuth } from "../runs/credential-loader";
 import { ApiError } from "./errors";
 import { createRouter } from "./router";
@@ -59,7 +59,7 @@ testLookup.openapi(testLookupRoute, async (c) => {
     if (!(error instanceof EngineError)) throw error;
     return c.json(failed(error.code, error.message, error.hint), 200);
   }
-  const runtime = createSystemRuntime({ fetch: createOutboundFetch(c.env) });
+  const runtime = createSystemRuntime({ fetch: outboundFetch(c.env) });
   const auth = createCredentialHeaders(credential, { runtime });
   const report = await runTestLookup({
     contract,

@@ -1,5 +1,5 @@
+import { prefixFixesOrigin } from "../engine/templates";
 import type { Env } from "../env";
-import { isSandboxUrl } from "../sandbox/outbound-fetch";
 
 export interface OutboundUrlPolicy {
   production: boolean;
@@ -24,8 +24,12 @@ const PLACEHOLDER = /\{[^{}]*\}/g;
  * but only after the host: a placeholder in the host would let record data choose where requests go.
  */
 export function checkOutboundUrl(url: string, policy: OutboundUrlPolicy): string | null {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url.trim())?.[1];
-  if (authority?.includes("{")) return "Placeholders such as {serial} may appear only in the path and query, not in the host.";
+  const placeholderAt = url.trim().indexOf("{");
+  if (placeholderAt >= 0 && !prefixFixesOrigin(url.trim().slice(0, placeholderAt))) {
+    return "Placeholders such as {serial} may appear only in the path and query, not in the host: start with https://host/.";
+  }
+  // A URL parser reads "\\" as "/": the host a person reads would not be the one called.
+  if (url.includes("\\")) return 'The URL contains a backslash; use "/".';
 
   let parsed: URL;
   try {
@@ -58,6 +62,13 @@ export function checkOutboundUrl(url: string, policy: OutboundUrlPolicy): string
     return `The host ${host} is an internal name, which is not allowed in production.`;
   }
   return null;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** The sandbox destination's loopback URLs, which the sandbox serves in-process when it is mounted. */
+export function isSandboxUrl(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname) && url.pathname.startsWith("/sandbox/");
 }
 
 type AddressKind = "public" | "loopback" | "private" | "link-local" | "reserved";

@@ -93,8 +93,12 @@ export type RenderUrlResult = { ok: true; url: string } | { ok: false; error: st
 // reach the origin.
 const FIXED_ORIGIN_PREFIX = /^[a-z][a-z0-9+.-]*:\/\/[^/\\?#{}]+[/?#]/i;
 
+export function prefixFixesOrigin(textBeforeFirstPlaceholder: string): boolean {
+  return FIXED_ORIGIN_PREFIX.test(textBeforeFirstPlaceholder);
+}
+
 export function urlTemplateOriginProblem(template: CompiledTemplate): string | null {
-  if (template.placeholders.length === 0 || FIXED_ORIGIN_PREFIX.test(template.literals[0]!)) return null;
+  if (template.placeholders.length === 0 || prefixFixesOrigin(template.literals[0]!)) return null;
   return 'placeholders may appear only after the host: start with "https://host/" (forward slashes) before the first placeholder';
 }
 
