@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
-import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
+import { outboundUrlPolicy, unsafeUrlError } from "../auth/url-safety";
 import { createCredentialHeaders, type CredentialAuth } from "../engine/credential-auth";
 import { EngineError } from "../engine/errors";
 import { createSystemRuntime } from "../engine/runtime";
@@ -46,10 +46,8 @@ testLookup.openapi(testLookupRoute, async (c) => {
 
   // Stored contracts are checked again: the policy may be stricter here than where they were saved.
   const url = contract.mode === "per_serial" ? contract.url_template : contract.url;
-  const unsafe = checkOutboundUrl(url, outboundUrlPolicy(c.env));
-  if (unsafe !== null) {
-    return c.json(failed("unsafe_url", `The fetch contract URL may not be called: ${unsafe}`, "Change the fetch contract URL to an https address of the destination"), 200);
-  }
+  const unsafe = unsafeUrlError([["fetch contract URL", url]], outboundUrlPolicy(c.env));
+  if (unsafe !== null) return c.json(failed(unsafe.code, unsafe.message, "Change the fetch contract URL to an https address of the destination"), 200);
 
   // The same loader a run uses, so a credential that would fail a run fails here the same way.
   let credential: CredentialAuth;

@@ -1,3 +1,5 @@
+import type { ConnectionConfig } from "../engine/contracts";
+import { EngineError } from "../engine/errors";
 import { prefixFixesOrigin } from "../engine/templates";
 import type { Env } from "../env";
 
@@ -13,6 +15,28 @@ export function isProduction(env: Pick<Env, "ENVIRONMENT">): boolean {
 
 export function outboundUrlPolicy(env: Pick<Env, "ENVIRONMENT" | "SANDBOX">): OutboundUrlPolicy {
   return { production: isProduction(env), sandbox: env.SANDBOX === "on" };
+}
+
+/** Every URL a connection will call, with the field that holds it. */
+export function contractUrls(config: ConnectionConfig): Array<[field: string, url: string]> {
+  const urls: Array<[string, string]> = [];
+  if (config.source.kind === "http") urls.push(["config.source.url", config.source.url]);
+  if (config.fetch.mode === "per_serial") urls.push(["config.fetch.url_template", config.fetch.url_template]);
+  else urls.push(["config.fetch.url", config.fetch.url]);
+  urls.push(["config.update.url_template", config.update.url_template]);
+  return urls;
+}
+
+/**
+ * For a run or a lookup about to start: the first URL the deployment's rules refuse, as the error that ends it.
+ * Saved URLs were checked under the rules where they were saved; these may be stricter.
+ */
+export function unsafeUrlError(urls: Array<[what: string, url: string]>, policy: OutboundUrlPolicy): EngineError | null {
+  for (const [what, url] of urls) {
+    const problem = checkOutboundUrl(url, policy);
+    if (problem !== null) return new EngineError({ code: "unsafe_url", message: `The ${what} may not be called: ${problem}` });
+  }
+  return null;
 }
 
 // Suffixes that only resolve inside a private network (RFC 6762, 6761, 8375 and common practice).

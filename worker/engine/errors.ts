@@ -13,6 +13,7 @@ export const ENGINE_ERROR_CODES = [
   "invalid_response_shape",
   "pagination_loop",
   "invalid_request",
+  "unsafe_url",
   "timeout",
   "network_error",
   "retries_exhausted",
@@ -39,6 +40,7 @@ const RETRYABLE: Record<EngineErrorCode, boolean> = {
   invalid_response_shape: false,
   pagination_loop: false,
   invalid_request: false,
+  unsafe_url: false,
   timeout: true,
   network_error: true,
   retries_exhausted: true,
@@ -124,6 +126,8 @@ export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpS
       return "Check the contract's pagination style and parameters: the endpoint returned the same page again";
     case "invalid_request":
       return "Check the contract URL and headers: the request could not be built";
+    case "unsafe_url":
+      return "Point it at the destination's public https address (no IP literal or internal host name), then rerun";
     case "timeout":
       return "Check the endpoint's latency, then raise the request timeout or lower concurrency";
     case "network_error":
