@@ -240,7 +240,7 @@ function movedTokenHost(before: Record<string, unknown>, after: CredentialConfig
 }
 
 function originOf(url: string): string | null {
-  return URL.canParse(url) ? new URL(url).origin : null;
+  return URL.parse(url)?.origin ?? null;
 }
 
 // Only the schemes with a secret have the field; the schema already required it there.

@@ -115,8 +115,7 @@ function templateOrigin(template: CompiledTemplate): string | null {
 }
 
 function originOf(url: string): string | null {
-  if (!URL.canParse(url)) return null;
-  const { origin } = new URL(url);
+  const origin = URL.parse(url)?.origin ?? null;
   return origin === "null" ? null : origin;
 }
 
