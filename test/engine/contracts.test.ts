@@ -97,6 +97,31 @@ describe("connection config validation", () => {
     expectIssue({ fetch }, "fetch.url_template", "unknown placeholder {id}: only {serial} is available here");
   });
 
+  it.each([
+    "https:{id}.example.com/devices",
+    "https:/{id}",
+    "https://{id}",
+    "https://{id}.example.com/devices",
+    "https://api.example.com{id}",
+    "https://api.example.com:{id}/devices",
+    "https:\\\\{id}",
+    "https://api.example.com\\{id}",
+  ])("refuses the update URL template %j, whose placeholder could move the host", (url_template) => {
+    expectIssue({ update: update({ url_template }) }, "update.url_template", /only after the host/);
+  });
+
+  it.each(["https:{serial}.example.com", "https:/{serial}", "https://{serial}/x", "https://dest.example{serial}"])(
+    "refuses the fetch URL template %j, whose placeholder could move the host",
+    (url_template) => {
+      expectIssue({ fetch: { mode: "per_serial", url_template, serial_path: "serial" } }, "fetch.url_template", /only after the host/);
+    },
+  );
+
+  it("refuses backslashes in URLs, which a URL parser reads as slashes", () => {
+    expectIssue({ update: update({ url_template: "https://dest.example/devices\\{id}" }) }, "update.url_template", /backslash/);
+    expectIssue({ source: { kind: "http", url: "https:\\\\evil.example\\devices", serial_path: "serial" } }, "source.url", /backslash/);
+  });
+
   it("rejects URLs that are not http(s)", () => {
     expectIssue({ update: update({ url_template: "ftp://dest.example/{id}" }) }, "update.url_template", /http: or https:/);
     expectIssue({ update: update({ url_template: "/devices/{id}" }) }, "update.url_template", /not an absolute URL/);

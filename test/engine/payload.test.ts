@@ -126,6 +126,18 @@ describe("update requests", () => {
   });
 });
 
+describe("update requests whose record data would move the host", () => {
+  it("reject that record alone and build no request for it", () => {
+    // Not valid under today's rules, but a contract saved before them must still never follow record data.
+    const update = compileUpdateContract({ method: "PATCH", url_template: "https://dest.example{id}", formatter: "json", headers: {} });
+    const records = new Map<string, unknown>([["SN-1", { id: ".evil.example" }], ["SN-2", { id: "@evil.example" }]]);
+    const { requests, rejected } = buildUpdateRequests(update, [makeWrite("SN-1", { name: "A" }), makeWrite("SN-2", { name: "B" })], records);
+    expect(requests).toEqual([]);
+    expect(rejected.map((r) => r.serial)).toEqual(["SN-1", "SN-2"]);
+    for (const { error } of rejected) expect(error).toMatch(/^url_origin_changed: /);
+  });
+});
+
 describe("success statuses", () => {
   it("are any 2xx by default", () => {
     const update = makeUpdate();

@@ -7,6 +7,7 @@ import {
   renderUrl,
   TemplateSyntaxError,
   UNRENDERABLE,
+  urlTemplateOriginProblem,
 } from "../../worker/engine/templates";
 
 describe("URL templates", () => {
@@ -66,6 +67,63 @@ describe("URL templates", () => {
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.error).toContain(reason);
     expect(() => compileTemplate(source)).toThrow(TemplateSyntaxError);
+  });
+});
+
+describe("URL templates keep the host they were written with", () => {
+  it.each([
+    "https:{id}.example.com",
+    "https:/{id}",
+    "https://{id}",
+    "https:///{id}",
+    "https://{tenant}.example.com/devices/{serial}",
+    "https://api.example.com{id}",
+    "https://api.example.com:{port}/devices",
+    "https://user{id}@api.example.com/",
+    "https:\\\\{id}",
+    "https:\\{id}",
+    "https://api.example.com\\{id}",
+  ])("refuse %j, whose placeholder comes before the path", (source) => {
+    expect(urlTemplateOriginProblem(compileTemplate(source))).toMatch(/only after the host/);
+  });
+
+  it.each([
+    "https://api.example.com/devices/{serial}",
+    "https://api.example.com:8443/v2/{id}?site={site}",
+    "https://api.example.com?serial={serial}",
+    "https://api.example.com#{serial}",
+    "https://api.example.com/bulk",
+    "https:{{x}}",
+  ])("accept %j", (source) => {
+    expect(urlTemplateOriginProblem(compileTemplate(source))).toBeNull();
+  });
+
+  it.each([
+    { source: "https://api.example.com{id}", id: ".evil.com" },
+    { source: "https://api.example.com{id}", id: "@evil.com" },
+    { source: "https://api.example.com{id}", id: ":8443" },
+    { source: "https:{id}.example.com", id: "evil.com/x" },
+    { source: "https:/{id}", id: "evil.com" },
+    { source: "https://{id}", id: "evil.com" },
+    { source: "https:\\\\{id}", id: "evil.com" },
+    { source: "https://api.example.com:{id}/x", id: "8443" },
+  ])("refuse to fill $source with $id: the origin would change", ({ source, id }) => {
+    const result = renderUrl(compileTemplate(source), "SN-1", { id });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatch(/^url_origin_changed: /);
+  });
+
+  it("fill values that only touch the path or query, whatever they hold", () => {
+    const template = compileTemplate("https://api.example.com/devices/{id}?q={serial}");
+    for (const id of [".evil.com", "@evil.com", "//evil.com", "\\\\evil.com", "https://evil.com/", "%2e%2e", "..."]) {
+      const result = renderUrl(template, "?x=#y", { id });
+      expect(result.ok, id).toBe(true);
+      if (result.ok) {
+        const url = new URL(result.url);
+        expect(url.origin).toBe("https://api.example.com");
+        expect(url.pathname.split("/")).toHaveLength(3);
+      }
+    }
   });
 });
 

@@ -1,10 +1,11 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { XMLParser } from "fast-xml-parser";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../worker/env";
 import { demoExampleSerials, demoFleetDevices, demoSourceDevices, type FleetDevice } from "../../worker/sandbox/demo-data";
 import { sandboxMount } from "../../worker/sandbox/mount";
+import { outboundFetch } from "../../worker/outbound";
 import { createOutboundFetch } from "../../worker/sandbox/outbound-fetch";
 
 const worker = (exports as unknown as { default: Fetcher }).default;
@@ -440,6 +441,25 @@ describe("sandbox demo source API", () => {
 });
 
 describe("sandbox mount and outbound fetch", () => {
+  it("is chosen by worker/outbound.ts only when SANDBOX is on", async () => {
+    const device = `http://localhost:8787/sandbox/api/devices/${SERIAL}`;
+    const routed = await outboundFetch(env)(device);
+    expect(routed.status).toBe(200);
+    expect((await routed.json<{ device: FleetDevice }>()).device.serial).toBe(SERIAL);
+
+    // Production: the platform's fetch; the fleet never sees the request.
+    const before = (await stats()).requests;
+    const network = vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("from the network"));
+    try {
+      const off = { ...env, SANDBOX: "off" } as Env;
+      expect(await (await outboundFetch(off)(device)).text()).toBe("from the network");
+      expect(network).toHaveBeenCalledWith(device, undefined);
+    } finally {
+      network.mockRestore();
+    }
+    expect((await stats()).requests).toBe(before);
+  });
+
   it("hides the sandbox when SANDBOX is off", async () => {
     const off = { ...env, SANDBOX: "off" } as Env;
     const res = await sandboxMount.request(`/api/devices/${SERIAL}`, undefined, off);

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { createOutboundFetch } from "../sandbox/outbound-fetch";
+import { outboundFetch } from "../outbound";
 import { runDispatchPass } from "./dispatch-pass";
 import { createRateGate, type RateGate } from "./rate-gate";
 import { describeError } from "./send-http";
@@ -26,7 +26,7 @@ export class AlertDispatcher extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     let next: number | null;
     try {
-      next = await runDispatchPass({ env: this.env, fetch: createOutboundFetch(this.env), gate: this.gate });
+      next = await runDispatchPass({ env: this.env, fetch: outboundFetch(this.env), gate: this.gate });
     } catch (err) {
       console.error(`alerts: dispatch pass failed, retrying in ${RETRY_AFTER_ERROR_MS / 1000} s: ${describeError(err)}`);
       next = Date.now() + RETRY_AFTER_ERROR_MS;

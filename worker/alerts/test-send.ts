@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import { newId } from "../ledger/ids";
-import { createOutboundFetch } from "../sandbox/outbound-fetch";
+import { outboundFetch } from "../outbound";
 import type { EventPayload } from "./payload";
 import { renderMessage } from "./render";
 import { publicUrl, resolveChannel, type StoredChannel } from "./resolve-channel";
@@ -16,7 +16,7 @@ export interface TestSendResult {
 
 // Sent at once, outside the outbox: the operator waits for the answer. PagerDuty gets a trigger and
 // then the matching resolve, so the test leaves no open incident behind.
-export async function sendTestMessage(env: Env, channel: StoredChannel & { name: string }, now: number, fetchImpl: typeof fetch = createOutboundFetch(env)): Promise<TestSendResult> {
+export async function sendTestMessage(env: Env, channel: StoredChannel & { name: string }, now: number, fetchImpl: typeof fetch = outboundFetch(env)): Promise<TestSendResult> {
   const resolved = await resolveChannel(env, channel, now);
   const base = testPayload(channel, now, publicUrl(env));
   const payloads = resolved.kind === "pagerduty" ? [base, { ...base, type: "alert.resolved" as const, status: "completed" }] : [base];

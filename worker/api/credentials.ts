@@ -156,6 +156,9 @@ credentials.openapi(updateRoute, async (c) => {
     secret = await sealSecret(c.env, id, body.secret);
   } else if (schemeChanged || stored.secretCiphertext === null) {
     throw validationError([{ path: "secret", message: `scheme ${scheme} needs a secret`, in: "body" }]);
+  } else {
+    const moved = movedTokenHost(stored.config, config);
+    if (moved !== null) throw validationError([{ path: "secret", message: moved, in: "body" }]);
   }
 
   const outcome = await updateCredential(
@@ -224,6 +227,21 @@ function checkConfigUrls(env: Env, scheme: CredentialScheme, config: CredentialC
   if (scheme !== "oauth2_client_credentials" || !("token_url" in config)) return;
   const issues = outboundUrlIssues([["config.token_url", config.token_url]], outboundUrlPolicy(env));
   if (issues.length > 0) throw validationError(issues);
+}
+
+// The client secret is sent to the token URL, so pointing it at another host (scheme, host or port) without
+// giving the secret again would let whoever can edit settings, but never read secrets, collect it there.
+// Other settings (client_id, scope, an API key's header name) change what is sent, not where.
+function movedTokenHost(before: Record<string, unknown>, after: CredentialConfig): string | null {
+  if (!("token_url" in after) || typeof before.token_url !== "string") return null;
+  const from = originOf(before.token_url);
+  const to = originOf(after.token_url);
+  if (from === to) return null;
+  return `the token URL moves to another host (${from ?? "?"} → ${to ?? "?"}); send the secret again to confirm it may go there`;
+}
+
+function originOf(url: string): string | null {
+  return URL.parse(url)?.origin ?? null;
 }
 
 // Only the schemes with a secret have the field; the schema already required it there.

@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
-import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
+import { outboundUrlPolicy, unsafeUrlError } from "../auth/url-safety";
 import { createCredentialHeaders, type CredentialAuth } from "../engine/credential-auth";
 import { EngineError } from "../engine/errors";
 import { createSystemRuntime } from "../engine/runtime";
 import { runTestLookup, type TestLookupReport } from "../engine/test-lookup";
 import { getConnection } from "../ledger/connections";
-import { createOutboundFetch } from "../sandbox/outbound-fetch";
+import { outboundFetch } from "../outbound";
 import { loadCredentialAuth } from "../runs/credential-loader";
 import { ApiError } from "./errors";
 import { createRouter } from "./router";
@@ -46,10 +46,8 @@ testLookup.openapi(testLookupRoute, async (c) => {
 
   // Stored contracts are checked again: the policy may be stricter here than where they were saved.
   const url = contract.mode === "per_serial" ? contract.url_template : contract.url;
-  const unsafe = checkOutboundUrl(url, outboundUrlPolicy(c.env));
-  if (unsafe !== null) {
-    return c.json(failed("unsafe_url", `The fetch contract URL may not be called: ${unsafe}`, "Change the fetch contract URL to an https address of the destination"), 200);
-  }
+  const unsafe = unsafeUrlError([["fetch contract URL", url]], outboundUrlPolicy(c.env));
+  if (unsafe !== null) return c.json(failed(unsafe.code, unsafe.message, "Change the fetch contract URL to an https address of the destination"), 200);
 
   // The same loader a run uses, so a credential that would fail a run fails here the same way.
   let credential: CredentialAuth;
@@ -59,7 +57,7 @@ testLookup.openapi(testLookupRoute, async (c) => {
     if (!(error instanceof EngineError)) throw error;
     return c.json(failed(error.code, error.message, error.hint), 200);
   }
-  const runtime = createSystemRuntime({ fetch: createOutboundFetch(c.env) });
+  const runtime = createSystemRuntime({ fetch: outboundFetch(c.env) });
   const auth = createCredentialHeaders(credential, { runtime });
   const report = await runTestLookup({
     contract,

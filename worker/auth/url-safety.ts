@@ -1,5 +1,7 @@
+import type { ConnectionConfig } from "../engine/contracts";
+import { EngineError } from "../engine/errors";
+import { prefixFixesOrigin } from "../engine/templates";
 import type { Env } from "../env";
-import { isSandboxUrl } from "../sandbox/outbound-fetch";
 
 export interface OutboundUrlPolicy {
   production: boolean;
@@ -15,6 +17,28 @@ export function outboundUrlPolicy(env: Pick<Env, "ENVIRONMENT" | "SANDBOX">): Ou
   return { production: isProduction(env), sandbox: env.SANDBOX === "on" };
 }
 
+/** Every URL a connection will call, with the field that holds it. */
+export function contractUrls(config: ConnectionConfig): Array<[field: string, url: string]> {
+  const urls: Array<[string, string]> = [];
+  if (config.source.kind === "http") urls.push(["config.source.url", config.source.url]);
+  if (config.fetch.mode === "per_serial") urls.push(["config.fetch.url_template", config.fetch.url_template]);
+  else urls.push(["config.fetch.url", config.fetch.url]);
+  urls.push(["config.update.url_template", config.update.url_template]);
+  return urls;
+}
+
+/**
+ * For a run or a lookup about to start: the first URL the deployment's rules refuse, as the error that ends it.
+ * Saved URLs were checked under the rules where they were saved; these may be stricter.
+ */
+export function unsafeUrlError(urls: Array<[what: string, url: string]>, policy: OutboundUrlPolicy): EngineError | null {
+  for (const [what, url] of urls) {
+    const problem = checkOutboundUrl(url, policy);
+    if (problem !== null) return new EngineError({ code: "unsafe_url", message: `The ${what} may not be called: ${problem}` });
+  }
+  return null;
+}
+
 // Suffixes that only resolve inside a private network (RFC 6762, 6761, 8375 and common practice).
 const INTERNAL_SUFFIXES = [".localhost", ".local", ".internal", ".intranet", ".lan", ".home.arpa", ".corp", ".localdomain"];
 const PLACEHOLDER = /\{[^{}]*\}/g;
@@ -24,8 +48,12 @@ const PLACEHOLDER = /\{[^{}]*\}/g;
  * but only after the host: a placeholder in the host would let record data choose where requests go.
  */
 export function checkOutboundUrl(url: string, policy: OutboundUrlPolicy): string | null {
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url.trim())?.[1];
-  if (authority?.includes("{")) return "Placeholders such as {serial} may appear only in the path and query, not in the host.";
+  const placeholderAt = url.trim().indexOf("{");
+  if (placeholderAt >= 0 && !prefixFixesOrigin(url.trim().slice(0, placeholderAt))) {
+    return "Placeholders such as {serial} may appear only in the path and query, not in the host: start with https://host/.";
+  }
+  // A URL parser reads "\\" as "/": the host a person reads would not be the one called.
+  if (url.includes("\\")) return 'The URL contains a backslash; use "/".';
 
   let parsed: URL;
   try {
@@ -58,6 +86,13 @@ export function checkOutboundUrl(url: string, policy: OutboundUrlPolicy): string
     return `The host ${host} is an internal name, which is not allowed in production.`;
   }
   return null;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** The sandbox destination's loopback URLs, which the sandbox serves in-process when it is mounted. */
+export function isSandboxUrl(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname) && url.pathname.startsWith("/sandbox/");
 }
 
 type AddressKind = "public" | "loopback" | "private" | "link-local" | "reserved";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parsePath } from "./paths";
-import { parseTemplate } from "./templates";
+import { parseTemplate, urlTemplateOriginProblem } from "./templates";
 import { isXmlName } from "./xml";
 
 export const FORMATTERS = [
@@ -52,6 +52,8 @@ function issue(ctx: Ctx, path: IssuePath, message: string): void {
 }
 
 export function httpUrlProblem(text: string): string | null {
+  // A URL parser reads "\\" as "/", so what the URL shows would not be where it goes.
+  if (text.includes("\\")) return `"${text}" contains a backslash: use "/" in URLs`;
   let url: URL;
   try {
     url = new URL(text);
@@ -175,8 +177,10 @@ function checkUrlTemplate(template: string, ctx: Ctx, path: IssuePath, rules: Ur
   if (rules.requireSerial && !names.includes("serial")) issue(ctx, path, "URL template must contain {serial}");
   // A sample rendering proves the fixed parts form an http(s) URL whatever the placeholders hold.
   const sample = parsed.template.literals.join("x");
-  const problem = httpUrlProblem(sample);
-  if (problem !== null) issue(ctx, path, problem.replace(`"${sample}"`, `"${template}"`));
+  // A template with a scheme hears first about where its placeholders sit; one without, that it is not absolute.
+  const originProblem = /^[a-z][a-z0-9+.-]*:/i.test(template) ? urlTemplateOriginProblem(parsed.template) : null;
+  const problem = originProblem ?? httpUrlProblem(sample)?.replace(`"${sample}"`, `"${template}"`) ?? null;
+  if (problem !== null) issue(ctx, path, problem);
 }
 
 export const FetchContractSchema = z

@@ -15,6 +15,7 @@ export const ENGINE_ERROR_CODES = [
   "too_many_pages",
   "response_too_large",
   "invalid_request",
+  "unsafe_url",
   "timeout",
   "network_error",
   "retries_exhausted",
@@ -43,6 +44,7 @@ const RETRYABLE: Record<EngineErrorCode, boolean> = {
   too_many_pages: false,
   response_too_large: false,
   invalid_request: false,
+  unsafe_url: false,
   timeout: true,
   network_error: true,
   retries_exhausted: true,
@@ -135,6 +137,8 @@ export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpS
       return "Raise the connection's response size limit, or narrow the request so the endpoint answers with less";
     case "invalid_request":
       return "Check the contract URL and headers: the request could not be built";
+    case "unsafe_url":
+      return "Point it at the destination's public https address (no IP literal or internal host name), then rerun";
     case "timeout":
       return "Check the endpoint's latency, then raise the request timeout or lower concurrency";
     case "network_error":

@@ -88,6 +88,37 @@ export function scalarText(value: unknown): string | undefined {
 
 export type RenderUrlResult = { ok: true; url: string } | { ok: false; error: string };
 
+// Before its first placeholder a URL template must spell out the scheme, "//", the host and the start of the
+// path, query or fragment, with forward slashes (a URL parser reads a backslash as "/"), so no value can
+// reach the origin.
+const FIXED_ORIGIN_PREFIX = /^[a-z][a-z0-9+.-]*:\/\/[^/\\?#{}]+[/?#]/i;
+
+export function prefixFixesOrigin(textBeforeFirstPlaceholder: string): boolean {
+  return FIXED_ORIGIN_PREFIX.test(textBeforeFirstPlaceholder);
+}
+
+export function urlTemplateOriginProblem(template: CompiledTemplate): string | null {
+  if (template.placeholders.length === 0 || prefixFixesOrigin(template.literals[0]!)) return null;
+  return 'placeholders may appear only after the host: start with "https://host/" (forward slashes) before the first placeholder';
+}
+
+const templateOrigins = new WeakMap<CompiledTemplate, string | null>();
+
+// The origin the text before the first placeholder names; null when it names none.
+function templateOrigin(template: CompiledTemplate): string | null {
+  let origin = templateOrigins.get(template);
+  if (origin === undefined) {
+    origin = originOf(template.literals[0]!);
+    templateOrigins.set(template, origin);
+  }
+  return origin;
+}
+
+function originOf(url: string): string | null {
+  const origin = URL.parse(url)?.origin ?? null;
+  return origin === "null" ? null : origin;
+}
+
 // "{serial}" is always the record's serial; every other placeholder is read from the destination record.
 export function renderUrl(template: CompiledTemplate, serial: string, record: unknown): RenderUrlResult {
   const { literals, placeholders } = template;
@@ -111,6 +142,15 @@ export function renderUrl(template: CompiledTemplate, serial: string, record: un
       return { ok: false, error: `URL placeholder {${path.source}} holds text that is not valid Unicode` };
     }
     url += encoded + literals[i + 1]!;
+  }
+  // Checked again here, not only when the contract was saved: record data must never choose the host.
+  if (placeholders.length > 0) {
+    const expected = templateOrigin(template);
+    const actual = originOf(url);
+    if (expected === null || actual !== expected) {
+      const where = actual === null ? "a URL that cannot be parsed" : actual;
+      return { ok: false, error: `url_origin_changed: the URL's placeholders would send the request to ${where} instead of ${expected ?? "the template's fixed host"}` };
+    }
   }
   return { ok: true, url };
 }

@@ -98,6 +98,8 @@ async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch): Pr
       const url = `${endpoint}/${encodeURIComponent(setting.bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
       const signed = await client.sign(url, {
         method: "PUT",
+        // Like every outbound call: the signed request and the logs go only where they were addressed.
+        redirect: "manual",
         body,
         // A signed payload hash instead of aws4fetch's UNSIGNED-PAYLOAD: S3 then rejects a body altered in transit.
         headers: { "Content-Type": contentType, "X-Amz-Content-Sha256": await sha256Hex(body) },

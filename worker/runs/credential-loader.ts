@@ -1,4 +1,5 @@
 import { decryptSecret, SECRET_BINDINGS, StoredSecretError } from "../auth/secrets";
+import { outboundUrlPolicy, unsafeUrlError } from "../auth/url-safety";
 import type { CredentialAuth } from "../engine/credential-auth";
 import { EngineError } from "../engine/errors";
 import type { Env } from "../env";
@@ -44,9 +45,13 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
     case "oauth2_client_credentials": {
       const scope = text("scope");
       const audience = text("audience");
+      const tokenUrl = text("token_url") ?? "";
+      // The client secret goes there: checked under this deployment's rules before any token is asked for.
+      const unsafe = unsafeUrlError([[`token URL of credential "${stored.name}"`, tokenUrl]], outboundUrlPolicy(env));
+      if (unsafe !== null) throw unsafe;
       return {
         scheme: "oauth2_client_credentials",
-        token_url: text("token_url") ?? "",
+        token_url: tokenUrl,
         client_id: text("client_id") ?? "",
         client_secret: secret,
         client_auth: text("client_auth") === "body" ? "body" : "basic",

@@ -1,3 +1,4 @@
+import { contractUrls, outboundUrlPolicy, unsafeUrlError } from "../auth/url-safety";
 import { validateConnectionConfig, type ConnectionConfig } from "../engine/contracts";
 import { credentialClientAuth, type CredentialHeaders } from "../engine/credential-auth";
 import { diagnoseJob, EngineError } from "../engine/errors";
@@ -108,6 +109,9 @@ export class JobWorker {
       return failed({ code: "invalid_contract", http_status: null, message: `The connection's contracts are invalid: ${issues}`, hint: "Fix the contracts in the connection editor, then rerun" }, connection.version);
     }
     const config = validated.value;
+    // Checked again under this deployment's rules, which may be stricter than where the contracts were saved.
+    const unsafe = unsafeUrlError(contractUrls(config), outboundUrlPolicy(env));
+    if (unsafe !== null) return failed(errorOf(unsafe), connection.version);
     try {
       await this.ctx.credentialHeaders();
     } catch (error) {

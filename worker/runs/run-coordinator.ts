@@ -16,7 +16,7 @@ import {
   runFinishStatements,
   sliceFlushStatements,
 } from "../ledger/run-writes";
-import { createOutboundFetch } from "../sandbox/outbound-fetch";
+import { outboundFetch } from "../outbound";
 import { CoordinatorStore, type JobCheckpoint, type JobRuntime, type RunPlan } from "./coordinator-store";
 import { loadCredentialAuth } from "./credential-loader";
 import { JobWorker, type CompiledContracts } from "./job-worker";
@@ -249,7 +249,7 @@ export class RunCoordinator extends DurableObject<Env> {
       { records: coordinatorTuning.sliceRecords, subrequests: coordinatorTuning.sliceSubrequests, wallMs: coordinatorTuning.sliceWallMs },
       startedAt,
     );
-    const runtime = createSystemRuntime({ fetch: createOutboundFetch(this.env) });
+    const runtime = createSystemRuntime({ fetch: outboundFetch(this.env) });
     const worker = new JobWorker(
       {
         env: this.env,

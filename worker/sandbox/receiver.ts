@@ -5,7 +5,7 @@ import { z } from "zod";
 // A webhook receiver for the demo and the tests: POST /sandbox/_receiver/{name} records the request
 // and answers the next scripted response (200 when the script is empty). Alert channels can point at
 // it, so a newcomer sees signed deliveries arrive without running a server. It lives in memory: a
-// fresh isolate starts with empty inboxes.
+// fresh isolate starts with empty inboxes. Reading, scripting and clearing need a token (see mount.ts).
 
 export interface ReceivedRequest {
   method: string;
@@ -14,10 +14,23 @@ export interface ReceivedRequest {
   received_at: string;
 }
 
+// Headers a receiver test needs. Never a content type: anyone can POST here from a browser, so an answer that
+// could render as a page would run script on the dashboard's origin.
+const SCRIPTABLE_HEADERS = new Set(["retry-after", "location", "www-authenticate", "link"]);
+
 const scriptedResponseSchema = z.strictObject({
   status: z.number().int().min(200).max(599),
   body: z.string().max(100_000).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: z
+    .record(z.string(), z.string())
+    .superRefine((headers, ctx) => {
+      for (const name of Object.keys(headers)) {
+        if (!SCRIPTABLE_HEADERS.has(name.toLowerCase())) {
+          ctx.addIssue({ code: "custom", path: [name], message: `${name} cannot be scripted (allowed: ${[...SCRIPTABLE_HEADERS].join(", ")})` });
+        }
+      }
+    })
+    .optional(),
   // Answer with the request body itself, like a careless receiver that echoes what it got.
   echo: z.boolean().optional(),
 });
@@ -100,7 +113,8 @@ async function checkName(c: Context, next: () => Promise<void>) {
   await next();
 }
 
+// Always plain text (with nosniff from the sandbox's middleware), so an echoed or scripted body never renders.
 function respond(c: Context, reply: ScriptedResponse, requestBody: string): Response {
   const body = reply.echo ? requestBody : (reply.body ?? "");
-  return c.body(body, reply.status as ContentfulStatusCode, { "content-type": "text/plain; charset=utf-8", ...reply.headers });
+  return c.body(body, reply.status as ContentfulStatusCode, { ...reply.headers, "content-type": "text/plain; charset=utf-8" });
 }

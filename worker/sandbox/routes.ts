@@ -16,6 +16,11 @@ export interface SandboxRoutesOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+export const INERT_RESPONSE_HEADERS = {
+  "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
+} as const;
+
 const MAX_BULK = 500;
 const DEFAULT_TOP_WRITES = 20;
 
@@ -31,6 +36,13 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   app.onError((err, c) => {
     console.error("sandbox error", c.req.method, c.req.path, err);
     return fail(c, 500, "INTERNAL", "the sandbox failed; see the worker log");
+  });
+
+  // Nothing the sandbox answers (echoed serials, XML, error messages) may render or be framed as a page of
+  // the dashboard's origin.
+  app.use("*", async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(INERT_RESPONSE_HEADERS)) c.res.headers.set(name, value);
   });
 
   // A body left unread when answering early (405, 415, 429…) would still be streaming from the caller

@@ -90,6 +90,36 @@ describe("credentials", () => {
     expect(errorOf(res).details).toEqual([expect.objectContaining({ path: "config.token_url" })]);
   });
 
+  it("needs the secret again to move an OAuth token URL to another host, not to change its path", async () => {
+    const created = await call<Credential>("POST", "/api/credentials", {
+      body: {
+        name: unique("OAuth"),
+        scheme: "oauth2_client_credentials",
+        config: { token_url: "https://auth.example.com/oauth/token", client_id: "sync" },
+        secret: "client-secret-1",
+      },
+    });
+    expect(created.status).toBe(201);
+    const before = await storedRow(created.body.id);
+    const patch = (body: Record<string, unknown>) => call<Credential>("PATCH", `/api/credentials/${created.body.id}`, { body });
+
+    for (const token_url of ["https://collector.example.net/oauth/token", "https://auth.example.com:8443/oauth/token", "https://AUTH.example.com.evil.example/x"]) {
+      const moved = await patch({ config: { token_url } });
+      expect(moved.status, token_url).toBe(400);
+      expect(errorOf(moved).details, token_url).toEqual([expect.objectContaining({ path: "secret", message: expect.stringMatching(/another host/) })]);
+    }
+    expect(await storedRow(created.body.id)).toEqual(before);
+
+    const samehost = await patch({ config: { token_url: "https://auth.example.com/v2/token" } });
+    expect(samehost.status).toBe(200);
+    expect(samehost.body.config).toMatchObject({ token_url: "https://auth.example.com/v2/token" });
+
+    const confirmed = await patch({ config: { token_url: "https://login.example.net/token" }, secret: "client-secret-2" });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.config).toMatchObject({ token_url: "https://login.example.net/token" });
+    expect((await storedRow(created.body.id))!.secret_ciphertext).not.toBe(before!.secret_ciphertext);
+  });
+
   it("answers 409 for a duplicate name and for deleting a credential that has connections", async () => {
     const credential = await createCredential();
     expect((await call("POST", "/api/credentials", { body: { name: credential.name, scheme: "none" } })).status).toBe(409);
