@@ -20,12 +20,14 @@ import { tokensRouter } from "./api/tokens";
 import { authenticate } from "./auth/middleware";
 import { liveRouter } from "./live/live-router";
 import { mcpRouter } from "./mcp/route";
+import { securityHeaders } from "./auth/security-headers";
 import { sandboxMount } from "./sandbox/mount";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
   app.notFound(handleNotFound);
+  app.use("*", securityHeaders());
 
   app.route("/sandbox", sandboxMount);
   // Public, and registered before the API's middleware so authentication never runs for them.
