@@ -36,7 +36,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // Health first: public, and it answers even when seeding cannot run (no migrations).
   api.route("/health", health);
-  // A browser WebSocket cannot send headers: the live feed authenticates itself (token subprotocol or ?token=).
+  // A browser WebSocket cannot send headers: the live feed authenticates itself (token subprotocol, checks Origin).
   api.route("/live", liveRouter);
   // Everything registered after this line needs a token or an Access identity; each route adds its minimum role.
   api.use("*", authenticate());
