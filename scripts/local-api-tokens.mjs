@@ -75,34 +75,43 @@ function parseJson(text) {
   }
 }
 
-export function validateTokenRequest(role, name) {
+// The same bound as POST /api/tokens (worker/api/token-schemas.ts).
+export const MAX_TOKEN_LIFETIME_DAYS = 365;
+const DAY_MS = 86_400_000;
+
+export function validateTokenRequest(role, name, expiresInDays) {
   if (!ROLES.includes(role)) return `role must be one of ${ROLES.join(", ")} (got ${JSON.stringify(role ?? "")})`;
   if (typeof name !== "string" || name.trim() === "" || name.trim().length > 100) return "name must be 1 to 100 characters";
+  if (expiresInDays !== undefined && !(Number.isInteger(expiresInDays) && expiresInDays >= 1 && expiresInDays <= MAX_TOKEN_LIFETIME_DAYS)) {
+    return `expires-in-days must be a whole number from 1 to ${MAX_TOKEN_LIFETIME_DAYS} (got ${JSON.stringify(expiresInDays)})`;
+  }
   return null;
 }
 
-/** Inserts a new token and returns it; the plaintext exists only in the return value. */
-export function createApiToken({ role, name, createdBy }, target = {}) {
-  const problem = validateTokenRequest(role, name);
+/** Inserts a new token and returns it; the plaintext exists only in the return value. No `expiresInDays`: never expires. */
+export function createApiToken({ role, name, createdBy, expiresInDays }, target = {}) {
+  const problem = validateTokenRequest(role, name, expiresInDays);
   if (problem) throw new Error(problem);
   const now = Date.now();
   const token = generateApiToken(role);
   const id = newTokenId(now);
+  const expiresAt = expiresInDays === undefined ? null : now + expiresInDays * DAY_MS;
   queryLedger(
-    `INSERT INTO api_tokens (id, name, role, token_hash, token_prefix, created_by, created_at) VALUES (` +
+    `INSERT INTO api_tokens (id, name, role, token_hash, token_prefix, created_by, created_at, expires_at) VALUES (` +
       [id, name.trim(), role, hashApiToken(token), token.slice(0, SHOWN_PREFIX_LENGTH), createdBy].map(sqlText).join(", ") +
-      `, ${now})`,
+      `, ${now}, ${expiresAt ?? "NULL"})`,
     target,
   );
-  return { id, name: name.trim(), role, token };
+  return { id, name: name.trim(), role, token, expiresAt };
 }
 
-/** One round trip: how many admin tokens are active, and whether `candidate` is one of them. */
+/** One round trip: how many admin tokens are active (not revoked, not expired), and whether `candidate` is one. */
 export function adminTokenStatus(candidate, target = {}) {
   const hash = candidate ? hashApiToken(candidate) : "";
+  const active = `role = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${Date.now()})`;
   const [row] = queryLedger(
-    `SELECT (SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL) AS active_admins,
-            (SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL AND token_hash = ${sqlText(hash)}) AS candidate_ok`,
+    `SELECT (SELECT COUNT(*) FROM api_tokens WHERE ${active}) AS active_admins,
+            (SELECT COUNT(*) FROM api_tokens WHERE ${active} AND token_hash = ${sqlText(hash)}) AS candidate_ok`,
     target,
   );
   return { activeAdmins: Number(row?.active_admins ?? 0), candidateIsActiveAdmin: Number(row?.candidate_ok ?? 0) > 0 };

@@ -21,12 +21,14 @@ import { tokensRouter } from "./api/tokens";
 import { authenticate } from "./auth/middleware";
 import { liveRouter } from "./live/live-router";
 import { mcpRouter } from "./mcp/route";
+import { securityHeaders } from "./auth/security-headers";
 import { sandboxMount } from "./sandbox/mount";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
   app.notFound(handleNotFound);
+  app.use("*", securityHeaders());
   // Before every route: JSON and MCP bodies over 1 MB get 413 (dataset uploads keep their own 20 MB).
   app.use("/api/*", requestBodyLimit());
   app.use("/mcp/*", requestBodyLimit());
@@ -38,7 +40,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const api = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // Health first: public, and it answers even when seeding cannot run (no migrations).
   api.route("/health", health);
-  // A browser WebSocket cannot send headers: the live feed authenticates itself (token subprotocol or ?token=).
+  // A browser WebSocket cannot send headers: the live feed authenticates itself (token subprotocol, checks Origin).
   api.route("/live", liveRouter);
   // Everything registered after this line needs a token or an Access identity; each route adds its minimum role.
   api.use("*", authenticate());

@@ -62,3 +62,31 @@ test("a token the server stops accepting sends the person back to sign-in, keepi
   await expect(page.getByRole("status").filter({ hasText: "Your session ended" })).toBeVisible();
   await expect(page).toHaveURL(/\/jobs\?type=full$/);
 });
+
+test("the dashboard is served with its browser defences and runs under them without a policy violation", async ({ page, server }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) violations.push(message.text());
+  });
+  page.on("pageerror", (error) => violations.push(error.message));
+
+  // A deep link is answered by the single-page fallback: it must carry the same headers as "/".
+  for (const path of ["/", "/jobs"]) {
+    const headers = (await page.request.get(path)).headers();
+    expect(headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(headers["content-security-policy"]).toContain("connect-src 'self'");
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["referrer-policy"]).toBe("no-referrer");
+    expect(headers["x-frame-options"]).toBe("DENY");
+  }
+
+  await page.goto("/");
+  await page.getByLabel("API token").fill(server.tokens.admin);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("region", { name: "Outbound runs" })).toBeVisible();
+  // The live feed is a WebSocket to this origin, which connect-src 'self' must allow.
+  await expect(page.getByRole("banner").getByText("Live", { exact: true })).toBeVisible();
+  await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toMatch(/^(light|dark)$/);
+  expect(violations).toEqual([]);
+});

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ESM script without type declarations
 import { bootstrapLocalDev, ensureDevVars } from "../../scripts/dev-bootstrap.mjs";
 // @ts-expect-error -- plain ESM script without type declarations
-import { createApiToken, generateApiToken as scriptToken, hashApiToken as scriptHash, queryLedger } from "../../scripts/local-api-tokens.mjs";
+import { adminTokenStatus, createApiToken, generateApiToken as scriptToken, hashApiToken as scriptHash, queryLedger } from "../../scripts/local-api-tokens.mjs";
 import { generateApiToken, hashApiToken, looksLikeApiToken } from "../../worker/auth/tokens";
 
 const dirs: string[] = [];
@@ -108,7 +108,19 @@ describe("bootstrapping the local database", () => {
       rmSync(tokenFile);
       expect(bootstrapLocalDev({ root, log: () => {} })).toEqual({ token: null, created: false });
       expect(queryLedger("SELECT COUNT(*) AS n FROM api_tokens WHERE role = 'admin'", target)).toEqual([{ n: 1 }]);
+
+      // A token may be made to expire; an expired admin token is nobody's sign-in, so the next start makes a new one.
+      const before = Date.now();
+      const lapsing = createApiToken({ role: "viewer", name: "for a week", createdBy: "cli", expiresInDays: 7 }, target);
+      const [{ expires_at }] = queryLedger(
+        `UPDATE api_tokens SET expires_at = ${Date.now() - 1} WHERE role = 'admin'; SELECT expires_at FROM api_tokens WHERE id = '${lapsing.id}'`,
+        target,
+      );
+      expect(expires_at).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
+      expect(expires_at).toBeLessThanOrEqual(Date.now() + 7 * 86_400_000);
+      expect(adminTokenStatus(first.token, target)).toEqual({ activeAdmins: 0, candidateIsActiveAdmin: false });
     },
-    120_000,
+    // Every step spawns wrangler: about ten seconds each on a busy 2-core machine.
+    240_000,
   );
 });

@@ -78,7 +78,7 @@ const docsRoute = createRoute({
 export function mountApiDocs(app: OpenAPIHono<AppEnv>): void {
   app.openapi(openApiRoute, (c) => c.json(buildOpenApiDocument(app, new URL(c.req.url).origin), 200));
   app.openapi(docsRoute, (c) => {
-    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
+    c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
     return c.html(renderDocsPage(buildOpenApiDocument(app, new URL(c.req.url).origin), OPENAPI_PATH), 200);
   });
 }

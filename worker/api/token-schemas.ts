@@ -6,12 +6,47 @@ export const roleSchema = z.enum(ROLES).openapi({
   description: "viewer reads; operator also runs and cancels; admin also configures and manages tokens.",
 });
 
+export const MAX_TOKEN_LIFETIME_DAYS = 365;
+const DAY_MS = 86_400_000;
+
 export const createTokenBodySchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100).openapi({ example: "ci-nightly" }),
     role: roleSchema,
+    expires_in_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TOKEN_LIFETIME_DAYS)
+      .optional()
+      .openapi({ description: `Days until the token stops working (1 to ${MAX_TOKEN_LIFETIME_DAYS}). Omit both this and expires_at for a token that never expires.`, example: 90 }),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: `When the token stops working: in the future, at most ${MAX_TOKEN_LIFETIME_DAYS} days ahead.`, example: "2027-03-31T00:00:00Z" }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.expires_at === undefined) return;
+    if (body.expires_in_days !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["expires_at"], message: "Give expires_at or expires_in_days, not both." });
+      return;
+    }
+    const at = Date.parse(body.expires_at);
+    const now = Date.now();
+    if (at <= now) ctx.addIssue({ code: "custom", path: ["expires_at"], message: "expires_at must be in the future." });
+    else if (at > now + MAX_TOKEN_LIFETIME_DAYS * DAY_MS) {
+      ctx.addIssue({ code: "custom", path: ["expires_at"], message: `expires_at may be at most ${MAX_TOKEN_LIFETIME_DAYS} days ahead.` });
+    }
   })
   .openapi("CreateApiTokenRequest");
+export type CreateTokenBody = z.infer<typeof createTokenBodySchema>;
+
+/** The expiry a valid create body asks for, in ms since the epoch; null never expires. */
+export function requestedTokenExpiry(body: Pick<CreateTokenBody, "expires_in_days" | "expires_at">, now: number): number | null {
+  if (body.expires_at !== undefined) return Date.parse(body.expires_at);
+  if (body.expires_in_days !== undefined) return now + body.expires_in_days * DAY_MS;
+  return null;
+}
 
 export const apiTokenSchema = z
   .object({
@@ -23,6 +58,7 @@ export const apiTokenSchema = z
     created_at: timestampSchema,
     last_used_at: timestampSchema.nullable().openapi({ description: "Updated at most once a minute." }),
     revoked_at: timestampSchema.nullable(),
+    expires_at: timestampSchema.nullable().openapi({ description: "When the token stops working; null never expires. Past means expired." }),
   })
   .openapi("ApiToken");
 export type ApiTokenSummary = z.infer<typeof apiTokenSchema>;

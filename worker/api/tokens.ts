@@ -6,7 +6,7 @@ import { listApiTokens, revokeApiToken } from "../ledger/api-tokens";
 import { liveHub } from "../live/publish";
 import { ApiError, validationHook } from "./errors";
 import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
-import { apiTokenPageSchema, apiTokenSchema, createdApiTokenSchema, createTokenBodySchema } from "./token-schemas";
+import { apiTokenPageSchema, apiTokenSchema, createdApiTokenSchema, createTokenBodySchema, requestedTokenExpiry } from "./token-schemas";
 
 // Mounted at /api/tokens; expects `authenticate()` to have run on /api/*.
 export const tokensRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -17,7 +17,9 @@ const createTokenRoute = createRoute({
   path: "/",
   tags: ["API tokens"],
   summary: "Create an API token",
-  description: "The response is the only time the token is shown; only its SHA-256 hash is stored.",
+  description:
+    "The response is the only time the token is shown; only its SHA-256 hash is stored. With `expires_in_days` or " +
+    "`expires_at` the token is refused from that time on (401 saying when it expired), and its live sockets close.",
   request: { body: { required: true, content: { "application/json": { schema: createTokenBodySchema } } } },
   responses: {
     201: jsonContent(createdApiTokenSchema, "Created; store `token` now."),
@@ -31,7 +33,7 @@ const listTokensRoute = createRoute({
   path: "/",
   tags: ["API tokens"],
   summary: "List API tokens",
-  description: "Newest first, revoked tokens included. Tokens themselves and their hashes are never returned.",
+  description: "Newest first, revoked and expired tokens included. Tokens themselves and their hashes are never returned.",
   responses: {
     200: jsonContent(apiTokenPageSchema, "Every token (one page; `next_cursor` is always null)."),
     ...errorResponses(),
@@ -56,11 +58,13 @@ const revokeTokenRoute = createRoute({
 
 tokensRouter.openapi(createTokenRoute, async (c) => {
   const body = c.req.valid("json");
+  const now = Date.now();
   const created = await issueApiToken(c.env.LEDGER, {
     name: body.name,
     role: body.role,
     createdBy: c.var.principal.name,
-    now: Date.now(),
+    now,
+    expiresAt: requestedTokenExpiry(body, now),
   });
   return c.json(created, 201);
 });

@@ -19,6 +19,8 @@ export interface AccessIdentity {
   /** Email of a person; service tokens have none and carry `common_name` instead. */
   email: string | null;
   displayName: string;
+  /** The JWT's `exp`, in ms: a live socket opened with it closes then. */
+  expiresAt: number;
 }
 
 export type AccessVerifier = (jwt: string) => Promise<AccessIdentity>;
@@ -123,7 +125,7 @@ export function createAccessVerifier(options: AccessVerifierOptions): AccessVeri
     const subject = typeof claims.sub === "string" ? claims.sub : "";
     const email = typeof claims.email === "string" && claims.email !== "" ? claims.email : null;
     const commonName = typeof claims.common_name === "string" && claims.common_name !== "" ? claims.common_name : null;
-    return { subject, email, displayName: email ?? commonName ?? (subject || "access-identity") };
+    return { subject, email, displayName: email ?? commonName ?? (subject || "access-identity"), expiresAt: (claims.exp as number) * 1000 };
   };
 }
 

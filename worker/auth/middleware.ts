@@ -11,6 +11,7 @@ import {
   normaliseTeamDomain,
 } from "./access-jwt";
 import { type Principal, type Role, roleAtLeast } from "./principal";
+import { crossOriginReason, SAFE_METHODS } from "./same-origin";
 import { verifyApiToken } from "./tokens";
 
 export const ROUTE_ROLE_EXTENSION = "x-min-role" as const;
@@ -69,7 +70,9 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
           id: identity.subject || identity.displayName,
           name: identity.displayName,
           role: accessRole(c.env, identity.email),
+          expiresAt: identity.expiresAt,
         };
+        refuseCrossSiteChange(c.req.raw);
         return proceed(c, next, principal);
       } catch (err) {
         if (!(err instanceof AccessJwtError)) throw err;
@@ -90,6 +93,18 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     c.header("WWW-Authenticate", authorization === undefined ? 'Bearer realm="outbound-sync"' : 'Bearer realm="outbound-sync", error="invalid_token"');
     throw new ApiError(401, "unauthorized", problems.join(" "));
   };
+}
+
+// The browser attaches the Access cookie to any request, whichever site started it: a change must come from our own
+// pages. Bearer tokens need no such check (a browser never adds them by itself).
+function refuseCrossSiteChange(request: Request): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  const reason = crossOriginReason(request);
+  if (reason === null) return;
+  throw new ApiError(403, "cross_site_request", `${reason} Changes signed in through Cloudflare Access must come from this dashboard.`, {
+    origin: request.headers.get("Origin"),
+    sec_fetch_site: request.headers.get("Sec-Fetch-Site"),
+  });
 }
 
 async function proceed(c: Context<AppEnv>, next: () => Promise<void>, principal: Principal): Promise<void> {

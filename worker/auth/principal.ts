@@ -15,4 +15,6 @@ export interface Principal {
   /** Token name, or the Access email; recorded as "who asked" on runs and changes. */
   name: string;
   role: Role;
+  /** Ms since the epoch when the credential stops being accepted (token expiry, Access JWT `exp`); null never. */
+  expiresAt: number | null;
 }

@@ -47,6 +47,8 @@ export interface IssueTokenOptions {
   role: Role;
   createdBy: string;
   now: number;
+  /** Ms since the epoch from which the token is refused; null or absent never expires. */
+  expiresAt?: number | null;
 }
 
 /** Stores only the hash and prefix; the returned `token` is the one time the plaintext exists. */
@@ -60,6 +62,7 @@ export async function issueApiToken(db: D1Database, options: IssueTokenOptions):
     tokenPrefix: tokenDisplayPrefix(token),
     createdBy: options.createdBy,
     now: options.now,
+    expiresAt: options.expiresAt ?? null,
   });
   return { ...summary, token };
 }
@@ -75,8 +78,11 @@ export async function verifyApiToken(db: D1Database, token: string, now: number)
   if (found.revokedAt !== null) {
     return { ok: false, reason: `The API token "${found.name}" was revoked on ${new Date(found.revokedAt).toISOString()}.` };
   }
+  if (found.expiresAt !== null && now >= found.expiresAt) {
+    return { ok: false, reason: `The API token "${found.name}" expired on ${new Date(found.expiresAt).toISOString()}.` };
+  }
   if (found.lastUsedAt === null || now - found.lastUsedAt >= LAST_USED_INTERVAL_MS) {
     await touchApiToken(db, found.id, now, LAST_USED_INTERVAL_MS);
   }
-  return { ok: true, principal: { kind: "token", id: found.id, name: found.name, role: found.role } };
+  return { ok: true, principal: { kind: "token", id: found.id, name: found.name, role: found.role, expiresAt: found.expiresAt } };
 }

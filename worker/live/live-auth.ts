@@ -2,32 +2,43 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
 import { authenticate, type AuthenticateOptions } from "../auth/middleware";
+import { crossOriginReason } from "../auth/same-origin";
 import { verifyApiToken } from "../auth/tokens";
 import { LIVE_BEARER_PROTOCOL } from "./protocol";
 
-export interface OfferedToken {
-  token: string;
-  via: "protocol" | "query";
-}
-
-/** The API token a browser WebSocket carries: subprotocols ["bearer", token], or `?token=`. */
-export function offeredToken(request: Request): OfferedToken | null {
+/** The API token a browser WebSocket offers as the subprotocols ["bearer", token]. */
+export function offeredToken(request: Request): string | null {
   const protocols = (request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
   const at = protocols.indexOf(LIVE_BEARER_PROTOCOL);
-  const fromProtocol = at >= 0 ? protocols[at + 1] : undefined;
-  if (fromProtocol) return { token: fromProtocol, via: "protocol" };
-  const fromQuery = new URL(request.url).searchParams.get("token");
-  return fromQuery ? { token: fromQuery, via: "query" } : null;
+  return (at >= 0 ? protocols[at + 1] : undefined) || null;
 }
 
-/** Like authenticate(), plus the token forms a browser WebSocket can send. */
+/**
+ * Like authenticate(), plus the token subprotocol a browser WebSocket can send. A browser attaches cookies (Access)
+ * to a WebSocket from any page, so a browser's Origin must be ours; no Origin means a client that is not a browser.
+ */
 export function authenticateLive(options: AuthenticateOptions = {}): MiddlewareHandler<AppEnv> {
   const standard = authenticate(options);
   const now = options.now ?? Date.now;
   return async (c, next) => {
+    const crossOrigin = crossOriginReason(c.req.raw);
+    if (crossOrigin !== null) {
+      throw new ApiError(403, "cross_site_request", `${crossOrigin} The live feed accepts sockets only from this dashboard.`, {
+        origin: c.req.header("Origin") ?? null,
+      });
+    }
+    // A token in the address ends up in access logs and browser history: refused, whether or not it is valid.
+    if (new URL(c.req.url).searchParams.has("token")) {
+      throw new ApiError(
+        400,
+        "token_in_query",
+        `The live feed no longer takes ?token=. Offer the subprotocols ["${LIVE_BEARER_PROTOCOL}", "<API token>"] (new WebSocket(url, ["${LIVE_BEARER_PROTOCOL}", token])) or send an Authorization header.`,
+        [{ path: "token", in: "query", message: "Not accepted in the query string." }],
+      );
+    }
     const offered = offeredToken(c.req.raw);
     if (offered === null) return standard(c, next);
-    const check = await verifyApiToken(c.env.LEDGER, offered.token, now());
+    const check = await verifyApiToken(c.env.LEDGER, offered, now());
     if (!check.ok) {
       c.header("WWW-Authenticate", 'Bearer realm="outbound-sync", error="invalid_token"');
       throw new ApiError(401, "unauthorized", check.reason);

@@ -9,11 +9,14 @@ export interface LiveViewer {
   role: string;
   // The API token the socket was opened with (null for Cloudflare Access), so revoking it can close the socket.
   token_id: string | null;
+  // When the credential stops being accepted (token expiry or the Access JWT's exp), in ms; null never.
+  expires_at: number | null;
   connected_at: string;
 }
 
 // Policy Violation: the client should not reconnect with the same credentials.
 export const REVOKED_CLOSE_CODE = 1008;
+export const EXPIRED_CLOSE_CODE = 1008;
 
 export const LIVE_VIEWER_HEADER = "X-Live-Viewer";
 
@@ -49,7 +52,30 @@ export class LiveHub extends DurableObject<Env> {
     server.serializeAttachment(viewer);
     server.send(JSON.stringify(snapshot));
     for (const message of queued) server.send(JSON.stringify(message));
+    if (viewer.expires_at !== null) await this.closeNoLaterThan(viewer.expires_at);
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Closes the sockets whose credential has expired and arms the alarm for the next one. An alarm, not a timer:
+   * it survives hibernation and eviction, and the sockets' attachments say when each one ends.
+   */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    let next: number | null = null;
+    for (const socket of this.ctx.getWebSockets()) {
+      const viewer = socket.deserializeAttachment() as LiveViewer | null;
+      const expiresAt = viewer?.expires_at ?? null;
+      if (expiresAt === null || socket.readyState !== WebSocket.OPEN) continue;
+      if (expiresAt <= now) closeSocket(socket, EXPIRED_CLOSE_CODE, viewer?.token_id ? "API token expired" : "Access session expired");
+      else next = Math.min(next ?? expiresAt, expiresAt);
+    }
+    if (next !== null) await this.closeNoLaterThan(next);
+  }
+
+  private async closeNoLaterThan(at: number): Promise<void> {
+    const armed = await this.ctx.storage.getAlarm();
+    if (armed === null || at < armed) await this.ctx.storage.setAlarm(at);
   }
 
   /** Sends an update to every open socket at once; returns how many it reached. */
@@ -69,12 +95,7 @@ export class LiveHub extends DurableObject<Env> {
     for (const socket of this.ctx.getWebSockets()) {
       const viewer = socket.deserializeAttachment() as LiveViewer | null;
       if (viewer?.token_id !== tokenId) continue;
-      try {
-        socket.close(REVOKED_CLOSE_CODE, "API token revoked");
-        closed++;
-      } catch (err) {
-        console.warn("live: could not close a revoked token's socket", err instanceof Error ? err.message : err);
-      }
+      if (closeSocket(socket, REVOKED_CLOSE_CODE, "API token revoked")) closed++;
     }
     return closed;
   }
@@ -125,6 +146,16 @@ function sendTo(socket: WebSocket, text: string): boolean {
   }
 }
 
+function closeSocket(socket: WebSocket, code: number, reason: string): boolean {
+  try {
+    socket.close(code, reason);
+    return true;
+  } catch (err) {
+    console.warn(`live: could not close a socket (${reason})`, err instanceof Error ? err.message : err);
+    return false;
+  }
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -139,6 +170,7 @@ function parseViewer(header: string | null): LiveViewer {
     name: typeof parsed?.name === "string" ? parsed.name : "unknown",
     role: typeof parsed?.role === "string" ? parsed.role : "viewer",
     token_id: typeof parsed?.token_id === "string" ? parsed.token_id : null,
+    expires_at: typeof parsed?.expires_at === "number" ? parsed.expires_at : null,
     connected_at: new Date().toISOString(),
   };
 }

@@ -50,5 +50,5 @@ export const PING_FRAME = JSON.stringify({ type: "ping" } satisfies LiveClientMe
 export const PONG_FRAME = JSON.stringify({ type: "pong" } satisfies LiveServerMessage);
 
 // The browser cannot set headers on a WebSocket: it offers ["bearer", "<API token>"] as subprotocols and the
-// server answers with "bearer". `?token=` also works but lands in access logs.
+// server answers with "bearer". `?token=` is refused: it would land in access logs and browser history.
 export const LIVE_BEARER_PROTOCOL = "bearer";

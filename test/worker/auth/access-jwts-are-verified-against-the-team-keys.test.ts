@@ -21,8 +21,9 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 describe("Cloudflare Access JWT verification", () => {
   it("accepts a JWT the team signed for this application and names the person", async () => {
     const team = await makeAccessTeam();
-    const identity = await verifierFor(team)(await team.sign());
-    expect(identity).toEqual({ subject: "user-1", email: "ada@example.com", displayName: "ada@example.com" });
+    const exp = nowSeconds() + 600;
+    const identity = await verifierFor(team)(await team.sign({ exp }));
+    expect(identity).toEqual({ subject: "user-1", email: "ada@example.com", displayName: "ada@example.com", expiresAt: exp * 1000 });
   });
 
   it("accepts a service token, named by its common_name", async () => {

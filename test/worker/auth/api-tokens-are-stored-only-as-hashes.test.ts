@@ -52,6 +52,7 @@ describe("issuing and verifying API tokens", () => {
       created_at: created.created_at,
       last_used_at: null,
       revoked_at: null,
+      expires_at: null,
     });
     expect(JSON.stringify(listed)).not.toContain(created.token.slice(12));
   });
@@ -59,7 +60,7 @@ describe("issuing and verifying API tokens", () => {
   it("verifies a token as a principal with the role stored in its row", async () => {
     const created = await makeToken("operator", "ci-runner");
     const check = await verifyApiToken(env.LEDGER, created.token, Date.now());
-    expect(check).toEqual({ ok: true, principal: { kind: "token", id: created.id, name: "ci-runner", role: "operator" } });
+    expect(check).toEqual({ ok: true, principal: { kind: "token", id: created.id, name: "ci-runner", role: "operator", expiresAt: null } });
 
     // The letter in the token is a label; demoting the row demotes the token.
     await env.LEDGER.prepare("UPDATE api_tokens SET role = 'viewer' WHERE id = ?").bind(created.id).run();

@@ -44,7 +44,7 @@ describe("authenticate()", () => {
     const app = makeGuardedApp();
     const ok = await app.request("/api/read", { headers: bearer(token.token) }, env);
     expect(ok.status).toBe(200);
-    expect(await ok.json<Principal>()).toEqual({ kind: "token", id: token.id, name: "wallboard", role: "viewer" });
+    expect(await ok.json<Principal>()).toEqual({ kind: "token", id: token.id, name: "wallboard", role: "viewer", expiresAt: null });
 
     await revokeApiToken(env.LEDGER, token.id, Date.now());
     const after = await app.request("/api/read", { headers: bearer(token.token) }, env);
@@ -67,7 +67,7 @@ describe("authenticate()", () => {
 
     const run = await app.request("/api/run", { method: "POST", headers }, accessEnv);
     expect(run.status).toBe(200);
-    expect(await run.json<Principal>()).toEqual({ kind: "access", id: "user-1", name: "ada@example.com", role: "operator" });
+    expect(await run.json<Principal>()).toEqual({ kind: "access", id: "user-1", name: "ada@example.com", role: "operator", expiresAt: expect.any(Number) });
     expect((await app.request("/api/configure", { method: "PUT", headers }, accessEnv)).status).toBe(403);
   });
 
@@ -136,7 +136,7 @@ describe("minRole()", () => {
     const app = new OpenAPIHono<AppEnv>();
     app.onError(handleError);
     app.use("*", async (c, next) => {
-      c.set("principal", { kind: "token", id: "t", name: "probe", role: "operator" });
+      c.set("principal", { kind: "token", id: "t", name: "probe", role: "operator", expiresAt: null });
       await next();
     });
     const route = createRoute({

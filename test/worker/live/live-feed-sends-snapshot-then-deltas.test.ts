@@ -3,60 +3,18 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobSummary, RunDetail } from "../../../worker/api/run-schemas";
 import { liveHub } from "../../../worker/live/publish";
-import type { LiveServerMessage, LiveUpdate } from "../../../worker/live/protocol";
+import type { LiveUpdate } from "../../../worker/live/protocol";
 import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-reads";
 import { makeToken } from "../auth/factories";
 import { makeJob, makeRun } from "../factories";
+import { bearerProtocol, connectLive, expectType } from "./live-client";
 
 const worker = exports.default;
 // SPEC §4: progress reaches every open dashboard within half a second.
 const DELIVERY_MS = 500;
 
-interface LiveClient {
-  socket: WebSocket;
-  response: Response;
-  next: (timeoutMs?: number) => Promise<LiveServerMessage>;
-  close: () => void;
-}
-
-async function connect(path: string, headers: Record<string, string> = {}): Promise<LiveClient> {
-  const response = await worker.fetch(`http://localhost${path}`, { headers: { Upgrade: "websocket", ...headers } });
-  expect(response.status).toBe(101);
-  const socket = response.webSocket!;
-  const inbox: LiveServerMessage[] = [];
-  const waiters: Array<(message: LiveServerMessage) => void> = [];
-  socket.addEventListener("message", (event) => {
-    const message = JSON.parse(event.data as string) as LiveServerMessage;
-    const waiter = waiters.shift();
-    if (waiter) waiter(message);
-    else inbox.push(message);
-  });
-  socket.accept();
-  return {
-    socket,
-    response,
-    next: (timeoutMs = 2_000) => {
-      const queued = inbox.shift();
-      if (queued) return Promise.resolve(queued);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no message within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push((message) => {
-          clearTimeout(timer);
-          resolve(message);
-        });
-      });
-    },
-    close: () => socket.close(1000, "test done"),
-  };
-}
-
 async function viewerToken(): Promise<string> {
   return (await makeToken("viewer")).token;
-}
-
-function expectType<T extends LiveServerMessage["type"]>(message: LiveServerMessage, type: T): Extract<LiveServerMessage, { type: T }> {
-  expect(message.type).toBe(type);
-  return message as Extract<LiveServerMessage, { type: T }>;
 }
 
 describe("GET /api/live", () => {
@@ -67,7 +25,7 @@ describe("GET /api/live", () => {
     const pending = await makeRun({ status: "pending" });
     const finished = await makeRun({ status: "completed" });
 
-    const client = await connect(`/api/live?token=${await viewerToken()}`);
+    const client = await connectLive(bearerProtocol(await viewerToken()));
     const snapshot = expectType(await client.next(), "snapshot");
     const byId = new Map<string, RunDetail>(snapshot.runs.map((run) => [run.id, run]));
     expect(byId.get(running.id)).toEqual({
@@ -81,8 +39,8 @@ describe("GET /api/live", () => {
 
   it("delivers each published update to every open dashboard within half a second", async () => {
     const token = await viewerToken();
-    const one = await connect(`/api/live?token=${token}`);
-    const two = await connect("/api/live", { "Sec-WebSocket-Protocol": `bearer, ${token}` });
+    const one = await connectLive(bearerProtocol(token));
+    const two = await connectLive(bearerProtocol(token));
     expectType(await one.next(), "snapshot");
     expectType(await two.next(), "snapshot");
 
@@ -105,14 +63,14 @@ describe("GET /api/live", () => {
   });
 
   it("answers the bearer subprotocol a browser offers, so the browser accepts the socket", async () => {
-    const client = await connect("/api/live", { "Sec-WebSocket-Protocol": `bearer, ${await viewerToken()}` });
+    const client = await connectLive(bearerProtocol(await viewerToken()));
     expect(client.response.headers.get("Sec-WebSocket-Protocol")).toBe("bearer");
     expectType(await client.next(), "snapshot");
     client.close();
   });
 
   it("answers ping with pong and resync with a fresh snapshot", async () => {
-    const client = await connect(`/api/live?token=${await viewerToken()}`);
+    const client = await connectLive(bearerProtocol(await viewerToken()));
     expectType(await client.next(), "snapshot");
     client.socket.send(JSON.stringify({ type: "ping" }));
     expect(await client.next()).toEqual({ type: "pong" });
@@ -132,13 +90,13 @@ describe("GET /api/live", () => {
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json<{ error: { code: string } }>()).error.code).toBe("unauthorized");
 
-    const forged = await worker.fetch("http://localhost/api/live?token=osk_v_00000000000000000000000000000000", {
-      headers: { Upgrade: "websocket" },
+    const forged = await worker.fetch("http://localhost/api/live", {
+      headers: { Upgrade: "websocket", ...bearerProtocol("osk_v_00000000000000000000000000000000") },
     });
     expect(forged.status).toBe(401);
     await forged.arrayBuffer();
 
-    const plain = await worker.fetch(`http://localhost/api/live?token=${await viewerToken()}`);
+    const plain = await worker.fetch("http://localhost/api/live", { headers: { Authorization: `Bearer ${await viewerToken()}` } });
     expect(plain.status).toBe(426);
     expect((await plain.json<{ error: { code: string } }>()).error.code).toBe("upgrade_required");
   });
@@ -146,8 +104,8 @@ describe("GET /api/live", () => {
   it("closes the sockets of a revoked token at once and keeps every other socket open", async () => {
     const admin = await makeToken("admin");
     const revoked = await makeToken("viewer");
-    const doomed = [await connect(`/api/live?token=${revoked.token}`), await connect("/api/live", { "Sec-WebSocket-Protocol": `bearer, ${revoked.token}` })];
-    const survivor = await connect(`/api/live?token=${await viewerToken()}`);
+    const doomed = [await connectLive(bearerProtocol(revoked.token)), await connectLive(bearerProtocol(revoked.token))];
+    const survivor = await connectLive(bearerProtocol(await viewerToken()));
     for (const client of [...doomed, survivor]) expectType(await client.next(), "snapshot");
     const closes = doomed.map(
       (client) => new Promise<CloseEvent>((resolve) => client.socket.addEventListener("close", (event) => resolve(event), { once: true })),
@@ -161,7 +119,7 @@ describe("GET /api/live", () => {
       expect(event.reason).toBe("API token revoked");
     }
 
-    const again = await worker.fetch(`http://localhost/api/live?token=${revoked.token}`, { headers: { Upgrade: "websocket" } });
+    const again = await worker.fetch("http://localhost/api/live", { headers: { Upgrade: "websocket", ...bearerProtocol(revoked.token) } });
     expect(again.status).toBe(401);
     await again.arrayBuffer();
     const run = await makeRun({ status: "running" });

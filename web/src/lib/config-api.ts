@@ -18,6 +18,7 @@ import type {
   UploadMode,
 } from "../../../worker/api/types";
 import type { RunDetail } from "../../../worker/api/run-schemas";
+import type { CreateTokenBody } from "../../../worker/api/token-schemas";
 import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/api/schemas/retention";
 import type { StatsResponse } from "../../../worker/api/schemas/stats";
 import type {
@@ -153,7 +154,7 @@ export const configApi = {
     request<RetentionResponse>("/api/retention", { query: { passes_limit: 5, exports_limit: 14 }, signal }),
   runRetention: () => request<RetentionRun>("/api/retention/run", { method: "POST" }),
   listTokens: (signal?: AbortSignal) => request<Page<ApiTokenSummary>>("/api/tokens", { signal }),
-  createToken: (name: string, role: Role) => request<CreatedApiToken>("/api/tokens", { method: "POST", body: { name, role } }),
+  createToken: (body: CreateTokenBody) => request<CreatedApiToken>("/api/tokens", { method: "POST", body }),
   revokeToken: (tokenId: string) => request<ApiTokenSummary>(`/api/tokens/${id(tokenId)}`, { method: "DELETE" }),
 };
 

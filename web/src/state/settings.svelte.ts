@@ -112,10 +112,19 @@ export class SettingsState {
   }
 }
 
+// Lifetimes offered on create ("never" or days); the API takes 1 to 365 days.
+export const TOKEN_LIFETIMES = ["never", "7", "30", "90", "365"] as const;
+export type TokenLifetime = (typeof TOKEN_LIFETIMES)[number];
+
+export function tokenExpired(token: ApiTokenSummary, now: number): boolean {
+  return token.expires_at !== null && Date.parse(token.expires_at) <= now;
+}
+
 export class TokensState {
   tokens = new Resource<ApiTokenSummary[]>(async (signal) => (await configApi.listTokens(signal)).data);
   name = $state("");
   role: Role = $state("viewer");
+  lifetime: TokenLifetime = $state("never");
   created: CreatedApiToken | null = $state(null);
   createSave = new SaveState();
   revoking: string | null = $state(null);
@@ -123,7 +132,8 @@ export class TokensState {
 
   create(): Promise<boolean> {
     return this.createSave.run(async () => {
-      const created = await configApi.createToken(this.name.trim(), this.role);
+      const expiry = this.lifetime === "never" ? {} : { expires_in_days: Number(this.lifetime) };
+      const created = await configApi.createToken({ name: this.name.trim(), role: this.role, ...expiry });
       this.created = created;
       this.name = "";
       void this.tokens.reload();
