@@ -23,8 +23,8 @@ import {
 
 // Ground truth is the sandbox fleet: it counts every write it applies, per serial, in the same storage
 // transaction as the write. Each seed runs its own connection over its own serials, so one fleet serves all.
-const SEEDS = 24;
-const PER_SEED = 15;
+const SEEDS = 21;
+const PER_SEED = 12;
 const SLOW = { timeout: 120_000 };
 
 const VARIANTS: Array<{ name: string; config: ConnectionConfig }> = [
