@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { alerts } from "./api/alerts";
+import { requestBodyLimit } from "./api/body-limit";
 import { connections } from "./api/connections";
 import { credentials } from "./api/credentials";
 import { datasetRecords } from "./api/dataset-records";
@@ -26,6 +27,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
   app.notFound(handleNotFound);
+  // Before every route: JSON and MCP bodies over 1 MB get 413 (dataset uploads keep their own 20 MB).
+  app.use("/api/*", requestBodyLimit());
+  app.use("/mcp/*", requestBodyLimit());
 
   app.route("/sandbox", sandboxMount);
   // Public, and registered before the API's middleware so authentication never runs for them.

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RESPONSE_EXCERPT_BYTES, sendHttp } from "../../worker/alerts/send-http";
 import { verdictFor } from "../../worker/alerts/retry-schedule";
 import { startWebhookReceiver, type ReceiverScript, type WebhookReceiver } from "./support/webhook-receiver";
+import { leaksIn } from "../engine/support/secret-forms";
 
 let receiver: WebhookReceiver | null = null;
 afterEach(async () => {
@@ -66,6 +67,13 @@ describe("an attempt's record", () => {
     const result = await postTo((req) => ({ status: 400, body: `bad request: ${req.body}` }), { body: JSON.stringify({ routing_key: key }), redact: [key] });
     expect(result.responseExcerpt).toContain("[redacted]");
     expect(result.responseExcerpt).not.toContain(key);
+  });
+
+  it("redacts a secret a receiver echoes base64- or URL-encoded", async () => {
+    const key = "R0UTING/KEY+0123456789=abc";
+    const result = await postTo(() => ({ status: 400, body: `seen ${btoa(key)} and ${encodeURIComponent(key)}` }), { redact: [key] });
+    expect(result.responseExcerpt).toBe("seen [redacted] and [redacted]");
+    expect(leaksIn(result.responseExcerpt ?? "", { key })).toEqual([]);
   });
 
   it("honours Retry-After", async () => {

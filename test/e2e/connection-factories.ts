@@ -26,7 +26,7 @@ export function sandboxConfig(baseURL: string, overrides: Partial<ConnectionConf
       { source: "name", destination: "display_name", formatter: "string", action: "update_if_changed", on_null: "skip", required: true },
       { source: "site", destination: "site_code", formatter: "uppercase", action: "update_if_changed", on_null: "skip", required: false },
     ],
-    limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false },
+    limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false, max_response_bytes: 10_485_760, max_pages: 100_000 },
     ...overrides,
   };
 }

@@ -46,6 +46,8 @@ describe("connection config validation", () => {
       timeout_ms: 10_000,
       retry_attempts: 3,
       stop_on_failure: false,
+      max_response_bytes: 10 * 1024 * 1024,
+      max_pages: 100_000,
     });
     expect(result.value.update.headers).toEqual({});
     expect(result.value.source).toMatchObject({ pagination: { style: "none" }, format: "json" });

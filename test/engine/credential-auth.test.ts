@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createCredentialHeaders, scrubSecrets, type CredentialAuth } from "../../worker/engine/credential-auth";
+import { createCredentialHeaders, type CredentialAuth } from "../../worker/engine/credential-auth";
 import { EngineError } from "../../worker/engine/errors";
 import { createSystemRuntime } from "../../worker/engine/runtime";
 import { caught, useLoopbackServers } from "./support/engine-fixtures";
+import { leaksIn } from "./support/secret-forms";
 import type { LoopbackReply } from "./support/loopback-server";
 
 const serve = useLoopbackServers();
@@ -42,14 +43,14 @@ describe("static credential schemes", () => {
   it("sends a bearer token", async () => {
     const auth = createCredentialHeaders({ scheme: "bearer", token: "tok-123" }, { runtime });
     expect(await auth.headers()).toEqual({ authorization: "Bearer tok-123" });
-    expect(auth.secrets()).toEqual(["tok-123"]);
+    expect(auth.secrets()).toEqual(["tok-123", "Bearer tok-123"]);
   });
 
   it("encodes basic credentials as UTF-8", async () => {
     const auth = createCredentialHeaders({ scheme: "basic", username: "jörg", password: "pä:ss" }, { runtime });
     const { authorization } = await auth.headers();
     expect(decodeBasic(authorization)).toBe("jörg:pä:ss");
-    expect(auth.secrets()).toContain("pä:ss");
+    expect(auth.secrets()).toEqual(expect.arrayContaining(["pä:ss", "jörg:pä:ss", authorization, authorization!.slice(6)]));
   });
 
   it("puts an API key in the named header with its prefix", async () => {
@@ -58,6 +59,7 @@ describe("static credential schemes", () => {
       { runtime },
     );
     expect(await auth.headers()).toEqual({ "X-Api-Key": "Key k-999" });
+    expect(auth.secrets()).toEqual(["k-999", "Key k-999"]);
   });
 });
 
@@ -76,6 +78,18 @@ describe("oauth2 client credentials", () => {
       scope: "devices:write",
     });
     expect(decodeBasic(request?.headers.authorization)).toBe("client-1:s3cret%3Awith%26symbols");
+    expect(auth.secrets()).toEqual(expect.arrayContaining([request?.headers.authorization, "client-1:s3cret%3Awith%26symbols"]));
+  });
+
+  it("masks the client secret and its Basic header when the token endpoint echoes them in an error", async () => {
+    const server = await serve((request) => ({ status: 401, body: `denied ${request.headers.authorization} ${request.body}` }));
+    const { runtime } = makeClock();
+    const auth = createCredentialHeaders(makeOAuth2(`${server.url}/token`), { runtime });
+    const error = (await caught(auth.headers())) as EngineError;
+    const header = server.requests[0]!.headers.authorization!;
+    expect(error.code).toBe("auth_failed");
+    expect(error.message).not.toContain(header.slice("Basic ".length, "Basic ".length + 12));
+    expect(leaksIn(error.message, { secret: "s3cret:with&symbols" })).toEqual([]);
   });
 
   it("can send the client id and secret in the form body instead", async () => {
@@ -100,7 +114,9 @@ describe("oauth2 client credentials", () => {
     clock.now += 2_000; // within the 30 s margin of the 120 s lifetime
     expect((await auth.headers()).authorization).toBe("Bearer access-2");
     expect(server.requests).toHaveLength(2);
-    expect(auth.secrets()).toEqual(expect.arrayContaining(["access-1", "access-2", "s3cret:with&symbols"]));
+    expect(auth.secrets()).toEqual(
+      expect.arrayContaining(["access-1", "Bearer access-1", "access-2", "Bearer access-2", "s3cret:with&symbols"]),
+    );
   });
 
   it("shares one token request between concurrent callers", async () => {
@@ -175,11 +191,5 @@ describe("oauth2 client credentials", () => {
     const { runtime } = makeClock();
     const auth = createCredentialHeaders(makeOAuth2(`${server.url}/token`), { runtime, timeout_ms: 50 });
     expect(await caught(auth.headers())).toMatchObject({ code: "timeout" });
-  });
-});
-
-describe("scrubSecrets", () => {
-  it("masks every secret, the longer one first", () => {
-    expect(scrubSecrets("token abcdef and abc", ["abc", "abcdef"])).toBe("token •••• and ••••");
   });
 });

@@ -20,7 +20,7 @@ export function makeConfig(overrides: Partial<ConnectionConfig> = {}): Connectio
     },
     update: { method: "PATCH", url_template: "http://127.0.0.1:8787/sandbox/api/devices/{serial}", formatter: "json", headers: {} },
     mapping: [makeRule({ source: "name", destination: "display_name" }), makeRule({ source: "site", destination: "site_code", formatter: "uppercase" })],
-    limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false },
+    limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false, max_response_bytes: 10_485_760, max_pages: 100_000 },
     ...overrides,
   };
 }

@@ -1,4 +1,4 @@
-import { decryptSecret } from "../auth/secrets";
+import { decryptSecret, SECRET_BINDINGS } from "../auth/secrets";
 import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
 import { parseChannelConfig } from "./channel-config";
@@ -34,7 +34,7 @@ export async function resolveChannel(env: Env, stored: StoredChannel, now: numbe
   };
   const secret = async () => {
     if (stored.secret_ciphertext === null) throw new ChannelUnusableError("The channel has no stored secret; set it again.");
-    return decryptSecret(env, stored.secret_ciphertext);
+    return decryptSecret(env, stored.secret_ciphertext, SECRET_BINDINGS.alertChannel(stored.id));
   };
 
   switch (parsed.kind) {
@@ -43,7 +43,7 @@ export async function resolveChannel(env: Env, stored: StoredChannel, now: numbe
       const secrets = [await secret()];
       const expires = stored.previous_secret_expires_at;
       if (stored.previous_secret_ciphertext !== null && expires !== null && expires > now) {
-        secrets.push(await decryptSecret(env, stored.previous_secret_ciphertext));
+        secrets.push(await decryptSecret(env, stored.previous_secret_ciphertext, SECRET_BINDINGS.alertChannelPrevious(stored.id)));
       }
       return { kind: "webhook", url: parsed.config.url, secrets };
     }

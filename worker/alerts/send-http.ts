@@ -1,3 +1,5 @@
+import { createRedactor } from "../engine/redactor";
+import { readBody } from "../engine/read-body";
 import type { AttemptOutcome } from "./retry-schedule";
 
 export interface OutboundRequest {
@@ -94,28 +96,7 @@ async function attempt(request: OutboundRequest, options: SendHttpOptions, signa
 // Reads at most `limit` bytes and drops the rest, so a huge or endless body cannot hold the dispatcher.
 async function readExcerpt(response: Response, limit: number): Promise<string | null> {
   if (response.body === null) return null;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < limit) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  if (size >= limit) await reader.cancel();
-  else reader.releaseLock();
-  const bytes = new Uint8Array(Math.min(size, limit));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const take = Math.min(chunk.byteLength, bytes.length - offset);
-    bytes.set(chunk.subarray(0, take), offset);
-    offset += take;
-    if (offset >= bytes.length) break;
-  }
-  if (bytes.length === 0) return "";
-  // stream: true holds back a character cut in half at the limit instead of emitting U+FFFD.
-  return new TextDecoder().decode(bytes, { stream: size >= limit });
+  return (await readBody(response, { maxBytes: limit, truncate: true })).text;
 }
 
 export function truncateUtf8(text: string, maxBytes: number): string {
@@ -132,12 +113,9 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   return out;
 }
 
+// The product's one redactor, so a receiver echoing a routing key base64- or URL-encoded is masked too.
 export function redactAll(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
-  }
-  return out;
+  return createRedactor(() => secrets).redact(text);
 }
 
 function parseRetryAfter(value: string | null, now: number): number | null {

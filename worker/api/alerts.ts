@@ -6,7 +6,7 @@ import { generateWebhookSecret } from "../alerts/signing";
 import { sendTestMessage } from "../alerts/test-send";
 import { DEFAULT_EMAIL_FROM_NAME, PAGERDUTY_EVENTS_URL, type ChannelKind } from "../alerts/vocabulary";
 import { minRole } from "../auth/middleware";
-import { encryptSecret, secretHint } from "../auth/secrets";
+import { decryptSecret, encryptSecret, SECRET_BINDINGS, SecretsConfigError, secretHint, StoredSecretError } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
 import {
@@ -264,10 +264,11 @@ alerts.openapi(createChannelRoute, async (c) => {
       break;
   }
   const now = Date.now();
+  const id = newId("chan", now);
   const outcome = await insertAlertChannel(
     env.LEDGER,
-    newId("chan", now),
-    { name: body.name, kind: body.kind, config, secret: secret === null ? null : await seal(env, secret), enabled: body.enabled ?? true },
+    id,
+    { name: body.name, kind: body.kind, config, secret: secret === null ? null : await seal(env, id, secret), enabled: body.enabled ?? true },
     now,
   );
   if (outcome.status !== "ok") throw nameTaken(body.name);
@@ -323,7 +324,7 @@ alerts.openapi(updateChannelRoute, async (c) => {
   const outcome = await updateAlertChannel(
     env.LEDGER,
     id,
-    { name: body.name ?? row.name, config, enabled, ...(secret === undefined ? {} : { secret: await seal(env, secret) }) },
+    { name: body.name ?? row.name, config, enabled, ...(secret === undefined ? {} : { secret: await seal(env, id, secret) }) },
     now,
   );
   if (outcome.status === "not_found") throw notFound("alert channel", id);
@@ -376,13 +377,14 @@ alerts.openapi(rotateSecretRoute, async (c) => {
   }
   const secret = generateWebhookSecret();
   const now = Date.now();
-  const keepPrevious = graceHours > 0 && row.secret_ciphertext !== null;
+  const previousCiphertext = graceHours > 0 && row.secret_ciphertext !== null ? await resealAsPrevious(env, id, row.secret_ciphertext) : null;
+  const keepPrevious = previousCiphertext !== null;
   const updated = await rotateAlertChannelSecret(
     env.LEDGER,
     id,
     {
-      ...(await seal(env, secret)),
-      previousCiphertext: keepPrevious ? row.secret_ciphertext : null,
+      ...(await seal(env, id, secret)),
+      previousCiphertext,
       previousExpiresAt: keepPrevious ? now + graceHours * 3_600_000 : null,
     },
     now,
@@ -527,8 +529,21 @@ async function requireChannel(env: Env, id: string): Promise<AlertChannelRow> {
   return row;
 }
 
-async function seal(env: Env, secret: string) {
-  return { ciphertext: await encryptSecret(env, secret), hint: secretHint(secret) };
+async function seal(env: Env, channelId: string, secret: string) {
+  return { ciphertext: await encryptSecret(env, secret, SECRET_BINDINGS.alertChannel(channelId)), hint: secretHint(secret) };
+}
+
+// Each field has its own binding, so the outgoing secret is sealed again for the previous-secret field.
+// One that cannot be opened any more signs nothing: the rotation then keeps no previous secret.
+async function resealAsPrevious(env: Env, channelId: string, ciphertext: string): Promise<string | null> {
+  let plaintext: string;
+  try {
+    plaintext = await decryptSecret(env, ciphertext, SECRET_BINDINGS.alertChannel(channelId));
+  } catch (error) {
+    if (error instanceof StoredSecretError || (error instanceof SecretsConfigError && error.code === "secrets_key_mismatch")) return null;
+    throw error;
+  }
+  return encryptSecret(env, plaintext, SECRET_BINDINGS.alertChannelPrevious(channelId));
 }
 
 function notFound(what: string, id: string): ApiError {

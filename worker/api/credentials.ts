@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
-import { encryptSecret, secretHint } from "../auth/secrets";
+import { encryptSecret, SECRET_BINDINGS, secretHint } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
 import { deleteCredential, getCredential, getStoredCredential, insertCredential, listCredentials, updateCredential, type CredentialWrite } from "../ledger/credentials";
@@ -119,13 +119,14 @@ credentials.openapi(createCredentialRoute, async (c) => {
   const body = c.req.valid("json");
   const config = (body.config ?? {}) as CredentialConfig;
   checkConfigUrls(c.env, body.scheme, config);
+  const id = newId("cred");
   const write: CredentialWrite = {
     name: body.name,
     scheme: body.scheme,
     config,
-    secret: secretOf(body) === undefined ? null : await sealSecret(c.env, secretOf(body)!),
+    secret: secretOf(body) === undefined ? null : await sealSecret(c.env, id, secretOf(body)!),
   };
-  const outcome = await insertCredential(c.env.LEDGER, newId("cred"), write, Date.now());
+  const outcome = await insertCredential(c.env.LEDGER, id, write, Date.now());
   if (outcome.status !== "ok") throw nameTaken(body.name);
   return c.json(outcome.credential, 201);
 });
@@ -152,7 +153,7 @@ credentials.openapi(updateRoute, async (c) => {
     if (body.secret !== undefined) throw validationError([{ path: "secret", message: `scheme ${scheme} has no secret`, in: "body" }]);
     secret = null;
   } else if (body.secret !== undefined) {
-    secret = await sealSecret(c.env, body.secret);
+    secret = await sealSecret(c.env, id, body.secret);
   } else if (schemeChanged || stored.secretCiphertext === null) {
     throw validationError([{ path: "secret", message: `scheme ${scheme} needs a secret`, in: "body" }]);
   }
@@ -230,8 +231,8 @@ function secretOf(body: object): string | undefined {
   return "secret" in body && typeof body.secret === "string" ? body.secret : undefined;
 }
 
-async function sealSecret(env: Env, secret: string) {
-  return { ciphertext: await encryptSecret(env, secret), hint: secretHint(secret) };
+async function sealSecret(env: Env, credentialId: string, secret: string) {
+  return { ciphertext: await encryptSecret(env, secret, SECRET_BINDINGS.credential(credentialId)), hint: secretHint(secret) };
 }
 
 function prefixPath(prefix: string, path: string): string {

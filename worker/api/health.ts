@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
-import { checkLedger } from "../ledger/health";
+import { checkLedger, LEDGER_PROBLEMS } from "../ledger/health";
 import { readSettings } from "../ledger/settings";
 import { HEARTBEAT_KEYS } from "../schedule/heartbeat";
 import { createRouter } from "./router";
@@ -14,7 +14,8 @@ const healthRoute = createRoute({
   path: "/",
   tags: ["System"],
   summary: "Health of the worker, D1 and the scheduler",
-  description: "Public: needs no token. 503 when D1 is unreachable or no migrations are applied.",
+  description: "Public: needs no token. 503 when D1 is unreachable or no migrations are applied; " +
+    "`d1.code` and `d1.error` name the problem, never D1's own error text (that goes to the Worker's log).",
   security: [],
   responses: {
     200: jsonContent(healthResponseSchema, "Everything works."),
@@ -30,7 +31,11 @@ health.openapi(healthRoute, async (c) => {
   const body: HealthResponse = {
     status: ledger.ok && ledger.migrations.length > 0 ? "ok" : "degraded",
     version: pkg.version,
-    d1: { ok: ledger.ok, latency_ms: ledger.latencyMs, ...(ledger.error ? { error: ledger.error } : {}) },
+    d1: {
+      ok: ledger.ok,
+      latency_ms: ledger.latencyMs,
+      ...(ledger.problem ? { code: ledger.problem, error: LEDGER_PROBLEMS[ledger.problem] } : {}),
+    },
     migrations: { applied: ledger.migrations, latest: ledger.migrations.at(-1) ?? null },
     sandbox: c.env.SANDBOX === "on",
     scheduler: {

@@ -18,7 +18,11 @@ const idempotencyHeaderSchema = z.object({
     .min(1)
     .max(200)
     .optional()
-    .openapi({ description: "A retried request with the same key gets the same run." }),
+    .openapi({
+      description:
+        "A retried request with the same key and body gets the same run, for 24 hours. Keys belong to the caller (token or " +
+        "Access identity): another caller's same key is its own. The same key with a different body is refused with 409.",
+    }),
 });
 
 const resetQuerySchema = z.object({
@@ -127,7 +131,7 @@ runCommands.openapi(createRunRoute, async (c) => {
     reset: body.reset ?? false,
     trigger: triggerOf(c),
     requestedBy: c.var.principal.name,
-    idempotencyKey: key ?? null,
+    idempotency: key === undefined ? null : { caller: `${c.var.principal.kind}:${c.var.principal.id}`, key },
   });
   if (!created) c.header("Idempotent-Replayed", "true");
   return c.json(run, 202);

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
-import { encryptSecret, secretHint } from "../auth/secrets";
+import { encryptSecret, SECRET_BINDINGS, secretHint } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import { readConfigSettings, toSettingsResponse, writeConfigSettings, type StoredLogExport } from "../ledger/config-settings";
 import { validationError } from "./errors";
@@ -45,7 +45,7 @@ settings.openapi(putRoute, async (c) => {
     const { secret_access_key: secret, ...rest } = input;
     let sealed: { secret_ciphertext: string; secret_hint: string };
     if (secret !== undefined) {
-      sealed = { secret_ciphertext: await encryptSecret(c.env, secret), secret_hint: secretHint(secret) };
+      sealed = { secret_ciphertext: await encryptSecret(c.env, secret, SECRET_BINDINGS.logExport()), secret_hint: secretHint(secret) };
     } else if (current.logExport.target === "s3") {
       sealed = { secret_ciphertext: current.logExport.secret_ciphertext, secret_hint: current.logExport.secret_hint };
     } else {

@@ -71,6 +71,7 @@ testLookup.openapi(testLookupRoute, async (c) => {
       concurrency: 1,
       timeout_ms: Math.min(limits.timeout_ms, TEST_LOOKUP_LIMITS.max_timeout_ms),
       retry_attempts: Math.min(limits.retry_attempts, TEST_LOOKUP_LIMITS.max_retries),
+      max_response_bytes: limits.max_response_bytes,
     },
     signal: c.req.raw.signal,
   });

@@ -1,3 +1,4 @@
+import { readBody } from "../engine/read-body";
 import type { Env } from "../env";
 import { ROLES, type Role } from "./principal";
 
@@ -39,6 +40,8 @@ const DEFAULT_JWKS_TTL_MS = 10 * 60_000;
 // so a stream of forged kids cannot turn every request into a JWKS fetch.
 const MIN_REFETCH_MS = 30_000;
 const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
+// A team's JWKS holds a handful of keys, a few KiB.
+const JWKS_MAX_BYTES = 1024 * 1024;
 
 export function accessConfigured(env: Pick<Env, "ACCESS_TEAM_DOMAIN" | "ACCESS_AUD">): boolean {
   return Boolean(env.ACCESS_TEAM_DOMAIN?.trim() && env.ACCESS_AUD?.trim());
@@ -155,7 +158,7 @@ async function fetchKeySet(doFetch: typeof fetch, url: string, fetchedAt: number
   try {
     const res = await doFetch(url, { headers: { accept: "application/json" } });
     if (!res.ok) throw unavailable(`HTTP ${res.status}`);
-    body = await res.json();
+    body = JSON.parse((await readBody(res, { maxBytes: JWKS_MAX_BYTES, what: "the certs endpoint" })).text);
   } catch (err) {
     throw err instanceof AccessJwtError ? err : unavailable(err instanceof Error ? err.message : String(err));
   }

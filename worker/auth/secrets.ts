@@ -25,53 +25,111 @@ export class SecretsConfigError extends ApiError {
   }
 }
 
-const FORMAT_VERSION = "v1";
-const IV_BYTES = 12;
-let keyCache: { raw: string; key: CryptoKey } | null = null;
+/**
+ * A stored secret cannot be opened although the key is right: it was sealed for another row or field
+ * (copied in D1) or altered. 409, as only entering the secret again fixes it; the message names the
+ * binding, never the secret.
+ */
+export class StoredSecretError extends ApiError {
+  constructor(
+    readonly binding: string,
+    readonly hint: string = "Enter the secret again; a ciphertext copied from another row or field cannot be used.",
+  ) {
+    super(409, "stored_secret_unreadable", `The stored secret for ${binding} cannot be decrypted: it was sealed for another row or field, or altered.`, {
+      binding,
+      hint,
+    });
+    this.name = "StoredSecretError";
+  }
+}
 
-async function secretsKey(env: SecretsEnv): Promise<CryptoKey> {
+// Associated data: each ciphertext opens only for the row and field it was sealed for.
+export function secretBinding(owner: "credential" | "alert_channel" | "setting", id: string, field: string): string {
+  return `${owner}:${id}:${field}`;
+}
+
+export const SECRET_BINDINGS = {
+  credential: (id: string) => secretBinding("credential", id, "secret"),
+  alertChannel: (id: string) => secretBinding("alert_channel", id, "secret"),
+  alertChannelPrevious: (id: string) => secretBinding("alert_channel", id, "previous_secret"),
+  logExport: () => secretBinding("setting", "config.log_export", "secret_access_key"),
+} as const;
+
+// v2: `v2:<key id>:<iv>:<ciphertext+tag>` sealed with the binding as associated data. v1 (`v1:<iv>:<ct>`, no
+// associated data) is still read; reseal-legacy-secrets.ts rewrites v1 rows as v2.
+const LEGACY_VERSION = "v1";
+const FORMAT_VERSION = "v2";
+const IV_BYTES = 12;
+let keyCache: { raw: string; key: CryptoKey; keyId: string } | null = null;
+
+async function secretsKey(env: SecretsEnv): Promise<{ key: CryptoKey; keyId: string }> {
   const raw = env.SECRETS_KEY?.trim();
   if (!raw) {
     throw new SecretsConfigError("secrets_key_missing", "Secrets cannot be stored or used: SECRETS_KEY is not set.", SET_KEY_HINT);
   }
-  if (keyCache?.raw === raw) return keyCache.key;
+  if (keyCache?.raw === raw) return keyCache;
   const bytes = decodeBase64(raw);
   if (bytes?.length !== 32) {
     throw new SecretsConfigError("secrets_key_invalid", "SECRETS_KEY is not base64 of exactly 32 bytes.", SET_KEY_HINT);
   }
   const key = await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
-  keyCache = { raw, key };
-  return key;
+  // A short public fingerprint of the key tells "the key changed" apart from "sealed for another row".
+  const tagged = new Uint8Array([...new TextEncoder().encode("outbound-sync secrets key id\0"), ...bytes]);
+  const keyId = encodeBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", tagged)).slice(0, 6));
+  keyCache = { raw, key, keyId };
+  return keyCache;
 }
 
-/** `v1:<iv base64>:<ciphertext+tag base64>`, a fresh random IV each time. */
-export async function encryptSecret(env: SecretsEnv, plaintext: string): Promise<string> {
-  const key = await secretsKey(env);
+/** `v2:<key id>:<iv>:<ciphertext+tag>`, a fresh random IV each time, bound to `binding` (SECRET_BINDINGS). */
+export async function encryptSecret(env: SecretsEnv, plaintext: string, binding: string): Promise<string> {
+  const { key, keyId } = await secretsKey(env);
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(plaintext));
-  return `${FORMAT_VERSION}:${encodeBase64(iv)}:${encodeBase64(new Uint8Array(sealed))}`;
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(binding) },
+    key,
+    new TextEncoder().encode(plaintext),
+  );
+  return `${FORMAT_VERSION}:${keyId}:${encodeBase64(iv)}:${encodeBase64(new Uint8Array(sealed))}`;
 }
 
-export async function decryptSecret(env: SecretsEnv, stored: string): Promise<string> {
-  const key = await secretsKey(env);
-  const [version, ivText, sealedText, ...rest] = stored.split(":");
-  const iv = ivText === undefined ? null : decodeBase64(ivText);
-  const sealed = sealedText === undefined ? null : decodeBase64(sealedText);
-  if (version !== FORMAT_VERSION || rest.length > 0 || iv?.length !== IV_BYTES || !sealed) {
-    throw new Error(`Stored secret is not in the ${FORMAT_VERSION}:<iv>:<ciphertext> format.`);
+/** True for a secret stored before binding (v1): readable, but to be resealed. */
+export function isLegacySecret(stored: string): boolean {
+  return stored.startsWith(`${LEGACY_VERSION}:`);
+}
+
+export async function decryptSecret(env: SecretsEnv, stored: string, binding: string): Promise<string> {
+  const { key, keyId } = await secretsKey(env);
+  const parts = stored.split(":");
+  const legacy = parts[0] === LEGACY_VERSION && parts.length === 3;
+  if (!legacy && !(parts[0] === FORMAT_VERSION && parts.length === 4)) {
+    throw new Error(`Stored secret is not in the ${FORMAT_VERSION}:<key id>:<iv>:<ciphertext> format.`);
   }
+  const [ivText, sealedText] = legacy ? [parts[1]!, parts[2]!] : [parts[2]!, parts[3]!];
+  const iv = decodeBase64(ivText);
+  const sealed = decodeBase64(sealedText);
+  if (iv?.length !== IV_BYTES || !sealed) throw new Error(`Stored secret is not in the ${FORMAT_VERSION}:<key id>:<iv>:<ciphertext> format.`);
+  // v1 has no key id: a failure there is far likelier a changed key than tampering with D1.
+  if (!legacy && parts[1] !== keyId) throw keyMismatch();
   let opened: ArrayBuffer;
   try {
-    opened = await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, sealed);
-  } catch {
-    // GCM's tag check is the only signal; a changed key is far likelier than tampering with D1.
-    throw new SecretsConfigError(
-      "secrets_key_mismatch",
-      "A stored secret cannot be decrypted with the current SECRETS_KEY.",
-      "SECRETS_KEY changed since the secret was saved: restore the previous key, or enter the secret again.",
+    opened = await crypto.subtle.decrypt(
+      legacy ? { name: "AES-GCM", iv } : { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(binding) },
+      key,
+      sealed,
     );
+  } catch {
+    // GCM's tag check is the only signal; with the right key it means another binding or an altered value.
+    throw legacy ? keyMismatch() : new StoredSecretError(binding);
   }
   return new TextDecoder().decode(opened);
+}
+
+function keyMismatch(): SecretsConfigError {
+  return new SecretsConfigError(
+    "secrets_key_mismatch",
+    "A stored secret cannot be decrypted with the current SECRETS_KEY.",
+    "SECRETS_KEY changed since the secret was saved: restore the previous key, or enter the secret again.",
+  );
 }
 
 /** "••••" and at most the last 4 characters; short secrets show fewer (none under 4 characters). */

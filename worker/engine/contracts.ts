@@ -24,6 +24,25 @@ const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding",
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
 const PARAM_NAME = /^[A-Za-z0-9_.\-[\]]+$/;
+// Contract headers are stored and shown in plain text and never masked, so credentials are refused here:
+// the auth headers themselves, and names made of credential words (X-API-Key, X-Auth-Token, ClientSecret).
+const AUTH_HEADERS = new Set(["authorization", "proxy-authorization"]);
+const CREDENTIAL_WORDS = new Set(["auth", "key", "apikey", "cookie", "session", "credential", "credentials", "pwd"]);
+const CREDENTIAL_PARTS = /token|secret|passw(or)?d|api[-_]?key|authorization/;
+// Names with a credential word that carry none: a write's idempotency key is derived from the job.
+const NOT_CREDENTIALS = /(^|-)idempotency-key$/;
+
+function credentialHeaderProblem(name: string): string | null {
+  const lower = name.toLowerCase();
+  if (AUTH_HEADERS.has(lower)) {
+    return `header "${name}" carries a credential: use a bearer, basic or OAuth2 credential instead, which is encrypted and masked in everything shown`;
+  }
+  if (NOT_CREDENTIALS.test(lower)) return null;
+  if (CREDENTIAL_PARTS.test(lower) || lower.split(/[-_.]/).some((word) => CREDENTIAL_WORDS.has(word))) {
+    return `header "${name}" looks like a credential: use an api_key credential with header name "${name}" instead, which is encrypted and masked in everything shown`;
+  }
+  return null;
+}
 
 type Ctx = z.RefinementCtx;
 type IssuePath = (string | number)[];
@@ -78,10 +97,17 @@ const HeadersSchema = z
     for (const [name, value] of Object.entries(headers)) {
       if (!HEADER_NAME.test(name)) issue(ctx, [name], `"${name}" is not a valid header name`);
       else if (RESERVED_HEADERS.has(name.toLowerCase())) issue(ctx, [name], `header "${name}" is set by the runtime`);
+      else {
+        const problem = credentialHeaderProblem(name);
+        if (problem !== null) issue(ctx, [name], problem);
+      }
       if (HEADER_VALUE_FORBIDDEN.test(value)) issue(ctx, [name], "header values must not contain line breaks or NUL");
     }
   })
-  .describe("Extra request headers. Secrets belong in the credential, not here.");
+  .describe(
+    "Extra request headers. Secrets belong in the credential: Authorization, Proxy-Authorization, Cookie and " +
+      "names such as X-API-Key, *-Token, *-Secret, *-Key, *Password* or *Session* are refused.",
+  );
 
 export const PaginationSchema = z
   .discriminatedUnion("style", [
@@ -327,13 +353,39 @@ export const MappingSchema = z
     }
   });
 
+const MiB = 1024 * 1024;
+// A Worker has 128 MB: a body is held as bytes, then as text, then parsed, so one response stays well below.
+export const MAX_RESPONSE_BYTES_CEILING = 32 * MiB;
+
 export const LimitsSchema = z.object({
   requests_per_second: z.number().positive().max(1000).default(10),
   concurrency: z.number().int().min(1).max(6).default(2),
   timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
   retry_attempts: z.number().int().min(0).max(10).default(3),
   stop_on_failure: z.boolean().default(false).describe("Whether a failed connection stops the rest of the run."),
+  max_response_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(MAX_RESPONSE_BYTES_CEILING)
+    .default(10 * MiB)
+    .describe("Largest response body read, counted after decompression; a larger one fails with response_too_large."),
+  max_pages: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(100_000)
+    .describe("Most pages one source read or destination listing may take; more fails with too_many_pages."),
 });
+
+export const LIMIT_DEFAULTS: Limits = LimitsSchema.parse({});
+
+// Stored configurations predate some limits; they read with the defaults a run would apply.
+export function withLimitDefaults<T extends { limits?: unknown }>(config: T): T & { limits: Limits } {
+  const stored = typeof config.limits === "object" && config.limits !== null ? config.limits : {};
+  return { ...config, limits: { ...LIMIT_DEFAULTS, ...stored } as Limits };
+}
 
 function checkPayloadPath(destination: string, format: PayloadFormat, ctx: Ctx, path: IssuePath): void {
   if (format !== "xml") return;

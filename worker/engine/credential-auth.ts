@@ -1,5 +1,7 @@
 import { EngineError, describeRequest, excerpt } from "./errors";
 import type { HeaderMap, HttpClientOptions } from "./http-client";
+import { createRedactor } from "./redactor";
+import { readBody } from "./read-body";
 import type { EngineRuntime } from "./runtime";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
@@ -34,7 +36,9 @@ export interface CredentialAuthOptions {
 
 export interface CredentialHeaders {
   headers(): Promise<HeaderMap>;
-  // Every secret in play (including fetched access tokens), so callers can scrub what they show.
+  // Everything secret this credential sends, as sent: the secret itself, derived values (user:password,
+  // its base64), whole auth header values, and every access token fetched so far. A redactor derives
+  // the other encodings from these.
   secrets(): string[];
   // Only OAuth2 can hand out different headers after invalidate; static secrets stay what they are.
   readonly refreshable: boolean;
@@ -44,6 +48,8 @@ export interface CredentialHeaders {
 }
 
 const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
+// A token response is a small JSON document; a body near this size is not coming from a token endpoint.
+const TOKEN_RESPONSE_MAX_BYTES = 1024 * 1024;
 const DEFAULT_EXPIRY_MARGIN_MS = 30_000;
 // A token response without expires_in is still reused for a while rather than fetched per request.
 const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
@@ -55,8 +61,9 @@ export function createCredentialHeaders(auth: CredentialAuth, options: Credentia
     case "bearer":
       return staticHeaders({ authorization: `Bearer ${auth.token}` }, [auth.token]);
     case "basic": {
-      const encoded = base64Utf8(`${auth.username}:${auth.password}`);
-      return staticHeaders({ authorization: `Basic ${encoded}` }, [auth.password, encoded]);
+      const pair = `${auth.username}:${auth.password}`;
+      const encoded = base64Utf8(pair);
+      return staticHeaders({ authorization: `Basic ${encoded}` }, [auth.password, pair, encoded]);
     }
     case "api_key":
       return staticHeaders({ [auth.header_name]: `${auth.value_prefix ?? ""}${auth.key}` }, [auth.key]);
@@ -82,9 +89,10 @@ export function credentialClientAuth(
 }
 
 function staticHeaders(headers: HeaderMap, secrets: string[]): CredentialHeaders {
+  const material = [...secrets, ...Object.values(headers)].filter((s) => s !== "");
   return {
     headers: async () => ({ ...headers }),
-    secrets: () => secrets.filter((s) => s !== ""),
+    secrets: () => [...material],
     refreshable: false,
     invalidate: () => undefined,
   };
@@ -101,7 +109,7 @@ interface CachedToken {
 function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): CredentialHeaders {
   const { runtime } = options;
   const margin = options.expiry_margin_ms ?? DEFAULT_EXPIRY_MARGIN_MS;
-  const seen: string[] = [auth.client_secret];
+  const seen: string[] = clientSecrets(auth);
   let cached: CachedToken | null = null;
   let inflight: Promise<CachedToken> | null = null;
 
@@ -111,7 +119,7 @@ function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): Creden
     inflight ??= requestToken(auth, options)
       .then((token) => {
         cached = token;
-        seen.push(token.token);
+        seen.push(token.token, token.header);
         return token;
       })
       .finally(() => {
@@ -134,7 +142,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
   const { runtime } = options;
   const timeoutMs = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
   const where = `OAuth2 token endpoint ${describeRequest("POST", auth.token_url).replace(/^POST /, "")}`;
-  const scrub = (text: string) => text.split(auth.client_secret).join("••••");
+  const scrub = createRedactor(() => clientSecrets(auth)).redact;
 
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (auth.scope) form.set("scope", auth.scope);
@@ -144,8 +152,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     accept: "application/json",
   };
   if (auth.client_auth === "basic") {
-    // RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
-    headers.authorization = `Basic ${base64Utf8(`${formEncode(auth.client_id)}:${formEncode(auth.client_secret)}`)}`;
+    headers.authorization = clientBasicHeader(auth);
   } else {
     form.set("client_id", auth.client_id);
     form.set("client_secret", auth.client_secret);
@@ -173,8 +180,14 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
       signal: controller.signal,
     });
     status = response.status;
-    text = await response.text();
+    const body = await readBody(response, {
+      maxBytes: TOKEN_RESPONSE_MAX_BYTES,
+      what: where,
+      hint: "Check the credential's token URL: a token endpoint answers with a small JSON document",
+    });
+    text = body.text;
   } catch (error) {
+    if (error instanceof EngineError) throw error;
     if (timedOut) {
       throw new EngineError({
         code: "timeout",
@@ -229,6 +242,22 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
   };
 }
 
+// RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
+function clientBasicPair(auth: OAuth2Auth): string {
+  return `${formEncode(auth.client_id)}:${formEncode(auth.client_secret)}`;
+}
+
+function clientBasicHeader(auth: OAuth2Auth): string {
+  return `Basic ${base64Utf8(clientBasicPair(auth))}`;
+}
+
+// What the token request carries: the client secret, and in the Basic header the pair and its base64.
+function clientSecrets(auth: OAuth2Auth): string[] {
+  if (auth.client_auth === "body") return [auth.client_secret];
+  const header = clientBasicHeader(auth);
+  return [auth.client_secret, clientBasicPair(auth), header.slice("Basic ".length), header];
+}
+
 // application/x-www-form-urlencoded, as RFC 6749 asks for client credentials in the Basic header.
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
@@ -238,13 +267,4 @@ function base64Utf8(text: string): string {
   let binary = "";
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);
-}
-
-// Replaces every secret with a mask; longest first so a secret inside another is not half-masked.
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
-    out = out.split(secret).join("••••");
-  }
-  return out;
 }

@@ -12,6 +12,8 @@ export const ENGINE_ERROR_CODES = [
   "unparseable_response",
   "invalid_response_shape",
   "pagination_loop",
+  "too_many_pages",
+  "response_too_large",
   "invalid_request",
   "timeout",
   "network_error",
@@ -38,6 +40,8 @@ const RETRYABLE: Record<EngineErrorCode, boolean> = {
   unparseable_response: false,
   invalid_response_shape: false,
   pagination_loop: false,
+  too_many_pages: false,
+  response_too_large: false,
   invalid_request: false,
   timeout: true,
   network_error: true,
@@ -122,6 +126,13 @@ export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpS
       return "Check the fetch contract's record path and serial path against a real response";
     case "pagination_loop":
       return "Check the contract's pagination style and parameters: the endpoint returned the same page again";
+    case "too_many_pages":
+      return "Check the contract's pagination: the endpoint kept offering new pages past the connection's page limit; if the read really is that long, raise Max pages per read in the connection's limits";
+    case "response_too_large":
+      if (phase === "source" || phase === "listing") {
+        return "Raise the connection's response size limit, or ask for smaller pages (a page size parameter in the contract)";
+      }
+      return "Raise the connection's response size limit, or narrow the request so the endpoint answers with less";
     case "invalid_request":
       return "Check the contract URL and headers: the request could not be built";
     case "timeout":

@@ -1,5 +1,7 @@
+import { LIMIT_DEFAULTS } from "./contracts";
 import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit, type RequestPhase } from "./errors";
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
+import { readBody, responseTooLarge, type BodyText } from "./read-body";
 import type { EngineRuntime } from "./runtime";
 
 export interface HttpLimits {
@@ -7,6 +9,8 @@ export interface HttpLimits {
   concurrency: number;
   timeout_ms: number;
   retry_attempts: number;
+  // Counted after decompression; the connection's default when absent.
+  max_response_bytes?: number;
 }
 
 export type HeaderMap = Record<string, string>;
@@ -71,6 +75,7 @@ export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
 type Attempt =
   | { kind: "response"; status: number; headers: Headers; text: string; bytesReceived: number; durationMs: number }
+  | { kind: "too_large"; status: number; bytesReceived: number; durationMs: number }
   | { kind: "timeout" }
   | { kind: "network"; error: unknown };
 
@@ -84,6 +89,7 @@ export const isSuccessStatus = (status: number): boolean => status >= 200 && sta
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { runtime, limits, onEvent } = options;
+  const maxResponseBytes = limits.max_response_bytes ?? LIMIT_DEFAULTS.max_response_bytes;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const maxRetryAfter = options.max_retry_after_ms ?? DEFAULT_MAX_RETRY_AFTER_MS;
   const semaphore = createSemaphore(limits.concurrency);
@@ -118,6 +124,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       request.signal?.addEventListener("abort", onCallerAbort, { once: true });
       if (request.signal?.aborted) onCallerAbort(); // aborted before the listener was attached
       const sentAt = runtime.now();
+      // Runs until the body is read, not only the headers: a body dripping a byte a second is ended too.
       runtime.sleep(limits.timeout_ms, stopTimer.signal).then(
         () => {
           timedOut = true;
@@ -132,15 +139,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         redirect: "manual",
         signal: controller.signal,
       });
-      const buffer = await response.arrayBuffer();
       // Browsers report a manual redirect as an opaque response with status 0.
       const status = String(response.type) === "opaqueredirect" ? 302 : response.status;
+      let body: BodyText;
+      try {
+        body = await readBody(response, { maxBytes: maxResponseBytes });
+      } catch (error) {
+        if (!(error instanceof EngineError)) throw error;
+        return { kind: "too_large", status, bytesReceived: maxResponseBytes, durationMs: runtime.now() - sentAt };
+      }
       return {
         kind: "response",
         status,
         headers: response.headers,
-        text: new TextDecoder().decode(buffer),
-        bytesReceived: buffer.byteLength,
+        text: body.text,
+        bytesReceived: body.bytes,
         durationMs: runtime.now() - sentAt,
       };
     } catch (error) {
@@ -235,6 +248,19 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           continue;
         }
         throw classifyHttpFailure({ phase: request.phase ?? "update", method: request.method, url: request.url, status, body: text });
+      }
+
+      if (outcome.kind === "too_large") {
+        onEvent?.({
+          type: "response",
+          ...base,
+          status: outcome.status,
+          duration_ms: outcome.durationMs,
+          bytes_sent: bytesSent,
+          bytes_received: outcome.bytesReceived,
+        });
+        // Not retried: the same request would stream the same body again.
+        throw responseTooLarge({ maxBytes: maxResponseBytes, what: where, phase: request.phase, http_status: outcome.status });
       }
 
       if (request.mayRetryAfterSend === false) {

@@ -109,6 +109,8 @@ export interface BuildListingOptions {
   index: SerialIndex;
   resume?: PageState | null;
   signal?: AbortSignal;
+  // The connection's limits.max_pages; the default limit when absent.
+  maxPages?: number;
 }
 
 // One page per step, each stored before the next is fetched, so a checkpointed nextState resumes cleanly.
@@ -124,6 +126,7 @@ export async function* buildListingIndex(options: BuildListingOptions): AsyncGen
       format: contract.format,
       records_path: contract.records_path,
       serial_path: contract.serial_path,
+      max_pages: options.maxPages,
     },
     options.resume ?? null,
     signal,

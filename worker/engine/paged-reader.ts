@@ -1,5 +1,5 @@
-import type { Pagination, PayloadFormat } from "./contracts";
-import { EngineError, type RequestPhase } from "./errors";
+import { LIMIT_DEFAULTS, type Pagination, type PayloadFormat } from "./contracts";
+import { EngineError, describeRequest, type RequestPhase } from "./errors";
 import type { HeaderMap, HttpClient } from "./http-client";
 import { compilePath, readPath, type CompiledPath } from "./paths";
 import { scalarText } from "./templates";
@@ -30,7 +30,11 @@ export interface PagedReadSpec {
   updated_at_path?: string;
   // Added to every URL the reader builds (not to next links, which the endpoint writes itself).
   query?: Record<string, string>;
+  // Loop detection only catches a repeated page; this ends an endpoint that offers fresh pages forever.
+  max_pages?: number;
 }
+
+export const DEFAULT_MAX_PAGES = LIMIT_DEFAULTS.max_pages;
 
 export interface ReadRecord {
   serial: string;
@@ -111,8 +115,17 @@ export async function* readRecordPages(
   signal?: AbortSignal,
 ): AsyncGenerator<RecordPage, void, undefined> {
   const paths = compileSpec(spec);
+  const maxPages = spec.max_pages ?? DEFAULT_MAX_PAGES;
   let state: PageState | null = from ?? initialPageState(spec.pagination);
   while (state !== null) {
+    // pages_read is checkpointed with the position, so a resumed read keeps counting.
+    if (state.pages_read >= maxPages) {
+      throw new EngineError({
+        code: "too_many_pages",
+        message: `${describeRequest("GET", spec.url)} still had more pages after ${maxPages} pages (the connection's page limit)`,
+        phase: spec.phase,
+      });
+    }
     const url = pageUrl(spec, state.position);
     const response = await client.request({
       method: "GET",
@@ -296,15 +309,62 @@ function resolveNextUrl(raw: string, current: string, spec: PagedReadSpec): stri
 }
 
 // RFC 8288: `<url>; rel="next", <url>; rel="last"`; rel may list several space-separated types.
+// One pass with indexOf, no regular expression: a hostile megabyte-long header costs linear time.
 export function nextLink(header: string | null): string | null {
   if (header === null) return null;
-  const links = header.matchAll(/<([^>]*)>((?:\s*;\s*[^;,=\s]+\s*(?:=\s*(?:"[^"]*"|[^;,]*))?)*)/g);
-  for (const [, target, params] of links) {
-    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]+))/i.exec(params ?? "");
-    const types = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
-    if (types.includes("next")) return target ?? null;
+  let at = 0;
+  while (at < header.length) {
+    const open = header.indexOf("<", at);
+    if (open === -1) return null;
+    const close = header.indexOf(">", open + 1);
+    if (close === -1) return null;
+    const target = header.slice(open + 1, close);
+    const params = readLinkParams(header, close + 1);
+    if (params.rel !== null && params.rel.toLowerCase().split(/\s+/).includes("next")) return target;
+    at = params.end;
   }
   return null;
+}
+
+// Reads `; name=value; name="quoted, value"` up to the comma that ends this link.
+function readLinkParams(header: string, from: number): { rel: string | null; end: number } {
+  let rel: string | null = null;
+  let at = from;
+  while (at < header.length) {
+    const char = header[at];
+    if (char === ",") return { rel, end: at + 1 };
+    if (char !== ";") {
+      at += 1;
+      continue;
+    }
+    const nameEnd = nextOf(header, at + 1, "=;,");
+    const name = header.slice(at + 1, nameEnd).trim().toLowerCase();
+    at = nameEnd;
+    if (header[at] !== "=") continue;
+    let valueStart = at + 1;
+    while (header[valueStart] === " " || header[valueStart] === "\t") valueStart += 1;
+    let value: string;
+    if (header[valueStart] === '"') {
+      const quoteEnd = header.indexOf('"', valueStart + 1);
+      const end = quoteEnd === -1 ? header.length : quoteEnd;
+      value = header.slice(valueStart + 1, end);
+      at = end + 1;
+    } else {
+      const end = nextOf(header, valueStart, ";,");
+      value = header.slice(valueStart, end).trim();
+      at = end;
+    }
+    // The first rel counts (RFC 8288 §3.3).
+    if (name === "rel" && rel === null) rel = value;
+  }
+  return { rel, end: header.length };
+}
+
+// Index of the first of `stops` at or after `from`, or the end of the text.
+function nextOf(text: string, from: number, stops: string): number {
+  let at = from;
+  while (at < text.length && !stops.includes(text[at]!)) at += 1;
+  return at;
 }
 
 function kindOf(value: unknown): string {

@@ -20,6 +20,8 @@ export interface ReadSourceOptions {
   // Where to start: a fresh read (optionally incremental from a cursor) or a checkpointed state.
   start: { since?: string | null } | { resume: SourceReadState };
   signal?: AbortSignal;
+  // The connection's limits.max_pages; the default limit when absent.
+  maxPages?: number;
 }
 
 export function startSourceRead(contract: HttpSourceContract, since: string | null = null): SourceReadState {
@@ -45,6 +47,7 @@ export async function* readSourcePages(options: ReadSourceOptions): AsyncGenerat
       serial_path: contract.serial_path,
       updated_at_path: contract.updated_at_path,
       query,
+      max_pages: options.maxPages,
     },
     state.page,
     signal,

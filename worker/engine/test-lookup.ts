@@ -1,9 +1,11 @@
 import type { FetchContract } from "./contracts";
-import { credentialClientAuth, scrubSecrets, type CredentialHeaders } from "./credential-auth";
+import { credentialClientAuth, type CredentialHeaders } from "./credential-auth";
 import { EngineError } from "./errors";
 import { createHttpClient, type HttpLimits } from "./http-client";
 import { lookupBySerial, type MissingReason } from "./lookup";
 import { readRecordPages } from "./paged-reader";
+import { createRedactor, type Redactor } from "./redactor";
+import { readBody } from "./read-body";
 import type { EngineRuntime } from "./runtime";
 
 export interface TestLookupOptions {
@@ -47,6 +49,7 @@ interface Exchange {
 export async function runTestLookup(options: TestLookupOptions): Promise<TestLookupReport> {
   const { contract, serial, runtime, auth, signal } = options;
   const maxPages = options.maxPages ?? TEST_LOOKUP_DEFAULTS.maxPages;
+  const maxBodyChars = options.maxBodyChars ?? TEST_LOOKUP_DEFAULTS.maxBodyChars;
   const exchanges: Exchange[] = [];
 
   // Only destination requests pass through here; an OAuth2 token request uses the caller's runtime directly.
@@ -63,7 +66,9 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
     try {
       const response = await runtime.fetch(input, init);
       exchange.status = response.status;
-      exchange.body = await response.clone().text();
+      // Only what the report can show is copied (UTF-8 is at most 4 bytes a character; a few more tell it was cut);
+      // the client reads its own copy through the connection's limit.
+      exchange.body = (await readBody(response.clone(), { maxBytes: maxBodyChars * 4 + 4, truncate: true })).text;
       return response;
     } finally {
       exchange.duration_ms = runtime.now() - started;
@@ -88,7 +93,9 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
       error: { code: error.code, message: error.message, hint: error.hint, http_status: error.http_status },
     };
   }
-  return report(result, exchanges, auth.secrets(), options.maxBodyChars ?? TEST_LOOKUP_DEFAULTS.maxBodyChars);
+  // Asked after the requests, so access tokens fetched on the way are masked too.
+  const redactor = createRedactor(() => auth.secrets());
+  return report(result, exchanges, redactor, maxBodyChars);
 }
 
 type Client = ReturnType<typeof createHttpClient>;
@@ -152,36 +159,27 @@ async function inListing(
 function report(
   result: Pick<TestLookupReport, "outcome" | "record" | "missing_reason" | "detail" | "error">,
   exchanges: Exchange[],
-  secrets: string[],
+  redactor: Redactor,
   maxBodyChars: number,
 ): TestLookupReport {
   const last = exchanges.at(-1);
-  const scrub = (text: string) => scrubSecrets(text, secrets);
-  const body = last?.body ?? null;
+  const { redact } = redactor;
+  // Masked before it is cut, so a secret straddling the cut cannot leave half of itself behind.
+  const body = last?.body == null ? null : redact(last.body);
   const truncated = body !== null && body.length > maxBodyChars;
   const out: TestLookupReport = {
     outcome: result.outcome,
     request: last
-      ? { method: last.method, url: scrub(last.url), status: last.status, duration_ms: Math.max(0, Math.round(last.duration_ms)) }
+      ? { method: last.method, url: redact(last.url), status: last.status, duration_ms: Math.max(0, Math.round(last.duration_ms)) }
       : null,
     requests: exchanges.length,
-    raw_response: body === null ? null : scrub(truncated ? body.slice(0, maxBodyChars) : body),
+    raw_response: body === null ? null : truncated ? body.slice(0, maxBodyChars) : body,
     raw_response_truncated: truncated,
     // A destination echoing an auth header back must not put it in the record either.
-    record: result.record === undefined ? null : scrubValue(result.record, scrub),
+    record: result.record === undefined ? null : redactor.redactValue(result.record),
   };
   if (result.missing_reason !== undefined) out.missing_reason = result.missing_reason;
-  if (result.detail !== undefined) out.detail = scrub(result.detail);
-  if (result.error) out.error = { ...result.error, message: scrub(result.error.message) };
+  if (result.detail !== undefined) out.detail = redact(result.detail);
+  if (result.error) out.error = { ...result.error, message: redact(result.error.message), hint: redact(result.error.hint) };
   return out;
-}
-
-
-function scrubValue(value: unknown, scrub: (text: string) => string): unknown {
-  if (typeof value === "string") return scrub(value);
-  if (Array.isArray(value)) return value.map((item) => scrubValue(item, scrub));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [scrub(key), scrubValue(item, scrub)]));
-  }
-  return value;
 }

@@ -1,5 +1,5 @@
 import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion } from "../api/schemas/connections";
-import type { ConnectionConfig } from "../engine/contracts";
+import { withLimitDefaults, type ConnectionConfig } from "../engine/contracts";
 import { isUniqueViolation } from "./credentials";
 
 interface SummaryRow {
@@ -72,7 +72,8 @@ export async function getConnection(db: D1Database, id: string): Promise<Connect
   if (!row) return null;
   return {
     ...toSummary(row),
-    config: JSON.parse(row.config_json) as ConnectionConfig,
+    // Limits added since the row was written read as their defaults, the values a run applies.
+    config: withLimitDefaults(JSON.parse(row.config_json) as ConnectionConfig),
     created_at: iso(row.created_at),
     last_status: row.last_status,
     last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
@@ -205,7 +206,7 @@ export async function listConnectionVersions(
     changed_by: row.changed_by,
     changed_at: iso(row.changed_at),
     change_note: row.change_note,
-    snapshot: JSON.parse(row.snapshot_json) as ConnectionSnapshot,
+    snapshot: snapshotWithDefaults(JSON.parse(row.snapshot_json) as ConnectionSnapshot),
   }));
 }
 
@@ -245,4 +246,8 @@ function toSummary(row: SummaryRow): ConnectionSummary {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+function snapshotWithDefaults(snapshot: ConnectionSnapshot): ConnectionSnapshot {
+  return { ...snapshot, config: withLimitDefaults(snapshot.config) };
 }

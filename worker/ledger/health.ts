@@ -1,11 +1,20 @@
+export const LEDGER_PROBLEMS = {
+  ledger_unreachable: "ledger unreachable",
+  no_migrations: "no migrations applied",
+} as const;
+export type LedgerProblem = keyof typeof LEDGER_PROBLEMS;
+
 export interface LedgerHealth {
   ok: boolean;
   latencyMs: number;
-  error?: string;
+  problem?: LedgerProblem;
   migrations: string[];
 }
 
-/** Reads the migrations wrangler (or the test setup) recorded; a missing table means none ran. */
+/**
+ * Reads the migrations wrangler (or the test setup) recorded; a missing table means none ran. Health is
+ * public, so a failure is only named by its code: D1's own text (paths, references) goes to the log.
+ */
 export async function checkLedger(db: D1Database): Promise<LedgerHealth> {
   const started = Date.now();
   try {
@@ -14,6 +23,7 @@ export async function checkLedger(db: D1Database): Promise<LedgerHealth> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const noMigrations = message.includes("no such table");
-    return { ok: noMigrations, latencyMs: Date.now() - started, migrations: [], error: noMigrations ? "no migrations applied" : message };
+    if (!noMigrations) console.error("health: D1 check failed", err);
+    return { ok: noMigrations, latencyMs: Date.now() - started, migrations: [], problem: noMigrations ? "no_migrations" : "ledger_unreachable" };
   }
 }

@@ -50,8 +50,11 @@ function isUniqueViolation(error: unknown, index: string): boolean {
   return /UNIQUE constraint failed/i.test(text) && text.includes(index);
 }
 
-export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[]): Promise<InsertRunResult> {
+// `claim`: the statements that take the run's idempotency key (run-idempotency.ts); a live key held by an
+// earlier request fails the batch as "duplicate_key".
+export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[], claim: D1PreparedStatement[] = []): Promise<InsertRunResult> {
   const statements = [
+    ...claim,
     db
       .prepare(
         `INSERT INTO runs (id, credential_id, credential_name, type, serial, mode, "trigger", requested_by, status,
@@ -76,17 +79,13 @@ export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[]): Pr
     await db.batch(statements);
     return "inserted";
   } catch (error) {
-    if (run.idempotency_key !== null && isUniqueViolation(error, "idempotency_key")) return "duplicate_key";
+    if (claim.length > 0 && isUniqueViolation(error, "run_idempotency_keys")) return "duplicate_key";
     throw error;
   }
 }
 
 export async function getRunRow(db: D1Database, runId: string): Promise<RunRow | null> {
   return db.prepare("SELECT * FROM runs WHERE id = ?1").bind(runId).first<RunRow>();
-}
-
-export async function findRunByIdempotencyKey(db: D1Database, key: string): Promise<RunRow | null> {
-  return db.prepare("SELECT * FROM runs WHERE idempotency_key = ?1").bind(key).first<RunRow>();
 }
 
 export async function listRunJobRows(db: D1Database, runId: string): Promise<JobRow[]> {

@@ -1,6 +1,7 @@
 import { AwsClient } from "aws4fetch";
-import { decryptSecret } from "../auth/secrets";
+import { decryptSecret, SECRET_BINDINGS } from "../auth/secrets";
 import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
+import { readBody } from "../engine/read-body";
 import type { Env } from "../env";
 import type { StoredLogExport } from "../ledger/config-settings";
 
@@ -71,6 +72,9 @@ export function r2Target(bucket: R2Bucket | null, bindingName: string, prefix: s
 
 type S3Setting = Extract<StoredLogExport, { target: "s3" }>;
 
+// S3 error documents are a few hundred bytes; <Code> sits near the start.
+const S3_ERROR_EXCERPT_BYTES = 4096;
+
 async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch): Promise<ExportTarget> {
   const endpoint = setting.endpoint.replace(/\/+$/, "");
   const label = targetLabel(setting) ?? endpoint;
@@ -79,7 +83,7 @@ async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch): Pr
   let setupError: string | null = problem === null ? null : `The S3 endpoint is not allowed: ${problem}`;
   if (setupError === null) {
     try {
-      const secretAccessKey = await decryptSecret(env, setting.secret_ciphertext);
+      const secretAccessKey = await decryptSecret(env, setting.secret_ciphertext, SECRET_BINDINGS.logExport());
       // No retries inside the signer: a failed day is retried by the next retention invocation instead.
       client = new AwsClient({ accessKeyId: setting.access_key_id, secretAccessKey, region: setting.region, service: "s3", retries: 0 });
     } catch (err) {
@@ -100,7 +104,8 @@ async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch): Pr
       });
       const res = await fetcher(signed);
       if (!res.ok) {
-        const text = (await res.text()).slice(0, 300);
+        // An excerpt is all the error needs; the rest of the body is never read.
+        const text = (await readBody(res, { maxBytes: S3_ERROR_EXCERPT_BYTES, truncate: true })).text.slice(0, 300);
         const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
         throw new ExportTargetError(`S3 PUT ${key} answered ${res.status}${code ? ` ${code}` : ""}${text && !code ? `: ${text}` : ""}`);
       }

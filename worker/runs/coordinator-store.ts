@@ -1,5 +1,6 @@
 import type { ConnectionConfig } from "../engine/contracts";
 import type { FieldChange } from "../engine/reconcile";
+import type { Redactor } from "../engine/redactor";
 import type { SourceReadState } from "../engine/source-reader";
 import type { PageState } from "../engine/paged-reader";
 import type { DatasetScope } from "../ledger/run-scope";
@@ -18,6 +19,8 @@ import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
 
 // The coordinator's checkpoint in its own SQLite: the plan, each job's position and counters, the queue
 // of records the current slice works on, and the outbox of outcomes and logs not yet flushed to D1.
+// Every text that reaches the ledger passes through here (log lines, outcomes, job errors), so this is
+// where the credential's secrets are masked, before anything is stored.
 
 export interface JobPlan {
   job_id: string;
@@ -140,6 +143,7 @@ export class CoordinatorStore {
   constructor(
     private readonly sql: SqlStorage,
     private readonly transaction: <T>(fn: () => T) => T,
+    private readonly redactor: Pick<Redactor, "redact" | "redactJson">,
   ) {
     for (const statement of SCHEMA) sql.exec(statement);
   }
@@ -219,7 +223,11 @@ export class CoordinatorStore {
   }
 
   saveJob(jobId: string, status: JobStatus, runtime: JobRuntime): void {
-    this.sql.exec("UPDATE job_state SET status = ?2, runtime_json = ?3 WHERE job_id = ?1", jobId, status, JSON.stringify(runtime));
+    const error = runtime.finish?.error ?? null;
+    const stored = error === null
+      ? runtime
+      : { ...runtime, finish: { ...runtime.finish!, error: { ...error, message: this.redactor.redact(error.message), hint: this.redactor.redact(error.hint) } } };
+    this.sql.exec("UPDATE job_state SET status = ?2, runtime_json = ?3 WHERE job_id = ?1", jobId, status, JSON.stringify(stored));
   }
 
   tally(jobId: string): JobTally {
@@ -255,12 +263,19 @@ export class CoordinatorStore {
     const seq = this.sql
       .exec<{ log_seq: number }>("UPDATE job_tally SET log_seq = log_seq + 1 WHERE job_id = ?1 RETURNING log_seq", line.job_id)
       .one().log_seq;
-    this.sql.exec("INSERT INTO outbox_logs (body) VALUES (?1)", JSON.stringify({ ...line, seq }));
+    this.sql.exec("INSERT INTO outbox_logs (body) VALUES (?1)", JSON.stringify({ ...line, message: this.redactor.redact(line.message), seq }));
     return seq;
   }
 
   appendOutcome(outcome: OutcomeRecord): void {
-    this.sql.exec("INSERT INTO outbox_outcomes (body) VALUES (?1)", JSON.stringify(outcome));
+    const { redact, redactJson } = this.redactor;
+    const masked: OutcomeRecord = {
+      ...outcome,
+      changes: outcome.changes === null ? null : redactJson(outcome.changes),
+      payload_excerpt: outcome.payload_excerpt === null ? null : redact(outcome.payload_excerpt),
+      error: outcome.error === null ? null : redact(outcome.error),
+    };
+    this.sql.exec("INSERT INTO outbox_outcomes (body) VALUES (?1)", JSON.stringify(masked));
   }
 
   enqueue(jobId: string, records: ReadonlyArray<{ serial: string; record_json: string | null }>): void {

@@ -1,4 +1,4 @@
-import { decryptSecret } from "../auth/secrets";
+import { decryptSecret, SECRET_BINDINGS, StoredSecretError } from "../auth/secrets";
 import type { CredentialAuth } from "../engine/credential-auth";
 import { EngineError } from "../engine/errors";
 import type { Env } from "../env";
@@ -22,7 +22,14 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
       hint: "Set the credential's secret under Connections → Credentials",
     });
   }
-  const secret = await decryptSecret(env, stored.secretCiphertext);
+  const secret = await decryptSecret(env, stored.secretCiphertext, SECRET_BINDINGS.credential(stored.id)).catch((error: unknown) => {
+    if (!(error instanceof StoredSecretError)) throw error;
+    throw new EngineError({
+      code: "auth_failed",
+      message: `Credential "${stored.name}": its stored secret cannot be decrypted (it was sealed for another credential or field, or altered)`,
+      hint: "Enter the credential's secret again under Connections → Credentials",
+    });
+  });
   const config = stored.config;
   const text = (key: string): string | undefined => (typeof config[key] === "string" ? (config[key] as string) : undefined);
   switch (stored.scheme) {

@@ -265,6 +265,7 @@ export class JobWorker {
         index,
         resume: runtime.listing,
         signal: this.ctx.cancelSignal,
+        maxPages: config.limits.max_pages,
       });
       for await (const page of pages) {
         if (page.duplicates.length > 0) {
@@ -320,7 +321,7 @@ export class JobWorker {
     if (config.source.kind !== "http") throw new Error("an http source progress needs an http source contract");
     let page: SourcePage | null;
     try {
-      page = await this.readSourcePage(config.source, client, source);
+      page = await this.readSourcePage(config.source, config.limits.max_pages, client, source);
     } catch (error) {
       return this.failWith(runtime, error);
     }
@@ -367,6 +368,7 @@ export class JobWorker {
 
   private async readSourcePage(
     contract: HttpSourceContract,
+    maxPages: number,
     client: HttpClient,
     source: Extract<SourceProgress, { kind: "http" | "single" }>,
   ): Promise<SourcePage | null> {
@@ -376,6 +378,7 @@ export class JobWorker {
       contract,
       start: source.state === null ? { since } : { resume: source.state },
       signal: this.ctx.cancelSignal,
+      maxPages,
     });
     try {
       const first = await pages.next();

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { createCredentialHeaders, type CredentialHeaders } from "../engine/credential-auth";
+import { createRedactor } from "../engine/redactor";
 import { createSystemRuntime } from "../engine/runtime";
 import type { Env } from "../env";
 import { pokeAlertDispatcher } from "../alerts/poke";
@@ -88,13 +89,17 @@ export class RunCoordinator extends DurableObject<Env> {
   private readonly cancelController = new AbortController();
   private readonly compiled = new Map<string, CompiledContracts>();
   private credentialHeaders: Promise<CredentialHeaders> | null = null;
+  // The credential the current job sends with; what it sends (tokens fetched later included) is masked
+  // in everything the store keeps.
+  private sending: CredentialHeaders | null = null;
   private busy: Promise<void> | null = null;
   private lastFlushAt: number | null = null;
   private failedSteps = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new CoordinatorStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
+    const redactor = createRedactor(() => this.sending?.secrets() ?? []);
+    this.store = new CoordinatorStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), redactor);
     this.live = new LivePublisher((message) => publishLive(env, message));
     void ctx.blockConcurrencyWhile(async () => {
       // After an eviction or restart an unfinished run must have an alarm, or nothing would resume it.
@@ -279,7 +284,10 @@ export class RunCoordinator extends DurableObject<Env> {
 
   private credentials(plan: RunPlan, runtime: ReturnType<typeof createSystemRuntime>): Promise<CredentialHeaders> {
     this.credentialHeaders ??= loadCredentialAuth(this.env, plan.credential_id)
-      .then((auth) => createCredentialHeaders(auth, { runtime }))
+      .then((auth) => {
+        this.sending = createCredentialHeaders(auth, { runtime });
+        return this.sending;
+      })
       .catch((error: unknown) => {
         this.credentialHeaders = null;
         throw error;

@@ -3,6 +3,7 @@ import { ApiError, validationError, type FieldIssue } from "../api/errors";
 import type { RunDetail } from "../api/run-schemas";
 import type { Env } from "../env";
 import { newId } from "../ledger/ids";
+import { claimIdempotencyKeyStatements, findLiveIdempotencyKey, type IdempotencyKey, type StoredIdempotencyKey } from "../ledger/run-idempotency";
 import { readRunDetail } from "../ledger/run-reads";
 import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunRow, type RunTrigger, type RunType } from "../ledger/run-rows";
 import {
@@ -14,7 +15,6 @@ import {
 } from "../ledger/run-scope";
 import {
   cancelPendingRun,
-  findRunByIdempotencyKey,
   getRunRow,
   insertRun,
   listActiveRunIds,
@@ -39,7 +39,8 @@ export interface CreateRunInput {
   reset?: boolean;
   trigger: RunTrigger;
   requestedBy: string;
-  idempotencyKey?: string | null;
+  // Scoped to the caller and valid 24 hours (ledger/run-idempotency.ts).
+  idempotency?: IdempotencyKey | null;
   rerunOf?: string | null;
 }
 
@@ -59,26 +60,33 @@ async function detailOf(env: Env, runId: string): Promise<RunDetail> {
   return detail;
 }
 
-function sameRequest(run: RunRow, input: CreateRunInput): boolean {
-  const scope = input.connectionIds === undefined || input.connectionIds === null ? null : JSON.stringify([...new Set(input.connectionIds)]);
-  return run.credential_id === input.credentialId &&
-    run.type === input.type &&
-    (run.serial ?? null) === (input.serial ?? null) &&
-    (input.mode === undefined || input.mode === null || run.mode === input.mode) &&
-    run.reset === (input.reset === true ? 1 : 0) &&
-    run.scope_json === scope;
+// Two requests are the same when every field that shapes the run is; connection ids are a set.
+async function requestFingerprint(input: CreateRunInput): Promise<string> {
+  const fields = [
+    input.credentialId,
+    input.type,
+    input.serial?.trim() || null,
+    input.mode ?? null,
+    input.connectionIds === undefined || input.connectionIds === null ? null : [...new Set(input.connectionIds)].sort(),
+    input.reset === true,
+    input.rerunOf ?? null,
+  ];
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(fields)));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function replayed(env: Env, existing: RunRow, input: CreateRunInput): Promise<CreateRunResult> {
-  if (!sameRequest(existing, input)) {
+// Same key and body: the earlier run. Same key, other body: 409, as the key is the caller's promise that
+// the request is a retry (the caller's own run is named, never another caller's).
+async function replayed(env: Env, existing: StoredIdempotencyKey, requestHash: string): Promise<CreateRunResult> {
+  if (existing.request_hash !== requestHash) {
     throw new ApiError(
       409,
       "idempotency_key_reused",
       "This Idempotency-Key was already used for a different run request; use a new key for a new request.",
-      { run_id: existing.id },
+      { run_id: existing.run_id },
     );
   }
-  return { run: await detailOf(env, existing.id), created: false };
+  return { run: await detailOf(env, existing.run_id), created: false };
 }
 
 function chooseConnections(all: RunConnectionRow[], input: CreateRunInput, issues: FieldIssue[], others: RunConnectionRow[]): RunConnectionRow[] {
@@ -108,10 +116,11 @@ function chooseConnections(all: RunConnectionRow[], input: CreateRunInput, issue
 
 export async function createRun(env: Env, input: CreateRunInput, now: number = Date.now()): Promise<CreateRunResult> {
   const db = env.LEDGER;
-  const key = input.idempotencyKey ?? null;
-  if (key !== null) {
-    const existing = await findRunByIdempotencyKey(db, key);
-    if (existing !== null) return replayed(env, existing, input);
+  const idempotency = input.idempotency ?? null;
+  const requestHash = idempotency === null ? "" : await requestFingerprint(input);
+  if (idempotency !== null) {
+    const existing = await findLiveIdempotencyKey(db, idempotency, now);
+    if (existing !== null) return replayed(env, existing, requestHash);
   }
 
   const issues: FieldIssue[] = [];
@@ -157,16 +166,17 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
       scope_json: input.connectionIds === undefined || input.connectionIds === null ? null : JSON.stringify([...new Set(input.connectionIds)]),
       reset: input.reset === true,
       rerun_of: input.rerunOf ?? null,
-      idempotency_key: key,
+      idempotency_key: idempotency?.key ?? null,
       created_at: now,
     },
     jobs,
+    idempotency === null ? [] : claimIdempotencyKeyStatements(db, idempotency, runId, requestHash, now),
   );
   if (inserted === "duplicate_key") {
-    // Another request with the same key won the race: answer with its run.
-    const existing = key === null ? null : await findRunByIdempotencyKey(db, key);
+    // Another request of the same caller with the same key won the race: answer with its run.
+    const existing = idempotency === null ? null : await findLiveIdempotencyKey(db, idempotency, now);
     if (existing === null) throw new ApiError(409, "conflict", "The run could not be created; retry the request.");
-    return replayed(env, existing, input);
+    return replayed(env, existing, requestHash);
   }
   await startNextRun(env, credential.id);
   await pokeAlertDispatcher(env);

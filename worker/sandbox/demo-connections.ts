@@ -1,4 +1,4 @@
-import type { ConnectionConfig, Limits } from "../engine/contracts";
+import { LIMIT_DEFAULTS, type ConnectionConfig, type Limits } from "../engine/contracts";
 import { DEMO_FIELD_RULES } from "./demo-data";
 
 // `wrangler dev`'s address. Any loopback host and port reaches the sandbox: createOutboundFetch routes
@@ -21,7 +21,7 @@ export interface DemoConnection {
 
 export const DEMO_CREDENTIAL: DemoCredential = { id: "cred_demo_fleet", name: "Demo fleet (sandbox)", scheme: "none" };
 
-const DEMO_LIMITS: Limits = { requests_per_second: 20, concurrency: 4, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false };
+const DEMO_LIMITS: Limits = { ...LIMIT_DEFAULTS, requests_per_second: 20, concurrency: 4, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false };
 
 // Three endpoint families of the same destination, in execution order: whichever runs live first
 // writes the changes, and the ones after it find nothing left to write.

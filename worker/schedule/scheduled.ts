@@ -1,5 +1,7 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
+import { resealLegacySecrets } from "../auth/reseal-legacy-secrets";
 import type { Env } from "../env";
+import { purgeExpiredIdempotencyKeys } from "../ledger/run-idempotency";
 import { writeSettingStatement } from "../ledger/settings";
 import { retentionOnTrigger } from "../retention/scheduled-retention";
 import { createRun, kickRuns } from "../runs/run-service";
@@ -44,6 +46,18 @@ async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
     await kickRuns(env);
   } catch (err) {
     console.error("scheduled: could not resume queued runs", err);
+  }
+  // Run Idempotency-Keys live 24 hours; a bounded batch a minute keeps the table at about a day of keys.
+  try {
+    await purgeExpiredIdempotencyKeys(env.LEDGER, Date.now());
+  } catch (err) {
+    console.error("scheduled: could not purge expired idempotency keys", err);
+  }
+  // Secrets sealed before row binding (v1) are rewritten as v2, a bounded batch a minute, until none is left.
+  try {
+    await resealLegacySecrets(env);
+  } catch (err) {
+    console.error("scheduled: could not reseal v1 secrets", err);
   }
 }
 

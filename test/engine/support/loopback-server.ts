@@ -1,5 +1,5 @@
 /// <reference types="node" />
-import { createServer, type IncomingHttpHeaders } from "node:http";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface LoopbackRequest {
@@ -17,6 +17,8 @@ export interface LoopbackReply {
   // Objects are sent as JSON.
   body?: string | object;
   delayMs?: number;
+  // Writes the body itself after the status and headers (endless, dripping or pre-compressed bodies).
+  stream?: (res: ServerResponse) => void;
 }
 
 export type LoopbackHandler = (request: LoopbackRequest) => LoopbackReply | Promise<LoopbackReply>;
@@ -67,7 +69,8 @@ export async function startLoopbackServer(handler: LoopbackHandler): Promise<Loo
         ...(isJson ? { "content-type": "application/json" } : {}),
         ...reply.headers,
       });
-      res.end(body);
+      if (reply.stream) reply.stream(res);
+      else res.end(body);
     });
   });
 

@@ -25,7 +25,15 @@ describe("connection CRUD", () => {
       version: 1,
     });
     // Defaults of the engine's schema are filled in, so the stored config is complete.
-    expect(res.body.config.limits).toEqual({ requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false });
+    expect(res.body.config.limits).toEqual({
+      requests_per_second: 10,
+      concurrency: 2,
+      timeout_ms: 10_000,
+      retry_attempts: 3,
+      stop_on_failure: false,
+      max_response_bytes: 10_485_760,
+      max_pages: 100_000,
+    });
 
     const history = await call<Page<ConnectionVersion>>("GET", `/api/connections/${res.body.id}/versions`, { as: "viewer" });
     expect(history.body.data).toEqual([

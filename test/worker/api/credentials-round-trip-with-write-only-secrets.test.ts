@@ -38,7 +38,7 @@ describe("credentials", () => {
     const secret = "tok_live_5f1c9a7e3b";
     const created = await call<Credential>("POST", "/api/credentials", { body: { name: unique("Bearer"), scheme: "bearer", secret } });
     const row = await storedRow(created.body.id);
-    expect(row?.secret_ciphertext).toMatch(/^v1:/);
+    expect(row?.secret_ciphertext).toMatch(/^v2:/);
     expect(JSON.stringify(row)).not.toContain(secret);
     for (const res of [created, await call("GET", `/api/credentials/${created.body.id}`), await call("GET", "/api/credentials?limit=500")]) {
       expect(JSON.stringify(res.body)).not.toContain(secret);

@@ -2,10 +2,11 @@ import { env } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { handleError } from "../../../worker/api/errors";
-import { decryptSecret, encryptSecret, SecretsConfigError, secretHint } from "../../../worker/auth/secrets";
+import { decryptSecret, encryptSecret, SECRET_BINDINGS, SecretsConfigError, secretHint, StoredSecretError } from "../../../worker/auth/secrets";
 import { makeSecretsKey } from "./factories";
 
 const keyed = () => ({ SECRETS_KEY: makeSecretsKey() });
+const BOUND = SECRET_BINDINGS.credential("cred_test");
 
 async function thrown(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -15,15 +16,15 @@ async function thrown(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe("secret encryption", () => {
-  it("round-trips a secret through the v1 format with a fresh IV each time", async () => {
+  it("round-trips a secret through the v2 format with a fresh IV each time", async () => {
     const keys = keyed();
     const plaintext = "s3cr3t-api-key-3f9a ✓";
-    const first = await encryptSecret(keys, plaintext);
-    const second = await encryptSecret(keys, plaintext);
-    expect(first).toMatch(/^v1:[A-Za-z0-9+/]{16}:[A-Za-z0-9+/=]+$/);
+    const first = await encryptSecret(keys, plaintext, BOUND);
+    const second = await encryptSecret(keys, plaintext, BOUND);
+    expect(first).toMatch(/^v2:[A-Za-z0-9+/]{8}:[A-Za-z0-9+/]{16}:[A-Za-z0-9+/=]+$/);
     expect(first).not.toBe(second);
-    expect(await decryptSecret(keys, first)).toBe(plaintext);
-    expect(await decryptSecret(keys, second)).toBe(plaintext);
+    expect(await decryptSecret(keys, first, BOUND)).toBe(plaintext);
+    expect(await decryptSecret(keys, second, BOUND)).toBe(plaintext);
   });
 
   it("leaves no plaintext in the stored credential row", async () => {
@@ -34,7 +35,7 @@ describe("secret encryption", () => {
       `INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, secret_hint, created_at, updated_at)
        VALUES (?1, ?1, 'bearer', '{}', ?2, ?3, 0, 0)`,
     )
-      .bind(id, await encryptSecret(keys, plaintext), secretHint(plaintext))
+      .bind(id, await encryptSecret(keys, plaintext, SECRET_BINDINGS.credential(id)), secretHint(plaintext))
       .run();
 
     const row = await env.LEDGER.prepare("SELECT * FROM credentials WHERE id = ?").bind(id).first<Record<string, unknown>>();
@@ -42,12 +43,12 @@ describe("secret encryption", () => {
     expect(stored).not.toContain(plaintext);
     expect(stored).not.toContain(plaintext.slice(0, 12));
     expect(row?.secret_hint).toBe("••••cdef");
-    expect(await decryptSecret(keys, String(row?.secret_ciphertext))).toBe(plaintext);
+    expect(await decryptSecret(keys, String(row?.secret_ciphertext), SECRET_BINDINGS.credential(id))).toBe(plaintext);
   });
 
   it("says the key changed, without the secret, when another key cannot decrypt", async () => {
-    const sealed = await encryptSecret(keyed(), "hunter2-password");
-    const err = await thrown(decryptSecret(keyed(), sealed));
+    const sealed = await encryptSecret(keyed(), "hunter2-password", BOUND);
+    const err = await thrown(decryptSecret(keyed(), sealed, BOUND));
     expect(err).toBeInstanceOf(SecretsConfigError);
     expect(err).toMatchObject({ status: 503, code: "secrets_key_mismatch" });
     expect(JSON.stringify(err) + String(err)).not.toContain("hunter2");
@@ -55,10 +56,13 @@ describe("secret encryption", () => {
 
   it("refuses a ciphertext that was altered", async () => {
     const keys = keyed();
-    const [version, iv, sealed] = (await encryptSecret(keys, "unchanged")).split(":") as [string, string, string];
+    const [version, keyId, iv, sealed] = (await encryptSecret(keys, "unchanged", BOUND)).split(":") as [string, string, string, string];
     const flipped = (sealed[0] === "A" ? "B" : "A") + sealed.slice(1);
-    expect(await thrown(decryptSecret(keys, `${version}:${iv}:${flipped}`))).toMatchObject({ code: "secrets_key_mismatch" });
-    expect(await thrown(decryptSecret(keys, "plain text"))).toBeInstanceOf(Error);
+    // The key is right (its id matches), so this is tampering, not a changed key.
+    const err = await thrown(decryptSecret(keys, `${version}:${keyId}:${iv}:${flipped}`, BOUND));
+    expect(err).toBeInstanceOf(StoredSecretError);
+    expect(err).toMatchObject({ status: 409, code: "stored_secret_unreadable" });
+    expect(await thrown(decryptSecret(keys, "plain text", BOUND))).toBeInstanceOf(Error);
   });
 
   it.each([
@@ -67,7 +71,7 @@ describe("secret encryption", () => {
     { SECRETS_KEY: "c2hvcnQ=", code: "secrets_key_invalid" },
     { SECRETS_KEY: "not base64 at all!", code: "secrets_key_invalid" },
   ])("names the configuration problem when SECRETS_KEY is $SECRETS_KEY", async ({ SECRETS_KEY, code }) => {
-    const err = await thrown(encryptSecret({ SECRETS_KEY }, "x"));
+    const err = await thrown(encryptSecret({ SECRETS_KEY }, "x", BOUND));
     expect(err).toBeInstanceOf(SecretsConfigError);
     expect(err).toMatchObject({ status: 503, code, hint: expect.stringContaining("wrangler secret put SECRETS_KEY") });
   });
@@ -75,7 +79,7 @@ describe("secret encryption", () => {
   it("reaches the caller as 503 with the code and a hint through the app's error handler", async () => {
     const app = new Hono();
     app.onError(handleError);
-    app.post("/credentials", async (c) => c.json({ stored: await encryptSecret({}, "secret") }));
+    app.post("/credentials", async (c) => c.json({ stored: await encryptSecret({}, "secret", BOUND) }));
     const res = await app.request("/credentials", { method: "POST" });
     expect(res.status).toBe(503);
     const body = await res.json<{ error: { code: string; details: { hint: string } } }>();

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { encryptSecret } from "../../../worker/auth/secrets";
+import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import { readLogExport } from "../../../worker/ledger/log-exports";
 import { listPasses } from "../../../worker/ledger/retention";
 import { gunzipText } from "../../../worker/retention/ndjson-gzip";
@@ -135,7 +135,7 @@ describe("log export before purge", () => {
         region: "eu-west-1",
         prefix: "outbound-sync/",
         access_key_id: "AKIAEXAMPLE",
-        secret_ciphertext: await encryptSecret(env, "s3-secret-for-tests"),
+        secret_ciphertext: await encryptSecret(env, "s3-secret-for-tests", SECRET_BINDINGS.logExport()),
         secret_hint: "••••ests",
       },
     );

@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { JobSummary, RunDetail } from "../../../worker/api/run-schemas";
-import { encryptSecret } from "../../../worker/auth/secrets";
+import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { seedDemo } from "../../../worker/ledger/demo-seed";
 import { newId } from "../../../worker/ledger/ids";
@@ -178,7 +178,7 @@ export async function makeCredentialWith(
 ): Promise<CustomConnection> {
   const credentialId = newId("cred");
   const stored = auth === null ? null : typeof auth === "string" ? { scheme: "bearer", config: {}, secret: auth } : auth;
-  const secret = stored === null ? null : await encryptSecret(env, stored.secret);
+  const secret = stored === null ? null : await encryptSecret(env, stored.secret, SECRET_BINDINGS.credential(credentialId));
   const statements = [
     env.LEDGER.prepare(
       "INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",

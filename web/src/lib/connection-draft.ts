@@ -145,6 +145,8 @@ export interface ConnectionDraft {
     timeout_ms: string;
     retry_attempts: string;
     stop_on_failure: boolean;
+    max_response_bytes: string;
+    max_pages: string;
   };
 }
 
@@ -293,6 +295,8 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
       timeout_ms: String(config.limits.timeout_ms),
       retry_attempts: String(config.limits.retry_attempts),
       stop_on_failure: config.limits.stop_on_failure,
+      max_response_bytes: String(config.limits.max_response_bytes),
+      max_pages: String(config.limits.max_pages),
     },
   };
 }
@@ -317,7 +321,7 @@ export function newConnectionDraft(): ConnectionDraft {
       mapping: [
         { source: "status", destination: "status", formatter: "string", action: "update_if_changed", on_null: "skip", required: false },
       ],
-      limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false },
+      limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false, max_response_bytes: 10_485_760, max_pages: 100_000 },
     },
   });
 }
@@ -455,6 +459,8 @@ function limitsOf(draft: ConnectionDraft["limits"]): Limits {
     timeout_ms: numberOf(draft.timeout_ms),
     retry_attempts: numberOf(draft.retry_attempts),
     stop_on_failure: draft.stop_on_failure,
+    max_response_bytes: numberOf(draft.max_response_bytes),
+    max_pages: numberOf(draft.max_pages),
   };
 }
 
@@ -522,5 +528,6 @@ export function draftFieldPaths(draft: ConnectionDraft): string[] {
   });
   const l = "config.limits";
   paths.push(l, `${l}.requests_per_second`, `${l}.concurrency`, `${l}.timeout_ms`, `${l}.retry_attempts`, `${l}.stop_on_failure`);
+  paths.push(`${l}.max_response_bytes`, `${l}.max_pages`);
   return paths;
 }

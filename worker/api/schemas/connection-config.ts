@@ -44,6 +44,8 @@ export const limitsPatchSchema = z
     timeout_ms: limitsShape.timeout_ms.unwrap().optional(),
     retry_attempts: limitsShape.retry_attempts.unwrap().optional(),
     stop_on_failure: limitsShape.stop_on_failure.unwrap().optional(),
+    max_response_bytes: limitsShape.max_response_bytes.unwrap().optional(),
+    max_pages: limitsShape.max_pages.unwrap().optional(),
   })
   .openapi("LimitsPatch", { description: "Only the given limits change." });
 

@@ -4,7 +4,12 @@ export const healthResponseSchema = z
   .object({
     status: z.enum(["ok", "degraded"]),
     version: z.string().openapi({ example: "0.1.0" }),
-    d1: z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() }),
+    d1: z.object({
+      ok: z.boolean(),
+      latency_ms: z.number(),
+      code: z.enum(["ledger_unreachable", "no_migrations"]).optional(),
+      error: z.string().optional().openapi({ description: "A fixed message for `code`, e.g. \"ledger unreachable\"." }),
+    }),
     migrations: z.object({ applied: z.array(z.string()), latest: z.string().nullable() }),
     sandbox: z.boolean().openapi({ description: "Whether the demo destination is mounted under /sandbox." }),
     scheduler: z.object({

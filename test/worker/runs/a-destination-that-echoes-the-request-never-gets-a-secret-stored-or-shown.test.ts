@@ -1,0 +1,258 @@
+import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunDetail } from "../../../worker/api/run-schemas";
+import { planFanOut, type OutboxEvent } from "../../../worker/alerts/fan-out";
+import { loadEventContext } from "../../../worker/ledger/alerts-outbox";
+import { REDACTED } from "../../../worker/engine/redactor";
+import { exportDay } from "../../../worker/retention/day-export";
+import { gunzipText } from "../../../worker/retention/ndjson-gzip";
+import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
+import { leaksIn } from "../../engine/support/secret-forms";
+import { makeToken } from "../auth/factories";
+import { ECHO, FORM_GROUPS, installEchoDestination, type EchoDestination } from "./echo-destination";
+import { coordinatorStub, demoConfig, driveRun, makeCredentialWith, resetWorld, startRun, type TestAuth } from "./run-fixtures";
+
+const worker = exports.default as unknown as Fetcher;
+const SLOW = { timeout: 120_000 };
+const RECORDS = demoSourceDevices().filter((d) => d.name !== undefined && d.site !== undefined).slice(0, 3);
+
+// Secrets with the characters that make their encodings differ: / + = & " < > ' space and non-ASCII.
+const TOKEN = `tok/9f8e+7d6c=5b4a&"<x>'`;
+const PASSWORD = `pä ss/wörd+&"<1>=`;
+const API_KEY = `key/5e6f+7a8b=&"<k>`;
+const CLIENT_SECRET = `client sécret/+=&"<c>`;
+
+function base64Utf8(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+const formEncode = (text: string) => new URLSearchParams({ v: text }).toString().slice(2);
+
+interface Scheme {
+  name: string;
+  auth: Exclude<TestAuth, null | string>;
+  // What the credential sends, as the destination receives it; fetched tokens are added after the run.
+  secrets: (echo: EchoDestination) => Record<string, string>;
+}
+
+const SCHEMES: Scheme[] = [
+  {
+    name: "bearer",
+    auth: { scheme: "bearer", config: {}, secret: TOKEN },
+    secrets: () => ({ token: TOKEN, header: `Bearer ${TOKEN}` }),
+  },
+  {
+    name: "basic",
+    auth: { scheme: "basic", config: { username: "fleet-sync" }, secret: PASSWORD },
+    secrets: () => ({ password: PASSWORD, pair: `fleet-sync:${PASSWORD}`, header: `Basic ${base64Utf8(`fleet-sync:${PASSWORD}`)}` }),
+  },
+  {
+    name: "api_key",
+    auth: { scheme: "api_key", config: { header_name: "X-Api-Key", value_prefix: "Key " }, secret: API_KEY },
+    secrets: () => ({ key: API_KEY, header: `Key ${API_KEY}` }),
+  },
+  {
+    name: "oauth2",
+    auth: {
+      scheme: "oauth2_client_credentials",
+      config: { token_url: `${ECHO}/oauth/token`, client_id: "fleet sync", client_auth: "basic" },
+      secret: CLIENT_SECRET,
+    },
+    secrets: (echo) => ({
+      client_secret: CLIENT_SECRET,
+      client_header: `Basic ${base64Utf8(`${formEncode("fleet sync")}:${formEncode(CLIENT_SECRET)}`)}`,
+      ...Object.fromEntries(echo.tokens.flatMap((token, i) => [[`access_token_${i}`, token], [`token_header_${i}`, `Bearer ${token}`]])),
+    }),
+  },
+  {
+    name: "oauth2 refused by its token endpoint",
+    auth: {
+      scheme: "oauth2_client_credentials",
+      config: { token_url: `${ECHO}/oauth/deny`, client_id: "fleet sync", client_auth: "body" },
+      secret: CLIENT_SECRET,
+    },
+    secrets: () => ({ client_secret: CLIENT_SECRET }),
+  },
+];
+
+// Every connection of a scheme's credential: a write the destination refuses with an echo, and a lookup
+// it refuses with an echo, each leading with a different group of encodings.
+function echoConfigs() {
+  return FORM_GROUPS.flatMap((_, group) => [
+    { path: `echo/${group}`, fetch: `echo/${group}` },
+    { path: `echo/${group}`, fetch: `deny/${group}` },
+  ]).map(({ path, fetch }) => ({
+    config: demoConfig(0, (config) => {
+      if (config.fetch.mode === "per_serial") config.fetch.url_template = `${ECHO}/${fetch}/devices/{serial}`;
+      config.update.url_template = `${ECHO}/${path}/devices/{serial}`;
+    }),
+    dry_run: false,
+    debug: true,
+  }));
+}
+
+let token = "";
+async function text(path: string, init: RequestInit = {}): Promise<string> {
+  const res = await worker.fetch(`http://localhost${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+  const body = await res.text();
+  expect(res.status, `${path}: ${body.slice(0, 300)}`).toBe(200);
+  return body;
+}
+
+async function mcpJobStatus(runId: string): Promise<string> {
+  const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
+    fetch: (url, init) => worker.fetch(new Request(url, init)),
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: "redaction-test", version: "1.0.0" });
+  await client.connect(transport);
+  try {
+    return JSON.stringify(await client.callTool({ name: "get_job_status", arguments: { run_id: runId, limit: 100, since: "1h" } }));
+  } finally {
+    await client.close();
+  }
+}
+
+// The webhook payload the alert fan-out builds from each failed job's status event.
+async function alertPayloads(runId: string): Promise<string> {
+  const { results } = await env.LEDGER.prepare(
+    `SELECT rowid AS seq, id, type, run_id, job_id, connection_id, payload_json, created_at
+       FROM events WHERE run_id = ?1 AND type = 'job.status_changed' ORDER BY rowid`,
+  )
+    .bind(runId)
+    .all<{ seq: number; id: string; type: OutboxEvent["type"]; run_id: string; job_id: string; connection_id: string; payload_json: string; created_at: number }>();
+  const payloads: string[] = [];
+  for (const row of results) {
+    const event: OutboxEvent = { id: row.id, seq: row.seq, type: row.type, runId: row.run_id, jobId: row.job_id, connectionId: row.connection_id, payloadJson: row.payload_json, createdAt: row.created_at };
+    const context = await loadEventContext(env.LEDGER, event);
+    const plan = planFanOut({
+      event,
+      run: context.run,
+      jobs: context.jobs,
+      channels: [],
+      rules: [],
+      consecutiveFailures: 1,
+      openIncidents: [],
+      publicUrl: "https://sync.example.com",
+      now: Date.now(),
+      newEventId: () => "evt_test",
+    });
+    payloads.push(row.payload_json, JSON.stringify(plan.payload));
+  }
+  return payloads.join("\n");
+}
+
+async function ledgerRows(runId: string): Promise<string> {
+  const tables = [
+    env.LEDGER.prepare("SELECT * FROM jobs WHERE run_id = ?1").bind(runId),
+    env.LEDGER.prepare("SELECT * FROM runs WHERE id = ?1").bind(runId),
+    env.LEDGER.prepare("SELECT * FROM record_outcomes WHERE run_id = ?1").bind(runId),
+    env.LEDGER.prepare("SELECT l.* FROM logs l JOIN jobs j ON j.id = l.job_id WHERE j.run_id = ?1").bind(runId),
+  ];
+  return JSON.stringify((await env.LEDGER.batch(tables)).map((r) => r.results));
+}
+
+async function dayExport(): Promise<string> {
+  const written = new Map<string, Uint8Array>();
+  const day = new Date().toISOString().slice(0, 10);
+  const result = await exportDay(env.LEDGER, day, {
+    target: { label: "memory:redaction", prefix: "redaction/", put: async (key, body) => void written.set(key, body) },
+    now: Date.now,
+    deadline: Date.now() + 60_000,
+    jobsPageSize: 100,
+    logsPageSize: 500,
+    logsPerFile: 10_000,
+  });
+  expect(result.status).toBe("succeeded");
+  const files = await Promise.all([...written].filter(([key]) => key.endsWith(".ndjson.gz")).map(([, body]) => gunzipText(body)));
+  return files.join("\n");
+}
+
+type Outputs = Record<string, string>;
+const seen = new Map<string, { secrets: Record<string, string>; outputs: Outputs; run: RunDetail }>();
+let echo: EchoDestination;
+let restore: () => void;
+
+beforeAll(async () => {
+  restore = await resetWorld();
+  token = (await makeToken("operator")).token;
+  echo = installEchoDestination();
+  for (const scheme of SCHEMES) {
+    const { credentialId, connectionIds } = await makeCredentialWith(echoConfigs(), RECORDS, scheme.auth);
+    const run = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live" })).id);
+    const outputs: Outputs = {};
+    const add = (name: string, value: string) => void (outputs[name] = `${outputs[name] ?? ""}\n${value}`);
+    for (const job of run.jobs) {
+      add("GET /api/jobs/{id}", await text(`/api/jobs/${job.id}`));
+      add("GET /api/jobs/{id}/records", await text(`/api/jobs/${job.id}/records?limit=100`));
+      add("GET /api/jobs/{id}/records?format=csv", await text(`/api/jobs/${job.id}/records?format=csv`));
+      add("GET /api/jobs/{id}/logs", await text(`/api/jobs/${job.id}/logs?limit=500`));
+      add("GET /api/jobs/{id}/logs?download=1", await text(`/api/jobs/${job.id}/logs?download=1`));
+    }
+    add("GET /api/runs/{id}", await text(`/api/runs/${run.id}`));
+    add("the coordinator's jobs, as the live feed publishes them", JSON.stringify(await coordinatorStub(run.id).snapshot()));
+    add("the alert payloads of the failed jobs", await alertPayloads(run.id));
+    add("MCP get_job_status", await mcpJobStatus(run.id));
+    add("the ledger's rows", await ledgerRows(run.id));
+    for (const id of connectionIds) {
+      add("Test lookup", await text(`/api/connections/${id}/test-lookup`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ serial: RECORDS[0]!.serial }),
+      }));
+    }
+    seen.set(scheme.name, { secrets: scheme.secrets(echo), outputs, run });
+  }
+}, 600_000);
+
+afterAll(() => {
+  echo?.restore();
+  restore?.();
+});
+
+describe("a destination that echoes every encoding of what authenticated the request", () => {
+  it.each(SCHEMES.map((s) => s.name))("gets a %s credential's requests, fails the jobs and the echo is masked", SLOW, (name) => {
+    const { run, outputs } = seen.get(name)!;
+    expect(run.status).toBe("failed");
+    expect(run.jobs.every((job) => job.status === "failed")).toBe(true);
+    expect(run.jobs.map((job) => job.error?.message ?? "").join("\n")).toContain(REDACTED);
+    expect(outputs["GET /api/jobs/{id}/records?format=csv"]).toContain(REDACTED);
+    expect(outputs["Test lookup"]).toContain(REDACTED);
+  });
+
+  it("fetched OAuth2 access tokens, which are part of what is masked", () => {
+    expect(echo.tokens.length).toBeGreaterThan(0);
+  });
+
+  const EMITTERS = [
+    "GET /api/jobs/{id}",
+    "GET /api/jobs/{id}/records",
+    "GET /api/jobs/{id}/records?format=csv",
+    "GET /api/jobs/{id}/logs",
+    "GET /api/jobs/{id}/logs?download=1",
+    "GET /api/runs/{id}",
+    "the coordinator's jobs, as the live feed publishes them",
+    "the alert payloads of the failed jobs",
+    "MCP get_job_status",
+    "the ledger's rows",
+    "Test lookup",
+  ];
+  for (const emitter of EMITTERS) {
+    it.each(SCHEMES.map((s) => s.name))(`never shows a %s secret in ${emitter}`, (name) => {
+      const { secrets, outputs } = seen.get(name)!;
+      expect(outputs[emitter], emitter).toBeDefined();
+      expect(leaksIn(outputs[emitter]!, secrets)).toEqual([]);
+    });
+  }
+
+  it("never shows any secret in the day's NDJSON export", async () => {
+    const ndjson = await dayExport();
+    expect(ndjson).toContain(REDACTED);
+    for (const { secrets } of seen.values()) expect(leaksIn(ndjson, secrets)).toEqual([]);
+  });
+});
