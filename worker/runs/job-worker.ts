@@ -43,6 +43,8 @@ export interface JobWorkerContext {
   runtime: EngineRuntime;
   cancelSignal: AbortSignal;
   credentialHeaders: () => Promise<CredentialHeaders>;
+  // Settles when the storage writes made so far are durable.
+  durable: () => Promise<void>;
   compiled: Map<string, CompiledContracts>;
   tuning: JobWorkerTuning;
 }
@@ -440,7 +442,9 @@ export class JobWorker {
       keyScope: this.jobId,
       journal: (intents) => {
         // A dry run writes nothing, so it has nothing to journal.
-        if (this.job.plan.mode === "live") store.recordIntents(this.jobId, intents);
+        if (this.job.plan.mode !== "live") return;
+        store.recordIntents(this.jobId, intents);
+        return this.ctx.durable();
       },
       now: () => this.ctx.runtime.now(),
     });

@@ -59,8 +59,9 @@ export interface SliceOptions {
   failureStreak: { current: number; limit: number };
   // Scope of the idempotency keys (the job id): the same for every retry and resume of a write.
   keyScope: string;
-  // Live runs: stores write intents durably; called synchronously right before their requests are sent.
-  journal: (intents: WriteIntent[]) => void;
+  // Live runs: stores write intents before their requests are sent; the promise settles when they are durable
+  // (the requests wait for that anyway), and writes that become ready meanwhile share the next transaction.
+  journal: (intents: WriteIntent[]) => void | Promise<void>;
   now: () => number;
 }
 
@@ -108,7 +109,8 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   const journaledNow = new Set<number>();
   const journal = (entries: Array<{ record: QueuedRecord; decision: Decision; key: string | null; body: string }>) => {
     const at = options.now();
-    options.journal(entries.map(({ record, decision, key, body }) => ({
+    for (const { record } of entries) journaledNow.add(record.ord);
+    return options.journal(entries.map(({ record, decision, key, body }) => ({
       ord: record.ord,
       serial: record.serial,
       idempotency_key: key,
@@ -116,8 +118,49 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       changes: decision.changes,
       attempted_at: at,
     })));
-    for (const { record } of entries) journaledNow.add(record.ord);
   };
+
+  // Group commit for single writes: every write ready while the previous group's intents become durable is
+  // journaled in one transaction, so storage (whose writes hold all outgoing requests) is not paid per record.
+  interface ReadyWrite {
+    record: QueuedRecord;
+    decision: Decision;
+    request: UpdateRequest;
+    settle: (error?: unknown) => void;
+  }
+  const ready: ReadyWrite[] = [];
+  let flushing = false;
+  async function flushWrites(): Promise<void> {
+    flushing = true;
+    try {
+      while (ready.length > 0) {
+        const group = ready.splice(0);
+        let durable: void | Promise<void>;
+        try {
+          durable = journal(group.map(({ record, decision, request }) => ({ record, decision, key: request.idempotencyKey, body: request.body })));
+        } catch (error) {
+          for (const write of group) write.settle(error);
+          continue;
+        }
+        for (const write of group) {
+          sendSingle(write.record, write.decision, write.request).then(() => write.settle(), (error: unknown) => write.settle(error));
+        }
+        try {
+          await durable;
+        } catch (error) {
+          // The requests of this group fail on their own (they were held for this write); later groups still try.
+          console.error("write intents could not be made durable", error);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+  const submitWrite = (record: QueuedRecord, decision: Decision, request: UpdateRequest) =>
+    new Promise<void>((resolve, reject) => {
+      ready.push({ record, decision, request, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!flushing) void flushWrites();
+    });
 
   const fromDecision = (record: QueuedRecord, decision: Decision, action: RecordAction, extra: Partial<RecordOutcome> = {}) =>
     emit({
@@ -177,7 +220,6 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
 
   async function sendSingle(record: QueuedRecord, decision: Decision, request: UpdateRequest): Promise<void> {
     const payload = excerptOf(request.body);
-    journal([{ record, decision, key: request.idempotencyKey, body: request.body }]);
     try {
       const response = await send(request);
       fromDecision(record, decision, "updated", { http_status: response.status, payload_excerpt: payload });
@@ -216,7 +258,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     const built = buildSingleRequest(update, serial, decision.payload, destination, { keyScope: options.keyScope });
     if ("error" in built) return fromDecision(record, decision, "failed", { error: built.error });
     if (mode === "dry") return fromDecision(record, decision, "would_update", { payload_excerpt: excerptOf(built.body) });
-    await sendSingle(record, decision, built);
+    await submitWrite(record, decision, built);
   }
 
   const queue = [...options.records];
@@ -266,7 +308,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       return;
     }
     // Every batch's intents in one storage transaction, before any batch is sent.
-    journal(requests.flatMap((request) => request.serials.map((serial) => {
+    void journal(requests.flatMap((request) => request.serials.map((serial) => {
       const write = bySerial.get(serial)!;
       return { record: write.record, decision: write.decision, key: request.idempotencyKey, body: JSON.stringify(write.decision.payload) };
     })));

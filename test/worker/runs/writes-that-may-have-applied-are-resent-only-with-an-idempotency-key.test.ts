@@ -63,7 +63,7 @@ async function runSlice(update: Record<string, unknown>, failFirstWrite: "503" |
     onOutcome: (outcome) => outcomes.push(outcome),
     failureStreak: { current: 0, limit: 25 },
     keyScope: "job_1",
-    journal: (batch) => intents.push(...batch),
+    journal: (batch) => void intents.push(...batch),
     now: () => Date.now(),
   });
   expect(destination.unjournaled).toEqual([]);
