@@ -31,11 +31,11 @@ const OTHERS_PER_SEED = 4;
 const SLOW = { timeout: 120_000 };
 
 // Few requests at a time, so the writes of a slice land one after another and a kill can fall between them.
-const oneAtATime = (c: ConnectionConfig) => void (c.limits.concurrency = 2);
+const fewAtATime = (c: ConnectionConfig) => void (c.limits.concurrency = 2);
 const VARIANTS: Array<{ name: string; config: ConnectionConfig }> = [
-  { name: "JSON PATCH per serial", config: demoConfig(0, oneAtATime) },
-  { name: "XML PUT per serial", config: demoConfig(1, oneAtATime) },
-  { name: "bulk POST after a listing", config: demoConfig(2, (c) => void ((c.source = { kind: "dataset" }), (c.update.bulk!.max_records = 2), oneAtATime(c))) },
+  { name: "JSON PATCH per serial", config: demoConfig(0, fewAtATime) },
+  { name: "XML PUT per serial", config: demoConfig(1, fewAtATime) },
+  { name: "bulk POST after a listing", config: demoConfig(2, (c) => void ((c.source = { kind: "dataset" }), (c.update.bulk!.max_records = 2), fewAtATime(c))) },
 ];
 
 // mulberry32: a small seeded generator, so a failing seed can be replayed.
@@ -121,7 +121,7 @@ describe("a live run killed at random points", () => {
         const variant = VARIANTS[seed % VARIANTS.length]!;
         const random = seeded(seed + 1);
         // Checkpoints after every record, every few, or only at the end of a slice.
-        tuneCoordinator({ checkpointEvery: [2, 3, 6][Math.floor(random() * 3)]! });
+        tuneCoordinator({ checkpointEvery: [1, 3, 8][Math.floor(random() * 3)]! });
         const { credentialId } = await makeCredentialWith([{ config: variant.config, dry_run: false }], records);
         const run = await startRun({ credential_id: credentialId, type: "full", mode: "live" });
         const crashes = await driveWithCrashes(run.id, random);
