@@ -252,6 +252,18 @@ describe("connection config validation", () => {
     expectIssue({ update: update({ headers: { Host: "x" } }) }, "update.headers.Host", /set by the runtime/);
   });
 
+  it("takes an idempotency header name, or null/false to send none, and keeps configs without it valid", () => {
+    expect(issuesOf({ update: update({}) })).toEqual([]);
+    for (const value of ["X-Request-Key", null, false]) expect(issuesOf({ update: update({ idempotency_header: value }) })).toEqual([]);
+    expectIssue({ update: update({ idempotency_header: "bad header" }) }, "update.idempotency_header", /not a valid header name/);
+    expectIssue({ update: update({ idempotency_header: "Authorization" }) }, "update.idempotency_header", /cannot carry/);
+    expectIssue(
+      { update: update({ idempotency_header: "X-Key", headers: { "x-key": "fixed" } }) },
+      "update.idempotency_header",
+      /also set in headers/,
+    );
+  });
+
   it("rejects limits outside their ranges", () => {
     const result = validateWith(LimitsSchema, { concurrency: 7, requests_per_second: 0, retry_attempts: 11 });
     expect(result.ok).toBe(false);

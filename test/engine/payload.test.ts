@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UpdateContractSchema, type UpdateContract } from "../../worker/engine/contracts";
 import {
+  bulkIdempotencyKey,
   buildUpdateRequests,
   compileUpdateContract,
   isSuccessStatus,
@@ -37,6 +38,8 @@ describe("update requests", () => {
         body: '{"name":"A","meta":{"v":1}}',
         bytes: 27,
         serials: ["SN-1"],
+        idempotencyKey: null,
+        retrySafe: true,
       },
     ]);
   });
@@ -148,5 +151,44 @@ describe("success statuses", () => {
   it("are exactly the listed ones when the contract lists them", () => {
     const update = makeUpdate({ success_statuses: [200, 409] });
     expect([200, 409, 204].map((s) => isSuccessStatus(update, s))).toEqual([true, true, false]);
+  });
+});
+
+describe("idempotency keys", () => {
+  const bulk = { url_template: "https://dest.example/devices/bulk", bulk: { max_records: 2, records_key: "devices", serial_field: "serial" } };
+  const writes = ["SN-3", "SN-1", "SN-2"].map((serial) => makeWrite(serial, { name: serial }));
+
+  it("give every single write the header Idempotency-Key: <job id>:<serial> by default", () => {
+    const { requests } = buildUpdateRequests(makeUpdate({ method: "POST" }), [makeWrite("SN 1/ä", { name: "A" })], new Map([["SN 1/ä", { id: 1 }]]), { keyScope: "job_1" });
+    expect(requests[0]).toMatchObject({ idempotencyKey: "job_1:SN%201%2F%C3%A4", retrySafe: true });
+    expect(requests[0]!.headers["Idempotency-Key"]).toBe("job_1:SN%201%2F%C3%A4");
+  });
+
+  it("give a bulk batch a key that depends only on the serials it holds", () => {
+    const first = buildUpdateRequests(makeUpdate({ method: "POST", ...bulk }), writes, destinations, { keyScope: "job_1" }).requests;
+    const rebuilt = buildUpdateRequests(makeUpdate({ method: "POST", ...bulk }), [writes[2]!, writes[1]!, writes[0]!], destinations, { keyScope: "job_1" }).requests;
+    expect(first.map((r) => r.idempotencyKey)).toEqual([bulkIdempotencyKey("job_1", ["SN-1", "SN-3"]), bulkIdempotencyKey("job_1", ["SN-2"])]);
+    expect(rebuilt.map((r) => r.idempotencyKey)).toEqual([bulkIdempotencyKey("job_1", ["SN-2", "SN-1"]), bulkIdempotencyKey("job_1", ["SN-3"])]);
+    expect(bulkIdempotencyKey("job_1", ["SN-1", "SN-3"])).toBe(bulkIdempotencyKey("job_1", ["SN-3", "SN-1"]));
+    expect(bulkIdempotencyKey("job_1", ["SN-1", "SN-3"])).not.toBe(bulkIdempotencyKey("job_1", ["SN-1", "SN-2"]));
+    expect(bulkIdempotencyKey("job_1", ["SN-1"])).not.toBe(bulkIdempotencyKey("job_2", ["SN-1"]));
+    expect(first[0]!.headers["Idempotency-Key"]).toBe(first[0]!.idempotencyKey);
+  });
+
+  it("use the contract's header name, and replace a fixed value an older contract set under the default one", () => {
+    const named = buildUpdateRequests(makeUpdate({ idempotency_header: "X-Request-Key" }), [makeWrite("SN-1", { a: 1 })], destinations, { keyScope: "job_1" });
+    expect(named.requests[0]!.headers).toEqual({ "content-type": "application/json", "X-Request-Key": "job_1:SN-1" });
+    const older = buildUpdateRequests(makeUpdate({ headers: { "idempotency-key": "static" } }), [makeWrite("SN-1", { a: 1 })], destinations, { keyScope: "job_1" });
+    expect(older.requests[0]!.headers).toEqual({ "content-type": "application/json", "Idempotency-Key": "job_1:SN-1" });
+  });
+
+  it("are left out when the contract turns them off, and only single PUT and PATCH stay safe to retry", () => {
+    const keyless = (fields: Record<string, unknown>) =>
+      buildUpdateRequests(makeUpdate({ idempotency_header: null, ...fields }), writes.slice(0, 1), destinations, { keyScope: "job_1" }).requests[0]!;
+    expect(keyless({ method: "PUT" })).toMatchObject({ idempotencyKey: null, retrySafe: true, headers: { "content-type": "application/json" } });
+    expect(keyless({ method: "PATCH" }).retrySafe).toBe(true);
+    expect(keyless({ method: "POST" }).retrySafe).toBe(false);
+    expect(keyless({ method: "PUT", ...bulk }).retrySafe).toBe(false);
+    expect(compileUpdateContract(UpdateContractSchema.parse({ method: "PUT", url_template: "https://x.example/{serial}", idempotency_header: false })).idempotencyHeader).toBeNull();
   });
 });

@@ -226,6 +226,15 @@ export const UpdateContractSchema = z
       .min(1)
       .optional()
       .describe("Statuses that count as a successful write; any 2xx when absent."),
+    // Optional so stored connections from before it stay valid; absent means the default header.
+    idempotency_header: z
+      .union([z.string().max(100), z.null(), z.literal(false)])
+      .optional()
+      .describe(
+        'Header carrying each write\'s idempotency key ("<job id>:<serial>", bulk "<job id>:bulk-…"), so a write that timed out ' +
+          'or got a 5xx can be retried safely; default "Idempotency-Key". null or false: no key, and a POST or bulk write ' +
+          "that may have been applied is not retried within the run.",
+      ),
     bulk: z
       .object({
         max_records: z.number().int().min(1).max(1000),
@@ -251,7 +260,21 @@ export const UpdateContractSchema = z
     if (update.bulk?.serial_field !== undefined) {
       checkPayloadPath(update.bulk.serial_field, update.formatter, ctx, ["bulk", "serial_field"]);
     }
+    checkIdempotencyHeader(update.idempotency_header, update.headers, ctx);
   });
+
+// The runtime's headers and the content type cannot carry the key; a fixed value in `headers` would collide.
+const NOT_FOR_KEYS = new Set([...RESERVED_HEADERS, "authorization", "cookie", "content-type"]);
+
+function checkIdempotencyHeader(name: string | null | false | undefined, headers: Record<string, string>, ctx: Ctx): void {
+  if (typeof name !== "string") return;
+  const path = ["idempotency_header"];
+  if (!HEADER_NAME.test(name)) issue(ctx, path, `"${name}" is not a valid header name`);
+  else if (NOT_FOR_KEYS.has(name.toLowerCase())) issue(ctx, path, `header "${name}" cannot carry the idempotency key`);
+  else if (Object.keys(headers).some((h) => h.toLowerCase() === name.toLowerCase())) {
+    issue(ctx, path, `"${name}" is also set in headers: the key is a new value per write`);
+  }
+}
 
 const FieldRuleOptionsSchema = z.object({
   map: z

@@ -1,5 +1,5 @@
 import { LIMIT_DEFAULTS } from "./contracts";
-import { EngineError, classifyHttpFailure, describeRequest, type RequestPhase } from "./errors";
+import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit, type RequestPhase } from "./errors";
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
 import { readBody, responseTooLarge, type BodyText } from "./read-body";
 import type { EngineRuntime } from "./runtime";
@@ -37,6 +37,10 @@ export interface HttpRequest {
   phase?: RequestPhase;
   // Statuses returned to the caller instead of thrown; default any 2xx.
   accept?: (status: number) => boolean;
+  // false for a write that would apply twice if repeated (a POST or bulk write without an idempotency key):
+  // after a timeout, a 5xx or a network error the destination may have applied it, so it is not sent again.
+  // A 429 applied nothing and is always retried. Default true.
+  mayRetryAfterSend?: boolean;
 }
 
 export interface HttpResponse {
@@ -213,6 +217,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             durationMs: runtime.now() - started,
           };
         }
+        if (status >= 500 && request.mayRetryAfterSend === false) {
+          throw notResent(request, `${where} returned ${status}`, { code: "retries_exhausted", http_status: status });
+        }
         if (status === 429 || status >= 500) {
           if (exhausted) {
             throw new EngineError({
@@ -256,6 +263,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw responseTooLarge({ maxBytes: maxResponseBytes, what: where, phase: request.phase, http_status: outcome.status });
       }
 
+      if (request.mayRetryAfterSend === false) {
+        throw outcome.kind === "timeout"
+          ? notResent(request, `${where} timed out after ${limits.timeout_ms} ms`, { code: "timeout" })
+          : notResent(request, `${where} failed: ${errorText(outcome.error)}`, { code: "network_error", cause: outcome.error });
+      }
       if (exhausted) {
         const timedOut = outcome.kind === "timeout";
         throw new EngineError({
@@ -270,6 +282,17 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const reason = outcome.kind === "timeout" ? "timeout" : "network_error";
       await waitBeforeRetry(request, { ...base, reason, status: null });
     }
+  }
+
+  // A transient failure: the record is retried by the next run, after a fresh lookup shows whether it landed.
+  function notResent(request: HttpRequest, what: string, init: Pick<EngineErrorInit, "code" | "http_status" | "cause">): EngineError {
+    return new EngineError({
+      ...init,
+      message: `${what}; not sent again: the destination may have applied it and the write carries no idempotency key`,
+      phase: request.phase,
+      hint: "The next run looks the record up before writing it again; set an idempotency header in the update contract " +
+        "if the destination honours one, so such writes are retried at once",
+    });
   }
 
   async function waitBeforeRetry(

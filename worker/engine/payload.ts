@@ -12,6 +12,8 @@ export interface CompiledUpdate {
   readonly xmlRoot: string;
   readonly bulk: { readonly maxRecords: number; readonly recordsKey: string; readonly serialField: CompiledPath | null } | null;
   readonly successStatuses: ReadonlySet<number> | null;
+  // The header that carries each write's idempotency key; null when the contract turned it off.
+  readonly idempotencyHeader: string | null;
 }
 
 export interface UpdateRequest {
@@ -21,6 +23,17 @@ export interface UpdateRequest {
   body: string;
   bytes: number;
   serials: string[];
+  idempotencyKey: string | null;
+  // Whether a timeout, 5xx or network error may be retried: the destination may have applied the write, so only
+  // an idempotency key or a method that sets values (single PUT/PATCH) makes a second send harmless.
+  retrySafe: boolean;
+}
+
+export const DEFAULT_IDEMPOTENCY_HEADER = "Idempotency-Key";
+
+// Keys are scoped to the job: a rerun is a new intent, a retry or resume of the same job is not.
+export interface KeyScope {
+  keyScope?: string;
 }
 
 export interface RejectedWrite {
@@ -61,7 +74,14 @@ export function compileUpdateContract(contract: UpdateContract): CompiledUpdate 
           serialField: bulk.serial_field === undefined ? null : compilePath(bulk.serial_field),
         },
     successStatuses: contract.success_statuses === undefined ? null : new Set(contract.success_statuses),
+    idempotencyHeader: idempotencyHeaderOf(contract),
   });
+}
+
+function idempotencyHeaderOf(contract: UpdateContract): string | null {
+  const header = contract.idempotency_header;
+  if (header === undefined) return DEFAULT_IDEMPOTENCY_HEADER;
+  return typeof header === "string" ? header : null;
 }
 
 export function isSuccessStatus(update: CompiledUpdate, status: number): boolean {
@@ -78,13 +98,14 @@ export function buildUpdateRequests(
   update: CompiledUpdate,
   decisions: readonly Decision[],
   destinations: DestinationLookup,
+  options: KeyScope = {},
 ): UpdateRequests {
   const requests: UpdateRequest[] = [];
   const rejected: RejectedWrite[] = [];
   if (update.bulk === null) {
     for (const decision of decisions) {
       if (decision.kind !== "write" || decision.payload === null) continue;
-      const built = buildSingleRequest(update, decision.serial, decision.payload, lookup(destinations, decision.serial));
+      const built = buildSingleRequest(update, decision.serial, decision.payload, lookup(destinations, decision.serial), options);
       if ("error" in built) rejected.push(built);
       else requests.push(built);
     }
@@ -104,12 +125,12 @@ export function buildUpdateRequests(
       continue;
     }
     if (items.length === maxRecords) {
-      requests.push(bulkRequest(update, items, serials));
+      requests.push(bulkRequest(update, items, serials, options));
       items = [];
       serials = [];
     }
   }
-  if (items.length > 0) requests.push(bulkRequest(update, items, serials));
+  if (items.length > 0) requests.push(bulkRequest(update, items, serials, options));
   return { requests, rejected };
 }
 
@@ -118,6 +139,7 @@ export function buildSingleRequest(
   serial: string,
   payload: Record<string, unknown>,
   destination: unknown,
+  options: KeyScope = {},
 ): UpdateRequest | RejectedWrite {
   const url = renderUrl(update.url, serial, destination);
   if (!url.ok) return { serial, error: url.error };
@@ -127,14 +149,49 @@ export function buildSingleRequest(
   } catch (error) {
     return { serial, error: describeBuildError(error) };
   }
-  return {
+  const key = options.keyScope === undefined ? null : `${options.keyScope}:${encodeURIComponent(serial)}`;
+  return keyed(update, {
     method: update.method,
     url: url.url,
     headers: { ...update.headers },
     body,
     bytes: utf8Length(body),
     serials: [serial],
-  };
+    idempotencyKey: null,
+    retrySafe: update.method !== "POST",
+  }, key);
+}
+
+// The batch key depends only on which serials the batch holds, so a batch rebuilt after a restart from the
+// same records gets the same key (batches are built in queue order).
+export function bulkIdempotencyKey(scope: string, serials: readonly string[]): string {
+  const sorted = [...serials].sort();
+  return `${scope}:bulk-${sorted.length}-${textHash(sorted.join("\n"))}`;
+}
+
+function keyed(update: CompiledUpdate, request: UpdateRequest, key: string | null): UpdateRequest {
+  const name = update.idempotencyHeader;
+  if (key === null || name === null) return request;
+  // A static value under the same name would make the destination drop every write after the first.
+  for (const existing of Object.keys(request.headers)) {
+    if (existing.toLowerCase() === name.toLowerCase()) delete request.headers[existing];
+  }
+  request.headers[name] = key;
+  return { ...request, idempotencyKey: key, retrySafe: true };
+}
+
+// A 64-bit string hash (cyrb53-style, two 32-bit lanes): stable, fast, and synchronous for the engine.
+export function textHash(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
 }
 
 function serialiseBulkItem(update: CompiledUpdate, serial: string, payload: Record<string, unknown>): string {
@@ -144,12 +201,23 @@ function serialiseBulkItem(update: CompiledUpdate, serial: string, payload: Reco
     : buildXml(update.bulk!.recordsKey, item, { declaration: false });
 }
 
-function bulkRequest(update: CompiledUpdate, items: string[], serials: string[]): UpdateRequest {
-  const key = update.bulk!.recordsKey;
+function bulkRequest(update: CompiledUpdate, items: string[], serials: string[], options: KeyScope): UpdateRequest {
+  const recordsKey = update.bulk!.recordsKey;
   const body = update.format === "json"
-    ? `{${JSON.stringify(key)}:[${items.join(",")}]}`
+    ? `{${JSON.stringify(recordsKey)}:[${items.join(",")}]}`
     : `<?xml version="1.0" encoding="UTF-8"?><${update.xmlRoot}>${items.join("")}</${update.xmlRoot}>`;
-  return { method: update.method, url: update.url.literals[0]!, headers: { ...update.headers }, body, bytes: utf8Length(body), serials };
+  const key = options.keyScope === undefined ? null : bulkIdempotencyKey(options.keyScope, serials);
+  return keyed(update, {
+    method: update.method,
+    url: update.url.literals[0]!,
+    headers: { ...update.headers },
+    body,
+    bytes: utf8Length(body),
+    serials,
+    idempotencyKey: null,
+    // Several records in one request: even a PUT may apply some of them, so it is not retried blindly.
+    retrySafe: false,
+  }, key);
 }
 
 // The decision's payload stays as reconciled (it is what outcomes show); the serial goes into a copy.

@@ -1,4 +1,5 @@
 import type { ConnectionConfig } from "../engine/contracts";
+import type { FieldChange } from "../engine/reconcile";
 import type { Redactor } from "../engine/redactor";
 import type { SourceReadState } from "../engine/source-reader";
 import type { PageState } from "../engine/paged-reader";
@@ -66,6 +67,8 @@ export interface JobRuntime {
   source: SourceProgress | null;
   // List-mode lookups: where the listing read stands; null before the first page.
   listing: PageState | null;
+  // When the current listing read began: write intents newer than it are not reflected in the index.
+  listing_started_at?: number | null;
   // The cursor in effect (null = complete run) and the highest updated-at this job has seen.
   cursor: string | null;
   max_seen_ms: number | null;
@@ -82,6 +85,25 @@ export interface JobTally extends JobCounterValues {
   log_seq: number;
   failure_streak: number;
   failure_logs: number;
+}
+
+// A write about to be sent, journaled before the request leaves so that after a crash the record is looked up
+// again and a write that landed is counted as updated rather than found unchanged. Dropped with its queue row.
+export interface WriteIntent {
+  ord: number;
+  serial: string;
+  idempotency_key: string | null;
+  payload_hash: string;
+  // What the write meant to change (before → after), reported as the outcome if it is confirmed.
+  changes: FieldChange[];
+  attempted_at: number;
+}
+
+export interface QueuedRow {
+  ord: number;
+  serial: string;
+  record_json: string | null;
+  intent: WriteIntent | null;
 }
 
 export interface RunFinish {
@@ -101,6 +123,9 @@ const SCHEMA = [
     .join(", ")})`,
   `CREATE TABLE IF NOT EXISTS work_queue (
      job_id TEXT NOT NULL, ord INTEGER NOT NULL, serial TEXT NOT NULL, record_json TEXT, PRIMARY KEY (job_id, ord))`,
+  `CREATE TABLE IF NOT EXISTS write_intents (
+     job_id TEXT NOT NULL, ord INTEGER NOT NULL, serial TEXT NOT NULL, idempotency_key TEXT, payload_hash TEXT NOT NULL,
+     changes_json TEXT NOT NULL, attempted_at INTEGER NOT NULL, PRIMARY KEY (job_id, ord)) WITHOUT ROWID`,
   "CREATE TABLE IF NOT EXISTS seen_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
@@ -268,26 +293,73 @@ export class CoordinatorStore {
     });
   }
 
-  queued(jobId: string, limit: number): Array<{ ord: number; serial: string; record_json: string | null }> {
+  queued(jobId: string, limit: number): QueuedRow[] {
+    type Row = { ord: number; serial: string; record_json: string | null; idempotency_key: string | null;
+      payload_hash: string | null; changes_json: string | null; attempted_at: number | null };
     return this.sql
-      .exec<{ ord: number; serial: string; record_json: string | null }>(
-        "SELECT ord, serial, record_json FROM work_queue WHERE job_id = ?1 ORDER BY ord LIMIT ?2",
+      .exec<Row>(
+        `SELECT q.ord, q.serial, q.record_json, i.idempotency_key, i.payload_hash, i.changes_json, i.attempted_at
+           FROM work_queue q LEFT JOIN write_intents i ON i.job_id = q.job_id AND i.ord = q.ord
+          WHERE q.job_id = ?1 ORDER BY q.ord LIMIT ?2`,
         jobId,
         limit,
       )
-      .toArray();
+      .toArray()
+      .map((row) => ({
+        ord: row.ord,
+        serial: row.serial,
+        record_json: row.record_json,
+        intent: row.changes_json === null
+          ? null
+          : {
+              ord: row.ord,
+              serial: row.serial,
+              idempotency_key: row.idempotency_key,
+              payload_hash: row.payload_hash ?? "",
+              changes: JSON.parse(row.changes_json) as FieldChange[],
+              attempted_at: row.attempted_at ?? 0,
+            },
+      }));
+  }
+
+  // One transaction for a group of writes: the storage write holds the requests until it is durable.
+  recordIntents(jobId: string, intents: readonly WriteIntent[]): void {
+    if (intents.length === 0) return;
+    this.transaction(() => {
+      for (const intent of intents) {
+        this.sql.exec(
+          `INSERT OR REPLACE INTO write_intents (job_id, ord, serial, idempotency_key, payload_hash, changes_json, attempted_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+          jobId,
+          intent.ord,
+          intent.serial,
+          intent.idempotency_key,
+          intent.payload_hash,
+          JSON.stringify(intent.changes),
+          intent.attempted_at,
+        );
+      }
+    });
+  }
+
+  // When the newest unresolved write intent of the job was made; null when every write has its outcome.
+  latestIntentAt(jobId: string): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT MAX(attempted_at) AS at FROM write_intents WHERE job_id = ?1", jobId).one().at;
   }
 
   queueSize(jobId: string): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM work_queue WHERE job_id = ?1", jobId).one().n;
   }
 
-  dequeue(jobId: string, ord: number): void {
+  // `journaled`: the record had a write intent, which goes with it (a record without one costs no extra statement).
+  dequeue(jobId: string, ord: number, journaled = false): void {
     this.sql.exec("DELETE FROM work_queue WHERE job_id = ?1 AND ord = ?2", jobId, ord);
+    if (journaled) this.sql.exec("DELETE FROM write_intents WHERE job_id = ?1 AND ord = ?2", jobId, ord);
   }
 
   clearQueue(jobId: string): void {
     this.sql.exec("DELETE FROM work_queue WHERE job_id = ?1", jobId);
+    this.sql.exec("DELETE FROM write_intents WHERE job_id = ?1", jobId);
   }
 
   // Marks serials as seen and returns those that were new (an HTTP source may repeat a serial across pages).
@@ -334,6 +406,7 @@ export class CoordinatorStore {
   releaseWorkState(): void {
     this.transaction(() => {
       this.sql.exec("DELETE FROM work_queue");
+      this.sql.exec("DELETE FROM write_intents");
       this.sql.exec("DELETE FROM seen_serials");
       this.sql.exec("DELETE FROM serial_index");
     });

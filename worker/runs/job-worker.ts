@@ -44,6 +44,8 @@ export interface JobWorkerContext {
   runtime: EngineRuntime;
   cancelSignal: AbortSignal;
   credentialHeaders: () => Promise<CredentialHeaders>;
+  // Settles when the storage writes made so far are durable.
+  durable: () => Promise<void>;
   compiled: Map<string, CompiledContracts>;
   tuning: JobWorkerTuning;
 }
@@ -258,7 +260,10 @@ export class JobWorker {
   private async readListing(runtime: JobRuntime, config: ConnectionConfig, client: HttpClient): Promise<WorkResult | "done"> {
     const { store, budget } = this.ctx;
     const index = createSqliteSerialIndex(store.sqlStorage, this.jobId);
-    if (runtime.listing === null) index.clear();
+    if (runtime.listing === null) {
+      index.clear();
+      runtime.listing_started_at = this.ctx.runtime.now();
+    }
     try {
       const pages = buildListingIndex({
         client,
@@ -389,6 +394,13 @@ export class JobWorker {
     }
   }
 
+  // Intents left by an interrupted invocation that are newer than the listing read: the index shows those
+  // records as they were before the writes, so it cannot tell whether the writes landed.
+  private listingPredatesIntents(runtime: JobRuntime): boolean {
+    const latest = this.ctx.store.latestIntentAt(this.jobId);
+    return latest !== null && latest >= (runtime.listing_started_at ?? 0);
+  }
+
   private compiledFor(runtime: JobRuntime, config: ConnectionConfig): CompiledContracts {
     const cached = this.ctx.compiled.get(this.jobId);
     if (cached !== undefined && cached.version === runtime.version) return cached;
@@ -399,6 +411,14 @@ export class JobWorker {
 
   private async runSlice(runtime: JobRuntime, config: ConnectionConfig, client: HttpClient): Promise<WorkResult> {
     const { store, budget, tuning } = this.ctx;
+    if (config.fetch.mode === "list" && this.listingPredatesIntents(runtime)) {
+      // Writes sent before an interruption are checked against the destination as it is now, not as listed before them.
+      runtime.phase = "listing";
+      runtime.listing = null;
+      this.save(runtime);
+      this.log("INFO", "Reading the destination listing again to check the writes sent before the interruption");
+      return "more";
+    }
     const rows = store.queued(this.jobId, budget.limits.records);
     const { mapping, update } = this.compiledFor(runtime, config);
     const lookup = createDestinationLookup({
@@ -411,6 +431,7 @@ export class JobWorker {
         ord: row.ord,
         serial: row.serial,
         source: row.record_json === null ? null : (JSON.parse(row.record_json) as Record<string, unknown>),
+        intent: row.intent,
       })),
       mode: this.job.plan.mode,
       mapping,
@@ -422,6 +443,14 @@ export class JobWorker {
       shouldStop: () => budget.exhausted(),
       onOutcome: (outcome) => this.commitOutcome(runtime, outcome),
       failureStreak: { current: store.tally(this.jobId).failure_streak, limit: tuning.failureStreakLimit },
+      keyScope: this.jobId,
+      journal: (intents) => {
+        // A dry run writes nothing, so it has nothing to journal.
+        if (this.job.plan.mode !== "live") return;
+        store.recordIntents(this.jobId, intents);
+        return this.ctx.durable();
+      },
+      now: () => this.ctx.runtime.now(),
     });
     this.checkpoint(runtime);
     store.setTally(this.jobId, { failure_streak: result.failureStreak });
@@ -459,7 +488,10 @@ export class JobWorker {
     store.atomically(() => {
       let failureLogs = store.tally(this.jobId).failure_logs;
       for (const outcome of batch) {
-        store.dequeue(this.jobId, outcome.ord);
+        store.dequeue(this.jobId, outcome.ord, outcome.journaled);
+        if (outcome.confirmed) {
+          this.log("INFO", `${outcome.serial}: write confirmed after restart (the destination holds the values sent before the interruption)`, outcome.serial);
+        }
         const error = outcome.error === null ? null : outcome.hint === null ? outcome.error : `${outcome.error} — Hint: ${outcome.hint}`;
         store.appendOutcome({
           job_id: this.jobId,

@@ -259,6 +259,7 @@ export class RunCoordinator extends DurableObject<Env> {
         runtime,
         cancelSignal: this.cancelController.signal,
         credentialHeaders: () => this.credentials(plan, runtime),
+        durable: () => this.ctx.storage.sync(),
         compiled: this.compiled,
         tuning: coordinatorTuning,
       },

@@ -5,11 +5,13 @@ import {
   buildSingleRequest,
   buildUpdateRequests,
   isSuccessStatus,
+  textHash,
   type CompiledUpdate,
   type UpdateRequest,
 } from "../engine/payload";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../ledger/run-rows";
+import type { WriteIntent } from "./coordinator-store";
 
 // One slice of a job over the engine: lookup, reconcile, and (live) write each record, reporting every
 // finished record at once so the coordinator can checkpoint it before anything else happens.
@@ -18,6 +20,8 @@ export interface QueuedRecord {
   ord: number;
   serial: string;
   source: Record<string, unknown> | null;
+  // A write sent before an interruption whose outcome was never checkpointed.
+  intent: WriteIntent | null;
 }
 
 export interface RecordOutcome {
@@ -32,6 +36,10 @@ export interface RecordOutcome {
   // A transient failure (retries exhausted, timeout, network): the record is retried by the next run.
   transient: boolean;
   reason: string | null;
+  // The record has a write intent in the journal, to be dropped with the outcome.
+  journaled: boolean;
+  // Counted updated because the destination holds what a write sent before a restart meant to set.
+  confirmed: boolean;
 }
 
 export interface SliceOptions {
@@ -49,6 +57,12 @@ export interface SliceOptions {
   onOutcome: (outcome: RecordOutcome) => void;
   // Transient failures in a row so far in this job; at `limit` the job fails instead of grinding on.
   failureStreak: { current: number; limit: number };
+  // Scope of the idempotency keys (the job id): the same for every retry and resume of a write.
+  keyScope: string;
+  // Live runs: stores write intents before their requests are sent; the promise settles when they are durable
+  // (the requests wait for that anyway), and writes that become ready meanwhile share the next transaction.
+  journal: (intents: WriteIntent[]) => void | Promise<void>;
+  now: () => number;
 }
 
 export type SliceResult =
@@ -91,6 +105,63 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     }
   };
 
+  // Records whose write intent this slice journaled; with those that arrived with one, their outcome drops it.
+  const journaledNow = new Set<number>();
+  const journal = (entries: Array<{ record: QueuedRecord; decision: Decision; key: string | null; body: string }>) => {
+    const at = options.now();
+    for (const { record } of entries) journaledNow.add(record.ord);
+    return options.journal(entries.map(({ record, decision, key, body }) => ({
+      ord: record.ord,
+      serial: record.serial,
+      idempotency_key: key,
+      payload_hash: textHash(body),
+      changes: decision.changes,
+      attempted_at: at,
+    })));
+  };
+
+  // Group commit for single writes: every write ready while the previous group's intents become durable is
+  // journaled in one transaction, so storage (whose writes hold all outgoing requests) is not paid per record.
+  interface ReadyWrite {
+    record: QueuedRecord;
+    decision: Decision;
+    request: UpdateRequest;
+    settle: (error?: unknown) => void;
+  }
+  const ready: ReadyWrite[] = [];
+  let flushing = false;
+  async function flushWrites(): Promise<void> {
+    flushing = true;
+    try {
+      while (ready.length > 0) {
+        const group = ready.splice(0);
+        let durable: void | Promise<void>;
+        try {
+          durable = journal(group.map(({ record, decision, request }) => ({ record, decision, key: request.idempotencyKey, body: request.body })));
+        } catch (error) {
+          for (const write of group) write.settle(error);
+          continue;
+        }
+        for (const write of group) {
+          sendSingle(write.record, write.decision, write.request).then(() => write.settle(), (error: unknown) => write.settle(error));
+        }
+        try {
+          await durable;
+        } catch (error) {
+          // The requests of this group fail on their own (they were held for this write); later groups still try.
+          console.error("write intents could not be made durable", error);
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+  const submitWrite = (record: QueuedRecord, decision: Decision, request: UpdateRequest) =>
+    new Promise<void>((resolve, reject) => {
+      ready.push({ record, decision, request, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!flushing) void flushWrites();
+    });
+
   const fromDecision = (record: QueuedRecord, decision: Decision, action: RecordAction, extra: Partial<RecordOutcome> = {}) =>
     emit({
       ord: record.ord,
@@ -103,6 +174,8 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       hint: null,
       transient: false,
       reason: decision.reason ?? null,
+      journaled: record.intent !== null || journaledNow.has(record.ord),
+      confirmed: false,
       ...extra,
     });
 
@@ -120,18 +193,35 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   const bulk = update.bulk !== null;
   const pendingWrites: PendingWrite[] = [];
 
+  // A write sent before a restart landed when the destination now holds everything it meant to set: the
+  // fresh decision has nothing left to write. Otherwise it is sent again, with the same idempotency key.
+  const landed = (decision: Decision) =>
+    (decision.kind === "write" || decision.kind === "skipped_no_change" || decision.kind === "skipped_rule") &&
+    !decision.changes.some((change) => change.written);
+
+  const confirm = (record: QueuedRecord, intent: WriteIntent, decision: Decision) =>
+    fromDecision(record, decision, "updated", {
+      changes: intent.changes,
+      reason: "confirmed after restart: the destination holds the values written before the interruption",
+      confirmed: true,
+    });
+
+  const send = (request: UpdateRequest) =>
+    client.request({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: request.body,
+      signal: controller.signal,
+      phase: "update",
+      accept: (status) => isSuccessStatus(update, status),
+      mayRetryAfterSend: request.retrySafe,
+    });
+
   async function sendSingle(record: QueuedRecord, decision: Decision, request: UpdateRequest): Promise<void> {
     const payload = excerptOf(request.body);
     try {
-      const response = await client.request({
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        body: request.body,
-        signal: controller.signal,
-        phase: "update",
-        accept: (status) => isSuccessStatus(update, status),
-      });
+      const response = await send(request);
       fromDecision(record, decision, "updated", { http_status: response.status, payload_excerpt: payload });
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
@@ -155,6 +245,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     }
     const destination = outcome.status === "found" ? (outcome.record as Record<string, unknown>) : null;
     const decision = reconcile({ serial, source, destination, rules: mapping });
+    if (record.intent !== null && mode === "live" && landed(decision)) return confirm(record, record.intent, decision);
     if (decision.kind !== "write" || decision.payload === null) {
       const action = decision.kind === "write" ? "skipped_rule" : decision.kind;
       const reason = outcome.status === "missing" ? `${outcome.reason}: ${outcome.detail}` : (decision.reason ?? null);
@@ -164,10 +255,10 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       pendingWrites.push({ record, decision, destination });
       return;
     }
-    const built = buildSingleRequest(update, serial, decision.payload, destination);
+    const built = buildSingleRequest(update, serial, decision.payload, destination, { keyScope: options.keyScope });
     if ("error" in built) return fromDecision(record, decision, "failed", { error: built.error });
     if (mode === "dry") return fromDecision(record, decision, "would_update", { payload_excerpt: excerptOf(built.body) });
-    await sendSingle(record, decision, built);
+    await submitWrite(record, decision, built);
   }
 
   const queue = [...options.records];
@@ -193,11 +284,14 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
 
   // Records already looked up are written even when the budget ran out: their lookups are spent.
   async function writeBulk(writes: PendingWrite[]): Promise<void> {
+    // Batches in queue order, whatever order the lookups finished in: a rebuilt batch gets the same key.
+    writes.sort((a, b) => a.record.ord - b.record.ord);
     const bySerial = new Map(writes.map((w) => [w.record.serial, w]));
     const { requests, rejected } = buildUpdateRequests(
       update,
       writes.map((w) => w.decision),
       (serial) => bySerial.get(serial)?.destination,
+      { keyScope: options.keyScope },
     );
     for (const { serial, error } of rejected) {
       const write = bySerial.get(serial)!;
@@ -213,6 +307,11 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       }
       return;
     }
+    // Every batch's intents in one storage transaction, before any batch is sent.
+    void journal(requests.flatMap((request) => request.serials.map((serial) => {
+      const write = bySerial.get(serial)!;
+      return { record: write.record, decision: write.decision, key: request.idempotencyKey, body: JSON.stringify(write.decision.payload) };
+    })));
     const pending = [...requests];
     const sender = async () => {
       for (;;) {
@@ -221,15 +320,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
         if (request === undefined) return;
         const writesOf = request.serials.map((serial) => bySerial.get(serial)!);
         try {
-          const response = await client.request({
-            method: request.method,
-            url: request.url,
-            headers: request.headers,
-            body: request.body,
-            signal: controller.signal,
-            phase: "update",
-            accept: (status) => isSuccessStatus(update, status),
-          });
+          const response = await send(request);
           for (const write of writesOf) {
             fromDecision(write.record, write.decision, "updated", { http_status: response.status, payload_excerpt: itemExcerpt(write) });
           }

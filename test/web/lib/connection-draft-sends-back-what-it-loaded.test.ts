@@ -35,6 +35,7 @@ describe("the connection draft", () => {
             xml_root: "devices",
             headers: {},
             success_statuses: [200, 207],
+            idempotency_header: "X-Request-Key",
             bulk: { max_records: 25, records_key: "device", serial_field: "serial" },
           },
           mapping: [
@@ -63,6 +64,18 @@ describe("the connection draft", () => {
     expect(snapshot.config.mapping[0]).not.toHaveProperty("source");
     expect(snapshot.config.update).not.toHaveProperty("success_statuses");
     expect(snapshot.config.update).not.toHaveProperty("bulk");
+  });
+
+  it("sends the idempotency key turned off as null, and the default header by leaving the field out", () => {
+    const off = snapshotOfConnection(makeConnectionDetail({ config: makeConfig({ update: { ...makeConfig().update, idempotency_header: false } }) }));
+    const draft = draftFromSnapshot(off);
+    expect(draft.update.idempotency).toBe(false);
+    expect(snapshotOf(draft).config.update.idempotency_header).toBeNull();
+
+    draft.update.idempotency = true;
+    expect(snapshotOf(draft).config.update).not.toHaveProperty("idempotency_header");
+    draft.update.idempotency_header = " X-Request-Key ";
+    expect(snapshotOf(draft).config.update.idempotency_header).toBe("X-Request-Key");
   });
 
   it("sends text typed into a number field as not-a-number, for the API to name", () => {

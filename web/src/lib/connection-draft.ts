@@ -134,6 +134,9 @@ export interface ConnectionDraft {
     bulk_max_records: string;
     bulk_records_key: string;
     bulk_serial_field: string;
+    // Off sends no key; an empty name means the API's default header (Idempotency-Key).
+    idempotency: boolean;
+    idempotency_header: string;
   };
   mapping: RuleDraft[];
   limits: {
@@ -282,6 +285,8 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
       bulk_max_records: String(update.bulk?.max_records ?? 50),
       bulk_records_key: update.bulk?.records_key ?? "records",
       bulk_serial_field: update.bulk?.serial_field ?? "",
+      idempotency: update.idempotency_header !== null && update.idempotency_header !== false,
+      idempotency_header: typeof update.idempotency_header === "string" ? update.idempotency_header : "",
     },
     mapping: config.mapping.map((rule) => ruleDraft(rule)),
     limits: {
@@ -406,6 +411,7 @@ function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
   const xmlRoot = optional(draft.xml_root);
   const statuses = statusesOf(draft.success_statuses);
   const serialField = optional(draft.bulk_serial_field);
+  const idempotency = draft.idempotency ? optional(draft.idempotency_header) : null;
   return {
     method: draft.method,
     url_template: draft.url_template.trim(),
@@ -413,6 +419,7 @@ function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
     ...(xmlRoot === undefined ? {} : { xml_root: xmlRoot }),
     headers: headersOf(draft.headers),
     ...(statuses === undefined ? {} : { success_statuses: statuses }),
+    ...(idempotency === undefined ? {} : { idempotency_header: idempotency }),
     ...(draft.bulk
       ? {
           bulk: {
@@ -508,6 +515,7 @@ export function draftFieldPaths(draft: ConnectionDraft): string[] {
   else paths.push(`${f}.url`, `${f}.records_path`, ...paginationPaths(f, draft.fetch.pagination));
   const u = "config.update";
   paths.push(u, `${u}.method`, `${u}.url_template`, `${u}.formatter`, `${u}.headers`, `${u}.success_statuses`);
+  if (draft.update.idempotency) paths.push(`${u}.idempotency_header`);
   if (draft.update.formatter === "xml") paths.push(`${u}.xml_root`);
   if (draft.update.bulk) paths.push(`${u}.bulk`, `${u}.bulk.max_records`, `${u}.bulk.records_key`, `${u}.bulk.serial_field`);
   paths.push("config.mapping");
