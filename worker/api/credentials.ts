@@ -3,12 +3,13 @@ import { minRole } from "../auth/middleware";
 import { encryptSecret, SECRET_BINDINGS, secretHint } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
-import { deleteCredential, getCredential, getStoredCredential, insertCredential, listCredentials, updateCredential, type CredentialWrite } from "../ledger/credentials";
+import { deleteCredential, getCredential, type CredentialUser, getStoredCredential, insertCredential, listCredentials, updateCredential, type CredentialWrite } from "../ledger/credentials";
 import { credentialConnectionIds, listConnectionSummaries, writeConnectionOrder } from "../ledger/connections";
 import { newId } from "../ledger/ids";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
 import { ApiError, validationError, zodIssues, type FieldIssue } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
+import { credentialTestAuth } from "./credential-test-auth";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
 import { connectionOrderSchema, reorderBodySchema } from "./schemas/connections";
@@ -25,6 +26,7 @@ import type { CredentialScheme } from "../engine/credential-auth";
 
 export const credentials = createRouter();
 const TAGS = ["Credentials"];
+credentials.route("/", credentialTestAuth);
 
 const listRoute = createRoute({
   ...minRole("viewer"),
@@ -84,7 +86,8 @@ const deleteRoute = createRoute({
   path: "/{id}",
   tags: TAGS,
   summary: "Delete a credential",
-  description: "Refused with 409 while connections belong to it.",
+  description:
+    "Refused with 409 `credential_in_use` while connections belong to it; the message names them and `details` has one entry per connection (the first 20).",
   request: { params: idParamsSchema },
   responses: { 204: { description: "Deleted." }, ...errorResponses(404, 409) },
 });
@@ -181,12 +184,7 @@ credentials.openapi(deleteRoute, async (c) => {
     case "not_found":
       throw notFound(id);
     case "in_use":
-      throw new ApiError(
-        409,
-        "credential_in_use",
-        `The credential still has ${outcome.connections} connection${outcome.connections === 1 ? "" : "s"}; delete or move them first.`,
-        { connections: outcome.connections },
-      );
+      throw inUse(outcome.connections, outcome.total);
   }
 });
 
@@ -263,4 +261,17 @@ function notFound(id: string): ApiError {
 
 function nameTaken(name: string): ApiError {
   return new ApiError(409, "name_taken", `A credential named "${name}" already exists.`, { path: "name" });
+}
+
+// Names the connections, so the person knows what to move or delete first.
+function inUse(connections: CredentialUser[], total: number): ApiError {
+  const names = connections.map((connection) => `"${connection.name}"`).join(", ");
+  const more = total > connections.length ? ` and ${total - connections.length} more` : "";
+  const count = `${total} connection${total === 1 ? "" : "s"}`;
+  return new ApiError(
+    409,
+    "credential_in_use",
+    `The credential is used by ${count}: ${names}${more}. Delete ${total === 1 ? "that connection" : "those connections"} first, or edit the credential instead.`,
+    connections.map((connection) => ({ path: "connections", message: `used by "${connection.name}" (${connection.id})` })),
+  );
 }

@@ -4,7 +4,7 @@ import type { z } from "@hono/zod-openapi";
 import type { errorBodySchema, validationDetailSchema } from "./schemas/common";
 
 export type { HealthResponse } from "./schemas/health";
-export type { Credential, CreateCredentialBody, UpdateCredentialBody } from "./schemas/credentials";
+export type { Credential, CreateCredentialBody, TestAuthResult, UpdateCredentialBody } from "./schemas/credentials";
 export type {
   Connection,
   ConnectionSnapshot,

@@ -45,6 +45,16 @@ export interface CredentialHeaders {
   // Drops a cached access token, e.g. after the destination answered 401. Given the rejected headers, a token
   // fetched since then is kept, so requests rejected together lead to one new token.
   invalidate(rejected?: HeaderMap): void;
+  // OAuth2: what is known about the access token now in use, never the token itself; null before one is fetched
+  // and for static secrets.
+  tokenInfo(): AccessTokenInfo | null;
+}
+
+export interface AccessTokenInfo {
+  token_type: string;
+  expires_at: number;
+  // False when the token endpoint gave no expires_in and the default lifetime was assumed.
+  expiry_stated: boolean;
 }
 
 const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
@@ -95,6 +105,7 @@ function staticHeaders(headers: HeaderMap, secrets: string[]): CredentialHeaders
     secrets: () => [...material],
     refreshable: false,
     invalidate: () => undefined,
+    tokenInfo: () => null,
   };
 }
 
@@ -103,7 +114,9 @@ type OAuth2Auth = Extract<CredentialAuth, { scheme: "oauth2_client_credentials" 
 interface CachedToken {
   header: string;
   token: string;
+  type: string;
   expiresAt: number;
+  expiryStated: boolean;
 }
 
 function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): CredentialHeaders {
@@ -135,6 +148,7 @@ function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): Creden
     invalidate: (rejected) => {
       if (rejected === undefined || rejected.authorization === cached?.header) cached = null;
     },
+    tokenInfo: () => (cached ? { token_type: cached.type, expires_at: cached.expiresAt, expiry_stated: cached.expiryStated } : null),
   };
 }
 
@@ -234,11 +248,15 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
   }
   const type = typeof fields.token_type === "string" && fields.token_type !== "" ? fields.token_type : "Bearer";
   const expiresIn = Number(fields.expires_in);
-  const lifetime = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
+  const stated = Number.isFinite(expiresIn) && expiresIn > 0;
+  const lifetime = stated ? expiresIn * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
+  const scheme = type.toLowerCase() === "bearer" ? "Bearer" : type;
   return {
-    header: `${type.toLowerCase() === "bearer" ? "Bearer" : type} ${fields.access_token}`,
+    header: `${scheme} ${fields.access_token}`,
     token: fields.access_token,
+    type: scheme,
     expiresAt: runtime.now() + lifetime,
+    expiryStated: stated,
   };
 }
 

@@ -111,20 +111,38 @@ export async function updateCredential(db: D1Database, id: string, write: Creden
   return credential ? { status: "ok", credential } : { status: "not_found" };
 }
 
-export type CredentialDeleteOutcome = { status: "deleted" } | { status: "not_found" } | { status: "in_use"; connections: number };
+export interface CredentialUser {
+  id: string;
+  name: string;
+}
+
+export type CredentialDeleteOutcome = { status: "deleted" } | { status: "not_found" } | { status: "in_use"; connections: CredentialUser[]; total: number };
+
+// Enough names for a refusal message; a credential with more says "and N more".
+const USERS_NAMED = 20;
 
 // One statement decides: a connection created meanwhile makes the delete a no-op rather than an orphan.
 export async function deleteCredential(db: D1Database, id: string): Promise<CredentialDeleteOutcome> {
-  const [deleted, remaining] = await db.batch<{ n: number; found: number }>([
+  const [deleted, found, users] = await db.batch([
     db.prepare("DELETE FROM credentials WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM connections WHERE credential_id = ?1)").bind(id),
     db.prepare(
-      "SELECT (SELECT COUNT(*) FROM connections WHERE credential_id = ?1) AS n, (SELECT COUNT(*) FROM credentials WHERE id = ?1) AS found",
+      "SELECT (SELECT COUNT(*) FROM credentials WHERE id = ?1) AS found, (SELECT COUNT(*) FROM connections WHERE credential_id = ?1) AS total",
     ).bind(id),
+    db.prepare("SELECT id, name FROM connections WHERE credential_id = ?1 ORDER BY position, id LIMIT ?2").bind(id, USERS_NAMED),
   ]);
   if ((deleted?.meta.changes ?? 0) > 0) return { status: "deleted" };
-  const row = remaining?.results[0];
-  if (!row || row.found === 0) return { status: "not_found" };
-  return { status: "in_use", connections: row.n };
+  const counts = found?.results[0] as { found: number; total: number } | undefined;
+  if (!counts || counts.found === 0) return { status: "not_found" };
+  return { status: "in_use", connections: (users?.results ?? []) as CredentialUser[], total: counts.total };
+}
+
+// The contract JSON of every connection of a credential: where its auth is already sent.
+export async function credentialConnectionConfigs(db: D1Database, credentialId: string): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT config_json FROM connections WHERE credential_id = ?1")
+    .bind(credentialId)
+    .all<{ config_json: string }>();
+  return results.map((row) => row.config_json);
 }
 
 export function isUniqueViolation(error: unknown, columns: string): boolean {

@@ -123,3 +123,41 @@ export const credentialSchema = z
 export type Credential = z.infer<typeof credentialSchema>;
 
 export const credentialPageSchema = pageSchema(credentialSchema, "CredentialPage");
+
+export const testAuthBodySchema = z
+  .strictObject({
+    url: z.string().trim().min(1).max(2000).optional().openapi({
+      example: "https://api.example.com/v1/devices?per_page=1",
+      description: "Where to send one GET with the credential's auth. May be left out for OAuth2: then only a token is fetched.",
+    }),
+  })
+  .openapi("TestAuthRequest");
+
+export const testAuthResultSchema = z
+  .object({
+    ok: z.boolean().openapi({ description: "The GET answered 2xx (or, without a URL, an OAuth2 token was issued)." }),
+    request: z
+      .object({
+        method: z.literal("GET"),
+        url: z.string(),
+        status: z.number().int().nullable().openapi({ description: "null when no response arrived." }),
+        duration_ms: z.number(),
+      })
+      .nullable(),
+    excerpt: z.string().nullable().openapi({ description: "The start of the response body, whitespace flattened; secrets masked." }),
+    excerpt_truncated: z.boolean(),
+    token: z
+      .object({
+        token_type: z.string(),
+        expires_at: timestampSchema,
+        expires_in_s: z.number().int(),
+        expiry_stated: z.boolean().openapi({ description: "false: the token endpoint gave no expires_in; 5 minutes are assumed." }),
+      })
+      .nullable()
+      .openapi({ description: "OAuth2: the access token's type and expiry. The token itself is never returned." }),
+    error: z
+      .object({ code: z.string(), message: z.string(), hint: z.string(), http_status: z.number().int().nullable() })
+      .optional(),
+  })
+  .openapi("TestAuthResult");
+export type TestAuthResult = z.infer<typeof testAuthResultSchema>;
