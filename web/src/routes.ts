@@ -6,6 +6,7 @@ import ComparePage from "./pages/ComparePage.svelte";
 import ConnectionsPage from "./pages/ConnectionsPage.svelte";
 import ConnectionsNewPage from "./pages/ConnectionsNewPage.svelte";
 import ConnectionsEditPage from "./pages/ConnectionsEditPage.svelte";
+import CredentialsPage from "./pages/CredentialsPage.svelte";
 import AlertsPage from "./pages/AlertsPage.svelte";
 import SettingsPage from "./pages/SettingsPage.svelte";
 import NotFoundPage from "./pages/NotFoundPage.svelte";
@@ -37,6 +38,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   { path: "/", title: "Dashboard", component: DashboardPage },
   { path: "/jobs", title: "Outbound Sync Jobs", component: JobsPage },
   { path: "/connections", title: "Connections", component: ConnectionsPage },
+  { path: "/credentials", title: "Credentials", component: CredentialsPage },
   { path: "/alerts", title: "Alerts", component: AlertsPage },
   { path: "/settings", title: "Settings", component: SettingsPage },
 ];

@@ -20,7 +20,7 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
     throw new EngineError({
       code: "auth_failed",
       message: `Credential "${stored.name}" (${stored.scheme}) has no secret`,
-      hint: "Set the credential's secret under Connections → Credentials",
+      hint: "Set the credential's secret on the Credentials page",
     });
   }
   const secret = await decryptSecret(env, stored.secretCiphertext, SECRET_BINDINGS.credential(stored.id)).catch((error: unknown) => {
@@ -28,7 +28,7 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
     throw new EngineError({
       code: "auth_failed",
       message: `Credential "${stored.name}": its stored secret cannot be decrypted (it was sealed for another credential or field, or altered)`,
-      hint: "Enter the credential's secret again under Connections → Credentials",
+      hint: "Enter the credential's secret again on the Credentials page",
     });
   });
   const config = stored.config;

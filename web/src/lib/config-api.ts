@@ -7,13 +7,16 @@ import type {
   ConnectionVersion,
   CreateConnectionBody,
   CreatedApiToken,
+  CreateCredentialBody,
   Credential,
   DatasetUploadResult,
   Page,
   Role,
   Settings,
+  TestAuthResult,
   TestLookupResult,
   UpdateConnectionBody,
+  UpdateCredentialBody,
   UpdateSettingsBody,
   UploadMode,
 } from "../../../worker/api/types";
@@ -78,6 +81,16 @@ export const configApi = {
     ),
   listCredentials: (signal?: AbortSignal) =>
     allPages((cursor) => request<Page<Credential>>("/api/credentials", { query: { cursor, limit: 500 }, signal })),
+  createCredential: (body: CreateCredentialBody) => request<Credential>("/api/credentials", { method: "POST", body }),
+  updateCredential: (credentialId: string, body: UpdateCredentialBody) =>
+    request<Credential>(`/api/credentials/${id(credentialId)}`, { method: "PATCH", body }),
+  deleteCredential: (credentialId: string) => request<void>(`/api/credentials/${id(credentialId)}`, { method: "DELETE" }),
+  testAuth: (credentialId: string, url: string | null, signal?: AbortSignal) =>
+    request<TestAuthResult>(`/api/credentials/${id(credentialId)}/test-auth`, {
+      method: "POST",
+      body: url === null ? {} : { url },
+      signal,
+    }),
   connectionStats: (signal?: AbortSignal) =>
     request<StatsResponse>("/api/stats", {
       query: { since: "30d", failures_limit: 0, recent_per_connection: 20 },

@@ -1,0 +1,228 @@
+import { asApiError, type ApiError } from "../lib/api";
+import { configApi } from "../lib/config-api";
+import { Resource } from "../lib/resource.svelte";
+import { assertNever } from "../lib/statuses";
+import { SaveState } from "./save-state.svelte";
+import type { ConnectionSummary, CreateCredentialBody, Credential, TestAuthResult, UpdateCredentialBody } from "../../../worker/api/types";
+import type { CredentialScheme, OAuth2ClientAuth } from "../../../worker/engine/credential-auth";
+
+// Every scheme's settings are kept in one draft, so switching the scheme back and forth loses nothing typed.
+export interface CredentialDraft {
+  scheme: CredentialScheme;
+  name: string;
+  // Write-only: blank when editing keeps the stored secret.
+  secret: string;
+  username: string;
+  header_name: string;
+  value_prefix: string;
+  token_url: string;
+  client_id: string;
+  scope: string;
+  audience: string;
+  client_auth: OAuth2ClientAuth;
+}
+
+export const SCHEME_HAS_SECRET: Record<CredentialScheme, boolean> = {
+  none: false,
+  bearer: true,
+  basic: true,
+  api_key: true,
+  oauth2_client_credentials: true,
+};
+
+export function emptyCredentialDraft(): CredentialDraft {
+  return {
+    scheme: "bearer",
+    name: "",
+    secret: "",
+    username: "",
+    header_name: "X-API-Key",
+    value_prefix: "",
+    token_url: "",
+    client_id: "",
+    scope: "",
+    audience: "",
+    client_auth: "basic",
+  };
+}
+
+export function credentialDraftOf(credential: Credential): CredentialDraft {
+  const draft = { ...emptyCredentialDraft(), scheme: credential.scheme, name: credential.name };
+  switch (credential.scheme) {
+    case "none":
+    case "bearer":
+      return draft;
+    case "basic":
+      return { ...draft, username: credential.config.username };
+    case "api_key":
+      return { ...draft, header_name: credential.config.header_name, value_prefix: credential.config.value_prefix ?? "" };
+    case "oauth2_client_credentials": {
+      const { token_url, client_id, scope, audience, client_auth } = credential.config;
+      return { ...draft, token_url, client_id, scope: scope ?? "", audience: audience ?? "", client_auth };
+    }
+    default:
+      return assertNever(credential);
+  }
+}
+
+// The scheme's settings as the API takes them; blank optional fields are left out.
+function configOf(draft: CredentialDraft): Record<string, string> {
+  const optional = (key: string, value: string): Record<string, string> => (value.trim() === "" ? {} : { [key]: value.trim() });
+  switch (draft.scheme) {
+    case "none":
+    case "bearer":
+      return {};
+    case "basic":
+      return { username: draft.username.trim() };
+    case "api_key":
+      // The prefix keeps its trailing space: "Key " is the point of it.
+      return { header_name: draft.header_name.trim(), ...(draft.value_prefix === "" ? {} : { value_prefix: draft.value_prefix }) };
+    case "oauth2_client_credentials":
+      return {
+        token_url: draft.token_url.trim(),
+        client_id: draft.client_id.trim(),
+        ...optional("scope", draft.scope),
+        ...optional("audience", draft.audience),
+        client_auth: draft.client_auth,
+      };
+    default:
+      return assertNever(draft.scheme);
+  }
+}
+
+export function credentialBody(draft: CredentialDraft): CreateCredentialBody {
+  const base = { name: draft.name.trim(), scheme: draft.scheme, config: configOf(draft) };
+  // The API names a missing secret at its field, so an empty one is sent as it is.
+  return (SCHEME_HAS_SECRET[draft.scheme] ? { ...base, secret: draft.secret } : base) as CreateCredentialBody;
+}
+
+// Only what changed: a blank secret keeps the stored one; a cleared optional setting is sent as "" to clear it.
+export function credentialChanges(credential: Credential, draft: CredentialDraft): UpdateCredentialBody {
+  const before = credentialDraftOf(credential);
+  const changes: UpdateCredentialBody = {};
+  const name = draft.name.trim();
+  if (name !== before.name) changes.name = name;
+  if (draft.scheme !== credential.scheme) {
+    changes.scheme = draft.scheme;
+    changes.config = configOf(draft);
+  } else {
+    const now = configOf(draft);
+    const then = configOf(before);
+    const config: Record<string, string> = {};
+    for (const key of new Set([...Object.keys(now), ...Object.keys(then)])) {
+      if (now[key] !== then[key]) config[key] = now[key] ?? "";
+    }
+    if (Object.keys(config).length > 0) changes.config = config;
+  }
+  if (SCHEME_HAS_SECRET[draft.scheme] && draft.secret !== "") changes.secret = draft.secret;
+  return changes;
+}
+
+export interface CredentialEdit {
+  credential: Credential;
+  draft: CredentialDraft;
+  save: SaveState;
+}
+
+export interface AuthTest {
+  running: boolean;
+  result: TestAuthResult | null;
+  error: ApiError | null;
+}
+
+// The Credentials page: the list with the connections of each, create, edit (and so rotate), delete and test.
+export class CredentialsState {
+  credentials = new Resource<Credential[]>((signal) => configApi.listCredentials(signal));
+  connections = new Resource<ConnectionSummary[]>((signal) => configApi.listConnections(signal));
+
+  draft: CredentialDraft = $state(emptyCredentialDraft());
+  createSave = new SaveState();
+  // At most one credential is edited at a time, in place of its row.
+  edit: CredentialEdit | null = $state(null);
+
+  busy: Record<string, string> = $state({});
+  errors: Record<string, ApiError> = $state({});
+  notes: Record<string, string> = $state({});
+  tests: Record<string, AuthTest> = $state({});
+
+  load(): void {
+    void this.credentials.reload();
+    void this.connections.reload();
+  }
+
+  connectionsOf(credentialId: string): ConnectionSummary[] {
+    return this.connections.state.kind === "ready" ? this.connections.state.data.filter((c) => c.credential_id === credentialId) : [];
+  }
+
+  #put(credential: Credential): void {
+    if (this.credentials.state.kind !== "ready") return;
+    const data = this.credentials.state.data.map((entry) => (entry.id === credential.id ? credential : entry));
+    this.credentials.state = { kind: "ready", data, refreshing: false };
+  }
+
+  create(): Promise<boolean> {
+    return this.createSave.run(async () => {
+      const created = await configApi.createCredential(credentialBody(this.draft));
+      this.draft = emptyCredentialDraft();
+      await this.credentials.reload();
+      return `Created the credential "${created.name}".`;
+    });
+  }
+
+  startEdit(credential: Credential): void {
+    delete this.notes[credential.id];
+    delete this.errors[credential.id];
+    this.edit = { credential, draft: credentialDraftOf(credential), save: new SaveState() };
+  }
+
+  cancelEdit(): void {
+    this.edit = null;
+  }
+
+  async saveEdit(): Promise<boolean> {
+    const edit = this.edit;
+    if (!edit) return false;
+    const saved = await edit.save.run(async () => {
+      const changes = credentialChanges(edit.credential, edit.draft);
+      if (Object.keys(changes).length === 0) return "Nothing changed.";
+      const updated = await configApi.updateCredential(edit.credential.id, changes);
+      this.#put(updated);
+      // The connection list names each connection's credential.
+      if (changes.name !== undefined) void this.connections.reload();
+      return changes.secret === undefined ? `Saved "${updated.name}".` : `Saved "${updated.name}" with its new secret (${updated.secret_hint}).`;
+    });
+    if (saved && this.edit === edit) {
+      this.notes[edit.credential.id] = edit.save.saved ?? "";
+      this.edit = null;
+    }
+    return saved;
+  }
+
+  async remove(credential: Credential): Promise<void> {
+    if (this.busy[credential.id]) return;
+    this.busy[credential.id] = "deleting";
+    delete this.errors[credential.id];
+    delete this.notes[credential.id];
+    try {
+      await configApi.deleteCredential(credential.id);
+      void this.credentials.reload();
+    } catch (error) {
+      this.errors[credential.id] = asApiError(error);
+    } finally {
+      delete this.busy[credential.id];
+    }
+  }
+
+  // Blank URL: an OAuth2 credential only fetches a token.
+  async testAuth(credential: Credential, url: string): Promise<void> {
+    if (this.tests[credential.id]?.running) return;
+    this.tests[credential.id] = { running: true, result: null, error: null };
+    const target = url.trim();
+    try {
+      const result = await configApi.testAuth(credential.id, target === "" && credential.scheme === "oauth2_client_credentials" ? null : target);
+      this.tests[credential.id] = { running: false, result, error: null };
+    } catch (error) {
+      this.tests[credential.id] = { running: false, result: null, error: asApiError(error) };
+    }
+  }
+}
