@@ -1,0 +1,260 @@
+import "@testing-library/svelte/vitest";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { jsonResponse, makeConnection, makeErrorBody } from "../../factories";
+import { page } from "../../config-factories";
+import { makeCredential } from "../../credential-factories";
+import type { ConnectionSummary, Credential, TestAuthResult } from "../../../../worker/api/types";
+
+vi.hoisted(() => {
+  sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
+});
+
+const { default: CredentialsScreen } = await import("../../../../web/src/components/credentials/CredentialsScreen.svelte");
+
+interface Call {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+interface World {
+  credentials: Credential[];
+  connections?: ConnectionSummary[];
+  // Answers a write; undefined falls through to "unexpected request".
+  answer?: (call: Call) => Response | undefined;
+}
+
+// Stands in for the API: lists from `world`; writes are answered by `world.answer`.
+function serve(world: World): Call[] {
+  const calls: Call[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const path = new URL(String(input), "http://localhost").pathname;
+      const method = init?.method ?? "GET";
+      const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+      const call = { method, path, body };
+      calls.push(call);
+      if (method === "GET" && path === "/api/credentials") return jsonResponse(page(world.credentials));
+      if (method === "GET" && path === "/api/connections") return jsonResponse(page(world.connections ?? []));
+      const answer = world.answer?.(call);
+      if (answer) return answer;
+      throw new Error(`unexpected request ${method} ${path}`);
+    }),
+  );
+  return calls;
+}
+
+const writes = (calls: Call[]) => calls.filter((call) => call.method !== "GET");
+
+async function credentialItem(name: string): Promise<HTMLElement> {
+  return (await screen.findByRole("heading", { name, level: 3 })).closest("li") as HTMLElement;
+}
+
+function fact(item: HTMLElement, label: string): string {
+  return within(item).getByText(label, { selector: "dt" }).nextElementSibling?.textContent?.replace(/\s+/g, " ").trim() ?? "";
+}
+
+function fieldErrors(input: HTMLElement): string {
+  const ids = (input.getAttribute("aria-describedby") ?? "").split(" ").filter((id) => id.endsWith("-error"));
+  return ids.map((id) => document.getElementById(id)?.textContent?.trim() ?? "").join(" ");
+}
+
+beforeEach(() => {
+  // jsdom has no modal dialogs.
+  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
+    this.open = true;
+  };
+  HTMLDialogElement.prototype.close = function close(this: HTMLDialogElement) {
+    this.open = false;
+    this.dispatchEvent(new Event("close"));
+  };
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("the Credentials screen", () => {
+  it("lists each credential with its scheme, secret hint and the connections that use it", async () => {
+    const fleet = makeCredential({ id: "cred_fleet", name: "Fleet API", secret_hint: "••••7f3a", connection_count: 2 });
+    const oauth = makeCredential({
+      name: "Identity provider",
+      scheme: "oauth2_client_credentials",
+      config: { token_url: "https://auth.example.com/oauth/token", client_id: "sync", client_auth: "basic", scope: "devices:write" },
+      secret_hint: "••••c1d2",
+    });
+    const open = makeCredential({ name: "Open sandbox", scheme: "none", config: {}, has_secret: false, secret_hint: null });
+    const connections = [
+      makeConnection({ id: "conn_json", name: "Device status (JSON)", credential_id: "cred_fleet" }),
+      makeConnection({ id: "conn_xml", name: "Device status (XML)", credential_id: "cred_fleet" }),
+    ];
+    serve({ credentials: [fleet, oauth, open], connections });
+    render(CredentialsScreen);
+
+    const fleetItem = await credentialItem("Fleet API");
+    expect(within(fleetItem).getByText("Bearer token")).toBeTruthy();
+    expect(fact(fleetItem, "Token")).toBe("••••7f3a");
+    await waitFor(() => expect(fact(fleetItem, "Connections")).toBe("Device status (JSON)Device status (XML)"));
+    expect(within(fleetItem).getByRole("link", { name: "Device status (XML)" }).getAttribute("href")).toBe("/connections/conn_xml");
+
+    const oauthItem = await credentialItem("Identity provider");
+    expect(fact(oauthItem, "Client secret")).toBe("••••c1d2");
+    expect(fact(oauthItem, "Token URL")).toBe("https://auth.example.com/oauth/token");
+    expect(fact(oauthItem, "Scope")).toBe("devices:write");
+    expect(fact(oauthItem, "Connections")).toBe("None yet · New connection");
+
+    expect(fact(await credentialItem("Open sandbox"), "Secret")).toBe("None: requests go without auth");
+  });
+
+  it("creates an API key credential with its header, prefix and secret, and shows the API's error at the field", async () => {
+    const calls = serve({
+      credentials: [],
+      answer: (call) => {
+        if (call.method !== "POST" || call.path !== "/api/credentials") return undefined;
+        const body = call.body as { secret: string };
+        if (body.secret === "") {
+          return jsonResponse(makeErrorBody("validation_failed", "Invalid request body: secret: too short", [{ path: "secret", message: "too short" }]), 400);
+        }
+        return jsonResponse(makeCredential({ name: "Fleet key", scheme: "api_key", config: { header_name: "X-Fleet-Key", value_prefix: "Key " } }), 201);
+      },
+    });
+    render(CredentialsScreen);
+
+    const form = await screen.findByRole("form", { name: "Create a credential" });
+    await fireEvent.input(within(form).getByLabelText("Name"), { target: { value: "Fleet key" } });
+    await fireEvent.change(within(form).getByLabelText("Scheme"), { target: { value: "api_key" } });
+    await fireEvent.input(within(form).getByLabelText("Header name"), { target: { value: "X-Fleet-Key" } });
+    await fireEvent.input(within(form).getByLabelText("Value prefix (optional)"), { target: { value: "Key " } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Create credential" }));
+
+    const secret = within(form).getByLabelText("API key");
+    await waitFor(() => expect(secret.getAttribute("aria-invalid")).toBe("true"));
+    expect(fieldErrors(secret)).toBe("too short");
+
+    await fireEvent.input(secret, { target: { value: "k-123456" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Create credential" }));
+    await screen.findByText('Created the credential "Fleet key".');
+    expect(writes(calls).at(-1)).toEqual({
+      method: "POST",
+      path: "/api/credentials",
+      body: { name: "Fleet key", scheme: "api_key", config: { header_name: "X-Fleet-Key", value_prefix: "Key " }, secret: "k-123456" },
+    });
+  });
+
+  it("edits without touching the secret when it is left blank, and rotates it when one is typed", async () => {
+    let credential = makeCredential({ id: "cred_edit", name: "Fleet API", secret_hint: "••••old1" });
+    const calls = serve({
+      credentials: [credential],
+      answer: (call) => {
+        if (call.method !== "PATCH") return undefined;
+        const body = call.body as { name?: string; secret?: string };
+        credential = { ...credential, name: body.name ?? credential.name, secret_hint: body.secret ? "••••new2" : credential.secret_hint };
+        return jsonResponse(credential);
+      },
+    });
+    render(CredentialsScreen);
+
+    const item = await credentialItem("Fleet API");
+    await fireEvent.click(within(item).getByRole("button", { name: "Edit Fleet API" }));
+    let form = screen.getByRole("form", { name: "Edit Fleet API" });
+    const secret = within(form).getByLabelText("New token (optional)");
+    expect(fieldHint(secret)).toContain("Leave blank to keep the current one (••••old1)");
+    await fireEvent.input(within(form).getByLabelText("Name"), { target: { value: "Fleet API (prod)" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
+    await screen.findByText('Saved "Fleet API (prod)".');
+
+    const renamed = await credentialItem("Fleet API (prod)");
+    await fireEvent.click(within(renamed).getByRole("button", { name: "Edit Fleet API (prod)" }));
+    form = screen.getByRole("form", { name: "Edit Fleet API (prod)" });
+    await fireEvent.input(within(form).getByLabelText("New token (optional)"), { target: { value: "tok-new-000002" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
+    await screen.findByText('Saved "Fleet API (prod)" with its new secret (••••new2).');
+    expect(fact(await credentialItem("Fleet API (prod)"), "Token")).toBe("••••new2");
+
+    expect(writes(calls)).toEqual([
+      { method: "PATCH", path: "/api/credentials/cred_edit", body: { name: "Fleet API (prod)" } },
+      { method: "PATCH", path: "/api/credentials/cred_edit", body: { secret: "tok-new-000002" } },
+    ]);
+  });
+
+  it("shows why a delete was refused while connections use the credential", async () => {
+    const credential = makeCredential({ id: "cred_used", name: "Fleet API", connection_count: 1 });
+    const message = 'The credential is used by 1 connection: "Device status (JSON)". Delete that connection first, or edit the credential instead.';
+    serve({
+      credentials: [credential],
+      connections: [makeConnection({ name: "Device status (JSON)", credential_id: "cred_used" })],
+      answer: (call) =>
+        call.method === "DELETE" && call.path === "/api/credentials/cred_used"
+          ? jsonResponse(makeErrorBody("credential_in_use", message, [{ path: "connections", message: "used by" }]), 409)
+          : undefined,
+    });
+    render(CredentialsScreen);
+
+    const item = await credentialItem("Fleet API");
+    await fireEvent.click(within(item).getByRole("button", { name: "Delete Fleet API" }));
+    const dialog = screen.getByRole("dialog", { name: "Delete Fleet API?" });
+    expect(dialog.textContent).toContain("1 connection uses it, so the delete will be refused");
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Delete credential" }));
+
+    const alert = await within(item).findByRole("alert");
+    expect(alert.textContent).toBe(message);
+    expect(screen.getByRole("heading", { name: "Fleet API", level: 3 })).toBeTruthy();
+  });
+
+  it("tests an OAuth2 credential: shows the token's expiry, never a token, and a refused URL at its field", async () => {
+    const credential = makeCredential({
+      id: "cred_oauth",
+      name: "Identity provider",
+      scheme: "oauth2_client_credentials",
+      config: { token_url: "https://auth.example.com/oauth/token", client_id: "sync", client_auth: "basic" },
+    });
+    const result: TestAuthResult = {
+      ok: true,
+      request: { method: "GET", url: "https://api.example.com/v1/devices", status: 200, duration_ms: 84 },
+      excerpt: '{"devices":[{"serial":"DEV-00001","note":"[redacted]"}]}',
+      excerpt_truncated: true,
+      token: { token_type: "Bearer", expires_at: "2026-11-20T11:00:00.000Z", expires_in_s: 3600, expiry_stated: true },
+    };
+    const calls = serve({
+      credentials: [credential],
+      answer: (call) => {
+        if (call.path !== "/api/credentials/cred_oauth/test-auth") return undefined;
+        const { url } = call.body as { url?: string };
+        if (url?.startsWith("http://10.")) {
+          return jsonResponse(makeErrorBody("validation_failed", "Invalid request body: url: private", [{ path: "url", message: "The host 10.0.0.5 is a private address." }]), 400);
+        }
+        return jsonResponse(result);
+      },
+    });
+    render(CredentialsScreen);
+
+    const panel = within(await credentialItem("Identity provider")).getByRole("region", { name: "Test authentication" });
+    const url = within(panel).getByLabelText("URL to call (optional)");
+    await fireEvent.input(url, { target: { value: "http://10.0.0.5/devices" } });
+    await fireEvent.click(within(panel).getByRole("button", { name: "Test authentication" }));
+    await waitFor(() => expect(url.getAttribute("aria-invalid")).toBe("true"));
+    expect(fieldErrors(url)).toBe("The host 10.0.0.5 is a private address.");
+
+    await fireEvent.input(url, { target: { value: "https://api.example.com/v1/devices" } });
+    await fireEvent.click(within(panel).getByRole("button", { name: "Test authentication" }));
+    const outcome = await within(panel).findByText("Accepted.");
+    const text = outcome.closest(".notice")?.textContent?.replace(/\s+/g, " ") ?? "";
+    expect(text).toContain("GET https://api.example.com/v1/devices: HTTP 200 in 84 ms");
+    expect(text).toContain("OAuth2 token issued (Bearer); it expires in 60 min");
+    expect(text).toContain("The token itself is never shown.");
+    expect(within(panel).getByLabelText("Response excerpt").textContent).toBe('{"devices":[{"serial":"DEV-00001","note":"[redacted]"}]}…');
+    expect(url.getAttribute("aria-invalid")).toBeNull();
+
+    await fireEvent.input(url, { target: { value: "" } });
+    await fireEvent.click(within(panel).getByRole("button", { name: "Test authentication" }));
+    await waitFor(() => expect(writes(calls)).toHaveLength(3));
+    expect(writes(calls).map((call) => call.body)).toEqual([{ url: "http://10.0.0.5/devices" }, { url: "https://api.example.com/v1/devices" }, {}]);
+  });
+});
+
+function fieldHint(input: HTMLElement): string {
+  const ids = (input.getAttribute("aria-describedby") ?? "").split(" ").filter((id) => id.endsWith("-hint"));
+  return ids.map((id) => document.getElementById(id)?.textContent?.trim() ?? "").join(" ");
+}
