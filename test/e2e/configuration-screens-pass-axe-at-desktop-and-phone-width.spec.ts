@@ -7,6 +7,7 @@ const SCREENS = [
   { name: "connection-editor", path: "/connections/conn_demo_json", heading: "Device status (JSON)" },
   { name: "connection-editor-http-source", path: "/connections/conn_demo_bulk", heading: "Fleet listing (HTTP source, bulk)" },
   { name: "connection-new", path: "/connections/new", heading: "New connection" },
+  { name: "credentials", path: "/credentials", heading: "Credentials" },
   { name: "alerts", path: "/alerts", heading: "Alerts" },
   { name: "settings", path: "/settings", heading: "Settings" },
 ] as const;
@@ -63,4 +64,18 @@ test("the connection editor after a test lookup passes axe too", async ({ page }
 
   expect(await seriousViolations(page)).toEqual([]);
   await screenshot(page, "config-connection-editor-test-lookup");
+});
+
+test("the credentials screen after a test and an open edit form passes axe too", async ({ page }) => {
+  await open(page, SCREENS[4]);
+  const demo = page.getByRole("listitem").filter({ has: page.getByRole("heading", { level: 3, name: "Demo fleet (sandbox)" }) });
+  const panel = demo.getByRole("region", { name: "Test authentication" });
+  await panel.getByLabel("URL to call").fill(new URL("/sandbox/api/devices/DEV-00001", page.url()).href);
+  await panel.getByRole("button", { name: "Test authentication" }).click();
+  await expect(panel.getByText("Accepted.")).toBeVisible();
+  await demo.getByRole("button", { name: "Edit Demo fleet (sandbox)" }).click();
+  await expect(page.getByRole("form", { name: "Edit Demo fleet (sandbox)" })).toBeVisible();
+
+  expect(await seriousViolations(page)).toEqual([]);
+  await screenshot(page, "config-credentials-test-and-edit");
 });

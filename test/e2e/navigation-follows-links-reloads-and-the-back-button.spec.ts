@@ -4,6 +4,7 @@ const PAGES = [
   { link: "Dashboard", heading: "Dashboard", path: "/" },
   { link: "Outbound Sync Jobs", heading: "Outbound Sync Jobs", path: "/jobs" },
   { link: "Connections", heading: "Connections", path: "/connections" },
+  { link: "Credentials", heading: "Credentials", path: "/credentials" },
   { link: "Alerts", heading: "Alerts", path: "/alerts" },
   { link: "Settings", heading: "Settings", path: "/settings" },
 ] as const;

@@ -6,6 +6,7 @@ const NAV_ITEMS = [
   ["Dashboard", "Dashboard"],
   ["Outbound Sync Jobs", "Outbound Sync Jobs"],
   ["Connections", "Connections"],
+  ["Credentials", "Credentials"],
   ["Alerts", "Alerts"],
   ["Settings", "Settings"],
 ] as const;

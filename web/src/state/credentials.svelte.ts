@@ -2,6 +2,7 @@ import { asApiError, type ApiError } from "../lib/api";
 import { configApi } from "../lib/config-api";
 import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../lib/statuses";
+import { refreshCatalog } from "./catalog.svelte";
 import { SaveState } from "./save-state.svelte";
 import type { ConnectionSummary, CreateCredentialBody, Credential, TestAuthResult, UpdateCredentialBody } from "../../../worker/api/types";
 import type { CredentialScheme, OAuth2ClientAuth } from "../../../worker/engine/credential-auth";
@@ -164,6 +165,7 @@ export class CredentialsState {
     return this.createSave.run(async () => {
       const created = await configApi.createCredential(credentialBody(this.draft));
       this.draft = emptyCredentialDraft();
+      refreshCatalog();
       await this.credentials.reload();
       return `Created the credential "${created.name}".`;
     });
@@ -187,8 +189,11 @@ export class CredentialsState {
       if (Object.keys(changes).length === 0) return "Nothing changed.";
       const updated = await configApi.updateCredential(edit.credential.id, changes);
       this.#put(updated);
-      // The connection list names each connection's credential.
-      if (changes.name !== undefined) void this.connections.reload();
+      // The connection list and the run form name each credential.
+      if (changes.name !== undefined) {
+        void this.connections.reload();
+        refreshCatalog();
+      }
       return changes.secret === undefined ? `Saved "${updated.name}".` : `Saved "${updated.name}" with its new secret (${updated.secret_hint}).`;
     });
     if (saved && this.edit === edit) {
@@ -205,6 +210,7 @@ export class CredentialsState {
     delete this.notes[credential.id];
     try {
       await configApi.deleteCredential(credential.id);
+      refreshCatalog();
       void this.credentials.reload();
     } catch (error) {
       this.errors[credential.id] = asApiError(error);
