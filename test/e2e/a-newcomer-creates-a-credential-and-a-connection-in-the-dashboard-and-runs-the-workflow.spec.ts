@@ -68,8 +68,8 @@ test("a credential and a connection made in the dashboard alone run Single + Dry
     await nav.getByRole("link", { name: "Connections" }).click();
     await page.getByRole("link", { name: "New connection" }).first().click();
     await expect(page.getByRole("heading", { level: 1, name: "New connection" })).toBeVisible();
-    await page.getByLabel("Credential", { exact: true }).selectOption({ label: CREDENTIAL });
-    await page.getByLabel("Name", { exact: true }).fill(CONNECTION);
+    await page.getByRole("combobox", { name: "Credential", exact: true }).selectOption({ label: CREDENTIAL });
+    await page.getByRole("region", { name: "General" }).getByLabel("Name", { exact: true }).fill(CONNECTION);
     const source = page.getByRole("region", { name: "Source contract" });
     await source.getByLabel("Source kind").selectOption("http");
     await source.getByLabel("Source URL (GET)").fill(`${sandbox}/source/devices?per_page=100`);
