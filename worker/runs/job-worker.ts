@@ -48,6 +48,8 @@ export interface JobWorkerContext {
   durable: () => Promise<void>;
   compiled: Map<string, CompiledContracts>;
   tuning: JobWorkerTuning;
+  // Called after each checkpoint, so open dashboards see a slice's progress while it runs.
+  onProgress?: () => void;
 }
 
 export interface CompiledContracts {
@@ -361,12 +363,16 @@ export class JobWorker {
         if (!Number.isNaN(at)) runtime.max_seen_ms = Math.max(runtime.max_seen_ms ?? at, at);
       }
       store.enqueue(this.jobId, kept.map((r) => ({ serial: r.serial, record_json: JSON.stringify(r.record) })));
-      store.addToTally(this.jobId, { in_scope: kept.length });
+      // A complete read's scope is the size the source announces (X-Total-Count) until the last page gives the count.
+      if (source.state === null && source.since === null && source.filter === null) source.reported_total = page?.total ?? null;
+      source.kept = (source.kept ?? store.tally(this.jobId).in_scope) + kept.length;
+      const last = page === null || page.nextState === null;
+      store.setTally(this.jobId, { in_scope: last ? source.kept : Math.max(source.reported_total ?? 0, source.kept) });
       if (page !== null && page.unreadable.length > 0) {
         this.log("WARN", `Source page ${page.fetch.url}: ${page.unreadable.length} record(s) skipped, e.g. ${page.unreadable[0]!.reason}`);
       }
       source.state = page?.nextState ?? null;
-      source.done = page === null || page.nextState === null;
+      source.done = last;
       this.save(runtime);
     });
     return "more";
@@ -516,6 +522,7 @@ export class JobWorker {
       }
       store.setTally(this.jobId, { failure_logs: failureLogs });
     });
+    this.ctx.onProgress?.();
   }
 
   decideFinish(runtime: JobRuntime, status: "completed" | "failed", error: JobError | null): void {

@@ -262,6 +262,8 @@ export class RunCoordinator extends DurableObject<Env> {
         durable: () => this.ctx.storage.sync(),
         compiled: this.compiled,
         tuning: coordinatorTuning,
+        // Throttled by the publisher; a status change is published apart from this.
+        onProgress: () => void this.publishJob(plan, current, false),
       },
       current,
     );
