@@ -36,7 +36,9 @@ export interface DemoConnection {
 
 export const DEMO_CREDENTIAL: DemoCredential = { id: "cred_demo_fleet", name: "Demo fleet (sandbox)", scheme: "none" };
 
-const DEMO_LIMITS: Limits = { ...LIMIT_DEFAULTS, requests_per_second: 20, concurrency: 4, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false };
+// Paced so a Full run of all three (about 1,000 lookups, and the 141 writes when live) takes about ten seconds
+// and its progress visibly moves; the sandbox itself answers at once unless its latency knob is set.
+const DEMO_LIMITS: Limits = { ...LIMIT_DEFAULTS, requests_per_second: 120, concurrency: 6, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false };
 
 // Three endpoint families of the same destination, in execution order: whichever runs live first
 // writes the changes, and the ones after it find nothing left to write.
