@@ -1,6 +1,8 @@
 import { DEMO_CREDENTIAL, demoConnections, demoSandboxBaseUrl } from "../sandbox/demo-connections";
 import { demoSourceDevices } from "../sandbox/demo-data";
 
+export const DEMO_CREDENTIAL_ID = DEMO_CREDENTIAL.id;
+
 // D1 allows 100 bound parameters per statement: 4 per dataset row.
 const ROWS_PER_INSERT = 25;
 
