@@ -49,6 +49,12 @@ export type SourceProgress =
   | { kind: "http"; state: SourceReadState | null; since: string | null; filter: { afterMs: number; retries: boolean } | null; done: boolean; kept?: number; reported_total?: number | null }
   | { kind: "single"; serial: string; state: SourceReadState | null; done: boolean };
 
+/** False while an HTTP source's job has read no source page yet: its scope is unknown, not zero. */
+export function scopeCounted(runtime: JobRuntime): boolean {
+  const source = runtime.source;
+  return !(source?.kind === "http" && source.kept === undefined && !source.done);
+}
+
 export type JobPhase = "pending" | "listing" | "records" | "done";
 
 export interface JobFinish {

@@ -146,7 +146,8 @@ export class JobWorker {
       // Retry serials may be older than the cursor, so with any of them the source is read whole and filtered here.
       const since = filtered && !retries && config.source.since_param !== undefined ? cursor : null;
       source = { kind: "http", state: null, since, filter: filtered ? { afterMs: cursorMs, retries } : null, done: false };
-      inScope = 0;
+      // Unknown until the first source page: its X-Total-Count, or the records counted as the pages arrive.
+      inScope = null;
     }
     Object.assign(runtime, {
       phase: config.fetch.mode === "list" ? "listing" : "records",

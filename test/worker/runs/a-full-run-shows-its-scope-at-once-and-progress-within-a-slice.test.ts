@@ -62,6 +62,8 @@ it("an HTTP source that reports its total shows the whole scope from its first p
     const last = feed.jobs(jobId).at(-1);
     if (last !== undefined && last.processed > 0) scopes.push(last.in_scope ?? -1);
   }
+  // Before its first page the scope is unknown ("not counted yet"), not zero.
+  expect(feed.jobs(jobId).find((job) => job.status === "running")).toMatchObject({ processed: 0, in_scope: null });
   // The demo source pages 100 at a time: without the total the scope would grow 100, 200, … with the pages.
   expect(scopes.length).toBeGreaterThan(1);
   expect(new Set(scopes)).toEqual(new Set([500]));
