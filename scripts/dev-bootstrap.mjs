@@ -71,6 +71,22 @@ export function ensureLocalAdminToken({ adminTokenFile = join(".wrangler", "admi
   return { token: created.token, created: true };
 }
 
+export const DEFAULT_PORT = "8787";
+
+/**
+ * `wrangler dev`'s arguments for `npm start` on PORT (default 8787). PUBLIC_URL (job links in alerts) follows
+ * the port unless the developer set it, in the environment or in .dev.vars.
+ */
+export function devServerArgs({ env = process.env, devVarsFile = ".dev.vars", extra = [] } = {}) {
+  const port = env.PORT?.trim() || DEFAULT_PORT;
+  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new Error(`PORT must be a port number, not "${port}"`);
+  const inDevVars = existsSync(devVarsFile) && keysIn(readFileSync(devVarsFile, "utf8")).has("PUBLIC_URL");
+  const given = env.PUBLIC_URL?.trim();
+  const publicUrl = given || (inDevVars ? null : `http://localhost:${port}`);
+  const vars = publicUrl === null ? [] : ["--var", `PUBLIC_URL:${publicUrl}`];
+  return { port, publicUrl, args: ["dev", "--port", port, ...vars, ...extra] };
+}
+
 /** What `npm start` calls: both steps, with what a newcomer needs to read printed plainly. */
 export function bootstrapLocalDev({ root = process.cwd(), persistTo, log = console.log } = {}) {
   const vars = ensureDevVars({ devVarsFile: join(root, ".dev.vars"), exampleFile: join(root, ".dev.vars.example") });

@@ -1,7 +1,7 @@
-// npm start: build the dashboard, bring the local D1 up to date, serve on :8787.
+// npm start: build the dashboard, bring the local D1 up to date, serve on :8787 (or PORT).
 // The demo is seeded by the worker itself on the first API request (DEMO_SEED=on).
 import { spawnSync, spawn } from "node:child_process";
-import { bootstrapLocalDev } from "./dev-bootstrap.mjs";
+import { bootstrapLocalDev, devServerArgs } from "./dev-bootstrap.mjs";
 
 function run(cmd, args) {
   console.log(`\n> ${cmd} ${args.join(" ")}`);
@@ -9,12 +9,14 @@ function run(cmd, args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+// Read first, so a bad PORT stops before the build.
+const server = devServerArgs({ extra: process.argv.slice(2) });
 run("vite", ["build", "--logLevel", "warn"]);
 run("wrangler", ["d1", "migrations", "apply", "LEDGER", "--local"]);
 // Creates .dev.vars (with a generated SECRETS_KEY) and the first admin token, printed once.
 await bootstrapLocalDev();
 
-const port = process.env.PORT ?? "8787";
-const dev = spawn("wrangler", ["dev", "--port", port, ...process.argv.slice(2)], { stdio: "inherit" });
+console.log(`\nDashboard: http://localhost:${server.port}${server.publicUrl === null ? "" : ` (PUBLIC_URL ${server.publicUrl})`}`);
+const dev = spawn("wrangler", server.args, { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

@@ -1,10 +1,12 @@
-import { DEMO_CREDENTIAL_ID, readRun, resetDemo, startRun } from "./demo-api";
+import { DEMO_CREDENTIAL_ID, readRun, resetDemo, setSandboxLatency, startRun } from "./demo-api";
 import { expect, test } from "./fixtures";
 import { screenshot } from "./helpers";
 
 test("a running run's row moves on its own, and Cancel on the dashboard stops it", async ({ page, adminApi }) => {
   test.setTimeout(150_000);
   await resetDemo(adminApi);
+  // The demo's own pace finishes a Full run in seconds; a slow destination keeps it running long enough to cancel.
+  await setSandboxLatency(adminApi, 300);
   const run = await startRun(adminApi, { credential_id: DEMO_CREDENTIAL_ID, type: "full", mode: "dry" });
 
   await page.goto("/jobs");
@@ -27,4 +29,5 @@ test("a running run's row moves on its own, and Cancel on the dashboard stops it
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Outbound Sync Jobs" }).click();
   await expect(row.getByText("Canceled").first()).toBeVisible();
+  await setSandboxLatency(adminApi, 0);
 });

@@ -35,6 +35,7 @@ export function makeHealth(overrides: Partial<HealthResponse> = {}): HealthRespo
     d1: { ok: true, latency_ms: 3 },
     migrations: { applied: ["0001_create_ledger.sql"], latest: "0001_create_ledger.sql" },
     sandbox: true,
+    demo_credential_id: null,
     scheduler: { minute_tick_at: null, daily_tick_at: null },
     ...overrides,
   };

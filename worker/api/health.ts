@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
+import { DEMO_CREDENTIAL_ID } from "../ledger/demo-seed";
 import { checkLedger, LEDGER_PROBLEMS } from "../ledger/health";
 import { readSettings } from "../ledger/settings";
 import { HEARTBEAT_KEYS } from "../schedule/heartbeat";
@@ -38,6 +39,7 @@ health.openapi(healthRoute, async (c) => {
     },
     migrations: { applied: ledger.migrations, latest: ledger.migrations.at(-1) ?? null },
     sandbox: c.env.SANDBOX === "on",
+    demo_credential_id: c.env.DEMO_SEED === "on" ? DEMO_CREDENTIAL_ID : null,
     scheduler: {
       minute_tick_at: (heartbeats.get(HEARTBEAT_KEYS.minute) as string | undefined) ?? null,
       daily_tick_at: (heartbeats.get(HEARTBEAT_KEYS.daily) as string | undefined) ?? null,

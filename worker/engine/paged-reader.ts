@@ -60,6 +60,8 @@ export interface PageFetch {
 export interface RecordPage {
   records: ReadRecord[];
   unreadable: UnreadableRecord[];
+  // The records the whole read will return, when the API says so in an X-Total-Count header; else null.
+  total: number | null;
   // null once the last page has been read.
   nextState: PageState | null;
   fetch: PageFetch;
@@ -152,6 +154,7 @@ export async function* readRecordPages(
     yield {
       records,
       unreadable,
+      total: totalCount(response.headers.get("x-total-count")),
       nextState,
       fetch: {
         url,
@@ -164,6 +167,11 @@ export async function* readRecordPages(
     };
     state = nextState;
   }
+}
+
+function totalCount(header: string | null): number | null {
+  const value = header?.trim() ?? "";
+  return /^\d{1,15}$/.test(value) ? Number(value) : null;
 }
 
 function pageUrl(spec: PagedReadSpec, position: PagePosition): string {

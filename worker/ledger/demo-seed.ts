@@ -1,17 +1,26 @@
-import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../sandbox/demo-connections";
+import { DEMO_CREDENTIAL, demoConnections, demoSandboxBaseUrl } from "../sandbox/demo-connections";
 import { demoSourceDevices } from "../sandbox/demo-data";
+
+export const DEMO_CREDENTIAL_ID = DEMO_CREDENTIAL.id;
 
 // D1 allows 100 bound parameters per statement: 4 per dataset row.
 const ROWS_PER_INSERT = 25;
 
+export interface DemoSeedOrigin {
+  // The request that triggered the seed: the demo URLs take its origin when it is a loopback address.
+  requestUrl?: string;
+  publicUrl?: string;
+}
+
 /**
- * Creates the demo credential, its connections and their 500-device dataset.
- * Fixed ids and INSERT OR IGNORE make it idempotent: re-running never
- * duplicates or overwrites what an operator has since changed.
+ * Creates the demo credential, its connections (their URLs on the address the dashboard is served from)
+ * and their 500-device dataset. Fixed ids and INSERT OR IGNORE make it idempotent: re-running never duplicates or overwrites
+ * what an operator has since changed.
  */
-export async function seedDemo(db: D1Database, now: number): Promise<void> {
+export async function seedDemo(db: D1Database, now: number, origin: DemoSeedOrigin = {}): Promise<void> {
   const done = await db.prepare("SELECT 1 FROM settings WHERE key = 'demo.seeded_at'").first();
   if (done) return;
+  const connections = demoConnections(demoSandboxBaseUrl(origin.requestUrl ?? "", origin.publicUrl));
 
   const statements: D1PreparedStatement[] = [
     db
@@ -21,7 +30,7 @@ export async function seedDemo(db: D1Database, now: number): Promise<void> {
       )
       .bind(DEMO_CREDENTIAL.id, DEMO_CREDENTIAL.name, DEMO_CREDENTIAL.scheme, now),
   ];
-  for (const conn of DEMO_CONNECTIONS) {
+  for (const conn of connections) {
     const snapshot = JSON.stringify({
       name: conn.name, enabled: true, dry_run: true, debug: false, schedule: conn.schedule, config: conn.config,
     });
@@ -43,7 +52,7 @@ export async function seedDemo(db: D1Database, now: number): Promise<void> {
   }
 
   const devices = demoSourceDevices();
-  for (const conn of DEMO_CONNECTIONS) {
+  for (const conn of connections) {
     for (let i = 0; i < devices.length; i += ROWS_PER_INSERT) {
       const chunk = devices.slice(i, i + ROWS_PER_INSERT);
       const values = chunk.map(() => "(?, ?, ?, ?)").join(", ");

@@ -238,8 +238,11 @@ export interface LogRecord {
 
 export interface CounterUpdate {
   jobId: string;
-  counters: JobCounterValues;
+  // in_scope is null while the job's source has not said how many records it holds.
+  counters: ScopedCounterValues;
 }
+
+export type ScopedCounterValues = Omit<JobCounterValues, "in_scope"> & { in_scope: number | null };
 
 // A bound value stays well under D1's 2 MB limit per value.
 const MAX_JSON_CHARS = 900_000;
@@ -302,7 +305,7 @@ export function sliceFlushStatements(
   return statements;
 }
 
-function counterStatement(db: D1Database, jobId: string, counters: JobCounterValues): D1PreparedStatement {
+function counterStatement(db: D1Database, jobId: string, counters: ScopedCounterValues): D1PreparedStatement {
   const sets = JOB_COUNTER_COLUMNS.map((column, i) => `${column} = ?${i + 2}`).join(", ");
   return db.prepare(`UPDATE jobs SET ${sets} WHERE id = ?1`).bind(jobId, ...JOB_COUNTER_COLUMNS.map((c) => counters[c]));
 }

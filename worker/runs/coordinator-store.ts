@@ -45,8 +45,15 @@ export interface RunPlan {
 export type SourceProgress =
   | { kind: "dataset"; scope: DatasetScope; after: string; done: boolean }
   // `filter`: with a cursor, only records changed after it (or on the retry list) are in scope.
-  | { kind: "http"; state: SourceReadState | null; since: string | null; filter: { afterMs: number; retries: boolean } | null; done: boolean }
+  // `kept`: records taken into scope so far; `reported_total`: the size a complete read's first page announced.
+  | { kind: "http"; state: SourceReadState | null; since: string | null; filter: { afterMs: number; retries: boolean } | null; done: boolean; kept?: number; reported_total?: number | null }
   | { kind: "single"; serial: string; state: SourceReadState | null; done: boolean };
+
+/** False while an HTTP source's job has read no source page yet: its scope is unknown, not zero. */
+export function scopeCounted(runtime: JobRuntime): boolean {
+  const source = runtime.source;
+  return !(source?.kind === "http" && source.kept === undefined && !source.done);
+}
 
 export type JobPhase = "pending" | "listing" | "records" | "done";
 

@@ -48,6 +48,8 @@ export interface JobWorkerContext {
   durable: () => Promise<void>;
   compiled: Map<string, CompiledContracts>;
   tuning: JobWorkerTuning;
+  // Called after each checkpoint, so open dashboards see a slice's progress while it runs.
+  onProgress?: () => void;
 }
 
 export interface CompiledContracts {
@@ -144,7 +146,8 @@ export class JobWorker {
       // Retry serials may be older than the cursor, so with any of them the source is read whole and filtered here.
       const since = filtered && !retries && config.source.since_param !== undefined ? cursor : null;
       source = { kind: "http", state: null, since, filter: filtered ? { afterMs: cursorMs, retries } : null, done: false };
-      inScope = 0;
+      // Unknown until the first source page: its X-Total-Count, or the records counted as the pages arrive.
+      inScope = null;
     }
     Object.assign(runtime, {
       phase: config.fetch.mode === "list" ? "listing" : "records",
@@ -361,12 +364,16 @@ export class JobWorker {
         if (!Number.isNaN(at)) runtime.max_seen_ms = Math.max(runtime.max_seen_ms ?? at, at);
       }
       store.enqueue(this.jobId, kept.map((r) => ({ serial: r.serial, record_json: JSON.stringify(r.record) })));
-      store.addToTally(this.jobId, { in_scope: kept.length });
+      // A complete read's scope is the size the source announces (X-Total-Count) until the last page gives the count.
+      if (source.state === null && source.since === null && source.filter === null) source.reported_total = page?.total ?? null;
+      source.kept = (source.kept ?? store.tally(this.jobId).in_scope) + kept.length;
+      const last = page === null || page.nextState === null;
+      store.setTally(this.jobId, { in_scope: last ? source.kept : Math.max(source.reported_total ?? 0, source.kept) });
       if (page !== null && page.unreadable.length > 0) {
         this.log("WARN", `Source page ${page.fetch.url}: ${page.unreadable.length} record(s) skipped, e.g. ${page.unreadable[0]!.reason}`);
       }
       source.state = page?.nextState ?? null;
-      source.done = page === null || page.nextState === null;
+      source.done = last;
       this.save(runtime);
     });
     return "more";
@@ -516,6 +523,7 @@ export class JobWorker {
       }
       store.setTally(this.jobId, { failure_logs: failureLogs });
     });
+    this.ctx.onProgress?.();
   }
 
   decideFinish(runtime: JobRuntime, status: "completed" | "failed", error: JobError | null): void {

@@ -15,9 +15,10 @@ import {
   listRunJobRows,
   runFinishStatements,
   sliceFlushStatements,
+  type ScopedCounterValues,
 } from "../ledger/run-writes";
 import { outboundFetch } from "../outbound";
-import { CoordinatorStore, type JobCheckpoint, type JobRuntime, type RunPlan } from "./coordinator-store";
+import { CoordinatorStore, scopeCounted, type JobCheckpoint, type JobRuntime, type RunPlan } from "./coordinator-store";
 import { loadCredentialAuth } from "./credential-loader";
 import { JobWorker, type CompiledContracts } from "./job-worker";
 import { LivePublisher } from "./live-publisher";
@@ -262,6 +263,8 @@ export class RunCoordinator extends DurableObject<Env> {
         durable: () => this.ctx.storage.sync(),
         compiled: this.compiled,
         tuning: coordinatorTuning,
+        // Throttled by the publisher; a status change is published apart from this.
+        onProgress: () => void this.publishJob(plan, current, false),
       },
       current,
     );
@@ -338,7 +341,8 @@ export class RunCoordinator extends DurableObject<Env> {
       const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length;
       const jobIds = new Set([...outbox.outcomes.map((o) => o.job_id), ...outbox.logs.map((l) => l.job_id)]);
       for (const job of this.store.jobs()) if (job.status === "running") jobIds.add(job.plan.job_id);
-      const counters = [...jobIds].map((jobId) => ({ jobId, counters: this.store.counters(jobId) }));
+      const runtimes = new Map(this.store.jobs().map((job) => [job.plan.job_id, job.runtime]));
+      const counters = [...jobIds].map((jobId) => ({ jobId, counters: this.scopedCounters(jobId, runtimes.get(jobId) ?? null) }));
       const statements = [
         ...sliceFlushStatements(this.env.LEDGER, plan.run_id, outbox.outcomes, outbox.logs, counters),
         ...(emptied ? extra : []),
@@ -490,8 +494,13 @@ export class RunCoordinator extends DurableObject<Env> {
     this.ctx.waitUntil(pokeAlertDispatcher(this.env));
   }
 
+  private scopedCounters(jobId: string, runtime: JobRuntime | null): ScopedCounterValues {
+    const counters = this.store.counters(jobId);
+    return runtime === null || scopeCounted(runtime) ? counters : { ...counters, in_scope: null };
+  }
+
   private jobRow(plan: RunPlan, job: JobCheckpoint): JobRow {
-    const counters = this.store.counters(job.plan.job_id);
+    const counters = this.scopedCounters(job.plan.job_id, job.runtime);
     const finish = TERMINAL_STATUS[job.status] ? job.runtime.finish : null;
     const error = finish?.error ?? null;
     const startedAt = job.runtime.started_at;

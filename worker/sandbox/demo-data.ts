@@ -93,6 +93,20 @@ export const DEMO_EXPECTATIONS = {
     missing_source: MISSING_NAME + MISSING_SITE,
     missing_destination: MISSING_DESTINATION,
   },
+  // The README's walkthrough on a fresh demo: Single + Dry and Single + Live on DEV-00001 come first, and the
+  // live one writes its change, so the Full runs after it find one change fewer. The three connections share
+  // the fleet: each dry job finds the same changes, and in the live run only the first one writes them.
+  walkthrough: {
+    full_dry_each: {
+      in_scope: SOURCE_COUNT,
+      would_update: WOULD_UPDATE - 1,
+      skipped_no_change: SOURCE_COUNT - MISSING_NAME - MISSING_SITE - MISSING_DESTINATION - WOULD_UPDATE + 1,
+      missing_source: MISSING_NAME + MISSING_SITE,
+      missing_destination: MISSING_DESTINATION,
+    },
+    full_live_first_updated: WOULD_UPDATE - 1,
+    full_live_after_skipped_no_change: SOURCE_COUNT - MISSING_NAME - MISSING_SITE - MISSING_DESTINATION,
+  },
 } as const;
 
 // Instant the demo clock stands at; last_seen values lie in the 30 days before it.

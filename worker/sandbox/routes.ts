@@ -295,6 +295,8 @@ function sourceRecords(): readonly DemoSourceDevice[] {
 function respondPage<T>(c: Context, url: URL, key: string, request: PageRequest, slice: PageSlice<T>): Response {
   const page = buildPageResponse(url, key, request, slice);
   if (page.link !== null) c.header("Link", page.link);
+  // As many list APIs do: the whole listing's size, so a client can show progress before the last page.
+  c.header("X-Total-Count", String(slice.total));
   return c.json(page.body);
 }
 

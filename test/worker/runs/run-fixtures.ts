@@ -207,7 +207,7 @@ export async function makeCredentialWith(
   return { credentialId, connectionIds };
 }
 
-// The demo's 20 requests per second would make every test take seconds; counters do not depend on it.
+// The demo's pacing (120 requests per second) would make every test take seconds; counters do not depend on it.
 export function fast(config: ConnectionConfig): ConnectionConfig {
   return { ...config, limits: { ...config.limits, requests_per_second: 1000, concurrency: 6 } };
 }

@@ -12,6 +12,9 @@ export const healthResponseSchema = z
     }),
     migrations: z.object({ applied: z.array(z.string()), latest: z.string().nullable() }),
     sandbox: z.boolean().openapi({ description: "Whether the demo destination is mounted under /sandbox." }),
+    demo_credential_id: z.string().nullable().openapi({
+      description: "With DEMO_SEED on, the demo credential, whose connections share one sandbox fleet (the dashboard says so); otherwise null.",
+    }),
     scheduler: z.object({
       minute_tick_at: z.string().nullable().openapi({ format: "date-time" }),
       daily_tick_at: z.string().nullable().openapi({ format: "date-time" }),
