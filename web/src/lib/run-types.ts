@@ -2,6 +2,7 @@
 export type {
   FieldChange,
   JobDetail,
+  JobDiagnosis,
   JobError,
   JobSummary,
   LogLine,
