@@ -19,7 +19,7 @@ async function withoutSuccess(): Promise<Map<string, { attention: string; last_s
   return new Map(res.body.without_success.connections.map((c) => [c.id, c]));
 }
 
-async function mcpWords(): Promise<Map<string, string>> {
+async function mcpWords(): Promise<Map<string, string | null>> {
   const answer = await listConnections(env.LEDGER, { no_success_since: "3d", include_disabled: true }, Date.now());
   return new Map(answer.connections.map((c) => [c.id, c.time_since_last_success]));
 }
