@@ -81,6 +81,10 @@ describe("job diagnostics", () => {
     expect(diagnoseJob(makeCounters({ failed: 1, missing_source: 1 }))).toEqual([]);
   });
 
+  it("counts one record in the singular", () => {
+    expect(diagnoseJob(makeCounters({ skipped_no_change: 1 }))[0]?.message).toBe("Completed 1 record without a single write");
+  });
+
   it("keeps the action-rules hint when some records were skipped and others missing", () => {
     const codes = diagnoseJob(makeCounters({ skipped_no_change: 1, missing_source: 1 })).map((diagnosis) => diagnosis.code);
 

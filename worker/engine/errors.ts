@@ -297,7 +297,7 @@ export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
     found.push({
       code: "no_writes",
       label: "nothing to write",
-      message: `Completed ${processed} records without a single write`,
+      message: `Completed ${processed} ${processed === 1 ? "record" : "records"} without a single write`,
       hint: "Inspect per-field action rules and diagnostics counters",
     });
   }
