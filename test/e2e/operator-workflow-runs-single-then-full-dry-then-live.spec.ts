@@ -27,12 +27,12 @@ test("the operator workflow runs from the dashboard and the card follows each ru
   }
   await screenshot(page, "workflow-single-dry");
 
-  // 2. Single + Live: the confirmation says how much may be written; the first connection writes it.
+  // 2. Single + Live: the confirmation repeats what the dry run found; the first connection writes it.
   const runId = await card.getAttribute("data-run-id");
   await outbound.getByLabel("Live", { exact: true }).check();
   await outbound.getByRole("button", { name: "Run Single" }).click();
   const dialog = page.getByRole("dialog", { name: "Start a live Single run?" });
-  await expect(dialog).toContainText("may write up to 1 record");
+  await expect(dialog).toContainText("The last dry run found 1 record to update on each of its 3 connections.");
   await dialog.getByRole("button", { name: "Start live run" }).click();
   await expect(dialog).toBeHidden();
   await expect(card).not.toHaveAttribute("data-run-id", runId ?? "");
@@ -71,8 +71,7 @@ test("the operator workflow runs from the dashboard and the card follows each ru
   await outbound.getByLabel("Live", { exact: true }).check();
   await outbound.getByRole("button", { name: "Run Full" }).click();
   const liveDialog = page.getByRole("dialog", { name: "Start a live Full run?" });
-  await expect(liveDialog).toContainText(`may write up to ${full.in_scope} records in scope on each of 3 connections`);
-  await expect(liveDialog).toContainText(`${full.would_update - 1} would update`);
+  await expect(liveDialog).toContainText(`The last dry run found ${full.would_update - 1} records to update on each of its 3 connections.`);
   await liveDialog.getByRole("button", { name: "Start live run" }).click();
   await expect(card.getByText("Active run")).toBeVisible();
   await expect(card.getByText("Last run")).toBeVisible({ timeout: 150_000 });

@@ -17,6 +17,7 @@ describe("job diagnostics", () => {
     expect(diagnoses).toEqual([
       {
         code: "missing_destination_spike",
+        label: "many Missing Destination",
         message: "5 of 25 records (20%) had no destination record",
         hint: "Review fetch contract endpoint and destination serial visibility",
       },
@@ -34,6 +35,7 @@ describe("job diagnostics", () => {
     expect(dry).toEqual([
       {
         code: "no_writes",
+        label: "nothing to write",
         message: "Completed 10 records without a single write",
         hint: "Inspect per-field action rules and diagnostics counters",
       },
@@ -48,10 +50,45 @@ describe("job diagnostics", () => {
     expect(diagnoseJob(emptyCounters())).toEqual([]);
   });
 
-  it("reports both patterns when every record lacked a destination", () => {
-    const codes = diagnoseJob(makeCounters({ missing_destination: 12 })).map((diagnosis) => diagnosis.code);
+  // Changed with issue 13: a job whose every record lacked a destination used to get the action-rules hint too.
+  it("names Missing Destination, not the action rules, when every record lacked a destination", () => {
+    const diagnoses = diagnoseJob(makeCounters({ missing_destination: 12 }));
 
-    expect(codes).toEqual(["missing_destination_spike", "no_writes"]);
+    expect(diagnoses.map((diagnosis) => diagnosis.code)).toEqual(["all_missing_destination"]);
+    expect(diagnoses[0]!.message).toBe("Nothing to write: the destination has no record for any of the 12 serials");
+    expect(diagnoses[0]!.hint).toBe("Review fetch contract endpoint and destination serial visibility");
+  });
+
+  it("says a single serial that is in no source is Missing Source, with a source hint", () => {
+    const [diagnosis, ...rest] = diagnoseJob(makeCounters({ missing_source: 1 }));
+
+    expect(rest).toEqual([]);
+    expect(diagnosis).toMatchObject({ code: "all_missing_source", label: "Missing Source" });
+    expect(diagnosis!.message).toBe("Nothing to write: the record is Missing Source (not in the source, or without a field the mapping requires)");
+    expect(diagnosis!.hint).toMatch(/^Check that the serial is in the source/);
+    expect(diagnosis!.hint).not.toMatch(/action rules/);
+  });
+
+  it("names both sides when records were missing on each and nothing else happened", () => {
+    const diagnoses = diagnoseJob(makeCounters({ missing_source: 2, missing_destination: 3 }));
+
+    expect(diagnoses.map((diagnosis) => diagnosis.code)).toEqual(["all_missing"]);
+    expect(diagnoses[0]!.message).toBe("Nothing to write: 2 Missing Source and 3 Missing Destination of 5 records");
+  });
+
+  it("leaves records that failed to their own errors", () => {
+    expect(diagnoseJob(makeCounters({ failed: 3 }))).toEqual([]);
+    expect(diagnoseJob(makeCounters({ failed: 1, missing_source: 1 }))).toEqual([]);
+  });
+
+  it("counts one record in the singular", () => {
+    expect(diagnoseJob(makeCounters({ skipped_no_change: 1 }))[0]?.message).toBe("Completed 1 record without a single write");
+  });
+
+  it("keeps the action-rules hint when some records were skipped and others missing", () => {
+    const codes = diagnoseJob(makeCounters({ skipped_no_change: 1, missing_source: 1 })).map((diagnosis) => diagnosis.code);
+
+    expect(codes).toEqual(["no_writes"]);
   });
 });
 

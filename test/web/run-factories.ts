@@ -57,6 +57,7 @@ export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
     bytes_sent: 0,
     bytes_received: 0,
     error: null,
+    diagnoses: [],
     created_at: "2026-11-22T12:00:00.000Z",
     started_at: "2026-11-22T12:00:00.000Z",
     finished_at: null,

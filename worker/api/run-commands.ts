@@ -4,6 +4,7 @@ import type { AppEnv } from "../app-env";
 import { minRole } from "../auth/middleware";
 import type { RunTrigger } from "../ledger/run-rows";
 import { cancelRun, createRun, rerun, resetConnection, syncNow } from "../runs/run-service";
+import { CLIENT_HEADER, DASHBOARD_CLIENT } from "./client-header";
 import { createRouter } from "./router";
 import { createRunBodySchema, idParamsSchema, rerunBodySchema, runDetailSchema } from "./run-schemas";
 import { errorResponses, jsonContent } from "./schemas/common";
@@ -12,7 +13,17 @@ import { errorResponses, jsonContent } from "./schemas/common";
 // Operators run and cancel; the reads of runs live in runs.ts.
 export const runCommands = createRouter();
 
-const idempotencyHeaderSchema = z.object({
+const clientHeaderSchema = z.object({
+  [CLIENT_HEADER]: z
+    .string()
+    .max(40)
+    .optional()
+    .openapi({
+      description: `\`${DASHBOARD_CLIENT}\` marks a request the dashboard sends: the run is then \`manual\` (started by a person) rather than \`api\`.`,
+    }),
+});
+
+const idempotencyHeaderSchema = clientHeaderSchema.extend({
   "idempotency-key": z
     .string()
     .min(1)
@@ -93,7 +104,7 @@ const syncRoute = createRoute({
   tags: ["Runs"],
   summary: "Sync Now",
   description: "A full run of this connection in its own dry-run setting: incremental once it has a cursor.",
-  request: { params: connectionParams },
+  request: { params: connectionParams, headers: clientHeaderSchema },
   responses: {
     202: jsonContent(runDetailSchema, "The run."),
     ...errorResponses(404, 409),
@@ -114,9 +125,10 @@ const resetRoute = createRoute({
   },
 });
 
-// Access identities are people at the dashboard; tokens are scripts, CI and agents.
+// Access identities and the dashboard's own requests are people; other token callers are scripts, CI and agents.
 function triggerOf(c: Context<AppEnv>): RunTrigger {
-  return c.var.principal.kind === "access" ? "manual" : "api";
+  if (c.var.principal.kind === "access") return "manual";
+  return c.req.header(CLIENT_HEADER) === DASHBOARD_CLIENT ? "manual" : "api";
 }
 
 runCommands.openapi(createRunRoute, async (c) => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { JOB_DIAGNOSIS_CODES } from "../engine/errors";
 import { RECORD_ACTIONS } from "../engine/reconcile";
 import { LOG_LEVELS } from "../ledger/log-levels";
 import { RERUN_SCOPES, RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RUN_TYPES } from "../ledger/run-rows";
@@ -50,6 +51,16 @@ export const jobErrorSchema = z
   .openapi("JobError");
 export type JobError = z.infer<typeof jobErrorSchema>;
 
+export const jobDiagnosisSchema = z
+  .object({
+    code: z.enum(JOB_DIAGNOSIS_CODES),
+    label: z.string().openapi({ example: "Missing Source", description: "A few words for the status line: \"Completed — Missing Source\"." }),
+    message: z.string().openapi({ example: "Nothing to write: the record is Missing Source (not in the source, or without a field the mapping requires)" }),
+    hint: z.string(),
+  })
+  .openapi("JobDiagnosis");
+export type JobDiagnosis = z.infer<typeof jobDiagnosisSchema>;
+
 export const jobSummarySchema = z
   .object({
     id: z.string().openapi({ example: "job_01jd7v0q2k8x3c5n4m6p7r8s9t" }),
@@ -72,6 +83,9 @@ export const jobSummarySchema = z
     bytes_sent: z.number().int(),
     bytes_received: z.number().int(),
     error: jobErrorSchema.nullable(),
+    diagnoses: z.array(jobDiagnosisSchema).openapi({
+      description: "What a completed job's counters say about it, e.g. that nothing was written and why; empty otherwise.",
+    }),
     created_at: isoTime,
     started_at: isoTimeOrNull,
     finished_at: isoTimeOrNull,
@@ -95,6 +109,7 @@ export const jobDetailSchema = jobSummarySchema
       serial: true,
       mode: true,
       trigger: true,
+      requested_by: true,
       status: true,
     }),
   })

@@ -210,41 +210,94 @@ export function excerpt(body: string): string {
   return `: ${flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat}`;
 }
 
-// Job-level patterns from the seed's failure table that no single response reveals.
-export const JOB_DIAGNOSIS_CODES = ["missing_destination_spike", "no_writes"] as const;
+// Job-level patterns from the seed's failure table that no single response reveals, and why a completed
+// job wrote nothing: each cause gets its own hint, so "inspect the action rules" is said only when rules held writes back.
+export const JOB_DIAGNOSIS_CODES = [
+  "missing_destination_spike",
+  "no_writes",
+  "all_missing_source",
+  "all_missing_destination",
+  "all_missing",
+] as const;
 export type JobDiagnosisCode = (typeof JOB_DIAGNOSIS_CODES)[number];
 
 export interface JobDiagnosis {
   code: JobDiagnosisCode;
+  // A few words for a status line: "Completed — <label>".
+  label: string;
   message: string;
   hint: string;
 }
 
-export type DiagnosableCounters = Pick<JobCounters, "processed" | "missing_destination" | "would_update" | "updated">;
+export type DiagnosableCounters = Pick<
+  JobCounters,
+  "processed" | "missing_source" | "missing_destination" | "would_update" | "updated" | "skipped_rule" | "skipped_no_change"
+>;
 
 // A handful of unknown serials is normal fleet drift; a fifth of the fleet means the lookup is wrong.
 export const MISSING_DESTINATION_SPIKE = { min_records: 5, min_share: 0.2 } as const;
 
+const FETCH_CONTRACT_HINT = "Review fetch contract endpoint and destination serial visibility";
+const SOURCE_HINT =
+  "Check that the serial is in the source (the connection's dataset or source contract) with every field the mapping requires; the Records tab gives each record's reason";
+
+function records(n: number): string {
+  return n === 1 ? "the record" : `all ${n} records`;
+}
+
 export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
   const found: JobDiagnosis[] = [];
-  const { processed, missing_destination } = counters;
+  const { processed, missing_source, missing_destination } = counters;
+  if (processed === 0) return found;
+  const writes = counters.updated + counters.would_update;
+  const skipped = counters.skipped_rule + counters.skipped_no_change;
+  const onlyMissing = writes === 0 && skipped === 0 && missing_source + missing_destination === processed;
+
+  if (onlyMissing && missing_source === processed) {
+    found.push({
+      code: "all_missing_source",
+      label: "Missing Source",
+      message: `Nothing to write: ${records(processed)} ${processed === 1 ? "is" : "are"} Missing Source (not in the source, or without a field the mapping requires)`,
+      hint: SOURCE_HINT,
+    });
+    return found;
+  }
+  if (onlyMissing && missing_destination === processed) {
+    found.push({
+      code: "all_missing_destination",
+      label: "Missing Destination",
+      message: `Nothing to write: the destination has no record for ${processed === 1 ? "the serial" : `any of the ${processed} serials`}`,
+      hint: FETCH_CONTRACT_HINT,
+    });
+    return found;
+  }
+  if (onlyMissing) {
+    found.push({
+      code: "all_missing",
+      label: "nothing found to sync",
+      message: `Nothing to write: ${missing_source} Missing Source and ${missing_destination} Missing Destination of ${processed} records`,
+      hint: `${SOURCE_HINT}. For Missing Destination: ${FETCH_CONTRACT_HINT.toLowerCase()}`,
+    });
+    return found;
+  }
   if (
-    processed > 0 &&
     missing_destination >= MISSING_DESTINATION_SPIKE.min_records &&
     missing_destination / processed >= MISSING_DESTINATION_SPIKE.min_share
   ) {
     const share = Math.round((missing_destination / processed) * 100);
     found.push({
       code: "missing_destination_spike",
+      label: "many Missing Destination",
       message: `${missing_destination} of ${processed} records (${share}%) had no destination record`,
-      hint: "Review fetch contract endpoint and destination serial visibility",
+      hint: FETCH_CONTRACT_HINT,
     });
   }
-  const writes = counters.updated + counters.would_update;
-  if (processed > 0 && writes === 0) {
+  // Rules and unchanged values held every write back: the seed's "completed but no visible destination changes".
+  if (writes === 0 && skipped > 0) {
     found.push({
       code: "no_writes",
-      message: `Completed ${processed} records without a single write`,
+      label: "nothing to write",
+      message: `Completed ${processed} ${processed === 1 ? "record" : "records"} without a single write`,
       hint: "Inspect per-field action rules and diagnostics counters",
     });
   }

@@ -114,7 +114,7 @@ function sourceValue(rule: CompiledRule, source: Record<string, unknown>): unkno
 // A "never" difference is listed in changes with written=false and does not change the classification.
 export function reconcile(input: ReconcileInput): Decision {
   const { serial, source, destination, rules: mapping } = input;
-  if (source === null) return outcome(serial, "missing_source", null, null, "source record not found");
+  if (source === null) return outcome(serial, "missing_source", null, null, `${serial} is not in the source`);
   const rules = mapping.rules;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;

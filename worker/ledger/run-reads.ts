@@ -1,4 +1,5 @@
 import type { FieldChange, JobDetail, JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../api/run-schemas";
+import { diagnoseJob } from "../engine/errors";
 import type { RecordAction } from "../engine/reconcile";
 import { idTimeFloor } from "./ids";
 import type { LogLevel } from "./log-levels";
@@ -92,6 +93,8 @@ export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
       row.error_code === null
         ? null
         : { code: row.error_code, http_status: row.error_http_status, message: row.error_message ?? "", hint: row.error_hint },
+    // Only a finished job's counters are the whole story; a running one's are not yet.
+    diagnoses: row.status === "completed" ? diagnoseJob(row) : [],
     created_at: iso(row.created_at),
     started_at: isoOrNull(row.started_at),
     finished_at: isoOrNull(row.finished_at),
@@ -249,7 +252,8 @@ export async function readJobDetail(db: D1Database, jobId: string): Promise<JobD
   const row = await db
     .prepare(
       `SELECT ${columns("j", JOB_COLUMNS)}, r.credential_id AS run_credential_id, r.credential_name AS run_credential_name,
-              r.type AS run_type, r.serial AS run_serial, r.mode AS run_mode, r."trigger" AS run_trigger, r.status AS run_status
+              r.type AS run_type, r.serial AS run_serial, r.mode AS run_mode, r."trigger" AS run_trigger, r.requested_by AS run_requested_by,
+              r.status AS run_status
          FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.id = ?1`,
     )
     .bind(jobId)
@@ -260,6 +264,7 @@ export async function readJobDetail(db: D1Database, jobId: string): Promise<JobD
       run_serial: string | null;
       run_mode: RunMode;
       run_trigger: RunTrigger;
+      run_requested_by: string;
       run_status: RunStatus;
     }>();
   if (!row) return null;
@@ -273,6 +278,7 @@ export async function readJobDetail(db: D1Database, jobId: string): Promise<JobD
       serial: row.run_serial,
       mode: row.run_mode,
       trigger: row.run_trigger,
+      requested_by: row.run_requested_by,
       status: row.run_status,
     },
   };

@@ -311,6 +311,8 @@ function counterStatement(db: D1Database, jobId: string, counters: ScopedCounter
 }
 
 export interface ConnectionBookkeeping {
+  // The job's mode: only a live success counts as the connection's last success.
+  mode: RunMode;
   // Set for a successful live full job: the new incremental cursor and the retry list from its failed serials.
   advanceCursor: { cursor: string | null } | null;
 }
@@ -353,17 +355,18 @@ export function jobFinishStatements(db: D1Database, input: JobFinishInput): D1Pr
   if (counters !== null) statements.push(counterStatement(db, job.id, counters));
   if (input.connection !== null) {
     // last_run_at = this job's finish time makes a replayed batch a no-op for the failure streak.
+    // Only a live job's success is a sync: a dry run writes nothing.
     statements.push(
       db
         .prepare(
           `UPDATE connections
               SET last_status = ?2, last_run_at = ?3,
-                  last_success_at = CASE WHEN ?2 = 'completed' THEN ?3 ELSE last_success_at END,
+                  last_success_at = CASE WHEN ?2 = 'completed' AND ?4 = 'live' THEN ?3 ELSE last_success_at END,
                   consecutive_failures = CASE ?2 WHEN 'completed' THEN 0 WHEN 'failed' THEN consecutive_failures + 1
                                          ELSE consecutive_failures END
             WHERE id = ?1 AND (last_run_at IS NULL OR last_run_at < ?3)`,
         )
-        .bind(job.connection_id, status, now),
+        .bind(job.connection_id, status, now, input.connection.mode),
     );
     const advance = input.connection.advanceCursor;
     if (advance !== null) {

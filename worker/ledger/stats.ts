@@ -125,8 +125,9 @@ export function recentFailuresQuery(db: D1Database, window: TimeWindow, limit: n
 }
 
 /**
- * Every connection with its last status and last success. The last success is the later of the
- * connection's bookkeeping and its newest completed job, so neither a purge nor a missed update hides one.
+ * Every connection with its last status and last success. A success is a completed live job: a dry run
+ * writes nothing, so it proves no sync. The last success is the later of the connection's bookkeeping and
+ * its newest completed live job, so neither a purge nor a missed update hides one.
  */
 export function connectionHealthQuery(db: D1Database): Query<ConnectionHealthRow[]> {
   return {
@@ -136,6 +137,7 @@ export function connectionHealthQuery(db: D1Database): Query<ConnectionHealthRow
               NULLIF(MAX(IFNULL(c.last_success_at, 0), IFNULL((
                 SELECT j.finished_at FROM jobs j INDEXED BY jobs_stats_by_connection
                  WHERE j.connection_id = c.id AND j.status = 'completed'
+                   AND COALESCE(j.mode, (SELECT r.mode FROM runs r WHERE r.id = j.run_id)) = 'live'
                  ORDER BY j.created_at DESC LIMIT 1), 0)), 0) AS last_success_at
          FROM connections c JOIN credentials cr ON cr.id = c.credential_id
         ORDER BY cr.name, c.position`,

@@ -3,6 +3,7 @@ import { matchConnections } from "../ledger/job-status";
 import { connectionHealth, emptyDurations, emptyStatusCounts, type ConnectionWindowStats } from "../ledger/stats";
 import { connectionWindowStats } from "../ledger/stats-window";
 import { durationText } from "../stats/duration-text";
+import { ATTENTION_TEXT, attentionReason } from "../stats/attention";
 import { successRate, withoutSuccessSince } from "../stats/stats-report";
 import { DAY_MS, parseTimeInput, resolveTimeRange } from "../stats/time-range";
 import { ToolInputError } from "./tool-errors";
@@ -12,7 +13,8 @@ export const LIST_CONNECTIONS_TOOL = {
   title: "List sync connections",
   description:
     "Lists the outbound sync connections in execution order with their credential, enabled flag, schedule, last " +
-    "status, last run and last successful sync (newest completed job, dry or live), and over a time window (default " +
+    "status, last run and last successful sync (newest completed live job: a dry run writes nothing, so it is no sync), " +
+    "whether it has not run yet or never succeeded, and over a time window (default " +
     "the last 7 days) their job counts by status, success rate and the average, median (p50) and p95 duration of " +
     "completed jobs. Examples: connections that haven't synced successfully in the last 3 days → " +
     '{"no_success_since":"3d"}; average sync duration of the Salesforce connection this week → ' +
@@ -36,7 +38,7 @@ export const LIST_CONNECTIONS_TOOL = {
       .max(40)
       .optional()
       .describe(
-        'Only connections WITHOUT a successful (completed) job since this time — e.g. "3d" for "not synced successfully in the last 3 days". Connections that never succeeded are included.',
+        'Only connections WITHOUT a successful sync (completed live job) since this time — e.g. "3d" for "not synced successfully in the last 3 days". Connections that never succeeded are included, and so are those that have not run yet (time_since_last_success "not run yet": new, not failing).',
       ),
     include_disabled: z.boolean().default(true).describe("Include disabled connections (default true)."),
   },
@@ -80,7 +82,7 @@ export async function listConnections(db: D1Database, input: ListConnectionsInpu
         last_status: row.last_status,
         last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
         last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
-        time_since_last_success: row.last_success_at === null ? "never succeeded" : durationText(now - row.last_success_at),
+        time_since_last_success: row.last_success_at === null ? ATTENTION_TEXT[attentionReason(row)] : durationText(now - row.last_success_at),
         jobs_in_window: { total: Object.values(jobs).reduce((a, b) => a + b, 0), ...jobs },
         success_rate: successRate(jobs),
         completed_in_window: durations.count,

@@ -320,6 +320,7 @@ export class JobWorker {
     if (source.kind === "single" && config.source.kind === "dataset") {
       const row = await readDatasetRecord(env.LEDGER, connectionId, source.serial);
       store.atomically(() => {
+        if (row === null) this.notInSource(source.serial);
         store.enqueue(this.jobId, [{ serial: source.serial, record_json: row?.record_json ?? null }]);
         source.done = true;
         this.save(runtime);
@@ -340,7 +341,10 @@ export class JobWorker {
       const last = page === null || page.nextState === null;
       store.atomically(() => {
         if (match !== undefined) store.enqueue(this.jobId, [{ serial: match.serial, record_json: JSON.stringify(match.record) }]);
-        else if (last) store.enqueue(this.jobId, [{ serial: source.serial, record_json: null }]);
+        else if (last) {
+          this.notInSource(source.serial);
+          store.enqueue(this.jobId, [{ serial: source.serial, record_json: null }]);
+        }
         source.state = page?.nextState ?? null;
         source.done = match !== undefined || last;
         this.save(runtime);
@@ -377,6 +381,11 @@ export class JobWorker {
       this.save(runtime);
     });
     return "more";
+  }
+
+  // A single run's serial that no source holds is Missing Source; the log says so before anything is looked up.
+  private notInSource(serial: string): void {
+    this.log("WARN", `${serial} is not in the source: nothing to look up or write`, serial);
   }
 
   private async readSourcePage(

@@ -374,7 +374,7 @@ export class RunCoordinator extends DurableObject<Env> {
         startedAt: runtime.started_at,
         counters: this.store.counters(job.plan.job_id),
         error: finish.error,
-        connection: finish.ran ? { advanceCursor: advance } : null,
+        connection: finish.ran ? { mode: job.plan.mode, advanceCursor: advance } : null,
       }),
     );
     this.pokeAlerts();
@@ -429,7 +429,7 @@ export class RunCoordinator extends DurableObject<Env> {
           startedAt: job.runtime.started_at,
           counters: ran ? this.store.counters(job.plan.job_id) : null,
           error,
-          connection: ran ? { advanceCursor: null } : null,
+          connection: ran ? { mode: job.plan.mode, advanceCursor: null } : null,
         }),
       );
       finals.set(job.plan.job_id, { runtime: { ...job.runtime, phase: "done", finish: { status: "canceled", at, error, ran } }, status: "canceled" });

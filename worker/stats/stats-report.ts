@@ -13,6 +13,7 @@ import {
   type TimeWindow,
 } from "../ledger/stats";
 import { windowStats } from "../ledger/stats-window";
+import { attentionReason } from "./attention";
 
 export interface StatsReportOptions {
   window: TimeWindow;
@@ -81,12 +82,12 @@ export async function buildStatsReport(db: D1Database, options: StatsReportOptio
     connections,
     without_success: {
       since: iso(options.noSuccessSince),
-      connections: withoutSuccessSince(health, options.noSuccessSince).map(healthView),
+      connections: withoutSuccessSince(health, options.noSuccessSince).map(withoutSuccessView),
     },
   };
 }
 
-/** Connections whose newest completed job is older than `since`, or that have none: never-succeeded first. */
+/** Connections whose newest completed live job is older than `since`, or that have none: never-succeeded first. */
 export function withoutSuccessSince(rows: ConnectionHealthRow[], since: number): ConnectionHealthRow[] {
   return rows
     .filter((row) => row.last_success_at === null || row.last_success_at < since)
@@ -114,7 +115,11 @@ export function durationView(summary: DurationSummary): DurationStats {
   };
 }
 
-export function healthView(row: ConnectionHealthRow): StatsResponse["without_success"]["connections"][number] {
+function withoutSuccessView(row: ConnectionHealthRow): StatsResponse["without_success"]["connections"][number] {
+  return { ...healthView(row), attention: attentionReason(row) };
+}
+
+export function healthView(row: ConnectionHealthRow): Omit<StatsResponse["without_success"]["connections"][number], "attention"> {
   return {
     id: row.id,
     name: row.name,

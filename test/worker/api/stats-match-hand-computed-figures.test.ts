@@ -25,8 +25,10 @@ function expectDurations(actual: Durations | undefined, exact: Durations): void 
 async function makeFinishedJob(connection: ConnectionFixture, status: JobStatus, agoMs: number, durationMs: number | null, error?: string) {
   const createdAt = NOW - agoMs;
   const finished = status !== "running" && status !== "pending";
+  // Live: since issue 13 only a completed live job counts as a success (a dry run writes nothing).
   const run = await makeRun({
     created_at: createdAt,
+    mode: "live",
     status,
     started_at: createdAt,
     finished_at: finished ? createdAt + (durationMs ?? 0) : null,

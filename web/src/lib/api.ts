@@ -15,6 +15,7 @@ import type {
 import type { statsQuerySchema } from "../../../worker/api/schemas/stats";
 import type { CreateRunRequest } from "../../../worker/api/run-schemas";
 import type { RerunScope } from "../../../worker/ledger/run-rows";
+import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
 import { currentToken, rejectSession } from "./session-token";
 
 // Server errors keep the body's code; the client adds network_error, bad_response and http_error.
@@ -141,7 +142,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
 
   async function request<T>(path: string, init: RequestOptions = {}): Promise<T> {
     const accept = init.accept ?? "application/json";
-    const headers: Record<string, string> = { accept, ...init.headers };
+    const headers: Record<string, string> = { accept, [CLIENT_HEADER]: DASHBOARD_CLIENT, ...init.headers };
     const token = init.token ?? signedInToken();
     if (token) headers.authorization = `Bearer ${token}`;
     let body: BodyInit | undefined;

@@ -2,6 +2,7 @@
 export type {
   FieldChange,
   JobDetail,
+  JobDiagnosis,
   JobError,
   JobSummary,
   LogLine,
@@ -20,3 +21,4 @@ export type { LogLevel } from "../../../worker/ledger/log-levels";
 export type { RunMode, RunStatus, RunTrigger, RunType } from "../../../worker/ledger/run-rows";
 export type { RecordAction } from "../../../worker/engine/reconcile";
 export type { StatsResponse, ConnectionStats, DurationStats } from "../../../worker/api/schemas/stats";
+export type { AttentionReason } from "../../../worker/stats/attention";

@@ -2,7 +2,8 @@
 export const STATUSES = ["pending", "running", "completed", "failed", "canceled"] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const STATUS_ICONS = ["clock", "spinner", "check", "x", "dash"] as const;
+// "warning" marks a completed status that carries a note (it wrote nothing, and why).
+export const STATUS_ICONS = ["clock", "spinner", "check", "x", "dash", "warning"] as const;
 export type StatusIcon = (typeof STATUS_ICONS)[number];
 
 export const STATUS_LABEL: Record<Status, string> = {
@@ -28,6 +29,7 @@ export const STATUS_ICON_NAME: Record<StatusIcon, string> = {
   check: "green check",
   x: "red X",
   dash: "grey dash",
+  warning: "yellow warning sign",
 };
 
 export const STATUS_MEANING: Record<Status, string> = {
@@ -63,6 +65,8 @@ export function iconPaths(icon: StatusIcon): readonly string[] {
       return ["M6.5 6.5l11 11", "M17.5 6.5l-11 11"];
     case "dash":
       return ["M6 12h12"];
+    case "warning":
+      return ["M12 3.5L21.5 20h-19z", "M12 10v4.5", "M12 17.5v.01"];
     default:
       return assertNever(icon);
   }

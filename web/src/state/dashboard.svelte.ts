@@ -1,6 +1,7 @@
 import { api, asApiError, type ApiError, type CreateRunRequest } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
-import type { RunDetail, RunSummary, RunType } from "../lib/run-types";
+import { runNote } from "../lib/job-outcome";
+import type { JobDiagnosis, RunDetail, RunSummary, RunType } from "../lib/run-types";
 import { runs } from "./runs.svelte";
 
 const HEALTH_WINDOW = "24h";
@@ -21,13 +22,18 @@ export class HealthState {
   }
 }
 
-// How many records a live run may write, from the last dry run of the same kind (or, lacking one, the last run).
+// What the last dry run of the same scope (credential, type and serial) found, so the live confirmation
+// promises no more than that; lacking one, the last run of any mode says only how many records are in scope.
 export interface LiveEstimate {
-  inScope: number | null;
-  wouldUpdate: number | null;
-  connections: number;
   from: RunSummary | null;
   dry: boolean;
+  connections: number;
+  // Largest scope of any connection of that run; null when unknown.
+  inScope: number | null;
+  // Would Update per connection of the dry run; null without a dry run.
+  wouldUpdate: number[] | null;
+  // Why that dry run wrote nothing, when every connection says the same (e.g. Missing Source).
+  note: JobDiagnosis | null;
 }
 
 async function lastRun(credentialId: string, type: RunType, mode: "dry" | null, serial: string | null): Promise<RunDetail | null> {
@@ -42,15 +48,15 @@ async function lastRun(credentialId: string, type: RunType, mode: "dry" | null, 
 export async function estimateLiveRun(credentialId: string, type: RunType, serial: string | null): Promise<LiveEstimate> {
   const dry = await lastRun(credentialId, type, "dry", serial);
   const source = dry ?? (await lastRun(credentialId, type, null, serial));
-  if (!source) return { inScope: type === "single" ? 1 : null, wouldUpdate: null, connections: 0, from: null, dry: false };
+  if (!source) return { from: null, dry: false, connections: 0, inScope: type === "single" ? 1 : null, wouldUpdate: null, note: null };
   const known = source.jobs.map((job) => job.in_scope).filter((n): n is number => n !== null);
   return {
-    inScope: type === "single" ? 1 : known.length > 0 ? Math.max(...known) : null,
-    // Connections of one credential usually write the same records, so the largest is the honest figure.
-    wouldUpdate: dry ? Math.max(0, ...dry.jobs.map((job) => job.would_update)) : null,
-    connections: source.jobs.length,
     from: source,
     dry: dry !== null,
+    connections: source.jobs.length,
+    inScope: type === "single" ? 1 : known.length > 0 ? Math.max(...known) : null,
+    wouldUpdate: dry ? dry.jobs.map((job) => job.would_update) : null,
+    note: dry ? runNote(dry.status, dry.jobs) : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { RUN_STATUSES } from "../../ledger/run-rows";
+import { ATTENTION_REASONS } from "../../stats/attention";
 import { TIME_INPUT_HELP } from "../../stats/time-range";
 import { timestampSchema } from "./common";
 
@@ -10,7 +11,7 @@ export const statsQuerySchema = z.object({
   since: timeInput("Start of the window (jobs and runs created at or after it); default 24 hours before `until`", "24h"),
   until: timeInput("End of the window (exclusive); default now", "2026-11-22T00:00:00Z"),
   no_success_since: timeInput(
-    "List connections whose last successful (completed) job is older than this, or that never had one; default 3 days ago",
+    "List connections whose last successful sync (completed live job; a dry run writes nothing) is older than this, or that never had one; default 3 days ago",
     "3d",
   ),
   failures_limit: z.coerce.number().int().min(0).max(100).default(10).openapi({
@@ -108,9 +109,19 @@ export const statsResponseSchema = z
     connections: z.array(connectionStatsSchema),
     without_success: z.object({
       since: timestampSchema,
-      connections: z.array(connectionHealthSchema).openapi({
-        description: "Connections with no completed job since `since` (dry or live), oldest success first, never first of all.",
-      }),
+      connections: z
+        .array(
+          connectionHealthSchema.extend({
+            attention: z.enum(ATTENTION_REASONS).openapi({
+              description:
+                "not_run_yet: the connection never ran (new, not failing); never_succeeded: it ran but no live job completed; no_success_since: its last live success is older than `since`.",
+            }),
+          }),
+        )
+        .openapi({
+          description:
+            "Connections with no completed live job since `since` (a dry run writes nothing, so it is no sync), oldest success first, never first of all.",
+        }),
     }),
   })
   .openapi("Stats");
