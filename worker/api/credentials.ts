@@ -7,7 +7,7 @@ import { deleteCredential, getCredential, getStoredCredential, insertCredential,
 import { credentialConnectionIds, listConnectionSummaries, writeConnectionOrder } from "../ledger/connections";
 import { newId } from "../ledger/ids";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
-import { ApiError, validationError, zodIssues, type FieldIssue } from "./errors";
+import { ApiError, nameTakenError, notFoundError, validationError, zodIssues, type FieldIssue } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
@@ -185,7 +185,7 @@ credentials.openapi(deleteRoute, async (c) => {
         409,
         "credential_in_use",
         `The credential still has ${outcome.connections} connection${outcome.connections === 1 ? "" : "s"}; delete or move them first.`,
-        { connections: outcome.connections },
+        { meta: { connections: outcome.connections } },
       );
   }
 });
@@ -258,9 +258,9 @@ function prefixPath(prefix: string, path: string): string {
 }
 
 function notFound(id: string): ApiError {
-  return new ApiError(404, "not_found", `No credential with id ${id}.`, { id });
+  return notFoundError("credential", id);
 }
 
 function nameTaken(name: string): ApiError {
-  return new ApiError(409, "name_taken", `A credential named "${name}" already exists.`, { path: "name" });
+  return nameTakenError(`A credential named "${name}" already exists.`);
 }

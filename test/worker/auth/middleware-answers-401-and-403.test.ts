@@ -11,7 +11,7 @@ import { revokeApiToken } from "../../../worker/ledger/api-tokens";
 import { envWith, GUARDED_ROUTES, makeAccessTeam, makeGuardedApp, makeToken } from "./factories";
 
 interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
+  error: { code: string; message: string; details: unknown[]; meta?: Record<string, unknown> };
 }
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -119,7 +119,7 @@ describe("requireRole()", () => {
     const body = await res.json<ErrorBody>();
     expect(body.error.code).toBe("forbidden");
     expect(body.error.message).toContain(`needs the ${role} role`);
-    expect(body.error.details).toEqual({ required_role: role, role: have });
+    expect(body.error.meta).toEqual({ required_role: role, role: have });
   });
 
   it("fails closed with 401 when a route is reached without authenticate()", async () => {
