@@ -48,6 +48,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
 
   return async (c, next) => {
     const problems: string[] = [];
+    let hint: string | undefined;
     const authorization = c.req.header("Authorization");
     if (authorization !== undefined) {
       const token = BEARER.exec(authorization)?.[1];
@@ -57,6 +58,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
         const check = await verifyApiToken(c.env.LEDGER, token, now());
         if (check.ok) return proceed(c, next, check.principal);
         problems.push(check.reason);
+        hint = check.hint;
       }
     }
 
@@ -91,7 +93,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       );
     }
     c.header("WWW-Authenticate", authorization === undefined ? 'Bearer realm="outbound-sync"' : 'Bearer realm="outbound-sync", error="invalid_token"');
-    throw new ApiError(401, "unauthorized", problems.join(" "));
+    throw new ApiError(401, "unauthorized", problems.join(" "), hint === undefined ? {} : { hint });
   };
 }
 

@@ -37,7 +37,7 @@ export function authenticateLive(options: AuthenticateOptions = {}): MiddlewareH
     const check = await verifyApiToken(c.env.LEDGER, offered, now());
     if (!check.ok) {
       c.header("WWW-Authenticate", 'Bearer realm="outbound-sync", error="invalid_token"');
-      throw new ApiError(401, "unauthorized", check.reason);
+      throw new ApiError(401, "unauthorized", check.reason, { hint: check.hint });
     }
     c.set("principal", check.principal);
     await next();
