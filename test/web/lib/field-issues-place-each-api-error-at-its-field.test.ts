@@ -78,6 +78,8 @@ describe("validationIssues", () => {
       { path: "name", message: 'The credential already has a connection named "A".' },
     ]);
     expect(validationIssues({ details: [] })).toEqual([]);
+    // A 404 names the path's id: no form field has it, so the form shows the message instead.
+    expect(validationIssues({ details: [{ path: "id", message: "no connection with this id", in: "path" }] })).toEqual([]);
   });
 });
 

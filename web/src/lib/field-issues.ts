@@ -15,10 +15,10 @@ interface ErrorLike {
   details: readonly ValidationDetail[];
 }
 
-// The fields an error names, whatever its status: every problem of every field (a 400 lists each, a
-// name_taken 409 names "name"); empty when no field is at fault.
+// The form fields an error names, whatever its status: every problem of every field (a 400 lists each, a
+// name_taken 409 names "name"). A path parameter or header (a 404's id) is no form field: the message tells it.
 export function validationIssues(error: ErrorLike | null | undefined): ValidationDetail[] {
-  return error ? [...error.details] : [];
+  return error ? error.details.filter((issue) => issue.in === undefined || issue.in === "body") : [];
 }
 
 // "config.fetch" contains "config.fetch.url" and "config.fetch[0]" but not "config.fetchers".
