@@ -40,20 +40,22 @@ test("editing a connection saves a new version, and the history shows who change
   await expect(page.getByRole("checkbox", { name: "Debug logging" })).toBeChecked();
 });
 
-test("a fetch URL template without {serial} is refused, with the API's error at that field", async ({ page, adminApi, server }) => {
+test("a fetch URL template with two problems is refused, with both of the API's errors at that field", async ({ page, adminApi, server }) => {
   fleet = await createFleet(adminApi, server.baseURL, "invalid", ["Device status (invalid)"]);
   const [connection] = fleet.connections;
   await page.goto(`/connections/${connection!.id}`);
 
   const template = page.getByLabel("URL template (GET)");
-  await template.fill(`${server.baseURL}/sandbox/api/devices`);
+  // No {serial}, and {id} where only {serial} is available: two problems of one field.
+  await template.fill(`${server.baseURL}/sandbox/api/devices/{id}`);
   await page.getByRole("button", { name: "Save changes" }).click();
 
   await expect(template).toHaveAttribute("aria-invalid", "true");
-  await expect(template).toHaveAccessibleDescription(/URL template must contain \{serial\}/);
-  const summary = page.getByRole("alert").filter({ hasText: "Not saved" });
+  await expect(template).toHaveAccessibleDescription(/unknown placeholder \{id\}.*URL template must contain \{serial\}/);
+  const summary = page.getByRole("alert").filter({ hasText: "Not saved: 1 field needs attention" });
   await expect(summary).toBeFocused();
-  await summary.getByRole("link", { name: "config.fetch.url_template" }).click();
+  await expect(summary.getByRole("link", { name: "config.fetch.url_template" })).toHaveCount(2);
+  await summary.getByRole("link", { name: "config.fetch.url_template" }).first().click();
   await expect(template).toBeFocused();
 
   // Nothing was written: still version 1, and the stored template still has {serial}.

@@ -63,6 +63,37 @@ test("a token the server stops accepting sends the person back to sign-in, keepi
   await expect(page).toHaveURL(/\/jobs\?type=full$/);
 });
 
+test("a pasted token is cleaned up, and a malformed one is told what is wrong", async ({ page, server }) => {
+  await page.goto("/");
+  const field = page.getByLabel("API token");
+  await field.fill(server.tokens.admin.slice(0, 20));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("cut short");
+
+  await field.fill(`  Bearer ${server.tokens.admin}\n`);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("region", { name: "Outbound runs" })).toBeVisible();
+});
+
+test("a token revoked during the session lands on sign-in with the API's reason", async ({ page, adminApi }) => {
+  const created = await adminApi.post("/api/tokens", { data: { name: "soon revoked", role: "operator" } });
+  expect(created.status()).toBe(201);
+  const { id, token } = (await created.json()) as { id: string; token: string };
+
+  await page.goto("/jobs?type=full");
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Outbound Sync Jobs" })).toBeVisible();
+  await expect(page.getByRole("banner").getByText("Live", { exact: true })).toBeVisible();
+
+  // Revoking closes the token's live socket (1008); nothing on the page is touched.
+  expect((await adminApi.delete(`/api/tokens/${id}`)).ok()).toBe(true);
+
+  await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Your session ended" })).toContainText(/"soon revoked" was revoked on \d{4}-/);
+  await expect(page).toHaveURL(/\/jobs\?type=full$/);
+});
+
 test("the dashboard is served with its browser defences and runs under them without a policy violation", async ({ page, server }) => {
   const violations: string[] = [];
   page.on("console", (message) => {

@@ -20,8 +20,13 @@ export function makeConnection(overrides: Partial<ConnectionSummary> = {}): Conn
   };
 }
 
-export function makeErrorBody(code: string, message: string, details?: unknown): ApiErrorBody {
-  return { error: { code, message, details } };
+export function makeErrorBody(
+  code: string,
+  message: string,
+  details: ApiErrorBody["error"]["details"] = [],
+  extra: Pick<ApiErrorBody["error"], "hint" | "meta"> = {},
+): ApiErrorBody {
+  return { error: { code, message, details, ...extra } };
 }
 
 export function jsonResponse(body: unknown, status = 200): Response {

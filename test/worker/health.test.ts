@@ -26,7 +26,7 @@ describe("errors", () => {
     const res = await worker.fetch("http://localhost/api/no-such-thing", { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({
-      error: { code: "not_found", message: "No route for GET /api/no-such-thing" },
+      error: { code: "not_found", message: "No route for GET /api/no-such-thing", details: [] },
     });
   });
 

@@ -42,7 +42,7 @@ import {
   type UpdateChannelBody,
 } from "./alert-schemas";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
-import { ApiError, validationError, type FieldIssue } from "./errors";
+import { ApiError, nameTakenError, notFoundError, validationError, type FieldIssue } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
@@ -373,7 +373,7 @@ alerts.openapi(rotateSecretRoute, async (c) => {
   const graceHours = (c.req.valid("json") as { grace_hours?: number } | undefined)?.grace_hours ?? DEFAULT_GRACE_HOURS;
   const row = await requireChannel(env, id);
   if (row.kind !== "webhook") {
-    throw new ApiError(409, "no_signing_secret", `A ${row.kind} channel has no signing secret; replace its ${row.kind === "slack" ? "webhook_url" : row.kind === "pagerduty" ? "routing_key" : "settings"} with PATCH.`, { kind: row.kind });
+    throw new ApiError(409, "no_signing_secret", `A ${row.kind} channel has no signing secret; replace its ${row.kind === "slack" ? "webhook_url" : row.kind === "pagerduty" ? "routing_key" : "settings"} with PATCH.`, { meta: { kind: row.kind } });
   }
   const secret = generateWebhookSecret();
   const now = Date.now();
@@ -484,7 +484,7 @@ alerts.openapi(redeliverRoute, async (c) => {
     case "not_found":
       throw notFound("delivery", id);
     case "channel_unavailable":
-      throw new ApiError(409, "channel_disabled", "The delivery's channel is disabled or deleted; enable the channel first, then redeliver.", { id });
+      throw new ApiError(409, "channel_disabled", "The delivery's channel is disabled or deleted; enable the channel first, then redeliver.");
     case "queued":
       await pokeAlertDispatcher(c.env);
       return c.json(outcome.delivery, 202);
@@ -547,9 +547,9 @@ async function resealAsPrevious(env: Env, channelId: string, ciphertext: string)
 }
 
 function notFound(what: string, id: string): ApiError {
-  return new ApiError(404, "not_found", `No ${what} with id ${id}.`, { id });
+  return notFoundError(what, id);
 }
 
 function nameTaken(name: string): ApiError {
-  return new ApiError(409, "name_taken", `An alert channel named "${name}" already exists.`, { path: "name" });
+  return nameTakenError(`An alert channel named "${name}" already exists.`);
 }

@@ -16,7 +16,7 @@ function tooLarge(maxBytes: number): ApiError {
     413,
     "payload_too_large",
     `The request body is larger than ${maxBytes / (1024 * 1024)} MB, the limit for API and MCP requests.`,
-    { max_bytes: maxBytes },
+    { meta: { max_bytes: maxBytes } },
   );
 }
 

@@ -14,7 +14,7 @@ import {
 } from "../ledger/connections";
 import { newId } from "../ledger/ids";
 import { decodeCursor, encodeCursor, isNumberTuple1 } from "./cursor";
-import { ApiError, validationError, type FieldIssue } from "./errors";
+import { ApiError, nameTakenError, notFoundError, validationError, type FieldIssue } from "./errors";
 import { contractUrls, outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
@@ -276,14 +276,14 @@ function versionConflict(current: number, expected: number): ApiError {
     409,
     "version_conflict",
     `The connection is at version ${current}, not ${expected}: someone changed it meanwhile. Reload it and apply your change again.`,
-    { current_version: current, expected_version: expected },
+    { meta: { current_version: current, expected_version: expected } },
   );
 }
 
 function notFound(id: string): ApiError {
-  return new ApiError(404, "not_found", `No connection with id ${id}.`, { id });
+  return notFoundError("connection", id);
 }
 
 function nameTaken(name: string): ApiError {
-  return new ApiError(409, "name_taken", `The credential already has a connection named "${name}".`, { path: "name" });
+  return nameTakenError(`The credential already has a connection named "${name}".`);
 }

@@ -10,7 +10,7 @@ import { runTestAuth, type TestAuthReport } from "../engine/test-auth";
 import { credentialConnectionConfigs, getStoredCredential } from "../ledger/credentials";
 import { outboundFetch } from "../outbound";
 import { loadCredentialAuth } from "../runs/credential-loader";
-import { ApiError, validationError } from "./errors";
+import { notFoundError, validationError } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
@@ -46,7 +46,7 @@ credentialTestAuth.openapi(testAuthRoute, async (c) => {
   const { id } = c.req.valid("param");
   const { url } = c.req.valid("json");
   const stored = await getStoredCredential(c.env.LEDGER, id);
-  if (!stored) throw new ApiError(404, "not_found", `No credential with id ${id}.`, { id });
+  if (!stored) throw notFoundError("credential", id);
   if (url === undefined && stored.scheme !== "oauth2_client_credentials") {
     throw validationError([{ path: "url", message: "give the URL to call with this credential", in: "body" }]);
   }

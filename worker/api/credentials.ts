@@ -7,7 +7,7 @@ import { deleteCredential, getCredential, type CredentialUser, getStoredCredenti
 import { credentialConnectionIds, listConnectionSummaries, writeConnectionOrder } from "../ledger/connections";
 import { newId } from "../ledger/ids";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
-import { ApiError, validationError, zodIssues, type FieldIssue } from "./errors";
+import { ApiError, nameTakenError, notFoundError, validationError, zodIssues, type FieldIssue } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { credentialTestAuth } from "./credential-test-auth";
 import { createRouter } from "./router";
@@ -256,11 +256,11 @@ function prefixPath(prefix: string, path: string): string {
 }
 
 function notFound(id: string): ApiError {
-  return new ApiError(404, "not_found", `No credential with id ${id}.`, { id });
+  return notFoundError("credential", id);
 }
 
 function nameTaken(name: string): ApiError {
-  return new ApiError(409, "name_taken", `A credential named "${name}" already exists.`, { path: "name" });
+  return nameTakenError(`A credential named "${name}" already exists.`);
 }
 
 // Names the connections, so the person knows what to move or delete first.
@@ -272,6 +272,9 @@ function inUse(connections: CredentialUser[], total: number): ApiError {
     409,
     "credential_in_use",
     `The credential is used by ${count}: ${names}${more}. Delete ${total === 1 ? "that connection" : "those connections"} first, or edit the credential instead.`,
-    connections.map((connection) => ({ path: "connections", message: `used by "${connection.name}" (${connection.id})` })),
+    {
+      details: connections.map((connection) => ({ path: "connections", message: `used by "${connection.name}" (${connection.id})` })),
+      meta: { connections: total },
+    },
   );
 }

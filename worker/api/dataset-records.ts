@@ -6,7 +6,7 @@ import { getConnection } from "../ledger/connections";
 import { listDatasetRecords, writeDatasetRecords } from "../ledger/dataset-records";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
 import { parseUpload, readUploadText, uploadFormat } from "./dataset-upload";
-import { ApiError } from "./errors";
+import { ApiError, notFoundError } from "./errors";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
 import {
@@ -86,11 +86,11 @@ datasetRecords.openapi(listRoute, async (c) => {
 
 async function datasetSource(env: Env, id: string): Promise<Extract<SourceContract, { kind: "dataset" }>> {
   const connection = await getConnection(env.LEDGER, id);
-  if (!connection) throw new ApiError(404, "not_found", `No connection with id ${id}.`, { id });
+  if (!connection) throw notFoundError("connection", id);
   const { source } = connection.config;
   if (source.kind !== "dataset") {
     throw new ApiError(409, "not_a_dataset", `The connection reads its records from ${source.kind === "http" ? "an HTTP source" : "elsewhere"}; only dataset connections take uploads.`, {
-      source_kind: source.kind,
+      meta: { source_kind: source.kind },
     });
   }
   return source;

@@ -27,7 +27,10 @@ export function uploadFormat(contentType: string | undefined): UploadFormat {
       415,
       "unsupported_media_type",
       `Send the records as application/json (an array), application/x-ndjson or text/csv${media ? `, not ${media}` : ""}.`,
-      { accepted: UPLOAD_MEDIA_TYPES },
+      {
+        details: [{ path: "Content-Type", message: media ? `${media} is not accepted` : "missing", in: "header" }],
+        meta: { accepted: UPLOAD_MEDIA_TYPES },
+      },
     );
   }
   return format;
@@ -37,7 +40,7 @@ export function uploadFormat(contentType: string | undefined): UploadFormat {
 export async function readUploadText(request: Request, maxBytes: number = DATASET_UPLOAD_LIMITS.max_bytes): Promise<string> {
   const tooLarge = () =>
     new ApiError(413, "payload_too_large", `The upload is larger than ${maxBytes / (1024 * 1024)} MB; split it into several merge uploads.`, {
-      max_bytes: maxBytes,
+      meta: { max_bytes: maxBytes },
     });
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
@@ -92,7 +95,7 @@ export function parseUpload(text: string, format: UploadFormat, options: UploadO
   const parsed = format === "json" ? parseJsonArray(text) : format === "ndjson" ? parseNdjson(text) : parseCsvRecords(text, options.serialPath);
   if (parsed.records.length > maxRecords) {
     throw new ApiError(413, "too_many_records", `The upload has ${parsed.records.length} records; the limit is ${maxRecords} per request.`, {
-      max_records: maxRecords,
+      meta: { max_records: maxRecords },
     });
   }
   const rows: DatasetRow[] = [];
@@ -126,7 +129,7 @@ function uploadError(issues: DatasetUploadIssue[]): ApiError {
   const shown = issues.slice(0, MAX_REPORTED_ISSUES);
   const first = shown[0]!;
   const more = issues.length > 1 ? ` (${issues.length} problems in all${issues.length > shown.length ? `, first ${shown.length} listed` : ""})` : "";
-  return new ApiError(400, "validation_failed", `Nothing was stored: ${first.path}: ${first.message}${more}.`, shown);
+  return new ApiError(400, "validation_failed", `Nothing was stored: ${first.path}: ${first.message}${more}.`, { details: shown });
 }
 
 function issueAt(where: SourcedRecord["where"], field: string | undefined, message: string): DatasetUploadIssue {

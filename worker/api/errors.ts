@@ -5,26 +5,62 @@ import type { z } from "zod";
 import { formatIssuePath } from "../engine/contracts";
 import type { ApiErrorBody } from "./types";
 
-/** An error meant for the caller: it becomes `{ error: { code, message, details } }`. */
+/** What an error says beyond its code and message; every part is optional. */
+export interface ApiErrorParts {
+  // The fields at fault, each with its own message; the answer always carries a list, empty when no field is.
+  details?: FieldIssue[];
+  // The next thing to do, when the message alone does not say it.
+  hint?: string;
+  // Machine-readable facts about the refusal (current_version, max_bytes, required_role…).
+  meta?: Record<string, unknown>;
+}
+
+/** An error meant for the caller: it becomes `{ error: { code, message, details, hint?, meta? } }`. */
 export class ApiError extends Error {
+  readonly details: FieldIssue[];
+  readonly hint: string | undefined;
+  readonly meta: Record<string, unknown> | undefined;
+
   constructor(
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
-    readonly details?: unknown,
+    parts: ApiErrorParts = {},
   ) {
     super(message);
     this.name = "ApiError";
+    this.details = parts.details ?? [];
+    this.hint = parts.hint;
+    this.meta = parts.meta;
   }
 }
 
-export function errorBody(code: string, message: string, details?: unknown): ApiErrorBody {
-  return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
+/** The one error body: `details` is always a list, so a client reads fields the same way on every status. */
+export function errorBody(code: string, message: string, parts: ApiErrorParts = {}): ApiErrorBody {
+  return {
+    error: {
+      code,
+      message,
+      details: parts.details ?? [],
+      ...(parts.hint === undefined ? {} : { hint: parts.hint }),
+      ...(parts.meta === undefined ? {} : { meta: parts.meta }),
+    },
+  };
+}
+
+/** The 404 of a resource addressed by its id in the path. */
+export function notFoundError(what: string, id: string): ApiError {
+  return new ApiError(404, "not_found", `No ${what} with id ${id}.`, { details: [{ path: "id", message: `no ${what} with this id`, in: "path" }] });
+}
+
+/** 409 `name_taken`: the name field is the one at fault. */
+export function nameTakenError(message: string): ApiError {
+  return new ApiError(409, "name_taken", message, { details: [{ path: "name", message, in: "body" }] });
 }
 
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
-    return c.json(errorBody(err.code, err.message, err.details), err.status);
+    return c.json(errorBody(err.code, err.message, err), err.status);
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
@@ -70,7 +106,7 @@ export function validationError(issues: FieldIssue[], location: IssueLocation = 
   const first = issues[0];
   const summary = first === undefined ? "it does not match the schema" : `${first.path || "(root)"}: ${first.message}`;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-  return new ApiError(400, "validation_failed", `Invalid ${LOCATION_WORDS[location]}: ${summary}${more}`, issues);
+  return new ApiError(400, "validation_failed", `Invalid ${LOCATION_WORDS[location]}: ${summary}${more}`, { details: issues });
 }
 
 export function zodIssues(error: z.ZodError, location: IssueLocation): FieldIssue[] {

@@ -3,7 +3,7 @@ import type { TypedResponse } from "hono";
 import { minRole } from "../auth/middleware";
 import type { LogLevel } from "../ledger/log-levels";
 import { listLogLines, listRecordOutcomes, readJobDetail, type LogListFilters, type RecordListFilters } from "../ledger/run-reads";
-import { ApiError } from "./errors";
+import { notFoundError, type ApiError } from "./errors";
 import { logTextLine } from "./log-text";
 import { pagedTextStream } from "./paged-stream";
 import { csvLine, RECORD_CSV_HEADER, recordCsvRows } from "./record-csv";
@@ -148,5 +148,5 @@ jobsRouter.openapi(listLogsRoute, async (c) => {
 });
 
 function notFound(id: string): ApiError {
-  return new ApiError(404, "not_found", `No job with id ${id}.`, { id });
+  return notFoundError("job", id);
 }

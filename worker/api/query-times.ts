@@ -16,7 +16,7 @@ function asValidation<T>(parse: () => T): T {
     return parse();
   } catch (err) {
     if (err instanceof TimeInputError) throw validationError([{ path: err.field, message: err.message, in: "query" }], "query");
-    if (err instanceof TimeRangeOrderError) throw validationError([{ path: "since", message: err.message, in: "query" }], "query");
+    if (err instanceof TimeRangeOrderError) throw validationError([{ path: err.field, message: err.message, in: "query" }], "query");
     throw err;
   }
 }

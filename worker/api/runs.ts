@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
 import { listRuns, readRunDetail } from "../ledger/run-reads";
 import { parseTimeInput, TimeInputError } from "../stats/time-range";
-import { ApiError, validationError } from "./errors";
+import { notFoundError, validationError } from "./errors";
 import { createRouter } from "./router";
 import { idParamsSchema, runDetailSchema, runListQuerySchema, runPageSchema } from "./run-schemas";
 import { errorResponses, jsonContent } from "./schemas/common";
@@ -61,7 +61,7 @@ runsRouter.openapi(listRunsRoute, async (c) => {
 runsRouter.openapi(getRunRoute, async (c) => {
   const { id } = c.req.valid("param");
   const run = await readRunDetail(c.env.LEDGER, id);
-  if (!run) throw new ApiError(404, "not_found", `No run with id ${id}.`, { id });
+  if (!run) throw notFoundError("run", id);
   return c.json(run, 200);
 });
 

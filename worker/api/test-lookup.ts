@@ -8,7 +8,7 @@ import { runTestLookup, type TestLookupReport } from "../engine/test-lookup";
 import { getConnection } from "../ledger/connections";
 import { outboundFetch } from "../outbound";
 import { loadCredentialAuth } from "../runs/credential-loader";
-import { ApiError } from "./errors";
+import { notFoundError } from "./errors";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
 import { testLookupBodySchema, testLookupResultSchema } from "./schemas/test-lookup";
@@ -41,7 +41,7 @@ testLookup.openapi(testLookupRoute, async (c) => {
   const { id } = c.req.valid("param");
   const { serial } = c.req.valid("json");
   const connection = await getConnection(c.env.LEDGER, id);
-  if (!connection) throw new ApiError(404, "not_found", `No connection with id ${id}.`, { id });
+  if (!connection) throw notFoundError("connection", id);
   const { fetch: contract, limits } = connection.config;
 
   // Stored contracts are checked again: the policy may be stricter here than where they were saved.

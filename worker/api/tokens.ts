@@ -4,7 +4,7 @@ import { minRole } from "../auth/middleware";
 import { issueApiToken } from "../auth/tokens";
 import { listApiTokens, revokeApiToken } from "../ledger/api-tokens";
 import { liveHub } from "../live/publish";
-import { ApiError, validationHook } from "./errors";
+import { ApiError, notFoundError, validationHook } from "./errors";
 import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
 import { apiTokenPageSchema, apiTokenSchema, createdApiTokenSchema, createTokenBodySchema, requestedTokenExpiry } from "./token-schemas";
 
@@ -83,8 +83,8 @@ tokensRouter.openapi(revokeTokenRoute, async (c) => {
       await liveHub(c.env).disconnectToken(id);
       return c.json(outcome.token, 200);
     case "not_found":
-      throw new ApiError(404, "not_found", `No API token with id ${id}.`, { id });
+      throw notFoundError("API token", id);
     case "last_admin":
-      throw new ApiError(409, "last_admin_token", `"${outcome.token.name}" is the last active admin token; create another admin token first.`, { id });
+      throw new ApiError(409, "last_admin_token", `"${outcome.token.name}" is the last active admin token; create another admin token first.`);
   }
 });

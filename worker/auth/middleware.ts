@@ -11,7 +11,7 @@ import {
   normaliseTeamDomain,
 } from "./access-jwt";
 import { type Principal, type Role, roleAtLeast } from "./principal";
-import { crossOriginReason, SAFE_METHODS } from "./same-origin";
+import { crossOrigin, SAFE_METHODS, type CrossOrigin } from "./same-origin";
 import { verifyApiToken } from "./tokens";
 
 export const ROUTE_ROLE_EXTENSION = "x-min-role" as const;
@@ -48,6 +48,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
 
   return async (c, next) => {
     const problems: string[] = [];
+    let hint: string | undefined;
     const authorization = c.req.header("Authorization");
     if (authorization !== undefined) {
       const token = BEARER.exec(authorization)?.[1];
@@ -57,6 +58,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
         const check = await verifyApiToken(c.env.LEDGER, token, now());
         if (check.ok) return proceed(c, next, check.principal);
         problems.push(check.reason);
+        hint = check.hint;
       }
     }
 
@@ -91,7 +93,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       );
     }
     c.header("WWW-Authenticate", authorization === undefined ? 'Bearer realm="outbound-sync"' : 'Bearer realm="outbound-sync", error="invalid_token"');
-    throw new ApiError(401, "unauthorized", problems.join(" "));
+    throw new ApiError(401, "unauthorized", problems.join(" "), hint === undefined ? {} : { hint });
   };
 }
 
@@ -99,11 +101,15 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
 // pages. Bearer tokens need no such check (a browser never adds them by itself).
 function refuseCrossSiteChange(request: Request): void {
   if (SAFE_METHODS.has(request.method)) return;
-  const reason = crossOriginReason(request);
-  if (reason === null) return;
-  throw new ApiError(403, "cross_site_request", `${reason} Changes signed in through Cloudflare Access must come from this dashboard.`, {
-    origin: request.headers.get("Origin"),
-    sec_fetch_site: request.headers.get("Sec-Fetch-Site"),
+  const found = crossOrigin(request);
+  if (found !== null) throw crossSiteError(request, found, "Changes signed in through Cloudflare Access must come from this dashboard.");
+}
+
+/** 403 `cross_site_request`, naming the header that showed the request came from another site. */
+export function crossSiteError(request: Request, found: CrossOrigin, rule: string): ApiError {
+  return new ApiError(403, "cross_site_request", `${found.reason} ${rule}`, {
+    details: [{ path: found.header, message: found.reason, in: "header" }],
+    meta: { origin: request.headers.get("Origin"), sec_fetch_site: request.headers.get("Sec-Fetch-Site") },
   });
 }
 
@@ -124,8 +130,7 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
     if (!roleAtLeast(principal.role, role)) {
       const who = principal.kind === "token" ? `API token "${principal.name}"` : `Access identity ${principal.name}`;
       throw new ApiError(403, "forbidden", `This needs the ${role} role; the ${who} has the ${principal.role} role.`, {
-        required_role: role,
-        role: principal.role,
+        meta: { required_role: role, role: principal.role },
       });
     }
     await next();

@@ -10,16 +10,22 @@ function originOf(url: string): string {
   return `${scheme}//${parsed.host}`;
 }
 
+export interface CrossOrigin {
+  // The header that gave it away.
+  header: "Origin" | "Sec-Fetch-Site";
+  reason: string;
+}
+
 /** Why the request comes from another origin, or null when it does not (or says nothing: not a browser). */
-export function crossOriginReason(request: Request): string | null {
+export function crossOrigin(request: Request): CrossOrigin | null {
   const origin = request.headers.get("Origin");
   const own = originOf(request.url);
   if (origin !== null && origin !== own) {
-    return `The request comes from ${origin === "null" ? "an opaque origin" : origin}, not ${own}.`;
+    return { header: "Origin", reason: `The request comes from ${origin === "null" ? "an opaque origin" : origin}, not ${own}.` };
   }
   const site = request.headers.get("Sec-Fetch-Site");
   if (site !== null && !ALLOWED_FETCH_SITES.has(site.toLowerCase())) {
-    return `The browser marked the request Sec-Fetch-Site: ${site}; only same-origin requests are accepted.`;
+    return { header: "Sec-Fetch-Site", reason: `The browser marked the request Sec-Fetch-Site: ${site}; only same-origin requests are accepted.` };
   }
   return null;
 }

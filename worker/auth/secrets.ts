@@ -18,7 +18,7 @@ export class SecretsConfigError extends ApiError {
   constructor(
     code: SecretsConfigCode,
     message: string,
-    readonly hint: string,
+    override readonly hint: string,
   ) {
     super(503, code, message, { hint });
     this.name = "SecretsConfigError";
@@ -33,11 +33,11 @@ export class SecretsConfigError extends ApiError {
 export class StoredSecretError extends ApiError {
   constructor(
     readonly binding: string,
-    readonly hint: string = "Enter the secret again; a ciphertext copied from another row or field cannot be used.",
+    override readonly hint: string = "Enter the secret again; a ciphertext copied from another row or field cannot be used.",
   ) {
     super(409, "stored_secret_unreadable", `The stored secret for ${binding} cannot be decrypted: it was sealed for another row or field, or altered.`, {
-      binding,
       hint,
+      meta: { binding },
     });
     this.name = "StoredSecretError";
   }

@@ -2,12 +2,10 @@ import type { ApiTokenSummary, CreatedApiToken } from "../api/token-schemas";
 import { findApiTokenByHash, insertApiToken, touchApiToken } from "../ledger/api-tokens";
 import { newId } from "../ledger/ids";
 import type { Principal, Role } from "./principal";
+import { TOKEN_ALPHABET as ALPHABET, TOKEN_SHAPE, tokenFormatProblem } from "./token-format";
 
-// Crockford base32, lowercase: no i, l, o, u, so a token read aloud or retyped stays unambiguous.
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const RANDOM_BYTES = 20; // 160 bits, exactly 32 base32 characters
 const ROLE_LETTER: Record<Role, string> = { viewer: "v", operator: "o", admin: "a" };
-const TOKEN_SHAPE = /^osk_([voa])_([0-9a-hjkmnp-tv-z]{32,128})$/;
 const SHOWN_PREFIX_LENGTH = 12;
 export const LAST_USED_INTERVAL_MS = 60_000;
 
@@ -67,19 +65,26 @@ export async function issueApiToken(db: D1Database, options: IssueTokenOptions):
   return { ...summary, token };
 }
 
-export type TokenCheck = { ok: true; principal: Principal } | { ok: false; reason: string };
+export type TokenCheck = { ok: true; principal: Principal } | { ok: false; reason: string; hint: string };
+
+const NEW_TOKEN_HINT = "Ask an admin for a new token (Settings → API tokens, or npm run token on the server).";
 
 export async function verifyApiToken(db: D1Database, token: string, now: number): Promise<TokenCheck> {
-  if (!looksLikeApiToken(token)) {
-    return { ok: false, reason: "The bearer token is not an Outbound Sync API token (expected osk_<role>_<characters>)." };
-  }
+  const problem = tokenFormatProblem(token);
+  if (problem !== null) return { ok: false, reason: problem, hint: "Copy the token again in full: osk_, a role letter, _ and 32 characters." };
   const found = await findApiTokenByHash(db, await hashApiToken(token));
-  if (!found) return { ok: false, reason: "The API token is not recognised." };
+  if (!found) {
+    return {
+      ok: false,
+      reason: "The API token is not recognised: it is well-formed, but no token of this installation matches it.",
+      hint: `It may be mistyped, from another installation, or deleted. ${NEW_TOKEN_HINT}`,
+    };
+  }
   if (found.revokedAt !== null) {
-    return { ok: false, reason: `The API token "${found.name}" was revoked on ${new Date(found.revokedAt).toISOString()}.` };
+    return { ok: false, reason: `The API token "${found.name}" was revoked on ${new Date(found.revokedAt).toISOString()}.`, hint: NEW_TOKEN_HINT };
   }
   if (found.expiresAt !== null && now >= found.expiresAt) {
-    return { ok: false, reason: `The API token "${found.name}" expired on ${new Date(found.expiresAt).toISOString()}.` };
+    return { ok: false, reason: `The API token "${found.name}" expired on ${new Date(found.expiresAt).toISOString()}.`, hint: NEW_TOKEN_HINT };
   }
   if (found.lastUsedAt === null || now - found.lastUsedAt >= LAST_USED_INTERVAL_MS) {
     await touchApiToken(db, found.id, now, LAST_USED_INTERVAL_MS);

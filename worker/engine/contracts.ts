@@ -48,7 +48,9 @@ type Ctx = z.RefinementCtx;
 type IssuePath = (string | number)[];
 
 function issue(ctx: Ctx, path: IssuePath, message: string): void {
-  ctx.addIssue({ code: "custom", path, message });
+  // A copy per issue: zod prefixes each issue's path in place as it bubbles up (in workerd, where it cannot compile
+  // its fast path), so one array shared by two issues of a field came out as "fetch.fetch.url_template".
+  ctx.addIssue({ code: "custom", path: [...path], message });
 }
 
 export function httpUrlProblem(text: string): string | null {

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
-import { authenticate, type AuthenticateOptions } from "../auth/middleware";
-import { crossOriginReason } from "../auth/same-origin";
+import { authenticate, crossSiteError, type AuthenticateOptions } from "../auth/middleware";
+import { crossOrigin } from "../auth/same-origin";
 import { verifyApiToken } from "../auth/tokens";
 import { LIVE_BEARER_PROTOCOL } from "./protocol";
 
@@ -21,19 +21,15 @@ export function authenticateLive(options: AuthenticateOptions = {}): MiddlewareH
   const standard = authenticate(options);
   const now = options.now ?? Date.now;
   return async (c, next) => {
-    const crossOrigin = crossOriginReason(c.req.raw);
-    if (crossOrigin !== null) {
-      throw new ApiError(403, "cross_site_request", `${crossOrigin} The live feed accepts sockets only from this dashboard.`, {
-        origin: c.req.header("Origin") ?? null,
-      });
-    }
+    const found = crossOrigin(c.req.raw);
+    if (found !== null) throw crossSiteError(c.req.raw, found, "The live feed accepts sockets only from this dashboard.");
     // A token in the address ends up in access logs and browser history: refused, whether or not it is valid.
     if (new URL(c.req.url).searchParams.has("token")) {
       throw new ApiError(
         400,
         "token_in_query",
         `The live feed no longer takes ?token=. Offer the subprotocols ["${LIVE_BEARER_PROTOCOL}", "<API token>"] (new WebSocket(url, ["${LIVE_BEARER_PROTOCOL}", token])) or send an Authorization header.`,
-        [{ path: "token", in: "query", message: "Not accepted in the query string." }],
+        { details: [{ path: "token", in: "query", message: "Not accepted in the query string." }] },
       );
     }
     const offered = offeredToken(c.req.raw);
@@ -41,7 +37,7 @@ export function authenticateLive(options: AuthenticateOptions = {}): MiddlewareH
     const check = await verifyApiToken(c.env.LEDGER, offered, now());
     if (!check.ok) {
       c.header("WWW-Authenticate", 'Bearer realm="outbound-sync", error="invalid_token"');
-      throw new ApiError(401, "unauthorized", check.reason);
+      throw new ApiError(401, "unauthorized", check.reason, { hint: check.hint });
     }
     c.set("principal", check.principal);
     await next();

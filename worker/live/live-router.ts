@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { errorBody } from "../api/errors";
 import { createRouter } from "../api/router";
 import { errorBodySchema, errorResponses, jsonContent } from "../api/schemas/common";
 import { type AuthenticateOptions, minRole } from "../auth/middleware";
@@ -37,7 +38,7 @@ export function createLiveRouter(options: AuthenticateOptions = {}) {
   router.openapi(liveRouteDefinition(options), async (c) => {
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
       c.header("Upgrade", "websocket");
-      return c.json({ error: { code: "upgrade_required", message: "GET /api/live is a WebSocket: send Upgrade: websocket." } }, 426);
+      return c.json(errorBody("upgrade_required", "GET /api/live is a WebSocket: send Upgrade: websocket."), 426);
     }
     const principal = c.var.principal;
     const viewer: Omit<LiveViewer, "connected_at"> = {

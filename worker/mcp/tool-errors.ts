@@ -14,7 +14,7 @@ export class ToolInputError extends Error {
  */
 export function toToolError(toolName: string, err: unknown): Error {
   if (err instanceof ToolInputError) return err;
-  if (err instanceof TimeInputError || err instanceof TimeRangeOrderError) return new ToolInputError(err.message);
+  if (err instanceof TimeInputError || err instanceof TimeRangeOrderError) return new ToolInputError(`${err.field}: ${err.message}`);
   console.error(`mcp tool ${toolName} failed`, err);
   return new Error(`${toolName} failed on the server; the failure was logged. Try again, or narrow the time range.`);
 }

@@ -1,5 +1,5 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
-import { ApiError, validationError, type FieldIssue } from "../api/errors";
+import { ApiError, notFoundError, validationError, type FieldIssue } from "../api/errors";
 import type { RunDetail } from "../api/run-schemas";
 import type { Env } from "../env";
 import { newId } from "../ledger/ids";
@@ -56,7 +56,7 @@ export function coordinatorFor(env: Env, runId: string) {
 
 async function detailOf(env: Env, runId: string): Promise<RunDetail> {
   const detail = await readRunDetail(env.LEDGER, runId);
-  if (detail === null) throw new ApiError(404, "not_found", `No run with id ${runId}.`, { id: runId });
+  if (detail === null) throw notFoundError("run", runId);
   return detail;
 }
 
@@ -83,7 +83,10 @@ async function replayed(env: Env, existing: StoredIdempotencyKey, requestHash: s
       409,
       "idempotency_key_reused",
       "This Idempotency-Key was already used for a different run request; use a new key for a new request.",
-      { run_id: existing.run_id },
+      {
+        details: [{ path: "Idempotency-Key", message: "already used for a different run request", in: "header" }],
+        meta: { run_id: existing.run_id },
+      },
     );
   }
   return { run: await detailOf(env, existing.run_id), created: false };
@@ -200,9 +203,9 @@ export async function startNextRun(env: Env, credentialId: string, now: () => nu
 
 export async function cancelRun(env: Env, runId: string, now: number = Date.now()): Promise<RunDetail> {
   const run = await getRunRow(env.LEDGER, runId);
-  if (run === null) throw new ApiError(404, "not_found", `No run with id ${runId}.`, { id: runId });
+  if (run === null) throw notFoundError("run", runId);
   if (TERMINAL_STATUS[run.status]) {
-    throw new ApiError(409, "run_finished", `Run ${runId} already finished as ${run.status}.`, { id: runId, status: run.status });
+    throw new ApiError(409, "run_finished", `Run ${runId} already finished as ${run.status}.`, { meta: { status: run.status } });
   }
   if (run.status === "pending") {
     const canceled = await cancelPendingRun(env.LEDGER, run, await listRunJobRows(env.LEDGER, runId), now);
@@ -219,9 +222,9 @@ export async function cancelRun(env: Env, runId: string, now: number = Date.now(
 
 export async function rerun(env: Env, runId: string, scope: RerunScope, requestedBy: string): Promise<CreateRunResult> {
   const run = await getRunRow(env.LEDGER, runId);
-  if (run === null) throw new ApiError(404, "not_found", `No run with id ${runId}.`, { id: runId });
+  if (run === null) throw notFoundError("run", runId);
   if (!TERMINAL_STATUS[run.status]) {
-    throw new ApiError(409, "run_active", `Run ${runId} is ${run.status}; wait for it to finish or cancel it first.`, { id: runId });
+    throw new ApiError(409, "run_active", `Run ${runId} is ${run.status}; wait for it to finish or cancel it first.`, { meta: { status: run.status } });
   }
   const jobs = await listRunJobRows(env.LEDGER, runId);
   const chosen = scope === "failed" ? jobs.filter((job) => job.status === "failed") : jobs;
@@ -244,9 +247,9 @@ export async function rerun(env: Env, runId: string, scope: RerunScope, requeste
 
 async function enabledConnection(env: Env, connectionId: string): Promise<RunConnectionRow> {
   const connection = await readRunConnection(env.LEDGER, connectionId);
-  if (connection === null) throw new ApiError(404, "not_found", `No connection with id ${connectionId}.`, { id: connectionId });
+  if (connection === null) throw notFoundError("connection", connectionId);
   if (connection.enabled !== 1) {
-    throw new ApiError(409, "connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`, { id: connectionId });
+    throw new ApiError(409, "connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`);
   }
   return connection;
 }
@@ -272,13 +275,13 @@ export interface ResetResult {
 // Clears the cursor and the retry list; with resync, a complete full run of the connection follows.
 export async function resetConnection(env: Env, connectionId: string, resync: boolean, requestedBy: string): Promise<ResetResult> {
   const connection = await readRunConnection(env.LEDGER, connectionId);
-  if (connection === null) throw new ApiError(404, "not_found", `No connection with id ${connectionId}.`, { id: connectionId });
+  if (connection === null) throw notFoundError("connection", connectionId);
   if (!resync) {
     await resetConnectionCursor(env.LEDGER, connectionId);
     return { connection_id: connectionId, run: null };
   }
   if (connection.enabled !== 1) {
-    throw new ApiError(409, "connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`, { id: connectionId });
+    throw new ApiError(409, "connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`);
   }
   await resetConnectionCursor(env.LEDGER, connectionId);
   const { run } = await createRun(env, {

@@ -15,9 +15,10 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(
 export const TIME_INPUT_HELP =
   'an ISO 8601 time ("2026-11-20T08:00:00Z", or a date "2026-11-20" meaning its UTC midnight) or a time ago such as "30m", "24h", "7d", "2w"';
 
+// Messages leave the field out: the API names it in the issue's path, MCP in front of the message.
 export class TimeInputError extends Error {
   constructor(readonly field: string, readonly input: string) {
-    super(`${field}: "${input}" is not ${TIME_INPUT_HELP}.`);
+    super(`"${input}" is not ${TIME_INPUT_HELP}.`);
     this.name = "TimeInputError";
   }
 }
@@ -63,8 +64,10 @@ export function resolveTimeRange(input: TimeRangeInput, now: number, defaultSpan
 }
 
 export class TimeRangeOrderError extends Error {
+  readonly field = "since";
+
   constructor(readonly since: string, readonly until: string) {
-    super(`since (${since}) is after until (${until}).`);
+    super(`${since} is after until (${until}).`);
     this.name = "TimeRangeOrderError";
   }
 }

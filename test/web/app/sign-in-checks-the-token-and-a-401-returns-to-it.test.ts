@@ -6,7 +6,7 @@ import { router } from "../../../web/src/lib/router.svelte";
 import { session } from "../../../web/src/state/session.svelte";
 import { jsonResponse, makeErrorBody, makeHealth } from "../factories";
 
-const VIEWER_TOKEN = "osk_v_0123456789abcdefghjkmnpqrstvwx";
+const VIEWER_TOKEN = "osk_v_0123456789abcdefghjkmnpqrstvwxyz";
 const VIEWER_NAME = "office wallboard";
 
 // A socket that never connects: the dashboard then leans on its REST reads.
@@ -64,7 +64,7 @@ describe("signing in", () => {
     expect(screen.queryByRole("navigation", { name: "Main" })).toBeNull();
 
     const field = screen.getByLabelText("API token");
-    await fireEvent.input(field, { target: { value: "osk_v_wrongwrongwrongwrongwrongwrong" } });
+    await fireEvent.input(field, { target: { value: "osk_v_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz" } });
     await fireEvent.submit(field.closest("form") as HTMLFormElement);
     expect((await screen.findByRole("alert")).textContent).toContain("not recognised");
 

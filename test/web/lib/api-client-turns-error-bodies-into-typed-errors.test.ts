@@ -24,17 +24,29 @@ async function failureOf(promise: Promise<unknown>): Promise<ApiError> {
 }
 
 describe("the API client", () => {
-  it("turns the API's error body into an ApiError with its code, message and status", async () => {
+  it("turns the API's error body into an ApiError with its code, message, status, fields, hint and meta", async () => {
+    const details = [{ path: "name", message: 'A credential named "A" already exists.', in: "body" as const }];
     const { client } = clientAnswering(() =>
-      jsonResponse(makeErrorBody("unauthorized", "A bearer token is required", { header: "authorization" }), 401),
+      jsonResponse(makeErrorBody("name_taken", 'A credential named "A" already exists.', details, { hint: "Pick another name", meta: { id: "cred_1" } }), 409),
     );
 
     const error = await failureOf(client.connections());
 
-    expect(error.code).toBe("unauthorized");
-    expect(error.message).toBe("A bearer token is required");
-    expect(error.status).toBe(401);
-    expect(error.details).toEqual({ header: "authorization" });
+    expect(error.code).toBe("name_taken");
+    expect(error.message).toBe('A credential named "A" already exists.');
+    expect(error.status).toBe(409);
+    expect(error.details).toEqual(details);
+    expect(error.hint).toBe("Pick another name");
+    expect(error.meta).toEqual({ id: "cred_1" });
+  });
+
+  it("gives every error a list of fields, even one from a proxy or an older server that sent an object", async () => {
+    const { client } = clientAnswering(() => jsonResponse({ error: { code: "payload_too_large", message: "Too big", details: { max_bytes: 5 } } }, 413));
+
+    const error = await failureOf(client.connections());
+
+    expect(error.details).toEqual([]);
+    expect(error.meta).toEqual({});
   });
 
   it("reports a status without a JSON body as an http_error", async () => {

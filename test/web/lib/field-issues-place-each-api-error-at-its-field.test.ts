@@ -47,6 +47,21 @@ describe("placeIssues", () => {
     expect(placed.unplaced).toEqual([{ path: "expected_version", message: "disagrees with If-Match (3)" }]);
   });
 
+  it("keeps every problem of one field, in order, and counts the field once", () => {
+    const placed = placeIssues(
+      [
+        { path: "config.fetch.url_template", message: "URL template must contain {serial}" },
+        { path: "expected_version", message: "disagrees with If-Match (3)" },
+        { path: "config.fetch.url_template", message: '"x" is not an absolute URL' },
+      ],
+      fields(),
+    );
+
+    expect(placed.byField["config.fetch.url_template"]).toEqual(["URL template must contain {serial}", '"x" is not an absolute URL']);
+    expect(placed.owners).toEqual(["config.fetch.url_template", null, "config.fetch.url_template"]);
+    expect(placed.fieldCount).toBe(2);
+  });
+
   it("does not let a field claim a sibling whose name merely starts the same", () => {
     const placed = placeIssues([{ path: "config.source.url_extra", message: "unknown field" }], ["config.source", "config.source.url"]);
 
@@ -58,11 +73,13 @@ describe("validationIssues", () => {
   it("reads the details of a validation failure and the field a conflict names", () => {
     const details = [{ path: "schedule", message: "this schedule never fires", in: "body" as const }];
 
-    expect(validationIssues({ code: "validation_failed", message: "Invalid request body", details })).toEqual(details);
-    expect(validationIssues({ code: "name_taken", message: 'The credential already has a connection named "A".', details: { path: "name" } })).toEqual([
+    expect(validationIssues({ details })).toEqual(details);
+    expect(validationIssues({ details: [{ path: "name", message: 'The credential already has a connection named "A".' }] })).toEqual([
       { path: "name", message: 'The credential already has a connection named "A".' },
     ]);
-    expect(validationIssues({ code: "internal_error", message: "boom", details: undefined })).toEqual([]);
+    expect(validationIssues({ details: [] })).toEqual([]);
+    // A 404 names the path's id: no form field has it, so the form shows the message instead.
+    expect(validationIssues({ details: [{ path: "id", message: "no connection with this id", in: "path" }] })).toEqual([]);
   });
 });
 

@@ -55,8 +55,8 @@ export async function call<T = unknown>(method: string, path: string, options: C
   return { status: res.status, headers: res.headers, body: (contentType.includes("json") && text ? JSON.parse(text) : text) as T };
 }
 
-export function errorOf(result: CallResult<unknown>): ApiErrorBody["error"] & { details?: Array<{ path: string; message: string }> } {
-  return (result.body as ApiErrorBody).error as ReturnType<typeof errorOf>;
+export function errorOf(result: CallResult<unknown>): ApiErrorBody["error"] {
+  return (result.body as ApiErrorBody).error;
 }
 
 export function makeConfig(overrides: Partial<ConnectionConfigInput> = {}): ConnectionConfigInput {

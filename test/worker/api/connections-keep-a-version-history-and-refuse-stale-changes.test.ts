@@ -216,7 +216,7 @@ describe("connection versioning", () => {
 
     const stale = await call("PATCH", `/api/connections/${connection.id}`, { body: { enabled: false }, headers: { "if-match": '"1"' } });
     expect(stale.status).toBe(409);
-    expect(errorOf(stale)).toMatchObject({ code: "version_conflict", details: { current_version: 2, expected_version: 1 } });
+    expect(errorOf(stale)).toMatchObject({ code: "version_conflict", meta: { current_version: 2, expected_version: 1 } });
 
     const staleBody = await call("PATCH", `/api/connections/${connection.id}`, { body: { enabled: false, expected_version: 1 } });
     expect(staleBody.status).toBe(409);

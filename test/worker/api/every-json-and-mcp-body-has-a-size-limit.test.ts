@@ -31,7 +31,7 @@ function expectTooLarge(res: CallResult<unknown>, limit: number): void {
   const error = errorOf(res);
   expect(error.code).toBe("payload_too_large");
   expect(error.message).toContain(`${limit / MB} MB`);
-  expect(error.details).toEqual({ max_bytes: limit });
+  expect(error.meta).toEqual({ max_bytes: limit });
 }
 
 describe("request body limits", () => {

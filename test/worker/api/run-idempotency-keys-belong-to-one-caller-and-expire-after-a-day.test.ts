@@ -18,7 +18,7 @@ afterEach(() => restore());
 const newKey = () => `key-${crypto.randomUUID()}`;
 
 async function post(key: string, token?: string, payload: Record<string, unknown> = body) {
-  return api<RunDetail & { error?: { code: string; details: Record<string, unknown> } }>("POST", "/api/runs", payload, {
+  return api<RunDetail & { error?: { code: string; meta: Record<string, unknown> } }>("POST", "/api/runs", payload, {
     "Idempotency-Key": key,
     ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
   });
@@ -90,7 +90,7 @@ describe("Idempotency-Key on POST /api/runs", () => {
     const before = await runCount();
     const changed = await post(key, undefined, { ...body, serial: "DEV-00002" });
     expect(changed.status).toBe(409);
-    expect(changed.body.error).toMatchObject({ code: "idempotency_key_reused", details: { run_id: first.body.id } });
+    expect(changed.body.error).toMatchObject({ code: "idempotency_key_reused", meta: { run_id: first.body.id } });
     // An explicit mode that differs from the first request is a different request too.
     expect((await post(key, undefined, { ...body, mode: "live" })).status).toBe(409);
     expect(await runCount()).toBe(before);

@@ -69,7 +69,11 @@ describe("issuing and verifying API tokens", () => {
 
   it("refuses unknown, malformed and revoked tokens with a reason", async () => {
     const now = Date.now();
-    expect(await verifyApiToken(env.LEDGER, generateApiToken("admin"), now)).toEqual({ ok: false, reason: "The API token is not recognised." });
+    expect(await verifyApiToken(env.LEDGER, generateApiToken("admin"), now)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^The API token is not recognised/),
+      hint: expect.stringContaining("another installation"),
+    });
     expect(await verifyApiToken(env.LEDGER, "not-a-token", now)).toMatchObject({ ok: false, reason: expect.stringContaining("osk_") });
 
     const created = await makeToken("viewer", "old-laptop");

@@ -11,7 +11,7 @@ import { revokeApiToken } from "../../../worker/ledger/api-tokens";
 import { envWith, GUARDED_ROUTES, makeAccessTeam, makeGuardedApp, makeToken } from "./factories";
 
 interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
+  error: { code: string; message: string; details: unknown[]; meta?: Record<string, unknown> };
 }
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -31,6 +31,9 @@ describe("authenticate()", () => {
     { header: "Bearer ", message: 'must be "Bearer <API token>"' },
     { header: "Bearer osk_a_00000000000000000000000000000000", message: "not recognised" },
     { header: "Bearer something-else", message: "not an Outbound Sync API token" },
+    { header: "Bearer osk_a_0123456789abcdefghjk", message: 'cut short: it has 20 characters after "osk_a_", an API token has 32' },
+    { header: "Bearer osk_x_0123456789abcdefghjkmnpqrstvwxyz", message: "role letter v, o or a" },
+    { header: "Bearer osk_a_0123456789ABCDEFGHJKmnpqrstvwxyz", message: 'characters an API token never has ("A", "B", "C", "D", "E")' },
   ])("answers Authorization: $header with 401 saying why", async ({ header, message }) => {
     const res = await makeGuardedApp().request("/api/read", { headers: { Authorization: header } }, env);
     expect(res.status).toBe(401);
@@ -49,7 +52,9 @@ describe("authenticate()", () => {
     await revokeApiToken(env.LEDGER, token.id, Date.now());
     const after = await app.request("/api/read", { headers: bearer(token.token) }, env);
     expect(after.status).toBe(401);
-    expect((await after.json<ErrorBody>()).error.message).toContain("revoked");
+    const refused = (await after.json<ErrorBody & { error: { hint?: string } }>()).error;
+    expect(refused.message).toMatch(/^The API token "wallboard" was revoked on \d{4}-\d{2}-\d{2}T/);
+    expect(refused.hint).toContain("Ask an admin for a new token");
   });
 
   it("ignores an Access header when Access is not configured", async () => {
@@ -119,7 +124,7 @@ describe("requireRole()", () => {
     const body = await res.json<ErrorBody>();
     expect(body.error.code).toBe("forbidden");
     expect(body.error.message).toContain(`needs the ${role} role`);
-    expect(body.error.details).toEqual({ required_role: role, role: have });
+    expect(body.error.meta).toEqual({ required_role: role, role: have });
   });
 
   it("fails closed with 401 when a route is reached without authenticate()", async () => {

@@ -82,9 +82,9 @@ describe("secret encryption", () => {
     app.post("/credentials", async (c) => c.json({ stored: await encryptSecret({}, "secret", BOUND) }));
     const res = await app.request("/credentials", { method: "POST" });
     expect(res.status).toBe(503);
-    const body = await res.json<{ error: { code: string; details: { hint: string } } }>();
+    const body = await res.json<{ error: { code: string; hint: string } }>();
     expect(body.error.code).toBe("secrets_key_missing");
-    expect(body.error.details.hint).toContain("SECRETS_KEY");
+    expect(body.error.hint).toContain("SECRETS_KEY");
   });
 });
 

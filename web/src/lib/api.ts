@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import type { ApiErrorBody, ConnectionSummary, HealthResponse, Page } from "../../../worker/api/types";
+import type { ApiErrorBody, ConnectionSummary, HealthResponse, Page, ValidationDetail } from "../../../worker/api/types";
 import type {
   JobDetail,
   LogLevel,
@@ -18,19 +18,52 @@ import type { RerunScope } from "../../../worker/ledger/run-rows";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
 import { currentToken, rejectSession } from "./session-token";
 
-// Server errors keep the body's code; the client adds network_error, bad_response and http_error.
+export interface ApiErrorParts {
+  details?: readonly ValidationDetail[];
+  hint?: string | undefined;
+  meta?: Record<string, unknown> | undefined;
+}
+
+// Server errors keep the body's code, fields, hint and meta; the client adds network_error, bad_response and http_error.
 export class ApiError extends Error {
   override readonly name = "ApiError";
   readonly code: string;
   readonly status: number;
-  readonly details: unknown;
+  // The fields at fault, one entry per problem; empty when no field is.
+  readonly details: readonly ValidationDetail[];
+  readonly hint: string | undefined;
+  readonly meta: Record<string, unknown>;
 
-  constructor(code: string, message: string, status: number, details?: unknown) {
+  constructor(code: string, message: string, status: number, parts: ApiErrorParts = {}) {
     super(message);
     this.code = code;
     this.status = status;
-    this.details = details;
+    this.details = parts.details ?? [];
+    this.hint = parts.hint;
+    this.meta = parts.meta ?? {};
   }
+}
+
+function isDetail(value: unknown): value is ValidationDetail {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "path" in value &&
+    typeof value.path === "string" &&
+    "message" in value &&
+    typeof value.message === "string"
+  );
+}
+
+// Read defensively: a proxy or an older server may send something else, and the UI still needs a list.
+function partsOf(error: ApiErrorBody["error"]): ApiErrorParts {
+  const raw: unknown = error.details;
+  const meta: unknown = error.meta;
+  return {
+    details: Array.isArray(raw) ? raw.filter(isDetail) : [],
+    hint: typeof error.hint === "string" ? error.hint : undefined,
+    meta: typeof meta === "object" && meta !== null && !Array.isArray(meta) ? (meta as Record<string, unknown>) : {},
+  };
 }
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -162,7 +195,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     } catch (cause) {
       if (init.signal?.aborted) throw cause;
       throw new ApiError("network_error", "Could not reach the server. Check your connection and try again.", 0, {
-        cause: String(cause),
+        meta: { cause: String(cause) },
       });
     }
 
@@ -172,7 +205,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     const bodyStatus = (init.bodyStatuses ?? []).includes(response.status);
     if (!response.ok && !(bodyStatus && typeof parsed === "object" && parsed !== null && !isErrorBody(parsed))) {
       const error = isErrorBody(parsed)
-        ? new ApiError(parsed.error.code, parsed.error.message, response.status, parsed.error.details)
+        ? new ApiError(parsed.error.code, parsed.error.message, response.status, partsOf(parsed.error))
         : new ApiError(
             "http_error",
             `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}.`,

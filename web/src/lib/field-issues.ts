@@ -5,38 +5,20 @@ export interface PlacedIssues {
   byField: Record<string, string[]>;
   // Issues no shown field can claim; the form lists them at the top.
   unplaced: ValidationDetail[];
-}
-
-function isDetail(value: unknown): value is ValidationDetail {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "path" in value &&
-    typeof value.path === "string" &&
-    "message" in value &&
-    typeof value.message === "string"
-  );
+  // For each issue, in order, the shown field that got it (null: unplaced), so a summary links to that field.
+  owners: Array<string | null>;
+  // How many fields need attention: a field with two problems counts once.
+  fieldCount: number;
 }
 
 interface ErrorLike {
-  code: string;
-  details: unknown;
+  details: readonly ValidationDetail[];
 }
 
-interface MessageLike extends ErrorLike {
-  message: string;
-}
-
-// The per-field details of a 400 validation_failed answer, or the one field a conflict names
-// (name_taken answers { path: "name" }); empty for any other error.
-export function validationIssues(error: MessageLike | null | undefined): ValidationDetail[] {
-  if (!error) return [];
-  if (error.code === "validation_failed" && Array.isArray(error.details)) return error.details.filter(isDetail);
-  const details = error.details;
-  if (typeof details === "object" && details !== null && "path" in details && typeof details.path === "string") {
-    return [{ path: details.path, message: error.message }];
-  }
-  return [];
+// The form fields an error names, whatever its status: every problem of every field (a 400 lists each, a
+// name_taken 409 names "name"). A path parameter or header (a 404's id) is no form field: the message tells it.
+export function validationIssues(error: ErrorLike | null | undefined): ValidationDetail[] {
+  return error ? error.details.filter((issue) => issue.in === undefined || issue.in === "body") : [];
 }
 
 // "config.fetch" contains "config.fetch.url" and "config.fetch[0]" but not "config.fetchers".
@@ -51,11 +33,13 @@ function contains(parent: string, path: string): boolean {
 export function placeIssues(issues: readonly ValidationDetail[], fields: readonly string[]): PlacedIssues {
   const byField: Record<string, string[]> = {};
   const unplaced: ValidationDetail[] = [];
+  const owners: Array<string | null> = [];
   for (const issue of issues) {
     let owner: string | null = null;
     for (const field of fields) {
       if (contains(field, issue.path) && (owner === null || field.length > owner.length)) owner = field;
     }
+    owners.push(owner);
     if (owner === null) {
       unplaced.push(issue);
       continue;
@@ -65,7 +49,8 @@ export function placeIssues(issues: readonly ValidationDetail[], fields: readonl
     const message = inner === "" ? issue.message : `${inner}: ${issue.message}`;
     (byField[owner] ??= []).push(message);
   }
-  return { byField, unplaced };
+  const fieldCount = Object.keys(byField).length + new Set(unplaced.map((issue) => issue.path)).size;
+  return { byField, unplaced, owners, fieldCount };
 }
 
 // A DOM id for the field at an API path, so the error summary can link to it.

@@ -92,12 +92,9 @@ export function uploadContentType(fileName: string, browserType: string): string
   return FORMAT_BY_EXTENSION[extension] ?? (Object.values(FORMAT_BY_EXTENSION).includes(browserType) ? browserType : null);
 }
 
+// An upload's 400 lists each bad record; its items carry line or index beside path and message.
 function uploadIssues(error: ApiError): DatasetUploadIssue[] {
-  if (error.code !== "validation_failed" || !Array.isArray(error.details)) return [];
-  return error.details.filter(
-    (issue): issue is DatasetUploadIssue =>
-      typeof issue === "object" && issue !== null && typeof (issue as DatasetUploadIssue).message === "string",
-  );
+  return error.code === "validation_failed" ? (error.details as readonly DatasetUploadIssue[]).slice() : [];
 }
 
 export class DatasetUploadState {

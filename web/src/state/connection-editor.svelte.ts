@@ -96,8 +96,8 @@ export class ConnectionEditorState {
     } catch (error) {
       const failure = asApiError(error);
       if (failure.status === 409 && failure.code === "version_conflict") {
-        const details = failure.details as { current_version?: unknown } | undefined;
-        const theirs = typeof details?.current_version === "number" ? details.current_version : connection.version + 1;
+        const current = failure.meta.current_version;
+        const theirs = typeof current === "number" ? current : connection.version + 1;
         this.conflict = { theirs, mine: connection.version };
       } else {
         this.issues = validationIssues(failure);

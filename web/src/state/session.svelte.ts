@@ -1,9 +1,9 @@
 import { api, ApiError } from "../lib/api";
 import { currentSession, onSessionRejected, saveSession, type StoredSession } from "../lib/session-token";
+import { readTokenInput } from "../lib/token-input";
 import type { Role, Session } from "../../../worker/api/types";
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-const TOKEN_SHAPE = /^osk_([voa])_\S+$/;
 
 export const ROLE_LABEL: Record<Role, string> = { viewer: "Viewer", operator: "Operator", admin: "Admin" };
 
@@ -44,10 +44,9 @@ export function createSessionState() {
       return `${have} tokens cannot ${ROLE_ALLOWS[role]}: this needs the ${role} role.`;
     },
     async signIn(input: string): Promise<void> {
-      const token = input.trim();
-      if (!TOKEN_SHAPE.test(token)) {
-        throw new ApiError("not_a_token", "That is not an Outbound Sync API token: tokens start with osk_ (e.g. osk_a_…).", 0);
-      }
+      const read = readTokenInput(input);
+      if (!read.ok) throw new ApiError("token_format", read.message, 0);
+      const token = read.token;
       // Proves the token and says who it is; a 401 comes back as the error to show.
       const identity = await api.request<Session>("/api/session", { token });
       const session: StoredSession = { token, role: identity.role, name: identity.name };

@@ -1,24 +1,36 @@
 import { z } from "@hono/zod-openapi";
 
+export const validationDetailSchema = z
+  .object({
+    path: z.string().openapi({ example: "config.fetch.url_template" }),
+    message: z.string().openapi({ example: "URL template must contain {serial}" }),
+    in: z.enum(["body", "query", "path", "header"]).optional(),
+  })
+  .openapi("ValidationDetail");
+
 export const errorBodySchema = z
   .object({
     error: z.object({
       code: z.string().openapi({ example: "validation_failed" }),
-      message: z.string().openapi({ example: "Invalid request body: config.fetch.url_template must contain {serial}" }),
-      details: z.unknown().optional().openapi({
-        description: "For validation failures: [{ path, message }], one entry per offending field.",
+      message: z.string().openapi({ example: "Invalid request body: config.fetch.url_template: URL template must contain {serial}" }),
+      details: z.array(validationDetailSchema).openapi({
+        description:
+          "The fields at fault, one entry per problem (a field with two problems has two entries); empty when no field is. " +
+          "The same shape on every status.",
       }),
+      hint: z.string().optional().openapi({ description: "What to do next, when the message does not say it." }),
+      meta: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .openapi({
+          description:
+            "Machine-readable facts about the refusal, by code: version_conflict {current_version, expected_version}, " +
+            "payload_too_large {max_bytes}, too_many_records {max_records}, unsupported_media_type {accepted}, " +
+            "forbidden {required_role, role}, cross_site_request {origin, sec_fetch_site}, idempotency_key_reused {run_id}.",
+        }),
     }),
   })
   .openapi("Error");
-
-export const validationDetailSchema = z
-  .object({
-    path: z.string().openapi({ example: "config.fetch.url_template" }),
-    message: z.string(),
-    in: z.enum(["body", "query", "path", "header"]).optional(),
-  })
-  .openapi("ValidationDetail");
 
 export const timestampSchema = z.string().openapi({ format: "date-time", example: "2026-11-22T12:34:56.000Z" });
 

@@ -99,7 +99,7 @@ describe("the connection editor", () => {
     serve((call) => {
       if (call.method === "PATCH") {
         return jsonResponse(
-          makeErrorBody("version_conflict", "The connection is at version 3, not 2.", { current_version: 3, expected_version: 2 }),
+          makeErrorBody("version_conflict", "The connection is at version 3, not 2.", [], { meta: { current_version: 3, expected_version: 2 } }),
           409,
         );
       }
