@@ -126,6 +126,8 @@ function validBody(method: string, path: string, f: Fixtures): ValidBody | null 
       return { body: [{ serial: "F-2", name: "two" }, { serial: "F-3", name: "three" }], typed: [[0], [1]] };
     case "POST /api/connections/{id}/test-lookup":
       return { body: { serial: "F-1" } };
+    case "POST /api/credentials/{id}/test-auth":
+      return { body: { url: `${SANDBOX}/api/devices/F-1` } };
     case "PUT /api/settings":
       return { body: { retention: { plan: "custom", custom_days: 10 } } };
     case "POST /api/tokens":
@@ -286,6 +288,7 @@ describe("the fuzzed routes", () => {
         "PATCH /api/connections/{id}",
         "POST /api/connections/{id}/records",
         "POST /api/connections/{id}/test-lookup",
+        "POST /api/credentials/{id}/test-auth",
         "PUT /api/settings",
       ]),
     );
