@@ -15,7 +15,7 @@ test("a job that fails on a wrong update method shows the seed's hint, its ERROR
   await outbound.getByLabel("Live", { exact: true }).check();
   await outbound.getByRole("button", { name: "Run Single" }).click();
   const dialog = page.getByRole("dialog", { name: "Start a live Single run?" });
-  await expect(dialog).toContainText("No earlier run to count from");
+  await expect(dialog).toContainText("There is no dry run of this scope yet");
   await dialog.getByRole("button", { name: "Start live run" }).click();
 
   const card = outbound.locator("[data-run-id]");
