@@ -1,21 +1,12 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import { ExportTargetError, resolveExportTarget } from "../../../worker/retention/export-target";
+import { makeS3Export } from "./history-factories";
 
 async function s3Target(fetch: typeof globalThis.fetch) {
   const target = await resolveExportTarget(
     env,
-    {
-      target: "s3",
-      endpoint: "https://s3.eu-west-1.amazonaws.com",
-      bucket: "fleet-sync-logs",
-      region: "eu-west-1",
-      prefix: "outbound-sync/",
-      access_key_id: "AKIAEXAMPLE",
-      secret_ciphertext: await encryptSecret(env, "s3-secret-for-tests", SECRET_BINDINGS.logExport()),
-      secret_hint: "••••ests",
-    },
+    await makeS3Export(),
     { fetch },
   );
   return target!;

@@ -1,12 +1,11 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import { readLogExport } from "../../../worker/ledger/log-exports";
 import { listPasses } from "../../../worker/ledger/retention";
 import { gunzipText } from "../../../worker/retention/ndjson-gzip";
 import { runRetention } from "../../../worker/retention/retention-pass";
 import { DAY_MS } from "../../../worker/stats/time-range";
-import { bucketTarget, clearHistory, countHistory, makeHistory, setPlan } from "./history-factories";
+import { bucketTarget, clearHistory, countHistory, makeHistory, setPlan, makeS3Export } from "./history-factories";
 
 const NOW = Date.UTC(2026, 10, 22, 3, 17);
 const OLD_DAY_1 = Date.UTC(2026, 9, 20, 8);
@@ -128,16 +127,7 @@ describe("log export before purge", () => {
     await makeHistory(OLD_DAY_1, { logLines: 2 });
     await setPlan(
       { plan: "professional" },
-      {
-        target: "s3",
-        endpoint: "https://s3.eu-west-1.amazonaws.com",
-        bucket: "fleet-sync-logs",
-        region: "eu-west-1",
-        prefix: "outbound-sync/",
-        access_key_id: "AKIAEXAMPLE",
-        secret_ciphertext: await encryptSecret(env, "s3-secret-for-tests", SECRET_BINDINGS.logExport()),
-        secret_hint: "••••ests",
-      },
+      await makeS3Export(),
     );
     const requests: Request[] = [];
     let refuse = true;

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import { writeConfigSettings, type StoredLogExport } from "../../../worker/ledger/config-settings";
 import type { RetentionSetting } from "../../../worker/api/schemas/settings";
 import { newId } from "../../../worker/ledger/ids";
@@ -110,5 +111,19 @@ export function bucketTarget(bucket: R2Bucket, prefix = "exports/", failWhen: (k
       await bucket.put(key, body, { httpMetadata: { contentType } });
       written.set(key, body);
     },
+  };
+}
+
+// An S3-compatible export target as settings store it, its secret sealed for the log-export binding.
+export async function makeS3Export(): Promise<StoredLogExport & { target: "s3" }> {
+  return {
+    target: "s3",
+    endpoint: "https://s3.eu-west-1.amazonaws.com",
+    bucket: "fleet-sync-logs",
+    region: "eu-west-1",
+    prefix: "outbound-sync/",
+    access_key_id: "AKIAEXAMPLE",
+    secret_ciphertext: await encryptSecret(env, "s3-secret-for-tests", SECRET_BINDINGS.logExport()),
+    secret_hint: "••••ests",
   };
 }

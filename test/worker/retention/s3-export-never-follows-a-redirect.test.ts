@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import { resolveExportTarget } from "../../../worker/retention/export-target";
+import { makeS3Export } from "./history-factories";
 
 // A signed PUT carries the access key's signature and the day's logs: like every other outbound call, it goes
 // only where it was addressed, and a redirect answer is a failed write.
@@ -15,16 +15,7 @@ describe("the S3 log export target", () => {
     };
     const target = await resolveExportTarget(
       env,
-      {
-        target: "s3",
-        endpoint: "https://s3.eu-west-1.amazonaws.com",
-        bucket: "fleet-sync-logs",
-        region: "eu-west-1",
-        prefix: "outbound-sync/",
-        access_key_id: "AKIAEXAMPLE",
-        secret_ciphertext: await encryptSecret(env, "s3-secret-for-tests", SECRET_BINDINGS.logExport()),
-        secret_hint: "••••ests",
-      },
+      await makeS3Export(),
       { fetch: redirecting },
     );
     await expect(target!.put("outbound-sync/2026-10-20/manifest.json", new TextEncoder().encode("{}"), "application/json")).rejects.toThrow(/307/);
