@@ -2,7 +2,7 @@ import { EngineError, describeRequest, excerpt } from "./errors";
 import type { HeaderMap, HttpClientOptions } from "./http-client";
 import { createRedactor } from "./redactor";
 import { readBody } from "./read-body";
-import type { EngineRuntime } from "./runtime";
+import { startTimeout, type EngineRuntime } from "./runtime";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
@@ -172,16 +172,8 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     form.set("client_secret", auth.client_secret);
   }
 
-  const controller = new AbortController();
-  const stopTimer = new AbortController();
-  let timedOut = false;
-  runtime.sleep(timeoutMs, stopTimer.signal).then(
-    () => {
-      timedOut = true;
-      controller.abort(new Error(`timed out after ${timeoutMs} ms`));
-    },
-    () => undefined, // stopped because the request finished first
-  );
+  const timeout = startTimeout(runtime, timeoutMs);
+  const { controller } = timeout;
 
   let status: number;
   let text: string;
@@ -202,7 +194,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     text = body.text;
   } catch (error) {
     if (error instanceof EngineError) throw error;
-    if (timedOut) {
+    if (timeout.timedOut()) {
       throw new EngineError({
         code: "timeout",
         message: `${where} did not answer within ${timeoutMs} ms`,
@@ -215,7 +207,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
       hint: "Check the credential's token URL and that the token endpoint is reachable",
     });
   } finally {
-    stopTimer.abort();
+    timeout.stop();
   }
 
   if (status < 200 || status >= 300) {

@@ -37,3 +37,26 @@ export function createSystemRuntime(overrides: Partial<EngineRuntime> = {}): Eng
     ...overrides,
   };
 }
+
+export interface RequestTimeout {
+  // Aborts when the time is up (or when `abort` is called by a caller's own cancellation).
+  readonly controller: AbortController;
+  timedOut(): boolean;
+  // Call when the request is done, so the timer does not fire later.
+  stop(): void;
+}
+
+// A timer on the runtime's clock that aborts a request after `ms`, telling a timeout from other aborts.
+export function startTimeout(runtime: Pick<EngineRuntime, "sleep">, ms: number): RequestTimeout {
+  const controller = new AbortController();
+  const stopTimer = new AbortController();
+  let fired = false;
+  runtime.sleep(ms, stopTimer.signal).then(
+    () => {
+      fired = true;
+      controller.abort(new Error(`timed out after ${ms} ms`));
+    },
+    () => undefined, // stopped because the request finished first
+  );
+  return { controller, timedOut: () => fired, stop: () => stopTimer.abort() };
+}

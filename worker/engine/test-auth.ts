@@ -2,7 +2,7 @@ import type { CredentialHeaders } from "./credential-auth";
 import { EngineError, describeRequest } from "./errors";
 import { readBody } from "./read-body";
 import { createRedactor } from "./redactor";
-import type { EngineRuntime } from "./runtime";
+import { startTimeout, type EngineRuntime } from "./runtime";
 
 export interface TestAuthOptions {
   // Null: only fetch an OAuth2 token, call nothing else.
@@ -67,16 +67,8 @@ async function send(options: TestAuthOptions, url: string, headers: Record<strin
   const { runtime, timeoutMs } = options;
   const maxChars = options.excerptChars ?? TEST_AUTH_EXCERPT_CHARS;
   const what = describeRequest("GET", url);
-  const controller = new AbortController();
-  const stopTimer = new AbortController();
-  let timedOut = false;
-  runtime.sleep(timeoutMs, stopTimer.signal).then(
-    () => {
-      timedOut = true;
-      controller.abort(new Error(`timed out after ${timeoutMs} ms`));
-    },
-    () => undefined, // stopped because the request finished first
-  );
+  const timeout = startTimeout(runtime, timeoutMs);
+  const { controller } = timeout;
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -102,13 +94,13 @@ async function send(options: TestAuthOptions, url: string, headers: Record<strin
     if (error instanceof EngineError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new EngineError({
-      code: timedOut ? "timeout" : "network_error",
-      message: timedOut ? `${what} did not answer within ${timeoutMs} ms` : `${what} could not be reached: ${reason}`,
+      code: timeout.timedOut() ? "timeout" : "network_error",
+      message: timeout.timedOut() ? `${what} did not answer within ${timeoutMs} ms` : `${what} could not be reached: ${reason}`,
       hint: "Check the URL and that the destination is reachable from the Worker",
     });
   } finally {
     report.request.duration_ms = runtime.now() - started;
-    stopTimer.abort();
+    timeout.stop();
     options.signal?.removeEventListener("abort", onAbort);
   }
 }
