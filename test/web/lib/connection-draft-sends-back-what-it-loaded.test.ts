@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { draftFromSnapshot, newConnectionDraft, parseMapTable, ruleDraft, snapshotOf } from "../../../web/src/lib/connection-draft";
+import { snapshotOf } from "../../../web/src/lib/connection-config-from-draft";
+import { draftFromSnapshot, newConnectionDraft, ruleDraft } from "../../../web/src/lib/connection-draft";
+import { parseMapTable } from "../../../web/src/lib/literal-text";
 import { makeConfig, makeConnectionDetail, makeRule, snapshotOfConnection } from "../config-factories";
 
 describe("the connection draft", () => {
@@ -93,5 +95,20 @@ describe("the connection draft", () => {
       flag: true,
       label: "42",
     });
+  });
+});
+
+describe("switching a contract's kind in the draft", () => {
+  it("keeps the other kind's fields, so switching back loses nothing", () => {
+    const draft = newConnectionDraft();
+    draft.source.kind = "http";
+    draft.source.url = "https://source.example.com/devices";
+    draft.source.records_path = "items";
+
+    draft.source.kind = "dataset";
+    expect(snapshotOf(draft).config.source).toEqual({ kind: "dataset" });
+
+    draft.source.kind = "http";
+    expect(snapshotOf(draft).config.source).toMatchObject({ kind: "http", url: "https://source.example.com/devices", records_path: "items", serial_path: "serial" });
   });
 });

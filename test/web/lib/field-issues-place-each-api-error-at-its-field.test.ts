@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { draftFieldPaths, draftFromConnection, ruleDraft } from "../../../web/src/lib/connection-draft";
+import { draftFromConnection, ruleDraft } from "../../../web/src/lib/connection-draft";
+import { draftFieldPaths } from "../../../web/src/lib/connection-field-paths";
 import { fieldId, placeIssues, validationIssues } from "../../../web/src/lib/field-issues";
 import { makeConnectionDetail } from "../config-factories";
 

@@ -1,12 +1,8 @@
 import { asApiError, isAbort, type ApiError } from "../lib/api";
 import { configApi } from "../lib/config-api";
-import {
-  draftFieldPaths,
-  draftFromConnection,
-  newConnectionDraft,
-  snapshotOf,
-  type ConnectionDraft,
-} from "../lib/connection-draft";
+import { snapshotOf } from "../lib/connection-config-from-draft";
+import { draftFromConnection, newConnectionDraft, type ConnectionDraft } from "../lib/connection-draft";
+import { draftFieldPaths } from "../lib/connection-field-paths";
 import { placeIssues, validationIssues, type PlacedIssues } from "../lib/field-issues";
 import { PagedList } from "../lib/paged-list.svelte";
 import type { Connection, ConnectionVersion, Credential, ValidationDetail } from "../../../worker/api/types";

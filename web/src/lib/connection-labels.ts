@@ -1,0 +1,47 @@
+import type { FieldAction, Formatter, OnNull, PayloadFormat } from "../../../worker/engine/contracts";
+import type { FetchMode, PaginationStyle, SourceKind, UpdateMethod } from "./connection-draft";
+
+// Labels keyed by the engine's own unions: a new formatter or action fails the type check here.
+export const FORMATTER_LABELS: Record<Formatter, string> = {
+  string: "string",
+  number: "number",
+  integer: "integer",
+  boolean: "boolean",
+  iso_date: "iso_date (ISO 8601 date)",
+  epoch_ms: "epoch_ms (milliseconds)",
+  lowercase: "lowercase",
+  uppercase: "uppercase",
+  trim: "trim",
+  map: "map (enum table)",
+  default: "default (constant when null)",
+  template: "template (\"{a} {b}\")",
+};
+export const ACTION_LABELS: Record<FieldAction, string> = {
+  update_if_changed: "Update if changed",
+  always: "Always write",
+  never: "Never (compare only)",
+};
+export const ON_NULL_LABELS: Record<OnNull, string> = {
+  skip: "Skip (keep destination)",
+  write_null: "Write null",
+};
+export const METHOD_LABELS: Record<UpdateMethod, string> = { PUT: "PUT", PATCH: "PATCH", POST: "POST" };
+export const FORMAT_LABELS: Record<PayloadFormat, string> = { json: "JSON", xml: "XML" };
+export const SOURCE_KIND_LABELS: Record<SourceKind, string> = {
+  http: "HTTP (GET a URL)",
+  dataset: "Dataset (records pushed through the API)",
+};
+export const FETCH_MODE_LABELS: Record<FetchMode, string> = {
+  per_serial: "Per serial (GET a URL template with {serial})",
+  list: "List (GET a paged listing once per run)",
+};
+export const PAGINATION_LABELS: Record<PaginationStyle, string> = {
+  none: "None",
+  page: "Page number",
+  cursor: "Cursor",
+  link: "Next link",
+};
+
+export function optionsOf<K extends string>(labels: Record<K, string>): Array<{ value: K; label: string }> {
+  return (Object.keys(labels) as K[]).map((value) => ({ value, label: labels[value] }));
+}
