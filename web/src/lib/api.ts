@@ -1,5 +1,25 @@
 import type { z } from "@hono/zod-openapi";
-import type { ApiErrorBody, ConnectionSummary, HealthResponse, Page, ValidationDetail } from "../../../worker/api/types";
+import type {
+  ApiTokenSummary,
+  Connection,
+  ConnectionSummary,
+  ConnectionVersion,
+  CreateConnectionBody,
+  CreatedApiToken,
+  CreateCredentialBody,
+  Credential,
+  DatasetUploadResult,
+  HealthResponse,
+  Page,
+  Session,
+  Settings,
+  TestAuthResult,
+  TestLookupResult,
+  UpdateConnectionBody,
+  UpdateCredentialBody,
+  UpdateSettingsBody,
+  UploadMode,
+} from "../../../worker/api/types";
 import type {
   JobDetail,
   LogLevel,
@@ -13,90 +33,40 @@ import type {
   runListQuerySchema,
 } from "./run-types";
 import type { statsQuerySchema } from "../../../worker/api/schemas/stats";
+import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/api/schemas/retention";
 import type { CreateRunRequest } from "../../../worker/api/run-schemas";
+import type { CreateTokenBody } from "../../../worker/api/token-schemas";
 import type { RerunScope } from "../../../worker/ledger/run-rows";
-import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
+import type {
+  AlertChannel,
+  AlertDelivery,
+  AlertRule,
+  CreateChannelBody,
+  UpdateChannelBody,
+  channelWithSecretSchema,
+  createRuleBodySchema,
+  createdChannelSchema,
+  deliveryListQuerySchema,
+  testSendResultSchema,
+  updateRuleBodySchema,
+} from "../../../worker/api/alert-schemas";
 import { currentToken, rejectSession } from "./session-token";
+import { createRequest, type ApiClientOptions, type QueryValue } from "./api-request";
 
-export interface ApiErrorParts {
-  details?: readonly ValidationDetail[];
-  hint?: string | undefined;
-  meta?: Record<string, unknown> | undefined;
-}
+// The dashboard's one API client. Every state module calls these endpoints (components never fetch);
+// each request and answer is typed by the zod schema that validates and documents that route in the
+// worker, imported type-only, so a changed API shape fails the web type check without a build step.
 
-// Server errors keep the body's code, fields, hint and meta; the client adds network_error, bad_response and http_error.
-export class ApiError extends Error {
-  override readonly name = "ApiError";
-  readonly code: string;
-  readonly status: number;
-  // The fields at fault, one entry per problem; empty when no field is.
-  readonly details: readonly ValidationDetail[];
-  readonly hint: string | undefined;
-  readonly meta: Record<string, unknown>;
-
-  constructor(code: string, message: string, status: number, parts: ApiErrorParts = {}) {
-    super(message);
-    this.code = code;
-    this.status = status;
-    this.details = parts.details ?? [];
-    this.hint = parts.hint;
-    this.meta = parts.meta ?? {};
-  }
-}
-
-function isDetail(value: unknown): value is ValidationDetail {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    "path" in value &&
-    typeof value.path === "string" &&
-    "message" in value &&
-    typeof value.message === "string"
-  );
-}
-
-// Read defensively: a proxy or an older server may send something else, and the UI still needs a list.
-function partsOf(error: ApiErrorBody["error"]): ApiErrorParts {
-  const raw: unknown = error.details;
-  const meta: unknown = error.meta;
-  return {
-    details: Array.isArray(raw) ? raw.filter(isDetail) : [],
-    hint: typeof error.hint === "string" ? error.hint : undefined,
-    meta: typeof meta === "object" && meta !== null && !Array.isArray(meta) ? (meta as Record<string, unknown>) : {},
-  };
-}
-
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-export type QueryValue = string | number | boolean | null | undefined;
-
-export interface RequestOptions {
-  method?: HttpMethod;
-  // Sent as JSON; a string is sent as it is (with `contentType`).
-  body?: unknown;
-  contentType?: string;
-  // Empty values (undefined, null, "") are left out, so a filter object can be passed as it is.
-  query?: Record<string, QueryValue>;
-  signal?: AbortSignal;
-  // JSON by default; any other type answers the body as text.
-  accept?: string;
-  headers?: Record<string, string>;
-  // Non-2xx statuses whose body is still the answer (health is 503 when degraded).
-  bodyStatuses?: readonly number[];
-  // Sign-in checks a candidate token; a 401 then is the answer, not the end of the session.
-  token?: string;
-}
-
-export interface ApiClientOptions {
-  baseUrl?: string;
-  fetch?: typeof fetch;
-  // The signed-in token; the default client reads the session.
-  token?: () => string | null;
-  onUnauthorized?: (error: ApiError) => void;
-}
+export { ApiError, asApiError, isAbort, type ApiErrorParts } from "./api-error";
+export type { ApiClientOptions, QueryValue } from "./api-request";
 
 export interface ListOptions {
   cursor?: string | null;
   limit?: number;
+}
+
+export interface PageRequest extends ListOptions {
+  signal?: AbortSignal;
 }
 
 // Query shapes come from the worker's schemas; paging and numbers are the client's own arguments.
@@ -109,57 +79,18 @@ export type StatsQuery = Omit<z.input<typeof statsQuerySchema>, "failures_limit"
   failures_limit?: number;
   recent_per_connection?: number;
 };
+export type DeliveryFilters = Omit<z.input<typeof deliveryListQuerySchema>, "cursor" | "limit">;
+export type CreatedChannel = z.infer<typeof createdChannelSchema>;
+export type ChannelWithSecret = z.infer<typeof channelWithSecretSchema>;
+export type TestSendResult = z.infer<typeof testSendResultSchema>;
+export type CreateRuleBody = z.input<typeof createRuleBodySchema>;
+export type UpdateRuleBody = z.input<typeof updateRuleBodySchema>;
+export type RetentionRun = z.infer<typeof retentionRunResponseSchema>;
+export interface ConnectionResetResult {
+  connection_id: string;
+  run: RunDetail | null;
+}
 export type { CreateRunRequest, RerunScope };
-
-export interface ApiClient {
-  request<T>(path: string, options?: RequestOptions): Promise<T>;
-  health(signal?: AbortSignal): Promise<HealthResponse>;
-  connections(options?: ListOptions, signal?: AbortSignal): Promise<Page<ConnectionSummary>>;
-  runs(filters: RunListFilters, list?: ListOptions, signal?: AbortSignal): Promise<RunPage>;
-  run(id: string, signal?: AbortSignal): Promise<RunDetail>;
-  job(id: string, signal?: AbortSignal): Promise<JobDetail>;
-  jobRecords(id: string, filters: RecordListFilters, list?: ListOptions, signal?: AbortSignal): Promise<RecordOutcomePage>;
-  jobLogs(id: string, filters: LogListFilters, limit?: number, signal?: AbortSignal): Promise<LogPage>;
-  stats(query: StatsQuery, signal?: AbortSignal): Promise<StatsResponse>;
-  startRun(body: CreateRunRequest): Promise<RunDetail>;
-  cancelRun(id: string): Promise<RunDetail>;
-  rerun(id: string, scope: RerunScope): Promise<RunDetail>;
-}
-
-function isErrorBody(value: unknown): value is ApiErrorBody {
-  if (typeof value !== "object" || value === null || !("error" in value)) return false;
-  const error = value.error;
-  return (
-    typeof error === "object" &&
-    error !== null &&
-    "code" in error &&
-    typeof error.code === "string" &&
-    "message" in error &&
-    typeof error.message === "string"
-  );
-}
-
-const NOT_JSON = Symbol("not JSON");
-
-function parseJson(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Proxies and crashed upstreams answer with HTML; the status then says more than the body.
-    return NOT_JSON;
-  }
-}
-
-export function queryString(query: Record<string, QueryValue> = {}): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null || value === "") continue;
-    params.set(key, String(value));
-  }
-  const text = params.toString();
-  return text === "" ? "" : `?${text}`;
-}
 
 const LOG_LEVEL_SEPARATOR = ",";
 
@@ -167,95 +98,132 @@ export function logLevelsParam(levels: readonly LogLevel[]): string | undefined 
   return levels.length === 0 ? undefined : levels.join(LOG_LEVEL_SEPARATOR);
 }
 
-export function createApiClient(options: ApiClientOptions = {}): ApiClient {
-  const baseUrl = options.baseUrl ?? "";
-  // Bound lazily: a bare `fetch` reference called as a method throws "Illegal invocation".
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
-  const signedInToken = options.token ?? (() => null);
+// Walks every page: connection and credential lists are short, and order/grouping needs all of them.
+export async function allPages<T>(load: (cursor: string | null) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await load(cursor);
+    items.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor !== null);
+  return items;
+}
 
-  async function request<T>(path: string, init: RequestOptions = {}): Promise<T> {
-    const accept = init.accept ?? "application/json";
-    const headers: Record<string, string> = { accept, [CLIENT_HEADER]: DASHBOARD_CLIENT, ...init.headers };
-    const token = init.token ?? signedInToken();
-    if (token) headers.authorization = `Bearer ${token}`;
-    let body: BodyInit | undefined;
-    if (init.body !== undefined) {
-      body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
-      headers["content-type"] = init.contentType ?? "application/json";
-    }
+const id = (value: string) => encodeURIComponent(value);
+const paging = ({ cursor, limit }: ListOptions = {}) => ({ cursor, limit });
+// Catalog lists (connections, credentials, channels, rules) are read whole, in pages of the API's maximum.
+const WHOLE_LIST = 500;
 
-    let response: Response;
-    try {
-      response = await doFetch(`${baseUrl}${path}${queryString(init.query)}`, {
-        method: init.method ?? "GET",
-        headers,
-        ...(body === undefined ? {} : { body }),
-        signal: init.signal ?? null,
-      });
-    } catch (cause) {
-      if (init.signal?.aborted) throw cause;
-      throw new ApiError("network_error", "Could not reach the server. Check your connection and try again.", 0, {
-        meta: { cause: String(cause) },
-      });
-    }
-
-    const wantsJson = accept.includes("json");
-    const text = await response.text();
-    const parsed = parseJson(text);
-    const bodyStatus = (init.bodyStatuses ?? []).includes(response.status);
-    if (!response.ok && !(bodyStatus && typeof parsed === "object" && parsed !== null && !isErrorBody(parsed))) {
-      const error = isErrorBody(parsed)
-        ? new ApiError(parsed.error.code, parsed.error.message, response.status, partsOf(parsed.error))
-        : new ApiError(
-            "http_error",
-            `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}.`,
-            response.status,
-          );
-      if (response.status === 401 && init.token === undefined && token) options.onUnauthorized?.(error);
-      throw error;
-    }
-    if (!wantsJson) return text as T;
-    if (parsed === NOT_JSON || (parsed === undefined && response.status !== 204)) {
-      throw new ApiError("bad_response", "The server sent a response that is not JSON.", response.status);
-    }
-    return parsed as T;
-  }
-
-  const paging = ({ cursor, limit }: ListOptions = {}) => ({ cursor, limit });
+export function createApiClient(options: ApiClientOptions = {}) {
+  const request = createRequest(options);
+  const whole = <T>(path: string, signal?: AbortSignal) =>
+    allPages((cursor) => request<Page<T>>(path, { query: { cursor, limit: WHOLE_LIST }, signal }));
 
   return {
-    request,
-    health: (signal) => request<HealthResponse>("/api/health", { signal, bodyStatuses: [503] }),
-    connections: (list, signal) => request<Page<ConnectionSummary>>("/api/connections", { query: paging(list), signal }),
-    runs: (filters, list, signal) => request<RunPage>("/api/runs", { query: { ...filters, ...paging(list) }, signal }),
-    run: (id, signal) => request<RunDetail>(`/api/runs/${encodeURIComponent(id)}`, { signal }),
-    job: (id, signal) => request<JobDetail>(`/api/jobs/${encodeURIComponent(id)}`, { signal }),
-    jobRecords: (id, filters, list, signal) =>
-      request<RecordOutcomePage>(`/api/jobs/${encodeURIComponent(id)}/records`, { query: { ...filters, ...paging(list) }, signal }),
-    jobLogs: (id, filters, limit, signal) =>
-      request<LogPage>(`/api/jobs/${encodeURIComponent(id)}/logs`, { query: { ...filters, limit }, signal }),
-    stats: (query, signal) => request<StatsResponse>("/api/stats", { query, signal }),
-    startRun: (body) => request<RunDetail>("/api/runs", { method: "POST", body }),
-    cancelRun: (id) => request<RunDetail>(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: "POST" }),
-    rerun: (id, scope) => request<RunDetail>(`/api/runs/${encodeURIComponent(id)}/rerun`, { method: "POST", body: { scope } }),
+    // Session and system
+    // Proves a candidate token and says who it is; a 401 is the answer to show, not the end of a session.
+    session: (token: string) => request<Session>("/api/session", { token }),
+    health: (signal?: AbortSignal) => request<HealthResponse>("/api/health", { signal, bodyStatuses: [503] }),
+
+    // Runs and jobs
+    runs: (filters: RunListFilters, list?: ListOptions, signal?: AbortSignal) =>
+      request<RunPage>("/api/runs", { query: { ...filters, ...paging(list) }, signal }),
+    run: (runId: string, signal?: AbortSignal) => request<RunDetail>(`/api/runs/${id(runId)}`, { signal }),
+    startRun: (body: CreateRunRequest) => request<RunDetail>("/api/runs", { method: "POST", body }),
+    cancelRun: (runId: string) => request<RunDetail>(`/api/runs/${id(runId)}/cancel`, { method: "POST" }),
+    rerun: (runId: string, scope: RerunScope) =>
+      request<RunDetail>(`/api/runs/${id(runId)}/rerun`, { method: "POST", body: { scope } }),
+    job: (jobId: string, signal?: AbortSignal) => request<JobDetail>(`/api/jobs/${id(jobId)}`, { signal }),
+    jobRecords: (jobId: string, filters: RecordListFilters, list?: ListOptions, signal?: AbortSignal) =>
+      request<RecordOutcomePage>(`/api/jobs/${id(jobId)}/records`, { query: { ...filters, ...paging(list) }, signal }),
+    jobRecordsCsv: (jobId: string, filters: RecordListFilters) =>
+      request<string>(`/api/jobs/${id(jobId)}/records`, { query: { ...filters, format: "csv" }, accept: "text/csv" }),
+    jobLogs: (jobId: string, filters: LogListFilters, limit?: number, signal?: AbortSignal) =>
+      request<LogPage>(`/api/jobs/${id(jobId)}/logs`, { query: { ...filters, limit }, signal }),
+    jobLogsText: (jobId: string, filters: Omit<LogListFilters, "after_seq">) =>
+      request<string>(`/api/jobs/${id(jobId)}/logs`, { query: { download: 1, ...filters }, accept: "text/plain" }),
+    stats: (query: StatsQuery, signal?: AbortSignal) => request<StatsResponse>("/api/stats", { query, signal }),
+
+    // Connections
+    connections: (list?: ListOptions, signal?: AbortSignal) =>
+      request<Page<ConnectionSummary>>("/api/connections", { query: paging(list), signal }),
+    listConnections: (signal?: AbortSignal) => whole<ConnectionSummary>("/api/connections", signal),
+    connectionStats: (signal?: AbortSignal) =>
+      request<StatsResponse>("/api/stats", { query: { since: "30d", failures_limit: 0, recent_per_connection: 20 }, signal }),
+    getConnection: (connectionId: string, signal?: AbortSignal) =>
+      request<Connection>(`/api/connections/${id(connectionId)}`, { signal }),
+    createConnection: (body: CreateConnectionBody) => request<Connection>("/api/connections", { method: "POST", body }),
+    updateConnection: (connectionId: string, body: UpdateConnectionBody) =>
+      request<Connection>(`/api/connections/${id(connectionId)}`, { method: "PATCH", body }),
+    connectionVersions: (connectionId: string, page: PageRequest = {}) =>
+      request<Page<ConnectionVersion>>(`/api/connections/${id(connectionId)}/versions`, { query: paging(page), signal: page.signal }),
+    reorderConnections: (credentialId: string, connectionIds: string[]) =>
+      request<{ data: ConnectionSummary[] }>(`/api/credentials/${id(credentialId)}/connections/order`, {
+        method: "POST",
+        body: { connection_ids: connectionIds },
+      }),
+    testLookup: (connectionId: string, serial: string, signal?: AbortSignal) =>
+      request<TestLookupResult>(`/api/connections/${id(connectionId)}/test-lookup`, { method: "POST", body: { serial }, signal }),
+    syncNow: (connectionId: string) => request<RunDetail>(`/api/connections/${id(connectionId)}/sync`, { method: "POST" }),
+    resetConnection: (connectionId: string, resync: boolean) =>
+      request<ConnectionResetResult>(`/api/connections/${id(connectionId)}/reset`, {
+        method: "POST",
+        query: { resync: resync ? "true" : "false" },
+      }),
+    uploadDataset: (connectionId: string, text: string, contentType: string, mode: UploadMode) =>
+      request<DatasetUploadResult>(`/api/connections/${id(connectionId)}/records`, { method: "POST", body: text, contentType, query: { mode } }),
+
+    // Credentials
+    listCredentials: (signal?: AbortSignal) => whole<Credential>("/api/credentials", signal),
+    createCredential: (body: CreateCredentialBody) => request<Credential>("/api/credentials", { method: "POST", body }),
+    updateCredential: (credentialId: string, body: UpdateCredentialBody) =>
+      request<Credential>(`/api/credentials/${id(credentialId)}`, { method: "PATCH", body }),
+    deleteCredential: (credentialId: string) => request<void>(`/api/credentials/${id(credentialId)}`, { method: "DELETE" }),
+    testAuth: (credentialId: string, url: string | null, signal?: AbortSignal) =>
+      request<TestAuthResult>(`/api/credentials/${id(credentialId)}/test-auth`, { method: "POST", body: url === null ? {} : { url }, signal }),
+
+    // Alerts
+    listChannels: (signal?: AbortSignal) => whole<AlertChannel>("/api/alerts/channels", signal),
+    createChannel: (body: CreateChannelBody) => request<CreatedChannel>("/api/alerts/channels", { method: "POST", body }),
+    updateChannel: (channelId: string, body: UpdateChannelBody) =>
+      request<AlertChannel>(`/api/alerts/channels/${id(channelId)}`, { method: "PATCH", body }),
+    deleteChannel: (channelId: string) => request<void>(`/api/alerts/channels/${id(channelId)}`, { method: "DELETE" }),
+    testChannel: (channelId: string) => request<TestSendResult>(`/api/alerts/channels/${id(channelId)}/test`, { method: "POST" }),
+    rotateSecret: (channelId: string, graceHours: number) =>
+      request<ChannelWithSecret>(`/api/alerts/channels/${id(channelId)}/rotate-secret`, { method: "POST", body: { grace_hours: graceHours } }),
+    listRules: (signal?: AbortSignal) => whole<AlertRule>("/api/alerts/rules", signal),
+    createRule: (body: CreateRuleBody) => request<AlertRule>("/api/alerts/rules", { method: "POST", body }),
+    updateRule: (ruleId: string, body: UpdateRuleBody) => request<AlertRule>(`/api/alerts/rules/${id(ruleId)}`, { method: "PATCH", body }),
+    deleteRule: (ruleId: string) => request<void>(`/api/alerts/rules/${id(ruleId)}`, { method: "DELETE" }),
+    listDeliveries: (filters: DeliveryFilters, page: PageRequest = {}) =>
+      request<Page<AlertDelivery>>("/api/alerts/deliveries", { query: { ...filters, ...paging(page) }, signal: page.signal }),
+    redeliver: (deliveryId: string) => request<AlertDelivery>(`/api/alerts/deliveries/${id(deliveryId)}/redeliver`, { method: "POST" }),
+
+    // Settings, retention and tokens
+    getSettings: (signal?: AbortSignal) => request<Settings>("/api/settings", { signal }),
+    updateSettings: (body: UpdateSettingsBody) => request<Settings>("/api/settings", { method: "PUT", body }),
+    getRetention: (signal?: AbortSignal) =>
+      request<RetentionResponse>("/api/retention", { query: { passes_limit: 5, exports_limit: 14 }, signal }),
+    runRetention: () => request<RetentionRun>("/api/retention/run", { method: "POST" }),
+    listTokens: (signal?: AbortSignal) => request<Page<ApiTokenSummary>>("/api/tokens", { signal }),
+    createToken: (body: CreateTokenBody) => request<CreatedApiToken>("/api/tokens", { method: "POST", body }),
+    revokeToken: (tokenId: string) => request<ApiTokenSummary>(`/api/tokens/${id(tokenId)}`, { method: "DELETE" }),
   };
 }
 
+export type ApiClient = ReturnType<typeof createApiClient>;
+
 // The app's client: the signed-in token on every call, and a 401 ends the session (sign-in keeps the URL).
-export const api = createApiClient({
+export const api: ApiClient = createApiClient({
   token: currentToken,
   onUnauthorized: (error) => rejectSession(error.message),
 });
 
-// For other modules' typed clients (web/src/lib/config-api.ts): the same token, errors and 401 handling.
-export function request<T>(path: string, options?: RequestOptions): Promise<T> {
-  return api.request<T>(path, options);
-}
-
-// A plain link cannot carry the bearer header, so exports are fetched and handed to the browser as a file.
-export async function downloadFile(path: string, query: Record<string, QueryValue>, filename: string, accept: string): Promise<void> {
-  const text = await api.request<string>(path, { query, accept });
-  const url = URL.createObjectURL(new Blob([text], { type: accept }));
+// A plain link cannot carry the bearer header, so an export is read through the client and handed to the
+// browser as a file.
+export function downloadFile(text: string, filename: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
   const anchor = document.createElement("a");
   anchor.href = url;
   anchor.download = filename;
@@ -264,15 +232,4 @@ export async function downloadFile(path: string, query: Record<string, QueryValu
   anchor.remove();
   // The click has handed the blob to the download manager; give it a moment before revoking.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-// Anything thrown while loading is shown through the same typed error.
-export function asApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ApiError("client_error", message, 0);
-}
-
-export function isAbort(error: unknown): boolean {
-  return error instanceof DOMException && error.name === "AbortError";
 }

@@ -1,5 +1,4 @@
-import { asApiError, type ApiError } from "../lib/api";
-import { configApi, type DeliveryFilters, type TestSendResult, type UpdateRuleBody } from "../lib/config-api";
+import { api, asApiError, type ApiError, type DeliveryFilters, type TestSendResult, type UpdateRuleBody } from "../lib/api";
 import { PagedList } from "../lib/paged-list.svelte";
 import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../lib/statuses";
@@ -225,12 +224,12 @@ export interface RuleEdit {
 
 // The Alerts page: channels, rules, the delivery log, and the commands on each.
 export class AlertsState {
-  channels = new Resource<AlertChannel[]>((signal) => configApi.listChannels(signal));
-  rules = new Resource<AlertRule[]>((signal) => configApi.listRules(signal));
-  connections = new Resource<ConnectionSummary[]>((signal) => configApi.listConnections(signal));
+  channels = new Resource<AlertChannel[]>((signal) => api.listChannels(signal));
+  rules = new Resource<AlertRule[]>((signal) => api.listRules(signal));
+  connections = new Resource<ConnectionSummary[]>((signal) => api.listConnections(signal));
   filters: DeliveryFilters = $state({});
   deliveries = new PagedList<AlertDelivery>((cursor, signal) =>
-    configApi.listDeliveries(this.filters, { cursor, limit: 25, signal }),
+    api.listDeliveries(this.filters, { cursor, limit: 25, signal }),
   );
 
   channelDraft: ChannelDraft = $state(emptyChannelDraft());
@@ -289,7 +288,7 @@ export class AlertsState {
 
   createChannel(): Promise<boolean> {
     return this.channelSave.run(async () => {
-      const created = await configApi.createChannel(channelBody(this.channelDraft));
+      const created = await api.createChannel(channelBody(this.channelDraft));
       const { secret, ...channel } = created;
       if (secret) this.secret = { channelId: channel.id, channelName: channel.name, secret };
       this.channelDraft = emptyChannelDraft();
@@ -300,13 +299,13 @@ export class AlertsState {
   }
 
   async testSend(channel: AlertChannel): Promise<void> {
-    const result = await this.#row(channel.id, "testing", () => configApi.testChannel(channel.id));
+    const result = await this.#row(channel.id, "testing", () => api.testChannel(channel.id));
     if (result) this.testResults[channel.id] = result;
     void this.channels.reload();
   }
 
   async rotate(channel: AlertChannel, graceHours: number): Promise<void> {
-    const rotated = await this.#row(channel.id, "rotating", () => configApi.rotateSecret(channel.id, graceHours));
+    const rotated = await this.#row(channel.id, "rotating", () => api.rotateSecret(channel.id, graceHours));
     if (!rotated) return;
     const { secret, ...summary } = rotated;
     this.#putChannel(summary);
@@ -314,7 +313,7 @@ export class AlertsState {
   }
 
   async setEnabled(channel: AlertChannel, enabled: boolean): Promise<void> {
-    const updated = await this.#row(channel.id, enabled ? "enabling" : "disabling", () => configApi.updateChannel(channel.id, { enabled }));
+    const updated = await this.#row(channel.id, enabled ? "enabling" : "disabling", () => api.updateChannel(channel.id, { enabled }));
     if (updated) this.#putChannel(updated);
   }
 
@@ -334,7 +333,7 @@ export class AlertsState {
     const saved = await edit.save.run(async () => {
       const changes = channelChanges(edit.channel, edit.draft, edit.enabled);
       if (Object.keys(changes).length === 0) return "Nothing changed.";
-      const updated = await configApi.updateChannel(edit.channel.id, changes);
+      const updated = await api.updateChannel(edit.channel.id, changes);
       this.#putChannel(updated);
       // The rules table shows each rule's channel by name.
       if (changes.name !== undefined) void this.rules.reload();
@@ -349,7 +348,7 @@ export class AlertsState {
 
   async deleteChannel(channel: AlertChannel): Promise<void> {
     const done = await this.#row(channel.id, "deleting", async () => {
-      await configApi.deleteChannel(channel.id);
+      await api.deleteChannel(channel.id);
       return true;
     });
     if (done) {
@@ -361,7 +360,7 @@ export class AlertsState {
   createRule(): Promise<boolean> {
     return this.ruleSave.run(async () => {
       const draft = this.ruleDraft;
-      const rule = await configApi.createRule({
+      const rule = await api.createRule({
         channel_id: draft.channel_id,
         connection_ids: scopeIds(draft),
         failure_threshold: thresholdOf(draft),
@@ -374,7 +373,7 @@ export class AlertsState {
   }
 
   async setRuleEnabled(rule: AlertRule, enabled: boolean): Promise<void> {
-    const updated = await this.#row(rule.id, "saving", () => configApi.updateRule(rule.id, { enabled }));
+    const updated = await this.#row(rule.id, "saving", () => api.updateRule(rule.id, { enabled }));
     if (updated) this.#putRule(updated);
   }
 
@@ -394,7 +393,7 @@ export class AlertsState {
     const saved = await edit.save.run(async () => {
       const changes = ruleChanges(edit.rule, edit.draft, edit.enabled);
       if (Object.keys(changes).length === 0) return "Nothing changed.";
-      this.#putRule(await configApi.updateRule(edit.rule.id, changes));
+      this.#putRule(await api.updateRule(edit.rule.id, changes));
       return "Saved the rule.";
     });
     if (saved && this.ruleEdit === edit) {
@@ -406,14 +405,14 @@ export class AlertsState {
 
   async deleteRule(rule: AlertRule): Promise<void> {
     const done = await this.#row(rule.id, "deleting", async () => {
-      await configApi.deleteRule(rule.id);
+      await api.deleteRule(rule.id);
       return true;
     });
     if (done) void this.rules.reload();
   }
 
   async redeliver(delivery: AlertDelivery): Promise<void> {
-    const queued = await this.#row(delivery.id, "redelivering", () => configApi.redeliver(delivery.id));
+    const queued = await this.#row(delivery.id, "redelivering", () => api.redeliver(delivery.id));
     if (queued) this.deliveries.items = this.deliveries.items.map((entry) => (entry.id === queued.id ? queued : entry));
   }
 }

@@ -1,5 +1,4 @@
-import { asApiError, type ApiError } from "../lib/api";
-import { configApi } from "../lib/config-api";
+import { api, asApiError, type ApiError } from "../lib/api";
 import { runs } from "./runs.svelte";
 import type { RunDetail } from "../../../worker/api/run-schemas";
 import type { DatasetUploadIssue, DatasetUploadResult, TestLookupResult, UploadMode } from "../../../worker/api/types";
@@ -27,7 +26,7 @@ export class TestLookupState {
     this.running = true;
     this.error = null;
     try {
-      this.result = await configApi.testLookup(connectionId, serial, controller.signal);
+      this.result = await api.testLookup(connectionId, serial, controller.signal);
       this.resultSerial = serial;
     } catch (error) {
       if (controller.signal.aborted) return;
@@ -71,11 +70,11 @@ export class RunCommandsState {
   }
 
   syncNow(connectionId: string): Promise<boolean> {
-    return this.#do("sync", () => configApi.syncNow(connectionId));
+    return this.#do("sync", () => api.syncNow(connectionId));
   }
 
   reset(connectionId: string, resync: boolean): Promise<boolean> {
-    return this.#do(resync ? "reset_resync" : "reset", async () => (await configApi.resetConnection(connectionId, resync)).run);
+    return this.#do(resync ? "reset_resync" : "reset", async () => (await api.resetConnection(connectionId, resync)).run);
   }
 }
 
@@ -115,7 +114,7 @@ export class DatasetUploadState {
     }
     this.running = true;
     try {
-      this.result = await configApi.uploadDataset(connectionId, await file.text(), contentType, this.mode);
+      this.result = await api.uploadDataset(connectionId, await file.text(), contentType, this.mode);
     } catch (error) {
       this.error = asApiError(error);
       this.issues = uploadIssues(this.error);

@@ -1,5 +1,4 @@
-import { asApiError, isAbort, type ApiError } from "../lib/api";
-import { configApi } from "../lib/config-api";
+import { api, asApiError, isAbort, type ApiError } from "../lib/api";
 import { snapshotOf } from "../lib/connection-config-from-draft";
 import { draftFromConnection, newConnectionDraft, type ConnectionDraft } from "../lib/connection-draft";
 import { draftFieldPaths } from "../lib/connection-field-paths";
@@ -37,7 +36,7 @@ export class ConnectionEditorState {
 
   constructor(id: string) {
     this.id = id;
-    this.versions = new PagedList((cursor, signal) => configApi.connectionVersions(id, { cursor, limit: 20, signal }));
+    this.versions = new PagedList((cursor, signal) => api.connectionVersions(id, { cursor, limit: 20, signal }));
   }
 
   #adopt(connection: Connection): void {
@@ -52,7 +51,7 @@ export class ConnectionEditorState {
   async reload(signal?: AbortSignal): Promise<void> {
     this.load = { kind: "loading" };
     try {
-      const connection = await configApi.getConnection(this.id, signal);
+      const connection = await api.getConnection(this.id, signal);
       this.#adopt(connection);
       this.changeNote = "";
       this.load = { kind: "ready" };
@@ -78,7 +77,7 @@ export class ConnectionEditorState {
     const snapshot = snapshotOf(this.draft);
     const note = this.changeNote.trim();
     try {
-      const updated = await configApi.updateConnection(this.id, {
+      const updated = await api.updateConnection(this.id, {
         ...snapshot,
         expected_version: connection.version,
         ...(note === "" ? {} : { change_note: note }),
@@ -122,7 +121,7 @@ export class NewConnectionState {
   async loadCredentials(signal?: AbortSignal): Promise<void> {
     this.credentialsLoad = { kind: "loading" };
     try {
-      this.credentials = await configApi.listCredentials(signal);
+      this.credentials = await api.listCredentials(signal);
       if (this.credentialId === "" && this.credentials[0]) this.credentialId = this.credentials[0].id;
       this.credentialsLoad = { kind: "ready" };
     } catch (error) {
@@ -138,7 +137,7 @@ export class NewConnectionState {
     this.saveError = null;
     const note = this.changeNote.trim();
     try {
-      return await configApi.createConnection({
+      return await api.createConnection({
         credential_id: this.credentialId,
         ...snapshotOf(this.draft),
         ...(note === "" ? {} : { change_note: note }),

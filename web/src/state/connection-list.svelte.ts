@@ -1,5 +1,4 @@
-import { asApiError, type ApiError } from "../lib/api";
-import { configApi } from "../lib/config-api";
+import { api, asApiError, type ApiError } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
 import type { ConnectionSummary } from "../../../worker/api/types";
 import type { ConnectionStats } from "../../../worker/api/schemas/stats";
@@ -9,10 +8,10 @@ export type RowBusy = "moving" | "toggling";
 // The Connections page: the list in execution order, each connection's recent jobs, and the two
 // changes made from the list itself (order and dry run).
 export class ConnectionListState {
-  list = new Resource<ConnectionSummary[]>((signal) => configApi.listConnections(signal));
+  list = new Resource<ConnectionSummary[]>((signal) => api.listConnections(signal));
   // Loaded apart: a failing stats query must not hide the list.
   stats = new Resource<Map<string, ConnectionStats>>(async (signal) => {
-    const report = await configApi.connectionStats(signal);
+    const report = await api.connectionStats(signal);
     return new Map(report.connections.map((entry) => [entry.id, entry]));
   });
   busy: Record<string, RowBusy> = $state({});
@@ -47,7 +46,7 @@ export class ConnectionListState {
     this.busy[moving.id] = "moving";
     this.#clearRow(moving.id);
     try {
-      const { data } = await configApi.reorderConnections(moving.credential_id, ids);
+      const { data } = await api.reorderConnections(moving.credential_id, ids);
       this.#replace(data);
       const now = data.find((connection) => connection.id === moving.id);
       this.announcement = `Moved ${moving.name} to position ${now?.position ?? index + delta + 1} of ${data.length}.`;
@@ -64,7 +63,7 @@ export class ConnectionListState {
     this.#clearRow(connection.id);
     const dryRun = !connection.dry_run;
     try {
-      const updated = await configApi.updateConnection(connection.id, {
+      const updated = await api.updateConnection(connection.id, {
         dry_run: dryRun,
         expected_version: connection.version,
         change_note: dryRun ? "Dry run on" : "Dry run off",

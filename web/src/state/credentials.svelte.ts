@@ -1,5 +1,4 @@
-import { asApiError, type ApiError } from "../lib/api";
-import { configApi } from "../lib/config-api";
+import { api, asApiError, type ApiError } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../lib/statuses";
 import { refreshCatalog } from "./catalog.svelte";
@@ -133,8 +132,8 @@ export interface AuthTest {
 
 // The Credentials page: the list with the connections of each, create, edit (and so rotate), delete and test.
 export class CredentialsState {
-  credentials = new Resource<Credential[]>((signal) => configApi.listCredentials(signal));
-  connections = new Resource<ConnectionSummary[]>((signal) => configApi.listConnections(signal));
+  credentials = new Resource<Credential[]>((signal) => api.listCredentials(signal));
+  connections = new Resource<ConnectionSummary[]>((signal) => api.listConnections(signal));
 
   draft: CredentialDraft = $state(emptyCredentialDraft());
   createSave = new SaveState();
@@ -163,7 +162,7 @@ export class CredentialsState {
 
   create(): Promise<boolean> {
     return this.createSave.run(async () => {
-      const created = await configApi.createCredential(credentialBody(this.draft));
+      const created = await api.createCredential(credentialBody(this.draft));
       this.draft = emptyCredentialDraft();
       refreshCatalog();
       await this.credentials.reload();
@@ -187,7 +186,7 @@ export class CredentialsState {
     const saved = await edit.save.run(async () => {
       const changes = credentialChanges(edit.credential, edit.draft);
       if (Object.keys(changes).length === 0) return "Nothing changed.";
-      const updated = await configApi.updateCredential(edit.credential.id, changes);
+      const updated = await api.updateCredential(edit.credential.id, changes);
       this.#put(updated);
       // The connection list and the run form name each credential.
       if (changes.name !== undefined) {
@@ -209,7 +208,7 @@ export class CredentialsState {
     delete this.errors[credential.id];
     delete this.notes[credential.id];
     try {
-      await configApi.deleteCredential(credential.id);
+      await api.deleteCredential(credential.id);
       refreshCatalog();
       void this.credentials.reload();
     } catch (error) {
@@ -225,7 +224,7 @@ export class CredentialsState {
     this.tests[credential.id] = { running: true, result: null, error: null };
     const target = url.trim();
     try {
-      const result = await configApi.testAuth(credential.id, target === "" && credential.scheme === "oauth2_client_credentials" ? null : target);
+      const result = await api.testAuth(credential.id, target === "" && credential.scheme === "oauth2_client_credentials" ? null : target);
       this.tests[credential.id] = { running: false, result, error: null };
     } catch (error) {
       this.tests[credential.id] = { running: false, result: null, error: asApiError(error) };

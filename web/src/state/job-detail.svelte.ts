@@ -89,7 +89,7 @@ export class JobRecordsState {
     this.exporting = true;
     this.exportError = null;
     try {
-      await downloadFile(`/api/jobs/${encodeURIComponent(this.#jobId)}/records`, { ...this.#filters(), format: "csv" }, `${this.#jobId}-records.csv`, "text/csv");
+      downloadFile(await api.jobRecordsCsv(this.#jobId, this.#filters()), `${this.#jobId}-records.csv`, "text/csv");
     } catch (error) {
       this.exportError = asApiError(error);
     } finally {
@@ -203,12 +203,8 @@ export class JobLogsState {
     this.downloading = true;
     this.downloadError = null;
     try {
-      await downloadFile(
-        `/api/jobs/${encodeURIComponent(this.#jobId)}/logs`,
-        { download: 1, level: logLevelsParam(this.shownLevels), q: this.query || undefined },
-        `${this.#jobId}-logs.txt`,
-        "text/plain",
-      );
+      const text = await api.jobLogsText(this.#jobId, { level: logLevelsParam(this.shownLevels), q: this.query || undefined });
+      downloadFile(text, `${this.#jobId}-logs.txt`, "text/plain");
     } catch (error) {
       this.downloadError = asApiError(error);
     } finally {

@@ -1,7 +1,7 @@
 import { api, ApiError } from "../lib/api";
 import { currentSession, onSessionRejected, saveSession, type StoredSession } from "../lib/session-token";
 import { readTokenInput } from "../lib/token-input";
-import type { Role, Session } from "../../../worker/api/types";
+import type { Role } from "../../../worker/api/types";
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
@@ -48,7 +48,7 @@ export function createSessionState() {
       if (!read.ok) throw new ApiError("token_format", read.message, 0);
       const token = read.token;
       // Proves the token and says who it is; a 401 comes back as the error to show.
-      const identity = await api.request<Session>("/api/session", { token });
+      const identity = await api.session(token);
       const session: StoredSession = { token, role: identity.role, name: identity.name };
       saveSession(session);
       notice = null;

@@ -1,5 +1,4 @@
-import { asApiError, type ApiError } from "../lib/api";
-import { configApi } from "../lib/config-api";
+import { api, asApiError, type ApiError } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
 import { SaveState } from "./save-state.svelte";
 import type { ApiTokenSummary, CreatedApiToken, Role, Settings, UpdateSettingsBody } from "../../../worker/api/types";
@@ -53,8 +52,8 @@ export function logExportBody(draft: LogExportDraft): LogExportInput {
 }
 
 export class SettingsState {
-  settings = new Resource((signal) => configApi.getSettings(signal));
-  retention = new Resource((signal) => configApi.getRetention(signal));
+  settings = new Resource((signal) => api.getSettings(signal));
+  retention = new Resource((signal) => api.getRetention(signal));
   plan: RetentionPlan = $state("professional");
   customDays = $state("");
   exportDraft: LogExportDraft = $state(logExportDraft({ target: "none" }));
@@ -84,7 +83,7 @@ export class SettingsState {
       const days = this.customDays.trim() === "" ? Number.NaN : Number(this.customDays);
       const retention: UpdateSettingsBody["retention"] =
         this.plan === "custom" ? { plan: "custom", custom_days: days } : { plan: this.plan };
-      const settings = await configApi.updateSettings({ retention });
+      const settings = await api.updateSettings({ retention });
       this.#settled(settings);
       return `Retention plan saved: history older than ${settings.retention.days} days is purged daily.`;
     });
@@ -92,7 +91,7 @@ export class SettingsState {
 
   saveExport(): Promise<boolean> {
     return this.exportSave.run(async () => {
-      const settings = await configApi.updateSettings({ log_export: logExportBody(this.exportDraft) });
+      const settings = await api.updateSettings({ log_export: logExportBody(this.exportDraft) });
       this.#settled(settings);
       return settings.log_export.target === "none"
         ? "Log export is off."
@@ -102,7 +101,7 @@ export class SettingsState {
 
   runRetentionNow(): Promise<boolean> {
     return this.purge.run(async () => {
-      const result = await configApi.runRetention();
+      const result = await api.runRetention();
       void this.retention.reload();
       const deleted = Object.values(result.deleted).reduce((sum, count) => sum + count, 0);
       return result.error
@@ -121,7 +120,7 @@ export function tokenExpired(token: ApiTokenSummary, now: number): boolean {
 }
 
 export class TokensState {
-  tokens = new Resource<ApiTokenSummary[]>(async (signal) => (await configApi.listTokens(signal)).data);
+  tokens = new Resource<ApiTokenSummary[]>(async (signal) => (await api.listTokens(signal)).data);
   name = $state("");
   role: Role = $state("viewer");
   lifetime: TokenLifetime = $state("never");
@@ -133,7 +132,7 @@ export class TokensState {
   create(): Promise<boolean> {
     return this.createSave.run(async () => {
       const expiry = this.lifetime === "never" ? {} : { expires_in_days: Number(this.lifetime) };
-      const created = await configApi.createToken({ name: this.name.trim(), role: this.role, ...expiry });
+      const created = await api.createToken({ name: this.name.trim(), role: this.role, ...expiry });
       this.created = created;
       this.name = "";
       void this.tokens.reload();
@@ -145,7 +144,7 @@ export class TokensState {
     this.revoking = token.id;
     delete this.revokeErrors[token.id];
     try {
-      const revoked = await configApi.revokeToken(token.id);
+      const revoked = await api.revokeToken(token.id);
       if (this.tokens.state.kind === "ready") {
         const data = this.tokens.state.data.map((entry) => (entry.id === revoked.id ? revoked : entry));
         this.tokens.state = { kind: "ready", data, refreshing: false };
