@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { assert, describe, expect, it } from "vitest";
 import {
   FetchContractSchema,
   formatIssuePath,
@@ -68,9 +68,8 @@ describe("connection config validation", () => {
       }),
     );
     expect(result.ok).toBe(true);
-    if (result.ok && result.value.fetch.mode === "list") {
-      expect(result.value.fetch.pagination).toEqual({ style: "page", page_param: "page", size_param: "per_page", page_size: 100, first_page: 1 });
-    }
+    assert(result.ok && result.value.fetch.mode === "list", "a valid list-mode fetch contract");
+    expect(result.value.fetch.pagination).toEqual({ style: "page", page_param: "page", size_param: "per_page", page_size: 100, first_page: 1 });
   });
 
   it("names issues by field path, e.g. mapping[2].destination", () => {

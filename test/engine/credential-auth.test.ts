@@ -97,6 +97,7 @@ describe("oauth2 client credentials", () => {
     const { runtime } = makeClock();
     await createCredentialHeaders(makeOAuth2(`${server.url}/token`, { client_auth: "body" }), { runtime }).headers();
 
+    expect(server.requests).toHaveLength(1);
     const form = Object.fromEntries(new URLSearchParams(server.requests[0]?.body));
     expect(form).toMatchObject({ client_id: "client-1", client_secret: "s3cret:with&symbols" });
     expect(server.requests[0]?.headers.authorization).toBeUndefined();

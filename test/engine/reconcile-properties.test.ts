@@ -111,7 +111,7 @@ describe("reconciliation properties", () => {
           const dryAction = finalAction(dryDecision, "dry");
           const liveAction = finalAction(liveDecision, "live", writeOk);
           expect(dryAction === "would_update").toBe(liveDecision.kind === "write");
-          if (liveDecision.kind !== "write") expect(liveAction).toBe(dryAction);
+          expect(liveAction).toBe(liveDecision.kind === "write" ? (writeOk ? "updated" : "failed") : dryAction);
           if (liveDecision.kind === "write" && !writeOk) liveWriteFailures += 1;
           dry = applyOutcome(dry, dryAction);
           live = applyOutcome(live, liveAction);

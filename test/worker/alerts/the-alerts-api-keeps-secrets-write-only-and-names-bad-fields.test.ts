@@ -163,7 +163,7 @@ describe("bad input", () => {
       expect(errorOf(res).details?.map((d) => d.path), JSON.stringify(body)).toContain(field);
     }
     const after = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM alert_channels").first<{ n: number }>();
-    expect(after?.n).toBe(before?.n);
+    expect(after!.n).toBe(before!.n);
   });
 
   it("names a field of another kind of channel, an unknown channel and unknown connections", async () => {

@@ -9,7 +9,8 @@ interface ErrorCase {
   code: string;
   request: () => Promise<[method: string, path: string, options?: CallOptions]>;
   // Fields the details must name, and the machine-readable facts kept beside them.
-  paths?: string[];
+  paths: string[];
+  // Absent: the error carries no meta.
   meta?: Record<string, unknown>;
   hint?: RegExp;
 }
@@ -129,10 +130,10 @@ describe("every API error", () => {
     const details = error.details as Array<Record<string, unknown>>;
     expect(Array.isArray(details), JSON.stringify(error)).toBe(true);
     for (const detail of details) expect(detail).toMatchObject({ path: expect.any(String), message: expect.any(String) });
-    if (errorCase.paths) expect(details.map((d) => d.path)).toEqual(errorCase.paths);
+    expect(details.map((d) => d.path)).toEqual(errorCase.paths);
     // A field is named once in the path, never again at the start of its message ("since: since: …").
     for (const detail of details) expect(String(detail.message).startsWith(`${String(detail.path)}:`)).toBe(false);
-    if (errorCase.meta) expect(error.meta).toEqual(errorCase.meta);
+    expect(error.meta).toEqual(errorCase.meta);
     if (errorCase.hint) expect(error.hint).toMatch(errorCase.hint);
   });
 

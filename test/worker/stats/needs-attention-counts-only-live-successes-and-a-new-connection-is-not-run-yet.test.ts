@@ -65,7 +65,7 @@ describe("needs attention", () => {
     const rows = await env.LEDGER.prepare("SELECT id, last_success_at FROM connections WHERE id IN (?1, ?2, ?3)")
       .bind(DEMO_IDS.json, DEMO_IDS.xml, DEMO_IDS.bulk).all<{ id: string; last_success_at: number | null }>();
     const byId = new Map(rows.results.map((row) => [row.id, row.last_success_at]));
-    expect(byId.get(DEMO_IDS.json)).toBe(liveFinished?.at);
+    expect(byId.get(DEMO_IDS.json)).toBe(liveFinished!.at);
     expect(byId.get(DEMO_IDS.xml)).toBeNull();
     expect(byId.get(DEMO_IDS.bulk)).toBeNull();
   });

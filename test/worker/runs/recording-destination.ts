@@ -1,0 +1,102 @@
+import { env } from "cloudflare:test";
+import type { ConnectionConfig } from "../../../worker/engine/contracts";
+import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
+
+// A destination that writes down what it got: it sits in front of the sandbox fleet at RECORDED/<lane>/…, forwards
+// each request to the sandbox path after it and keeps, per request, the bytes it received and sent back and the
+// time on the worker's clock. Its log is the ground truth a run's counters are checked against. A test may answer
+// a request itself (a 429, say) or hold it until the caller aborts it.
+
+export const RECORDED = "https://recorded.example.com";
+const SANDBOX = "http://localhost:8787/sandbox";
+
+export interface ReceivedRequest {
+  lane: string;
+  method: string;
+  // The sandbox path, e.g. /api/devices/DEV-00001.
+  path: string;
+  at: number;
+  bytesReceived: number;
+  status: number | "aborted";
+  bytesSent: number;
+}
+
+// Return a Response to answer in place of the sandbox, "hold" to keep the request open until it is aborted,
+// or undefined to forward it.
+export type Intercept = (request: { lane: string; method: string; path: string; seen: number }) => Response | "hold" | undefined;
+
+export interface RecordingDestination {
+  readonly requests: ReceivedRequest[];
+  intercept: Intercept;
+  // Resolves with the first request held open.
+  readonly held: Promise<ReceivedRequest>;
+  restore(): void;
+}
+
+// The demo connection's config with every sandbox URL moved to this destination's lane.
+export function throughRecorder(config: ConnectionConfig, lane: string): ConnectionConfig {
+  return JSON.parse(JSON.stringify(config).replaceAll(SANDBOX, `${RECORDED}/${lane}`)) as ConnectionConfig;
+}
+
+export function installRecordingDestination(): RecordingDestination {
+  const requests: ReceivedRequest[] = [];
+  const sandbox = createOutboundFetch(env);
+  let markHeld: (request: ReceivedRequest) => void = () => undefined;
+  const held = new Promise<ReceivedRequest>((resolve) => (markHeld = resolve));
+  const destination: RecordingDestination = { requests, intercept: () => undefined, held, restore: () => undefined };
+
+  async function receive(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const [, lane = "", ...rest] = url.pathname.split("/");
+    const path = `/${rest.join("/")}`;
+    const body = new Uint8Array(await request.arrayBuffer());
+    const entry: ReceivedRequest = { lane, method: request.method, path, at: Date.now(), bytesReceived: body.byteLength, status: 0, bytesSent: 0 };
+    const seen = requests.filter((r) => r.lane === lane && r.method === entry.method && r.path === path).length;
+    requests.push(entry);
+    const answer = destination.intercept({ lane, method: entry.method, path, seen });
+    if (answer === "hold") {
+      return new Promise<Response>((_, reject) => {
+        const abort = () => {
+          entry.status = "aborted";
+          reject(request.signal.reason);
+        };
+        if (request.signal.aborted) abort();
+        else request.signal.addEventListener("abort", abort, { once: true });
+        markHeld(entry);
+      });
+    }
+    const response =
+      answer ??
+      (await sandbox(`${SANDBOX}${path}${url.search}`, {
+        method: request.method,
+        headers: request.headers,
+        ...(body.byteLength > 0 ? { body } : {}),
+      }));
+    const sent = new Uint8Array(await response.arrayBuffer());
+    entry.status = response.status;
+    entry.bytesSent = sent.byteLength;
+    const headers = new Headers(response.headers);
+    // Next-page links name the sandbox; a proxy in front of it names itself.
+    const link = headers.get("link");
+    if (link !== null) headers.set("link", link.replaceAll(SANDBOX, `${RECORDED}/${lane}`));
+    return new Response(sent, { status: response.status, headers });
+  }
+
+  const original = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    const url = input instanceof Request ? input.url : input.toString();
+    if (!url.startsWith(`${RECORDED}/`)) return original(input, init);
+    return receive(new Request(input, init));
+  };
+  destination.restore = () => {
+    globalThis.fetch = original;
+  };
+  return destination;
+}
+
+export function bytesOf(requests: ReceivedRequest[]): { received: number; sent: number } {
+  return {
+    received: requests.reduce((sum, r) => sum + r.bytesReceived, 0),
+    sent: requests.reduce((sum, r) => sum + r.bytesSent, 0),
+  };
+}
