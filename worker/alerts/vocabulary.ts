@@ -13,13 +13,6 @@ export const STATUS_CHANGE_TYPES = ["run.status_changed", "job.status_changed"] 
 export const CHANNEL_KINDS = ["webhook", "slack", "pagerduty", "email"] as const;
 export type ChannelKind = (typeof CHANNEL_KINDS)[number];
 
-export const CHANNEL_KIND_LABELS: Record<ChannelKind, string> = {
-  webhook: "Webhook (custom)",
-  slack: "Slack",
-  pagerduty: "PagerDuty",
-  email: "Email",
-};
-
 export const DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

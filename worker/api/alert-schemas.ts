@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { emailAddressSchema, MAX_EMAIL_RECIPIENTS } from "../alerts/channel-config";
+import { emailAddressSchema, MAX_EMAIL_RECIPIENTS } from "../alerts/channel-kinds";
 import { CHANNEL_KINDS, DELIVERY_STATUSES, EVENT_TYPES, PAGERDUTY_SEVERITIES } from "../alerts/vocabulary";
 import { listQuerySchema, pageSchema, timestampSchema } from "./schemas/common";
 

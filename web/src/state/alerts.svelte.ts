@@ -4,29 +4,9 @@ import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../lib/statuses";
 import { SaveState } from "./save-state.svelte";
 import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/api/alert-schemas";
-import { DEFAULT_EMAIL_FROM_NAME, PAGERDUTY_EVENTS_URL, type ChannelKind, type EventType, type PagerDutySeverity } from "../../../worker/alerts/vocabulary";
+import type { ChannelKind } from "../../../worker/alerts/vocabulary";
+import { CHANNEL_DEFAULTS, channelFormFields, defaultOf, type ChannelDraft, type ConnectionScope, type FieldForm } from "./alert-channel-kinds";
 import type { ConnectionSummary } from "../../../worker/api/types";
-
-export type ConnectionScope = "all" | "chosen";
-
-export interface ChannelDraft {
-  kind: ChannelKind;
-  name: string;
-  url: string;
-  // Empty: every status change and alert.
-  event_types: EventType[];
-  // Webhooks: every connection's status changes, or the chosen connections'.
-  scope: ConnectionScope;
-  connection_ids: string[];
-  webhook_url: string;
-  routing_key: string;
-  // PagerDuty: blank means the public Events API v2 endpoint.
-  events_url: string;
-  severity: PagerDutySeverity;
-  to: string;
-  from: string;
-  from_name: string;
-}
 
 export function emptyChannelDraft(): ChannelDraft {
   return {
@@ -39,7 +19,7 @@ export function emptyChannelDraft(): ChannelDraft {
     webhook_url: "",
     routing_key: "",
     events_url: "",
-    severity: "error",
+    severity: CHANNEL_DEFAULTS.pagerduty.severity,
     to: "",
     from: "",
     from_name: "",
@@ -64,101 +44,119 @@ function sameScope(a: readonly string[] | null, b: readonly string[] | null): bo
   return a === null || b === null ? a === b : sameItems(a, b);
 }
 
+function textDefault(kind: ChannelKind, field: string): string | undefined {
+  const value = defaultOf(kind, field);
+  return typeof value === "string" ? value : undefined;
+}
+
+// The kind's fields come from the channel-kind table, each converted by its control; a blank text field with a
+// default is left out, so the server applies the default.
 export function channelBody(draft: ChannelDraft): CreateChannelBody {
-  const name = draft.name.trim();
-  switch (draft.kind) {
-    case "webhook":
-      return {
-        kind: "webhook",
-        name,
-        url: draft.url.trim(),
-        event_types: draft.event_types.length === 0 ? null : draft.event_types,
-        connection_ids: scopeIds(draft),
-      };
-    case "slack":
-      return { kind: "slack", name, webhook_url: draft.webhook_url.trim() };
-    case "pagerduty": {
-      const eventsUrl = draft.events_url.trim();
-      return { kind: "pagerduty", name, routing_key: draft.routing_key.trim(), severity: draft.severity, ...(eventsUrl === "" ? {} : { events_url: eventsUrl }) };
+  const body: Record<string, unknown> = { kind: draft.kind, name: draft.name.trim() };
+  for (const field of channelFormFields(draft.kind)) {
+    const value = createValue(draft, field);
+    if (value !== undefined) body[field.name] = value;
+  }
+  // The table's fields of a kind are the registry's, which are the create body's (both checked by the type checker).
+  return body as CreateChannelBody;
+}
+
+function createValue(draft: ChannelDraft, field: FieldForm): unknown {
+  switch (field.control) {
+    case "text": {
+      const text = draft[field.name].trim();
+      return text === "" && textDefault(draft.kind, field.name) !== undefined ? undefined : text;
     }
-    case "email": {
-      const fromName = draft.from_name.trim();
-      return {
-        kind: "email",
-        name,
-        to: recipients(draft.to),
-        from: draft.from.trim(),
-        ...(fromName === "" ? {} : { from_name: fromName }),
-      };
-    }
+    case "secret":
+      return draft[field.name].trim();
+    case "recipients":
+      return recipients(draft[field.name]);
+    case "event-types":
+      return draft.event_types.length === 0 ? null : draft.event_types;
+    case "connection-scope":
+      return scopeIds(draft);
+    case "severity":
+      return draft.severity;
+    default:
+      return assertNever(field);
   }
 }
 
 // A saved channel in the form: its settings as they are, its secrets blank because they are write-only.
 export function channelDraftOf(channel: AlertChannel): ChannelDraft {
-  const { config } = channel;
-  return {
-    kind: channel.kind,
-    name: channel.name,
-    url: config.url ?? "",
-    event_types: [...(config.event_types ?? [])],
-    scope: config.connection_ids == null ? "all" : "chosen",
-    connection_ids: [...(config.connection_ids ?? [])],
-    webhook_url: "",
-    routing_key: "",
-    events_url: config.events_url ?? PAGERDUTY_EVENTS_URL,
-    severity: config.severity ?? "error",
-    to: (config.to ?? []).join(", "),
-    from: config.from ?? "",
-    from_name: config.from_name ?? "",
-  };
+  const draft: ChannelDraft = { ...emptyChannelDraft(), kind: channel.kind, name: channel.name };
+  const config: Readonly<Record<string, unknown>> = channel.config;
+  for (const field of channelFormFields(channel.kind)) {
+    switch (field.control) {
+      case "text":
+        draft[field.name] = (config[field.name] as string | undefined) ?? textDefault(channel.kind, field.name) ?? "";
+        break;
+      case "secret":
+        break;
+      case "recipients":
+        draft[field.name] = ((config[field.name] as string[] | undefined) ?? []).join(", ");
+        break;
+      case "event-types":
+        draft.event_types = [...(channel.config.event_types ?? [])];
+        break;
+      case "connection-scope":
+        draft.scope = channel.config.connection_ids == null ? "all" : "chosen";
+        draft.connection_ids = [...(channel.config.connection_ids ?? [])];
+        break;
+      case "severity":
+        draft.severity = channel.config.severity ?? CHANNEL_DEFAULTS.pagerduty.severity;
+        break;
+      default:
+        assertNever(field);
+    }
+  }
+  return draft;
 }
 
 // Only what the admin changed, so a PATCH never rewrites a field edited elsewhere meanwhile; a blank secret keeps the stored one.
 export function channelChanges(channel: AlertChannel, draft: ChannelDraft, enabled: boolean): UpdateChannelBody {
   const before = channelDraftOf(channel);
-  const changes: UpdateChannelBody = {};
+  const changes: Record<string, unknown> = {};
   const name = draft.name.trim();
   if (name !== before.name) changes.name = name;
   if (enabled !== channel.enabled) changes.enabled = enabled;
-  switch (channel.kind) {
-    case "webhook": {
-      const url = draft.url.trim();
-      if (url !== before.url) changes.url = url;
-      const everyEvent = draft.event_types.length === 0;
-      if (everyEvent !== (channel.config.event_types == null) || !sameItems(draft.event_types, before.event_types)) {
-        changes.event_types = everyEvent ? null : [...draft.event_types];
-      }
-      const connectionIds = scopeIds(draft);
-      if (!sameScope(connectionIds, channel.config.connection_ids ?? null)) changes.connection_ids = connectionIds;
-      break;
-    }
-    case "slack": {
-      const webhookUrl = draft.webhook_url.trim();
-      if (webhookUrl !== "") changes.webhook_url = webhookUrl;
-      break;
-    }
-    case "pagerduty": {
-      const routingKey = draft.routing_key.trim();
-      if (routingKey !== "") changes.routing_key = routingKey;
-      const eventsUrl = draft.events_url.trim() || PAGERDUTY_EVENTS_URL;
-      if (eventsUrl !== before.events_url) changes.events_url = eventsUrl;
-      if (draft.severity !== before.severity) changes.severity = draft.severity;
-      break;
-    }
-    case "email": {
-      const to = recipients(draft.to);
-      if (to.join(",") !== recipients(before.to).join(",")) changes.to = to;
-      const from = draft.from.trim();
-      if (from !== before.from) changes.from = from;
-      const fromName = draft.from_name.trim() || DEFAULT_EMAIL_FROM_NAME;
-      if (fromName !== before.from_name) changes.from_name = fromName;
-      break;
-    }
-    default:
-      assertNever(channel.kind);
+  for (const field of channelFormFields(channel.kind)) {
+    const value = changedValue(channel, before, draft, field);
+    if (value !== undefined) changes[field.name] = value;
   }
-  return changes;
+  return changes as UpdateChannelBody;
+}
+
+// undefined: unchanged.
+function changedValue(channel: AlertChannel, before: ChannelDraft, draft: ChannelDraft, field: FieldForm): unknown {
+  switch (field.control) {
+    case "text": {
+      // A blank field with a default means the default, which the server would not apply to a PATCH.
+      const text = draft[field.name].trim() || (textDefault(channel.kind, field.name) ?? "");
+      return text !== before[field.name] ? text : undefined;
+    }
+    case "secret": {
+      const secret = draft[field.name].trim();
+      return secret !== "" ? secret : undefined;
+    }
+    case "recipients": {
+      const list = recipients(draft[field.name]);
+      return list.join(",") !== recipients(before[field.name]).join(",") ? list : undefined;
+    }
+    case "event-types": {
+      const everyEvent = draft.event_types.length === 0;
+      const changed = everyEvent !== (channel.config.event_types == null) || !sameItems(draft.event_types, before.event_types);
+      return changed ? (everyEvent ? null : [...draft.event_types]) : undefined;
+    }
+    case "connection-scope": {
+      const connectionIds = scopeIds(draft);
+      return sameScope(connectionIds, channel.config.connection_ids ?? null) ? undefined : connectionIds;
+    }
+    case "severity":
+      return draft.severity !== before.severity ? draft.severity : undefined;
+    default:
+      return assertNever(field);
+  }
 }
 
 export interface ChannelEdit {
