@@ -47,7 +47,17 @@ const DURABLE_OBJECT_STORAGE = ["worker/runs/coordinator-store.ts", "worker/runs
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "dist/", ".wrangler/", "reports/", "test-results/", "playwright-report/", "bench/results/", "test/scripts/lint-fixtures/"],
+    ignores: [
+      "node_modules/",
+      "dist/",
+      ".wrangler/",
+      "reports/",
+      "test-results/",
+      "playwright-report/",
+      "bench/results/",
+      "test/scripts/lint-fixtures/",
+      "worker/worker-configuration.d.ts",
+    ],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
