@@ -6,6 +6,8 @@ import { svelte } from "@sveltejs/vite-plugin-svelte";
 // workerd with real D1 and Durable Objects, Svelte components in a DOM.
 export default defineConfig({
   test: {
+    // A stray .only fails the run everywhere, not only in CI.
+    allowOnly: false,
     reporters: process.env.CI_REPORT ? ["default", ["json", { outputFile: "reports/vitest.json" }]] : ["default"],
     projects: [
       {

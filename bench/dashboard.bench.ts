@@ -77,7 +77,7 @@ function newestMtime(dir: string): number {
 
 function initialJavaScript() {
   const index = "dist/web/index.html";
-  let fresh = false;
+  let fresh: boolean;
   try {
     fresh = statSync(index).mtimeMs > Math.max(newestMtime("web"), statSync("vite.config.ts").mtimeMs);
   } catch {

@@ -1,7 +1,8 @@
 // npm test: every layer in order, then one plain total for CI to read.
-// Runners write JSON reports to reports/; type checks count as one check each.
+// Runners write JSON reports to reports/; type checks and lint steps count as one check each.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { compareWithFloor, readFloor } from "./test-count-floor.mjs";
 
 const only = process.argv.slice(2);
 rmSync("reports", { recursive: true, force: true });
@@ -11,6 +12,9 @@ const steps = [
   { name: "typecheck:worker", cmd: "tsc", args: ["-p", "tsconfig.worker.json"] },
   { name: "typecheck:node", cmd: "tsc", args: ["-p", "tsconfig.node.json"] },
   { name: "typecheck:web", cmd: "svelte-check", args: ["--tsconfig", "test/web/tsconfig.json", "--fail-on-warnings"] },
+  { name: "lint:eslint", cmd: "eslint", args: ["--cache", "--cache-location", "node_modules/.cache/eslint/", "."] },
+  { name: "lint:format", cmd: "prettier", args: ["--check", "--log-level", "warn", "."] },
+  { name: "lint:deps", cmd: "depcruise", args: ["--config", ".dependency-cruiser.cjs", "worker", "web/src"] },
   { name: "build:web", cmd: "vite", args: ["build", "--logLevel", "warn"] },
   { name: "vitest", cmd: "vitest", args: ["run"], env: { CI_REPORT: "1" }, report: "reports/vitest.json" },
   { name: "playwright", cmd: "playwright", args: ["test"], report: "reports/playwright.json" },
@@ -28,7 +32,12 @@ for (const step of steps) {
   const ok = result.status === 0;
   console.log(`=== ${step.name}: ${ok ? "ok" : `exit ${result.status ?? result.signal}`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (!step.report) {
-    ok ? passed++ : (failed++, failures.push(step.name));
+    if (ok) {
+      passed++;
+    } else {
+      failed++;
+      failures.push(step.name);
+    }
     continue;
   }
   const counts = existsSync(step.report) ? readCounts(step.name, JSON.parse(readFileSync(step.report, "utf8"))) : null;
@@ -55,6 +64,16 @@ function readCounts(name, report) {
   }
   const s = report.stats;
   return { passed: s.expected + s.flaky, failed: s.unexpected, skipped: s.skipped };
+}
+
+// A whole run must not lose tests silently (scripts/test-count-floor.mjs); a partial run is not compared.
+if (only.length === 0) {
+  const floor = compareWithFloor(passed + failed + skipped, readFloor());
+  if (floor.message !== null) console.log(`\n${floor.message}`);
+  if (floor.failure !== null) {
+    failed++;
+    failures.push(floor.failure);
+  }
 }
 
 if (failures.length > 0) console.log(`\nFailed: ${failures.join(", ")}`);

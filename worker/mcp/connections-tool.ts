@@ -44,8 +44,7 @@ export const LIST_CONNECTIONS_TOOL = {
   },
 };
 
-const inputObject = z.object(LIST_CONNECTIONS_TOOL.inputSchema);
-export type ListConnectionsInput = z.output<typeof inputObject>;
+export type ListConnectionsInput = z.output<z.ZodObject<typeof LIST_CONNECTIONS_TOOL.inputSchema>>;
 
 export async function listConnections(db: D1Database, input: ListConnectionsInput, now: number) {
   const range = resolveTimeRange({ since: input.since, until: input.until }, now, 7 * DAY_MS);

@@ -49,8 +49,7 @@ export const JOB_STATUS_TOOL = {
   },
 };
 
-const inputObject = z.object(JOB_STATUS_TOOL.inputSchema);
-export type JobStatusInput = z.output<typeof inputObject>;
+export type JobStatusInput = z.output<z.ZodObject<typeof JOB_STATUS_TOOL.inputSchema>>;
 
 export async function getJobStatus(db: D1Database, input: JobStatusInput, now: number) {
   const range = resolveTimeRange({ since: input.since, until: input.until }, now, 7 * DAY_MS);

@@ -18,7 +18,7 @@ async function download(lines: LogFixture[]): Promise<string> {
 function expectOnlyRealLines(text: string, count: number): void {
   const lines = text.split(/\r\n|\r|\n|\u2028|\u2029|\u0085/).slice(0, -1);
   expect(lines.filter((l) => /^\d{4}-\d\d-\d\dT/.test(l))).toHaveLength(count);
-  for (const line of lines) expect(line, JSON.stringify(line)).toMatch(/^(\d{4}-\d\d-\d\dT\S+ (DEBUG|INFO |WARN |ERROR) |    )/);
+  for (const line of lines) expect(line, JSON.stringify(line)).toMatch(/^(\d{4}-\d\d-\d\dT\S+ (DEBUG|INFO |WARN |ERROR) | {4})/);
   expect(text).not.toMatch(/(^|[\r\n])2026-01-01 ERROR forged/);
 }
 

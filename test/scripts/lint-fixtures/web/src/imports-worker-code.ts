@@ -1,0 +1,3 @@
+import { countRuns } from "../../worker/ledger/store";
+
+export const count = countRuns;

@@ -1,0 +1,3 @@
+import type { RunCount } from "../../worker/ledger/store";
+
+export const zero: RunCount = 0;

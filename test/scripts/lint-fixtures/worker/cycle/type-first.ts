@@ -1,0 +1,5 @@
+import type { TypeSecond } from "./type-second";
+
+export interface TypeFirst {
+  next: TypeSecond | null;
+}

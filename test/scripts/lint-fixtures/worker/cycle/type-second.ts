@@ -1,0 +1,5 @@
+import type { TypeFirst } from "./type-first";
+
+export interface TypeSecond {
+  previous: TypeFirst | null;
+}

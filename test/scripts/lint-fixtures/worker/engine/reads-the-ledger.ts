@@ -1,0 +1,3 @@
+import { countRuns } from "../ledger/store";
+
+export const count = countRuns;

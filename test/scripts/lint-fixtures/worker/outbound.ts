@@ -1,0 +1,3 @@
+import { createOutboundFetch } from "./sandbox/outbound-fetch";
+
+export const outboundFetch = createOutboundFetch;

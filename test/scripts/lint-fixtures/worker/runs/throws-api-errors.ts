@@ -1,0 +1,3 @@
+import { ApiError } from "../api/errors";
+
+export const notFound = () => new ApiError();

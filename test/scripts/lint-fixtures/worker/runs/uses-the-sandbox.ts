@@ -1,0 +1,3 @@
+import { DEMO_SERIALS } from "../sandbox/demo-data";
+
+export const serials = DEMO_SERIALS;
