@@ -40,12 +40,12 @@ import {
   updateChannelBodySchema,
   updateRuleBodySchema,
   type UpdateChannelBody,
-} from "./alert-schemas";
+} from "../schemas/alerts";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
 import { ApiError, nameTakenError, notFoundError, validationError, type FieldIssue } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
+import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "../schemas/common";
 
 // Mounted at /api/alerts behind authenticate(): viewers read, operators test-send and redeliver,
 // admins configure channels and rules.

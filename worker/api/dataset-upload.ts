@@ -1,7 +1,7 @@
 import { compilePath, readPath } from "../engine/paths";
 import { scalarText } from "../engine/templates";
 import { ApiError, validationError } from "./errors";
-import { DATASET_UPLOAD_LIMITS, type DatasetUploadIssue } from "./schemas/dataset-records";
+import { DATASET_UPLOAD_LIMITS, type DatasetUploadIssue } from "../schemas/dataset-records";
 import type { DatasetRow } from "../ledger/dataset-records";
 
 export const UPLOAD_FORMATS = ["json", "ndjson", "csv"] as const;

@@ -8,8 +8,8 @@ import { logTextLine } from "./log-text";
 import { pagedTextStream } from "./paged-stream";
 import { csvLine, RECORD_CSV_HEADER, recordCsvRows } from "./record-csv";
 import { createRouter } from "./router";
-import { idParamsSchema, jobDetailSchema, logListQuerySchema, logPageSchema, recordListQuerySchema, recordPageSchema } from "./run-schemas";
-import { errorResponses, jsonContent } from "./schemas/common";
+import { idParamsSchema, jobDetailSchema, logListQuerySchema, logPageSchema, recordListQuerySchema, recordPageSchema } from "../schemas/runs";
+import { errorResponses, jsonContent } from "../schemas/common";
 
 // Mounted at /api/jobs; expects `authenticate()` to have run on /api/*.
 export const jobsRouter = createRouter();

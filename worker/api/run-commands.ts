@@ -6,8 +6,8 @@ import type { RunTrigger } from "../ledger/run-rows";
 import { cancelRun, createRun, rerun, resetConnection, syncNow } from "../runs/run-service";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "./client-header";
 import { createRouter } from "./router";
-import { createRunBodySchema, idParamsSchema, rerunBodySchema, runDetailSchema } from "./run-schemas";
-import { errorResponses, jsonContent } from "./schemas/common";
+import { createRunBodySchema, idParamsSchema, rerunBodySchema, runDetailSchema } from "../schemas/runs";
+import { errorResponses, jsonContent } from "../schemas/common";
 
 // Mounted at /api: POST /runs, /runs/{id}/cancel, /runs/{id}/rerun, /connections/{id}/sync and /reset.
 // Operators run and cancel; the reads of runs live in runs.ts.

@@ -1,4 +1,4 @@
-import type { AlertChannel } from "../api/alert-schemas";
+import type { AlertChannel } from "../schemas/alerts";
 import { parseChannelConfig, type ChannelConfig } from "../alerts/channel-config";
 import type { ChannelKind } from "../alerts/vocabulary";
 import { isUniqueViolation } from "./credentials";

@@ -1,4 +1,4 @@
-import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion } from "../api/schemas/connections";
+import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion } from "../schemas/connections";
 import { withLimitDefaults, type ConnectionConfig } from "../engine/contracts";
 import { isUniqueViolation } from "./credentials";
 

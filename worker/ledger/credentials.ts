@@ -1,4 +1,4 @@
-import type { Credential, CredentialConfig } from "../api/schemas/credentials";
+import type { Credential, CredentialConfig } from "../schemas/credentials";
 import type { CredentialScheme } from "../engine/credential-auth";
 
 interface CredentialRow {

@@ -1,4 +1,4 @@
-import type { FieldChange, JobDetail, JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../api/run-schemas";
+import type { FieldChange, JobDetail, JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../schemas/runs";
 import { diagnoseJob } from "../engine/errors";
 import type { RecordAction } from "../engine/reconcile";
 import { idTimeFloor } from "./ids";

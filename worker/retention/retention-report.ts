@@ -1,4 +1,4 @@
-import type { LogExportDayView, RetentionPassView, RetentionResponse } from "../api/schemas/retention";
+import type { LogExportDayView, RetentionPassView, RetentionResponse } from "../schemas/retention";
 import { readConfigSettings, retentionDays } from "../ledger/config-settings";
 import { listLogExports, type LogExportRow } from "../ledger/log-exports";
 import { emptyDeletedCounts, listPasses, type RetentionPassRow } from "../ledger/retention";

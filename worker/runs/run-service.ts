@@ -1,6 +1,6 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
 import { ApiError, notFoundError, validationError, type FieldIssue } from "../api/errors";
-import type { RunDetail } from "../api/run-schemas";
+import type { RunDetail } from "../schemas/runs";
 import type { Env } from "../env";
 import { newId } from "../ledger/ids";
 import { claimIdempotencyKeyStatements, findLiveIdempotencyKey, type IdempotencyKey, type StoredIdempotencyKey } from "../ledger/run-idempotency";

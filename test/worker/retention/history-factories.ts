@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import { writeConfigSettings, type StoredLogExport } from "../../../worker/ledger/config-settings";
-import type { RetentionSetting } from "../../../worker/api/schemas/settings";
+import type { RetentionSetting } from "../../../worker/schemas/settings";
 import { newId } from "../../../worker/ledger/ids";
 import type { RunStatus } from "../../../worker/ledger/run-rows";
 import type { ExportTarget } from "../../../worker/retention/export-target";

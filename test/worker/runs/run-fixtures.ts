@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { JobSummary, RunDetail } from "../../../worker/api/run-schemas";
+import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
 import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { seedDemo } from "../../../worker/ledger/demo-seed";

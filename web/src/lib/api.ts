@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import type { ApiErrorBody, ConnectionSummary, HealthResponse, Page, ValidationDetail } from "../../../worker/api/types";
+import type { ApiErrorBody, ConnectionSummary, HealthResponse, Page, ValidationDetail } from "../../../worker/schemas/types";
 import type {
   JobDetail,
   LogLevel,
@@ -12,8 +12,8 @@ import type {
   recordListQuerySchema,
   runListQuerySchema,
 } from "./run-types";
-import type { statsQuerySchema } from "../../../worker/api/schemas/stats";
-import type { CreateRunRequest } from "../../../worker/api/run-schemas";
+import type { statsQuerySchema } from "../../../worker/schemas/stats";
+import type { CreateRunRequest } from "../../../worker/schemas/runs";
 import type { RerunScope } from "../../../worker/ledger/run-rows";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
 import { currentToken, rejectSession } from "./session-token";

@@ -19,11 +19,11 @@ import type {
   UpdateCredentialBody,
   UpdateSettingsBody,
   UploadMode,
-} from "../../../worker/api/types";
-import type { RunDetail } from "../../../worker/api/run-schemas";
-import type { CreateTokenBody } from "../../../worker/api/token-schemas";
-import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/api/schemas/retention";
-import type { StatsResponse } from "../../../worker/api/schemas/stats";
+} from "../../../worker/schemas/types";
+import type { RunDetail } from "../../../worker/schemas/runs";
+import type { CreateTokenBody } from "../../../worker/schemas/tokens";
+import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/schemas/retention";
+import type { StatsResponse } from "../../../worker/schemas/stats";
 import type {
   AlertChannel,
   AlertDelivery,
@@ -36,7 +36,7 @@ import type {
   deliveryListQuerySchema,
   testSendResultSchema,
   updateRuleBodySchema,
-} from "../../../worker/api/alert-schemas";
+} from "../../../worker/schemas/alerts";
 
 // The configuration screens' calls: connections, alerts, settings and tokens, over part A's `request`
 // (bearer token, typed errors, 401 handling).

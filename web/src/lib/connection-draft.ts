@@ -10,7 +10,7 @@ import type {
   SourceContract,
   UpdateContract,
 } from "../../../worker/engine/contracts";
-import type { Connection, ConnectionConfig, ConnectionSnapshot } from "../../../worker/api/types";
+import type { Connection, ConnectionConfig, ConnectionSnapshot } from "../../../worker/schemas/types";
 
 // The editor works on text, as people type it; the API validates what the text becomes, and its
 // answer names the same paths the form uses (config.fetch.url_template …).

@@ -4,9 +4,9 @@ import { PagedList } from "../lib/paged-list.svelte";
 import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../lib/statuses";
 import { SaveState } from "./save-state.svelte";
-import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/api/alert-schemas";
+import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
 import { DEFAULT_EMAIL_FROM_NAME, PAGERDUTY_EVENTS_URL, type ChannelKind, type EventType, type PagerDutySeverity } from "../../../worker/alerts/vocabulary";
-import type { ConnectionSummary } from "../../../worker/api/types";
+import type { ConnectionSummary } from "../../../worker/schemas/types";
 
 export type ConnectionScope = "all" | "chosen";
 

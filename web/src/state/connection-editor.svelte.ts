@@ -9,7 +9,7 @@ import {
 } from "../lib/connection-draft";
 import { placeIssues, validationIssues, type PlacedIssues } from "../lib/field-issues";
 import { PagedList } from "../lib/paged-list.svelte";
-import type { Connection, ConnectionVersion, Credential, ValidationDetail } from "../../../worker/api/types";
+import type { Connection, ConnectionVersion, Credential, ValidationDetail } from "../../../worker/schemas/types";
 
 export type LoadState = { kind: "loading" } | { kind: "ready" } | { kind: "failed"; error: ApiError };
 

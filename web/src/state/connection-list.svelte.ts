@@ -1,8 +1,8 @@
 import { asApiError, type ApiError } from "../lib/api";
 import { configApi } from "../lib/config-api";
 import { Resource } from "../lib/resource.svelte";
-import type { ConnectionSummary } from "../../../worker/api/types";
-import type { ConnectionStats } from "../../../worker/api/schemas/stats";
+import type { ConnectionSummary } from "../../../worker/schemas/types";
+import type { ConnectionStats } from "../../../worker/schemas/stats";
 
 export type RowBusy = "moving" | "toggling";
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { EXPORT_STATUSES, PASS_PHASES, PASS_STATUSES, PURGED_TABLES } from "../../ledger/retention-vocabulary";
+import { EXPORT_STATUSES, PASS_PHASES, PASS_STATUSES, PURGED_TABLES } from "../ledger/retention-vocabulary";
 import { RETENTION_PLANS } from "./settings";
 import { timestampSchema } from "./common";
 
