@@ -1,4 +1,5 @@
 import { newId } from "./ids";
+import { isUniqueViolation } from "./unique-violation";
 import {
   JOB_COUNTER_COLUMNS,
   type JobCounterValues,
@@ -44,11 +45,6 @@ export interface NewJob {
 export type InsertRunResult = "inserted" | "duplicate_key";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-function isUniqueViolation(error: unknown, index: string): boolean {
-  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
-  return /UNIQUE constraint failed/i.test(text) && text.includes(index);
-}
 
 // `claim`: the statements that take the run's idempotency key (run-idempotency.ts); a live key held by an
 // earlier request fails the batch as "duplicate_key".
