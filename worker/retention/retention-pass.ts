@@ -25,6 +25,7 @@ import { PASS_PHASES, type DeletedCounts, type PassPhase, type PurgedTable } fro
 import { DAY_MS, startOfUtcDay, utcDay } from "../stats/time-range";
 import { exportDay } from "./day-export";
 import { resolveExportTarget, type ExportTarget } from "./export-target";
+import { errorMessage } from "../engine/lang";
 
 export interface PassProgress {
   phase: PassPhase;
@@ -119,7 +120,7 @@ export async function runRetention(env: Env, options: RetentionOptions = {}): Pr
   try {
     await worker.run(settings);
   } catch (err) {
-    result.error = err instanceof Error ? err.message : String(err);
+    result.error = errorMessage(err);
     await worker.save({ error: `Interrupted: ${result.error}; the pass continues on the next trigger.`, releaseLease: true });
     throw err;
   }

@@ -17,6 +17,7 @@ import type { CreateRunRequest } from "../../../worker/schemas/runs";
 import type { RerunScope } from "../../../worker/ledger/run-rows";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
 import { currentToken, rejectSession } from "./session-token";
+import { errorMessage } from "./lang";
 
 export interface ApiErrorParts {
   details?: readonly ValidationDetail[];
@@ -269,7 +270,7 @@ export async function downloadFile(path: string, query: Record<string, QueryValu
 // Anything thrown while loading is shown through the same typed error.
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new ApiError("client_error", message, 0);
 }
 

@@ -1,3 +1,5 @@
+import { assertNever } from "./lang";
+
 // Run and job statuses in lifecycle order, with the seed's words, icons and colours.
 export const STATUSES = ["pending", "running", "completed", "failed", "canceled"] as const;
 export type Status = (typeof STATUSES)[number];
@@ -47,10 +49,6 @@ export const STATUS_NEXT_ACTION: Record<Status, string> = {
   failed: "Use error details + logs to isolate contract or mapping issue",
   canceled: "Rerun single first, then full if needed",
 };
-
-export function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${String(value)}`);
-}
 
 // SVG path data per icon; the spinner's arc is drawn over a faint full ring.
 export function iconPaths(icon: StatusIcon): readonly string[] {

@@ -2,7 +2,7 @@ import { asApiError, type ApiError } from "../lib/api";
 import { configApi, type DeliveryFilters, type TestSendResult, type UpdateRuleBody } from "../lib/config-api";
 import { PagedList } from "../lib/paged-list.svelte";
 import { Resource } from "../lib/resource.svelte";
-import { assertNever } from "../lib/statuses";
+import { assertNever } from "../lib/lang";
 import { SaveState } from "./save-state.svelte";
 import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
 import { DEFAULT_EMAIL_FROM_NAME, PAGERDUTY_EVENTS_URL, type ChannelKind, type EventType, type PagerDutySeverity } from "../../../worker/alerts/vocabulary";

@@ -1,7 +1,7 @@
 import { asApiError, type ApiError } from "../lib/api";
 import { configApi } from "../lib/config-api";
 import { Resource } from "../lib/resource.svelte";
-import { assertNever } from "../lib/statuses";
+import { assertNever } from "../lib/lang";
 import { refreshCatalog } from "./catalog.svelte";
 import { SaveState } from "./save-state.svelte";
 import type { ConnectionSummary, CreateCredentialBody, Credential, TestAuthResult, UpdateCredentialBody } from "../../../worker/schemas/types";

@@ -1,7 +1,7 @@
 import { untrack } from "svelte";
 import { SvelteMap } from "svelte/reactivity";
 import { api } from "../lib/api";
-import { assertNever } from "../lib/statuses";
+import { assertNever } from "../lib/lang";
 import type { JobSummary, LiveMessage, RunDetail, RunStatus, RunSummary } from "../lib/run-types";
 
 // The one owner of run state. REST pages and the live feed both land here, so a row on any page shows the
