@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { TypedResponse } from "hono";
 import { minRole } from "../auth/middleware";
-import type { LogLevel } from "../ledger/log-levels";
+import type { LogLevel } from "../schemas/vocabulary";
 import { listLogLines, listRecordOutcomes, readJobDetail, type LogListFilters, type RecordListFilters } from "../ledger/run-reads";
 import { notFoundError, type ApiError } from "./errors";
 import { logTextLine } from "./log-text";

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { minRole } from "../auth/middleware";
-import type { RunTrigger } from "../ledger/run-rows";
+import type { RunTrigger } from "../schemas/vocabulary";
 import { cancelRun, createRun, rerun, resetConnection, syncNow } from "../runs/run-service";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "./client-header";
 import { createRouter } from "./router";

@@ -2,8 +2,10 @@ import type { FieldChange, JobDetail, JobSummary, LogLine, RecordOutcome, RunDet
 import { diagnoseJob } from "../engine/errors";
 import type { RecordAction } from "../engine/reconcile";
 import { idTimeFloor } from "./ids";
-import type { LogLevel } from "./log-levels";
-import type { JobRow, RunMode, RunRow, RunStatus, RunTrigger, RunType } from "./run-rows";
+import type { LogLevel } from "../schemas/vocabulary";
+import type { JobRow, RunRow } from "./run-rows";
+import type { RunMode, RunStatus, RunTrigger, RunType } from "../schemas/vocabulary";
+import { ACTIVE_SQL } from "./status-sets";
 
 interface RecordOutcomeRow {
   job_id: string;
@@ -228,10 +230,10 @@ export async function readRunDetail(db: D1Database, runId: string): Promise<RunD
 // Oldest first, so a dashboard lists the running run above those queued behind it.
 export async function readActiveRuns(db: D1Database): Promise<RunDetail[]> {
   const [runs, jobs] = await db.batch<RunRow | (JobRow & { run_mode: RunMode })>([
-    db.prepare(`SELECT ${columns("r", RUN_COLUMNS)} FROM runs r WHERE r.status IN ('pending', 'running')`),
+    db.prepare(`SELECT ${columns("r", RUN_COLUMNS)} FROM runs r WHERE r.status IN ${ACTIVE_SQL}`),
     db.prepare(
       `SELECT ${columns("j", JOB_COLUMNS)}, r.mode AS run_mode
-         FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.status IN ('pending', 'running')`,
+         FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.status IN ${ACTIVE_SQL}`,
     ),
   ]);
   const jobsByRun = new Map<string, JobSummary[]>();

@@ -1,17 +1,8 @@
 import { newId } from "./ids";
 import { isUniqueViolation } from "./unique-violation";
-import {
-  JOB_COUNTER_COLUMNS,
-  type JobCounterValues,
-  type JobError,
-  type JobRow,
-  type JobStatus,
-  type RunMode,
-  type RunRow,
-  type RunStatus,
-  type RunTrigger,
-  type RunType,
-} from "./run-rows";
+import { JOB_COUNTER_COLUMNS, type JobCounterValues, type JobError, type JobRow, type RunRow } from "./run-rows";
+import type { JobStatus, RunMode, RunStatus, RunTrigger, RunType } from "../schemas/vocabulary";
+import { ACTIVE_SQL } from "./status-sets";
 
 // Status changes of runs and jobs. Each transition is a guarded UPDATE followed by its outbox event,
 // inserted only when the UPDATE changed a row (`changes()`), in the same batch: the event exists exactly
@@ -102,7 +93,7 @@ export async function listActiveRunIds(
   limit: number,
 ): Promise<Array<{ id: string; credential_id: string; status: "pending" | "running" }>> {
   const { results } = await db
-    .prepare("SELECT id, credential_id, status FROM runs WHERE status IN ('pending', 'running') ORDER BY id LIMIT ?1")
+    .prepare(`SELECT id, credential_id, status FROM runs WHERE status IN ${ACTIVE_SQL} ORDER BY id LIMIT ?1`)
     .bind(limit)
     .all<{ id: string; credential_id: string; status: "pending" | "running" }>();
   return results;

@@ -9,7 +9,8 @@ import { compileMappingFor, type CompiledMapping } from "../engine/reconcile";
 import type { EngineRuntime } from "../engine/runtime";
 import { readSourcePages, type HttpSourceContract, type SourcePage } from "../engine/source-reader";
 import type { Env } from "../env";
-import type { JobError, JobStatus } from "../ledger/run-rows";
+import type { JobError } from "../ledger/run-rows";
+import type { JobStatus } from "../schemas/vocabulary";
 import {
   countDatasetScope,
   countRetrySerials,

@@ -5,7 +5,8 @@ import type { Env } from "../env";
 import { newId } from "../ledger/ids";
 import { claimIdempotencyKeyStatements, findLiveIdempotencyKey, type IdempotencyKey, type StoredIdempotencyKey } from "../ledger/run-idempotency";
 import { readRunDetail } from "../ledger/run-reads";
-import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunRow, type RunTrigger, type RunType } from "../ledger/run-rows";
+import type { RunRow } from "../ledger/run-rows";
+import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunTrigger, type RunType } from "../schemas/vocabulary";
 import {
   listCredentialConnections,
   readRunConnection,

@@ -7,7 +7,7 @@ import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { seedDemo } from "../../../worker/ledger/demo-seed";
 import { newId } from "../../../worker/ledger/ids";
 import { readRunDetail } from "../../../worker/ledger/run-reads";
-import { TERMINAL_STATUS, type RunStatus } from "../../../worker/ledger/run-rows";
+import { TERMINAL_STATUS, type RunStatus } from "../../../worker/schemas/vocabulary";
 import { tuneCoordinator } from "../../../worker/runs/run-coordinator";
 import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../../../worker/sandbox/demo-connections";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";

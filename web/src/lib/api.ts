@@ -14,7 +14,7 @@ import type {
 } from "./run-types";
 import type { statsQuerySchema } from "../../../worker/schemas/stats";
 import type { CreateRunRequest } from "../../../worker/schemas/runs";
-import type { RerunScope } from "../../../worker/ledger/run-rows";
+import type { RerunScope } from "../../../worker/schemas/vocabulary";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
 import { currentToken, rejectSession } from "./session-token";
 import { errorMessage } from "./lang";
