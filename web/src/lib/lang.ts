@@ -9,3 +9,8 @@ export function assertNever(value: never): never {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+// The keys of a table keyed by a union, in the table's order: a list derived from a table the compiler holds complete.
+export function keysOf<K extends string>(table: Record<K, unknown>): K[] {
+  return Object.keys(table) as K[];
+}

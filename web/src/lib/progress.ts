@@ -1,12 +1,5 @@
-import type { JobSummary, RunMode, RunStatus } from "./run-types";
-
-const TERMINAL: Record<RunStatus, boolean> = {
-  pending: false,
-  running: false,
-  completed: true,
-  failed: true,
-  canceled: true,
-};
+import type { JobSummary, RunMode } from "./run-types";
+import { isTerminal } from "./statuses";
 
 export interface Progress {
   processed: number;
@@ -26,8 +19,8 @@ function clamp(value: number): number {
 }
 
 function jobFraction(job: ProgressFields): number | null {
-  if (job.in_scope === null) return TERMINAL[job.status] ? 1 : job.status === "pending" ? 0 : null;
-  if (job.in_scope === 0) return TERMINAL[job.status] ? 1 : 0;
+  if (job.in_scope === null) return isTerminal(job.status) ? 1 : job.status === "pending" ? 0 : null;
+  if (job.in_scope === 0) return isTerminal(job.status) ? 1 : 0;
   return clamp(job.processed / job.in_scope);
 }
 
