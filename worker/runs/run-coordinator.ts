@@ -5,7 +5,8 @@ import { createSystemRuntime } from "../engine/runtime";
 import type { Env } from "../env";
 import { pokeAlertDispatcher } from "../alerts/poke";
 import { publishLive } from "../live/publish";
-import { readRunDetail, toJobSummary } from "../ledger/run-reads";
+import { readRunDetail } from "../ledger/run-reads";
+import { toJobSummary } from "../ledger/run-views";
 import type { JobCounterValues, JobError, JobRow } from "../ledger/run-rows";
 import { TERMINAL_STATUS, type RunStatus } from "../schemas/vocabulary";
 import {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
 import { liveHub } from "../../../worker/live/publish";
 import type { LiveUpdate } from "../../../worker/live/protocol";
-import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-reads";
+import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-views";
 import { makeToken } from "../auth/factories";
 import { makeJob, makeRun } from "../factories";
 import { bearerProtocol, connectLive, expectType } from "./live-client";
