@@ -1,4 +1,4 @@
-import type { ExportStatus } from "./retention-vocabulary";
+import type { ExportStatus } from "../schemas/retention-vocabulary";
 import type { JobOutcomeColumns } from "./run-rows";
 import { ACTIVE_SQL } from "./status-sets";
 

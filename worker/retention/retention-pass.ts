@@ -21,7 +21,7 @@ import {
   type RetentionPassRow,
   type StatementResult,
 } from "../ledger/retention";
-import { PASS_PHASES, type DeletedCounts, type PassPhase, type PurgedTable } from "../ledger/retention-vocabulary";
+import { PASS_PHASES, type DeletedCounts, type PassPhase, type PurgedTable, type RetentionStatus } from "../schemas/retention-vocabulary";
 import { DAY_MS, startOfUtcDay, utcDay } from "../stats/time-range";
 import { exportDay } from "./day-export";
 import { resolveExportTarget, type ExportTarget } from "./export-target";
@@ -54,8 +54,6 @@ export interface RetentionOptions {
   logsPageSize?: number;
   jobsPageSize?: number;
 }
-
-export type RetentionStatus = "idle" | "up_to_date" | "busy" | "in_progress" | "completed" | "failed";
 
 export interface RetentionResult {
   status: RetentionStatus;
