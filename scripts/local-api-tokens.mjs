@@ -75,7 +75,7 @@ function parseJson(text) {
   }
 }
 
-// The same bound as POST /api/tokens (worker/api/token-schemas.ts).
+// The same bound as POST /api/tokens (worker/schemas/tokens.ts).
 export const MAX_TOKEN_LIFETIME_DAYS = 365;
 const DAY_MS = 86_400_000;
 

@@ -80,4 +80,15 @@ describe("an attempt's record", () => {
     const result = await postTo(() => ({ status: 429, headers: { "retry-after": "30" } }));
     expect(result.retryAfterMs).toBe(30_000);
   });
+
+  // The engine's rule (test/engine/retry-after-is-delta-seconds-or-an-http-date.test.ts); alerts used to read "1.5" as a date in 2001.
+  it("ignores a Retry-After that is neither delay-seconds nor an HTTP date", async () => {
+    const result = await postTo(() => ({ status: 429, headers: { "retry-after": "1.5" } }));
+    expect(result.retryAfterMs).toBeNull();
+  });
+
+  it("waits at most a day whatever Retry-After asks", async () => {
+    const result = await postTo(() => ({ status: 503, headers: { "retry-after": "9999999" } }));
+    expect(result.retryAfterMs).toBe(24 * 60 * 60 * 1000);
+  });
 });

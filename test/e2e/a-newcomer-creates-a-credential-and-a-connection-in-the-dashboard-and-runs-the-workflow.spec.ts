@@ -1,5 +1,5 @@
 import type { APIRequestContext } from "@playwright/test";
-import type { ConnectionSummary, Credential, Page as ApiPage } from "../../worker/api/types";
+import type { ConnectionSummary, Credential, Page as ApiPage } from "../../worker/schemas/types";
 import { DEMO_EXPECTATIONS, DEMO_FIELD_RULES, DEMO_SINGLE_SERIAL } from "../../worker/sandbox/demo-data";
 import { resetDemo } from "./demo-api";
 import { expect, test, type Page } from "./fixtures";

@@ -1,5 +1,5 @@
 import { expect, type APIRequestContext } from "@playwright/test";
-import type { Connection, Credential } from "../../worker/api/types";
+import type { Connection, Credential } from "../../worker/schemas/types";
 import type { ConnectionConfig } from "../../worker/engine/contracts";
 
 // A credential of the test's own with connections against the sandbox, so tests that reorder, toggle

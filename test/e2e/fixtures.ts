@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { request as playwrightRequest, test as base, type APIRequestContext } from "@playwright/test";
 // @ts-expect-error -- plain ESM script without type declarations
 import { createApiToken as createTokenInLedger } from "../../scripts/local-api-tokens.mjs";
-import type { Role } from "../../worker/api/types";
+import type { Role } from "../../worker/schemas/types";
 import { SESSION_STORAGE_KEY, type StoredSession } from "../../web/src/lib/session-token";
 
 export interface WorkerServer {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCredentialHeaders, credentialClientAuth, type CredentialAuth } from "../../worker/engine/credential-auth";
 import { EngineError } from "../../worker/engine/errors";
-import { parseRetryAfter } from "../../worker/engine/http-client";
+import { parseRetryAfter } from "../../worker/engine/retry-after";
 import { createSystemRuntime } from "../../worker/engine/runtime";
 import { caught, makeClient, useLoopbackServers } from "./support/engine-fixtures";
 import { startLoopbackServer, type LoopbackServer } from "./support/loopback-server";

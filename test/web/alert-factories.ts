@@ -1,4 +1,4 @@
-import type { AlertChannel, AlertDelivery, AlertRule, DeliveryAttempt } from "../../worker/api/alert-schemas";
+import type { AlertChannel, AlertDelivery, AlertRule, DeliveryAttempt } from "../../worker/schemas/alerts";
 
 let sequence = 0;
 

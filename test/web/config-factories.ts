@@ -1,4 +1,4 @@
-import type { Connection, ConnectionConfig, ConnectionSnapshot, ConnectionVersion, Page } from "../../worker/api/types";
+import type { Connection, ConnectionConfig, ConnectionSnapshot, ConnectionVersion, Page } from "../../worker/schemas/types";
 import type { FieldRule } from "../../worker/engine/contracts";
 
 let sequence = 0;

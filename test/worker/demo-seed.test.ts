@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ConnectionSummary, Page } from "../../worker/api/types";
+import type { ConnectionSummary, Page } from "../../worker/schemas/types";
 import { issueApiToken } from "../../worker/auth/tokens";
 import { validateConnectionConfig } from "../../worker/engine/contracts";
 import { seedDemo } from "../../worker/ledger/demo-seed";

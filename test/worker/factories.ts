@@ -6,7 +6,7 @@ import { runsRouter } from "../../worker/api/runs";
 import type { AppEnv } from "../../worker/app-env";
 import { authenticate } from "../../worker/auth/middleware";
 import { newId } from "../../worker/ledger/ids";
-import type { LogLevel } from "../../worker/ledger/log-levels";
+import type { LogLevel } from "../../worker/schemas/vocabulary";
 import type { JobRow, RunRow } from "../../worker/ledger/run-rows";
 import type { RecordAction } from "../../worker/engine/reconcile";
 import { DEMO_CONNECTIONS } from "../../worker/sandbox/demo-connections";

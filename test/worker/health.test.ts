@@ -1,7 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { HealthResponse } from "../../worker/api/types";
+import type { HealthResponse } from "../../worker/schemas/types";
 import { issueApiToken } from "../../worker/auth/tokens";
 import entry from "../../worker/index";
 

@@ -1,5 +1,6 @@
 import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobOutcomeColumns } from "../ledger/run-rows";
 import type { EventType, PayloadType } from "./vocabulary";
+import { TERMINAL_STATUSES } from "../schemas/vocabulary";
 
 // The one body every channel starts from: a custom webhook receives it as JSON; Slack, PagerDuty and
 // email render it. It is built when the event is fanned out and stored with each delivery, so retries
@@ -141,7 +142,7 @@ export interface BuildPayloadInput {
   publicUrl: string;
 }
 
-const TERMINAL = new Set(["completed", "failed", "canceled"]);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
 const ERROR_SUMMARY_CHARS = 500;
 
 export function buildStatusPayload(input: BuildPayloadInput): EventPayload {

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import type { AlertDispatcher } from "./alert-dispatcher";
+import { errorMessage } from "../engine/lang";
 
 export function alertDispatcherStub(env: Pick<Env, "ALERT_DISPATCHER">): DurableObjectStub<AlertDispatcher> {
   return env.ALERT_DISPATCHER.get(env.ALERT_DISPATCHER.idFromName("global"));
@@ -13,6 +14,6 @@ export async function pokeAlertDispatcher(env: Pick<Env, "ALERT_DISPATCHER">): P
   try {
     await alertDispatcherStub(env).poke();
   } catch (err) {
-    console.warn(`alerts: could not poke the dispatcher; the minute cron will: ${err instanceof Error ? err.message : String(err)}`);
+    console.warn(`alerts: could not poke the dispatcher; the minute cron will: ${errorMessage(err)}`);
   }
 }

@@ -1,5 +1,6 @@
 import { createRedactor } from "../engine/redactor";
 import { readBody } from "../engine/read-body";
+import { parseRetryAfter } from "../engine/retry-after";
 import type { AttemptOutcome } from "./retry-schedule";
 
 export interface OutboundRequest {
@@ -23,7 +24,9 @@ export interface SendHttpOptions {
 
 export const RESPONSE_EXCERPT_BYTES = 1024;
 export const DEFAULT_TIMEOUT_MS = 10_000;
+// The retry schedule spans days; a receiver asking for longer still gets tried again after one.
 const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+const cappedRetryAfter = (ms: number | null) => (ms === null ? null : Math.min(ms, MAX_RETRY_AFTER_MS));
 
 // One POST, never throwing: every way it can go wrong becomes a recorded outcome.
 export async function sendHttp(request: OutboundRequest, options: SendHttpOptions): Promise<AttemptResult> {
@@ -89,7 +92,7 @@ async function attempt(request: OutboundRequest, options: SendHttpOptions, signa
     durationMs,
     responseExcerpt: excerpt === null ? null : truncateUtf8(redactAll(excerpt, redact), RESPONSE_EXCERPT_BYTES),
     error: error === null ? null : redactAll(error, redact),
-    retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), now()),
+    retryAfterMs: cappedRetryAfter(parseRetryAfter(response.headers.get("retry-after"), now())),
   };
 }
 
@@ -116,14 +119,6 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 // The product's one redactor, so a receiver echoing a routing key base64- or URL-encoded is masked too.
 export function redactAll(text: string, secrets: readonly string[]): string {
   return createRedactor(() => secrets).redact(text);
-}
-
-function parseRetryAfter(value: string | null, now: number): number | null {
-  if (value === null) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? null : Math.min(Math.max(at - now, 0), MAX_RETRY_AFTER_MS);
 }
 
 export function describeError(err: unknown): string {

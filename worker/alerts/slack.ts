@@ -1,5 +1,5 @@
 import type { EventPayload } from "./payload";
-import { assertNever } from "../engine/errors";
+import { assertNever } from "../engine/lang";
 import type { PayloadType } from "./vocabulary";
 
 // Incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout.

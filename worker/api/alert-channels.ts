@@ -31,11 +31,11 @@ import {
   testSendResultSchema,
   updateChannelBodySchema,
   type UpdateChannelBody,
-} from "./alert-schemas";
+} from "../schemas/alerts";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
 import { ApiError, nameTakenError, notFoundError, validationError, type FieldIssue } from "./errors";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
+import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "../schemas/common";
 
 // Alert channels under /api/alerts: viewers read them, operators test-send, admins configure them. What
 // differs per kind (fields, config, the secret, URL and connection checks) comes from the channel-kind

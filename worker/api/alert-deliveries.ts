@@ -3,11 +3,11 @@ import { pokeAlertDispatcher } from "../alerts/poke";
 import { minRole } from "../auth/middleware";
 import { getDelivery, listDeliveries, redeliver } from "../ledger/alerts-deliveries";
 import { ALERT_TAGS } from "./alert-checks";
-import { deliveryDetailSchema, deliveryListQuerySchema, deliveryPageSchema } from "./alert-schemas";
+import { deliveryDetailSchema, deliveryListQuerySchema, deliveryPageSchema } from "../schemas/alerts";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
 import { ApiError, notFoundError } from "./errors";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
+import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
 
 // The delivery log under /api/alerts: viewers read it, operators redeliver.
 export const alertDeliveries = createRouter();

@@ -4,11 +4,11 @@ import { getAlertChannel } from "../ledger/alerts-channels";
 import { deleteAlertRule, getAlertRule, insertAlertRule, listAlertRules, updateAlertRule } from "../ledger/alerts-rules";
 import { newId } from "../ledger/ids";
 import { ALERT_TAGS, connectionIssues, jsonBody, requireConnections } from "./alert-checks";
-import { createRuleBodySchema, ruleListQuerySchema, rulePageSchema, ruleSchema, updateRuleBodySchema } from "./alert-schemas";
+import { createRuleBodySchema, ruleListQuerySchema, rulePageSchema, ruleSchema, updateRuleBodySchema } from "../schemas/alerts";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
 import { notFoundError, validationError, type FieldIssue } from "./errors";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
+import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
 
 // Alert rules under /api/alerts: viewers read them, admins configure them.
 export const alertRules = createRouter();

@@ -17,8 +17,8 @@ import { decodeCursor, encodeCursor, isNumberTuple1 } from "./cursor";
 import { ApiError, nameTakenError, notFoundError, validationError, type FieldIssue } from "./errors";
 import { contractUrls, outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
-import type { ConnectionConfigPatch } from "./schemas/connection-config";
+import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "../schemas/common";
+import type { ConnectionConfigPatch } from "../schemas/connection-config";
 import {
   connectionSchema,
   connectionSummaryPageSchema,
@@ -30,7 +30,7 @@ import {
   type Connection,
   type ConnectionSnapshot,
   type UpdateConnectionBody,
-} from "./schemas/connections";
+} from "../schemas/connections";
 
 export const connections = createRouter();
 const TAGS = ["Connections"];

@@ -13,8 +13,8 @@ import { loadCredentialAuth } from "../runs/credential-loader";
 import { notFoundError, validationError } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
-import { testAuthBodySchema, testAuthResultSchema } from "./schemas/credentials";
+import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
+import { testAuthBodySchema, testAuthResultSchema } from "../schemas/credentials";
 
 export const credentialTestAuth = createRouter();
 

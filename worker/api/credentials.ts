@@ -11,8 +11,8 @@ import { ApiError, nameTakenError, notFoundError, validationError, zodIssues, ty
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { credentialTestAuth } from "./credential-test-auth";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
-import { connectionOrderSchema, reorderBodySchema } from "./schemas/connections";
+import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "../schemas/common";
+import { connectionOrderSchema, reorderBodySchema } from "../schemas/connections";
 import {
   CREDENTIAL_CONFIG_SCHEMAS,
   SCHEMES_WITH_SECRET,
@@ -21,7 +21,7 @@ import {
   credentialSchema,
   updateCredentialBodySchema,
   type CredentialConfig,
-} from "./schemas/credentials";
+} from "../schemas/credentials";
 import type { CredentialScheme } from "../engine/credential-auth";
 
 export const credentials = createRouter();

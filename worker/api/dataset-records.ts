@@ -8,14 +8,14 @@ import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
 import { parseUpload, readUploadText, uploadFormat } from "./dataset-upload";
 import { ApiError, notFoundError } from "./errors";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "./schemas/common";
+import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "../schemas/common";
 import {
   DATASET_UPLOAD_LIMITS,
   datasetRecordPageSchema,
   uploadErrorSchema,
   uploadQuerySchema,
   uploadResultSchema,
-} from "./schemas/dataset-records";
+} from "../schemas/dataset-records";
 
 export const datasetRecords = createRouter();
 const TAGS = ["Datasets"];

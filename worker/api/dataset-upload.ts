@@ -1,8 +1,9 @@
 import { compilePath, readPath } from "../engine/paths";
 import { scalarText } from "../engine/templates";
 import { ApiError, validationError } from "./errors";
-import { DATASET_UPLOAD_LIMITS, type DatasetUploadIssue } from "./schemas/dataset-records";
+import { DATASET_UPLOAD_LIMITS, type DatasetUploadIssue } from "../schemas/dataset-records";
 import type { DatasetRow } from "../ledger/dataset-records";
+import { errorMessage } from "../engine/lang";
 
 export const UPLOAD_FORMATS = ["json", "ndjson", "csv"] as const;
 export type UploadFormat = (typeof UPLOAD_FORMATS)[number];
@@ -159,7 +160,7 @@ function parseJsonArray(text: string): Parsed {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { records: [], issues: [{ path: "(body)", message: `not valid JSON: ${reason}` }] };
   }
   if (!Array.isArray(value)) {
@@ -185,7 +186,7 @@ function parseNdjson(text: string): Parsed {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      issues.push(issueAt(where, undefined, `not valid JSON: ${error instanceof Error ? error.message : String(error)}`));
+      issues.push(issueAt(where, undefined, `not valid JSON: ${errorMessage(error)}`));
       return;
     }
     if (isPlainObject(value)) records.push({ record: value, where });

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { formatIssuePath } from "../engine/contracts";
-import type { ApiErrorBody } from "./types";
+import type { ApiErrorBody } from "../schemas/types";
 
 /** What an error says beyond its code and message; every part is optional. */
 export interface ApiErrorParts {

@@ -5,8 +5,8 @@ import { checkLedger, LEDGER_PROBLEMS } from "../ledger/health";
 import { readSettings } from "../ledger/settings";
 import { HEARTBEAT_KEYS } from "../schedule/heartbeat";
 import { createRouter } from "./router";
-import { jsonContent } from "./schemas/common";
-import { healthResponseSchema, type HealthResponse } from "./schemas/health";
+import { jsonContent } from "../schemas/common";
+import { healthResponseSchema, type HealthResponse } from "../schemas/health";
 
 export const health = createRouter();
 

@@ -1,15 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { TypedResponse } from "hono";
 import { minRole } from "../auth/middleware";
-import type { LogLevel } from "../ledger/log-levels";
+import type { LogLevel } from "../schemas/vocabulary";
 import { listLogLines, listRecordOutcomes, readJobDetail, type LogListFilters, type RecordListFilters } from "../ledger/run-reads";
 import { notFoundError, type ApiError } from "./errors";
 import { logTextLine } from "./log-text";
 import { pagedTextStream } from "./paged-stream";
 import { csvLine, RECORD_CSV_HEADER, recordCsvRows } from "./record-csv";
 import { createRouter } from "./router";
-import { idParamsSchema, jobDetailSchema, logListQuerySchema, logPageSchema, recordListQuerySchema, recordPageSchema } from "./run-schemas";
-import { errorResponses, jsonContent } from "./schemas/common";
+import { idParamsSchema, jobDetailSchema, logListQuerySchema, logPageSchema, recordListQuerySchema, recordPageSchema } from "../schemas/runs";
+import { errorResponses, jsonContent } from "../schemas/common";
 
 // Mounted at /api/jobs; expects `authenticate()` to have run on /api/*.
 export const jobsRouter = createRouter();

@@ -1,4 +1,4 @@
-import type { LogLine } from "./run-schemas";
+import type { LogLine } from "../schemas/runs";
 
 const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 

@@ -1,4 +1,4 @@
-import type { RecordOutcome } from "./run-schemas";
+import type { RecordOutcome } from "../schemas/runs";
 
 export const RECORD_CSV_HEADER = ["serial", "action", "field", "before", "after", "written", "http_status", "error", "recorded_at"];
 

@@ -4,8 +4,8 @@ import { runningPass, latestPass } from "../ledger/retention";
 import { runRetention } from "../retention/retention-pass";
 import { buildRetentionReport, passView } from "../retention/retention-report";
 import { createRouter } from "./router";
-import { errorResponses, jsonContent } from "./schemas/common";
-import { retentionQuerySchema, retentionResponseSchema, retentionRunResponseSchema } from "./schemas/retention";
+import { errorResponses, jsonContent } from "../schemas/common";
+import { retentionQuerySchema, retentionResponseSchema, retentionRunResponseSchema } from "../schemas/retention";
 
 // Mounted at /api/retention behind `authenticate()`. The plan itself is set through PUT /api/settings.
 export const retentionRouter = createRouter();

@@ -2,12 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { minRole } from "../auth/middleware";
-import type { RunTrigger } from "../ledger/run-rows";
+import type { RunTrigger } from "../schemas/vocabulary";
 import { cancelRun, createRun, rerun, resetConnection, syncNow } from "../runs/run-service";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "./client-header";
 import { createRouter } from "./router";
-import { createRunBodySchema, idParamsSchema, rerunBodySchema, runDetailSchema } from "./run-schemas";
-import { errorResponses, jsonContent } from "./schemas/common";
+import { createRunBodySchema, idParamsSchema, rerunBodySchema, runDetailSchema } from "../schemas/runs";
+import { errorResponses, jsonContent } from "../schemas/common";
 
 // Mounted at /api: POST /runs, /runs/{id}/cancel, /runs/{id}/rerun, /connections/{id}/sync and /reset.
 // Operators run and cancel; the reads of runs live in runs.ts.

@@ -4,8 +4,8 @@ import { listRuns, readRunDetail } from "../ledger/run-reads";
 import { parseTimeInput, TimeInputError } from "../stats/time-range";
 import { notFoundError, validationError } from "./errors";
 import { createRouter } from "./router";
-import { idParamsSchema, runDetailSchema, runListQuerySchema, runPageSchema } from "./run-schemas";
-import { errorResponses, jsonContent } from "./schemas/common";
+import { idParamsSchema, runDetailSchema, runListQuerySchema, runPageSchema } from "../schemas/runs";
+import { errorResponses, jsonContent } from "../schemas/common";
 
 // Mounted at /api/runs next to the run commands; expects `authenticate()` to have run on /api/*.
 export const runsRouter = createRouter();

@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
 import { createRouter } from "./router";
-import { errorResponses, jsonContent } from "./schemas/common";
-import { sessionSchema, type Session } from "./token-schemas";
+import { errorResponses, jsonContent } from "../schemas/common";
+import { sessionSchema, type Session } from "../schemas/tokens";
 
 // Who the caller is, for any role: the dashboard's sign-in reads its role and name here.
 export const sessionRouter = createRouter();

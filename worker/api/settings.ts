@@ -6,8 +6,8 @@ import { readConfigSettings, toSettingsResponse, writeConfigSettings, type Store
 import { validationError } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
-import { errorResponses, jsonContent } from "./schemas/common";
-import { settingsSchema, updateSettingsBodySchema } from "./schemas/settings";
+import { errorResponses, jsonContent } from "../schemas/common";
+import { settingsSchema, updateSettingsBodySchema } from "../schemas/settings";
 
 export const settings = createRouter();
 const TAGS = ["Settings"];

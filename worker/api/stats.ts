@@ -4,8 +4,8 @@ import { buildStatsReport } from "../stats/stats-report";
 import { DAY_MS } from "../stats/time-range";
 import { queryTime, queryTimeRange } from "./query-times";
 import { createRouter } from "./router";
-import { errorResponses, jsonContent } from "./schemas/common";
-import { statsQuerySchema, statsResponseSchema } from "./schemas/stats";
+import { errorResponses, jsonContent } from "../schemas/common";
+import { statsQuerySchema, statsResponseSchema } from "../schemas/stats";
 
 // Mounted at /api/stats behind `authenticate()`.
 export const statsRouter = createRouter();

@@ -10,8 +10,8 @@ import { outboundFetch } from "../outbound";
 import { loadCredentialAuth } from "../runs/credential-loader";
 import { notFoundError } from "./errors";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
-import { testLookupBodySchema, testLookupResultSchema } from "./schemas/test-lookup";
+import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
+import { testLookupBodySchema, testLookupResultSchema } from "../schemas/test-lookup";
 
 export const testLookup = createRouter();
 

@@ -5,8 +5,8 @@ import { issueApiToken } from "../auth/tokens";
 import { listApiTokens, revokeApiToken } from "../ledger/api-tokens";
 import { liveHub } from "../live/publish";
 import { ApiError, notFoundError, validationHook } from "./errors";
-import { errorResponses, idParamsSchema, jsonContent } from "./schemas/common";
-import { apiTokenPageSchema, apiTokenSchema, createdApiTokenSchema, createTokenBodySchema, requestedTokenExpiry } from "./token-schemas";
+import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
+import { apiTokenPageSchema, apiTokenSchema, createdApiTokenSchema, createTokenBodySchema, requestedTokenExpiry } from "../schemas/tokens";
 
 // Mounted at /api/tokens; expects `authenticate()` to have run on /api/*.
 export const tokensRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -1,6 +1,7 @@
 import { readBody } from "../engine/read-body";
 import type { Env } from "../env";
 import { ROLES, type Role } from "./principal";
+import { errorMessage } from "../engine/lang";
 
 export const ACCESS_JWT_HEADER = "Cf-Access-Jwt-Assertion";
 
@@ -162,7 +163,7 @@ async function fetchKeySet(doFetch: typeof fetch, url: string, fetchedAt: number
     if (!res.ok) throw unavailable(`HTTP ${res.status}`);
     body = JSON.parse((await readBody(res, { maxBytes: JWKS_MAX_BYTES, what: "the certs endpoint" })).text);
   } catch (err) {
-    throw err instanceof AccessJwtError ? err : unavailable(err instanceof Error ? err.message : String(err));
+    throw err instanceof AccessJwtError ? err : unavailable(errorMessage(err));
   }
   const jwks = body as { keys?: unknown } | null;
   if (!Array.isArray(jwks?.keys)) throw unavailable('the answer is not a JWKS (no "keys" array)');
@@ -175,7 +176,7 @@ async function fetchKeySet(doFetch: typeof fetch, url: string, fetchedAt: number
     try {
       keys.set(jwk.kid, await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "RS256", ext: true }, RS256, false, ["verify"]));
     } catch (err) {
-      throw unavailable(`key "${jwk.kid}" cannot be imported (${err instanceof Error ? err.message : String(err)})`);
+      throw unavailable(`key "${jwk.kid}" cannot be imported (${errorMessage(err)})`);
     }
   }
   if (keys.size === 0) throw unavailable("it holds no RS256 signing keys");

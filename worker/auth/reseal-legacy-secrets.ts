@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { listLegacySecrets, replaceLegacySecret, type SecretField } from "../ledger/legacy-secrets";
 import { decryptSecret, encryptSecret, SECRET_BINDINGS } from "./secrets";
+import { errorMessage } from "../engine/lang";
 
 const BINDING_OF: Record<SecretField, (id: string) => string> = {
   credential: SECRET_BINDINGS.credential,
@@ -29,7 +30,7 @@ export async function resealLegacySecrets(env: Env, limit = 50): Promise<ResealR
       if (await replaceLegacySecret(env.LEDGER, ref, await encryptSecret(env, plaintext, binding))) result.resealed++;
     } catch (err) {
       result.failed++;
-      console.error(`secrets: cannot reseal ${binding} in the v2 format`, err instanceof Error ? err.message : String(err));
+      console.error(`secrets: cannot reseal ${binding} in the v2 format`, errorMessage(err));
     }
   }
   return result;

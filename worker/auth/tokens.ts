@@ -1,4 +1,4 @@
-import type { ApiTokenSummary, CreatedApiToken } from "../api/token-schemas";
+import type { ApiTokenSummary, CreatedApiToken } from "../schemas/tokens";
 import { findApiTokenByHash, insertApiToken, touchApiToken } from "../ledger/api-tokens";
 import { newId } from "../ledger/ids";
 import type { Principal, Role } from "./principal";

@@ -3,6 +3,7 @@ import type { HeaderMap, HttpClientOptions } from "./http-client";
 import { createRedactor } from "./redactor";
 import { readBody } from "./read-body";
 import { startTimeout, type EngineRuntime } from "./runtime";
+import { errorMessage } from "./lang";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
@@ -203,7 +204,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     }
     throw new EngineError({
       code: "network_error",
-      message: scrub(`${where} could not be reached: ${error instanceof Error ? error.message : String(error)}`),
+      message: scrub(`${where} could not be reached: ${errorMessage(error)}`),
       hint: "Check the credential's token URL and that the token endpoint is reachable",
     });
   } finally {

@@ -1,4 +1,5 @@
 import type { JobCounters } from "./counters";
+import { assertNever } from "./lang";
 
 export const ENGINE_ERROR_CODES = [
   "method_not_allowed",
@@ -151,10 +152,6 @@ export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpS
     default:
       return assertNever(code);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${String(value)}`);
 }
 
 export interface FailedResponse {

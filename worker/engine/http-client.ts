@@ -2,6 +2,7 @@ import { LIMIT_DEFAULTS } from "./contracts";
 import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit, type RequestPhase } from "./errors";
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
 import { readBody, responseTooLarge, type BodyText } from "./read-body";
+import { parseRetryAfter } from "./retry-after";
 import type { EngineRuntime } from "./runtime";
 
 export interface HttpLimits {
@@ -319,16 +320,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
     },
   };
-}
-
-// Retry-After is either delta-seconds or an HTTP date; anything else is ignored.
-export function parseRetryAfter(value: string | null, now: number): number | null {
-  if (value === null) return null;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, date - now);
 }
 
 function errorText(error: unknown): string {

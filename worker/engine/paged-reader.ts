@@ -4,6 +4,7 @@ import type { HeaderMap, HttpClient } from "./http-client";
 import { compilePath, readPath, type CompiledPath } from "./paths";
 import { scalarText } from "./templates";
 import { parseXml } from "./xml";
+import { errorMessage } from "./lang";
 
 // Where the next request of a paged read goes. Plain JSON, so a coordinator can checkpoint it and resume.
 export type PagePosition =
@@ -193,7 +194,7 @@ export function parseBody(text: string, format: PayloadFormat, phase: RequestPha
   try {
     return format === "json" ? JSON.parse(text) : parseXml(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     const shown = text.trim() === "" ? "an empty body" : `a body that is not ${format.toUpperCase()} (${reason})`;
     throw new EngineError({
       code: "unparseable_response",

@@ -3,6 +3,7 @@ import { compilePath, setPath, type CompiledPath } from "./paths";
 import type { Decision } from "./reconcile";
 import { compileTemplate, renderUrl, type CompiledTemplate } from "./templates";
 import { buildXml, XmlBuildError } from "./xml";
+import { errorMessage } from "./lang";
 
 export interface CompiledUpdate {
   readonly method: UpdateContract["method"];
@@ -254,7 +255,7 @@ function lookup(destinations: DestinationLookup, serial: string): unknown {
 
 function describeBuildError(error: unknown): string {
   if (error instanceof XmlBuildError) return `cannot build the XML body: ${error.message}`;
-  return `cannot build the request body: ${error instanceof Error ? error.message : String(error)}`;
+  return `cannot build the request body: ${errorMessage(error)}`;
 }
 
 // Byte length of the UTF-8 body without encoding it; a lone surrogate counts as the 3-byte U+FFFD it becomes.

@@ -3,6 +3,7 @@ import { compileFormatter, FORMAT_FAILED, type CompiledFormatter, type Formatted
 import { compilePath, readPath, setPath, type CompiledPath } from "./paths";
 import { compileTemplate, renderText, UNRENDERABLE, type CompiledTemplate } from "./templates";
 import { describeCodePoint, findIllegalXmlChar } from "./xml";
+import { assertNever } from "./lang";
 
 export const RECORD_ACTIONS = [
   "would_update",
@@ -223,6 +224,3 @@ export function finalAction(decision: Decision, mode: RunMode, writeOk?: boolean
   }
 }
 
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value ${String(value)}`);
-}

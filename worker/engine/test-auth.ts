@@ -3,6 +3,7 @@ import { EngineError, describeRequest } from "./errors";
 import { readBody } from "./read-body";
 import { createRedactor } from "./redactor";
 import { startTimeout, type EngineRuntime } from "./runtime";
+import { errorMessage } from "./lang";
 
 export interface TestAuthOptions {
   // Null: only fetch an OAuth2 token, call nothing else.
@@ -92,7 +93,7 @@ async function send(options: TestAuthOptions, url: string, headers: Record<strin
     if (!report.ok) report.error = statusFailure(what, response.status, response.headers.get("location"));
   } catch (error) {
     if (error instanceof EngineError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new EngineError({
       code: timeout.timedOut() ? "timeout" : "network_error",
       message: timeout.timedOut() ? `${what} did not answer within ${timeoutMs} ms` : `${what} could not be reached: ${reason}`,

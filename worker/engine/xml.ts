@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { errorMessage } from "./lang";
 
 // XML 1.0 (5th edition) Name production without ":" — a colon would name an undeclared namespace.
 const NAME_START = "A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D" +
@@ -193,6 +194,6 @@ export function parseXml(text: string): Record<string, unknown> {
   try {
     return parser.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new XmlParseError(`invalid XML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new XmlParseError(`invalid XML: ${errorMessage(error)}`);
   }
 }

@@ -1,7 +1,7 @@
-import type { AlertChannel } from "../api/alert-schemas";
+import type { AlertChannel } from "../schemas/alerts";
 import { parseChannelConfig, type ChannelConfig } from "../alerts/channel-config";
 import type { ChannelKind } from "../alerts/vocabulary";
-import { isUniqueViolation } from "./credentials";
+import { isUniqueViolation } from "./unique-violation";
 
 // alert_channels: configuration, encrypted secrets and health. Ciphertexts never leave the worker;
 // summaries carry only the hint.

@@ -1,4 +1,4 @@
-import type { AlertDelivery, AlertDeliveryDetail, DeliveryAttempt } from "../api/alert-schemas";
+import type { AlertDelivery, AlertDeliveryDetail, DeliveryAttempt } from "../schemas/alerts";
 import type { NextStep } from "../alerts/retry-schedule";
 import type { ChannelKind, DeliveryStatus, EventType } from "../alerts/vocabulary";
 

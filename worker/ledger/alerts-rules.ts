@@ -1,4 +1,4 @@
-import type { AlertRule } from "../api/alert-schemas";
+import type { AlertRule } from "../schemas/alerts";
 import type { ChannelKind } from "../alerts/vocabulary";
 
 interface RuleRow {

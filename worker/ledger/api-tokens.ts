@@ -1,4 +1,4 @@
-import type { ApiTokenSummary } from "../api/token-schemas";
+import type { ApiTokenSummary } from "../schemas/tokens";
 import type { Role } from "../auth/principal";
 
 interface ApiTokenRow {

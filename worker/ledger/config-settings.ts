@@ -1,4 +1,4 @@
-import { PLAN_DAYS, type LogExportSetting, type RetentionSetting, type Settings } from "../api/schemas/settings";
+import { PLAN_DAYS, type LogExportSetting, type RetentionSetting, type Settings } from "../schemas/settings";
 import { writeSettingStatement } from "./settings";
 
 // Keys in the settings table; the retention job reads the same ones.

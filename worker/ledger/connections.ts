@@ -1,6 +1,6 @@
-import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion } from "../api/schemas/connections";
+import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion } from "../schemas/connections";
 import { withLimitDefaults, type ConnectionConfig } from "../engine/contracts";
-import { isUniqueViolation } from "./credentials";
+import { isUniqueViolation } from "./unique-violation";
 
 interface SummaryRow {
   id: string;

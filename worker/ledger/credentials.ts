@@ -1,5 +1,6 @@
-import type { Credential, CredentialConfig } from "../api/schemas/credentials";
+import type { Credential, CredentialConfig } from "../schemas/credentials";
 import type { CredentialScheme } from "../engine/credential-auth";
+import { isUniqueViolation } from "./unique-violation";
 
 interface CredentialRow {
   id: string;
@@ -145,10 +146,6 @@ export async function credentialConnectionConfigs(db: D1Database, credentialId: 
   return results.map((row) => row.config_json);
 }
 
-export function isUniqueViolation(error: unknown, columns: string): boolean {
-  const message = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
-  return message.includes("UNIQUE constraint failed") && message.includes(columns);
-}
 
 function toCredential(row: CredentialRow): Credential {
   return {

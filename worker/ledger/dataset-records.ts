@@ -1,4 +1,4 @@
-import type { DatasetRecord, DatasetUploadResult, UploadMode } from "../api/schemas/dataset-records";
+import type { DatasetRecord, DatasetUploadResult, UploadMode } from "../schemas/dataset-records";
 
 export interface DatasetRow {
   serial: string;

@@ -1,3 +1,4 @@
+import { errorMessage } from "../engine/lang";
 export const LEDGER_PROBLEMS = {
   ledger_unreachable: "ledger unreachable",
   no_migrations: "no migrations applied",
@@ -21,7 +22,7 @@ export async function checkLedger(db: D1Database): Promise<LedgerHealth> {
     const { results } = await db.prepare("SELECT name FROM d1_migrations ORDER BY id").all<{ name: string }>();
     return { ok: true, latencyMs: Date.now() - started, migrations: results.map((r) => r.name) };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const noMigrations = message.includes("no such table");
     if (!noMigrations) console.error("health: D1 check failed", err);
     return { ok: noMigrations, latencyMs: Date.now() - started, migrations: [], problem: noMigrations ? "no_migrations" : "ledger_unreachable" };

@@ -1,4 +1,5 @@
-import { RUN_STATUSES, type JobOutcomeColumns, type JobRow, type JobStatus, type RunMode, type RunTrigger, type RunType } from "./run-rows";
+import type { JobOutcomeColumns, JobRow } from "./run-rows";
+import { RUN_STATUSES, type JobStatus, type RunMode, type RunTrigger, type RunType } from "../schemas/vocabulary";
 import { emptyDurations, emptyStatusCounts, nearestRank, type DurationSummary, type StatusCounts } from "./stats";
 import { windowStats } from "./stats-window";
 

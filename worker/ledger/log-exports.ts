@@ -1,5 +1,6 @@
-import type { ExportStatus } from "./retention-vocabulary";
+import type { ExportStatus } from "../schemas/retention-vocabulary";
 import type { JobOutcomeColumns } from "./run-rows";
+import { ACTIVE_SQL } from "./status-sets";
 
 // Storage for log export: one log_exports row per UTC day, and the paged reads of a day's jobs and logs.
 
@@ -89,7 +90,7 @@ export async function hasActiveJobs(db: D1Database, since: number, until: number
   const row = await db
     .prepare(
       `SELECT 1 AS active FROM jobs INDEXED BY jobs_stats_by_status
-        WHERE status IN ('pending', 'running') AND created_at >= ?1 AND created_at < ?2 LIMIT 1`,
+        WHERE status IN ${ACTIVE_SQL} AND created_at >= ?1 AND created_at < ?2 LIMIT 1`,
     )
     .bind(since, until)
     .first<{ active: number }>();

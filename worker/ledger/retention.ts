@@ -1,6 +1,7 @@
 // Storage for retention: the pass bookkeeping and the bounded DELETE statements. Every delete touches
 // at most `limit` rows chosen through an index, so no statement grows with the size of the history.
-import { PURGED_TABLES, type DeletedCounts, type PassPhase, type PassStatus, type PurgedTable } from "./retention-vocabulary";
+import { PURGED_TABLES, type DeletedCounts, type PassPhase, type PassStatus, type PurgedTable } from "../schemas/retention-vocabulary";
+import { TERMINAL_SQL } from "./status-sets";
 
 export interface RetentionPassRow {
   id: string;
@@ -108,14 +109,12 @@ export function savePassStatement(db: D1Database, id: string, update: PassUpdate
     );
 }
 
-const TERMINAL = "('completed', 'failed', 'canceled')";
-
 /** Finished jobs created before `before`; active ones stay, the coordinator still owns them. */
 export async function selectExpiredJobIds(db: D1Database, before: number, limit: number): Promise<{ ids: string[]; durationMs: number }> {
   const result = await db
     .prepare(
       `SELECT id FROM jobs INDEXED BY jobs_stats_by_status
-        WHERE status IN ${TERMINAL} AND created_at < ?1
+        WHERE status IN ${TERMINAL_SQL} AND created_at < ?1
         LIMIT ?2`,
     )
     .bind(before, limit)
@@ -172,7 +171,7 @@ export async function deleteExpiredRuns(db: D1Database, before: number, limit: n
       .prepare(
         `DELETE FROM runs WHERE id IN (
            SELECT id FROM runs INDEXED BY runs_by_created
-            WHERE created_at < ?1 AND status IN ${TERMINAL}
+            WHERE created_at < ?1 AND status IN ${TERMINAL_SQL}
               AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.run_id = runs.id)
             LIMIT ?2)`,
       )

@@ -1,9 +1,11 @@
-import type { FieldChange, JobDetail, JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../api/run-schemas";
-import { diagnoseJob } from "../engine/errors";
+import type { FieldChange, JobDetail, LogLine, RecordOutcome, RunDetail, RunSummary } from "../schemas/runs";
 import type { RecordAction } from "../engine/reconcile";
 import { idTimeFloor } from "./ids";
-import type { LogLevel } from "./log-levels";
-import type { JobRow, RunMode, RunRow, RunStatus, RunTrigger, RunType } from "./run-rows";
+import type { LogLevel } from "../schemas/vocabulary";
+import type { JobRow, RunRow } from "./run-rows";
+import type { RunMode, RunStatus, RunTrigger, RunType } from "../schemas/vocabulary";
+import { toJobSummary, toRunDetail, toRunSummary } from "./run-views";
+import { ACTIVE_SQL } from "./status-sets";
 
 interface RecordOutcomeRow {
   job_id: string;
@@ -40,68 +42,6 @@ const JOB_COLUMNS = [
 const columns = (alias: string, names: string[]) => names.map((name) => `${alias}.${name}`).join(", ");
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-
-export function toRunSummary(row: RunRow): RunSummary {
-  return {
-    id: row.id,
-    credential_id: row.credential_id,
-    credential_name: row.credential_name,
-    type: row.type,
-    serial: row.serial,
-    mode: row.mode,
-    trigger: row.trigger,
-    requested_by: row.requested_by,
-    status: row.status,
-    connection_ids: row.scope_json === null ? null : (JSON.parse(row.scope_json) as string[]),
-    reset: row.reset === 1,
-    rerun_of: row.rerun_of,
-    connection_count: row.connection_count,
-    connections_succeeded: row.connections_succeeded,
-    connections_failed: row.connections_failed,
-    cancel_requested_at: isoOrNull(row.cancel_requested_at),
-    created_at: iso(row.created_at),
-    started_at: isoOrNull(row.started_at),
-    finished_at: isoOrNull(row.finished_at),
-    duration_ms: row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null,
-  };
-}
-
-// Jobs written before per-job modes (NULL) ran in their run's mode.
-export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
-  return {
-    id: row.id,
-    run_id: row.run_id,
-    connection_id: row.connection_id,
-    connection_name: row.connection_name,
-    connection_version: row.connection_version,
-    position: row.position,
-    mode: row.mode ?? runMode,
-    status: row.status,
-    in_scope: row.in_scope,
-    processed: row.processed,
-    would_update: row.would_update,
-    updated: row.updated,
-    skipped_rule: row.skipped_rule,
-    skipped_no_change: row.skipped_no_change,
-    missing_source: row.missing_source,
-    missing_destination: row.missing_destination,
-    failed: row.failed,
-    bytes_sent: row.bytes_sent,
-    bytes_received: row.bytes_received,
-    error:
-      row.error_code === null
-        ? null
-        : { code: row.error_code, http_status: row.error_http_status, message: row.error_message ?? "", hint: row.error_hint },
-    // Only a finished job's counters are the whole story; a running one's are not yet.
-    diagnoses: row.status === "completed" ? diagnoseJob(row) : [],
-    created_at: iso(row.created_at),
-    started_at: isoOrNull(row.started_at),
-    finished_at: isoOrNull(row.finished_at),
-    duration_ms:
-      row.duration_ms ?? (row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null),
-  };
-}
 
 function toRecordOutcome(row: RecordOutcomeRow): RecordOutcome {
   return {
@@ -222,30 +162,20 @@ export async function readRunDetail(db: D1Database, runId: string): Promise<RunD
   ]);
   const run = runs?.results[0] as RunRow | undefined;
   if (!run) return null;
-  return { ...toRunSummary(run), jobs: ((jobs?.results ?? []) as JobRow[]).map((job) => toJobSummary(job, run.mode)) };
+  return toRunDetail(run, (jobs?.results ?? []) as JobRow[]);
 }
 
 // Oldest first, so a dashboard lists the running run above those queued behind it.
 export async function readActiveRuns(db: D1Database): Promise<RunDetail[]> {
-  const [runs, jobs] = await db.batch<RunRow | (JobRow & { run_mode: RunMode })>([
-    db.prepare(`SELECT ${columns("r", RUN_COLUMNS)} FROM runs r WHERE r.status IN ('pending', 'running')`),
-    db.prepare(
-      `SELECT ${columns("j", JOB_COLUMNS)}, r.mode AS run_mode
-         FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.status IN ('pending', 'running')`,
-    ),
+  const [runs, jobs] = await db.batch<RunRow | JobRow>([
+    db.prepare(`SELECT ${columns("r", RUN_COLUMNS)} FROM runs r WHERE r.status IN ${ACTIVE_SQL}`),
+    db.prepare(`SELECT ${columns("j", JOB_COLUMNS)} FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.status IN ${ACTIVE_SQL}`),
   ]);
-  const jobsByRun = new Map<string, JobSummary[]>();
-  for (const row of (jobs?.results ?? []) as Array<JobRow & { run_mode: RunMode }>) {
-    const list = jobsByRun.get(row.run_id) ?? [];
-    list.push(toJobSummary(row, row.run_mode));
-    jobsByRun.set(row.run_id, list);
-  }
+  const jobsByRun = new Map<string, JobRow[]>();
+  for (const row of (jobs?.results ?? []) as JobRow[]) jobsByRun.set(row.run_id, [...(jobsByRun.get(row.run_id) ?? []), row]);
   return ((runs?.results ?? []) as RunRow[])
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((run) => ({
-      ...toRunSummary(run),
-      jobs: (jobsByRun.get(run.id) ?? []).sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : 1)),
-    }));
+    .map((run) => toRunDetail(run, jobsByRun.get(run.id) ?? []));
 }
 
 export async function readJobDetail(db: D1Database, jobId: string): Promise<JobDetail | null> {

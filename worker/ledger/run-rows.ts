@@ -1,29 +1,5 @@
-// Row shapes of the runs and jobs tables and their status machine, shared by the writers and the readers.
-
-export const RUN_STATUSES = ["pending", "running", "completed", "failed", "canceled"] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-export type JobStatus = RunStatus;
-
-export const TERMINAL_STATUS: Record<RunStatus, boolean> = {
-  pending: false,
-  running: false,
-  completed: true,
-  failed: true,
-  canceled: true,
-};
-
-export const RUN_TYPES = ["full", "single"] as const;
-export type RunType = (typeof RUN_TYPES)[number];
-
-export const RUN_MODES = ["dry", "live"] as const;
-export type RunMode = (typeof RUN_MODES)[number];
-
-export const RUN_TRIGGERS = ["manual", "schedule", "api", "rerun"] as const;
-export type RunTrigger = (typeof RUN_TRIGGERS)[number];
-
-// A rerun repeats the failed connections of a run, or all of them.
-export const RERUN_SCOPES = ["failed", "all"] as const;
-export type RerunScope = (typeof RERUN_SCOPES)[number];
+// Row shapes of the runs and jobs tables, shared by the writers and the readers; their words are in schemas/vocabulary.ts.
+import type { JobStatus, RunMode, RunStatus, RunTrigger, RunType } from "../schemas/vocabulary";
 
 export interface RunRow {
   id: string;

@@ -1,16 +1,8 @@
 import { newId } from "./ids";
-import {
-  JOB_COUNTER_COLUMNS,
-  type JobCounterValues,
-  type JobError,
-  type JobRow,
-  type JobStatus,
-  type RunMode,
-  type RunRow,
-  type RunStatus,
-  type RunTrigger,
-  type RunType,
-} from "./run-rows";
+import { isUniqueViolation } from "./unique-violation";
+import { JOB_COUNTER_COLUMNS, type JobCounterValues, type JobError, type JobRow, type RunRow } from "./run-rows";
+import type { JobStatus, RunMode, RunStatus, RunTrigger, RunType } from "../schemas/vocabulary";
+import { ACTIVE_SQL } from "./status-sets";
 
 // Status changes of runs and jobs. Each transition is a guarded UPDATE followed by its outbox event,
 // inserted only when the UPDATE changed a row (`changes()`), in the same batch: the event exists exactly
@@ -44,11 +36,6 @@ export interface NewJob {
 export type InsertRunResult = "inserted" | "duplicate_key";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-function isUniqueViolation(error: unknown, index: string): boolean {
-  const text = error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : String(error);
-  return /UNIQUE constraint failed/i.test(text) && text.includes(index);
-}
 
 // `claim`: the statements that take the run's idempotency key (run-idempotency.ts); a live key held by an
 // earlier request fails the batch as "duplicate_key".
@@ -106,7 +93,7 @@ export async function listActiveRunIds(
   limit: number,
 ): Promise<Array<{ id: string; credential_id: string; status: "pending" | "running" }>> {
   const { results } = await db
-    .prepare("SELECT id, credential_id, status FROM runs WHERE status IN ('pending', 'running') ORDER BY id LIMIT ?1")
+    .prepare(`SELECT id, credential_id, status FROM runs WHERE status IN ${ACTIVE_SQL} ORDER BY id LIMIT ?1`)
     .bind(limit)
     .all<{ id: string; credential_id: string; status: "pending" | "running" }>();
   return results;

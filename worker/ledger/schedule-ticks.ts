@@ -1,4 +1,5 @@
-import type { RunStatus } from "./run-rows";
+import type { RunStatus } from "../schemas/vocabulary";
+import { ACTIVE_SQL } from "./status-sets";
 
 export interface ScheduledConnection {
   id: string;
@@ -33,7 +34,7 @@ export interface ActiveJob {
 /** Per connection, the job that is pending or running now (the running one when there are both). */
 export async function listActiveJobsByConnection(db: D1Database): Promise<Map<string, ActiveJob>> {
   const { results } = await db
-    .prepare("SELECT connection_id, run_id, status FROM jobs WHERE status IN ('pending', 'running')")
+    .prepare(`SELECT connection_id, run_id, status FROM jobs WHERE status IN ${ACTIVE_SQL}`)
     .all<{ connection_id: string; run_id: string; status: ActiveJob["status"] }>();
   const active = new Map<string, ActiveJob>();
   for (const row of results) {

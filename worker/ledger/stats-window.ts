@@ -1,5 +1,5 @@
 import { addToHistogram, durationAtRank, type DurationHistogram } from "../stats/duration-histogram";
-import { RUN_STATUSES, type JobStatus } from "./run-rows";
+import { RUN_STATUSES, type JobStatus } from "../schemas/vocabulary";
 import {
   emptyDurations,
   emptyStatusCounts,

@@ -1,5 +1,5 @@
-import type { JobStatus, RunStatus } from "./run-rows";
-import { RUN_STATUSES } from "./run-rows";
+import type { JobStatus, RunStatus } from "../schemas/vocabulary";
+import { RUN_STATUSES } from "../schemas/vocabulary";
 
 // Window counts and durations are in stats-window.ts (hourly rollup plus edge hours); these are the
 // other stats statements, each reading an index, batched with runQueries.

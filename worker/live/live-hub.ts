@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { readActiveRuns } from "../ledger/run-reads";
 import { liveClientMessageSchema, type LiveServerMessage, type LiveUpdate, PING_FRAME, PONG_FRAME } from "./protocol";
+import { errorMessage } from "../engine/lang";
+import { assertNever } from "../engine/lang";
 
 /** Who opened a socket, kept on the socket so it survives hibernation. */
 export interface LiveViewer {
@@ -141,7 +143,7 @@ function sendTo(socket: WebSocket, text: string): boolean {
     socket.send(text);
     return true;
   } catch (err) {
-    console.warn("live: could not send to a closing socket", err instanceof Error ? err.message : err);
+    console.warn("live: could not send to a closing socket", errorMessage(err));
     return false;
   }
 }
@@ -151,7 +153,7 @@ function closeSocket(socket: WebSocket, code: number, reason: string): boolean {
     socket.close(code, reason);
     return true;
   } catch (err) {
-    console.warn(`live: could not close a socket (${reason})`, err instanceof Error ? err.message : err);
+    console.warn(`live: could not close a socket (${reason})`, errorMessage(err));
     return false;
   }
 }
@@ -175,6 +177,3 @@ function parseViewer(header: string | null): LiveViewer {
   };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`Unexpected live message: ${JSON.stringify(value)}`);
-}

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { errorBody } from "../api/errors";
 import { createRouter } from "../api/router";
-import { errorBodySchema, errorResponses, jsonContent } from "../api/schemas/common";
+import { errorBodySchema, errorResponses, jsonContent } from "../schemas/common";
 import { type AuthenticateOptions, minRole } from "../auth/middleware";
 import { authenticateLive, offeredToken } from "./live-auth";
 import { LIVE_VIEWER_HEADER, type LiveViewer } from "./live-hub";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { jobSummarySchema, runDetailSchema, runSummarySchema } from "../api/run-schemas";
+import { jobSummarySchema, runDetailSchema, runSummarySchema } from "../schemas/runs";
 
 // Every message of GET /api/live, both directions, as JSON text frames. web/ imports the types (type-only).
 //

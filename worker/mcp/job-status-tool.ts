@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listJobStatuses, matchConnections, summarizeJobStatuses, type JobStatusRow } from "../ledger/job-status";
-import { RUN_MODES, RUN_STATUSES, type JobStatus } from "../ledger/run-rows";
+import { RUN_MODES, RUN_STATUSES, type JobStatus } from "../schemas/vocabulary";
 import { successRate } from "../stats/stats-report";
 import { durationText } from "../stats/duration-text";
 import { DAY_MS, resolveTimeRange } from "../stats/time-range";

@@ -11,6 +11,7 @@ import {
 import { DAY_MS } from "../stats/time-range";
 import type { ExportTarget } from "./export-target";
 import { gzipNdjson } from "./ndjson-gzip";
+import { errorMessage } from "../engine/lang";
 
 export const EXPORT_FORMAT = "outbound-sync.log-export/v1";
 const GZIP_TYPE = "application/gzip";
@@ -152,7 +153,7 @@ export async function exportDay(db: D1Database, day: string, options: DayExportO
     await save("succeeded", null);
     return { status: "succeeded" };
   } catch (err) {
-    const error = `Export of ${day} to ${target.label} failed: ${err instanceof Error ? err.message : String(err)}`;
+    const error = `Export of ${day} to ${target.label} failed: ${errorMessage(err)}`;
     await save("failed", error);
     return { status: "failed", error };
   }

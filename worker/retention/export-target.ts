@@ -4,6 +4,7 @@ import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
 import { readBody } from "../engine/read-body";
 import type { Env } from "../env";
 import type { StoredLogExport } from "../ledger/config-settings";
+import { errorMessage } from "../engine/lang";
 
 /** Where a day's export files go: an R2 bucket binding or an S3-compatible bucket. */
 export interface ExportTarget {
@@ -87,7 +88,7 @@ async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch): Pr
       // No retries inside the signer: a failed day is retried by the next retention invocation instead.
       client = new AwsClient({ accessKeyId: setting.access_key_id, secretAccessKey, region: setting.region, service: "s3", retries: 0 });
     } catch (err) {
-      setupError = `The S3 secret access key cannot be used: ${err instanceof Error ? err.message : String(err)}`;
+      setupError = `The S3 secret access key cannot be used: ${errorMessage(err)}`;
     }
   }
   return {

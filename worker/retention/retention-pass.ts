@@ -21,10 +21,11 @@ import {
   type RetentionPassRow,
   type StatementResult,
 } from "../ledger/retention";
-import { PASS_PHASES, type DeletedCounts, type PassPhase, type PurgedTable } from "../ledger/retention-vocabulary";
+import { PASS_PHASES, type DeletedCounts, type PassPhase, type PurgedTable, type RetentionStatus } from "../schemas/retention-vocabulary";
 import { DAY_MS, startOfUtcDay, utcDay } from "../stats/time-range";
 import { exportDay } from "./day-export";
 import { resolveExportTarget, type ExportTarget } from "./export-target";
+import { errorMessage } from "../engine/lang";
 
 export interface PassProgress {
   phase: PassPhase;
@@ -53,8 +54,6 @@ export interface RetentionOptions {
   logsPageSize?: number;
   jobsPageSize?: number;
 }
-
-export type RetentionStatus = "idle" | "up_to_date" | "busy" | "in_progress" | "completed" | "failed";
 
 export interface RetentionResult {
   status: RetentionStatus;
@@ -119,7 +118,7 @@ export async function runRetention(env: Env, options: RetentionOptions = {}): Pr
   try {
     await worker.run(settings);
   } catch (err) {
-    result.error = err instanceof Error ? err.message : String(err);
+    result.error = errorMessage(err);
     await worker.save({ error: `Interrupted: ${result.error}; the pass continues on the next trigger.`, releaseLease: true });
     throw err;
   }

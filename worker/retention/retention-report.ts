@@ -1,8 +1,8 @@
-import type { LogExportDayView, RetentionPassView, RetentionResponse } from "../api/schemas/retention";
+import type { LogExportDayView, RetentionPassView, RetentionResponse } from "../schemas/retention";
 import { readConfigSettings, retentionDays } from "../ledger/config-settings";
 import { listLogExports, type LogExportRow } from "../ledger/log-exports";
 import { emptyDeletedCounts, listPasses, type RetentionPassRow } from "../ledger/retention";
-import type { DeletedCounts } from "../ledger/retention-vocabulary";
+import type { DeletedCounts } from "../schemas/retention-vocabulary";
 import { DAY_MS, startOfUtcDay } from "../stats/time-range";
 import { exportKeys } from "./day-export";
 import { targetLabel } from "./export-target";

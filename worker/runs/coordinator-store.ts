@@ -4,16 +4,8 @@ import type { Redactor } from "../engine/redactor";
 import type { SourceReadState } from "../engine/source-reader";
 import type { PageState } from "../engine/paged-reader";
 import type { DatasetScope } from "../ledger/run-scope";
-import {
-  JOB_COUNTER_COLUMNS,
-  type JobCounterColumn,
-  type JobCounterValues,
-  type JobError,
-  type JobStatus,
-  type RunMode,
-  type RunStatus,
-  type RunType,
-} from "../ledger/run-rows";
+import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobCounterValues, type JobError } from "../ledger/run-rows";
+import type { JobStatus, RunMode, RunStatus, RunType } from "../schemas/vocabulary";
 import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
 import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
 

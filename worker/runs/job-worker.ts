@@ -9,7 +9,8 @@ import { compileMappingFor, type CompiledMapping } from "../engine/reconcile";
 import type { EngineRuntime } from "../engine/runtime";
 import { readSourcePages, type HttpSourceContract, type SourcePage } from "../engine/source-reader";
 import type { Env } from "../env";
-import type { JobError, JobStatus } from "../ledger/run-rows";
+import type { JobError } from "../ledger/run-rows";
+import type { JobStatus } from "../schemas/vocabulary";
 import {
   countDatasetScope,
   countRetrySerials,
@@ -23,6 +24,7 @@ import type { CoordinatorStore, JobCheckpoint, JobRuntime, RunPlan, SourceProgre
 import { executeSlice, type RecordOutcome } from "./slice-executor";
 import { createSqliteSerialIndex } from "./sqlite-serial-index";
 import type { SliceBudget } from "./slice-budget";
+import { errorMessage } from "../engine/lang";
 
 // One alarm invocation's work on the current job: start it, read the destination listing, fill the queue
 // from the source, run a slice over the engine. Everything it learns is checkpointed in the store as it
@@ -68,10 +70,6 @@ export interface StartedJob {
 }
 
 const errorOf = (error: EngineError): JobError => error.toJSON();
-
-function describeUnknown(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export class JobWorker {
   private suppressedEvents = 0;
@@ -121,7 +119,7 @@ export class JobWorker {
     } catch (error) {
       const jobError = error instanceof EngineError
         ? errorOf(error)
-        : { code: "auth_failed", http_status: null, message: `The credential cannot be used: ${describeUnknown(error)}`, hint: "Check the credential and the deployment's SECRETS_KEY" };
+        : { code: "auth_failed", http_status: null, message: `The credential cannot be used: ${errorMessage(error)}`, hint: "Check the credential and the deployment's SECRETS_KEY" };
       return failed(jobError, connection.version);
     }
 

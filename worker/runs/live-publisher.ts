@@ -1,4 +1,4 @@
-import type { JobSummary, RunSummary } from "../api/run-schemas";
+import type { JobSummary, RunSummary } from "../schemas/runs";
 import type { LiveUpdate } from "../live/protocol";
 
 // Progress for open dashboards goes through the LiveHub. At most one job message per job every

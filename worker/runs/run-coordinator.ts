@@ -5,8 +5,10 @@ import { createSystemRuntime } from "../engine/runtime";
 import type { Env } from "../env";
 import { pokeAlertDispatcher } from "../alerts/poke";
 import { publishLive } from "../live/publish";
-import { readRunDetail, toJobSummary } from "../ledger/run-reads";
-import { TERMINAL_STATUS, type JobCounterValues, type JobError, type JobRow, type RunStatus } from "../ledger/run-rows";
+import { readRunDetail } from "../ledger/run-reads";
+import { toJobSummary } from "../ledger/run-views";
+import type { JobCounterValues, JobError, JobRow } from "../ledger/run-rows";
+import { TERMINAL_STATUS, type RunStatus } from "../schemas/vocabulary";
 import {
   commit,
   getRunRow,

@@ -1,11 +1,12 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
 import { ApiError, notFoundError, validationError, type FieldIssue } from "../api/errors";
-import type { RunDetail } from "../api/run-schemas";
+import type { RunDetail } from "../schemas/runs";
 import type { Env } from "../env";
 import { newId } from "../ledger/ids";
 import { claimIdempotencyKeyStatements, findLiveIdempotencyKey, type IdempotencyKey, type StoredIdempotencyKey } from "../ledger/run-idempotency";
 import { readRunDetail } from "../ledger/run-reads";
-import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunRow, type RunTrigger, type RunType } from "../ledger/run-rows";
+import type { RunRow } from "../ledger/run-rows";
+import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunTrigger, type RunType } from "../schemas/vocabulary";
 import {
   listCredentialConnections,
   readRunConnection,

@@ -10,7 +10,7 @@ import {
   type UpdateRequest,
 } from "../engine/payload";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type RecordAction } from "../engine/reconcile";
-import type { RunMode } from "../ledger/run-rows";
+import type { RunMode } from "../schemas/vocabulary";
 import type { WriteIntent } from "./coordinator-store";
 
 // One slice of a job over the engine: lookup, reconcile, and (live) write each record, reporting every

@@ -1,4 +1,5 @@
 import type { FieldRule, Formatter } from "../engine/contracts";
+import { assertNever } from "../engine/lang";
 
 // The demo dataset: a source fleet and the sandbox destination's starting state, built from a
 // seeded PRNG so every machine, test and reset sees the same records and the same counters.
@@ -320,6 +321,3 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${String(value)}`);
-}

@@ -1,4 +1,5 @@
 import { DEMO_ALLOWED_FIELDS, FLEET_STATES, type FleetDevice, type FleetField, type FleetState } from "./demo-data";
+import { assertNever } from "../engine/lang";
 
 export type DeviceChanges = Partial<Pick<FleetDevice, FleetField>>;
 
@@ -105,6 +106,3 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected field ${String(value)}`);
-}

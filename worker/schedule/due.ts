@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import type { TickKey } from "../ledger/schedule-ticks";
+import { errorMessage } from "../engine/lang";
 
 // How far back a late or missed trigger still catches up. Older ticks are let go: a schedule that was
 // down for an hour should start one run when it is back, not sixty.
@@ -17,7 +18,7 @@ export function dueTicks(schedule: string, reference: number, windowMs: number =
   try {
     cron = new Cron(schedule, { mode: "5-part", timezone: "UTC", paused: true });
   } catch (err) {
-    console.warn(`schedule "${schedule}" is not a valid cron`, err instanceof Error ? err.message : err);
+    console.warn(`schedule "${schedule}" is not a valid cron`, errorMessage(err));
     return null;
   }
   try {

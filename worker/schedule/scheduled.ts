@@ -7,6 +7,7 @@ import { retentionOnTrigger } from "../retention/scheduled-retention";
 import { createRun, kickRuns } from "../runs/run-service";
 import { HEARTBEAT_KEYS, triggerFor } from "./heartbeat";
 import { startDueRuns, type StartScheduledRun } from "./start-due-runs";
+import { assertNever } from "../engine/lang";
 
 /**
  * Cron entry point. Each trigger records a heartbeat so the dashboard can
@@ -75,6 +76,3 @@ export function scheduledRunStarter(env: Env): StartScheduledRun {
   };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`Unexpected trigger: ${String(value)}`);
-}

@@ -8,6 +8,7 @@ import {
   type TickOutcome,
 } from "../ledger/schedule-ticks";
 import { dueTicks, planClaimedTicks } from "./due";
+import { errorMessage } from "../engine/lang";
 
 export interface ScheduledRunRequest {
   credentialId: string;
@@ -81,7 +82,7 @@ export async function startDueRuns(
       for (const member of members) outcomes.push({ ...member.tick, outcome: "started", runId });
       report.started.push({ runId, connectionIds });
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       console.error("scheduled run could not start", connectionIds, err);
       for (const member of members) skip(member.tick, `could not start: ${message}`);
     }

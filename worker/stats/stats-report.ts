@@ -1,4 +1,4 @@
-import type { ConnectionStats, DurationStats, StatsResponse } from "../api/schemas/stats";
+import type { ConnectionStats, DurationStats, StatsResponse } from "../schemas/stats";
 import {
   connectionHealthQuery,
   emptyDurations,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ChannelKind } from "../../../worker/alerts/vocabulary";
-import type { AlertChannel, CreateChannelBody } from "../../../worker/api/alert-schemas";
+import type { AlertChannel, CreateChannelBody } from "../../../worker/schemas/alerts";
 import { CHANNEL_KIND_FORMS, type ChannelDraft } from "../../../web/src/state/alert-channel-kinds";
 import { channelBody, channelChanges, channelDraftOf, emptyChannelDraft } from "../../../web/src/state/alerts.svelte";
 import { makeChannel } from "../alert-factories";

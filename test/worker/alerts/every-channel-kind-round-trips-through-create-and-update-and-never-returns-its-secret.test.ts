@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CHANNEL_KIND_REGISTRY, generatesSecret, secretFieldOf, type ChannelField, type ChannelKindEntry, type StoredChannelConfigs } from "../../../worker/alerts/channel-kinds";
 import type { ChannelKind } from "../../../worker/alerts/vocabulary";
-import type { AlertChannel, CreateChannelBody, UpdateChannelBody } from "../../../worker/api/alert-schemas";
-import type { Page } from "../../../worker/api/types";
+import type { AlertChannel, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
+import type { Page } from "../../../worker/schemas/types";
 import { call } from "../api/config-api";
 import { makeConnection, makeCredential } from "../factories";
 import { RECEIVER, unique } from "./support";

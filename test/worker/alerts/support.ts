@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import type { AlertChannel, AlertDelivery } from "../../../worker/api/alert-schemas";
-import type { Page } from "../../../worker/api/types";
+import type { AlertChannel, AlertDelivery } from "../../../worker/schemas/alerts";
+import type { Page } from "../../../worker/schemas/types";
 import { alertDispatcherStub } from "../../../worker/alerts/poke";
 import { newId } from "../../../worker/ledger/ids";
 import { commit, insertRun, jobFinishStatements, jobStartStatements, promoteRun, runFinishStatements } from "../../../worker/ledger/run-writes";

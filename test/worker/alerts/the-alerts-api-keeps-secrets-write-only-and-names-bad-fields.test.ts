@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AlertChannel, AlertDelivery } from "../../../worker/api/alert-schemas";
-import type { Page } from "../../../worker/api/types";
+import type { AlertChannel, AlertDelivery } from "../../../worker/schemas/alerts";
+import type { Page } from "../../../worker/schemas/types";
 import { call, errorOf } from "../api/config-api";
 import { makeConnection, makeCredential } from "../factories";
 import { createChannel, makeReceiver, playRun, received, resetAlerts, settle, unique, verifySignature, waitFor } from "./support";

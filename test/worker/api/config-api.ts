@@ -4,7 +4,7 @@ import { issueApiToken } from "../../../worker/auth/tokens";
 import { app } from "../../../worker/app";
 import type { ConnectionConfigInput } from "../../../worker/engine/contracts";
 import type { Env } from "../../../worker/env";
-import type { ApiErrorBody, Connection, Credential } from "../../../worker/api/types";
+import type { ApiErrorBody, Connection, Credential } from "../../../worker/schemas/types";
 
 // Helpers for driving the configuration API the way a script would: real tokens, real D1, JSON bodies.
 

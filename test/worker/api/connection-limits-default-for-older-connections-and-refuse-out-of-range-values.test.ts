@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Connection, ConnectionVersion, Page } from "../../../worker/api/types";
+import type { Connection, ConnectionVersion, Page } from "../../../worker/schemas/types";
 import { call, createConnection, createCredential, errorOf } from "./config-api";
 
 const DEFAULTS = { max_response_bytes: 10_485_760, max_pages: 100_000 };

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Connection, ConnectionSummary, ConnectionVersion, Page } from "../../../worker/api/types";
+import type { Connection, ConnectionSummary, ConnectionVersion, Page } from "../../../worker/schemas/types";
 import { SANDBOX, call, createConnection, createCredential, errorOf, makeConfig, recordD1, rowCount, unique } from "./config-api";
 
 describe("connection CRUD", () => {

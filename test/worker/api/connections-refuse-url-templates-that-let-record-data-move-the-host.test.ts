@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Connection } from "../../../worker/api/types";
+import type { Connection } from "../../../worker/schemas/types";
 import { call, createConnection, createCredential, errorOf, makeConfig, SANDBOX, unique } from "./config-api";
 
 // A placeholder before the path begins would let a destination record's value ({id} = ".evil.example")

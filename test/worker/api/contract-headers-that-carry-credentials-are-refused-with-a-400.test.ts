@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Connection } from "../../../worker/api/types";
+import type { Connection } from "../../../worker/schemas/types";
 import { call, createConnection, createCredential, errorOf, makeConfig, unique } from "./config-api";
 
 describe("contract headers that carry credentials", () => {

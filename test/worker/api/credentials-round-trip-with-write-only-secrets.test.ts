@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Credential, Page } from "../../../worker/api/types";
+import type { Credential, Page } from "../../../worker/schemas/types";
 import { call, createConnection, createCredential, errorOf, unique } from "./config-api";
 
 async function storedRow(id: string) {

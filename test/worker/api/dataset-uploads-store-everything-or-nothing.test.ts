@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { DatasetRecord, DatasetUploadResult, Page } from "../../../worker/api/types";
+import type { DatasetRecord, DatasetUploadResult, Page } from "../../../worker/schemas/types";
 import { SANDBOX, call, createConnection, createCredential, errorOf, makeConfig, rowCount } from "./config-api";
 
 const JSON_TYPE = { "content-type": "application/json" };

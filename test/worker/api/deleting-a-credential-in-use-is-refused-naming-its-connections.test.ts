@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Credential } from "../../../worker/api/types";
+import type { Credential } from "../../../worker/schemas/types";
 import { call, createConnection, createCredential, errorOf } from "./config-api";
 
 describe("DELETE /api/credentials/{id}", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { JSON_BODY_LIMIT_BYTES } from "../../../worker/api/body-limit";
-import { DATASET_UPLOAD_LIMITS } from "../../../worker/api/schemas/dataset-records";
-import type { DatasetUploadResult } from "../../../worker/api/types";
+import { DATASET_UPLOAD_LIMITS } from "../../../worker/schemas/dataset-records";
+import type { DatasetUploadResult } from "../../../worker/schemas/types";
 import { call, type CallResult, createConnection, createCredential, errorOf, rowCount, unique } from "./config-api";
 
 const MB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { HealthResponse } from "../../../worker/api/types";
+import type { HealthResponse } from "../../../worker/schemas/types";
 import { createApp } from "../../../worker/app";
 import { envWith } from "../auth/factories";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { LogPage } from "../../../worker/api/run-schemas";
+import type { LogPage } from "../../../worker/schemas/runs";
 import { makeToken } from "../auth/factories";
 import { apiGet, makeJob, makeLogs, makeReadApiApp, makeRun } from "../factories";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RecordOutcomePage } from "../../../worker/api/run-schemas";
+import type { RecordOutcomePage } from "../../../worker/schemas/runs";
 import { makeToken } from "../auth/factories";
 import { apiGet, makeJob, makeOutcomes, makeReadApiApp, makeRun } from "../factories";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ConnectionSummary } from "../../../worker/api/types";
+import type { ConnectionSummary } from "../../../worker/schemas/types";
 import { call, createConnection, createCredential, errorOf, recordD1 } from "./config-api";
 
 async function credentialWithConnections(count: number) {

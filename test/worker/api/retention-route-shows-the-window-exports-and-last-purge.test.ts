@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { RetentionResponse } from "../../../worker/api/schemas/retention";
+import type { RetentionResponse } from "../../../worker/schemas/retention";
 import { DAY_MS, startOfUtcDay } from "../../../worker/stats/time-range";
 import { makeToken } from "../auth/factories";
 import { makeHistory } from "../retention/history-factories";

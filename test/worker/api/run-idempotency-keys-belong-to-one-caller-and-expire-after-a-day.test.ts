@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RunDetail } from "../../../worker/api/run-schemas";
+import type { RunDetail } from "../../../worker/schemas/runs";
 import { IDEMPOTENCY_KEY_TTL_MS, purgeExpiredIdempotencyKeys } from "../../../worker/ledger/run-idempotency";
 import { makeToken } from "../auth/factories";
 import { DEMO_IDS, api, resetWorld } from "../runs/run-fixtures";

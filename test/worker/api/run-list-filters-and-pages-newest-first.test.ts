@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JobDetail, RunDetail, RunPage } from "../../../worker/api/run-schemas";
+import type { JobDetail, RunDetail, RunPage } from "../../../worker/schemas/runs";
 import { makeToken } from "../auth/factories";
 import {
   apiGet,

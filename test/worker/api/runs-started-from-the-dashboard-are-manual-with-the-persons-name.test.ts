@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { JobDetail, RunDetail } from "../../../worker/api/run-schemas";
+import type { JobDetail, RunDetail } from "../../../worker/schemas/runs";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
 import { makeToken } from "../auth/factories";
 import { DEMO_IDS, api, resetWorld } from "../runs/run-fixtures";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../worker/app";
-import type { Session } from "../../../worker/api/token-schemas";
+import type { Session } from "../../../worker/schemas/tokens";
 import { makeToken } from "../auth/factories";
 
 const getSession = (authorization?: string) =>

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Settings } from "../../../worker/api/types";
+import type { Settings } from "../../../worker/schemas/types";
 import { CONFIG_SETTING_KEYS } from "../../../worker/ledger/config-settings";
 import { call, errorOf } from "./config-api";
 

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { StatsResponse } from "../../../worker/api/schemas/stats";
-import type { JobStatus } from "../../../worker/ledger/run-rows";
+import type { StatsResponse } from "../../../worker/schemas/stats";
+import type { JobStatus } from "../../../worker/schemas/vocabulary";
 import { PERCENTILE_TOLERANCE } from "../../../worker/stats/duration-histogram";
 import { HOUR_MS, DAY_MS } from "../../../worker/stats/time-range";
 import { makeToken } from "../auth/factories";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Credential, TestAuthResult } from "../../../worker/api/types";
+import type { Credential, TestAuthResult } from "../../../worker/schemas/types";
 import type { Role } from "../../../worker/auth/principal";
 import { REDACTED } from "../../../worker/engine/redactor";
 import { leaksIn } from "../../engine/support/secret-forms";

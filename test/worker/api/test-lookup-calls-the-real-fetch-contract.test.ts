@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Connection, TestLookupResult } from "../../../worker/api/types";
+import type { Connection, TestLookupResult } from "../../../worker/schemas/types";
 import { demoExampleSerials, demoFleetDevices } from "../../../worker/sandbox/demo-data";
 import { SANDBOX, call, createConnection, createCredential, makeConfig } from "./config-api";
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { handleError } from "../../../worker/api/errors";
-import type { ApiTokenSummary, CreatedApiToken } from "../../../worker/api/token-schemas";
+import type { ApiTokenSummary, CreatedApiToken } from "../../../worker/schemas/tokens";
 import { tokensRouter } from "../../../worker/api/tokens";
 import type { AppEnv } from "../../../worker/app-env";
 import { authenticate, ROUTE_ROLE_EXTENSION } from "../../../worker/auth/middleware";

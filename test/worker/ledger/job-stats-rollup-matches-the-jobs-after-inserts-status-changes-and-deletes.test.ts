@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { RUN_STATUSES, type JobStatus } from "../../../worker/ledger/run-rows";
+import { RUN_STATUSES, type JobStatus } from "../../../worker/schemas/vocabulary";
 import { nearestRank } from "../../../worker/ledger/stats";
 import { windowStats } from "../../../worker/ledger/stats-window";
 import { bucketOf, PERCENTILE_TOLERANCE } from "../../../worker/stats/duration-histogram";

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { JobSummary, RunDetail } from "../../../worker/api/run-schemas";
+import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
 import { liveHub } from "../../../worker/live/publish";
 import type { LiveUpdate } from "../../../worker/live/protocol";
-import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-reads";
+import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-views";
 import { makeToken } from "../auth/factories";
 import { makeJob, makeRun } from "../factories";
 import { bearerProtocol, connectLive, expectType } from "./live-client";

@@ -7,7 +7,7 @@ import { ACCESS_JWT_HEADER } from "../../../worker/auth/access-jwt";
 import { issueApiToken } from "../../../worker/auth/tokens";
 import { createLiveRouter } from "../../../worker/live/live-router";
 import { liveHub } from "../../../worker/live/publish";
-import { toRunSummary } from "../../../worker/ledger/run-reads";
+import { toRunSummary } from "../../../worker/ledger/run-views";
 import { envWith, makeAccessTeam, makeToken } from "../auth/factories";
 import { makeRun } from "../factories";
 import { bearerProtocol, connectLive, expectType } from "./live-client";

@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { JobStatus } from "../../../worker/ledger/run-rows";
+import type { JobStatus } from "../../../worker/schemas/vocabulary";
 import { DAY_MS, HOUR_MS } from "../../../worker/stats/time-range";
 import { makeToken } from "../auth/factories";
 import { makeConnection, makeCredential, makeJob, makeRun, type ConnectionFixture } from "../factories";

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import { writeConfigSettings, type StoredLogExport } from "../../../worker/ledger/config-settings";
-import type { RetentionSetting } from "../../../worker/api/schemas/settings";
+import type { RetentionSetting } from "../../../worker/schemas/settings";
 import { newId } from "../../../worker/ledger/ids";
-import type { RunStatus } from "../../../worker/ledger/run-rows";
+import type { RunStatus } from "../../../worker/schemas/vocabulary";
 import type { ExportTarget } from "../../../worker/retention/export-target";
 import { makeJob, makeLogs, makeOutcomes, makeRun } from "../factories";
 

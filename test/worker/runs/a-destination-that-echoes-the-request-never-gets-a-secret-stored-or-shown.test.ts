@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunDetail } from "../../../worker/api/run-schemas";
+import type { RunDetail } from "../../../worker/schemas/runs";
 import { planFanOut, type OutboxEvent } from "../../../worker/alerts/fan-out";
 import { loadEventContext } from "../../../worker/ledger/alerts-outbox";
 import { REDACTED } from "../../../worker/engine/redactor";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import type { JobSummary } from "../../../worker/api/run-schemas";
+import type { JobSummary } from "../../../worker/schemas/runs";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
 import { makeToken } from "../auth/factories";
 import { DEMO_IDS, demoConfig, resetWorld, runStatus, startRun, stepRun } from "./run-fixtures";

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
-import { TERMINAL_STATUS } from "../../../worker/ledger/run-rows";
+import { TERMINAL_STATUS } from "../../../worker/schemas/vocabulary";
 import type { CoordinatorStore } from "../../../worker/runs/coordinator-store";
 import { tuneCoordinator, type RunCoordinator } from "../../../worker/runs/run-coordinator";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { JobDetail, RecordOutcomePage } from "../../../worker/api/run-schemas";
+import type { JobDetail, RecordOutcomePage } from "../../../worker/schemas/runs";
 import { DEMO_SINGLE_SERIAL, demoExampleSerials } from "../../../worker/sandbox/demo-data";
 import { DEMO_IDS, api, logsOf, resetWorld, runToEnd } from "./run-fixtures";
 

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import type { RunDetail } from "../../../worker/api/run-schemas";
+import type { RunDetail } from "../../../worker/schemas/runs";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { installRecordingDestination, throughRecorder, type RecordingDestination } from "./recording-destination";
 import {

@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RunDetail } from "../../../worker/api/run-schemas";
+import type { RunDetail } from "../../../worker/schemas/runs";
 import { DEMO_EXPECTATIONS } from "../../../worker/sandbox/demo-data";
 import { makeToken } from "../auth/factories";
 import {

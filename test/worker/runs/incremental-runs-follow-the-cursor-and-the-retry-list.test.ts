@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RunDetail } from "../../../worker/api/run-schemas";
+import type { RunDetail } from "../../../worker/schemas/runs";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { DEMO_IDS, api, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "./run-fixtures";
 

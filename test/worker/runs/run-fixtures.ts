@@ -1,13 +1,13 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { JobSummary, RunDetail } from "../../../worker/api/run-schemas";
+import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
 import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { seedDemo } from "../../../worker/ledger/demo-seed";
 import { newId } from "../../../worker/ledger/ids";
 import { readRunDetail } from "../../../worker/ledger/run-reads";
-import { TERMINAL_STATUS, type RunStatus } from "../../../worker/ledger/run-rows";
+import { TERMINAL_STATUS, type RunStatus } from "../../../worker/schemas/vocabulary";
 import { tuneCoordinator } from "../../../worker/runs/run-coordinator";
 import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../../../worker/sandbox/demo-connections";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StatsResponse } from "../../../worker/api/schemas/stats";
+import type { StatsResponse } from "../../../worker/schemas/stats";
 import { listConnections } from "../../../worker/mcp/connections-tool";
 import { DEMO_SINGLE_SERIAL } from "../../../worker/sandbox/demo-data";
 import { DEMO_IDS, api, resetWorld, runToEnd } from "../runs/run-fixtures";

@@ -1,4 +1,5 @@
-import type { ApiErrorBody, ValidationDetail } from "../../../worker/api/types";
+import type { ApiErrorBody, ValidationDetail } from "../../../worker/schemas/types";
+import { errorMessage } from "./lang";
 
 export interface ApiErrorParts {
   details?: readonly ValidationDetail[];
@@ -68,8 +69,7 @@ export function errorFromBody(body: ApiErrorBody, status: number): ApiError {
 // Anything thrown while loading is shown through the same typed error.
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ApiError("client_error", message, 0);
+  return new ApiError("client_error", errorMessage(error), 0);
 }
 
 export function isAbort(error: unknown): boolean {

@@ -19,7 +19,7 @@ import type {
   UpdateCredentialBody,
   UpdateSettingsBody,
   UploadMode,
-} from "../../../worker/api/types";
+} from "../../../worker/schemas/types";
 import type {
   JobDetail,
   LogLevel,
@@ -32,11 +32,11 @@ import type {
   recordListQuerySchema,
   runListQuerySchema,
 } from "./run-types";
-import type { statsQuerySchema } from "../../../worker/api/schemas/stats";
-import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/api/schemas/retention";
-import type { CreateRunRequest } from "../../../worker/api/run-schemas";
-import type { CreateTokenBody } from "../../../worker/api/token-schemas";
-import type { RerunScope } from "../../../worker/ledger/run-rows";
+import type { statsQuerySchema } from "../../../worker/schemas/stats";
+import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/schemas/retention";
+import type { CreateRunRequest } from "../../../worker/schemas/runs";
+import type { CreateTokenBody } from "../../../worker/schemas/tokens";
+import type { RerunScope } from "../../../worker/schemas/vocabulary";
 import type {
   AlertChannel,
   AlertDelivery,
@@ -49,7 +49,7 @@ import type {
   deliveryListQuerySchema,
   testSendResultSchema,
   updateRuleBodySchema,
-} from "../../../worker/api/alert-schemas";
+} from "../../../worker/schemas/alerts";
 import { currentToken, rejectSession } from "./session-token";
 import { createRequest, type ApiClientOptions, type QueryValue } from "./api-request";
 

@@ -1,5 +1,5 @@
 import type { FetchContract, FieldRule, Limits, Pagination, SourceContract, UpdateContract } from "../../../worker/engine/contracts";
-import type { ConnectionConfig, ConnectionSnapshot } from "../../../worker/api/types";
+import type { ConnectionConfig, ConnectionSnapshot } from "../../../worker/schemas/types";
 import type { ConnectionDraft, HeaderDraft, PaginationDraft, RuleDraft } from "./connection-draft";
 import { parseLiteral, parseMapTable } from "./literal-text";
 

@@ -9,7 +9,7 @@ import type {
   SourceContract,
   UpdateContract,
 } from "../../../worker/engine/contracts";
-import type { Connection, ConnectionSnapshot } from "../../../worker/api/types";
+import type { Connection, ConnectionSnapshot } from "../../../worker/schemas/types";
 import { literalText, mapTableText } from "./literal-text";
 
 // The editor works on text, as people type it, and this is the draft it edits, read from a saved

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import type { createConnectionBodySchema, updateConnectionBodySchema } from "../../../worker/api/schemas/connections";
+import type { createConnectionBodySchema, updateConnectionBodySchema } from "../../../worker/schemas/connections";
 import type { ConnectionDraft, PaginationDraft } from "./connection-draft";
 
 type Leaf = string | number | boolean | bigint | symbol | null | undefined;

@@ -1,4 +1,4 @@
-import type { ConnectionSummary } from "../../../worker/api/types";
+import type { ConnectionSummary } from "../../../worker/schemas/types";
 
 export interface CredentialGroup {
   credentialId: string;

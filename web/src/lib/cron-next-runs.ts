@@ -1,4 +1,5 @@
 // Kept apart from cron-reading.ts, so the connection list does not load croner.
+import { errorMessage } from "./lang";
 import { Cron } from "croner";
 
 export type CronCheck = { ok: true; next: Date[] } | { ok: false; problem: string };
@@ -13,7 +14,7 @@ export function nextRuns(expression: string, count: number, from: Date): CronChe
   try {
     cron = new Cron(fields.join(" "), { mode: "5-part", timezone: "UTC", paused: true });
   } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, "") : String(error);
+    const message = errorMessage(error).replace(/^CronPattern:\s*/, "");
     return { ok: false, problem: `not a valid cron expression: ${message}` };
   }
   try {

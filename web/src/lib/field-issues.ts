@@ -1,4 +1,4 @@
-import type { ValidationDetail } from "../../../worker/api/types";
+import type { ValidationDetail } from "../../../worker/schemas/types";
 
 export interface PlacedIssues {
   // Messages per field path the form shows, e.g. "config.mapping[2].destination".

@@ -1,5 +1,5 @@
 import { asApiError, isAbort, type ApiError } from "./api";
-import type { Page } from "../../../worker/api/types";
+import type { Page } from "../../../worker/schemas/types";
 
 export type PageLoader<T> = (cursor: string | null, signal: AbortSignal) => Promise<Page<T>>;
 

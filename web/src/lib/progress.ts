@@ -1,12 +1,6 @@
-import type { JobSummary, RunMode, RunStatus } from "./run-types";
-
-const TERMINAL: Record<RunStatus, boolean> = {
-  pending: false,
-  running: false,
-  completed: true,
-  failed: true,
-  canceled: true,
-};
+import { keysOf } from "./lang";
+import type { JobSummary, RecordAction, RunMode } from "./run-types";
+import { isTerminal } from "./statuses";
 
 export interface Progress {
   processed: number;
@@ -26,8 +20,8 @@ function clamp(value: number): number {
 }
 
 function jobFraction(job: ProgressFields): number | null {
-  if (job.in_scope === null) return TERMINAL[job.status] ? 1 : job.status === "pending" ? 0 : null;
-  if (job.in_scope === 0) return TERMINAL[job.status] ? 1 : 0;
+  if (job.in_scope === null) return isTerminal(job.status) ? 1 : job.status === "pending" ? 0 : null;
+  if (job.in_scope === 0) return isTerminal(job.status) ? 1 : 0;
   return clamp(job.processed / job.in_scope);
 }
 
@@ -71,8 +65,8 @@ export function runProgress(jobs: readonly ProgressFields[]): Progress {
   return { processed, inScope, fraction, scopeComplete, label: progressLabel(processed, inScope, scopeComplete) };
 }
 
-export const COUNTER_KEYS = ["would_update", "updated", "skipped", "missing_source", "missing_destination", "failed"] as const;
-export type CounterKey = (typeof COUNTER_KEYS)[number];
+// The record actions a dashboard counts, the two kinds of skip shown as one.
+export type CounterKey = Exclude<RecordAction, "skipped_rule" | "skipped_no_change"> | "skipped";
 export type Counters = Record<CounterKey, number> & { skipped_rule: number; skipped_no_change: number };
 
 export const COUNTER_LABEL: Record<CounterKey, string> = {
@@ -83,6 +77,7 @@ export const COUNTER_LABEL: Record<CounterKey, string> = {
   missing_destination: "Missing Destination",
   failed: "Failed",
 };
+export const COUNTER_KEYS: readonly CounterKey[] = keysOf(COUNTER_LABEL);
 
 // The seed's mini dashboard for dry rows, and the live rows' counters.
 const SHOWN: Record<RunMode, readonly CounterKey[]> = {

@@ -1,14 +1,15 @@
 import type { RunListFilters } from "./api";
 import type { JobSummary, RunMode, RunStatus, RunSummary, RunType } from "./run-types";
+import { keysOf } from "./lang";
 import { STATUSES } from "./statuses";
 
 // The Outbound Sync Jobs filters live in the URL, so a filtered view can be bookmarked and back/forward restore it.
 
-export const RUN_TYPES = ["full", "single"] as const satisfies readonly RunType[];
-export const RUN_MODES = ["dry", "live"] as const satisfies readonly RunMode[];
-
+// Types and modes are the worker's vocabulary; the lists the filters offer come from these complete tables.
 export const TYPE_LABEL: Record<RunType, string> = { full: "Full", single: "Single" };
 export const MODE_LABEL: Record<RunMode, string> = { dry: "Dry", live: "Live" };
+export const RUN_TYPES: readonly RunType[] = keysOf(TYPE_LABEL);
+export const RUN_MODES: readonly RunMode[] = keysOf(MODE_LABEL);
 
 // Relative windows stay relative in a bookmark: "since=24h" means the last day whenever it is opened.
 export const TIME_RANGES = ["1h", "24h", "7d", "30d"] as const;

@@ -15,10 +15,9 @@ export type {
   logListQuerySchema,
   recordListQuerySchema,
   runListQuerySchema,
-} from "../../../worker/api/run-schemas";
+} from "../../../worker/schemas/runs";
 export type { LiveMessage, LiveMessageType, LiveServerMessage, LiveClientMessage } from "../../../worker/live/protocol";
-export type { LogLevel } from "../../../worker/ledger/log-levels";
-export type { RunMode, RunStatus, RunTrigger, RunType } from "../../../worker/ledger/run-rows";
+export type { ActiveStatus, LogLevel, RerunScope, RunMode, RunStatus, RunTrigger, RunType, TerminalStatus } from "../../../worker/schemas/vocabulary";
 export type { RecordAction } from "../../../worker/engine/reconcile";
-export type { StatsResponse, ConnectionStats, DurationStats } from "../../../worker/api/schemas/stats";
+export type { StatsResponse, ConnectionStats, DurationStats } from "../../../worker/schemas/stats";
 export type { AttentionReason } from "../../../worker/stats/attention";

@@ -1,4 +1,4 @@
-import type { Role } from "../../../worker/api/types";
+import type { Role } from "../../../worker/schemas/types";
 
 // The signed-in API token lives in sessionStorage: it survives a reload but not the tab, and never a shared disk.
 export const SESSION_STORAGE_KEY = "outbound-sync:session";

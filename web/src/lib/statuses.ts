@@ -1,12 +1,14 @@
-// Run and job statuses in lifecycle order, with the seed's words, icons and colours.
-export const STATUSES = ["pending", "running", "completed", "failed", "canceled"] as const;
-export type Status = (typeof STATUSES)[number];
+import { assertNever, keysOf } from "./lang";
+import type { ActiveStatus, RunStatus } from "./run-types";
+
+// Run and job statuses are the worker's vocabulary (worker/schemas/vocabulary.ts, type-only here); these tables give
+// them the seed's words, icons and colours, and a status added or moved there fails to compile here until it has them.
 
 // "warning" marks a completed status that carries a note (it wrote nothing, and why).
 export const STATUS_ICONS = ["clock", "spinner", "check", "x", "dash", "warning"] as const;
 export type StatusIcon = (typeof STATUS_ICONS)[number];
 
-export const STATUS_LABEL: Record<Status, string> = {
+export const STATUS_LABEL: Record<RunStatus, string> = {
   pending: "Pending",
   running: "Running",
   completed: "Completed",
@@ -14,7 +16,21 @@ export const STATUS_LABEL: Record<Status, string> = {
   canceled: "Canceled",
 };
 
-export const STATUS_ICON: Record<Status, StatusIcon> = {
+// Lifecycle order, as the label table lists them.
+export const STATUSES: readonly RunStatus[] = keysOf(STATUS_LABEL);
+
+// Keyed by the vocabulary's active statuses: a status that becomes active or terminal there fails to compile here.
+const ACTIVE: Record<ActiveStatus, true> = { pending: true, running: true };
+
+export function isActive(status: RunStatus): boolean {
+  return Object.hasOwn(ACTIVE, status);
+}
+
+export function isTerminal(status: RunStatus): boolean {
+  return !isActive(status);
+}
+
+export const STATUS_ICON: Record<RunStatus, StatusIcon> = {
   pending: "clock",
   running: "spinner",
   completed: "check",
@@ -32,7 +48,7 @@ export const STATUS_ICON_NAME: Record<StatusIcon, string> = {
   warning: "yellow warning sign",
 };
 
-export const STATUS_MEANING: Record<Status, string> = {
+export const STATUS_MEANING: Record<RunStatus, string> = {
   pending: "Queued, waiting for a worker slot",
   running: "Connection/run is currently processing",
   completed: "Execution finished without terminal error",
@@ -40,17 +56,13 @@ export const STATUS_MEANING: Record<Status, string> = {
   canceled: "User-initiated cancellation before completion",
 };
 
-export const STATUS_NEXT_ACTION: Record<Status, string> = {
+export const STATUS_NEXT_ACTION: Record<RunStatus, string> = {
   pending: "Wait for the active run on this credential to finish",
   running: "Monitor progress and logs",
   completed: "Review update/skip diagnostics",
   failed: "Use error details + logs to isolate contract or mapping issue",
   canceled: "Rerun single first, then full if needed",
 };
-
-export function assertNever(value: never): never {
-  throw new Error(`Unexpected value: ${String(value)}`);
-}
 
 // SVG path data per icon; the spinner's arc is drawn over a faint full ring.
 export function iconPaths(icon: StatusIcon): readonly string[] {

@@ -1,12 +1,12 @@
 import { api, asApiError, type ApiError, type DeliveryFilters, type TestSendResult, type UpdateRuleBody } from "../lib/api";
 import { PagedList } from "../lib/paged-list.svelte";
 import { Resource } from "../lib/resource.svelte";
-import { assertNever } from "../lib/statuses";
+import { assertNever } from "../lib/lang";
 import { SaveState } from "./save-state.svelte";
-import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/api/alert-schemas";
+import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
 import type { ChannelKind } from "../../../worker/alerts/vocabulary";
 import { CHANNEL_DEFAULTS, channelFormFields, defaultOf, type ChannelDraft, type ConnectionScope, type FieldForm } from "./alert-channel-kinds";
-import type { ConnectionSummary } from "../../../worker/api/types";
+import type { ConnectionSummary } from "../../../worker/schemas/types";
 
 export function emptyChannelDraft(): ChannelDraft {
   return {

@@ -1,7 +1,7 @@
 import { api, asApiError, type ApiError } from "../lib/api";
 import { runs } from "./runs.svelte";
-import type { RunDetail } from "../../../worker/api/run-schemas";
-import type { DatasetUploadIssue, DatasetUploadResult, TestLookupResult, UploadMode } from "../../../worker/api/types";
+import type { RunDetail } from "../../../worker/schemas/runs";
+import type { DatasetUploadIssue, DatasetUploadResult, TestLookupResult, UploadMode } from "../../../worker/schemas/types";
 
 // Commands run from a connection's page. Each keeps its own outcome, shown beside its own button.
 

@@ -4,7 +4,7 @@ import { draftFromConnection, newConnectionDraft, type ConnectionDraft } from ".
 import { draftFieldPaths } from "../lib/connection-field-paths";
 import { placeIssues, validationIssues, type PlacedIssues } from "../lib/field-issues";
 import { PagedList } from "../lib/paged-list.svelte";
-import type { Connection, ConnectionVersion, Credential, ValidationDetail } from "../../../worker/api/types";
+import type { Connection, ConnectionVersion, Credential, ValidationDetail } from "../../../worker/schemas/types";
 
 export type LoadState = { kind: "loading" } | { kind: "ready" } | { kind: "failed"; error: ApiError };
 

@@ -1,7 +1,7 @@
 import { api, asApiError, type ApiError } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
-import type { ConnectionSummary } from "../../../worker/api/types";
-import type { ConnectionStats } from "../../../worker/api/schemas/stats";
+import type { ConnectionSummary } from "../../../worker/schemas/types";
+import type { ConnectionStats } from "../../../worker/schemas/stats";
 
 export type RowBusy = "moving" | "toggling";
 

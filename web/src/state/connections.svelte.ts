@@ -1,6 +1,6 @@
 import { api } from "../lib/api";
 import { PagedList } from "../lib/paged-list.svelte";
-import type { ConnectionSummary } from "../../../worker/api/types";
+import type { ConnectionSummary } from "../../../worker/schemas/types";
 
 const PAGE_SIZE = 100;
 

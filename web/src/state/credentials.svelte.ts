@@ -1,9 +1,9 @@
 import { api, asApiError, type ApiError } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
-import { assertNever } from "../lib/statuses";
+import { assertNever } from "../lib/lang";
 import { refreshCatalog } from "./catalog.svelte";
 import { SaveState } from "./save-state.svelte";
-import type { ConnectionSummary, CreateCredentialBody, Credential, TestAuthResult, UpdateCredentialBody } from "../../../worker/api/types";
+import type { ConnectionSummary, CreateCredentialBody, Credential, TestAuthResult, UpdateCredentialBody } from "../../../worker/schemas/types";
 import type { CredentialScheme, OAuth2ClientAuth } from "../../../worker/engine/credential-auth";
 
 // Every scheme's settings are kept in one draft, so switching the scheme back and forth loses nothing typed.

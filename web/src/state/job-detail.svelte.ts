@@ -2,7 +2,8 @@ import { api, asApiError, downloadFile, isAbort, logLevelsParam, type ApiError, 
 import { PagedList } from "../lib/paged-list.svelte";
 import { Resource } from "../lib/resource.svelte";
 import type { JobDetail, JobSummary, LogLevel, LogLine, RecordAction, RecordOutcome, RunDetail } from "../lib/run-types";
-import { isActive, runs } from "./runs.svelte";
+import { isActive } from "../lib/statuses";
+import { runs } from "./runs.svelte";
 
 export const JOB_TABS = ["summary", "records", "logs"] as const;
 export type JobTab = (typeof JOB_TABS)[number];

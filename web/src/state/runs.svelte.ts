@@ -1,17 +1,12 @@
 import { untrack } from "svelte";
 import { SvelteMap } from "svelte/reactivity";
 import { api } from "../lib/api";
-import { assertNever } from "../lib/statuses";
+import { assertNever } from "../lib/lang";
+import { isActive } from "../lib/statuses";
 import type { JobSummary, LiveMessage, RunDetail, RunStatus, RunSummary } from "../lib/run-types";
 
 // The one owner of run state. REST pages and the live feed both land here, so a row on any page shows the
 // newest word on its run; each run is its own reactive cell, so a delta re-renders only that run's rows.
-
-export const ACTIVE_STATUSES: ReadonlySet<RunStatus> = new Set(["pending", "running"]);
-
-export function isActive(status: RunStatus): boolean {
-  return ACTIVE_STATUSES.has(status);
-}
 
 export class RunEntry {
   run: RunSummary = $state.raw() as RunSummary;

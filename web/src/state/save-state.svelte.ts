@@ -1,6 +1,6 @@
 import { asApiError, type ApiError } from "../lib/api";
 import { placeIssues, validationIssues, type PlacedIssues } from "../lib/field-issues";
-import type { ValidationDetail } from "../../../worker/api/types";
+import type { ValidationDetail } from "../../../worker/schemas/types";
 
 // A form section's save: busy while sending, then either a confirmation or the API's field errors.
 export class SaveState {

@@ -1,7 +1,7 @@
 import { api, ApiError } from "../lib/api";
 import { currentSession, onSessionRejected, saveSession, type StoredSession } from "../lib/session-token";
 import { readTokenInput } from "../lib/token-input";
-import type { Role } from "../../../worker/api/types";
+import type { Role } from "../../../worker/schemas/types";
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 

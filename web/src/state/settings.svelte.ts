@@ -1,8 +1,8 @@
 import { api, asApiError, type ApiError } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
 import { SaveState } from "./save-state.svelte";
-import type { ApiTokenSummary, CreatedApiToken, Role, Settings, UpdateSettingsBody } from "../../../worker/api/types";
-import type { RetentionPlan, LogExportInput } from "../../../worker/api/schemas/settings";
+import type { ApiTokenSummary, CreatedApiToken, Role, Settings, UpdateSettingsBody } from "../../../worker/schemas/types";
+import type { RetentionPlan, LogExportInput } from "../../../worker/schemas/settings";
 
 export type LogExportTarget = LogExportInput["target"];
 

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse, makeConnection, makeErrorBody } from "../../factories";
 import { page } from "../../config-factories";
 import { makeChannel, makeRule } from "../../alert-factories";
-import type { AlertChannel, AlertRule } from "../../../../worker/api/alert-schemas";
-import type { ConnectionSummary } from "../../../../worker/api/types";
+import type { AlertChannel, AlertRule } from "../../../../worker/schemas/alerts";
+import type { ConnectionSummary } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));

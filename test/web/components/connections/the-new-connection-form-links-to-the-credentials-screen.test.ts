@@ -4,7 +4,7 @@ import { afterEach, expect, it, vi } from "vitest";
 import { jsonResponse } from "../../factories";
 import { page } from "../../config-factories";
 import { makeCredential } from "../../credential-factories";
-import type { Credential } from "../../../../worker/api/types";
+import type { Credential } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));

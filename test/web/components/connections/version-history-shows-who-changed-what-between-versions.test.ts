@@ -3,7 +3,7 @@ import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import VersionHistory from "../../../../web/src/components/connections/VersionHistory.svelte";
 import { PagedList } from "../../../../web/src/lib/paged-list.svelte";
-import type { ConnectionVersion } from "../../../../worker/api/types";
+import type { ConnectionVersion } from "../../../../worker/schemas/types";
 import { makeConnectionDetail, makeVersion, page, snapshotOfConnection } from "../../config-factories";
 
 function history(): ConnectionVersion[] {

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse, makeConnection, makeErrorBody } from "../../factories";
 import { page } from "../../config-factories";
 import { makeCredential } from "../../credential-factories";
-import type { ConnectionSummary, Credential, TestAuthResult } from "../../../../worker/api/types";
+import type { ConnectionSummary, Credential, TestAuthResult } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));

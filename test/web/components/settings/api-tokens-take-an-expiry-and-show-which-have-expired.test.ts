@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ApiTokenSummary, CreatedApiToken } from "../../../../worker/api/types";
+import type { ApiTokenSummary, CreatedApiToken } from "../../../../worker/schemas/types";
 import { page } from "../../config-factories";
 import { jsonResponse, makeErrorBody } from "../../factories";
 

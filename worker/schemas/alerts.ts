@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { emailAddressSchema, MAX_EMAIL_RECIPIENTS } from "../alerts/channel-kinds";
 import { CHANNEL_KINDS, DELIVERY_STATUSES, EVENT_TYPES, PAGERDUTY_SEVERITIES } from "../alerts/vocabulary";
-import { listQuerySchema, pageSchema, timestampSchema } from "./schemas/common";
+import { listQuerySchema, pageSchema, timestampSchema } from "./common";
 
 // Schemas of /api/alerts: channels, rules and the delivery log.
 

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { JOB_DIAGNOSIS_CODES } from "../engine/errors";
 import { RECORD_ACTIONS } from "../engine/reconcile";
-import { LOG_LEVELS } from "../ledger/log-levels";
-import { RERUN_SCOPES, RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RUN_TYPES } from "../ledger/run-rows";
+import { LOG_LEVELS } from "./vocabulary";
+import { RERUN_SCOPES, RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RUN_TYPES } from "./vocabulary";
 import { TIME_INPUT_HELP } from "../stats/time-range";
 
 const isoTime = z.string().openapi({ format: "date-time", example: "2026-11-22T12:34:56.789Z" });

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Cron } from "croner";
+import { errorMessage } from "../engine/lang";
 
 /** Null when `expression` is a 5-field cron (UTC) that fires at least once, else why not. */
 export function cronProblem(expression: string): string | null {
@@ -12,7 +13,7 @@ export function cronProblem(expression: string): string | null {
   try {
     cron = new Cron(fields.join(" "), { mode: "5-part", timezone: "UTC", paused: true });
   } catch (error) {
-    return `not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`;
+    return `not a valid cron expression: ${errorMessage(error)}`;
   }
   try {
     if (cron.nextRun() === null) return "this schedule never fires";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ROLES } from "../auth/principal";
-import { pageSchema, timestampSchema } from "./schemas/common";
+import { pageSchema, timestampSchema } from "./common";
 
 export const roleSchema = z.enum(ROLES).openapi({
   description: "viewer reads; operator also runs and cancels; admin also configures and manages tokens.",

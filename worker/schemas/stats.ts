@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { RUN_STATUSES } from "../../ledger/run-rows";
-import { ATTENTION_REASONS } from "../../stats/attention";
-import { TIME_INPUT_HELP } from "../../stats/time-range";
+import { RUN_STATUSES } from "./vocabulary";
+import { ATTENTION_REASONS } from "../stats/attention";
+import { TIME_INPUT_HELP } from "../stats/time-range";
 import { timestampSchema } from "./common";
 
 const timeInput = (description: string, example: string) =>

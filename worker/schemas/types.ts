@@ -1,10 +1,10 @@
 // Response shapes shared with the web client (imported type-only from web/). Each is inferred from the
 // zod schema that also validates and documents the route, so there is one definition.
 import type { z } from "@hono/zod-openapi";
-import type { errorBodySchema, validationDetailSchema } from "./schemas/common";
+import type { errorBodySchema, validationDetailSchema } from "./common";
 
-export type { HealthResponse } from "./schemas/health";
-export type { Credential, CreateCredentialBody, TestAuthResult, UpdateCredentialBody } from "./schemas/credentials";
+export type { HealthResponse } from "./health";
+export type { Credential, CreateCredentialBody, TestAuthResult, UpdateCredentialBody } from "./credentials";
 export type {
   Connection,
   ConnectionSnapshot,
@@ -12,12 +12,12 @@ export type {
   ConnectionVersion,
   CreateConnectionBody,
   UpdateConnectionBody,
-} from "./schemas/connections";
+} from "./connections";
 export type { ConnectionConfig, ConnectionConfigInput } from "../engine/contracts";
-export type { DatasetRecord, DatasetUploadIssue, DatasetUploadResult, UploadMode } from "./schemas/dataset-records";
-export type { TestLookupResult } from "./schemas/test-lookup";
-export type { LogExportSetting, RetentionSetting, Settings, UpdateSettingsBody } from "./schemas/settings";
-export type { ApiTokenSummary, CreatedApiToken, Session } from "./token-schemas";
+export type { DatasetRecord, DatasetUploadIssue, DatasetUploadResult, UploadMode } from "./dataset-records";
+export type { TestLookupResult } from "./test-lookup";
+export type { LogExportSetting, RetentionSetting, Settings, UpdateSettingsBody } from "./settings";
+export type { ApiTokenSummary, CreatedApiToken, Session } from "./tokens";
 export type { Role } from "../auth/principal";
 
 export type ApiErrorBody = z.infer<typeof errorBodySchema>;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, type CredentialScheme } from "../../engine/credential-auth";
+import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, type CredentialScheme } from "../engine/credential-auth";
 import { pageSchema, timestampSchema } from "./common";
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { EXPORT_STATUSES, PASS_PHASES, PASS_STATUSES, PURGED_TABLES } from "../../ledger/retention-vocabulary";
+import { EXPORT_STATUSES, PASS_PHASES, PASS_STATUSES, PURGED_TABLES, RETENTION_STATUSES } from "./retention-vocabulary";
 import { RETENTION_PLANS } from "./settings";
 import { timestampSchema } from "./common";
 
@@ -71,7 +71,7 @@ export type RetentionResponse = z.infer<typeof retentionResponseSchema>;
 
 export const retentionRunResponseSchema = z
   .object({
-    status: z.enum(["idle", "up_to_date", "busy", "in_progress", "completed", "failed"]).openapi({
+    status: z.enum(RETENTION_STATUSES).openapi({
       description: "up_to_date: today's pass already completed; busy: another invocation holds the pass; in_progress: the time budget ran out and the minute trigger continues it.",
     }),
     deleted: deletedCountsSchema,

@@ -21,5 +21,9 @@ export type PassPhase = (typeof PASS_PHASES)[number];
 export const PASS_STATUSES = ["running", "completed", "failed"] as const;
 export type PassStatus = (typeof PASS_STATUSES)[number];
 
+// What one retention invocation reports: idle or up_to_date did nothing, busy found another holding the pass.
+export const RETENTION_STATUSES = ["idle", "up_to_date", "busy", "in_progress", "completed", "failed"] as const;
+export type RetentionStatus = (typeof RETENTION_STATUSES)[number];
+
 export const EXPORT_STATUSES = ["pending", "succeeded", "failed"] as const;
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];

@@ -8,7 +8,7 @@ import {
   PaginationSchema,
   SourceContractSchema,
   UpdateContractSchema,
-} from "../../engine/contracts";
+} from "../engine/contracts";
 
 // The engine's own schemas validate requests; naming them here makes the OpenAPI document refer to one
 // component per contract part instead of repeating it inline. Descriptions already set are kept.

@@ -1,0 +1,77 @@
+import type { JobSummary, RunDetail, RunSummary } from "../schemas/runs";
+import type { RunMode } from "../schemas/vocabulary";
+import { diagnoseJob } from "../engine/errors";
+import type { JobRow, RunRow } from "./run-rows";
+
+// The one mapping of run and job rows to the shapes the API, the live feed and the coordinator publish: a job
+// read from D1 and a job the coordinator holds in memory read the same because both go through toJobSummary.
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function toRunSummary(row: RunRow): RunSummary {
+  return {
+    id: row.id,
+    credential_id: row.credential_id,
+    credential_name: row.credential_name,
+    type: row.type,
+    serial: row.serial,
+    mode: row.mode,
+    trigger: row.trigger,
+    requested_by: row.requested_by,
+    status: row.status,
+    connection_ids: row.scope_json === null ? null : (JSON.parse(row.scope_json) as string[]),
+    reset: row.reset === 1,
+    rerun_of: row.rerun_of,
+    connection_count: row.connection_count,
+    connections_succeeded: row.connections_succeeded,
+    connections_failed: row.connections_failed,
+    cancel_requested_at: isoOrNull(row.cancel_requested_at),
+    created_at: iso(row.created_at),
+    started_at: isoOrNull(row.started_at),
+    finished_at: isoOrNull(row.finished_at),
+    duration_ms: row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null,
+  };
+}
+
+// Jobs written before per-job modes (NULL) ran in their run's mode.
+export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
+  return {
+    id: row.id,
+    run_id: row.run_id,
+    connection_id: row.connection_id,
+    connection_name: row.connection_name,
+    connection_version: row.connection_version,
+    position: row.position,
+    mode: row.mode ?? runMode,
+    status: row.status,
+    in_scope: row.in_scope,
+    processed: row.processed,
+    would_update: row.would_update,
+    updated: row.updated,
+    skipped_rule: row.skipped_rule,
+    skipped_no_change: row.skipped_no_change,
+    missing_source: row.missing_source,
+    missing_destination: row.missing_destination,
+    failed: row.failed,
+    bytes_sent: row.bytes_sent,
+    bytes_received: row.bytes_received,
+    error:
+      row.error_code === null
+        ? null
+        : { code: row.error_code, http_status: row.error_http_status, message: row.error_message ?? "", hint: row.error_hint },
+    // Only a finished job's counters are the whole story; a running one's are not yet.
+    diagnoses: row.status === "completed" ? diagnoseJob(row) : [],
+    created_at: iso(row.created_at),
+    started_at: isoOrNull(row.started_at),
+    finished_at: isoOrNull(row.finished_at),
+    duration_ms:
+      row.duration_ms ?? (row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null),
+  };
+}
+
+// A run with its jobs in execution order, however the rows arrived.
+export function toRunDetail(run: RunRow, jobs: readonly JobRow[]): RunDetail {
+  const ordered = [...jobs].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { ...toRunSummary(run), jobs: ordered.map((job) => toJobSummary(job, run.mode)) };
+}
