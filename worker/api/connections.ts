@@ -13,7 +13,7 @@ import {
   updateConnectionState,
 } from "../ledger/connections";
 import { newId } from "../ledger/ids";
-import { decodeCursor, encodeCursor, isNumberTuple1 } from "./cursor";
+import { decodeCursor, isNumberTuple1, pageOf } from "./cursor";
 import { ApiError, nameTakenError, notFoundError, validationError, type FieldIssue } from "./errors";
 import { contractUrls, outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
@@ -115,10 +115,7 @@ connections.openapi(listRoute, async (c) => {
     after: after && { credentialName: after[0], position: after[1], id: after[2] },
     limit: limit + 1,
   });
-  const data = rows.slice(0, limit);
-  const last = data.at(-1);
-  const next = rows.length > limit && last ? encodeCursor([last.credential_name, last.position, last.id]) : null;
-  return c.json({ data, next_cursor: next }, 200);
+  return c.json(pageOf(rows, limit, (last) => [last.credential_name, last.position, last.id]), 200);
 });
 
 connections.openapi(getRoute, async (c) => {
@@ -199,9 +196,7 @@ connections.openapi(versionsRoute, async (c) => {
   const before = decodeCursor(cursor, isNumberTuple1);
   await requireConnection(c.env, id);
   const rows = await listConnectionVersions(c.env.LEDGER, id, { before: before?.[0] ?? null, limit: limit + 1 });
-  const data = rows.slice(0, limit);
-  const last = data.at(-1);
-  return c.json({ data, next_cursor: rows.length > limit && last ? encodeCursor([last.version]) : null }, 200);
+  return c.json(pageOf(rows, limit, (last) => [last.version]), 200);
 });
 
 function applyPatch(env: Env, current: Connection, body: UpdateConnectionBody): ConnectionSnapshot {

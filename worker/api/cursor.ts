@@ -15,6 +15,13 @@ export function decodeCursor<T extends Array<string | number>>(cursor: string | 
   throw validationError([{ path: "cursor", message: "not a cursor from this list; pass next_cursor unchanged", in: "query" }], "query");
 }
 
+/** One page of rows read with limit + 1: the extra row only says that a next page exists, which starts after the last row kept. */
+export function pageOf<T>(rows: readonly T[], limit: number, keyOf: (row: T) => Array<string | number>): { data: T[]; next_cursor: string | null } {
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return { data, next_cursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+}
+
 function parseCursor(cursor: string): unknown {
   try {
     const base64 = cursor.replace(/-/g, "+").replace(/_/g, "/");

@@ -4,7 +4,7 @@ import type { SourceContract } from "../engine/contracts";
 import type { Env } from "../env";
 import { getConnection } from "../ledger/connections";
 import { listDatasetRecords, writeDatasetRecords } from "../ledger/dataset-records";
-import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
+import { decodeCursor, isStringTuple1, pageOf } from "./cursor";
 import { parseUpload, readUploadText, uploadFormat } from "./dataset-upload";
 import { ApiError, notFoundError } from "./errors";
 import { createRouter } from "./router";
@@ -79,9 +79,7 @@ datasetRecords.openapi(listRoute, async (c) => {
   const after = decodeCursor(cursor, isStringTuple1);
   await datasetSource(c.env, id);
   const rows = await listDatasetRecords(c.env.LEDGER, id, { afterSerial: after?.[0] ?? null, limit: limit + 1 });
-  const data = rows.slice(0, limit);
-  const last = data.at(-1);
-  return c.json({ data, next_cursor: rows.length > limit && last ? encodeCursor([last.serial]) : null }, 200);
+  return c.json(pageOf(rows, limit, (last) => [last.serial]), 200);
 });
 
 async function datasetSource(env: Env, id: string): Promise<Extract<SourceContract, { kind: "dataset" }>> {

@@ -1,7 +1,7 @@
 import type { FetchContract } from "./contracts";
 import { EngineError } from "./errors";
 import type { HttpClient } from "./http-client";
-import { ACCEPT_HEADER, parseBody, readRecordPages, type PageFetch, type PageState, type UnreadableRecord } from "./paged-reader";
+import { ACCEPT_HEADER, pagedReadSpec, parseBody, readRecordPages, type PageFetch, type PageState, type UnreadableRecord } from "./paged-reader";
 import { compilePath, readPath, type CompiledPath } from "./paths";
 import type { SerialIndex } from "./serial-index";
 import { compileTemplate, renderUrl, scalarText } from "./templates";
@@ -116,21 +116,7 @@ export interface BuildListingOptions {
 // One page per step, each stored before the next is fetched, so a checkpointed nextState resumes cleanly.
 export async function* buildListingIndex(options: BuildListingOptions): AsyncGenerator<ListingPage, void, undefined> {
   const { client, contract, index, signal } = options;
-  const pages = readRecordPages(
-    client,
-    {
-      phase: "listing",
-      url: contract.url,
-      headers: contract.headers,
-      pagination: contract.pagination,
-      format: contract.format,
-      records_path: contract.records_path,
-      serial_path: contract.serial_path,
-      max_pages: options.maxPages,
-    },
-    options.resume ?? null,
-    signal,
-  );
+  const pages = readRecordPages(client, pagedReadSpec("listing", contract, { max_pages: options.maxPages }), options.resume ?? null, signal);
   for await (const page of pages) {
     const entries = new Map<string, unknown>();
     const duplicates: string[] = [];

@@ -37,6 +37,26 @@ export interface PagedReadSpec {
 
 export const DEFAULT_MAX_PAGES = LIMIT_DEFAULTS.max_pages;
 
+// The endpoint fields a list-mode fetch contract and a source contract both carry, picked in one place.
+export type PagedEndpoint = Pick<PagedReadSpec, "url" | "headers" | "pagination" | "format" | "records_path" | "serial_path">;
+
+export function pagedReadSpec(
+  phase: PagedReadSpec["phase"],
+  endpoint: PagedEndpoint,
+  extra: Pick<PagedReadSpec, "updated_at_path" | "query" | "max_pages"> = {},
+): PagedReadSpec {
+  return {
+    phase,
+    url: endpoint.url,
+    headers: endpoint.headers,
+    pagination: endpoint.pagination,
+    format: endpoint.format,
+    records_path: endpoint.records_path,
+    serial_path: endpoint.serial_path,
+    ...extra,
+  };
+}
+
 export interface ReadRecord {
   serial: string;
   record: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { SourceContract } from "./contracts";
 import type { HttpClient } from "./http-client";
-import { initialPageState, readRecordPages, type PageState, type RecordPage } from "./paged-reader";
+import { initialPageState, pagedReadSpec, readRecordPages, type PageState, type RecordPage } from "./paged-reader";
 
 export type HttpSourceContract = Extract<SourceContract, { kind: "http" }>;
 
@@ -37,18 +37,7 @@ export async function* readSourcePages(options: ReadSourceOptions): AsyncGenerat
   const query = state.since !== null && contract.since_param !== undefined ? { [contract.since_param]: state.since } : undefined;
   const pages = readRecordPages(
     client,
-    {
-      phase: "source",
-      url: contract.url,
-      headers: contract.headers,
-      pagination: contract.pagination,
-      format: contract.format,
-      records_path: contract.records_path,
-      serial_path: contract.serial_path,
-      updated_at_path: contract.updated_at_path,
-      query,
-      max_pages: options.maxPages,
-    },
+    pagedReadSpec("source", contract, { updated_at_path: contract.updated_at_path, query, max_pages: options.maxPages }),
     state.page,
     signal,
   );

@@ -3,7 +3,7 @@ import { credentialClientAuth, type CredentialHeaders } from "./credential-auth"
 import { EngineError } from "./errors";
 import { createHttpClient, type HttpLimits } from "./http-client";
 import { lookupBySerial, type MissingReason } from "./lookup";
-import { readRecordPages } from "./paged-reader";
+import { pagedReadSpec, readRecordPages } from "./paged-reader";
 import { createRedactor, type Redactor } from "./redactor";
 import { readBody } from "./read-body";
 import type { EngineRuntime } from "./runtime";
@@ -125,20 +125,7 @@ async function inListing(
   maxPages: number,
   signal: AbortSignal | undefined,
 ): Promise<Result> {
-  const pages = readRecordPages(
-    client,
-    {
-      phase: "listing",
-      url: contract.url,
-      headers: contract.headers,
-      pagination: contract.pagination,
-      format: contract.format,
-      records_path: contract.records_path,
-      serial_path: contract.serial_path,
-    },
-    null,
-    signal,
-  );
+  const pages = readRecordPages(client, pagedReadSpec("listing", contract), null, signal);
   let read = 0;
   for await (const page of pages) {
     read++;

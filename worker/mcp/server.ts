@@ -21,39 +21,31 @@ export function createMcpServer(context: McpContext): McpServer {
 
   server.registerTool(
     JOB_STATUS_TOOL.name,
-    {
-      title: JOB_STATUS_TOOL.title,
-      description: JOB_STATUS_TOOL.description,
-      inputSchema: JOB_STATUS_TOOL.inputSchema,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    async (args) => {
-      try {
-        return asToolResult(await getJobStatus(context.db, args, context.now()));
-      } catch (err) {
-        throw toToolError(JOB_STATUS_TOOL.name, err);
-      }
-    },
+    { ...readToolConfig(JOB_STATUS_TOOL), inputSchema: JOB_STATUS_TOOL.inputSchema },
+    readOnly(JOB_STATUS_TOOL.name, (args) => getJobStatus(context.db, args, context.now())),
   );
-
   server.registerTool(
     LIST_CONNECTIONS_TOOL.name,
-    {
-      title: LIST_CONNECTIONS_TOOL.title,
-      description: LIST_CONNECTIONS_TOOL.description,
-      inputSchema: LIST_CONNECTIONS_TOOL.inputSchema,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    async (args) => {
-      try {
-        return asToolResult(await listConnections(context.db, args, context.now()));
-      } catch (err) {
-        throw toToolError(LIST_CONNECTIONS_TOOL.name, err);
-      }
-    },
+    { ...readToolConfig(LIST_CONNECTIONS_TOOL), inputSchema: LIST_CONNECTIONS_TOOL.inputSchema },
+    readOnly(LIST_CONNECTIONS_TOOL.name, (args) => listConnections(context.db, args, context.now())),
   );
 
   return server;
+}
+
+// Every tool only reads; a failure comes back as that tool's error, a result as text and structured content.
+function readToolConfig(tool: { title: string; description: string }) {
+  return { title: tool.title, description: tool.description, annotations: { readOnlyHint: true, openWorldHint: false } };
+}
+
+function readOnly<Args>(toolName: string, read: (args: Args) => Promise<Record<string, unknown>>) {
+  return async (args: Args) => {
+    try {
+      return asToolResult(await read(args));
+    } catch (err) {
+      throw toToolError(toolName, err);
+    }
+  };
 }
 
 // Text for every client, structured content for those that read it.
