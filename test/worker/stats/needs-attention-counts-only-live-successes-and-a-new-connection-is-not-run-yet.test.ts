@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { StatsResponse } from "../../../worker/api/schemas/stats";
 import { listConnections } from "../../../worker/mcp/connections-tool";
 import { DEMO_SINGLE_SERIAL } from "../../../worker/sandbox/demo-data";
@@ -8,11 +8,9 @@ import recomputeLiveSuccess from "../../../migrations/0010_recompute_live_succes
 
 const SLOW = { timeout: 120_000 };
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 async function withoutSuccess(): Promise<Map<string, { attention: string; last_success_at: string | null }>> {
   const res = await api<StatsResponse>("GET", "/api/stats?no_success_since=3d");
