@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { pokeAlertDispatcher } from "../alerts/poke";
 import { publishLive } from "../live/publish";
 import { readRunDetail, toJobSummary } from "../ledger/run-reads";
-import { TERMINAL_STATUS, type JobCounterValues, type JobError, type JobRow, type RunStatus } from "../ledger/run-rows";
+import { TERMINAL_STATUS, type JobCounterValues, type JobError, type RunStatus } from "../ledger/run-rows";
 import {
   commit,
   getRunRow,
@@ -15,11 +15,11 @@ import {
   listRunJobRows,
   runFinishStatements,
   sliceFlushStatements,
-  type ScopedCounterValues,
 } from "../ledger/run-writes";
 import { outboundFetch } from "../outbound";
 import { coordinatorConfig, stepRetryDelay, type CoordinatorConfig } from "./coordinator-config";
-import { CoordinatorStore, scopeCounted, type JobCheckpoint, type JobProgress, type RunPlan } from "./coordinator-store";
+import { checkpointJobRow, scopedCounters } from "./checkpoint-job-row";
+import { CoordinatorStore, type JobCheckpoint, type RunPlan } from "./coordinator-store";
 import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
 import { LivePublisher } from "./live-publisher";
@@ -307,7 +307,7 @@ export class RunCoordinator extends DurableObject<Env> {
       const jobIds = new Set([...outbox.outcomes.map((o) => o.job_id), ...outbox.logs.map((l) => l.job_id)]);
       for (const job of this.store.jobs()) if (job.status === "running") jobIds.add(job.plan.job_id);
       const progress = new Map(this.store.jobs().map((job) => [job.plan.job_id, job.progress]));
-      const counters = [...jobIds].map((jobId) => ({ jobId, counters: this.scopedCounters(jobId, progress.get(jobId) ?? null) }));
+      const counters = [...jobIds].map((jobId) => ({ jobId, counters: scopedCounters(this.store.counters(jobId), progress.get(jobId) ?? null) }));
       const statements = [
         ...sliceFlushStatements(this.env.LEDGER, plan.run_id, outbox.outcomes, outbox.logs, counters),
         ...(emptied ? extra : []),
@@ -404,7 +404,7 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   private async publishJob(plan: RunPlan, job: JobCheckpoint, force: boolean): Promise<void> {
-    await this.live.offerJob(toJobSummary(this.jobRow(plan, job), job.plan.mode), force);
+    await this.live.offerJob(toJobSummary(checkpointJobRow(plan.run_id, job, this.store.counters(job.plan.job_id)), job.plan.mode), force);
   }
 
   // Run messages carry the jobs too: a dashboard may see this run for the first time.
@@ -418,37 +418,5 @@ export class RunCoordinator extends DurableObject<Env> {
   // Status changes wrote events: the dispatcher turns them into alert deliveries now rather than at the next cron.
   private pokeAlerts(): void {
     this.ctx.waitUntil(pokeAlertDispatcher(this.env));
-  }
-
-  private scopedCounters(jobId: string, progress: JobProgress | null): ScopedCounterValues {
-    const counters = this.store.counters(jobId);
-    return progress === null || scopeCounted(progress) ? counters : { ...counters, in_scope: null };
-  }
-
-  private jobRow(plan: RunPlan, job: JobCheckpoint): JobRow {
-    const counters = this.scopedCounters(job.plan.job_id, job.progress);
-    const finish = TERMINAL_STATUS[job.status] ? job.progress.finish : null;
-    const error = finish?.error ?? null;
-    const startedAt = job.progress.started_at;
-    return {
-      id: job.plan.job_id,
-      run_id: plan.run_id,
-      connection_id: job.plan.connection_id,
-      connection_name: job.plan.connection_name,
-      connection_version: job.progress.version,
-      position: job.plan.position,
-      status: job.status,
-      mode: job.plan.mode,
-      ...counters,
-      in_scope: counters.in_scope,
-      error_code: error?.code ?? null,
-      error_http_status: error?.http_status ?? null,
-      error_message: error?.message ?? null,
-      error_hint: error?.hint ?? null,
-      created_at: job.plan.created_at,
-      started_at: startedAt,
-      finished_at: finish?.at ?? null,
-      duration_ms: finish && startedAt !== null ? finish.at - startedAt : null,
-    };
   }
 }
