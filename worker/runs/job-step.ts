@@ -1,6 +1,6 @@
 import { outboundUrlPolicy } from "../auth/url-safety";
 import type { ConnectionConfig } from "../engine/contracts";
-import { addTraffic, applyOutcome, emptyCounters } from "../engine/counters";
+import { addTraffic, emptyCounters } from "../engine/counters";
 import { credentialClientAuth, type CredentialHeaders } from "../engine/credential-auth";
 import { diagnoseJob } from "../engine/errors";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../engine/http-client";
@@ -17,6 +17,7 @@ import type { CoordinatorStore, JobCheckpoint, JobProgress, RunPlan, SourceProgr
 import { takeDatasetRows } from "./dataset-feed";
 import { needsRetryCount, planScope, startCursor } from "./job-scope";
 import { checkConnection, credentialError } from "./job-setup";
+import { outcomeBatch } from "./outcome-batch";
 import { distinctRecords, takeSourcePage } from "./paged-source-feed";
 import { jobEnding } from "./run-finish";
 import * as wording from "./run-log";
@@ -35,7 +36,8 @@ import { createSqliteSerialIndex } from "./sqlite-serial-index";
 export type JobStepConfig = Pick<CoordinatorConfig, "checkpointEvery" | "sourceBatchRecords" | "failureStreakLimit" | "failureLogLimit" | "eventLogLimit">;
 
 export interface JobStepContext {
-  env: Env;
+  // The ledger it reads the connection and the dataset from; the rules for outbound URLs.
+  env: Pick<Env, "LEDGER" | "ENVIRONMENT" | "SANDBOX">;
   store: CoordinatorStore;
   plan: RunPlan;
   budget: SliceBudget;
@@ -397,7 +399,7 @@ export class JobStep {
 
   checkpoint(progress: JobProgress): void {
     const { store, config } = this.ctx;
-    let counted = addTraffic(emptyCounters(), this.bytes.sent, this.bytes.received);
+    const counted = addTraffic(emptyCounters(), this.bytes.sent, this.bytes.received);
     this.bytes.sent = 0;
     this.bytes.received = 0;
     const batch = this.unsaved;
@@ -406,36 +408,15 @@ export class JobStep {
       store.addCounters(this.jobId, counted);
       return;
     }
-    const now = this.ctx.runtime.now();
+    const at = this.ctx.runtime.now();
     store.atomically(() => {
-      let failureLogs = store.tally(this.jobId).failure_logs;
-      for (const outcome of batch) {
-        store.dequeue(this.jobId, outcome.ord, outcome.journaled);
-        if (outcome.confirmed) this.log("INFO", wording.writeConfirmed(outcome.serial), outcome.serial);
-        const error = wording.outcomeError(outcome);
-        store.appendOutcome({
-          job_id: this.jobId,
-          serial: outcome.serial,
-          action: outcome.action,
-          changes: outcome.changes.length === 0 ? null : JSON.stringify(outcome.changes),
-          http_status: outcome.http_status,
-          payload_excerpt: outcome.payload_excerpt,
-          error: error ?? outcome.reason,
-          at: now,
-        });
-        counted = applyOutcome(counted, outcome.action);
-        if (outcome.action === "failed") {
-          if (failureLogs < config.failureLogLimit) {
-            this.log("ERROR", wording.recordFailed(outcome.serial, error), outcome.serial);
-          } else if (failureLogs === config.failureLogLimit) {
-            this.log("WARN", wording.FAILURES_NO_LONGER_LOGGED);
-          }
-          failureLogs += 1;
-        }
-        if (progress.debug) this.log("DEBUG", wording.outcomeDetail(outcome), outcome.serial);
-      }
-      store.addCounters(this.jobId, counted);
-      store.setTally(this.jobId, { failure_logs: failureLogs });
+      const options = { jobId: this.jobId, at, failureLogs: store.tally(this.jobId).failure_logs, failureLogLimit: config.failureLogLimit, debug: progress.debug };
+      const written = outcomeBatch(batch, counted, options);
+      for (const outcome of batch) store.dequeue(this.jobId, outcome.ord, outcome.journaled);
+      for (const outcome of written.outcomes) store.appendOutcome(outcome);
+      for (const note of written.logs) this.log(note.level, note.message, note.serial);
+      store.addCounters(this.jobId, written.counted);
+      store.setTally(this.jobId, { failure_logs: written.failureLogs });
     });
     this.ctx.onProgress?.();
   }
