@@ -30,6 +30,9 @@ export default defineConfig({
                 // A fixed test-only AES key (bytes 0..31): secrets stored by one test file decrypt in the next.
                 SECRETS_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                // Runs are driven step by step: automatic alarms are pushed far out and each test fires them
+                // itself, so what a test sees between two steps is exactly one slice.
+                COORDINATOR_TUNING: JSON.stringify({ sliceRecords: 100, sliceGapMs: 3_600_000, retryDelayMs: 3_600_000, watchdogMs: 3_600_000 }),
               },
             },
           })),

@@ -24,6 +24,8 @@ export interface Env {
   DEMO_SEED: string;
   /** Default sandbox latency per destination request, in ms (the _config knob overrides it). */
   SANDBOX_LATENCY_MS?: string;
+  /** JSON object overriding the RunCoordinator's pacing (worker/runs/coordinator-config.ts); unset in production. */
+  COORDINATOR_TUNING?: string;
   /** Default for the sandbox answering every Nth destination request with 429. */
   SANDBOX_THROTTLE_EVERY?: string;
   /** "development" relaxes outbound URL rules (http to loopback); anything else, or unset, is production. */

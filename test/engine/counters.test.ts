@@ -1,13 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyOutcome, checkInvariant, emptyCounters, mergeCounters, skippedTotal, type JobCounters } from "../../worker/engine/counters";
+import { addTraffic, applyOutcome, checkInvariant, emptyCounters, isEmpty, mergeCounters, skippedTotal, type JobCounters } from "../../worker/engine/counters";
 import { RECORD_ACTIONS, type RecordAction } from "../../worker/engine/reconcile";
 
 const DRY_ACTIONS = RECORD_ACTIONS.filter((a) => a !== "updated");
 const LIVE_ACTIONS = RECORD_ACTIONS.filter((a) => a !== "would_update");
 
 function fold(outcomes: Array<[RecordAction, number]>, start: JobCounters = emptyCounters()): JobCounters {
-  return outcomes.reduce((counters, [action, bytes]) => applyOutcome(counters, action, bytes), start);
+  // Each outcome with the bytes of its requests: sent, and twice that received.
+  return outcomes.reduce((counters, [action, bytes]) => addTraffic(applyOutcome(counters, action), bytes, 2 * bytes), start);
 }
 
 const outcomes = (actions: readonly RecordAction[]) =>
@@ -16,14 +17,21 @@ const outcomes = (actions: readonly RecordAction[]) =>
 describe("job counters", () => {
   it("count each outcome once and add its bytes", () => {
     const counters = fold([["updated", 120], ["skipped_rule", 0], ["updated", 80], ["failed", 0]]);
-    expect(counters).toMatchObject({ processed: 4, updated: 2, skipped_rule: 1, failed: 1, bytes: 200 });
+    expect(counters).toMatchObject({ processed: 4, updated: 2, skipped_rule: 1, failed: 1, bytes_sent: 200, bytes_received: 400 });
     expect(skippedTotal(fold([["skipped_rule", 0], ["skipped_no_change", 0]]))).toBe(2);
   });
 
   it("do not change the counters they are given", () => {
     const start = emptyCounters();
-    applyOutcome(start, "updated", 5);
+    applyOutcome(start, "updated");
+    addTraffic(start, 5, 5);
     expect(start).toEqual(emptyCounters());
+  });
+
+  it("tell a checkpoint with nothing to count from one with a single byte", () => {
+    expect(isEmpty(emptyCounters())).toBe(true);
+    expect(isEmpty(addTraffic(emptyCounters(), 0, 1))).toBe(false);
+    expect(isEmpty(applyOutcome(emptyCounters(), "skipped_rule"))).toBe(false);
   });
 
   it("survive a JSON checkpoint unchanged", () => {

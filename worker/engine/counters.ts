@@ -1,7 +1,11 @@
 import { RECORD_ACTIONS, type RecordAction } from "./reconcile";
 
-// Plain JSON so the coordinator can checkpoint it as is. Actions are counted by their own name.
-export type JobCounters = Record<RecordAction, number> & { processed: number; bytes: number };
+// A job's counters as the coordinator keeps them: each record's outcome counted once by its action's name,
+// and the bytes of every request the job made. The coordinator folds each checkpoint's outcomes and bytes
+// with these functions and merges the result into its tally, so the properties tested here hold for runs.
+export type JobCounters = Record<RecordAction, number> & { processed: number; bytes_sent: number; bytes_received: number };
+
+const COUNTER_KEYS = ["processed", "bytes_sent", "bytes_received", ...RECORD_ACTIONS] as const;
 
 export function emptyCounters(): JobCounters {
   return {
@@ -13,22 +17,30 @@ export function emptyCounters(): JobCounters {
     missing_source: 0,
     missing_destination: 0,
     failed: 0,
-    bytes: 0,
+    bytes_sent: 0,
+    bytes_received: 0,
   };
 }
 
-export function applyOutcome(counters: JobCounters, action: RecordAction, bytes = 0): JobCounters {
-  const next = { ...counters, processed: counters.processed + 1, bytes: counters.bytes + bytes };
+export function applyOutcome(counters: JobCounters, action: RecordAction): JobCounters {
+  const next = { ...counters, processed: counters.processed + 1 };
   next[action] += 1;
   return next;
 }
 
+// Bytes are counted per request, not per record: listing and source pages cost bytes too.
+export function addTraffic(counters: JobCounters, sent: number, received: number): JobCounters {
+  return { ...counters, bytes_sent: counters.bytes_sent + sent, bytes_received: counters.bytes_received + received };
+}
+
 export function mergeCounters(a: JobCounters, b: JobCounters): JobCounters {
   const merged = emptyCounters();
-  merged.processed = a.processed + b.processed;
-  merged.bytes = a.bytes + b.bytes;
-  for (const action of RECORD_ACTIONS) merged[action] = a[action] + b[action];
+  for (const key of COUNTER_KEYS) merged[key] = a[key] + b[key];
   return merged;
+}
+
+export function isEmpty(counters: JobCounters): boolean {
+  return COUNTER_KEYS.every((key) => counters[key] === 0);
 }
 
 export function skippedTotal(counters: JobCounters): number {
@@ -39,7 +51,7 @@ export type InvariantResult = { ok: true } | { ok: false; message: string };
 
 // processed = would_update|updated + skipped_rule + skipped_no_change + missing_source + missing_destination + failed
 export function checkInvariant(counters: JobCounters): InvariantResult {
-  for (const key of ["processed", "bytes", ...RECORD_ACTIONS] as const) {
+  for (const key of COUNTER_KEYS) {
     const value = counters[key];
     if (!Number.isSafeInteger(value) || value < 0) return { ok: false, message: `${key} is ${value}, not a count` };
   }

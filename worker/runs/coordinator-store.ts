@@ -1,4 +1,5 @@
 import type { ConnectionConfig } from "../engine/contracts";
+import { isEmpty, mergeCounters, type JobCounters } from "../engine/counters";
 import type { FieldChange } from "../engine/reconcile";
 import type { Redactor } from "../engine/redactor";
 import type { SourceReadState } from "../engine/source-reader";
@@ -42,8 +43,8 @@ export type SourceProgress =
   | { kind: "single"; serial: string; state: SourceReadState | null; done: boolean };
 
 /** False while an HTTP source's job has read no source page yet: its scope is unknown, not zero. */
-export function scopeCounted(runtime: JobRuntime): boolean {
-  const source = runtime.source;
+export function scopeCounted(progress: JobProgress): boolean {
+  const source = progress.source;
   return !(source?.kind === "http" && source.kept === undefined && !source.done);
 }
 
@@ -57,7 +58,7 @@ export interface JobFinish {
   ran: boolean;
 }
 
-export interface JobRuntime {
+export interface JobProgress {
   phase: JobPhase;
   started_at: number | null;
   config: ConnectionConfig | null;
@@ -77,7 +78,7 @@ export interface JobRuntime {
 export interface JobCheckpoint {
   plan: JobPlan;
   status: JobStatus;
-  runtime: JobRuntime;
+  progress: JobProgress;
 }
 
 export interface JobTally extends JobCounterValues {
@@ -115,6 +116,7 @@ const TALLY_EXTRA = ["log_seq", "failure_streak", "failure_logs"] as const;
 
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS run_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  // runtime_json holds the job's JobProgress; the column keeps its first name so objects mid-run survive a deploy.
   `CREATE TABLE IF NOT EXISTS job_state (
      job_id TEXT PRIMARY KEY, ord INTEGER NOT NULL, status TEXT NOT NULL, plan_json TEXT NOT NULL, runtime_json TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS job_tally (job_id TEXT PRIMARY KEY, ${[...JOB_COUNTER_COLUMNS, ...TALLY_EXTRA]
@@ -168,7 +170,7 @@ export class CoordinatorStore {
     this.transaction(() => {
       this.setMeta("plan", plan);
       plan.jobs.forEach((job, ord) => {
-        const runtime: JobRuntime = {
+        const progress: JobProgress = {
           phase: "pending",
           started_at: null,
           config: null,
@@ -185,7 +187,7 @@ export class CoordinatorStore {
           job.job_id,
           ord,
           JSON.stringify(job),
-          JSON.stringify(runtime),
+          JSON.stringify(progress),
         );
         this.sql.exec("INSERT OR IGNORE INTO job_tally (job_id) VALUES (?1)", job.job_id);
       });
@@ -217,15 +219,15 @@ export class CoordinatorStore {
       .map((row) => ({
         plan: JSON.parse(row.plan_json) as JobPlan,
         status: row.status as JobStatus,
-        runtime: JSON.parse(row.runtime_json) as JobRuntime,
+        progress: JSON.parse(row.runtime_json) as JobProgress,
       }));
   }
 
-  saveJob(jobId: string, status: JobStatus, runtime: JobRuntime): void {
-    const error = runtime.finish?.error ?? null;
+  saveJob(jobId: string, status: JobStatus, progress: JobProgress): void {
+    const error = progress.finish?.error ?? null;
     const stored = error === null
-      ? runtime
-      : { ...runtime, finish: { ...runtime.finish!, error: { ...error, message: this.redactor.redact(error.message), hint: this.redactor.redact(error.hint) } } };
+      ? progress
+      : { ...progress, finish: { ...progress.finish!, error: { ...error, message: this.redactor.redact(error.message), hint: this.redactor.redact(error.hint) } } };
     this.sql.exec("UPDATE job_state SET status = ?2, runtime_json = ?3 WHERE job_id = ?1", jobId, status, JSON.stringify(stored));
   }
 
@@ -243,11 +245,10 @@ export class CoordinatorStore {
     return counters;
   }
 
-  addToTally(jobId: string, deltas: Partial<Record<JobCounterColumn | (typeof TALLY_EXTRA)[number], number>>): void {
-    const entries = Object.entries(deltas).filter(([, v]) => v !== undefined && v !== 0);
-    if (entries.length === 0) return;
-    const sets = entries.map(([column], i) => `${column} = ${column} + ?${i + 2}`).join(", ");
-    this.sql.exec(`UPDATE job_tally SET ${sets} WHERE job_id = ?1`, jobId, ...entries.map(([, v]) => v));
+  // A checkpoint's counters (folded with the engine's counter functions) merged into the job's tally.
+  addCounters(jobId: string, delta: JobCounters): void {
+    if (isEmpty(delta)) return;
+    this.setTally(jobId, mergeCounters(this.counters(jobId), delta));
   }
 
   setTally(jobId: string, values: Partial<Record<JobCounterColumn | (typeof TALLY_EXTRA)[number], number>>): void {

@@ -7,7 +7,7 @@ import { pokeAlertDispatcher } from "../alerts/poke";
 import { publishLive } from "../live/publish";
 import { readRunDetail } from "../ledger/run-reads";
 import { toJobSummary } from "../ledger/run-views";
-import type { JobCounterValues, JobError, JobRow } from "../ledger/run-rows";
+import type { JobCounterValues, JobError } from "../ledger/run-rows";
 import { TERMINAL_STATUS, type RunStatus } from "../schemas/vocabulary";
 import {
   commit,
@@ -17,53 +17,18 @@ import {
   listRunJobRows,
   runFinishStatements,
   sliceFlushStatements,
-  type ScopedCounterValues,
 } from "../ledger/run-writes";
 import { outboundFetch } from "../outbound";
-import { CoordinatorStore, scopeCounted, type JobCheckpoint, type JobRuntime, type RunPlan } from "./coordinator-store";
+import { coordinatorConfig, stepRetryDelay, type CoordinatorConfig } from "./coordinator-config";
+import { checkpointJobRow, scopedCounters } from "./checkpoint-job-row";
+import { CoordinatorStore, type JobCheckpoint, type RunPlan } from "./coordinator-store";
 import { loadCredentialAuth } from "./credential-loader";
-import { JobWorker, type CompiledContracts } from "./job-worker";
+import { JobStep, type CompiledContracts } from "./job-step";
 import { LivePublisher } from "./live-publisher";
+import { cursorAdvance, decideRunFinish, stoppingJob, type FinishReason } from "./run-finish";
+import { jobCanceled } from "./run-log";
 import { startNextRun } from "./run-service";
 import { SliceBudget } from "./slice-budget";
-
-// Slices are bounded so one alarm stays well inside Workers' limits on any plan; tests shrink them.
-export const coordinatorTuning = {
-  sliceRecords: 200,
-  sliceSubrequests: 400,
-  sliceWallMs: 5_000,
-  // Pause between slices; tests make it long and drive every alarm themselves.
-  sliceGapMs: 0,
-  // If an invocation dies mid-slice, this alarm (set before the work) resumes the run.
-  watchdogMs: 30_000,
-  // A failed step is retried after retryDelayMs, doubling per failure in a row up to maxRetryDelayMs.
-  retryDelayMs: 2_000,
-  maxRetryDelayMs: 60_000,
-  // Finished records are checkpointed in batches of this size (and at the end of every slice).
-  checkpointEvery: 20,
-  // Dataset records read from D1 into the queue at a time.
-  sourceBatchRecords: 1_000,
-  // The outbox goes to D1 when it holds this many outcomes or its oldest entry is this old, and at every
-  // status change: a few statements per thousand records, and the ledger never more than seconds behind.
-  flushEveryRecords: 1_000,
-  flushEveryMs: 2_000,
-  failureStreakLimit: 25,
-  failureLogLimit: 50,
-  eventLogLimit: 20,
-};
-export type CoordinatorTuning = typeof coordinatorTuning;
-
-// Returns a function that restores the previous values.
-export function tuneCoordinator(changes: Partial<CoordinatorTuning>): () => void {
-  const before = { ...coordinatorTuning };
-  Object.assign(coordinatorTuning, changes);
-  return () => Object.assign(coordinatorTuning, before);
-}
-
-export function stepRetryDelay(failuresInARow: number, tuning: Pick<CoordinatorTuning, "retryDelayMs" | "maxRetryDelayMs"> = coordinatorTuning): number {
-  const doubled = tuning.retryDelayMs * 2 ** Math.max(0, failuresInARow - 1);
-  return Math.min(doubled, Math.max(tuning.retryDelayMs, tuning.maxRetryDelayMs));
-}
 
 const FLUSH_ROWS = 1_000;
 
@@ -84,8 +49,6 @@ export interface CoordinatorSnapshot {
   jobs: CoordinatorJobSnapshot[];
 }
 
-type FinalizeReason = "done" | "cancel" | "stop";
-
 export class RunCoordinator extends DurableObject<Env> {
   private readonly store: CoordinatorStore;
   private readonly live: LivePublisher;
@@ -98,16 +61,19 @@ export class RunCoordinator extends DurableObject<Env> {
   private busy: Promise<void> | null = null;
   private lastFlushAt: number | null = null;
   private failedSteps = 0;
+  // Read once per object from the env; a test may give one object its own (see run-fixtures' tuneRun).
+  private config: CoordinatorConfig;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.config = coordinatorConfig(env);
     const redactor = createRedactor(() => this.sending?.secrets() ?? []);
     this.store = new CoordinatorStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), redactor);
     this.live = new LivePublisher((message) => publishLive(env, message));
     void ctx.blockConcurrencyWhile(async () => {
       // After an eviction or restart an unfinished run must have an alarm, or nothing would resume it.
       if (this.store.plan() !== null && !this.finished() && (await ctx.storage.getAlarm()) === null) {
-        await ctx.storage.setAlarm(Date.now() + coordinatorTuning.retryDelayMs);
+        await ctx.storage.setAlarm(Date.now() + this.config.retryDelayMs);
       }
     });
   }
@@ -115,7 +81,7 @@ export class RunCoordinator extends DurableObject<Env> {
   async start(runId: string): Promise<CoordinatorSnapshot> {
     const plan = await this.ensurePlan(runId);
     if (plan !== null && !this.finished()) {
-      await this.ctx.storage.setAlarm(Date.now() + coordinatorTuning.sliceGapMs);
+      await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
       await this.publishRun(plan.run_id);
     }
     return this.snapshot();
@@ -144,10 +110,10 @@ export class RunCoordinator extends DurableObject<Env> {
         job_id: job.plan.job_id,
         connection_id: job.plan.connection_id,
         status: job.status,
-        phase: job.runtime.phase,
+        phase: job.progress.phase,
         queued: this.store.queueSize(job.plan.job_id),
         counters: this.store.counters(job.plan.job_id),
-        error: job.runtime.finish?.error ?? null,
+        error: job.progress.finish?.error ?? null,
       })),
     };
   }
@@ -201,7 +167,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const plan = this.store.plan();
     if (plan === null || this.finished()) return;
     const startedAt = Date.now();
-    await this.ctx.storage.setAlarm(startedAt + coordinatorTuning.watchdogMs);
+    await this.ctx.storage.setAlarm(startedAt + this.config.watchdogMs);
     let more: boolean;
     try {
       more = await this.advance(plan, startedAt);
@@ -209,13 +175,13 @@ export class RunCoordinator extends DurableObject<Env> {
       // D1 or storage trouble: the checkpoint is intact, so the same step is tried again, backing off so an
       // outage of minutes costs a few invocations rather than one every two seconds.
       this.failedSteps += 1;
-      const delay = stepRetryDelay(this.failedSteps);
+      const delay = stepRetryDelay(this.failedSteps, this.config);
       console.error(`run coordinator step failed (${this.failedSteps} in a row); retrying in ${delay} ms`, plan.run_id, error);
       await this.ctx.storage.setAlarm(Date.now() + delay);
       return;
     }
     this.failedSteps = 0;
-    if (more) await this.ctx.storage.setAlarm(Date.now() + coordinatorTuning.sliceGapMs);
+    if (more) await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
     else await this.ctx.storage.deleteAlarm();
   }
 
@@ -228,7 +194,7 @@ export class RunCoordinator extends DurableObject<Env> {
     if (this.flushDue()) await this.flushOutbox(plan);
     let jobs = this.store.jobs();
     // A finish decided before a crash is committed before anything else.
-    const decided = jobs.find((job) => job.runtime.finish !== null && !TERMINAL_STATUS[job.status]);
+    const decided = jobs.find((job) => job.progress.finish !== null && !TERMINAL_STATUS[job.status]);
     if (decided !== undefined) {
       await this.commitJobFinish(plan, decided);
       jobs = this.store.jobs();
@@ -242,18 +208,17 @@ export class RunCoordinator extends DurableObject<Env> {
       await this.finalizeRun(plan, "done");
       return false;
     }
-    const stopper = jobs.find((job) => job.status === "failed" && job.runtime.config?.limits.stop_on_failure === true);
-    if (stopper !== undefined) {
+    if (stoppingJob(jobs) !== undefined) {
       await this.finalizeRun(plan, "stop");
       return false;
     }
 
     const budget = new SliceBudget(
-      { records: coordinatorTuning.sliceRecords, subrequests: coordinatorTuning.sliceSubrequests, wallMs: coordinatorTuning.sliceWallMs },
+      { records: this.config.sliceRecords, subrequests: this.config.sliceSubrequests, wallMs: this.config.sliceWallMs },
       startedAt,
     );
     const runtime = createSystemRuntime({ fetch: outboundFetch(this.env) });
-    const worker = new JobWorker(
+    const jobStep = new JobStep(
       {
         env: this.env,
         store: this.store,
@@ -264,7 +229,7 @@ export class RunCoordinator extends DurableObject<Env> {
         credentialHeaders: () => this.credentials(plan, runtime),
         durable: () => this.ctx.storage.sync(),
         compiled: this.compiled,
-        tuning: coordinatorTuning,
+        config: this.config,
         // Throttled by the publisher; a status change is published apart from this.
         onProgress: () => void this.publishJob(plan, current, false),
       },
@@ -272,10 +237,10 @@ export class RunCoordinator extends DurableObject<Env> {
     );
 
     if (current.status === "pending") {
-      await this.startJob(plan, current, worker);
+      await this.startJob(plan, current, jobStep);
       return true;
     }
-    const result = await worker.work();
+    const result = await jobStep.work();
     const [after] = this.store.jobs().filter((job) => job.plan.job_id === current.plan.job_id);
     if (result === "finished" && after !== undefined) await this.commitJobFinish(plan, after);
     else if (this.flushDue()) await this.flushOutbox(plan);
@@ -301,16 +266,16 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.credentialHeaders;
   }
 
-  private async startJob(plan: RunPlan, job: JobCheckpoint, worker: JobWorker): Promise<void> {
+  private async startJob(plan: RunPlan, job: JobCheckpoint, jobStep: JobStep): Promise<void> {
     // Each job reads the credential afresh, so a secret replaced meanwhile is used from the next job on.
     this.credentialHeaders = null;
-    const started = await worker.prepare();
+    const started = await jobStep.prepare();
     const jobId = job.plan.job_id;
     await commit(
       this.env.LEDGER,
       jobStartStatements(this.env.LEDGER, {
         job: this.identity(plan, job),
-        now: started.runtime.started_at ?? Date.now(),
+        now: started.progress.started_at ?? Date.now(),
         connectionVersion: started.version,
         inScope: started.inScope,
         mode: job.plan.mode,
@@ -319,19 +284,19 @@ export class RunCoordinator extends DurableObject<Env> {
     );
     this.pokeAlerts();
     this.store.atomically(() => {
-      this.store.saveJob(jobId, "running", started.runtime);
+      this.store.saveJob(jobId, "running", started.progress);
       this.store.setTally(jobId, { in_scope: started.inScope ?? 0 });
-      this.store.appendLog({ job_id: jobId, at: Date.now(), level: "INFO", message: worker.describeStart(started), serial: null });
+      this.store.appendLog({ job_id: jobId, at: Date.now(), level: "INFO", message: jobStep.describeStart(started), serial: null });
     });
-    if (started.setupError !== null) worker.decideFinish(started.runtime, "failed", started.setupError);
+    if (started.setupError !== null) jobStep.decideFinish(started.progress, "failed", started.setupError);
     const [after] = this.store.jobs().filter((j) => j.plan.job_id === jobId);
     if (after !== undefined) await this.publishJob(plan, after, true);
   }
 
   private flushDue(): boolean {
     return this.lastFlushAt === null ||
-      Date.now() - this.lastFlushAt >= coordinatorTuning.flushEveryMs ||
-      this.store.outboxOutcomes() >= coordinatorTuning.flushEveryRecords ||
+      Date.now() - this.lastFlushAt >= this.config.flushEveryMs ||
+      this.store.outboxOutcomes() >= this.config.flushEveryRecords ||
       this.store.cancelRequestedAt() !== null;
   }
 
@@ -343,8 +308,8 @@ export class RunCoordinator extends DurableObject<Env> {
       const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length;
       const jobIds = new Set([...outbox.outcomes.map((o) => o.job_id), ...outbox.logs.map((l) => l.job_id)]);
       for (const job of this.store.jobs()) if (job.status === "running") jobIds.add(job.plan.job_id);
-      const runtimes = new Map(this.store.jobs().map((job) => [job.plan.job_id, job.runtime]));
-      const counters = [...jobIds].map((jobId) => ({ jobId, counters: this.scopedCounters(jobId, runtimes.get(jobId) ?? null) }));
+      const progress = new Map(this.store.jobs().map((job) => [job.plan.job_id, job.progress]));
+      const counters = [...jobIds].map((jobId) => ({ jobId, counters: scopedCounters(this.store.counters(jobId), progress.get(jobId) ?? null) }));
       const statements = [
         ...sliceFlushStatements(this.env.LEDGER, plan.run_id, outbox.outcomes, outbox.logs, counters),
         ...(emptied ? extra : []),
@@ -360,12 +325,9 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   private async commitJobFinish(plan: RunPlan, job: JobCheckpoint): Promise<void> {
-    const finish = job.runtime.finish;
+    const { progress } = job;
+    const finish = progress.finish;
     if (finish === null) return;
-    const runtime = job.runtime;
-    const advance = finish.status === "completed" && plan.type === "full" && job.plan.mode === "live"
-      ? { cursor: nextCursor(runtime) }
-      : null;
     await this.flushOutbox(
       plan,
       jobFinishStatements(this.env.LEDGER, {
@@ -373,54 +335,32 @@ export class RunCoordinator extends DurableObject<Env> {
         from: "running",
         status: finish.status,
         now: finish.at,
-        startedAt: runtime.started_at,
+        startedAt: progress.started_at,
         counters: this.store.counters(job.plan.job_id),
         error: finish.error,
-        connection: finish.ran ? { mode: job.plan.mode, advanceCursor: advance } : null,
+        connection: finish.ran ? { mode: job.plan.mode, advanceCursor: cursorAdvance(finish, plan, job.plan.mode, progress) } : null,
       }),
     );
     this.pokeAlerts();
     this.store.atomically(() => {
-      this.store.saveJob(job.plan.job_id, finish.status, { ...runtime, phase: "done" });
+      this.store.saveJob(job.plan.job_id, finish.status, { ...progress, phase: "done" });
       this.store.clearQueue(job.plan.job_id);
     });
     const [after] = this.store.jobs().filter((j) => j.plan.job_id === job.plan.job_id);
     if (after !== undefined) await this.publishJob(plan, after, true);
   }
 
-  // Every job not yet finished becomes canceled (by request, or because a stop-on-failure job failed),
-  // then the run's status follows its jobs. Decided once and stored first, so a replay commits the same.
-  private async finalizeRun(plan: RunPlan, reason: FinalizeReason): Promise<void> {
+  // Decided once (run-finish) and stored first, so a replay after a crash commits the same.
+  private async finalizeRun(plan: RunPlan, reason: FinishReason): Promise<void> {
     const decided = this.store.runFinish();
     const at = decided?.at ?? Date.now();
-    const jobs = this.store.jobs();
-    const stopper = jobs.find((job) => job.status === "failed" && job.runtime.config?.limits.stop_on_failure === true);
+    const end = decideRunFinish(this.store.jobs(), reason, decided, at);
     const statements: D1PreparedStatement[] = [];
-    const finals = new Map<string, { runtime: JobRuntime; status: RunStatus }>();
-
-    for (const job of jobs) {
-      if (TERMINAL_STATUS[job.status]) {
-        finals.set(job.plan.job_id, { runtime: job.runtime, status: job.status });
-        continue;
-      }
-      const ran = job.status === "running";
-      const error: JobError | null = !ran && stopper !== undefined && reason !== "cancel"
-        ? {
-            code: "stopped_by_failure",
-            http_status: null,
-            message: `Not run: "${stopper.plan.connection_name}" failed and its connection stops the run on failure`,
-            hint: "Fix the failed connection, then rerun the failed connections",
-          }
-        : null;
+    for (const { job, canceled } of end.jobs) {
+      if (canceled === null) continue;
+      const { ran, error } = canceled;
       if (ran && decided === null) {
-        const counters = this.store.counters(job.plan.job_id);
-        this.store.appendLog({
-          job_id: job.plan.job_id,
-          at,
-          level: "INFO",
-          message: `Canceled after ${counters.processed} of ${counters.in_scope} records; results so far are kept`,
-          serial: null,
-        });
+        this.store.appendLog({ job_id: job.plan.job_id, at, level: "INFO", message: jobCanceled(this.store.counters(job.plan.job_id)), serial: null });
       }
       statements.push(
         ...jobFinishStatements(this.env.LEDGER, {
@@ -428,44 +368,30 @@ export class RunCoordinator extends DurableObject<Env> {
           from: ran ? "running" : "pending",
           status: "canceled",
           now: at,
-          startedAt: job.runtime.started_at,
+          startedAt: job.progress.started_at,
           counters: ran ? this.store.counters(job.plan.job_id) : null,
           error,
           connection: ran ? { mode: job.plan.mode, advanceCursor: null } : null,
         }),
       );
-      finals.set(job.plan.job_id, { runtime: { ...job.runtime, phase: "done", finish: { status: "canceled", at, error, ran } }, status: "canceled" });
     }
-
-    const statuses = [...finals.values()].map((f) => f.status);
-    const canceledNow = jobs.some((job) => !TERMINAL_STATUS[job.status]);
-    const status: "completed" | "failed" | "canceled" = decided?.status ??
-      (reason === "cancel" && canceledNow
-        ? "canceled"
-        : statuses.includes("failed") ? "failed" : statuses.includes("canceled") ? "canceled" : "completed");
-    if (decided === null) this.store.setRunFinish({ status, at, committed: false });
-    const firstFailure = jobs.find((job) => job.status === "failed");
-    const errorSummary = status === "canceled"
-      ? "Canceled"
-      : firstFailure?.runtime.finish?.error
-        ? `${firstFailure.plan.connection_name}: ${firstFailure.runtime.finish.error.message}`
-        : null;
+    if (decided === null) this.store.setRunFinish({ status: end.status, at, committed: false });
     statements.push(
       ...runFinishStatements(this.env.LEDGER, {
         run: { id: plan.run_id, credential_id: plan.credential_id },
-        status,
+        status: end.status,
         now: at,
         startedAt: plan.started_at,
-        succeeded: statuses.filter((s) => s === "completed").length,
-        failed: statuses.filter((s) => s === "failed").length,
-        errorSummary,
+        succeeded: end.succeeded,
+        failed: end.failed,
+        errorSummary: end.errorSummary,
       }),
     );
     await this.flushOutbox(plan, statements);
     this.pokeAlerts();
     this.store.atomically(() => {
-      for (const [jobId, final] of finals) this.store.saveJob(jobId, final.status, final.runtime);
-      this.store.setRunFinish({ status, at, committed: true });
+      for (const final of end.jobs) this.store.saveJob(final.job.plan.job_id, final.status, final.progress);
+      this.store.setRunFinish({ status: end.status, at, committed: true });
     });
     this.store.releaseWorkState();
 
@@ -480,7 +406,7 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   private async publishJob(plan: RunPlan, job: JobCheckpoint, force: boolean): Promise<void> {
-    await this.live.offerJob(toJobSummary(this.jobRow(plan, job), job.plan.mode), force);
+    await this.live.offerJob(toJobSummary(checkpointJobRow(plan.run_id, job, this.store.counters(job.plan.job_id)), job.plan.mode), force);
   }
 
   // Run messages carry the jobs too: a dashboard may see this run for the first time.
@@ -495,44 +421,4 @@ export class RunCoordinator extends DurableObject<Env> {
   private pokeAlerts(): void {
     this.ctx.waitUntil(pokeAlertDispatcher(this.env));
   }
-
-  private scopedCounters(jobId: string, runtime: JobRuntime | null): ScopedCounterValues {
-    const counters = this.store.counters(jobId);
-    return runtime === null || scopeCounted(runtime) ? counters : { ...counters, in_scope: null };
-  }
-
-  private jobRow(plan: RunPlan, job: JobCheckpoint): JobRow {
-    const counters = this.scopedCounters(job.plan.job_id, job.runtime);
-    const finish = TERMINAL_STATUS[job.status] ? job.runtime.finish : null;
-    const error = finish?.error ?? null;
-    const startedAt = job.runtime.started_at;
-    return {
-      id: job.plan.job_id,
-      run_id: plan.run_id,
-      connection_id: job.plan.connection_id,
-      connection_name: job.plan.connection_name,
-      connection_version: job.runtime.version,
-      position: job.plan.position,
-      status: job.status,
-      mode: job.plan.mode,
-      ...counters,
-      in_scope: counters.in_scope,
-      error_code: error?.code ?? null,
-      error_http_status: error?.http_status ?? null,
-      error_message: error?.message ?? null,
-      error_hint: error?.hint ?? null,
-      created_at: job.plan.created_at,
-      started_at: startedAt,
-      finished_at: finish?.at ?? null,
-      duration_ms: finish && startedAt !== null ? finish.at - startedAt : null,
-    };
-  }
-}
-
-// The highest updated-at the job saw, never behind the cursor it started from.
-function nextCursor(runtime: JobRuntime): string | null {
-  const previous = runtime.cursor === null ? Number.NaN : Date.parse(runtime.cursor);
-  if (runtime.max_seen_ms === null) return runtime.cursor;
-  const next = Number.isNaN(previous) ? runtime.max_seen_ms : Math.max(previous, runtime.max_seen_ms);
-  return new Date(next).toISOString();
 }

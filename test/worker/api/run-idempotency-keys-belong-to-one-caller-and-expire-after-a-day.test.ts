@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import { IDEMPOTENCY_KEY_TTL_MS, purgeExpiredIdempotencyKeys } from "../../../worker/ledger/run-idempotency";
 import { makeToken } from "../auth/factories";
@@ -9,11 +9,9 @@ const SLOW = { timeout: 60_000 };
 const HOUR = 3_600_000;
 const body = { credential_id: DEMO_IDS.credential, type: "single", serial: "DEV-00001", mode: "dry" };
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 const newKey = () => `key-${crypto.randomUUID()}`;
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { JobDetail, RunDetail } from "../../../worker/schemas/runs";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
 import { makeToken } from "../auth/factories";
@@ -6,13 +6,11 @@ import { DEMO_IDS, api, resetWorld } from "../runs/run-fixtures";
 
 const FROM_DASHBOARD = { [CLIENT_HEADER]: DASHBOARD_CLIENT };
 
-let restore: () => void;
 let ada: Record<string, string>;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
   ada = { authorization: `Bearer ${(await makeToken("operator", "Ada Lovelace")).token}` };
 });
-afterEach(() => restore());
 
 async function start(headers: Record<string, string>): Promise<RunDetail> {
   const res = await api<RunDetail>("POST", "/api/runs", { credential_id: DEMO_IDS.credential, type: "single", serial: "DEV-00001", mode: "dry" }, headers);

@@ -2,7 +2,6 @@ import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../worker/app";
-import { tuneCoordinator } from "../../../worker/runs/run-coordinator";
 import { settle } from "../alerts/support";
 import { makeJob, makeRun } from "../factories";
 import { SANDBOX, call, createConnection, createCredential, makeConfig, unique } from "./config-api";
@@ -152,8 +151,8 @@ function validBody(method: string, path: string, f: Fixtures): ValidBody | null 
 }
 
 // Runs a valid send started are canceled and their outbox events dispatched, so nothing writes to the
-// database behind a later test's snapshot. Held alarms keep the run from calling out before that.
-const HELD_RUNS = { sliceGapMs: 3_600_000, retryDelayMs: 3_600_000, watchdogMs: 3_600_000 };
+// database behind a later test's snapshot. The test bindings' COORDINATOR_TUNING (vitest.config.ts) holds
+// their alarms, which keeps them from calling out before that.
 
 async function stopRuns(): Promise<void> {
   const { results } = await env.LEDGER.prepare("SELECT id FROM runs WHERE status IN ('pending', 'running')").all<{ id: string }>();
@@ -238,14 +237,12 @@ describe.each(writeRoutes)("$method $path", ({ method, path, mediaTypes }) => {
     const f = await makeFixtures();
     const template = validBody(method, path, f);
     expect(template, "no valid body for this route: add one to validBody").not.toBeNull();
-    const restore = tuneCoordinator(HELD_RUNS);
     try {
       const res = await send(method, concretePath(path, f, "every"), JSON.stringify(template!.body), jsonType);
       expect(res.status, JSON.stringify(res.body)).toBeGreaterThanOrEqual(200);
       expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
     } finally {
       await stopRuns();
-      restore();
     }
   });
 

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { resolveChannel, type StoredChannel } from "../../../worker/alerts/resolve-channel";
 import { decryptSecret, encryptSecret, SECRET_BINDINGS, StoredSecretError } from "../../../worker/auth/secrets";
 import { resealLegacySecrets } from "../../../worker/auth/reseal-legacy-secrets";
@@ -120,11 +120,9 @@ describe("rotating a webhook's signing secret", () => {
 });
 
 describe("a run whose credential holds a copied ciphertext", () => {
-  let restore: () => void;
   beforeEach(async () => {
-    restore = await resetWorld();
+    await resetWorld();
   });
-  afterEach(() => restore());
 
   it("fails its job saying the secret cannot be decrypted", SLOW, async () => {
     const donor = await insertCredential("bearer", null);

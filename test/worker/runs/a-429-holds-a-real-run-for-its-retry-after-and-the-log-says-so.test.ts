@@ -8,15 +8,13 @@ const RECORDS = demoSourceDevices().slice(0, 20);
 const SERIAL = RECORDS.find((record) => demoExpectedOutcomes().get(record.serial) === "would_update")!.serial;
 const WRITE = `/api/devices/${SERIAL}`;
 
-let restore: () => void;
 let destination: RecordingDestination;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
   destination = installRecordingDestination();
 });
 afterEach(() => {
   destination.restore();
-  restore();
 });
 
 it("a write answered 429 with Retry-After: 1 is sent again no sooner than a second later on the run's clock, and the wait is logged", SLOW, async () => {

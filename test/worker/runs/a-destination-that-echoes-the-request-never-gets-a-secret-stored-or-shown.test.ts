@@ -176,10 +176,9 @@ async function dayExport(): Promise<string> {
 type Outputs = Record<string, string>;
 const seen = new Map<string, { secrets: Record<string, string>; outputs: Outputs; run: RunDetail }>();
 let echo: EchoDestination;
-let restore: () => void;
 
 beforeAll(async () => {
-  restore = await resetWorld();
+  await resetWorld();
   token = (await makeToken("operator")).token;
   echo = installEchoDestination();
   for (const scheme of SCHEMES) {
@@ -212,7 +211,6 @@ beforeAll(async () => {
 
 afterAll(() => {
   echo?.restore();
-  restore?.();
 });
 
 describe("a destination that echoes every encoding of what authenticated the request", () => {

@@ -1,16 +1,14 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import type { JobSummary } from "../../../worker/schemas/runs";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
 import { makeToken } from "../auth/factories";
 import { DEMO_IDS, demoConfig, resetWorld, runStatus, startRun, stepRun } from "./run-fixtures";
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 async function openFeed(): Promise<{ jobs: (jobId: string) => JobSummary[]; close: () => void }> {
   const { token } = await makeToken("viewer");

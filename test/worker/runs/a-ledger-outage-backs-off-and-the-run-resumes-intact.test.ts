@@ -1,25 +1,20 @@
 import { env, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { stepRetryDelay, tuneCoordinator } from "../../../worker/runs/run-coordinator";
+import { beforeEach, describe, expect, it } from "vitest";
+import { stepRetryDelay } from "../../../worker/runs/coordinator-config";
 import { DEMO_EXPECTATIONS } from "../../../worker/sandbox/demo-data";
-import { DEMO_IDS, coordinatorStub, counters, countersOf, driveRun, outcomesOf, resetWorld, runStatus, sandboxStats, startRun, stepRun } from "./run-fixtures";
+import { DEMO_IDS, coordinatorStub, counters, countersOf, driveRun, outcomesOf, resetWorld, runStatus, sandboxStats, startRun, stepRun, tuneRun } from "./run-fixtures";
 
 const SLOW = { timeout: 60_000 };
 // Far enough out that no alarm fires by itself while the test drives the steps.
 const BASE_MS = 600_000;
 const CAP_MS = 2_400_000;
 
-let restore: () => void;
+// Every step flushes to D1, so every step meets the outage.
+const OUTAGE_TUNING = { retryDelayMs: BASE_MS, maxRetryDelayMs: CAP_MS, flushEveryMs: 0 };
+
 beforeEach(async () => {
-  const restoreWorld = await resetWorld();
-  // Every step flushes to D1, so every step meets the outage.
-  const restoreTuning = tuneCoordinator({ retryDelayMs: BASE_MS, maxRetryDelayMs: CAP_MS, flushEveryMs: 0 });
-  restore = () => {
-    restoreTuning();
-    restoreWorld();
-  };
+  await resetWorld();
 });
-afterEach(() => restore());
 
 const alarmIn = (runId: string) =>
   runInDurableObject(coordinatorStub(runId), async (_instance, state) => ((await state.storage.getAlarm()) ?? Number.NaN) - Date.now());
@@ -34,6 +29,7 @@ describe("a failed coordinator step", () => {
 
   it("backs off through a ledger outage, then finishes with exact counters and no repeated write", SLOW, async () => {
     const run = await startRun({ type: "full", mode: "live", connection_ids: [DEMO_IDS.json] });
+    await tuneRun(run.id, OUTAGE_TUNING);
     await stepRun(run.id, 2);
     await env.LEDGER.exec("CREATE TRIGGER outage BEFORE INSERT ON record_outcomes BEGIN SELECT RAISE(ABORT, 'ledger unavailable'); END;");
 

@@ -6,15 +6,13 @@ import { configureSandbox, demoConfig, driveRun, makeCredentialWith, resetWorld,
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 60);
 
-let restore: () => void;
 let destination: RecordingDestination;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
   destination = installRecordingDestination();
 });
 afterEach(() => {
   destination.restore();
-  restore();
 });
 
 // Every third request is refused with 429 first, so the bytes of attempts that were answered and then retried

@@ -1,9 +1,10 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { TERMINAL_STATUS } from "../../../worker/schemas/vocabulary";
 import type { CoordinatorStore } from "../../../worker/runs/coordinator-store";
-import { tuneCoordinator, type RunCoordinator } from "../../../worker/runs/run-coordinator";
+import type { CoordinatorConfig } from "../../../worker/runs/coordinator-config";
+import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import {
   configureSandbox,
@@ -19,6 +20,7 @@ import {
   runStatus,
   sandboxStats,
   startRun,
+  tuneRun,
   type Counters,
 } from "./run-fixtures";
 
@@ -52,8 +54,9 @@ function seeded(seed: number): () => number {
 const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 // Drives the run to its end, killing the coordinator 1–3 times: mostly inside a random checkpoint (the window
-// between writes that landed and their saved outcomes), sometimes by eviction between steps.
-async function driveWithCrashes(runId: string, random: () => number): Promise<number> {
+// between writes that landed and their saved outcomes), sometimes by eviction between steps. A killed or
+// evicted object comes back with the test bindings' settings, so the run's own are given before every step.
+async function driveWithCrashes(runId: string, random: () => number, tuning: Partial<CoordinatorConfig>): Promise<number> {
   // A stub does not survive its object being aborted: each call takes a fresh one.
   const stub = () => coordinatorStub(runId);
   let crashes = 1 + Math.floor(random() * 3);
@@ -61,6 +64,7 @@ async function driveWithCrashes(runId: string, random: () => number): Promise<nu
   for (let step = 0; step < 300; step++) {
     if (TERMINAL_STATUS[await runStatus(runId)]) return crashed;
     if (crashes === 0 || random() < 0.25) {
+      await tuneRun(runId, tuning);
       if (!(await runDurableObjectAlarm(stub()))) await nextTurn();
       continue;
     }
@@ -74,6 +78,7 @@ async function driveWithCrashes(runId: string, random: () => number): Promise<nu
     // Killed inside a random checkpoint: the outcomes it was saving are lost, including writes that landed.
     const killAt = 1 + Math.floor(random() * 8);
     let armed = true;
+    await tuneRun(runId, tuning);
     await runInDurableObject(stub(), (instance: RunCoordinator, state) => {
       const store = (instance as unknown as { store: CoordinatorStore }).store;
       const dequeue = store.dequeue.bind(store);
@@ -95,42 +100,35 @@ async function driveWithCrashes(runId: string, random: () => number): Promise<nu
   throw new Error(`run ${runId} did not finish`);
 }
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 describe("a live run killed at random points", () => {
   it("writes each serial once and counts every write that landed as updated, exactly", SLOW, async () => {
-    // Small slices, so a run has several; a destination that waits before reading a body, so a write cut off by
-    // the kill is not applied after the restart has looked its record up.
-    const restoreTuning = tuneCoordinator({ sliceRecords: 8 });
+    // A destination that waits before reading a body, so a write cut off by the kill is not applied after the
+    // restart has looked its record up.
     await configureSandbox({ latency_ms: 2 });
     const expected = demoExpectedOutcomes();
     const devices = demoSourceDevices();
     const changed = devices.filter((d) => expected.get(d.serial) === "would_update");
     const others = devices.filter((d) => expected.get(d.serial) !== "would_update");
     const seen: Array<{ seed: number; variant: string; serials: string[]; jobId: string; actions: Map<string, string>; counters: Counters; crashes: number }> = [];
-    try {
-      for (let seed = 0; seed < SEEDS; seed++) {
-        const records = [
-          ...changed.slice(seed * CHANGED_PER_SEED, (seed + 1) * CHANGED_PER_SEED),
-          ...others.slice(seed * OTHERS_PER_SEED, (seed + 1) * OTHERS_PER_SEED),
-        ];
-        const variant = VARIANTS[seed % VARIANTS.length]!;
-        const random = seeded(seed + 1);
-        // Checkpoints after every record, every few, or only at the end of a slice.
-        tuneCoordinator({ checkpointEvery: [1, 3, 8][Math.floor(random() * 3)]! });
-        const { credentialId } = await makeCredentialWith([{ config: variant.config, dry_run: false }], records);
-        const run = await startRun({ credential_id: credentialId, type: "full", mode: "live" });
-        const crashes = await driveWithCrashes(run.id, random);
-        const job = (await runDetail(run.id)).jobs[0]!;
-        expect(job.status, `seed ${seed}`).toBe("completed");
-        seen.push({ seed, variant: variant.name, serials: records.map((r) => r.serial), jobId: job.id, actions: await outcomesOf(job.id), counters: countersOf(job), crashes });
-      }
-    } finally {
-      restoreTuning();
+    for (let seed = 0; seed < SEEDS; seed++) {
+      const records = [
+        ...changed.slice(seed * CHANGED_PER_SEED, (seed + 1) * CHANGED_PER_SEED),
+        ...others.slice(seed * OTHERS_PER_SEED, (seed + 1) * OTHERS_PER_SEED),
+      ];
+      const variant = VARIANTS[seed % VARIANTS.length]!;
+      const random = seeded(seed + 1);
+      // Small slices, so a run has several, checkpointed after every record, every few, or only at the end of one.
+      const tuning = { sliceRecords: 8, checkpointEvery: [1, 3, 8][Math.floor(random() * 3)]! };
+      const { credentialId } = await makeCredentialWith([{ config: variant.config, dry_run: false }], records);
+      const run = await startRun({ credential_id: credentialId, type: "full", mode: "live" });
+      const crashes = await driveWithCrashes(run.id, random, tuning);
+      const job = (await runDetail(run.id)).jobs[0]!;
+      expect(job.status, `seed ${seed}`).toBe("completed");
+      seen.push({ seed, variant: variant.name, serials: records.map((r) => r.serial), jobId: job.id, actions: await outcomesOf(job.id), counters: countersOf(job), crashes });
     }
 
     const writes = (await sandboxStats()).writes_by_serial;

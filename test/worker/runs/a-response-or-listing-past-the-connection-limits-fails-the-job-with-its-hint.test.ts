@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { hintFor } from "../../../worker/engine/errors";
 import { demoConfig, driveRun, logsOf, makeCredentialWith, resetWorld, startRun } from "./run-fixtures";
 
@@ -9,11 +9,9 @@ async function fullRunOf(config: ReturnType<typeof demoConfig>) {
   return driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "dry" })).id);
 }
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 describe("a connection's limits end a run that would read without bound", () => {
   it("a destination listing larger than max_response_bytes fails the job with response_too_large and its hint", SLOW, async () => {

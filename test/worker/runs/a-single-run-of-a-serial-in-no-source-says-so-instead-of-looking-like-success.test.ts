@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { JobDetail, RecordOutcomePage } from "../../../worker/schemas/runs";
 import { DEMO_SINGLE_SERIAL, demoExampleSerials } from "../../../worker/sandbox/demo-data";
 import { DEMO_IDS, api, logsOf, resetWorld, runToEnd } from "./run-fixtures";
@@ -6,11 +6,9 @@ import { DEMO_IDS, api, logsOf, resetWorld, runToEnd } from "./run-fixtures";
 const SLOW = { timeout: 120_000 };
 const UNKNOWN = "DEV-99999";
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 describe("a single run of a serial that no source holds", () => {
   it("records Missing Source with the reason, logs it, and diagnoses the source instead of the action rules", SLOW, async () => {

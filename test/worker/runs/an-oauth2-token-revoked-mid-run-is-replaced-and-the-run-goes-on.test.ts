@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import {
   configureSandbox,
@@ -19,12 +19,10 @@ const SLOW = { timeout: 60_000 };
 const CLIENT = { client_id: "fleet-sync", client_secret: "client secret 1", token_ttl_s: 3_600 };
 const RECORDS = demoSourceDevices().slice(0, 300);
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
   await configureSandbox({ oauth: CLIENT });
 });
-afterEach(() => restore());
 
 async function oauthCredential(clientAuth: "basic" | "body") {
   return makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS, {

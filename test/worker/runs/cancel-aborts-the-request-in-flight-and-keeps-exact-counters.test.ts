@@ -26,15 +26,13 @@ const OUTCOMES = demoExpectedOutcomes();
 const HELD = RECORDS.filter((record) => OUTCOMES.get(record.serial) === "would_update")[2]!.serial;
 const BEFORE = RECORDS.slice(0, RECORDS.findIndex((record) => record.serial === HELD));
 
-let restore: () => void;
 let destination: RecordingDestination;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
   destination = installRecordingDestination();
 });
 afterEach(() => {
   destination.restore();
-  restore();
 });
 
 it("cancel while a write is in flight aborts that request, and the run ends canceled counting exactly the records before it", SLOW, async () => {

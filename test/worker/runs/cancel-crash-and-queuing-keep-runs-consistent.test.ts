@@ -1,6 +1,6 @@
 import { abortAllDurableObjects, env, evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import { DEMO_EXPECTATIONS } from "../../../worker/sandbox/demo-data";
 import { makeToken } from "../auth/factories";
@@ -27,11 +27,9 @@ const SLOW = { timeout: 60_000 };
 const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } =
   DEMO_EXPECTATIONS.full_run;
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 // processed = the sum of the outcomes, and the ledger holds one outcome row per processed record.
 async function expectConsistent(run: RunDetail): Promise<void> {

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import {
@@ -37,11 +37,9 @@ async function liveFullRun(configs: ConnectionConfig[]) {
   return { run: await driveRun(run.id), connectionIds };
 }
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 describe("terminal contract errors fail the job with the seed's hint", () => {
   const cases = [

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExampleSerials, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
 import {
   DEMO_IDS,
@@ -23,11 +23,9 @@ const LIVE_FULL_FIRST = counters({ processed: 500, updated: CHANGED, skipped_no_
 const LIVE_FULL_AFTER = counters({ processed: 500, skipped_no_change: CHANGED + UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION });
 const SLOW = { timeout: 120_000 };
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 describe("single runs", () => {
   it("dry: every connection would update the example serial and the fleet is not written", SLOW, async () => {

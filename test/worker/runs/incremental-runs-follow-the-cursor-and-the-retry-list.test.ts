@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { DEMO_IDS, api, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "./run-fixtures";
@@ -9,11 +9,9 @@ const RECORDS = demoSourceDevices().slice(0, 60);
 const outcomes = demoExpectedOutcomes();
 const UNCHANGED_SERIALS = RECORDS.filter((r) => outcomes.get(r.serial) === "skipped_no_change" && r.battery_pct !== null).map((r) => r.serial);
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 async function connectionState(id: string) {
   const connection = await env.LEDGER.prepare("SELECT sync_cursor, last_status, consecutive_failures FROM connections WHERE id = ?1")

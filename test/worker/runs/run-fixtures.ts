@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
@@ -8,16 +8,13 @@ import { seedDemo } from "../../../worker/ledger/demo-seed";
 import { newId } from "../../../worker/ledger/ids";
 import { readRunDetail } from "../../../worker/ledger/run-reads";
 import { TERMINAL_STATUS, type RunStatus } from "../../../worker/schemas/vocabulary";
-import { tuneCoordinator } from "../../../worker/runs/run-coordinator";
+import { withTuning, type CoordinatorConfig } from "../../../worker/runs/coordinator-config";
+import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
 import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../../../worker/sandbox/demo-connections";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import type { SandboxStats } from "../../../worker/sandbox/fleet-store";
 import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
 import { makeToken } from "../auth/factories";
-
-// Runs are driven step by step: automatic alarms are pushed far out and each test fires them itself, so
-// what a test sees between two steps is exactly one slice.
-export const TEST_TUNING = { sliceRecords: 100, sliceGapMs: 3_600_000, retryDelayMs: 3_600_000, watchdogMs: 3_600_000 };
 
 const worker = exports.default as unknown as Fetcher;
 
@@ -63,8 +60,8 @@ export async function configureSandbox(knobs: Record<string, unknown>): Promise<
 }
 
 // Every test starts from the untouched demo: fresh fleet, demo connections as seeded, no active runs.
-export async function resetWorld(): Promise<() => void> {
-  const restore = tuneCoordinator(TEST_TUNING);
+// Runs wait between steps for the test to drive them: the COORDINATOR_TUNING binding in vitest.config.ts.
+export async function resetWorld(): Promise<void> {
   await sandbox("/_reset", { method: "POST" });
   await seedDemo(env.LEDGER, Date.UTC(2026, 10, 1));
   const statements = [
@@ -80,7 +77,6 @@ export async function resetWorld(): Promise<() => void> {
     );
   }
   await env.LEDGER.batch(statements);
-  return restore;
 }
 
 export function coordinatorStub(runId: string) {
@@ -94,6 +90,15 @@ export async function runStatus(runId: string): Promise<RunStatus> {
 
 export async function runDetail(runId: string): Promise<RunDetail> {
   return (await readRunDetail(env.LEDGER, runId))!;
+}
+
+// Gives one run's coordinator its own settings over the test bindings' ones. They last as long as the object:
+// one evicted or killed comes back with the bindings' settings, so a test that kills it tunes it again.
+export async function tuneRun(runId: string, changes: Partial<CoordinatorConfig>): Promise<void> {
+  await runInDurableObject(coordinatorStub(runId), (instance: RunCoordinator) => {
+    const object = instance as unknown as { config: CoordinatorConfig };
+    object.config = withTuning(object.config, changes);
+  });
 }
 
 // Fires the run's alarms one by one until it finishes.

@@ -1,14 +1,12 @@
 import { exports } from "cloudflare:workers";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
 import { makeToken } from "../auth/factories";
 import { DEMO_IDS, coordinatorStub, resetWorld, runStatus, startRun, stepRun } from "./run-fixtures";
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 async function openFeed(): Promise<{ messages: LiveServerMessage[]; close: () => void }> {
   const { token } = await makeToken("viewer");

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL } from "../../../worker/sandbox/demo-data";
 import { counters, countersOf, resetWorld, runToEnd, sandboxStats } from "./run-fixtures";
 
@@ -6,11 +6,9 @@ import { counters, countersOf, resetWorld, runToEnd, sandboxStats } from "./run-
 // three connections as the dashboard's Run form starts them. The README prints these numbers.
 const { full_dry_each: DRY, full_live_first_updated: WRITTEN, full_live_after_skipped_no_change: NOTHING_LEFT } = DEMO_EXPECTATIONS.walkthrough;
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 function totals(jobs: ReadonlyArray<ReturnType<typeof countersOf> & { in_scope: number | null }>) {
   const sum = (pick: (job: (typeof jobs)[number]) => number) => jobs.reduce((n, job) => n + pick(job), 0);

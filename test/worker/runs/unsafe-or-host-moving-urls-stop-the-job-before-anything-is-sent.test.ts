@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Env } from "../../../worker/env";
 import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
 import { coordinatorStub, demoConfig, driveRun, makeCredentialWith, resetWorld, sandboxStats, startRun, type TestAuth } from "./run-fixtures";
@@ -8,11 +8,9 @@ import { coordinatorStub, demoConfig, driveRun, makeCredentialWith, resetWorld, 
 // every URL it will call again when each job starts, under the rules of the deployment it runs in, as alert
 // channels are checked before each send.
 
-let restore: () => void;
 beforeEach(async () => {
-  restore = await resetWorld();
+  await resetWorld();
 });
-afterEach(() => restore());
 
 // The test pool runs in development; a run is switched to production rules inside its coordinator.
 async function runIn(environment: "production" | "development", configs: Parameters<typeof makeCredentialWith>[0], auth: TestAuth = null) {

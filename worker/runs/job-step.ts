@@ -1,0 +1,441 @@
+import { outboundUrlPolicy } from "../auth/url-safety";
+import type { ConnectionConfig } from "../engine/contracts";
+import { addTraffic, emptyCounters } from "../engine/counters";
+import { credentialClientAuth, type CredentialHeaders } from "../engine/credential-auth";
+import { diagnoseJob } from "../engine/errors";
+import { createHttpClient, type HttpClient, type HttpEvent } from "../engine/http-client";
+import { buildListingIndex, createDestinationLookup, type ListFetchContract } from "../engine/lookup";
+import { compileUpdateContract, type CompiledUpdate } from "../engine/payload";
+import { compileMappingFor, type CompiledMapping } from "../engine/reconcile";
+import type { EngineRuntime } from "../engine/runtime";
+import { readSourcePages, type HttpSourceContract, type SourcePage } from "../engine/source-reader";
+import type { Env } from "../env";
+import type { JobError } from "../ledger/run-rows";
+import type { JobStatus } from "../schemas/vocabulary";
+import { countDatasetScope, countRetrySerials, readDatasetBatch, readDatasetRecord, readRunConnection, retrySerialsAmong } from "../ledger/run-scope";
+import type { CoordinatorConfig } from "./coordinator-config";
+import type { CoordinatorStore, JobCheckpoint, JobProgress, RunPlan, SourceProgress } from "./coordinator-store";
+import { takeDatasetRows } from "./dataset-feed";
+import { needsRetryCount, planScope, startCursor } from "./job-scope";
+import { checkConnection, credentialError } from "./job-setup";
+import { outcomeBatch } from "./outcome-batch";
+import { distinctRecords, takeSourcePage } from "./paged-source-feed";
+import { jobEnding } from "./run-finish";
+import * as wording from "./run-log";
+import { takeSingleSerial } from "./single-serial-feed";
+import { executeSlice, type RecordOutcome } from "./slice-executor";
+import type { SliceBudget } from "./slice-budget";
+import type { FeedStep } from "./source-feed";
+import { createSqliteSerialIndex } from "./sqlite-serial-index";
+
+// One coordinator step's work on the current job, for the length of one alarm invocation: start the job, or
+// read the destination listing, fill the queue from the source and run a slice over the engine. Everything
+// it learns is checkpointed in the store as it happens; the coordinator flushes to D1 and commits status
+// changes. The decisions are made by pure pieces (job-scope, job-setup, the source feeds, run-finish,
+// run-log); this class does the reading, the storing and the order.
+
+export type JobStepConfig = Pick<CoordinatorConfig, "checkpointEvery" | "sourceBatchRecords" | "failureStreakLimit" | "failureLogLimit" | "eventLogLimit">;
+
+export interface JobStepContext {
+  // The ledger it reads the connection and the dataset from; the rules for outbound URLs.
+  env: Pick<Env, "LEDGER" | "ENVIRONMENT" | "SANDBOX">;
+  store: CoordinatorStore;
+  plan: RunPlan;
+  budget: SliceBudget;
+  runtime: EngineRuntime;
+  cancelSignal: AbortSignal;
+  credentialHeaders: () => Promise<CredentialHeaders>;
+  // Settles when the storage writes made so far are durable.
+  durable: () => Promise<void>;
+  compiled: Map<string, CompiledContracts>;
+  config: JobStepConfig;
+  // Called after each checkpoint, so open dashboards see a slice's progress while it runs.
+  onProgress?: () => void;
+}
+
+export interface CompiledContracts {
+  version: number;
+  mapping: CompiledMapping;
+  update: CompiledUpdate;
+}
+
+export type WorkResult = "more" | "finished" | "canceled";
+
+export interface StartedJob {
+  version: number;
+  inScope: number | null;
+  progress: JobProgress;
+  setupError: JobError | null;
+}
+
+export class JobStep {
+  private suppressedEvents = 0;
+  private loggedEvents = 0;
+  private unsaved: RecordOutcome[] = [];
+  // Bytes of this invocation's requests, added to the tally with the next checkpoint.
+  private readonly bytes = { sent: 0, received: 0 };
+
+  constructor(
+    private readonly ctx: JobStepContext,
+    private readonly job: JobCheckpoint,
+  ) {}
+
+  private get jobId(): string {
+    return this.job.plan.job_id;
+  }
+
+  private log(level: wording.LogLevel, message: string, serial: string | null = null): void {
+    this.ctx.store.appendLog({ job_id: this.jobId, at: this.ctx.runtime.now(), level, message, serial });
+  }
+
+  // Reads the connection as it is now (its version is the one the job runs with) and decides the scope.
+  async prepare(): Promise<StartedJob> {
+    const { env, plan } = this.ctx;
+    const progress: JobProgress = { ...this.job.progress, started_at: this.ctx.runtime.now() };
+    const failed = (error: JobError, version: number): StartedJob => ({ version, inScope: null, progress, setupError: error });
+
+    const connection = await readRunConnection(env.LEDGER, this.job.plan.connection_id);
+    const check = checkConnection(connection, plan.credential_id, outboundUrlPolicy(env));
+    if (!check.ok) return failed(check.error, check.version);
+    const { config } = check;
+    const { id, version, sync_cursor, debug } = connection!;
+    try {
+      await this.ctx.credentialHeaders();
+    } catch (error) {
+      return failed(credentialError(error), version);
+    }
+
+    const cursor = startCursor(plan, sync_cursor);
+    const retries = needsRetryCount(config.source, cursor) && (await countRetrySerials(env.LEDGER, id)) > 0;
+    const scope = planScope(plan, config.source, cursor, retries);
+    const inScope = scope.source.kind === "dataset" ? await countDatasetScope(env.LEDGER, id, scope.source.scope) : scope.inScope;
+    Object.assign(progress, {
+      phase: config.fetch.mode === "list" ? "listing" : "records",
+      config,
+      version,
+      debug: debug === 1,
+      source: scope.source,
+      listing: null,
+      cursor,
+      max_seen_ms: null,
+      finish: null,
+    } satisfies Partial<JobProgress>);
+    return { version, inScope, progress, setupError: null };
+  }
+
+  describeStart(started: StartedJob): string {
+    const { plan } = this.ctx;
+    return wording.jobStarted({
+      mode: this.job.plan.mode,
+      type: plan.type,
+      serial: plan.serial,
+      reset: plan.reset,
+      version: started.version,
+      cursor: started.progress.cursor,
+      inScope: started.progress.source?.kind === "http" ? null : started.inScope,
+    });
+  }
+
+  async work(): Promise<WorkResult> {
+    const progress = this.job.progress;
+    const config = progress.config;
+    if (config === null) throw new Error(`job ${this.jobId} is running without a configuration`);
+    const client = this.client(config);
+    try {
+      if (progress.phase === "listing") {
+        const listing = await this.readListing(progress, config, client);
+        if (listing !== "done") return listing;
+      }
+      if (this.ctx.store.queueSize(this.jobId) === 0 && progress.source !== null && !progress.source.done) {
+        const filled = await this.fillQueue(progress, config, client);
+        if (filled !== "more") return filled;
+      }
+      if (this.ctx.store.queueSize(this.jobId) > 0 && !this.ctx.budget.exhausted()) {
+        const slice = await this.runSlice(progress, config, client);
+        if (slice !== "more") return slice;
+      }
+      if (this.ctx.store.queueSize(this.jobId) === 0 && progress.source?.done === true) {
+        this.decideFinish(progress, "completed", null);
+        return "finished";
+      }
+      return "more";
+    } finally {
+      this.checkpoint(progress);
+      if (this.suppressedEvents > 0) this.log("WARN", wording.moreHttpEvents(this.suppressedEvents));
+    }
+  }
+
+  private client(config: ConnectionConfig): HttpClient {
+    return createHttpClient({
+      runtime: this.ctx.runtime,
+      limits: config.limits,
+      ...credentialClientAuth(() => this.ctx.credentialHeaders()),
+      onEvent: (event) => this.onHttpEvent(event),
+    });
+  }
+
+  private onHttpEvent(event: HttpEvent): void {
+    const { budget } = this.ctx;
+    if (event.type === "response") {
+      this.bytes.sent += event.bytes_sent;
+      this.bytes.received += event.bytes_received;
+    }
+    // A retry after a network failure, and the token request of a refresh (even when a concurrent 401 already
+    // fetched the new token), are requests the response events do not count.
+    if (event.type === "response" || event.type === "auth_refresh" || (event.type === "retry" && event.status === null)) {
+      budget.countSubrequest();
+    }
+    const line = wording.httpEventLine(event);
+    if (line === null) return;
+    if (this.loggedEvents >= this.ctx.config.eventLogLimit) {
+      this.suppressedEvents += 1;
+      return;
+    }
+    this.loggedEvents += 1;
+    this.log("WARN", line);
+  }
+
+  private save(progress: JobProgress, status: JobStatus = "running"): void {
+    this.ctx.store.saveJob(this.jobId, status, progress);
+  }
+
+  private failWith(progress: JobProgress, error: unknown): WorkResult {
+    const ending = jobEnding(error);
+    if (ending === "canceled") return "canceled";
+    this.decideFinish(progress, "failed", ending);
+    return "finished";
+  }
+
+  private async readListing(progress: JobProgress, config: ConnectionConfig, client: HttpClient): Promise<WorkResult | "done"> {
+    const { store, budget } = this.ctx;
+    const index = createSqliteSerialIndex(store.sqlStorage, this.jobId);
+    if (progress.listing === null) {
+      index.clear();
+      progress.listing_started_at = this.ctx.runtime.now();
+    }
+    try {
+      const pages = buildListingIndex({
+        client,
+        contract: config.fetch as ListFetchContract,
+        index,
+        resume: progress.listing,
+        signal: this.ctx.cancelSignal,
+        maxPages: config.limits.max_pages,
+      });
+      for await (const page of pages) {
+        if (page.duplicates.length > 0) this.log("WARN", wording.listingRepeats(page.duplicates));
+        if (page.unreadable.length > 0) this.log("WARN", wording.listingUnreadable(page.unreadable));
+        if (page.nextState === null) break;
+        progress.listing = page.nextState;
+        this.save(progress);
+        if (budget.exhausted()) return "more";
+      }
+    } catch (error) {
+      return this.failWith(progress, error);
+    }
+    progress.phase = "records";
+    progress.listing = null;
+    this.save(progress);
+    this.log("INFO", wording.listingRead(index.count()));
+    return "done";
+  }
+
+  // Reads the next part of the source and queues it; the feed of the source's kind decides what is queued.
+  private async fillQueue(progress: JobProgress, config: ConnectionConfig, client: HttpClient): Promise<WorkResult> {
+    const { env, store } = this.ctx;
+    const source = progress.source!;
+    const connectionId = this.job.plan.connection_id;
+
+    if (source.kind === "dataset") {
+      // Larger than a slice: one D1 read fills the queue for several slices.
+      const limit = this.ctx.config.sourceBatchRecords;
+      const rows = await readDatasetBatch(env.LEDGER, connectionId, source.scope, source.after, limit);
+      store.atomically(() => this.apply(progress, takeDatasetRows(source, rows, limit, progress.max_seen_ms)));
+      return "more";
+    }
+
+    if (source.kind === "single" && config.source.kind === "dataset") {
+      const row = await readDatasetRecord(env.LEDGER, connectionId, source.serial);
+      store.atomically(() => this.apply(progress, takeSingleSerial(source, { record_json: row?.record_json ?? null, last: true, nextState: null })));
+      return "more";
+    }
+
+    if (config.source.kind !== "http") throw new Error("an http source progress needs an http source contract");
+    let page: SourcePage | null;
+    try {
+      page = await this.readSourcePage(config.source, config.limits.max_pages, client, source);
+    } catch (error) {
+      return this.failWith(progress, error);
+    }
+
+    if (source.kind === "single") {
+      const match = page?.records.find((r) => r.serial === source.serial);
+      const read = { record_json: match === undefined ? null : JSON.stringify(match.record), last: page === null || page.nextState === null, nextState: page?.nextState ?? null };
+      store.atomically(() => this.apply(progress, takeSingleSerial(source, read)));
+      return "more";
+    }
+
+    const records = distinctRecords(page);
+    const retries = source.filter?.retries ? await retrySerialsAmong(env.LEDGER, connectionId, records.map((r) => r.serial)) : new Set<string>();
+    store.atomically(() => {
+      const fresh = store.markSeen(this.jobId, records.map((r) => r.serial));
+      const keptBefore = source.kept ?? store.tally(this.jobId).in_scope;
+      this.apply(progress, takeSourcePage(source, page, records, { fresh, retries, keptBefore, maxSeenMs: progress.max_seen_ms }));
+    });
+    return "more";
+  }
+
+  // Inside the caller's transaction: what a feed read is queued and checkpointed together.
+  private apply(progress: JobProgress, step: FeedStep): void {
+    const { store } = this.ctx;
+    for (const note of step.logs) this.log(note.level, note.message, note.serial);
+    store.enqueue(this.jobId, step.queue);
+    progress.source = step.source;
+    progress.max_seen_ms = step.maxSeenMs ?? progress.max_seen_ms;
+    if (step.inScope !== undefined) store.setTally(this.jobId, { in_scope: step.inScope });
+    this.save(progress);
+  }
+
+  private async readSourcePage(
+    contract: HttpSourceContract,
+    maxPages: number,
+    client: HttpClient,
+    source: Extract<SourceProgress, { kind: "http" | "single" }>,
+  ): Promise<SourcePage | null> {
+    const since = source.kind === "http" ? source.since : null;
+    const pages = readSourcePages({
+      client,
+      contract,
+      start: source.state === null ? { since } : { resume: source.state },
+      signal: this.ctx.cancelSignal,
+      maxPages,
+    });
+    try {
+      const first = await pages.next();
+      return first.done ? null : first.value;
+    } finally {
+      await pages.return(undefined);
+    }
+  }
+
+  // Intents left by an interrupted invocation that are newer than the listing read: the index shows those
+  // records as they were before the writes, so it cannot tell whether the writes landed.
+  private listingPredatesIntents(progress: JobProgress): boolean {
+    const latest = this.ctx.store.latestIntentAt(this.jobId);
+    return latest !== null && latest >= (progress.listing_started_at ?? 0);
+  }
+
+  private compiledFor(progress: JobProgress, config: ConnectionConfig): CompiledContracts {
+    const cached = this.ctx.compiled.get(this.jobId);
+    if (cached !== undefined && cached.version === progress.version) return cached;
+    const compiled = { version: progress.version, mapping: compileMappingFor(config), update: compileUpdateContract(config.update) };
+    this.ctx.compiled.set(this.jobId, compiled);
+    return compiled;
+  }
+
+  private async runSlice(progress: JobProgress, config: ConnectionConfig, client: HttpClient): Promise<WorkResult> {
+    const { store, budget } = this.ctx;
+    if (config.fetch.mode === "list" && this.listingPredatesIntents(progress)) {
+      // Writes sent before an interruption are checked against the destination as it is now, not as listed before them.
+      progress.phase = "listing";
+      progress.listing = null;
+      this.save(progress);
+      this.log("INFO", wording.RELISTING_AFTER_INTERRUPTION);
+      return "more";
+    }
+    const rows = store.queued(this.jobId, budget.limits.records);
+    const { mapping, update } = this.compiledFor(progress, config);
+    const lookup = createDestinationLookup({
+      client,
+      contract: config.fetch,
+      ...(config.fetch.mode === "list" ? { index: createSqliteSerialIndex(store.sqlStorage, this.jobId) } : {}),
+    });
+    const result = await executeSlice({
+      records: rows.map((row) => ({
+        ord: row.ord,
+        serial: row.serial,
+        source: row.record_json === null ? null : (JSON.parse(row.record_json) as Record<string, unknown>),
+        intent: row.intent,
+      })),
+      mode: this.job.plan.mode,
+      mapping,
+      update,
+      lookup,
+      client,
+      concurrency: config.limits.concurrency,
+      signal: this.ctx.cancelSignal,
+      shouldStop: () => budget.exhausted(),
+      onOutcome: (outcome) => this.commitOutcome(progress, outcome),
+      failureStreak: { current: store.tally(this.jobId).failure_streak, limit: this.ctx.config.failureStreakLimit },
+      keyScope: this.jobId,
+      journal: (intents) => {
+        // A dry run writes nothing, so it has nothing to journal.
+        if (this.job.plan.mode !== "live") return;
+        store.recordIntents(this.jobId, intents);
+        return this.ctx.durable();
+      },
+      now: () => this.ctx.runtime.now(),
+    });
+    this.checkpoint(progress);
+    store.setTally(this.jobId, { failure_streak: result.failureStreak });
+    switch (result.kind) {
+      case "canceled":
+        return "canceled";
+      case "failed":
+        this.decideFinish(progress, "failed", result.error.toJSON());
+        return "finished";
+      case "continue":
+        return "more";
+    }
+  }
+
+  // Outcomes are checkpointed in small batches, each with its counters and log lines in one storage
+  // transaction: every checkpoint holds outgoing requests until it is durable, so one per record would
+  // dominate a slice. What is checkpointed is never processed again; what is not stays queued and is
+  // looked up again after a restart, so a write is never repeated blindly.
+  private commitOutcome(progress: JobProgress, outcome: RecordOutcome): void {
+    this.unsaved.push(outcome);
+    if (this.unsaved.length >= this.ctx.config.checkpointEvery) this.checkpoint(progress);
+  }
+
+  checkpoint(progress: JobProgress): void {
+    const { store, config } = this.ctx;
+    const counted = addTraffic(emptyCounters(), this.bytes.sent, this.bytes.received);
+    this.bytes.sent = 0;
+    this.bytes.received = 0;
+    const batch = this.unsaved;
+    this.unsaved = [];
+    if (batch.length === 0) {
+      store.addCounters(this.jobId, counted);
+      return;
+    }
+    const at = this.ctx.runtime.now();
+    store.atomically(() => {
+      const options = { jobId: this.jobId, at, failureLogs: store.tally(this.jobId).failure_logs, failureLogLimit: config.failureLogLimit, debug: progress.debug };
+      const written = outcomeBatch(batch, counted, options);
+      for (const outcome of batch) store.dequeue(this.jobId, outcome.ord, outcome.journaled);
+      for (const outcome of written.outcomes) store.appendOutcome(outcome);
+      for (const note of written.logs) this.log(note.level, note.message, note.serial);
+      store.addCounters(this.jobId, written.counted);
+      store.setTally(this.jobId, { failure_logs: written.failureLogs });
+    });
+    this.ctx.onProgress?.();
+  }
+
+  decideFinish(progress: JobProgress, status: "completed" | "failed", error: JobError | null): void {
+    const { store } = this.ctx;
+    this.checkpoint(progress);
+    const now = this.ctx.runtime.now();
+    store.atomically(() => {
+      const counters = store.counters(this.jobId);
+      if (status === "completed") {
+        this.log("INFO", wording.jobFinished(now - (progress.started_at ?? now), counters, this.job.plan.mode));
+        for (const diagnosis of diagnoseJob(counters)) this.log("WARN", wording.diagnosed(diagnosis));
+      } else if (error !== null) {
+        this.log("ERROR", wording.jobFailed(counters.processed, error));
+      }
+      progress.finish = { status, at: now, error, ran: true };
+      this.save(progress);
+    });
+  }
+}

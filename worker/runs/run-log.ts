@@ -1,0 +1,134 @@
+import type { JobCounters } from "../engine/counters";
+import type { JobDiagnosis } from "../engine/errors";
+import type { HttpEvent } from "../engine/http-client";
+import type { JobCounterValues, JobError } from "../ledger/run-rows";
+import type { RunMode, RunType } from "../schemas/vocabulary";
+import type { RecordOutcome } from "./slice-executor";
+
+// Every sentence a run writes to its log, worded in one place. Pure: the caller decides when to write it.
+
+export type LogLevel = "INFO" | "WARN" | "ERROR" | "DEBUG";
+
+export interface LogNote {
+  level: LogLevel;
+  message: string;
+  serial: string | null;
+}
+
+export interface JobStartFacts {
+  mode: RunMode;
+  type: RunType;
+  serial: string | null;
+  reset: boolean;
+  version: number;
+  // The cursor an incremental run reads from; null for a complete run.
+  cursor: string | null;
+  // Records in scope when known before reading the source (not for an HTTP source).
+  inScope: number | null;
+}
+
+export function jobStarted(facts: JobStartFacts): string {
+  const mode = facts.mode === "dry" ? "Dry" : "Live";
+  if (facts.type === "single") return `${mode} single run of ${facts.serial ?? ""} started (contract version ${facts.version})`;
+  const scope = facts.cursor === null
+    ? facts.reset ? "complete reconciliation (reset)" : "complete"
+    : `incremental since ${facts.cursor} plus last run's failed serials`;
+  const count = facts.inScope === null ? "" : `: ${facts.inScope} records in scope`;
+  return `${mode} full run started, ${scope}${count} (contract version ${facts.version})`;
+}
+
+// The retries, rate-limit waits and token refreshes a slice met; a response is counted, not logged.
+export function httpEventLine(event: HttpEvent): string | null {
+  switch (event.type) {
+    case "response":
+      return null;
+    case "retry": {
+      const what = event.status === null ? event.reason.replace("_", " ") : `status ${event.status}`;
+      return `Retrying ${event.method} ${pathOf(event.url)} after ${what} (attempt ${event.attempt}), waiting ${event.delay_ms} ms`;
+    }
+    case "rate_limited": {
+      const asked = event.retry_after === null ? "" : ` (Retry-After: ${event.retry_after})`;
+      return `Rate limited (429) on ${event.method} ${pathOf(event.url)}: waiting ${event.delay_ms} ms${asked}`;
+    }
+    case "auth_refresh":
+      return `Access token rejected (401) on ${event.method} ${pathOf(event.url)}; fetching a new token and retrying once`;
+  }
+}
+
+export function moreHttpEvents(suppressed: number): string {
+  return `…and ${suppressed} more retries, rate-limit waits or token refreshes in this slice`;
+}
+
+export function listingRepeats(duplicates: readonly string[]): string {
+  return `Destination listing repeats ${duplicates.length} serial(s) on one page, e.g. ${duplicates[0]}; the last one is used`;
+}
+
+export function listingUnreadable(unreadable: ReadonlyArray<{ reason: string }>): string {
+  return `Destination listing: ${unreadable.length} record(s) without a readable serial, e.g. ${unreadable[0]!.reason}`;
+}
+
+export function listingRead(indexed: number): string {
+  return `Destination listing read: ${indexed} records indexed by serial`;
+}
+
+export const RELISTING_AFTER_INTERRUPTION = "Reading the destination listing again to check the writes sent before the interruption";
+
+// A single run's serial that no source holds is Missing Source; the log says so before anything is looked up.
+export function notInSource(serial: string): LogNote {
+  return { level: "WARN", message: `${serial} is not in the source: nothing to look up or write`, serial };
+}
+
+export function sourcePageSkipped(url: string, unreadable: ReadonlyArray<{ reason: string }>): LogNote {
+  return { level: "WARN", message: `Source page ${url}: ${unreadable.length} record(s) skipped, e.g. ${unreadable[0]!.reason}`, serial: null };
+}
+
+export function writeConfirmed(serial: string): string {
+  return `${serial}: write confirmed after restart (the destination holds the values sent before the interruption)`;
+}
+
+// The error an outcome is stored with: the message, then the hint for the next action.
+export function outcomeError(outcome: Pick<RecordOutcome, "error" | "hint">): string | null {
+  return outcome.error === null ? null : outcome.hint === null ? outcome.error : `${outcome.error} — Hint: ${outcome.hint}`;
+}
+
+export function recordFailed(serial: string, error: string | null): string {
+  return `${serial} failed: ${error ?? "unknown error"}`;
+}
+
+export const FAILURES_NO_LONGER_LOGGED = "Further failed records are not logged one by one: filter the Records tab by Failed";
+
+export function outcomeDetail(outcome: RecordOutcome): string {
+  const changes = outcome.changes
+    .map((c) => `${c.field}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}${c.written ? "" : " (not written)"}`)
+    .join(", ");
+  const status = outcome.http_status === null ? "" : ` (HTTP ${outcome.http_status})`;
+  const detail = changes !== "" ? ` — ${changes}` : outcome.reason !== null ? ` — ${outcome.reason}` : "";
+  return `${outcome.serial}: ${outcome.action}${status}${detail}`;
+}
+
+export function jobFinished(durationMs: number, counters: JobCounters & Pick<JobCounterValues, "in_scope">, mode: RunMode): string {
+  const written = mode === "dry" ? `${counters.would_update} would update` : `${counters.updated} updated`;
+  const skipped = counters.skipped_rule + counters.skipped_no_change;
+  return `Finished in ${(durationMs / 1000).toFixed(1)} s: ${counters.processed} of ${counters.in_scope} processed — ${written}, ${skipped} skipped, ` +
+    `${counters.missing_source} missing source, ${counters.missing_destination} missing destination, ${counters.failed} failed`;
+}
+
+export function diagnosed(diagnosis: Pick<JobDiagnosis, "message" | "hint">): string {
+  return `${diagnosis.message}. Hint: ${diagnosis.hint}`;
+}
+
+export function jobFailed(processed: number, error: Pick<JobError, "message" | "hint">): string {
+  return `Job failed after ${processed} record(s): ${error.message}. Hint: ${error.hint}`;
+}
+
+export function jobCanceled(counters: Pick<JobCounterValues, "processed" | "in_scope">): string {
+  return `Canceled after ${counters.processed} of ${counters.in_scope} records; results so far are kept`;
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "(invalid URL)";
+  }
+}
