@@ -52,7 +52,7 @@ describe("domain errors at the HTTP edge", () => {
     expect(ONE_OF_EACH.map((err) => err.kind).sort()).toEqual([...DOMAIN_ERROR_KINDS].sort());
   });
 
-  it.each(ONE_OF_EACH.map((err) => [err.kind, err] as const))("answers a %s error thrown in a route with its status and the one body", async (kind, err) => {
+  it.each(ONE_OF_EACH.map((err) => [err.kind, err] as const))("answers a domain error of kind %s thrown in a route with its status and the one body", async (kind, err) => {
     const res = await appThrowing(err).request("/thing");
     expect(res.status).toBe(INTENDED_STATUS[kind]);
     expect(await res.json()).toEqual({
