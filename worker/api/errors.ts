@@ -16,9 +16,11 @@ import {
 import type { ApiErrorBody } from "./types";
 
 export type { FieldIssue, IssueLocation } from "../domain-errors";
-export type ApiErrorParts = ErrorParts;
 
-/** An error meant for the caller: it becomes `{ error: { code, message, details, hint?, meta? } }`. */
+/**
+ * An error the HTTP edge raises with its own status (routers, body limits); domain code throws the kinds of
+ * domain-errors.ts instead. Either becomes `{ error: { code, message, details, hint?, meta? } }`.
+ */
 export class ApiError extends Error {
   readonly details: FieldIssue[];
   readonly hint: string | undefined;
@@ -28,7 +30,7 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
-    parts: ApiErrorParts = {},
+    parts: ErrorParts = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -54,7 +56,7 @@ export function toApiError(err: DomainError): ApiError {
 }
 
 /** The one error body: `details` is always a list, so a client reads fields the same way on every status. */
-export function errorBody(code: string, message: string, parts: ApiErrorParts = {}): ApiErrorBody {
+export function errorBody(code: string, message: string, parts: ErrorParts = {}): ApiErrorBody {
   return {
     error: {
       code,
