@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { alerts } from "./api/alerts";
 import { requestBodyLimit } from "./api/body-limit";
+import { connectionRuns } from "./api/connection-runs";
 import { connections } from "./api/connections";
 import { credentials } from "./api/credentials";
 import { datasetRecords } from "./api/dataset-records";
@@ -10,7 +11,6 @@ import { handleError, handleNotFound, validationHook } from "./api/errors";
 import { health } from "./api/health";
 import { jobsRouter } from "./api/jobs";
 import { retentionRouter } from "./api/retention";
-import { runCommands } from "./api/run-commands";
 import { runsRouter } from "./api/runs";
 import { mountApiDocs } from "./api/openapi";
 import { settings } from "./api/settings";
@@ -57,7 +57,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/alerts", alerts);
   api.route("/runs", runsRouter);
   api.route("/jobs", jobsRouter);
-  api.route("/", runCommands);
+  api.route("/connections", connectionRuns);
   app.route("/api", api);
   // The agent endpoint authenticates itself (bearer token or Access, viewer and up), like the API.
   app.route("/mcp", mcpRouter);

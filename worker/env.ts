@@ -1,27 +1,9 @@
-import type { AlertDispatcher } from "./alerts/alert-dispatcher";
-import type { LiveHub } from "./live/live-hub";
-import type { RunCoordinator } from "./runs/run-coordinator";
-import type { SandboxFleet } from "./sandbox/sandbox-fleet";
-
-export interface Env {
-  LEDGER: D1Database;
-  RUN_COORDINATOR: DurableObjectNamespace<RunCoordinator>;
-  SANDBOX_FLEET: DurableObjectNamespace<SandboxFleet>;
-  /** One instance, idFromName("live"): fans run progress out to every open dashboard. */
-  LIVE_HUB: DurableObjectNamespace<LiveHub>;
-  /** One instance, idFromName("global"): turns the events outbox into alert deliveries, driven by alarms. */
-  ALERT_DISPATCHER: DurableObjectNamespace<AlertDispatcher>;
-  /** Cloudflare send_email binding for email alert channels (simulated locally by wrangler dev). */
-  EMAIL?: SendEmail;
+// The bindings wrangler.toml declares are generated from it: `npm run types` writes WranglerBindings into
+// worker/worker-configuration.d.ts (checked in; a test fails when it is stale). What wrangler.toml cannot
+// declare, secrets and optional settings from .dev.vars or the dashboard, is listed here and only here.
+export interface Env extends WranglerBindings {
   /** Base URL of the dashboard, for job links in alerts; default http://localhost:8787. */
   PUBLIC_URL?: string;
-  ASSETS: Fetcher;
-  /** R2 bucket for log export (Settings → Log export → R2, binding "LOG_EXPORT"); local in development. */
-  LOG_EXPORT?: R2Bucket;
-  /** "on" mounts the demo fleet destination under /sandbox. */
-  SANDBOX: string;
-  /** "on" seeds the demo credential, connections and dataset on first request. */
-  DEMO_SEED: string;
   /** Default sandbox latency per destination request, in ms (the _config knob overrides it). */
   SANDBOX_LATENCY_MS?: string;
   /** JSON object overriding the RunCoordinator's pacing (worker/runs/coordinator-config.ts); unset in production. */

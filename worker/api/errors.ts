@@ -3,19 +3,24 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { formatIssuePath } from "../engine/contracts";
+import {
+  DomainError,
+  invalidInput,
+  nameTaken,
+  notFound,
+  type DomainErrorKind,
+  type ErrorParts,
+  type FieldIssue,
+  type IssueLocation,
+} from "../domain-errors";
 import type { ApiErrorBody } from "../schemas/types";
 
-/** What an error says beyond its code and message; every part is optional. */
-export interface ApiErrorParts {
-  // The fields at fault, each with its own message; the answer always carries a list, empty when no field is.
-  details?: FieldIssue[];
-  // The next thing to do, when the message alone does not say it.
-  hint?: string;
-  // Machine-readable facts about the refusal (current_version, max_bytes, required_role…).
-  meta?: Record<string, unknown>;
-}
+export type { FieldIssue, IssueLocation } from "../domain-errors";
 
-/** An error meant for the caller: it becomes `{ error: { code, message, details, hint?, meta? } }`. */
+/**
+ * An error the HTTP edge raises with its own status (routers, body limits); domain code throws the kinds of
+ * domain-errors.ts instead. Either becomes `{ error: { code, message, details, hint?, meta? } }`.
+ */
 export class ApiError extends Error {
   readonly details: FieldIssue[];
   readonly hint: string | undefined;
@@ -25,7 +30,7 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
-    parts: ApiErrorParts = {},
+    parts: ErrorParts = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -35,8 +40,23 @@ export class ApiError extends Error {
   }
 }
 
+/** The one place a domain error's kind becomes an HTTP status. */
+export const STATUS_OF_KIND: Record<DomainErrorKind, ContentfulStatusCode> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+/** A domain error as the HTTP edge answers it: the same code, message and parts, with its kind's status. */
+export function toApiError(err: DomainError): ApiError {
+  return new ApiError(STATUS_OF_KIND[err.kind], err.code, err.message, err);
+}
+
 /** The one error body: `details` is always a list, so a client reads fields the same way on every status. */
-export function errorBody(code: string, message: string, parts: ApiErrorParts = {}): ApiErrorBody {
+export function errorBody(code: string, message: string, parts: ErrorParts = {}): ApiErrorBody {
   return {
     error: {
       code,
@@ -50,15 +70,16 @@ export function errorBody(code: string, message: string, parts: ApiErrorParts = 
 
 /** The 404 of a resource addressed by its id in the path. */
 export function notFoundError(what: string, id: string): ApiError {
-  return new ApiError(404, "not_found", `No ${what} with id ${id}.`, { details: [{ path: "id", message: `no ${what} with this id`, in: "path" }] });
+  return toApiError(notFound(what, id));
 }
 
 /** 409 `name_taken`: the name field is the one at fault. */
 export function nameTakenError(message: string): ApiError {
-  return new ApiError(409, "name_taken", message, { details: [{ path: "name", message, in: "body" }] });
+  return toApiError(nameTaken(message));
 }
 
-export function handleError(err: Error, c: Context): Response {
+export function handleError(error: Error, c: Context): Response {
+  const err = error instanceof DomainError ? toApiError(error) : error;
   if (err instanceof ApiError) {
     return c.json(errorBody(err.code, err.message, err), err.status);
   }
@@ -90,23 +111,11 @@ function codeForStatus(status: number): string {
   }
 }
 
-export type IssueLocation = "body" | "query" | "path" | "header";
-
-export interface FieldIssue {
-  path: string;
-  message: string;
-  in?: IssueLocation;
-}
-
 const TARGET_LOCATION: Record<string, IssueLocation> = { json: "body", form: "body", query: "query", param: "path", header: "header" };
-const LOCATION_WORDS: Record<IssueLocation, string> = { body: "request body", query: "query string", path: "path", header: "headers" };
 
 /** 400 `validation_failed` naming every offending field, the one shape all input errors share. */
 export function validationError(issues: FieldIssue[], location: IssueLocation = "body"): ApiError {
-  const first = issues[0];
-  const summary = first === undefined ? "it does not match the schema" : `${first.path || "(root)"}: ${first.message}`;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-  return new ApiError(400, "validation_failed", `Invalid ${LOCATION_WORDS[location]}: ${summary}${more}`, { details: issues });
+  return toApiError(invalidInput(issues, location));
 }
 
 export function zodIssues(error: z.ZodError, location: IssueLocation): FieldIssue[] {

@@ -1,14 +1,32 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
 import { listRuns, readRunDetail } from "../ledger/run-reads";
+import { cancelRun, createRun, rerun } from "../runs/run-service";
 import { parseTimeInput, TimeInputError } from "../stats/time-range";
 import { notFoundError, validationError } from "./errors";
 import { createRouter } from "./router";
-import { idParamsSchema, runDetailSchema, runListQuerySchema, runPageSchema } from "../schemas/runs";
+import { createRunBodySchema, idParamsSchema, rerunBodySchema, runDetailSchema, runListQuerySchema, runPageSchema } from "../schemas/runs";
+import { clientHeaderSchema, triggerOf } from "./run-trigger";
 import { errorResponses, jsonContent } from "../schemas/common";
 
-// Mounted at /api/runs next to the run commands; expects `authenticate()` to have run on /api/*.
+// Mounted at /api/runs: viewers read runs, operators start, cancel and rerun them. Sync Now and Reset of a
+// connection are in connection-runs.ts. Expects `authenticate()` to have run on /api/*.
 export const runsRouter = createRouter();
+
+const runParams = idParamsSchema("run_01jd7v0q2k8x3c5n4m6p7r8s9t");
+
+const idempotencyHeaderSchema = clientHeaderSchema.extend({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({
+      description:
+        "A retried request with the same key and body gets the same run, for 24 hours. Keys belong to the caller (token or " +
+        "Access identity): another caller's same key is its own. The same key with a different body is refused with 409.",
+    }),
+});
 
 const listRunsRoute = createRoute({
   ...minRole("viewer"),
@@ -33,10 +51,57 @@ const getRunRoute = createRoute({
   tags: ["Runs"],
   summary: "Get a run with its jobs",
   description: "The jobs come in execution order.",
-  request: { params: idParamsSchema("run_01jd7v0q2k8x3c5n4m6p7r8s9t") },
+  request: { params: runParams },
   responses: {
     200: jsonContent(runDetailSchema, "The run and its jobs."),
     ...errorResponses(404),
+  },
+});
+
+const createRunRoute = createRoute({
+  ...minRole("operator"),
+  method: "post",
+  path: "/",
+  tags: ["Runs"],
+  summary: "Start a run",
+  description:
+    "Full or single, dry or live, over all enabled connections of a credential or a chosen subset, in execution order. " +
+    "While another run of the credential is active the new run waits as `pending`.",
+  request: {
+    headers: idempotencyHeaderSchema,
+    body: { required: true, content: { "application/json": { schema: createRunBodySchema } } },
+  },
+  responses: {
+    202: jsonContent(runDetailSchema, "Accepted: the run, running or pending. A replayed Idempotency-Key returns the earlier run."),
+    ...errorResponses(400, 409),
+  },
+});
+
+const cancelRunRoute = createRoute({
+  ...minRole("operator"),
+  method: "post",
+  path: "/{id}/cancel",
+  tags: ["Runs"],
+  summary: "Cancel a run",
+  description: "Takes effect within a second; partial results are kept. A pending run is canceled before it starts.",
+  request: { params: runParams },
+  responses: {
+    200: jsonContent(runDetailSchema, "The run, now canceled."),
+    ...errorResponses(404, 409),
+  },
+});
+
+const rerunRoute = createRoute({
+  ...minRole("operator"),
+  method: "post",
+  path: "/{id}/rerun",
+  tags: ["Runs"],
+  summary: "Rerun a finished run",
+  description: "A new run with the same type, serial and mode, over the failed connections or all of them.",
+  request: { params: runParams, body: { required: true, content: { "application/json": { schema: rerunBodySchema } } } },
+  responses: {
+    202: jsonContent(runDetailSchema, "The new run."),
+    ...errorResponses(400, 404, 409),
   },
 });
 
@@ -63,6 +128,36 @@ runsRouter.openapi(getRunRoute, async (c) => {
   const run = await readRunDetail(c.env.LEDGER, id);
   if (!run) throw notFoundError("run", id);
   return c.json(run, 200);
+});
+
+runsRouter.openapi(createRunRoute, async (c) => {
+  const body = c.req.valid("json");
+  const key = c.req.valid("header")["idempotency-key"];
+  const { run, created } = await createRun(c.env, {
+    credentialId: body.credential_id,
+    type: body.type,
+    serial: body.serial ?? null,
+    mode: body.mode ?? null,
+    connectionIds: body.connection_ids ?? null,
+    reset: body.reset ?? false,
+    trigger: triggerOf(c),
+    requestedBy: c.var.principal.name,
+    idempotency: key === undefined ? null : { caller: `${c.var.principal.kind}:${c.var.principal.id}`, key },
+  });
+  if (!created) c.header("Idempotent-Replayed", "true");
+  return c.json(run, 202);
+});
+
+runsRouter.openapi(cancelRunRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(await cancelRun(c.env, id), 200);
+});
+
+runsRouter.openapi(rerunRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const { scope } = c.req.valid("json");
+  const { run } = await rerun(c.env, id, scope, c.var.principal.name);
+  return c.json(run, 202);
 });
 
 function queryTime(field: "since" | "until", input: string | undefined, now: number): number | undefined {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
+import { ForbiddenError, UnauthorizedError, UnavailableError } from "../domain-errors";
 import {
   ACCESS_JWT_HEADER,
   AccessJwtError,
@@ -79,7 +79,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       } catch (err) {
         if (!(err instanceof AccessJwtError)) throw err;
         if (err.kind === "unavailable" && problems.length === 0) {
-          throw new ApiError(503, "access_unavailable", err.message, { hint: "Retry shortly, or use an API token." });
+          throw new UnavailableError("access_unavailable", err.message, { hint: "Retry shortly, or use an API token." });
         }
         problems.push(err.message);
       }
@@ -93,7 +93,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
       );
     }
     c.header("WWW-Authenticate", authorization === undefined ? 'Bearer realm="outbound-sync"' : 'Bearer realm="outbound-sync", error="invalid_token"');
-    throw new ApiError(401, "unauthorized", problems.join(" "), hint === undefined ? {} : { hint });
+    throw new UnauthorizedError("unauthorized", problems.join(" "), hint === undefined ? {} : { hint });
   };
 }
 
@@ -105,9 +105,9 @@ function refuseCrossSiteChange(request: Request): void {
   if (found !== null) throw crossSiteError(request, found, "Changes signed in through Cloudflare Access must come from this dashboard.");
 }
 
-/** 403 `cross_site_request`, naming the header that showed the request came from another site. */
-export function crossSiteError(request: Request, found: CrossOrigin, rule: string): ApiError {
-  return new ApiError(403, "cross_site_request", `${found.reason} ${rule}`, {
+/** `cross_site_request` (403), naming the header that showed the request came from another site. */
+export function crossSiteError(request: Request, found: CrossOrigin, rule: string): ForbiddenError {
+  return new ForbiddenError("cross_site_request", `${found.reason} ${rule}`, {
     details: [{ path: found.header, message: found.reason, in: "header" }],
     meta: { origin: request.headers.get("Origin"), sec_fetch_site: request.headers.get("Sec-Fetch-Site") },
   });
@@ -125,11 +125,11 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
     const principal = c.get("principal") as Principal | undefined;
     if (!principal) {
       c.header("WWW-Authenticate", 'Bearer realm="outbound-sync"');
-      throw new ApiError(401, "unauthorized", "This route needs a signed-in caller; authentication did not run.");
+      throw new UnauthorizedError("unauthorized", "This route needs a signed-in caller; authentication did not run.");
     }
     if (!roleAtLeast(principal.role, role)) {
       const who = principal.kind === "token" ? `API token "${principal.name}"` : `Access identity ${principal.name}`;
-      throw new ApiError(403, "forbidden", `This needs the ${role} role; the ${who} has the ${principal.role} role.`, {
+      throw new ForbiddenError("forbidden", `This needs the ${role} role; the ${who} has the ${principal.role} role.`, {
         meta: { required_role: role, role: principal.role },
       });
     }

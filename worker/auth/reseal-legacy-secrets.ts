@@ -21,7 +21,7 @@ export interface ResealResult {
  * v1 secret stays readable until then. One that cannot be decrypted (SECRETS_KEY changed) is logged and
  * left as it is: nothing is ever overwritten with less than it held.
  */
-export async function resealLegacySecrets(env: Env, limit = 50): Promise<ResealResult> {
+export async function resealLegacySecrets(env: Pick<Env, "LEDGER" | "SECRETS_KEY">, limit = 50): Promise<ResealResult> {
   const result: ResealResult = { resealed: 0, failed: 0 };
   for (const ref of await listLegacySecrets(env.LEDGER, limit)) {
     const binding = BINDING_OF[ref.field](ref.id);

@@ -1,4 +1,4 @@
-import { ApiError } from "../api/errors";
+import { ConflictError, UnavailableError } from "../domain-errors";
 import type { Env } from "../env";
 
 export type SecretsEnv = Pick<Env, "SECRETS_KEY">;
@@ -11,31 +11,31 @@ export const SECRETS_CONFIG_CODES = ["secrets_key_missing", "secrets_key_invalid
 export type SecretsConfigCode = (typeof SECRETS_CONFIG_CODES)[number];
 
 /**
- * The deployment cannot handle secrets until an operator fixes its configuration. It is an ApiError, so the
- * app's one error handler already answers 503 with the code and the hint; the message never holds a secret.
+ * The deployment cannot handle secrets until an operator fixes its configuration. The HTTP edge answers it like
+ * any unavailable dependency (503) with the code and the hint; the message never holds a secret.
  */
-export class SecretsConfigError extends ApiError {
+export class SecretsConfigError extends UnavailableError {
   constructor(
     code: SecretsConfigCode,
     message: string,
     override readonly hint: string,
   ) {
-    super(503, code, message, { hint });
+    super(code, message, { hint });
     this.name = "SecretsConfigError";
   }
 }
 
 /**
  * A stored secret cannot be opened although the key is right: it was sealed for another row or field
- * (copied in D1) or altered. 409, as only entering the secret again fixes it; the message names the
+ * (copied in D1) or altered. A conflict, as only entering the secret again fixes it; the message names the
  * binding, never the secret.
  */
-export class StoredSecretError extends ApiError {
+export class StoredSecretError extends ConflictError {
   constructor(
     readonly binding: string,
     override readonly hint: string = "Enter the secret again; a ciphertext copied from another row or field cannot be used.",
   ) {
-    super(409, "stored_secret_unreadable", `The stored secret for ${binding} cannot be decrypted: it was sealed for another row or field, or altered.`, {
+    super("stored_secret_unreadable", `The stored secret for ${binding} cannot be decrypted: it was sealed for another row or field, or altered.`, {
       hint,
       meta: { binding },
     });

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../api/errors";
 import type { AppEnv } from "../app-env";
 import { authenticate, crossSiteError, type AuthenticateOptions } from "../auth/middleware";
+import { InvalidError, UnauthorizedError } from "../domain-errors";
 import { crossOrigin } from "../auth/same-origin";
 import { verifyApiToken } from "../auth/tokens";
 import { LIVE_BEARER_PROTOCOL } from "./protocol";
@@ -25,8 +25,7 @@ export function authenticateLive(options: AuthenticateOptions = {}): MiddlewareH
     if (found !== null) throw crossSiteError(c.req.raw, found, "The live feed accepts sockets only from this dashboard.");
     // A token in the address ends up in access logs and browser history: refused, whether or not it is valid.
     if (new URL(c.req.url).searchParams.has("token")) {
-      throw new ApiError(
-        400,
+      throw new InvalidError(
         "token_in_query",
         `The live feed no longer takes ?token=. Offer the subprotocols ["${LIVE_BEARER_PROTOCOL}", "<API token>"] (new WebSocket(url, ["${LIVE_BEARER_PROTOCOL}", token])) or send an Authorization header.`,
         { details: [{ path: "token", in: "query", message: "Not accepted in the query string." }] },
@@ -37,7 +36,7 @@ export function authenticateLive(options: AuthenticateOptions = {}): MiddlewareH
     const check = await verifyApiToken(c.env.LEDGER, offered, now());
     if (!check.ok) {
       c.header("WWW-Authenticate", 'Bearer realm="outbound-sync", error="invalid_token"');
-      throw new ApiError(401, "unauthorized", check.reason, { hint: check.hint });
+      throw new UnauthorizedError("unauthorized", check.reason, { hint: check.hint });
     }
     c.set("principal", check.principal);
     await next();

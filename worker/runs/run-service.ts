@@ -1,11 +1,10 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
-import { ApiError, notFoundError, validationError, type FieldIssue } from "../api/errors";
 import type { RunDetail } from "../schemas/runs";
+import { ConflictError, invalidInput, notFound, type FieldIssue } from "../domain-errors";
 import type { Env } from "../env";
 import { newId } from "../ledger/ids";
 import { claimIdempotencyKeyStatements, findLiveIdempotencyKey, type IdempotencyKey, type StoredIdempotencyKey } from "../ledger/run-idempotency";
 import { readRunDetail } from "../ledger/run-reads";
-import type { RunRow } from "../ledger/run-rows";
 import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunTrigger, type RunType } from "../schemas/vocabulary";
 import {
   listCredentialConnections,
@@ -27,7 +26,7 @@ import {
 } from "../ledger/run-writes";
 
 // Commands on runs: create (queued behind the credential's active run), start the next queued run, cancel,
-// rerun, Sync Now and Reset. Bad input is an ApiError naming the fields; routes only translate HTTP.
+// rerun, Sync Now and Reset. Refusals are domain errors (bad input names the fields); only the HTTP edge gives them statuses.
 
 export interface CreateRunInput {
   credentialId: string;
@@ -57,7 +56,7 @@ export function coordinatorFor(env: Env, runId: string) {
 
 async function detailOf(env: Env, runId: string): Promise<RunDetail> {
   const detail = await readRunDetail(env.LEDGER, runId);
-  if (detail === null) throw notFoundError("run", runId);
+  if (detail === null) throw notFound("run", runId);
   return detail;
 }
 
@@ -80,8 +79,7 @@ async function requestFingerprint(input: CreateRunInput): Promise<string> {
 // the request is a retry (the caller's own run is named, never another caller's).
 async function replayed(env: Env, existing: StoredIdempotencyKey, requestHash: string): Promise<CreateRunResult> {
   if (existing.request_hash !== requestHash) {
-    throw new ApiError(
-      409,
+    throw new ConflictError(
       "idempotency_key_reused",
       "This Idempotency-Key was already used for a different run request; use a new key for a new request.",
       {
@@ -136,14 +134,14 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
   const credential = await readRunCredential(db, input.credentialId);
   if (credential === null) {
     issues.push({ path: "credential_id", message: `no credential with id ${input.credentialId}`, in: "body" });
-    throw validationError(issues);
+    throw invalidInput(issues);
   }
   const all = await listCredentialConnections(db, credential.id);
   const requested = input.connectionIds ?? [];
   const others = requested.length === 0 ? [] : (await Promise.all(requested.map((id) => readRunConnection(db, id))))
     .filter((c): c is RunConnectionRow => c !== null && c.credential_id !== credential.id);
   const chosen = chooseConnections(all, input, issues, others);
-  if (issues.length > 0) throw validationError(issues);
+  if (issues.length > 0) throw invalidInput(issues);
 
   const runId = newId("run", now);
   const jobs: NewJob[] = chosen.map((connection) => ({
@@ -179,7 +177,7 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
   if (inserted === "duplicate_key") {
     // Another request of the same caller with the same key won the race: answer with its run.
     const existing = idempotency === null ? null : await findLiveIdempotencyKey(db, idempotency, now);
-    if (existing === null) throw new ApiError(409, "conflict", "The run could not be created; retry the request.");
+    if (existing === null) throw new ConflictError("conflict", "The run could not be created; retry the request.");
     return replayed(env, existing, requestHash);
   }
   await startNextRun(env, credential.id);
@@ -204,9 +202,9 @@ export async function startNextRun(env: Env, credentialId: string, now: () => nu
 
 export async function cancelRun(env: Env, runId: string, now: number = Date.now()): Promise<RunDetail> {
   const run = await getRunRow(env.LEDGER, runId);
-  if (run === null) throw notFoundError("run", runId);
+  if (run === null) throw notFound("run", runId);
   if (TERMINAL_STATUS[run.status]) {
-    throw new ApiError(409, "run_finished", `Run ${runId} already finished as ${run.status}.`, { meta: { status: run.status } });
+    throw new ConflictError("run_finished", `Run ${runId} already finished as ${run.status}.`, { meta: { status: run.status } });
   }
   if (run.status === "pending") {
     const canceled = await cancelPendingRun(env.LEDGER, run, await listRunJobRows(env.LEDGER, runId), now);
@@ -223,14 +221,14 @@ export async function cancelRun(env: Env, runId: string, now: number = Date.now(
 
 export async function rerun(env: Env, runId: string, scope: RerunScope, requestedBy: string): Promise<CreateRunResult> {
   const run = await getRunRow(env.LEDGER, runId);
-  if (run === null) throw notFoundError("run", runId);
+  if (run === null) throw notFound("run", runId);
   if (!TERMINAL_STATUS[run.status]) {
-    throw new ApiError(409, "run_active", `Run ${runId} is ${run.status}; wait for it to finish or cancel it first.`, { meta: { status: run.status } });
+    throw new ConflictError("run_active", `Run ${runId} is ${run.status}; wait for it to finish or cancel it first.`, { meta: { status: run.status } });
   }
   const jobs = await listRunJobRows(env.LEDGER, runId);
   const chosen = scope === "failed" ? jobs.filter((job) => job.status === "failed") : jobs;
   if (chosen.length === 0) {
-    throw validationError([{ path: "scope", message: `run ${runId} has no failed connections to rerun`, in: "body" }]);
+    throw invalidInput([{ path: "scope", message: `run ${runId} has no failed connections to rerun`, in: "body" }]);
   }
   const modes = new Set(chosen.map((job) => job.mode ?? run.mode));
   return createRun(env, {
@@ -248,9 +246,9 @@ export async function rerun(env: Env, runId: string, scope: RerunScope, requeste
 
 async function enabledConnection(env: Env, connectionId: string): Promise<RunConnectionRow> {
   const connection = await readRunConnection(env.LEDGER, connectionId);
-  if (connection === null) throw notFoundError("connection", connectionId);
+  if (connection === null) throw notFound("connection", connectionId);
   if (connection.enabled !== 1) {
-    throw new ApiError(409, "connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`);
+    throw new ConflictError("connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`);
   }
   return connection;
 }
@@ -276,13 +274,13 @@ export interface ResetResult {
 // Clears the cursor and the retry list; with resync, a complete full run of the connection follows.
 export async function resetConnection(env: Env, connectionId: string, resync: boolean, requestedBy: string): Promise<ResetResult> {
   const connection = await readRunConnection(env.LEDGER, connectionId);
-  if (connection === null) throw notFoundError("connection", connectionId);
+  if (connection === null) throw notFound("connection", connectionId);
   if (!resync) {
     await resetConnectionCursor(env.LEDGER, connectionId);
     return { connection_id: connectionId, run: null };
   }
   if (connection.enabled !== 1) {
-    throw new ApiError(409, "connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`);
+    throw new ConflictError("connection_disabled", `Connection "${connection.name}" is disabled; enable it first.`);
   }
   await resetConnectionCursor(env.LEDGER, connectionId);
   const { run } = await createRun(env, {

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { handleError } from "../../../worker/api/errors";
+import { handleError, toApiError } from "../../../worker/api/errors";
 import { decryptSecret, encryptSecret, SECRET_BINDINGS, SecretsConfigError, secretHint, StoredSecretError } from "../../../worker/auth/secrets";
+import type { DomainError } from "../../../worker/domain-errors";
 import { makeSecretsKey } from "./factories";
 
 const keyed = () => ({ SECRETS_KEY: makeSecretsKey() });
@@ -14,6 +15,9 @@ async function thrown(promise: Promise<unknown>): Promise<unknown> {
     (err: unknown) => err,
   );
 }
+
+// The error as the HTTP edge answers it: domain errors carry no status of their own.
+const answered = (err: unknown) => toApiError(err as DomainError);
 
 describe("secret encryption", () => {
   it("round-trips a secret through the v2 format with a fresh IV each time", async () => {
@@ -50,7 +54,7 @@ describe("secret encryption", () => {
     const sealed = await encryptSecret(keyed(), "hunter2-password", BOUND);
     const err = await thrown(decryptSecret(keyed(), sealed, BOUND));
     expect(err).toBeInstanceOf(SecretsConfigError);
-    expect(err).toMatchObject({ status: 503, code: "secrets_key_mismatch" });
+    expect(answered(err)).toMatchObject({ status: 503, code: "secrets_key_mismatch" });
     expect(JSON.stringify(err) + String(err)).not.toContain("hunter2");
   });
 
@@ -61,7 +65,7 @@ describe("secret encryption", () => {
     // The key is right (its id matches), so this is tampering, not a changed key.
     const err = await thrown(decryptSecret(keys, `${version}:${keyId}:${iv}:${flipped}`, BOUND));
     expect(err).toBeInstanceOf(StoredSecretError);
-    expect(err).toMatchObject({ status: 409, code: "stored_secret_unreadable" });
+    expect(answered(err)).toMatchObject({ status: 409, code: "stored_secret_unreadable" });
     expect(await thrown(decryptSecret(keys, "plain text", BOUND))).toBeInstanceOf(Error);
   });
 
@@ -73,7 +77,7 @@ describe("secret encryption", () => {
   ])("names the configuration problem when SECRETS_KEY is $SECRETS_KEY", async ({ SECRETS_KEY, code }) => {
     const err = await thrown(encryptSecret({ SECRETS_KEY }, "x", BOUND));
     expect(err).toBeInstanceOf(SecretsConfigError);
-    expect(err).toMatchObject({ status: 503, code, hint: expect.stringContaining("wrangler secret put SECRETS_KEY") });
+    expect(answered(err)).toMatchObject({ status: 503, code, hint: expect.stringContaining("wrangler secret put SECRETS_KEY") });
   });
 
   it("reaches the caller as 503 with the code and a hint through the app's error handler", async () => {
