@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { draftFieldPaths, draftFromConnection, ruleDraft } from "../../../web/src/lib/connection-draft";
 import { fieldId, placeIssues, validationIssues } from "../../../web/src/lib/field-issues";
-import { makeConnectionDetail } from "../config-factories";
+import { makeConnectionDetail } from "../factories";
 
 const fields = () => {
   const draft = draftFromConnection(makeConnectionDetail());

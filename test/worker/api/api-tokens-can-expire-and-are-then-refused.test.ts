@@ -7,7 +7,7 @@ import { tokensRouter } from "../../../worker/api/tokens";
 import type { AppEnv } from "../../../worker/app-env";
 import { authenticate } from "../../../worker/auth/middleware";
 import { issueApiToken } from "../../../worker/auth/tokens";
-import { makeGuardedApp, makeToken } from "../auth/factories";
+import { makeGuardedApp, makeToken } from "../factories";
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Array<{ path: string; message: string }> };

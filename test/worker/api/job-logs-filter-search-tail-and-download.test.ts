@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LogPage } from "../../../worker/api/run-schemas";
-import { makeToken } from "../auth/factories";
-import { apiGet, makeJob, makeLogs, makeReadApiApp, makeRun } from "../factories";
+import { apiGet, makeJob, makeLogs, makeReadApiApp, makeRun, makeToken } from "../factories";
 
 async function jobWithLogs() {
   const app = makeReadApiApp();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RecordOutcomePage } from "../../../worker/api/run-schemas";
-import { makeToken } from "../auth/factories";
-import { apiGet, makeJob, makeOutcomes, makeReadApiApp, makeRun } from "../factories";
+import { apiGet, makeJob, makeOutcomes, makeReadApiApp, makeRun, makeToken } from "../factories";
 
 async function jobWithOutcomes() {
   const app = makeReadApiApp();

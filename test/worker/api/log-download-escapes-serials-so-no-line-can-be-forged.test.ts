@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeToken } from "../auth/factories";
-import { apiGet, type LogFixture, makeJob, makeLogs, makeReadApiApp, makeRun } from "../factories";
+import { apiGet, type LogFixture, makeJob, makeLogs, makeReadApiApp, makeRun, makeToken } from "../factories";
 
 const FORGED = "\n2026-01-01 ERROR forged";
 

@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobDetail, RunDetail, RunPage } from "../../../worker/api/run-schemas";
-import { makeToken } from "../auth/factories";
-import {
-  apiGet,
-  makeJob,
-  makeOutcomes,
-  makeReadApiApp,
-  makeRun,
-  type ReadApiApp,
-  type RunFixture,
-} from "../factories";
+import { apiGet, makeJob, makeOutcomes, makeReadApiApp, makeRun, makeToken, type ReadApiApp, type RunFixture } from "../factories";
 
 const MINUTE = 60_000;
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../worker/app";
 import type { Session } from "../../../worker/api/token-schemas";
-import { makeToken } from "../auth/factories";
+import { makeToken } from "../factories";
 
 const getSession = (authorization?: string) =>
   app.request("/api/session", { headers: authorization === undefined ? {} : { Authorization: authorization } }, env);

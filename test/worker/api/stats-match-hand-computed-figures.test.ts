@@ -4,8 +4,7 @@ import type { StatsResponse } from "../../../worker/api/schemas/stats";
 import type { JobStatus } from "../../../worker/ledger/run-rows";
 import { PERCENTILE_TOLERANCE } from "../../../worker/stats/duration-histogram";
 import { HOUR_MS, DAY_MS } from "../../../worker/stats/time-range";
-import { makeToken } from "../auth/factories";
-import { makeConnection, makeCredential, makeJob, makeRun, type ConnectionFixture } from "../factories";
+import { type ConnectionFixture, makeConnection, makeCredential, makeJob, makeRun, makeToken } from "../factories";
 
 const worker = exports.default;
 const NOW = Date.now();

@@ -6,7 +6,7 @@ import type { ApiTokenSummary, CreatedApiToken } from "../../../worker/api/token
 import { tokensRouter } from "../../../worker/api/tokens";
 import type { AppEnv } from "../../../worker/app-env";
 import { authenticate, ROUTE_ROLE_EXTENSION } from "../../../worker/auth/middleware";
-import { makeToken } from "../auth/factories";
+import { makeToken } from "../factories";
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };

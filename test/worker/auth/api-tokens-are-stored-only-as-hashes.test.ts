@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ROLES, roleAtLeast } from "../../../worker/auth/principal";
 import { generateApiToken, hashApiToken, LAST_USED_INTERVAL_MS, verifyApiToken } from "../../../worker/auth/tokens";
 import { listApiTokens, revokeApiToken } from "../../../worker/ledger/api-tokens";
-import { makeToken } from "./factories";
+import { makeToken } from "../factories";
 
 async function rawRow(id: string): Promise<Record<string, unknown>> {
   const row = await env.LEDGER.prepare("SELECT * FROM api_tokens WHERE id = ?").bind(id).first<Record<string, unknown>>();

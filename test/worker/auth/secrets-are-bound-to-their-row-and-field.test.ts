@@ -8,8 +8,7 @@ import { CONFIG_SETTING_KEYS, readConfigSettings } from "../../../worker/ledger/
 import { newId } from "../../../worker/ledger/ids";
 import { loadCredentialAuth } from "../../../worker/runs/credential-loader";
 import { call, unique } from "../api/config-api";
-import { makeSecretsKey } from "./factories";
-import { demoConfig, driveRun, makeCredentialWith, resetWorld, startRun } from "../runs/run-fixtures";
+import { demoConfig, driveRun, makeCredentialWith, makeSecretsKey, resetWorld, startRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 

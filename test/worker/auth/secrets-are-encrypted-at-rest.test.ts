@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { handleError } from "../../../worker/api/errors";
 import { decryptSecret, encryptSecret, SECRET_BINDINGS, SecretsConfigError, secretHint, StoredSecretError } from "../../../worker/auth/secrets";
-import { makeSecretsKey } from "./factories";
+import { makeSecretsKey } from "../factories";
 
 const keyed = () => ({ SECRETS_KEY: makeSecretsKey() });
 const BOUND = SECRET_BINDINGS.credential("cred_test");

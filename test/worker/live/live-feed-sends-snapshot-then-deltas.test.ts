@@ -5,8 +5,7 @@ import type { JobSummary, RunDetail } from "../../../worker/api/run-schemas";
 import { liveHub } from "../../../worker/live/publish";
 import type { LiveUpdate } from "../../../worker/live/protocol";
 import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-reads";
-import { makeToken } from "../auth/factories";
-import { makeJob, makeRun } from "../factories";
+import { makeJob, makeRun, makeToken } from "../factories";
 import { bearerProtocol, connectLive, expectType } from "./live-client";
 
 const worker = exports.default;

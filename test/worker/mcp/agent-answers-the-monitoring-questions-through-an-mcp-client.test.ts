@@ -4,8 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { JobStatus } from "../../../worker/ledger/run-rows";
 import { DAY_MS, HOUR_MS } from "../../../worker/stats/time-range";
-import { makeToken } from "../auth/factories";
-import { makeConnection, makeCredential, makeJob, makeRun, type ConnectionFixture } from "../factories";
+import { type ConnectionFixture, makeConnection, makeCredential, makeJob, makeRun, makeToken } from "../factories";
 
 const worker = exports.default;
 const NOW = Date.now();

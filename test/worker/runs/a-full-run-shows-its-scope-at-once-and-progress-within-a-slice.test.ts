@@ -3,8 +3,7 @@ import { exports } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { JobSummary } from "../../../worker/api/run-schemas";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
-import { makeToken } from "../auth/factories";
-import { DEMO_IDS, demoConfig, resetWorld, runStatus, startRun, stepRun } from "./run-fixtures";
+import { DEMO_IDS, demoConfig, makeToken, resetWorld, runStatus, startRun, stepRun } from "../factories";
 
 let restore: () => void;
 beforeEach(async () => {

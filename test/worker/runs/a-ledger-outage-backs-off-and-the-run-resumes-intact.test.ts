@@ -2,7 +2,19 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stepRetryDelay, tuneCoordinator } from "../../../worker/runs/run-coordinator";
 import { DEMO_EXPECTATIONS } from "../../../worker/sandbox/demo-data";
-import { DEMO_IDS, coordinatorStub, counters, countersOf, driveRun, outcomesOf, resetWorld, runStatus, sandboxStats, startRun, stepRun } from "./run-fixtures";
+import {
+  coordinatorStub,
+  counters,
+  countersOf,
+  DEMO_IDS,
+  driveRun,
+  outcomesOf,
+  resetWorld,
+  runStatus,
+  sandboxStats,
+  startRun,
+  stepRun,
+} from "../factories";
 
 const SLOW = { timeout: 60_000 };
 // Far enough out that no alarm fires by itself while the test drives the steps.

@@ -9,6 +9,7 @@ import {
   configureSandbox,
   coordinatorStub,
   counters,
+  type Counters,
   countersOf,
   demoConfig,
   logsOf,
@@ -19,8 +20,7 @@ import {
   runStatus,
   sandboxStats,
   startRun,
-  type Counters,
-} from "./run-fixtures";
+} from "../factories";
 
 // Ground truth is the sandbox fleet: it counts every write it applies, per serial, in the same storage
 // transaction as the write. Each seed runs its own connection over its own serials, so one fleet serves all.

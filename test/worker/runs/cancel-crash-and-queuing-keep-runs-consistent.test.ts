@@ -3,25 +3,25 @@ import { exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/api/run-schemas";
 import { DEMO_EXPECTATIONS } from "../../../worker/sandbox/demo-data";
-import { makeToken } from "../auth/factories";
 import {
-  DEMO_IDS,
   api,
   configureSandbox,
   coordinatorStub,
   counters,
   countersOf,
+  DEMO_IDS,
   demoConfig,
   driveRun,
   logsOf,
   makeCredentialWith,
+  makeToken,
   outcomesOf,
   resetWorld,
   runStatus,
   sandboxStats,
   startRun,
   stepRun,
-} from "./run-fixtures";
+} from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } =

@@ -1,18 +1,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExampleSerials, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
-import {
-  DEMO_IDS,
-  api,
-  counters,
-  countersOf,
-  eventsOf,
-  logsOf,
-  outcomesOf,
-  resetWorld,
-  runToEnd,
-  sandboxStats,
-} from "./run-fixtures";
+import { api, counters, countersOf, DEMO_IDS, eventsOf, logsOf, outcomesOf, resetWorld, runToEnd, sandboxStats } from "../factories";
 
 const ALL = [DEMO_IDS.json, DEMO_IDS.xml, DEMO_IDS.bulk];
 const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } =

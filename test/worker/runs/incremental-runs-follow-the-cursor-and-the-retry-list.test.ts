@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/api/run-schemas";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
-import { DEMO_IDS, api, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "./run-fixtures";
+import { api, DEMO_IDS, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 60);

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ConnectionSummary, HealthResponse } from "../../worker/api/types";
+import type { ApiErrorBody, ConnectionSummary, HealthResponse } from "../../../worker/api/types";
 
 let sequence = 0;
 

@@ -5,7 +5,7 @@ import type { RetentionSetting } from "../../../worker/api/schemas/settings";
 import { newId } from "../../../worker/ledger/ids";
 import type { RunStatus } from "../../../worker/ledger/run-rows";
 import type { ExportTarget } from "../../../worker/retention/export-target";
-import { makeJob, makeLogs, makeOutcomes, makeRun } from "../factories";
+import { makeJob, makeLogs, makeOutcomes, makeRun } from "./ledger";
 
 // One "day of history": a run with a job, its logs and outcomes, an event with a delivery and two
 // attempts, and a schedule tick, all stamped at `at`. Counting these rows tells what a purge removed.

@@ -1,15 +1,15 @@
 import { env } from "cloudflare:test";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { handleError } from "../../worker/api/errors";
-import { jobsRouter } from "../../worker/api/jobs";
-import { runsRouter } from "../../worker/api/runs";
-import type { AppEnv } from "../../worker/app-env";
-import { authenticate } from "../../worker/auth/middleware";
-import { newId } from "../../worker/ledger/ids";
-import type { LogLevel } from "../../worker/ledger/log-levels";
-import type { JobRow, RunRow } from "../../worker/ledger/run-rows";
-import type { RecordAction } from "../../worker/engine/reconcile";
-import { DEMO_CONNECTIONS } from "../../worker/sandbox/demo-connections";
+import { handleError } from "../../../worker/api/errors";
+import { jobsRouter } from "../../../worker/api/jobs";
+import { runsRouter } from "../../../worker/api/runs";
+import type { AppEnv } from "../../../worker/app-env";
+import { authenticate } from "../../../worker/auth/middleware";
+import { newId } from "../../../worker/ledger/ids";
+import type { LogLevel } from "../../../worker/ledger/log-levels";
+import type { JobRow, RunRow } from "../../../worker/ledger/run-rows";
+import type { RecordAction } from "../../../worker/engine/reconcile";
+import { DEMO_CONNECTIONS } from "../../../worker/sandbox/demo-connections";
 
 // Rows go straight into D1, so read paths are tested without running anything. Every factory takes
 // overrides for the fields a test cares about and makes up unique values for the rest.

@@ -13,7 +13,7 @@ import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../../../worker/sandbox/demo-
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import type { SandboxStats } from "../../../worker/sandbox/fleet-store";
 import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
-import { makeToken } from "../auth/factories";
+import { makeToken } from "./auth";
 
 // Runs are driven step by step: automatic alarms are pushed far out and each test fires them itself, so
 // what a test sees between two steps is exactly one slice.

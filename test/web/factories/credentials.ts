@@ -1,4 +1,4 @@
-import type { Credential } from "../../worker/api/types";
+import type { Credential } from "../../../worker/api/types";
 
 let sequence = 0;
 
