@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../worker/app";
 import type { Session } from "../../../worker/api/token-schemas";
+import { revokeApiToken } from "../../../worker/ledger/api-tokens";
 import { makeToken } from "../factories";
 
 const getSession = (authorization?: string) =>
@@ -23,7 +24,7 @@ describe("GET /api/session", () => {
     await missing.arrayBuffer();
 
     const issued = await makeToken("viewer");
-    await env.LEDGER.prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1").bind(issued.id, Date.now()).run();
+    await revokeApiToken(env.LEDGER, issued.id, Date.now());
     const revoked = await getSession(`Bearer ${issued.token}`);
     expect(revoked.status).toBe(401);
     expect((await revoked.json<{ error: { code: string } }>()).error.code).toBe("unauthorized");

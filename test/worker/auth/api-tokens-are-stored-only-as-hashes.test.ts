@@ -110,6 +110,7 @@ describe("revoking API tokens", () => {
   });
 
   it("refuses to revoke the last active admin token", async () => {
+    // No active admin at all, a state revokeApiToken refuses to make: cleared directly.
     await env.LEDGER.prepare("UPDATE api_tokens SET revoked_at = 1 WHERE role = 'admin' AND revoked_at IS NULL").run();
     const only = await makeToken("admin");
     expect(await revokeApiToken(env.LEDGER, only.id, Date.now())).toMatchObject({ status: "last_admin" });

@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { JobSummary } from "../../../worker/api/run-schemas";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
-import { DEMO_IDS, demoConfig, makeToken, resetWorld, runStatus, startRun, stepRun } from "../factories";
+import { changeConnection, DEMO_IDS, demoConfig, makeToken, resetWorld, runStatus, startRun, stepRun } from "../factories";
 
 let restore: () => void;
 beforeEach(async () => {
@@ -72,7 +72,7 @@ it("an HTTP source that reports its total shows the whole scope from its first p
 it("progress reaches an open dashboard while a slice runs, not only when it ends", { timeout: 60_000 }, async () => {
   // 100 lookups at 100 per second: one slice of about a second.
   const config = demoConfig(0, (c) => void (c.limits.requests_per_second = 100));
-  await env.LEDGER.prepare("UPDATE connections SET config_json = ?2 WHERE id = ?1").bind(DEMO_IDS.json, JSON.stringify(config)).run();
+  await changeConnection(DEMO_IDS.json, { config });
   const feed = await openFeed();
   const run = await startRun({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.json] });
   const jobId = run.jobs[0]!.id;

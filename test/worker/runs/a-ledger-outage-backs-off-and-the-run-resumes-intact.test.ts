@@ -47,6 +47,7 @@ describe("a failed coordinator step", () => {
   it("backs off through a ledger outage, then finishes with exact counters and no repeated write", SLOW, async () => {
     const run = await startRun({ type: "full", mode: "live", connection_ids: [DEMO_IDS.json] });
     await stepRun(run.id, 2);
+    // The outage itself: every outcome write fails until the trigger is dropped.
     await env.LEDGER.exec("CREATE TRIGGER outage BEFORE INSERT ON record_outcomes BEGIN SELECT RAISE(ABORT, 'ledger unavailable'); END;");
 
     const delays: number[] = [];
