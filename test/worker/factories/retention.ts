@@ -47,7 +47,8 @@ export async function makeHistory(at: number, options: HistoryOptions = {}) {
   const deliveryId = newId("dlv", at);
   await env.LEDGER.batch([
     // The ledger wrote an event per status change; a day of history here holds exactly one event (the
-    // purge counts assert it), with a delivery and attempts the dispatcher would only make by sending.
+    // purge counts assert it), with a delivery and attempts the dispatcher would only make by sending,
+    // and a started tick, all in this one batch so seeding a backlog stays within the test timeout.
     env.LEDGER.prepare("DELETE FROM events WHERE run_id = ?1").bind(run.id),
     env.LEDGER.prepare(
       `INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at, dispatched_at)
