@@ -1,7 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/api/run-schemas";
-import { writeDatasetRecords } from "../../../worker/ledger/dataset-records";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { api, changeConnection, DEMO_IDS, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "../factories";
 
@@ -39,7 +38,10 @@ async function touch(connectionId: string, serials: string[], updatedAt: number,
       .first<{ record_json: string }>();
     const record = JSON.parse(row!.record_json) as Record<string, unknown>;
     change(record);
-    await writeDatasetRecords(env.LEDGER, connectionId, [{ serial, json: JSON.stringify(record) }], "merge", updatedAt);
+    // Stamped directly: an upload keeps the old updated_at of a record whose JSON is unchanged, and a touch moves it.
+    await env.LEDGER.prepare("UPDATE dataset_records SET record_json = ?3, updated_at = ?4 WHERE connection_id = ?1 AND serial = ?2")
+      .bind(connectionId, serial, JSON.stringify(record), updatedAt)
+      .run();
   }
 }
 
