@@ -1,9 +1,11 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
 // One configuration, three layers: pure code in Node, the Worker inside
 // workerd with real D1 and Durable Objects, Svelte components in a DOM.
+// Test folders mirror the source; a *.node.test.ts file runs in Node wherever it sits
+// (it starts loopback servers, which workerd cannot).
 export default defineConfig({
   test: {
     // A stray .only fails the run everywhere, not only in CI.
@@ -14,7 +16,7 @@ export default defineConfig({
         test: {
           name: "engine",
           environment: "node",
-          include: ["test/engine/**/*.test.ts", "test/scripts/**/*.test.ts", "test/alerts/**/*.test.ts"],
+          include: ["test/engine/**/*.test.ts", "test/scripts/**/*.test.ts", "test/**/*.node.test.ts"],
         },
       },
       {
@@ -40,6 +42,7 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
           setupFiles: ["./test/worker/apply-migrations.ts"],
         },
       },

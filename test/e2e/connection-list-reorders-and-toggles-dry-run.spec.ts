@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "./fixtures";
-import { createFleet, type TestFleet } from "./connection-factories";
+import { createFleet, type TestFleet } from "./factories";
 
 let fleet: TestFleet | null = null;
 

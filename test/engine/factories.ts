@@ -5,7 +5,9 @@ import {
   type FieldRule,
   type FieldRuleInput,
 } from "../../worker/engine/contracts";
+import { createHttpClient, type HttpClientOptions, type HttpEvent, type HttpLimits } from "../../worker/engine/http-client";
 import { compileMapping, type CompileMappingOptions, type CompiledMapping } from "../../worker/engine/reconcile";
+import { createSystemRuntime } from "../../worker/engine/runtime";
 
 export function makeRule(overrides: Partial<FieldRuleInput> = {}): FieldRule {
   return FieldRuleSchema.parse({ source: "name", destination: "name", ...overrides });
@@ -33,4 +35,22 @@ export function makeConfigInput(overrides: ConfigOverrides = {}): Record<string,
 
 export function makeConfig(overrides: ConfigOverrides = {}) {
   return ConnectionConfigSchema.parse(makeConfigInput(overrides));
+}
+
+export function makeLimits(overrides: Partial<HttpLimits> = {}): HttpLimits {
+  return { requests_per_second: 1000, concurrency: 6, timeout_ms: 2000, retry_attempts: 3, ...overrides };
+}
+
+// Real clock and timers, but backoff in milliseconds so retry tests stay fast.
+export function makeClient(overrides: Partial<Omit<HttpClientOptions, "limits">> & { limits?: Partial<HttpLimits> } = {}) {
+  const events: HttpEvent[] = [];
+  const { limits, ...rest } = overrides;
+  const client = createHttpClient({
+    runtime: createSystemRuntime(),
+    backoff: { base_ms: 5, max_ms: 20 },
+    onEvent: (event) => events.push(event),
+    ...rest,
+    limits: makeLimits(limits),
+  });
+  return { client, events };
 }

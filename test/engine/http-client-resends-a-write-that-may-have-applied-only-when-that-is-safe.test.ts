@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../../worker/engine/errors";
-import { caught, makeClient, useLoopbackServers } from "./support/engine-fixtures";
+import { makeClient } from "./factories";
+import { caught, useLoopbackServers } from "./support/engine-fixtures";
 
 const serve = useLoopbackServers();
 

@@ -3,7 +3,8 @@ import { createCredentialHeaders, credentialClientAuth, type CredentialAuth } fr
 import { EngineError } from "../../worker/engine/errors";
 import { parseRetryAfter } from "../../worker/engine/retry-after";
 import { createSystemRuntime } from "../../worker/engine/runtime";
-import { caught, makeClient, useLoopbackServers } from "./support/engine-fixtures";
+import { makeClient } from "./factories";
+import { caught, useLoopbackServers } from "./support/engine-fixtures";
 import { startLoopbackServer, type LoopbackServer } from "./support/loopback-server";
 
 const serve = useLoopbackServers();

@@ -9,7 +9,8 @@ import {
   type PerSerialFetchContract,
 } from "../../worker/engine/lookup";
 import { createMemorySerialIndex } from "../../worker/engine/serial-index";
-import { caught, makeClient, useLoopbackServers } from "./support/engine-fixtures";
+import { makeClient } from "./factories";
+import { caught, useLoopbackServers } from "./support/engine-fixtures";
 import { deviceXml, devicesXml, fleetApi, makeDevice, makeFleet, type Device } from "./support/fleet";
 
 const serve = useLoopbackServers();

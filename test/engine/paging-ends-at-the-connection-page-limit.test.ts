@@ -6,7 +6,8 @@ import { buildListingIndex, type ListFetchContract, type ListingPage } from "../
 import { DEFAULT_MAX_PAGES, nextLink } from "../../worker/engine/paged-reader";
 import { createMemorySerialIndex } from "../../worker/engine/serial-index";
 import { readSourcePages, type HttpSourceContract } from "../../worker/engine/source-reader";
-import { caught, makeClient, useLoopbackServers } from "./support/engine-fixtures";
+import { makeClient } from "./factories";
+import { caught, useLoopbackServers } from "./support/engine-fixtures";
 import { makeDevice } from "./support/fleet";
 import type { LoopbackHandler } from "./support/loopback-server";
 

@@ -7,7 +7,8 @@ import { EngineError, hintFor } from "../../worker/engine/errors";
 import { readBody } from "../../worker/engine/read-body";
 import { createSystemRuntime } from "../../worker/engine/runtime";
 import { runTestLookup } from "../../worker/engine/test-lookup";
-import { caught, makeClient, makeLimits, useLoopbackServers } from "./support/engine-fixtures";
+import { makeClient, makeLimits } from "./factories";
+import { caught, useLoopbackServers } from "./support/engine-fixtures";
 
 const serve = useLoopbackServers();
 const MiB = 1024 * 1024;

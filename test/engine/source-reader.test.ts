@@ -8,7 +8,8 @@ import {
   type SourcePage,
   type SourceReadState,
 } from "../../worker/engine/source-reader";
-import { caught, makeClient, useLoopbackServers } from "./support/engine-fixtures";
+import { makeClient } from "./factories";
+import { caught, useLoopbackServers } from "./support/engine-fixtures";
 import { fleetApi, makeDevice, makeFleet } from "./support/fleet";
 
 const serve = useLoopbackServers();

@@ -4,7 +4,8 @@ import { createCredentialHeaders, type CredentialAuth } from "../../worker/engin
 import { createSystemRuntime } from "../../worker/engine/runtime";
 import { runTestLookup } from "../../worker/engine/test-lookup";
 import { REDACTED } from "../../worker/engine/redactor";
-import { makeLimits, useLoopbackServers } from "./support/engine-fixtures";
+import { makeLimits } from "./factories";
+import { useLoopbackServers } from "./support/engine-fixtures";
 import type { LoopbackRequest, LoopbackServer } from "./support/loopback-server";
 import { leaksIn, secretForms } from "./support/secret-forms";
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import RunFolderRow from "../../../web/src/components/RunFolderRow.svelte";
 import type { JobDiagnosis } from "../../../web/src/lib/run-types";
 import { RunEntry } from "../../../web/src/state/runs.svelte";
-import { makeJob, makeRun } from "../run-factories";
+import { makeJob, makeRun } from "../factories";
 
 const MISSING_SOURCE: JobDiagnosis = {
   code: "all_missing_source",

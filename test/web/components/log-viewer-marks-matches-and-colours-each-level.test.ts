@@ -4,8 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import LogViewer from "../../../web/src/components/LogViewer.svelte";
 import { JobLogsState } from "../../../web/src/state/job-detail.svelte";
 import type { LogLine } from "../../../web/src/lib/run-types";
-import { jsonResponse } from "../factories";
-import { makeLogLine } from "../run-factories";
+import { jsonResponse, makeLogLine } from "../factories";
 
 // Answers GET /api/jobs/{id}/logs like the API: levels and every word of q filter the lines.
 function serveLogs(lines: LogLine[]) {

@@ -5,8 +5,7 @@ import LiveRunDialog from "../../../web/src/components/LiveRunDialog.svelte";
 import type { CreateRunRequest } from "../../../web/src/lib/api";
 import type { RunDetail } from "../../../web/src/lib/run-types";
 import { estimateLiveRun } from "../../../web/src/state/dashboard.svelte";
-import { jsonResponse } from "../factories";
-import { makeRunDetail } from "../run-factories";
+import { jsonResponse, makeRunDetail } from "../factories";
 
 // The last runs the ledger holds, by mode; the browser's fetch is the boundary.
 function ledger(runs: { dry?: RunDetail; any?: RunDetail }) {

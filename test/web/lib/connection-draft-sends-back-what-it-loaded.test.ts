@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { snapshotOf } from "../../../web/src/lib/connection-config-from-draft";
 import { draftFromSnapshot, newConnectionDraft, ruleDraft } from "../../../web/src/lib/connection-draft";
 import { parseMapTable } from "../../../web/src/lib/literal-text";
-import { makeConfig, makeConnectionDetail, makeRule, snapshotOfConnection } from "../config-factories";
+import { makeConfig, makeConnectionDetail, makeFieldRule, snapshotOfConnection } from "../factories";
 
 describe("the connection draft", () => {
   it("turns every kind of contract into form text and back without changing it", () => {
@@ -41,9 +41,9 @@ describe("the connection draft", () => {
             bulk: { max_records: 25, records_key: "device", serial_field: "serial" },
           },
           mapping: [
-            makeRule({ source: "state", destination: "status", formatter: "map", options: { map: { online: "ACTIVE", off: null, "1": true } } }),
-            makeRule({ source: "battery", destination: "battery", formatter: "default", options: { default: 0 }, on_null: "write_null", required: true }),
-            makeRule({ source: undefined, destination: "label", formatter: "template", options: { template: "{site} {name}" }, action: "always" }),
+            makeFieldRule({ source: "state", destination: "status", formatter: "map", options: { map: { online: "ACTIVE", off: null, "1": true } } }),
+            makeFieldRule({ source: "battery", destination: "battery", formatter: "default", options: { default: 0 }, on_null: "write_null", required: true }),
+            makeFieldRule({ source: undefined, destination: "label", formatter: "template", options: { template: "{site} {name}" }, action: "always" }),
           ],
         }),
       }),

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { draftFromConnection, ruleDraft } from "../../../web/src/lib/connection-draft";
 import { draftFieldPaths, type ConnectionFieldPath } from "../../../web/src/lib/connection-field-paths";
-import { makeConfig, makeConnectionDetail } from "../config-factories";
+import { makeConfig, makeConnectionDetail } from "../factories";
 
 describe("the connection editor's field paths", () => {
   it("are typed by the API's request schemas, so a path the API does not validate fails the type check", () => {

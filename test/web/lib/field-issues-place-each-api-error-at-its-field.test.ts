@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { draftFromConnection, ruleDraft } from "../../../web/src/lib/connection-draft";
 import { draftFieldPaths } from "../../../web/src/lib/connection-field-paths";
 import { fieldId, placeIssues, validationIssues } from "../../../web/src/lib/field-issues";
-import { makeConnectionDetail } from "../config-factories";
+import { makeConnectionDetail } from "../factories";
 
 const fields = () => {
   const draft = draftFromConnection(makeConnectionDetail());

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LiveConnection, backoffDelay, parseLiveFrame } from "../../../web/src/lib/live.svelte";
 import type { LiveMessage, RunDetail } from "../../../web/src/lib/run-types";
-import { makeJob, makeRunDetail } from "../run-factories";
+import { makeJob, makeRunDetail } from "../factories";
 
 // A stand-in for the browser's WebSocket: records what the page opened and sent, and lets the test play the server.
 class FakeSocket {

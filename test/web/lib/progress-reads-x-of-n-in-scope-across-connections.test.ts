@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { counterCells, countersOf, jobProgress, runProgress } from "../../../web/src/lib/progress";
-import { makeJob } from "../run-factories";
+import { makeJob } from "../factories";
 
 describe("progress of one connection", () => {
   it("reads X of N in scope with the bar at processed / in scope", () => {

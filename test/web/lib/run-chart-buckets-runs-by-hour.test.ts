@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bucketRuns, bucketTotal } from "../../../web/src/lib/run-buckets";
-import { makeRun } from "../run-factories";
+import { makeRun } from "../factories";
 
 describe("the runs-over-time chart", () => {
   const now = Date.parse("2026-11-22T12:30:00Z");

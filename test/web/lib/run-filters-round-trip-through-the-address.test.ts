@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EMPTY_FILTERS, parseRunFilters, runFiltersSearch, runMatchesFilters, toRunListQuery } from "../../../web/src/lib/run-filters";
-import { makeJob, makeRun } from "../run-factories";
+import { makeJob, makeRun } from "../factories";
 
 describe("run filters in the address", () => {
   it("read every filter back as it was written", () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createApiClient } from "../../../web/src/lib/api";
 import { triggerText } from "../../../web/src/lib/run-words";
-import { jsonResponse } from "../factories";
-import { makeRun, makeRunDetail } from "../run-factories";
+import { jsonResponse, makeRun, makeRunDetail } from "../factories";
 
 describe("runs the dashboard starts", () => {
   it("carry the dashboard's mark, so the API records them as manual rather than api", async () => {

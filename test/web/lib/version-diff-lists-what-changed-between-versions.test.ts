@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffSnapshots, formatDiffValue } from "../../../web/src/lib/version-diff";
-import { makeConfig, makeConnectionDetail, makeRule, snapshotOfConnection } from "../config-factories";
+import { makeConfig, makeConnectionDetail, makeFieldRule, snapshotOfConnection } from "../factories";
 
 describe("diffSnapshots", () => {
   const before = snapshotOfConnection(makeConnectionDetail({ name: "Device status", schedule: null }));
@@ -25,11 +25,11 @@ describe("diffSnapshots", () => {
   });
 
   it("reports added and removed fields, such as a new rule or a dropped header", () => {
-    const withHeader = { ...before, config: makeConfig({ mapping: [makeRule()] }) };
+    const withHeader = { ...before, config: makeConfig({ mapping: [makeFieldRule()] }) };
     withHeader.config.update.headers = { "X-Tenant": "acme" };
     const after = structuredClone(withHeader);
     after.config.update.headers = {};
-    after.config.mapping.push(makeRule({ source: "battery", destination: "battery", formatter: "integer" }));
+    after.config.mapping.push(makeFieldRule({ source: "battery", destination: "battery", formatter: "integer" }));
 
     const entries = diffSnapshots(withHeader, after);
 

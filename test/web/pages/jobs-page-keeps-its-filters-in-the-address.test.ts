@@ -3,8 +3,7 @@ import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import JobsPage from "../../../web/src/pages/JobsPage.svelte";
 import { router } from "../../../web/src/lib/router.svelte";
-import { jsonResponse } from "../factories";
-import { makeRun } from "../run-factories";
+import { jsonResponse, makeRun } from "../factories";
 
 // The browser's fetch is the boundary: each /api/runs call is recorded and answered with runs that fit its query.
 function serveRuns() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { channelBody, channelChanges, channelDraftOf, emptyChannelDraft, ruleChanges, ruleDraftOf } from "../../../web/src/state/alerts.svelte";
-import { makeChannel, makeRule } from "../alert-factories";
+import { makeAlertRule, makeChannel } from "../factories";
 
 describe("channel changes", () => {
   it("are empty for an untouched draft of every kind", () => {
@@ -67,7 +67,7 @@ describe("rule changes", () => {
   const channel = makeChannel();
 
   it("treat chosen connections as a set and all connections as null", () => {
-    const rule = makeRule(channel, { connection_ids: ["conn_a", "conn_b"] });
+    const rule = makeAlertRule(channel, { connection_ids: ["conn_a", "conn_b"] });
     const draft = ruleDraftOf(rule);
 
     expect(ruleChanges(rule, { ...draft, connection_ids: ["conn_b", "conn_a"] }, true)).toEqual({});
@@ -76,7 +76,7 @@ describe("rule changes", () => {
   });
 
   it("send a threshold the server must judge when it is not a number", () => {
-    const rule = makeRule(channel, { failure_threshold: 2 });
+    const rule = makeAlertRule(channel, { failure_threshold: 2 });
     const draft = ruleDraftOf(rule);
 
     expect(ruleChanges(rule, { ...draft, failure_threshold: " 2 " }, true)).toEqual({});
@@ -85,7 +85,7 @@ describe("rule changes", () => {
   });
 
   it("carry recovery and enabled only when they flipped", () => {
-    const rule = makeRule(channel, { notify_recovery: true, enabled: true });
+    const rule = makeAlertRule(channel, { notify_recovery: true, enabled: true });
     expect(ruleChanges(rule, { ...ruleDraftOf(rule), notify_recovery: false }, false)).toEqual({ notify_recovery: false, enabled: false });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diffOutcomes, pairConnections, sameOutcome } from "../../../web/src/state/compare.svelte";
 import type { RecordAction } from "../../../web/src/lib/run-types";
-import { makeRunDetail } from "../run-factories";
+import { makeRunDetail } from "../factories";
 
 describe("comparing two runs", () => {
   it("counts a dry run's Would Update and a live run's Updated as the same outcome", () => {

@@ -3,7 +3,7 @@ import type { ChannelKind } from "../../../worker/alerts/vocabulary";
 import type { AlertChannel, CreateChannelBody } from "../../../worker/schemas/alerts";
 import { CHANNEL_KIND_FORMS, type ChannelDraft } from "../../../web/src/state/alert-channel-kinds";
 import { channelBody, channelChanges, channelDraftOf, emptyChannelDraft } from "../../../web/src/state/alerts.svelte";
-import { makeChannel } from "../alert-factories";
+import { makeChannel } from "../factories";
 
 // Per kind: a filled-in form, the body it must send, and the config and secret hint the server answers with.
 // `satisfies`: a kind the table gains without a sample here fails type checking.

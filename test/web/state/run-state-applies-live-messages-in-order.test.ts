@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RunsState } from "../../../web/src/state/runs.svelte";
 import type { LiveMessage, RunDetail } from "../../../web/src/lib/run-types";
-import { makeJob, makeRun, makeRunDetail } from "../run-factories";
+import { makeJob, makeRun, makeRunDetail } from "../factories";
 
 // The store reads a run's detail when it needs one; tests hand it these instead of the network.
 function storeReading(details: Record<string, RunDetail> = {}) {

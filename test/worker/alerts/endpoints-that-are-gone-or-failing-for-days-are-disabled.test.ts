@@ -68,6 +68,7 @@ describe("disabling endpoints", () => {
     await poke();
     const failing = await waitFor("a failure", () => channel(hook.id), (c) => c.health.failing_since !== null);
     expect(failing.enabled).toBe(true);
+    // Due now rather than after its backoff: the ledger only schedules retries in the future.
     await env.LEDGER.prepare("UPDATE deliveries SET next_attempt_at = ?1 WHERE status = 'pending'").bind(Date.now()).run();
     await poke();
     const healthy = await waitFor("a success", () => channel(hook.id), (c) => c.health.last_success_at !== null);

@@ -7,7 +7,7 @@ import { tokensRouter } from "../../../worker/api/tokens";
 import type { AppEnv } from "../../../worker/app-env";
 import { authenticate } from "../../../worker/auth/middleware";
 import { issueApiToken } from "../../../worker/auth/tokens";
-import { makeGuardedApp, makeToken } from "../auth/factories";
+import { makeGuardedApp, makeToken, revokeOtherAdmins } from "../factories";
 
 interface ErrorBody {
   error: { code: string; message: string; details?: Array<{ path: string; message: string }> };
@@ -100,7 +100,7 @@ describe("API token expiry", () => {
   it("does not count an expired admin token as another admin when the last one is revoked", async () => {
     const app = makeApp();
     const admin = await makeToken("admin");
-    await env.LEDGER.prepare("UPDATE api_tokens SET revoked_at = 1 WHERE role = 'admin' AND id <> ? AND revoked_at IS NULL").bind(admin.id).run();
+    await revokeOtherAdmins(admin.id);
     await issueApiToken(env.LEDGER, { name: "lapsed admin", role: "admin", createdBy: "test", now: Date.now() - 2 * DAY_MS, expiresAt: Date.now() - DAY_MS });
 
     const res = await app.request(`/api/tokens/${admin.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${admin.token}` } }, env);

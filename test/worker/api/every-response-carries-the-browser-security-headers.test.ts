@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import dashboardHeaders from "../../../web/public/_headers?raw";
 import { CONTENT_SECURITY_POLICY } from "../../../worker/auth/security-headers";
-import { makeToken } from "../auth/factories";
+import { makeToken } from "../factories";
 
 const worker = exports.default;
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { HealthResponse } from "../../../worker/schemas/types";
 import { createApp } from "../../../worker/app";
-import { envWith } from "../auth/factories";
+import { envWith } from "../factories";
 
 const RAW = "D1_ERROR: SQLITE_IOERR at /var/lib/d1/db-7f3a.sqlite (internal reference 5c1e-secret)";
 

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { LogPage } from "../../../worker/schemas/runs";
-import { makeToken } from "../auth/factories";
-import { apiGet, makeJob, makeLogs, makeReadApiApp, makeRun } from "../factories";
+import { apiGet, makeLogs, makeReadApiApp, makeRun, makeToken } from "../factories";
 
 async function jobWithLogs() {
   const app = makeReadApiApp();
   const { token } = await makeToken("viewer");
-  const job = await makeJob(await makeRun({ status: "running" }));
+  const job = (await makeRun({ status: "running" })).jobs[0]!;
   await makeLogs(job, [
     { level: "INFO", message: "Stream started: 5 records in scope" },
     { level: "DEBUG", message: "Looked up destination record", serial: "SN-001" },

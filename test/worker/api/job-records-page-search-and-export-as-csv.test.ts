@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { RecordOutcomePage } from "../../../worker/schemas/runs";
-import { makeToken } from "../auth/factories";
-import { apiGet, makeJob, makeOutcomes, makeReadApiApp, makeRun } from "../factories";
+import { apiGet, makeOutcomes, makeReadApiApp, makeRun, makeToken } from "../factories";
 
 async function jobWithOutcomes() {
   const app = makeReadApiApp();
   const { token } = await makeToken("viewer");
   const run = await makeRun({ mode: "dry" });
-  const job = await makeJob(run);
+  const job = run.jobs[0]!;
   await makeOutcomes(job, [
     { serial: "SN-001", action: "would_update", changes: [{ field: "status", before: "active", after: "maintenance" }] },
     { serial: "SN-002", action: "skipped_no_change" },
@@ -79,7 +78,7 @@ describe("GET /api/jobs/{id}/records", () => {
   it("exports CSV for Accept: text/csv too, keeping the filters and every page", async () => {
     const app = makeReadApiApp();
     const { token } = await makeToken("viewer");
-    const job = await makeJob(await makeRun());
+    const job = (await makeRun()).jobs[0]!;
     const serials = Array.from({ length: 1_203 }, (_, i) => `SN-${String(i).padStart(5, "0")}`);
     for (let i = 0; i < serials.length; i += 300) {
       await makeOutcomes(job, serials.slice(i, i + 300).map((serial) => ({ serial, action: "skipped_rule" as const })));
@@ -95,7 +94,7 @@ describe("GET /api/jobs/{id}/records", () => {
   it("guards spreadsheet cells against formulas but leaves negative numbers alone", async () => {
     const app = makeReadApiApp();
     const { token } = await makeToken("viewer");
-    const job = await makeJob(await makeRun());
+    const job = (await makeRun()).jobs[0]!;
     await makeOutcomes(job, [
       { serial: "SN-1", action: "updated", changes: [{ field: "note", before: "=HYPERLINK(\"x\")", after: -12.5, written: true }] },
     ]);

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { makeToken } from "../auth/factories";
-import { apiGet, type LogFixture, makeJob, makeLogs, makeReadApiApp, makeRun } from "../factories";
+import { apiGet, type LogFixture, makeLogs, makeReadApiApp, makeRun, makeToken } from "../factories";
 
 const FORGED = "\n2026-01-01 ERROR forged";
 
 async function download(lines: LogFixture[]): Promise<string> {
   const app = makeReadApiApp();
   const { token } = await makeToken("viewer");
-  const job = await makeJob(await makeRun({ status: "completed" }));
+  const job = (await makeRun({ status: "completed" })).jobs[0]!;
   await makeLogs(job, lines);
   const res = await apiGet(app, token, `/api/jobs/${job.id}/logs?download=1`);
   expect(res.status).toBe(200);

@@ -3,8 +3,7 @@ import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RetentionResponse } from "../../../worker/schemas/retention";
 import { DAY_MS, startOfUtcDay } from "../../../worker/stats/time-range";
-import { makeToken } from "../auth/factories";
-import { makeHistory } from "../retention/history-factories";
+import { makeHistory, makeToken } from "../factories";
 
 const worker = exports.default;
 let viewer = "";

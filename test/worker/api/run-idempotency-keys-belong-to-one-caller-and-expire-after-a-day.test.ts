@@ -2,8 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import { IDEMPOTENCY_KEY_TTL_MS, purgeExpiredIdempotencyKeys } from "../../../worker/ledger/run-idempotency";
-import { makeToken } from "../auth/factories";
-import { DEMO_IDS, api, resetWorld } from "../runs/run-fixtures";
+import { api, DEMO_IDS, makeToken, resetWorld } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const HOUR = 3_600_000;

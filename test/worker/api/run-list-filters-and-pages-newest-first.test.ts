@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobDetail, RunDetail, RunPage } from "../../../worker/schemas/runs";
-import { makeToken } from "../auth/factories";
-import {
-  apiGet,
-  makeJob,
-  makeOutcomes,
-  makeReadApiApp,
-  makeRun,
-  type ReadApiApp,
-  type RunFixture,
-} from "../factories";
+import { apiGet, makeOutcomes, makeReadApiApp, makeRun, makeToken, type ReadApiApp, type RunFixture } from "../factories";
 
 const MINUTE = 60_000;
 
@@ -143,12 +134,9 @@ describe("GET /api/runs", () => {
     const { get } = await viewerApp();
     const base = freshBase();
     const connection = `conn_filter_${base}`;
-    const first = await makeRun({ created_at: base });
-    await makeJob(first, { connection_id: connection, position: 2 });
-    const unrelated = await makeRun({ created_at: base + MINUTE });
-    await makeJob(unrelated, { connection_id: `conn_unrelated_${base}` });
-    const second = await makeRun({ created_at: base + 2 * MINUTE, status: "failed" });
-    await makeJob(second, { connection_id: connection });
+    const first = await makeRun({ created_at: base }, [{ connection_id: connection, position: 2 }]);
+    await makeRun({ created_at: base + MINUTE }, [{ connection_id: `conn_unrelated_${base}` }]);
+    const second = await makeRun({ created_at: base + 2 * MINUTE, status: "failed" }, [{ connection_id: connection }]);
 
     expect(await listIds(get, `connection=${connection}`)).toEqual(newestFirst(first, second));
     expect(await listIds(get, `connection=${connection}&status=failed`)).toEqual([second.id]);
@@ -160,12 +148,12 @@ describe("GET /api/runs", () => {
     const base = freshBase();
     const serial = `SN-${base}`;
     const single = await makeRun({ type: "single", serial, created_at: base });
-    const full = await makeRun({ type: "full", created_at: base + MINUTE, mode: "live" });
+    const full = await makeRun({ type: "full", created_at: base + MINUTE, mode: "live" }, [{ position: 1 }, { position: 2 }]);
     // Two connections of the same run both touched the serial: the run is listed once.
-    await makeOutcomes(await makeJob(full, { position: 1 }), [{ serial, action: "updated" }]);
-    await makeOutcomes(await makeJob(full, { position: 2 }), [{ serial, action: "skipped_no_change" }]);
+    await makeOutcomes(full.jobs[0]!, [{ serial, action: "updated" }]);
+    await makeOutcomes(full.jobs[1]!, [{ serial, action: "skipped_no_change" }]);
     const elsewhere = await makeRun({ type: "full", created_at: base + 2 * MINUTE });
-    await makeOutcomes(await makeJob(elsewhere), [{ serial: `${serial}-other`, action: "updated" }]);
+    await makeOutcomes(elsewhere.jobs[0]!, [{ serial: `${serial}-other`, action: "updated" }]);
 
     expect(await listIds(get, `serial=${serial}`)).toEqual(newestFirst(single, full));
     expect(await listIds(get, `serial=${serial}&mode=live`)).toEqual([full.id]);
@@ -197,10 +185,13 @@ describe("GET /api/runs", () => {
 describe("GET /api/runs/{id} and GET /api/jobs/{id}", () => {
   it("answers a run with its jobs in execution order", async () => {
     const { get } = await viewerApp();
-    const run = await makeRun({ created_at: freshBase(), connection_count: 3 });
-    const third = await makeJob(run, { position: 3, connection_name: "Third" });
-    const first = await makeJob(run, { position: 1, connection_name: "First" });
-    const second = await makeJob(run, { position: 2, connection_name: "Second" });
+    const run = await makeRun({ created_at: freshBase() }, [
+      { position: 3, connection_name: "Third" },
+      { position: 1, connection_name: "First" },
+      { position: 2, connection_name: "Second" },
+    ]);
+    const byName = (name: string) => run.jobs.find((job) => job.connection_name === name)!;
+    const [first, second, third] = [byName("First"), byName("Second"), byName("Third")];
 
     const res = await get(`/api/runs/${run.id}`);
     expect(res.status).toBe(200);
@@ -213,23 +204,25 @@ describe("GET /api/runs/{id} and GET /api/jobs/{id}", () => {
   it("answers a failed job with counters, its error and hint, contract version, duration and run", async () => {
     const { get } = await viewerApp();
     const base = freshBase();
-    const run = await makeRun({ created_at: base, status: "failed", mode: "live", credential_name: "Fleet" });
-    const job = await makeJob(run, {
-      status: "failed",
-      connection_version: 7,
-      in_scope: 40,
-      processed: 12,
-      updated: 10,
-      failed: 2,
-      bytes_sent: 2_048,
-      error_code: "method_not_allowed",
-      error_http_status: 405,
-      error_message: "PATCH https://dest.example/devices/SN-3 answered 405",
-      error_hint: "Verify method in Update API Contract.",
-      started_at: base + 100,
-      finished_at: base + 4_100,
-      duration_ms: 4_000,
-    });
+    const run = await makeRun({ created_at: base, status: "failed", mode: "live", credential_name: "Fleet" }, [
+      {
+          status: "failed",
+          connection_version: 7,
+          in_scope: 40,
+          processed: 12,
+          updated: 10,
+          failed: 2,
+          bytes_sent: 2_048,
+          error_code: "method_not_allowed",
+          error_http_status: 405,
+          error_message: "PATCH https://dest.example/devices/SN-3 answered 405",
+          error_hint: "Verify method in Update API Contract.",
+          started_at: base + 100,
+          finished_at: base + 4_100,
+          duration_ms: 4_000,
+      },
+    ]);
+    const job = run.jobs[0]!;
 
     const res = await get(`/api/jobs/${job.id}`);
     expect(res.status).toBe(200);

@@ -1,8 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { JobDetail, RunDetail } from "../../../worker/schemas/runs";
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
-import { makeToken } from "../auth/factories";
-import { DEMO_IDS, api, resetWorld } from "../runs/run-fixtures";
+import { api, DEMO_IDS, makeToken, resetWorld } from "../factories";
 
 const FROM_DASHBOARD = { [CLIENT_HEADER]: DASHBOARD_CLIENT };
 

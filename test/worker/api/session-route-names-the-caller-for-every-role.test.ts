@@ -2,7 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../worker/app";
 import type { Session } from "../../../worker/schemas/tokens";
-import { makeToken } from "../auth/factories";
+import { revokeApiToken } from "../../../worker/ledger/api-tokens";
+import { makeToken } from "../factories";
 
 const getSession = (authorization?: string) =>
   app.request("/api/session", { headers: authorization === undefined ? {} : { Authorization: authorization } }, env);
@@ -23,7 +24,7 @@ describe("GET /api/session", () => {
     await missing.arrayBuffer();
 
     const issued = await makeToken("viewer");
-    await env.LEDGER.prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1").bind(issued.id, Date.now()).run();
+    await revokeApiToken(env.LEDGER, issued.id, Date.now());
     const revoked = await getSession(`Bearer ${issued.token}`);
     expect(revoked.status).toBe(401);
     expect((await revoked.json<{ error: { code: string } }>()).error.code).toBe("unauthorized");

@@ -4,8 +4,7 @@ import type { StatsResponse } from "../../../worker/schemas/stats";
 import type { JobStatus } from "../../../worker/schemas/vocabulary";
 import { PERCENTILE_TOLERANCE } from "../../../worker/stats/duration-histogram";
 import { HOUR_MS, DAY_MS } from "../../../worker/stats/time-range";
-import { makeToken } from "../auth/factories";
-import { makeConnection, makeCredential, makeJob, makeRun, type ConnectionFixture } from "../factories";
+import { type ConnectionFixture, makeConnection, makeCredential, makeRun, makeToken } from "../factories";
 
 const worker = exports.default;
 const NOW = Date.now();
@@ -26,21 +25,26 @@ async function makeFinishedJob(connection: ConnectionFixture, status: JobStatus,
   const createdAt = NOW - agoMs;
   const finished = status !== "running" && status !== "pending";
   // Live: since issue 13 only a completed live job counts as a success (a dry run writes nothing).
-  const run = await makeRun({
-    created_at: createdAt,
-    mode: "live",
-    status,
-    started_at: createdAt,
-    finished_at: finished ? createdAt + (durationMs ?? 0) : null,
-  });
-  return makeJob(run, {
-    connection_id: connection.id,
-    connection_name: connection.name,
-    status,
-    duration_ms: finished ? durationMs : null,
-    finished_at: finished ? createdAt + (durationMs ?? 0) : null,
-    ...(error ? { error_code: "http_401", error_http_status: 401, error_message: error, error_hint: "check the credential" } : {}),
-  });
+  const run = await makeRun(
+    {
+      created_at: createdAt,
+      mode: "live",
+      status,
+      started_at: createdAt,
+      finished_at: finished ? createdAt + (durationMs ?? 0) : null,
+    },
+    [
+      {
+        connection_id: connection.id,
+        connection_name: connection.name,
+        status,
+        duration_ms: finished ? durationMs : null,
+        finished_at: finished ? createdAt + (durationMs ?? 0) : null,
+        ...(error ? { error_code: "http_401", error_http_status: 401, error_message: error, error_hint: "check the credential" } : {}),
+      },
+    ],
+  );
+  return run.jobs[0]!;
 }
 
 let viewer = "";

@@ -1,7 +1,7 @@
-import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Connection, TestLookupResult } from "../../../worker/schemas/types";
 import { demoExampleSerials, demoFleetDevices } from "../../../worker/sandbox/demo-data";
+import { changeConnection } from "../factories";
 import { SANDBOX, call, createConnection, createCredential, makeConfig } from "./config-api";
 
 const FOUND = demoExampleSerials().would_update;
@@ -92,9 +92,10 @@ describe("POST /api/connections/{id}/test-lookup", () => {
 
   it("reports a stored contract URL that policy forbids without calling it", async () => {
     const connection = await createConnection((await createCredential()).id);
-    await env.LEDGER.prepare("UPDATE connections SET config_json = json_set(config_json, '$.fetch.url_template', ?2) WHERE id = ?1")
-      .bind(connection.id, "http://192.168.1.20/devices/{serial}")
-      .run();
+    // The API refuses this URL when it is saved; the ledger stores what it is given, as an older row may hold.
+    const config = structuredClone(connection.config);
+    Object.assign(config.fetch, { url_template: "http://192.168.1.20/devices/{serial}" });
+    await changeConnection(connection.id, { config });
     const res = await lookup(connection, FOUND);
     expect(res.body).toMatchObject({ outcome: "error", requests: 0, error: { code: "unsafe_url" } });
   });

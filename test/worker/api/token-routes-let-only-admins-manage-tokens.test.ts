@@ -6,7 +6,7 @@ import type { ApiTokenSummary, CreatedApiToken } from "../../../worker/schemas/t
 import { tokensRouter } from "../../../worker/api/tokens";
 import type { AppEnv } from "../../../worker/app-env";
 import { authenticate, ROUTE_ROLE_EXTENSION } from "../../../worker/auth/middleware";
-import { makeToken } from "../auth/factories";
+import { makeToken, revokeOtherAdmins } from "../factories";
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -76,7 +76,7 @@ describe("/api/tokens", () => {
     expect(missing.status).toBe(404);
     expect((await missing.json<ErrorBody>()).error.code).toBe("not_found");
 
-    await env.LEDGER.prepare("UPDATE api_tokens SET revoked_at = 1 WHERE role = 'admin' AND id <> ? AND revoked_at IS NULL").bind(admin.id).run();
+    await revokeOtherAdmins(admin.id);
     const last = await call(app, admin.token, "DELETE", `/api/tokens/${admin.id}`);
     expect(last.status).toBe(409);
     expect((await last.json<ErrorBody>()).error.code).toBe("last_admin_token");

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../worker/app";
 import { settle } from "../alerts/support";
-import { makeJob, makeRun } from "../factories";
+import { makeRun } from "../factories";
 import { SANDBOX, call, createConnection, createCredential, makeConfig, unique } from "./config-api";
 
 // Every write route from the OpenAPI document gets random junk, malformed JSON and type-corrupted
@@ -75,8 +75,10 @@ async function makeFixtures(): Promise<Fixtures> {
   });
   const rule = await call<{ id: string }>("POST", "/api/alerts/rules", { body: { channel_id: channel.body.id, connection_ids: [connection.id] } });
   expect([channel.status, rule.status]).toEqual([201, 201]);
-  const run = await makeRun({ credential_id: credential.id, status: "failed", connections_failed: 1 });
-  await makeJob(run, { connection_id: connection.id, connection_name: connection.name, status: "failed" });
+  const run = await makeRun(
+    { credential_id: credential.id, status: "failed", connections_failed: 1 },
+    [{ connection_id: connection.id, connection_name: connection.name, status: "failed" }],
+  );
   return {
     tag: unique("fuzz"),
     credentialId: credential.id,

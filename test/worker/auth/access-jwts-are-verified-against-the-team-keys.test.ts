@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AccessJwtError, accessRole, createAccessVerifier } from "../../../worker/auth/access-jwt";
-import { type AccessTeam, base64Url, makeAccessTeam } from "./factories";
+import { type AccessTeam, base64Url, makeAccessTeam } from "../factories";
 
 function verifierFor(team: AccessTeam, now: () => number = Date.now) {
   return createAccessVerifier({ teamDomain: team.teamDomain, audience: team.audience, fetch: team.fetch, now });

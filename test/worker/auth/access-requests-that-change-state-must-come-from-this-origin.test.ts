@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACCESS_JWT_HEADER } from "../../../worker/auth/access-jwt";
-import { envWith, makeAccessTeam, makeGuardedApp, makeToken } from "./factories";
+import { envWith, makeAccessTeam, makeGuardedApp, makeToken } from "../factories";
 
 interface ErrorBody {
   error: { code: string; message: string };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AccessJwtError, createAccessVerifier } from "../../../worker/auth/access-jwt";
-import { makeAccessTeam } from "./factories";
+import { makeAccessTeam } from "../factories";
 
 describe("the Access certs endpoint", () => {
   it("answering with a body that never ends makes the keys unavailable instead of holding the request", async () => {

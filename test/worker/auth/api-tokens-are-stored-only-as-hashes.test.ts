@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ROLES, roleAtLeast } from "../../../worker/auth/principal";
 import { generateApiToken, hashApiToken, LAST_USED_INTERVAL_MS, verifyApiToken } from "../../../worker/auth/tokens";
 import { listApiTokens, revokeApiToken } from "../../../worker/ledger/api-tokens";
-import { makeToken } from "./factories";
+import { makeToken } from "../factories";
 
 async function rawRow(id: string): Promise<Record<string, unknown>> {
   const row = await env.LEDGER.prepare("SELECT * FROM api_tokens WHERE id = ?").bind(id).first<Record<string, unknown>>();
@@ -110,6 +110,7 @@ describe("revoking API tokens", () => {
   });
 
   it("refuses to revoke the last active admin token", async () => {
+    // No active admin at all, a state revokeApiToken refuses to make: cleared directly.
     await env.LEDGER.prepare("UPDATE api_tokens SET revoked_at = 1 WHERE role = 'admin' AND revoked_at IS NULL").run();
     const only = await makeToken("admin");
     expect(await revokeApiToken(env.LEDGER, only.id, Date.now())).toMatchObject({ status: "last_admin" });

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../worker/app";
 import type { Role } from "../../../worker/auth/principal";
-import { makeToken } from "./factories";
+import { makeToken } from "../factories";
 
 // The independent truth: each route's intended minimum role, written by hand from SPEC §8 ("every /api route
 // but health, and /mcp, needs a token … Viewers read; operators run and cancel; admins configure") and the

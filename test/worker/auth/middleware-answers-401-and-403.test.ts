@@ -8,7 +8,7 @@ import { ACCESS_JWT_HEADER } from "../../../worker/auth/access-jwt";
 import { minRole, requireRole, ROUTE_ROLE_EXTENSION } from "../../../worker/auth/middleware";
 import { type Principal, ROLES, roleAtLeast } from "../../../worker/auth/principal";
 import { revokeApiToken } from "../../../worker/ledger/api-tokens";
-import { envWith, GUARDED_ROUTES, makeAccessTeam, makeGuardedApp, makeToken } from "./factories";
+import { envWith, GUARDED_ROUTES, makeAccessTeam, makeGuardedApp, makeToken } from "../factories";
 
 interface ErrorBody {
   error: { code: string; message: string; details: unknown[]; meta?: Record<string, unknown> };

@@ -5,11 +5,11 @@ import { decryptSecret, encryptSecret, SECRET_BINDINGS, StoredSecretError } from
 import { resealLegacySecrets } from "../../../worker/auth/reseal-legacy-secrets";
 import { EngineError } from "../../../worker/engine/errors";
 import { CONFIG_SETTING_KEYS, readConfigSettings } from "../../../worker/ledger/config-settings";
+import { insertCredential as storeCredential, updateCredential, type CredentialWrite } from "../../../worker/ledger/credentials";
 import { newId } from "../../../worker/ledger/ids";
 import { loadCredentialAuth } from "../../../worker/runs/credential-loader";
 import { call, unique } from "../api/config-api";
-import { makeSecretsKey } from "./factories";
-import { demoConfig, driveRun, makeCredentialWith, resetWorld, startRun } from "../runs/run-fixtures";
+import { demoConfig, driveRun, makeCredentialWith, makeSecretsKey, resetWorld, startRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 
@@ -32,16 +32,16 @@ async function sealV1(secretsKey: string, plaintext: string): Promise<string> {
 
 async function insertCredential(scheme: string, ciphertext: string | null, config: Record<string, unknown> = {}): Promise<string> {
   const id = newId("cred");
-  await env.LEDGER.prepare(
-    "INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, created_at, updated_at) VALUES (?1, ?1, ?2, ?3, ?4, 0, 0)",
-  )
-    .bind(id, scheme, JSON.stringify(config), ciphertext)
-    .run();
+  // The ledger stores whatever ciphertext it is given: a foreign, copied or v1-sealed one here.
+  const write = { name: id, scheme: scheme as CredentialWrite["scheme"], config: config as CredentialWrite["config"], secret: ciphertext === null ? null : { ciphertext, hint: "••••" } };
+  const outcome = await storeCredential(env.LEDGER, id, write, 0);
+  if (outcome.status !== "ok") throw new Error(`insertCredential: ${outcome.status}`);
   return id;
 }
 
 async function insertChannel(secret: string | null, previous: string | null): Promise<string> {
   const id = newId("chan");
+  // Written directly: v1-sealed current and previous secrets are what only an older release wrote.
   await env.LEDGER.prepare(
     `INSERT INTO alert_channels (id, name, kind, config_json, secret_ciphertext, secret_hint, previous_secret_ciphertext,
                                  previous_secret_expires_at, enabled, created_at, updated_at)
@@ -73,9 +73,8 @@ describe("sealed secrets carry their row and field as associated data", () => {
   it("a credential's ciphertext copied into another credential's row fails with a clear error, not a 500", async () => {
     const plaintext = "bearer-token-of-a";
     const a = await insertCredential("bearer", null);
-    await env.LEDGER.prepare("UPDATE credentials SET secret_ciphertext = ?2 WHERE id = ?1")
-      .bind(a, await encryptSecret(env, plaintext, SECRET_BINDINGS.credential(a)))
-      .run();
+    const secret = { ciphertext: await encryptSecret(env, plaintext, SECRET_BINDINGS.credential(a)), hint: "••••" };
+    await updateCredential(env.LEDGER, a, { name: a, scheme: "bearer", config: {}, secret }, 0);
     expect(await loadCredentialAuth(env, a)).toEqual({ scheme: "bearer", token: plaintext });
 
     const b = await insertCredential("bearer", await ciphertextOf("credentials", "secret_ciphertext", a));
@@ -127,6 +126,7 @@ describe("a run whose credential holds a copied ciphertext", () => {
   it("fails its job saying the secret cannot be decrypted", SLOW, async () => {
     const donor = await insertCredential("bearer", null);
     const { credentialId } = await makeCredentialWith([{ config: demoConfig(0) }], undefined, "token-of-the-run");
+    // A ciphertext sealed for another row, as a copied database row would hold: no ledger write does this.
     await env.LEDGER.prepare("UPDATE credentials SET secret_ciphertext = ?2 WHERE id = ?1")
       .bind(credentialId, await encryptSecret(env, "donor-token", SECRET_BINDINGS.credential(donor)))
       .run();
@@ -141,6 +141,7 @@ describe("secrets stored in the old v1 format", () => {
     const key = env.SECRETS_KEY!;
     const credentials = await Promise.all(["one", "two", "three"].map(async (p) => ({ id: await insertCredential("bearer", await sealV1(key, `cred-${p}`)), plaintext: `cred-${p}` })));
     const channel = await insertChannel(await sealV1(key, "whsec_current"), await sealV1(key, "whsec_previous"));
+    // A log export setting sealed in the old v1 format, which no current write produces.
     await env.LEDGER.prepare("INSERT OR REPLACE INTO settings (key, value_json, updated_at) VALUES (?1, ?2, 0)")
       .bind(
         CONFIG_SETTING_KEYS.logExport,

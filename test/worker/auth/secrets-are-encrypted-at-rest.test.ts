@@ -3,8 +3,9 @@ import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { handleError, toApiError } from "../../../worker/api/errors";
 import { decryptSecret, encryptSecret, SECRET_BINDINGS, SecretsConfigError, secretHint, StoredSecretError } from "../../../worker/auth/secrets";
-import type { DomainError } from "../../../worker/domain-errors";
-import { makeSecretsKey } from "./factories";
+import { DomainError } from "../../../worker/domain-errors";
+import { insertCredential } from "../../../worker/ledger/credentials";
+import { makeSecretsKey } from "../factories";
 
 const keyed = () => ({ SECRETS_KEY: makeSecretsKey() });
 const BOUND = SECRET_BINDINGS.credential("cred_test");
@@ -35,12 +36,8 @@ describe("secret encryption", () => {
     const keys = keyed();
     const plaintext = "sk_live_51HxYzQ2eZvKYlo2C0123456789abcdef";
     const id = `cred_${crypto.randomUUID()}`;
-    await env.LEDGER.prepare(
-      `INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, secret_hint, created_at, updated_at)
-       VALUES (?1, ?1, 'bearer', '{}', ?2, ?3, 0, 0)`,
-    )
-      .bind(id, await encryptSecret(keys, plaintext, SECRET_BINDINGS.credential(id)), secretHint(plaintext))
-      .run();
+    const secret = { ciphertext: await encryptSecret(keys, plaintext, SECRET_BINDINGS.credential(id)), hint: secretHint(plaintext) };
+    await insertCredential(env.LEDGER, id, { name: id, scheme: "bearer", config: {}, secret }, 0);
 
     const row = await env.LEDGER.prepare("SELECT * FROM credentials WHERE id = ?").bind(id).first<Record<string, unknown>>();
     const stored = JSON.stringify(row);

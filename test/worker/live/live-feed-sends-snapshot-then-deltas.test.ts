@@ -5,8 +5,8 @@ import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
 import { liveHub } from "../../../worker/live/publish";
 import type { LiveUpdate } from "../../../worker/live/protocol";
 import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-views";
-import { makeToken } from "../auth/factories";
-import { makeJob, makeRun } from "../factories";
+import type { JobRow } from "../../../worker/ledger/run-rows";
+import { makeRun, makeToken } from "../factories";
 import { bearerProtocol, connectLive, expectType } from "./live-client";
 
 const worker = exports.default;
@@ -19,9 +19,11 @@ async function viewerToken(): Promise<string> {
 
 describe("GET /api/live", () => {
   it("sends every active run with its jobs on connect, and no finished run", async () => {
-    const running = await makeRun({ status: "running", connection_count: 2 });
-    const second = await makeJob(running, { position: 2, status: "pending" });
-    const first = await makeJob(running, { position: 1, status: "running", processed: 7, in_scope: 20 });
+    const running = await makeRun({ status: "running" }, [
+      { position: 2, status: "pending" },
+      { position: 1, status: "running", processed: 7, in_scope: 20 },
+    ]);
+    const [first, second] = running.jobs as [JobRow, JobRow];
     const pending = await makeRun({ status: "pending" });
     const finished = await makeRun({ status: "completed" });
 
@@ -44,8 +46,8 @@ describe("GET /api/live", () => {
     expectType(await one.next(), "snapshot");
     expectType(await two.next(), "snapshot");
 
-    const run = await makeRun({ status: "running" });
-    const job = await makeJob(run, { status: "running", processed: 3, in_scope: 10 });
+    const run = await makeRun({ status: "running" }, [{ status: "running", processed: 3, in_scope: 10 }]);
+    const job = run.jobs[0]!;
     const progress: JobSummary = { ...toJobSummary(job, run.mode), processed: 4 };
     const update: LiveUpdate = { type: "job", job: progress };
     const reached = await liveHub(env).publish(update);

@@ -8,8 +8,7 @@ import { issueApiToken } from "../../../worker/auth/tokens";
 import { createLiveRouter } from "../../../worker/live/live-router";
 import { liveHub } from "../../../worker/live/publish";
 import { toRunSummary } from "../../../worker/ledger/run-views";
-import { envWith, makeAccessTeam, makeToken } from "../auth/factories";
-import { makeRun } from "../factories";
+import { envWith, makeAccessTeam, makeRun, makeToken } from "../factories";
 import { bearerProtocol, connectLive, expectType } from "./live-client";
 
 // Long enough for the upgrade and the snapshot to arrive first; the wait is for the close event, not a sleep.

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { makeToken } from "../auth/factories";
+import { makeToken } from "../factories";
 import { bearerProtocol, connectLive, expectType } from "./live-client";
 
 const worker = exports.default;

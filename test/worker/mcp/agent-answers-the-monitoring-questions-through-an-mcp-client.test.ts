@@ -4,8 +4,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { JobStatus } from "../../../worker/schemas/vocabulary";
 import { DAY_MS, HOUR_MS } from "../../../worker/stats/time-range";
-import { makeToken } from "../auth/factories";
-import { makeConnection, makeCredential, makeJob, makeRun, type ConnectionFixture } from "../factories";
+import { type ConnectionFixture, makeConnection, makeCredential, makeRun, makeToken } from "../factories";
 
 const worker = exports.default;
 const NOW = Date.now();
@@ -40,16 +39,18 @@ function parsed<T>(result: unknown): T {
 
 async function job(connection: ConnectionFixture, status: JobStatus, agoMs: number, durationMs: number, mode: "dry" | "live" = "live") {
   const createdAt = NOW - agoMs;
-  const run = await makeRun({ created_at: createdAt, status, mode, started_at: createdAt, finished_at: createdAt + durationMs });
-  return makeJob(run, {
-    connection_id: connection.id,
-    connection_name: connection.name,
-    status,
-    mode,
-    duration_ms: durationMs,
-    finished_at: createdAt + durationMs,
-    ...(status === "failed" ? { error_code: "http_405", error_http_status: 405, error_message: "405 Method Not Allowed", error_hint: "verify method in Update API Contract" } : {}),
-  });
+  const run = await makeRun({ created_at: createdAt, status, mode, started_at: createdAt, finished_at: createdAt + durationMs }, [
+    {
+      connection_id: connection.id,
+      connection_name: connection.name,
+      status,
+      mode,
+      duration_ms: durationMs,
+      finished_at: createdAt + durationMs,
+      ...(status === "failed" ? { error_code: "http_405", error_http_status: 405, error_message: "405 Method Not Allowed", error_hint: "verify method in Update API Contract" } : {}),
+    },
+  ]);
+  return run.jobs[0]!;
 }
 
 let viewer = "";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ExportTargetError, resolveExportTarget } from "../../../worker/retention/export-target";
-import { makeS3Export } from "./history-factories";
+import { makeS3Export } from "../factories";
 
 async function s3Target(fetch: typeof globalThis.fetch) {
   const target = await resolveExportTarget(

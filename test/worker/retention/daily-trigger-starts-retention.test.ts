@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import entry from "../../../worker/index";
 import { listPasses } from "../../../worker/ledger/retention";
 import { DAY_MS } from "../../../worker/stats/time-range";
-import { countHistory, makeHistory } from "./history-factories";
+import { countHistory, makeHistory } from "../factories";
 
 describe("the daily cron trigger", () => {
   it("runs a retention pass that removes what is older than the window", async () => {

@@ -5,7 +5,7 @@ import { listPasses } from "../../../worker/ledger/retention";
 import { gunzipText } from "../../../worker/retention/ndjson-gzip";
 import { runRetention } from "../../../worker/retention/retention-pass";
 import { DAY_MS } from "../../../worker/stats/time-range";
-import { bucketTarget, clearHistory, countHistory, makeHistory, setPlan, makeS3Export } from "./history-factories";
+import { bucketTarget, clearHistory, countHistory, makeHistory, makeS3Export, setPlan } from "../factories";
 
 const NOW = Date.UTC(2026, 10, 22, 3, 17);
 const OLD_DAY_1 = Date.UTC(2026, 9, 20, 8);

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { listPasses } from "../../../worker/ledger/retention";
 import { runRetention, type RetentionResult } from "../../../worker/retention/retention-pass";
 import { DAY_MS } from "../../../worker/stats/time-range";
-import { clearHistory, countHistory, HISTORY_TABLES, makeHistory, setPlan, steppingClock, type TableCounts } from "./history-factories";
+import { clearHistory, countHistory, HISTORY_TABLES, makeHistory, setPlan, steppingClock, type TableCounts } from "../factories";
 
 // 2026-11-22 03:17 UTC, when the daily trigger fires. Professional keeps 30 days: the purge line is
 // 2026-10-23T00:00Z, so anything created before it goes and anything at or after it stays.

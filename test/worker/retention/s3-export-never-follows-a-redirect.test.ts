@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { resolveExportTarget } from "../../../worker/retention/export-target";
-import { makeS3Export } from "./history-factories";
+import { makeS3Export } from "../factories";
 
 // A signed PUT carries the access key's signature and the day's logs: like every other outbound call, it goes
 // only where it was addressed, and a redirect answer is a failed write.

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { installRecordingDestination, throughRecorder, type RecordingDestination } from "./recording-destination";
-import { counters, countersOf, demoConfig, driveRun, logsOf, makeCredentialWith, resetWorld, startRun } from "./run-fixtures";
+import { counters, countersOf, demoConfig, driveRun, logsOf, makeCredentialWith, resetWorld, startRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 20);

@@ -11,9 +11,8 @@ import { exportDay } from "../../../worker/retention/day-export";
 import { gunzipText } from "../../../worker/retention/ndjson-gzip";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { leaksIn } from "../../engine/support/secret-forms";
-import { makeToken } from "../auth/factories";
+import { coordinatorStub, demoConfig, driveRun, makeCredentialWith, makeToken, resetWorld, startRun, type TestAuth } from "../factories";
 import { ECHO, FORM_GROUPS, installEchoDestination, type EchoDestination } from "./echo-destination";
-import { coordinatorStub, demoConfig, driveRun, makeCredentialWith, resetWorld, startRun, type TestAuth } from "./run-fixtures";
 
 const worker = exports.default as unknown as Fetcher;
 const SLOW = { timeout: 120_000 };

@@ -3,8 +3,7 @@ import { exports } from "cloudflare:workers";
 import { beforeEach, expect, it } from "vitest";
 import type { JobSummary } from "../../../worker/schemas/runs";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
-import { makeToken } from "../auth/factories";
-import { DEMO_IDS, demoConfig, resetWorld, runStatus, startRun, stepRun } from "./run-fixtures";
+import { changeConnection, DEMO_IDS, demoConfig, makeToken, resetWorld, runStatus, startRun, stepRun } from "../factories";
 
 beforeEach(async () => {
   await resetWorld();
@@ -71,7 +70,7 @@ it("an HTTP source that reports its total shows the whole scope from its first p
 it("progress reaches an open dashboard while a slice runs, not only when it ends", { timeout: 60_000 }, async () => {
   // 100 lookups at 100 per second: one slice of about a second.
   const config = demoConfig(0, (c) => void (c.limits.requests_per_second = 100));
-  await env.LEDGER.prepare("UPDATE connections SET config_json = ?2 WHERE id = ?1").bind(DEMO_IDS.json, JSON.stringify(config)).run();
+  await changeConnection(DEMO_IDS.json, { config });
   const feed = await openFeed();
   const run = await startRun({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.json] });
   const jobId = run.jobs[0]!.id;

@@ -2,7 +2,20 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { stepRetryDelay } from "../../../worker/runs/coordinator-config";
 import { DEMO_EXPECTATIONS } from "../../../worker/sandbox/demo-data";
-import { DEMO_IDS, coordinatorStub, counters, countersOf, driveRun, outcomesOf, resetWorld, runStatus, sandboxStats, startRun, stepRun, tuneRun } from "./run-fixtures";
+import {
+  coordinatorStub,
+  counters,
+  countersOf,
+  DEMO_IDS,
+  driveRun,
+  outcomesOf,
+  resetWorld,
+  runStatus,
+  sandboxStats,
+  startRun,
+  stepRun,
+  tuneRun,
+} from "../factories";
 
 const SLOW = { timeout: 60_000 };
 // Far enough out that no alarm fires by itself while the test drives the steps.
@@ -31,6 +44,7 @@ describe("a failed coordinator step", () => {
     const run = await startRun({ type: "full", mode: "live", connection_ids: [DEMO_IDS.json] });
     await tuneRun(run.id, OUTAGE_TUNING);
     await stepRun(run.id, 2);
+    // The outage itself: every outcome write fails until the trigger is dropped.
     await env.LEDGER.exec("CREATE TRIGGER outage BEFORE INSERT ON record_outcomes BEGIN SELECT RAISE(ABORT, 'ledger unavailable'); END;");
 
     const delays: number[] = [];

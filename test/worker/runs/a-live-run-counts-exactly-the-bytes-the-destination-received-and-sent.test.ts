@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { bytesOf, installRecordingDestination, RECORDED, throughRecorder, type RecordingDestination } from "./recording-destination";
-import { configureSandbox, demoConfig, driveRun, makeCredentialWith, resetWorld, startRun } from "./run-fixtures";
+import { configureSandbox, demoConfig, driveRun, makeCredentialWith, resetWorld, startRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 60);

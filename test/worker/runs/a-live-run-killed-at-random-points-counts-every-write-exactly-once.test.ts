@@ -10,6 +10,7 @@ import {
   configureSandbox,
   coordinatorStub,
   counters,
+  type Counters,
   countersOf,
   demoConfig,
   logsOf,
@@ -21,8 +22,7 @@ import {
   sandboxStats,
   startRun,
   tuneRun,
-  type Counters,
-} from "./run-fixtures";
+} from "../factories";
 
 // Ground truth is the sandbox fleet: it counts every write it applies, per serial, in the same storage
 // transaction as the write. Each seed runs its own connection over its own serials, so one fleet serves all.

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { hintFor } from "../../../worker/engine/errors";
-import { demoConfig, driveRun, logsOf, makeCredentialWith, resetWorld, startRun } from "./run-fixtures";
+import { demoConfig, driveRun, logsOf, makeCredentialWith, resetWorld, startRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { JobDetail, RecordOutcomePage } from "../../../worker/schemas/runs";
 import { DEMO_SINGLE_SERIAL, demoExampleSerials } from "../../../worker/sandbox/demo-data";
-import { DEMO_IDS, api, logsOf, resetWorld, runToEnd } from "./run-fixtures";
+import { api, DEMO_IDS, logsOf, resetWorld, runToEnd } from "../factories";
 
 const SLOW = { timeout: 120_000 };
 const UNKNOWN = "DEV-99999";

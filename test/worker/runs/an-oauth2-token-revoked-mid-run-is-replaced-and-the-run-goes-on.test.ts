@@ -13,7 +13,7 @@ import {
   sandboxStats,
   startRun,
   stepRun,
-} from "./run-fixtures";
+} from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const CLIENT = { client_id: "fleet-sync", client_secret: "client secret 1", token_ttl_s: 3_600 };

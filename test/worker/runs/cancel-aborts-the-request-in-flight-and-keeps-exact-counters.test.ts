@@ -17,7 +17,7 @@ import {
   sandboxStats,
   startRun,
   stepRun,
-} from "./run-fixtures";
+} from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 60);

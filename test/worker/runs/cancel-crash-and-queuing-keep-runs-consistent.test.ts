@@ -3,25 +3,27 @@ import { exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import { DEMO_EXPECTATIONS } from "../../../worker/sandbox/demo-data";
-import { makeToken } from "../auth/factories";
 import {
-  DEMO_IDS,
   api,
+  changeConnection,
   configureSandbox,
   coordinatorStub,
   counters,
   countersOf,
+  DEMO_IDS,
   demoConfig,
   driveRun,
   logsOf,
+  makeCredential,
   makeCredentialWith,
+  makeToken,
   outcomesOf,
   resetWorld,
   runStatus,
   sandboxStats,
   startRun,
   stepRun,
-} from "./run-fixtures";
+} from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } =
@@ -173,7 +175,7 @@ describe("POST /api/runs", () => {
   });
 
   it("runs each connection in its own dry-run setting when no mode is given", SLOW, async () => {
-    await env.LEDGER.prepare("UPDATE connections SET dry_run = 0 WHERE id = ?1").bind(DEMO_IDS.xml).run();
+    await changeConnection(DEMO_IDS.xml, { dry_run: false });
     const run = await startRun({ type: "single", serial: "DEV-00001" });
     expect(run.mode).toBe("live");
     expect(run.jobs.map((j) => j.mode)).toEqual(["dry", "live", "dry"]);
@@ -195,12 +197,10 @@ describe("POST /api/runs", () => {
     expect(await bad({ credential_id: credential, type: "full", connection_ids: ["conn_nope"] })).toEqual(["connection_ids"]);
     expect(await bad({ credential_id: credential, type: "full", colour: "red" })).toEqual(["colour"]);
 
-    await env.LEDGER.batch([
-      env.LEDGER.prepare("INSERT OR IGNORE INTO credentials (id, name, scheme, config_json, created_at, updated_at) VALUES ('cred_empty', 'Empty', 'none', '{}', 0, 0)"),
-    ]);
+    await makeCredential({ id: "cred_empty", name: "Empty" });
     expect(await bad({ credential_id: "cred_empty", type: "full" })).toEqual(["credential_id"]);
     expect(await bad({ credential_id: "cred_empty", type: "full", connection_ids: [DEMO_IDS.json] })).toEqual(["connection_ids"]);
-    await env.LEDGER.prepare("UPDATE connections SET enabled = 0 WHERE id = ?1").bind(DEMO_IDS.xml).run();
+    await changeConnection(DEMO_IDS.xml, { enabled: false });
     expect(await bad({ credential_id: credential, type: "full", connection_ids: [DEMO_IDS.xml] })).toEqual(["connection_ids"]);
     expect(await runStatusCount()).toBe(0);
   });

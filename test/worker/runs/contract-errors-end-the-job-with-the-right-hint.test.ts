@@ -15,7 +15,7 @@ import {
   resetWorld,
   sandboxStats,
   startRun,
-} from "./run-fixtures";
+} from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 60);

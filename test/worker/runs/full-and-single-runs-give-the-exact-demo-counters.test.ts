@@ -1,18 +1,6 @@
-import { env } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExampleSerials, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
-import {
-  DEMO_IDS,
-  api,
-  counters,
-  countersOf,
-  eventsOf,
-  logsOf,
-  outcomesOf,
-  resetWorld,
-  runToEnd,
-  sandboxStats,
-} from "./run-fixtures";
+import { api, changeConnection, counters, countersOf, DEMO_IDS, eventsOf, logsOf, outcomesOf, resetWorld, runToEnd, sandboxStats } from "../factories";
 
 const ALL = [DEMO_IDS.json, DEMO_IDS.xml, DEMO_IDS.bulk];
 const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } =
@@ -70,7 +58,7 @@ describe("single runs", () => {
   });
 
   it("writes DEBUG lines with each field's before and after when the connection has debug on", SLOW, async () => {
-    await env.LEDGER.prepare("UPDATE connections SET debug = 1 WHERE id = ?1").bind(DEMO_IDS.json).run();
+    await changeConnection(DEMO_IDS.json, { debug: true });
     const run = await runToEnd({ type: "single", serial: DEMO_SINGLE_SERIAL, mode: "dry", connection_ids: [DEMO_IDS.json, DEMO_IDS.xml] });
     const [debugOn, debugOff] = await Promise.all(run.jobs.map((job) => logsOf(job.id)));
     const debugLines = debugOn!.filter((line) => line.level === "DEBUG");

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
-import { DEMO_IDS, api, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "./run-fixtures";
+import { api, changeConnection, DEMO_IDS, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 60);
@@ -36,6 +36,7 @@ async function touch(connectionId: string, serials: string[], updatedAt: number,
       .first<{ record_json: string }>();
     const record = JSON.parse(row!.record_json) as Record<string, unknown>;
     change(record);
+    // Stamped directly: an upload keeps the old updated_at of a record whose JSON is unchanged, and a touch moves it.
     await env.LEDGER.prepare("UPDATE dataset_records SET record_json = ?3, updated_at = ?4 WHERE connection_id = ?1 AND serial = ?2")
       .bind(connectionId, serial, JSON.stringify(record), updatedAt)
       .run();
@@ -79,7 +80,7 @@ describe("Sync Now", () => {
   });
 
   it("of a disabled connection is refused", SLOW, async () => {
-    await env.LEDGER.prepare("UPDATE connections SET enabled = 0 WHERE id = ?1").bind(DEMO_IDS.json).run();
+    await changeConnection(DEMO_IDS.json, { enabled: false });
     const res = await api("POST", `/api/connections/${DEMO_IDS.json}/sync`);
     expect(res.status).toBe(409);
     expect((await api("POST", "/api/connections/conn_nope/sync")).status).toBe(404);

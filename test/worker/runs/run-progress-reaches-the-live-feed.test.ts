@@ -1,8 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeEach, expect, it } from "vitest";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
-import { makeToken } from "../auth/factories";
-import { DEMO_IDS, coordinatorStub, resetWorld, runStatus, startRun, stepRun } from "./run-fixtures";
+import { coordinatorStub, DEMO_IDS, makeToken, resetWorld, runStatus, startRun, stepRun } from "../factories";
 
 beforeEach(async () => {
   await resetWorld();

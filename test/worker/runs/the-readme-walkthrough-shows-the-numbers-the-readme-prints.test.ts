@@ -1,6 +1,6 @@
 import { beforeEach, expect, it } from "vitest";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL } from "../../../worker/sandbox/demo-data";
-import { counters, countersOf, resetWorld, runToEnd, sandboxStats } from "./run-fixtures";
+import { counters, countersOf, resetWorld, runToEnd, sandboxStats } from "../factories";
 
 // The README's order on a fresh demo: Single + Dry, Single + Live on DEV-00001, Full + Dry, Full + Live, over all
 // three connections as the dashboard's Run form starts them. The README prints these numbers.

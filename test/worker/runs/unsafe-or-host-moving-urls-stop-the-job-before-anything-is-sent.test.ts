@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Env } from "../../../worker/env";
 import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
-import { coordinatorStub, demoConfig, driveRun, makeCredentialWith, resetWorld, sandboxStats, startRun, type TestAuth } from "./run-fixtures";
+import { coordinatorStub, demoConfig, driveRun, makeCredentialWith, resetWorld, sandboxStats, startRun, type TestAuth } from "../factories";
 
 // Contracts and credentials are checked when they are saved, under the rules of that deployment. A run checks
 // every URL it will call again when each job starts, under the rules of the deployment it runs in, as alert

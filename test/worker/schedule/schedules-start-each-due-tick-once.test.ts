@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../../worker/index";
 import { listScheduleTicks } from "../../../worker/ledger/schedule-ticks";
 import { dueTicks } from "../../../worker/schedule/due";
-import { makeConnection, makeCredential, makeJob, makeRun } from "../factories";
+import { makeConnection, makeCredential, makeRun } from "../factories";
 
 const MINUTE = 60_000;
 
@@ -137,9 +137,10 @@ describe("the minute trigger", () => {
     const credential = await makeCredential();
     const running = await makeConnection(credential, { schedule: "30 * * * *", position: 1 });
     const pending = await makeConnection(credential, { schedule: "30 * * * *", position: 2 });
-    const busyRun = await makeRun({ credential_id: credential.id, status: "running", created_at: Date.now() });
-    await makeJob(busyRun, { connection_id: running.id, position: 1, status: "running" });
-    await makeJob(busyRun, { connection_id: pending.id, position: 2, status: "pending" });
+    const busyRun = await makeRun({ credential_id: credential.id, status: "running", created_at: Date.now() }, [
+      { connection_id: running.id, position: 1, status: "running" },
+      { connection_id: pending.id, position: 2, status: "pending" },
+    ]);
 
     await fire(at(base, 9, 30));
 

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { StatsResponse } from "../../../worker/schemas/stats";
 import { listConnections } from "../../../worker/mcp/connections-tool";
 import { DEMO_SINGLE_SERIAL } from "../../../worker/sandbox/demo-data";
-import { DEMO_IDS, api, resetWorld, runToEnd } from "../runs/run-fixtures";
+import { api, DEMO_IDS, resetWorld, runToEnd } from "../factories";
 import recomputeLiveSuccess from "../../../migrations/0010_recompute_live_success.sql?raw";
 
 const SLOW = { timeout: 120_000 };

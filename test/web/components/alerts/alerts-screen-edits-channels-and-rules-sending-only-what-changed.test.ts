@@ -1,9 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnection, makeErrorBody } from "../../factories";
-import { page } from "../../config-factories";
-import { makeChannel, makeRule } from "../../alert-factories";
+import { jsonResponse, makeAlertRule, makeChannel, makeConnection, makeErrorBody, page } from "../../factories";
 import type { AlertChannel, AlertRule } from "../../../../worker/schemas/alerts";
 import type { ConnectionSummary } from "../../../../worker/schemas/types";
 
@@ -110,7 +108,7 @@ describe("editing an alert channel", () => {
 
   it("sends only the changed fields, shows the new values, and returns focus to the row's Edit button", async () => {
     const channel = makeChannel({ name: "Ops webhook", config: { url: "https://hooks.example.com/old", event_types: ["alert.raised"] } });
-    const calls = serve({ channels: [channel], rules: [makeRule(channel)] });
+    const calls = serve({ channels: [channel], rules: [makeAlertRule(channel)] });
     render(AlertsScreen);
 
     await fireEvent.click(within(await channelItem("Ops webhook")).getByRole("button", { name: "Edit Ops webhook" }));
@@ -210,7 +208,7 @@ describe("editing an alert rule", () => {
   it("sends only the changed threshold and scope and shows them in the table", async () => {
     const channel = makeChannel({ name: "Ops webhook" });
     const billing = makeConnection({ name: "Billing export" });
-    const rule = makeRule(channel, { failure_threshold: 1, connection_ids: null });
+    const rule = makeAlertRule(channel, { failure_threshold: 1, connection_ids: null });
     const calls = serve({ channels: [channel], rules: [rule], connections: [makeConnection({ name: "Device status" }), billing] });
     render(AlertsScreen);
 
@@ -238,7 +236,7 @@ describe("editing an alert rule", () => {
     const channel = makeChannel({ name: "Ops webhook" });
     serve({
       channels: [channel],
-      rules: [makeRule(channel)],
+      rules: [makeAlertRule(channel)],
       patch: () =>
         jsonResponse(
           makeErrorBody("validation_failed", "Invalid request body: failure_threshold: …", [

@@ -1,9 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse } from "../../factories";
-import { page } from "../../config-factories";
-import { makeAttempt, makeChannel, makeDelivery, makeRule } from "../../alert-factories";
+import { jsonResponse, makeAlertRule, makeAttempt, makeChannel, makeDelivery, page } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_o_test", role: "operator", name: "e2e-operator" }));
@@ -50,7 +48,7 @@ describe("the Alerts screen", () => {
   it("shows a disabled endpoint with its reason, and each delivery attempt with code, duration, excerpt and error", async () => {
     serve({
       "/api/alerts/channels": () => jsonResponse(page([gone])),
-      "/api/alerts/rules": () => jsonResponse(page([makeRule(gone)])),
+      "/api/alerts/rules": () => jsonResponse(page([makeAlertRule(gone)])),
       "/api/connections": () => jsonResponse(page([])),
       "/api/alerts/deliveries": () => jsonResponse(page([failed])),
     });

@@ -1,8 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeErrorBody } from "../../factories";
-import { makeConnectionDetail, makeVersion, page, snapshotOfConnection } from "../../config-factories";
+import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection } from "../../factories";
 
 // The editor reads the signed-in role when its modules load, so the admin session is stored first.
 vi.hoisted(() => {

@@ -1,8 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeErrorBody } from "../../factories";
-import { makeConnectionDetail, makeVersion, page, snapshotOfConnection } from "../../config-factories";
+import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));

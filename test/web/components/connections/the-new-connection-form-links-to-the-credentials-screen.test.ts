@@ -1,9 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { render, screen } from "@testing-library/svelte";
 import { afterEach, expect, it, vi } from "vitest";
-import { jsonResponse } from "../../factories";
-import { page } from "../../config-factories";
-import { makeCredential } from "../../credential-factories";
+import { jsonResponse, makeCredential, page } from "../../factories";
 import type { Credential } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {

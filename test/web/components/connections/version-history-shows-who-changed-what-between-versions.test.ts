@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import VersionHistory from "../../../../web/src/components/connections/VersionHistory.svelte";
 import { PagedList } from "../../../../web/src/lib/paged-list.svelte";
 import type { ConnectionVersion } from "../../../../worker/schemas/types";
-import { makeConnectionDetail, makeVersion, page, snapshotOfConnection } from "../../config-factories";
+import { makeConnectionDetail, makeVersion, page, snapshotOfConnection } from "../../factories";
 
 function history(): ConnectionVersion[] {
   const v1 = snapshotOfConnection(makeConnectionDetail({ name: "Device status" }));

@@ -1,9 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnection, makeErrorBody } from "../../factories";
-import { page } from "../../config-factories";
-import { makeCredential } from "../../credential-factories";
+import { jsonResponse, makeConnection, makeCredential, makeErrorBody, page } from "../../factories";
 import type { ConnectionSummary, Credential, TestAuthResult } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {

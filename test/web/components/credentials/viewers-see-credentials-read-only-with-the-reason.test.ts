@@ -1,9 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { render, screen, within } from "@testing-library/svelte";
 import { afterEach, expect, it, vi } from "vitest";
-import { jsonResponse } from "../../factories";
-import { page } from "../../config-factories";
-import { makeCredential } from "../../credential-factories";
+import { jsonResponse, makeCredential, page } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_v_test", role: "viewer", name: "e2e-viewer" }));

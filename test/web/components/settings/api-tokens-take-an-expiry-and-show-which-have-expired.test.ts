@@ -2,8 +2,7 @@ import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApiTokenSummary, CreatedApiToken } from "../../../../worker/schemas/types";
-import { page } from "../../config-factories";
-import { jsonResponse, makeErrorBody } from "../../factories";
+import { jsonResponse, makeErrorBody, page } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));

@@ -1,8 +1,8 @@
-import type { FanOutChannel, FanOutInput, FanOutRule, OpenIncident, OutboxEvent } from "../../worker/alerts/fan-out";
-import type { EventPayload, JobFacts, RunFacts } from "../../worker/alerts/payload";
-import { buildStatusPayload } from "../../worker/alerts/payload";
-import type { ChannelConfig } from "../../worker/alerts/channel-config";
-import { PAGERDUTY_EVENTS_URL } from "../../worker/alerts/vocabulary";
+import type { FanOutChannel, FanOutInput, FanOutRule, OpenIncident, OutboxEvent } from "../../../worker/alerts/fan-out";
+import type { EventPayload, JobFacts, RunFacts } from "../../../worker/alerts/payload";
+import { buildStatusPayload } from "../../../worker/alerts/payload";
+import type { ChannelConfig } from "../../../worker/alerts/channel-config";
+import { PAGERDUTY_EVENTS_URL } from "../../../worker/alerts/vocabulary";
 
 const T0 = Date.UTC(2026, 3, 6, 8, 0, 1);
 let counter = 0;

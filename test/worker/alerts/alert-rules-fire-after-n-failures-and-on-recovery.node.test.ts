@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planFanOut, type FanOutChannel, type FanOutRule, type OpenIncident } from "../../worker/alerts/fan-out";
-import { fanOutInput, jobEvent, makeEvent, makeJob, makeRule, pagerDutyChannel, slackChannel, webhookChannel } from "./factories";
+import { planFanOut, type FanOutChannel, type FanOutRule, type OpenIncident } from "../../../worker/alerts/fan-out";
+import { fanOutInput, jobEvent, makeEvent, makeJob, makeRule, pagerDutyChannel, slackChannel, webhookChannel } from "../factories/alert-payloads";
 
 interface Outcome {
   raised: number;

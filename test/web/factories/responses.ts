@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ConnectionSummary, HealthResponse } from "../../worker/schemas/types";
+import type { ApiErrorBody, ConnectionSummary, HealthResponse } from "../../../worker/schemas/types";
 
 let sequence = 0;
 

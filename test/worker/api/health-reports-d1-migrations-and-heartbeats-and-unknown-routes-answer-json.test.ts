@@ -1,9 +1,9 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { HealthResponse } from "../../worker/schemas/types";
-import { issueApiToken } from "../../worker/auth/tokens";
-import entry from "../../worker/index";
+import type { HealthResponse } from "../../../worker/schemas/types";
+import { issueApiToken } from "../../../worker/auth/tokens";
+import entry from "../../../worker/index";
 
 const worker = exports.default;
 

@@ -4,6 +4,9 @@ import { expect } from "vitest";
 import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
 import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
+import { insertConnection } from "../../../worker/ledger/connections";
+import { insertCredential, type CredentialWrite } from "../../../worker/ledger/credentials";
+import { writeDatasetRecords } from "../../../worker/ledger/dataset-records";
 import { seedDemo } from "../../../worker/ledger/demo-seed";
 import { newId } from "../../../worker/ledger/ids";
 import { readRunDetail } from "../../../worker/ledger/run-reads";
@@ -14,7 +17,7 @@ import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../../../worker/sandbox/demo-
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import type { SandboxStats } from "../../../worker/sandbox/fleet-store";
 import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
-import { makeToken } from "../auth/factories";
+import { makeToken } from "./auth";
 
 const worker = exports.default as unknown as Fetcher;
 
@@ -64,6 +67,8 @@ export async function configureSandbox(knobs: Record<string, unknown>): Promise<
 export async function resetWorld(): Promise<void> {
   await sandbox("/_reset", { method: "POST" });
   await seedDemo(env.LEDGER, Date.UTC(2026, 10, 1));
+  // Back to the just-seeded state, which no ledger write restores: the bookkeeping runs leave (cursor, retry
+  // list, last status) cleared, and runs an earlier test left active closed without running them.
   const statements = [
     env.LEDGER.prepare("UPDATE runs SET status = 'canceled', finished_at = 0 WHERE status IN ('pending', 'running')"),
     env.LEDGER.prepare("DELETE FROM connection_retry_serials"),
@@ -183,32 +188,19 @@ export async function makeCredentialWith(
 ): Promise<CustomConnection> {
   const credentialId = newId("cred");
   const stored = auth === null ? null : typeof auth === "string" ? { scheme: "bearer", config: {}, secret: auth } : auth;
-  const secret = stored === null ? null : await encryptSecret(env, stored.secret, SECRET_BINDINGS.credential(credentialId));
-  const statements = [
-    env.LEDGER.prepare(
-      "INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0)",
-    ).bind(credentialId, `Test ${credentialId}`, stored?.scheme ?? "none", JSON.stringify(stored?.config ?? {}), secret),
-  ];
+  const secret = stored === null ? null : { ciphertext: await encryptSecret(env, stored.secret, SECRET_BINDINGS.credential(credentialId)), hint: "••••" };
+  const write = { name: `Test ${credentialId}`, scheme: (stored?.scheme ?? "none") as CredentialWrite["scheme"], config: (stored?.config ?? {}) as CredentialWrite["config"], secret };
+  const created = await insertCredential(env.LEDGER, credentialId, write, 0);
+  if (created.status !== "ok") throw new Error(`makeCredentialWith: ${created.status}`);
   const connectionIds: string[] = [];
-  configs.forEach((entry, index) => {
+  for (const [index, entry] of configs.entries()) {
     const id = newId("conn");
     connectionIds.push(id);
-    statements.push(
-      env.LEDGER.prepare(
-        `INSERT INTO connections (id, credential_id, name, position, enabled, dry_run, debug, config_json, version, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, 1, 0, 0)`,
-      ).bind(id, credentialId, `Connection ${index + 1}`, index + 1, entry.dry_run === false ? 0 : 1, entry.debug ? 1 : 0, JSON.stringify(entry.config)),
-    );
-    for (let i = 0; i < records.length; i += 20) {
-      const chunk = records.slice(i, i + 20);
-      statements.push(
-        env.LEDGER.prepare(
-          `INSERT INTO dataset_records (connection_id, serial, record_json, updated_at) VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}`,
-        ).bind(...chunk.flatMap((d) => [id, d.serial, JSON.stringify(d), 1_000])),
-      );
-    }
-  });
-  await env.LEDGER.batch(statements);
+    const snapshot = { name: `Connection ${index + 1}`, enabled: true, dry_run: entry.dry_run !== false, debug: entry.debug === true, schedule: null, config: entry.config };
+    const outcome = await insertConnection(env.LEDGER, id, credentialId, { snapshot, changedBy: "factory", note: null, now: 0 });
+    if (outcome !== "created") throw new Error(`makeCredentialWith: ${outcome}`);
+    await writeDatasetRecords(env.LEDGER, id, records.map((d) => ({ serial: d.serial, json: JSON.stringify(d) })), "replace", 1_000);
+  }
   return { credentialId, connectionIds };
 }
 

@@ -1,4 +1,4 @@
-import type { AlertChannel, AlertDelivery, AlertRule, DeliveryAttempt } from "../../worker/schemas/alerts";
+import type { AlertChannel, AlertDelivery, AlertRule, DeliveryAttempt } from "../../../worker/schemas/alerts";
 
 let sequence = 0;
 
@@ -21,7 +21,7 @@ export function makeChannel(overrides: Partial<AlertChannel> = {}): AlertChannel
   };
 }
 
-export function makeRule(channel: AlertChannel, overrides: Partial<AlertRule> = {}): AlertRule {
+export function makeAlertRule(channel: AlertChannel, overrides: Partial<AlertRule> = {}): AlertRule {
   sequence += 1;
   return {
     id: `rule_${sequence}`,

@@ -2,11 +2,11 @@ import { evictDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { XMLParser } from "fast-xml-parser";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { Env } from "../../worker/env";
-import { demoExampleSerials, demoFleetDevices, demoSourceDevices, type FleetDevice } from "../../worker/sandbox/demo-data";
-import { sandboxMount } from "../../worker/sandbox/mount";
-import { outboundFetch } from "../../worker/outbound";
-import { createOutboundFetch } from "../../worker/sandbox/outbound-fetch";
+import type { Env } from "../../../worker/env";
+import { demoExampleSerials, demoFleetDevices, demoSourceDevices, type FleetDevice } from "../../../worker/sandbox/demo-data";
+import { sandboxMount } from "../../../worker/sandbox/mount";
+import { outboundFetch } from "../../../worker/outbound";
+import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
 
 const worker = (exports as unknown as { default: Fetcher }).default;
 const BASE = "http://localhost/sandbox";

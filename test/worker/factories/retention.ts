@@ -5,7 +5,7 @@ import type { RetentionSetting } from "../../../worker/schemas/settings";
 import { newId } from "../../../worker/ledger/ids";
 import type { RunStatus } from "../../../worker/schemas/vocabulary";
 import type { ExportTarget } from "../../../worker/retention/export-target";
-import { makeJob, makeLogs, makeOutcomes, makeRun } from "../factories";
+import { makeLogs, makeOutcomes, makeRun } from "./ledger";
 
 // One "day of history": a run with a job, its logs and outcomes, an event with a delivery and two
 // attempts, and a schedule tick, all stamped at `at`. Counting these rows tells what a purge removed.
@@ -31,8 +31,10 @@ export interface HistoryOptions {
 let counter = 0;
 
 export async function makeHistory(at: number, options: HistoryOptions = {}) {
-  const run = await makeRun({ created_at: at, status: options.status ?? "completed" });
-  const job = await makeJob(run, { connection_id: "conn_history", connection_name: "History connection" });
+  const run = await makeRun({ created_at: at, status: options.status ?? "completed" }, [
+    { connection_id: "conn_history", connection_name: "History connection" },
+  ]);
+  const job = run.jobs[0]!;
   const lines = options.logLines ?? 3;
   if (lines > 0) {
     await makeLogs(job, Array.from({ length: lines }, (_, i) => ({ level: "INFO" as const, message: `line ${i + 1} of ${job.id}` })));
@@ -44,6 +46,10 @@ export async function makeHistory(at: number, options: HistoryOptions = {}) {
   const eventId = newId("evt", at);
   const deliveryId = newId("dlv", at);
   await env.LEDGER.batch([
+    // The ledger wrote an event per status change; a day of history here holds exactly one event (the
+    // purge counts assert it), with a delivery and attempts the dispatcher would only make by sending,
+    // and a started tick, all in this one batch so seeding a backlog stays within the test timeout.
+    env.LEDGER.prepare("DELETE FROM events WHERE run_id = ?1").bind(run.id),
     env.LEDGER.prepare(
       `INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at, dispatched_at)
        VALUES (?1, 'job.status_changed', ?2, ?3, 'conn_history', '{}', ?4, ?4)`,

@@ -3,7 +3,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { RESPONSE_EXCERPT_BYTES, sendHttp } from "../../worker/alerts/send-http";
+import { RESPONSE_EXCERPT_BYTES, sendHttp } from "../../../worker/alerts/send-http";
 
 let server: Server | null = null;
 afterEach(async () => {

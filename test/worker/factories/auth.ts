@@ -5,12 +5,22 @@ import type { AppEnv } from "../../../worker/app-env";
 import { type AuthenticateOptions, authenticate, requireRole } from "../../../worker/auth/middleware";
 import type { Role } from "../../../worker/auth/principal";
 import { issueApiToken } from "../../../worker/auth/tokens";
+import { listApiTokens, revokeApiToken } from "../../../worker/ledger/api-tokens";
 import type { Env } from "../../../worker/env";
 
 let tokenCounter = 0;
 
 export async function makeToken(role: Role, name = `${role}-${++tokenCounter}`) {
   return issueApiToken(env.LEDGER, { name, role, createdBy: "test", now: Date.now() });
+}
+
+/** Revokes every active admin token but `keep`, through the ledger, so `keep` is the last admin. */
+export async function revokeOtherAdmins(keep: string): Promise<void> {
+  for (const token of await listApiTokens(env.LEDGER)) {
+    if (token.role !== "admin" || token.id === keep || token.revoked_at !== null) continue;
+    const outcome = await revokeApiToken(env.LEDGER, token.id, Date.now());
+    if (outcome.status !== "revoked") throw new Error(`revokeOtherAdmins: ${outcome.status}`);
+  }
 }
 
 export function makeSecretsKey(): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DISABLE_AFTER_FAILING_MS, MAX_ATTEMPTS, RETRY_DELAYS_MS, nextStep, type AttemptOutcome } from "../../worker/alerts/retry-schedule";
+import { DISABLE_AFTER_FAILING_MS, MAX_ATTEMPTS, RETRY_DELAYS_MS, nextStep, type AttemptOutcome } from "../../../worker/alerts/retry-schedule";
 
 const failure: AttemptOutcome = { statusCode: 503, error: null, retryAfterMs: null };
 const START = Date.UTC(2026, 3, 6, 8, 0, 0);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildPagerDutyEvent, pagerDutyDedupKey } from "../../worker/alerts/pagerduty";
-import { buildSlackMessage, escapeMrkdwn, type SlackBlock, type SlackMessage } from "../../worker/alerts/slack";
-import { renderMessage } from "../../worker/alerts/render";
-import { makePayload } from "./factories";
+import { buildPagerDutyEvent, pagerDutyDedupKey } from "../../../worker/alerts/pagerduty";
+import { buildSlackMessage, escapeMrkdwn, type SlackBlock, type SlackMessage } from "../../../worker/alerts/slack";
+import { renderMessage } from "../../../worker/alerts/render";
+import { makePayload } from "../factories/alert-payloads";
 
 const alert = { rule_id: "rule_1", channel_id: "chan_1", dedup_key: pagerDutyDedupKey("rule_1", "conn_sf"), failure_threshold: 2, consecutive_failures: 2 };
 

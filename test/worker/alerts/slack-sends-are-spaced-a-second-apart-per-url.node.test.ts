@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRateGate } from "../../worker/alerts/rate-gate";
+import { createRateGate } from "../../../worker/alerts/rate-gate";
 
 function fakeClock() {
   let now = 1_000_000;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildAlertEmail } from "../../worker/alerts/email-content";
-import { buildMimeMessage, encodeWord } from "../../worker/alerts/email-mime";
-import { renderMessage } from "../../worker/alerts/render";
-import { makePayload } from "./factories";
+import { buildAlertEmail } from "../../../worker/alerts/email-content";
+import { buildMimeMessage, encodeWord } from "../../../worker/alerts/email-mime";
+import { renderMessage } from "../../../worker/alerts/render";
+import { makePayload } from "../factories/alert-payloads";
 
 interface ParsedMime {
   headers: Map<string, string>;

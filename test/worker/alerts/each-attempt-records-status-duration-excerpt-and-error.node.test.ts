@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { RESPONSE_EXCERPT_BYTES, sendHttp } from "../../worker/alerts/send-http";
-import { verdictFor } from "../../worker/alerts/retry-schedule";
-import { startWebhookReceiver, type ReceiverScript, type WebhookReceiver } from "./support/webhook-receiver";
-import { leaksIn } from "../engine/support/secret-forms";
+import { RESPONSE_EXCERPT_BYTES, sendHttp } from "../../../worker/alerts/send-http";
+import { verdictFor } from "../../../worker/alerts/retry-schedule";
+import { startWebhookReceiver, type ReceiverScript, type WebhookReceiver } from "./webhook-receiver.node";
+import { leaksIn } from "../../engine/support/secret-forms";
 
 let receiver: WebhookReceiver | null = null;
 afterEach(async () => {

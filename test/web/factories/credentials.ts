@@ -1,4 +1,4 @@
-import type { Credential } from "../../worker/schemas/types";
+import type { Credential } from "../../../worker/schemas/types";
 
 let sequence = 0;
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { renderMessage, type ResolvedChannel } from "../../worker/alerts/render";
-import { RETRY_DELAYS_MS, nextStep, type NextStep } from "../../worker/alerts/retry-schedule";
-import { sendHttp, type AttemptResult } from "../../worker/alerts/send-http";
-import { generateWebhookSecret } from "../../worker/alerts/signing";
-import { makePayload } from "./factories";
-import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
+import { renderMessage, type ResolvedChannel } from "../../../worker/alerts/render";
+import { RETRY_DELAYS_MS, nextStep, type NextStep } from "../../../worker/alerts/retry-schedule";
+import { sendHttp, type AttemptResult } from "../../../worker/alerts/send-http";
+import { generateWebhookSecret } from "../../../worker/alerts/signing";
+import { makePayload } from "../factories/alert-payloads";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.node";
 
 let receiver: WebhookReceiver | null = null;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildStatusPayload } from "../../worker/alerts/payload";
-import { makeJob, makeRun } from "./factories";
+import { buildStatusPayload } from "../../../worker/alerts/payload";
+import { makeJob, makeRun } from "../factories/alert-payloads";
 
 const T0 = Date.UTC(2026, 3, 6, 8, 0, 1);
 

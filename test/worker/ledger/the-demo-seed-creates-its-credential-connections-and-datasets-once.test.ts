@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ConnectionSummary, Page } from "../../worker/schemas/types";
-import { issueApiToken } from "../../worker/auth/tokens";
-import { validateConnectionConfig } from "../../worker/engine/contracts";
-import { seedDemo } from "../../worker/ledger/demo-seed";
-import { demoSourceDevices } from "../../worker/sandbox/demo-data";
+import type { ConnectionSummary, Page } from "../../../worker/schemas/types";
+import { issueApiToken } from "../../../worker/auth/tokens";
+import { validateConnectionConfig } from "../../../worker/engine/contracts";
+import { seedDemo } from "../../../worker/ledger/demo-seed";
+import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 
 async function count(table: string): Promise<number> {
   const row = await env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<{ n: number }>();

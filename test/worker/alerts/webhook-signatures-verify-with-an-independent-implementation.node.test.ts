@@ -2,11 +2,11 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderMessage } from "../../worker/alerts/render";
-import { sendHttp } from "../../worker/alerts/send-http";
-import { generateWebhookSecret } from "../../worker/alerts/signing";
-import { makePayload } from "./factories";
-import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
+import { renderMessage } from "../../../worker/alerts/render";
+import { sendHttp } from "../../../worker/alerts/send-http";
+import { generateWebhookSecret } from "../../../worker/alerts/signing";
+import { makePayload } from "../factories/alert-payloads";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.node";
 
 // The Standard Webhooks check as a receiver would write it with node:crypto, sharing no code with
 // the worker: key = base64 after "whsec_", HMAC-SHA256 over "id.timestamp.body", any "v1," entry matches.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { validateConnectionConfig } from "../../worker/engine/contracts";
-import { compileMapping, finalAction, reconcile, type RecordAction } from "../../worker/engine/reconcile";
-import { parseXml } from "../../worker/engine/xml";
-import { DEMO_CONNECTIONS } from "../../worker/sandbox/demo-connections";
+import { validateConnectionConfig } from "../../../worker/engine/contracts";
+import { compileMapping, finalAction, reconcile, type RecordAction } from "../../../worker/engine/reconcile";
+import { parseXml } from "../../../worker/engine/xml";
+import { DEMO_CONNECTIONS } from "../../../worker/sandbox/demo-connections";
 import {
   DEMO_ALLOWED_FIELDS,
   DEMO_EXPECTATIONS,
@@ -13,8 +13,8 @@ import {
   demoFleetDevices,
   demoSourceDevices,
   type FleetDevice,
-} from "../../worker/sandbox/demo-data";
-import { toXmlDocument } from "../../worker/sandbox/device-xml";
+} from "../../../worker/sandbox/demo-data";
+import { toXmlDocument } from "../../../worker/sandbox/device-xml";
 
 type DestinationView = (device: FleetDevice) => Record<string, unknown>;
 

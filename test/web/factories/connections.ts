@@ -1,9 +1,9 @@
-import type { Connection, ConnectionConfig, ConnectionSnapshot, ConnectionVersion, Page } from "../../worker/schemas/types";
-import type { FieldRule } from "../../worker/engine/contracts";
+import type { Connection, ConnectionConfig, ConnectionSnapshot, ConnectionVersion, Page } from "../../../worker/schemas/types";
+import type { FieldRule } from "../../../worker/engine/contracts";
 
 let sequence = 0;
 
-export function makeRule(overrides: Partial<FieldRule> = {}): FieldRule {
+export function makeFieldRule(overrides: Partial<FieldRule> = {}): FieldRule {
   return { source: "status", destination: "status", formatter: "string", action: "update_if_changed", on_null: "skip", required: false, ...overrides };
 }
 
@@ -19,7 +19,7 @@ export function makeConfig(overrides: Partial<ConnectionConfig> = {}): Connectio
       headers: {},
     },
     update: { method: "PATCH", url_template: "http://127.0.0.1:8787/sandbox/api/devices/{serial}", formatter: "json", headers: {} },
-    mapping: [makeRule({ source: "name", destination: "display_name" }), makeRule({ source: "site", destination: "site_code", formatter: "uppercase" })],
+    mapping: [makeFieldRule({ source: "name", destination: "display_name" }), makeFieldRule({ source: "site", destination: "site_code", formatter: "uppercase" })],
     limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false, max_response_bytes: 10_485_760, max_pages: 100_000 },
     ...overrides,
   };

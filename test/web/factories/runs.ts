@@ -1,4 +1,4 @@
-import type { JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../../web/src/lib/run-types";
+import type { JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../../../web/src/lib/run-types";
 
 let sequence = 0;
 
