@@ -51,6 +51,13 @@ module.exports = {
       to: { path: "^worker/", dependencyTypesNot: TYPE_ONLY },
     },
     {
+      name: "shared-imports-nothing",
+      comment: "shared/ holds the few values the worker and the browser both load (token format, client header): pure, so it may import only itself.",
+      severity: "error",
+      from: { path: "^shared/" },
+      to: { pathNot: "^shared/" },
+    },
+    {
       name: "production-code-imports-no-sandbox",
       comment: "worker/sandbox/ is the demo destination, live only with SANDBOX=on; production code reaches it only through the doors below.",
       severity: "error",

@@ -19,7 +19,7 @@ import { testLookup } from "./api/test-lookup";
 import { sessionRouter } from "./api/session";
 import { tokensRouter } from "./api/tokens";
 import { authenticate } from "./auth/middleware";
-import { liveRouter } from "./live/live-router";
+import { liveRouter } from "./api/live";
 import { mcpRouter } from "./mcp/route";
 import { securityHeaders } from "./auth/security-headers";
 import { sandboxMount } from "./sandbox/mount";

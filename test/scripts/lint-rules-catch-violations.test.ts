@@ -33,7 +33,7 @@ describe("lint rules catch violations", () => {
     }
 
     const options = await extractDepcruiseOptions(join(ROOT, ".dependency-cruiser.cjs"));
-    const cruised = await cruise(["worker", "web"], { ...options, baseDir: FIXTURES, validate: true });
+    const cruised = await cruise(["worker", "web", "shared"], { ...options, baseDir: FIXTURES, validate: true });
     if (typeof cruised.output === "string") throw new Error(`dependency-cruiser answered text: ${cruised.output}`);
     dependencyFindings = cruised.output.summary.violations.map((violation) => `${violation.rule.name}: ${violation.from} -> ${violation.to}`);
   }, 60_000);
@@ -54,6 +54,11 @@ describe("lint rules catch violations", () => {
   it("reports a value import of worker code from the web app, and not a type-only one", () => {
     expect(dependencyFindings).toContain("web-imports-the-worker-type-only: web/src/imports-worker-code.ts -> worker/ledger/store.ts");
     expect(dependencyFindings.filter((finding) => finding.includes("imports-worker-types"))).toEqual([]);
+  });
+
+  it("reports shared code importing the worker, and lets the web app load shared values", () => {
+    expect(dependencyFindings).toContain("shared-imports-nothing: shared/reaches-into-the-worker.ts -> worker/ledger/store.ts");
+    expect(dependencyFindings.filter((finding) => finding.includes("imports-shared-code"))).toEqual([]);
   });
 
   it("reports production code importing the sandbox, and the sandbox router loaded other than on demand", () => {

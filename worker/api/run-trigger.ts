@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import type { RunTrigger } from "../schemas/vocabulary";
-import { CLIENT_HEADER, DASHBOARD_CLIENT } from "./client-header";
+import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../shared/client-header";
 
 // The request headers of the routes that start runs (POST /runs, Sync Now), and the trigger they give a run.
 

@@ -2,7 +2,7 @@ import type { ApiTokenSummary, CreatedApiToken } from "../schemas/tokens";
 import { findApiTokenByHash, insertApiToken, touchApiToken } from "../ledger/api-tokens";
 import { newId } from "../ledger/ids";
 import type { Principal, Role } from "./principal";
-import { TOKEN_ALPHABET as ALPHABET, TOKEN_SHAPE, tokenFormatProblem } from "./token-format";
+import { TOKEN_ALPHABET as ALPHABET, TOKEN_SHAPE, tokenFormatProblem } from "../../shared/token-format";
 
 const RANDOM_BYTES = 20; // 160 bits, exactly 32 base32 characters
 const ROLE_LETTER: Record<Role, string> = { viewer: "v", operator: "o", admin: "a" };

@@ -1,6 +1,6 @@
 // Storage for retention: the pass bookkeeping and the bounded DELETE statements. Every delete touches
 // at most `limit` rows chosen through an index, so no statement grows with the size of the history.
-import { PURGED_TABLES, type DeletedCounts, type PassPhase, type PassStatus, type PurgedTable } from "../schemas/retention-vocabulary";
+import { PURGED_TABLES, type DeletedCounts, type PassStatus } from "../schemas/retention-vocabulary";
 import { TERMINAL_SQL } from "./status-sets";
 
 export interface RetentionPassRow {

@@ -1,3 +1,5 @@
+import { errorMessage } from "../engine/lang";
+
 // How the RunCoordinator paces a run. Slices are bounded so one alarm stays well inside Workers' limits on
 // any plan. Production uses the defaults; the optional COORDINATOR_TUNING var (a JSON object of overrides)
 // changes them, which is how the worker tests drive runs step by step.
@@ -59,7 +61,7 @@ export function coordinatorConfig(vars: { COORDINATOR_TUNING?: string }): Coordi
   try {
     parsed = JSON.parse(raw);
   } catch (error) {
-    throw new Error(`COORDINATOR_TUNING is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`COORDINATOR_TUNING is not JSON: ${errorMessage(error)}`, { cause: error });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new Error("COORDINATOR_TUNING must be a JSON object of settings");

@@ -1,6 +1,7 @@
 import { contractUrls, unsafeUrlError, type OutboundUrlPolicy } from "../auth/url-safety";
 import { validateConnectionConfig, type ConnectionConfig } from "../engine/contracts";
 import { EngineError } from "../engine/errors";
+import { errorMessage } from "../engine/lang";
 import type { JobError } from "../ledger/run-rows";
 import type { RunConnectionRow } from "../ledger/run-scope";
 
@@ -36,8 +37,7 @@ export function checkConnection(
 // The credential could not be loaded or its token fetched: an engine error keeps its own code and hint.
 export function credentialError(error: unknown): JobError {
   if (error instanceof EngineError) return error.toJSON();
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: "auth_failed", http_status: null, message: `The credential cannot be used: ${message}`, hint: "Check the credential and the deployment's SECRETS_KEY" };
+  return { code: "auth_failed", http_status: null, message: `The credential cannot be used: ${errorMessage(error)}`, hint: "Check the credential and the deployment's SECRETS_KEY" };
 }
 
 function refused(error: JobError, version: number): ConnectionCheck {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { JobDetail, RunDetail } from "../../../worker/schemas/runs";
-import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
+import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../shared/client-header";
 import { api, DEMO_IDS, makeToken, resetWorld } from "../factories";
 
 const FROM_DASHBOARD = { [CLIENT_HEADER]: DASHBOARD_CLIENT };

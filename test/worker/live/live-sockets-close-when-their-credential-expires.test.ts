@@ -5,7 +5,7 @@ import { handleError } from "../../../worker/api/errors";
 import type { AppEnv } from "../../../worker/app-env";
 import { ACCESS_JWT_HEADER } from "../../../worker/auth/access-jwt";
 import { issueApiToken } from "../../../worker/auth/tokens";
-import { createLiveRouter } from "../../../worker/live/live-router";
+import { createLiveRouter } from "../../../worker/api/live";
 import { liveHub } from "../../../worker/live/publish";
 import { toRunSummary } from "../../../worker/ledger/run-views";
 import { envWith, makeAccessTeam, makeRun, makeToken } from "../factories";

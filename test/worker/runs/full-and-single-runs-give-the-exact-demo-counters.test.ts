@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExampleSerials, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
 import { api, changeConnection, counters, countersOf, DEMO_IDS, eventsOf, logsOf, outcomesOf, resetWorld, runToEnd, sandboxStats } from "../factories";
 

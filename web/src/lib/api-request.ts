@@ -1,4 +1,4 @@
-import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../worker/api/client-header";
+import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../shared/client-header";
 import { ApiError, errorFromBody, isErrorBody } from "./api-error";
 
 // The one place the dashboard talks HTTP to the worker: bearer token, JSON, typed errors and the 401 rule.

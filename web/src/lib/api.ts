@@ -51,7 +51,7 @@ import type {
   updateRuleBodySchema,
 } from "../../../worker/schemas/alerts";
 import { currentToken, rejectSession } from "./session-token";
-import { createRequest, type ApiClientOptions, type QueryValue } from "./api-request";
+import { createRequest, type ApiClientOptions } from "./api-request";
 
 // The dashboard's one API client. Every state module calls these endpoints (components never fetch);
 // each request and answer is typed by the zod schema that validates and documents that route in the

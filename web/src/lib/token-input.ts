@@ -1,4 +1,4 @@
-import { tokenFormatProblem } from "../../../worker/auth/token-format";
+import { tokenFormatProblem } from "../../../shared/token-format";
 
 export type TokenInput = { ok: true; token: string } | { ok: false; message: string };
 

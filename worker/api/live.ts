@@ -1,12 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
-import { errorBody } from "../api/errors";
-import { createRouter } from "../api/router";
+import { errorBody } from "./errors";
+import { createRouter } from "./router";
 import { errorBodySchema, errorResponses, jsonContent } from "../schemas/common";
 import { type AuthenticateOptions, minRole } from "../auth/middleware";
-import { authenticateLive, offeredToken } from "./live-auth";
-import { LIVE_VIEWER_HEADER, type LiveViewer } from "./live-hub";
-import { LIVE_BEARER_PROTOCOL } from "./protocol";
-import { liveHub } from "./publish";
+import { authenticateLive, offeredToken } from "../live/live-auth";
+import { LIVE_VIEWER_HEADER, type LiveViewer } from "../live/live-hub";
+import { LIVE_BEARER_PROTOCOL } from "../live/protocol";
+import { liveHub } from "../live/publish";
 
 const viewerRole = minRole("viewer");
 
