@@ -163,8 +163,23 @@ async function startServer(persist: string): Promise<Server> {
   const child = spawn(
     "npx",
     [
-      "wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspector), "--persist-to", persist,
-      "--var", "SANDBOX:on", "--var", "DEMO_SEED:on", "--var", "ENVIRONMENT:development", "--show-interactive-dev-session=false",
+      "wrangler",
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      persist,
+      "--var",
+      "SANDBOX:on",
+      "--var",
+      "DEMO_SEED:on",
+      "--var",
+      "ENVIRONMENT:development",
+      "--show-interactive-dev-session=false",
     ],
     { env: toolEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
@@ -176,7 +191,10 @@ async function startServer(persist: string): Promise<Server> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${log}`);
-    const ok = await fetch(`${baseURL}/api/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${baseURL}/api/health`, { signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`wrangler dev not ready in ${READY_TIMEOUT_MS / 1000} s:\n${log}`);
     await sleep(500);
@@ -281,7 +299,11 @@ async function liveDelay(browser: Browser, baseURL: string, token: string) {
           const bars = node.matches('[role="progressbar"]') ? [node] : [...node.querySelectorAll('[role="progressbar"]')];
           for (const bar of bars) {
             const text = bar.getAttribute("aria-valuetext");
-            if (text !== null && bar.closest("article")?.querySelector('[id^="run-"][id$="-title"]')?.id === (window as unknown as { benchRun: string }).benchRun) report(text, at);
+            if (
+              text !== null &&
+              bar.closest("article")?.querySelector('[id^="run-"][id$="-title"]')?.id === (window as unknown as { benchRun: string }).benchRun
+            )
+              report(text, at);
           }
         }
       }
@@ -356,7 +378,12 @@ async function main(): Promise<void> {
     table([
       ["measure", "figure", "target", "verdict"],
       [`initial JavaScript, gzip (${bundle.files.length} files)`, `${bundle.gzip_kb} KB`, `< ${TARGETS.initial_js_gzip_kb_max} KB`, verdict(met.initial_js)],
-      [`/jobs to first folder row, ${RUNS} runs (median of ${rows.navigations})`, `${rows.median_ms} ms`, `< ${TARGETS.first_rows_ms_max} ms`, verdict(met.first_rows)],
+      [
+        `/jobs to first folder row, ${RUNS} runs (median of ${rows.navigations})`,
+        `${rows.median_ms} ms`,
+        `< ${TARGETS.first_rows_ms_max} ms`,
+        verdict(met.first_rows),
+      ],
       [`progress → page, median (${live.matched_updates} updates)`, `${live.median_ms} ms`, "", ""],
       ["progress → page, p95", `${live.p95_ms} ms`, `< ${TARGETS.live_delay_ms_max} ms`, verdict(met.live_delay)],
     ]);

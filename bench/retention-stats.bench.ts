@@ -93,7 +93,9 @@ async function main(): Promise<void> {
   const sql = (text: string, params: unknown[] = []) => call<{ ms: number; changes: number }>("/sql", { sql: text, params });
 
   try {
-    for (const file of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
+    for (const file of readdirSync("migrations")
+      .filter((f) => f.endsWith(".sql"))
+      .sort()) {
       for (const statement of splitSql(readFileSync(join("migrations", file), "utf8"))) await sql(statement);
     }
 
@@ -171,7 +173,9 @@ async function main(): Promise<void> {
         const figures = await call<StatsFigures>(`/stats?now=${now}`);
         for (const [name, ms] of Object.entries(figures)) (samples[name] ??= []).push(ms);
       }
-      return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, { p50: round(percentile(values, 50)), p95: round(percentile(values, 95)) }]));
+      return Object.fromEntries(
+        Object.entries(samples).map(([name, values]) => [name, { p50: round(percentile(values, 50)), p95: round(percentile(values, 95)) }]),
+      );
     };
     if (process.env.BENCH_PROFILE) {
       for (let i = 0; i < 3; i++) console.log(JSON.stringify(await call(`/profile?now=${now}&days=7`)));

@@ -298,7 +298,9 @@ async function executionPart(bench: Bench, destination: Destination) {
     limits: { requests_per_second: 1000, concurrency: CONCURRENCY, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false },
   };
   await bench.db.batch([
-    bench.db.prepare("INSERT INTO credentials (id, name, scheme, config_json, created_at, updated_at) VALUES (?1, 'Execution bench', 'none', '{}', 0, 0)").bind(credentialId),
+    bench.db
+      .prepare("INSERT INTO credentials (id, name, scheme, config_json, created_at, updated_at) VALUES (?1, 'Execution bench', 'none', '{}', 0, 0)")
+      .bind(credentialId),
     bench.db
       .prepare(
         `INSERT INTO connections (id, credential_id, name, position, enabled, dry_run, config_json, version, created_at, updated_at)
@@ -388,15 +390,18 @@ async function seedListing(bench: Bench, now: number): Promise<number> {
   const statements = [];
   for (let c = 0; c < CREDENTIALS; c++) {
     statements.push(
-      db.prepare("INSERT INTO credentials (id, name, scheme, config_json, created_at, updated_at) VALUES (?1, ?2, 'none', '{}', 0, 0)")
+      db
+        .prepare("INSERT INTO credentials (id, name, scheme, config_json, created_at, updated_at) VALUES (?1, ?2, 'none', '{}', 0, 0)")
         .bind(`cred_list_${c}`, `List bench ${c}`),
     );
     for (let k = 1; k <= JOBS_PER_RUN; k++) {
       statements.push(
-        db.prepare(
-          `INSERT INTO connections (id, credential_id, name, position, enabled, dry_run, config_json, created_at, updated_at)
+        db
+          .prepare(
+            `INSERT INTO connections (id, credential_id, name, position, enabled, dry_run, config_json, created_at, updated_at)
            VALUES (?1, ?2, ?3, ?4, 1, 1, '{}', 0, 0)`,
-        ).bind(`conn_list_${c}_${k}`, `cred_list_${c}`, `Connection ${c}.${k}`, k),
+          )
+          .bind(`conn_list_${c}_${k}`, `cred_list_${c}`, `Connection ${c}.${k}`, k),
       );
     }
   }
@@ -415,8 +420,9 @@ async function seedListing(bench: Bench, now: number): Promise<number> {
     const runs = `SELECT j.value AS id, j.key + ?2 AS n, ((j.key + ?2) * 2654435761) % 100 AS h, ((j.key + ?2) * 7919) % 10 = 0 AS single,
                          CAST(?3 + (j.key + ?2) * ?4 AS INTEGER) AS t FROM json_each(?1) j`;
     await db.batch([
-      db.prepare(
-        `INSERT INTO runs (id, credential_id, credential_name, type, serial, mode, "trigger", requested_by, status, connection_count,
+      db
+        .prepare(
+          `INSERT INTO runs (id, credential_id, credential_name, type, serial, mode, "trigger", requested_by, status, connection_count,
                            connections_succeeded, connections_failed, created_at, started_at, finished_at)
          SELECT id, printf('cred_list_%d', n % ${CREDENTIALS}), printf('List bench %d', n % ${CREDENTIALS}),
                 CASE WHEN single THEN 'single' ELSE 'full' END,
@@ -426,9 +432,11 @@ async function seedListing(bench: Bench, now: number): Promise<number> {
                 CASE WHEN h < 90 THEN ${JOBS_PER_RUN} ELSE ${JOBS_PER_RUN - 1} END, CASE WHEN h >= 90 AND h < 97 THEN 1 ELSE 0 END,
                 t, t, t + 60000
            FROM (${runs})`,
-      ).bind(param, first, base, step),
-      db.prepare(
-        `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${JOBS_PER_RUN})
+        )
+        .bind(param, first, base, step),
+      db
+        .prepare(
+          `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ${JOBS_PER_RUN})
          INSERT INTO jobs (id, run_id, connection_id, connection_name, connection_version, position, status, mode, in_scope, processed,
                            updated, created_at, started_at, finished_at, duration_ms, error_code, error_message)
          SELECT printf('job_%s%d', substr(id, 5), i), id, printf('conn_list_%d_%d', n % ${CREDENTIALS}, i),
@@ -437,13 +445,16 @@ async function seedListing(bench: Bench, now: number): Promise<number> {
                 CASE WHEN (n / 3) % 2 = 0 THEN 'live' ELSE 'dry' END, 500, 500, 40, t, t, t + 60000, 60000,
                 CASE WHEN h >= 90 AND h < 97 AND i = 1 THEN 'http_401' END, CASE WHEN h >= 90 AND h < 97 AND i = 1 THEN '401 Unauthorized' END
            FROM (${runs}) CROSS JOIN k`,
-      ).bind(param, first, base, step),
+        )
+        .bind(param, first, base, step),
       // One outcome per full run (its first job), so the serial filter has both sides of its union to search.
-      db.prepare(
-        `INSERT INTO record_outcomes (job_id, serial, run_id, action, recorded_at)
+      db
+        .prepare(
+          `INSERT INTO record_outcomes (job_id, serial, run_id, action, recorded_at)
          SELECT printf('job_%s1', substr(id, 5)), printf('SN-%06d', (n * 13) % ${SERIALS}), id, 'updated', t
            FROM (${runs}) WHERE NOT single`,
-      ).bind(param, first, base, step),
+        )
+        .bind(param, first, base, step),
     ]);
     process.stdout.write(`\rseeded ${first + count} / ${RUNS} runs`);
   }
@@ -497,9 +508,10 @@ async function main(): Promise<void> {
     const listP95 = listing === null ? null : Math.max(...Object.values(listing.filters).map((f) => f.p95));
     const met = {
       live_within_bound: execution === null ? null : execution.live.wall_to_bound <= TARGETS.live_wall_to_bound_max,
-      d1_statements: execution === null
-        ? null
-        : Math.max(execution.dry.d1_statements_per_1000_records, execution.live.d1_statements_per_1000_records) <= TARGETS.d1_statements_per_1000_records_max,
+      d1_statements:
+        execution === null
+          ? null
+          : Math.max(execution.dry.d1_statements_per_1000_records, execution.live.d1_statements_per_1000_records) <= TARGETS.d1_statements_per_1000_records_max,
       list_p95: listP95 === null ? null : listP95 <= TARGETS.list_p95_ms_max,
     };
     const verdict = (ok: boolean | null) => (ok === null ? "-" : ok ? "met" : "missed");
@@ -510,17 +522,37 @@ async function main(): Promise<void> {
       const { dry, live } = execution;
       rows.push(["status", dry.status, live.status, ""]);
       rows.push(["wall time (s)", String(dry.wall_s), String(live.wall_s), ""]);
-      rows.push(["destination requests (list/get/put)", `${dry.requests.list}/${dry.requests.get}/${dry.requests.put}`, `${live.requests.list}/${live.requests.get}/${live.requests.put}`, ""]);
+      rows.push([
+        "destination requests (list/get/put)",
+        `${dry.requests.list}/${dry.requests.get}/${dry.requests.put}`,
+        `${live.requests.list}/${live.requests.get}/${live.requests.put}`,
+        "",
+      ]);
       rows.push(["bound requests×latency÷concurrency (s)", String(dry.bound_s), String(live.bound_s), ""]);
-      rows.push(["wall ÷ bound", String(dry.wall_to_bound), String(live.wall_to_bound), `live ≤ ${TARGETS.live_wall_to_bound_max} ${verdict(met.live_within_bound)}`]);
-      rows.push(["mean / max requests in flight", `${dry.mean_in_flight} / ${dry.requests.max_in_flight}`, `${live.mean_in_flight} / ${live.requests.max_in_flight}`, ""]);
+      rows.push([
+        "wall ÷ bound",
+        String(dry.wall_to_bound),
+        String(live.wall_to_bound),
+        `live ≤ ${TARGETS.live_wall_to_bound_max} ${verdict(met.live_within_bound)}`,
+      ]);
+      rows.push([
+        "mean / max requests in flight",
+        `${dry.mean_in_flight} / ${dry.requests.max_in_flight}`,
+        `${live.mean_in_flight} / ${live.requests.max_in_flight}`,
+        "",
+      ]);
       const { baseline } = execution;
       rows.push(["baseline: plain fetch loop, same PUTs (s)", "", String(baseline.wall_s), ""]);
       rows.push(["baseline wall ÷ bound (in flight)", "", `${baseline.wall_to_bound} (${baseline.mean_in_flight})`, ""]);
       rows.push(["Full Live ÷ baseline", "", String(round(live.wall_s / baseline.wall_s, 2)), ""]);
       rows.push(["destination requests per record", String(dry.requests_per_record), String(live.requests_per_record), ""]);
       rows.push(["D1 statements (round trips)", `${dry.d1_statements} (${dry.d1_round_trips})`, `${live.d1_statements} (${live.d1_round_trips})`, ""]);
-      rows.push(["D1 statements per 1,000 records", String(dry.d1_statements_per_1000_records), String(live.d1_statements_per_1000_records), `≤ ${TARGETS.d1_statements_per_1000_records_max} ${verdict(met.d1_statements)}`]);
+      rows.push([
+        "D1 statements per 1,000 records",
+        String(dry.d1_statements_per_1000_records),
+        String(live.d1_statements_per_1000_records),
+        `≤ ${TARGETS.d1_statements_per_1000_records_max} ${verdict(met.d1_statements)}`,
+      ]);
       table(rows);
     }
     if (listing !== null) {

@@ -8,7 +8,12 @@ import { adminTokenStatus, createApiToken } from "./local-api-tokens.mjs";
 const KEY_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/;
 
 function keysIn(text) {
-  return new Set(text.split(/\r?\n/).map((line) => KEY_LINE.exec(line)?.[1]).filter(Boolean));
+  return new Set(
+    text
+      .split(/\r?\n/)
+      .map((line) => KEY_LINE.exec(line)?.[1])
+      .filter(Boolean),
+  );
 }
 
 // Keys an older .dev.vars may lack. Others stay as the developer left them: a deleted SANDBOX or

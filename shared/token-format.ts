@@ -23,7 +23,10 @@ export function tokenFormatProblem(token: string): string | null {
   const body = token.slice(TOKEN_PREFIX.length + 2);
   const foreign = [...new Set([...body].filter((char) => !TOKEN_ALPHABET.includes(char)))];
   if (foreign.length > 0) {
-    const shown = foreign.slice(0, 5).map((char) => JSON.stringify(char)).join(", ");
+    const shown = foreign
+      .slice(0, 5)
+      .map((char) => JSON.stringify(char))
+      .join(", ");
     return `This token has characters an API token never has (${shown}): tokens use only digits and lowercase letters. Check that nothing else was copied with it.`;
   }
   if (body.length < TOKEN_BODY_LENGTH) {

@@ -23,7 +23,9 @@ export default {
       case "/sql": {
         const { sql, params = [] } = await request.json();
         const started = performance.now();
-        const result = await env.LEDGER.prepare(sql).bind(...params).run();
+        const result = await env.LEDGER.prepare(sql)
+          .bind(...params)
+          .run();
         return Response.json({ ms: performance.now() - started, changes: result.meta.changes, duration: result.meta.duration });
       }
       case "/purge": {
@@ -44,7 +46,12 @@ export default {
             buildStatsReport(db, { window: { since: now - DAY_MS, until: now }, noSuccessSince: now - 3 * DAY_MS, failuresLimit: 10, recentPerConnection: 20 }),
           ),
           stats_7d: await timed(() =>
-            buildStatsReport(db, { window: { since: now - 7 * DAY_MS, until: now }, noSuccessSince: now - 3 * DAY_MS, failuresLimit: 10, recentPerConnection: 20 }),
+            buildStatsReport(db, {
+              window: { since: now - 7 * DAY_MS, until: now },
+              noSuccessSince: now - 3 * DAY_MS,
+              failuresLimit: 10,
+              recentPerConnection: 20,
+            }),
           ),
           mcp_failed_last_24h: await timed(() => getJobStatus(db, { status: "failed", since: "24h", limit: 20 }, now)),
           mcp_salesforce_this_week: await timed(() => getJobStatus(db, { connection: "salesforce", since: "7d", status: "completed", limit: 20 }, now)),

@@ -32,11 +32,20 @@ async function fillMapping(page: Page): Promise<void> {
     await group.getByLabel("Formatter").selectOption(rule.formatter);
     if (rule.required) await group.getByLabel("Required (absent → Missing Source)").check();
     const map = rule.options?.map;
-    if (map) await group.getByLabel("Enum table").fill(Object.entries(map).map(([from, to]) => `${from} = ${String(to)}`).join("\n"));
+    if (map)
+      await group.getByLabel("Enum table").fill(
+        Object.entries(map)
+          .map(([from, to]) => `${from} = ${String(to)}`)
+          .join("\n"),
+      );
   }
 }
 
-test("a credential and a connection made in the dashboard alone run Single + Dry, Single + Live, Full + Dry, Full + Live", async ({ page, adminApi, baseURL }) => {
+test("a credential and a connection made in the dashboard alone run Single + Dry, Single + Live, Full + Dry, Full + Live", async ({
+  page,
+  adminApi,
+  baseURL,
+}) => {
   test.setTimeout(300_000);
   const sandbox = `${baseURL}/sandbox`;
   await resetDemo(adminApi);

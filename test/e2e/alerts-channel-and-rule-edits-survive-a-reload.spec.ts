@@ -34,7 +34,10 @@ test("an admin renames a channel and changes its rule's threshold and scope, and
     await page.reload();
     await expect(page.getByRole("heading", { name: renamed, exact: true })).toBeVisible();
     await expect(page.getByRole("heading", { name, exact: true })).toHaveCount(0);
-    const row = page.getByRole("table", { name: "Alert rules" }).getByRole("row").filter({ has: page.getByRole("rowheader", { name: renamed }) });
+    const row = page
+      .getByRole("table", { name: "Alert rules" })
+      .getByRole("row")
+      .filter({ has: page.getByRole("rowheader", { name: renamed }) });
     await expect(row).toContainText("2 consecutive failures");
     await expect(row).toContainText("Device status (JSON)");
   } finally {

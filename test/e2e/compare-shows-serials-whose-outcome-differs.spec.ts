@@ -10,7 +10,11 @@ test("comparing two runs shows counters side by side and the serials whose outco
 
   await page.goto("/jobs?type=single&mode=dry");
   for (const run of [a, b]) {
-    await page.getByRole("article").filter({ has: page.locator(`#run-${run.id}-title`) }).getByRole("checkbox", { name: /Compare/ }).check();
+    await page
+      .getByRole("article")
+      .filter({ has: page.locator(`#run-${run.id}-title`) })
+      .getByRole("checkbox", { name: /Compare/ })
+      .check();
   }
   await page.getByRole("link", { name: "Compare selected runs" }).click();
 

@@ -26,22 +26,26 @@ export function sandboxConfig(baseURL: string, overrides: Partial<ConnectionConf
       { source: "name", destination: "display_name", formatter: "string", action: "update_if_changed", on_null: "skip", required: true },
       { source: "site", destination: "site_code", formatter: "uppercase", action: "update_if_changed", on_null: "skip", required: false },
     ],
-    limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false, max_response_bytes: 10_485_760, max_pages: 100_000 },
+    limits: {
+      requests_per_second: 10,
+      concurrency: 2,
+      timeout_ms: 10_000,
+      retry_attempts: 3,
+      stop_on_failure: false,
+      max_response_bytes: 10_485_760,
+      max_pages: 100_000,
+    },
     ...overrides,
   };
 }
 
 export async function createFleet(api: APIRequestContext, baseURL: string, label: string, names: readonly string[]): Promise<TestFleet> {
   // Sorted after "Demo fleet (sandbox)", so the demo stays the first group on the Connections page.
-  const credential = await json<Credential>(
-    await api.post("/api/credentials", { data: { name: `E2E ${label} ${Date.now()}`, scheme: "none" } }),
-  );
+  const credential = await json<Credential>(await api.post("/api/credentials", { data: { name: `E2E ${label} ${Date.now()}`, scheme: "none" } }));
   const connections: Connection[] = [];
   for (const name of names) {
     connections.push(
-      await json<Connection>(
-        await api.post("/api/connections", { data: { credential_id: credential.id, name, config: sandboxConfig(baseURL) } }),
-      ),
+      await json<Connection>(await api.post("/api/connections", { data: { credential_id: credential.id, name, config: sandboxConfig(baseURL) } })),
     );
   }
   return {

@@ -75,7 +75,13 @@ test("the operator workflow runs from the dashboard and the card follows each ru
   await liveDialog.getByRole("button", { name: "Start live run" }).click();
   await expect(card.getByText("Active run")).toBeVisible();
   await expect(card.getByText("Last run")).toBeVisible({ timeout: 150_000 });
-  await expectCounters(page, card, "Device status (JSON)", { Updated: full.would_update - 1, Failed: 0, "Missing Destination": full.missing_destination }, "live");
+  await expectCounters(
+    page,
+    card,
+    "Device status (JSON)",
+    { Updated: full.would_update - 1, Failed: 0, "Missing Destination": full.missing_destination },
+    "live",
+  );
   await expectCounters(page, card, "Device status (XML)", { Updated: 0, Skipped: full.skipped_no_change + full.would_update }, "live");
   await screenshot(page, "workflow-full-live");
 

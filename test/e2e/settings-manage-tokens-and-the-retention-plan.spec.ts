@@ -22,7 +22,10 @@ test("an admin creates an API token, sees it once, and revokes it", async ({ pag
   await shown.getByRole("button", { name: "Done" }).click();
   await expect(tokens.getByRole("region", { name: "API token, shown once" })).toHaveCount(0);
   await row.getByRole("button", { name: `Revoke ${name}` }).click();
-  await page.getByRole("dialog", { name: `Revoke ${name}?` }).getByRole("button", { name: "Revoke token" }).click();
+  await page
+    .getByRole("dialog", { name: `Revoke ${name}?` })
+    .getByRole("button", { name: "Revoke token" })
+    .click();
 
   await expect(row).toContainText("Revoked");
   await expect(row.getByRole("button", { name: `Revoke ${name}` })).toHaveCount(0);

@@ -4,9 +4,10 @@ import { makeConfigInput } from "./factories";
 
 function issuesFor(part: "source" | "fetch" | "update", headers: Record<string, string>) {
   const base = makeConfigInput();
-  const config = part === "source"
-    ? { ...base, source: { kind: "http", url: "https://src.example/devices", serial_path: "serial", headers } }
-    : { ...base, [part]: { ...(base[part] as object), headers } };
+  const config =
+    part === "source"
+      ? { ...base, source: { kind: "http", url: "https://src.example/devices", serial_path: "serial", headers } }
+      : { ...base, [part]: { ...(base[part] as object), headers } };
   const result = validateConnectionConfig(config);
   return result.ok ? [] : result.issues;
 }
@@ -30,7 +31,10 @@ describe("contract headers", () => {
   ])("refuse %s, pointing at the credential", (name) => {
     for (const part of ["source", "fetch", "update"] as const) {
       const issues = issuesFor(part, { [name]: "value" });
-      expect(issues.map((i) => i.path), part).toEqual([`${part}.headers.${name}`]);
+      expect(
+        issues.map((i) => i.path),
+        part,
+      ).toEqual([`${part}.headers.${name}`]);
       expect(issues[0]!.message).toMatch(/credential/);
     }
   });
@@ -40,10 +44,7 @@ describe("contract headers", () => {
     expect(issuesFor("update", { "X-API-Key": "x" })[0]!.message).toMatch(/api_key credential with header name "X-API-Key"/);
   });
 
-  it.each(["X-Tenant", "Accept-Language", "Idempotency-Key", "X-Request-Id", "X-Keyboard-Layout", "If-Match"])(
-    "accept ordinary headers such as %s",
-    (name) => {
-      expect(issuesFor("update", { [name]: "value" })).toEqual([]);
-    },
-  );
+  it.each(["X-Tenant", "Accept-Language", "Idempotency-Key", "X-Request-Id", "X-Keyboard-Layout", "If-Match"])("accept ordinary headers such as %s", (name) => {
+    expect(issuesFor("update", { [name]: "value" })).toEqual([]);
+  });
 });

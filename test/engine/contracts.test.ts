@@ -124,11 +124,7 @@ describe("connection config validation", () => {
   it("rejects URLs that are not http(s)", () => {
     expectIssue({ update: update({ url_template: "ftp://dest.example/{id}" }) }, "update.url_template", /http: or https:/);
     expectIssue({ update: update({ url_template: "/devices/{id}" }) }, "update.url_template", /not an absolute URL/);
-    expectIssue(
-      { source: { kind: "http", url: "javascript:alert(1)", serial_path: "serial" } },
-      "source.url",
-      /http: or https:/,
-    );
+    expectIssue({ source: { kind: "http", url: "javascript:alert(1)", serial_path: "serial" } }, "source.url", /http: or https:/);
   });
 
   it("rejects credentials inside a URL", () => {
@@ -151,7 +147,10 @@ describe("connection config validation", () => {
     expectIssue(
       {
         update: update({ formatter: "xml", xml_root: "device" }),
-        mapping: [{ source: "a", destination: "ok" }, { source: "b", destination: "meta.$bad" }],
+        mapping: [
+          { source: "a", destination: "ok" },
+          { source: "b", destination: "meta.$bad" },
+        ],
       },
       "mapping[1].destination",
       /"\$bad" is not a valid XML element name/,
@@ -173,7 +172,13 @@ describe("connection config validation", () => {
 
   it("rejects duplicate mapping destinations", () => {
     expectIssue(
-      { mapping: [{ source: "a", destination: "x" }, { source: "b", destination: "y" }, { source: "c", destination: "x" }] },
+      {
+        mapping: [
+          { source: "a", destination: "x" },
+          { source: "b", destination: "y" },
+          { source: "c", destination: "x" },
+        ],
+      },
       "mapping[2].destination",
       'destination "x" is already used by mapping[0]',
     );
@@ -181,7 +186,12 @@ describe("connection config validation", () => {
 
   it("rejects a destination nested inside another destination", () => {
     expectIssue(
-      { mapping: [{ source: "a", destination: "meta.site" }, { source: "b", destination: "meta" }] },
+      {
+        mapping: [
+          { source: "a", destination: "meta.site" },
+          { source: "b", destination: "meta" },
+        ],
+      },
       "mapping[0].destination",
       /inside "meta"/,
     );
@@ -201,11 +211,7 @@ describe("connection config validation", () => {
 
   it("rejects a template formatter without options.template, or with a broken one", () => {
     expectIssue({ mapping: [{ destination: "x", formatter: "template" }] }, "mapping[0].options.template", /needs options.template/);
-    expectIssue(
-      { mapping: [{ destination: "x", formatter: "template", options: { template: "{first" } }] },
-      "mapping[0].options.template",
-      /never closed/,
-    );
+    expectIssue({ mapping: [{ destination: "x", formatter: "template", options: { template: "{first" } }] }, "mapping[0].options.template", /never closed/);
   });
 
   it("accepts a template formatter without a source", () => {
@@ -226,11 +232,7 @@ describe("connection config validation", () => {
   });
 
   it("rejects placeholders in a bulk update URL", () => {
-    expectIssue(
-      { update: update({ bulk: { max_records: 50, records_key: "devices" } }) },
-      "update.url_template",
-      /bulk request has one URL/,
-    );
+    expectIssue({ update: update({ bulk: { max_records: 50, records_key: "devices" } }) }, "update.url_template", /bulk request has one URL/);
   });
 
   it("rejects a bulk records_key that is not an element name when the formatter is xml", () => {
@@ -256,11 +258,7 @@ describe("connection config validation", () => {
     for (const value of ["X-Request-Key", null, false]) expect(issuesOf({ update: update({ idempotency_header: value }) })).toEqual([]);
     expectIssue({ update: update({ idempotency_header: "bad header" }) }, "update.idempotency_header", /not a valid header name/);
     expectIssue({ update: update({ idempotency_header: "Authorization" }) }, "update.idempotency_header", /cannot carry/);
-    expectIssue(
-      { update: update({ idempotency_header: "X-Key", headers: { "x-key": "fixed" } }) },
-      "update.idempotency_header",
-      /also set in headers/,
-    );
+    expectIssue({ update: update({ idempotency_header: "X-Key", headers: { "x-key": "fixed" } }) }, "update.idempotency_header", /also set in headers/);
   });
 
   it("rejects limits outside their ranges", () => {
@@ -290,8 +288,6 @@ describe("connection config validation", () => {
       mapping: [{ source: "a", destination: "x", formatter: "map" }],
       limits: { concurrency: 0 },
     });
-    expect(issues.map((i) => i.path)).toEqual(
-      expect.arrayContaining(["update.xml_root", "mapping[0].options.map", "limits.concurrency"]),
-    );
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(["update.xml_root", "mapping[0].options.map", "limits.concurrency"]));
   });
 });

@@ -11,14 +11,25 @@ function fold(outcomes: Array<[RecordAction, number]>, start: JobCounters = empt
   return outcomes.reduce((counters, [action, bytes]) => addTraffic(applyOutcome(counters, action), bytes, 2 * bytes), start);
 }
 
-const outcomes = (actions: readonly RecordAction[]) =>
-  fc.array(fc.tuple(fc.constantFrom(...actions), fc.nat({ max: 10_000 })), { maxLength: 200 });
+const outcomes = (actions: readonly RecordAction[]) => fc.array(fc.tuple(fc.constantFrom(...actions), fc.nat({ max: 10_000 })), { maxLength: 200 });
 
 describe("job counters", () => {
   it("count each outcome once and add its bytes", () => {
-    const counters = fold([["updated", 120], ["skipped_rule", 0], ["updated", 80], ["failed", 0]]);
+    const counters = fold([
+      ["updated", 120],
+      ["skipped_rule", 0],
+      ["updated", 80],
+      ["failed", 0],
+    ]);
     expect(counters).toMatchObject({ processed: 4, updated: 2, skipped_rule: 1, failed: 1, bytes_sent: 200, bytes_received: 400 });
-    expect(skippedTotal(fold([["skipped_rule", 0], ["skipped_no_change", 0]]))).toBe(2);
+    expect(
+      skippedTotal(
+        fold([
+          ["skipped_rule", 0],
+          ["skipped_no_change", 0],
+        ]),
+      ),
+    ).toBe(2);
   });
 
   it("do not change the counters they are given", () => {
@@ -35,7 +46,10 @@ describe("job counters", () => {
   });
 
   it("survive a JSON checkpoint unchanged", () => {
-    const counters = fold([["would_update", 0], ["missing_source", 0]]);
+    const counters = fold([
+      ["would_update", 0],
+      ["missing_source", 0],
+    ]);
     expect(JSON.parse(JSON.stringify(counters))).toEqual(counters);
   });
 
@@ -56,6 +70,13 @@ describe("job counters", () => {
     const counters = { ...fold([["updated", 0]]), processed: 5 };
     expect(checkInvariant(counters)).toEqual({ ok: false, message: "processed is 5 but the outcomes add up to 1" });
     expect(checkInvariant({ ...emptyCounters(), failed: -1, processed: -1 }).ok).toBe(false);
-    expect(checkInvariant(fold([["updated", 0], ["would_update", 0]])).ok).toBe(false);
+    expect(
+      checkInvariant(
+        fold([
+          ["updated", 0],
+          ["would_update", 0],
+        ]),
+      ).ok,
+    ).toBe(false);
   });
 });

@@ -54,10 +54,7 @@ describe("static credential schemes", () => {
   });
 
   it("puts an API key in the named header with its prefix", async () => {
-    const auth = createCredentialHeaders(
-      { scheme: "api_key", header_name: "X-Api-Key", key: "k-999", value_prefix: "Key " },
-      { runtime },
-    );
+    const auth = createCredentialHeaders({ scheme: "api_key", header_name: "X-Api-Key", key: "k-999", value_prefix: "Key " }, { runtime });
     expect(await auth.headers()).toEqual({ "X-Api-Key": "Key k-999" });
     expect(auth.secrets()).toEqual(["k-999", "Key k-999"]);
   });
@@ -115,9 +112,7 @@ describe("oauth2 client credentials", () => {
     clock.now += 2_000; // within the 30 s margin of the 120 s lifetime
     expect((await auth.headers()).authorization).toBe("Bearer access-2");
     expect(server.requests).toHaveLength(2);
-    expect(auth.secrets()).toEqual(
-      expect.arrayContaining(["access-1", "Bearer access-1", "access-2", "Bearer access-2", "s3cret:with&symbols"]),
-    );
+    expect(auth.secrets()).toEqual(expect.arrayContaining(["access-1", "Bearer access-1", "access-2", "Bearer access-2", "s3cret:with&symbols"]));
   });
 
   it("shares one token request between concurrent callers", async () => {

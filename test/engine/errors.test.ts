@@ -5,8 +5,13 @@ import { ENGINE_ERROR_CODES, EngineError, REQUEST_PHASES, diagnoseJob, hintFor }
 function makeCounters(overrides: Partial<JobCounters>): JobCounters {
   const counters = { ...emptyCounters(), ...overrides };
   counters.processed =
-    counters.would_update + counters.updated + counters.skipped_rule + counters.skipped_no_change +
-    counters.missing_source + counters.missing_destination + counters.failed;
+    counters.would_update +
+    counters.updated +
+    counters.skipped_rule +
+    counters.skipped_no_change +
+    counters.missing_source +
+    counters.missing_destination +
+    counters.failed;
   return counters;
 }
 

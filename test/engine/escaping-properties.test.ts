@@ -1,23 +1,45 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileTemplate, renderUrl } from "../../worker/engine/templates";
-import {
-  buildXml,
-  escapeXmlAttribute,
-  findIllegalXmlChar,
-  isXmlName,
-  parseXml,
-  XmlBuildError,
-} from "../../worker/engine/xml";
+import { buildXml, escapeXmlAttribute, findIllegalXmlChar, isXmlName, parseXml, XmlBuildError } from "../../worker/engine/xml";
 
-const hostile = fc.constantFrom("<", ">", "&", '"', "'", "]]>", "<!--", "-->", "<![CDATA[", "&amp;", "&#0;", "&lt;", "\u0000",
-  "\u0008", "\u000B", "\r", "\r\n", "\t", "\uFFFE", "\uD800", "\uDFFF", "😀", "é", "{", "}", "/", "?", "#", "%", "%2F", " ", "..");
+const hostile = fc.constantFrom(
+  "<",
+  ">",
+  "&",
+  '"',
+  "'",
+  "]]>",
+  "<!--",
+  "-->",
+  "<![CDATA[",
+  "&amp;",
+  "&#0;",
+  "&lt;",
+  "\u0000",
+  "\u0008",
+  "\u000B",
+  "\r",
+  "\r\n",
+  "\t",
+  "\uFFFE",
+  "\uD800",
+  "\uDFFF",
+  "😀",
+  "é",
+  "{",
+  "}",
+  "/",
+  "?",
+  "#",
+  "%",
+  "%2F",
+  " ",
+  "..",
+);
 
 // Strings assembled from hostile fragments and arbitrary UTF-16 units, including lone surrogates.
-const anyText = fc.oneof(
-  fc.string({ unit: "binary" }),
-  fc.string({ unit: fc.oneof(hostile, fc.string({ unit: "binary", minLength: 1, maxLength: 1 })) }),
-);
+const anyText = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: fc.oneof(hostile, fc.string({ unit: "binary", minLength: 1, maxLength: 1 })) }));
 
 describe("no input escapes XML building", () => {
   it("every text value either round-trips exactly or is refused", () => {

@@ -1,10 +1,4 @@
-import {
-  ConnectionConfigSchema,
-  FieldRuleSchema,
-  type ConnectionConfigInput,
-  type FieldRule,
-  type FieldRuleInput,
-} from "../../worker/engine/contracts";
+import { ConnectionConfigSchema, FieldRuleSchema, type ConnectionConfigInput, type FieldRule, type FieldRuleInput } from "../../worker/engine/contracts";
 import { createHttpClient, type HttpClientOptions, type HttpEvent, type HttpLimits } from "../../worker/engine/http-client";
 import { compileMapping, type CompileMappingOptions, type CompiledMapping } from "../../worker/engine/reconcile";
 import { createSystemRuntime } from "../../worker/engine/runtime";

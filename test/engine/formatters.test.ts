@@ -29,7 +29,7 @@ describe("string formatter", () => {
   });
 
   it("fails for objects and non-finite numbers", () => {
-    failsWith("string", { a: 1 }, 'cannot format an object as string');
+    failsWith("string", { a: 1 }, "cannot format an object as string");
     failsWith("string", [1], "cannot format a list as string");
     failsWith("string", Number.POSITIVE_INFINITY, "Infinity");
   });
@@ -56,7 +56,7 @@ describe("number formatter", () => {
     failsWith("number", "abc", 'cannot format "abc" as number');
   });
 
-  it("treats 1 and \"1\" from an XML destination as equal", () => {
+  it('treats 1 and "1" from an XML destination as equal', () => {
     expect(equal("number", 1, "1")).toBe(true);
     expect(equal("number", 1.5, "1.50")).toBe(true);
     expect(equal("number", 1, "1.01")).toBe(false);
@@ -80,8 +80,20 @@ describe("integer formatter", () => {
 
 describe("boolean formatter", () => {
   it.each([
-    [true, true], ["TRUE", true], [" yes ", true], ["on", true], [1, true], ["1", true], ["y", true],
-    [false, false], ["False", false], ["no", false], ["off", false], [0, false], ["0", false], ["n", false],
+    [true, true],
+    ["TRUE", true],
+    [" yes ", true],
+    ["on", true],
+    [1, true],
+    ["1", true],
+    ["y", true],
+    [false, false],
+    ["False", false],
+    ["no", false],
+    ["off", false],
+    [0, false],
+    ["0", false],
+    ["n", false],
   ])("reads %j as %j", (value, expected) => {
     formatsTo("boolean", value, expected);
   });
@@ -118,12 +130,18 @@ describe("iso_date formatter", () => {
   });
 
   it.each([
-    ["2023-02-29"], ["2024-13-01"], ["2024-01-01T24:00"], ["2024-03-01T10Z"], ["2024-03-01T10:20:30."],
-    ["2024-03-01T10:20+25:00"], ["2024-3-1"], ["yesterday"], ["03/01/2024"], [1.5], [{}],
-  ])(
-    "fails for %j",
-    (value) => failsWith("iso_date", value, "as iso_date"),
-  );
+    ["2023-02-29"],
+    ["2024-13-01"],
+    ["2024-01-01T24:00"],
+    ["2024-03-01T10Z"],
+    ["2024-03-01T10:20:30."],
+    ["2024-03-01T10:20+25:00"],
+    ["2024-3-1"],
+    ["yesterday"],
+    ["03/01/2024"],
+    [1.5],
+    [{}],
+  ])("fails for %j", (value) => failsWith("iso_date", value, "as iso_date"));
 
   it("compares instants, not text", () => {
     expect(equal("iso_date", "2024-03-01T08:20:30.000Z", "2024-03-01T10:20:30+02:00")).toBe(true);

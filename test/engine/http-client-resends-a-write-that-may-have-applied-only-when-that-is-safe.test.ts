@@ -17,9 +17,7 @@ describe("a write that may have been applied", () => {
     const server = await serve(() => ({ status: 503 }));
     const { client, events } = makeClient();
 
-    const error = await engineError(
-      client.request({ method: "POST", url: `${server.url}/devices`, body: "{}", phase: "update", mayRetryAfterSend: false }),
-    );
+    const error = await engineError(client.request({ method: "POST", url: `${server.url}/devices`, body: "{}", phase: "update", mayRetryAfterSend: false }));
 
     expect(server.requests).toHaveLength(1);
     expect(events.filter((event) => event.type === "retry")).toEqual([]);
@@ -32,9 +30,7 @@ describe("a write that may have been applied", () => {
     const server = await serve(() => ({ status: 200, delayMs: 400 }));
     const { client } = makeClient({ limits: { timeout_ms: 100 } });
 
-    const error = await engineError(
-      client.request({ method: "POST", url: `${server.url}/devices`, body: "{}", phase: "update", mayRetryAfterSend: false }),
-    );
+    const error = await engineError(client.request({ method: "POST", url: `${server.url}/devices`, body: "{}", phase: "update", mayRetryAfterSend: false }));
 
     expect(server.requests).toHaveLength(1);
     expect(error).toMatchObject({ code: "timeout", retryable: true });

@@ -17,9 +17,7 @@ async function engineError(promise: Promise<unknown>): Promise<EngineError> {
 
 describe("retries", () => {
   it("retries a 500 and returns the success that follows", async () => {
-    const server = await serve(() =>
-      server.requests.length === 1 ? { status: 500, body: "boom" } : { body: { ok: true } },
-    );
+    const server = await serve(() => (server.requests.length === 1 ? { status: 500, body: "boom" } : { body: { ok: true } }));
     const { client, events } = makeClient();
 
     const response = await client.request({ method: "GET", url: `${server.url}/devices/A1` });
@@ -28,9 +26,7 @@ describe("retries", () => {
     expect(JSON.parse(response.text)).toEqual({ ok: true });
     expect(response.attempts).toBe(2);
     expect(server.requests).toHaveLength(2);
-    expect(events.filter((event) => event.type === "retry")).toMatchObject([
-      { reason: "server_error", status: 500, attempt: 1 },
-    ]);
+    expect(events.filter((event) => event.type === "retry")).toMatchObject([{ reason: "server_error", status: 500, attempt: 1 }]);
   });
 
   it("gives up after the configured retry attempts with a retryable error", async () => {
@@ -67,9 +63,7 @@ describe("retries", () => {
 
 describe("rate limiting by the destination", () => {
   it("waits for the Retry-After seconds of a 429 before retrying", async () => {
-    const server = await serve(() =>
-      server.requests.length === 1 ? { status: 429, headers: { "retry-after": "1" } } : { body: { ok: true } },
-    );
+    const server = await serve(() => (server.requests.length === 1 ? { status: 429, headers: { "retry-after": "1" } } : { body: { ok: true } }));
     const { client, events } = makeClient();
 
     const response = await client.request({ method: "GET", url: `${server.url}/devices` });
@@ -78,15 +72,11 @@ describe("rate limiting by the destination", () => {
     expect(response.status).toBe(200);
     expect(response.attempts).toBe(2);
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
-    expect(events.filter((event) => event.type === "rate_limited")).toMatchObject([
-      { status: 429, delay_ms: 1000, retry_after: "1", attempt: 1 },
-    ]);
+    expect(events.filter((event) => event.type === "rate_limited")).toMatchObject([{ status: 429, delay_ms: 1000, retry_after: "1", attempt: 1 }]);
   });
 
   it("caps a long Retry-After", async () => {
-    const server = await serve(() =>
-      server.requests.length === 1 ? { status: 429, headers: { "retry-after": "3600" } } : { body: "[]" },
-    );
+    const server = await serve(() => (server.requests.length === 1 ? { status: 429, headers: { "retry-after": "3600" } } : { body: "[]" }));
     const { client, events } = makeClient({ max_retry_after_ms: 100 });
 
     await client.request({ method: "GET", url: `${server.url}/devices` });
@@ -136,9 +126,7 @@ describe("limits", () => {
     const { client } = makeClient({ limits: { requests_per_second: 20, concurrency: 6 } });
     const started = performance.now();
 
-    await Promise.all(
-      Array.from({ length: 6 }, (_, i) => client.request({ method: "GET", url: `${server.url}/devices/${i}` })),
-    );
+    await Promise.all(Array.from({ length: 6 }, (_, i) => client.request({ method: "GET", url: `${server.url}/devices/${i}` })));
 
     // Six requests at 20/s need five 50 ms gaps; unpaced they would all land within a few milliseconds.
     const times = server.requests.map((request) => request.receivedAt).sort((a, b) => a - b);
@@ -150,9 +138,7 @@ describe("limits", () => {
     const server = await serve(() => ({ delayMs: 40, body: "{}" }));
     const { client } = makeClient({ limits: { concurrency: 2 } });
 
-    await Promise.all(
-      Array.from({ length: 8 }, (_, i) => client.request({ method: "GET", url: `${server.url}/devices/${i}` })),
-    );
+    await Promise.all(Array.from({ length: 8 }, (_, i) => client.request({ method: "GET", url: `${server.url}/devices/${i}` })));
 
     expect(server.requests).toHaveLength(8);
     expect(server.maxInFlight).toBe(2);
@@ -161,9 +147,7 @@ describe("limits", () => {
 
 describe("responses", () => {
   it("does not follow redirects", async () => {
-    const server = await serve((request) =>
-      request.url.pathname === "/moved" ? { status: 302, headers: { location: "/elsewhere" } } : { body: "{}" },
-    );
+    const server = await serve((request) => (request.url.pathname === "/moved" ? { status: 302, headers: { location: "/elsewhere" } } : { body: "{}" }));
     const { client } = makeClient();
 
     const error = await engineError(client.request({ method: "PUT", url: `${server.url}/moved`, body: "{}" }));
@@ -296,15 +280,11 @@ describe("an access token the destination rejects with 401", () => {
     const tokens = await tokenEndpoint();
     // The rejections arrive 40 ms apart, so later ones come after the new token is already in hand.
     const destination = await serve((request) =>
-      request.headers.authorization === "Bearer access-1"
-        ? { status: 401, delayMs: Number(request.url.pathname.split("/").pop()) * 40 }
-        : { body: "{}" },
+      request.headers.authorization === "Bearer access-1" ? { status: 401, delayMs: Number(request.url.pathname.split("/").pop()) * 40 } : { body: "{}" },
     );
     const { client, events } = oauth2Client(tokens);
 
-    const responses = await Promise.all(
-      [0, 1, 2, 3].map((i) => client.request({ method: "GET", url: `${destination.url}/devices/${i}` })),
-    );
+    const responses = await Promise.all([0, 1, 2, 3].map((i) => client.request({ method: "GET", url: `${destination.url}/devices/${i}` })));
 
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(tokens.requests).toHaveLength(2);
@@ -332,15 +312,18 @@ describe("an access token the destination rejects with 401", () => {
 
 describe("classification of contract errors", () => {
   const cases = [
-    { status: 400, body: { error: { code: "INVALID_CONTENT", field: "colour" } }, code: "invalid_content",
-      hint: "Validate mapping field names and formatter selections" },
+    {
+      status: 400,
+      body: { error: { code: "INVALID_CONTENT", field: "colour" } },
+      code: "invalid_content",
+      hint: "Validate mapping field names and formatter selections",
+    },
     { status: 400, body: "missing field", code: "bad_request", hint: /payload the mapping builds/ },
     { status: 401, body: "", code: "auth_failed", hint: /credential/ },
     { status: 403, body: "", code: "auth_failed", hint: /credential/ },
     { status: 404, body: "", code: "not_found", hint: /Update API Contract URL template/ },
     { status: 405, body: "", code: "method_not_allowed", hint: "Verify method in Update API Contract" },
-    { status: 415, body: "", code: "unsupported_media_type",
-      hint: "Confirm contract formatter (JSON/XML) for the update endpoint" },
+    { status: 415, body: "", code: "unsupported_media_type", hint: "Confirm contract formatter (JSON/XML) for the update endpoint" },
     { status: 409, body: "conflict", code: "unexpected_status", hint: /success statuses/ },
   ] as const;
 
@@ -348,9 +331,7 @@ describe("classification of contract errors", () => {
     const server = await serve(() => ({ status, body }));
     const { client } = makeClient();
 
-    const error = await engineError(
-      client.request({ method: "PUT", url: `${server.url}/devices/A1?token=secret`, body: "{}", phase: "update" }),
-    );
+    const error = await engineError(client.request({ method: "PUT", url: `${server.url}/devices/A1?token=secret`, body: "{}", phase: "update" }));
 
     expect(error).toMatchObject({ code, http_status: status, retryable: false });
     if (typeof hint === "string") expect(error.hint).toBe(hint);
@@ -405,9 +386,7 @@ describe("cancellation", () => {
     const { client } = makeClient({ limits: { concurrency: 1 } });
     const controller = new AbortController();
 
-    const requests = [1, 2, 3].map((i) =>
-      engineError(client.request({ method: "GET", url: `${server.url}/devices/${i}`, signal: controller.signal })),
-    );
+    const requests = [1, 2, 3].map((i) => engineError(client.request({ method: "GET", url: `${server.url}/devices/${i}`, signal: controller.signal })));
     setTimeout(() => controller.abort(), 50);
     const errors = await Promise.all(requests);
 

@@ -46,9 +46,7 @@ async function serveDevices(fleet: Device[], format: "json" | "xml" = "json") {
     const serial = decodeURIComponent(request.url.pathname.replace("/devices/", ""));
     const device = fleet.find((candidate) => candidate.serial === serial);
     if (device === undefined) return { status: 404, body: { error: "not found" } };
-    return format === "json"
-      ? { body: { device } }
-      : { headers: { "content-type": "application/xml" }, body: `<?xml version="1.0"?>${deviceXml(device)}` };
+    return format === "json" ? { body: { device } } : { headers: { "content-type": "application/xml" }, body: `<?xml version="1.0"?>${deviceXml(device)}` };
   });
 }
 

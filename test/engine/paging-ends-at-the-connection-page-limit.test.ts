@@ -87,9 +87,7 @@ describe("a destination listing that pages forever with fresh pages", () => {
     const { client } = makeClient();
     const index = createMemorySerialIndex();
 
-    const { error, yielded } = await pageLimitError(
-      buildListingIndex({ client, contract: makeList(`${server.url}${path}`, pagination), index, maxPages: 3 }),
-    );
+    const { error, yielded } = await pageLimitError(buildListingIndex({ client, contract: makeList(`${server.url}${path}`, pagination), index, maxPages: 3 }));
 
     expect(yielded).toBe(3);
     expect(server.requests).toHaveLength(3);
@@ -106,9 +104,7 @@ describe("a destination listing that pages forever with fresh pages", () => {
     await first.next();
     const { value } = await first.next();
     await first.return(undefined);
-    const { error, yielded } = await pageLimitError(
-      buildListingIndex({ client, contract, index, maxPages: 3, resume: (value as ListingPage).nextState }),
-    );
+    const { error, yielded } = await pageLimitError(buildListingIndex({ client, contract, index, maxPages: 3, resume: (value as ListingPage).nextState }));
 
     expect(yielded).toBe(1);
     expect(server.requests).toHaveLength(3);

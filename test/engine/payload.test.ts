@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { UpdateContractSchema, type UpdateContract } from "../../worker/engine/contracts";
-import {
-  bulkIdempotencyKey,
-  buildUpdateRequests,
-  compileUpdateContract,
-  isSuccessStatus,
-  utf8Length,
-} from "../../worker/engine/payload";
+import { bulkIdempotencyKey, buildUpdateRequests, compileUpdateContract, isSuccessStatus, utf8Length } from "../../worker/engine/payload";
 import type { Decision } from "../../worker/engine/reconcile";
 import { parseXml } from "../../worker/engine/xml";
 
 function makeUpdate(fields: Partial<Record<keyof UpdateContract, unknown>> = {}) {
-  return compileUpdateContract(
-    UpdateContractSchema.parse({ method: "PATCH", url_template: "https://dest.example/devices/{id}", ...fields }),
-  );
+  return compileUpdateContract(UpdateContractSchema.parse({ method: "PATCH", url_template: "https://dest.example/devices/{id}", ...fields }));
 }
 
 function makeWrite(serial: string, payload: Record<string, unknown>): Decision {
@@ -84,7 +76,12 @@ describe("update requests", () => {
     const { requests } = buildUpdateRequests(update, writes, destinations);
     expect(requests.map((r) => r.serials)).toEqual([["SN-1", "SN-2"], ["SN-3"]]);
     expect(requests.every((r) => r.url === "https://dest.example/devices/bulk")).toBe(true);
-    expect(JSON.parse(requests[0]!.body)).toEqual({ devices: [{ serial: "SN-1", n: 0 }, { serial: "SN-2", n: 1 }] });
+    expect(JSON.parse(requests[0]!.body)).toEqual({
+      devices: [
+        { serial: "SN-1", n: 0 },
+        { serial: "SN-2", n: 1 },
+      ],
+    });
   });
 
   it("batch bulk XML writes as one records_key element per record", () => {
@@ -97,7 +94,12 @@ describe("update requests", () => {
     });
     const { requests } = buildUpdateRequests(update, [makeWrite("SN-1", { name: "A", meta: { v: 1 } }), makeWrite("SN-2", { name: "B" })], destinations);
     expect(parseXml(requests[0]!.body)).toEqual({
-      devices: { device: [{ meta: { serial: "SN-1", v: "1" }, name: "A" }, { meta: { serial: "SN-2" }, name: "B" }] },
+      devices: {
+        device: [
+          { meta: { serial: "SN-1", v: "1" }, name: "A" },
+          { meta: { serial: "SN-2" }, name: "B" },
+        ],
+      },
     });
   });
 
@@ -113,11 +115,7 @@ describe("update requests", () => {
 
   it("reject one bulk record that cannot be serialised and send the rest", () => {
     const update = makeUpdate({ url_template: "https://dest.example/bulk", formatter: "xml", xml_root: "r", bulk: { max_records: 5, records_key: "d" } });
-    const { requests, rejected } = buildUpdateRequests(
-      update,
-      [makeWrite("SN-1", { a: "ok" }), makeWrite("SN-2", { a: "bad\u0000" })],
-      destinations,
-    );
+    const { requests, rejected } = buildUpdateRequests(update, [makeWrite("SN-1", { a: "ok" }), makeWrite("SN-2", { a: "bad\u0000" })], destinations);
     expect(requests.map((r) => r.serials)).toEqual([["SN-1"]]);
     expect(rejected).toEqual([{ serial: "SN-2", error: "cannot build the XML body: character U+0000 cannot be represented in XML 1.0" }]);
   });
@@ -133,7 +131,10 @@ describe("update requests whose record data would move the host", () => {
   it("reject that record alone and build no request for it", () => {
     // Not valid under today's rules, but a contract saved before them must still never follow record data.
     const update = compileUpdateContract({ method: "PATCH", url_template: "https://dest.example{id}", formatter: "json", headers: {} });
-    const records = new Map<string, unknown>([["SN-1", { id: ".evil.example" }], ["SN-2", { id: "@evil.example" }]]);
+    const records = new Map<string, unknown>([
+      ["SN-1", { id: ".evil.example" }],
+      ["SN-2", { id: "@evil.example" }],
+    ]);
     const { requests, rejected } = buildUpdateRequests(update, [makeWrite("SN-1", { name: "A" }), makeWrite("SN-2", { name: "B" })], records);
     expect(requests).toEqual([]);
     expect(rejected.map((r) => r.serial)).toEqual(["SN-1", "SN-2"]);
@@ -159,14 +160,18 @@ describe("idempotency keys", () => {
   const writes = ["SN-3", "SN-1", "SN-2"].map((serial) => makeWrite(serial, { name: serial }));
 
   it("give every single write the header Idempotency-Key: <job id>:<serial> by default", () => {
-    const { requests } = buildUpdateRequests(makeUpdate({ method: "POST" }), [makeWrite("SN 1/ä", { name: "A" })], new Map([["SN 1/ä", { id: 1 }]]), { keyScope: "job_1" });
+    const { requests } = buildUpdateRequests(makeUpdate({ method: "POST" }), [makeWrite("SN 1/ä", { name: "A" })], new Map([["SN 1/ä", { id: 1 }]]), {
+      keyScope: "job_1",
+    });
     expect(requests[0]).toMatchObject({ idempotencyKey: "job_1:SN%201%2F%C3%A4", retrySafe: true });
     expect(requests[0]!.headers["Idempotency-Key"]).toBe("job_1:SN%201%2F%C3%A4");
   });
 
   it("give a bulk batch a key that depends only on the serials it holds", () => {
     const first = buildUpdateRequests(makeUpdate({ method: "POST", ...bulk }), writes, destinations, { keyScope: "job_1" }).requests;
-    const rebuilt = buildUpdateRequests(makeUpdate({ method: "POST", ...bulk }), [writes[2]!, writes[1]!, writes[0]!], destinations, { keyScope: "job_1" }).requests;
+    const rebuilt = buildUpdateRequests(makeUpdate({ method: "POST", ...bulk }), [writes[2]!, writes[1]!, writes[0]!], destinations, {
+      keyScope: "job_1",
+    }).requests;
     expect(first.map((r) => r.idempotencyKey)).toEqual([bulkIdempotencyKey("job_1", ["SN-1", "SN-3"]), bulkIdempotencyKey("job_1", ["SN-2"])]);
     expect(rebuilt.map((r) => r.idempotencyKey)).toEqual([bulkIdempotencyKey("job_1", ["SN-2", "SN-1"]), bulkIdempotencyKey("job_1", ["SN-3"])]);
     expect(bulkIdempotencyKey("job_1", ["SN-1", "SN-3"])).toBe(bulkIdempotencyKey("job_1", ["SN-3", "SN-1"]));
@@ -178,7 +183,9 @@ describe("idempotency keys", () => {
   it("use the contract's header name, and replace a fixed value an older contract set under the default one", () => {
     const named = buildUpdateRequests(makeUpdate({ idempotency_header: "X-Request-Key" }), [makeWrite("SN-1", { a: 1 })], destinations, { keyScope: "job_1" });
     expect(named.requests[0]!.headers).toEqual({ "content-type": "application/json", "X-Request-Key": "job_1:SN-1" });
-    const older = buildUpdateRequests(makeUpdate({ headers: { "idempotency-key": "static" } }), [makeWrite("SN-1", { a: 1 })], destinations, { keyScope: "job_1" });
+    const older = buildUpdateRequests(makeUpdate({ headers: { "idempotency-key": "static" } }), [makeWrite("SN-1", { a: 1 })], destinations, {
+      keyScope: "job_1",
+    });
     expect(older.requests[0]!.headers).toEqual({ "content-type": "application/json", "Idempotency-Key": "job_1:SN-1" });
   });
 
@@ -189,6 +196,9 @@ describe("idempotency keys", () => {
     expect(keyless({ method: "PATCH" }).retrySafe).toBe(true);
     expect(keyless({ method: "POST" }).retrySafe).toBe(false);
     expect(keyless({ method: "PUT", ...bulk }).retrySafe).toBe(false);
-    expect(compileUpdateContract(UpdateContractSchema.parse({ method: "PUT", url_template: "https://x.example/{serial}", idempotency_header: false })).idempotencyHeader).toBeNull();
+    expect(
+      compileUpdateContract(UpdateContractSchema.parse({ method: "PUT", url_template: "https://x.example/{serial}", idempotency_header: false }))
+        .idempotencyHeader,
+    ).toBeNull();
   });
 });

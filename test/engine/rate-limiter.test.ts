@@ -54,10 +54,12 @@ describe("semaphore", () => {
     const order: number[] = [];
     const first = await semaphore.acquire();
 
-    const waiting = [1, 2, 3].map((n) => semaphore.acquire().then((release) => {
-      order.push(n);
-      release();
-    }));
+    const waiting = [1, 2, 3].map((n) =>
+      semaphore.acquire().then((release) => {
+        order.push(n);
+        release();
+      }),
+    );
     expect(semaphore.waiting).toBe(3);
     first();
     await Promise.all(waiting);

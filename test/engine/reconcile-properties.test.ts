@@ -70,9 +70,10 @@ const sourceRecord = record(anyValue, SOURCES);
 const jsonDestination = record(anyValue, ["d0", "d1", "d2", "d3", "d5"]).chain((flat) =>
   fc.option(record(anyValue, ["h"]), { nil: undefined }).map((g) => (g === undefined ? flat : { ...flat, g })),
 );
-const xmlDestination = record(textValue.filter((t) => !/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(t)), [
-  "d0", "d1", "d2", "d3", "d5",
-]);
+const xmlDestination = record(
+  textValue.filter((t) => !/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(t)),
+  ["d0", "d1", "d2", "d3", "d5"],
+);
 
 function applyPayload(destination: Record<string, unknown>, payload: Record<string, unknown>): Record<string, unknown> {
   const next: Record<string, unknown> = { ...destination };

@@ -19,7 +19,10 @@ describe("reconciling one record", () => {
   });
 
   it("is missing_source when a required field is absent or null, naming the field", () => {
-    const rules = [{ source: "name", destination: "name" }, { source: "site.code", destination: "site", required: true }];
+    const rules = [
+      { source: "name", destination: "name" },
+      { source: "site.code", destination: "site", required: true },
+    ];
     const absent = decide(rules, makeDevice(), makeDevice());
     expect(absent).toMatchObject({ kind: "missing_source", reason: 'required source "site.code" is absent' });
     expect(decide(rules, makeDevice({ site: { code: null } }), makeDevice()).kind).toBe("missing_source");
@@ -36,7 +39,10 @@ describe("reconciling one record", () => {
 
   it("writes only the update_if_changed fields that differ", () => {
     const decision = decide(
-      [{ source: "name", destination: "name" }, { source: "status", destination: "state" }],
+      [
+        { source: "name", destination: "name" },
+        { source: "status", destination: "state" },
+      ],
       makeDevice({ name: "Pump 2", status: "active" }),
       { name: "Pump 1", state: "active" },
     );
@@ -47,7 +53,10 @@ describe("reconciling one record", () => {
 
   it("is skipped_no_change when every writable field already matches after formatting", () => {
     const decision = decide(
-      [{ source: "temperature", destination: "temp", formatter: "number" }, { source: "name", destination: "name" }],
+      [
+        { source: "temperature", destination: "temp", formatter: "number" },
+        { source: "name", destination: "name" },
+      ],
       makeDevice({ temperature: 21.5 }),
       { temp: "21.50", name: "Pump 1" },
     );
@@ -56,7 +65,10 @@ describe("reconciling one record", () => {
 
   it("always puts an always field in the payload and writes, even when it matches", () => {
     const decision = decide(
-      [{ source: "name", destination: "name" }, { source: "status", destination: "state", action: "always" }],
+      [
+        { source: "name", destination: "name" },
+        { source: "status", destination: "state", action: "always" },
+      ],
       makeDevice(),
       { name: "Pump 1", state: "active" },
     );
@@ -67,7 +79,10 @@ describe("reconciling one record", () => {
 
   it("reports a never field's difference but never writes it", () => {
     const decision = decide(
-      [{ source: "name", destination: "name", action: "never" }, { source: "status", destination: "state" }],
+      [
+        { source: "name", destination: "name", action: "never" },
+        { source: "status", destination: "state" },
+      ],
       makeDevice({ name: "New" }),
       { name: "Old", state: "active" },
     );
@@ -78,12 +93,18 @@ describe("reconciling one record", () => {
 
   it("keeps a never field out of the payload of a write", () => {
     const decision = decide(
-      [{ source: "name", destination: "name", action: "never" }, { source: "status", destination: "state" }],
+      [
+        { source: "name", destination: "name", action: "never" },
+        { source: "status", destination: "state" },
+      ],
       makeDevice({ name: "New", status: "retired" }),
       { name: "Old", state: "active" },
     );
     expect(decision.payload).toEqual({ state: "retired" });
-    expect(decision.changes.map((c) => [c.field, c.written])).toEqual([["name", false], ["state", true]]);
+    expect(decision.changes.map((c) => [c.field, c.written])).toEqual([
+      ["name", false],
+      ["state", true],
+    ]);
   });
 
   it("is skipped_rule when only never rules exist", () => {
@@ -92,7 +113,10 @@ describe("reconciling one record", () => {
 
   it("leaves the destination alone for a null source value with on_null skip", () => {
     const decision = decide(
-      [{ source: "name", destination: "name" }, { source: "status", destination: "state" }],
+      [
+        { source: "name", destination: "name" },
+        { source: "status", destination: "state" },
+      ],
       makeDevice({ name: null, status: "active" }),
       { name: "Pump 1", state: "active" },
     );
@@ -100,9 +124,16 @@ describe("reconciling one record", () => {
   });
 
   it("is skipped_rule when every field was null-protected", () => {
-    const decision = decide([{ source: "name", destination: "name" }, { source: "gone", destination: "x" }], makeDevice({ name: null }), {
-      name: "Pump 1",
-    });
+    const decision = decide(
+      [
+        { source: "name", destination: "name" },
+        { source: "gone", destination: "x" },
+      ],
+      makeDevice({ name: null }),
+      {
+        name: "Pump 1",
+      },
+    );
     expect(decision).toMatchObject({ kind: "skipped_rule", payload: null, changes: [] });
   });
 
@@ -141,7 +172,11 @@ describe("reconciling one record", () => {
 
   it("builds nested payloads from destination dot paths and compares there", () => {
     const decision = decide(
-      [{ source: "name", destination: "info.name" }, { source: "status", destination: "info.state" }, { source: "serial", destination: "id" }],
+      [
+        { source: "name", destination: "info.name" },
+        { source: "status", destination: "info.state" },
+        { source: "serial", destination: "id" },
+      ],
       makeDevice({ name: "B" }),
       { info: { name: "A", state: "active" }, id: "SN-0001" },
     );
@@ -185,9 +220,7 @@ describe("reconciling one record", () => {
 
   it("compares iso dates as instants", () => {
     const rules = [{ source: "seen", destination: "seen", formatter: "iso_date" as const }];
-    expect(decide(rules, makeDevice({ seen: "2024-05-01T12:00:00+02:00" }), { seen: "2024-05-01T10:00:00Z" }).kind).toBe(
-      "skipped_no_change",
-    );
+    expect(decide(rules, makeDevice({ seen: "2024-05-01T12:00:00+02:00" }), { seen: "2024-05-01T10:00:00Z" }).kind).toBe("skipped_no_change");
   });
 });
 

@@ -2,12 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Pagination } from "../../worker/engine/contracts";
 import { EngineError } from "../../worker/engine/errors";
 import { nextLink } from "../../worker/engine/paged-reader";
-import {
-  readSourcePages,
-  type HttpSourceContract,
-  type SourcePage,
-  type SourceReadState,
-} from "../../worker/engine/source-reader";
+import { readSourcePages, type HttpSourceContract, type SourcePage, type SourceReadState } from "../../worker/engine/source-reader";
 import { makeClient } from "./factories";
 import { caught, useLoopbackServers } from "./support/engine-fixtures";
 import { fleetApi, makeDevice, makeFleet } from "./support/fleet";
@@ -38,10 +33,8 @@ async function readAll(pages: AsyncIterable<SourcePage>): Promise<SourcePage[]> 
 const serialsOf = (pages: SourcePage[]) => pages.flatMap((page) => page.records.map((record) => record.serial));
 
 const styles: Array<{ name: string; path: string; pagination: Pagination }> = [
-  { name: "page numbers", path: "/page",
-    pagination: { style: "page", page_param: "page", size_param: "per_page", page_size: 2, first_page: 1 } },
-  { name: "cursors", path: "/cursor",
-    pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" } },
+  { name: "page numbers", path: "/page", pagination: { style: "page", page_param: "page", size_param: "per_page", page_size: 2, first_page: 1 } },
+  { name: "cursors", path: "/cursor", pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" } },
   { name: "Link headers", path: "/link", pagination: { style: "link" } },
   { name: "next URLs in the body", path: "/next-url", pagination: { style: "link", next_url_path: "links.next" } },
 ];
@@ -65,9 +58,7 @@ describe("paginated source reads", () => {
     const server = await serve(fleetApi(fleet, { pageSize: 2 }));
     const { client } = makeClient();
 
-    const pages = await readAll(
-      readSourcePages({ client, contract: makeSource(`${server.url}${path}`, { pagination }), start: {} }),
-    );
+    const pages = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}${path}`, { pagination }), start: {} }));
 
     expect(serialsOf(pages)).toEqual(fleet.map((device) => device.serial));
     expect(pages.map((page) => page.records.length)).toEqual([2, 2, 1]);
@@ -156,9 +147,7 @@ describe("incremental source reads", () => {
     const server = await serve(fleetApi(fleet, { pageSize: 2 }));
     const { client } = makeClient();
 
-    const pages = await readAll(
-      readSourcePages({ client, contract: makeSource(`${server.url}${path}`, { pagination }), start: { since } }),
-    );
+    const pages = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}${path}`, { pagination }), start: { since } }));
 
     expect(serialsOf(pages)).toEqual(fleet.slice(4).map((device) => device.serial));
     for (const request of server.requests) expect(request.url.searchParams.get("updated_since")).toBe(since);
@@ -231,7 +220,7 @@ describe("source records that cannot be read", () => {
 describe("Link header parsing", () => {
   it("finds rel=next among several links and relation types", () => {
     expect(nextLink('<https://a.test/?p=1>; rel="first", <https://a.test/?p=3>; rel="prev next"')).toBe("https://a.test/?p=3");
-    expect(nextLink("<https://a.test/?p=2>; title=\"x, y\"; rel=next")).toBe("https://a.test/?p=2");
+    expect(nextLink('<https://a.test/?p=2>; title="x, y"; rel=next')).toBe("https://a.test/?p=2");
     expect(nextLink('<https://a.test/?p=9>; rel="last"')).toBeNull();
     expect(nextLink(null)).toBeNull();
   });

@@ -12,11 +12,7 @@ import {
 
 describe("URL templates", () => {
   it("lists their placeholders", () => {
-    expect(placeholderNames(compileTemplate("https://x.example/{serial}/{meta.id}?q={id}"))).toEqual([
-      "serial",
-      "meta.id",
-      "id",
-    ]);
+    expect(placeholderNames(compileTemplate("https://x.example/{serial}/{meta.id}?q={id}"))).toEqual(["serial", "meta.id", "id"]);
   });
 
   it("fill {serial} from the serial and other placeholders from the destination record", () => {

@@ -13,7 +13,15 @@ const serve = useLoopbackServers();
 const runtime = createSystemRuntime();
 
 function perSerial(base: string, overrides: Partial<Extract<FetchContract, { mode: "per_serial" }>> = {}): FetchContract {
-  return { mode: "per_serial", url_template: `${base}/devices/{serial}`, format: "json", record_path: "device", serial_path: "serial", headers: {}, ...overrides };
+  return {
+    mode: "per_serial",
+    url_template: `${base}/devices/{serial}`,
+    format: "json",
+    record_path: "device",
+    serial_path: "serial",
+    headers: {},
+    ...overrides,
+  };
 }
 
 function lookup(contract: FetchContract, serial: string, auth: CredentialAuth = { scheme: "none" }, extra: { maxPages?: number; maxBodyChars?: number } = {}) {
@@ -70,7 +78,10 @@ describe("runTestLookup", () => {
 
   it("masks an OAuth2 access token the destination echoes", async () => {
     const tokens = await serve(() => ({ body: { access_token: "access/token+1=", expires_in: 3600 } }));
-    const server = await serve((request) => ({ status: 403, body: `forbidden for ${request.headers.authorization} (${btoa(String(request.headers.authorization))})` }));
+    const server = await serve((request) => ({
+      status: 403,
+      body: `forbidden for ${request.headers.authorization} (${btoa(String(request.headers.authorization))})`,
+    }));
     const report = await lookup(perSerial(server.url), "A1", {
       scheme: "oauth2_client_credentials",
       token_url: `${tokens.url}/token`,
@@ -85,9 +96,7 @@ describe("runTestLookup", () => {
 
   it("looks up again with a new OAuth2 token when the destination rejects the first", async () => {
     const tokens = await serve(() => ({ body: { access_token: `access-${tokens.requests.length}`, expires_in: 3600 } }));
-    const server = await serve((request) =>
-      request.headers.authorization === "Bearer access-1" ? { status: 401 } : { body: { device: { serial: "A1" } } },
-    );
+    const server = await serve((request) => (request.headers.authorization === "Bearer access-1" ? { status: 401 } : { body: { device: { serial: "A1" } } }));
     const report = await lookup(perSerial(server.url), "A1", {
       scheme: "oauth2_client_credentials",
       token_url: `${tokens.url}/token`,

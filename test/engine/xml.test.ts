@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildXml,
-  escapeXmlAttribute,
-  escapeXmlText,
-  findIllegalXmlChar,
-  isXmlName,
-  parseXml,
-  XmlBuildError,
-  XmlParseError,
-} from "../../worker/engine/xml";
+import { buildXml, escapeXmlAttribute, escapeXmlText, findIllegalXmlChar, isXmlName, parseXml, XmlBuildError, XmlParseError } from "../../worker/engine/xml";
 
 describe("XML building", () => {
   it("escapes markup characters in text", () => {
@@ -28,13 +19,10 @@ describe("XML building", () => {
     expect(escapeXmlText(text)).toBe(text);
   });
 
-  it.each([["\u0000"], ["\u0001"], ["\u001f"], ["\uFFFE"], ["\uFFFF"], ["\uD800"], ["\uDC00x"]])(
-    "refuses %j, which XML 1.0 cannot carry",
-    (text) => {
-      expect(() => escapeXmlText(`a${text}b`)).toThrow(XmlBuildError);
-      expect(findIllegalXmlChar(`a${text}b`)).not.toBeNull();
-    },
-  );
+  it.each([["\u0000"], ["\u0001"], ["\u001f"], ["\uFFFE"], ["\uFFFF"], ["\uD800"], ["\uDC00x"]])("refuses %j, which XML 1.0 cannot carry", (text) => {
+    expect(() => escapeXmlText(`a${text}b`)).toThrow(XmlBuildError);
+    expect(findIllegalXmlChar(`a${text}b`)).not.toBeNull();
+  });
 
   it("builds nested elements from a plain object, in key order", () => {
     const xml = buildXml("device", { name: "Pump", site: { code: "A&B", floor: 2 }, active: true, note: null });
@@ -97,7 +85,7 @@ describe("XML parsing", () => {
   });
 
   it("round-trips what buildXml wrote", () => {
-    const value = { text: " a & <b> ]]> \"c\"\r\n\t", n: 1.5, empty: "" };
+    const value = { text: ' a & <b> ]]> "c"\r\n\t', n: 1.5, empty: "" };
     expect(parseXml(buildXml("root", value))).toEqual({ root: { text: value.text, n: "1.5", empty: "" } });
   });
 

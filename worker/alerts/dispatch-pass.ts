@@ -104,7 +104,12 @@ async function attempt(options: DispatchPassOptions, delivery: DueDelivery, now:
   let result: AttemptResult;
   try {
     const channel = await resolveChannel(env, { ...delivery, id: delivery.channel_id }, attemptedAt);
-    const message = await renderMessage(channel, { webhookId: delivery.webhook_id, payloadJson: delivery.payload_json, now: attemptedAt, publicUrl: publicUrl(env) });
+    const message = await renderMessage(channel, {
+      webhookId: delivery.webhook_id,
+      payloadJson: delivery.payload_json,
+      now: attemptedAt,
+      publicUrl: publicUrl(env),
+    });
     result = await sendMessage(env, message, { fetch: options.fetch, gate: options.gate, now });
   } catch (err) {
     // Not reaching the receiver at all (no key to decrypt, a URL no longer allowed) is a failed attempt too.

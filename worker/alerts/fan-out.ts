@@ -76,16 +76,22 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
   if (event.type === "alert.raised" || event.type === "alert.resolved") return planAlertEvent(input);
 
   const payload = buildStatusPayload({
-    change: { ...readStatusChange(event, input), eventId: event.id, type: event.type, occurredAt: event.createdAt, runId: event.runId, jobId: event.jobId, connectionId: event.connectionId },
+    change: {
+      ...readStatusChange(event, input),
+      eventId: event.id,
+      type: event.type,
+      occurredAt: event.createdAt,
+      runId: event.runId,
+      jobId: event.jobId,
+      connectionId: event.connectionId,
+    },
     run: input.run,
     jobs: input.jobs,
     publicUrl: input.publicUrl,
   });
   const plan: FanOutPlan = { payload, deliveries: [], openIncidents: [], resolveIncidents: [], alertEvents: [] };
   // A run's change touches every connection it runs; a job's, its own.
-  const touched = event.type === "job.status_changed"
-    ? [payload.connection_id ?? event.connectionId ?? ""]
-    : input.jobs.map((job) => job.connection_id);
+  const touched = event.type === "job.status_changed" ? [payload.connection_id ?? event.connectionId ?? ""] : input.jobs.map((job) => job.connection_id);
   for (const { id, channel, createdAt } of input.channels) {
     // A channel hears about what happened after it was created, not a backlog from before.
     if (createdAt <= event.createdAt && channelAccepts(channel, event.type) && channelCovers(channel, touched)) plan.deliveries.push({ channelId: id });

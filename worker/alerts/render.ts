@@ -15,8 +15,7 @@ export type ResolvedChannel =
   | { kind: "email"; from: string; fromName: string; to: string[] };
 
 export type ChannelMessage =
-  | { transport: "http"; request: OutboundRequest; redact: string[]; rateKey: string | null }
-  | { transport: "email"; from: string; to: string[]; raw: string };
+  { transport: "http"; request: OutboundRequest; redact: string[]; rateKey: string | null } | { transport: "email"; from: string; to: string[]; raw: string };
 
 export interface RenderInput {
   webhookId: string;
@@ -48,7 +47,11 @@ export async function renderMessage(channel: ResolvedChannel, input: RenderInput
     case "slack":
       return {
         transport: "http",
-        request: { url: channel.url, headers: { "content-type": "application/json", "user-agent": USER_AGENT }, body: JSON.stringify(buildSlackMessage(payload)) },
+        request: {
+          url: channel.url,
+          headers: { "content-type": "application/json", "user-agent": USER_AGENT },
+          body: JSON.stringify(buildSlackMessage(payload)),
+        },
         redact: [channel.url, new URL(channel.url).pathname],
         rateKey: channel.url,
       };

@@ -39,10 +39,7 @@ export interface NextStepInput {
   channelFailingSince: number | null;
 }
 
-export type NextStep =
-  | { status: "succeeded" }
-  | { status: "pending"; nextAttemptAt: number }
-  | { status: "failed"; disableReason: string | null };
+export type NextStep = { status: "succeeded" } | { status: "pending"; nextAttemptAt: number } | { status: "failed"; disableReason: string | null };
 
 export function nextStep(input: NextStepInput): NextStep {
   const { outcome, cycleAttempts, now } = input;

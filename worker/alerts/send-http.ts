@@ -48,7 +48,13 @@ export async function sendHttp(request: OutboundRequest, options: SendHttpOption
   }
 }
 
-async function attempt(request: OutboundRequest, options: SendHttpOptions, signal: AbortSignal, timedOut: () => boolean, started: number): Promise<AttemptResult> {
+async function attempt(
+  request: OutboundRequest,
+  options: SendHttpOptions,
+  signal: AbortSignal,
+  timedOut: () => boolean,
+  started: number,
+): Promise<AttemptResult> {
   const now = options.now ?? Date.now;
   const redact = options.redact ?? [];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

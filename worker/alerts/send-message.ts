@@ -27,7 +27,13 @@ export async function sendMessage(env: Pick<Env, "EMAIL">, message: ChannelMessa
 async function sendEmail(env: Pick<Env, "EMAIL">, message: Extract<ChannelMessage, { transport: "email" }>, now: () => number): Promise<AttemptResult> {
   const started = now();
   if (env.EMAIL === undefined) {
-    return { statusCode: null, durationMs: 0, responseExcerpt: null, error: "The EMAIL send_email binding is not configured in wrangler.toml.", retryAfterMs: null };
+    return {
+      statusCode: null,
+      durationMs: 0,
+      responseExcerpt: null,
+      error: "The EMAIL send_email binding is not configured in wrangler.toml.",
+      retryAfterMs: null,
+    };
   }
   const sent: string[] = [];
   const problems: string[] = [];

@@ -65,7 +65,9 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
   if (url !== null) {
     blocks.push({
       type: "actions",
-      elements: [{ type: "button", text: { type: "plain_text", text: "View job" }, url, ...(payload.type === "alert.raised" ? { style: "danger" as const } : {}) }],
+      elements: [
+        { type: "button", text: { type: "plain_text", text: "View job" }, url, ...(payload.type === "alert.raised" ? { style: "danger" as const } : {}) },
+      ],
     });
   }
   const ids = [payload.run_id && `run ${payload.run_id}`, payload.job_id && `job ${payload.job_id}`].filter(Boolean).join(" · ");

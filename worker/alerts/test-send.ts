@@ -16,14 +16,24 @@ export interface TestSendResult {
 
 // Sent at once, outside the outbox: the operator waits for the answer. PagerDuty gets a trigger and
 // then the matching resolve, so the test leaves no open incident behind.
-export async function sendTestMessage(env: Env, channel: StoredChannel & { name: string }, now: number, fetchImpl: typeof fetch = outboundFetch(env)): Promise<TestSendResult> {
+export async function sendTestMessage(
+  env: Env,
+  channel: StoredChannel & { name: string },
+  now: number,
+  fetchImpl: typeof fetch = outboundFetch(env),
+): Promise<TestSendResult> {
   const resolved = await resolveChannel(env, channel, now);
   const base = testPayload(channel, now, publicUrl(env));
   const payloads = resolved.kind === "pagerduty" ? [base, { ...base, type: "alert.resolved" as const, status: "completed" }] : [base];
   const attempts: TestSendResult["attempts"] = [];
   for (const payload of payloads) {
     const attemptedAt = Date.now();
-    const message = await renderMessage(resolved, { webhookId: newId("msg", attemptedAt), payloadJson: JSON.stringify(payload), now: attemptedAt, publicUrl: publicUrl(env) });
+    const message = await renderMessage(resolved, {
+      webhookId: newId("msg", attemptedAt),
+      payloadJson: JSON.stringify(payload),
+      now: attemptedAt,
+      publicUrl: publicUrl(env),
+    });
     const result = await sendMessage(env, message, { fetch: fetchImpl });
     attempts.push({ ...result, attemptedAt });
     if (verdictFor(result) !== "succeeded") break;

@@ -22,4 +22,3 @@ export type PagerDutySeverity = (typeof PAGERDUTY_SEVERITIES)[number];
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 // The sender name of an email channel that names none (the dashboard shows a blank field as this).
 export const DEFAULT_EMAIL_FROM_NAME = "Outbound Sync";
-

@@ -49,7 +49,8 @@ const listChannelsRoute = createRoute({
   path: "/channels",
   tags: ALERT_TAGS,
   summary: "List alert channels",
-  description: "In creation order. Secrets are never returned; `secret_hint` shows their last characters. A channel the dispatcher disabled says why in `disabled_reason`.",
+  description:
+    "In creation order. Secrets are never returned; `secret_hint` shows their last characters. A channel the dispatcher disabled says why in `disabled_reason`.",
   request: { query: listQuerySchema },
   responses: { 200: jsonContent(channelPageSchema, "A page of channels."), ...errorResponses(400) },
 });
@@ -204,7 +205,10 @@ alertChannels.openapi(testChannelRoute, async (c) => {
   } catch (err) {
     // A configuration the dispatcher could not use either: the operator sees why, as a failed send.
     if (!(err instanceof ChannelUnusableError)) throw err;
-    result = { ok: false, attempts: [{ attemptedAt: Date.now(), statusCode: null, durationMs: 0, responseExcerpt: null, error: err.message, retryAfterMs: null }] };
+    result = {
+      ok: false,
+      attempts: [{ attemptedAt: Date.now(), statusCode: null, durationMs: 0, responseExcerpt: null, error: err.message, retryAfterMs: null }],
+    };
   }
   return c.json(
     {
@@ -229,7 +233,12 @@ alertChannels.openapi(rotateSecretRoute, async (c) => {
   const graceHours = (c.req.valid("json") as { grace_hours?: number } | undefined)?.grace_hours ?? DEFAULT_GRACE_HOURS;
   const row = await requireChannel(env, id);
   if (!generatesSecret(row.kind)) {
-    throw new ApiError(409, "no_signing_secret", `A ${row.kind} channel has no signing secret; replace its ${secretFieldOf(row.kind) ?? "settings"} with PATCH.`, { meta: { kind: row.kind } });
+    throw new ApiError(
+      409,
+      "no_signing_secret",
+      `A ${row.kind} channel has no signing secret; replace its ${secretFieldOf(row.kind) ?? "settings"} with PATCH.`,
+      { meta: { kind: row.kind } },
+    );
   }
   const secret = generateWebhookSecret();
   const now = Date.now();

@@ -19,7 +19,9 @@ export async function requireConnections(env: Env, ids: string[] | null): Promis
 export async function connectionIssues(env: Env, ids: string[] | null): Promise<FieldIssue[]> {
   if (ids === null) return [];
   const missing = new Set(await missingConnectionIds(env.LEDGER, ids));
-  return ids.flatMap((id, index) => (missing.has(id) ? [{ path: `connection_ids[${index}]`, message: `no connection with id "${id}"`, in: "body" as const }] : []));
+  return ids.flatMap((id, index) =>
+    missing.has(id) ? [{ path: `connection_ids[${index}]`, message: `no connection with id "${id}"`, in: "body" as const }] : [],
+  );
 }
 
 export function checkUrls(env: Env, urls: Array<[field: string, url: string]>): void {

@@ -93,7 +93,13 @@ alertRules.openapi(createRuleRoute, async (c) => {
   const rule = await insertAlertRule(
     c.env.LEDGER,
     newId("rule", now),
-    { channelId: body.channel_id, connectionIds: body.connection_ids, failureThreshold: body.failure_threshold, notifyRecovery: body.notify_recovery, enabled: body.enabled },
+    {
+      channelId: body.channel_id,
+      connectionIds: body.connection_ids,
+      failureThreshold: body.failure_threshold,
+      notifyRecovery: body.notify_recovery,
+      enabled: body.enabled,
+    },
     now,
   );
   return c.json(rule, 201);

@@ -7,17 +7,12 @@ export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 // Routes that read their own body with a larger limit, counted as it streams: dataset uploads (20 MB,
 // DATASET_UPLOAD_LIMITS in schemas/dataset-records.ts, enforced by readUploadText in dataset-upload.ts).
-const OWN_LIMIT_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
-  { method: "POST", path: /^\/api\/connections\/[^/]+\/records\/?$/ },
-];
+const OWN_LIMIT_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [{ method: "POST", path: /^\/api\/connections\/[^/]+\/records\/?$/ }];
 
 function tooLarge(maxBytes: number): ApiError {
-  return new ApiError(
-    413,
-    "payload_too_large",
-    `The request body is larger than ${maxBytes / (1024 * 1024)} MB, the limit for API and MCP requests.`,
-    { meta: { max_bytes: maxBytes } },
-  );
+  return new ApiError(413, "payload_too_large", `The request body is larger than ${maxBytes / (1024 * 1024)} MB, the limit for API and MCP requests.`, {
+    meta: { max_bytes: maxBytes },
+  });
 }
 
 /**

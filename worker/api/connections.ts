@@ -115,7 +115,10 @@ connections.openapi(listRoute, async (c) => {
     after: after && { credentialName: after[0], position: after[1], id: after[2] },
     limit: limit + 1,
   });
-  return c.json(pageOf(rows, limit, (last) => [last.credential_name, last.position, last.id]), 200);
+  return c.json(
+    pageOf(rows, limit, (last) => [last.credential_name, last.position, last.id]),
+    200,
+  );
 });
 
 connections.openapi(getRoute, async (c) => {
@@ -196,7 +199,10 @@ connections.openapi(versionsRoute, async (c) => {
   const before = decodeCursor(cursor, isNumberTuple1);
   await requireConnection(c.env, id);
   const rows = await listConnectionVersions(c.env.LEDGER, id, { before: before?.[0] ?? null, limit: limit + 1 });
-  return c.json(pageOf(rows, limit, (last) => [last.version]), 200);
+  return c.json(
+    pageOf(rows, limit, (last) => [last.version]),
+    200,
+  );
 });
 
 function applyPatch(env: Env, current: Connection, body: UpdateConnectionBody): ConnectionSnapshot {

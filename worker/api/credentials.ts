@@ -3,7 +3,16 @@ import { minRole } from "../auth/middleware";
 import { encryptSecret, SECRET_BINDINGS, secretHint } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
-import { deleteCredential, getCredential, type CredentialUser, getStoredCredential, insertCredential, listCredentials, updateCredential, type CredentialWrite } from "../ledger/credentials";
+import {
+  deleteCredential,
+  getCredential,
+  type CredentialUser,
+  getStoredCredential,
+  insertCredential,
+  listCredentials,
+  updateCredential,
+  type CredentialWrite,
+} from "../ledger/credentials";
 import { credentialConnectionIds, listConnectionSummaries, writeConnectionOrder } from "../ledger/connections";
 import { newId } from "../ledger/ids";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
@@ -210,7 +219,11 @@ function orderIssues(current: string[], wanted: string[]): FieldIssue[] {
   });
   const missing = current.filter((id) => !seen.has(id));
   if (missing.length > 0) {
-    issues.push({ path: "connection_ids", message: `missing ${missing.map((id) => `"${id}"`).join(", ")}: list every connection of the credential`, in: "body" });
+    issues.push({
+      path: "connection_ids",
+      message: `missing ${missing.map((id) => `"${id}"`).join(", ")}: list every connection of the credential`,
+      in: "body",
+    });
   }
   return issues;
 }

@@ -9,13 +9,7 @@ import { parseUpload, readUploadText, uploadFormat } from "./dataset-upload";
 import { ApiError, notFoundError } from "./errors";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "../schemas/common";
-import {
-  DATASET_UPLOAD_LIMITS,
-  datasetRecordPageSchema,
-  uploadErrorSchema,
-  uploadQuerySchema,
-  uploadResultSchema,
-} from "../schemas/dataset-records";
+import { DATASET_UPLOAD_LIMITS, datasetRecordPageSchema, uploadErrorSchema, uploadQuerySchema, uploadResultSchema } from "../schemas/dataset-records";
 
 export const datasetRecords = createRouter();
 const TAGS = ["Datasets"];
@@ -79,7 +73,10 @@ datasetRecords.openapi(listRoute, async (c) => {
   const after = decodeCursor(cursor, isStringTuple1);
   await datasetSource(c.env, id);
   const rows = await listDatasetRecords(c.env.LEDGER, id, { afterSerial: after?.[0] ?? null, limit: limit + 1 });
-  return c.json(pageOf(rows, limit, (last) => [last.serial]), 200);
+  return c.json(
+    pageOf(rows, limit, (last) => [last.serial]),
+    200,
+  );
 });
 
 async function datasetSource(env: Env, id: string): Promise<Extract<SourceContract, { kind: "dataset" }>> {
@@ -87,9 +84,14 @@ async function datasetSource(env: Env, id: string): Promise<Extract<SourceContra
   if (!connection) throw notFoundError("connection", id);
   const { source } = connection.config;
   if (source.kind !== "dataset") {
-    throw new ApiError(409, "not_a_dataset", `The connection reads its records from ${source.kind === "http" ? "an HTTP source" : "elsewhere"}; only dataset connections take uploads.`, {
-      meta: { source_kind: source.kind },
-    });
+    throw new ApiError(
+      409,
+      "not_a_dataset",
+      `The connection reads its records from ${source.kind === "http" ? "an HTTP source" : "elsewhere"}; only dataset connections take uploads.`,
+      {
+        meta: { source_kind: source.kind },
+      },
+    );
   }
   return source;
 }

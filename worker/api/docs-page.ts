@@ -16,11 +16,17 @@ export function renderDocsPage(document: object, specPath: string): string {
   const doc = document as Json;
   const info = asObject(doc.info);
   const operations = collectOperations(asObject(doc.paths));
-  const tags = groupByTag(operations, asArray(doc.tags).map((t) => asObject(t)));
+  const tags = groupByTag(
+    operations,
+    asArray(doc.tags).map((t) => asObject(t)),
+  );
   const schemas = asObject(asObject(doc.components).schemas);
 
   const nav = tags
-    .map(([tag, ops]) => `<li><a href="#tag-${slug(tag)}">${esc(tag)}</a><ul>${ops.map((o) => `<li><a href="#${opId(o)}"><code class="m-${o.method}">${o.method.toUpperCase()}</code> ${esc(o.path)}</a></li>`).join("")}</ul></li>`)
+    .map(
+      ([tag, ops]) =>
+        `<li><a href="#tag-${slug(tag)}">${esc(tag)}</a><ul>${ops.map((o) => `<li><a href="#${opId(o)}"><code class="m-${o.method}">${o.method.toUpperCase()}</code> ${esc(o.path)}</a></li>`).join("")}</ul></li>`,
+    )
     .join("");
   const sections = tags
     .map(([tag, ops]) => `<section id="tag-${slug(tag)}"><h2>${esc(tag)}</h2>${tagDescription(doc, tag)}${ops.map(renderOperation).join("")}</section>`)
@@ -76,16 +82,17 @@ function groupByTag(operations: Operation[], declared: Json[]): Array<[string, O
 }
 
 function tagDescription(doc: Json, tag: string): string {
-  const found = asArray(doc.tags).map((t) => asObject(t)).find((t) => t.name === tag);
+  const found = asArray(doc.tags)
+    .map((t) => asObject(t))
+    .find((t) => t.name === tag);
   return found?.description ? `<p>${inline(String(found.description))}</p>` : "";
 }
 
 function renderOperation(operation: Operation): string {
   const { op, method, path } = operation;
   const role = op["x-min-role"];
-  const access = typeof role === "string"
-    ? `<span class="role role-${esc(role)}" title="Minimum role">${esc(role)}</span>`
-    : `<span class="role role-public">public</span>`;
+  const access =
+    typeof role === "string" ? `<span class="role role-${esc(role)}" title="Minimum role">${esc(role)}</span>` : `<span class="role role-public">public</span>`;
   const params = asArray(op.parameters).map((p) => asObject(p));
   const body = asObject(op.requestBody);
   const responses = Object.entries(asObject(op.responses));
@@ -192,7 +199,10 @@ function opId(operation: Operation): string {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 function esc(text: string): string {

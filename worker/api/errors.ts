@@ -3,16 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { formatIssuePath } from "../engine/contracts";
-import {
-  DomainError,
-  invalidInput,
-  nameTaken,
-  notFound,
-  type DomainErrorKind,
-  type ErrorParts,
-  type FieldIssue,
-  type IssueLocation,
-} from "../domain-errors";
+import { DomainError, invalidInput, nameTaken, notFound, type DomainErrorKind, type ErrorParts, type FieldIssue, type IssueLocation } from "../domain-errors";
 import type { ApiErrorBody } from "../schemas/types";
 
 export type { FieldIssue, IssueLocation } from "../domain-errors";
@@ -98,16 +89,26 @@ export function handleNotFound(c: Context): Response {
 
 function codeForStatus(status: number): string {
   switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 409: return "conflict";
-    case 413: return "payload_too_large";
-    case 415: return "unsupported_media_type";
-    case 429: return "rate_limited";
-    default: return status >= 500 ? "internal_error" : "request_failed";
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 409:
+      return "conflict";
+    case 413:
+      return "payload_too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 429:
+      return "rate_limited";
+    default:
+      return status >= 500 ? "internal_error" : "request_failed";
   }
 }
 

@@ -15,7 +15,8 @@ const healthRoute = createRoute({
   path: "/",
   tags: ["System"],
   summary: "Health of the worker, D1 and the scheduler",
-  description: "Public: needs no token. 503 when D1 is unreachable or no migrations are applied; " +
+  description:
+    "Public: needs no token. 503 when D1 is unreachable or no migrations are applied; " +
     "`d1.code` and `d1.error` name the problem, never D1's own error text (that goes to the Worker's log).",
   security: [],
   responses: {
@@ -26,9 +27,8 @@ const healthRoute = createRoute({
 
 health.openapi(healthRoute, async (c) => {
   const ledger = await checkLedger(c.env.LEDGER);
-  const heartbeats = ledger.ok && ledger.migrations.length > 0
-    ? await readSettings(c.env.LEDGER, [HEARTBEAT_KEYS.minute, HEARTBEAT_KEYS.daily])
-    : new Map<string, unknown>();
+  const heartbeats =
+    ledger.ok && ledger.migrations.length > 0 ? await readSettings(c.env.LEDGER, [HEARTBEAT_KEYS.minute, HEARTBEAT_KEYS.daily]) : new Map<string, unknown>();
   const body: HealthResponse = {
     status: ledger.ok && ledger.migrations.length > 0 ? "ok" : "degraded",
     version: pkg.version,

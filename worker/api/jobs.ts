@@ -60,9 +60,7 @@ const listLogsRoute = createRoute({
   path: "/{id}/logs",
   tags: ["Jobs"],
   summary: "List a job's log lines",
-  description:
-    "In order. For a live tail, pass the last seq seen as `after_seq`. `download=1` answers every matching line as a " +
-    "text/plain attachment.",
+  description: "In order. For a live tail, pass the last seq seen as `after_seq`. `download=1` answers every matching line as a " + "text/plain attachment.",
   request: { params: jobIdParams, query: logListQuerySchema },
   responses: {
     200: {
@@ -132,8 +130,7 @@ jobsRouter.openapi(listLogsRoute, async (c) => {
   if (!first) throw notFound(id);
   const stream = pagedTextStream({
     first,
-    next: async (cursor) =>
-      (await listLogLines(c.env.LEDGER, id, { ...exportFilters, afterSeq: Number(cursor) })) ?? { data: [], nextCursor: null },
+    next: async (cursor) => (await listLogLines(c.env.LEDGER, id, { ...exportFilters, afterSeq: Number(cursor) })) ?? { data: [], nextCursor: null },
     render: logTextLine,
   });
   const response = new Response(stream, {

@@ -10,27 +10,28 @@ import { liveHub } from "../live/publish";
 
 const viewerRole = minRole("viewer");
 
-const liveRouteDefinition = (options: AuthenticateOptions) => createRoute({
-  ...viewerRole,
-  middleware: [authenticateLive(options), ...viewerRole.middleware],
-  method: "get",
-  path: "/",
-  tags: ["Live"],
-  summary: "Live progress (WebSocket)",
-  description:
-    "Upgrade to a WebSocket. The server first sends `snapshot` (every pending and running run with its jobs), then " +
-    "`run` and `job` messages as they change; send `ping` to keep the connection alive and `resync` for a fresh " +
-    "snapshot. Messages are defined in worker/live/protocol.ts. Browsers authenticate by offering the subprotocols " +
-    "`bearer` and the API token (`new WebSocket(url, [\"bearer\", token])`; the server answers `bearer`); " +
-    "Authorization headers and Cloudflare Access work as on every route. `?token=` is refused (400 `token_in_query`), " +
-    "and so is a browser whose `Origin` is another site (403 `cross_site_request`). The socket is closed with code " +
-    "1008 when its API token is revoked or expires, or when the Access JWT it was opened with expires.",
-  responses: {
-    101: { description: "Switching Protocols: the live feed follows." },
-    426: jsonContent(errorBodySchema, "Not a WebSocket upgrade request."),
-    ...errorResponses(400),
-  },
-});
+const liveRouteDefinition = (options: AuthenticateOptions) =>
+  createRoute({
+    ...viewerRole,
+    middleware: [authenticateLive(options), ...viewerRole.middleware],
+    method: "get",
+    path: "/",
+    tags: ["Live"],
+    summary: "Live progress (WebSocket)",
+    description:
+      "Upgrade to a WebSocket. The server first sends `snapshot` (every pending and running run with its jobs), then " +
+      "`run` and `job` messages as they change; send `ping` to keep the connection alive and `resync` for a fresh " +
+      "snapshot. Messages are defined in worker/live/protocol.ts. Browsers authenticate by offering the subprotocols " +
+      '`bearer` and the API token (`new WebSocket(url, ["bearer", token])`; the server answers `bearer`); ' +
+      "Authorization headers and Cloudflare Access work as on every route. `?token=` is refused (400 `token_in_query`), " +
+      "and so is a browser whose `Origin` is another site (403 `cross_site_request`). The socket is closed with code " +
+      "1008 when its API token is revoked or expires, or when the Access JWT it was opened with expires.",
+    responses: {
+      101: { description: "Switching Protocols: the live feed follows." },
+      426: jsonContent(errorBodySchema, "Not a WebSocket upgrade request."),
+      ...errorResponses(400),
+    },
+  });
 
 /** `options` reach authenticate(): tests pass the fetch that serves their Access keys. */
 export function createLiveRouter(options: AuthenticateOptions = {}) {

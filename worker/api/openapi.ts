@@ -14,7 +14,7 @@ const DESCRIPTION = [
   "(or, where configured, a Cloudflare Access identity). Roles: `viewer` < `operator` < `admin` — viewers read,",
   "operators also run and cancel, admins also configure. Each operation states its minimum role in `x-min-role`.",
   "",
-  "**Errors** are always `{ \"error\": { \"code\", \"message\", \"details\", \"hint\"?, \"meta\"? } }` on every status.",
+  '**Errors** are always `{ "error": { "code", "message", "details", "hint"?, "meta"? } }` on every status.',
   "`details` is always a list `[{ path, message, in? }]`, one entry per problem (a field with two problems has two), empty",
   "when no field is at fault; `hint` says what to do next; `meta` holds machine-readable facts such as `current_version`",
   "or `max_bytes`. Lists page with `cursor` and `limit`.",

@@ -52,7 +52,11 @@ export function accessConfigured(env: Pick<Env, "ACCESS_TEAM_DOMAIN" | "ACCESS_A
 
 /** Accepts "myteam.cloudflareaccess.com" with or without scheme and trailing slash. */
 export function normaliseTeamDomain(teamDomain: string): string {
-  return teamDomain.trim().replace(/^https?:\/\//i, "").replace(/\/+$/, "").toLowerCase();
+  return teamDomain
+    .trim()
+    .replace(/^https?:\/\//i, "")
+    .replace(/\/+$/, "")
+    .toLowerCase();
 }
 
 export function accessIssuer(teamDomain: string): string {
@@ -155,8 +159,7 @@ function checkClaims(claims: Record<string, unknown>, rules: ClaimRules): void {
 }
 
 async function fetchKeySet(doFetch: typeof fetch, url: string, fetchedAt: number): Promise<KeySet> {
-  const unavailable = (reason: string) =>
-    new AccessJwtError("unavailable", `Could not read the Cloudflare Access signing keys from ${url}: ${reason}.`);
+  const unavailable = (reason: string) => new AccessJwtError("unavailable", `Could not read the Cloudflare Access signing keys from ${url}: ${reason}.`);
   let body: unknown;
   try {
     const res = await doFetch(url, { headers: { accept: "application/json" } });
@@ -222,5 +225,8 @@ export function accessRole(env: AccessRoleEnv, email: string | null): Role {
 }
 
 function emailList(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim().toLowerCase()).filter((s) => s !== "");
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== "");
 }

@@ -1,15 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { ForbiddenError, UnauthorizedError, UnavailableError } from "../domain-errors";
-import {
-  ACCESS_JWT_HEADER,
-  AccessJwtError,
-  type AccessVerifier,
-  accessConfigured,
-  accessRole,
-  createAccessVerifier,
-  normaliseTeamDomain,
-} from "./access-jwt";
+import { ACCESS_JWT_HEADER, AccessJwtError, type AccessVerifier, accessConfigured, accessRole, createAccessVerifier, normaliseTeamDomain } from "./access-jwt";
 import { type Principal, type Role, roleAtLeast } from "./principal";
 import { crossOrigin, SAFE_METHODS, type CrossOrigin } from "./same-origin";
 import { verifyApiToken } from "./tokens";
@@ -53,7 +45,7 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     if (authorization !== undefined) {
       const token = BEARER.exec(authorization)?.[1];
       if (token === undefined) {
-        problems.push("The Authorization header must be \"Bearer <API token>\".");
+        problems.push('The Authorization header must be "Bearer <API token>".');
       } else {
         const check = await verifyApiToken(c.env.LEDGER, token, now());
         if (check.ok) return proceed(c, next, check.principal);
@@ -88,8 +80,8 @@ export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandl
     if (problems.length === 0) {
       problems.push(
         accessConfigured(c.env)
-          ? "Sign in through Cloudflare Access, or send \"Authorization: Bearer <API token>\"."
-          : "Send \"Authorization: Bearer <API token>\". An admin creates tokens under Settings → API tokens.",
+          ? 'Sign in through Cloudflare Access, or send "Authorization: Bearer <API token>".'
+          : 'Send "Authorization: Bearer <API token>". An admin creates tokens under Settings → API tokens.',
       );
     }
     c.header("WWW-Authenticate", authorization === undefined ? 'Bearer realm="outbound-sync"' : 'Bearer realm="outbound-sync", error="invalid_token"');

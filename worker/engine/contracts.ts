@@ -4,8 +4,18 @@ import { parseTemplate, urlTemplateOriginProblem } from "./templates";
 import { isXmlName } from "./xml";
 
 export const FORMATTERS = [
-  "string", "number", "integer", "boolean", "iso_date", "epoch_ms",
-  "lowercase", "uppercase", "trim", "map", "default", "template",
+  "string",
+  "number",
+  "integer",
+  "boolean",
+  "iso_date",
+  "epoch_ms",
+  "lowercase",
+  "uppercase",
+  "trim",
+  "map",
+  "default",
+  "template",
 ] as const;
 export type Formatter = (typeof FORMATTERS)[number];
 
@@ -126,12 +136,11 @@ export const PaginationSchema = z
     z.object({
       style: z.literal("cursor"),
       cursor_param: queryParam.default("cursor"),
-      next_cursor_path: requiredPath("Where the next cursor is in the response body; absent, null or \"\" ends paging."),
+      next_cursor_path: requiredPath('Where the next cursor is in the response body; absent, null or "" ends paging.'),
     }),
     z.object({
       style: z.literal("link"),
-      next_url_path: requiredPath("Where the next page's URL is in the body; without it the RFC 8288 Link header is followed.")
-        .optional(),
+      next_url_path: requiredPath("Where the next page's URL is in the body; without it the RFC 8288 Link header is followed.").optional(),
     }),
   ])
   .describe("How to walk pages: stops on an empty or short page, a missing cursor, or no next link.");
@@ -216,18 +225,11 @@ const xmlName = z.string().min(1).max(200);
 export const UpdateContractSchema = z
   .object({
     method: z.enum(UPDATE_METHODS),
-    url_template: z
-      .string()
-      .max(2000)
-      .describe("May use {serial} and any field path of the looked-up destination record, e.g. {id}."),
+    url_template: z.string().max(2000).describe("May use {serial} and any field path of the looked-up destination record, e.g. {id}."),
     formatter: z.enum(PAYLOAD_FORMATS).default("json"),
     xml_root: xmlName.optional().describe('Root element name; required when formatter is "xml".'),
     headers: HeadersSchema.default({}),
-    success_statuses: z
-      .array(z.number().int().min(100).max(599))
-      .min(1)
-      .optional()
-      .describe("Statuses that count as a successful write; any 2xx when absent."),
+    success_statuses: z.array(z.number().int().min(100).max(599)).min(1).optional().describe("Statuses that count as a successful write; any 2xx when absent."),
     // Optional so stored connections from before it stay valid; absent means the default header.
     idempotency_header: z
       .union([z.string().max(100), z.null(), z.literal(false)])
@@ -241,8 +243,7 @@ export const UpdateContractSchema = z
       .object({
         max_records: z.number().int().min(1).max(1000),
         records_key: xmlName.describe("JSON: {records_key: [...]}; XML: one <records_key> element per record."),
-        serial_field: requiredPath("Field set to the record's serial in every bulk item, so the destination can match it.")
-          .optional(),
+        serial_field: requiredPath("Field set to the record's serial in every bulk item, so the destination can match it.").optional(),
       })
       .optional(),
   })
@@ -296,14 +297,8 @@ export const FieldRuleSchema = z
     destination: requiredPath("Path in the payload and in the looked-up destination record."),
     formatter: z.enum(FORMATTERS).default("string"),
     options: FieldRuleOptionsSchema.optional(),
-    action: z
-      .enum(FIELD_ACTIONS)
-      .default("update_if_changed")
-      .describe("update_if_changed: write when different; always: always write; never: compare only."),
-    on_null: z
-      .enum(ON_NULL)
-      .default("skip")
-      .describe("skip: a null or absent source value leaves the destination alone; write_null: write null."),
+    action: z.enum(FIELD_ACTIONS).default("update_if_changed").describe("update_if_changed: write when different; always: always write; never: compare only."),
+    on_null: z.enum(ON_NULL).default("skip").describe("skip: a null or absent source value leaves the destination alone; write_null: write null."),
     required: z.boolean().default(false).describe("An absent (or null) value makes the record Missing Source."),
   })
   .superRefine((rule, ctx) => {

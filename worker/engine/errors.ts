@@ -209,13 +209,7 @@ export function excerpt(body: string): string {
 
 // Job-level patterns from the seed's failure table that no single response reveals, and why a completed
 // job wrote nothing: each cause gets its own hint, so "inspect the action rules" is said only when rules held writes back.
-export const JOB_DIAGNOSIS_CODES = [
-  "missing_destination_spike",
-  "no_writes",
-  "all_missing_source",
-  "all_missing_destination",
-  "all_missing",
-] as const;
+export const JOB_DIAGNOSIS_CODES = ["missing_destination_spike", "no_writes", "all_missing_source", "all_missing_destination", "all_missing"] as const;
 export type JobDiagnosisCode = (typeof JOB_DIAGNOSIS_CODES)[number];
 
 export interface JobDiagnosis {
@@ -277,10 +271,7 @@ export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
     });
     return found;
   }
-  if (
-    missing_destination >= MISSING_DESTINATION_SPIKE.min_records &&
-    missing_destination / processed >= MISSING_DESTINATION_SPIKE.min_share
-  ) {
+  if (missing_destination >= MISSING_DESTINATION_SPIKE.min_records && missing_destination / processed >= MISSING_DESTINATION_SPIKE.min_share) {
     const share = Math.round((missing_destination / processed) * 100);
     found.push({
       code: "missing_destination_spike",

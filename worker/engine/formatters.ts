@@ -30,8 +30,16 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER_TEXT = /^[+-]?\d+$/;
 const MAX_EPOCH_MS = 8.64e15;
 const BOOLEAN_WORDS = new Map<string, boolean>([
-  ["true", true], ["false", false], ["1", true], ["0", false], ["yes", true], ["no", false],
-  ["y", true], ["n", false], ["on", true], ["off", false],
+  ["true", true],
+  ["false", false],
+  ["1", true],
+  ["0", false],
+  ["yes", true],
+  ["no", false],
+  ["y", true],
+  ["n", false],
+  ["on", true],
+  ["off", false],
 ]);
 
 // NaN when the value is not a number or a plain decimal numeral (no hex, no "Infinity", no thousands separators).
@@ -193,9 +201,7 @@ export function formatIsoInstant(ms: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const yearText = year >= 0 && year <= 9999
-    ? String(year).padStart(4, "0")
-    : (year < 0 ? "-" : "+") + String(Math.abs(year)).padStart(6, "0");
+  const yearText = year >= 0 && year <= 9999 ? String(year).padStart(4, "0") : (year < 0 ? "-" : "+") + String(Math.abs(year)).padStart(6, "0");
   return `${yearText}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${
     millis < 10 ? "00" : millis < 100 ? "0" : ""
   }${millis}Z`;

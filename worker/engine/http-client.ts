@@ -58,12 +58,9 @@ export const RETRY_REASONS = ["server_error", "timeout", "network_error"] as con
 export type RetryReason = (typeof RETRY_REASONS)[number];
 
 export type HttpEvent =
-  | { type: "response"; method: string; url: string; attempt: number; status: number; duration_ms: number;
-      bytes_sent: number; bytes_received: number }
-  | { type: "retry"; method: string; url: string; attempt: number; reason: RetryReason; status: number | null;
-      delay_ms: number }
-  | { type: "rate_limited"; method: string; url: string; attempt: number; status: 429; delay_ms: number;
-      retry_after: string | null }
+  | { type: "response"; method: string; url: string; attempt: number; status: number; duration_ms: number; bytes_sent: number; bytes_received: number }
+  | { type: "retry"; method: string; url: string; attempt: number; reason: RetryReason; status: number | null; delay_ms: number }
+  | { type: "rate_limited"; method: string; url: string; attempt: number; status: 429; delay_ms: number; retry_after: string | null }
   | { type: "auth_refresh"; method: string; url: string; attempt: number; status: 401 };
 
 export interface HttpClient {
@@ -104,8 +101,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       cause,
     });
 
-  const backoffDelay = (attempt: number) =>
-    Math.floor(runtime.random() * Math.min(backoff.max_ms, backoff.base_ms * 2 ** (attempt - 1)));
+  const backoffDelay = (attempt: number) => Math.floor(runtime.random() * Math.min(backoff.max_ms, backoff.base_ms * 2 ** (attempt - 1)));
 
   const buildHeaders = async (request: HttpRequest): Promise<{ headers: Headers; auth: HeaderMap }> => {
     const headers = new Headers(request.headers);
@@ -291,15 +287,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       ...init,
       message: `${what}; not sent again: the destination may have applied it and the write carries no idempotency key`,
       phase: request.phase,
-      hint: "The next run looks the record up before writing it again; set an idempotency header in the update contract " +
+      hint:
+        "The next run looks the record up before writing it again; set an idempotency header in the update contract " +
         "if the destination honours one, so such writes are retried at once",
     });
   }
 
-  async function waitBeforeRetry(
-    request: HttpRequest,
-    retry: { method: string; url: string; attempt: number; reason: RetryReason; status: number | null },
-  ) {
+  async function waitBeforeRetry(request: HttpRequest, retry: { method: string; url: string; attempt: number; reason: RetryReason; status: number | null }) {
     const delay = backoffDelay(retry.attempt);
     onEvent?.({ type: "retry", ...retry, delay_ms: delay });
     try {

@@ -14,9 +14,7 @@ export const MISSING_REASONS = ["not_found", "empty_response", "serial_mismatch"
 export type MissingReason = (typeof MISSING_REASONS)[number];
 
 export type LookupOutcome =
-  | { status: "found"; record: unknown }
-  | { status: "missing"; reason: MissingReason; detail: string }
-  | { status: "error"; error: EngineError };
+  { status: "found"; record: unknown } | { status: "missing"; reason: MissingReason; detail: string } | { status: "error"; error: EngineError };
 
 export type LookupFetch = Omit<PageFetch, "url">;
 

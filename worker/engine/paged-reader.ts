@@ -8,10 +8,7 @@ import { errorMessage } from "./lang";
 
 // Where the next request of a paged read goes. Plain JSON, so a coordinator can checkpoint it and resume.
 export type PagePosition =
-  | { style: "none" }
-  | { style: "page"; page: number }
-  | { style: "cursor"; cursor: string | null }
-  | { style: "link"; url: string | null };
+  { style: "none" } | { style: "page"; page: number } | { style: "cursor"; cursor: string | null } | { style: "link"; url: string | null };
 
 export interface PageState {
   position: PagePosition;
@@ -120,9 +117,7 @@ function compileSpec(spec: PagedReadSpec): CompiledSpec {
     serial: compilePath(spec.serial_path),
     updatedAt: spec.updated_at_path === undefined ? null : compilePath(spec.updated_at_path),
     nextCursor: pagination.style === "cursor" ? compilePath(pagination.next_cursor_path) : null,
-    nextUrl: pagination.style === "link" && pagination.next_url_path !== undefined
-      ? compilePath(pagination.next_url_path)
-      : null,
+    nextUrl: pagination.style === "link" && pagination.next_url_path !== undefined ? compilePath(pagination.next_url_path) : null,
   };
 }
 
@@ -170,8 +165,7 @@ export async function* readRecordPages(
       });
     }
     const position = nextPosition(spec, paths, state.position, { url, body, items, link: response.headers.get("link") });
-    const nextState: PageState | null =
-      position === null ? null : { position, pages_read: state.pages_read + 1, last_signature: signature };
+    const nextState: PageState | null = position === null ? null : { position, pages_read: state.pages_read + 1, last_signature: signature };
     yield {
       records,
       unreadable,
@@ -273,12 +267,7 @@ interface PageResult {
   link: string | null;
 }
 
-function nextPosition(
-  spec: PagedReadSpec,
-  paths: CompiledSpec,
-  position: PagePosition,
-  page: PageResult,
-): PagePosition | null {
+function nextPosition(spec: PagedReadSpec, paths: CompiledSpec, position: PagePosition, page: PageResult): PagePosition | null {
   const { pagination } = spec;
   switch (position.style) {
     case "none":
@@ -367,7 +356,10 @@ function readLinkParams(header: string, from: number): { rel: string | null; end
       continue;
     }
     const nameEnd = nextOf(header, at + 1, "=;,");
-    const name = header.slice(at + 1, nameEnd).trim().toLowerCase();
+    const name = header
+      .slice(at + 1, nameEnd)
+      .trim()
+      .toLowerCase();
     at = nameEnd;
     if (header[at] !== "=") continue;
     let valueStart = at + 1;

@@ -49,7 +49,7 @@ export function parsePath(source: string): ParsePathResult {
     }
     if (ch === ".") {
       if (expectKey) return fail(`empty key at position ${i}`);
-      if (i === source.length - 1) return fail("path ends with \".\"");
+      if (i === source.length - 1) return fail('path ends with "."');
       i += 1;
       expectKey = true;
       continue;

@@ -67,13 +67,14 @@ export function compileUpdateContract(contract: UpdateContract): CompiledUpdate 
     url,
     headers: Object.freeze(headers),
     xmlRoot: contract.xml_root ?? "",
-    bulk: bulk === undefined
-      ? null
-      : {
-          maxRecords: bulk.max_records,
-          recordsKey: bulk.records_key,
-          serialField: bulk.serial_field === undefined ? null : compilePath(bulk.serial_field),
-        },
+    bulk:
+      bulk === undefined
+        ? null
+        : {
+            maxRecords: bulk.max_records,
+            recordsKey: bulk.records_key,
+            serialField: bulk.serial_field === undefined ? null : compilePath(bulk.serial_field),
+          },
     successStatuses: contract.success_statuses === undefined ? null : new Set(contract.success_statuses),
     idempotencyHeader: idempotencyHeaderOf(contract),
   });
@@ -151,16 +152,20 @@ export function buildSingleRequest(
     return { serial, error: describeBuildError(error) };
   }
   const key = options.keyScope === undefined ? null : `${options.keyScope}:${encodeURIComponent(serial)}`;
-  return keyed(update, {
-    method: update.method,
-    url: url.url,
-    headers: { ...update.headers },
-    body,
-    bytes: utf8Length(body),
-    serials: [serial],
-    idempotencyKey: null,
-    retrySafe: update.method !== "POST",
-  }, key);
+  return keyed(
+    update,
+    {
+      method: update.method,
+      url: url.url,
+      headers: { ...update.headers },
+      body,
+      bytes: utf8Length(body),
+      serials: [serial],
+      idempotencyKey: null,
+      retrySafe: update.method !== "POST",
+    },
+    key,
+  );
 }
 
 // The batch key depends only on which serials the batch holds, so a batch rebuilt after a restart from the
@@ -197,28 +202,31 @@ export function textHash(text: string): string {
 
 function serialiseBulkItem(update: CompiledUpdate, serial: string, payload: Record<string, unknown>): string {
   const item = update.bulk!.serialField === null ? payload : withSerial(payload, update.bulk!.serialField, serial);
-  return update.format === "json"
-    ? JSON.stringify(item)
-    : buildXml(update.bulk!.recordsKey, item, { declaration: false });
+  return update.format === "json" ? JSON.stringify(item) : buildXml(update.bulk!.recordsKey, item, { declaration: false });
 }
 
 function bulkRequest(update: CompiledUpdate, items: string[], serials: string[], options: KeyScope): UpdateRequest {
   const recordsKey = update.bulk!.recordsKey;
-  const body = update.format === "json"
-    ? `{${JSON.stringify(recordsKey)}:[${items.join(",")}]}`
-    : `<?xml version="1.0" encoding="UTF-8"?><${update.xmlRoot}>${items.join("")}</${update.xmlRoot}>`;
+  const body =
+    update.format === "json"
+      ? `{${JSON.stringify(recordsKey)}:[${items.join(",")}]}`
+      : `<?xml version="1.0" encoding="UTF-8"?><${update.xmlRoot}>${items.join("")}</${update.xmlRoot}>`;
   const key = options.keyScope === undefined ? null : bulkIdempotencyKey(options.keyScope, serials);
-  return keyed(update, {
-    method: update.method,
-    url: update.url.literals[0]!,
-    headers: { ...update.headers },
-    body,
-    bytes: utf8Length(body),
-    serials,
-    idempotencyKey: null,
-    // Several records in one request: even a PUT may apply some of them, so it is not retried blindly.
-    retrySafe: false,
-  }, key);
+  return keyed(
+    update,
+    {
+      method: update.method,
+      url: update.url.literals[0]!,
+      headers: { ...update.headers },
+      body,
+      bytes: utf8Length(body),
+      serials,
+      idempotencyKey: null,
+      // Several records in one request: even a PUT may apply some of them, so it is not retried blindly.
+      retrySafe: false,
+    },
+    key,
+  );
 }
 
 // The decision's payload stays as reconciled (it is what outcomes show); the serial goes into a copy.

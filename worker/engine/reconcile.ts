@@ -5,25 +5,10 @@ import { compileTemplate, renderText, UNRENDERABLE, type CompiledTemplate } from
 import { describeCodePoint, findIllegalXmlChar } from "./xml";
 import { assertNever } from "./lang";
 
-export const RECORD_ACTIONS = [
-  "would_update",
-  "updated",
-  "skipped_rule",
-  "skipped_no_change",
-  "missing_source",
-  "missing_destination",
-  "failed",
-] as const;
+export const RECORD_ACTIONS = ["would_update", "updated", "skipped_rule", "skipped_no_change", "missing_source", "missing_destination", "failed"] as const;
 export type RecordAction = (typeof RECORD_ACTIONS)[number];
 
-export const DECISION_KINDS = [
-  "write",
-  "skipped_rule",
-  "skipped_no_change",
-  "missing_source",
-  "missing_destination",
-  "failed",
-] as const;
+export const DECISION_KINDS = ["write", "skipped_rule", "skipped_no_change", "missing_source", "missing_destination", "failed"] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
 export interface FieldChange {
@@ -155,9 +140,7 @@ export function reconcile(input: ReconcileInput): Decision {
     if (xmlDestination) current = unwrapXmlText(current);
     // XML cannot tell an empty element from a null one, so there "" and null are the same value.
     const absent = current === undefined || current === null || (xmlDestination && current === "");
-    const equal = formatted === null || (xmlDestination && formatted === "")
-      ? absent
-      : !absent && rule.formatter.equals(formatted, current);
+    const equal = formatted === null || (xmlDestination && formatted === "") ? absent : !absent && rule.formatter.equals(formatted, current);
 
     if (rule.action === "never") {
       if (!equal) (changes ??= []).push({ field: rule.field, before: current ?? null, after: formatted, written: false });
@@ -189,13 +172,7 @@ function unwrapXmlText(value: unknown): unknown {
   return value;
 }
 
-function outcome(
-  serial: string,
-  kind: DecisionKind,
-  changes: FieldChange[] | null,
-  payload: Record<string, unknown> | null,
-  reason?: string,
-): Decision {
+function outcome(serial: string, kind: DecisionKind, changes: FieldChange[] | null, payload: Record<string, unknown> | null, reason?: string): Decision {
   const decision: Decision = { serial, kind, changes: changes ?? [], payload };
   if (reason !== undefined) decision.reason = reason;
   return decision;
@@ -223,4 +200,3 @@ export function finalAction(decision: Decision, mode: RunMode, writeOk?: boolean
       return assertNever(decision.kind);
   }
 }
-

@@ -28,10 +28,13 @@ export function createSystemRuntime(overrides: Partial<EngineRuntime> = {}): Eng
           clearTimeout(timer);
           reject(abortReason(signal as AbortSignal));
         };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        }, Math.max(0, ms));
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+          Math.max(0, ms),
+        );
         signal?.addEventListener("abort", onAbort, { once: true });
       }),
     ...overrides,

@@ -30,9 +30,7 @@ export function startSourceRead(contract: HttpSourceContract, since: string | nu
 
 export async function* readSourcePages(options: ReadSourceOptions): AsyncGenerator<SourcePage, void, undefined> {
   const { client, contract, signal } = options;
-  const state = "resume" in options.start
-    ? options.start.resume
-    : startSourceRead(contract, options.start.since ?? null);
+  const state = "resume" in options.start ? options.start.resume : startSourceRead(contract, options.start.since ?? null);
   // A source without since_param cannot filter, so the read is complete and that is safe.
   const query = state.since !== null && contract.since_param !== undefined ? { [contract.since_param]: state.since } : undefined;
   const pages = readRecordPages(

@@ -149,7 +149,10 @@ export function renderUrl(template: CompiledTemplate, serial: string, record: un
     const actual = originOf(url);
     if (expected === null || actual !== expected) {
       const where = actual === null ? "a URL that cannot be parsed" : actual;
-      return { ok: false, error: `url_origin_changed: the URL's placeholders would send the request to ${where} instead of ${expected ?? "the template's fixed host"}` };
+      return {
+        ok: false,
+        error: `url_origin_changed: the URL's placeholders would send the request to ${where} instead of ${expected ?? "the template's fixed host"}`,
+      };
     }
   }
   return { ok: true, url };

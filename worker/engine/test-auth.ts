@@ -109,7 +109,11 @@ async function send(options: TestAuthOptions, url: string, headers: Record<strin
 function statusFailure(what: string, status: number, location: string | null): Failure {
   const base = { code: "auth_failed", http_status: status };
   if (status === 401 || status === 403) {
-    return { ...base, message: `${what} refused the credential (${status})`, hint: "Check the secret, the scheme and, for an API key, the header name the destination expects" };
+    return {
+      ...base,
+      message: `${what} refused the credential (${status})`,
+      hint: "Check the secret, the scheme and, for an API key, the header name the destination expects",
+    };
   }
   if (status >= 300 && status < 400) {
     return {
@@ -123,6 +127,9 @@ function statusFailure(what: string, status: number, location: string | null): F
     ...base,
     code: status >= 500 ? "destination_error" : "unexpected_status",
     message: `${what} returned ${status}`,
-    hint: status === 404 ? "Nothing is at that path, so this says little about the credential: try an API path you know exists" : "See the response excerpt for the destination's reason",
+    hint:
+      status === 404
+        ? "Nothing is at that path, so this says little about the credential: try an API path you know exists"
+        : "See the response excerpt for the destination's reason",
   };
 }

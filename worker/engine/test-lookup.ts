@@ -82,9 +82,7 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
 
   let result: Pick<TestLookupReport, "outcome" | "record" | "missing_reason" | "detail" | "error">;
   try {
-    result = contract.mode === "per_serial"
-      ? await perSerial(client, contract, serial, signal)
-      : await inListing(client, contract, serial, maxPages, signal);
+    result = contract.mode === "per_serial" ? await perSerial(client, contract, serial, signal) : await inListing(client, contract, serial, maxPages, signal);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     result = {
@@ -140,7 +138,12 @@ async function inListing(
       };
     }
   }
-  return { outcome: "missing", record: null, missing_reason: "not_in_listing", detail: `serial is not in the ${read} page${read === 1 ? "" : "s"} of the destination listing` };
+  return {
+    outcome: "missing",
+    record: null,
+    missing_reason: "not_in_listing",
+    detail: `serial is not in the ${read} page${read === 1 ? "" : "s"} of the destination listing`,
+  };
 }
 
 function report(
@@ -156,9 +159,7 @@ function report(
   const truncated = body !== null && body.length > maxBodyChars;
   const out: TestLookupReport = {
     outcome: result.outcome,
-    request: last
-      ? { method: last.method, url: redact(last.url), status: last.status, duration_ms: Math.max(0, Math.round(last.duration_ms)) }
-      : null,
+    request: last ? { method: last.method, url: redact(last.url), status: last.status, duration_ms: Math.max(0, Math.round(last.duration_ms)) } : null,
     requests: exchanges.length,
     raw_response: body === null ? null : truncated ? body.slice(0, maxBodyChars) : body,
     raw_response_truncated: truncated,

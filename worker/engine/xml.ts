@@ -2,7 +2,8 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { errorMessage } from "./lang";
 
 // XML 1.0 (5th edition) Name production without ":" — a colon would name an undeclared namespace.
-const NAME_START = "A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D" +
+const NAME_START =
+  "A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D" +
   "\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
 const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
 const XML_NAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, "u");
@@ -19,8 +20,16 @@ export class XmlParseError extends Error {
 
 // Names the parser refuses or renames to guard against prototype pollution could never be read back.
 const RESERVED_NAMES = new Set([
-  "__proto__", "constructor", "prototype", "hasOwnProperty", "toString", "valueOf",
-  "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "hasOwnProperty",
+  "toString",
+  "valueOf",
+  "__defineGetter__",
+  "__defineSetter__",
+  "__lookupGetter__",
+  "__lookupSetter__",
 ]);
 
 // Astral-plane name characters are legal XML but refused by common parsers, so names stay in the BMP.

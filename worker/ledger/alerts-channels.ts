@@ -61,7 +61,10 @@ export async function getAlertChannel(db: D1Database, id: string): Promise<Alert
 }
 
 // Creation order; ids sort by time, so the last id of a page is the cursor.
-export async function listAlertChannels(db: D1Database, options: { afterId: string | null; limit: number }): Promise<{ rows: AlertChannelRow[]; hasMore: boolean }> {
+export async function listAlertChannels(
+  db: D1Database,
+  options: { afterId: string | null; limit: number },
+): Promise<{ rows: AlertChannelRow[]; hasMore: boolean }> {
   const { results } = await db
     .prepare(`SELECT ${COLUMNS} FROM alert_channels WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2`)
     .bind(options.afterId, options.limit + 1)
@@ -136,7 +139,10 @@ export async function deleteAlertChannel(db: D1Database, id: string, now: number
 
 export function toChannelSummary(row: AlertChannelRow, now: number): AlertChannel {
   const parsed = parseChannelConfig(row.kind, row.config_json);
-  const rotationEnds = row.previous_secret_ciphertext !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now ? row.previous_secret_expires_at : null;
+  const rotationEnds =
+    row.previous_secret_ciphertext !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now
+      ? row.previous_secret_expires_at
+      : null;
   return {
     id: row.id,
     name: row.name,

@@ -79,14 +79,10 @@ export async function recordAttempt(db: D1Database, record: AttemptRecord, now: 
       .bind(delivery.id, step.status, attempt, step.status === "pending" ? step.nextAttemptAt : null, record.statusCode, record.error, now),
   ];
   if (step.status === "succeeded") {
-    statements.push(
-      db.prepare("UPDATE alert_channels SET last_success_at = ?2, failing_since = NULL WHERE id = ?1").bind(delivery.channel_id, now),
-    );
+    statements.push(db.prepare("UPDATE alert_channels SET last_success_at = ?2, failing_since = NULL WHERE id = ?1").bind(delivery.channel_id, now));
   } else {
     statements.push(
-      db
-        .prepare("UPDATE alert_channels SET last_failure_at = ?2, failing_since = COALESCE(failing_since, ?2) WHERE id = ?1")
-        .bind(delivery.channel_id, now),
+      db.prepare("UPDATE alert_channels SET last_failure_at = ?2, failing_since = COALESCE(failing_since, ?2) WHERE id = ?1").bind(delivery.channel_id, now),
     );
   }
   if (step.status === "failed" && step.disableReason !== null) {
@@ -160,7 +156,10 @@ export async function listDeliveries(
     .bind(filters.channelId ?? null, filters.status ?? null, filters.eventType ?? null, filters.runId ?? null, page.beforeId, page.limit + 1)
     .all<DeliveryRow>();
   const rows = results.slice(0, page.limit);
-  const attempts = await attemptsOf(db, rows.map((r) => r.id));
+  const attempts = await attemptsOf(
+    db,
+    rows.map((r) => r.id),
+  );
   return { data: rows.map((row) => toDelivery(row, attempts.get(row.id) ?? [])), hasMore: results.length > page.limit };
 }
 

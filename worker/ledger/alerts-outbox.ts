@@ -170,7 +170,18 @@ export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: Fan
                                           payload_json, event_type, event_seq, run_id, connection_id)
          VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5, ?6, ?7, ?8, ?9, ?10)`,
       )
-      .bind(newId("dlv", now), event.id, channelId, newId("msg", now), now, payloadJson, event.type, event.seq, plan.payload.run_id, plan.payload.connection_id),
+      .bind(
+        newId("dlv", now),
+        event.id,
+        channelId,
+        newId("msg", now),
+        now,
+        payloadJson,
+        event.type,
+        event.seq,
+        plan.payload.run_id,
+        plan.payload.connection_id,
+      ),
   );
   for (const incident of plan.openIncidents) {
     statements.push(

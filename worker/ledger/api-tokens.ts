@@ -42,9 +42,7 @@ export async function insertApiToken(db: D1Database, token: NewApiToken): Promis
 
 /** Newest first, revoked and expired ones included so the list shows what was turned off and when. */
 export async function listApiTokens(db: D1Database): Promise<ApiTokenSummary[]> {
-  const { results } = await db
-    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM api_tokens ORDER BY created_at DESC, id DESC`)
-    .all<ApiTokenRow>();
+  const { results } = await db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM api_tokens ORDER BY created_at DESC, id DESC`).all<ApiTokenRow>();
   return results.map(toSummary);
 }
 
@@ -63,9 +61,7 @@ export async function findApiTokenByHash(db: D1Database, tokenHash: string): Pro
     .prepare("SELECT id, name, role, last_used_at, revoked_at, expires_at FROM api_tokens WHERE token_hash = ?1")
     .bind(tokenHash)
     .first<Pick<ApiTokenRow, "id" | "name" | "role" | "last_used_at" | "revoked_at" | "expires_at">>();
-  return row
-    ? { id: row.id, name: row.name, role: row.role, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at, expiresAt: row.expires_at }
-    : null;
+  return row ? { id: row.id, name: row.name, role: row.role, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at, expiresAt: row.expires_at } : null;
 }
 
 // The WHERE clause makes concurrent requests within the interval a no-op rather than a write each.
@@ -76,10 +72,7 @@ export async function touchApiToken(db: D1Database, id: string, now: number, min
     .run();
 }
 
-export type RevokeOutcome =
-  | { status: "revoked"; token: ApiTokenSummary }
-  | { status: "not_found" }
-  | { status: "last_admin"; token: ApiTokenSummary };
+export type RevokeOutcome = { status: "revoked"; token: ApiTokenSummary } | { status: "not_found" } | { status: "last_admin"; token: ApiTokenSummary };
 
 /**
  * Revoking twice is harmless (the first time is kept). The last active (unrevoked, unexpired) admin token is

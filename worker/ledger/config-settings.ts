@@ -37,11 +37,7 @@ export async function readConfigSettings(db: D1Database): Promise<StoredConfigSe
   };
 }
 
-export async function writeConfigSettings(
-  db: D1Database,
-  values: { retention?: RetentionSetting; logExport?: StoredLogExport },
-  now: number,
-): Promise<void> {
+export async function writeConfigSettings(db: D1Database, values: { retention?: RetentionSetting; logExport?: StoredLogExport }, now: number): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   if (values.retention) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.retention, values.retention, now));
   if (values.logExport) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.logExport, values.logExport, now));

@@ -98,12 +98,7 @@ export interface ConnectionChange {
 export type InsertConnectionOutcome = "created" | "credential_not_found" | "name_taken";
 
 // Position and the first version row are written in one batch: the connection never exists without its history.
-export async function insertConnection(
-  db: D1Database,
-  id: string,
-  credentialId: string,
-  change: ConnectionChange,
-): Promise<InsertConnectionOutcome> {
+export async function insertConnection(db: D1Database, id: string, credentialId: string, change: ConnectionChange): Promise<InsertConnectionOutcome> {
   const { snapshot: s, changedBy, note, now } = change;
   try {
     const [inserted] = await db.batch([
@@ -137,12 +132,7 @@ export type UpdateConnectionOutcome = "updated" | "conflict" | "name_taken";
  * Applies a change made on top of `fromVersion`. The history row and the update are conditioned on the
  * same version in one batch (one transaction), so both happen or neither does.
  */
-export async function updateConnectionState(
-  db: D1Database,
-  id: string,
-  fromVersion: number,
-  change: ConnectionChange,
-): Promise<UpdateConnectionOutcome> {
+export async function updateConnectionState(db: D1Database, id: string, fromVersion: number, change: ConnectionChange): Promise<UpdateConnectionOutcome> {
   const { snapshot: s, changedBy, note, now } = change;
   try {
     const [, updated] = await db.batch([
@@ -188,11 +178,7 @@ export async function deleteConnection(db: D1Database, id: string): Promise<bool
   return (results.at(-1)?.meta.changes ?? 0) > 0;
 }
 
-export async function listConnectionVersions(
-  db: D1Database,
-  id: string,
-  options: { before: number | null; limit: number },
-): Promise<ConnectionVersion[]> {
+export async function listConnectionVersions(db: D1Database, id: string, options: { before: number | null; limit: number }): Promise<ConnectionVersion[]> {
   const { results } = await db
     .prepare(
       `SELECT version, snapshot_json, changed_by, changed_at, change_note FROM connection_versions
@@ -211,10 +197,7 @@ export async function listConnectionVersions(
 }
 
 export async function credentialConnectionIds(db: D1Database, credentialId: string): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT id FROM connections WHERE credential_id = ?1 ORDER BY position, id")
-    .bind(credentialId)
-    .all<{ id: string }>();
+  const { results } = await db.prepare("SELECT id FROM connections WHERE credential_id = ?1 ORDER BY position, id").bind(credentialId).all<{ id: string }>();
   return results.map((row) => row.id);
 }
 
@@ -222,9 +205,7 @@ export async function credentialConnectionIds(db: D1Database, credentialId: stri
 export async function writeConnectionOrder(db: D1Database, credentialId: string, orderedIds: string[]): Promise<void> {
   if (orderedIds.length === 0) return;
   await db.batch(
-    orderedIds.map((id, index) =>
-      db.prepare("UPDATE connections SET position = ?3 WHERE id = ?1 AND credential_id = ?2").bind(id, credentialId, index + 1),
-    ),
+    orderedIds.map((id, index) => db.prepare("UPDATE connections SET position = ?3 WHERE id = ?1 AND credential_id = ?2").bind(id, credentialId, index + 1)),
   );
 }
 

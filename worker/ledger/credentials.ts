@@ -126,9 +126,9 @@ const USERS_NAMED = 20;
 export async function deleteCredential(db: D1Database, id: string): Promise<CredentialDeleteOutcome> {
   const [deleted, found, users] = await db.batch([
     db.prepare("DELETE FROM credentials WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM connections WHERE credential_id = ?1)").bind(id),
-    db.prepare(
-      "SELECT (SELECT COUNT(*) FROM credentials WHERE id = ?1) AS found, (SELECT COUNT(*) FROM connections WHERE credential_id = ?1) AS total",
-    ).bind(id),
+    db
+      .prepare("SELECT (SELECT COUNT(*) FROM credentials WHERE id = ?1) AS found, (SELECT COUNT(*) FROM connections WHERE credential_id = ?1) AS total")
+      .bind(id),
     db.prepare("SELECT id, name FROM connections WHERE credential_id = ?1 ORDER BY position, id LIMIT ?2").bind(id, USERS_NAMED),
   ]);
   if ((deleted?.meta.changes ?? 0) > 0) return { status: "deleted" };
@@ -139,13 +139,9 @@ export async function deleteCredential(db: D1Database, id: string): Promise<Cred
 
 // The contract JSON of every connection of a credential: where its auth is already sent.
 export async function credentialConnectionConfigs(db: D1Database, credentialId: string): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT config_json FROM connections WHERE credential_id = ?1")
-    .bind(credentialId)
-    .all<{ config_json: string }>();
+  const { results } = await db.prepare("SELECT config_json FROM connections WHERE credential_id = ?1").bind(credentialId).all<{ config_json: string }>();
   return results.map((row) => row.config_json);
 }
-
 
 function toCredential(row: CredentialRow): Credential {
   return {

@@ -47,13 +47,14 @@ export async function writeDatasetRecords(
 
   let deleteIndex = -1;
   if (mode === "replace") {
-    const serialChunks = chunkJson(rows.map((row) => row.serial), (serial) => byteLength(JSON.stringify(serial)));
+    const serialChunks = chunkJson(
+      rows.map((row) => row.serial),
+      (serial) => byteLength(JSON.stringify(serial)),
+    );
     const keep = serialChunks.map((_, i) => ` AND serial NOT IN (SELECT value FROM json_each(?${i + 2}))`).join("");
     deleteIndex = statements.length;
     statements.push(
-      db
-        .prepare(`DELETE FROM dataset_records WHERE connection_id = ?1${keep}`)
-        .bind(connectionId, ...serialChunks.map((chunk) => JSON.stringify(chunk))),
+      db.prepare(`DELETE FROM dataset_records WHERE connection_id = ?1${keep}`).bind(connectionId, ...serialChunks.map((chunk) => JSON.stringify(chunk))),
     );
   }
 

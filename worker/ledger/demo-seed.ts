@@ -32,7 +32,12 @@ export async function seedDemo(db: D1Database, now: number, origin: DemoSeedOrig
   ];
   for (const conn of connections) {
     const snapshot = JSON.stringify({
-      name: conn.name, enabled: true, dry_run: true, debug: false, schedule: conn.schedule, config: conn.config,
+      name: conn.name,
+      enabled: true,
+      dry_run: true,
+      debug: false,
+      schedule: conn.schedule,
+      config: conn.config,
     });
     statements.push(
       db
@@ -57,13 +62,12 @@ export async function seedDemo(db: D1Database, now: number, origin: DemoSeedOrig
       const chunk = devices.slice(i, i + ROWS_PER_INSERT);
       const values = chunk.map(() => "(?, ?, ?, ?)").join(", ");
       const params = chunk.flatMap((d) => [conn.id, d.serial, JSON.stringify(d), now]);
-      statements.push(
-        db.prepare(`INSERT OR IGNORE INTO dataset_records (connection_id, serial, record_json, updated_at) VALUES ${values}`).bind(...params),
-      );
+      statements.push(db.prepare(`INSERT OR IGNORE INTO dataset_records (connection_id, serial, record_json, updated_at) VALUES ${values}`).bind(...params));
     }
   }
   statements.push(
-    db.prepare("INSERT OR IGNORE INTO settings (key, value_json, updated_at) VALUES ('demo.seeded_at', ?1, ?2)")
+    db
+      .prepare("INSERT OR IGNORE INTO settings (key, value_json, updated_at) VALUES ('demo.seeded_at', ?1, ?2)")
       .bind(JSON.stringify(new Date(now).toISOString()), now),
   );
   // One batch is one transaction: the demo appears whole or not at all.

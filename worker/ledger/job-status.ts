@@ -15,8 +15,7 @@ export interface JobStatusFilter {
 
 // A job as MCP's job-status tool reports it: its own columns (bytes received aside) with its run's.
 export interface JobStatusRow
-  extends Omit<JobOutcomeColumns, "bytes_received">,
-    Pick<JobRow, "id" | "run_id" | "connection_id" | "connection_name" | "status" | "created_at"> {
+  extends Omit<JobOutcomeColumns, "bytes_received">, Pick<JobRow, "id" | "run_id" | "connection_id" | "connection_name" | "status" | "created_at"> {
   credential_name: string;
   mode: RunMode;
   type: RunType;
@@ -107,9 +106,7 @@ export async function summarizeJobStatuses(db: D1Database, filter: JobStatusFilt
   const completed = `${where.sql} AND j.status = 'completed' AND j.duration_ms IS NOT NULL`;
   const from = summarySource(filter);
   const [counts, durations] = await db.batch([
-    db
-      .prepare(`SELECT j.status, COUNT(*) AS n FROM ${from} WHERE ${where.sql} GROUP BY j.status`)
-      .bind(...where.params),
+    db.prepare(`SELECT j.status, COUNT(*) AS n FROM ${from} WHERE ${where.sql} GROUP BY j.status`).bind(...where.params),
     db
       .prepare(
         `SELECT COUNT(*) AS n, AVG(j.duration_ms) AS avg_ms, MIN(j.duration_ms) AS min_ms, MAX(j.duration_ms) AS max_ms

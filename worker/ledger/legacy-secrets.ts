@@ -40,7 +40,10 @@ export async function listLegacySecrets(db: D1Database, limit: number): Promise<
   const found: StoredSecretRef[] = [];
   for (const field of SECRET_FIELDS) {
     if (found.length >= limit) break;
-    const { results } = await db.prepare(LOCATIONS[field].select).bind(limit - found.length).all<{ id: string; ciphertext: string }>();
+    const { results } = await db
+      .prepare(LOCATIONS[field].select)
+      .bind(limit - found.length)
+      .all<{ id: string; ciphertext: string }>();
     found.push(...results.map((row) => ({ field, id: row.id, ciphertext: row.ciphertext })));
   }
   return found;

@@ -30,10 +30,7 @@ export async function readLogExport(db: D1Database, day: string): Promise<LogExp
 }
 
 export async function succeededExportDays(db: D1Database, fromDay: string): Promise<Set<string>> {
-  const { results } = await db
-    .prepare("SELECT day FROM log_exports WHERE day >= ?1 AND status = 'succeeded'")
-    .bind(fromDay)
-    .all<{ day: string }>();
+  const { results } = await db.prepare("SELECT day FROM log_exports WHERE day >= ?1 AND status = 'succeeded'").bind(fromDay).all<{ day: string }>();
   return new Set(results.map((r) => r.day));
 }
 
@@ -121,13 +118,7 @@ export interface JobCursor {
 }
 
 /** Jobs created in [since, until) after the cursor, in (created_at, id) order, with their run's context. */
-export async function readJobsPage(
-  db: D1Database,
-  since: number,
-  until: number,
-  after: JobCursor | null,
-  limit: number,
-): Promise<ExportJobRow[]> {
+export async function readJobsPage(db: D1Database, since: number, until: number, after: JobCursor | null, limit: number): Promise<ExportJobRow[]> {
   const { results } = await db
     .prepare(
       `SELECT j.id, j.run_id, j.connection_id, j.connection_name, j.connection_version, j.position, j.status,
@@ -164,13 +155,7 @@ export interface LogCursor {
  * Log lines of the jobs created in [since, until), after the cursor, in (job, sequence) order. `id >= cursor`
  * keeps each page from walking the jobs already exported.
  */
-export async function readLogsPage(
-  db: D1Database,
-  since: number,
-  until: number,
-  after: LogCursor | null,
-  limit: number,
-): Promise<ExportLogRow[]> {
+export async function readLogsPage(db: D1Database, since: number, until: number, after: LogCursor | null, limit: number): Promise<ExportLogRow[]> {
   const { results } = await db
     .prepare(
       `SELECT l.job_id, l.seq, l.at, l.level, l.message, l.serial

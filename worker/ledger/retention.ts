@@ -27,17 +27,14 @@ export function emptyDeletedCounts(): DeletedCounts {
   return Object.fromEntries(PURGED_TABLES.map((t) => [t, 0])) as DeletedCounts;
 }
 
-const PASS_COLUMNS =
-  "id, cutoff, status, deleted_json, error, started_at, finished_at, progress_json, lease_until, invocations, longest_statement_ms";
+const PASS_COLUMNS = "id, cutoff, status, deleted_json, error, started_at, finished_at, progress_json, lease_until, invocations, longest_statement_ms";
 
 export async function latestPass(db: D1Database): Promise<RetentionPassRow | null> {
   return db.prepare(`SELECT ${PASS_COLUMNS} FROM retention_passes ORDER BY started_at DESC, id DESC LIMIT 1`).first<RetentionPassRow>();
 }
 
 export async function runningPass(db: D1Database): Promise<RetentionPassRow | null> {
-  return db
-    .prepare(`SELECT ${PASS_COLUMNS} FROM retention_passes WHERE status = 'running' ORDER BY started_at LIMIT 1`)
-    .first<RetentionPassRow>();
+  return db.prepare(`SELECT ${PASS_COLUMNS} FROM retention_passes WHERE status = 'running' ORDER BY started_at LIMIT 1`).first<RetentionPassRow>();
 }
 
 export async function listPasses(db: D1Database, limit: number): Promise<RetentionPassRow[]> {
@@ -49,10 +46,7 @@ export async function listPasses(db: D1Database, limit: number): Promise<Retenti
 }
 
 /** Starts a pass unless one is already running; the check and the insert are one statement. */
-export async function insertPassIfNoneRunning(
-  db: D1Database,
-  pass: { id: string; cutoff: number; now: number; progress: unknown },
-): Promise<boolean> {
+export async function insertPassIfNoneRunning(db: D1Database, pass: { id: string; cutoff: number; now: number; progress: unknown }): Promise<boolean> {
   const result = await db
     .prepare(
       `INSERT INTO retention_passes (id, cutoff, status, deleted_json, started_at, progress_json)

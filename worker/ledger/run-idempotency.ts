@@ -21,17 +21,9 @@ export async function findLiveIdempotencyKey(db: D1Database, id: IdempotencyKey,
 
 // Go first in the run's insert batch: an expired row makes way, a live one fails the INSERT (unique
 // primary key) and with it the whole batch, so two racing requests create one run.
-export function claimIdempotencyKeyStatements(
-  db: D1Database,
-  id: IdempotencyKey,
-  runId: string,
-  requestHash: string,
-  now: number,
-): D1PreparedStatement[] {
+export function claimIdempotencyKeyStatements(db: D1Database, id: IdempotencyKey, runId: string, requestHash: string, now: number): D1PreparedStatement[] {
   return [
-    db
-      .prepare("DELETE FROM run_idempotency_keys WHERE caller = ?1 AND key = ?2 AND created_at <= ?3")
-      .bind(id.caller, id.key, now - IDEMPOTENCY_KEY_TTL_MS),
+    db.prepare("DELETE FROM run_idempotency_keys WHERE caller = ?1 AND key = ?2 AND created_at <= ?3").bind(id.caller, id.key, now - IDEMPOTENCY_KEY_TTL_MS),
     db
       .prepare("INSERT INTO run_idempotency_keys (caller, key, run_id, request_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
       .bind(id.caller, id.key, runId, requestHash, now),

@@ -29,15 +29,54 @@ interface LogRow {
 }
 
 const RUN_COLUMNS = [
-  "id", "credential_id", "credential_name", "type", "serial", "mode", '"trigger"', "requested_by", "status", "scope_json",
-  "reset", "rerun_of", "connection_count", "connections_succeeded", "connections_failed", "cancel_requested_at",
-  "created_at", "started_at", "finished_at",
+  "id",
+  "credential_id",
+  "credential_name",
+  "type",
+  "serial",
+  "mode",
+  '"trigger"',
+  "requested_by",
+  "status",
+  "scope_json",
+  "reset",
+  "rerun_of",
+  "connection_count",
+  "connections_succeeded",
+  "connections_failed",
+  "cancel_requested_at",
+  "created_at",
+  "started_at",
+  "finished_at",
 ];
 const JOB_COLUMNS = [
-  "id", "run_id", "connection_id", "connection_name", "connection_version", "position", "status", "mode", "in_scope", "processed",
-  "would_update", "updated", "skipped_rule", "skipped_no_change", "missing_source", "missing_destination", "failed",
-  "bytes_sent", "bytes_received", "error_code", "error_http_status", "error_message", "error_hint", "created_at",
-  "started_at", "finished_at", "duration_ms",
+  "id",
+  "run_id",
+  "connection_id",
+  "connection_name",
+  "connection_version",
+  "position",
+  "status",
+  "mode",
+  "in_scope",
+  "processed",
+  "would_update",
+  "updated",
+  "skipped_rule",
+  "skipped_no_change",
+  "missing_source",
+  "missing_destination",
+  "failed",
+  "bytes_sent",
+  "bytes_received",
+  "error_code",
+  "error_http_status",
+  "error_message",
+  "error_hint",
+  "created_at",
+  "started_at",
+  "finished_at",
+  "duration_ms",
 ];
 const columns = (alias: string, names: string[]) => names.map((name) => `${alias}.${name}`).join(", ");
 
@@ -118,9 +157,7 @@ export function buildRunListQuery(filters: RunListFilters): SqlQuery {
 
   if (filters.serial !== undefined) {
     const byConnection = (runId: string) =>
-      filters.connectionId === undefined
-        ? []
-        : [`EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = ${p(filters.connectionId)} AND j.run_id = ${runId})`];
+      filters.connectionId === undefined ? [] : [`EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = ${p(filters.connectionId)} AND j.run_id = ${runId})`];
     const singles = `SELECT r.id FROM runs r ${where([`r.serial = ${p(filters.serial)}`, ...runConditions("r.id"), ...byConnection("r.id")])}
       ORDER BY r.id DESC LIMIT ${p(fetchCount)}`;
     const withOutcome = `SELECT o.run_id FROM record_outcomes o JOIN runs r ON r.id = o.run_id
@@ -151,7 +188,10 @@ export function buildRunListQuery(filters: RunListFilters): SqlQuery {
 
 export async function listRuns(db: D1Database, filters: RunListFilters): Promise<Paged<RunSummary>> {
   const { sql, params } = buildRunListQuery(filters);
-  const { results } = await db.prepare(sql).bind(...params).all<RunRow>();
+  const { results } = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<RunRow>();
   return page(results.map(toRunSummary), filters.limit, (run) => run.id);
 }
 
@@ -187,16 +227,18 @@ export async function readJobDetail(db: D1Database, jobId: string): Promise<JobD
          FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.id = ?1`,
     )
     .bind(jobId)
-    .first<JobRow & {
-      run_credential_id: string;
-      run_credential_name: string;
-      run_type: RunType;
-      run_serial: string | null;
-      run_mode: RunMode;
-      run_trigger: RunTrigger;
-      run_requested_by: string;
-      run_status: RunStatus;
-    }>();
+    .first<
+      JobRow & {
+        run_credential_id: string;
+        run_credential_name: string;
+        run_type: RunType;
+        run_serial: string | null;
+        run_mode: RunMode;
+        run_trigger: RunTrigger;
+        run_requested_by: string;
+        run_status: RunStatus;
+      }
+    >();
   if (!row) return null;
   return {
     ...toJobSummary(row, row.run_mode),
@@ -241,11 +283,7 @@ export function buildRecordListQuery(jobId: string, filters: RecordListFilters):
 }
 
 /** null when the job does not exist. */
-export async function listRecordOutcomes(
-  db: D1Database,
-  jobId: string,
-  filters: RecordListFilters,
-): Promise<Paged<RecordOutcome> | null> {
+export async function listRecordOutcomes(db: D1Database, jobId: string, filters: RecordListFilters): Promise<Paged<RecordOutcome> | null> {
   const { sql, params } = buildRecordListQuery(jobId, filters);
   const [job, records] = await db.batch<{ id: string } | RecordOutcomeRow>([
     db.prepare("SELECT id FROM jobs WHERE id = ?1").bind(jobId),
@@ -294,10 +332,7 @@ export function buildLogListQuery(jobId: string, filters: LogListFilters): SqlQu
 /** null when the job does not exist. */
 export async function listLogLines(db: D1Database, jobId: string, filters: LogListFilters): Promise<Paged<LogLine> | null> {
   const { sql, params } = buildLogListQuery(jobId, filters);
-  const [job, logs] = await db.batch<{ id: string } | LogRow>([
-    db.prepare("SELECT id FROM jobs WHERE id = ?1").bind(jobId),
-    db.prepare(sql).bind(...params),
-  ]);
+  const [job, logs] = await db.batch<{ id: string } | LogRow>([db.prepare("SELECT id FROM jobs WHERE id = ?1").bind(jobId), db.prepare(sql).bind(...params)]);
   if (!job?.results.length) return null;
   return page(((logs?.results ?? []) as LogRow[]).map(toLogLine), filters.limit, (line) => String(line.seq));
 }

@@ -57,10 +57,24 @@ export interface JobRow {
 // A job's counters, bytes, error and times: what other queries select beside their own columns.
 export type JobOutcomeColumns = Pick<
   JobRow,
-  | "in_scope" | "processed" | "would_update" | "updated" | "skipped_rule" | "skipped_no_change"
-  | "missing_source" | "missing_destination" | "failed" | "bytes_sent" | "bytes_received"
-  | "error_code" | "error_http_status" | "error_message" | "error_hint"
-  | "started_at" | "finished_at" | "duration_ms"
+  | "in_scope"
+  | "processed"
+  | "would_update"
+  | "updated"
+  | "skipped_rule"
+  | "skipped_no_change"
+  | "missing_source"
+  | "missing_destination"
+  | "failed"
+  | "bytes_sent"
+  | "bytes_received"
+  | "error_code"
+  | "error_http_status"
+  | "error_message"
+  | "error_hint"
+  | "started_at"
+  | "finished_at"
+  | "duration_ms"
 >;
 
 // The counter columns of a job, written as absolute values so a replayed flush changes nothing.

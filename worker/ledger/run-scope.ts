@@ -24,10 +24,7 @@ export interface RunCredentialRow {
 const CONNECTION_COLUMNS = "id, credential_id, name, position, enabled, dry_run, debug, config_json, version, sync_cursor";
 
 export async function readRunCredential(db: D1Database, credentialId: string): Promise<RunCredentialRow | null> {
-  return db
-    .prepare("SELECT id, name, scheme, config_json, secret_ciphertext FROM credentials WHERE id = ?1")
-    .bind(credentialId)
-    .first<RunCredentialRow>();
+  return db.prepare("SELECT id, name, scheme, config_json, secret_ciphertext FROM credentials WHERE id = ?1").bind(credentialId).first<RunCredentialRow>();
 }
 
 export async function listCredentialConnections(db: D1Database, credentialId: string): Promise<RunConnectionRow[]> {
@@ -72,38 +69,34 @@ const CHANGED_FILTER = `(d.updated_at > ?2 OR EXISTS (SELECT 1 FROM connection_r
                                                      WHERE r.connection_id = d.connection_id AND r.serial = d.serial))`;
 
 export async function countDatasetScope(db: D1Database, connectionId: string, scope: DatasetScope): Promise<number> {
-  const row = scope.kind === "all"
-    ? await db.prepare("SELECT COUNT(*) AS n FROM dataset_records WHERE connection_id = ?1").bind(connectionId).first<{ n: number }>()
-    : await db
-        .prepare(`SELECT COUNT(*) AS n FROM dataset_records d WHERE d.connection_id = ?1 AND ${CHANGED_FILTER}`)
-        .bind(connectionId, scope.sinceMs)
-        .first<{ n: number }>();
+  const row =
+    scope.kind === "all"
+      ? await db.prepare("SELECT COUNT(*) AS n FROM dataset_records WHERE connection_id = ?1").bind(connectionId).first<{ n: number }>()
+      : await db
+          .prepare(`SELECT COUNT(*) AS n FROM dataset_records d WHERE d.connection_id = ?1 AND ${CHANGED_FILTER}`)
+          .bind(connectionId, scope.sinceMs)
+          .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
 // Keyset paging by serial along the primary key, so every batch is one index range.
-export async function readDatasetBatch(
-  db: D1Database,
-  connectionId: string,
-  scope: DatasetScope,
-  afterSerial: string,
-  limit: number,
-): Promise<DatasetRow[]> {
-  const { results } = scope.kind === "all"
-    ? await db
-        .prepare(
-          `SELECT serial, record_json, updated_at FROM dataset_records
+export async function readDatasetBatch(db: D1Database, connectionId: string, scope: DatasetScope, afterSerial: string, limit: number): Promise<DatasetRow[]> {
+  const { results } =
+    scope.kind === "all"
+      ? await db
+          .prepare(
+            `SELECT serial, record_json, updated_at FROM dataset_records
             WHERE connection_id = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3`,
-        )
-        .bind(connectionId, afterSerial, limit)
-        .all<DatasetRow>()
-    : await db
-        .prepare(
-          `SELECT d.serial, d.record_json, d.updated_at FROM dataset_records d
+          )
+          .bind(connectionId, afterSerial, limit)
+          .all<DatasetRow>()
+      : await db
+          .prepare(
+            `SELECT d.serial, d.record_json, d.updated_at FROM dataset_records d
             WHERE d.connection_id = ?1 AND d.serial > ?3 AND ${CHANGED_FILTER} ORDER BY d.serial LIMIT ?4`,
-        )
-        .bind(connectionId, scope.sinceMs, afterSerial, limit)
-        .all<DatasetRow>();
+          )
+          .bind(connectionId, scope.sinceMs, afterSerial, limit)
+          .all<DatasetRow>();
   return results;
 }
 
@@ -115,10 +108,7 @@ export async function readDatasetRecord(db: D1Database, connectionId: string, se
 }
 
 export async function countRetrySerials(db: D1Database, connectionId: string): Promise<number> {
-  const row = await db
-    .prepare("SELECT COUNT(*) AS n FROM connection_retry_serials WHERE connection_id = ?1")
-    .bind(connectionId)
-    .first<{ n: number }>();
+  const row = await db.prepare("SELECT COUNT(*) AS n FROM connection_retry_serials WHERE connection_id = ?1").bind(connectionId).first<{ n: number }>();
   return row?.n ?? 0;
 }
 

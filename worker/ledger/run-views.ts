@@ -57,16 +57,13 @@ export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
     bytes_sent: row.bytes_sent,
     bytes_received: row.bytes_received,
     error:
-      row.error_code === null
-        ? null
-        : { code: row.error_code, http_status: row.error_http_status, message: row.error_message ?? "", hint: row.error_hint },
+      row.error_code === null ? null : { code: row.error_code, http_status: row.error_http_status, message: row.error_message ?? "", hint: row.error_hint },
     // Only a finished job's counters are the whole story; a running one's are not yet.
     diagnoses: row.status === "completed" ? diagnoseJob(row) : [],
     created_at: iso(row.created_at),
     started_at: isoOrNull(row.started_at),
     finished_at: isoOrNull(row.finished_at),
-    duration_ms:
-      row.duration_ms ?? (row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null),
+    duration_ms: row.duration_ms ?? (row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null),
   };
 }
 

@@ -49,8 +49,20 @@ export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[], cla
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?13, ?14)`,
       )
       .bind(
-        run.id, run.credential_id, run.credential_name, run.type, run.serial, run.mode, run.trigger, run.requested_by,
-        run.scope_json, run.reset ? 1 : 0, run.rerun_of, run.idempotency_key, jobs.length, run.created_at,
+        run.id,
+        run.credential_id,
+        run.credential_name,
+        run.type,
+        run.serial,
+        run.mode,
+        run.trigger,
+        run.requested_by,
+        run.scope_json,
+        run.reset ? 1 : 0,
+        run.rerun_of,
+        run.idempotency_key,
+        jobs.length,
+        run.created_at,
       ),
     runEvent(db, run.id, run.created_at, { previous_status: null, status: "pending", credential_id: run.credential_id }),
     ...jobs.map((job) =>
@@ -88,10 +100,7 @@ export async function oldestPendingRunId(db: D1Database, credentialId: string): 
   return row?.id ?? null;
 }
 
-export async function listActiveRunIds(
-  db: D1Database,
-  limit: number,
-): Promise<Array<{ id: string; credential_id: string; status: "pending" | "running" }>> {
+export async function listActiveRunIds(db: D1Database, limit: number): Promise<Array<{ id: string; credential_id: string; status: "pending" | "running" }>> {
   const { results } = await db
     .prepare(`SELECT id, credential_id, status FROM runs WHERE status IN ${ACTIVE_SQL} ORDER BY id LIMIT ?1`)
     .bind(limit)
@@ -100,10 +109,7 @@ export async function listActiveRunIds(
 }
 
 export async function hasRunningRun(db: D1Database, credentialId: string): Promise<boolean> {
-  const row = await db
-    .prepare("SELECT 1 AS one FROM runs WHERE credential_id = ?1 AND status = 'running' LIMIT 1")
-    .bind(credentialId)
-    .first();
+  const row = await db.prepare("SELECT 1 AS one FROM runs WHERE credential_id = ?1 AND status = 'running' LIMIT 1").bind(credentialId).first();
   return row !== null;
 }
 
@@ -113,9 +119,7 @@ export type PromoteResult = "promoted" | "busy" | "not_pending";
 export async function promoteRun(db: D1Database, runId: string, credentialId: string, now: number): Promise<PromoteResult> {
   try {
     const [update] = await db.batch([
-      db
-        .prepare("UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'pending'")
-        .bind(runId, now),
+      db.prepare("UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'pending'").bind(runId, now),
       runEvent(db, runId, now, { previous_status: "pending", status: "running", credential_id: credentialId, started_at: iso(now) }),
     ]);
     return (update?.meta.changes ?? 0) > 0 ? "promoted" : "not_pending";
@@ -126,10 +130,7 @@ export async function promoteRun(db: D1Database, runId: string, credentialId: st
 }
 
 export async function markCancelRequested(db: D1Database, runId: string, now: number): Promise<void> {
-  await db
-    .prepare("UPDATE runs SET cancel_requested_at = ?2 WHERE id = ?1 AND cancel_requested_at IS NULL")
-    .bind(runId, now)
-    .run();
+  await db.prepare("UPDATE runs SET cancel_requested_at = ?2 WHERE id = ?1 AND cancel_requested_at IS NULL").bind(runId, now).run();
 }
 
 // A run that never started: it and its jobs become canceled at once, nothing ran.

@@ -67,22 +67,14 @@ export async function claimTicks(db: D1Database, ticks: readonly TickKey[], now:
   return results.map((row) => ({ connectionId: row.connection_id, dueAt: row.due_at }));
 }
 
-export type TickOutcome =
-  | { outcome: "started"; runId: string }
-  | { outcome: "skipped"; reason: string; runId: string | null };
+export type TickOutcome = { outcome: "started"; runId: string } | { outcome: "skipped"; reason: string; runId: string | null };
 
-export async function recordTickOutcomes(
-  db: D1Database,
-  outcomes: ReadonlyArray<TickKey & TickOutcome>,
-  now: number,
-): Promise<void> {
+export async function recordTickOutcomes(db: D1Database, outcomes: ReadonlyArray<TickKey & TickOutcome>, now: number): Promise<void> {
   if (outcomes.length === 0) return;
   await db.batch(
     outcomes.map((tick) =>
       db
-        .prepare(
-          "UPDATE schedule_ticks SET outcome = ?3, run_id = ?4, reason = ?5, recorded_at = ?6 WHERE connection_id = ?1 AND due_at = ?2",
-        )
+        .prepare("UPDATE schedule_ticks SET outcome = ?3, run_id = ?4, reason = ?5, recorded_at = ?6 WHERE connection_id = ?1 AND due_at = ?2")
         .bind(tick.connectionId, tick.dueAt, tick.outcome, tick.runId, tick.outcome === "skipped" ? tick.reason : null, now),
     ),
   );
@@ -98,9 +90,6 @@ export interface ScheduleTickRow {
 }
 
 export async function listScheduleTicks(db: D1Database, connectionId: string): Promise<ScheduleTickRow[]> {
-  const { results } = await db
-    .prepare("SELECT * FROM schedule_ticks WHERE connection_id = ?1 ORDER BY due_at")
-    .bind(connectionId)
-    .all<ScheduleTickRow>();
+  const { results } = await db.prepare("SELECT * FROM schedule_ticks WHERE connection_id = ?1 ORDER BY due_at").bind(connectionId).all<ScheduleTickRow>();
   return results;
 }

@@ -83,7 +83,11 @@ function scoped(connectionIds: string[] | null, column: string, param: number): 
     : { sql: ` AND ${column} IN (SELECT value FROM json_each(?${param}))`, params: [JSON.stringify(connectionIds)] };
 }
 
-function rollupQueries(db: D1Database, hours: TimeWindow, connectionIds: string[] | null): [Query<RollupRow[]>, Query<Array<{ connection_id: string; histogram: string }>>] {
+function rollupQueries(
+  db: D1Database,
+  hours: TimeWindow,
+  connectionIds: string[] | null,
+): [Query<RollupRow[]>, Query<Array<{ connection_id: string; histogram: string }>>] {
   const scope = scoped(connectionIds, "connection_id", 3);
   const params = [hours.since, hours.until, ...scope.params];
   return [
@@ -108,7 +112,11 @@ function rollupQueries(db: D1Database, hours: TimeWindow, connectionIds: string[
   ];
 }
 
-function edgeQueries(db: D1Database, edge: TimeWindow, connectionIds: string[] | null): [Query<Array<{ connection_id: string; status: JobStatus; n: number }>>, Query<Array<{ connection_id: string; duration_ms: number }>>] {
+function edgeQueries(
+  db: D1Database,
+  edge: TimeWindow,
+  connectionIds: string[] | null,
+): [Query<Array<{ connection_id: string; status: JobStatus; n: number }>>, Query<Array<{ connection_id: string; duration_ms: number }>>] {
   const scope = scoped(connectionIds, "connection_id", 3);
   const params = [edge.since, edge.until, ...scope.params];
   return [

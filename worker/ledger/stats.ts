@@ -78,7 +78,6 @@ export async function runQueries<const Q extends readonly Query<unknown>[]>(db: 
   return queries.map((q, i) => q.read(results[i] as D1Result)) as unknown as Results<Q>;
 }
 
-
 export function emptyStatusCounts(): StatusCounts {
   return Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as StatusCounts;
 }

@@ -176,4 +176,3 @@ function parseViewer(header: string | null): LiveViewer {
     connected_at: new Date().toISOString(),
   };
 }
-

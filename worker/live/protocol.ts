@@ -26,15 +26,7 @@ const errorMessage = z.object({ type: z.literal("error"), code: z.string(), mess
 const pingMessage = z.object({ type: z.literal("ping") });
 const resyncMessage = z.object({ type: z.literal("resync") });
 
-export const liveMessageSchema = z.discriminatedUnion("type", [
-  snapshotMessage,
-  runMessage,
-  jobMessage,
-  pongMessage,
-  errorMessage,
-  pingMessage,
-  resyncMessage,
-]);
+export const liveMessageSchema = z.discriminatedUnion("type", [snapshotMessage, runMessage, jobMessage, pongMessage, errorMessage, pingMessage, resyncMessage]);
 export type LiveMessage = z.infer<typeof liveMessageSchema>;
 export type LiveMessageType = LiveMessage["type"];
 

@@ -20,13 +20,7 @@ export const LIST_CONNECTIONS_TOOL = {
     '{"no_success_since":"3d"}; average sync duration of the Salesforce connection this week → ' +
     '{"name":"salesforce","since":"7d"} and read average_duration.',
   inputSchema: {
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .describe("Only the connection with this id, or those whose name contains this text (case-insensitive)."),
+    name: z.string().trim().min(1).max(200).optional().describe("Only the connection with this id, or those whose name contains this text (case-insensitive)."),
     since: z
       .string()
       .max(40)
@@ -62,7 +56,14 @@ export async function listConnections(db: D1Database, input: ListConnectionsInpu
   if (!input.include_disabled) rows = rows.filter((row) => row.enabled === 1);
   if (noSuccessSince !== null) rows = withoutSuccessSince(rows, noSuccessSince);
 
-  const stats = rows.length === 0 ? new Map<string, ConnectionWindowStats>() : await connectionWindowStats(db, range, rows.map((r) => r.id));
+  const stats =
+    rows.length === 0
+      ? new Map<string, ConnectionWindowStats>()
+      : await connectionWindowStats(
+          db,
+          range,
+          rows.map((r) => r.id),
+        );
   return {
     window: { since: iso(range.since), until: iso(range.until) },
     no_success_since: noSuccessSince === null ? null : iso(noSuccessSince),

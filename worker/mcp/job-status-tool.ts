@@ -26,9 +26,7 @@ export const JOB_STATUS_TOOL = {
     status: z
       .union([statusWord, z.array(statusWord).min(1).max(RUN_STATUSES.length)])
       .optional()
-      .describe(
-        'Only jobs in this status, or any of these statuses: pending, running, completed (alias "succeeded"), failed, canceled (alias "cancelled").',
-      ),
+      .describe('Only jobs in this status, or any of these statuses: pending, running, completed (alias "succeeded"), failed, canceled (alias "cancelled").'),
     connection: z
       .string()
       .trim()
@@ -41,7 +39,7 @@ export const JOB_STATUS_TOOL = {
       .max(40)
       .optional()
       .describe('Earliest job creation time: ISO 8601 ("2026-11-20T00:00:00Z") or a time ago ("30m", "24h", "7d", "2w"). Default "7d".'),
-    until: z.string().max(40).optional().describe('Latest job creation time (exclusive), same formats as since. Default now.'),
+    until: z.string().max(40).optional().describe("Latest job creation time (exclusive), same formats as since. Default now."),
     mode: z.enum(RUN_MODES).optional().describe("dry (diagnostics only, writes nothing) or live (writes to the destination)."),
     job_id: z.string().max(100).optional().describe("Only this job."),
     run_id: z.string().max(100).optional().describe("Only the jobs of this run."),
@@ -60,9 +58,7 @@ export async function getJobStatus(db: D1Database, input: JobStatusInput, now: n
   if (input.connection !== undefined) {
     const found = await matchConnections(db, input.connection);
     if (found.length === 0) {
-      throw new ToolInputError(
-        `No connection has the id "${input.connection}" or a name containing it. Call list_connections to see the connections.`,
-      );
+      throw new ToolInputError(`No connection has the id "${input.connection}" or a name containing it. Call list_connections to see the connections.`);
     }
     matched = found.map((c) => ({ id: c.id, name: c.name }));
   }

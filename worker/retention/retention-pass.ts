@@ -176,9 +176,10 @@ class PassWorker {
 
   /** True once every finished day up to yesterday is exported, or a failure stopped the export. */
   private async exportPhase(settings: Awaited<ReturnType<typeof readConfigSettings>>): Promise<boolean> {
-    const target = this.options.target !== undefined
-      ? this.options.target
-      : await resolveExportTarget(this.env, settings.logExport, this.options.fetch ? { fetch: this.options.fetch } : {});
+    const target =
+      this.options.target !== undefined
+        ? this.options.target
+        : await resolveExportTarget(this.env, settings.logExport, this.options.fetch ? { fetch: this.options.fetch } : {});
     if (target === null) {
       this.progress = { ...this.progress, phase: "jobs", purge_before: this.pass.cutoff, export_target: null };
       await this.save({});

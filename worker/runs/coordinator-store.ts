@@ -39,7 +39,15 @@ export type SourceProgress =
   | { kind: "dataset"; scope: DatasetScope; after: string; done: boolean }
   // `filter`: with a cursor, only records changed after it (or on the retry list) are in scope.
   // `kept`: records taken into scope so far; `reported_total`: the size a complete read's first page announced.
-  | { kind: "http"; state: SourceReadState | null; since: string | null; filter: { afterMs: number; retries: boolean } | null; done: boolean; kept?: number; reported_total?: number | null }
+  | {
+      kind: "http";
+      state: SourceReadState | null;
+      since: string | null;
+      filter: { afterMs: number; retries: boolean } | null;
+      done: boolean;
+      kept?: number;
+      reported_total?: number | null;
+    }
   | { kind: "single"; serial: string; state: SourceReadState | null; done: boolean };
 
 /** False while an HTTP source's job has read no source page yet: its scope is unknown, not zero. */
@@ -212,9 +220,7 @@ export class CoordinatorStore {
 
   jobs(): JobCheckpoint[] {
     return this.sql
-      .exec<{ status: string; plan_json: string; runtime_json: string }>(
-        "SELECT status, plan_json, runtime_json FROM job_state ORDER BY ord",
-      )
+      .exec<{ status: string; plan_json: string; runtime_json: string }>("SELECT status, plan_json, runtime_json FROM job_state ORDER BY ord")
       .toArray()
       .map((row) => ({
         plan: JSON.parse(row.plan_json) as JobPlan,
@@ -225,9 +231,13 @@ export class CoordinatorStore {
 
   saveJob(jobId: string, status: JobStatus, progress: JobProgress): void {
     const error = progress.finish?.error ?? null;
-    const stored = error === null
-      ? progress
-      : { ...progress, finish: { ...progress.finish!, error: { ...error, message: this.redactor.redact(error.message), hint: this.redactor.redact(error.hint) } } };
+    const stored =
+      error === null
+        ? progress
+        : {
+            ...progress,
+            finish: { ...progress.finish!, error: { ...error, message: this.redactor.redact(error.message), hint: this.redactor.redact(error.hint) } },
+          };
     this.sql.exec("UPDATE job_state SET status = ?2, runtime_json = ?3 WHERE job_id = ?1", jobId, status, JSON.stringify(stored));
   }
 
@@ -260,9 +270,7 @@ export class CoordinatorStore {
 
   // Returns the sequence number the line got.
   appendLog(line: Omit<LogRecord, "seq">): number {
-    const seq = this.sql
-      .exec<{ log_seq: number }>("UPDATE job_tally SET log_seq = log_seq + 1 WHERE job_id = ?1 RETURNING log_seq", line.job_id)
-      .one().log_seq;
+    const seq = this.sql.exec<{ log_seq: number }>("UPDATE job_tally SET log_seq = log_seq + 1 WHERE job_id = ?1 RETURNING log_seq", line.job_id).one().log_seq;
     this.sql.exec("INSERT INTO outbox_logs (body) VALUES (?1)", JSON.stringify({ ...line, message: this.redactor.redact(line.message), seq }));
     return seq;
   }
@@ -279,23 +287,22 @@ export class CoordinatorStore {
   }
 
   enqueue(jobId: string, records: ReadonlyArray<{ serial: string; record_json: string | null }>): void {
-    const start = this.sql
-      .exec<{ next: number }>("SELECT COALESCE(MAX(ord), -1) + 1 AS next FROM work_queue WHERE job_id = ?1", jobId)
-      .one().next;
+    const start = this.sql.exec<{ next: number }>("SELECT COALESCE(MAX(ord), -1) + 1 AS next FROM work_queue WHERE job_id = ?1", jobId).one().next;
     records.forEach((record, i) => {
-      this.sql.exec(
-        "INSERT INTO work_queue (job_id, ord, serial, record_json) VALUES (?1, ?2, ?3, ?4)",
-        jobId,
-        start + i,
-        record.serial,
-        record.record_json,
-      );
+      this.sql.exec("INSERT INTO work_queue (job_id, ord, serial, record_json) VALUES (?1, ?2, ?3, ?4)", jobId, start + i, record.serial, record.record_json);
     });
   }
 
   queued(jobId: string, limit: number): QueuedRow[] {
-    type Row = { ord: number; serial: string; record_json: string | null; idempotency_key: string | null;
-      payload_hash: string | null; changes_json: string | null; attempted_at: number | null };
+    type Row = {
+      ord: number;
+      serial: string;
+      record_json: string | null;
+      idempotency_key: string | null;
+      payload_hash: string | null;
+      changes_json: string | null;
+      attempted_at: number | null;
+    };
     return this.sql
       .exec<Row>(
         `SELECT q.ord, q.serial, q.record_json, i.idempotency_key, i.payload_hash, i.changes_json, i.attempted_at
@@ -309,16 +316,17 @@ export class CoordinatorStore {
         ord: row.ord,
         serial: row.serial,
         record_json: row.record_json,
-        intent: row.changes_json === null
-          ? null
-          : {
-              ord: row.ord,
-              serial: row.serial,
-              idempotency_key: row.idempotency_key,
-              payload_hash: row.payload_hash ?? "",
-              changes: JSON.parse(row.changes_json) as FieldChange[],
-              attempted_at: row.attempted_at ?? 0,
-            },
+        intent:
+          row.changes_json === null
+            ? null
+            : {
+                ord: row.ord,
+                serial: row.serial,
+                idempotency_key: row.idempotency_key,
+                payload_hash: row.payload_hash ?? "",
+                changes: JSON.parse(row.changes_json) as FieldChange[],
+                attempted_at: row.attempted_at ?? 0,
+              },
       }));
   }
 
@@ -373,9 +381,7 @@ export class CoordinatorStore {
   }
 
   outbox(limit: number): OutboxContents {
-    const outcomeRows = this.sql
-      .exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit)
-      .toArray();
+    const outcomeRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit).toArray();
     const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
     return {
       outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),

@@ -270,15 +270,28 @@ export class JobStep {
 
     if (source.kind === "single") {
       const match = page?.records.find((r) => r.serial === source.serial);
-      const read = { record_json: match === undefined ? null : JSON.stringify(match.record), last: page === null || page.nextState === null, nextState: page?.nextState ?? null };
+      const read = {
+        record_json: match === undefined ? null : JSON.stringify(match.record),
+        last: page === null || page.nextState === null,
+        nextState: page?.nextState ?? null,
+      };
       store.atomically(() => this.apply(progress, takeSingleSerial(source, read)));
       return "more";
     }
 
     const records = distinctRecords(page);
-    const retries = source.filter?.retries ? await retrySerialsAmong(env.LEDGER, connectionId, records.map((r) => r.serial)) : new Set<string>();
+    const retries = source.filter?.retries
+      ? await retrySerialsAmong(
+          env.LEDGER,
+          connectionId,
+          records.map((r) => r.serial),
+        )
+      : new Set<string>();
     store.atomically(() => {
-      const fresh = store.markSeen(this.jobId, records.map((r) => r.serial));
+      const fresh = store.markSeen(
+        this.jobId,
+        records.map((r) => r.serial),
+      );
       const keptBefore = source.kept ?? store.tally(this.jobId).in_scope;
       this.apply(progress, takeSourcePage(source, page, records, { fresh, retries, keptBefore, maxSeenMs: progress.max_seen_ms }));
     });
@@ -411,7 +424,13 @@ export class JobStep {
     }
     const at = this.ctx.runtime.now();
     store.atomically(() => {
-      const options = { jobId: this.jobId, at, failureLogs: store.tally(this.jobId).failure_logs, failureLogLimit: config.failureLogLimit, debug: progress.debug };
+      const options = {
+        jobId: this.jobId,
+        at,
+        failureLogs: store.tally(this.jobId).failure_logs,
+        failureLogLimit: config.failureLogLimit,
+        debug: progress.debug,
+      };
       const written = outcomeBatch(batch, counted, options);
       for (const outcome of batch) store.dequeue(this.jobId, outcome.ord, outcome.journaled);
       for (const outcome of written.outcomes) store.appendOutcome(outcome);

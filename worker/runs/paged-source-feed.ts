@@ -39,7 +39,7 @@ export function takeSourcePage(source: PagedProgress, page: SourcePage | null, r
   const last = page === null || page.nextState === null;
   // A complete read's scope is the size the source announces (X-Total-Count) until the last page gives the count.
   const announced = source.state === null && source.since === null && filter === null;
-  const reported = announced ? page?.total ?? null : source.reported_total;
+  const reported = announced ? (page?.total ?? null) : source.reported_total;
   const keptSoFar = context.keptBefore + kept.length;
   return {
     queue: kept.map((r) => ({ serial: r.serial, record_json: JSON.stringify(r.record) })),

@@ -9,15 +9,7 @@ import { readRunDetail } from "../ledger/run-reads";
 import { toJobSummary } from "../ledger/run-views";
 import type { JobCounterValues, JobError } from "../ledger/run-rows";
 import { TERMINAL_STATUS, type RunStatus } from "../schemas/vocabulary";
-import {
-  commit,
-  getRunRow,
-  jobFinishStatements,
-  jobStartStatements,
-  listRunJobRows,
-  runFinishStatements,
-  sliceFlushStatements,
-} from "../ledger/run-writes";
+import { commit, getRunRow, jobFinishStatements, jobStartStatements, listRunJobRows, runFinishStatements, sliceFlushStatements } from "../ledger/run-writes";
 import { outboundFetch } from "../outbound";
 import { coordinatorConfig, stepRetryDelay, type CoordinatorConfig } from "./coordinator-config";
 import { checkpointJobRow, scopedCounters } from "./checkpoint-job-row";
@@ -294,10 +286,12 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   private flushDue(): boolean {
-    return this.lastFlushAt === null ||
+    return (
+      this.lastFlushAt === null ||
       Date.now() - this.lastFlushAt >= this.config.flushEveryMs ||
       this.store.outboxOutcomes() >= this.config.flushEveryRecords ||
-      this.store.cancelRequestedAt() !== null;
+      this.store.cancelRequestedAt() !== null
+    );
   }
 
   // Outcomes, logs and counters in one D1 batch of a few statements, then dropped from the outbox.
@@ -310,10 +304,7 @@ export class RunCoordinator extends DurableObject<Env> {
       for (const job of this.store.jobs()) if (job.status === "running") jobIds.add(job.plan.job_id);
       const progress = new Map(this.store.jobs().map((job) => [job.plan.job_id, job.progress]));
       const counters = [...jobIds].map((jobId) => ({ jobId, counters: scopedCounters(this.store.counters(jobId), progress.get(jobId) ?? null) }));
-      const statements = [
-        ...sliceFlushStatements(this.env.LEDGER, plan.run_id, outbox.outcomes, outbox.logs, counters),
-        ...(emptied ? extra : []),
-      ];
+      const statements = [...sliceFlushStatements(this.env.LEDGER, plan.run_id, outbox.outcomes, outbox.logs, counters), ...(emptied ? extra : [])];
       await commit(this.env.LEDGER, statements);
       if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0) this.store.dropFlushed(outbox.lastOutcomeId, outbox.lastLogId);
       if (emptied) return;

@@ -62,14 +62,15 @@ export function decideRunFinish(jobs: readonly JobCheckpoint[], reason: FinishRe
   const ends: JobEnd[] = jobs.map((job) => {
     if (TERMINAL_STATUS[job.status]) return { job, status: job.status, progress: job.progress, canceled: null };
     const ran = job.status === "running";
-    const error: JobError | null = !ran && stopper !== undefined && reason !== "cancel"
-      ? {
-          code: "stopped_by_failure",
-          http_status: null,
-          message: `Not run: "${stopper.plan.connection_name}" failed and its connection stops the run on failure`,
-          hint: "Fix the failed connection, then rerun the failed connections",
-        }
-      : null;
+    const error: JobError | null =
+      !ran && stopper !== undefined && reason !== "cancel"
+        ? {
+            code: "stopped_by_failure",
+            http_status: null,
+            message: `Not run: "${stopper.plan.connection_name}" failed and its connection stops the run on failure`,
+            hint: "Fix the failed connection, then rerun the failed connections",
+          }
+        : null;
     return {
       job,
       status: "canceled",
@@ -79,16 +80,16 @@ export function decideRunFinish(jobs: readonly JobCheckpoint[], reason: FinishRe
   });
   const statuses = ends.map((end) => end.status);
   const canceledNow = ends.some((end) => end.canceled !== null);
-  const status: RunEnd["status"] = decided?.status ??
-    (reason === "cancel" && canceledNow
-      ? "canceled"
-      : statuses.includes("failed") ? "failed" : statuses.includes("canceled") ? "canceled" : "completed");
+  const status: RunEnd["status"] =
+    decided?.status ??
+    (reason === "cancel" && canceledNow ? "canceled" : statuses.includes("failed") ? "failed" : statuses.includes("canceled") ? "canceled" : "completed");
   const firstFailure = jobs.find((job) => job.status === "failed");
-  const errorSummary = status === "canceled"
-    ? "Canceled"
-    : firstFailure?.progress.finish?.error
-      ? `${firstFailure.plan.connection_name}: ${firstFailure.progress.finish.error.message}`
-      : null;
+  const errorSummary =
+    status === "canceled"
+      ? "Canceled"
+      : firstFailure?.progress.finish?.error
+        ? `${firstFailure.plan.connection_name}: ${firstFailure.progress.finish.error.message}`
+        : null;
   return {
     status,
     jobs: ends,

@@ -30,9 +30,8 @@ export interface JobStartFacts {
 export function jobStarted(facts: JobStartFacts): string {
   const mode = facts.mode === "dry" ? "Dry" : "Live";
   if (facts.type === "single") return `${mode} single run of ${facts.serial ?? ""} started (contract version ${facts.version})`;
-  const scope = facts.cursor === null
-    ? facts.reset ? "complete reconciliation (reset)" : "complete"
-    : `incremental since ${facts.cursor} plus last run's failed serials`;
+  const scope =
+    facts.cursor === null ? (facts.reset ? "complete reconciliation (reset)" : "complete") : `incremental since ${facts.cursor} plus last run's failed serials`;
   const count = facts.inScope === null ? "" : `: ${facts.inScope} records in scope`;
   return `${mode} full run started, ${scope}${count} (contract version ${facts.version})`;
 }
@@ -109,8 +108,10 @@ export function outcomeDetail(outcome: RecordOutcome): string {
 export function jobFinished(durationMs: number, counters: JobCounters & Pick<JobCounterValues, "in_scope">, mode: RunMode): string {
   const written = mode === "dry" ? `${counters.would_update} would update` : `${counters.updated} updated`;
   const skipped = counters.skipped_rule + counters.skipped_no_change;
-  return `Finished in ${(durationMs / 1000).toFixed(1)} s: ${counters.processed} of ${counters.in_scope} processed — ${written}, ${skipped} skipped, ` +
-    `${counters.missing_source} missing source, ${counters.missing_destination} missing destination, ${counters.failed} failed`;
+  return (
+    `Finished in ${(durationMs / 1000).toFixed(1)} s: ${counters.processed} of ${counters.in_scope} processed — ${written}, ${skipped} skipped, ` +
+    `${counters.missing_source} missing source, ${counters.missing_destination} missing destination, ${counters.failed} failed`
+  );
 }
 
 export function diagnosed(diagnosis: Pick<JobDiagnosis, "message" | "hint">): string {

@@ -6,13 +6,7 @@ import { newId } from "../ledger/ids";
 import { claimIdempotencyKeyStatements, findLiveIdempotencyKey, type IdempotencyKey, type StoredIdempotencyKey } from "../ledger/run-idempotency";
 import { readRunDetail } from "../ledger/run-reads";
 import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunTrigger, type RunType } from "../schemas/vocabulary";
-import {
-  listCredentialConnections,
-  readRunConnection,
-  readRunCredential,
-  resetConnectionCursor,
-  type RunConnectionRow,
-} from "../ledger/run-scope";
+import { listCredentialConnections, readRunConnection, readRunCredential, resetConnectionCursor, type RunConnectionRow } from "../ledger/run-scope";
 import {
   cancelPendingRun,
   getRunRow,
@@ -79,14 +73,10 @@ async function requestFingerprint(input: CreateRunInput): Promise<string> {
 // the request is a retry (the caller's own run is named, never another caller's).
 async function replayed(env: Env, existing: StoredIdempotencyKey, requestHash: string): Promise<CreateRunResult> {
   if (existing.request_hash !== requestHash) {
-    throw new ConflictError(
-      "idempotency_key_reused",
-      "This Idempotency-Key was already used for a different run request; use a new key for a new request.",
-      {
-        details: [{ path: "Idempotency-Key", message: "already used for a different run request", in: "header" }],
-        meta: { run_id: existing.run_id },
-      },
-    );
+    throw new ConflictError("idempotency_key_reused", "This Idempotency-Key was already used for a different run request; use a new key for a new request.", {
+      details: [{ path: "Idempotency-Key", message: "already used for a different run request", in: "header" }],
+      meta: { run_id: existing.run_id },
+    });
   }
   return { run: await detailOf(env, existing.run_id), created: false };
 }
@@ -127,7 +117,7 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
 
   const issues: FieldIssue[] = [];
   const serial = input.serial?.trim() || null;
-  if (input.type === "single" && serial === null) issues.push({ path: "serial", message: "required when type is \"single\"", in: "body" });
+  if (input.type === "single" && serial === null) issues.push({ path: "serial", message: 'required when type is "single"', in: "body" });
   if (input.type === "full" && serial !== null) issues.push({ path: "serial", message: "only a single run takes a serial", in: "body" });
   if (input.type === "single" && input.reset === true) issues.push({ path: "reset", message: "reset applies to full runs only", in: "body" });
 
@@ -138,8 +128,12 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
   }
   const all = await listCredentialConnections(db, credential.id);
   const requested = input.connectionIds ?? [];
-  const others = requested.length === 0 ? [] : (await Promise.all(requested.map((id) => readRunConnection(db, id))))
-    .filter((c): c is RunConnectionRow => c !== null && c.credential_id !== credential.id);
+  const others =
+    requested.length === 0
+      ? []
+      : (await Promise.all(requested.map((id) => readRunConnection(db, id)))).filter(
+          (c): c is RunConnectionRow => c !== null && c.credential_id !== credential.id,
+        );
   const chosen = chooseConnections(all, input, issues, others);
   if (issues.length > 0) throw invalidInput(issues);
 

@@ -1,14 +1,7 @@
 import { EngineError } from "../engine/errors";
 import type { HttpClient } from "../engine/http-client";
 import type { DestinationLookup } from "../engine/lookup";
-import {
-  buildSingleRequest,
-  buildUpdateRequests,
-  isSuccessStatus,
-  textHash,
-  type CompiledUpdate,
-  type UpdateRequest,
-} from "../engine/payload";
+import { buildSingleRequest, buildUpdateRequests, isSuccessStatus, textHash, type CompiledUpdate, type UpdateRequest } from "../engine/payload";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
 import type { WriteIntent } from "./coordinator-store";
@@ -66,9 +59,7 @@ export interface SliceOptions {
 }
 
 export type SliceResult =
-  | { kind: "continue"; failureStreak: number }
-  | { kind: "failed"; error: EngineError; failureStreak: number }
-  | { kind: "canceled"; failureStreak: number };
+  { kind: "continue"; failureStreak: number } | { kind: "failed"; error: EngineError; failureStreak: number } | { kind: "canceled"; failureStreak: number };
 
 const EXCERPT_CHARS = 500;
 
@@ -110,14 +101,16 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   const journal = (entries: Array<{ record: QueuedRecord; decision: Decision; key: string | null; body: string }>) => {
     const at = options.now();
     for (const { record } of entries) journaledNow.add(record.ord);
-    return options.journal(entries.map(({ record, decision, key, body }) => ({
-      ord: record.ord,
-      serial: record.serial,
-      idempotency_key: key,
-      payload_hash: textHash(body),
-      changes: decision.changes,
-      attempted_at: at,
-    })));
+    return options.journal(
+      entries.map(({ record, decision, key, body }) => ({
+        ord: record.ord,
+        serial: record.serial,
+        idempotency_key: key,
+        payload_hash: textHash(body),
+        changes: decision.changes,
+        attempted_at: at,
+      })),
+    );
   };
 
   // Group commit for single writes: every write ready while the previous group's intents become durable is
@@ -143,7 +136,10 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
           continue;
         }
         for (const write of group) {
-          sendSingle(write.record, write.decision, write.request).then(() => write.settle(), (error: unknown) => write.settle(error));
+          sendSingle(write.record, write.decision, write.request).then(
+            () => write.settle(),
+            (error: unknown) => write.settle(error),
+          );
         }
         try {
           await durable;
@@ -308,10 +304,14 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       return;
     }
     // Every batch's intents in one storage transaction, before any batch is sent.
-    void journal(requests.flatMap((request) => request.serials.map((serial) => {
-      const write = bySerial.get(serial)!;
-      return { record: write.record, decision: write.decision, key: request.idempotencyKey, body: JSON.stringify(write.decision.payload) };
-    })));
+    void journal(
+      requests.flatMap((request) =>
+        request.serials.map((serial) => {
+          const write = bySerial.get(serial)!;
+          return { record: write.record, decision: write.decision, key: request.idempotencyKey, body: JSON.stringify(write.decision.payload) };
+        }),
+      ),
+    );
     const pending = [...requests];
     const sender = async () => {
       for (;;) {

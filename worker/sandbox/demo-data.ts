@@ -29,15 +29,7 @@ export interface DemoSourceDevice {
 }
 
 // Fields a client may write; `id`, `serial`, `model` and `updated_at` are the destination's own.
-export const DEMO_ALLOWED_FIELDS = [
-  "display_name",
-  "state",
-  "firmware",
-  "site_code",
-  "battery",
-  "last_seen",
-  "contact_email",
-] as const;
+export const DEMO_ALLOWED_FIELDS = ["display_name", "state", "firmware", "site_code", "battery", "last_seen", "contact_email"] as const;
 export type FleetField = (typeof DEMO_ALLOWED_FIELDS)[number];
 
 export interface FleetDevice {
@@ -149,8 +141,7 @@ export const DEMO_SINGLE_SERIAL = demoSerial(1);
 
 // The first serial of each outcome, plus one that only the destination knows, for demos and tests.
 export function demoExampleSerials(): Record<DemoOutcome | "destination_only", string> {
-  const first = (outcome: DemoOutcome): string =>
-    [...buildWorld().outcomes].find(([, o]) => o === outcome)![0];
+  const first = (outcome: DemoOutcome): string => [...buildWorld().outcomes].find(([, o]) => o === outcome)![0];
   return {
     would_update: DEMO_SINGLE_SERIAL,
     skipped_no_change: first("skipped_no_change"),
@@ -208,10 +199,7 @@ function generate(): DemoWorld {
 
   for (const i of missingName) delete source[i]!.name;
   for (const i of missingSite) delete source[i]!.site;
-  const nullBattery = new Set([
-    ...unchanged.slice(0, NULL_BATTERY_PER_CATEGORY),
-    ...wouldUpdate.slice(1, 1 + NULL_BATTERY_PER_CATEGORY),
-  ]);
+  const nullBattery = new Set([...unchanged.slice(0, NULL_BATTERY_PER_CATEGORY), ...wouldUpdate.slice(1, 1 + NULL_BATTERY_PER_CATEGORY)]);
   for (const i of nullBattery) source[i]!.battery_pct = null;
 
   const fleetRows: Omit<FleetDevice, "id">[] = [];
@@ -320,4 +308,3 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-

@@ -9,9 +9,7 @@ export interface DeviceIdentity {
   id?: string;
 }
 
-export type ParsedUpdate =
-  | { ok: true; changes: DeviceChanges; identity: DeviceIdentity }
-  | { ok: false; field: string | null; message: string };
+export type ParsedUpdate = { ok: true; changes: DeviceChanges; identity: DeviceIdentity } | { ok: false; field: string | null; message: string };
 
 // JSON bodies carry real types; XML carries only text, so numbers arrive as digits and "" means null.
 export type PayloadOrigin = "json" | "xml";
@@ -105,4 +103,3 @@ function describe(value: unknown): string {
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${String(value)}`;
 }
-

@@ -56,9 +56,7 @@ export class FleetStore {
   }
 
   devicesAfterId(afterId: number, limit: number): FleetDevice[] {
-    return this.bodies(
-      this.sql.exec<{ body: string }>("SELECT body FROM fleet_devices WHERE id > ? ORDER BY id LIMIT ?", afterId, limit),
-    );
+    return this.bodies(this.sql.exec<{ body: string }>("SELECT body FROM fleet_devices WHERE id > ? ORDER BY id LIMIT ?", afterId, limit));
   }
 
   countDevicesUpToId(id: number): number {
@@ -70,10 +68,7 @@ export class FleetStore {
   updateDevice(device: FleetDevice, changes: DeviceChanges, now: string): FleetDevice {
     const updated: FleetDevice = { ...device, ...changes, updated_at: now };
     this.sql.exec("UPDATE fleet_devices SET body = ? WHERE serial = ?", JSON.stringify(updated), device.serial);
-    this.sql.exec(
-      "INSERT INTO fleet_writes (serial, writes) VALUES (?, 1) ON CONFLICT(serial) DO UPDATE SET writes = writes + 1",
-      device.serial,
-    );
+    this.sql.exec("INSERT INTO fleet_writes (serial, writes) VALUES (?, 1) ON CONFLICT(serial) DO UPDATE SET writes = writes + 1", device.serial);
     this.bump("writes");
     return updated;
   }
@@ -85,10 +80,7 @@ export class FleetStore {
 
   bump(stat: SandboxStat): number {
     return this.sql
-      .exec<{ value: number }>(
-        "INSERT INTO fleet_stats (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-        stat,
-      )
+      .exec<{ value: number }>("INSERT INTO fleet_stats (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value", stat)
       .one().value;
   }
 
@@ -105,10 +97,7 @@ export class FleetStore {
   }
 
   topWrites(limit: number): Record<string, number> {
-    const rows = this.sql.exec<{ serial: string; writes: number }>(
-      "SELECT serial, writes FROM fleet_writes ORDER BY writes DESC, serial LIMIT ?",
-      limit,
-    );
+    const rows = this.sql.exec<{ serial: string; writes: number }>("SELECT serial, writes FROM fleet_writes ORDER BY writes DESC, serial LIMIT ?", limit);
     return Object.fromEntries([...rows].map((r) => [r.serial, r.writes]));
   }
 
@@ -150,10 +139,6 @@ export class FleetStore {
   }
 
   private setMeta(key: string, value: string): void {
-    this.sql.exec(
-      "INSERT INTO fleet_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      key,
-      value,
-    );
+    this.sql.exec("INSERT INTO fleet_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
   }
 }

@@ -11,7 +11,8 @@ export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig
   app.post("/token", async (c) => {
     store.bump("token_requests");
     const oauth = config().oauth;
-    if (oauth === null) return oauthError(c, 400, "unauthorized_client", 'OAuth is off: PUT /sandbox/_config {"oauth": {"client_id", "client_secret", "token_ttl_s"}}');
+    if (oauth === null)
+      return oauthError(c, 400, "unauthorized_client", 'OAuth is off: PUT /sandbox/_config {"oauth": {"client_id", "client_secret", "token_ttl_s"}}');
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/x-www-form-urlencoded") {
       return oauthError(c, 400, "invalid_request", "send the token request as application/x-www-form-urlencoded");

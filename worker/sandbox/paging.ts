@@ -5,9 +5,7 @@
 export const DEFAULT_PER_PAGE = 100;
 export const MAX_PER_PAGE = 500;
 
-export type PageRequest =
-  | { kind: "page"; page: number; perPage: number }
-  | { kind: "cursor"; after: string | null; perPage: number };
+export type PageRequest = { kind: "page"; page: number; perPage: number } | { kind: "cursor"; after: string | null; perPage: number };
 
 export type PageRequestResult = { ok: true; request: PageRequest } | { ok: false; param: string; message: string };
 
@@ -79,7 +77,10 @@ export function encodeCursor(key: string): string {
 
 export function decodeCursor(cursor: string): string | null {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
-  const padded = cursor.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(cursor.length / 4) * 4, "=");
+  const padded = cursor
+    .replace(/-/g, "+")
+    .replace(/_/g, "/")
+    .padEnd(Math.ceil(cursor.length / 4) * 4, "=");
   let decoded: string;
   try {
     decoded = atob(padded);

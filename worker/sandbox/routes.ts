@@ -54,7 +54,10 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
 
   app.get("/", (c) => c.json(describeEndpoints()));
   app.route("/_receiver", createReceiverRoutes(now));
-  app.route("/oauth", createOAuthRoutes(store, config, () => Date.parse(now())));
+  app.route(
+    "/oauth",
+    createOAuthRoutes(store, config, () => Date.parse(now())),
+  );
 
   // Behaviour knobs and counters: never throttled, never behind the demo auth token.
   app.get("/_config", (c) => c.json(config()));
@@ -188,12 +191,7 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
 }
 
 // Latency, auth, throttling and injected errors, in the order a real gateway applies them.
-function destinationKnobs(
-  store: FleetStore,
-  config: () => SandboxConfig,
-  sleep: (ms: number) => Promise<void>,
-  now: () => string,
-): MiddlewareHandler {
+function destinationKnobs(store: FleetStore, config: () => SandboxConfig, sleep: (ms: number) => Promise<void>, now: () => string): MiddlewareHandler {
   // With both knobs set, either the fixed token or a live OAuth access token gets in.
   const authorized = (knobs: SandboxConfig, bearer: string | null): boolean =>
     (knobs.auth_token === null && knobs.oauth === null) ||
@@ -226,9 +224,7 @@ interface PlannedItem {
   changes: DeviceChanges;
 }
 
-type BulkPlan =
-  | { ok: true; items: PlannedItem[] }
-  | { ok: false; message: string; details?: { index?: number; field?: string | null } };
+type BulkPlan = { ok: true; items: PlannedItem[] } | { ok: false; message: string; details?: { index?: number; field?: string | null } };
 
 // Everything is validated before anything is written: a bad item refuses the whole request.
 function planBulk(store: FleetStore, body: unknown): BulkPlan {
@@ -270,12 +266,7 @@ function sliceFleet(store: FleetStore, request: PageRequest): PageSlice<FleetDev
 function sliceSource(records: readonly DemoSourceDevice[], request: PageRequest): PageSlice<DemoSourceDevice> {
   const total = records.length;
   const after = request.kind === "cursor" ? request.after : null;
-  const start =
-    request.kind === "page"
-      ? (request.page - 1) * request.perPage
-      : after === null
-        ? 0
-        : indexAfter(records, after);
+  const start = request.kind === "page" ? (request.page - 1) * request.perPage : after === null ? 0 : indexAfter(records, after);
   const items = records.slice(start, start + request.perPage);
   return { items, total, hasMore: start + request.perPage < total, lastKey: lastOf(items, (r) => r.serial) };
 }

@@ -75,4 +75,3 @@ export function scheduledRunStarter(env: Env): StartScheduledRun {
     return { runId: run.id };
   };
 }
-

@@ -29,12 +29,7 @@ export interface DueRunsReport {
  * Starts a full run for every connection with a tick due at `scheduledTime` (or missed within the
  * catch-up window) that this call claimed first. Due connections of one credential share a run; a connection already pending or running is skipped, with the reason recorded on its tick.
  */
-export async function startDueRuns(
-  db: D1Database,
-  scheduledTime: number,
-  now: number,
-  startRun: StartScheduledRun,
-): Promise<DueRunsReport> {
+export async function startDueRuns(db: D1Database, scheduledTime: number, now: number, startRun: StartScheduledRun): Promise<DueRunsReport> {
   const connections = await listScheduledConnections(db);
   const byId = new Map(connections.map((connection) => [connection.id, connection]));
   const due: TickKey[] = [];

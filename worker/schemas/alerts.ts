@@ -48,7 +48,11 @@ const pagerDutyCreate = z.strictObject({
 const emailCreate = z.strictObject({
   kind: z.literal("email"),
   name: nameSchema,
-  to: z.array(emailAddressSchema).min(1).max(MAX_EMAIL_RECIPIENTS).openapi({ example: ["oncall@example.com"] }),
+  to: z
+    .array(emailAddressSchema)
+    .min(1)
+    .max(MAX_EMAIL_RECIPIENTS)
+    .openapi({ example: ["oncall@example.com"] }),
   from: emailAddressSchema.openapi({ description: "A sender address the send_email binding may use.", example: "alerts@example.com" }),
   from_name: z.string().trim().min(1).max(100).optional(),
   enabled: z.boolean().optional(),
@@ -114,7 +118,9 @@ export type AlertChannel = z.infer<typeof channelSchema>;
 
 export const channelWithSecretSchema = channelSchema
   .extend({
-    secret: z.string().openapi({ description: "The whsec_ signing secret. Shown only in this response; store it now.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }),
+    secret: z
+      .string()
+      .openapi({ description: "The whsec_ signing secret. Shown only in this response; store it now.", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }),
   })
   .openapi("AlertChannelWithSecret");
 

@@ -44,7 +44,11 @@ export function pageSchema<T extends z.ZodType>(item: T, name: string) {
 }
 
 export const idParamsSchema = z.object({
-  id: z.string().min(1).max(100).openapi({ param: { name: "id", in: "path" }, example: "conn_demo_json" }),
+  id: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: "id", in: "path" }, example: "conn_demo_json" }),
 });
 
 export const DEFAULT_PAGE_LIMIT = 100;

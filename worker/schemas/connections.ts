@@ -82,14 +82,10 @@ export const updateConnectionBodySchema = z
 export type UpdateConnectionBody = z.output<typeof updateConnectionBodySchema>;
 
 export const ifMatchHeadersSchema = z.object({
-  "if-match": z
-    .string()
-    .max(50)
-    .optional()
-    .openapi({
-      description: 'The version the change is based on, e.g. "3"; 409 if the connection has moved on.',
-      example: '"3"',
-    }),
+  "if-match": z.string().max(50).optional().openapi({
+    description: 'The version the change is based on, e.g. "3"; 409 if the connection has moved on.',
+    example: '"3"',
+  }),
 });
 
 export const connectionSnapshotSchema = z
@@ -119,10 +115,7 @@ export const connectionVersionPageSchema = pageSchema(connectionVersionSchema, "
 
 export const reorderBodySchema = z
   .strictObject({
-    connection_ids: z
-      .array(idSchema)
-      .max(1000)
-      .openapi({ description: "Every connection of the credential, exactly once, in the new execution order." }),
+    connection_ids: z.array(idSchema).max(1000).openapi({ description: "Every connection of the credential, exactly once, in the new execution order." }),
   })
   .openapi("ReorderConnectionsRequest");
 

@@ -15,8 +15,7 @@ export const credentialSecretSchema = z
   .refine((s) => !/[\r\n\0]/.test(s), "must not contain line breaks or NUL")
   .openapi({
     writeOnly: true,
-    description:
-      "Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`.",
+    description: "Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`.",
   });
 
 // Non-secret settings per scheme. Each is strict, so a secret put in `config` by mistake is refused, not stored.
@@ -24,7 +23,11 @@ export const CREDENTIAL_CONFIG_SCHEMAS = {
   none: z.strictObject({}),
   bearer: z.strictObject({}),
   basic: z.strictObject({
-    username: z.string().min(1).max(200).refine((s) => !s.includes(":"), "a basic-auth user name cannot contain \":\""),
+    username: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((s) => !s.includes(":"), 'a basic-auth user name cannot contain ":"'),
   }),
   api_key: z.strictObject({
     header_name: z
@@ -155,9 +158,7 @@ export const testAuthResultSchema = z
       })
       .nullable()
       .openapi({ description: "OAuth2: the access token's type and expiry. The token itself is never returned." }),
-    error: z
-      .object({ code: z.string(), message: z.string(), hint: z.string(), http_status: z.number().int().nullable() })
-      .optional(),
+    error: z.object({ code: z.string(), message: z.string(), hint: z.string(), http_status: z.number().int().nullable() }).optional(),
   })
   .openapi("TestAuthResult");
 export type TestAuthResult = z.infer<typeof testAuthResultSchema>;

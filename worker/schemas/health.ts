@@ -8,7 +8,7 @@ export const healthResponseSchema = z
       ok: z.boolean(),
       latency_ms: z.number(),
       code: z.enum(["ledger_unreachable", "no_migrations"]).optional(),
-      error: z.string().optional().openapi({ description: "A fixed message for `code`, e.g. \"ledger unreachable\"." }),
+      error: z.string().optional().openapi({ description: 'A fixed message for `code`, e.g. "ledger unreachable".' }),
     }),
     migrations: z.object({ applied: z.array(z.string()), latest: z.string().nullable() }),
     sandbox: z.boolean().openapi({ description: "Whether the demo destination is mounted under /sandbox." }),

@@ -1,16 +1,7 @@
 // Retention and log-export words shared by the ledger, the API schemas and the web app. Nothing here
 // names D1, so the web's type check can follow these imports without Workers types.
 
-export const PURGED_TABLES = [
-  "logs",
-  "record_outcomes",
-  "jobs",
-  "runs",
-  "events",
-  "delivery_attempts",
-  "deliveries",
-  "schedule_ticks",
-] as const;
+export const PURGED_TABLES = ["logs", "record_outcomes", "jobs", "runs", "events", "delivery_attempts", "deliveries", "schedule_ticks"] as const;
 export type PurgedTable = (typeof PURGED_TABLES)[number];
 export type DeletedCounts = Record<PurgedTable, number>;
 

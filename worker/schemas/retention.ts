@@ -72,7 +72,8 @@ export type RetentionResponse = z.infer<typeof retentionResponseSchema>;
 export const retentionRunResponseSchema = z
   .object({
     status: z.enum(RETENTION_STATUSES).openapi({
-      description: "up_to_date: today's pass already completed; busy: another invocation holds the pass; in_progress: the time budget ran out and the minute trigger continues it.",
+      description:
+        "up_to_date: today's pass already completed; busy: another invocation holds the pass; in_progress: the time budget ran out and the minute trigger continues it.",
     }),
     deleted: deletedCountsSchema,
     exported_days: z.array(z.string()),

@@ -24,7 +24,7 @@ export const runSummarySchema = z
     serial: z.string().nullable().openapi({ description: "The one serial of a single run." }),
     mode: runModeSchema,
     trigger: runTriggerSchema,
-    requested_by: z.string().openapi({ description: "Token name, Access email, or \"scheduler\"." }),
+    requested_by: z.string().openapi({ description: 'Token name, Access email, or "scheduler".' }),
     status: runStatusSchema,
     connection_ids: z.array(z.string()).nullable().openapi({ description: "The chosen connections; null means all enabled ones." }),
     reset: z.boolean(),
@@ -54,7 +54,7 @@ export type JobError = z.infer<typeof jobErrorSchema>;
 export const jobDiagnosisSchema = z
   .object({
     code: z.enum(JOB_DIAGNOSIS_CODES),
-    label: z.string().openapi({ example: "Missing Source", description: "A few words for the status line: \"Completed — Missing Source\"." }),
+    label: z.string().openapi({ example: "Missing Source", description: 'A few words for the status line: "Completed — Missing Source".' }),
     message: z.string().openapi({ example: "Nothing to write: the record is Missing Source (not in the source, or without a field the mapping requires)" }),
     hint: z.string(),
   })
@@ -71,7 +71,7 @@ export const jobSummarySchema = z
     position: z.number().int().openapi({ description: "Execution order within the run." }),
     mode: runModeSchema.openapi({ description: "A run without an explicit mode runs each connection in its own dry-run setting." }),
     status: runStatusSchema,
-    in_scope: z.number().int().nullable().openapi({ description: "Records in scope (\"X of N\"); null while not yet known." }),
+    in_scope: z.number().int().nullable().openapi({ description: 'Records in scope ("X of N"); null while not yet known.' }),
     processed: z.number().int(),
     would_update: z.number().int(),
     updated: z.number().int(),
@@ -121,7 +121,7 @@ export const fieldChangeSchema = z
     field: z.string(),
     before: z.unknown().openapi({ description: "The destination's value; null when it lacks the field." }),
     after: z.unknown(),
-    written: z.boolean().optional().openapi({ description: "false for compare-only (\"never\") rules." }),
+    written: z.boolean().optional().openapi({ description: 'false for compare-only ("never") rules.' }),
   })
   .openapi("FieldChange");
 export type FieldChange = z.infer<typeof fieldChangeSchema>;
@@ -171,7 +171,12 @@ export type LogPage = z.infer<typeof logPageSchema>;
 const limit = (max: number, fallback: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback).openapi({ type: "integer", minimum: 1, maximum: max, default: fallback });
 const timeBound = (description: string) =>
-  z.string().min(1).max(40).optional().openapi({ description: `${description}: ${TIME_INPUT_HELP}.`, example: "24h" });
+  z
+    .string()
+    .min(1)
+    .max(40)
+    .optional()
+    .openapi({ description: `${description}: ${TIME_INPUT_HELP}.`, example: "24h" });
 
 export const RUN_LIST_MAX_LIMIT = 200;
 
@@ -189,7 +194,13 @@ export const runListQuerySchema = z.object({
 });
 
 export const idParamsSchema = (example: string) =>
-  z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example }) });
+  z.object({
+    id: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ param: { name: "id", in: "path" }, example }),
+  });
 
 export const recordListQuerySchema = z.object({
   action: recordActionSchema.optional(),
@@ -205,7 +216,13 @@ export const logListQuerySchema = z.object({
     .regex(new RegExp(`^(${LOG_LEVELS.join("|")})(,(${LOG_LEVELS.join("|")}))*$`), "Expected levels separated by commas, e.g. INFO,WARN,ERROR.")
     .optional()
     .openapi({ description: "One level or several separated by commas.", example: "WARN,ERROR" }),
-  q: z.string().trim().min(1).max(200).optional().openapi({ description: "Full-text search over message and serial; words must all match, the last as a prefix." }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .openapi({ description: "Full-text search over message and serial; words must all match, the last as a prefix." }),
   after_seq: z.coerce.number().int().min(0).optional().openapi({ type: "integer", description: "Only lines after this seq: the live tail's cursor." }),
   limit: limit(1000, 200),
   download: z.enum(["0", "1", "true", "false"]).optional().openapi({ description: "1 answers every matching line as a text/plain attachment." }),

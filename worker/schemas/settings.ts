@@ -42,10 +42,11 @@ export const logExportInputSchema = z
     z.strictObject({
       target: z.literal("s3"),
       endpoint: z.string().min(1).max(500).openapi({ example: "https://s3.eu-west-1.amazonaws.com" }),
-      bucket: z
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "is not a valid bucket name (3–63 lowercase letters, digits, dots, hyphens)"),
+      region: z
         .string()
-        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "is not a valid bucket name (3–63 lowercase letters, digits, dots, hyphens)"),
-      region: z.string().regex(/^[a-z0-9-]{1,40}$/, "is not a region name").default("auto"),
+        .regex(/^[a-z0-9-]{1,40}$/, "is not a region name")
+        .default("auto"),
       prefix: prefixSchema,
       access_key_id: z.string().min(1).max(200),
       secret_access_key: z.string().min(1).max(500).optional().openapi({

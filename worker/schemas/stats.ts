@@ -5,7 +5,12 @@ import { TIME_INPUT_HELP } from "../stats/time-range";
 import { timestampSchema } from "./common";
 
 const timeInput = (description: string, example: string) =>
-  z.string().min(1).max(40).optional().openapi({ description: `${description}: ${TIME_INPUT_HELP}.`, example });
+  z
+    .string()
+    .min(1)
+    .max(40)
+    .optional()
+    .openapi({ description: `${description}: ${TIME_INPUT_HELP}.`, example });
 
 export const statsQuerySchema = z.object({
   since: timeInput("Start of the window (jobs and runs created at or after it); default 24 hours before `until`", "24h"),
@@ -25,10 +30,7 @@ export const statsQuerySchema = z.object({
 });
 export type StatsQuery = z.output<typeof statsQuerySchema>;
 
-const statusCountsSchema = z.object(Object.fromEntries(RUN_STATUSES.map((s) => [s, z.number().int()])) as Record<
-  (typeof RUN_STATUSES)[number],
-  z.ZodNumber
->);
+const statusCountsSchema = z.object(Object.fromEntries(RUN_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof RUN_STATUSES)[number], z.ZodNumber>);
 
 const tallySchema = z.object({
   total: z.number().int(),

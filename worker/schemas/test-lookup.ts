@@ -28,9 +28,7 @@ export const testLookupResultSchema = z
     record: z.unknown().openapi({ description: "The destination record the fetch contract resolved, or null." }),
     missing_reason: z.string().optional().openapi({ description: "Why the serial counts as Missing Destination." }),
     detail: z.string().optional(),
-    error: z
-      .object({ code: z.string(), message: z.string(), hint: z.string(), http_status: z.number().int().nullable() })
-      .optional(),
+    error: z.object({ code: z.string(), message: z.string(), hint: z.string(), http_status: z.number().int().nullable() }).optional(),
   })
   .openapi("TestLookupResult");
 export type TestLookupResult = z.infer<typeof testLookupResultSchema>;

@@ -19,7 +19,10 @@ export const createTokenBodySchema = z
       .min(1)
       .max(MAX_TOKEN_LIFETIME_DAYS)
       .optional()
-      .openapi({ description: `Days until the token stops working (1 to ${MAX_TOKEN_LIFETIME_DAYS}). Omit both this and expires_at for a token that never expires.`, example: 90 }),
+      .openapi({
+        description: `Days until the token stops working (1 to ${MAX_TOKEN_LIFETIME_DAYS}). Omit both this and expires_at for a token that never expires.`,
+        example: 90,
+      }),
     expires_at: z.iso
       .datetime({ offset: true })
       .optional()

@@ -3,10 +3,23 @@ export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 
 const UNIT_MS: Record<string, number> = {
-  m: MINUTE_MS, min: MINUTE_MS, mins: MINUTE_MS, minute: MINUTE_MS, minutes: MINUTE_MS,
-  h: HOUR_MS, hr: HOUR_MS, hrs: HOUR_MS, hour: HOUR_MS, hours: HOUR_MS,
-  d: DAY_MS, day: DAY_MS, days: DAY_MS,
-  w: 7 * DAY_MS, wk: 7 * DAY_MS, week: 7 * DAY_MS, weeks: 7 * DAY_MS,
+  m: MINUTE_MS,
+  min: MINUTE_MS,
+  mins: MINUTE_MS,
+  minute: MINUTE_MS,
+  minutes: MINUTE_MS,
+  h: HOUR_MS,
+  hr: HOUR_MS,
+  hrs: HOUR_MS,
+  hour: HOUR_MS,
+  hours: HOUR_MS,
+  d: DAY_MS,
+  day: DAY_MS,
+  days: DAY_MS,
+  w: 7 * DAY_MS,
+  wk: 7 * DAY_MS,
+  week: 7 * DAY_MS,
+  weeks: 7 * DAY_MS,
 };
 
 const RELATIVE = /^(\d{1,5})\s*([a-z]+)(?:\s+ago)?$/;
@@ -17,7 +30,10 @@ export const TIME_INPUT_HELP =
 
 // Messages leave the field out: the API names it in the issue's path, MCP in front of the message.
 export class TimeInputError extends Error {
-  constructor(readonly field: string, readonly input: string) {
+  constructor(
+    readonly field: string,
+    readonly input: string,
+  ) {
     super(`"${input}" is not ${TIME_INPUT_HELP}.`);
     this.name = "TimeInputError";
   }
@@ -35,9 +51,7 @@ export function parseTimeInput(field: string, input: string, now: number): numbe
   }
   if (!ISO_DATE.test(input.trim())) throw new TimeInputError(field, input);
   // A bare date or a time without an offset is UTC, as everywhere else in the product.
-  const normalised = /[zZ]|[+-]\d{2}:?\d{2}$/.test(input.trim()) || input.trim().length === 10
-    ? input.trim()
-    : `${input.trim()}Z`;
+  const normalised = /[zZ]|[+-]\d{2}:?\d{2}$/.test(input.trim()) || input.trim().length === 10 ? input.trim() : `${input.trim()}Z`;
   const time = Date.parse(normalised.replace(" ", "T"));
   if (Number.isNaN(time)) throw new TimeInputError(field, input);
   return time;
@@ -66,7 +80,10 @@ export function resolveTimeRange(input: TimeRangeInput, now: number, defaultSpan
 export class TimeRangeOrderError extends Error {
   readonly field = "since";
 
-  constructor(readonly since: string, readonly until: string) {
+  constructor(
+    readonly since: string,
+    readonly until: string,
+  ) {
     super(`${since} is after until (${until}).`);
     this.name = "TimeRangeOrderError";
   }

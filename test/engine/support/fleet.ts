@@ -33,8 +33,7 @@ export interface FleetApiOptions {
 export function fleetApi(devices: Device[], options: FleetApiOptions = {}): LoopbackHandler {
   const pageSize = options.pageSize ?? 2;
   const xml = options.format === "xml";
-  const body = (items: Device[], extra: Record<string, unknown> = {}): LoopbackReply["body"] =>
-    xml ? devicesXml(items) : { data: items, ...extra };
+  const body = (items: Device[], extra: Record<string, unknown> = {}): LoopbackReply["body"] => (xml ? devicesXml(items) : { data: items, ...extra });
 
   return (request: LoopbackRequest): LoopbackReply => {
     const query = request.url.searchParams;

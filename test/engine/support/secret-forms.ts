@@ -9,8 +9,7 @@ function base64(text: string): string {
 
 const lowerHex = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
 
-const html = (text: string) =>
-  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+const html = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 
 export function secretForms(secret: string): Record<string, string> {
   const b64 = base64(secret);
@@ -27,7 +26,9 @@ export function secretForms(secret: string): Record<string, string> {
     form,
     form_lower: lowerHex(form),
     json: JSON.stringify(secret).slice(1, -1),
-    json_ascii: JSON.stringify(secret).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+    json_ascii: JSON.stringify(secret)
+      .slice(1, -1)
+      .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
     html: html(secret),
     csv: secret.replace(/"/g, '""'),
   };

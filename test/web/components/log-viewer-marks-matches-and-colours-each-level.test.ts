@@ -16,9 +16,7 @@ function serveLogs(lines: LogLine[]) {
       queries.push(url.searchParams);
       const levels = url.searchParams.get("level")?.split(",");
       const words = url.searchParams.get("q")?.toLowerCase().split(/\s+/) ?? [];
-      const data = lines.filter(
-        (line) => (!levels || levels.includes(line.level)) && words.every((word) => line.message.toLowerCase().includes(word)),
-      );
+      const data = lines.filter((line) => (!levels || levels.includes(line.level)) && words.every((word) => line.message.toLowerCase().includes(word)));
       return jsonResponse({ data, next_cursor: null });
     }),
   );
@@ -45,14 +43,24 @@ describe("the log viewer", () => {
 
     expect(await screen.findByText("Syncing stream: Account")).toBeTruthy();
     expect(screen.getByText("Response 401: invalid_token").closest(".line")?.classList.contains("level-ERROR")).toBe(true);
-    expect(screen.getByText(/rate limit/).closest(".line")?.classList.contains("level-WARN")).toBe(true);
+    expect(
+      screen
+        .getByText(/rate limit/)
+        .closest(".line")
+        ?.classList.contains("level-WARN"),
+    ).toBe(true);
     expect(screen.queryByText(/took 12 ms/)).toBeNull();
     expect(queries.at(-1)?.get("level")).toBe("ERROR,WARN,INFO");
 
     await fireEvent.click(screen.getByRole("switch", { name: "Debug lines" }));
 
     expect(await screen.findByText(/took 12 ms/)).toBeTruthy();
-    expect(screen.getByText(/took 12 ms/).closest(".line")?.classList.contains("level-DEBUG")).toBe(true);
+    expect(
+      screen
+        .getByText(/took 12 ms/)
+        .closest(".line")
+        ?.classList.contains("level-DEBUG"),
+    ).toBe(true);
     logs.stop();
   });
 

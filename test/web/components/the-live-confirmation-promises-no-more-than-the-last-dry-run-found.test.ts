@@ -45,10 +45,12 @@ describe("the live confirmation", () => {
       message: "Nothing to write: the record is Missing Source (not in the source, or without a field the mapping requires)",
       hint: "Check the source",
     };
-    ledger({ dry: makeRunDetail({ type: "single", serial: "DEV-99999", mode: "dry", status: "completed" }, [
-      { status: "completed", in_scope: 1, processed: 1, missing_source: 1, diagnoses: [missing] },
-      { status: "completed", in_scope: 1, processed: 1, missing_source: 1, diagnoses: [missing] },
-    ]) });
+    ledger({
+      dry: makeRunDetail({ type: "single", serial: "DEV-99999", mode: "dry", status: "completed" }, [
+        { status: "completed", in_scope: 1, processed: 1, missing_source: 1, diagnoses: [missing] },
+        { status: "completed", in_scope: 1, processed: 1, missing_source: 1, diagnoses: [missing] },
+      ]),
+    });
 
     const dialog = await confirm(SINGLE);
 
@@ -59,11 +61,13 @@ describe("the live confirmation", () => {
   });
 
   it("repeats what the last dry run found when it found changes", async () => {
-    ledger({ dry: makeRunDetail({ mode: "dry", status: "completed" }, [
-      { status: "completed", in_scope: 500, processed: 500, would_update: 141 },
-      { status: "completed", in_scope: 500, processed: 500, would_update: 141 },
-      { status: "completed", in_scope: 500, processed: 500, would_update: 141 },
-    ]) });
+    ledger({
+      dry: makeRunDetail({ mode: "dry", status: "completed" }, [
+        { status: "completed", in_scope: 500, processed: 500, would_update: 141 },
+        { status: "completed", in_scope: 500, processed: 500, would_update: 141 },
+        { status: "completed", in_scope: 500, processed: 500, would_update: 141 },
+      ]),
+    });
 
     const dialog = await confirm(FULL);
 

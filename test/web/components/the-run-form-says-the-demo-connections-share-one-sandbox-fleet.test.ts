@@ -10,12 +10,15 @@ import { jsonResponse, makeHealth } from "../factories";
 const NOTE = /share one sandbox fleet/;
 
 function serve(demoCredentialId: string | null, credentials: Array<{ id: string; name: string }>) {
-  vi.stubGlobal("fetch", vi.fn(async (input: RequestInfo | URL) => {
-    const path = new URL(String(input), "http://localhost").pathname;
-    if (path === "/api/health") return jsonResponse(makeHealth({ demo_credential_id: demoCredentialId }));
-    if (path === "/api/credentials") return jsonResponse({ data: credentials, next_cursor: null });
-    throw new Error(`unexpected request ${path}`);
-  }));
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL) => {
+      const path = new URL(String(input), "http://localhost").pathname;
+      if (path === "/api/health") return jsonResponse(makeHealth({ demo_credential_id: demoCredentialId }));
+      if (path === "/api/credentials") return jsonResponse({ data: credentials, next_cursor: null });
+      throw new Error(`unexpected request ${path}`);
+    }),
+  );
 }
 
 async function renderForm(): Promise<void> {

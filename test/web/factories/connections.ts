@@ -19,8 +19,19 @@ export function makeConfig(overrides: Partial<ConnectionConfig> = {}): Connectio
       headers: {},
     },
     update: { method: "PATCH", url_template: "http://127.0.0.1:8787/sandbox/api/devices/{serial}", formatter: "json", headers: {} },
-    mapping: [makeFieldRule({ source: "name", destination: "display_name" }), makeFieldRule({ source: "site", destination: "site_code", formatter: "uppercase" })],
-    limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false, max_response_bytes: 10_485_760, max_pages: 100_000 },
+    mapping: [
+      makeFieldRule({ source: "name", destination: "display_name" }),
+      makeFieldRule({ source: "site", destination: "site_code", formatter: "uppercase" }),
+    ],
+    limits: {
+      requests_per_second: 10,
+      concurrency: 2,
+      timeout_ms: 10_000,
+      retry_attempts: 3,
+      stop_on_failure: false,
+      max_response_bytes: 10_485_760,
+      max_pages: 100_000,
+    },
     ...overrides,
   };
 }

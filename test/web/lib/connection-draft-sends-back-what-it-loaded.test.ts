@@ -109,6 +109,11 @@ describe("switching a contract's kind in the draft", () => {
     expect(snapshotOf(draft).config.source).toEqual({ kind: "dataset" });
 
     draft.source.kind = "http";
-    expect(snapshotOf(draft).config.source).toMatchObject({ kind: "http", url: "https://source.example.com/devices", records_path: "items", serial_path: "serial" });
+    expect(snapshotOf(draft).config.source).toMatchObject({
+      kind: "http",
+      url: "https://source.example.com/devices",
+      records_path: "items",
+      serial_path: "serial",
+    });
   });
 });

@@ -23,12 +23,7 @@ describe("describeCron", () => {
     expect(describeCron(expression)).toBe(reading);
   });
 
-  it.each([
-    ["*/10 9-17 * * 1-5"],
-    ["0 3 1 * 1"],
-    ["0 3 * * * *"],
-    ["not a cron"],
-  ])("falls back to the raw expression for %s", (expression) => {
+  it.each([["*/10 9-17 * * 1-5"], ["0 3 1 * 1"], ["0 3 * * * *"], ["not a cron"]])("falls back to the raw expression for %s", (expression) => {
     expect(describeCron(expression)).toBe(expression);
   });
 

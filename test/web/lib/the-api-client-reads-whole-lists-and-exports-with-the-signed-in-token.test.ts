@@ -28,9 +28,7 @@ describe("the API client", () => {
     const first = makeConnection({ name: "First" });
     const second = makeConnection({ name: "Second" });
     const { client, sent } = clientAnswering((url) =>
-      url.searchParams.get("cursor") === null
-        ? jsonResponse({ data: [first], next_cursor: "c2" })
-        : jsonResponse({ data: [second], next_cursor: null }),
+      url.searchParams.get("cursor") === null ? jsonResponse({ data: [first], next_cursor: "c2" }) : jsonResponse({ data: [second], next_cursor: null }),
     );
 
     const connections = await client.listConnections();
@@ -44,7 +42,9 @@ describe("the API client", () => {
     const csv = "serial,action\nSN-1,updated\n";
     let status = 200;
     const { client, sent, unauthorized } = clientAnswering(() =>
-      status === 200 ? new Response(csv, { headers: { "content-type": "text/csv" } }) : jsonResponse(makeErrorBody("unauthorized", "The token has expired."), 401),
+      status === 200
+        ? new Response(csv, { headers: { "content-type": "text/csv" } })
+        : jsonResponse(makeErrorBody("unauthorized", "The token has expired."), 401),
     );
 
     expect(await client.jobRecordsCsv("job 1", { action: "updated", serial: "SN-1" })).toBe(csv);

@@ -41,7 +41,15 @@ describe("diffSnapshots", () => {
 
   it("follows a change of contract kind: the old variant's fields go, the new ones come", () => {
     const after = structuredClone(before);
-    after.config.source = { kind: "http", url: "https://source.example.com/devices", headers: {}, pagination: { style: "none" }, format: "json", records_path: "", serial_path: "serial" };
+    after.config.source = {
+      kind: "http",
+      url: "https://source.example.com/devices",
+      headers: {},
+      pagination: { style: "none" },
+      format: "json",
+      records_path: "",
+      serial_path: "serial",
+    };
 
     const paths = diffSnapshots(before, after).map((entry) => `${entry.kind} ${entry.path}`);
 

@@ -24,10 +24,8 @@ describe("DashboardPage", () => {
   it("shows a failed health check inside the status card and recovers on Retry", async () => {
     let healthy = false;
     serve({
-      "/api/health": () =>
-        healthy ? jsonResponse(makeHealth({ version: "1.2.3" })) : jsonResponse(makeErrorBody("internal_error", "D1 is down"), 500),
-      "/api/connections": () =>
-        jsonResponse({ data: [makeConnection(), makeConnection(), makeConnection()], next_cursor: null }),
+      "/api/health": () => (healthy ? jsonResponse(makeHealth({ version: "1.2.3" })) : jsonResponse(makeErrorBody("internal_error", "D1 is down"), 500)),
+      "/api/connections": () => jsonResponse({ data: [makeConnection(), makeConnection(), makeConnection()], next_cursor: null }),
     });
 
     render(DashboardPage);

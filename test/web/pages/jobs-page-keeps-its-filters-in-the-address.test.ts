@@ -16,7 +16,10 @@ function serveRuns() {
         runQueries.push(url.searchParams);
         const status = url.searchParams.get("status") ?? "completed";
         const type = url.searchParams.get("type") ?? "full";
-        return jsonResponse({ data: [makeRun({ status: status as "failed", type: type as "full", credential_name: `Fleet ${status} ${type}` })], next_cursor: null });
+        return jsonResponse({
+          data: [makeRun({ status: status as "failed", type: type as "full", credential_name: `Fleet ${status} ${type}` })],
+          next_cursor: null,
+        });
       }
       if (url.pathname === "/api/credentials" || url.pathname === "/api/connections") return jsonResponse({ data: [], next_cursor: null });
       throw new Error(`unexpected request ${url.pathname}`);

@@ -49,7 +49,9 @@ describe("channel changes", () => {
   it("send a PagerDuty Events API URL only when set, a blank one meaning PagerDuty's own", () => {
     const draft = { ...emptyChannelDraft(), kind: "pagerduty" as const, name: "On-call", routing_key: "R0UTING" };
     expect(channelBody(draft)).not.toHaveProperty("events_url");
-    expect(channelBody({ ...draft, events_url: " https://events.eu.pagerduty.com/v2/enqueue " })).toMatchObject({ events_url: "https://events.eu.pagerduty.com/v2/enqueue" });
+    expect(channelBody({ ...draft, events_url: " https://events.eu.pagerduty.com/v2/enqueue " })).toMatchObject({
+      events_url: "https://events.eu.pagerduty.com/v2/enqueue",
+    });
 
     const channel = makeChannel({ kind: "pagerduty", config: { events_url: "https://events.eu.pagerduty.com/v2/enqueue", severity: "error" } });
     const edit = channelDraftOf(channel);

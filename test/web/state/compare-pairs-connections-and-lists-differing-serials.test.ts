@@ -33,8 +33,14 @@ describe("comparing two runs", () => {
   });
 
   it("pairs jobs by connection in execution order, keeping a connection only one run has", () => {
-    const a = makeRunDetail({}, [{ connection_id: "conn_a", connection_name: "A", would_update: 3 }, { connection_id: "conn_b", connection_name: "B" }]);
-    const b = makeRunDetail({ mode: "live" }, [{ connection_id: "conn_a", connection_name: "A", updated: 3 }, { connection_id: "conn_c", connection_name: "C" }]);
+    const a = makeRunDetail({}, [
+      { connection_id: "conn_a", connection_name: "A", would_update: 3 },
+      { connection_id: "conn_b", connection_name: "B" },
+    ]);
+    const b = makeRunDetail({ mode: "live" }, [
+      { connection_id: "conn_a", connection_name: "A", updated: 3 },
+      { connection_id: "conn_c", connection_name: "C" },
+    ]);
 
     const pairs = pairConnections(a, b);
 

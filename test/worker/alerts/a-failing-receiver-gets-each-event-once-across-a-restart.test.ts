@@ -14,7 +14,11 @@ describe("delivery through failures and a restart", () => {
     await playRun({ jobs: [{ connection: { id: unique("conn"), name: "Fleet JSON" }, status: "completed" }] });
     await poke();
 
-    const [first] = await waitFor("the first attempt to fail", () => deliveries(), (d) => d.some((x) => x.last_status_code === 500));
+    const [first] = await waitFor(
+      "the first attempt to fail",
+      () => deliveries(),
+      (d) => d.some((x) => x.last_status_code === 500),
+    );
     expect(first).toBeDefined();
     const failing = (await deliveries()).find((d) => d.last_status_code === 500)!;
     expect(failing.status).toBe("pending");
@@ -26,8 +30,17 @@ describe("delivery through failures and a restart", () => {
     await evictDurableObject(alertDispatcherStub(env));
     expect(await received(receiver.name)).toHaveLength(1);
 
-    const requests = await waitFor("all six requests", () => received(receiver.name), (r) => r.length >= 6, 15_000);
-    await waitFor("every delivery to succeed", () => deliveries(`?channel_id=${hook.id}`), (d) => d.length === 5 && d.every((x) => x.status === "succeeded"));
+    const requests = await waitFor(
+      "all six requests",
+      () => received(receiver.name),
+      (r) => r.length >= 6,
+      15_000,
+    );
+    await waitFor(
+      "every delivery to succeed",
+      () => deliveries(`?channel_id=${hook.id}`),
+      (d) => d.length === 5 && d.every((x) => x.status === "succeeded"),
+    );
 
     const ids = requests.map((r) => r.headers["webhook-id"]);
     expect(ids[0]).toBe(ids[1]);
@@ -37,7 +50,9 @@ describe("delivery through failures and a restart", () => {
     expect(new Set(successes.map((r) => r.headers["webhook-id"])).size).toBe(5);
     expect(successes.map((r) => (JSON.parse(r.body) as EventPayload).status)).toEqual(["pending", "running", "running", "completed", "completed"]);
 
-    const retried = (await call<{ attempts: Array<{ status_code: number; response_excerpt: string }> }>("GET", `/api/alerts/deliveries/${failing.id}`, { as: "viewer" })).body;
+    const retried = (
+      await call<{ attempts: Array<{ status_code: number; response_excerpt: string }> }>("GET", `/api/alerts/deliveries/${failing.id}`, { as: "viewer" })
+    ).body;
     expect(retried.attempts.map((a) => [a.status_code, a.response_excerpt])).toEqual([
       [500, "upstream busy"],
       [200, "ok"],
@@ -50,7 +65,11 @@ describe("delivery through failures and a restart", () => {
     const hook = await createChannel({ kind: "webhook", url: receiver.url, event_types: ["run.status_changed"] });
     await playRun({ jobs: [{ connection: { id: unique("conn"), name: "Fleet JSON" }, status: "completed" }] });
     await poke();
-    await waitFor("three deliveries", () => deliveries(`?channel_id=${hook.id}&status=succeeded`), (d) => d.length === 3);
+    await waitFor(
+      "three deliveries",
+      () => deliveries(`?channel_id=${hook.id}&status=succeeded`),
+      (d) => d.length === 3,
+    );
     const [latest] = await deliveries(`?channel_id=${hook.id}`);
 
     const asViewer = await call("POST", `/api/alerts/deliveries/${latest!.id}/redeliver`, { as: "viewer" });
@@ -59,11 +78,19 @@ describe("delivery through failures and a restart", () => {
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: "pending", redeliveries: 1 });
 
-    const requests = await waitFor("the redelivery", () => received(receiver.name), (r) => r.length >= 4);
+    const requests = await waitFor(
+      "the redelivery",
+      () => received(receiver.name),
+      (r) => r.length >= 4,
+    );
     const again = requests.filter((r) => r.headers["webhook-id"] === latest!.webhook_id);
     expect(again).toHaveLength(2);
     expect(again[0]!.body).toBe(again[1]!.body);
-    const after = await waitFor("the second attempt", () => deliveries(`?channel_id=${hook.id}`), (d) => d[0]!.attempt_count === 2);
+    const after = await waitFor(
+      "the second attempt",
+      () => deliveries(`?channel_id=${hook.id}`),
+      (d) => d[0]!.attempt_count === 2,
+    );
     expect(after[0]).toMatchObject({ id: latest!.id, status: "succeeded", redeliveries: 1 });
     expect(after[0]!.attempts.map((a) => a.attempt)).toEqual([1, 2]);
   });

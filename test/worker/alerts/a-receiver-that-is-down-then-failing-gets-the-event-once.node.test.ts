@@ -13,7 +13,12 @@ afterEach(async () => {
 });
 
 // What the dispatcher does per attempt, minus D1: render from the stored body, send, decide.
-async function attemptOnce(channel: ResolvedChannel, payloadJson: string, cycleAttempts: number, now: number): Promise<{ result: AttemptResult; step: NextStep }> {
+async function attemptOnce(
+  channel: ResolvedChannel,
+  payloadJson: string,
+  cycleAttempts: number,
+  now: number,
+): Promise<{ result: AttemptResult; step: NextStep }> {
   const message = await renderMessage(channel, { webhookId: "msg_stable_0001", payloadJson, now, publicUrl: "https://sync.example.com" });
   if (message.transport !== "http") throw new Error("expected HTTP");
   const result = await sendHttp(message.request, { fetch });

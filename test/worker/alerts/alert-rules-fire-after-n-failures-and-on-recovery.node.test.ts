@@ -31,7 +31,11 @@ function replay(results: Array<"failed" | "completed" | "canceled">, channels: F
 
 describe("alert rules", () => {
   it("with a threshold of 2, page on the second failure in a row only, and resolve on the next success only", () => {
-    const outcomes = replay(["failed", "failed", "failed", "completed", "failed", "completed", "completed"], [slackChannel()], [makeRule({ failureThreshold: 2 })]);
+    const outcomes = replay(
+      ["failed", "failed", "failed", "completed", "failed", "completed", "completed"],
+      [slackChannel()],
+      [makeRule({ failureThreshold: 2 })],
+    );
     expect(outcomes).toEqual([
       { raised: 0, resolved: 0 },
       { raised: 1, resolved: 0 },
@@ -66,14 +70,24 @@ describe("alert rules", () => {
 
   it("watches only the chosen connections", () => {
     const job = makeJob({ connection_id: "conn_other" });
-    const plan = planFanOut(fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [slackChannel()], rules: [makeRule({ connectionIds: ["conn_sf"] })], consecutiveFailures: 5 }));
+    const plan = planFanOut(
+      fanOutInput({
+        event: jobEvent(job, "failed"),
+        jobs: [job],
+        channels: [slackChannel()],
+        rules: [makeRule({ connectionIds: ["conn_sf"] })],
+        consecutiveFailures: 5,
+      }),
+    );
     expect(plan.alertEvents).toEqual([]);
   });
 
   it("raises with a dedup key stable per rule and connection, addressed to the rule's channel", () => {
     const rule = makeRule({ channelId: "chan_pd", failureThreshold: 2 });
     const job = makeJob();
-    const plan = planFanOut(fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [pagerDutyChannel()], rules: [rule], consecutiveFailures: 2 }));
+    const plan = planFanOut(
+      fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [pagerDutyChannel()], rules: [rule], consecutiveFailures: 2 }),
+    );
     expect(plan.openIncidents).toEqual([{ ruleId: rule.id, connectionId: "conn_sf", dedupKey: `outbound-sync/${rule.id}/conn_sf` }]);
     expect(plan.alertEvents[0]!.payload.alert).toEqual({
       rule_id: rule.id,
@@ -89,7 +103,9 @@ describe("alert rules", () => {
 describe("fan-out of status changes", () => {
   it("sends every status change to custom webhooks and none to alert-only channels", () => {
     const job = makeJob({ status: "running" });
-    const plan = planFanOut(fanOutInput({ event: jobEvent(job, "running", "pending"), jobs: [job], channels: [webhookChannel(), slackChannel(), pagerDutyChannel()] }));
+    const plan = planFanOut(
+      fanOutInput({ event: jobEvent(job, "running", "pending"), jobs: [job], channels: [webhookChannel(), slackChannel(), pagerDutyChannel()] }),
+    );
     expect(plan.deliveries).toEqual([{ channelId: "chan_hook" }]);
     expect(plan.payload).toMatchObject({ type: "job.status_changed", status: "running", previous_status: "pending", finished_at: null, failed_at: null });
   });
@@ -126,7 +142,9 @@ describe("fan-out of status changes", () => {
   it("delivers an alert event to its rule's channel only", () => {
     const rule = makeRule({ channelId: "chan_slack" });
     const job = makeJob();
-    const raised = planFanOut(fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [slackChannel(), webhookChannel()], rules: [rule], consecutiveFailures: 1 })).alertEvents[0]!;
+    const raised = planFanOut(
+      fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [slackChannel(), webhookChannel()], rules: [rule], consecutiveFailures: 1 }),
+    ).alertEvents[0]!;
     const alertEvent = makeEvent({ id: raised.id, type: "alert.raised", payloadJson: JSON.stringify(raised.payload) });
     const plan = planFanOut(fanOutInput({ event: alertEvent, channels: [slackChannel(), webhookChannel()] }));
     expect(plan.deliveries).toEqual([{ channelId: "chan_slack" }]);

@@ -32,7 +32,12 @@ describe("alert emails", () => {
   it("are MIME a mail client reads: CRLF lines of at most 78 characters, a Message-ID and a UTF-8 subject", async () => {
     const message = await renderMessage(
       { kind: "email", from: "alerts@example.com", fromName: "Outbound Sync", to: ["ops@example.com", "oncall@example.com"] },
-      { webhookId: "msg_0001", payloadJson: JSON.stringify(makePayload({ type: "alert.raised" })), now: Date.UTC(2026, 3, 6, 8, 3, 17), publicUrl: "https://sync.example.com" },
+      {
+        webhookId: "msg_0001",
+        payloadJson: JSON.stringify(makePayload({ type: "alert.raised" })),
+        now: Date.UTC(2026, 3, 6, 8, 3, 17),
+        publicUrl: "https://sync.example.com",
+      },
     );
     if (message.transport !== "email") throw new Error("expected an email");
     expect(message.from).toBe("alerts@example.com");
@@ -54,7 +59,15 @@ describe("alert emails", () => {
 
   it("refuse a header value with a line break, so data cannot add headers", () => {
     expect(() =>
-      buildMimeMessage({ from: "a@example.com", to: ["b@example.com"], subject: "ok", text: "", messageId: "x@example.com", date: new Date(), headers: { "X-Evil": "a\r\nBcc: victim@example.com" } }),
+      buildMimeMessage({
+        from: "a@example.com",
+        to: ["b@example.com"],
+        subject: "ok",
+        text: "",
+        messageId: "x@example.com",
+        date: new Date(),
+        headers: { "X-Evil": "a\r\nBcc: victim@example.com" },
+      }),
     ).toThrow(/single line/);
   });
 

@@ -15,7 +15,11 @@ describe("disabling endpoints", () => {
     await playRun({ jobs: [{ connection: { id: unique("conn"), name: "A" }, status: "completed" }] });
     await poke();
 
-    const disabled = await waitFor("the channel to be disabled", () => channel(hook.id), (c) => !c.enabled);
+    const disabled = await waitFor(
+      "the channel to be disabled",
+      () => channel(hook.id),
+      (c) => !c.enabled,
+    );
     expect(disabled.disabled_reason).toMatch(/^The endpoint answered 410 Gone on .*; fix the channel, then enable it again\.$/);
     expect(disabled.disabled_at).not.toBeNull();
     const [gone] = (await deliveries(`?channel_id=${hook.id}`)).filter((d) => d.status === "failed");
@@ -24,7 +28,11 @@ describe("disabling endpoints", () => {
     // Events after that do not reach it; the run's later deliveries wait, unsent.
     await playRun({ jobs: [{ connection: { id: unique("conn"), name: "B" }, status: "completed" }] });
     await poke();
-    await waitFor("the outbox to drain", () => env.LEDGER.prepare("SELECT COUNT(*) AS n FROM events WHERE dispatched_at IS NULL").first<{ n: number }>(), (r) => r?.n === 0);
+    await waitFor(
+      "the outbox to drain",
+      () => env.LEDGER.prepare("SELECT COUNT(*) AS n FROM events WHERE dispatched_at IS NULL").first<{ n: number }>(),
+      (r) => r?.n === 0,
+    );
     expect(await received(receiver.name)).toHaveLength(1);
 
     const refused = await call("POST", `/api/alerts/deliveries/${gone!.id}/redeliver`, { as: "operator" });
@@ -34,7 +42,11 @@ describe("disabling endpoints", () => {
     const enabled = await call<{ enabled: boolean; disabled_reason: string | null }>("PATCH", `/api/alerts/channels/${hook.id}`, { body: { enabled: true } });
     expect(enabled.body).toMatchObject({ enabled: true, disabled_reason: null });
     // The waiting deliveries of the first run go out once it is back.
-    await waitFor("the held deliveries", () => received(receiver.name), (r) => r.length >= 3);
+    await waitFor(
+      "the held deliveries",
+      () => received(receiver.name),
+      (r) => r.length >= 3,
+    );
   });
 
   it("fails a delivery after its last retry and disables a channel that has failed for three days", async () => {
@@ -42,7 +54,11 @@ describe("disabling endpoints", () => {
     const hook = await createChannel({ kind: "webhook", url: receiver.url, event_types: ["run.status_changed"] });
     await playRun({ jobs: [{ connection: { id: unique("conn"), name: "A" }, status: "completed" }] });
     await poke();
-    const [first] = await waitFor("a failed attempt", () => deliveries(`?channel_id=${hook.id}`), (d) => d.some((x) => x.attempt_count === 1));
+    const [first] = await waitFor(
+      "a failed attempt",
+      () => deliveries(`?channel_id=${hook.id}`),
+      (d) => d.some((x) => x.attempt_count === 1),
+    );
     expect(first).toBeDefined();
     const head = (await deliveries(`?channel_id=${hook.id}`)).find((d) => d.attempt_count === 1)!;
 
@@ -53,8 +69,14 @@ describe("disabling endpoints", () => {
     ]);
     await poke();
 
-    const disabled = await waitFor("the channel to be disabled", () => channel(hook.id), (c) => !c.enabled);
-    expect(disabled.disabled_reason).toMatch(/^Every delivery has failed since .* \(4 days\); last: HTTP 503\. Fix the endpoint, then enable the channel again\.$/);
+    const disabled = await waitFor(
+      "the channel to be disabled",
+      () => channel(hook.id),
+      (c) => !c.enabled,
+    );
+    expect(disabled.disabled_reason).toMatch(
+      /^Every delivery has failed since .* \(4 days\); last: HTTP 503\. Fix the endpoint, then enable the channel again\.$/,
+    );
     expect(disabled.health.failing_since).not.toBeNull();
     const failed = (await deliveries(`?channel_id=${hook.id}&status=failed`))[0]!;
     expect(failed).toMatchObject({ id: head.id, attempt_count: 2, next_attempt_at: null, last_status_code: 503 });
@@ -66,12 +88,20 @@ describe("disabling endpoints", () => {
     const hook = await createChannel({ kind: "webhook", url: receiver.url, event_types: ["run.status_changed"] });
     await playRun({ jobs: [{ connection: { id: unique("conn"), name: "A" }, status: "completed" }] });
     await poke();
-    const failing = await waitFor("a failure", () => channel(hook.id), (c) => c.health.failing_since !== null);
+    const failing = await waitFor(
+      "a failure",
+      () => channel(hook.id),
+      (c) => c.health.failing_since !== null,
+    );
     expect(failing.enabled).toBe(true);
     // Due now rather than after its backoff: the ledger only schedules retries in the future.
     await env.LEDGER.prepare("UPDATE deliveries SET next_attempt_at = ?1 WHERE status = 'pending'").bind(Date.now()).run();
     await poke();
-    const healthy = await waitFor("a success", () => channel(hook.id), (c) => c.health.last_success_at !== null);
+    const healthy = await waitFor(
+      "a success",
+      () => channel(hook.id),
+      (c) => c.health.last_success_at !== null,
+    );
     expect(healthy.health.failing_since).toBeNull();
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CHANNEL_KIND_REGISTRY, generatesSecret, secretFieldOf, type ChannelField, type ChannelKindEntry, type StoredChannelConfigs } from "../../../worker/alerts/channel-kinds";
+import {
+  CHANNEL_KIND_REGISTRY,
+  generatesSecret,
+  secretFieldOf,
+  type ChannelField,
+  type ChannelKindEntry,
+  type StoredChannelConfigs,
+} from "../../../worker/alerts/channel-kinds";
 import type { ChannelKind } from "../../../worker/alerts/vocabulary";
 import type { AlertChannel, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
 import type { Page } from "../../../worker/schemas/types";
@@ -53,7 +60,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 // A registry without an entry for every kind does not type check.
 // @ts-expect-error email has no entry
-({ webhook: CHANNEL_KIND_REGISTRY.webhook, slack: CHANNEL_KIND_REGISTRY.slack, pagerduty: CHANNEL_KIND_REGISTRY.pagerduty }) satisfies Record<ChannelKind, ChannelKindEntry>;
+({ webhook: CHANNEL_KIND_REGISTRY.webhook, slack: CHANNEL_KIND_REGISTRY.slack, pagerduty: CHANNEL_KIND_REGISTRY.pagerduty }) satisfies Record<
+  ChannelKind,
+  ChannelKindEntry
+>;
 
 describe("every channel kind in the registry", () => {
   for (const kind of Object.keys(CHANNEL_KIND_REGISTRY) as ChannelKind[]) {

@@ -71,7 +71,9 @@ describe("Slack messages", () => {
       error_summary: "<@U123> failed > badly & <!here>",
     });
     const message = buildSlackMessage(hostile);
-    const mrkdwn = message.blocks.flatMap((b) => (b.type === "section" ? [b.text?.text ?? "", ...(b.fields ?? []).map((f) => f.text)] : b.type === "context" ? b.elements.map((e) => e.text) : []));
+    const mrkdwn = message.blocks.flatMap((b) =>
+      b.type === "section" ? [b.text?.text ?? "", ...(b.fields ?? []).map((f) => f.text)] : b.type === "context" ? b.elements.map((e) => e.text) : [],
+    );
     for (const text of [...mrkdwn, message.text]) {
       expect(text).not.toMatch(/<[!@#]/);
       expect(text).not.toContain("<https://evil");
@@ -112,12 +114,22 @@ describe("PagerDuty events", () => {
   });
 
   it("resolve with only the routing key, the action and the same dedup key", () => {
-    const event = buildPagerDutyEvent(makePayload({ type: "alert.resolved", status: "completed", alert }), "R0123456789abcdef0123456789abcde", "error", "https://sync.example.com");
+    const event = buildPagerDutyEvent(
+      makePayload({ type: "alert.resolved", status: "completed", alert }),
+      "R0123456789abcdef0123456789abcde",
+      "error",
+      "https://sync.example.com",
+    );
     expect(event).toEqual({ routing_key: "R0123456789abcdef0123456789abcde", event_action: "resolve", dedup_key: "outbound-sync/rule_1/conn_sf" });
   });
 
   it("keeps the summary within 1024 characters", () => {
-    const event = buildPagerDutyEvent(makePayload({ type: "alert.raised", alert, error_summary: "e".repeat(5_000) }), "key", "error", "https://sync.example.com");
+    const event = buildPagerDutyEvent(
+      makePayload({ type: "alert.raised", alert, error_summary: "e".repeat(5_000) }),
+      "key",
+      "error",
+      "https://sync.example.com",
+    );
     expect(event.event_action === "trigger" && event.payload.summary.length).toBe(1024);
   });
 

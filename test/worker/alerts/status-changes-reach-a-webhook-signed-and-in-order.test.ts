@@ -15,7 +15,11 @@ describe("a custom webhook", () => {
     const { runId, jobIds } = await playRun({ jobs: [{ connection, status: "failed" }] });
     await poke();
 
-    const requests = await waitFor("five deliveries", () => received(receiver.name), (r) => r.length >= 5);
+    const requests = await waitFor(
+      "five deliveries",
+      () => received(receiver.name),
+      (r) => r.length >= 5,
+    );
     expect(requests).toHaveLength(5);
     const bodies = requests.map((r) => JSON.parse(r.body) as EventPayload);
     expect(bodies.map((b) => `${b.type} ${b.previous_status ?? "-"}→${b.status}`)).toEqual([
@@ -60,8 +64,16 @@ describe("a custom webhook", () => {
     await createChannel({ kind: "webhook", url: receiver.url, event_types: ["run.status_changed"] });
     await playRun({ jobs: [{ connection: { id: unique("conn"), name: "A" }, status: "completed" }] });
     await poke();
-    const requests = await waitFor("three run events", () => received(receiver.name), (r) => r.length >= 3);
-    await waitFor("the outbox to drain", () => deliveries("?status=pending"), (d) => d.length === 0);
+    const requests = await waitFor(
+      "three run events",
+      () => received(receiver.name),
+      (r) => r.length >= 3,
+    );
+    await waitFor(
+      "the outbox to drain",
+      () => deliveries("?status=pending"),
+      (d) => d.length === 0,
+    );
     expect(requests.map((r) => (JSON.parse(r.body) as EventPayload).type)).toEqual(["run.status_changed", "run.status_changed", "run.status_changed"]);
   });
 
@@ -77,8 +89,16 @@ describe("a custom webhook", () => {
     const ofOther = await playRun({ jobs: [{ connection: other, status: "completed" }] });
     const ofWatched = await playRun({ jobs: [{ connection: watched, status: "failed" }] });
     await poke();
-    await waitFor("ten deliveries to the unscoped hook", () => received(everyReceiver.name), (r) => r.length >= 10);
-    await waitFor("the outbox to drain", () => deliveries("?status=pending"), (d) => d.length === 0);
+    await waitFor(
+      "ten deliveries to the unscoped hook",
+      () => received(everyReceiver.name),
+      (r) => r.length >= 10,
+    );
+    await waitFor(
+      "the outbox to drain",
+      () => deliveries("?status=pending"),
+      (d) => d.length === 0,
+    );
     const bodies = (await received(scopedReceiver.name)).map((r) => JSON.parse(r.body) as EventPayload);
     expect(bodies).toHaveLength(5);
     expect(new Set(bodies.map((b) => b.run_id))).toEqual(new Set([ofWatched.runId]));

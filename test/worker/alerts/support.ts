@@ -19,7 +19,9 @@ export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-
 // One D1 per test file, shared by its tests: each test starts from empty alert tables and no alarm.
 export async function resetAlerts(): Promise<void> {
   await env.LEDGER.batch(
-    ["delivery_attempts", "deliveries", "alert_incidents", "alert_rules", "alert_channels", "events"].map((table) => env.LEDGER.prepare(`DELETE FROM ${table}`)),
+    ["delivery_attempts", "deliveries", "alert_incidents", "alert_rules", "alert_channels", "events"].map((table) =>
+      env.LEDGER.prepare(`DELETE FROM ${table}`),
+    ),
   );
   await runInDurableObject(alertDispatcherStub(env), async (_instance, state) => {
     await state.storage.deleteAlarm();
@@ -170,7 +172,10 @@ export async function playRun(script: RunScript): Promise<{ runId: string; jobId
         now: ++now,
         startedAt: now - 1,
         counters: null,
-        error: status === "failed" ? { code: "http_401", http_status: 401, message: "Stream Account: 401 Unauthorized — token expired", hint: "Check the credential." } : null,
+        error:
+          status === "failed"
+            ? { code: "http_401", http_status: 401, message: "Stream Account: 401 Unauthorized — token expired", hint: "Check the credential." }
+            : null,
         connection: null,
       }),
     );

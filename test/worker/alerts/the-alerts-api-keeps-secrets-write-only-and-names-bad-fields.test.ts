@@ -38,7 +38,10 @@ describe("channel secrets", () => {
     expect(everything).not.toContain(SLACK_TOKEN);
     expect(everything).not.toContain(ROUTING_KEY);
 
-    const stored = await env.LEDGER.prepare("SELECT config_json, secret_ciphertext FROM alert_channels").all<{ config_json: string; secret_ciphertext: string | null }>();
+    const stored = await env.LEDGER.prepare("SELECT config_json, secret_ciphertext FROM alert_channels").all<{
+      config_json: string;
+      secret_ciphertext: string | null;
+    }>();
     const atRest = JSON.stringify(stored.results);
     expect(atRest).not.toContain(SLACK_TOKEN);
     expect(atRest).not.toContain(ROUTING_KEY);
@@ -61,7 +64,11 @@ describe("channel secrets", () => {
     await call("POST", "/api/alerts/rules", { body: { channel_id: pd.id } });
     await playRun({ jobs: [{ connection: { id: unique("conn"), name: "Fleet" }, status: "failed" }] });
     await settle();
-    await waitFor("PagerDuty's first attempt", () => received(receiver.name), (r) => r.length >= 1);
+    await waitFor(
+      "PagerDuty's first attempt",
+      () => received(receiver.name),
+      (r) => r.length >= 1,
+    );
 
     const log = await call<Page<AlertDelivery>>("GET", "/api/alerts/deliveries", { as: "viewer" });
     expect(log.body.data.length).toBeGreaterThanOrEqual(2);
@@ -71,7 +78,9 @@ describe("channel secrets", () => {
     const slackDelivery = log.body.data.find((d) => d.channel_id === slack.id)!;
     expect(slackDelivery.attempts[0]).toMatchObject({ status_code: 404, response_excerpt: expect.stringContaining("[redacted]") });
     const detail = await call("GET", `/api/alerts/deliveries/${pdDelivery.id}`, { as: "viewer" });
-    const rows = await env.LEDGER.prepare("SELECT d.payload_json, a.response_excerpt, a.error FROM deliveries d JOIN delivery_attempts a ON a.delivery_id = d.id").all();
+    const rows = await env.LEDGER.prepare(
+      "SELECT d.payload_json, a.response_excerpt, a.error FROM deliveries d JOIN delivery_attempts a ON a.delivery_id = d.id",
+    ).all();
     for (const text of [JSON.stringify(log.body), JSON.stringify(detail.body), JSON.stringify(rows.results), logged.join("\n")]) {
       expect(text).not.toContain(ROUTING_KEY);
       expect(text).not.toContain(SLACK_TOKEN.replace(/\//g, "-"));
@@ -114,7 +123,11 @@ describe("test sends", () => {
     const hook = await createChannel({ kind: "webhook", url: receiver.url });
     expect((await call("POST", `/api/alerts/channels/${hook.id}/test`, { as: "viewer" })).status).toBe(403);
 
-    const failed = await call<{ ok: boolean; attempts: Array<{ status_code: number; response_excerpt: string }> }>("POST", `/api/alerts/channels/${hook.id}/test`, { as: "operator" });
+    const failed = await call<{ ok: boolean; attempts: Array<{ status_code: number; response_excerpt: string }> }>(
+      "POST",
+      `/api/alerts/channels/${hook.id}/test`,
+      { as: "operator" },
+    );
     expect(failed.status).toBe(200);
     expect(failed.body).toMatchObject({ ok: false, attempts: [{ status_code: 500, response_excerpt: "nope" }] });
     const ok = await call<{ ok: boolean }>("POST", `/api/alerts/channels/${hook.id}/test`, { as: "operator" });
@@ -131,7 +144,7 @@ describe("test sends", () => {
     const res = await call<{ ok: boolean; attempts: unknown[] }>("POST", `/api/alerts/channels/${pd.id}/test`, { as: "operator" });
     expect(res.body.ok).toBe(true);
     expect(res.body.attempts).toHaveLength(2);
-    const actions = (await received(receiver.name)).map((r) => (JSON.parse(r.body) as { event_action: string; dedup_key: string }));
+    const actions = (await received(receiver.name)).map((r) => JSON.parse(r.body) as { event_action: string; dedup_key: string });
     expect(actions.map((a) => a.event_action)).toEqual(["trigger", "resolve"]);
     expect(actions[0]!.dedup_key).toBe(actions[1]!.dedup_key);
   });
@@ -139,7 +152,11 @@ describe("test sends", () => {
   it("send an email through the send_email binding", async () => {
     const email = await createChannel({ kind: "email", to: ["oncall@example.com"], from: "alerts@example.com" });
     expect(email.config).toEqual({ to: ["oncall@example.com"], from: "alerts@example.com", from_name: "Outbound Sync" });
-    const res = await call<{ ok: boolean; attempts: Array<{ error: string | null; response_excerpt: string }> }>("POST", `/api/alerts/channels/${email.id}/test`, { as: "operator" });
+    const res = await call<{ ok: boolean; attempts: Array<{ error: string | null; response_excerpt: string }> }>(
+      "POST",
+      `/api/alerts/channels/${email.id}/test`,
+      { as: "operator" },
+    );
     expect(res.body.attempts[0]!.error).toBeNull();
     expect(res.body).toMatchObject({ ok: true, attempts: [{ response_excerpt: expect.stringMatching(/^Sent oncall@example\.com: /) }] });
   });
@@ -160,7 +177,10 @@ describe("bad input", () => {
     for (const [body, field] of cases) {
       const res = await call("POST", "/api/alerts/channels", { body });
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(errorOf(res).details?.map((d) => d.path), JSON.stringify(body)).toContain(field);
+      expect(
+        errorOf(res).details?.map((d) => d.path),
+        JSON.stringify(body),
+      ).toContain(field);
     }
     const after = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM alert_channels").first<{ n: number }>();
     expect(after!.n).toBe(before!.n);
@@ -169,19 +189,25 @@ describe("bad input", () => {
   it("names a field of another kind of channel, an unknown channel and unknown connections", async () => {
     const receiver = await makeReceiver();
     const slack = await createChannel({ kind: "slack", webhook_url: receiver.url });
-    const misplaced = await call("PATCH", `/api/alerts/channels/${slack.id}`, { body: { url: "https://example.com", to: ["a@example.com"], connection_ids: null } });
+    const misplaced = await call("PATCH", `/api/alerts/channels/${slack.id}`, {
+      body: { url: "https://example.com", to: ["a@example.com"], connection_ids: null },
+    });
     expect(misplaced.status).toBe(400);
     expect(errorOf(misplaced).details?.map((d) => d.path)).toEqual(["url", "connection_ids", "to"]);
 
     const credential = await makeCredential();
     const connection = await makeConnection(credential);
-    const rule = await call("POST", "/api/alerts/rules", { body: { channel_id: "chan_nope", connection_ids: [connection.id, "conn_nope"], failure_threshold: 0 } });
+    const rule = await call("POST", "/api/alerts/rules", {
+      body: { channel_id: "chan_nope", connection_ids: [connection.id, "conn_nope"], failure_threshold: 0 },
+    });
     expect(rule.status).toBe(400);
     expect(errorOf(rule).details?.map((d) => d.path)).toEqual(["failure_threshold"]);
     const rule2 = await call("POST", "/api/alerts/rules", { body: { channel_id: "chan_nope", connection_ids: [connection.id, "conn_nope"] } });
     expect(errorOf(rule2).details?.map((d) => d.path)).toEqual(["channel_id", "connection_ids[1]"]);
 
-    const good = await call<{ connection_ids: string[]; failure_threshold: number; notify_recovery: boolean }>("POST", "/api/alerts/rules", { body: { channel_id: slack.id, connection_ids: [connection.id] } });
+    const good = await call<{ connection_ids: string[]; failure_threshold: number; notify_recovery: boolean }>("POST", "/api/alerts/rules", {
+      body: { channel_id: slack.id, connection_ids: [connection.id] },
+    });
     expect(good.status).toBe(201);
     expect(good.body).toMatchObject({ connection_ids: [connection.id], failure_threshold: 1, notify_recovery: true });
 
@@ -192,7 +218,9 @@ describe("bad input", () => {
   it("scopes a webhook to existing connections only, and back to every connection with null", async () => {
     const receiver = await makeReceiver();
     const connection = await makeConnection(await makeCredential());
-    const unknown = await call("POST", "/api/alerts/channels", { body: { kind: "webhook", name: unique("Scoped"), url: receiver.url, connection_ids: [connection.id, "conn_nope"] } });
+    const unknown = await call("POST", "/api/alerts/channels", {
+      body: { kind: "webhook", name: unique("Scoped"), url: receiver.url, connection_ids: [connection.id, "conn_nope"] },
+    });
     expect(unknown.status).toBe(400);
     expect(errorOf(unknown).details?.map((d) => d.path)).toEqual(["connection_ids[1]"]);
 
@@ -209,7 +237,9 @@ describe("bad input", () => {
     const receiver = await makeReceiver();
     const slack = await createChannel({ kind: "slack", webhook_url: receiver.url });
     const credential = await makeCredential();
-    const rule = await call<{ id: string; updated_at: string }>("POST", "/api/alerts/rules", { body: { channel_id: slack.id, connection_ids: [(await makeConnection(credential)).id] } });
+    const rule = await call<{ id: string; updated_at: string }>("POST", "/api/alerts/rules", {
+      body: { channel_id: slack.id, connection_ids: [(await makeConnection(credential)).id] },
+    });
     for (const path of [`/api/alerts/channels/${slack.id}`, `/api/alerts/rules/${rule.body.id}`]) {
       const empty = await call("PATCH", path, { body: {} });
       expect(empty.status, path).toBe(400);

@@ -41,7 +41,10 @@ describe("the retry schedule", () => {
 
   it("does not disable a channel that succeeded recently, even when one delivery runs out", () => {
     const now = START + DISABLE_AFTER_FAILING_MS;
-    expect(nextStep({ outcome: failure, cycleAttempts: MAX_ATTEMPTS, now, channelFailingSince: now - HOUR })).toEqual({ status: "failed", disableReason: null });
+    expect(nextStep({ outcome: failure, cycleAttempts: MAX_ATTEMPTS, now, channelFailingSince: now - HOUR })).toEqual({
+      status: "failed",
+      disableReason: null,
+    });
   });
 
   it("fails at once and disables on 410 Gone", () => {
@@ -55,7 +58,11 @@ describe("the retry schedule", () => {
   });
 
   it("counts an email without error as delivered and any error as a retry", () => {
-    expect(nextStep({ outcome: { statusCode: null, error: null, retryAfterMs: null }, cycleAttempts: 1, now: START, channelFailingSince: null })).toEqual({ status: "succeeded" });
-    expect(nextStep({ outcome: { statusCode: null, error: "Email not sent", retryAfterMs: null }, cycleAttempts: 1, now: START, channelFailingSince: null }).status).toBe("pending");
+    expect(nextStep({ outcome: { statusCode: null, error: null, retryAfterMs: null }, cycleAttempts: 1, now: START, channelFailingSince: null })).toEqual({
+      status: "succeeded",
+    });
+    expect(
+      nextStep({ outcome: { statusCode: null, error: "Email not sent", retryAfterMs: null }, cycleAttempts: 1, now: START, channelFailingSince: null }).status,
+    ).toBe("pending");
   });
 });

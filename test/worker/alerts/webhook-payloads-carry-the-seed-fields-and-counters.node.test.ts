@@ -8,7 +8,16 @@ describe("the webhook payload", () => {
   it("carries the seed's fields for a failed job, with its counters and links", () => {
     const job = makeJob({ id: "job_01HX4M9QZPKR" });
     const payload = buildStatusPayload({
-      change: { eventId: "evt_1", type: "job.status_changed", occurredAt: T0 + 196_000, status: "failed", previousStatus: "running", runId: job.run_id, jobId: job.id, connectionId: job.connection_id },
+      change: {
+        eventId: "evt_1",
+        type: "job.status_changed",
+        occurredAt: T0 + 196_000,
+        status: "failed",
+        previousStatus: "running",
+        runId: job.run_id,
+        jobId: job.id,
+        connectionId: job.connection_id,
+      },
       run: makeRun(),
       jobs: [job],
       publicUrl: "https://app.example.com/",
@@ -33,9 +42,27 @@ describe("the webhook payload", () => {
 
   it("describes a run with every connection's counters summed and its failures summarised", () => {
     const failed = makeJob({ connection_name: "Fleet XML" });
-    const ok = makeJob({ connection_name: "Fleet JSON", status: "completed", error_code: null, error_message: null, error_http_status: null, error_hint: null, updated: 30, failed: 0 });
+    const ok = makeJob({
+      connection_name: "Fleet JSON",
+      status: "completed",
+      error_code: null,
+      error_message: null,
+      error_http_status: null,
+      error_hint: null,
+      updated: 30,
+      failed: 0,
+    });
     const payload = buildStatusPayload({
-      change: { eventId: "evt_2", type: "run.status_changed", occurredAt: T0 + 200_000, status: "failed", previousStatus: "running", runId: "run_01", jobId: null, connectionId: null },
+      change: {
+        eventId: "evt_2",
+        type: "run.status_changed",
+        occurredAt: T0 + 200_000,
+        status: "failed",
+        previousStatus: "running",
+        runId: "run_01",
+        jobId: null,
+        connectionId: null,
+      },
       run: makeRun(),
       jobs: [ok, failed],
       publicUrl: "https://app.example.com",
@@ -50,7 +77,16 @@ describe("the webhook payload", () => {
   it("leaves finish times empty while a job runs, and prefers what the status change itself reported", () => {
     const job = makeJob({ status: "completed", finished_at: T0 + 500_000 });
     const running = buildStatusPayload({
-      change: { eventId: "evt_3", type: "job.status_changed", occurredAt: T0, status: "running", previousStatus: "pending", runId: "run_01", jobId: job.id, connectionId: job.connection_id },
+      change: {
+        eventId: "evt_3",
+        type: "job.status_changed",
+        occurredAt: T0,
+        status: "running",
+        previousStatus: "pending",
+        runId: "run_01",
+        jobId: job.id,
+        connectionId: job.connection_id,
+      },
       run: makeRun(),
       jobs: [job],
       publicUrl: "https://app.example.com",
@@ -67,7 +103,12 @@ describe("the webhook payload", () => {
         runId: "run_01",
         jobId: job.id,
         connectionId: job.connection_id,
-        reported: { failed_at: "2026-04-06T08:03:17.000Z", finished_at: "2026-04-06T08:03:17.000Z", error_summary: "As reported", counters: { processed: 3, failed: 3 } },
+        reported: {
+          failed_at: "2026-04-06T08:03:17.000Z",
+          finished_at: "2026-04-06T08:03:17.000Z",
+          error_summary: "As reported",
+          counters: { processed: 3, failed: 3 },
+        },
       },
       run: makeRun(),
       jobs: [job],

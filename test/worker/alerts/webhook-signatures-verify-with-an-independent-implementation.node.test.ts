@@ -32,7 +32,10 @@ afterEach(async () => {
 });
 
 async function deliverTo(url: string, secrets: string[], webhookId = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W") {
-  const message = await renderMessage({ kind: "webhook", url, secrets }, { webhookId, payloadJson: JSON.stringify(makePayload()), now: Date.now(), publicUrl: "https://sync.example.com" });
+  const message = await renderMessage(
+    { kind: "webhook", url, secrets },
+    { webhookId, payloadJson: JSON.stringify(makePayload()), now: Date.now(), publicUrl: "https://sync.example.com" },
+  );
   if (message.transport !== "http") throw new Error("a webhook is sent over HTTP");
   return sendHttp(message.request, { fetch });
 }

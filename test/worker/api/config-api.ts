@@ -138,6 +138,8 @@ export function recordD1(real: D1Database): D1Recording {
 }
 
 export async function rowCount(table: string, where = "1 = 1", ...values: unknown[]): Promise<number> {
-  const row = await env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).bind(...values).first<{ n: number }>();
+  const row = await env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`)
+    .bind(...values)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }

@@ -7,7 +7,11 @@ describe("contract headers that carry credentials", () => {
     const credential = await createCredential();
     const config = makeConfig();
     const res = await call("POST", "/api/connections", {
-      body: { credential_id: credential.id, name: unique("Connection"), config: { ...config, update: { ...config.update, headers: { Authorization: "Bearer abc" } } } },
+      body: {
+        credential_id: credential.id,
+        name: unique("Connection"),
+        config: { ...config, update: { ...config.update, headers: { Authorization: "Bearer abc" } } },
+      },
     });
     expect(res.status).toBe(400);
     expect(errorOf(res).code).toBe("validation_failed");

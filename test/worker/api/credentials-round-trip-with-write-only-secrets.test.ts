@@ -103,7 +103,11 @@ describe("credentials", () => {
     const before = await storedRow(created.body.id);
     const patch = (body: Record<string, unknown>) => call<Credential>("PATCH", `/api/credentials/${created.body.id}`, { body });
 
-    for (const token_url of ["https://collector.example.net/oauth/token", "https://auth.example.com:8443/oauth/token", "https://AUTH.example.com.evil.example/x"]) {
+    for (const token_url of [
+      "https://collector.example.net/oauth/token",
+      "https://auth.example.com:8443/oauth/token",
+      "https://AUTH.example.com.evil.example/x",
+    ]) {
       const moved = await patch({ config: { token_url } });
       expect(moved.status, token_url).toBe(400);
       expect(errorOf(moved).details, token_url).toEqual([expect.objectContaining({ path: "secret", message: expect.stringMatching(/another host/) })]);

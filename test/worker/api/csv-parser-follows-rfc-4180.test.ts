@@ -33,7 +33,13 @@ describe("parseCsv", () => {
   });
 
   it("accepts a UTF-8 byte order mark and a last line without a line break", () => {
-    expect(parseCsv("\uFEFFserial\nX-1")).toEqual({ ok: true, rows: [{ line: 1, fields: ["serial"] }, { line: 2, fields: ["X-1"] }] });
+    expect(parseCsv("\uFEFFserial\nX-1")).toEqual({
+      ok: true,
+      rows: [
+        { line: 1, fields: ["serial"] },
+        { line: 2, fields: ["X-1"] },
+      ],
+    });
   });
 
   it.each([

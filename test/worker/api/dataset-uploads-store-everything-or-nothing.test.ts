@@ -42,7 +42,14 @@ describe("dataset upload formats", () => {
     await upload(connection.id, JSON.stringify(makeDevices(2)), JSON_TYPE);
     // Aged directly: an upload stamps the time it ran, so only this makes the first upload look old.
     await env.LEDGER.prepare("UPDATE dataset_records SET updated_at = 1 WHERE connection_id = ?1").bind(connection.id).run();
-    await upload(connection.id, JSON.stringify([{ serial: "DEV-00001", name: "Device 1" }, { serial: "DEV-00002", name: "new" }]), JSON_TYPE);
+    await upload(
+      connection.id,
+      JSON.stringify([
+        { serial: "DEV-00001", name: "Device 1" },
+        { serial: "DEV-00002", name: "new" },
+      ]),
+      JSON_TYPE,
+    );
     const { results } = await env.LEDGER.prepare("SELECT serial, updated_at FROM dataset_records WHERE connection_id = ?1 ORDER BY serial")
       .bind(connection.id)
       .all<{ serial: string; updated_at: number }>();

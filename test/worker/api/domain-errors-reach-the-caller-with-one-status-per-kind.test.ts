@@ -52,19 +52,22 @@ describe("domain errors at the HTTP edge", () => {
     expect(ONE_OF_EACH.map((err) => err.kind).sort()).toEqual([...DOMAIN_ERROR_KINDS].sort());
   });
 
-  it.each(ONE_OF_EACH.map((err) => [err.kind, err] as const))("answers a domain error of kind %s thrown in a route with its status and the one body", async (kind, err) => {
-    const res = await appThrowing(err).request("/thing");
-    expect(res.status).toBe(INTENDED_STATUS[kind]);
-    expect(await res.json()).toEqual({
-      error: {
-        code: err.code,
-        message: err.message,
-        details: err.details,
-        ...(err.hint === undefined ? {} : { hint: err.hint }),
-        ...(err.meta === undefined ? {} : { meta: err.meta }),
-      },
-    });
-  });
+  it.each(ONE_OF_EACH.map((err) => [err.kind, err] as const))(
+    "answers a domain error of kind %s thrown in a route with its status and the one body",
+    async (kind, err) => {
+      const res = await appThrowing(err).request("/thing");
+      expect(res.status).toBe(INTENDED_STATUS[kind]);
+      expect(await res.json()).toEqual({
+        error: {
+          code: err.code,
+          message: err.message,
+          details: err.details,
+          ...(err.hint === undefined ? {} : { hint: err.hint }),
+          ...(err.meta === undefined ? {} : { meta: err.meta }),
+        },
+      });
+    },
+  );
 
   it("answers the run service's not-found through the real app as 404 naming the id", async () => {
     const res = await call("POST", "/api/runs/run_missing/cancel", { as: "operator" });

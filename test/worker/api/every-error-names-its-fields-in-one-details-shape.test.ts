@@ -124,7 +124,10 @@ describe("every API error", () => {
 
     expect(res.status).toBe(errorCase.status);
     const error = res.body.error;
-    expect(Object.keys(error).every((key) => ["code", "message", "details", "hint", "meta"].includes(key)), JSON.stringify(error)).toBe(true);
+    expect(
+      Object.keys(error).every((key) => ["code", "message", "details", "hint", "meta"].includes(key)),
+      JSON.stringify(error),
+    ).toBe(true);
     expect(error.code).toBe(errorCase.code);
     expect(error.message).toEqual(expect.any(String));
     const details = error.details as Array<Record<string, unknown>>;

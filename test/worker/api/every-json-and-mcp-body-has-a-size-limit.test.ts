@@ -61,7 +61,10 @@ describe("request body limits", () => {
   it("refuse an oversize MCP message, with or without Content-Length", async () => {
     const message = padded({ jsonrpc: "2.0", id: 1, method: "tools/list" }, JSON_BODY_LIMIT_BYTES + 1);
     const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-    expectTooLarge(await call("POST", "/mcp", { as: "viewer", raw: message, headers: { ...headers, "content-length": String(message.length) } }), JSON_BODY_LIMIT_BYTES);
+    expectTooLarge(
+      await call("POST", "/mcp", { as: "viewer", raw: message, headers: { ...headers, "content-length": String(message.length) } }),
+      JSON_BODY_LIMIT_BYTES,
+    );
     expectTooLarge(await call("POST", "/mcp", { as: "viewer", raw: chunked(message), headers }), JSON_BODY_LIMIT_BYTES);
   });
 

@@ -32,8 +32,7 @@ const guarded = operations.filter((op) => op.role !== undefined);
 
 // Ids that exist nowhere: a request that gets past authorisation ends in 404 or 400, never in a change.
 const concretePath = (path: string) => path.replace(/\{[^}]+\}/g, "role-check-nonexistent");
-const request = (op: DocOperation, as: Role | null) =>
-  call(op.method, concretePath(op.path), { as, ...(op.hasBody ? { body: {} } : {}) });
+const request = (op: DocOperation, as: Role | null) => call(op.method, concretePath(op.path), { as, ...(op.hasBody ? { body: {} } : {}) });
 
 describe("the OpenAPI document", () => {
   it("marks every operation but the public ones with a minimum role", () => {

@@ -71,10 +71,14 @@ describe("GET /api/jobs/{id}/logs", () => {
     const { job, get } = await jobWithLogs();
     const tail = await (await get(`/api/jobs/${job.id}/logs?after_seq=6`)).json<LogPage>();
     expect(tail.data).toEqual([]);
-    await makeLogs(job, [
-      { level: "WARN", message: "Retrying after a 503 (attempt 1 of 3)" },
-      { level: "INFO", message: "Stream finished again" },
-    ], 7);
+    await makeLogs(
+      job,
+      [
+        { level: "WARN", message: "Retrying after a 503 (attempt 1 of 3)" },
+        { level: "INFO", message: "Stream finished again" },
+      ],
+      7,
+    );
     expect(seqs(await (await get(`/api/jobs/${job.id}/logs?after_seq=6`)).json<LogPage>())).toEqual([7, 8]);
     expect(seqs(await (await get(`/api/jobs/${job.id}/logs?after_seq=5&level=WARN&q=retrying`)).json<LogPage>())).toEqual([7]);
   });

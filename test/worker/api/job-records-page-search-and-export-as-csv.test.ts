@@ -10,7 +10,14 @@ async function jobWithOutcomes() {
   await makeOutcomes(job, [
     { serial: "SN-001", action: "would_update", changes: [{ field: "status", before: "active", after: "maintenance" }] },
     { serial: "SN-002", action: "skipped_no_change" },
-    { serial: "SN-010", action: "would_update", changes: [{ field: "firmware", before: "1.2", after: "1.3" }, { field: "site", before: null, after: "Oslo" }] },
+    {
+      serial: "SN-010",
+      action: "would_update",
+      changes: [
+        { field: "firmware", before: "1.2", after: "1.3" },
+        { field: "site", before: null, after: "Oslo" },
+      ],
+    },
     { serial: "SN-011", action: "missing_destination" },
     { serial: "XY-100", action: "failed", http_status: 400, error: 'unknown field "colour"' },
   ]);
@@ -81,7 +88,10 @@ describe("GET /api/jobs/{id}/records", () => {
     const job = (await makeRun()).jobs[0]!;
     const serials = Array.from({ length: 1_203 }, (_, i) => `SN-${String(i).padStart(5, "0")}`);
     for (let i = 0; i < serials.length; i += 300) {
-      await makeOutcomes(job, serials.slice(i, i + 300).map((serial) => ({ serial, action: "skipped_rule" as const })));
+      await makeOutcomes(
+        job,
+        serials.slice(i, i + 300).map((serial) => ({ serial, action: "skipped_rule" as const })),
+      );
     }
     await makeOutcomes(job, [{ serial: "ZZ-1", action: "failed" }]);
 
@@ -95,9 +105,7 @@ describe("GET /api/jobs/{id}/records", () => {
     const app = makeReadApiApp();
     const { token } = await makeToken("viewer");
     const job = (await makeRun()).jobs[0]!;
-    await makeOutcomes(job, [
-      { serial: "SN-1", action: "updated", changes: [{ field: "note", before: "=HYPERLINK(\"x\")", after: -12.5, written: true }] },
-    ]);
+    await makeOutcomes(job, [{ serial: "SN-1", action: "updated", changes: [{ field: "note", before: '=HYPERLINK("x")', after: -12.5, written: true }] }]);
     const text = await (await apiGet(app, token, `/api/jobs/${job.id}/records?format=csv`)).text();
     expect(text.split("\r\n")[1]).toMatch(/^SN-1,updated,note,"'=HYPERLINK\(""x""\)",-12.5,true,,,/);
   });

@@ -26,9 +26,7 @@ describe("GET /api/openapi.json", () => {
     for (const name of ["ConnectionConfig", "SourceContract", "FetchContract", "UpdateContract", "FieldRule", "Pagination"]) {
       expect(schemas, name).toHaveProperty(name);
     }
-    expect(doc.paths["/api/connections"].post.requestBody.content["application/json"].schema.$ref).toBe(
-      "#/components/schemas/CreateConnectionRequest",
-    );
+    expect(doc.paths["/api/connections"].post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/CreateConnectionRequest");
     expect(schemas.CreateConnectionRequest.properties.config.$ref).toBe("#/components/schemas/ConnectionConfig");
     const perSerial = schemas.FetchContract.oneOf.find((v: Json) => v.properties.mode.enum?.[0] === "per_serial");
     expect(perSerial.required).toEqual(expect.arrayContaining(["url_template", "serial_path"]));
@@ -37,11 +35,7 @@ describe("GET /api/openapi.json", () => {
 
   it("documents the dataset upload's three formats", async () => {
     const doc = await openapi();
-    expect(Object.keys(doc.paths["/api/connections/{id}/records"].post.requestBody.content)).toEqual([
-      "application/json",
-      "application/x-ndjson",
-      "text/csv",
-    ]);
+    expect(Object.keys(doc.paths["/api/connections/{id}/records"].post.requestBody.content)).toEqual(["application/json", "application/x-ndjson", "text/csv"]);
   });
 });
 

@@ -27,7 +27,9 @@ async function runCount(): Promise<number> {
 
 // Ages every stored key as if it had been used `hours` ago.
 async function ageKeys(hours: number): Promise<void> {
-  await env.LEDGER.prepare("UPDATE run_idempotency_keys SET created_at = created_at - ?1").bind(hours * HOUR).run();
+  await env.LEDGER.prepare("UPDATE run_idempotency_keys SET created_at = created_at - ?1")
+    .bind(hours * HOUR)
+    .run();
 }
 
 describe("Idempotency-Key on POST /api/runs", () => {

@@ -21,7 +21,11 @@ async function listIds(get: (path: string) => Promise<Response>, query: string):
 }
 
 /** The ids of `runs`, newest first, as the list shows them. */
-const newestFirst = (...runs: RunFixture[]) => runs.map((run) => run.id).sort().reverse();
+const newestFirst = (...runs: RunFixture[]) =>
+  runs
+    .map((run) => run.id)
+    .sort()
+    .reverse();
 
 describe("GET /api/runs", () => {
   it("lists newest first and pages with the cursor until next_cursor is null", async () => {
@@ -206,20 +210,20 @@ describe("GET /api/runs/{id} and GET /api/jobs/{id}", () => {
     const base = freshBase();
     const run = await makeRun({ created_at: base, status: "failed", mode: "live", credential_name: "Fleet" }, [
       {
-          status: "failed",
-          connection_version: 7,
-          in_scope: 40,
-          processed: 12,
-          updated: 10,
-          failed: 2,
-          bytes_sent: 2_048,
-          error_code: "method_not_allowed",
-          error_http_status: 405,
-          error_message: "PATCH https://dest.example/devices/SN-3 answered 405",
-          error_hint: "Verify method in Update API Contract.",
-          started_at: base + 100,
-          finished_at: base + 4_100,
-          duration_ms: 4_000,
+        status: "failed",
+        connection_version: 7,
+        in_scope: 40,
+        processed: 12,
+        updated: 10,
+        failed: 2,
+        bytes_sent: 2_048,
+        error_code: "method_not_allowed",
+        error_http_status: 405,
+        error_message: "PATCH https://dest.example/devices/SN-3 answered 405",
+        error_hint: "Verify method in Update API Contract.",
+        started_at: base + 100,
+        finished_at: base + 4_100,
+        duration_ms: 4_000,
       },
     ]);
     const job = run.jobs[0]!;

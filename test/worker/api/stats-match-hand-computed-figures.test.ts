@@ -15,7 +15,10 @@ type Durations = StatsResponse["durations"];
 function expectDurations(actual: Durations | undefined, exact: Durations): void {
   const { p50_ms, p95_ms, ...rest } = exact;
   expect(actual).toMatchObject(rest);
-  for (const [key, value] of [["p50_ms", p50_ms], ["p95_ms", p95_ms]] as const) {
+  for (const [key, value] of [
+    ["p50_ms", p50_ms],
+    ["p95_ms", p95_ms],
+  ] as const) {
     const allowed = (value ?? 0) * PERCENTILE_TOLERANCE.relative + PERCENTILE_TOLERANCE.absoluteMs;
     expect(Math.abs((actual?.[key] ?? NaN) - (value ?? NaN)), `${key}: ${actual?.[key]} vs ${value}`).toBeLessThanOrEqual(allowed);
   }
@@ -107,11 +110,21 @@ describe("GET /api/stats", () => {
 
     const byName = new Map(body.connections.map((c) => [c.name, c]));
     expectDurations(byName.get("Salesforce → Snowflake")?.durations, {
-      completed_jobs: 5, average_ms: 4000, p50_ms: 3000, p95_ms: 10_000, min_ms: 1000, max_ms: 10_000,
+      completed_jobs: 5,
+      average_ms: 4000,
+      p50_ms: 3000,
+      p95_ms: 10_000,
+      min_ms: 1000,
+      max_ms: 10_000,
     });
     expect(byName.get("Salesforce → Snowflake")?.jobs.success_rate).toBe(0.8333);
     expectDurations(byName.get("HubSpot Production")?.durations, {
-      completed_jobs: 2, average_ms: 700, p50_ms: 600, p95_ms: 800, min_ms: 600, max_ms: 800,
+      completed_jobs: 2,
+      average_ms: 700,
+      p50_ms: 600,
+      p95_ms: 800,
+      min_ms: 600,
+      max_ms: 800,
     });
     expect(byName.get("HubSpot Production")?.jobs.success_rate).toBe(0.5);
     expect(byName.get("Zendesk")?.durations.average_ms).toBeNull();

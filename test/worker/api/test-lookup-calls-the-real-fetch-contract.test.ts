@@ -54,7 +54,10 @@ describe("POST /api/connections/{id}/test-lookup", () => {
   });
 
   it("pages through a listing until the serial turns up", async () => {
-    const last = demoFleetDevices().map((d) => d.serial).sort().at(-1)!;
+    const last = demoFleetDevices()
+      .map((d) => d.serial)
+      .sort()
+      .at(-1)!;
     const connection = await createConnection((await createCredential()).id, {
       config: makeConfig({
         fetch: {

@@ -125,7 +125,13 @@ describe("/api/tokens", () => {
       const caller = await makeToken(role);
       for (const { path, method, op } of operations) {
         expect(op[ROUTE_ROLE_EXTENSION]).toBe("admin");
-        const res = await call(app, caller.token, method.toUpperCase(), path.replace("{id}", caller.id), method === "post" ? { name: "n", role: "viewer" } : undefined);
+        const res = await call(
+          app,
+          caller.token,
+          method.toUpperCase(),
+          path.replace("{id}", caller.id),
+          method === "post" ? { name: "n", role: "viewer" } : undefined,
+        );
         expect(res.status, `${role} ${method} ${path}`).toBe(403);
       }
     }

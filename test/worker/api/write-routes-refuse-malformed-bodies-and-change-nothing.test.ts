@@ -75,10 +75,9 @@ async function makeFixtures(): Promise<Fixtures> {
   });
   const rule = await call<{ id: string }>("POST", "/api/alerts/rules", { body: { channel_id: channel.body.id, connection_ids: [connection.id] } });
   expect([channel.status, rule.status]).toEqual([201, 201]);
-  const run = await makeRun(
-    { credential_id: credential.id, status: "failed", connections_failed: 1 },
-    [{ connection_id: connection.id, connection_name: connection.name, status: "failed" }],
-  );
+  const run = await makeRun({ credential_id: credential.id, status: "failed", connections_failed: 1 }, [
+    { connection_id: connection.id, connection_name: connection.name, status: "failed" },
+  ]);
   return {
     tag: unique("fuzz"),
     credentialId: credential.id,
@@ -124,7 +123,13 @@ function validBody(method: string, path: string, f: Fixtures): ValidBody | null 
       return { body: { connection_ids: [...f.connectionIds].reverse() } };
     case "POST /api/connections/{id}/records":
       // Records are free-form by design (any field, any serial a scalar): only each being an object is checked.
-      return { body: [{ serial: "F-2", name: "two" }, { serial: "F-3", name: "three" }], typed: [[0], [1]] };
+      return {
+        body: [
+          { serial: "F-2", name: "two" },
+          { serial: "F-3", name: "three" },
+        ],
+        typed: [[0], [1]],
+      };
     case "POST /api/connections/{id}/test-lookup":
       return { body: { serial: "F-1" } };
     case "POST /api/credentials/{id}/test-auth":
@@ -134,7 +139,9 @@ function validBody(method: string, path: string, f: Fixtures): ValidBody | null 
     case "POST /api/tokens":
       return { body: { name: `Fuzz token ${f.tag}`, role: "viewer" } };
     case "POST /api/alerts/channels":
-      return { body: { kind: "webhook", name: `Fuzz channel ${f.tag}`, url: RECEIVER, event_types: ["run.status_changed", "job.status_changed"], enabled: false } };
+      return {
+        body: { kind: "webhook", name: `Fuzz channel ${f.tag}`, url: RECEIVER, event_types: ["run.status_changed", "job.status_changed"], enabled: false },
+      };
     case "PATCH /api/alerts/channels/{id}":
       return { body: { name: `Fuzz channel renamed ${f.tag}`, enabled: false, url: `${RECEIVER}-2`, event_types: ["alert.raised"] } };
     case "POST /api/alerts/channels/{id}/rotate-secret":

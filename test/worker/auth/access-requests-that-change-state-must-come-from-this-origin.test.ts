@@ -50,7 +50,11 @@ describe("a state-changing request signed in through Cloudflare Access (a cookie
 
   it("does not apply to reads", async () => {
     const { app, env, jwt } = await accessSetup();
-    const res = await app.request(`${ORIGIN}/api/read`, { headers: { [ACCESS_JWT_HEADER]: jwt, Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" } }, env);
+    const res = await app.request(
+      `${ORIGIN}/api/read`,
+      { headers: { [ACCESS_JWT_HEADER]: jwt, Origin: "https://evil.example", "Sec-Fetch-Site": "cross-site" } },
+      env,
+    );
     expect(res.status).toBe(200);
     await res.arrayBuffer();
   });

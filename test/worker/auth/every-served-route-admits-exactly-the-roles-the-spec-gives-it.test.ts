@@ -114,8 +114,14 @@ describe("the hand-written route table", () => {
   it("names every route the app serves, and no route it does not serve", () => {
     const handlers = served.filter((route) => !route.startsWith("ALL "));
     expect(handlers.length).toBeGreaterThan(50);
-    expect(handlers.filter((route) => !(route in ROUTE_ROLES)), "served but not in the table").toEqual([]);
-    expect(Object.keys(ROUTE_ROLES).filter((route) => !handlers.includes(route)), "in the table but not served").toEqual([]);
+    expect(
+      handlers.filter((route) => !(route in ROUTE_ROLES)),
+      "served but not in the table",
+    ).toEqual([]);
+    expect(
+      Object.keys(ROUTE_ROLES).filter((route) => !handlers.includes(route)),
+      "in the table but not served",
+    ).toEqual([]);
     expect(served.filter((route) => route.startsWith("ALL ")).sort()).toEqual([...WILDCARDS].sort());
   });
 

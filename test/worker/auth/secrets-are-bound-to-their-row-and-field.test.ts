@@ -33,7 +33,12 @@ async function sealV1(secretsKey: string, plaintext: string): Promise<string> {
 async function insertCredential(scheme: string, ciphertext: string | null, config: Record<string, unknown> = {}): Promise<string> {
   const id = newId("cred");
   // The ledger stores whatever ciphertext it is given: a foreign, copied or v1-sealed one here.
-  const write = { name: id, scheme: scheme as CredentialWrite["scheme"], config: config as CredentialWrite["config"], secret: ciphertext === null ? null : { ciphertext, hint: "••••" } };
+  const write = {
+    name: id,
+    scheme: scheme as CredentialWrite["scheme"],
+    config: config as CredentialWrite["config"],
+    secret: ciphertext === null ? null : { ciphertext, hint: "••••" },
+  };
   const outcome = await storeCredential(env.LEDGER, id, write, 0);
   if (outcome.status !== "ok") throw new Error(`insertCredential: ${outcome.status}`);
   return id;
@@ -47,7 +52,13 @@ async function insertChannel(secret: string | null, previous: string | null): Pr
                                  previous_secret_expires_at, enabled, created_at, updated_at)
      VALUES (?1, ?1, 'webhook', ?2, ?3, '••••', ?4, ?5, 1, 0, 0)`,
   )
-    .bind(id, JSON.stringify({ url: "http://localhost:8787/sandbox/_receiver/x", event_types: null, connection_ids: null }), secret, previous, Date.now() + 3_600_000)
+    .bind(
+      id,
+      JSON.stringify({ url: "http://localhost:8787/sandbox/_receiver/x", event_types: null, connection_ids: null }),
+      secret,
+      previous,
+      Date.now() + 3_600_000,
+    )
     .run();
   return id;
 }
@@ -139,15 +150,23 @@ describe("a run whose credential holds a copied ciphertext", () => {
 describe("secrets stored in the old v1 format", () => {
   it("still decrypt, and the re-seal step rewrites every one as v2 in bounded batches without losing any", async () => {
     const key = env.SECRETS_KEY!;
-    const credentials = await Promise.all(["one", "two", "three"].map(async (p) => ({ id: await insertCredential("bearer", await sealV1(key, `cred-${p}`)), plaintext: `cred-${p}` })));
+    const credentials = await Promise.all(
+      ["one", "two", "three"].map(async (p) => ({ id: await insertCredential("bearer", await sealV1(key, `cred-${p}`)), plaintext: `cred-${p}` })),
+    );
     const channel = await insertChannel(await sealV1(key, "whsec_current"), await sealV1(key, "whsec_previous"));
     // A log export setting sealed in the old v1 format, which no current write produces.
     await env.LEDGER.prepare("INSERT OR REPLACE INTO settings (key, value_json, updated_at) VALUES (?1, ?2, 0)")
       .bind(
         CONFIG_SETTING_KEYS.logExport,
         JSON.stringify({
-          target: "s3", endpoint: "https://s3.example.com", bucket: "b", region: "auto", prefix: "p/", access_key_id: "AKIA",
-          secret_ciphertext: await sealV1(key, "s3-secret"), secret_hint: "••••cret",
+          target: "s3",
+          endpoint: "https://s3.example.com",
+          bucket: "b",
+          region: "auto",
+          prefix: "p/",
+          access_key_id: "AKIA",
+          secret_ciphertext: await sealV1(key, "s3-secret"),
+          secret_hint: "••••cret",
         }),
       )
       .run();
@@ -178,9 +197,12 @@ describe("secrets stored in the old v1 format", () => {
       expect(sealed).toMatch(/^v2:/);
       expect(await decryptSecret(env, sealed, SECRET_BINDINGS.credential(id))).toBe(plaintext);
     }
-    expect(await decryptSecret(env, await ciphertextOf("alert_channels", "secret_ciphertext", channel), SECRET_BINDINGS.alertChannel(channel))).toBe("whsec_current");
-    expect(await decryptSecret(env, await ciphertextOf("alert_channels", "previous_secret_ciphertext", channel), SECRET_BINDINGS.alertChannelPrevious(channel)))
-      .toBe("whsec_previous");
+    expect(await decryptSecret(env, await ciphertextOf("alert_channels", "secret_ciphertext", channel), SECRET_BINDINGS.alertChannel(channel))).toBe(
+      "whsec_current",
+    );
+    expect(
+      await decryptSecret(env, await ciphertextOf("alert_channels", "previous_secret_ciphertext", channel), SECRET_BINDINGS.alertChannelPrevious(channel)),
+    ).toBe("whsec_previous");
     const logExport = (await readConfigSettings(env.LEDGER)).logExport;
     expect(logExport.target === "s3" && (await decryptSecret(env, logExport.secret_ciphertext, SECRET_BINDINGS.logExport()))).toBe("s3-secret");
   });

@@ -160,8 +160,18 @@ export async function makeRun(overrides: Partial<Omit<RunRow, "connection_count"
     finished_at: run.finished_at,
     ...job,
   }));
-  await insertRun(db, { ...run, reset: run.reset !== 0 }, planned.map(({ id, connection_id, connection_name, connection_version, position, mode }) =>
-    ({ id, connection_id, connection_name, connection_version, position, mode: mode ?? run.mode })));
+  await insertRun(
+    db,
+    { ...run, reset: run.reset !== 0 },
+    planned.map(({ id, connection_id, connection_name, connection_version, position, mode }) => ({
+      id,
+      connection_id,
+      connection_name,
+      connection_version,
+      position,
+      mode: mode ?? run.mode,
+    })),
+  );
   if (run.cancel_requested_at !== null) await markCancelRequested(db, run.id, run.cancel_requested_at);
   if (run.status !== "pending" && run.started_at !== null) {
     const promoted = await promoteRun(db, run.id, run.credential_id, run.started_at);
@@ -195,7 +205,9 @@ type PlannedJob = JobOverrides & Pick<JobRow, "id" | "connection_id" | "connecti
 function jobStatements(db: D1Database, run: { id: string; mode: RunMode }, job: PlannedJob): D1PreparedStatement[] {
   const identity = { id: job.id, run_id: run.id, connection_id: job.connection_id, connection_name: job.connection_name };
   const counters = Object.fromEntries(JOB_COUNTER_COLUMNS.map((column) => [column, job[column] ?? 0])) as JobCounterValues;
-  const error = job.error_code ? { code: job.error_code, http_status: job.error_http_status ?? null, message: job.error_message ?? "", hint: job.error_hint ?? "" } : null;
+  const error = job.error_code
+    ? { code: job.error_code, http_status: job.error_http_status ?? null, message: job.error_message ?? "", hint: job.error_hint ?? "" }
+    : null;
   const statements: D1PreparedStatement[] = [];
   if (job.status === "pending") return statements;
   const startedAt = job.started_at;

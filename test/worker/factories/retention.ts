@@ -10,16 +10,7 @@ import { makeLogs, makeOutcomes, makeRun } from "./ledger";
 // One "day of history": a run with a job, its logs and outcomes, an event with a delivery and two
 // attempts, and a schedule tick, all stamped at `at`. Counting these rows tells what a purge removed.
 
-export const HISTORY_TABLES = [
-  "runs",
-  "jobs",
-  "logs",
-  "record_outcomes",
-  "events",
-  "deliveries",
-  "delivery_attempts",
-  "schedule_ticks",
-] as const;
+export const HISTORY_TABLES = ["runs", "jobs", "logs", "record_outcomes", "events", "deliveries", "delivery_attempts", "schedule_ticks"] as const;
 export type HistoryTable = (typeof HISTORY_TABLES)[number];
 
 export interface HistoryOptions {
@@ -37,11 +28,17 @@ export async function makeHistory(at: number, options: HistoryOptions = {}) {
   const job = run.jobs[0]!;
   const lines = options.logLines ?? 3;
   if (lines > 0) {
-    await makeLogs(job, Array.from({ length: lines }, (_, i) => ({ level: "INFO" as const, message: `line ${i + 1} of ${job.id}` })));
+    await makeLogs(
+      job,
+      Array.from({ length: lines }, (_, i) => ({ level: "INFO" as const, message: `line ${i + 1} of ${job.id}` })),
+    );
   }
   const outcomes = options.outcomes ?? 2;
   if (outcomes > 0) {
-    await makeOutcomes(job, Array.from({ length: outcomes }, (_, i) => ({ serial: `SN-${i + 1}`, action: "would_update" as const })));
+    await makeOutcomes(
+      job,
+      Array.from({ length: outcomes }, (_, i) => ({ serial: `SN-${i + 1}`, action: "would_update" as const })),
+    );
   }
   const eventId = newId("evt", at);
   const deliveryId = newId("dlv", at);
@@ -62,9 +59,11 @@ export async function makeHistory(at: number, options: HistoryOptions = {}) {
       `INSERT INTO delivery_attempts (delivery_id, attempt, attempted_at, status_code, duration_ms)
        VALUES (?1, 1, ?2, 500, 12), (?1, 2, ?2, 200, 9)`,
     ).bind(deliveryId, at),
-    env.LEDGER.prepare(
-      `INSERT INTO schedule_ticks (connection_id, due_at, outcome, run_id, recorded_at) VALUES (?1, ?2, 'started', ?3, ?2)`,
-    ).bind(`conn_tick_${++counter}`, at, run.id),
+    env.LEDGER.prepare(`INSERT INTO schedule_ticks (connection_id, due_at, outcome, run_id, recorded_at) VALUES (?1, ?2, 'started', ?3, ?2)`).bind(
+      `conn_tick_${++counter}`,
+      at,
+      run.id,
+    ),
   ]);
   return { run, job };
 }
@@ -72,18 +71,14 @@ export async function makeHistory(at: number, options: HistoryOptions = {}) {
 export type TableCounts = Record<HistoryTable, number>;
 
 export async function countHistory(): Promise<TableCounts> {
-  const results = await env.LEDGER.batch<{ n: number }>(
-    HISTORY_TABLES.map((table) => env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM ${table}`)),
-  );
+  const results = await env.LEDGER.batch<{ n: number }>(HISTORY_TABLES.map((table) => env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM ${table}`)));
   return Object.fromEntries(HISTORY_TABLES.map((table, i) => [table, results[i]?.results[0]?.n ?? 0])) as TableCounts;
 }
 
 /** Tables of this test file only: each file has its own D1, shared by its tests. */
 export async function clearHistory(): Promise<void> {
   await env.LEDGER.batch(
-    [...HISTORY_TABLES, "retention_passes", "log_exports", "settings", "connections", "credentials"].map((table) =>
-      env.LEDGER.prepare(`DELETE FROM ${table}`),
-    ),
+    [...HISTORY_TABLES, "retention_passes", "log_exports", "settings", "connections", "credentials"].map((table) => env.LEDGER.prepare(`DELETE FROM ${table}`)),
   );
 }
 

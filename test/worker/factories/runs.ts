@@ -55,8 +55,7 @@ export async function sandbox<T = unknown>(path: string, init?: RequestInit): Pr
   return JSON.parse(text) as T;
 }
 
-export const sandboxStats = () =>
-  sandbox<SandboxStats & { serials_written: number; writes_by_serial: Record<string, number> }>("/_stats?top=500");
+export const sandboxStats = () => sandbox<SandboxStats & { serials_written: number; writes_by_serial: Record<string, number> }>("/_stats?top=500");
 
 export async function configureSandbox(knobs: Record<string, unknown>): Promise<void> {
   await sandbox("/_config", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(knobs) });
@@ -140,7 +139,10 @@ export async function runToEnd(body: StartRunBody): Promise<RunDetail> {
   return driveRun((await startRun(body)).id);
 }
 
-export type Counters = Pick<JobSummary, "processed" | "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed">;
+export type Counters = Pick<
+  JobSummary,
+  "processed" | "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed"
+>;
 
 export function countersOf(job: JobSummary): Counters {
   const { processed, would_update, updated, skipped_rule, skipped_no_change, missing_source, missing_destination, failed } = job;
@@ -189,17 +191,35 @@ export async function makeCredentialWith(
   const credentialId = newId("cred");
   const stored = auth === null ? null : typeof auth === "string" ? { scheme: "bearer", config: {}, secret: auth } : auth;
   const secret = stored === null ? null : { ciphertext: await encryptSecret(env, stored.secret, SECRET_BINDINGS.credential(credentialId)), hint: "••••" };
-  const write = { name: `Test ${credentialId}`, scheme: (stored?.scheme ?? "none") as CredentialWrite["scheme"], config: (stored?.config ?? {}) as CredentialWrite["config"], secret };
+  const write = {
+    name: `Test ${credentialId}`,
+    scheme: (stored?.scheme ?? "none") as CredentialWrite["scheme"],
+    config: (stored?.config ?? {}) as CredentialWrite["config"],
+    secret,
+  };
   const created = await insertCredential(env.LEDGER, credentialId, write, 0);
   if (created.status !== "ok") throw new Error(`makeCredentialWith: ${created.status}`);
   const connectionIds: string[] = [];
   for (const [index, entry] of configs.entries()) {
     const id = newId("conn");
     connectionIds.push(id);
-    const snapshot = { name: `Connection ${index + 1}`, enabled: true, dry_run: entry.dry_run !== false, debug: entry.debug === true, schedule: null, config: entry.config };
+    const snapshot = {
+      name: `Connection ${index + 1}`,
+      enabled: true,
+      dry_run: entry.dry_run !== false,
+      debug: entry.debug === true,
+      schedule: null,
+      config: entry.config,
+    };
     const outcome = await insertConnection(env.LEDGER, id, credentialId, { snapshot, changedBy: "factory", note: null, now: 0 });
     if (outcome !== "created") throw new Error(`makeCredentialWith: ${outcome}`);
-    await writeDatasetRecords(env.LEDGER, id, records.map((d) => ({ serial: d.serial, json: JSON.stringify(d) })), "replace", 1_000);
+    await writeDatasetRecords(
+      env.LEDGER,
+      id,
+      records.map((d) => ({ serial: d.serial, json: JSON.stringify(d) })),
+      "replace",
+      1_000,
+    );
   }
   return { credentialId, connectionIds };
 }

@@ -39,8 +39,14 @@ function expectedRollup(jobs: JobState[]) {
     const hour = Math.floor(job.created_at / HOUR_MS) * HOUR_MS;
     const key = `${hour}|${job.connection_id}`;
     const row = rows.get(key) ?? {
-      hour, connection_id: job.connection_id, ...Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])),
-      duration_count: 0, duration_sum: 0, duration_min: null, duration_max: null, histogram: {} as Record<string, number>,
+      hour,
+      connection_id: job.connection_id,
+      ...Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])),
+      duration_count: 0,
+      duration_sum: 0,
+      duration_min: null,
+      duration_max: null,
+      histogram: {} as Record<string, number>,
     };
     row[job.status] = (row[job.status] as number) + 1;
     if (job.status === "completed" && job.duration_ms !== null) {
@@ -75,11 +81,13 @@ describe("the hourly job stats rollup", () => {
     // Written 30 at a time side by side, in index order, so the ids below stay in creation order.
     for (let first = 0; first < created.length; first += 30) {
       const runs = await Promise.all(
-        created.slice(first, first + 30).map((createdAt, k) =>
-          makeRun({ created_at: createdAt, started_at: createdAt, finished_at: null, status: "running" }, [
-            { connection_id: CONNECTIONS[(first + k) % CONNECTIONS.length]!, status: (first + k) % 4 === 0 ? "pending" : "running", duration_ms: null },
-          ]),
-        ),
+        created
+          .slice(first, first + 30)
+          .map((createdAt, k) =>
+            makeRun({ created_at: createdAt, started_at: createdAt, finished_at: null, status: "running" }, [
+              { connection_id: CONNECTIONS[(first + k) % CONNECTIONS.length]!, status: (first + k) % 4 === 0 ? "pending" : "running", duration_ms: null },
+            ]),
+          ),
       );
       ids.push(...runs.map((run) => run.jobs[0]!.id));
     }
@@ -91,9 +99,7 @@ describe("the hourly job stats rollup", () => {
       if (i % 5 === 4) continue;
       const status: JobStatus = i % 7 === 0 ? "failed" : i % 11 === 0 ? "canceled" : "completed";
       const duration = Math.floor(50 + random() * random() * 400_000);
-      await env.LEDGER.prepare("UPDATE jobs SET status = ?2, duration_ms = ?3, finished_at = created_at + ?3 WHERE id = ?1")
-        .bind(id, status, duration)
-        .run();
+      await env.LEDGER.prepare("UPDATE jobs SET status = ?2, duration_ms = ?3, finished_at = created_at + ?3 WHERE id = ?1").bind(id, status, duration).run();
     }
     // A corrected duration and a completed job rerun to failed.
     await env.LEDGER.prepare("UPDATE jobs SET duration_ms = duration_ms * 3 WHERE id = ?1").bind(ids[1]).run();
@@ -104,11 +110,15 @@ describe("the hourly job stats rollup", () => {
     const extremes = await env.LEDGER.prepare(
       `SELECT id FROM jobs WHERE connection_id IN (SELECT value FROM json_each(?1)) AND status = 'completed'
         ORDER BY duration_ms LIMIT 3`,
-    ).bind(JSON.stringify(CONNECTIONS)).all<{ id: string }>();
+    )
+      .bind(JSON.stringify(CONNECTIONS))
+      .all<{ id: string }>();
     const largest = await env.LEDGER.prepare(
       `SELECT id FROM jobs WHERE connection_id IN (SELECT value FROM json_each(?1)) AND status = 'completed'
         ORDER BY duration_ms DESC LIMIT 3`,
-    ).bind(JSON.stringify(CONNECTIONS)).all<{ id: string }>();
+    )
+      .bind(JSON.stringify(CONNECTIONS))
+      .all<{ id: string }>();
     await env.LEDGER.prepare("DELETE FROM jobs WHERE id IN (SELECT value FROM json_each(?1))")
       .bind(JSON.stringify([...extremes.results, ...largest.results].map((r) => r.id)))
       .run();
@@ -126,14 +136,20 @@ describe("the hourly job stats rollup", () => {
     for (const connection of CONNECTIONS) {
       const inWindow = jobs.filter((j) => j.connection_id === connection && j.created_at >= window.since && j.created_at < window.until);
       const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, inWindow.filter((j) => j.status === s).length]));
-      const durations = inWindow.filter((j) => j.status === "completed" && j.duration_ms !== null).map((j) => j.duration_ms!).sort((a, b) => a - b);
+      const durations = inWindow
+        .filter((j) => j.status === "completed" && j.duration_ms !== null)
+        .map((j) => j.duration_ms!)
+        .sort((a, b) => a - b);
       const got = stats.perConnection.get(connection);
       expect(got?.jobs, connection).toEqual(counts);
       expect(got?.durations.count).toBe(durations.length);
       expect(got?.durations.averageMs).toBe(Math.round(durations.reduce((a, b) => a + b, 0) / durations.length));
       expect(got?.durations.minMs).toBe(durations[0]);
       expect(got?.durations.maxMs).toBe(durations.at(-1));
-      for (const [percent, value] of [[50, got?.durations.p50Ms], [95, got?.durations.p95Ms]] as const) {
+      for (const [percent, value] of [
+        [50, got?.durations.p50Ms],
+        [95, got?.durations.p95Ms],
+      ] as const) {
         const exact = durations[nearestRank(durations.length, percent) - 1]!;
         const allowed = exact * PERCENTILE_TOLERANCE.relative + PERCENTILE_TOLERANCE.absoluteMs;
         expect(Math.abs((value ?? NaN) - exact), `${connection} p${percent}: ${value} vs ${exact}`).toBeLessThanOrEqual(allowed);

@@ -1,19 +1,15 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import {
-  buildLogListQuery,
-  buildRecordListQuery,
-  buildRunListQuery,
-  type RunListFilters,
-  type SqlQuery,
-} from "../../../worker/ledger/run-reads";
+import { buildLogListQuery, buildRecordListQuery, buildRunListQuery, type RunListFilters, type SqlQuery } from "../../../worker/ledger/run-reads";
 
 interface PlanRow {
   detail: string;
 }
 
 async function plan({ sql, params }: SqlQuery): Promise<string[]> {
-  const { results } = await env.LEDGER.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<PlanRow>();
+  const { results } = await env.LEDGER.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all<PlanRow>();
   return results.map((row) => row.detail);
 }
 
@@ -43,7 +39,10 @@ describe("list queries", () => {
   it.each(SINGLE_FILTERS)("GET /api/runs by %s searches an index and never sorts", async (_name, filters, index) => {
     const steps = await plan(buildRunListQuery({ ...filters, limit: 50 }));
     expect(problems(steps), steps.join("\n")).toEqual([]);
-    expect(steps.some((step) => index.test(step)), steps.join("\n")).toBe(true);
+    expect(
+      steps.some((step) => index.test(step)),
+      steps.join("\n"),
+    ).toBe(true);
   });
 
   it("GET /api/runs with no filter walks the primary key newest first", async () => {
@@ -74,7 +73,10 @@ describe("list queries", () => {
     for (const filters of [{}, { action: "failed" as const }, { serialPrefix: "SN-0" }, { action: "updated" as const, cursor: "SN-5" }]) {
       const steps = await plan(buildRecordListQuery("job_1", { ...filters, limit: 100 }));
       expect(problems(steps), steps.join("\n")).toEqual([]);
-      expect(steps.some((step) => /record_outcomes USING .*\(job_id=\?/.test(step)), steps.join("\n")).toBe(true);
+      expect(
+        steps.some((step) => /record_outcomes USING .*\(job_id=\?/.test(step)),
+        steps.join("\n"),
+      ).toBe(true);
     }
   });
 
@@ -82,7 +84,10 @@ describe("list queries", () => {
     for (const filters of [{}, { levels: ["WARN" as const] }, { levels: ["WARN" as const, "ERROR" as const] }, { search: "retry", afterSeq: 10 }]) {
       const steps = await plan(buildLogListQuery("job_1", { ...filters, limit: 200 }));
       expect(problems(steps), steps.join("\n")).toEqual([]);
-      expect(steps.some((step) => /logs USING .*\(job_id=\?/.test(step)), steps.join("\n")).toBe(true);
+      expect(
+        steps.some((step) => /logs USING .*\(job_id=\?/.test(step)),
+        steps.join("\n"),
+      ).toBe(true);
     }
   });
 });

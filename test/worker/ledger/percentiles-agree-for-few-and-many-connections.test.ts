@@ -40,9 +40,11 @@ async function seedConnections(count: number, prefix: string): Promise<Map<strin
   // Written 30 at a time side by side: the ledger's writes take a few round trips per run.
   for (let first = 0; first < runs.length; first += 30) {
     await Promise.all(
-      runs.slice(first, first + 30).map(({ id, duration, createdAt }) =>
-        makeRun({ created_at: createdAt, status: "completed" }, [{ connection_id: id, connection_name: id, duration_ms: duration }]),
-      ),
+      runs
+        .slice(first, first + 30)
+        .map(({ id, duration, createdAt }) =>
+          makeRun({ created_at: createdAt, status: "completed" }, [{ connection_id: id, connection_name: id, duration_ms: duration }]),
+        ),
     );
   }
   return byConnection;
@@ -52,7 +54,10 @@ async function seedConnections(count: number, prefix: string): Promise<Map<strin
 const SEEDING = { timeout: 60_000 };
 
 describe("per-connection percentiles", () => {
-  for (const [label, count, prefix] of [["a few", 6, "few"], ["many", 45, "many"]] as const) {
+  for (const [label, count, prefix] of [
+    ["a few", 6, "few"],
+    ["many", 45, "many"],
+  ] as const) {
     it(`are the nearest-rank values within the documented tolerance with ${label} connections`, SEEDING, async () => {
       const seeded = await seedConnections(count, prefix);
       const stats = await connectionWindowStats(env.LEDGER, WINDOW, [...seeded.keys()]);

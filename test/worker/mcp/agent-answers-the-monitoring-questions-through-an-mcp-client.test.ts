@@ -47,7 +47,9 @@ async function job(connection: ConnectionFixture, status: JobStatus, agoMs: numb
       mode,
       duration_ms: durationMs,
       finished_at: createdAt + durationMs,
-      ...(status === "failed" ? { error_code: "http_405", error_http_status: 405, error_message: "405 Method Not Allowed", error_hint: "verify method in Update API Contract" } : {}),
+      ...(status === "failed"
+        ? { error_code: "http_405", error_http_status: 405, error_message: "405 Method Not Allowed", error_hint: "verify method in Update API Contract" }
+        : {}),
     },
   ]);
   return run.jobs[0]!;
@@ -82,18 +84,17 @@ describe("the /mcp endpoint", () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(["get_job_status", "list_connections"]);
     const status = tools.find((t) => t.name === "get_job_status")!;
-    expect(Object.keys(status.inputSchema.properties ?? {})).toEqual(
-      expect.arrayContaining(["status", "connection", "since", "until", "limit"]),
-    );
+    expect(Object.keys(status.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(["status", "connection", "since", "until", "limit"]));
     expect(status.description).toContain("last 24 hours");
     expect(status.annotations?.readOnlyHint).toBe(true);
   });
 
   it('answers "Show me failed sync jobs from the last 24 hours"', async () => {
     const client = await connect(viewer);
-    const answer = parsed<{ summary: { matching_jobs: number }; jobs: Array<{ job_id: string; status: string; connection_name: string; error: { hint: string } }> }>(
-      await client.callTool({ name: "get_job_status", arguments: { status: "failed", since: "24h" } }),
-    );
+    const answer = parsed<{
+      summary: { matching_jobs: number };
+      jobs: Array<{ job_id: string; status: string; connection_name: string; error: { hint: string } }>;
+    }>(await client.callTool({ name: "get_job_status", arguments: { status: "failed", since: "24h" } }));
     expect(answer.summary.matching_jobs).toBe(2);
     expect(answer.jobs.map((j) => j.connection_name)).toEqual(["HubSpot Production", "Zendesk tickets"]);
     expect(answer.jobs[0]).toMatchObject({ job_id: recentFailure, status: "failed", error: { hint: "verify method in Update API Contract" } });
@@ -101,9 +102,10 @@ describe("the /mcp endpoint", () => {
 
   it('answers "What\'s the average sync duration for the Salesforce connection this week?"', async () => {
     const client = await connect(viewer);
-    const viaJobs = parsed<{ filters: { connections: Array<{ name: string }> }; summary: { completed_durations: { count: number; average_ms: number; average: string } } }>(
-      await client.callTool({ name: "get_job_status", arguments: { connection: "salesforce", since: "7d", status: "succeeded" } }),
-    );
+    const viaJobs = parsed<{
+      filters: { connections: Array<{ name: string }> };
+      summary: { completed_durations: { count: number; average_ms: number; average: string } };
+    }>(await client.callTool({ name: "get_job_status", arguments: { connection: "salesforce", since: "7d", status: "succeeded" } }));
     expect(viaJobs.filters.connections.map((c) => c.name)).toEqual(["Salesforce → Snowflake"]);
     expect(viaJobs.summary.completed_durations).toMatchObject({ count: 3, average_ms: 90_000, average: "1m 30s" });
 
@@ -176,7 +178,11 @@ describe("the /mcp endpoint", () => {
     await expect(connect(null)).rejects.toMatchObject({ code: 401, message: expect.stringContaining("unauthorized") });
     const res = await worker.fetch("http://localhost/mcp", {
       method: "POST",
-      headers: { Authorization: "Bearer osk_v_00000000000000000000000000000000", "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+      headers: {
+        Authorization: "Bearer osk_v_00000000000000000000000000000000",
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+      },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(res.status).toBe(401);

@@ -4,11 +4,7 @@ import { ExportTargetError, resolveExportTarget } from "../../../worker/retentio
 import { makeS3Export } from "../factories";
 
 async function s3Target(fetch: typeof globalThis.fetch) {
-  const target = await resolveExportTarget(
-    env,
-    await makeS3Export(),
-    { fetch },
-  );
+  const target = await resolveExportTarget(env, await makeS3Export(), { fetch });
   return target!;
 }
 

@@ -18,7 +18,11 @@ async function readNdjson(key: string): Promise<Array<Record<string, unknown>>> 
   const object = await bucket().get(key);
   expect(object, key).not.toBeNull();
   const text = await gunzipText(new Uint8Array(await object!.arrayBuffer()));
-  return text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 async function jobIdsInD1(): Promise<string[]> {
@@ -95,10 +99,7 @@ describe("log export before purge", () => {
     // It resumed after the files already written: the jobs file and the first chunk were not written again.
     expect(target.attempts.filter((key) => key === "exports/2026-10-21/jobs.ndjson.gz")).toHaveLength(1);
     expect(target.attempts.filter((key) => key === "exports/2026-10-21/logs-000.ndjson.gz")).toHaveLength(1);
-    const lines = [
-      ...(await readNdjson("exports/2026-10-21/logs-000.ndjson.gz")),
-      ...(await readNdjson("exports/2026-10-21/logs-001.ndjson.gz")),
-    ];
+    const lines = [...(await readNdjson("exports/2026-10-21/logs-000.ndjson.gz")), ...(await readNdjson("exports/2026-10-21/logs-001.ndjson.gz"))];
     expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await jobIdsInD1()).toEqual([recent.job.id]);
   });
@@ -125,18 +126,13 @@ describe("log export before purge", () => {
 
   it("signs S3 requests with the stored access key and treats a refused PUT as a failed export", async () => {
     await makeHistory(OLD_DAY_1, { logLines: 2 });
-    await setPlan(
-      { plan: "professional" },
-      await makeS3Export(),
-    );
+    await setPlan({ plan: "professional" }, await makeS3Export());
     const requests: Request[] = [];
     let refuse = true;
     const fakeS3: typeof fetch = async (input, init) => {
       const request = new Request(input, init);
       requests.push(request.clone());
-      return refuse
-        ? new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 })
-        : new Response(null, { status: 200 });
+      return refuse ? new Response("<Error><Code>AccessDenied</Code></Error>", { status: 403 }) : new Response(null, { status: 200 });
     };
 
     const refused = await runRetention(env, { now: () => NOW, mayStart: true, fetch: fakeS3 });

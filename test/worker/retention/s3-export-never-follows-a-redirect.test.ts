@@ -13,11 +13,7 @@ describe("the S3 log export target", () => {
       requests.push(new Request(input, init));
       return new Response(null, { status: 307, headers: { location: "https://elsewhere.example/collect" } });
     };
-    const target = await resolveExportTarget(
-      env,
-      await makeS3Export(),
-      { fetch: redirecting },
-    );
+    const target = await resolveExportTarget(env, await makeS3Export(), { fetch: redirecting });
     await expect(target!.put("outbound-sync/2026-10-20/manifest.json", new TextEncoder().encode("{}"), "application/json")).rejects.toThrow(/307/);
     expect(requests).toHaveLength(1);
     expect(requests[0]!.redirect).toBe("manual");

@@ -26,12 +26,13 @@ it("a write answered 429 with Retry-After: 1 is sent again no sooner than a seco
   expect(run.status).toBe("completed");
   expect(countersOf(run.jobs[0]!)).toEqual(counters({ processed: 1, updated: 1 }));
   const writes = destination.requests.filter((r) => r.method === "PATCH");
-  expect(writes.map((w) => [w.path, w.status])).toEqual([[WRITE, 429], [WRITE, 200]]);
+  expect(writes.map((w) => [w.path, w.status])).toEqual([
+    [WRITE, 429],
+    [WRITE, 200],
+  ]);
   expect(writes[1]!.at - writes[0]!.at).toBeGreaterThanOrEqual(1_000);
   // Both attempts reached the destination, so both bodies count as sent.
   expect(run.jobs[0]!.bytes_sent).toBe(writes[0]!.bytesReceived + writes[1]!.bytesReceived);
   const waits = (await logsOf(run.jobs[0]!.id)).filter((line) => line.message.startsWith("Rate limited (429)"));
-  expect(waits.map((line) => [line.level, line.message])).toEqual([
-    ["WARN", `Rate limited (429) on PATCH /lane${WRITE}: waiting 1000 ms (Retry-After: 1)`],
-  ]);
+  expect(waits.map((line) => [line.level, line.message])).toEqual([["WARN", `Rate limited (429) on PATCH /lane${WRITE}: waiting 1000 ms (Retry-After: 1)`]]);
 });

@@ -24,8 +24,26 @@ describe("a checkpoint's batch of outcomes", () => {
       options(),
     );
     expect(batch.outcomes).toEqual([
-      { job_id: "job_1", serial: "A", action: "updated", changes: JSON.stringify([{ field: "firmware", before: "1", after: "2", written: true }]), http_status: 200, payload_excerpt: null, error: null, at: 9_000 },
-      { job_id: "job_1", serial: "B", action: "failed", changes: null, http_status: 422, payload_excerpt: null, error: "HTTP 422 — Hint: Check the payload", at: 9_000 },
+      {
+        job_id: "job_1",
+        serial: "A",
+        action: "updated",
+        changes: JSON.stringify([{ field: "firmware", before: "1", after: "2", written: true }]),
+        http_status: 200,
+        payload_excerpt: null,
+        error: null,
+        at: 9_000,
+      },
+      {
+        job_id: "job_1",
+        serial: "B",
+        action: "failed",
+        changes: null,
+        http_status: 422,
+        payload_excerpt: null,
+        error: "HTTP 422 — Hint: Check the payload",
+        at: 9_000,
+      },
       { job_id: "job_1", serial: "C", action: "skipped_rule", changes: null, http_status: null, payload_excerpt: null, error: "rule: never", at: 9_000 },
     ]);
   });

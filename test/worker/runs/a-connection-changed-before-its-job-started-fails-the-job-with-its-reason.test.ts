@@ -18,7 +18,11 @@ describe("a job's connection, checked as it starts", () => {
   });
 
   it("fails the job when it was deleted or moved to another credential", () => {
-    expect(checkConnection(null, "cred_1", DEV)).toMatchObject({ ok: false, version: 0, error: { code: "connection_missing", hint: "Rerun to use the remaining connections" } });
+    expect(checkConnection(null, "cred_1", DEV)).toMatchObject({
+      ok: false,
+      version: 0,
+      error: { code: "connection_missing", hint: "Rerun to use the remaining connections" },
+    });
     expect(checkConnection(connection(undefined, { credential_id: "cred_2" }), "cred_1", DEV)).toMatchObject({
       ok: false,
       version: 4,

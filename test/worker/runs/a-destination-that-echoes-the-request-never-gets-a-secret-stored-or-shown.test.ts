@@ -16,7 +16,9 @@ import { ECHO, FORM_GROUPS, installEchoDestination, type EchoDestination } from 
 
 const worker = exports.default as unknown as Fetcher;
 const SLOW = { timeout: 120_000 };
-const RECORDS = demoSourceDevices().filter((d) => d.name !== undefined && d.site !== undefined).slice(0, 3);
+const RECORDS = demoSourceDevices()
+  .filter((d) => d.name !== undefined && d.site !== undefined)
+  .slice(0, 3);
 
 // Secrets with the characters that make their encodings differ: / + = & " < > ' space and non-ASCII.
 const TOKEN = `tok/9f8e+7d6c=5b4a&"<x>'`;
@@ -65,7 +67,12 @@ const SCHEMES: Scheme[] = [
     secrets: (echo) => ({
       client_secret: CLIENT_SECRET,
       client_header: `Basic ${base64Utf8(`${formEncode("fleet sync")}:${formEncode(CLIENT_SECRET)}`)}`,
-      ...Object.fromEntries(echo.tokens.flatMap((token, i) => [[`access_token_${i}`, token], [`token_header_${i}`, `Bearer ${token}`]])),
+      ...Object.fromEntries(
+        echo.tokens.flatMap((token, i) => [
+          [`access_token_${i}`, token],
+          [`token_header_${i}`, `Bearer ${token}`],
+        ]),
+      ),
     }),
   },
   {
@@ -124,10 +131,28 @@ async function alertPayloads(runId: string): Promise<string> {
        FROM events WHERE run_id = ?1 AND type = 'job.status_changed' ORDER BY rowid`,
   )
     .bind(runId)
-    .all<{ seq: number; id: string; type: OutboxEvent["type"]; run_id: string; job_id: string; connection_id: string; payload_json: string; created_at: number }>();
+    .all<{
+      seq: number;
+      id: string;
+      type: OutboxEvent["type"];
+      run_id: string;
+      job_id: string;
+      connection_id: string;
+      payload_json: string;
+      created_at: number;
+    }>();
   const payloads: string[] = [];
   for (const row of results) {
-    const event: OutboxEvent = { id: row.id, seq: row.seq, type: row.type, runId: row.run_id, jobId: row.job_id, connectionId: row.connection_id, payloadJson: row.payload_json, createdAt: row.created_at };
+    const event: OutboxEvent = {
+      id: row.id,
+      seq: row.seq,
+      type: row.type,
+      runId: row.run_id,
+      jobId: row.job_id,
+      connectionId: row.connection_id,
+      payloadJson: row.payload_json,
+      createdAt: row.created_at,
+    };
     const context = await loadEventContext(env.LEDGER, event);
     const plan = planFanOut({
       event,
@@ -198,11 +223,14 @@ beforeAll(async () => {
     add("MCP get_job_status", await mcpJobStatus(run.id));
     add("the ledger's rows", await ledgerRows(run.id));
     for (const id of connectionIds) {
-      add("Test lookup", await text(`/api/connections/${id}/test-lookup`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ serial: RECORDS[0]!.serial }),
-      }));
+      add(
+        "Test lookup",
+        await text(`/api/connections/${id}/test-lookup`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ serial: RECORDS[0]!.serial }),
+        }),
+      );
     }
     seen.set(scheme.name, { secrets: scheme.secrets(echo), outputs, run });
   }

@@ -113,7 +113,8 @@ describe("a live run killed at random points", () => {
     const devices = demoSourceDevices();
     const changed = devices.filter((d) => expected.get(d.serial) === "would_update");
     const others = devices.filter((d) => expected.get(d.serial) !== "would_update");
-    const seen: Array<{ seed: number; variant: string; serials: string[]; jobId: string; actions: Map<string, string>; counters: Counters; crashes: number }> = [];
+    const seen: Array<{ seed: number; variant: string; serials: string[]; jobId: string; actions: Map<string, string>; counters: Counters; crashes: number }> =
+      [];
     for (let seed = 0; seed < SEEDS; seed++) {
       const records = [
         ...changed.slice(seed * CHANGED_PER_SEED, (seed + 1) * CHANGED_PER_SEED),
@@ -128,7 +129,15 @@ describe("a live run killed at random points", () => {
       const crashes = await driveWithCrashes(run.id, random, tuning);
       const job = (await runDetail(run.id)).jobs[0]!;
       expect(job.status, `seed ${seed}`).toBe("completed");
-      seen.push({ seed, variant: variant.name, serials: records.map((r) => r.serial), jobId: job.id, actions: await outcomesOf(job.id), counters: countersOf(job), crashes });
+      seen.push({
+        seed,
+        variant: variant.name,
+        serials: records.map((r) => r.serial),
+        jobId: job.id,
+        actions: await outcomesOf(job.id),
+        counters: countersOf(job),
+        crashes,
+      });
     }
 
     const writes = (await sandboxStats()).writes_by_serial;
@@ -136,10 +145,12 @@ describe("a live run killed at random points", () => {
     let relisted = 0;
     for (const { seed, variant, serials, jobId, actions, counters: actual, crashes } of seen) {
       const label = `seed ${seed} (${variant}, ${crashes} crash(es))`;
-      const truth = new Map(serials.map((serial) => {
-        const action = expected.get(serial)!;
-        return [serial, action === "would_update" ? "updated" : action];
-      }));
+      const truth = new Map(
+        serials.map((serial) => {
+          const action = expected.get(serial)!;
+          return [serial, action === "would_update" ? "updated" : action];
+        }),
+      );
       const tally = counters({ processed: serials.length });
       for (const action of truth.values()) tally[action as keyof Counters] += 1;
 

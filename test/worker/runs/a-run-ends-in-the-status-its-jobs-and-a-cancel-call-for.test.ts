@@ -10,7 +10,10 @@ const stops = makeConfig("dataset", (c) => void (c.limits.stop_on_failure = true
 describe("a job's ending", () => {
   it("is a cancel for a canceled request, and a failure with the engine's error otherwise", () => {
     expect(jobEnding(new EngineError({ code: "canceled", message: "the run was canceled" }))).toBe("canceled");
-    expect(jobEnding(new EngineError({ code: "timeout", message: "No answer in 30 s", hint: "Raise the timeout" }))).toMatchObject({ code: "timeout", hint: "Raise the timeout" });
+    expect(jobEnding(new EngineError({ code: "timeout", message: "No answer in 30 s", hint: "Raise the timeout" }))).toMatchObject({
+      code: "timeout",
+      hint: "Raise the timeout",
+    });
   });
 
   it("is not decided for a fault of the step itself, which is thrown on", () => {
@@ -61,7 +64,11 @@ describe("a run's finish", () => {
   });
 
   it("is failed, not canceled, when a stop-on-failure job stops it, and says why the rest did not run", () => {
-    const stopper = makeCheckpoint({ status: "failed", name: "Fleet API", progress: { config: stops, finish: { status: "failed", at: 1, error: failure, ran: true } } });
+    const stopper = makeCheckpoint({
+      status: "failed",
+      name: "Fleet API",
+      progress: { config: stops, finish: { status: "failed", at: 1, error: failure, ran: true } },
+    });
     const jobs = [stopper, makeCheckpoint({ status: "pending" })];
     expect(stoppingJob(jobs)).toBe(stopper);
     const end = decideRunFinish(jobs, "stop", null, AT);
@@ -78,7 +85,12 @@ describe("a run's finish", () => {
   });
 
   it("keeps a status decided before a crash", () => {
-    const end = decideRunFinish([makeCheckpoint({ status: "completed" }), makeCheckpoint({ status: "running" })], "done", { status: "canceled", at: 7, committed: false }, AT);
+    const end = decideRunFinish(
+      [makeCheckpoint({ status: "completed" }), makeCheckpoint({ status: "running" })],
+      "done",
+      { status: "canceled", at: 7, committed: false },
+      AT,
+    );
     expect(end.status).toBe("canceled");
   });
 });

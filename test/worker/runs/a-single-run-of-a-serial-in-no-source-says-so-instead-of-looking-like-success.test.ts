@@ -18,13 +18,17 @@ describe("a single run of a serial that no source holds", () => {
     expect(run.status).toBe("completed");
     for (const job of run.jobs) {
       const records = await api<RecordOutcomePage>("GET", `/api/jobs/${job.id}/records`);
-      expect(records.body.data.map((r) => [r.serial, r.action, r.error]), job.connection_name).toEqual([
-        [UNKNOWN, "missing_source", `${UNKNOWN} is not in the source`],
-      ]);
+      expect(
+        records.body.data.map((r) => [r.serial, r.action, r.error]),
+        job.connection_name,
+      ).toEqual([[UNKNOWN, "missing_source", `${UNKNOWN} is not in the source`]]);
 
       const logs = await logsOf(job.id);
       expect(logs.some((l) => l.level === "WARN" && l.message === `${UNKNOWN} is not in the source: nothing to look up or write`)).toBe(true);
-      expect(logs.some((l) => l.message.includes("action rules")), job.connection_name).toBe(false);
+      expect(
+        logs.some((l) => l.message.includes("action rules")),
+        job.connection_name,
+      ).toBe(false);
 
       const detail = await api<JobDetail>("GET", `/api/jobs/${job.id}`);
       expect(detail.body.status).toBe("completed");

@@ -65,7 +65,9 @@ describe("an OAuth2 credential", () => {
     expect(stats.unauthorized).toBeGreaterThan(0);
     expect(Math.max(0, ...Object.values(stats.writes_by_serial))).toBeLessThanOrEqual(1);
     const warnings = (await logsOf(job.id)).filter((line) => line.level === "WARN").map((line) => line.message);
-    expect(warnings.some((message) => /^Access token rejected \(401\) on (GET|PUT) \/sandbox\/api\/devices\/\S+; fetching a new token/.test(message))).toBe(true);
+    expect(warnings.some((message) => /^Access token rejected \(401\) on (GET|PUT) \/sandbox\/api\/devices\/\S+; fetching a new token/.test(message))).toBe(
+      true,
+    );
   });
 
   it("that the provider refuses fails the job with the credential hint", SLOW, async () => {

@@ -24,7 +24,10 @@ const RECORDS = demoSourceDevices().slice(0, 60);
 const OUTCOMES = demoExpectedOutcomes();
 // The third record that needs a write: its PATCH is held open until the run aborts it.
 const HELD = RECORDS.filter((record) => OUTCOMES.get(record.serial) === "would_update")[2]!.serial;
-const BEFORE = RECORDS.slice(0, RECORDS.findIndex((record) => record.serial === HELD));
+const BEFORE = RECORDS.slice(
+  0,
+  RECORDS.findIndex((record) => record.serial === HELD),
+);
 
 let destination: RecordingDestination;
 beforeEach(async () => {
@@ -38,7 +41,10 @@ afterEach(() => {
 it("cancel while a write is in flight aborts that request, and the run ends canceled counting exactly the records before it", SLOW, async () => {
   destination.intercept = ({ method, path }) => (method === "PATCH" && path === `/api/devices/${HELD}` ? "hold" : undefined);
   // One request at a time, so the records before the held one are exactly those finished.
-  const config = throughRecorder(demoConfig(0, (c) => void (c.limits.concurrency = 1)), "lane");
+  const config = throughRecorder(
+    demoConfig(0, (c) => void (c.limits.concurrency = 1)),
+    "lane",
+  );
   const { credentialId } = await makeCredentialWith([{ config }], RECORDS);
   const run = await startRun({ credential_id: credentialId, type: "full", mode: "live" });
   await stepRun(run.id); // starts the job

@@ -26,8 +26,7 @@ import {
 } from "../factories";
 
 const SLOW = { timeout: 60_000 };
-const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } =
-  DEMO_EXPECTATIONS.full_run;
+const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } = DEMO_EXPECTATIONS.full_run;
 
 beforeEach(async () => {
   await resetWorld();
@@ -180,7 +179,11 @@ describe("POST /api/runs", () => {
     expect(run.mode).toBe("live");
     expect(run.jobs.map((j) => j.mode)).toEqual(["dry", "live", "dry"]);
     const done = await driveRun(run.id);
-    expect(done.jobs.map((j) => [j.would_update, j.updated])).toEqual([[1, 0], [0, 1], [0, 0]]);
+    expect(done.jobs.map((j) => [j.would_update, j.updated])).toEqual([
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]);
   });
 
   it("refuses bad input with 400 naming the fields", SLOW, async () => {
@@ -239,4 +242,3 @@ async function runStatusCount(): Promise<number> {
   const row = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM runs WHERE status IN ('pending', 'running')").first<{ n: number }>();
   return row!.n;
 }
-

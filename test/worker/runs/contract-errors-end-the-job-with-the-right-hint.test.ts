@@ -32,7 +32,10 @@ function expectedFor(records: typeof RECORDS, mode: "dry" | "live") {
 }
 
 async function liveFullRun(configs: ConnectionConfig[]) {
-  const { credentialId, connectionIds } = await makeCredentialWith(configs.map((config) => ({ config })), RECORDS);
+  const { credentialId, connectionIds } = await makeCredentialWith(
+    configs.map((config) => ({ config })),
+    RECORDS,
+  );
   const run = await startRun({ credential_id: credentialId, type: "full", mode: "live" });
   return { run: await driveRun(run.id), connectionIds };
 }
@@ -59,7 +62,18 @@ describe("terminal contract errors fail the job with the seed's hint", () => {
     },
     {
       name: "400 INVALID_CONTENT: a mapping field the destination does not know",
-      config: demoConfig(0, (c) => void c.mapping.push({ source: "firmware_version", destination: "firmware_rev", formatter: "string", action: "always", on_null: "skip", required: false })),
+      config: demoConfig(
+        0,
+        (c) =>
+          void c.mapping.push({
+            source: "firmware_version",
+            destination: "firmware_rev",
+            formatter: "string",
+            action: "always",
+            on_null: "skip",
+            required: false,
+          }),
+      ),
       code: "invalid_content",
       status: 400,
       hint: "Validate mapping field names and formatter selections",

@@ -99,7 +99,13 @@ describe("the paged-source feed", () => {
   it("logs the records of a page it could not read, and ends on an empty source", () => {
     const page = makePage([], { unreadable: ["record is a string, not an object"] });
     const step = takeSourcePage(makePagedProgress(), page, [], context([]));
-    expect(step.logs).toEqual([{ level: "WARN", message: "Source page http://localhost/sandbox/source?page=1: 1 record(s) skipped, e.g. record is a string, not an object", serial: null }]);
+    expect(step.logs).toEqual([
+      {
+        level: "WARN",
+        message: "Source page http://localhost/sandbox/source?page=1: 1 record(s) skipped, e.g. record is a string, not an object",
+        serial: null,
+      },
+    ]);
     expect(takeSourcePage(makePagedProgress(), null, [], context([]))).toMatchObject({ queue: [], inScope: 0, source: { done: true, kept: 0 } });
   });
 });

@@ -41,7 +41,11 @@ function credentialParts(headers: Headers): string[] {
 
 function echoOf(parts: string[], lead: readonly string[] = []): string {
   const render = (names: readonly string[]) =>
-    parts.flatMap((part) => Object.entries(secretForms(part)).filter(([name]) => names.includes(name)).map(([name, form]) => `${name}=${form}`));
+    parts.flatMap((part) =>
+      Object.entries(secretForms(part))
+        .filter(([name]) => names.includes(name))
+        .map(([name, form]) => `${name}=${form}`),
+    );
   return [...render(lead), ...render(FORM_NAMES)].join(" | ");
 }
 
@@ -70,9 +74,7 @@ export function installEchoDestination(): EchoDestination {
     const status = Number(c.req.param("group")) % 2 === 0 ? 401 : 400;
     return c.text(`you sent ${echoOf(credentialParts(c.req.raw.headers), lead(c.req.param("group")))} with ${body}`, status);
   });
-  app.get("/deny/:group/devices/:serial", (c) =>
-    c.text(`denied: ${echoOf(credentialParts(c.req.raw.headers), lead(c.req.param("group")))}`, 401),
-  );
+  app.get("/deny/:group/devices/:serial", (c) => c.text(`denied: ${echoOf(credentialParts(c.req.raw.headers), lead(c.req.param("group")))}`, 401));
 
   const original = globalThis.fetch;
   globalThis.fetch = (input, init) => {

@@ -3,10 +3,21 @@ import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExampleSerials, demoExpected
 import { api, changeConnection, counters, countersOf, DEMO_IDS, eventsOf, logsOf, outcomesOf, resetWorld, runToEnd, sandboxStats } from "../factories";
 
 const ALL = [DEMO_IDS.json, DEMO_IDS.xml, DEMO_IDS.bulk];
-const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } =
-  DEMO_EXPECTATIONS.full_run;
-const DRY_FULL = counters({ processed: 500, would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION });
-const LIVE_FULL_FIRST = counters({ processed: 500, updated: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION });
+const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } = DEMO_EXPECTATIONS.full_run;
+const DRY_FULL = counters({
+  processed: 500,
+  would_update: CHANGED,
+  skipped_no_change: UNCHANGED,
+  missing_source: NO_SOURCE,
+  missing_destination: NO_DESTINATION,
+});
+const LIVE_FULL_FIRST = counters({
+  processed: 500,
+  updated: CHANGED,
+  skipped_no_change: UNCHANGED,
+  missing_source: NO_SOURCE,
+  missing_destination: NO_DESTINATION,
+});
 // The three demo connections write the same fleet: once one has written, the others find nothing to change.
 const LIVE_FULL_AFTER = counters({ processed: 500, skipped_no_change: CHANGED + UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION });
 const SLOW = { timeout: 120_000 };
@@ -83,8 +94,14 @@ describe("full runs", () => {
       const live = await runToEnd({ type: "full", mode: "live", connection_ids: [connection] });
       expect(countersOf(live.jobs[0]!), connection).toEqual(LIVE_FULL_FIRST);
       const liveOutcomes = await outcomesOf(live.jobs[0]!.id);
-      const wouldUpdate = [...dryOutcomes].filter(([, a]) => a === "would_update").map(([s]) => s).sort();
-      const written = [...liveOutcomes].filter(([, a]) => a === "updated" || a === "failed").map(([s]) => s).sort();
+      const wouldUpdate = [...dryOutcomes]
+        .filter(([, a]) => a === "would_update")
+        .map(([s]) => s)
+        .sort();
+      const written = [...liveOutcomes]
+        .filter(([, a]) => a === "updated" || a === "failed")
+        .map(([s]) => s)
+        .sort();
       expect(written, connection).toEqual(wouldUpdate);
       for (const [serial, action] of dryOutcomes) {
         if (action !== "would_update") expect(liveOutcomes.get(serial), serial).toBe(action);
@@ -100,10 +117,17 @@ describe("full runs", () => {
     const run = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
     const events = await eventsOf(run.id);
     const runChanges = events.filter((e) => e.type === "run.status_changed").map((e) => [e.payload.previous_status, e.payload.status]);
-    expect(runChanges).toEqual([[null, "pending"], ["pending", "running"], ["running", "completed"]]);
+    expect(runChanges).toEqual([
+      [null, "pending"],
+      ["pending", "running"],
+      ["running", "completed"],
+    ]);
     const job = run.jobs[0]!;
     const changes = events.filter((e) => e.job_id === job.id).map((e) => [e.payload.previous_status, e.payload.status]);
-    expect(changes).toEqual([["pending", "running"], ["running", "completed"]]);
+    expect(changes).toEqual([
+      ["pending", "running"],
+      ["running", "completed"],
+    ]);
     const finished = events.find((e) => e.job_id === job.id && e.payload.status === "completed")!;
     expect(finished.payload.counters).toMatchObject({ processed: 500, would_update: CHANGED });
 

@@ -91,7 +91,9 @@ describe("an HTTP source with an updated-since parameter", () => {
   it("is read from the cursor on the next full run", SLOW, async () => {
     const first = await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.bulk] });
     expect(first.jobs[0]!.updated).toBe(142);
-    const newest = demoSourceDevices().map((d) => Date.parse(d.last_seen_at)).reduce((a, b) => Math.max(a, b));
+    const newest = demoSourceDevices()
+      .map((d) => Date.parse(d.last_seen_at))
+      .reduce((a, b) => Math.max(a, b));
     expect((await connectionState(DEMO_IDS.bulk)).sync_cursor).toBe(new Date(newest).toISOString());
     const next = await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.bulk] });
     expect(next.jobs[0]).toMatchObject({ status: "completed", in_scope: 0, processed: 0 });

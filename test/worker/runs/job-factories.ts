@@ -40,7 +40,14 @@ let jobs = 0;
 export function makeCheckpoint(overrides: { status?: JobCheckpoint["status"]; name?: string; progress?: Partial<JobProgress> } = {}): JobCheckpoint {
   jobs += 1;
   return {
-    plan: { job_id: `job_${jobs}`, connection_id: `conn_${jobs}`, connection_name: overrides.name ?? `Connection ${jobs}`, position: jobs, mode: "live", created_at: 0 },
+    plan: {
+      job_id: `job_${jobs}`,
+      connection_id: `conn_${jobs}`,
+      connection_name: overrides.name ?? `Connection ${jobs}`,
+      position: jobs,
+      mode: "live",
+      created_at: 0,
+    },
     status: overrides.status ?? "pending",
     progress: makeProgress(overrides.progress),
   };

@@ -37,7 +37,13 @@ it("Single + Dry, Single + Live, Full + Dry, Full + Live give 141 to write, then
   for (const job of fullDry.jobs) {
     expect({ in_scope: job.in_scope, ...countersOf(job) }, job.connection_name).toEqual({
       in_scope: DRY.in_scope,
-      ...counters({ processed: 500, would_update: DRY.would_update, skipped_no_change: DRY.skipped_no_change, missing_source: DRY.missing_source, missing_destination: DRY.missing_destination }),
+      ...counters({
+        processed: 500,
+        would_update: DRY.would_update,
+        skipped_no_change: DRY.skipped_no_change,
+        missing_source: DRY.missing_source,
+        missing_destination: DRY.missing_destination,
+      }),
     });
   }
   expect(DRY).toMatchObject({ would_update: 141, skipped_no_change: 326, missing_source: 8, missing_destination: 25 });
@@ -45,9 +51,13 @@ it("Single + Dry, Single + Live, Full + Dry, Full + Live give 141 to write, then
 
   const fullLive = await runToEnd({ type: "full", mode: "live" });
   const [first, ...after] = fullLive.jobs;
-  expect(countersOf(first!)).toEqual(counters({ processed: 500, updated: WRITTEN, skipped_no_change: DRY.skipped_no_change, missing_source: 8, missing_destination: 25 }));
+  expect(countersOf(first!)).toEqual(
+    counters({ processed: 500, updated: WRITTEN, skipped_no_change: DRY.skipped_no_change, missing_source: 8, missing_destination: 25 }),
+  );
   for (const job of after) {
-    expect(countersOf(job), job.connection_name).toEqual(counters({ processed: 500, skipped_no_change: NOTHING_LEFT, missing_source: 8, missing_destination: 25 }));
+    expect(countersOf(job), job.connection_name).toEqual(
+      counters({ processed: 500, skipped_no_change: NOTHING_LEFT, missing_source: 8, missing_destination: 25 }),
+    );
   }
   expect(NOTHING_LEFT).toBe(467);
   expect(totals(fullLive.jobs)).toEqual({ in_scope: 1500, would_update: 0, updated: 141, skipped: 1260, missing_source: 24, missing_destination: 75 });

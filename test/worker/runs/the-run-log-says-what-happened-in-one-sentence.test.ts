@@ -8,7 +8,9 @@ const start = { mode: "live" as const, type: "full" as const, serial: null, rese
 describe("the run log", () => {
   it("says how a job started: mode, scope and contract version", () => {
     expect(say.jobStarted(start)).toBe("Live full run started, complete: 500 records in scope (contract version 3)");
-    expect(say.jobStarted({ ...start, mode: "dry", reset: true, inScope: null })).toBe("Dry full run started, complete reconciliation (reset) (contract version 3)");
+    expect(say.jobStarted({ ...start, mode: "dry", reset: true, inScope: null })).toBe(
+      "Dry full run started, complete reconciliation (reset) (contract version 3)",
+    );
     expect(say.jobStarted({ ...start, cursor: "2026-11-01T00:00:00.000Z", inScope: 12 })).toBe(
       "Live full run started, incremental since 2026-11-01T00:00:00.000Z plus last run's failed serials: 12 records in scope (contract version 3)",
     );
@@ -36,13 +38,30 @@ describe("the run log", () => {
     expect(say.outcomeError(makeOutcome({ error: "HTTP 422", hint: "Check the payload" }))).toBe("HTTP 422 — Hint: Check the payload");
     expect(say.outcomeError(makeOutcome({ error: "HTTP 422" }))).toBe("HTTP 422");
     expect(say.outcomeError(makeOutcome())).toBeNull();
-    const changed = makeOutcome({ http_status: 200, changes: [{ field: "firmware", before: "1.0", after: "1.1", written: true }, { field: "site", before: null, after: "B", written: false }] as never });
+    const changed = makeOutcome({
+      http_status: 200,
+      changes: [
+        { field: "firmware", before: "1.0", after: "1.1", written: true },
+        { field: "site", before: null, after: "B", written: false },
+      ] as never,
+    });
     expect(say.outcomeDetail(changed)).toBe('DEV-00001: updated (HTTP 200) — firmware: "1.0" → "1.1", site: null → "B" (not written)');
     expect(say.outcomeDetail(makeOutcome({ action: "skipped_rule", reason: "rule: never" }))).toBe("DEV-00001: skipped_rule — rule: never");
   });
 
   it("sums a finished job up in its mode's words", () => {
-    const counters = { ...emptyCounters(), in_scope: 10, processed: 10, updated: 4, would_update: 0, skipped_rule: 1, skipped_no_change: 2, missing_source: 1, missing_destination: 1, failed: 1 };
+    const counters = {
+      ...emptyCounters(),
+      in_scope: 10,
+      processed: 10,
+      updated: 4,
+      would_update: 0,
+      skipped_rule: 1,
+      skipped_no_change: 2,
+      missing_source: 1,
+      missing_destination: 1,
+      failed: 1,
+    };
     expect(say.jobFinished(1_250, counters, "live")).toBe(
       "Finished in 1.3 s: 10 of 10 processed — 4 updated, 3 skipped, 1 missing source, 1 missing destination, 1 failed",
     );

@@ -55,7 +55,10 @@ async function runSlice(update: Record<string, unknown>, failFirstWrite: "503" |
     mode: "live",
     mapping: compileMapping([{ source: "status", destination: "status", formatter: "string", action: "update_if_changed", on_null: "skip", required: false }]),
     update: compileUpdateContract(UpdateContractSchema.parse(update)),
-    lookup: createDestinationLookup({ client, contract: { mode: "per_serial", url_template: `${BASE}/{serial}`, format: "json", record_path: "", serial_path: "serial", headers: {} } }),
+    lookup: createDestinationLookup({
+      client,
+      contract: { mode: "per_serial", url_template: `${BASE}/{serial}`, format: "json", record_path: "", serial_path: "serial", headers: {} },
+    }),
     client,
     concurrency: 1,
     signal: new AbortController().signal,
@@ -86,12 +89,20 @@ describe("a POST that the destination applied and then answered with 503", () =>
       { method: "POST", key: "job_1:SN-1", serials: ["SN-1"] },
     ]);
     expect(actions).toEqual(["updated", "updated", "updated"]);
-    expect(intents.map((i) => [i.serial, i.idempotency_key])).toEqual([["SN-1", "job_1:SN-1"], ["SN-2", "job_1:SN-2"], ["SN-3", "job_1:SN-3"]]);
+    expect(intents.map((i) => [i.serial, i.idempotency_key])).toEqual([
+      ["SN-1", "job_1:SN-1"],
+      ["SN-2", "job_1:SN-2"],
+      ["SN-3", "job_1:SN-3"],
+    ]);
   });
 
   it("is not sent again when the idempotency header is turned off: the record fails as transient", async () => {
     const { applied, outcomes } = await runSlice(single("POST", { idempotency_header: null }), "503");
-    expect(applied.map((a) => [a.key, a.serials])).toEqual([[null, ["SN-1"]], [null, ["SN-2"]], [null, ["SN-3"]]]);
+    expect(applied.map((a) => [a.key, a.serials])).toEqual([
+      [null, ["SN-1"]],
+      [null, ["SN-2"]],
+      [null, ["SN-3"]],
+    ]);
     expect(outcomes[0]).toMatchObject({ serial: "SN-1", action: "failed", transient: true, http_status: 503 });
     expect(outcomes[0]!.error).toMatch(/not sent again: the destination may have applied it/);
     expect(outcomes.slice(1).map((o) => o.action)).toEqual(["updated", "updated"]);
@@ -118,7 +129,11 @@ describe("a bulk write that timed out after the destination applied it", () => {
   it("is not sent again without a key: every record of the batch fails as transient", async () => {
     const { applied, outcomes } = await runSlice(bulk({ idempotency_header: null }), "timeout");
     expect(applied).toEqual([{ method: "POST", key: null, serials: SERIALS }]);
-    expect(outcomes.map((o) => [o.action, o.transient])).toEqual([["failed", true], ["failed", true], ["failed", true]]);
+    expect(outcomes.map((o) => [o.action, o.transient])).toEqual([
+      ["failed", true],
+      ["failed", true],
+      ["failed", true],
+    ]);
     expect(outcomes[0]!.error).toMatch(/timed out after 100 ms; not sent again/);
   });
 });

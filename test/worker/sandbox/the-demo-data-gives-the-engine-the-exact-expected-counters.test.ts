@@ -61,9 +61,7 @@ describe("demo dataset", () => {
     const fleetSerials = new Set(fleet.map((d) => d.serial));
     expect(source.filter((d) => !fleetSerials.has(d.serial))).toHaveLength(DEMO_EXPECTATIONS.full_run.missing_destination);
     expect(fleet.filter((d) => !sourceSerials.has(d.serial))).toHaveLength(DEMO_EXPECTATIONS.destination_only);
-    expect(source.filter((d) => d.name === undefined || d.site === undefined)).toHaveLength(
-      DEMO_EXPECTATIONS.full_run.missing_source,
-    );
+    expect(source.filter((d) => d.name === undefined || d.site === undefined)).toHaveLength(DEMO_EXPECTATIONS.full_run.missing_source);
     expect(source.filter((d) => d.battery_pct === null)).toHaveLength(DEMO_EXPECTATIONS.null_battery);
   });
 

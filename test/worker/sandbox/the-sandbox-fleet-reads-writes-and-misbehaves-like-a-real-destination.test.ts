@@ -236,7 +236,11 @@ describe("sandbox fleet API: JSON writes", () => {
     );
     expect(res.status).toBe(207);
     const body = await res.json<{ results: { serial: string; status: number }[]; updated: number; not_found: number }>();
-    expect(body.results.map((r) => [r.serial, r.status])).toEqual([[SERIAL, 200], [missing, 404], ["DEV-00002", 200]]);
+    expect(body.results.map((r) => [r.serial, r.status])).toEqual([
+      [SERIAL, 200],
+      [missing, 404],
+      ["DEV-00002", 200],
+    ]);
     expect(body).toMatchObject({ updated: 2, not_found: 1 });
     expect((await getDevice("DEV-00002")).battery).toBe(50);
     expect((await stats()).writes).toBe(2);
@@ -245,7 +249,12 @@ describe("sandbox fleet API: JSON writes", () => {
   it("refuses a whole bulk request when one item has an unknown field", async () => {
     const res = await call(
       "/api/devices/bulk",
-      jsonRequest("POST", { devices: [{ serial: SERIAL, firmware: "4.0.0" }, { serial: "DEV-00002", colour: "red" }] }),
+      jsonRequest("POST", {
+        devices: [
+          { serial: SERIAL, firmware: "4.0.0" },
+          { serial: "DEV-00002", colour: "red" },
+        ],
+      }),
     );
     expect(res.status).toBe(400);
     const body = await res.json<ErrorBody>();
@@ -298,7 +307,14 @@ describe("sandbox behaviour knobs", () => {
       const res = await call(`/api/devices/${SERIAL}`);
       answers.push([res.status, res.headers.get("retry-after")]);
     }
-    expect(answers).toEqual([[200, null], [200, null], [429, "2"], [200, null], [200, null], [429, "2"]]);
+    expect(answers).toEqual([
+      [200, null],
+      [200, null],
+      [429, "2"],
+      [200, null],
+      [200, null],
+      [429, "2"],
+    ]);
     expect(await stats()).toMatchObject({ requests: 6, throttled: 2 });
   });
 
@@ -387,7 +403,12 @@ describe("sandbox behaviour knobs", () => {
     expect((await call("/_reset", { method: "POST" })).status).toBe(200);
 
     expect(await (await call("/_config")).json()).toEqual({
-      latency_ms: 0, throttle_every: null, retry_after_s: 1, error_every: null, auth_token: null, oauth: null,
+      latency_ms: 0,
+      throttle_every: null,
+      retry_after_s: 1,
+      error_every: null,
+      auth_token: null,
+      oauth: null,
     });
     expect(await getDevice(SERIAL)).toEqual(fleetDevice(SERIAL));
     expect(await stats()).toMatchObject({ requests: 1, writes: 0, throttled: 0, errors: 0, writes_by_serial: {} });

@@ -63,7 +63,12 @@ describe("the sandbox webhook receiver", () => {
     expectInert(anonymous);
 
     const name = path.split("/").at(-1)!;
-    for (const variant of [`${path}/`, `/sandbox/%5Freceiver/${name}`, `/sandbox/_receiver/${encodeURIComponent(name).replace("r", "%72")}`, `/sandbox//_receiver/${name}`]) {
+    for (const variant of [
+      `${path}/`,
+      `/sandbox/%5Freceiver/${name}`,
+      `/sandbox/_receiver/${encodeURIComponent(name).replace("r", "%72")}`,
+      `/sandbox//_receiver/${name}`,
+    ]) {
       const sneaky = await call("GET", variant, { as: null });
       expect(sneaky.status, variant).toBeGreaterThanOrEqual(400);
       expect(JSON.stringify(sneaky.body), variant).not.toContain("alert.test");
@@ -78,7 +83,10 @@ describe("the sandbox webhook receiver", () => {
   it("needs an operator token to script or clear a receiver", async () => {
     const path = receiver();
     await call("POST", path, { as: null, body: { n: 1 } });
-    for (const [method, target] of [["PUT", `${path}/_script`], ["DELETE", path]] as const) {
+    for (const [method, target] of [
+      ["PUT", `${path}/_script`],
+      ["DELETE", path],
+    ] as const) {
       const body = method === "PUT" ? { responses: [] } : undefined;
       expect((await call(method, target, { as: null, body })).status, `${method} anonymous`).toBe(401);
       expect((await call(method, target, { as: "viewer", body })).status, `${method} viewer`).toBe(403);

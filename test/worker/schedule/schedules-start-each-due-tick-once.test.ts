@@ -60,9 +60,7 @@ describe("the minute trigger", () => {
 
     await fire(at(base, 10, 15));
     const runs = await runsOf(connection.id);
-    expect(runs).toEqual([
-      { id: runs[0]!.id, type: "full", mode: "dry", trigger: "schedule", requested_by: "scheduler", credential_id: credential.id },
-    ]);
+    expect(runs).toEqual([{ id: runs[0]!.id, type: "full", mode: "dry", trigger: "schedule", requested_by: "scheduler", credential_id: credential.id }]);
     expect(await listScheduleTicks(env.LEDGER, connection.id)).toMatchObject([
       { due_at: at(base, 10, 15), outcome: "started", run_id: runs[0]!.id, reason: null },
     ]);

@@ -51,17 +51,17 @@ describe("needs attention", () => {
   it("recomputes a ledger's last successes from live jobs only when migrated", SLOW, async () => {
     await runToEnd({ type: "single", serial: DEMO_SINGLE_SERIAL, mode: "live", connection_ids: [DEMO_IDS.json] });
     await runToEnd({ type: "single", serial: DEMO_SINGLE_SERIAL, mode: "dry", connection_ids: [DEMO_IDS.xml] });
-    const liveFinished = await env.LEDGER.prepare(
-      "SELECT MAX(finished_at) AS at FROM jobs WHERE connection_id = ?1 AND status = 'completed'",
-    ).bind(DEMO_IDS.json).first<{ at: number }>();
+    const liveFinished = await env.LEDGER.prepare("SELECT MAX(finished_at) AS at FROM jobs WHERE connection_id = ?1 AND status = 'completed'")
+      .bind(DEMO_IDS.json)
+      .first<{ at: number }>();
     // What a ledger written before this change holds: dry successes counted too.
-    await env.LEDGER.prepare("UPDATE connections SET last_success_at = ?1 WHERE id IN (?2, ?3)")
-      .bind(Date.now(), DEMO_IDS.json, DEMO_IDS.xml).run();
+    await env.LEDGER.prepare("UPDATE connections SET last_success_at = ?1 WHERE id IN (?2, ?3)").bind(Date.now(), DEMO_IDS.json, DEMO_IDS.xml).run();
 
     await env.LEDGER.exec(recomputeLiveSuccess.replace(/--.*$/gm, "").replace(/\s+/g, " ").trim());
 
     const rows = await env.LEDGER.prepare("SELECT id, last_success_at FROM connections WHERE id IN (?1, ?2, ?3)")
-      .bind(DEMO_IDS.json, DEMO_IDS.xml, DEMO_IDS.bulk).all<{ id: string; last_success_at: number | null }>();
+      .bind(DEMO_IDS.json, DEMO_IDS.xml, DEMO_IDS.bulk)
+      .all<{ id: string; last_success_at: number | null }>();
     const byId = new Map(rows.results.map((row) => [row.id, row.last_success_at]));
     expect(byId.get(DEMO_IDS.json)).toBe(liveFinished?.at);
     expect(byId.get(DEMO_IDS.xml)).toBeNull();

@@ -23,7 +23,9 @@ describe("time inputs", () => {
   it.each(["yesterday", "7 fortnights", "2026-13-45", "", "-5d"])("refuses %j, naming the field and the accepted forms", (input) => {
     expect(() => parseTimeInput("until", input, NOW)).toThrow(TimeInputError);
     // The field travels beside the message (the API's issue path), so a message never names it twice.
-    expect(() => parseTimeInput("until", input, NOW)).toThrow(expect.objectContaining({ field: "until", message: expect.stringMatching(/^".*" is not .* "24h"/) }));
+    expect(() => parseTimeInput("until", input, NOW)).toThrow(
+      expect.objectContaining({ field: "until", message: expect.stringMatching(/^".*" is not .* "24h"/) }),
+    );
   });
 
   it("defaults since to a span before until and refuses a reversed range", () => {
@@ -33,9 +35,7 @@ describe("time inputs", () => {
   });
 
   it("writes durations the way the jobs view does", () => {
-    expect([850, 4_200, 42_000, 102_000, 7_500_000, 3 * DAY_MS + 4 * HOUR_MS].map(durationText)).toEqual([
-      "850 ms", "4.2s", "42s", "1m 42s", "2h 5m", "3d 4h",
-    ]);
+    expect([850, 4_200, 42_000, 102_000, 7_500_000, 3 * DAY_MS + 4 * HOUR_MS].map(durationText)).toEqual(["850 ms", "4.2s", "42s", "1m 42s", "2h 5m", "3d 4h"]);
     expect(durationText(null)).toBeNull();
   });
 });

@@ -95,11 +95,7 @@ export function createRequest(options: ApiClientOptions = {}): Request {
     if (!response.ok && !(bodyStatus && typeof parsed === "object" && parsed !== null && !isErrorBody(parsed))) {
       const error = isErrorBody(parsed)
         ? errorFromBody(parsed, response.status)
-        : new ApiError(
-            "http_error",
-            `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}.`,
-            response.status,
-          );
+        : new ApiError("http_error", `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}.`, response.status);
       if (response.status === 401 && init.token === undefined && token) options.onUnauthorized?.(error);
       throw error;
     }

@@ -117,8 +117,7 @@ const WHOLE_LIST = 500;
 
 export function createApiClient(options: ApiClientOptions = {}) {
   const request = createRequest(options);
-  const whole = <T>(path: string, signal?: AbortSignal) =>
-    allPages((cursor) => request<Page<T>>(path, { query: { cursor, limit: WHOLE_LIST }, signal }));
+  const whole = <T>(path: string, signal?: AbortSignal) => allPages((cursor) => request<Page<T>>(path, { query: { cursor, limit: WHOLE_LIST }, signal }));
 
   return {
     // Session and system
@@ -132,8 +131,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     run: (runId: string, signal?: AbortSignal) => request<RunDetail>(`/api/runs/${id(runId)}`, { signal }),
     startRun: (body: CreateRunRequest) => request<RunDetail>("/api/runs", { method: "POST", body }),
     cancelRun: (runId: string) => request<RunDetail>(`/api/runs/${id(runId)}/cancel`, { method: "POST" }),
-    rerun: (runId: string, scope: RerunScope) =>
-      request<RunDetail>(`/api/runs/${id(runId)}/rerun`, { method: "POST", body: { scope } }),
+    rerun: (runId: string, scope: RerunScope) => request<RunDetail>(`/api/runs/${id(runId)}/rerun`, { method: "POST", body: { scope } }),
     job: (jobId: string, signal?: AbortSignal) => request<JobDetail>(`/api/jobs/${id(jobId)}`, { signal }),
     jobRecords: (jobId: string, filters: RecordListFilters, list?: ListOptions, signal?: AbortSignal) =>
       request<RecordOutcomePage>(`/api/jobs/${id(jobId)}/records`, { query: { ...filters, ...paging(list) }, signal }),
@@ -146,13 +144,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
     stats: (query: StatsQuery, signal?: AbortSignal) => request<StatsResponse>("/api/stats", { query, signal }),
 
     // Connections
-    connections: (list?: ListOptions, signal?: AbortSignal) =>
-      request<Page<ConnectionSummary>>("/api/connections", { query: paging(list), signal }),
+    connections: (list?: ListOptions, signal?: AbortSignal) => request<Page<ConnectionSummary>>("/api/connections", { query: paging(list), signal }),
     listConnections: (signal?: AbortSignal) => whole<ConnectionSummary>("/api/connections", signal),
     connectionStats: (signal?: AbortSignal) =>
       request<StatsResponse>("/api/stats", { query: { since: "30d", failures_limit: 0, recent_per_connection: 20 }, signal }),
-    getConnection: (connectionId: string, signal?: AbortSignal) =>
-      request<Connection>(`/api/connections/${id(connectionId)}`, { signal }),
+    getConnection: (connectionId: string, signal?: AbortSignal) => request<Connection>(`/api/connections/${id(connectionId)}`, { signal }),
     createConnection: (body: CreateConnectionBody) => request<Connection>("/api/connections", { method: "POST", body }),
     updateConnection: (connectionId: string, body: UpdateConnectionBody) =>
       request<Connection>(`/api/connections/${id(connectionId)}`, { method: "PATCH", body }),
@@ -186,8 +182,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     // Alerts
     listChannels: (signal?: AbortSignal) => whole<AlertChannel>("/api/alerts/channels", signal),
     createChannel: (body: CreateChannelBody) => request<CreatedChannel>("/api/alerts/channels", { method: "POST", body }),
-    updateChannel: (channelId: string, body: UpdateChannelBody) =>
-      request<AlertChannel>(`/api/alerts/channels/${id(channelId)}`, { method: "PATCH", body }),
+    updateChannel: (channelId: string, body: UpdateChannelBody) => request<AlertChannel>(`/api/alerts/channels/${id(channelId)}`, { method: "PATCH", body }),
     deleteChannel: (channelId: string) => request<void>(`/api/alerts/channels/${id(channelId)}`, { method: "DELETE" }),
     testChannel: (channelId: string) => request<TestSendResult>(`/api/alerts/channels/${id(channelId)}/test`, { method: "POST" }),
     rotateSecret: (channelId: string, graceHours: number) =>
@@ -203,8 +198,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     // Settings, retention and tokens
     getSettings: (signal?: AbortSignal) => request<Settings>("/api/settings", { signal }),
     updateSettings: (body: UpdateSettingsBody) => request<Settings>("/api/settings", { method: "PUT", body }),
-    getRetention: (signal?: AbortSignal) =>
-      request<RetentionResponse>("/api/retention", { query: { passes_limit: 5, exports_limit: 14 }, signal }),
+    getRetention: (signal?: AbortSignal) => request<RetentionResponse>("/api/retention", { query: { passes_limit: 5, exports_limit: 14 }, signal }),
     runRetention: () => request<RetentionRun>("/api/retention/run", { method: "POST" }),
     listTokens: (signal?: AbortSignal) => request<Page<ApiTokenSummary>>("/api/tokens", { signal }),
     createToken: (body: CreateTokenBody) => request<CreatedApiToken>("/api/tokens", { method: "POST", body }),

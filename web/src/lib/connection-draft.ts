@@ -237,10 +237,16 @@ export function newConnectionDraft(): ConnectionDraft {
       source: { kind: "dataset" },
       fetch: { mode: "per_serial", url_template: "https://", format: "json", record_path: "", serial_path: "serial", headers: {} },
       update: { method: "PATCH", url_template: "https://", formatter: "json", headers: {} },
-      mapping: [
-        { source: "status", destination: "status", formatter: "string", action: "update_if_changed", on_null: "skip", required: false },
-      ],
-      limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false, max_response_bytes: 10_485_760, max_pages: 100_000 },
+      mapping: [{ source: "status", destination: "status", formatter: "string", action: "update_if_changed", on_null: "skip", required: false }],
+      limits: {
+        requests_per_second: 10,
+        concurrency: 2,
+        timeout_ms: 10_000,
+        retry_attempts: 3,
+        stop_on_failure: false,
+        max_response_bytes: 10_485_760,
+        max_pages: 100_000,
+      },
     },
   });
 }

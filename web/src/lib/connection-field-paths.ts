@@ -18,10 +18,7 @@ export type Paths<T> = DropDot<Suffix<T>>;
 
 // The paths both the create and the change request accept, read from the zod schemas that validate them:
 // a field renamed in the API fails the type check of the list below.
-export type ConnectionFieldPath = Extract<
-  Paths<z.input<typeof createConnectionBodySchema>>,
-  Paths<z.input<typeof updateConnectionBodySchema>>
->;
+export type ConnectionFieldPath = Extract<Paths<z.input<typeof createConnectionBodySchema>>, Paths<z.input<typeof updateConnectionBodySchema>>>;
 
 function paginationPaths(prefix: "config.source" | "config.fetch", draft: PaginationDraft): ConnectionFieldPath[] {
   const base = `${prefix}.pagination` as const;

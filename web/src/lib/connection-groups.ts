@@ -17,9 +17,7 @@ export function groupByCredential(connections: readonly ConnectionSummary[]): Cr
     }
     group.connections.push(connection);
   }
-  const sorted = [...groups.values()].sort(
-    (a, b) => a.credentialName.localeCompare(b.credentialName) || a.credentialId.localeCompare(b.credentialId),
-  );
+  const sorted = [...groups.values()].sort((a, b) => a.credentialName.localeCompare(b.credentialName) || a.credentialId.localeCompare(b.credentialId));
   for (const group of sorted) {
     group.connections.sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
   }

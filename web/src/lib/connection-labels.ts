@@ -14,7 +14,7 @@ export const FORMATTER_LABELS: Record<Formatter, string> = {
   trim: "trim",
   map: "map (enum table)",
   default: "default (constant when null)",
-  template: "template (\"{a} {b}\")",
+  template: 'template ("{a} {b}")',
 };
 export const ACTION_LABELS: Record<FieldAction, string> = {
   update_if_changed: "Update if changed",

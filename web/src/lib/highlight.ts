@@ -5,7 +5,15 @@ export interface Segment {
 
 // The words of a search, as the log search reads them: split on spaces, case-insensitive.
 export function searchWords(query: string): string[] {
-  return [...new Set(query.trim().toLowerCase().split(/\s+/).filter((word) => word !== ""))];
+  return [
+    ...new Set(
+      query
+        .trim()
+        .toLowerCase()
+        .split(/\s+/)
+        .filter((word) => word !== ""),
+    ),
+  ];
 }
 
 // Splits text into plain and matching runs for <mark>; overlapping and adjacent matches merge into one.

@@ -90,7 +90,7 @@ export class LiveConnection {
   lastMessageAt: number | null = $state(null);
   reconnectAt: number | null = $state(null);
 
-  #options: Required<Omit<LiveConnectionOptions, "WebSocket">> & { WebSocket: (() => typeof WebSocket | undefined) };
+  #options: Required<Omit<LiveConnectionOptions, "WebSocket">> & { WebSocket: () => typeof WebSocket | undefined };
   #sink: LiveSink | null = null;
   #socket: WebSocket | null = null;
   #attempt = 0;

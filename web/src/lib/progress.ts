@@ -85,10 +85,7 @@ const SHOWN: Record<RunMode, readonly CounterKey[]> = {
   live: ["updated", "skipped", "missing_source", "missing_destination", "failed"],
 };
 
-type CounterFields = Pick<
-  JobSummary,
-  "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed"
->;
+type CounterFields = Pick<JobSummary, "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed">;
 
 export function countersOf(jobs: readonly CounterFields[]): Counters {
   const totals: Counters = {

@@ -1,10 +1,6 @@
 import { asApiError, isAbort, type ApiError } from "./api";
 
-export type Loadable<T> =
-  | { kind: "idle" }
-  | { kind: "loading" }
-  | { kind: "ready"; data: T; refreshing: boolean }
-  | { kind: "failed"; error: ApiError };
+export type Loadable<T> = { kind: "idle" } | { kind: "loading" } | { kind: "ready"; data: T; refreshing: boolean } | { kind: "failed"; error: ApiError };
 
 export type Loader<T> = (signal: AbortSignal) => Promise<T>;
 

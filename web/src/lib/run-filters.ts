@@ -40,7 +40,16 @@ export interface RunFilters {
 }
 
 // The order keys appear in the URL, so one view has one address.
-export const RUN_FILTER_KEYS = ["status", "credential", "connection", "type", "mode", "since", "until", "serial"] as const satisfies readonly (keyof RunFilters)[];
+export const RUN_FILTER_KEYS = [
+  "status",
+  "credential",
+  "connection",
+  "type",
+  "mode",
+  "since",
+  "until",
+  "serial",
+] as const satisfies readonly (keyof RunFilters)[];
 
 export const EMPTY_FILTERS: RunFilters = {
   status: null,

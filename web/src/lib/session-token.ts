@@ -25,9 +25,7 @@ function isStoredSession(value: unknown): value is StoredSession {
   if (typeof value !== "object" || value === null) return false;
   const record = value as Record<string, unknown>;
   return (
-    typeof record.token === "string" &&
-    typeof record.name === "string" &&
-    (record.role === "viewer" || record.role === "operator" || record.role === "admin")
+    typeof record.token === "string" && typeof record.name === "string" && (record.role === "viewer" || record.role === "operator" || record.role === "admin")
   );
 }
 

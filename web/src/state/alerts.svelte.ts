@@ -200,7 +200,6 @@ function thresholdOf(draft: RuleDraft): number {
   return draft.failure_threshold.trim() === "" ? Number.NaN : Number(draft.failure_threshold);
 }
 
-
 // A rule's channel is fixed; everything else is sent only when it changed.
 export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean): UpdateRuleBody {
   const changes: UpdateRuleBody = {};
@@ -226,9 +225,7 @@ export class AlertsState {
   rules = new Resource<AlertRule[]>((signal) => api.listRules(signal));
   connections = new Resource<ConnectionSummary[]>((signal) => api.listConnections(signal));
   filters: DeliveryFilters = $state({});
-  deliveries = new PagedList<AlertDelivery>((cursor, signal) =>
-    api.listDeliveries(this.filters, { cursor, limit: 25, signal }),
-  );
+  deliveries = new PagedList<AlertDelivery>((cursor, signal) => api.listDeliveries(this.filters, { cursor, limit: 25, signal }));
 
   channelDraft: ChannelDraft = $state(emptyChannelDraft());
   channelSave = new SaveState();

@@ -36,7 +36,10 @@ export function sameOutcome(a: RecordAction | null, b: RecordAction | null): boo
 export function pairConnections(a: RunDetail, b: RunDetail): ConnectionPair[] {
   const pairs = new Map<string, ConnectionPair>();
   const order: string[] = [];
-  for (const [side, run] of [["a", a], ["b", b]] as const) {
+  for (const [side, run] of [
+    ["a", a],
+    ["b", b],
+  ] as const) {
     for (const job of run.jobs) {
       let pair = pairs.get(job.connection_id);
       if (!pair) {
@@ -75,10 +78,7 @@ const RECORDS_PAGE = 500;
 const MAX_RECORDS_PER_JOB = 50_000;
 
 export type CompareLoad =
-  | { kind: "idle" }
-  | { kind: "loading" }
-  | { kind: "ready"; a: RunDetail; b: RunDetail; pairs: ConnectionPair[] }
-  | { kind: "failed"; error: ApiError };
+  { kind: "idle" } | { kind: "loading" } | { kind: "ready"; a: RunDetail; b: RunDetail; pairs: ConnectionPair[] } | { kind: "failed"; error: ApiError };
 
 export type DiffLoad =
   | { kind: "idle" }

@@ -4,6 +4,4 @@ import type { ConnectionSummary } from "../../../worker/schemas/types";
 
 const PAGE_SIZE = 100;
 
-export const connections = new PagedList<ConnectionSummary>((cursor, signal) =>
-  api.connections({ cursor, limit: PAGE_SIZE }, signal),
-);
+export const connections = new PagedList<ConnectionSummary>((cursor, signal) => api.connections({ cursor, limit: PAGE_SIZE }, signal));

@@ -37,10 +37,7 @@ export interface LiveEstimate {
 }
 
 async function lastRun(credentialId: string, type: RunType, mode: "dry" | null, serial: string | null): Promise<RunDetail | null> {
-  const page = await api.runs(
-    { credential: credentialId, type, status: "completed", ...(mode ? { mode } : {}), ...(serial ? { serial } : {}) },
-    { limit: 1 },
-  );
+  const page = await api.runs({ credential: credentialId, type, status: "completed", ...(mode ? { mode } : {}), ...(serial ? { serial } : {}) }, { limit: 1 });
   const found = page.data[0];
   return found ? api.run(found.id) : null;
 }

@@ -75,9 +75,7 @@ export class JobRecordsState {
 
   constructor(jobId: string) {
     this.#jobId = jobId;
-    this.pages = new PagedList((cursor, signal) =>
-      api.jobRecords(jobId, this.#filters(), { cursor, limit: RECORD_PAGE_SIZE }, signal),
-    );
+    this.pages = new PagedList((cursor, signal) => api.jobRecords(jobId, this.#filters(), { cursor, limit: RECORD_PAGE_SIZE }, signal));
   }
 
   show(action: RecordAction | null, serial: string): void {
@@ -214,12 +212,7 @@ export class JobLogsState {
   }
 
   #page(afterSeq: number | undefined, signal: AbortSignal) {
-    return api.jobLogs(
-      this.#jobId,
-      { level: logLevelsParam(this.shownLevels), q: this.query || undefined, after_seq: afterSeq },
-      LOG_PAGE_SIZE,
-      signal,
-    );
+    return api.jobLogs(this.#jobId, { level: logLevelsParam(this.shownLevels), q: this.query || undefined, after_seq: afterSeq }, LOG_PAGE_SIZE, signal);
   }
 
   async #append(controller: AbortController): Promise<void> {

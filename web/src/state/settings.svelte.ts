@@ -81,8 +81,7 @@ export class SettingsState {
   savePlan(): Promise<boolean> {
     return this.planSave.run(async () => {
       const days = this.customDays.trim() === "" ? Number.NaN : Number(this.customDays);
-      const retention: UpdateSettingsBody["retention"] =
-        this.plan === "custom" ? { plan: "custom", custom_days: days } : { plan: this.plan };
+      const retention: UpdateSettingsBody["retention"] = this.plan === "custom" ? { plan: "custom", custom_days: days } : { plan: this.plan };
       const settings = await api.updateSettings({ retention });
       this.#settled(settings);
       return `Retention plan saved: history older than ${settings.retention.days} days is purged daily.`;
@@ -93,9 +92,7 @@ export class SettingsState {
     return this.exportSave.run(async () => {
       const settings = await api.updateSettings({ log_export: logExportBody(this.exportDraft) });
       this.#settled(settings);
-      return settings.log_export.target === "none"
-        ? "Log export is off."
-        : "Log export saved: each day's jobs and logs are written before they are purged.";
+      return settings.log_export.target === "none" ? "Log export is off." : "Log export saved: each day's jobs and logs are written before they are purged.";
     });
   }
 

@@ -142,12 +142,7 @@ describe("editing an alert channel", () => {
       channels: [channel],
       rules: [],
       patch: () =>
-        jsonResponse(
-          makeErrorBody("validation_failed", "Invalid request body: url: …", [
-            { path: "url", message: "URL must use https", in: "body" },
-          ]),
-          400,
-        ),
+        jsonResponse(makeErrorBody("validation_failed", "Invalid request body: url: …", [{ path: "url", message: "URL must use https", in: "body" }]), 400),
     });
     render(AlertsScreen);
 
@@ -226,9 +221,7 @@ describe("editing an alert rule", () => {
 
     const row = (await within(table).findByText("2 consecutive failures")).closest("tr") as HTMLElement;
     expect(row.textContent).toContain("Billing export");
-    expect(patches(calls)).toEqual([
-      { method: "PATCH", path: `/api/alerts/rules/${rule.id}`, body: { connection_ids: [billing.id], failure_threshold: 2 } },
-    ]);
+    expect(patches(calls)).toEqual([{ method: "PATCH", path: `/api/alerts/rules/${rule.id}`, body: { connection_ids: [billing.id], failure_threshold: 2 } }]);
     await waitFor(() => expect(document.activeElement).toBe(within(row).getByRole("button", { name: "Edit the rule for Ops webhook" })));
   });
 

@@ -36,7 +36,15 @@ const connection = makeConnectionDetail({
   id: "conn_limits",
   version: 4,
   config: makeConfig({
-    limits: { requests_per_second: 10, concurrency: 2, timeout_ms: 10_000, retry_attempts: 3, stop_on_failure: false, max_response_bytes: 2_097_152, max_pages: 5_000 },
+    limits: {
+      requests_per_second: 10,
+      concurrency: 2,
+      timeout_ms: 10_000,
+      retry_attempts: 3,
+      stop_on_failure: false,
+      max_response_bytes: 2_097_152,
+      max_pages: 5_000,
+    },
   }),
 });
 
@@ -92,7 +100,10 @@ describe("the connection editor's limits", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
 
     await vi.waitFor(() => expect(size.getAttribute("aria-invalid")).toBe("true"));
-    const described = (size.getAttribute("aria-describedby") ?? "").split(" ").map((id) => document.getElementById(id)?.textContent ?? "").join(" ");
+    const described = (size.getAttribute("aria-describedby") ?? "")
+      .split(" ")
+      .map((id) => document.getElementById(id)?.textContent ?? "")
+      .join(" ");
     expect(described).toContain("expected number to be <=33554432");
   });
 });

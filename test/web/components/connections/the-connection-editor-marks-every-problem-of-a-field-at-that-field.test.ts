@@ -64,7 +64,11 @@ describe("a field with several problems", () => {
 
     await vi.waitFor(() => expect(template.getAttribute("aria-invalid")).toBe("true"));
     const inline = document.getElementById(`${template.id}-error`)!;
-    expect(within(inline).getAllByRole("listitem").map((item) => item.textContent)).toEqual(TEMPLATE_PROBLEMS);
+    expect(
+      within(inline)
+        .getAllByRole("listitem")
+        .map((item) => item.textContent),
+    ).toEqual(TEMPLATE_PROBLEMS);
     for (const message of TEMPLATE_PROBLEMS) expect(describedText(template)).toContain(message);
 
     const summary = screen.getByRole("alert");

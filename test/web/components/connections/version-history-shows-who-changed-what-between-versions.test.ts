@@ -25,7 +25,14 @@ function rowsOf(table: HTMLElement): string[] {
     .getAllByRole("row")
     .slice(1)
     .map((row) =>
-      [...row.children].map((cell) => [...cell.childNodes].map((node) => node.textContent?.trim()).filter(Boolean).join(" ")).join(" | "),
+      [...row.children]
+        .map((cell) =>
+          [...cell.childNodes]
+            .map((node) => node.textContent?.trim())
+            .filter(Boolean)
+            .join(" "),
+        )
+        .join(" | "),
     );
 }
 
@@ -43,10 +50,7 @@ describe("VersionHistory", () => {
     expect(within(items[2]!).getByText("First version")).toBeTruthy();
 
     const newest = screen.getByRole("table", { name: "Changes from version 2 to version 3" });
-    expect(rowsOf(newest)).toEqual([
-      'config.mapping[0].action Changed | "update_if_changed" | "always"',
-      "config.limits.timeout_ms Changed | 10000 | 12000",
-    ]);
+    expect(rowsOf(newest)).toEqual(['config.mapping[0].action Changed | "update_if_changed" | "always"', "config.limits.timeout_ms Changed | 10000 | 12000"]);
     expect(screen.queryByRole("table", { name: "Changes from version 1 to version 2" })).toBeNull();
   });
 

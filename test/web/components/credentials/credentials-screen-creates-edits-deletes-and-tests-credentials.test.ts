@@ -221,7 +221,10 @@ describe("the Credentials screen", () => {
         if (call.path !== "/api/credentials/cred_oauth/test-auth") return undefined;
         const { url } = call.body as { url?: string };
         if (url?.startsWith("http://10.")) {
-          return jsonResponse(makeErrorBody("validation_failed", "Invalid request body: url: private", [{ path: "url", message: "The host 10.0.0.5 is a private address." }]), 400);
+          return jsonResponse(
+            makeErrorBody("validation_failed", "Invalid request body: url: private", [{ path: "url", message: "The host 10.0.0.5 is a private address." }]),
+            400,
+          );
         }
         return jsonResponse(result);
       },

@@ -71,11 +71,7 @@ describe("Settings → API tokens", () => {
   it("lists when each token expires, marks an expired one and offers no revoke for it", async () => {
     const inAMonth = new Date(Date.now() + 30 * DAY_MS).toISOString();
     const lastWeek = new Date(Date.now() - 7 * DAY_MS).toISOString();
-    serve([
-      makeApiToken({ name: "forever" }),
-      makeApiToken({ name: "monthly", expires_at: inAMonth }),
-      makeApiToken({ name: "lapsed", expires_at: lastWeek }),
-    ]);
+    serve([makeApiToken({ name: "forever" }), makeApiToken({ name: "monthly", expires_at: inAMonth }), makeApiToken({ name: "lapsed", expires_at: lastWeek })]);
     renderTokens();
 
     const row = async (name: string) => (await screen.findByRole("rowheader", { name })).closest("tr")!;

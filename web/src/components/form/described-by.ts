@@ -5,6 +5,10 @@ export function describedBy(id: string, hint: string | undefined, errors: readon
 }
 
 // The ARIA attributes every field control carries: invalid while it has errors, described by its hint and errors.
-export function fieldAria(id: string, hint: string | undefined, errors: readonly string[]): { "aria-invalid": "true" | undefined; "aria-describedby": string | undefined } {
+export function fieldAria(
+  id: string,
+  hint: string | undefined,
+  errors: readonly string[],
+): { "aria-invalid": "true" | undefined; "aria-describedby": string | undefined } {
   return { "aria-invalid": errors.length > 0 ? "true" : undefined, "aria-describedby": describedBy(id, hint, errors) };
 }
