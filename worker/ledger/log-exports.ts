@@ -1,5 +1,7 @@
 import type { ExportStatus } from "../schemas/retention-vocabulary";
-import type { JobOutcomeColumns } from "./run-rows";
+import type { RunMode, RunTrigger, RunType } from "../schemas/vocabulary";
+import type { JobOutcomeColumns, JobRow } from "./run-rows";
+import type { LogRecord } from "./run-writes";
 import { ACTIVE_SQL } from "./status-sets";
 
 // Storage for log export: one log_exports row per UTC day, and the paged reads of a day's jobs and logs.
@@ -94,22 +96,16 @@ export async function hasActiveJobs(db: D1Database, since: number, until: number
   return row !== null;
 }
 
-export interface ExportJobRow extends JobOutcomeColumns {
-  id: string;
-  run_id: string;
-  connection_id: string;
-  connection_name: string;
-  connection_version: number;
-  position: number;
-  status: string;
-  mode: string;
-  run_type: string;
-  run_trigger: string;
+export interface ExportJobRow
+  extends JobOutcomeColumns, Pick<JobRow, "id" | "run_id" | "connection_id" | "connection_name" | "connection_version" | "position" | "status" | "created_at"> {
+  // The job's own mode, or its run's for jobs from before per-job modes.
+  mode: RunMode;
+  run_type: RunType;
+  run_trigger: RunTrigger;
   credential_id: string;
   credential_name: string;
   requested_by: string;
   serial: string | null;
-  created_at: number;
 }
 
 export interface JobCursor {
@@ -137,14 +133,8 @@ export async function readJobsPage(db: D1Database, since: number, until: number,
   return results;
 }
 
-export interface ExportLogRow {
-  job_id: string;
-  seq: number;
-  at: number;
-  level: string;
-  message: string;
-  serial: string | null;
-}
+// A log line as the ledger stores it, with its job.
+export type ExportLogRow = LogRecord;
 
 export interface LogCursor {
   job_id: string;

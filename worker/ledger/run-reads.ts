@@ -2,7 +2,7 @@ import type { FieldChange, JobDetail, LogLine, RecordOutcome, RunDetail, RunSumm
 import type { RecordAction } from "../engine/reconcile";
 import { idTimeFloor } from "./ids";
 import type { LogLevel } from "../schemas/vocabulary";
-import type { JobRow, RunRow } from "./run-rows";
+import { JOB_COUNTER_COLUMNS, type JobRow, type RunRow } from "./run-rows";
 import type { RunMode, RunStatus, RunTrigger, RunType } from "../schemas/vocabulary";
 import { toJobSummary, toRunDetail, toRunSummary } from "./run-views";
 import { ACTIVE_SQL } from "./status-sets";
@@ -58,17 +58,7 @@ const JOB_COLUMNS = [
   "position",
   "status",
   "mode",
-  "in_scope",
-  "processed",
-  "would_update",
-  "updated",
-  "skipped_rule",
-  "skipped_no_change",
-  "missing_source",
-  "missing_destination",
-  "failed",
-  "bytes_sent",
-  "bytes_received",
+  ...JOB_COUNTER_COLUMNS,
   "error_code",
   "error_http_status",
   "error_message",

@@ -94,6 +94,11 @@ export const JOB_COUNTER_COLUMNS = [
 export type JobCounterColumn = (typeof JOB_COUNTER_COLUMNS)[number];
 export type JobCounterValues = Record<JobCounterColumn, number>;
 
+// A job's counters as stored (in_scope stays null until the scope is known), in column order.
+export function jobCountersOf(row: Pick<JobRow, JobCounterColumn>): Pick<JobRow, JobCounterColumn> {
+  return Object.fromEntries(JOB_COUNTER_COLUMNS.map((column) => [column, row[column]])) as Pick<JobRow, JobCounterColumn>;
+}
+
 export interface JobError {
   code: string;
   http_status: number | null;

@@ -1,7 +1,7 @@
 import type { JobSummary, RunDetail, RunSummary } from "../schemas/runs";
 import type { RunMode } from "../schemas/vocabulary";
 import { diagnoseJob } from "../engine/errors";
-import type { JobRow, RunRow } from "./run-rows";
+import { jobCountersOf, type JobRow, type RunRow } from "./run-rows";
 
 // The one mapping of run and job rows to the shapes the API, the live feed and the coordinator publish: a job
 // read from D1 and a job the coordinator holds in memory read the same because both go through toJobSummary.
@@ -45,17 +45,7 @@ export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
     position: row.position,
     mode: row.mode ?? runMode,
     status: row.status,
-    in_scope: row.in_scope,
-    processed: row.processed,
-    would_update: row.would_update,
-    updated: row.updated,
-    skipped_rule: row.skipped_rule,
-    skipped_no_change: row.skipped_no_change,
-    missing_source: row.missing_source,
-    missing_destination: row.missing_destination,
-    failed: row.failed,
-    bytes_sent: row.bytes_sent,
-    bytes_received: row.bytes_received,
+    ...jobCountersOf(row),
     error:
       row.error_code === null ? null : { code: row.error_code, http_status: row.error_http_status, message: row.error_message ?? "", hint: row.error_hint },
     // Only a finished job's counters are the whole story; a running one's are not yet.

@@ -1,27 +1,29 @@
 import { newId } from "./ids";
 import { isUniqueViolation } from "./unique-violation";
 import { JOB_COUNTER_COLUMNS, type JobCounterValues, type JobError, type JobRow, type RunRow } from "./run-rows";
-import type { JobStatus, RunMode, RunStatus, RunTrigger, RunType } from "../schemas/vocabulary";
+import type { JobStatus, RunMode, RunStatus } from "../schemas/vocabulary";
 import { ACTIVE_SQL } from "./status-sets";
 
 // Status changes of runs and jobs. Each transition is a guarded UPDATE followed by its outbox event,
 // inserted only when the UPDATE changed a row (`changes()`), in the same batch: the event exists exactly
 // when the transition happened, and replaying a batch after a crash adds nothing.
 
-export interface NewRun {
-  id: string;
-  credential_id: string;
-  credential_name: string;
-  type: RunType;
-  serial: string | null;
-  mode: RunMode;
-  trigger: RunTrigger;
-  requested_by: string;
-  scope_json: string | null;
+export interface NewRun extends Pick<
+  RunRow,
+  | "id"
+  | "credential_id"
+  | "credential_name"
+  | "type"
+  | "serial"
+  | "mode"
+  | "trigger"
+  | "requested_by"
+  | "scope_json"
+  | "rerun_of"
+  | "idempotency_key"
+  | "created_at"
+> {
   reset: boolean;
-  rerun_of: string | null;
-  idempotency_key: string | null;
-  created_at: number;
 }
 
 export interface NewJob {

@@ -8,6 +8,7 @@ import {
   type JobCursor,
   type LogCursor,
 } from "../ledger/log-exports";
+import { jobCountersOf } from "../ledger/run-rows";
 import { DAY_MS } from "../stats/time-range";
 import type { ExportTarget } from "./export-target";
 import { gzipNdjson } from "./ndjson-gzip";
@@ -183,17 +184,7 @@ function jobLine(row: ExportJobRow) {
     trigger: row.run_trigger,
     requested_by: row.requested_by,
     serial: row.serial,
-    in_scope: row.in_scope,
-    processed: row.processed,
-    would_update: row.would_update,
-    updated: row.updated,
-    skipped_rule: row.skipped_rule,
-    skipped_no_change: row.skipped_no_change,
-    missing_source: row.missing_source,
-    missing_destination: row.missing_destination,
-    failed: row.failed,
-    bytes_sent: row.bytes_sent,
-    bytes_received: row.bytes_received,
+    ...jobCountersOf(row),
     error:
       row.error_code === null && row.error_message === null
         ? null
