@@ -1,6 +1,6 @@
 import type { Env } from "../env";
 import type { AlertDispatcher } from "./alert-dispatcher";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 export function alertDispatcherStub(env: Pick<Env, "ALERT_DISPATCHER">): DurableObjectStub<AlertDispatcher> {
   return env.ALERT_DISPATCHER.get(env.ALERT_DISPATCHER.idFromName("global"));

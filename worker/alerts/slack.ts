@@ -1,5 +1,5 @@
 import type { EventPayload } from "./payload";
-import { assertNever } from "../engine/lang";
+import { assertNever } from "../../shared/lang";
 import type { PayloadType } from "./vocabulary";
 
 // Incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout.

@@ -3,7 +3,7 @@ import { scalarText } from "../engine/templates";
 import { ApiError, validationError } from "./errors";
 import { DATASET_UPLOAD_LIMITS, type DatasetUploadIssue } from "../schemas/dataset-records";
 import type { DatasetRow } from "../ledger/dataset-records";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 export const UPLOAD_FORMATS = ["json", "ndjson", "csv"] as const;
 export type UploadFormat = (typeof UPLOAD_FORMATS)[number];

@@ -1,7 +1,7 @@
 import { readBody } from "../engine/read-body";
 import type { Env } from "../env";
 import { ROLES, type Role } from "./principal";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 export const ACCESS_JWT_HEADER = "Cf-Access-Jwt-Assertion";
 

@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { listLegacySecrets, replaceLegacySecret, type SecretField } from "../ledger/legacy-secrets";
 import { decryptSecret, encryptSecret, SECRET_BINDINGS } from "./secrets";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 const BINDING_OF: Record<SecretField, (id: string) => string> = {
   credential: SECRET_BINDINGS.credential,

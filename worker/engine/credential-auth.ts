@@ -3,7 +3,7 @@ import type { HeaderMap, HttpClientOptions } from "./http-client";
 import { createRedactor } from "./redactor";
 import { readBody } from "./read-body";
 import { startTimeout, type EngineRuntime } from "./runtime";
-import { errorMessage } from "./lang";
+import { errorMessage } from "../../shared/lang";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];

@@ -1,5 +1,5 @@
 import type { JobCounters } from "./counters";
-import { assertNever } from "./lang";
+import { assertNever } from "../../shared/lang";
 
 export const ENGINE_ERROR_CODES = [
   "method_not_allowed",

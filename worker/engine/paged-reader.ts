@@ -4,7 +4,7 @@ import type { HeaderMap, HttpClient } from "./http-client";
 import { compilePath, readPath, type CompiledPath } from "./paths";
 import { scalarText } from "./templates";
 import { parseXml } from "./xml";
-import { errorMessage } from "./lang";
+import { errorMessage } from "../../shared/lang";
 
 // Where the next request of a paged read goes. Plain JSON, so a coordinator can checkpoint it and resume.
 export type PagePosition =

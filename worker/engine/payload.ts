@@ -3,7 +3,7 @@ import { compilePath, setPath, type CompiledPath } from "./paths";
 import type { Decision } from "./reconcile";
 import { compileTemplate, renderUrl, type CompiledTemplate } from "./templates";
 import { buildXml, XmlBuildError } from "./xml";
-import { errorMessage } from "./lang";
+import { errorMessage } from "../../shared/lang";
 
 export interface CompiledUpdate {
   readonly method: UpdateContract["method"];

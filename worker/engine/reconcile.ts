@@ -3,7 +3,7 @@ import { compileFormatter, FORMAT_FAILED, type CompiledFormatter, type Formatted
 import { compilePath, readPath, setPath, type CompiledPath } from "./paths";
 import { compileTemplate, renderText, UNRENDERABLE, type CompiledTemplate } from "./templates";
 import { describeCodePoint, findIllegalXmlChar } from "./xml";
-import { assertNever } from "./lang";
+import { assertNever } from "../../shared/lang";
 
 export const RECORD_ACTIONS = ["would_update", "updated", "skipped_rule", "skipped_no_change", "missing_source", "missing_destination", "failed"] as const;
 export type RecordAction = (typeof RECORD_ACTIONS)[number];

@@ -3,7 +3,7 @@ import { EngineError, describeRequest } from "./errors";
 import { readBody } from "./read-body";
 import { createRedactor } from "./redactor";
 import { startTimeout, type EngineRuntime } from "./runtime";
-import { errorMessage } from "./lang";
+import { errorMessage } from "../../shared/lang";
 
 export interface TestAuthOptions {
   // Null: only fetch an OAuth2 token, call nothing else.

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { errorMessage } from "./lang";
+import { errorMessage } from "../../shared/lang";
 
 // XML 1.0 (5th edition) Name production without ":" — a colon would name an undeclared namespace.
 const NAME_START =

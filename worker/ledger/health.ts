@@ -1,4 +1,4 @@
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 export const LEDGER_PROBLEMS = {
   ledger_unreachable: "ledger unreachable",
   no_migrations: "no migrations applied",

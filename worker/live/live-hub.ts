@@ -2,8 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { readActiveRuns } from "../ledger/run-reads";
 import { liveClientMessageSchema, type LiveServerMessage, type LiveUpdate, PING_FRAME, PONG_FRAME } from "./protocol";
-import { errorMessage } from "../engine/lang";
-import { assertNever } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
+import { assertNever } from "../../shared/lang";
 
 /** Who opened a socket, kept on the socket so it survives hibernation. */
 export interface LiveViewer {

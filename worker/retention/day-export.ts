@@ -12,7 +12,7 @@ import { jobCountersOf } from "../ledger/run-rows";
 import { DAY_MS } from "../stats/time-range";
 import type { ExportTarget } from "./export-target";
 import { gzipNdjson } from "./ndjson-gzip";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 export const EXPORT_FORMAT = "outbound-sync.log-export/v1";
 const GZIP_TYPE = "application/gzip";

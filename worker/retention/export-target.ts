@@ -4,7 +4,7 @@ import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
 import { readBody } from "../engine/read-body";
 import type { Env } from "../env";
 import type { StoredLogExport } from "../ledger/config-settings";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 /** Where a day's export files go: an R2 bucket binding or an S3-compatible bucket. */
 export interface ExportTarget {

@@ -25,7 +25,7 @@ import { PASS_PHASES, type DeletedCounts, type PassPhase, type PurgedTable, type
 import { DAY_MS, startOfUtcDay, utcDay } from "../stats/time-range";
 import { exportDay } from "./day-export";
 import { resolveExportTarget, type ExportTarget } from "./export-target";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 export interface PassProgress {
   phase: PassPhase;

@@ -1,4 +1,4 @@
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 // How the RunCoordinator paces a run. Slices are bounded so one alarm stays well inside Workers' limits on
 // any plan. Production uses the defaults; the optional COORDINATOR_TUNING var (a JSON object of overrides)

@@ -1,7 +1,7 @@
 import { contractUrls, unsafeUrlError, type OutboundUrlPolicy } from "../auth/url-safety";
 import { validateConnectionConfig, type ConnectionConfig } from "../engine/contracts";
 import { EngineError } from "../engine/errors";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 import type { JobError } from "../ledger/run-rows";
 import type { RunConnectionRow } from "../ledger/run-scope";
 

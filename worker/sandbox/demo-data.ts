@@ -1,5 +1,5 @@
 import type { FieldRule, Formatter } from "../engine/contracts";
-import { assertNever } from "../engine/lang";
+import { assertNever } from "../../shared/lang";
 
 // The demo dataset: a source fleet and the sandbox destination's starting state, built from a
 // seeded PRNG so every machine, test and reset sees the same records and the same counters.

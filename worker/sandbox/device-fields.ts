@@ -1,5 +1,5 @@
 import { DEMO_ALLOWED_FIELDS, FLEET_STATES, type FleetDevice, type FleetField, type FleetState } from "./demo-data";
-import { assertNever } from "../engine/lang";
+import { assertNever } from "../../shared/lang";
 
 export type DeviceChanges = Partial<Pick<FleetDevice, FleetField>>;
 

@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import type { TickKey } from "../ledger/schedule-ticks";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 // How far back a late or missed trigger still catches up. Older ticks are let go: a schedule that was
 // down for an hour should start one run when it is back, not sixty.

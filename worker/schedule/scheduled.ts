@@ -7,7 +7,7 @@ import { retentionOnTrigger } from "../retention/scheduled-retention";
 import { createRun, kickRuns } from "../runs/run-service";
 import { HEARTBEAT_KEYS, triggerFor } from "./heartbeat";
 import { startDueRuns, type StartScheduledRun } from "./start-due-runs";
-import { assertNever } from "../engine/lang";
+import { assertNever } from "../../shared/lang";
 
 /**
  * Cron entry point. Each trigger records a heartbeat so the dashboard can

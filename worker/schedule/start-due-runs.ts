@@ -8,7 +8,7 @@ import {
   type TickOutcome,
 } from "../ledger/schedule-ticks";
 import { dueTicks, planClaimedTicks } from "./due";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 export interface ScheduledRunRequest {
   credentialId: string;

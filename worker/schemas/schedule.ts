@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Cron } from "croner";
-import { errorMessage } from "../engine/lang";
+import { errorMessage } from "../../shared/lang";
 
 /** Null when `expression` is a 5-field cron (UTC) that fires at least once, else why not. */
 export function cronProblem(expression: string): string | null {

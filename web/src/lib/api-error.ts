@@ -1,5 +1,5 @@
 import type { ApiErrorBody, ValidationDetail } from "../../../worker/schemas/types";
-import { errorMessage } from "./lang";
+import { errorMessage } from "../../../shared/lang";
 
 export interface ApiErrorParts {
   details?: readonly ValidationDetail[];

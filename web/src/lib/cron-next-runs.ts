@@ -1,5 +1,5 @@
 // Kept apart from cron-reading.ts, so the connection list does not load croner.
-import { errorMessage } from "./lang";
+import { errorMessage } from "../../../shared/lang";
 import { Cron } from "croner";
 
 export type CronCheck = { ok: true; next: Date[] } | { ok: false; problem: string };

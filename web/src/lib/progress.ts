@@ -1,4 +1,4 @@
-import { keysOf } from "./lang";
+import { keysOf } from "../../../shared/lang";
 import type { JobSummary, RecordAction, RunMode } from "./run-types";
 import { isTerminal } from "./statuses";
 

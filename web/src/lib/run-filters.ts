@@ -1,6 +1,6 @@
 import type { RunListFilters } from "./api";
 import type { JobSummary, RunMode, RunStatus, RunSummary, RunType } from "./run-types";
-import { keysOf } from "./lang";
+import { keysOf } from "../../../shared/lang";
 import { STATUSES } from "./statuses";
 
 // The Outbound Sync Jobs filters live in the URL, so a filtered view can be bookmarked and back/forward restore it.

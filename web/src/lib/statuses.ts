@@ -1,4 +1,4 @@
-import { assertNever, keysOf } from "./lang";
+import { assertNever, keysOf } from "../../../shared/lang";
 import type { ActiveStatus, RunStatus } from "./run-types";
 
 // Run and job statuses are the worker's vocabulary (worker/schemas/vocabulary.ts, type-only here); these tables give

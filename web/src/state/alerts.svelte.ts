@@ -1,7 +1,7 @@
 import { api, asApiError, type ApiError, type DeliveryFilters, type TestSendResult, type UpdateRuleBody } from "../lib/api";
 import { PagedList } from "../lib/paged-list.svelte";
 import { Resource } from "../lib/resource.svelte";
-import { assertNever } from "../lib/lang";
+import { assertNever } from "../../../shared/lang";
 import { SaveState } from "./save-state.svelte";
 import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
 import type { ChannelKind } from "../../../worker/alerts/vocabulary";

@@ -1,6 +1,6 @@
 import { api, asApiError, type ApiError } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
-import { assertNever } from "../lib/lang";
+import { assertNever } from "../../../shared/lang";
 import { refreshCatalog } from "./catalog.svelte";
 import { SaveState } from "./save-state.svelte";
 import type { ConnectionSummary, CreateCredentialBody, Credential, TestAuthResult, UpdateCredentialBody } from "../../../worker/schemas/types";

@@ -1,7 +1,7 @@
 import { untrack } from "svelte";
 import { SvelteMap } from "svelte/reactivity";
 import { api } from "../lib/api";
-import { assertNever } from "../lib/lang";
+import { assertNever } from "../../../shared/lang";
 import { isActive } from "../lib/statuses";
 import type { JobSummary, LiveMessage, RunDetail, RunStatus, RunSummary } from "../lib/run-types";
 

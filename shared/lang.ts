@@ -1,4 +1,4 @@
-// The web's copy of worker/engine/lang.ts: web imports the worker type-only, so these two small helpers live here too.
+// Small language helpers the worker, the engine and the browser share; shared/ imports nothing, so every layer may load it.
 
 // Ends an exhaustive switch: the compiler proves the default unreachable, and at run time it names what slipped through.
 export function assertNever(value: never): never {
