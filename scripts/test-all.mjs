@@ -12,9 +12,10 @@ const steps = [
   { name: "typecheck:worker", cmd: "tsc", args: ["-p", "tsconfig.worker.json"] },
   { name: "typecheck:node", cmd: "tsc", args: ["-p", "tsconfig.node.json"] },
   { name: "typecheck:web", cmd: "svelte-check", args: ["--tsconfig", "test/web/tsconfig.json", "--fail-on-warnings"] },
-  { name: "lint:eslint", cmd: "eslint", args: ["--cache", "--cache-location", "node_modules/.cache/eslint/", "."] },
-  { name: "lint:format", cmd: "prettier", args: ["--check", "--log-level", "warn", "."] },
-  { name: "lint:deps", cmd: "depcruise", args: ["--config", ".dependency-cruiser.cjs", "worker", "web/src"] },
+  // The lint steps run package.json's own scripts, so `npm run lint` and `npm test` cannot drift apart.
+  { name: "lint:eslint", cmd: "npm", args: ["run", "-s", "lint:eslint"] },
+  { name: "lint:format", cmd: "npm", args: ["run", "-s", "lint:format"] },
+  { name: "lint:deps", cmd: "npm", args: ["run", "-s", "lint:deps"] },
   { name: "build:web", cmd: "vite", args: ["build", "--logLevel", "warn"] },
   { name: "vitest", cmd: "vitest", args: ["run"], env: { CI_REPORT: "1" }, report: "reports/vitest.json" },
   { name: "playwright", cmd: "playwright", args: ["test"], report: "reports/playwright.json" },
