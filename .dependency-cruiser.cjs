@@ -52,7 +52,8 @@ module.exports = {
     },
     {
       name: "shared-imports-nothing",
-      comment: "shared/ holds what the worker, the engine and the browser all load (lang helpers, token format, client header): pure, so it may import only itself.",
+      comment:
+        "shared/ holds what the worker, the engine and the browser all load (lang helpers, token format, client header): pure, so it may import only itself.",
       severity: "error",
       from: { path: "^shared/" },
       to: { pathNot: "^shared/" },
