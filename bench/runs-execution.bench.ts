@@ -201,7 +201,9 @@ async function startWorker(persist: string): Promise<Bench> {
             DEMO_SEED: { type: "text", value: "off" },
             // Development rules for outbound URLs: plain http to the loopback destination is allowed.
             ENVIRONMENT: { type: "text", value: "development" },
-            ...(process.env.BENCH_TUNING ? { BENCH_TUNING: { type: "text", value: process.env.BENCH_TUNING } } : {}),
+            // BENCH_TUNING (JSON, coordinator-config.ts keys) lets a diagnosis change slice or checkpoint sizes
+            // through the coordinator's own COORDINATOR_TUNING var, without touching worker code.
+            ...(process.env.BENCH_TUNING ? { COORDINATOR_TUNING: { type: "text", value: process.env.BENCH_TUNING } } : {}),
           },
           exports: {
             RunCoordinator: { type: "durable-object", storage: "sqlite" },

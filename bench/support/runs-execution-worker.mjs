@@ -2,7 +2,6 @@
 // every D1 call is counted, per caller, so the bench can report D1 statements per 1,000 records.
 // A batch of n statements counts n statements and one round trip; run/all/first/raw count one of each.
 import worker, { AlertDispatcher, LiveHub, RunCoordinator as RealRunCoordinator, SandboxFleet } from "../../worker/index";
-import { tuneCoordinator } from "../../worker/runs/run-coordinator";
 
 // One isolate serves the stateless worker and every Durable Object of this script locally, so a module
 // global sees them all.
@@ -61,8 +60,6 @@ const withCountedLedger = (env, name) => ({ ...env, LEDGER: countingD1(env.LEDGE
 export class RunCoordinator extends RealRunCoordinator {
   constructor(ctx, env) {
     super(ctx, withCountedLedger(env, "coordinator"));
-    // BENCH_TUNING (JSON) lets a diagnosis change slice or checkpoint sizes without touching worker code.
-    if (env.BENCH_TUNING) tuneCoordinator(JSON.parse(env.BENCH_TUNING));
   }
 }
 
