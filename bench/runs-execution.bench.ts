@@ -321,8 +321,9 @@ async function executionPart(bench: Bench, destination: Destination) {
     const run = await bench.api<{ id: string }>("POST", "/api/runs", { credential_id: credentialId, type: "full", mode });
     // Watched through the API, as a client would; the wall time is taken from the run's own finish time,
     // so the polling interval adds nothing to it.
+    let status: string;
     for (;;) {
-      const status = (await bench.api<{ status: string }>("GET", `/api/runs/${run.id}`)).status;
+      status = (await bench.api<{ status: string }>("GET", `/api/runs/${run.id}`)).status;
       if (status === "completed" || status === "failed" || status === "canceled") break;
       await sleep(POLL_MS);
     }
