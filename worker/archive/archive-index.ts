@@ -1,0 +1,56 @@
+import type { RecordAction } from "../engine/reconcile";
+import type { LogLevel } from "../schemas/vocabulary";
+
+// index.json of a job: the list of its chunks with what a reader needs to skip most of them. Outcome chunks
+// carry their serial range and counts per action, so a page filtered by action or serial prefix reads only
+// chunks that can hold a match; log chunks carry their seq range and counts per level. A serial found in
+// two chunks (a flush replayed after a crash, a record retried in a later slice) takes the higher chunk.
+// `sealed` is set once the job has finished and its last chunk is written.
+
+export const INDEX_FORMAT_VERSION = 1;
+
+export interface OutcomeChunkEntry {
+  chunk: number;
+  key: string;
+  count: number;
+  first: string;
+  last: string;
+  actions: Partial<Record<RecordAction, number>>;
+  bytes: number;
+}
+
+export interface LogChunkEntry {
+  chunk: number;
+  key: string;
+  count: number;
+  first_seq: number;
+  last_seq: number;
+  levels: Partial<Record<LogLevel, number>>;
+  bytes: number;
+}
+
+export interface ArchiveIndex {
+  version: number;
+  job_id: string;
+  run_id: string;
+  day: string;
+  outcomes: OutcomeChunkEntry[];
+  logs: LogChunkEntry[];
+  sealed: boolean;
+}
+
+export function emptyIndex(jobId: string, runId: string, day: string): ArchiveIndex {
+  return { version: INDEX_FORMAT_VERSION, job_id: jobId, run_id: runId, day, outcomes: [], logs: [], sealed: false };
+}
+
+export function parseIndex(text: string): ArchiveIndex {
+  const index = JSON.parse(text) as ArchiveIndex;
+  if (index.version !== INDEX_FORMAT_VERSION) throw new Error(`archive index format ${String(index.version)} is not ${INDEX_FORMAT_VERSION}`);
+  return index;
+}
+
+export function countBy<K extends string>(keys: readonly K[]): Partial<Record<K, number>> {
+  const counts: Partial<Record<K, number>> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
+}
