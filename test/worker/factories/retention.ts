@@ -5,6 +5,8 @@ import type { RetentionSetting } from "../../../worker/schemas/settings";
 import { newId } from "../../../worker/ledger/ids";
 import type { RunStatus } from "../../../worker/schemas/vocabulary";
 import type { ExportTarget } from "../../../worker/retention/export-target";
+import { archiveDayPrefix } from "../../../worker/retention/archive-days";
+import { utcDay } from "../../../worker/stats/time-range";
 import { makeLogs, makeOutcomes, makeRun } from "./ledger";
 
 // One "day of history": a run with a job, its logs and outcomes, an event with a delivery and two
@@ -17,6 +19,8 @@ export interface HistoryOptions {
   logLines?: number;
   outcomes?: number;
   status?: RunStatus;
+  /** Objects written to the R2 archive under jobs/<day>/<job_id>/, as a job after the archive keeps them. */
+  archiveObjects?: number;
 }
 
 let counter = 0;
@@ -40,6 +44,7 @@ export async function makeHistory(at: number, options: HistoryOptions = {}) {
       Array.from({ length: outcomes }, (_, i) => ({ serial: `SN-${i + 1}`, action: "would_update" as const })),
     );
   }
+  const archiveKeys = await makeArchiveObjects(job, options.archiveObjects ?? 0);
   const eventId = newId("evt", at);
   const deliveryId = newId("dlv", at);
   await env.LEDGER.batch([
@@ -65,7 +70,49 @@ export async function makeHistory(at: number, options: HistoryOptions = {}) {
       run.id,
     ),
   ]);
-  return { run, job };
+  return { run, job, archiveKeys };
+}
+
+/**
+ * A job of the archive era: its outcomes and log lines are R2 objects, not D1 rows. Bytes differ per
+ * object (size and content), so a copy that drops, truncates or swaps one shows.
+ */
+export async function makeArchivedHistory(at: number, options: Omit<HistoryOptions, "logLines" | "outcomes"> = {}) {
+  return makeHistory(at, { ...options, logLines: 0, outcomes: 0, archiveObjects: options.archiveObjects ?? 3 });
+}
+
+export async function makeArchiveObjects(job: { id: string; created_at: number }, count: number): Promise<string[]> {
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = `${archiveDayPrefix(utcDay(job.created_at))}${job.id}/chunk-${String(i).padStart(4, "0")}.bin`;
+    const bytes = new Uint8Array(64 + ((i * 37 + job.id.length) % 200));
+    crypto.getRandomValues(bytes);
+    await env.ARCHIVE.put(key, bytes, { httpMetadata: { contentType: "application/octet-stream" }, customMetadata: { job_id: job.id } });
+    keys.push(key);
+  }
+  return keys;
+}
+
+/** Every key under the prefix, in key order. */
+export async function listKeys(bucket: R2Bucket, prefix = ""): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
+    keys.push(...page.objects.map((o) => o.key));
+    if (!page.truncated) return keys;
+    cursor = page.cursor;
+  }
+}
+
+export async function emptyBucket(bucket: R2Bucket): Promise<void> {
+  const keys = await listKeys(bucket);
+  for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+}
+
+export async function bytesOf(bucket: R2Bucket, key: string): Promise<Uint8Array | null> {
+  const object = await bucket.get(key);
+  return object === null ? null : new Uint8Array(await object.arrayBuffer());
 }
 
 export type TableCounts = Record<HistoryTable, number>;
@@ -112,7 +159,54 @@ export function bucketTarget(bucket: R2Bucket, prefix = "exports/", failWhen: (k
       await bucket.put(key, body, { httpMetadata: { contentType } });
       written.set(key, body);
     },
+    async copy(key, object) {
+      attempts.push(key);
+      if (failWhen(key)) throw new Error(`R2 put ${key}: simulated outage (503)`);
+      const body = new Uint8Array(await object.arrayBuffer());
+      await bucket.put(key, body, { httpMetadata: object.httpMetadata ?? {} });
+      written.set(key, body);
+    },
   };
+}
+
+export interface S3Loopback {
+  fetch: typeof fetch;
+  /** Stored bodies by object key (the path after the bucket). */
+  objects: Map<string, Uint8Array>;
+  /** "PUT <key>" per request, in order. */
+  requests: string[];
+  /** Headers of each request, in order. */
+  headers: Headers[];
+}
+
+/**
+ * An S3-compatible endpoint in front of the test: it stores PUT bodies and checks them the way S3 does, against
+ * Content-MD5 when sent and against a signed payload hash unless it is UNSIGNED-PAYLOAD. `refuse` answers 503.
+ */
+export function s3Loopback(bucket: string, refuse: (key: string) => boolean = () => false): S3Loopback {
+  const objects = new Map<string, Uint8Array>();
+  const requests: string[] = [];
+  const headers: Headers[] = [];
+  const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+  const answer = (status: number, code: string) => new Response(`<Error><Code>${code}</Code></Error>`, { status });
+  const fetcher: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const path = decodeURIComponent(new URL(request.url).pathname);
+    const key = path.slice(`/${bucket}/`.length);
+    requests.push(`${request.method} ${key}`);
+    headers.push(new Headers(request.headers));
+    if (request.method !== "PUT" || !path.startsWith(`/${bucket}/`)) return answer(400, "InvalidRequest");
+    if (!request.headers.get("Authorization")?.startsWith("AWS4-HMAC-SHA256 ")) return answer(403, "AccessDenied");
+    const body = new Uint8Array(await request.arrayBuffer());
+    if (refuse(key)) return answer(503, "SlowDown");
+    const md5 = request.headers.get("Content-MD5");
+    if (md5 !== null && md5 !== btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest("MD5", body))))) return answer(400, "BadDigest");
+    const payloadHash = request.headers.get("x-amz-content-sha256");
+    if (payloadHash !== "UNSIGNED-PAYLOAD" && payloadHash !== hex(await crypto.subtle.digest("SHA-256", body))) return answer(400, "XAmzContentSHA256Mismatch");
+    objects.set(key, body);
+    return new Response(null, { status: 200 });
+  };
+  return { fetch: fetcher, objects, requests, headers };
 }
 
 // An S3-compatible export target as settings store it, its secret sealed for the log-export binding.
