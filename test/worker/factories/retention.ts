@@ -82,14 +82,13 @@ export async function makeArchivedHistory(at: number, options: Omit<HistoryOptio
 }
 
 export async function makeArchiveObjects(job: { id: string; created_at: number }, count: number): Promise<string[]> {
-  const keys: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const key = `${archiveDayPrefix(utcDay(job.created_at))}${job.id}/chunk-${String(i).padStart(4, "0")}.bin`;
-    const bytes = new Uint8Array(64 + ((i * 37 + job.id.length) % 200));
-    crypto.getRandomValues(bytes);
-    await env.ARCHIVE.put(key, bytes, { httpMetadata: { contentType: "application/octet-stream" }, customMetadata: { job_id: job.id } });
-    keys.push(key);
-  }
+  const keys = Array.from({ length: count }, (_, i) => `${archiveDayPrefix(utcDay(job.created_at))}${job.id}/chunk-${String(i).padStart(4, "0")}.bin`);
+  await Promise.all(
+    keys.map((key, i) => {
+      const bytes = crypto.getRandomValues(new Uint8Array(64 + ((i * 37 + job.id.length) % 200)));
+      return env.ARCHIVE.put(key, bytes, { httpMetadata: { contentType: "application/octet-stream" }, customMetadata: { job_id: job.id } });
+    }),
+  );
   return keys;
 }
 
