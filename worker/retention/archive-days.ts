@@ -1,20 +1,18 @@
-// The R2 archive as retention and the log export see it: every object of a job lives under
-// jobs/<YYYY-MM-DD>/<job_id>/, the day being the UTC day of the job's created_at. Only that prefix layout
-// is assumed here, never the format of the objects, so one day's archive is one prefix to copy or delete.
+import { dayPrefix } from "../archive/archive-keys";
 
-export const ARCHIVE_ROOT = "jobs/";
+// The R2 archive as retention and the log export see it: every object of a job lives under
+// jobs/<YYYY-MM-DD>/<job_id>/ (worker/archive/archive-keys.ts), the day being the UTC day of the job's
+// created_at. Only that prefix layout is used here, never the objects' format: one day is one prefix.
+
+const ARCHIVE_ROOT = "jobs/";
 /** R2 lists and deletes at most this many keys per call. */
 export const R2_KEYS_PER_CALL = 1000;
 
 const DAY_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function archiveDayPrefix(day: string): string {
-  return `${ARCHIVE_ROOT}${day}/`;
-}
-
 /** The key below its day prefix, "<job_id>/<object>"; null for a key outside that day. */
 export function keyWithinDay(day: string, key: string): string | null {
-  const prefix = archiveDayPrefix(day);
+  const prefix = dayPrefix(day);
   return key.startsWith(prefix) ? key.slice(prefix.length) : null;
 }
 
@@ -60,7 +58,7 @@ export interface ArchivePage {
 /** At most `limit` (≤ 1000) keys of one day after `after`, in key order. */
 export async function listArchiveDay(bucket: R2Bucket, day: string, after: string | null, limit: number): Promise<ArchivePage> {
   const page = await bucket.list({
-    prefix: archiveDayPrefix(day),
+    prefix: dayPrefix(day),
     limit: Math.max(1, Math.min(limit, R2_KEYS_PER_CALL)),
     ...(after ? { startAfter: after } : {}),
   });

@@ -5,8 +5,9 @@ import type { RetentionSetting } from "../../../worker/schemas/settings";
 import { newId } from "../../../worker/ledger/ids";
 import type { RunStatus } from "../../../worker/schemas/vocabulary";
 import type { ExportTarget } from "../../../worker/retention/export-target";
-import { archiveDayPrefix } from "../../../worker/retention/archive-days";
-import { utcDay } from "../../../worker/stats/time-range";
+import { archiveDay, indexKey, logChunkKey, outcomeChunkKey } from "../../../worker/archive/archive-keys";
+import { countBy, emptyIndex, type ArchiveIndex } from "../../../worker/archive/archive-index";
+import { encodeLogs, encodeOutcomes, type ArchivedOutcome } from "../../../worker/archive/chunk-codec";
 import { makeLogs, makeOutcomes, makeRun } from "./ledger";
 
 // One "day of history": a run with a job, its logs and outcomes, an event with a delivery and two
@@ -73,23 +74,70 @@ export async function makeHistory(at: number, options: HistoryOptions = {}) {
   return { run, job, archiveKeys };
 }
 
-/**
- * A job of the archive era: its outcomes and log lines are R2 objects, not D1 rows. Bytes differ per
- * object (size and content), so a copy that drops, truncates or swaps one shows.
- */
+/** A job of the archive era: its outcomes and log lines are R2 objects, not D1 rows. */
 export async function makeArchivedHistory(at: number, options: Omit<HistoryOptions, "logLines" | "outcomes"> = {}) {
   return makeHistory(at, { ...options, logLines: 0, outcomes: 0, archiveObjects: options.archiveObjects ?? 3 });
 }
 
-export async function makeArchiveObjects(job: { id: string; created_at: number }, count: number): Promise<string[]> {
-  const keys = Array.from({ length: count }, (_, i) => `${archiveDayPrefix(utcDay(job.created_at))}${job.id}/chunk-${String(i).padStart(4, "0")}.bin`);
-  await Promise.all(
-    keys.map((key, i) => {
-      const bytes = crypto.getRandomValues(new Uint8Array(64 + ((i * 37 + job.id.length) % 200)));
-      return env.ARCHIVE.put(key, bytes, { httpMetadata: { contentType: "application/octet-stream" }, customMetadata: { job_id: job.id } });
-    }),
-  );
-  return keys;
+/**
+ * Writes `count` objects of a job's archive in the shared format (worker/archive/): its index.json, then
+ * outcome and log chunks in turn. Chunks hold different serials and sizes, so a copy that drops, truncates or
+ * swaps one shows. Returns the keys in listing order.
+ */
+export async function makeArchiveObjects(job: { id: string; run_id: string; created_at: number }, count: number): Promise<string[]> {
+  if (count === 0) return [];
+  const day = archiveDay(job.created_at);
+  const index: ArchiveIndex = { ...emptyIndex(job.id, job.run_id, day), sealed: true };
+  const writes: Array<{ key: string; body: Uint8Array; contentType: string }> = [];
+  for (let i = 1; i < count; i++) {
+    const chunk = Math.ceil(i / 2);
+    if (i % 2 === 1) {
+      const outcomes: ArchivedOutcome[] = Array.from({ length: 3 + chunk * 5 }, (_, n) => ({
+        serial: `SN-${String(chunk * 1_000 + n).padStart(6, "0")}`,
+        action: n % 4 === 0 ? "failed" : "skipped_no_change",
+        changes: null,
+        http_status: n % 4 === 0 ? 500 : null,
+        payload_excerpt: null,
+        error: n % 4 === 0 ? `destination answered 500 for ${job.id}` : null,
+        at: job.created_at + n,
+      }));
+      const body = await encodeOutcomes(outcomes);
+      const key = outcomeChunkKey(day, job.id, chunk);
+      const serials = outcomes.map((o) => o.serial);
+      index.outcomes.push({
+        chunk,
+        key,
+        count: outcomes.length,
+        first: serials[0]!,
+        last: serials.at(-1)!,
+        actions: countBy(outcomes.map((o) => o.action)),
+        bytes: body.byteLength,
+      });
+      writes.push({ key, body, contentType: "application/gzip" });
+    } else {
+      const first = (chunk - 1) * 10 + 1;
+      const logs = Array.from({ length: 10 }, (_, n) => ({
+        seq: first + n,
+        at: job.created_at + n,
+        level: "INFO" as const,
+        message: `line ${first + n} of ${job.id}`,
+        serial: null,
+      }));
+      const body = await encodeLogs(logs);
+      const key = logChunkKey(day, job.id, chunk);
+      index.logs.push({ chunk, key, count: logs.length, first_seq: first, last_seq: first + 9, levels: { INFO: logs.length }, bytes: body.byteLength });
+      writes.push({ key, body, contentType: "application/gzip" });
+    }
+  }
+  writes.push({ key: indexKey(day, job.id), body: new TextEncoder().encode(JSON.stringify(index)), contentType: "application/json" });
+  await Promise.all(writes.map((w) => env.ARCHIVE.put(w.key, w.body, { httpMetadata: { contentType: w.contentType }, customMetadata: { job_id: job.id } })));
+  return writes.map((w) => w.key).sort();
+}
+
+/** Where the log export puts an archive object: `<prefix><day>/archive/<job_id>/<object>`. */
+export function exportedArchiveKey(prefix: string, archiveKey: string): string {
+  const [, day, ...rest] = archiveKey.split("/");
+  return `${prefix}${day}/archive/${rest.join("/")}`;
 }
 
 /** Every key under the prefix, in key order. */

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readLogExport } from "../../../worker/ledger/log-exports";
 import { runRetention } from "../../../worker/retention/retention-pass";
-import { bucketTarget, clearHistory, countHistory, emptyBucket, listKeys, makeArchivedHistory, makeHistory, setPlan } from "../factories";
+import { bucketTarget, clearHistory, countHistory, emptyBucket, exportedArchiveKey, listKeys, makeArchivedHistory, makeHistory, setPlan } from "../factories";
 
 const NOW = Date.UTC(2026, 10, 22, 3, 17);
 const OLD_DAY_1 = Date.UTC(2026, 9, 20, 8);
@@ -23,7 +23,9 @@ describe("an archive object the export target refuses", () => {
     // A legacy job on the blocked day: its D1 logs and outcomes stay with it.
     const legacy = await makeHistory(OLD_DAY_2 + 60_000, { logLines: 3, outcomes: 2 });
     const recent = await makeArchivedHistory(YESTERDAY, { archiveObjects: 1 });
-    const refusedKey = `exports/2026-10-21/archive/${day2.job.id}/chunk-0002.bin`;
+    // The third of its four objects in listing order (index.json, logs/…1, outcomes/…1, outcomes/…2).
+    const copies = day2.archiveKeys.map((key) => exportedArchiveKey("exports/", key));
+    const refusedKey = copies[2]!;
     let outage = true;
     const target = bucketTarget(env.LOG_EXPORT, "exports/", (key) => outage && key === refusedKey);
 
@@ -44,7 +46,7 @@ describe("an archive object the export target refuses", () => {
     const retried = await runRetention(env, { now: () => NOW + 3_600_000, mayStart: true, target, archiveBatch: 2 });
 
     expect(retried.status).toBe("completed");
-    const attempts = (i: number) => target.attempts.filter((k) => k === `exports/2026-10-21/archive/${day2.job.id}/chunk-000${i}.bin`).length;
+    const attempts = (i: number) => target.attempts.filter((k) => k === copies[i]).length;
     // The two objects copied before the failure were not copied again; the refused one was retried once.
     expect([0, 1, 2, 3].map(attempts)).toEqual([1, 1, 2, 1]);
     expect(await readLogExport(env.LEDGER, "2026-10-21")).toMatchObject({ status: "succeeded", archive_objects: 4 });

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { outcomeChunkKey } from "../../../worker/archive/archive-keys";
 import { readLogExport } from "../../../worker/ledger/log-exports";
 import { gunzipText } from "../../../worker/retention/ndjson-gzip";
 import { runRetention, type RetentionResult } from "../../../worker/retention/retention-pass";
@@ -8,6 +9,7 @@ import {
   bytesOf,
   clearHistory,
   emptyBucket,
+  exportedArchiveKey,
   listKeys,
   makeArchivedHistory,
   makeHistory,
@@ -24,12 +26,6 @@ const YESTERDAY = Date.UTC(2026, 10, 21, 10);
 
 const archive = () => env.ARCHIVE;
 const exports = () => env.LOG_EXPORT;
-
-/** Where the export puts an archive object: `<prefix><day>/archive/<job_id>/<object>`. */
-function exportedKey(prefix: string, archiveKey: string): string {
-  const [, day, ...rest] = archiveKey.split("/");
-  return `${prefix}${day}/archive/${rest.join("/")}`;
-}
 
 /** The archive's bytes per key, read before the pass purges the expired days. */
 async function snapshot(keys: string[]): Promise<Map<string, Uint8Array>> {
@@ -83,13 +79,13 @@ describe("the log export of an archived day", () => {
     expect(results.at(-1)?.status).toBe("completed");
     expect(results.length).toBeGreaterThan(2);
     for (const key of allKeys) {
-      const copy = exportedKey("exports/", key);
+      const copy = exportedArchiveKey("exports/", key);
       expect(await bytesOf(exports(), copy), copy).toEqual(before.get(key));
       // Resumed from the saved cursor: no object was copied twice.
       expect(target.attempts.filter((k) => k === copy)).toHaveLength(1);
     }
     expect((await listKeys(exports(), "exports/2026-10-20/archive/")).sort()).toEqual(
-      [...a.archiveKeys, ...b.archiveKeys].map((k) => exportedKey("exports/", k)).sort(),
+      [...a.archiveKeys, ...b.archiveKeys].map((k) => exportedArchiveKey("exports/", k)).sort(),
     );
 
     // The small D1 part of the day is still written: its jobs, and the legacy day's log lines.
@@ -115,7 +111,7 @@ describe("the log export of an archived day", () => {
 
     // Exported and past the window: purged from the archive. Yesterday is exported but kept.
     expect(await listKeys(archive())).toEqual(recent.archiveKeys);
-    expect(await exports().head(exportedKey("exports/", recent.archiveKeys[0]!))).not.toBeNull();
+    expect(await exports().head(exportedArchiveKey("exports/", recent.archiveKeys[0]!))).not.toBeNull();
   });
 
   it("streams the copy into the R2 bucket named in Settings with the object's type and metadata", async () => {
@@ -127,9 +123,9 @@ describe("the log export of an archived day", () => {
 
     expect(result.status).toBe("completed");
     for (const key of h.archiveKeys) {
-      const copy = await exports().get(exportedKey("from-settings/", key));
+      const copy = await exports().get(exportedArchiveKey("from-settings/", key));
       expect(new Uint8Array(await copy!.arrayBuffer())).toEqual(before.get(key));
-      expect(copy!.httpMetadata?.contentType).toBe("application/octet-stream");
+      expect(copy!.httpMetadata?.contentType).toBe(key.endsWith("/index.json") ? "application/json" : "application/gzip");
       expect(copy!.customMetadata).toEqual({ job_id: h.job.id });
     }
     expect(await listKeys(archive())).toEqual([]);
@@ -138,7 +134,7 @@ describe("the log export of an archived day", () => {
   it("PUTs each archive object to an S3-compatible endpoint with its length and signed MD5, byte for byte", async () => {
     const h = await makeArchivedHistory(OLD_DAY_1, { archiveObjects: 3 });
     // An object uploaded in parts has no MD5 in R2: it is read whole and its SHA-256 is signed instead.
-    const multipartKey = `jobs/2026-10-20/${h.job.id}/chunk-9999.bin`;
+    const multipartKey = outcomeChunkKey("2026-10-20", h.job.id, 99);
     const upload = await archive().createMultipartUpload(multipartKey);
     const multipartBytes = crypto.getRandomValues(new Uint8Array(300));
     await upload.complete([await upload.uploadPart(1, multipartBytes)]);
@@ -160,13 +156,13 @@ describe("the log export of an archived day", () => {
     const stored = await runRetention(env, { now: () => NOW + 60_000, mayStart: true, fetch: s3.fetch });
 
     expect(stored.status).toBe("completed");
-    for (const key of keys) expect(s3.objects.get(exportedKey("outbound-sync/", key)), key).toEqual(before.get(key));
-    const streamed = s3.requests.findIndex((r) => r === `PUT ${exportedKey("outbound-sync/", h.archiveKeys[0]!)}`);
+    for (const key of keys) expect(s3.objects.get(exportedArchiveKey("outbound-sync/", key)), key).toEqual(before.get(key));
+    const streamed = s3.requests.findIndex((r) => r === `PUT ${exportedArchiveKey("outbound-sync/", h.archiveKeys[0]!)}`);
     const headers = s3.headers[streamed]!;
     expect(headers.get("x-amz-content-sha256")).toBe("UNSIGNED-PAYLOAD");
     expect(headers.get("content-md5")).toMatch(/^[A-Za-z0-9+/]{22}==$/);
     expect(headers.get("authorization")).toMatch(/SignedHeaders=[^,]*content-md5/);
-    const read = s3.headers[s3.requests.indexOf(`PUT ${exportedKey("outbound-sync/", multipartKey)}`)]!;
+    const read = s3.headers[s3.requests.indexOf(`PUT ${exportedArchiveKey("outbound-sync/", multipartKey)}`)]!;
     expect(read.get("x-amz-content-sha256")).toMatch(/^[0-9a-f]{64}$/);
     expect(s3.requests.at(-1)).toBe("PUT outbound-sync/2026-10-20/manifest.json");
     expect(await listKeys(archive())).toEqual([]);
