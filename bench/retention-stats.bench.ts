@@ -78,7 +78,8 @@ async function main(): Promise<void> {
           compatibilityDate: "2026-11-01",
           compatibilityFlags: ["nodejs_compat"],
           manifest: { mainModule: "worker.mjs", modules: { "worker.mjs": { type: "esm", contents: code } } },
-          env: { LEDGER: { type: "d1", id: "bench-ledger" } },
+          // The pass also walks the R2 archive's day prefixes (empty here: the bench seeds D1 history).
+          env: { LEDGER: { type: "d1", id: "bench-ledger" }, ARCHIVE: { type: "r2", name: "bench-archive" } },
         },
       },
     ],

@@ -18,7 +18,7 @@ const getRetentionRoute = createRoute({
   summary: "Retention window, log export status and recent purges",
   description:
     "The window in effect and today's purge line; the log export destination and each day's export status (a failed " +
-    "day blocks purging from that day on); the retention passes with what each deleted per table.",
+    "day blocks purging from that day on); the retention passes with what each deleted per table and from the R2 archive.",
   request: { query: retentionQuerySchema },
   responses: {
     200: jsonContent(retentionResponseSchema, "Retention and export state."),
@@ -54,6 +54,7 @@ retentionRouter.openapi(runRetentionRoute, async (c) => {
     {
       status: result.status,
       deleted: result.deleted,
+      archive_deleted: result.archiveDeleted,
       exported_days: result.exportedDays,
       longest_statement_ms: result.longestStatementMs,
       error: result.error,

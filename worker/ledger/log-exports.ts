@@ -14,13 +14,16 @@ export interface LogExportRow {
   bytes: number | null;
   job_count: number | null;
   log_count: number | null;
+  archive_objects: number | null;
+  archive_bytes: number | null;
   error: string | null;
   progress_json: string | null;
   attempted_at: number;
   exported_at: number | null;
 }
 
-const COLUMNS = "day, status, target, object_keys_json, bytes, job_count, log_count, error, progress_json, attempted_at, exported_at";
+const COLUMNS =
+  "day, status, target, object_keys_json, bytes, job_count, log_count, archive_objects, archive_bytes, error, progress_json, attempted_at, exported_at";
 
 export async function listLogExports(db: D1Database, limit: number): Promise<LogExportRow[]> {
   const { results } = await db.prepare(`SELECT ${COLUMNS} FROM log_exports ORDER BY day DESC LIMIT ?1`).bind(limit).all<LogExportRow>();
@@ -44,6 +47,8 @@ export interface LogExportWrite {
   bytes: number;
   jobCount: number;
   logCount: number;
+  archiveObjects: number;
+  archiveBytes: number;
   error: string | null;
   progress: unknown;
   attemptedAt: number;
@@ -53,12 +58,14 @@ export interface LogExportWrite {
 export async function writeLogExport(db: D1Database, row: LogExportWrite): Promise<void> {
   await db
     .prepare(
-      `INSERT INTO log_exports (day, status, target, object_keys_json, bytes, job_count, log_count, error, progress_json, attempted_at, exported_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+      `INSERT INTO log_exports (day, status, target, object_keys_json, bytes, job_count, log_count, error, progress_json, attempted_at, exported_at,
+                                archive_objects, archive_bytes)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
        ON CONFLICT (day) DO UPDATE SET
          status = excluded.status, target = excluded.target, object_keys_json = excluded.object_keys_json,
          bytes = excluded.bytes, job_count = excluded.job_count, log_count = excluded.log_count, error = excluded.error,
-         progress_json = excluded.progress_json, attempted_at = excluded.attempted_at, exported_at = excluded.exported_at`,
+         progress_json = excluded.progress_json, attempted_at = excluded.attempted_at, exported_at = excluded.exported_at,
+         archive_objects = excluded.archive_objects, archive_bytes = excluded.archive_bytes`,
     )
     .bind(
       row.day,
@@ -72,6 +79,8 @@ export async function writeLogExport(db: D1Database, row: LogExportWrite): Promi
       row.progress === null ? null : JSON.stringify(row.progress),
       row.attemptedAt,
       row.exportedAt,
+      row.archiveObjects,
+      row.archiveBytes,
     )
     .run();
 }

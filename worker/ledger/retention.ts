@@ -1,7 +1,7 @@
 // Storage for retention: the pass bookkeeping and the bounded DELETE statements. Every delete touches
 // at most `limit` rows chosen through an index, so no statement grows with the size of the history.
-import { PURGED_TABLES, type DeletedCounts, type PassStatus } from "../schemas/retention-vocabulary";
-import { TERMINAL_SQL } from "./status-sets";
+import { ARCHIVE_COUNTS, PURGED_TABLES, type ArchiveDeletedCounts, type DeletedCounts, type PassStatus } from "../schemas/retention-vocabulary";
+import { ACTIVE_SQL, TERMINAL_SQL } from "./status-sets";
 
 export interface RetentionPassRow {
   id: string;
@@ -15,6 +15,7 @@ export interface RetentionPassRow {
   lease_until: number | null;
   invocations: number;
   longest_statement_ms: number;
+  archive_deleted_json: string;
 }
 
 export interface StatementResult {
@@ -27,7 +28,17 @@ export function emptyDeletedCounts(): DeletedCounts {
   return Object.fromEntries(PURGED_TABLES.map((t) => [t, 0])) as DeletedCounts;
 }
 
-const PASS_COLUMNS = "id, cutoff, status, deleted_json, error, started_at, finished_at, progress_json, lease_until, invocations, longest_statement_ms";
+export function emptyArchiveDeleted(): ArchiveDeletedCounts {
+  return Object.fromEntries(ARCHIVE_COUNTS.map((c) => [c, 0])) as ArchiveDeletedCounts;
+}
+
+/** A pass row's archive counts; rows from before the archive read as zero. */
+export function archiveDeletedOf(row: Pick<RetentionPassRow, "archive_deleted_json">): ArchiveDeletedCounts {
+  return { ...emptyArchiveDeleted(), ...(JSON.parse(row.archive_deleted_json) as Partial<ArchiveDeletedCounts>) };
+}
+
+const PASS_COLUMNS =
+  "id, cutoff, status, deleted_json, error, started_at, finished_at, progress_json, lease_until, invocations, longest_statement_ms, archive_deleted_json";
 
 export async function latestPass(db: D1Database): Promise<RetentionPassRow | null> {
   return db.prepare(`SELECT ${PASS_COLUMNS} FROM retention_passes ORDER BY started_at DESC, id DESC LIMIT 1`).first<RetentionPassRow>();
@@ -72,6 +83,7 @@ export async function claimPass(db: D1Database, id: string, now: number, leaseUn
 
 export interface PassUpdate {
   deleted: DeletedCounts;
+  archiveDeleted: ArchiveDeletedCounts;
   progress: unknown;
   longestStatementMs: number;
   status?: PassStatus;
@@ -87,7 +99,7 @@ export function savePassStatement(db: D1Database, id: string, update: PassUpdate
           SET deleted_json = ?2, progress_json = ?3, longest_statement_ms = MAX(longest_statement_ms, ?4),
               status = COALESCE(?5, status), error = CASE WHEN ?6 = 1 THEN ?7 ELSE error END,
               finished_at = COALESCE(?8, finished_at),
-              lease_until = CASE WHEN ?9 = 1 THEN NULL ELSE lease_until END
+              lease_until = CASE WHEN ?9 = 1 THEN NULL ELSE lease_until END, archive_deleted_json = ?10
         WHERE id = ?1`,
     )
     .bind(
@@ -100,6 +112,7 @@ export function savePassStatement(db: D1Database, id: string, update: PassUpdate
       update.error ?? null,
       update.finishedAt ?? null,
       update.releaseLease ? 1 : 0,
+      JSON.stringify(update.archiveDeleted),
     );
 }
 
@@ -156,6 +169,18 @@ export async function deleteJobs(db: D1Database, jobIds: string[]): Promise<Stat
     .bind(JSON.stringify(jobIds))
     .run();
   return { changes: result.results.length, durationMs: result.meta.duration };
+}
+
+/** Jobs created in [since, until) that are still running or pending: their archive objects stay, like their rows. */
+export async function activeJobIdsCreatedBetween(db: D1Database, since: number, until: number): Promise<Set<string>> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM jobs INDEXED BY jobs_stats_by_status
+        WHERE status IN ${ACTIVE_SQL} AND created_at >= ?1 AND created_at < ?2`,
+    )
+    .bind(since, until)
+    .all<{ id: string }>();
+  return new Set(results.map((r) => r.id));
 }
 
 /** Finished runs created before `before` with no job left. */

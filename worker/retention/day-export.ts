@@ -10,6 +10,7 @@ import {
 } from "../ledger/log-exports";
 import { jobCountersOf } from "../ledger/run-rows";
 import { DAY_MS } from "../stats/time-range";
+import { keyWithinDay, listArchiveDay } from "./archive-days";
 import type { ExportTarget } from "./export-target";
 import { gzipNdjson } from "./ndjson-gzip";
 import { errorMessage } from "../../shared/lang";
@@ -19,6 +20,10 @@ const GZIP_TYPE = "application/gzip";
 
 export interface DayExportOptions {
   target: ExportTarget;
+  /** The R2 archive: the day's objects under jobs/<day>/ are copied as they are, one at a time. */
+  archive: R2Bucket;
+  /** Archive keys listed per page (at most 1000); progress is saved after each page. */
+  archivePageSize: number;
   now: () => number;
   /** No new file is started after this time; the day continues from its last written file next time. */
   deadline: number;
@@ -37,27 +42,37 @@ export interface ExportedFile {
 }
 
 interface DayProgress {
-  stage: "jobs" | "logs" | "manifest";
+  stage: "jobs" | "logs" | "archive" | "manifest";
   files: ExportedFile[];
   logCursor: LogCursor | null;
   jobCount: number;
   logCount: number;
+  /** The last archive key copied; the archive is counted, not listed, since a day may hold thousands. */
+  archiveAfter: string | null;
+  archiveObjects: number;
+  archiveBytes: number;
 }
 
-/** `<prefix>YYYY-MM-DD/jobs.ndjson.gz`, `…/logs-000.ndjson.gz`, … and `…/manifest.json` last. */
+/**
+ * `<prefix>YYYY-MM-DD/jobs.ndjson.gz`, `…/logs-000.ndjson.gz`, …, the archive's objects as
+ * `…/archive/<job_id>/<object>`, and `…/manifest.json` last.
+ */
 export function exportKeys(prefix: string, day: string) {
   const base = `${prefix}${day}/`;
   return {
     jobs: `${base}jobs.ndjson.gz`,
     logs: (chunk: number) => `${base}logs-${String(chunk).padStart(3, "0")}.ndjson.gz`,
+    archiveRoot: `${base}archive/`,
+    archive: (withinDay: string) => `${base}archive/${withinDay}`,
     manifest: `${base}manifest.json`,
   };
 }
 
 /**
- * Writes one UTC day's jobs (those created that day) and their log lines to the target. Progress is
- * saved after every file, so a day larger than one invocation continues where it stopped, and a
- * failed write is retried from the file that failed.
+ * Writes one UTC day to the target: its jobs (those created that day) from D1, the log lines D1 still
+ * holds for them (jobs from before the archive), then a copy of every archive object under jobs/<day>/.
+ * Progress is saved after every file and archive page, so a day larger than one invocation continues
+ * where it stopped, and a failed write is retried from the object that failed.
  */
 export async function exportDay(db: D1Database, day: string, options: DayExportOptions): Promise<DayExportResult> {
   const { target } = options;
@@ -70,7 +85,7 @@ export async function exportDay(db: D1Database, day: string, options: DayExportO
   if (existing?.status === "succeeded") return { status: "succeeded" };
   let progress: DayProgress = freshProgress();
   if (existing?.progress_json && existing.target === target.label) {
-    progress = JSON.parse(existing.progress_json) as DayProgress;
+    progress = { ...freshProgress(), ...(JSON.parse(existing.progress_json) as Partial<DayProgress>) };
   }
 
   const save = (status: "pending" | "failed" | "succeeded", error: string | null) =>
@@ -82,6 +97,8 @@ export async function exportDay(db: D1Database, day: string, options: DayExportO
       bytes: progress.files.reduce((sum, f) => sum + f.bytes, 0),
       jobCount: progress.jobCount,
       logCount: progress.logCount,
+      archiveObjects: progress.archiveObjects,
+      archiveBytes: progress.archiveBytes,
       error,
       progress: status === "succeeded" ? null : progress,
       attemptedAt,
@@ -136,7 +153,25 @@ export async function exportDay(db: D1Database, day: string, options: DayExportO
           files: [...progress.files, { key: keys.logs(chunk), kind: "logs", lines: lines.length, bytes: body.byteLength }],
         };
       }
-      if (finished) progress = { ...progress, stage: "manifest" };
+      if (finished) progress = { ...progress, stage: "archive" };
+      await save("pending", null);
+    }
+
+    while (progress.stage === "archive") {
+      const page = await listArchiveDay(options.archive, day, progress.archiveAfter, options.archivePageSize);
+      for (const listed of page.objects) {
+        if (options.now() >= options.deadline) {
+          await save("pending", null);
+          return { status: "out_of_time" };
+        }
+        const within = keyWithinDay(day, listed.key);
+        const object = within === null ? null : await options.archive.get(listed.key);
+        // Listed then gone: only a purge deletes archive objects, and it never runs ahead of this export.
+        if (object === null || within === null) throw new Error(`The archive object ${listed.key} disappeared while it was being exported.`);
+        await target.copy(keys.archive(within), object);
+        progress = { ...progress, archiveAfter: listed.key, archiveObjects: progress.archiveObjects + 1, archiveBytes: progress.archiveBytes + object.size };
+      }
+      if (page.done) progress = { ...progress, stage: "manifest" };
       await save("pending", null);
     }
 
@@ -147,6 +182,7 @@ export async function exportDay(db: D1Database, day: string, options: DayExportO
       job_count: progress.jobCount,
       log_count: progress.logCount,
       files: progress.files,
+      archive: { prefix: keys.archiveRoot, objects: progress.archiveObjects, bytes: progress.archiveBytes },
     };
     const manifestBody = new TextEncoder().encode(JSON.stringify(manifest, null, 2));
     await target.put(keys.manifest, manifestBody, "application/json");
@@ -161,7 +197,7 @@ export async function exportDay(db: D1Database, day: string, options: DayExportO
 }
 
 function freshProgress(): DayProgress {
-  return { stage: "jobs", files: [], logCursor: null, jobCount: 0, logCount: 0 };
+  return { stage: "jobs", files: [], logCursor: null, jobCount: 0, logCount: 0, archiveAfter: null, archiveObjects: 0, archiveBytes: 0 };
 }
 
 function iso(time: number | null): string | null {

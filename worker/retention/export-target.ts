@@ -12,6 +12,8 @@ export interface ExportTarget {
   label: string;
   prefix: string;
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /** Writes an archive object as it is, streamed from R2 (never held whole in memory when R2 has its MD5). */
+  copy(key: string, object: R2ObjectBody): Promise<void>;
 }
 
 export class ExportTargetError extends Error {
@@ -57,18 +59,32 @@ function bindingNamed(env: Env, name: string): R2Bucket | null {
 }
 
 export function r2Target(bucket: R2Bucket | null, bindingName: string, prefix: string): ExportTarget {
+  const bound = (): R2Bucket => {
+    if (bucket !== null) return bucket;
+    throw new ExportTargetError(
+      `No R2 bucket is bound as ${bindingName}: add [[r2_buckets]] binding = "${bindingName}" to wrangler.toml, or choose another target.`,
+    );
+  };
   return {
     label: targetLabel({ target: "r2", bucket_binding: bindingName, prefix }) ?? bindingName,
     prefix,
     async put(key, body, contentType) {
-      if (bucket === null) {
-        throw new ExportTargetError(
-          `No R2 bucket is bound as ${bindingName}: add [[r2_buckets]] binding = "${bindingName}" to wrangler.toml, or choose another target.`,
-        );
-      }
-      await bucket.put(key, body, { httpMetadata: { contentType } });
+      await bound().put(key, body, { httpMetadata: { contentType } });
+    },
+    async copy(key, object) {
+      const md5 = object.checksums.md5;
+      // With the source's MD5, R2 refuses a copy whose bytes differ from what the archive holds.
+      await bound().put(key, object.body, {
+        httpMetadata: { contentType: contentTypeOf(object) },
+        ...(object.customMetadata ? { customMetadata: object.customMetadata } : {}),
+        ...(md5 ? { md5 } : {}),
+      });
     },
   };
+}
+
+function contentTypeOf(object: R2Object): string {
+  return object.httpMetadata?.contentType ?? "application/octet-stream";
 }
 
 type S3Setting = Extract<StoredLogExport, { target: "s3" }>;
@@ -91,29 +107,42 @@ async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch): Pr
       setupError = `The S3 secret access key cannot be used: ${errorMessage(err)}`;
     }
   }
+  const send = async (key: string, body: Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string>): Promise<void> => {
+    if (client === null) throw new ExportTargetError(setupError ?? "The S3 target is not configured.");
+    const url = `${endpoint}/${encodeURIComponent(setting.bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
+    // Like every outbound call: the signed request and the logs go only where they were addressed.
+    const signed = await client.sign(url, { method: "PUT", redirect: "manual", body, headers });
+    const res = await fetcher(signed);
+    if (!res.ok) {
+      // An excerpt is all the error needs; the rest of the body is never read.
+      const text = (await readBody(res, { maxBytes: S3_ERROR_EXCERPT_BYTES, truncate: true })).text.slice(0, 300);
+      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+      throw new ExportTargetError(`S3 PUT ${key} answered ${res.status}${code ? ` ${code}` : ""}${text && !code ? `: ${text}` : ""}`);
+    }
+  };
+  // A signed payload hash instead of aws4fetch's UNSIGNED-PAYLOAD: S3 then rejects a body altered in transit.
+  const put = async (key: string, body: Uint8Array, contentType: string): Promise<void> =>
+    send(key, body, { "Content-Type": contentType, "X-Amz-Content-Sha256": await sha256Hex(body) });
   return {
     label,
     prefix: setting.prefix,
-    async put(key, body, contentType) {
-      if (client === null) throw new ExportTargetError(setupError ?? "The S3 target is not configured.");
-      const url = `${endpoint}/${encodeURIComponent(setting.bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
-      const signed = await client.sign(url, {
-        method: "PUT",
-        // Like every outbound call: the signed request and the logs go only where they were addressed.
-        redirect: "manual",
-        body,
-        // A signed payload hash instead of aws4fetch's UNSIGNED-PAYLOAD: S3 then rejects a body altered in transit.
-        headers: { "Content-Type": contentType, "X-Amz-Content-Sha256": await sha256Hex(body) },
+    put,
+    async copy(key, object) {
+      const md5 = object.checksums.md5;
+      // An object R2 stored in parts has no MD5: read it, so its payload hash can be signed instead.
+      if (!md5) return put(key, new Uint8Array(await object.arrayBuffer()), contentTypeOf(object));
+      // Streamed with its length; the signed Content-MD5 (R2's own checksum) makes S3 reject altered bytes.
+      await send(key, object.body.pipeThrough(new FixedLengthStream(object.size)), {
+        "Content-Type": contentTypeOf(object),
+        "Content-MD5": base64(md5),
+        "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
       });
-      const res = await fetcher(signed);
-      if (!res.ok) {
-        // An excerpt is all the error needs; the rest of the body is never read.
-        const text = (await readBody(res, { maxBytes: S3_ERROR_EXCERPT_BYTES, truncate: true })).text.slice(0, 300);
-        const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
-        throw new ExportTargetError(`S3 PUT ${key} answered ${res.status}${code ? ` ${code}` : ""}${text && !code ? `: ${text}` : ""}`);
-      }
     },
   };
+}
+
+function base64(bytes: ArrayBuffer): string {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes)));
 }
 
 async function sha256Hex(body: Uint8Array): Promise<string> {

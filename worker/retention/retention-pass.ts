@@ -3,6 +3,8 @@ import { readConfigSettings, retentionDays } from "../ledger/config-settings";
 import { newId } from "../ledger/ids";
 import { hasActiveJobs, oldestJobFrom, succeededExportDays } from "../ledger/log-exports";
 import {
+  activeJobIdsCreatedBetween,
+  archiveDeletedOf,
   claimPass,
   deleteAttemptsOfExpiredDeliveries,
   deleteExpiredDeliveries,
@@ -12,6 +14,7 @@ import {
   deleteJobs,
   deleteLogsOfJobs,
   deleteOutcomesOfJobs,
+  emptyArchiveDeleted,
   emptyDeletedCounts,
   insertPassIfNoneRunning,
   latestPass,
@@ -21,8 +24,16 @@ import {
   type RetentionPassRow,
   type StatementResult,
 } from "../ledger/retention";
-import { PASS_PHASES, type DeletedCounts, type PassPhase, type PurgedTable, type RetentionStatus } from "../schemas/retention-vocabulary";
+import {
+  PASS_PHASES,
+  type ArchiveDeletedCounts,
+  type DeletedCounts,
+  type PassPhase,
+  type PurgedTable,
+  type RetentionStatus,
+} from "../schemas/retention-vocabulary";
 import { DAY_MS, startOfUtcDay, utcDay } from "../stats/time-range";
+import { archiveJobId, deleteArchiveKeys, listArchiveDay, nextArchiveDay, R2_KEYS_PER_CALL } from "./archive-days";
 import { exportDay } from "./day-export";
 import { resolveExportTarget, type ExportTarget } from "./export-target";
 import { errorMessage } from "../../shared/lang";
@@ -35,6 +46,10 @@ export interface PassProgress {
   export_error: string | null;
   export_target: string | null;
   exported_days: string[];
+  /** The archive day being deleted and the last key handled in it; null between days. */
+  archive_cursor: { day: string; after: string | null } | null;
+  /** The last archive day this pass finished; the next one is found after it. */
+  archive_purged_through: string | null;
 }
 
 export interface RetentionOptions {
@@ -47,6 +62,8 @@ export interface RetentionOptions {
   jobBatch?: number;
   /** Most rows one DELETE may remove (logs, record outcomes, runs, events, …); halved while statements run slow. */
   rowBatch?: number;
+  /** Archive keys listed and deleted per R2 call (at most 1000), and listed per page by the export. */
+  archiveBatch?: number;
   /** Replaces the configured export target (tests and benchmarks); null turns export off. */
   target?: ExportTarget | null;
   fetch?: typeof fetch;
@@ -63,12 +80,23 @@ export interface RetentionResult {
   /** What this invocation removed; the pass row holds the running total. */
   deleted: DeletedCounts;
   totalDeleted: DeletedCounts;
+  /** What this invocation removed from the R2 archive; the pass row holds the running total. */
+  archiveDeleted: ArchiveDeletedCounts;
+  totalArchiveDeleted: ArchiveDeletedCounts;
   longestStatementMs: number;
   exportedDays: string[];
   error: string | null;
 }
 
-const DEFAULTS = { budgetMs: 20_000, jobBatch: 200, rowBatch: 5_000, logsPerFile: 50_000, logsPageSize: 5_000, jobsPageSize: 1_000 };
+const DEFAULTS = {
+  budgetMs: 20_000,
+  jobBatch: 200,
+  rowBatch: 5_000,
+  archiveBatch: R2_KEYS_PER_CALL,
+  logsPerFile: 50_000,
+  logsPageSize: 5_000,
+  jobsPageSize: 1_000,
+};
 // A statement slower than this halves its batch; much faster doubles it back up to the configured size.
 const TARGET_STATEMENT_MS = 250;
 const MIN_ROW_BATCH = 50;
@@ -92,6 +120,8 @@ export async function runRetention(env: Env, options: RetentionOptions = {}): Pr
     purgeBefore: null,
     deleted: emptyDeletedCounts(),
     totalDeleted: emptyDeletedCounts(),
+    archiveDeleted: emptyArchiveDeleted(),
+    totalArchiveDeleted: emptyArchiveDeleted(),
     longestStatementMs: 0,
     exportedDays: [],
     error: null,
@@ -104,7 +134,14 @@ export async function runRetention(env: Env, options: RetentionOptions = {}): Pr
     const cutoff = startOfUtcDay(started) - retentionDays(settings.retention) * DAY_MS;
     const latest = await latestPass(db);
     if (latest && latest.status === "completed" && latest.cutoff === cutoff) {
-      return { ...result, status: "up_to_date", passId: latest.id, cutoff, totalDeleted: JSON.parse(latest.deleted_json) as DeletedCounts };
+      return {
+        ...result,
+        status: "up_to_date",
+        passId: latest.id,
+        cutoff,
+        totalDeleted: JSON.parse(latest.deleted_json) as DeletedCounts,
+        totalArchiveDeleted: archiveDeletedOf(latest),
+      };
     }
     await insertPassIfNoneRunning(db, { id: newId("ret", started), cutoff, now: started, progress: freshProgress() });
     pass = await runningPass(db);
@@ -129,6 +166,7 @@ class PassWorker {
   private readonly db: D1Database;
   private progress: PassProgress;
   private readonly deleted: DeletedCounts;
+  private readonly archiveDeleted: ArchiveDeletedCounts;
   private rowBatch: number;
 
   constructor(
@@ -141,6 +179,7 @@ class PassWorker {
   ) {
     this.db = env.LEDGER;
     this.deleted = { ...emptyDeletedCounts(), ...(JSON.parse(pass.deleted_json) as Partial<DeletedCounts>) };
+    this.archiveDeleted = archiveDeletedOf(pass);
     const stored = JSON.parse(pass.progress_json) as Partial<PassProgress>;
     this.progress = { ...freshProgress(), ...stored };
     this.rowBatch = options.rowBatch ?? DEFAULTS.rowBatch;
@@ -200,6 +239,8 @@ class PassWorker {
         if (this.now() >= this.deadline) return false;
         const outcome = await exportDay(this.db, day, {
           target,
+          archive: this.env.ARCHIVE,
+          archivePageSize: this.options.archiveBatch ?? DEFAULTS.archiveBatch,
           now: this.now,
           deadline: this.deadline,
           jobsPageSize: this.options.jobsPageSize ?? DEFAULTS.jobsPageSize,
@@ -237,6 +278,8 @@ class PassWorker {
         return true;
       case "jobs":
         return this.purgeJobs(before);
+      case "archive":
+        return this.purgeArchive(before);
       case "runs":
         return this.drain("runs", (limit) => deleteExpiredRuns(this.db, before, limit));
       case "events":
@@ -265,6 +308,42 @@ class PassWorker {
         console.warn("retention: expired jobs kept gaining logs or outcomes; leaving them for the next pass", selected.ids.slice(0, 5));
         return true;
       }
+    }
+  }
+
+  /**
+   * Deletes every archive object under jobs/<day>/ for each day before the purge line, a listed page at a
+   * time, the position saved after each page. A still-active job keeps its objects, as it keeps its rows.
+   */
+  private async purgeArchive(before: number): Promise<boolean> {
+    const bucket = this.env.ARCHIVE;
+    const batch = Math.min(R2_KEYS_PER_CALL, this.options.archiveBatch ?? DEFAULTS.archiveBatch);
+    for (;;) {
+      if (this.outOfTime()) return false;
+      const next = this.progress.archive_cursor === null ? await nextArchiveDay(bucket, this.progress.archive_purged_through, utcDay(before)) : null;
+      const cursor = this.progress.archive_cursor ?? (next === null ? null : { day: next, after: null });
+      if (cursor === null) return true;
+      const { day } = cursor;
+      const dayStart = Date.parse(`${day}T00:00:00Z`);
+      const page = await listArchiveDay(bucket, day, cursor.after, batch);
+      const active = page.objects.length === 0 ? new Set<string>() : await activeJobIdsCreatedBetween(this.db, dayStart, dayStart + DAY_MS);
+      const doomed = page.objects.filter((o) => !active.has(archiveJobId(day, o.key) ?? ""));
+      await deleteArchiveKeys(
+        bucket,
+        doomed.map((o) => o.key),
+      );
+      this.countArchive({ days: page.done ? 1 : 0, objects: doomed.length, bytes: doomed.reduce((sum, o) => sum + o.size, 0) });
+      this.progress = page.done
+        ? { ...this.progress, archive_cursor: null, archive_purged_through: day }
+        : { ...this.progress, archive_cursor: { day, after: page.last } };
+      await this.save({});
+    }
+  }
+
+  private countArchive(counts: ArchiveDeletedCounts): void {
+    for (const key of Object.keys(counts) as Array<keyof ArchiveDeletedCounts>) {
+      this.archiveDeleted[key] += counts[key];
+      this.result.archiveDeleted[key] += counts[key];
     }
   }
 
@@ -316,8 +395,10 @@ class PassWorker {
 
   async save(extra: { status?: "completed" | "failed"; error?: string | null; finishedAt?: number; releaseLease?: boolean }): Promise<void> {
     this.result.totalDeleted = { ...this.deleted };
+    this.result.totalArchiveDeleted = { ...this.archiveDeleted };
     await savePassStatement(this.db, this.pass.id, {
       deleted: this.deleted,
+      archiveDeleted: this.archiveDeleted,
       progress: this.progress,
       longestStatementMs: this.result.longestStatementMs,
       ...extra,
@@ -326,7 +407,16 @@ class PassWorker {
 }
 
 function freshProgress(): PassProgress {
-  return { phase: "export", purge_before: null, blocked_day: null, export_error: null, export_target: null, exported_days: [] };
+  return {
+    phase: "export",
+    purge_before: null,
+    blocked_day: null,
+    export_error: null,
+    export_target: null,
+    exported_days: [],
+    archive_cursor: null,
+    archive_purged_through: null,
+  };
 }
 
 function nextPhase(phase: PassPhase): PassPhase {

@@ -1,7 +1,7 @@
 import type { LogExportDayView, RetentionPassView, RetentionResponse } from "../schemas/retention";
 import { readConfigSettings, retentionDays } from "../ledger/config-settings";
 import { listLogExports, type LogExportRow } from "../ledger/log-exports";
-import { emptyDeletedCounts, listPasses, type RetentionPassRow } from "../ledger/retention";
+import { archiveDeletedOf, emptyDeletedCounts, listPasses, type RetentionPassRow } from "../ledger/retention";
 import type { DeletedCounts } from "../schemas/retention-vocabulary";
 import { DAY_MS, startOfUtcDay } from "../stats/time-range";
 import { exportKeys } from "./day-export";
@@ -34,7 +34,7 @@ export async function buildRetentionReport(db: D1Database, options: RetentionRep
     log_export: {
       target: settings.logExport.target,
       destination: targetLabel(settings.logExport),
-      key_layout: layout === null ? null : `${layout.jobs}, ${layout.logs(0).replace("000", "NNN")}, ${layout.manifest}`,
+      key_layout: layout === null ? null : `${layout.jobs}, ${layout.logs(0).replace("000", "NNN")}, ${layout.archive("<job_id>/…")}, ${layout.manifest}`,
       failing_day: failing,
       days: exports.map(exportDayView),
     },
@@ -54,6 +54,7 @@ export function passView(row: RetentionPassRow): RetentionPassView {
     purge_before: progress.purge_before == null ? null : iso(progress.purge_before),
     blocked_day: progress.blocked_day ?? null,
     deleted: { ...emptyDeletedCounts(), ...(JSON.parse(row.deleted_json) as Partial<DeletedCounts>) },
+    archive_deleted: archiveDeletedOf(row),
     error: row.error,
     started_at: iso(row.started_at),
     finished_at: row.finished_at === null ? null : iso(row.finished_at),
@@ -73,6 +74,8 @@ function exportDayView(row: LogExportRow): LogExportDayView {
     bytes: row.bytes,
     job_count: row.job_count,
     log_count: row.log_count,
+    archive_objects: row.archive_objects,
+    archive_bytes: row.archive_bytes,
     error: row.error,
     attempted_at: iso(row.attempted_at),
     exported_at: row.exported_at === null ? null : iso(row.exported_at),

@@ -5,8 +5,13 @@ export const PURGED_TABLES = ["logs", "record_outcomes", "jobs", "runs", "events
 export type PurgedTable = (typeof PURGED_TABLES)[number];
 export type DeletedCounts = Record<PurgedTable, number>;
 
-// A pass works through these in order; the stored progress names the one it reached.
-export const PASS_PHASES = ["export", "jobs", "runs", "events", "deliveries", "schedule_ticks", "done"] as const;
+// What a pass removed from the R2 archive: whole day prefixes (jobs/<day>/), their objects and bytes.
+export const ARCHIVE_COUNTS = ["days", "objects", "bytes"] as const;
+export type ArchiveDeletedCounts = Record<(typeof ARCHIVE_COUNTS)[number], number>;
+
+// A pass works through these in order; the stored progress names the one it reached. The archive's
+// objects go after the jobs' D1 rows, so an interrupted pass leaves unreachable objects, never a job without them.
+export const PASS_PHASES = ["export", "jobs", "archive", "runs", "events", "deliveries", "schedule_ticks", "done"] as const;
 export type PassPhase = (typeof PASS_PHASES)[number];
 
 export const PASS_STATUSES = ["running", "completed", "failed"] as const;

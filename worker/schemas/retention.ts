@@ -1,11 +1,17 @@
 import { z } from "@hono/zod-openapi";
-import { EXPORT_STATUSES, PASS_PHASES, PASS_STATUSES, PURGED_TABLES, RETENTION_STATUSES } from "./retention-vocabulary";
+import { ARCHIVE_COUNTS, EXPORT_STATUSES, PASS_PHASES, PASS_STATUSES, PURGED_TABLES, RETENTION_STATUSES } from "./retention-vocabulary";
 import { RETENTION_PLANS } from "./settings";
 import { timestampSchema } from "./common";
 
 const deletedCountsSchema = z
   .object(Object.fromEntries(PURGED_TABLES.map((t) => [t, z.number().int()])) as Record<(typeof PURGED_TABLES)[number], z.ZodNumber>)
   .openapi("PurgedRowCounts");
+
+const archiveDeletedSchema = z
+  .object(Object.fromEntries(ARCHIVE_COUNTS.map((c) => [c, z.number().int()])) as Record<(typeof ARCHIVE_COUNTS)[number], z.ZodNumber>)
+  .openapi("PurgedArchiveCounts", {
+    description: "What was deleted from the R2 archive: day prefixes (jobs/YYYY-MM-DD/) worked through, their objects and bytes.",
+  });
 
 export const retentionPassSchema = z
   .object({
@@ -16,6 +22,7 @@ export const retentionPassSchema = z
     purge_before: timestampSchema.nullable().openapi({ description: "What was actually deleted: before the cutoff, or before a day whose export failed." }),
     blocked_day: z.string().nullable(),
     deleted: deletedCountsSchema,
+    archive_deleted: archiveDeletedSchema,
     error: z.string().nullable(),
     started_at: timestampSchema,
     finished_at: timestampSchema.nullable(),
@@ -36,6 +43,8 @@ export const logExportDaySchema = z
     bytes: z.number().int().nullable(),
     job_count: z.number().int().nullable(),
     log_count: z.number().int().nullable(),
+    archive_objects: z.number().int().nullable().openapi({ description: "Archive objects of the day copied to the target, under YYYY-MM-DD/archive/." }),
+    archive_bytes: z.number().int().nullable(),
     error: z.string().nullable(),
     attempted_at: timestampSchema,
     exported_at: timestampSchema.nullable(),
@@ -76,6 +85,7 @@ export const retentionRunResponseSchema = z
         "up_to_date: today's pass already completed; busy: another invocation holds the pass; in_progress: the time budget ran out and the minute trigger continues it.",
     }),
     deleted: deletedCountsSchema,
+    archive_deleted: archiveDeletedSchema,
     exported_days: z.array(z.string()),
     longest_statement_ms: z.number(),
     error: z.string().nullable(),

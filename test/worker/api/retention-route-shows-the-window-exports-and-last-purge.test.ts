@@ -71,7 +71,8 @@ describe("/api/retention", () => {
     expect(body.log_export).toMatchObject({
       target: "r2",
       destination: "r2:LOG_EXPORT/exports/",
-      key_layout: "exports/YYYY-MM-DD/jobs.ndjson.gz, exports/YYYY-MM-DD/logs-NNN.ndjson.gz, exports/YYYY-MM-DD/manifest.json",
+      key_layout:
+        "exports/YYYY-MM-DD/jobs.ndjson.gz, exports/YYYY-MM-DD/logs-NNN.ndjson.gz, exports/YYYY-MM-DD/archive/<job_id>/…, exports/YYYY-MM-DD/manifest.json",
       failing_day: null,
     });
     const [day] = body.log_export.days;

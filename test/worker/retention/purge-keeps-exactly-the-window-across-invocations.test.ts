@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { listPasses } from "../../../worker/ledger/retention";
 import { runRetention, type RetentionResult } from "../../../worker/retention/retention-pass";
 import { DAY_MS } from "../../../worker/stats/time-range";
-import { clearHistory, countHistory, HISTORY_TABLES, makeHistory, setPlan, steppingClock, type TableCounts } from "../factories";
+import { clearHistory, countHistory, emptyBucket, HISTORY_TABLES, listKeys, makeHistory, setPlan, steppingClock, type TableCounts } from "../factories";
 
 // 2026-11-22 03:17 UTC, when the daily trigger fires. Professional keeps 30 days: the purge line is
 // 2026-10-23T00:00Z, so anything created before it goes and anything at or after it stays.
@@ -18,11 +18,13 @@ function perTable(n: number, overrides: Partial<TableCounts> = {}): TableCounts 
 async function seedBothSides(oldRuns: number, keptRuns: number) {
   const old = [];
   const kept = [];
-  for (let i = 0; i < oldRuns; i++) old.push(await makeHistory(CUTOFF - DAY_MS * (1 + (i % 5)) - 1_000 * i, { logLines: 7 }));
+  // Each job also has objects in the R2 archive, under its creation day's prefix.
+  const history = { logLines: 7, archiveObjects: 2 };
+  for (let i = 0; i < oldRuns; i++) old.push(await makeHistory(CUTOFF - DAY_MS * (1 + (i % 5)) - 1_000 * i, history));
   // The newest expired moment and the oldest kept one sit right at the line.
-  old.push(await makeHistory(CUTOFF - 1, { logLines: 7 }));
-  kept.push(await makeHistory(CUTOFF, { logLines: 7 }));
-  for (let i = 1; i < keptRuns; i++) kept.push(await makeHistory(CUTOFF + DAY_MS * i, { logLines: 7 }));
+  old.push(await makeHistory(CUTOFF - 1, history));
+  kept.push(await makeHistory(CUTOFF, history));
+  for (let i = 1; i < keptRuns; i++) kept.push(await makeHistory(CUTOFF + DAY_MS * i, history));
   return { old, kept };
 }
 
@@ -40,6 +42,7 @@ async function runUntilDone(options: { budgetMs: number; jobBatch: number; rowBa
 
 beforeEach(async () => {
   await clearHistory();
+  await emptyBucket(env.ARCHIVE);
   await setPlan({ plan: "professional" });
 });
 
@@ -60,9 +63,12 @@ describe("the retention pass", () => {
     // The full-text index lost the deleted lines too: only the kept jobs' lines are found.
     const found = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM logs_fts WHERE logs_fts MATCH 'line'").first<{ n: number }>();
     expect(found?.n).toBe(21);
+    expect((await listKeys(env.ARCHIVE)).sort()).toEqual(kept.flatMap((h) => h.archiveKeys).sort());
+    expect(result?.archiveDeleted.objects).toBe(10);
   });
 
-  it("works through a backlog in small statements over several invocations and records one pass", async () => {
+  // Seeding fourteen days of history and some forty invocations take seconds on a loaded machine.
+  it("works through a backlog in small statements over several invocations and records one pass", { timeout: 30_000 }, async () => {
     await seedBothSides(12, 2);
     // 5 ms per clock read and a 60 ms budget: each invocation gets through only a few statements.
     const results = await runUntilDone({ budgetMs: 60, jobBatch: 2, rowBatch: 3 });
@@ -79,6 +85,8 @@ describe("the retention pass", () => {
     expect(summed).toEqual(perTable(13, { logs: 91, record_outcomes: 26, delivery_attempts: 26 }));
     expect(JSON.parse(passes[0]!.deleted_json)).toEqual(summed);
     expect(await countHistory()).toEqual(perTable(2, { logs: 14, record_outcomes: 4, delivery_attempts: 4 }));
+    expect(await listKeys(env.ARCHIVE)).toHaveLength(4);
+    expect(results.reduce((sum, r) => sum + r.archiveDeleted.objects, 0)).toBe(26);
   });
 
   it("is safe to run twice: the second run the same day changes nothing", async () => {

@@ -185,7 +185,14 @@ async function dayExport(): Promise<string> {
   const written = new Map<string, Uint8Array>();
   const day = new Date().toISOString().slice(0, 10);
   const result = await exportDay(env.LEDGER, day, {
-    target: { label: "memory:redaction", prefix: "redaction/", put: async (key, body) => void written.set(key, body) },
+    target: {
+      label: "memory:redaction",
+      prefix: "redaction/",
+      put: async (key, body) => void written.set(key, body),
+      copy: async (key, object) => void written.set(key, new Uint8Array(await object.arrayBuffer())),
+    },
+    archive: env.ARCHIVE,
+    archivePageSize: 1_000,
     now: Date.now,
     deadline: Date.now() + 60_000,
     jobsPageSize: 100,
