@@ -125,6 +125,7 @@ async function gzip(text: string): Promise<Uint8Array> {
 }
 
 async function gunzip(bytes: Uint8Array | ArrayBuffer): Promise<string> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  // Node's DOM types take only ArrayBuffer-backed views as a Blob part; the bytes are read, never shared.
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer> | ArrayBuffer]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text();
 }
