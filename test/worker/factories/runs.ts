@@ -70,10 +70,11 @@ export async function resetWorld(): Promise<void> {
   await sandbox("/_reset", { method: "POST" });
   await seedDemo(env.LEDGER, Date.UTC(2026, 10, 1));
   // Back to the just-seeded state, which no ledger write restores: the bookkeeping runs leave (cursor, retry
-  // list, last status) cleared, and runs an earlier test left active closed without running them.
+  // list, latest outcomes, last status) cleared, and runs an earlier test left active closed without running them.
   const statements = [
     env.LEDGER.prepare("UPDATE runs SET status = 'canceled', finished_at = 0 WHERE status IN ('pending', 'running')"),
     env.LEDGER.prepare("DELETE FROM connection_retry_serials"),
+    env.LEDGER.prepare("DELETE FROM latest_outcomes"),
   ];
   for (const connection of DEMO_CONNECTIONS) {
     statements.push(
