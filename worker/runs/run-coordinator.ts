@@ -5,7 +5,6 @@ import { createSystemRuntime } from "../engine/runtime";
 import type { Env } from "../env";
 import { pokeAlertDispatcher } from "../alerts/poke";
 import { publishLive } from "../live/publish";
-import { writeIndex, writeLogChunk, writeOutcomeChunk } from "../archive/archive-writer";
 import { readRunDetail } from "../ledger/run-reads";
 import { toJobSummary } from "../ledger/run-views";
 import { jobCountersOf, type JobCounterValues, type JobError, type JobRow } from "../ledger/run-rows";
@@ -14,8 +13,9 @@ import { commit, getRunRow, jobFinishStatements, jobStartStatements, listRunJobR
 import { outboundFetch } from "../outbound";
 import { coordinatorConfig, stepRetryDelay, type CoordinatorConfig } from "./coordinator-config";
 import { checkpointJobRow, scopedCounters } from "./checkpoint-job-row";
-import { archiveDayOf, exceptionsOmitted, planFlush, type JobArchiveState } from "./archive-flush";
-import { CoordinatorStore, type FlushedArchive, type JobArchiveRecord, type JobCheckpoint, type RunPlan } from "./coordinator-store";
+import { archiveDayOf, exceptionsOmitted, planFlush } from "./archive-flush";
+import { CoordinatorStore, type JobCheckpoint, type RunPlan } from "./coordinator-store";
+import { jobArchives, writeJobArchives } from "./job-archives";
 import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
 import { LivePublisher } from "./live-publisher";
@@ -126,7 +126,7 @@ export class RunCoordinator extends DurableObject<Env> {
         job_id: job.id,
         connection_id: job.connection_id,
         status: job.status,
-        phase: TERMINAL_STATUS[job.status] ? "done" : job.status,
+        phase: TERMINAL_STATUS[job.status] ? "done" : "pending",
         queued: 0,
         counters: ledgerCounters(job),
         error:
@@ -350,40 +350,9 @@ export class RunCoordinator extends DurableObject<Env> {
       const outbox = this.store.outbox(FLUSH_ROWS);
       const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length;
       const checkpoints = this.store.jobs();
-      const records = new Map<string, JobArchiveRecord>(checkpoints.map((job) => [job.plan.job_id, this.store.archive(job.plan.job_id)]));
-      const states = new Map<string, JobArchiveState>(
-        checkpoints.map((job) => {
-          const record = records.get(job.plan.job_id)!;
-          const next = (entries: ReadonlyArray<{ chunk: number }>) => Math.max(0, ...entries.map((e) => e.chunk)) + 1;
-          return [
-            job.plan.job_id,
-            { plan: job.plan, nextOutcomeChunk: next(record.outcomeChunks), nextLogChunk: next(record.logChunks), exceptionsKept: record.exceptionsKept },
-          ];
-        }),
-      );
-      const flush = planFlush(outbox.outcomes, outbox.logs, states, this.config.exceptionsPerJob);
-      const sealing = new Set(emptied ? seal.filter((jobId) => archiveDayOf(states.get(jobId)!.plan) !== null) : []);
-      const archives = await Promise.all(
-        [...new Set([...flush.archived.map((f) => f.jobId), ...sealing])].map(async (jobId): Promise<FlushedArchive> => {
-          const { plan: job } = states.get(jobId)!;
-          const ref = { day: archiveDayOf(job)!, job_id: jobId, run_id: plan.run_id };
-          const part = flush.archived.find((f) => f.jobId === jobId);
-          const [outcomeChunk, logChunk] = await Promise.all([
-            part?.outcomes ? writeOutcomeChunk(this.env.ARCHIVE, ref, part.outcomes.chunk, part.outcomes.rows) : null,
-            part?.logs ? writeLogChunk(this.env.ARCHIVE, ref, part.logs.chunk, part.logs.rows) : null,
-          ]);
-          const record = records.get(jobId)!;
-          const sealed = sealing.has(jobId);
-          await writeIndex(
-            this.env.ARCHIVE,
-            ref,
-            outcomeChunk === null ? record.outcomeChunks : [...record.outcomeChunks, outcomeChunk],
-            logChunk === null ? record.logChunks : [...record.logChunks, logChunk],
-            sealed,
-          );
-          return { jobId, outcomeChunk, logChunk, exceptionsTaken: part?.exceptionsTaken ?? 0, sealed };
-        }),
-      );
+      const archived = jobArchives(this.store);
+      const flush = planFlush(outbox.outcomes, outbox.logs, archived.states, this.config.exceptionsPerJob);
+      const archives = await writeJobArchives(this.env.ARCHIVE, plan.run_id, archived, flush, new Set(emptied ? seal : []));
 
       const jobIds = new Set([...outbox.outcomes.map((o) => o.job_id), ...outbox.logs.map((l) => l.job_id)]);
       for (const job of checkpoints) if (job.status === "running") jobIds.add(job.plan.job_id);
