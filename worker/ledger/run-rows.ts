@@ -52,6 +52,10 @@ export interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   duration_ms: number | null;
+  // Where the job's outcomes and logs are: the R2 archive under this UTC day, or (null) rows of D1.
+  archive_day: string | null;
+  // Exceptions (changed, failed, missing) of an archived job beyond those record_outcomes keeps.
+  exceptions_omitted: number;
 }
 
 // A job's counters, bytes, error and times: what other queries select beside their own columns.

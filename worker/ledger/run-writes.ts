@@ -1,3 +1,4 @@
+import { archiveDay } from "../archive/archive-keys";
 import { newId } from "./ids";
 import { isUniqueViolation } from "./unique-violation";
 import { JOB_COUNTER_COLUMNS, type JobCounterValues, type JobError, type JobRow, type RunRow } from "./run-rows";
@@ -70,10 +71,20 @@ export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[], cla
     ...jobs.map((job) =>
       db
         .prepare(
-          `INSERT INTO jobs (id, run_id, connection_id, connection_name, connection_version, position, status, mode, created_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8)`,
+          `INSERT INTO jobs (id, run_id, connection_id, connection_name, connection_version, position, status, mode, created_at, archive_day)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9)`,
         )
-        .bind(job.id, run.id, job.connection_id, job.connection_name, job.connection_version, job.position, job.mode, run.created_at),
+        .bind(
+          job.id,
+          run.id,
+          job.connection_id,
+          job.connection_name,
+          job.connection_version,
+          job.position,
+          job.mode,
+          run.created_at,
+          archiveDay(run.created_at),
+        ),
     ),
   ];
   try {
@@ -230,6 +241,26 @@ export interface CounterUpdate {
   jobId: string;
   // in_scope is null while the job's source has not said how many records it holds.
   counters: ScopedCounterValues;
+  // The job's exceptions the bounded record_outcomes table leaves to the archive.
+  exceptionsOmitted: number;
+}
+
+/** An outcome offered to latest_outcomes, which keeps it only when it changes the serial's action. */
+export interface LatestOutcome {
+  connection_id: string;
+  serial: string;
+  action: string;
+  job_id: string;
+  at: number;
+}
+
+export interface SliceFlush {
+  // Rows of record_outcomes: an archived job's first exceptions, or every outcome of a job from before the archive.
+  outcomes: readonly OutcomeRecord[];
+  // Rows of logs: only jobs from before the archive write them.
+  logs: readonly LogRecord[];
+  latest: readonly LatestOutcome[];
+  counters: readonly CounterUpdate[];
 }
 
 export type ScopedCounterValues = Omit<JobCounterValues, "in_scope"> & { in_scope: number | null };
@@ -255,15 +286,10 @@ function jsonChunks(items: readonly unknown[]): string[] {
   return chunks;
 }
 
-// Outcomes and logs of any number of records in one statement each (JSON array parameter), and
-// counters as absolute values: replaying the same flush leaves the ledger as it was.
-export function sliceFlushStatements(
-  db: D1Database,
-  runId: string,
-  outcomes: readonly OutcomeRecord[],
-  logs: readonly LogRecord[],
-  counters: readonly CounterUpdate[],
-): D1PreparedStatement[] {
+// Outcome rows, log rows and latest outcomes of any number of records in one statement each (JSON array
+// parameter), and counters as absolute values: replaying the same flush leaves the ledger as it was.
+export function sliceFlushStatements(db: D1Database, runId: string, flush: SliceFlush): D1PreparedStatement[] {
+  const { outcomes, logs, latest, counters } = flush;
   const statements: D1PreparedStatement[] = [];
   for (const chunk of jsonChunks(outcomes)) {
     statements.push(
@@ -291,20 +317,39 @@ export function sliceFlushStatements(
         .bind(chunk),
     );
   }
-  for (const update of counters) statements.push(counterStatement(db, update.jobId, update.counters));
+  for (const chunk of jsonChunks(latest)) {
+    // An unchanged action is no write at all (the conflict's WHERE is false): steady state costs nothing.
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO latest_outcomes (connection_id, serial, action, job_id, run_id, at)
+           SELECT json_extract(value, '$.connection_id'), json_extract(value, '$.serial'), json_extract(value, '$.action'),
+                  json_extract(value, '$.job_id'), ?1, json_extract(value, '$.at')
+             FROM json_each(?2) WHERE true
+           ON CONFLICT (connection_id, serial) DO UPDATE
+              SET action = excluded.action, job_id = excluded.job_id, run_id = excluded.run_id, at = excluded.at
+            WHERE latest_outcomes.action <> excluded.action`,
+        )
+        .bind(runId, chunk),
+    );
+  }
+  for (const update of counters) statements.push(counterStatement(db, update.jobId, update.counters, update.exceptionsOmitted));
   return statements;
 }
 
-function counterStatement(db: D1Database, jobId: string, counters: ScopedCounterValues): D1PreparedStatement {
-  const sets = JOB_COUNTER_COLUMNS.map((column, i) => `${column} = ?${i + 2}`).join(", ");
-  return db.prepare(`UPDATE jobs SET ${sets} WHERE id = ?1`).bind(jobId, ...JOB_COUNTER_COLUMNS.map((c) => counters[c]));
+function counterStatement(db: D1Database, jobId: string, counters: ScopedCounterValues, exceptionsOmitted?: number): D1PreparedStatement {
+  const values: unknown[] = JOB_COUNTER_COLUMNS.map((c) => counters[c]);
+  const sets = JOB_COUNTER_COLUMNS.map((column, i) => `${column} = ?${i + 2}`);
+  if (exceptionsOmitted !== undefined) sets.push(`exceptions_omitted = ?${values.push(exceptionsOmitted) + 1}`);
+  return db.prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?1`).bind(jobId, ...values);
 }
 
 export interface ConnectionBookkeeping {
   // The job's mode: only a live success counts as the connection's last success.
   mode: RunMode;
-  // Set for a successful live full job: the new incremental cursor and the retry list from its failed serials.
-  advanceCursor: { cursor: string | null } | null;
+  // Set for a successful live full job: the new incremental cursor and the retry list from its failed serials
+  // (every one the coordinator saw fail; for a job from before the archive also those record_outcomes holds).
+  advanceCursor: { cursor: string | null; failedSerials: readonly string[] } | null;
 }
 
 export interface JobFinishInput {
@@ -369,6 +414,11 @@ export function jobFinishStatements(db: D1Database, input: JobFinishInput): D1Pr
              SELECT ?1, serial, ?2 FROM record_outcomes WHERE job_id = ?3 AND action = 'failed'`,
           )
           .bind(job.connection_id, now, job.id),
+        ...jsonChunks(advance.failedSerials).map((chunk) =>
+          db
+            .prepare("INSERT OR REPLACE INTO connection_retry_serials (connection_id, serial, failed_at) SELECT ?1, value, ?2 FROM json_each(?3)")
+            .bind(job.connection_id, now, chunk),
+        ),
       );
     }
   }

@@ -1,6 +1,8 @@
 import type { JobCounterValues, JobRow } from "../ledger/run-rows";
 import { TERMINAL_STATUS } from "../schemas/vocabulary";
 import type { ScopedCounterValues } from "../ledger/run-writes";
+import { archiveDayOf, exceptionsOmitted } from "./archive-flush";
+import { DEFAULT_COORDINATOR_CONFIG } from "./coordinator-config";
 import { scopeCounted, type JobCheckpoint, type JobProgress } from "./coordinator-store";
 
 // A job as the ledger and the live feed show it, built from the coordinator's checkpoint (which is ahead of
@@ -11,7 +13,13 @@ export function scopedCounters(counters: JobCounterValues, progress: JobProgress
   return progress === null || scopeCounted(progress) ? counters : { ...counters, in_scope: null };
 }
 
-export function checkpointJobRow(runId: string, job: JobCheckpoint, counters: JobCounterValues): JobRow {
+export function checkpointJobRow(
+  runId: string,
+  job: JobCheckpoint,
+  counters: JobCounterValues,
+  exceptionLimit = DEFAULT_COORDINATOR_CONFIG.exceptionsPerJob,
+): JobRow {
+  const archiveDay = archiveDayOf(job.plan);
   const scoped = scopedCounters(counters, job.progress);
   const finish = TERMINAL_STATUS[job.status] ? job.progress.finish : null;
   const error = finish?.error ?? null;
@@ -35,5 +43,7 @@ export function checkpointJobRow(runId: string, job: JobCheckpoint, counters: Jo
     started_at: startedAt,
     finished_at: finish?.at ?? null,
     duration_ms: finish && startedAt !== null ? finish.at - startedAt : null,
+    archive_day: archiveDay,
+    exceptions_omitted: archiveDay === null ? 0 : exceptionsOmitted(counters, exceptionLimit),
   };
 }

@@ -25,6 +25,11 @@ export interface CoordinatorConfig {
   failureStreakLimit: number;
   failureLogLimit: number;
   eventLogLimit: number;
+  // Exceptions (changed, failed, missing outcomes) of a job kept as rows of D1 for queries across jobs;
+  // the rest, like every other outcome, only in the R2 archive.
+  exceptionsPerJob: number;
+  // Rows of a finished run's coordinator storage deleted per alarm before the storage is released.
+  releaseBatchRows: number;
 }
 
 export const DEFAULT_COORDINATOR_CONFIG: Readonly<CoordinatorConfig> = Object.freeze({
@@ -42,6 +47,8 @@ export const DEFAULT_COORDINATOR_CONFIG: Readonly<CoordinatorConfig> = Object.fr
   failureStreakLimit: 25,
   failureLogLimit: 50,
   eventLogLimit: 20,
+  exceptionsPerJob: 1_000,
+  releaseBatchRows: 5_000,
 });
 
 // A setting that is not a whole number ≥ 0 (or ≥ 1 where 0 would stall a run) is refused rather than guessed.
@@ -52,6 +59,7 @@ const AT_LEAST_ONE: ReadonlySet<keyof CoordinatorConfig> = new Set([
   "sourceBatchRecords",
   "flushEveryRecords",
   "failureStreakLimit",
+  "releaseBatchRows",
 ]);
 
 export function coordinatorConfig(vars: { COORDINATOR_TUNING?: string }): CoordinatorConfig {

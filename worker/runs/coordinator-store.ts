@@ -1,3 +1,4 @@
+import type { LogChunkEntry, OutcomeChunkEntry } from "../archive/archive-index";
 import type { ConnectionConfig } from "../engine/contracts";
 import { isEmpty, mergeCounters, type JobCounters } from "../engine/counters";
 import type { FieldChange } from "../engine/reconcile";
@@ -11,7 +12,8 @@ import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
 import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
 
 // The coordinator's checkpoint in its own SQLite: the plan, each job's position and counters, the queue
-// of records the current slice works on, and the outbox of outcomes and logs not yet flushed to D1.
+// of records the current slice works on, the outbox of outcomes and logs not yet flushed, and what each
+// job's archive holds (its chunks, its exceptions kept in D1, its failed serials for the retry list).
 // Every text that reaches the ledger passes through here (log lines, outcomes, job errors), so this is
 // where the credential's secrets are masked, before anything is stored.
 
@@ -22,6 +24,9 @@ export interface JobPlan {
   position: number;
   mode: RunMode;
   created_at: number;
+  // The UTC day the job's archive lives under; null (or absent, in a plan stored before the archive) for a
+  // job whose outcomes and logs are rows of D1.
+  archive_day?: string | null;
 }
 
 export interface RunPlan {
@@ -138,8 +143,40 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS seen_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+  // The chunks flushed to the archive (kind: outcomes or logs) with their index entries; the next chunk
+  // number is one past the highest, so it advances only with the transaction that drops the flushed rows.
+  `CREATE TABLE IF NOT EXISTS archive_chunks (
+     job_id TEXT NOT NULL, kind TEXT NOT NULL, chunk INTEGER NOT NULL, entry_json TEXT NOT NULL, PRIMARY KEY (job_id, kind, chunk)) WITHOUT ROWID`,
+  "CREATE TABLE IF NOT EXISTS archive_jobs (job_id TEXT PRIMARY KEY, exceptions_kept INTEGER NOT NULL DEFAULT 0, sealed INTEGER NOT NULL DEFAULT 0)",
+  "CREATE TABLE IF NOT EXISTS failed_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   SERIAL_INDEX_SCHEMA,
 ];
+
+// Tables that grow with the records of a run, emptied in bounded batches once the run is over.
+const BULK_TABLES = ["serial_index", "seen_serials", "failed_serials", "work_queue", "write_intents", "archive_chunks"] as const;
+const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
+  serial_index: "job_id, serial",
+  seen_serials: "job_id, serial",
+  failed_serials: "job_id, serial",
+  work_queue: "job_id, ord",
+  write_intents: "job_id, ord",
+  archive_chunks: "job_id, kind, chunk",
+};
+
+export interface JobArchiveRecord {
+  outcomeChunks: OutcomeChunkEntry[];
+  logChunks: LogChunkEntry[];
+  exceptionsKept: number;
+  sealed: boolean;
+}
+
+export interface FlushedArchive {
+  jobId: string;
+  outcomeChunk: OutcomeChunkEntry | null;
+  logChunk: LogChunkEntry | null;
+  exceptionsTaken: number;
+  sealed: boolean;
+}
 
 export interface OutboxContents {
   outcomes: OutcomeRecord[];
@@ -154,7 +191,17 @@ export class CoordinatorStore {
     private readonly transaction: <T>(fn: () => T) => T,
     private readonly redactor: Pick<Redactor, "redact" | "redactJson">,
   ) {
-    for (const statement of SCHEMA) sql.exec(statement);
+    // Tables are made with the plan: an object whose storage was released stays empty when called again.
+    // An object that holds a plan gets the tables added since it was made.
+    if (this.hasTables()) this.createTables();
+  }
+
+  private hasTables(): boolean {
+    return this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_meta'").toArray().length > 0;
+  }
+
+  private createTables(): void {
+    for (const statement of SCHEMA) this.sql.exec(statement);
   }
 
   get sqlStorage(): SqlStorage {
@@ -171,11 +218,13 @@ export class CoordinatorStore {
   }
 
   plan(): RunPlan | null {
+    if (!this.hasTables()) return null;
     return this.meta<RunPlan>("plan");
   }
 
   initialise(plan: RunPlan): void {
     this.transaction(() => {
+      this.createTables();
       this.setMeta("plan", plan);
       plan.jobs.forEach((job, ord) => {
         const progress: JobProgress = {
@@ -284,6 +333,30 @@ export class CoordinatorStore {
       error: outcome.error === null ? null : redact(outcome.error),
     };
     this.sql.exec("INSERT INTO outbox_outcomes (body) VALUES (?1)", JSON.stringify(masked));
+    // The complete list the next incremental run retries, however many failures D1's exceptions leave out.
+    if (outcome.action === "failed") this.sql.exec("INSERT OR IGNORE INTO failed_serials (job_id, serial) VALUES (?1, ?2)", outcome.job_id, outcome.serial);
+  }
+
+  failedSerials(jobId: string): string[] {
+    return this.sql
+      .exec<{ serial: string }>("SELECT serial FROM failed_serials WHERE job_id = ?1 ORDER BY serial", jobId)
+      .toArray()
+      .map((row) => row.serial);
+  }
+
+  archive(jobId: string): JobArchiveRecord {
+    const chunks = this.sql
+      .exec<{ kind: string; entry_json: string }>("SELECT kind, entry_json FROM archive_chunks WHERE job_id = ?1 ORDER BY kind, chunk", jobId)
+      .toArray();
+    const job = this.sql
+      .exec<{ exceptions_kept: number; sealed: number }>("SELECT exceptions_kept, sealed FROM archive_jobs WHERE job_id = ?1", jobId)
+      .toArray()[0];
+    return {
+      outcomeChunks: chunks.filter((c) => c.kind === "outcomes").map((c) => JSON.parse(c.entry_json) as OutcomeChunkEntry),
+      logChunks: chunks.filter((c) => c.kind === "logs").map((c) => JSON.parse(c.entry_json) as LogChunkEntry),
+      exceptionsKept: job?.exceptions_kept ?? 0,
+      sealed: job?.sealed === 1,
+    };
   }
 
   enqueue(jobId: string, records: ReadonlyArray<{ serial: string; record_json: string | null }>): void {
@@ -401,21 +474,49 @@ export class CoordinatorStore {
     return outcomes + logs;
   }
 
-  dropFlushed(lastOutcomeId: number, lastLogId: number): void {
+  // The flushed rows go together with the chunks they became: a replay of an unfinished flush finds both
+  // as they were and writes the same chunk numbers again.
+  dropFlushed(lastOutcomeId: number, lastLogId: number, archives: readonly FlushedArchive[] = []): void {
     this.transaction(() => {
       this.sql.exec("DELETE FROM outbox_outcomes WHERE id <= ?1", lastOutcomeId);
       this.sql.exec("DELETE FROM outbox_logs WHERE id <= ?1", lastLogId);
+      for (const flushed of archives) {
+        for (const [kind, entry] of [
+          ["outcomes", flushed.outcomeChunk],
+          ["logs", flushed.logChunk],
+        ] as const) {
+          if (entry === null) continue;
+          this.sql.exec(
+            "INSERT OR REPLACE INTO archive_chunks (job_id, kind, chunk, entry_json) VALUES (?1, ?2, ?3, ?4)",
+            flushed.jobId,
+            kind,
+            entry.chunk,
+            JSON.stringify(entry),
+          );
+        }
+        this.sql.exec(
+          `INSERT INTO archive_jobs (job_id, exceptions_kept, sealed) VALUES (?1, ?2, ?3)
+           ON CONFLICT (job_id) DO UPDATE SET exceptions_kept = exceptions_kept + ?2, sealed = MAX(sealed, ?3)`,
+          flushed.jobId,
+          flushed.exceptionsTaken,
+          flushed.sealed ? 1 : 0,
+        );
+      }
     });
   }
 
-  // After the run is finished and flushed: what is left are the plan and the tallies, for snapshot().
-  releaseWorkState(): void {
+  // After the run is finished and committed: the tables that grow with its records are emptied a batch at a
+  // time (one huge DELETE would hold the object for as long as it takes). Returns the rows deleted.
+  releaseBatch(limit: number): number {
+    let deleted = 0;
     this.transaction(() => {
-      this.sql.exec("DELETE FROM work_queue");
-      this.sql.exec("DELETE FROM write_intents");
-      this.sql.exec("DELETE FROM seen_serials");
-      this.sql.exec("DELETE FROM serial_index");
+      for (const table of BULK_TABLES) {
+        if (deleted >= limit) break;
+        const key = BULK_KEYS[table];
+        deleted += this.sql.exec(`DELETE FROM ${table} WHERE (${key}) IN (SELECT ${key} FROM ${table} LIMIT ?1)`, limit - deleted).rowsWritten;
+      }
     });
+    return deleted;
   }
 
   atomically<T>(fn: () => T): T {

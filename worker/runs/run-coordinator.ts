@@ -7,13 +7,15 @@ import { pokeAlertDispatcher } from "../alerts/poke";
 import { publishLive } from "../live/publish";
 import { readRunDetail } from "../ledger/run-reads";
 import { toJobSummary } from "../ledger/run-views";
-import type { JobCounterValues, JobError } from "../ledger/run-rows";
+import { jobCountersOf, type JobCounterValues, type JobError, type JobRow } from "../ledger/run-rows";
 import { TERMINAL_STATUS, type RunStatus } from "../schemas/vocabulary";
 import { commit, getRunRow, jobFinishStatements, jobStartStatements, listRunJobRows, runFinishStatements, sliceFlushStatements } from "../ledger/run-writes";
 import { outboundFetch } from "../outbound";
 import { coordinatorConfig, stepRetryDelay, type CoordinatorConfig } from "./coordinator-config";
 import { checkpointJobRow, scopedCounters } from "./checkpoint-job-row";
+import { archiveDayOf, exceptionsOmitted, planFlush } from "./archive-flush";
 import { CoordinatorStore, type JobCheckpoint, type RunPlan } from "./coordinator-store";
+import { jobArchives, writeJobArchives } from "./job-archives";
 import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
 import { LivePublisher } from "./live-publisher";
@@ -63,8 +65,9 @@ export class RunCoordinator extends DurableObject<Env> {
     this.store = new CoordinatorStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), redactor);
     this.live = new LivePublisher((message) => publishLive(env, message));
     void ctx.blockConcurrencyWhile(async () => {
-      // After an eviction or restart an unfinished run must have an alarm, or nothing would resume it.
-      if (this.store.plan() !== null && !this.finished() && (await ctx.storage.getAlarm()) === null) {
+      // After an eviction or restart an unfinished run must have an alarm, or nothing would resume it; a
+      // finished one keeps one until its storage is released.
+      if (this.store.plan() !== null && (await ctx.storage.getAlarm()) === null) {
         await ctx.storage.setAlarm(Date.now() + this.config.retryDelayMs);
       }
     });
@@ -76,23 +79,24 @@ export class RunCoordinator extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
       await this.publishRun(plan.run_id);
     }
-    return this.snapshot();
+    return this.snapshot(runId);
   }
 
   // Takes effect at once: in-flight requests are aborted and the run is finished before this returns.
   async cancel(runId: string): Promise<CoordinatorSnapshot> {
     const plan = await this.ensurePlan(runId);
-    if (plan === null || this.finished()) return this.snapshot();
+    if (plan === null || this.finished()) return this.snapshot(runId);
     this.store.requestCancel(Date.now());
     this.cancelController.abort(new Error("the run was canceled"));
     await this.runStep();
     if (!this.finished()) await this.runStep();
-    return this.snapshot();
+    return this.snapshot(runId);
   }
 
-  async snapshot(): Promise<CoordinatorSnapshot> {
+  // Without a plan (not started yet, or finished and its storage released) the ledger's rows answer.
+  async snapshot(runId: string | undefined = this.ctx.id.name): Promise<CoordinatorSnapshot> {
     const plan = this.store.plan();
-    if (plan === null) return { run_id: null, status: "unknown", cancel_requested: false, jobs: [] };
+    if (plan === null) return this.ledgerSnapshot(runId ?? null);
     const finish = this.store.runFinish();
     return {
       run_id: plan.run_id,
@@ -106,6 +110,29 @@ export class RunCoordinator extends DurableObject<Env> {
         queued: this.store.queueSize(job.plan.job_id),
         counters: this.store.counters(job.plan.job_id),
         error: job.progress.finish?.error ?? null,
+      })),
+    };
+  }
+
+  private async ledgerSnapshot(runId: string | null): Promise<CoordinatorSnapshot> {
+    const run = runId === null ? null : await getRunRow(this.env.LEDGER, runId);
+    if (run === null) return { run_id: null, status: "unknown", cancel_requested: false, jobs: [] };
+    const jobs = await listRunJobRows(this.env.LEDGER, run.id);
+    return {
+      run_id: run.id,
+      status: run.status,
+      cancel_requested: run.cancel_requested_at !== null,
+      jobs: jobs.map((job) => ({
+        job_id: job.id,
+        connection_id: job.connection_id,
+        status: job.status,
+        phase: TERMINAL_STATUS[job.status] ? "done" : "pending",
+        queued: 0,
+        counters: ledgerCounters(job),
+        error:
+          job.error_code === null
+            ? null
+            : { code: job.error_code, http_status: job.error_http_status, message: job.error_message ?? "", hint: job.error_hint ?? "" },
       })),
     };
   }
@@ -148,6 +175,7 @@ export class RunCoordinator extends DurableObject<Env> {
         position: job.position,
         mode: job.mode ?? run.mode,
         created_at: job.created_at,
+        archive_day: job.archive_day,
       })),
     };
     this.store.initialise(plan);
@@ -157,7 +185,11 @@ export class RunCoordinator extends DurableObject<Env> {
 
   private async step(): Promise<void> {
     const plan = this.store.plan();
-    if (plan === null || this.finished()) return;
+    if (plan === null) return;
+    if (this.finished()) {
+      await this.release(plan);
+      return;
+    }
     const startedAt = Date.now();
     await this.ctx.storage.setAlarm(startedAt + this.config.watchdogMs);
     let more: boolean;
@@ -173,8 +205,22 @@ export class RunCoordinator extends DurableObject<Env> {
       return;
     }
     this.failedSteps = 0;
-    if (more) await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
+    // A finished run keeps an alarm too: its storage is released in the steps that follow.
+    if (more || this.finished()) await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
     else await this.ctx.storage.deleteAlarm();
+  }
+
+  // Once the run is finished and committed: every job's archive sealed, the tables that grow with the run's
+  // records emptied one bounded batch per alarm, then the whole storage deleted. The ledger answers from then on.
+  private async release(plan: RunPlan): Promise<void> {
+    const unsealed = plan.jobs.filter((job) => archiveDayOf(job) !== null && !this.store.archive(job.job_id).sealed).map((job) => job.job_id);
+    if (unsealed.length > 0) await this.flushOutbox(plan, [], unsealed);
+    if (this.store.releaseBatch(this.config.releaseBatchRows) > 0) {
+      await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
+      return;
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
   }
 
   private async advance(plan: RunPlan, startedAt: number): Promise<boolean> {
@@ -294,19 +340,37 @@ export class RunCoordinator extends DurableObject<Env> {
     );
   }
 
-  // Outcomes, logs and counters in one D1 batch of a few statements, then dropped from the outbox.
-  private async flushOutbox(plan: RunPlan, extra: D1PreparedStatement[] = []): Promise<void> {
+  // Each pass: the outbox's outcomes and its log lines as one chunk per job in the archive and each such job's
+  // index, then counters, the bounded exceptions and the latest-outcome changes in one D1 batch, then the rows
+  // are dropped in the transaction that advances the jobs' chunk numbers, so a pass replayed after a crash
+  // writes the same chunk keys and the same rows again. `seal`: jobs whose index is sealed once the outbox is empty.
+  private async flushOutbox(plan: RunPlan, extra: D1PreparedStatement[] = [], seal: readonly string[] = []): Promise<void> {
     this.lastFlushAt = Date.now();
     for (;;) {
       const outbox = this.store.outbox(FLUSH_ROWS);
       const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length;
+      const checkpoints = this.store.jobs();
+      const archived = jobArchives(this.store);
+      const flush = planFlush(outbox.outcomes, outbox.logs, archived.states, this.config.exceptionsPerJob);
+      const archives = await writeJobArchives(this.env.ARCHIVE, plan.run_id, archived, flush, new Set(emptied ? seal : []));
+
       const jobIds = new Set([...outbox.outcomes.map((o) => o.job_id), ...outbox.logs.map((l) => l.job_id)]);
-      for (const job of this.store.jobs()) if (job.status === "running") jobIds.add(job.plan.job_id);
-      const progress = new Map(this.store.jobs().map((job) => [job.plan.job_id, job.progress]));
-      const counters = [...jobIds].map((jobId) => ({ jobId, counters: scopedCounters(this.store.counters(jobId), progress.get(jobId) ?? null) }));
-      const statements = [...sliceFlushStatements(this.env.LEDGER, plan.run_id, outbox.outcomes, outbox.logs, counters), ...(emptied ? extra : [])];
-      await commit(this.env.LEDGER, statements);
-      if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0) this.store.dropFlushed(outbox.lastOutcomeId, outbox.lastLogId);
+      for (const job of checkpoints) if (job.status === "running") jobIds.add(job.plan.job_id);
+      const counters = checkpoints
+        .filter((job) => jobIds.has(job.plan.job_id))
+        .map((job) => {
+          const values = this.store.counters(job.plan.job_id);
+          const omitted = archiveDayOf(job.plan) === null ? 0 : exceptionsOmitted(values, this.config.exceptionsPerJob);
+          return { jobId: job.plan.job_id, counters: scopedCounters(values, job.progress), exceptionsOmitted: omitted };
+        });
+      const statements = sliceFlushStatements(this.env.LEDGER, plan.run_id, {
+        outcomes: flush.ledgerOutcomes,
+        logs: flush.ledgerLogs,
+        latest: flush.latest,
+        counters,
+      });
+      await commit(this.env.LEDGER, [...statements, ...(emptied ? extra : [])]);
+      if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0 || archives.length > 0) this.store.dropFlushed(outbox.lastOutcomeId, outbox.lastLogId, archives);
       if (emptied) return;
     }
   }
@@ -329,8 +393,9 @@ export class RunCoordinator extends DurableObject<Env> {
         startedAt: progress.started_at,
         counters: this.store.counters(job.plan.job_id),
         error: finish.error,
-        connection: finish.ran ? { mode: job.plan.mode, advanceCursor: cursorAdvance(finish, plan, job.plan.mode, progress) } : null,
+        connection: finish.ran ? { mode: job.plan.mode, advanceCursor: this.retryList(job, cursorAdvance(finish, plan, job.plan.mode, progress)) } : null,
       }),
+      [job.plan.job_id],
     );
     this.pokeAlerts();
     this.store.atomically(() => {
@@ -339,6 +404,10 @@ export class RunCoordinator extends DurableObject<Env> {
     });
     const [after] = this.store.jobs().filter((j) => j.plan.job_id === job.plan.job_id);
     if (after !== undefined) await this.publishJob(plan, after, true);
+  }
+
+  private retryList(job: JobCheckpoint, advance: { cursor: string | null } | null) {
+    return advance === null ? null : { ...advance, failedSerials: this.store.failedSerials(job.plan.job_id) };
   }
 
   // Decided once (run-finish) and stored first, so a replay after a crash commits the same.
@@ -378,13 +447,17 @@ export class RunCoordinator extends DurableObject<Env> {
         errorSummary: end.errorSummary,
       }),
     );
-    await this.flushOutbox(plan, statements);
+    // Every job's archive is complete with the run: jobs finished earlier are sealed already.
+    await this.flushOutbox(
+      plan,
+      statements,
+      plan.jobs.filter((job) => !this.store.archive(job.job_id).sealed).map((job) => job.job_id),
+    );
     this.pokeAlerts();
     this.store.atomically(() => {
       for (const final of end.jobs) this.store.saveJob(final.job.plan.job_id, final.status, final.progress);
       this.store.setRunFinish({ status: end.status, at, committed: true });
     });
-    this.store.releaseWorkState();
 
     for (const job of this.store.jobs()) await this.publishJob(plan, job, true);
     await this.publishRun(plan.run_id);
@@ -412,4 +485,9 @@ export class RunCoordinator extends DurableObject<Env> {
   private pokeAlerts(): void {
     this.ctx.waitUntil(pokeAlertDispatcher(this.env));
   }
+}
+
+function ledgerCounters(job: JobRow): JobCounterValues {
+  const counters = jobCountersOf(job);
+  return { ...counters, in_scope: counters.in_scope ?? 0 };
 }

@@ -224,7 +224,7 @@ function jobStatements(db: D1Database, run: { id: string; mode: RunMode }, job: 
     );
   }
   if (job.status === "running") {
-    statements.push(...sliceFlushStatements(db, run.id, [], [], [{ jobId: job.id, counters }]));
+    statements.push(...sliceFlushStatements(db, run.id, { outcomes: [], logs: [], latest: [], counters: [{ jobId: job.id, counters, exceptionsOmitted: 0 }] }));
     return statements;
   }
   // A duration given on its own sets the finish time; the ledger derives duration_ms from the two.
@@ -263,7 +263,7 @@ export async function makeOutcomes(job: JobRow, outcomes: OutcomeFixture[]): Pro
     error: outcome.error ?? null,
     at: job.created_at + 100,
   }));
-  await commit(env.LEDGER, sliceFlushStatements(env.LEDGER, job.run_id, records, [], []));
+  await commit(env.LEDGER, sliceFlushStatements(env.LEDGER, job.run_id, { outcomes: records, logs: [], latest: [], counters: [] }));
 }
 
 export interface LogFixture {
@@ -282,7 +282,7 @@ export async function makeLogs(job: JobRow, lines: LogFixture[], firstSeq = 1): 
     message: line.message,
     serial: line.serial ?? null,
   }));
-  await commit(env.LEDGER, sliceFlushStatements(env.LEDGER, job.run_id, [], records, []));
+  await commit(env.LEDGER, sliceFlushStatements(env.LEDGER, job.run_id, { outcomes: [], logs: records, latest: [], counters: [] }));
 }
 
 /** Like the real /api for the read routes: authenticate everything, then the routers under test. */

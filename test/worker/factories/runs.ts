@@ -2,6 +2,9 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
+import { parseIndex, type ArchiveIndex } from "../../../worker/archive/archive-index";
+import { indexKey } from "../../../worker/archive/archive-keys";
+import { decodeLogs, decodeOutcomes, type ArchivedLog, type ArchivedOutcome } from "../../../worker/archive/chunk-codec";
 import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { insertConnection } from "../../../worker/ledger/connections";
@@ -67,10 +70,11 @@ export async function resetWorld(): Promise<void> {
   await sandbox("/_reset", { method: "POST" });
   await seedDemo(env.LEDGER, Date.UTC(2026, 10, 1));
   // Back to the just-seeded state, which no ledger write restores: the bookkeeping runs leave (cursor, retry
-  // list, last status) cleared, and runs an earlier test left active closed without running them.
+  // list, latest outcomes, last status) cleared, and runs an earlier test left active closed without running them.
   const statements = [
     env.LEDGER.prepare("UPDATE runs SET status = 'canceled', finished_at = 0 WHERE status IN ('pending', 'running')"),
     env.LEDGER.prepare("DELETE FROM connection_retry_serials"),
+    env.LEDGER.prepare("DELETE FROM latest_outcomes"),
   ];
   for (const connection of DEMO_CONNECTIONS) {
     statements.push(
@@ -153,18 +157,44 @@ export function counters(partial: Partial<Counters>): Counters {
   return { processed: 0, would_update: 0, updated: 0, skipped_rule: 0, skipped_no_change: 0, missing_source: 0, missing_destination: 0, failed: 0, ...partial };
 }
 
+export interface JobArchiveContents {
+  index: ArchiveIndex;
+  // Each serial's outcome; a serial in two chunks takes the higher one, as the index says.
+  outcomes: Map<string, ArchivedOutcome>;
+  logs: ArchivedLog[];
+}
+
+// A job's archive read whole through the format modules, the way a reader of R2 sees it; null before any index.
+export async function jobArchive(jobId: string): Promise<JobArchiveContents | null> {
+  const row = await env.LEDGER.prepare("SELECT archive_day FROM jobs WHERE id = ?1").bind(jobId).first<{ archive_day: string | null }>();
+  if (row?.archive_day == null) throw new Error(`job ${jobId} has no archive day`);
+  const indexObject = await env.ARCHIVE.get(indexKey(row.archive_day, jobId));
+  if (indexObject === null) return null;
+  const index = parseIndex(await indexObject.text());
+  const read = async (key: string) => {
+    const object = await env.ARCHIVE.get(key);
+    if (object === null) throw new Error(`the index lists ${key}, which is not in the bucket`);
+    return object.arrayBuffer();
+  };
+  const outcomes = new Map<string, ArchivedOutcome>();
+  for (const entry of [...index.outcomes].sort((a, b) => a.chunk - b.chunk)) {
+    for (const outcome of await decodeOutcomes(await read(entry.key))) outcomes.set(outcome.serial, outcome);
+  }
+  const logs: ArchivedLog[] = [];
+  for (const entry of index.logs) logs.push(...(await decodeLogs(await read(entry.key))));
+  logs.sort((a, b) => a.seq - b.seq);
+  return { index, outcomes, logs };
+}
+
+// Outcomes and log lines of a job as its archive holds them.
 export async function outcomesOf(jobId: string): Promise<Map<string, string>> {
-  const { results } = await env.LEDGER.prepare("SELECT serial, action FROM record_outcomes WHERE job_id = ?1")
-    .bind(jobId)
-    .all<{ serial: string; action: string }>();
-  return new Map(results.map((r) => [r.serial, r.action]));
+  const archive = await jobArchive(jobId);
+  return new Map([...(archive?.outcomes.values() ?? [])].map((o) => [o.serial, o.action]));
 }
 
 export async function logsOf(jobId: string): Promise<Array<{ level: string; message: string; seq: number }>> {
-  const { results } = await env.LEDGER.prepare("SELECT level, message, seq FROM logs WHERE job_id = ?1 ORDER BY seq")
-    .bind(jobId)
-    .all<{ level: string; message: string; seq: number }>();
-  return results;
+  const archive = await jobArchive(jobId);
+  return (archive?.logs ?? []).map(({ level, message, seq }) => ({ level, message, seq }));
 }
 
 export async function eventsOf(runId: string): Promise<Array<{ type: string; job_id: string | null; payload: Record<string, unknown> }>> {

@@ -11,7 +11,7 @@ import { exportDay } from "../../../worker/retention/day-export";
 import { gunzipText } from "../../../worker/retention/ndjson-gzip";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { leaksIn } from "../../engine/support/secret-forms";
-import { coordinatorStub, demoConfig, driveRun, makeCredentialWith, makeToken, resetWorld, startRun, type TestAuth } from "../factories";
+import { coordinatorStub, demoConfig, driveRun, jobArchive, makeCredentialWith, makeToken, resetWorld, startRun, type TestAuth } from "../factories";
 import { ECHO, FORM_GROUPS, installEchoDestination, type EchoDestination } from "./echo-destination";
 
 const worker = exports.default as unknown as Fetcher;
@@ -229,6 +229,11 @@ beforeAll(async () => {
     add("the alert payloads of the failed jobs", await alertPayloads(run.id));
     add("MCP get_job_status", await mcpJobStatus(run.id));
     add("the ledger's rows", await ledgerRows(run.id));
+    for (const job of run.jobs)
+      add(
+        "the run's archive in R2",
+        JSON.stringify(await jobArchive(job.id), (_key, value: unknown) => (value instanceof Map ? [...value] : value)),
+      );
     for (const id of connectionIds) {
       add(
         "Test lookup",
@@ -254,6 +259,7 @@ describe("a destination that echoes every encoding of what authenticated the req
     expect(run.jobs.every((job) => job.status === "failed")).toBe(true);
     expect(run.jobs.map((job) => job.error?.message ?? "").join("\n")).toContain(REDACTED);
     expect(outputs["GET /api/jobs/{id}/records?format=csv"]).toContain(REDACTED);
+    expect(outputs["the run's archive in R2"]).toContain(REDACTED);
     expect(outputs["Test lookup"]).toContain(REDACTED);
   });
 
@@ -272,6 +278,7 @@ describe("a destination that echoes every encoding of what authenticated the req
     "the alert payloads of the failed jobs",
     "MCP get_job_status",
     "the ledger's rows",
+    "the run's archive in R2",
     "Test lookup",
   ];
   for (const emitter of EMITTERS) {

@@ -44,8 +44,8 @@ describe("a failed coordinator step", () => {
     const run = await startRun({ type: "full", mode: "live", connection_ids: [DEMO_IDS.json] });
     await tuneRun(run.id, OUTAGE_TUNING);
     await stepRun(run.id, 2);
-    // The outage itself: every outcome write fails until the trigger is dropped.
-    await env.LEDGER.exec("CREATE TRIGGER outage BEFORE INSERT ON record_outcomes BEGIN SELECT RAISE(ABORT, 'ledger unavailable'); END;");
+    // The outage itself: every flush (it always writes the job's counters) fails until the trigger is dropped.
+    await env.LEDGER.exec("CREATE TRIGGER outage BEFORE UPDATE ON jobs BEGIN SELECT RAISE(ABORT, 'ledger unavailable'); END;");
 
     const delays: number[] = [];
     for (let i = 0; i < 4; i++) {

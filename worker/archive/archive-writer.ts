@@ -1,0 +1,69 @@
+import { countBy, INDEX_FORMAT_VERSION, type ArchiveIndex, type LogChunkEntry, type OutcomeChunkEntry } from "./archive-index";
+import { indexKey, logChunkKey, outcomeChunkKey } from "./archive-keys";
+import { compareSerials, encodeLogs, encodeOutcomes, type ArchivedLog, type ArchivedOutcome } from "./chunk-codec";
+
+// The write side of the archive: one object per chunk, then index.json listing them. A chunk's key is fixed
+// by its number, so writing the same chunk again (a flush replayed after a crash) replaces it.
+
+export interface JobArchiveRef {
+  day: string;
+  job_id: string;
+  run_id: string;
+}
+
+const CHUNK_METADATA = { httpMetadata: { contentType: "application/gzip" } };
+
+export async function writeOutcomeChunk(bucket: R2Bucket, job: JobArchiveRef, chunk: number, outcomes: readonly ArchivedOutcome[]): Promise<OutcomeChunkEntry> {
+  if (outcomes.length === 0) throw new Error("an outcome chunk needs at least one outcome");
+  const key = outcomeChunkKey(job.day, job.job_id, chunk);
+  const bytes = await encodeOutcomes(outcomes);
+  await bucket.put(key, bytes, CHUNK_METADATA);
+  const serials = outcomes.map((o) => o.serial).sort(compareSerials);
+  return {
+    chunk,
+    key,
+    count: outcomes.length,
+    first: serials[0]!,
+    last: serials[serials.length - 1]!,
+    actions: countBy(outcomes.map((o) => o.action)),
+    bytes: bytes.byteLength,
+  };
+}
+
+export async function writeLogChunk(bucket: R2Bucket, job: JobArchiveRef, chunk: number, logs: readonly ArchivedLog[]): Promise<LogChunkEntry> {
+  if (logs.length === 0) throw new Error("a log chunk needs at least one line");
+  const key = logChunkKey(job.day, job.job_id, chunk);
+  const bytes = await encodeLogs(logs);
+  await bucket.put(key, bytes, CHUNK_METADATA);
+  const seqs = logs.map((l) => l.seq);
+  return {
+    chunk,
+    key,
+    count: logs.length,
+    first_seq: Math.min(...seqs),
+    last_seq: Math.max(...seqs),
+    levels: countBy(logs.map((l) => l.level)),
+    bytes: bytes.byteLength,
+  };
+}
+
+// The whole index is written each time from the writer's own list of chunks: no read of the previous one.
+export async function writeIndex(
+  bucket: R2Bucket,
+  job: JobArchiveRef,
+  outcomes: readonly OutcomeChunkEntry[],
+  logs: readonly LogChunkEntry[],
+  sealed: boolean,
+): Promise<ArchiveIndex> {
+  const index: ArchiveIndex = {
+    version: INDEX_FORMAT_VERSION,
+    job_id: job.job_id,
+    run_id: job.run_id,
+    day: job.day,
+    outcomes: [...outcomes].sort((a, b) => a.chunk - b.chunk),
+    logs: [...logs].sort((a, b) => a.chunk - b.chunk),
+    sealed,
+  };
+  await bucket.put(indexKey(job.day, job.job_id), JSON.stringify(index), { httpMetadata: { contentType: "application/json" } });
+  return index;
+}
