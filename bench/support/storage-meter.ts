@@ -127,15 +127,17 @@ export interface StorageGrowth {
   durableObjectBytes: number;
   durableObjects: number;
   /** Per table (with its indexes): growth in used bytes and rows, only the tables that changed. */
-  tables: Record<string, { used: number; rows: number }>;
+  tables: Record<string, { used: number; allocated: number; rows: number }>;
 }
 
 export function growth(before: StorageSnapshot, after: StorageSnapshot): StorageGrowth {
   const tables: StorageGrowth["tables"] = {};
   for (const name of new Set([...Object.keys(before.d1.tables), ...Object.keys(after.d1.tables)])) {
-    const a = after.d1.tables[name] ?? { used: 0, rows: 0 };
-    const b = before.d1.tables[name] ?? { used: 0, rows: 0 };
-    if (a.used !== b.used || a.rows !== b.rows) tables[name] = { used: a.used - b.used, rows: a.rows - b.rows };
+    const a = after.d1.tables[name] ?? { used: 0, allocated: 0, rows: 0 };
+    const b = before.d1.tables[name] ?? { used: 0, allocated: 0, rows: 0 };
+    if (a.used !== b.used || a.allocated !== b.allocated || a.rows !== b.rows) {
+      tables[name] = { used: a.used - b.used, allocated: a.allocated - b.allocated, rows: a.rows - b.rows };
+    }
   }
   return {
     d1Used: after.d1.used - before.d1.used,
@@ -151,19 +153,26 @@ export function growth(before: StorageSnapshot, after: StorageSnapshot): Storage
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // Writes that follow a run's end (an archive flushed by an alarm, the outbox dispatched, a coordinator's storage
-// released) land before the snapshot: it is taken once D1, R2 and Durable Objects stop changing between two reads.
-export async function settledSnapshot(worker: WranglerWorker, persist: string, maxMs = 30_000): Promise<StorageSnapshot> {
+// released) land before the snapshot: it is taken once D1, R2 and Durable Objects have not changed for STABLE_MS.
+const SETTLE_POLL_MS = 500;
+const STABLE_MS = 2_000;
+
+const sameStorage = (a: StorageSnapshot, b: StorageSnapshot) =>
+  a.d1.used === b.d1.used && a.r2.bytes === b.r2.bytes && a.r2.objects === b.r2.objects && a.durableObjects.used === b.durableObjects.used;
+
+export async function settledSnapshot(worker: WranglerWorker, persist: string, maxMs = 60_000): Promise<StorageSnapshot> {
   const started = Date.now();
-  let previous = await snapshotStorage(worker, persist);
-  for (;;) {
-    await sleep(500);
-    const current = await snapshotStorage(worker, persist);
-    const same =
-      current.d1.used === previous.d1.used &&
-      current.r2.bytes === previous.r2.bytes &&
-      current.r2.objects === previous.r2.objects &&
-      current.durableObjects.used === previous.durableObjects.used;
-    if (same || Date.now() - started > maxMs) return current;
-    previous = current;
+  let current = await snapshotStorage(worker, persist);
+  let stableSince = Date.now();
+  while (Date.now() - stableSince < STABLE_MS) {
+    if (Date.now() - started > maxMs) {
+      console.warn(`  storage still changing ${maxMs / 1000} s after the run ended; measured as it is now`);
+      return current;
+    }
+    await sleep(SETTLE_POLL_MS);
+    const next = await snapshotStorage(worker, persist);
+    if (!sameStorage(current, next)) stableSince = Date.now();
+    current = next;
   }
+  return current;
 }
