@@ -15,7 +15,8 @@ import { startWranglerWorker, type WranglerWorker } from "../support/wrangler-wo
 //   (a)     nothing changed                → D1 and R2 per unchanged record
 //   empty   EMPTY_RUNS incremental runs with nothing in scope → the per-run fixed cost
 //   (b)     CHANGED devices drifted        → per changed record
-//   (c)     FAILED devices drifted, their updates answer 503 (retry_attempts 0: one try) → per failed record
+//   (c)     FAILED devices drifted, their updates answer 503 (retry_attempts 0: one try); measured on the second
+//           such run, when the same devices keep failing: the retry list is replaced, not grown → per failed record
 // Growth of each run minus the fixed cost, divided by its records of each kind. Exceptions per job default to a
 // 1M fleet's counts (15,000 changed, 5,000 failed) as far as SERIALS allows, so a per-job bound on what D1 keeps
 // shows in the figures. Sizes: BENCH_SERIALS, BENCH_CHANGED, BENCH_FAILED, BENCH_EMPTY_RUNS; BENCH_TUNING as in runs-execution.
@@ -349,7 +350,9 @@ export async function measure(): Promise<ScaleFigure[]> {
     const afterChanged = await settledSnapshot(worker, persist);
 
     await fleet.drift(failedSerials, true);
-    const failedRecords = await step(`(c) ${FAILED} failed`, true);
+    expect("(c) failures begin", (await step(`(c) ${FAILED} begin failing`, true)).failed, FAILED);
+    const afterFailuresBegin = await settledSnapshot(worker, persist);
+    const failedRecords = await step(`(c) ${FAILED} still failing`, true);
     expect("(c) failed records", failedRecords.failed, FAILED);
     const end = await settledSnapshot(worker, persist);
 
@@ -357,10 +360,11 @@ export async function measure(): Promise<ScaleFigure[]> {
       unchangedRun: { records: unchangedRecords, growth: growth(steady, afterUnchanged) },
       emptyRuns: { count: EMPTY_RUNS, growth: growth(afterUnchanged, afterEmpty) },
       changedRun: { records: changedRecords, growth: growth(afterEmpty, afterChanged) },
-      failedRun: { records: failedRecords, growth: growth(afterChanged, end) },
+      failedRun: { records: failedRecords, growth: growth(afterFailuresBegin, end) },
     };
     const scenario = {
       steady_run: steadyRun,
+      failures_begin_d1_bytes: growth(afterChanged, afterFailuresBegin).d1Used,
       steady_runs_d1_bytes: growth(start, steady).d1Used,
       d1_bytes_at_end: end.d1.used,
       destination_requests_total: await fleet.counts(),
