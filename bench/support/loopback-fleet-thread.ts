@@ -1,0 +1,34 @@
+/// <reference types="node" />
+import { resolve } from "node:path";
+import { Worker } from "node:worker_threads";
+
+// Starts bench/support/loopback-fleet.mjs (a destination fleet on 127.0.0.1) in its own thread. The path is
+// taken from the working directory: benches run from the project root, as a bundle elsewhere.
+
+export interface LoopbackFleet {
+  url: string;
+  /** Those devices drift from the source; with fail, their updates answer 503 until drifted again without. */
+  drift(serials: string[], fail: boolean): Promise<void>;
+  counts(): Promise<{ list: number; get: number; put: number; rejected: number; other: number }>;
+  close(): Promise<void>;
+}
+
+export async function startLoopbackFleet(serials: string[]): Promise<LoopbackFleet> {
+  const thread = new Worker(resolve("bench/support/loopback-fleet.mjs"), { workerData: { serials } });
+  const port = await new Promise<number>((done, fail) => {
+    thread.once("message", (message: { port: number }) => done(message.port));
+    thread.once("error", fail);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${url}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  return {
+    url,
+    drift: async (drifted, fail) => void (await call("POST", "/__drift", { serials: drifted, fail })),
+    counts: () => call("DELETE", "/__counts"),
+    close: async () => void (await thread.terminate()),
+  };
+}

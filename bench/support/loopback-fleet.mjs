@@ -1,0 +1,82 @@
+// A destination fleet on 127.0.0.1 for benchmarks, run in its own thread (node:worker_threads) started from
+// this file's path: Miniflare's D1 proxy blocks the calling thread while workerd answers, so a destination on
+// the bench's own thread would answer late. workerData: { serials: string[], pageSize?: number }.
+//   GET  /devices?cursor=N        pages of { devices: [{ serial, status, firmware }], next_cursor }
+//   GET  /devices/{serial}        one device
+//   PUT  /devices/{serial}        applies the body; 503 for a serial marked failing (the engine fails the record,
+//                                 retried by the next run; a 4xx would fail the whole job as a contract error)
+//   POST /__drift { serials, fail }  those devices drift from the source ("offline"); fail: their PUTs answer 503
+//   GET  /__counts                requests per kind since the last DELETE /__counts
+// Every device starts "offline", so a source saying "online" changes each one on the first live run.
+import { createServer } from "node:http";
+import { parentPort, workerData } from "node:worker_threads";
+
+const { serials, pageSize = 1_000 } = workerData;
+const ordered = [...serials].sort();
+const devices = new Map(ordered.map((serial) => [serial, { serial, status: "offline", firmware: "1.0.0" }]));
+const failing = new Set();
+const zero = () => ({ list: 0, get: 0, put: 0, rejected: 0, other: 0 });
+let counts = zero();
+
+function send(res, status, body) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text === "" ? {} : JSON.parse(text);
+}
+
+async function answer(req, res) {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const body = await readJson(req);
+  if (url.pathname === "/__counts") {
+    const current = counts;
+    if (req.method === "DELETE") counts = zero();
+    return send(res, 200, current);
+  }
+  if (url.pathname === "/__drift" && req.method === "POST") {
+    for (const serial of body.serials) {
+      const device = devices.get(serial);
+      if (device !== undefined) device.status = "offline";
+      if (body.fail) failing.add(serial);
+      else failing.delete(serial);
+    }
+    return send(res, 200, { drifted: body.serials.length, failing: failing.size });
+  }
+  if (req.method === "GET" && url.pathname === "/devices") {
+    counts.list += 1;
+    const start = Number(url.searchParams.get("cursor") ?? 0);
+    const page = ordered.slice(start, start + pageSize).map((serial) => devices.get(serial));
+    const next = start + pageSize < ordered.length ? String(start + pageSize) : null;
+    return send(res, 200, { devices: page, next_cursor: next });
+  }
+  const match = /^\/devices\/([^/]+)$/.exec(url.pathname);
+  const device = match === null ? undefined : devices.get(decodeURIComponent(match[1]));
+  if (match !== null && req.method === "GET") {
+    counts.get += 1;
+    return device === undefined ? send(res, 404, { error: "not found" }) : send(res, 200, { device });
+  }
+  if (match !== null && req.method === "PUT") {
+    counts.put += 1;
+    if (device === undefined) return send(res, 404, { error: "not found" });
+    if (failing.has(device.serial)) {
+      counts.rejected += 1;
+      return send(res, 503, { error: `device ${device.serial} is unavailable` });
+    }
+    Object.assign(device, body);
+    return send(res, 200, { device });
+  }
+  counts.other += 1;
+  return send(res, 404, { error: `no route ${req.method} ${url.pathname}` });
+}
+
+const server = createServer((req, res) => {
+  answer(req, res).catch((error) => send(res, 500, { error: String(error) }));
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, "127.0.0.1", () => parentPort?.postMessage({ port: server.address().port }));
