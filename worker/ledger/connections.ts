@@ -172,6 +172,8 @@ export async function deleteConnection(db: D1Database, id: string): Promise<bool
       .bind(id),
     db.prepare("DELETE FROM dataset_records WHERE connection_id = ?1").bind(id),
     db.prepare("DELETE FROM connection_retry_serials WHERE connection_id = ?1").bind(id),
+    // The latest outcome per serial is kept for the fleet, not by age: it goes with its connection.
+    db.prepare("DELETE FROM latest_outcomes WHERE connection_id = ?1").bind(id),
     db.prepare("DELETE FROM connection_versions WHERE connection_id = ?1").bind(id),
     db.prepare("DELETE FROM connections WHERE id = ?1").bind(id),
   ]);
