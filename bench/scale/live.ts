@@ -18,6 +18,7 @@ import type { ScaleFigure } from "./figure";
 // feed and follows FOLLOWS credentials (GET /api/live?credential=), so each run is watched by
 // DASHBOARDS * FOLLOWS / RUNS dashboards. The delay of a message is from its hand-over (stamped inside workerd)
 // to its arrival on a dashboard's socket in Node (same machine clock).
+// Durable Object storage is in memory unless BENCH_LIVE_STORAGE=disk.
 // Smaller: BENCH_LIVE_RUNS=50 BENCH_LIVE_DASHBOARDS=10 npm run bench -- live-feed
 const RUNS = Number(process.env.BENCH_LIVE_RUNS ?? 200);
 const DASHBOARDS = Number(process.env.BENCH_LIVE_DASHBOARDS ?? 50);
@@ -27,6 +28,7 @@ const EVERY_MS = 250;
 // Runs start spread over this window, as runs of a fleet do, rather than all in the same millisecond.
 const START_SPREAD_MS = 2_000;
 const TARGET_P95_MS = 1_000;
+const STORAGE = process.env.BENCH_LIVE_STORAGE === "disk" ? "disk" : "memory";
 const MINIFLARE_MODULE = "miniflare";
 const ESBUILD_MODULE = "esbuild";
 const VITEST_PLUGIN_MODULE = "@cloudflare/vitest-plugin";
@@ -38,7 +40,7 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
-async function startWorker(persist: string): Promise<{ mf: MiniflareInstance; url: URL; token: string }> {
+async function startWorker(persist: string | null): Promise<{ mf: MiniflareInstance; url: URL; token: string }> {
   const { build } = (await import(ESBUILD_MODULE)) as typeof import("esbuild");
   const bundled = await build({
     entryPoints: ["bench/support/live-feed-worker.mjs"],
@@ -56,7 +58,7 @@ async function startWorker(persist: string): Promise<{ mf: MiniflareInstance; ur
   const sqlite = { type: "durable-object", storage: "sqlite" } as const;
   const { Miniflare } = (await import(MINIFLARE_MODULE)) as typeof import("miniflare");
   const mf: MiniflareInstance = new Miniflare({
-    resourcePersistencePath: persist,
+    ...(persist === null ? {} : { resourcePersistencePath: persist }),
     workers: [
       {
         config: {
@@ -184,7 +186,9 @@ function openSocket(url: URL, token: string, path: string, tally: Tally): Promis
 }
 
 export async function measure(): Promise<ScaleFigure[]> {
-  const persist = mkdtempSync(join(tmpdir(), "live-feed-bench-"));
+  // Storage in memory by default: locally every Durable Object commit is an fsync on a disk other work shares,
+  // which production's replicated storage does not pay per write. BENCH_LIVE_STORAGE=disk measures with it.
+  const persist = STORAGE === "disk" ? mkdtempSync(join(tmpdir(), "live-feed-bench-")) : null;
   const { mf, url, token } = await startWorker(persist);
   const sockets: WebSocket[] = [];
   try {
@@ -232,6 +236,7 @@ export async function measure(): Promise<ScaleFigure[]> {
         detail: {
           how: "synthetic progress through the coordinators' real publish path (LivePublisher → publishLive → LiveHub per credential + runs hub), one BenchPublisher Durable Object per run, no real syncs",
           sharding: "one LiveHub per credential (job progress), one runs hub (run status changes only)",
+          storage: STORAGE,
           runs: RUNS,
           dashboards: DASHBOARDS,
           sockets: tally.sockets,
@@ -257,6 +262,6 @@ export async function measure(): Promise<ScaleFigure[]> {
   } finally {
     for (const socket of sockets) socket.close(1000, "bench done");
     await mf.dispose();
-    rmSync(persist, { recursive: true, force: true });
+    if (persist !== null) rmSync(persist, { recursive: true, force: true });
   }
 }
