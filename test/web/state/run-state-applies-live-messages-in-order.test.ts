@@ -97,6 +97,18 @@ describe("the run state", () => {
     expect(store.activeIds).toEqual([other.id]);
   });
 
+  it("reads a run's final jobs when the runs feed tells of its finish without them", async () => {
+    const running = makeRunDetail({ status: "running" }, [{ status: "running", processed: 134 }]);
+    const finished = { ...running, status: "completed" as const, jobs: running.jobs.map((job) => ({ ...job, status: "completed" as const, processed: 141 })) };
+    const { store, reads } = storeReading({ [running.id]: finished });
+    store.apply([{ type: "snapshot", credential_id: running.credential_id, runs: [running], at: "2026-11-22T12:00:00Z" }]);
+
+    const { jobs: _jobs, ...summary } = finished;
+    store.apply([{ type: "run", run: summary, seq: 9 }]);
+    await expect.poll(() => store.get(running.id)?.jobs?.[0]?.processed).toBe(141);
+    expect(reads).toEqual([running.id]);
+  });
+
   it("reads the whole run when a job arrives for a run it holds no job list for", async () => {
     const detail = makeRunDetail({ status: "running" });
     const { store, reads } = storeReading({ [detail.id]: detail });

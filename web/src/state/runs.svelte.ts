@@ -137,8 +137,14 @@ export class RunsState {
       this.#entries.set(summary.id, entry);
       if (fromFeed) this.arrivals = [summary.id, ...this.arrivals];
     } else {
+      const finishing = isActive(entry.run.status) && !isActive(summary.status);
       if (!isStale(entry.run, summary)) entry.run = summary;
       if (jobs) entry.jobs = sortJobs(jobs);
+      // The runs feed tells of a finish without the jobs (their last progress may still be on its way on the
+      // credential's feed, which closes now): read the final jobs once.
+      else if (fromFeed && finishing && entry.jobs !== null) {
+        void this.refresh(summary.id).catch((error: unknown) => console.warn("Could not read finished run", summary.id, error));
+      }
     }
     for (const job of entry.jobs ?? []) this.#jobRun.set(job.id, summary.id);
     return entry;
