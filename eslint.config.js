@@ -43,7 +43,12 @@ const SQL_LITERALS = [
 ];
 // A Durable Object's SQLite (ctx.storage.sql) is that object's private storage, not the D1 ledger: its SQL
 // stays in the one storage module of each object that has it.
-const DURABLE_OBJECT_STORAGE = ["worker/runs/coordinator-store.ts", "worker/runs/sqlite-serial-index.ts", "worker/sandbox/fleet-store.ts"];
+const DURABLE_OBJECT_STORAGE = [
+  "worker/live/hub-store.ts",
+  "worker/runs/coordinator-store.ts",
+  "worker/runs/sqlite-serial-index.ts",
+  "worker/sandbox/fleet-store.ts",
+];
 
 export default tseslint.config(
   {

@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env";
 import { minRole } from "../auth/middleware";
 import { issueApiToken } from "../auth/tokens";
 import { listApiTokens, revokeApiToken } from "../ledger/api-tokens";
-import { liveHub } from "../live/publish";
+import { disconnectTokenEverywhere } from "../live/publish";
 import { ApiError, notFoundError, validationHook } from "./errors";
 import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
 import { apiTokenPageSchema, apiTokenSchema, createdApiTokenSchema, createTokenBodySchema, requestedTokenExpiry } from "../schemas/tokens";
@@ -80,7 +80,7 @@ tokensRouter.openapi(revokeTokenRoute, async (c) => {
   switch (outcome.status) {
     case "revoked":
       // Sockets authenticate once, at the upgrade: open ones are closed now rather than left watching.
-      await liveHub(c.env).disconnectToken(id);
+      await disconnectTokenEverywhere(c.env, id);
       return c.json(outcome.token, 200);
     case "not_found":
       throw notFoundError("API token", id);

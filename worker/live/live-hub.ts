@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { readActiveRuns } from "../ledger/run-reads";
+import { LiveHubStore } from "./hub-store";
 import { liveClientMessageSchema, type LiveServerMessage, type LiveUpdate, PING_FRAME, PONG_FRAME } from "./protocol";
 import { errorMessage } from "../../shared/lang";
 import { assertNever } from "../../shared/lang";
@@ -14,6 +14,8 @@ export interface LiveViewer {
   // When the credential stops being accepted (token expiry or the Access JWT's exp), in ms; null never.
   expires_at: number | null;
   connected_at: string;
+  // The feed the socket follows: null for the runs feed, else a credential's id (kept for resync).
+  credential_id: string | null;
 }
 
 // Policy Violation: the client should not reconnect with the same credentials.
@@ -22,16 +24,21 @@ export const EXPIRED_CLOSE_CODE = 1008;
 
 export const LIVE_VIEWER_HEADER = "X-Live-Viewer";
 
+// Pruning runs at most this often, on a publish or a connect (see LiveHubStore.prune).
+const PRUNE_EVERY_MS = 60_000;
+
 /**
- * One instance fans progress out to every open dashboard. Sockets use the hibernation API, so the hub
- * costs nothing between updates; D1 is the source of the snapshot, so nothing in memory must survive.
+ * One feed (the runs feed, or one credential's: see publish.ts) fanned out to the dashboards that follow it.
+ * Sockets use the hibernation API, so the hub costs nothing between updates; the snapshot comes from the hub's
+ * own storage (LiveHubStore), so nothing in memory must survive an eviction and D1 is never read here.
  */
 export class LiveHub extends DurableObject<Env> {
-  // Sockets whose snapshot is being read: updates published meanwhile are queued and sent after it.
-  private readonly joining = new Set<LiveServerMessage[]>();
+  private readonly store: LiveHubStore;
+  private prunedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.store = new LiveHubStore(ctx.storage.sql);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
@@ -40,20 +47,12 @@ export class LiveHub extends DurableObject<Env> {
       return new Response("Expected a WebSocket upgrade", { status: 426 });
     }
     const viewer = parseViewer(request.headers.get(LIVE_VIEWER_HEADER));
-    const queued: LiveServerMessage[] = [];
-    this.joining.add(queued);
-    let snapshot: LiveServerMessage;
-    try {
-      snapshot = await this.snapshot();
-    } finally {
-      this.joining.delete(queued);
-    }
-
+    this.pruneNow(Date.now());
+    // Read and sent with no await in between: no update can slip between the snapshot and the deltas.
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(viewer);
-    server.send(JSON.stringify(snapshot));
-    for (const message of queued) server.send(JSON.stringify(message));
+    server.send(JSON.stringify(this.snapshot(viewer.credential_id)));
     if (viewer.expires_at !== null) await this.closeNoLaterThan(viewer.expires_at);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -80,9 +79,14 @@ export class LiveHub extends DurableObject<Env> {
     if (armed === null || at < armed) await this.ctx.storage.setAlarm(at);
   }
 
-  /** Sends an update to every open socket at once; returns how many it reached. */
+  /**
+   * Keeps the update and sends it to every open socket at once; returns how many it reached. An update older
+   * than one already kept for its run or job (by `seq`) is dropped: it reaches no one (0).
+   */
   async publish(message: LiveUpdate): Promise<number> {
-    for (const queue of this.joining) queue.push(message);
+    const now = Date.now();
+    if (!this.store.apply(message, now)) return 0;
+    this.pruneNow(now);
     const text = JSON.stringify(message);
     let reached = 0;
     for (const socket of this.ctx.getWebSockets()) {
@@ -113,9 +117,11 @@ export class LiveHub extends DurableObject<Env> {
         // Pings formatted differently from PING_FRAME miss the auto-response and arrive here.
         sendTo(socket, PONG_FRAME);
         return;
-      case "resync":
-        sendTo(socket, JSON.stringify(await this.snapshot()));
+      case "resync": {
+        const viewer = socket.deserializeAttachment() as LiveViewer | null;
+        sendTo(socket, JSON.stringify(this.snapshot(viewer?.credential_id ?? null)));
         return;
+      }
       default:
         assertNever(parsed.data);
     }
@@ -131,9 +137,15 @@ export class LiveHub extends DurableObject<Env> {
     console.warn("live socket error", viewer?.name ?? "unknown viewer", error);
   }
 
-  private async snapshot(): Promise<LiveServerMessage> {
-    const at = new Date().toISOString();
-    return { type: "snapshot", runs: await readActiveRuns(this.env.LEDGER), at };
+  // A credential's feed carries jobs; the runs feed never stores any, so it asks for none.
+  private snapshot(credentialId: string | null): LiveServerMessage {
+    return { type: "snapshot", credential_id: credentialId, runs: this.store.activeRuns(credentialId !== null), at: new Date().toISOString() };
+  }
+
+  private pruneNow(now: number): void {
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    this.store.prune(now);
   }
 }
 
@@ -173,6 +185,7 @@ function parseViewer(header: string | null): LiveViewer {
     role: typeof parsed?.role === "string" ? parsed.role : "viewer",
     token_id: typeof parsed?.token_id === "string" ? parsed.token_id : null,
     expires_at: typeof parsed?.expires_at === "number" ? parsed.expires_at : null,
+    credential_id: typeof parsed?.credential_id === "string" ? parsed.credential_id : null,
     connected_at: new Date().toISOString(),
   };
 }

@@ -63,7 +63,11 @@ export class RunCoordinator extends DurableObject<Env> {
     this.config = coordinatorConfig(env);
     const redactor = createRedactor(() => this.sending?.secrets() ?? []);
     this.store = new CoordinatorStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), redactor);
-    this.live = new LivePublisher((message) => publishLive(env, message));
+    // Fire and forget: a step hands messages over and goes on; waitUntil keeps their delivery alive.
+    this.live = new LivePublisher(
+      (credentialId, message) => publishLive(env, credentialId, message),
+      (work) => ctx.waitUntil(work),
+    );
     void ctx.blockConcurrencyWhile(async () => {
       // After an eviction or restart an unfinished run must have an alarm, or nothing would resume it; a
       // finished one keeps one until its storage is released.
@@ -269,7 +273,7 @@ export class RunCoordinator extends DurableObject<Env> {
         compiled: this.compiled,
         config: this.config,
         // Throttled by the publisher; a status change is published apart from this.
-        onProgress: () => void this.publishJob(plan, current, false),
+        onProgress: () => this.publishJob(plan, current, false),
       },
       current,
     );
@@ -287,7 +291,7 @@ export class RunCoordinator extends DurableObject<Env> {
       return false;
     }
     // A finished job was published by commitJobFinish with its final status.
-    if (after !== undefined && result !== "finished") await this.publishJob(plan, after, false);
+    if (after !== undefined && result !== "finished") this.publishJob(plan, after, false);
     return true;
   }
 
@@ -328,7 +332,7 @@ export class RunCoordinator extends DurableObject<Env> {
     });
     if (started.setupError !== null) jobStep.decideFinish(started.progress, "failed", started.setupError);
     const [after] = this.store.jobs().filter((j) => j.plan.job_id === jobId);
-    if (after !== undefined) await this.publishJob(plan, after, true);
+    if (after !== undefined) this.publishJob(plan, after, true);
   }
 
   private flushDue(): boolean {
@@ -403,7 +407,7 @@ export class RunCoordinator extends DurableObject<Env> {
       this.store.clearQueue(job.plan.job_id);
     });
     const [after] = this.store.jobs().filter((j) => j.plan.job_id === job.plan.job_id);
-    if (after !== undefined) await this.publishJob(plan, after, true);
+    if (after !== undefined) this.publishJob(plan, after, true);
   }
 
   private retryList(job: JobCheckpoint, advance: { cursor: string | null } | null) {
@@ -459,7 +463,7 @@ export class RunCoordinator extends DurableObject<Env> {
       this.store.setRunFinish({ status: end.status, at, committed: true });
     });
 
-    for (const job of this.store.jobs()) await this.publishJob(plan, job, true);
+    for (const job of this.store.jobs()) this.publishJob(plan, job, true);
     await this.publishRun(plan.run_id);
     // The credential's slot is free: the oldest pending run (if any) starts now.
     try {
@@ -469,8 +473,9 @@ export class RunCoordinator extends DurableObject<Env> {
     }
   }
 
-  private async publishJob(plan: RunPlan, job: JobCheckpoint, force: boolean): Promise<void> {
-    await this.live.offerJob(toJobSummary(checkpointJobRow(plan.run_id, job, this.store.counters(job.plan.job_id)), job.plan.mode), force);
+  private publishJob(plan: RunPlan, job: JobCheckpoint, force: boolean): void {
+    const summary = toJobSummary(checkpointJobRow(plan.run_id, job, this.store.counters(job.plan.job_id)), job.plan.mode);
+    this.live.offerJob(plan.credential_id, summary, force);
   }
 
   // Run messages carry the jobs too: a dashboard may see this run for the first time.
@@ -478,7 +483,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const detail = await readRunDetail(this.env.LEDGER, runId);
     if (detail === null) return;
     const { jobs, ...run } = detail;
-    await this.live.publishRun(run, jobs);
+    this.live.publishRun(run, jobs);
   }
 
   // Status changes wrote events: the dispatcher turns them into alert deliveries now rather than at the next cron.

@@ -1,4 +1,5 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
+import { announceRun } from "../live/publish";
 import type { RunDetail } from "../schemas/runs";
 import { ConflictError, invalidInput, notFound, type FieldIssue } from "../domain-errors";
 import type { Env } from "../env";
@@ -174,9 +175,12 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
     if (existing === null) throw new ConflictError("conflict", "The run could not be created; retry the request.");
     return replayed(env, existing, requestHash);
   }
-  await startNextRun(env, credential.id);
+  const started = await startNextRun(env, credential.id);
   await pokeAlertDispatcher(env);
-  return { run: await detailOf(env, runId), created: true };
+  const detail = await detailOf(env, runId);
+  // A run that waits for its credential's slot has no coordinator yet to tell the live feed about it.
+  if (started !== runId && detail.status === "pending") await announceRun(env, detail);
+  return { run: detail, created: true };
 }
 
 // Promotes the credential's oldest pending run when no run of the credential is running, and starts
@@ -204,7 +208,9 @@ export async function cancelRun(env: Env, runId: string, now: number = Date.now(
     const canceled = await cancelPendingRun(env.LEDGER, run, await listRunJobRows(env.LEDGER, runId), now);
     if (canceled) {
       await pokeAlertDispatcher(env);
-      return detailOf(env, runId);
+      const detail = await detailOf(env, runId);
+      await announceRun(env, detail);
+      return detail;
     }
     // It was promoted in the meantime: cancel it as a running run.
   }

@@ -90,9 +90,9 @@ describe("the live connection", () => {
     socket.serverOpens();
     const job = makeJob();
 
-    socket.serverSends({ type: "snapshot", runs: [], at: "2026-11-22T12:00:00Z" });
-    socket.serverSends({ type: "job", job });
-    socket.serverSends({ type: "job", job: { ...job, processed: 10 } });
+    socket.serverSends({ type: "snapshot", credential_id: null, runs: [], at: "2026-11-22T12:00:00Z" });
+    socket.serverSends({ type: "job", job, seq: 1 });
+    socket.serverSends({ type: "job", job: { ...job, processed: 10 }, seq: 2 });
     expect(batches).toEqual([]);
     nextFrame();
 
@@ -119,7 +119,7 @@ describe("the live connection", () => {
     expect(connection.polling).toBe(true);
     await vi.advanceTimersByTimeAsync(0);
     nextFrame();
-    expect(batches.at(-1)).toEqual([expect.objectContaining({ type: "snapshot", runs: [active] })]);
+    expect(batches.at(-1)).toEqual([expect.objectContaining({ type: "snapshot", credential_id: null, runs: [active] })]);
 
     // First wait is up to a second, then two, then four.
     await vi.advanceTimersByTimeAsync(backoffDelay(0, () => 1));

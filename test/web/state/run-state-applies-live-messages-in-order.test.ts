@@ -21,7 +21,7 @@ describe("the run state", () => {
     const older = makeRunDetail({ status: "running", created_at: "2026-11-22T10:00:00Z" });
     const newer = makeRunDetail({ status: "pending", created_at: "2026-11-22T11:00:00Z" });
 
-    store.apply([{ type: "snapshot", runs: [older, newer], at: "2026-11-22T11:00:01Z" }]);
+    store.apply([{ type: "snapshot", credential_id: null, runs: [older, newer], at: "2026-11-22T11:00:01Z" }]);
 
     expect(store.activeIds).toEqual([newer.id, older.id]);
     expect(store.get(older.id)?.jobs).toHaveLength(1);
@@ -35,8 +35,8 @@ describe("the run state", () => {
     store.remember(run);
 
     const messages: LiveMessage[] = [
-      { type: "job", job: { ...first, processed: 200 } },
-      { type: "job", job: { ...first, processed: 100 } },
+      { type: "job", job: { ...first, processed: 200 }, seq: 2 },
+      { type: "job", job: { ...first, processed: 100 }, seq: 1 },
     ];
     store.apply(messages);
 
@@ -49,7 +49,7 @@ describe("the run state", () => {
     const run = makeRun({ status: "completed", finished_at: "2026-11-22T12:05:00Z" });
     store.remember(run);
 
-    store.apply([{ type: "run", run: { ...run, status: "running", finished_at: null } }]);
+    store.apply([{ type: "run", run: { ...run, status: "running", finished_at: null }, seq: 3 }]);
 
     expect(store.get(run.id)?.run.status).toBe("completed");
     expect(store.activeIds).toEqual([]);
@@ -59,7 +59,7 @@ describe("the run state", () => {
     const { store } = storeReading();
     const run = makeRun({ status: "pending" });
 
-    store.apply([{ type: "run", run, jobs: [makeJob({ run_id: run.id, position: 2 }), makeJob({ run_id: run.id, position: 1 })] }]);
+    store.apply([{ type: "run", run, jobs: [makeJob({ run_id: run.id, position: 2 }), makeJob({ run_id: run.id, position: 1 })], seq: 4 }]);
 
     expect(store.arrivals).toEqual([run.id]);
     expect(store.get(run.id)?.jobs?.map((job) => job.position)).toEqual([1, 2]);
@@ -69,13 +69,44 @@ describe("the run state", () => {
     const running = makeRunDetail({ status: "running" });
     const finished = { ...running, status: "completed" as const, finished_at: "2026-11-22T12:10:00Z" };
     const { store, reads } = storeReading({ [running.id]: finished });
-    store.apply([{ type: "snapshot", runs: [running], at: "2026-11-22T12:00:00Z" }]);
+    store.apply([{ type: "snapshot", credential_id: null, runs: [running], at: "2026-11-22T12:00:00Z" }]);
 
-    store.apply([{ type: "snapshot", runs: [], at: "2026-11-22T12:10:01Z" }]);
+    store.apply([{ type: "snapshot", credential_id: null, runs: [], at: "2026-11-22T12:10:01Z" }]);
     await expect.poll(() => store.get(running.id)?.run.status).toBe("completed");
 
     expect(reads).toEqual([running.id]);
     expect(store.activeIds).toEqual([]);
+  });
+
+  it("takes a credential's snapshot as that credential's active runs only, and a runs-feed snapshot as runs without jobs", async () => {
+    const mine = makeRunDetail({ status: "running", credential_id: "cred_mine" });
+    const other = makeRunDetail({ status: "running", credential_id: "cred_other" });
+    const mineFinished = { ...mine, status: "completed" as const, finished_at: "2026-11-22T12:10:00Z" };
+    const { store, reads } = storeReading({ [mine.id]: mineFinished });
+    store.apply([{ type: "snapshot", credential_id: null, runs: [mine, other], at: "2026-11-22T12:00:00Z" }]);
+
+    // The runs feed carries no jobs: a run's jobs held from elsewhere stay.
+    const { jobs: _jobs, ...otherSummary } = other;
+    store.apply([{ type: "snapshot", credential_id: null, runs: [mine, otherSummary], at: "2026-11-22T12:00:01Z" }]);
+    expect(store.get(other.id)?.jobs).toEqual(other.jobs);
+
+    // cred_mine's feed no longer lists its run: that run finished; cred_other's run is not this feed's to judge.
+    store.apply([{ type: "snapshot", credential_id: "cred_mine", runs: [], at: "2026-11-22T12:10:01Z" }]);
+    await expect.poll(() => store.get(mine.id)?.run.status).toBe("completed");
+    expect(reads).toEqual([mine.id]);
+    expect(store.activeIds).toEqual([other.id]);
+  });
+
+  it("reads a run's final jobs when the runs feed tells of its finish without them", async () => {
+    const running = makeRunDetail({ status: "running" }, [{ status: "running", processed: 134 }]);
+    const finished = { ...running, status: "completed" as const, jobs: running.jobs.map((job) => ({ ...job, status: "completed" as const, processed: 141 })) };
+    const { store, reads } = storeReading({ [running.id]: finished });
+    store.apply([{ type: "snapshot", credential_id: running.credential_id, runs: [running], at: "2026-11-22T12:00:00Z" }]);
+
+    const { jobs: _jobs, ...summary } = finished;
+    store.apply([{ type: "run", run: summary, seq: 9 }]);
+    await expect.poll(() => store.get(running.id)?.jobs?.[0]?.processed).toBe(141);
+    expect(reads).toEqual([running.id]);
   });
 
   it("reads the whole run when a job arrives for a run it holds no job list for", async () => {
@@ -85,7 +116,7 @@ describe("the run state", () => {
     const job = detail.jobs[0];
     if (!job) throw new Error("factory gave no jobs");
 
-    store.apply([{ type: "job", job: { ...job, processed: 5 } }]);
+    store.apply([{ type: "job", job: { ...job, processed: 5 }, seq: 5 }]);
     await expect.poll(() => store.get(detail.id)?.jobs?.length).toBe(1);
 
     expect(reads).toEqual([detail.id]);
@@ -97,7 +128,7 @@ describe("the run state", () => {
     store.apply([{ type: "error", code: "overloaded", message: "Too many viewers" }, { type: "pong" }]);
     expect(store.feedError).toBe("Too many viewers");
 
-    store.apply([{ type: "snapshot", runs: [], at: "2026-11-22T12:00:00Z" }]);
+    store.apply([{ type: "snapshot", credential_id: null, runs: [], at: "2026-11-22T12:00:00Z" }]);
     expect(store.feedError).toBeNull();
   });
 });

@@ -1,5 +1,8 @@
+import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { readRunDetail } from "../../../worker/ledger/run-reads";
+import { announceRun } from "../../../worker/live/publish";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
 
 export interface LiveClient {
@@ -16,6 +19,16 @@ const worker: Fetcher = (url, init) => exports.default.fetch(url, init);
 
 /** The subprotocols a browser offers: ["bearer", token]. */
 export const bearerProtocol = (token: string) => ({ "Sec-WebSocket-Protocol": `bearer, ${token}` });
+
+/** The address of a credential's feed; the runs feed is plain /api/live. */
+export const credentialFeed = (credentialId: string) => `/api/live?credential=${encodeURIComponent(credentialId)}`;
+
+/** Publishes a run as the ledger holds it through the hubs' real path (what run creation does for a pending run). */
+export async function announceFromLedger(runId: string, seq: number = Date.now()): Promise<void> {
+  const detail = await readRunDetail(env.LEDGER, runId);
+  expect(detail).not.toBeNull();
+  await announceRun(env, detail!, seq);
+}
 
 /** Opens GET /api/live (through the whole worker unless `fetcher` is given) and queues what arrives. */
 export async function connectLive(headers: Record<string, string> = {}, fetcher: Fetcher = worker, path = "/api/live"): Promise<LiveClient> {

@@ -2,12 +2,12 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
-import { liveHub } from "../../../worker/live/publish";
+import { liveHub, publishLive } from "../../../worker/live/publish";
 import type { LiveUpdate } from "../../../worker/live/protocol";
 import { toJobSummary, toRunSummary } from "../../../worker/ledger/run-views";
 import type { JobRow } from "../../../worker/ledger/run-rows";
 import { makeRun, makeToken } from "../factories";
-import { bearerProtocol, connectLive, expectType } from "./live-client";
+import { announceFromLedger, bearerProtocol, connectLive, credentialFeed, expectType } from "./live-client";
 
 const worker = exports.default;
 // SPEC §4: progress reaches every open dashboard within half a second.
@@ -26,14 +26,27 @@ describe("GET /api/live", () => {
     const [first, second] = running.jobs as [JobRow, JobRow];
     const pending = await makeRun({ status: "pending" });
     const finished = await makeRun({ status: "completed" });
+    for (const run of [running, pending, finished]) await announceFromLedger(run.id);
+    const token = await viewerToken();
 
-    const client = await connectLive(bearerProtocol(await viewerToken()));
+    // The credential's feed: its active run with the jobs.
+    const own = await connectLive(bearerProtocol(token), undefined, credentialFeed(running.credential_id));
+    const ownSnapshot = expectType(await own.next(), "snapshot");
+    expect(ownSnapshot.credential_id).toBe(running.credential_id);
+    expect(ownSnapshot.runs).toEqual([
+      {
+        ...toRunSummary({ ...running, idempotency_key: null }),
+        jobs: [toJobSummary(first, running.mode), toJobSummary(second, running.mode)],
+      } satisfies RunDetail,
+    ]);
+    own.close();
+
+    // The runs feed: every credential's active runs, without their jobs.
+    const client = await connectLive(bearerProtocol(token));
     const snapshot = expectType(await client.next(), "snapshot");
-    const byId = new Map<string, RunDetail>(snapshot.runs.map((run) => [run.id, run]));
-    expect(byId.get(running.id)).toEqual({
-      ...toRunSummary({ ...running, idempotency_key: null }),
-      jobs: [toJobSummary(first, running.mode), toJobSummary(second, running.mode)],
-    });
+    expect(snapshot.credential_id).toBeNull();
+    const byId = new Map(snapshot.runs.map((run) => [run.id, run]));
+    expect(byId.get(running.id)).toEqual(toRunSummary({ ...running, idempotency_key: null }));
     expect(byId.get(pending.id)?.status).toBe("pending");
     expect(byId.has(finished.id)).toBe(false);
     client.close();
@@ -41,27 +54,33 @@ describe("GET /api/live", () => {
 
   it("delivers each published update to every open dashboard within half a second", async () => {
     const token = await viewerToken();
-    const one = await connectLive(bearerProtocol(token));
-    const two = await connectLive(bearerProtocol(token));
+    const run = await makeRun({ status: "running" }, [{ status: "running", processed: 3, in_scope: 10 }]);
+    const one = await connectLive(bearerProtocol(token), undefined, credentialFeed(run.credential_id));
+    const two = await connectLive(bearerProtocol(token), undefined, credentialFeed(run.credential_id));
+    const lists = await connectLive(bearerProtocol(token));
     expectType(await one.next(), "snapshot");
     expectType(await two.next(), "snapshot");
+    expectType(await lists.next(), "snapshot");
 
-    const run = await makeRun({ status: "running" }, [{ status: "running", processed: 3, in_scope: 10 }]);
     const job = run.jobs[0]!;
     const progress: JobSummary = { ...toJobSummary(job, run.mode), processed: 4 };
-    const update: LiveUpdate = { type: "job", job: progress };
-    const reached = await liveHub(env).publish(update);
+    const update: LiveUpdate = { type: "job", job: progress, seq: 1 };
+    const reached = await liveHub(env, run.credential_id).publish(update);
     expect(reached).toBeGreaterThanOrEqual(2);
 
     expect(await one.next(DELIVERY_MS)).toEqual(update);
     expect(await two.next(DELIVERY_MS)).toEqual(update);
 
-    const finished: LiveUpdate = { type: "run", run: { ...toRunSummary({ ...run, idempotency_key: null }), status: "completed" } };
-    await liveHub(env).publish(finished);
+    const summary = { ...toRunSummary({ ...run, idempotency_key: null }), status: "completed" as const };
+    const finished: LiveUpdate = { type: "run", run: summary, jobs: [{ ...progress, status: "completed" }], seq: 2 };
+    await publishLive(env, run.credential_id, finished);
     expect(await one.next(DELIVERY_MS)).toEqual(finished);
     expect(await two.next(DELIVERY_MS)).toEqual(finished);
+    // The lists' feed hears of the status change, not of the jobs.
+    expect(await lists.next(DELIVERY_MS)).toEqual({ type: "run", run: summary, seq: 2 });
     one.close();
     two.close();
+    lists.close();
   });
 
   it("answers the bearer subprotocol a browser offers, so the browser accepts the socket", async () => {
@@ -78,6 +97,8 @@ describe("GET /api/live", () => {
     expect(await client.next()).toEqual({ type: "pong" });
 
     const started = await makeRun({ status: "running" });
+    await announceFromLedger(started.id);
+    expect(expectType(await client.next(), "run").run.id).toBe(started.id);
     client.socket.send(JSON.stringify({ type: "resync" }));
     const snapshot = expectType(await client.next(), "snapshot");
     expect(snapshot.runs.map((run) => run.id)).toContain(started.id);
@@ -106,7 +127,12 @@ describe("GET /api/live", () => {
   it("closes the sockets of a revoked token at once and keeps every other socket open", async () => {
     const admin = await makeToken("admin");
     const revoked = await makeToken("viewer");
-    const doomed = [await connectLive(bearerProtocol(revoked.token)), await connectLive(bearerProtocol(revoked.token))];
+    const watched = await makeRun({ status: "running" });
+    const doomed = [
+      await connectLive(bearerProtocol(revoked.token)),
+      await connectLive(bearerProtocol(revoked.token)),
+      await connectLive(bearerProtocol(revoked.token), undefined, credentialFeed(watched.credential_id)),
+    ];
     const survivor = await connectLive(bearerProtocol(await viewerToken()));
     for (const client of [...doomed, survivor]) expectType(await client.next(), "snapshot");
     const closes = doomed.map(
@@ -125,7 +151,7 @@ describe("GET /api/live", () => {
     expect(again.status).toBe(401);
     await again.arrayBuffer();
     const run = await makeRun({ status: "running" });
-    const still: LiveUpdate = { type: "run", run: toRunSummary({ ...run, idempotency_key: null }) };
+    const still: LiveUpdate = { type: "run", run: toRunSummary({ ...run, idempotency_key: null }), seq: 1 };
     expect(await liveHub(env).publish(still)).toBeGreaterThanOrEqual(1);
     expect(await survivor.next(DELIVERY_MS)).toEqual(still);
     survivor.close();

@@ -29,7 +29,7 @@ describe("a live socket whose credential expires", () => {
     expect(event.reason).toBe("API token expired");
 
     const run = await makeRun({ status: "running" });
-    const update = { type: "run", run: toRunSummary({ ...run, idempotency_key: null }) } as const;
+    const update = { type: "run", run: toRunSummary({ ...run, idempotency_key: null }), seq: 1 } as const;
     await liveHub(env).publish(update);
     expect(await survivor.next()).toEqual(update);
     survivor.close();

@@ -7,9 +7,10 @@ beforeEach(async () => {
   await resetWorld();
 });
 
+// The demo credential's feed: the one that carries its runs' job progress.
 async function openFeed(): Promise<{ messages: LiveServerMessage[]; close: () => void }> {
   const { token } = await makeToken("viewer");
-  const response = await (exports.default as unknown as Fetcher).fetch("http://localhost/api/live", {
+  const response = await (exports.default as unknown as Fetcher).fetch(`http://localhost/api/live?credential=${DEMO_IDS.credential}`, {
     headers: { Upgrade: "websocket", authorization: `Bearer ${token}` },
   });
   expect(response.status).toBe(101);

@@ -2,8 +2,9 @@ import { api } from "./api";
 import { currentToken } from "./session-token";
 import type { LiveClientMessage, LiveMessage, LiveMessageType, RunDetail, RunSummary } from "./run-types";
 
-// The one owner of GET /api/live: opens the socket, keeps it alive, reconnects with backoff, polls
-// GET /api/runs while it is down, and hands incoming messages over in one batch per animation frame.
+// The one owner of GET /api/live: opens the socket of one feed (the runs feed, or a credential's with its
+// jobs' progress), keeps it alive, reconnects with backoff, polls GET /api/runs while it is down, and hands
+// incoming messages over in one batch per animation frame. live-feeds.svelte.ts decides which feeds are open.
 
 export const LIVE_STATES = ["idle", "connecting", "open", "reconnecting"] as const;
 export type LiveState = (typeof LIVE_STATES)[number];
@@ -14,6 +15,8 @@ export type LiveSink = (messages: LiveMessage[]) => void;
 export type ActiveRunsLoader = (signal: AbortSignal) => Promise<RunDetail[]>;
 
 export interface LiveConnectionOptions {
+  // The credential whose feed this socket follows; null (the default) for the runs feed.
+  credentialId?: string | null;
   url?: () => string;
   token?: () => string | null;
   loadActive?: ActiveRunsLoader;
@@ -63,9 +66,10 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-function liveUrl(): string {
+function liveUrl(credentialId: string | null): string {
   const { protocol, host } = window.location;
-  return `${protocol === "https:" ? "wss:" : "ws:"}//${host}/api/live`;
+  const feed = credentialId === null ? "" : `?credential=${encodeURIComponent(credentialId)}`;
+  return `${protocol === "https:" ? "wss:" : "ws:"}//${host}/api/live${feed}`;
 }
 
 function defaultScheduleFlush(flush: () => void): void {
@@ -74,10 +78,11 @@ function defaultScheduleFlush(flush: () => void): void {
   else setTimeout(flush, 16);
 }
 
-async function loadActiveRuns(signal: AbortSignal): Promise<RunDetail[]> {
+async function loadActiveRuns(signal: AbortSignal, credentialId: string | null = null): Promise<RunDetail[]> {
+  const credential = credentialId === null ? {} : { credential: credentialId };
   const [running, pending] = await Promise.all([
-    api.runs({ status: "running" }, { limit: 50 }, signal),
-    api.runs({ status: "pending" }, { limit: 50 }, signal),
+    api.runs({ status: "running", ...credential }, { limit: 50 }, signal),
+    api.runs({ status: "pending", ...credential }, { limit: 50 }, signal),
   ]);
   const active: RunSummary[] = [...running.data, ...pending.data];
   return Promise.all(active.map((run) => api.run(run.id, signal)));
@@ -90,7 +95,8 @@ export class LiveConnection {
   lastMessageAt: number | null = $state(null);
   reconnectAt: number | null = $state(null);
 
-  #options: Required<Omit<LiveConnectionOptions, "WebSocket">> & { WebSocket: () => typeof WebSocket | undefined };
+  readonly credentialId: string | null;
+  #options: Required<Omit<LiveConnectionOptions, "WebSocket" | "credentialId">> & { WebSocket: () => typeof WebSocket | undefined };
   #sink: LiveSink | null = null;
   #socket: WebSocket | null = null;
   #attempt = 0;
@@ -103,10 +109,12 @@ export class LiveConnection {
   #detach: (() => void) | null = null;
 
   constructor(options: LiveConnectionOptions = {}) {
+    const credentialId = options.credentialId ?? null;
+    this.credentialId = credentialId;
     this.#options = {
-      url: options.url ?? liveUrl,
+      url: options.url ?? (() => liveUrl(credentialId)),
       token: options.token ?? currentToken,
-      loadActive: options.loadActive ?? loadActiveRuns,
+      loadActive: options.loadActive ?? ((signal) => loadActiveRuns(signal, credentialId)),
       // Looked up when connecting, so a page (or a test) that swaps the global is honoured.
       WebSocket: () => options.WebSocket ?? (typeof WebSocket === "undefined" ? undefined : WebSocket),
       scheduleFlush: options.scheduleFlush ?? defaultScheduleFlush,
@@ -260,7 +268,7 @@ export class LiveConnection {
     try {
       const runs = await this.#options.loadActive(controller.signal);
       if (controller.signal.aborted) return;
-      this.#enqueue({ type: "snapshot", runs, at: new Date(this.#options.now()).toISOString() });
+      this.#enqueue({ type: "snapshot", credential_id: this.credentialId, runs, at: new Date(this.#options.now()).toISOString() });
     } catch (error) {
       if (controller.signal.aborted) return;
       // The socket's reconnect keeps trying; a failed poll only waits for the next one.

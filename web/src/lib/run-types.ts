@@ -16,7 +16,7 @@ export type {
   recordListQuerySchema,
   runListQuerySchema,
 } from "../../../worker/schemas/runs";
-export type { LiveMessage, LiveMessageType, LiveServerMessage, LiveClientMessage } from "../../../worker/live/protocol";
+export type { LiveMessage, LiveMessageType, LiveServerMessage, LiveClientMessage, LiveSnapshotRun } from "../../../worker/live/protocol";
 export type { ActiveStatus, LogLevel, RerunScope, RunMode, RunStatus, RunTrigger, RunType, TerminalStatus } from "../../../worker/schemas/vocabulary";
 export type { RecordAction } from "../../../worker/engine/reconcile";
 export type { StatsResponse, ConnectionStats, DurationStats } from "../../../worker/schemas/stats";

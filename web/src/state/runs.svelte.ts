@@ -3,7 +3,7 @@ import { SvelteMap } from "svelte/reactivity";
 import { api } from "../lib/api";
 import { assertNever } from "../../../shared/lang";
 import { isActive } from "../lib/statuses";
-import type { JobSummary, LiveMessage, RunDetail, RunStatus, RunSummary } from "../lib/run-types";
+import type { JobSummary, LiveMessage, LiveSnapshotRun, RunDetail, RunStatus, RunSummary } from "../lib/run-types";
 
 // The one owner of run state. REST pages and the live feed both land here, so a row on any page shows the
 // newest word on its run; each run is its own reactive cell, so a delta re-renders only that run's rows.
@@ -23,7 +23,7 @@ function sortJobs(jobs: readonly JobSummary[]): JobSummary[] {
   return [...jobs].sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
 }
 
-function summaryOf(run: RunSummary | RunDetail): RunSummary {
+function summaryOf(run: RunSummary | RunDetail | LiveSnapshotRun): RunSummary {
   if (!("jobs" in run)) return run;
   const { jobs: _jobs, ...summary } = run;
   return summary;
@@ -76,7 +76,7 @@ export class RunsState {
     for (const message of messages) {
       switch (message.type) {
         case "snapshot":
-          this.#applySnapshot(message.runs, message.at);
+          this.#applySnapshot(message.runs, message.at, message.credential_id);
           break;
         case "run":
           this.#upsert(message.run, message.jobs ?? null, true);
@@ -129,7 +129,7 @@ export class RunsState {
     await this.refresh(id);
   }
 
-  #upsert(run: RunSummary | RunDetail, jobs: readonly JobSummary[] | null, fromFeed: boolean): RunEntry {
+  #upsert(run: RunSummary | RunDetail | LiveSnapshotRun, jobs: readonly JobSummary[] | null, fromFeed: boolean): RunEntry {
     const summary = summaryOf(run);
     let entry = this.#entries.get(summary.id);
     if (!entry) {
@@ -137,8 +137,14 @@ export class RunsState {
       this.#entries.set(summary.id, entry);
       if (fromFeed) this.arrivals = [summary.id, ...this.arrivals];
     } else {
+      const finishing = isActive(entry.run.status) && !isActive(summary.status);
       if (!isStale(entry.run, summary)) entry.run = summary;
       if (jobs) entry.jobs = sortJobs(jobs);
+      // The runs feed tells of a finish without the jobs (their last progress may still be on its way on the
+      // credential's feed, which closes now): read the final jobs once.
+      else if (fromFeed && finishing && entry.jobs !== null) {
+        void this.refresh(summary.id).catch((error: unknown) => console.warn("Could not read finished run", summary.id, error));
+      }
     }
     for (const job of entry.jobs ?? []) this.#jobRun.set(job.id, summary.id);
     return entry;
@@ -164,12 +170,14 @@ export class RunsState {
     entry.jobs = next;
   }
 
-  #applySnapshot(runs: readonly RunDetail[], at: string): void {
+  // A credential's feed speaks for that credential's runs only; the runs feed for every run, without jobs.
+  #applySnapshot(runs: readonly LiveSnapshotRun[], at: string, credentialId: string | null): void {
     const present = new Set(runs.map((run) => run.id));
-    for (const run of runs) this.#upsert(run, run.jobs, true);
-    // A run that was active and is missing from the snapshot has finished: read how it ended.
+    for (const run of runs) this.#upsert(run, run.jobs ?? null, true);
+    // A run of the feed that was active and is missing from the snapshot has finished: read how it ended.
     for (const id of this.activeIds) {
       if (present.has(id)) continue;
+      if (credentialId !== null && this.#entries.get(id)?.run.credential_id !== credentialId) continue;
       void this.refresh(id).catch((error: unknown) => console.warn("Could not read finished run", id, error));
     }
     this.lastSnapshotAt = at;
