@@ -102,11 +102,12 @@ export function promoteRunsStatements(db: D1Database, runs: ReadonlyArray<{ id: 
       )
       .bind(ids, now),
     // Only the runs the UPDATE promoted: they are running since exactly `now`, in this same transaction.
+    // CROSS JOIN keeps json_each outside: one primary-key lookup per run, never a pass over running runs.
     db
       .prepare(
         `INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at)
          SELECT json_extract(e.value, '$.id'), 'run.status_changed', r.id, NULL, NULL, json_extract(e.value, '$.payload'), ?2
-           FROM json_each(?1) e JOIN runs r ON r.id = json_extract(e.value, '$.run_id')
+           FROM json_each(?1) e CROSS JOIN runs r ON r.id = json_extract(e.value, '$.run_id')
           WHERE r.status = 'running' AND r.started_at = ?2`,
       )
       .bind(JSON.stringify(events), now),

@@ -1,5 +1,7 @@
 import type { RunStatus } from "../schemas/vocabulary";
-import { jsonArrays } from "./run-batch-writes";
+import { insertRunsStatements, jsonArrays, promoteRunsStatements } from "./run-batch-writes";
+import type { NewJob, NewRun } from "./run-writes";
+import { isUniqueViolation } from "./unique-violation";
 import { ACTIVE_SQL } from "./status-sets";
 
 export interface ScheduledConnection {
@@ -124,12 +126,12 @@ export const tickKey = (tick: TickKey) => `${tick.connectionId}@${tick.dueAt}`;
 
 const tickPairs = (ticks: readonly TickKey[]) => JSON.stringify(ticks.map((tick) => [tick.connectionId, tick.dueAt]));
 
-// One primary-key lookup per tick.
+// One primary-key lookup per tick (CROSS JOIN keeps json_each outside).
 function claimedTicksStatement(db: D1Database, ticks: readonly TickKey[]): D1PreparedStatement {
   return db
     .prepare(
       `SELECT t.connection_id, t.due_at FROM json_each(?1) j
-         JOIN schedule_ticks t ON t.connection_id = json_extract(j.value, '$[0]') AND t.due_at = json_extract(j.value, '$[1]')`,
+         CROSS JOIN schedule_ticks t ON t.connection_id = json_extract(j.value, '$[0]') AND t.due_at = json_extract(j.value, '$[1]')`,
     )
     .bind(tickPairs(ticks));
 }
@@ -203,7 +205,7 @@ export type TickRecord = TickKey & TickOutcome;
  * Records the ticks with their outcomes. A plain INSERT: a tick someone else recorded meanwhile fails the
  * whole batch it is part of (with the runs it would have started), which the caller reads and plans again.
  */
-export function recordTicksStatements(db: D1Database, ticks: readonly TickRecord[], now: number): D1PreparedStatement[] {
+function recordTicksStatements(db: D1Database, ticks: readonly TickRecord[], now: number): D1PreparedStatement[] {
   return jsonArrays(ticks.map((tick) => [tick.connectionId, tick.dueAt, tick.outcome, tick.runId, tick.outcome === "skipped" ? tick.reason : null])).map(
     (rows) =>
       db
@@ -215,4 +217,31 @@ export function recordTicksStatements(db: D1Database, ticks: readonly TickRecord
         )
         .bind(rows, now),
   );
+}
+
+/**
+ * Records the ticks and inserts their runs (promoting each that may start) in one transaction. Returns the
+ * promoted run ids, or "taken" when another consumer recorded one of these ticks first: nothing was written.
+ */
+export async function recordTicksWithRuns(
+  db: D1Database,
+  ticks: readonly TickRecord[],
+  runs: ReadonlyArray<{ run: NewRun; jobs: readonly NewJob[] }>,
+  now: number,
+): Promise<string[] | "taken"> {
+  const record = recordTicksStatements(db, ticks, now);
+  const insert = insertRunsStatements(db, runs);
+  const promote = promoteRunsStatements(
+    db,
+    runs.map(({ run }) => run),
+    now,
+  );
+  try {
+    const results = await db.batch([...record, ...insert, ...promote]);
+    if (promote.length === 0) return [];
+    return ((results[record.length + insert.length]?.results ?? []) as Array<{ id: string }>).map((row) => row.id);
+  } catch (error) {
+    if (isUniqueViolation(error, "schedule_ticks")) return "taken";
+    throw error;
+  }
 }

@@ -1,8 +1,6 @@
 import { pokeAlertDispatcher } from "../alerts/poke";
 import type { Env } from "../env";
-import { insertRunsStatements, promoteRunsStatements } from "../ledger/run-batch-writes";
-import { readTickContext, recordTicksStatements, tickKey, type TickKey } from "../ledger/schedule-ticks";
-import { isUniqueViolation } from "../ledger/unique-violation";
+import { readTickContext, recordTicksWithRuns, tickKey, type TickKey } from "../ledger/schedule-ticks";
 import { coordinatorFor } from "../runs/run-service";
 import { planTicks, type TickPlan } from "./plan-ticks";
 import { isTickMessage } from "./tick-messages";
@@ -57,20 +55,8 @@ async function commitTicks(db: D1Database, ticks: TickKey[], now: () => number):
     const at = now();
     const plan = planTicks(ticks, context, at);
     if (plan.ticks.length === 0) return { plan, promoted: [] };
-    const record = recordTicksStatements(db, plan.ticks, at);
-    const insert = insertRunsStatements(db, plan.runs);
-    const promote = promoteRunsStatements(
-      db,
-      plan.runs.map(({ run }) => run),
-      at,
-    );
-    try {
-      const results = await db.batch([...record, ...insert, ...promote]);
-      const promotedRows = plan.runs.length === 0 ? [] : (results[record.length + insert.length]?.results as Array<{ id: string }>);
-      return { plan, promoted: promotedRows.map((row) => row.id) };
-    } catch (error) {
-      if (attempt < MAX_ATTEMPTS && isUniqueViolation(error, "schedule_ticks")) continue;
-      throw error;
-    }
+    const promoted = await recordTicksWithRuns(db, plan.ticks, plan.runs, at);
+    if (promoted !== "taken") return { plan, promoted };
+    if (attempt === MAX_ATTEMPTS) throw new Error(`schedule ticks still taken by other consumers after ${MAX_ATTEMPTS} attempts`);
   }
 }

@@ -5,7 +5,10 @@ import { sendBatches, tickMessages, type ScheduleTickMessage } from "./tick-mess
 // Connections read per page: two D1 reads and a few sendBatch calls each, whatever the fleet's size.
 export const SCHEDULE_PAGE_SIZE = 1_000;
 
-export type TickSender = Pick<Queue<ScheduleTickMessage>, "sendBatch">;
+// The producer binding, or a test's stand-in.
+export interface TickSender {
+  sendBatch(messages: Iterable<MessageSendRequest<ScheduleTickMessage>>): Promise<unknown>;
+}
 
 export interface EnqueueReport {
   pages: number;

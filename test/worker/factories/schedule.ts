@@ -65,7 +65,7 @@ export async function deliverBatch(bodies: ScheduleTickMessage[], options: Deliv
     bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: Date.now(), attempts: options.attempts ?? 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, options.env ?? env, ctx);
+  await worker.queue(batch, options.env ?? env);
   const result = await getQueueResult(batch, ctx);
   if (!result.ackAll) throw new Error(`the schedule consumer did not ack its batch: ${JSON.stringify(result)}`);
 }
@@ -138,4 +138,38 @@ function countStatement(statement: D1PreparedStatement, tally: D1Tally): D1Prepa
   const bind = statement.bind.bind(statement);
   target.bind = (...values: unknown[]) => countStatement(bind(...values), tally);
   return statement;
+}
+
+// A schedule that fires once a year at most (29 February, at `hour`:00 UTC), so the connections of one test
+// are never due in another test's minute, nor in a test that fires the minute trigger at the real time.
+export const leapDaySchedule = (hour: number) => `0 ${hour} 29 2 *`;
+export const leapDayTick = (hour: number, year = 2032) => Date.UTC(year, 1, 29, hour, 0);
+
+export interface ConnectionRun {
+  id: string;
+  status: string;
+  connection_count: number;
+}
+
+/** The runs that have a job for the connection, oldest first. */
+export async function runsOfConnection(connectionId: string): Promise<ConnectionRun[]> {
+  const { results } = await env.LEDGER.prepare(
+    `SELECT r.id, r.status, r.connection_count FROM jobs j JOIN runs r ON r.id = j.run_id WHERE j.connection_id = ?1 ORDER BY r.id`,
+  )
+    .bind(connectionId)
+    .all<ConnectionRun>();
+  return results;
+}
+
+/** Per connection, its recorded ticks at `dueAt` (connection_id, outcome, run_id, reason). */
+export async function ticksAt(
+  connectionIds: readonly string[],
+  dueAt: number,
+): Promise<Map<string, { outcome: string; run_id: string | null; reason: string | null }>> {
+  const { results } = await env.LEDGER.prepare(
+    `SELECT connection_id, outcome, run_id, reason FROM schedule_ticks WHERE connection_id IN (SELECT value FROM json_each(?1)) AND due_at = ?2`,
+  )
+    .bind(JSON.stringify(connectionIds), dueAt)
+    .all<{ connection_id: string; outcome: string; run_id: string | null; reason: string | null }>();
+  return new Map(results.map(({ connection_id, ...tick }) => [connection_id, tick]));
 }
