@@ -185,8 +185,13 @@ export async function measure(): Promise<ScaleFigure[]> {
     );
     const worker = await mf.getWorker();
     const firedAt = Date.now();
-    await worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(DUE_AT) });
-    const cronMs = Date.now() - firedAt;
+    // The minute trigger also nudges running runs and retention after enqueueing: not awaited, as the
+    // measurement ends with the consumer's last record, whichever finishes first.
+    let cronMs: number | null = null;
+    const cron = worker.scheduled({ cron: "* * * * *", scheduledTime: new Date(DUE_AT) }).then(
+      () => (cronMs = Date.now() - firedAt),
+      (error: unknown) => console.warn("schedule bench: the scheduled call did not answer", error),
+    );
     let recorded = 0;
     while (recorded < CONNECTIONS) {
       if (Date.now() - firedAt > TIMEOUT_MS)
@@ -194,6 +199,7 @@ export async function measure(): Promise<ScaleFigure[]> {
       await sleep(POLL_MS);
       recorded = await count(db, "SELECT COUNT(*) AS n FROM schedule_ticks WHERE due_at = ?1", DUE_AT);
     }
+    await cron;
     // The consumer stamps each tick as it records it with its run: the last stamp ends the measurement.
     const lastRecordedAt = await count(db, "SELECT MAX(recorded_at) AS n FROM schedule_ticks WHERE due_at = ?1", DUE_AT);
     const seconds = (lastRecordedAt - firedAt) / 1000;
@@ -214,7 +220,7 @@ export async function measure(): Promise<ScaleFigure[]> {
         ticks_started: started,
         runs_started: running,
         runs_pending_behind_an_active_run: pending,
-        cron_enqueue_s: round(cronMs / 1000),
+        minute_trigger_s: cronMs === null ? null : round(cronMs / 1000),
         note: "Miniflare on this machine: one local queue consumer, local D1; run execution paced out of the measurement",
       },
     };
