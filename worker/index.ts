@@ -1,5 +1,6 @@
 import { app } from "./app";
 import type { Env } from "./env";
+import { handleQueue } from "./queues";
 import { handleScheduled } from "./schedule/scheduled";
 
 export { AlertDispatcher } from "./alerts/alert-dispatcher";
@@ -12,4 +13,5 @@ export default {
   async scheduled(controller, env) {
     await handleScheduled(controller, env);
   },
+  queue: handleQueue,
 } satisfies ExportedHandler<Env>;

@@ -7,7 +7,14 @@ import { newId } from "../ledger/ids";
 import { claimIdempotencyKeyStatements, findLiveIdempotencyKey, type IdempotencyKey, type StoredIdempotencyKey } from "../ledger/run-idempotency";
 import { readRunDetail } from "../ledger/run-reads";
 import { TERMINAL_STATUS, type RerunScope, type RunMode, type RunTrigger, type RunType } from "../schemas/vocabulary";
-import { listCredentialConnections, readRunConnection, readRunCredential, resetConnectionCursor, type RunConnectionRow } from "../ledger/run-scope";
+import {
+  listCredentialConnections,
+  readRunConnection,
+  readRunCredential,
+  resetConnectionCursor,
+  type RunConnectionRow,
+  type RunCredentialRow,
+} from "../ledger/run-scope";
 import {
   cancelPendingRun,
   getRunRow,
@@ -18,6 +25,7 @@ import {
   oldestPendingRunId,
   promoteRun,
   type NewJob,
+  type NewRun,
 } from "../ledger/run-writes";
 
 // Commands on runs: create (queued behind the credential's active run), start the next queued run, cancel,
@@ -107,6 +115,42 @@ function chooseConnections(all: RunConnectionRow[], input: CreateRunInput, issue
   return all.filter((c) => wanted.includes(c.id));
 }
 
+// The rows of a new pending run over `chosen` (already validated, in execution order); the scheduler inserts
+// many of these in one batch (worker/schedule/consume-ticks.ts).
+export function newRunRows(
+  input: CreateRunInput,
+  credential: Pick<RunCredentialRow, "id" | "name">,
+  chosen: ReadonlyArray<Pick<RunConnectionRow, "id" | "name" | "version" | "position" | "dry_run">>,
+  now: number,
+): { run: NewRun; jobs: NewJob[] } {
+  const jobs: NewJob[] = chosen.map((connection) => ({
+    id: newId("job", now),
+    connection_id: connection.id,
+    connection_name: connection.name,
+    connection_version: connection.version,
+    position: connection.position,
+    mode: input.mode ?? (connection.dry_run === 1 ? "dry" : "live"),
+  }));
+  // A run without an explicit mode is "live" when any of its connections writes.
+  const mode: RunMode = input.mode ?? (jobs.some((j) => j.mode === "live") ? "live" : "dry");
+  const run: NewRun = {
+    id: newId("run", now),
+    credential_id: credential.id,
+    credential_name: credential.name,
+    type: input.type,
+    serial: input.serial?.trim() || null,
+    mode,
+    trigger: input.trigger,
+    requested_by: input.requestedBy,
+    scope_json: input.connectionIds === undefined || input.connectionIds === null ? null : JSON.stringify([...new Set(input.connectionIds)]),
+    reset: input.reset === true,
+    rerun_of: input.rerunOf ?? null,
+    idempotency_key: input.idempotency?.key ?? null,
+    created_at: now,
+  };
+  return { run, jobs };
+}
+
 export async function createRun(env: Env, input: CreateRunInput, now: number = Date.now()): Promise<CreateRunResult> {
   const db = env.LEDGER;
   const idempotency = input.idempotency ?? null;
@@ -138,37 +182,9 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
   const chosen = chooseConnections(all, input, issues, others);
   if (issues.length > 0) throw invalidInput(issues);
 
-  const runId = newId("run", now);
-  const jobs: NewJob[] = chosen.map((connection) => ({
-    id: newId("job", now),
-    connection_id: connection.id,
-    connection_name: connection.name,
-    connection_version: connection.version,
-    position: connection.position,
-    mode: input.mode ?? (connection.dry_run === 1 ? "dry" : "live"),
-  }));
-  // A run without an explicit mode is "live" when any of its connections writes.
-  const mode: RunMode = input.mode ?? (jobs.some((j) => j.mode === "live") ? "live" : "dry");
-  const inserted = await insertRun(
-    db,
-    {
-      id: runId,
-      credential_id: credential.id,
-      credential_name: credential.name,
-      type: input.type,
-      serial,
-      mode,
-      trigger: input.trigger,
-      requested_by: input.requestedBy,
-      scope_json: input.connectionIds === undefined || input.connectionIds === null ? null : JSON.stringify([...new Set(input.connectionIds)]),
-      reset: input.reset === true,
-      rerun_of: input.rerunOf ?? null,
-      idempotency_key: idempotency?.key ?? null,
-      created_at: now,
-    },
-    jobs,
-    idempotency === null ? [] : claimIdempotencyKeyStatements(db, idempotency, runId, requestHash, now),
-  );
+  const { run, jobs } = newRunRows(input, credential, chosen, now);
+  const runId = run.id;
+  const inserted = await insertRun(db, run, jobs, idempotency === null ? [] : claimIdempotencyKeyStatements(db, idempotency, runId, requestHash, now));
   if (inserted === "duplicate_key") {
     // Another request of the same caller with the same key won the race: answer with its run.
     const existing = idempotency === null ? null : await findLiveIdempotencyKey(db, idempotency, now);

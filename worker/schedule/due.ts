@@ -55,3 +55,8 @@ export function planClaimedTicks(claimed: readonly TickKey[]): Map<string, Claim
   }
   return plans;
 }
+
+/** Whether a 5-field UTC cron fires at `dueAt` (a minute). */
+export function firesAt(schedule: string, dueAt: number): boolean {
+  return dueTicks(schedule, dueAt, 60_000)?.includes(dueAt) ?? false;
+}

@@ -4,9 +4,9 @@ import type { Env } from "../env";
 import { purgeExpiredIdempotencyKeys } from "../ledger/run-idempotency";
 import { writeSettingStatement } from "../ledger/settings";
 import { retentionOnTrigger } from "../retention/scheduled-retention";
-import { createRun, kickRuns } from "../runs/run-service";
+import { kickRuns } from "../runs/run-service";
 import { HEARTBEAT_KEYS, triggerFor } from "./heartbeat";
-import { startDueRuns, type StartScheduledRun } from "./start-due-runs";
+import { enqueueDueTicks } from "./enqueue-due-ticks";
 import { assertNever } from "../../shared/lang";
 
 /**
@@ -37,9 +37,13 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
 }
 
 async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
-  const report = await startDueRuns(env.LEDGER, scheduledTime, Date.now(), scheduledRunStarter(env));
-  if (report.started.length > 0 || report.skipped.length > 0) {
-    console.log("scheduled runs", JSON.stringify(report));
+  // The queue's consumer starts the runs (consume-ticks.ts). What is not enqueued now stays unrecorded, and
+  // the next minute enqueues it.
+  try {
+    const report = await enqueueDueTicks(env.LEDGER, env.SCHEDULE_QUEUE, scheduledTime);
+    if (report.ticks > 0) console.log("scheduled ticks enqueued", JSON.stringify(report));
+  } catch (err) {
+    console.error("scheduled: could not enqueue every due tick; the next minute enqueues the rest", err);
   }
   // Queued runs whose credential is free, and coordinators whose start was lost, get going again.
   // A failure here must not hide the schedules already started; the next minute tries again.
@@ -60,18 +64,4 @@ async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
   } catch (err) {
     console.error("scheduled: could not reseal v1 secrets", err);
   }
-}
-
-// Each connection in its own dry-run setting, as the schedule has no mode of its own.
-export function scheduledRunStarter(env: Env): StartScheduledRun {
-  return async (request) => {
-    const { run } = await createRun(env, {
-      credentialId: request.credentialId,
-      type: "full",
-      connectionIds: request.connectionIds,
-      trigger: "schedule",
-      requestedBy: "scheduler",
-    });
-    return { runId: run.id };
-  };
 }

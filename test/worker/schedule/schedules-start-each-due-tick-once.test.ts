@@ -1,9 +1,9 @@
-import { createScheduledController, env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import worker from "../../../worker/index";
+import { env } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { listScheduleTicks } from "../../../worker/ledger/schedule-ticks";
 import { dueTicks } from "../../../worker/schedule/due";
 import { makeConnection, makeCredential, makeRun } from "../factories";
+import { captureScheduleQueue, type ScheduleQueue } from "../factories/schedule";
 
 const MINUTE = 60_000;
 
@@ -12,8 +12,18 @@ let day = 0;
 const freshDay = () => Date.UTC(2031, 5, 1) + ++day * 24 * 60 * MINUTE;
 const at = (base: number, hour: number, minute: number) => base + (hour * 60 + minute) * MINUTE;
 
+let queue: ScheduleQueue;
+beforeEach(() => {
+  queue = captureScheduleQueue();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+// The minute trigger enqueues the due ticks; the queue then delivers them to the consumer, which starts the runs.
 async function fire(scheduledTime: number): Promise<void> {
-  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime }), env);
+  await queue.fire(scheduledTime);
+  await queue.deliver();
 }
 
 interface ScheduledRun {

@@ -1,0 +1,46 @@
+import { afterEach, expect, it, vi } from "vitest";
+import { eventsOf, makeRun } from "../factories";
+import { captureScheduleQueue, countingEnv, leapDaySchedule, leapDayTick, makeScheduledFleet, runsOfConnection, ticksAt } from "../factories/schedule";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+it("starts 3,000 connections due in the same minute, one run per credential, in a few statements per consumer batch", { timeout: 120_000 }, async () => {
+  const queue = captureScheduleQueue();
+  // 40 credentials of 75 connections: the cron's 1,000-connection pages end inside a credential.
+  const fleet = await makeScheduledFleet(3_000, 40, leapDaySchedule(7));
+  const busy = fleet.credentials[0]!;
+  const busyRun = await makeRun({ credential_id: busy.id, status: "running", created_at: Date.now() }, [
+    { connection_id: `${busy.id}_other`, status: "running" },
+  ]);
+  const due = leapDayTick(7);
+
+  await queue.fire(due);
+  const batches = Math.ceil(queue.pending.length / 100);
+  const { env: counted, tally } = countingEnv();
+  await queue.deliver(undefined, { env: counted });
+
+  const ticks = await ticksAt(fleet.connectionIds, due);
+  expect(ticks.size).toBe(3_000);
+  expect([...ticks.values()].filter((tick) => tick.outcome !== "started")).toEqual([]);
+  // Reads in one batch, every write in another: not a round trip per tick or per run.
+  expect(tally.roundTrips).toBeLessThanOrEqual(2 * batches);
+  expect(tally.statements).toBeLessThanOrEqual(12 * batches);
+
+  for (const credential of fleet.credentials) {
+    const runIds = new Set(fleet.connectionIds.filter((id) => id.startsWith(`${credential.id}_`)).map((id) => ticks.get(id)!.run_id));
+    expect(runIds.size).toBe(1);
+  }
+  // A credential with a run already going queues the new one as pending, as any run request would.
+  const [queued] = await runsOfConnection(`${busy.id}_conn_000000`);
+  expect(queued).toMatchObject({ status: "pending", connection_count: 75 });
+  expect(queued!.id > busyRun.id).toBe(true);
+  const [started] = await runsOfConnection(fleet.connectionIds[1]!);
+  expect(started).toMatchObject({ status: "running", connection_count: 75 });
+  // The outbox hears of both as of any run: created pending, then (for the one that may start) running.
+  // (Both events of a run share a millisecond, so their ids' order is random; the dispatcher reads in insertion order.)
+  const statuses = async (runId: string) => (await eventsOf(runId)).map((event) => `${event.type}:${String(event.payload.status)}`).sort();
+  expect(await statuses(queued!.id)).toEqual(["run.status_changed:pending"]);
+  expect(await statuses(started!.id)).toEqual(["run.status_changed:pending", "run.status_changed:running"]);
+});

@@ -1,0 +1,62 @@
+import { pokeAlertDispatcher } from "../alerts/poke";
+import type { Env } from "../env";
+import { readTickContext, recordTicksWithRuns, tickKey, type TickKey } from "../ledger/schedule-ticks";
+import { coordinatorFor } from "../runs/run-service";
+import { planTicks, type TickPlan } from "./plan-ticks";
+import { isTickMessage } from "./tick-messages";
+
+// A tick recorded by a concurrent consumer fails our batch; a few fresh reads settle who took what.
+const MAX_ATTEMPTS = 4;
+
+export interface ConsumeReport {
+  ticks: number;
+  started: number;
+  skipped: number;
+  runs: number;
+  promoted: number;
+}
+
+/**
+ * Consumes a batch of the schedule queue. Each tick is recorded together with the run it starts in one D1
+ * batch, so a tick redelivered (or enqueued twice) finds its row and starts nothing, and a consumer dying
+ * before the batch leaves the tick unrecorded for the redelivery or the next minute's catch-up. New runs
+ * wait as pending; each one that is its credential's oldest pending run with nothing running starts at once.
+ */
+export async function consumeScheduleTicks(batch: MessageBatch<unknown>, env: Env, now: () => number = Date.now): Promise<ConsumeReport> {
+  const ticks = new Map<string, TickKey>();
+  for (const message of batch.messages) {
+    if (!isTickMessage(message.body)) {
+      console.error("schedule queue: dropping a message that is not a tick message", message.id);
+      continue;
+    }
+    for (const tick of message.body.ticks) ticks.set(tickKey(tick), { connectionId: tick.connectionId, dueAt: tick.dueAt });
+  }
+  const report: ConsumeReport = { ticks: ticks.size, started: 0, skipped: 0, runs: 0, promoted: 0 };
+  if (ticks.size > 0) {
+    const { plan, promoted } = await commitTicks(env.LEDGER, [...ticks.values()], now);
+    report.started = plan.ticks.filter((tick) => tick.outcome === "started").length;
+    report.skipped = plan.ticks.length - report.started;
+    report.runs = plan.runs.length;
+    report.promoted = promoted.length;
+    // Start is idempotent and the minute trigger nudges running runs, so a failed start here is retried there.
+    const starts = await Promise.allSettled(promoted.map((runId) => coordinatorFor(env, runId).start(runId)));
+    for (const [index, start] of starts.entries()) {
+      if (start.status === "rejected") console.error("scheduled run promoted but its coordinator did not start", promoted[index], start.reason);
+    }
+    if (plan.runs.length > 0) await pokeAlertDispatcher(env);
+  }
+  batch.ackAll();
+  return report;
+}
+
+async function commitTicks(db: D1Database, ticks: TickKey[], now: () => number): Promise<{ plan: TickPlan; promoted: string[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const context = await readTickContext(db, ticks);
+    const at = now();
+    const plan = planTicks(ticks, context, at);
+    if (plan.ticks.length === 0) return { plan, promoted: [] };
+    const promoted = await recordTicksWithRuns(db, plan.ticks, plan.runs, at);
+    if (promoted !== "taken") return { plan, promoted };
+    if (attempt === MAX_ATTEMPTS) throw new Error(`schedule ticks still taken by other consumers after ${MAX_ATTEMPTS} attempts`);
+  }
+}
