@@ -171,7 +171,10 @@ const LIST_QUERIES: Record<string, () => PlannedCase[]> = {
     {
       name: "due deliveries",
       query: buildDueDeliveriesQuery(until, 50),
-      drivers: [/^SEARCH d USING INDEX deliveries_due \(next_attempt_at<\?\)$/, /^SEARCH p USING (COVERING )?INDEX deliveries_pending_in_order \(channel_id=\? AND run_id=\? AND event_seq<\?\)$/],
+      drivers: [
+        /^SEARCH d USING INDEX deliveries_due \(next_attempt_at<\?\)$/,
+        /^SEARCH p USING (COVERING )?INDEX deliveries_pending_in_order \(channel_id=\? AND run_id=\? AND event_seq<\?\)$/,
+      ],
       never: [/deliveries_log_by_status/],
     },
   ],
@@ -239,7 +242,9 @@ const LIST_QUERIES: Record<string, () => PlannedCase[]> = {
       name: `connections by ${label(options)}`,
       query: buildConnectionListQuery({ ...options, limit: 100 }),
       drivers: [
-        options.credentialId !== undefined ? /^SEARCH cr USING INDEX sqlite_autoindex_credentials_1 \(id=\?\)$/ : /cr USING INDEX sqlite_autoindex_credentials_2/,
+        options.credentialId !== undefined
+          ? /^SEARCH cr USING INDEX sqlite_autoindex_credentials_1 \(id=\?\)$/
+          : /cr USING INDEX sqlite_autoindex_credentials_2/,
         /^SEARCH c USING INDEX connections_by_credential \(credential_id=\?\)$/,
       ],
     })),
