@@ -28,6 +28,8 @@ DROP INDEX jobs_by_status;
 -- The delivery log by event type, and by channel and status together (a channel's failures), newest first.
 CREATE INDEX deliveries_log_by_event_type ON deliveries (event_type, id);
 CREATE INDEX deliveries_log_by_channel_status ON deliveries (channel_id, status, id);
+-- Served by deliveries_log_by_channel (channel_id, id): ids sort by creation time.
+DROP INDEX deliveries_by_channel;
 
 -- API tokens newest first without sorting the table.
 CREATE INDEX api_tokens_by_created ON api_tokens (created_at, id);

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildDeliveryListQuery, buildDueDeliveriesQuery, buildNextDeliveryDueQuery, type DeliveryFilters } from "../../../worker/ledger/alerts-deliveries";
+import { buildApiTokenListQuery } from "../../../worker/ledger/api-tokens";
 import { buildConnectionListQuery, type ListConnectionsOptions } from "../../../worker/ledger/connections";
 import { buildDatasetRecordListQuery } from "../../../worker/ledger/dataset-records";
 import {
@@ -185,6 +186,9 @@ const LIST_QUERIES: Record<string, () => PlannedCase[]> = {
       drivers: [/^SEARCH d USING INDEX deliveries_due \(next_attempt_at>\?\)$/],
       never: [/deliveries_log_by_status/],
     },
+  ],
+  buildApiTokenListQuery: () => [
+    { name: "API tokens newest first", query: buildApiTokenListQuery(), drivers: [/^SCAN api_tokens USING (COVERING )?INDEX api_tokens_by_created$/] },
   ],
   buildOldestPendingRunQuery: () => [
     {
