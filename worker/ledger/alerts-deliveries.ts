@@ -1,6 +1,7 @@
 import type { AlertDelivery, AlertDeliveryDetail, DeliveryAttempt } from "../schemas/alerts";
 import type { NextStep } from "../alerts/retry-schedule";
 import type { ChannelKind, DeliveryStatus, EventType } from "../alerts/vocabulary";
+import type { SqlQuery } from "./sql-query";
 
 // Deliveries and their attempts: what is due, recording each attempt with its consequences for the
 // delivery and the channel in one batch, the delivery log and Redeliver.
@@ -27,24 +28,44 @@ const ELIGIBLE = `
     SELECT 1 FROM deliveries p
      WHERE p.status = 'pending' AND p.channel_id = d.channel_id AND p.run_id = d.run_id AND p.event_seq < d.event_seq)`;
 
+// Walks the pending deliveries by due time (deliveries_due) and stops at the limit, instead of reading
+// every pending delivery to sort them.
+export function buildDueDeliveriesQuery(now: number, limit: number): SqlQuery {
+  return {
+    sql: `SELECT d.id, d.webhook_id, d.channel_id, d.payload_json, d.attempt_count, d.cycle_attempts,
+                 c.kind, c.config_json, c.secret_ciphertext, c.previous_secret_ciphertext, c.previous_secret_expires_at, c.failing_since
+            FROM deliveries d INDEXED BY deliveries_due JOIN alert_channels c ON c.id = d.channel_id
+           WHERE d.next_attempt_at <= ?1 AND ${ELIGIBLE}
+           ORDER BY d.next_attempt_at, d.event_seq LIMIT ?2`,
+    params: [now, limit],
+  };
+}
+
+// The first eligible delivery along deliveries_due; MIN() over a join would read them all.
+export function buildNextDeliveryDueQuery(): SqlQuery {
+  return {
+    sql: `SELECT d.next_attempt_at AS at FROM deliveries d INDEXED BY deliveries_due JOIN alert_channels c ON c.id = d.channel_id
+           WHERE d.next_attempt_at IS NOT NULL AND ${ELIGIBLE}
+           ORDER BY d.next_attempt_at LIMIT 1`,
+    params: [],
+  };
+}
+
 export async function dueDeliveries(db: D1Database, now: number, limit: number): Promise<DueDelivery[]> {
+  const { sql, params } = buildDueDeliveriesQuery(now, limit);
   const { results } = await db
-    .prepare(
-      `SELECT d.id, d.webhook_id, d.channel_id, d.payload_json, d.attempt_count, d.cycle_attempts,
-              c.kind, c.config_json, c.secret_ciphertext, c.previous_secret_ciphertext, c.previous_secret_expires_at, c.failing_since
-         FROM deliveries d JOIN alert_channels c ON c.id = d.channel_id
-        WHERE d.next_attempt_at <= ?1 AND ${ELIGIBLE}
-        ORDER BY d.next_attempt_at, d.event_seq LIMIT ?2`,
-    )
-    .bind(now, limit)
+    .prepare(sql)
+    .bind(...params)
     .all<DueDelivery>();
   return results;
 }
 
 /** When the next eligible delivery falls due, or null when nothing waits. */
 export async function nextDeliveryDueAt(db: D1Database): Promise<number | null> {
+  const { sql, params } = buildNextDeliveryDueQuery();
   const row = await db
-    .prepare(`SELECT MIN(d.next_attempt_at) AS at FROM deliveries d JOIN alert_channels c ON c.id = d.channel_id WHERE ${ELIGIBLE}`)
+    .prepare(sql)
+    .bind(...params)
     .first<{ at: number | null }>();
   return row?.at ?? null;
 }
@@ -127,11 +148,12 @@ interface AttemptRow {
   error: string | null;
 }
 
-const SELECT_DELIVERY = `
+// `indexed`: an INDEXED BY clause naming the index that drives a list, or "".
+const selectDeliveries = (indexed = "") => `
   SELECT d.id, d.webhook_id, d.event_id, d.event_type, d.channel_id, c.name AS channel_name, c.kind AS channel_kind,
          d.run_id, d.connection_id, d.status, d.attempt_count, d.next_attempt_at, d.last_status_code, d.last_error,
          d.redeliveries, d.delivered_at, d.created_at, d.updated_at, d.payload_json
-    FROM deliveries d LEFT JOIN alert_channels c ON c.id = d.channel_id`;
+    FROM deliveries d ${indexed} LEFT JOIN alert_channels c ON c.id = d.channel_id`;
 
 export interface DeliveryFilters {
   channelId?: string;
@@ -140,20 +162,45 @@ export interface DeliveryFilters {
   runId?: string;
 }
 
-// Newest first; ids sort by creation time, so the last id of a page is the cursor.
-export async function listDeliveries(
-  db: D1Database,
-  filters: DeliveryFilters,
-  page: { beforeId: string | null; limit: number },
-): Promise<{ data: AlertDelivery[]; hasMore: boolean }> {
+export interface DeliveryPage {
+  beforeId: string | null;
+  limit: number;
+}
+
+// Each filter given becomes a condition and no other, so the planner sees the columns it can search by.
+// Ordered by how narrow each (…, id) index is: the first filter present picks the index that drives.
+const DELIVERY_INDEXES: ReadonlyArray<[filters: ReadonlyArray<keyof DeliveryFilters>, index: string]> = [
+  [["runId"], "deliveries_log_by_run"],
+  [["channelId", "status"], "deliveries_log_by_channel_status"],
+  [["channelId"], "deliveries_log_by_channel"],
+  [["status"], "deliveries_log_by_status"],
+  [["eventType"], "deliveries_log_by_event_type"],
+];
+
+/** Newest first; ids sort by creation time, so the last id of a page is the cursor. */
+export function buildDeliveryListQuery(filters: DeliveryFilters, page: DeliveryPage): SqlQuery {
+  const params: unknown[] = [];
+  const p = (value: unknown) => `?${params.push(value)}`;
+  const conditions: string[] = [];
+  if (filters.channelId !== undefined) conditions.push(`d.channel_id = ${p(filters.channelId)}`);
+  if (filters.status !== undefined) conditions.push(`d.status = ${p(filters.status)}`);
+  if (filters.eventType !== undefined) conditions.push(`d.event_type = ${p(filters.eventType)}`);
+  if (filters.runId !== undefined) conditions.push(`d.run_id = ${p(filters.runId)}`);
+  if (page.beforeId !== null) conditions.push(`d.id < ${p(page.beforeId)}`);
+  const index = DELIVERY_INDEXES.find(([keys]) => keys.every((key) => filters[key] !== undefined))?.[1];
+  return {
+    sql: `${selectDeliveries(index === undefined ? "" : `INDEXED BY ${index}`)}
+          ${conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`}
+          ORDER BY d.id DESC LIMIT ${p(page.limit + 1)}`,
+    params,
+  };
+}
+
+export async function listDeliveries(db: D1Database, filters: DeliveryFilters, page: DeliveryPage): Promise<{ data: AlertDelivery[]; hasMore: boolean }> {
+  const { sql, params } = buildDeliveryListQuery(filters, page);
   const { results } = await db
-    .prepare(
-      `${SELECT_DELIVERY}
-        WHERE (?1 IS NULL OR d.channel_id = ?1) AND (?2 IS NULL OR d.status = ?2) AND (?3 IS NULL OR d.event_type = ?3)
-          AND (?4 IS NULL OR d.run_id = ?4) AND (?5 IS NULL OR d.id < ?5)
-        ORDER BY d.id DESC LIMIT ?6`,
-    )
-    .bind(filters.channelId ?? null, filters.status ?? null, filters.eventType ?? null, filters.runId ?? null, page.beforeId, page.limit + 1)
+    .prepare(sql)
+    .bind(...params)
     .all<DeliveryRow>();
   const rows = results.slice(0, page.limit);
   const attempts = await attemptsOf(
@@ -164,7 +211,7 @@ export async function listDeliveries(
 }
 
 export async function getDelivery(db: D1Database, id: string): Promise<AlertDeliveryDetail | null> {
-  const row = await db.prepare(`${SELECT_DELIVERY} WHERE d.id = ?1`).bind(id).first<DeliveryRow>();
+  const row = await db.prepare(`${selectDeliveries()} WHERE d.id = ?1`).bind(id).first<DeliveryRow>();
   if (!row) return null;
   const attempts = await attemptsOf(db, [row.id]);
   return { ...toDelivery(row, attempts.get(row.id) ?? []), payload: row.payload_json === null ? null : (JSON.parse(row.payload_json) as unknown) };

@@ -1,5 +1,6 @@
 import type { ApiTokenSummary } from "../schemas/tokens";
 import type { Role } from "../auth/principal";
+import type { SqlQuery } from "./sql-query";
 
 interface ApiTokenRow {
   id: string;
@@ -40,9 +41,18 @@ export async function insertApiToken(db: D1Database, token: NewApiToken): Promis
   return toSummary(row);
 }
 
+// api_tokens_by_created (migration 0012) gives the order, so the table is not sorted for each listing.
+export function buildApiTokenListQuery(): SqlQuery {
+  return { sql: `SELECT ${SUMMARY_COLUMNS} FROM api_tokens ORDER BY created_at DESC, id DESC`, params: [] };
+}
+
 /** Newest first, revoked and expired ones included so the list shows what was turned off and when. */
 export async function listApiTokens(db: D1Database): Promise<ApiTokenSummary[]> {
-  const { results } = await db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM api_tokens ORDER BY created_at DESC, id DESC`).all<ApiTokenRow>();
+  const { sql, params } = buildApiTokenListQuery();
+  const { results } = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<ApiTokenRow>();
   return results.map(toSummary);
 }
 

@@ -1,6 +1,7 @@
 import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion } from "../schemas/connections";
 import { withLimitDefaults, type ConnectionConfig } from "../engine/contracts";
 import { isUniqueViolation } from "./unique-violation";
+import type { SqlQuery } from "./sql-query";
 
 interface SummaryRow {
   id: string;
@@ -42,19 +43,35 @@ export interface ListConnectionsOptions {
   limit?: number;
 }
 
-/** Connections in execution order: by credential name, then position. */
-export async function listConnectionSummaries(db: D1Database, options: ListConnectionsOptions = {}): Promise<ConnectionSummary[]> {
+/**
+ * Connections in execution order: by credential name, then position. Credentials drive (CROSS JOIN) along
+ * their name index, so a page reads its credentials' connections only; filters appear only when given.
+ */
+export function buildConnectionListQuery(options: ListConnectionsOptions = {}): SqlQuery {
+  const params: unknown[] = [];
+  const p = (value: unknown) => `?${params.push(value)}`;
+  const conditions: string[] = [];
+  if (options.credentialId !== undefined) conditions.push(`cr.id = ${p(options.credentialId)}`);
   const after = options.after ?? null;
+  if (after !== null) {
+    const name = p(after.credentialName);
+    conditions.push(`cr.name >= ${name}`, `(cr.name, c.position, c.id) > (${name}, ${p(after.position)}, ${p(after.id)})`);
+  }
+  return {
+    sql: `SELECT ${SUMMARY_COLUMNS}
+            FROM credentials cr CROSS JOIN connections c ON c.credential_id = cr.id
+           ${conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`}
+           ORDER BY cr.name, c.position, c.id
+           LIMIT ${p(options.limit ?? -1)}`,
+    params,
+  };
+}
+
+export async function listConnectionSummaries(db: D1Database, options: ListConnectionsOptions = {}): Promise<ConnectionSummary[]> {
+  const { sql, params } = buildConnectionListQuery(options);
   const { results } = await db
-    .prepare(
-      `SELECT ${SUMMARY_COLUMNS}
-         FROM connections c JOIN credentials cr ON cr.id = c.credential_id
-        WHERE (?1 IS NULL OR c.credential_id = ?1)
-          AND (?2 IS NULL OR (cr.name, c.position, c.id) > (?2, ?3, ?4))
-        ORDER BY cr.name, c.position, c.id
-        LIMIT ?5`,
-    )
-    .bind(options.credentialId ?? null, after?.credentialName ?? null, after?.position ?? null, after?.id ?? null, options.limit ?? -1)
+    .prepare(sql)
+    .bind(...params)
     .all<SummaryRow>();
   return results.map(toSummary);
 }
@@ -184,10 +201,10 @@ export async function listConnectionVersions(db: D1Database, id: string, options
   const { results } = await db
     .prepare(
       `SELECT version, snapshot_json, changed_by, changed_at, change_note FROM connection_versions
-        WHERE connection_id = ?1 AND (?2 IS NULL OR version < ?2)
-        ORDER BY version DESC LIMIT ?3`,
+        WHERE connection_id = ?1${options.before === null ? "" : " AND version < ?3"}
+        ORDER BY version DESC LIMIT ?2`,
     )
-    .bind(id, options.before, options.limit)
+    .bind(id, options.limit, ...(options.before === null ? [] : [options.before]))
     .all<{ version: number; snapshot_json: string; changed_by: string; changed_at: number; change_note: string | null }>();
   return results.map((row) => ({
     version: row.version,

@@ -1,4 +1,5 @@
 import type { DatasetRecord, DatasetUploadResult, UploadMode } from "../schemas/dataset-records";
+import type { SqlQuery } from "./sql-query";
 
 export interface DatasetRow {
   serial: string;
@@ -94,18 +95,25 @@ export async function writeDatasetRecords(
   };
 }
 
-export async function listDatasetRecords(
-  db: D1Database,
-  connectionId: string,
-  options: { afterSerial: string | null; limit: number },
-): Promise<DatasetRecord[]> {
+export interface DatasetRecordPage {
+  afterSerial: string | null;
+  limit: number;
+}
+
+// The cursor is a condition only when given: `(? IS NULL OR serial > ?)` would hide the range from the planner.
+export function buildDatasetRecordListQuery(connectionId: string, page: DatasetRecordPage): SqlQuery {
+  const after = page.afterSerial === null ? "" : " AND serial > ?3";
+  return {
+    sql: `SELECT serial, record_json, updated_at FROM dataset_records WHERE connection_id = ?1${after} ORDER BY serial LIMIT ?2`,
+    params: page.afterSerial === null ? [connectionId, page.limit] : [connectionId, page.limit, page.afterSerial],
+  };
+}
+
+export async function listDatasetRecords(db: D1Database, connectionId: string, page: DatasetRecordPage): Promise<DatasetRecord[]> {
+  const { sql, params } = buildDatasetRecordListQuery(connectionId, page);
   const { results } = await db
-    .prepare(
-      `SELECT serial, record_json, updated_at FROM dataset_records
-        WHERE connection_id = ?1 AND (?2 IS NULL OR serial > ?2)
-        ORDER BY serial LIMIT ?3`,
-    )
-    .bind(connectionId, options.afterSerial, options.limit)
+    .prepare(sql)
+    .bind(...params)
     .all<{ serial: string; record_json: string; updated_at: number }>();
   return results.map((row) => ({
     serial: row.serial,

@@ -6,6 +6,7 @@ import { JOB_COUNTER_COLUMNS, type JobRow, type RunRow } from "./run-rows";
 import type { RunMode, RunStatus, RunTrigger, RunType } from "../schemas/vocabulary";
 import { toJobSummary, toRunDetail, toRunSummary } from "./run-views";
 import { ACTIVE_SQL } from "./status-sets";
+import type { SqlQuery } from "./sql-query";
 
 interface RecordOutcomeRow {
   job_id: string;
@@ -111,15 +112,14 @@ export interface Paged<T> {
   nextCursor: string | null;
 }
 
-export interface SqlQuery {
-  sql: string;
-  params: unknown[];
-}
+export type { SqlQuery } from "./sql-query";
 
 /**
- * Newest first. Every filter is served by an index: since/until become an id range (ids encode their
- * creation time), the connection drives from jobs (connection_id, run_id), and the serial unions single
- * runs with runs holding an outcome for it, each side cut to the page size before the union.
+ * Newest first. One index drives each shape, chosen here by how narrow the filter is (the planner has no
+ * statistics on D1 and would treat type = ? like credential_id = ?); every other filter is checked on the
+ * rows it walks. since/until become an id range (ids encode their creation time), the connection drives
+ * from its jobs, and the serial unions single runs with runs holding an outcome for it, each side cut to
+ * the page size before the union.
  */
 export function buildRunListQuery(filters: RunListFilters): SqlQuery {
   const params: unknown[] = [];
@@ -148,7 +148,7 @@ export function buildRunListQuery(filters: RunListFilters): SqlQuery {
   if (filters.serial !== undefined) {
     const byConnection = (runId: string) =>
       filters.connectionId === undefined ? [] : [`EXISTS (SELECT 1 FROM jobs j WHERE j.connection_id = ${p(filters.connectionId)} AND j.run_id = ${runId})`];
-    const singles = `SELECT r.id FROM runs r ${where([`r.serial = ${p(filters.serial)}`, ...runConditions("r.id"), ...byConnection("r.id")])}
+    const singles = `SELECT r.id FROM runs r INDEXED BY runs_by_serial ${where([`r.serial = ${p(filters.serial)}`, ...runConditions("r.id"), ...byConnection("r.id")])}
       ORDER BY r.id DESC LIMIT ${p(fetchCount)}`;
     const withOutcome = `SELECT o.run_id FROM record_outcomes o JOIN runs r ON r.id = o.run_id
       ${where([`o.serial = ${p(filters.serial)}`, ...runConditions("o.run_id"), ...byConnection("o.run_id")])}
@@ -162,18 +162,36 @@ export function buildRunListQuery(filters: RunListFilters): SqlQuery {
   }
 
   if (filters.connectionId !== undefined) {
-    const conditions = [`j.connection_id = ${p(filters.connectionId)}`, ...runConditions("j.run_id")];
+    // jobs.run_status mirrors the run's status (migration 0012), so a status narrows the index range too.
+    const byStatus = filters.status === undefined ? [] : [`j.run_status = ${p(filters.status)}`];
+    const index = filters.status === undefined ? "jobs_by_connection_run" : "jobs_by_connection_run_status";
+    const conditions = [`j.connection_id = ${p(filters.connectionId)}`, ...byStatus, ...runConditions("j.run_id")];
     return {
-      sql: `SELECT ${select} FROM jobs j JOIN runs r ON r.id = j.run_id ${where(conditions)}
+      sql: `SELECT ${select} FROM jobs j INDEXED BY ${index} JOIN runs r ON r.id = j.run_id ${where(conditions)}
         ORDER BY j.run_id DESC LIMIT ${p(fetchCount)}`,
       params,
     };
   }
 
   return {
-    sql: `SELECT ${select} FROM runs r ${where(runConditions("r.id"))} ORDER BY r.id DESC LIMIT ${p(fetchCount)}`,
+    sql: `SELECT ${select} FROM runs r${runIndexFor(filters)} ${where(runConditions("r.id"))} ORDER BY r.id DESC LIMIT ${p(fetchCount)}`,
     params,
   };
+}
+
+// The narrowest (…, id) index of runs for the filters given, first match wins; none walks the primary key.
+const RUN_INDEXES: ReadonlyArray<[filters: ReadonlyArray<keyof RunListFilters>, index: string]> = [
+  [["credentialId", "status"], "runs_by_credential_status"],
+  [["credentialId"], "runs_by_credential"],
+  [["status"], "runs_by_status"],
+  [["type", "mode"], "runs_by_type_mode"],
+  [["type"], "runs_by_type"],
+  [["mode"], "runs_by_mode"],
+];
+
+function runIndexFor(filters: RunListFilters): string {
+  const index = RUN_INDEXES.find(([keys]) => keys.every((key) => filters[key] !== undefined))?.[1];
+  return index === undefined ? "" : ` INDEXED BY ${index}`;
 }
 
 export async function listRuns(db: D1Database, filters: RunListFilters): Promise<Paged<RunSummary>> {
@@ -302,16 +320,26 @@ export function toFtsQuery(text: string): string | null {
   return words.map((word, i) => `"${word.replaceAll('"', '""')}"${i === words.length - 1 ? "*" : ""}`).join(" ");
 }
 
+/**
+ * A search asks FTS5 only about the rowids between the job's first and last line: FTS seeks into each
+ * term's doclist there instead of matching the term across every job's logs.
+ */
 export function buildLogListQuery(jobId: string, filters: LogListFilters): SqlQuery {
   const params: unknown[] = [];
   const p = (value: unknown) => `?${params.push(value)}`;
-  const conditions = [`job_id = ${p(jobId)}`];
+  const job = p(jobId);
+  const conditions = [`job_id = ${job}`];
   if (filters.afterSeq !== undefined) conditions.push(`seq > ${p(filters.afterSeq)}`);
   if (filters.levels !== undefined && filters.levels.length > 0) {
     conditions.push(`level IN (${filters.levels.map((level) => p(level)).join(", ")})`);
   }
   const match = filters.search === undefined ? null : toFtsQuery(filters.search);
-  if (match !== null) conditions.push(`id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ${p(match)})`);
+  if (match !== null) {
+    conditions.push(
+      `id IN (SELECT rowid FROM logs_fts WHERE logs_fts MATCH ${p(match)}
+                 AND rowid >= (SELECT MIN(id) FROM logs WHERE job_id = ${job}) AND rowid <= (SELECT MAX(id) FROM logs WHERE job_id = ${job}))`,
+    );
+  }
   return {
     sql: `SELECT job_id, seq, at, level, message, serial FROM logs WHERE ${conditions.join(" AND ")}
            ORDER BY seq LIMIT ${p(filters.limit + 1)}`,

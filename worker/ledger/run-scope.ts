@@ -1,3 +1,5 @@
+import type { SqlQuery } from "./sql-query";
+
 // What a run covers: its credential's connections, and the dataset records and retry serials a job reads.
 
 export interface RunConnectionRow {
@@ -65,38 +67,61 @@ export interface DatasetRow {
   updated_at: number;
 }
 
-const CHANGED_FILTER = `(d.updated_at > ?2 OR EXISTS (SELECT 1 FROM connection_retry_serials r
-                                                     WHERE r.connection_id = d.connection_id AND r.serial = d.serial))`;
+// A "changed" scope is two index walks, never one walk of every record with an OR: records changed since
+// the cursor along dataset_records_changed, plus the retry serials not among them. CROSS JOIN keeps the
+// retry list outside, so the planner cannot walk every unchanged record to find the few retried ones.
+const RETRIED_UNCHANGED = `connection_retry_serials r CROSS JOIN dataset_records o ON o.connection_id = r.connection_id AND o.serial = r.serial`;
+
+export function buildDatasetScopeCountQuery(connectionId: string, scope: DatasetScope): SqlQuery {
+  if (scope.kind === "all") return { sql: "SELECT COUNT(*) AS n FROM dataset_records WHERE connection_id = ?1", params: [connectionId] };
+  return {
+    sql: `SELECT (SELECT COUNT(*) FROM dataset_records INDEXED BY dataset_records_changed WHERE connection_id = ?1 AND updated_at > ?2)
+               + (SELECT COUNT(*) FROM ${RETRIED_UNCHANGED} WHERE r.connection_id = ?1 AND o.updated_at <= ?2) AS n`,
+    params: [connectionId, scope.sinceMs],
+  };
+}
+
+/**
+ * Keyset paging by serial. "all" is one range of the primary key; "changed" takes the next `limit` serials
+ * of each walk and reads those records by key. The changed walk sorts the records changed since the
+ * cursor (index entries only), so a batch costs what changed, not the whole dataset.
+ */
+export function buildDatasetBatchQuery(connectionId: string, scope: DatasetScope, afterSerial: string, limit: number): SqlQuery {
+  if (scope.kind === "all") {
+    return {
+      sql: `SELECT serial, record_json, updated_at FROM dataset_records
+             WHERE connection_id = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3`,
+      params: [connectionId, afterSerial, limit],
+    };
+  }
+  return {
+    sql: `SELECT d.serial, d.record_json, d.updated_at FROM dataset_records d
+           WHERE d.connection_id = ?1 AND d.serial IN (
+             SELECT serial FROM (SELECT serial FROM dataset_records INDEXED BY dataset_records_changed
+                                  WHERE connection_id = ?1 AND updated_at > ?2 AND serial > ?3 ORDER BY serial LIMIT ?4)
+             UNION ALL
+             SELECT serial FROM (SELECT r.serial FROM ${RETRIED_UNCHANGED}
+                                  WHERE r.connection_id = ?1 AND r.serial > ?3 AND o.updated_at <= ?2 ORDER BY r.serial LIMIT ?4))
+           ORDER BY d.serial LIMIT ?4`,
+    params: [connectionId, scope.sinceMs, afterSerial, limit],
+  };
+}
 
 export async function countDatasetScope(db: D1Database, connectionId: string, scope: DatasetScope): Promise<number> {
-  const row =
-    scope.kind === "all"
-      ? await db.prepare("SELECT COUNT(*) AS n FROM dataset_records WHERE connection_id = ?1").bind(connectionId).first<{ n: number }>()
-      : await db
-          .prepare(`SELECT COUNT(*) AS n FROM dataset_records d WHERE d.connection_id = ?1 AND ${CHANGED_FILTER}`)
-          .bind(connectionId, scope.sinceMs)
-          .first<{ n: number }>();
+  const { sql, params } = buildDatasetScopeCountQuery(connectionId, scope);
+  const row = await db
+    .prepare(sql)
+    .bind(...params)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
-// Keyset paging by serial along the primary key, so every batch is one index range.
 export async function readDatasetBatch(db: D1Database, connectionId: string, scope: DatasetScope, afterSerial: string, limit: number): Promise<DatasetRow[]> {
-  const { results } =
-    scope.kind === "all"
-      ? await db
-          .prepare(
-            `SELECT serial, record_json, updated_at FROM dataset_records
-            WHERE connection_id = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3`,
-          )
-          .bind(connectionId, afterSerial, limit)
-          .all<DatasetRow>()
-      : await db
-          .prepare(
-            `SELECT d.serial, d.record_json, d.updated_at FROM dataset_records d
-            WHERE d.connection_id = ?1 AND d.serial > ?3 AND ${CHANGED_FILTER} ORDER BY d.serial LIMIT ?4`,
-          )
-          .bind(connectionId, scope.sinceMs, afterSerial, limit)
-          .all<DatasetRow>();
+  const { sql, params } = buildDatasetBatchQuery(connectionId, scope, afterSerial, limit);
+  const { results } = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<DatasetRow>();
   return results;
 }
 

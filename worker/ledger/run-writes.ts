@@ -4,6 +4,7 @@ import { isUniqueViolation } from "./unique-violation";
 import { JOB_COUNTER_COLUMNS, type JobCounterValues, type JobError, type JobRow, type RunRow } from "./run-rows";
 import type { JobStatus, RunMode, RunStatus } from "../schemas/vocabulary";
 import { ACTIVE_SQL } from "./status-sets";
+import type { SqlQuery } from "./sql-query";
 
 // Status changes of runs and jobs. Each transition is a guarded UPDATE followed by its outbox event,
 // inserted only when the UPDATE changed a row (`changes()`), in the same batch: the event exists exactly
@@ -105,10 +106,19 @@ export async function listRunJobRows(db: D1Database, runId: string): Promise<Job
   return results;
 }
 
+// The partial index holds only the queue, so the next run is found without reading the credential's history.
+export function buildOldestPendingRunQuery(credentialId: string): SqlQuery {
+  return {
+    sql: "SELECT id FROM runs INDEXED BY runs_pending_by_credential WHERE credential_id = ?1 AND status = 'pending' ORDER BY id LIMIT 1",
+    params: [credentialId],
+  };
+}
+
 export async function oldestPendingRunId(db: D1Database, credentialId: string): Promise<string | null> {
+  const { sql, params } = buildOldestPendingRunQuery(credentialId);
   const row = await db
-    .prepare("SELECT id FROM runs WHERE credential_id = ?1 AND status = 'pending' ORDER BY id LIMIT 1")
-    .bind(credentialId)
+    .prepare(sql)
+    .bind(...params)
     .first<{ id: string }>();
   return row?.id ?? null;
 }
