@@ -96,7 +96,8 @@ export function promoteRunsStatements(db: D1Database, runs: ReadonlyArray<{ id: 
         `UPDATE runs SET status = 'running', started_at = ?2
           WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'pending'
             AND NOT EXISTS (SELECT 1 FROM runs other WHERE other.credential_id = runs.credential_id AND other.status = 'running')
-            AND runs.id = (SELECT other.id FROM runs other WHERE other.credential_id = runs.credential_id AND other.status = 'pending'
+            AND runs.id = (SELECT other.id FROM runs other INDEXED BY runs_pending_by_credential
+                            WHERE other.credential_id = runs.credential_id AND other.status = 'pending'
                             ORDER BY other.id LIMIT 1)
           RETURNING id`,
       )
