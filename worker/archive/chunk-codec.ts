@@ -125,6 +125,8 @@ async function gzip(text: string): Promise<Uint8Array> {
 }
 
 async function gunzip(bytes: Uint8Array | ArrayBuffer): Promise<string> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  // Node's DOM types want a view over a plain ArrayBuffer; a copy-free view satisfies both runtimes.
+  const view = bytes instanceof Uint8Array ? new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength) : bytes;
+  const stream = new Blob([view]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Response(stream).text();
 }
