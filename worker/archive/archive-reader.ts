@@ -63,8 +63,9 @@ export async function* archivedRecords(source: ArchiveSource, job: ArchivedJob, 
 
 /** One serial's outcome in the job, or null when the job holds none for it. */
 export async function readArchivedOutcome(source: ArchiveSource, job: ArchivedJob, serial: string): Promise<RecordOutcome | null> {
-  for await (const record of archivedRecords(source, job, { serialPrefix: serial })) return record.serial === serial ? record : null;
-  return null;
+  // The serial itself is the first of the serials it prefixes, so the first match answers.
+  const first = await archivedRecords(source, job, { serialPrefix: serial }).next();
+  return !first.done && first.value.serial === serial ? first.value : null;
 }
 
 export async function listArchivedLogs(source: ArchiveSource, job: ArchivedJob, filters: LogListFilters): Promise<Paged<LogLine>> {
