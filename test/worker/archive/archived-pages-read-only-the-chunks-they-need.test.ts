@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { indexKey, outcomeChunkKey } from "../../../worker/archive/archive-keys";
-import { listArchivedRecords, readArchivedOutcome, type ArchivedJob } from "../../../worker/archive/archive-reader";
+import { listArchivedLogs, listArchivedRecords, readArchivedOutcome, type ArchivedJob } from "../../../worker/archive/archive-reader";
 import { ChunkCache } from "../../../worker/archive/chunk-cache";
 import type { JobRow } from "../../../worker/ledger/run-rows";
 import type { RecordAction } from "../../../worker/engine/reconcile";
-import { archiveDay } from "../../../worker/archive/archive-keys";
-import { archiveOutcomes, countingArchive, makeArchivedRun, type OutcomeFixture } from "../factories";
+import { archiveDay, indexKey, logChunkKey, outcomeChunkKey } from "../../../worker/archive/archive-keys";
+import { archiveLogs, archiveOutcomes, countingArchive, makeArchivedRun, type LogFixture, type OutcomeFixture } from "../factories";
 
 const sn = (n: number) => `SN-${String(n).padStart(5, "0")}`;
 
@@ -116,5 +115,47 @@ describe("a page of an archived job's records", () => {
     });
     expect(await readArchivedOutcome(source, archived, "SN-0025")).toBeNull();
     expect(await readArchivedOutcome(source, archived, "SN-99999")).toBeNull();
+  });
+});
+
+describe("a page of an archived job's logs", () => {
+  // Four flushes of 50 lines; only the third holds ERROR lines.
+  async function jobOfFourLogChunks(): Promise<{ job: JobRow; archived: ArchivedJob }> {
+    const job = (await makeArchivedRun({ status: "running" })).jobs[0]!;
+    for (let c = 0; c < 4; c += 1) {
+      const lines: LogFixture[] = Array.from({ length: 50 }, (_, i) => ({
+        level: c === 2 && i % 5 === 0 ? "ERROR" : "INFO",
+        message: `Line ${c * 50 + i + 1} of the stream`,
+      }));
+      await archiveLogs(job, lines, c * 50 + 1);
+    }
+    return { job, archived: { jobId: job.id, runId: job.run_id, day: archiveDay(job.created_at) } };
+  }
+  const logKey = (job: JobRow, chunk: number) => logChunkKey(archiveDay(job.created_at), job.id, chunk);
+
+  it("reads only the chunks after the tail's seq and those holding the levels asked for", async () => {
+    const { job, archived } = await jobOfFourLogChunks();
+    const index = indexKey(archived.day, job.id);
+
+    const tail = reading();
+    const page = await listArchivedLogs(tail.source, archived, { afterSeq: 160, limit: 200 });
+    expect(page.data.map((line) => line.seq)).toEqual(Array.from({ length: 40 }, (_, i) => 161 + i));
+    expect(tail.reads).toEqual([index, logKey(job, 4)]);
+
+    const errors = reading();
+    const found = await listArchivedLogs(errors.source, archived, { levels: ["ERROR"], limit: 200 });
+    expect(found.data.map((line) => line.seq)).toEqual(Array.from({ length: 10 }, (_, i) => 101 + i * 5));
+    expect(errors.reads).toEqual([index, logKey(job, 3)]);
+  });
+
+  it("tails a running job: lines of the newest chunk appear after the last seq seen", async () => {
+    const { job, archived } = await jobOfFourLogChunks();
+    const { source } = reading();
+    expect((await listArchivedLogs(source, archived, { afterSeq: 200, limit: 10 })).data).toEqual([]);
+    await archiveLogs(job, [{ level: "WARN", message: "Rate limited (429)", serial: "SN-7" }], 201);
+    const next = await listArchivedLogs(source, archived, { afterSeq: 200, search: "rate lim", limit: 10 });
+    expect(next.data).toEqual([
+      { job_id: job.id, seq: 201, at: new Date(job.created_at + 200).toISOString(), level: "WARN", message: "Rate limited (429)", serial: "SN-7" },
+    ]);
   });
 });
