@@ -33,10 +33,19 @@ const outcome: fc.Arbitrary<OutcomeFixture> = fc.record({
   ),
   http_status: fc.option(fc.constantFrom(200, 400, 503), { nil: null }),
 });
-// Each flush is one chunk; a serial in a later flush overrides it (a record retried in a later slice).
+// Each flush is one chunk, with overlapping serial ranges; the last one retries serials of earlier flushes
+// with another outcome, which must win (a record retried in a later slice).
+const dedupe = (chunk: OutcomeFixture[]) => [...new Map(chunk.map((o) => [o.serial, o])).values()];
 const flushes = fc
-  .array(fc.array(outcome, { minLength: 1, maxLength: 25 }), { minLength: 1, maxLength: 5 })
-  .map((chunks) => chunks.map((chunk) => [...new Map(chunk.map((o) => [o.serial, o])).values()]));
+  .tuple(
+    fc.array(fc.array(outcome, { minLength: 1, maxLength: 25 }), { minLength: 1, maxLength: 4 }),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom(...RECORD_ACTIONS)), { minLength: 1, maxLength: 10 }),
+  )
+  .map(([chunks, retries]) => {
+    const written = chunks.flat();
+    const retried = retries.map(([i, action]) => ({ ...written[i % written.length]!, action }));
+    return [...chunks, retried].map(dedupe);
+  });
 const recordQuery = fc.record({
   action: fc.option(fc.constantFrom(...RECORD_ACTIONS), { nil: undefined }),
   prefix: fc.option(fc.constantFrom("S", "SN-1", "SN-10", "ab", "Z", "SN-0", "Q"), { nil: undefined }),
