@@ -1,6 +1,7 @@
 import type { LogLine, RecordOutcome } from "../schemas/runs";
 import { readJobHistoryLocation, type JobHistoryLocation } from "../ledger/job-archive-day";
 import { listLogLines, listRecordOutcomes, type LogListFilters, type Paged, type RecordListFilters } from "../ledger/run-reads";
+import { ChunkCache } from "./chunk-cache";
 import {
   archivedLogs,
   archivedRecords,
@@ -45,7 +46,7 @@ export async function listJobRecords(history: JobHistory, filters: RecordListFil
 }
 
 export function jobRecords(history: JobHistory, filters: RecordStreamFilters): AsyncGenerator<RecordOutcome> {
-  if (history.kind === "archive") return archivedRecords(history.source, history.job, filters);
+  if (history.kind === "archive") return archivedRecords(uncached(history.source), history.job, filters);
   return paged(async (cursor) => listRecordOutcomes(history.db, history.jobId, { ...filters, cursor: cursor ?? filters.cursor, limit: D1_EXPORT_PAGE }));
 }
 
@@ -62,10 +63,16 @@ export async function listJobLogs(history: JobHistory, filters: LogListFilters):
 }
 
 export function jobLogs(history: JobHistory, filters: LogStreamFilters): AsyncGenerator<LogLine> {
-  if (history.kind === "archive") return archivedLogs(history.source, history.job, filters);
+  if (history.kind === "archive") return archivedLogs(uncached(history.source), history.job, filters);
   return paged(async (cursor) =>
     listLogLines(history.db, history.jobId, { ...filters, afterSeq: cursor === null ? filters.afterSeq : Number(cursor), limit: D1_EXPORT_PAGE }),
   );
+}
+
+// An export reads each chunk once, in order: caching it would only push out the chunks pages reuse, and
+// memory stays at the chunks open in the merge.
+function uncached(source: ArchiveSource): ArchiveSource {
+  return { ...source, cache: new ChunkCache(0) };
 }
 
 async function* paged<T>(read: (cursor: string | null) => Promise<Paged<T> | null>): AsyncGenerator<T> {
