@@ -16,13 +16,13 @@ export class ChunkCache {
       return cached as readonly T[];
     }
     const value = await load();
-    if (value.length > this.maxEntries) return value;
+    if (weight(value) > this.maxEntries) return value;
     this.#entries.set(key, value);
-    this.#held += value.length;
+    this.#held += weight(value);
     for (const [oldest, entries] of this.#entries) {
       if (this.#held <= this.maxEntries) break;
       this.#entries.delete(oldest);
-      this.#held -= entries.length;
+      this.#held -= weight(entries);
     }
     return value;
   }
@@ -31,6 +31,9 @@ export class ChunkCache {
     return this.#held;
   }
 }
+
+// An empty chunk still takes a slot, so the number of chunks held is bounded too.
+const weight = (entries: readonly unknown[]) => Math.max(1, entries.length);
 
 // About 200,000 outcomes or log lines: tens of MB at most, well inside an isolate's 128 MB.
 export const sharedChunkCache = new ChunkCache(200_000);
