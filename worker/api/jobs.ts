@@ -2,11 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { TypedResponse } from "hono";
 import { minRole } from "../auth/middleware";
 import type { LogLevel } from "../schemas/vocabulary";
-import { listLogLines, listRecordOutcomes, readJobDetail, type LogListFilters, type RecordListFilters } from "../ledger/run-reads";
+import { readJobDetail, type LogListFilters, type RecordListFilters } from "../ledger/run-reads";
+import { jobLogs, jobRecords, listJobLogs, listJobRecords, openJobHistory } from "../archive/job-history";
 import { notFoundError, type ApiError } from "./errors";
 import { logTextLine } from "./log-text";
-import { pagedTextStream } from "./paged-stream";
 import { csvLine, RECORD_CSV_HEADER, recordCsvRows } from "./record-csv";
+import { textStream } from "./text-stream";
 import { createRouter } from "./router";
 import { idParamsSchema, jobDetailSchema, logListQuerySchema, logPageSchema, recordListQuerySchema, recordPageSchema } from "../schemas/runs";
 import { errorResponses, jsonContent } from "../schemas/common";
@@ -14,8 +15,6 @@ import { errorResponses, jsonContent } from "../schemas/common";
 // Mounted at /api/jobs; expects `authenticate()` to have run on /api/*.
 export const jobsRouter = createRouter();
 
-// Exports read the ledger in pages of this size while the client downloads.
-const EXPORT_PAGE = 500;
 const jobIdParams = idParamsSchema("job_01jd7v0q2k8x3c5n4m6p7r8s9t");
 
 const getJobRoute = createRoute({
@@ -86,18 +85,15 @@ jobsRouter.openapi(listRecordsRoute, async (c) => {
   const query = c.req.valid("query");
   const csv = query.format === "csv" || (query.format === undefined && (c.req.header("Accept") ?? "").includes("text/csv"));
   const filters: RecordListFilters = { action: query.action, serialPrefix: query.serial, cursor: query.cursor, limit: query.limit };
+  const history = await openJobHistory(c.env, id);
+  if (!history) throw notFound(id);
   if (!csv) {
-    const page = await listRecordOutcomes(c.env.LEDGER, id, filters);
-    if (!page) throw notFound(id);
+    const page = await listJobRecords(history, filters);
     return c.json({ data: page.data, next_cursor: page.nextCursor }, 200);
   }
 
-  const exportFilters: RecordListFilters = { ...filters, cursor: undefined, limit: EXPORT_PAGE };
-  const first = await listRecordOutcomes(c.env.LEDGER, id, exportFilters);
-  if (!first) throw notFound(id);
-  const stream = pagedTextStream({
-    first,
-    next: async (cursor) => (await listRecordOutcomes(c.env.LEDGER, id, { ...exportFilters, cursor })) ?? { data: [], nextCursor: null },
+  const stream = textStream({
+    items: jobRecords(history, { action: filters.action, serialPrefix: filters.serialPrefix }),
     render: (record) => recordCsvRows(record).map(csvLine).join(""),
     header: csvLine(RECORD_CSV_HEADER),
   });
@@ -119,20 +115,14 @@ jobsRouter.openapi(listLogsRoute, async (c) => {
     afterSeq: query.after_seq,
     limit: query.limit,
   };
+  const history = await openJobHistory(c.env, id);
+  if (!history) throw notFound(id);
   if (query.download !== "1" && query.download !== "true") {
-    const page = await listLogLines(c.env.LEDGER, id, filters);
-    if (!page) throw notFound(id);
+    const page = await listJobLogs(history, filters);
     return c.json({ data: page.data, next_cursor: page.nextCursor }, 200);
   }
 
-  const exportFilters: LogListFilters = { ...filters, limit: EXPORT_PAGE };
-  const first = await listLogLines(c.env.LEDGER, id, exportFilters);
-  if (!first) throw notFound(id);
-  const stream = pagedTextStream({
-    first,
-    next: async (cursor) => (await listLogLines(c.env.LEDGER, id, { ...exportFilters, afterSeq: Number(cursor) })) ?? { data: [], nextCursor: null },
-    render: logTextLine,
-  });
+  const stream = textStream({ items: jobLogs(history, { levels: filters.levels, search: filters.search, afterSeq: filters.afterSeq }), render: logTextLine });
   const response = new Response(stream, {
     status: 200,
     headers: {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { LogPage } from "../../../worker/schemas/runs";
-import { apiGet, makeLogs, makeReadApiApp, makeRun, makeToken } from "../factories";
+import { apiGet, HISTORY_LAYOUTS, makeReadApiApp, makeToken, type HistoryLayout } from "../factories";
 
-async function jobWithLogs() {
+async function jobWithLogs({ makeRun, makeLogs }: HistoryLayout) {
   const app = makeReadApiApp();
   const { token } = await makeToken("viewer");
   const job = (await makeRun({ status: "running" })).jobs[0]!;
@@ -19,9 +19,10 @@ async function jobWithLogs() {
 
 const seqs = (page: LogPage) => page.data.map((line) => line.seq);
 
-describe("GET /api/jobs/{id}/logs", () => {
+describe.each(HISTORY_LAYOUTS)("GET /api/jobs/{id}/logs from $name", (layout) => {
+  const { makeLogs } = layout;
   it("answers lines in order with ISO times, paging by seq", async () => {
-    const { job, get } = await jobWithLogs();
+    const { job, get } = await jobWithLogs(layout);
     const first = await (await get(`/api/jobs/${job.id}/logs?limit=4`)).json<LogPage>();
     expect(seqs(first)).toEqual([1, 2, 3, 4]);
     expect(first.next_cursor).toBe("4");
@@ -39,7 +40,7 @@ describe("GET /api/jobs/{id}/logs", () => {
   });
 
   it("filters by one level or several", async () => {
-    const { job, get } = await jobWithLogs();
+    const { job, get } = await jobWithLogs(layout);
     expect(seqs(await (await get(`/api/jobs/${job.id}/logs?level=WARN`)).json<LogPage>())).toEqual([3, 5]);
     expect(seqs(await (await get(`/api/jobs/${job.id}/logs?level=ERROR,WARN`)).json<LogPage>())).toEqual([3, 4, 5]);
     const bad = await get(`/api/jobs/${job.id}/logs?level=LOUD`);
@@ -48,7 +49,7 @@ describe("GET /api/jobs/{id}/logs", () => {
   });
 
   it("searches messages and serials in full text, the last word as a prefix", async () => {
-    const { job, get } = await jobWithLogs();
+    const { job, get } = await jobWithLogs(layout);
     const search = async (q: string) => seqs(await (await get(`/api/jobs/${job.id}/logs?q=${encodeURIComponent(q)}`)).json<LogPage>());
     expect(await search("retry")).toEqual([3, 5]);
     expect(await search("rate lim")).toEqual([3]);
@@ -57,7 +58,7 @@ describe("GET /api/jobs/{id}/logs", () => {
   });
 
   it("treats FTS syntax in a search as plain words, never as an error", async () => {
-    const { job, get } = await jobWithLogs();
+    const { job, get } = await jobWithLogs(layout);
     for (const q of ['"unbalanced', "NEAR(a b)", "status:*", "AND OR NOT", "^x", "405)", "-- ; DROP TABLE logs"]) {
       const res = await get(`/api/jobs/${job.id}/logs?q=${encodeURIComponent(q)}`);
       expect(res.status, q).toBe(200);
@@ -68,7 +69,7 @@ describe("GET /api/jobs/{id}/logs", () => {
   });
 
   it("tails: after_seq answers only the lines written since, with search and level kept", async () => {
-    const { job, get } = await jobWithLogs();
+    const { job, get } = await jobWithLogs(layout);
     const tail = await (await get(`/api/jobs/${job.id}/logs?after_seq=6`)).json<LogPage>();
     expect(tail.data).toEqual([]);
     await makeLogs(
@@ -84,7 +85,7 @@ describe("GET /api/jobs/{id}/logs", () => {
   });
 
   it("downloads every matching line as a text attachment", async () => {
-    const { job, get } = await jobWithLogs();
+    const { job, get } = await jobWithLogs(layout);
     const res = await get(`/api/jobs/${job.id}/logs?download=1&level=WARN,ERROR&limit=1`);
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/plain; charset=utf-8");
@@ -98,7 +99,7 @@ describe("GET /api/jobs/{id}/logs", () => {
   });
 
   it("answers 404 for an unknown job", async () => {
-    const { get } = await jobWithLogs();
+    const { get } = await jobWithLogs(layout);
     const res = await get("/api/jobs/job_nope/logs");
     expect(res.status).toBe(404);
     await res.arrayBuffer();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RecordOutcomePage } from "../../../worker/schemas/runs";
-import { apiGet, makeOutcomes, makeReadApiApp, makeRun, makeToken } from "../factories";
+import { apiGet, HISTORY_LAYOUTS, makeReadApiApp, makeToken, type HistoryLayout } from "../factories";
 
-async function jobWithOutcomes() {
+async function jobWithOutcomes({ makeRun, makeOutcomes }: HistoryLayout) {
   const app = makeReadApiApp();
   const { token } = await makeToken("viewer");
   const run = await makeRun({ mode: "dry" });
@@ -26,9 +26,10 @@ async function jobWithOutcomes() {
 
 const serialsOf = (page: RecordOutcomePage) => page.data.map((record) => record.serial);
 
-describe("GET /api/jobs/{id}/records", () => {
+describe.each(HISTORY_LAYOUTS)("GET /api/jobs/{id}/records from $name", (layout) => {
+  const { makeRun, makeOutcomes } = layout;
   it("pages outcomes by serial with their changes", async () => {
-    const { job, get } = await jobWithOutcomes();
+    const { job, get } = await jobWithOutcomes(layout);
     const first = await (await get(`/api/jobs/${job.id}/records?limit=2`)).json<RecordOutcomePage>();
     expect(serialsOf(first)).toEqual(["SN-001", "SN-002"]);
     expect(first.next_cursor).toBe("SN-002");
@@ -52,7 +53,7 @@ describe("GET /api/jobs/{id}/records", () => {
   });
 
   it("filters by action and searches by serial prefix", async () => {
-    const { job, get } = await jobWithOutcomes();
+    const { job, get } = await jobWithOutcomes(layout);
     const wouldUpdate = await (await get(`/api/jobs/${job.id}/records?action=would_update`)).json<RecordOutcomePage>();
     expect(serialsOf(wouldUpdate)).toEqual(["SN-001", "SN-010"]);
     const prefix = await (await get(`/api/jobs/${job.id}/records?serial=SN-01`)).json<RecordOutcomePage>();
@@ -64,7 +65,7 @@ describe("GET /api/jobs/{id}/records", () => {
   });
 
   it("exports CSV with one row per changed field, before and after side by side", async () => {
-    const { job, get } = await jobWithOutcomes();
+    const { job, get } = await jobWithOutcomes(layout);
     const res = await get(`/api/jobs/${job.id}/records?format=csv`);
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
@@ -111,7 +112,7 @@ describe("GET /api/jobs/{id}/records", () => {
   });
 
   it("answers 404 for an unknown job, as JSON and as CSV", async () => {
-    const { get } = await jobWithOutcomes();
+    const { get } = await jobWithOutcomes(layout);
     for (const path of ["/api/jobs/job_nope/records", "/api/jobs/job_nope/records?format=csv"]) {
       const res = await get(path);
       expect(res.status).toBe(404);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { apiGet, type LogFixture, makeLogs, makeReadApiApp, makeRun, makeToken } from "../factories";
+import { apiGet, HISTORY_LAYOUTS, type HistoryLayout, type LogFixture, makeReadApiApp, makeToken } from "../factories";
 
 const FORGED = "\n2026-01-01 ERROR forged";
 
-async function download(lines: LogFixture[]): Promise<string> {
+async function download({ makeRun, makeLogs }: HistoryLayout, lines: LogFixture[]): Promise<string> {
   const app = makeReadApiApp();
   const { token } = await makeToken("viewer");
   const job = (await makeRun({ status: "completed" })).jobs[0]!;
@@ -21,15 +21,15 @@ function expectOnlyRealLines(text: string, count: number): void {
   expect(text).not.toMatch(/(^|[\r\n])2026-01-01 ERROR forged/);
 }
 
-describe("GET /api/jobs/{id}/logs?download=1", () => {
+describe.each(HISTORY_LAYOUTS)("GET /api/jobs/{id}/logs?download=1 from $name", (layout) => {
   it("escapes a serial holding a newline, so it cannot start a forged line", async () => {
-    const text = await download([{ level: "INFO", message: "Looked up destination record", serial: `SN-9${FORGED}` }]);
+    const text = await download(layout, [{ level: "INFO", message: "Looked up destination record", serial: `SN-9${FORGED}` }]);
     expectOnlyRealLines(text, 1);
     expect(text).toContain("[SN-9\\n2026-01-01 ERROR forged] Looked up destination record\n");
   });
 
   it("escapes carriage returns and other control characters in serials and messages", async () => {
-    const text = await download([
+    const text = await download(layout, [
       { level: "WARN", message: "Destination said:\rok", serial: "SN-1\r2026-01-01 ERROR forged" },
       { level: "INFO", message: `line one${FORGED}\u2028more\u001b[2Kcleared`, serial: "SN-2\u0000\u0085" },
     ]);

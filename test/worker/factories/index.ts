@@ -4,3 +4,4 @@ export * from "./auth";
 export * from "./ledger";
 export * from "./retention";
 export * from "./runs";
+export * from "./archive";

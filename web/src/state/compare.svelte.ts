@@ -1,6 +1,7 @@
 import { api, asApiError, isAbort, type ApiClient, type ApiError } from "../lib/api";
 import { countersOf, type Counters } from "../lib/progress";
 import type { JobSummary, RecordAction, RunDetail, RunSummary } from "../lib/run-types";
+import { readComparedOutcomes } from "./compare-outcomes";
 import { runs } from "./runs.svelte";
 
 // Compare two runs, typically a dry run and the live run after it: counters per connection side by side,
@@ -73,7 +74,6 @@ export function diffOutcomes(
   return differences;
 }
 
-const RECORDS_PAGE = 500;
 // A guard against walking a huge history in the browser; the comparison says when it stopped early.
 const MAX_RECORDS_PER_JOB = 50_000;
 
@@ -128,26 +128,17 @@ export class CompareState {
     this.diff = { kind: "loading", read };
     const differences: OutcomeDifference[] = [];
     for (const pair of pairs) {
-      const sides: Array<Map<string, RecordAction>> = [];
-      for (const job of [pair.a, pair.b]) {
-        const actions = new Map<string, RecordAction>();
-        let cursor: string | null = null;
-        while (job) {
-          const page = await this.#client.jobRecords(job.id, {}, { cursor, limit: RECORDS_PAGE }, controller.signal);
-          if (controller.signal.aborted) return;
-          for (const record of page.data) actions.set(record.serial, record.action);
-          read += page.data.length;
+      const outcomes = await readComparedOutcomes(this.#client, pair.a, pair.b, {
+        signal: controller.signal,
+        maxRecordsPerJob: MAX_RECORDS_PER_JOB,
+        onRead: (records) => {
+          read += records;
           this.diff = { kind: "loading", read };
-          cursor = page.next_cursor;
-          if (cursor === null) break;
-          if (actions.size >= MAX_RECORDS_PER_JOB) {
-            truncated = true;
-            break;
-          }
-        }
-        sides.push(actions);
-      }
-      differences.push(...diffOutcomes(pair, sides[0] ?? new Map(), sides[1] ?? new Map()));
+        },
+      });
+      if (controller.signal.aborted) return;
+      truncated ||= outcomes.truncated;
+      differences.push(...diffOutcomes(pair, outcomes.a, outcomes.b));
     }
     this.diff = { kind: "ready", differences, read, truncated };
   }
