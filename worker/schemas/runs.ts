@@ -188,15 +188,10 @@ export const runListQuerySchema = z.object({
   mode: runModeSchema.optional(),
   since: timeBound("Created at or after (inclusive)"),
   until: timeBound("Created before (exclusive)"),
-  serial: z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .openapi({
-      description:
-        "Single runs of this serial, and runs where it was changed, failed or missing (the ledger keeps up to 1,000 such outcomes per job; unchanged outcomes live only in the job archive).",
-    }),
+  serial: z.string().min(1).max(200).optional().openapi({
+    description:
+      "Single runs of this serial, and runs where it was changed, failed or missing (the ledger keeps up to 1,000 such outcomes per job; unchanged outcomes live only in the job archive).",
+  }),
   cursor: z.string().min(1).max(64).optional().openapi({ description: "`next_cursor` of the previous page." }),
   limit: limit(RUN_LIST_MAX_LIMIT, 50),
 });
