@@ -17,6 +17,7 @@ export async function readJobHistoryLocation(db: D1Database, jobId: string): Pro
   return row ? { jobId: row.id, runId: row.run_id, archiveDay: row.archive_day } : null;
 }
 
-export async function setJobArchiveDay(db: D1Database, jobId: string, day: string): Promise<void> {
+// null turns a job back into one from before the archive (its history in D1 rows): for test fixtures.
+export async function setJobArchiveDay(db: D1Database, jobId: string, day: string | null): Promise<void> {
   await db.prepare("UPDATE jobs SET archive_day = ?2 WHERE id = ?1").bind(jobId, day).run();
 }

@@ -12,7 +12,7 @@ import {
   makeLogs,
   makeOutcomes,
   makeReadApiApp,
-  makeRun,
+  makeLegacyRun,
   makeToken,
   type LogFixture,
   type OutcomeFixture,
@@ -103,7 +103,7 @@ describe("an archived job and a legacy job holding the same history", () => {
     const get = await reader();
     await fc.assert(
       fc.asyncProperty(flushes, fc.array(recordQuery, { minLength: 2, maxLength: 3 }), async (chunks, queries) => {
-        const legacy = (await makeRun({ created_at: createdAt })).jobs[0]!;
+        const legacy = (await makeLegacyRun({ created_at: createdAt })).jobs[0]!;
         const archived = (await makeArchivedRun({ created_at: createdAt })).jobs[0]!;
         for (const chunk of chunks) {
           await makeOutcomes(legacy, chunk);
@@ -132,7 +132,7 @@ describe("an archived job and a legacy job holding the same history", () => {
     const get = await reader();
     await fc.assert(
       fc.asyncProperty(logFlushes, fc.array(logQuery, { minLength: 2, maxLength: 4 }), async (chunks, queries) => {
-        const legacy = (await makeRun({ created_at: createdAt, status: "running" })).jobs[0]!;
+        const legacy = (await makeLegacyRun({ created_at: createdAt, status: "running" })).jobs[0]!;
         const archived = (await makeArchivedRun({ created_at: createdAt, status: "running" })).jobs[0]!;
         let seq = 1;
         for (const chunk of chunks) {
@@ -167,7 +167,7 @@ describe("an archived job and a legacy job holding the same history", () => {
       { level: "ERROR", message: "x²y and ﬁle and straße" },
       { level: "DEBUG", message: "日本語 テキスト a_b" },
     ];
-    const legacy = (await makeRun({ created_at: createdAt })).jobs[0]!;
+    const legacy = (await makeLegacyRun({ created_at: createdAt })).jobs[0]!;
     const archived = (await makeArchivedRun({ created_at: createdAt })).jobs[0]!;
     await makeLogs(legacy, lines);
     await archiveLogs(archived, lines);

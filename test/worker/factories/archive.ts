@@ -18,6 +18,13 @@ export async function makeArchivedRun(overrides: Partial<Omit<RunRow, "connectio
   return run;
 }
 
+/** A run whose jobs keep their history in D1 rows, as jobs did before the archive (new jobs get an archive_day). */
+export async function makeLegacyRun(overrides: Partial<Omit<RunRow, "connection_count">> = {}, jobs: JobOverrides[] = [{}]): Promise<RunFixture> {
+  const run = await makeRun(overrides, jobs);
+  for (const job of run.jobs) await setJobArchiveDay(env.LEDGER, job.id, null);
+  return run;
+}
+
 async function readIndex(job: JobRow): Promise<ArchiveIndex> {
   const day = archiveDay(job.created_at);
   const object = await env.ARCHIVE.get(indexKey(day, job.id));
@@ -114,6 +121,6 @@ export interface HistoryLayout {
 
 // The two places a job's history lives: API tests run against both and expect the same answers.
 export const HISTORY_LAYOUTS: HistoryLayout[] = [
-  { name: "D1 rows of a job from before the archive", makeRun, makeOutcomes, makeLogs },
+  { name: "D1 rows of a job from before the archive", makeRun: makeLegacyRun, makeOutcomes, makeLogs },
   { name: "R2 archive", makeRun: makeArchivedRun, makeOutcomes: archiveOutcomes, makeLogs: archiveLogs },
 ];
