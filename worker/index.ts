@@ -1,8 +1,9 @@
 import { app } from "./app";
 import type { Env } from "./env";
+import { handleQueue } from "./queues";
 import { handleScheduled } from "./schedule/scheduled";
 
-export { AlertDispatcher } from "./alerts/alert-dispatcher";
+export { AlertChannelSender } from "./alerts/alert-channel-sender";
 export { LiveHub } from "./live/live-hub";
 export { RunCoordinator } from "./runs/run-coordinator";
 export { SandboxFleet } from "./sandbox/sandbox-fleet";
@@ -12,4 +13,5 @@ export default {
   async scheduled(controller, env) {
     await handleScheduled(controller, env);
   },
+  queue: handleQueue,
 } satisfies ExportedHandler<Env>;

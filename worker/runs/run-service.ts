@@ -1,4 +1,4 @@
-import { pokeAlertDispatcher } from "../alerts/poke";
+import { enqueueRunEvents } from "../alerts/alert-queue";
 import type { RunDetail } from "../schemas/runs";
 import { ConflictError, invalidInput, notFound, type FieldIssue } from "../domain-errors";
 import type { Env } from "../env";
@@ -175,7 +175,7 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
     return replayed(env, existing, requestHash);
   }
   await startNextRun(env, credential.id);
-  await pokeAlertDispatcher(env);
+  await enqueueRunEvents(env, runId);
   return { run: await detailOf(env, runId), created: true };
 }
 
@@ -203,7 +203,7 @@ export async function cancelRun(env: Env, runId: string, now: number = Date.now(
   if (run.status === "pending") {
     const canceled = await cancelPendingRun(env.LEDGER, run, await listRunJobRows(env.LEDGER, runId), now);
     if (canceled) {
-      await pokeAlertDispatcher(env);
+      await enqueueRunEvents(env, runId);
       return detailOf(env, runId);
     }
     // It was promoted in the meantime: cancel it as a running run.
