@@ -208,3 +208,14 @@ export async function verifySignature(secret: string, headers: Record<string, st
   }
   return false;
 }
+
+// What the run's writers put in the outbox, in outbox order (read only; tests enqueue them as a writer would).
+export async function eventIdsOf(runId: string): Promise<string[]> {
+  const { results } = await env.LEDGER.prepare("SELECT id FROM events WHERE run_id = ?1 ORDER BY rowid").bind(runId).all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+export async function undispatchedCount(runId: string): Promise<number> {
+  const row = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM events WHERE run_id = ?1 AND dispatched_at IS NULL").bind(runId).first<{ n: number }>();
+  return row?.n ?? 0;
+}
