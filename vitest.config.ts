@@ -36,6 +36,8 @@ export default defineConfig({
                 // itself, so what a test sees between two steps is exactly one slice.
                 COORDINATOR_TUNING: JSON.stringify({ sliceRecords: 100, sliceGapMs: 3_600_000, retryDelayMs: 3_600_000, watchdogMs: 3_600_000 }),
               },
+              // Batches go to the consumer after 50 ms rather than wrangler.toml's 1 s, so a test waiting for alerts waits less.
+              queueConsumers: { "outbound-sync-alerts": { maxBatchTimeout: 0.05 } },
             },
           })),
         ],

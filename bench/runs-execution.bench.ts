@@ -196,7 +196,8 @@ async function startWorker(persist: string): Promise<Bench> {
             RUN_COORDINATOR: doBinding("RunCoordinator"),
             SANDBOX_FLEET: doBinding("SandboxFleet"),
             LIVE_HUB: doBinding("LiveHub"),
-            ALERT_DISPATCHER: doBinding("AlertDispatcher"),
+            ALERT_SENDER: doBinding("AlertChannelSender"),
+            ALERT_QUEUE: { type: "queue", name: "outbound-sync-alerts" },
             SANDBOX: { type: "text", value: "off" },
             DEMO_SEED: { type: "text", value: "off" },
             // Development rules for outbound URLs: plain http to the loopback destination is allowed.
@@ -209,8 +210,10 @@ async function startWorker(persist: string): Promise<Bench> {
             RunCoordinator: { type: "durable-object", storage: "sqlite" },
             SandboxFleet: { type: "durable-object", storage: "sqlite" },
             LiveHub: { type: "durable-object", storage: "sqlite" },
-            AlertDispatcher: { type: "durable-object", storage: "sqlite" },
+            AlertChannelSender: { type: "durable-object", storage: "sqlite" },
           },
+          // As wrangler.toml's consumer: status changes reach the alerts queue as in production.
+          triggers: [{ type: "queue", name: "outbound-sync-alerts", maxBatchSize: 50, maxBatchTimeout: 1, maxRetries: 10 }],
         },
       },
     ],

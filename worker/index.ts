@@ -3,7 +3,7 @@ import type { Env } from "./env";
 import { handleQueue } from "./queues";
 import { handleScheduled } from "./schedule/scheduled";
 
-export { AlertDispatcher } from "./alerts/alert-dispatcher";
+export { AlertChannelSender } from "./alerts/alert-channel-sender";
 export { LiveHub } from "./live/live-hub";
 export { RunCoordinator } from "./runs/run-coordinator";
 export { SandboxFleet } from "./sandbox/sandbox-fleet";

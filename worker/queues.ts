@@ -1,20 +1,26 @@
+import { ALERT_QUEUE_NAME, consumeAlertEvents } from "./alerts/alert-queue";
 import type { Env } from "./env";
 import { consumeScheduleTicks } from "./schedule/consume-ticks";
 
 // Queue names as wrangler.toml declares them: one consumer per queue.
 export const QUEUE_NAMES = {
+  alerts: ALERT_QUEUE_NAME,
   schedule: "outbound-sync-schedule",
 } as const;
 
+/** Queue consumer entry: one case per queue this worker consumes (wrangler.toml [[queues.consumers]]). */
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   switch (batch.queue) {
+    case QUEUE_NAMES.alerts:
+      return consumeAlertEvents(batch as MessageBatch, env);
     case QUEUE_NAMES.schedule: {
       const report = await consumeScheduleTicks(batch, env);
       if (report.ticks > 0) console.log("scheduled ticks consumed", JSON.stringify(report));
       return;
     }
     default:
-      // Thrown, not acked: the messages are retried (and kept) until a consumer for the queue exists.
-      throw new Error(`no consumer for queue "${batch.queue}"`);
+      // A queue bound to this worker without a consumer here: keep its messages rather than lose them.
+      console.error(`queue: no consumer for queue "${batch.queue}"; retrying ${batch.messages.length} message(s)`);
+      batch.retryAll();
   }
 }

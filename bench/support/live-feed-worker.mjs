@@ -4,11 +4,11 @@
 // Each job message carries the moment it was handed over in `bytes_sent`, each run message in `finished_at`.
 // Plain JS like the other bench workers: bench/ is type-checked for Node, this runs in workerd.
 import { DurableObject } from "cloudflare:workers";
-import worker, { AlertDispatcher, LiveHub, RunCoordinator, SandboxFleet } from "../../worker/index";
+import worker, { AlertChannelSender, LiveHub, RunCoordinator, SandboxFleet } from "../../worker/index";
 import { publishLive } from "../../worker/live/publish";
 import { LIVE_THROTTLE_MS, LivePublisher } from "../../worker/runs/live-publisher";
 
-export { AlertDispatcher, LiveHub, RunCoordinator, SandboxFleet };
+export { AlertChannelSender, LiveHub, RunCoordinator, SandboxFleet };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 

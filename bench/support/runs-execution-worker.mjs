@@ -1,7 +1,7 @@
 // The real worker (worker/index.ts) as the runs-execution benchmark runs it inside workerd, with one addition:
 // every D1 call is counted, per caller, so the bench can report D1 statements per 1,000 records.
 // A batch of n statements counts n statements and one round trip; run/all/first/raw count one of each.
-import worker, { AlertDispatcher, LiveHub, RunCoordinator as RealRunCoordinator, SandboxFleet } from "../../worker/index";
+import worker, { AlertChannelSender, LiveHub, RunCoordinator as RealRunCoordinator, SandboxFleet } from "../../worker/index";
 
 // One isolate serves the stateless worker and every Durable Object of this script locally, so a module
 // global sees them all.
@@ -63,7 +63,7 @@ export class RunCoordinator extends RealRunCoordinator {
   }
 }
 
-export { AlertDispatcher, LiveHub, SandboxFleet };
+export { AlertChannelSender, LiveHub, SandboxFleet };
 
 // The same-run baseline: as many PUTs as the live run sent, at the same concurrency, by a bare fetch loop in
 // this isolate with no engine around it. The gap between this and the live run is the engine's own cost.
@@ -99,4 +99,5 @@ export default {
     return worker.fetch(request, withCountedLedger(env, "api"), ctx);
   },
   scheduled: worker.scheduled,
+  queue: worker.queue,
 };

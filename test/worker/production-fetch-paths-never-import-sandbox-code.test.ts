@@ -26,7 +26,7 @@ const ALLOWED_DOORS: Record<string, string> = {
 // Modules that send requests to destinations, alert endpoints or object storage.
 const FETCH_PATHS = [
   "worker/runs/run-coordinator.ts",
-  "worker/alerts/alert-dispatcher.ts",
+  "worker/alerts/alert-channel-sender.ts",
   "worker/alerts/test-send.ts",
   "worker/api/test-lookup.ts",
   "worker/auth/url-safety.ts",

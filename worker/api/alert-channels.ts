@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { buildChannelConfig, parseChannelConfig } from "../alerts/channel-config";
 import { CHANNEL_KIND_REGISTRY, channelFields, generatesSecret, secretFieldOf, type ChannelKindEntry } from "../alerts/channel-kinds";
-import { pokeAlertDispatcher } from "../alerts/poke";
+import { wakeSender } from "../alerts/alert-queue";
 import { ChannelUnusableError } from "../alerts/resolve-channel";
 import { generateWebhookSecret } from "../alerts/signing";
 import { sendTestMessage } from "../alerts/test-send";
@@ -187,7 +187,7 @@ alertChannels.openapi(updateChannelRoute, async (c) => {
   if (outcome.status === "not_found") throw notFoundError("alert channel", id);
   if (outcome.status === "name_taken") throw nameTaken(name ?? row.name);
   // Deliveries that waited while the channel was off go out now.
-  if (enabled && row.enabled === 0) await pokeAlertDispatcher(env);
+  if (enabled && row.enabled === 0) await wakeSender(env, id);
   return c.json(toChannelSummary(outcome.row, now), 200);
 });
 

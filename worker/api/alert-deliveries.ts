@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { pokeAlertDispatcher } from "../alerts/poke";
+import { wakeSender } from "../alerts/alert-queue";
 import { minRole } from "../auth/middleware";
 import { getDelivery, listDeliveries, redeliver } from "../ledger/alerts-deliveries";
 import { ALERT_TAGS } from "./alert-checks";
@@ -77,7 +77,7 @@ alertDeliveries.openapi(redeliverRoute, async (c) => {
     case "channel_unavailable":
       throw new ApiError(409, "channel_disabled", "The delivery's channel is disabled or deleted; enable the channel first, then redeliver.");
     case "queued":
-      await pokeAlertDispatcher(c.env);
+      await wakeSender(c.env, outcome.delivery.channel_id);
       return c.json(outcome.delivery, 202);
   }
 });

@@ -2,6 +2,7 @@ import type { AlertDelivery, AlertDeliveryDetail, DeliveryAttempt } from "../sch
 import type { NextStep } from "../alerts/retry-schedule";
 import type { ChannelKind, DeliveryStatus, EventType } from "../alerts/vocabulary";
 import type { SqlQuery } from "./sql-query";
+import { IN_LINE_COLUMNS, type InLineDelivery } from "./alerts-sends";
 
 // Deliveries and their attempts: what is due, recording each attempt with its consequences for the
 // delivery and the channel in one batch, the delivery log and Redeliver.
@@ -71,7 +72,7 @@ export async function nextDeliveryDueAt(db: D1Database): Promise<number | null> 
 }
 
 export interface AttemptRecord {
-  delivery: Pick<DueDelivery, "id" | "channel_id" | "attempt_count">;
+  delivery: Pick<InLineDelivery, "id" | "channel_id" | "run_id" | "attempt_count">;
   attemptedAt: number;
   statusCode: number | null;
   durationMs: number;
@@ -80,7 +81,12 @@ export interface AttemptRecord {
   step: NextStep;
 }
 
-export async function recordAttempt(db: D1Database, record: AttemptRecord, now: number): Promise<void> {
+/**
+ * Records an attempt with its consequences for the delivery and the channel in one batch. A delivery that
+ * leaves pending hands its place to the next pending one of its (channel, run), which is returned when it
+ * became next in line here, so the sender can go on with it without another read.
+ */
+export async function recordAttempt(db: D1Database, record: AttemptRecord, now: number): Promise<InLineDelivery | null> {
   const { delivery, step } = record;
   const attempt = delivery.attempt_count + 1;
   const statements = [
@@ -113,7 +119,21 @@ export async function recordAttempt(db: D1Database, record: AttemptRecord, now: 
         .bind(delivery.channel_id, step.disableReason, now),
     );
   }
-  await db.batch(statements);
+  const promotes = step.status !== "pending" && delivery.run_id !== null;
+  if (promotes) {
+    statements.push(
+      db
+        .prepare(
+          `UPDATE deliveries SET next_in_line = 1
+            WHERE next_in_line = 0 AND id = (
+              SELECT p.id FROM deliveries p WHERE p.status = 'pending' AND p.channel_id = ?1 AND p.run_id = ?2 ORDER BY p.event_seq LIMIT 1)
+           RETURNING ${IN_LINE_COLUMNS}`,
+        )
+        .bind(delivery.channel_id, delivery.run_id),
+    );
+  }
+  const results = await db.batch(statements);
+  return promotes ? (((results.at(-1)?.results ?? []) as InLineDelivery[])[0] ?? null) : null;
 }
 
 interface DeliveryRow {
@@ -219,19 +239,33 @@ export async function getDelivery(db: D1Database, id: string): Promise<AlertDeli
 
 export type RedeliverOutcome = { status: "queued"; delivery: AlertDeliveryDetail } | { status: "not_found" } | { status: "channel_unavailable" };
 
-// Same row, so the same webhook-id and body; a new cycle of the retry schedule starts now.
+// Same row, so the same webhook-id and body; a new cycle of the retry schedule starts now. It takes its
+// place in its (channel, run) line again: ahead of later pending deliveries, behind earlier ones.
 export async function redeliver(db: D1Database, id: string, now: number): Promise<RedeliverOutcome> {
-  const updated = await db
-    .prepare(
-      `UPDATE deliveries
-          SET status = 'pending', next_attempt_at = ?2, cycle_attempts = 0, redeliveries = redeliveries + 1, updated_at = ?2
-        WHERE id = ?1 AND EXISTS (SELECT 1 FROM alert_channels c WHERE c.id = deliveries.channel_id AND c.enabled = 1)`,
-    )
-    .bind(id, now)
-    .run();
+  const [updated] = await db.batch([
+    db
+      .prepare(
+        `UPDATE deliveries
+            SET status = 'pending', next_attempt_at = ?2, cycle_attempts = 0, redeliveries = redeliveries + 1, updated_at = ?2,
+                next_in_line = NOT EXISTS (
+                  SELECT 1 FROM deliveries p
+                   WHERE p.status = 'pending' AND p.channel_id = deliveries.channel_id AND p.run_id = deliveries.run_id
+                     AND p.event_seq < deliveries.event_seq AND p.id <> deliveries.id)
+          WHERE id = ?1 AND EXISTS (SELECT 1 FROM alert_channels c WHERE c.id = deliveries.channel_id AND c.enabled = 1)`,
+      )
+      .bind(id, now),
+    db
+      .prepare(
+        `UPDATE deliveries SET next_in_line = 0
+          WHERE next_in_line = 1 AND status = 'pending' AND id <> ?1
+            AND (channel_id, run_id) = (SELECT channel_id, run_id FROM deliveries WHERE id = ?1 AND status = 'pending' AND next_in_line = 1)
+            AND event_seq > (SELECT event_seq FROM deliveries WHERE id = ?1)`,
+      )
+      .bind(id),
+  ]);
   const delivery = await getDelivery(db, id);
   if (delivery === null) return { status: "not_found" };
-  if (updated.meta.changes === 0) return { status: "channel_unavailable" };
+  if ((updated?.meta.changes ?? 0) === 0) return { status: "channel_unavailable" };
   return { status: "queued", delivery };
 }
 

@@ -18,16 +18,12 @@ interface EventRow {
   created_at: number;
 }
 
-// rowid is the outbox's insertion order: events written in one batch keep their order even within a millisecond.
-export async function readUndispatchedEvents(db: D1Database, limit: number): Promise<OutboxEvent[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT rowid AS seq, id, type, run_id, job_id, connection_id, payload_json, created_at
-         FROM events WHERE dispatched_at IS NULL ORDER BY created_at, rowid LIMIT ?1`,
-    )
-    .bind(limit)
-    .all<EventRow>();
-  return results.map((row) => ({
+const EVENT_COLUMNS = "rowid AS seq, id, type, run_id, job_id, connection_id, payload_json, created_at";
+// D1 binds at most 100 parameters per statement.
+const IDS_PER_READ = 100;
+
+function toOutboxEvent(row: EventRow): OutboxEvent {
+  return {
     id: row.id,
     seq: row.seq,
     type: row.type,
@@ -36,12 +32,53 @@ export async function readUndispatchedEvents(db: D1Database, limit: number): Pro
     connectionId: row.connection_id,
     payloadJson: row.payload_json,
     createdAt: row.created_at,
-  }));
+  };
 }
 
-export async function hasUndispatchedEvents(db: D1Database): Promise<boolean> {
-  const row = await db.prepare("SELECT 1 AS found FROM events WHERE dispatched_at IS NULL LIMIT 1").first<{ found: number }>();
-  return row !== null;
+// rowid is the outbox's insertion order: events written in one batch keep their order even within a millisecond.
+export async function readUndispatchedEvents(db: D1Database, ids: readonly string[]): Promise<OutboxEvent[]> {
+  const events: OutboxEvent[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_READ) {
+    const chunk = ids.slice(i, i + IDS_PER_READ);
+    const { results } = await db
+      .prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id IN (${chunk.map((_, j) => `?${j + 1}`).join(", ")}) AND dispatched_at IS NULL`)
+      .bind(...chunk)
+      .all<EventRow>();
+    events.push(...results.map(toOutboxEvent));
+  }
+  return events.sort((a, b) => a.seq - b.seq);
+}
+
+/** The oldest undispatched events written at or before `before`: what the minute sweep puts back on the queue. */
+export async function undispatchedEventIds(db: D1Database, before: number, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT id FROM events WHERE dispatched_at IS NULL AND created_at <= ?1 ORDER BY created_at, rowid LIMIT ?2")
+    .bind(before, limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/** A run's undispatched events, in outbox order: what a commit of its status changes just wrote. */
+export async function undispatchedEventIdsOfRun(db: D1Database, runId: string, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT id FROM events WHERE run_id = ?1 AND dispatched_at IS NULL ORDER BY rowid LIMIT ?2")
+    .bind(runId, limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+/** The undispatched events of many runs in one read (runs just started together by the schedule consumer). */
+export async function undispatchedEventIdsOfRuns(db: D1Database, runIds: readonly string[], limit: number): Promise<string[]> {
+  if (runIds.length === 0) return [];
+  // CROSS JOIN keeps json_each outside: one walk of events_undispatched_by_run per run.
+  const { results } = await db
+    .prepare(
+      `SELECT e.id FROM json_each(?1) AS r CROSS JOIN events e INDEXED BY events_undispatched_by_run
+        WHERE e.run_id = r.value AND e.dispatched_at IS NULL ORDER BY e.rowid LIMIT ?2`,
+    )
+    .bind(JSON.stringify(runIds), limit)
+    .all<{ id: string }>();
+  return results.map((row) => row.id);
 }
 
 interface ChannelRow {
@@ -89,6 +126,8 @@ const JOB_COLUMNS = `id, run_id, connection_id, connection_name, status, mode, i
   error_code, error_http_status, error_message, error_hint, created_at, started_at, finished_at, duration_ms`;
 
 export interface EventContext {
+  // Undispatched events of the same run or connection written before this one: they go first.
+  earlier: OutboxEvent[];
   run: RunFacts | null;
   jobs: Array<JobFacts & { created_at: number }>;
   openIncidents: OpenIncident[];
@@ -104,12 +143,22 @@ interface IncidentRow {
   notify_recovery: number;
 }
 
+const EARLIER_PER_READ = 20;
+
 export async function loadEventContext(db: D1Database, event: OutboxEvent): Promise<EventContext> {
   const jobsQuery =
     event.type === "run.status_changed" && event.runId !== null
       ? db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE run_id = ?1 ORDER BY position`).bind(event.runId)
       : db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?1`).bind(event.jobId);
-  const [runs, jobs, incidents] = await db.batch([
+  const [earlier, runs, jobs, incidents] = await db.batch([
+    db
+      .prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE dispatched_at IS NULL AND run_id = ?1 AND rowid < ?3
+         UNION
+         SELECT ${EVENT_COLUMNS} FROM events WHERE dispatched_at IS NULL AND connection_id = ?2 AND rowid < ?3
+         ORDER BY seq LIMIT ?4`,
+      )
+      .bind(event.runId, event.connectionId, event.seq, EARLIER_PER_READ),
     db
       .prepare(
         `SELECT id, credential_name, type, mode, "trigger", status, connection_count, connections_succeeded, connections_failed,
@@ -126,6 +175,7 @@ export async function loadEventContext(db: D1Database, event: OutboxEvent): Prom
       .bind(event.connectionId),
   ]);
   return {
+    earlier: ((earlier?.results ?? []) as EventRow[]).map(toOutboxEvent),
     run: ((runs?.results ?? []) as RunFacts[])[0] ?? null,
     jobs: (jobs?.results ?? []) as Array<JobFacts & { created_at: number }>,
     openIncidents: ((incidents?.results ?? []) as IncidentRow[]).map((row) => ({
@@ -161,18 +211,26 @@ export async function consecutiveFailures(db: D1Database, connectionId: string, 
   return count;
 }
 
-export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: FanOutPlan, now: number): Promise<void> {
+/**
+ * Commits a fan-out decision in one batch. Every statement is guarded by the event still being undispatched
+ * and the last one marks it dispatched, so when two consumers fan out the same event (a redelivered message,
+ * the sweep) exactly one decision lands. Returns whether this one did.
+ */
+export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: FanOutPlan, now: number): Promise<boolean> {
   const payloadJson = JSON.stringify(plan.payload);
+  const pending = "EXISTS (SELECT 1 FROM events WHERE id = ?1 AND dispatched_at IS NULL)";
   const statements: D1PreparedStatement[] = plan.deliveries.map(({ channelId }) =>
     db
       .prepare(
         `INSERT OR IGNORE INTO deliveries (id, event_id, channel_id, webhook_id, status, attempt_count, next_attempt_at, created_at, updated_at,
-                                          payload_json, event_type, event_seq, run_id, connection_id)
-         VALUES (?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, ?5, ?6, ?7, ?8, ?9, ?10)`,
+                                          payload_json, event_type, event_seq, run_id, connection_id, next_in_line)
+         SELECT ?2, ?1, ?3, ?4, 'pending', 0, ?5, ?5, ?5, ?6, ?7, ?8, ?9, ?10,
+                NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.status = 'pending' AND p.channel_id = ?3 AND p.run_id = ?9)
+          WHERE ${pending}`,
       )
       .bind(
-        newId("dlv", now),
         event.id,
+        newId("dlv", now),
         channelId,
         newId("msg", now),
         now,
@@ -186,24 +244,28 @@ export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: Fan
   for (const incident of plan.openIncidents) {
     statements.push(
       db
-        .prepare("INSERT OR IGNORE INTO alert_incidents (rule_id, connection_id, dedup_key, raised_at) VALUES (?1, ?2, ?3, ?4)")
-        .bind(incident.ruleId, incident.connectionId, incident.dedupKey, now),
+        .prepare(`INSERT OR IGNORE INTO alert_incidents (rule_id, connection_id, dedup_key, raised_at) SELECT ?2, ?3, ?4, ?5 WHERE ${pending}`)
+        .bind(event.id, incident.ruleId, incident.connectionId, incident.dedupKey, now),
     );
   }
   for (const incident of plan.resolveIncidents) {
     statements.push(
       db
-        .prepare("UPDATE alert_incidents SET resolved_at = ?4 WHERE rule_id = ?1 AND connection_id = ?2 AND raised_at = ?3 AND resolved_at IS NULL")
-        .bind(incident.ruleId, incident.connectionId, incident.raisedAt, now),
+        .prepare(
+          `UPDATE alert_incidents SET resolved_at = ?5
+            WHERE rule_id = ?2 AND connection_id = ?3 AND raised_at = ?4 AND resolved_at IS NULL AND ${pending}`,
+        )
+        .bind(event.id, incident.ruleId, incident.connectionId, incident.raisedAt, now),
     );
   }
   for (const alert of plan.alertEvents) {
     statements.push(
       db
-        .prepare("INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        .bind(alert.id, alert.type, alert.payload.run_id, alert.payload.job_id, alert.payload.connection_id, JSON.stringify(alert.payload), now),
+        .prepare(`INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at) SELECT ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ${pending}`)
+        .bind(event.id, alert.id, alert.type, alert.payload.run_id, alert.payload.job_id, alert.payload.connection_id, JSON.stringify(alert.payload), now),
     );
   }
   statements.push(db.prepare("UPDATE events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL").bind(event.id, now));
-  await db.batch(statements);
+  const results = await db.batch(statements);
+  return (results.at(-1)?.meta.changes ?? 0) > 0;
 }

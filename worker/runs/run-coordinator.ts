@@ -3,7 +3,7 @@ import { createCredentialHeaders, type CredentialHeaders } from "../engine/crede
 import { createRedactor } from "../engine/redactor";
 import { createSystemRuntime } from "../engine/runtime";
 import type { Env } from "../env";
-import { pokeAlertDispatcher } from "../alerts/poke";
+import { enqueueRunEvents } from "../alerts/alert-queue";
 import { publishLive } from "../live/publish";
 import { readRunDetail } from "../ledger/run-reads";
 import { toJobSummary } from "../ledger/run-views";
@@ -486,9 +486,10 @@ export class RunCoordinator extends DurableObject<Env> {
     this.live.publishRun(run, jobs);
   }
 
-  // Status changes wrote events: the dispatcher turns them into alert deliveries now rather than at the next cron.
+  // Status changes wrote events: they go on the alerts queue now rather than at the next cron's sweep.
   private pokeAlerts(): void {
-    this.ctx.waitUntil(pokeAlertDispatcher(this.env));
+    const runId = this.store.plan()?.run_id;
+    if (runId !== undefined) this.ctx.waitUntil(enqueueRunEvents(this.env, runId));
   }
 }
 

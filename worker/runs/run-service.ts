@@ -1,4 +1,4 @@
-import { pokeAlertDispatcher } from "../alerts/poke";
+import { enqueueRunEvents } from "../alerts/alert-queue";
 import { announceRun } from "../live/publish";
 import type { RunDetail } from "../schemas/runs";
 import { ConflictError, invalidInput, notFound, type FieldIssue } from "../domain-errors";
@@ -192,7 +192,7 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
     return replayed(env, existing, requestHash);
   }
   const started = await startNextRun(env, credential.id);
-  await pokeAlertDispatcher(env);
+  await enqueueRunEvents(env, runId);
   const detail = await detailOf(env, runId);
   // A run that waits for its credential's slot has no coordinator yet to tell the live feed about it.
   if (started !== runId && detail.status === "pending") await announceRun(env, detail);
@@ -223,7 +223,7 @@ export async function cancelRun(env: Env, runId: string, now: number = Date.now(
   if (run.status === "pending") {
     const canceled = await cancelPendingRun(env.LEDGER, run, await listRunJobRows(env.LEDGER, runId), now);
     if (canceled) {
-      await pokeAlertDispatcher(env);
+      await enqueueRunEvents(env, runId);
       const detail = await detailOf(env, runId);
       await announceRun(env, detail);
       return detail;

@@ -1,4 +1,5 @@
-import { pokeAlertDispatcher } from "../alerts/poke";
+import { enqueueAlertEvents } from "../alerts/alert-queue";
+import { undispatchedEventIdsOfRuns } from "../ledger/alerts-outbox";
 import type { Env } from "../env";
 import { readTickContext, recordTicksWithRuns, tickKey, type TickKey } from "../ledger/schedule-ticks";
 import { coordinatorFor } from "../runs/run-service";
@@ -7,6 +8,8 @@ import { isTickMessage } from "./tick-messages";
 
 // A tick recorded by a concurrent consumer fails our batch; a few fresh reads settle who took what.
 const MAX_ATTEMPTS = 4;
+// A consumer batch starts at most 100 runs, each with a pending and a running event.
+const EVENTS_PER_BATCH = 1_000;
 
 export interface ConsumeReport {
   ticks: number;
@@ -43,7 +46,21 @@ export async function consumeScheduleTicks(batch: MessageBatch<unknown>, env: En
     for (const [index, start] of starts.entries()) {
       if (start.status === "rejected") console.error("scheduled run promoted but its coordinator did not start", promoted[index], start.reason);
     }
-    if (plan.runs.length > 0) await pokeAlertDispatcher(env);
+    // The new runs' status events go on the alerts queue now; a failure here is caught by the minute sweep.
+    if (plan.runs.length > 0) {
+      try {
+        await enqueueAlertEvents(
+          env,
+          await undispatchedEventIdsOfRuns(
+            env.LEDGER,
+            plan.runs.map(({ run }) => run.id),
+            EVENTS_PER_BATCH,
+          ),
+        );
+      } catch (err) {
+        console.warn("scheduled runs' events not enqueued; the minute sweep will", err);
+      }
+    }
   }
   batch.ackAll();
   return report;

@@ -1,4 +1,4 @@
-import { pokeAlertDispatcher } from "../alerts/poke";
+import { sweepAlerts } from "../alerts/alert-queue";
 import { resealLegacySecrets } from "../auth/reseal-legacy-secrets";
 import type { Env } from "../env";
 import { purgeExpiredIdempotencyKeys } from "../ledger/run-idempotency";
@@ -24,8 +24,8 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   switch (trigger) {
     case "minute":
       await minuteTick(env, controller.scheduledTime);
-      // Safety net for the alert outbox: an alarm or a poke after a status change that went missing.
-      await pokeAlertDispatcher(env);
+      // Safety net for the alert outbox: an enqueue after a status change, a sender's wake or alarm that went missing.
+      await sweepAlerts(env, { now: Date.now() });
       await retentionOnTrigger(env, "minute");
       return;
     case "daily":

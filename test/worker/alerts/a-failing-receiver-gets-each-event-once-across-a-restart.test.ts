@@ -1,7 +1,7 @@
 import { env, evictDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { EventPayload } from "../../../worker/alerts/payload";
-import { alertDispatcherStub } from "../../../worker/alerts/poke";
+import { alertSenderStub } from "../../../worker/alerts/alert-channel-sender";
 import { call } from "../api/config-api";
 import { createChannel, deliveries, makeReceiver, playRun, poke, received, resetAlerts, unique, waitFor } from "./support";
 
@@ -27,7 +27,7 @@ describe("delivery through failures and a restart", () => {
     expect(await received(receiver.name)).toHaveLength(1);
 
     // The instance goes away with everything in memory; only D1 and the stored alarm remain.
-    await evictDurableObject(alertDispatcherStub(env));
+    await evictDurableObject(alertSenderStub(env, hook.id));
     expect(await received(receiver.name)).toHaveLength(1);
 
     const requests = await waitFor(

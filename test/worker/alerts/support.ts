@@ -1,35 +1,37 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import type { AlertChannel, AlertDelivery } from "../../../worker/schemas/alerts";
 import type { Page } from "../../../worker/schemas/types";
-import { alertDispatcherStub } from "../../../worker/alerts/poke";
+import { sweepAlerts } from "../../../worker/alerts/alert-queue";
 import { newId } from "../../../worker/ledger/ids";
 import { commit, insertRun, jobFinishStatements, jobStartStatements, promoteRun, runFinishStatements } from "../../../worker/ledger/run-writes";
 import type { ReceivedRequest } from "../../../worker/sandbox/receiver";
 import { call } from "../api/config-api";
 
 // Alert tests drive the real pieces: runs change status through the run ledger's own writers (which
-// put events in the outbox), the AlertDispatcher Durable Object sends, and the sandbox's webhook
-// receiver records what arrived.
+// put events in the outbox), the alerts queue's consumer fans them out, each channel's AlertChannelSender
+// Durable Object sends, and the sandbox's webhook receiver records what arrived.
 
 export const RECEIVER = "http://localhost:8787/sandbox/_receiver";
 let counter = 0;
 export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++counter}`;
 
-// One D1 per test file, shared by its tests: each test starts from empty alert tables and no alarm.
+// One D1 per test file, shared by its tests: each test starts from empty alert tables. Each test's
+// channels are new, so no sender of an earlier test has anything to send to them.
 export async function resetAlerts(): Promise<void> {
   await env.LEDGER.batch(
     ["delivery_attempts", "deliveries", "alert_incidents", "alert_rules", "alert_channels", "events"].map((table) =>
       env.LEDGER.prepare(`DELETE FROM ${table}`),
     ),
   );
-  await runInDurableObject(alertDispatcherStub(env), async (_instance, state) => {
-    await state.storage.deleteAlarm();
-  });
 }
 
+// The test's run writers commit without enqueueing; the minute sweep, told not to wait for the writers'
+// own sends (and to take the events some factories date ahead of the clock), puts every undispatched
+// event on the real queue and wakes senders with due deliveries.
+const A_DAY_AHEAD_MS = -24 * 60 * 60 * 1000;
 export async function poke(): Promise<void> {
-  await alertDispatcherStub(env).poke();
+  await sweepAlerts(env, { now: Date.now(), settleMs: A_DAY_AHEAD_MS });
 }
 
 async function sandbox(method: string, path: string, body?: unknown): Promise<Response> {
@@ -69,11 +71,11 @@ export async function waitFor<T>(what: string, read: () => Promise<T>, done: (va
   }
 }
 
-/** Pokes the dispatcher and waits until the outbox is empty and nothing is due or waiting to be sent. */
+/** Sweeps the outbox and waits until the outbox is empty and nothing is due or waiting to be sent. */
 export async function settle(): Promise<void> {
   await poke();
   await waitFor(
-    "the dispatcher to settle",
+    "the alerts to settle",
     () =>
       env.LEDGER.prepare(
         `SELECT (SELECT COUNT(*) FROM events WHERE dispatched_at IS NULL) AS events,
@@ -207,4 +209,15 @@ export async function verifySignature(secret: string, headers: Record<string, st
     if (await crypto.subtle.verify("HMAC", key, mac, signed)) return true;
   }
   return false;
+}
+
+// What the run's writers put in the outbox, in outbox order (read only; tests enqueue them as a writer would).
+export async function eventIdsOf(runId: string): Promise<string[]> {
+  const { results } = await env.LEDGER.prepare("SELECT id FROM events WHERE run_id = ?1 ORDER BY rowid").bind(runId).all<{ id: string }>();
+  return results.map((row) => row.id);
+}
+
+export async function undispatchedCount(runId: string): Promise<number> {
+  const row = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM events WHERE run_id = ?1 AND dispatched_at IS NULL").bind(runId).first<{ n: number }>();
+  return row?.n ?? 0;
 }

@@ -1,0 +1,112 @@
+import type { Env } from "../env";
+import { recordAttempt } from "../ledger/alerts-deliveries";
+import { readChannelTurn, type InLineDelivery, type SenderChannel } from "../ledger/alerts-sends";
+import type { RateGate } from "./rate-gate";
+import type { ResolvedChannel } from "./render";
+import { renderMessage } from "./render";
+import { publicUrl, resolveChannel } from "./resolve-channel";
+import { nextStep } from "./retry-schedule";
+import { describeError, type AttemptResult } from "./send-http";
+import { sendMessage } from "./send-message";
+
+export interface ChannelPassOptions {
+  env: Env;
+  channelId: string;
+  fetch: typeof fetch;
+  gate: RateGate;
+  now?: () => number;
+  // Wall time one pass may use before it hands over to the next alarm.
+  budgetMs?: number;
+}
+
+const DUE_PER_READ = 25;
+// Runs whose deliveries go out side by side; within one run they go one after another.
+const LANES = 6;
+// Deliveries one lane sends behind each other before the channel is read again (enabled, new secret).
+const LANE_RUN = 20;
+const DEFAULT_BUDGET_MS = 60_000;
+
+/**
+ * One round of a channel's sender: every delivery that is next in line for its (channel, run) and due is
+ * attempted, and a success or a final failure lets the run's next delivery follow at once. Returns when
+ * the next round should run (null: nothing waits; a new delivery or the minute sweep wakes the sender).
+ */
+export async function runChannelPass(options: ChannelPassOptions): Promise<number | null> {
+  const { env, channelId } = options;
+  const now = options.now ?? Date.now;
+  const deadline = now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
+  for (;;) {
+    const turn = await readChannelTurn(env.LEDGER, channelId, now(), DUE_PER_READ);
+    if (turn.channel === null) return null;
+    if (turn.due.length === 0) return turn.nextDueAt;
+    const sender = new ChannelSend(options, turn.channel, now);
+    const queue = [...turn.due];
+    await Promise.all(
+      Array.from({ length: Math.min(LANES, queue.length) }, async () => {
+        for (let next = queue.shift(); next !== undefined && !sender.stopped; next = queue.shift()) {
+          let delivery: InLineDelivery | null = next;
+          for (let sent = 0; delivery !== null && delivery.next_attempt_at <= now() && sent < LANE_RUN && !sender.stopped; sent++) {
+            delivery = await sender.attempt(delivery);
+          }
+        }
+      }),
+    );
+    if (now() >= deadline) return now();
+  }
+}
+
+// One channel's sends within a round: the channel is resolved (secrets decrypted) once, and its failure
+// streak is followed locally so the disable rule sees each attempt's effect.
+class ChannelSend {
+  stopped = false;
+  private resolved: Promise<ResolvedChannel> | null = null;
+  private failingSince: number | null;
+
+  constructor(
+    private readonly options: ChannelPassOptions,
+    private readonly channel: SenderChannel,
+    private readonly now: () => number,
+  ) {
+    this.failingSince = channel.failing_since;
+  }
+
+  /** Attempts one delivery, records it, and returns the run's next delivery if it just became next in line. */
+  async attempt(delivery: InLineDelivery): Promise<InLineDelivery | null> {
+    const { env } = this.options;
+    const now = this.now;
+    const attemptedAt = now();
+    let result: AttemptResult;
+    try {
+      this.resolved ??= resolveChannel(env, this.channel, attemptedAt);
+      const message = await renderMessage(await this.resolved, {
+        webhookId: delivery.webhook_id,
+        payloadJson: delivery.payload_json,
+        now: attemptedAt,
+        publicUrl: publicUrl(env),
+      });
+      result = await sendMessage(env, message, { fetch: this.options.fetch, gate: this.options.gate, now });
+    } catch (err) {
+      // Not reaching the receiver at all (no key to decrypt, a URL no longer allowed) is a failed attempt too.
+      result = { statusCode: null, durationMs: now() - attemptedAt, responseExcerpt: null, error: describeError(err), retryAfterMs: null };
+    }
+    const at = now();
+    const step = nextStep({ outcome: result, cycleAttempts: delivery.cycle_attempts + 1, now: at, channelFailingSince: this.failingSince });
+    const promoted = await recordAttempt(
+      env.LEDGER,
+      {
+        delivery,
+        attemptedAt,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        responseExcerpt: result.responseExcerpt,
+        error: result.error,
+        step,
+      },
+      at,
+    );
+    this.failingSince = step.status === "succeeded" ? null : (this.failingSince ?? at);
+    // A disabled channel sends nothing more; its waiting deliveries go out once it is enabled again.
+    if (step.status === "failed" && step.disableReason !== null) this.stopped = true;
+    return promoted;
+  }
+}

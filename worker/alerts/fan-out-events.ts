@@ -1,0 +1,118 @@
+import type { Env } from "../env";
+import { commitFanOut, consecutiveFailures, loadEventContext, loadFanOutTargets, readUndispatchedEvents } from "../ledger/alerts-outbox";
+import { newId } from "../ledger/ids";
+import { planFanOut, type FanOutChannel, type FanOutRule, type OutboxEvent } from "./fan-out";
+import { publicUrl } from "./resolve-channel";
+import { describeError } from "./send-http";
+
+const MAX_THRESHOLD = 100;
+// How far back through earlier undispatched events one event may reach before it gives up for now (its
+// message is retried, and the oldest events are swept first, so a long backlog drains from its start).
+const MAX_EARLIER_DEPTH = 25;
+
+export interface FanOutReport {
+  // Events whose fan-out failed: their messages are retried.
+  failed: Set<string>;
+  // Channels that got new deliveries: their senders are woken.
+  channels: Set<string>;
+  // Alert events the fan-outs wrote: they go on the queue like any other.
+  alertEvents: string[];
+}
+
+/**
+ * Turns outbox events into deliveries (one per matching channel), alert incidents and alert events. Events
+ * that share a run or a connection are fanned out one after another in outbox order, unrelated ones side
+ * by side; an event whose earlier events (same run or connection) are still undispatched fans those out
+ * first, whoever enqueued them. Already dispatched events are skipped, so a redelivered message is a no-op.
+ */
+export async function fanOutEvents(env: Env, ids: readonly string[], now: () => number = Date.now): Promise<FanOutReport> {
+  const report: FanOutReport = { failed: new Set(), channels: new Set(), alertEvents: [] };
+  const events = await readUndispatchedEvents(env.LEDGER, ids);
+  if (events.length === 0) return report;
+  const targets = await loadFanOutTargets(env.LEDGER);
+  await Promise.all(
+    relatedGroups(events).map(async (group) => {
+      for (const event of group) {
+        try {
+          await fanOutInOrder({ env, targets, report, now }, event, 0);
+        } catch (err) {
+          // One event that cannot be planned must not hold back unrelated ones; its message is retried.
+          report.failed.add(event.id);
+          console.error(`alerts: fanning out event ${event.id} failed: ${describeError(err)}`);
+        }
+      }
+    }),
+  );
+  return report;
+}
+
+interface FanOutContext {
+  env: Env;
+  targets: { channels: FanOutChannel[]; rules: FanOutRule[] };
+  report: FanOutReport;
+  now: () => number;
+}
+
+async function fanOutInOrder(context: FanOutContext, event: OutboxEvent, depth: number): Promise<void> {
+  for (;;) {
+    const loaded = await loadEventContext(context.env.LEDGER, event);
+    if (loaded.earlier.length === 0) return fanOut(context, event, loaded);
+    if (depth >= MAX_EARLIER_DEPTH) throw new Error(`more than ${MAX_EARLIER_DEPTH} earlier events of its run or connection are still waiting`);
+    for (const earlier of loaded.earlier) await fanOutInOrder(context, earlier, depth + 1);
+  }
+}
+
+async function fanOut(context: FanOutContext, event: OutboxEvent, loaded: Awaited<ReturnType<typeof loadEventContext>>): Promise<void> {
+  const { env, targets, report, now } = context;
+  const db = env.LEDGER;
+  let failures = 0;
+  const job = loaded.jobs.find((j) => j.id === event.jobId);
+  if (event.type === "job.status_changed" && job !== undefined && job.status === "failed") {
+    const watching = targets.rules.filter((r) => r.connectionIds === null || r.connectionIds.includes(job.connection_id));
+    if (watching.length > 0) {
+      const limit = Math.min(MAX_THRESHOLD, Math.max(...watching.map((r) => r.failureThreshold)));
+      failures = await consecutiveFailures(db, job.connection_id, job, limit);
+    }
+  }
+  const at = now();
+  const plan = planFanOut({
+    event,
+    run: loaded.run,
+    jobs: loaded.jobs,
+    channels: targets.channels,
+    rules: targets.rules,
+    consecutiveFailures: failures,
+    openIncidents: loaded.openIncidents,
+    publicUrl: publicUrl(env),
+    now: at,
+    newEventId: () => newId("evt", at),
+  });
+  // Another consumer may have fanned the event out meanwhile; then its decision stands and it wakes the senders.
+  if (!(await commitFanOut(db, event, plan, at))) return;
+  for (const { channelId } of plan.deliveries) report.channels.add(channelId);
+  report.alertEvents.push(...plan.alertEvents.map((a) => a.id));
+}
+
+// Events linked through a shared run or connection, each group in outbox order.
+function relatedGroups(events: readonly OutboxEvent[]): OutboxEvent[][] {
+  const parent = new Map<string, string>();
+  const find = (key: string): string => {
+    let root = key;
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(key, root);
+    return root;
+  };
+  const union = (a: string, b: string) => parent.set(find(a), find(b));
+  for (const event of events) {
+    const own = `event:${event.id}`;
+    parent.set(own, find(own));
+    if (event.runId !== null) union(own, `run:${event.runId}`);
+    if (event.connectionId !== null) union(own, `connection:${event.connectionId}`);
+  }
+  const groups = new Map<string, OutboxEvent[]>();
+  for (const event of events) {
+    const root = find(`event:${event.id}`);
+    groups.set(root, [...(groups.get(root) ?? []), event]);
+  }
+  return [...groups.values()].map((group) => group.sort((a, b) => a.seq - b.seq));
+}
