@@ -10,6 +10,9 @@ import type { ScaleFigure } from "./scale/figure";
 type Part = () => Promise<{ measure(): Promise<ScaleFigure[]> }>;
 const PARTS: Record<string, Part> = {
   storage: () => import("./scale/storage"),
+  live: () => import("./scale/live"),
+  alerts: () => import("./scale/alerts"),
+  schedule: () => import("./scale/schedule"),
 };
 const RESULTS = "bench/results/scale.json";
 
