@@ -1,6 +1,6 @@
 // npm test: every layer in order, then one plain total for CI to read.
 // Runners write JSON reports to reports/; type checks and lint steps count as one check each.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { compareWithFloor, readFloor } from "./test-count-floor.mjs";
 
@@ -8,7 +8,9 @@ const only = process.argv.slice(2);
 rmSync("reports", { recursive: true, force: true });
 mkdirSync("reports", { recursive: true });
 
-const steps = [
+// Checks without a report run two at a time (they are single-threaded and these machines have two cores),
+// each one's output printed whole when it ends; the test runners then run one after the other.
+const checks = [
   { name: "typecheck:worker", cmd: "tsc", args: ["-p", "tsconfig.worker.json"] },
   { name: "typecheck:node", cmd: "tsc", args: ["-p", "tsconfig.node.json"] },
   { name: "typecheck:web", cmd: "svelte-check", args: ["--tsconfig", "test/web/tsconfig.json", "--fail-on-warnings"] },
@@ -17,30 +19,59 @@ const steps = [
   { name: "lint:format", cmd: "npm", args: ["run", "-s", "lint:format"] },
   { name: "lint:deps", cmd: "npm", args: ["run", "-s", "lint:deps"] },
   { name: "build:web", cmd: "vite", args: ["build", "--logLevel", "warn"] },
+].filter((s) => only.length === 0 || only.includes(s.name));
+const runners = [
   { name: "vitest", cmd: "vitest", args: ["run"], env: { CI_REPORT: "1" }, report: "reports/vitest.json" },
   { name: "playwright", cmd: "playwright", args: ["test"], report: "reports/playwright.json" },
 ].filter((s) => only.length === 0 || only.includes(s.name));
+const CHECKS_AT_ONCE = 2;
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures = [];
 
-for (const step of steps) {
+function runBuffered(step) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(step.cmd, step.args, { env: { ...process.env, ...step.env } });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const finish = (status) => {
+      const ok = status === 0;
+      console.log(`\n=== ${step.name}: ${step.cmd} ${step.args.join(" ")}\n${output}`.trimEnd());
+      console.log(`=== ${step.name}: ${ok ? "ok" : `exit ${status}`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      resolve(ok);
+    };
+    child.on("error", (error) => {
+      output += String(error);
+      finish(-1);
+    });
+    child.on("close", (code, signal) => finish(code ?? signal));
+  });
+}
+
+const queue = [...checks];
+await Promise.all(
+  Array.from({ length: CHECKS_AT_ONCE }, async () => {
+    for (let step = queue.shift(); step !== undefined; step = queue.shift()) {
+      if (await runBuffered(step)) {
+        passed++;
+      } else {
+        failed++;
+        failures.push(step.name);
+      }
+    }
+  }),
+);
+
+for (const step of runners) {
   console.log(`\n=== ${step.name}: ${step.cmd} ${step.args.join(" ")}`);
   const started = Date.now();
   const result = spawnSync(step.cmd, step.args, { stdio: "inherit", env: { ...process.env, ...step.env } });
   const ok = result.status === 0;
   console.log(`=== ${step.name}: ${ok ? "ok" : `exit ${result.status ?? result.signal}`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (!step.report) {
-    if (ok) {
-      passed++;
-    } else {
-      failed++;
-      failures.push(step.name);
-    }
-    continue;
-  }
   const counts = existsSync(step.report) ? readCounts(step.name, JSON.parse(readFileSync(step.report, "utf8"))) : null;
   if (counts === null) {
     failed++;
