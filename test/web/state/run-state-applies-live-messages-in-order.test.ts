@@ -109,6 +109,41 @@ describe("the run state", () => {
     expect(reads).toEqual([running.id]);
   });
 
+  it("keeps a finished job when a read that left before the finish answers with it still running", () => {
+    const { store } = storeReading();
+    const running = makeRunDetail({ status: "running" }, [{ status: "running", processed: 10 }]);
+    const job = running.jobs[0];
+    if (!job) throw new Error("factory gave no jobs");
+    store.remember(running);
+    store.apply([{ type: "job", job: { ...job, status: "failed", processed: 12 }, seq: 4 }]);
+
+    store.remember(running);
+
+    expect(store.job(job.id)?.status).toBe("failed");
+    expect(store.job(job.id)?.processed).toBe(12);
+  });
+
+  it("reads a run again when asked while an earlier read of it is still out", async () => {
+    const running = makeRunDetail({ status: "running" }, [{ status: "running", processed: 3 }]);
+    const finished = { ...running, status: "failed" as const, jobs: running.jobs.map((job) => ({ ...job, status: "failed" as const, processed: 3 })) };
+    const answers = [running, finished];
+    let release: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const store = new RunsState(async () => {
+      calls += 1;
+      if (calls === 1) await firstHeld;
+      return answers[calls - 1] ?? finished;
+    });
+    const first = store.refresh(running.id);
+    void store.refresh(running.id);
+    release();
+    await first;
+
+    expect(calls).toBe(2);
+    expect(store.get(running.id)?.jobs?.[0]?.status).toBe("failed");
+  });
+
   it("reads the whole run when a job arrives for a run it holds no job list for", async () => {
     const detail = makeRunDetail({ status: "running" });
     const { store, reads } = storeReading({ [detail.id]: detail });

@@ -38,6 +38,16 @@ function isStaleJob(current: JobSummary, incoming: JobSummary): boolean {
   return isStale(current, incoming) || (current.status === incoming.status && incoming.processed < current.processed);
 }
 
+// A read that left before the feed's latest news must not put a finished job back to pending.
+function mergeJobs(current: readonly JobSummary[] | null, incoming: readonly JobSummary[]): JobSummary[] {
+  if (current === null) return [...incoming];
+  const known = new Map(current.map((job) => [job.id, job]));
+  return incoming.map((job) => {
+    const held = known.get(job.id);
+    return held !== undefined && isStaleJob(held, job) ? held : job;
+  });
+}
+
 export type RunFetcher = (id: string) => Promise<RunDetail>;
 
 export class RunsState {
@@ -51,6 +61,8 @@ export class RunsState {
   #entries = new SvelteMap<string, RunEntry>();
   #jobRun = new Map<string, string>();
   #refreshing = new Set<string>();
+  // Runs asked for again while a read of them was in flight: that read may predate what prompted the ask.
+  #refreshAgain = new Set<string>();
   #fetchRun: RunFetcher;
 
   constructor(fetchRun: RunFetcher = (id) => api.run(id)) {
@@ -115,10 +127,15 @@ export class RunsState {
 
   // Reads the run with its jobs again (a folder opened, or a run that left the active set).
   async refresh(id: string): Promise<RunEntry | undefined> {
-    if (this.#refreshing.has(id)) return this.#entries.get(id);
+    if (this.#refreshing.has(id)) {
+      this.#refreshAgain.add(id);
+      return this.#entries.get(id);
+    }
     this.#refreshing.add(id);
     try {
-      return this.remember(await this.#fetchRun(id));
+      let entry = this.remember(await this.#fetchRun(id));
+      while (this.#refreshAgain.delete(id)) entry = this.remember(await this.#fetchRun(id));
+      return entry;
     } finally {
       this.#refreshing.delete(id);
     }
@@ -139,7 +156,7 @@ export class RunsState {
     } else {
       const finishing = isActive(entry.run.status) && !isActive(summary.status);
       if (!isStale(entry.run, summary)) entry.run = summary;
-      if (jobs) entry.jobs = sortJobs(jobs);
+      if (jobs) entry.jobs = sortJobs(mergeJobs(entry.jobs, jobs));
       // The runs feed tells of a finish without the jobs (their last progress may still be on its way on the
       // credential's feed, which closes now): read the final jobs once.
       else if (fromFeed && finishing && entry.jobs !== null) {
