@@ -24,8 +24,9 @@ export const ENGINE_ERROR_CODES = [
 ] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
 
-// Which contract a request belongs to; the same status means a different fix in each.
-export const REQUEST_PHASES = ["source", "lookup", "listing", "update"] as const;
+// Which contract a request belongs to; the same status means a different fix in each. "readback" re-reads a
+// written record to verify it; "token" fetches an OAuth2 access token for the credential.
+export const REQUEST_PHASES = ["source", "lookup", "listing", "update", "readback", "token"] as const;
 export type RequestPhase = (typeof REQUEST_PHASES)[number];
 
 // Transient failures: the record may succeed on a later run, so it is failed and retried later.

@@ -42,6 +42,9 @@ export interface HttpRequest {
   // after a timeout, a 5xx or a network error the destination may have applied it, so it is not sent again.
   // A 429 applied nothing and is always retried. Default true.
   mayRetryAfterSend?: boolean;
+  // The serials this request is about (a lookup's, a write's, a bulk write's), so its record in the request
+  // log can be found from a record outcome. Absent for source and listing pages.
+  serials?: readonly string[];
 }
 
 export interface HttpResponse {
