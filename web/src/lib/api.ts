@@ -50,6 +50,7 @@ import type {
   testSendResultSchema,
   updateRuleBodySchema,
 } from "../../../worker/schemas/alerts";
+import type { ApplyRunResponse, PlanSettings, RunPlan } from "./plan-types";
 import { currentToken, rejectSession } from "./session-token";
 import { createRequest, type ApiClientOptions } from "./api-request";
 
@@ -132,6 +133,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
     startRun: (body: CreateRunRequest) => request<RunDetail>("/api/runs", { method: "POST", body }),
     cancelRun: (runId: string) => request<RunDetail>(`/api/runs/${id(runId)}/cancel`, { method: "POST" }),
     rerun: (runId: string, scope: RerunScope) => request<RunDetail>(`/api/runs/${id(runId)}/rerun`, { method: "POST", body: { scope } }),
+    runPlan: (runId: string, signal?: AbortSignal) => request<RunPlan>(`/api/runs/${id(runId)}/plan`, { signal }),
+    applyPlan: (runId: string) => request<ApplyRunResponse>(`/api/runs/${id(runId)}/apply`, { method: "POST" }),
     job: (jobId: string, signal?: AbortSignal) => request<JobDetail>(`/api/jobs/${id(jobId)}`, { signal }),
     jobRecords: (jobId: string, filters: RecordListFilters, list?: ListOptions, signal?: AbortSignal) =>
       request<RecordOutcomePage>(`/api/jobs/${id(jobId)}/records`, { query: { ...filters, ...paging(list) }, signal }),
@@ -198,6 +201,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     // Settings, retention and tokens
     getSettings: (signal?: AbortSignal) => request<Settings>("/api/settings", { signal }),
     updateSettings: (body: UpdateSettingsBody) => request<Settings>("/api/settings", { method: "PUT", body }),
+    updatePlanSettings: (plans: PlanSettings) => request<Settings>("/api/settings", { method: "PUT", body: { plans } }),
     getRetention: (signal?: AbortSignal) => request<RetentionResponse>("/api/retention", { query: { passes_limit: 5, exports_limit: 14 }, signal }),
     runRetention: () => request<RetentionRun>("/api/retention/run", { method: "POST" }),
     listTokens: (signal?: AbortSignal) => request<Page<ApiTokenSummary>>("/api/tokens", { signal }),
