@@ -11,7 +11,8 @@ export interface PlanConnection {
   connection_name: string;
   job_id: string;
   planned_version: number;
-  current_version: number;
+  // null when the connection was deleted.
+  current_version: number | null;
   would_update: number;
 }
 

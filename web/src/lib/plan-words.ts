@@ -12,7 +12,11 @@ export function planBlocker(plan: RunPlan): string | null {
       return `This plan expired${plan.expires_at ? ` at ${formatShortAbsolute(plan.expires_at)}` : ""}: run a new dry run and review it.`;
     case "outdated": {
       const changed = outdatedConnections(plan.connections)
-        .map((connection) => `${connection.connection_name} (version ${connection.planned_version} → ${connection.current_version})`)
+        .map((connection) =>
+          connection.current_version === null
+            ? `${connection.connection_name} (deleted)`
+            : `${connection.connection_name} (version ${connection.planned_version} → ${connection.current_version})`,
+        )
         .join(", ");
       return `The configuration changed since this dry run${changed ? `: ${changed}` : ""}. Run a new dry run and review it.`;
     }
