@@ -1,5 +1,5 @@
 import type { ApiClient, RecordListFilters } from "../lib/api";
-import type { JobSummary, RecordAction } from "../lib/run-types";
+import type { FieldDifference, JobSummary, RecordAction } from "../lib/run-types";
 import { isTerminal } from "../lib/statuses";
 
 // What Compare reads of two jobs of one connection. A fleet's records are mostly unchanged on both sides
@@ -37,12 +37,16 @@ export interface CompareReadOptions {
 export interface ComparedOutcomes {
   a: Map<string, RecordAction>;
   b: Map<string, RecordAction>;
+  // What did not hold, for the serials whose outcome lists any (Verify Mismatch, Drifted).
+  differencesA: Map<string, FieldDifference[]>;
+  differencesB: Map<string, FieldDifference[]>;
   truncated: boolean;
 }
 
 interface Side {
   job: JobSummary;
   actions: Map<string, RecordAction>;
+  differences: Map<string, FieldDifference[]>;
   read: number;
   unchangedRead: boolean;
   truncated: boolean;
@@ -54,7 +58,9 @@ export async function readComparedOutcomes(
   b: JobSummary | null,
   options: CompareReadOptions,
 ): Promise<ComparedOutcomes> {
-  const sides = [a, b].map((job) => (job === null ? null : { job, actions: new Map(), read: 0, unchangedRead: false, truncated: false })) as Array<Side | null>;
+  const sides = [a, b].map((job) =>
+    job === null ? null : { job, actions: new Map(), differences: new Map(), read: 0, unchangedRead: false, truncated: false },
+  ) as Array<Side | null>;
   const [left, right] = sides as [Side | null, Side | null];
   for (const side of sides) {
     if (side === null) continue;
@@ -76,7 +82,13 @@ export async function readComparedOutcomes(
     // A connection only one run has: every serial of its job differs, the unchanged ones too.
     for (const side of [left, right]) if (side) await readUnchanged(client, side, options);
   }
-  return { a: left?.actions ?? new Map(), b: right?.actions ?? new Map(), truncated: sides.some((side) => side?.truncated === true) };
+  return {
+    a: left?.actions ?? new Map(),
+    b: right?.actions ?? new Map(),
+    differencesA: left?.differences ?? new Map(),
+    differencesB: right?.differences ?? new Map(),
+    truncated: sides.some((side) => side?.truncated === true),
+  };
 }
 
 // Unchanged serials neither lookup found: equal counts on finished jobs mean the same serials agree.
@@ -121,7 +133,10 @@ async function readInto(client: RecordsClient, side: Side, filters: RecordListFi
       return;
     }
     const page = await client.jobRecords(side.job.id, filters, { cursor, limit: RECORDS_PAGE }, options.signal);
-    for (const record of page.data) side.actions.set(record.serial, record.action);
+    for (const record of page.data) {
+      side.actions.set(record.serial, record.action);
+      if (record.differences && record.differences.length > 0) side.differences.set(record.serial, record.differences);
+    }
     side.read += page.data.length;
     options.onRead(page.data.length);
     cursor = page.next_cursor;

@@ -1,6 +1,7 @@
 import { api, asApiError, isAbort, type ApiClient, type ApiError } from "../lib/api";
 import { countersOf, type Counters } from "../lib/progress";
-import type { JobSummary, RecordAction, RunDetail, RunSummary } from "../lib/run-types";
+import { planRunIdOf } from "../lib/plan-types";
+import type { FieldDifference, JobSummary, RecordAction, RunDetail, RunSummary } from "../lib/run-types";
 import { readComparedOutcomes } from "./compare-outcomes";
 import { runs } from "./runs.svelte";
 
@@ -75,6 +76,41 @@ export function diffOutcomes(
   return differences;
 }
 
+// One serial a dry run planned (Would Update) and what the run that applied it did.
+export interface PlannedSerial {
+  connectionId: string;
+  connectionName: string;
+  serial: string;
+  applied: RecordAction | null;
+  differences: readonly FieldDifference[];
+}
+
+// Which side is the dry run whose plan the other side applied; null when neither applies the other.
+export function planSide(a: Pick<RunDetail, "id">, b: Pick<RunDetail, "id">): "a" | "b" | null {
+  if (planRunIdOf(b) === a.id) return "a";
+  if (planRunIdOf(a) === b.id) return "b";
+  return null;
+}
+
+export function plannedSerials(
+  pair: Pick<ConnectionPair, "connectionId" | "name">,
+  plan: ReadonlyMap<string, RecordAction>,
+  applied: ReadonlyMap<string, RecordAction>,
+  differences: ReadonlyMap<string, readonly FieldDifference[]>,
+): PlannedSerial[] {
+  return [...plan.entries()]
+    .filter(([, action]) => action === "would_update")
+    .map(([serial]) => serial)
+    .sort()
+    .map((serial) => ({
+      connectionId: pair.connectionId,
+      connectionName: pair.name,
+      serial,
+      applied: applied.get(serial) ?? null,
+      differences: differences.get(serial) ?? [],
+    }));
+}
+
 // A guard against walking a huge history in the browser; the comparison says when it stopped early.
 const MAX_RECORDS_PER_JOB = 50_000;
 
@@ -84,7 +120,7 @@ export type CompareLoad =
 export type DiffLoad =
   | { kind: "idle" }
   | { kind: "loading"; read: number }
-  | { kind: "ready"; differences: OutcomeDifference[]; read: number; truncated: boolean }
+  | { kind: "ready"; differences: OutcomeDifference[]; planned: PlannedSerial[] | null; read: number; truncated: boolean }
   | { kind: "failed"; error: ApiError };
 
 export class CompareState {
@@ -110,7 +146,7 @@ export class CompareState {
       runs.remember(b);
       const pairs = pairConnections(a, b);
       this.runs = { kind: "ready", a, b, pairs };
-      await this.#diff(pairs, controller);
+      await this.#diff(pairs, planSide(a, b), controller);
     } catch (error) {
       if (isAbort(error) || controller.signal.aborted) return;
       if (this.runs.kind === "ready") this.diff = { kind: "failed", error: asApiError(error) };
@@ -123,11 +159,12 @@ export class CompareState {
     this.#controller = null;
   }
 
-  async #diff(pairs: readonly ConnectionPair[], controller: AbortController): Promise<void> {
+  async #diff(pairs: readonly ConnectionPair[], plan: "a" | "b" | null, controller: AbortController): Promise<void> {
     let read = 0;
     let truncated = false;
     this.diff = { kind: "loading", read };
     const differences: OutcomeDifference[] = [];
+    const planned: PlannedSerial[] = [];
     for (const pair of pairs) {
       const outcomes = await readComparedOutcomes(this.#client, pair.a, pair.b, {
         signal: controller.signal,
@@ -140,8 +177,10 @@ export class CompareState {
       if (controller.signal.aborted) return;
       truncated ||= outcomes.truncated;
       differences.push(...diffOutcomes(pair, outcomes.a, outcomes.b));
+      if (plan === "a") planned.push(...plannedSerials(pair, outcomes.a, outcomes.b, outcomes.differencesB));
+      if (plan === "b") planned.push(...plannedSerials(pair, outcomes.b, outcomes.a, outcomes.differencesA));
     }
-    this.diff = { kind: "ready", differences, read, truncated };
+    this.diff = { kind: "ready", differences, planned: plan === null ? null : planned, read, truncated };
   }
 }
 
