@@ -63,7 +63,11 @@ describe("a checkpoint's batch of outcomes", () => {
     const batch = outcomeBatch(failed, emptyCounters(), options({ failureLogs: 1, failureLogLimit: 2 }));
     expect(batch.logs).toEqual([
       { level: "ERROR", message: "A failed: HTTP 500", serial: "A" },
-      { level: "WARN", message: "Further failed records are not logged one by one: filter the Records tab by Failed", serial: null },
+      {
+        level: "WARN",
+        message: "Further failed or mismatched records are not logged one by one: filter the Records tab by Failed or Verify Mismatch",
+        serial: null,
+      },
     ]);
     expect(batch.failureLogs).toBe(4);
     expect(outcomeBatch(failed, emptyCounters(), options({ failureLogs: 4, failureLogLimit: 2 })).logs).toEqual([]);
