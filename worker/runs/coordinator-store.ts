@@ -10,6 +10,7 @@ import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobCounterValues, type
 import type { JobStatus, RunMode, RunStatus, RunType } from "../schemas/vocabulary";
 import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
 import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
+import type { WriteIntent } from "./write-intent";
 
 // The coordinator's checkpoint in its own SQLite: the plan, each job's position and counters, the queue
 // of records the current slice works on, the outbox of outcomes and logs not yet flushed, and what each
@@ -103,17 +104,7 @@ export interface JobTally extends JobCounterValues {
   failure_logs: number;
 }
 
-// A write about to be sent, journaled before the request leaves so that after a crash the record is looked up
-// again and a write that landed is counted as updated rather than found unchanged. Dropped with its queue row.
-export interface WriteIntent {
-  ord: number;
-  serial: string;
-  idempotency_key: string | null;
-  payload_hash: string;
-  // What the write meant to change (before → after), reported as the outcome if it is confirmed.
-  changes: FieldChange[];
-  attempted_at: number;
-}
+export type { WriteIntent } from "./write-intent";
 
 // A written record held back for the verifying phase (list mode), with what its outcome will carry.
 export interface ReadBackWaiting {

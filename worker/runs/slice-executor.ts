@@ -5,7 +5,7 @@ import { buildSingleRequest, buildUpdateRequests, isSuccessStatus, textHash, typ
 import { compareReadBack, type FieldDifference } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
-import type { WriteIntent } from "./coordinator-store";
+import type { WriteIntent } from "./write-intent";
 
 // One slice of a job over the engine: lookup, reconcile, and (live) write each record, reporting every
 // finished record at once so the coordinator can checkpoint it before anything else happens.

@@ -6,7 +6,7 @@ import { compileUpdateContract } from "../../../worker/engine/payload";
 import { compileMapping } from "../../../worker/engine/reconcile";
 import { createSystemRuntime } from "../../../worker/engine/runtime";
 import { parseXml } from "../../../worker/engine/xml";
-import type { WriteIntent } from "../../../worker/runs/coordinator-store";
+import type { WriteIntent } from "../../../worker/runs/write-intent";
 import { executeSlice, type RecordOutcome, type SliceReadBack } from "../../../worker/runs/slice-executor";
 import { startLoopbackServer, type LoopbackServer } from "../../engine/support/loopback-server";
 import { makeRule } from "../../engine/factories";
