@@ -1,11 +1,9 @@
 import { DEFAULT_VERIFY_SAMPLE_PERCENT, type UpdateContract, type VerifyWrites } from "./contracts";
 import { textHash } from "./payload";
-import { storedDifferences, type CompiledMapping } from "./reconcile";
+import { storedDifferences, type CompiledMapping, type FieldDifference } from "./reconcile";
 
 // Read-back verification: which written serials are read back, and what reading one back found. The caller
 // fetches the record (per serial right after the write, or from one re-read of a listing) and passes it in.
-
-export type FieldDifference = { field: string; expected: unknown; found: unknown; side: "stored" | "destination" | "source" };
 
 export interface ReadBackPlan {
   mode: VerifyWrites;

@@ -2,8 +2,8 @@ import { EngineError } from "../engine/errors";
 import type { HttpClient } from "../engine/http-client";
 import { lookupBySerial, type DestinationLookup, type PerSerialFetchContract } from "../engine/lookup";
 import { buildSingleRequest, buildUpdateRequests, isSuccessStatus, textHash, type CompiledUpdate, type UpdateRequest } from "../engine/payload";
-import { compareReadBack, type FieldDifference } from "../engine/read-back";
-import { reconcile, type CompiledMapping, type Decision, type FieldChange, type RecordAction } from "../engine/reconcile";
+import { compareReadBack } from "../engine/read-back";
+import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
 import type { WriteIntent } from "./write-intent";
 
@@ -34,8 +34,8 @@ export interface RecordOutcome {
   journaled: boolean;
   // Counted updated because the destination holds what a write sent before a restart meant to set.
   confirmed: boolean;
-  // Read back: the written fields the destination stores differently (verify_mismatch); null when none.
-  differences: FieldDifference[] | null;
+  // The fields that did not hold what was expected (verify_mismatch, drifted); absent or null when none.
+  differences?: FieldDifference[] | null;
   // List-mode read-back: a written record held back, not counted yet, until the job's verifying phase re-reads the
   // listing; it keeps the payload sent, to compare then.
   awaiting_readback?: Record<string, unknown>;
