@@ -2,6 +2,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { readBackPlan, sampledForReadBack } from "../../../worker/engine/read-back";
+import type { CoordinatorSnapshot } from "../../../worker/runs/run-coordinator";
 import type { RecordOutcome } from "../../../worker/schemas/runs";
 import { api, coordinatorStub, demoConfig, driveRun, logsOf, makeCredentialWith, resetWorld, runDetail, startRun, stepRun, tuneRun } from "../factories";
 import { installRecordingDestination, throughRecorder, type RecordingDestination } from "./recording-destination";
@@ -9,6 +10,8 @@ import { installRecordingDestination, throughRecorder, type RecordingDestination
 // A destination in front of the sandbox that accepts every write and stores something else: it drops a field
 // from JSON bodies, or lowercases one in XML ones, before the sandbox sees them. The run reads each sampled
 // write back (per serial, or one more read of the listing) and names the field.
+
+type CoordinatorJob = CoordinatorSnapshot["jobs"][number];
 
 let destination: RecordingDestination;
 
@@ -32,6 +35,18 @@ async function recordsOf(jobId: string): Promise<Map<string, RecordOutcome & { d
 }
 
 const writes = (record: RecordOutcome, field: string) => record.changes.some((c) => c.field === field && c.written);
+
+// One request per alarm, so the records phase and each page of the listing read back end alarms of their own
+// (an evicted object comes back with the test bindings' settings, so they are given before every step).
+async function stepToVerifying(runId: string): Promise<CoordinatorJob> {
+  for (let step = 0; step < 60; step++) {
+    const job = (await coordinatorStub(runId).snapshot()).jobs[0]!;
+    if (job.phase === "verifying") return job;
+    await tuneRun(runId, { sliceSubrequests: 1 });
+    await stepRun(runId);
+  }
+  throw new Error(`run ${runId} never reached its verifying phase`);
+}
 
 async function liveRun(config: ConnectionConfig) {
   const { credentialId } = await makeCredentialWith([{ config, dry_run: false }]);
@@ -113,17 +128,15 @@ describe("read-back verification of a list-mode job", () => {
     );
     const run = await liveRun(config);
     const stub = () => coordinatorStub(run.id);
-    const phase = async () => (await stub().snapshot()).jobs[0]?.phase;
-    for (let step = 0; step < 50 && (await phase()) !== "verifying"; step++) await stepRun(run.id);
-    expect(await phase()).toBe("verifying");
-    const heldBack = (await stub().snapshot()).jobs[0]!;
+    const heldBack = await stepToVerifying(run.id);
     expect(heldBack.counters.processed).toBeLessThan(60);
 
     // Evicted with writes held back; then one listing page per alarm, evicted again between two of them.
     await evictDurableObject(stub());
     await tuneRun(run.id, { sliceSubrequests: 1 });
     await stepRun(run.id);
-    await stub().snapshot();
+    const partway = (await stub().snapshot()).jobs[0]!;
+    expect(partway.phase).toBe("verifying");
     await evictDurableObject(stub());
     const job = (await driveRun(run.id)).jobs[0]!;
 
@@ -156,7 +169,7 @@ describe("read-back verification of a list-mode job", () => {
       "bulk",
     );
     const run = await liveRun(config);
-    for (let step = 0; step < 50 && (await coordinatorStub(run.id).snapshot()).jobs[0]?.phase !== "verifying"; step++) await stepRun(run.id);
+    await stepToVerifying(run.id);
     const res = await api("POST", `/api/runs/${run.id}/cancel`);
     expect(res.status).toBeLessThan(300);
     const job = (await runDetail(run.id)).jobs[0]!;
