@@ -46,7 +46,17 @@ describe("a checkpoint's batch of outcomes", () => {
         error: "HTTP 422 — Hint: Check the payload",
         at: 9_000,
       },
-      { job_id: "job_1", serial: "C", action: "skipped_rule", changes: null, differences: null, http_status: null, payload_excerpt: null, error: "rule: never", at: 9_000 },
+      {
+        job_id: "job_1",
+        serial: "C",
+        action: "skipped_rule",
+        changes: null,
+        differences: null,
+        http_status: null,
+        payload_excerpt: null,
+        error: "rule: never",
+        at: 9_000,
+      },
     ]);
   });
 
