@@ -91,7 +91,14 @@ describe("job counters", () => {
     expect(checkInvariant(live)).toEqual({ ok: true });
     expect(DRY_ACTIONS).not.toContain("drifted");
     for (const action of ["drifted", "verified", "verify_mismatch"] as const) {
-      expect(checkInvariant(fold([[action, 0], ["would_update", 0]]))).toEqual({
+      expect(
+        checkInvariant(
+          fold([
+            [action, 0],
+            ["would_update", 0],
+          ]),
+        ),
+      ).toEqual({
         ok: false,
         message: `both would_update and ${action} are counted, but a job is either dry or live`,
       });

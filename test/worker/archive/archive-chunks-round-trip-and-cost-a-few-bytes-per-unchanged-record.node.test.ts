@@ -22,7 +22,16 @@ describe("archive chunks", () => {
   it("round-trip outcomes sorted by serial, keeping every field and each record's own time", async () => {
     const outcomes: ArchivedOutcome[] = [
       { serial: "b", action: "failed", changes: null, differences: null, http_status: 422, payload_excerpt: '{"x":1}', error: "rejected", at: at + 5 },
-      { serial: "a", action: "updated", changes: '[{"field":"f","before":1,"after":2}]', differences: null, http_status: 200, payload_excerpt: null, error: null, at },
+      {
+        serial: "a",
+        action: "updated",
+        changes: '[{"field":"f","before":1,"after":2}]',
+        differences: null,
+        http_status: 200,
+        payload_excerpt: null,
+        error: null,
+        at,
+      },
     ];
     const decoded = await decodeOutcomes(await encodeOutcomes(outcomes));
     expect(decoded).toEqual([outcomes[1], outcomes[0]]);

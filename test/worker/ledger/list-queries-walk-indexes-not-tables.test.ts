@@ -286,9 +286,9 @@ describe("list queries", () => {
 const oneLine = (sql: string) => sql.replace(/--.*$/gm, "").replace(/\s+/g, " ").trim();
 const statementOf = (sql: string, pattern: RegExp) => sql.match(pattern)?.[0] ?? "";
 const indexesOf = async (table: string) =>
-  (await env.LEDGER.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 ORDER BY name").bind(table).all<{ name: string }>()).results.map(
-    (row) => row.name,
-  );
+  (
+    await env.LEDGER.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 ORDER BY name").bind(table).all<{ name: string }>()
+  ).results.map((row) => row.name);
 
 describe("migration 0016", () => {
   it("rebuilds record_outcomes and latest_outcomes with their rows and indexes, accepting drifted, verified and verify_mismatch", async () => {
@@ -305,9 +305,7 @@ describe("migration 0016", () => {
         ].join("\n"),
       ),
     );
-    await expect(
-      env.LEDGER.prepare("INSERT INTO latest_outcomes VALUES ('conn_1', 'SN-0', 'verified', 'job_1', 'run_1', 1)").run(),
-    ).rejects.toThrow(/CHECK/);
+    await expect(env.LEDGER.prepare("INSERT INTO latest_outcomes VALUES ('conn_1', 'SN-0', 'verified', 'job_1', 'run_1', 1)").run()).rejects.toThrow(/CHECK/);
     await env.LEDGER.batch([
       env.LEDGER.prepare(
         `INSERT INTO record_outcomes (job_id, serial, run_id, action, changes_json, http_status, payload_excerpt, error, recorded_at)
@@ -334,14 +332,27 @@ describe("migration 0016", () => {
         recorded_at: 10,
         differences_json: null,
       },
-      { job_id: "job_1", serial: "SN-2", run_id: "run_1", action: "failed", changes_json: null, http_status: 500, payload_excerpt: null, error: "boom", recorded_at: 11, differences_json: null },
+      {
+        job_id: "job_1",
+        serial: "SN-2",
+        run_id: "run_1",
+        action: "failed",
+        changes_json: null,
+        http_status: 500,
+        payload_excerpt: null,
+        error: "boom",
+        recorded_at: 11,
+        differences_json: null,
+      },
     ]);
     expect((await env.LEDGER.prepare("SELECT serial, action FROM latest_outcomes").all()).results).toEqual([{ serial: "SN-1", action: "updated" }]);
     expect([await indexesOf("record_outcomes"), await indexesOf("latest_outcomes")]).toEqual(indexesBefore);
 
     for (const [n, action] of ["drifted", "verified", "verify_mismatch"].entries()) {
       await env.LEDGER.batch([
-        env.LEDGER.prepare("INSERT INTO record_outcomes (job_id, serial, run_id, action, differences_json, recorded_at) VALUES ('job_2', ?1, 'run_2', ?2, '[]', 1)").bind(`SN-${n}`, action),
+        env.LEDGER.prepare(
+          "INSERT INTO record_outcomes (job_id, serial, run_id, action, differences_json, recorded_at) VALUES ('job_2', ?1, 'run_2', ?2, '[]', 1)",
+        ).bind(`SN-${n}`, action),
         env.LEDGER.prepare("INSERT INTO latest_outcomes VALUES ('conn_2', ?1, ?2, 'job_2', 'run_2', 1)").bind(`SN-${n}`, action),
       ]);
     }

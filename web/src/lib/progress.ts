@@ -92,7 +92,16 @@ const LIVE_WHEN_COUNTED: readonly CounterKey[] = ["verified", "verify_mismatch",
 
 type CounterFields = Pick<
   JobSummary,
-  "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed" | "drifted" | "verified" | "verify_mismatch"
+  | "would_update"
+  | "updated"
+  | "skipped_rule"
+  | "skipped_no_change"
+  | "missing_source"
+  | "missing_destination"
+  | "failed"
+  | "drifted"
+  | "verified"
+  | "verify_mismatch"
 >;
 
 export function countersOf(jobs: readonly CounterFields[]): Counters {
