@@ -130,6 +130,9 @@ describe("read-back verification of a list-mode job", () => {
     const stub = () => coordinatorStub(run.id);
     const heldBack = await stepToVerifying(run.id);
     expect(heldBack.counters.processed).toBeLessThan(60);
+    const listingReads = () => destination.requests.filter((r) => r.method === "GET" && r.path === "/api/devices").length;
+    const firstRead = listingReads();
+    expect(firstRead).toBeGreaterThan(2);
 
     // Evicted with writes held back; then one listing page per alarm, evicted again between two of them.
     await evictDurableObject(stub());
@@ -139,6 +142,8 @@ describe("read-back verification of a list-mode job", () => {
     expect(partway.phase).toBe("verifying");
     await evictDurableObject(stub());
     const job = (await driveRun(run.id)).jobs[0]!;
+    // The listing was read once more, page by page, resuming after each eviction rather than starting over.
+    expect(listingReads()).toBe(2 * firstRead);
 
     const records = await recordsOf(job.id);
     const written = [...records.values()].filter((r) => r.http_status !== null);
