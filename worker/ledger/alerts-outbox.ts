@@ -5,7 +5,7 @@ import type { ChannelKind, EventType } from "../alerts/vocabulary";
 import { newId } from "./ids";
 
 // The outbox side of alerting: reading undispatched events and what deciding their fan-out needs,
-// and committing a decision in one batch with the event's dispatched mark.
+// and committing a decision in one batch that deletes the event (its deliveries keep the payload).
 
 interface EventRow {
   seq: number;
@@ -212,9 +212,10 @@ export async function consecutiveFailures(db: D1Database, connectionId: string, 
 }
 
 /**
- * Commits a fan-out decision in one batch. Every statement is guarded by the event still being undispatched
- * and the last one marks it dispatched, so when two consumers fan out the same event (a redelivered message,
- * the sweep) exactly one decision lands. Returns whether this one did.
+ * Commits a fan-out decision in one batch. Every statement is guarded by the event still being in the outbox
+ * and the last one deletes it, so when two consumers fan out the same event (a redelivered message, the
+ * sweep) exactly one decision lands. Returns whether this one did. Deleting keeps the outbox to what is
+ * still to send (migration 0020 keeps positions from being reused).
  */
 export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: FanOutPlan, now: number): Promise<boolean> {
   const payloadJson = JSON.stringify(plan.payload);
@@ -265,7 +266,7 @@ export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: Fan
         .bind(event.id, alert.id, alert.type, alert.payload.run_id, alert.payload.job_id, alert.payload.connection_id, JSON.stringify(alert.payload), now),
     );
   }
-  statements.push(db.prepare("UPDATE events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL").bind(event.id, now));
+  statements.push(db.prepare("DELETE FROM events WHERE id = ?1 AND dispatched_at IS NULL").bind(event.id));
   const results = await db.batch(statements);
   return (results.at(-1)?.meta.changes ?? 0) > 0;
 }
