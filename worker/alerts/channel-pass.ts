@@ -19,9 +19,10 @@ export interface ChannelPassOptions {
   budgetMs?: number;
 }
 
-const DUE_PER_READ = 25;
-// Runs whose deliveries go out side by side; within one run they go one after another.
-const LANES = 6;
+const DUE_PER_READ = 50;
+// Runs whose deliveries go out side by side; within one run they go one after another. More lanes also put
+// more attempts in each batch the recorder writes.
+const LANES = 16;
 // Deliveries one lane sends behind each other before the channel is read again (enabled, new secret).
 const LANE_RUN = 20;
 const DEFAULT_BUDGET_MS = 60_000;
