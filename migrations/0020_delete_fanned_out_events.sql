@@ -14,9 +14,11 @@ CREATE TABLE events_outbox (
   -- Always NULL for a row still here; kept so a ledger written before this migration reads the same.
   dispatched_at INTEGER
 );
--- Every event is copied, so AUTOINCREMENT remembers the highest position handed out; then the dispatched ones go.
+-- Only what is still to fan out is copied (a ledger keeps its dispatched events for the retention window), and
+-- the newest event too, so AUTOINCREMENT starts above every position handed out; then the dispatched ones go.
 INSERT INTO events_outbox (seq, id, type, run_id, job_id, connection_id, payload_json, created_at, dispatched_at)
-  SELECT rowid, id, type, run_id, job_id, connection_id, payload_json, created_at, dispatched_at FROM events ORDER BY rowid;
+  SELECT rowid, id, type, run_id, job_id, connection_id, payload_json, created_at, dispatched_at FROM events
+   WHERE dispatched_at IS NULL OR rowid = (SELECT MAX(rowid) FROM events) ORDER BY rowid;
 DELETE FROM events_outbox WHERE dispatched_at IS NOT NULL;
 DROP TABLE events;
 ALTER TABLE events_outbox RENAME TO events;

@@ -72,6 +72,14 @@ describe("queue redelivery", () => {
       .bind(hook.id)
       .first<{ left_over: number; deliveries: number }>();
     expect(fanned).toEqual({ left_over: 0, deliveries: 50 });
+    // The outbox is empty now, yet a new event's position comes after every position its deliveries keep.
+    const next = await playRun({ jobs: [{ connection: { id: unique("conn"), name: "Next" }, status: "completed" }] });
+    const positions = await env.LEDGER.prepare(
+      "SELECT (SELECT MIN(rowid) FROM events WHERE run_id = ?1) AS next_min, (SELECT MAX(event_seq) FROM deliveries) AS kept_max",
+    )
+      .bind(next.runId)
+      .first<{ next_min: number; kept_max: number }>();
+    expect(positions!.next_min).toBeGreaterThan(positions!.kept_max);
     await waitFor(
       "fifty deliveries",
       () => received(receiver.name),
