@@ -221,11 +221,44 @@ export async function logsOf(jobId: string): Promise<Array<{ level: string; mess
   return (archive?.logs ?? []).map(({ level, message, seq }) => ({ level, message, seq }));
 }
 
-export async function eventsOf(runId: string): Promise<Array<{ type: string; job_id: string | null; payload: Record<string, unknown> }>> {
-  const { results } = await env.LEDGER.prepare("SELECT type, job_id, payload_json FROM events WHERE run_id = ?1 ORDER BY id")
-    .bind(runId)
-    .all<{ type: string; job_id: string | null; payload_json: string }>();
-  return results.map((r) => ({ type: r.type, job_id: r.job_id, payload: JSON.parse(r.payload_json) as Record<string, unknown> }));
+export interface OutboxWatch {
+  channelId: string;
+  /** The run's status events as fanned out to the watching channel, in outbox order, once none is left to fan out. */
+  eventsOf(runId: string): Promise<Array<{ type: string; job_id: string | null; payload: Record<string, unknown> }>>;
+}
+
+// Fan-out deletes an event from the outbox; what stays is each channel's delivery with the payload built
+// from it. A test that reads a run's events creates this webhook channel (hearing every status change)
+// before the run, and reads its deliveries.
+export async function watchOutbox(): Promise<OutboxWatch> {
+  const admin = (await makeToken("admin")).token;
+  const created = await api<{ id: string }>(
+    "POST",
+    "/api/alerts/channels",
+    { name: `Outbox watch ${newId("w", Date.now())}`, kind: "webhook", url: "http://localhost:8787/sandbox/_receiver/outbox-watch" },
+    { authorization: `Bearer ${admin}` },
+  );
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const channelId = created.body.id;
+  return {
+    channelId,
+    async eventsOf(runId) {
+      const until = Date.now() + 20_000;
+      for (;;) {
+        const left = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM events WHERE run_id = ?1").bind(runId).first<{ n: number }>();
+        if (left?.n === 0) break;
+        if (Date.now() > until) throw new Error(`run ${runId} still has ${left?.n} event(s) to fan out`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { results } = await env.LEDGER.prepare("SELECT event_type, payload_json FROM deliveries WHERE run_id = ?1 AND channel_id = ?2 ORDER BY event_seq")
+        .bind(runId, channelId)
+        .all<{ event_type: string; payload_json: string }>();
+      return results.map((r) => {
+        const payload = JSON.parse(r.payload_json) as Record<string, unknown>;
+        return { type: r.event_type, job_id: (payload.job_id as string | null) ?? null, payload };
+      });
+    },
+  };
 }
 
 export interface CustomConnection {

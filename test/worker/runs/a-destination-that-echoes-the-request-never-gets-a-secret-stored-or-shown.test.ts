@@ -4,14 +4,24 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
-import { planFanOut, type OutboxEvent } from "../../../worker/alerts/fan-out";
-import { loadEventContext } from "../../../worker/ledger/alerts-outbox";
 import { REDACTED } from "../../../worker/engine/redactor";
 import { exportDay } from "../../../worker/retention/day-export";
 import { gunzipText } from "../../../worker/retention/ndjson-gzip";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { leaksIn } from "../../engine/support/secret-forms";
-import { coordinatorStub, demoConfig, driveRun, jobArchive, makeCredentialWith, makeToken, resetWorld, startRun, type TestAuth } from "../factories";
+import {
+  coordinatorStub,
+  demoConfig,
+  driveRun,
+  jobArchive,
+  makeCredentialWith,
+  makeToken,
+  resetWorld,
+  startRun,
+  watchOutbox,
+  type OutboxWatch,
+  type TestAuth,
+} from "../factories";
 import { ECHO, FORM_GROUPS, installEchoDestination, type EchoDestination } from "./echo-destination";
 
 const worker = exports.default as unknown as Fetcher;
@@ -124,51 +134,12 @@ async function mcpJobStatus(runId: string): Promise<string> {
   }
 }
 
-// The webhook payload the alert fan-out builds from each failed job's status event.
-async function alertPayloads(runId: string): Promise<string> {
-  const { results } = await env.LEDGER.prepare(
-    `SELECT rowid AS seq, id, type, run_id, job_id, connection_id, payload_json, created_at
-       FROM events WHERE run_id = ?1 AND type = 'job.status_changed' ORDER BY rowid`,
-  )
-    .bind(runId)
-    .all<{
-      seq: number;
-      id: string;
-      type: OutboxEvent["type"];
-      run_id: string;
-      job_id: string;
-      connection_id: string;
-      payload_json: string;
-      created_at: number;
-    }>();
-  const payloads: string[] = [];
-  for (const row of results) {
-    const event: OutboxEvent = {
-      id: row.id,
-      seq: row.seq,
-      type: row.type,
-      runId: row.run_id,
-      jobId: row.job_id,
-      connectionId: row.connection_id,
-      payloadJson: row.payload_json,
-      createdAt: row.created_at,
-    };
-    const context = await loadEventContext(env.LEDGER, event);
-    const plan = planFanOut({
-      event,
-      run: context.run,
-      jobs: context.jobs,
-      channels: [],
-      rules: [],
-      consecutiveFailures: 1,
-      openIncidents: [],
-      publicUrl: "https://sync.example.com",
-      now: Date.now(),
-      newEventId: () => "evt_test",
-    });
-    payloads.push(row.payload_json, JSON.stringify(plan.payload));
-  }
-  return payloads.join("\n");
+// The payloads the alert fan-out built from the run's status events: what every delivery stores and sends
+// (the events themselves leave the outbox once fanned out).
+async function alertPayloads(outbox: OutboxWatch, runId: string): Promise<string> {
+  const events = await outbox.eventsOf(runId);
+  expect(events.filter((e) => e.type === "job.status_changed" && e.payload.status === "failed").length).toBeGreaterThan(0);
+  return events.map((e) => JSON.stringify(e.payload)).join("\n");
 }
 
 async function ledgerRows(runId: string): Promise<string> {
@@ -212,6 +183,7 @@ beforeAll(async () => {
   await resetWorld();
   token = (await makeToken("operator")).token;
   echo = installEchoDestination();
+  const outbox = await watchOutbox();
   for (const scheme of SCHEMES) {
     const { credentialId, connectionIds } = await makeCredentialWith(echoConfigs(), RECORDS, scheme.auth);
     const run = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live" })).id);
@@ -226,7 +198,7 @@ beforeAll(async () => {
     }
     add("GET /api/runs/{id}", await text(`/api/runs/${run.id}`));
     add("the coordinator's jobs, as the live feed publishes them", JSON.stringify(await coordinatorStub(run.id).snapshot()));
-    add("the alert payloads of the failed jobs", await alertPayloads(run.id));
+    add("the alert payloads of the failed jobs", await alertPayloads(outbox, run.id));
     add("MCP get_job_status", await mcpJobStatus(run.id));
     add("the ledger's rows", await ledgerRows(run.id));
     for (const job of run.jobs)
