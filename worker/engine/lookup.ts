@@ -46,6 +46,7 @@ export async function lookupBySerial(options: LookupBySerialOptions): Promise<Se
     headers: { accept: ACCEPT_HEADER[contract.format], ...contract.headers },
     signal,
     phase: "lookup",
+    serials: [serial],
     accept: (status) => (status >= 200 && status < 300) || NOT_FOUND_STATUSES.has(status),
   });
   const fetch: LookupFetch = {

@@ -151,9 +151,9 @@ describe("a flush cut off after its chunks are written", () => {
     await runInDurableObject(coordinatorStub(run.id), (instance: RunCoordinator, state) => {
       const store = (instance as unknown as { store: CoordinatorStore }).store;
       const drop = store.dropFlushed.bind(store);
-      store.dropFlushed = (lastOutcomeId, lastLogId, archives = []) => {
+      store.dropFlushed = (flushedIds, archives = []) => {
         if (archives.some((a) => a.outcomeChunk !== null)) state.abort("killed by the test");
-        drop(lastOutcomeId, lastLogId, archives);
+        drop(flushedIds, archives);
       };
     });
     const killed = await runDurableObjectAlarm(coordinatorStub(run.id)).then(
