@@ -5,7 +5,7 @@ import { parseRetryAfter } from "../../worker/engine/retry-after";
 import { createSystemRuntime } from "../../worker/engine/runtime";
 import { makeClient } from "./factories";
 import { caught, useLoopbackServers } from "./support/engine-fixtures";
-import { startLoopbackServer, type LoopbackServer } from "./support/loopback-server";
+import { startLoopbackServer, type LoopbackReply, type LoopbackServer } from "./support/loopback-server";
 
 const serve = useLoopbackServers();
 
@@ -399,7 +399,7 @@ describe("each attempt, as the request log gets it", () => {
   const attempts = (events: ReturnType<typeof makeClient>["events"]) => events.flatMap((event) => (event.type === "request" ? [event.entry] : []));
 
   it("reports every attempt with its status, serials, the retry's reason and only the telling response headers", async () => {
-    const server = await serve(() =>
+    const server = await serve((): LoopbackReply =>
       server.requests.length === 1
         ? { status: 503, body: "busy", headers: { "retry-after": "0", "set-cookie": "session=abc", "x-request-id": "req-1" } }
         : { body: { ok: true }, headers: { "x-request-id": "req-2", "x-powered-by": "demo" } },
@@ -407,10 +407,26 @@ describe("each attempt, as the request log gets it", () => {
     const credential = createCredentialHeaders({ scheme: "api_key", header_name: "X-Api-Key", key: "key-123456" }, { runtime: createSystemRuntime() });
     const { client, events } = makeClient(credentialClientAuth(() => credential));
 
-    await client.request({ method: "PATCH", url: `${server.url}/devices/A1`, body: '{"name":"x"}', headers: { cookie: "c=1", accept: "application/json" }, phase: "update", serials: ["A1"] });
+    await client.request({
+      method: "PATCH",
+      url: `${server.url}/devices/A1`,
+      body: '{"name":"x"}',
+      headers: { cookie: "c=1", accept: "application/json" },
+      phase: "update",
+      serials: ["A1"],
+    });
 
     const [first, second] = attempts(events);
-    expect(first).toMatchObject({ phase: "update", method: "PATCH", serials: ["A1"], attempt: 1, retry_reason: null, status: 503, error: null, response_body: "busy" });
+    expect(first).toMatchObject({
+      phase: "update",
+      method: "PATCH",
+      serials: ["A1"],
+      attempt: 1,
+      retry_reason: null,
+      status: 503,
+      error: null,
+      response_body: "busy",
+    });
     expect(first!.request_headers).toMatchObject({ "x-api-key": "[redacted]", cookie: "[redacted]", accept: "application/json" });
     expect(first!.request_body).toBe('{"name":"x"}');
     expect(first!.response_headers).toEqual({ "retry-after": "0", "x-request-id": "req-1" });

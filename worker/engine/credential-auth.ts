@@ -218,7 +218,12 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     report({ status, error: null, response_headers: loggedResponseHeaders(response.headers), response_body: maskTokenResponse(text) });
   } catch (error) {
     if (error instanceof EngineError) throw error;
-    report({ status: null, error: timeout.timedOut() ? `timed out after ${timeoutMs} ms` : scrub(errorMessage(error)), response_headers: {}, response_body: null });
+    report({
+      status: null,
+      error: timeout.timedOut() ? `timed out after ${timeoutMs} ms` : scrub(errorMessage(error)),
+      response_headers: {},
+      response_body: null,
+    });
     if (timeout.timedOut()) {
       throw new EngineError({
         code: "timeout",

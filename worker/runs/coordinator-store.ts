@@ -363,13 +363,14 @@ export class CoordinatorStore {
     const mask = (text: string | null) => (text === null ? null : redact(text));
     const maskHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, redact(value)]));
     this.transaction(() => {
-      const first = this.sql
-        .exec<{ seq: number }>(
-          `INSERT INTO request_seq (job_id, seq) VALUES (?1, ?2) ON CONFLICT (job_id) DO UPDATE SET seq = seq + ?2 RETURNING seq`,
-          jobId,
-          records.length,
-        )
-        .one().seq - records.length;
+      const first =
+        this.sql
+          .exec<{ seq: number }>(
+            `INSERT INTO request_seq (job_id, seq) VALUES (?1, ?2) ON CONFLICT (job_id) DO UPDATE SET seq = seq + ?2 RETURNING seq`,
+            jobId,
+            records.length,
+          )
+          .one().seq - records.length;
       records.forEach((record, i) => {
         const entry: OutboxRequest = {
           ...record,

@@ -26,7 +26,9 @@ export const requestEntrySchema = z
     phase: z.enum(REQUEST_PHASES),
     method: z.string().openapi({ example: "PATCH" }),
     url: z.string().openapi({ description: "As sent, credential values masked." }),
-    request_headers: headersSchema.openapi({ description: "Every header sent; credential headers, Authorization, Proxy-Authorization and Cookie are \"[redacted]\"." }),
+    request_headers: headersSchema.openapi({
+      description: 'Every header sent; credential headers, Authorization, Proxy-Authorization and Cookie are "[redacted]".',
+    }),
     request_body: z.string().nullable().openapi({ description: "An excerpt of at most request_log.body_excerpt_bytes; null for viewers (bodies_hidden)." }),
     status: z.number().int().nullable().openapi({ description: "null after a timeout or a network error." }),
     duration_ms: z.number().int(),
@@ -34,10 +36,13 @@ export const requestEntrySchema = z
     retry_reason: z.enum(REQUEST_RETRY_REASONS).nullable().openapi({ description: "On attempts after the first: why the previous one was retried." }),
     error: z.string().nullable().openapi({ example: "timed out after 10000 ms" }),
     response_headers: headersSchema.openapi({
-      description: "Only content-type, content-length, location, retry-after, www-authenticate, x-request-id, x-correlation-id, x-ratelimit-remaining and x-ratelimit-reset.",
+      description:
+        "Only content-type, content-length, location, retry-after, www-authenticate, x-request-id, x-correlation-id, x-ratelimit-remaining and x-ratelimit-reset.",
     }),
     response_body: z.string().nullable().openapi({ description: "An excerpt, like request_body; null for viewers." }),
-    serials: z.array(z.string()).openapi({ description: "The serials the request is about (a lookup's, a write's, a bulk write's); empty for source and listing pages and token requests." }),
+    serials: z.array(z.string()).openapi({
+      description: "The serials the request is about (a lookup's, a write's, a bulk write's); empty for source and listing pages and token requests.",
+    }),
     truncated: z.boolean().openapi({ description: "A body was longer than the excerpt and was cut." }),
     bodies_hidden: z.boolean().openapi({ description: "True for viewers: bodies may hold personal data and are shown to operators and admins only." }),
   })

@@ -98,7 +98,10 @@ export const settingsSchema = z
     }),
     log_export: logExportSchema,
     request_log: z.object({
-      body_excerpt_bytes: z.number().int().openapi({ description: "Bytes of each request and response body the request log keeps (default 2048; 0 keeps none)." }),
+      body_excerpt_bytes: z
+        .number()
+        .int()
+        .openapi({ description: "Bytes of each request and response body the request log keeps (default 2048; 0 keeps none)." }),
     }),
     updated_at: timestampSchema.nullable(),
   })

@@ -275,7 +275,10 @@ describe("a destination that echoes every encoding of what authenticated the req
         .get(name)!
         .outputs["GET /api/jobs/{id}/requests"]!.split("\n")
         .filter((line) => line !== "")
-        .flatMap((line) => (JSON.parse(line) as { data: Array<{ phase: string; status: number | null; request_body: string | null; response_body: string | null }> }).data)
+        .flatMap(
+          (line) =>
+            (JSON.parse(line) as { data: Array<{ phase: string; status: number | null; request_body: string | null; response_body: string | null }> }).data,
+        )
         .filter((entry) => entry.phase === "token");
     const granted = entries("oauth2");
     expect(granted.length).toBeGreaterThan(0);
