@@ -13,6 +13,8 @@ const RECORDS = demoSourceDevices().slice(0, 12);
 let run: RunDetail;
 let jobId: string;
 let all: RequestEntry[];
+let bulkJobId: string;
+let bulkWritten: number;
 
 async function page(query: string, as: "viewer" | "operator" = "operator"): Promise<RequestEntryPage> {
   const res = await call<RequestEntryPage>("GET", `/api/jobs/${jobId}/requests${query}`, { as });
@@ -40,9 +42,22 @@ beforeAll(async () => {
   const config = demoConfig(0, (c) => {
     if (c.fetch.mode === "per_serial") c.fetch.url_template = `${c.fetch.url_template}?token=${SECRET}`;
   });
-  const { credentialId } = await makeCredentialWith([{ config, dry_run: false }], RECORDS, SECRET);
-  run = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live" })).id);
+  const { credentialId, connectionIds } = await makeCredentialWith(
+    [
+      { config, dry_run: false },
+      { config: demoConfig(2), dry_run: false },
+    ],
+    RECORDS,
+    SECRET,
+  );
+  run = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live", connection_ids: [connectionIds[0]!] })).id);
   jobId = run.jobs[0]!.id;
+  // The fleet listing (source pages, listing pages, bulk writes) without the fault: a bulk POST without an
+  // idempotency key is not resent.
+  await configureSandbox({ error_every: null });
+  const bulk = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live", connection_ids: [connectionIds[1]!] })).id);
+  bulkJobId = bulk.jobs[0]!.id;
+  bulkWritten = bulk.jobs[0]!.updated;
   all = (await page("?limit=500")).data;
 }, 120_000);
 
@@ -59,6 +74,16 @@ describe("a job's requests", () => {
     expect(writes).toHaveLength(job.updated);
     expect(writes.every((r) => r.method === "PATCH" && r.serials.length === 1 && r.url.endsWith(`/${r.serials[0]}`))).toBe(true);
     expect(all.every((r) => r.duration_ms >= 0 && !Number.isNaN(Date.parse(r.at)))).toBe(true);
+  });
+
+  it("list a bulk job's source pages, listing pages and bulk writes, each write with the serials it carries", SLOW, async () => {
+    const res = await call<RequestEntryPage>("GET", `/api/jobs/${bulkJobId}/requests?limit=500`, { as: "viewer" });
+    const phases = new Set(res.body.data.map((r) => r.phase));
+    expect(phases).toEqual(new Set(["source", "listing", "update"]));
+    expect(res.body.data.filter((r) => r.phase !== "update").every((r) => r.method === "GET" && r.serials.length === 0)).toBe(true);
+    const writes = res.body.data.filter((r) => r.phase === "update");
+    expect(writes.every((r) => r.method === "POST" && r.status === 200 && r.serials.length > 0 && r.serials.length <= 50)).toBe(true);
+    expect(writes.reduce((n, r) => n + r.serials.length, 0)).toBe(bulkWritten);
   });
 
   it("show a retried request as attempt 2 with the reason of the retry", SLOW, () => {
