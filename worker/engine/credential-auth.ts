@@ -189,8 +189,13 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     request_headers: loggedRequestHeaders(new Headers(headers)),
     request_body: maskTokenForm(form),
   };
-  const report = (answer: Pick<RequestAttempt, "status" | "error" | "response_headers" | "response_body">) =>
+  let reported = false;
+  // Once per request: a body that fails to read is reported where it fails, not again as a network error.
+  const report = (answer: Pick<RequestAttempt, "status" | "error" | "response_headers" | "response_body">) => {
+    if (reported) return;
+    reported = true;
     options.onAttempt?.({ ...logged, duration_ms: runtime.now() - sentAt, ...answer });
+  };
 
   let status: number;
   let text: string;
