@@ -41,6 +41,7 @@ beforeAll(async () => {
   expect((await call("PUT", "/api/settings", { body: { request_log: { body_excerpt_bytes: EXCERPT } } })).status).toBe(200);
   const config = demoConfig(0, (c) => {
     if (c.fetch.mode === "per_serial") c.fetch.url_template = `${c.fetch.url_template}?token=${SECRET}`;
+    c.update.verify_writes = "all";
   });
   const { credentialId, connectionIds } = await makeCredentialWith(
     [
@@ -71,7 +72,11 @@ describe("a job's requests", () => {
     expect(lookups.map((r) => r.serials[0]).sort()).toEqual(RECORDS.map((d) => d.serial).sort());
     expect(lookups.every((r) => r.method === "GET" && r.serials.length === 1 && (r.status === 200 || r.status === 404))).toBe(true);
     const writes = all.filter((r) => r.phase === "update" && r.status === 200);
-    expect(writes).toHaveLength(job.updated);
+    expect(job.verified).toBeGreaterThan(0);
+    expect(writes).toHaveLength(job.updated + job.verified + job.verify_mismatch);
+    // Every write is read back through the same client, under its own phase.
+    const readBacks = all.filter((r) => r.phase === "readback" && r.status === 200);
+    expect(readBacks.map((r) => r.serials[0]).sort()).toEqual(writes.map((r) => r.serials[0]).sort());
     expect(writes.every((r) => r.method === "PATCH" && r.serials.length === 1 && r.url.endsWith(`/${r.serials[0]}`))).toBe(true);
     expect(all.every((r) => r.duration_ms >= 0 && !Number.isNaN(Date.parse(r.at)))).toBe(true);
   });
