@@ -5,6 +5,7 @@ import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
 import { parseIndex, type ArchiveIndex } from "../../../worker/archive/archive-index";
 import { indexKey } from "../../../worker/archive/archive-keys";
 import { decodeLogs, decodeOutcomes, type ArchivedLog, type ArchivedOutcome } from "../../../worker/archive/chunk-codec";
+import { decodeRequests, type ArchivedRequest } from "../../../worker/archive/request-codec";
 import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { insertConnection } from "../../../worker/ledger/connections";
@@ -186,6 +187,7 @@ export interface JobArchiveContents {
   // Each serial's outcome; a serial in two chunks takes the higher one, as the index says.
   outcomes: Map<string, ArchivedOutcome>;
   logs: ArchivedLog[];
+  requests: ArchivedRequest[];
 }
 
 // A job's archive read whole through the format modules, the way a reader of R2 sees it; null before any index.
@@ -207,7 +209,10 @@ export async function jobArchive(jobId: string): Promise<JobArchiveContents | nu
   const logs: ArchivedLog[] = [];
   for (const entry of index.logs) logs.push(...(await decodeLogs(await read(entry.key))));
   logs.sort((a, b) => a.seq - b.seq);
-  return { index, outcomes, logs };
+  const requests: ArchivedRequest[] = [];
+  for (const entry of index.requests) requests.push(...(await decodeRequests(await read(entry.key))));
+  requests.sort((a, b) => a.seq - b.seq);
+  return { index, outcomes, logs, requests };
 }
 
 // Outcomes and log lines of a job as its archive holds them.

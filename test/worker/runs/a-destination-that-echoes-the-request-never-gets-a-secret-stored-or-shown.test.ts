@@ -195,6 +195,7 @@ beforeAll(async () => {
       add("GET /api/jobs/{id}/records?format=csv", await text(`/api/jobs/${job.id}/records?format=csv`));
       add("GET /api/jobs/{id}/logs", await text(`/api/jobs/${job.id}/logs?limit=500`));
       add("GET /api/jobs/{id}/logs?download=1", await text(`/api/jobs/${job.id}/logs?download=1`));
+      add("GET /api/jobs/{id}/requests", await text(`/api/jobs/${job.id}/requests?limit=500`));
     }
     add("GET /api/runs/{id}", await text(`/api/runs/${run.id}`));
     add("the coordinator's jobs, as the live feed publishes them", JSON.stringify(await coordinatorStub(run.id).snapshot()));
@@ -233,10 +234,30 @@ describe("a destination that echoes every encoding of what authenticated the req
     expect(outputs["GET /api/jobs/{id}/records?format=csv"]).toContain(REDACTED);
     expect(outputs["the run's archive in R2"]).toContain(REDACTED);
     expect(outputs["Test lookup"]).toContain(REDACTED);
+    expect(outputs["GET /api/jobs/{id}/requests"]).toContain(REDACTED);
   });
 
   it("fetched OAuth2 access tokens, which are part of what is masked", () => {
     expect(echo.tokens.length).toBeGreaterThan(0);
+  });
+
+  it("logs the OAuth2 token requests, accepted and refused, with their bodies masked", () => {
+    const entries = (name: string) =>
+      seen
+        .get(name)!
+        .outputs["GET /api/jobs/{id}/requests"]!.split("\n")
+        .filter((line) => line !== "")
+        .flatMap(
+          (line) =>
+            (JSON.parse(line) as { data: Array<{ phase: string; status: number | null; request_body: string | null; response_body: string | null }> }).data,
+        )
+        .filter((entry) => entry.phase === "token");
+    const granted = entries("oauth2");
+    expect(granted.length).toBeGreaterThan(0);
+    expect(granted.every((entry) => entry.status === 200 && entry.response_body!.includes(`"access_token":"${REDACTED}"`))).toBe(true);
+    const refused = entries("oauth2 refused by its token endpoint");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((entry) => entry.status !== 200 && entry.request_body!.includes(`client_secret=${encodeURIComponent(REDACTED)}`))).toBe(true);
   });
 
   const EMITTERS = [
@@ -245,6 +266,7 @@ describe("a destination that echoes every encoding of what authenticated the req
     "GET /api/jobs/{id}/records?format=csv",
     "GET /api/jobs/{id}/logs",
     "GET /api/jobs/{id}/logs?download=1",
+    "GET /api/jobs/{id}/requests",
     "GET /api/runs/{id}",
     "the coordinator's jobs, as the live feed publishes them",
     "the alert payloads of the failed jobs",
