@@ -20,6 +20,14 @@ export interface FieldChange {
   written: boolean;
 }
 
+// A field whose value differs from what was expected (contract: issue 16, vocabulary).
+export interface FieldDifference {
+  field: string;
+  expected: unknown;
+  found: unknown;
+  side: "stored" | "destination" | "source";
+}
+
 export interface Decision {
   serial: string;
   kind: DecisionKind;
@@ -199,4 +207,17 @@ export function finalAction(decision: Decision, mode: RunMode, writeOk?: boolean
     default:
       return assertNever(decision.kind);
   }
+}
+
+// The destination value each writable rule compares against (null when absent), as reconcile reads it: what a
+// plan records as "seen" and what an apply checks again before it writes.
+export function destinationValues(mapping: CompiledMapping, destination: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const rule of mapping.rules) {
+    if (rule.action === "never") continue;
+    let current = readPath(destination, rule.destination);
+    if (mapping.destinationFormat === "xml") current = unwrapXmlText(current);
+    values[rule.field] = current ?? null;
+  }
+  return values;
 }
