@@ -29,6 +29,16 @@ export interface LogChunkEntry {
   bytes: number;
 }
 
+// A chunk of a dry job's plan (the writes it would have sent), with its serial range.
+export interface PlanChunkEntry {
+  chunk: number;
+  key: string;
+  count: number;
+  first: string;
+  last: string;
+  bytes: number;
+}
+
 export interface ArchiveIndex {
   version: number;
   job_id: string;
@@ -36,6 +46,8 @@ export interface ArchiveIndex {
   day: string;
   outcomes: OutcomeChunkEntry[];
   logs: LogChunkEntry[];
+  // Only a dry job with writes to plan has it (indexes written before plans have none).
+  plan?: PlanChunkEntry[];
   sealed: boolean;
 }
 

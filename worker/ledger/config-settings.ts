@@ -1,8 +1,8 @@
-import { PLAN_DAYS, type LogExportSetting, type RetentionSetting, type Settings } from "../schemas/settings";
+import { DEFAULT_PLAN_TTL_HOURS, PLAN_DAYS, type LogExportSetting, type PlansSetting, type RetentionSetting, type Settings } from "../schemas/settings";
 import { writeSettingStatement } from "./settings";
 
 // Keys in the settings table; the retention job reads the same ones.
-export const CONFIG_SETTING_KEYS = { retention: "config.retention", logExport: "config.log_export" } as const;
+export const CONFIG_SETTING_KEYS = { retention: "config.retention", logExport: "config.log_export", plans: "config.plans" } as const;
 
 export const DEFAULT_RETENTION: RetentionSetting = { plan: "professional" };
 
@@ -14,6 +14,7 @@ export type StoredLogExport =
 export interface StoredConfigSettings {
   retention: RetentionSetting;
   logExport: StoredLogExport;
+  plans: PlansSetting;
   updatedAt: number | null;
 }
 
@@ -23,24 +24,31 @@ export function retentionDays(retention: RetentionSetting): number {
 
 export async function readConfigSettings(db: D1Database): Promise<StoredConfigSettings> {
   const { results } = await db
-    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (?1, ?2)")
-    .bind(CONFIG_SETTING_KEYS.retention, CONFIG_SETTING_KEYS.logExport)
+    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (?1, ?2, ?3)")
+    .bind(CONFIG_SETTING_KEYS.retention, CONFIG_SETTING_KEYS.logExport, CONFIG_SETTING_KEYS.plans)
     .all<{ key: string; value_json: string; updated_at: number }>();
   const byKey = new Map(results.map((row) => [row.key, row]));
   const retention = byKey.get(CONFIG_SETTING_KEYS.retention);
   const logExport = byKey.get(CONFIG_SETTING_KEYS.logExport);
+  const plans = byKey.get(CONFIG_SETTING_KEYS.plans);
   const times = results.map((row) => row.updated_at);
   return {
     retention: retention ? (JSON.parse(retention.value_json) as RetentionSetting) : DEFAULT_RETENTION,
     logExport: logExport ? (JSON.parse(logExport.value_json) as StoredLogExport) : { target: "none" },
+    plans: plans ? (JSON.parse(plans.value_json) as PlansSetting) : { ttl_hours: DEFAULT_PLAN_TTL_HOURS },
     updatedAt: times.length > 0 ? Math.max(...times) : null,
   };
 }
 
-export async function writeConfigSettings(db: D1Database, values: { retention?: RetentionSetting; logExport?: StoredLogExport }, now: number): Promise<void> {
+export async function writeConfigSettings(
+  db: D1Database,
+  values: { retention?: RetentionSetting; logExport?: StoredLogExport; plans?: PlansSetting },
+  now: number,
+): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   if (values.retention) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.retention, values.retention, now));
   if (values.logExport) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.logExport, values.logExport, now));
+  if (values.plans) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.plans, values.plans, now));
   if (statements.length > 0) await db.batch(statements);
 }
 
@@ -64,6 +72,7 @@ export function toSettingsResponse(stored: StoredConfigSettings): Settings {
             secret_hint: logExport.secret_hint,
           }
         : logExport,
+    plans: { ttl_hours: stored.plans.ttl_hours },
     updated_at: stored.updatedAt === null ? null : new Date(stored.updatedAt).toISOString(),
   };
 }

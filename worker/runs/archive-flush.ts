@@ -1,4 +1,5 @@
 import type { ArchivedLog, ArchivedOutcome } from "../archive/chunk-codec";
+import type { PlanEntry } from "../engine/plan-drift";
 import type { RecordAction } from "../engine/reconcile";
 import type { JobCounterValues } from "../ledger/run-rows";
 import type { LatestOutcome, LogRecord, OutcomeRecord } from "../ledger/run-writes";
@@ -24,7 +25,14 @@ export interface JobArchiveState {
   plan: JobPlan;
   nextOutcomeChunk: number;
   nextLogChunk: number;
+  nextPlanChunk: number;
   exceptionsKept: number;
+}
+
+// A dry job's planned write waiting in the outbox.
+export interface PlannedRow {
+  job_id: string;
+  entry: PlanEntry;
 }
 
 export interface ChunkToWrite<T> {
@@ -36,6 +44,7 @@ export interface JobFlush {
   jobId: string;
   outcomes: ChunkToWrite<ArchivedOutcome> | null;
   logs: ChunkToWrite<ArchivedLog> | null;
+  plan: ChunkToWrite<PlanEntry> | null;
   exceptionsTaken: number;
 }
 
@@ -55,6 +64,7 @@ export function planFlush(
   logs: readonly LogRecord[],
   jobs: ReadonlyMap<string, JobArchiveState>,
   exceptionLimit: number,
+  plans: readonly PlannedRow[] = [],
 ): FlushPlan {
   const stateOf = (jobId: string): JobArchiveState => {
     const state = jobs.get(jobId);
@@ -65,7 +75,7 @@ export function planFlush(
   const flushOf = (jobId: string): JobFlush => {
     let flush = archived.get(jobId);
     if (flush === undefined) {
-      flush = { jobId, outcomes: null, logs: null, exceptionsTaken: 0 };
+      flush = { jobId, outcomes: null, logs: null, plan: null, exceptionsTaken: 0 };
       archived.set(jobId, flush);
     }
     return flush;
@@ -96,6 +106,14 @@ export function planFlush(
     const flush = flushOf(log.job_id);
     flush.logs ??= { chunk: state.nextLogChunk, rows: [] };
     flush.logs.rows.push({ seq: log.seq, at: log.at, level: log.level as LogLevel, message: log.message, serial: log.serial });
+  }
+  // A job without an archive has nowhere to keep a plan: it cannot be applied.
+  for (const row of plans) {
+    const state = stateOf(row.job_id);
+    if (archiveDayOf(state.plan) === null) continue;
+    const flush = flushOf(row.job_id);
+    flush.plan ??= { chunk: state.nextPlanChunk, rows: [] };
+    flush.plan.rows.push(row.entry);
   }
   plan.archived = [...archived.values()];
   return plan;

@@ -1,4 +1,5 @@
-import type { LogChunkEntry, OutcomeChunkEntry } from "../archive/archive-index";
+import type { LogChunkEntry, OutcomeChunkEntry, PlanChunkEntry } from "../archive/archive-index";
+import type { PlanEntry } from "../engine/plan-drift";
 import type { ConnectionConfig } from "../engine/contracts";
 import { isEmpty, mergeCounters, type JobCounters } from "../engine/counters";
 import type { FieldChange } from "../engine/reconcile";
@@ -9,6 +10,7 @@ import type { DatasetScope } from "../ledger/run-scope";
 import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobCounterValues, type JobError } from "../ledger/run-rows";
 import type { JobStatus, RunMode, RunStatus, RunType } from "../schemas/vocabulary";
 import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
+import type { PlannedRow } from "./archive-flush";
 import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
 
 // The coordinator's checkpoint in its own SQLite: the plan, each job's position and counters, the queue
@@ -27,6 +29,8 @@ export interface JobPlan {
   // The UTC day the job's archive lives under; null (or absent, in a plan stored before the archive) for a
   // job whose outcomes and logs are rows of D1.
   archive_day?: string | null;
+  // A job of an apply run: the dry job whose plan it sends (absent for every other job).
+  plan_job_id?: string | null;
 }
 
 export interface RunPlan {
@@ -143,6 +147,10 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS seen_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+  // A dry job's planned writes on their way to the archive's plan chunks.
+  "CREATE TABLE IF NOT EXISTS outbox_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, body TEXT NOT NULL)",
+  // An apply job's plan, loaded from its dry job's archive when it starts: the only serials it may write.
+  "CREATE TABLE IF NOT EXISTS plan_entries (job_id TEXT NOT NULL, serial TEXT NOT NULL, entry_json TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   // The chunks flushed to the archive (kind: outcomes or logs) with their index entries; the next chunk
   // number is one past the highest, so it advances only with the transaction that drops the flushed rows.
   `CREATE TABLE IF NOT EXISTS archive_chunks (
@@ -153,7 +161,7 @@ const SCHEMA = [
 ];
 
 // Tables that grow with the records of a run, emptied in bounded batches once the run is over.
-const BULK_TABLES = ["serial_index", "seen_serials", "failed_serials", "work_queue", "write_intents", "archive_chunks"] as const;
+const BULK_TABLES = ["serial_index", "seen_serials", "failed_serials", "work_queue", "write_intents", "archive_chunks", "plan_entries"] as const;
 const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
   serial_index: "job_id, serial",
   seen_serials: "job_id, serial",
@@ -161,11 +169,13 @@ const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
   work_queue: "job_id, ord",
   write_intents: "job_id, ord",
   archive_chunks: "job_id, kind, chunk",
+  plan_entries: "job_id, serial",
 };
 
 export interface JobArchiveRecord {
   outcomeChunks: OutcomeChunkEntry[];
   logChunks: LogChunkEntry[];
+  planChunks: PlanChunkEntry[];
   exceptionsKept: number;
   sealed: boolean;
 }
@@ -174,6 +184,7 @@ export interface FlushedArchive {
   jobId: string;
   outcomeChunk: OutcomeChunkEntry | null;
   logChunk: LogChunkEntry | null;
+  planChunk?: PlanChunkEntry | null;
   exceptionsTaken: number;
   sealed: boolean;
 }
@@ -181,8 +192,10 @@ export interface FlushedArchive {
 export interface OutboxContents {
   outcomes: OutcomeRecord[];
   logs: LogRecord[];
+  plans: PlannedRow[];
   lastOutcomeId: number;
   lastLogId: number;
+  lastPlanId: number;
 }
 
 export class CoordinatorStore {
@@ -337,6 +350,54 @@ export class CoordinatorStore {
     if (outcome.action === "failed") this.sql.exec("INSERT OR IGNORE INTO failed_serials (job_id, serial) VALUES (?1, ?2)", outcome.job_id, outcome.serial);
   }
 
+  // A dry job's planned write, stored with the outcome that announces it (the caller's transaction).
+  appendPlan(jobId: string, entry: PlanEntry): void {
+    this.sql.exec("INSERT INTO outbox_plans (job_id, body) VALUES (?1, ?2)", jobId, this.redactor.redactJson(JSON.stringify(entry)));
+  }
+
+  // An apply job's plan, one chunk at a time; loading a chunk again (a start replayed after a crash) replaces it.
+  loadPlan(jobId: string, entries: readonly PlanEntry[]): void {
+    this.transaction(() => {
+      for (const entry of entries) {
+        this.sql.exec("INSERT OR REPLACE INTO plan_entries (job_id, serial, entry_json) VALUES (?1, ?2, ?3)", jobId, entry.serial, JSON.stringify(entry));
+      }
+    });
+  }
+
+  plannedCount(jobId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM plan_entries WHERE job_id = ?1", jobId).one().n;
+  }
+
+  // Planned serials after `after`, in serial order.
+  plannedAfter(jobId: string, after: string, limit: number): string[] {
+    return this.sql
+      .exec<{ serial: string }>("SELECT serial FROM plan_entries WHERE job_id = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3", jobId, after, limit)
+      .toArray()
+      .map((row) => row.serial);
+  }
+
+  // Planned serials the job's source read never returned.
+  plannedUnseen(jobId: string): string[] {
+    return this.sql
+      .exec<{ serial: string }>(
+        `SELECT p.serial FROM plan_entries p LEFT JOIN seen_serials s ON s.job_id = p.job_id AND s.serial = p.serial
+          WHERE p.job_id = ?1 AND s.serial IS NULL ORDER BY p.serial`,
+        jobId,
+      )
+      .toArray()
+      .map((row) => row.serial);
+  }
+
+  // The plan entries of these serials (a serial outside the plan has none).
+  planEntries(jobId: string, serials: readonly string[]): Map<string, PlanEntry> {
+    const entries = new Map<string, PlanEntry>();
+    for (const serial of serials) {
+      const row = this.sql.exec<{ entry_json: string }>("SELECT entry_json FROM plan_entries WHERE job_id = ?1 AND serial = ?2", jobId, serial).toArray()[0];
+      if (row !== undefined) entries.set(serial, JSON.parse(row.entry_json) as PlanEntry);
+    }
+    return entries;
+  }
+
   failedSerials(jobId: string): string[] {
     return this.sql
       .exec<{ serial: string }>("SELECT serial FROM failed_serials WHERE job_id = ?1 ORDER BY serial", jobId)
@@ -354,6 +415,7 @@ export class CoordinatorStore {
     return {
       outcomeChunks: chunks.filter((c) => c.kind === "outcomes").map((c) => JSON.parse(c.entry_json) as OutcomeChunkEntry),
       logChunks: chunks.filter((c) => c.kind === "logs").map((c) => JSON.parse(c.entry_json) as LogChunkEntry),
+      planChunks: chunks.filter((c) => c.kind === "plan").map((c) => JSON.parse(c.entry_json) as PlanChunkEntry),
       exceptionsKept: job?.exceptions_kept ?? 0,
       sealed: job?.sealed === 1,
     };
@@ -456,11 +518,16 @@ export class CoordinatorStore {
   outbox(limit: number): OutboxContents {
     const outcomeRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit).toArray();
     const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
+    const planRows = this.sql
+      .exec<{ id: number; job_id: string; body: string }>("SELECT id, job_id, body FROM outbox_plans ORDER BY id LIMIT ?1", limit)
+      .toArray();
     return {
       outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
       logs: logRows.map((r) => JSON.parse(r.body) as LogRecord),
+      plans: planRows.map((r) => ({ job_id: r.job_id, entry: JSON.parse(r.body) as PlanEntry })),
       lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
       lastLogId: logRows.at(-1)?.id ?? 0,
+      lastPlanId: planRows.at(-1)?.id ?? 0,
     };
   }
 
@@ -471,19 +538,22 @@ export class CoordinatorStore {
   outboxSize(): number {
     const outcomes = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_outcomes").one().n;
     const logs = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_logs").one().n;
-    return outcomes + logs;
+    const plans = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_plans").one().n;
+    return outcomes + logs + plans;
   }
 
   // The flushed rows go together with the chunks they became: a replay of an unfinished flush finds both
   // as they were and writes the same chunk numbers again.
-  dropFlushed(lastOutcomeId: number, lastLogId: number, archives: readonly FlushedArchive[] = []): void {
+  dropFlushed(lastOutcomeId: number, lastLogId: number, archives: readonly FlushedArchive[] = [], lastPlanId = 0): void {
     this.transaction(() => {
       this.sql.exec("DELETE FROM outbox_outcomes WHERE id <= ?1", lastOutcomeId);
       this.sql.exec("DELETE FROM outbox_logs WHERE id <= ?1", lastLogId);
+      this.sql.exec("DELETE FROM outbox_plans WHERE id <= ?1", lastPlanId);
       for (const flushed of archives) {
         for (const [kind, entry] of [
           ["outcomes", flushed.outcomeChunk],
           ["logs", flushed.logChunk],
+          ["plan", flushed.planChunk ?? null],
         ] as const) {
           if (entry === null) continue;
           this.sql.exec(

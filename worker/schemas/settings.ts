@@ -58,12 +58,22 @@ export const logExportInputSchema = z
   .openapi("LogExportSettingInput");
 export type LogExportInput = z.output<typeof logExportInputSchema>;
 
+export const DEFAULT_PLAN_TTL_HOURS = 24;
+
+export const plansSettingSchema = z
+  .strictObject({
+    ttl_hours: z.number().int().min(1).max(720).openapi({ description: "How long a finished dry run can be applied (POST /api/runs/{id}/apply)." }),
+  })
+  .openapi("PlansSetting");
+export type PlansSetting = z.output<typeof plansSettingSchema>;
+
 export const updateSettingsBodySchema = z
   .strictObject({
     retention: retentionSchema.optional(),
     log_export: logExportInputSchema.optional(),
+    plans: plansSettingSchema.optional(),
   })
-  .refine((body) => body.retention !== undefined || body.log_export !== undefined, "give retention, log_export or both")
+  .refine((body) => body.retention !== undefined || body.log_export !== undefined || body.plans !== undefined, "give retention, log_export or plans")
   .openapi("UpdateSettingsRequest");
 export type UpdateSettingsBody = z.output<typeof updateSettingsBodySchema>;
 
@@ -92,6 +102,12 @@ export const settingsSchema = z
       days: z.number().int().openapi({ description: "The window in effect: runs older than this are purged daily." }),
     }),
     log_export: logExportSchema,
+    plans: z.object({
+      ttl_hours: z
+        .number()
+        .int()
+        .openapi({ description: `Hours a finished dry run can be applied; default ${DEFAULT_PLAN_TTL_HOURS}.` }),
+    }),
     updated_at: timestampSchema.nullable(),
   })
   .openapi("Settings");

@@ -24,6 +24,7 @@ function state(jobId: string, archiveDay: string | null, overrides: Partial<JobA
       plan: { ...plan, job_id: jobId, connection_id: `conn_${jobId}`, archive_day: archiveDay },
       nextOutcomeChunk: 1,
       nextLogChunk: 1,
+      nextPlanChunk: 1,
       exceptionsKept: 0,
       ...overrides,
     },
