@@ -72,7 +72,10 @@ async function expectWholeArchive(run: RunDetail): Promise<void> {
     expect(archive.index.sealed, job.connection_name).toBe(true);
     expect(archive.index.outcomes.map((e) => e.chunk)).toEqual(archive.index.outcomes.map((_, i) => i + 1));
     expect(archive.index.logs.map((e) => e.chunk)).toEqual(archive.index.logs.map((_, i) => i + 1));
-    const listed = [...archive.index.outcomes, ...archive.index.logs].map((e) => e.key);
+    // A dry job with writes to plan keeps them beside its outcomes, one plan entry per would-update serial.
+    const plan = archive.index.plan ?? [];
+    expect(plan.reduce((sum, e) => sum + e.count, 0)).toBe(job.would_update);
+    const listed = [...archive.index.outcomes, ...archive.index.logs, ...plan].map((e) => e.key);
     expect(await objectKeys(jobPrefix(archive_day!, job.id))).toEqual([...listed, `${jobPrefix(archive_day!, job.id)}index.json`].sort());
     const chunked = archive.index.outcomes.reduce((sum, e) => sum + e.count, 0);
     expect(chunked, "no serial in two chunks").toBe(job.processed);
