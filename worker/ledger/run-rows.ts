@@ -44,6 +44,9 @@ export interface JobRow {
   missing_source: number;
   missing_destination: number;
   failed: number;
+  drifted: number;
+  verified: number;
+  verify_mismatch: number;
   bytes_sent: number;
   bytes_received: number;
   error_code: string | null;
@@ -74,6 +77,9 @@ export type JobOutcomeColumns = Pick<
   | "missing_source"
   | "missing_destination"
   | "failed"
+  | "drifted"
+  | "verified"
+  | "verify_mismatch"
   | "bytes_sent"
   | "bytes_received"
   | "error_code"
@@ -96,6 +102,9 @@ export const JOB_COUNTER_COLUMNS = [
   "missing_source",
   "missing_destination",
   "failed",
+  "drifted",
+  "verified",
+  "verify_mismatch",
   "bytes_sent",
   "bytes_received",
 ] as const;

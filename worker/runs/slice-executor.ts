@@ -36,7 +36,7 @@ export interface RecordOutcome {
   journaled: boolean;
   // Counted updated because the destination holds what a write sent before a restart meant to set.
   confirmed: boolean;
-  // Drifted: what no longer holds since the plan.
+  // The fields that did not hold what was expected (verify_mismatch, drifted); absent or null when none.
   differences?: FieldDifference[] | null;
   // A dry job's would_update: the write it plans, kept in the archive for an apply.
   plan?: PlanEntry;
