@@ -182,6 +182,7 @@ describe("an apply run killed at random points", () => {
     const devices = demoSourceDevices();
     const changed = devices.filter((d) => expected.get(d.serial) === "would_update");
     const others = devices.filter((d) => expected.get(d.serial) !== "would_update");
+    let crashed = 0;
     for (const [seed, variant] of VARIANTS.entries()) {
       const records = [...changed.slice(seed * 8, (seed + 1) * 8), ...others.slice(seed * 4, (seed + 1) * 4)];
       const random = seeded(100 + seed);
@@ -191,11 +192,13 @@ describe("an apply run killed at random points", () => {
       expect(applied.status, JSON.stringify(applied.body)).toBe(201);
       const crashes = await driveWithCrashes(applied.body.run.id, random, { sliceRecords: 4, checkpointEvery: 3 });
       const job = (await runDetail(applied.body.run.id)).jobs[0]!;
+      crashed += crashes;
       const label = `${variant.name}, ${crashes} crash(es)`;
       expect(job, label).toMatchObject({ status: "completed", updated: 8, drifted: 0, processed: 8 });
     }
     const writes = (await sandboxStats()).writes_by_serial;
     const planned = VARIANTS.flatMap((_, seed) => changed.slice(seed * 8, (seed + 1) * 8).map((d) => d.serial));
     expect(writes).toEqual(Object.fromEntries(planned.map((serial) => [serial, 1])));
+    expect(crashed).toBeGreaterThan(0);
   });
 });
