@@ -48,6 +48,16 @@ export interface RequestChunkEntry {
   bytes: number;
 }
 
+// A chunk of a dry job's plan (the writes it would have sent), with its serial range.
+export interface PlanChunkEntry {
+  chunk: number;
+  key: string;
+  count: number;
+  first: string;
+  last: string;
+  bytes: number;
+}
+
 export interface ArchiveIndex {
   version: number;
   job_id: string;
@@ -57,6 +67,8 @@ export interface ArchiveIndex {
   logs: LogChunkEntry[];
   // Absent in an index written before the request log: no requests.
   requests: RequestChunkEntry[];
+  // Only a dry job with writes to plan has it (indexes written before plans have none).
+  plan?: PlanChunkEntry[];
   sealed: boolean;
 }
 

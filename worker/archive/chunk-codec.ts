@@ -1,3 +1,4 @@
+import type { PlanEntry } from "../engine/plan-drift";
 import type { RecordAction } from "../engine/reconcile";
 import type { LogLevel } from "../schemas/vocabulary";
 
@@ -112,6 +113,22 @@ export async function decodeLogs(bytes: Uint8Array | ArrayBuffer): Promise<Archi
     const line = JSON.parse(text) as LogLine;
     return { seq: line.q, at: line.t ?? header.t, level: line.l, message: line.m, serial: line.s ?? null };
   });
+}
+
+// A plan chunk: the header, then one plan entry per line as it is, sorted by serial.
+export async function encodePlan(entries: readonly PlanEntry[]): Promise<Uint8Array> {
+  const sorted = [...entries].sort((a, b) => compareSerials(a.serial, b.serial));
+  return gzip(
+    toNdjson(
+      { v: CHUNK_FORMAT_VERSION, t: 0 },
+      sorted.map((entry) => JSON.stringify(entry)),
+    ),
+  );
+}
+
+export async function decodePlan(bytes: Uint8Array | ArrayBuffer): Promise<PlanEntry[]> {
+  const { lines } = await fromNdjson(bytes);
+  return lines.map((text) => JSON.parse(text) as PlanEntry);
 }
 
 export function toNdjson(header: ChunkHeader, lines: string[]): string {

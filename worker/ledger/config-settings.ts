@@ -1,9 +1,14 @@
 import { REQUEST_BODY_EXCERPT_DEFAULT, type RequestLogSetting } from "../schemas/requests";
-import { PLAN_DAYS, type LogExportSetting, type RetentionSetting, type Settings } from "../schemas/settings";
+import { DEFAULT_PLAN_TTL_HOURS, PLAN_DAYS, type LogExportSetting, type PlansSetting, type RetentionSetting, type Settings } from "../schemas/settings";
 import { writeSettingStatement } from "./settings";
 
 // Keys in the settings table; the retention job reads the same ones.
-export const CONFIG_SETTING_KEYS = { retention: "config.retention", logExport: "config.log_export", requestLog: "config.request_log" } as const;
+export const CONFIG_SETTING_KEYS = {
+  retention: "config.retention",
+  logExport: "config.log_export",
+  requestLog: "config.request_log",
+  plans: "config.plans",
+} as const;
 
 export const DEFAULT_RETENTION: RetentionSetting = { plan: "professional" };
 export const DEFAULT_REQUEST_LOG: RequestLogSetting = { body_excerpt_bytes: REQUEST_BODY_EXCERPT_DEFAULT };
@@ -17,6 +22,7 @@ export interface StoredConfigSettings {
   retention: RetentionSetting;
   logExport: StoredLogExport;
   requestLog: RequestLogSetting;
+  plans: PlansSetting;
   updatedAt: number | null;
 }
 
@@ -26,18 +32,20 @@ export function retentionDays(retention: RetentionSetting): number {
 
 export async function readConfigSettings(db: D1Database): Promise<StoredConfigSettings> {
   const { results } = await db
-    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (?1, ?2, ?3)")
-    .bind(CONFIG_SETTING_KEYS.retention, CONFIG_SETTING_KEYS.logExport, CONFIG_SETTING_KEYS.requestLog)
+    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (?1, ?2, ?3, ?4)")
+    .bind(CONFIG_SETTING_KEYS.retention, CONFIG_SETTING_KEYS.logExport, CONFIG_SETTING_KEYS.requestLog, CONFIG_SETTING_KEYS.plans)
     .all<{ key: string; value_json: string; updated_at: number }>();
   const byKey = new Map(results.map((row) => [row.key, row]));
   const retention = byKey.get(CONFIG_SETTING_KEYS.retention);
   const logExport = byKey.get(CONFIG_SETTING_KEYS.logExport);
   const requestLog = byKey.get(CONFIG_SETTING_KEYS.requestLog);
+  const plans = byKey.get(CONFIG_SETTING_KEYS.plans);
   const times = results.map((row) => row.updated_at);
   return {
     retention: retention ? (JSON.parse(retention.value_json) as RetentionSetting) : DEFAULT_RETENTION,
     logExport: logExport ? (JSON.parse(logExport.value_json) as StoredLogExport) : { target: "none" },
     requestLog: requestLog ? (JSON.parse(requestLog.value_json) as RequestLogSetting) : DEFAULT_REQUEST_LOG,
+    plans: plans ? (JSON.parse(plans.value_json) as PlansSetting) : { ttl_hours: DEFAULT_PLAN_TTL_HOURS },
     updatedAt: times.length > 0 ? Math.max(...times) : null,
   };
 }
@@ -50,13 +58,14 @@ export async function readRequestLogSetting(db: D1Database): Promise<RequestLogS
 
 export async function writeConfigSettings(
   db: D1Database,
-  values: { retention?: RetentionSetting; logExport?: StoredLogExport; requestLog?: RequestLogSetting },
+  values: { retention?: RetentionSetting; logExport?: StoredLogExport; requestLog?: RequestLogSetting; plans?: PlansSetting },
   now: number,
 ): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   if (values.retention) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.retention, values.retention, now));
   if (values.logExport) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.logExport, values.logExport, now));
   if (values.requestLog) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.requestLog, values.requestLog, now));
+  if (values.plans) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.plans, values.plans, now));
   if (statements.length > 0) await db.batch(statements);
 }
 
@@ -81,6 +90,7 @@ export function toSettingsResponse(stored: StoredConfigSettings): Settings {
           }
         : logExport,
     request_log: { body_excerpt_bytes: stored.requestLog.body_excerpt_bytes },
+    plans: { ttl_hours: stored.plans.ttl_hours },
     updated_at: stored.updatedAt === null ? null : new Date(stored.updatedAt).toISOString(),
   };
 }

@@ -1,5 +1,6 @@
 import type { ArchivedLog, ArchivedOutcome } from "../archive/chunk-codec";
 import type { ArchivedRequest } from "../archive/request-codec";
+import type { PlanEntry } from "../engine/plan-drift";
 import type { RecordAction } from "../engine/reconcile";
 import type { JobCounterValues } from "../ledger/run-rows";
 import type { LatestOutcome, LogRecord, OutcomeRecord } from "../ledger/run-writes";
@@ -30,7 +31,14 @@ export interface JobArchiveState {
   nextOutcomeChunk: number;
   nextLogChunk: number;
   nextRequestChunk: number;
+  nextPlanChunk: number;
   exceptionsKept: number;
+}
+
+// A dry job's planned write waiting in the outbox.
+export interface PlannedRow {
+  job_id: string;
+  entry: PlanEntry;
 }
 
 export interface ChunkToWrite<T> {
@@ -43,6 +51,7 @@ export interface JobFlush {
   outcomes: ChunkToWrite<ArchivedOutcome> | null;
   logs: ChunkToWrite<ArchivedLog> | null;
   requests: ChunkToWrite<ArchivedRequest> | null;
+  plan: ChunkToWrite<PlanEntry> | null;
   exceptionsTaken: number;
 }
 
@@ -63,6 +72,7 @@ export function planFlush(
   jobs: ReadonlyMap<string, JobArchiveState>,
   exceptionLimit: number,
   requests: readonly OutboxRequest[] = [],
+  plans: readonly PlannedRow[] = [],
 ): FlushPlan {
   const stateOf = (jobId: string): JobArchiveState => {
     const state = jobs.get(jobId);
@@ -73,7 +83,7 @@ export function planFlush(
   const flushOf = (jobId: string): JobFlush => {
     let flush = archived.get(jobId);
     if (flush === undefined) {
-      flush = { jobId, outcomes: null, logs: null, requests: null, exceptionsTaken: 0 };
+      flush = { jobId, outcomes: null, logs: null, requests: null, plan: null, exceptionsTaken: 0 };
       archived.set(jobId, flush);
     }
     return flush;
@@ -111,6 +121,14 @@ export function planFlush(
     const flush = flushOf(jobId);
     flush.requests ??= { chunk: state.nextRequestChunk, rows: [] };
     flush.requests.rows.push(request);
+  }
+  // A job without an archive has nowhere to keep a plan: it cannot be applied.
+  for (const row of plans) {
+    const state = stateOf(row.job_id);
+    if (archiveDayOf(state.plan) === null) continue;
+    const flush = flushOf(row.job_id);
+    flush.plan ??= { chunk: state.nextPlanChunk, rows: [] };
+    flush.plan.rows.push(row.entry);
   }
   plan.archived = [...archived.values()];
   return plan;

@@ -1,5 +1,6 @@
-import type { LogChunkEntry, OutcomeChunkEntry, RequestChunkEntry } from "../archive/archive-index";
+import type { LogChunkEntry, OutcomeChunkEntry, PlanChunkEntry, RequestChunkEntry } from "../archive/archive-index";
 import type { ArchivedRequest } from "../archive/request-codec";
+import type { PlanEntry } from "../engine/plan-drift";
 import type { ConnectionConfig } from "../engine/contracts";
 import { isEmpty, mergeCounters, type JobCounters } from "../engine/counters";
 import type { FieldChange } from "../engine/reconcile";
@@ -11,6 +12,7 @@ import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobCounterValues, type
 import type { JobStatus, RunMode, RunStatus, RunType } from "../schemas/vocabulary";
 import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
 import type { RequestRecord } from "./request-record";
+import type { PlannedRow } from "./archive-flush";
 import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
 import type { WriteIntent } from "./write-intent";
 
@@ -30,6 +32,8 @@ export interface JobPlan {
   // The UTC day the job's archive lives under; null (or absent, in a plan stored before the archive) for a
   // job whose outcomes and logs are rows of D1.
   archive_day?: string | null;
+  // A job of an apply run: the dry job whose plan it sends (absent for every other job).
+  plan_job_id?: string | null;
 }
 
 export interface RunPlan {
@@ -156,7 +160,11 @@ const SCHEMA = [
   // The request log: entries wait here like outcomes and log lines; request_seq numbers each job's entries.
   "CREATE TABLE IF NOT EXISTS outbox_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS request_seq (job_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
-  // The chunks flushed to the archive (kind: outcomes, logs or requests) with their index entries; the next chunk
+  // A dry job's planned writes on their way to the archive's plan chunks.
+  "CREATE TABLE IF NOT EXISTS outbox_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, body TEXT NOT NULL)",
+  // An apply job's plan, loaded from its dry job's archive when it starts: the only serials it may write.
+  "CREATE TABLE IF NOT EXISTS plan_entries (job_id TEXT NOT NULL, serial TEXT NOT NULL, entry_json TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
+  // The chunks flushed to the archive (kind: outcomes, logs, requests or plan) with their index entries; the next chunk
   // number is one past the highest, so it advances only with the transaction that drops the flushed rows.
   `CREATE TABLE IF NOT EXISTS archive_chunks (
      job_id TEXT NOT NULL, kind TEXT NOT NULL, chunk INTEGER NOT NULL, entry_json TEXT NOT NULL, PRIMARY KEY (job_id, kind, chunk)) WITHOUT ROWID`,
@@ -166,7 +174,16 @@ const SCHEMA = [
 ];
 
 // Tables that grow with the records of a run, emptied in bounded batches once the run is over.
-const BULK_TABLES = ["serial_index", "seen_serials", "failed_serials", "work_queue", "write_intents", "readback_waiting", "archive_chunks"] as const;
+const BULK_TABLES = [
+  "serial_index",
+  "seen_serials",
+  "failed_serials",
+  "work_queue",
+  "write_intents",
+  "readback_waiting",
+  "archive_chunks",
+  "plan_entries",
+] as const;
 const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
   serial_index: "job_id, serial",
   seen_serials: "job_id, serial",
@@ -175,12 +192,14 @@ const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
   write_intents: "job_id, ord",
   readback_waiting: "job_id, serial",
   archive_chunks: "job_id, kind, chunk",
+  plan_entries: "job_id, serial",
 };
 
 export interface JobArchiveRecord {
   outcomeChunks: OutcomeChunkEntry[];
   logChunks: LogChunkEntry[];
   requestChunks: RequestChunkEntry[];
+  planChunks: PlanChunkEntry[];
   exceptionsKept: number;
   sealed: boolean;
 }
@@ -190,6 +209,7 @@ export interface FlushedArchive {
   outcomeChunk: OutcomeChunkEntry | null;
   logChunk: LogChunkEntry | null;
   requestChunk: RequestChunkEntry | null;
+  planChunk: PlanChunkEntry | null;
   exceptionsTaken: number;
   sealed: boolean;
 }
@@ -201,6 +221,8 @@ export interface OutboxContents {
   lastOutcomeId: number;
   lastLogId: number;
   lastRequestId: number;
+  plans: PlannedRow[];
+  lastPlanId: number;
 }
 
 export type OutboxRequest = ArchivedRequest & { job_id: string };
@@ -209,6 +231,7 @@ export interface FlushedIds {
   lastOutcomeId: number;
   lastLogId: number;
   lastRequestId: number;
+  lastPlanId: number;
 }
 
 export class CoordinatorStore {
@@ -406,6 +429,54 @@ export class CoordinatorStore {
     });
   }
 
+  // A dry job's planned write, stored with the outcome that announces it (the caller's transaction).
+  appendPlan(jobId: string, entry: PlanEntry): void {
+    this.sql.exec("INSERT INTO outbox_plans (job_id, body) VALUES (?1, ?2)", jobId, this.redactor.redactJson(JSON.stringify(entry)));
+  }
+
+  // An apply job's plan, one chunk at a time; loading a chunk again (a start replayed after a crash) replaces it.
+  loadPlan(jobId: string, entries: readonly PlanEntry[]): void {
+    this.transaction(() => {
+      for (const entry of entries) {
+        this.sql.exec("INSERT OR REPLACE INTO plan_entries (job_id, serial, entry_json) VALUES (?1, ?2, ?3)", jobId, entry.serial, JSON.stringify(entry));
+      }
+    });
+  }
+
+  plannedCount(jobId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM plan_entries WHERE job_id = ?1", jobId).one().n;
+  }
+
+  // Planned serials after `after`, in serial order.
+  plannedAfter(jobId: string, after: string, limit: number): string[] {
+    return this.sql
+      .exec<{ serial: string }>("SELECT serial FROM plan_entries WHERE job_id = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3", jobId, after, limit)
+      .toArray()
+      .map((row) => row.serial);
+  }
+
+  // Planned serials the job's source read never returned.
+  plannedUnseen(jobId: string): string[] {
+    return this.sql
+      .exec<{ serial: string }>(
+        `SELECT p.serial FROM plan_entries p LEFT JOIN seen_serials s ON s.job_id = p.job_id AND s.serial = p.serial
+          WHERE p.job_id = ?1 AND s.serial IS NULL ORDER BY p.serial`,
+        jobId,
+      )
+      .toArray()
+      .map((row) => row.serial);
+  }
+
+  // The plan entries of these serials (a serial outside the plan has none).
+  planEntries(jobId: string, serials: readonly string[]): Map<string, PlanEntry> {
+    const entries = new Map<string, PlanEntry>();
+    for (const serial of serials) {
+      const row = this.sql.exec<{ entry_json: string }>("SELECT entry_json FROM plan_entries WHERE job_id = ?1 AND serial = ?2", jobId, serial).toArray()[0];
+      if (row !== undefined) entries.set(serial, JSON.parse(row.entry_json) as PlanEntry);
+    }
+    return entries;
+  }
+
   failedSerials(jobId: string): string[] {
     return this.sql
       .exec<{ serial: string }>("SELECT serial FROM failed_serials WHERE job_id = ?1 ORDER BY serial", jobId)
@@ -424,6 +495,7 @@ export class CoordinatorStore {
       outcomeChunks: chunks.filter((c) => c.kind === "outcomes").map((c) => JSON.parse(c.entry_json) as OutcomeChunkEntry),
       logChunks: chunks.filter((c) => c.kind === "logs").map((c) => JSON.parse(c.entry_json) as LogChunkEntry),
       requestChunks: chunks.filter((c) => c.kind === "requests").map((c) => JSON.parse(c.entry_json) as RequestChunkEntry),
+      planChunks: chunks.filter((c) => c.kind === "plan").map((c) => JSON.parse(c.entry_json) as PlanChunkEntry),
       exceptionsKept: job?.exceptions_kept ?? 0,
       sealed: job?.sealed === 1,
     };
@@ -575,6 +647,9 @@ export class CoordinatorStore {
     const outcomeRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit).toArray();
     const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
     const requestRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_requests ORDER BY id LIMIT ?1", limit).toArray();
+    const planRows = this.sql
+      .exec<{ id: number; job_id: string; body: string }>("SELECT id, job_id, body FROM outbox_plans ORDER BY id LIMIT ?1", limit)
+      .toArray();
     return {
       outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
       logs: logRows.map((r) => JSON.parse(r.body) as LogRecord),
@@ -582,6 +657,8 @@ export class CoordinatorStore {
       lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
       lastLogId: logRows.at(-1)?.id ?? 0,
       lastRequestId: requestRows.at(-1)?.id ?? 0,
+      plans: planRows.map((r) => ({ job_id: r.job_id, entry: JSON.parse(r.body) as PlanEntry })),
+      lastPlanId: planRows.at(-1)?.id ?? 0,
     };
   }
 
@@ -593,7 +670,8 @@ export class CoordinatorStore {
     const outcomes = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_outcomes").one().n;
     const logs = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_logs").one().n;
     const requests = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_requests").one().n;
-    return outcomes + logs + requests;
+    const plans = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_plans").one().n;
+    return outcomes + logs + requests + plans;
   }
 
   // The flushed rows go together with the chunks they became: a replay of an unfinished flush finds both
@@ -603,11 +681,13 @@ export class CoordinatorStore {
       this.sql.exec("DELETE FROM outbox_outcomes WHERE id <= ?1", flushedIds.lastOutcomeId);
       this.sql.exec("DELETE FROM outbox_logs WHERE id <= ?1", flushedIds.lastLogId);
       this.sql.exec("DELETE FROM outbox_requests WHERE id <= ?1", flushedIds.lastRequestId);
+      this.sql.exec("DELETE FROM outbox_plans WHERE id <= ?1", flushedIds.lastPlanId);
       for (const flushed of archives) {
         for (const [kind, entry] of [
           ["outcomes", flushed.outcomeChunk],
           ["logs", flushed.logChunk],
           ["requests", flushed.requestChunk],
+          ["plan", flushed.planChunk],
         ] as const) {
           if (entry === null) continue;
           this.sql.exec(

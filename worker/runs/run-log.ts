@@ -78,6 +78,14 @@ export function notInSource(serial: string): LogNote {
   return { level: "WARN", message: `${serial} is not in the source: nothing to look up or write`, serial };
 }
 
+export function plannedNotInSource(serial: string): LogNote {
+  return { level: "WARN", message: `${serial} is planned but no longer in the source: it is not written`, serial };
+}
+
+export function planLoaded(count: number, dryJobId: string): string {
+  return `Applying the plan of dry job ${dryJobId}: ${count} planned ${count === 1 ? "write" : "writes"}; no other serial is read for writing or written`;
+}
+
 export function sourcePageSkipped(url: string, unreadable: ReadonlyArray<{ reason: string }>): LogNote {
   return { level: "WARN", message: `Source page ${url}: ${unreadable.length} record(s) skipped, e.g. ${unreadable[0]!.reason}`, serial: null };
 }

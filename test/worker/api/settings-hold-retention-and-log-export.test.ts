@@ -18,6 +18,18 @@ describe("/api/settings", () => {
     expect(res.status).toBe(200);
     expect(res.body.retention).toEqual({ plan: "professional", custom_days: null, days: 30 });
     expect(res.body.log_export).toEqual({ target: "none" });
+    expect(res.body.plans).toEqual({ ttl_hours: 24 });
+  });
+
+  it("lets an admin set how long a dry run can be applied, within 1–720 hours", async () => {
+    const saved = await call<Settings>("PUT", "/api/settings", { body: { plans: { ttl_hours: 48 } } });
+    expect(saved.status).toBe(200);
+    expect(saved.body.plans).toEqual({ ttl_hours: 48 });
+    for (const ttl_hours of [0, 721, 1.5]) {
+      const refused = await call("PUT", "/api/settings", { body: { plans: { ttl_hours } } });
+      expect(errorOf(refused).details!.map((d) => d.path)).toContain("plans.ttl_hours");
+    }
+    await call("PUT", "/api/settings", { body: { plans: { ttl_hours: 24 } } });
   });
 
   it("keeps 2048 bytes of each request body by default, and an admin may change it (0 keeps none)", async () => {

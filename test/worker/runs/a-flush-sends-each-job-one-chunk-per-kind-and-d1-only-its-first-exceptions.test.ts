@@ -46,6 +46,7 @@ function state(jobId: string, archiveDay: string | null, overrides: Partial<JobA
       nextOutcomeChunk: 1,
       nextLogChunk: 1,
       nextRequestChunk: 1,
+      nextPlanChunk: 1,
       exceptionsKept: 0,
       ...overrides,
     },

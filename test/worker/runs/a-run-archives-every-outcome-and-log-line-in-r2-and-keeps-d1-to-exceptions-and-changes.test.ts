@@ -76,7 +76,10 @@ async function expectWholeArchive(run: RunDetail): Promise<void> {
     // Every request once, numbered without a gap, even across a flush replayed after a crash.
     expect(archive.requests.length).toBeGreaterThan(0);
     expect(archive.requests.map((r) => r.seq)).toEqual(archive.requests.map((_, i) => i + 1));
-    const listed = [...archive.index.outcomes, ...archive.index.logs, ...archive.index.requests].map((e) => e.key);
+    // A dry job with writes to plan keeps them beside its outcomes, one plan entry per would-update serial.
+    const plan = archive.index.plan ?? [];
+    expect(plan.reduce((sum, e) => sum + e.count, 0)).toBe(job.would_update);
+    const listed = [...archive.index.outcomes, ...archive.index.logs, ...archive.index.requests, ...plan].map((e) => e.key);
     expect(await objectKeys(jobPrefix(archive_day!, job.id))).toEqual([...listed, `${jobPrefix(archive_day!, job.id)}index.json`].sort());
     const chunked = archive.index.outcomes.reduce((sum, e) => sum + e.count, 0);
     expect(chunked, "no serial in two chunks").toBe(job.processed);

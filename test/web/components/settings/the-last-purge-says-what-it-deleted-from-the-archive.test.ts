@@ -16,6 +16,7 @@ const settings: Settings = {
   retention: { plan: "professional", custom_days: null, days: 30 },
   log_export: { target: "none" },
   request_log: { body_excerpt_bytes: 2048 },
+  plans: { ttl_hours: 24 },
   updated_at: null,
 };
 
