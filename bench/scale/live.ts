@@ -115,6 +115,7 @@ function synthetic(i: number, now: number): { run: RunSummary; job: JobSummary }
     connection_ids: null,
     reset: false,
     rerun_of: null,
+    plan_run_id: null,
     connection_count: 1,
     connections_succeeded: 0,
     connections_failed: 0,

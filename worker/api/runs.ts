@@ -5,7 +5,17 @@ import { cancelRun, createRun, rerun } from "../runs/run-service";
 import { parseTimeInput, TimeInputError } from "../stats/time-range";
 import { notFoundError, validationError } from "./errors";
 import { createRouter } from "./router";
-import { createRunBodySchema, idParamsSchema, rerunBodySchema, runDetailSchema, runListQuerySchema, runPageSchema } from "../schemas/runs";
+import {
+  applyRunResponseSchema,
+  createRunBodySchema,
+  idParamsSchema,
+  rerunBodySchema,
+  runDetailSchema,
+  runListQuerySchema,
+  runPageSchema,
+  runPlanSchema,
+} from "../schemas/runs";
+import { applyDryRun, readPlan } from "../runs/plan-service";
 import { clientHeaderSchema, triggerOf } from "./run-trigger";
 import { errorResponses, jsonContent } from "../schemas/common";
 
@@ -103,6 +113,52 @@ const rerunRoute = createRoute({
     202: jsonContent(runDetailSchema, "The new run."),
     ...errorResponses(400, 404, 409),
   },
+});
+
+const getPlanRoute = createRoute({
+  ...minRole("viewer"),
+  method: "get",
+  path: "/{id}/plan",
+  tags: ["Runs"],
+  summary: "Whether a dry run's plan can be applied",
+  description:
+    "A finished dry run is a plan: for each would-update serial, the exact request it would send and the destination values it compared. " +
+    "`state` says whether POST /api/runs/{id}/apply would start an apply run now, and if not why.",
+  request: { params: runParams },
+  responses: {
+    200: jsonContent(runPlanSchema, "The plan's state and its connections."),
+    ...errorResponses(404),
+  },
+});
+
+const applyRoute = createRoute({
+  ...minRole("operator"),
+  method: "post",
+  path: "/{id}/apply",
+  tags: ["Runs"],
+  summary: "Apply a dry run",
+  description:
+    "Starts a live run that sends exactly the dry run's planned requests and nothing else. Before each write it looks the record up again and " +
+    "reads the source again: when the planned fields still hold the values the plan saw and the source gives the same payload, the planned " +
+    "request is sent; otherwise the serial is `drifted` with its `differences`. Serials outside the plan are not touched. 409 codes: " +
+    "`plan_not_dry`, `plan_not_finished`, `plan_outdated` (a connection changed since the dry run), `plan_expired` (settings plans.ttl_hours), " +
+    "`plan_already_applied` (meta.run_id names the apply run), `plan_empty`.",
+  request: { headers: clientHeaderSchema, params: runParams },
+  responses: {
+    201: jsonContent(applyRunResponseSchema, "The apply run (live), running or pending behind its credential's active run."),
+    ...errorResponses(400, 404, 409),
+  },
+});
+
+runsRouter.openapi(getPlanRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(await readPlan(c.env, id), 200);
+});
+
+runsRouter.openapi(applyRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const { run } = await applyDryRun(c.env, id, c.var.principal.name, triggerOf(c));
+  return c.json({ run }, 201);
 });
 
 runsRouter.openapi(listRunsRoute, async (c) => {

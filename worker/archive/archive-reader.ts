@@ -3,7 +3,8 @@ import type { LogListFilters, Paged, RecordListFilters } from "../ledger/run-rea
 import { parseIndex, type ArchiveIndex, type LogChunkEntry, type OutcomeChunkEntry } from "./archive-index";
 import { indexKey } from "./archive-keys";
 import { sharedChunkCache, type ChunkCache } from "./chunk-cache";
-import { compareSerials, decodeLogs, decodeOutcomes, type ArchivedLog, type ArchivedOutcome } from "./chunk-codec";
+import type { PlanEntry } from "../engine/plan-drift";
+import { compareSerials, decodeLogs, decodeOutcomes, decodePlan, type ArchivedLog, type ArchivedOutcome } from "./chunk-codec";
 import { mergeChunks, spansToRead } from "./chunk-merge";
 import { logSearchMatcher } from "./log-search";
 
@@ -97,6 +98,16 @@ export async function* archivedLogs(source: ArchiveSource, job: ArchivedJob, fil
     if (levels !== null && !levels.has(line.level)) continue;
     if (search !== null && !search(line)) continue;
     yield { job_id: job.jobId, seq: line.seq, at: iso(line.at), level: line.level, message: line.message, serial: line.serial };
+  }
+}
+
+/** A dry job's plan, chunk by chunk in write order (a serial in two chunks: the later one is the one that counts). */
+export async function* archivedPlan(source: ArchiveSource, job: ArchivedJob): AsyncGenerator<readonly PlanEntry[]> {
+  const index = await readArchiveIndex(source, job);
+  for (const entry of [...(index?.plan ?? [])].sort((a, b) => a.chunk - b.chunk)) {
+    const object = await source.bucket.get(entry.key);
+    if (!object) throw new Error(`archive chunk ${entry.key} is missing`);
+    yield decodePlan(await object.arrayBuffer());
   }
 }
 

@@ -1,3 +1,4 @@
+import type { PlanEntry } from "../engine/plan-drift";
 import type { RecordAction } from "../engine/reconcile";
 import type { LogLevel } from "../schemas/vocabulary";
 
@@ -33,7 +34,7 @@ export interface ArchivedLog {
   serial: string | null;
 }
 
-interface Header {
+export interface ChunkHeader {
   v: number;
   t: number;
 }
@@ -114,18 +115,34 @@ export async function decodeLogs(bytes: Uint8Array | ArrayBuffer): Promise<Archi
   });
 }
 
-function toNdjson(header: Header, lines: string[]): string {
+// A plan chunk: the header, then one plan entry per line as it is, sorted by serial.
+export async function encodePlan(entries: readonly PlanEntry[]): Promise<Uint8Array> {
+  const sorted = [...entries].sort((a, b) => compareSerials(a.serial, b.serial));
+  return gzip(
+    toNdjson(
+      { v: CHUNK_FORMAT_VERSION, t: 0 },
+      sorted.map((entry) => JSON.stringify(entry)),
+    ),
+  );
+}
+
+export async function decodePlan(bytes: Uint8Array | ArrayBuffer): Promise<PlanEntry[]> {
+  const { lines } = await fromNdjson(bytes);
+  return lines.map((text) => JSON.parse(text) as PlanEntry);
+}
+
+export function toNdjson(header: ChunkHeader, lines: string[]): string {
   return `${JSON.stringify(header)}\n${lines.map((line) => `${line}\n`).join("")}`;
 }
 
-async function fromNdjson(bytes: Uint8Array | ArrayBuffer): Promise<{ header: Header; lines: string[] }> {
+export async function fromNdjson(bytes: Uint8Array | ArrayBuffer): Promise<{ header: ChunkHeader; lines: string[] }> {
   const [first = "", ...rest] = (await gunzip(bytes)).split("\n");
-  const header = JSON.parse(first) as Header;
+  const header = JSON.parse(first) as ChunkHeader;
   if (header.v !== CHUNK_FORMAT_VERSION) throw new Error(`archive chunk format ${String(header.v)} is not ${CHUNK_FORMAT_VERSION}`);
   return { header, lines: rest.filter((line) => line.length > 0) };
 }
 
-async function gzip(text: string): Promise<Uint8Array> {
+export async function gzip(text: string): Promise<Uint8Array> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

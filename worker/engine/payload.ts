@@ -200,7 +200,8 @@ export function textHash(text: string): string {
   return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
 }
 
-function serialiseBulkItem(update: CompiledUpdate, serial: string, payload: Record<string, unknown>): string {
+// One record's item as it goes into a bulk batch (JSON object text or XML element).
+export function serialiseBulkItem(update: CompiledUpdate, serial: string, payload: Record<string, unknown>): string {
   const item = update.bulk!.serialField === null ? payload : withSerial(payload, update.bulk!.serialField, serial);
   return update.format === "json" ? JSON.stringify(item) : buildXml(update.bulk!.recordsKey, item, { declaration: false });
 }

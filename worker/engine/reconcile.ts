@@ -266,3 +266,16 @@ export function finalAction(decision: Decision, mode: RunMode, writeOk?: boolean
       return assertNever(decision.kind);
   }
 }
+
+// The destination value each writable rule compares against (null when absent), as reconcile reads it: what a
+// plan records as "seen" and what an apply checks again before it writes.
+export function destinationValues(mapping: CompiledMapping, destination: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const rule of mapping.rules) {
+    if (rule.action === "never") continue;
+    let current = readPath(destination, rule.destination);
+    if (mapping.destinationFormat === "xml") current = unwrapXmlText(current);
+    values[rule.field] = current ?? null;
+  }
+  return values;
+}

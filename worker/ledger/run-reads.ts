@@ -43,6 +43,7 @@ const RUN_COLUMNS = [
   "scope_json",
   "reset",
   "rerun_of",
+  "plan_run_id",
   "connection_count",
   "connections_succeeded",
   "connections_failed",

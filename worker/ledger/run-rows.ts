@@ -14,6 +14,8 @@ export interface RunRow {
   scope_json: string | null;
   reset: number;
   rerun_of: string | null;
+  // An apply run: the dry run whose plan it sends (absent from rows read before migration 0017's column).
+  plan_run_id?: string | null;
   idempotency_key: string | null;
   connection_count: number;
   connections_succeeded: number;
@@ -59,6 +61,8 @@ export interface JobRow {
   archive_day: string | null;
   // Exceptions (changed, failed, missing) of an archived job beyond those record_outcomes keeps.
   exceptions_omitted: number;
+  // A job of an apply run: the dry job of the same connection whose plan it sends.
+  plan_job_id?: string | null;
 }
 
 // A job's counters, bytes, error and times: what other queries select beside their own columns.

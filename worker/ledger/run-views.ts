@@ -23,6 +23,7 @@ export function toRunSummary(row: RunRow): RunSummary {
     connection_ids: row.scope_json === null ? null : (JSON.parse(row.scope_json) as string[]),
     reset: row.reset === 1,
     rerun_of: row.rerun_of,
+    plan_run_id: row.plan_run_id ?? null,
     connection_count: row.connection_count,
     connections_succeeded: row.connections_succeeded,
     connections_failed: row.connections_failed,

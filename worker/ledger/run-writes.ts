@@ -26,6 +26,7 @@ export interface NewRun extends Pick<
   | "created_at"
 > {
   reset: boolean;
+  plan_run_id?: string | null;
 }
 
 export interface NewJob {
@@ -35,9 +36,11 @@ export interface NewJob {
   connection_version: number;
   position: number;
   mode: RunMode;
+  plan_job_id?: string | null;
 }
 
-export type InsertRunResult = "inserted" | "duplicate_key";
+// "plan_applied": another run applying the same dry run is pending, running or completed (migration 0017).
+export type InsertRunResult = "inserted" | "duplicate_key" | "plan_applied";
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -49,8 +52,8 @@ export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[], cla
     db
       .prepare(
         `INSERT INTO runs (id, credential_id, credential_name, type, serial, mode, "trigger", requested_by, status,
-                           scope_json, reset, rerun_of, idempotency_key, connection_count, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?13, ?14)`,
+                           scope_json, reset, rerun_of, idempotency_key, connection_count, created_at, plan_run_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?12, ?13, ?14, ?15)`,
       )
       .bind(
         run.id,
@@ -67,13 +70,14 @@ export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[], cla
         run.idempotency_key,
         jobs.length,
         run.created_at,
+        run.plan_run_id ?? null,
       ),
     runEvent(db, run.id, run.created_at, { previous_status: null, status: "pending", credential_id: run.credential_id }),
     ...jobs.map((job) =>
       db
         .prepare(
-          `INSERT INTO jobs (id, run_id, connection_id, connection_name, connection_version, position, status, mode, created_at, archive_day)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9)`,
+          `INSERT INTO jobs (id, run_id, connection_id, connection_name, connection_version, position, status, mode, created_at, archive_day, plan_job_id)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?9, ?10)`,
         )
         .bind(
           job.id,
@@ -85,6 +89,7 @@ export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[], cla
           job.mode,
           run.created_at,
           archiveDay(run.created_at),
+          job.plan_job_id ?? null,
         ),
     ),
   ];
@@ -93,6 +98,7 @@ export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[], cla
     return "inserted";
   } catch (error) {
     if (claim.length > 0 && isUniqueViolation(error, "run_idempotency_keys")) return "duplicate_key";
+    if (run.plan_run_id != null && isUniqueViolation(error, "runs.plan_run_id")) return "plan_applied";
     throw error;
   }
 }

@@ -3,17 +3,23 @@ import pkg from "../../package.json";
 import { getJobStatus, JOB_STATUS_TOOL } from "./job-status-tool";
 import { LIST_CONNECTIONS_TOOL, listConnections } from "./connections-tool";
 import { toToolError } from "./tool-errors";
+import { APPLY_DRY_RUN_TOOL, applyDryRunTool } from "./apply-tool";
+import { roleAtLeast, type Principal } from "../auth/principal";
+import type { Env } from "../env";
 
 export interface McpContext {
   db: D1Database;
   now: () => number;
+  // For the one tool that acts (apply_dry_run): the Worker's bindings and the caller.
+  env?: Env;
+  principal?: Principal;
 }
 
 const INSTRUCTIONS =
   "Outbound Sync pushes fields of source records into destination APIs. A run executes a credential's connections " +
   "in order; each connection's execution is a job with status pending, running, completed, failed or canceled. " +
   "Use get_job_status for jobs (filter by status, connection, time) and list_connections for each connection's " +
-  "last success and duration statistics. Times are UTC.";
+  "last success and duration statistics. apply_dry_run (operator role) applies a reviewed dry run. Times are UTC.";
 
 /** A fresh server per request: the endpoint is stateless, so nothing is shared between calls. */
 export function createMcpServer(context: McpContext): McpServer {
@@ -29,6 +35,27 @@ export function createMcpServer(context: McpContext): McpServer {
     { ...readToolConfig(LIST_CONNECTIONS_TOOL), inputSchema: LIST_CONNECTIONS_TOOL.inputSchema },
     readOnly(LIST_CONNECTIONS_TOOL.name, (args) => listConnections(context.db, args, context.now())),
   );
+
+  const { env, principal } = context;
+  // Offered to operators and above only: a viewer's agent is not shown a tool it may not use.
+  if (env !== undefined && principal !== undefined && roleAtLeast(principal.role, "operator")) {
+    server.registerTool(
+      APPLY_DRY_RUN_TOOL.name,
+      {
+        title: APPLY_DRY_RUN_TOOL.title,
+        description: APPLY_DRY_RUN_TOOL.description,
+        inputSchema: APPLY_DRY_RUN_TOOL.inputSchema,
+        annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+      },
+      async (args: { run_id: string }) => {
+        try {
+          return asToolResult(await applyDryRunTool(env, principal, args));
+        } catch (err) {
+          throw toToolError(APPLY_DRY_RUN_TOOL.name, err);
+        }
+      },
+    );
+  }
 
   return server;
 }

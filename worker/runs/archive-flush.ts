@@ -1,13 +1,16 @@
 import type { ArchivedLog, ArchivedOutcome } from "../archive/chunk-codec";
+import type { ArchivedRequest } from "../archive/request-codec";
+import type { PlanEntry } from "../engine/plan-drift";
 import type { RecordAction } from "../engine/reconcile";
 import type { JobCounterValues } from "../ledger/run-rows";
 import type { LatestOutcome, LogRecord, OutcomeRecord } from "../ledger/run-writes";
 import type { LogLevel } from "../schemas/vocabulary";
-import type { JobPlan } from "./coordinator-store";
+import type { JobPlan, OutboxRequest } from "./coordinator-store";
 
 // Where one flush of the outbox goes, decided before anything is written. Pure. An archived job's outcomes
 // and log lines become one chunk each in R2 and only its first exceptions (changed, failed, missing) rows of
 // D1; a job created before the archive (no archive day) keeps writing every row to D1, as its readers expect.
+// Request log entries go only to the archive: a job without one keeps no request log (and no D1 row per request).
 // Every outcome is offered to latest_outcomes, which keeps it only when the serial's action changed.
 
 export const EXCEPTION_ACTIONS: Readonly<Record<RecordAction, boolean>> = {
@@ -27,7 +30,15 @@ export interface JobArchiveState {
   plan: JobPlan;
   nextOutcomeChunk: number;
   nextLogChunk: number;
+  nextRequestChunk: number;
+  nextPlanChunk: number;
   exceptionsKept: number;
+}
+
+// A dry job's planned write waiting in the outbox.
+export interface PlannedRow {
+  job_id: string;
+  entry: PlanEntry;
 }
 
 export interface ChunkToWrite<T> {
@@ -39,6 +50,8 @@ export interface JobFlush {
   jobId: string;
   outcomes: ChunkToWrite<ArchivedOutcome> | null;
   logs: ChunkToWrite<ArchivedLog> | null;
+  requests: ChunkToWrite<ArchivedRequest> | null;
+  plan: ChunkToWrite<PlanEntry> | null;
   exceptionsTaken: number;
 }
 
@@ -58,6 +71,8 @@ export function planFlush(
   logs: readonly LogRecord[],
   jobs: ReadonlyMap<string, JobArchiveState>,
   exceptionLimit: number,
+  requests: readonly OutboxRequest[] = [],
+  plans: readonly PlannedRow[] = [],
 ): FlushPlan {
   const stateOf = (jobId: string): JobArchiveState => {
     const state = jobs.get(jobId);
@@ -68,7 +83,7 @@ export function planFlush(
   const flushOf = (jobId: string): JobFlush => {
     let flush = archived.get(jobId);
     if (flush === undefined) {
-      flush = { jobId, outcomes: null, logs: null, exceptionsTaken: 0 };
+      flush = { jobId, outcomes: null, logs: null, requests: null, plan: null, exceptionsTaken: 0 };
       archived.set(jobId, flush);
     }
     return flush;
@@ -99,6 +114,21 @@ export function planFlush(
     const flush = flushOf(log.job_id);
     flush.logs ??= { chunk: state.nextLogChunk, rows: [] };
     flush.logs.rows.push({ seq: log.seq, at: log.at, level: log.level as LogLevel, message: log.message, serial: log.serial });
+  }
+  for (const { job_id: jobId, ...request } of requests) {
+    const state = stateOf(jobId);
+    if (archiveDayOf(state.plan) === null) continue;
+    const flush = flushOf(jobId);
+    flush.requests ??= { chunk: state.nextRequestChunk, rows: [] };
+    flush.requests.rows.push(request);
+  }
+  // A job without an archive has nowhere to keep a plan: it cannot be applied.
+  for (const row of plans) {
+    const state = stateOf(row.job_id);
+    if (archiveDayOf(state.plan) === null) continue;
+    const flush = flushOf(row.job_id);
+    flush.plan ??= { chunk: state.nextPlanChunk, rows: [] };
+    flush.plan.rows.push(row.entry);
   }
   plan.archived = [...archived.values()];
   return plan;

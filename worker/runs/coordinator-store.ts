@@ -1,4 +1,6 @@
-import type { LogChunkEntry, OutcomeChunkEntry } from "../archive/archive-index";
+import type { LogChunkEntry, OutcomeChunkEntry, PlanChunkEntry, RequestChunkEntry } from "../archive/archive-index";
+import type { ArchivedRequest } from "../archive/request-codec";
+import type { PlanEntry } from "../engine/plan-drift";
 import type { ConnectionConfig } from "../engine/contracts";
 import { isEmpty, mergeCounters, type JobCounters } from "../engine/counters";
 import type { FieldChange } from "../engine/reconcile";
@@ -9,6 +11,8 @@ import type { DatasetScope } from "../ledger/run-scope";
 import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobCounterValues, type JobError } from "../ledger/run-rows";
 import type { JobStatus, RunMode, RunStatus, RunType } from "../schemas/vocabulary";
 import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
+import type { RequestRecord } from "./request-record";
+import type { PlannedRow } from "./archive-flush";
 import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
 import type { WriteIntent } from "./write-intent";
 
@@ -28,6 +32,8 @@ export interface JobPlan {
   // The UTC day the job's archive lives under; null (or absent, in a plan stored before the archive) for a
   // job whose outcomes and logs are rows of D1.
   archive_day?: string | null;
+  // A job of an apply run: the dry job whose plan it sends (absent for every other job).
+  plan_job_id?: string | null;
 }
 
 export interface RunPlan {
@@ -84,6 +90,8 @@ export interface JobProgress {
   listing: PageState | null;
   // When the current listing read began: write intents newer than it are not reflected in the index.
   listing_started_at?: number | null;
+  // How much of each body the request log keeps, read from the settings when the job started (absent: the default).
+  request_body_bytes?: number;
   // The verifying phase's re-read of the listing: where it stands; null (or absent) before its first page.
   readback_listing?: PageState | null;
   // The cursor in effect (null = complete run) and the highest updated-at this job has seen.
@@ -149,7 +157,14 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS seen_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
-  // The chunks flushed to the archive (kind: outcomes or logs) with their index entries; the next chunk
+  // The request log: entries wait here like outcomes and log lines; request_seq numbers each job's entries.
+  "CREATE TABLE IF NOT EXISTS outbox_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS request_seq (job_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+  // A dry job's planned writes on their way to the archive's plan chunks.
+  "CREATE TABLE IF NOT EXISTS outbox_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, body TEXT NOT NULL)",
+  // An apply job's plan, loaded from its dry job's archive when it starts: the only serials it may write.
+  "CREATE TABLE IF NOT EXISTS plan_entries (job_id TEXT NOT NULL, serial TEXT NOT NULL, entry_json TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
+  // The chunks flushed to the archive (kind: outcomes, logs, requests or plan) with their index entries; the next chunk
   // number is one past the highest, so it advances only with the transaction that drops the flushed rows.
   `CREATE TABLE IF NOT EXISTS archive_chunks (
      job_id TEXT NOT NULL, kind TEXT NOT NULL, chunk INTEGER NOT NULL, entry_json TEXT NOT NULL, PRIMARY KEY (job_id, kind, chunk)) WITHOUT ROWID`,
@@ -159,7 +174,16 @@ const SCHEMA = [
 ];
 
 // Tables that grow with the records of a run, emptied in bounded batches once the run is over.
-const BULK_TABLES = ["serial_index", "seen_serials", "failed_serials", "work_queue", "write_intents", "readback_waiting", "archive_chunks"] as const;
+const BULK_TABLES = [
+  "serial_index",
+  "seen_serials",
+  "failed_serials",
+  "work_queue",
+  "write_intents",
+  "readback_waiting",
+  "archive_chunks",
+  "plan_entries",
+] as const;
 const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
   serial_index: "job_id, serial",
   seen_serials: "job_id, serial",
@@ -168,11 +192,14 @@ const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
   write_intents: "job_id, ord",
   readback_waiting: "job_id, serial",
   archive_chunks: "job_id, kind, chunk",
+  plan_entries: "job_id, serial",
 };
 
 export interface JobArchiveRecord {
   outcomeChunks: OutcomeChunkEntry[];
   logChunks: LogChunkEntry[];
+  requestChunks: RequestChunkEntry[];
+  planChunks: PlanChunkEntry[];
   exceptionsKept: number;
   sealed: boolean;
 }
@@ -181,6 +208,8 @@ export interface FlushedArchive {
   jobId: string;
   outcomeChunk: OutcomeChunkEntry | null;
   logChunk: LogChunkEntry | null;
+  requestChunk: RequestChunkEntry | null;
+  planChunk: PlanChunkEntry | null;
   exceptionsTaken: number;
   sealed: boolean;
 }
@@ -188,8 +217,21 @@ export interface FlushedArchive {
 export interface OutboxContents {
   outcomes: OutcomeRecord[];
   logs: LogRecord[];
+  requests: OutboxRequest[];
   lastOutcomeId: number;
   lastLogId: number;
+  lastRequestId: number;
+  plans: PlannedRow[];
+  lastPlanId: number;
+}
+
+export type OutboxRequest = ArchivedRequest & { job_id: string };
+
+export interface FlushedIds {
+  lastOutcomeId: number;
+  lastLogId: number;
+  lastRequestId: number;
+  lastPlanId: number;
 }
 
 export class CoordinatorStore {
@@ -355,6 +397,86 @@ export class CoordinatorStore {
     if (outcome.action === "failed") this.sql.exec("INSERT OR IGNORE INTO failed_serials (job_id, serial) VALUES (?1, ?2)", outcome.job_id, outcome.serial);
   }
 
+  // Masked like every other text that leaves (URL, header values, bodies, error), numbered per job, in one transaction.
+  appendRequests(jobId: string, records: readonly RequestRecord[]): void {
+    if (records.length === 0) return;
+    const { redact } = this.redactor;
+    const mask = (text: string | null) => (text === null ? null : redact(text));
+    const maskHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, redact(value)]));
+    this.transaction(() => {
+      const first =
+        this.sql
+          .exec<{ seq: number }>(
+            `INSERT INTO request_seq (job_id, seq) VALUES (?1, ?2) ON CONFLICT (job_id) DO UPDATE SET seq = seq + ?2 RETURNING seq`,
+            jobId,
+            records.length,
+          )
+          .one().seq - records.length;
+      records.forEach((record, i) => {
+        const entry: OutboxRequest = {
+          ...record,
+          job_id: jobId,
+          seq: first + i + 1,
+          url: redact(record.url),
+          request_headers: maskHeaders(record.request_headers),
+          request_body: mask(record.request_body),
+          error: mask(record.error),
+          response_headers: maskHeaders(record.response_headers),
+          response_body: mask(record.response_body),
+        };
+        this.sql.exec("INSERT INTO outbox_requests (body) VALUES (?1)", JSON.stringify(entry));
+      });
+    });
+  }
+
+  // A dry job's planned write, stored with the outcome that announces it (the caller's transaction).
+  appendPlan(jobId: string, entry: PlanEntry): void {
+    this.sql.exec("INSERT INTO outbox_plans (job_id, body) VALUES (?1, ?2)", jobId, this.redactor.redactJson(JSON.stringify(entry)));
+  }
+
+  // An apply job's plan, one chunk at a time; loading a chunk again (a start replayed after a crash) replaces it.
+  loadPlan(jobId: string, entries: readonly PlanEntry[]): void {
+    this.transaction(() => {
+      for (const entry of entries) {
+        this.sql.exec("INSERT OR REPLACE INTO plan_entries (job_id, serial, entry_json) VALUES (?1, ?2, ?3)", jobId, entry.serial, JSON.stringify(entry));
+      }
+    });
+  }
+
+  plannedCount(jobId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM plan_entries WHERE job_id = ?1", jobId).one().n;
+  }
+
+  // Planned serials after `after`, in serial order.
+  plannedAfter(jobId: string, after: string, limit: number): string[] {
+    return this.sql
+      .exec<{ serial: string }>("SELECT serial FROM plan_entries WHERE job_id = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3", jobId, after, limit)
+      .toArray()
+      .map((row) => row.serial);
+  }
+
+  // Planned serials the job's source read never returned.
+  plannedUnseen(jobId: string): string[] {
+    return this.sql
+      .exec<{ serial: string }>(
+        `SELECT p.serial FROM plan_entries p LEFT JOIN seen_serials s ON s.job_id = p.job_id AND s.serial = p.serial
+          WHERE p.job_id = ?1 AND s.serial IS NULL ORDER BY p.serial`,
+        jobId,
+      )
+      .toArray()
+      .map((row) => row.serial);
+  }
+
+  // The plan entries of these serials (a serial outside the plan has none).
+  planEntries(jobId: string, serials: readonly string[]): Map<string, PlanEntry> {
+    const entries = new Map<string, PlanEntry>();
+    for (const serial of serials) {
+      const row = this.sql.exec<{ entry_json: string }>("SELECT entry_json FROM plan_entries WHERE job_id = ?1 AND serial = ?2", jobId, serial).toArray()[0];
+      if (row !== undefined) entries.set(serial, JSON.parse(row.entry_json) as PlanEntry);
+    }
+    return entries;
+  }
+
   failedSerials(jobId: string): string[] {
     return this.sql
       .exec<{ serial: string }>("SELECT serial FROM failed_serials WHERE job_id = ?1 ORDER BY serial", jobId)
@@ -372,6 +494,8 @@ export class CoordinatorStore {
     return {
       outcomeChunks: chunks.filter((c) => c.kind === "outcomes").map((c) => JSON.parse(c.entry_json) as OutcomeChunkEntry),
       logChunks: chunks.filter((c) => c.kind === "logs").map((c) => JSON.parse(c.entry_json) as LogChunkEntry),
+      requestChunks: chunks.filter((c) => c.kind === "requests").map((c) => JSON.parse(c.entry_json) as RequestChunkEntry),
+      planChunks: chunks.filter((c) => c.kind === "plan").map((c) => JSON.parse(c.entry_json) as PlanChunkEntry),
       exceptionsKept: job?.exceptions_kept ?? 0,
       sealed: job?.sealed === 1,
     };
@@ -522,11 +646,19 @@ export class CoordinatorStore {
   outbox(limit: number): OutboxContents {
     const outcomeRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit).toArray();
     const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
+    const requestRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_requests ORDER BY id LIMIT ?1", limit).toArray();
+    const planRows = this.sql
+      .exec<{ id: number; job_id: string; body: string }>("SELECT id, job_id, body FROM outbox_plans ORDER BY id LIMIT ?1", limit)
+      .toArray();
     return {
       outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
       logs: logRows.map((r) => JSON.parse(r.body) as LogRecord),
+      requests: requestRows.map((r) => JSON.parse(r.body) as OutboxRequest),
       lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
       lastLogId: logRows.at(-1)?.id ?? 0,
+      lastRequestId: requestRows.at(-1)?.id ?? 0,
+      plans: planRows.map((r) => ({ job_id: r.job_id, entry: JSON.parse(r.body) as PlanEntry })),
+      lastPlanId: planRows.at(-1)?.id ?? 0,
     };
   }
 
@@ -537,19 +669,25 @@ export class CoordinatorStore {
   outboxSize(): number {
     const outcomes = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_outcomes").one().n;
     const logs = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_logs").one().n;
-    return outcomes + logs;
+    const requests = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_requests").one().n;
+    const plans = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_plans").one().n;
+    return outcomes + logs + requests + plans;
   }
 
   // The flushed rows go together with the chunks they became: a replay of an unfinished flush finds both
   // as they were and writes the same chunk numbers again.
-  dropFlushed(lastOutcomeId: number, lastLogId: number, archives: readonly FlushedArchive[] = []): void {
+  dropFlushed(flushedIds: FlushedIds, archives: readonly FlushedArchive[] = []): void {
     this.transaction(() => {
-      this.sql.exec("DELETE FROM outbox_outcomes WHERE id <= ?1", lastOutcomeId);
-      this.sql.exec("DELETE FROM outbox_logs WHERE id <= ?1", lastLogId);
+      this.sql.exec("DELETE FROM outbox_outcomes WHERE id <= ?1", flushedIds.lastOutcomeId);
+      this.sql.exec("DELETE FROM outbox_logs WHERE id <= ?1", flushedIds.lastLogId);
+      this.sql.exec("DELETE FROM outbox_requests WHERE id <= ?1", flushedIds.lastRequestId);
+      this.sql.exec("DELETE FROM outbox_plans WHERE id <= ?1", flushedIds.lastPlanId);
       for (const flushed of archives) {
         for (const [kind, entry] of [
           ["outcomes", flushed.outcomeChunk],
           ["logs", flushed.logChunk],
+          ["requests", flushed.requestChunk],
+          ["plan", flushed.planChunk],
         ] as const) {
           if (entry === null) continue;
           this.sql.exec(

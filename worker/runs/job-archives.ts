@@ -1,4 +1,4 @@
-import { writeIndex, writeLogChunk, writeOutcomeChunk } from "../archive/archive-writer";
+import { writeIndex, writeLogChunk, writeOutcomeChunk, writePlanChunk, writeRequestChunk } from "../archive/archive-writer";
 import { archiveDayOf, type FlushPlan, type JobArchiveState } from "./archive-flush";
 import type { CoordinatorStore, FlushedArchive, JobArchiveRecord } from "./coordinator-store";
 
@@ -21,6 +21,8 @@ export function jobArchives(store: CoordinatorStore): JobArchives {
       plan: job.plan,
       nextOutcomeChunk: next(record.outcomeChunks),
       nextLogChunk: next(record.logChunks),
+      nextRequestChunk: next(record.requestChunks),
+      nextPlanChunk: next(record.planChunks),
       exceptionsKept: record.exceptionsKept,
     });
   }
@@ -39,9 +41,11 @@ export async function writeJobArchives(
     [...jobIds].map(async (jobId): Promise<FlushedArchive> => {
       const ref = { day: archiveDayOf(archives.states.get(jobId)!.plan)!, job_id: jobId, run_id: runId };
       const part = flush.archived.find((f) => f.jobId === jobId);
-      const [outcomeChunk, logChunk] = await Promise.all([
+      const [outcomeChunk, logChunk, requestChunk, planChunk] = await Promise.all([
         part?.outcomes ? writeOutcomeChunk(bucket, ref, part.outcomes.chunk, part.outcomes.rows) : null,
         part?.logs ? writeLogChunk(bucket, ref, part.logs.chunk, part.logs.rows) : null,
+        part?.requests ? writeRequestChunk(bucket, ref, part.requests.chunk, part.requests.rows) : null,
+        part?.plan ? writePlanChunk(bucket, ref, part.plan.chunk, part.plan.rows) : null,
       ]);
       const record = archives.records.get(jobId)!;
       const sealed = seal.has(jobId);
@@ -50,9 +54,11 @@ export async function writeJobArchives(
         ref,
         outcomeChunk === null ? record.outcomeChunks : [...record.outcomeChunks, outcomeChunk],
         logChunk === null ? record.logChunks : [...record.logChunks, logChunk],
+        requestChunk === null ? record.requestChunks : [...record.requestChunks, requestChunk],
         sealed,
+        planChunk === null ? record.planChunks : [...record.planChunks, planChunk],
       );
-      return { jobId, outcomeChunk, logChunk, exceptionsTaken: part?.exceptionsTaken ?? 0, sealed };
+      return { jobId, outcomeChunk, logChunk, requestChunk, planChunk, exceptionsTaken: part?.exceptionsTaken ?? 0, sealed };
     }),
   );
 }

@@ -3,7 +3,7 @@ import type { ConnectionConfig } from "../engine/contracts";
 import { addTraffic, emptyCounters } from "../engine/counters";
 import { credentialClientAuth, type CredentialHeaders } from "../engine/credential-auth";
 import { diagnoseJob } from "../engine/errors";
-import { createHttpClient, type HttpClient, type HttpEvent } from "../engine/http-client";
+import { createHttpClient, type HttpClient, type HttpEvent, type RequestAttempt } from "../engine/http-client";
 import { buildListingIndex, createDestinationLookup, type ListFetchContract } from "../engine/lookup";
 import { pagedReadSpec, readRecordPages } from "../engine/paged-reader";
 import { compareReadBack, readBackPlan, sampledForReadBack, verifiesWrites } from "../engine/read-back";
@@ -12,7 +12,9 @@ import { compileMappingFor, type CompiledMapping } from "../engine/reconcile";
 import type { EngineRuntime } from "../engine/runtime";
 import { readSourcePages, type HttpSourceContract, type SourcePage } from "../engine/source-reader";
 import type { Env } from "../env";
+import { readRequestLogSetting } from "../ledger/config-settings";
 import type { JobError } from "../ledger/run-rows";
+import { REQUEST_BODY_EXCERPT_DEFAULT } from "../schemas/requests";
 import type { JobStatus } from "../schemas/vocabulary";
 import { countDatasetScope, countRetrySerials, readDatasetBatch, readDatasetRecord, readRunConnection, retrySerialsAmong } from "../ledger/run-scope";
 import type { CoordinatorConfig } from "./coordinator-config";
@@ -22,6 +24,7 @@ import { needsRetryCount, planScope, startCursor } from "./job-scope";
 import { checkConnection, credentialError } from "./job-setup";
 import { outcomeBatch } from "./outcome-batch";
 import { distinctRecords, takeSourcePage } from "./paged-source-feed";
+import { toRequestRecord, type RequestRecord } from "./request-record";
 import { jobEnding } from "./run-finish";
 import * as wording from "./run-log";
 import { takeSingleSerial } from "./single-serial-feed";
@@ -30,6 +33,9 @@ import { executeSlice, type RecordOutcome, type SliceReadBack } from "./slice-ex
 import type { SliceBudget } from "./slice-budget";
 import type { FeedStep } from "./source-feed";
 import { createSqliteSerialIndex } from "./sqlite-serial-index";
+import { archivedPlan } from "../archive/archive-reader";
+import { readDatasetRecords, readPlanJob } from "../ledger/run-plans";
+import { takePlannedRows, withPlannedRest } from "./plan-feed";
 
 // One coordinator step's work on the current job, for the length of one alarm invocation: start the job, or
 // read the destination listing, fill the queue from the source and run a slice over the engine. Everything
@@ -41,7 +47,7 @@ export type JobStepConfig = Pick<CoordinatorConfig, "checkpointEvery" | "sourceB
 
 export interface JobStepContext {
   // The ledger it reads the connection and the dataset from; the rules for outbound URLs.
-  env: Pick<Env, "LEDGER" | "ENVIRONMENT" | "SANDBOX">;
+  env: Pick<Env, "LEDGER" | "ENVIRONMENT" | "SANDBOX" | "ARCHIVE">;
   store: CoordinatorStore;
   plan: RunPlan;
   budget: SliceBudget;
@@ -77,6 +83,9 @@ export class JobStep {
   private unsaved: RecordOutcome[] = [];
   // Bytes of this invocation's requests, added to the tally with the next checkpoint.
   private readonly bytes = { sent: 0, received: 0 };
+  // Request log entries since the last checkpoint: stored with it rather than one storage write per request,
+  // so an invocation cut off before its checkpoint loses its entries (its records are looked up again).
+  private requests: RequestRecord[] = [];
 
   constructor(
     private readonly ctx: JobStepContext,
@@ -91,9 +100,31 @@ export class JobStep {
     this.ctx.store.appendLog({ job_id: this.jobId, at: this.ctx.runtime.now(), level, message, serial });
   }
 
+  // One attempt of a request of this job (the client's, or the credential's token request).
+  recordRequest(attempt: RequestAttempt): void {
+    this.requests.push(toRequestRecord(this.jobId, attempt, this.job.progress.request_body_bytes ?? REQUEST_BODY_EXCERPT_DEFAULT));
+  }
+
+  private saveRequests(): void {
+    const records = this.requests;
+    this.requests = [];
+    this.ctx.store.appendRequests(this.jobId, records);
+  }
+
   // Reads the connection as it is now (its version is the one the job runs with) and decides the scope.
   async prepare(): Promise<StartedJob> {
+    try {
+      return await this.prepareJob();
+    } finally {
+      // The token request made to check the credential.
+      this.saveRequests();
+    }
+  }
+
+  private async prepareJob(): Promise<StartedJob> {
     const { env, plan } = this.ctx;
+    // Set on the job's own progress too, so the token request below is cut to it.
+    this.job.progress.request_body_bytes = (await readRequestLogSetting(env.LEDGER)).body_excerpt_bytes;
     const progress: JobProgress = { ...this.job.progress, started_at: this.ctx.runtime.now() };
     const failed = (error: JobError, version: number): StartedJob => ({ version, inScope: null, progress, setupError: error });
 
@@ -108,10 +139,21 @@ export class JobStep {
       return failed(credentialError(error), version);
     }
 
-    const cursor = startCursor(plan, sync_cursor);
+    const planJobId = this.job.plan.plan_job_id ?? null;
+    if (planJobId !== null) {
+      const refused = await this.loadPlan(planJobId, connection!.name, version);
+      if (refused !== null) return failed(refused, version);
+    }
+    // An apply job reads its plan's serials whatever the cursor says, and leaves the cursor alone.
+    const cursor = planJobId === null ? startCursor(plan, sync_cursor) : null;
     const retries = needsRetryCount(config.source, cursor) && (await countRetrySerials(env.LEDGER, id)) > 0;
     const scope = planScope(plan, config.source, cursor, retries);
-    const inScope = scope.source.kind === "dataset" ? await countDatasetScope(env.LEDGER, id, scope.source.scope) : scope.inScope;
+    const inScope =
+      planJobId !== null && scope.source.kind !== "single"
+        ? this.ctx.store.plannedCount(this.jobId)
+        : scope.source.kind === "dataset"
+          ? await countDatasetScope(env.LEDGER, id, scope.source.scope)
+          : scope.inScope;
     Object.assign(progress, {
       phase: config.fetch.mode === "list" ? "listing" : "records",
       config,
@@ -124,6 +166,34 @@ export class JobStep {
       finish: null,
     } satisfies Partial<JobProgress>);
     return { version, inScope, progress, setupError: null };
+  }
+
+  // An apply job's plan, streamed from its dry job's archive into the store; refused when the connection changed
+  // since the dry job ran (the plan was made under other contracts).
+  private async loadPlan(planJobId: string, connectionName: string, version: number): Promise<JobError | null> {
+    const { env, store } = this.ctx;
+    const dry = await readPlanJob(env.LEDGER, planJobId);
+    if (dry === null || dry.archive_day === null) {
+      return {
+        code: "plan_missing",
+        http_status: null,
+        message: `The plan of dry job ${planJobId} is not in the archive`,
+        hint: "Run a new dry run and apply it",
+      };
+    }
+    if (dry.connection_version !== version) {
+      return {
+        code: "plan_outdated",
+        http_status: null,
+        message: `Connection "${connectionName}" changed since the dry run (version ${dry.connection_version}, now ${version}): its plan no longer applies`,
+        hint: "Run a new dry run, review it, and apply that one",
+      };
+    }
+    for await (const entries of archivedPlan({ bucket: env.ARCHIVE }, { jobId: dry.id, runId: dry.run_id, day: dry.archive_day })) {
+      store.loadPlan(this.jobId, entries);
+    }
+    this.log("INFO", wording.planLoaded(store.plannedCount(this.jobId), dry.id));
+    return null;
   }
 
   describeStart(started: StartedJob): string {
@@ -192,6 +262,10 @@ export class JobStep {
 
   private onHttpEvent(event: HttpEvent): void {
     const { budget } = this.ctx;
+    if (event.type === "request") {
+      this.recordRequest(event.entry);
+      return;
+    }
     if (event.type === "response") {
       this.bytes.sent += event.bytes_sent;
       this.bytes.received += event.bytes_received;
@@ -301,6 +375,15 @@ export class JobStep {
     const source = progress.source!;
     const connectionId = this.job.plan.connection_id;
 
+    const applying = this.job.plan.plan_job_id != null;
+    if (source.kind === "dataset" && applying) {
+      const limit = this.ctx.config.sourceBatchRecords;
+      const serials = store.plannedAfter(this.jobId, source.after, limit);
+      const rows = await readDatasetRecords(env.LEDGER, connectionId, serials);
+      store.atomically(() => this.apply(progress, takePlannedRows(source, serials, rows, limit)));
+      return "more";
+    }
+
     if (source.kind === "dataset") {
       // Larger than a slice: one D1 read fills the queue for several slices.
       const limit = this.ctx.config.sourceBatchRecords;
@@ -331,6 +414,30 @@ export class JobStep {
         nextState: page?.nextState ?? null,
       };
       store.atomically(() => this.apply(progress, takeSingleSerial(source, read)));
+      return "more";
+    }
+
+    if (applying) {
+      const records = distinctRecords(page);
+      store.atomically(() => {
+        const fresh = store.markSeen(
+          this.jobId,
+          records.map((r) => r.serial),
+        );
+        const planned = store.planEntries(
+          this.jobId,
+          records.map((r) => r.serial),
+        );
+        const keptBefore = source.kept ?? 0;
+        const step = takeSourcePage(
+          source,
+          page,
+          records.filter((r) => planned.has(r.serial)),
+          { fresh, retries: new Set(), keptBefore, maxSeenMs: null },
+        );
+        const last = step.source.done;
+        this.apply(progress, withPlannedRest(step, last ? store.plannedUnseen(this.jobId) : [], store.plannedCount(this.jobId)));
+      });
       return "more";
     }
 
@@ -413,6 +520,13 @@ export class JobStep {
     }
     const rows = store.queued(this.jobId, budget.limits.records);
     const { mapping, update } = this.compiledFor(progress, config);
+    const applying = this.job.plan.plan_job_id != null;
+    const plans = applying
+      ? store.planEntries(
+          this.jobId,
+          rows.map((row) => row.serial),
+        )
+      : null;
     const lookup = createDestinationLookup({
       client,
       contract: config.fetch,
@@ -424,8 +538,10 @@ export class JobStep {
         serial: row.serial,
         source: row.record_json === null ? null : (JSON.parse(row.record_json) as Record<string, unknown>),
         intent: row.intent,
+        ...(plans === null ? {} : { plan: plans.get(row.serial) ?? null }),
       })),
       mode: this.job.plan.mode,
+      applying,
       mapping,
       update,
       lookup,
@@ -478,6 +594,7 @@ export class JobStep {
 
   checkpoint(progress: JobProgress): void {
     const { store, config } = this.ctx;
+    this.saveRequests();
     const counted = addTraffic(emptyCounters(), this.bytes.sent, this.bytes.received);
     this.bytes.sent = 0;
     this.bytes.received = 0;
@@ -506,6 +623,7 @@ export class JobStep {
         }
       }
       for (const outcome of written.outcomes) store.appendOutcome(outcome);
+      for (const outcome of batch) if (outcome.plan !== undefined) store.appendPlan(this.jobId, outcome.plan);
       for (const note of written.logs) this.log(note.level, note.message, note.serial);
       store.addCounters(this.jobId, written.counted);
       store.setTally(this.jobId, { failure_logs: written.failureLogs });

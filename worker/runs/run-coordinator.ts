@@ -53,6 +53,8 @@ export class RunCoordinator extends DurableObject<Env> {
   // The credential the current job sends with; what it sends (tokens fetched later included) is masked
   // in everything the store keeps.
   private sending: CredentialHeaders | null = null;
+  // The step at work, which the token requests of the credential are logged to.
+  private currentStep: JobStep | null = null;
   private busy: Promise<void> | null = null;
   private lastFlushAt: number | null = null;
   private failedSteps = 0;
@@ -181,6 +183,7 @@ export class RunCoordinator extends DurableObject<Env> {
         mode: job.mode ?? run.mode,
         created_at: job.created_at,
         archive_day: job.archive_day,
+        ...(job.plan_job_id ? { plan_job_id: job.plan_job_id } : {}),
       })),
     };
     this.store.initialise(plan);
@@ -279,6 +282,7 @@ export class RunCoordinator extends DurableObject<Env> {
       current,
     );
 
+    this.currentStep = jobStep;
     if (current.status === "pending") {
       await this.startJob(plan, current, jobStep);
       return true;
@@ -299,7 +303,7 @@ export class RunCoordinator extends DurableObject<Env> {
   private credentials(plan: RunPlan, runtime: ReturnType<typeof createSystemRuntime>): Promise<CredentialHeaders> {
     this.credentialHeaders ??= loadCredentialAuth(this.env, plan.credential_id)
       .then((auth) => {
-        this.sending = createCredentialHeaders(auth, { runtime });
+        this.sending = createCredentialHeaders(auth, { runtime, onAttempt: (attempt) => this.currentStep?.recordRequest(attempt) });
         return this.sending;
       })
       .catch((error: unknown) => {
@@ -353,10 +357,10 @@ export class RunCoordinator extends DurableObject<Env> {
     this.lastFlushAt = Date.now();
     for (;;) {
       const outbox = this.store.outbox(FLUSH_ROWS);
-      const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length;
+      const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length + outbox.requests.length + outbox.plans.length;
       const checkpoints = this.store.jobs();
       const archived = jobArchives(this.store);
-      const flush = planFlush(outbox.outcomes, outbox.logs, archived.states, this.config.exceptionsPerJob);
+      const flush = planFlush(outbox.outcomes, outbox.logs, archived.states, this.config.exceptionsPerJob, outbox.requests, outbox.plans);
       const archives = await writeJobArchives(this.env.ARCHIVE, plan.run_id, archived, flush, new Set(emptied ? seal : []));
 
       const jobIds = new Set([...outbox.outcomes.map((o) => o.job_id), ...outbox.logs.map((l) => l.job_id)]);
@@ -375,7 +379,9 @@ export class RunCoordinator extends DurableObject<Env> {
         counters,
       });
       await commit(this.env.LEDGER, [...statements, ...(emptied ? extra : [])]);
-      if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0 || archives.length > 0) this.store.dropFlushed(outbox.lastOutcomeId, outbox.lastLogId, archives);
+      if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0 || outbox.lastRequestId > 0 || outbox.lastPlanId > 0 || archives.length > 0) {
+        this.store.dropFlushed(outbox, archives);
+      }
       if (emptied) return;
     }
   }
@@ -398,7 +404,7 @@ export class RunCoordinator extends DurableObject<Env> {
         startedAt: progress.started_at,
         counters: this.store.counters(job.plan.job_id),
         error: finish.error,
-        connection: finish.ran ? { mode: job.plan.mode, advanceCursor: this.retryList(job, cursorAdvance(finish, plan, job.plan.mode, progress)) } : null,
+        connection: finish.ran ? { mode: job.plan.mode, advanceCursor: this.retryList(job, this.cursorAdvanceOf(plan, job)) } : null,
       }),
       [job.plan.job_id],
     );
@@ -409,6 +415,13 @@ export class RunCoordinator extends DurableObject<Env> {
     });
     const [after] = this.store.jobs().filter((j) => j.plan.job_id === job.plan.job_id);
     if (after !== undefined) this.publishJob(plan, after, true);
+  }
+
+  // An apply job read only its plan's serials: the cursor and the retry list stay as the last full read left them.
+  private cursorAdvanceOf(plan: RunPlan, job: JobCheckpoint) {
+    const finish = job.progress.finish;
+    if (finish === null || job.plan.plan_job_id) return null;
+    return cursorAdvance(finish, plan, job.plan.mode, job.progress);
   }
 
   private retryList(job: JobCheckpoint, advance: { cursor: string | null } | null) {

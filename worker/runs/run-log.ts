@@ -39,6 +39,7 @@ export function jobStarted(facts: JobStartFacts): string {
 // The retries, rate-limit waits and token refreshes a slice met; a response is counted, not logged.
 export function httpEventLine(event: HttpEvent): string | null {
   switch (event.type) {
+    case "request":
     case "response":
       return null;
     case "retry": {
@@ -75,6 +76,14 @@ export const RELISTING_AFTER_INTERRUPTION = "Reading the destination listing aga
 // A single run's serial that no source holds is Missing Source; the log says so before anything is looked up.
 export function notInSource(serial: string): LogNote {
   return { level: "WARN", message: `${serial} is not in the source: nothing to look up or write`, serial };
+}
+
+export function plannedNotInSource(serial: string): LogNote {
+  return { level: "WARN", message: `${serial} is planned but no longer in the source: it is not written`, serial };
+}
+
+export function planLoaded(count: number, dryJobId: string): string {
+  return `Applying the plan of dry job ${dryJobId}: ${count} planned ${count === 1 ? "write" : "writes"}; no other serial is read for writing or written`;
 }
 
 export function sourcePageSkipped(url: string, unreadable: ReadonlyArray<{ reason: string }>): LogNote {

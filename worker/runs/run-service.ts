@@ -45,6 +45,8 @@ export interface CreateRunInput {
   // Scoped to the caller and valid 24 hours (ledger/run-idempotency.ts).
   idempotency?: IdempotencyKey | null;
   rerunOf?: string | null;
+  // An apply run: the dry run it applies and, per connection, the dry job whose plan that connection's job sends.
+  plan?: { runId: string; jobIds: ReadonlyMap<string, string> } | null;
 }
 
 export interface CreateRunResult {
@@ -130,6 +132,7 @@ export function newRunRows(
     connection_version: connection.version,
     position: connection.position,
     mode: input.mode ?? (connection.dry_run === 1 ? "dry" : "live"),
+    ...(input.plan ? { plan_job_id: input.plan.jobIds.get(connection.id) ?? null } : {}),
   }));
   // A run without an explicit mode is "live" when any of its connections writes.
   const mode: RunMode = input.mode ?? (jobs.some((j) => j.mode === "live") ? "live" : "dry");
@@ -147,6 +150,7 @@ export function newRunRows(
     rerun_of: input.rerunOf ?? null,
     idempotency_key: input.idempotency?.key ?? null,
     created_at: now,
+    ...(input.plan ? { plan_run_id: input.plan.runId } : {}),
   };
   return { run, jobs };
 }
@@ -185,6 +189,9 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
   const { run, jobs } = newRunRows(input, credential, chosen, now);
   const runId = run.id;
   const inserted = await insertRun(db, run, jobs, idempotency === null ? [] : claimIdempotencyKeyStatements(db, idempotency, runId, requestHash, now));
+  if (inserted === "plan_applied") {
+    throw new ConflictError("plan_already_applied", `Dry run ${input.plan?.runId ?? ""} is already being applied or was applied.`);
+  }
   if (inserted === "duplicate_key") {
     // Another request of the same caller with the same key won the race: answer with its run.
     const existing = idempotency === null ? null : await findLiveIdempotencyKey(db, idempotency, now);

@@ -2,6 +2,7 @@ import { EngineError } from "../engine/errors";
 import type { HttpClient } from "../engine/http-client";
 import { lookupBySerial, type DestinationLookup, type PerSerialFetchContract } from "../engine/lookup";
 import { buildSingleRequest, buildUpdateRequests, isSuccessStatus, textHash, type CompiledUpdate, type UpdateRequest } from "../engine/payload";
+import { checkPlanDrift, planEntryOf, plannedRequest, type PlanEntry } from "../engine/plan-drift";
 import { compareReadBack } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
@@ -16,6 +17,8 @@ export interface QueuedRecord {
   source: Record<string, unknown> | null;
   // A write sent before an interruption whose outcome was never checkpointed.
   intent: WriteIntent | null;
+  // An apply job: the serial's planned write (every record an apply job queues has one).
+  plan?: PlanEntry | null;
 }
 
 export interface RecordOutcome {
@@ -36,6 +39,8 @@ export interface RecordOutcome {
   confirmed: boolean;
   // The fields that did not hold what was expected (verify_mismatch, drifted); absent or null when none.
   differences?: FieldDifference[] | null;
+  // A dry job's would_update: the write it plans, kept in the archive for an apply.
+  plan?: PlanEntry;
   // List-mode read-back: a written record held back, not counted yet, until the job's verifying phase re-reads the
   // listing; it keeps the payload sent, to compare then.
   awaiting_readback?: Record<string, unknown>;
@@ -53,6 +58,8 @@ export interface SliceReadBack {
 export interface SliceOptions {
   records: readonly QueuedRecord[];
   mode: RunMode;
+  // An apply job: each record's planned write is sent only while what the plan saw still holds.
+  applying?: boolean;
   mapping: CompiledMapping;
   update: CompiledUpdate;
   lookup: DestinationLookup;
@@ -253,6 +260,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       body: request.body,
       signal: controller.signal,
       phase: "update",
+      serials: request.serials,
       accept: (status) => isSuccessStatus(update, status),
       mayRetryAfterSend: request.retrySafe,
     });
@@ -269,11 +277,17 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     }
   }
 
+  const drifted = (record: QueuedRecord, reason: string, differences: FieldDifference[]) =>
+    fromDecision(record, { serial: record.serial, kind: "skipped_rule", changes: [], payload: null }, "drifted", { reason, differences });
+
   async function processRecord(record: QueuedRecord): Promise<void> {
     const { serial, source } = record;
-    // A record without its required source fields needs no lookup.
+    const plan = options.applying === true ? (record.plan ?? null) : null;
+    // Never reached by a feed that queues only planned serials: an apply writes nothing it did not plan.
+    if (options.applying === true && plan === null) return drifted(record, "the serial is not in the plan", []);
+    // A record without its required source fields needs no lookup (an apply looks it up: a sent write may have landed).
     const early = reconcile({ serial, source, destination: null, rules: mapping });
-    if (early.kind === "missing_source") return fromDecision(record, early, "missing_source");
+    if (early.kind === "missing_source" && plan === null) return fromDecision(record, early, "missing_source");
 
     const found = (await lookup.lookupMany([serial], controller.signal)).get(serial);
     if (found === undefined) throw new Error(`lookup returned nothing for ${serial}`);
@@ -283,8 +297,13 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       return failedBy(record, outcome.error);
     }
     const destination = outcome.status === "found" ? (outcome.record as Record<string, unknown>) : null;
-    const decision = reconcile({ serial, source, destination, rules: mapping });
+    let decision = reconcile({ serial, source, destination, rules: mapping });
     if (record.intent !== null && mode === "live" && landed(decision)) return confirm(record, record.intent, decision);
+    if (plan !== null) {
+      const verdict = checkPlanDrift({ entry: plan, mapping, update, source, destination });
+      if (verdict.kind === "drifted") return drifted(record, verdict.reason, verdict.differences);
+      decision = verdict.decision;
+    }
     if (decision.kind !== "write" || decision.payload === null) {
       const action = decision.kind === "write" ? "skipped_rule" : decision.kind;
       const reason = outcome.status === "missing" ? `${outcome.reason}: ${outcome.detail}` : (decision.reason ?? null);
@@ -296,7 +315,10 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     }
     const built = buildSingleRequest(update, serial, decision.payload, destination, { keyScope: options.keyScope });
     if ("error" in built) return fromDecision(record, decision, "failed", { error: built.error });
-    if (mode === "dry") return fromDecision(record, decision, "would_update", { payload_excerpt: excerptOf(built.body) });
+    if (mode === "dry") {
+      const entry = planEntryOf(mapping, update, decision, destination!, { method: built.method, url: built.url, body: built.body });
+      return fromDecision(record, decision, "would_update", { payload_excerpt: excerptOf(built.body), plan: entry });
+    }
     await submitWrite(record, decision, built);
   }
 
@@ -341,7 +363,10 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       for (const request of requests) {
         for (const serial of request.serials) {
           const write = bySerial.get(serial)!;
-          fromDecision(write.record, write.decision, "would_update", { payload_excerpt: itemExcerpt(write) });
+          const destination = write.destination as Record<string, unknown>;
+          const item = plannedRequest(update, serial, write.decision.payload!, destination);
+          const plan = "error" in item ? undefined : planEntryOf(mapping, update, write.decision, destination, item);
+          fromDecision(write.record, write.decision, "would_update", { payload_excerpt: itemExcerpt(write), ...(plan ? { plan } : {}) });
         }
       }
       return;

@@ -29,6 +29,7 @@ export const runSummarySchema = z
     connection_ids: z.array(z.string()).nullable().openapi({ description: "The chosen connections; null means all enabled ones." }),
     reset: z.boolean(),
     rerun_of: z.string().nullable(),
+    plan_run_id: z.string().nullable().openapi({ description: "An apply run: the dry run whose plan it sends (POST /api/runs/{id}/apply); null otherwise." }),
     connection_count: z.number().int(),
     connections_succeeded: z.number().int(),
     connections_failed: z.number().int(),
@@ -270,3 +271,30 @@ export const rerunBodySchema = z
     scope: z.enum(RERUN_SCOPES).openapi({ description: "failed: only the connections whose jobs failed; all: every connection of the run." }),
   })
   .openapi("RerunRequest");
+
+export const planStateSchema = z.enum(["ready", "expired", "outdated", "applied", "empty", "not_dry", "not_finished"]).openapi("PlanState", {
+  description:
+    "ready: can be applied; expired: older than settings plans.ttl_hours; outdated: a connection changed since the dry run; applied: an apply run " +
+    "of it is pending, running or completed; empty: nothing to write; not_dry: a live run; not_finished: the dry run is still pending or running.",
+});
+
+export const runPlanSchema = z
+  .object({
+    run_id: z.string(),
+    state: planStateSchema,
+    expires_at: isoTimeOrNull.openapi({ description: "When the plan stops being applicable; null until the dry run finishes." }),
+    applied_by_run_id: z.string().nullable().openapi({ description: "The apply run that is pending, running or completed, if any." }),
+    connections: z.array(
+      z.object({
+        connection_id: z.string(),
+        connection_name: z.string(),
+        job_id: z.string().openapi({ description: "The dry job whose planned writes an apply sends." }),
+        planned_version: z.number().int().openapi({ description: "The connection version the dry job ran with." }),
+        current_version: z.number().int().nullable().openapi({ description: "The connection's version now; null when it was deleted." }),
+        would_update: z.number().int().openapi({ description: "Planned writes." }),
+      }),
+    ),
+  })
+  .openapi("RunPlan");
+
+export const applyRunResponseSchema = z.object({ run: runDetailSchema }).openapi("ApplyRunResponse");

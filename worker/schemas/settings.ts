@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { timestampSchema } from "./common";
+import { requestLogSettingSchema } from "./requests";
 
 export const RETENTION_PLANS = ["professional", "enterprise", "custom"] as const;
 export type RetentionPlan = (typeof RETENTION_PLANS)[number];
@@ -58,12 +59,26 @@ export const logExportInputSchema = z
   .openapi("LogExportSettingInput");
 export type LogExportInput = z.output<typeof logExportInputSchema>;
 
+export const DEFAULT_PLAN_TTL_HOURS = 24;
+
+export const plansSettingSchema = z
+  .strictObject({
+    ttl_hours: z.number().int().min(1).max(720).openapi({ description: "How long a finished dry run can be applied (POST /api/runs/{id}/apply)." }),
+  })
+  .openapi("PlansSetting");
+export type PlansSetting = z.output<typeof plansSettingSchema>;
+
 export const updateSettingsBodySchema = z
   .strictObject({
     retention: retentionSchema.optional(),
     log_export: logExportInputSchema.optional(),
+    request_log: requestLogSettingSchema.optional(),
+    plans: plansSettingSchema.optional(),
   })
-  .refine((body) => body.retention !== undefined || body.log_export !== undefined, "give retention, log_export or both")
+  .refine(
+    (body) => body.retention !== undefined || body.log_export !== undefined || body.request_log !== undefined || body.plans !== undefined,
+    "give retention, log_export, request_log, plans or several",
+  )
   .openapi("UpdateSettingsRequest");
 export type UpdateSettingsBody = z.output<typeof updateSettingsBodySchema>;
 
@@ -92,6 +107,18 @@ export const settingsSchema = z
       days: z.number().int().openapi({ description: "The window in effect: runs older than this are purged daily." }),
     }),
     log_export: logExportSchema,
+    request_log: z.object({
+      body_excerpt_bytes: z
+        .number()
+        .int()
+        .openapi({ description: "Bytes of each request and response body the request log keeps (default 2048; 0 keeps none)." }),
+    }),
+    plans: z.object({
+      ttl_hours: z
+        .number()
+        .int()
+        .openapi({ description: `Hours a finished dry run can be applied; default ${DEFAULT_PLAN_TTL_HOURS}.` }),
+    }),
     updated_at: timestampSchema.nullable(),
   })
   .openapi("Settings");

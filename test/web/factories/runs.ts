@@ -22,6 +22,7 @@ export function makeRun(overrides: Partial<RunSummary> = {}): RunSummary {
     connection_ids: null,
     reset: false,
     rerun_of: null,
+    plan_run_id: null,
     connection_count: 1,
     connections_succeeded: 0,
     connections_failed: 0,

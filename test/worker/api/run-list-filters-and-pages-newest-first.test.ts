@@ -84,6 +84,7 @@ describe("GET /api/runs", () => {
           connection_ids: ["conn_a"],
           reset: false,
           rerun_of: null,
+          plan_run_id: null,
           connection_count: 1,
           connections_succeeded: 0,
           connections_failed: 1,

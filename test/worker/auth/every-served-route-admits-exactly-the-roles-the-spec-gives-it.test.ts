@@ -48,9 +48,14 @@ const ROUTE_ROLES: Record<string, MinRole> = {
   "POST /api/runs": "operator",
   "POST /api/runs/{id}/cancel": "operator",
   "POST /api/runs/{id}/rerun": "operator",
+  "GET /api/runs/{id}/plan": "viewer",
+  "POST /api/runs/{id}/apply": "operator",
   "GET /api/jobs/{id}": "viewer",
   "GET /api/jobs/{id}/records": "viewer",
   "GET /api/jobs/{id}/logs": "viewer",
+  // The request inspector: viewers read it, without bodies.
+  "GET /api/jobs/{id}/requests": "viewer",
+  "GET /api/jobs/{id}/requests/{seq}": "viewer",
 
   "GET /api/settings": "viewer",
   "PUT /api/settings": "admin",

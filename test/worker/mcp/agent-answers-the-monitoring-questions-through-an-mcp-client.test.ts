@@ -89,6 +89,19 @@ describe("the /mcp endpoint", () => {
     expect(status.annotations?.readOnlyHint).toBe(true);
   });
 
+  it("offers apply_dry_run to operators only, and it refuses what the API refuses with the same code", async () => {
+    const operator = await connect((await makeToken("operator")).token);
+    const { tools } = await operator.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(["apply_dry_run", "get_job_status", "list_connections"]);
+    expect(tools.find((t) => t.name === "apply_dry_run")!.annotations?.readOnlyHint).toBe(false);
+    const live = await makeRun({ mode: "live", status: "completed" });
+    const refused = (await operator.callTool({ name: "apply_dry_run", arguments: { run_id: live.id } })) as TextResult;
+    expect(refused.isError).toBe(true);
+    expect(refused.content[0]?.text).toContain("plan_not_dry");
+    const unknown = (await operator.callTool({ name: "apply_dry_run", arguments: { run_id: "run_unknown" } })) as TextResult;
+    expect(unknown.content[0]?.text).toContain("not_found");
+  });
+
   it('answers "Show me failed sync jobs from the last 24 hours"', async () => {
     const client = await connect(viewer);
     const answer = parsed<{

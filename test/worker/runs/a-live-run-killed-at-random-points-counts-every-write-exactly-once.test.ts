@@ -7,8 +7,11 @@ import type { CoordinatorStore } from "../../../worker/runs/coordinator-store";
 import type { CoordinatorConfig } from "../../../worker/runs/coordinator-config";
 import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
+import type { RunDetail } from "../../../worker/schemas/runs";
 import {
+  api,
   configureSandbox,
+  driveRun,
   coordinatorStub,
   counters,
   type Counters,
@@ -187,5 +190,35 @@ describe("a live run killed at random points", () => {
     const total = [...confirmed.values()].reduce((a, b) => a + b, 0);
     expect(total, JSON.stringify(Object.fromEntries(confirmed))).toBeGreaterThan(0);
     expect(relisted).toBeGreaterThan(0);
+  });
+});
+
+describe("an apply run killed at random points", () => {
+  it("sends each planned write once and counts every one that landed as written, never drifted", SLOW, async () => {
+    await configureSandbox({ latency_ms: 2 });
+    const expected = demoExpectedOutcomes();
+    const devices = demoSourceDevices();
+    const changed = devices.filter((d) => expected.get(d.serial) === "would_update");
+    const others = devices.filter((d) => expected.get(d.serial) !== "would_update");
+    let crashed = 0;
+    for (const [seed, variant] of VARIANTS.entries()) {
+      const records = [...changed.slice(seed * 8, (seed + 1) * 8), ...others.slice(seed * 4, (seed + 1) * 4)];
+      const random = seeded(100 + seed);
+      const { credentialId } = await makeCredentialWith([{ config: variant.config }], records);
+      const dry = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "dry" })).id);
+      const applied = await api<{ run: RunDetail }>("POST", `/api/runs/${dry.id}/apply`);
+      expect(applied.status, JSON.stringify(applied.body)).toBe(201);
+      const crashes = await driveWithCrashes(applied.body.run.id, random, { sliceRecords: 4, checkpointEvery: 3 });
+      const job = (await runDetail(applied.body.run.id)).jobs[0]!;
+      crashed += crashes;
+      const label = `${variant.name}, ${crashes} crash(es)`;
+      expect(job, label).toMatchObject({ status: "completed", drifted: 0, processed: 8, verify_mismatch: 0 });
+      // Written, whether read back (a variant verifies every write) or not.
+      expect(job.updated + job.verified, label).toBe(8);
+    }
+    const writes = (await sandboxStats()).writes_by_serial;
+    const planned = VARIANTS.flatMap((_, seed) => changed.slice(seed * 8, (seed + 1) * 8).map((d) => d.serial));
+    expect(writes).toEqual(Object.fromEntries(planned.map((serial) => [serial, 1])));
+    expect(crashed).toBeGreaterThan(0);
   });
 });

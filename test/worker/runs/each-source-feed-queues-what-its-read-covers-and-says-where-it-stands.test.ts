@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { takeDatasetRows } from "../../../worker/runs/dataset-feed";
 import { distinctRecords, takeSourcePage, type PageContext } from "../../../worker/runs/paged-source-feed";
 import { takeSingleSerial } from "../../../worker/runs/single-serial-feed";
+import { takePlannedRows, withPlannedRest } from "../../../worker/runs/plan-feed";
 import { makePage, makePagedProgress, sourceRecord } from "./job-factories";
 
 const row = (serial: string, updated_at: number) => ({ serial, record_json: JSON.stringify({ serial }), updated_at });
@@ -107,5 +108,34 @@ describe("the paged-source feed", () => {
       },
     ]);
     expect(takeSourcePage(makePagedProgress(), null, [], context([]))).toMatchObject({ queue: [], inScope: 0, source: { done: true, kept: 0 } });
+  });
+});
+
+describe("an apply job's feed", () => {
+  const source = { kind: "dataset" as const, scope: { kind: "all" as const }, after: "", done: false };
+
+  it("queues each planned serial of a batch with its record now, or without one when the source lost it, and says so", () => {
+    const step = takePlannedRows(source, ["A", "B", "C"], [row("A", 1), row("C", 2)], 3);
+    expect(step.queue).toEqual([
+      { serial: "A", record_json: JSON.stringify({ serial: "A" }) },
+      { serial: "B", record_json: null },
+      { serial: "C", record_json: JSON.stringify({ serial: "C" }) },
+    ]);
+    expect(step.source).toEqual({ ...source, after: "C", done: false });
+    expect(step.maxSeenMs).toBeNull();
+    expect(step.logs.map((l) => l.serial)).toEqual(["B"]);
+    expect(takePlannedRows(source, ["D"], [row("D", 1)], 3).source.done).toBe(true);
+  });
+
+  it("after an HTTP source's last page, queues the planned serials no page returned, and counts the plan as the scope", () => {
+    const page = makePagedProgress();
+    const step = { queue: [{ serial: "A", record_json: "{}" }], source: { ...page, done: false }, maxSeenMs: 5, inScope: 1, logs: [] };
+    expect(withPlannedRest(step, ["Z"], 4)).toMatchObject({ queue: [{ serial: "A" }], inScope: 4, maxSeenMs: null });
+    const last = withPlannedRest({ ...step, source: { ...page, done: true } }, ["Z"], 4);
+    expect(last.queue).toEqual([
+      { serial: "A", record_json: "{}" },
+      { serial: "Z", record_json: null },
+    ]);
+    expect(last.logs.map((l) => l.serial)).toEqual(["Z"]);
   });
 });

@@ -17,6 +17,8 @@ export interface ReceivedRequest {
   path: string;
   at: number;
   bytesReceived: number;
+  // The request body as text.
+  body: string;
   status: number | "aborted";
   bytesSent: number;
 }
@@ -55,7 +57,16 @@ export function installRecordingDestination(): RecordingDestination {
     const [, lane = "", ...rest] = url.pathname.split("/");
     const path = `/${rest.join("/")}`;
     const body = new Uint8Array(await request.arrayBuffer());
-    const entry: ReceivedRequest = { lane, method: request.method, path, at: Date.now(), bytesReceived: body.byteLength, status: 0, bytesSent: 0 };
+    const entry: ReceivedRequest = {
+      lane,
+      method: request.method,
+      path,
+      at: Date.now(),
+      bytesReceived: body.byteLength,
+      body: new TextDecoder().decode(body),
+      status: 0,
+      bytesSent: 0,
+    };
     const seen = requests.filter((r) => r.lane === lane && r.method === entry.method && r.path === path).length;
     requests.push(entry);
     const answer = destination.intercept({ lane, method: entry.method, path, seen });
