@@ -40,13 +40,10 @@ it("names the dry run an apply job applies, linking its job of the same connecti
     { connection_id: "conn_json", connection_name: "Device status (JSON)", status: "completed", created_at: "2026-11-22T09:30:00.000Z" },
     { connection_id: "conn_xml", connection_name: "Device status (XML)", status: "completed" },
   ]);
-  const apply = Object.assign(
-    makeRunDetail({ id: "run_apply", mode: "live", status: "completed" }, [
-      { connection_id: "conn_json", connection_name: "Device status (JSON)", status: "completed" },
-      { connection_id: "conn_xml", connection_name: "Device status (XML)", status: "completed" },
-    ]),
-    { plan_run_id: "run_dry_plan" },
-  );
+  const apply = makeRunDetail({ id: "run_apply", mode: "live", status: "completed", plan_run_id: "run_dry_plan" }, [
+    { connection_id: "conn_json", connection_name: "Device status (JSON)", status: "completed" },
+    { connection_id: "conn_xml", connection_name: "Device status (XML)", status: "completed" },
+  ]);
   serve([dry, apply], jobDetail(apply, 0));
   render(JobDetailPage, { params: { id: apply.jobs[0]?.id ?? "" } });
 

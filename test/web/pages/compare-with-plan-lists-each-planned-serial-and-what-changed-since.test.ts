@@ -39,10 +39,9 @@ afterEach(() => {
 it("lists each serial the dry run planned with what the apply run did, and what changed since the plan for a drifted one", async () => {
   const connection = { connection_id: "conn_json", connection_name: "Device status (JSON)", status: "completed" as const };
   const dry = makeRunDetail({ id: "run_dry", mode: "dry", status: "completed" }, [{ ...connection, would_update: 3 }]);
-  const apply = Object.assign(
-    makeRunDetail({ id: "run_apply", mode: "live", status: "completed" }, [{ ...connection, updated: 1, verify_mismatch: 1, drifted: 1 }]),
-    { plan_run_id: "run_dry" },
-  );
+  const apply = makeRunDetail({ id: "run_apply", mode: "live", status: "completed", plan_run_id: "run_dry" }, [
+    { ...connection, updated: 1, verify_mismatch: 1, drifted: 1 },
+  ]);
   const dryJob = dry.jobs[0]?.id ?? "";
   const applyJob = apply.jobs[0]?.id ?? "";
   serve(

@@ -50,7 +50,7 @@ import type {
   testSendResultSchema,
   updateRuleBodySchema,
 } from "../../../worker/schemas/alerts";
-import type { ApplyRunResponse, PlanSettings, RunPlan } from "./plan-types";
+import type { ApplyRunResponse, RunPlan } from "./plan-types";
 import { currentToken, rejectSession } from "./session-token";
 import { createRequest, type ApiClientOptions } from "./api-request";
 
@@ -201,7 +201,6 @@ export function createApiClient(options: ApiClientOptions = {}) {
     // Settings, retention and tokens
     getSettings: (signal?: AbortSignal) => request<Settings>("/api/settings", { signal }),
     updateSettings: (body: UpdateSettingsBody) => request<Settings>("/api/settings", { method: "PUT", body }),
-    updatePlanSettings: (plans: PlanSettings) => request<Settings>("/api/settings", { method: "PUT", body: { plans } }),
     getRetention: (signal?: AbortSignal) => request<RetentionResponse>("/api/retention", { query: { passes_limit: 5, exports_limit: 14 }, signal }),
     runRetention: () => request<RetentionRun>("/api/retention/run", { method: "POST" }),
     listTokens: (signal?: AbortSignal) => request<Page<ApiTokenSummary>>("/api/tokens", { signal }),

@@ -1,6 +1,5 @@
 import { api, asApiError, isAbort, type ApiClient, type ApiError } from "../lib/api";
 import { countersOf, type Counters } from "../lib/progress";
-import { planRunIdOf } from "../lib/plan-types";
 import type { FieldDifference, JobSummary, RecordAction, RunDetail, RunSummary } from "../lib/run-types";
 import { readComparedOutcomes } from "./compare-outcomes";
 import { runs } from "./runs.svelte";
@@ -86,9 +85,9 @@ export interface PlannedSerial {
 }
 
 // Which side is the dry run whose plan the other side applied; null when neither applies the other.
-export function planSide(a: Pick<RunDetail, "id">, b: Pick<RunDetail, "id">): "a" | "b" | null {
-  if (planRunIdOf(b) === a.id) return "a";
-  if (planRunIdOf(a) === b.id) return "b";
+export function planSide(a: Pick<RunDetail, "id" | "plan_run_id">, b: Pick<RunDetail, "id" | "plan_run_id">): "a" | "b" | null {
+  if (b.plan_run_id === a.id) return "a";
+  if (a.plan_run_id === b.id) return "b";
   return null;
 }
 

@@ -1,5 +1,4 @@
 import { api, type ApiClient } from "../lib/api";
-import { PLAN_TTL_HOURS, planSettingsOf } from "../lib/plan-types";
 import { SaveState } from "./save-state.svelte";
 import type { SettingsState } from "./settings.svelte";
 
@@ -9,20 +8,16 @@ export class PlanSettingsState {
   // What the admin typed; null shows the stored value.
   #draft: string | null = $state(null);
   readonly #settings: SettingsState;
-  readonly #client: Pick<ApiClient, "updatePlanSettings">;
+  readonly #client: Pick<ApiClient, "updateSettings">;
 
-  constructor(settings: SettingsState, client: Pick<ApiClient, "updatePlanSettings"> = api) {
+  constructor(settings: SettingsState, client: Pick<ApiClient, "updateSettings"> = api) {
     this.#settings = settings;
     this.#client = client;
   }
 
-  get stored(): number {
-    const state = this.#settings.settings.state;
-    return (state.kind === "ready" ? planSettingsOf(state.data)?.ttl_hours : undefined) ?? PLAN_TTL_HOURS.fallback;
-  }
-
   get ttlHours(): string {
-    return this.#draft ?? String(this.stored);
+    const state = this.#settings.settings.state;
+    return this.#draft ?? (state.kind === "ready" ? String(state.data.plans.ttl_hours) : "");
   }
 
   set ttlHours(value: string) {
@@ -33,10 +28,10 @@ export class PlanSettingsState {
     return this.save.run(async () => {
       const text = this.ttlHours.trim();
       // Sent as typed (NaN becomes null in JSON): the API names the field when it is not a whole number in range.
-      const settings = await this.#client.updatePlanSettings({ ttl_hours: text === "" ? Number.NaN : Number(text) });
+      const settings = await this.#client.updateSettings({ plans: { ttl_hours: text === "" ? Number.NaN : Number(text) } });
       this.#settings.settings.state = { kind: "ready", data: settings, refreshing: false };
       this.#draft = null;
-      const hours = planSettingsOf(settings)?.ttl_hours ?? this.stored;
+      const hours = settings.plans.ttl_hours;
       return `Saved: a dry run can be applied for ${hours} ${hours === 1 ? "hour" : "hours"} after it finishes.`;
     });
   }

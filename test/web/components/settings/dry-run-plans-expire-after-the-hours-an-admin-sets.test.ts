@@ -13,8 +13,13 @@ const { SettingsState } = await import("../../../../web/src/state/settings.svelt
 const { PlanSettingsState } = await import("../../../../web/src/state/plan-settings.svelte");
 
 function settingsWith(ttlHours: number): Settings {
-  const base: Settings = { retention: { plan: "professional", custom_days: null, days: 30 }, log_export: { target: "none" }, updated_at: null };
-  return Object.assign(base, { plans: { ttl_hours: ttlHours } });
+  return {
+    retention: { plan: "professional", custom_days: null, days: 30 },
+    log_export: { target: "none" },
+    request_log: { body_excerpt_bytes: 2048 },
+    plans: { ttl_hours: ttlHours },
+    updated_at: null,
+  };
 }
 
 // GET answers the stored settings; PUT answers `answer` for the body it was sent.
