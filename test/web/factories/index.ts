@@ -2,5 +2,6 @@
 export * from "./alerts";
 export * from "./connections";
 export * from "./credentials";
+export * from "./requests";
 export * from "./responses";
 export * from "./runs";
