@@ -54,7 +54,10 @@ const SCREENS: readonly Screen[] = [
     heading: "Device status (JSON)",
     path: ({ a }) => `/jobs/${firstJob(a).id}?tab=requests&serial=DEV-00001`,
     prepare: async (page) => {
-      await page.getByRole("button", { name: /^Details of request/ }).first().click();
+      await page
+        .getByRole("button", { name: /^Details of request/ })
+        .first()
+        .click();
       await expect(page.getByRole("group", { name: "Retry DEV-00001" })).toBeVisible();
     },
   },

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addTraffic, applyOutcome, checkInvariant, emptyCounters, isEmpty, mergeCounters, skippedTotal, type JobCounters } from "../../worker/engine/counters";
-import { RECORD_ACTIONS, type RecordAction } from "../../worker/engine/reconcile";
+import { LIVE_ACTIONS as LIVE_ONLY, RECORD_ACTIONS, type RecordAction } from "../../worker/engine/reconcile";
 
-const DRY_ACTIONS = RECORD_ACTIONS.filter((a) => a !== "updated");
+const DRY_ACTIONS = RECORD_ACTIONS.filter((a) => !(LIVE_ONLY as readonly RecordAction[]).includes(a));
 const LIVE_ACTIONS = RECORD_ACTIONS.filter((a) => a !== "would_update");
 
 function fold(outcomes: Array<[RecordAction, number]>, start: JobCounters = emptyCounters()): JobCounters {
@@ -78,5 +78,31 @@ describe("job counters", () => {
         ]),
       ).ok,
     ).toBe(false);
+  });
+
+  it("count drifted, verified and verify mismatch like any action, but only in a live job", () => {
+    const live = fold([
+      ["verified", 0],
+      ["verify_mismatch", 0],
+      ["drifted", 0],
+      ["updated", 0],
+    ]);
+    expect(live).toMatchObject({ processed: 4, verified: 1, verify_mismatch: 1, drifted: 1, updated: 1 });
+    expect(checkInvariant(live)).toEqual({ ok: true });
+    expect(DRY_ACTIONS).not.toContain("drifted");
+    for (const action of ["drifted", "verified", "verify_mismatch"] as const) {
+      expect(
+        checkInvariant(
+          fold([
+            [action, 0],
+            ["would_update", 0],
+          ]),
+        ),
+      ).toEqual({
+        ok: false,
+        message: `both would_update and ${action} are counted, but a job is either dry or live`,
+      });
+    }
+    expect(checkInvariant({ ...live, processed: 3 }).ok).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { writtenTotal } from "../engine/reconcile";
 import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobOutcomeColumns } from "../ledger/run-rows";
 import type { EventType, PayloadType } from "./vocabulary";
 import { TERMINAL_STATUSES } from "../schemas/vocabulary";
@@ -17,6 +18,10 @@ export interface PayloadCounters {
   missing_source: number;
   missing_destination: number;
   failed: number;
+  drifted: number;
+  verified: number;
+  verify_mismatch: number;
+  // Records written: updated + verified + verify_mismatch.
   records_synced: number;
   records_failed: number;
   bytes_synced: number;
@@ -208,7 +213,10 @@ function jobCounters(job: JobFacts): PayloadCounters {
     missing_source: job.missing_source,
     missing_destination: job.missing_destination,
     failed: job.failed,
-    records_synced: job.updated,
+    drifted: job.drifted,
+    verified: job.verified,
+    verify_mismatch: job.verify_mismatch,
+    records_synced: writtenTotal(job),
     records_failed: job.failed,
     bytes_synced: job.bytes_sent,
   };
@@ -228,7 +236,10 @@ function runCounters(run: RunFacts | null, jobs: readonly JobFacts[]): PayloadCo
     missing_source: sum((j) => j.missing_source),
     missing_destination: sum((j) => j.missing_destination),
     failed: sum((j) => j.failed),
-    records_synced: sum((j) => j.updated),
+    drifted: sum((j) => j.drifted),
+    verified: sum((j) => j.verified),
+    verify_mismatch: sum((j) => j.verify_mismatch),
+    records_synced: sum(writtenTotal),
     records_failed: sum((j) => j.failed),
     bytes_synced: sum((j) => j.bytes_sent),
     connections_total: run?.connection_count ?? jobs.length,

@@ -1,4 +1,4 @@
-import type { FieldChange, LogLine, RecordOutcome } from "../schemas/runs";
+import type { FieldChange, FieldDifference, LogLine, RecordOutcome } from "../schemas/runs";
 import type { LogListFilters, Paged, RecordListFilters } from "../ledger/run-reads";
 import { parseIndex, type ArchiveIndex, type LogChunkEntry, type OutcomeChunkEntry } from "./archive-index";
 import { indexKey } from "./archive-keys";
@@ -135,6 +135,7 @@ function toRecordOutcome(job: ArchivedJob, outcome: ArchivedOutcome): RecordOutc
     serial: outcome.serial,
     action: outcome.action,
     changes: outcome.changes === null ? [] : (JSON.parse(outcome.changes) as FieldChange[]),
+    differences: outcome.differences === null ? null : (JSON.parse(outcome.differences) as FieldDifference[]),
     http_status: outcome.http_status,
     payload_excerpt: outcome.payload_excerpt,
     error: outcome.error,

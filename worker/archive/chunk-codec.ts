@@ -8,14 +8,17 @@ import type { LogLevel } from "../schemas/vocabulary";
 //   {"v":1,"t":1764979200000}
 //   {"s":"SN-000123","a":"skipped_no_change"}
 //   {"s":"SN-000124","a":"failed","h":400,"e":"…","t":1764979200123}
+//   {"s":"SN-000125","a":"verify_mismatch","c":"[…]","d":"[{\"field\":…,\"side\":\"stored\"}]","h":200}
 
 export const CHUNK_FORMAT_VERSION = 1;
 
-/** One serial's outcome in one job, as the ledger stored it (changes is the JSON text of FieldChange[]). */
+/** One serial's outcome in one job, as the ledger stored it (changes and differences are the JSON text of
+ * FieldChange[] and FieldDifference[]). */
 export interface ArchivedOutcome {
   serial: string;
   action: RecordAction;
   changes: string | null;
+  differences: string | null;
   http_status: number | null;
   payload_excerpt: string | null;
   error: string | null;
@@ -39,6 +42,7 @@ interface OutcomeLine {
   s: string;
   a: RecordAction;
   c?: string;
+  d?: string;
   h?: number;
   p?: string;
   e?: string;
@@ -63,6 +67,7 @@ export async function encodeOutcomes(outcomes: readonly ArchivedOutcome[]): Prom
   const lines = sorted.map((o) => {
     const line: OutcomeLine = { s: o.serial, a: o.action };
     if (o.changes !== null) line.c = o.changes;
+    if (o.differences !== null) line.d = o.differences;
     if (o.http_status !== null) line.h = o.http_status;
     if (o.payload_excerpt !== null) line.p = o.payload_excerpt;
     if (o.error !== null) line.e = o.error;
@@ -80,6 +85,7 @@ export async function decodeOutcomes(bytes: Uint8Array | ArrayBuffer): Promise<A
       serial: line.s,
       action: line.a,
       changes: line.c ?? null,
+      differences: line.d ?? null,
       http_status: line.h ?? null,
       payload_excerpt: line.p ?? null,
       error: line.e ?? null,

@@ -1,4 +1,4 @@
-import { RECORD_ACTIONS, type RecordAction } from "./reconcile";
+import { LIVE_ACTIONS, RECORD_ACTIONS, type RecordAction } from "./reconcile";
 
 // A job's counters as the coordinator keeps them: each record's outcome counted once by its action's name,
 // and the bytes of every request the job made. The coordinator folds each checkpoint's outcomes and bytes
@@ -17,6 +17,9 @@ export function emptyCounters(): JobCounters {
     missing_source: 0,
     missing_destination: 0,
     failed: 0,
+    drifted: 0,
+    verified: 0,
+    verify_mismatch: 0,
     bytes_sent: 0,
     bytes_received: 0,
   };
@@ -49,14 +52,16 @@ export function skippedTotal(counters: JobCounters): number {
 
 export type InvariantResult = { ok: true } | { ok: false; message: string };
 
-// processed = would_update|updated + skipped_rule + skipped_no_change + missing_source + missing_destination + failed
+// processed = the sum of every action's count. would_update is counted only in a dry job and
+// updated|verified|verify_mismatch|drifted only in a live one.
 export function checkInvariant(counters: JobCounters): InvariantResult {
   for (const key of COUNTER_KEYS) {
     const value = counters[key];
     if (!Number.isSafeInteger(value) || value < 0) return { ok: false, message: `${key} is ${value}, not a count` };
   }
-  if (counters.would_update > 0 && counters.updated > 0) {
-    return { ok: false, message: "both would_update and updated are counted, but a job is either dry or live" };
+  const live = LIVE_ACTIONS.find((action) => counters[action] > 0);
+  if (counters.would_update > 0 && live !== undefined) {
+    return { ok: false, message: `both would_update and ${live} are counted, but a job is either dry or live` };
   }
   let sum = 0;
   for (const action of RECORD_ACTIONS) sum += counters[action];

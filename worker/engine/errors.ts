@@ -1,5 +1,6 @@
 import type { JobCounters } from "./counters";
 import { assertNever } from "../../shared/lang";
+import { writtenTotal } from "./reconcile";
 
 export const ENGINE_ERROR_CODES = [
   "method_not_allowed",
@@ -223,7 +224,7 @@ export interface JobDiagnosis {
 
 export type DiagnosableCounters = Pick<
   JobCounters,
-  "processed" | "missing_source" | "missing_destination" | "would_update" | "updated" | "skipped_rule" | "skipped_no_change"
+  "processed" | "missing_source" | "missing_destination" | "would_update" | "updated" | "verified" | "verify_mismatch" | "skipped_rule" | "skipped_no_change"
 >;
 
 // A handful of unknown serials is normal fleet drift; a fifth of the fleet means the lookup is wrong.
@@ -241,7 +242,7 @@ export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
   const found: JobDiagnosis[] = [];
   const { processed, missing_source, missing_destination } = counters;
   if (processed === 0) return found;
-  const writes = counters.updated + counters.would_update;
+  const writes = writtenTotal(counters) + counters.would_update;
   const skipped = counters.skipped_rule + counters.skipped_no_change;
   const onlyMissing = writes === 0 && skipped === 0 && missing_source + missing_destination === processed;
 

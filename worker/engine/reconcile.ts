@@ -5,8 +5,42 @@ import { compileTemplate, renderText, UNRENDERABLE, type CompiledTemplate } from
 import { describeCodePoint, findIllegalXmlChar } from "./xml";
 import { assertNever } from "../../shared/lang";
 
-export const RECORD_ACTIONS = ["would_update", "updated", "skipped_rule", "skipped_no_change", "missing_source", "missing_destination", "failed"] as const;
+// drifted: an apply run did not write the serial because what its plan saw no longer holds. verified and
+// verify_mismatch: written and read back, every written field as sent or not; updated: written, not read back.
+export const RECORD_ACTIONS = [
+  "would_update",
+  "updated",
+  "skipped_rule",
+  "skipped_no_change",
+  "missing_source",
+  "missing_destination",
+  "failed",
+  "drifted",
+  "verified",
+  "verify_mismatch",
+] as const;
 export type RecordAction = (typeof RECORD_ACTIONS)[number];
+
+// The actions that mean a record was written: what dashboards, stats and alerts count as "written".
+export const WRITTEN_ACTIONS = ["updated", "verified", "verify_mismatch"] as const satisfies readonly RecordAction[];
+// The actions only a live job records; would_update only a dry one.
+export const LIVE_ACTIONS = ["updated", "verified", "verify_mismatch", "drifted"] as const satisfies readonly RecordAction[];
+
+export function writtenTotal(counters: Pick<Record<RecordAction, number>, (typeof WRITTEN_ACTIONS)[number]>): number {
+  return counters.updated + counters.verified + counters.verify_mismatch;
+}
+
+/**
+ * A field that does not hold what was expected. side "stored": expected is the value sent, found the value read
+ * back (verify_mismatch). side "destination"/"source": what an apply run's plan saw or would have sent, and
+ * what the destination holds or a write would send now (drifted). found is null when the value is gone.
+ */
+export interface FieldDifference {
+  field: string;
+  expected: unknown;
+  found: unknown;
+  side: "stored" | "destination" | "source";
+}
 
 export const DECISION_KINDS = ["write", "skipped_rule", "skipped_no_change", "missing_source", "missing_destination", "failed"] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];

@@ -122,7 +122,7 @@ export async function loadFanOutTargets(db: D1Database): Promise<{ channels: Fan
 }
 
 const JOB_COLUMNS = `id, run_id, connection_id, connection_name, status, mode, in_scope, processed, would_update, updated,
-  skipped_rule, skipped_no_change, missing_source, missing_destination, failed, bytes_sent, bytes_received,
+  skipped_rule, skipped_no_change, missing_source, missing_destination, failed, drifted, verified, verify_mismatch, bytes_sent, bytes_received,
   error_code, error_http_status, error_message, error_hint, created_at, started_at, finished_at, duration_ms`;
 
 export interface EventContext {

@@ -79,7 +79,7 @@ export async function listJobStatuses(db: D1Database, filter: JobStatusFilter, l
       `SELECT j.id, j.run_id, j.connection_id, j.connection_name, r.credential_name, j.status,
               COALESCE(j.mode, r.mode) AS mode, r.type, r."trigger" AS "trigger", r.serial, r.requested_by,
               j.in_scope, j.processed, j.would_update, j.updated, j.skipped_rule, j.skipped_no_change,
-              j.missing_source, j.missing_destination, j.failed, j.bytes_sent,
+              j.missing_source, j.missing_destination, j.failed, j.drifted, j.verified, j.verify_mismatch, j.bytes_sent,
               j.error_code, j.error_http_status, j.error_message, j.error_hint,
               j.created_at, j.started_at, j.finished_at, j.duration_ms
          FROM jobs j JOIN runs r ON r.id = j.run_id

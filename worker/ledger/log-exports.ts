@@ -129,7 +129,8 @@ export async function readJobsPage(db: D1Database, since: number, until: number,
       `SELECT j.id, j.run_id, j.connection_id, j.connection_name, j.connection_version, j.position, j.status,
               COALESCE(j.mode, r.mode) AS mode, r.type AS run_type, r."trigger" AS run_trigger, r.credential_id,
               r.credential_name, r.requested_by, r.serial, j.in_scope, j.processed, j.would_update, j.updated,
-              j.skipped_rule, j.skipped_no_change, j.missing_source, j.missing_destination, j.failed, j.bytes_sent,
+              j.skipped_rule, j.skipped_no_change, j.missing_source, j.missing_destination, j.failed, j.drifted,
+              j.verified, j.verify_mismatch, j.bytes_sent,
               j.bytes_received, j.error_code, j.error_http_status, j.error_message, j.error_hint, j.created_at,
               j.started_at, j.finished_at, j.duration_ms
          FROM jobs j INDEXED BY jobs_by_created JOIN runs r ON r.id = j.run_id

@@ -1,4 +1,4 @@
-import type { FieldChange, JobDetail, LogLine, RecordOutcome, RunDetail, RunSummary } from "../schemas/runs";
+import type { FieldChange, FieldDifference, JobDetail, LogLine, RecordOutcome, RunDetail, RunSummary } from "../schemas/runs";
 import type { RecordAction } from "../engine/reconcile";
 import { idTimeFloor } from "./ids";
 import type { LogLevel } from "../schemas/vocabulary";
@@ -14,6 +14,7 @@ interface RecordOutcomeRow {
   run_id: string;
   action: RecordAction;
   changes_json: string | null;
+  differences_json: string | null;
   http_status: number | null;
   payload_excerpt: string | null;
   error: string | null;
@@ -80,6 +81,7 @@ function toRecordOutcome(row: RecordOutcomeRow): RecordOutcome {
     serial: row.serial,
     action: row.action,
     changes: row.changes_json === null ? [] : (JSON.parse(row.changes_json) as FieldChange[]),
+    differences: row.differences_json === null ? null : (JSON.parse(row.differences_json) as FieldDifference[]),
     http_status: row.http_status,
     payload_excerpt: row.payload_excerpt,
     error: row.error,
@@ -284,7 +286,7 @@ export function buildRecordListQuery(jobId: string, filters: RecordListFilters):
   }
   if (filters.cursor !== undefined) conditions.push(`serial > ${p(filters.cursor)}`);
   return {
-    sql: `SELECT job_id, serial, run_id, action, changes_json, http_status, payload_excerpt, error, recorded_at
+    sql: `SELECT job_id, serial, run_id, action, changes_json, differences_json, http_status, payload_excerpt, error, recorded_at
             FROM record_outcomes WHERE ${conditions.join(" AND ")} ORDER BY serial LIMIT ${p(filters.limit + 1)}`,
     params,
   };

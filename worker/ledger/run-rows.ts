@@ -42,6 +42,9 @@ export interface JobRow {
   missing_source: number;
   missing_destination: number;
   failed: number;
+  drifted: number;
+  verified: number;
+  verify_mismatch: number;
   bytes_sent: number;
   bytes_received: number;
   error_code: string | null;
@@ -70,6 +73,9 @@ export type JobOutcomeColumns = Pick<
   | "missing_source"
   | "missing_destination"
   | "failed"
+  | "drifted"
+  | "verified"
+  | "verify_mismatch"
   | "bytes_sent"
   | "bytes_received"
   | "error_code"
@@ -92,6 +98,9 @@ export const JOB_COUNTER_COLUMNS = [
   "missing_source",
   "missing_destination",
   "failed",
+  "drifted",
+  "verified",
+  "verify_mismatch",
   "bytes_sent",
   "bytes_received",
 ] as const;

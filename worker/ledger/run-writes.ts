@@ -232,6 +232,8 @@ export interface OutcomeRecord {
   serial: string;
   action: string;
   changes: string | null;
+  // JSON text of FieldDifference[]; absent in outbox rows written before differences existed.
+  differences?: string | null;
   http_status: number | null;
   payload_excerpt: string | null;
   error: string | null;
@@ -306,9 +308,9 @@ export function sliceFlushStatements(db: D1Database, runId: string, flush: Slice
       db
         .prepare(
           `INSERT OR REPLACE INTO record_outcomes
-             (job_id, serial, run_id, action, changes_json, http_status, payload_excerpt, error, recorded_at)
+             (job_id, serial, run_id, action, changes_json, differences_json, http_status, payload_excerpt, error, recorded_at)
            SELECT json_extract(value, '$.job_id'), json_extract(value, '$.serial'), ?1, json_extract(value, '$.action'),
-                  json_extract(value, '$.changes'), json_extract(value, '$.http_status'),
+                  json_extract(value, '$.changes'), json_extract(value, '$.differences'), json_extract(value, '$.http_status'),
                   json_extract(value, '$.payload_excerpt'), json_extract(value, '$.error'), json_extract(value, '$.at')
              FROM json_each(?2)`,
         )

@@ -132,6 +132,9 @@ function jobView(row: JobStatusRow) {
           }
         : {
             updated: row.updated,
+            verified: row.verified,
+            verify_mismatch: row.verify_mismatch,
+            drifted: row.drifted,
             skipped: row.skipped_rule + row.skipped_no_change,
             missing_source: row.missing_source,
             missing_destination: row.missing_destination,

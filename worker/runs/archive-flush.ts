@@ -18,6 +18,9 @@ export const EXCEPTION_ACTIONS: Readonly<Record<RecordAction, boolean>> = {
   missing_destination: true,
   skipped_rule: false,
   skipped_no_change: false,
+  drifted: true,
+  verified: true,
+  verify_mismatch: true,
 };
 
 export interface JobArchiveState {
@@ -103,7 +106,7 @@ export function planFlush(
 
 function toArchivedOutcome(outcome: OutcomeRecord): ArchivedOutcome {
   const { serial, action, changes, http_status, payload_excerpt, error, at } = outcome;
-  return { serial, action: action as RecordAction, changes, http_status, payload_excerpt, error, at };
+  return { serial, action: action as RecordAction, changes, differences: outcome.differences ?? null, http_status, payload_excerpt, error, at };
 }
 
 // How many of the job's exceptions the bounded table leaves to the archive: it keeps the first ones.

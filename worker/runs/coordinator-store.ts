@@ -202,6 +202,16 @@ export class CoordinatorStore {
 
   private createTables(): void {
     for (const statement of SCHEMA) this.sql.exec(statement);
+    // A run in progress across a deploy that added counters (drifted, verified, …) gets their columns.
+    const have = new Set(
+      this.sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info('job_tally')")
+        .toArray()
+        .map((row) => row.name),
+    );
+    for (const column of [...JOB_COUNTER_COLUMNS, ...TALLY_EXTRA]) {
+      if (!have.has(column)) this.sql.exec(`ALTER TABLE job_tally ADD COLUMN ${column} INTEGER NOT NULL DEFAULT 0`);
+    }
   }
 
   get sqlStorage(): SqlStorage {
@@ -329,6 +339,7 @@ export class CoordinatorStore {
     const masked: OutcomeRecord = {
       ...outcome,
       changes: outcome.changes === null ? null : redactJson(outcome.changes),
+      differences: outcome.differences == null ? null : redactJson(outcome.differences),
       payload_excerpt: outcome.payload_excerpt === null ? null : redact(outcome.payload_excerpt),
       error: outcome.error === null ? null : redact(outcome.error),
     };

@@ -36,6 +36,7 @@ export function outcomeBatch(batch: readonly RecordOutcome[], counted: JobCounte
       serial: outcome.serial,
       action: outcome.action,
       changes: outcome.changes.length === 0 ? null : JSON.stringify(outcome.changes),
+      differences: outcome.differences == null || outcome.differences.length === 0 ? null : JSON.stringify(outcome.differences),
       http_status: outcome.http_status,
       payload_excerpt: outcome.payload_excerpt,
       error: error ?? outcome.reason,

@@ -105,8 +105,17 @@ export function outcomeDetail(outcome: RecordOutcome): string {
   return `${outcome.serial}: ${outcome.action}${status}${detail}`;
 }
 
+// Read-back and apply outcomes, named only when a job had them so a plain live job reads as before.
+function liveExtras(counters: Pick<JobCounters, "verified" | "verify_mismatch" | "drifted">): string {
+  const parts: string[] = [];
+  if (counters.verified > 0) parts.push(`${counters.verified} verified`);
+  if (counters.verify_mismatch > 0) parts.push(`${counters.verify_mismatch} verify mismatch`);
+  if (counters.drifted > 0) parts.push(`${counters.drifted} drifted`);
+  return parts.map((part) => `, ${part}`).join("");
+}
+
 export function jobFinished(durationMs: number, counters: JobCounters & Pick<JobCounterValues, "in_scope">, mode: RunMode): string {
-  const written = mode === "dry" ? `${counters.would_update} would update` : `${counters.updated} updated`;
+  const written = mode === "dry" ? `${counters.would_update} would update` : `${counters.updated} updated${liveExtras(counters)}`;
   const skipped = counters.skipped_rule + counters.skipped_no_change;
   return (
     `Finished in ${(durationMs / 1000).toFixed(1)} s: ${counters.processed} of ${counters.in_scope} processed — ${written}, ${skipped} skipped, ` +

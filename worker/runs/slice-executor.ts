@@ -2,7 +2,7 @@ import { EngineError } from "../engine/errors";
 import type { HttpClient } from "../engine/http-client";
 import type { DestinationLookup } from "../engine/lookup";
 import { buildSingleRequest, buildUpdateRequests, isSuccessStatus, textHash, type CompiledUpdate, type UpdateRequest } from "../engine/payload";
-import { reconcile, type CompiledMapping, type Decision, type FieldChange, type RecordAction } from "../engine/reconcile";
+import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
 import type { WriteIntent } from "./coordinator-store";
 
@@ -33,6 +33,8 @@ export interface RecordOutcome {
   journaled: boolean;
   // Counted updated because the destination holds what a write sent before a restart meant to set.
   confirmed: boolean;
+  // The fields that did not hold what was expected (verify_mismatch, drifted); absent or null when none.
+  differences?: FieldDifference[] | null;
 }
 
 export interface SliceOptions {

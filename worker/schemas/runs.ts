@@ -80,6 +80,9 @@ export const jobSummarySchema = z
     missing_source: z.number().int(),
     missing_destination: z.number().int(),
     failed: z.number().int(),
+    drifted: z.number().int().openapi({ description: "Live apply runs: planned serials not written because what the plan saw no longer holds." }),
+    verified: z.number().int().openapi({ description: "Written and read back with every written field as sent." }),
+    verify_mismatch: z.number().int().openapi({ description: "Written (2xx) but read back with a written field holding another value, or gone." }),
     bytes_sent: z.number().int(),
     bytes_received: z.number().int(),
     error: jobErrorSchema.nullable(),
@@ -126,6 +129,16 @@ export const fieldChangeSchema = z
   .openapi("FieldChange");
 export type FieldChange = z.infer<typeof fieldChangeSchema>;
 
+export const fieldDifferenceSchema = z
+  .object({
+    field: z.string(),
+    expected: z.unknown().openapi({ description: "The value sent (stored), or the value the plan saw or would have written (destination, source)." }),
+    found: z.unknown().openapi({ description: "The value read back, or the value now; null when it is gone." }),
+    side: z.enum(["stored", "destination", "source"]),
+  })
+  .openapi("FieldDifference");
+export type FieldDifference = z.infer<typeof fieldDifferenceSchema>;
+
 export const recordOutcomeSchema = z
   .object({
     job_id: z.string(),
@@ -133,6 +146,9 @@ export const recordOutcomeSchema = z
     serial: z.string(),
     action: recordActionSchema,
     changes: z.array(fieldChangeSchema),
+    differences: z.array(fieldDifferenceSchema).nullable().openapi({
+      description: "verify_mismatch and drifted: the fields that did not hold what was expected; null when none.",
+    }),
     http_status: z.number().int().nullable(),
     payload_excerpt: z.string().nullable(),
     error: z.string().nullable(),

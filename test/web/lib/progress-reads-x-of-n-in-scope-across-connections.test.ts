@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { counterCells, countersOf, jobProgress, runProgress } from "../../../web/src/lib/progress";
+import { counterCells, countersOf, jobProgress, runProgress, writtenCount } from "../../../web/src/lib/progress";
 import { makeJob } from "../factories";
 
 describe("progress of one connection", () => {
@@ -80,5 +80,21 @@ describe("counters", () => {
     const counters = countersOf([makeJob({ failed: 2 })]);
 
     expect(counterCells(counters, "dry").at(-1)).toEqual({ key: "failed", label: "Failed", value: 2 });
+  });
+
+  it("show Verified, Verify Mismatch and Drifted on a live row only when it has them", () => {
+    const counters = countersOf([makeJob({ mode: "live", updated: 1, verified: 4, verify_mismatch: 1, drifted: 2 })]);
+
+    expect(counterCells(counters, "live").map((cell) => `${cell.label} ${cell.value}`)).toEqual([
+      "Updated 1",
+      "Verified 4",
+      "Verify Mismatch 1",
+      "Skipped 0",
+      "Missing Source 0",
+      "Missing Destination 0",
+      "Failed 0",
+      "Drifted 2",
+    ]);
+    expect(writtenCount(counters)).toBe(6);
   });
 });

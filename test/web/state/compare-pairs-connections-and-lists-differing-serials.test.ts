@@ -11,6 +11,12 @@ describe("comparing two runs", () => {
     expect(sameOutcome("skipped_no_change", null)).toBe(false);
   });
 
+  it("counts a write read back as sent like Updated, and lists a Verify Mismatch or a Drifted serial", () => {
+    expect(sameOutcome("would_update", "verified")).toBe(true);
+    expect(sameOutcome("would_update", "verify_mismatch")).toBe(false);
+    expect(sameOutcome("would_update", "drifted")).toBe(false);
+  });
+
   it("lists each serial whose outcome differs, including ones only one run has, sorted", () => {
     const a = new Map<string, RecordAction>([
       ["DEV-3", "would_update"],

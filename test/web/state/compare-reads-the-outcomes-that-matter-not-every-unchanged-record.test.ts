@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RECORD_ACTIONS } from "../../../worker/engine/reconcile";
 import type { RecordListFilters } from "../../../web/src/lib/api";
 import type { RecordAction, RecordOutcome, RecordOutcomePage, RunDetail } from "../../../web/src/lib/run-types";
 import { CompareState } from "../../../web/src/state/compare.svelte";
@@ -32,7 +33,7 @@ function outcomes(jobId: string, count: number, action: (n: number) => RecordAct
 }
 
 function countersOf(records: RecordOutcome[]) {
-  const counters = { would_update: 0, updated: 0, skipped_rule: 0, skipped_no_change: 0, missing_source: 0, missing_destination: 0, failed: 0 };
+  const counters = Object.fromEntries(RECORD_ACTIONS.map((action) => [action, 0])) as Record<RecordAction, number>;
   for (const record of records) counters[record.action] += 1;
   return { ...counters, processed: records.length, in_scope: records.length };
 }

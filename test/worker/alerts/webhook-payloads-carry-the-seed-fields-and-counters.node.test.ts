@@ -49,7 +49,10 @@ describe("the webhook payload", () => {
       error_message: null,
       error_http_status: null,
       error_hint: null,
-      updated: 30,
+      updated: 20,
+      verified: 8,
+      verify_mismatch: 2,
+      drifted: 1,
       failed: 0,
     });
     const payload = buildStatusPayload({
@@ -70,7 +73,9 @@ describe("the webhook payload", () => {
     expect(payload.job_id).toBeNull();
     expect(payload.credential_name).toBe("Fleet API");
     expect(payload.error_summary).toBe("Fleet XML: Stream Account: 401 Unauthorized — token expired");
+    // Records synced are records written: read back as sent or not, they were written all the same.
     expect(payload.counters).toMatchObject({ records_synced: 42, records_failed: 1, connections_total: 2, connections_succeeded: 1, connections_failed: 1 });
+    expect(payload.counters).toMatchObject({ updated: 32, verified: 8, verify_mismatch: 2, drifted: 1 });
     expect(payload.job_url).toBe("https://app.example.com/jobs?run=run_01");
   });
 

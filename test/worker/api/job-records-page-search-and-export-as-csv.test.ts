@@ -39,6 +39,7 @@ describe.each(HISTORY_LAYOUTS)("GET /api/jobs/{id}/records from $name", (layout)
       serial: "SN-001",
       action: "would_update",
       changes: [{ field: "status", before: "active", after: "maintenance" }],
+      differences: null,
       http_status: null,
       payload_excerpt: null,
       error: null,
@@ -109,6 +110,31 @@ describe.each(HISTORY_LAYOUTS)("GET /api/jobs/{id}/records from $name", (layout)
     await makeOutcomes(job, [{ serial: "SN-1", action: "updated", changes: [{ field: "note", before: '=HYPERLINK("x")', after: -12.5, written: true }] }]);
     const text = await (await apiGet(app, token, `/api/jobs/${job.id}/records?format=csv`)).text();
     expect(text.split("\r\n")[1]).toMatch(/^SN-1,updated,note,"'=HYPERLINK\(""x""\)",-12.5,true,,,/);
+  });
+
+  it("returns the differences of a Verify Mismatch and a Drifted record, and filters by the new actions", async () => {
+    const app = makeReadApiApp();
+    const { token } = await makeToken("viewer");
+    const job = (await makeRun({ mode: "live" })).jobs[0]!;
+    const stored = [{ field: "name", expected: "Pump 7", found: "PUMP 7", side: "stored" as const }];
+    const drifted = [
+      { field: "site", expected: "Oslo", found: "Bergen", side: "destination" as const },
+      { field: "status", expected: "active", found: null, side: "source" as const },
+    ];
+    await makeOutcomes(job, [
+      { serial: "SN-1", action: "verified", http_status: 200 },
+      { serial: "SN-2", action: "verify_mismatch", http_status: 200, differences: stored },
+      { serial: "SN-3", action: "drifted", differences: drifted },
+    ]);
+    const get = async (query: string) => (await apiGet(app, token, `/api/jobs/${job.id}/records${query}`)).json<RecordOutcomePage>();
+    const all = await get("");
+    expect(all.data.map((r) => [r.serial, r.action, r.differences])).toEqual([
+      ["SN-1", "verified", null],
+      ["SN-2", "verify_mismatch", stored],
+      ["SN-3", "drifted", drifted],
+    ]);
+    expect(serialsOf(await get("?action=verify_mismatch"))).toEqual(["SN-2"]);
+    expect(serialsOf(await get("?action=drifted"))).toEqual(["SN-3"]);
   });
 
   it("answers 404 for an unknown job, as JSON and as CSV", async () => {

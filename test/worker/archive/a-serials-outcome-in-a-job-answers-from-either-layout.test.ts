@@ -19,6 +19,7 @@ describe.each(HISTORY_LAYOUTS)("one serial's outcome in a job, from $name", ({ m
       serial: "SN-10",
       action: "updated",
       changes: [{ field: "site", before: "A", after: "B", written: true }],
+      differences: null,
       http_status: null,
       payload_excerpt: null,
       error: null,

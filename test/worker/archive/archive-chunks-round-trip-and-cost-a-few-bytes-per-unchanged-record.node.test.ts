@@ -10,6 +10,7 @@ function unchanged(n: number): ArchivedOutcome[] {
     serial: `SN-${String(i).padStart(7, "0")}`,
     action: "skipped_no_change",
     changes: null,
+    differences: null,
     http_status: null,
     payload_excerpt: null,
     error: null,
@@ -20,11 +21,35 @@ function unchanged(n: number): ArchivedOutcome[] {
 describe("archive chunks", () => {
   it("round-trip outcomes sorted by serial, keeping every field and each record's own time", async () => {
     const outcomes: ArchivedOutcome[] = [
-      { serial: "b", action: "failed", changes: null, http_status: 422, payload_excerpt: '{"x":1}', error: "rejected", at: at + 5 },
-      { serial: "a", action: "updated", changes: '[{"field":"f","before":1,"after":2}]', http_status: 200, payload_excerpt: null, error: null, at },
+      { serial: "b", action: "failed", changes: null, differences: null, http_status: 422, payload_excerpt: '{"x":1}', error: "rejected", at: at + 5 },
+      {
+        serial: "a",
+        action: "updated",
+        changes: '[{"field":"f","before":1,"after":2}]',
+        differences: null,
+        http_status: 200,
+        payload_excerpt: null,
+        error: null,
+        at,
+      },
     ];
     const decoded = await decodeOutcomes(await encodeOutcomes(outcomes));
     expect(decoded).toEqual([outcomes[1], outcomes[0]]);
+  });
+
+  it("round-trip the differences of a verify mismatch and a drifted serial under the key d", async () => {
+    const stored = JSON.stringify([{ field: "name", expected: "Pump 7", found: "PUMP 7", side: "stored" }]);
+    const drifted = JSON.stringify([{ field: "site", expected: "Oslo", found: null, side: "destination" }]);
+    const outcomes: ArchivedOutcome[] = [
+      { serial: "a", action: "verify_mismatch", changes: null, differences: stored, http_status: 200, payload_excerpt: null, error: null, at },
+      { serial: "b", action: "drifted", changes: null, differences: drifted, http_status: null, payload_excerpt: null, error: null, at },
+      { serial: "c", action: "verified", changes: null, differences: null, http_status: 200, payload_excerpt: null, error: null, at },
+    ];
+    const bytes = await encodeOutcomes(outcomes);
+    expect(await decodeOutcomes(bytes)).toEqual(outcomes);
+    const lines = (await new Response(new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new DecompressionStream("gzip"))).text()).split("\n");
+    expect(JSON.parse(lines[1]!)).toMatchObject({ s: "a", a: "verify_mismatch", d: stored });
+    expect(JSON.parse(lines[3]!)).not.toHaveProperty("d");
   });
 
   it("round-trip log lines in seq order", async () => {

@@ -44,6 +44,7 @@ export async function archiveOutcomes(job: JobRow, outcomes: OutcomeFixture[]): 
     serial: outcome.serial,
     action: outcome.action,
     changes: outcome.changes ? JSON.stringify(outcome.changes) : null,
+    differences: outcome.differences ? JSON.stringify(outcome.differences) : null,
     http_status: outcome.http_status ?? null,
     payload_excerpt: null,
     error: outcome.error ?? null,

@@ -31,7 +31,7 @@ import {
   runFinishStatements,
   sliceFlushStatements,
 } from "../../../worker/ledger/run-writes";
-import type { RecordAction } from "../../../worker/engine/reconcile";
+import type { FieldDifference, RecordAction } from "../../../worker/engine/reconcile";
 import { DEMO_CONNECTIONS } from "../../../worker/sandbox/demo-connections";
 
 // Rows are written through the ledger's own functions (worker/ledger/), so read paths are tested on the
@@ -248,6 +248,7 @@ export interface OutcomeFixture {
   serial: string;
   action: RecordAction;
   changes?: Array<{ field: string; before: unknown; after: unknown; written?: boolean }>;
+  differences?: FieldDifference[];
   http_status?: number | null;
   error?: string | null;
 }
@@ -258,6 +259,7 @@ export async function makeOutcomes(job: JobRow, outcomes: OutcomeFixture[]): Pro
     serial: outcome.serial,
     action: outcome.action,
     changes: outcome.changes ? JSON.stringify(outcome.changes) : null,
+    differences: outcome.differences ? JSON.stringify(outcome.differences) : null,
     http_status: outcome.http_status ?? null,
     payload_excerpt: null,
     error: outcome.error ?? null,

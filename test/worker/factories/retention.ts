@@ -96,6 +96,7 @@ export async function makeArchiveObjects(job: { id: string; run_id: string; crea
         serial: `SN-${String(chunk * 1_000 + n).padStart(6, "0")}`,
         action: n % 4 === 0 ? "failed" : "skipped_no_change",
         changes: null,
+        differences: null,
         http_status: n % 4 === 0 ? 500 : null,
         payload_excerpt: null,
         error: n % 4 === 0 ? `destination answered 500 for ${job.id}` : null,

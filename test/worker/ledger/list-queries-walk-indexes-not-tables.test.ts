@@ -15,6 +15,9 @@ import {
 import { buildDatasetBatchQuery, buildDatasetScopeCountQuery, type DatasetScope } from "../../../worker/ledger/run-scope";
 import { buildOldestPendingRunQuery } from "../../../worker/ledger/run-writes";
 import type { SqlQuery } from "../../../worker/ledger/sql-query";
+import createLedger from "../../../migrations/0001_create_ledger.sql?raw";
+import archiveOutcomes from "../../../migrations/0011_archive_outcomes_and_logs.sql?raw";
+import driftAndVerification from "../../../migrations/0016_add_drift_and_verification_actions.sql?raw";
 
 // Every list query of the ledger, for every combination of the filters its API accepts, against the real
 // migrations: EXPLAIN QUERY PLAN must show it searching the index named here, never reading a table
@@ -276,5 +279,85 @@ describe("list queries", () => {
 
   it("checks every combination of the run list's filters", () => {
     expect(cases.filter((c) => c.name.startsWith("GET /api/runs"))).toHaveLength(2 ** Object.keys(EVERY_RUN_FILTER).length);
+  });
+});
+
+// D1 runs a migration's statements in one go; comments out and whitespace folded, as wrangler sends them.
+const oneLine = (sql: string) => sql.replace(/--.*$/gm, "").replace(/\s+/g, " ").trim();
+const statementOf = (sql: string, pattern: RegExp) => sql.match(pattern)?.[0] ?? "";
+const indexesOf = async (table: string) =>
+  (
+    await env.LEDGER.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 ORDER BY name").bind(table).all<{ name: string }>()
+  ).results.map((row) => row.name);
+
+describe("migration 0016", () => {
+  it("rebuilds record_outcomes and latest_outcomes with their rows and indexes, accepting drifted, verified and verify_mismatch", async () => {
+    const indexesBefore = [await indexesOf("record_outcomes"), await indexesOf("latest_outcomes")];
+    // The two tables as a ledger from before 0016 holds them (their CHECKs know seven actions), with rows.
+    await env.LEDGER.exec(oneLine("DROP TABLE record_outcomes; DROP TABLE latest_outcomes;"));
+    await env.LEDGER.exec(
+      oneLine(
+        [
+          statementOf(createLedger, /CREATE TABLE record_outcomes \([\s\S]*?\) WITHOUT ROWID;/),
+          statementOf(createLedger, /CREATE INDEX record_outcomes_by_action[^;]*;/),
+          statementOf(createLedger, /CREATE INDEX record_outcomes_by_serial[^;]*;/),
+          statementOf(archiveOutcomes, /CREATE TABLE latest_outcomes \([\s\S]*?\) WITHOUT ROWID;/),
+        ].join("\n"),
+      ),
+    );
+    await expect(env.LEDGER.prepare("INSERT INTO latest_outcomes VALUES ('conn_1', 'SN-0', 'verified', 'job_1', 'run_1', 1)").run()).rejects.toThrow(/CHECK/);
+    await env.LEDGER.batch([
+      env.LEDGER.prepare(
+        `INSERT INTO record_outcomes (job_id, serial, run_id, action, changes_json, http_status, payload_excerpt, error, recorded_at)
+         VALUES ('job_1', 'SN-1', 'run_1', 'updated', '[{"field":"f","before":1,"after":2}]', 200, '{"f":2}', NULL, 10),
+                ('job_1', 'SN-2', 'run_1', 'failed', NULL, 500, NULL, 'boom', 11)`,
+      ),
+      env.LEDGER.prepare("INSERT INTO latest_outcomes VALUES ('conn_1', 'SN-1', 'updated', 'job_1', 'run_1', 10)"),
+    ]);
+
+    // 0016 without its jobs columns, which this ledger already has.
+    await env.LEDGER.exec(oneLine(driftAndVerification.replace(/ALTER TABLE jobs ADD COLUMN[^;]*;/g, "")));
+
+    const outcomes = await env.LEDGER.prepare("SELECT * FROM record_outcomes ORDER BY serial").all();
+    expect(outcomes.results).toEqual([
+      {
+        job_id: "job_1",
+        serial: "SN-1",
+        run_id: "run_1",
+        action: "updated",
+        changes_json: '[{"field":"f","before":1,"after":2}]',
+        http_status: 200,
+        payload_excerpt: '{"f":2}',
+        error: null,
+        recorded_at: 10,
+        differences_json: null,
+      },
+      {
+        job_id: "job_1",
+        serial: "SN-2",
+        run_id: "run_1",
+        action: "failed",
+        changes_json: null,
+        http_status: 500,
+        payload_excerpt: null,
+        error: "boom",
+        recorded_at: 11,
+        differences_json: null,
+      },
+    ]);
+    expect((await env.LEDGER.prepare("SELECT serial, action FROM latest_outcomes").all()).results).toEqual([{ serial: "SN-1", action: "updated" }]);
+    expect([await indexesOf("record_outcomes"), await indexesOf("latest_outcomes")]).toEqual(indexesBefore);
+
+    for (const [n, action] of ["drifted", "verified", "verify_mismatch"].entries()) {
+      await env.LEDGER.batch([
+        env.LEDGER.prepare(
+          "INSERT INTO record_outcomes (job_id, serial, run_id, action, differences_json, recorded_at) VALUES ('job_2', ?1, 'run_2', ?2, '[]', 1)",
+        ).bind(`SN-${n}`, action),
+        env.LEDGER.prepare("INSERT INTO latest_outcomes VALUES ('conn_2', ?1, ?2, 'job_2', 'run_2', 1)").bind(`SN-${n}`, action),
+      ]);
+    }
+    await expect(
+      env.LEDGER.prepare("INSERT INTO record_outcomes (job_id, serial, run_id, action, recorded_at) VALUES ('job_2', 'SN-9', 'run_2', 'verify', 1)").run(),
+    ).rejects.toThrow(/CHECK/);
   });
 });

@@ -29,6 +29,7 @@ describe("a checkpoint's batch of outcomes", () => {
         serial: "A",
         action: "updated",
         changes: JSON.stringify([{ field: "firmware", before: "1", after: "2", written: true }]),
+        differences: null,
         http_status: 200,
         payload_excerpt: null,
         error: null,
@@ -39,13 +40,31 @@ describe("a checkpoint's batch of outcomes", () => {
         serial: "B",
         action: "failed",
         changes: null,
+        differences: null,
         http_status: 422,
         payload_excerpt: null,
         error: "HTTP 422 — Hint: Check the payload",
         at: 9_000,
       },
-      { job_id: "job_1", serial: "C", action: "skipped_rule", changes: null, http_status: null, payload_excerpt: null, error: "rule: never", at: 9_000 },
+      {
+        job_id: "job_1",
+        serial: "C",
+        action: "skipped_rule",
+        changes: null,
+        differences: null,
+        http_status: null,
+        payload_excerpt: null,
+        error: "rule: never",
+        at: 9_000,
+      },
     ]);
+  });
+
+  it("writes a verify mismatch's differences as JSON text, and counts it", () => {
+    const differences = [{ field: "name", expected: "Pump 7", found: "PUMP 7", side: "stored" as const }];
+    const batch = outcomeBatch([makeOutcome({ serial: "A", action: "verify_mismatch", http_status: 200, differences })], emptyCounters(), options());
+    expect(batch.outcomes[0]).toMatchObject({ action: "verify_mismatch", differences: JSON.stringify(differences) });
+    expect(batch.counted).toMatchObject({ processed: 1, verify_mismatch: 1 });
   });
 
   it("counts each outcome once with the engine's counters, on top of the bytes already counted", () => {

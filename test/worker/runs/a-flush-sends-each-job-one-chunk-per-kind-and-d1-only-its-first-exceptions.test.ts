@@ -65,6 +65,20 @@ describe("a flush of the outbox", () => {
     expect(exceptionsOmitted({ ...emptyCounters(), would_update: 1 }, 1_000)).toBe(0);
   });
 
+  it("keeps drifted, verified and verify mismatch outcomes as exceptions, with their differences in the chunk", () => {
+    const differences = JSON.stringify([{ field: "name", expected: "a", found: "b", side: "stored" }]);
+    const outcomes = [
+      { ...outcome("a", "S1", "verify_mismatch"), differences },
+      outcome("a", "S2", "verified"),
+      outcome("a", "S3", "drifted"),
+      outcome("a", "S4", "skipped_no_change"),
+    ];
+    const plan = planFlush(outcomes, [], new Map([state("a", "2026-12-05")]), 10);
+    expect(plan.ledgerOutcomes.map((o) => o.serial)).toEqual(["S1", "S2", "S3"]);
+    expect(plan.archived[0]!.outcomes!.rows.map((r) => r.differences)).toEqual([differences, null, null, null]);
+    expect(exceptionsOmitted({ ...emptyCounters(), verified: 2, verify_mismatch: 1, drifted: 1 }, 1)).toBe(3);
+  });
+
   it("offers every outcome to latest_outcomes with its connection", () => {
     const plan = planFlush([outcome("a", "S1", "skipped_no_change")], [], new Map([state("a", "2026-12-05")]), 0);
     expect(plan.latest).toEqual([{ connection_id: "conn_a", serial: "S1", action: "skipped_no_change", job_id: "a", at: 1_000 }]);

@@ -66,6 +66,9 @@ describe("the run log", () => {
       "Finished in 1.3 s: 10 of 10 processed — 4 updated, 3 skipped, 1 missing source, 1 missing destination, 1 failed",
     );
     expect(say.jobFinished(0, { ...counters, updated: 0, would_update: 4 }, "dry")).toMatch(/— 4 would update, 3 skipped/);
+    expect(say.jobFinished(0, { ...counters, updated: 1, verified: 2, verify_mismatch: 1, drifted: 3 }, "live")).toMatch(
+      /— 1 updated, 2 verified, 1 verify mismatch, 3 drifted, 3 skipped/,
+    );
     expect(say.jobFailed(7, { message: "The destination answered 500", hint: "Try again later" })).toBe(
       "Job failed after 7 record(s): The destination answered 500. Hint: Try again later",
     );

@@ -76,6 +76,9 @@ export const COUNTER_LABEL: Record<CounterKey, string> = {
   missing_source: "Missing Source",
   missing_destination: "Missing Destination",
   failed: "Failed",
+  drifted: "Drifted",
+  verified: "Verified",
+  verify_mismatch: "Verify Mismatch",
 };
 export const COUNTER_KEYS: readonly CounterKey[] = keysOf(COUNTER_LABEL);
 
@@ -84,8 +87,22 @@ const SHOWN: Record<RunMode, readonly CounterKey[]> = {
   dry: ["would_update", "skipped", "missing_source", "missing_destination"],
   live: ["updated", "skipped", "missing_source", "missing_destination", "failed"],
 };
+// Read-back and apply outcomes: shown (after Updated, or last for Drifted) only when a job has them.
+const LIVE_WHEN_COUNTED: readonly CounterKey[] = ["verified", "verify_mismatch", "drifted"];
 
-type CounterFields = Pick<JobSummary, "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed">;
+type CounterFields = Pick<
+  JobSummary,
+  | "would_update"
+  | "updated"
+  | "skipped_rule"
+  | "skipped_no_change"
+  | "missing_source"
+  | "missing_destination"
+  | "failed"
+  | "drifted"
+  | "verified"
+  | "verify_mismatch"
+>;
 
 export function countersOf(jobs: readonly CounterFields[]): Counters {
   const totals: Counters = {
@@ -97,6 +114,9 @@ export function countersOf(jobs: readonly CounterFields[]): Counters {
     missing_source: 0,
     missing_destination: 0,
     failed: 0,
+    drifted: 0,
+    verified: 0,
+    verify_mismatch: 0,
   };
   for (const job of jobs) {
     totals.would_update += job.would_update;
@@ -106,6 +126,9 @@ export function countersOf(jobs: readonly CounterFields[]): Counters {
     totals.missing_source += job.missing_source;
     totals.missing_destination += job.missing_destination;
     totals.failed += job.failed;
+    totals.drifted += job.drifted;
+    totals.verified += job.verified;
+    totals.verify_mismatch += job.verify_mismatch;
   }
   totals.skipped = totals.skipped_rule + totals.skipped_no_change;
   return totals;
@@ -119,8 +142,24 @@ export interface CounterCell {
 
 // A dry run that hit failures shows them too: a count that adds up matters more than a tidy four.
 export function counterCells(counters: Counters, mode: RunMode): CounterCell[] {
-  const keys = mode === "dry" && counters.failed > 0 ? [...SHOWN.dry, "failed" as const] : SHOWN[mode];
+  const keys = mode === "dry" ? (counters.failed > 0 ? [...SHOWN.dry, "failed" as const] : SHOWN.dry) : liveKeys(counters);
   return keys.map((key) => ({ key, label: COUNTER_LABEL[key], value: counters[key] }));
+}
+
+function liveKeys(counters: Counters): CounterKey[] {
+  const extra = (key: CounterKey) => LIVE_WHEN_COUNTED.includes(key) && counters[key] > 0;
+  const keys: CounterKey[] = [];
+  for (const key of SHOWN.live) {
+    keys.push(key);
+    if (key === "updated") keys.push(...(["verified", "verify_mismatch"] as const).filter(extra));
+  }
+  if (extra("drifted")) keys.push("drifted");
+  return keys;
+}
+
+// Records written: a write that was read back (verified or not) was written all the same.
+export function writtenCount(counters: Pick<Counters, "updated" | "verified" | "verify_mismatch">): number {
+  return counters.updated + counters.verified + counters.verify_mismatch;
 }
 
 export function formatSkippedSplit(counters: Counters): string {

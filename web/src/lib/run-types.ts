@@ -1,6 +1,7 @@
 // The run ledger's and live feed's types, re-exported from the worker (type-only) so web/ imports them from one place.
 export type {
   FieldChange,
+  FieldDifference,
   JobDetail,
   JobDiagnosis,
   JobError,

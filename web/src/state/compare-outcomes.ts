@@ -21,6 +21,9 @@ const NOTABLE: Record<NotableAction, true> = {
   missing_source: true,
   missing_destination: true,
   failed: true,
+  drifted: true,
+  verified: true,
+  verify_mismatch: true,
 };
 const NOTABLE_ACTIONS = Object.keys(NOTABLE) as NotableAction[];
 

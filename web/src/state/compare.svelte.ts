@@ -24,8 +24,9 @@ export interface OutcomeDifference {
   b: RecordAction | null;
 }
 
-// A dry run's "would update" and a live run's "updated" are the same outcome (the seed's "dry run never lies").
-const SAME_OUTCOME: Partial<Record<RecordAction, RecordAction>> = { would_update: "updated" };
+// A dry run's "would update" and a live run's "updated" are the same outcome (the seed's "dry run never lies"),
+// and so is a write read back as sent. A Verify Mismatch or a Drifted serial is listed: it did not go as planned.
+const SAME_OUTCOME: Partial<Record<RecordAction, RecordAction>> = { would_update: "updated", verified: "updated" };
 
 export function sameOutcome(a: RecordAction | null, b: RecordAction | null): boolean {
   if (a === b) return true;

@@ -59,6 +59,9 @@ export const RECORD_ACTION_LABEL: Record<RecordAction, string> = {
   missing_source: "Missing Source",
   missing_destination: "Missing Destination",
   failed: "Failed",
+  drifted: "Drifted",
+  verified: "Verified",
+  verify_mismatch: "Verify Mismatch",
 };
 
 export const RECORD_ACTIONS = Object.keys(RECORD_ACTION_LABEL) as RecordAction[];
