@@ -261,6 +261,17 @@ describe("connection config validation", () => {
     expectIssue({ update: update({ idempotency_header: "X-Key", headers: { "x-key": "fixed" } }) }, "update.idempotency_header", /also set in headers/);
   });
 
+  it("takes read-back verification off, sampled or on, with a sample percentage from 1 to 100, and keeps configs without it valid", () => {
+    const parsed = UpdateContractSchema.parse(update({}));
+    expect(parsed.verify_writes).toBeUndefined();
+    expect(parsed.verify_sample_percent).toBeUndefined();
+    for (const mode of ["off", "sample", "all"]) expect(issuesOf({ update: update({ verify_writes: mode, verify_sample_percent: 25 }) })).toEqual([]);
+    expectIssue({ update: update({ verify_writes: "some" }) }, "update.verify_writes", /off|sample|all/);
+    expectIssue({ update: update({ verify_writes: "sample", verify_sample_percent: 0 }) }, "update.verify_sample_percent", />=1|at least|too small/i);
+    expectIssue({ update: update({ verify_writes: "sample", verify_sample_percent: 101 }) }, "update.verify_sample_percent", /<=100|at most|too big/i);
+    expectIssue({ update: update({ verify_writes: "sample", verify_sample_percent: 12.5 }) }, "update.verify_sample_percent", /integer|int/i);
+  });
+
   it("rejects limits outside their ranges", () => {
     const result = validateWith(LimitsSchema, { concurrency: 7, requests_per_second: 0, retry_attempts: 11 });
     expect(result.ok).toBe(false);

@@ -1,4 +1,4 @@
-import type { EventPayload } from "./payload";
+import { alertFact, type EventPayload } from "./payload";
 import { headline, statusLabel } from "./slack";
 
 export interface AlertEmailContent {
@@ -19,7 +19,8 @@ export function buildAlertEmail(payload: EventPayload): AlertEmailContent {
   row("Credential", payload.credential_name);
   row("Status", statusLabel(payload.status));
   if (payload.alert !== null && payload.type === "alert.raised") {
-    row("Consecutive failures", `${payload.alert.consecutive_failures} (alert after ${payload.alert.failure_threshold})`);
+    const fact = alertFact(payload.alert);
+    row(fact.label, fact.value);
   }
   row("Started", payload.started_at);
   row(payload.status === "failed" ? "Failed" : "Finished", payload.failed_at ?? payload.finished_at);

@@ -68,7 +68,7 @@ async function fanOut(context: FanOutContext, event: OutboxEvent, loaded: Awaite
   let failures = 0;
   const job = loaded.jobs.find((j) => j.id === event.jobId);
   if (event.type === "job.status_changed" && job !== undefined && job.status === "failed") {
-    const watching = targets.rules.filter((r) => r.connectionIds === null || r.connectionIds.includes(job.connection_id));
+    const watching = targets.rules.filter((r) => r.condition === "job_failed" && (r.connectionIds === null || r.connectionIds.includes(job.connection_id)));
     if (watching.length > 0) {
       const limit = Math.min(MAX_THRESHOLD, Math.max(...watching.map((r) => r.failureThreshold)));
       failures = await consecutiveFailures(db, job.connection_id, job, limit);

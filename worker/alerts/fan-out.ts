@@ -1,7 +1,8 @@
 import { channelAccepts, channelCovers, type ChannelConfig } from "./channel-config";
 import { pagerDutyDedupKey } from "./pagerduty";
 import { buildStatusPayload, readReportedFacts, withAlert, type EventPayload, type JobFacts, type ReportedFacts, type RunFacts } from "./payload";
-import type { EventType } from "./vocabulary";
+import { assertNever } from "../../shared/lang";
+import type { EventType, RuleCondition } from "./vocabulary";
 
 // Decides, from plain data, what one outbox event turns into: a delivery per matching channel, alert
 // incidents opened or resolved, and the alert events that follow. The caller commits the plan in one
@@ -28,6 +29,7 @@ export interface FanOutRule {
   id: string;
   channelId: string;
   connectionIds: readonly string[] | null;
+  condition: RuleCondition;
   failureThreshold: number;
   notifyRecovery: boolean;
 }
@@ -38,6 +40,7 @@ export interface OpenIncident {
   channelId: string;
   dedupKey: string;
   raisedAt: number;
+  condition: RuleCondition;
   failureThreshold: number;
   notifyRecovery: boolean;
 }
@@ -99,16 +102,45 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
 
   const connectionId = payload.connection_id;
   if (event.type !== "job.status_changed" || connectionId === null) return plan;
-  if (payload.status === "failed") planRaises(input, plan, connectionId);
-  if (payload.status === "completed") planResolves(input, plan, connectionId);
+  if (payload.status !== "failed" && payload.status !== "completed") return plan;
+  const job = input.jobs.find((j) => j.id === event.jobId) ?? null;
+  planRaises(input, plan, connectionId, job);
+  planResolves(input, plan, connectionId, job);
   return plan;
 }
 
-function planRaises(input: FanOutInput, plan: FanOutPlan, connectionId: string): void {
+// Records of the rule's outcome in the finished job; null for a rule that counts failed jobs.
+function recordsOf(condition: RuleCondition, job: JobFacts | null): number | null {
+  switch (condition) {
+    case "job_failed":
+      return null;
+    case "verify_mismatch":
+      return job?.verify_mismatch ?? 0;
+    case "drifted":
+      return job?.drifted ?? 0;
+    default:
+      return assertNever(condition);
+  }
+}
+
+function raises(rule: FanOutRule, status: string, consecutiveFailures: number, job: JobFacts | null): boolean {
+  const records = recordsOf(rule.condition, job);
+  if (records === null) return status === "failed" && consecutiveFailures >= rule.failureThreshold;
+  return records >= rule.failureThreshold;
+}
+
+// A failure streak ends with a completed job; an outcome rule with a completed live job that had none of it.
+function recovers(condition: RuleCondition, status: string, job: JobFacts | null): boolean {
+  if (status !== "completed") return false;
+  const records = recordsOf(condition, job);
+  return records === null || (job?.mode === "live" && records === 0);
+}
+
+function planRaises(input: FanOutInput, plan: FanOutPlan, connectionId: string, job: JobFacts | null): void {
   const open = new Set(input.openIncidents.filter((i) => i.connectionId === connectionId).map((i) => i.ruleId));
   for (const rule of input.rules) {
     if (rule.connectionIds !== null && !rule.connectionIds.includes(connectionId)) continue;
-    if (open.has(rule.id) || input.consecutiveFailures < rule.failureThreshold) continue;
+    if (open.has(rule.id) || !raises(rule, plan.payload.status, input.consecutiveFailures, job)) continue;
     const dedupKey = pagerDutyDedupKey(rule.id, connectionId);
     plan.openIncidents.push({ ruleId: rule.id, connectionId, dedupKey });
     const id = input.newEventId();
@@ -119,17 +151,19 @@ function planRaises(input: FanOutInput, plan: FanOutPlan, connectionId: string):
         rule_id: rule.id,
         channel_id: rule.channelId,
         dedup_key: dedupKey,
+        condition: rule.condition,
         failure_threshold: rule.failureThreshold,
-        consecutive_failures: input.consecutiveFailures,
+        consecutive_failures: rule.condition === "job_failed" ? input.consecutiveFailures : 0,
+        records: recordsOf(rule.condition, job),
       }),
     });
   }
 }
 
-function planResolves(input: FanOutInput, plan: FanOutPlan, connectionId: string): void {
+function planResolves(input: FanOutInput, plan: FanOutPlan, connectionId: string, job: JobFacts | null): void {
   const enabledChannels = new Map(input.channels.map((c) => [c.id, c.channel.kind]));
   for (const incident of input.openIncidents) {
-    if (incident.connectionId !== connectionId) continue;
+    if (incident.connectionId !== connectionId || !recovers(incident.condition, plan.payload.status, job)) continue;
     plan.resolveIncidents.push({ ruleId: incident.ruleId, connectionId, raisedAt: incident.raisedAt });
     const kind = enabledChannels.get(incident.channelId);
     // PagerDuty always gets its resolve, or the incident would stay open there forever.
@@ -142,8 +176,10 @@ function planResolves(input: FanOutInput, plan: FanOutPlan, connectionId: string
         rule_id: incident.ruleId,
         channel_id: incident.channelId,
         dedup_key: incident.dedupKey,
+        condition: incident.condition,
         failure_threshold: incident.failureThreshold,
         consecutive_failures: 0,
+        records: recordsOf(incident.condition, job),
       }),
     });
   }

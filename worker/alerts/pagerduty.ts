@@ -66,6 +66,9 @@ export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, s
         error_summary: payload.error_summary,
         hint: payload.error?.hint ?? null,
         consecutive_failures: payload.alert?.consecutive_failures ?? null,
+        ...(payload.alert?.condition === undefined || payload.alert.condition === "job_failed"
+          ? {}
+          : { condition: payload.alert.condition, records: payload.alert.records ?? null }),
         counters: payload.counters,
       },
     },

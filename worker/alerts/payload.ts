@@ -1,6 +1,7 @@
 import { writtenTotal } from "../engine/reconcile";
 import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobOutcomeColumns } from "../ledger/run-rows";
-import type { EventType, PayloadType } from "./vocabulary";
+import type { EventType, PayloadType, RuleCondition } from "./vocabulary";
+import { assertNever } from "../../shared/lang";
 import { TERMINAL_STATUSES } from "../schemas/vocabulary";
 
 // The one body every channel starts from: a custom webhook receives it as JSON; Slack, PagerDuty and
@@ -42,8 +43,12 @@ export interface AlertDetails {
   rule_id: string;
   channel_id: string;
   dedup_key: string;
+  // What the rule watches; `records`: that outcome's records in the job (null for job_failed). Absent in
+  // payloads stored before conditions.
+  condition?: RuleCondition;
   failure_threshold: number;
   consecutive_failures: number;
+  records?: number | null;
 }
 
 export interface EventPayload {
@@ -194,6 +199,32 @@ export function buildStatusPayload(input: BuildPayloadInput): EventPayload {
   if (change.status === "failed" && reported.error_summary !== undefined) payload.error_summary = clip(reported.error_summary);
   if (terminal && reported.duration_ms !== undefined) payload.duration_ms = reported.duration_ms;
   return payload;
+}
+
+// The one line every channel shows about why an alert was raised.
+export function alertFact(alert: AlertDetails): { label: string; value: string } {
+  const condition = alert.condition ?? "job_failed";
+  switch (condition) {
+    case "job_failed":
+      return { label: "Consecutive failures", value: `${alert.consecutive_failures} (alert after ${alert.failure_threshold})` };
+    case "verify_mismatch":
+      return { label: "Verify Mismatch", value: `${alert.records ?? 0} record(s) accepted but stored differently (alert at ${alert.failure_threshold})` };
+    case "drifted":
+      return { label: "Drifted", value: `${alert.records ?? 0} record(s) changed since the dry run, not written (alert at ${alert.failure_threshold})` };
+    default:
+      return assertNever(condition);
+  }
+}
+
+export function alertHeadline(alert: AlertDetails | null): string {
+  switch (alert?.condition ?? "job_failed") {
+    case "verify_mismatch":
+      return "Writes not stored as sent";
+    case "drifted":
+      return "Apply drifted from its plan";
+    default:
+      return "Sync failing";
+  }
 }
 
 export function withAlert(base: EventPayload, type: "alert.raised" | "alert.resolved", eventId: string, occurredAt: number, alert: AlertDetails): EventPayload {

@@ -1,4 +1,4 @@
-import type { EventPayload } from "./payload";
+import { alertFact, alertHeadline, type EventPayload } from "./payload";
 import { assertNever } from "../../shared/lang";
 import type { PayloadType } from "./vocabulary";
 
@@ -52,7 +52,8 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
   field("Connection", payload.connection_name);
   field("Status", statusLabel(payload.status));
   if (payload.alert !== null && payload.type === "alert.raised") {
-    field("Consecutive failures", `${payload.alert.consecutive_failures} (alert after ${payload.alert.failure_threshold})`);
+    const fact = alertFact(payload.alert);
+    field(fact.label, fact.value);
   }
   field("Started", payload.started_at);
   field(payload.status === "failed" ? "Failed" : "Finished", payload.failed_at ?? payload.finished_at);
@@ -78,13 +79,13 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
 
 export function headline(payload: EventPayload): string {
   const name = payload.connection_name ?? payload.credential_name ?? "a sync";
-  return `${icon(payload.type, payload.status)} ${describe(payload.type, payload.status)}: ${name}`;
+  return `${icon(payload.type, payload.status)} ${describe(payload)}: ${name}`;
 }
 
-function describe(type: PayloadType, status: string): string {
+function describe({ type, status, alert }: EventPayload): string {
   switch (type) {
     case "alert.raised":
-      return "Sync failing";
+      return alertHeadline(alert);
     case "alert.resolved":
       return "Sync recovered";
     case "alert.test":

@@ -8,6 +8,10 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const TEST_EVENT_TYPE = "alert.test" as const;
 export type PayloadType = EventType | typeof TEST_EVENT_TYPE;
 
+// What a rule alerts on: failed jobs in a row, or a job with records of one of these outcomes (CHECK in 0018).
+export const RULE_CONDITIONS = ["job_failed", "verify_mismatch", "drifted"] as const;
+export type RuleCondition = (typeof RULE_CONDITIONS)[number];
+
 export const STATUS_CHANGE_TYPES = ["run.status_changed", "job.status_changed"] as const satisfies readonly EventType[];
 
 export const CHANNEL_KINDS = ["webhook", "slack", "pagerduty", "email"] as const;

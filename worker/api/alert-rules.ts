@@ -41,7 +41,9 @@ const createRuleRoute = createRoute({
   summary: "Create an alert rule",
   description:
     "Alerts the channel when a connection (all, or the ones listed) has failed `failure_threshold` jobs in a row, " +
-    "and sends a recovery notice when it next completes. Set 2 to page only when a failure repeats.",
+    "and sends a recovery notice when it next completes. Set 2 to page only when a failure repeats. With `condition` " +
+    "verify_mismatch or drifted it alerts when one job has at least `failure_threshold` records with that outcome, and " +
+    "recovers with the next completed live job without any.",
   request: { body: jsonBody(createRuleBodySchema) },
   responses: { 201: jsonContent(ruleSchema, "Created."), ...errorResponses(400, 415) },
 });
@@ -96,6 +98,7 @@ alertRules.openapi(createRuleRoute, async (c) => {
     {
       channelId: body.channel_id,
       connectionIds: body.connection_ids,
+      condition: body.condition,
       failureThreshold: body.failure_threshold,
       notifyRecovery: body.notify_recovery,
       enabled: body.enabled,
@@ -116,6 +119,7 @@ alertRules.openapi(updateRuleRoute, async (c) => {
     id,
     {
       connectionIds: body.connection_ids !== undefined ? body.connection_ids : current.connection_ids,
+      condition: body.condition ?? current.condition,
       failureThreshold: body.failure_threshold ?? current.failure_threshold,
       notifyRecovery: body.notify_recovery ?? current.notify_recovery,
       enabled: body.enabled ?? current.enabled,

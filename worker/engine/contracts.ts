@@ -26,6 +26,10 @@ export const ON_NULL = ["skip", "write_null"] as const;
 export type OnNull = (typeof ON_NULL)[number];
 
 export const UPDATE_METHODS = ["PUT", "PATCH", "POST"] as const;
+// Read-back verification of writes: none, a deterministic share of the written serials, or every one.
+export const VERIFY_WRITES = ["off", "sample", "all"] as const;
+export type VerifyWrites = (typeof VERIFY_WRITES)[number];
+export const DEFAULT_VERIFY_SAMPLE_PERCENT = 10;
 export const PAYLOAD_FORMATS = ["json", "xml"] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
@@ -239,6 +243,21 @@ export const UpdateContractSchema = z
           'or got a 5xx can be retried safely; default "Idempotency-Key". null or false: no key, and a POST or bulk write ' +
           "that may have been applied is not retried within the run.",
       ),
+    // Optional so stored connections from before them stay valid; absent means "off" and 10 %.
+    verify_writes: z
+      .enum(VERIFY_WRITES)
+      .optional()
+      .describe(
+        'Read each written record back through the fetch contract and compare the written fields: "off" (default), ' +
+          '"sample" (verify_sample_percent of the written serials, the same ones on a replay of the job) or "all".',
+      ),
+    verify_sample_percent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(`Percentage of written serials read back when verify_writes is "sample"; default ${DEFAULT_VERIFY_SAMPLE_PERCENT}.`),
     bulk: z
       .object({
         max_records: z.number().int().min(1).max(1000),

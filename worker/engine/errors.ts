@@ -97,7 +97,7 @@ export function isEngineError(value: unknown): value is EngineError {
 }
 
 export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpStatus: number | null = null): string {
-  const fetchSide = phase === "lookup" || phase === "listing";
+  const fetchSide = phase === "lookup" || phase === "listing" || phase === "readback";
   switch (code) {
     case "method_not_allowed":
       if (phase === "source") return "Verify the source contract URL accepts GET";

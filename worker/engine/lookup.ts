@@ -1,5 +1,5 @@
 import type { FetchContract } from "./contracts";
-import { EngineError } from "./errors";
+import { EngineError, type RequestPhase } from "./errors";
 import type { HttpClient } from "./http-client";
 import { ACCEPT_HEADER, pagedReadSpec, parseBody, readRecordPages, type PageFetch, type PageState, type UnreadableRecord } from "./paged-reader";
 import { compilePath, readPath, type CompiledPath } from "./paths";
@@ -31,21 +31,25 @@ export interface LookupBySerialOptions {
   contract: PerSerialFetchContract;
   serial: string;
   signal?: AbortSignal;
+  // "readback" when a written record is read again to verify the write.
+  phase?: Extract<RequestPhase, "lookup" | "readback">;
 }
 
 // Throws EngineError for anything that is not "found" or "missing"; lookupMany turns those into outcomes.
 export async function lookupBySerial(options: LookupBySerialOptions): Promise<SerialLookup> {
   const { client, contract, serial, signal } = options;
+  const phase = options.phase ?? "lookup";
   const rendered = renderUrl(compileTemplate(contract.url_template), serial, undefined);
   if (!rendered.ok) {
-    throw new EngineError({ code: "invalid_request", message: rendered.error, phase: "lookup" });
+    throw new EngineError({ code: "invalid_request", message: rendered.error, phase });
   }
   const response = await client.request({
     method: "GET",
     url: rendered.url,
     headers: { accept: ACCEPT_HEADER[contract.format], ...contract.headers },
     signal,
-    phase: "lookup",
+    phase,
+    serials: [serial],
     accept: (status) => (status >= 200 && status < 300) || NOT_FOUND_STATUSES.has(status),
   });
   const fetch: LookupFetch = {
@@ -61,7 +65,7 @@ export async function lookupBySerial(options: LookupBySerialOptions): Promise<Se
   if (response.text.trim() === "") {
     return { outcome: missing("empty_response", `lookup returned ${response.status} with an empty body`), fetch };
   }
-  const body = parseBody(response.text, contract.format, "lookup", rendered.url);
+  const body = parseBody(response.text, contract.format, phase, rendered.url);
   return { outcome: pickRecord(body, contract, serial), fetch };
 }
 

@@ -18,7 +18,8 @@ export interface PageState {
 }
 
 export interface PagedReadSpec {
-  phase: Extract<RequestPhase, "source" | "listing">;
+  // "readback": a listing read again to verify the writes of a job.
+  phase: Extract<RequestPhase, "source" | "listing" | "readback">;
   url: string;
   headers?: HeaderMap;
   pagination: Pagination;

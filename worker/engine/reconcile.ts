@@ -170,11 +170,8 @@ export function reconcile(input: ReconcileInput): Decision {
       formatted = result;
     }
 
-    let current = readPath(destination, rule.destination);
-    if (xmlDestination) current = unwrapXmlText(current);
-    // XML cannot tell an empty element from a null one, so there "" and null are the same value.
-    const absent = current === undefined || current === null || (xmlDestination && current === "");
-    const equal = formatted === null || (xmlDestination && formatted === "") ? absent : !absent && rule.formatter.equals(formatted, current);
+    const current = destinationValue(destination, rule, xmlDestination);
+    const equal = holdsValue(rule, formatted, current, xmlDestination);
 
     if (rule.action === "never") {
       if (!equal) (changes ??= []).push({ field: rule.field, before: current ?? null, after: formatted, written: false });
@@ -196,6 +193,41 @@ export function reconcile(input: ReconcileInput): Decision {
 
   if (payload !== null) return outcome(serial, "write", changes, payload);
   return outcome(serial, comparedEqual ? "skipped_no_change" : "skipped_rule", changes, null);
+}
+
+function destinationValue(destination: unknown, rule: CompiledRule, xmlDestination: boolean): unknown {
+  const current = readPath(destination, rule.destination);
+  return xmlDestination ? unwrapXmlText(current) : current;
+}
+
+// Whether the destination's value (read and unwrapped) is the formatted one, by the field's formatter.
+function holdsValue(rule: CompiledRule, formatted: Formatted, current: unknown, xmlDestination: boolean): boolean {
+  // XML cannot tell an empty element from a null one, so there "" and null are the same value.
+  const absent = current === undefined || current === null || (xmlDestination && current === "");
+  return formatted === null || (xmlDestination && formatted === "") ? absent : !absent && rule.formatter.equals(formatted, current);
+}
+
+export interface StoredValueDifference {
+  field: string;
+  // The value the write sent, and the value read back (null when the field or the record is gone).
+  sent: unknown;
+  stored: unknown;
+}
+
+// A written record read back: every field the payload carried is compared as reconcile compares a lookup (formatter
+// equality, XML unwrapping, empty XML as null). `stored` null: the record is gone, so every written field differs.
+export function storedDifferences(mapping: CompiledMapping, payload: Record<string, unknown>, stored: Record<string, unknown> | null): StoredValueDifference[] {
+  const xmlDestination = mapping.destinationFormat === "xml";
+  const differences: StoredValueDifference[] = [];
+  for (const rule of mapping.rules) {
+    if (rule.action === "never") continue;
+    const sent = readPath(payload, rule.destination);
+    if (sent === undefined) continue;
+    const current = stored === null ? undefined : destinationValue(stored, rule, xmlDestination);
+    if (stored !== null && holdsValue(rule, sent as Formatted, current, xmlDestination)) continue;
+    differences.push({ field: rule.field, sent, stored: current ?? null });
+  }
+  return differences;
 }
 
 // An XML element with attributes parses to { "#text": ..., "@attr": ... }; its text is the value.

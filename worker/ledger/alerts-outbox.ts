@@ -1,7 +1,7 @@
 import { parseChannelConfig } from "../alerts/channel-config";
 import type { FanOutChannel, FanOutPlan, FanOutRule, OpenIncident, OutboxEvent } from "../alerts/fan-out";
 import type { JobFacts, RunFacts } from "../alerts/payload";
-import type { ChannelKind, EventType } from "../alerts/vocabulary";
+import type { ChannelKind, EventType, RuleCondition } from "../alerts/vocabulary";
 import { newId } from "./ids";
 
 // The outbox side of alerting: reading undispatched events and what deciding their fan-out needs,
@@ -92,6 +92,7 @@ interface RuleRow {
   id: string;
   channel_id: string;
   connection_ids_json: string | null;
+  condition: RuleCondition;
   failure_threshold: number;
   notify_recovery: number;
 }
@@ -100,7 +101,7 @@ export async function loadFanOutTargets(db: D1Database): Promise<{ channels: Fan
   const [channels, rules] = await db.batch([
     db.prepare("SELECT id, kind, config_json, created_at FROM alert_channels WHERE enabled = 1 ORDER BY id"),
     db.prepare(
-      `SELECT r.id, r.channel_id, r.connection_ids_json, r.failure_threshold, r.notify_recovery
+      `SELECT r.id, r.channel_id, r.connection_ids_json, r.condition, r.failure_threshold, r.notify_recovery
          FROM alert_rules r JOIN alert_channels c ON c.id = r.channel_id
         WHERE r.enabled = 1 AND c.enabled = 1 ORDER BY r.id`,
     ),
@@ -115,6 +116,7 @@ export async function loadFanOutTargets(db: D1Database): Promise<{ channels: Fan
       id: row.id,
       channelId: row.channel_id,
       connectionIds: row.connection_ids_json === null ? null : (JSON.parse(row.connection_ids_json) as string[]),
+      condition: row.condition,
       failureThreshold: row.failure_threshold,
       notifyRecovery: row.notify_recovery === 1,
     })),
@@ -139,6 +141,7 @@ interface IncidentRow {
   dedup_key: string;
   raised_at: number;
   channel_id: string;
+  condition: RuleCondition;
   failure_threshold: number;
   notify_recovery: number;
 }
@@ -168,7 +171,7 @@ export async function loadEventContext(db: D1Database, event: OutboxEvent): Prom
     jobsQuery,
     db
       .prepare(
-        `SELECT i.rule_id, i.connection_id, i.dedup_key, i.raised_at, r.channel_id, r.failure_threshold, r.notify_recovery
+        `SELECT i.rule_id, i.connection_id, i.dedup_key, i.raised_at, r.channel_id, r.condition, r.failure_threshold, r.notify_recovery
            FROM alert_incidents i JOIN alert_rules r ON r.id = i.rule_id
           WHERE i.connection_id = ?1 AND i.resolved_at IS NULL`,
       )
@@ -184,6 +187,7 @@ export async function loadEventContext(db: D1Database, event: OutboxEvent): Prom
       channelId: row.channel_id,
       dedupKey: row.dedup_key,
       raisedAt: row.raised_at,
+      condition: row.condition,
       failureThreshold: row.failure_threshold,
       notifyRecovery: row.notify_recovery === 1,
     })),

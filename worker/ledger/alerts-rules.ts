@@ -1,5 +1,5 @@
 import type { AlertRule } from "../schemas/alerts";
-import type { ChannelKind } from "../alerts/vocabulary";
+import type { ChannelKind, RuleCondition } from "../alerts/vocabulary";
 
 interface RuleRow {
   id: string;
@@ -7,6 +7,7 @@ interface RuleRow {
   channel_name: string;
   channel_kind: ChannelKind;
   connection_ids_json: string | null;
+  condition: RuleCondition;
   failure_threshold: number;
   notify_recovery: number;
   enabled: number;
@@ -18,13 +19,14 @@ interface RuleRow {
 export interface RuleWrite {
   channelId: string;
   connectionIds: string[] | null;
+  condition: RuleCondition;
   failureThreshold: number;
   notifyRecovery: boolean;
   enabled: boolean;
 }
 
 const SELECT_RULE = `
-  SELECT r.id, r.channel_id, c.name AS channel_name, c.kind AS channel_kind, r.connection_ids_json, r.failure_threshold,
+  SELECT r.id, r.channel_id, c.name AS channel_name, c.kind AS channel_kind, r.connection_ids_json, r.condition, r.failure_threshold,
          r.notify_recovery, r.enabled, r.created_at, r.updated_at,
          (SELECT COUNT(*) FROM alert_incidents i WHERE i.rule_id = r.id AND i.resolved_at IS NULL) AS open_incidents
     FROM alert_rules r JOIN alert_channels c ON c.id = r.channel_id`;
@@ -33,10 +35,10 @@ export async function insertAlertRule(db: D1Database, id: string, write: RuleWri
   const [, selected] = await db.batch<RuleRow>([
     db
       .prepare(
-        `INSERT INTO alert_rules (id, channel_id, connection_ids_json, failure_threshold, notify_recovery, enabled, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)`,
+        `INSERT INTO alert_rules (id, channel_id, connection_ids_json, failure_threshold, notify_recovery, enabled, created_at, updated_at, condition)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)`,
       )
-      .bind(id, write.channelId, json(write.connectionIds), write.failureThreshold, write.notifyRecovery ? 1 : 0, write.enabled ? 1 : 0, now),
+      .bind(id, write.channelId, json(write.connectionIds), write.failureThreshold, write.notifyRecovery ? 1 : 0, write.enabled ? 1 : 0, now, write.condition),
     db.prepare(`${SELECT_RULE} WHERE r.id = ?1`).bind(id),
   ]);
   const row = selected?.results[0];
@@ -65,10 +67,11 @@ export async function updateAlertRule(db: D1Database, id: string, write: Omit<Ru
   const [, selected] = await db.batch<RuleRow>([
     db
       .prepare(
-        `UPDATE alert_rules SET connection_ids_json = ?2, failure_threshold = ?3, notify_recovery = ?4, enabled = ?5, updated_at = ?6
+        `UPDATE alert_rules SET connection_ids_json = ?2, failure_threshold = ?3, notify_recovery = ?4, enabled = ?5, updated_at = ?6,
+                condition = ?7
           WHERE id = ?1`,
       )
-      .bind(id, json(write.connectionIds), write.failureThreshold, write.notifyRecovery ? 1 : 0, write.enabled ? 1 : 0, now),
+      .bind(id, json(write.connectionIds), write.failureThreshold, write.notifyRecovery ? 1 : 0, write.enabled ? 1 : 0, now, write.condition),
     db.prepare(`${SELECT_RULE} WHERE r.id = ?1`).bind(id),
   ]);
   const row = selected?.results[0];
@@ -110,6 +113,7 @@ function toRule(row: RuleRow): AlertRule {
     channel_name: row.channel_name,
     channel_kind: row.channel_kind,
     connection_ids: row.connection_ids_json === null ? null : (JSON.parse(row.connection_ids_json) as string[]),
+    condition: row.condition,
     failure_threshold: row.failure_threshold,
     notify_recovery: row.notify_recovery === 1,
     enabled: row.enabled === 1,

@@ -10,6 +10,7 @@ import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobCounterValues, type
 import type { JobStatus, RunMode, RunStatus, RunType } from "../schemas/vocabulary";
 import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
 import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
+import type { WriteIntent } from "./write-intent";
 
 // The coordinator's checkpoint in its own SQLite: the plan, each job's position and counters, the queue
 // of records the current slice works on, the outbox of outcomes and logs not yet flushed, and what each
@@ -61,7 +62,8 @@ export function scopeCounted(progress: JobProgress): boolean {
   return !(source?.kind === "http" && source.kept === undefined && !source.done);
 }
 
-export type JobPhase = "pending" | "listing" | "records" | "done";
+// "verifying": a list-mode job whose records are done re-reads the listing once to verify the writes held back.
+export type JobPhase = "pending" | "listing" | "records" | "verifying" | "done";
 
 export interface JobFinish {
   status: Extract<JobStatus, "completed" | "failed" | "canceled">;
@@ -82,6 +84,8 @@ export interface JobProgress {
   listing: PageState | null;
   // When the current listing read began: write intents newer than it are not reflected in the index.
   listing_started_at?: number | null;
+  // The verifying phase's re-read of the listing: where it stands; null (or absent) before its first page.
+  readback_listing?: PageState | null;
   // The cursor in effect (null = complete run) and the highest updated-at this job has seen.
   cursor: string | null;
   max_seen_ms: number | null;
@@ -100,16 +104,15 @@ export interface JobTally extends JobCounterValues {
   failure_logs: number;
 }
 
-// A write about to be sent, journaled before the request leaves so that after a crash the record is looked up
-// again and a write that landed is counted as updated rather than found unchanged. Dropped with its queue row.
-export interface WriteIntent {
-  ord: number;
+export type { WriteIntent } from "./write-intent";
+
+// A written record held back for the verifying phase (list mode), with what its outcome will carry.
+export interface ReadBackWaiting {
   serial: string;
-  idempotency_key: string | null;
-  payload_hash: string;
-  // What the write meant to change (before → after), reported as the outcome if it is confirmed.
+  payload: Record<string, unknown>;
   changes: FieldChange[];
-  attempted_at: number;
+  http_status: number | null;
+  payload_excerpt: string | null;
 }
 
 export interface QueuedRow {
@@ -140,6 +143,9 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS write_intents (
      job_id TEXT NOT NULL, ord INTEGER NOT NULL, serial TEXT NOT NULL, idempotency_key TEXT, payload_hash TEXT NOT NULL,
      changes_json TEXT NOT NULL, attempted_at INTEGER NOT NULL, PRIMARY KEY (job_id, ord)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS readback_waiting (
+     job_id TEXT NOT NULL, serial TEXT NOT NULL, payload_json TEXT NOT NULL, changes_json TEXT NOT NULL, http_status INTEGER,
+     payload_excerpt TEXT, PRIMARY KEY (job_id, serial)) WITHOUT ROWID`,
   "CREATE TABLE IF NOT EXISTS seen_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
@@ -153,13 +159,14 @@ const SCHEMA = [
 ];
 
 // Tables that grow with the records of a run, emptied in bounded batches once the run is over.
-const BULK_TABLES = ["serial_index", "seen_serials", "failed_serials", "work_queue", "write_intents", "archive_chunks"] as const;
+const BULK_TABLES = ["serial_index", "seen_serials", "failed_serials", "work_queue", "write_intents", "readback_waiting", "archive_chunks"] as const;
 const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
   serial_index: "job_id, serial",
   seen_serials: "job_id, serial",
   failed_serials: "job_id, serial",
   work_queue: "job_id, ord",
   write_intents: "job_id, ord",
+  readback_waiting: "job_id, serial",
   archive_chunks: "job_id, kind, chunk",
 };
 
@@ -452,6 +459,54 @@ export class CoordinatorStore {
   clearQueue(jobId: string): void {
     this.sql.exec("DELETE FROM work_queue WHERE job_id = ?1", jobId);
     this.sql.exec("DELETE FROM write_intents WHERE job_id = ?1", jobId);
+  }
+
+  // Held back in the checkpoint that takes the record off the queue (and drops its write intent), so a written
+  // record is always in exactly one of: the queue with its intent, this list, or the outcomes.
+  awaitReadBack(jobId: string, waiting: ReadBackWaiting): void {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO readback_waiting (job_id, serial, payload_json, changes_json, http_status, payload_excerpt)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+      jobId,
+      waiting.serial,
+      JSON.stringify(waiting.payload),
+      JSON.stringify(waiting.changes),
+      waiting.http_status,
+      waiting.payload_excerpt,
+    );
+  }
+
+  readBacksWaiting(jobId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM readback_waiting WHERE job_id = ?1", jobId).one().n;
+  }
+
+  // The waiting records among `serials` (a listing page's), or the first `limit` of them in serial order.
+  waitingReadBacks(jobId: string, among: { serials: readonly string[] } | { limit: number }): ReadBackWaiting[] {
+    type Row = { serial: string; payload_json: string; changes_json: string; http_status: number | null; payload_excerpt: string | null };
+    const columns = "serial, payload_json, changes_json, http_status, payload_excerpt";
+    const rows =
+      "limit" in among
+        ? this.sql.exec<Row>(`SELECT ${columns} FROM readback_waiting WHERE job_id = ?1 ORDER BY serial LIMIT ?2`, jobId, among.limit).toArray()
+        : among.serials.length === 0
+          ? []
+          : this.sql
+              .exec<Row>(
+                `SELECT ${columns} FROM readback_waiting WHERE job_id = ?1 AND serial IN (SELECT value FROM json_each(?2))`,
+                jobId,
+                JSON.stringify(among.serials),
+              )
+              .toArray();
+    return rows.map((row) => ({
+      serial: row.serial,
+      payload: JSON.parse(row.payload_json) as Record<string, unknown>,
+      changes: JSON.parse(row.changes_json) as FieldChange[],
+      http_status: row.http_status,
+      payload_excerpt: row.payload_excerpt,
+    }));
+  }
+
+  dropReadBack(jobId: string, serial: string): void {
+    this.sql.exec("DELETE FROM readback_waiting WHERE job_id = ?1 AND serial = ?2", jobId, serial);
   }
 
   // Marks serials as seen and returns those that were new (an HTTP source may repeat a serial across pages).

@@ -5,6 +5,8 @@ import { credentialClientAuth, type CredentialHeaders } from "../engine/credenti
 import { diagnoseJob } from "../engine/errors";
 import { createHttpClient, type HttpClient, type HttpEvent } from "../engine/http-client";
 import { buildListingIndex, createDestinationLookup, type ListFetchContract } from "../engine/lookup";
+import { pagedReadSpec, readRecordPages } from "../engine/paged-reader";
+import { compareReadBack, readBackPlan, sampledForReadBack, verifiesWrites } from "../engine/read-back";
 import { compileUpdateContract, type CompiledUpdate } from "../engine/payload";
 import { compileMappingFor, type CompiledMapping } from "../engine/reconcile";
 import type { EngineRuntime } from "../engine/runtime";
@@ -23,7 +25,8 @@ import { distinctRecords, takeSourcePage } from "./paged-source-feed";
 import { jobEnding } from "./run-finish";
 import * as wording from "./run-log";
 import { takeSingleSerial } from "./single-serial-feed";
-import { executeSlice, type RecordOutcome } from "./slice-executor";
+import { readBackOutcome, settleWaitingReadBacks } from "./read-back-outcomes";
+import { executeSlice, type RecordOutcome, type SliceReadBack } from "./slice-executor";
 import type { SliceBudget } from "./slice-budget";
 import type { FeedStep } from "./source-feed";
 import { createSqliteSerialIndex } from "./sqlite-serial-index";
@@ -154,7 +157,20 @@ export class JobStep {
         const slice = await this.runSlice(progress, config, client);
         if (slice !== "more") return slice;
       }
-      if (this.ctx.store.queueSize(this.jobId) === 0 && progress.source?.done === true) {
+      if (progress.phase === "records" && this.ctx.store.queueSize(this.jobId) === 0 && progress.source?.done === true) {
+        const waiting = this.ctx.store.readBacksWaiting(this.jobId);
+        if (waiting === 0) {
+          this.decideFinish(progress, "completed", null);
+          return "finished";
+        }
+        progress.phase = "verifying";
+        progress.readback_listing = null;
+        this.save(progress);
+        this.log("INFO", wording.readingBackListing(waiting));
+      }
+      if (progress.phase === "verifying" && !this.ctx.budget.exhausted()) {
+        const verified = await this.readBackListing(progress, config, client);
+        if (verified !== "done") return verified;
         this.decideFinish(progress, "completed", null);
         return "finished";
       }
@@ -238,6 +254,45 @@ export class JobStep {
     this.save(progress);
     this.log("INFO", wording.listingRead(index.count()));
     return "done";
+  }
+
+  // The verifying phase of a list-mode job: one more read of the listing, page by page, gives each held-back
+  // written record its outcome; a page's outcomes are checkpointed (leaving the waiting list) before its position
+  // is saved, so a replay reads that page again and finds them gone. What the listing no longer holds is gone.
+  private async readBackListing(progress: JobProgress, config: ConnectionConfig, client: HttpClient): Promise<WorkResult | "done"> {
+    const { store, budget } = this.ctx;
+    const { mapping } = this.compiledFor(progress, config);
+    const spec = pagedReadSpec("readback", config.fetch as ListFetchContract, { max_pages: config.limits.max_pages });
+    try {
+      for await (const page of readRecordPages(client, spec, progress.readback_listing ?? null, this.ctx.cancelSignal)) {
+        const records = new Map(page.records.map((r) => [r.serial, r.record]));
+        for (const waiting of store.waitingReadBacks(this.jobId, { serials: [...records.keys()] })) {
+          this.unsaved.push(readBackOutcome(waiting, compareReadBack(mapping, waiting.payload, records.get(waiting.serial)!)));
+        }
+        this.checkpoint(progress);
+        if (page.nextState === null) break;
+        progress.readback_listing = page.nextState;
+        this.save(progress);
+        if (budget.exhausted()) return "more";
+      }
+    } catch (error) {
+      if (jobEnding(error) === "canceled") return "canceled";
+      // The writes landed; only their check could not be made, so they count as written and the job completes.
+      const message = error instanceof Error ? error.message : String(error);
+      this.log("WARN", wording.readBackListingFailed(store.readBacksWaiting(this.jobId), message));
+      this.settleReadBacks(`reading the listing back failed: ${message}`);
+      return "done";
+    }
+    for (;;) {
+      const gone = store.waitingReadBacks(this.jobId, { limit: this.ctx.config.checkpointEvery });
+      if (gone.length === 0) return "done";
+      for (const waiting of gone) this.unsaved.push(readBackOutcome(waiting, compareReadBack(mapping, waiting.payload, null, "not in the listing read back")));
+      this.checkpoint(progress);
+    }
+  }
+
+  private settleReadBacks(why: string): void {
+    settleWaitingReadBacks(this.ctx.store, this.jobId, { at: this.ctx.runtime.now(), why, failureLogLimit: this.ctx.config.failureLogLimit });
   }
 
   // Reads the next part of the source and queues it; the feed of the source's kind decides what is queued.
@@ -381,6 +436,7 @@ export class JobStep {
       onOutcome: (outcome) => this.commitOutcome(progress, outcome),
       failureStreak: { current: store.tally(this.jobId).failure_streak, limit: this.ctx.config.failureStreakLimit },
       keyScope: this.jobId,
+      readBack: this.readBack(config),
       journal: (intents) => {
         // A dry run writes nothing, so it has nothing to journal.
         if (this.job.plan.mode !== "live") return;
@@ -400,6 +456,15 @@ export class JobStep {
       case "continue":
         return "more";
     }
+  }
+
+  private readBack(config: ConnectionConfig): SliceReadBack | null {
+    const plan = readBackPlan(config.update);
+    if (this.job.plan.mode !== "live" || !verifiesWrites(plan)) return null;
+    return {
+      sampled: (serial) => sampledForReadBack(plan, this.jobId, serial),
+      fetch: config.fetch.mode === "per_serial" ? config.fetch : "deferred",
+    };
   }
 
   // Outcomes are checkpointed in small batches, each with its counters and log lines in one storage
@@ -432,7 +497,14 @@ export class JobStep {
         debug: progress.debug,
       };
       const written = outcomeBatch(batch, counted, options);
-      for (const outcome of batch) store.dequeue(this.jobId, outcome.ord, outcome.journaled);
+      for (const outcome of batch) {
+        if (outcome.read_back === true) store.dropReadBack(this.jobId, outcome.serial);
+        else store.dequeue(this.jobId, outcome.ord, outcome.journaled);
+        if (outcome.awaiting_readback !== undefined) {
+          const { serial, changes, http_status, payload_excerpt } = outcome;
+          store.awaitReadBack(this.jobId, { serial, payload: outcome.awaiting_readback, changes, http_status, payload_excerpt });
+        }
+      }
       for (const outcome of written.outcomes) store.appendOutcome(outcome);
       for (const note of written.logs) this.log(note.level, note.message, note.serial);
       store.addCounters(this.jobId, written.counted);
@@ -444,6 +516,8 @@ export class JobStep {
   decideFinish(progress: JobProgress, status: "completed" | "failed", error: JobError | null): void {
     const { store } = this.ctx;
     this.checkpoint(progress);
+    // A job that ends before its verifying phase still counts every write it made.
+    if (status === "failed") this.settleReadBacks("the job failed before its writes were read back");
     const now = this.ctx.runtime.now();
     store.atomically(() => {
       const counters = store.counters(this.jobId);

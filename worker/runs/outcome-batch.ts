@@ -29,6 +29,8 @@ export function outcomeBatch(batch: readonly RecordOutcome[], counted: JobCounte
   const logs: LogNote[] = [];
   let failureLogs = options.failureLogs;
   for (const outcome of batch) {
+    // Held back for the job's verifying phase: no outcome and no count until it is read back.
+    if (outcome.awaiting_readback !== undefined) continue;
     if (outcome.confirmed) logs.push({ level: "INFO", message: wording.writeConfirmed(outcome.serial), serial: outcome.serial });
     const error = wording.outcomeError(outcome);
     outcomes.push({
@@ -43,9 +45,10 @@ export function outcomeBatch(batch: readonly RecordOutcome[], counted: JobCounte
       at: options.at,
     });
     counted = applyOutcome(counted, outcome.action);
-    if (outcome.action === "failed") {
+    if (outcome.action === "failed" || outcome.action === "verify_mismatch") {
       if (failureLogs < options.failureLogLimit) {
-        logs.push({ level: "ERROR", message: wording.recordFailed(outcome.serial, error), serial: outcome.serial });
+        const message = outcome.action === "failed" ? wording.recordFailed(outcome.serial, error) : wording.verifyMismatch(outcome.serial, outcome.reason);
+        logs.push({ level: outcome.action === "failed" ? "ERROR" : "WARN", message, serial: outcome.serial });
       } else if (failureLogs === options.failureLogLimit) {
         logs.push({ level: "WARN", message: wording.FAILURES_NO_LONGER_LOGGED, serial: null });
       }

@@ -18,6 +18,7 @@ import { CoordinatorStore, type JobCheckpoint, type RunPlan } from "./coordinato
 import { jobArchives, writeJobArchives } from "./job-archives";
 import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
+import { settleWaitingReadBacks } from "./read-back-outcomes";
 import { LivePublisher } from "./live-publisher";
 import { cursorAdvance, decideRunFinish, stoppingJob, type FinishReason } from "./run-finish";
 import { jobCanceled } from "./run-log";
@@ -423,6 +424,13 @@ export class RunCoordinator extends DurableObject<Env> {
     for (const { job, canceled } of end.jobs) {
       if (canceled === null) continue;
       const { ran, error } = canceled;
+      // Writes held back for a verifying phase that will not come are counted before the counters are read.
+      if (ran)
+        settleWaitingReadBacks(this.store, job.plan.job_id, {
+          at,
+          why: "the run was canceled before they were read back",
+          failureLogLimit: this.config.failureLogLimit,
+        });
       if (ran && decided === null) {
         this.store.appendLog({ job_id: job.plan.job_id, at, level: "INFO", message: jobCanceled(this.store.counters(job.plan.job_id)), serial: null });
       }

@@ -94,7 +94,19 @@ export function recordFailed(serial: string, error: string | null): string {
   return `${serial} failed: ${error ?? "unknown error"}`;
 }
 
-export const FAILURES_NO_LONGER_LOGGED = "Further failed records are not logged one by one: filter the Records tab by Failed";
+export function verifyMismatch(serial: string, hint: string | null): string {
+  return `${serial} verify mismatch: ${hint ?? "the destination accepted the write but stored a different value"}`;
+}
+
+export function readingBackListing(waiting: number): string {
+  return `Reading the destination listing again to verify ${waiting} written record(s)`;
+}
+
+export function readBackListingFailed(waiting: number, error: string): string {
+  return `The destination listing could not be read again to verify the writes: ${waiting} written record(s) counted Updated, not verified: ${error}`;
+}
+
+export const FAILURES_NO_LONGER_LOGGED = "Further failed or mismatched records are not logged one by one: filter the Records tab by Failed or Verify Mismatch";
 
 export function outcomeDetail(outcome: RecordOutcome): string {
   const changes = outcome.changes

@@ -1,10 +1,11 @@
 import { EngineError } from "../engine/errors";
 import type { HttpClient } from "../engine/http-client";
-import type { DestinationLookup } from "../engine/lookup";
+import { lookupBySerial, type DestinationLookup, type PerSerialFetchContract } from "../engine/lookup";
 import { buildSingleRequest, buildUpdateRequests, isSuccessStatus, textHash, type CompiledUpdate, type UpdateRequest } from "../engine/payload";
+import { compareReadBack } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
-import type { WriteIntent } from "./coordinator-store";
+import type { WriteIntent } from "./write-intent";
 
 // One slice of a job over the engine: lookup, reconcile, and (live) write each record, reporting every
 // finished record at once so the coordinator can checkpoint it before anything else happens.
@@ -35,6 +36,18 @@ export interface RecordOutcome {
   confirmed: boolean;
   // The fields that did not hold what was expected (verify_mismatch, drifted); absent or null when none.
   differences?: FieldDifference[] | null;
+  // List-mode read-back: a written record held back, not counted yet, until the job's verifying phase re-reads the
+  // listing; it keeps the payload sent, to compare then.
+  awaiting_readback?: Record<string, unknown>;
+  // That phase's outcome of a held-back record, which leaves the waiting list.
+  read_back?: true;
+}
+
+// Which written serials are read back and how: at once through the per-serial fetch contract, or "deferred" to
+// one re-read of the listing after the job's records (list mode).
+export interface SliceReadBack {
+  sampled: (serial: string) => boolean;
+  fetch: PerSerialFetchContract | "deferred";
 }
 
 export interface SliceOptions {
@@ -57,6 +70,8 @@ export interface SliceOptions {
   // Live runs: stores write intents before their requests are sent; the promise settles when they are durable
   // (the requests wait for that anyway), and writes that become ready meanwhile share the next transaction.
   journal: (intents: WriteIntent[]) => void | Promise<void>;
+  // Live runs that verify writes; null otherwise.
+  readBack: SliceReadBack | null;
   now: () => number;
 }
 
@@ -174,6 +189,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       reason: decision.reason ?? null,
       journaled: record.intent !== null || journaledNow.has(record.ord),
       confirmed: false,
+      differences: null,
       ...extra,
     });
 
@@ -197,12 +213,37 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     (decision.kind === "write" || decision.kind === "skipped_no_change" || decision.kind === "skipped_rule") &&
     !decision.changes.some((change) => change.written);
 
+  // The lookup that confirms it read the record after the write, so a serial in the read-back sample is verified.
   const confirm = (record: QueuedRecord, intent: WriteIntent, decision: Decision) =>
-    fromDecision(record, decision, "updated", {
+    fromDecision(record, decision, options.readBack?.sampled(record.serial) === true ? "verified" : "updated", {
       changes: intent.changes,
       reason: "confirmed after restart: the destination holds the values written before the interruption",
       confirmed: true,
     });
+
+  // A write the destination accepted: counted updated, or read back first when it is in the sample.
+  async function written(record: QueuedRecord, decision: Decision, extra: Partial<RecordOutcome>): Promise<void> {
+    const readBack = options.readBack;
+    if (readBack === null || decision.payload === null || !readBack.sampled(record.serial)) return fromDecision(record, decision, "updated", extra);
+    if (readBack.fetch === "deferred") return fromDecision(record, decision, "updated", { ...extra, awaiting_readback: decision.payload });
+    let stored: Record<string, unknown> | null;
+    let missing: string | undefined;
+    try {
+      const { outcome } = await lookupBySerial({ client, contract: readBack.fetch, serial: record.serial, signal: controller.signal, phase: "readback" });
+      stored = outcome.status === "found" ? (outcome.record as Record<string, unknown>) : null;
+      if (outcome.status === "missing") missing = `${outcome.reason}: ${outcome.detail}`;
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      // The write landed; only its check did not, so it counts as written, unverified, and the job goes on.
+      return fromDecision(record, decision, "updated", { ...extra, reason: `written, not verified: reading it back failed: ${error.message}` });
+    }
+    const result = compareReadBack(mapping, decision.payload, stored, missing);
+    fromDecision(record, decision, result.verified ? "verified" : "verify_mismatch", {
+      ...extra,
+      differences: result.differences.length === 0 ? null : result.differences,
+      reason: result.hint,
+    });
+  }
 
   const send = (request: UpdateRequest) =>
     client.request({
@@ -220,7 +261,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     const payload = excerptOf(request.body);
     try {
       const response = await send(request);
-      fromDecision(record, decision, "updated", { http_status: response.status, payload_excerpt: payload });
+      await written(record, decision, { http_status: response.status, payload_excerpt: payload });
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
       if (error.code === "canceled") return; // not written as far as we know: stays queued
@@ -323,9 +364,9 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
         const writesOf = request.serials.map((serial) => bySerial.get(serial)!);
         try {
           const response = await send(request);
-          for (const write of writesOf) {
-            fromDecision(write.record, write.decision, "updated", { http_status: response.status, payload_excerpt: itemExcerpt(write) });
-          }
+          await Promise.all(
+            writesOf.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) })),
+          );
         } catch (error) {
           if (!(error instanceof EngineError)) throw error;
           if (error.code === "canceled") return;

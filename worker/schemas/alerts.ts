@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { emailAddressSchema, MAX_EMAIL_RECIPIENTS } from "../alerts/channel-kinds";
-import { CHANNEL_KINDS, DELIVERY_STATUSES, EVENT_TYPES, PAGERDUTY_SEVERITIES } from "../alerts/vocabulary";
+import { CHANNEL_KINDS, DELIVERY_STATUSES, EVENT_TYPES, PAGERDUTY_SEVERITIES, RULE_CONDITIONS } from "../alerts/vocabulary";
 import { listQuerySchema, pageSchema, timestampSchema } from "./common";
 
 // Schemas of /api/alerts: channels, rules and the delivery log.
@@ -162,12 +162,22 @@ export const testSendResultSchema = z
   })
   .openapi("AlertTestSendResult");
 
-const thresholdSchema = z.number().int().min(1).max(100).openapi({ description: "Alert after this many consecutive failed jobs of a connection.", example: 2 });
+const thresholdSchema = z.number().int().min(1).max(100).openapi({
+  description:
+    "job_failed: alert after this many consecutive failed jobs of a connection; verify_mismatch and drifted: alert when one job has at least this many records with that outcome.",
+  example: 2,
+});
+const conditionSchema = z.enum(RULE_CONDITIONS).openapi({
+  description:
+    "What the rule alerts on: job_failed (failed jobs in a row), verify_mismatch (writes the destination accepted but stored differently, found by read-back verification) " +
+    "or drifted (serials an apply run did not write because the destination or source changed since the dry run). Recovery: the connection's next completed job (for verify_mismatch and drifted, its next completed live job without such records).",
+});
 
 export const createRuleBodySchema = z
   .strictObject({
     channel_id: z.string().min(1).max(100),
     connection_ids: connectionIdsSchema.default(null),
+    condition: conditionSchema.default("job_failed"),
     failure_threshold: thresholdSchema.default(1),
     notify_recovery: z.boolean().default(true).openapi({ description: "Send a recovery notice when the connection succeeds again." }),
     enabled: z.boolean().default(true),
@@ -177,11 +187,12 @@ export const createRuleBodySchema = z
 export const updateRuleBodySchema = z
   .strictObject({
     connection_ids: connectionIdsSchema.optional(),
+    condition: conditionSchema.optional(),
     failure_threshold: thresholdSchema.optional(),
     notify_recovery: z.boolean().optional(),
     enabled: z.boolean().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, "give at least one of connection_ids, failure_threshold, notify_recovery, enabled")
+  .refine((body) => Object.keys(body).length > 0, "give at least one of connection_ids, condition, failure_threshold, notify_recovery, enabled")
   .openapi("UpdateAlertRuleRequest");
 
 export const ruleSchema = z
@@ -191,6 +202,7 @@ export const ruleSchema = z
     channel_name: z.string(),
     channel_kind: z.enum(CHANNEL_KINDS),
     connection_ids: z.array(z.string()).nullable(),
+    condition: conditionSchema,
     failure_threshold: z.number().int(),
     notify_recovery: z.boolean(),
     enabled: z.boolean(),

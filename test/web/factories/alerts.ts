@@ -29,6 +29,7 @@ export function makeAlertRule(channel: AlertChannel, overrides: Partial<AlertRul
     channel_name: channel.name,
     channel_kind: channel.kind,
     connection_ids: null,
+    condition: "job_failed",
     failure_threshold: 2,
     notify_recovery: true,
     enabled: true,

@@ -80,6 +80,22 @@ describe("the connection draft", () => {
     expect(snapshotOf(draft).config.update.idempotency_header).toBe("X-Request-Key");
   });
 
+  it("sends read-back verification only when it is on, with the sample percentage only for a sample", () => {
+    const unset = draftFromSnapshot(snapshotOfConnection(makeConnectionDetail()));
+    expect(unset.update.verify_writes).toBe("off");
+    expect(snapshotOf(unset).config.update).not.toHaveProperty("verify_writes");
+
+    const sampled = snapshotOfConnection(
+      makeConnectionDetail({ config: makeConfig({ update: { ...makeConfig().update, verify_writes: "sample", verify_sample_percent: 25 } }) }),
+    );
+    const draft = draftFromSnapshot(sampled);
+    expect(draft.update.verify_sample_percent).toBe("25");
+    expect(snapshotOf(draft).config.update).toMatchObject({ verify_writes: "sample", verify_sample_percent: 25 });
+    draft.update.verify_writes = "all";
+    expect(snapshotOf(draft).config.update.verify_writes).toBe("all");
+    expect(snapshotOf(draft).config.update).not.toHaveProperty("verify_sample_percent");
+  });
+
   it("sends text typed into a number field as not-a-number, for the API to name", () => {
     const draft = newConnectionDraft();
     draft.limits.concurrency = "lots";

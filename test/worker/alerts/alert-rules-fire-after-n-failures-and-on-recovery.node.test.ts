@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planFanOut, type FanOutChannel, type FanOutRule, type OpenIncident } from "../../../worker/alerts/fan-out";
+import type { JobFacts } from "../../../worker/alerts/payload";
 import { fanOutInput, jobEvent, makeEvent, makeJob, makeRule, pagerDutyChannel, slackChannel, webhookChannel } from "../factories/alert-payloads";
 
 interface Outcome {
@@ -9,17 +10,27 @@ interface Outcome {
 
 // Feeds a connection's job results through the planner in order, keeping incidents and the failure
 // streak the way the ledger does, and reports which alert events each job produced.
-function replay(results: Array<"failed" | "completed" | "canceled">, channels: FanOutChannel[], rules: FanOutRule[]): Outcome[] {
+type Result = "failed" | "completed" | "canceled";
+function replay(results: Array<Result | (Partial<JobFacts> & { status: Result })>, channels: FanOutChannel[], rules: FanOutRule[]): Outcome[] {
   let open: OpenIncident[] = [];
   let streak = 0;
-  return results.map((status) => {
+  return results.map((result) => {
+    const facts = typeof result === "string" ? { status: result } : result;
+    const status = facts.status;
     if (status === "failed") streak += 1;
     if (status === "completed") streak = 0;
-    const job = makeJob({ status });
+    const job = makeJob(facts);
     const plan = planFanOut(fanOutInput({ event: jobEvent(job, status), jobs: [job], channels, rules, consecutiveFailures: streak, openIncidents: open }));
     for (const incident of plan.openIncidents) {
       const rule = rules.find((r) => r.id === incident.ruleId)!;
-      open.push({ ...incident, channelId: rule.channelId, raisedAt: 1, failureThreshold: rule.failureThreshold, notifyRecovery: rule.notifyRecovery });
+      open.push({
+        ...incident,
+        channelId: rule.channelId,
+        raisedAt: 1,
+        condition: rule.condition,
+        failureThreshold: rule.failureThreshold,
+        notifyRecovery: rule.notifyRecovery,
+      });
     }
     open = open.filter((i) => !plan.resolveIncidents.some((r) => r.ruleId === i.ruleId && r.connectionId === i.connectionId));
     return {
@@ -68,6 +79,48 @@ describe("alert rules", () => {
     ]);
   });
 
+  it("on Verify Mismatch, alert when one job has at least N such records, and recover with the next completed live job without any", () => {
+    const mismatched = (n: number, status: Result = "completed", mode = "live") => ({ status, mode, verify_mismatch: n });
+    const outcomes = replay(
+      [mismatched(1), mismatched(3), mismatched(2, "failed"), mismatched(0, "completed", "dry"), mismatched(0, "failed"), mismatched(0), mismatched(2)],
+      [slackChannel()],
+      [makeRule({ condition: "verify_mismatch", failureThreshold: 2 })],
+    );
+    expect(outcomes).toEqual([
+      { raised: 0, resolved: 0 },
+      { raised: 1, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 1 },
+      { raised: 1, resolved: 0 },
+    ]);
+  });
+
+  it("keeps failure and outcome rules apart: a failed job raises no Drifted alert, a completed job with drift resolves the failure alert only", () => {
+    const failing = makeRule({ condition: "job_failed" });
+    const drift = makeRule({ condition: "drifted" });
+    const job = makeJob({ status: "completed", drifted: 4 });
+    const plan = planFanOut(
+      fanOutInput({ event: jobEvent(job, "completed"), jobs: [job], channels: [slackChannel()], rules: [failing, drift], consecutiveFailures: 0 }),
+    );
+    expect(plan.openIncidents.map((i) => i.ruleId)).toEqual([drift.id]);
+    expect(plan.alertEvents[0]!.payload.alert).toMatchObject({ condition: "drifted", records: 4, failure_threshold: 1 });
+    expect(
+      replay(
+        [
+          { status: "failed", drifted: 0 },
+          { status: "completed", drifted: 1 },
+        ],
+        [slackChannel()],
+        [failing, drift],
+      ),
+    ).toEqual([
+      { raised: 1, resolved: 0 },
+      { raised: 1, resolved: 1 },
+    ]);
+  });
+
   it("watches only the chosen connections", () => {
     const job = makeJob({ connection_id: "conn_other" });
     const plan = planFanOut(
@@ -93,8 +146,10 @@ describe("alert rules", () => {
       rule_id: rule.id,
       channel_id: "chan_pd",
       dedup_key: `outbound-sync/${rule.id}/conn_sf`,
+      condition: "job_failed",
       failure_threshold: 2,
       consecutive_failures: 2,
+      records: null,
     });
     expect(plan.alertEvents[0]!.payload).toMatchObject({ type: "alert.raised", job_id: job.id, connection_name: "Salesforce → Snowflake", status: "failed" });
   });

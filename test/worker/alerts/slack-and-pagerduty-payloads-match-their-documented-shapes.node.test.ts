@@ -57,6 +57,14 @@ describe("Slack messages", () => {
     expect(flat).toContain("https://sync.example.com/jobs/");
   });
 
+  it("say a Verify Mismatch alert is about writes not stored as sent, with the records counted", () => {
+    const mismatch = { ...alert, condition: "verify_mismatch" as const, failure_threshold: 1, consecutive_failures: 0, records: 3 };
+    const message = buildSlackMessage(makePayload({ type: "alert.raised", status: "completed", error: null, error_summary: null, alert: mismatch }));
+    expect(blockKitProblems(message)).toEqual([]);
+    expect(message.blocks[0]).toMatchObject({ text: { text: expect.stringContaining("Writes not stored as sent: Salesforce → Snowflake") } });
+    expect(JSON.stringify(message)).toContain("*Verify Mismatch*\\n3 record(s) accepted but stored differently (alert at 1)");
+  });
+
   it("announce a recovery differently from an alert", () => {
     const message = buildSlackMessage(makePayload({ type: "alert.resolved", status: "completed", error_summary: null, error: null, failed_at: null, alert }));
     expect(blockKitProblems(message)).toEqual([]);

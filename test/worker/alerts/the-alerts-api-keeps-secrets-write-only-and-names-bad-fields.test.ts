@@ -209,7 +209,15 @@ describe("bad input", () => {
       body: { channel_id: slack.id, connection_ids: [connection.id] },
     });
     expect(good.status).toBe(201);
-    expect(good.body).toMatchObject({ connection_ids: [connection.id], failure_threshold: 1, notify_recovery: true });
+    expect(good.body).toMatchObject({ connection_ids: [connection.id], condition: "job_failed", failure_threshold: 1, notify_recovery: true });
+    const badCondition = await call("POST", "/api/alerts/rules", { body: { channel_id: slack.id, condition: "mismatch" } });
+    expect(errorOf(badCondition).details?.map((d) => d.path)).toEqual(["condition"]);
+    const mismatch = await call<{ id: string }>("POST", "/api/alerts/rules", {
+      body: { channel_id: slack.id, condition: "verify_mismatch", failure_threshold: 5 },
+    });
+    expect(mismatch.body).toMatchObject({ condition: "verify_mismatch", failure_threshold: 5 });
+    const drift = await call("PATCH", `/api/alerts/rules/${mismatch.body.id}`, { body: { condition: "drifted" } });
+    expect(drift.body).toMatchObject({ condition: "drifted", failure_threshold: 5 });
 
     const duplicate = await call("POST", "/api/alerts/channels", { body: { kind: "slack", name: slack.name, webhook_url: receiver.url } });
     expect(duplicate.status).toBe(409);

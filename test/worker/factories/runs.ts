@@ -145,16 +145,40 @@ export async function runToEnd(body: StartRunBody): Promise<RunDetail> {
 
 export type Counters = Pick<
   JobSummary,
-  "processed" | "would_update" | "updated" | "skipped_rule" | "skipped_no_change" | "missing_source" | "missing_destination" | "failed"
+  | "processed"
+  | "would_update"
+  | "updated"
+  | "skipped_rule"
+  | "skipped_no_change"
+  | "missing_source"
+  | "missing_destination"
+  | "failed"
+  | "drifted"
+  | "verified"
+  | "verify_mismatch"
 >;
 
 export function countersOf(job: JobSummary): Counters {
-  const { processed, would_update, updated, skipped_rule, skipped_no_change, missing_source, missing_destination, failed } = job;
-  return { processed, would_update, updated, skipped_rule, skipped_no_change, missing_source, missing_destination, failed };
+  const { processed, would_update, updated, skipped_rule, skipped_no_change, missing_source, missing_destination, failed, drifted, verified, verify_mismatch } =
+    job;
+  return { processed, would_update, updated, skipped_rule, skipped_no_change, missing_source, missing_destination, failed, drifted, verified, verify_mismatch };
 }
 
 export function counters(partial: Partial<Counters>): Counters {
-  return { processed: 0, would_update: 0, updated: 0, skipped_rule: 0, skipped_no_change: 0, missing_source: 0, missing_destination: 0, failed: 0, ...partial };
+  return {
+    processed: 0,
+    would_update: 0,
+    updated: 0,
+    skipped_rule: 0,
+    skipped_no_change: 0,
+    missing_source: 0,
+    missing_destination: 0,
+    failed: 0,
+    drifted: 0,
+    verified: 0,
+    verify_mismatch: 0,
+    ...partial,
+  };
 }
 
 export interface JobArchiveContents {

@@ -67,6 +67,18 @@ describe("a checkpoint's batch of outcomes", () => {
     expect(batch.counted).toMatchObject({ processed: 1, verify_mismatch: 1 });
   });
 
+  it("holds back a write awaiting its read-back (no row, no count) and logs a mismatch with its hint", () => {
+    const hint = "the destination accepted the write but stored a different value for name";
+    const batch = outcomeBatch(
+      [makeOutcome({ serial: "A", awaiting_readback: { name: "Pump 7" } }), makeOutcome({ serial: "B", action: "verify_mismatch", reason: hint })],
+      emptyCounters(),
+      options(),
+    );
+    expect(batch.outcomes.map((o) => o.serial)).toEqual(["B"]);
+    expect(batch.counted).toMatchObject({ processed: 1, updated: 0, verify_mismatch: 1 });
+    expect(batch.logs).toEqual([{ level: "WARN", message: `B verify mismatch: ${hint}`, serial: "B" }]);
+  });
+
   it("counts each outcome once with the engine's counters, on top of the bytes already counted", () => {
     const batch = outcomeBatch(
       [makeOutcome({ action: "updated" }), makeOutcome({ action: "updated" }), makeOutcome({ action: "missing_destination" })],
@@ -82,7 +94,11 @@ describe("a checkpoint's batch of outcomes", () => {
     const batch = outcomeBatch(failed, emptyCounters(), options({ failureLogs: 1, failureLogLimit: 2 }));
     expect(batch.logs).toEqual([
       { level: "ERROR", message: "A failed: HTTP 500", serial: "A" },
-      { level: "WARN", message: "Further failed records are not logged one by one: filter the Records tab by Failed", serial: null },
+      {
+        level: "WARN",
+        message: "Further failed or mismatched records are not logged one by one: filter the Records tab by Failed or Verify Mismatch",
+        serial: null,
+      },
     ]);
     expect(batch.failureLogs).toBe(4);
     expect(outcomeBatch(failed, emptyCounters(), options({ failureLogs: 4, failureLogLimit: 2 })).logs).toEqual([]);

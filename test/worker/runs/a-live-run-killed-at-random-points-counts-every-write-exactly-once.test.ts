@@ -1,6 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
+import { readBackPlan, sampledForReadBack } from "../../../worker/engine/read-back";
 import { TERMINAL_STATUS } from "../../../worker/schemas/vocabulary";
 import type { CoordinatorStore } from "../../../worker/runs/coordinator-store";
 import type { CoordinatorConfig } from "../../../worker/runs/coordinator-config";
@@ -34,10 +35,25 @@ const SLOW = { timeout: 120_000 };
 
 // Few requests at a time, so the writes of a slice land one after another and a kill can fall between them.
 const fewAtATime = (c: ConnectionConfig) => void (c.limits.concurrency = 2);
+// Two variants read their writes back (every one, or half of them held back for one more read of the listing),
+// so a kill also falls between a write and its read-back.
 const VARIANTS: Array<{ name: string; config: ConnectionConfig }> = [
-  { name: "JSON PATCH per serial", config: demoConfig(0, fewAtATime) },
+  { name: "JSON PATCH per serial, every write read back", config: demoConfig(0, (c) => void ((c.update.verify_writes = "all"), fewAtATime(c))) },
   { name: "XML PUT per serial", config: demoConfig(1, fewAtATime) },
-  { name: "bulk POST after a listing", config: demoConfig(2, (c) => void ((c.source = { kind: "dataset" }), (c.update.bulk!.max_records = 2), fewAtATime(c))) },
+  {
+    name: "bulk POST after a listing, half read back",
+    config: demoConfig(
+      2,
+      (c) =>
+        void (
+          (c.source = { kind: "dataset" }),
+          (c.update.bulk!.max_records = 2),
+          (c.update.verify_writes = "sample"),
+          (c.update.verify_sample_percent = 50),
+          fewAtATime(c)
+        ),
+    ),
+  },
 ];
 
 // mulberry32: a small seeded generator, so a failing seed can be replayed.
@@ -105,7 +121,7 @@ beforeEach(async () => {
 });
 
 describe("a live run killed at random points", () => {
-  it("writes each serial once and counts every write that landed as updated, exactly", SLOW, async () => {
+  it("writes each serial once and counts every write that landed as updated (or verified when read back), exactly", SLOW, async () => {
     // A destination that waits before reading a body, so a write cut off by the kill is not applied after the
     // restart has looked its record up.
     await configureSandbox({ latency_ms: 2 });
@@ -145,10 +161,12 @@ describe("a live run killed at random points", () => {
     let relisted = 0;
     for (const { seed, variant, serials, jobId, actions, counters: actual, crashes } of seen) {
       const label = `seed ${seed} (${variant}, ${crashes} crash(es))`;
+      // The sample is the same however often the job was killed: a hash of the job and the serial.
+      const plan = readBackPlan(VARIANTS.find((v) => v.name === variant)!.config.update);
       const truth = new Map(
         serials.map((serial) => {
           const action = expected.get(serial)!;
-          return [serial, action === "would_update" ? "updated" : action];
+          return [serial, action !== "would_update" ? action : sampledForReadBack(plan, jobId, serial) ? "verified" : "updated"];
         }),
       );
       const tally = counters({ processed: serials.length });
@@ -158,7 +176,7 @@ describe("a live run killed at random points", () => {
       expect(actions, label).toEqual(truth);
       // Every serial the destination applied a write for is updated, and no serial was written twice.
       const applied = Object.fromEntries(serials.filter((s) => writes[s] !== undefined).map((s) => [s, writes[s]]));
-      const updated = Object.fromEntries([...truth].filter(([, action]) => action === "updated").map(([s]) => [s, 1]));
+      const updated = Object.fromEntries([...truth].filter(([, action]) => action === "updated" || action === "verified").map(([s]) => [s, 1]));
       expect(applied, label).toEqual(updated);
       const logs = await logsOf(jobId);
       confirmed.set(variant, confirmed.get(variant)! + logs.filter((line) => line.message.includes("confirmed after restart")).length);

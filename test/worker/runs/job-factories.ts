@@ -67,6 +67,7 @@ export function makeOutcome(overrides: Partial<RecordOutcome> = {}): RecordOutco
     reason: null,
     journaled: false,
     confirmed: false,
+    differences: null,
     ...overrides,
   };
 }

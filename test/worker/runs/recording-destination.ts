@@ -25,9 +25,14 @@ export interface ReceivedRequest {
 // or undefined to forward it.
 export type Intercept = (request: { lane: string; method: string; path: string; seen: number }) => Response | "hold" | undefined;
 
+// Returns the body the sandbox gets in place of the one sent (a destination that ignores or transforms a field),
+// or undefined to forward it as it came.
+export type Rewrite = (request: { lane: string; method: string; path: string; body: string }) => string | undefined;
+
 export interface RecordingDestination {
   readonly requests: ReceivedRequest[];
   intercept: Intercept;
+  rewrite: Rewrite;
   // Resolves with the first request held open.
   readonly held: Promise<ReceivedRequest>;
   restore(): void;
@@ -43,7 +48,7 @@ export function installRecordingDestination(): RecordingDestination {
   const sandbox = createOutboundFetch(env);
   let markHeld: (request: ReceivedRequest) => void = () => undefined;
   const held = new Promise<ReceivedRequest>((resolve) => (markHeld = resolve));
-  const destination: RecordingDestination = { requests, intercept: () => undefined, held, restore: () => undefined };
+  const destination: RecordingDestination = { requests, intercept: () => undefined, rewrite: () => undefined, held, restore: () => undefined };
 
   async function receive(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -65,21 +70,25 @@ export function installRecordingDestination(): RecordingDestination {
         markHeld(entry);
       });
     }
+    const rewritten = body.byteLength > 0 ? destination.rewrite({ lane, method: entry.method, path, body: new TextDecoder().decode(body) }) : undefined;
+    const forwarded = rewritten ?? body;
+    const headers = new Headers(request.headers);
+    if (rewritten !== undefined) headers.delete("content-length");
     const response =
       answer ??
       (await sandbox(`${SANDBOX}${path}${url.search}`, {
         method: request.method,
-        headers: request.headers,
-        ...(body.byteLength > 0 ? { body } : {}),
+        headers,
+        ...(forwarded.length > 0 ? { body: forwarded } : {}),
       }));
     const sent = new Uint8Array(await response.arrayBuffer());
     entry.status = response.status;
     entry.bytesSent = sent.byteLength;
-    const headers = new Headers(response.headers);
+    const answered = new Headers(response.headers);
     // Next-page links name the sandbox; a proxy in front of it names itself.
-    const link = headers.get("link");
-    if (link !== null) headers.set("link", link.replaceAll(SANDBOX, `${RECORDED}/${lane}`));
-    return new Response(sent, { status: response.status, headers });
+    const link = answered.get("link");
+    if (link !== null) answered.set("link", link.replaceAll(SANDBOX, `${RECORDED}/${lane}`));
+    return new Response(sent, { status: response.status, headers: answered });
   }
 
   const original = globalThis.fetch;

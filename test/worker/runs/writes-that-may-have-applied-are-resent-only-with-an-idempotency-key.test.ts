@@ -67,6 +67,7 @@ async function runSlice(update: Record<string, unknown>, failFirstWrite: "503" |
     failureStreak: { current: 0, limit: 25 },
     keyScope: "job_1",
     journal: (batch) => void intents.push(...batch),
+    readBack: null,
     now: () => Date.now(),
   });
   expect(destination.unjournaled).toEqual([]);

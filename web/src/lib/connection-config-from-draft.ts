@@ -91,6 +91,8 @@ function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
   const statuses = statusesOf(draft.success_statuses);
   const serialField = optional(draft.bulk_serial_field);
   const idempotency = draft.idempotency ? optional(draft.idempotency_header) : null;
+  // "off" is what an absent setting means, so a connection that never set it is sent back as it was.
+  const samplePercent = draft.verify_writes === "sample" ? optional(draft.verify_sample_percent) : undefined;
   return {
     method: draft.method,
     url_template: draft.url_template.trim(),
@@ -99,6 +101,8 @@ function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
     headers: headersOf(draft.headers),
     ...(statuses === undefined ? {} : { success_statuses: statuses }),
     ...(idempotency === undefined ? {} : { idempotency_header: idempotency }),
+    ...(draft.verify_writes === "off" ? {} : { verify_writes: draft.verify_writes }),
+    ...(samplePercent === undefined ? {} : { verify_sample_percent: numberOf(samplePercent) }),
     ...(draft.bulk
       ? {
           bulk: {

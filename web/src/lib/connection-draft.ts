@@ -8,6 +8,7 @@ import type {
   PayloadFormat,
   SourceContract,
   UpdateContract,
+  VerifyWrites,
 } from "../../../worker/engine/contracts";
 import type { Connection, ConnectionSnapshot } from "../../../worker/schemas/types";
 import { literalText, mapTableText } from "./literal-text";
@@ -92,6 +93,9 @@ export interface ConnectionDraft {
     // Off sends no key; an empty name means the API's default header (Idempotency-Key).
     idempotency: boolean;
     idempotency_header: string;
+    // Read-back verification; the percentage is text while typed, empty for the default.
+    verify_writes: VerifyWrites;
+    verify_sample_percent: string;
   };
   mapping: RuleDraft[];
   limits: {
@@ -206,6 +210,8 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
       bulk_serial_field: update.bulk?.serial_field ?? "",
       idempotency: update.idempotency_header !== null && update.idempotency_header !== false,
       idempotency_header: typeof update.idempotency_header === "string" ? update.idempotency_header : "",
+      verify_writes: update.verify_writes ?? "off",
+      verify_sample_percent: update.verify_sample_percent === undefined ? "" : String(update.verify_sample_percent),
     },
     mapping: config.mapping.map((rule) => ruleDraft(rule)),
     limits: {

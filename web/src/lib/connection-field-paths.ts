@@ -50,6 +50,8 @@ export function draftFieldPaths(draft: ConnectionDraft): ConnectionFieldPath[] {
   const u = "config.update";
   paths.push(u, `${u}.method`, `${u}.url_template`, `${u}.formatter`, `${u}.headers`, `${u}.success_statuses`);
   if (draft.update.idempotency) paths.push(`${u}.idempotency_header`);
+  paths.push(`${u}.verify_writes`);
+  if (draft.update.verify_writes === "sample") paths.push(`${u}.verify_sample_percent`);
   if (draft.update.formatter === "xml") paths.push(`${u}.xml_root`);
   if (draft.update.bulk) paths.push(`${u}.bulk`, `${u}.bulk.max_records`, `${u}.bulk.records_key`, `${u}.bulk.serial_field`);
   paths.push("config.mapping");

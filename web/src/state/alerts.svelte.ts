@@ -4,7 +4,7 @@ import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../../../shared/lang";
 import { SaveState } from "./save-state.svelte";
 import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
-import type { ChannelKind } from "../../../worker/alerts/vocabulary";
+import type { ChannelKind, RuleCondition } from "../../../worker/alerts/vocabulary";
 import { CHANNEL_DEFAULTS, channelFormFields, defaultOf, type ChannelDraft, type ConnectionScope, type FieldForm } from "./alert-channel-kinds";
 import type { ConnectionSummary } from "../../../worker/schemas/types";
 
@@ -177,12 +177,13 @@ export interface RuleDraft {
   channel_id: string;
   scope: ConnectionScope;
   connection_ids: string[];
+  condition: RuleCondition;
   failure_threshold: string;
   notify_recovery: boolean;
 }
 
 function emptyRuleDraft(): RuleDraft {
-  return { channel_id: "", scope: "all", connection_ids: [], failure_threshold: "1", notify_recovery: true };
+  return { channel_id: "", scope: "all", connection_ids: [], condition: "job_failed", failure_threshold: "1", notify_recovery: true };
 }
 
 export function ruleDraftOf(rule: AlertRule): RuleDraft {
@@ -190,6 +191,7 @@ export function ruleDraftOf(rule: AlertRule): RuleDraft {
     channel_id: rule.channel_id,
     scope: rule.connection_ids === null ? "all" : "chosen",
     connection_ids: [...(rule.connection_ids ?? [])],
+    condition: rule.condition,
     failure_threshold: String(rule.failure_threshold),
     notify_recovery: rule.notify_recovery,
   };
@@ -205,6 +207,7 @@ export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean)
   const changes: UpdateRuleBody = {};
   const connectionIds = scopeIds(draft);
   if (!sameScope(connectionIds, rule.connection_ids)) changes.connection_ids = connectionIds;
+  if (draft.condition !== rule.condition) changes.condition = draft.condition;
   const threshold = thresholdOf(draft);
   if (threshold !== rule.failure_threshold) changes.failure_threshold = threshold;
   if (draft.notify_recovery !== rule.notify_recovery) changes.notify_recovery = draft.notify_recovery;
@@ -358,6 +361,7 @@ export class AlertsState {
       const rule = await api.createRule({
         channel_id: draft.channel_id,
         connection_ids: scopeIds(draft),
+        condition: draft.condition,
         failure_threshold: thresholdOf(draft),
         notify_recovery: draft.notify_recovery,
       });

@@ -225,6 +225,24 @@ describe("editing an alert rule", () => {
     await waitFor(() => expect(document.activeElement).toBe(within(row).getByRole("button", { name: "Edit the rule for Ops webhook" })));
   });
 
+  it("turns a rule into a Verify Mismatch rule, with the threshold asked as records in a job", async () => {
+    const channel = makeChannel({ name: "Ops webhook" });
+    const rule = makeAlertRule(channel, { failure_threshold: 1 });
+    const calls = serve({ channels: [channel], rules: [rule], connections: [] });
+    render(AlertsScreen);
+
+    const table = await screen.findByRole("table", { name: "Alert rules" });
+    await fireEvent.click(await within(table).findByRole("button", { name: "Edit the rule for Ops webhook" }));
+    const form = screen.getByRole("form", { name: "Edit the rule for Ops webhook" });
+    await fireEvent.change(within(form).getByLabelText("Alert on"), { target: { value: "verify_mismatch" } });
+    expect(within(form).queryByLabelText("Alert after N consecutive failures")).toBeNull();
+    await fireEvent.input(within(form).getByLabelText("Alert when a job has N or more Verify Mismatch records"), { target: { value: "3" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    await within(table).findByText("3+ Verify Mismatch records in a job");
+    expect(patches(calls)).toEqual([{ method: "PATCH", path: `/api/alerts/rules/${rule.id}`, body: { condition: "verify_mismatch", failure_threshold: 3 } }]);
+  });
+
   it("shows the server's threshold message at the field", async () => {
     const channel = makeChannel({ name: "Ops webhook" });
     serve({
