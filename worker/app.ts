@@ -10,6 +10,7 @@ import { demoSeed } from "./api/demo-seed-middleware";
 import { handleError, handleNotFound, validationHook } from "./api/errors";
 import { health } from "./api/health";
 import { jobsRouter } from "./api/jobs";
+import { jobRequestsRouter } from "./api/jobs-requests";
 import { retentionRouter } from "./api/retention";
 import { runsRouter } from "./api/runs";
 import { mountApiDocs } from "./api/openapi";
@@ -57,6 +58,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/alerts", alerts);
   api.route("/runs", runsRouter);
   api.route("/jobs", jobsRouter);
+  api.route("/jobs", jobRequestsRouter);
   api.route("/connections", connectionRuns);
   app.route("/api", api);
   // The agent endpoint authenticates itself (bearer token or Access, viewer and up), like the API.

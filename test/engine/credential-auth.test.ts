@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createCredentialHeaders, type CredentialAuth } from "../../worker/engine/credential-auth";
+import type { RequestAttempt } from "../../worker/engine/http-client";
 import { EngineError } from "../../worker/engine/errors";
 import { createSystemRuntime } from "../../worker/engine/runtime";
 import { caught, useLoopbackServers } from "./support/engine-fixtures";
@@ -98,6 +99,44 @@ describe("oauth2 client credentials", () => {
     const form = Object.fromEntries(new URLSearchParams(server.requests[0]?.body));
     expect(form).toMatchObject({ client_id: "client-1", client_secret: "s3cret:with&symbols" });
     expect(server.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it("reports each token request to the request log with the client secret and the tokens masked", async () => {
+    const server = await serve(() =>
+      server.requests.length === 1
+        ? { body: { access_token: "access-1", refresh_token: "refresh-1", token_type: "bearer", expires_in: 0 } }
+        : { status: 401, body: "invalid_client" },
+    );
+    const logged: RequestAttempt[] = [];
+    const { runtime } = makeClock();
+    const credential = createCredentialHeaders(makeOAuth2(`${server.url}/token`, { client_auth: "body", scope: "devices" }), {
+      runtime,
+      onAttempt: (attempt) => logged.push(attempt),
+    });
+    await credential.headers();
+    credential.invalidate();
+    await caught(credential.headers());
+
+    expect(logged).toMatchObject([
+      { phase: "token", method: "POST", url: `${server.url}/token`, attempt: 1, status: 200, error: null },
+      { phase: "token", status: 401, response_body: "invalid_client" },
+    ]);
+    expect(Object.fromEntries(new URLSearchParams(logged[0]!.request_body!))).toEqual({
+      grant_type: "client_credentials",
+      scope: "devices",
+      client_id: "client-1",
+      client_secret: "[redacted]",
+    });
+    expect(JSON.parse(logged[0]!.response_body!)).toEqual({ access_token: "[redacted]", refresh_token: "[redacted]", token_type: "bearer", expires_in: 0 });
+    expect(leaksIn(JSON.stringify(logged), { secret: "s3cret:with&symbols", access: "access-1", refresh: "refresh-1" })).toEqual([]);
+  });
+
+  it("masks the client's Basic header in the token request it reports", async () => {
+    const server = await serve(() => tokenReply("access-1", 3600));
+    const logged: RequestAttempt[] = [];
+    await createCredentialHeaders(makeOAuth2(`${server.url}/token`), { runtime: makeClock().runtime, onAttempt: (a) => logged.push(a) }).headers();
+    expect(logged[0]!.request_headers).toMatchObject({ authorization: "[redacted]", "content-type": "application/x-www-form-urlencoded" });
+    expect(leaksIn(JSON.stringify(logged), { secret: "s3cret:with&symbols" })).toEqual([]);
   });
 
   it("reuses the token until shortly before it expires, then fetches a new one", async () => {

@@ -5,7 +5,7 @@ import { parseRetryAfter } from "../../worker/engine/retry-after";
 import { createSystemRuntime } from "../../worker/engine/runtime";
 import { makeClient } from "./factories";
 import { caught, useLoopbackServers } from "./support/engine-fixtures";
-import { startLoopbackServer, type LoopbackServer } from "./support/loopback-server";
+import { startLoopbackServer, type LoopbackReply, type LoopbackServer } from "./support/loopback-server";
 
 const serve = useLoopbackServers();
 
@@ -306,7 +306,7 @@ describe("an access token the destination rejects with 401", () => {
 
     expect(response.status).toBe(200);
     expect(response.attempts).toBe(3);
-    expect(events.filter((event) => event.type !== "response").map((event) => event.type)).toEqual(["auth_refresh", "retry"]);
+    expect(events.filter((event) => event.type !== "response" && event.type !== "request").map((event) => event.type)).toEqual(["auth_refresh", "retry"]);
   });
 });
 
@@ -392,5 +392,82 @@ describe("cancellation", () => {
 
     expect(errors.map((error) => error.code)).toEqual(["canceled", "canceled", "canceled"]);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("each attempt, as the request log gets it", () => {
+  const attempts = (events: ReturnType<typeof makeClient>["events"]) => events.flatMap((event) => (event.type === "request" ? [event.entry] : []));
+
+  it("reports every attempt with its status, serials, the retry's reason and only the telling response headers", async () => {
+    const server = await serve((): LoopbackReply =>
+      server.requests.length === 1
+        ? { status: 503, body: "busy", headers: { "retry-after": "0", "set-cookie": "session=abc", "x-request-id": "req-1" } }
+        : { body: { ok: true }, headers: { "x-request-id": "req-2", "x-powered-by": "demo" } },
+    );
+    const credential = createCredentialHeaders({ scheme: "api_key", header_name: "X-Api-Key", key: "key-123456" }, { runtime: createSystemRuntime() });
+    const { client, events } = makeClient(credentialClientAuth(() => credential));
+
+    await client.request({
+      method: "PATCH",
+      url: `${server.url}/devices/A1`,
+      body: '{"name":"x"}',
+      headers: { cookie: "c=1", accept: "application/json" },
+      phase: "update",
+      serials: ["A1"],
+    });
+
+    const [first, second] = attempts(events);
+    expect(first).toMatchObject({
+      phase: "update",
+      method: "PATCH",
+      serials: ["A1"],
+      attempt: 1,
+      retry_reason: null,
+      status: 503,
+      error: null,
+      response_body: "busy",
+    });
+    expect(first!.request_headers).toMatchObject({ "x-api-key": "[redacted]", cookie: "[redacted]", accept: "application/json" });
+    expect(first!.request_body).toBe('{"name":"x"}');
+    expect(first!.response_headers).toEqual({ "retry-after": "0", "x-request-id": "req-1" });
+    expect(second).toMatchObject({ attempt: 2, retry_reason: "server_error", status: 200, response_headers: { "x-request-id": "req-2" } });
+    expect(second!.response_headers).not.toHaveProperty("x-powered-by");
+    expect(attempts(events)).toHaveLength(2);
+  });
+
+  it("reports a timed-out attempt without a status, and the next one as retried after a timeout", async () => {
+    const server = await serve(() => (server.requests.length === 1 ? { delayMs: 1000, body: "late" } : { body: "{}" }));
+    const { client, events } = makeClient({ limits: { timeout_ms: 50, retry_attempts: 1 } });
+
+    await client.request({ method: "GET", url: `${server.url}/devices/B2`, phase: "lookup", serials: ["B2"] });
+
+    expect(attempts(events)).toMatchObject([
+      { attempt: 1, status: null, error: "timed out after 50 ms", response_body: null, retry_reason: null },
+      { attempt: 2, status: 200, error: null, retry_reason: "timeout" },
+    ]);
+  });
+
+  it("names a 429 and a rejected OAuth2 token as the reasons of the attempts after them", async () => {
+    const tokens = await serve(() => ({ body: { access_token: `access-${tokens.requests.length}`, expires_in: 3600 } }));
+    const destination = await serve((request) =>
+      destination.requests.length === 1
+        ? { status: 429, headers: { "retry-after": "0" } }
+        : request.headers.authorization === "Bearer access-1"
+          ? { status: 401 }
+          : { body: "{}" },
+    );
+    const credential = createCredentialHeaders(
+      { scheme: "oauth2_client_credentials", token_url: `${tokens.url}/token`, client_id: "c", client_secret: "client-secret", client_auth: "body" },
+      { runtime: createSystemRuntime() },
+    );
+    const { client, events } = makeClient(credentialClientAuth(() => credential));
+
+    await client.request({ method: "GET", url: `${destination.url}/devices/C3`, phase: "lookup" });
+
+    expect(attempts(events).map((a) => [a.attempt, a.status, a.retry_reason, a.request_headers.authorization])).toEqual([
+      [1, 429, null, "[redacted]"],
+      [2, 401, "rate_limited", "[redacted]"],
+      [3, 200, "auth_refresh", "[redacted]"],
+    ]);
   });
 });

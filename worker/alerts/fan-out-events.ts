@@ -1,7 +1,16 @@
 import type { Env } from "../env";
-import { commitFanOut, consecutiveFailures, loadEventContext, loadFanOutTargets, readUndispatchedEvents } from "../ledger/alerts-outbox";
+import {
+  commitFanOut,
+  commitFanOuts,
+  consecutiveFailures,
+  loadEventContext,
+  loadEventContexts,
+  loadFanOutTargets,
+  readUndispatchedEvents,
+  type EventContext,
+} from "../ledger/alerts-outbox";
 import { newId } from "../ledger/ids";
-import { planFanOut, type FanOutChannel, type FanOutRule, type OutboxEvent } from "./fan-out";
+import { planFanOut, type FanOutChannel, type FanOutPlan, type FanOutRule, type OutboxEvent } from "./fan-out";
 import { publicUrl } from "./resolve-channel";
 import { describeError } from "./send-http";
 
@@ -22,28 +31,63 @@ export interface FanOutReport {
 /**
  * Turns outbox events into deliveries (one per matching channel), alert incidents and alert events. Events
  * that share a run or a connection are fanned out one after another in outbox order, unrelated ones side
- * by side; an event whose earlier events (same run or connection) are still undispatched fans those out
+ * by side: in waves (the first event of every related group, then the second, ...), each wave read in one
+ * D1 batch and committed in another, so a consumer batch costs a few round trips, not a few per event. An
+ * event whose earlier events (same run or connection) are still undispatched and not ours fans those out
  * first, whoever enqueued them. Already dispatched events are skipped, so a redelivered message is a no-op.
  */
 export async function fanOutEvents(env: Env, ids: readonly string[], now: () => number = Date.now): Promise<FanOutReport> {
   const report: FanOutReport = { failed: new Set(), channels: new Set(), alertEvents: [] };
   const events = await readUndispatchedEvents(env.LEDGER, ids);
   if (events.length === 0) return report;
-  const targets = await loadFanOutTargets(env.LEDGER);
+  const context: FanOutContext = { env, targets: await loadFanOutTargets(env.LEDGER), report, now };
+  const groups = relatedGroups(events);
+  for (let wave = 0; ; wave++) {
+    const waveEvents = groups.flatMap((group) => (group.length > wave ? [group[wave]!] : []));
+    if (waveEvents.length === 0) return report;
+    try {
+      await fanOutWave(context, waveEvents);
+    } catch (err) {
+      // Reading or committing the wave failed as a whole: each event alone, so one bad event holds back no other.
+      console.warn(`alerts: a wave of ${waveEvents.length} event(s) failed together; fanning them out one by one: ${describeError(err)}`);
+      await Promise.all(waveEvents.map((event) => fanOutAlone(context, event)));
+    }
+  }
+}
+
+async function fanOutWave(context: FanOutContext, events: readonly OutboxEvent[]): Promise<void> {
+  const loaded = await loadEventContexts(context.env.LEDGER, events);
+  const ready: Array<{ event: OutboxEvent; plan: FanOutPlan }> = [];
+  const behind: OutboxEvent[] = [];
   await Promise.all(
-    relatedGroups(events).map(async (group) => {
-      for (const event of group) {
-        try {
-          await fanOutInOrder({ env, targets, report, now }, event, 0);
-        } catch (err) {
-          // One event that cannot be planned must not hold back unrelated ones; its message is retried.
-          report.failed.add(event.id);
-          console.error(`alerts: fanning out event ${event.id} failed: ${describeError(err)}`);
-        }
+    events.map(async (event, i) => {
+      const eventContext = loaded[i]!;
+      // Earlier events of its run or connection that were not in this batch (or failed): the one-by-one path.
+      if (eventContext.earlier.length > 0) return void behind.push(event);
+      try {
+        ready.push({ event, plan: await planEvent(context, event, eventContext) });
+      } catch (err) {
+        context.report.failed.add(event.id);
+        console.error(`alerts: planning event ${event.id} failed: ${describeError(err)}`);
       }
     }),
   );
-  return report;
+  const at = context.now();
+  const landed = await commitFanOuts(context.env.LEDGER, ready, at);
+  ready.forEach(({ plan }, i) => {
+    if (landed[i]) noteCommitted(context.report, plan);
+  });
+  await Promise.all(behind.map((event) => fanOutAlone(context, event)));
+}
+
+async function fanOutAlone(context: FanOutContext, event: OutboxEvent): Promise<void> {
+  try {
+    await fanOutInOrder(context, event, 0);
+  } catch (err) {
+    // One event that cannot be planned must not hold back unrelated ones; its message is retried.
+    context.report.failed.add(event.id);
+    console.error(`alerts: fanning out event ${event.id} failed: ${describeError(err)}`);
+  }
 }
 
 interface FanOutContext {
@@ -62,20 +106,30 @@ async function fanOutInOrder(context: FanOutContext, event: OutboxEvent, depth: 
   }
 }
 
-async function fanOut(context: FanOutContext, event: OutboxEvent, loaded: Awaited<ReturnType<typeof loadEventContext>>): Promise<void> {
-  const { env, targets, report, now } = context;
-  const db = env.LEDGER;
+async function fanOut(context: FanOutContext, event: OutboxEvent, loaded: EventContext): Promise<void> {
+  const plan = await planEvent(context, event, loaded);
+  // Another consumer may have fanned the event out meanwhile; then its decision stands and it wakes the senders.
+  if (await commitFanOut(context.env.LEDGER, event, plan, context.now())) noteCommitted(context.report, plan);
+}
+
+function noteCommitted(report: FanOutReport, plan: FanOutPlan): void {
+  for (const { channelId } of plan.deliveries) report.channels.add(channelId);
+  report.alertEvents.push(...plan.alertEvents.map((a) => a.id));
+}
+
+async function planEvent(context: FanOutContext, event: OutboxEvent, loaded: EventContext): Promise<FanOutPlan> {
+  const { env, targets, now } = context;
   let failures = 0;
   const job = loaded.jobs.find((j) => j.id === event.jobId);
   if (event.type === "job.status_changed" && job !== undefined && job.status === "failed") {
     const watching = targets.rules.filter((r) => r.condition === "job_failed" && (r.connectionIds === null || r.connectionIds.includes(job.connection_id)));
     if (watching.length > 0) {
       const limit = Math.min(MAX_THRESHOLD, Math.max(...watching.map((r) => r.failureThreshold)));
-      failures = await consecutiveFailures(db, job.connection_id, job, limit);
+      failures = await consecutiveFailures(env.LEDGER, job.connection_id, job, limit);
     }
   }
   const at = now();
-  const plan = planFanOut({
+  return planFanOut({
     event,
     run: loaded.run,
     jobs: loaded.jobs,
@@ -87,10 +141,6 @@ async function fanOut(context: FanOutContext, event: OutboxEvent, loaded: Awaite
     now: at,
     newEventId: () => newId("evt", at),
   });
-  // Another consumer may have fanned the event out meanwhile; then its decision stands and it wakes the senders.
-  if (!(await commitFanOut(db, event, plan, at))) return;
-  for (const { channelId } of plan.deliveries) report.channels.add(channelId);
-  report.alertEvents.push(...plan.alertEvents.map((a) => a.id));
 }
 
 // Events linked through a shared run or connection, each group in outbox order.

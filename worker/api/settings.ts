@@ -17,7 +17,7 @@ const getRoute = createRoute({
   method: "get",
   path: "/",
   tags: TAGS,
-  summary: "Retention plan and log export",
+  summary: "Retention plan, log export and request log",
   responses: { 200: jsonContent(settingsSchema, "The settings in effect."), ...errorResponses() },
 });
 
@@ -26,7 +26,7 @@ const putRoute = createRoute({
   method: "put",
   path: "/",
   tags: TAGS,
-  summary: "Change the retention plan and/or log export",
+  summary: "Change the retention plan, log export or request log",
   description: "Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out.",
   request: { body: { required: true, content: { "application/json": { schema: updateSettingsBodySchema } } } },
   responses: { 200: jsonContent(settingsSchema, "The settings now in effect."), ...errorResponses(400, 415, 503) },
@@ -55,6 +55,14 @@ settings.openapi(putRoute, async (c) => {
   } else if (input) {
     logExport = input;
   }
-  await writeConfigSettings(c.env.LEDGER, { ...(body.retention ? { retention: body.retention } : {}), ...(logExport ? { logExport } : {}) }, Date.now());
+  await writeConfigSettings(
+    c.env.LEDGER,
+    {
+      ...(body.retention ? { retention: body.retention } : {}),
+      ...(logExport ? { logExport } : {}),
+      ...(body.request_log ? { requestLog: body.request_log } : {}),
+    },
+    Date.now(),
+  );
   return c.json(toSettingsResponse(await readConfigSettings(c.env.LEDGER)), 200);
 });

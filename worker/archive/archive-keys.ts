@@ -5,6 +5,7 @@
 //   jobs/2026-12-05/job_…/index.json                  the job's chunk list (archive-index.ts)
 //   jobs/2026-12-05/job_…/outcomes/000001.ndjson.gz   outcomes of one flush, sorted by serial
 //   jobs/2026-12-05/job_…/logs/000001.ndjson.gz       log lines of one flush, in seq order
+//   jobs/2026-12-05/job_…/requests/000001.ndjson.gz   HTTP attempts of one flush, in seq order
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -32,4 +33,8 @@ export function outcomeChunkKey(day: string, jobId: string, chunk: number): stri
 
 export function logChunkKey(day: string, jobId: string, chunk: number): string {
   return `${jobPrefix(day, jobId)}logs/${String(chunk).padStart(6, "0")}.ndjson.gz`;
+}
+
+export function requestChunkKey(day: string, jobId: string, chunk: number): string {
+  return `${jobPrefix(day, jobId)}requests/${String(chunk).padStart(6, "0")}.ndjson.gz`;
 }

@@ -1,6 +1,8 @@
-import { countBy, INDEX_FORMAT_VERSION, type ArchiveIndex, type LogChunkEntry, type OutcomeChunkEntry } from "./archive-index";
-import { indexKey, logChunkKey, outcomeChunkKey } from "./archive-keys";
+import { statusClassOf } from "../schemas/requests";
+import { countBy, INDEX_FORMAT_VERSION, type ArchiveIndex, type LogChunkEntry, type OutcomeChunkEntry, type RequestChunkEntry } from "./archive-index";
+import { indexKey, logChunkKey, outcomeChunkKey, requestChunkKey } from "./archive-keys";
 import { compareSerials, encodeLogs, encodeOutcomes, type ArchivedLog, type ArchivedOutcome } from "./chunk-codec";
+import { encodeRequests, type ArchivedRequest } from "./request-codec";
 
 // The write side of the archive: one object per chunk, then index.json listing them. A chunk's key is fixed
 // by its number, so writing the same chunk again (a flush replayed after a crash) replaces it.
@@ -47,12 +49,35 @@ export async function writeLogChunk(bucket: R2Bucket, job: JobArchiveRef, chunk:
   };
 }
 
+export async function writeRequestChunk(bucket: R2Bucket, job: JobArchiveRef, chunk: number, requests: readonly ArchivedRequest[]): Promise<RequestChunkEntry> {
+  if (requests.length === 0) throw new Error("a request chunk needs at least one request");
+  const key = requestChunkKey(job.day, job.job_id, chunk);
+  const bytes = await encodeRequests(requests);
+  await bucket.put(key, bytes, CHUNK_METADATA);
+  const seqs = requests.map((r) => r.seq);
+  const serials = requests.flatMap((r) => r.serials).sort(compareSerials);
+  return {
+    chunk,
+    key,
+    count: requests.length,
+    first_seq: Math.min(...seqs),
+    last_seq: Math.max(...seqs),
+    statuses: countBy(requests.map((r) => statusClassOf(r.status))),
+    methods: countBy(requests.map((r) => r.method)) as Record<string, number>,
+    phases: countBy(requests.map((r) => r.phase)),
+    serial_min: serials[0] ?? null,
+    serial_max: serials.at(-1) ?? null,
+    bytes: bytes.byteLength,
+  };
+}
+
 // The whole index is written each time from the writer's own list of chunks: no read of the previous one.
 export async function writeIndex(
   bucket: R2Bucket,
   job: JobArchiveRef,
   outcomes: readonly OutcomeChunkEntry[],
   logs: readonly LogChunkEntry[],
+  requests: readonly RequestChunkEntry[],
   sealed: boolean,
 ): Promise<ArchiveIndex> {
   const index: ArchiveIndex = {
@@ -62,6 +87,7 @@ export async function writeIndex(
     day: job.day,
     outcomes: [...outcomes].sort((a, b) => a.chunk - b.chunk),
     logs: [...logs].sort((a, b) => a.chunk - b.chunk),
+    requests: [...requests].sort((a, b) => a.chunk - b.chunk),
     sealed,
   };
   await bucket.put(indexKey(job.day, job.job_id), JSON.stringify(index), { httpMetadata: { contentType: "application/json" } });

@@ -33,7 +33,7 @@ export interface ArchivedLog {
   serial: string | null;
 }
 
-interface Header {
+export interface ChunkHeader {
   v: number;
   t: number;
 }
@@ -114,18 +114,18 @@ export async function decodeLogs(bytes: Uint8Array | ArrayBuffer): Promise<Archi
   });
 }
 
-function toNdjson(header: Header, lines: string[]): string {
+export function toNdjson(header: ChunkHeader, lines: string[]): string {
   return `${JSON.stringify(header)}\n${lines.map((line) => `${line}\n`).join("")}`;
 }
 
-async function fromNdjson(bytes: Uint8Array | ArrayBuffer): Promise<{ header: Header; lines: string[] }> {
+export async function fromNdjson(bytes: Uint8Array | ArrayBuffer): Promise<{ header: ChunkHeader; lines: string[] }> {
   const [first = "", ...rest] = (await gunzip(bytes)).split("\n");
-  const header = JSON.parse(first) as Header;
+  const header = JSON.parse(first) as ChunkHeader;
   if (header.v !== CHUNK_FORMAT_VERSION) throw new Error(`archive chunk format ${String(header.v)} is not ${CHUNK_FORMAT_VERSION}`);
   return { header, lines: rest.filter((line) => line.length > 0) };
 }
 
-async function gzip(text: string): Promise<Uint8Array> {
+export async function gzip(text: string): Promise<Uint8Array> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

@@ -1,6 +1,6 @@
 import { EngineError, describeRequest, excerpt } from "./errors";
-import type { HeaderMap, HttpClientOptions } from "./http-client";
-import { createRedactor } from "./redactor";
+import { loggedRequestHeaders, loggedResponseHeaders, type HeaderMap, type HttpClientOptions, type RequestAttempt } from "./http-client";
+import { createRedactor, REDACTED } from "./redactor";
 import { readBody } from "./read-body";
 import { startTimeout, type EngineRuntime } from "./runtime";
 import { errorMessage } from "../../shared/lang";
@@ -33,6 +33,8 @@ export interface CredentialAuthOptions {
   timeout_ms?: number;
   // Tokens are renewed this long before they expire, so a request never leaves with a stale one.
   expiry_margin_ms?: number;
+  // Each token request as sent and answered, for a job's request log; secrets in it are already masked.
+  onAttempt?: (attempt: RequestAttempt) => void;
 }
 
 export interface CredentialHeaders {
@@ -175,6 +177,25 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
 
   const timeout = startTimeout(runtime, timeoutMs);
   const { controller } = timeout;
+  const sentAt = runtime.now();
+  const logged: Omit<RequestAttempt, "duration_ms" | "status" | "error" | "response_headers" | "response_body"> = {
+    phase: "token",
+    method: "POST",
+    url: auth.token_url,
+    serials: null,
+    attempt: 1,
+    retry_reason: null,
+    sent_at: sentAt,
+    request_headers: loggedRequestHeaders(new Headers(headers)),
+    request_body: maskTokenForm(form),
+  };
+  let reported = false;
+  // Once per request: a body that fails to read is reported where it fails, not again as a network error.
+  const report = (answer: Pick<RequestAttempt, "status" | "error" | "response_headers" | "response_body">) => {
+    if (reported) return;
+    reported = true;
+    options.onAttempt?.({ ...logged, duration_ms: runtime.now() - sentAt, ...answer });
+  };
 
   let status: number;
   let text: string;
@@ -187,14 +208,27 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
       signal: controller.signal,
     });
     status = response.status;
-    const body = await readBody(response, {
-      maxBytes: TOKEN_RESPONSE_MAX_BYTES,
-      what: where,
-      hint: "Check the credential's token URL: a token endpoint answers with a small JSON document",
-    });
+    let body: Awaited<ReturnType<typeof readBody>>;
+    try {
+      body = await readBody(response, {
+        maxBytes: TOKEN_RESPONSE_MAX_BYTES,
+        what: where,
+        hint: "Check the credential's token URL: a token endpoint answers with a small JSON document",
+      });
+    } catch (error) {
+      report({ status, error: errorMessage(error), response_headers: loggedResponseHeaders(response.headers), response_body: null });
+      throw error;
+    }
     text = body.text;
+    report({ status, error: null, response_headers: loggedResponseHeaders(response.headers), response_body: maskTokenResponse(text) });
   } catch (error) {
     if (error instanceof EngineError) throw error;
+    report({
+      status: null,
+      error: timeout.timedOut() ? `timed out after ${timeoutMs} ms` : scrub(errorMessage(error)),
+      response_headers: {},
+      response_body: null,
+    });
     if (timeout.timedOut()) {
       throw new EngineError({
         code: "timeout",
@@ -251,6 +285,30 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     expiresAt: runtime.now() + lifetime,
     expiryStated: stated,
   };
+}
+
+// The token request's body as logged: the client secret never leaves in a log, whatever the redactor knows.
+function maskTokenForm(form: URLSearchParams): string {
+  const shown = new URLSearchParams(form);
+  if (shown.has("client_secret")) shown.set("client_secret", REDACTED);
+  return shown.toString();
+}
+
+const TOKEN_FIELDS = ["access_token", "refresh_token", "id_token"] as const;
+
+// A token response as logged: its tokens masked field by field (JSON), or the whole body when it is not JSON
+// but names one.
+function maskTokenResponse(text: string): string {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return TOKEN_FIELDS.some((field) => text.includes(field)) ? REDACTED : text;
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return text;
+  const shown: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of TOKEN_FIELDS) if (field in shown) shown[field] = REDACTED;
+  return JSON.stringify(shown);
 }
 
 // RFC 6749 §2.3.1: both parts are form-encoded before they are joined.

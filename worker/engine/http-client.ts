@@ -2,6 +2,7 @@ import { LIMIT_DEFAULTS } from "./contracts";
 import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit, type RequestPhase } from "./errors";
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
 import { readBody, responseTooLarge, type BodyText } from "./read-body";
+import { REDACTED } from "./redactor";
 import { parseRetryAfter } from "./retry-after";
 import type { EngineRuntime } from "./runtime";
 
@@ -60,7 +61,68 @@ export interface HttpResponse {
 export const RETRY_REASONS = ["server_error", "timeout", "network_error"] as const;
 export type RetryReason = (typeof RETRY_REASONS)[number];
 
+// Why an attempt after the first was made: the previous attempt's failure.
+export const REQUEST_RETRY_REASONS = ["server_error", "timeout", "network_error", "rate_limited", "auth_refresh"] as const;
+export type RequestRetryReason = (typeof REQUEST_RETRY_REASONS)[number];
+
+// One attempt as sent and answered, for the request log. Headers that authenticate (the credential's, and
+// Authorization/Proxy-Authorization/Cookie whatever set them) are already "[redacted]"; bodies are whole:
+// the caller cuts and redacts them. Response headers are only RESPONSE_HEADERS_KEPT.
+export interface RequestAttempt {
+  phase: RequestPhase | null;
+  method: string;
+  url: string;
+  serials: readonly string[] | null;
+  attempt: number;
+  retry_reason: RequestRetryReason | null;
+  sent_at: number;
+  duration_ms: number;
+  request_headers: HeaderMap;
+  request_body: string | null;
+  // null after a timeout or a network error.
+  status: number | null;
+  error: string | null;
+  response_headers: HeaderMap;
+  response_body: string | null;
+}
+
+// What of a response's headers the log keeps: the few that explain an answer. Set-Cookie never.
+export const RESPONSE_HEADERS_KEPT = [
+  "content-type",
+  "content-length",
+  "location",
+  "retry-after",
+  "www-authenticate",
+  "x-request-id",
+  "x-correlation-id",
+  "x-ratelimit-remaining",
+  "x-ratelimit-reset",
+] as const;
+
+const ALWAYS_SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"]);
+
+/** Request headers as the log shows them: names lowercased, every credential-bearing value "[redacted]". */
+export function loggedRequestHeaders(headers: Headers, authNames: Iterable<string> = []): HeaderMap {
+  const secret = new Set([...ALWAYS_SECRET_HEADERS, ...[...authNames].map((name) => name.toLowerCase())]);
+  const logged: HeaderMap = {};
+  headers.forEach((value, name) => {
+    logged[name] = secret.has(name) ? REDACTED : value;
+  });
+  return logged;
+}
+
+export function loggedResponseHeaders(headers: Headers | null): HeaderMap {
+  const logged: HeaderMap = {};
+  if (headers === null) return logged;
+  for (const name of RESPONSE_HEADERS_KEPT) {
+    const value = headers.get(name);
+    if (value !== null) logged[name] = value;
+  }
+  return logged;
+}
+
 export type HttpEvent =
+  | { type: "request"; entry: RequestAttempt }
   | { type: "response"; method: string; url: string; attempt: number; status: number; duration_ms: number; bytes_sent: number; bytes_received: number }
   | { type: "retry"; method: string; url: string; attempt: number; reason: RetryReason; status: number | null; delay_ms: number }
   | { type: "rate_limited"; method: string; url: string; attempt: number; status: 429; delay_ms: number; retry_after: string | null }
@@ -74,11 +136,12 @@ export const DEFAULT_BACKOFF = { base_ms: 250, max_ms: 15_000 } as const;
 // A Retry-After of hours would pin a Durable Object slice; beyond this the wait is cut short.
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
-type Attempt =
-  | { kind: "response"; status: number; headers: Headers; text: string; bytesReceived: number; durationMs: number }
-  | { kind: "too_large"; status: number; bytesReceived: number; durationMs: number }
+type Attempt = { sentAt: number; durationMs: number } & (
+  | { kind: "response"; status: number; headers: Headers; text: string; bytesReceived: number }
+  | { kind: "too_large"; status: number; headers: Headers; bytesReceived: number }
   | { kind: "timeout" }
-  | { kind: "network"; error: unknown };
+  | { kind: "network"; error: unknown }
+);
 
 const encoder = new TextEncoder();
 
@@ -119,11 +182,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const stopTimer = new AbortController();
     const onCallerAbort = () => controller.abort(request.signal?.reason);
     let timedOut = false;
+    let sentAt = runtime.now();
     try {
       await pacer.acquire(request.signal);
       request.signal?.addEventListener("abort", onCallerAbort, { once: true });
       if (request.signal?.aborted) onCallerAbort(); // aborted before the listener was attached
-      const sentAt = runtime.now();
+      sentAt = runtime.now();
       // Runs until the body is read, not only the headers: a body dripping a byte a second is ended too.
       runtime.sleep(limits.timeout_ms, stopTimer.signal).then(
         () => {
@@ -146,7 +210,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         body = await readBody(response, { maxBytes: maxResponseBytes });
       } catch (error) {
         if (!(error instanceof EngineError)) throw error;
-        return { kind: "too_large", status, bytesReceived: maxResponseBytes, durationMs: runtime.now() - sentAt };
+        return { kind: "too_large", status, headers: response.headers, bytesReceived: maxResponseBytes, sentAt, durationMs: runtime.now() - sentAt };
       }
       return {
         kind: "response",
@@ -154,12 +218,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         headers: response.headers,
         text: body.text,
         bytesReceived: body.bytes,
+        sentAt,
         durationMs: runtime.now() - sentAt,
       };
     } catch (error) {
       if (request.signal?.aborted) throw canceled(request, error);
-      if (timedOut) return { kind: "timeout" };
-      return { kind: "network", error };
+      if (timedOut) return { kind: "timeout", sentAt, durationMs: runtime.now() - sentAt };
+      return { kind: "network", error, sentAt, durationMs: runtime.now() - sentAt };
     } finally {
       stopTimer.abort();
       request.signal?.removeEventListener("abort", onCallerAbort);
@@ -177,6 +242,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const bytesSent = utf8Bytes(request.body);
     let maxAttempts = limits.retry_attempts + 1;
     let authRefreshed = false;
+    let retryReason: RequestRetryReason | null = null;
 
     for (let attempt = 1; ; attempt += 1) {
       if (request.signal?.aborted) throw canceled(request, request.signal.reason);
@@ -195,6 +261,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const outcome = await attemptOnce(request, built.headers);
       const exhausted = attempt >= maxAttempts;
       const base = { method: request.method, url: request.url, attempt };
+      if (onEvent) onEvent({ type: "request", entry: attemptEntry(request, built, outcome, attempt, retryReason) });
 
       if (outcome.kind === "response") {
         const { status, text } = outcome;
@@ -235,9 +302,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             const delay = Math.min(maxRetryAfter, asked ?? backoffDelay(attempt));
             pacer.pauseUntil(runtime.now() + delay);
             onEvent?.({ type: "rate_limited", ...base, status, delay_ms: delay, retry_after: retryAfter });
+            retryReason = "rate_limited";
             continue; // the pacer holds the next attempt until the pause ends
           }
           await waitBeforeRetry(request, { ...base, reason: "server_error", status });
+          retryReason = "server_error";
           continue;
         }
         if (status === 401 && !authRefreshed && options.refreshAuth && (await options.refreshAuth(built.auth))) {
@@ -245,6 +314,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           // The resend with new credentials is not one of retry_attempts: a revoked token is no destination fault.
           maxAttempts += 1;
           onEvent?.({ type: "auth_refresh", ...base, status });
+          retryReason = "auth_refresh";
           continue;
         }
         throw classifyHttpFailure({ phase: request.phase ?? "update", method: request.method, url: request.url, status, body: text });
@@ -281,7 +351,41 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       const reason = outcome.kind === "timeout" ? "timeout" : "network_error";
       await waitBeforeRetry(request, { ...base, reason, status: null });
+      retryReason = reason;
     }
+  }
+
+  function attemptEntry(
+    request: HttpRequest,
+    built: { headers: Headers; auth: HeaderMap },
+    outcome: Attempt,
+    attempt: number,
+    retryReason: RequestRetryReason | null,
+  ): RequestAttempt {
+    const answered = outcome.kind === "response" || outcome.kind === "too_large";
+    return {
+      phase: request.phase ?? null,
+      method: request.method,
+      url: request.url,
+      serials: request.serials ?? null,
+      attempt,
+      retry_reason: attempt > 1 ? retryReason : null,
+      sent_at: outcome.sentAt,
+      duration_ms: outcome.durationMs,
+      request_headers: loggedRequestHeaders(built.headers, Object.keys(built.auth)),
+      request_body: request.body ?? null,
+      status: answered ? outcome.status : null,
+      error:
+        outcome.kind === "timeout"
+          ? `timed out after ${limits.timeout_ms} ms`
+          : outcome.kind === "network"
+            ? errorText(outcome.error)
+            : outcome.kind === "too_large"
+              ? `response larger than ${maxResponseBytes} bytes`
+              : null,
+      response_headers: loggedResponseHeaders(answered ? outcome.headers : null),
+      response_body: outcome.kind === "response" ? outcome.text : null,
+    };
   }
 
   // A transient failure: the record is retried by the next run, after a fresh lookup shows whether it landed.

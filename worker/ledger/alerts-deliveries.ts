@@ -87,6 +87,23 @@ export interface AttemptRecord {
  * became next in line here, so the sender can go on with it without another read.
  */
 export async function recordAttempt(db: D1Database, record: AttemptRecord, now: number): Promise<InLineDelivery | null> {
+  const [promoted] = await recordAttempts(db, [{ record, now }]);
+  return promoted ?? null;
+}
+
+/** Records many attempts (of different runs' deliveries) in one round trip; all or nothing, in order. */
+export async function recordAttempts(db: D1Database, entries: ReadonlyArray<{ record: AttemptRecord; now: number }>): Promise<Array<InLineDelivery | null>> {
+  if (entries.length === 0) return [];
+  const perEntry = entries.map(({ record, now }) => attemptStatements(db, record, now));
+  const results = await db.batch(perEntry.flatMap((e) => e.statements));
+  let end = 0;
+  return perEntry.map(({ statements, promotes }) => {
+    end += statements.length;
+    return promotes ? (((results[end - 1]?.results ?? []) as InLineDelivery[])[0] ?? null) : null;
+  });
+}
+
+function attemptStatements(db: D1Database, record: AttemptRecord, now: number): { statements: D1PreparedStatement[]; promotes: boolean } {
   const { delivery, step } = record;
   const attempt = delivery.attempt_count + 1;
   const statements = [
@@ -132,8 +149,7 @@ export async function recordAttempt(db: D1Database, record: AttemptRecord, now: 
         .bind(delivery.channel_id, delivery.run_id),
     );
   }
-  const results = await db.batch(statements);
-  return promotes ? (((results.at(-1)?.results ?? []) as InLineDelivery[])[0] ?? null) : null;
+  return { statements, promotes };
 }
 
 interface DeliveryRow {

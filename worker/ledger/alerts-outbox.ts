@@ -5,7 +5,7 @@ import type { ChannelKind, EventType, RuleCondition } from "../alerts/vocabulary
 import { newId } from "./ids";
 
 // The outbox side of alerting: reading undispatched events and what deciding their fan-out needs,
-// and committing a decision in one batch with the event's dispatched mark.
+// and committing a decision in one batch that deletes the event (its deliveries keep the payload).
 
 interface EventRow {
   seq: number;
@@ -149,11 +149,42 @@ interface IncidentRow {
 const EARLIER_PER_READ = 20;
 
 export async function loadEventContext(db: D1Database, event: OutboxEvent): Promise<EventContext> {
+  const [context] = await loadEventContexts(db, [event]);
+  return context!;
+}
+
+/** The contexts of many events in one round trip: what a consumer batch's events need, read together. */
+export async function loadEventContexts(db: D1Database, events: readonly OutboxEvent[]): Promise<EventContext[]> {
+  if (events.length === 0) return [];
+  const results = await db.batch(events.flatMap((event) => contextStatements(db, event)));
+  return events.map((_, i) => {
+    const [earlier, runs, jobs, incidents] = results.slice(i * STATEMENTS_PER_CONTEXT, (i + 1) * STATEMENTS_PER_CONTEXT);
+    return {
+      earlier: ((earlier?.results ?? []) as EventRow[]).map(toOutboxEvent),
+      run: ((runs?.results ?? []) as RunFacts[])[0] ?? null,
+      jobs: (jobs?.results ?? []) as Array<JobFacts & { created_at: number }>,
+      openIncidents: ((incidents?.results ?? []) as IncidentRow[]).map((row) => ({
+        ruleId: row.rule_id,
+        connectionId: row.connection_id,
+        channelId: row.channel_id,
+        dedupKey: row.dedup_key,
+        raisedAt: row.raised_at,
+        condition: row.condition,
+        failureThreshold: row.failure_threshold,
+        notifyRecovery: row.notify_recovery === 1,
+      })),
+    };
+  });
+}
+
+const STATEMENTS_PER_CONTEXT = 4;
+
+function contextStatements(db: D1Database, event: OutboxEvent): D1PreparedStatement[] {
   const jobsQuery =
     event.type === "run.status_changed" && event.runId !== null
       ? db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE run_id = ?1 ORDER BY position`).bind(event.runId)
       : db.prepare(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?1`).bind(event.jobId);
-  const [earlier, runs, jobs, incidents] = await db.batch([
+  return [
     db
       .prepare(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE dispatched_at IS NULL AND run_id = ?1 AND rowid < ?3
@@ -176,22 +207,7 @@ export async function loadEventContext(db: D1Database, event: OutboxEvent): Prom
           WHERE i.connection_id = ?1 AND i.resolved_at IS NULL`,
       )
       .bind(event.connectionId),
-  ]);
-  return {
-    earlier: ((earlier?.results ?? []) as EventRow[]).map(toOutboxEvent),
-    run: ((runs?.results ?? []) as RunFacts[])[0] ?? null,
-    jobs: (jobs?.results ?? []) as Array<JobFacts & { created_at: number }>,
-    openIncidents: ((incidents?.results ?? []) as IncidentRow[]).map((row) => ({
-      ruleId: row.rule_id,
-      connectionId: row.connection_id,
-      channelId: row.channel_id,
-      dedupKey: row.dedup_key,
-      raisedAt: row.raised_at,
-      condition: row.condition,
-      failureThreshold: row.failure_threshold,
-      notifyRecovery: row.notify_recovery === 1,
-    })),
-  };
+  ];
 }
 
 /**
@@ -216,11 +232,33 @@ export async function consecutiveFailures(db: D1Database, connectionId: string, 
 }
 
 /**
- * Commits a fan-out decision in one batch. Every statement is guarded by the event still being undispatched
- * and the last one marks it dispatched, so when two consumers fan out the same event (a redelivered message,
- * the sweep) exactly one decision lands. Returns whether this one did.
+ * Commits a fan-out decision in one batch. Every statement is guarded by the event still being in the outbox
+ * and the last one deletes it, so when two consumers fan out the same event (a redelivered message, the
+ * sweep) exactly one decision lands. Returns whether this one did. Deleting keeps the outbox to what is
+ * still to send (migration 0020 keeps positions from being reused).
  */
 export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: FanOutPlan, now: number): Promise<boolean> {
+  const [landed] = await commitFanOuts(db, [{ event, plan }], now);
+  return landed!;
+}
+
+/**
+ * Commits the fan-out decisions of unrelated events (no two share a run or a connection) in one round trip.
+ * All or nothing: when the batch fails, the caller commits them one by one so one bad event holds back no other.
+ */
+export async function commitFanOuts(db: D1Database, decisions: ReadonlyArray<{ event: OutboxEvent; plan: FanOutPlan }>, now: number): Promise<boolean[]> {
+  if (decisions.length === 0) return [];
+  const perDecision = decisions.map(({ event, plan }) => fanOutStatements(db, event, plan, now));
+  const results = await db.batch(perDecision.flat());
+  let end = 0;
+  return perDecision.map((statements) => {
+    end += statements.length;
+    return (results[end - 1]?.meta.changes ?? 0) > 0;
+  });
+}
+
+// The decision's writes, each guarded by the event still being in the outbox; the last one deletes it.
+function fanOutStatements(db: D1Database, event: OutboxEvent, plan: FanOutPlan, now: number): D1PreparedStatement[] {
   const payloadJson = JSON.stringify(plan.payload);
   const pending = "EXISTS (SELECT 1 FROM events WHERE id = ?1 AND dispatched_at IS NULL)";
   const statements: D1PreparedStatement[] = plan.deliveries.map(({ channelId }) =>
@@ -269,7 +307,6 @@ export async function commitFanOut(db: D1Database, event: OutboxEvent, plan: Fan
         .bind(event.id, alert.id, alert.type, alert.payload.run_id, alert.payload.job_id, alert.payload.connection_id, JSON.stringify(alert.payload), now),
     );
   }
-  statements.push(db.prepare("UPDATE events SET dispatched_at = ?2 WHERE id = ?1 AND dispatched_at IS NULL").bind(event.id, now));
-  const results = await db.batch(statements);
-  return (results.at(-1)?.meta.changes ?? 0) > 0;
+  statements.push(db.prepare("DELETE FROM events WHERE id = ?1 AND dispatched_at IS NULL").bind(event.id));
+  return statements;
 }

@@ -1,10 +1,12 @@
+import { REQUEST_BODY_EXCERPT_DEFAULT, type RequestLogSetting } from "../schemas/requests";
 import { PLAN_DAYS, type LogExportSetting, type RetentionSetting, type Settings } from "../schemas/settings";
 import { writeSettingStatement } from "./settings";
 
 // Keys in the settings table; the retention job reads the same ones.
-export const CONFIG_SETTING_KEYS = { retention: "config.retention", logExport: "config.log_export" } as const;
+export const CONFIG_SETTING_KEYS = { retention: "config.retention", logExport: "config.log_export", requestLog: "config.request_log" } as const;
 
 export const DEFAULT_RETENTION: RetentionSetting = { plan: "professional" };
+export const DEFAULT_REQUEST_LOG: RequestLogSetting = { body_excerpt_bytes: REQUEST_BODY_EXCERPT_DEFAULT };
 
 /** Log export as stored: an S3 secret only as ciphertext and hint. */
 export type StoredLogExport =
@@ -14,6 +16,7 @@ export type StoredLogExport =
 export interface StoredConfigSettings {
   retention: RetentionSetting;
   logExport: StoredLogExport;
+  requestLog: RequestLogSetting;
   updatedAt: number | null;
 }
 
@@ -23,24 +26,37 @@ export function retentionDays(retention: RetentionSetting): number {
 
 export async function readConfigSettings(db: D1Database): Promise<StoredConfigSettings> {
   const { results } = await db
-    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (?1, ?2)")
-    .bind(CONFIG_SETTING_KEYS.retention, CONFIG_SETTING_KEYS.logExport)
+    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (?1, ?2, ?3)")
+    .bind(CONFIG_SETTING_KEYS.retention, CONFIG_SETTING_KEYS.logExport, CONFIG_SETTING_KEYS.requestLog)
     .all<{ key: string; value_json: string; updated_at: number }>();
   const byKey = new Map(results.map((row) => [row.key, row]));
   const retention = byKey.get(CONFIG_SETTING_KEYS.retention);
   const logExport = byKey.get(CONFIG_SETTING_KEYS.logExport);
+  const requestLog = byKey.get(CONFIG_SETTING_KEYS.requestLog);
   const times = results.map((row) => row.updated_at);
   return {
     retention: retention ? (JSON.parse(retention.value_json) as RetentionSetting) : DEFAULT_RETENTION,
     logExport: logExport ? (JSON.parse(logExport.value_json) as StoredLogExport) : { target: "none" },
+    requestLog: requestLog ? (JSON.parse(requestLog.value_json) as RequestLogSetting) : DEFAULT_REQUEST_LOG,
     updatedAt: times.length > 0 ? Math.max(...times) : null,
   };
 }
 
-export async function writeConfigSettings(db: D1Database, values: { retention?: RetentionSetting; logExport?: StoredLogExport }, now: number): Promise<void> {
+/** The request log's setting alone, read when a job starts. */
+export async function readRequestLogSetting(db: D1Database): Promise<RequestLogSetting> {
+  const row = await db.prepare("SELECT value_json FROM settings WHERE key = ?1").bind(CONFIG_SETTING_KEYS.requestLog).first<{ value_json: string }>();
+  return row ? (JSON.parse(row.value_json) as RequestLogSetting) : DEFAULT_REQUEST_LOG;
+}
+
+export async function writeConfigSettings(
+  db: D1Database,
+  values: { retention?: RetentionSetting; logExport?: StoredLogExport; requestLog?: RequestLogSetting },
+  now: number,
+): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   if (values.retention) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.retention, values.retention, now));
   if (values.logExport) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.logExport, values.logExport, now));
+  if (values.requestLog) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.requestLog, values.requestLog, now));
   if (statements.length > 0) await db.batch(statements);
 }
 
@@ -64,6 +80,7 @@ export function toSettingsResponse(stored: StoredConfigSettings): Settings {
             secret_hint: logExport.secret_hint,
           }
         : logExport,
+    request_log: { body_excerpt_bytes: stored.requestLog.body_excerpt_bytes },
     updated_at: stored.updatedAt === null ? null : new Date(stored.updatedAt).toISOString(),
   };
 }

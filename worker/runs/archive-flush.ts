@@ -1,13 +1,15 @@
 import type { ArchivedLog, ArchivedOutcome } from "../archive/chunk-codec";
+import type { ArchivedRequest } from "../archive/request-codec";
 import type { RecordAction } from "../engine/reconcile";
 import type { JobCounterValues } from "../ledger/run-rows";
 import type { LatestOutcome, LogRecord, OutcomeRecord } from "../ledger/run-writes";
 import type { LogLevel } from "../schemas/vocabulary";
-import type { JobPlan } from "./coordinator-store";
+import type { JobPlan, OutboxRequest } from "./coordinator-store";
 
 // Where one flush of the outbox goes, decided before anything is written. Pure. An archived job's outcomes
 // and log lines become one chunk each in R2 and only its first exceptions (changed, failed, missing) rows of
 // D1; a job created before the archive (no archive day) keeps writing every row to D1, as its readers expect.
+// Request log entries go only to the archive: a job without one keeps no request log (and no D1 row per request).
 // Every outcome is offered to latest_outcomes, which keeps it only when the serial's action changed.
 
 export const EXCEPTION_ACTIONS: Readonly<Record<RecordAction, boolean>> = {
@@ -27,6 +29,7 @@ export interface JobArchiveState {
   plan: JobPlan;
   nextOutcomeChunk: number;
   nextLogChunk: number;
+  nextRequestChunk: number;
   exceptionsKept: number;
 }
 
@@ -39,6 +42,7 @@ export interface JobFlush {
   jobId: string;
   outcomes: ChunkToWrite<ArchivedOutcome> | null;
   logs: ChunkToWrite<ArchivedLog> | null;
+  requests: ChunkToWrite<ArchivedRequest> | null;
   exceptionsTaken: number;
 }
 
@@ -58,6 +62,7 @@ export function planFlush(
   logs: readonly LogRecord[],
   jobs: ReadonlyMap<string, JobArchiveState>,
   exceptionLimit: number,
+  requests: readonly OutboxRequest[] = [],
 ): FlushPlan {
   const stateOf = (jobId: string): JobArchiveState => {
     const state = jobs.get(jobId);
@@ -68,7 +73,7 @@ export function planFlush(
   const flushOf = (jobId: string): JobFlush => {
     let flush = archived.get(jobId);
     if (flush === undefined) {
-      flush = { jobId, outcomes: null, logs: null, exceptionsTaken: 0 };
+      flush = { jobId, outcomes: null, logs: null, requests: null, exceptionsTaken: 0 };
       archived.set(jobId, flush);
     }
     return flush;
@@ -99,6 +104,13 @@ export function planFlush(
     const flush = flushOf(log.job_id);
     flush.logs ??= { chunk: state.nextLogChunk, rows: [] };
     flush.logs.rows.push({ seq: log.seq, at: log.at, level: log.level as LogLevel, message: log.message, serial: log.serial });
+  }
+  for (const { job_id: jobId, ...request } of requests) {
+    const state = stateOf(jobId);
+    if (archiveDayOf(state.plan) === null) continue;
+    const flush = flushOf(jobId);
+    flush.requests ??= { chunk: state.nextRequestChunk, rows: [] };
+    flush.requests.rows.push(request);
   }
   plan.archived = [...archived.values()];
   return plan;

@@ -1,4 +1,5 @@
-import type { LogChunkEntry, OutcomeChunkEntry } from "../archive/archive-index";
+import type { LogChunkEntry, OutcomeChunkEntry, RequestChunkEntry } from "../archive/archive-index";
+import type { ArchivedRequest } from "../archive/request-codec";
 import type { ConnectionConfig } from "../engine/contracts";
 import { isEmpty, mergeCounters, type JobCounters } from "../engine/counters";
 import type { FieldChange } from "../engine/reconcile";
@@ -9,6 +10,7 @@ import type { DatasetScope } from "../ledger/run-scope";
 import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobCounterValues, type JobError } from "../ledger/run-rows";
 import type { JobStatus, RunMode, RunStatus, RunType } from "../schemas/vocabulary";
 import type { LogRecord, OutcomeRecord } from "../ledger/run-writes";
+import type { RequestRecord } from "./request-record";
 import { SERIAL_INDEX_SCHEMA } from "./sqlite-serial-index";
 import type { WriteIntent } from "./write-intent";
 
@@ -84,6 +86,8 @@ export interface JobProgress {
   listing: PageState | null;
   // When the current listing read began: write intents newer than it are not reflected in the index.
   listing_started_at?: number | null;
+  // How much of each body the request log keeps, read from the settings when the job started (absent: the default).
+  request_body_bytes?: number;
   // The verifying phase's re-read of the listing: where it stands; null (or absent) before its first page.
   readback_listing?: PageState | null;
   // The cursor in effect (null = complete run) and the highest updated-at this job has seen.
@@ -149,7 +153,10 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS seen_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
-  // The chunks flushed to the archive (kind: outcomes or logs) with their index entries; the next chunk
+  // The request log: entries wait here like outcomes and log lines; request_seq numbers each job's entries.
+  "CREATE TABLE IF NOT EXISTS outbox_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS request_seq (job_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+  // The chunks flushed to the archive (kind: outcomes, logs or requests) with their index entries; the next chunk
   // number is one past the highest, so it advances only with the transaction that drops the flushed rows.
   `CREATE TABLE IF NOT EXISTS archive_chunks (
      job_id TEXT NOT NULL, kind TEXT NOT NULL, chunk INTEGER NOT NULL, entry_json TEXT NOT NULL, PRIMARY KEY (job_id, kind, chunk)) WITHOUT ROWID`,
@@ -173,6 +180,7 @@ const BULK_KEYS: Record<(typeof BULK_TABLES)[number], string> = {
 export interface JobArchiveRecord {
   outcomeChunks: OutcomeChunkEntry[];
   logChunks: LogChunkEntry[];
+  requestChunks: RequestChunkEntry[];
   exceptionsKept: number;
   sealed: boolean;
 }
@@ -181,6 +189,7 @@ export interface FlushedArchive {
   jobId: string;
   outcomeChunk: OutcomeChunkEntry | null;
   logChunk: LogChunkEntry | null;
+  requestChunk: RequestChunkEntry | null;
   exceptionsTaken: number;
   sealed: boolean;
 }
@@ -188,8 +197,18 @@ export interface FlushedArchive {
 export interface OutboxContents {
   outcomes: OutcomeRecord[];
   logs: LogRecord[];
+  requests: OutboxRequest[];
   lastOutcomeId: number;
   lastLogId: number;
+  lastRequestId: number;
+}
+
+export type OutboxRequest = ArchivedRequest & { job_id: string };
+
+export interface FlushedIds {
+  lastOutcomeId: number;
+  lastLogId: number;
+  lastRequestId: number;
 }
 
 export class CoordinatorStore {
@@ -355,6 +374,38 @@ export class CoordinatorStore {
     if (outcome.action === "failed") this.sql.exec("INSERT OR IGNORE INTO failed_serials (job_id, serial) VALUES (?1, ?2)", outcome.job_id, outcome.serial);
   }
 
+  // Masked like every other text that leaves (URL, header values, bodies, error), numbered per job, in one transaction.
+  appendRequests(jobId: string, records: readonly RequestRecord[]): void {
+    if (records.length === 0) return;
+    const { redact } = this.redactor;
+    const mask = (text: string | null) => (text === null ? null : redact(text));
+    const maskHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, redact(value)]));
+    this.transaction(() => {
+      const first =
+        this.sql
+          .exec<{ seq: number }>(
+            `INSERT INTO request_seq (job_id, seq) VALUES (?1, ?2) ON CONFLICT (job_id) DO UPDATE SET seq = seq + ?2 RETURNING seq`,
+            jobId,
+            records.length,
+          )
+          .one().seq - records.length;
+      records.forEach((record, i) => {
+        const entry: OutboxRequest = {
+          ...record,
+          job_id: jobId,
+          seq: first + i + 1,
+          url: redact(record.url),
+          request_headers: maskHeaders(record.request_headers),
+          request_body: mask(record.request_body),
+          error: mask(record.error),
+          response_headers: maskHeaders(record.response_headers),
+          response_body: mask(record.response_body),
+        };
+        this.sql.exec("INSERT INTO outbox_requests (body) VALUES (?1)", JSON.stringify(entry));
+      });
+    });
+  }
+
   failedSerials(jobId: string): string[] {
     return this.sql
       .exec<{ serial: string }>("SELECT serial FROM failed_serials WHERE job_id = ?1 ORDER BY serial", jobId)
@@ -372,6 +423,7 @@ export class CoordinatorStore {
     return {
       outcomeChunks: chunks.filter((c) => c.kind === "outcomes").map((c) => JSON.parse(c.entry_json) as OutcomeChunkEntry),
       logChunks: chunks.filter((c) => c.kind === "logs").map((c) => JSON.parse(c.entry_json) as LogChunkEntry),
+      requestChunks: chunks.filter((c) => c.kind === "requests").map((c) => JSON.parse(c.entry_json) as RequestChunkEntry),
       exceptionsKept: job?.exceptions_kept ?? 0,
       sealed: job?.sealed === 1,
     };
@@ -522,11 +574,14 @@ export class CoordinatorStore {
   outbox(limit: number): OutboxContents {
     const outcomeRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit).toArray();
     const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
+    const requestRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_requests ORDER BY id LIMIT ?1", limit).toArray();
     return {
       outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
       logs: logRows.map((r) => JSON.parse(r.body) as LogRecord),
+      requests: requestRows.map((r) => JSON.parse(r.body) as OutboxRequest),
       lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
       lastLogId: logRows.at(-1)?.id ?? 0,
+      lastRequestId: requestRows.at(-1)?.id ?? 0,
     };
   }
 
@@ -537,19 +592,22 @@ export class CoordinatorStore {
   outboxSize(): number {
     const outcomes = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_outcomes").one().n;
     const logs = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_logs").one().n;
-    return outcomes + logs;
+    const requests = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_requests").one().n;
+    return outcomes + logs + requests;
   }
 
   // The flushed rows go together with the chunks they became: a replay of an unfinished flush finds both
   // as they were and writes the same chunk numbers again.
-  dropFlushed(lastOutcomeId: number, lastLogId: number, archives: readonly FlushedArchive[] = []): void {
+  dropFlushed(flushedIds: FlushedIds, archives: readonly FlushedArchive[] = []): void {
     this.transaction(() => {
-      this.sql.exec("DELETE FROM outbox_outcomes WHERE id <= ?1", lastOutcomeId);
-      this.sql.exec("DELETE FROM outbox_logs WHERE id <= ?1", lastLogId);
+      this.sql.exec("DELETE FROM outbox_outcomes WHERE id <= ?1", flushedIds.lastOutcomeId);
+      this.sql.exec("DELETE FROM outbox_logs WHERE id <= ?1", flushedIds.lastLogId);
+      this.sql.exec("DELETE FROM outbox_requests WHERE id <= ?1", flushedIds.lastRequestId);
       for (const flushed of archives) {
         for (const [kind, entry] of [
           ["outcomes", flushed.outcomeChunk],
           ["logs", flushed.logChunk],
+          ["requests", flushed.requestChunk],
         ] as const) {
           if (entry === null) continue;
           this.sql.exec(

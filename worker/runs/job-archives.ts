@@ -1,4 +1,4 @@
-import { writeIndex, writeLogChunk, writeOutcomeChunk } from "../archive/archive-writer";
+import { writeIndex, writeLogChunk, writeOutcomeChunk, writeRequestChunk } from "../archive/archive-writer";
 import { archiveDayOf, type FlushPlan, type JobArchiveState } from "./archive-flush";
 import type { CoordinatorStore, FlushedArchive, JobArchiveRecord } from "./coordinator-store";
 
@@ -21,6 +21,7 @@ export function jobArchives(store: CoordinatorStore): JobArchives {
       plan: job.plan,
       nextOutcomeChunk: next(record.outcomeChunks),
       nextLogChunk: next(record.logChunks),
+      nextRequestChunk: next(record.requestChunks),
       exceptionsKept: record.exceptionsKept,
     });
   }
@@ -39,9 +40,10 @@ export async function writeJobArchives(
     [...jobIds].map(async (jobId): Promise<FlushedArchive> => {
       const ref = { day: archiveDayOf(archives.states.get(jobId)!.plan)!, job_id: jobId, run_id: runId };
       const part = flush.archived.find((f) => f.jobId === jobId);
-      const [outcomeChunk, logChunk] = await Promise.all([
+      const [outcomeChunk, logChunk, requestChunk] = await Promise.all([
         part?.outcomes ? writeOutcomeChunk(bucket, ref, part.outcomes.chunk, part.outcomes.rows) : null,
         part?.logs ? writeLogChunk(bucket, ref, part.logs.chunk, part.logs.rows) : null,
+        part?.requests ? writeRequestChunk(bucket, ref, part.requests.chunk, part.requests.rows) : null,
       ]);
       const record = archives.records.get(jobId)!;
       const sealed = seal.has(jobId);
@@ -50,9 +52,10 @@ export async function writeJobArchives(
         ref,
         outcomeChunk === null ? record.outcomeChunks : [...record.outcomeChunks, outcomeChunk],
         logChunk === null ? record.logChunks : [...record.logChunks, logChunk],
+        requestChunk === null ? record.requestChunks : [...record.requestChunks, requestChunk],
         sealed,
       );
-      return { jobId, outcomeChunk, logChunk, exceptionsTaken: part?.exceptionsTaken ?? 0, sealed };
+      return { jobId, outcomeChunk, logChunk, requestChunk, exceptionsTaken: part?.exceptionsTaken ?? 0, sealed };
     }),
   );
 }

@@ -3,7 +3,7 @@ import type { ConnectionConfig } from "../engine/contracts";
 import { addTraffic, emptyCounters } from "../engine/counters";
 import { credentialClientAuth, type CredentialHeaders } from "../engine/credential-auth";
 import { diagnoseJob } from "../engine/errors";
-import { createHttpClient, type HttpClient, type HttpEvent } from "../engine/http-client";
+import { createHttpClient, type HttpClient, type HttpEvent, type RequestAttempt } from "../engine/http-client";
 import { buildListingIndex, createDestinationLookup, type ListFetchContract } from "../engine/lookup";
 import { pagedReadSpec, readRecordPages } from "../engine/paged-reader";
 import { compareReadBack, readBackPlan, sampledForReadBack, verifiesWrites } from "../engine/read-back";
@@ -12,7 +12,9 @@ import { compileMappingFor, type CompiledMapping } from "../engine/reconcile";
 import type { EngineRuntime } from "../engine/runtime";
 import { readSourcePages, type HttpSourceContract, type SourcePage } from "../engine/source-reader";
 import type { Env } from "../env";
+import { readRequestLogSetting } from "../ledger/config-settings";
 import type { JobError } from "../ledger/run-rows";
+import { REQUEST_BODY_EXCERPT_DEFAULT } from "../schemas/requests";
 import type { JobStatus } from "../schemas/vocabulary";
 import { countDatasetScope, countRetrySerials, readDatasetBatch, readDatasetRecord, readRunConnection, retrySerialsAmong } from "../ledger/run-scope";
 import type { CoordinatorConfig } from "./coordinator-config";
@@ -22,6 +24,7 @@ import { needsRetryCount, planScope, startCursor } from "./job-scope";
 import { checkConnection, credentialError } from "./job-setup";
 import { outcomeBatch } from "./outcome-batch";
 import { distinctRecords, takeSourcePage } from "./paged-source-feed";
+import { toRequestRecord, type RequestRecord } from "./request-record";
 import { jobEnding } from "./run-finish";
 import * as wording from "./run-log";
 import { takeSingleSerial } from "./single-serial-feed";
@@ -77,6 +80,9 @@ export class JobStep {
   private unsaved: RecordOutcome[] = [];
   // Bytes of this invocation's requests, added to the tally with the next checkpoint.
   private readonly bytes = { sent: 0, received: 0 };
+  // Request log entries since the last checkpoint: stored with it rather than one storage write per request,
+  // so an invocation cut off before its checkpoint loses its entries (its records are looked up again).
+  private requests: RequestRecord[] = [];
 
   constructor(
     private readonly ctx: JobStepContext,
@@ -91,9 +97,31 @@ export class JobStep {
     this.ctx.store.appendLog({ job_id: this.jobId, at: this.ctx.runtime.now(), level, message, serial });
   }
 
+  // One attempt of a request of this job (the client's, or the credential's token request).
+  recordRequest(attempt: RequestAttempt): void {
+    this.requests.push(toRequestRecord(this.jobId, attempt, this.job.progress.request_body_bytes ?? REQUEST_BODY_EXCERPT_DEFAULT));
+  }
+
+  private saveRequests(): void {
+    const records = this.requests;
+    this.requests = [];
+    this.ctx.store.appendRequests(this.jobId, records);
+  }
+
   // Reads the connection as it is now (its version is the one the job runs with) and decides the scope.
   async prepare(): Promise<StartedJob> {
+    try {
+      return await this.prepareJob();
+    } finally {
+      // The token request made to check the credential.
+      this.saveRequests();
+    }
+  }
+
+  private async prepareJob(): Promise<StartedJob> {
     const { env, plan } = this.ctx;
+    // Set on the job's own progress too, so the token request below is cut to it.
+    this.job.progress.request_body_bytes = (await readRequestLogSetting(env.LEDGER)).body_excerpt_bytes;
     const progress: JobProgress = { ...this.job.progress, started_at: this.ctx.runtime.now() };
     const failed = (error: JobError, version: number): StartedJob => ({ version, inScope: null, progress, setupError: error });
 
@@ -192,6 +220,10 @@ export class JobStep {
 
   private onHttpEvent(event: HttpEvent): void {
     const { budget } = this.ctx;
+    if (event.type === "request") {
+      this.recordRequest(event.entry);
+      return;
+    }
     if (event.type === "response") {
       this.bytes.sent += event.bytes_sent;
       this.bytes.received += event.bytes_received;
@@ -478,6 +510,7 @@ export class JobStep {
 
   checkpoint(progress: JobProgress): void {
     const { store, config } = this.ctx;
+    this.saveRequests();
     const counted = addTraffic(emptyCounters(), this.bytes.sent, this.bytes.received);
     this.bytes.sent = 0;
     this.bytes.received = 0;

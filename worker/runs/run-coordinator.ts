@@ -53,6 +53,8 @@ export class RunCoordinator extends DurableObject<Env> {
   // The credential the current job sends with; what it sends (tokens fetched later included) is masked
   // in everything the store keeps.
   private sending: CredentialHeaders | null = null;
+  // The step at work, which the token requests of the credential are logged to.
+  private currentStep: JobStep | null = null;
   private busy: Promise<void> | null = null;
   private lastFlushAt: number | null = null;
   private failedSteps = 0;
@@ -279,6 +281,7 @@ export class RunCoordinator extends DurableObject<Env> {
       current,
     );
 
+    this.currentStep = jobStep;
     if (current.status === "pending") {
       await this.startJob(plan, current, jobStep);
       return true;
@@ -299,7 +302,7 @@ export class RunCoordinator extends DurableObject<Env> {
   private credentials(plan: RunPlan, runtime: ReturnType<typeof createSystemRuntime>): Promise<CredentialHeaders> {
     this.credentialHeaders ??= loadCredentialAuth(this.env, plan.credential_id)
       .then((auth) => {
-        this.sending = createCredentialHeaders(auth, { runtime });
+        this.sending = createCredentialHeaders(auth, { runtime, onAttempt: (attempt) => this.currentStep?.recordRequest(attempt) });
         return this.sending;
       })
       .catch((error: unknown) => {
@@ -353,10 +356,10 @@ export class RunCoordinator extends DurableObject<Env> {
     this.lastFlushAt = Date.now();
     for (;;) {
       const outbox = this.store.outbox(FLUSH_ROWS);
-      const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length;
+      const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length + outbox.requests.length;
       const checkpoints = this.store.jobs();
       const archived = jobArchives(this.store);
-      const flush = planFlush(outbox.outcomes, outbox.logs, archived.states, this.config.exceptionsPerJob);
+      const flush = planFlush(outbox.outcomes, outbox.logs, archived.states, this.config.exceptionsPerJob, outbox.requests);
       const archives = await writeJobArchives(this.env.ARCHIVE, plan.run_id, archived, flush, new Set(emptied ? seal : []));
 
       const jobIds = new Set([...outbox.outcomes.map((o) => o.job_id), ...outbox.logs.map((l) => l.job_id)]);
@@ -375,7 +378,7 @@ export class RunCoordinator extends DurableObject<Env> {
         counters,
       });
       await commit(this.env.LEDGER, [...statements, ...(emptied ? extra : [])]);
-      if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0 || archives.length > 0) this.store.dropFlushed(outbox.lastOutcomeId, outbox.lastLogId, archives);
+      if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0 || outbox.lastRequestId > 0 || archives.length > 0) this.store.dropFlushed(outbox, archives);
       if (emptied) return;
     }
   }

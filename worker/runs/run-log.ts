@@ -39,6 +39,7 @@ export function jobStarted(facts: JobStartFacts): string {
 // The retries, rate-limit waits and token refreshes a slice met; a response is counted, not logged.
 export function httpEventLine(event: HttpEvent): string | null {
   switch (event.type) {
+    case "request":
     case "response":
       return null;
     case "retry": {

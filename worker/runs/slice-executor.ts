@@ -253,6 +253,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       body: request.body,
       signal: controller.signal,
       phase: "update",
+      serials: request.serials,
       accept: (status) => isSuccessStatus(update, status),
       mayRetryAfterSend: request.retrySafe,
     });

@@ -41,29 +41,35 @@ export async function consumeScheduleTicks(batch: MessageBatch<unknown>, env: En
     report.skipped = plan.ticks.length - report.started;
     report.runs = plan.runs.length;
     report.promoted = promoted.length;
-    // Start is idempotent and the minute trigger nudges running runs, so a failed start here is retried there.
-    const starts = await Promise.allSettled(promoted.map((runId) => coordinatorFor(env, runId).start(runId)));
-    for (const [index, start] of starts.entries()) {
-      if (start.status === "rejected") console.error("scheduled run promoted but its coordinator did not start", promoted[index], start.reason);
-    }
-    // The new runs' status events go on the alerts queue now; a failure here is caught by the minute sweep.
-    if (plan.runs.length > 0) {
-      try {
-        await enqueueAlertEvents(
-          env,
-          await undispatchedEventIdsOfRuns(
-            env.LEDGER,
-            plan.runs.map(({ run }) => run.id),
-            EVENTS_PER_BATCH,
-          ),
-        );
-      } catch (err) {
-        console.warn("scheduled runs' events not enqueued; the minute sweep will", err);
-      }
-    }
+    // The starts and the new runs' events on the alerts queue go side by side: the batch waits for the slower.
+    await Promise.all([
+      startPromoted(env, promoted),
+      enqueueRunsEvents(
+        env,
+        plan.runs.map(({ run }) => run.id),
+      ),
+    ]);
   }
   batch.ackAll();
   return report;
+}
+
+// Start is idempotent and the minute trigger nudges running runs, so a failed start here is retried there.
+async function startPromoted(env: Env, promoted: readonly string[]): Promise<void> {
+  const starts = await Promise.allSettled(promoted.map((runId) => coordinatorFor(env, runId).start(runId)));
+  for (const [index, start] of starts.entries()) {
+    if (start.status === "rejected") console.error("scheduled run promoted but its coordinator did not start", promoted[index], start.reason);
+  }
+}
+
+// The new runs' status events go on the alerts queue now; a failure here is caught by the minute sweep.
+async function enqueueRunsEvents(env: Env, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  try {
+    await enqueueAlertEvents(env, await undispatchedEventIdsOfRuns(env.LEDGER, runIds, EVENTS_PER_BATCH));
+  } catch (err) {
+    console.warn("scheduled runs' events not enqueued; the minute sweep will", err);
+  }
 }
 
 async function commitTicks(db: D1Database, ticks: TickKey[], now: () => number): Promise<{ plan: TickPlan; promoted: string[] }> {

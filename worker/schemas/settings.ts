@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { timestampSchema } from "./common";
+import { requestLogSettingSchema } from "./requests";
 
 export const RETENTION_PLANS = ["professional", "enterprise", "custom"] as const;
 export type RetentionPlan = (typeof RETENTION_PLANS)[number];
@@ -62,8 +63,12 @@ export const updateSettingsBodySchema = z
   .strictObject({
     retention: retentionSchema.optional(),
     log_export: logExportInputSchema.optional(),
+    request_log: requestLogSettingSchema.optional(),
   })
-  .refine((body) => body.retention !== undefined || body.log_export !== undefined, "give retention, log_export or both")
+  .refine(
+    (body) => body.retention !== undefined || body.log_export !== undefined || body.request_log !== undefined,
+    "give retention, log_export, request_log or several",
+  )
   .openapi("UpdateSettingsRequest");
 export type UpdateSettingsBody = z.output<typeof updateSettingsBodySchema>;
 
@@ -92,6 +97,12 @@ export const settingsSchema = z
       days: z.number().int().openapi({ description: "The window in effect: runs older than this are purged daily." }),
     }),
     log_export: logExportSchema,
+    request_log: z.object({
+      body_excerpt_bytes: z
+        .number()
+        .int()
+        .openapi({ description: "Bytes of each request and response body the request log keeps (default 2048; 0 keeps none)." }),
+    }),
     updated_at: timestampSchema.nullable(),
   })
   .openapi("Settings");

@@ -20,6 +20,17 @@ describe("/api/settings", () => {
     expect(res.body.log_export).toEqual({ target: "none" });
   });
 
+  it("keeps 2048 bytes of each request body by default, and an admin may change it (0 keeps none)", async () => {
+    expect((await call<Settings>("GET", "/api/settings", { as: "viewer" })).body.request_log).toEqual({ body_excerpt_bytes: 2048 });
+    for (const bytes of [0, 65_536, 512]) {
+      const saved = await call<Settings>("PUT", "/api/settings", { body: { request_log: { body_excerpt_bytes: bytes } } });
+      expect(saved.status).toBe(200);
+      expect(saved.body.request_log).toEqual({ body_excerpt_bytes: bytes });
+    }
+    expect((await call<Settings>("GET", "/api/settings", { as: "viewer" })).body.request_log.body_excerpt_bytes).toBe(512);
+    expect((await call("PUT", "/api/settings", { as: "operator", body: { request_log: { body_excerpt_bytes: 1 } } })).status).toBe(403);
+  });
+
   it("lets an admin choose a plan or a custom number of days", async () => {
     const enterprise = await call<Settings>("PUT", "/api/settings", { body: { retention: { plan: "enterprise" } } });
     expect(enterprise.body.retention).toEqual({ plan: "enterprise", custom_days: null, days: 90 });
@@ -38,6 +49,9 @@ describe("/api/settings", () => {
     { log_export: { ...S3, bucket: "No_Such!" }, path: "log_export.bucket" },
     { log_export: { ...S3, endpoint: "http://169.254.169.254/latest", secret_access_key: "k" }, path: "log_export.endpoint" },
     { log_export: S3, path: "log_export.secret_access_key" },
+    { request_log: { body_excerpt_bytes: 65_537 }, path: "request_log.body_excerpt_bytes" },
+    { request_log: { body_excerpt_bytes: -1 }, path: "request_log.body_excerpt_bytes" },
+    { request_log: { body_excerpt_bytes: 1.5 }, path: "request_log.body_excerpt_bytes" },
   ])("refuses $path", async ({ path, ...body }) => {
     const res = await call("PUT", "/api/settings", { body });
     expect(res.status).toBe(400);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeLogs, decodeOutcomes, encodeLogs, encodeOutcomes, type ArchivedOutcome } from "../../../worker/archive/chunk-codec";
 import { archiveDay, dayPrefix, indexKey, outcomeChunkKey } from "../../../worker/archive/archive-keys";
 import { emptyIndex, parseIndex } from "../../../worker/archive/archive-index";
+import { decodeRequests, encodeRequests, type ArchivedRequest } from "../../../worker/archive/request-codec";
 
 const at = Date.UTC(2026, 11, 5, 21, 0, 0);
 
@@ -58,6 +59,79 @@ describe("archive chunks", () => {
       { seq: 1, at, level: "INFO" as const, message: "started", serial: null },
     ];
     expect(await decodeLogs(await encodeLogs(logs))).toEqual([logs[1], logs[0]]);
+  });
+
+  it("round-trip requests in seq order, keeping every field", async () => {
+    const lookup: ArchivedRequest = {
+      seq: 1,
+      at,
+      phase: "lookup",
+      method: "GET",
+      url: "https://dest.example/devices/SN-1",
+      request_headers: { accept: "application/json", authorization: "[redacted]" },
+      request_body: null,
+      status: 200,
+      duration_ms: 41,
+      attempt: 1,
+      retry_reason: null,
+      error: null,
+      response_headers: {},
+      response_body: '{"serial":"SN-1"}',
+      serials: ["SN-1"],
+      truncated: false,
+    };
+    const retried: ArchivedRequest = {
+      ...lookup,
+      seq: 2,
+      at: at + 300,
+      phase: "update",
+      method: "PATCH",
+      request_body: '{"name":"x"}…',
+      status: null,
+      attempt: 2,
+      retry_reason: "server_error",
+      error: "timed out after 10000 ms",
+      response_headers: { "x-request-id": "r-1" },
+      response_body: null,
+      serials: [],
+      truncated: true,
+    };
+    expect(await decodeRequests(await encodeRequests([retried, lookup]))).toEqual([lookup, retried]);
+  });
+
+  // What a lookup costs in the archive at fleet scale: its URL, its headers and a small JSON answer.
+  it("store a lookup with a 200-byte answer in under 40 bytes", async () => {
+    const lookups = Array.from({ length: 10_000 }, (_, i): ArchivedRequest => {
+      const serial = `SN-${String(i).padStart(7, "0")}`;
+      return {
+        seq: i + 1,
+        at: at + i * 3,
+        phase: "lookup",
+        method: "GET",
+        url: `https://fleet.example.com/api/v2/devices/${serial}`,
+        request_headers: { accept: "application/json", authorization: "[redacted]" },
+        request_body: null,
+        status: 200,
+        duration_ms: 20 + (i % 50),
+        attempt: 1,
+        retry_reason: null,
+        error: null,
+        response_headers: { "content-type": "application/json" },
+        response_body: JSON.stringify({
+          serial,
+          name: `Pump ${i}`,
+          site: `Site ${i % 40}`,
+          status: i % 7 === 0 ? "offline" : "active",
+          firmware: `2.${i % 9}.1`,
+          temperature: 20 + (i % 13) / 10,
+          updated_at: new Date(at - i * 1000).toISOString(),
+        }).padEnd(200, " "),
+        serials: [serial],
+        truncated: false,
+      };
+    });
+    const bytes = await encodeRequests(lookups);
+    expect(bytes.byteLength / 10_000).toBeLessThan(40);
   });
 
   it("store an unchanged record in single-digit bytes", async () => {

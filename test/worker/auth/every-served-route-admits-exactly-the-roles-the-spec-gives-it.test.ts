@@ -51,6 +51,9 @@ const ROUTE_ROLES: Record<string, MinRole> = {
   "GET /api/jobs/{id}": "viewer",
   "GET /api/jobs/{id}/records": "viewer",
   "GET /api/jobs/{id}/logs": "viewer",
+  // The request inspector: viewers read it, without bodies.
+  "GET /api/jobs/{id}/requests": "viewer",
+  "GET /api/jobs/{id}/requests/{seq}": "viewer",
 
   "GET /api/settings": "viewer",
   "PUT /api/settings": "admin",

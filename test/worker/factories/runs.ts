@@ -5,6 +5,7 @@ import type { JobSummary, RunDetail } from "../../../worker/schemas/runs";
 import { parseIndex, type ArchiveIndex } from "../../../worker/archive/archive-index";
 import { indexKey } from "../../../worker/archive/archive-keys";
 import { decodeLogs, decodeOutcomes, type ArchivedLog, type ArchivedOutcome } from "../../../worker/archive/chunk-codec";
+import { decodeRequests, type ArchivedRequest } from "../../../worker/archive/request-codec";
 import { encryptSecret, SECRET_BINDINGS } from "../../../worker/auth/secrets";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { insertConnection } from "../../../worker/ledger/connections";
@@ -186,6 +187,7 @@ export interface JobArchiveContents {
   // Each serial's outcome; a serial in two chunks takes the higher one, as the index says.
   outcomes: Map<string, ArchivedOutcome>;
   logs: ArchivedLog[];
+  requests: ArchivedRequest[];
 }
 
 // A job's archive read whole through the format modules, the way a reader of R2 sees it; null before any index.
@@ -207,7 +209,10 @@ export async function jobArchive(jobId: string): Promise<JobArchiveContents | nu
   const logs: ArchivedLog[] = [];
   for (const entry of index.logs) logs.push(...(await decodeLogs(await read(entry.key))));
   logs.sort((a, b) => a.seq - b.seq);
-  return { index, outcomes, logs };
+  const requests: ArchivedRequest[] = [];
+  for (const entry of index.requests) requests.push(...(await decodeRequests(await read(entry.key))));
+  requests.sort((a, b) => a.seq - b.seq);
+  return { index, outcomes, logs, requests };
 }
 
 // Outcomes and log lines of a job as its archive holds them.
@@ -221,11 +226,44 @@ export async function logsOf(jobId: string): Promise<Array<{ level: string; mess
   return (archive?.logs ?? []).map(({ level, message, seq }) => ({ level, message, seq }));
 }
 
-export async function eventsOf(runId: string): Promise<Array<{ type: string; job_id: string | null; payload: Record<string, unknown> }>> {
-  const { results } = await env.LEDGER.prepare("SELECT type, job_id, payload_json FROM events WHERE run_id = ?1 ORDER BY id")
-    .bind(runId)
-    .all<{ type: string; job_id: string | null; payload_json: string }>();
-  return results.map((r) => ({ type: r.type, job_id: r.job_id, payload: JSON.parse(r.payload_json) as Record<string, unknown> }));
+export interface OutboxWatch {
+  channelId: string;
+  /** The run's status events as fanned out to the watching channel, in outbox order, once none is left to fan out. */
+  eventsOf(runId: string): Promise<Array<{ type: string; job_id: string | null; payload: Record<string, unknown> }>>;
+}
+
+// Fan-out deletes an event from the outbox; what stays is each channel's delivery with the payload built
+// from it. A test that reads a run's events creates this webhook channel (hearing every status change)
+// before the run, and reads its deliveries.
+export async function watchOutbox(): Promise<OutboxWatch> {
+  const admin = (await makeToken("admin")).token;
+  const created = await api<{ id: string }>(
+    "POST",
+    "/api/alerts/channels",
+    { name: `Outbox watch ${newId("w", Date.now())}`, kind: "webhook", url: "http://localhost:8787/sandbox/_receiver/outbox-watch" },
+    { authorization: `Bearer ${admin}` },
+  );
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const channelId = created.body.id;
+  return {
+    channelId,
+    async eventsOf(runId) {
+      const until = Date.now() + 20_000;
+      for (;;) {
+        const left = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM events WHERE run_id = ?1").bind(runId).first<{ n: number }>();
+        if (left?.n === 0) break;
+        if (Date.now() > until) throw new Error(`run ${runId} still has ${left?.n} event(s) to fan out`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { results } = await env.LEDGER.prepare("SELECT event_type, payload_json FROM deliveries WHERE run_id = ?1 AND channel_id = ?2 ORDER BY event_seq")
+        .bind(runId, channelId)
+        .all<{ event_type: string; payload_json: string }>();
+      return results.map((r) => {
+        const payload = JSON.parse(r.payload_json) as Record<string, unknown>;
+        return { type: r.event_type, job_id: (payload.job_id as string | null) ?? null, payload };
+      });
+    },
+  };
 }
 
 export interface CustomConnection {

@@ -4,14 +4,24 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
-import { planFanOut, type OutboxEvent } from "../../../worker/alerts/fan-out";
-import { loadEventContext } from "../../../worker/ledger/alerts-outbox";
 import { REDACTED } from "../../../worker/engine/redactor";
 import { exportDay } from "../../../worker/retention/day-export";
 import { gunzipText } from "../../../worker/retention/ndjson-gzip";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { leaksIn } from "../../engine/support/secret-forms";
-import { coordinatorStub, demoConfig, driveRun, jobArchive, makeCredentialWith, makeToken, resetWorld, startRun, type TestAuth } from "../factories";
+import {
+  coordinatorStub,
+  demoConfig,
+  driveRun,
+  jobArchive,
+  makeCredentialWith,
+  makeToken,
+  resetWorld,
+  startRun,
+  watchOutbox,
+  type OutboxWatch,
+  type TestAuth,
+} from "../factories";
 import { ECHO, FORM_GROUPS, installEchoDestination, type EchoDestination } from "./echo-destination";
 
 const worker = exports.default as unknown as Fetcher;
@@ -124,51 +134,12 @@ async function mcpJobStatus(runId: string): Promise<string> {
   }
 }
 
-// The webhook payload the alert fan-out builds from each failed job's status event.
-async function alertPayloads(runId: string): Promise<string> {
-  const { results } = await env.LEDGER.prepare(
-    `SELECT rowid AS seq, id, type, run_id, job_id, connection_id, payload_json, created_at
-       FROM events WHERE run_id = ?1 AND type = 'job.status_changed' ORDER BY rowid`,
-  )
-    .bind(runId)
-    .all<{
-      seq: number;
-      id: string;
-      type: OutboxEvent["type"];
-      run_id: string;
-      job_id: string;
-      connection_id: string;
-      payload_json: string;
-      created_at: number;
-    }>();
-  const payloads: string[] = [];
-  for (const row of results) {
-    const event: OutboxEvent = {
-      id: row.id,
-      seq: row.seq,
-      type: row.type,
-      runId: row.run_id,
-      jobId: row.job_id,
-      connectionId: row.connection_id,
-      payloadJson: row.payload_json,
-      createdAt: row.created_at,
-    };
-    const context = await loadEventContext(env.LEDGER, event);
-    const plan = planFanOut({
-      event,
-      run: context.run,
-      jobs: context.jobs,
-      channels: [],
-      rules: [],
-      consecutiveFailures: 1,
-      openIncidents: [],
-      publicUrl: "https://sync.example.com",
-      now: Date.now(),
-      newEventId: () => "evt_test",
-    });
-    payloads.push(row.payload_json, JSON.stringify(plan.payload));
-  }
-  return payloads.join("\n");
+// The payloads the alert fan-out built from the run's status events: what every delivery stores and sends
+// (the events themselves leave the outbox once fanned out).
+async function alertPayloads(outbox: OutboxWatch, runId: string): Promise<string> {
+  const events = await outbox.eventsOf(runId);
+  expect(events.filter((e) => e.type === "job.status_changed" && e.payload.status === "failed").length).toBeGreaterThan(0);
+  return events.map((e) => JSON.stringify(e.payload)).join("\n");
 }
 
 async function ledgerRows(runId: string): Promise<string> {
@@ -212,6 +183,7 @@ beforeAll(async () => {
   await resetWorld();
   token = (await makeToken("operator")).token;
   echo = installEchoDestination();
+  const outbox = await watchOutbox();
   for (const scheme of SCHEMES) {
     const { credentialId, connectionIds } = await makeCredentialWith(echoConfigs(), RECORDS, scheme.auth);
     const run = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live" })).id);
@@ -223,10 +195,11 @@ beforeAll(async () => {
       add("GET /api/jobs/{id}/records?format=csv", await text(`/api/jobs/${job.id}/records?format=csv`));
       add("GET /api/jobs/{id}/logs", await text(`/api/jobs/${job.id}/logs?limit=500`));
       add("GET /api/jobs/{id}/logs?download=1", await text(`/api/jobs/${job.id}/logs?download=1`));
+      add("GET /api/jobs/{id}/requests", await text(`/api/jobs/${job.id}/requests?limit=500`));
     }
     add("GET /api/runs/{id}", await text(`/api/runs/${run.id}`));
     add("the coordinator's jobs, as the live feed publishes them", JSON.stringify(await coordinatorStub(run.id).snapshot()));
-    add("the alert payloads of the failed jobs", await alertPayloads(run.id));
+    add("the alert payloads of the failed jobs", await alertPayloads(outbox, run.id));
     add("MCP get_job_status", await mcpJobStatus(run.id));
     add("the ledger's rows", await ledgerRows(run.id));
     for (const job of run.jobs)
@@ -261,10 +234,30 @@ describe("a destination that echoes every encoding of what authenticated the req
     expect(outputs["GET /api/jobs/{id}/records?format=csv"]).toContain(REDACTED);
     expect(outputs["the run's archive in R2"]).toContain(REDACTED);
     expect(outputs["Test lookup"]).toContain(REDACTED);
+    expect(outputs["GET /api/jobs/{id}/requests"]).toContain(REDACTED);
   });
 
   it("fetched OAuth2 access tokens, which are part of what is masked", () => {
     expect(echo.tokens.length).toBeGreaterThan(0);
+  });
+
+  it("logs the OAuth2 token requests, accepted and refused, with their bodies masked", () => {
+    const entries = (name: string) =>
+      seen
+        .get(name)!
+        .outputs["GET /api/jobs/{id}/requests"]!.split("\n")
+        .filter((line) => line !== "")
+        .flatMap(
+          (line) =>
+            (JSON.parse(line) as { data: Array<{ phase: string; status: number | null; request_body: string | null; response_body: string | null }> }).data,
+        )
+        .filter((entry) => entry.phase === "token");
+    const granted = entries("oauth2");
+    expect(granted.length).toBeGreaterThan(0);
+    expect(granted.every((entry) => entry.status === 200 && entry.response_body!.includes(`"access_token":"${REDACTED}"`))).toBe(true);
+    const refused = entries("oauth2 refused by its token endpoint");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((entry) => entry.status !== 200 && entry.request_body!.includes(`client_secret=${encodeURIComponent(REDACTED)}`))).toBe(true);
   });
 
   const EMITTERS = [
@@ -273,6 +266,7 @@ describe("a destination that echoes every encoding of what authenticated the req
     "GET /api/jobs/{id}/records?format=csv",
     "GET /api/jobs/{id}/logs",
     "GET /api/jobs/{id}/logs?download=1",
+    "GET /api/jobs/{id}/requests",
     "GET /api/runs/{id}",
     "the coordinator's jobs, as the live feed publishes them",
     "the alert payloads of the failed jobs",

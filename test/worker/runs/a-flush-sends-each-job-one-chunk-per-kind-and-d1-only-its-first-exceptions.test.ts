@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { emptyCounters } from "../../../worker/engine/counters";
 import type { LogRecord, OutcomeRecord } from "../../../worker/ledger/run-writes";
 import { exceptionsOmitted, planFlush, type JobArchiveState } from "../../../worker/runs/archive-flush";
+import type { OutboxRequest } from "../../../worker/runs/coordinator-store";
 import { makeCheckpoint } from "./job-factories";
 
 const outcome = (jobId: string, serial: string, action: string): OutcomeRecord => ({
@@ -16,6 +17,26 @@ const outcome = (jobId: string, serial: string, action: string): OutcomeRecord =
 });
 const log = (jobId: string, seq: number): LogRecord => ({ job_id: jobId, seq, at: 1_000, level: "INFO", message: `line ${seq}`, serial: null });
 
+const request = (jobId: string, seq: number): OutboxRequest => ({
+  job_id: jobId,
+  seq,
+  at: 1_000,
+  phase: "lookup",
+  method: "GET",
+  url: `https://dest.example/devices/S${seq}`,
+  request_headers: {},
+  request_body: null,
+  status: 200,
+  duration_ms: 5,
+  attempt: 1,
+  retry_reason: null,
+  error: null,
+  response_headers: {},
+  response_body: null,
+  serials: [`S${seq}`],
+  truncated: false,
+});
+
 function state(jobId: string, archiveDay: string | null, overrides: Partial<JobArchiveState> = {}): [string, JobArchiveState] {
   const { plan } = makeCheckpoint();
   return [
@@ -24,6 +45,7 @@ function state(jobId: string, archiveDay: string | null, overrides: Partial<JobA
       plan: { ...plan, job_id: jobId, connection_id: `conn_${jobId}`, archive_day: archiveDay },
       nextOutcomeChunk: 1,
       nextLogChunk: 1,
+      nextRequestChunk: 1,
       exceptionsKept: 0,
       ...overrides,
     },
@@ -83,6 +105,17 @@ describe("a flush of the outbox", () => {
     const plan = planFlush([outcome("a", "S1", "skipped_no_change")], [], new Map([state("a", "2026-12-05")]), 0);
     expect(plan.latest).toEqual([{ connection_id: "conn_a", serial: "S1", action: "skipped_no_change", job_id: "a", at: 1_000 }]);
     expect(plan.ledgerOutcomes).toEqual([]);
+  });
+
+  it("writes a job's requests as one chunk numbered from its own next request chunk, and none of a job from before the archive", () => {
+    const jobs = new Map([state("a", "2026-12-05", { nextRequestChunk: 3 }), state("old", null)]);
+    const plan = planFlush([], [], jobs, 1_000, [request("a", 1), request("old", 1), request("a", 2)]);
+    expect(plan.archived.map((f) => [f.jobId, f.requests?.chunk, f.requests?.rows.map((r) => r.seq), f.outcomes, f.logs])).toEqual([
+      ["a", 3, [1, 2], null, null],
+    ]);
+    expect(plan.archived[0]!.requests!.rows[0]).not.toHaveProperty("job_id");
+    expect(plan.ledgerOutcomes).toEqual([]);
+    expect(plan.ledgerLogs).toEqual([]);
   });
 
   it("writes every row of a job from before the archive to D1, as its readers expect", () => {

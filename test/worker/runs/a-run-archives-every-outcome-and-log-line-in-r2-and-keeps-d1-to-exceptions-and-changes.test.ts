@@ -72,7 +72,11 @@ async function expectWholeArchive(run: RunDetail): Promise<void> {
     expect(archive.index.sealed, job.connection_name).toBe(true);
     expect(archive.index.outcomes.map((e) => e.chunk)).toEqual(archive.index.outcomes.map((_, i) => i + 1));
     expect(archive.index.logs.map((e) => e.chunk)).toEqual(archive.index.logs.map((_, i) => i + 1));
-    const listed = [...archive.index.outcomes, ...archive.index.logs].map((e) => e.key);
+    expect(archive.index.requests.map((e) => e.chunk)).toEqual(archive.index.requests.map((_, i) => i + 1));
+    // Every request once, numbered without a gap, even across a flush replayed after a crash.
+    expect(archive.requests.length).toBeGreaterThan(0);
+    expect(archive.requests.map((r) => r.seq)).toEqual(archive.requests.map((_, i) => i + 1));
+    const listed = [...archive.index.outcomes, ...archive.index.logs, ...archive.index.requests].map((e) => e.key);
     expect(await objectKeys(jobPrefix(archive_day!, job.id))).toEqual([...listed, `${jobPrefix(archive_day!, job.id)}index.json`].sort());
     const chunked = archive.index.outcomes.reduce((sum, e) => sum + e.count, 0);
     expect(chunked, "no serial in two chunks").toBe(job.processed);
@@ -151,9 +155,9 @@ describe("a flush cut off after its chunks are written", () => {
     await runInDurableObject(coordinatorStub(run.id), (instance: RunCoordinator, state) => {
       const store = (instance as unknown as { store: CoordinatorStore }).store;
       const drop = store.dropFlushed.bind(store);
-      store.dropFlushed = (lastOutcomeId, lastLogId, archives = []) => {
+      store.dropFlushed = (flushedIds, archives = []) => {
         if (archives.some((a) => a.outcomeChunk !== null)) state.abort("killed by the test");
-        drop(lastOutcomeId, lastLogId, archives);
+        drop(flushedIds, archives);
       };
     });
     const killed = await runDurableObjectAlarm(coordinatorStub(run.id)).then(

@@ -9,12 +9,12 @@ import {
   countersOf,
   demoConfig,
   driveRun,
-  eventsOf,
   logsOf,
   makeCredentialWith,
   resetWorld,
   sandboxStats,
   startRun,
+  watchOutbox,
 } from "../factories";
 
 const SLOW = { timeout: 60_000 };
@@ -81,6 +81,7 @@ describe("terminal contract errors fail the job with the seed's hint", () => {
   ];
   for (const { name, config, code, status, hint } of cases) {
     it(name, SLOW, async () => {
+      const outbox = await watchOutbox();
       const { run, connectionIds } = await liveFullRun([config]);
       expect(run.status).toBe("failed");
       expect(run.connections_failed).toBe(1);
@@ -97,7 +98,7 @@ describe("terminal contract errors fail the job with the seed's hint", () => {
       expect(job.failed).toBeGreaterThanOrEqual(1);
       const logs = await logsOf(job.id);
       expect(logs.some((l) => l.level === "ERROR" && l.message.startsWith("Job failed") && l.message.includes(hint))).toBe(true);
-      const failedEvent = (await eventsOf(run.id)).find((e) => e.job_id === job.id && e.payload.status === "failed")!;
+      const failedEvent = (await outbox.eventsOf(run.id)).find((e) => e.job_id === job.id && e.payload.status === "failed")!;
       expect(failedEvent.payload).toMatchObject({ previous_status: "running", error: { code, http_status: status } });
       expect(String(failedEvent.payload.error_summary)).toContain(hint);
     });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExampleSerials, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
-import { api, changeConnection, counters, countersOf, DEMO_IDS, eventsOf, logsOf, outcomesOf, resetWorld, runToEnd, sandboxStats } from "../factories";
+import { api, changeConnection, counters, countersOf, DEMO_IDS, logsOf, outcomesOf, resetWorld, runToEnd, sandboxStats, watchOutbox } from "../factories";
 
 const ALL = [DEMO_IDS.json, DEMO_IDS.xml, DEMO_IDS.bulk];
 const { would_update: CHANGED, skipped_no_change: UNCHANGED, missing_source: NO_SOURCE, missing_destination: NO_DESTINATION } = DEMO_EXPECTATIONS.full_run;
@@ -114,8 +114,9 @@ describe("full runs", () => {
   }
 
   it("each status change of the run and its jobs has exactly one event, with the counters", SLOW, async () => {
+    const outbox = await watchOutbox();
     const run = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
-    const events = await eventsOf(run.id);
+    const events = await outbox.eventsOf(run.id);
     const runChanges = events.filter((e) => e.type === "run.status_changed").map((e) => [e.payload.previous_status, e.payload.status]);
     expect(runChanges).toEqual([
       [null, "pending"],

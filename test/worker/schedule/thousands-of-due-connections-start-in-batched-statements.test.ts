@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from "vitest";
-import { eventsOf, makeRun } from "../factories";
+import { makeRun, watchOutbox } from "../factories";
 import { captureScheduleQueue, countingEnv, leapDaySchedule, leapDayTick, makeScheduledFleet, runsOfConnection, ticksAt } from "../factories/schedule";
 
 afterEach(() => {
@@ -15,6 +15,7 @@ it("starts 3,000 connections due in the same minute, one run per credential, in 
     { connection_id: `${busy.id}_other`, status: "running" },
   ]);
   const due = leapDayTick(7);
+  const outbox = await watchOutbox();
 
   await queue.fire(due);
   const batches = Math.ceil(queue.pending.length / 100);
@@ -41,7 +42,7 @@ it("starts 3,000 connections due in the same minute, one run per credential, in 
   expect(started).toMatchObject({ status: "running", connection_count: 75 });
   // The outbox hears of both as of any run: created pending, then (for the one that may start) running.
   // (Both events of a run share a millisecond, so their ids' order is random; the dispatcher reads in insertion order.)
-  const statuses = async (runId: string) => (await eventsOf(runId)).map((event) => `${event.type}:${String(event.payload.status)}`).sort();
+  const statuses = async (runId: string) => (await outbox.eventsOf(runId)).map((event) => `${event.type}:${String(event.payload.status)}`).sort();
   expect(await statuses(queued!.id)).toEqual(["run.status_changed:pending"]);
   expect(await statuses(started!.id)).toEqual(["run.status_changed:pending", "run.status_changed:running"]);
 });

@@ -12,7 +12,12 @@ vi.hoisted(() => {
 const { default: RetentionSettings } = await import("../../../../web/src/components/settings/RetentionSettings.svelte");
 const { SettingsState } = await import("../../../../web/src/state/settings.svelte");
 
-const settings: Settings = { retention: { plan: "professional", custom_days: null, days: 30 }, log_export: { target: "none" }, updated_at: null };
+const settings: Settings = {
+  retention: { plan: "professional", custom_days: null, days: 30 },
+  log_export: { target: "none" },
+  request_log: { body_excerpt_bytes: 2048 },
+  updated_at: null,
+};
 
 function pass(archive: RetentionPassView["archive_deleted"]): RetentionPassView {
   const at = new Date(Date.now() - 3_600_000).toISOString();
