@@ -22,6 +22,7 @@ export function makeRequestEntry(overrides: Partial<RequestEntry> = {}): Request
     response_body: `{"serial":"${serial}","status":"active"}`,
     serials: [serial],
     truncated: false,
+    bodies_hidden: false,
     ...overrides,
   };
 }

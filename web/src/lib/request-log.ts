@@ -1,34 +1,12 @@
 import type { RequestPhase } from "../../../worker/engine/errors";
+import type { RequestRetryReason } from "../../../worker/engine/http-client";
+import type { RequestStatusClass } from "../../../worker/schemas/requests";
 import { keysOf } from "../../../shared/lang";
 
 // The request inspector's vocabulary and its filters, which live in the job page's address
 // (`?tab=requests&serial=…`), so a log line or a record can link straight to its requests.
 
-// Declared from CONTRACTS-16 §2 until the worker's request-log schema lands; then re-exported from it.
-export interface RequestEntry {
-  seq: number;
-  at: string;
-  phase: RequestPhase;
-  method: string;
-  url: string;
-  request_headers: Record<string, string>;
-  request_body: string | null;
-  status: number | null;
-  duration_ms: number;
-  attempt: number;
-  retry_reason: string | null;
-  error: string | null;
-  response_headers: Record<string, string>;
-  response_body: string | null;
-  serials: string[];
-  truncated: boolean;
-  bodies_hidden?: boolean;
-}
-
-export interface RequestPage {
-  data: RequestEntry[];
-  next_cursor: string | null;
-}
+export type { RequestEntry, RequestEntryPage as RequestPage } from "../../../worker/schemas/requests";
 
 export const REQUEST_PHASE_LABEL: Record<RequestPhase, string> = {
   source: "Source",
@@ -40,20 +18,20 @@ export const REQUEST_PHASE_LABEL: Record<RequestPhase, string> = {
 };
 export const REQUEST_PHASES_SHOWN: readonly RequestPhase[] = keysOf(REQUEST_PHASE_LABEL);
 
-export const STATUS_CLASS_LABEL = {
+export type StatusClass = RequestStatusClass;
+export const STATUS_CLASS_LABEL: Record<StatusClass, string> = {
   "2xx": "2xx success",
   "3xx": "3xx redirect",
   "4xx": "4xx client error",
   "5xx": "5xx server error",
   error: "No response",
-} as const;
-export type StatusClass = keyof typeof STATUS_CLASS_LABEL;
+};
 export const STATUS_CLASSES: readonly StatusClass[] = keysOf(STATUS_CLASS_LABEL);
 
 export const REQUEST_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type RequestMethod = (typeof REQUEST_METHODS)[number];
 
-const RETRY_REASON_LABEL: Record<string, string> = {
+const RETRY_REASON_LABEL: Record<RequestRetryReason, string> = {
   server_error: "Server error",
   timeout: "Timeout",
   network_error: "Network error",
@@ -61,13 +39,13 @@ const RETRY_REASON_LABEL: Record<string, string> = {
   auth_refresh: "Token refresh",
 };
 
-export function retryReasonText(reason: string | null): string | null {
-  if (reason === null) return null;
-  return RETRY_REASON_LABEL[reason] ?? reason.replace(/_/g, " ");
+export function retryReasonText(reason: RequestRetryReason | null): string | null {
+  return reason === null ? null : RETRY_REASON_LABEL[reason];
 }
 
+// As the API classes a status (worker/schemas/requests.ts statusClassOf): anything outside 200–599 is "error".
 export function statusClassOf(status: number | null): StatusClass {
-  if (status === null) return "error";
+  if (status === null || status < 200 || status >= 600) return "error";
   if (status >= 500) return "5xx";
   if (status >= 400) return "4xx";
   if (status >= 300) return "3xx";

@@ -51,19 +51,13 @@ export function logExportBody(draft: LogExportDraft): LogExportInput {
   }
 }
 
-// The request log's section (CONTRACTS-16 §2), declared here until the worker's settings schema carries it.
-interface RequestLogSettings {
-  request_log?: { body_excerpt_bytes: number };
-}
-export const DEFAULT_BODY_EXCERPT_BYTES = 2048;
-
 export class SettingsState {
   settings = new Resource((signal) => api.getSettings(signal));
   retention = new Resource((signal) => api.getRetention(signal));
   plan: RetentionPlan = $state("professional");
   customDays = $state("");
   exportDraft: LogExportDraft = $state(logExportDraft({ target: "none" }));
-  excerptBytes = $state(String(DEFAULT_BODY_EXCERPT_BYTES));
+  excerptBytes = $state("");
   planSave = new SaveState();
   exportSave = new SaveState();
   requestLogSave = new SaveState();
@@ -78,7 +72,7 @@ export class SettingsState {
     this.plan = settings.retention.plan;
     this.customDays = settings.retention.custom_days === null ? "" : String(settings.retention.custom_days);
     this.exportDraft = logExportDraft(settings.log_export);
-    this.excerptBytes = String((settings as Settings & RequestLogSettings).request_log?.body_excerpt_bytes ?? DEFAULT_BODY_EXCERPT_BYTES);
+    this.excerptBytes = String(settings.request_log.body_excerpt_bytes);
   }
 
   #settled(settings: Settings): void {
@@ -108,10 +102,9 @@ export class SettingsState {
   saveRequestLog(): Promise<boolean> {
     return this.requestLogSave.run(async () => {
       const bytes = this.excerptBytes.trim() === "" ? Number.NaN : Number(this.excerptBytes);
-      const body = { request_log: { body_excerpt_bytes: bytes } } as unknown as UpdateSettingsBody;
-      const settings = await api.updateSettings(body);
+      const settings = await api.updateSettings({ request_log: { body_excerpt_bytes: bytes } });
       this.#settled(settings);
-      const kept = (settings as Settings & RequestLogSettings).request_log?.body_excerpt_bytes ?? bytes;
+      const kept = settings.request_log.body_excerpt_bytes;
       return kept === 0 ? "Request log saved: no bodies are kept." : `Request log saved: bodies are kept up to ${kept.toLocaleString("en")} bytes.`;
     });
   }
