@@ -50,6 +50,18 @@ const SCREENS: readonly Screen[] = [
     },
   },
   {
+    name: "job-requests",
+    heading: "Device status (JSON)",
+    path: ({ a }) => `/jobs/${firstJob(a).id}?tab=requests&serial=DEV-00001`,
+    prepare: async (page) => {
+      await page
+        .getByRole("button", { name: /^Details of request/ })
+        .first()
+        .click();
+      await expect(page.getByRole("group", { name: "Retry DEV-00001" })).toBeVisible();
+    },
+  },
+  {
     name: "job-logs",
     heading: "Device status (JSON)",
     path: ({ a }) => `/jobs/${firstJob(a).id}?tab=logs`,

@@ -96,4 +96,19 @@ describe("the log viewer", () => {
     expect(screen.queryByText("Syncing stream: Account")).toBeNull();
     logs.stop();
   });
+
+  it("links a line's serial to that serial's requests, and a retried request's line to requests by method and path", async () => {
+    serveLogs([
+      makeLogLine({ seq: 1, level: "WARN", message: "Retrying PUT /devices/DEV-00009 after status 503 (attempt 2), waiting 500 ms", serial: "DEV-00009" }),
+    ]);
+    const logs = new JobLogsState("job_1");
+    logs.start(() => false);
+    render(LogViewer, { logs });
+
+    const serial = await screen.findByRole("link", { name: "DEV-00009" });
+    expect(serial.getAttribute("href")).toBe("/jobs/job_1?tab=requests&serial=DEV-00009");
+    const requests = screen.getByRole("link", { name: "Requests: PUT /devices/DEV-00009" });
+    expect(requests.getAttribute("href")).toBe("/jobs/job_1?tab=requests&method=PUT&url=%2Fdevices%2FDEV-00009");
+    logs.stop();
+  });
 });

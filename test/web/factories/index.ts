@@ -3,5 +3,6 @@ export * from "./alerts";
 export * from "./connections";
 export * from "./credentials";
 export * from "./plans";
+export * from "./requests";
 export * from "./responses";
 export * from "./runs";

@@ -1,4 +1,4 @@
-import type { JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../../../web/src/lib/run-types";
+import type { JobDetail, JobSummary, LogLine, RecordOutcome, RunDetail, RunSummary } from "../../../web/src/lib/run-types";
 
 let sequence = 0;
 
@@ -94,4 +94,11 @@ export function makeRecord(overrides: Partial<RecordOutcome> = {}): RecordOutcom
     recorded_at: "2026-11-22T12:00:00.000Z",
     ...overrides,
   };
+}
+
+export function makeJobDetail(overrides: Partial<JobSummary> = {}, run: Partial<RunSummary> = {}): JobDetail {
+  const summary = makeRun(run);
+  const job = makeJob({ run_id: summary.id, mode: summary.mode, ...overrides });
+  const { id, credential_id, credential_name, type, serial, mode, trigger, requested_by, status } = summary;
+  return { ...job, run: { id, credential_id, credential_name, type, serial, mode, trigger, requested_by, status } };
 }

@@ -32,6 +32,7 @@ import type {
   recordListQuerySchema,
   runListQuerySchema,
 } from "./run-types";
+import type { RequestFilters, RequestPage } from "./request-log";
 import type { statsQuerySchema } from "../../../worker/schemas/stats";
 import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/schemas/retention";
 import type { CreateRunRequest } from "../../../worker/schemas/runs";
@@ -144,6 +145,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
       request<LogPage>(`/api/jobs/${id(jobId)}/logs`, { query: { ...filters, limit }, signal }),
     jobLogsText: (jobId: string, filters: Omit<LogListFilters, "after_seq">) =>
       request<string>(`/api/jobs/${id(jobId)}/logs`, { query: { download: 1, ...filters }, accept: "text/plain" }),
+    jobRequests: (jobId: string, filters: Partial<RequestFilters>, list?: ListOptions, signal?: AbortSignal) =>
+      request<RequestPage>(`/api/jobs/${id(jobId)}/requests`, { query: { ...filters, ...paging(list) }, signal }),
     stats: (query: StatsQuery, signal?: AbortSignal) => request<StatsResponse>("/api/stats", { query, signal }),
 
     // Connections

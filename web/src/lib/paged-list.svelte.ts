@@ -14,6 +14,10 @@ export class PagedList<T> {
   more: MoreState = $state({ kind: "idle" });
   #load: PageLoader<T>;
   #controller: AbortController | null = null;
+  // The cursor that read the last page and where its items start, so the tail can be read again.
+  #tail: { cursor: string | null; start: number } = { cursor: null, start: 0 };
+  #refreshing = false;
+  #refreshAgain = false;
 
   constructor(load: PageLoader<T>) {
     this.#load = load;
@@ -32,6 +36,7 @@ export class PagedList<T> {
       if (this.#controller !== controller) return;
       this.items = page.data;
       this.nextCursor = page.next_cursor;
+      this.#tail = { cursor: null, start: 0 };
       this.first = { kind: "ready" };
     } catch (error) {
       if (isAbort(error) || this.#controller !== controller) return;
@@ -47,12 +52,40 @@ export class PagedList<T> {
     try {
       const page = await this.#load(cursor, controller.signal);
       if (this.#controller !== controller) return;
+      this.#tail = { cursor, start: this.items.length };
       this.items = [...this.items, ...page.data];
       this.nextCursor = page.next_cursor;
       this.more = { kind: "idle" };
     } catch (error) {
       if (isAbort(error) || this.#controller !== controller) return;
       this.more = { kind: "failed", error: asApiError(error) };
+    }
+  }
+
+  // Reads the last page again for entries added since (a list that grows while a job runs). Calls during a read
+  // are folded into one more read; a reload or "load more" meanwhile wins.
+  async refreshTail(): Promise<void> {
+    const controller = this.#controller;
+    if (controller === null || this.first.kind !== "ready" || this.more.kind === "loading") return;
+    if (this.#refreshing) {
+      this.#refreshAgain = true;
+      return;
+    }
+    this.#refreshing = true;
+    try {
+      do {
+        this.#refreshAgain = false;
+        const { cursor, start } = this.#tail;
+        const page = await this.#load(cursor, controller.signal);
+        if (this.#controller !== controller) return;
+        this.items = [...this.items.slice(0, start), ...page.data];
+        this.nextCursor = page.next_cursor;
+      } while (this.#refreshAgain);
+    } catch (error) {
+      if (isAbort(error) || this.#controller !== controller) return;
+      console.warn("Reading the newest entries failed; the next progress reads again", error);
+    } finally {
+      this.#refreshing = false;
     }
   }
 

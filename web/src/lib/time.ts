@@ -28,3 +28,11 @@ export function formatAbsolute(iso: string): string {
   const then = Date.parse(iso);
   return Number.isNaN(then) ? iso : absolute.format(then);
 }
+
+const clock = new Intl.DateTimeFormat("en", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+
+// "14:03:27.120": log lines and requests of one job sit seconds apart, so the day is left out.
+export function formatClockTime(iso: string): string {
+  const then = Date.parse(iso);
+  return Number.isNaN(then) ? iso : `${clock.format(then)}.${String(then % 1000).padStart(3, "0")}`;
+}

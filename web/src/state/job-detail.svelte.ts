@@ -5,9 +5,9 @@ import type { JobDetail, JobSummary, LogLevel, LogLine, RecordAction, RecordOutc
 import { isActive } from "../lib/statuses";
 import { runs } from "./runs.svelte";
 
-export const JOB_TABS = ["summary", "records", "logs"] as const;
+export const JOB_TABS = ["summary", "records", "logs", "requests"] as const;
 export type JobTab = (typeof JOB_TABS)[number];
-export const JOB_TAB_LABEL: Record<JobTab, string> = { summary: "Summary", records: "Records", logs: "Logs" };
+export const JOB_TAB_LABEL: Record<JobTab, string> = { summary: "Summary", records: "Records", logs: "Logs", requests: "Requests" };
 
 // The job page: its detail read once, then kept current by the run state (live feed or its polling).
 export class JobDetailState {
@@ -76,6 +76,10 @@ export class JobRecordsState {
   readonly pages: PagedList<RecordOutcome>;
   readonly #jobId: string;
 
+  get jobId(): string {
+    return this.#jobId;
+  }
+
   constructor(jobId: string) {
     this.#jobId = jobId;
     this.pages = new PagedList((cursor, signal) => api.jobRecords(jobId, this.#filters(), { cursor, limit: RECORD_PAGE_SIZE }, signal));
@@ -132,6 +136,10 @@ export class JobLogsState {
 
   constructor(jobId: string) {
     this.#jobId = jobId;
+  }
+
+  get jobId(): string {
+    return this.#jobId;
   }
 
   get shownLevels(): LogLevel[] {

@@ -59,7 +59,8 @@ export class RunsState {
   lastSnapshotAt: string | null = $state(null);
 
   #entries = new SvelteMap<string, RunEntry>();
-  #jobRun = new Map<string, string>();
+  // Reactive, so a job page that asked before its run was read follows the run's jobs once it is.
+  #jobRun = new SvelteMap<string, string>();
   #refreshing = new Set<string>();
   // Runs asked for again while a read of them was in flight: that read may predate what prompted the ask.
   #refreshAgain = new Set<string>();
