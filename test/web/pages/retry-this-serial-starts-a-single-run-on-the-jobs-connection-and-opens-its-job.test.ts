@@ -77,7 +77,7 @@ describe("Retry this serial", () => {
     await fireEvent.click(await screen.findByRole("button", { name: /^Details of request/ }));
     await fireEvent.click(within(screen.getByRole("group", { name: "Retry DEV-00042" })).getByRole("button", { name: "Live" }));
 
-    const dialog = screen.getByRole("dialog", { hidden: true });
+    const dialog = screen.getByRole("dialog", { hidden: true, name: "Start a live Single run?" });
     expect(within(dialog).getByRole("heading", { hidden: true }).textContent).toBe("Start a live Single run?");
     expect(dialog.textContent).toContain("writes to the destination of Fleet for serial DEV-00042");
     await within(dialog).findByText(/There is no dry run of this scope yet/);
