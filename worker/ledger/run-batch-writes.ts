@@ -1,3 +1,4 @@
+import { archiveDay } from "../archive/archive-keys";
 import { newId } from "./ids";
 import type { NewJob, NewRun } from "./run-writes";
 
@@ -39,7 +40,9 @@ export function insertRunsStatements(db: D1Database, runs: ReadonlyArray<{ run: 
     created_at: run.created_at,
     payload: JSON.stringify({ run_id: run.id, previous_status: null, status: "pending", credential_id: run.credential_id }),
   }));
-  const jobRows = runs.flatMap(({ run, jobs }) => jobs.map((job) => ({ ...job, run_id: run.id, created_at: run.created_at })));
+  const jobRows = runs.flatMap(({ run, jobs }) =>
+    jobs.map((job) => ({ ...job, run_id: run.id, created_at: run.created_at, archive_day: archiveDay(run.created_at) })),
+  );
   const field = (name: string) => `json_extract(value, '$.${name}')`;
   return [
     ...jsonArrays(runRows).map((rows) =>
@@ -66,9 +69,9 @@ export function insertRunsStatements(db: D1Database, runs: ReadonlyArray<{ run: 
     ...jsonArrays(jobRows).map((rows) =>
       db
         .prepare(
-          `INSERT INTO jobs (id, run_id, connection_id, connection_name, connection_version, position, status, mode, created_at)
+          `INSERT INTO jobs (id, run_id, connection_id, connection_name, connection_version, position, status, mode, created_at, archive_day)
            SELECT ${field("id")}, ${field("run_id")}, ${field("connection_id")}, ${field("connection_name")},
-                  ${field("connection_version")}, ${field("position")}, 'pending', ${field("mode")}, ${field("created_at")}
+                  ${field("connection_version")}, ${field("position")}, 'pending', ${field("mode")}, ${field("created_at")}, ${field("archive_day")}
              FROM json_each(?1)`,
         )
         .bind(rows),

@@ -20,6 +20,7 @@ import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
 import { settleWaitingReadBacks } from "./read-back-outcomes";
 import { LivePublisher } from "./live-publisher";
+import type { PromotedRunStart } from "./promoted-run-start";
 import { cursorAdvance, decideRunFinish, stoppingJob, type FinishReason } from "./run-finish";
 import { jobCanceled } from "./run-log";
 import { startNextRun } from "./run-service";
@@ -87,6 +88,19 @@ export class RunCoordinator extends DurableObject<Env> {
       await this.publishRun(plan.run_id);
     }
     return this.snapshot(runId);
+  }
+
+  // start() for a caller that has just promoted the run and hands over its rows: nothing is read from D1. A
+  // start lost on the way is recovered as start's is: the minute trigger's kickRuns starts running runs again.
+  async startPromoted(start: PromotedRunStart): Promise<void> {
+    if (this.store.plan() !== null) {
+      await this.start(start.plan.run_id);
+      return;
+    }
+    this.store.initialise(start.plan);
+    await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
+    const { jobs, ...run } = start.detail;
+    this.live.publishRun(run, jobs);
   }
 
   // Takes effect at once: in-flight requests are aborted and the run is finished before this returns.

@@ -2,6 +2,7 @@ import { enqueueAlertEvents } from "../alerts/alert-queue";
 import { undispatchedEventIdsOfRuns } from "../ledger/alerts-outbox";
 import type { Env } from "../env";
 import { readTickContext, recordTicksWithRuns, tickKey, type TickKey } from "../ledger/schedule-ticks";
+import { promotedRunStart, type PromotedRunStart } from "../runs/promoted-run-start";
 import { coordinatorFor } from "../runs/run-service";
 import { planTicks, type TickPlan } from "./plan-ticks";
 import { isTickMessage } from "./tick-messages";
@@ -36,14 +37,14 @@ export async function consumeScheduleTicks(batch: MessageBatch<unknown>, env: En
   }
   const report: ConsumeReport = { ticks: ticks.size, started: 0, skipped: 0, runs: 0, promoted: 0 };
   if (ticks.size > 0) {
-    const { plan, promoted } = await commitTicks(env.LEDGER, [...ticks.values()], now);
+    const { plan, promoted, at } = await commitTicks(env.LEDGER, [...ticks.values()], now);
     report.started = plan.ticks.filter((tick) => tick.outcome === "started").length;
     report.skipped = plan.ticks.length - report.started;
     report.runs = plan.runs.length;
     report.promoted = promoted.length;
     // The starts and the new runs' events on the alerts queue go side by side: the batch waits for the slower.
     await Promise.all([
-      startPromoted(env, promoted),
+      startPromoted(env, promotedStarts(plan, promoted, at)),
       enqueueRunsEvents(
         env,
         plan.runs.map(({ run }) => run.id),
@@ -54,11 +55,17 @@ export async function consumeScheduleTicks(batch: MessageBatch<unknown>, env: En
   return report;
 }
 
+// The promoted runs as this batch wrote them (promoted at `at`), so their coordinators need not read them back.
+function promotedStarts(plan: TickPlan, promoted: readonly string[], at: number): PromotedRunStart[] {
+  const ids = new Set(promoted);
+  return plan.runs.filter(({ run }) => ids.has(run.id)).map(({ run, jobs }) => promotedRunStart(run, jobs, at));
+}
+
 // Start is idempotent and the minute trigger nudges running runs, so a failed start here is retried there.
-async function startPromoted(env: Env, promoted: readonly string[]): Promise<void> {
-  const starts = await Promise.allSettled(promoted.map((runId) => coordinatorFor(env, runId).start(runId)));
-  for (const [index, start] of starts.entries()) {
-    if (start.status === "rejected") console.error("scheduled run promoted but its coordinator did not start", promoted[index], start.reason);
+async function startPromoted(env: Env, starts: readonly PromotedRunStart[]): Promise<void> {
+  const results = await Promise.allSettled(starts.map((start) => coordinatorFor(env, start.plan.run_id).startPromoted(start)));
+  for (const [index, result] of results.entries()) {
+    if (result.status === "rejected") console.error("scheduled run promoted but its coordinator did not start", starts[index]?.plan.run_id, result.reason);
   }
 }
 
@@ -72,14 +79,14 @@ async function enqueueRunsEvents(env: Env, runIds: readonly string[]): Promise<v
   }
 }
 
-async function commitTicks(db: D1Database, ticks: TickKey[], now: () => number): Promise<{ plan: TickPlan; promoted: string[] }> {
+async function commitTicks(db: D1Database, ticks: TickKey[], now: () => number): Promise<{ plan: TickPlan; promoted: string[]; at: number }> {
   for (let attempt = 1; ; attempt++) {
     const context = await readTickContext(db, ticks);
     const at = now();
     const plan = planTicks(ticks, context, at);
-    if (plan.ticks.length === 0) return { plan, promoted: [] };
+    if (plan.ticks.length === 0) return { plan, promoted: [], at };
     const promoted = await recordTicksWithRuns(db, plan.ticks, plan.runs, at);
-    if (promoted !== "taken") return { plan, promoted };
+    if (promoted !== "taken") return { plan, promoted, at };
     if (attempt === MAX_ATTEMPTS) throw new Error(`schedule ticks still taken by other consumers after ${MAX_ATTEMPTS} attempts`);
   }
 }

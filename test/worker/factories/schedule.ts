@@ -1,7 +1,9 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { vi } from "vitest";
 import worker from "../../../worker/index";
 import { QUEUE_NAMES } from "../../../worker/queues";
+import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
+import { coordinatorFor } from "../../../worker/runs/run-service";
 import { DEMO_CONNECTIONS } from "../../../worker/sandbox/demo-connections";
 import type { ScheduleTickMessage } from "../../../worker/schedule/tick-messages";
 import type { Env } from "../../../worker/env";
@@ -122,6 +124,34 @@ export function countingEnv(): { env: Env; tally: D1Tally } {
     },
   });
   return { env: { ...env, LEDGER: ledger }, tally };
+}
+
+/**
+ * Counts the D1 round trips of every run coordinator from its first start on: the start methods of the class
+ * the objects run (RPC calls the class's method) give each object a counting LEDGER before they run.
+ */
+export async function countCoordinatorReads(): Promise<{ tally: D1Tally; restore: () => void }> {
+  const { env: counted, tally } = countingEnv();
+  const prototype = await runInDurableObject(
+    coordinatorFor(env, "prototype-probe"),
+    (coordinator: RunCoordinator) => Object.getPrototypeOf(coordinator) as object,
+  );
+  const originals = new Map<string, PropertyDescriptor>();
+  for (const name of ["start", "startPromoted"]) {
+    const original = Object.getOwnPropertyDescriptor(prototype, name);
+    if (original === undefined) continue;
+    originals.set(name, original);
+    const method = original.value as (...args: unknown[]) => unknown;
+    Object.defineProperty(prototype, name, {
+      configurable: true,
+      writable: true,
+      value(this: object, ...args: unknown[]) {
+        Object.defineProperty(this, "env", { value: counted, configurable: true, writable: true });
+        return method.apply(this, args);
+      },
+    });
+  }
+  return { tally, restore: () => originals.forEach((original, name) => Object.defineProperty(prototype, name, original)) };
 }
 
 // Wrapped in place, not proxied: D1's batch() needs its own statement objects.

@@ -1,6 +1,21 @@
+import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, expect, it, vi } from "vitest";
+import { archiveDay } from "../../../worker/archive/archive-keys";
+import { getRunRow, listRunJobRows } from "../../../worker/ledger/run-writes";
+import type { CoordinatorStore } from "../../../worker/runs/coordinator-store";
+import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
+import { coordinatorFor } from "../../../worker/runs/run-service";
 import { makeRun, watchOutbox } from "../factories";
-import { captureScheduleQueue, countingEnv, leapDaySchedule, leapDayTick, makeScheduledFleet, runsOfConnection, ticksAt } from "../factories/schedule";
+import {
+  captureScheduleQueue,
+  countCoordinatorReads,
+  countingEnv,
+  leapDaySchedule,
+  leapDayTick,
+  makeScheduledFleet,
+  runsOfConnection,
+  ticksAt,
+} from "../factories/schedule";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -20,7 +35,8 @@ it("starts 3,000 connections due in the same minute, one run per credential, in 
   await queue.fire(due);
   const batches = Math.ceil(queue.pending.length / 100);
   const { env: counted, tally } = countingEnv();
-  await queue.deliver(undefined, { env: counted });
+  const coordinators = await countCoordinatorReads();
+  await queue.deliver(undefined, { env: counted }).finally(coordinators.restore);
 
   const ticks = await ticksAt(fleet.connectionIds, due);
   expect(ticks.size).toBe(3_000);
@@ -29,6 +45,9 @@ it("starts 3,000 connections due in the same minute, one run per credential, in 
   // not a round trip per tick or per run.
   expect(tally.roundTrips).toBeLessThanOrEqual(3 * batches);
   expect(tally.statements).toBeLessThanOrEqual(13 * batches);
+  // The consumer hands each promoted run's coordinator the rows it just wrote: a start reads nothing back.
+  console.log(`coordinator D1 round trips for ${fleet.credentials.length - 1} starts: ${coordinators.tally.roundTrips}`);
+  expect(coordinators.tally.roundTrips).toBe(0);
 
   for (const credential of fleet.credentials) {
     const runIds = new Set(fleet.connectionIds.filter((id) => id.startsWith(`${credential.id}_`)).map((id) => ticks.get(id)!.run_id));
@@ -40,6 +59,31 @@ it("starts 3,000 connections due in the same minute, one run per credential, in 
   expect(queued!.id > busyRun.id).toBe(true);
   const [started] = await runsOfConnection(fleet.connectionIds[1]!);
   expect(started).toMatchObject({ status: "running", connection_count: 75 });
+  // The plan the coordinator was handed is the one it would have read from the ledger's rows.
+  const run = (await getRunRow(env.LEDGER, started!.id))!;
+  const jobs = await listRunJobRows(env.LEDGER, run.id);
+  expect(jobs.every((job) => job.archive_day === archiveDay(run.created_at))).toBe(true);
+  const held = await runInDurableObject(coordinatorFor(env, run.id), (coordinator: RunCoordinator) =>
+    (coordinator as unknown as { store: CoordinatorStore }).store.plan(),
+  );
+  expect(held).toEqual({
+    run_id: run.id,
+    credential_id: run.credential_id,
+    credential_name: run.credential_name,
+    type: "full",
+    serial: null,
+    reset: false,
+    started_at: run.started_at,
+    jobs: jobs.map((job) => ({
+      job_id: job.id,
+      connection_id: job.connection_id,
+      connection_name: job.connection_name,
+      position: job.position,
+      mode: job.mode,
+      created_at: job.created_at,
+      archive_day: job.archive_day,
+    })),
+  });
   // The outbox hears of both as of any run: created pending, then (for the one that may start) running.
   // (Both events of a run share a millisecond, so their ids' order is random; the dispatcher reads in insertion order.)
   const statuses = async (runId: string) => (await outbox.eventsOf(runId)).map((event) => `${event.type}:${String(event.payload.status)}`).sort();
