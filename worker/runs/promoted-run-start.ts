@@ -1,6 +1,7 @@
 import { archiveDay } from "../archive/archive-keys";
 import type { NewJob, NewRun } from "../ledger/run-writes";
 import type { JobRow, RunRow } from "../ledger/run-rows";
+import { emptyCounters } from "../engine/counters";
 import { toRunDetail } from "../ledger/run-views";
 import type { RunDetail } from "../schemas/runs";
 import type { RunPlan } from "./coordinator-store";
@@ -33,19 +34,7 @@ export function promotedRunStart(run: NewRun, jobs: readonly NewJob[], startedAt
     run_id: run.id,
     status: "pending",
     in_scope: null,
-    processed: 0,
-    would_update: 0,
-    updated: 0,
-    skipped_rule: 0,
-    skipped_no_change: 0,
-    missing_source: 0,
-    missing_destination: 0,
-    failed: 0,
-    drifted: 0,
-    verified: 0,
-    verify_mismatch: 0,
-    bytes_sent: 0,
-    bytes_received: 0,
+    ...emptyCounters(),
     error_code: null,
     error_http_status: null,
     error_message: null,
