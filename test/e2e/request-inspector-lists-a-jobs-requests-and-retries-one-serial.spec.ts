@@ -1,9 +1,11 @@
-import { DEMO_CREDENTIAL_ID, firstJob, startRun, waitForRun } from "./demo-api";
+import { DEMO_CREDENTIAL_ID, firstJob, resetDemo, startRun, waitForRun } from "./demo-api";
 import { expect, test } from "./fixtures";
 import { screenshot } from "./helpers";
 
 test("a job's Requests tab lists its requests, filters by serial, expands one and retries that serial as a dry run", async ({ page, adminApi }) => {
   test.setTimeout(120_000);
+  // Earlier specs' live runs advance the cursor; a reset makes this full run look every serial up again.
+  await resetDemo(adminApi);
   const run = await waitForRun(
     adminApi,
     (await startRun(adminApi, { credential_id: DEMO_CREDENTIAL_ID, type: "full", mode: "dry", connection_ids: ["conn_demo_json"] })).id,
