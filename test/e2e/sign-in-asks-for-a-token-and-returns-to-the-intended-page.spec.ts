@@ -45,9 +45,13 @@ test("a viewer sees the run controls disabled with the reason", async ({ page, s
 
   await expect(page.getByRole("banner").getByText("Viewer", { exact: true })).toBeVisible();
   const outbound = page.getByRole("region", { name: "Outbound runs" });
-  await expect(outbound.getByRole("button", { name: "Run Single" })).toBeDisabled();
-  await expect(outbound.getByRole("button", { name: "Run Full" })).toBeDisabled();
-  await expect(outbound.getByText("Viewer tokens cannot run and cancel: this needs the operator role.")).toBeVisible();
+  // The card's Apply this dry run (when its last run is a dry run) gives the same reason: each control names its own.
+  const reason = "Viewer tokens cannot run and cancel: this needs the operator role.";
+  for (const name of ["Run Single", "Run Full"]) {
+    await expect(outbound.getByRole("button", { name })).toBeDisabled();
+    await expect(outbound.getByRole("button", { name })).toHaveAccessibleDescription(reason);
+  }
+  await expect(outbound.locator("#run-why")).toBeVisible();
 });
 
 test("a token the server stops accepting sends the person back to sign-in, keeping the page", async ({ page }) => {
