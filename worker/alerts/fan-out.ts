@@ -2,7 +2,8 @@ import { channelAccepts, channelCovers, type ChannelConfig } from "./channel-con
 import { pagerDutyDedupKey } from "./pagerduty";
 import { buildStatusPayload, readReportedFacts, withAlert, type EventPayload, type JobFacts, type ReportedFacts, type RunFacts } from "./payload";
 import { assertNever } from "../../shared/lang";
-import type { EventType, RuleCondition } from "./vocabulary";
+import type { AlertSeverity, EventType, RuleCondition } from "./vocabulary";
+import type { RuleParams } from "../schemas/alerts";
 
 // Decides, from plain data, what one outbox event turns into: a delivery per matching channel, alert
 // incidents opened or resolved, and the alert events that follow. The caller commits the plan in one
@@ -32,6 +33,10 @@ export interface FanOutRule {
   condition: RuleCondition;
   failureThreshold: number;
   notifyRecovery: boolean;
+  severity: AlertSeverity;
+  params: RuleParams;
+  // ms; until then the rule's alerts are not sent (its incidents still open and resolve).
+  mutedUntil: number | null;
 }
 
 export interface OpenIncident {
@@ -43,6 +48,7 @@ export interface OpenIncident {
   condition: RuleCondition;
   failureThreshold: number;
   notifyRecovery: boolean;
+  severity: AlertSeverity;
 }
 
 export interface FanOutInput {
@@ -109,10 +115,19 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
   return plan;
 }
 
-// Records of the rule's outcome in the finished job; null for a rule that counts failed jobs.
+// Records of the rule's outcome in the finished job; null for a rule that counts failed jobs. The conditions
+// judged elsewhere (the minute tick, the circuit breaker) or against the connection's history are not
+// decided here from the job alone.
 function recordsOf(condition: RuleCondition, job: JobFacts | null): number | null {
   switch (condition) {
     case "job_failed":
+    case "record_failure_rate":
+    case "slow_run":
+    case "volume_change":
+    case "missing_spike":
+    case "freshness":
+    case "destination_down":
+    case "connection_paused":
       return null;
     case "verify_mismatch":
       return job?.verify_mismatch ?? 0;
@@ -123,7 +138,11 @@ function recordsOf(condition: RuleCondition, job: JobFacts | null): number | nul
   }
 }
 
+// Conditions a finished job decides on its own; the others open and resolve their incidents elsewhere.
+const JOB_CONDITIONS: ReadonlySet<RuleCondition> = new Set(["job_failed", "verify_mismatch", "drifted"]);
+
 function raises(rule: FanOutRule, status: string, consecutiveFailures: number, job: JobFacts | null): boolean {
+  if (!JOB_CONDITIONS.has(rule.condition)) return false;
   const records = recordsOf(rule.condition, job);
   if (records === null) return status === "failed" && consecutiveFailures >= rule.failureThreshold;
   return records >= rule.failureThreshold;
@@ -131,7 +150,7 @@ function raises(rule: FanOutRule, status: string, consecutiveFailures: number, j
 
 // A failure streak ends with a completed job; an outcome rule with a completed live job that had none of it.
 function recovers(condition: RuleCondition, status: string, job: JobFacts | null): boolean {
-  if (status !== "completed") return false;
+  if (status !== "completed" || !JOB_CONDITIONS.has(condition)) return false;
   const records = recordsOf(condition, job);
   return records === null || (job?.mode === "live" && records === 0);
 }

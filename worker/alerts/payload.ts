@@ -1,6 +1,6 @@
 import { writtenTotal } from "../engine/reconcile";
 import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobOutcomeColumns } from "../ledger/run-rows";
-import type { EventType, PayloadType, RuleCondition } from "./vocabulary";
+import type { AlertSeverity, AlertState, EventType, PayloadType, RuleCondition } from "./vocabulary";
 import { assertNever } from "../../shared/lang";
 import { TERMINAL_STATUSES } from "../schemas/vocabulary";
 
@@ -49,6 +49,14 @@ export interface AlertDetails {
   failure_threshold: number;
   consecutive_failures: number;
   records?: number | null;
+  // The incident's level, and what this notification says: it opened or moved to a level, or it resolved.
+  // Absent in payloads stored before severities.
+  severity?: AlertSeverity;
+  state?: AlertState;
+  // The conditions judged against history, the clock or a destination say in one line what they found
+  // (e.g. "took 12m 3s, 3.1× the median 3m 52s of the last 10 successful runs"), and what to check first.
+  summary?: string;
+  hint?: string | null;
 }
 
 export interface EventPayload {
@@ -211,10 +219,28 @@ export function alertFact(alert: AlertDetails): { label: string; value: string }
       return { label: "Verify Mismatch", value: `${alert.records ?? 0} record(s) accepted but stored differently (alert at ${alert.failure_threshold})` };
     case "drifted":
       return { label: "Drifted", value: `${alert.records ?? 0} record(s) changed since the dry run, not written (alert at ${alert.failure_threshold})` };
+    case "record_failure_rate":
+    case "slow_run":
+    case "volume_change":
+    case "missing_spike":
+    case "freshness":
+    case "destination_down":
+    case "connection_paused":
+      return { label: CONDITION_FACT_LABELS[condition], value: alert.summary ?? "" };
     default:
       return assertNever(condition);
   }
 }
+
+const CONDITION_FACT_LABELS = {
+  record_failure_rate: "Record failure rate",
+  slow_run: "Slow run",
+  volume_change: "Volume change",
+  missing_spike: "Destination missing spike",
+  freshness: "Freshness",
+  destination_down: "Destination down",
+  connection_paused: "Connection paused",
+} as const satisfies Partial<Record<RuleCondition, string>>;
 
 export function alertHeadline(alert: AlertDetails | null): string {
   switch (alert?.condition ?? "job_failed") {
@@ -222,6 +248,20 @@ export function alertHeadline(alert: AlertDetails | null): string {
       return "Writes not stored as sent";
     case "drifted":
       return "Apply drifted from its plan";
+    case "record_failure_rate":
+      return "Records failing";
+    case "slow_run":
+      return "Run slower than usual";
+    case "volume_change":
+      return "Unusual volume";
+    case "missing_spike":
+      return "Destination missing spike";
+    case "freshness":
+      return "Data not fresh";
+    case "destination_down":
+      return "Destination down";
+    case "connection_paused":
+      return "Connection paused";
     default:
       return "Sync failing";
   }

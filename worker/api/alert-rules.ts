@@ -102,6 +102,9 @@ alertRules.openapi(createRuleRoute, async (c) => {
       failureThreshold: body.failure_threshold,
       notifyRecovery: body.notify_recovery,
       enabled: body.enabled,
+      severity: body.severity,
+      params: body.params,
+      mutedUntil: mutedUntilMs(body.muted_until),
     },
     now,
   );
@@ -123,12 +126,19 @@ alertRules.openapi(updateRuleRoute, async (c) => {
       failureThreshold: body.failure_threshold ?? current.failure_threshold,
       notifyRecovery: body.notify_recovery ?? current.notify_recovery,
       enabled: body.enabled ?? current.enabled,
+      severity: body.severity ?? current.severity,
+      params: body.params ?? current.params,
+      mutedUntil: mutedUntilMs(body.muted_until !== undefined ? body.muted_until : current.muted_until),
     },
     Date.now(),
   );
   if (!rule) throw notFoundError("alert rule", id);
   return c.json(rule, 200);
 });
+
+function mutedUntilMs(iso: string | null): number | null {
+  return iso === null ? null : Date.parse(iso);
+}
 
 alertRules.openapi(deleteRuleRoute, async (c) => {
   const { id } = c.req.valid("param");

@@ -1,7 +1,8 @@
 import { parseChannelConfig } from "../alerts/channel-config";
 import type { FanOutChannel, FanOutPlan, FanOutRule, OpenIncident, OutboxEvent } from "../alerts/fan-out";
 import type { JobFacts, RunFacts } from "../alerts/payload";
-import type { ChannelKind, EventType, RuleCondition } from "../alerts/vocabulary";
+import type { AlertSeverity, ChannelKind, EventType, RuleCondition } from "../alerts/vocabulary";
+import { parseRuleParams } from "./alerts-rules";
 import { newId } from "./ids";
 
 // The outbox side of alerting: reading undispatched events and what deciding their fan-out needs,
@@ -95,13 +96,16 @@ interface RuleRow {
   condition: RuleCondition;
   failure_threshold: number;
   notify_recovery: number;
+  severity: AlertSeverity;
+  params_json: string | null;
+  muted_until: number | null;
 }
 
 export async function loadFanOutTargets(db: D1Database): Promise<{ channels: FanOutChannel[]; rules: FanOutRule[] }> {
   const [channels, rules] = await db.batch([
     db.prepare("SELECT id, kind, config_json, created_at FROM alert_channels WHERE enabled = 1 ORDER BY id"),
     db.prepare(
-      `SELECT r.id, r.channel_id, r.connection_ids_json, r.condition, r.failure_threshold, r.notify_recovery
+      `SELECT r.id, r.channel_id, r.connection_ids_json, r.condition, r.failure_threshold, r.notify_recovery, r.severity, r.params_json, r.muted_until
          FROM alert_rules r JOIN alert_channels c ON c.id = r.channel_id
         WHERE r.enabled = 1 AND c.enabled = 1 ORDER BY r.id`,
     ),
@@ -119,6 +123,9 @@ export async function loadFanOutTargets(db: D1Database): Promise<{ channels: Fan
       condition: row.condition,
       failureThreshold: row.failure_threshold,
       notifyRecovery: row.notify_recovery === 1,
+      severity: row.severity,
+      params: parseRuleParams(row.params_json),
+      mutedUntil: row.muted_until,
     })),
   };
 }
@@ -144,6 +151,7 @@ interface IncidentRow {
   condition: RuleCondition;
   failure_threshold: number;
   notify_recovery: number;
+  severity: AlertSeverity;
 }
 
 const EARLIER_PER_READ = 20;
@@ -172,6 +180,7 @@ export async function loadEventContexts(db: D1Database, events: readonly OutboxE
         condition: row.condition,
         failureThreshold: row.failure_threshold,
         notifyRecovery: row.notify_recovery === 1,
+        severity: row.severity,
       })),
     };
   });
@@ -202,7 +211,7 @@ function contextStatements(db: D1Database, event: OutboxEvent): D1PreparedStatem
     jobsQuery,
     db
       .prepare(
-        `SELECT i.rule_id, i.connection_id, i.dedup_key, i.raised_at, r.channel_id, r.condition, r.failure_threshold, r.notify_recovery
+        `SELECT i.rule_id, i.connection_id, i.dedup_key, i.raised_at, i.severity, r.channel_id, r.condition, r.failure_threshold, r.notify_recovery
            FROM alert_incidents i JOIN alert_rules r ON r.id = i.rule_id
           WHERE i.connection_id = ?1 AND i.resolved_at IS NULL`,
       )

@@ -1,5 +1,5 @@
-import type { AlertRule } from "../schemas/alerts";
-import type { ChannelKind, RuleCondition } from "../alerts/vocabulary";
+import type { AlertRule, RuleParams } from "../schemas/alerts";
+import type { AlertSeverity, ChannelKind, RuleCondition } from "../alerts/vocabulary";
 
 interface RuleRow {
   id: string;
@@ -11,6 +11,9 @@ interface RuleRow {
   failure_threshold: number;
   notify_recovery: number;
   enabled: number;
+  severity: AlertSeverity;
+  params_json: string | null;
+  muted_until: number | null;
   open_incidents: number;
   created_at: number;
   updated_at: number;
@@ -23,11 +26,14 @@ export interface RuleWrite {
   failureThreshold: number;
   notifyRecovery: boolean;
   enabled: boolean;
+  severity: AlertSeverity;
+  params: RuleParams;
+  mutedUntil: number | null;
 }
 
 const SELECT_RULE = `
   SELECT r.id, r.channel_id, c.name AS channel_name, c.kind AS channel_kind, r.connection_ids_json, r.condition, r.failure_threshold,
-         r.notify_recovery, r.enabled, r.created_at, r.updated_at,
+         r.notify_recovery, r.enabled, r.severity, r.params_json, r.muted_until, r.created_at, r.updated_at,
          (SELECT COUNT(*) FROM alert_incidents i WHERE i.rule_id = r.id AND i.resolved_at IS NULL) AS open_incidents
     FROM alert_rules r JOIN alert_channels c ON c.id = r.channel_id`;
 
@@ -35,10 +41,23 @@ export async function insertAlertRule(db: D1Database, id: string, write: RuleWri
   const [, selected] = await db.batch<RuleRow>([
     db
       .prepare(
-        `INSERT INTO alert_rules (id, channel_id, connection_ids_json, failure_threshold, notify_recovery, enabled, created_at, updated_at, condition)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)`,
+        `INSERT INTO alert_rules (id, channel_id, connection_ids_json, failure_threshold, notify_recovery, enabled, created_at, updated_at, condition,
+                                  severity, params_json, muted_until)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11)`,
       )
-      .bind(id, write.channelId, json(write.connectionIds), write.failureThreshold, write.notifyRecovery ? 1 : 0, write.enabled ? 1 : 0, now, write.condition),
+      .bind(
+        id,
+        write.channelId,
+        json(write.connectionIds),
+        write.failureThreshold,
+        write.notifyRecovery ? 1 : 0,
+        write.enabled ? 1 : 0,
+        now,
+        write.condition,
+        write.severity,
+        paramsJson(write.params),
+        write.mutedUntil,
+      ),
     db.prepare(`${SELECT_RULE} WHERE r.id = ?1`).bind(id),
   ]);
   const row = selected?.results[0];
@@ -68,10 +87,21 @@ export async function updateAlertRule(db: D1Database, id: string, write: Omit<Ru
     db
       .prepare(
         `UPDATE alert_rules SET connection_ids_json = ?2, failure_threshold = ?3, notify_recovery = ?4, enabled = ?5, updated_at = ?6,
-                condition = ?7
+                condition = ?7, severity = ?8, params_json = ?9, muted_until = ?10
           WHERE id = ?1`,
       )
-      .bind(id, json(write.connectionIds), write.failureThreshold, write.notifyRecovery ? 1 : 0, write.enabled ? 1 : 0, now, write.condition),
+      .bind(
+        id,
+        json(write.connectionIds),
+        write.failureThreshold,
+        write.notifyRecovery ? 1 : 0,
+        write.enabled ? 1 : 0,
+        now,
+        write.condition,
+        write.severity,
+        paramsJson(write.params),
+        write.mutedUntil,
+      ),
     db.prepare(`${SELECT_RULE} WHERE r.id = ?1`).bind(id),
   ]);
   const row = selected?.results[0];
@@ -106,6 +136,14 @@ function json(ids: string[] | null): string | null {
   return ids === null ? null : JSON.stringify([...new Set(ids)]);
 }
 
+function paramsJson(params: RuleParams): string | null {
+  return Object.keys(params).length === 0 ? null : JSON.stringify(params);
+}
+
+export function parseRuleParams(json: string | null): RuleParams {
+  return json === null ? {} : (JSON.parse(json) as RuleParams);
+}
+
 function toRule(row: RuleRow): AlertRule {
   return {
     id: row.id,
@@ -117,6 +155,9 @@ function toRule(row: RuleRow): AlertRule {
     failure_threshold: row.failure_threshold,
     notify_recovery: row.notify_recovery === 1,
     enabled: row.enabled === 1,
+    severity: row.severity,
+    params: parseRuleParams(row.params_json),
+    muted_until: row.muted_until === null ? null : new Date(row.muted_until).toISOString(),
     open_incidents: row.open_incidents,
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),

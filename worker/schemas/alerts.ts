@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { emailAddressSchema, MAX_EMAIL_RECIPIENTS } from "../alerts/channel-kinds";
-import { CHANNEL_KINDS, DELIVERY_STATUSES, EVENT_TYPES, PAGERDUTY_SEVERITIES, RULE_CONDITIONS } from "../alerts/vocabulary";
+import { ALERT_SEVERITIES, CHANNEL_KINDS, DELIVERY_STATUSES, EVENT_TYPES, PAGERDUTY_SEVERITIES, RULE_CONDITIONS, VOLUME_METRICS } from "../alerts/vocabulary";
 import { listQuerySchema, pageSchema, timestampSchema } from "./common";
 
 // Schemas of /api/alerts: channels, rules and the delivery log.
@@ -173,6 +173,37 @@ const conditionSchema = z.enum(RULE_CONDITIONS).openapi({
     "or drifted (serials an apply run did not write because the destination or source changed since the dry run). Recovery: the connection's next completed job (for verify_mismatch and drifted, its next completed live job without such records).",
 });
 
+const severitySchema = z.enum(ALERT_SEVERITIES).openapi({
+  description: "The level this rule's alerts raise at (freshness raises Delayed as warning and Overdue as critical). A change of level is one notification.",
+});
+const mutedUntilDescription = "Snooze: until then the rule's incidents still open and resolve, but no notification is sent. null: not muted.";
+const mutedUntilInputSchema = z.iso.datetime({ offset: true }).nullable().openapi({ description: mutedUntilDescription, example: "2026-12-07T09:00:00Z" });
+const mutedUntilSchema = timestampSchema.nullable().openapi({ description: mutedUntilDescription });
+
+// Each condition reads the parameters it needs and ignores none silently: a parameter another condition owns is refused.
+export const ruleParamsSchema = z
+  .strictObject({
+    factor: z
+      .number()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: "slow_run: alert when a run takes more than this many times the median.", example: 2 }),
+    window: z
+      .number()
+      .int()
+      .min(2)
+      .max(50)
+      .optional()
+      .openapi({ description: "slow_run, volume_change, missing_spike: how many recent successful runs to compare with.", example: 10 }),
+    percent: z.number().min(0).max(1000).optional().openapi({
+      description: "volume_change: how far outside the recent range (in percent of it) still counts as normal; missing_spike: the jump in percentage points.",
+    }),
+    metric: z.enum(VOLUME_METRICS).optional().openapi({ description: "volume_change: the counter compared with recent runs." }),
+  })
+  .openapi("AlertRuleParams");
+export type RuleParams = z.infer<typeof ruleParamsSchema>;
+
 export const createRuleBodySchema = z
   .strictObject({
     channel_id: z.string().min(1).max(100),
@@ -181,6 +212,9 @@ export const createRuleBodySchema = z
     failure_threshold: thresholdSchema.default(1),
     notify_recovery: z.boolean().default(true).openapi({ description: "Send a recovery notice when the connection succeeds again." }),
     enabled: z.boolean().default(true),
+    severity: severitySchema.default("critical"),
+    params: ruleParamsSchema.default({}),
+    muted_until: mutedUntilInputSchema.default(null),
   })
   .openapi("CreateAlertRuleRequest");
 
@@ -191,8 +225,14 @@ export const updateRuleBodySchema = z
     failure_threshold: thresholdSchema.optional(),
     notify_recovery: z.boolean().optional(),
     enabled: z.boolean().optional(),
+    severity: severitySchema.optional(),
+    params: ruleParamsSchema.optional(),
+    muted_until: mutedUntilInputSchema.optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, "give at least one of connection_ids, condition, failure_threshold, notify_recovery, enabled")
+  .refine(
+    (body) => Object.keys(body).length > 0,
+    "give at least one of connection_ids, condition, failure_threshold, notify_recovery, enabled, severity, params, muted_until",
+  )
   .openapi("UpdateAlertRuleRequest");
 
 export const ruleSchema = z
@@ -206,6 +246,9 @@ export const ruleSchema = z
     failure_threshold: z.number().int(),
     notify_recovery: z.boolean(),
     enabled: z.boolean(),
+    severity: severitySchema,
+    params: ruleParamsSchema,
+    muted_until: mutedUntilSchema,
     open_incidents: z.number().int().openapi({ description: "Connections this rule is currently alerting about." }),
     created_at: timestampSchema,
     updated_at: timestampSchema,

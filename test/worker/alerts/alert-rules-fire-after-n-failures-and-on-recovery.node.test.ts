@@ -30,6 +30,7 @@ function replay(results: Array<Result | (Partial<JobFacts> & { status: Result })
         condition: rule.condition,
         failureThreshold: rule.failureThreshold,
         notifyRecovery: rule.notifyRecovery,
+        severity: rule.severity,
       });
     }
     open = open.filter((i) => !plan.resolveIncidents.some((r) => r.ruleId === i.ruleId && r.connectionId === i.connectionId));

@@ -218,6 +218,21 @@ describe("bad input", () => {
     expect(mismatch.body).toMatchObject({ condition: "verify_mismatch", failure_threshold: 5 });
     const drift = await call("PATCH", `/api/alerts/rules/${mismatch.body.id}`, { body: { condition: "drifted" } });
     expect(drift.body).toMatchObject({ condition: "drifted", failure_threshold: 5 });
+    expect(good.body).toMatchObject({ severity: "critical", params: {}, muted_until: null });
+    const snoozed = await call("PATCH", `/api/alerts/rules/${mismatch.body.id}`, {
+      body: { severity: "warning", params: { window: 5 }, muted_until: "2030-01-01T09:00:00+01:00" },
+    });
+    expect(snoozed.body).toMatchObject({ severity: "warning", params: { window: 5 }, muted_until: "2030-01-01T08:00:00.000Z", condition: "drifted" });
+    const badWatch = await call("PATCH", `/api/alerts/rules/${mismatch.body.id}`, {
+      body: { severity: "page", params: { window: 1, bogus: 1 }, muted_until: "soon" },
+    });
+    expect(badWatch.status).toBe(400);
+    expect(
+      errorOf(badWatch)
+        .details?.map((d) => d.path)
+        .sort(),
+    ).toEqual(["muted_until", "params.bogus", "params.window", "severity"]);
+    expect((await call("GET", `/api/alerts/rules/${mismatch.body.id}`)).body).toMatchObject({ severity: "warning", params: { window: 5 } });
 
     const duplicate = await call("POST", "/api/alerts/channels", { body: { kind: "slack", name: slack.name, webhook_url: receiver.url } });
     expect(duplicate.status).toBe(409);

@@ -111,7 +111,18 @@ export function pagerDutyChannel(id = "chan_pd"): FanOutChannel {
 }
 
 export function makeRule(overrides: Partial<FanOutRule> = {}): FanOutRule {
-  return { id: next("rule"), channelId: "chan_slack", connectionIds: null, condition: "job_failed", failureThreshold: 1, notifyRecovery: true, ...overrides };
+  return {
+    id: next("rule"),
+    channelId: "chan_slack",
+    connectionIds: null,
+    condition: "job_failed",
+    failureThreshold: 1,
+    notifyRecovery: true,
+    severity: "critical",
+    params: {},
+    mutedUntil: null,
+    ...overrides,
+  };
 }
 
 export function fanOutInput(overrides: Partial<FanOutInput> & Pick<FanOutInput, "event">): FanOutInput {
