@@ -3,6 +3,7 @@ import { minRole } from "../auth/middleware";
 import { getAlertChannel } from "../ledger/alerts-channels";
 import { deleteAlertRule, getAlertRule, insertAlertRule, listAlertRules, updateAlertRule } from "../ledger/alerts-rules";
 import { newId } from "../ledger/ids";
+import { paramsOf, ruleParamsIssues } from "../alerts/rule-params";
 import { ALERT_TAGS, connectionIssues, jsonBody, requireConnections } from "./alert-checks";
 import { createRuleBodySchema, ruleListQuerySchema, rulePageSchema, ruleSchema, updateRuleBodySchema } from "../schemas/alerts";
 import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
@@ -43,7 +44,10 @@ const createRuleRoute = createRoute({
     "Alerts the channel when a connection (all, or the ones listed) has failed `failure_threshold` jobs in a row, " +
     "and sends a recovery notice when it next completes. Set 2 to page only when a failure repeats. With `condition` " +
     "verify_mismatch or drifted it alerts when one job has at least `failure_threshold` records with that outcome, and " +
-    "recovers with the next completed live job without any.",
+    "recovers with the next completed live job without any. The anomaly conditions compare a completed job with the connection's recent runs " +
+    "(`params`, each refused on a condition that does not read it): slow_run (duration above `factor` × the median), volume_change " +
+    "(the `metric` count outside the recent range widened by `percent` %) and missing_spike (the missing-destination share `percent` points above " +
+    "its median); each recovers with the next completed job that is normal again.",
   request: { body: jsonBody(createRuleBodySchema) },
   responses: { 201: jsonContent(ruleSchema, "Created."), ...errorResponses(400, 415) },
 });
@@ -90,6 +94,7 @@ alertRules.openapi(createRuleRoute, async (c) => {
     issues.push({ path: "channel_id", message: `no alert channel with id "${body.channel_id}"`, in: "body" });
   }
   issues.push(...(await connectionIssues(c.env, body.connection_ids)));
+  issues.push(...ruleParamsIssues(body.condition, body.params));
   if (issues.length > 0) throw validationError(issues);
   const now = Date.now();
   const rule = await insertAlertRule(
@@ -116,18 +121,23 @@ alertRules.openapi(updateRuleRoute, async (c) => {
   const body = c.req.valid("json");
   const current = await getAlertRule(c.env.LEDGER, id);
   if (!current) throw notFoundError("alert rule", id);
+  const condition = body.condition ?? current.condition;
+  if (body.params !== undefined) {
+    const issues = ruleParamsIssues(condition, body.params);
+    if (issues.length > 0) throw validationError(issues);
+  }
   if (body.connection_ids !== undefined) await requireConnections(c.env, body.connection_ids);
   const rule = await updateAlertRule(
     c.env.LEDGER,
     id,
     {
       connectionIds: body.connection_ids !== undefined ? body.connection_ids : current.connection_ids,
-      condition: body.condition ?? current.condition,
+      condition,
       failureThreshold: body.failure_threshold ?? current.failure_threshold,
       notifyRecovery: body.notify_recovery ?? current.notify_recovery,
       enabled: body.enabled ?? current.enabled,
       severity: body.severity ?? current.severity,
-      params: body.params ?? current.params,
+      params: body.params ?? paramsOf(condition, current.params),
       mutedUntil: mutedUntilMs(body.muted_until !== undefined ? body.muted_until : current.muted_until),
     },
     Date.now(),

@@ -188,18 +188,25 @@ export const ruleParamsSchema = z
       .min(1)
       .max(100)
       .optional()
-      .openapi({ description: "slow_run: alert when a run takes more than this many times the median.", example: 2 }),
+      .openapi({ description: "slow_run: alert when a run takes more than this many times the median duration (default 2).", example: 2 }),
     window: z
       .number()
       .int()
       .min(2)
       .max(50)
       .optional()
-      .openapi({ description: "slow_run, volume_change, missing_spike: how many recent successful runs to compare with.", example: 10 }),
+      .openapi({
+        description:
+          "slow_run, volume_change, missing_spike: how many recent runs of the connection to compare with (default 10; at least 3 are needed before the rule judges). " +
+          "slow_run: its successful runs of the same mode; volume_change: its completed runs of the same mode; missing_spike: its completed runs. Single-serial runs are left out.",
+        example: 10,
+      }),
     percent: z.number().min(0).max(1000).optional().openapi({
-      description: "volume_change: how far outside the recent range (in percent of it) still counts as normal; missing_spike: the jump in percentage points.",
+      description:
+        "volume_change: the recent [min, max] is widened by this percent of each bound before a count outside it alerts (default 20); " +
+        "missing_spike: alert when the missing-destination share of in-scope records is this many percentage points above its recent median (default 20, above 0 and at most 100).",
     }),
-    metric: z.enum(VOLUME_METRICS).optional().openapi({ description: "volume_change: the counter compared with recent runs." }),
+    metric: z.enum(VOLUME_METRICS).optional().openapi({ description: "volume_change: the counter compared with recent runs (default in_scope)." }),
   })
   .openapi("AlertRuleParams");
 export type RuleParams = z.infer<typeof ruleParamsSchema>;

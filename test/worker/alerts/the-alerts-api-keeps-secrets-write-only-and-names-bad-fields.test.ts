@@ -219,10 +219,12 @@ describe("bad input", () => {
     const drift = await call("PATCH", `/api/alerts/rules/${mismatch.body.id}`, { body: { condition: "drifted" } });
     expect(drift.body).toMatchObject({ condition: "drifted", failure_threshold: 5 });
     expect(good.body).toMatchObject({ severity: "critical", params: {}, muted_until: null });
+    const misplacedParam = await call("PATCH", `/api/alerts/rules/${mismatch.body.id}`, { body: { params: { window: 5 } } });
+    expect(errorOf(misplacedParam).details?.map((d) => d.path)).toEqual(["params.window"]);
     const snoozed = await call("PATCH", `/api/alerts/rules/${mismatch.body.id}`, {
-      body: { severity: "warning", params: { window: 5 }, muted_until: "2030-01-01T09:00:00+01:00" },
+      body: { condition: "slow_run", severity: "warning", params: { window: 5 }, muted_until: "2030-01-01T09:00:00+01:00" },
     });
-    expect(snoozed.body).toMatchObject({ severity: "warning", params: { window: 5 }, muted_until: "2030-01-01T08:00:00.000Z", condition: "drifted" });
+    expect(snoozed.body).toMatchObject({ severity: "warning", params: { window: 5 }, muted_until: "2030-01-01T08:00:00.000Z", condition: "slow_run" });
     const badWatch = await call("PATCH", `/api/alerts/rules/${mismatch.body.id}`, {
       body: { severity: "page", params: { window: 1, bogus: 1 }, muted_until: "soon" },
     });
@@ -233,6 +235,21 @@ describe("bad input", () => {
         .sort(),
     ).toEqual(["muted_until", "params.bogus", "params.window", "severity"]);
     expect((await call("GET", `/api/alerts/rules/${mismatch.body.id}`)).body).toMatchObject({ severity: "warning", params: { window: 5 } });
+
+    const anomalyIssues = async (body: Record<string, unknown>) =>
+      errorOf(await call("POST", "/api/alerts/rules", { body: { channel_id: slack.id, ...body } })).details?.map((d) => d.path);
+    expect(await anomalyIssues({ condition: "volume_change", params: { factor: 3, metric: "updated", percent: 10 } })).toEqual(["params.factor"]);
+    expect(await anomalyIssues({ condition: "slow_run", params: { factor: 3, percent: 10, metric: "in_scope" } })).toEqual(["params.percent", "params.metric"]);
+    expect(await anomalyIssues({ condition: "missing_spike", params: { percent: 0 } })).toEqual(["params.percent"]);
+    expect(await anomalyIssues({ condition: "missing_spike", params: { percent: 150, window: 4 } })).toEqual(["params.percent"]);
+    const volume = await call<{ id: string }>("POST", "/api/alerts/rules", {
+      body: { channel_id: slack.id, condition: "volume_change", params: { metric: "would_update", percent: 10, window: 6 } },
+    });
+    expect(volume.body).toMatchObject({ condition: "volume_change", params: { metric: "would_update", percent: 10, window: 6 } });
+    // A new condition keeps only the parameters it reads.
+    const spike = await call("PATCH", `/api/alerts/rules/${volume.body.id}`, { body: { condition: "missing_spike" } });
+    expect(spike.body).toMatchObject({ condition: "missing_spike", params: { percent: 10, window: 6 } });
+    expect((spike.body as { params: object }).params).not.toHaveProperty("metric");
 
     const duplicate = await call("POST", "/api/alerts/channels", { body: { kind: "slack", name: slack.name, webhook_url: receiver.url } });
     expect(duplicate.status).toBe(409);
