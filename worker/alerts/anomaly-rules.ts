@@ -46,16 +46,14 @@ export interface AnomalyVerdict {
   hint: string;
 }
 
-export const SLOW_RUN_HINT =
-  "Check the job's log for slow or throttled destination requests (429, timeouts) and whether more records were in scope than usual";
+export const SLOW_RUN_HINT = "Check the job's log for slow or throttled destination requests (429, timeouts) and whether more records were in scope than usual";
 export const VOLUME_HINTS: Record<VolumeMetric, string> = {
   in_scope: "Check the source and the connection's scope filter: a partial source export or a changed filter moves the in-scope count",
   updated: "Check for a mapping, formatter or field action rule change, or destination data changed outside this sync",
   would_update: "Check for a mapping, formatter or field action rule change, or destination data changed outside this sync",
 };
 // The seed's "Common Failure Patterns": Destination missing spike → likely cause — primary check.
-export const MISSING_SPIKE_HINT =
-  "Lookup path does not expose serial fields consistently — review fetch contract endpoint and destination serial visibility";
+export const MISSING_SPIKE_HINT = "Lookup path does not expose serial fields consistently — review fetch contract endpoint and destination serial visibility";
 
 // null: no opinion — the job did not complete, is a single-serial run, lacks the number judged, or there are fewer
 // than MIN_ANOMALY_HISTORY comparable earlier jobs. An open incident stays as it is then.
@@ -72,7 +70,11 @@ export function judgeAnomaly(condition: AnomalyCondition, params: RuleParams, jo
     }
     case "missing_spike":
       // The missing-destination share comes from the lookups, which a dry run does as a live run does.
-      return missingSpike(params.percent ?? ANOMALY_DEFAULTS.percent, job, comparable(job, history, window, { sameMode: false, has: (j) => shareOf(j) !== null }));
+      return missingSpike(
+        params.percent ?? ANOMALY_DEFAULTS.percent,
+        job,
+        comparable(job, history, window, { sameMode: false, has: (j) => shareOf(j) !== null }),
+      );
     default:
       return assertNever(condition);
   }

@@ -201,11 +201,16 @@ export const ruleParamsSchema = z
           "slow_run: its successful runs of the same mode; volume_change: its completed runs of the same mode; missing_spike: its completed runs. Single-serial runs are left out.",
         example: 10,
       }),
-    percent: z.number().min(0).max(1000).optional().openapi({
-      description:
-        "volume_change: the recent [min, max] is widened by this percent of each bound before a count outside it alerts (default 20); " +
-        "missing_spike: alert when the missing-destination share of in-scope records is this many percentage points above its recent median (default 20, above 0 and at most 100).",
-    }),
+    percent: z
+      .number()
+      .min(0)
+      .max(1000)
+      .optional()
+      .openapi({
+        description:
+          "volume_change: the recent [min, max] is widened by this percent of each bound before a count outside it alerts (default 20); " +
+          "missing_spike: alert when the missing-destination share of in-scope records is this many percentage points above its recent median (default 20, above 0 and at most 100).",
+      }),
     metric: z.enum(VOLUME_METRICS).optional().openapi({ description: "volume_change: the counter compared with recent runs (default in_scope)." }),
   })
   .openapi("AlertRuleParams");

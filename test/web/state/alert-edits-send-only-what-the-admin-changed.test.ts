@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { channelBody, channelChanges, channelDraftOf, emptyChannelDraft, ruleChanges, ruleDraftOf } from "../../../web/src/state/alerts.svelte";
 import { makeAlertRule, makeChannel } from "../factories";
+import { ANOMALY_DEFAULTS, RULE_PARAMS } from "../../../web/src/lib/rule-params-draft";
+import { ANOMALY_DEFAULTS as WORKER_DEFAULTS } from "../../../worker/alerts/anomaly-rules";
+import { RULE_PARAMS as WORKER_RULE_PARAMS } from "../../../worker/alerts/rule-params";
 
 describe("channel changes", () => {
   it("are empty for an untouched draft of every kind", () => {
@@ -84,6 +87,25 @@ describe("rule changes", () => {
     expect(ruleChanges(rule, { ...draft, failure_threshold: " 2 " }, true)).toEqual({});
     expect(ruleChanges(rule, { ...draft, failure_threshold: "5" }, true)).toEqual({ failure_threshold: 5 });
     expect(ruleChanges(rule, { ...draft, failure_threshold: "" }, true).failure_threshold).toBeNaN();
+  });
+
+  it("know the parameters of each condition and their defaults as the worker does", () => {
+    expect(RULE_PARAMS).toEqual(WORKER_RULE_PARAMS);
+    expect(ANOMALY_DEFAULTS).toEqual(WORKER_DEFAULTS);
+  });
+
+  it("carry only the parameters the condition reads, a blank one meaning its default", () => {
+    const rule = makeAlertRule(channel, { condition: "slow_run", params: { factor: 3 } });
+    const draft = ruleDraftOf(rule);
+    expect(ruleChanges(rule, draft, true)).toEqual({});
+    expect(ruleChanges(rule, { ...draft, params: { ...draft.params, window: "10", percent: "50" } }, true)).toEqual({});
+    expect(ruleChanges(rule, { ...draft, params: { ...draft.params, factor: "2" } }, true)).toEqual({ params: { factor: 2 } });
+    expect(ruleChanges(rule, { ...draft, params: { ...draft.params, window: "many" } }, true).params?.window).toBeNaN();
+    expect(ruleChanges(rule, { ...draft, condition: "missing_spike" }, true)).toEqual({ condition: "missing_spike" });
+    expect(ruleChanges(rule, { ...draft, condition: "volume_change", params: { ...draft.params, metric: "updated" } }, true)).toEqual({
+      condition: "volume_change",
+      params: { metric: "updated" },
+    });
   });
 
   it("carry recovery and enabled only when they flipped", () => {

@@ -65,3 +65,35 @@ export function ruleTrigger(rule: Pick<AlertRule, "condition" | "failure_thresho
       return assertNever(rule.condition);
   }
 }
+
+// The rule form's line under "Alert on": what the condition watches and when it recovers.
+export function conditionHint(condition: RuleCondition): string {
+  switch (condition) {
+    case "job_failed":
+      return "Failed jobs of a connection in a row.";
+    case "verify_mismatch":
+      return "Records the destination accepted but stored differently, found by read-back verification (Verify writes in the connection's update contract).";
+    case "drifted":
+      return "Serials an apply run did not write because the destination or source changed since the dry run.";
+    case "record_failure_rate":
+      return "The share of a job's in-scope records that failed.";
+    case "slow_run":
+      return "A completed job that took much longer than the connection's recent successful runs.";
+    case "volume_change":
+      return "A completed job whose count is outside the range of the connection's recent runs of the same mode.";
+    case "missing_spike":
+      return "A jump in the share of in-scope records missing at the destination, against the connection's recent runs.";
+    case "freshness":
+      return "No successful run for longer than the schedule or the connection's freshness SLA allows.";
+    case "destination_down":
+      return "A destination host failing across connections, paused by the circuit breaker.";
+    case "connection_paused":
+      return "A connection paused after failing too many runs in a row.";
+    default:
+      return assertNever(condition);
+  }
+}
+
+export function usesThreshold(condition: RuleCondition): boolean {
+  return thresholdLabel(condition) !== "Not used by this condition";
+}

@@ -7,6 +7,7 @@ import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateC
 import type { ChannelKind, RuleCondition } from "../../../worker/alerts/vocabulary";
 import { CHANNEL_DEFAULTS, channelFormFields, defaultOf, type ChannelDraft, type ConnectionScope, type FieldForm } from "./alert-channel-kinds";
 import type { ConnectionSummary } from "../../../worker/schemas/types";
+import { emptyParamsDraft, paramsDraftOf, paramsOfDraft, sameParams, type RuleParamsDraft } from "../lib/rule-params-draft";
 
 export function emptyChannelDraft(): ChannelDraft {
   return {
@@ -180,10 +181,19 @@ export interface RuleDraft {
   condition: RuleCondition;
   failure_threshold: string;
   notify_recovery: boolean;
+  params: RuleParamsDraft;
 }
 
 function emptyRuleDraft(): RuleDraft {
-  return { channel_id: "", scope: "all", connection_ids: [], condition: "job_failed", failure_threshold: "1", notify_recovery: true };
+  return {
+    channel_id: "",
+    scope: "all",
+    connection_ids: [],
+    condition: "job_failed",
+    failure_threshold: "1",
+    notify_recovery: true,
+    params: emptyParamsDraft(),
+  };
 }
 
 export function ruleDraftOf(rule: AlertRule): RuleDraft {
@@ -194,6 +204,7 @@ export function ruleDraftOf(rule: AlertRule): RuleDraft {
     condition: rule.condition,
     failure_threshold: String(rule.failure_threshold),
     notify_recovery: rule.notify_recovery,
+    params: paramsDraftOf(rule.params),
   };
 }
 
@@ -212,6 +223,9 @@ export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean)
   if (threshold !== rule.failure_threshold) changes.failure_threshold = threshold;
   if (draft.notify_recovery !== rule.notify_recovery) changes.notify_recovery = draft.notify_recovery;
   if (enabled !== rule.enabled) changes.enabled = enabled;
+  const params = paramsOfDraft(draft.condition, draft.params);
+  // On a change of condition the server keeps only the old parameters the new one reads; send what differs from those.
+  if (!sameParams(draft.condition, params, rule.params)) changes.params = params;
   return changes;
 }
 
@@ -364,6 +378,7 @@ export class AlertsState {
         condition: draft.condition,
         failure_threshold: thresholdOf(draft),
         notify_recovery: draft.notify_recovery,
+        params: paramsOfDraft(draft.condition, draft.params),
       });
       this.ruleDraft = { ...emptyRuleDraft(), channel_id: draft.channel_id };
       await this.rules.reload();

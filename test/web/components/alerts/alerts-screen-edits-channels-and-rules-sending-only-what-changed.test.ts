@@ -243,6 +243,53 @@ describe("editing an alert rule", () => {
     expect(patches(calls)).toEqual([{ method: "PATCH", path: `/api/alerts/rules/${rule.id}`, body: { condition: "verify_mismatch", failure_threshold: 3 } }]);
   });
 
+  it("turns a rule into a volume change rule with its own fields, and shows the server's message at a parameter", async () => {
+    const channel = makeChannel({ name: "Ops webhook" });
+    const rule = makeAlertRule(channel);
+    const calls = serve({ channels: [channel], rules: [rule], connections: [] });
+    render(AlertsScreen);
+
+    await fireEvent.click(await screen.findByRole("button", { name: "Edit the rule for Ops webhook" }));
+    const form = screen.getByRole("form", { name: "Edit the rule for Ops webhook" });
+    expect(within(form).queryByLabelText("Count to watch")).toBeNull();
+    await fireEvent.change(within(form).getByLabelText("Alert on"), { target: { value: "volume_change" } });
+    expect(within(form).queryByLabelText(/consecutive failures/)).toBeNull();
+    expect(within(form).queryByLabelText("Alert when a run takes more than N × the median")).toBeNull();
+    await fireEvent.change(within(form).getByLabelText("Count to watch"), { target: { value: "would_update" } });
+    await fireEvent.input(within(form).getByLabelText("Margin around the recent range (%)"), { target: { value: "35" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    await within(screen.getByRole("table", { name: "Alert rules" })).findByText("Volume outside the recent range");
+    expect(patches(calls)).toEqual([
+      { method: "PATCH", path: `/api/alerts/rules/${rule.id}`, body: { condition: "volume_change", params: { percent: 35, metric: "would_update" } } },
+    ]);
+  });
+
+  it("shows the server's message about a rule parameter at its field", async () => {
+    const channel = makeChannel({ name: "Ops webhook" });
+    serve({
+      channels: [channel],
+      rules: [makeAlertRule(channel, { condition: "missing_spike", params: { percent: 20 } })],
+      patch: () =>
+        jsonResponse(
+          makeErrorBody("validation_failed", "Invalid request body: params.percent: …", [
+            { path: "params.percent", message: "missing_spike: the jump in percentage points must be above 0 and at most 100", in: "body" },
+          ]),
+          400,
+        ),
+    });
+    render(AlertsScreen);
+
+    await fireEvent.click(await screen.findByRole("button", { name: "Edit the rule for Ops webhook" }));
+    const form = screen.getByRole("form", { name: "Edit the rule for Ops webhook" });
+    const percent = within(form).getByLabelText("Alert on a jump of N percentage points") as HTMLInputElement;
+    expect(percent.value).toBe("20");
+    await fireEvent.input(percent, { target: { value: "150" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    await waitFor(() => expect(fieldErrors(percent)).toBe("missing_spike: the jump in percentage points must be above 0 and at most 100"));
+  });
+
   it("shows the server's threshold message at the field", async () => {
     const channel = makeChannel({ name: "Ops webhook" });
     serve({
