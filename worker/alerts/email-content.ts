@@ -1,4 +1,4 @@
-import { alertFact, type EventPayload } from "./payload";
+import { alertFact, alertHint, type EventPayload } from "./payload";
 import { headline, statusLabel } from "./slack";
 
 export interface AlertEmailContent {
@@ -25,7 +25,7 @@ export function buildAlertEmail(payload: EventPayload): AlertEmailContent {
   row("Started", payload.started_at);
   row(payload.status === "failed" ? "Failed" : "Finished", payload.failed_at ?? payload.finished_at);
   row("Error", payload.error_summary);
-  row("Hint", payload.error?.hint);
+  row("Hint", alertHint(payload));
   if (payload.counters !== null) {
     row("Records synced", payload.counters.records_synced);
     row("Records failed", payload.counters.records_failed);

@@ -1,4 +1,4 @@
-import type { EventPayload } from "./payload";
+import { alertHint, type EventPayload } from "./payload";
 import { headline } from "./slack";
 import type { PagerDutySeverity } from "./vocabulary";
 
@@ -64,7 +64,7 @@ export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, s
         started_at: payload.started_at,
         failed_at: payload.failed_at,
         error_summary: payload.error_summary,
-        hint: payload.error?.hint ?? null,
+        hint: alertHint(payload),
         consecutive_failures: payload.alert?.consecutive_failures ?? null,
         ...(payload.alert?.condition === undefined || payload.alert.condition === "job_failed"
           ? {}

@@ -267,6 +267,11 @@ export function alertHeadline(alert: AlertDetails | null): string {
   }
 }
 
+// What to check first: a raised alert's own hint (the anomalies say what to look at), else the job error's.
+export function alertHint(payload: EventPayload): string | null {
+  return (payload.type === "alert.raised" ? payload.alert?.hint : null) ?? payload.error?.hint ?? null;
+}
+
 export function withAlert(base: EventPayload, type: "alert.raised" | "alert.resolved", eventId: string, occurredAt: number, alert: AlertDetails): EventPayload {
   return { ...base, type, event_id: eventId, occurred_at: iso(occurredAt), alert };
 }

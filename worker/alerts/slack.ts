@@ -1,4 +1,4 @@
-import { alertFact, alertHeadline, type EventPayload } from "./payload";
+import { alertFact, alertHeadline, alertHint, type EventPayload } from "./payload";
 import { assertNever } from "../../shared/lang";
 import type { PayloadType } from "./vocabulary";
 
@@ -41,9 +41,8 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
   if (summary !== null) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(escapeMrkdwn(summary), SECTION_MAX) } });
   }
-  if (payload.error?.hint) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Hint:* ${escapeMrkdwn(payload.error.hint)}`, SECTION_MAX) } });
-  }
+  const hint = alertHint(payload);
+  if (hint) blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Hint:* ${escapeMrkdwn(hint)}`, SECTION_MAX) } });
 
   const fields: SlackText[] = [];
   const field = (label: string, value: string | null) => {

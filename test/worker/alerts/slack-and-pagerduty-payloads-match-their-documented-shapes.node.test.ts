@@ -3,6 +3,8 @@ import { buildPagerDutyEvent, pagerDutyDedupKey } from "../../../worker/alerts/p
 import { buildSlackMessage, escapeMrkdwn, type SlackBlock, type SlackMessage } from "../../../worker/alerts/slack";
 import { renderMessage } from "../../../worker/alerts/render";
 import { makePayload } from "../factories/alert-payloads";
+import { MISSING_SPIKE_HINT } from "../../../worker/alerts/anomaly-rules";
+import { buildAlertEmail } from "../../../worker/alerts/email-content";
 
 const alert = { rule_id: "rule_1", channel_id: "chan_1", dedup_key: pagerDutyDedupKey("rule_1", "conn_sf"), failure_threshold: 2, consecutive_failures: 2 };
 
@@ -63,6 +65,29 @@ describe("Slack messages", () => {
     expect(blockKitProblems(message)).toEqual([]);
     expect(message.blocks[0]).toMatchObject({ text: { text: expect.stringContaining("Writes not stored as sent: Salesforce → Snowflake") } });
     expect(JSON.stringify(message)).toContain("*Verify Mismatch*\\n3 record(s) accepted but stored differently (alert at 1)");
+  });
+
+  it("say what an anomaly found and what to check first, on Slack, in email and on PagerDuty", () => {
+    const spike = {
+      ...alert,
+      condition: "missing_spike" as const,
+      consecutive_failures: 0,
+      severity: "warning" as const,
+      state: "warning" as const,
+      summary: "Missing Destination 300 of 1,000 in scope (30%), 27.8 points above the median 2.2% of the last 4 completed runs (alert at +20 points)",
+      hint: MISSING_SPIKE_HINT,
+    };
+    const payload = makePayload({ type: "alert.raised", status: "completed", error: null, error_summary: null, alert: spike });
+    const message = buildSlackMessage(payload);
+    expect(blockKitProblems(message)).toEqual([]);
+    const flat = JSON.stringify(message);
+    expect(flat).toContain(`*Destination missing spike*\\n${spike.summary}`);
+    expect(flat).toContain(`*Hint:* ${MISSING_SPIKE_HINT}`);
+    expect(buildAlertEmail(payload).text).toContain(`Hint: ${MISSING_SPIKE_HINT}`);
+    const event = buildPagerDutyEvent(payload, "routing", "warning", "https://sync.example.com");
+    expect(event.event_action === "trigger" && event.payload.custom_details).toMatchObject({ hint: MISSING_SPIKE_HINT });
+    // A recovery notice does not tell anyone what to check.
+    expect(JSON.stringify(buildSlackMessage({ ...payload, type: "alert.resolved" }))).not.toContain("Hint");
   });
 
   it("announce a recovery differently from an alert", () => {
