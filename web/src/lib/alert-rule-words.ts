@@ -1,6 +1,7 @@
-import type { RuleCondition } from "../../../worker/alerts/vocabulary";
+import type { RuleCondition, VolumeMetric } from "../../../worker/alerts/vocabulary";
 import type { AlertRule } from "../../../worker/schemas/alerts";
 import { assertNever } from "../../../shared/lang";
+import { ANOMALY_DEFAULTS } from "./rule-params-draft";
 
 // How the alert screens name what a rule watches, keyed by the worker's own list of conditions.
 export const RULE_CONDITION_LABELS: Record<RuleCondition, string> = {
@@ -38,8 +39,9 @@ export function thresholdLabel(condition: RuleCondition): string {
   }
 }
 
-export function ruleTrigger(rule: Pick<AlertRule, "condition" | "failure_threshold">): string {
+export function ruleTrigger(rule: Pick<AlertRule, "condition" | "failure_threshold"> & Partial<Pick<AlertRule, "params">>): string {
   const n = rule.failure_threshold;
+  const params = { ...ANOMALY_DEFAULTS, ...rule.params };
   switch (rule.condition) {
     case "job_failed":
       return `${n} consecutive ${n === 1 ? "failure" : "failures"}`;
@@ -50,11 +52,11 @@ export function ruleTrigger(rule: Pick<AlertRule, "condition" | "failure_thresho
     case "record_failure_rate":
       return `${n}%+ of a job's records failed`;
     case "slow_run":
-      return "Run much slower than its median";
+      return `Run over ${params.factor}× its median (last ${params.window} runs)`;
     case "volume_change":
-      return "Volume outside the recent range";
+      return `${METRIC_LABELS[params.metric]} outside the recent range ±${params.percent}% (last ${params.window} runs)`;
     case "missing_spike":
-      return "Jump in destination-missing share";
+      return `Missing Destination share up ${params.percent}+ points (last ${params.window} runs)`;
     case "freshness":
       return "No success for longer than expected";
     case "destination_down":
@@ -97,3 +99,6 @@ export function conditionHint(condition: RuleCondition): string {
 export function usesThreshold(condition: RuleCondition): boolean {
   return thresholdLabel(condition) !== "Not used by this condition";
 }
+
+// The volume-change rule's counters, in the outcome words of the jobs view.
+export const METRIC_LABELS: Record<VolumeMetric, string> = { in_scope: "In scope", updated: "Updated", would_update: "Would Update" };

@@ -259,7 +259,7 @@ describe("editing an alert rule", () => {
     await fireEvent.input(within(form).getByLabelText("Margin around the recent range (%)"), { target: { value: "35" } });
     await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
 
-    await within(screen.getByRole("table", { name: "Alert rules" })).findByText("Volume outside the recent range");
+    await within(screen.getByRole("table", { name: "Alert rules" })).findByText("Would Update outside the recent range ±35% (last 10 runs)");
     expect(patches(calls)).toEqual([
       { method: "PATCH", path: `/api/alerts/rules/${rule.id}`, body: { condition: "volume_change", params: { percent: 35, metric: "would_update" } } },
     ]);
