@@ -133,7 +133,13 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
 // gives, one notification per change. An incident whose rule is disabled or deleted is judged with the
 // fields it was raised under, so a recovery still resolves it.
 function planRuleTransitions(input: FanOutInput, plan: FanOutPlan, connectionId: string, job: JobFacts | null): void {
-  const facts: JobConditionFacts = { status: plan.payload.status, job, consecutiveFailures: input.consecutiveFailures, history: input.history ?? [] };
+  const facts: JobConditionFacts = {
+    status: plan.payload.status,
+    job,
+    consecutiveFailures: input.consecutiveFailures,
+    history: input.history ?? [],
+    runType: input.run?.type ?? null,
+  };
   const open = new Map(input.openIncidents.filter((i) => i.connectionId === connectionId).map((i) => [i.ruleId, i]));
   const judged = new Set<string>();
   for (const rule of input.rules) {

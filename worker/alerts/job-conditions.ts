@@ -1,4 +1,5 @@
 import { assertNever } from "../../shared/lang";
+import { judgeAnomaly, type AnomalyCondition, type AnomalyVerdict } from "./anomaly-rules";
 import type { FanOutRule } from "./fan-out";
 import type { AlertLevel } from "./incident-state";
 import type { AlertDetails, JobFacts } from "./payload";
@@ -21,6 +22,8 @@ export interface JobHistory {
   missing_destination: number;
   failed: number;
   finished_at: number | null;
+  // full or single: a single-serial run is no yardstick for the anomaly rules.
+  run_type: string | null;
 }
 
 export interface JobConditionFacts {
@@ -31,6 +34,8 @@ export interface JobConditionFacts {
   consecutiveFailures: number;
   // The connection's earlier finished jobs, newest first, not this one (empty unless a rule needs it).
   history: readonly JobHistory[];
+  // The job's run type (full or single), when the run is known.
+  runType?: string | null;
 }
 
 // How far back a rule may look; the fan-out reads this many earlier jobs at most.
@@ -65,11 +70,16 @@ export function jobLevel(rule: FanOutRule, facts: JobConditionFacts): AlertLevel
       return status === "completed" && job?.mode === "live" && records === 0 ? "ok" : null;
     }
     case "record_failure_rate":
+      // Filled in by its owner (issue 17); until then no opinion.
+      return null;
     case "slow_run":
     case "volume_change":
-    case "missing_spike":
-      // Filled in by their owners (issue 17); until then no opinion.
-      return null;
+    case "missing_spike": {
+      // Only a completed job is judged; a failed one leaves the incident as it is.
+      const verdict = anomalyVerdict(condition, rule, facts);
+      if (verdict === null) return null;
+      return verdict.anomalous ? rule.severity : "ok";
+    }
     case "freshness":
     case "destination_down":
     case "connection_paused":
@@ -88,9 +98,20 @@ export function jobAlertDetails(rule: FanOutRule, facts: JobConditionFacts): Pic
     case "verify_mismatch":
     case "drifted":
       return { records: outcomeRecords(rule.condition, facts.job) };
+    case "slow_run":
+    case "volume_change":
+    case "missing_spike": {
+      const verdict = anomalyVerdict(rule.condition, rule, facts);
+      return verdict === null ? {} : { summary: verdict.summary, hint: verdict.hint };
+    }
     default:
       return {};
   }
+}
+
+function anomalyVerdict(condition: AnomalyCondition, rule: FanOutRule, facts: JobConditionFacts): AnomalyVerdict | null {
+  if (facts.job === null) return null;
+  return judgeAnomaly(condition, rule.params, { ...facts.job, status: facts.status, run_type: facts.runType ?? null }, facts.history);
 }
 
 function outcomeRecords(condition: "verify_mismatch" | "drifted", job: JobFacts | null): number {

@@ -229,7 +229,8 @@ export async function recentFinishedJobs(
 ): Promise<JobHistory[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, status, mode, duration_ms, in_scope, processed, updated, would_update, missing_destination, failed, finished_at FROM jobs
+      `SELECT id, status, mode, duration_ms, in_scope, processed, updated, would_update, missing_destination, failed, finished_at,
+              (SELECT type FROM runs WHERE runs.id = jobs.run_id) AS run_type FROM jobs
         WHERE connection_id = ?1 AND (created_at < ?2 OR (created_at = ?2 AND id < ?3)) AND status IN ('completed', 'failed')
         ORDER BY created_at DESC, id DESC LIMIT ?4`,
     )

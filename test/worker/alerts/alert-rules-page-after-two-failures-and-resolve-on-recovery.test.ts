@@ -129,3 +129,43 @@ describe("an incident judged outside a job (the freshness tick, a destination)",
     expect(await openIncidentsOf(env.LEDGER, ["freshness"])).toEqual([]);
   }, 30_000);
 });
+
+describe("an anomaly rule judged against the connection's recent runs in the ledger", () => {
+  it("raises once on a destination missing spike with the numbers and the seed's hint, ignores a single-serial run, and resolves when the share is normal again", async () => {
+    const credential = await makeCredential();
+    const connection = await makeConnection(credential, { name: "Fleet → Asset register" });
+    const receiver = await makeReceiver();
+    const slack = await createChannel({ kind: "slack", webhook_url: receiver.url });
+    await createRule({ channel_id: slack.id, condition: "missing_spike", severity: "warning", connection_ids: [connection.id] });
+    const run = (missing: number, inScope = 100, type: "full" | "single" = "full") =>
+      playRun({
+        credentialId: credential.id,
+        type,
+        jobs: [{ connection, status: "completed", counters: { in_scope: inScope, processed: inScope, missing_destination: missing } }],
+      });
+    const texts = async () => (await received(receiver.name)).map((r) => JSON.stringify(JSON.parse(r.body) as SlackMessage));
+
+    for (const missing of [2, 3, 2]) await run(missing);
+    // One serial that the destination does not have is 100 % missing, but a single-serial run is no fleet.
+    await run(1, 1, "single");
+    await settle();
+    expect(await texts()).toEqual([]);
+
+    await run(40);
+    await settle();
+    await run(35);
+    await settle();
+    let sent = await texts();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain("Destination missing spike: Fleet → Asset register");
+    expect(sent[0]).toContain("Missing Destination 40 of 100 in scope (40%), 38 points above the median 2% of the last 3 completed runs (alert at +20 points)");
+    expect(sent[0]).toContain("Lookup path does not expose serial fields consistently — review fetch contract endpoint and destination serial visibility");
+
+    await run(3);
+    await settle();
+    sent = await texts();
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toContain("Fleet → Asset register");
+    expect(await openIncidentsOf(env.LEDGER, ["missing_spike"])).toEqual([]);
+  }, 30_000);
+});

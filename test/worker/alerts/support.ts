@@ -7,6 +7,8 @@ import { newId } from "../../../worker/ledger/ids";
 import { commit, insertRun, jobFinishStatements, jobStartStatements, promoteRun, runFinishStatements } from "../../../worker/ledger/run-writes";
 import type { ReceivedRequest } from "../../../worker/sandbox/receiver";
 import { call } from "../api/config-api";
+import { emptyCounters } from "../../../worker/engine/counters";
+import type { RunType } from "../../../worker/schemas/vocabulary";
 
 // Alert tests drive the real pieces: runs change status through the run ledger's own writers (which
 // put events in the outbox), the alerts queue's consumer fans them out, each channel's AlertChannelSender
@@ -117,7 +119,12 @@ export interface ConnectionRef {
 export interface RunScript {
   credentialId?: string;
   // Each connection's job ends with this status.
-  jobs: Array<{ connection: ConnectionRef; status: "completed" | "failed" }>;
+  jobs: Array<{
+    connection: ConnectionRef;
+    status: "completed" | "failed";
+    counters?: Partial<Record<"in_scope" | keyof ReturnType<typeof emptyCounters>, number>>;
+  }>;
+  type?: RunType;
 }
 
 /**
@@ -143,8 +150,8 @@ export async function playRun(script: RunScript): Promise<{ runId: string; jobId
       id: runId,
       credential_id: credentialId,
       credential_name: "Alert tests",
-      type: "full",
-      serial: null,
+      type: script.type ?? "full",
+      serial: script.type === "single" ? "SN-1" : null,
       mode: "live",
       trigger: "manual",
       requested_by: "tests",
@@ -173,7 +180,7 @@ export async function playRun(script: RunScript): Promise<{ runId: string; jobId
         status,
         now: ++now,
         startedAt: now - 1,
-        counters: null,
+        counters: script.jobs[i]!.counters === undefined ? null : { ...emptyCounters(), in_scope: 3, ...script.jobs[i]!.counters },
         error:
           status === "failed"
             ? { code: "http_401", http_status: 401, message: "Stream Account: 401 Unauthorized — token expired", hint: "Check the credential." }
