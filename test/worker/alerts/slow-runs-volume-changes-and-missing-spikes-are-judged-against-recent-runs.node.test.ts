@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { judgeAnomaly, MISSING_SPIKE_HINT, type AnomalyJob } from "../../../worker/alerts/anomaly-rules";
+import { planFanOut, type FanOutRule, type OpenIncident } from "../../../worker/alerts/fan-out";
+import type { JobHistory } from "../../../worker/alerts/job-conditions";
+import type { JobFacts } from "../../../worker/alerts/payload";
+import { fanOutInput, jobEvent, makeJob, makeRule, makeRun, slackChannel } from "../factories/alert-payloads";
 
 let counter = 0;
 function job(overrides: Partial<AnomalyJob> = {}): AnomalyJob {
@@ -107,5 +111,73 @@ describe("missing_spike", () => {
   it("compares shares, not counts, so a larger fleet with the usual share is normal", () => {
     expect(judgeAnomaly("missing_spike", {}, job({ in_scope: 10_000, missing_destination: 250 }), past)?.anomalous).toBe(false);
     expect(judgeAnomaly("missing_spike", {}, job({ in_scope: 0, missing_destination: 0 }), past)).toBeNull();
+  });
+});
+
+// Feeds a connection's finished jobs through the fan-out planner in order, each judged against the ones before it
+// (newest first, as the ledger reads them), keeping incidents as the ledger does. Returns what each job sent.
+function replay(rule: FanOutRule, jobs: Array<Partial<JobFacts> & { status: "completed" | "failed"; run_type?: "full" | "single" }>) {
+  let open: OpenIncident[] = [];
+  const history: JobHistory[] = [];
+  return jobs.map(({ run_type: runType = "full", ...facts }) => {
+    const job = makeJob({ error_code: null, error_message: null, error_http_status: null, error_hint: null, ...facts });
+    const plan = planFanOut(
+      fanOutInput({
+        event: jobEvent(job, job.status),
+        run: makeRun({ type: runType }),
+        jobs: [job],
+        channels: [slackChannel()],
+        rules: [rule],
+        openIncidents: open,
+        history,
+      }),
+    );
+    for (const incident of plan.openIncidents) {
+      open.push({ ...incident, channelId: rule.channelId, raisedAt: 1, condition: rule.condition, failureThreshold: 1, notifyRecovery: true });
+    }
+    open = open.filter((i) => !plan.resolveIncidents.some((r) => r.ruleId === i.ruleId));
+    history.unshift({ ...job, mode: job.mode ?? null, run_type: runType });
+    return plan.alertEvents.map((e) => `${e.payload.alert!.state}: ${e.payload.alert!.summary}`);
+  });
+}
+
+describe("anomaly rules through the job fan-out", () => {
+  it("slow_run raises once at the rule's severity, stays quiet while slow or failing, and resolves on the next normal completed run", () => {
+    const done = (minutes: number) => ({ status: "completed" as const, duration_ms: minutes * 60_000 });
+    const sent = replay(makeRule({ condition: "slow_run", severity: "warning", params: { factor: 2, window: 5 } }), [
+      done(10),
+      done(11),
+      done(9),
+      done(25),
+      done(30),
+      { status: "failed", duration_ms: 1_000 },
+      done(10),
+      done(10),
+    ]);
+    expect(sent).toEqual([
+      [],
+      [],
+      [],
+      ["warning: took 25m 0s, 2.5× the median 10m 0s of the last 3 successful live runs (alert above 2×)"],
+      [],
+      [],
+      ["resolved: took 10m 0s, 0.9× the median 11m 0s of the last 5 successful live runs (alert above 2×)"],
+      [],
+    ]);
+  });
+
+  it("volume_change compares like with like: a dry run or a single-serial run neither raises nor resolves a live incident", () => {
+    const live = (inScope: number) => ({ status: "completed" as const, in_scope: inScope });
+    const sent = replay(makeRule({ condition: "volume_change" }), [
+      live(1_000),
+      live(1_020),
+      live(990),
+      { ...live(1), run_type: "single" },
+      live(2_400),
+      { ...live(1_000), mode: "dry" },
+      live(1_010),
+    ]);
+    expect(sent.map((s) => s.map((line) => line.split(":")[0]))).toEqual([[], [], [], [], ["critical"], [], ["resolved"]]);
+    expect(sent[4]![0]).toBe("critical: In scope 2,400, outside the usual 990–1,020 of the last 3 completed live runs (±20%: 792–1,224)");
   });
 });
