@@ -69,7 +69,7 @@ export function testOutcome(channelId: string, result: TestSendResult, trigger: 
     at: last?.attemptedAt ?? Date.now(),
     ok: result.ok,
     statusCode: last?.statusCode ?? null,
-    error: result.ok ? null : (last?.error ?? (last?.statusCode == null ? "No response." : `HTTP ${last.statusCode}`)),
+    error: result.ok ? null : (last?.error ?? (last?.statusCode == null ? "No response." : `The receiver answered HTTP ${last.statusCode}.`)),
     trigger,
   };
 }
