@@ -2,6 +2,7 @@ import { createScheduledController, env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sendDueChannelTests } from "../../../worker/alerts/scheduled-tests";
 import entry from "../../../worker/index";
+import { heartbeatPass } from "../../../worker/schedule/heartbeat-ping";
 import type { AlertChannel } from "../../../worker/schemas/alerts";
 import type { HealthResponse, Settings } from "../../../worker/schemas/types";
 import { call, errorOf, SANDBOX } from "../api/config-api";
@@ -104,6 +105,10 @@ describe("the heartbeat URL", () => {
     const publicView = await health();
     expect(publicView.scheduler.heartbeat).toMatchObject({ last_ok: false, last_status: 404 });
     expect(JSON.stringify(publicView)).not.toContain("no-such-monitor");
+
+    // The rules are checked again at each call: a deployment that became stricter calls nothing and says why.
+    expect(await heartbeatPass({ ...env, ENVIRONMENT: "production", SANDBOX: "off" })).toMatchObject({ ok: false, status: null });
+    expect((await call<Settings>("GET", "/api/settings", { as: "viewer" })).body.heartbeat.last_error).toMatch(/^The heartbeat URL is not allowed: /);
 
     const off = await call<Settings>("PUT", "/api/settings", { body: { heartbeat: { url: null } } });
     expect(off.body.heartbeat).toEqual({ url: null, last_at: null, last_ok: null, last_status: null, last_error: null });

@@ -2,12 +2,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { pingHeartbeat } from "../../../worker/schedule/heartbeat-ping";
+import { callHeartbeat } from "../../../worker/schedule/heartbeat-call";
 import { startWebhookReceiver, type WebhookReceiver } from "../alerts/webhook-receiver.node";
 
 // The heartbeat GET against real loopback servers: what a monitor answering 2xx, an error, a redirect, nothing
-// at all, or a closed port leaves recorded. Development rules allow plain http to loopback.
-const DEV = { production: false, sandbox: false };
+// at all, or a closed port leaves recorded.
 
 let receiver: WebhookReceiver | null = null;
 let silent: Server | null = null;
@@ -26,15 +25,15 @@ afterEach(async () => {
 describe("the heartbeat call", () => {
   it("sends one GET and records a 2xx as ok", async () => {
     receiver = await startWebhookReceiver(() => ({ status: 200, body: "OK" }));
-    const call = await pingHeartbeat(receiver.url, { fetch, policy: DEV });
+    const call = await callHeartbeat(receiver.url, { fetch });
     expect(call).toMatchObject({ ok: true, status: 200, error: null });
     expect(receiver.requests.map((r) => [r.method, r.path, r.body])).toEqual([["GET", "/hooks/outbound-sync", ""]]);
   });
 
   it("records an error status and a redirect it does not follow as failed calls", async () => {
     receiver = await startWebhookReceiver((_, index) => (index === 0 ? { status: 503 } : { status: 302, headers: { location: "https://elsewhere.example/" } }));
-    expect(await pingHeartbeat(receiver.url, { fetch, policy: DEV })).toMatchObject({ ok: false, status: 503, error: "The monitor answered HTTP 503." });
-    expect(await pingHeartbeat(receiver.url, { fetch, policy: DEV })).toMatchObject({
+    expect(await callHeartbeat(receiver.url, { fetch })).toMatchObject({ ok: false, status: 503, error: "The monitor answered HTTP 503." });
+    expect(await callHeartbeat(receiver.url, { fetch })).toMatchObject({
       ok: false,
       status: 302,
       error: "Redirect not followed; configure the final URL.",
@@ -47,7 +46,7 @@ describe("the heartbeat call", () => {
     silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent!.listen(0, "127.0.0.1", () => resolve()));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/ping`;
-    expect(await pingHeartbeat(url, { fetch, policy: DEV, timeoutMs: 200 })).toEqual({
+    expect(await callHeartbeat(url, { fetch, timeoutMs: 200 })).toEqual({
       at: expect.any(Number),
       ok: false,
       status: null,
@@ -59,17 +58,9 @@ describe("the heartbeat call", () => {
     receiver = await startWebhookReceiver();
     const url = receiver.url;
     await receiver.stop();
-    const call = await pingHeartbeat(url, { fetch, policy: DEV });
+    const call = await callHeartbeat(url, { fetch });
     expect(call.ok).toBe(false);
     expect(call.status).toBeNull();
     expect(call.error).toMatch(/^Network error: /);
-  });
-
-  it("calls nothing when the deployment's rules refuse the URL", async () => {
-    receiver = await startWebhookReceiver();
-    const call = await pingHeartbeat(receiver.url, { fetch, policy: { production: true, sandbox: false } });
-    expect(call.ok).toBe(false);
-    expect(call.error).toMatch(/^The heartbeat URL is not allowed: /);
-    expect(receiver.requests).toHaveLength(0);
   });
 });
