@@ -1,3 +1,4 @@
+import type { HeartbeatCall } from "../schedule/heartbeat-call";
 import type { Settings } from "../schemas/settings";
 import { writeSettingStatement } from "./settings";
 
@@ -7,13 +8,6 @@ export const HEARTBEAT_URL_KEYS = {
   url: "heartbeat.url",
   last: "heartbeat.last",
 } as const;
-
-export interface HeartbeatCall {
-  at: number;
-  ok: boolean;
-  status: number | null;
-  error: string | null;
-}
 
 export interface StoredHeartbeat {
   url: string | null;
