@@ -1,13 +1,14 @@
 import type { Env } from "../env";
+import type { ChannelTestOutcome } from "../ledger/alerts-channel-tests";
 import { newId } from "../ledger/ids";
 import { outboundFetch } from "../outbound";
 import type { EventPayload } from "./payload";
 import { renderMessage } from "./render";
-import { publicUrl, resolveChannel, type StoredChannel } from "./resolve-channel";
+import { ChannelUnusableError, publicUrl, resolveChannel, type StoredChannel } from "./resolve-channel";
 import { verdictFor } from "./retry-schedule";
 import type { AttemptResult } from "./send-http";
 import { sendMessage } from "./send-message";
-import { TEST_EVENT_TYPE } from "./vocabulary";
+import { TEST_EVENT_TYPE, type ChannelTestTrigger } from "./vocabulary";
 
 export interface TestSendResult {
   ok: boolean;
@@ -39,6 +40,38 @@ export async function sendTestMessage(
     if (verdictFor(result) !== "succeeded") break;
   }
   return { ok: attempts.every((a) => verdictFor(a) === "succeeded"), attempts };
+}
+
+// A configuration the dispatcher could not use either (a refused URL, a secret that cannot be opened) is a
+// failed test that says why, for the operator and for the scheduled test alike.
+export async function testChannel(
+  env: Env,
+  channel: StoredChannel & { name: string },
+  now: number,
+  fetchImpl: typeof fetch = outboundFetch(env),
+): Promise<TestSendResult> {
+  try {
+    return await sendTestMessage(env, channel, now, fetchImpl);
+  } catch (err) {
+    if (!(err instanceof ChannelUnusableError)) throw err;
+    return {
+      ok: false,
+      attempts: [{ attemptedAt: Date.now(), statusCode: null, durationMs: 0, responseExcerpt: null, error: err.message, retryAfterMs: null }],
+    };
+  }
+}
+
+// What the channel keeps of a test: its last attempt (PagerDuty's resolve when the trigger got through).
+export function testOutcome(channelId: string, result: TestSendResult, trigger: ChannelTestTrigger): ChannelTestOutcome {
+  const last = result.attempts.at(-1);
+  return {
+    channelId,
+    at: last?.attemptedAt ?? Date.now(),
+    ok: result.ok,
+    statusCode: last?.statusCode ?? null,
+    error: result.ok ? null : (last?.error ?? (last?.statusCode == null ? "No response." : `The receiver answered HTTP ${last.statusCode}.`)),
+    trigger,
+  };
 }
 
 export function testPayload(channel: { id: string; name: string }, now: number, baseUrl: string): EventPayload {

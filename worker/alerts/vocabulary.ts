@@ -51,3 +51,7 @@ export type PagerDutySeverity = (typeof PAGERDUTY_SEVERITIES)[number];
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 // The sender name of an email channel that names none (the dashboard shows a blank field as this).
 export const DEFAULT_EMAIL_FROM_NAME = "Outbound Sync";
+
+// Who sent a channel's last test: the minute tick on the channel's test_schedule, or a person (Send test).
+export const CHANNEL_TEST_TRIGGERS = ["scheduled", "manual"] as const;
+export type ChannelTestTrigger = (typeof CHANNEL_TEST_TRIGGERS)[number];

@@ -2,9 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { buildChannelConfig, parseChannelConfig } from "../alerts/channel-config";
 import { CHANNEL_KIND_REGISTRY, channelFields, generatesSecret, secretFieldOf, type ChannelKindEntry } from "../alerts/channel-kinds";
 import { wakeSender } from "../alerts/alert-queue";
-import { ChannelUnusableError } from "../alerts/resolve-channel";
 import { generateWebhookSecret } from "../alerts/signing";
-import { sendTestMessage } from "../alerts/test-send";
+import { testChannel, testOutcome } from "../alerts/test-send";
 import type { ChannelKind } from "../alerts/vocabulary";
 import { minRole } from "../auth/middleware";
 import { decryptSecret, encryptSecret, SECRET_BINDINGS, SecretsConfigError, secretHint, StoredSecretError } from "../auth/secrets";
@@ -18,8 +17,11 @@ import {
   toChannelSummary,
   updateAlertChannel,
   type AlertChannelRow,
+  type ChannelTestSchedule,
 } from "../ledger/alerts-channels";
+import { recordChannelTests } from "../ledger/alerts-channel-tests";
 import { newId } from "../ledger/ids";
+import { nextFireAfter } from "../schedule/next-fire";
 import { ALERT_TAGS, checkUrls, jsonBody, requireConnections } from "./alert-checks";
 import {
   channelPageSchema,
@@ -141,7 +143,7 @@ alertChannels.openapi(getChannelRoute, async (c) => {
 alertChannels.openapi(createChannelRoute, async (c) => {
   const body = c.req.valid("json");
   const env = c.env;
-  const { kind, name, enabled, ...given } = body;
+  const { kind, name, enabled, test_schedule: testSchedule, ...given } = body;
   const fields: Readonly<Record<string, unknown>> = given;
   const config = buildChannelConfig(kind, null, fields);
   // A URL left out takes its default, which is checked like a given one.
@@ -153,7 +155,14 @@ alertChannels.openapi(createChannelRoute, async (c) => {
   const outcome = await insertAlertChannel(
     env.LEDGER,
     id,
-    { name, kind, config, secret: secret === null ? null : await seal(env, id, secret), enabled: enabled ?? true },
+    {
+      name,
+      kind,
+      config,
+      secret: secret === null ? null : await seal(env, id, secret),
+      enabled: enabled ?? true,
+      testSchedule: testScheduleFrom(testSchedule ?? null, now),
+    },
     now,
   );
   if (outcome.status !== "ok") throw nameTaken(name);
@@ -170,7 +179,7 @@ alertChannels.openapi(updateChannelRoute, async (c) => {
   const misplaced = misplacedFields(row.kind, body);
   if (misplaced.length > 0) throw validationError(misplaced);
 
-  const { name, enabled: enabledField, ...given } = body;
+  const { name, enabled: enabledField, test_schedule: testSchedule, ...given } = body;
   const fields: Readonly<Record<string, unknown>> = given;
   await checkKindFields(env, row.kind, fields);
   const config = buildChannelConfig(row.kind, parseChannelConfig(row.kind, row.config_json).config, fields);
@@ -181,7 +190,13 @@ alertChannels.openapi(updateChannelRoute, async (c) => {
   const outcome = await updateAlertChannel(
     env.LEDGER,
     id,
-    { name: name ?? row.name, config, enabled, ...(secret === undefined ? {} : { secret: await seal(env, id, secret) }) },
+    {
+      name: name ?? row.name,
+      config,
+      enabled,
+      ...(secret === undefined ? {} : { secret: await seal(env, id, secret) }),
+      ...(testSchedule === undefined ? {} : { testSchedule: testScheduleFrom(testSchedule, now) }),
+    },
     now,
   );
   if (outcome.status === "not_found") throw notFoundError("alert channel", id);
@@ -199,17 +214,8 @@ alertChannels.openapi(deleteChannelRoute, async (c) => {
 
 alertChannels.openapi(testChannelRoute, async (c) => {
   const row = await requireChannel(c.env, c.req.valid("param").id);
-  let result: Awaited<ReturnType<typeof sendTestMessage>>;
-  try {
-    result = await sendTestMessage(c.env, row, Date.now());
-  } catch (err) {
-    // A configuration the dispatcher could not use either: the operator sees why, as a failed send.
-    if (!(err instanceof ChannelUnusableError)) throw err;
-    result = {
-      ok: false,
-      attempts: [{ attemptedAt: Date.now(), statusCode: null, durationMs: 0, responseExcerpt: null, error: err.message, retryAfterMs: null }],
-    };
-  }
+  const result = await testChannel(c.env, row, Date.now());
+  await recordChannelTests(c.env.LEDGER, [testOutcome(row.id, result, "manual")]);
   return c.json(
     {
       ok: result.ok,
@@ -259,7 +265,12 @@ alertChannels.openapi(rotateSecretRoute, async (c) => {
 });
 
 // Fields that belong to another kind of channel are named, not silently ignored.
-const COMMON_FIELDS: ReadonlyArray<string> = ["name", "enabled"];
+const COMMON_FIELDS: ReadonlyArray<string> = ["name", "enabled", "test_schedule"];
+
+// The first test is due at the schedule's next fire after the change, never at once.
+function testScheduleFrom(schedule: string | null, now: number): ChannelTestSchedule {
+  return { schedule, nextAt: schedule === null ? null : nextFireAfter(schedule, now) };
+}
 
 function misplacedFields(kind: ChannelKind, body: UpdateChannelBody): FieldIssue[] {
   const allowed = new Set([...COMMON_FIELDS, ...channelFields(kind)]);

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
 import { DEMO_CREDENTIAL_ID } from "../ledger/demo-seed";
 import { checkLedger, LEDGER_PROBLEMS } from "../ledger/health";
+import { readHeartbeat, type StoredHeartbeat } from "../ledger/heartbeat-url";
 import { readSettings } from "../ledger/settings";
 import { HEARTBEAT_KEYS } from "../schedule/heartbeat";
 import { createRouter } from "./router";
@@ -27,8 +28,9 @@ const healthRoute = createRoute({
 
 health.openapi(healthRoute, async (c) => {
   const ledger = await checkLedger(c.env.LEDGER);
-  const heartbeats =
-    ledger.ok && ledger.migrations.length > 0 ? await readSettings(c.env.LEDGER, [HEARTBEAT_KEYS.minute, HEARTBEAT_KEYS.daily]) : new Map<string, unknown>();
+  const migrated = ledger.ok && ledger.migrations.length > 0;
+  const heartbeats = migrated ? await readSettings(c.env.LEDGER, [HEARTBEAT_KEYS.minute, HEARTBEAT_KEYS.daily]) : new Map<string, unknown>();
+  const heartbeatUrl = migrated ? await readHeartbeat(c.env.LEDGER) : null;
   const body: HealthResponse = {
     status: ledger.ok && ledger.migrations.length > 0 ? "ok" : "degraded",
     version: pkg.version,
@@ -43,7 +45,15 @@ health.openapi(healthRoute, async (c) => {
     scheduler: {
       minute_tick_at: (heartbeats.get(HEARTBEAT_KEYS.minute) as string | undefined) ?? null,
       daily_tick_at: (heartbeats.get(HEARTBEAT_KEYS.daily) as string | undefined) ?? null,
+      heartbeat: publicHeartbeat(heartbeatUrl),
     },
   };
   return body.status === "ok" ? c.json(body, 200) : c.json(body, 503);
 });
+
+// Health is public: the outcome of the last call, never the URL (it often carries the monitor's token) or error text.
+function publicHeartbeat(stored: StoredHeartbeat | null): HealthResponse["scheduler"]["heartbeat"] {
+  if (stored === null || stored.url === null) return null;
+  const { last } = stored;
+  return { last_at: last === null ? null : new Date(last.at).toISOString(), last_ok: last?.ok ?? null, last_status: last?.status ?? null };
+}

@@ -3,11 +3,12 @@ import { minRole } from "../auth/middleware";
 import { encryptSecret, SECRET_BINDINGS, secretHint } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import { readConfigSettings, toSettingsResponse, writeConfigSettings, type StoredLogExport } from "../ledger/config-settings";
+import { readHeartbeat, toHeartbeatSetting, writeHeartbeatUrl } from "../ledger/heartbeat-url";
 import { validationError } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
 import { errorResponses, jsonContent } from "../schemas/common";
-import { settingsSchema, updateSettingsBodySchema } from "../schemas/settings";
+import { settingsSchema, updateSettingsBodySchema, type Settings } from "../schemas/settings";
 
 export const settings = createRouter();
 const TAGS = ["Settings"];
@@ -17,7 +18,7 @@ const getRoute = createRoute({
   method: "get",
   path: "/",
   tags: TAGS,
-  summary: "Retention plan, log export, request log and plan expiry",
+  summary: "Retention plan, log export, request log, plan expiry and the heartbeat URL",
   responses: { 200: jsonContent(settingsSchema, "The settings in effect."), ...errorResponses() },
 });
 
@@ -26,16 +27,29 @@ const putRoute = createRoute({
   method: "put",
   path: "/",
   tags: TAGS,
-  summary: "Change the retention plan, log export, request log or plan expiry",
-  description: "Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out.",
+  summary: "Change the retention plan, log export, request log, plan expiry or the heartbeat URL",
+  description:
+    "Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out. " +
+    "A heartbeat URL is checked against the outbound URL rules; a new one starts with no last call.",
   request: { body: { required: true, content: { "application/json": { schema: updateSettingsBodySchema } } } },
   responses: { 200: jsonContent(settingsSchema, "The settings now in effect."), ...errorResponses(400, 415, 503) },
 });
 
-settings.openapi(getRoute, async (c) => c.json(toSettingsResponse(await readConfigSettings(c.env.LEDGER)), 200));
+async function settingsBody(db: D1Database): Promise<Settings> {
+  const [config, heartbeat] = await Promise.all([readConfigSettings(db), readHeartbeat(db)]);
+  return { ...toSettingsResponse(config), heartbeat: toHeartbeatSetting(heartbeat) };
+}
+
+settings.openapi(getRoute, async (c) => c.json(await settingsBody(c.env.LEDGER), 200));
 
 settings.openapi(putRoute, async (c) => {
   const body = c.req.valid("json");
+  // Checked before anything is written, so a refused heartbeat URL changes no other section either.
+  const heartbeatUrl = body.heartbeat?.url ?? null;
+  if (heartbeatUrl !== null) {
+    const issues = outboundUrlIssues([["heartbeat.url", heartbeatUrl]], outboundUrlPolicy(c.env));
+    if (issues.length > 0) throw validationError(issues);
+  }
   const current = await readConfigSettings(c.env.LEDGER);
   let logExport: StoredLogExport | undefined;
   const input = body.log_export;
@@ -65,5 +79,6 @@ settings.openapi(putRoute, async (c) => {
     },
     Date.now(),
   );
-  return c.json(toSettingsResponse(await readConfigSettings(c.env.LEDGER)), 200);
+  if (body.heartbeat) await writeHeartbeatUrl(c.env.LEDGER, body.heartbeat.url, Date.now());
+  return c.json(await settingsBody(c.env.LEDGER), 200);
 });

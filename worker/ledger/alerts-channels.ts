@@ -1,6 +1,6 @@
 import type { AlertChannel } from "../schemas/alerts";
 import { parseChannelConfig, type ChannelConfig } from "../alerts/channel-config";
-import type { ChannelKind } from "../alerts/vocabulary";
+import type { ChannelKind, ChannelTestTrigger } from "../alerts/vocabulary";
 import { isUniqueViolation } from "./unique-violation";
 
 // alert_channels: configuration, encrypted secrets and health. Ciphertexts never leave the worker;
@@ -23,6 +23,19 @@ export interface AlertChannelRow {
   last_failure_at: number | null;
   created_at: number;
   updated_at: number;
+  test_schedule: string | null;
+  test_next_at: number | null;
+  last_test_at: number | null;
+  last_test_ok: number | null;
+  last_test_status_code: number | null;
+  last_test_error: string | null;
+  last_test_trigger: ChannelTestTrigger | null;
+}
+
+// A channel's scheduled test: the cron and when it is next due (null with no schedule).
+export interface ChannelTestSchedule {
+  schedule: string | null;
+  nextAt: number | null;
 }
 
 export interface ChannelWrite {
@@ -31,22 +44,36 @@ export interface ChannelWrite {
   config: ChannelConfig["config"];
   secret: { ciphertext: string; hint: string } | null;
   enabled: boolean;
+  testSchedule: ChannelTestSchedule;
 }
 
 export type ChannelWriteOutcome = { status: "ok"; row: AlertChannelRow } | { status: "name_taken" } | { status: "not_found" };
 
 const COLUMNS = `id, name, kind, config_json, secret_ciphertext, secret_hint, previous_secret_ciphertext,
   previous_secret_expires_at, enabled, disabled_reason, disabled_at, failing_since, last_success_at,
-  last_failure_at, created_at, updated_at`;
+  last_failure_at, created_at, updated_at, test_schedule, test_next_at, last_test_at, last_test_ok,
+  last_test_status_code, last_test_error, last_test_trigger`;
 
 export async function insertAlertChannel(db: D1Database, id: string, write: ChannelWrite, now: number): Promise<ChannelWriteOutcome> {
   try {
     const row = await db
       .prepare(
-        `INSERT INTO alert_channels (id, name, kind, config_json, secret_ciphertext, secret_hint, enabled, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING ${COLUMNS}`,
+        `INSERT INTO alert_channels (id, name, kind, config_json, secret_ciphertext, secret_hint, enabled, created_at, updated_at,
+                                     test_schedule, test_next_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING ${COLUMNS}`,
       )
-      .bind(id, write.name, write.kind, JSON.stringify(write.config), write.secret?.ciphertext ?? null, write.secret?.hint ?? null, write.enabled ? 1 : 0, now)
+      .bind(
+        id,
+        write.name,
+        write.kind,
+        JSON.stringify(write.config),
+        write.secret?.ciphertext ?? null,
+        write.secret?.hint ?? null,
+        write.enabled ? 1 : 0,
+        now,
+        write.testSchedule.schedule,
+        write.testSchedule.nextAt,
+      )
       .first<AlertChannelRow>();
     if (!row) throw new Error("INSERT … RETURNING gave no row");
     return { status: "ok", row };
@@ -78,6 +105,8 @@ export interface ChannelUpdate {
   // undefined keeps the stored secret.
   secret?: { ciphertext: string; hint: string };
   enabled: boolean;
+  // undefined keeps the stored schedule.
+  testSchedule?: ChannelTestSchedule;
 }
 
 // Enabling clears the disabled reason and the failure streak, so the channel starts with a clean slate.
@@ -91,10 +120,23 @@ export async function updateAlertChannel(db: D1Database, id: string, update: Cha
                 disabled_reason = CASE WHEN ?6 = 1 THEN NULL WHEN enabled = 1 THEN 'Disabled by an admin.' ELSE disabled_reason END,
                 disabled_at = CASE WHEN ?6 = 1 THEN NULL WHEN enabled = 1 THEN ?7 ELSE disabled_at END,
                 failing_since = CASE WHEN ?6 = 1 AND enabled = 0 THEN NULL ELSE failing_since END,
-                enabled = ?6, updated_at = ?7
+                enabled = ?6, updated_at = ?7,
+                test_schedule = CASE WHEN ?8 = 1 THEN ?9 ELSE test_schedule END,
+                test_next_at = CASE WHEN ?8 = 1 THEN ?10 ELSE test_next_at END
           WHERE id = ?1 RETURNING ${COLUMNS}`,
       )
-      .bind(id, update.name, JSON.stringify(update.config), update.secret?.ciphertext ?? null, update.secret?.hint ?? null, update.enabled ? 1 : 0, now)
+      .bind(
+        id,
+        update.name,
+        JSON.stringify(update.config),
+        update.secret?.ciphertext ?? null,
+        update.secret?.hint ?? null,
+        update.enabled ? 1 : 0,
+        now,
+        update.testSchedule === undefined ? 0 : 1,
+        update.testSchedule?.schedule ?? null,
+        update.testSchedule?.nextAt ?? null,
+      )
       .first<AlertChannelRow>();
     return row ? { status: "ok", row } : { status: "not_found" };
   } catch (error) {
@@ -158,6 +200,18 @@ export function toChannelSummary(row: AlertChannelRow, now: number): AlertChanne
       last_failure_at: iso(row.last_failure_at),
       failing_since: iso(row.failing_since),
     },
+    test_schedule: row.test_schedule,
+    next_test_at: iso(row.test_next_at),
+    last_test:
+      row.last_test_at === null
+        ? null
+        : {
+            at: new Date(row.last_test_at).toISOString(),
+            ok: row.last_test_ok === 1,
+            status_code: row.last_test_status_code,
+            error: row.last_test_error,
+            trigger: row.last_test_trigger ?? "manual",
+          },
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
   };

@@ -69,7 +69,8 @@ export async function writeConfigSettings(
   if (statements.length > 0) await db.batch(statements);
 }
 
-export function toSettingsResponse(stored: StoredConfigSettings): Settings {
+// The heartbeat section comes from heartbeat-url.ts.
+export function toSettingsResponse(stored: StoredConfigSettings): Omit<Settings, "heartbeat"> {
   const { logExport } = stored;
   return {
     retention: {

@@ -1,4 +1,5 @@
 import { sweepAlerts } from "../alerts/alert-queue";
+import { sendDueChannelTests } from "../alerts/scheduled-tests";
 import { resealLegacySecrets } from "../auth/reseal-legacy-secrets";
 import type { Env } from "../env";
 import { purgeExpiredIdempotencyKeys } from "../ledger/run-idempotency";
@@ -7,6 +8,7 @@ import { retentionOnTrigger } from "../retention/scheduled-retention";
 import { kickRuns } from "../runs/run-service";
 import { HEARTBEAT_KEYS, triggerFor } from "./heartbeat";
 import { enqueueDueTicks } from "./enqueue-due-ticks";
+import { heartbeatPass } from "./heartbeat-ping";
 import { assertNever } from "../../shared/lang";
 
 /**
@@ -22,12 +24,16 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   const tickAt = new Date(controller.scheduledTime).toISOString();
   await writeSettingStatement(env.LEDGER, HEARTBEAT_KEYS[trigger], tickAt, Date.now()).run();
   switch (trigger) {
-    case "minute":
+    case "minute": {
+      // The outside monitor's heartbeat runs beside the tick's work, so a slow monitor delays none of it.
+      const heartbeat = heartbeatPass(env).catch((err: unknown) => console.error("scheduled: could not call the heartbeat URL", err));
       await minuteTick(env, controller.scheduledTime);
       // Safety net for the alert outbox: an enqueue after a status change, a sender's wake or alarm that went missing.
       await sweepAlerts(env, { now: Date.now() });
       await retentionOnTrigger(env, "minute");
+      await heartbeat;
       return;
+    }
     case "daily":
       await retentionOnTrigger(env, "daily");
       return;
@@ -63,5 +69,12 @@ async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
     await resealLegacySecrets(env);
   } catch (err) {
     console.error("scheduled: could not reseal v1 secrets", err);
+  }
+  // Channels with a test schedule send their test message; what each got back is kept on the channel.
+  try {
+    const report = await sendDueChannelTests(env, scheduledTime);
+    if (report.due > 0) console.log("scheduled channel tests", JSON.stringify(report));
+  } catch (err) {
+    console.error("scheduled: could not send the due channel tests; the next minute tries again", err);
   }
 }

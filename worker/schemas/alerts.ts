@@ -1,7 +1,17 @@
 import { z } from "@hono/zod-openapi";
 import { emailAddressSchema, MAX_EMAIL_RECIPIENTS } from "../alerts/channel-kinds";
-import { ALERT_SEVERITIES, CHANNEL_KINDS, DELIVERY_STATUSES, EVENT_TYPES, PAGERDUTY_SEVERITIES, RULE_CONDITIONS, VOLUME_METRICS } from "../alerts/vocabulary";
+import {
+  ALERT_SEVERITIES,
+  CHANNEL_KINDS,
+  CHANNEL_TEST_TRIGGERS,
+  DELIVERY_STATUSES,
+  EVENT_TYPES,
+  PAGERDUTY_SEVERITIES,
+  RULE_CONDITIONS,
+  VOLUME_METRICS,
+} from "../alerts/vocabulary";
 import { listQuerySchema, pageSchema, timestampSchema } from "./common";
+import { scheduleSchema } from "./schedule";
 
 // Schemas of /api/alerts: channels, rules and the delivery log.
 
@@ -22,6 +32,10 @@ const webhookConnectionIdsSchema = connectionIdsSchema.openapi({
   description: "Only status changes of runs and jobs of these connections are POSTed; null (the default) means every connection.",
 });
 const writeOnly = (description: string) => ({ writeOnly: true, description });
+const testScheduleSchema = scheduleSchema.nullable().openapi({
+  description: "Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.",
+  example: "0 9 * * 1",
+});
 
 const webhookCreate = z.strictObject({
   kind: z.literal("webhook"),
@@ -30,12 +44,14 @@ const webhookCreate = z.strictObject({
   event_types: eventTypesSchema.optional(),
   connection_ids: webhookConnectionIdsSchema.optional(),
   enabled: z.boolean().optional(),
+  test_schedule: testScheduleSchema.optional(),
 });
 const slackCreate = z.strictObject({
   kind: z.literal("slack"),
   name: nameSchema,
   webhook_url: urlSchema.openapi(writeOnly("Slack incoming-webhook URL. It grants posting, so it is stored encrypted and never returned.")),
   enabled: z.boolean().optional(),
+  test_schedule: testScheduleSchema.optional(),
 });
 const pagerDutyCreate = z.strictObject({
   kind: z.literal("pagerduty"),
@@ -44,6 +60,7 @@ const pagerDutyCreate = z.strictObject({
   events_url: urlSchema.optional().openapi({ description: "Defaults to https://events.pagerduty.com/v2/enqueue." }),
   severity: z.enum(PAGERDUTY_SEVERITIES).optional().openapi({ description: "Severity of triggered incidents; default error." }),
   enabled: z.boolean().optional(),
+  test_schedule: testScheduleSchema.optional(),
 });
 const emailCreate = z.strictObject({
   kind: z.literal("email"),
@@ -56,6 +73,7 @@ const emailCreate = z.strictObject({
   from: emailAddressSchema.openapi({ description: "A sender address the send_email binding may use.", example: "alerts@example.com" }),
   from_name: z.string().trim().min(1).max(100).optional(),
   enabled: z.boolean().optional(),
+  test_schedule: testScheduleSchema.optional(),
 });
 
 export const createChannelBodySchema = z
@@ -78,6 +96,7 @@ export const updateChannelBodySchema = z
     to: z.array(emailAddressSchema).min(1).max(MAX_EMAIL_RECIPIENTS).optional(),
     from: emailAddressSchema.optional(),
     from_name: z.string().trim().min(1).max(100).optional(),
+    test_schedule: testScheduleSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, "give at least one field to change")
   .openapi("UpdateAlertChannelRequest");
@@ -110,6 +129,18 @@ export const channelSchema = z
       last_failure_at: timestampSchema.nullable(),
       failing_since: timestampSchema.nullable().openapi({ description: "Start of the current run of failed attempts; null after a success." }),
     }),
+    test_schedule: z.string().nullable().openapi({ description: "5-field cron (UTC) of the scheduled test message; null: none." }),
+    next_test_at: timestampSchema.nullable().openapi({ description: "When the next scheduled test is sent (a disabled channel's is skipped)." }),
+    last_test: z
+      .object({
+        at: timestampSchema,
+        ok: z.boolean(),
+        status_code: z.number().int().nullable(),
+        error: z.string().nullable(),
+        trigger: z.enum(CHANNEL_TEST_TRIGGERS).openapi({ description: "scheduled: sent by the minute tick on test_schedule; manual: Send test." }),
+      })
+      .nullable()
+      .openapi({ description: "The last test message, scheduled or sent by hand, and what the receiver answered." }),
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })

@@ -18,6 +18,17 @@ export const healthResponseSchema = z
     scheduler: z.object({
       minute_tick_at: z.string().nullable().openapi({ format: "date-time" }),
       daily_tick_at: z.string().nullable().openapi({ format: "date-time" }),
+      heartbeat: z
+        .object({
+          last_at: z.string().nullable().openapi({ format: "date-time" }),
+          last_ok: z.boolean().nullable(),
+          last_status: z.number().int().nullable(),
+        })
+        .nullable()
+        .openapi({
+          description:
+            "The heartbeat URL's last call by the minute tick (Settings); null when none is set. Neither the URL nor the error text is shown here: health is public.",
+        }),
     }),
   })
   .openapi("Health");

@@ -68,17 +68,25 @@ export const plansSettingSchema = z
   .openapi("PlansSetting");
 export type PlansSetting = z.output<typeof plansSettingSchema>;
 
+export const heartbeatInputSchema = z
+  .strictObject({
+    url: z.string().trim().min(1).max(2000).nullable().openapi({
+      description:
+        "Called with a GET on every minute tick, so an outside monitor (a dead man's switch) notices when the scheduler stops. https (plain http only to loopback in development); null turns it off.",
+      example: "https://hc-ping.com/your-check-uuid",
+    }),
+  })
+  .openapi("HeartbeatSettingInput");
+
 export const updateSettingsBodySchema = z
   .strictObject({
     retention: retentionSchema.optional(),
     log_export: logExportInputSchema.optional(),
     request_log: requestLogSettingSchema.optional(),
     plans: plansSettingSchema.optional(),
+    heartbeat: heartbeatInputSchema.optional(),
   })
-  .refine(
-    (body) => body.retention !== undefined || body.log_export !== undefined || body.request_log !== undefined || body.plans !== undefined,
-    "give retention, log_export, request_log, plans or several",
-  )
+  .refine((body) => Object.values(body).some((section) => section !== undefined), "give retention, log_export, request_log, plans, heartbeat or several")
   .openapi("UpdateSettingsRequest");
 export type UpdateSettingsBody = z.output<typeof updateSettingsBodySchema>;
 
@@ -119,6 +127,15 @@ export const settingsSchema = z
         .int()
         .openapi({ description: `Hours a finished dry run can be applied; default ${DEFAULT_PLAN_TTL_HOURS}.` }),
     }),
+    heartbeat: z
+      .object({
+        url: z.string().nullable().openapi({ description: "Called with a GET on every minute tick; null: off." }),
+        last_at: timestampSchema.nullable().openapi({ description: "When the minute tick last called it." }),
+        last_ok: z.boolean().nullable().openapi({ description: "Whether that call got a 2xx." }),
+        last_status: z.number().int().nullable().openapi({ description: "Its HTTP status; null when no response came." }),
+        last_error: z.string().nullable().openapi({ description: "What went wrong, in a sentence; null after a 2xx." }),
+      })
+      .openapi("HeartbeatSetting"),
     updated_at: timestampSchema.nullable(),
   })
   .openapi("Settings");

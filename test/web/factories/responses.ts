@@ -41,7 +41,7 @@ export function makeHealth(overrides: Partial<HealthResponse> = {}): HealthRespo
     migrations: { applied: ["0001_create_ledger.sql"], latest: "0001_create_ledger.sql" },
     sandbox: true,
     demo_credential_id: null,
-    scheduler: { minute_tick_at: null, daily_tick_at: null },
+    scheduler: { minute_tick_at: null, daily_tick_at: null, heartbeat: null },
     ...overrides,
   };
 }

@@ -40,6 +40,19 @@ describe("channel changes", () => {
     expect(channelChanges(channel, { ...edit, connection_ids: ["conn_b"] }, true)).toEqual({ connection_ids: ["conn_b"] });
   });
 
+  it("send a test schedule only when one is typed, and clear it with null when emptied", () => {
+    const draft = { ...emptyChannelDraft(), name: "Hook", url: "https://hooks.example.com/a" };
+    expect(channelBody(draft)).not.toHaveProperty("test_schedule");
+    expect(channelBody({ ...draft, test_schedule: " 0 9 * * 1 " })).toMatchObject({ test_schedule: "0 9 * * 1" });
+
+    const channel = makeChannel({ test_schedule: "0 9 * * 1" });
+    const edit = channelDraftOf(channel);
+    expect(edit.test_schedule).toBe("0 9 * * 1");
+    expect(channelChanges(channel, { ...edit, test_schedule: "0 9 * * 1 " }, true)).toEqual({});
+    expect(channelChanges(channel, { ...edit, test_schedule: "*/30 * * * *" }, true)).toEqual({ test_schedule: "*/30 * * * *" });
+    expect(channelChanges(channel, { ...edit, test_schedule: "" }, true)).toEqual({ test_schedule: null });
+  });
+
   it("compare email recipients as the list they parse to, and read a blank sender name as the default one", () => {
     const channel = makeChannel({ kind: "email", config: { to: ["a@example.com"], from: "alerts@example.com", from_name: "Ops" } });
     const draft = channelDraftOf(channel);

@@ -54,7 +54,7 @@ const SAMPLES = {
 } satisfies { [K in ChannelKind]: Sample<K> };
 
 // The registry's fields of a kind are exactly its create body's own fields: one cannot grow without the other.
-type BodyFields<K extends ChannelKind> = Exclude<keyof Extract<CreateChannelBody, { kind: K }>, "kind" | "name" | "enabled">;
+type BodyFields<K extends ChannelKind> = Exclude<keyof Extract<CreateChannelBody, { kind: K }>, "kind" | "name" | "enabled" | "test_schedule">;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 ({ webhook: true, slack: true, pagerduty: true, email: true }) satisfies { [K in ChannelKind]: Same<BodyFields<K>, ChannelField<K>> };
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { buildDeliveryListQuery, buildDueDeliveriesQuery, buildNextDeliveryDueQuery, type DeliveryFilters } from "../../../worker/ledger/alerts-deliveries";
+import { buildDueChannelTestsQuery } from "../../../worker/ledger/alerts-channel-tests";
 import { buildApiTokenListQuery } from "../../../worker/ledger/api-tokens";
 import { buildConnectionListQuery, type ListConnectionsOptions } from "../../../worker/ledger/connections";
 import { buildDatasetRecordListQuery } from "../../../worker/ledger/dataset-records";
@@ -188,6 +189,13 @@ const LIST_QUERIES: Record<string, () => PlannedCase[]> = {
       query: buildNextDeliveryDueQuery(),
       drivers: [/^SEARCH d USING INDEX deliveries_due \(next_attempt_at>\?\)$/],
       never: [/deliveries_log_by_status/],
+    },
+  ],
+  buildDueChannelTestsQuery: () => [
+    {
+      name: "channels whose scheduled test is due",
+      query: buildDueChannelTestsQuery(until, 25),
+      drivers: [/^SEARCH alert_channels USING INDEX alert_channels_test_due \(test_next_at<\?\)$/],
     },
   ],
   buildApiTokenListQuery: () => [

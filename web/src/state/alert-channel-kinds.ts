@@ -26,6 +26,8 @@ export interface ChannelDraft {
   to: string;
   from: string;
   from_name: string;
+  // Every kind: a 5-field cron (UTC) for a scheduled test message; blank: none.
+  test_schedule: string;
 }
 
 export const CHANNEL_DEFAULTS = {
@@ -36,7 +38,7 @@ export const CHANNEL_DEFAULTS = {
 } as const satisfies ChannelDefaults;
 
 // A draft field holding plain text the admin types.
-type TextDraftField = Exclude<{ [F in keyof ChannelDraft]: string extends ChannelDraft[F] ? F : never }[keyof ChannelDraft], "name">;
+type TextDraftField = Exclude<{ [F in keyof ChannelDraft]: string extends ChannelDraft[F] ? F : never }[keyof ChannelDraft], "name" | "test_schedule">;
 
 interface TextForm {
   label: string;

@@ -24,6 +24,7 @@ export function emptyChannelDraft(): ChannelDraft {
     to: "",
     from: "",
     from_name: "",
+    test_schedule: "",
   };
 }
 
@@ -54,6 +55,8 @@ function textDefault(kind: ChannelKind, field: string): string | undefined {
 // default is left out, so the server applies the default.
 export function channelBody(draft: ChannelDraft): CreateChannelBody {
   const body: Record<string, unknown> = { kind: draft.kind, name: draft.name.trim() };
+  const testSchedule = draft.test_schedule.trim();
+  if (testSchedule !== "") body.test_schedule = testSchedule;
   for (const field of channelFormFields(draft.kind)) {
     const value = createValue(draft, field);
     if (value !== undefined) body[field.name] = value;
@@ -85,7 +88,7 @@ function createValue(draft: ChannelDraft, field: FieldForm): unknown {
 
 // A saved channel in the form: its settings as they are, its secrets blank because they are write-only.
 export function channelDraftOf(channel: AlertChannel): ChannelDraft {
-  const draft: ChannelDraft = { ...emptyChannelDraft(), kind: channel.kind, name: channel.name };
+  const draft: ChannelDraft = { ...emptyChannelDraft(), kind: channel.kind, name: channel.name, test_schedule: channel.test_schedule ?? "" };
   const config: Readonly<Record<string, unknown>> = channel.config;
   for (const field of channelFormFields(channel.kind)) {
     switch (field.control) {
@@ -121,6 +124,8 @@ export function channelChanges(channel: AlertChannel, draft: ChannelDraft, enabl
   const name = draft.name.trim();
   if (name !== before.name) changes.name = name;
   if (enabled !== channel.enabled) changes.enabled = enabled;
+  const testSchedule = draft.test_schedule.trim();
+  if (testSchedule !== before.test_schedule) changes.test_schedule = testSchedule === "" ? null : testSchedule;
   for (const field of channelFormFields(channel.kind)) {
     const value = changedValue(channel, before, draft, field);
     if (value !== undefined) changes[field.name] = value;

@@ -74,6 +74,45 @@ describe("the Alerts screen", () => {
     ]);
   });
 
+  it("shows each channel's last successful delivery, since when it fails, its test schedule and how its last test went", async () => {
+    const hour = 3_600_000;
+    const failing = makeChannel({
+      name: "Ops Slack",
+      kind: "slack",
+      config: {},
+      health: { last_success_at: iso(-74 * hour), last_failure_at: iso(-hour), failing_since: iso(-73 * hour) },
+      test_schedule: "0 9 * * 1",
+      next_test_at: iso(48 * hour),
+      last_test: { at: iso(-2 * hour), ok: false, status_code: 503, error: "The receiver answered HTTP 503.", trigger: "scheduled" },
+    });
+    const quiet = makeChannel({ name: "Quiet hook", last_test: { at: iso(-hour), ok: true, status_code: 200, error: null, trigger: "manual" } });
+    serve({
+      "/api/alerts/channels": () => jsonResponse(page([failing, quiet])),
+      "/api/alerts/rules": () => jsonResponse(page([])),
+      "/api/connections": () => jsonResponse(page([])),
+      "/api/alerts/deliveries": () => jsonResponse(page([])),
+    });
+
+    render(AlertsScreen);
+
+    const facts = async (name: string) => {
+      const card = (await screen.findByRole("heading", { name })).closest("li") as HTMLElement;
+      return Object.fromEntries(
+        [...card.querySelectorAll("dl > div")].map((row) => [row.querySelector("dt")?.textContent?.trim(), squash(row.querySelector("dd"))]),
+      );
+    };
+    expect(await facts("Ops Slack")).toMatchObject({
+      "Last successful delivery": "3 days ago · failing since 3 days ago",
+      "Scheduled test": "0 9 * * 1 (UTC) · next in 2 days",
+      "Last test": "Failed 2 hours ago (scheduled): The receiver answered HTTP 503.",
+    });
+    expect(await facts("Quiet hook")).toMatchObject({
+      "Last successful delivery": "None yet",
+      "Scheduled test": "None",
+      "Last test": "Delivered 1 hour ago (sent by hand)",
+    });
+  });
+
   it("redelivers a failed delivery and shows it queued again", async () => {
     const requests = serve({
       "/api/alerts/channels": () => jsonResponse(page([makeChannel({ name: "Slack ops", kind: "slack", config: {} })])),
@@ -93,3 +132,11 @@ describe("the Alerts screen", () => {
     expect(requests).toContain(`POST /api/alerts/deliveries/${failed.id}/redeliver`);
   });
 });
+
+function iso(offsetMs: number): string {
+  return new Date(Date.now() + offsetMs).toISOString();
+}
+
+function squash(element: Element | null): string {
+  return (element?.textContent ?? "").replace(/\s+/g, " ").trim();
+}

@@ -18,6 +18,7 @@ function settingsWith(ttlHours: number): Settings {
     log_export: { target: "none" },
     request_log: { body_excerpt_bytes: 2048 },
     plans: { ttl_hours: ttlHours },
+    heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null },
     updated_at: null,
   };
 }
