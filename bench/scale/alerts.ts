@@ -10,8 +10,9 @@ import type { ScaleFigure } from "./figure";
 // Alert events per second delivered end to end, on the real worker inside workerd (Miniflare, the engine
 // `wrangler dev` uses) with the real alerts queue and channel senders, and every D1 call or batch the worker
 // makes delayed by D1_DELAY_MS (as a remote D1 answers). RUNS runs change status through the run ledger's own
-// writers (5 events each: run pending, running, job running, job completed, run completed); then each run's
-// writer sends its events to the alerts queue as the coordinator does after a commit, and the clock starts.
+// writers (5 events each: run pending, running, job running, job completed, run completed), each commit
+// holding back the ids of the events it wrote; then the clock starts and each run's writers send those ids to
+// the alerts queue, commit by commit, as the run service and the coordinator do after each commit.
 // One webhook channel hears every event; a node:http receiver on 127.0.0.1 records each arrival. The figure
 // is the events delivered divided by the time from the sends to the last arrival. Writing is the runs' own
 // cost and is reported apart, with D1 round trips per event and this machine's D1 time per call (local D1
@@ -41,7 +42,7 @@ function percentile(values: number[], p: number): number {
 // and one bench route that plays runs through the run ledger's writers.
 const WORKER_SOURCE = `
 import worker, { AlertChannelSender as RealSender, LiveHub, RunCoordinator, SandboxFleet } from "./worker/index";
-import { enqueueRunEvents } from "./worker/alerts/alert-queue";
+import { enqueueAlertEvents } from "./worker/alerts/alert-queue";
 import { newId } from "./worker/ledger/ids";
 import { commit, insertRun, jobFinishStatements, jobStartStatements, promoteRun, runFinishStatements } from "./worker/ledger/run-writes";
 
@@ -94,13 +95,15 @@ async function playRun(env, index) {
   const job = { id: newId("job", now), connection_id: "conn_alerts_bench_" + index, connection_name: "Fleet " + index, connection_version: 1, position: 1, mode: "live" };
   const run = { id: runId, credential_id: credentialId, credential_name: "Alerts bench", type: "full", serial: null, mode: "live", trigger: "manual",
     requested_by: "bench", scope_json: null, reset: false, rerun_of: null, idempotency_key: null, created_at: now };
-  await insertRun(db, run, [job]);
-  await promoteRun(db, runId, credentialId, ++now);
+  // Each writer's commit tells it the events it wrote: what it puts on the alerts queue afterwards.
+  const sends = [];
+  sends.push((await insertRun(db, run, [job])).eventIds);
+  sends.push((await promoteRun(db, runId, credentialId, ++now)).eventIds);
   const identity = { id: job.id, run_id: runId, connection_id: job.connection_id, connection_name: job.connection_name };
-  await commit(db, jobStartStatements(db, { job: identity, now: ++now, connectionVersion: 1, inScope: 3, mode: "live", resetConnection: false }));
-  await commit(db, jobFinishStatements(db, { job: identity, from: "running", status: "completed", now: ++now, startedAt: now - 1, counters: null, error: null, connection: null }));
-  await commit(db, runFinishStatements(db, { run: { id: runId, credential_id: credentialId }, status: "completed", now: ++now, startedAt: now - 3, succeeded: 1, failed: 0, errorSummary: null }));
-  return runId;
+  sends.push(await commit(db, jobStartStatements(db, { job: identity, now: ++now, connectionVersion: 1, inScope: 3, mode: "live", resetConnection: false })));
+  sends.push(await commit(db, jobFinishStatements(db, { job: identity, from: "running", status: "completed", now: ++now, startedAt: now - 1, counters: null, error: null, connection: null })));
+  sends.push(await commit(db, runFinishStatements(db, { run: { id: runId, credential_id: credentialId }, status: "completed", now: ++now, startedAt: now - 3, succeeded: 1, failed: 0, errorSummary: null })));
+  return sends;
 }
 
 export default {
@@ -110,15 +113,15 @@ export default {
     if (url.pathname === "/__bench/runs") {
       const { count } = await request.json();
       const slowEnv = slow(env);
-      const runIds = await Promise.all(Array.from({ length: count }, (_, i) => playRun(slowEnv, i)));
-      return Response.json({ runIds });
+      const runs = await Promise.all(Array.from({ length: count }, (_, i) => playRun(slowEnv, i)));
+      return Response.json({ runs });
     }
-    // What each run's writer does after its commit: send the run's new events to the alerts queue.
+    // What each run's writers do after each commit: send the events it wrote to the alerts queue, in order.
     if (url.pathname === "/__bench/enqueue") {
-      const { runIds } = await request.json();
+      const { runs } = await request.json();
       const slowEnv = slow(env);
-      await Promise.all(runIds.map((runId) => enqueueRunEvents(slowEnv, runId)));
-      return Response.json({ enqueued: runIds.length });
+      await Promise.all(runs.map(async (sends) => { for (const ids of sends) await enqueueAlertEvents(slowEnv, ids); }));
+      return Response.json({ enqueued: runs.length });
     }
     if (url.pathname === "/__bench/d1") {
       if (request.method === "DELETE") calls = 0;
@@ -255,11 +258,11 @@ export async function measure(): Promise<ScaleFigure[]> {
     const expected = RUNS * EVENTS_PER_RUN;
     const writing = Date.now();
     const played = await mf.dispatchFetch("http://localhost/__bench/runs", { method: "POST", body: JSON.stringify({ count: RUNS }) });
-    const { runIds } = (await played.json()) as { runIds: string[] };
+    const { runs } = (await played.json()) as { runs: string[][][] };
     const written = Date.now();
     await (await mf.dispatchFetch("http://localhost/__bench/d1", { method: "DELETE" })).text();
     const started = Date.now();
-    const enqueued = await mf.dispatchFetch("http://localhost/__bench/enqueue", { method: "POST", body: JSON.stringify({ runIds }) });
+    const enqueued = await mf.dispatchFetch("http://localhost/__bench/enqueue", { method: "POST", body: JSON.stringify({ runs }) });
     await enqueued.text();
     for (;;) {
       if (receiver.receipts.size >= expected) break;

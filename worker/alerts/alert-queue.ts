@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import { undispatchedEventIds, undispatchedEventIdsOfRun } from "../ledger/alerts-outbox";
+import { undispatchedEventIds } from "../ledger/alerts-outbox";
 import { channelsWithDueDeliveries } from "../ledger/alerts-sends";
 import { alertSenderStub } from "./alert-channel-sender";
 import { fanOutEvents } from "./fan-out-events";
@@ -17,7 +17,6 @@ export interface AlertQueueMessage {
 
 // Queue.sendBatch takes at most 100 messages.
 const MESSAGES_PER_SEND = 100;
-const EVENTS_PER_RUN_READ = 500;
 // Events younger than this are left to their writer's own send.
 const SWEEP_SETTLE_MS = 10_000;
 const SWEEP_EVENTS = 1_000;
@@ -32,15 +31,6 @@ export async function enqueueAlertEvents(env: Pick<Env, "ALERT_QUEUE">, eventIds
     }
   } catch (err) {
     console.warn(`alerts: could not enqueue ${eventIds.length} event(s); the minute sweep will: ${errorMessage(err)}`);
-  }
-}
-
-/** Call after committing a batch that changed a run's or its jobs' status (ideally through waitUntil). */
-export async function enqueueRunEvents(env: Pick<Env, "LEDGER" | "ALERT_QUEUE">, runId: string): Promise<void> {
-  try {
-    await enqueueAlertEvents(env, await undispatchedEventIdsOfRun(env.LEDGER, runId, EVENTS_PER_RUN_READ));
-  } catch (err) {
-    console.warn(`alerts: could not read run ${runId}'s new events; the minute sweep will enqueue them: ${errorMessage(err)}`);
   }
 }
 

@@ -60,29 +60,6 @@ export async function undispatchedEventIds(db: D1Database, before: number, limit
   return results.map((row) => row.id);
 }
 
-/** A run's undispatched events, in outbox order: what a commit of its status changes just wrote. */
-export async function undispatchedEventIdsOfRun(db: D1Database, runId: string, limit: number): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT id FROM events WHERE run_id = ?1 AND dispatched_at IS NULL ORDER BY rowid LIMIT ?2")
-    .bind(runId, limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
-}
-
-/** The undispatched events of many runs in one read (runs just started together by the schedule consumer). */
-export async function undispatchedEventIdsOfRuns(db: D1Database, runIds: readonly string[], limit: number): Promise<string[]> {
-  if (runIds.length === 0) return [];
-  // CROSS JOIN keeps json_each outside: one walk of events_undispatched_by_run per run.
-  const { results } = await db
-    .prepare(
-      `SELECT e.id FROM json_each(?1) AS r CROSS JOIN events e INDEXED BY events_undispatched_by_run
-        WHERE e.run_id = r.value AND e.dispatched_at IS NULL ORDER BY e.rowid LIMIT ?2`,
-    )
-    .bind(JSON.stringify(runIds), limit)
-    .all<{ id: string }>();
-  return results.map((row) => row.id);
-}
-
 interface ChannelRow {
   id: string;
   kind: ChannelKind;

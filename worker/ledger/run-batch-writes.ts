@@ -31,8 +31,14 @@ export function jsonArrays(items: readonly unknown[]): string[] {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** A batch's statements and the ids of the outbox events they write, one per run in the runs' order. */
+export interface RunsWrite {
+  statements: D1PreparedStatement[];
+  eventIds: string[];
+}
+
 /** Inserts pending runs with their jobs and each run's "pending" event, as insertRun does for one. */
-export function insertRunsStatements(db: D1Database, runs: ReadonlyArray<{ run: NewRun; jobs: readonly NewJob[] }>): D1PreparedStatement[] {
+export function insertRunsStatements(db: D1Database, runs: ReadonlyArray<{ run: NewRun; jobs: readonly NewJob[] }>): RunsWrite {
   const runRows = runs.map(({ run, jobs }) => ({ ...run, reset: run.reset ? 1 : 0, connection_count: jobs.length }));
   const events = runs.map(({ run }) => ({
     id: newId("evt", run.created_at),
@@ -44,7 +50,7 @@ export function insertRunsStatements(db: D1Database, runs: ReadonlyArray<{ run: 
     jobs.map((job) => ({ ...job, run_id: run.id, created_at: run.created_at, archive_day: archiveDay(run.created_at) })),
   );
   const field = (name: string) => `json_extract(value, '$.${name}')`;
-  return [
+  const statements = [
     ...jsonArrays(runRows).map((rows) =>
       db
         .prepare(
@@ -77,23 +83,25 @@ export function insertRunsStatements(db: D1Database, runs: ReadonlyArray<{ run: 
         .bind(rows),
     ),
   ];
+  return { statements, eventIds: events.map((event) => event.id) };
 }
 
 /**
  * Promotes each of these pending runs that is its credential's oldest pending run while nothing of the
  * credential runs (startNextRun's rule, with oldestPendingRunId's query), then adds each promoted run's
  * "running" event.
- * The first statement returns the promoted ids. Give at most one run per credential.
+ * The first statement returns the promoted ids; `eventIds` has each run's "running" event id, written only if
+ * the run was promoted. Give at most one run per credential.
  */
-export function promoteRunsStatements(db: D1Database, runs: ReadonlyArray<{ id: string; credential_id: string }>, now: number): D1PreparedStatement[] {
-  if (runs.length === 0) return [];
+export function promoteRunsStatements(db: D1Database, runs: ReadonlyArray<{ id: string; credential_id: string }>, now: number): RunsWrite {
+  if (runs.length === 0) return { statements: [], eventIds: [] };
   const ids = JSON.stringify(runs.map((run) => run.id));
   const events = runs.map((run) => ({
     id: newId("evt", now),
     run_id: run.id,
     payload: JSON.stringify({ run_id: run.id, previous_status: "pending", status: "running", credential_id: run.credential_id, started_at: iso(now) }),
   }));
-  return [
+  const statements = [
     db
       .prepare(
         `UPDATE runs SET status = 'running', started_at = ?2
@@ -116,4 +124,5 @@ export function promoteRunsStatements(db: D1Database, runs: ReadonlyArray<{ id: 
       )
       .bind(JSON.stringify(events), now),
   ];
+  return { statements, eventIds: events.map((event) => event.id) };
 }

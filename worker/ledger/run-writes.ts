@@ -1,5 +1,6 @@
 import { archiveDay } from "../archive/archive-keys";
 import { newId } from "./ids";
+import { tagEvent, writtenEventIds } from "./outbox-event-ids";
 import { isUniqueViolation } from "./unique-violation";
 import { JOB_COUNTER_COLUMNS, type JobCounterValues, type JobError, type JobRow, type RunRow } from "./run-rows";
 import type { JobStatus, RunMode, RunStatus } from "../schemas/vocabulary";
@@ -40,7 +41,11 @@ export interface NewJob {
 }
 
 // "plan_applied": another run applying the same dry run is pending, running or completed (migration 0017).
-export type InsertRunResult = "inserted" | "duplicate_key" | "plan_applied";
+// eventIds: the outbox events written (none unless inserted), for the alerts queue.
+export interface InsertRunResult {
+  result: "inserted" | "duplicate_key" | "plan_applied";
+  eventIds: string[];
+}
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -94,11 +99,10 @@ export async function insertRun(db: D1Database, run: NewRun, jobs: NewJob[], cla
     ),
   ];
   try {
-    await db.batch(statements);
-    return "inserted";
+    return { result: "inserted", eventIds: writtenEventIds(statements, await db.batch(statements)) };
   } catch (error) {
-    if (claim.length > 0 && isUniqueViolation(error, "run_idempotency_keys")) return "duplicate_key";
-    if (run.plan_run_id != null && isUniqueViolation(error, "runs.plan_run_id")) return "plan_applied";
+    if (claim.length > 0 && isUniqueViolation(error, "run_idempotency_keys")) return { result: "duplicate_key", eventIds: [] };
+    if (run.plan_run_id != null && isUniqueViolation(error, "runs.plan_run_id")) return { result: "plan_applied", eventIds: [] };
     throw error;
   }
 }
@@ -142,18 +146,25 @@ export async function hasRunningRun(db: D1Database, credentialId: string): Promi
   return row !== null;
 }
 
-export type PromoteResult = "promoted" | "busy" | "not_pending";
+export interface PromoteResult {
+  result: "promoted" | "busy" | "not_pending";
+  // The "running" event when promoted, for the alerts queue.
+  eventIds: string[];
+}
 
 // The unique index on running runs per credential is the lock: a second promotion fails as a whole.
 export async function promoteRun(db: D1Database, runId: string, credentialId: string, now: number): Promise<PromoteResult> {
+  const statements = [
+    db.prepare("UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'pending'").bind(runId, now),
+    runEvent(db, runId, now, { previous_status: "pending", status: "running", credential_id: credentialId, started_at: iso(now) }),
+  ];
   try {
-    const [update] = await db.batch([
-      db.prepare("UPDATE runs SET status = 'running', started_at = ?2 WHERE id = ?1 AND status = 'pending'").bind(runId, now),
-      runEvent(db, runId, now, { previous_status: "pending", status: "running", credential_id: credentialId, started_at: iso(now) }),
-    ]);
-    return (update?.meta.changes ?? 0) > 0 ? "promoted" : "not_pending";
+    const results = await db.batch(statements);
+    return (results[0]?.meta.changes ?? 0) > 0
+      ? { result: "promoted", eventIds: writtenEventIds(statements, results) }
+      : { result: "not_pending", eventIds: [] };
   } catch (error) {
-    if (isUniqueViolation(error, "credential_id")) return "busy";
+    if (isUniqueViolation(error, "credential_id")) return { result: "busy", eventIds: [] };
     throw error;
   }
 }
@@ -162,8 +173,8 @@ export async function markCancelRequested(db: D1Database, runId: string, now: nu
   await db.prepare("UPDATE runs SET cancel_requested_at = ?2 WHERE id = ?1 AND cancel_requested_at IS NULL").bind(runId, now).run();
 }
 
-// A run that never started: it and its jobs become canceled at once, nothing ran.
-export async function cancelPendingRun(db: D1Database, run: RunRow, jobs: JobRow[], now: number): Promise<boolean> {
+// A run that never started: it and its jobs become canceled at once, nothing ran. eventIds: what it wrote to the outbox.
+export async function cancelPendingRun(db: D1Database, run: RunRow, jobs: JobRow[], now: number): Promise<{ canceled: boolean; eventIds: string[] }> {
   const statements = [
     db
       .prepare(
@@ -192,8 +203,8 @@ export async function cancelPendingRun(db: D1Database, run: RunRow, jobs: JobRow
       }),
     );
   }
-  const [update] = await db.batch(statements);
-  return (update?.meta.changes ?? 0) > 0;
+  const results = await db.batch(statements);
+  return { canceled: (results[0]?.meta.changes ?? 0) > 0, eventIds: writtenEventIds(statements, results) };
 }
 
 export interface JobIdentity {
@@ -476,8 +487,10 @@ export function runFinishStatements(db: D1Database, input: RunFinishInput): D1Pr
   ];
 }
 
-export async function commit(db: D1Database, statements: D1PreparedStatement[]): Promise<void> {
-  if (statements.length > 0) await db.batch(statements);
+/** Runs the statements in one batch; returns the ids of the outbox events it wrote, for the alerts queue. */
+export async function commit(db: D1Database, statements: D1PreparedStatement[]): Promise<string[]> {
+  if (statements.length === 0) return [];
+  return writtenEventIds(statements, await db.batch(statements));
 }
 
 function runEvent(db: D1Database, runId: string, now: number, payload: Record<string, unknown>): D1PreparedStatement {
@@ -504,10 +517,14 @@ function guardedEvent(
   now: number,
   payload: Record<string, unknown>,
 ): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0`,
-    )
-    .bind(newId("evt", now), type, runId, jobId, connectionId, JSON.stringify(payload), now);
+  const id = newId("evt", now);
+  return tagEvent(
+    db
+      .prepare(
+        `INSERT INTO events (id, type, run_id, job_id, connection_id, payload_json, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE changes() > 0`,
+      )
+      .bind(id, type, runId, jobId, connectionId, JSON.stringify(payload), now),
+    id,
+  );
 }

@@ -152,16 +152,24 @@ function recordTicksStatements(db: D1Database, ticks: readonly TickRecord[], now
   );
 }
 
+/** What a consumer batch committed: the runs it promoted, and the outbox events it wrote, in outbox order per run. */
+export interface TicksCommit {
+  promoted: string[];
+  // Each run's "pending" event, then its "running" event if it was promoted: what goes on the alerts queue.
+  eventIds: string[];
+}
+
 /**
  * Records the ticks and inserts their runs (promoting each that may start) in one transaction. Returns the
- * promoted run ids, or "taken" when another consumer recorded one of these ticks first: nothing was written.
+ * promoted run ids with the events written, or "taken" when another consumer recorded one of these ticks
+ * first: nothing was written.
  */
 export async function recordTicksWithRuns(
   db: D1Database,
   ticks: readonly TickRecord[],
   runs: ReadonlyArray<{ run: NewRun; jobs: readonly NewJob[] }>,
   now: number,
-): Promise<string[] | "taken"> {
+): Promise<TicksCommit | "taken"> {
   const record = recordTicksStatements(db, ticks, now);
   const insert = insertRunsStatements(db, runs);
   const promote = promoteRunsStatements(
@@ -169,12 +177,17 @@ export async function recordTicksWithRuns(
     runs.map(({ run }) => run),
     now,
   );
+  let results: D1Result[];
   try {
-    const results = await db.batch([...record, ...insert, ...promote]);
-    if (promote.length === 0) return [];
-    return ((results[record.length + insert.length]?.results ?? []) as Array<{ id: string }>).map((row) => row.id);
+    results = await db.batch([...record, ...insert.statements, ...promote.statements]);
   } catch (error) {
     if (isUniqueViolation(error, "schedule_ticks")) return "taken";
     throw error;
   }
+  if (promote.statements.length === 0) return { promoted: [], eventIds: insert.eventIds };
+  const promoted = ((results[record.length + insert.statements.length]?.results ?? []) as Array<{ id: string }>).map((row) => row.id);
+  const started = new Set(promoted);
+  // The ids were chosen before the batch, so the consumer enqueues them without reading the outbox back.
+  const eventIds = runs.flatMap(({ run }, i) => (started.has(run.id) ? [insert.eventIds[i]!, promote.eventIds[i]!] : [insert.eventIds[i]!]));
+  return { promoted, eventIds };
 }

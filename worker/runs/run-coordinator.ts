@@ -3,7 +3,7 @@ import { createCredentialHeaders, type CredentialHeaders } from "../engine/crede
 import { createRedactor } from "../engine/redactor";
 import { createSystemRuntime } from "../engine/runtime";
 import type { Env } from "../env";
-import { enqueueRunEvents } from "../alerts/alert-queue";
+import { enqueueAlertEvents } from "../alerts/alert-queue";
 import { publishLive } from "../live/publish";
 import { readRunDetail } from "../ledger/run-reads";
 import { toJobSummary } from "../ledger/run-views";
@@ -332,7 +332,7 @@ export class RunCoordinator extends DurableObject<Env> {
     this.credentialHeaders = null;
     const started = await jobStep.prepare();
     const jobId = job.plan.job_id;
-    await commit(
+    const events = await commit(
       this.env.LEDGER,
       jobStartStatements(this.env.LEDGER, {
         job: this.identity(plan, job),
@@ -343,7 +343,7 @@ export class RunCoordinator extends DurableObject<Env> {
         resetConnection: plan.reset && plan.type === "full" && started.setupError === null,
       }),
     );
-    this.pokeAlerts();
+    this.pokeAlerts(events);
     this.store.atomically(() => {
       this.store.saveJob(jobId, "running", started.progress);
       this.store.setTally(jobId, { in_scope: started.inScope ?? 0 });
@@ -367,7 +367,8 @@ export class RunCoordinator extends DurableObject<Env> {
   // index, then counters, the bounded exceptions and the latest-outcome changes in one D1 batch, then the rows
   // are dropped in the transaction that advances the jobs' chunk numbers, so a pass replayed after a crash
   // writes the same chunk keys and the same rows again. `seal`: jobs whose index is sealed once the outbox is empty.
-  private async flushOutbox(plan: RunPlan, extra: D1PreparedStatement[] = [], seal: readonly string[] = []): Promise<void> {
+  // Returns the ids of the outbox events `extra` wrote.
+  private async flushOutbox(plan: RunPlan, extra: D1PreparedStatement[] = [], seal: readonly string[] = []): Promise<string[]> {
     this.lastFlushAt = Date.now();
     for (;;) {
       const outbox = this.store.outbox(FLUSH_ROWS);
@@ -392,11 +393,11 @@ export class RunCoordinator extends DurableObject<Env> {
         latest: flush.latest,
         counters,
       });
-      await commit(this.env.LEDGER, [...statements, ...(emptied ? extra : [])]);
+      const events = await commit(this.env.LEDGER, [...statements, ...(emptied ? extra : [])]);
       if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0 || outbox.lastRequestId > 0 || outbox.lastPlanId > 0 || archives.length > 0) {
         this.store.dropFlushed(outbox, archives);
       }
-      if (emptied) return;
+      if (emptied) return events;
     }
   }
 
@@ -408,7 +409,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const { progress } = job;
     const finish = progress.finish;
     if (finish === null) return;
-    await this.flushOutbox(
+    const events = await this.flushOutbox(
       plan,
       jobFinishStatements(this.env.LEDGER, {
         job: this.identity(plan, job),
@@ -422,7 +423,7 @@ export class RunCoordinator extends DurableObject<Env> {
       }),
       [job.plan.job_id],
     );
-    this.pokeAlerts();
+    this.pokeAlerts(events);
     this.store.atomically(() => {
       this.store.saveJob(job.plan.job_id, finish.status, { ...progress, phase: "done" });
       this.store.clearQueue(job.plan.job_id);
@@ -487,12 +488,12 @@ export class RunCoordinator extends DurableObject<Env> {
       }),
     );
     // Every job's archive is complete with the run: jobs finished earlier are sealed already.
-    await this.flushOutbox(
+    const events = await this.flushOutbox(
       plan,
       statements,
       plan.jobs.filter((job) => !this.store.archive(job.job_id).sealed).map((job) => job.job_id),
     );
-    this.pokeAlerts();
+    this.pokeAlerts(events);
     this.store.atomically(() => {
       for (const final of end.jobs) this.store.saveJob(final.job.plan.job_id, final.status, final.progress);
       this.store.setRunFinish({ status: end.status, at, committed: true });
@@ -521,10 +522,10 @@ export class RunCoordinator extends DurableObject<Env> {
     this.live.publishRun(run, jobs);
   }
 
-  // Status changes wrote events: they go on the alerts queue now rather than at the next cron's sweep.
-  private pokeAlerts(): void {
-    const runId = this.store.plan()?.run_id;
-    if (runId !== undefined) this.ctx.waitUntil(enqueueRunEvents(this.env, runId));
+  // Status changes wrote events: they go on the alerts queue now rather than at the next cron's sweep. A batch
+  // replayed after a crash writes none; what the first attempt wrote is swept onto the queue by the minute cron.
+  private pokeAlerts(eventIds: readonly string[]): void {
+    if (eventIds.length > 0) this.ctx.waitUntil(enqueueAlertEvents(this.env, eventIds));
   }
 }
 

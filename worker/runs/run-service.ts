@@ -1,4 +1,4 @@
-import { enqueueRunEvents } from "../alerts/alert-queue";
+import { enqueueAlertEvents } from "../alerts/alert-queue";
 import { announceRun } from "../live/publish";
 import type { RunDetail } from "../schemas/runs";
 import { ConflictError, invalidInput, notFound, type FieldIssue } from "../domain-errors";
@@ -189,17 +189,18 @@ export async function createRun(env: Env, input: CreateRunInput, now: number = D
   const { run, jobs } = newRunRows(input, credential, chosen, now);
   const runId = run.id;
   const inserted = await insertRun(db, run, jobs, idempotency === null ? [] : claimIdempotencyKeyStatements(db, idempotency, runId, requestHash, now));
-  if (inserted === "plan_applied") {
+  if (inserted.result === "plan_applied") {
     throw new ConflictError("plan_already_applied", `Dry run ${input.plan?.runId ?? ""} is already being applied or was applied.`);
   }
-  if (inserted === "duplicate_key") {
+  if (inserted.result === "duplicate_key") {
     // Another request of the same caller with the same key won the race: answer with its run.
     const existing = idempotency === null ? null : await findLiveIdempotencyKey(db, idempotency, now);
     if (existing === null) throw new ConflictError("conflict", "The run could not be created; retry the request.");
     return replayed(env, existing, requestHash);
   }
+  // Its pending event first: a promotion's running event goes on the queue from startNextRun.
+  await enqueueAlertEvents(env, inserted.eventIds);
   const started = await startNextRun(env, credential.id);
-  await enqueueRunEvents(env, runId);
   const detail = await detailOf(env, runId);
   // A run that waits for its credential's slot has no coordinator yet to tell the live feed about it.
   if (started !== runId && detail.status === "pending") await announceRun(env, detail);
@@ -213,8 +214,9 @@ export async function startNextRun(env: Env, credentialId: string, now: () => nu
     const next = await oldestPendingRunId(env.LEDGER, credentialId);
     if (next === null) return null;
     const promoted = await promoteRun(env.LEDGER, next, credentialId, now());
-    if (promoted === "busy") return null;
-    if (promoted === "not_pending") continue; // canceled or started by someone else meanwhile
+    if (promoted.result === "busy") return null;
+    if (promoted.result === "not_pending") continue; // canceled or started by someone else meanwhile
+    await enqueueAlertEvents(env, promoted.eventIds);
     await coordinatorFor(env, next).start(next);
     return next;
   }
@@ -228,9 +230,9 @@ export async function cancelRun(env: Env, runId: string, now: number = Date.now(
     throw new ConflictError("run_finished", `Run ${runId} already finished as ${run.status}.`, { meta: { status: run.status } });
   }
   if (run.status === "pending") {
-    const canceled = await cancelPendingRun(env.LEDGER, run, await listRunJobRows(env.LEDGER, runId), now);
+    const { canceled, eventIds } = await cancelPendingRun(env.LEDGER, run, await listRunJobRows(env.LEDGER, runId), now);
     if (canceled) {
-      await enqueueRunEvents(env, runId);
+      await enqueueAlertEvents(env, eventIds);
       const detail = await detailOf(env, runId);
       await announceRun(env, detail);
       return detail;

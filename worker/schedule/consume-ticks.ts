@@ -1,7 +1,6 @@
 import { enqueueAlertEvents } from "../alerts/alert-queue";
-import { undispatchedEventIdsOfRuns } from "../ledger/alerts-outbox";
 import type { Env } from "../env";
-import { readTickContext, recordTicksWithRuns, tickKey, type TickKey } from "../ledger/schedule-ticks";
+import { readTickContext, recordTicksWithRuns, tickKey, type TickKey, type TicksCommit } from "../ledger/schedule-ticks";
 import { promotedRunStart, type PromotedRunStart } from "../runs/promoted-run-start";
 import { coordinatorFor } from "../runs/run-service";
 import { planTicks, type TickPlan } from "./plan-ticks";
@@ -9,8 +8,6 @@ import { isTickMessage } from "./tick-messages";
 
 // A tick recorded by a concurrent consumer fails our batch; a few fresh reads settle who took what.
 const MAX_ATTEMPTS = 4;
-// A consumer batch starts at most 100 runs, each with a pending and a running event.
-const EVENTS_PER_BATCH = 1_000;
 
 export interface ConsumeReport {
   ticks: number;
@@ -37,19 +34,14 @@ export async function consumeScheduleTicks(batch: MessageBatch<unknown>, env: En
   }
   const report: ConsumeReport = { ticks: ticks.size, started: 0, skipped: 0, runs: 0, promoted: 0 };
   if (ticks.size > 0) {
-    const { plan, promoted, at } = await commitTicks(env.LEDGER, [...ticks.values()], now);
+    const { plan, promoted, eventIds, at } = await commitTicks(env.LEDGER, [...ticks.values()], now);
     report.started = plan.ticks.filter((tick) => tick.outcome === "started").length;
     report.skipped = plan.ticks.length - report.started;
     report.runs = plan.runs.length;
     report.promoted = promoted.length;
     // The starts and the new runs' events on the alerts queue go side by side: the batch waits for the slower.
-    await Promise.all([
-      startPromoted(env, promotedStarts(plan, promoted, at)),
-      enqueueRunsEvents(
-        env,
-        plan.runs.map(({ run }) => run.id),
-      ),
-    ]);
+    // Enqueueing never throws; events it could not send are swept onto the queue by the minute trigger.
+    await Promise.all([startPromoted(env, promotedStarts(plan, promoted, at)), enqueueAlertEvents(env, eventIds)]);
   }
   batch.ackAll();
   return report;
@@ -69,24 +61,14 @@ async function startPromoted(env: Env, starts: readonly PromotedRunStart[]): Pro
   }
 }
 
-// The new runs' status events go on the alerts queue now; a failure here is caught by the minute sweep.
-async function enqueueRunsEvents(env: Env, runIds: readonly string[]): Promise<void> {
-  if (runIds.length === 0) return;
-  try {
-    await enqueueAlertEvents(env, await undispatchedEventIdsOfRuns(env.LEDGER, runIds, EVENTS_PER_BATCH));
-  } catch (err) {
-    console.warn("scheduled runs' events not enqueued; the minute sweep will", err);
-  }
-}
-
-async function commitTicks(db: D1Database, ticks: TickKey[], now: () => number): Promise<{ plan: TickPlan; promoted: string[]; at: number }> {
+async function commitTicks(db: D1Database, ticks: TickKey[], now: () => number): Promise<TicksCommit & { plan: TickPlan; at: number }> {
   for (let attempt = 1; ; attempt++) {
     const context = await readTickContext(db, ticks);
     const at = now();
     const plan = planTicks(ticks, context, at);
-    if (plan.ticks.length === 0) return { plan, promoted: [], at };
-    const promoted = await recordTicksWithRuns(db, plan.ticks, plan.runs, at);
-    if (promoted !== "taken") return { plan, promoted, at };
+    if (plan.ticks.length === 0) return { plan, promoted: [], eventIds: [], at };
+    const committed = await recordTicksWithRuns(db, plan.ticks, plan.runs, at);
+    if (committed !== "taken") return { plan, ...committed, at };
     if (attempt === MAX_ATTEMPTS) throw new Error(`schedule ticks still taken by other consumers after ${MAX_ATTEMPTS} attempts`);
   }
 }

@@ -1,6 +1,8 @@
+import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { EventPayload } from "../../../worker/alerts/payload";
-import { demoConfig, driveRun, makeCredentialWith, startRun } from "../factories";
+import { commit, jobStartStatements } from "../../../worker/ledger/run-writes";
+import { demoConfig, driveRun, makeCredentialWith, makeRun, startRun } from "../factories";
 import { createChannel, deliveries, makeReceiver, received, resetAlerts, waitFor } from "./support";
 
 beforeEach(resetAlerts);
@@ -36,4 +38,23 @@ describe("the alerts queue", () => {
     );
     expect(log.every((d) => d.attempt_count === 1)).toBe(true);
   }, 30_000);
+
+  it("gets from a commit exactly the events it wrote: a replayed batch wrote none and enqueues none", async () => {
+    const run = await makeRun({ status: "running", started_at: Date.now() }, [{ status: "pending" }]);
+    const [job] = run.jobs;
+    const start = () =>
+      jobStartStatements(env.LEDGER, {
+        job: { id: job!.id, run_id: run.id, connection_id: job!.connection_id, connection_name: job!.connection_name },
+        now: Date.now(),
+        connectionVersion: 1,
+        inScope: 3,
+        mode: "dry",
+        resetConnection: false,
+      });
+    const written = await commit(env.LEDGER, start());
+    const rows = await env.LEDGER.prepare("SELECT id FROM events WHERE job_id = ?1").bind(job!.id).all<{ id: string }>();
+    expect(written).toEqual(rows.results.map((r) => r.id));
+    expect(written).toHaveLength(1);
+    expect(await commit(env.LEDGER, start())).toEqual([]);
+  });
 });

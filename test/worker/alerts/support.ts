@@ -163,8 +163,8 @@ export async function playRun(script: RunScript): Promise<{ runId: string; jobId
     },
     jobs,
   );
-  expect(inserted).toBe("inserted");
-  expect(await promoteRun(db, runId, credentialId, ++now)).toBe("promoted");
+  expect(inserted.result).toBe("inserted");
+  expect((await promoteRun(db, runId, credentialId, ++now)).result).toBe("promoted");
   const startedAt = now;
   let failed = 0;
   for (const [i, job] of jobs.entries()) {

@@ -174,8 +174,8 @@ export async function makeRun(overrides: Partial<Omit<RunRow, "connection_count"
   );
   if (run.cancel_requested_at !== null) await markCancelRequested(db, run.id, run.cancel_requested_at);
   if (run.status !== "pending" && run.started_at !== null) {
-    const promoted = await promoteRun(db, run.id, run.credential_id, run.started_at);
-    if (promoted !== "promoted") throw new Error(`makeRun: ${promoted}`);
+    const { result } = await promoteRun(db, run.id, run.credential_id, run.started_at);
+    if (result !== "promoted") throw new Error(`makeRun: ${result}`);
   }
   const statements: D1PreparedStatement[] = [];
   for (const job of planned) statements.push(...jobStatements(db, run, job));
