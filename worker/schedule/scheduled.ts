@@ -7,6 +7,7 @@ import { retentionOnTrigger } from "../retention/scheduled-retention";
 import { kickRuns } from "../runs/run-service";
 import { HEARTBEAT_KEYS, triggerFor } from "./heartbeat";
 import { enqueueDueTicks } from "./enqueue-due-ticks";
+import { freshnessPass } from "../alerts/freshness-pass";
 import { assertNever } from "../../shared/lang";
 
 /**
@@ -63,5 +64,12 @@ async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
     await resealLegacySecrets(env);
   } catch (err) {
     console.error("scheduled: could not reseal v1 secrets", err);
+  }
+  // Freshness: an expected success that has not arrived raises (Delayed: warning, Overdue: critical); its arrival resolves.
+  try {
+    const report = await freshnessPass(env, scheduledTime);
+    if (report.transitions > 0) console.log("freshness alerts", JSON.stringify(report));
+  } catch (err) {
+    console.error("scheduled: could not judge freshness; the next minute tries again", err);
   }
 }
