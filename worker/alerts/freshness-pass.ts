@@ -25,7 +25,14 @@ export interface FreshnessPassReport {
   events: number;
 }
 
-export async function freshnessPass(env: Env, now: number): Promise<FreshnessPassReport> {
+export interface FreshnessPassOptions {
+  pageSize?: number;
+  pagesPerTick?: number;
+}
+
+export async function freshnessPass(env: Env, now: number, options: FreshnessPassOptions = {}): Promise<FreshnessPassReport> {
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  const pagesPerTick = options.pagesPerTick ?? PAGES_PER_TICK;
   const db = env.LEDGER;
   const { channels, rules } = await loadFanOutTargets(db);
   const freshnessRules = rules.filter((rule) => rule.condition === "freshness");
@@ -34,10 +41,10 @@ export async function freshnessPass(env: Env, now: number): Promise<FreshnessPas
 
   let cursor = await readFreshnessCursor(db);
   const rows: FreshnessRow[] = [];
-  for (let page = 0; page < PAGES_PER_TICK && (page === 0 || cursor !== null); page++) {
-    const slice = await scheduledFreshnessPage(db, cursor, PAGE_SIZE);
+  for (let page = 0; page < pagesPerTick && (page === 0 || cursor !== null); page++) {
+    const slice = await scheduledFreshnessPage(db, cursor, pageSize);
     rows.push(...slice);
-    cursor = slice.length < PAGE_SIZE ? null : slice[slice.length - 1]!.id;
+    cursor = slice.length < pageSize ? null : slice[slice.length - 1]!.id;
   }
   const sliced = new Set(rows.map((row) => row.id));
   const openSubjects = [...new Set(open.map((incident) => incident.connectionId))].filter((id) => !sliced.has(id));

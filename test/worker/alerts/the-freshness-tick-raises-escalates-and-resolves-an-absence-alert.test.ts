@@ -88,4 +88,27 @@ describe("the freshness pass of the minute tick", () => {
     expect(await states()).toEqual([]);
     expect(await received(receiver.name)).toHaveLength(1);
   }, 30_000);
+
+  it("judges a large fleet a slice a minute, resuming where the last slice ended, and wraps around", async () => {
+    const fleet = [];
+    for (let i = 0; i < 5; i++) fleet.push(await hourlyConnection(`Fleet ${i}`));
+    const webhook = await createChannel({ kind: "webhook", url: (await makeReceiver()).url });
+    await createRule({ channel_id: webhook.id, condition: "freshness", connection_ids: fleet.map((c) => c.id) });
+    const ids = new Set(fleet.map((c) => c.id));
+    const opened = async () => (await openIncidentsOf(env.LEDGER, ["freshness"])).filter((incident) => ids.has(incident.connectionId)).length;
+
+    // Every scheduled connection in this file's ledger is sliced, two a minute; the open ones are judged every minute.
+    const scheduled = (await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM connections WHERE schedule IS NOT NULL AND enabled = 1").first<{ n: number }>())!.n;
+    let minute = 300;
+    const seen: number[] = [];
+    do {
+      await freshnessPass(env, at(minute++), { pageSize: 2, pagesPerTick: 1 });
+      seen.push(await opened());
+    } while (seen.at(-1)! < fleet.length && seen.length <= scheduled);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((count, i) => i === 0 || count >= seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(fleet.length);
+    expect(seen.length).toBeLessThanOrEqual(Math.ceil(scheduled / 2) + 1);
+    await settle();
+  }, 30_000);
 });
