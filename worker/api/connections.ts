@@ -139,6 +139,7 @@ connections.openapi(createConnectionRoute, async (c) => {
     debug: body.debug,
     schedule: body.schedule,
     config: body.config,
+    freshness_sla_minutes: body.freshness_sla_minutes,
   };
   const outcome = await insertConnection(c.env.LEDGER, id, body.credential_id, {
     snapshot,
@@ -215,6 +216,7 @@ function applyPatch(env: Env, current: Connection, body: UpdateConnectionBody): 
     debug: body.debug ?? base.debug,
     schedule: body.schedule === undefined ? base.schedule : body.schedule,
     config,
+    freshness_sla_minutes: body.freshness_sla_minutes === undefined ? base.freshness_sla_minutes : body.freshness_sla_minutes,
   };
 }
 

@@ -2,8 +2,9 @@ import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersi
 import { withLimitDefaults, type ConnectionConfig } from "../engine/contracts";
 import { isUniqueViolation } from "./unique-violation";
 import type { SqlQuery } from "./sql-query";
+import { FRESHNESS_COLUMNS, freshnessView, type FreshnessColumns } from "./connection-freshness";
 
-interface SummaryRow {
+interface SummaryRow extends FreshnessColumns {
   id: string;
   name: string;
   credential_id: string;
@@ -28,7 +29,8 @@ interface DetailRow extends SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `c.id, c.name, c.credential_id, cr.name AS credential_name, c.position, c.enabled, c.dry_run,
-  c.debug, c.schedule, c.version, c.updated_at`;
+  c.debug, c.schedule, c.version, c.updated_at,
+  ${FRESHNESS_COLUMNS}`;
 
 /** Where the previous page of the execution-order listing ended. */
 export interface ConnectionListCursor {
@@ -67,16 +69,17 @@ export function buildConnectionListQuery(options: ListConnectionsOptions = {}): 
   };
 }
 
-export async function listConnectionSummaries(db: D1Database, options: ListConnectionsOptions = {}): Promise<ConnectionSummary[]> {
+// `now` judges freshness.
+export async function listConnectionSummaries(db: D1Database, options: ListConnectionsOptions = {}, now = Date.now()): Promise<ConnectionSummary[]> {
   const { sql, params } = buildConnectionListQuery(options);
   const { results } = await db
     .prepare(sql)
     .bind(...params)
     .all<SummaryRow>();
-  return results.map(toSummary);
+  return results.map((row) => toSummary(row, now));
 }
 
-export async function getConnection(db: D1Database, id: string): Promise<Connection | null> {
+export async function getConnection(db: D1Database, id: string, now = Date.now()): Promise<Connection | null> {
   const row = await db
     .prepare(
       `SELECT ${SUMMARY_COLUMNS}, c.config_json, c.created_at, c.last_status, c.last_run_at, c.last_success_at,
@@ -88,7 +91,7 @@ export async function getConnection(db: D1Database, id: string): Promise<Connect
     .first<DetailRow>();
   if (!row) return null;
   return {
-    ...toSummary(row),
+    ...toSummary(row, now),
     // Limits added since the row was written read as their defaults, the values a run applies.
     config: withLimitDefaults(JSON.parse(row.config_json) as ConnectionConfig),
     created_at: iso(row.created_at),
@@ -101,8 +104,8 @@ export async function getConnection(db: D1Database, id: string): Promise<Connect
 }
 
 export function snapshotOf(connection: ConnectionSnapshot): ConnectionSnapshot {
-  const { name, enabled, dry_run, debug, schedule, config } = connection;
-  return { name, enabled, dry_run, debug, schedule, config };
+  const { name, enabled, dry_run, debug, schedule, config, freshness_sla_minutes } = connection;
+  return { name, enabled, dry_run, debug, schedule, config, freshness_sla_minutes };
 }
 
 export interface ConnectionChange {
@@ -122,13 +125,25 @@ export async function insertConnection(db: D1Database, id: string, credentialId:
       db
         .prepare(
           `INSERT INTO connections
-             (id, credential_id, name, position, enabled, dry_run, debug, schedule, config_json, version, created_at, updated_at)
+             (id, credential_id, name, position, enabled, dry_run, debug, schedule, config_json, version, created_at, updated_at,
+              freshness_sla_minutes, freshness_since)
            SELECT ?1, cr.id, ?3,
                   (SELECT COALESCE(MAX(position), 0) + 1 FROM connections WHERE credential_id = cr.id),
-                  ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9
+                  ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10, ?9
              FROM credentials cr WHERE cr.id = ?2`,
         )
-        .bind(id, credentialId, s.name, s.enabled ? 1 : 0, s.dry_run ? 1 : 0, s.debug ? 1 : 0, s.schedule, JSON.stringify(s.config), now),
+        .bind(
+          id,
+          credentialId,
+          s.name,
+          s.enabled ? 1 : 0,
+          s.dry_run ? 1 : 0,
+          s.debug ? 1 : 0,
+          s.schedule,
+          JSON.stringify(s.config),
+          now,
+          s.freshness_sla_minutes,
+        ),
       db
         .prepare(
           `INSERT INTO connection_versions (connection_id, version, snapshot_json, changed_by, changed_at, change_note)
@@ -163,10 +178,25 @@ export async function updateConnectionState(db: D1Database, id: string, fromVers
         .prepare(
           `UPDATE connections
               SET name = ?3, enabled = ?4, dry_run = ?5, debug = ?6, schedule = ?7, config_json = ?8,
-                  version = version + 1, updated_at = ?9
+                  version = version + 1, updated_at = ?9,
+                  freshness_sla_minutes = ?10,
+                  -- The freshness clock restarts when what promises a success changes (the old values are read here).
+                  freshness_since = CASE WHEN schedule IS NOT ?7 OR freshness_sla_minutes IS NOT ?10 OR enabled <> ?4 OR dry_run <> ?5
+                                         THEN ?9 ELSE freshness_since END
             WHERE id = ?1 AND version = ?2`,
         )
-        .bind(id, fromVersion, s.name, s.enabled ? 1 : 0, s.dry_run ? 1 : 0, s.debug ? 1 : 0, s.schedule, JSON.stringify(s.config), now),
+        .bind(
+          id,
+          fromVersion,
+          s.name,
+          s.enabled ? 1 : 0,
+          s.dry_run ? 1 : 0,
+          s.debug ? 1 : 0,
+          s.schedule,
+          JSON.stringify(s.config),
+          now,
+          s.freshness_sla_minutes,
+        ),
     ]);
     return (updated?.meta.changes ?? 0) > 0 ? "updated" : "conflict";
   } catch (error) {
@@ -228,7 +258,7 @@ export async function writeConnectionOrder(db: D1Database, credentialId: string,
   );
 }
 
-function toSummary(row: SummaryRow): ConnectionSummary {
+function toSummary(row: SummaryRow, now: number): ConnectionSummary {
   return {
     id: row.id,
     name: row.name,
@@ -241,6 +271,8 @@ function toSummary(row: SummaryRow): ConnectionSummary {
     schedule: row.schedule,
     version: row.version,
     updated_at: iso(row.updated_at),
+    freshness_sla_minutes: row.freshness_sla_minutes,
+    freshness: freshnessView(row, now),
   };
 }
 
@@ -249,5 +281,6 @@ function iso(ms: number): string {
 }
 
 function snapshotWithDefaults(snapshot: ConnectionSnapshot): ConnectionSnapshot {
-  return { ...snapshot, config: withLimitDefaults(snapshot.config) };
+  // Versions written before the freshness SLA existed had none.
+  return { ...snapshot, config: withLimitDefaults(snapshot.config), freshness_sla_minutes: snapshot.freshness_sla_minutes ?? null };
 }

@@ -1,4 +1,5 @@
 import type { JobStatus, RunStatus } from "../schemas/vocabulary";
+import { FRESHNESS_COLUMNS, type FreshnessColumns } from "./connection-freshness";
 import { RUN_STATUSES } from "../schemas/vocabulary";
 
 // Window counts and durations are in stats-window.ts (hourly rollup plus edge hours); these are the
@@ -42,7 +43,7 @@ export interface FailedJobRow {
   duration_ms: number | null;
 }
 
-export interface ConnectionHealthRow {
+export interface ConnectionHealthRow extends FreshnessColumns {
   id: string;
   name: string;
   credential_id: string;
@@ -137,7 +138,8 @@ export function connectionHealthQuery(db: D1Database): Query<ConnectionHealthRow
                 SELECT j.finished_at FROM jobs j INDEXED BY jobs_stats_by_connection
                  WHERE j.connection_id = c.id AND j.status = 'completed'
                    AND COALESCE(j.mode, (SELECT r.mode FROM runs r WHERE r.id = j.run_id)) = 'live'
-                 ORDER BY j.created_at DESC LIMIT 1), 0)), 0) AS last_success_at
+                 ORDER BY j.created_at DESC LIMIT 1), 0)), 0) AS last_success_at,
+              ${FRESHNESS_COLUMNS}
          FROM connections c JOIN credentials cr ON cr.id = c.credential_id
         ORDER BY cr.name, c.position`,
     ),

@@ -7,6 +7,7 @@ import { ATTENTION_TEXT, attentionReason } from "../stats/attention";
 import { successRate, withoutSuccessSince } from "../stats/stats-report";
 import { DAY_MS, parseTimeInput, resolveTimeRange } from "../stats/time-range";
 import { ToolInputError } from "./tool-errors";
+import { freshnessView } from "../ledger/connection-freshness";
 
 export const LIST_CONNECTIONS_TOOL = {
   name: "list_connections",
@@ -14,6 +15,7 @@ export const LIST_CONNECTIONS_TOOL = {
   description:
     "Lists the outbound sync connections in execution order with their credential, enabled flag, schedule, last " +
     "status, last run and last successful sync (newest completed live job: a dry run writes nothing, so it is no sync), " +
+    "freshness (on_time, delayed: one scheduled success missing or the SLA passed, overdue: two missing or twice the SLA; null when unscheduled or disabled), " +
     "whether it has not run yet or never succeeded, and over a time window (default " +
     "the last 7 days) their job counts by status, success rate and the average, median (p50) and p95 duration of " +
     "completed jobs. Examples: connections that haven't synced successfully in the last 3 days → " +
@@ -83,6 +85,7 @@ export async function listConnections(db: D1Database, input: ListConnectionsInpu
         last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
         last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
         time_since_last_success: row.last_success_at === null ? ATTENTION_TEXT[attentionReason(row)] : durationText(now - row.last_success_at),
+        freshness: freshnessView(row, now),
         jobs_in_window: { total: Object.values(jobs).reduce((a, b) => a + b, 0), ...jobs },
         success_rate: successRate(jobs),
         completed_in_window: durations.count,

@@ -9,6 +9,7 @@ import { kickRuns } from "../runs/run-service";
 import { HEARTBEAT_KEYS, triggerFor } from "./heartbeat";
 import { enqueueDueTicks } from "./enqueue-due-ticks";
 import { heartbeatPass } from "./heartbeat-ping";
+import { freshnessPass } from "../alerts/freshness-pass";
 import { assertNever } from "../../shared/lang";
 
 /**
@@ -76,5 +77,12 @@ async function minuteTick(env: Env, scheduledTime: number): Promise<void> {
     if (report.due > 0) console.log("scheduled channel tests", JSON.stringify(report));
   } catch (err) {
     console.error("scheduled: could not send the due channel tests; the next minute tries again", err);
+  }
+  // Freshness: an expected success that has not arrived raises (Delayed: warning, Overdue: critical); its arrival resolves.
+  try {
+    const report = await freshnessPass(env, scheduledTime);
+    if (report.transitions > 0) console.log("freshness alerts", JSON.stringify(report));
+  } catch (err) {
+    console.error("scheduled: could not judge freshness; the next minute tries again", err);
   }
 }

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { listQuerySchema, pageSchema, timestampSchema } from "./common";
 import { configPatchSchema, connectionConfigSchema } from "./connection-config";
 import { scheduleSchema } from "./schedule";
+import { freshnessSchema, freshnessSlaMinutesSchema } from "./freshness";
 
 const connectionNameSchema = z.string().trim().min(1).max(200).openapi({ example: "Device status (JSON)" });
 const idSchema = z.string().min(1).max(100);
@@ -19,6 +20,8 @@ export const connectionSummarySchema = z
     schedule: z.string().nullable().openapi({ description: "5-field cron (UTC), or null.", example: "0 * * * *" }),
     version: z.number().int().openapi({ description: "Increments on every configuration change." }),
     updated_at: timestampSchema,
+    freshness_sla_minutes: z.number().int().nullable().openapi({ description: "Freshness SLA in minutes, or null: judged by the schedule." }),
+    freshness: freshnessSchema.nullable(),
   })
   .openapi("ConnectionSummary");
 export type ConnectionSummary = z.infer<typeof connectionSummarySchema>;
@@ -52,6 +55,7 @@ export const createConnectionBodySchema = z
     dry_run: z.boolean().default(true).openapi({ description: "New connections start with dry run on." }),
     debug: z.boolean().default(false),
     schedule: scheduleSchema.nullable().default(null),
+    freshness_sla_minutes: freshnessSlaMinutesSchema.nullable().default(null),
     config: connectionConfigSchema,
     change_note: z.string().max(500).optional(),
   })
@@ -60,7 +64,7 @@ export const createConnectionBodySchema = z
   });
 export type CreateConnectionBody = z.output<typeof createConnectionBodySchema>;
 
-const CHANGE_FIELDS = ["name", "enabled", "dry_run", "debug", "schedule", "config"] as const;
+const CHANGE_FIELDS = ["name", "enabled", "dry_run", "debug", "schedule", "config", "freshness_sla_minutes"] as const;
 
 export const updateConnectionBodySchema = z
   .strictObject({
@@ -70,6 +74,7 @@ export const updateConnectionBodySchema = z
     debug: z.boolean().optional(),
     schedule: scheduleSchema.nullable().optional().openapi({ description: "null removes the schedule." }),
     config: configPatchSchema.optional(),
+    freshness_sla_minutes: freshnessSlaMinutesSchema.nullable().optional().openapi({ description: "null judges freshness by the schedule alone." }),
     expected_version: z.number().int().min(1).optional().openapi({
       description: "Refuse with 409 unless the connection is still at this version (same as the If-Match header).",
     }),
@@ -96,6 +101,7 @@ export const connectionSnapshotSchema = z
     debug: z.boolean(),
     schedule: z.string().nullable(),
     config: connectionConfigSchema,
+    freshness_sla_minutes: z.number().int().nullable(),
   })
   .openapi("ConnectionSnapshot");
 export type ConnectionSnapshot = z.infer<typeof connectionSnapshotSchema>;

@@ -6,6 +6,8 @@ import type { errorBodySchema, validationDetailSchema } from "./common";
 export type { HealthResponse } from "./health";
 export type { Credential, CreateCredentialBody, TestAuthResult, UpdateCredentialBody } from "./credentials";
 export type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion, CreateConnectionBody, UpdateConnectionBody } from "./connections";
+export type { FreshnessView } from "./freshness";
+export type { FreshnessState } from "../schedule/freshness";
 export type { ConnectionConfig, ConnectionConfigInput } from "../engine/contracts";
 export type { DatasetRecord, DatasetUploadIssue, DatasetUploadResult, UploadMode } from "./dataset-records";
 export type { TestLookupResult } from "./test-lookup";

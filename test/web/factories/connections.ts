@@ -57,13 +57,15 @@ export function makeConnectionDetail(overrides: Partial<Connection> = {}): Conne
     last_success_at: null,
     consecutive_failures: 0,
     sync_cursor: null,
+    freshness_sla_minutes: null,
+    freshness: null,
     ...overrides,
   };
 }
 
 export function snapshotOfConnection(connection: Connection): ConnectionSnapshot {
-  const { name, enabled, dry_run, debug, schedule, config } = connection;
-  return { name, enabled, dry_run, debug, schedule, config };
+  const { name, enabled, dry_run, debug, schedule, config, freshness_sla_minutes } = connection;
+  return { name, enabled, dry_run, debug, schedule, config, freshness_sla_minutes };
 }
 
 export function makeVersion(version: number, snapshot: ConnectionSnapshot, overrides: Partial<ConnectionVersion> = {}): ConnectionVersion {

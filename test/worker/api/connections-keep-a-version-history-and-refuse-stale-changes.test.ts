@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Connection, ConnectionSummary, ConnectionVersion, Page } from "../../../worker/schemas/types";
 import { SANDBOX, call, createConnection, createCredential, errorOf, makeConfig, recordD1, rowCount, unique } from "./config-api";
+import { makeRun } from "../factories";
 
 describe("connection CRUD", () => {
   it("creates a connection last in its credential, in dry run, at version 1, with its history row", async () => {
@@ -176,6 +177,7 @@ describe("connection versioning", () => {
       debug: true,
       schedule: "0 * * * *",
       config: final.body.config,
+      freshness_sla_minutes: null,
     });
   });
 
@@ -253,5 +255,78 @@ describe("connection versioning", () => {
     const unknownField = await call("PATCH", `/api/connections/${connection.id}`, { body: { enabeld: false } });
     expect(unknownField.status).toBe(400);
     expect(errorOf(unknownField).details).toEqual(expect.arrayContaining([expect.objectContaining({ path: "enabeld", message: "unknown field" })]));
+  });
+});
+
+describe("connection freshness", () => {
+  const MINUTE = 60_000;
+  // The success and the clock's start, moved back as if they happened that long ago.
+  async function backdate(id: string, successAgoMin: number | null, sinceAgoMin: number): Promise<void> {
+    const now = Date.now();
+    await env.LEDGER.prepare("UPDATE connections SET last_success_at = ?2, freshness_since = ?3 WHERE id = ?1")
+      .bind(id, successAgoMin === null ? null : now - successAgoMin * MINUTE, now - sinceAgoMin * MINUTE)
+      .run();
+  }
+  const freshnessOf = async (id: string) => (await call<Connection>("GET", `/api/connections/${id}`, { as: "viewer" })).body.freshness;
+
+  it("takes an SLA on create and PATCH, versioned like the schedule, and judges freshness by it", async () => {
+    const credential = await createCredential();
+    const created = await createConnection(credential.id, { schedule: "*/15 * * * *", dry_run: false, freshness_sla_minutes: 60 });
+    expect(created.freshness_sla_minutes).toBe(60);
+    expect(created.freshness).toEqual({ state: "on_time", last_success_at: null, expected_by: expect.any(String), sla_minutes: 60 });
+    expect(Date.parse(created.freshness!.expected_by) - Date.parse(created.created_at)).toBe(60 * MINUTE);
+
+    await backdate(created.id, 90, 200);
+    expect(await freshnessOf(created.id)).toMatchObject({ state: "delayed", sla_minutes: 60 });
+    await backdate(created.id, 121, 200);
+    expect(await freshnessOf(created.id)).toMatchObject({ state: "overdue" });
+    await backdate(created.id, 10, 200);
+    const fresh = await freshnessOf(created.id);
+    expect(fresh?.state).toBe("on_time");
+    expect(Date.parse(fresh!.expected_by) - Date.parse(fresh!.last_success_at!)).toBe(60 * MINUTE);
+
+    const listed = await call<Page<ConnectionSummary>>("GET", `/api/connections?credential_id=${credential.id}`, { as: "viewer" });
+    expect(listed.body.data[0]).toMatchObject({ freshness_sla_minutes: 60, freshness: { state: "on_time", sla_minutes: 60 } });
+
+    const changed = await call<Connection>("PATCH", `/api/connections/${created.id}`, { body: { freshness_sla_minutes: null } });
+    expect(changed.body).toMatchObject({ version: 2, freshness_sla_minutes: null, freshness: { sla_minutes: null } });
+    const history = await call<Page<ConnectionVersion>>("GET", `/api/connections/${created.id}/versions`);
+    expect(history.body.data.map((v) => v.snapshot.freshness_sla_minutes)).toEqual([null, 60]);
+  });
+
+  it("restarts the clock when the schedule or SLA changes, not on a rename", async () => {
+    const connection = await createConnection((await createCredential()).id, { schedule: "0 * * * *", dry_run: false });
+    await backdate(connection.id, null, 500);
+    expect(await freshnessOf(connection.id)).toMatchObject({ state: "overdue", last_success_at: null });
+    await call("PATCH", `/api/connections/${connection.id}`, { body: { name: unique("Renamed") } });
+    expect((await freshnessOf(connection.id))?.state).toBe("overdue");
+    await call("PATCH", `/api/connections/${connection.id}`, { body: { schedule: "30 * * * *" } });
+    expect((await freshnessOf(connection.id))?.state).toBe("on_time");
+  });
+
+  it("has none for an unscheduled or disabled connection", async () => {
+    const credential = await createCredential();
+    expect((await createConnection(credential.id)).freshness).toBeNull();
+    expect((await createConnection(credential.id, { schedule: "0 * * * *", enabled: false, freshness_sla_minutes: 5 })).freshness).toBeNull();
+  });
+
+  it("counts a completed dry run as the success of a connection in dry-run mode", async () => {
+    const connection = await createConnection((await createCredential()).id, { schedule: "0 * * * *", freshness_sla_minutes: 30 });
+    await backdate(connection.id, null, 100);
+    expect((await freshnessOf(connection.id))?.state).toBe("overdue");
+    const finishedAt = Date.now() - 5 * MINUTE;
+    await makeRun({ created_at: finishedAt - 1_010, mode: "dry" }, [{ connection_id: connection.id }]);
+    expect(await freshnessOf(connection.id)).toMatchObject({ state: "on_time", last_success_at: new Date(finishedAt).toISOString() });
+  });
+
+  it("refuses an SLA that is not a whole number of minutes from 1 to 43200, naming the field", async () => {
+    const credential = await createCredential();
+    for (const bad of [0, 1.5, 43_201, "60"]) {
+      const res = await call("POST", "/api/connections", {
+        body: { credential_id: credential.id, name: unique("Bad SLA"), config: makeConfig(), freshness_sla_minutes: bad },
+      });
+      expect(res.status).toBe(400);
+      expect(errorOf(res).details).toEqual([expect.objectContaining({ path: "freshness_sla_minutes" })]);
+    }
   });
 });

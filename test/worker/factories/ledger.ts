@@ -87,6 +87,7 @@ export async function makeConnection(
     dry_run: connection.dry_run,
     debug: false,
     schedule: connection.schedule,
+    freshness_sla_minutes: null,
     config: DEMO_CONNECTIONS[0]!.config,
   };
   const outcome = await insertConnection(env.LEDGER, connection.id, credential.id, {

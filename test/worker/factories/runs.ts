@@ -301,6 +301,7 @@ export async function makeCredentialWith(
       dry_run: entry.dry_run !== false,
       debug: entry.debug === true,
       schedule: null,
+      freshness_sla_minutes: null,
       config: entry.config,
     };
     const outcome = await insertConnection(env.LEDGER, id, credentialId, { snapshot, changedBy: "factory", note: null, now: 0 });

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -143,6 +144,25 @@ describe("the /mcp endpoint", () => {
     );
     expect(answer.connections.map((c) => c.name)).toEqual(["Zendesk tickets"]);
     expect(answer.connections[0]?.last_success_at).toBe(new Date(NOW - 4 * DAY_MS + 5_000).toISOString());
+  });
+
+  it('answers "Which scheduled connections are late?" with each one\'s freshness', async () => {
+    // Zendesk runs hourly with a 60-minute SLA since long before its last live success, 4 days ago.
+    await env.LEDGER.prepare("UPDATE connections SET schedule = '0 * * * *', freshness_sla_minutes = 60, freshness_since = ?2 WHERE name = ?1")
+      .bind("Zendesk tickets", NOW - 10 * DAY_MS)
+      .run();
+    const client = await connect(viewer);
+    const answer = parsed<{ connections: Array<{ name: string; freshness: unknown }> }>(await client.callTool({ name: "list_connections", arguments: {} }));
+    expect(Object.fromEntries(answer.connections.map((c) => [c.name, c.freshness]))).toEqual({
+      "Salesforce → Snowflake": null,
+      "HubSpot Production": null,
+      "Zendesk tickets": {
+        state: "overdue",
+        last_success_at: new Date(NOW - 4 * DAY_MS + 5_000).toISOString(),
+        expected_by: new Date(NOW - 4 * DAY_MS + 5_000 + HOUR_MS).toISOString(),
+        sla_minutes: 60,
+      },
+    });
   });
 
   it("turns bad arguments into an error result the agent can read, and keeps serving", async () => {

@@ -157,6 +157,13 @@ export function configOf(draft: ConnectionDraft): ConnectionConfig {
   };
 }
 
+// Text that is no number goes as 0, which the API refuses naming the field, rather than as "no SLA" (NaN is null in JSON).
+function slaOf(text: string): number | null {
+  if (optional(text) === undefined) return null;
+  const minutes = numberOf(text);
+  return Number.isFinite(minutes) ? minutes : 0;
+}
+
 export function snapshotOf(draft: ConnectionDraft): ConnectionSnapshot {
   const schedule = optional(draft.schedule);
   return {
@@ -166,5 +173,6 @@ export function snapshotOf(draft: ConnectionDraft): ConnectionSnapshot {
     debug: draft.debug,
     schedule: schedule ?? null,
     config: configOf(draft),
+    freshness_sla_minutes: slaOf(draft.freshness_sla_minutes),
   };
 }

@@ -58,6 +58,8 @@ export interface ConnectionDraft {
   dry_run: boolean;
   debug: boolean;
   schedule: string;
+  // Minutes as typed; empty means no SLA (freshness from the schedule alone).
+  freshness_sla_minutes: string;
   source: {
     kind: SourceKind;
     url: string;
@@ -176,6 +178,7 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
     dry_run: snapshot.dry_run,
     debug: snapshot.debug,
     schedule: snapshot.schedule ?? "",
+    freshness_sla_minutes: snapshot.freshness_sla_minutes === null ? "" : String(snapshot.freshness_sla_minutes),
     source: {
       kind: source.kind,
       url: source.kind === "http" ? source.url : "",
@@ -227,8 +230,8 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
 }
 
 export function draftFromConnection(connection: Connection): ConnectionDraft {
-  const { name, enabled, dry_run, debug, schedule, config } = connection;
-  return draftFromSnapshot({ name, enabled, dry_run, debug, schedule, config });
+  const { name, enabled, dry_run, debug, schedule, config, freshness_sla_minutes } = connection;
+  return draftFromSnapshot({ name, enabled, dry_run, debug, schedule, config, freshness_sla_minutes });
 }
 
 // What a new connection starts from: dry run on, a dataset source and one rule to edit.
@@ -239,6 +242,7 @@ export function newConnectionDraft(): ConnectionDraft {
     dry_run: true,
     debug: false,
     schedule: null,
+    freshness_sla_minutes: null,
     config: {
       source: { kind: "dataset" },
       fetch: { mode: "per_serial", url_template: "https://", format: "json", record_path: "", serial_path: "serial", headers: {} },

@@ -37,6 +37,7 @@ function paginationPaths(prefix: "config.source" | "config.fetch", draft: Pagina
 // Every API path the editor shows a field (or a section) for, given what is switched on.
 export function draftFieldPaths(draft: ConnectionDraft): ConnectionFieldPath[] {
   const paths: ConnectionFieldPath[] = ["name", "enabled", "dry_run", "debug", "schedule", "config"];
+  paths.push("freshness_sla_minutes");
   const s = "config.source";
   paths.push(s, `${s}.kind`);
   if (draft.source.kind === "http") {
