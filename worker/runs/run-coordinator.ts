@@ -337,7 +337,8 @@ export class RunCoordinator extends DurableObject<Env> {
     try {
       result = await jobStep.work();
     } finally {
-      await reportSlice(this.env, tallies, plan.run_id);
+      // A cancel is answered first; what a canceled slice saw is not worth its wait.
+      if (this.store.cancelRequestedAt() === null) await reportSlice(this.env, tallies, plan.run_id);
     }
     const [after] = this.store.jobs().filter((job) => job.plan.job_id === current.plan.job_id);
     if (result === "finished" && after !== undefined) await this.commitJobFinish(plan, after);
