@@ -115,7 +115,9 @@ export function breakerOf(record: BreakerRecord, now: number): Breaker {
 
 function tripped(counts: BreakerCounts): boolean {
   if (counts.consecutive_failures >= BREAKER_POLICY.consecutiveFailures) return true;
-  return counts.window_requests >= BREAKER_POLICY.windowMinRequests && counts.window_failures * 100 >= counts.window_requests * BREAKER_POLICY.windowFailurePercent;
+  return (
+    counts.window_requests >= BREAKER_POLICY.windowMinRequests && counts.window_failures * 100 >= counts.window_requests * BREAKER_POLICY.windowFailurePercent
+  );
 }
 
 function reopen(breaker: Breaker, now: number, lastError: string | null): Breaker {
@@ -190,7 +192,8 @@ export function admit(breaker: Breaker, runId: string, now: number): Step & { ad
     case "closed":
       return { breaker, change: "none", admission: { kind: "go", probe: false } };
     case "open":
-      if (record.next_probe_at !== null && now < record.next_probe_at) return { breaker, change: "none", admission: { kind: "wait", until: record.next_probe_at } };
+      if (record.next_probe_at !== null && now < record.next_probe_at)
+        return { breaker, change: "none", admission: { kind: "wait", until: record.next_probe_at } };
       return probing(breaker, runId, now);
     case "half_open": {
       if (record.probe_run_id === runId) return { breaker, change: "none", admission: { kind: "go", probe: true } };

@@ -1,17 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { readBreaker, runIdsWaitingOn, saveBreakerStatement } from "../ledger/destination-breakers";
-import {
-  admit,
-  breakerOf,
-  closedBreaker,
-  reportTally,
-  type Admission,
-  type Breaker,
-  type BreakerRecord,
-  type HostTally,
-  type Step,
-} from "./breaker-state";
+import { admit, breakerOf, closedBreaker, reportTally, type Admission, type Breaker, type BreakerRecord, type HostTally, type Step } from "./breaker-state";
 
 // Runs woken at once when the breaker closes; any others look again at their own next probe time.
 const WAKE_LIMIT = 500;

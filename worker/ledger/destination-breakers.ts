@@ -57,9 +57,7 @@ export async function listBreakers(db: D1Database, limit: number): Promise<Break
 
 // A job held back by an open breaker (host and when it looks again), or released (null).
 export function jobWaitingStatement(db: D1Database, jobId: string, waiting: { host: string; until: number | null } | null): D1PreparedStatement {
-  return db
-    .prepare("UPDATE jobs SET waiting_host = ?2, waiting_until = ?3 WHERE id = ?1")
-    .bind(jobId, waiting?.host ?? null, waiting?.until ?? null);
+  return db.prepare("UPDATE jobs SET waiting_host = ?2, waiting_until = ?3 WHERE id = ?1").bind(jobId, waiting?.host ?? null, waiting?.until ?? null);
 }
 
 export async function runIdsWaitingOn(db: D1Database, host: string, limit: number): Promise<string[]> {

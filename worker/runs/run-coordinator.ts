@@ -366,7 +366,8 @@ export class RunCoordinator extends DurableObject<Env> {
     const progress = { ...job.progress, waiting };
     this.store.atomically(() => {
       this.store.saveJob(job.plan.job_id, "running", progress);
-      if (before === null) this.store.appendLog({ job_id: job.plan.job_id, at: Date.now(), level: "WARN", message: waitingReason(waiting.host, waiting.until), serial: null });
+      if (before === null)
+        this.store.appendLog({ job_id: job.plan.job_id, at: Date.now(), level: "WARN", message: waitingReason(waiting.host, waiting.until), serial: null });
     });
     await commit(this.env.LEDGER, [jobWaitingStatement(this.env.LEDGER, job.plan.job_id, waiting)]);
     this.publishJob(plan, { ...job, progress }, true);

@@ -55,49 +55,53 @@ async function passTime(ms: number): Promise<void> {
   });
 }
 
-it("a host answering 503 opens its breaker; a run to it on another connection waits, probes after 30 s and then 1 min, and completes once it recovers", SLOW, async () => {
-  const first = await driveRun(await runOnLane("a"));
-  expect(countersOf(first.jobs[0]!).failed).toBeGreaterThanOrEqual(10);
-  let breaker = await breakerOf();
-  expect(breaker).toMatchObject({ state: "open", failed_probes: 0, last_error: "HTTP 503" });
+it(
+  "a host answering 503 opens its breaker; a run to it on another connection waits, probes after 30 s and then 1 min, and completes once it recovers",
+  SLOW,
+  async () => {
+    const first = await driveRun(await runOnLane("a"));
+    expect(countersOf(first.jobs[0]!).failed).toBeGreaterThanOrEqual(10);
+    let breaker = await breakerOf();
+    expect(breaker).toMatchObject({ state: "open", failed_probes: 0, last_error: "HTTP 503" });
 
-  // Another connection to the same host starts, then holds: nothing is sent.
-  const second = await runOnLane("b");
-  await step(second);
-  const sentBefore = destination.requests.filter((r) => r.lane === "b").length;
-  await step(second);
-  expect(destination.requests.filter((r) => r.lane === "b").length).toBe(sentBefore);
-  let detail: RunDetail = await runDetail(second);
-  expect(detail.status).toBe("running");
-  expect(detail.jobs[0]!.waiting).toEqual({
-    host: HOST,
-    next_probe_at: breaker!.next_probe_at,
-    reason: `Paused: destination ${HOST} is failing; next probe at ${breaker!.next_probe_at}`,
-  });
-  expect((await breakerOf())!.waiting_jobs).toBe(1);
+    // Another connection to the same host starts, then holds: nothing is sent.
+    const second = await runOnLane("b");
+    await step(second);
+    const sentBefore = destination.requests.filter((r) => r.lane === "b").length;
+    await step(second);
+    expect(destination.requests.filter((r) => r.lane === "b").length).toBe(sentBefore);
+    let detail: RunDetail = await runDetail(second);
+    expect(detail.status).toBe("running");
+    expect(detail.jobs[0]!.waiting).toEqual({
+      host: HOST,
+      next_probe_at: breaker!.next_probe_at,
+      reason: `Paused: destination ${HOST} is failing; next probe at ${breaker!.next_probe_at}`,
+    });
+    expect((await breakerOf())!.waiting_jobs).toBe(1);
 
-  // The first probe fails: one request, and the next waits twice as long.
-  await passTime(30_000);
-  await step(second);
-  expect(destination.requests.filter((r) => r.lane === "b").length).toBe(sentBefore + 1);
-  breaker = await breakerOf();
-  expect(breaker).toMatchObject({ state: "open", failed_probes: 1 });
-  await step(second);
-  detail = await runDetail(second);
-  expect(detail.jobs[0]!.waiting?.next_probe_at).toBe(breaker!.next_probe_at);
+    // The first probe fails: one request, and the next waits twice as long.
+    await passTime(30_000);
+    await step(second);
+    expect(destination.requests.filter((r) => r.lane === "b").length).toBe(sentBefore + 1);
+    breaker = await breakerOf();
+    expect(breaker).toMatchObject({ state: "open", failed_probes: 1 });
+    await step(second);
+    detail = await runDetail(second);
+    expect(detail.jobs[0]!.waiting?.next_probe_at).toBe(breaker!.next_probe_at);
 
-  // The host recovers; the second probe closes the breaker and the job goes on to the end.
-  failing = false;
-  await passTime(60_000);
-  const done = await driveRun(second);
-  expect(done.status).toBe("completed");
-  expect(countersOf(done.jobs[0]!).processed).toBe(RECORDS.length);
-  expect(done.jobs[0]!.waiting).toBeNull();
-  expect(await breakerOf()).toMatchObject({ state: "closed", waiting_jobs: 0 });
-  const lines = (await logsOf(done.jobs[0]!.id)).map((line) => line.message);
-  expect(lines.filter((line) => line.startsWith("Paused: destination"))).toHaveLength(1);
-  expect(lines).toContain(`Resumed: destination ${HOST} answers again`);
-});
+    // The host recovers; the second probe closes the breaker and the job goes on to the end.
+    failing = false;
+    await passTime(60_000);
+    const done = await driveRun(second);
+    expect(done.status).toBe("completed");
+    expect(countersOf(done.jobs[0]!).processed).toBe(RECORDS.length);
+    expect(done.jobs[0]!.waiting).toBeNull();
+    expect(await breakerOf()).toMatchObject({ state: "closed", waiting_jobs: 0 });
+    const lines = (await logsOf(done.jobs[0]!.id)).map((line) => line.message);
+    expect(lines.filter((line) => line.startsWith("Paused: destination"))).toHaveLength(1);
+    expect(lines).toContain(`Resumed: destination ${HOST} answers again`);
+  },
+);
 
 it("an operator's reset closes the breaker and the waiting run goes on at once; an unknown host is a 404", SLOW, async () => {
   await driveRun(await runOnLane("c"));
