@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { readBreaker, runIdsWaitingOn, saveBreakerStatement } from "../ledger/destination-breakers";
+import { readBreaker, runIdsWaitingOn, saveBreaker } from "../ledger/destination-breakers";
 import { admit, breakerOf, closedBreaker, reportTally, type Admission, type Breaker, type BreakerRecord, type HostTally, type Step } from "./breaker-state";
 
 // Runs woken at once when the breaker closes; any others look again at their own next probe time.
@@ -69,8 +69,7 @@ export class DestinationBreaker extends DurableObject<Env> {
       this.breaker = step.breaker;
       return;
     }
-    const db = this.env.LEDGER;
-    await db.batch([saveBreakerStatement(db, step.breaker.record)]);
+    await saveBreaker(this.env.LEDGER, step.breaker.record);
     this.stored = true;
     this.breaker = step.breaker;
     if (step.change === "closed") this.ctx.waitUntil(this.wakeWaiting(step.breaker.record.host));

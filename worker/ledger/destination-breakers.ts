@@ -14,8 +14,8 @@ export async function readBreaker(db: D1Database, host: string): Promise<Breaker
 }
 
 // Written at each transition only; `updated_at` never goes back, so a late write of an older state loses.
-export function saveBreakerStatement(db: D1Database, record: BreakerRecord): D1PreparedStatement {
-  return db
+export async function saveBreaker(db: D1Database, record: BreakerRecord): Promise<void> {
+  await db
     .prepare(
       `INSERT INTO destination_breakers (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
        ON CONFLICT (host) DO UPDATE SET state = excluded.state, opened_at = excluded.opened_at, failed_probes = excluded.failed_probes,
@@ -36,7 +36,8 @@ export function saveBreakerStatement(db: D1Database, record: BreakerRecord): D1P
       record.last_failure_at,
       record.closed_at,
       record.updated_at,
-    );
+    )
+    .run();
 }
 
 // Bounded by the hosts the fleet's connections name, not by history: open and probing breakers first.

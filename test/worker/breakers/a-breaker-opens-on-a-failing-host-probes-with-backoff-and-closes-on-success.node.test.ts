@@ -86,9 +86,8 @@ describe("once open", () => {
   it("a failed probe reopens it with the backoff doubled, up to ten minutes", () => {
     expect([0, 1, 2, 3, 4, 5, 9].map(probeDelay)).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 600_000, 600_000]);
     let b = opened();
-    let at = T0;
     for (const delay of [60_000, 120_000, 240_000]) {
-      at = b.record.next_probe_at!;
+      const at = b.record.next_probe_at!;
       b = admit(b, "run_a", at).breaker;
       const step = report(b, tally("x"), at + 500, "run_a");
       expect(step.change).toBe("reopened");
