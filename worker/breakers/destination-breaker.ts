@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { readBreaker, runIdsWaitingOn, saveBreaker } from "../ledger/destination-breakers";
+import { commitBreakerAlert } from "./breaker-alerts";
 import { admit, breakerOf, closedBreaker, reportTally, type Admission, type Breaker, type BreakerRecord, type HostTally, type Step } from "./breaker-state";
 
 // Runs woken at once when the breaker closes; any others look again at their own next probe time.
@@ -69,10 +70,21 @@ export class DestinationBreaker extends DurableObject<Env> {
       this.breaker = step.breaker;
       return;
     }
-    await saveBreaker(this.env.LEDGER, step.breaker.record);
+    const { record } = step.breaker;
+    await saveBreaker(this.env.LEDGER, record);
     this.stored = true;
     this.breaker = step.breaker;
-    if (step.change === "closed") this.ctx.waitUntil(this.wakeWaiting(step.breaker.record.host));
+    if (step.change === "opened" || step.change === "closed") await this.alert(record, step.change);
+    if (step.change === "closed") this.ctx.waitUntil(this.wakeWaiting(record.host));
+  }
+
+  // The breaker's state stands whatever happens to its alert: a lost notification must not keep runs waiting.
+  private async alert(record: BreakerRecord, change: "opened" | "closed"): Promise<void> {
+    try {
+      await commitBreakerAlert(this.env, record, change, record.updated_at);
+    } catch (error) {
+      console.error(`could not record the destination_down alert of ${record.host} (${change})`, error);
+    }
   }
 
   private async wakeWaiting(host: string): Promise<void> {
