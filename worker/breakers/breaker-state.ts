@@ -211,10 +211,3 @@ function probing(breaker: Breaker, runId: string, now: number): Step & { admissi
     admission: { kind: "go", probe: true },
   };
 }
-
-// When a waiting job looks again: the next probe time, or the end of the probe lease in progress.
-export function nextLook(record: BreakerRecord, now: number): number | null {
-  if (record.state === "open") return record.next_probe_at;
-  if (record.state === "half_open") return (record.probe_started_at ?? now) + BREAKER_POLICY.probeLeaseMs;
-  return null;
-}
