@@ -6,6 +6,7 @@ import { connectionRuns } from "./api/connection-runs";
 import { connections } from "./api/connections";
 import { credentials } from "./api/credentials";
 import { datasetRecords } from "./api/dataset-records";
+import { destinationBreakers } from "./api/destination-breakers";
 import { demoSeed } from "./api/demo-seed-middleware";
 import { handleError, handleNotFound, validationHook } from "./api/errors";
 import { health } from "./api/health";
@@ -60,6 +61,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/jobs", jobsRouter);
   api.route("/jobs", jobRequestsRouter);
   api.route("/connections", connectionRuns);
+  api.route("/destinations", destinationBreakers);
   app.route("/api", api);
   // The agent endpoint authenticates itself (bearer token or Access, viewer and up), like the API.
   app.route("/mcp", mcpRouter);

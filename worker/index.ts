@@ -4,6 +4,7 @@ import { handleQueue } from "./queues";
 import { handleScheduled } from "./schedule/scheduled";
 
 export { AlertChannelSender } from "./alerts/alert-channel-sender";
+export { DestinationBreaker } from "./breakers/destination-breaker";
 export { LiveHub } from "./live/live-hub";
 export { RunCoordinator } from "./runs/run-coordinator";
 export { SandboxFleet } from "./sandbox/sandbox-fleet";

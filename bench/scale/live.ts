@@ -154,6 +154,7 @@ function synthetic(i: number, now: number): { run: RunSummary; job: JobSummary }
     started_at: created,
     finished_at: null,
     duration_ms: null,
+    waiting: null,
   };
   return { run, job };
 }

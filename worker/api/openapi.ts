@@ -31,6 +31,7 @@ const TAGS = [
   { name: "Jobs", description: "One connection's execution in a run: counters, record outcomes, logs." },
   { name: "Stats", description: "Failures, durations and success over a window." },
   { name: "Alerts", description: "Channels, rules, the delivery log with attempts, redelivery." },
+  { name: "Destinations", description: "Circuit breakers of destination hosts that keep failing." },
 ];
 
 /** The document for everything registered on `app`, with its security schemes and global security. */

@@ -70,6 +70,8 @@ const JOB_COLUMNS = [
   "started_at",
   "finished_at",
   "duration_ms",
+  "waiting_host",
+  "waiting_until",
 ];
 const columns = (alias: string, names: string[]) => names.map((name) => `${alias}.${name}`).join(", ");
 

@@ -63,6 +63,9 @@ export interface JobRow {
   exceptions_omitted: number;
   // A job of an apply run: the dry job of the same connection whose plan it sends.
   plan_job_id?: string | null;
+  // A running job held back by an open destination breaker: the host, and when it looks again.
+  waiting_host?: string | null;
+  waiting_until?: number | null;
 }
 
 // A job's counters, bytes, error and times: what other queries select beside their own columns.

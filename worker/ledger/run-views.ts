@@ -2,6 +2,7 @@ import type { JobSummary, RunDetail, RunSummary } from "../schemas/runs";
 import type { RunMode } from "../schemas/vocabulary";
 import { diagnoseJob } from "../engine/errors";
 import { jobCountersOf, type JobRow, type RunRow } from "./run-rows";
+import { waitingReason } from "../breakers/breaker-words";
 
 // The one mapping of run and job rows to the shapes the API, the live feed and the coordinator publish: a job
 // read from D1 and a job the coordinator holds in memory read the same because both go through toJobSummary.
@@ -55,7 +56,15 @@ export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
     started_at: isoOrNull(row.started_at),
     finished_at: isoOrNull(row.finished_at),
     duration_ms: row.duration_ms ?? (row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null),
+    waiting: jobWaiting(row),
   };
+}
+
+// Only a running job waits; a job canceled while waiting keeps the columns but is no longer held back.
+function jobWaiting(row: JobRow): JobSummary["waiting"] {
+  if (row.status !== "running" || !row.waiting_host) return null;
+  const until = row.waiting_until ?? null;
+  return { host: row.waiting_host, next_probe_at: isoOrNull(until), reason: waitingReason(row.waiting_host, until) };
 }
 
 // A run with its jobs in execution order, however the rows arrived.

@@ -45,5 +45,7 @@ export function checkpointJobRow(
     duration_ms: finish && startedAt !== null ? finish.at - startedAt : null,
     archive_day: archiveDay,
     exceptions_omitted: archiveDay === null ? 0 : exceptionsOmitted(counters, exceptionLimit),
+    waiting_host: job.progress.waiting?.host ?? null,
+    waiting_until: job.progress.waiting?.until ?? null,
   };
 }

@@ -98,6 +98,8 @@ export interface JobProgress {
   cursor: string | null;
   max_seen_ms: number | null;
   finish: JobFinish | null;
+  // Held back by the open breaker of a destination host, until it looks again; absent or null when not.
+  waiting?: { host: string; until: number } | null;
 }
 
 export interface JobCheckpoint {

@@ -60,6 +60,8 @@ export interface JobStepContext {
   config: JobStepConfig;
   // Called after each checkpoint, so open dashboards see a slice's progress while it runs.
   onProgress?: () => void;
+  // Every attempt of this step's requests, as it is answered (the destination breakers count them).
+  onRequest?: (attempt: RequestAttempt) => void;
 }
 
 export interface CompiledContracts {
@@ -102,6 +104,7 @@ export class JobStep {
 
   // One attempt of a request of this job (the client's, or the credential's token request).
   recordRequest(attempt: RequestAttempt): void {
+    this.ctx.onRequest?.(attempt);
     this.requests.push(toRequestRecord(this.jobId, attempt, this.job.progress.request_body_bytes ?? REQUEST_BODY_EXCERPT_DEFAULT));
   }
 

@@ -25,8 +25,13 @@ import { cursorAdvance, decideRunFinish, stoppingJob, type FinishReason } from "
 import { jobCanceled } from "./run-log";
 import { startNextRun } from "./run-service";
 import { SliceBudget } from "./slice-budget";
+import { admitSlice, destinationHosts, HostTallies, reportSlice, type GateVerdict } from "../breakers/breaker-gate";
+import { resumedLine, waitingReason } from "../breakers/breaker-words";
+import { jobWaitingStatement } from "../ledger/destination-breakers";
 
 const FLUSH_ROWS = 1_000;
+// A probe of a destination whose breaker is open: one record, stopped after its first answer.
+const PROBE_LIMITS = { records: 1, subrequests: 1 } as const;
 
 export interface CoordinatorJobSnapshot {
   job_id: string;
@@ -59,6 +64,8 @@ export class RunCoordinator extends DurableObject<Env> {
   private busy: Promise<void> | null = null;
   private lastFlushAt: number | null = null;
   private failedSteps = 0;
+  // Set by a step whose job waits on an open destination breaker: when to look again.
+  private resumeAt: number | null = null;
   // Read once per object from the env; a test may give one object its own (see run-fixtures' tuneRun).
   private config: CoordinatorConfig;
 
@@ -162,6 +169,12 @@ export class RunCoordinator extends DurableObject<Env> {
     await this.runStep();
   }
 
+  // A destination breaker this run waits on has closed: look again now rather than at the next probe time.
+  async wake(): Promise<void> {
+    if (this.store.plan() === null || this.finished()) return;
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+
   private finished(): boolean {
     return this.store.runFinish()?.committed === true;
   }
@@ -215,6 +228,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const startedAt = Date.now();
     await this.ctx.storage.setAlarm(startedAt + this.config.watchdogMs);
     let more: boolean;
+    this.resumeAt = null;
     try {
       more = await this.advance(plan, startedAt);
     } catch (error) {
@@ -228,7 +242,7 @@ export class RunCoordinator extends DurableObject<Env> {
     }
     this.failedSteps = 0;
     // A finished run keeps an alarm too: its storage is released in the steps that follow.
-    if (more || this.finished()) await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
+    if (more || this.finished()) await this.ctx.storage.setAlarm(this.resumeAt ?? Date.now() + this.config.sliceGapMs);
     else await this.ctx.storage.deleteAlarm();
   }
 
@@ -273,8 +287,25 @@ export class RunCoordinator extends DurableObject<Env> {
       return false;
     }
 
+    // Before a slice of a started job: may it send to its destination hosts, and is it their probe?
+    let probe = false;
+    if (current.status === "running") {
+      const verdict = await this.admitJob(plan, current);
+      if (verdict.kind === "wait") {
+        await this.holdJob(plan, current, verdict);
+        this.resumeAt = verdict.until;
+        return true;
+      }
+      probe = verdict.probe;
+      if (!probe && current.progress.waiting) await this.releaseJob(plan, current);
+    }
+    const tallies = new HostTallies();
     const budget = new SliceBudget(
-      { records: this.config.sliceRecords, subrequests: this.config.sliceSubrequests, wallMs: this.config.sliceWallMs },
+      {
+        records: probe ? PROBE_LIMITS.records : this.config.sliceRecords,
+        subrequests: probe ? PROBE_LIMITS.subrequests : this.config.sliceSubrequests,
+        wallMs: this.config.sliceWallMs,
+      },
       startedAt,
     );
     const runtime = createSystemRuntime({ fetch: outboundFetch(this.env) });
@@ -292,6 +323,7 @@ export class RunCoordinator extends DurableObject<Env> {
         config: this.config,
         // Throttled by the publisher; a status change is published apart from this.
         onProgress: () => this.publishJob(plan, current, false),
+        onRequest: (attempt) => tallies.observe(attempt),
       },
       current,
     );
@@ -301,7 +333,13 @@ export class RunCoordinator extends DurableObject<Env> {
       await this.startJob(plan, current, jobStep);
       return true;
     }
-    const result = await jobStep.work();
+    let result: Awaited<ReturnType<JobStep["work"]>>;
+    try {
+      result = await jobStep.work();
+    } finally {
+      // A cancel is answered first; what a canceled slice saw is not worth its wait.
+      if (this.store.cancelRequestedAt() === null) await reportSlice(this.env, tallies, plan.run_id);
+    }
     const [after] = this.store.jobs().filter((job) => job.plan.job_id === current.plan.job_id);
     if (result === "finished" && after !== undefined) await this.commitJobFinish(plan, after);
     else if (this.flushDue()) await this.flushOutbox(plan);
@@ -312,6 +350,38 @@ export class RunCoordinator extends DurableObject<Env> {
     // A finished job was published by commitJobFinish with its final status.
     if (after !== undefined && result !== "finished") this.publishJob(plan, after, false);
     return true;
+  }
+
+  private async admitJob(plan: RunPlan, job: JobCheckpoint): Promise<GateVerdict> {
+    const config = job.progress.config;
+    if (config === null) return { kind: "go", probe: false };
+    return admitSlice(this.env, destinationHosts(config), plan.run_id);
+  }
+
+  // The job stays running and holds its place; the ledger, the log and the live feed say why and until when.
+  private async holdJob(plan: RunPlan, job: JobCheckpoint, verdict: Extract<GateVerdict, { kind: "wait" }>): Promise<void> {
+    const before = job.progress.waiting ?? null;
+    if (before?.host === verdict.host && before.until === verdict.until) return;
+    const waiting = { host: verdict.host, until: verdict.until };
+    const progress = { ...job.progress, waiting };
+    this.store.atomically(() => {
+      this.store.saveJob(job.plan.job_id, "running", progress);
+      if (before === null)
+        this.store.appendLog({ job_id: job.plan.job_id, at: Date.now(), level: "WARN", message: waitingReason(waiting.host, waiting.until), serial: null });
+    });
+    await commit(this.env.LEDGER, [jobWaitingStatement(this.env.LEDGER, job.plan.job_id, waiting)]);
+    this.publishJob(plan, { ...job, progress }, true);
+  }
+
+  private async releaseJob(plan: RunPlan, job: JobCheckpoint): Promise<void> {
+    const host = job.progress.waiting?.host ?? "";
+    job.progress.waiting = null;
+    this.store.atomically(() => {
+      this.store.saveJob(job.plan.job_id, "running", job.progress);
+      this.store.appendLog({ job_id: job.plan.job_id, at: Date.now(), level: "INFO", message: resumedLine(host), serial: null });
+    });
+    await commit(this.env.LEDGER, [jobWaitingStatement(this.env.LEDGER, job.plan.job_id, null)]);
+    this.publishJob(plan, job, true);
   }
 
   private credentials(plan: RunPlan, runtime: ReturnType<typeof createSystemRuntime>): Promise<CredentialHeaders> {

@@ -62,6 +62,14 @@ export const jobDiagnosisSchema = z
   .openapi("JobDiagnosis");
 export type JobDiagnosis = z.infer<typeof jobDiagnosisSchema>;
 
+export const jobWaitingSchema = z
+  .object({
+    host: z.string().openapi({ example: "api.example.com" }),
+    next_probe_at: isoTimeOrNull.openapi({ description: "When the job looks again: the breaker's next probe, or the end of one in progress." }),
+    reason: z.string().openapi({ example: "Paused: destination api.example.com is failing; next probe at 2026-12-06T04:30:00.000Z" }),
+  })
+  .openapi("JobWaiting");
+
 export const jobSummarySchema = z
   .object({
     id: z.string().openapi({ example: "job_01jd7v0q2k8x3c5n4m6p7r8s9t" }),
@@ -94,6 +102,7 @@ export const jobSummarySchema = z
     started_at: isoTimeOrNull,
     finished_at: isoTimeOrNull,
     duration_ms: z.number().int().nullable(),
+    waiting: jobWaitingSchema.nullable().openapi({ description: "A running job held back by an open destination breaker; null otherwise." }),
   })
   .openapi("JobSummary");
 export type JobSummary = z.infer<typeof jobSummarySchema>;

@@ -66,6 +66,7 @@ export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
     started_at: "2026-11-22T12:00:00.000Z",
     finished_at: null,
     duration_ms: null,
+    waiting: null,
     ...overrides,
   };
 }

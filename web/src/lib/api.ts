@@ -35,6 +35,7 @@ import type {
 import type { RequestFilters, RequestPage } from "./request-log";
 import type { statsQuerySchema } from "../../../worker/schemas/stats";
 import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/schemas/retention";
+import type { breakerListSchema, DestinationBreakerView } from "../../../worker/schemas/destination-breakers";
 import type { CreateRunRequest } from "../../../worker/schemas/runs";
 import type { CreateTokenBody } from "../../../worker/schemas/tokens";
 import type { RerunScope } from "../../../worker/schemas/vocabulary";
@@ -88,6 +89,8 @@ export type TestSendResult = z.infer<typeof testSendResultSchema>;
 export type CreateRuleBody = z.input<typeof createRuleBodySchema>;
 export type UpdateRuleBody = z.input<typeof updateRuleBodySchema>;
 export type RetentionRun = z.infer<typeof retentionRunResponseSchema>;
+export type DestinationBreakerList = z.infer<typeof breakerListSchema>;
+export type { DestinationBreakerView };
 export interface ConnectionResetResult {
   connection_id: string;
   run: RunDetail | null;
@@ -137,6 +140,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
     runPlan: (runId: string, signal?: AbortSignal) => request<RunPlan>(`/api/runs/${id(runId)}/plan`, { signal }),
     applyPlan: (runId: string) => request<ApplyRunResponse>(`/api/runs/${id(runId)}/apply`, { method: "POST" }),
     job: (jobId: string, signal?: AbortSignal) => request<JobDetail>(`/api/jobs/${id(jobId)}`, { signal }),
+    // Destination circuit breakers
+    destinationBreakers: (signal?: AbortSignal) => request<DestinationBreakerList>("/api/destinations/breakers", { signal }),
+    resetDestinationBreaker: (host: string) => request<DestinationBreakerView>(`/api/destinations/breakers/${id(host)}/reset`, { method: "POST" }),
     jobRecords: (jobId: string, filters: RecordListFilters, list?: ListOptions, signal?: AbortSignal) =>
       request<RecordOutcomePage>(`/api/jobs/${id(jobId)}/records`, { query: { ...filters, ...paging(list) }, signal }),
     jobRecordsCsv: (jobId: string, filters: RecordListFilters) =>
