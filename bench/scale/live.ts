@@ -124,6 +124,7 @@ function synthetic(i: number, now: number): { run: RunSummary; job: JobSummary }
     started_at: created,
     finished_at: null,
     duration_ms: null,
+    eta: null,
   };
   const job: JobSummary = {
     id: newId("job", now),
@@ -154,6 +155,7 @@ function synthetic(i: number, now: number): { run: RunSummary; job: JobSummary }
     started_at: created,
     finished_at: null,
     duration_ms: null,
+    eta: null,
   };
   return { run, job };
 }

@@ -51,6 +51,7 @@ const RUN_COLUMNS = [
   "created_at",
   "started_at",
   "finished_at",
+  "eta_finish_at",
 ];
 const JOB_COLUMNS = [
   "id",
@@ -70,6 +71,7 @@ const JOB_COLUMNS = [
   "started_at",
   "finished_at",
   "duration_ms",
+  "eta_finish_at",
 ];
 const columns = (alias: string, names: string[]) => names.map((name) => `${alias}.${name}`).join(", ");
 

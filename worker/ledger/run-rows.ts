@@ -24,6 +24,8 @@ export interface RunRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  // Issue 17: the coordinator's estimate of the finish while running (migration 0027); absent from other reads.
+  eta_finish_at?: number | null;
 }
 
 export interface JobRow {
@@ -63,6 +65,8 @@ export interface JobRow {
   exceptions_omitted: number;
   // A job of an apply run: the dry job of the same connection whose plan it sends.
   plan_job_id?: string | null;
+  // Issue 17: the coordinator's estimate of the finish while running (migration 0027); absent from other reads.
+  eta_finish_at?: number | null;
 }
 
 // A job's counters, bytes, error and times: what other queries select beside their own columns.

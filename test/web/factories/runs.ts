@@ -31,6 +31,7 @@ export function makeRun(overrides: Partial<RunSummary> = {}): RunSummary {
     started_at: new Date(Date.UTC(2026, 10, 22, 12, 0, n)).toISOString(),
     finished_at: null,
     duration_ms: null,
+    eta: null,
     ...overrides,
   };
 }
@@ -66,6 +67,7 @@ export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
     started_at: "2026-11-22T12:00:00.000Z",
     finished_at: null,
     duration_ms: null,
+    eta: null,
     ...overrides,
   };
 }
