@@ -391,7 +391,7 @@ export class RunCoordinator extends DurableObject<Env> {
           const etaFinishAt = this.estimates.jobFinishAt(job, values, now);
           return { jobId: job.plan.job_id, counters: scopedCounters(values, job.progress), exceptionsOmitted: omitted, etaFinishAt };
         });
-      await this.estimates.prepare(this.env.LEDGER, checkpoints);
+      await this.estimates.loadHistory(this.env.LEDGER, checkpoints);
       const runEtaFinishAt = this.estimates.runFinishAt(checkpoints, (jobId) => this.store.counters(jobId), now);
       const statements = sliceFlushStatements(this.env.LEDGER, plan.run_id, {
         outcomes: flush.ledgerOutcomes,

@@ -32,7 +32,7 @@ export class RunEstimates {
   }
 
   // The queued jobs' connections' last durations, read once per coordinator; without them a run has no ETA.
-  async prepare(db: D1Database, jobs: readonly JobCheckpoint[]): Promise<void> {
+  async loadHistory(db: D1Database, jobs: readonly JobCheckpoint[]): Promise<void> {
     if (this.typical !== null) return;
     const queued = jobs.filter((job) => job.status === "pending").map((job) => job.plan.connection_id);
     try {

@@ -21,7 +21,10 @@ export const bulkPreviewBodySchema = z.strictObject({ ...bulkRunFiltersSchema.sh
 
 export const bulkPreviewSchema = z
   .object({
-    count: z.number().int().openapi({ description: `Runs the action would touch, at most ${BULK_RUN_LIMIT + 1}.` }),
+    count: z
+      .number()
+      .int()
+      .openapi({ description: `Runs the action would touch, at most ${BULK_RUN_LIMIT + 1}.` }),
     over_limit: z.boolean().openapi({ description: `More than ${BULK_RUN_LIMIT} match: the action would be refused; narrow the filters.` }),
     run_ids: z.array(z.string()).openapi({ description: `The first ${BULK_PREVIEW_IDS}, newest first.` }),
   })

@@ -136,8 +136,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     cancelRun: (runId: string) => request<RunDetail>(`/api/runs/${id(runId)}/cancel`, { method: "POST" }),
     rerun: (runId: string, scope: RerunScope) => request<RunDetail>(`/api/runs/${id(runId)}/rerun`, { method: "POST", body: { scope } }),
     // Bulk actions over the run list's filters (issue 17): count first, then act on the count confirmed.
-    previewBulkRuns: (body: BulkPreviewRequest, signal?: AbortSignal) =>
-      request<BulkRunPreview>("/api/runs/bulk/preview", { method: "POST", body, signal }),
+    previewBulkRuns: (body: BulkPreviewRequest, signal?: AbortSignal) => request<BulkRunPreview>("/api/runs/bulk/preview", { method: "POST", body, signal }),
     bulkCancelRuns: (body: BulkCancelRequest) => request<BulkRunResult>("/api/runs/bulk/cancel", { method: "POST", body }),
     bulkRerunRuns: (body: BulkRerunRequest) => request<BulkRunResult>("/api/runs/bulk/rerun", { method: "POST", body }),
     runPlan: (runId: string, signal?: AbortSignal) => request<RunPlan>(`/api/runs/${id(runId)}/plan`, { signal }),
