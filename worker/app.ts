@@ -14,6 +14,7 @@ import { jobsRouter } from "./api/jobs";
 import { jobRequestsRouter } from "./api/jobs-requests";
 import { retentionRouter } from "./api/retention";
 import { runsRouter } from "./api/runs";
+import { runsBulkRouter } from "./api/runs-bulk";
 import { mountApiDocs } from "./api/openapi";
 import { settings } from "./api/settings";
 import { statsRouter } from "./api/stats";
@@ -57,6 +58,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/session", sessionRouter);
   api.route("/tokens", tokensRouter);
   api.route("/alerts", alerts);
+  // Before /runs: its /{id}/cancel would take /bulk/cancel.
+  api.route("/runs/bulk", runsBulkRouter);
   api.route("/runs", runsRouter);
   api.route("/jobs", jobsRouter);
   api.route("/jobs", jobRequestsRouter);

@@ -124,6 +124,7 @@ function synthetic(i: number, now: number): { run: RunSummary; job: JobSummary }
     started_at: created,
     finished_at: null,
     duration_ms: null,
+    eta: null,
   };
   const job: JobSummary = {
     id: newId("job", now),
@@ -155,6 +156,7 @@ function synthetic(i: number, now: number): { run: RunSummary; job: JobSummary }
     finished_at: null,
     duration_ms: null,
     waiting: null,
+    eta: null,
   };
   return { run, job };
 }

@@ -51,6 +51,7 @@ const RUN_COLUMNS = [
   "created_at",
   "started_at",
   "finished_at",
+  "eta_finish_at",
 ];
 const JOB_COLUMNS = [
   "id",
@@ -72,6 +73,7 @@ const JOB_COLUMNS = [
   "duration_ms",
   "waiting_host",
   "waiting_until",
+  "eta_finish_at",
 ];
 const columns = (alias: string, names: string[]) => names.map((name) => `${alias}.${name}`).join(", ");
 

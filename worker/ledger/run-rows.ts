@@ -24,6 +24,8 @@ export interface RunRow {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  // Issue 17: the coordinator's estimate of the finish while running (migration 0027); absent from other reads.
+  eta_finish_at?: number | null;
 }
 
 export interface JobRow {
@@ -66,6 +68,8 @@ export interface JobRow {
   // A running job held back by an open destination breaker: the host, and when it looks again.
   waiting_host?: string | null;
   waiting_until?: number | null;
+  // Issue 17: the coordinator's estimate of the finish while running (migration 0027); absent from other reads.
+  eta_finish_at?: number | null;
 }
 
 // A job's counters, bytes, error and times: what other queries select beside their own columns.

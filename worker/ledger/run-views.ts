@@ -1,4 +1,4 @@
-import type { JobSummary, RunDetail, RunSummary } from "../schemas/runs";
+import type { Eta, JobSummary, RunDetail, RunSummary } from "../schemas/runs";
 import type { RunMode } from "../schemas/vocabulary";
 import { diagnoseJob } from "../engine/errors";
 import { jobCountersOf, type JobRow, type RunRow } from "./run-rows";
@@ -10,7 +10,13 @@ import { waitingReason } from "../breakers/breaker-words";
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function toRunSummary(row: RunRow): RunSummary {
+// Only a running row has an estimate; remaining_ms is counted from the moment of reading.
+export function etaView(status: string, finishAt: number | null | undefined, now: number): Eta {
+  if (status !== "running" || finishAt === null || finishAt === undefined) return null;
+  return { remaining_ms: Math.max(0, finishAt - now), finish_at: iso(finishAt) };
+}
+
+export function toRunSummary(row: RunRow, now = Date.now()): RunSummary {
   return {
     id: row.id,
     credential_id: row.credential_id,
@@ -33,11 +39,12 @@ export function toRunSummary(row: RunRow): RunSummary {
     started_at: isoOrNull(row.started_at),
     finished_at: isoOrNull(row.finished_at),
     duration_ms: row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null,
+    eta: etaView(row.status, row.eta_finish_at, now),
   };
 }
 
 // Jobs written before per-job modes (NULL) ran in their run's mode.
-export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
+export function toJobSummary(row: JobRow, runMode: RunMode, now = Date.now()): JobSummary {
   return {
     id: row.id,
     run_id: row.run_id,
@@ -57,6 +64,7 @@ export function toJobSummary(row: JobRow, runMode: RunMode): JobSummary {
     finished_at: isoOrNull(row.finished_at),
     duration_ms: row.duration_ms ?? (row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null),
     waiting: jobWaiting(row),
+    eta: etaView(row.status, row.eta_finish_at, now),
   };
 }
 
@@ -68,7 +76,7 @@ function jobWaiting(row: JobRow): JobSummary["waiting"] {
 }
 
 // A run with its jobs in execution order, however the rows arrived.
-export function toRunDetail(run: RunRow, jobs: readonly JobRow[]): RunDetail {
+export function toRunDetail(run: RunRow, jobs: readonly JobRow[], now = Date.now()): RunDetail {
   const ordered = [...jobs].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { ...toRunSummary(run), jobs: ordered.map((job) => toJobSummary(job, run.mode)) };
+  return { ...toRunSummary(run, now), jobs: ordered.map((job) => toJobSummary(job, run.mode, now)) };
 }

@@ -272,6 +272,8 @@ export interface CounterUpdate {
   counters: ScopedCounterValues;
   // The job's exceptions the bounded record_outcomes table leaves to the archive.
   exceptionsOmitted: number;
+  // Issue 17: the coordinator's estimated finish (ms), null without enough data; absent leaves it as it is.
+  etaFinishAt?: number | null;
 }
 
 /** An outcome offered to latest_outcomes, which keeps it only when it changes the serial's action. */
@@ -290,6 +292,8 @@ export interface SliceFlush {
   logs: readonly LogRecord[];
   latest: readonly LatestOutcome[];
   counters: readonly CounterUpdate[];
+  // Issue 17: the run's estimated finish (ms) while it runs; absent leaves it as it is.
+  runEtaFinishAt?: number | null;
 }
 
 export type ScopedCounterValues = Omit<JobCounterValues, "in_scope"> & { in_scope: number | null };
@@ -362,14 +366,24 @@ export function sliceFlushStatements(db: D1Database, runId: string, flush: Slice
         .bind(runId, chunk),
     );
   }
-  for (const update of counters) statements.push(counterStatement(db, update.jobId, update.counters, update.exceptionsOmitted));
+  for (const update of counters) statements.push(counterStatement(db, update.jobId, update.counters, update.exceptionsOmitted, update.etaFinishAt));
+  if (flush.runEtaFinishAt !== undefined) {
+    statements.push(db.prepare("UPDATE runs SET eta_finish_at = ?2 WHERE id = ?1").bind(runId, flush.runEtaFinishAt));
+  }
   return statements;
 }
 
-function counterStatement(db: D1Database, jobId: string, counters: ScopedCounterValues, exceptionsOmitted?: number): D1PreparedStatement {
+function counterStatement(
+  db: D1Database,
+  jobId: string,
+  counters: ScopedCounterValues,
+  exceptionsOmitted?: number,
+  etaFinishAt?: number | null,
+): D1PreparedStatement {
   const values: unknown[] = JOB_COUNTER_COLUMNS.map((c) => counters[c]);
   const sets = JOB_COUNTER_COLUMNS.map((column, i) => `${column} = ?${i + 2}`);
   if (exceptionsOmitted !== undefined) sets.push(`exceptions_omitted = ?${values.push(exceptionsOmitted) + 1}`);
+  if (etaFinishAt !== undefined) sets.push(`eta_finish_at = ?${values.push(etaFinishAt) + 1}`);
   return db.prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE id = ?1`).bind(jobId, ...values);
 }
 

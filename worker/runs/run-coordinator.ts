@@ -20,6 +20,7 @@ import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
 import { settleWaitingReadBacks } from "./read-back-outcomes";
 import { LivePublisher } from "./live-publisher";
+import { RunEstimates } from "./run-eta";
 import type { PromotedRunStart } from "./promoted-run-start";
 import { cursorAdvance, decideRunFinish, stoppingJob, type FinishReason } from "./run-finish";
 import { jobCanceled } from "./run-log";
@@ -66,6 +67,7 @@ export class RunCoordinator extends DurableObject<Env> {
   private failedSteps = 0;
   // Set by a step whose job waits on an open destination breaker: when to look again.
   private resumeAt: number | null = null;
+  private readonly estimates = new RunEstimates();
   // Read once per object from the env; a test may give one object its own (see run-fixtures' tuneRun).
   private config: CoordinatorConfig;
 
@@ -107,6 +109,7 @@ export class RunCoordinator extends DurableObject<Env> {
     this.store.initialise(start.plan);
     await this.ctx.storage.setAlarm(Date.now() + this.config.sliceGapMs);
     const { jobs, ...run } = start.detail;
+    this.estimates.published(run);
     this.live.publishRun(run, jobs);
   }
 
@@ -444,6 +447,7 @@ export class RunCoordinator extends DurableObject<Env> {
       const outbox = this.store.outbox(FLUSH_ROWS);
       const emptied = this.store.outboxSize() === outbox.outcomes.length + outbox.logs.length + outbox.requests.length + outbox.plans.length;
       const checkpoints = this.store.jobs();
+      const now = Date.now();
       const archived = jobArchives(this.store);
       const flush = planFlush(outbox.outcomes, outbox.logs, archived.states, this.config.exceptionsPerJob, outbox.requests, outbox.plans);
       const archives = await writeJobArchives(this.env.ARCHIVE, plan.run_id, archived, flush, new Set(emptied ? seal : []));
@@ -455,15 +459,21 @@ export class RunCoordinator extends DurableObject<Env> {
         .map((job) => {
           const values = this.store.counters(job.plan.job_id);
           const omitted = archiveDayOf(job.plan) === null ? 0 : exceptionsOmitted(values, this.config.exceptionsPerJob);
-          return { jobId: job.plan.job_id, counters: scopedCounters(values, job.progress), exceptionsOmitted: omitted };
+          const etaFinishAt = this.estimates.jobFinishAt(job, values, now);
+          return { jobId: job.plan.job_id, counters: scopedCounters(values, job.progress), exceptionsOmitted: omitted, etaFinishAt };
         });
+      await this.estimates.loadHistory(this.env.LEDGER, checkpoints);
+      const runEtaFinishAt = this.estimates.runFinishAt(checkpoints, (jobId) => this.store.counters(jobId), now);
       const statements = sliceFlushStatements(this.env.LEDGER, plan.run_id, {
         outcomes: flush.ledgerOutcomes,
         logs: flush.ledgerLogs,
         latest: flush.latest,
         counters,
+        runEtaFinishAt,
       });
       const events = await commit(this.env.LEDGER, [...statements, ...(emptied ? extra : [])]);
+      const runUpdate = this.estimates.runUpdate(runEtaFinishAt, now);
+      if (runUpdate !== null) this.live.publishRun(runUpdate);
       if (outbox.lastOutcomeId > 0 || outbox.lastLogId > 0 || outbox.lastRequestId > 0 || outbox.lastPlanId > 0 || archives.length > 0) {
         this.store.dropFlushed(outbox, archives);
       }
@@ -580,7 +590,10 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   private publishJob(plan: RunPlan, job: JobCheckpoint, force: boolean): void {
-    const summary = toJobSummary(checkpointJobRow(plan.run_id, job, this.store.counters(job.plan.job_id)), job.plan.mode);
+    const counters = this.store.counters(job.plan.job_id);
+    const now = Date.now();
+    const row = { ...checkpointJobRow(plan.run_id, job, counters), eta_finish_at: this.estimates.jobFinishAt(job, counters, now) };
+    const summary = toJobSummary(row, job.plan.mode, now);
     this.live.offerJob(plan.credential_id, summary, force);
   }
 
@@ -589,6 +602,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const detail = await readRunDetail(this.env.LEDGER, runId);
     if (detail === null) return;
     const { jobs, ...run } = detail;
+    this.estimates.published(run);
     this.live.publishRun(run, jobs);
   }
 

@@ -15,6 +15,20 @@ export const runTriggerSchema = z.enum(RUN_TRIGGERS).openapi("RunTrigger");
 export const recordActionSchema = z.enum(RECORD_ACTIONS).openapi("RecordAction");
 export const logLevelSchema = z.enum(LOG_LEVELS).openapi("LogLevel");
 
+// Issue 17: while running, when the job or run is expected to finish (worker/runs/eta.ts); null otherwise.
+export const etaSchema = z
+  .object({
+    remaining_ms: z.number().int().openapi({ description: "Milliseconds left as of this response." }),
+    finish_at: isoTime.openapi({ description: "The expected finish; a client counts down to it with its own clock." }),
+  })
+  .nullable()
+  .openapi("Eta", {
+    description:
+      "Estimated from the job's rate over its last minute of progress; null until 5 s and 20 records of progress were seen, while the scope is " +
+      "unknown, or (a run) while a queued job has neither a known scope nor a completed job to go by.",
+  });
+export type Eta = z.infer<typeof etaSchema>;
+
 export const runSummarySchema = z
   .object({
     id: z.string().openapi({ example: "run_01jd7v0q2k8x3c5n4m6p7r8s9t" }),
@@ -38,6 +52,7 @@ export const runSummarySchema = z
     started_at: isoTimeOrNull,
     finished_at: isoTimeOrNull,
     duration_ms: z.number().int().nullable().openapi({ description: "From start to finish; null until the run finishes." }),
+    eta: etaSchema,
   })
   .openapi("RunSummary");
 export type RunSummary = z.infer<typeof runSummarySchema>;
@@ -103,6 +118,7 @@ export const jobSummarySchema = z
     finished_at: isoTimeOrNull,
     duration_ms: z.number().int().nullable(),
     waiting: jobWaitingSchema.nullable().openapi({ description: "A running job held back by an open destination breaker; null otherwise." }),
+    eta: etaSchema,
   })
   .openapi("JobSummary");
 export type JobSummary = z.infer<typeof jobSummarySchema>;

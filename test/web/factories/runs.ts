@@ -31,6 +31,7 @@ export function makeRun(overrides: Partial<RunSummary> = {}): RunSummary {
     started_at: new Date(Date.UTC(2026, 10, 22, 12, 0, n)).toISOString(),
     finished_at: null,
     duration_ms: null,
+    eta: null,
     ...overrides,
   };
 }
@@ -67,6 +68,7 @@ export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
     finished_at: null,
     duration_ms: null,
     waiting: null,
+    eta: null,
     ...overrides,
   };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { JobDetail, RunDetail, RunPage } from "../../../worker/schemas/runs";
+import { env } from "cloudflare:test";
+import { commit, sliceFlushStatements } from "../../../worker/ledger/run-writes";
 import { apiGet, makeOutcomes, makeReadApiApp, makeRun, makeToken, type ReadApiApp, type RunFixture } from "../factories";
 
 const MINUTE = 60_000;
@@ -93,6 +95,7 @@ describe("GET /api/runs", () => {
           started_at: new Date(base + 1_000).toISOString(),
           finished_at: new Date(base + 3_500).toISOString(),
           duration_ms: 2_500,
+          eta: null,
         },
       ],
       next_cursor: null,
@@ -253,6 +256,39 @@ describe("GET /api/runs/{id} and GET /api/jobs/{id}", () => {
       },
       run: { id: run.id, credential_name: "Fleet", mode: "live", status: "failed", type: "full", trigger: "manual" },
     });
+  });
+
+  it("shows a running run's and job's ETA as the coordinator last flushed it, and none once finished", async () => {
+    const { get } = await viewerApp();
+    const run = await makeRun({ created_at: freshBase(), status: "running" }, [{ status: "running", in_scope: 1_000, processed: 400 }]);
+    const job = run.jobs[0]!;
+    const finishAt = Date.now() + 5 * MINUTE;
+    // The flush a coordinator writes: counters, the job's and the run's estimated finish (worker/runs/run-eta.ts).
+    const counters = { ...job, in_scope: 1_000, processed: 400 };
+    await commit(
+      env.LEDGER,
+      sliceFlushStatements(env.LEDGER, run.id, {
+        outcomes: [],
+        logs: [],
+        latest: [],
+        counters: [{ jobId: job.id, counters, exceptionsOmitted: 0, etaFinishAt: finishAt }],
+        runEtaFinishAt: finishAt + MINUTE,
+      }),
+    );
+
+    const detail = await (await get(`/api/runs/${run.id}`)).json<RunDetail>();
+    expect(detail.eta?.finish_at).toBe(new Date(finishAt + MINUTE).toISOString());
+    expect(detail.eta?.remaining_ms).toBeGreaterThan(5 * MINUTE);
+    expect(detail.eta?.remaining_ms).toBeLessThanOrEqual(6 * MINUTE);
+    expect(detail.jobs[0]!.eta?.finish_at).toBe(new Date(finishAt).toISOString());
+    const listed = (await (await get(`/api/runs?credential=${run.credential_id}`)).json<RunPage>()).data[0]!;
+    expect(listed.eta).toEqual({ finish_at: detail.eta?.finish_at, remaining_ms: expect.any(Number) });
+    expect((await (await get(`/api/jobs/${job.id}`)).json<JobDetail>()).eta?.finish_at).toBe(new Date(finishAt).toISOString());
+
+    const finished = await makeRun({ created_at: freshBase(), status: "completed" });
+    await commit(env.LEDGER, sliceFlushStatements(env.LEDGER, finished.id, { outcomes: [], logs: [], latest: [], counters: [], runEtaFinishAt: finishAt }));
+    const done = await (await get(`/api/runs/${finished.id}`)).json<RunDetail>();
+    expect([done.eta, done.jobs[0]!.eta]).toEqual([null, null]);
   });
 
   it("answers 404 for an unknown run or job", async () => {

@@ -37,6 +37,7 @@ import type { statsQuerySchema } from "../../../worker/schemas/stats";
 import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/schemas/retention";
 import type { breakerListSchema, DestinationBreakerView } from "../../../worker/schemas/destination-breakers";
 import type { CreateRunRequest } from "../../../worker/schemas/runs";
+import type { BulkCancelRequest, BulkPreviewRequest, BulkRerunRequest, BulkRunPreview, BulkRunResult } from "../../../worker/schemas/bulk-runs";
 import type { CreateTokenBody } from "../../../worker/schemas/tokens";
 import type { RerunScope } from "../../../worker/schemas/vocabulary";
 import type {
@@ -137,6 +138,10 @@ export function createApiClient(options: ApiClientOptions = {}) {
     startRun: (body: CreateRunRequest) => request<RunDetail>("/api/runs", { method: "POST", body }),
     cancelRun: (runId: string) => request<RunDetail>(`/api/runs/${id(runId)}/cancel`, { method: "POST" }),
     rerun: (runId: string, scope: RerunScope) => request<RunDetail>(`/api/runs/${id(runId)}/rerun`, { method: "POST", body: { scope } }),
+    // Bulk actions over the run list's filters (issue 17): count first, then act on the count confirmed.
+    previewBulkRuns: (body: BulkPreviewRequest, signal?: AbortSignal) => request<BulkRunPreview>("/api/runs/bulk/preview", { method: "POST", body, signal }),
+    bulkCancelRuns: (body: BulkCancelRequest) => request<BulkRunResult>("/api/runs/bulk/cancel", { method: "POST", body }),
+    bulkRerunRuns: (body: BulkRerunRequest) => request<BulkRunResult>("/api/runs/bulk/rerun", { method: "POST", body }),
     runPlan: (runId: string, signal?: AbortSignal) => request<RunPlan>(`/api/runs/${id(runId)}/plan`, { signal }),
     applyPlan: (runId: string) => request<ApplyRunResponse>(`/api/runs/${id(runId)}/apply`, { method: "POST" }),
     job: (jobId: string, signal?: AbortSignal) => request<JobDetail>(`/api/jobs/${id(jobId)}`, { signal }),

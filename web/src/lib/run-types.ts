@@ -1,5 +1,6 @@
 // The run ledger's and live feed's types, re-exported from the worker (type-only) so web/ imports them from one place.
 export type {
+  Eta,
   FieldChange,
   FieldDifference,
   JobDetail,
