@@ -17,7 +17,7 @@ const getRoute = createRoute({
   method: "get",
   path: "/",
   tags: TAGS,
-  summary: "Retention plan, log export, request log and plan expiry",
+  summary: "Retention plan, log export, request log, plan expiry and auto-pause",
   responses: { 200: jsonContent(settingsSchema, "The settings in effect."), ...errorResponses() },
 });
 
@@ -26,7 +26,7 @@ const putRoute = createRoute({
   method: "put",
   path: "/",
   tags: TAGS,
-  summary: "Change the retention plan, log export, request log or plan expiry",
+  summary: "Change the retention plan, log export, request log, plan expiry or auto-pause",
   description: "Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out.",
   request: { body: { required: true, content: { "application/json": { schema: updateSettingsBodySchema } } } },
   responses: { 200: jsonContent(settingsSchema, "The settings now in effect."), ...errorResponses(400, 415, 503) },
@@ -62,6 +62,7 @@ settings.openapi(putRoute, async (c) => {
       ...(logExport ? { logExport } : {}),
       ...(body.request_log ? { requestLog: body.request_log } : {}),
       ...(body.plans ? { plans: body.plans } : {}),
+      ...(body.connections ? { connections: body.connections } : {}),
     },
     Date.now(),
   );

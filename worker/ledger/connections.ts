@@ -15,6 +15,8 @@ interface SummaryRow {
   schedule: string | null;
   version: number;
   updated_at: number;
+  paused_at: number | null;
+  paused_reason: string | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -28,7 +30,8 @@ interface DetailRow extends SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `c.id, c.name, c.credential_id, cr.name AS credential_name, c.position, c.enabled, c.dry_run,
-  c.debug, c.schedule, c.version, c.updated_at`;
+  c.debug, c.schedule, c.version, c.updated_at,
+  c.paused_at, c.paused_reason`;
 
 /** Where the previous page of the execution-order listing ended. */
 export interface ConnectionListCursor {
@@ -241,6 +244,7 @@ function toSummary(row: SummaryRow): ConnectionSummary {
     schedule: row.schedule,
     version: row.version,
     updated_at: iso(row.updated_at),
+    paused: row.paused_at === null ? null : { at: iso(row.paused_at), reason: row.paused_reason ?? "" },
   };
 }
 

@@ -3,6 +3,13 @@ import { listQuerySchema, pageSchema, timestampSchema } from "./common";
 import { configPatchSchema, connectionConfigSchema } from "./connection-config";
 import { scheduleSchema } from "./schedule";
 
+const connectionPauseSchema = z
+  .object({
+    at: timestampSchema,
+    reason: z.string().openapi({ example: "Failed 10 runs in a row; last error: 503 Service Unavailable" }),
+  })
+  .openapi("ConnectionPause");
+
 const connectionNameSchema = z.string().trim().min(1).max(200).openapi({ example: "Device status (JSON)" });
 const idSchema = z.string().min(1).max(100);
 
@@ -19,6 +26,9 @@ export const connectionSummarySchema = z
     schedule: z.string().nullable().openapi({ description: "5-field cron (UTC), or null.", example: "0 * * * *" }),
     version: z.number().int().openapi({ description: "Increments on every configuration change." }),
     updated_at: timestampSchema,
+    paused: connectionPauseSchema.nullable().openapi({
+      description: "Set while the connection is paused after failing too many runs in a row: the scheduler skips it until resumed.",
+    }),
   })
   .openapi("ConnectionSummary");
 export type ConnectionSummary = z.infer<typeof connectionSummarySchema>;

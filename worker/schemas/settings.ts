@@ -68,16 +68,31 @@ export const plansSettingSchema = z
   .openapi("PlansSetting");
 export type PlansSetting = z.output<typeof plansSettingSchema>;
 
+export const connectionsSettingSchema = z
+  .strictObject({
+    pause_after_failed_runs: z.number().int().min(0).max(1000).openapi({
+      description: "Pause a connection after this many failed jobs in a row (a warning comes one failure before); 0 never pauses. Default 10.",
+    }),
+  })
+  .openapi("ConnectionsSetting");
+export type ConnectionsSetting = z.output<typeof connectionsSettingSchema>;
+
 export const updateSettingsBodySchema = z
   .strictObject({
     retention: retentionSchema.optional(),
     log_export: logExportInputSchema.optional(),
     request_log: requestLogSettingSchema.optional(),
     plans: plansSettingSchema.optional(),
+    connections: connectionsSettingSchema.optional(),
   })
   .refine(
-    (body) => body.retention !== undefined || body.log_export !== undefined || body.request_log !== undefined || body.plans !== undefined,
-    "give retention, log_export, request_log, plans or several",
+    (body) =>
+      body.retention !== undefined ||
+      body.log_export !== undefined ||
+      body.request_log !== undefined ||
+      body.plans !== undefined ||
+      body.connections !== undefined,
+    "give retention, log_export, request_log, plans, connections or several",
   )
   .openapi("UpdateSettingsRequest");
 export type UpdateSettingsBody = z.output<typeof updateSettingsBodySchema>;
@@ -118,6 +133,9 @@ export const settingsSchema = z
         .number()
         .int()
         .openapi({ description: `Hours a finished dry run can be applied; default ${DEFAULT_PLAN_TTL_HOURS}.` }),
+    }),
+    connections: z.object({
+      pause_after_failed_runs: z.number().int().openapi({ description: "Failed jobs in a row that pause a connection; 0 never pauses." }),
     }),
     updated_at: timestampSchema.nullable(),
   })

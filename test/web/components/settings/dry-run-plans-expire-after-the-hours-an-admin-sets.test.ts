@@ -18,6 +18,7 @@ function settingsWith(ttlHours: number): Settings {
     log_export: { target: "none" },
     request_log: { body_excerpt_bytes: 2048 },
     plans: { ttl_hours: ttlHours },
+    connections: { pause_after_failed_runs: 10 },
     updated_at: null,
   };
 }

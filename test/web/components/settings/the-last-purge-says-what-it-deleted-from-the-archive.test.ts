@@ -17,6 +17,7 @@ const settings: Settings = {
   log_export: { target: "none" },
   request_log: { body_excerpt_bytes: 2048 },
   plans: { ttl_hours: 24 },
+  connections: { pause_after_failed_runs: 10 },
   updated_at: null,
 };
 
