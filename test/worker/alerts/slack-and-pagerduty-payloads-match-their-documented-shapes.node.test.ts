@@ -75,8 +75,13 @@ describe("Slack messages", () => {
     expect(buildSlackMessage(makePayload({ ...quiet, failed_records: 0, status_detail: null })).text).toBe("✅ Sync completed: Salesforce → Snowflake");
     const email = buildAlertEmail(makePayload({ ...quiet, failed_records: 1, status_detail: "Completed with 1 failed record" }));
     expect(email.text).toContain("Status: Completed with 1 failed record");
-    const event = buildPagerDutyEvent(makePayload({ type: "alert.raised", alert, failed_records: 4, status_detail: null }), "rk", "critical", "https://sync.example.com");
-    expect(event.payload?.custom_details).toMatchObject({ failed_records: 4, status_detail: null });
+    const event = buildPagerDutyEvent(
+      makePayload({ type: "alert.raised", alert, failed_records: 4, status_detail: null }),
+      "rk",
+      "critical",
+      "https://sync.example.com",
+    );
+    expect(event).toMatchObject({ event_action: "trigger", payload: { custom_details: { failed_records: 4, status_detail: null } } });
   });
 
   it("announce a recovery differently from an alert", () => {

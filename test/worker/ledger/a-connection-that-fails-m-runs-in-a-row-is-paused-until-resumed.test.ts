@@ -30,7 +30,7 @@ async function finishJob(connection: ConnectionFixture, status: "failed" | "comp
       now: at,
       startedAt: at - 1_000,
       counters: null,
-      error: status === "failed" ? { code: "http_503", http_status: 503, message: "503 Service Unavailable", hint: null } : null,
+      error: status === "failed" ? { code: "http_503", http_status: 503, message: "503 Service Unavailable", hint: "" } : null,
       connection: { mode: "live", advanceCursor: null },
     }),
   );
