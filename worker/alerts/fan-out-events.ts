@@ -7,9 +7,11 @@ import {
   loadEventContexts,
   loadFanOutTargets,
   readUndispatchedEvents,
+  recentFinishedJobs,
   type EventContext,
 } from "../ledger/alerts-outbox";
 import { newId } from "../ledger/ids";
+import { MAX_HISTORY, needsHistory, type JobHistory } from "./job-conditions";
 import { planFanOut, type FanOutChannel, type FanOutPlan, type FanOutRule, type OutboxEvent } from "./fan-out";
 import { publicUrl } from "./resolve-channel";
 import { describeError } from "./send-http";
@@ -128,6 +130,11 @@ async function planEvent(context: FanOutContext, event: OutboxEvent, loaded: Eve
       failures = await consecutiveFailures(env.LEDGER, job.connection_id, job, limit);
     }
   }
+  let history: JobHistory[] = [];
+  if (event.type === "job.status_changed" && job !== undefined) {
+    const watching = targets.rules.filter((r) => needsHistory(r) && (r.connectionIds === null || r.connectionIds.includes(job.connection_id)));
+    if (watching.length > 0) history = await recentFinishedJobs(env.LEDGER, job.connection_id, job, MAX_HISTORY);
+  }
   const at = now();
   return planFanOut({
     event,
@@ -136,6 +143,7 @@ async function planEvent(context: FanOutContext, event: OutboxEvent, loaded: Eve
     channels: targets.channels,
     rules: targets.rules,
     consecutiveFailures: failures,
+    history,
     openIncidents: loaded.openIncidents,
     publicUrl: publicUrl(env),
     now: at,
