@@ -28,7 +28,9 @@ export type ResumeOutcome = "resumed" | "not_paused" | "not_found";
 // The streak starts again from the resume, so the connection gets the full number of tries before it pauses again.
 export async function resumeConnection(db: D1Database, connectionId: string): Promise<ResumeOutcome> {
   const [resumed, exists] = await db.batch<{ one: number }>([
-    db.prepare("UPDATE connections SET paused_at = NULL, paused_reason = NULL, consecutive_failures = 0 WHERE id = ?1 AND paused_at IS NOT NULL").bind(connectionId),
+    db
+      .prepare("UPDATE connections SET paused_at = NULL, paused_reason = NULL, consecutive_failures = 0 WHERE id = ?1 AND paused_at IS NOT NULL")
+      .bind(connectionId),
     db.prepare("SELECT 1 AS one FROM connections WHERE id = ?1").bind(connectionId),
   ]);
   if ((resumed?.meta.changes ?? 0) > 0) return "resumed";

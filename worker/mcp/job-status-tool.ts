@@ -17,8 +17,8 @@ export const JOB_STATUS_TOOL = {
   title: "Get sync job status",
   description:
     "Lists outbound sync jobs (one job = one connection's execution inside a run), newest first, with status, " +
-    "mode (dry/live), trigger, timing, record counters (failed_records, and a status_detail such as \"Completed with 3 " +
-    "failed records\" for a completed job whose records partly failed) and, for failed jobs, the error and a hint. Also returns a " +
+    'mode (dry/live), trigger, timing, record counters (failed_records, and a status_detail such as "Completed with 3 ' +
+    'failed records" for a completed job whose records partly failed) and, for failed jobs, the error and a hint. Also returns a ' +
     "summary over ALL matching jobs, not only the listed ones: count per status, success rate, and the average, " +
     "median (p50) and p95 duration of the completed ones. Examples: failed jobs from the last 24 hours → " +
     '{"status":"failed","since":"24h"}; average duration of the Salesforce connection this week → ' +
