@@ -4,6 +4,7 @@ import { getConnection } from "../ledger/connections";
 import { resumeConnection } from "../ledger/connection-pause";
 import { notFoundError } from "./errors";
 import { createRouter } from "./router";
+import { judgeConnectionPause } from "../alerts/pause-alerts";
 import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
 import { connectionSchema } from "../schemas/connections";
 
@@ -26,7 +27,9 @@ const resumeRoute = createRoute({
 
 connectionPause.openapi(resumeRoute, async (c) => {
   const { id } = c.req.valid("param");
-  if ((await resumeConnection(c.env.LEDGER, id)) === "not_found") throw notFoundError("connection", id);
+  const outcome = await resumeConnection(c.env.LEDGER, id);
+  if (outcome === "not_found") throw notFoundError("connection", id);
+  if (outcome === "resumed") await judgeConnectionPause(c.env, id, { now: Date.now() });
   const connection = await getConnection(c.env.LEDGER, id);
   if (connection === null) throw notFoundError("connection", id);
   return c.json(connection, 200);

@@ -1,3 +1,7 @@
+import type { FanOutRule, OpenIncident } from "../alerts/fan-out";
+import type { AlertSeverity, ChannelKind } from "../alerts/vocabulary";
+import { parseRuleParams } from "./alerts-rules";
+
 // Auto-pause: a connection whose jobs failed `connections.pause_after_failed_runs` times in a row (default 10,
 // 0 = never) is paused in the same batch that records the failure, so no later tick can start it in between.
 
@@ -37,7 +41,94 @@ export async function resumeConnection(db: D1Database, connectionId: string): Pr
   return (exists?.results.length ?? 0) > 0 ? "not_paused" : "not_found";
 }
 
-export async function readPauseAfter(db: D1Database): Promise<number> {
-  const row = await db.prepare("SELECT value_json FROM settings WHERE key = ?1").bind(PAUSE_AFTER_KEY).first<{ value_json: string }>();
-  return row === null ? DEFAULT_PAUSE_AFTER : Number(JSON.parse(row.value_json));
+export interface PauseJudgementRow {
+  connection: {
+    id: string;
+    name: string;
+    credential_name: string | null;
+    paused_at: number | null;
+    paused_reason: string | null;
+    consecutive_failures: number;
+  } | null;
+  pauseAfter: number;
+  // Enabled connection_paused rules of enabled channels that cover the connection, with their channel's kind.
+  rules: Array<FanOutRule & { channelKind: ChannelKind }>;
+  openIncidents: OpenIncident[];
+}
+
+interface PauseRuleRow {
+  id: string;
+  channel_id: string;
+  kind: ChannelKind;
+  connection_ids_json: string | null;
+  failure_threshold: number;
+  notify_recovery: number;
+  severity: AlertSeverity;
+  params_json: string | null;
+  muted_until: number | null;
+}
+
+interface PauseIncidentRow {
+  rule_id: string;
+  dedup_key: string;
+  raised_at: number;
+  severity: AlertSeverity;
+  channel_id: string;
+  failure_threshold: number;
+  notify_recovery: number;
+}
+
+/** What judging a connection's auto-pause alert needs, in one round trip. */
+export async function readPauseJudgement(db: D1Database, connectionId: string): Promise<PauseJudgementRow> {
+  const [connection, setting, rules, incidents] = await db.batch([
+    db
+      .prepare(
+        `SELECT c.id, c.name, cr.name AS credential_name, c.paused_at, c.paused_reason, c.consecutive_failures
+           FROM connections c LEFT JOIN credentials cr ON cr.id = c.credential_id WHERE c.id = ?1`,
+      )
+      .bind(connectionId),
+    db.prepare("SELECT value_json FROM settings WHERE key = ?1").bind(PAUSE_AFTER_KEY),
+    db.prepare(
+      `SELECT r.id, r.channel_id, ch.kind, r.connection_ids_json, r.failure_threshold, r.notify_recovery, r.severity, r.params_json, r.muted_until
+         FROM alert_rules r JOIN alert_channels ch ON ch.id = r.channel_id
+        WHERE r.condition = 'connection_paused' AND r.enabled = 1 AND ch.enabled = 1 ORDER BY r.id`,
+    ),
+    db
+      .prepare(
+        `SELECT i.rule_id, i.dedup_key, i.raised_at, i.severity, r.channel_id, r.failure_threshold, r.notify_recovery
+           FROM alert_incidents i JOIN alert_rules r ON r.id = i.rule_id
+          WHERE i.connection_id = ?1 AND i.resolved_at IS NULL AND r.condition = 'connection_paused'`,
+      )
+      .bind(connectionId),
+  ]);
+  const settingRow = (setting?.results[0] ?? null) as { value_json: string } | null;
+  return {
+    connection: (connection?.results[0] as PauseJudgementRow["connection"] | undefined) ?? null,
+    pauseAfter: settingRow === null ? DEFAULT_PAUSE_AFTER : Number(JSON.parse(settingRow.value_json)),
+    rules: ((rules?.results ?? []) as PauseRuleRow[])
+      .map((row) => ({
+        id: row.id,
+        channelId: row.channel_id,
+        channelKind: row.kind,
+        connectionIds: row.connection_ids_json === null ? null : (JSON.parse(row.connection_ids_json) as string[]),
+        condition: "connection_paused" as const,
+        failureThreshold: row.failure_threshold,
+        notifyRecovery: row.notify_recovery === 1,
+        severity: row.severity,
+        params: parseRuleParams(row.params_json),
+        mutedUntil: row.muted_until,
+      }))
+      .filter((rule) => rule.connectionIds === null || rule.connectionIds.includes(connectionId)),
+    openIncidents: ((incidents?.results ?? []) as PauseIncidentRow[]).map((row) => ({
+      ruleId: row.rule_id,
+      connectionId,
+      channelId: row.channel_id,
+      dedupKey: row.dedup_key,
+      raisedAt: row.raised_at,
+      condition: "connection_paused" as const,
+      failureThreshold: row.failure_threshold,
+      notifyRecovery: row.notify_recovery === 1,
+      severity: row.severity,
+    })),
+  };
 }

@@ -1,10 +1,14 @@
 import { env } from "cloudflare:test";
-import { afterEach, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { commit, jobFinishStatements } from "../../../worker/ledger/run-writes";
 import type { Connection } from "../../../worker/schemas/connections";
 import { api, makeConnection, makeCredential, makeRun, makeToken, type ConnectionFixture } from "../factories";
+import { createChannel, createRule, makeReceiver, resetAlerts } from "../alerts/support";
+import { judgeConnectionPause } from "../../../worker/alerts/pause-alerts";
+import type { EventPayload } from "../../../worker/alerts/payload";
 import { captureScheduleQueue, leapDaySchedule, leapDayTick, runsOfConnection, ticksAt } from "../factories/schedule";
 
+beforeEach(resetAlerts);
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -90,4 +94,54 @@ it("never pauses when pause_after_failed_runs is 0, and says the setting in GET 
   const connection = await makeConnection(await makeCredential());
   for (let i = 1; i <= 12; i++) await finishJob(connection, "failed", Date.UTC(2032, 0, 1) + i);
   expect(await connectionOf(connection.id)).toMatchObject({ consecutive_failures: 12, paused: null });
+});
+
+it("warns one failed job before the pause, turns critical at the pause, and resolves on resume: one alert per change", async () => {
+  await setPauseAfter(3);
+  const connection = await makeConnection(await makeCredential(), { name: "Salesforce → Snowflake" });
+  const receiver = await makeReceiver();
+  const channel = await createChannel({ kind: "webhook", url: receiver.url });
+  const rule = await createRule({ channel_id: channel.id, condition: "connection_paused", connection_ids: [connection.id] });
+  const t0 = Date.UTC(2032, 2, 1);
+  // The coordinator judges the connection after committing each finish; here the test does, as it finishes jobs itself.
+  const fail = async (i: number) => {
+    await finishJob(connection, "failed", t0 + i);
+    await judgeConnectionPause(env, connection.id, { now: t0 + i });
+  };
+  const alerts = async () => {
+    const { results } = await env.LEDGER.prepare("SELECT type, payload_json FROM events WHERE connection_id = ?1 AND type LIKE 'alert.%' ORDER BY seq")
+      .bind(connection.id)
+      .all<{ type: string; payload_json: string }>();
+    return results.map((row) => {
+      const alert = (JSON.parse(row.payload_json) as EventPayload).alert!;
+      return [row.type, alert.state, alert.summary];
+    });
+  };
+
+  await fail(1);
+  expect(await alerts()).toEqual([]);
+  await fail(2);
+  await fail(2); // the same finish replayed and judged again: still one warning
+  expect(await alerts()).toEqual([["alert.raised", "warning", "Failed 2 runs in a row: pauses after one more failed run"]]);
+  await fail(3);
+  await fail(4);
+  const paused = "Paused: Failed 3 runs in a row; last error: 503 Service Unavailable. The schedule skips it until someone resumes it";
+  expect((await alerts()).slice(1)).toEqual([["alert.raised", "critical", paused]]);
+
+  expect((await api("POST", `/api/connections/${connection.id}/resume`)).status).toBe(200);
+  expect((await alerts()).slice(2)).toEqual([["alert.resolved", "resolved", "Resumed, or synced again: no longer paused"]]);
+  const incidents = await env.LEDGER.prepare("SELECT severity, resolved_at IS NOT NULL AS resolved FROM alert_incidents WHERE rule_id = ?1")
+    .bind(rule.id)
+    .all();
+  expect(incidents.results).toEqual([{ severity: "critical", resolved: 1 }]);
+
+  // A warning that a completed job ends before the pause resolves too.
+  await fail(5);
+  await fail(6);
+  await finishJob(connection, "completed", t0 + 7);
+  await judgeConnectionPause(env, connection.id, { now: t0 + 7 });
+  expect((await alerts()).slice(3).map(([type, state]) => [type, state])).toEqual([
+    ["alert.raised", "warning"],
+    ["alert.resolved", "resolved"],
+  ]);
 });
