@@ -3,6 +3,7 @@ import type { AppEnv } from "./app-env";
 import { alerts } from "./api/alerts";
 import { requestBodyLimit } from "./api/body-limit";
 import { connectionRuns } from "./api/connection-runs";
+import { connectionPause } from "./api/connection-pause";
 import { connections } from "./api/connections";
 import { credentials } from "./api/credentials";
 import { datasetRecords } from "./api/dataset-records";
@@ -65,6 +66,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/jobs", jobRequestsRouter);
   api.route("/connections", connectionRuns);
   api.route("/destinations", destinationBreakers);
+  api.route("/connections", connectionPause);
   app.route("/api", api);
   // The agent endpoint authenticates itself (bearer token or Access, viewer and up), like the API.
   app.route("/mcp", mcpRouter);

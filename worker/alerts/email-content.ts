@@ -1,5 +1,5 @@
 import { alertFact, alertHint, type EventPayload } from "./payload";
-import { headline, statusLabel } from "./slack";
+import { headline, statusLabel, statusText } from "./slack";
 
 export interface AlertEmailContent {
   subject: string;
@@ -17,7 +17,7 @@ export function buildAlertEmail(payload: EventPayload): AlertEmailContent {
   };
   row("Connection", payload.connection_name);
   row("Credential", payload.credential_name);
-  row("Status", statusLabel(payload.status));
+  row("Status", statusText(payload));
   if (payload.alert !== null && payload.type === "alert.raised") {
     const fact = alertFact(payload.alert);
     row(fact.label, fact.value);

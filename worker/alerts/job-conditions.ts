@@ -69,9 +69,11 @@ export function jobLevel(rule: FanOutRule, facts: JobConditionFacts): AlertLevel
       // Only a completed live job without any such record shows the outcome is gone.
       return status === "completed" && job?.mode === "live" && records === 0 ? "ok" : null;
     }
-    case "record_failure_rate":
-      // Filled in by its owner (issue 17); until then no opinion.
-      return null;
+    case "record_failure_rate": {
+      // failure_threshold is a percent of the job's records; a failed job below it says nothing about recovery.
+      if (failurePercent(job) >= rule.failureThreshold) return rule.severity;
+      return status === "completed" ? "ok" : null;
+    }
     case "slow_run":
     case "volume_change":
     case "missing_spike": {
@@ -104,6 +106,12 @@ export function jobAlertDetails(rule: FanOutRule, facts: JobConditionFacts): Pic
       const verdict = anomalyVerdict(rule.condition, rule, facts);
       return verdict === null ? {} : { summary: verdict.summary, hint: verdict.hint };
     }
+    case "record_failure_rate":
+      return {
+        records: facts.job?.failed ?? 0,
+        summary: failureRateSummary(facts.job, rule.failureThreshold),
+        hint: "Open the job's failed records: their errors say whether the destination refused the payload, a field mapping is wrong or the destination is struggling",
+      };
     default:
       return {};
   }
@@ -116,4 +124,18 @@ function anomalyVerdict(condition: AnomalyCondition, rule: FanOutRule, facts: Jo
 
 function outcomeRecords(condition: "verify_mismatch" | "drifted", job: JobFacts | null): number {
   return condition === "verify_mismatch" ? (job?.verify_mismatch ?? 0) : (job?.drifted ?? 0);
+}
+
+// Failed records as a percent of the records in scope (of those processed while the scope is unknown); 0 for none.
+function failurePercent(job: JobFacts | null): number {
+  if (job === null) return 0;
+  const base = job.in_scope ?? job.processed;
+  return base > 0 ? (job.failed / base) * 100 : 0;
+}
+
+function failureRateSummary(job: JobFacts | null, threshold: number): string {
+  const failed = job?.failed ?? 0;
+  const base = job?.in_scope ?? job?.processed ?? 0;
+  const percent = Math.round(failurePercent(job) * 10) / 10;
+  return `${failed} of ${base} records failed (${percent}%, alert at ${threshold}%)`;
 }

@@ -61,6 +61,8 @@ export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, s
         job_id: payload.job_id,
         run_id: payload.run_id,
         status: payload.status,
+        status_detail: payload.status_detail ?? null,
+        failed_records: payload.failed_records ?? null,
         started_at: payload.started_at,
         failed_at: payload.failed_at,
         error_summary: payload.error_summary,

@@ -3,6 +3,7 @@ import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobOutcomeColumns } fr
 import type { AlertSeverity, AlertState, EventType, PayloadType, RuleCondition } from "./vocabulary";
 import { assertNever } from "../../shared/lang";
 import { TERMINAL_STATUSES } from "../schemas/vocabulary";
+import { statusDetail } from "../schemas/status-detail";
 
 // The one body every channel starts from: a custom webhook receives it as JSON; Slack, PagerDuty and
 // email render it. It is built when the event is fanned out and stored with each delivery, so retries
@@ -83,6 +84,10 @@ export interface EventPayload {
   run_url: string | null;
   counters: PayloadCounters | null;
   alert: AlertDetails | null;
+  // A job's or run's failed records, and the status line a completed one with failures shows ("Completed with
+  // 3 failed records"); absent in payloads stored before them.
+  failed_records?: number | null;
+  status_detail?: string | null;
 }
 
 // Column names match the ledger's rows so a row can be passed as it is.
@@ -200,6 +205,8 @@ export function buildStatusPayload(input: BuildPayloadInput): EventPayload {
     counters: job !== null ? jobCounters(job) : !isJob && (jobs.length > 0 || run !== null) ? runCounters(run, jobs) : null,
     alert: null,
   };
+  payload.failed_records = payload.counters?.failed ?? null;
+  payload.status_detail = statusDetail(payload.status, payload.failed_records ?? 0);
   if (payload.connection_name === null && isJob && reported.connection_name !== undefined) payload.connection_name = reported.connection_name;
   if (reported.started_at !== undefined) payload.started_at = reported.started_at;
   if (terminal && reported.finished_at !== undefined) payload.finished_at = reported.finished_at;

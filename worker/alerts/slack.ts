@@ -49,7 +49,7 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
     if (value !== null) fields.push({ type: "mrkdwn", text: clip(`*${label}*\n${escapeMrkdwn(value)}`, FIELD_MAX) });
   };
   field("Connection", payload.connection_name);
-  field("Status", statusLabel(payload.status));
+  field("Status", statusText(payload));
   if (payload.alert !== null && payload.type === "alert.raised") {
     const fact = alertFact(payload.alert);
     field(fact.label, fact.value);
@@ -78,10 +78,10 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
 
 export function headline(payload: EventPayload): string {
   const name = payload.connection_name ?? payload.credential_name ?? "a sync";
-  return `${icon(payload.type, payload.status)} ${describe(payload)}: ${name}`;
+  return `${icon(payload)} ${describe(payload)}: ${name}`;
 }
 
-function describe({ type, status, alert }: EventPayload): string {
+function describe({ type, status, alert, status_detail }: EventPayload): string {
   switch (type) {
     case "alert.raised":
       return alertHeadline(alert);
@@ -91,7 +91,7 @@ function describe({ type, status, alert }: EventPayload): string {
       return "Test alert";
     case "job.status_changed":
     case "run.status_changed":
-      return `Sync ${statusLabel(status).toLowerCase()}`;
+      return `Sync ${(status_detail ?? statusLabel(status)).toLowerCase()}`;
     default:
       return assertNever(type);
   }
@@ -112,11 +112,18 @@ function lead(type: PayloadType): string | null {
   }
 }
 
-function icon(type: PayloadType, status: string): string {
+function icon({ type, status, status_detail }: EventPayload): string {
   if (type === "alert.raised" || status === "failed") return "🔴";
+  // Completed, but with failed records: not the green check of a clean success.
+  if (status_detail != null && type !== "alert.resolved") return "⚠️";
   if (type === "alert.resolved" || status === "completed") return "✅";
   if (type === "alert.test") return "🔔";
   return "ℹ️";
+}
+
+// The status as people read it: "Completed with 3 failed records" where that is what happened.
+export function statusText(payload: EventPayload): string {
+  return payload.status_detail ?? statusLabel(payload.status);
 }
 
 // The seed's words: Completed, Failed, Running, Canceled, Pending.

@@ -18,7 +18,7 @@ const getRoute = createRoute({
   method: "get",
   path: "/",
   tags: TAGS,
-  summary: "Retention plan, log export, request log, plan expiry and the heartbeat URL",
+  summary: "Retention plan, log export, request log, plan expiry, auto-pause and the heartbeat URL",
   responses: { 200: jsonContent(settingsSchema, "The settings in effect."), ...errorResponses() },
 });
 
@@ -27,7 +27,7 @@ const putRoute = createRoute({
   method: "put",
   path: "/",
   tags: TAGS,
-  summary: "Change the retention plan, log export, request log, plan expiry or the heartbeat URL",
+  summary: "Change the retention plan, log export, request log, plan expiry, auto-pause or the heartbeat URL",
   description:
     "Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out. " +
     "A heartbeat URL is checked against the outbound URL rules; a new one starts with no last call.",
@@ -76,6 +76,7 @@ settings.openapi(putRoute, async (c) => {
       ...(logExport ? { logExport } : {}),
       ...(body.request_log ? { requestLog: body.request_log } : {}),
       ...(body.plans ? { plans: body.plans } : {}),
+      ...(body.connections ? { connections: body.connections } : {}),
     },
     Date.now(),
   );

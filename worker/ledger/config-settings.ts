@@ -1,6 +1,15 @@
 import { REQUEST_BODY_EXCERPT_DEFAULT, type RequestLogSetting } from "../schemas/requests";
-import { DEFAULT_PLAN_TTL_HOURS, PLAN_DAYS, type LogExportSetting, type PlansSetting, type RetentionSetting, type Settings } from "../schemas/settings";
+import {
+  DEFAULT_PLAN_TTL_HOURS,
+  PLAN_DAYS,
+  type ConnectionsSetting,
+  type LogExportSetting,
+  type PlansSetting,
+  type RetentionSetting,
+  type Settings,
+} from "../schemas/settings";
 import { writeSettingStatement } from "./settings";
+import { DEFAULT_PAUSE_AFTER, PAUSE_AFTER_KEY } from "./connection-pause";
 
 // Keys in the settings table; the retention job reads the same ones.
 export const CONFIG_SETTING_KEYS = {
@@ -8,6 +17,8 @@ export const CONFIG_SETTING_KEYS = {
   logExport: "config.log_export",
   requestLog: "config.request_log",
   plans: "config.plans",
+  // A bare number, read inside the SQL that pauses a connection (connection-pause.ts).
+  pauseAfterFailedRuns: PAUSE_AFTER_KEY,
 } as const;
 
 export const DEFAULT_RETENTION: RetentionSetting = { plan: "professional" };
@@ -23,6 +34,7 @@ export interface StoredConfigSettings {
   logExport: StoredLogExport;
   requestLog: RequestLogSetting;
   plans: PlansSetting;
+  connections: ConnectionsSetting;
   updatedAt: number | null;
 }
 
@@ -32,20 +44,22 @@ export function retentionDays(retention: RetentionSetting): number {
 
 export async function readConfigSettings(db: D1Database): Promise<StoredConfigSettings> {
   const { results } = await db
-    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (?1, ?2, ?3, ?4)")
-    .bind(CONFIG_SETTING_KEYS.retention, CONFIG_SETTING_KEYS.logExport, CONFIG_SETTING_KEYS.requestLog, CONFIG_SETTING_KEYS.plans)
+    .prepare("SELECT key, value_json, updated_at FROM settings WHERE key IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(Object.values(CONFIG_SETTING_KEYS)))
     .all<{ key: string; value_json: string; updated_at: number }>();
   const byKey = new Map(results.map((row) => [row.key, row]));
   const retention = byKey.get(CONFIG_SETTING_KEYS.retention);
   const logExport = byKey.get(CONFIG_SETTING_KEYS.logExport);
   const requestLog = byKey.get(CONFIG_SETTING_KEYS.requestLog);
   const plans = byKey.get(CONFIG_SETTING_KEYS.plans);
+  const pauseAfter = byKey.get(CONFIG_SETTING_KEYS.pauseAfterFailedRuns);
   const times = results.map((row) => row.updated_at);
   return {
     retention: retention ? (JSON.parse(retention.value_json) as RetentionSetting) : DEFAULT_RETENTION,
     logExport: logExport ? (JSON.parse(logExport.value_json) as StoredLogExport) : { target: "none" },
     requestLog: requestLog ? (JSON.parse(requestLog.value_json) as RequestLogSetting) : DEFAULT_REQUEST_LOG,
     plans: plans ? (JSON.parse(plans.value_json) as PlansSetting) : { ttl_hours: DEFAULT_PLAN_TTL_HOURS },
+    connections: { pause_after_failed_runs: pauseAfter ? Number(JSON.parse(pauseAfter.value_json)) : DEFAULT_PAUSE_AFTER },
     updatedAt: times.length > 0 ? Math.max(...times) : null,
   };
 }
@@ -58,7 +72,13 @@ export async function readRequestLogSetting(db: D1Database): Promise<RequestLogS
 
 export async function writeConfigSettings(
   db: D1Database,
-  values: { retention?: RetentionSetting; logExport?: StoredLogExport; requestLog?: RequestLogSetting; plans?: PlansSetting },
+  values: {
+    retention?: RetentionSetting;
+    logExport?: StoredLogExport;
+    requestLog?: RequestLogSetting;
+    plans?: PlansSetting;
+    connections?: ConnectionsSetting;
+  },
   now: number,
 ): Promise<void> {
   const statements: D1PreparedStatement[] = [];
@@ -66,6 +86,9 @@ export async function writeConfigSettings(
   if (values.logExport) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.logExport, values.logExport, now));
   if (values.requestLog) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.requestLog, values.requestLog, now));
   if (values.plans) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.plans, values.plans, now));
+  if (values.connections) {
+    statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.pauseAfterFailedRuns, values.connections.pause_after_failed_runs, now));
+  }
   if (statements.length > 0) await db.batch(statements);
 }
 
@@ -92,6 +115,7 @@ export function toSettingsResponse(stored: StoredConfigSettings): Omit<Settings,
         : logExport,
     request_log: { body_excerpt_bytes: stored.requestLog.body_excerpt_bytes },
     plans: { ttl_hours: stored.plans.ttl_hours },
+    connections: { pause_after_failed_runs: stored.connections.pause_after_failed_runs },
     updated_at: stored.updatedAt === null ? null : new Date(stored.updatedAt).toISOString(),
   };
 }

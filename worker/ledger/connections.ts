@@ -16,6 +16,8 @@ interface SummaryRow extends FreshnessColumns {
   schedule: string | null;
   version: number;
   updated_at: number;
+  paused_at: number | null;
+  paused_reason: string | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -30,7 +32,8 @@ interface DetailRow extends SummaryRow {
 
 const SUMMARY_COLUMNS = `c.id, c.name, c.credential_id, cr.name AS credential_name, c.position, c.enabled, c.dry_run,
   c.debug, c.schedule, c.version, c.updated_at,
-  ${FRESHNESS_COLUMNS}`;
+  ${FRESHNESS_COLUMNS},
+  c.paused_at, c.paused_reason`;
 
 /** Where the previous page of the execution-order listing ended. */
 export interface ConnectionListCursor {
@@ -273,6 +276,7 @@ function toSummary(row: SummaryRow, now: number): ConnectionSummary {
     updated_at: iso(row.updated_at),
     freshness_sla_minutes: row.freshness_sla_minutes,
     freshness: freshnessView(row, now),
+    paused: row.paused_at === null ? null : { at: iso(row.paused_at), reason: row.paused_reason ?? "" },
   };
 }
 

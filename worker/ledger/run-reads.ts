@@ -47,6 +47,7 @@ const RUN_COLUMNS = [
   "connection_count",
   "connections_succeeded",
   "connections_failed",
+  "failed_records",
   "cancel_requested_at",
   "created_at",
   "started_at",

@@ -20,6 +20,8 @@ export interface RunRow {
   connection_count: number;
   connections_succeeded: number;
   connections_failed: number;
+  // The sum of its jobs' failed records (absent from rows read before migration 0024's column).
+  failed_records?: number;
   cancel_requested_at: number | null;
   created_at: number;
   started_at: number | null;

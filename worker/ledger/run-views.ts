@@ -1,6 +1,7 @@
 import type { Eta, JobSummary, RunDetail, RunSummary } from "../schemas/runs";
 import type { RunMode } from "../schemas/vocabulary";
 import { diagnoseJob } from "../engine/errors";
+import { statusDetail } from "../schemas/status-detail";
 import { jobCountersOf, type JobRow, type RunRow } from "./run-rows";
 import { waitingReason } from "../breakers/breaker-words";
 
@@ -34,6 +35,8 @@ export function toRunSummary(row: RunRow, now = Date.now()): RunSummary {
     connection_count: row.connection_count,
     connections_succeeded: row.connections_succeeded,
     connections_failed: row.connections_failed,
+    failed_records: row.failed_records ?? 0,
+    status_detail: statusDetail(row.status, row.failed_records ?? 0),
     cancel_requested_at: isoOrNull(row.cancel_requested_at),
     created_at: iso(row.created_at),
     started_at: isoOrNull(row.started_at),
@@ -55,6 +58,8 @@ export function toJobSummary(row: JobRow, runMode: RunMode, now = Date.now()): J
     mode: row.mode ?? runMode,
     status: row.status,
     ...jobCountersOf(row),
+    failed_records: row.failed,
+    status_detail: statusDetail(row.status, row.failed),
     error:
       row.error_code === null ? null : { code: row.error_code, http_status: row.error_http_status, message: row.error_message ?? "", hint: row.error_hint },
     // Only a finished job's counters are the whole story; a running one's are not yet.

@@ -1,6 +1,7 @@
 import { archiveDay } from "../archive/archive-keys";
 import { newId } from "./ids";
 import { tagEvent, writtenEventIds } from "./outbox-event-ids";
+import { pauseAfterFailureStatement } from "./connection-pause";
 import { isUniqueViolation } from "./unique-violation";
 import { JOB_COUNTER_COLUMNS, type JobCounterValues, type JobError, type JobRow, type RunRow } from "./run-rows";
 import type { JobStatus, RunMode, RunStatus } from "../schemas/vocabulary";
@@ -430,7 +431,13 @@ export function jobFinishStatements(db: D1Database, input: JobFinishInput): D1Pr
       duration_ms: duration,
     }),
   ];
-  if (counters !== null) statements.push(counterStatement(db, job.id, counters));
+  if (counters !== null) {
+    statements.push(
+      counterStatement(db, job.id, counters),
+      // Recounted from the jobs rather than added to, so a replayed finish leaves it as it was.
+      db.prepare("UPDATE runs SET failed_records = (SELECT COALESCE(SUM(failed), 0) FROM jobs WHERE run_id = ?1) WHERE id = ?1").bind(job.run_id),
+    );
+  }
   if (input.connection !== null) {
     // last_run_at = this job's finish time makes a replayed batch a no-op for the failure streak.
     // Only a live job's success is a sync: a dry run writes nothing.
@@ -446,6 +453,7 @@ export function jobFinishStatements(db: D1Database, input: JobFinishInput): D1Pr
         )
         .bind(job.connection_id, status, now, input.connection.mode),
     );
+    if (status === "failed") statements.push(pauseAfterFailureStatement(db, job.connection_id, now, error?.message ?? null));
     const advance = input.connection.advanceCursor;
     if (advance !== null) {
       statements.push(

@@ -88,6 +88,9 @@ export interface TickConnection {
   dry_run: number;
   version: number;
   schedule: string | null;
+  // Set while the connection is paused after failing too many runs in a row: its ticks are skipped.
+  paused_at: number | null;
+  paused_reason: string | null;
 }
 
 export interface TickContext {
@@ -106,7 +109,7 @@ export async function readTickContext(db: D1Database, ticks: readonly TickKey[])
   const [connections, credentials, claimed, active] = await db.batch([
     db
       .prepare(
-        `SELECT id, credential_id, name, position, enabled, dry_run, version, schedule FROM connections
+        `SELECT id, credential_id, name, position, enabled, dry_run, version, schedule, paused_at, paused_reason FROM connections
           WHERE id IN (SELECT value FROM json_each(?1))`,
       )
       .bind(ids),

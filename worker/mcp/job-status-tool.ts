@@ -5,6 +5,7 @@ import { successRate } from "../stats/stats-report";
 import { durationText } from "../stats/duration-text";
 import { DAY_MS, resolveTimeRange } from "../stats/time-range";
 import { ToolInputError } from "./tool-errors";
+import { statusDetail } from "../schemas/status-detail";
 
 // The seed's documentation says "Succeeded" and "Cancelled"; agents quoting it should still match.
 const STATUS_ALIASES: Record<string, JobStatus> = { succeeded: "completed", success: "completed", cancelled: "canceled" };
@@ -16,7 +17,8 @@ export const JOB_STATUS_TOOL = {
   title: "Get sync job status",
   description:
     "Lists outbound sync jobs (one job = one connection's execution inside a run), newest first, with status, " +
-    "mode (dry/live), trigger, timing, record counters and, for failed jobs, the error and a hint. Also returns a " +
+    'mode (dry/live), trigger, timing, record counters (failed_records, and a status_detail such as "Completed with 3 ' +
+    'failed records" for a completed job whose records partly failed) and, for failed jobs, the error and a hint. Also returns a ' +
     "summary over ALL matching jobs, not only the listed ones: count per status, success rate, and the average, " +
     "median (p50) and p95 duration of the completed ones. Examples: failed jobs from the last 24 hours → " +
     '{"status":"failed","since":"24h"}; average duration of the Salesforce connection this week → ' +
@@ -111,6 +113,9 @@ function jobView(row: JobStatusRow) {
     connection_name: row.connection_name,
     credential_name: row.credential_name,
     status: row.status,
+    // A completed job with failed records says so, so an agent does not report it as a clean success.
+    status_detail: statusDetail(row.status, row.failed),
+    failed_records: row.failed,
     mode: row.mode,
     type: row.type,
     trigger: row.trigger,

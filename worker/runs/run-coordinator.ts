@@ -4,6 +4,7 @@ import { createRedactor } from "../engine/redactor";
 import { createSystemRuntime } from "../engine/runtime";
 import type { Env } from "../env";
 import { enqueueAlertEvents } from "../alerts/alert-queue";
+import { judgeConnectionPause } from "../alerts/pause-alerts";
 import { publishLive } from "../live/publish";
 import { readRunDetail } from "../ledger/run-reads";
 import { toJobSummary } from "../ledger/run-views";
@@ -504,6 +505,10 @@ export class RunCoordinator extends DurableObject<Env> {
       [job.plan.job_id],
     );
     this.pokeAlerts(events);
+    // A finish moves the failure streak, and with it the auto-pause warning, the pause and their recovery.
+    if (finish.ran) {
+      this.ctx.waitUntil(judgeConnectionPause(this.env, job.plan.connection_id, { now: finish.at, runId: plan.run_id, jobId: job.plan.job_id }));
+    }
     this.store.atomically(() => {
       this.store.saveJob(job.plan.job_id, finish.status, { ...progress, phase: "done" });
       this.store.clearQueue(job.plan.job_id);

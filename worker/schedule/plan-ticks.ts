@@ -19,6 +19,7 @@ function goneReason(connection: TickConnection | undefined, dueAt: number): stri
   if (connection.enabled !== 1) return `connection disabled ${when}`;
   if (connection.schedule === null) return `schedule removed ${when}`;
   if (!firesAt(connection.schedule, dueAt)) return `schedule changed to "${connection.schedule}" ${when}`;
+  if (connection.paused_at !== null) return `connection paused (${connection.paused_reason ?? "by the failure streak"}); resume it to run on schedule`;
   return null;
 }
 

@@ -193,11 +193,17 @@ export const testSendResultSchema = z
   })
   .openapi("AlertTestSendResult");
 
-const thresholdSchema = z.number().int().min(1).max(100).openapi({
-  description:
-    "job_failed: alert after this many consecutive failed jobs of a connection; verify_mismatch and drifted: alert when one job has at least this many records with that outcome.",
-  example: 2,
-});
+const thresholdSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(100)
+  .openapi({
+    description:
+      "job_failed: alert after this many consecutive failed jobs of a connection; verify_mismatch and drifted: alert when one job has at least this many records with that outcome; " +
+      "record_failure_rate: alert when at least this percent of a job's in-scope records failed.",
+    example: 2,
+  });
 const conditionSchema = z.enum(RULE_CONDITIONS).openapi({
   description:
     "What the rule alerts on: job_failed (failed jobs in a row), verify_mismatch (writes the destination accepted but stored differently, found by read-back verification) " +

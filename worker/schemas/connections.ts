@@ -4,6 +4,13 @@ import { configPatchSchema, connectionConfigSchema } from "./connection-config";
 import { scheduleSchema } from "./schedule";
 import { freshnessSchema, freshnessSlaMinutesSchema } from "./freshness";
 
+const connectionPauseSchema = z
+  .object({
+    at: timestampSchema,
+    reason: z.string().openapi({ example: "Failed 10 runs in a row; last error: 503 Service Unavailable" }),
+  })
+  .openapi("ConnectionPause");
+
 const connectionNameSchema = z.string().trim().min(1).max(200).openapi({ example: "Device status (JSON)" });
 const idSchema = z.string().min(1).max(100);
 
@@ -22,6 +29,9 @@ export const connectionSummarySchema = z
     updated_at: timestampSchema,
     freshness_sla_minutes: z.number().int().nullable().openapi({ description: "Freshness SLA in minutes, or null: judged by the schedule." }),
     freshness: freshnessSchema.nullable(),
+    paused: connectionPauseSchema.nullable().openapi({
+      description: "Set while the connection is paused after failing too many runs in a row: the scheduler skips it until resumed.",
+    }),
   })
   .openapi("ConnectionSummary");
 export type ConnectionSummary = z.infer<typeof connectionSummarySchema>;

@@ -8,6 +8,11 @@ import { TIME_INPUT_HELP } from "../stats/time-range";
 const isoTime = z.string().openapi({ format: "date-time", example: "2026-11-22T12:34:56.789Z" });
 const isoTimeOrNull = isoTime.nullable();
 
+const statusDetailSchema = z.string().nullable().openapi({
+  description: 'A completed status that is not a plain success, e.g. "Completed with 3 failed records"; null otherwise.',
+  example: "Completed with 3 failed records",
+});
+
 export const runStatusSchema = z.enum(RUN_STATUSES).openapi("RunStatus");
 export const runTypeSchema = z.enum(RUN_TYPES).openapi("RunType");
 export const runModeSchema = z.enum(RUN_MODES).openapi("RunMode");
@@ -47,6 +52,8 @@ export const runSummarySchema = z
     connection_count: z.number().int(),
     connections_succeeded: z.number().int(),
     connections_failed: z.number().int(),
+    failed_records: z.number().int().openapi({ description: "Records that failed across the run's jobs (updated as each job finishes)." }),
+    status_detail: statusDetailSchema,
     cancel_requested_at: isoTimeOrNull,
     created_at: isoTime,
     started_at: isoTimeOrNull,
@@ -104,6 +111,8 @@ export const jobSummarySchema = z
     missing_source: z.number().int(),
     missing_destination: z.number().int(),
     failed: z.number().int(),
+    failed_records: z.number().int().openapi({ description: "The job's failed records (the same as failed), named as on runs." }),
+    status_detail: statusDetailSchema,
     drifted: z.number().int().openapi({ description: "Live apply runs: planned serials not written because what the plan saw no longer holds." }),
     verified: z.number().int().openapi({ description: "Written and read back with every written field as sent." }),
     verify_mismatch: z.number().int().openapi({ description: "Written (2xx) but read back with a written field holding another value, or gone." }),

@@ -77,6 +77,14 @@ export const heartbeatInputSchema = z
     }),
   })
   .openapi("HeartbeatSettingInput");
+export const connectionsSettingSchema = z
+  .strictObject({
+    pause_after_failed_runs: z.number().int().min(0).max(1000).openapi({
+      description: "Pause a connection after this many failed jobs in a row (a warning comes one failure before); 0 never pauses. Default 10.",
+    }),
+  })
+  .openapi("ConnectionsSetting");
+export type ConnectionsSetting = z.output<typeof connectionsSettingSchema>;
 
 export const updateSettingsBodySchema = z
   .strictObject({
@@ -85,8 +93,12 @@ export const updateSettingsBodySchema = z
     request_log: requestLogSettingSchema.optional(),
     plans: plansSettingSchema.optional(),
     heartbeat: heartbeatInputSchema.optional(),
+    connections: connectionsSettingSchema.optional(),
   })
-  .refine((body) => Object.values(body).some((section) => section !== undefined), "give retention, log_export, request_log, plans, heartbeat or several")
+  .refine(
+    (body) => Object.values(body).some((section) => section !== undefined),
+    "give retention, log_export, request_log, plans, heartbeat, connections or several",
+  )
   .openapi("UpdateSettingsRequest");
 export type UpdateSettingsBody = z.output<typeof updateSettingsBodySchema>;
 
@@ -136,6 +148,9 @@ export const settingsSchema = z
         last_error: z.string().nullable().openapi({ description: "What went wrong, in a sentence; null after a 2xx." }),
       })
       .openapi("HeartbeatSetting"),
+    connections: z.object({
+      pause_after_failed_runs: z.number().int().openapi({ description: "Failed jobs in a row that pause a connection; 0 never pauses." }),
+    }),
     updated_at: timestampSchema.nullable(),
   })
   .openapi("Settings");

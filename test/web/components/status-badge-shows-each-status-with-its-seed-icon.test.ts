@@ -32,6 +32,15 @@ describe("StatusBadge", () => {
     expect(label.classList.contains("visually-hidden")).toBe(true);
     expect(label.closest("[data-status]")?.getAttribute("title")).toBe("Failed");
   });
+
+  it("says a completed job with failed records completed with them, in amber with the warning sign, never a green check", () => {
+    render(StatusBadge, { status: "completed", detail: "Completed with 3 failed records", note: "Missing Source" });
+
+    const badge = screen.getByText("Completed with 3 failed records").closest("[data-status]");
+    expect(badge?.getAttribute("data-tone")).toBe("warning");
+    expect(badge?.getAttribute("data-icon")).toBe("warning");
+    expect(badge?.getAttribute("title")).toBe("yellow warning sign");
+  });
 });
 
 describe("StatusLegend", () => {

@@ -50,6 +50,7 @@ export function makeConnectionDetail(overrides: Partial<Connection> = {}): Conne
     schedule: null,
     version: 1,
     updated_at: "2026-11-20T10:00:00.000Z",
+    paused: null,
     created_at: "2026-11-20T10:00:00.000Z",
     config: makeConfig(),
     last_status: null,

@@ -18,6 +18,7 @@ export function makeConnection(overrides: Partial<ConnectionSummary> = {}): Conn
     updated_at: "2026-11-20T10:00:00.000Z",
     freshness_sla_minutes: null,
     freshness: null,
+    paused: null,
     ...overrides,
   };
 }

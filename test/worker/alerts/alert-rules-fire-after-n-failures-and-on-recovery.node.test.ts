@@ -99,6 +99,37 @@ describe("alert rules", () => {
     ]);
   });
 
+  it("on a record failure rate, alert when a finished job's failed records reach the percent of its scope, and recover with the next completed job below it", () => {
+    const job = (failed: number, status: Result = "completed", in_scope: number | null = 200) => ({ status, in_scope, processed: 200, failed });
+    const rule = makeRule({ condition: "record_failure_rate", failureThreshold: 5 });
+    const outcomes = replay(
+      // 4% · 5% · 20% of a failed job · 0.5% of a failed job (no word on recovery) · 12 of 200 processed, scope unknown · 1% · 5.5%
+      [job(8), job(10), job(40, "failed"), job(1, "failed"), job(12, "completed", null), job(2), job(11)],
+      [slackChannel()],
+      [rule],
+    );
+    expect(outcomes).toEqual([
+      { raised: 0, resolved: 0 },
+      { raised: 1, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 0 },
+      { raised: 0, resolved: 1 },
+      { raised: 1, resolved: 0 },
+    ]);
+    const failing = makeJob({ status: "completed", in_scope: 40, failed: 3 });
+    const plan = planFanOut(
+      fanOutInput({ event: jobEvent(failing, "completed"), jobs: [failing], channels: [slackChannel()], rules: [makeRule({ ...rule, id: "rule_rate" })] }),
+    );
+    expect(plan.alertEvents[0]!.payload.alert).toMatchObject({
+      condition: "record_failure_rate",
+      records: 3,
+      summary: "3 of 40 records failed (7.5%, alert at 5%)",
+      hint: expect.stringContaining("failed records"),
+    });
+    expect(plan.alertEvents[0]!.payload).toMatchObject({ failed_records: 3, status_detail: "Completed with 3 failed records" });
+  });
+
   it("keeps failure and outcome rules apart: a failed job raises no Drifted alert, a completed job with drift resolves the failure alert only", () => {
     const failing = makeRule({ condition: "job_failed" });
     const drift = makeRule({ condition: "drifted" });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildPagerDutyEvent, pagerDutyDedupKey } from "../../../worker/alerts/pagerduty";
 import { buildSlackMessage, escapeMrkdwn, type SlackBlock, type SlackMessage } from "../../../worker/alerts/slack";
 import { renderMessage } from "../../../worker/alerts/render";
+import { buildAlertEmail } from "../../../worker/alerts/email-content";
 import { makePayload } from "../factories/alert-payloads";
 import { MISSING_SPIKE_HINT } from "../../../worker/alerts/anomaly-rules";
 import { buildAlertEmail } from "../../../worker/alerts/email-content";
@@ -88,6 +89,24 @@ describe("Slack messages", () => {
     expect(event.event_action === "trigger" && event.payload.custom_details).toMatchObject({ hint: MISSING_SPIKE_HINT });
     // A recovery notice does not tell anyone what to check.
     expect(JSON.stringify(buildSlackMessage({ ...payload, type: "alert.resolved" }))).not.toContain("Hint");
+  });
+
+  it("show a job that completed with failed records as a warning, not a green check", () => {
+    const quiet = { type: "job.status_changed" as const, status: "completed", error: null, error_summary: null, failed_at: null, alert: null };
+    const message = buildSlackMessage(makePayload({ ...quiet, failed_records: 1, status_detail: "Completed with 1 failed record" }));
+    expect(blockKitProblems(message)).toEqual([]);
+    expect(message.text).toBe("⚠️ Sync completed with 1 failed record: Salesforce → Snowflake");
+    expect(JSON.stringify(message)).toContain("*Status*\\nCompleted with 1 failed record");
+    expect(buildSlackMessage(makePayload({ ...quiet, failed_records: 0, status_detail: null })).text).toBe("✅ Sync completed: Salesforce → Snowflake");
+    const email = buildAlertEmail(makePayload({ ...quiet, failed_records: 1, status_detail: "Completed with 1 failed record" }));
+    expect(email.text).toContain("Status: Completed with 1 failed record");
+    const event = buildPagerDutyEvent(
+      makePayload({ type: "alert.raised", alert, failed_records: 4, status_detail: null }),
+      "rk",
+      "critical",
+      "https://sync.example.com",
+    );
+    expect(event).toMatchObject({ event_action: "trigger", payload: { custom_details: { failed_records: 4, status_detail: null } } });
   });
 
   it("announce a recovery differently from an alert", () => {

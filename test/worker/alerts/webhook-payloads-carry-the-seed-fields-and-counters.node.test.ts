@@ -79,6 +79,30 @@ describe("the webhook payload", () => {
     expect(payload.job_url).toBe("https://app.example.com/jobs?run=run_01");
   });
 
+  it("says a completed job or run with failed records completed with them, and a clean one plainly", () => {
+    const change = (status: string, jobId: string | null) => ({
+      eventId: "evt_q",
+      type: jobId === null ? ("run.status_changed" as const) : ("job.status_changed" as const),
+      occurredAt: T0 + 200_000,
+      status,
+      previousStatus: "running",
+      runId: "run_01",
+      jobId,
+      connectionId: null,
+    });
+    const partial = makeJob({ status: "completed", error_code: null, error_message: null, error_http_status: null, error_hint: null, failed: 3 });
+    const clean = makeJob({ status: "completed", error_code: null, error_message: null, error_http_status: null, error_hint: null, failed: 0 });
+    const job = buildStatusPayload({ change: change("completed", partial.id), run: makeRun(), jobs: [partial], publicUrl: "https://app.example.com" });
+    expect(job).toMatchObject({ status: "completed", failed_records: 3, status_detail: "Completed with 3 failed records" });
+    const run = buildStatusPayload({ change: change("completed", null), run: makeRun(), jobs: [partial, clean], publicUrl: "https://app.example.com" });
+    expect(run).toMatchObject({ failed_records: 3, status_detail: "Completed with 3 failed records" });
+    const plain = buildStatusPayload({ change: change("completed", clean.id), run: makeRun(), jobs: [clean], publicUrl: "https://app.example.com" });
+    expect(plain).toMatchObject({ failed_records: 0, status_detail: null });
+    // A failed job is red already: its failed records are counted, the status says Failed.
+    const failed = buildStatusPayload({ change: change("failed", partial.id), run: makeRun(), jobs: [partial], publicUrl: "https://app.example.com" });
+    expect(failed).toMatchObject({ failed_records: 3, status_detail: null });
+  });
+
   it("leaves finish times empty while a job runs, and prefers what the status change itself reported", () => {
     const job = makeJob({ status: "completed", finished_at: T0 + 500_000 });
     const running = buildStatusPayload({

@@ -90,6 +90,8 @@ describe("GET /api/runs", () => {
           connection_count: 1,
           connections_succeeded: 0,
           connections_failed: 1,
+          failed_records: 0,
+          status_detail: null,
           cancel_requested_at: null,
           created_at: new Date(base).toISOString(),
           started_at: new Date(base + 1_000).toISOString(),
@@ -289,6 +291,32 @@ describe("GET /api/runs/{id} and GET /api/jobs/{id}", () => {
     await commit(env.LEDGER, sliceFlushStatements(env.LEDGER, finished.id, { outcomes: [], logs: [], latest: [], counters: [], runEtaFinishAt: finishAt }));
     const done = await (await get(`/api/runs/${finished.id}`)).json<RunDetail>();
     expect([done.eta, done.jobs[0]!.eta]).toEqual([null, null]);
+  });
+
+  it("says a completed run and job with failed records completed with them, in the list, the run and the job", async () => {
+    const { get } = await viewerApp();
+    const base = freshBase();
+    const credential = `cred_quiet_${base}`;
+    const run = await makeRun({ created_at: base, status: "completed", mode: "live", credential_id: credential }, [
+      { status: "completed", in_scope: 40, processed: 40, updated: 37, failed: 3 },
+      { status: "completed", in_scope: 10, processed: 10, updated: 9, failed: 1 },
+      { status: "completed", in_scope: 5, processed: 5, updated: 5, failed: 0 },
+    ]);
+    const clean = await makeRun({ created_at: base + MINUTE, status: "completed", credential_id: credential }, [{ status: "completed", failed: 0 }]);
+
+    const list = await (await get(`/api/runs?credential=${credential}`)).json<RunPage>();
+    expect(list.data.map((r) => [r.id, r.failed_records, r.status_detail])).toEqual([
+      [clean.id, 0, null],
+      [run.id, 4, "Completed with 4 failed records"],
+    ]);
+    const detail = await (await get(`/api/runs/${run.id}`)).json<RunDetail>();
+    expect(detail.jobs.map((job) => [job.failed_records, job.status_detail])).toEqual([
+      [3, "Completed with 3 failed records"],
+      [1, "Completed with 1 failed record"],
+      [0, null],
+    ]);
+    const job = await (await get(`/api/jobs/${run.jobs[0]!.id}`)).json<JobDetail>();
+    expect(job).toMatchObject({ status: "completed", failed_records: 3, status_detail: "Completed with 3 failed records" });
   });
 
   it("answers 404 for an unknown run or job", async () => {

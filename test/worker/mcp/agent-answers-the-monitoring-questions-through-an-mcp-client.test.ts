@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
+import { deleteConnection } from "../../../worker/ledger/connections";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +113,24 @@ describe("the /mcp endpoint", () => {
     expect(answer.summary.matching_jobs).toBe(2);
     expect(answer.jobs.map((j) => j.connection_name)).toEqual(["HubSpot Production", "Zendesk tickets"]);
     expect(answer.jobs[0]).toMatchObject({ job_id: recentFailure, status: "failed", error: { hint: "verify method in Update API Contract" } });
+  });
+
+  it("says a completed job with failed records completed with them, so an agent does not call it a clean success", async () => {
+    const quiet = await makeConnection(await makeCredential({ name: "Quiet" }), { name: "Quiet failures" });
+    const at = NOW - 40 * DAY_MS;
+    const run = await makeRun({ created_at: at, status: "completed", mode: "live", started_at: at, finished_at: at + 1_000 }, [
+      { connection_id: quiet.id, connection_name: quiet.name, status: "completed", mode: "live", in_scope: 50, processed: 50, updated: 48, failed: 2 },
+    ]);
+    try {
+      const client = await connect(viewer);
+      const answer = parsed<{ jobs: Array<{ status: string; status_detail: string | null; failed_records: number }> }>(
+        await client.callTool({ name: "get_job_status", arguments: { job_id: run.jobs[0]!.id, since: "60d" } }),
+      );
+      expect(answer.jobs).toEqual([expect.objectContaining({ status: "completed", status_detail: "Completed with 2 failed records", failed_records: 2 })]);
+    } finally {
+      // The other questions count the fleet's connections: this one leaves with its test.
+      await deleteConnection(env.LEDGER, quiet.id);
+    }
   });
 
   it('answers "What\'s the average sync duration for the Salesforce connection this week?"', async () => {

@@ -179,6 +179,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     testLookup: (connectionId: string, serial: string, signal?: AbortSignal) =>
       request<TestLookupResult>(`/api/connections/${id(connectionId)}/test-lookup`, { method: "POST", body: { serial }, signal }),
     syncNow: (connectionId: string) => request<RunDetail>(`/api/connections/${id(connectionId)}/sync`, { method: "POST" }),
+    resumeConnection: (connectionId: string) => request<Connection>(`/api/connections/${id(connectionId)}/resume`, { method: "POST" }),
     resetConnection: (connectionId: string, resync: boolean) =>
       request<ConnectionResetResult>(`/api/connections/${id(connectionId)}/reset`, {
         method: "POST",

@@ -19,6 +19,7 @@ function settingsWith(ttlHours: number): Settings {
     request_log: { body_excerpt_bytes: 2048 },
     plans: { ttl_hours: ttlHours },
     heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null },
+    connections: { pause_after_failed_runs: 10 },
     updated_at: null,
   };
 }

@@ -18,6 +18,7 @@ const settings: Settings = {
   request_log: { body_excerpt_bytes: 2048 },
   plans: { ttl_hours: 24 },
   heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null },
+  connections: { pause_after_failed_runs: 10 },
   updated_at: null,
 };
 
