@@ -5,7 +5,6 @@ import { renderMessage } from "../../../worker/alerts/render";
 import { buildAlertEmail } from "../../../worker/alerts/email-content";
 import { makePayload } from "../factories/alert-payloads";
 import { MISSING_SPIKE_HINT } from "../../../worker/alerts/anomaly-rules";
-import { buildAlertEmail } from "../../../worker/alerts/email-content";
 
 const alert = { rule_id: "rule_1", channel_id: "chan_1", dedup_key: pagerDutyDedupKey("rule_1", "conn_sf"), failure_threshold: 2, consecutive_failures: 2 };
 
