@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { alerts } from "./api/alerts";
 import { requestBodyLimit } from "./api/body-limit";
+import { connectionAlerts } from "./api/connection-alerts";
 import { connectionRuns } from "./api/connection-runs";
 import { connections } from "./api/connections";
 import { credentials } from "./api/credentials";
@@ -60,6 +61,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/jobs", jobsRouter);
   api.route("/jobs", jobRequestsRouter);
   api.route("/connections", connectionRuns);
+  api.route("/connections", connectionAlerts);
   app.route("/api", api);
   // The agent endpoint authenticates itself (bearer token or Access, viewer and up), like the API.
   app.route("/mcp", mcpRouter);

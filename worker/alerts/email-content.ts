@@ -1,3 +1,4 @@
+import { ALERT_STATE_LABELS, alertHint, alertStateOf } from "./alert-state-words";
 import { alertFact, type EventPayload } from "./payload";
 import { headline, statusLabel } from "./slack";
 
@@ -11,12 +12,14 @@ export function buildAlertEmail(payload: EventPayload): AlertEmailContent {
   const subject = `[Outbound Sync] ${headline(payload).replace(/^\S+ /, "")}`;
   const lines: string[] = [headline(payload).replace(/^\S+ /, ""), ""];
   if (payload.type === "alert.test") lines.push("This is a test message. Alerts for this channel will look like this.", "");
-  if (payload.type === "alert.resolved") lines.push("The connection synced successfully again.", "");
+  if (payload.type === "alert.resolved") lines.push(payload.alert?.summary ?? "The connection synced successfully again.", "");
   const row = (label: string, value: string | number | null | undefined) => {
     if (value !== null && value !== undefined) lines.push(`${label}: ${value}`);
   };
   row("Connection", payload.connection_name);
   row("Credential", payload.credential_name);
+  const state = alertStateOf(payload);
+  if (state !== null) row("State", ALERT_STATE_LABELS[state]);
   row("Status", statusLabel(payload.status));
   if (payload.alert !== null && payload.type === "alert.raised") {
     const fact = alertFact(payload.alert);
@@ -25,7 +28,7 @@ export function buildAlertEmail(payload: EventPayload): AlertEmailContent {
   row("Started", payload.started_at);
   row(payload.status === "failed" ? "Failed" : "Finished", payload.failed_at ?? payload.finished_at);
   row("Error", payload.error_summary);
-  row("Hint", payload.error?.hint);
+  row("Hint", alertHint(payload));
   if (payload.counters !== null) {
     row("Records synced", payload.counters.records_synced);
     row("Records failed", payload.counters.records_failed);

@@ -8,9 +8,10 @@ import {
   loadFanOutTargets,
   readUndispatchedEvents,
   type EventContext,
+  type FanOutTargets,
 } from "../ledger/alerts-outbox";
 import { newId } from "../ledger/ids";
-import { planFanOut, type FanOutChannel, type FanOutPlan, type FanOutRule, type OutboxEvent } from "./fan-out";
+import { planFanOut, type FanOutPlan, type OutboxEvent } from "./fan-out";
 import { publicUrl } from "./resolve-channel";
 import { describeError } from "./send-http";
 
@@ -40,7 +41,7 @@ export async function fanOutEvents(env: Env, ids: readonly string[], now: () => 
   const report: FanOutReport = { failed: new Set(), channels: new Set(), alertEvents: [] };
   const events = await readUndispatchedEvents(env.LEDGER, ids);
   if (events.length === 0) return report;
-  const context: FanOutContext = { env, targets: await loadFanOutTargets(env.LEDGER), report, now };
+  const context: FanOutContext = { env, targets: await loadFanOutTargets(env.LEDGER, now()), report, now };
   const groups = relatedGroups(events);
   for (let wave = 0; ; wave++) {
     const waveEvents = groups.flatMap((group) => (group.length > wave ? [group[wave]!] : []));
@@ -92,7 +93,7 @@ async function fanOutAlone(context: FanOutContext, event: OutboxEvent): Promise<
 
 interface FanOutContext {
   env: Env;
-  targets: { channels: FanOutChannel[]; rules: FanOutRule[] };
+  targets: FanOutTargets;
   report: FanOutReport;
   now: () => number;
 }
@@ -135,6 +136,8 @@ async function planEvent(context: FanOutContext, event: OutboxEvent, loaded: Eve
     jobs: loaded.jobs,
     channels: targets.channels,
     rules: targets.rules,
+    routes: targets.routes,
+    mutedConnections: targets.mutedConnections,
     consecutiveFailures: failures,
     openIncidents: loaded.openIncidents,
     publicUrl: publicUrl(env),

@@ -1,4 +1,5 @@
 import { channelAccepts, channelCovers, type ChannelConfig } from "./channel-config";
+import { alertTargetChannel, routedChannelId } from "./alert-target";
 import { pagerDutyDedupKey } from "./pagerduty";
 import { buildStatusPayload, readReportedFacts, withAlert, type EventPayload, type JobFacts, type ReportedFacts, type RunFacts } from "./payload";
 import { assertNever } from "../../shared/lang";
@@ -51,6 +52,13 @@ export interface OpenIncident {
   severity: AlertSeverity;
 }
 
+// A connection's routing override: this rule's alerts about it go to this channel instead of the rule's.
+export interface FanOutRoute {
+  connectionId: string;
+  ruleId: string;
+  channelId: string;
+}
+
 export interface FanOutInput {
   event: OutboxEvent;
   run: RunFacts | null;
@@ -58,6 +66,9 @@ export interface FanOutInput {
   // Enabled channels and enabled rules of enabled channels.
   channels: readonly FanOutChannel[];
   rules: readonly FanOutRule[];
+  routes: readonly FanOutRoute[];
+  // Connection id → until when (ms) its alerts are muted (only connections muted now).
+  mutedConnections: ReadonlyMap<string, number>;
   // Failed jobs in a row for the event's connection, ending with the event's job (job failures only).
   consecutiveFailures: number;
   openIncidents: readonly OpenIncident[];
@@ -184,7 +195,7 @@ function planResolves(input: FanOutInput, plan: FanOutPlan, connectionId: string
   for (const incident of input.openIncidents) {
     if (incident.connectionId !== connectionId || !recovers(incident.condition, plan.payload.status, job)) continue;
     plan.resolveIncidents.push({ ruleId: incident.ruleId, connectionId, raisedAt: incident.raisedAt });
-    const kind = enabledChannels.get(incident.channelId);
+    const kind = enabledChannels.get(routedChannelId(input.routes, incident.ruleId, connectionId, incident.channelId));
     // PagerDuty always gets its resolve, or the incident would stay open there forever.
     if (kind === undefined || (!incident.notifyRecovery && kind !== "pagerduty")) continue;
     const id = input.newEventId();
@@ -204,11 +215,13 @@ function planResolves(input: FanOutInput, plan: FanOutPlan, connectionId: string
   }
 }
 
-// Alert events carry their finished payload; they go to the one channel of their rule.
+// Alert events carry their finished payload; they go to one channel (the connection's route, else the rule's),
+// or to none while muted. The stored payload names the channel it went to.
 function planAlertEvent(input: FanOutInput): FanOutPlan {
-  const payload = JSON.parse(input.event.payloadJson) as EventPayload;
-  const target = input.channels.find((c) => c.id === payload.alert?.channel_id);
-  const deliveries = target !== undefined && channelAccepts(target.channel, input.event.type) ? [{ channelId: target.id }] : [];
+  const stored = JSON.parse(input.event.payloadJson) as EventPayload;
+  const target = alertTargetChannel(input, stored);
+  const payload = target === null || stored.alert === null ? stored : { ...stored, alert: { ...stored.alert, channel_id: target.id } };
+  const deliveries = target !== null && channelAccepts(target.channel, input.event.type) ? [{ channelId: target.id }] : [];
   return { payload, deliveries, openIncidents: [], resolveIncidents: [], alertEvents: [] };
 }
 

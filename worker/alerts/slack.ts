@@ -1,3 +1,4 @@
+import { ALERT_STATE_LABELS, alertHint, alertStateIcon, alertStateOf } from "./alert-state-words";
 import { alertFact, alertHeadline, type EventPayload } from "./payload";
 import { assertNever } from "../../shared/lang";
 import type { PayloadType } from "./vocabulary";
@@ -37,12 +38,13 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
   const title = headline(payload);
   const blocks: SlackBlock[] = [{ type: "header", text: { type: "plain_text", text: clip(title, HEADER_MAX), emoji: true } }];
 
-  const summary = payload.error_summary ?? lead(payload.type);
+  const summary = payload.error_summary ?? lead(payload);
   if (summary !== null) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(escapeMrkdwn(summary), SECTION_MAX) } });
   }
-  if (payload.error?.hint) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Hint:* ${escapeMrkdwn(payload.error.hint)}`, SECTION_MAX) } });
+  const hint = alertHint(payload);
+  if (hint) {
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*Hint:* ${escapeMrkdwn(hint)}`, SECTION_MAX) } });
   }
 
   const fields: SlackText[] = [];
@@ -50,6 +52,8 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
     if (value !== null) fields.push({ type: "mrkdwn", text: clip(`*${label}*\n${escapeMrkdwn(value)}`, FIELD_MAX) });
   };
   field("Connection", payload.connection_name);
+  const state = alertStateOf(payload);
+  if (state !== null) field("State", ALERT_STATE_LABELS[state]);
   field("Status", statusLabel(payload.status));
   if (payload.alert !== null && payload.type === "alert.raised") {
     const fact = alertFact(payload.alert);
@@ -79,6 +83,9 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
 
 export function headline(payload: EventPayload): string {
   const name = payload.connection_name ?? payload.credential_name ?? "a sync";
+  const state = alertStateOf(payload);
+  // An alert with a state names it first ("Warning · Data not fresh", "Resolved · Sync failing"): one message per state change.
+  if (state !== null) return `${alertStateIcon(state)} ${ALERT_STATE_LABELS[state]} · ${alertHeadline(payload.alert)}: ${name}`;
   return `${icon(payload.type, payload.status)} ${describe(payload)}: ${name}`;
 }
 
@@ -98,10 +105,10 @@ function describe({ type, status, alert }: EventPayload): string {
   }
 }
 
-function lead(type: PayloadType): string | null {
+function lead({ type, alert }: EventPayload): string | null {
   switch (type) {
     case "alert.resolved":
-      return "The connection synced successfully again.";
+      return alert?.summary ?? "The connection synced successfully again.";
     case "alert.test":
       return "This is a test message from Outbound Sync. Alerts for this channel will look like this.";
     case "alert.raised":

@@ -15,6 +15,7 @@ interface SummaryRow {
   schedule: string | null;
   version: number;
   updated_at: number;
+  alerts_muted_until: number | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -28,7 +29,7 @@ interface DetailRow extends SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `c.id, c.name, c.credential_id, cr.name AS credential_name, c.position, c.enabled, c.dry_run,
-  c.debug, c.schedule, c.version, c.updated_at`;
+  c.debug, c.schedule, c.version, c.updated_at, c.alerts_muted_until`;
 
 /** Where the previous page of the execution-order listing ended. */
 export interface ConnectionListCursor {
@@ -241,6 +242,7 @@ function toSummary(row: SummaryRow): ConnectionSummary {
     schedule: row.schedule,
     version: row.version,
     updated_at: iso(row.updated_at),
+    alerts_muted_until: row.alerts_muted_until === null ? null : iso(row.alerts_muted_until),
   };
 }
 

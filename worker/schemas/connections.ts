@@ -19,6 +19,9 @@ export const connectionSummarySchema = z
     schedule: z.string().nullable().openapi({ description: "5-field cron (UTC), or null.", example: "0 * * * *" }),
     version: z.number().int().openapi({ description: "Increments on every configuration change." }),
     updated_at: timestampSchema,
+    alerts_muted_until: timestampSchema.nullable().openapi({
+      description: "Until then no alert about this connection is sent (its incidents still open and resolve); null: not muted.",
+    }),
   })
   .openapi("ConnectionSummary");
 export type ConnectionSummary = z.infer<typeof connectionSummarySchema>;

@@ -57,6 +57,7 @@ export function makeConnectionDetail(overrides: Partial<Connection> = {}): Conne
     last_success_at: null,
     consecutive_failures: 0,
     sync_cursor: null,
+    alerts_muted_until: null,
     ...overrides,
   };
 }

@@ -16,6 +16,7 @@ export function makeConnection(overrides: Partial<ConnectionSummary> = {}): Conn
     schedule: null,
     version: 1,
     updated_at: "2026-11-20T10:00:00.000Z",
+    alerts_muted_until: null,
     ...overrides,
   };
 }
