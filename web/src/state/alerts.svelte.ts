@@ -4,7 +4,8 @@ import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../../../shared/lang";
 import { SaveState } from "./save-state.svelte";
 import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
-import type { ChannelKind, RuleCondition } from "../../../worker/alerts/vocabulary";
+import type { AlertSeverity, ChannelKind, RuleCondition } from "../../../worker/alerts/vocabulary";
+import { snoozeValue, type SnoozeChoice } from "../lib/alert-mute";
 import { CHANNEL_DEFAULTS, channelFormFields, defaultOf, type ChannelDraft, type ConnectionScope, type FieldForm } from "./alert-channel-kinds";
 import type { ConnectionSummary } from "../../../worker/schemas/types";
 
@@ -180,10 +181,24 @@ export interface RuleDraft {
   condition: RuleCondition;
   failure_threshold: string;
   notify_recovery: boolean;
+  severity: AlertSeverity;
+  // The snooze picked in the form; `snooze_until` is the datetime-local text of "until a time".
+  snooze: SnoozeChoice;
+  snooze_until: string;
 }
 
 function emptyRuleDraft(): RuleDraft {
-  return { channel_id: "", scope: "all", connection_ids: [], condition: "job_failed", failure_threshold: "1", notify_recovery: true };
+  return {
+    channel_id: "",
+    scope: "all",
+    connection_ids: [],
+    condition: "job_failed",
+    failure_threshold: "1",
+    notify_recovery: true,
+    severity: "critical",
+    snooze: "keep",
+    snooze_until: "",
+  };
 }
 
 export function ruleDraftOf(rule: AlertRule): RuleDraft {
@@ -194,6 +209,9 @@ export function ruleDraftOf(rule: AlertRule): RuleDraft {
     condition: rule.condition,
     failure_threshold: String(rule.failure_threshold),
     notify_recovery: rule.notify_recovery,
+    severity: rule.severity,
+    snooze: "keep",
+    snooze_until: "",
   };
 }
 
@@ -203,7 +221,7 @@ function thresholdOf(draft: RuleDraft): number {
 }
 
 // A rule's channel is fixed; everything else is sent only when it changed.
-export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean): UpdateRuleBody {
+export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean, now: number = Date.now()): UpdateRuleBody {
   const changes: UpdateRuleBody = {};
   const connectionIds = scopeIds(draft);
   if (!sameScope(connectionIds, rule.connection_ids)) changes.connection_ids = connectionIds;
@@ -212,6 +230,9 @@ export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean)
   if (threshold !== rule.failure_threshold) changes.failure_threshold = threshold;
   if (draft.notify_recovery !== rule.notify_recovery) changes.notify_recovery = draft.notify_recovery;
   if (enabled !== rule.enabled) changes.enabled = enabled;
+  if (draft.severity !== rule.severity) changes.severity = draft.severity;
+  const mutedUntil = snoozeValue(draft.snooze, draft.snooze_until, now);
+  if (mutedUntil !== undefined) changes.muted_until = mutedUntil;
   return changes;
 }
 
@@ -364,6 +385,8 @@ export class AlertsState {
         condition: draft.condition,
         failure_threshold: thresholdOf(draft),
         notify_recovery: draft.notify_recovery,
+        severity: draft.severity,
+        muted_until: snoozeValue(draft.snooze, draft.snooze_until, Date.now()) ?? null,
       });
       this.ruleDraft = { ...emptyRuleDraft(), channel_id: draft.channel_id };
       await this.rules.reload();
@@ -373,6 +396,11 @@ export class AlertsState {
 
   async setRuleEnabled(rule: AlertRule, enabled: boolean): Promise<void> {
     const updated = await this.#row(rule.id, "saving", () => api.updateRule(rule.id, { enabled }));
+    if (updated) this.#putRule(updated);
+  }
+
+  async unmuteRule(rule: AlertRule): Promise<void> {
+    const updated = await this.#row(rule.id, "unmuting", () => api.updateRule(rule.id, { muted_until: null }));
     if (updated) this.#putRule(updated);
   }
 
