@@ -7,10 +7,12 @@ import {
   loadEventContexts,
   loadFanOutTargets,
   readUndispatchedEvents,
+  recentFinishedJobs,
   type EventContext,
   type FanOutTargets,
 } from "../ledger/alerts-outbox";
 import { newId } from "../ledger/ids";
+import { MAX_HISTORY, needsHistory, type JobHistory } from "./job-conditions";
 import { planFanOut, type FanOutPlan, type OutboxEvent } from "./fan-out";
 import { publicUrl } from "./resolve-channel";
 import { describeError } from "./send-http";
@@ -129,6 +131,11 @@ async function planEvent(context: FanOutContext, event: OutboxEvent, loaded: Eve
       failures = await consecutiveFailures(env.LEDGER, job.connection_id, job, limit);
     }
   }
+  let history: JobHistory[] = [];
+  if (event.type === "job.status_changed" && job !== undefined) {
+    const watching = targets.rules.filter((r) => needsHistory(r) && (r.connectionIds === null || r.connectionIds.includes(job.connection_id)));
+    if (watching.length > 0) history = await recentFinishedJobs(env.LEDGER, job.connection_id, job, MAX_HISTORY);
+  }
   const at = now();
   return planFanOut({
     event,
@@ -139,6 +146,7 @@ async function planEvent(context: FanOutContext, event: OutboxEvent, loaded: Eve
     routes: targets.routes,
     mutedConnections: targets.mutedConnections,
     consecutiveFailures: failures,
+    history,
     openIncidents: loaded.openIncidents,
     publicUrl: publicUrl(env),
     now: at,

@@ -1,9 +1,20 @@
 import { channelAccepts, channelCovers, type ChannelConfig } from "./channel-config";
 import { alertTargetChannel, routedChannelId } from "./alert-target";
 import { pagerDutyDedupKey } from "./pagerduty";
-import { buildStatusPayload, readReportedFacts, withAlert, type EventPayload, type JobFacts, type ReportedFacts, type RunFacts } from "./payload";
+import { incidentTransition } from "./incident-state";
+import { jobAlertDetails, jobLevel, type JobConditionFacts, type JobHistory } from "./job-conditions";
+import {
+  buildStatusPayload,
+  readReportedFacts,
+  withAlert,
+  type AlertDetails,
+  type EventPayload,
+  type JobFacts,
+  type ReportedFacts,
+  type RunFacts,
+} from "./payload";
 import { assertNever } from "../../shared/lang";
-import type { AlertSeverity, EventType, RuleCondition } from "./vocabulary";
+import type { AlertSeverity, AlertState, EventType, RuleCondition } from "./vocabulary";
 import type { RuleParams } from "../schemas/alerts";
 
 // Decides, from plain data, what one outbox event turns into: a delivery per matching channel, alert
@@ -71,6 +82,8 @@ export interface FanOutInput {
   mutedConnections: ReadonlyMap<string, number>;
   // Failed jobs in a row for the event's connection, ending with the event's job (job failures only).
   consecutiveFailures: number;
+  // The connection's earlier finished jobs, newest first, when a watching rule needs them.
+  history?: readonly JobHistory[];
   openIncidents: readonly OpenIncident[];
   publicUrl: string;
   now: number;
@@ -86,7 +99,9 @@ export interface PlannedAlertEvent {
 export interface FanOutPlan {
   payload: EventPayload;
   deliveries: Array<{ channelId: string }>;
-  openIncidents: Array<{ ruleId: string; connectionId: string; dedupKey: string }>;
+  openIncidents: Array<{ ruleId: string; connectionId: string; dedupKey: string; severity: AlertSeverity }>;
+  // Open incidents that move to another level.
+  changeIncidents: Array<{ ruleId: string; connectionId: string; raisedAt: number; severity: AlertSeverity }>;
   resolveIncidents: Array<{ ruleId: string; connectionId: string; raisedAt: number }>;
   alertEvents: PlannedAlertEvent[];
 }
@@ -109,7 +124,7 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
     jobs: input.jobs,
     publicUrl: input.publicUrl,
   });
-  const plan: FanOutPlan = { payload, deliveries: [], openIncidents: [], resolveIncidents: [], alertEvents: [] };
+  const plan: FanOutPlan = { payload, deliveries: [], openIncidents: [], changeIncidents: [], resolveIncidents: [], alertEvents: [] };
   // A run's change touches every connection it runs; a job's, its own.
   const touched = event.type === "job.status_changed" ? [payload.connection_id ?? event.connectionId ?? ""] : input.jobs.map((job) => job.connection_id);
   for (const { id, channel, createdAt } of input.channels) {
@@ -121,97 +136,100 @@ export function planFanOut(input: FanOutInput): FanOutPlan {
   if (event.type !== "job.status_changed" || connectionId === null) return plan;
   if (payload.status !== "failed" && payload.status !== "completed") return plan;
   const job = input.jobs.find((j) => j.id === event.jobId) ?? null;
-  planRaises(input, plan, connectionId, job);
-  planResolves(input, plan, connectionId, job);
+  planRuleTransitions(input, plan, connectionId, job);
   return plan;
 }
 
-// Records of the rule's outcome in the finished job; null for a rule that counts failed jobs. The conditions
-// judged elsewhere (the minute tick, the circuit breaker) or against the connection's history are not
-// decided here from the job alone.
-function recordsOf(condition: RuleCondition, job: JobFacts | null): number | null {
-  switch (condition) {
-    case "job_failed":
-    case "record_failure_rate":
-    case "slow_run":
-    case "volume_change":
-    case "missing_spike":
-    case "freshness":
-    case "destination_down":
-    case "connection_paused":
-      return null;
-    case "verify_mismatch":
-      return job?.verify_mismatch ?? 0;
-    case "drifted":
-      return job?.drifted ?? 0;
-    default:
-      return assertNever(condition);
-  }
-}
-
-// Conditions a finished job decides on its own; the others open and resolve their incidents elsewhere.
-const JOB_CONDITIONS: ReadonlySet<RuleCondition> = new Set(["job_failed", "verify_mismatch", "drifted"]);
-
-function raises(rule: FanOutRule, status: string, consecutiveFailures: number, job: JobFacts | null): boolean {
-  if (!JOB_CONDITIONS.has(rule.condition)) return false;
-  const records = recordsOf(rule.condition, job);
-  if (records === null) return status === "failed" && consecutiveFailures >= rule.failureThreshold;
-  return records >= rule.failureThreshold;
-}
-
-// A failure streak ends with a completed job; an outcome rule with a completed live job that had none of it.
-function recovers(condition: RuleCondition, status: string, job: JobFacts | null): boolean {
-  if (status !== "completed" || !JOB_CONDITIONS.has(condition)) return false;
-  const records = recordsOf(condition, job);
-  return records === null || (job?.mode === "live" && records === 0);
-}
-
-function planRaises(input: FanOutInput, plan: FanOutPlan, connectionId: string, job: JobFacts | null): void {
-  const open = new Set(input.openIncidents.filter((i) => i.connectionId === connectionId).map((i) => i.ruleId));
+// Every rule that watches the connection judges the job; each open incident moves to the level its rule
+// gives, one notification per change. An incident whose rule is disabled or deleted is judged with the
+// fields it was raised under, so a recovery still resolves it.
+function planRuleTransitions(input: FanOutInput, plan: FanOutPlan, connectionId: string, job: JobFacts | null): void {
+  const facts: JobConditionFacts = { status: plan.payload.status, job, consecutiveFailures: input.consecutiveFailures, history: input.history ?? [] };
+  const open = new Map(input.openIncidents.filter((i) => i.connectionId === connectionId).map((i) => [i.ruleId, i]));
+  const judged = new Set<string>();
   for (const rule of input.rules) {
     if (rule.connectionIds !== null && !rule.connectionIds.includes(connectionId)) continue;
-    if (open.has(rule.id) || !raises(rule, plan.payload.status, input.consecutiveFailures, job)) continue;
-    const dedupKey = pagerDutyDedupKey(rule.id, connectionId);
-    plan.openIncidents.push({ ruleId: rule.id, connectionId, dedupKey });
-    const id = input.newEventId();
-    plan.alertEvents.push({
-      id,
-      type: "alert.raised",
-      payload: withAlert(plan.payload, "alert.raised", id, input.now, {
-        rule_id: rule.id,
-        channel_id: rule.channelId,
-        dedup_key: dedupKey,
-        condition: rule.condition,
-        failure_threshold: rule.failureThreshold,
-        consecutive_failures: rule.condition === "job_failed" ? input.consecutiveFailures : 0,
-        records: recordsOf(rule.condition, job),
-      }),
-    });
+    judged.add(rule.id);
+    planTransition(input, plan, connectionId, rule, open.get(rule.id) ?? null, facts);
+  }
+  for (const incident of open.values()) {
+    if (judged.has(incident.ruleId)) continue;
+    const rule: FanOutRule = {
+      id: incident.ruleId,
+      channelId: incident.channelId,
+      connectionIds: null,
+      condition: incident.condition,
+      failureThreshold: incident.failureThreshold,
+      notifyRecovery: incident.notifyRecovery,
+      severity: incident.severity,
+      params: {},
+      mutedUntil: null,
+    };
+    if (jobLevel(rule, facts) === "ok") planTransition(input, plan, connectionId, rule, incident, facts);
   }
 }
 
-function planResolves(input: FanOutInput, plan: FanOutPlan, connectionId: string, job: JobFacts | null): void {
-  const enabledChannels = new Map(input.channels.map((c) => [c.id, c.channel.kind]));
-  for (const incident of input.openIncidents) {
-    if (incident.connectionId !== connectionId || !recovers(incident.condition, plan.payload.status, job)) continue;
-    plan.resolveIncidents.push({ ruleId: incident.ruleId, connectionId, raisedAt: incident.raisedAt });
-    const kind = enabledChannels.get(routedChannelId(input.routes, incident.ruleId, connectionId, incident.channelId));
-    // PagerDuty always gets its resolve, or the incident would stay open there forever.
-    if (kind === undefined || (!incident.notifyRecovery && kind !== "pagerduty")) continue;
-    const id = input.newEventId();
-    plan.alertEvents.push({
-      id,
-      type: "alert.resolved",
-      payload: withAlert(plan.payload, "alert.resolved", id, input.now, {
-        rule_id: incident.ruleId,
-        channel_id: incident.channelId,
-        dedup_key: incident.dedupKey,
-        condition: incident.condition,
-        failure_threshold: incident.failureThreshold,
-        consecutive_failures: 0,
-        records: recordsOf(incident.condition, job),
-      }),
-    });
+function planTransition(
+  input: FanOutInput,
+  plan: FanOutPlan,
+  connectionId: string,
+  rule: FanOutRule,
+  open: OpenIncident | null,
+  facts: JobConditionFacts,
+): void {
+  const transition = incidentTransition(open, jobLevel(rule, facts));
+  const details = (dedupKey: string, state: AlertState): AlertDetails => ({
+    rule_id: rule.id,
+    channel_id: rule.channelId,
+    dedup_key: dedupKey,
+    condition: rule.condition,
+    failure_threshold: rule.failureThreshold,
+    consecutive_failures: rule.condition === "job_failed" && state !== "resolved" ? input.consecutiveFailures : 0,
+    ...jobAlertDetails(rule, facts),
+    severity: state === "resolved" ? (open?.severity ?? rule.severity) : state,
+    state,
+  });
+  switch (transition.kind) {
+    case "none":
+      return;
+    case "open": {
+      const dedupKey = pagerDutyDedupKey(rule.id, connectionId);
+      plan.openIncidents.push({ ruleId: rule.id, connectionId, dedupKey, severity: transition.severity });
+      const id = input.newEventId();
+      plan.alertEvents.push({
+        id,
+        type: "alert.raised",
+        payload: withAlert(plan.payload, "alert.raised", id, input.now, details(dedupKey, transition.severity)),
+      });
+      return;
+    }
+    case "change": {
+      const incident = open!;
+      plan.changeIncidents.push({ ruleId: rule.id, connectionId, raisedAt: incident.raisedAt, severity: transition.to });
+      const id = input.newEventId();
+      plan.alertEvents.push({
+        id,
+        type: "alert.raised",
+        payload: withAlert(plan.payload, "alert.raised", id, input.now, details(incident.dedupKey, transition.to)),
+      });
+      return;
+    }
+    case "resolve": {
+      const incident = open!;
+      plan.resolveIncidents.push({ ruleId: rule.id, connectionId, raisedAt: incident.raisedAt });
+      const kind = new Map(input.channels.map((c) => [c.id, c.channel.kind])).get(routedChannelId(input.routes, rule.id, connectionId, incident.channelId));
+      // PagerDuty always gets its resolve, or the incident would stay open there forever.
+      if (kind === undefined || (!incident.notifyRecovery && kind !== "pagerduty")) return;
+      const id = input.newEventId();
+      plan.alertEvents.push({
+        id,
+        type: "alert.resolved",
+        payload: withAlert(plan.payload, "alert.resolved", id, input.now, details(incident.dedupKey, "resolved")),
+      });
+      return;
+    }
+    default:
+      return assertNever(transition);
   }
 }
 
@@ -222,7 +240,7 @@ function planAlertEvent(input: FanOutInput): FanOutPlan {
   const target = alertTargetChannel(input, stored);
   const payload = target === null || stored.alert === null ? stored : { ...stored, alert: { ...stored.alert, channel_id: target.id } };
   const deliveries = target !== null && channelAccepts(target.channel, input.event.type) ? [{ channelId: target.id }] : [];
-  return { payload, deliveries, openIncidents: [], resolveIncidents: [], alertEvents: [] };
+  return { payload, deliveries, openIncidents: [], changeIncidents: [], resolveIncidents: [], alertEvents: [] };
 }
 
 // The status-change writer's payload names the new and previous status; the row fills in when it does not.

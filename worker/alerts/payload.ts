@@ -209,6 +209,50 @@ export function buildStatusPayload(input: BuildPayloadInput): EventPayload {
   return payload;
 }
 
+export interface AlertPayloadInput {
+  type: "alert.raised" | "alert.resolved";
+  eventId: string;
+  occurredAt: number;
+  // The connection the alert is about; null for one about something wider (a destination host).
+  connection: { id: string; name: string; credential_name: string | null } | null;
+  alert: AlertDetails;
+  // Where the alert can be looked into (a run or job it came from), when there is one.
+  runId?: string | null;
+  jobId?: string | null;
+  publicUrl: string;
+}
+
+/** The payload of an alert judged outside a job's status change (the minute tick, the circuit breaker). */
+export function buildAlertPayload(input: AlertPayloadInput): EventPayload {
+  const runId = input.runId ?? null;
+  const jobId = input.jobId ?? null;
+  return {
+    type: input.type,
+    event_id: input.eventId,
+    occurred_at: iso(input.occurredAt),
+    run_id: runId,
+    job_id: jobId,
+    connection_id: input.connection?.id ?? null,
+    connection_name: input.connection?.name ?? null,
+    credential_name: input.connection?.credential_name ?? null,
+    status: input.alert.state ?? (input.type === "alert.resolved" ? "resolved" : "critical"),
+    previous_status: null,
+    run_type: null,
+    mode: null,
+    trigger: null,
+    started_at: null,
+    finished_at: null,
+    failed_at: null,
+    duration_ms: null,
+    error_summary: input.type === "alert.raised" ? (input.alert.summary ?? null) : null,
+    error: null,
+    job_url: jobId !== null ? `${trimSlash(input.publicUrl)}/jobs/${encodeURIComponent(jobId)}` : runUrl(input.publicUrl, runId),
+    run_url: runUrl(input.publicUrl, runId),
+    counters: null,
+    alert: input.alert,
+  };
+}
+
 // The one line every channel shows about why an alert was raised.
 export function alertFact(alert: AlertDetails): { label: string; value: string } {
   const condition = alert.condition ?? "job_failed";

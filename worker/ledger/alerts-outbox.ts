@@ -1,5 +1,6 @@
 import { parseChannelConfig } from "../alerts/channel-config";
 import type { FanOutChannel, FanOutPlan, FanOutRoute, FanOutRule, OpenIncident, OutboxEvent } from "../alerts/fan-out";
+import type { JobHistory } from "../alerts/job-conditions";
 import type { JobFacts, RunFacts } from "../alerts/payload";
 import type { AlertSeverity, ChannelKind, EventType, RuleCondition } from "../alerts/vocabulary";
 import { parseRuleParams } from "./alerts-rules";
@@ -236,6 +237,24 @@ function contextStatements(db: D1Database, event: OutboxEvent): D1PreparedStatem
   ];
 }
 
+/** The connection's finished jobs before `before` (exclusive), newest first: what anomaly rules compare with. */
+export async function recentFinishedJobs(
+  db: D1Database,
+  connectionId: string,
+  before: { id: string; created_at: number },
+  limit: number,
+): Promise<JobHistory[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, status, mode, duration_ms, in_scope, processed, updated, would_update, missing_destination, failed, finished_at FROM jobs
+        WHERE connection_id = ?1 AND (created_at < ?2 OR (created_at = ?2 AND id < ?3)) AND status IN ('completed', 'failed')
+        ORDER BY created_at DESC, id DESC LIMIT ?4`,
+    )
+    .bind(connectionId, before.created_at, before.id, limit)
+    .all<JobHistory>();
+  return results;
+}
+
 /**
  * Failed jobs in a row for a connection, counting back from `upTo` (inclusive) and stopping at the first
  * completed one. Canceled and unfinished jobs neither count nor break the streak. Reads at most `limit`.
@@ -312,8 +331,18 @@ function fanOutStatements(db: D1Database, event: OutboxEvent, plan: FanOutPlan, 
   for (const incident of plan.openIncidents) {
     statements.push(
       db
-        .prepare(`INSERT OR IGNORE INTO alert_incidents (rule_id, connection_id, dedup_key, raised_at) SELECT ?2, ?3, ?4, ?5 WHERE ${pending}`)
-        .bind(event.id, incident.ruleId, incident.connectionId, incident.dedupKey, now),
+        .prepare(`INSERT OR IGNORE INTO alert_incidents (rule_id, connection_id, dedup_key, raised_at, severity) SELECT ?2, ?3, ?4, ?5, ?6 WHERE ${pending}`)
+        .bind(event.id, incident.ruleId, incident.connectionId, incident.dedupKey, now, incident.severity),
+    );
+  }
+  for (const incident of plan.changeIncidents) {
+    statements.push(
+      db
+        .prepare(
+          `UPDATE alert_incidents SET severity = ?5
+            WHERE rule_id = ?2 AND connection_id = ?3 AND raised_at = ?4 AND resolved_at IS NULL AND ${pending}`,
+        )
+        .bind(event.id, incident.ruleId, incident.connectionId, incident.raisedAt, incident.severity),
     );
   }
   for (const incident of plan.resolveIncidents) {

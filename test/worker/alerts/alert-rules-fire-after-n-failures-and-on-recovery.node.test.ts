@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { incidentTransition } from "../../../worker/alerts/incident-state";
 import { planFanOut, type FanOutChannel, type FanOutRule, type OpenIncident } from "../../../worker/alerts/fan-out";
 import type { JobFacts } from "../../../worker/alerts/payload";
 import { fanOutInput, jobEvent, makeEvent, makeJob, makeRule, pagerDutyChannel, slackChannel, webhookChannel } from "../factories/alert-payloads";
@@ -142,7 +143,7 @@ describe("alert rules", () => {
     const plan = planFanOut(
       fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [pagerDutyChannel()], rules: [rule], consecutiveFailures: 2 }),
     );
-    expect(plan.openIncidents).toEqual([{ ruleId: rule.id, connectionId: "conn_sf", dedupKey: `outbound-sync/${rule.id}/conn_sf` }]);
+    expect(plan.openIncidents).toEqual([{ ruleId: rule.id, connectionId: "conn_sf", dedupKey: `outbound-sync/${rule.id}/conn_sf`, severity: "critical" }]);
     expect(plan.alertEvents[0]!.payload.alert).toEqual({
       rule_id: rule.id,
       channel_id: "chan_pd",
@@ -151,8 +152,44 @@ describe("alert rules", () => {
       failure_threshold: 2,
       consecutive_failures: 2,
       records: null,
+      severity: "critical",
+      state: "critical",
     });
     expect(plan.alertEvents[0]!.payload).toMatchObject({ type: "alert.raised", job_id: job.id, connection_name: "Salesforce → Snowflake", status: "failed" });
+  });
+});
+
+describe("an incident's state", () => {
+  it("changes only when the level does: open, move between warning and critical, resolve; no opinion keeps it", () => {
+    expect(incidentTransition(null, "ok")).toEqual({ kind: "none" });
+    expect(incidentTransition(null, null)).toEqual({ kind: "none" });
+    expect(incidentTransition(null, "warning")).toEqual({ kind: "open", severity: "warning" });
+    expect(incidentTransition({ severity: "warning" }, "warning")).toEqual({ kind: "none" });
+    expect(incidentTransition({ severity: "warning" }, "critical")).toEqual({ kind: "change", from: "warning", to: "critical" });
+    expect(incidentTransition({ severity: "critical" }, "warning")).toEqual({ kind: "change", from: "critical", to: "warning" });
+    expect(incidentTransition({ severity: "critical" }, null)).toEqual({ kind: "none" });
+    expect(incidentTransition({ severity: "critical" }, "ok")).toEqual({ kind: "resolve" });
+  });
+
+  it("carries the rule's severity and the state in each alert a job raises and resolves", () => {
+    const rule = makeRule({ severity: "warning" });
+    const job = makeJob({ status: "failed" });
+    const raised = planFanOut(fanOutInput({ event: jobEvent(job, "failed"), jobs: [job], channels: [slackChannel()], rules: [rule], consecutiveFailures: 1 }));
+    expect(raised.openIncidents).toEqual([expect.objectContaining({ ruleId: rule.id, severity: "warning" })]);
+    expect(raised.alertEvents[0]!.payload.alert).toMatchObject({ severity: "warning", state: "warning" });
+    const ok = makeJob({ status: "completed" });
+    const open: OpenIncident = {
+      ...raised.openIncidents[0]!,
+      channelId: rule.channelId,
+      raisedAt: 1,
+      condition: "job_failed",
+      failureThreshold: 1,
+      notifyRecovery: true,
+    };
+    const resolved = planFanOut(
+      fanOutInput({ event: jobEvent(ok, "completed"), jobs: [ok], channels: [slackChannel()], rules: [rule], openIncidents: [open] }),
+    );
+    expect(resolved.alertEvents[0]!.payload.alert).toMatchObject({ severity: "warning", state: "resolved" });
   });
 });
 

@@ -1,4 +1,11 @@
+import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import { enqueueAlertEvents } from "../../../worker/alerts/alert-queue";
+import type { AlertLevel } from "../../../worker/alerts/incident-state";
+import { planOutsideTransition } from "../../../worker/alerts/outside-transitions";
+import { commitAlertTransitions, openIncidentsOf } from "../../../worker/ledger/alert-transitions";
+import { loadFanOutTargets } from "../../../worker/ledger/alerts-outbox";
+import { newId } from "../../../worker/ledger/ids";
 import type { PagerDutyEvent } from "../../../worker/alerts/pagerduty";
 import type { SlackMessage } from "../../../worker/alerts/slack";
 import { call } from "../api/config-api";
@@ -148,4 +155,53 @@ describe("a connection's alert mute and routing", () => {
     expect((await call("GET", `/api/connections/${connection.id}/alert-routes`, { as: "viewer" })).body).toEqual({ data: [] });
     expect((await call("GET", "/api/connections/conn_nope/alert-routes", { as: "viewer" })).status).toBe(404);
   });
+});
+
+describe("an incident judged outside a job (the freshness tick, a destination)", () => {
+  it("opens, moves and resolves once each, one notification per change, and a repeated pass changes nothing", async () => {
+    const connection = await makeConnection(await makeCredential(), { name: "Fleet → CRM" });
+    const receiver = await makeReceiver();
+    const slack = await createChannel({ kind: "slack", webhook_url: receiver.url });
+    const created = await createRule({ channel_id: slack.id, condition: "freshness" });
+    const pass = async (level: AlertLevel, repeat = false) => {
+      const { rules } = await loadFanOutTargets(env.LEDGER, Date.now());
+      const rule = rules.find((r) => r.id === created.id)!;
+      const open = (await openIncidentsOf(env.LEDGER, ["freshness"])).find((i) => i.ruleId === rule.id && i.connectionId === connection.id) ?? null;
+      const now = Date.now();
+      const judge = () =>
+        planOutsideTransition({
+          rule,
+          subject: connection.id,
+          open,
+          level,
+          channelKind: "slack",
+          connection: { id: connection.id, name: connection.name, credential_name: null },
+          summary: `no success for a while (${level})`,
+          now,
+          publicUrl: "https://sync.example.com",
+          newEventId: () => newId("evt", now),
+        });
+      const item = judge();
+      if (item === null) return [];
+      const ids = await commitAlertTransitions(env.LEDGER, [item], now);
+      // The same judgement from a pass that read the incident before this one moved it writes nothing.
+      if (repeat) expect(await commitAlertTransitions(env.LEDGER, [judge()!], now + 1)).toEqual([]);
+      await enqueueAlertEvents(env, ids);
+      await settle();
+      return ids;
+    };
+    const texts = async () => (await received(receiver.name)).map((r) => (JSON.parse(r.body) as SlackMessage).text);
+
+    expect(await pass("ok")).toEqual([]);
+    expect(await pass("warning", true)).toHaveLength(1);
+    expect(await pass("warning")).toEqual([]);
+    expect(await pass("critical", true)).toHaveLength(1);
+    expect(await pass("ok", true)).toHaveLength(1);
+    expect(await pass("ok")).toEqual([]);
+    const sent = await texts();
+    expect(sent).toHaveLength(3);
+    expect(sent[0]).toContain("Data not fresh: Fleet → CRM");
+    expect(sent[2]).toContain("Fleet → CRM");
+    expect(await openIncidentsOf(env.LEDGER, ["freshness"])).toEqual([]);
+  }, 30_000);
 });
