@@ -20,7 +20,7 @@ export function buildAlertEmail(payload: EventPayload): AlertEmailContent {
   row("Credential", payload.credential_name);
   const state = alertStateOf(payload);
   if (state !== null) row("State", ALERT_STATE_LABELS[state]);
-  row("Status", statusLabel(payload.status));
+  if (payload.status !== state) row("Status", statusLabel(payload.status));
   if (payload.alert !== null && payload.type === "alert.raised") {
     const fact = alertFact(payload.alert);
     row(fact.label, fact.value);

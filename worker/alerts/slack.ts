@@ -1,7 +1,7 @@
 import { ALERT_STATE_LABELS, alertHint, alertStateIcon, alertStateOf } from "./alert-state-words";
 import { alertFact, alertHeadline, type EventPayload } from "./payload";
 import { assertNever } from "../../shared/lang";
-import type { PayloadType } from "./vocabulary";
+import type { AlertState, PayloadType } from "./vocabulary";
 
 // Incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout.
 // Everything that comes from data (names, error messages) is escaped for mrkdwn, so a connection
@@ -54,7 +54,8 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
   field("Connection", payload.connection_name);
   const state = alertStateOf(payload);
   if (state !== null) field("State", ALERT_STATE_LABELS[state]);
-  field("Status", statusLabel(payload.status));
+  // An alert with no job (freshness, a destination) has its state as its status: said once.
+  if (payload.status !== state) field("Status", statusLabel(payload.status));
   if (payload.alert !== null && payload.type === "alert.raised") {
     const fact = alertFact(payload.alert);
     field(fact.label, fact.value);
@@ -85,8 +86,13 @@ export function headline(payload: EventPayload): string {
   const name = payload.connection_name ?? payload.credential_name ?? "a sync";
   const state = alertStateOf(payload);
   // An alert with a state names it first ("Warning · Data not fresh", "Resolved · Sync failing"): one message per state change.
-  if (state !== null) return `${alertStateIcon(state)} ${ALERT_STATE_LABELS[state]} · ${alertHeadline(payload.alert)}: ${name}`;
+  if (state !== null) return `${alertStateIcon(state)} ${ALERT_STATE_LABELS[state]} · ${stateHeadline(payload, state)}: ${name}`;
   return `${icon(payload.type, payload.status)} ${describe(payload)}: ${name}`;
+}
+
+// A failing sync that resolved is a recovery; any other condition names what cleared.
+function stateHeadline({ alert }: EventPayload, state: AlertState): string {
+  return state === "resolved" && (alert?.condition ?? "job_failed") === "job_failed" ? "Sync recovered" : alertHeadline(alert);
 }
 
 function describe({ type, status, alert }: EventPayload): string {

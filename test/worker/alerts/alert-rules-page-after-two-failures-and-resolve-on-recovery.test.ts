@@ -60,10 +60,10 @@ describe("alert rules with a threshold of 2", () => {
     expect(await counts()).toEqual([2, 2]);
 
     const slackMessages = (await received(slackReceiver.name)).map((r) => JSON.parse(r.body) as SlackMessage);
-    expect(slackMessages[0]!.text).toContain("🔴 Sync failing: Salesforce → Snowflake");
+    expect(slackMessages[0]!.text).toContain("🔴 Critical · Sync failing: Salesforce → Snowflake");
     expect(slackMessages[0]!.blocks[0]).toMatchObject({ type: "header", text: { type: "plain_text" } });
     expect(JSON.stringify(slackMessages[0])).toContain("*Consecutive failures*\\n2 (alert after 2)");
-    expect(slackMessages[1]!.text).toContain("✅ Sync recovered: Salesforce → Snowflake");
+    expect(slackMessages[1]!.text).toContain("✅ Resolved · Sync recovered: Salesforce → Snowflake");
 
     const pdEvents = (await received(pdReceiver.name)).map((r) => JSON.parse(r.body) as PagerDutyEvent);
     expect(pdEvents[0]).toMatchObject({
@@ -200,8 +200,9 @@ describe("an incident judged outside a job (the freshness tick, a destination)",
     expect(await pass("ok")).toEqual([]);
     const sent = await texts();
     expect(sent).toHaveLength(3);
-    expect(sent[0]).toContain("Data not fresh: Fleet → CRM");
-    expect(sent[2]).toContain("Fleet → CRM");
+    expect(sent[0]).toContain("🟠 Warning · Data not fresh: Fleet → CRM");
+    expect(sent[1]).toContain("🔴 Critical · Data not fresh: Fleet → CRM");
+    expect(sent[2]).toContain("✅ Resolved · Data not fresh: Fleet → CRM");
     expect(await openIncidentsOf(env.LEDGER, ["freshness"])).toEqual([]);
   }, 30_000);
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planFanOut, type FanOutChannel, type FanOutInput, type FanOutRoute, type FanOutRule, type OpenIncident } from "../../../worker/alerts/fan-out";
+import { planOutsideTransition } from "../../../worker/alerts/outside-transitions";
+import type { AlertLevel } from "../../../worker/alerts/incident-state";
 import { fanOutInput, jobEvent, makeEvent, makeJob, makeRule, pagerDutyChannel, slackChannel, webhookChannel } from "../factories/alert-payloads";
 
 // A connection's job results go through the planner as the consumer runs it: each finished job's fan-out, then
@@ -151,5 +153,96 @@ describe("routing", () => {
     const plan = planFanOut({ ...input, event, routes: [{ ...routes[0]!, channelId: "chan_hook" }] });
     expect(plan.deliveries).toEqual([{ channelId: "chan_hook" }]);
     expect(plan.payload.alert?.channel_id).toBe("chan_hook");
+  });
+});
+
+describe("a condition judged outside a job (freshness), muted then not", () => {
+  // Each minute-tick judgement goes through planOutsideTransition; the incident it leaves is the next one's open
+  // incident, and its alert event goes through the fan-out like any other, where mute and routing apply.
+  function tick(levels: Array<[AlertLevel, number]>, setup: Omit<Setup, "at">): string[][] {
+    let open: OpenIncident | null = null;
+    const rule = setup.rules[0]!;
+    return levels.map(([level, now]) => {
+      const item = planOutsideTransition({
+        rule,
+        subject: "conn_sf",
+        open,
+        level,
+        channelKind: "slack",
+        connection: { id: "conn_sf", name: "Salesforce → Snowflake", credential_name: null },
+        summary: `freshness ${level}`,
+        now,
+        publicUrl: "https://sync.example.com",
+        newEventId: () => `evt_${now}`,
+      });
+      if (item === null) return [];
+      const { transition } = item;
+      if (transition.kind === "resolve") open = null;
+      else {
+        const severity = transition.kind === "open" ? transition.severity : transition.to;
+        open = {
+          ruleId: rule.id,
+          connectionId: "conn_sf",
+          channelId: rule.channelId,
+          dedupKey: item.dedupKey,
+          raisedAt: open?.raisedAt ?? now,
+          condition: rule.condition,
+          failureThreshold: 1,
+          notifyRecovery: true,
+          severity,
+        };
+      }
+      if (item.event === null) return [];
+      const event = makeEvent({ id: item.event.id, type: item.event.type, payloadJson: JSON.stringify(item.event.payload), createdAt: now });
+      const plan = planFanOut({
+        ...fanOutInput({ event }),
+        channels: setup.channels,
+        rules: setup.rules,
+        routes: setup.routes ?? [],
+        mutedConnections: setup.mutedConnections ?? new Map(),
+        now,
+      });
+      return plan.deliveries.map((d) => `${plan.payload.alert?.state} → ${d.channelId}`);
+    });
+  }
+
+  it("sends warning → critical → resolved, one each, and nothing while snoozed; the escalation after the snooze is sent", () => {
+    const rule = makeRule({ condition: "freshness", mutedUntil: NOW + 90 * 60_000 });
+    const history = tick(
+      [
+        ["ok", NOW],
+        ["warning", NOW + HOUR],
+        ["warning", NOW + HOUR + 60_000],
+        ["critical", NOW + 2 * HOUR],
+        ["critical", NOW + 2 * HOUR + 60_000],
+        ["ok", NOW + 3 * HOUR],
+        ["ok", NOW + 3 * HOUR + 60_000],
+      ],
+      { channels: [slackChannel()], rules: [rule] },
+    );
+    expect(history).toEqual([[], [], [], ["critical → chan_slack"], [], ["resolved → chan_slack"], []]);
+    const unmuted = tick(
+      [
+        ["warning", NOW],
+        ["critical", NOW + HOUR],
+        ["ok", NOW + 2 * HOUR],
+      ],
+      { channels: [slackChannel()], rules: [makeRule({ condition: "freshness" })] },
+    );
+    expect(unmuted).toEqual([["warning → chan_slack"], ["critical → chan_slack"], ["resolved → chan_slack"]]);
+  });
+
+  it("routes every state of the connection's incident to the route's channel", () => {
+    const rule = makeRule({ condition: "freshness" });
+    const routes = [{ connectionId: "conn_sf", ruleId: rule.id, channelId: "chan_hook" }];
+    const history = tick(
+      [
+        ["warning", NOW],
+        ["critical", NOW + HOUR],
+        ["ok", NOW + 2 * HOUR],
+      ],
+      { channels: [slackChannel(), webhookChannel()], rules: [rule], routes },
+    );
+    expect(history).toEqual([["warning → chan_hook"], ["critical → chan_hook"], ["resolved → chan_hook"]]);
   });
 });
