@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { planFanOut, type FanOutChannel, type FanOutInput, type FanOutRoute, type FanOutRule, type OpenIncident } from "../../../worker/alerts/fan-out";
-import { planOutsideTransition } from "../../../worker/alerts/outside-transitions";
-import type { AlertLevel } from "../../../worker/alerts/incident-state";
+import { incidentTransition, type AlertLevel } from "../../../worker/alerts/incident-state";
+import { buildAlertPayload } from "../../../worker/alerts/payload";
+import type { AlertSeverity } from "../../../worker/alerts/vocabulary";
 import { fanOutInput, jobEvent, makeEvent, makeJob, makeRule, pagerDutyChannel, slackChannel, webhookChannel } from "../factories/alert-payloads";
 
 // A connection's job results go through the planner as the consumer runs it: each finished job's fan-out, then
@@ -157,43 +158,37 @@ describe("routing", () => {
 });
 
 describe("a condition judged outside a job (freshness), muted then not", () => {
-  // Each minute-tick judgement goes through planOutsideTransition; the incident it leaves is the next one's open
-  // incident, and its alert event goes through the fan-out like any other, where mute and routing apply.
+  // Each minute-tick judgement moves the incident through incidentTransition (one notification per change, as
+  // planOutsideTransition does); its alert event goes through the fan-out like any other, where mute and routing apply.
   function tick(levels: Array<[AlertLevel, number]>, setup: Omit<Setup, "at">): string[][] {
-    let open: OpenIncident | null = null;
+    let open: { severity: AlertSeverity } | null = null;
     const rule = setup.rules[0]!;
     return levels.map(([level, now]) => {
-      const item = planOutsideTransition({
-        rule,
-        subject: "conn_sf",
-        open,
-        level,
-        channelKind: "slack",
+      const transition = incidentTransition(open, level);
+      if (transition.kind === "none") return [];
+      const state = transition.kind === "resolve" ? "resolved" : transition.kind === "open" ? transition.severity : transition.to;
+      const severity: AlertSeverity = state === "resolved" ? open!.severity : state;
+      open = state === "resolved" ? null : { severity };
+      const type = state === "resolved" ? "alert.resolved" : "alert.raised";
+      const payload = buildAlertPayload({
+        type,
+        eventId: `evt_${now}`,
+        occurredAt: now,
         connection: { id: "conn_sf", name: "Salesforce → Snowflake", credential_name: null },
-        summary: `freshness ${level}`,
-        now,
-        publicUrl: "https://sync.example.com",
-        newEventId: () => `evt_${now}`,
-      });
-      if (item === null) return [];
-      const { transition } = item;
-      if (transition.kind === "resolve") open = null;
-      else {
-        const severity = transition.kind === "open" ? transition.severity : transition.to;
-        open = {
-          ruleId: rule.id,
-          connectionId: "conn_sf",
-          channelId: rule.channelId,
-          dedupKey: item.dedupKey,
-          raisedAt: open?.raisedAt ?? now,
+        alert: {
+          rule_id: rule.id,
+          channel_id: rule.channelId,
+          dedup_key: "k",
           condition: rule.condition,
-          failureThreshold: 1,
-          notifyRecovery: true,
+          failure_threshold: 1,
+          consecutive_failures: 0,
           severity,
-        };
-      }
-      if (item.event === null) return [];
-      const event = makeEvent({ id: item.event.id, type: item.event.type, payloadJson: JSON.stringify(item.event.payload), createdAt: now });
+          state,
+          summary: `freshness ${level}`,
+        },
+        publicUrl: "https://sync.example.com",
+      });
+      const event = makeEvent({ id: payload.event_id, type, payloadJson: JSON.stringify(payload), createdAt: now });
       const plan = planFanOut({
         ...fanOutInput({ event }),
         channels: setup.channels,
