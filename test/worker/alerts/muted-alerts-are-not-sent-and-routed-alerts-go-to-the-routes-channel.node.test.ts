@@ -71,6 +71,18 @@ describe("muting", () => {
     ]);
   });
 
+  it("a warning rule's incident opened during a mute resolves aloud after it; the next failure is sent as Warning, once", () => {
+    const rule = makeRule({ severity: "warning", channelId: "chan_hook" });
+    const muted = new Map([["conn_sf", NOW + 30 * 60_000]]);
+    const states: string[] = [];
+    const history = replay(["failed", "completed", "failed", "failed", "completed"], { channels: [webhookChannel()], rules: [rule], mutedConnections: muted });
+    expect(history).toEqual([[], ["resolved → chan_hook"], ["raised → chan_hook"], [], ["resolved → chan_hook"]]);
+    const job = makeJob({ status: "failed" });
+    const input = { ...fanOutInput({ event: jobEvent(job, "failed") }), jobs: [job], channels: [webhookChannel()], rules: [rule], consecutiveFailures: 1 };
+    for (const alert of planFanOut(input).alertEvents) states.push(`${alert.payload.alert?.state}/${alert.payload.alert?.severity}`);
+    expect(states).toEqual(["warning/warning"]);
+  });
+
   it("a muted connection sends nothing about itself by any rule, and other connections are not muted by it", () => {
     const rules = [makeRule(), makeRule({ channelId: "chan_hook" })];
     const channels = [slackChannel(), webhookChannel()];
