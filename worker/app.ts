@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { alerts } from "./api/alerts";
 import { requestBodyLimit } from "./api/body-limit";
+import { connectionAlerts } from "./api/connection-alerts";
 import { connectionRuns } from "./api/connection-runs";
 import { connectionPause } from "./api/connection-pause";
 import { connections } from "./api/connections";
@@ -67,6 +68,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/connections", connectionRuns);
   api.route("/destinations", destinationBreakers);
   api.route("/connections", connectionPause);
+  api.route("/connections", connectionAlerts);
   app.route("/api", api);
   // The agent endpoint authenticates itself (bearer token or Access, viewer and up), like the API.
   app.route("/mcp", mcpRouter);

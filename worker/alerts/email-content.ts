@@ -1,5 +1,6 @@
+import { ALERT_STATE_LABELS, alertStateOf } from "./alert-state-words";
 import { alertFact, alertHint, type EventPayload } from "./payload";
-import { headline, statusLabel, statusText } from "./slack";
+import { headline, statusText } from "./slack";
 
 export interface AlertEmailContent {
   subject: string;
@@ -11,13 +12,15 @@ export function buildAlertEmail(payload: EventPayload): AlertEmailContent {
   const subject = `[Outbound Sync] ${headline(payload).replace(/^\S+ /, "")}`;
   const lines: string[] = [headline(payload).replace(/^\S+ /, ""), ""];
   if (payload.type === "alert.test") lines.push("This is a test message. Alerts for this channel will look like this.", "");
-  if (payload.type === "alert.resolved") lines.push("The connection synced successfully again.", "");
+  if (payload.type === "alert.resolved") lines.push(payload.alert?.summary ?? "The connection synced successfully again.", "");
   const row = (label: string, value: string | number | null | undefined) => {
     if (value !== null && value !== undefined) lines.push(`${label}: ${value}`);
   };
   row("Connection", payload.connection_name);
   row("Credential", payload.credential_name);
-  row("Status", statusText(payload));
+  const state = alertStateOf(payload);
+  if (state !== null) row("State", ALERT_STATE_LABELS[state]);
+  if (payload.status !== state) row("Status", statusText(payload));
   if (payload.alert !== null && payload.type === "alert.raised") {
     const fact = alertFact(payload.alert);
     row(fact.label, fact.value);

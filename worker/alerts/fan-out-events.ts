@@ -9,10 +9,11 @@ import {
   readUndispatchedEvents,
   recentFinishedJobs,
   type EventContext,
+  type FanOutTargets,
 } from "../ledger/alerts-outbox";
 import { newId } from "../ledger/ids";
 import { MAX_HISTORY, needsHistory, type JobHistory } from "./job-conditions";
-import { planFanOut, type FanOutChannel, type FanOutPlan, type FanOutRule, type OutboxEvent } from "./fan-out";
+import { planFanOut, type FanOutPlan, type OutboxEvent } from "./fan-out";
 import { publicUrl } from "./resolve-channel";
 import { describeError } from "./send-http";
 
@@ -42,7 +43,7 @@ export async function fanOutEvents(env: Env, ids: readonly string[], now: () => 
   const report: FanOutReport = { failed: new Set(), channels: new Set(), alertEvents: [] };
   const events = await readUndispatchedEvents(env.LEDGER, ids);
   if (events.length === 0) return report;
-  const context: FanOutContext = { env, targets: await loadFanOutTargets(env.LEDGER), report, now };
+  const context: FanOutContext = { env, targets: await loadFanOutTargets(env.LEDGER, now()), report, now };
   const groups = relatedGroups(events);
   for (let wave = 0; ; wave++) {
     const waveEvents = groups.flatMap((group) => (group.length > wave ? [group[wave]!] : []));
@@ -94,7 +95,7 @@ async function fanOutAlone(context: FanOutContext, event: OutboxEvent): Promise<
 
 interface FanOutContext {
   env: Env;
-  targets: { channels: FanOutChannel[]; rules: FanOutRule[] };
+  targets: FanOutTargets;
   report: FanOutReport;
   now: () => number;
 }
@@ -142,6 +143,8 @@ async function planEvent(context: FanOutContext, event: OutboxEvent, loaded: Eve
     jobs: loaded.jobs,
     channels: targets.channels,
     rules: targets.rules,
+    routes: targets.routes,
+    mutedConnections: targets.mutedConnections,
     consecutiveFailures: failures,
     history,
     openIncidents: loaded.openIncidents,

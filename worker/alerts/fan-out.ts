@@ -1,4 +1,5 @@
 import { channelAccepts, channelCovers, type ChannelConfig } from "./channel-config";
+import { alertTargetChannel, routedChannelId } from "./alert-target";
 import { pagerDutyDedupKey } from "./pagerduty";
 import { incidentTransition } from "./incident-state";
 import { jobAlertDetails, jobLevel, type JobConditionFacts, type JobHistory } from "./job-conditions";
@@ -62,6 +63,13 @@ export interface OpenIncident {
   severity: AlertSeverity;
 }
 
+// A connection's routing override: this rule's alerts about it go to this channel instead of the rule's.
+export interface FanOutRoute {
+  connectionId: string;
+  ruleId: string;
+  channelId: string;
+}
+
 export interface FanOutInput {
   event: OutboxEvent;
   run: RunFacts | null;
@@ -69,6 +77,9 @@ export interface FanOutInput {
   // Enabled channels and enabled rules of enabled channels.
   channels: readonly FanOutChannel[];
   rules: readonly FanOutRule[];
+  routes: readonly FanOutRoute[];
+  // Connection id → until when (ms) its alerts are muted (only connections muted now).
+  mutedConnections: ReadonlyMap<string, number>;
   // Failed jobs in a row for the event's connection, ending with the event's job (job failures only).
   consecutiveFailures: number;
   // The connection's earlier finished jobs, newest first, when a watching rule needs them.
@@ -212,7 +223,7 @@ function planTransition(
     case "resolve": {
       const incident = open!;
       plan.resolveIncidents.push({ ruleId: rule.id, connectionId, raisedAt: incident.raisedAt });
-      const kind = new Map(input.channels.map((c) => [c.id, c.channel.kind])).get(incident.channelId);
+      const kind = new Map(input.channels.map((c) => [c.id, c.channel.kind])).get(routedChannelId(input.routes, rule.id, connectionId, incident.channelId));
       // PagerDuty always gets its resolve, or the incident would stay open there forever.
       if (kind === undefined || (!incident.notifyRecovery && kind !== "pagerduty")) return;
       const id = input.newEventId();
@@ -228,11 +239,13 @@ function planTransition(
   }
 }
 
-// Alert events carry their finished payload; they go to the one channel of their rule.
+// Alert events carry their finished payload; they go to one channel (the connection's route, else the rule's),
+// or to none while muted. The stored payload names the channel it went to.
 function planAlertEvent(input: FanOutInput): FanOutPlan {
-  const payload = JSON.parse(input.event.payloadJson) as EventPayload;
-  const target = input.channels.find((c) => c.id === payload.alert?.channel_id);
-  const deliveries = target !== undefined && channelAccepts(target.channel, input.event.type) ? [{ channelId: target.id }] : [];
+  const stored = JSON.parse(input.event.payloadJson) as EventPayload;
+  const target = alertTargetChannel(input, stored);
+  const payload = target === null || stored.alert === null ? stored : { ...stored, alert: { ...stored.alert, channel_id: target.id } };
+  const deliveries = target !== null && channelAccepts(target.channel, input.event.type) ? [{ channelId: target.id }] : [];
   return { payload, deliveries, openIncidents: [], changeIncidents: [], resolveIncidents: [], alertEvents: [] };
 }
 

@@ -34,7 +34,7 @@ export async function freshnessPass(env: Env, now: number, options: FreshnessPas
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const pagesPerTick = options.pagesPerTick ?? PAGES_PER_TICK;
   const db = env.LEDGER;
-  const { channels, rules } = await loadFanOutTargets(db);
+  const { channels, rules } = await loadFanOutTargets(db, now);
   const freshnessRules = rules.filter((rule) => rule.condition === "freshness");
   const open = await openIncidentsOf(db, ["freshness"]);
   if (freshnessRules.length === 0 && open.length === 0) return { judged: 0, transitions: 0, events: 0 };

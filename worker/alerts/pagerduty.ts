@@ -51,7 +51,7 @@ export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, s
     payload: {
       summary: clip(summary, SUMMARY_MAX),
       source: "outbound-sync",
-      severity: payload.type === "alert.test" ? "info" : severity,
+      severity: severityOf(payload, severity),
       timestamp: payload.failed_at ?? payload.occurred_at,
       ...(payload.connection_name !== null ? { component: payload.connection_name } : {}),
       ...(payload.credential_name !== null ? { group: payload.credential_name } : {}),
@@ -71,6 +71,8 @@ export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, s
         ...(payload.alert?.condition === undefined || payload.alert.condition === "job_failed"
           ? {}
           : { condition: payload.alert.condition, records: payload.alert.records ?? null }),
+        ...(payload.alert?.state === undefined ? {} : { state: payload.alert.state, severity: payload.alert.severity ?? null }),
+        ...(payload.alert?.summary === undefined ? {} : { summary: payload.alert.summary }),
         counters: payload.counters,
       },
     },
@@ -78,6 +80,13 @@ export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, s
     client_url: publicUrl,
     ...(url !== null ? { links: [{ href: url, text: "View job in Outbound Sync" }] } : {}),
   };
+}
+
+// A warning incident pages as a PagerDuty warning; a critical one at the channel's configured severity. A change of
+// level is a new trigger under the same dedup key, which PagerDuty applies to the open incident.
+function severityOf(payload: EventPayload, channelSeverity: PagerDutySeverity): PagerDutySeverity {
+  if (payload.type === "alert.test") return "info";
+  return payload.alert?.severity === "warning" ? "warning" : channelSeverity;
 }
 
 function clip(text: string, max: number): string {

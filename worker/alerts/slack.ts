@@ -1,6 +1,7 @@
+import { ALERT_STATE_LABELS, alertStateIcon, alertStateOf } from "./alert-state-words";
 import { alertFact, alertHeadline, alertHint, type EventPayload } from "./payload";
 import { assertNever } from "../../shared/lang";
-import type { PayloadType } from "./vocabulary";
+import type { AlertState, PayloadType } from "./vocabulary";
 
 // Incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout.
 // Everything that comes from data (names, error messages) is escaped for mrkdwn, so a connection
@@ -37,7 +38,7 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
   const title = headline(payload);
   const blocks: SlackBlock[] = [{ type: "header", text: { type: "plain_text", text: clip(title, HEADER_MAX), emoji: true } }];
 
-  const summary = payload.error_summary ?? lead(payload.type);
+  const summary = payload.error_summary ?? lead(payload);
   if (summary !== null) {
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(escapeMrkdwn(summary), SECTION_MAX) } });
   }
@@ -49,7 +50,10 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
     if (value !== null) fields.push({ type: "mrkdwn", text: clip(`*${label}*\n${escapeMrkdwn(value)}`, FIELD_MAX) });
   };
   field("Connection", payload.connection_name);
-  field("Status", statusText(payload));
+  const state = alertStateOf(payload);
+  if (state !== null) field("State", ALERT_STATE_LABELS[state]);
+  // An alert with no job (freshness, a destination) has its state as its status: said once.
+  if (payload.status !== state) field("Status", statusText(payload));
   if (payload.alert !== null && payload.type === "alert.raised") {
     const fact = alertFact(payload.alert);
     field(fact.label, fact.value);
@@ -78,7 +82,15 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
 
 export function headline(payload: EventPayload): string {
   const name = payload.connection_name ?? payload.credential_name ?? "a sync";
+  const state = alertStateOf(payload);
+  // An alert with a state names it first ("Warning · Data not fresh", "Resolved · Sync failing"): one message per state change.
+  if (state !== null) return `${alertStateIcon(state)} ${ALERT_STATE_LABELS[state]} · ${stateHeadline(payload, state)}: ${name}`;
   return `${icon(payload)} ${describe(payload)}: ${name}`;
+}
+
+// A failing sync that resolved is a recovery; any other condition names what cleared.
+function stateHeadline({ alert }: EventPayload, state: AlertState): string {
+  return state === "resolved" && (alert?.condition ?? "job_failed") === "job_failed" ? "Sync recovered" : alertHeadline(alert);
 }
 
 function describe({ type, status, alert, status_detail }: EventPayload): string {
@@ -97,10 +109,10 @@ function describe({ type, status, alert, status_detail }: EventPayload): string 
   }
 }
 
-function lead(type: PayloadType): string | null {
+function lead({ type, alert }: EventPayload): string | null {
   switch (type) {
     case "alert.resolved":
-      return "The connection synced successfully again.";
+      return alert?.summary ?? "The connection synced successfully again.";
     case "alert.test":
       return "This is a test message from Outbound Sync. Alerts for this channel will look like this.";
     case "alert.raised":

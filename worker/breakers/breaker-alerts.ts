@@ -26,7 +26,7 @@ export async function commitBreakerAlert(
   change: "opened" | "closed",
   now: number,
 ): Promise<void> {
-  const targets = await loadFanOutTargets(env.LEDGER);
+  const targets = await loadFanOutTargets(env.LEDGER, now);
   const rules = targets.rules.filter((rule) => rule.condition === "destination_down");
   if (rules.length === 0) return;
   const subject = `host:${record.host}`;

@@ -1,5 +1,5 @@
 import { parseChannelConfig } from "../alerts/channel-config";
-import type { FanOutChannel, FanOutPlan, FanOutRule, OpenIncident, OutboxEvent } from "../alerts/fan-out";
+import type { FanOutChannel, FanOutPlan, FanOutRoute, FanOutRule, OpenIncident, OutboxEvent } from "../alerts/fan-out";
 import type { JobHistory } from "../alerts/job-conditions";
 import type { JobFacts, RunFacts } from "../alerts/payload";
 import type { AlertSeverity, ChannelKind, EventType, RuleCondition } from "../alerts/vocabulary";
@@ -79,14 +79,25 @@ interface RuleRow {
   muted_until: number | null;
 }
 
-export async function loadFanOutTargets(db: D1Database): Promise<{ channels: FanOutChannel[]; rules: FanOutRule[] }> {
-  const [channels, rules] = await db.batch([
+export interface FanOutTargets {
+  channels: FanOutChannel[];
+  rules: FanOutRule[];
+  routes: FanOutRoute[];
+  mutedConnections: Map<string, number>;
+}
+
+// Routes are configuration (a few per connection at most) and muted connections are read through their partial
+// index (0026), so both are read whole with the rules, once per consumer batch.
+export async function loadFanOutTargets(db: D1Database, now: number): Promise<FanOutTargets> {
+  const [channels, rules, routes, muted] = await db.batch([
     db.prepare("SELECT id, kind, config_json, created_at FROM alert_channels WHERE enabled = 1 ORDER BY id"),
     db.prepare(
       `SELECT r.id, r.channel_id, r.connection_ids_json, r.condition, r.failure_threshold, r.notify_recovery, r.severity, r.params_json, r.muted_until
          FROM alert_rules r JOIN alert_channels c ON c.id = r.channel_id
         WHERE r.enabled = 1 AND c.enabled = 1 ORDER BY r.id`,
     ),
+    db.prepare("SELECT connection_id, rule_id, channel_id FROM alert_routes"),
+    db.prepare("SELECT id, alerts_muted_until FROM connections WHERE alerts_muted_until > ?1").bind(now),
   ]);
   return {
     channels: ((channels?.results ?? []) as ChannelRow[]).map((row) => ({
@@ -105,6 +116,12 @@ export async function loadFanOutTargets(db: D1Database): Promise<{ channels: Fan
       params: parseRuleParams(row.params_json),
       mutedUntil: row.muted_until,
     })),
+    routes: ((routes?.results ?? []) as Array<{ connection_id: string; rule_id: string; channel_id: string }>).map((row) => ({
+      connectionId: row.connection_id,
+      ruleId: row.rule_id,
+      channelId: row.channel_id,
+    })),
+    mutedConnections: new Map(((muted?.results ?? []) as Array<{ id: string; alerts_muted_until: number }>).map((row) => [row.id, row.alerts_muted_until])),
   };
 }
 

@@ -18,6 +18,7 @@ interface SummaryRow extends FreshnessColumns {
   updated_at: number;
   paused_at: number | null;
   paused_reason: string | null;
+  alerts_muted_until: number | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -31,7 +32,7 @@ interface DetailRow extends SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `c.id, c.name, c.credential_id, cr.name AS credential_name, c.position, c.enabled, c.dry_run,
-  c.debug, c.schedule, c.version, c.updated_at,
+  c.debug, c.schedule, c.version, c.updated_at, c.alerts_muted_until,
   ${FRESHNESS_COLUMNS},
   c.paused_at, c.paused_reason`;
 
@@ -277,6 +278,7 @@ function toSummary(row: SummaryRow, now: number): ConnectionSummary {
     freshness_sla_minutes: row.freshness_sla_minutes,
     freshness: freshnessView(row, now),
     paused: row.paused_at === null ? null : { at: iso(row.paused_at), reason: row.paused_reason ?? "" },
+    alerts_muted_until: row.alerts_muted_until === null ? null : iso(row.alerts_muted_until),
   };
 }
 

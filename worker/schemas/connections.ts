@@ -32,6 +32,9 @@ export const connectionSummarySchema = z
     paused: connectionPauseSchema.nullable().openapi({
       description: "Set while the connection is paused after failing too many runs in a row: the scheduler skips it until resumed.",
     }),
+    alerts_muted_until: timestampSchema.nullable().openapi({
+      description: "Until then no alert about this connection is sent (its incidents still open and resolve); null: not muted.",
+    }),
   })
   .openapi("ConnectionSummary");
 export type ConnectionSummary = z.infer<typeof connectionSummarySchema>;

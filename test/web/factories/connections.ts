@@ -60,6 +60,7 @@ export function makeConnectionDetail(overrides: Partial<Connection> = {}): Conne
     sync_cursor: null,
     freshness_sla_minutes: null,
     freshness: null,
+    alerts_muted_until: null,
     ...overrides,
   };
 }

@@ -19,6 +19,7 @@ export function makeConnection(overrides: Partial<ConnectionSummary> = {}): Conn
     freshness_sla_minutes: null,
     freshness: null,
     paused: null,
+    alerts_muted_until: null,
     ...overrides,
   };
 }

@@ -125,4 +125,22 @@ describe("rule changes", () => {
     const rule = makeAlertRule(channel, { notify_recovery: true, enabled: true });
     expect(ruleChanges(rule, { ...ruleDraftOf(rule), notify_recovery: false }, false)).toEqual({ notify_recovery: false, enabled: false });
   });
+
+  it("carry severity only when it changed, and a snooze as the time it ends", () => {
+    const now = Date.UTC(2026, 11, 6, 9, 0, 0);
+    const rule = makeAlertRule(channel, { severity: "critical", muted_until: null });
+    const draft = ruleDraftOf(rule);
+
+    expect(ruleChanges(rule, { ...draft, severity: "warning" }, true, now)).toEqual({ severity: "warning" });
+    expect(ruleChanges(rule, { ...draft, snooze: "1d" }, true, now)).toEqual({ muted_until: "2026-12-07T09:00:00.000Z" });
+    expect(ruleChanges(rule, { ...draft, snooze: "until", snooze_until: "2026-12-08T10:30" }, true, now)).toEqual({
+      muted_until: new Date(2026, 11, 8, 10, 30).toISOString(),
+    });
+    // A blank time goes out as typed, so the server names the field.
+    expect(ruleChanges(rule, { ...draft, snooze: "until", snooze_until: "" }, true, now)).toEqual({ muted_until: "" });
+
+    const snoozed = makeAlertRule(channel, { muted_until: "2026-12-07T09:00:00.000Z" });
+    expect(ruleChanges(snoozed, ruleDraftOf(snoozed), true, now)).toEqual({});
+    expect(ruleChanges(snoozed, { ...ruleDraftOf(snoozed), snooze: "unmute" }, true, now)).toEqual({ muted_until: null });
+  });
 });

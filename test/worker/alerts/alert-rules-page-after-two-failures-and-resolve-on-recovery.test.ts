@@ -60,10 +60,10 @@ describe("alert rules with a threshold of 2", () => {
     expect(await counts()).toEqual([2, 2]);
 
     const slackMessages = (await received(slackReceiver.name)).map((r) => JSON.parse(r.body) as SlackMessage);
-    expect(slackMessages[0]!.text).toContain("🔴 Sync failing: Salesforce → Snowflake");
+    expect(slackMessages[0]!.text).toContain("🔴 Critical · Sync failing: Salesforce → Snowflake");
     expect(slackMessages[0]!.blocks[0]).toMatchObject({ type: "header", text: { type: "plain_text" } });
     expect(JSON.stringify(slackMessages[0])).toContain("*Consecutive failures*\\n2 (alert after 2)");
-    expect(slackMessages[1]!.text).toContain("✅ Sync recovered: Salesforce → Snowflake");
+    expect(slackMessages[1]!.text).toContain("✅ Resolved · Sync recovered: Salesforce → Snowflake");
 
     const pdEvents = (await received(pdReceiver.name)).map((r) => JSON.parse(r.body) as PagerDutyEvent);
     expect(pdEvents[0]).toMatchObject({
@@ -81,6 +81,82 @@ describe("alert rules with a threshold of 2", () => {
   }, 30_000);
 });
 
+describe("a connection's alert mute and routing", () => {
+  it("send nothing while the connection is muted yet keep its incident, then send to the routed channel only", async () => {
+    const credential = await makeCredential();
+    const connection = await makeConnection(credential, { name: "Muted → Routed" });
+    const ruleReceiver = await makeReceiver();
+    const routeReceiver = await makeReceiver();
+    const ruleChannel = await createChannel({ kind: "slack", webhook_url: ruleReceiver.url });
+    const routeChannel = await createChannel({ kind: "slack", webhook_url: routeReceiver.url });
+    const rule = await createRule({ channel_id: ruleChannel.id });
+    const run = (status: "completed" | "failed") => playRun({ credentialId: credential.id, jobs: [{ connection, status }] });
+    const counts = async () => [(await received(ruleReceiver.name)).length, (await received(routeReceiver.name)).length];
+
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await call("PUT", `/api/connections/${connection.id}/alerts-mute`, { as: "viewer", body: { until } })).status).toBe(403);
+    const muted = await call("PUT", `/api/connections/${connection.id}/alerts-mute`, { as: "operator", body: { until } });
+    expect(muted.body).toEqual({ connection_id: connection.id, alerts_muted_until: until });
+    expect((await call("GET", `/api/connections/${connection.id}`, { as: "viewer" })).body).toMatchObject({ alerts_muted_until: until });
+
+    await run("failed");
+    await settle();
+    expect(await counts()).toEqual([0, 0]);
+    expect((await call("GET", `/api/alerts/rules/${rule.id}`, { as: "viewer" })).body).toMatchObject({ open_incidents: 1 });
+
+    await call("PUT", `/api/connections/${connection.id}/alerts-mute`, { as: "operator", body: { until: null } });
+    const routes = await call("PUT", `/api/connections/${connection.id}/alert-routes`, {
+      body: { routes: [{ rule_id: rule.id, channel_id: routeChannel.id }] },
+    });
+    expect(routes.status).toBe(200);
+    expect(routes.body).toMatchObject({ data: [{ rule_id: rule.id, channel_id: routeChannel.id, channel_name: routeChannel.name, channel_kind: "slack" }] });
+
+    // The incident opened while muted resolves to the routed channel; the next failure is raised there too.
+    await run("completed");
+    await run("failed");
+    await settle();
+    expect(await counts()).toEqual([0, 2]);
+
+    const cleared = await call("PUT", `/api/connections/${connection.id}/alert-routes`, { body: { routes: [] } });
+    expect(cleared.body).toEqual({ data: [] });
+    await run("completed");
+    await settle();
+    expect(await counts()).toEqual([1, 2]);
+  }, 30_000);
+
+  it("refuse a mute in the past, and routes naming an unknown or unwatching rule, an unknown channel or a rule twice", async () => {
+    const credential = await makeCredential();
+    const connection = await makeConnection(credential);
+    const other = await makeConnection(credential, { position: 2 });
+    const receiver = await makeReceiver();
+    const channel = await createChannel({ kind: "slack", webhook_url: receiver.url });
+    const everywhere = await createRule({ channel_id: channel.id });
+    const elsewhere = await createRule({ channel_id: channel.id, connection_ids: [other.id] });
+    const paths = (res: Awaited<ReturnType<typeof call>>) => (res.body as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path);
+
+    const past = await call("PUT", `/api/connections/${connection.id}/alerts-mute`, { body: { until: "2020-01-01T00:00:00Z" } });
+    expect(past.status).toBe(400);
+    expect(paths(past)).toEqual(["until"]);
+    expect((await call("PUT", "/api/connections/conn_nope/alerts-mute", { body: { until: null } })).status).toBe(404);
+
+    const bad = await call("PUT", `/api/connections/${connection.id}/alert-routes`, {
+      body: {
+        routes: [
+          { rule_id: "rule_nope", channel_id: channel.id },
+          { rule_id: elsewhere.id, channel_id: channel.id },
+          { rule_id: everywhere.id, channel_id: "chan_nope" },
+          { rule_id: everywhere.id, channel_id: channel.id },
+        ],
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(paths(bad)).toEqual(["routes[0].rule_id", "routes[1].rule_id", "routes[2].channel_id", "routes[3].rule_id"]);
+    expect((await call("PUT", `/api/connections/${connection.id}/alert-routes`, { as: "operator", body: { routes: [] } })).status).toBe(403);
+    expect((await call("GET", `/api/connections/${connection.id}/alert-routes`, { as: "viewer" })).body).toEqual({ data: [] });
+    expect((await call("GET", "/api/connections/conn_nope/alert-routes", { as: "viewer" })).status).toBe(404);
+  });
+});
+
 describe("an incident judged outside a job (the freshness tick, a destination)", () => {
   it("opens, moves and resolves once each, one notification per change, and a repeated pass changes nothing", async () => {
     const connection = await makeConnection(await makeCredential(), { name: "Fleet → CRM" });
@@ -88,7 +164,7 @@ describe("an incident judged outside a job (the freshness tick, a destination)",
     const slack = await createChannel({ kind: "slack", webhook_url: receiver.url });
     const created = await createRule({ channel_id: slack.id, condition: "freshness" });
     const pass = async (level: AlertLevel, repeat = false) => {
-      const { rules } = await loadFanOutTargets(env.LEDGER);
+      const { rules } = await loadFanOutTargets(env.LEDGER, Date.now());
       const rule = rules.find((r) => r.id === created.id)!;
       const open = (await openIncidentsOf(env.LEDGER, ["freshness"])).find((i) => i.ruleId === rule.id && i.connectionId === connection.id) ?? null;
       const now = Date.now();
@@ -124,8 +200,9 @@ describe("an incident judged outside a job (the freshness tick, a destination)",
     expect(await pass("ok")).toEqual([]);
     const sent = await texts();
     expect(sent).toHaveLength(3);
-    expect(sent[0]).toContain("Data not fresh: Fleet → CRM");
-    expect(sent[2]).toContain("Fleet → CRM");
+    expect(sent[0]).toContain("🟠 Warning · Data not fresh: Fleet → CRM");
+    expect(sent[1]).toContain("🔴 Critical · Data not fresh: Fleet → CRM");
+    expect(sent[2]).toContain("✅ Resolved · Data not fresh: Fleet → CRM");
     expect(await openIncidentsOf(env.LEDGER, ["freshness"])).toEqual([]);
   }, 30_000);
 });

@@ -57,6 +57,32 @@ describe("alert emails", () => {
     expect(parsed.body).toMatch(/View the job: https:\/\/sync\.example\.com\/jobs\/job_/);
   });
 
+  it("name the alert's state in the subject and the body, and the alert's hint before the job's", () => {
+    const details = { rule_id: "rule_1", channel_id: "chan_1", dedup_key: "k", failure_threshold: 1, consecutive_failures: 0 };
+    const warning = buildAlertEmail(
+      makePayload({
+        type: "alert.raised",
+        alert: {
+          ...details,
+          condition: "slow_run",
+          state: "warning",
+          severity: "warning",
+          summary: "took 3× the median",
+          hint: "Look at the destination's latency.",
+        },
+      }),
+    );
+    expect(warning.subject).toBe("[Outbound Sync] Warning · Run slower than usual: Salesforce → Snowflake");
+    expect(warning.text).toContain("State: Warning");
+    expect(warning.text).toContain("Slow run: took 3× the median");
+    expect(warning.text).toContain("Hint: Look at the destination's latency.");
+    const resolved = buildAlertEmail(
+      makePayload({ type: "alert.resolved", status: "completed", alert: { ...details, condition: "slow_run", state: "resolved", severity: "warning" } }),
+    );
+    expect(resolved.subject).toBe("[Outbound Sync] Resolved · Run slower than usual: Salesforce → Snowflake");
+    expect(resolved.text).toContain("State: Resolved");
+  });
+
   it("refuse a header value with a line break, so data cannot add headers", () => {
     expect(() =>
       buildMimeMessage({

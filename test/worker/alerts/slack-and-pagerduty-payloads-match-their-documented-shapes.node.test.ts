@@ -133,6 +133,22 @@ describe("Slack messages", () => {
     expect(escapeMrkdwn("a & b < c > d")).toBe("a &amp; b &lt; c &gt; d");
   });
 
+  it("name the alert's state first, one message per state change: Warning, Critical, then Resolved", () => {
+    const fresh = { ...alert, condition: "freshness" as const, summary: "no successful run for 2h 10m (every hour)", hint: "Check the schedule." };
+    const stateOf = (type: "alert.raised" | "alert.resolved", state: "warning" | "critical" | "resolved", severity: "warning" | "critical") =>
+      buildSlackMessage(makePayload({ type, status: "completed", error: null, error_summary: null, alert: { ...fresh, state, severity } }));
+    const warning = stateOf("alert.raised", "warning", "warning");
+    expect(blockKitProblems(warning)).toEqual([]);
+    expect(warning.blocks[0]).toMatchObject({ text: { text: "🟠 Warning · Data not fresh: Salesforce → Snowflake" } });
+    expect(JSON.stringify(warning)).toContain("*State*\\nWarning");
+    expect(JSON.stringify(warning)).toContain("*Freshness*\\nno successful run for 2h 10m (every hour)");
+    expect(JSON.stringify(warning)).toContain("*Hint:* Check the schedule.");
+    expect(stateOf("alert.raised", "critical", "critical").text).toContain("🔴 Critical · Data not fresh: Salesforce → Snowflake");
+    const resolved = stateOf("alert.resolved", "resolved", "critical");
+    expect(resolved.text).toContain("✅ Resolved · Data not fresh: Salesforce → Snowflake");
+    expect(JSON.stringify(resolved)).toContain("*State*\\nResolved");
+  });
+
   it("clip a very long error to Slack's limits", () => {
     const message = buildSlackMessage(makePayload({ type: "alert.raised", alert, error_summary: "x".repeat(10_000), connection_name: "n".repeat(400) }));
     expect(blockKitProblems(message)).toEqual([]);
@@ -172,6 +188,21 @@ describe("PagerDuty events", () => {
       "https://sync.example.com",
     );
     expect(event).toEqual({ routing_key: "R0123456789abcdef0123456789abcde", event_action: "resolve", dedup_key: "outbound-sync/rule_1/conn_sf" });
+  });
+
+  it("page a warning incident as a PagerDuty warning and a critical one at the channel's severity, with the state in the details", () => {
+    const trigger = (severity: "warning" | "critical") =>
+      buildPagerDutyEvent(makePayload({ type: "alert.raised", alert: { ...alert, severity, state: severity } }), "key", "error", "https://sync.example.com");
+    const warning = trigger("warning");
+    const critical = trigger("critical");
+    if (warning.event_action !== "trigger" || critical.event_action !== "trigger") throw new Error("expected triggers");
+    expect(warning.payload.severity).toBe("warning");
+    expect(warning.payload.summary).toMatch(/^🟠 Warning · Sync failing: Salesforce → Snowflake/);
+    expect(warning.payload.custom_details).toMatchObject({ state: "warning", severity: "warning" });
+    expect(critical.payload.severity).toBe("error");
+    expect(critical.payload.custom_details).toMatchObject({ state: "critical", severity: "critical" });
+    // The escalation is a second trigger under the same key: PagerDuty raises the open incident's severity.
+    expect(critical.dedup_key).toBe(warning.dedup_key);
   });
 
   it("keeps the summary within 1024 characters", () => {

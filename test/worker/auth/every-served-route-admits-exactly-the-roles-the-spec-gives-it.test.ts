@@ -81,6 +81,10 @@ const ROUTE_ROLES: Record<string, MinRole> = {
   "GET /api/alerts/deliveries": "viewer",
   "GET /api/alerts/deliveries/{id}": "viewer",
   "POST /api/alerts/deliveries/{id}/redeliver": "operator",
+  // A connection's alert mute is a snooze (an operator's, like redeliver); its routing overrides rules (an admin's).
+  "PUT /api/connections/{id}/alerts-mute": "operator",
+  "GET /api/connections/{id}/alert-routes": "viewer",
+  "PUT /api/connections/{id}/alert-routes": "admin",
 
   // The sandbox's webhook receiver (SANDBOX=on): captured deliveries are read like the delivery log; clearing or
   // scripting a receiver changes what it answers.

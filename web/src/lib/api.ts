@@ -54,6 +54,7 @@ import type {
   updateRuleBodySchema,
 } from "../../../worker/schemas/alerts";
 import type { ApplyRunResponse, RunPlan } from "./plan-types";
+import type { AlertRoute, alertsMuteSchema } from "../../../worker/schemas/connection-alerts";
 import { currentToken, rejectSession } from "./session-token";
 import { createRequest, type ApiClientOptions } from "./api-request";
 
@@ -89,6 +90,8 @@ export type ChannelWithSecret = z.infer<typeof channelWithSecretSchema>;
 export type TestSendResult = z.infer<typeof testSendResultSchema>;
 export type CreateRuleBody = z.input<typeof createRuleBodySchema>;
 export type UpdateRuleBody = z.input<typeof updateRuleBodySchema>;
+export type ConnectionAlertsMute = z.infer<typeof alertsMuteSchema>;
+export type { AlertRoute };
 export type RetentionRun = z.infer<typeof retentionRunResponseSchema>;
 export type DestinationBreakerList = z.infer<typeof breakerListSchema>;
 export type { DestinationBreakerView };
@@ -212,6 +215,12 @@ export function createApiClient(options: ApiClientOptions = {}) {
     listDeliveries: (filters: DeliveryFilters, page: PageRequest = {}) =>
       request<Page<AlertDelivery>>("/api/alerts/deliveries", { query: { ...filters, ...paging(page) }, signal: page.signal }),
     redeliver: (deliveryId: string) => request<AlertDelivery>(`/api/alerts/deliveries/${id(deliveryId)}/redeliver`, { method: "POST" }),
+    setAlertsMute: (connectionId: string, until: string | null) =>
+      request<ConnectionAlertsMute>(`/api/connections/${id(connectionId)}/alerts-mute`, { method: "PUT", body: { until } }),
+    alertRoutes: (connectionId: string, signal?: AbortSignal) =>
+      request<{ data: AlertRoute[] }>(`/api/connections/${id(connectionId)}/alert-routes`, { signal }),
+    setAlertRoutes: (connectionId: string, routes: Array<{ rule_id: string; channel_id: string }>) =>
+      request<{ data: AlertRoute[] }>(`/api/connections/${id(connectionId)}/alert-routes`, { method: "PUT", body: { routes } }),
 
     // Settings, retention and tokens
     getSettings: (signal?: AbortSignal) => request<Settings>("/api/settings", { signal }),

@@ -4,7 +4,8 @@ import { Resource } from "../lib/resource.svelte";
 import { assertNever } from "../../../shared/lang";
 import { SaveState } from "./save-state.svelte";
 import type { AlertChannel, AlertDelivery, AlertRule, CreateChannelBody, UpdateChannelBody } from "../../../worker/schemas/alerts";
-import type { ChannelKind, RuleCondition } from "../../../worker/alerts/vocabulary";
+import type { AlertSeverity, ChannelKind, RuleCondition } from "../../../worker/alerts/vocabulary";
+import { snoozeValue, type SnoozeChoice } from "../lib/alert-mute";
 import { CHANNEL_DEFAULTS, channelFormFields, defaultOf, type ChannelDraft, type ConnectionScope, type FieldForm } from "./alert-channel-kinds";
 import type { ConnectionSummary } from "../../../worker/schemas/types";
 import { emptyParamsDraft, paramsDraftOf, paramsOfDraft, sameParams, type RuleParamsDraft } from "../lib/rule-params-draft";
@@ -187,6 +188,10 @@ export interface RuleDraft {
   failure_threshold: string;
   notify_recovery: boolean;
   params: RuleParamsDraft;
+  severity: AlertSeverity;
+  // The snooze picked in the form; `snooze_until` is the datetime-local text of "until a time".
+  snooze: SnoozeChoice;
+  snooze_until: string;
 }
 
 function emptyRuleDraft(): RuleDraft {
@@ -198,6 +203,9 @@ function emptyRuleDraft(): RuleDraft {
     failure_threshold: "1",
     notify_recovery: true,
     params: emptyParamsDraft(),
+    severity: "critical",
+    snooze: "keep",
+    snooze_until: "",
   };
 }
 
@@ -210,6 +218,9 @@ export function ruleDraftOf(rule: AlertRule): RuleDraft {
     failure_threshold: String(rule.failure_threshold),
     notify_recovery: rule.notify_recovery,
     params: paramsDraftOf(rule.params),
+    severity: rule.severity,
+    snooze: "keep",
+    snooze_until: "",
   };
 }
 
@@ -219,7 +230,7 @@ function thresholdOf(draft: RuleDraft): number {
 }
 
 // A rule's channel is fixed; everything else is sent only when it changed.
-export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean): UpdateRuleBody {
+export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean, now: number = Date.now()): UpdateRuleBody {
   const changes: UpdateRuleBody = {};
   const connectionIds = scopeIds(draft);
   if (!sameScope(connectionIds, rule.connection_ids)) changes.connection_ids = connectionIds;
@@ -231,6 +242,9 @@ export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean)
   const params = paramsOfDraft(draft.condition, draft.params);
   // On a change of condition the server keeps only the old parameters the new one reads; send what differs from those.
   if (!sameParams(draft.condition, params, rule.params)) changes.params = params;
+  if (draft.severity !== rule.severity) changes.severity = draft.severity;
+  const mutedUntil = snoozeValue(draft.snooze, draft.snooze_until, now);
+  if (mutedUntil !== undefined) changes.muted_until = mutedUntil;
   return changes;
 }
 
@@ -384,6 +398,8 @@ export class AlertsState {
         failure_threshold: thresholdOf(draft),
         notify_recovery: draft.notify_recovery,
         params: paramsOfDraft(draft.condition, draft.params),
+        severity: draft.severity,
+        muted_until: snoozeValue(draft.snooze, draft.snooze_until, Date.now()) ?? null,
       });
       this.ruleDraft = { ...emptyRuleDraft(), channel_id: draft.channel_id };
       await this.rules.reload();
@@ -393,6 +409,11 @@ export class AlertsState {
 
   async setRuleEnabled(rule: AlertRule, enabled: boolean): Promise<void> {
     const updated = await this.#row(rule.id, "saving", () => api.updateRule(rule.id, { enabled }));
+    if (updated) this.#putRule(updated);
+  }
+
+  async unmuteRule(rule: AlertRule): Promise<void> {
+    const updated = await this.#row(rule.id, "unmuting", () => api.updateRule(rule.id, { muted_until: null }));
     if (updated) this.#putRule(updated);
   }
 

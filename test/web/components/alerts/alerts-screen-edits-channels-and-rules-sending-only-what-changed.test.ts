@@ -314,4 +314,31 @@ describe("editing an alert rule", () => {
     await waitFor(() => expect(fieldErrors(threshold)).toBe("Too small: expected number to be >=1"));
     expect(threshold.getAttribute("aria-invalid")).toBe("true");
   });
+
+  it("sets a rule's severity and snoozes it, shows Muted until in the table, and unmutes it from the row", async () => {
+    const channel = makeChannel({ name: "Ops webhook" });
+    const rule = makeAlertRule(channel);
+    const calls = serve({ channels: [channel], rules: [rule], connections: [] });
+    render(AlertsScreen);
+
+    const table = await screen.findByRole("table", { name: "Alert rules" });
+    await fireEvent.click(await within(table).findByRole("button", { name: "Edit the rule for Ops webhook" }));
+    const form = screen.getByRole("form", { name: "Edit the rule for Ops webhook" });
+    await fireEvent.change(within(form).getByLabelText("Severity"), { target: { value: "warning" } });
+    await fireEvent.change(within(form).getByLabelText("Snooze"), { target: { value: "1w" } });
+    const before = Date.now();
+    await fireEvent.click(within(form).getByRole("button", { name: "Save changes" }));
+
+    const row = (await within(table).findByText(/^Muted until/)).closest("tr") as HTMLElement;
+    expect(row.textContent).toContain("Warning");
+    const [patch] = patches(calls);
+    const body = patch!.body as { severity: string; muted_until: string };
+    expect(body.severity).toBe("warning");
+    expect(Date.parse(body.muted_until) - before).toBeGreaterThanOrEqual(7 * 24 * 3_600_000 - 1_000);
+    expect(Date.parse(body.muted_until) - before).toBeLessThanOrEqual(7 * 24 * 3_600_000 + 60_000);
+
+    await fireEvent.click(within(row).getByRole("button", { name: "Unmute the rule for Ops webhook" }));
+    await waitFor(() => expect(within(table).queryByText(/^Muted until/)).toBeNull());
+    expect(patches(calls)[1]).toEqual({ method: "PATCH", path: `/api/alerts/rules/${rule.id}`, body: { muted_until: null } });
+  });
 });
