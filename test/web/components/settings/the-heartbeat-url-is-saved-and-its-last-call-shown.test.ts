@@ -20,6 +20,7 @@ function settingsWith(heartbeat: Partial<Settings["heartbeat"]>): Settings {
     log_export: { target: "none" },
     request_log: { body_excerpt_bytes: 2048 },
     plans: { ttl_hours: 24 },
+    connections: { pause_after_failed_runs: 10 },
     heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null, ...heartbeat },
     updated_at: null,
   };
