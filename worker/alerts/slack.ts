@@ -1,7 +1,7 @@
 import { ALERT_STATE_LABELS, alertStateIcon, alertStateOf } from "./alert-state-words";
 import { alertFact, alertHeadline, alertHint, type EventPayload } from "./payload";
 import { assertNever } from "../../shared/lang";
-import type { AlertState, PayloadType } from "./vocabulary";
+import type { AlertState } from "./vocabulary";
 
 // Incoming-webhook body: `text` is the notification fallback, `blocks` the Block Kit layout.
 // Everything that comes from data (names, error messages) is escaped for mrkdwn, so a connection
