@@ -12,7 +12,7 @@ import {
   type FanOutTargets,
 } from "../ledger/alerts-outbox";
 import { newId } from "../ledger/ids";
-import { MAX_HISTORY, needsHistory, type JobHistory } from "./job-conditions";
+import { connectionNeedsHistory, MAX_HISTORY, type JobHistory } from "./job-conditions";
 import { planFanOut, type FanOutPlan, type OutboxEvent } from "./fan-out";
 import { publicUrl } from "./resolve-channel";
 import { describeError } from "./send-http";
@@ -132,9 +132,8 @@ async function planEvent(context: FanOutContext, event: OutboxEvent, loaded: Eve
     }
   }
   let history: JobHistory[] = [];
-  if (event.type === "job.status_changed" && job !== undefined) {
-    const watching = targets.rules.filter((r) => needsHistory(r) && (r.connectionIds === null || r.connectionIds.includes(job.connection_id)));
-    if (watching.length > 0) history = await recentFinishedJobs(env.LEDGER, job.connection_id, job, MAX_HISTORY);
+  if (event.type === "job.status_changed" && job !== undefined && connectionNeedsHistory(targets.rules, loaded.openIncidents, job.connection_id)) {
+    history = await recentFinishedJobs(env.LEDGER, job.connection_id, job, MAX_HISTORY);
   }
   const at = now();
   return planFanOut({

@@ -1,8 +1,8 @@
 import { channelAccepts, channelCovers, type ChannelConfig } from "./channel-config";
 import { alertTargetChannel, routedChannelId } from "./alert-target";
 import { pagerDutyDedupKey } from "./pagerduty";
-import { incidentTransition } from "./incident-state";
-import { jobAlertDetails, jobLevel, type JobConditionFacts, type JobHistory } from "./job-conditions";
+import { incidentTransition, type AlertLevel } from "./incident-state";
+import { jobAlertDetails, jobLevel, needsHistory, type JobConditionFacts, type JobHistory } from "./job-conditions";
 import {
   buildStatusPayload,
   readReportedFacts,
@@ -172,8 +172,14 @@ function planRuleTransitions(input: FanOutInput, plan: FanOutPlan, connectionId:
       mutedUntil: null,
     };
     if (jobLevel(rule, facts) === "ok") planTransition(input, plan, connectionId, rule, incident, facts);
+    // An anomaly rule's thresholds went with it and nothing watches any more: the next completed job ends the incident.
+    else if (facts.status === "completed" && needsHistory(rule)) {
+      planTransition(input, plan, connectionId, rule, incident, facts, { level: "ok", summary: ORPHAN_RESOLVED_SUMMARY });
+    }
   }
 }
+
+export const ORPHAN_RESOLVED_SUMMARY = "the rule no longer watches this connection (disabled, deleted or rescoped): resolved on its next completed job";
 
 function planTransition(
   input: FanOutInput,
@@ -182,8 +188,10 @@ function planTransition(
   rule: FanOutRule,
   open: OpenIncident | null,
   facts: JobConditionFacts,
+  // The level to move to and what the alert says, when it is not the rule's judgement of the job.
+  forced?: { level: AlertLevel; summary: string },
 ): void {
-  const transition = incidentTransition(open, jobLevel(rule, facts));
+  const transition = incidentTransition(open, forced?.level ?? jobLevel(rule, facts));
   const details = (dedupKey: string, state: AlertState): AlertDetails => ({
     rule_id: rule.id,
     channel_id: rule.channelId,
@@ -192,6 +200,7 @@ function planTransition(
     failure_threshold: rule.failureThreshold,
     consecutive_failures: rule.condition === "job_failed" && state !== "resolved" ? input.consecutiveFailures : 0,
     ...jobAlertDetails(rule, facts),
+    ...(forced === undefined ? {} : { summary: forced.summary }),
     severity: state === "resolved" ? (open?.severity ?? rule.severity) : state,
     state,
   });

@@ -1,6 +1,6 @@
 import { assertNever } from "../../shared/lang";
 import { judgeAnomaly, type AnomalyCondition, type AnomalyVerdict } from "./anomaly-rules";
-import type { FanOutRule } from "./fan-out";
+import type { FanOutRule, OpenIncident } from "./fan-out";
 import type { AlertLevel } from "./incident-state";
 import type { AlertDetails, JobFacts } from "./payload";
 import type { RuleCondition } from "./vocabulary";
@@ -51,6 +51,21 @@ export function needsHistory(rule: Pick<FanOutRule, "condition">): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Whether a job of this connection is judged against its earlier jobs: a rule watching it needs them, or an
+ * open incident of it does (its rule perhaps disabled since: the incident is still judged, see fan-out.ts).
+ */
+export function connectionNeedsHistory(
+  rules: readonly Pick<FanOutRule, "condition" | "connectionIds">[],
+  openIncidents: readonly Pick<OpenIncident, "condition" | "connectionId">[],
+  connectionId: string,
+): boolean {
+  return (
+    rules.some((r) => needsHistory(r) && (r.connectionIds === null || r.connectionIds.includes(connectionId))) ||
+    openIncidents.some((i) => i.connectionId === connectionId && needsHistory(i))
+  );
 }
 
 export function jobLevel(rule: FanOutRule, facts: JobConditionFacts): AlertLevel | null {

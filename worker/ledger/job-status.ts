@@ -15,7 +15,10 @@ export interface JobStatusFilter {
 
 // A job as MCP's job-status tool reports it: its own columns (bytes received aside) with its run's.
 export interface JobStatusRow
-  extends Omit<JobOutcomeColumns, "bytes_received">, Pick<JobRow, "id" | "run_id" | "connection_id" | "connection_name" | "status" | "created_at"> {
+  extends
+    Omit<JobOutcomeColumns, "bytes_received">,
+    Pick<JobRow, "id" | "run_id" | "connection_id" | "connection_name" | "status" | "created_at">,
+    Pick<JobRow, "waiting_host" | "waiting_until" | "eta_finish_at"> {
   credential_name: string;
   mode: RunMode;
   type: RunType;
@@ -81,7 +84,7 @@ export async function listJobStatuses(db: D1Database, filter: JobStatusFilter, l
               j.in_scope, j.processed, j.would_update, j.updated, j.skipped_rule, j.skipped_no_change,
               j.missing_source, j.missing_destination, j.failed, j.drifted, j.verified, j.verify_mismatch, j.bytes_sent,
               j.error_code, j.error_http_status, j.error_message, j.error_hint,
-              j.created_at, j.started_at, j.finished_at, j.duration_ms
+              j.created_at, j.started_at, j.finished_at, j.duration_ms, j.waiting_host, j.waiting_until, j.eta_finish_at
          FROM jobs j JOIN runs r ON r.id = j.run_id
         WHERE ${where.sql}
         ORDER BY j.created_at DESC, j.id DESC

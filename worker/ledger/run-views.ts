@@ -74,7 +74,7 @@ export function toJobSummary(row: JobRow, runMode: RunMode, now = Date.now()): J
 }
 
 // Only a running job waits; a job canceled while waiting keeps the columns but is no longer held back.
-function jobWaiting(row: JobRow): JobSummary["waiting"] {
+export function jobWaiting(row: Pick<JobRow, "status" | "waiting_host" | "waiting_until">): JobSummary["waiting"] {
   if (row.status !== "running" || !row.waiting_host) return null;
   const until = row.waiting_until ?? null;
   return { host: row.waiting_host, next_probe_at: isoOrNull(until), reason: waitingReason(row.waiting_host, until) };

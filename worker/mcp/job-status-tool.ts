@@ -6,6 +6,7 @@ import { durationText } from "../stats/duration-text";
 import { DAY_MS, resolveTimeRange } from "../stats/time-range";
 import { ToolInputError } from "./tool-errors";
 import { statusDetail } from "../schemas/status-detail";
+import { etaView, jobWaiting } from "../ledger/run-views";
 
 // The seed's documentation says "Succeeded" and "Cancelled"; agents quoting it should still match.
 const STATUS_ALIASES: Record<string, JobStatus> = { succeeded: "completed", success: "completed", cancelled: "canceled" };
@@ -18,7 +19,8 @@ export const JOB_STATUS_TOOL = {
   description:
     "Lists outbound sync jobs (one job = one connection's execution inside a run), newest first, with status, " +
     'mode (dry/live), trigger, timing, record counters (failed_records, and a status_detail such as "Completed with 3 ' +
-    'failed records" for a completed job whose records partly failed) and, for failed jobs, the error and a hint. Also returns a ' +
+    'failed records" for a completed job whose records partly failed), for a running job its eta ({remaining_ms, finish_at}) and ' +
+    "waiting (the destination breaker holding it back: {host, next_probe_at, reason}), and, for failed jobs, the error and a hint. Also returns a " +
     "summary over ALL matching jobs, not only the listed ones: count per status, success rate, and the average, " +
     "median (p50) and p95 duration of the completed ones. Examples: failed jobs from the last 24 hours → " +
     '{"status":"failed","since":"24h"}; average duration of the Salesforce connection this week → ' +
@@ -95,7 +97,7 @@ export async function getJobStatus(db: D1Database, input: JobStatusInput, now: n
     },
     returned: jobs.length,
     truncated: summary.total > jobs.length,
-    jobs: jobs.map(jobView),
+    jobs: jobs.map((row) => jobView(row, now)),
   };
 }
 
@@ -104,7 +106,7 @@ function normaliseStatus(word: string): JobStatus {
   return STATUS_ALIASES[lower] ?? (lower as JobStatus);
 }
 
-function jobView(row: JobStatusRow) {
+function jobView(row: JobStatusRow, now: number) {
   const progress = row.in_scope === null ? `${row.processed} processed` : `${row.processed} of ${row.in_scope}`;
   return {
     job_id: row.id,
@@ -127,6 +129,9 @@ function jobView(row: JobStatusRow) {
     duration_ms: row.duration_ms,
     duration: durationText(row.duration_ms),
     progress,
+    // The same estimate and breaker hold as the API's job summaries; both null unless the job is running.
+    eta: etaView(row.status, row.eta_finish_at, now),
+    waiting: jobWaiting(row),
     counters:
       row.mode === "dry"
         ? {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { judgeAnomaly, MISSING_SPIKE_HINT, type AnomalyJob } from "../../../worker/alerts/anomaly-rules";
-import { planFanOut, type FanOutRule, type OpenIncident } from "../../../worker/alerts/fan-out";
-import type { JobHistory } from "../../../worker/alerts/job-conditions";
+import { ORPHAN_RESOLVED_SUMMARY, planFanOut, type FanOutRule, type OpenIncident } from "../../../worker/alerts/fan-out";
+import { connectionNeedsHistory, type JobHistory } from "../../../worker/alerts/job-conditions";
 import type { JobFacts } from "../../../worker/alerts/payload";
 import { fanOutInput, jobEvent, makeJob, makeRule, makeRun, slackChannel } from "../factories/alert-payloads";
 
@@ -116,10 +116,15 @@ describe("missing_spike", () => {
 
 // Feeds a connection's finished jobs through the fan-out planner in order, each judged against the ones before it
 // (newest first, as the ledger reads them), keeping incidents as the ledger does. Returns what each job sent.
-function replay(rule: FanOutRule, jobs: Array<Partial<JobFacts> & { status: "completed" | "failed"; run_type?: "full" | "single" }>) {
+// From the job at index `disabledFrom` on, the rule is disabled: the fan-out no longer gets it.
+function replay(
+  rule: FanOutRule,
+  jobs: Array<Partial<JobFacts> & { status: "completed" | "failed"; run_type?: "full" | "single" }>,
+  disabledFrom = Number.POSITIVE_INFINITY,
+) {
   let open: OpenIncident[] = [];
   const history: JobHistory[] = [];
-  return jobs.map(({ run_type: runType = "full", ...facts }) => {
+  return jobs.map(({ run_type: runType = "full", ...facts }, index) => {
     const job = makeJob({ error_code: null, error_message: null, error_http_status: null, error_hint: null, ...facts });
     const plan = planFanOut(
       fanOutInput({
@@ -127,7 +132,7 @@ function replay(rule: FanOutRule, jobs: Array<Partial<JobFacts> & { status: "com
         run: makeRun({ type: runType }),
         jobs: [job],
         channels: [slackChannel()],
-        rules: [rule],
+        rules: index < disabledFrom ? [rule] : [],
         openIncidents: open,
         history,
       }),
@@ -164,6 +169,28 @@ describe("anomaly rules through the job fan-out", () => {
       ["resolved: took 10m 0s, 0.9× the median 11m 0s of the last 5 successful live runs (alert above 2×)"],
       [],
     ]);
+  });
+
+  it("an incident whose rule was disabled resolves on the next completed job, still slow or not, and not on a failed one", () => {
+    const done = (minutes: number) => ({ status: "completed" as const, duration_ms: minutes * 60_000 });
+    const slow = makeRule({ condition: "slow_run", params: { factor: 2 } });
+    const jobs = [done(10), done(11), done(9), done(25), { status: "failed" as const, duration_ms: 1_000 }, done(40), done(40)];
+    const stillSlow = replay(slow, jobs, 4);
+    expect(stillSlow.map((s) => s.map((line) => line.split(":")[0]))).toEqual([[], [], [], ["critical"], [], ["resolved"], []]);
+    expect(stillSlow[5]![0]).toBe(`resolved: ${ORPHAN_RESOLVED_SUMMARY}`);
+
+    // Back to normal: the resolve says how the job compares with its recent runs, as a watched rule's would.
+    const normal = replay(slow, [...jobs.slice(0, 5), done(10)], 4);
+    expect(normal[5]).toEqual(["resolved: took 10m 0s, 1× the median 10m 30s of the last 4 successful live runs (alert above 2×)"]);
+  });
+
+  it("loads a connection's recent runs when a rule watching it, or an open incident of it, is judged against them", () => {
+    const rules = [makeRule({ condition: "job_failed" }), makeRule({ condition: "volume_change", connectionIds: ["conn_other"] })];
+    const incident = (condition: OpenIncident["condition"], connectionId: string) => ({ condition, connectionId });
+    expect(connectionNeedsHistory(rules, [incident("job_failed", "conn_a")], "conn_a")).toBe(false);
+    expect(connectionNeedsHistory(rules, [], "conn_other")).toBe(true);
+    expect(connectionNeedsHistory(rules, [incident("missing_spike", "conn_b")], "conn_a")).toBe(false);
+    expect(connectionNeedsHistory(rules, [incident("missing_spike", "conn_a")], "conn_a")).toBe(true);
   });
 
   it("volume_change compares like with like: a dry run or a single-serial run neither raises nor resolves a live incident", () => {

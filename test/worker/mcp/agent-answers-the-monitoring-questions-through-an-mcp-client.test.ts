@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { deleteConnection } from "../../../worker/ledger/connections";
+import { jobWaitingStatement } from "../../../worker/ledger/destination-breakers";
+import { commit } from "../../../worker/ledger/run-writes";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -126,11 +128,44 @@ describe("the /mcp endpoint", () => {
       const answer = parsed<{ jobs: Array<{ status: string; status_detail: string | null; failed_records: number }> }>(
         await client.callTool({ name: "get_job_status", arguments: { job_id: run.jobs[0]!.id, since: "60d" } }),
       );
-      expect(answer.jobs).toEqual([expect.objectContaining({ status: "completed", status_detail: "Completed with 2 failed records", failed_records: 2 })]);
+      // A finished job has no estimate and is held back by nothing.
+      expect(answer.jobs).toEqual([
+        expect.objectContaining({ status: "completed", status_detail: "Completed with 2 failed records", failed_records: 2, eta: null, waiting: null }),
+      ]);
     } finally {
       // The other questions count the fleet's connections: this one leaves with its test.
       await deleteConnection(env.LEDGER, quiet.id);
     }
+  });
+
+  it("shows a running job's time left and the destination breaker holding it back, as the API does", async () => {
+    // A job of no stored connection, so the fleet the other questions count is unchanged.
+    const at = NOW - 45 * DAY_MS;
+    const finishAt = NOW + 10 * 60_000;
+    const probeAt = NOW + 60_000;
+    const run = await makeRun({ created_at: at, status: "running", mode: "live" }, [{ status: "running", in_scope: 100, processed: 40 }]);
+    const jobId = run.jobs[0]!.id;
+    await commit(env.LEDGER, [
+      jobWaitingStatement(env.LEDGER, jobId, { host: "api.example.com", until: probeAt }),
+      env.LEDGER.prepare("UPDATE jobs SET eta_finish_at = ?2 WHERE id = ?1").bind(jobId, finishAt),
+    ]);
+
+    const client = await connect(viewer);
+    const answer = parsed<{ jobs: Array<{ status: string; eta: { remaining_ms: number; finish_at: string } | null; waiting: unknown }> }>(
+      await client.callTool({ name: "get_job_status", arguments: { job_id: jobId, since: "60d" } }),
+    );
+    expect(answer.jobs).toEqual([
+      expect.objectContaining({
+        status: "running",
+        eta: { remaining_ms: expect.any(Number), finish_at: new Date(finishAt).toISOString() },
+        waiting: {
+          host: "api.example.com",
+          next_probe_at: new Date(probeAt).toISOString(),
+          reason: `Paused: destination api.example.com is failing; next probe at ${new Date(probeAt).toISOString()}`,
+        },
+      }),
+    ]);
+    expect(answer.jobs[0]!.eta!.remaining_ms).toBeGreaterThan(0);
   });
 
   it('answers "What\'s the average sync duration for the Salesforce connection this week?"', async () => {
