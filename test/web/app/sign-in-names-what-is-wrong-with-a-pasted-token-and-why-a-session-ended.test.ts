@@ -50,6 +50,7 @@ function serve() {
       if (server.revoked) return jsonResponse(makeErrorBody("unauthorized", REVOKED, [], { hint: NEW_TOKEN_HINT }), 401);
       if (url.pathname === "/api/session") return jsonResponse({ kind: "token", id: "tok_laptop", name: "laptop", role: "admin" });
       if (url.pathname === "/api/stats") return jsonResponse(makeErrorBody("internal_error", "not in this test"), 500);
+      if (url.pathname === "/api/destinations/breakers") return jsonResponse({ breakers: [] });
       return jsonResponse({ data: [], next_cursor: null });
     }),
   );

@@ -59,6 +59,8 @@ interface Fixtures {
   ruleId: string;
   // A finished run with one failed job, to rerun.
   runId: string;
+  // A credential whose only run is pending, to cancel in bulk.
+  pendingCredentialId: string;
 }
 
 // Disabled, so no run status change ever turns into a delivery the dispatcher retries in the background.
@@ -78,7 +80,10 @@ async function makeFixtures(): Promise<Fixtures> {
   const run = await makeRun({ credential_id: credential.id, status: "failed", connections_failed: 1 }, [
     { connection_id: connection.id, connection_name: connection.name, status: "failed" },
   ]);
+  const pendingCredential = await createCredential({ scheme: "bearer", secret: "fuzz-secret-0002" });
+  await makeRun({ credential_id: pendingCredential.id, status: "pending" });
   return {
+    pendingCredentialId: pendingCredential.id,
     tag: unique("fuzz"),
     credentialId: credential.id,
     connectionId: connection.id,
@@ -154,6 +159,16 @@ function validBody(method: string, path: string, f: Fixtures): ValidBody | null 
       return { body: { credential_id: f.credentialId, type: "full", mode: "dry", connection_ids: [f.connectionId], reset: true } };
     case "POST /api/runs/{id}/rerun":
       return { body: { scope: "failed" } };
+    case "POST /api/runs/bulk/preview":
+      return { body: { action: "rerun", credential: f.credentialId, status: "failed" } };
+    case "POST /api/runs/bulk/rerun":
+      return { body: { credential: f.credentialId, status: "failed", expected_count: 1, scope: "failed" } };
+    case "POST /api/runs/bulk/cancel":
+      return { body: { credential: f.pendingCredentialId, expected_count: 1 } };
+    case "PUT /api/connections/{id}/alerts-mute":
+      return { body: { until: "2099-01-01T00:00:00Z" } };
+    case "PUT /api/connections/{id}/alert-routes":
+      return { body: { routes: [{ rule_id: f.ruleId, channel_id: f.channelId }] } };
     default:
       return null;
   }
