@@ -1,5 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "./fixtures";
+import { seriousViolations } from "./axe";
 import { screenshot } from "./helpers";
 
 const SCREENS = [
@@ -11,13 +11,6 @@ const SCREENS = [
   { name: "alerts", path: "/alerts", heading: "Alerts" },
   { name: "settings", path: "/settings", heading: "Settings" },
 ] as const;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
-}
 
 async function open(page: Page, screen: (typeof SCREENS)[number]): Promise<void> {
   await page.goto(screen.path);
@@ -50,7 +43,7 @@ test.describe("in the dark theme", () => {
     test(`${screen.name} keeps readable contrast`, async ({ page }) => {
       await open(page, screen);
 
-      expect(await seriousViolations(page)).toEqual([]);
+      expect(await seriousViolations(page, "contrast")).toEqual([]);
       await screenshot(page, `config-${screen.name}-dark`);
     });
   }

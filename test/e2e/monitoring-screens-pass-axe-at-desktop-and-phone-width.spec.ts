@@ -1,8 +1,8 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { APIRequestContext } from "@playwright/test";
 import type { RunDetail } from "../../web/src/lib/run-types";
 import { DEMO_CREDENTIAL_ID, firstJob, startRun, waitForRun } from "./demo-api";
 import { expect, test, type Page } from "./fixtures";
+import { seriousViolations } from "./axe";
 import { screenshot } from "./helpers";
 
 interface Screen {
@@ -82,13 +82,6 @@ const SCREENS: readonly Screen[] = [
   },
 ];
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
-}
-
 async function open(page: Page, api: APIRequestContext, screen: Screen): Promise<void> {
   await page.goto(screen.path(await demoRuns(api)));
   await expect(page.getByRole("heading", { level: 1, name: screen.heading })).toBeVisible();
@@ -136,7 +129,7 @@ test.describe("in the dark theme", () => {
     test(`${screen.name} keeps readable contrast`, async ({ page, adminApi }) => {
       test.setTimeout(60_000);
       await open(page, adminApi, screen);
-      expect(await seriousViolations(page)).toEqual([]);
+      expect(await seriousViolations(page, "contrast")).toEqual([]);
       await screenshot(page, `monitoring-${screen.name}-dark`);
     });
   }
