@@ -36,6 +36,7 @@ function serve() {
       }
       if (url.pathname === "/api/session") return jsonResponse({ kind: "token", id: "tok_wallboard", name: VIEWER_NAME, role: "viewer" });
       if (url.pathname === "/api/stats") return jsonResponse(makeErrorBody("internal_error", "not in this test"), 500);
+      if (url.pathname === "/api/destinations/breakers") return jsonResponse({ breakers: [] });
       return jsonResponse({ data: [], next_cursor: null });
     }),
   );
