@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Miniflare as MiniflareInstance } from "miniflare";
 import type { D1Database } from "@cloudflare/workers-types";
-import type { ScaleFigure } from "./figure";
+import type { ScaleFigure } from "../support/figure";
 
 // Alert events per second delivered end to end, on the real worker inside workerd (Miniflare, the engine
 // `wrangler dev` uses) with the real alerts queue and channel senders, and every D1 call or batch the worker

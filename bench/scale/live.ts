@@ -8,7 +8,7 @@ import type { D1Database } from "@cloudflare/workers-types";
 import { newId } from "../../worker/ledger/ids";
 import type { LiveServerMessage } from "../../worker/live/protocol";
 import type { JobSummary, RunSummary } from "../../worker/schemas/runs";
-import type { ScaleFigure } from "./figure";
+import type { ScaleFigure } from "../support/figure";
 
 // Live delay with RUNS concurrent runs and DASHBOARDS open dashboards, the real worker in workerd (Miniflare).
 // Each run is one credential's (at most one active run per credential) with one job; a BenchPublisher Durable

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Miniflare as MiniflareInstance } from "miniflare";
 import type { D1Database } from "@cloudflare/workers-types";
-import type { ScaleFigure } from "./figure";
+import type { ScaleFigure } from "../support/figure";
 
 // The time to start CONNECTIONS connections due in the same minute, measured on the real worker inside
 // workerd (Miniflare, the engine `wrangler dev` uses) with the real schedule queue: the connections are

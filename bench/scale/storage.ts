@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ScaleFigure } from "./figure";
+import type { ScaleFigure } from "../support/figure";
 import { startLoopbackFleet } from "../support/loopback-fleet-thread";
 import { growth, settledSnapshot, type StorageGrowth, type StorageSnapshot } from "../support/storage-meter";
 import { startWranglerWorker, type WranglerWorker } from "../support/wrangler-worker";

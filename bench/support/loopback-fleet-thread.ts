@@ -9,12 +9,13 @@ export interface LoopbackFleet {
   url: string;
   /** Those devices drift from the source; with fail, their updates answer 503 until drifted again without. */
   drift(serials: string[], fail: boolean): Promise<void>;
-  counts(): Promise<{ list: number; get: number; put: number; rejected: number; other: number }>;
+  /** Requests per kind since the last call (which resets them); busy_ms ÷ a wall time is the mean in flight. */
+  counts(): Promise<{ list: number; get: number; put: number; rejected: number; other: number; busy_ms: number; max_in_flight: number }>;
   close(): Promise<void>;
 }
 
-export async function startLoopbackFleet(serials: string[]): Promise<LoopbackFleet> {
-  const thread = new Worker(resolve("bench/support/loopback-fleet.mjs"), { workerData: { serials } });
+export async function startLoopbackFleet(serials: string[], options: { latencyMs?: number; pageSize?: number } = {}): Promise<LoopbackFleet> {
+  const thread = new Worker(resolve("bench/support/loopback-fleet.mjs"), { workerData: { serials, ...options } });
   const port = await new Promise<number>((done, fail) => {
     thread.once("message", (message: { port: number }) => done(message.port));
     thread.once("error", fail);

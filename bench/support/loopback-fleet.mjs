@@ -1,22 +1,27 @@
 // A destination fleet on 127.0.0.1 for benchmarks, run in its own thread (node:worker_threads) started from
 // this file's path: Miniflare's D1 proxy blocks the calling thread while workerd answers, so a destination on
-// the bench's own thread would answer late. workerData: { serials: string[], pageSize?: number }.
+// the bench's own thread would answer late. workerData: { serials: string[], pageSize?: number, latencyMs?: number }:
+// every request but the /__ controls is answered latencyMs after its body arrived.
 //   GET  /devices?cursor=N        pages of { devices: [{ serial, status, firmware }], next_cursor }
 //   GET  /devices/{serial}        one device
 //   PUT  /devices/{serial}        applies the body; 503 for a serial marked failing (the engine fails the record,
 //                                 retried by the next run; a 4xx would fail the whole job as a contract error)
 //   POST /__drift { serials, fail }  those devices drift from the source ("offline"); fail: their PUTs answer 503
-//   GET  /__counts                requests per kind since the last DELETE /__counts
+//   GET  /__counts                requests per kind since the last DELETE /__counts, with busy_ms (the sum of
+//                                 request durations) and max_in_flight: with a wall time they give the mean
+//                                 number of requests the destination had in flight
 // Every device starts "offline", so a source saying "online" changes each one on the first live run.
 import { createServer } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { serials, pageSize = 1_000 } = workerData;
+const { serials, pageSize = 1_000, latencyMs = 0 } = workerData;
 const ordered = [...serials].sort();
 const devices = new Map(ordered.map((serial) => [serial, { serial, status: "offline", firmware: "1.0.0" }]));
 const failing = new Set();
-const zero = () => ({ list: 0, get: 0, put: 0, rejected: 0, other: 0 });
+const zero = () => ({ list: 0, get: 0, put: 0, rejected: 0, other: 0, busy_ms: 0, max_in_flight: 0 });
 let counts = zero();
+let inFlight = 0;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function send(res, status, body) {
   const text = JSON.stringify(body);
@@ -48,6 +53,15 @@ async function answer(req, res) {
     }
     return send(res, 200, { drifted: body.serials.length, failing: failing.size });
   }
+  const arrived = performance.now();
+  const tally = counts;
+  inFlight += 1;
+  tally.max_in_flight = Math.max(tally.max_in_flight, inFlight);
+  res.once("close", () => {
+    inFlight -= 1;
+    tally.busy_ms += performance.now() - arrived;
+  });
+  if (latencyMs > 0) await sleep(latencyMs);
   if (req.method === "GET" && url.pathname === "/devices") {
     counts.list += 1;
     const start = Number(url.searchParams.get("cursor") ?? 0);

@@ -1,6 +1,6 @@
-// One line of `npm run bench -- scale`: a measured figure beside its target. Each bench/scale/<part>.ts
-// returns these from `measure()`; bench/scale.bench.ts prints them and writes bench/results/scale.json.
-export interface ScaleFigure {
+// One line of a figures bench (`npm run bench -- scale`, `-- throughput`): a measured figure beside its target.
+// Each part file returns these from `measure()`; bench/support/figures-frame.ts prints them and writes the JSON.
+export interface Figure {
   /** What was measured, in words, e.g. "live delay p95 (200 runs, 50 dashboards)". */
   figure: string;
   value: number;
@@ -11,3 +11,6 @@ export interface ScaleFigure {
   /** Whatever explains the figure: counts, sizes, the machine's load. */
   detail?: Record<string, unknown>;
 }
+
+/** The scale bench's name for it. */
+export type ScaleFigure = Figure;
