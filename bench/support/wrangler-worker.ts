@@ -29,12 +29,14 @@ export interface WranglerWorkerOptions {
   persist: string;
   /** Extra text vars, e.g. ENVIRONMENT=development for plain-http loopback destinations. */
   vars?: Record<string, string>;
+  /** A bench wrapper around the real worker (it re-exports worker/index.ts); worker/index.ts when absent. */
+  entry?: string;
 }
 
-async function bundleWorker(): Promise<string> {
+async function bundleWorker(entry: string): Promise<string> {
   const { build } = (await import(ESBUILD_MODULE)) as typeof import("esbuild");
   const bundled = await build({
-    entryPoints: ["worker/index.ts"],
+    entryPoints: [entry],
     write: false,
     bundle: true,
     format: "esm",
@@ -84,7 +86,7 @@ export async function startWranglerWorker(options: WranglerWorkerOptions): Promi
         ...bindings,
         name: "bench-worker",
         bindings: { ...(bindings.bindings as Record<string, unknown> | undefined), ...extraVars },
-        modules: [{ type: "ESModule", path: "worker.mjs", contents: await bundleWorker() }],
+        modules: [{ type: "ESModule", path: "worker.mjs", contents: await bundleWorker(options.entry ?? "worker/index.ts") }],
       },
     ],
   } as Parameters<typeof convertV4MiniflareOptions>[0]);

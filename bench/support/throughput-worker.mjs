@@ -1,0 +1,41 @@
+// The real worker (worker/index.ts) as the throughput bench runs it inside workerd, with one addition: the
+// same-run baseline, POST /__bench/plain { concurrency, sequences: [[{ method, url, body? }, …], …] }, sends each
+// sequence's requests in order, sequences `concurrency` at a time, with a bare fetch loop in this isolate and no
+// engine around it: one PUT per record, a GET then a PUT, or one bulk request. The gap between a run and this
+// is the coordinator's own cost. Answers { wall_ms, requests, statuses: { "200": n, … } }.
+import worker from "../../worker/index";
+
+export * from "../../worker/index";
+
+async function plain({ concurrency, sequences }) {
+  const statuses = {};
+  let next = 0;
+  let requests = 0;
+  const started = Date.now();
+  const sender = async () => {
+    for (;;) {
+      const sequence = sequences[next++];
+      if (sequence === undefined) return;
+      for (const { method, url, body } of sequence) {
+        const response = await fetch(url, {
+          method,
+          ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body }),
+        });
+        await response.arrayBuffer();
+        requests += 1;
+        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  return { wall_ms: Date.now() - started, requests, statuses };
+}
+
+export default {
+  ...worker,
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === "/__bench/plain" && request.method === "POST") return Response.json(await plain(await request.json()));
+    return worker.fetch(request, env, ctx);
+  },
+};
