@@ -21,7 +21,7 @@ export async function sealTelemetry(env: Env, input: TelemetryInput, current: St
       continue;
     }
     const kept = stored.get(header.name.toLowerCase());
-    if (kept === undefined) throw validationError([{ path: `telemetry.headers.${index}.value`, message: "required for a new header", in: "body" }]);
+    if (kept === undefined) throw validationError([{ path: `telemetry.headers[${index}].value`, message: "required for a new header", in: "body" }]);
     headers.push({ ...kept, name: header.name });
   }
   return { endpoint: input.endpoint, service_name: input.service_name ?? current.service_name ?? DEFAULT_SERVICE_NAME, headers };
