@@ -2,6 +2,7 @@ import { ALERT_QUEUE_NAME, consumeAlertEvents } from "./alerts/alert-queue";
 import type { Env } from "./env";
 import { consumeScheduleTicks } from "./schedule/consume-ticks";
 import { log } from "./observability/log";
+import { countQueueBatch } from "./observability/queue-telemetry";
 
 // Queue names as wrangler.toml declares them: one consumer per queue.
 export const QUEUE_NAMES = {
@@ -10,7 +11,8 @@ export const QUEUE_NAMES = {
 } as const;
 
 /** Queue consumer entry: one case per queue this worker consumes (wrangler.toml [[queues.consumers]]). */
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx?: ExecutionContext): Promise<void> {
+  countQueueBatch(env, batch.queue, batch.messages.length, ctx ? (work) => ctx.waitUntil(work) : undefined);
   switch (batch.queue) {
     case QUEUE_NAMES.alerts:
       return consumeAlertEvents(batch as MessageBatch, env);

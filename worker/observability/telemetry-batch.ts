@@ -34,11 +34,17 @@ export const METRICS = {
     description: "Wall time of finished runs, from start to finish, by status, type and mode.",
     bounds: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400],
   },
+  queueMessages: {
+    kind: "counter",
+    name: "outbound_sync.queue.messages",
+    unit: "{message}",
+    description: "Messages handed to this worker's queue consumers, by queue.",
+  },
   queueDepth: {
     kind: "gauge",
     name: "outbound_sync.queue.depth",
     unit: "{item}",
-    description: "Backlogs read at the minute tick: alert events not yet fanned out, runs pending and running.",
+    description: "Backlogs read at the minute tick, by queue: alert_events (not yet fanned out), runs_pending, runs_running.",
   },
 } as const satisfies Record<string, MetricSpec>;
 

@@ -12,6 +12,7 @@ import { heartbeatPass } from "./heartbeat-ping";
 import { freshnessPass } from "../alerts/freshness-pass";
 import { assertNever } from "../../shared/lang";
 import { log } from "../observability/log";
+import { exportQueueDepths } from "../observability/queue-telemetry";
 
 /**
  * Cron entry point. Each trigger records a heartbeat so the dashboard can
@@ -29,11 +30,14 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
     case "minute": {
       // The outside monitor's heartbeat runs beside the tick's work, so a slow monitor delays none of it.
       const heartbeat = heartbeatPass(env).catch((err: unknown) => log.error("scheduled: could not call the heartbeat URL", { error: err }));
+      // So does the telemetry of the backlogs, which never rejects.
+      const depths = exportQueueDepths(env);
       await minuteTick(env, controller.scheduledTime);
       // Safety net for the alert outbox: an enqueue after a status change, a sender's wake or alarm that went missing.
       await sweepAlerts(env, { now: Date.now() });
       await retentionOnTrigger(env, "minute");
       await heartbeat;
+      await depths;
       return;
     }
     case "daily":

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { env } from "cloudflare:test";
+import { exportQueueDepths } from "../../../worker/observability/queue-telemetry";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { call } from "../api/config-api";
 import { configureSandbox, demoConfig, driveRun, makeCredentialWith, resetWorld, startRun } from "../factories";
@@ -38,7 +40,10 @@ async function liveRun() {
 it("exports the run as one trace (run, job, slices, request attempts) and its metrics, with the configured headers", SLOW, async () => {
   const run = await liveRun();
   expect(run.status).toBe("completed");
-  await receiver.until((received) => spansOf(received).some((span) => span.name === "run"));
+  // The last invocation's traces and metrics are sent side by side: both must be in.
+  await receiver.until(
+    (received) => spansOf(received).some((span) => span.name === "run") && metricsOf(received).some((m) => m.name === "outbound_sync.run.duration"),
+  );
 
   for (const { path, headers } of receiver.received) {
     expect(["/otlp/v1/traces", "/otlp/v1/metrics"]).toContain(path);
@@ -112,4 +117,19 @@ it.each(["dead", "hang"] as const)("a %s endpoint neither fails nor holds up the
   // The exports were tried (and are still open, for "hang"): the run finished without them.
   expect(receiver.attempts).toBeGreaterThan(0);
   expect(receiver.received).toHaveLength(0);
+});
+
+it("exports the backlogs as gauges at the minute tick, read only when export is on", async () => {
+  await startRun({ type: "full", mode: "dry" });
+  await exportQueueDepths(env);
+  const gauges = metricsOf(receiver.received).filter((m) => m.name === "outbound_sync.queue.depth");
+  expect(gauges).toHaveLength(1);
+  const depth = Object.fromEntries(gauges[0].gauge.dataPoints.map((p: any) => [attributesOf(p).queue, Number(p.asInt)]));
+  expect(Object.keys(depth).sort()).toEqual(["alert_events", "runs_pending", "runs_running"]);
+  expect(depth.runs_running! + depth.runs_pending!).toBeGreaterThanOrEqual(1);
+
+  await call("PUT", "/api/settings", { body: { telemetry: { endpoint: null, headers: [] } } });
+  const before = receiver.attempts;
+  await exportQueueDepths(env);
+  expect(receiver.attempts).toBe(before);
 });
