@@ -94,11 +94,17 @@ describe("/api/settings", () => {
       body: { telemetry: { endpoint: "https://api.honeycomb.io", service_name: "sync-prod", headers: [{ name: "x-honeycomb-team", value: key }] } },
     });
     expect(saved.status).toBe(200);
-    expect(saved.body.telemetry).toEqual({ endpoint: "https://api.honeycomb.io", service_name: "sync-prod", headers: [{ name: "x-honeycomb-team", value_hint: "••••WXYZ" }] });
+    expect(saved.body.telemetry).toEqual({
+      endpoint: "https://api.honeycomb.io",
+      service_name: "sync-prod",
+      headers: [{ name: "x-honeycomb-team", value_hint: "••••WXYZ" }],
+    });
     const row = await env.LEDGER.prepare("SELECT value_json FROM settings WHERE key = ?1").bind(CONFIG_SETTING_KEYS.telemetry).first<{ value_json: string }>();
     expect(row!.value_json).not.toContain(key);
 
-    const kept = await call<Settings>("PUT", "/api/settings", { body: { telemetry: { endpoint: "https://otlp.example.com", headers: [{ name: "X-Honeycomb-Team" }] } } });
+    const kept = await call<Settings>("PUT", "/api/settings", {
+      body: { telemetry: { endpoint: "https://otlp.example.com", headers: [{ name: "X-Honeycomb-Team" }] } },
+    });
     expect(kept.body.telemetry.headers).toEqual([{ name: "X-Honeycomb-Team", value_hint: "••••WXYZ" }]);
     expect(kept.body.telemetry.service_name).toBe("sync-prod");
     const viewer = await call<Settings>("GET", "/api/settings", { as: "viewer" });
