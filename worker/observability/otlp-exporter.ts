@@ -21,7 +21,8 @@ export const EXPORT_TIMEOUT_MS = 10_000;
 // At most one failure line per isolate in this window, with the count of those left out.
 const FAILURE_LOG_EVERY_MS = 60_000;
 
-let cached: { at: number; config: Promise<ExportConfig | null> } | null = null;
+// `off` is true once a fresh read found export turned off: callers then skip recording altogether.
+let cached: { at: number; config: Promise<ExportConfig | null>; off: boolean } | null = null;
 const failures = { loggedAt: -Infinity, unlogged: 0 };
 
 export function forgetTelemetryConfig(): void {
@@ -41,13 +42,32 @@ async function loadConfig(env: Pick<Env, "LEDGER" | "SECRETS_KEY">): Promise<Exp
 export function telemetryConfig(env: Pick<Env, "LEDGER" | "SECRETS_KEY">, now: number = Date.now()): Promise<ExportConfig | null> {
   if (cached === null || now - cached.at > CONFIG_TTL_MS) {
     const config = loadConfig(env);
-    cached = { at: now, config };
-    // A failed read is not kept: the next batch reads again.
-    config.catch(() => {
-      if (cached?.config === config) cached = null;
-    });
+    const entry = { at: now, config, off: false };
+    cached = entry;
+    config.then(
+      (loaded) => {
+        entry.off = loaded === null;
+      },
+      // A failed read is not kept: the next batch reads again.
+      () => {
+        if (cached === entry) cached = null;
+      },
+    );
   }
   return cached.config;
+}
+
+/** True when this isolate knows, from a fresh read, that export is off: nothing need be recorded. */
+export function telemetryOff(now: number = Date.now()): boolean {
+  return cached !== null && cached.off && now - cached.at <= CONFIG_TTL_MS;
+}
+
+/** Reads the setting again when the cached read is stale, so telemetryOff() notices export being turned on. */
+export function refreshTelemetryConfig(env: Pick<Env, "LEDGER" | "SECRETS_KEY">): Promise<void> {
+  return telemetryConfig(env).then(
+    () => undefined,
+    (error: unknown) => reportFailure(error, []),
+  );
 }
 
 export async function exportTelemetry(env: Pick<Env, "LEDGER" | "SECRETS_KEY">, batch: TelemetryBatch): Promise<void> {

@@ -6,7 +6,7 @@ import type { JobCheckpoint, RunPlan } from "../runs/coordinator-store";
 import type { RunStatus } from "../schemas/vocabulary";
 import { maskSecretLooking } from "./log";
 import type { Attributes } from "./otlp-json";
-import { exportTelemetry } from "./otlp-exporter";
+import { exportTelemetry, refreshTelemetryConfig, telemetryOff } from "./otlp-exporter";
 import { statusClass, TelemetryBatch } from "./telemetry-batch";
 import { randomSpanId, spanIdOf, traceIdOf } from "./trace-ids";
 
@@ -20,8 +20,11 @@ export interface SliceTrace {
   request(attempt: RequestAttempt): void;
 }
 
+const UNTRACED: SliceTrace = { request: () => undefined };
+
 interface OpenSlice {
   plan: RunPlan;
+  traceId: string;
   job: JobCheckpoint;
   spanId: string;
   startMs: number;
@@ -44,15 +47,26 @@ export class RunTelemetry {
   /** The slice of `job` this invocation works on; its requests are its children, `counters` gives its records. */
   slice(plan: RunPlan, job: JobCheckpoint, counters: () => JobCounterValues): SliceTrace {
     this.endSlice();
-    const open: OpenSlice = { plan, job, spanId: randomSpanId(), startMs: Date.now(), before: counters(), counters, requests: 0 };
+    // With export known to be off, a run pays for nothing but this check.
+    if (telemetryOff()) return UNTRACED;
+    const open: OpenSlice = {
+      plan,
+      traceId: traceIdOf(plan.run_id),
+      job,
+      spanId: randomSpanId(),
+      startMs: Date.now(),
+      before: counters(),
+      counters,
+      requests: 0,
+    };
     this.open = open;
     return { request: (attempt) => this.request(open, attempt) };
   }
 
   jobFinished(plan: RunPlan, job: JobCheckpoint, counters: JobCounterValues): void {
     const finish = job.progress.finish;
-    if (finish === null) return;
     this.endSlice();
+    if (finish === null || telemetryOff()) return;
     this.batch.span({
       traceId: traceIdOf(plan.run_id),
       spanId: spanIdOf("job", job.plan.job_id),
@@ -73,6 +87,7 @@ export class RunTelemetry {
 
   runFinished(plan: RunPlan, status: RunStatus, at: number): void {
     this.endSlice();
+    if (telemetryOff()) return;
     const mode = plan.jobs[0]?.mode ?? null;
     this.batch.span({
       traceId: traceIdOf(plan.run_id),
@@ -100,7 +115,10 @@ export class RunTelemetry {
   /** Ends the open slice and hands this invocation's batch to waitUntil; never throws, never waits. */
   flush(): void {
     this.endSlice();
-    if (this.batch.empty) return;
+    if (this.batch.empty) {
+      this.waitUntil(refreshTelemetryConfig(this.env));
+      return;
+    }
     const batch = this.batch;
     this.batch = new TelemetryBatch();
     this.waitUntil(exportTelemetry(this.env, batch));
@@ -113,7 +131,7 @@ export class RunTelemetry {
     const klass = statusClass(attempt.status);
     const failed = attempt.status === null || attempt.status >= 400;
     this.batch.span({
-      traceId: traceIdOf(slice.plan.run_id),
+      traceId: slice.traceId,
       spanId: randomSpanId(),
       parentSpanId: slice.spanId,
       name: attempt.method,
@@ -147,7 +165,7 @@ export class RunTelemetry {
     const processed = after.processed - slice.before.processed;
     if (processed === 0 && slice.requests === 0) return;
     this.batch.span({
-      traceId: traceIdOf(slice.plan.run_id),
+      traceId: slice.traceId,
       spanId: slice.spanId,
       parentSpanId: spanIdOf("job", slice.job.plan.job_id),
       name: SPAN_NAMES.slice,

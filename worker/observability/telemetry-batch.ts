@@ -56,8 +56,14 @@ interface Slot {
   histogram: HistogramPoint | null;
 }
 
+// A slice sends at most a few hundred requests; this bounds a batch (and one export body) whatever happens.
+// Only request spans are left out past it: the run, job and slice spans hold the trace together.
+export const MAX_SPANS_PER_BATCH = 2_000;
+
 export class TelemetryBatch {
   readonly spans: SpanData[] = [];
+  // Spans past the cap, left out (their metrics still count).
+  dropped = 0;
   private readonly metrics = new Map<MetricName, Map<string, Slot>>();
   readonly startedAt: number;
 
@@ -70,7 +76,8 @@ export class TelemetryBatch {
   }
 
   span(span: SpanData): void {
-    this.spans.push(span);
+    if (span.kind === "client" && this.spans.length >= MAX_SPANS_PER_BATCH) this.dropped += 1;
+    else this.spans.push(span);
   }
 
   /** A counter's increment, or a gauge's value (the last one wins). */
