@@ -103,6 +103,12 @@ export default tseslint.config(
   {
     files: ["worker/**/*.ts"],
     languageOptions: { globals: { ...globals.serviceworker } },
+    // The worker's output is JSON lines with ids and levels (worker/observability/log.ts), redacted there.
+    rules: { "no-console": "error" },
+  },
+  {
+    files: ["worker/observability/log.ts"],
+    rules: { "no-console": "off" },
   },
   {
     files: ["worker/**/*.ts", "web/src/**/*.{ts,svelte}"],

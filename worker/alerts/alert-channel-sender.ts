@@ -4,6 +4,7 @@ import { outboundFetch } from "../outbound";
 import { runChannelPass } from "./channel-pass";
 import { createRateGate, type RateGate } from "./rate-gate";
 import { describeError } from "./send-http";
+import { log } from "../observability/log";
 
 const RETRY_AFTER_ERROR_MS = 30_000;
 const SLACK_MIN_INTERVAL_MS = 1_000;
@@ -38,7 +39,7 @@ export class AlertChannelSender extends DurableObject<Env> {
     try {
       next = await runChannelPass({ env: this.env, channelId: this.channelId, fetch: outboundFetch(this.env), gate: this.gate });
     } catch (err) {
-      console.error(`alerts: channel ${this.channelId} round failed, retrying in ${RETRY_AFTER_ERROR_MS / 1000} s: ${describeError(err)}`);
+      log.error(`alerts: a channel round failed, retrying in ${RETRY_AFTER_ERROR_MS / 1000} s`, { channel_id: this.channelId, error: describeError(err) });
       next = Date.now() + RETRY_AFTER_ERROR_MS;
     }
     if (next === null) return;

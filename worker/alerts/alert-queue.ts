@@ -4,6 +4,7 @@ import { channelsWithDueDeliveries } from "../ledger/alerts-sends";
 import { alertSenderStub } from "./alert-channel-sender";
 import { fanOutEvents } from "./fan-out-events";
 import { errorMessage } from "../../shared/lang";
+import { log } from "../observability/log";
 
 // The alert outbox's way out: event ids go on the alerts queue once their batch has committed, the consumer
 // fans them out and wakes the senders of the channels that got deliveries. The D1 outbox stays the record:
@@ -30,7 +31,7 @@ export async function enqueueAlertEvents(env: Pick<Env, "ALERT_QUEUE">, eventIds
       await env.ALERT_QUEUE.sendBatch(eventIds.slice(i, i + MESSAGES_PER_SEND).map((id) => ({ body: { event_id: id } satisfies AlertQueueMessage })));
     }
   } catch (err) {
-    console.warn(`alerts: could not enqueue ${eventIds.length} event(s); the minute sweep will: ${errorMessage(err)}`);
+    log.warn("alerts: could not enqueue events; the minute sweep will", { events: eventIds.length, error: errorMessage(err) });
   }
 }
 
@@ -39,7 +40,7 @@ export async function wakeSender(env: Pick<Env, "ALERT_SENDER">, channelId: stri
   try {
     await alertSenderStub(env, channelId).wake(channelId);
   } catch (err) {
-    console.warn(`alerts: could not wake channel ${channelId}'s sender; the minute sweep will: ${errorMessage(err)}`);
+    log.warn("alerts: could not wake a channel's sender; the minute sweep will", { channel_id: channelId, error: errorMessage(err) });
   }
 }
 
@@ -63,7 +64,7 @@ export async function sweepAlerts(env: Env, options: SweepOptions): Promise<{ ev
     await Promise.all(channels.map((id) => wakeSender(env, id)));
     return { events: ids.length, channels: channels.length };
   } catch (err) {
-    console.error(`alerts: the outbox sweep failed; the next minute tries again: ${errorMessage(err)}`);
+    log.error("alerts: the outbox sweep failed; the next minute tries again", { error: errorMessage(err) });
     return { events: 0, channels: 0 };
   }
 }
@@ -74,7 +75,7 @@ export async function consumeAlertEvents(batch: MessageBatch, env: Env): Promise
   for (const message of batch.messages) {
     const id = eventIdOf(message.body);
     if (id === null) {
-      console.error(`alerts: dropping a queue message that names no event: ${JSON.stringify(message.body)}`);
+      log.error("alerts: dropping a queue message that names no event", { body: message.body });
       message.ack();
       continue;
     }
@@ -84,7 +85,7 @@ export async function consumeAlertEvents(batch: MessageBatch, env: Env): Promise
   try {
     report = await fanOutEvents(env, [...byEvent.keys()]);
   } catch (err) {
-    console.error(`alerts: fanning out a batch of ${byEvent.size} event(s) failed: ${errorMessage(err)}`);
+    log.error("alerts: fanning out a batch of events failed", { events: byEvent.size, error: errorMessage(err) });
     for (const message of batch.messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }

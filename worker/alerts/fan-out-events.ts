@@ -16,6 +16,7 @@ import { connectionNeedsHistory, MAX_HISTORY, type JobHistory } from "./job-cond
 import { planFanOut, type FanOutPlan, type OutboxEvent } from "./fan-out";
 import { publicUrl } from "./resolve-channel";
 import { describeError } from "./send-http";
+import { log } from "../observability/log";
 
 const MAX_THRESHOLD = 100;
 // How far back through earlier undispatched events one event may reach before it gives up for now (its
@@ -52,7 +53,7 @@ export async function fanOutEvents(env: Env, ids: readonly string[], now: () => 
       await fanOutWave(context, waveEvents);
     } catch (err) {
       // Reading or committing the wave failed as a whole: each event alone, so one bad event holds back no other.
-      console.warn(`alerts: a wave of ${waveEvents.length} event(s) failed together; fanning them out one by one: ${describeError(err)}`);
+      log.warn("alerts: a wave of events failed together; fanning them out one by one", { events: waveEvents.length, error: describeError(err) });
       await Promise.all(waveEvents.map((event) => fanOutAlone(context, event)));
     }
   }
@@ -71,7 +72,7 @@ async function fanOutWave(context: FanOutContext, events: readonly OutboxEvent[]
         ready.push({ event, plan: await planEvent(context, event, eventContext) });
       } catch (err) {
         context.report.failed.add(event.id);
-        console.error(`alerts: planning event ${event.id} failed: ${describeError(err)}`);
+        log.error("alerts: planning an event failed", { event_id: event.id, error: describeError(err) });
       }
     }),
   );
@@ -89,7 +90,7 @@ async function fanOutAlone(context: FanOutContext, event: OutboxEvent): Promise<
   } catch (err) {
     // One event that cannot be planned must not hold back unrelated ones; its message is retried.
     context.report.failed.add(event.id);
-    console.error(`alerts: fanning out event ${event.id} failed: ${describeError(err)}`);
+    log.error("alerts: fanning out an event failed", { event_id: event.id, error: describeError(err) });
   }
 }
 

@@ -7,6 +7,7 @@ import { enqueueAlertEvents } from "./alert-queue";
 import type { AlertLevel } from "./incident-state";
 import { planOutsideTransition } from "./outside-transitions";
 import { publicUrl } from "./resolve-channel";
+import { log } from "../observability/log";
 
 // The connection_paused alert: a warning one failed job before the failure streak pauses the connection,
 // critical while it is paused, resolved when it is resumed or the streak ends first.
@@ -84,6 +85,6 @@ export async function judgeConnectionPause(env: Env, connectionId: string, optio
     });
     await enqueueAlertEvents(env, await commitAlertTransitions(env.LEDGER, items, now));
   } catch (err) {
-    console.error(`alerts: judging the auto-pause alert of connection ${connectionId} failed: ${errorMessage(err)}`);
+    log.error("alerts: judging the auto-pause alert of a connection failed", { connection_id: connectionId, error: errorMessage(err) });
   }
 }

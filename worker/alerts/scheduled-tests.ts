@@ -4,6 +4,7 @@ import { claimChannelTests, dueChannelTests, recordChannelTests, type ChannelTes
 import { outboundFetch } from "../outbound";
 import { nextFireAfter } from "../schedule/next-fire";
 import { testChannel, testOutcome } from "./test-send";
+import { log } from "../observability/log";
 
 // At most this many channels are tested per minute tick; the rest are due at the next one.
 export const SCHEDULED_TESTS_PER_TICK = 25;
@@ -33,7 +34,7 @@ export async function sendDueChannelTests(env: Env, now: number, fetchImpl: type
         return testOutcome(channel.id, await testChannel(env, channel, Date.now(), fetchImpl), "scheduled");
       } catch (err) {
         // One channel whose secret cannot be opened must not cost the others their recorded outcome.
-        console.error(`scheduled test of channel ${channel.id} could not be sent`, err);
+        log.error("a scheduled channel test could not be sent", { channel_id: channel.id, error: err });
         return { channelId: channel.id, at: Date.now(), ok: false, statusCode: null, error: errorMessage(err), trigger: "scheduled" };
       }
     }),

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { formatIssuePath } from "../engine/contracts";
 import { DomainError, invalidInput, nameTaken, notFound, type DomainErrorKind, type ErrorParts, type FieldIssue, type IssueLocation } from "../domain-errors";
 import type { ApiErrorBody } from "../schemas/types";
+import { log } from "../observability/log";
 
 export type { FieldIssue, IssueLocation } from "../domain-errors";
 
@@ -79,7 +80,7 @@ export function handleError(error: Error, c: Context): Response {
     return c.json(errorBody(codeForStatus(status), err.message || "Request failed"), status);
   }
   // Anything else is our bug: log it for `wrangler tail`, tell the caller little.
-  console.error("unhandled error", c.req.method, c.req.path, err);
+  log.error("unhandled error", { method: c.req.method, path: c.req.path, error: err });
   return c.json(errorBody("internal_error", "Internal error; the failure was logged."), 500);
 }
 

@@ -3,6 +3,8 @@ import { minRole } from "../auth/middleware";
 import { encryptSecret, SECRET_BINDINGS, secretHint } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import { readConfigSettings, toSettingsResponse, writeConfigSettings, type StoredLogExport } from "../ledger/config-settings";
+import { forgetTelemetryConfig } from "../observability/otlp-exporter";
+import { sealTelemetry } from "./telemetry-setting";
 import { readHeartbeat, toHeartbeatSetting, writeHeartbeatUrl } from "../ledger/heartbeat-url";
 import { validationError } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
@@ -18,7 +20,7 @@ const getRoute = createRoute({
   method: "get",
   path: "/",
   tags: TAGS,
-  summary: "Retention plan, log export, request log, plan expiry, auto-pause and the heartbeat URL",
+  summary: "Retention plan, log export, request log, plan expiry, auto-pause, the heartbeat URL and telemetry export",
   responses: { 200: jsonContent(settingsSchema, "The settings in effect."), ...errorResponses() },
 });
 
@@ -27,10 +29,11 @@ const putRoute = createRoute({
   method: "put",
   path: "/",
   tags: TAGS,
-  summary: "Change the retention plan, log export, request log, plan expiry, auto-pause or the heartbeat URL",
+  summary: "Change the retention plan, log export, request log, plan expiry, auto-pause, the heartbeat URL or telemetry export",
   description:
     "Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out. " +
-    "A heartbeat URL is checked against the outbound URL rules; a new one starts with no last call.",
+    "A heartbeat URL is checked against the outbound URL rules; a new one starts with no last call. " +
+    "A telemetry endpoint is checked against the outbound URL rules too; its header values are write-only, a header given without a value keeps the stored one.",
   request: { body: { required: true, content: { "application/json": { schema: updateSettingsBodySchema } } } },
   responses: { 200: jsonContent(settingsSchema, "The settings now in effect."), ...errorResponses(400, 415, 503) },
 });
@@ -69,6 +72,7 @@ settings.openapi(putRoute, async (c) => {
   } else if (input) {
     logExport = input;
   }
+  const telemetry = body.telemetry ? await sealTelemetry(c.env, body.telemetry, current.telemetry) : undefined;
   await writeConfigSettings(
     c.env.LEDGER,
     {
@@ -77,9 +81,12 @@ settings.openapi(putRoute, async (c) => {
       ...(body.request_log ? { requestLog: body.request_log } : {}),
       ...(body.plans ? { plans: body.plans } : {}),
       ...(body.connections ? { connections: body.connections } : {}),
+      ...(telemetry ? { telemetry } : {}),
     },
     Date.now(),
   );
+  // This isolate exports with the new setting at once; others within the exporter's cache time.
+  if (telemetry) forgetTelemetryConfig();
   if (body.heartbeat) await writeHeartbeatUrl(c.env.LEDGER, body.heartbeat.url, Date.now());
   return c.json(await settingsBody(c.env.LEDGER), 200);
 });

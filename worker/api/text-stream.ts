@@ -1,3 +1,5 @@
+import { log } from "../observability/log";
+
 export interface TextStreamOptions<T> {
   items: AsyncGenerator<T>;
   render: (item: T) => string;
@@ -30,7 +32,7 @@ export function textStream<T>(options: TextStreamOptions<T>): ReadableStream<Uin
         }
       } catch (err) {
         // The status line is already sent: the client sees a truncated body, the logs say why.
-        console.error("export stream failed", err);
+        log.error("export stream failed", { error: err });
         controller.error(err);
       }
     },

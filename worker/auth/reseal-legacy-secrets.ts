@@ -2,6 +2,7 @@ import type { Env } from "../env";
 import { listLegacySecrets, replaceLegacySecret, type SecretField } from "../ledger/legacy-secrets";
 import { decryptSecret, encryptSecret, SECRET_BINDINGS } from "./secrets";
 import { errorMessage } from "../../shared/lang";
+import { log } from "../observability/log";
 
 const BINDING_OF: Record<SecretField, (id: string) => string> = {
   credential: SECRET_BINDINGS.credential,
@@ -30,7 +31,7 @@ export async function resealLegacySecrets(env: Pick<Env, "LEDGER" | "SECRETS_KEY
       if (await replaceLegacySecret(env.LEDGER, ref, await encryptSecret(env, plaintext, binding))) result.resealed++;
     } catch (err) {
       result.failed++;
-      console.error(`secrets: cannot reseal ${binding} in the v2 format`, errorMessage(err));
+      log.error("secrets: cannot reseal a secret in the v2 format", { binding, error: errorMessage(err) });
     }
   }
   return result;

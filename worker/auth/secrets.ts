@@ -53,6 +53,8 @@ export const SECRET_BINDINGS = {
   alertChannel: (id: string) => secretBinding("alert_channel", id, "secret"),
   alertChannelPrevious: (id: string) => secretBinding("alert_channel", id, "previous_secret"),
   logExport: () => secretBinding("setting", "config.log_export", "secret_access_key"),
+  // Header names are case-insensitive: the binding uses the lower-case one.
+  telemetryHeader: (name: string) => secretBinding("setting", "config.telemetry", name.toLowerCase()),
 } as const;
 
 // v2: `v2:<key id>:<iv>:<ciphertext+tag>` sealed with the binding as associated data. v1 (`v1:<iv>:<ct>`, no

@@ -3,6 +3,7 @@ import type { RequestAttempt } from "../engine/http-client";
 import type { RequestPhase } from "../engine/errors";
 import type { Env } from "../env";
 import { emptyTally, tallyAttempt, type HostTally } from "./breaker-state";
+import { log } from "../observability/log";
 
 // The coordinator's side of the destination breakers: which hosts a job writes to, what one slice's requests
 // to each did, and the two calls per slice to each host's DestinationBreaker (may this slice send; what it
@@ -58,7 +59,7 @@ export async function admitSlice(env: Pick<Env, "DESTINATION_BREAKER">, hosts: r
       if (admission.kind === "wait") return { kind: "wait", host, until: admission.until };
       probe ||= admission.probe;
     } catch (error) {
-      console.error(`destination breaker of ${host} unreachable; the run goes on`, error);
+      log.error("destination breaker unreachable; the run goes on", { host, run_id: runId, error });
     }
   }
   return { kind: "go", probe };
@@ -70,7 +71,7 @@ export async function reportSlice(env: Pick<Env, "DESTINATION_BREAKER">, tallies
       try {
         await breakerStub(env, host).report(host, runId, tally);
       } catch (error) {
-        console.error(`destination breaker of ${host} unreachable; this slice's requests are not counted`, error);
+        log.error("destination breaker unreachable; this slice's requests are not counted", { host, run_id: runId, error });
       }
     }),
   );

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { readBreaker, runIdsWaitingOn, saveBreaker } from "../ledger/destination-breakers";
 import { commitBreakerAlert } from "./breaker-alerts";
 import { admit, breakerOf, closedBreaker, reportTally, type Admission, type Breaker, type BreakerRecord, type HostTally, type Step } from "./breaker-state";
+import { log } from "../observability/log";
 
 // Runs woken at once when the breaker closes; any others look again at their own next probe time.
 const WAKE_LIMIT = 500;
@@ -83,7 +84,7 @@ export class DestinationBreaker extends DurableObject<Env> {
     try {
       await commitBreakerAlert(this.env, record, change, record.updated_at);
     } catch (error) {
-      console.error(`could not record the destination_down alert of ${record.host} (${change})`, error);
+      log.error("could not record a destination_down alert", { host: record.host, change, error });
     }
   }
 
@@ -92,7 +93,7 @@ export class DestinationBreaker extends DurableObject<Env> {
       const runIds = await runIdsWaitingOn(this.env.LEDGER, host, WAKE_LIMIT);
       await Promise.all(runIds.map((runId) => this.env.RUN_COORDINATOR.get(this.env.RUN_COORDINATOR.idFromName(runId)).wake()));
     } catch (error) {
-      console.error(`could not wake the runs waiting on ${host}; they look again at their next probe time`, error);
+      log.error("could not wake the runs waiting on a host; they look again at their next probe time", { host, error });
     }
   }
 }

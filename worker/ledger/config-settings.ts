@@ -7,6 +7,7 @@ import {
   type PlansSetting,
   type RetentionSetting,
   type Settings,
+  DEFAULT_SERVICE_NAME,
 } from "../schemas/settings";
 import { writeSettingStatement } from "./settings";
 import { DEFAULT_PAUSE_AFTER, PAUSE_AFTER_KEY } from "./connection-pause";
@@ -17,6 +18,7 @@ export const CONFIG_SETTING_KEYS = {
   logExport: "config.log_export",
   requestLog: "config.request_log",
   plans: "config.plans",
+  telemetry: "config.telemetry",
   // A bare number, read inside the SQL that pauses a connection (connection-pause.ts).
   pauseAfterFailedRuns: PAUSE_AFTER_KEY,
 } as const;
@@ -29,12 +31,21 @@ export type StoredLogExport =
   | Exclude<LogExportSetting, { target: "s3" }>
   | (Omit<Extract<LogExportSetting, { target: "s3" }>, "secret_hint"> & { secret_ciphertext: string; secret_hint: string });
 
+/** OpenTelemetry export as stored: each header value only as ciphertext and hint. */
+export interface StoredTelemetry {
+  endpoint: string | null;
+  service_name: string;
+  headers: Array<{ name: string; value_ciphertext: string; value_hint: string }>;
+}
+export const DEFAULT_TELEMETRY: StoredTelemetry = { endpoint: null, service_name: DEFAULT_SERVICE_NAME, headers: [] };
+
 export interface StoredConfigSettings {
   retention: RetentionSetting;
   logExport: StoredLogExport;
   requestLog: RequestLogSetting;
   plans: PlansSetting;
   connections: ConnectionsSetting;
+  telemetry: StoredTelemetry;
   updatedAt: number | null;
 }
 
@@ -53,6 +64,7 @@ export async function readConfigSettings(db: D1Database): Promise<StoredConfigSe
   const requestLog = byKey.get(CONFIG_SETTING_KEYS.requestLog);
   const plans = byKey.get(CONFIG_SETTING_KEYS.plans);
   const pauseAfter = byKey.get(CONFIG_SETTING_KEYS.pauseAfterFailedRuns);
+  const telemetry = byKey.get(CONFIG_SETTING_KEYS.telemetry);
   const times = results.map((row) => row.updated_at);
   return {
     retention: retention ? (JSON.parse(retention.value_json) as RetentionSetting) : DEFAULT_RETENTION,
@@ -60,6 +72,7 @@ export async function readConfigSettings(db: D1Database): Promise<StoredConfigSe
     requestLog: requestLog ? (JSON.parse(requestLog.value_json) as RequestLogSetting) : DEFAULT_REQUEST_LOG,
     plans: plans ? (JSON.parse(plans.value_json) as PlansSetting) : { ttl_hours: DEFAULT_PLAN_TTL_HOURS },
     connections: { pause_after_failed_runs: pauseAfter ? Number(JSON.parse(pauseAfter.value_json)) : DEFAULT_PAUSE_AFTER },
+    telemetry: telemetry ? (JSON.parse(telemetry.value_json) as StoredTelemetry) : DEFAULT_TELEMETRY,
     updatedAt: times.length > 0 ? Math.max(...times) : null,
   };
 }
@@ -70,6 +83,12 @@ export async function readRequestLogSetting(db: D1Database): Promise<RequestLogS
   return row ? (JSON.parse(row.value_json) as RequestLogSetting) : DEFAULT_REQUEST_LOG;
 }
 
+/** The telemetry setting alone, read by the exporter (cached per isolate, see otlp-exporter.ts). */
+export async function readTelemetrySetting(db: D1Database): Promise<StoredTelemetry> {
+  const row = await db.prepare("SELECT value_json FROM settings WHERE key = ?1").bind(CONFIG_SETTING_KEYS.telemetry).first<{ value_json: string }>();
+  return row ? (JSON.parse(row.value_json) as StoredTelemetry) : DEFAULT_TELEMETRY;
+}
+
 export async function writeConfigSettings(
   db: D1Database,
   values: {
@@ -78,6 +97,7 @@ export async function writeConfigSettings(
     requestLog?: RequestLogSetting;
     plans?: PlansSetting;
     connections?: ConnectionsSetting;
+    telemetry?: StoredTelemetry;
   },
   now: number,
 ): Promise<void> {
@@ -89,6 +109,7 @@ export async function writeConfigSettings(
   if (values.connections) {
     statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.pauseAfterFailedRuns, values.connections.pause_after_failed_runs, now));
   }
+  if (values.telemetry) statements.push(writeSettingStatement(db, CONFIG_SETTING_KEYS.telemetry, values.telemetry, now));
   if (statements.length > 0) await db.batch(statements);
 }
 
@@ -116,6 +137,11 @@ export function toSettingsResponse(stored: StoredConfigSettings): Omit<Settings,
     request_log: { body_excerpt_bytes: stored.requestLog.body_excerpt_bytes },
     plans: { ttl_hours: stored.plans.ttl_hours },
     connections: { pause_after_failed_runs: stored.connections.pause_after_failed_runs },
+    telemetry: {
+      endpoint: stored.telemetry.endpoint,
+      service_name: stored.telemetry.service_name,
+      headers: stored.telemetry.headers.map(({ name, value_hint }) => ({ name, value_hint })),
+    },
     updated_at: stored.updatedAt === null ? null : new Date(stored.updatedAt).toISOString(),
   };
 }

@@ -1,4 +1,5 @@
 import { errorMessage } from "../../shared/lang";
+import { log } from "../observability/log";
 export const LEDGER_PROBLEMS = {
   ledger_unreachable: "ledger unreachable",
   no_migrations: "no migrations applied",
@@ -24,7 +25,7 @@ export async function checkLedger(db: D1Database): Promise<LedgerHealth> {
   } catch (err) {
     const message = errorMessage(err);
     const noMigrations = message.includes("no such table");
-    if (!noMigrations) console.error("health: D1 check failed", err);
+    if (!noMigrations) log.error("health: D1 check failed", { error: err });
     return { ok: noMigrations, latencyMs: Date.now() - started, migrations: [], problem: noMigrations ? "no_migrations" : "ledger_unreachable" };
   }
 }

@@ -4,6 +4,7 @@ import { LiveHubStore } from "./hub-store";
 import { liveClientMessageSchema, type LiveServerMessage, type LiveUpdate, PING_FRAME, PONG_FRAME } from "./protocol";
 import { errorMessage } from "../../shared/lang";
 import { assertNever } from "../../shared/lang";
+import { log } from "../observability/log";
 
 /** Who opened a socket, kept on the socket so it survives hibernation. */
 export interface LiveViewer {
@@ -134,7 +135,7 @@ export class LiveHub extends DurableObject<Env> {
 
   override async webSocketError(socket: WebSocket, error: unknown): Promise<void> {
     const viewer = socket.deserializeAttachment() as LiveViewer | null;
-    console.warn("live socket error", viewer?.name ?? "unknown viewer", error);
+    log.warn("live socket error", { viewer: viewer?.name ?? "unknown viewer", error });
   }
 
   // A credential's feed carries jobs; the runs feed never stores any, so it asks for none.
@@ -155,7 +156,7 @@ function sendTo(socket: WebSocket, text: string): boolean {
     socket.send(text);
     return true;
   } catch (err) {
-    console.warn("live: could not send to a closing socket", errorMessage(err));
+    log.warn("live: could not send to a closing socket", { error: errorMessage(err) });
     return false;
   }
 }
@@ -165,7 +166,7 @@ function closeSocket(socket: WebSocket, code: number, reason: string): boolean {
     socket.close(code, reason);
     return true;
   } catch (err) {
-    console.warn(`live: could not close a socket (${reason})`, errorMessage(err));
+    log.warn("live: could not close a socket", { reason, error: errorMessage(err) });
     return false;
   }
 }

@@ -4,6 +4,7 @@ import { listActiveRunIds } from "../ledger/run-writes";
 import type { RunDetail } from "../schemas/runs";
 import type { LiveHub } from "./live-hub";
 import type { LiveUpdate } from "./protocol";
+import { log } from "../observability/log";
 
 // The live feed is sharded: one LiveHub per credential carries its runs with every job's progress (at most
 // one run per credential is active, so a hub sees one run's progress at a time), and one runs hub carries
@@ -58,6 +59,6 @@ export async function announceRun(env: Pick<Env, "LIVE_HUB">, detail: RunDetail,
   try {
     await publishLive(env, run.credential_id, { type: "run", run, jobs, seq: now });
   } catch (error) {
-    console.warn("live: could not announce run", run.id, error);
+    log.warn("live: could not announce run", { run_id: run.id, error });
   }
 }

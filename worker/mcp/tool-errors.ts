@@ -1,4 +1,5 @@
 import { TimeInputError, TimeRangeOrderError } from "../stats/time-range";
+import { log } from "../observability/log";
 
 /** A problem with the agent's arguments; its message goes back as the tool's error result. */
 export class ToolInputError extends Error {
@@ -15,6 +16,6 @@ export class ToolInputError extends Error {
 export function toToolError(toolName: string, err: unknown): Error {
   if (err instanceof ToolInputError) return err;
   if (err instanceof TimeInputError || err instanceof TimeRangeOrderError) return new ToolInputError(`${err.field}: ${err.message}`);
-  console.error(`mcp tool ${toolName} failed`, err);
+  log.error("mcp tool failed", { tool: toolName, error: err });
   return new Error(`${toolName} failed on the server; the failure was logged. Try again, or narrow the time range.`);
 }

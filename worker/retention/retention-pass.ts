@@ -37,6 +37,7 @@ import { archiveJobId, deleteArchiveKeys, listArchiveDay, nextArchiveDay, R2_KEY
 import { exportDay } from "./day-export";
 import { resolveExportTarget, type ExportTarget } from "./export-target";
 import { errorMessage } from "../../shared/lang";
+import { log } from "../observability/log";
 
 export interface PassProgress {
   phase: PassPhase;
@@ -305,7 +306,7 @@ class PassWorker {
       await this.save({});
       // Only a writer adding lines to a finished job could cause this; stop rather than spin on it.
       if (jobs.changes === 0) {
-        console.warn("retention: expired jobs kept gaining logs or outcomes; leaving them for the next pass", selected.ids.slice(0, 5));
+        log.warn("retention: expired jobs kept gaining logs or outcomes; leaving them for the next pass", { job_ids: selected.ids.slice(0, 5) });
         return true;
       }
     }

@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import type { TriggerName } from "../schedule/heartbeat";
 import { runRetention } from "./retention-pass";
+import { log } from "../observability/log";
 
 /**
  * The daily trigger starts a retention pass; every minute trigger continues one that ran out of its
@@ -11,9 +12,9 @@ export async function retentionOnTrigger(env: Env, trigger: TriggerName): Promis
   try {
     const result = await runRetention(env, { mayStart: trigger === "daily" });
     if (result.status !== "idle" && result.status !== "up_to_date") {
-      console.log(`retention ${result.passId}: ${result.status}`, JSON.stringify(result.deleted), result.error ?? "");
+      log.info(`retention pass ${result.status}`, { pass_id: result.passId, status: result.status, deleted: result.deleted, error: result.error ?? null });
     }
   } catch (err) {
-    console.error("retention pass interrupted; it resumes on the next trigger", err);
+    log.error("retention pass interrupted; it resumes on the next trigger", { error: err });
   }
 }

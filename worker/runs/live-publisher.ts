@@ -1,5 +1,6 @@
 import type { JobSummary, RunSummary } from "../schemas/runs";
 import type { LiveUpdate } from "../live/protocol";
+import { log } from "../observability/log";
 
 // Progress for open dashboards goes to the live hubs (worker/live/publish.ts). At most one job message per
 // job every LIVE_THROTTLE_MS; status changes are always sent, so a dashboard never misses one.
@@ -102,7 +103,7 @@ export class LivePublisher {
         await this.publish(letter.credentialId, letter.message);
       } catch (error) {
         // The feed is best effort: a failed publish never fails the run. A status change is worth a retry.
-        console.warn("live publish failed", letter.message.type, key, error);
+        log.warn("live publish failed", { type: letter.message.type, key, error });
         if (letter.status && letter.attempts + 1 < LIVE_STATUS_ATTEMPTS && !this.mailbox.has(key)) {
           await new Promise((resolve) => setTimeout(resolve, LIVE_RETRY_MS));
           if (!this.mailbox.has(key)) this.mailbox.set(key, { ...letter, attempts: letter.attempts + 1 });

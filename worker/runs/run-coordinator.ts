@@ -30,6 +30,8 @@ import { SliceBudget } from "./slice-budget";
 import { admitSlice, destinationHosts, HostTallies, reportSlice, type GateVerdict } from "../breakers/breaker-gate";
 import { resumedLine, waitingReason } from "../breakers/breaker-words";
 import { jobWaitingStatement } from "../ledger/destination-breakers";
+import { log } from "../observability/log";
+import { RunTelemetry } from "../observability/run-telemetry";
 
 const FLUSH_ROWS = 1_000;
 // A probe of a destination whose breaker is open: one record, stopped after its first answer.
@@ -71,12 +73,18 @@ export class RunCoordinator extends DurableObject<Env> {
   private readonly estimates = new RunEstimates();
   // Read once per object from the env; a test may give one object its own (see run-fixtures' tuneRun).
   private config: CoordinatorConfig;
+  private readonly telemetry: RunTelemetry;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.config = coordinatorConfig(env);
     const redactor = createRedactor(() => this.sending?.secrets() ?? []);
     this.store = new CoordinatorStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), redactor);
+    this.telemetry = new RunTelemetry(
+      env,
+      (work) => ctx.waitUntil(work),
+      (text) => redactor.redact(text),
+    );
     // Fire and forget: a step hands messages over and goes on; waitUntil keeps their delivery alive.
     this.live = new LivePublisher(
       (credentialId, message) => publishLive(env, credentialId, message),
@@ -187,6 +195,7 @@ export class RunCoordinator extends DurableObject<Env> {
   private runStep(): Promise<void> {
     this.busy ??= this.step().finally(() => {
       this.busy = null;
+      this.telemetry.flush();
     });
     return this.busy;
   }
@@ -240,7 +249,7 @@ export class RunCoordinator extends DurableObject<Env> {
       // outage of minutes costs a few invocations rather than one every two seconds.
       this.failedSteps += 1;
       const delay = stepRetryDelay(this.failedSteps, this.config);
-      console.error(`run coordinator step failed (${this.failedSteps} in a row); retrying in ${delay} ms`, plan.run_id, error);
+      log.error("run coordinator step failed; retrying", { run_id: plan.run_id, failed_steps: this.failedSteps, retry_in_ms: delay, error });
       await this.ctx.storage.setAlarm(Date.now() + delay);
       return;
     }
@@ -313,6 +322,7 @@ export class RunCoordinator extends DurableObject<Env> {
       startedAt,
     );
     const runtime = createSystemRuntime({ fetch: outboundFetch(this.env) });
+    const slice = this.telemetry.slice(plan, current, () => this.store.counters(current.plan.job_id));
     const jobStep = new JobStep(
       {
         env: this.env,
@@ -327,7 +337,10 @@ export class RunCoordinator extends DurableObject<Env> {
         config: this.config,
         // Throttled by the publisher; a status change is published apart from this.
         onProgress: () => this.publishJob(plan, current, false),
-        onRequest: (attempt) => tallies.observe(attempt),
+        onRequest: (attempt) => {
+          tallies.observe(attempt);
+          slice.request(attempt);
+        },
       },
       current,
     );
@@ -505,6 +518,7 @@ export class RunCoordinator extends DurableObject<Env> {
       [job.plan.job_id],
     );
     this.pokeAlerts(events);
+    this.telemetry.jobFinished(plan, job, this.store.counters(job.plan.job_id));
     // A finish moves the failure streak, and with it the auto-pause warning, the pause and their recovery.
     if (finish.ran) {
       this.ctx.waitUntil(judgeConnectionPause(this.env, job.plan.connection_id, { now: finish.at, runId: plan.run_id, jobId: job.plan.job_id }));
@@ -583,6 +597,7 @@ export class RunCoordinator extends DurableObject<Env> {
       for (const final of end.jobs) this.store.saveJob(final.job.plan.job_id, final.status, final.progress);
       this.store.setRunFinish({ status: end.status, at, committed: true });
     });
+    this.telemetry.runFinished(plan, end.status, at);
 
     for (const job of this.store.jobs()) this.publishJob(plan, job, true);
     await this.publishRun(plan.run_id);
@@ -590,7 +605,7 @@ export class RunCoordinator extends DurableObject<Env> {
     try {
       await startNextRun(this.env, plan.credential_id);
     } catch (error) {
-      console.error("could not start the next pending run", plan.credential_id, error);
+      log.error("could not start the next pending run", { run_id: plan.run_id, credential_id: plan.credential_id, error });
     }
   }
 

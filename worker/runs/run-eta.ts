@@ -5,6 +5,7 @@ import { lastCompletedDurations } from "../ledger/job-durations";
 import { scopedCounters } from "./checkpoint-job-row";
 import type { JobCheckpoint } from "./coordinator-store";
 import { EtaTracker, jobRemainingMs, runRemainingMs } from "./eta";
+import { log } from "../observability/log";
 
 // The coordinator's side of the ETA: samples each job's processed count when it publishes or flushes it, and
 // turns the checkpoints into the finish times the live feed shows and the flush writes (migration 0027).
@@ -39,7 +40,7 @@ export class RunEstimates {
       this.typical = await lastCompletedDurations(db, [...new Set(queued)]);
     } catch (error) {
       // An estimate is never worth failing a flush: this run shows no run ETA.
-      console.warn("could not read the connections' last durations", error);
+      log.warn("could not read the connections' last durations", { error });
       this.typical = new Map();
     }
   }

@@ -8,6 +8,7 @@ import { reconcile, type CompiledMapping, type Decision, type FieldChange, type 
 import type { RunMode } from "../schemas/vocabulary";
 import { writeBulk, type PendingWrite } from "./bulk-writes";
 import type { WriteIntent } from "./write-intent";
+import { log } from "../observability/log";
 
 // One slice of a job over the engine: lookup, reconcile, and (live) write each record, reporting every
 // finished record at once so the coordinator can checkpoint it before anything else happens.
@@ -164,7 +165,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
           await durable;
         } catch (error) {
           // The requests of this group fail on their own (they were held for this write); later groups still try.
-          console.error("write intents could not be made durable", error);
+          log.error("write intents could not be made durable", { error });
         }
       }
     } finally {

@@ -8,6 +8,7 @@ import { buildPageResponse, parsePageRequest, type PageRequest, type PageSlice }
 import { createOAuthRoutes } from "./oauth";
 import { createReceiverRoutes } from "./receiver";
 import { sandboxConfigPatchSchema, type SandboxConfig } from "./sandbox-config";
+import { log } from "../observability/log";
 
 export interface SandboxRoutesOptions {
   store: FleetStore;
@@ -34,7 +35,7 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   const app = new Hono().basePath("/sandbox");
   app.notFound((c) => fail(c, 404, "NOT_FOUND", `no sandbox route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
-    console.error("sandbox error", c.req.method, c.req.path, err);
+    log.error("sandbox error", { method: c.req.method, path: c.req.path, error: err });
     return fail(c, 500, "INTERNAL", "the sandbox failed; see the worker log");
   });
 

@@ -5,6 +5,7 @@ import { promotedRunStart, type PromotedRunStart } from "../runs/promoted-run-st
 import { coordinatorFor } from "../runs/run-service";
 import { planTicks, type TickPlan } from "./plan-ticks";
 import { isTickMessage } from "./tick-messages";
+import { log } from "../observability/log";
 
 // A tick recorded by a concurrent consumer fails our batch; a few fresh reads settle who took what.
 const MAX_ATTEMPTS = 4;
@@ -27,7 +28,7 @@ export async function consumeScheduleTicks(batch: MessageBatch<unknown>, env: En
   const ticks = new Map<string, TickKey>();
   for (const message of batch.messages) {
     if (!isTickMessage(message.body)) {
-      console.error("schedule queue: dropping a message that is not a tick message", message.id);
+      log.error("schedule queue: dropping a message that is not a tick message", { message_id: message.id });
       continue;
     }
     for (const tick of message.body.ticks) ticks.set(tickKey(tick), { connectionId: tick.connectionId, dueAt: tick.dueAt });
@@ -57,7 +58,8 @@ function promotedStarts(plan: TickPlan, promoted: readonly string[], at: number)
 async function startPromoted(env: Env, starts: readonly PromotedRunStart[]): Promise<void> {
   const results = await Promise.allSettled(starts.map((start) => coordinatorFor(env, start.plan.run_id).startPromoted(start)));
   for (const [index, result] of results.entries()) {
-    if (result.status === "rejected") console.error("scheduled run promoted but its coordinator did not start", starts[index]?.plan.run_id, result.reason);
+    if (result.status === "rejected")
+      log.error("scheduled run promoted but its coordinator did not start", { run_id: starts[index]?.plan.run_id, error: result.reason });
   }
 }
 

@@ -1,6 +1,7 @@
 import { Cron } from "croner";
 import type { TickKey } from "../ledger/schedule-ticks";
 import { errorMessage } from "../../shared/lang";
+import { log } from "../observability/log";
 
 // How far back a late or missed trigger still catches up. Older ticks are let go: a schedule that was
 // down for an hour should start one run when it is back, not sixty.
@@ -18,7 +19,7 @@ export function dueTicks(schedule: string, reference: number, windowMs: number =
   try {
     cron = new Cron(schedule, { mode: "5-part", timezone: "UTC", paused: true });
   } catch (err) {
-    console.warn(`schedule "${schedule}" is not a valid cron`, errorMessage(err));
+    log.warn("a schedule is not a valid cron", { schedule, error: errorMessage(err) });
     return null;
   }
   try {

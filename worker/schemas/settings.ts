@@ -86,6 +86,52 @@ export const connectionsSettingSchema = z
   .openapi("ConnectionsSetting");
 export type ConnectionsSetting = z.output<typeof connectionsSettingSchema>;
 
+export const DEFAULT_SERVICE_NAME = "outbound-sync";
+// An HTTP header name (RFC 9110 token); the exporter sets content-type itself.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+
+export const telemetryInputSchema = z
+  .strictObject({
+    endpoint: z.string().trim().min(1).max(2000).nullable().openapi({
+      description:
+        "Base URL of an OTLP/HTTP receiver (a collector, Honeycomb, Grafana Cloud, Datadog); traces go to <endpoint>/v1/traces and metrics to <endpoint>/v1/metrics as JSON. Checked against the outbound URL rules; null turns export off.",
+      example: "https://api.honeycomb.io",
+    }),
+    headers: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(HEADER_NAME, "is not an HTTP header name")
+            .refine((name) => !["content-type", "content-length", "host"].includes(name.toLowerCase()), "is set by the exporter"),
+          value: z.string().min(1).max(4000).optional().openapi({
+            writeOnly: true,
+            description: "Write-only; stored encrypted. May be left out to keep the stored value of a header of this name.",
+          }),
+        }),
+      )
+      .max(20)
+      .optional()
+      .openapi({ description: "Headers sent with every export (an API key, say); the list replaces the stored one. Left out: kept." }),
+    service_name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: `service.name of the exported resource; default ${DEFAULT_SERVICE_NAME}.` }),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Set<string>();
+    for (const [index, header] of (value.headers ?? []).entries()) {
+      const name = header.name.toLowerCase();
+      if (seen.has(name)) ctx.addIssue({ code: "custom", path: ["headers", index, "name"], message: "is given twice" });
+      seen.add(name);
+    }
+  })
+  .openapi("TelemetrySettingInput");
+export type TelemetryInput = z.output<typeof telemetryInputSchema>;
+
 export const updateSettingsBodySchema = z
   .strictObject({
     retention: retentionSchema.optional(),
@@ -94,10 +140,11 @@ export const updateSettingsBodySchema = z
     plans: plansSettingSchema.optional(),
     heartbeat: heartbeatInputSchema.optional(),
     connections: connectionsSettingSchema.optional(),
+    telemetry: telemetryInputSchema.optional(),
   })
   .refine(
     (body) => Object.values(body).some((section) => section !== undefined),
-    "give retention, log_export, request_log, plans, heartbeat, connections or several",
+    "give retention, log_export, request_log, plans, heartbeat, connections, telemetry or several",
   )
   .openapi("UpdateSettingsRequest");
 export type UpdateSettingsBody = z.output<typeof updateSettingsBodySchema>;
@@ -151,6 +198,15 @@ export const settingsSchema = z
     connections: z.object({
       pause_after_failed_runs: z.number().int().openapi({ description: "Failed jobs in a row that pause a connection; 0 never pauses." }),
     }),
+    telemetry: z
+      .object({
+        endpoint: z.string().nullable().openapi({ description: "OTLP/HTTP base URL traces and metrics are exported to; null: off." }),
+        service_name: z.string(),
+        headers: z
+          .array(z.object({ name: z.string(), value_hint: z.string().openapi({ example: "••••Q2x9" }) }))
+          .openapi({ description: "Headers sent with every export; values are write-only, only a hint comes back." }),
+      })
+      .openapi("TelemetrySetting"),
     updated_at: timestampSchema.nullable(),
   })
   .openapi("Settings");

@@ -86,6 +86,47 @@ describe("/api/settings", () => {
     expect(r2.body.log_export).toEqual({ target: "r2", bucket_binding: "LOG_ARCHIVE", prefix: "outbound-sync/" });
   });
 
+  it("keeps telemetry header values write-only: sealed, shown as hints, kept when a header is given without one", async () => {
+    const key = "hcaik_0123456789abcdefWXYZ";
+    const off = await call<Settings>("GET", "/api/settings", { as: "viewer" });
+    expect(off.body.telemetry).toEqual({ endpoint: null, service_name: "outbound-sync", headers: [] });
+    const saved = await call<Settings>("PUT", "/api/settings", {
+      body: { telemetry: { endpoint: "https://api.honeycomb.io", service_name: "sync-prod", headers: [{ name: "x-honeycomb-team", value: key }] } },
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body.telemetry).toEqual({
+      endpoint: "https://api.honeycomb.io",
+      service_name: "sync-prod",
+      headers: [{ name: "x-honeycomb-team", value_hint: "••••WXYZ" }],
+    });
+    const row = await env.LEDGER.prepare("SELECT value_json FROM settings WHERE key = ?1").bind(CONFIG_SETTING_KEYS.telemetry).first<{ value_json: string }>();
+    expect(row!.value_json).not.toContain(key);
+
+    const kept = await call<Settings>("PUT", "/api/settings", {
+      body: { telemetry: { endpoint: "https://otlp.example.com", headers: [{ name: "X-Honeycomb-Team" }] } },
+    });
+    expect(kept.body.telemetry.headers).toEqual([{ name: "X-Honeycomb-Team", value_hint: "••••WXYZ" }]);
+    expect(kept.body.telemetry.service_name).toBe("sync-prod");
+    const viewer = await call<Settings>("GET", "/api/settings", { as: "viewer" });
+    expect(JSON.stringify(viewer.body)).not.toContain(key);
+    expect((await call("PUT", "/api/settings", { as: "operator", body: { telemetry: { endpoint: null } } })).status).toBe(403);
+
+    const offAgain = await call<Settings>("PUT", "/api/settings", { body: { telemetry: { endpoint: null, headers: [] } } });
+    expect(offAgain.body.telemetry).toEqual({ endpoint: null, service_name: "sync-prod", headers: [] });
+  });
+
+  it.each([
+    { telemetry: { endpoint: "http://169.254.169.254/v1" }, path: "telemetry.endpoint" },
+    { telemetry: { endpoint: "not a url" }, path: "telemetry.endpoint" },
+    { telemetry: { endpoint: "https://otlp.example.com", headers: [{ name: "bad name", value: "v" }] }, path: "telemetry.headers[0].name" },
+    { telemetry: { endpoint: "https://otlp.example.com", headers: [{ name: "Content-Type", value: "v" }] }, path: "telemetry.headers[0].name" },
+    { telemetry: { endpoint: "https://otlp.example.com", headers: [{ name: "x-new-key" }] }, path: "telemetry.headers[0].value" },
+  ])("refuses a telemetry setting naming $path", async ({ path, ...body }) => {
+    const res = await call("PUT", "/api/settings", { body });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).details!.map((d) => d.path)).toContain(path);
+  });
+
   it("lets viewers read but not change", async () => {
     expect((await call("PUT", "/api/settings", { as: "viewer", body: { retention: { plan: "enterprise" } } })).status).toBe(403);
     expect((await call("PUT", "/api/settings", { as: "operator", body: { retention: { plan: "enterprise" } } })).status).toBe(403);

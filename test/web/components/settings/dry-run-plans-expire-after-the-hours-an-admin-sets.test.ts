@@ -20,6 +20,7 @@ function settingsWith(ttlHours: number): Settings {
     plans: { ttl_hours: ttlHours },
     heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null },
     connections: { pause_after_failed_runs: 10 },
+    telemetry: { endpoint: null, service_name: "outbound-sync", headers: [] },
     updated_at: null,
   };
 }

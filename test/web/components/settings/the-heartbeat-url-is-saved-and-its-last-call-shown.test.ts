@@ -21,6 +21,7 @@ function settingsWith(heartbeat: Partial<Settings["heartbeat"]>): Settings {
     request_log: { body_excerpt_bytes: 2048 },
     plans: { ttl_hours: 24 },
     connections: { pause_after_failed_runs: 10 },
+    telemetry: { endpoint: null, service_name: "outbound-sync", headers: [] },
     heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null, ...heartbeat },
     updated_at: null,
   };

@@ -19,6 +19,7 @@ const settings: Settings = {
   plans: { ttl_hours: 24 },
   heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null },
   connections: { pause_after_failed_runs: 10 },
+  telemetry: { endpoint: null, service_name: "outbound-sync", headers: [] },
   updated_at: null,
 };
 
