@@ -71,8 +71,9 @@ configAsCode.openapi(exportRoute, async (c) => {
   const document = await exportConfig(c.env);
   const stamp = new Date().toISOString().slice(0, 10);
   c.header("Content-Disposition", `attachment; filename="outbound-sync-config-${stamp}.${format === "yaml" ? "yaml" : "json"}"`);
-  if (format === "json") return c.json(document, 200);
-  return c.body(stringify(document, { lineWidth: 0 }), 200, { "Content-Type": "text/yaml; charset=utf-8" }) as never;
+  // Indented either way: the text is meant for a repository and a reviewer's diff.
+  const text = format === "json" ? `${JSON.stringify(document, null, 2)}\n` : stringify(document, { lineWidth: 0 });
+  return c.body(text, 200, { "Content-Type": format === "json" ? "application/json; charset=utf-8" : "text/yaml; charset=utf-8" }) as never;
 });
 
 configAsCode.openapi(planRoute, async (c) => {
