@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { ChannelKind } from "../alerts/vocabulary";
 import { createChannelBodySchema, createRuleBodySchema } from "./alerts";
 import { createConnectionBodySchema } from "./connections";
 import { createCredentialBodySchema, SCHEMES_WITH_SECRET } from "./credentials";
@@ -42,21 +43,17 @@ const connectionEntrySchema = createConnectionBodySchema.omit({ credential_id: t
   }),
 });
 
+// Per kind, how its create body becomes a document entry: connection ids become references, secrets references.
+const CHANNEL_ENTRY: Record<ChannelKind, (body: z.ZodObject) => z.ZodObject> = {
+  webhook: (body) => body.omit({ connection_ids: true }).extend({ connections: connectionRefsSchema.optional() }),
+  slack: (body) => body.extend({ webhook_url: secretRefSchema }),
+  pagerduty: (body) => body.extend({ routing_key: secretRefSchema }),
+  email: (body) => body,
+};
+
 const channelEntrySchema = z.discriminatedUnion(
   "kind",
-  createChannelBodySchema.options.map((option) => {
-    const object = option as z.ZodObject;
-    switch (option.shape.kind.value) {
-      case "webhook":
-        return object.omit({ connection_ids: true }).extend({ connections: connectionRefsSchema.optional() });
-      case "slack":
-        return object.extend({ webhook_url: secretRefSchema });
-      case "pagerduty":
-        return object.extend({ routing_key: secretRefSchema });
-      case "email":
-        return object;
-    }
-  }) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  createChannelBodySchema.options.map((option) => CHANNEL_ENTRY[option.shape.kind.value](option as z.ZodObject)) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
 
 const ruleEntrySchema = createRuleBodySchema.omit({ channel_id: true, connection_ids: true }).extend({
