@@ -53,7 +53,11 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
   ];
   for (const [kind, section] of all) {
     for (const step of section) {
-      if (step.stored && step.action !== "unchanged") statements.push(stampGuardStatement(db, kind, step.stored.id, step.stored.stamp));
+      if (step.stored === null) continue;
+      const name = (step.stored.entry as { name: string }).name;
+      // An unchanged entry given a new secret is written too (a rotation), so it is guarded as well.
+      const rotated = (kind === "credential" || kind === "alert_channel") && secretOf(kind, name) !== undefined;
+      if (step.action !== "unchanged" || rotated) statements.push(stampGuardStatement(db, kind, step.stored.id, step.stored.stamp));
     }
   }
 
@@ -66,7 +70,7 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
   const credentialIds = new Map<string, string>();
   for (const step of steps.credentials) if (step.stored) credentialIds.set(step.stored.entry.name, step.stored.id);
   for (const step of steps.credentials) {
-    if (step.action !== "create" && step.action !== "update") continue;
+    if (!writes(step, secretOf("credential", step.desired?.name ?? ""))) continue;
     const entry = step.desired!;
     const id = step.stored?.id ?? newId("cred", now);
     credentialIds.set(entry.name, id);
@@ -117,7 +121,7 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
   const wake: string[] = [];
   for (const step of steps.channels) if (step.stored) channelIds.set(step.stored.entry.name, step.stored.id);
   for (const step of steps.channels) {
-    if (step.action !== "create" && step.action !== "update") continue;
+    if (!writes(step, secretOf("alert_channel", step.desired?.name ?? ""))) continue;
     const entry = step.desired!;
     const id = step.stored?.id ?? newId("chan", now);
     channelIds.set(entry.name, id);
@@ -178,6 +182,11 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
 }
 
 // `planId`: the plan as it is now, when known.
+// Created and changed entries are written; an unchanged one only when a secret is given for it (a rotation).
+function writes(step: Step<unknown>, secret: string | undefined): boolean {
+  return step.action === "create" || step.action === "update" || (step.action === "unchanged" && secret !== undefined);
+}
+
 export function planChanged(planId?: string): ConflictError {
   return new ConflictError("plan_changed", "The configuration changed since this plan was made; nothing was applied.", {
     hint: "Preview the changes again, check them, and apply the new plan.",

@@ -203,6 +203,19 @@ describe("apply", () => {
     expect(unordered(again)).toEqual(unordered(JSON.parse(JSON.stringify(configDocumentSchema.parse(doc)))));
   });
 
+  it("replaces the stored secret of an unchanged credential when its value is given, and refuses a secret the document does not reference", async () => {
+    const { credential } = await fixture();
+    const doc = await exported();
+    const ref = doc.credentials.find((entry: Doc) => entry.name === credential.name).secret.secret as string;
+
+    const stray = await call("POST", "/api/config/apply", { body: { document: doc, secrets: { NOT_REFERENCED: "x" } } });
+    expect(errorOf(stray).details).toEqual([expect.objectContaining({ path: "secrets.NOT_REFERENCED" })]);
+    const res = await call<ConfigApplyResult>("POST", "/api/config/apply", { body: { document: doc, secrets: { [ref]: "rotated-secret-9876" } } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.changes).toEqual([]);
+    expect((await call<Credential>("GET", `/api/credentials/${credential.id}`)).body.secret_hint).toMatch(/876$/);
+  });
+
   it("refuses with 409 plan_changed when the configuration moved since the plan, and writes nothing", async () => {
     const { connection } = await fixture();
     const doc = await exported();
