@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./app-env";
 import { alerts } from "./api/alerts";
 import { requestBodyLimit } from "./api/body-limit";
+import { configAsCode } from "./api/config-as-code";
 import { connectionAlerts } from "./api/connection-alerts";
 import { connectionRuns } from "./api/connection-runs";
 import { connectionPause } from "./api/connection-pause";
@@ -55,6 +56,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/connections", datasetRecords);
   api.route("/connections", testLookup);
   api.route("/settings", settings);
+  api.route("/config", configAsCode);
   api.route("/retention", retentionRouter);
   api.route("/stats", statsRouter);
   api.route("/session", sessionRouter);

@@ -56,31 +56,34 @@ const COLUMNS = `id, name, kind, config_json, secret_ciphertext, secret_hint, pr
 
 export async function insertAlertChannel(db: D1Database, id: string, write: ChannelWrite, now: number): Promise<ChannelWriteOutcome> {
   try {
-    const row = await db
-      .prepare(
-        `INSERT INTO alert_channels (id, name, kind, config_json, secret_ciphertext, secret_hint, enabled, created_at, updated_at,
-                                     test_schedule, test_next_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING ${COLUMNS}`,
-      )
-      .bind(
-        id,
-        write.name,
-        write.kind,
-        JSON.stringify(write.config),
-        write.secret?.ciphertext ?? null,
-        write.secret?.hint ?? null,
-        write.enabled ? 1 : 0,
-        now,
-        write.testSchedule.schedule,
-        write.testSchedule.nextAt,
-      )
-      .first<AlertChannelRow>();
+    const row = await insertAlertChannelStatement(db, id, write, now).first<AlertChannelRow>();
     if (!row) throw new Error("INSERT … RETURNING gave no row");
     return { status: "ok", row };
   } catch (error) {
     if (isUniqueViolation(error, "alert_channels.name")) return { status: "name_taken" };
     throw error;
   }
+}
+
+export function insertAlertChannelStatement(db: D1Database, id: string, write: ChannelWrite, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO alert_channels (id, name, kind, config_json, secret_ciphertext, secret_hint, enabled, created_at, updated_at,
+                                   test_schedule, test_next_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) RETURNING ${COLUMNS}`,
+    )
+    .bind(
+      id,
+      write.name,
+      write.kind,
+      JSON.stringify(write.config),
+      write.secret?.ciphertext ?? null,
+      write.secret?.hint ?? null,
+      write.enabled ? 1 : 0,
+      now,
+      write.testSchedule.schedule,
+      write.testSchedule.nextAt,
+    );
 }
 
 export async function getAlertChannel(db: D1Database, id: string): Promise<AlertChannelRow | null> {
@@ -112,9 +115,18 @@ export interface ChannelUpdate {
 // Enabling clears the disabled reason and the failure streak, so the channel starts with a clean slate.
 export async function updateAlertChannel(db: D1Database, id: string, update: ChannelUpdate, now: number): Promise<ChannelWriteOutcome> {
   try {
-    const row = await db
-      .prepare(
-        `UPDATE alert_channels
+    const row = await updateAlertChannelStatement(db, id, update, now).first<AlertChannelRow>();
+    return row ? { status: "ok", row } : { status: "not_found" };
+  } catch (error) {
+    if (isUniqueViolation(error, "alert_channels.name")) return { status: "name_taken" };
+    throw error;
+  }
+}
+
+export function updateAlertChannelStatement(db: D1Database, id: string, update: ChannelUpdate, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE alert_channels
             SET name = ?2, config_json = ?3,
                 secret_ciphertext = COALESCE(?4, secret_ciphertext), secret_hint = COALESCE(?5, secret_hint),
                 disabled_reason = CASE WHEN ?6 = 1 THEN NULL WHEN enabled = 1 THEN 'Disabled by an admin.' ELSE disabled_reason END,
@@ -124,25 +136,19 @@ export async function updateAlertChannel(db: D1Database, id: string, update: Cha
                 test_schedule = CASE WHEN ?8 = 1 THEN ?9 ELSE test_schedule END,
                 test_next_at = CASE WHEN ?8 = 1 THEN ?10 ELSE test_next_at END
           WHERE id = ?1 RETURNING ${COLUMNS}`,
-      )
-      .bind(
-        id,
-        update.name,
-        JSON.stringify(update.config),
-        update.secret?.ciphertext ?? null,
-        update.secret?.hint ?? null,
-        update.enabled ? 1 : 0,
-        now,
-        update.testSchedule === undefined ? 0 : 1,
-        update.testSchedule?.schedule ?? null,
-        update.testSchedule?.nextAt ?? null,
-      )
-      .first<AlertChannelRow>();
-    return row ? { status: "ok", row } : { status: "not_found" };
-  } catch (error) {
-    if (isUniqueViolation(error, "alert_channels.name")) return { status: "name_taken" };
-    throw error;
-  }
+    )
+    .bind(
+      id,
+      update.name,
+      JSON.stringify(update.config),
+      update.secret?.ciphertext ?? null,
+      update.secret?.hint ?? null,
+      update.enabled ? 1 : 0,
+      now,
+      update.testSchedule === undefined ? 0 : 1,
+      update.testSchedule?.schedule ?? null,
+      update.testSchedule?.nextAt ?? null,
+    );
 }
 
 export interface SecretRotation {
@@ -166,7 +172,12 @@ export async function rotateAlertChannelSecret(db: D1Database, id: string, rotat
 
 // Rules go with the channel (ON DELETE CASCADE); its delivery log stays, and what was still waiting fails.
 export async function deleteAlertChannel(db: D1Database, id: string, now: number): Promise<boolean> {
-  const [, , deleted] = await db.batch([
+  const [, , deleted] = await db.batch(deleteAlertChannelStatements(db, id, now));
+  return (deleted?.meta.changes ?? 0) > 0;
+}
+
+export function deleteAlertChannelStatements(db: D1Database, id: string, now: number): D1PreparedStatement[] {
+  return [
     db
       .prepare(
         `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, last_error = 'The channel was deleted.', updated_at = ?2
@@ -175,8 +186,7 @@ export async function deleteAlertChannel(db: D1Database, id: string, now: number
       .bind(id, now),
     db.prepare("DELETE FROM alert_rules WHERE channel_id = ?1").bind(id),
     db.prepare("DELETE FROM alert_channels WHERE id = ?1").bind(id),
-  ]);
-  return (deleted?.meta.changes ?? 0) > 0;
+  ];
 }
 
 export function toChannelSummary(row: AlertChannelRow, now: number): AlertChannel {

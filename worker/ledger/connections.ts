@@ -123,43 +123,48 @@ export type InsertConnectionOutcome = "created" | "credential_not_found" | "name
 
 // Position and the first version row are written in one batch: the connection never exists without its history.
 export async function insertConnection(db: D1Database, id: string, credentialId: string, change: ConnectionChange): Promise<InsertConnectionOutcome> {
-  const { snapshot: s, changedBy, note, now } = change;
   try {
-    const [inserted] = await db.batch([
-      db
-        .prepare(
-          `INSERT INTO connections
-             (id, credential_id, name, position, enabled, dry_run, debug, schedule, config_json, version, created_at, updated_at,
-              freshness_sla_minutes, freshness_since)
-           SELECT ?1, cr.id, ?3,
-                  (SELECT COALESCE(MAX(position), 0) + 1 FROM connections WHERE credential_id = cr.id),
-                  ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10, ?9
-             FROM credentials cr WHERE cr.id = ?2`,
-        )
-        .bind(
-          id,
-          credentialId,
-          s.name,
-          s.enabled ? 1 : 0,
-          s.dry_run ? 1 : 0,
-          s.debug ? 1 : 0,
-          s.schedule,
-          JSON.stringify(s.config),
-          now,
-          s.freshness_sla_minutes,
-        ),
-      db
-        .prepare(
-          `INSERT INTO connection_versions (connection_id, version, snapshot_json, changed_by, changed_at, change_note)
-           SELECT id, 1, ?2, ?3, ?4, ?5 FROM connections WHERE id = ?1`,
-        )
-        .bind(id, JSON.stringify(s), changedBy, now, note),
-    ]);
+    const [inserted] = await db.batch(insertConnectionStatements(db, id, credentialId, change));
     return (inserted?.meta.changes ?? 0) > 0 ? "created" : "credential_not_found";
   } catch (error) {
     if (isUniqueViolation(error, "connections.name")) return "name_taken";
     throw error;
   }
+}
+
+// The insert and its version 1, for a caller that batches them with other writes (configuration as code).
+export function insertConnectionStatements(db: D1Database, id: string, credentialId: string, change: ConnectionChange): D1PreparedStatement[] {
+  const { snapshot: s, changedBy, note, now } = change;
+  return [
+    db
+      .prepare(
+        `INSERT INTO connections
+           (id, credential_id, name, position, enabled, dry_run, debug, schedule, config_json, version, created_at, updated_at,
+            freshness_sla_minutes, freshness_since)
+         SELECT ?1, cr.id, ?3,
+                (SELECT COALESCE(MAX(position), 0) + 1 FROM connections WHERE credential_id = cr.id),
+                ?4, ?5, ?6, ?7, ?8, 1, ?9, ?9, ?10, ?9
+           FROM credentials cr WHERE cr.id = ?2`,
+      )
+      .bind(
+        id,
+        credentialId,
+        s.name,
+        s.enabled ? 1 : 0,
+        s.dry_run ? 1 : 0,
+        s.debug ? 1 : 0,
+        s.schedule,
+        JSON.stringify(s.config),
+        now,
+        s.freshness_sla_minutes,
+      ),
+    db
+      .prepare(
+        `INSERT INTO connection_versions (connection_id, version, snapshot_json, changed_by, changed_at, change_note)
+         SELECT id, 1, ?2, ?3, ?4, ?5 FROM connections WHERE id = ?1`,
+      )
+      .bind(id, JSON.stringify(s), changedBy, now, note),
+  ];
 }
 
 export type UpdateConnectionOutcome = "updated" | "conflict" | "name_taken";
@@ -169,39 +174,8 @@ export type UpdateConnectionOutcome = "updated" | "conflict" | "name_taken";
  * same version in one batch (one transaction), so both happen or neither does.
  */
 export async function updateConnectionState(db: D1Database, id: string, fromVersion: number, change: ConnectionChange): Promise<UpdateConnectionOutcome> {
-  const { snapshot: s, changedBy, note, now } = change;
   try {
-    const [, updated] = await db.batch([
-      db
-        .prepare(
-          `INSERT INTO connection_versions (connection_id, version, snapshot_json, changed_by, changed_at, change_note)
-           SELECT id, version + 1, ?3, ?4, ?5, ?6 FROM connections WHERE id = ?1 AND version = ?2`,
-        )
-        .bind(id, fromVersion, JSON.stringify(s), changedBy, now, note),
-      db
-        .prepare(
-          `UPDATE connections
-              SET name = ?3, enabled = ?4, dry_run = ?5, debug = ?6, schedule = ?7, config_json = ?8,
-                  version = version + 1, updated_at = ?9,
-                  freshness_sla_minutes = ?10,
-                  -- The freshness clock restarts when what promises a success changes (the old values are read here).
-                  freshness_since = CASE WHEN schedule IS NOT ?7 OR freshness_sla_minutes IS NOT ?10 OR enabled <> ?4 OR dry_run <> ?5
-                                         THEN ?9 ELSE freshness_since END
-            WHERE id = ?1 AND version = ?2`,
-        )
-        .bind(
-          id,
-          fromVersion,
-          s.name,
-          s.enabled ? 1 : 0,
-          s.dry_run ? 1 : 0,
-          s.debug ? 1 : 0,
-          s.schedule,
-          JSON.stringify(s.config),
-          now,
-          s.freshness_sla_minutes,
-        ),
-    ]);
+    const [, updated] = await db.batch(updateConnectionStatements(db, id, fromVersion, change));
     return (updated?.meta.changes ?? 0) > 0 ? "updated" : "conflict";
   } catch (error) {
     if (isUniqueViolation(error, "connections.name")) return "name_taken";
@@ -211,9 +185,40 @@ export async function updateConnectionState(db: D1Database, id: string, fromVers
   }
 }
 
+// The history row, then the update, both conditioned on `fromVersion`; the update is the second statement.
+export function updateConnectionStatements(db: D1Database, id: string, fromVersion: number, change: ConnectionChange): D1PreparedStatement[] {
+  const { snapshot: s, changedBy, note, now } = change;
+  return [
+    db
+      .prepare(
+        `INSERT INTO connection_versions (connection_id, version, snapshot_json, changed_by, changed_at, change_note)
+         SELECT id, version + 1, ?3, ?4, ?5, ?6 FROM connections WHERE id = ?1 AND version = ?2`,
+      )
+      .bind(id, fromVersion, JSON.stringify(s), changedBy, now, note),
+    db
+      .prepare(
+        `UPDATE connections
+            SET name = ?3, enabled = ?4, dry_run = ?5, debug = ?6, schedule = ?7, config_json = ?8,
+                version = version + 1, updated_at = ?9,
+                freshness_sla_minutes = ?10,
+                -- The freshness clock restarts when what promises a success changes (the old values are read here).
+                freshness_since = CASE WHEN schedule IS NOT ?7 OR freshness_sla_minutes IS NOT ?10 OR enabled <> ?4 OR dry_run <> ?5
+                                       THEN ?9 ELSE freshness_since END
+          WHERE id = ?1 AND version = ?2`,
+      )
+      .bind(id, fromVersion, s.name, s.enabled ? 1 : 0, s.dry_run ? 1 : 0, s.debug ? 1 : 0, s.schedule, JSON.stringify(s.config), now, s.freshness_sla_minutes),
+  ];
+}
+
 // Closes the gap in positions in the same batch, so execution order stays dense from 1.
 export async function deleteConnection(db: D1Database, id: string): Promise<boolean> {
-  const results = await db.batch([
+  const results = await db.batch(deleteConnectionStatements(db, id));
+  return (results.at(-1)?.meta.changes ?? 0) > 0;
+}
+
+// The connection's row is the last statement.
+export function deleteConnectionStatements(db: D1Database, id: string): D1PreparedStatement[] {
+  return [
     db
       .prepare(
         `UPDATE connections SET position = position - 1
@@ -227,8 +232,7 @@ export async function deleteConnection(db: D1Database, id: string): Promise<bool
     db.prepare("DELETE FROM latest_outcomes WHERE connection_id = ?1").bind(id),
     db.prepare("DELETE FROM connection_versions WHERE connection_id = ?1").bind(id),
     db.prepare("DELETE FROM connections WHERE id = ?1").bind(id),
-  ]);
-  return (results.at(-1)?.meta.changes ?? 0) > 0;
+  ];
 }
 
 export async function listConnectionVersions(db: D1Database, id: string, options: { before: number | null; limit: number }): Promise<ConnectionVersion[]> {
@@ -257,8 +261,12 @@ export async function credentialConnectionIds(db: D1Database, credentialId: stri
 /** Positions 1..n in the given order, in one batch. The caller checks the ids are exactly the credential's. */
 export async function writeConnectionOrder(db: D1Database, credentialId: string, orderedIds: string[]): Promise<void> {
   if (orderedIds.length === 0) return;
-  await db.batch(
-    orderedIds.map((id, index) => db.prepare("UPDATE connections SET position = ?3 WHERE id = ?1 AND credential_id = ?2").bind(id, credentialId, index + 1)),
+  await db.batch(connectionOrderStatements(db, credentialId, orderedIds));
+}
+
+export function connectionOrderStatements(db: D1Database, credentialId: string, orderedIds: string[]): D1PreparedStatement[] {
+  return orderedIds.map((id, index) =>
+    db.prepare("UPDATE connections SET position = ?3 WHERE id = ?1 AND credential_id = ?2").bind(id, credentialId, index + 1),
   );
 }
 

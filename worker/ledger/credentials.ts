@@ -74,13 +74,7 @@ export type CredentialWriteOutcome = { status: "ok"; credential: Credential } | 
 
 export async function insertCredential(db: D1Database, id: string, write: CredentialWrite, now: number): Promise<CredentialWriteOutcome> {
   try {
-    await db
-      .prepare(
-        `INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, secret_hint, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)`,
-      )
-      .bind(id, write.name, write.scheme, JSON.stringify(write.config), write.secret?.ciphertext ?? null, write.secret?.hint ?? null, now)
-      .run();
+    await insertCredentialStatement(db, id, write, now).run();
   } catch (error) {
     if (isUniqueViolation(error, "credentials.name")) return { status: "name_taken" };
     throw error;
@@ -90,19 +84,8 @@ export async function insertCredential(db: D1Database, id: string, write: Creden
 }
 
 export async function updateCredential(db: D1Database, id: string, write: CredentialWrite, now: number): Promise<CredentialWriteOutcome> {
-  const keepSecret = write.secret === undefined;
   try {
-    const result = await db
-      .prepare(
-        `UPDATE credentials
-            SET name = ?2, scheme = ?3, config_json = ?4,
-                secret_ciphertext = CASE WHEN ?5 THEN secret_ciphertext ELSE ?6 END,
-                secret_hint = CASE WHEN ?5 THEN secret_hint ELSE ?7 END,
-                updated_at = ?8
-          WHERE id = ?1`,
-      )
-      .bind(id, write.name, write.scheme, JSON.stringify(write.config), keepSecret ? 1 : 0, write.secret?.ciphertext ?? null, write.secret?.hint ?? null, now)
-      .run();
+    const result = await updateCredentialStatement(db, id, write, now).run();
     if (result.meta.changes === 0) return { status: "not_found" };
   } catch (error) {
     if (isUniqueViolation(error, "credentials.name")) return { status: "name_taken" };
@@ -110,6 +93,34 @@ export async function updateCredential(db: D1Database, id: string, write: Creden
   }
   const credential = await getCredential(db, id);
   return credential ? { status: "ok", credential } : { status: "not_found" };
+}
+
+export function insertCredentialStatement(db: D1Database, id: string, write: CredentialWrite, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO credentials (id, name, scheme, config_json, secret_ciphertext, secret_hint, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)`,
+    )
+    .bind(id, write.name, write.scheme, JSON.stringify(write.config), write.secret?.ciphertext ?? null, write.secret?.hint ?? null, now);
+}
+
+export function updateCredentialStatement(db: D1Database, id: string, write: CredentialWrite, now: number): D1PreparedStatement {
+  const keepSecret = write.secret === undefined;
+  return db
+    .prepare(
+      `UPDATE credentials
+          SET name = ?2, scheme = ?3, config_json = ?4,
+              secret_ciphertext = CASE WHEN ?5 THEN secret_ciphertext ELSE ?6 END,
+              secret_hint = CASE WHEN ?5 THEN secret_hint ELSE ?7 END,
+              updated_at = ?8
+        WHERE id = ?1`,
+    )
+    .bind(id, write.name, write.scheme, JSON.stringify(write.config), keepSecret ? 1 : 0, write.secret?.ciphertext ?? null, write.secret?.hint ?? null, now);
+}
+
+// Deletes nothing while a connection still uses the credential (see deleteCredential).
+export function deleteCredentialStatement(db: D1Database, id: string): D1PreparedStatement {
+  return db.prepare("DELETE FROM credentials WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM connections WHERE credential_id = ?1)").bind(id);
 }
 
 export interface CredentialUser {
@@ -125,7 +136,7 @@ const USERS_NAMED = 20;
 // One statement decides: a connection created meanwhile makes the delete a no-op rather than an orphan.
 export async function deleteCredential(db: D1Database, id: string): Promise<CredentialDeleteOutcome> {
   const [deleted, found, users] = await db.batch([
-    db.prepare("DELETE FROM credentials WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM connections WHERE credential_id = ?1)").bind(id),
+    deleteCredentialStatement(db, id),
     db
       .prepare("SELECT (SELECT COUNT(*) FROM credentials WHERE id = ?1) AS found, (SELECT COUNT(*) FROM connections WHERE credential_id = ?1) AS total")
       .bind(id),

@@ -169,6 +169,10 @@ function validBody(method: string, path: string, f: Fixtures): ValidBody | null 
       return { body: { until: "2099-01-01T00:00:00Z" } };
     case "PUT /api/connections/{id}/alert-routes":
       return { body: { routes: [{ rule_id: f.ruleId, channel_id: f.channelId }] } };
+    // Sections left out are not managed, so this document changes nothing and applies as a plan of no change.
+    case "POST /api/config/plan":
+    case "POST /api/config/apply":
+      return { body: { document: { version: 1 } } };
     default:
       return null;
   }
@@ -311,6 +315,8 @@ describe("the fuzzed routes", () => {
         "POST /api/connections/{id}/test-lookup",
         "POST /api/credentials/{id}/test-auth",
         "PUT /api/settings",
+        "POST /api/config/plan",
+        "POST /api/config/apply",
       ]),
     );
   });

@@ -65,6 +65,10 @@ const ROUTE_ROLES: Record<string, MinRole> = {
 
   "GET /api/settings": "viewer",
   "PUT /api/settings": "admin",
+  // Configuration as code: a document names every destination and its settings.
+  "GET /api/config/export": "admin",
+  "POST /api/config/plan": "admin",
+  "POST /api/config/apply": "admin",
   "GET /api/retention": "viewer",
   "POST /api/retention/run": "admin",
   "GET /api/tokens": "admin",

@@ -39,6 +39,7 @@ import type { breakerListSchema, DestinationBreakerView } from "../../../worker/
 import type { CreateRunRequest } from "../../../worker/schemas/runs";
 import type { BulkCancelRequest, BulkPreviewRequest, BulkRerunRequest, BulkRunPreview, BulkRunResult } from "../../../worker/schemas/bulk-runs";
 import type { CreateTokenBody } from "../../../worker/schemas/tokens";
+import type { ApplyBody, ConfigApplyResult, ConfigFormat, ConfigPlan, PlanBody } from "../../../worker/schemas/config-as-code";
 import type { RerunScope } from "../../../worker/schemas/vocabulary";
 import type {
   AlertChannel,
@@ -230,6 +231,12 @@ export function createApiClient(options: ApiClientOptions = {}) {
     listTokens: (signal?: AbortSignal) => request<Page<ApiTokenSummary>>("/api/tokens", { signal }),
     createToken: (body: CreateTokenBody) => request<CreatedApiToken>("/api/tokens", { method: "POST", body }),
     revokeToken: (tokenId: string) => request<ApiTokenSummary>(`/api/tokens/${id(tokenId)}`, { method: "DELETE" }),
+
+    // Configuration as code: the document as text (YAML) or JSON text, its plan, and applying it.
+    exportConfig: (format: ConfigFormat) =>
+      request<string>("/api/config/export", { query: { format }, accept: format === "yaml" ? "text/yaml" : "text/plain" }),
+    planConfig: (body: PlanBody) => request<ConfigPlan>("/api/config/plan", { method: "POST", body }),
+    applyConfig: (body: ApplyBody) => request<ConfigApplyResult>("/api/config/apply", { method: "POST", body }),
   };
 }
 
