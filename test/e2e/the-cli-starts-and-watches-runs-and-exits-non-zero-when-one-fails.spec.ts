@@ -95,6 +95,17 @@ test("runs start and runs watch follow a single dry run to Completed; jobs recor
   const logs = await cli(server, ["jobs", "logs", job]);
   expect(logs.code, logs.stderr).toBe(0);
   expect(logs.stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+ {2}INFO /m);
+
+  const csv = await cli(server, ["jobs", "records", job, "--csv"]);
+  expect(csv.code, csv.stderr).toBe(0);
+  expect(csv.stdout).toMatch(/^serial,action,/);
+  const download = await cli(server, ["jobs", "logs", job, "--all"]);
+  expect(download.code, download.stderr).toBe(0);
+  expect(download.stdout).toContain("INFO");
+
+  const listed = await cli(server, ["runs", "list", "--credential", DEMO_CREDENTIAL_ID, "--limit", "1"]);
+  expect(listed.code, listed.stderr).toBe(0);
+  expect(listed.stdout).toMatch(new RegExp(`^RUN\\s+STATUS.*\n${run.id}\\s+Completed.*\\ssingle DEV-00001\\s+dry\\s`));
 });
 
 test("runs watch exits 3 on a failed run, with the job's error and hint, and 4 on a canceled one", async ({ server, adminApi }) => {
