@@ -124,8 +124,18 @@ describe("config plan and apply", () => {
     plan_id: "plan_1",
     summary: { create: 1, update: 1, delete: 0, unchanged: 2 },
     changes: [
-      { kind: "connection", name: "Device status", action: "update", fields: [{ path: "limits.concurrency", before: 4, after: 8 }] },
-      { kind: "alert_channel", name: "Ops Slack", action: "create", fields: [] },
+      {
+        kind: "connection",
+        name: "Device status",
+        credential: "Demo fleet",
+        action: "update",
+        fields: [{ path: "config.limits.concurrency", before: 4, after: 8 }],
+      },
+      { kind: "alert_channel", name: "Ops Slack", action: "create", fields: [{ path: "kind", before: null, after: "slack" }] },
+    ],
+    secrets: [
+      { name: "SLACK_URL", used_by: ["Ops Slack"], required: true },
+      { name: "DEMO_TOKEN", used_by: ["Demo fleet"], required: false },
     ],
   };
 
@@ -137,16 +147,18 @@ describe("config plan and apply", () => {
     expect(io.out).toBe(
       [
         "Plan plan_1: 1 to create, 1 to update, 0 to delete, 2 unchanged.",
-        '~ connection "Device status"',
-        "    limits.concurrency: 4 → 8",
+        '~ connection "Device status" (credential "Demo fleet")',
+        "    config.limits.concurrency: 4 → 8",
         '+ alert channel "Ops Slack"',
+        "    kind: null → slack",
+        "Apply needs: --secret SLACK_URL (Ops Slack)",
         "",
       ].join("\n"),
     );
   });
 
   it("apply takes each secret as NAME=value or from the environment variable NAME, and refuses one that is not set", async () => {
-    const api = await answering({ body: plan });
+    const api = await answering({ body: { ...plan, generated_secrets: [{ kind: "alert_channel", name: "Hooks", secret: "whsec_1" }] } });
     const env = { OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_a_test", SLACK_URL: "https://hooks.example/1" };
     const io = recordedIo(env, { "config.yaml": "version: 1\n" });
     const argv = ["config", "apply", "config.yaml", "--secret", "SLACK_URL", "--secret", "DEMO_TOKEN=abc=def", "--plan-id", "plan_1", "--change-note", "PR 42"];
@@ -159,6 +171,8 @@ describe("config plan and apply", () => {
       change_note: "PR 42",
     });
     expect(io.out).toMatch(/^Applied plan plan_1: 1 created, 1 updated, 0 deleted, 2 unchanged.\n/);
+    expect(io.out).not.toContain("Apply needs");
+    expect(io.out).toContain('New alert channel "Hooks" signing secret (shown only now): whsec_1\n');
 
     const { SLACK_URL: _given, ...withoutSlack } = env;
     const unset = recordedIo(withoutSlack, { "config.yaml": "version: 1\n" });

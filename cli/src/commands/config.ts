@@ -13,9 +13,12 @@ interface ConfigPlan {
   changes: Array<{
     kind: ConfigKind;
     name: string;
+    credential?: string;
     action: "create" | "update" | "delete";
     fields: Array<{ path: string; before?: unknown; after?: unknown }>;
   }>;
+  secrets?: Array<{ name: string; used_by: string[]; required: boolean }>;
+  generated_secrets?: Array<{ kind: string; name: string; secret: string }>;
 }
 interface ConfigPaths {
   "/api/config/export": { get: { parameters: { query?: { format?: ConfigFormat } }; responses: { 200: { content: { "text/yaml": string } } } } };
@@ -60,8 +63,17 @@ export function planText(plan: ConfigPlan, verb: "would" | "applied"): string {
       : `Applied plan ${plan.plan_id}: ${create} created, ${update} updated, ${remove} deleted, ${unchanged} unchanged.`,
   ];
   for (const change of plan.changes) {
-    lines.push(`${SIGN[change.action]} ${change.kind.replace("_", " ")} "${change.name}"`);
-    for (const field of change.fields) lines.push(`    ${field.path}: ${cellValue(field.before) || "∅"} → ${cellValue(field.after) || "∅"}`);
+    const credential = change.credential === undefined ? "" : ` (credential "${change.credential}")`;
+    lines.push(`${SIGN[change.action]} ${change.kind.replace("_", " ")} "${change.name}"${credential}`);
+    for (const field of change.fields) lines.push(`    ${field.path}: ${cellValue(field.before ?? null)} → ${cellValue(field.after ?? null)}`);
+  }
+  const needed = (plan.secrets ?? []).filter((secret) => secret.required);
+  if (verb === "would" && needed.length > 0) {
+    lines.push(`Apply needs: ${needed.map((secret) => `--secret ${secret.name} (${secret.used_by.join(", ")})`).join(", ")}`);
+  }
+  // Signing secrets of new webhook channels exist only in this answer.
+  for (const generated of plan.generated_secrets ?? []) {
+    lines.push(`New ${generated.kind.replace("_", " ")} "${generated.name}" signing secret (shown only now): ${generated.secret}`);
   }
   return lines.join("\n") + "\n";
 }
