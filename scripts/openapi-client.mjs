@@ -29,7 +29,10 @@ const platformStandIns = {
 
 /** The document the worker serves, built in Node from the same app and the same builder as worker/api/openapi.ts. */
 export async function buildWorkerOpenApiDocument() {
-  const bundled = await build({
+  // Only the project's own TypeScript is bundled; packages load from node_modules as Node resolves them, so the
+  // module is written inside node_modules (and a failure's stack names real files).
+  const outfile = join(ROOT, "node_modules/.cache/openapi-client/document.mjs");
+  await build({
     stdin: {
       contents: [
         'import { createApp } from "./worker/app";',
@@ -39,15 +42,15 @@ export async function buildWorkerOpenApiDocument() {
       resolveDir: ROOT,
       loader: "ts",
     },
+    outfile,
     bundle: true,
-    write: false,
+    packages: "external",
     format: "esm",
     platform: "node",
     plugins: [platformStandIns],
     logLevel: "warning",
   });
-  const code = bundled.outputFiles[0]?.text ?? "";
-  const module = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+  const module = await import(`${pathToFileURL(outfile).href}?${Date.now()}`);
   // Through JSON, exactly as the route serializes it.
   return JSON.parse(JSON.stringify(module.document));
 }
