@@ -62,6 +62,7 @@ export default tseslint.config(
       "bench/results/",
       "test/scripts/lint-fixtures/",
       "worker/worker-configuration.d.ts",
+      "cli/generated/",
     ],
   },
   js.configs.recommended,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import committedCliDocument from "../../../cli/generated/openapi.json?raw";
 import { call } from "./config-api";
 
 type Json = Record<string, any>;
@@ -31,6 +32,12 @@ describe("GET /api/openapi.json", () => {
     const perSerial = schemas.FetchContract.oneOf.find((v: Json) => v.properties.mode.enum?.[0] === "per_serial");
     expect(perSerial.required).toEqual(expect.arrayContaining(["url_template", "serial_path"]));
     expect(schemas.CreateCredentialRequest.oneOf.some((v: Json) => v.properties.secret?.writeOnly === true)).toBe(true);
+  });
+
+  it("is the document the CLI's client is generated from (run `npm run openapi:client` after changing a route)", async () => {
+    const { servers, ...served } = await openapi();
+    expect(servers).toEqual([{ url: "http://localhost" }]);
+    expect(served).toEqual(JSON.parse(committedCliDocument));
   });
 
   it("documents the dataset upload's three formats", async () => {

@@ -1,0 +1,160 @@
+import type { Client } from "openapi-fetch";
+import { answer } from "../api-client";
+import { defineCommand, UsageError, type CommandContext } from "../command";
+import { EXIT } from "../exit-codes";
+import { cellValue } from "../table";
+
+// The configuration-as-code routes as CONTRACTS-18-19.md gives them, until they are in the generated document.
+type ConfigFormat = "yaml" | "json";
+type ConfigKind = "credential" | "connection" | "alert_channel" | "alert_rule";
+interface ConfigPlan {
+  plan_id: string;
+  summary: { create: number; update: number; delete: number; unchanged: number };
+  changes: Array<{
+    kind: ConfigKind;
+    name: string;
+    credential?: string;
+    action: "create" | "update" | "delete";
+    fields: Array<{ path: string; before?: unknown; after?: unknown }>;
+  }>;
+  secrets?: Array<{ name: string; used_by: string[]; required: boolean }>;
+  generated_secrets?: Array<{ kind: string; name: string; secret: string }>;
+}
+interface ConfigPaths {
+  "/api/config/export": { get: { parameters: { query?: { format?: ConfigFormat } }; responses: { 200: { content: { "text/yaml": string } } } } };
+  "/api/config/plan": {
+    post: {
+      requestBody: { content: { "application/json": { document: string; format?: ConfigFormat } } };
+      responses: { 200: { content: { "application/json": ConfigPlan } } };
+    };
+  };
+  "/api/config/apply": {
+    post: {
+      requestBody: {
+        content: { "application/json": { document: string; format?: ConfigFormat; secrets?: Record<string, string>; plan_id?: string; change_note?: string } };
+      };
+      responses: { 200: { content: { "application/json": ConfigPlan } } };
+    };
+  };
+}
+const configApi = (context: CommandContext) => context.api() as unknown as Client<ConfigPaths, "application/json">;
+
+const FORMATS = ["yaml", "json"] as const;
+const FORMAT_OPTION = {
+  type: "string",
+  value: "format",
+  choices: FORMATS,
+  description: "yaml or json (default: from the file's extension, else yaml)",
+} as const;
+const DOCUMENT_ARG = { name: "file", description: "The configuration document (YAML or JSON); - reads standard input" };
+
+function formatOf(file: string, given: string | undefined): ConfigFormat {
+  if (given !== undefined) return given as ConfigFormat;
+  return file.toLowerCase().endsWith(".json") ? "json" : "yaml";
+}
+
+const SIGN = { create: "+", update: "~", delete: "-" } as const;
+
+export function planText(plan: ConfigPlan, verb: "would" | "applied"): string {
+  const { create, update, delete: remove, unchanged } = plan.summary;
+  const lines = [
+    verb === "would"
+      ? `Plan ${plan.plan_id}: ${create} to create, ${update} to update, ${remove} to delete, ${unchanged} unchanged.`
+      : `Applied plan ${plan.plan_id}: ${create} created, ${update} updated, ${remove} deleted, ${unchanged} unchanged.`,
+  ];
+  for (const change of plan.changes) {
+    const credential = change.credential === undefined ? "" : ` (credential "${change.credential}")`;
+    lines.push(`${SIGN[change.action]} ${change.kind.replace("_", " ")} "${change.name}"${credential}`);
+    for (const field of change.fields) lines.push(`    ${field.path}: ${cellValue(field.before ?? null)} → ${cellValue(field.after ?? null)}`);
+  }
+  const needed = (plan.secrets ?? []).filter((secret) => secret.required);
+  if (verb === "would" && needed.length > 0) {
+    lines.push(`Apply needs: ${needed.map((secret) => `--secret ${secret.name} (${secret.used_by.join(", ")})`).join(", ")}`);
+  }
+  // Signing secrets of new webhook channels exist only in this answer.
+  for (const generated of plan.generated_secrets ?? []) {
+    lines.push(`New ${generated.kind.replace("_", " ")} "${generated.name}" signing secret (shown only now): ${generated.secret}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+const exportCommand = defineCommand({
+  group: "config",
+  name: "export",
+  summary: "Print the configuration as one document (secrets as references)",
+  args: [],
+  options: { format: { ...FORMAT_OPTION, description: "yaml (default) or json; --json means json" } },
+  examples: ["outbound-sync config export > outbound-sync.yaml"],
+  async run(context, { options }) {
+    const format = (options.format ?? (context.json ? "json" : "yaml")) as ConfigFormat;
+    const text = await answer(configApi(context).GET("/api/config/export", { params: { query: { format } }, parseAs: "text" }));
+    context.io.stdout(text.endsWith("\n") ? text : text + "\n");
+    return EXIT.ok;
+  },
+});
+
+const plan = defineCommand({
+  group: "config",
+  name: "plan",
+  summary: "Show what applying a document would create, change and delete, field by field",
+  args: [DOCUMENT_ARG],
+  options: { format: FORMAT_OPTION },
+  examples: ["outbound-sync config plan outbound-sync.yaml"],
+  async run(context, { args, options }) {
+    const file = args[0]!;
+    const document = await context.io.readText(file);
+    const result = await answer(configApi(context).POST("/api/config/plan", { body: { document, format: formatOf(file, options.format) } }));
+    context.io.stdout(context.json ? JSON.stringify(result, null, 2) + "\n" : planText(result, "would"));
+    return EXIT.ok;
+  },
+});
+
+// NAME=value, or NAME alone for the value of the environment variable NAME (keeps secrets out of shell history).
+function secretsOf(context: CommandContext, given: readonly string[]): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const entry of given) {
+    const at = entry.indexOf("=");
+    const name = at < 0 ? entry : entry.slice(0, at);
+    const value = at < 0 ? context.io.env[name] : entry.slice(at + 1);
+    if (!name) throw new UsageError(`--secret needs NAME=value or NAME (got "${entry}").`);
+    if (value === undefined) throw new UsageError(`--secret ${name}: the environment variable ${name} is not set.`);
+    secrets[name] = value;
+  }
+  return secrets;
+}
+
+const apply = defineCommand({
+  group: "config",
+  name: "apply",
+  summary: "Apply a document: plan it again and change everything it lists in one batch",
+  description:
+    "Secrets the document references by name are given with --secret. With --plan-id, nothing changes when the plan differs from the one shown by `config plan` (exit 1, plan_changed).",
+  args: [DOCUMENT_ARG],
+  options: {
+    format: FORMAT_OPTION,
+    secret: { type: "string", value: "NAME[=value]", multiple: true, description: "A referenced secret; NAME alone reads the environment variable NAME" },
+    "plan-id": { type: "string", value: "id", description: "Apply only if the plan is still this one" },
+    "change-note": { type: "string", value: "text", description: "Recorded with each changed connection's new version" },
+  },
+  examples: ["DEMO_TOKEN=… outbound-sync config apply outbound-sync.yaml --secret DEMO_TOKEN --plan-id plan_… --change-note 'PR #42'"],
+  async run(context, { args, options }) {
+    const file = args[0]!;
+    const secrets = secretsOf(context, options.secret ?? []);
+    const document = await context.io.readText(file);
+    const result = await answer(
+      configApi(context).POST("/api/config/apply", {
+        body: {
+          document,
+          format: formatOf(file, options.format),
+          ...(Object.keys(secrets).length === 0 ? {} : { secrets }),
+          ...(options["plan-id"] === undefined ? {} : { plan_id: options["plan-id"] }),
+          ...(options["change-note"] === undefined ? {} : { change_note: options["change-note"] }),
+        },
+      }),
+    );
+    context.io.stdout(context.json ? JSON.stringify(result, null, 2) + "\n" : planText(result, "applied"));
+    return EXIT.ok;
+  },
+});
+
+export const CONFIG_COMMANDS = [exportCommand, plan, apply];

@@ -1,0 +1,14 @@
+// What the process exit status means, so a CI step can tell a refused request from a run that failed.
+export const EXIT = {
+  ok: 0,
+  // The API refused the request or could not be reached.
+  error: 1,
+  // The command line itself is wrong: unknown command or option, missing value.
+  usage: 2,
+  runFailed: 3,
+  runCanceled: 4,
+  // `runs watch --timeout` ran out before the run finished.
+  watchTimedOut: 5,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

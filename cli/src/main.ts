@@ -1,0 +1,13 @@
+import { readFile } from "node:fs/promises";
+import { text } from "node:stream/consumers";
+import { runCli } from "./run-cli";
+
+// The bundled entry (dist/cli/outbound-sync.mjs): the real process behind runCli's Io.
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: (output) => process.stdout.write(output),
+  stderr: (output) => process.stderr.write(output),
+  env: process.env,
+  fetch: (request) => fetch(request),
+  sleep: (ms) => new Promise((wake) => setTimeout(wake, ms)),
+  readText: (path) => (path === "-" ? text(process.stdin) : readFile(path, "utf8")),
+});

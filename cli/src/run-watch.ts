@@ -1,0 +1,66 @@
+import { answer, ApiRequestError, ApiUnreachableError, type Schemas } from "./api-client";
+import type { CommandContext } from "./command";
+import { EXIT, type ExitCode } from "./exit-codes";
+import { jobProgress, runDetailText, runStatusText } from "./run-views";
+import { isTerminal, type RunStatus } from "./words";
+
+type RunDetail = Schemas["RunDetail"];
+
+export interface WatchOptions {
+  intervalMs: number;
+  // Give up after this long; undefined waits as long as the run takes.
+  timeoutMs?: number;
+}
+
+// A poll that fails this many times in a row ends the watch: one lost answer should not fail a CI step.
+const TOLERATED_FAILED_POLLS = 3;
+
+export const EXIT_OF_STATUS: Record<RunStatus, ExitCode> = {
+  pending: EXIT.watchTimedOut,
+  running: EXIT.watchTimedOut,
+  completed: EXIT.ok,
+  failed: EXIT.runFailed,
+  canceled: EXIT.runCanceled,
+};
+
+/** Polls the run until it ends, printing each change of a job's status or progress; the exit status follows the run's. */
+export async function watchRun(context: CommandContext, runId: string, options: WatchOptions): Promise<number> {
+  const { io } = context;
+  const seen = new Map<string, string>();
+  let waited = 0;
+  let failedPolls = 0;
+  for (;;) {
+    let run: RunDetail;
+    try {
+      run = await answer(context.api().GET("/api/runs/{id}", { params: { path: { id: runId } } }));
+      failedPolls = 0;
+    } catch (error) {
+      const transient = error instanceof ApiUnreachableError || (error instanceof ApiRequestError && error.status >= 500);
+      if (!transient || ++failedPolls >= TOLERATED_FAILED_POLLS) throw error;
+      await io.sleep(options.intervalMs);
+      waited += options.intervalMs;
+      continue;
+    }
+    if (!context.json) printChanges(context, run, seen);
+    if (isTerminal(run.status) || (options.timeoutMs !== undefined && waited >= options.timeoutMs)) {
+      if (context.json) io.stdout(JSON.stringify(run, null, 2) + "\n");
+      else io.stdout("\n" + runDetailText(run));
+      if (!isTerminal(run.status)) io.stderr(`Run ${run.id} is still ${run.status} after ${Math.round(waited / 1000)} s.\n`);
+      return EXIT_OF_STATUS[run.status];
+    }
+    await io.sleep(options.intervalMs);
+    waited += options.intervalMs;
+  }
+}
+
+function printChanges(context: CommandContext, run: RunDetail, seen: Map<string, string>): void {
+  const lines: [string, string][] = [[run.id, `Run ${run.id}: ${runStatusText(run)}`]];
+  for (const job of run.jobs) {
+    lines.push([job.id, `  ${job.connection_name}: ${runStatusText(job)}, ${jobProgress(job)} processed, ${job.failed} failed`]);
+  }
+  for (const [key, line] of lines) {
+    if (seen.get(key) === line) continue;
+    seen.set(key, line);
+    context.io.stdout(line + "\n");
+  }
+}

@@ -1,0 +1,183 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { EXIT } from "../../cli/src/exit-codes";
+import { runCli } from "../../cli/src/run-cli";
+import { startLoopbackServer, type LoopbackReply, type LoopbackServer } from "../engine/support/loopback-server";
+import { makeJob, makeRun, recordedIo } from "./factories";
+
+let server: LoopbackServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+// A worker stand-in answering each request with the next reply in line (the last one repeats).
+async function answering(...replies: LoopbackReply[]): Promise<LoopbackServer> {
+  let next = 0;
+  server = await startLoopbackServer(() => replies[Math.min(next++, replies.length - 1)]!);
+  return server;
+}
+
+async function cli(api: LoopbackServer, argv: string[]) {
+  const io = recordedIo({ OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_o_test" });
+  return { code: await runCli(argv, io), io };
+}
+
+const running = makeRun({ status: "running", jobs: [makeJob({ processed: 120 })] });
+
+describe("runs watch", () => {
+  it.each([
+    ["completed", EXIT.ok],
+    ["failed", EXIT.runFailed],
+    ["canceled", EXIT.runCanceled],
+  ] as const)("polls until the run is %s and exits %i", async (status, exit) => {
+    const api = await answering({ body: running }, { body: running }, { body: makeRun({ status, jobs: [makeJob({ status, processed: 500 })] }) });
+    const { code, io } = await cli(api, ["runs", "watch", "run_1", "--interval", "3"]);
+    expect(code).toBe(exit);
+    expect(api.requests.map((request) => `${request.method} ${request.url.pathname}`)).toEqual(Array(3).fill("GET /api/runs/run_1"));
+    expect(api.requests[0]!.headers.authorization).toBe("Bearer osk_o_test");
+    expect(io.sleeps).toEqual([3000, 3000]);
+    // A line per change, not per poll: the second running answer printed nothing.
+    expect(io.out.match(/Device status: Running, 120 of 500 processed/g)).toHaveLength(1);
+  });
+
+  it("exits 5 when --timeout runs out while the run is still going", async () => {
+    const api = await answering({ body: running });
+    const { code, io } = await cli(api, ["runs", "watch", "run_1", "--interval", "2", "--timeout", "5"]);
+    expect(code).toBe(EXIT.watchTimedOut);
+    expect(io.sleeps).toEqual([2000, 2000, 2000]);
+    expect(io.err).toBe("Run run_1 is still running after 6 s.\n");
+  });
+
+  it("rides out two failed polls in a row but not a third", async () => {
+    const unavailable: LoopbackReply = { status: 503, body: { error: { code: "unavailable", message: "D1 is unavailable", details: [] } } };
+    const recovered = await answering(unavailable, unavailable, { body: makeRun({ status: "completed" }) });
+    expect((await cli(recovered, ["runs", "watch", "run_1"])).code).toBe(EXIT.ok);
+    await recovered.close();
+
+    const down = await answering(unavailable);
+    const { code, io } = await cli(down, ["runs", "watch", "run_1"]);
+    expect(code).toBe(EXIT.error);
+    expect(down.requests).toHaveLength(3);
+    expect(io.err).toBe("Error: D1 is unavailable (HTTP 503, unavailable)\n");
+  });
+
+  it("with --json prints only the final run, as the API gave it", async () => {
+    const final = makeRun({ status: "completed" });
+    const api = await answering({ body: running }, { body: final });
+    const { code, io } = await cli(api, ["runs", "watch", "run_1", "--json"]);
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(io.out)).toEqual(final);
+  });
+});
+
+describe("an API error", () => {
+  it("reaches stderr with its message, status, code, each field at fault and the hint, and exits 1", async () => {
+    const api = await answering({
+      status: 400,
+      body: {
+        error: {
+          code: "validation_failed",
+          message: "Invalid request body: serial: Required for a single run",
+          details: [
+            { path: "serial", message: "Required for a single run", in: "body" },
+            { path: "connection_ids.0", message: "Unknown connection", in: "body" },
+          ],
+          hint: "Give --serial with --type single.",
+        },
+      },
+    });
+    const { code, io } = await cli(api, ["runs", "start", "--credential", "cred_1", "--type", "single", "--connection", "conn_x"]);
+    expect(code).toBe(EXIT.error);
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({ credential_id: "cred_1", type: "single", connection_ids: ["conn_x"] });
+    expect(io.err).toBe(
+      [
+        "Error: Invalid request body: serial: Required for a single run (HTTP 400, validation_failed)",
+        "  serial (body): Required for a single run",
+        "  connection_ids.0 (body): Unknown connection",
+        "Hint: Give --serial with --type single.",
+        "",
+      ].join("\n"),
+    );
+    expect(io.out).toBe("");
+  });
+
+  it("without the API's error shape says so rather than guessing", async () => {
+    const api = await answering({ status: 502, headers: { "content-type": "text/html" }, body: "<h1>Bad gateway</h1>" });
+    const { code, io } = await cli(api, ["runs", "list"]);
+    expect(code).toBe(EXIT.error);
+    expect(io.err).toBe("Error: /api/runs answered HTTP 502 without the API's error body (is the URL the worker's?).\n");
+  });
+
+  it("names the URL that could not be reached", async () => {
+    // A port that was just listening and no longer is.
+    const api = await answering({ body: {} });
+    await api.close();
+    server = undefined;
+    const io = recordedIo({ OUTBOUND_SYNC_TOKEN: "osk_o_test" });
+    expect(await runCli(["runs", "list", "--url", api.url], io)).toBe(EXIT.error);
+    expect(io.err).toMatch(new RegExp(`^Error: cannot reach ${api.url}: ECONNREFUSED\\nHint: is the worker running there\\?`));
+  });
+});
+
+describe("config plan and apply", () => {
+  const plan = {
+    plan_id: "plan_1",
+    summary: { create: 1, update: 1, delete: 0, unchanged: 2 },
+    changes: [
+      {
+        kind: "connection",
+        name: "Device status",
+        credential: "Demo fleet",
+        action: "update",
+        fields: [{ path: "config.limits.concurrency", before: 4, after: 8 }],
+      },
+      { kind: "alert_channel", name: "Ops Slack", action: "create", fields: [{ path: "kind", before: null, after: "slack" }] },
+    ],
+    secrets: [
+      { name: "SLACK_URL", used_by: ["Ops Slack"], required: true },
+      { name: "DEMO_TOKEN", used_by: ["Demo fleet"], required: false },
+    ],
+  };
+
+  it("send the file's text with its format and print each change field by field", async () => {
+    const api = await answering({ body: plan });
+    const io = recordedIo({ OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_a_test" }, { "outbound-sync.json": '{"version":1}' });
+    expect(await runCli(["config", "plan", "outbound-sync.json"], io)).toBe(EXIT.ok);
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({ document: '{"version":1}', format: "json" });
+    expect(io.out).toBe(
+      [
+        "Plan plan_1: 1 to create, 1 to update, 0 to delete, 2 unchanged.",
+        '~ connection "Device status" (credential "Demo fleet")',
+        "    config.limits.concurrency: 4 → 8",
+        '+ alert channel "Ops Slack"',
+        "    kind: null → slack",
+        "Apply needs: --secret SLACK_URL (Ops Slack)",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("apply takes each secret as NAME=value or from the environment variable NAME, and refuses one that is not set", async () => {
+    const api = await answering({ body: { ...plan, generated_secrets: [{ kind: "alert_channel", name: "Hooks", secret: "whsec_1" }] } });
+    const env = { OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_a_test", SLACK_URL: "https://hooks.example/1" };
+    const io = recordedIo(env, { "config.yaml": "version: 1\n" });
+    const argv = ["config", "apply", "config.yaml", "--secret", "SLACK_URL", "--secret", "DEMO_TOKEN=abc=def", "--plan-id", "plan_1", "--change-note", "PR 42"];
+    expect(await runCli(argv, io)).toBe(EXIT.ok);
+    expect(JSON.parse(api.requests[0]!.body)).toEqual({
+      document: "version: 1\n",
+      format: "yaml",
+      secrets: { SLACK_URL: "https://hooks.example/1", DEMO_TOKEN: "abc=def" },
+      plan_id: "plan_1",
+      change_note: "PR 42",
+    });
+    expect(io.out).toMatch(/^Applied plan plan_1: 1 created, 1 updated, 0 deleted, 2 unchanged.\n/);
+    expect(io.out).not.toContain("Apply needs");
+    expect(io.out).toContain('New alert channel "Hooks" signing secret (shown only now): whsec_1\n');
+
+    const { SLACK_URL: _given, ...withoutSlack } = env;
+    const unset = recordedIo(withoutSlack, { "config.yaml": "version: 1\n" });
+    expect(await runCli(["config", "apply", "config.yaml", "--secret", "SLACK_URL"], unset)).toBe(EXIT.usage);
+    expect(unset.err).toMatch(/^--secret SLACK_URL: the environment variable SLACK_URL is not set./);
+    expect(api.requests).toHaveLength(1);
+  });
+});
