@@ -1483,7 +1483,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retention plan, log export, request log, plan expiry, auto-pause and the heartbeat URL */
+        /** Retention plan, log export, request log, plan expiry, auto-pause, the heartbeat URL and telemetry export */
         get: {
             parameters: {
                 query?: never;
@@ -1523,8 +1523,8 @@ export interface paths {
             };
         };
         /**
-         * Change the retention plan, log export, request log, plan expiry, auto-pause or the heartbeat URL
-         * @description Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out. A heartbeat URL is checked against the outbound URL rules; a new one starts with no last call.
+         * Change the retention plan, log export, request log, plan expiry, auto-pause, the heartbeat URL or telemetry export
+         * @description Each given section replaces the stored one. An S3 secret access key is write-only and kept when left out. A heartbeat URL is checked against the outbound URL rules; a new one starts with no last call. A telemetry endpoint is checked against the outbound URL rules too; its header values are write-only, a header given without a value keeps the stored one.
          */
         put: {
             parameters: {
@@ -1596,6 +1596,252 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/config/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the configuration as one document
+         * @description Credentials (without secrets), connections (schedules, limits, mapping, enabled, dry run, position, freshness SLA), alert channels (without secrets) and alert rules, keyed by name. Each secret is a reference `{ secret: NAME }`; apply takes its value in `secrets`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description yaml (text/yaml) or json (application/json). */
+                    format?: "yaml" | "json";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The document. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/yaml": string;
+                        "application/json": components["schemas"]["ConfigDocument"];
+                    };
+                };
+                /** @description Invalid input; `details` names each offending field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API token or Cloudflare Access identity. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role is below the route's minimum role (x-min-role). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/config/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan a configuration document
+         * @description What applying the document would create, change (field by field, before → after) and delete; nothing is written. An invalid document is refused with 400 naming the path, e.g. `connections[2].config.fetch.url`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ConfigPlanRequest"];
+                };
+            };
+            responses: {
+                /** @description The plan. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigPlan"];
+                    };
+                };
+                /** @description Invalid input; `details` names each offending field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API token or Cloudflare Access identity. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role is below the route's minimum role (x-min-role). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported request content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/config/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a configuration document
+         * @description Plans the document again and applies it whole in one batch, or nothing. With `plan_id`, refuses with 409 `plan_changed` when the plan is no longer the one shown. Each changed connection gets a new version with `change_note`. A secret the document needs and `secrets` lacks is refused with 400 naming `secrets.NAME`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ConfigApplyRequest"];
+                };
+            };
+            responses: {
+                /** @description The plan applied. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConfigApplyResult"];
+                    };
+                };
+                /** @description Invalid input; `details` names each offending field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API token or Cloudflare Access identity. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The caller's role is below the route's minimum role (x-min-role). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state (see the message). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unsupported request content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The deployment is misconfigured (e.g. SECRETS_KEY missing); see the hint. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -5731,6 +5977,7 @@ export interface components {
                 /** @description Failed jobs in a row that pause a connection; 0 never pauses. */
                 pause_after_failed_runs: number;
             };
+            telemetry: components["schemas"]["TelemetrySetting"];
             /**
              * Format: date-time
              * @example 2026-11-22T12:34:56.000Z
@@ -5772,6 +6019,17 @@ export interface components {
             /** @description What went wrong, in a sentence; null after a 2xx. */
             last_error: string | null;
         };
+        TelemetrySetting: {
+            /** @description OTLP/HTTP base URL traces and metrics are exported to; null: off. */
+            endpoint: string | null;
+            service_name: string;
+            /** @description Headers sent with every export; values are write-only, only a hint comes back. */
+            headers: {
+                name: string;
+                /** @example ••••Q2x9 */
+                value_hint: string;
+            }[];
+        };
         UpdateSettingsRequest: {
             retention?: components["schemas"]["RetentionSetting"];
             log_export?: components["schemas"]["LogExportSettingInput"];
@@ -5779,6 +6037,7 @@ export interface components {
             plans?: components["schemas"]["PlansSetting"];
             heartbeat?: components["schemas"]["HeartbeatSettingInput"];
             connections?: components["schemas"]["ConnectionsSetting"];
+            telemetry?: components["schemas"]["TelemetrySettingInput"];
         };
         RetentionSetting: {
             /**
@@ -5836,6 +6095,333 @@ export interface components {
         ConnectionsSetting: {
             /** @description Pause a connection after this many failed jobs in a row (a warning comes one failure before); 0 never pauses. Default 10. */
             pause_after_failed_runs: number;
+        };
+        TelemetrySettingInput: {
+            /**
+             * @description Base URL of an OTLP/HTTP receiver (a collector, Honeycomb, Grafana Cloud, Datadog); traces go to <endpoint>/v1/traces and metrics to <endpoint>/v1/metrics as JSON. Checked against the outbound URL rules; null turns export off.
+             * @example https://api.honeycomb.io
+             */
+            endpoint: string | null;
+            /** @description Headers sent with every export (an API key, say); the list replaces the stored one. Left out: kept. */
+            headers?: {
+                name: string;
+                /** @description Write-only; stored encrypted. May be left out to keep the stored value of a header of this name. */
+                value?: string;
+            }[];
+            /** @description service.name of the exported resource; default outbound-sync. */
+            service_name?: string;
+        };
+        /** @description Everything keyed by name. A section left out is not managed (left as it is); a section given lists every entry of its kind, and what it leaves out is deleted. */
+        ConfigDocument: {
+            /**
+             * @description The document format's version.
+             * @enum {number}
+             */
+            version: 1;
+            credentials?: ({
+                /** @example Fleet API (production) */
+                name: string;
+                /** @enum {string} */
+                scheme: "none";
+                config?: Record<string, never>;
+            } | {
+                /** @example Fleet API (production) */
+                name: string;
+                /** @enum {string} */
+                scheme: "bearer";
+                config?: Record<string, never>;
+                secret: components["schemas"]["ConfigSecretRef"];
+            } | {
+                /** @example Fleet API (production) */
+                name: string;
+                /** @enum {string} */
+                scheme: "basic";
+                config: {
+                    username: string;
+                };
+                secret: components["schemas"]["ConfigSecretRef"];
+            } | {
+                /** @example Fleet API (production) */
+                name: string;
+                /** @enum {string} */
+                scheme: "api_key";
+                config?: {
+                    /** @default X-API-Key */
+                    header_name: string;
+                    /** @description Put before the key, e.g. "Key ". */
+                    value_prefix?: string;
+                };
+                secret: components["schemas"]["ConfigSecretRef"];
+            } | {
+                /** @example Fleet API (production) */
+                name: string;
+                /** @enum {string} */
+                scheme: "oauth2_client_credentials";
+                config: {
+                    /** @example https://auth.example.com/oauth/token */
+                    token_url: string;
+                    client_id: string;
+                    scope?: string;
+                    audience?: string;
+                    /**
+                     * @description basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form.
+                     * @default basic
+                     * @enum {string}
+                     */
+                    client_auth: "basic" | "body";
+                };
+                secret: components["schemas"]["ConfigSecretRef"];
+            })[];
+            connections?: {
+                /** @example Device status (JSON) */
+                name: string;
+                /** @default true */
+                enabled: boolean;
+                /**
+                 * @description New connections start with dry run on.
+                 * @default true
+                 */
+                dry_run: boolean;
+                /** @default false */
+                debug: boolean;
+                /**
+                 * @description 5-field cron expression, evaluated in UTC.
+                 * @example *\/15 * * * *
+                 */
+                schedule?: string;
+                /**
+                 * @description Minutes a success may be late before the connection is Delayed (twice that: Overdue); null judges by the schedule alone.
+                 * @default null
+                 * @example 90
+                 */
+                freshness_sla_minutes: number | null;
+                config: components["schemas"]["ConnectionConfig"];
+                /** @description The credential's name. */
+                credential: string;
+                /** @description Execution order within the credential (1..n over the document's connections of that credential); left out everywhere: document order. */
+                position?: number;
+            }[];
+            alert_channels?: ({
+                /** @enum {string} */
+                kind: "webhook";
+                /** @example Ops on-call */
+                name: string;
+                /** @example https://hooks.example.com/outbound-sync */
+                url: string;
+                /** @description Event types to POST; null (the default) means every status change and every alert of this channel's rules. */
+                event_types?: ("run.status_changed" | "job.status_changed" | "alert.raised" | "alert.resolved")[] | null;
+                enabled?: boolean;
+                /**
+                 * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
+                 * @example 0 9 * * 1
+                 */
+                test_schedule?: string;
+                /** @description null: every connection. */
+                connections?: components["schemas"]["ConfigConnectionRef"][] | null;
+            } | {
+                /** @enum {string} */
+                kind: "slack";
+                /** @example Ops on-call */
+                name: string;
+                webhook_url: components["schemas"]["ConfigSecretRef"];
+                enabled?: boolean;
+                /**
+                 * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
+                 * @example 0 9 * * 1
+                 */
+                test_schedule?: string;
+            } | {
+                /** @enum {string} */
+                kind: "pagerduty";
+                /** @example Ops on-call */
+                name: string;
+                routing_key: components["schemas"]["ConfigSecretRef"];
+                /** @description Defaults to https://events.pagerduty.com/v2/enqueue. */
+                events_url?: string;
+                /**
+                 * @description Severity of triggered incidents; default error.
+                 * @enum {string}
+                 */
+                severity?: "critical" | "error" | "warning" | "info";
+                enabled?: boolean;
+                /**
+                 * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
+                 * @example 0 9 * * 1
+                 */
+                test_schedule?: string;
+            } | {
+                /** @enum {string} */
+                kind: "email";
+                /** @example Ops on-call */
+                name: string;
+                /**
+                 * @example [
+                 *       "oncall@example.com"
+                 *     ]
+                 */
+                to: string[];
+                /**
+                 * @description A sender address the send_email binding may use.
+                 * @example alerts@example.com
+                 */
+                from: string;
+                from_name?: string;
+                enabled?: boolean;
+                /**
+                 * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
+                 * @example 0 9 * * 1
+                 */
+                test_schedule?: string;
+            })[];
+            alert_rules?: {
+                /**
+                 * @description What the rule alerts on: job_failed (failed jobs in a row), verify_mismatch (writes the destination accepted but stored differently, found by read-back verification) or drifted (serials an apply run did not write because the destination or source changed since the dry run). Recovery: the connection's next completed job (for verify_mismatch and drifted, its next completed live job without such records).
+                 * @default job_failed
+                 * @enum {string}
+                 */
+                condition: "job_failed" | "verify_mismatch" | "drifted" | "record_failure_rate" | "slow_run" | "volume_change" | "missing_spike" | "freshness" | "destination_down" | "connection_paused";
+                /**
+                 * @description job_failed: alert after this many consecutive failed jobs of a connection; verify_mismatch and drifted: alert when one job has at least this many records with that outcome; record_failure_rate: alert when at least this percent of a job's in-scope records failed.
+                 * @default 1
+                 * @example 2
+                 */
+                failure_threshold: number;
+                /**
+                 * @description Send a recovery notice when the connection succeeds again.
+                 * @default true
+                 */
+                notify_recovery: boolean;
+                /** @default true */
+                enabled: boolean;
+                /**
+                 * @description The level this rule's alerts raise at (freshness raises Delayed as warning and Overdue as critical). A change of level is one notification.
+                 * @default critical
+                 * @enum {string}
+                 */
+                severity: "warning" | "critical";
+                params?: components["schemas"]["AlertRuleParams"];
+                /**
+                 * Format: date-time
+                 * @description Snooze: until then the rule's incidents still open and resolve, but no notification is sent. null: not muted.
+                 * @default null
+                 * @example 2026-12-07T09:00:00Z
+                 */
+                muted_until: string | null;
+                /** @description The rule's name in the document (rules made in the dashboard export as `<channel> / <condition>`). */
+                name: string;
+                /** @description The alert channel's name. */
+                channel: string;
+                /**
+                 * @description null: every connection.
+                 * @default null
+                 */
+                connections: components["schemas"]["ConfigConnectionRef"][] | null;
+            }[];
+        };
+        /** @description A secret by name; its value is given in `secrets` at apply and never exported. */
+        ConfigSecretRef: {
+            secret: string;
+        };
+        /** @description A connection by its credential's name and its own (names are unique per credential). */
+        ConfigConnectionRef: {
+            credential: string;
+            name: string;
+        };
+        /** @default {} */
+        AlertRuleParams: {
+            /**
+             * @description slow_run: alert when a run takes more than this many times the median duration (default 2).
+             * @example 2
+             */
+            factor?: number;
+            /**
+             * @description slow_run, volume_change, missing_spike: how many recent runs of the connection to compare with (default 10; at least 3 are needed before the rule judges). slow_run: its successful runs of the same mode; volume_change: its completed runs of the same mode; missing_spike: its completed runs. Single-serial runs are left out.
+             * @example 10
+             */
+            window?: number;
+            /** @description volume_change: the recent [min, max] is widened by this percent of each bound before a count outside it alerts (default 20); missing_spike: alert when the missing-destination share of in-scope records is this many percentage points above its recent median (default 20, above 0 and at most 100). */
+            percent?: number;
+            /**
+             * @description volume_change: the counter compared with recent runs (default in_scope).
+             * @enum {string}
+             */
+            metric?: "in_scope" | "updated" | "would_update";
+        };
+        ConfigPlan: {
+            /** @description A hash of the plan: give it to apply to refuse if the plan changed meanwhile. */
+            plan_id: string;
+            summary: {
+                create: number;
+                update: number;
+                delete: number;
+                unchanged: number;
+            };
+            changes: components["schemas"]["ConfigChange"][];
+            /** @description The secrets the document references. */
+            secrets: components["schemas"]["ConfigPlanSecret"][];
+        };
+        ConfigChange: {
+            /** @enum {string} */
+            kind: "credential" | "connection" | "alert_channel" | "alert_rule";
+            name: string;
+            /** @description Connections: their credential's name. */
+            credential?: string;
+            /** @enum {string} */
+            action: "create" | "update" | "delete";
+            fields: components["schemas"]["ConfigFieldChange"][];
+        };
+        ConfigFieldChange: {
+            /** @example config.limits.concurrency */
+            path: string;
+            /** @description null when created. */
+            before?: unknown;
+            /** @description null when deleted. */
+            after?: unknown;
+        };
+        ConfigPlanSecret: {
+            name: string;
+            used_by: string[];
+            /** @description Apply must be given it (a new entry, or the stored secret cannot stay). */
+            required: boolean;
+        };
+        ConfigPlanRequest: {
+            /** @description The document: its text (YAML or JSON), or the JSON object itself. */
+            document: string | {
+                [key: string]: unknown;
+            };
+            /**
+             * @description How to read a text document; default yaml (which also reads JSON).
+             * @enum {string}
+             */
+            format?: "yaml" | "json";
+        };
+        ConfigApplyResult: components["schemas"]["ConfigPlan"] & {
+            /** @description Signing secrets of the webhook channels created, shown only in this answer. */
+            generated_secrets: {
+                /** @enum {string} */
+                kind: "alert_channel";
+                name: string;
+                secret: string;
+            }[];
+        };
+        ConfigApplyRequest: {
+            /** @description The document: its text (YAML or JSON), or the JSON object itself. */
+            document: string | {
+                [key: string]: unknown;
+            };
+            /**
+             * @description How to read a text document; default yaml (which also reads JSON).
+             * @enum {string}
+             */
+            format?: "yaml" | "json";
+            /** @description Values of the secrets the document references, by name. Required for new entries; given for an existing one, it replaces the stored secret. */
+            secrets?: {
+                [key: string]: string;
+            };
+            /** @description The plan shown; 409 plan_changed when the plan is no longer the same. */
+            plan_id?: string;
+            /** @description Kept with each changed connection's new version. */
+            change_note?: string;
         };
         Retention: {
             policy: {
@@ -6483,25 +7069,6 @@ export interface components {
              * @example 2026-11-22T12:34:56.000Z
              */
             updated_at: string;
-        };
-        AlertRuleParams: {
-            /**
-             * @description slow_run: alert when a run takes more than this many times the median duration (default 2).
-             * @example 2
-             */
-            factor?: number;
-            /**
-             * @description slow_run, volume_change, missing_spike: how many recent runs of the connection to compare with (default 10; at least 3 are needed before the rule judges). slow_run: its successful runs of the same mode; volume_change: its completed runs of the same mode; missing_spike: its completed runs. Single-serial runs are left out.
-             * @example 10
-             */
-            window?: number;
-            /** @description volume_change: the recent [min, max] is widened by this percent of each bound before a count outside it alerts (default 20); missing_spike: alert when the missing-destination share of in-scope records is this many percentage points above its recent median (default 20, above 0 and at most 100). */
-            percent?: number;
-            /**
-             * @description volume_change: the counter compared with recent runs (default in_scope).
-             * @enum {string}
-             */
-            metric?: "in_scope" | "updated" | "would_update";
         };
         CreateAlertRuleRequest: {
             channel_id: string;

@@ -1,45 +1,12 @@
-import type { Client } from "openapi-fetch";
-import { answer } from "../api-client";
+import { answer, type Schemas } from "../api-client";
 import { defineCommand, UsageError, type CommandContext } from "../command";
 import { EXIT } from "../exit-codes";
 import { cellValue } from "../table";
 
-// The configuration-as-code routes as CONTRACTS-18-19.md gives them, until they are in the generated document.
-type ConfigFormat = "yaml" | "json";
-type ConfigKind = "credential" | "connection" | "alert_channel" | "alert_rule";
-interface ConfigPlan {
-  plan_id: string;
-  summary: { create: number; update: number; delete: number; unchanged: number };
-  changes: Array<{
-    kind: ConfigKind;
-    name: string;
-    credential?: string;
-    action: "create" | "update" | "delete";
-    fields: Array<{ path: string; before?: unknown; after?: unknown }>;
-  }>;
-  secrets?: Array<{ name: string; used_by: string[]; required: boolean }>;
-  generated_secrets?: Array<{ kind: string; name: string; secret: string }>;
-}
-interface ConfigPaths {
-  "/api/config/export": { get: { parameters: { query?: { format?: ConfigFormat } }; responses: { 200: { content: { "text/yaml": string } } } } };
-  "/api/config/plan": {
-    post: {
-      requestBody: { content: { "application/json": { document: string; format?: ConfigFormat } } };
-      responses: { 200: { content: { "application/json": ConfigPlan } } };
-    };
-  };
-  "/api/config/apply": {
-    post: {
-      requestBody: {
-        content: { "application/json": { document: string; format?: ConfigFormat; secrets?: Record<string, string>; plan_id?: string; change_note?: string } };
-      };
-      responses: { 200: { content: { "application/json": ConfigPlan } } };
-    };
-  };
-}
-const configApi = (context: CommandContext) => context.api() as unknown as Client<ConfigPaths, "application/json">;
+type ConfigFormat = Schemas["ConfigPlanRequest"]["format"] & string;
+type ConfigPlan = Schemas["ConfigPlan"] & Partial<Pick<Schemas["ConfigApplyResult"], "generated_secrets">>;
 
-const FORMATS = ["yaml", "json"] as const;
+const FORMATS = ["yaml", "json"] as const satisfies readonly ConfigFormat[];
 const FORMAT_OPTION = {
   type: "string",
   value: "format",
@@ -67,7 +34,7 @@ export function planText(plan: ConfigPlan, verb: "would" | "applied"): string {
     lines.push(`${SIGN[change.action]} ${change.kind.replace("_", " ")} "${change.name}"${credential}`);
     for (const field of change.fields) lines.push(`    ${field.path}: ${cellValue(field.before ?? null)} → ${cellValue(field.after ?? null)}`);
   }
-  const needed = (plan.secrets ?? []).filter((secret) => secret.required);
+  const needed = plan.secrets.filter((secret) => secret.required);
   if (verb === "would" && needed.length > 0) {
     lines.push(`Apply needs: ${needed.map((secret) => `--secret ${secret.name} (${secret.used_by.join(", ")})`).join(", ")}`);
   }
@@ -87,7 +54,7 @@ const exportCommand = defineCommand({
   examples: ["outbound-sync config export > outbound-sync.yaml"],
   async run(context, { options }) {
     const format = (options.format ?? (context.json ? "json" : "yaml")) as ConfigFormat;
-    const text = await answer(configApi(context).GET("/api/config/export", { params: { query: { format } }, parseAs: "text" }));
+    const text = await answer(context.api().GET("/api/config/export", { params: { query: { format } }, parseAs: "text" }));
     context.io.stdout(text.endsWith("\n") ? text : text + "\n");
     return EXIT.ok;
   },
@@ -103,7 +70,7 @@ const plan = defineCommand({
   async run(context, { args, options }) {
     const file = args[0]!;
     const document = await context.io.readText(file);
-    const result = await answer(configApi(context).POST("/api/config/plan", { body: { document, format: formatOf(file, options.format) } }));
+    const result = await answer(context.api().POST("/api/config/plan", { body: { document, format: formatOf(file, options.format) } }));
     context.io.stdout(context.json ? JSON.stringify(result, null, 2) + "\n" : planText(result, "would"));
     return EXIT.ok;
   },
@@ -142,7 +109,7 @@ const apply = defineCommand({
     const secrets = secretsOf(context, options.secret ?? []);
     const document = await context.io.readText(file);
     const result = await answer(
-      configApi(context).POST("/api/config/apply", {
+      context.api().POST("/api/config/apply", {
         body: {
           document,
           format: formatOf(file, options.format),
