@@ -563,6 +563,7 @@ export class JobStep {
         return this.ctx.durable();
       },
       now: () => this.ctx.runtime.now(),
+      log: (level, message) => this.log(level, message),
     });
     this.checkpoint(progress);
     store.setTally(this.jobId, { failure_streak: result.failureStreak });
