@@ -58,6 +58,15 @@ interface Batch {
   root: RootBatch;
 }
 
+// Records a slice may hold in memory at once, whatever the batch size.
+const MAX_BULK_SLICE_RECORDS = 10_000;
+
+// A bulk slice holds as many batches as a slice of single writes holds records (each is one request), so its
+// writes fill the connection's concurrency instead of a few batches per slice.
+export function sliceRecordsFor(update: CompiledUpdate, records: number): number {
+  return update.bulk === null ? records : Math.max(records, Math.min(records * update.bulk.maxRecords, MAX_BULK_SLICE_RECORDS));
+}
+
 // A rejected batch: its content was refused (400, 422, 409…), so another split of it may pass. Not an
 // authentication, address, method or media type problem, a timeout or a rate limit: those are the request's.
 export function rejectsContent(error: EngineError): error is EngineError & { http_status: number } {
