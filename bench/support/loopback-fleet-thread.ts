@@ -30,7 +30,10 @@ export interface FleetCounts {
   bulk_rejected: number;
 }
 
-export async function startLoopbackFleet(serials: string[], options: { latencyMs?: number; pageSize?: number } = {}): Promise<LoopbackFleet> {
+export async function startLoopbackFleet(
+  serials: string[],
+  options: { latencyMs?: number; pageSize?: number; bulkRecordMs?: number } = {},
+): Promise<LoopbackFleet> {
   const thread = new Worker(resolve("bench/support/loopback-fleet.mjs"), { workerData: { serials, ...options } });
   const port = await new Promise<number>((done, fail) => {
     thread.once("message", (message: { port: number }) => done(message.port));

@@ -1,7 +1,8 @@
 // A destination fleet on 127.0.0.1 for benchmarks, run in its own thread (node:worker_threads) started from
 // this file's path: Miniflare's D1 proxy blocks the calling thread while workerd answers, so a destination on
 // the bench's own thread would answer late. workerData: { serials: string[], pageSize?: number, latencyMs?: number }:
-// every request but the /__ controls is answered latencyMs after its body arrived.
+// every request but the /__ controls is answered latencyMs after its body arrived. bulkRecordMs (default 0): a
+// bulk request takes that much longer per record it holds, as a destination processing each record would.
 //   GET  /devices?cursor=N        pages of { devices: [{ serial, status, firmware }], next_cursor }
 //   GET  /devices/{serial}        one device
 //   PUT  /devices/{serial}        applies the body; 503 for a serial marked failing (the engine fails the record,
@@ -17,7 +18,7 @@
 import { createServer } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { serials, pageSize = 1_000, latencyMs = 0 } = workerData;
+const { serials, pageSize = 1_000, latencyMs = 0, bulkRecordMs = 0 } = workerData;
 const ordered = [...serials].sort();
 const devices = new Map(ordered.map((serial) => [serial, { serial, status: "offline", firmware: "1.0.0" }]));
 const failing = new Set();
@@ -80,6 +81,7 @@ async function answer(req, res) {
   if (url.pathname === "/devices/bulk" && req.method === "POST") {
     counts.bulk += 1;
     const items = Array.isArray(body.devices) ? body.devices : [];
+    if (bulkRecordMs > 0) await sleep(bulkRecordMs * items.length);
     const bad = items.filter((item) => refused.has(item.serial)).map((item) => item.serial);
     if (bad.length > 0) {
       counts.bulk_rejected += 1;

@@ -9,6 +9,8 @@ import { CONCURRENCY, fleetContracts, meanInFlight, round, startThroughputBench,
 const SERIALS = Number(process.env.BENCH_SERIALS ?? 10_000);
 const MAX_RECORDS = 50;
 const TARGET_RATIO = 1.05;
+// Extra destination time per record of a bulk request (ms); 0: every request takes the fleet's latency alone.
+const RECORD_MS = Number(process.env.BENCH_BULK_RECORD_MS ?? 0);
 
 // A few refused serials spread over the run, two of them in one batch.
 function refusedSerials(serials: string[]): string[] {
@@ -24,7 +26,7 @@ function requestsOf(batch: string[], refused: ReadonlySet<string>): string[][] {
 }
 
 export async function measure(): Promise<Figure[]> {
-  const bench = await startThroughputBench({ serials: SERIALS });
+  const bench = await startThroughputBench({ serials: SERIALS, bulkRecordMs: RECORD_MS });
   try {
     const contracts = fleetContracts(bench.fleet.url);
     const url = `${bench.fleet.url}/devices/bulk`;
@@ -59,6 +61,7 @@ export async function measure(): Promise<Figure[]> {
     const detail = {
       serials: SERIALS,
       max_records: MAX_RECORDS,
+      bulk_record_ms: RECORD_MS,
       refused,
       concurrency: CONCURRENCY,
       run: { status: run.status, wall_s: run.wall_s, updated, failed, requests: runCounts, mean_in_flight: inFlight },
