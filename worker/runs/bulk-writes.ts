@@ -40,22 +40,16 @@ export interface BulkWriteContext {
   fromDecision: (record: QueuedRecord, decision: Decision, action: RecordAction, extra?: Partial<RecordOutcome>) => void;
   failedBy: (record: QueuedRecord, error: EngineError, changes?: FieldChange[], payload?: string | null) => void;
   failJob: (error: EngineError) => void;
+  // Records refused one by one in a row, with no write accepted between them, at which the job fails.
+  refusedStreakLimit: number;
   log: (level: LogLevel, message: string) => void;
-}
-
-// The batch as first sent (or rebuilt after a restart): its key derives the halves' keys, and when every one of
-// its records is refused alone the refusal is about the request, not the records.
-interface RootBatch {
-  key: string | null;
-  size: number;
-  refusedAlone: number;
-  error: EngineError | null;
 }
 
 interface Batch {
   request: UpdateRequest;
   writes: PendingWrite[];
-  root: RootBatch;
+  // The key of the batch as first sent (or rebuilt after a restart), from which every half's key derives.
+  rootKey: string | null;
 }
 
 // Records a slice may hold in memory at once, whatever the batch size.
@@ -77,6 +71,16 @@ export function rejectsContent(error: EngineError): error is EngineError & { htt
 
 export function refusedAloneHint(status: number): string {
   return `The destination refused this record on its own (HTTP ${status}) and accepted the rest of its batch: correct the values it names, then rerun the failed serials`;
+}
+
+function refusedStreakError(count: number, last: EngineError): EngineError {
+  return new EngineError({
+    code: last.code,
+    http_status: last.http_status,
+    phase: "update",
+    message: `${count} records in a row were refused one by one and none accepted; the job stopped. Last: ${last.message}`,
+    hint: last.hint,
+  });
 }
 
 // Records already looked up are written even when the budget ran out: their lookups are spent.
@@ -116,7 +120,7 @@ export async function writeBulk(context: BulkWriteContext, writes: PendingWrite[
     ...requests.map((request) => ({
       request,
       writes: request.serials.map((serial) => bySerial.get(serial)!),
-      root: { key: request.idempotencyKey, size: request.serials.length, refusedAlone: 0, error: null },
+      rootKey: request.idempotencyKey,
     })),
   ];
   const intentsOf = (batch: Batch) =>
@@ -131,23 +135,23 @@ export async function writeBulk(context: BulkWriteContext, writes: PendingWrite[
 
   // Halves carry their own keys in the journal before they are sent, so a restart rebuilds them whole.
   const split = (batch: Batch, error: EngineError & { http_status: number }): Batch[] => {
-    batch.root.error ??= error;
     const middle = Math.ceil(batch.writes.length / 2);
     const halves = [batch.writes.slice(0, middle), batch.writes.slice(middle)].map((writes) => {
       const key =
-        batch.root.key === null
+        batch.rootKey === null
           ? null
           : splitIdempotencyKey(
-              batch.root.key,
+              batch.rootKey,
               writes.map((w) => w.record.serial),
             );
-      return { request: buildBulkRequest(update, itemsOf(writes), key), writes, root: batch.root };
+      return { request: buildBulkRequest(update, itemsOf(writes), key), writes, rootKey: batch.rootKey };
     });
     void context.journal(halves.flatMap(intentsOf));
     context.log("WARN", batchSplit(batch.writes.length, error.http_status, halves[0]!.writes.length, halves[1]!.writes.length));
     return halves;
   };
 
+  let refusedInARow = 0;
   const refusedAlone = (batch: Batch, error: EngineError & { http_status: number }) => {
     const write = batch.writes[0]!;
     fromDecision(write.record, write.decision, "failed", {
@@ -156,17 +160,15 @@ export async function writeBulk(context: BulkWriteContext, writes: PendingWrite[
       http_status: error.http_status,
       payload_excerpt: itemExcerpt(write),
     });
-    const root = batch.root;
-    root.error ??= error;
-    root.refusedAlone += 1;
-    // Not one record of the batch passed on its own: the destination refuses the request, as before the split.
-    if (root.size > 1 && root.refusedAlone === root.size) context.failJob(root.error);
+    // Record after record refused and none accepted: the destination refuses the request, not some records.
+    if (++refusedInARow >= context.refusedStreakLimit) context.failJob(refusedStreakError(refusedInARow, error));
   };
 
   // Resolves to the halves to send next when the batch was rejected for its content.
   const sendBatch = async (batch: Batch): Promise<Batch[]> => {
     try {
       const response = await send(batch.request);
+      refusedInARow = 0;
       await Promise.all(
         batch.writes.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) })),
       );
@@ -232,7 +234,7 @@ function resumedBatches(update: CompiledUpdate, writes: PendingWrite[]): { resum
       fresh.push(...group);
       continue;
     }
-    resumed.push({ request, writes: group, root: { key: rootBatchKey(key), size: group.length, refusedAlone: 0, error: null } });
+    resumed.push({ request, writes: group, rootKey: rootBatchKey(key) });
   }
   fresh.sort((a, b) => a.record.ord - b.record.ord);
   return { resumed, fresh };

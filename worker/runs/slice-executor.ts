@@ -335,7 +335,8 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     if (pendingWrites.length > 0 && !controller.signal.aborted) {
       const context = { mode, mapping, update, keyScope: options.keyScope, concurrency: options.concurrency, signal: controller.signal };
       const log = options.log ?? (() => undefined);
-      await writeBulk({ ...context, excerpt: excerptOf, send, journal, written, fromDecision, failedBy, failJob, log }, pendingWrites);
+      const refusedStreakLimit = options.failureStreak.limit;
+      await writeBulk({ ...context, excerpt: excerptOf, send, journal, written, fromDecision, failedBy, failJob, log, refusedStreakLimit }, pendingWrites);
     }
   } finally {
     options.signal.removeEventListener("abort", onCancel);

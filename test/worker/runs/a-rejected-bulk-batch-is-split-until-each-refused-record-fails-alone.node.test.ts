@@ -187,15 +187,27 @@ describe("a bulk batch the destination rejects for one record's content", () => 
     expect(logs.every((line) => /^WARN Batch of \d+ rejected \(422\): split into \d+ \+ \d+$/.test(line))).toBe(true);
   });
 
-  it("fails the job as before when every record of the batch is refused on its own: the request is at fault", async () => {
+  it("fails every record of a batch refused whole on its own, and the job goes on with the other batches", async () => {
+    for (const serial of ["SN-004", "SN-005", "SN-006", "SN-007"]) refused.add(serial);
+    const { result, outcomes, writes } = await runSlice({ serials: serialsOf(20), maxRecords: 4, concurrency: 1 });
+
+    expect(result.kind).toBe("continue");
+    expect(tally(outcomes)).toEqual({ updated: 16, failed: 4 });
+    // 5 batches, and 4 → 2+2, each 2 → 1+1 for the refused one.
+    expect(writes.map((w) => w.serials.length)).toEqual([4, 4, 2, 1, 1, 2, 1, 1, 4, 4, 4]);
+  });
+
+  it("fails the job when record after record is refused on its own and none accepted: the request is at fault", async () => {
     batchStatus = () => 400;
-    const { result, outcomes, writes } = await runSlice({ serials: serialsOf(4), maxRecords: 4, concurrency: 1 });
+    const { result, outcomes, writes } = await runSlice({ serials: serialsOf(30), maxRecords: 10, concurrency: 1 });
 
     expect(result).toMatchObject({ kind: "failed", error: { code: "bad_request", http_status: 400 } });
-    expect(result.kind === "failed" && result.error.hint).toBe("Check the update URL template, headers and the payload the mapping builds");
-    expect(tally(outcomes)).toEqual({ failed: 4 });
-    // 4 → 2+2, each 2 → 1+1.
-    expect(writes.map((w) => w.serials.length)).toEqual([4, 2, 1, 1, 2, 1, 1]);
+    if (result.kind !== "failed") return;
+    expect(result.error.message).toMatch(/^25 records in a row were refused one by one and none accepted; the job stopped\. Last: POST .* returned 400/);
+    expect(result.error.hint).toBe("Check the update URL template, headers and the payload the mapping builds");
+    // The failure streak's limit: the other 5 records stay queued for the next run.
+    expect(tally(outcomes)).toEqual({ failed: 25 });
+    expect(writes.length).toBeLessThan(2 * 30);
   });
 });
 
