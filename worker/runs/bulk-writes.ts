@@ -43,6 +43,8 @@ export interface BulkWriteContext {
   // Records refused one by one in a row, with no write accepted between them, at which the job fails.
   refusedStreakLimit: number;
   log: (level: LogLevel, message: string) => void;
+  // The slice's time and subrequest budget is spent.
+  shouldStop: () => boolean;
 }
 
 interface Batch {
@@ -178,7 +180,9 @@ export async function writeBulk(context: BulkWriteContext, writes: PendingWrite[
       if (!rejectsContent(error)) {
         for (const write of batch.writes) failedBy(write.record, error, write.decision.changes, itemExcerpt(write));
       } else if (batch.writes.length > 1) {
-        return split(batch, error);
+        const halves = split(batch, error);
+        // Past the slice's budget, halves with keys wait for the next slice, which rebuilds them from the journal.
+        return batch.rootKey !== null && context.shouldStop() ? [] : halves;
       } else {
         refusedAlone(batch, error);
       }

@@ -336,7 +336,10 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       const context = { mode, mapping, update, keyScope: options.keyScope, concurrency: options.concurrency, signal: controller.signal };
       const log = options.log ?? (() => undefined);
       const refusedStreakLimit = options.failureStreak.limit;
-      await writeBulk({ ...context, excerpt: excerptOf, send, journal, written, fromDecision, failedBy, failJob, log, refusedStreakLimit }, pendingWrites);
+      await writeBulk(
+        { ...context, excerpt: excerptOf, send, journal, written, fromDecision, failedBy, failJob, log, refusedStreakLimit, shouldStop: options.shouldStop },
+        pendingWrites,
+      );
     }
   } finally {
     options.signal.removeEventListener("abort", onCancel);

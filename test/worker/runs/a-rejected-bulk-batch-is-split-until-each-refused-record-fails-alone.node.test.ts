@@ -63,9 +63,17 @@ interface SliceRun {
   concurrency?: number;
   intents?: ReadonlyMap<number, WriteIntent>;
   signal?: AbortSignal;
+  shouldStop?: () => boolean;
 }
 
-async function runSlice({ serials, maxRecords = 50, concurrency = 4, intents = new Map(), signal = new AbortController().signal }: SliceRun) {
+async function runSlice({
+  serials,
+  maxRecords = 50,
+  concurrency = 4,
+  intents = new Map(),
+  signal = new AbortController().signal,
+  shouldStop = () => false,
+}: SliceRun) {
   const fetchContract: PerSerialFetchContract = {
     mode: "per_serial",
     url_template: `${server.url}/devices/{serial}`,
@@ -100,7 +108,7 @@ async function runSlice({ serials, maxRecords = 50, concurrency = 4, intents = n
     client,
     concurrency,
     signal,
-    shouldStop: () => false,
+    shouldStop,
     onOutcome: (outcome) => outcomes.push(outcome),
     failureStreak: { current: 0, limit: 25 },
     keyScope: "job_1",
@@ -259,5 +267,25 @@ describe("a run interrupted in the middle of a split", () => {
     expect(secondHalf.serials).toEqual(["SN-004", "SN-005", "SN-006", "SN-007"]);
     expect(secondHalf.key).toBe(journaled.get(4)!.idempotency_key);
     expect(serials.filter((s) => s !== "SN-002").every((s) => applied.get(s) === 1)).toBe(true);
+  });
+});
+
+describe("a split past the slice's budget", () => {
+  it("leaves the halves journaled under their keys, and the next slice sends them with those keys", async () => {
+    const serials = serialsOf(8);
+    refused.add("SN-002");
+    const posts = () => server.requests.filter((r) => r.method === "POST").length;
+    const first = await runSlice({ serials, maxRecords: 8, concurrency: 1, shouldStop: () => posts() >= 1 });
+    expect(first.result.kind).toBe("continue");
+    expect(first.emitted).toBe(0);
+    expect(first.logs).toEqual(["WARN Batch of 8 rejected (422): split into 4 + 4"]);
+    expect(first.writes.map((w) => w.serials.length)).toEqual([8]);
+    const halfKeys = [0, 4].map((ord) => journaled.get(ord)!.idempotency_key);
+    expect(halfKeys.every((key) => key!.startsWith(`${first.writes[0]!.key}:split-4-`))).toBe(true);
+
+    server.requests.length = 0;
+    const second = await runSlice({ serials, maxRecords: 8, concurrency: 1, intents: new Map(journaled) });
+    expect(tally(second.outcomes)).toEqual({ updated: 7, failed: 1 });
+    expect(second.writes.filter((w) => w.serials.length === 4).map((w) => w.key)).toEqual(halfKeys);
   });
 });
