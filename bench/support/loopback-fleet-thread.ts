@@ -9,12 +9,31 @@ export interface LoopbackFleet {
   url: string;
   /** Those devices drift from the source; with fail, their updates answer 503 until drifted again without. */
   drift(serials: string[], fail: boolean): Promise<void>;
+  /** Bulk batches (POST /devices/bulk) holding any of these serials answer 422 from now on (replaces the set). */
+  refuse(serials: string[]): Promise<void>;
   /** Requests per kind since the last call (which resets them); busy_ms ÷ a wall time is the mean in flight. */
-  counts(): Promise<{ list: number; get: number; put: number; rejected: number; other: number; busy_ms: number; max_in_flight: number }>;
+  counts(): Promise<FleetCounts>;
   close(): Promise<void>;
 }
 
-export async function startLoopbackFleet(serials: string[], options: { latencyMs?: number; pageSize?: number } = {}): Promise<LoopbackFleet> {
+export interface FleetCounts {
+  list: number;
+  get: number;
+  put: number;
+  rejected: number;
+  other: number;
+  busy_ms: number;
+  max_in_flight: number;
+  /** Bulk requests, the records they applied, and those answered 422. */
+  bulk: number;
+  bulk_records: number;
+  bulk_rejected: number;
+}
+
+export async function startLoopbackFleet(
+  serials: string[],
+  options: { latencyMs?: number; pageSize?: number; bulkRecordMs?: number } = {},
+): Promise<LoopbackFleet> {
   const thread = new Worker(resolve("bench/support/loopback-fleet.mjs"), { workerData: { serials, ...options } });
   const port = await new Promise<number>((done, fail) => {
     thread.once("message", (message: { port: number }) => done(message.port));
@@ -29,6 +48,7 @@ export async function startLoopbackFleet(serials: string[], options: { latencyMs
   return {
     url,
     drift: async (drifted, fail) => void (await call("POST", "/__drift", { serials: drifted, fail })),
+    refuse: async (refused) => void (await call("POST", "/__refuse", { serials: refused })),
     counts: () => call("DELETE", "/__counts"),
     close: async () => void (await thread.terminate()),
   };

@@ -1,12 +1,16 @@
 // A destination fleet on 127.0.0.1 for benchmarks, run in its own thread (node:worker_threads) started from
 // this file's path: Miniflare's D1 proxy blocks the calling thread while workerd answers, so a destination on
 // the bench's own thread would answer late. workerData: { serials: string[], pageSize?: number, latencyMs?: number }:
-// every request but the /__ controls is answered latencyMs after its body arrived.
+// every request but the /__ controls is answered latencyMs after its body arrived. bulkRecordMs (default 0): a
+// bulk request takes that much longer per record it holds, as a destination processing each record would.
 //   GET  /devices?cursor=N        pages of { devices: [{ serial, status, firmware }], next_cursor }
 //   GET  /devices/{serial}        one device
 //   PUT  /devices/{serial}        applies the body; 503 for a serial marked failing (the engine fails the record,
 //                                 retried by the next run; a 4xx would fail the whole job as a contract error)
+//   POST /devices/bulk { devices: [{ serial, … }] }  applies every item, or none and 422 when the batch holds a
+//                                 serial marked refused (a destination validating a whole batch)
 //   POST /__drift { serials, fail }  those devices drift from the source ("offline"); fail: their PUTs answer 503
+//   POST /__refuse { serials }    bulk batches holding any of these serials answer 422 (replaces the set)
 //   GET  /__counts                requests per kind since the last DELETE /__counts, with busy_ms (the sum of
 //                                 request durations) and max_in_flight: with a wall time they give the mean
 //                                 number of requests the destination had in flight
@@ -14,11 +18,12 @@
 import { createServer } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { serials, pageSize = 1_000, latencyMs = 0 } = workerData;
+const { serials, pageSize = 1_000, latencyMs = 0, bulkRecordMs = 0 } = workerData;
 const ordered = [...serials].sort();
 const devices = new Map(ordered.map((serial) => [serial, { serial, status: "offline", firmware: "1.0.0" }]));
 const failing = new Set();
-const zero = () => ({ list: 0, get: 0, put: 0, rejected: 0, other: 0, busy_ms: 0, max_in_flight: 0 });
+let refused = new Set();
+const zero = () => ({ list: 0, get: 0, put: 0, rejected: 0, other: 0, busy_ms: 0, max_in_flight: 0, bulk: 0, bulk_records: 0, bulk_rejected: 0 });
 let counts = zero();
 let inFlight = 0;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,6 +58,10 @@ async function answer(req, res) {
     }
     return send(res, 200, { drifted: body.serials.length, failing: failing.size });
   }
+  if (url.pathname === "/__refuse" && req.method === "POST") {
+    refused = new Set(body.serials);
+    return send(res, 200, { refused: refused.size });
+  }
   const arrived = performance.now();
   const tally = counts;
   inFlight += 1;
@@ -68,6 +77,22 @@ async function answer(req, res) {
     const page = ordered.slice(start, start + pageSize).map((serial) => devices.get(serial));
     const next = start + pageSize < ordered.length ? String(start + pageSize) : null;
     return send(res, 200, { devices: page, next_cursor: next });
+  }
+  if (url.pathname === "/devices/bulk" && req.method === "POST") {
+    counts.bulk += 1;
+    const items = Array.isArray(body.devices) ? body.devices : [];
+    if (bulkRecordMs > 0) await sleep(bulkRecordMs * items.length);
+    const bad = items.filter((item) => refused.has(item.serial)).map((item) => item.serial);
+    if (bad.length > 0) {
+      counts.bulk_rejected += 1;
+      return send(res, 422, { error: `invalid device ${bad.join(", ")}` });
+    }
+    counts.bulk_records += items.length;
+    for (const item of items) {
+      const device = devices.get(item.serial);
+      if (device !== undefined) Object.assign(device, item);
+    }
+    return send(res, 200, { ok: true, count: items.length });
   }
   const match = /^\/devices\/([^/]+)$/.exec(url.pathname);
   const device = match === null ? undefined : devices.get(decodeURIComponent(match[1]));

@@ -175,6 +175,40 @@ export function bulkIdempotencyKey(scope: string, serials: readonly string[]): s
   return `${scope}:bulk-${sorted.length}-${textHash(sorted.join("\n"))}`;
 }
 
+// A half of a rejected batch gets its own key, from the key of the batch first sent and the half's serials: a
+// resumed run that rebuilds that batch and splits it again sends every half with the key it had before.
+export function splitIdempotencyKey(batchKey: string, serials: readonly string[]): string {
+  const sorted = [...serials].sort();
+  return `${rootBatchKey(batchKey)}:split-${sorted.length}-${textHash(sorted.join("\n"))}`;
+}
+
+// The key of the batch a half (or a half of a half) was split from.
+export function rootBatchKey(key: string): string {
+  return key.replace(/:split-\d+-[0-9a-f]{16}$/, "");
+}
+
+// Whether a batch or half key was made for exactly these serials (a batch rebuilt whole after a restart).
+export function bulkKeyHolds(key: string, serials: readonly string[]): boolean {
+  const sorted = [...serials].sort();
+  return key.endsWith(`-${sorted.length}-${textHash(sorted.join("\n"))}`);
+}
+
+// A bulk request for exactly these records under the given key (a half of a rejected batch, or a batch rebuilt
+// after a restart). Throws when an item cannot be serialised, as building the batch first would have.
+export function buildBulkRequest(
+  update: CompiledUpdate,
+  records: ReadonlyArray<{ serial: string; payload: Record<string, unknown> }>,
+  key: string | null,
+): UpdateRequest {
+  const items = records.map(({ serial, payload }) => serialiseBulkItem(update, serial, payload));
+  return keyedBulkRequest(
+    update,
+    items,
+    records.map((r) => r.serial),
+    key,
+  );
+}
+
 function keyed(update: CompiledUpdate, request: UpdateRequest, key: string | null): UpdateRequest {
   const name = update.idempotencyHeader;
   if (key === null || name === null) return request;
@@ -207,12 +241,15 @@ export function serialiseBulkItem(update: CompiledUpdate, serial: string, payloa
 }
 
 function bulkRequest(update: CompiledUpdate, items: string[], serials: string[], options: KeyScope): UpdateRequest {
+  return keyedBulkRequest(update, items, serials, options.keyScope === undefined ? null : bulkIdempotencyKey(options.keyScope, serials));
+}
+
+function keyedBulkRequest(update: CompiledUpdate, items: string[], serials: string[], key: string | null): UpdateRequest {
   const recordsKey = update.bulk!.recordsKey;
   const body =
     update.format === "json"
       ? `{${JSON.stringify(recordsKey)}:[${items.join(",")}]}`
       : `<?xml version="1.0" encoding="UTF-8"?><${update.xmlRoot}>${items.join("")}</${update.xmlRoot}>`;
-  const key = options.keyScope === undefined ? null : bulkIdempotencyKey(options.keyScope, serials);
   return keyed(
     update,
     {

@@ -21,6 +21,7 @@ import type { CoordinatorConfig } from "./coordinator-config";
 import type { CoordinatorStore, JobCheckpoint, JobProgress, RunPlan, SourceProgress } from "./coordinator-store";
 import { takeDatasetRows } from "./dataset-feed";
 import { needsRetryCount, planScope, startCursor } from "./job-scope";
+import { sliceRecordsFor } from "./bulk-writes";
 import { checkConnection, credentialError } from "./job-setup";
 import { outcomeBatch } from "./outcome-batch";
 import { distinctRecords, takeSourcePage } from "./paged-source-feed";
@@ -521,8 +522,8 @@ export class JobStep {
       this.log("INFO", wording.RELISTING_AFTER_INTERRUPTION);
       return "more";
     }
-    const rows = store.queued(this.jobId, budget.limits.records);
     const { mapping, update } = this.compiledFor(progress, config);
+    const rows = store.queued(this.jobId, sliceRecordsFor(update, budget.limits.records));
     const applying = this.job.plan.plan_job_id != null;
     const plans = applying
       ? store.planEntries(
@@ -563,6 +564,7 @@ export class JobStep {
         return this.ctx.durable();
       },
       now: () => this.ctx.runtime.now(),
+      log: (level, message) => this.log(level, message),
     });
     this.checkpoint(progress);
     store.setTally(this.jobId, { failure_streak: result.failureStreak });

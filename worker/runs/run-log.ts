@@ -94,6 +94,11 @@ export function writeConfirmed(serial: string): string {
   return `${serial}: write confirmed after restart (the destination holds the values sent before the interruption)`;
 }
 
+// A bulk batch the destination rejected for its content, sent again as two halves.
+export function batchSplit(size: number, status: number, first: number, second: number): string {
+  return `Batch of ${size} rejected (${status}): split into ${first} + ${second}`;
+}
+
 // The error an outcome is stored with: the message, then the hint for the next action.
 export function outcomeError(outcome: Pick<RecordOutcome, "error" | "hint">): string | null {
   return outcome.error === null ? null : outcome.hint === null ? outcome.error : `${outcome.error} — Hint: ${outcome.hint}`;

@@ -7,6 +7,7 @@ import { compareReadBack } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
 import { writeBulk, type PendingWrite } from "./bulk-writes";
+import type { LogLevel } from "./run-log";
 import type { WriteIntent } from "./write-intent";
 import { log } from "../observability/log";
 
@@ -82,6 +83,8 @@ export interface SliceOptions {
   // Live runs that verify writes; null otherwise.
   readBack: SliceReadBack | null;
   now: () => number;
+  // A line for the job's log (a rejected bulk batch split in halves).
+  log?: (level: LogLevel, message: string) => void;
 }
 
 export type SliceResult =
@@ -332,7 +335,12 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
     if (pendingWrites.length > 0 && !controller.signal.aborted) {
       const context = { mode, mapping, update, keyScope: options.keyScope, concurrency: options.concurrency, signal: controller.signal };
-      await writeBulk({ ...context, excerpt: excerptOf, send, journal, written, fromDecision, failedBy }, pendingWrites);
+      const log = options.log ?? (() => undefined);
+      const refusedStreakLimit = options.failureStreak.limit;
+      await writeBulk(
+        { ...context, excerpt: excerptOf, send, journal, written, fromDecision, failedBy, failJob, log, refusedStreakLimit, shouldStop: options.shouldStop },
+        pendingWrites,
+      );
     }
   } finally {
     options.signal.removeEventListener("abort", onCancel);

@@ -1,0 +1,291 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { UpdateContractSchema } from "../../../worker/engine/contracts";
+import { createHttpClient, type HttpClient } from "../../../worker/engine/http-client";
+import { createDestinationLookup, type PerSerialFetchContract } from "../../../worker/engine/lookup";
+import { compileUpdateContract } from "../../../worker/engine/payload";
+import { createSystemRuntime } from "../../../worker/engine/runtime";
+import { refusedAloneHint } from "../../../worker/runs/bulk-writes";
+import { executeSlice, type RecordOutcome, type SliceResult } from "../../../worker/runs/slice-executor";
+import type { WriteIntent } from "../../../worker/runs/write-intent";
+import { startLoopbackServer, type LoopbackServer } from "../../engine/support/loopback-server";
+import { makeMapping } from "../../engine/factories";
+
+// A bulk destination on loopback that validates a whole batch: one refused serial in it and the batch is answered
+// 422, nothing applied. It counts what it applied per serial and checks each write was journaled first.
+
+const serialsOf = (count: number) => Array.from({ length: count }, (_, i) => `SN-${String(i).padStart(3, "0")}`);
+let server: LoopbackServer;
+const stored = new Map<string, string>();
+const applied = new Map<string, number>();
+const refused = new Set<string>();
+let batchStatus: (serials: string[]) => number = (serials) => (serials.some((s) => refused.has(s)) ? 422 : 200);
+// Called as each bulk write arrives, before it is answered.
+let onWrite: (key: string) => void = () => undefined;
+let journaled = new Map<number, WriteIntent>();
+const unjournaled: string[] = [];
+
+beforeAll(async () => {
+  server = await startLoopbackServer(({ method, url, body, headers }) => {
+    if (method === "GET") {
+      const serial = url.pathname.split("/").pop()!;
+      return { body: { device: { serial, status: stored.get(serial) ?? "old" } } };
+    }
+    const items = (JSON.parse(body) as { devices: Array<{ serial: string; status: string }> }).devices;
+    const serials = items.map((i) => i.serial);
+    onWrite(String(headers["idempotency-key"]));
+    for (const serial of serials) if (![...journaled.values()].some((i) => i.serial === serial)) unjournaled.push(serial);
+    const status = batchStatus(serials);
+    if (status !== 200) return { status, body: { error: `invalid status for ${serials.filter((s) => refused.has(s)).join(", ")}` } };
+    for (const item of items) {
+      stored.set(item.serial, item.status);
+      applied.set(item.serial, (applied.get(item.serial) ?? 0) + 1);
+    }
+    return { body: { ok: true } };
+  });
+});
+
+afterAll(() => server.close());
+
+beforeEach(() => {
+  stored.clear();
+  applied.clear();
+  refused.clear();
+  batchStatus = (serials) => (serials.some((s) => refused.has(s)) ? 422 : 200);
+  onWrite = () => undefined;
+  journaled = new Map();
+  unjournaled.length = 0;
+  server.requests.length = 0;
+});
+
+interface SliceRun {
+  serials: string[];
+  maxRecords?: number;
+  concurrency?: number;
+  intents?: ReadonlyMap<number, WriteIntent>;
+  signal?: AbortSignal;
+  shouldStop?: () => boolean;
+}
+
+async function runSlice({
+  serials,
+  maxRecords = 50,
+  concurrency = 4,
+  intents = new Map(),
+  signal = new AbortController().signal,
+  shouldStop = () => false,
+}: SliceRun) {
+  const fetchContract: PerSerialFetchContract = {
+    mode: "per_serial",
+    url_template: `${server.url}/devices/{serial}`,
+    format: "json",
+    record_path: "device",
+    serial_path: "serial",
+    headers: {},
+  };
+  const client: HttpClient = createHttpClient({
+    runtime: createSystemRuntime(),
+    limits: { requests_per_second: 10_000, concurrency, timeout_ms: 5000, retry_attempts: 1 },
+    backoff: { base_ms: 1, max_ms: 2 },
+  });
+  const outcomes: RecordOutcome[] = [];
+  const logs: string[] = [];
+  const ords = new Map(serialsOf(200).map((serial, ord) => [serial, ord]));
+  const result: SliceResult = await executeSlice({
+    records: serials.map((serial) => {
+      const ord = ords.get(serial)!;
+      return { ord, serial, source: { status: "new" }, intent: intents.get(ord) ?? null };
+    }),
+    mode: "live",
+    mapping: makeMapping([{ source: "status", destination: "status" }]),
+    update: compileUpdateContract(
+      UpdateContractSchema.parse({
+        method: "POST",
+        url_template: `${server.url}/bulk`,
+        bulk: { max_records: maxRecords, records_key: "devices", serial_field: "serial" },
+      }),
+    ),
+    lookup: createDestinationLookup({ client, contract: fetchContract }),
+    client,
+    concurrency,
+    signal,
+    shouldStop,
+    onOutcome: (outcome) => outcomes.push(outcome),
+    failureStreak: { current: 0, limit: 25 },
+    keyScope: "job_1",
+    journal: (batch) => batch.forEach((intent) => journaled.set(intent.ord, intent)),
+    readBack: null,
+    now: () => Date.now(),
+    log: (level, message) => logs.push(`${level} ${message}`),
+  });
+  const writes = server.requests.filter((r) => r.method === "POST");
+  return {
+    result,
+    outcomes: new Map(outcomes.map((o) => [o.serial, o])),
+    emitted: outcomes.length,
+    logs,
+    writes: writes.map((r) => ({
+      key: String(r.headers["idempotency-key"]),
+      serials: (JSON.parse(r.body) as { devices: Array<{ serial: string }> }).devices.map((d) => d.serial),
+    })),
+  };
+}
+
+const tally = (outcomes: Map<string, RecordOutcome>) => {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes.values()) counts[o.action] = (counts[o.action] ?? 0) + 1;
+  return counts;
+};
+
+describe("a bulk batch the destination rejects for one record's content", () => {
+  it("is split in halves until that record fails alone: 199 of 200 written once, one line per split", async () => {
+    const all = serialsOf(200);
+    refused.add("SN-077");
+    const { result, outcomes, emitted, logs, writes } = await runSlice({ serials: all });
+
+    expect(result.kind).toBe("continue");
+    expect(emitted).toBe(200);
+    expect(tally(outcomes)).toEqual({ updated: 199, failed: 1 });
+    expect(outcomes.get("SN-077")).toMatchObject({
+      action: "failed",
+      http_status: 422,
+      transient: false,
+      hint: refusedAloneHint(422),
+      payload_excerpt: '{"status":"new"}',
+      journaled: true,
+    });
+    expect(outcomes.get("SN-077")!.error).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/bulk returned 422: .*invalid status for SN-077/);
+    expect(outcomes.get("SN-076")).toMatchObject({ action: "updated", http_status: 200, error: null });
+    expect(all.filter((s) => s !== "SN-077").every((s) => applied.get(s) === 1)).toBe(true);
+    expect(applied.has("SN-077")).toBe(false);
+    expect(unjournaled).toEqual([]);
+
+    // The batch of SN-050..099 halves down to SN-077: 50 → 25+25, 25 → 13+12, 13 → 7+6, 7 → 4+3, 4 → 2+2, 2 → 1+1.
+    expect(logs).toEqual([
+      "WARN Batch of 50 rejected (422): split into 25 + 25",
+      "WARN Batch of 25 rejected (422): split into 13 + 12",
+      "WARN Batch of 13 rejected (422): split into 7 + 6",
+      "WARN Batch of 7 rejected (422): split into 4 + 3",
+      "WARN Batch of 4 rejected (422): split into 2 + 2",
+      "WARN Batch of 2 rejected (422): split into 1 + 1",
+    ]);
+    // 4 whole batches and 2 requests per split, every one under its own key; a half's key names its batch.
+    expect(writes).toHaveLength(4 + 2 * 6);
+    expect(new Set(writes.map((w) => w.key)).size).toBe(writes.length);
+    const root = writes.find((w) => w.serials.includes("SN-077") && w.serials.length === 50)!;
+    expect(root.key).toMatch(/^job_1:bulk-50-[0-9a-f]{16}$/);
+    for (const half of writes.filter((w) => w.serials.length < 50))
+      expect(half.key).toMatch(new RegExp(`^${root.key}:split-${half.serials.length}-[0-9a-f]{16}$`));
+    expect(writes.filter((w) => w.serials.length === 1).map((w) => w.serials[0])).toEqual(["SN-077", "SN-078"]);
+    // The refused record's intent names the last request it was sent in.
+    expect(journaled.get(77)!.idempotency_key).toBe(writes.filter((w) => w.serials.length === 1 && w.serials[0] === "SN-077")[0]!.key);
+  });
+
+  it("isolates several refused records, two of them side by side, and writes every other record exactly once", async () => {
+    const all = serialsOf(200);
+    for (const serial of ["SN-003", "SN-060", "SN-061", "SN-149", "SN-199"]) refused.add(serial);
+    const { result, outcomes, emitted, logs } = await runSlice({ serials: all });
+
+    expect(result.kind).toBe("continue");
+    expect(emitted).toBe(200);
+    expect(tally(outcomes)).toEqual({ updated: 195, failed: 5 });
+    expect([...outcomes.values()].filter((o) => o.action === "failed").map((o) => [o.serial, o.http_status])).toEqual(
+      expect.arrayContaining([...refused].map((s) => [s, 422])),
+    );
+    expect(all.filter((s) => !refused.has(s)).every((s) => applied.get(s) === 1)).toBe(true);
+    expect(logs.every((line) => /^WARN Batch of \d+ rejected \(422\): split into \d+ \+ \d+$/.test(line))).toBe(true);
+  });
+
+  it("fails every record of a batch refused whole on its own, and the job goes on with the other batches", async () => {
+    for (const serial of ["SN-004", "SN-005", "SN-006", "SN-007"]) refused.add(serial);
+    const { result, outcomes, writes } = await runSlice({ serials: serialsOf(20), maxRecords: 4, concurrency: 1 });
+
+    expect(result.kind).toBe("continue");
+    expect(tally(outcomes)).toEqual({ updated: 16, failed: 4 });
+    // 5 batches, and 4 → 2+2, each 2 → 1+1 for the refused one.
+    expect(writes.map((w) => w.serials.length)).toEqual([4, 4, 2, 1, 1, 2, 1, 1, 4, 4, 4]);
+  });
+
+  it("fails the job when record after record is refused on its own and none accepted: the request is at fault", async () => {
+    batchStatus = () => 400;
+    const { result, outcomes, writes } = await runSlice({ serials: serialsOf(30), maxRecords: 10, concurrency: 1 });
+
+    expect(result).toMatchObject({ kind: "failed", error: { code: "bad_request", http_status: 400 } });
+    if (result.kind !== "failed") return;
+    expect(result.error.message).toMatch(/^25 records in a row were refused one by one and none accepted; the job stopped\. Last: POST .* returned 400/);
+    expect(result.error.hint).toBe("Check the update URL template, headers and the payload the mapping builds");
+    // The failure streak's limit: the other 5 records stay queued for the next run.
+    expect(tally(outcomes)).toEqual({ failed: 25 });
+    expect(writes.length).toBeLessThan(2 * 30);
+  });
+});
+
+describe("a bulk batch answered with a server error", () => {
+  it("keeps today's behaviour: retried, then every record of it fails as transient, without a split", async () => {
+    batchStatus = (serials) => (serials.includes("SN-005") ? 503 : 200);
+    const { result, outcomes, logs, writes } = await runSlice({ serials: serialsOf(20), maxRecords: 10 });
+
+    expect(result.kind).toBe("continue");
+    expect(tally(outcomes)).toEqual({ updated: 10, failed: 10 });
+    expect(outcomes.get("SN-009")).toMatchObject({ action: "failed", transient: true, http_status: 503 });
+    expect(logs).toEqual([]);
+    // Retried once with the same key: two sends of the failing batch, one of the other.
+    expect(writes.map((w) => w.serials.length)).toEqual([10, 10, 10]);
+    expect(writes.filter((w) => w.serials.includes("SN-005")).map((w) => w.key)).toEqual([
+      expect.stringMatching(/:bulk-10-/),
+      expect.stringMatching(/:bulk-10-/),
+    ]);
+  });
+});
+
+describe("a run interrupted in the middle of a split", () => {
+  it("resends each half that was sent before the interruption with the same key, and ends with exact outcomes", async () => {
+    const serials = serialsOf(8);
+    refused.add("SN-002");
+    const interrupt = new AbortController();
+    // The interruption falls while the first half is with the destination.
+    onWrite = () => {
+      if (server.requests.filter((r) => r.method === "POST").length === 2) interrupt.abort(new Error("interrupted"));
+    };
+    const first = await runSlice({ serials, maxRecords: 8, concurrency: 1, signal: interrupt.signal });
+    expect(first.result.kind).toBe("canceled");
+    expect(first.emitted).toBe(0);
+    expect(first.writes.map((w) => w.serials.length)).toEqual([8, 4]);
+    const sentHalf = first.writes[1]!;
+    const intents = new Map(journaled);
+
+    onWrite = () => undefined;
+    server.requests.length = 0;
+    const second = await runSlice({ serials, maxRecords: 8, concurrency: 1, intents });
+
+    expect(second.result.kind).toBe("continue");
+    expect(tally(second.outcomes)).toEqual({ updated: 7, failed: 1 });
+    expect(second.outcomes.get("SN-002")).toMatchObject({ action: "failed", http_status: 422 });
+    // The halves go back as the batches they were, under their keys; the sent one first, as before.
+    expect(second.writes[0]).toEqual(sentHalf);
+    expect(second.writes.some((w) => w.key === first.writes[0]!.key)).toBe(false);
+    const secondHalf = second.writes.find((w) => w.serials.includes("SN-004"))!;
+    expect(secondHalf.serials).toEqual(["SN-004", "SN-005", "SN-006", "SN-007"]);
+    expect(secondHalf.key).toBe(journaled.get(4)!.idempotency_key);
+    expect(serials.filter((s) => s !== "SN-002").every((s) => applied.get(s) === 1)).toBe(true);
+  });
+});
+
+describe("a split past the slice's budget", () => {
+  it("leaves the halves journaled under their keys, and the next slice sends them with those keys", async () => {
+    const serials = serialsOf(8);
+    refused.add("SN-002");
+    const posts = () => server.requests.filter((r) => r.method === "POST").length;
+    const first = await runSlice({ serials, maxRecords: 8, concurrency: 1, shouldStop: () => posts() >= 1 });
+    expect(first.result.kind).toBe("continue");
+    expect(first.emitted).toBe(0);
+    expect(first.logs).toEqual(["WARN Batch of 8 rejected (422): split into 4 + 4"]);
+    expect(first.writes.map((w) => w.serials.length)).toEqual([8]);
+    const halfKeys = [0, 4].map((ord) => journaled.get(ord)!.idempotency_key);
+    expect(halfKeys.every((key) => key!.startsWith(`${first.writes[0]!.key}:split-4-`))).toBe(true);
+
+    server.requests.length = 0;
+    const second = await runSlice({ serials, maxRecords: 8, concurrency: 1, intents: new Map(journaled) });
+    expect(tally(second.outcomes)).toEqual({ updated: 7, failed: 1 });
+    expect(second.writes.filter((w) => w.serials.length === 4).map((w) => w.key)).toEqual(halfKeys);
+  });
+});
