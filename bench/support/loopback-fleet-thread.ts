@@ -9,8 +9,20 @@ export interface LoopbackFleet {
   url: string;
   /** Those devices drift from the source; with fail, their updates answer 503 until drifted again without. */
   drift(serials: string[], fail: boolean): Promise<void>;
-  /** Requests per kind since the last call (which resets them); busy_ms ÷ a wall time is the mean in flight. */
-  counts(): Promise<{ list: number; get: number; put: number; rejected: number; other: number; busy_ms: number; max_in_flight: number }>;
+  /**
+   * Requests per kind since the last call (which resets them); busy_ms ÷ a wall time is the mean in flight;
+   * in_flight_ms[n]: milliseconds with exactly n requests in flight, from the first request to the last answer.
+   */
+  counts(): Promise<{
+    list: number;
+    get: number;
+    put: number;
+    rejected: number;
+    other: number;
+    busy_ms: number;
+    max_in_flight: number;
+    in_flight_ms: number[];
+  }>;
   close(): Promise<void>;
 }
 

@@ -21,6 +21,7 @@ import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
 import { settleWaitingReadBacks } from "./read-back-outcomes";
 import { LivePublisher } from "./live-publisher";
+import { PhaseClock, type PhaseTotals } from "./phase-clock";
 import { RunEstimates } from "./run-eta";
 import type { PromotedRunStart } from "./promoted-run-start";
 import { cursorAdvance, decideRunFinish, stoppingJob, type FinishReason } from "./run-finish";
@@ -69,6 +70,9 @@ export class RunCoordinator extends DurableObject<Env> {
   // Set by a step whose job waits on an open destination breaker: when to look again.
   private resumeAt: number | null = null;
   private readonly estimates = new RunEstimates();
+  // Where this object's time went (the throughput bench reads it through phases()); when the last step ended.
+  private readonly clock = new PhaseClock();
+  private lastStepEnd: number | null = null;
   // Read once per object from the env; a test may give one object its own (see run-fixtures' tuneRun).
   private config: CoordinatorConfig;
 
@@ -173,6 +177,11 @@ export class RunCoordinator extends DurableObject<Env> {
     await this.runStep();
   }
 
+  /** Milliseconds per phase of the steps this object ran since it was loaded (for the throughput bench). */
+  phases(): PhaseTotals {
+    return this.clock.snapshot();
+  }
+
   // A destination breaker this run waits on has closed: look again now rather than at the next probe time.
   async wake(): Promise<void> {
     if (this.store.plan() === null || this.finished()) return;
@@ -230,7 +239,16 @@ export class RunCoordinator extends DurableObject<Env> {
       return;
     }
     const startedAt = Date.now();
-    await this.ctx.storage.setAlarm(startedAt + this.config.watchdogMs);
+    if (this.lastStepEnd !== null) this.clock.since("between_steps", this.lastStepEnd);
+    try {
+      await this.clock.time("alarm", this.ctx.storage.setAlarm(startedAt + this.config.watchdogMs));
+      await this.stepFrom(plan, startedAt);
+    } finally {
+      this.lastStepEnd = Date.now();
+    }
+  }
+
+  private async stepFrom(plan: RunPlan, startedAt: number): Promise<void> {
     let more: boolean;
     this.resumeAt = null;
     try {
@@ -246,7 +264,7 @@ export class RunCoordinator extends DurableObject<Env> {
     }
     this.failedSteps = 0;
     // A finished run keeps an alarm too: its storage is released in the steps that follow.
-    if (more || this.finished()) await this.ctx.storage.setAlarm(this.resumeAt ?? Date.now() + this.config.sliceGapMs);
+    if (more || this.finished()) await this.clock.time("alarm", this.ctx.storage.setAlarm(this.resumeAt ?? Date.now() + this.config.sliceGapMs));
     else await this.ctx.storage.deleteAlarm();
   }
 
@@ -265,11 +283,11 @@ export class RunCoordinator extends DurableObject<Env> {
 
   private async advance(plan: RunPlan, startedAt: number): Promise<boolean> {
     if (this.store.runFinish() !== null) {
-      await this.finalizeRun(plan, "done");
+      await this.clock.time("finish", this.finalizeRun(plan, "done"));
       return false;
     }
     // Leftovers of an interrupted invocation (or simply due): the ledger catches up first.
-    if (this.flushDue()) await this.flushOutbox(plan);
+    if (this.flushDue()) await this.clock.time("flush", this.flushOutbox(plan));
     let jobs = this.store.jobs();
     // A finish decided before a crash is committed before anything else.
     const decided = jobs.find((job) => job.progress.finish !== null && !TERMINAL_STATUS[job.status]);
@@ -278,23 +296,23 @@ export class RunCoordinator extends DurableObject<Env> {
       jobs = this.store.jobs();
     }
     if (this.store.cancelRequestedAt() !== null) {
-      await this.finalizeRun(plan, "cancel");
+      await this.clock.time("finish", this.finalizeRun(plan, "cancel"));
       return false;
     }
     const current = jobs.find((job) => !TERMINAL_STATUS[job.status]);
     if (current === undefined) {
-      await this.finalizeRun(plan, "done");
+      await this.clock.time("finish", this.finalizeRun(plan, "done"));
       return false;
     }
     if (stoppingJob(jobs) !== undefined) {
-      await this.finalizeRun(plan, "stop");
+      await this.clock.time("finish", this.finalizeRun(plan, "stop"));
       return false;
     }
 
     // Before a slice of a started job: may it send to its destination hosts, and is it their probe?
     let probe = false;
     if (current.status === "running") {
-      const verdict = await this.admitJob(plan, current);
+      const verdict = await this.clock.time("admit", this.admitJob(plan, current));
       if (verdict.kind === "wait") {
         await this.holdJob(plan, current, verdict);
         this.resumeAt = verdict.until;
@@ -322,19 +340,19 @@ export class RunCoordinator extends DurableObject<Env> {
         runtime,
         cancelSignal: this.cancelController.signal,
         credentialHeaders: () => this.credentials(plan, runtime),
-        durable: () => this.ctx.storage.sync(),
         compiled: this.compiled,
         config: this.config,
         // Throttled by the publisher; a status change is published apart from this.
         onProgress: () => this.publishJob(plan, current, false),
         onRequest: (attempt) => tallies.observe(attempt),
+        clock: this.clock,
       },
       current,
     );
 
     this.currentStep = jobStep;
     if (current.status === "pending") {
-      await this.startJob(plan, current, jobStep);
+      await this.clock.time("job_start", this.startJob(plan, current, jobStep));
       return true;
     }
     let result: Awaited<ReturnType<JobStep["work"]>>;
@@ -342,13 +360,13 @@ export class RunCoordinator extends DurableObject<Env> {
       result = await jobStep.work();
     } finally {
       // A cancel is answered first; what a canceled slice saw is not worth its wait.
-      if (this.store.cancelRequestedAt() === null) await reportSlice(this.env, tallies, plan.run_id);
+      if (this.store.cancelRequestedAt() === null) await this.clock.time("report", reportSlice(this.env, tallies, plan.run_id));
     }
     const [after] = this.store.jobs().filter((job) => job.plan.job_id === current.plan.job_id);
-    if (result === "finished" && after !== undefined) await this.commitJobFinish(plan, after);
-    else if (this.flushDue()) await this.flushOutbox(plan);
+    if (result === "finished" && after !== undefined) await this.clock.time("finish", this.commitJobFinish(plan, after));
+    else if (this.flushDue()) await this.clock.time("flush", this.flushOutbox(plan));
     if (result === "canceled" || this.store.cancelRequestedAt() !== null) {
-      await this.finalizeRun(plan, "cancel");
+      await this.clock.time("finish", this.finalizeRun(plan, "cancel"));
       return false;
     }
     // A finished job was published by commitJobFinish with its final status.
