@@ -66,6 +66,10 @@ export class RunCoordinator extends DurableObject<Env> {
   private currentStep: JobStep | null = null;
   private busy: Promise<void> | null = null;
   private lastFlushAt: number | null = null;
+  // Outbox flushes run one at a time, in order. One that fell due during a slice runs beside it (the slice does
+  // not wait for the archive and the ledger) and is awaited where the step ends, so its failure fails the step.
+  private flushChain: Promise<unknown> = Promise.resolve();
+  private besideFlush: Promise<void> | null = null;
   private failedSteps = 0;
   // Set by a step whose job waits on an open destination breaker: when to look again.
   private resumeAt: number | null = null;
@@ -343,7 +347,10 @@ export class RunCoordinator extends DurableObject<Env> {
         compiled: this.compiled,
         config: this.config,
         // Throttled by the publisher; a status change is published apart from this.
-        onProgress: () => this.publishJob(plan, current, false),
+        onProgress: () => {
+          this.publishJob(plan, current, false);
+          this.flushBeside(plan);
+        },
         onRequest: (attempt) => tallies.observe(attempt),
         clock: this.clock,
       },
@@ -361,6 +368,7 @@ export class RunCoordinator extends DurableObject<Env> {
     } finally {
       // A cancel is answered first; what a canceled slice saw is not worth its wait.
       if (this.store.cancelRequestedAt() === null) await this.clock.time("report", reportSlice(this.env, tallies, plan.run_id));
+      await this.awaitBesideFlush();
     }
     const [after] = this.store.jobs().filter((job) => job.plan.job_id === current.plan.job_id);
     if (result === "finished" && after !== undefined) await this.clock.time("finish", this.commitJobFinish(plan, after));
@@ -460,7 +468,28 @@ export class RunCoordinator extends DurableObject<Env> {
   // are dropped in the transaction that advances the jobs' chunk numbers, so a pass replayed after a crash
   // writes the same chunk keys and the same rows again. `seal`: jobs whose index is sealed once the outbox is empty.
   // Returns the ids of the outbox events `extra` wrote.
-  private async flushOutbox(plan: RunPlan, extra: D1PreparedStatement[] = [], seal: readonly string[] = []): Promise<string[]> {
+  private flushOutbox(plan: RunPlan, extra: D1PreparedStatement[] = [], seal: readonly string[] = []): Promise<string[]> {
+    const flush = this.flushChain.then(() => this.drainOutbox(plan, extra, seal));
+    this.flushChain = flush.catch(() => undefined);
+    return flush;
+  }
+
+  private flushBeside(plan: RunPlan): void {
+    if (this.besideFlush !== null || !this.flushDue()) return;
+    this.lastFlushAt = Date.now();
+    const flush = this.clock.time("flush_beside", this.flushOutbox(plan)).then(() => undefined);
+    // Handled where the step awaits it.
+    flush.catch(() => undefined);
+    this.besideFlush = flush;
+  }
+
+  private async awaitBesideFlush(): Promise<void> {
+    const flush = this.besideFlush;
+    this.besideFlush = null;
+    if (flush !== null) await flush;
+  }
+
+  private async drainOutbox(plan: RunPlan, extra: D1PreparedStatement[], seal: readonly string[]): Promise<string[]> {
     this.lastFlushAt = Date.now();
     for (;;) {
       const outbox = this.store.outbox(FLUSH_ROWS);
