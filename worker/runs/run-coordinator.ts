@@ -70,6 +70,7 @@ export class RunCoordinator extends DurableObject<Env> {
   // not wait for the archive and the ledger) and is awaited where the step ends, so its failure fails the step.
   private flushChain: Promise<unknown> = Promise.resolve();
   private besideFlush: Promise<void> | null = null;
+  private besideRunning = false;
   private failedSteps = 0;
   // Set by a step whose job waits on an open destination breaker: when to look again.
   private resumeAt: number | null = null;
@@ -475,12 +476,16 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   private flushBeside(plan: RunPlan): void {
-    if (this.besideFlush !== null || !this.flushDue()) return;
+    if (this.besideRunning || !this.flushDue()) return;
+    this.besideRunning = true;
     this.lastFlushAt = Date.now();
-    const flush = this.clock.time("flush_beside", this.flushOutbox(plan)).then(() => undefined);
+    const flush = this.clock.time("flush_beside", this.flushOutbox(plan)).finally(() => {
+      this.besideRunning = false;
+    });
+    const all = this.besideFlush === null ? flush.then(() => undefined) : Promise.all([this.besideFlush, flush]).then(() => undefined);
     // Handled where the step awaits it.
-    flush.catch(() => undefined);
-    this.besideFlush = flush;
+    all.catch(() => undefined);
+    this.besideFlush = all;
   }
 
   private async awaitBesideFlush(): Promise<void> {
