@@ -11,7 +11,8 @@ export interface LoopbackFleet {
   drift(serials: string[], fail: boolean): Promise<void>;
   /** Bulk batches (POST /devices/bulk) holding any of these serials answer 422 from now on (replaces the set). */
   refuse(serials: string[]): Promise<void>;
-  /** Requests per kind since the last call (which resets them); busy_ms ÷ a wall time is the mean in flight. */
+  /** Requests per kind since the last call (which resets them); busy_ms ÷ a wall time is the mean in flight;
+   in_flight_ms[n]: milliseconds with exactly n requests in flight, from the first request to the last answer. */
   counts(): Promise<FleetCounts>;
   close(): Promise<void>;
 }
@@ -24,6 +25,7 @@ export interface FleetCounts {
   other: number;
   busy_ms: number;
   max_in_flight: number;
+  in_flight_ms: number[];
   /** Bulk requests, the records they applied, and those answered 422. */
   bulk: number;
   bulk_records: number;

@@ -13,7 +13,8 @@
 //   POST /__refuse { serials }    bulk batches holding any of these serials answer 422 (replaces the set)
 //   GET  /__counts                requests per kind since the last DELETE /__counts, with busy_ms (the sum of
 //                                 request durations) and max_in_flight: with a wall time they give the mean
-//                                 number of requests the destination had in flight
+//                                 number of requests the destination had in flight; in_flight_ms[n] is the time
+//                                 with exactly n in flight between the first request and the last answer
 // Every device starts "offline", so a source saying "online" changes each one on the first live run.
 import { createServer } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
@@ -23,9 +24,29 @@ const ordered = [...serials].sort();
 const devices = new Map(ordered.map((serial) => [serial, { serial, status: "offline", firmware: "1.0.0" }]));
 const failing = new Set();
 let refused = new Set();
-const zero = () => ({ list: 0, get: 0, put: 0, rejected: 0, other: 0, busy_ms: 0, max_in_flight: 0, bulk: 0, bulk_records: 0, bulk_rejected: 0 });
+const zero = () => ({
+  list: 0,
+  get: 0,
+  put: 0,
+  rejected: 0,
+  other: 0,
+  busy_ms: 0,
+  max_in_flight: 0,
+  in_flight_ms: [],
+  bulk: 0,
+  bulk_records: 0,
+  bulk_rejected: 0,
+});
 let counts = zero();
 let inFlight = 0;
+let levelSince = null;
+// Time spent at the current level of requests in flight, before it changes.
+function level(change) {
+  const now = performance.now();
+  if (levelSince !== null) counts.in_flight_ms[inFlight] = (counts.in_flight_ms[inFlight] ?? 0) + (now - levelSince);
+  inFlight += change;
+  levelSince = now;
+}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function send(res, status, body) {
@@ -46,7 +67,11 @@ async function answer(req, res) {
   const body = await readJson(req);
   if (url.pathname === "/__counts") {
     const current = counts;
-    if (req.method === "DELETE") counts = zero();
+    if (req.method === "DELETE") {
+      counts = zero();
+      levelSince = inFlight === 0 ? null : performance.now();
+    }
+    current.in_flight_ms = Array.from(current.in_flight_ms, (ms) => Math.round(ms ?? 0));
     return send(res, 200, current);
   }
   if (url.pathname === "/__drift" && req.method === "POST") {
@@ -64,10 +89,10 @@ async function answer(req, res) {
   }
   const arrived = performance.now();
   const tally = counts;
-  inFlight += 1;
+  level(+1);
   tally.max_in_flight = Math.max(tally.max_in_flight, inFlight);
   res.once("close", () => {
-    inFlight -= 1;
+    level(-1);
     tally.busy_ms += performance.now() - arrived;
   });
   if (latencyMs > 0) await sleep(latencyMs);

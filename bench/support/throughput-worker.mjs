@@ -2,7 +2,8 @@
 // same-run baseline, POST /__bench/plain { concurrency, sequences: [[{ method, url, body? }, …], …] }, sends each
 // sequence's requests in order, sequences `concurrency` at a time, with a bare fetch loop in this isolate and no
 // engine around it: one PUT per record, a GET then a PUT, or one bulk request. The gap between a run and this
-// is the coordinator's own cost. Answers { wall_ms, requests, statuses: { "200": n, … } }.
+// is the coordinator's own cost. Answers { wall_ms, requests, statuses: { "200": n, … } }. GET /__bench/phases?run=ID
+// answers the run coordinator's time per phase.
 import worker from "../../worker/index";
 
 export * from "../../worker/index";
@@ -36,6 +37,11 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (url.pathname === "/__bench/plain" && request.method === "POST") return Response.json(await plain(await request.json()));
+    // Where a run's coordinator spent its time (RunCoordinator.phases()), read after the run.
+    if (url.pathname === "/__bench/phases" && request.method === "GET") {
+      const runId = url.searchParams.get("run") ?? "";
+      return Response.json(await env.RUN_COORDINATOR.get(env.RUN_COORDINATOR.idFromName(runId)).phases());
+    }
     return worker.fetch(request, env, ctx);
   },
 };

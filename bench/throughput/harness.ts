@@ -49,6 +49,8 @@ export interface ThroughputBench {
   /** A credential (scheme none) and one connection with this config; the dataset gets every serial. */
   connection(config: Record<string, unknown>, options?: { dataset?: boolean }): Promise<{ credentialId: string; connectionId: string }>;
   run(credentialId: string, body?: Record<string, unknown>): Promise<FinishedRun>;
+  /** Milliseconds and count per phase of the run's coordinator (RunCoordinator.phases()), read after the run. */
+  phases(runId: string): Promise<Record<string, { ms: number; count: number }>>;
   dispose(): Promise<void>;
 }
 
@@ -144,6 +146,11 @@ export async function startThroughputBench(options: {
         if (Date.now() - requested > RUN_TIMEOUT_MS) throw new Error(`run ${run.id} still ${detail.status} after ${RUN_TIMEOUT_MS / 60_000} min`);
         await sleep(POLL_MS);
       }
+    },
+    async phases(runId) {
+      const res = await worker.mf.dispatchFetch(`http://localhost/__bench/phases?run=${encodeURIComponent(runId)}`);
+      if (!res.ok) throw new Error(`phases: ${res.status} ${await res.text()}`);
+      return (await res.json()) as Record<string, { ms: number; count: number }>;
     },
     async dispose() {
       await worker.dispose();

@@ -1,8 +1,10 @@
 import { errorMessage } from "../../shared/lang";
 
-// How the RunCoordinator paces a run. Slices are bounded so one alarm stays well inside Workers' limits on
-// any plan. Production uses the defaults; the optional COORDINATOR_TUNING var (a JSON object of overrides)
-// changes them, which is how the worker tests drive runs step by step.
+// How the RunCoordinator paces a run. A slice is one alarm invocation, bounded well inside the Workers Paid limits
+// (developers.cloudflare.com/workers/platform/limits: 10,000 subrequests per request, each alarm invocation being
+// one, and 30 s of CPU by default; durable-objects/platform/limits: the same for a Durable Object), and large, so
+// the pool of requests rarely drains at a slice's end. Production uses the defaults; the optional
+// COORDINATOR_TUNING var (a JSON object of overrides) changes them, which is how the worker tests drive runs step by step.
 export interface CoordinatorConfig {
   sliceRecords: number;
   sliceSubrequests: number;
@@ -14,8 +16,14 @@ export interface CoordinatorConfig {
   // A failed step is retried after retryDelayMs, doubling per failure in a row up to maxRetryDelayMs.
   retryDelayMs: number;
   maxRetryDelayMs: number;
-  // Finished records are checkpointed in batches of this size (and at the end of every slice).
+  // Finished records are checkpointed in batches of this size (and at the end of every slice), or sooner with the
+  // next group of write intents, whose storage commit they share, or after this long, so open dashboards see a
+  // long slice's progress as it runs.
   checkpointEvery: number;
+  checkpointEveryMs: number;
+  // Live single writes: records prepared ahead of the requests, so write intents are journaled in groups of about
+  // half this many (one storage commit, which holds every outgoing request until durable, per group, not per record).
+  writeAhead: number;
   // Dataset records read from D1 into the queue at a time.
   sourceBatchRecords: number;
   // The outbox goes to D1 when it holds this many outcomes or its oldest entry is this old, and at every
@@ -33,15 +41,20 @@ export interface CoordinatorConfig {
 }
 
 export const DEFAULT_COORDINATOR_CONFIG: Readonly<CoordinatorConfig> = Object.freeze({
-  sliceRecords: 200,
-  sliceSubrequests: 400,
-  sliceWallMs: 5_000,
+  // Half the subrequests of an invocation: D1, R2 and Durable Object calls, token refreshes, retries and the
+  // records prepared ahead when the budget runs out fit in the rest.
+  sliceRecords: 5_000,
+  sliceSubrequests: 5_000,
+  sliceWallMs: 20_000,
   sliceGapMs: 0,
-  watchdogMs: 30_000,
+  // Longer than a slice: an alarm handler is not run again while it runs, and this only matters if it died.
+  watchdogMs: 60_000,
   retryDelayMs: 2_000,
   maxRetryDelayMs: 60_000,
-  checkpointEvery: 20,
-  sourceBatchRecords: 1_000,
+  checkpointEvery: 500,
+  checkpointEveryMs: 250,
+  writeAhead: 128,
+  sourceBatchRecords: 5_000,
   flushEveryRecords: 1_000,
   flushEveryMs: 2_000,
   failureStreakLimit: 25,

@@ -33,6 +33,7 @@ import { readBackOutcome, settleWaitingReadBacks } from "./read-back-outcomes";
 import { executeSlice, type RecordOutcome, type SliceReadBack } from "./slice-executor";
 import type { SliceBudget } from "./slice-budget";
 import type { FeedStep } from "./source-feed";
+import { PhaseClock } from "./phase-clock";
 import { createSqliteSerialIndex } from "./sqlite-serial-index";
 import { archivedPlan } from "../archive/archive-reader";
 import { readDatasetRecords, readPlanJob } from "../ledger/run-plans";
@@ -44,7 +45,10 @@ import { takePlannedRows, withPlannedRest } from "./plan-feed";
 // changes. The decisions are made by pure pieces (job-scope, job-setup, the source feeds, run-finish,
 // run-log); this class does the reading, the storing and the order.
 
-export type JobStepConfig = Pick<CoordinatorConfig, "checkpointEvery" | "sourceBatchRecords" | "failureStreakLimit" | "failureLogLimit" | "eventLogLimit">;
+export type JobStepConfig = Pick<
+  CoordinatorConfig,
+  "checkpointEvery" | "checkpointEveryMs" | "sourceBatchRecords" | "failureStreakLimit" | "failureLogLimit" | "eventLogLimit" | "writeAhead"
+>;
 
 export interface JobStepContext {
   // The ledger it reads the connection and the dataset from; the rules for outbound URLs.
@@ -55,14 +59,14 @@ export interface JobStepContext {
   runtime: EngineRuntime;
   cancelSignal: AbortSignal;
   credentialHeaders: () => Promise<CredentialHeaders>;
-  // Settles when the storage writes made so far are durable.
-  durable: () => Promise<void>;
   compiled: Map<string, CompiledContracts>;
   config: JobStepConfig;
   // Called after each checkpoint, so open dashboards see a slice's progress while it runs.
   onProgress?: () => void;
   // Every attempt of this step's requests, as it is answered (the destination breakers count them).
   onRequest?: (attempt: RequestAttempt) => void;
+  // Where the step's time goes (listing, filling the queue, the slice, checkpoints, waits for intents).
+  clock?: PhaseClock;
 }
 
 export interface CompiledContracts {
@@ -89,11 +93,16 @@ export class JobStep {
   // Request log entries since the last checkpoint: stored with it rather than one storage write per request,
   // so an invocation cut off before its checkpoint loses its entries (its records are looked up again).
   private requests: RequestRecord[] = [];
+  private readonly clock: PhaseClock;
+  private lastCheckpointAt: number;
 
   constructor(
     private readonly ctx: JobStepContext,
     private readonly job: JobCheckpoint,
-  ) {}
+  ) {
+    this.clock = ctx.clock ?? new PhaseClock();
+    this.lastCheckpointAt = ctx.runtime.now();
+  }
 
   private get jobId(): string {
     return this.job.plan.job_id;
@@ -220,15 +229,15 @@ export class JobStep {
     const client = this.client(config);
     try {
       if (progress.phase === "listing") {
-        const listing = await this.readListing(progress, config, client);
+        const listing = await this.clock.time("listing", this.readListing(progress, config, client));
         if (listing !== "done") return listing;
       }
       if (this.ctx.store.queueSize(this.jobId) === 0 && progress.source !== null && !progress.source.done) {
-        const filled = await this.fillQueue(progress, config, client);
+        const filled = await this.clock.time("fill", this.fillQueue(progress, config, client));
         if (filled !== "more") return filled;
       }
       if (this.ctx.store.queueSize(this.jobId) > 0 && !this.ctx.budget.exhausted()) {
-        const slice = await this.runSlice(progress, config, client);
+        const slice = await this.clock.time("slice", this.runSlice(progress, config, client));
         if (slice !== "more") return slice;
       }
       if (progress.phase === "records" && this.ctx.store.queueSize(this.jobId) === 0 && progress.source?.done === true) {
@@ -551,6 +560,9 @@ export class JobStep {
       lookup,
       client,
       concurrency: config.limits.concurrency,
+      // List lookups are local, so records are decided far ahead of their writes; per-serial lookups are requests
+      // whose pipelining is the executor's own.
+      writeAhead: config.fetch.mode === "list" ? this.ctx.config.writeAhead : 0,
       signal: this.ctx.cancelSignal,
       shouldStop: () => budget.exhausted(),
       onOutcome: (outcome) => this.commitOutcome(progress, outcome),
@@ -560,8 +572,10 @@ export class JobStep {
       journal: (intents) => {
         // A dry run writes nothing, so it has nothing to journal.
         if (this.job.plan.mode !== "live") return;
+        // The outcomes so far go in the same storage commit: each commit holds every outgoing request until it
+        // is durable, so the group's requests pay for one. The output gate holds them until their intents are durable.
+        this.checkpoint(progress);
         store.recordIntents(this.jobId, intents);
-        return this.ctx.durable();
       },
       now: () => this.ctx.runtime.now(),
       log: (level, message) => this.log(level, message),
@@ -588,16 +602,27 @@ export class JobStep {
     };
   }
 
-  // Outcomes are checkpointed in small batches, each with its counters and log lines in one storage
-  // transaction: every checkpoint holds outgoing requests until it is durable, so one per record would
-  // dominate a slice. What is checkpointed is never processed again; what is not stays queued and is
-  // looked up again after a restart, so a write is never repeated blindly.
+  // Outcomes are checkpointed in batches (with the next group of write intents, or at checkpointEvery records or
+  // checkpointEveryMs), each with its counters and log lines in one storage transaction: every commit holds
+  // outgoing requests until it is durable, so one per record would dominate a slice. What is checkpointed is never
+  // processed again; what is not stays queued and is looked up again after a restart, so a write is never repeated blindly.
   private commitOutcome(progress: JobProgress, outcome: RecordOutcome): void {
     this.unsaved.push(outcome);
-    if (this.unsaved.length >= this.ctx.config.checkpointEvery) this.checkpoint(progress);
+    const { checkpointEvery, checkpointEveryMs } = this.ctx.config;
+    if (this.unsaved.length >= checkpointEvery || this.ctx.runtime.now() - this.lastCheckpointAt >= checkpointEveryMs) this.checkpoint(progress);
   }
 
   checkpoint(progress: JobProgress): void {
+    const started = this.clock.read();
+    this.lastCheckpointAt = this.ctx.runtime.now();
+    try {
+      this.saveCheckpoint(progress);
+    } finally {
+      this.clock.since("checkpoint", started);
+    }
+  }
+
+  private saveCheckpoint(progress: JobProgress): void {
     const { store, config } = this.ctx;
     this.saveRequests();
     const counted = addTraffic(emptyCounters(), this.bytes.sent, this.bytes.received);

@@ -21,6 +21,7 @@ import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
 import { settleWaitingReadBacks } from "./read-back-outcomes";
 import { LivePublisher } from "./live-publisher";
+import { PhaseClock, type PhaseTotals } from "./phase-clock";
 import { RunEstimates } from "./run-eta";
 import type { PromotedRunStart } from "./promoted-run-start";
 import { cursorAdvance, decideRunFinish, stoppingJob, type FinishReason } from "./run-finish";
@@ -67,10 +68,18 @@ export class RunCoordinator extends DurableObject<Env> {
   private currentStep: JobStep | null = null;
   private busy: Promise<void> | null = null;
   private lastFlushAt: number | null = null;
+  // Outbox flushes run one at a time, in order. One that fell due during a slice runs beside it (the slice does
+  // not wait for the archive and the ledger) and is awaited where the step ends, so its failure fails the step.
+  private flushChain: Promise<unknown> = Promise.resolve();
+  private besideFlush: Promise<void> | null = null;
+  private besideRunning = false;
   private failedSteps = 0;
   // Set by a step whose job waits on an open destination breaker: when to look again.
   private resumeAt: number | null = null;
   private readonly estimates = new RunEstimates();
+  // Where this object's time went (the throughput bench reads it through phases()); when the last step ended.
+  private readonly clock = new PhaseClock();
+  private lastStepEnd: number | null = null;
   // Read once per object from the env; a test may give one object its own (see run-fixtures' tuneRun).
   private config: CoordinatorConfig;
   private readonly telemetry: RunTelemetry;
@@ -181,6 +190,11 @@ export class RunCoordinator extends DurableObject<Env> {
     await this.runStep();
   }
 
+  /** Milliseconds per phase of the steps this object ran since it was loaded (for the throughput bench). */
+  phases(): PhaseTotals {
+    return this.clock.snapshot();
+  }
+
   // A destination breaker this run waits on has closed: look again now rather than at the next probe time.
   async wake(): Promise<void> {
     if (this.store.plan() === null || this.finished()) return;
@@ -239,7 +253,16 @@ export class RunCoordinator extends DurableObject<Env> {
       return;
     }
     const startedAt = Date.now();
-    await this.ctx.storage.setAlarm(startedAt + this.config.watchdogMs);
+    if (this.lastStepEnd !== null) this.clock.since("between_steps", this.lastStepEnd);
+    try {
+      await this.clock.time("alarm", this.ctx.storage.setAlarm(startedAt + this.config.watchdogMs));
+      await this.stepFrom(plan, startedAt);
+    } finally {
+      this.lastStepEnd = Date.now();
+    }
+  }
+
+  private async stepFrom(plan: RunPlan, startedAt: number): Promise<void> {
     let more: boolean;
     this.resumeAt = null;
     try {
@@ -255,7 +278,7 @@ export class RunCoordinator extends DurableObject<Env> {
     }
     this.failedSteps = 0;
     // A finished run keeps an alarm too: its storage is released in the steps that follow.
-    if (more || this.finished()) await this.ctx.storage.setAlarm(this.resumeAt ?? Date.now() + this.config.sliceGapMs);
+    if (more || this.finished()) await this.clock.time("alarm", this.ctx.storage.setAlarm(this.resumeAt ?? Date.now() + this.config.sliceGapMs));
     else await this.ctx.storage.deleteAlarm();
   }
 
@@ -274,11 +297,11 @@ export class RunCoordinator extends DurableObject<Env> {
 
   private async advance(plan: RunPlan, startedAt: number): Promise<boolean> {
     if (this.store.runFinish() !== null) {
-      await this.finalizeRun(plan, "done");
+      await this.clock.time("finish", this.finalizeRun(plan, "done"));
       return false;
     }
     // Leftovers of an interrupted invocation (or simply due): the ledger catches up first.
-    if (this.flushDue()) await this.flushOutbox(plan);
+    if (this.flushDue()) await this.clock.time("flush", this.flushOutbox(plan));
     let jobs = this.store.jobs();
     // A finish decided before a crash is committed before anything else.
     const decided = jobs.find((job) => job.progress.finish !== null && !TERMINAL_STATUS[job.status]);
@@ -287,23 +310,23 @@ export class RunCoordinator extends DurableObject<Env> {
       jobs = this.store.jobs();
     }
     if (this.store.cancelRequestedAt() !== null) {
-      await this.finalizeRun(plan, "cancel");
+      await this.clock.time("finish", this.finalizeRun(plan, "cancel"));
       return false;
     }
     const current = jobs.find((job) => !TERMINAL_STATUS[job.status]);
     if (current === undefined) {
-      await this.finalizeRun(plan, "done");
+      await this.clock.time("finish", this.finalizeRun(plan, "done"));
       return false;
     }
     if (stoppingJob(jobs) !== undefined) {
-      await this.finalizeRun(plan, "stop");
+      await this.clock.time("finish", this.finalizeRun(plan, "stop"));
       return false;
     }
 
     // Before a slice of a started job: may it send to its destination hosts, and is it their probe?
     let probe = false;
     if (current.status === "running") {
-      const verdict = await this.admitJob(plan, current);
+      const verdict = await this.clock.time("admit", this.admitJob(plan, current));
       if (verdict.kind === "wait") {
         await this.holdJob(plan, current, verdict);
         this.resumeAt = verdict.until;
@@ -332,22 +355,25 @@ export class RunCoordinator extends DurableObject<Env> {
         runtime,
         cancelSignal: this.cancelController.signal,
         credentialHeaders: () => this.credentials(plan, runtime),
-        durable: () => this.ctx.storage.sync(),
         compiled: this.compiled,
         config: this.config,
         // Throttled by the publisher; a status change is published apart from this.
-        onProgress: () => this.publishJob(plan, current, false),
+        onProgress: () => {
+          this.publishJob(plan, current, false);
+          this.flushBeside(plan);
+        },
         onRequest: (attempt) => {
           tallies.observe(attempt);
           slice.request(attempt);
         },
+        clock: this.clock,
       },
       current,
     );
 
     this.currentStep = jobStep;
     if (current.status === "pending") {
-      await this.startJob(plan, current, jobStep);
+      await this.clock.time("job_start", this.startJob(plan, current, jobStep));
       return true;
     }
     let result: Awaited<ReturnType<JobStep["work"]>>;
@@ -355,13 +381,14 @@ export class RunCoordinator extends DurableObject<Env> {
       result = await jobStep.work();
     } finally {
       // A cancel is answered first; what a canceled slice saw is not worth its wait.
-      if (this.store.cancelRequestedAt() === null) await reportSlice(this.env, tallies, plan.run_id);
+      if (this.store.cancelRequestedAt() === null) await this.clock.time("report", reportSlice(this.env, tallies, plan.run_id));
+      await this.awaitBesideFlush();
     }
     const [after] = this.store.jobs().filter((job) => job.plan.job_id === current.plan.job_id);
-    if (result === "finished" && after !== undefined) await this.commitJobFinish(plan, after);
-    else if (this.flushDue()) await this.flushOutbox(plan);
+    if (result === "finished" && after !== undefined) await this.clock.time("finish", this.commitJobFinish(plan, after));
+    else if (this.flushDue()) await this.clock.time("flush", this.flushOutbox(plan));
     if (result === "canceled" || this.store.cancelRequestedAt() !== null) {
-      await this.finalizeRun(plan, "cancel");
+      await this.clock.time("finish", this.finalizeRun(plan, "cancel"));
       return false;
     }
     // A finished job was published by commitJobFinish with its final status.
@@ -455,7 +482,32 @@ export class RunCoordinator extends DurableObject<Env> {
   // are dropped in the transaction that advances the jobs' chunk numbers, so a pass replayed after a crash
   // writes the same chunk keys and the same rows again. `seal`: jobs whose index is sealed once the outbox is empty.
   // Returns the ids of the outbox events `extra` wrote.
-  private async flushOutbox(plan: RunPlan, extra: D1PreparedStatement[] = [], seal: readonly string[] = []): Promise<string[]> {
+  private flushOutbox(plan: RunPlan, extra: D1PreparedStatement[] = [], seal: readonly string[] = []): Promise<string[]> {
+    const flush = this.flushChain.then(() => this.drainOutbox(plan, extra, seal));
+    this.flushChain = flush.catch(() => undefined);
+    return flush;
+  }
+
+  private flushBeside(plan: RunPlan): void {
+    if (this.besideRunning || !this.flushDue()) return;
+    this.besideRunning = true;
+    this.lastFlushAt = Date.now();
+    const flush = this.clock.time("flush_beside", this.flushOutbox(plan)).finally(() => {
+      this.besideRunning = false;
+    });
+    const all = this.besideFlush === null ? flush.then(() => undefined) : Promise.all([this.besideFlush, flush]).then(() => undefined);
+    // Handled where the step awaits it.
+    all.catch(() => undefined);
+    this.besideFlush = all;
+  }
+
+  private async awaitBesideFlush(): Promise<void> {
+    const flush = this.besideFlush;
+    this.besideFlush = null;
+    if (flush !== null) await flush;
+  }
+
+  private async drainOutbox(plan: RunPlan, extra: D1PreparedStatement[], seal: readonly string[]): Promise<string[]> {
     this.lastFlushAt = Date.now();
     for (;;) {
       const outbox = this.store.outbox(FLUSH_ROWS);

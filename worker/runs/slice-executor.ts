@@ -80,6 +80,11 @@ export interface SliceOptions {
   // Live runs: stores write intents before their requests are sent; the promise settles when they are durable
   // (the requests wait for that anyway), and writes that become ready meanwhile share the next transaction.
   journal: (intents: WriteIntent[]) => void | Promise<void>;
+  // Records prepared ahead of the requests (the client's semaphore still caps those): their write intents are
+  // journaled in groups of about half this many rather than one storage commit per record, while at least
+  // `concurrency` journaled writes remain. Every commit holds all outgoing requests until it is durable. 0: one
+  // group per write that is ready while none is journaling.
+  writeAhead?: number;
   // Live runs that verify writes; null otherwise.
   readBack: SliceReadBack | null;
   now: () => number;
@@ -146,11 +151,21 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   }
   const ready: ReadyWrite[] = [];
   let flushing = false;
+  const writeAhead = Math.max(0, options.writeAhead ?? 0);
+  const groupSize = Math.max(1, Math.floor(writeAhead / 2));
+  // Journaled single writes not settled yet; workers that stopped taking records (the rest cannot fill a group).
+  let unsettled = 0;
+  let finishedWorkers = 0;
+  const groupDue = () => ready.length > 0 && (ready.length >= groupSize || unsettled < Math.max(1, options.concurrency) || finishedWorkers > 0 || stopped());
+  const flushIfDue = () => {
+    if (!flushing && groupDue()) void flushWrites();
+  };
   async function flushWrites(): Promise<void> {
     flushing = true;
     try {
-      while (ready.length > 0) {
+      while (groupDue()) {
         const group = ready.splice(0);
+        unsettled += group.length;
         let durable: void | Promise<void>;
         try {
           durable = journal(group.map(({ record, decision, request }) => ({ record, decision, key: request.idempotencyKey, body: request.body })));
@@ -159,10 +174,15 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
           continue;
         }
         for (const write of group) {
-          sendSingle(write.record, write.decision, write.request).then(
-            () => write.settle(),
-            (error: unknown) => write.settle(error),
-          );
+          sendSingle(write.record, write.decision, write.request)
+            .then(
+              () => write.settle(),
+              (error: unknown) => write.settle(error),
+            )
+            .finally(() => {
+              unsettled -= 1;
+              flushIfDue();
+            });
         }
         try {
           await durable;
@@ -178,7 +198,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   const submitWrite = (record: QueuedRecord, decision: Decision, request: UpdateRequest) =>
     new Promise<void>((resolve, reject) => {
       ready.push({ record, decision, request, settle: (error) => (error === undefined ? resolve() : reject(error)) });
-      if (!flushing) void flushWrites();
+      flushIfDue();
     });
 
   const fromDecision = (record: QueuedRecord, decision: Decision, action: RecordAction, extra: Partial<RecordOutcome> = {}) =>
@@ -324,15 +344,20 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   const queue = [...options.records];
   const stopped = () => controller.signal.aborted || options.shouldStop();
   const worker = async () => {
-    for (;;) {
-      if (stopped()) return;
-      const record = queue.shift();
-      if (record === undefined) return;
-      await processRecord(record);
+    try {
+      for (;;) {
+        if (stopped()) return;
+        const record = queue.shift();
+        if (record === undefined) return;
+        await processRecord(record);
+      }
+    } finally {
+      finishedWorkers += 1;
+      flushIfDue();
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) + writeAhead }, worker));
     if (pendingWrites.length > 0 && !controller.signal.aborted) {
       const context = { mode, mapping, update, keyScope: options.keyScope, concurrency: options.concurrency, signal: controller.signal };
       const log = options.log ?? (() => undefined);

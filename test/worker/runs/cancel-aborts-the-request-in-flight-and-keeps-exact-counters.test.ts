@@ -17,6 +17,7 @@ import {
   sandboxStats,
   startRun,
   stepRun,
+  tuneRun,
 } from "../factories";
 
 const SLOW = { timeout: 60_000 };
@@ -47,6 +48,8 @@ it("cancel while a write is in flight aborts that request, and the run ends canc
   );
   const { credentialId } = await makeCredentialWith([{ config }], RECORDS);
   const run = await startRun({ credential_id: credentialId, type: "full", mode: "live" });
+  // No records prepared ahead: those after the held write would finish (needing no write) while it is held.
+  await tuneRun(run.id, { writeAhead: 0 });
   await stepRun(run.id); // starts the job
   const slice = runDurableObjectAlarm(coordinatorStub(run.id));
   const held = await destination.held;

@@ -28,6 +28,6 @@ describe("the coordinator's tuning", () => {
     const tuned = withTuning(base, { checkpointEvery: 3 });
     expect(tuned.checkpointEvery).toBe(3);
     expect(base).toEqual(DEFAULT_COORDINATOR_CONFIG);
-    expect(DEFAULT_COORDINATOR_CONFIG.checkpointEvery).toBe(20);
+    expect(DEFAULT_COORDINATOR_CONFIG.checkpointEvery).toBe(500);
   });
 });

@@ -138,3 +138,60 @@ describe("a bulk write that timed out after the destination applied it", () => {
     expect(outcomes[0]!.error).toMatch(/timed out after 100 ms; not sent again/);
   });
 });
+
+describe("writes prepared ahead of their requests", () => {
+  it("are journaled in groups, each intent before its request, every write once", async () => {
+    const serials = Array.from({ length: 60 }, (_, i) => `SN-${i}`);
+    const intents: WriteIntent[] = [];
+    let journalCalls = 0;
+    const unjournaled: string[] = [];
+    const written: string[] = [];
+    const journaled = new Set<string>();
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      const request = new Request(input, init);
+      const serial = new URL(request.url).pathname.replace("/devices/", "");
+      if (request.method === "GET") return Response.json({ serial, status: "old" });
+      if (!journaled.has(serial)) unjournaled.push(serial);
+      written.push(serial);
+      return Response.json({ ok: true });
+    };
+    const client = createHttpClient({
+      runtime: createSystemRuntime({ fetch }),
+      limits: { requests_per_second: 10_000, concurrency: 2, timeout_ms: 1_000, retry_attempts: 0 },
+    });
+    const outcomes: RecordOutcome[] = [];
+    await executeSlice({
+      records: serials.map((serial, ord) => ({ ord, serial, source: { status: "new" }, intent: null })),
+      mode: "live",
+      mapping: compileMapping([
+        { source: "status", destination: "status", formatter: "string", action: "update_if_changed", on_null: "skip", required: false },
+      ]),
+      update: compileUpdateContract(UpdateContractSchema.parse(single("PUT"))),
+      lookup: createDestinationLookup({
+        client,
+        contract: { mode: "per_serial", url_template: `${BASE}/{serial}`, format: "json", record_path: "", serial_path: "serial", headers: {} },
+      }),
+      client,
+      concurrency: 2,
+      writeAhead: 16,
+      signal: new AbortController().signal,
+      shouldStop: () => false,
+      onOutcome: (outcome) => outcomes.push(outcome),
+      failureStreak: { current: 0, limit: 25 },
+      keyScope: "job_1",
+      journal: (batch) => {
+        journalCalls += 1;
+        intents.push(...batch);
+        for (const intent of batch) journaled.add(intent.serial);
+      },
+      readBack: null,
+      now: () => Date.now(),
+    });
+    expect(unjournaled).toEqual([]);
+    expect(written.sort()).toEqual([...serials].sort());
+    expect(intents.map((i) => i.serial).sort()).toEqual([...serials].sort());
+    expect(outcomes.every((o) => o.action === "updated" && o.journaled)).toBe(true);
+    // One storage commit per group rather than per write (groups of about writeAhead / 2).
+    expect(journalCalls).toBeLessThan(serials.length / 2);
+  });
+});
