@@ -74,13 +74,20 @@ export function fleetContracts(url: string) {
   };
 }
 
-export async function startThroughputBench(options: { serials: number; latencyMs?: number; pageSize?: number }): Promise<ThroughputBench> {
+export async function startThroughputBench(options: {
+  serials: number;
+  latencyMs?: number;
+  pageSize?: number;
+  // workerd's V8 inspector, for a part that profiles the worker (bench/support/cpu-profile.ts).
+  inspectorPort?: number;
+}): Promise<ThroughputBench> {
   const persist = mkdtempSync(join(tmpdir(), "throughput-bench-"));
   const serials = Array.from({ length: options.serials }, (_, i) => serialOf(i));
   const fleet = await startLoopbackFleet(serials, { latencyMs: options.latencyMs ?? LATENCY_MS, pageSize: options.pageSize ?? 1_000 });
   const worker = await startWranglerWorker({
     persist,
     entry: "bench/support/throughput-worker.mjs",
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
     // Development rules for outbound URLs: plain http to the loopback fleet is allowed. BENCH_TUNING (JSON,
     // coordinator-config.ts keys) changes slice or checkpoint sizes for a diagnosis without touching worker code.
     vars: {
