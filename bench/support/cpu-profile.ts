@@ -72,7 +72,10 @@ function summarise(profile: Profile, top = 25): { total_ms: number; busy_ms: num
     const us = profile.timeDeltas[i] ?? 0;
     total += us;
     const frame = node?.callFrame;
-    const name = frame === undefined ? "(unknown)" : `${frame.functionName || "(anonymous)"}${frame.url ? `:${frame.lineNumber + 1}` : ""}`;
+    // The bundled worker is one script: its functions are named by line; other scripts (Miniflare's) by file too.
+    const file = frame?.url.split("/").pop() ?? "";
+    const where = frame?.url ? ` ${file === "worker.mjs" ? "" : file}:${frame.lineNumber + 1}` : "";
+    const name = frame === undefined ? "(unknown)" : `${frame.functionName || "(anonymous)"}${where}`;
     self.set(name, (self.get(name) ?? 0) + us);
   });
   const idle = (self.get("(idle)") ?? 0) + (self.get("(program)") ?? 0);
