@@ -685,7 +685,10 @@ export class CoordinatorStore {
     const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
     const requestRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_requests ORDER BY id LIMIT ?1", limit).toArray();
     const planRows = this.sql
-      .exec<{ id: number; job_id: string; body: string }>("SELECT id, job_id, body FROM outbox_plans ORDER BY id LIMIT ?1", limit)
+      .exec<{ id: number; job_id: string; serial: string; body: string }>(
+        "SELECT id, job_id, body ->> '$.serial' AS serial, body FROM outbox_plans ORDER BY id LIMIT ?1",
+        limit,
+      )
       .toArray();
     return {
       outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
@@ -694,7 +697,7 @@ export class CoordinatorStore {
       lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
       lastLogId: logRows.at(-1)?.id ?? 0,
       lastRequestId: requestRows.at(-1)?.id ?? 0,
-      plans: planRows.map((r) => ({ job_id: r.job_id, entry: JSON.parse(r.body) as PlanEntry })),
+      plans: planRows.map((r) => ({ job_id: r.job_id, serial: r.serial, text: r.body })),
       lastPlanId: planRows.at(-1)?.id ?? 0,
     };
   }

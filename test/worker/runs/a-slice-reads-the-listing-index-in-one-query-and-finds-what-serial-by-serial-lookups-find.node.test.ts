@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createSqliteSerialIndex } from "../../../worker/runs/sqlite-serial-index";
-import { nodeSqlStorage } from "../factories/node-sql-storage";
+import { nodeSqlStorage } from "../factories/node-sql-storage.node";
 
 // The listing index in the coordinator's SQLite (here Node's): a slice's serials preloaded in one query answer
 // every lookup as the table would, one serial or many at a time, missing serials and repeats included.

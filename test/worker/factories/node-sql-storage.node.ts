@@ -1,6 +1,22 @@
 /// <reference types="node" />
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 
+// The part of workers-types' SqlStorage the coordinator's storage code uses, for the Node type check (the Node
+// program has no workers-types: they clash with its DOM lib).
+declare global {
+  type SqlStorageValue = ArrayBuffer | string | number | null;
+  interface SqlStorageCursor<T extends Record<string, SqlStorageValue>> {
+    toArray(): T[];
+    one(): T;
+    readonly rowsRead: number;
+    readonly rowsWritten: number;
+    [Symbol.iterator](): IterableIterator<T>;
+  }
+  interface SqlStorage {
+    exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): SqlStorageCursor<T>;
+  }
+}
+
 // A Durable Object's SqlStorage over Node's own SQLite, for *.node.test.ts files that exercise the coordinator's
 // storage code without a workerd per file: exec with ?N bindings, and cursors with what that code reads
 // (toArray, one, iteration, rowsWritten). transactionSync is a savepoint (they nest, as the real one's do),
