@@ -1,6 +1,5 @@
 import type { ArchivedLog, ArchivedOutcome, PlanLine } from "../archive/chunk-codec";
 import type { ArchivedRequest } from "../archive/request-codec";
-import type { PlanEntry } from "../engine/plan-drift";
 import type { RecordAction } from "../engine/reconcile";
 import type { JobCounterValues } from "../ledger/run-rows";
 import type { LatestOutcome, LogRecord, OutcomeRecord } from "../ledger/run-writes";
