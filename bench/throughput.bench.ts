@@ -7,4 +7,5 @@ import { runFigureParts } from "./support/figures-frame";
 await runFigureParts("throughput", {
   live: () => import("./throughput/live"),
   bulk: () => import("./throughput/bulk"),
+  dry: () => import("./throughput/dry"),
 });

@@ -31,6 +31,8 @@ export interface WranglerWorkerOptions {
   vars?: Record<string, string>;
   /** A bench wrapper around the real worker (it re-exports worker/index.ts); worker/index.ts when absent. */
   entry?: string;
+  /** Opens workerd's V8 inspector on this port (0: any free one), e.g. for a CPU profile (bench/support/cpu-profile.ts). */
+  inspectorPort?: number;
 }
 
 async function bundleWorker(entry: string): Promise<string> {
@@ -90,7 +92,11 @@ export async function startWranglerWorker(options: WranglerWorkerOptions): Promi
       },
     ],
   } as Parameters<typeof convertV4MiniflareOptions>[0]);
-  const mf: MiniflareInstance = new Miniflare({ ...v5, resourcePersistencePath: options.persist });
+  const mf: MiniflareInstance = new Miniflare({
+    ...v5,
+    resourcePersistencePath: options.persist,
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
+  });
   const db = (await mf.getD1Database("LEDGER")) as unknown as D1Database;
   await applyMigrations(db);
   const token = await createAdminToken(db);

@@ -82,6 +82,8 @@ export async function startThroughputBench(options: {
   pageSize?: number;
   /** Added to a bulk request's latency per record it holds (loopback-fleet.mjs). */
   bulkRecordMs?: number;
+  // workerd's V8 inspector, for a part that profiles the worker (bench/support/cpu-profile.ts).
+  inspectorPort?: number;
 }): Promise<ThroughputBench> {
   const persist = mkdtempSync(join(tmpdir(), "throughput-bench-"));
   const serials = Array.from({ length: options.serials }, (_, i) => serialOf(i));
@@ -93,6 +95,7 @@ export async function startThroughputBench(options: {
   const worker = await startWranglerWorker({
     persist,
     entry: "bench/support/throughput-worker.mjs",
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
     // Development rules for outbound URLs: plain http to the loopback fleet is allowed. BENCH_TUNING (JSON,
     // coordinator-config.ts keys) changes slice or checkpoint sizes for a diagnosis without touching worker code.
     vars: {

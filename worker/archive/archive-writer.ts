@@ -1,4 +1,3 @@
-import type { PlanEntry } from "../engine/plan-drift";
 import { statusClassOf } from "../schemas/requests";
 import {
   countBy,
@@ -10,7 +9,7 @@ import {
   type RequestChunkEntry,
 } from "./archive-index";
 import { indexKey, logChunkKey, outcomeChunkKey, planChunkKey, requestChunkKey } from "./archive-keys";
-import { compareSerials, encodeLogs, encodeOutcomes, encodePlan, type ArchivedLog, type ArchivedOutcome } from "./chunk-codec";
+import { compareSerials, encodeLogs, encodeOutcomes, encodePlan, type ArchivedLog, type ArchivedOutcome, type PlanLine } from "./chunk-codec";
 import { encodeRequests, type ArchivedRequest } from "./request-codec";
 
 // The write side of the archive: one object per chunk, then index.json listing them. A chunk's key is fixed
@@ -80,7 +79,7 @@ export async function writeRequestChunk(bucket: R2Bucket, job: JobArchiveRef, ch
   };
 }
 
-export async function writePlanChunk(bucket: R2Bucket, job: JobArchiveRef, chunk: number, entries: readonly PlanEntry[]): Promise<PlanChunkEntry> {
+export async function writePlanChunk(bucket: R2Bucket, job: JobArchiveRef, chunk: number, entries: readonly PlanLine[]): Promise<PlanChunkEntry> {
   if (entries.length === 0) throw new Error("a plan chunk needs at least one entry");
   const key = planChunkKey(job.day, job.job_id, chunk);
   const bytes = await encodePlan(entries);

@@ -115,13 +115,24 @@ export async function decodeLogs(bytes: Uint8Array | ArrayBuffer): Promise<Archi
   });
 }
 
+// A planned write as its plan chunk line: the entry's JSON text as the outbox holds it (no parse and render
+// again per entry on the way to the archive), and its serial to sort by.
+export interface PlanLine {
+  serial: string;
+  text: string;
+}
+
+export function planLine(entry: PlanEntry): PlanLine {
+  return { serial: entry.serial, text: JSON.stringify(entry) };
+}
+
 // A plan chunk: the header, then one plan entry per line as it is, sorted by serial.
-export async function encodePlan(entries: readonly PlanEntry[]): Promise<Uint8Array> {
-  const sorted = [...entries].sort((a, b) => compareSerials(a.serial, b.serial));
+export async function encodePlan(lines: readonly PlanLine[]): Promise<Uint8Array> {
+  const sorted = [...lines].sort((a, b) => compareSerials(a.serial, b.serial));
   return gzip(
     toNdjson(
       { v: CHUNK_FORMAT_VERSION, t: 0 },
-      sorted.map((entry) => JSON.stringify(entry)),
+      sorted.map((line) => line.text),
     ),
   );
 }

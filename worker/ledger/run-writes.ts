@@ -351,21 +351,32 @@ export function sliceFlushStatements(db: D1Database, runId: string, flush: Slice
         .bind(chunk),
     );
   }
-  for (const chunk of jsonChunks(latest)) {
-    // An unchanged action is no write at all (the conflict's WHERE is false): steady state costs nothing.
-    statements.push(
-      db
-        .prepare(
-          `INSERT INTO latest_outcomes (connection_id, serial, action, job_id, run_id, at)
-           SELECT json_extract(value, '$.connection_id'), json_extract(value, '$.serial'), json_extract(value, '$.action'),
-                  json_extract(value, '$.job_id'), ?1, json_extract(value, '$.at')
-             FROM json_each(?2) WHERE true
-           ON CONFLICT (connection_id, serial) DO UPDATE
-              SET action = excluded.action, job_id = excluded.job_id, run_id = excluded.run_id, at = excluded.at
-            WHERE latest_outcomes.action <> excluded.action`,
-        )
-        .bind(runId, chunk),
-    );
+  // Grouped by connection and job, each row as [serial, action, at]: a third of the JSON to write and to read.
+  const groups = new Map<string, { connectionId: string; jobId: string; rows: Array<[string, string, number]> }>();
+  for (const row of latest) {
+    const key = `${row.connection_id}\u0000${row.job_id}`;
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { connectionId: row.connection_id, jobId: row.job_id, rows: [] };
+      groups.set(key, group);
+    }
+    group.rows.push([row.serial, row.action, row.at]);
+  }
+  for (const group of groups.values()) {
+    for (const chunk of jsonChunks(group.rows)) {
+      // An unchanged action is no write at all (the conflict's WHERE is false): steady state costs nothing.
+      statements.push(
+        db
+          .prepare(
+            `INSERT INTO latest_outcomes (connection_id, serial, action, job_id, run_id, at)
+             SELECT ?2, value ->> 0, value ->> 1, ?3, ?1, value ->> 2 FROM json_each(?4) WHERE true
+             ON CONFLICT (connection_id, serial) DO UPDATE
+                SET action = excluded.action, job_id = excluded.job_id, run_id = excluded.run_id, at = excluded.at
+              WHERE latest_outcomes.action <> excluded.action`,
+          )
+          .bind(runId, group.connectionId, group.jobId, chunk),
+      );
+    }
   }
   for (const update of counters) statements.push(counterStatement(db, update.jobId, update.counters, update.exceptionsOmitted, update.etaFinishAt));
   if (flush.runEtaFinishAt !== undefined) {

@@ -1,6 +1,5 @@
-import type { ArchivedLog, ArchivedOutcome } from "../archive/chunk-codec";
+import type { ArchivedLog, ArchivedOutcome, PlanLine } from "../archive/chunk-codec";
 import type { ArchivedRequest } from "../archive/request-codec";
-import type { PlanEntry } from "../engine/plan-drift";
 import type { RecordAction } from "../engine/reconcile";
 import type { JobCounterValues } from "../ledger/run-rows";
 import type { LatestOutcome, LogRecord, OutcomeRecord } from "../ledger/run-writes";
@@ -35,10 +34,9 @@ export interface JobArchiveState {
   exceptionsKept: number;
 }
 
-// A dry job's planned write waiting in the outbox.
-export interface PlannedRow {
+// A dry job's planned write waiting in the outbox, as the JSON text of its PlanEntry.
+export interface PlannedRow extends PlanLine {
   job_id: string;
-  entry: PlanEntry;
 }
 
 export interface ChunkToWrite<T> {
@@ -51,7 +49,7 @@ export interface JobFlush {
   outcomes: ChunkToWrite<ArchivedOutcome> | null;
   logs: ChunkToWrite<ArchivedLog> | null;
   requests: ChunkToWrite<ArchivedRequest> | null;
-  plan: ChunkToWrite<PlanEntry> | null;
+  plan: ChunkToWrite<PlanLine> | null;
   exceptionsTaken: number;
 }
 
@@ -128,7 +126,7 @@ export function planFlush(
     if (archiveDayOf(state.plan) === null) continue;
     const flush = flushOf(row.job_id);
     flush.plan ??= { chunk: state.nextPlanChunk, rows: [] };
-    flush.plan.rows.push(row.entry);
+    flush.plan.rows.push({ serial: row.serial, text: row.text });
   }
   plan.archived = [...archived.values()];
   return plan;

@@ -2,7 +2,7 @@ import type { LogChunkEntry, OutcomeChunkEntry, PlanChunkEntry, RequestChunkEntr
 import type { ArchivedRequest } from "../archive/request-codec";
 import type { PlanEntry } from "../engine/plan-drift";
 import type { ConnectionConfig } from "../engine/contracts";
-import { isEmpty, mergeCounters, type JobCounters } from "../engine/counters";
+import { isEmpty, type JobCounters } from "../engine/counters";
 import type { FieldChange } from "../engine/reconcile";
 import type { Redactor } from "../engine/redactor";
 import type { SourceReadState } from "../engine/source-reader";
@@ -365,10 +365,12 @@ export class CoordinatorStore {
     return counters;
   }
 
-  // A checkpoint's counters (folded with the engine's counter functions) merged into the job's tally.
+  // A checkpoint's counters (folded with the engine's counter functions) added to the job's tally in one statement.
   addCounters(jobId: string, delta: JobCounters): void {
     if (isEmpty(delta)) return;
-    this.setTally(jobId, mergeCounters(this.counters(jobId), delta));
+    const changed = (Object.entries(delta) as Array<[JobCounterColumn, number]>).filter(([, value]) => value !== 0);
+    const sets = changed.map(([column], i) => `${column} = ${column} + ?${i + 2}`).join(", ");
+    this.sql.exec(`UPDATE job_tally SET ${sets} WHERE job_id = ?1`, jobId, ...changed.map(([, value]) => value));
   }
 
   setTally(jobId: string, values: Partial<Record<JobCounterColumn | (typeof TALLY_EXTRA)[number], number>>): void {
@@ -386,17 +388,27 @@ export class CoordinatorStore {
   }
 
   appendOutcome(outcome: OutcomeRecord): void {
+    this.appendOutcomes([outcome]);
+  }
+
+  // A checkpoint's outcomes in one statement each for the outbox and the retry list, whatever their number: rows
+  // travel as one JSON array through json_each, in order, so their ids keep the order they were given in.
+  appendOutcomes(outcomes: readonly OutcomeRecord[]): void {
+    if (outcomes.length === 0) return;
     const { redact, redactJson } = this.redactor;
-    const masked: OutcomeRecord = {
+    const masked = outcomes.map((outcome): OutcomeRecord => ({
       ...outcome,
       changes: outcome.changes === null ? null : redactJson(outcome.changes),
       differences: outcome.differences == null ? null : redactJson(outcome.differences),
       payload_excerpt: outcome.payload_excerpt === null ? null : redact(outcome.payload_excerpt),
       error: outcome.error === null ? null : redact(outcome.error),
-    };
-    this.sql.exec("INSERT INTO outbox_outcomes (body) VALUES (?1)", JSON.stringify(masked));
+    }));
+    this.sql.exec("INSERT INTO outbox_outcomes (body) SELECT value FROM json_each(?1) ORDER BY key", JSON.stringify(masked));
     // The complete list the next incremental run retries, however many failures D1's exceptions leave out.
-    if (outcome.action === "failed") this.sql.exec("INSERT OR IGNORE INTO failed_serials (job_id, serial) VALUES (?1, ?2)", outcome.job_id, outcome.serial);
+    const failed = outcomes.filter((outcome) => outcome.action === "failed").map((outcome) => [outcome.job_id, outcome.serial]);
+    if (failed.length > 0) {
+      this.sql.exec("INSERT OR IGNORE INTO failed_serials (job_id, serial) SELECT value ->> 0, value ->> 1 FROM json_each(?1)", JSON.stringify(failed));
+    }
   }
 
   // Masked like every other text that leaves (URL, header values, bodies, error), numbered per job, in one transaction.
@@ -433,7 +445,14 @@ export class CoordinatorStore {
 
   // A dry job's planned write, stored with the outcome that announces it (the caller's transaction).
   appendPlan(jobId: string, entry: PlanEntry): void {
-    this.sql.exec("INSERT INTO outbox_plans (job_id, body) VALUES (?1, ?2)", jobId, this.redactor.redactJson(JSON.stringify(entry)));
+    this.appendPlans(jobId, [entry]);
+  }
+
+  // A checkpoint's planned writes in one statement (each entry's JSON text is what the outbox row holds).
+  appendPlans(jobId: string, entries: readonly PlanEntry[]): void {
+    if (entries.length === 0) return;
+    const bodies = entries.map((entry) => this.redactor.redactJson(JSON.stringify(entry)));
+    this.sql.exec("INSERT INTO outbox_plans (job_id, body) SELECT ?1, value FROM json_each(?2) ORDER BY key", jobId, `[${bodies.join(",")}]`);
   }
 
   // An apply job's plan, one chunk at a time; loading a chunk again (a start replayed after a crash) replaces it.
@@ -503,11 +522,17 @@ export class CoordinatorStore {
     };
   }
 
+  // One statement for a whole feed step, numbered on from the queue's end.
   enqueue(jobId: string, records: ReadonlyArray<{ serial: string; record_json: string | null }>): void {
+    if (records.length === 0) return;
     const start = this.sql.exec<{ next: number }>("SELECT COALESCE(MAX(ord), -1) + 1 AS next FROM work_queue WHERE job_id = ?1", jobId).one().next;
-    records.forEach((record, i) => {
-      this.sql.exec("INSERT INTO work_queue (job_id, ord, serial, record_json) VALUES (?1, ?2, ?3, ?4)", jobId, start + i, record.serial, record.record_json);
-    });
+    this.sql.exec(
+      `INSERT INTO work_queue (job_id, ord, serial, record_json)
+       SELECT ?1, ?2 + key, value ->> 0, value ->> 1 FROM json_each(?3)`,
+      jobId,
+      start,
+      JSON.stringify(records.map((record) => [record.serial, record.record_json])),
+    );
   }
 
   queued(jobId: string, limit: number): QueuedRow[] {
@@ -578,8 +603,18 @@ export class CoordinatorStore {
 
   // `journaled`: the record had a write intent, which goes with it (a record without one costs no extra statement).
   dequeue(jobId: string, ord: number, journaled = false): void {
-    this.sql.exec("DELETE FROM work_queue WHERE job_id = ?1 AND ord = ?2", jobId, ord);
-    if (journaled) this.sql.exec("DELETE FROM write_intents WHERE job_id = ?1 AND ord = ?2", jobId, ord);
+    this.dequeueMany(jobId, [{ ord, journaled }]);
+  }
+
+  // A checkpoint's records off the queue in one statement, and in one more the write intents of those that had one.
+  dequeueMany(jobId: string, records: ReadonlyArray<{ ord: number; journaled: boolean }>): void {
+    if (records.length === 0) return;
+    const ords = (list: ReadonlyArray<{ ord: number }>) => JSON.stringify(list.map((record) => record.ord));
+    this.sql.exec("DELETE FROM work_queue WHERE job_id = ?1 AND ord IN (SELECT value FROM json_each(?2))", jobId, ords(records));
+    const journaled = records.filter((record) => record.journaled);
+    if (journaled.length > 0) {
+      this.sql.exec("DELETE FROM write_intents WHERE job_id = ?1 AND ord IN (SELECT value FROM json_each(?2))", jobId, ords(journaled));
+    }
   }
 
   clearQueue(jobId: string): void {
@@ -650,7 +685,10 @@ export class CoordinatorStore {
     const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
     const requestRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_requests ORDER BY id LIMIT ?1", limit).toArray();
     const planRows = this.sql
-      .exec<{ id: number; job_id: string; body: string }>("SELECT id, job_id, body FROM outbox_plans ORDER BY id LIMIT ?1", limit)
+      .exec<{ id: number; job_id: string; serial: string; body: string }>(
+        "SELECT id, job_id, body ->> '$.serial' AS serial, body FROM outbox_plans ORDER BY id LIMIT ?1",
+        limit,
+      )
       .toArray();
     return {
       outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
@@ -659,7 +697,7 @@ export class CoordinatorStore {
       lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
       lastLogId: logRows.at(-1)?.id ?? 0,
       lastRequestId: requestRows.at(-1)?.id ?? 0,
-      plans: planRows.map((r) => ({ job_id: r.job_id, entry: JSON.parse(r.body) as PlanEntry })),
+      plans: planRows.map((r) => ({ job_id: r.job_id, serial: r.serial, text: r.body })),
       lastPlanId: planRows.at(-1)?.id ?? 0,
     };
   }

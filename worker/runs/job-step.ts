@@ -543,7 +543,8 @@ export class JobStep {
     const lookup = createDestinationLookup({
       client,
       contract: config.fetch,
-      ...(config.fetch.mode === "list" ? { index: createSqliteSerialIndex(store.sqlStorage, this.jobId) } : {}),
+      // The slice's records read from the listing index in one query.
+      ...(config.fetch.mode === "list" ? { index: createSqliteSerialIndex(store.sqlStorage, this.jobId).preload(rows.map((row) => row.serial)) } : {}),
     });
     const result = await executeSlice({
       records: rows.map((row) => ({
@@ -644,16 +645,22 @@ export class JobStep {
         debug: progress.debug,
       };
       const written = outcomeBatch(batch, counted, options);
+      store.dequeueMany(
+        this.jobId,
+        batch.filter((outcome) => outcome.read_back !== true),
+      );
       for (const outcome of batch) {
         if (outcome.read_back === true) store.dropReadBack(this.jobId, outcome.serial);
-        else store.dequeue(this.jobId, outcome.ord, outcome.journaled);
         if (outcome.awaiting_readback !== undefined) {
           const { serial, changes, http_status, payload_excerpt } = outcome;
           store.awaitReadBack(this.jobId, { serial, payload: outcome.awaiting_readback, changes, http_status, payload_excerpt });
         }
       }
-      for (const outcome of written.outcomes) store.appendOutcome(outcome);
-      for (const outcome of batch) if (outcome.plan !== undefined) store.appendPlan(this.jobId, outcome.plan);
+      store.appendOutcomes(written.outcomes);
+      store.appendPlans(
+        this.jobId,
+        batch.flatMap((outcome) => (outcome.plan === undefined ? [] : [outcome.plan])),
+      );
       for (const note of written.logs) this.log(note.level, note.message, note.serial);
       store.addCounters(this.jobId, written.counted);
       store.setTally(this.jobId, { failure_logs: written.failureLogs });

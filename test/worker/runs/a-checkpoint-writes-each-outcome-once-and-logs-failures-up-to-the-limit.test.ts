@@ -1,6 +1,13 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addTraffic, checkInvariant, emptyCounters } from "../../../worker/engine/counters";
+import type { PlanEntry } from "../../../worker/engine/plan-drift";
+import { createRedactor } from "../../../worker/engine/redactor";
+import type { OutcomeRecord } from "../../../worker/ledger/run-writes";
+import { CoordinatorStore } from "../../../worker/runs/coordinator-store";
 import { outcomeBatch, type OutcomeBatchOptions } from "../../../worker/runs/outcome-batch";
+import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
+import { coordinatorStub } from "../factories/runs";
 import { makeOutcome } from "./job-factories";
 
 const options = (overrides: Partial<OutcomeBatchOptions> = {}): OutcomeBatchOptions => ({
@@ -110,5 +117,165 @@ describe("a checkpoint's batch of outcomes", () => {
       { level: "INFO", message: "A: write confirmed after restart (the destination holds the values sent before the interruption)", serial: "A" },
       { level: "DEBUG", message: "A: updated (HTTP 200)", serial: "A" },
     ]);
+  });
+});
+
+// The coordinator's storage: a checkpoint's records leave the queue with their write intents, and their outcomes and
+// planned writes reach the outbox in order, masked, in one statement per table whatever the batch's size, holding
+// exactly what record-by-record calls hold.
+const SECRET = "s3cret-token-42";
+let objects = 0;
+
+// A store over a fresh coordinator object's own storage, driven by hand (no run, no alarm), counting its statements;
+// what the test returns is read out of the object.
+async function inStore<T>(test: (opened: { store: CoordinatorStore; statements: string[] }) => T): Promise<T> {
+  objects += 1;
+  return runInDurableObject(coordinatorStub(`run_store_${objects}`), async (_instance: RunCoordinator, state) => {
+    try {
+      return test(openStore(state));
+    } finally {
+      // No plan is left behind for the object to resume as a run.
+      await state.storage.deleteAll();
+    }
+  });
+}
+
+function openStore(state: DurableObjectState) {
+  const statements: string[] = [];
+  const sql = {
+    exec: (query: string, ...bindings: unknown[]) => {
+      statements.push(query);
+      return state.storage.sql.exec(query, ...bindings);
+    },
+  } as unknown as SqlStorage;
+  const store = new CoordinatorStore(
+    sql,
+    (fn) => state.storage.transactionSync(fn),
+    createRedactor(() => [SECRET]),
+  );
+  store.initialise({
+    run_id: "run_1",
+    credential_id: "cred_1",
+    credential_name: "Fleet",
+    type: "full",
+    serial: null,
+    reset: false,
+    started_at: 0,
+    jobs: [{ job_id: "job_1", connection_id: "conn_1", connection_name: "Fleet", position: 0, mode: "dry", created_at: 0 }],
+  });
+  return { store, statements };
+}
+
+const outcome = (serial: string, overrides: Partial<OutcomeRecord> = {}): OutcomeRecord => ({
+  job_id: "job_1",
+  serial,
+  action: "would_update",
+  changes: JSON.stringify([{ field: "status", before: "offline", after: "online" }]),
+  differences: null,
+  http_status: null,
+  payload_excerpt: '{"status":"online"}',
+  error: null,
+  at: 1_000,
+  ...overrides,
+});
+
+const plan = (serial: string, body = '{"status":"online"}'): PlanEntry => ({
+  serial,
+  method: "PUT",
+  url: `https://fleet.test/${serial}`,
+  body,
+  headers: { "content-type": "application/json" },
+  seen: { status: "offline" },
+  payload: JSON.parse(body) as Record<string, unknown>,
+});
+
+const serials = Array.from({ length: 250 }, (_, i) => `SN-${String(i).padStart(4, "0")}`);
+
+function fill(store: CoordinatorStore): void {
+  store.enqueue(
+    "job_1",
+    serials.map((serial, i) => ({ serial, record_json: i % 7 === 0 ? null : JSON.stringify({ serial, status: "online" }) })),
+  );
+  store.recordIntents(
+    "job_1",
+    [3, 4].map((ord) => ({ ord, serial: serials[ord]!, idempotency_key: null, payload_hash: "h", changes: [], attempted_at: 5 })),
+  );
+}
+
+const outcomes = [
+  ...serials.slice(0, 200).map((serial) => outcome(serial)),
+  outcome("SN-0200", { action: "failed", error: `HTTP 401: token ${SECRET} refused`, payload_excerpt: `{"token":"${SECRET}"}` }),
+  outcome("SN-0201", { action: "failed", error: "HTTP 503" }),
+];
+const plans = [...serials.slice(0, 100).map((serial) => plan(serial)), plan("SN-0100", `{"auth":"${SECRET}"}`)];
+
+describe("a checkpoint's records in the coordinator's storage", () => {
+  it("queue in order, numbered on from the queue's end, each with its source record", () =>
+    inStore(({ store }) => {
+      fill(store);
+      store.enqueue("job_1", [{ serial: "SN-LAST", record_json: "{}" }]);
+      const queued = store.queued("job_1", 1_000);
+      expect(queued.map((row) => row.serial)).toEqual([...serials, "SN-LAST"]);
+      expect(queued.map((row) => row.ord)).toEqual(Array.from({ length: serials.length + 1 }, (_, i) => i));
+      expect(queued[0]!.record_json).toBeNull();
+      expect(JSON.parse(queued[1]!.record_json!)).toEqual({ serial: serials[1], status: "online" });
+      expect(queued.filter((row) => row.intent !== null).map((row) => row.ord)).toEqual([3, 4]);
+    }));
+
+  it("leave the queue with their write intents and hold in the outbox what record-by-record calls hold", async () => {
+    const leaving = serials.slice(0, 200).map((_, ord) => ({ ord, journaled: ord === 3 }));
+    const after = (store: CoordinatorStore) => ({
+      queued: store.queued("job_1", 1_000).map((row) => [row.ord, row.intent?.ord ?? null]),
+      latestIntentAt: store.latestIntentAt("job_1"),
+      failed: store.failedSerials("job_1"),
+      outbox: store.outbox(1_000),
+    });
+    const batched = await inStore(({ store, statements }) => {
+      fill(store);
+      statements.length = 0;
+      store.atomically(() => {
+        store.dequeueMany("job_1", leaving);
+        store.appendOutcomes(outcomes);
+        store.appendPlans("job_1", plans);
+      });
+      const made = statements.length;
+      return { ...after(store), statements: made };
+    });
+    const single = await inStore(({ store }) => {
+      fill(store);
+      store.atomically(() => {
+        for (const { ord, journaled } of leaving) store.dequeue("job_1", ord, journaled);
+        for (const o of outcomes) store.appendOutcome(o);
+        for (const p of plans) store.appendPlan("job_1", p);
+      });
+      return after(store);
+    });
+
+    // One DELETE for the queue and one for the intents, one INSERT each for outcomes, failed serials and plans.
+    expect(batched.statements).toBe(5);
+    const { statements: _, ...held } = batched;
+    expect(held).toEqual(single);
+    // The intent of ord 4 stays with its record, still queued; ord 3's went with its record.
+    expect(batched.queued.slice(0, 1)).toEqual([[200, null]]);
+    expect(batched.latestIntentAt).toBe(5);
+    expect(batched.failed).toEqual(["SN-0200", "SN-0201"]);
+    const box = batched.outbox;
+    expect(box.outcomes.map((o) => o.serial)).toEqual(outcomes.map((o) => o.serial));
+    expect(box.plans.map((p) => p.serial)).toEqual(plans.map((p) => p.serial));
+    expect(box.plans.map((p) => JSON.parse(p.text) as PlanEntry)).toEqual(JSON.parse(JSON.stringify(plans).replaceAll(SECRET, "[redacted]")));
+    expect(JSON.stringify(box)).not.toContain(SECRET);
+    expect(box.outcomes.at(-2)).toMatchObject({ error: "HTTP 401: token [redacted] refused", payload_excerpt: '{"token":"[redacted]"}' });
+  });
+
+  it("write nothing for an empty checkpoint", async () => {
+    const statements = await inStore(({ store, statements }) => {
+      statements.length = 0;
+      store.dequeueMany("job_1", []);
+      store.appendOutcomes([]);
+      store.appendPlans("job_1", []);
+      store.enqueue("job_1", []);
+      return statements;
+    });
+    expect(statements).toEqual([]);
   });
 });

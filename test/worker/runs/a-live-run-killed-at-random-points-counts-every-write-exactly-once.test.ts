@@ -100,12 +100,12 @@ async function driveWithCrashes(runId: string, random: () => number, tuning: Par
     await tuneRun(runId, tuning);
     await runInDurableObject(stub(), (instance: RunCoordinator, state) => {
       const store = (instance as unknown as { store: CoordinatorStore }).store;
-      const dequeue = store.dequeue.bind(store);
+      const dequeueMany = store.dequeueMany.bind(store);
       let dequeued = 0;
-      store.dequeue = (...args) => {
-        dequeued += 1;
+      store.dequeueMany = (jobId, records) => {
+        dequeued += records.length;
         if (armed && dequeued >= killAt) state.abort("killed by the test");
-        dequeue(...args);
+        dequeueMany(jobId, records);
       };
     });
     const killed = await runDurableObjectAlarm(stub()).then(

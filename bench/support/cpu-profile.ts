@@ -1,0 +1,88 @@
+/// <reference types="node" />
+import type { Miniflare as MiniflareInstance } from "miniflare";
+
+// A CPU profile of the worker's isolate in workerd over the V8 inspector (start the worker with an inspectorPort),
+// summed into self time per function: where the isolate's time goes while a run executes. Native work a function
+// calls (SQLite, JSON, compression) counts as that function's own time; "(idle)" is time spent waiting.
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileShare {
+  name: string;
+  ms: number;
+  share: number;
+}
+
+export interface CpuProfiler {
+  stop(): Promise<{ total_ms: number; busy_ms: number; top: ProfileShare[] }>;
+}
+
+const SAMPLING_US = 500;
+
+export async function startCpuProfile(mf: MiniflareInstance, workerName: string): Promise<CpuProfiler> {
+  const base = await mf.getInspectorURL();
+  const targets = (await (await fetch(`http://${base.host}/json`)).json()) as Array<{ id: string; title?: string; webSocketDebuggerUrl?: string }>;
+  const target = targets.find((t) => t.title?.includes(workerName) || t.id.includes(workerName)) ?? targets[0];
+  if (target === undefined) throw new Error(`no inspector target at ${base.host}`);
+  const socket = new WebSocket(target.webSocketDebuggerUrl ?? `ws://${base.host}/${target.id}`);
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener("open", () => resolve(), { once: true });
+    socket.addEventListener("error", () => reject(new Error(`inspector ${base.host}: could not connect`)), { once: true });
+  });
+  let nextId = 1;
+  const waiting = new Map<number, (result: unknown) => void>();
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) waiting.get(message.id)?.(message.result);
+  });
+  const call = <T>(method: string, params: Record<string, unknown> = {}) =>
+    new Promise<T>((resolve) => {
+      const id = nextId++;
+      waiting.set(id, (result) => resolve(result as T));
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: SAMPLING_US });
+  await call("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await call<{ profile: Profile }>("Profiler.stop");
+      socket.close();
+      return summarise(profile);
+    },
+  };
+}
+
+function summarise(profile: Profile, top = 25): { total_ms: number; busy_ms: number; top: ProfileShare[] } {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const us = profile.timeDeltas[i] ?? 0;
+    total += us;
+    const frame = node?.callFrame;
+    // The bundled worker is one script: its functions are named by line; other scripts (Miniflare's) by file too.
+    const file = frame?.url.split("/").pop() ?? "";
+    const where = frame?.url ? ` ${file === "worker.mjs" ? "" : file}:${frame.lineNumber + 1}` : "";
+    const name = frame === undefined ? "(unknown)" : `${frame.functionName || "(anonymous)"}${where}`;
+    self.set(name, (self.get(name) ?? 0) + us);
+  });
+  const idle = (self.get("(idle)") ?? 0) + (self.get("(program)") ?? 0);
+  const busy = total - idle;
+  const shares = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: Math.round((us / Math.max(1, busy)) * 1000) / 10 }));
+  return { total_ms: Math.round(total / 1000), busy_ms: Math.round(busy / 1000), top: shares };
+}
