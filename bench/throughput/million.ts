@@ -67,15 +67,19 @@ function workerdMeter(): MemoryMeter {
 
 // Bytes of the coordinators' SQLite storage that hold data (dbstat), read beside workerd; a file removed since
 // the listing holds nothing.
-function coordinatorUsedBytes(persist: string): { used: number; files: number } {
+function coordinatorUsedBytes(persist: string): { used: number; files: number } | null {
   let used = 0;
   let files = 0;
   for (const file of coordinatorFiles(persist).filter((path) => path.endsWith(".sqlite"))) {
     if (!existsSync(file)) continue;
-    const db = new DatabaseSync(file, { readOnly: true });
+    const db = new DatabaseSync(file, { readOnly: true, timeout: 5_000 });
     try {
       used += (db.prepare("SELECT IFNULL(SUM(pgsize - unused), 0) AS used FROM dbstat").get() as { used: number }).used;
       files += 1;
+    } catch (error) {
+      // The release holds the file a moment longer than the busy timeout: it is still changing.
+      if ((error as { errcode?: number }).errcode !== 5) throw error;
+      return null;
     } finally {
       db.close();
     }
@@ -88,12 +92,13 @@ async function releasedCoordinators(persist: string, maxMs: number): Promise<{ u
   const started = Date.now();
   let last = coordinatorUsedBytes(persist);
   let stableSince = Date.now();
-  while (Date.now() - stableSince < 3_000 && Date.now() - started < maxMs) {
+  while ((last === null || Date.now() - stableSince < 3_000) && Date.now() - started < maxMs) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     const next = coordinatorUsedBytes(persist);
-    if (next.used !== last.used || next.files !== last.files) stableSince = Date.now();
+    if (next === null || last === null || next.used !== last.used || next.files !== last.files) stableSince = Date.now();
     last = next;
   }
+  if (last === null) throw new Error(`the coordinators' storage was still busy ${maxMs / 1000} s after the run`);
   return { ...last, waited_s: round((Date.now() - started) / 1000, 1) };
 }
 
@@ -138,17 +143,37 @@ async function seedDataset(worker: WranglerWorker, connectionId: string, serials
   }
 }
 
+function tenths(series: ReadonlyArray<[number, number]>): number[] {
+  const end = series.at(-1)?.[0] ?? 0;
+  const peaks = Array.from({ length: 10 }, () => 0);
+  for (const [at, rss] of series) {
+    const tenth = Math.min(9, Math.floor((at / Math.max(1, end)) * 10));
+    peaks[tenth] = Math.max(peaks[tenth]!, rss);
+  }
+  return peaks.map((kb) => round(kb / 1024, 1));
+}
+
 interface Measured {
   serials: number;
   changed: number;
   run: FinishedRun;
   counters: Record<string, unknown>;
   exact: boolean;
-  memory: { pid: number; before_mb: number; peak_mb: number; sampled_peak_mb: number; growth_mb: number; hwm_reset: boolean };
+  memory: {
+    pid: number;
+    before_mb: number;
+    peak_mb: number;
+    sampled_peak_mb: number;
+    growth_mb: number;
+    hwm_reset: boolean;
+    /** The highest RSS sampled in each tenth of the run's wall time: flat once warm when memory is bounded. */
+    rss_mb_by_tenth: number[];
+  };
   storage: {
     peak_file_bytes: number;
     end_file_bytes: number;
-    end_used_bytes: number;
+    /** null when the release held the file as the run ended. */
+    end_used_bytes: number | null;
     released_used_bytes: number;
     released_files: number;
     released_file_bytes: number;
@@ -173,8 +198,12 @@ async function measureRun(serials: number): Promise<Measured> {
     const before = meter.rssKb();
     let sampled = before;
     let peakFiles = 0;
+    const startedAt = Date.now();
+    const series: Array<[number, number]> = [];
     const sample = () => {
-      sampled = Math.max(sampled, meter.rssKb());
+      const rss = meter.rssKb();
+      sampled = Math.max(sampled, rss);
+      series.push([Date.now() - startedAt, rss]);
       peakFiles = Math.max(peakFiles, coordinatorFilesBytes(bench.persist));
     };
     const sampler = setInterval(sample, SAMPLE_MS);
@@ -187,7 +216,7 @@ async function measureRun(serials: number): Promise<Measured> {
     sample();
     const peak = hwmReset ? meter.peakKb() : sampled;
     const endFiles = coordinatorFilesBytes(bench.persist);
-    const endUsed = coordinatorUsedBytes(bench.persist).used;
+    const endUsed = coordinatorUsedBytes(bench.persist)?.used ?? null;
     const released = await releasedCoordinators(bench.persist, 10 * 60_000);
     const job = run.jobs[0] ?? {};
     const counters = {
@@ -212,6 +241,7 @@ async function measureRun(serials: number): Promise<Measured> {
         sampled_peak_mb: round(sampled / 1024, 1),
         growth_mb: round((peak - before) / 1024, 1),
         hwm_reset: hwmReset,
+        rss_mb_by_tenth: tenths(series),
       },
       storage: {
         peak_file_bytes: peakFiles,
