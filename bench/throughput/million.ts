@@ -36,18 +36,16 @@ interface MemoryMeter {
 // Miniflare's workerd is a child of this process (the only one: each part runs one worker at a time).
 function workerdMeter(): MemoryMeter {
   const children = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
-  const pid = children
-    .map(Number)
-    .find((candidate) => {
-      try {
-        const stat = readFileSync(`/proc/${candidate}/stat`, "utf8");
-        // pid (comm) state ppid …: comm may hold spaces, so fields are read after its closing parenthesis.
-        const [, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return Number(ppid) === process.pid && stat.includes("(workerd)");
-      } catch {
-        return false; // a process that ended while the list was read
-      }
-    });
+  const pid = children.map(Number).find((candidate) => {
+    try {
+      const stat = readFileSync(`/proc/${candidate}/stat`, "utf8");
+      // pid (comm) state ppid …: comm may hold spaces, so fields are read after its closing parenthesis.
+      const [, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(ppid) === process.pid && stat.includes("(workerd)");
+    } catch {
+      return false; // a process that ended while the list was read
+    }
+  });
   if (pid === undefined) throw new Error("no workerd child of the bench process");
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
   return {

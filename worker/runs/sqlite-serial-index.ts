@@ -11,7 +11,12 @@ export const SERIAL_INDEX_SCHEMA = `CREATE TABLE IF NOT EXISTS serial_index (
 
 export interface SqliteSerialIndex extends SerialIndex {
   count(): number;
-  clear(): void;
+  /**
+   * Drops up to `limit` rows of the table, whichever job's listing they belong to, and returns how many: only the
+   * job at work needs a listing, and a fleet's worth of rows in one DELETE would hold the object for as long as it
+   * takes. Fewer than `limit` means the table is empty.
+   */
+  dropBatch(limit: number): number;
 }
 
 export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteSerialIndex {
@@ -41,8 +46,8 @@ export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteS
     count() {
       return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM serial_index WHERE job_id = ?1", jobId).one().n;
     },
-    clear() {
-      sql.exec("DELETE FROM serial_index WHERE job_id = ?1", jobId);
+    dropBatch(limit) {
+      return sql.exec("DELETE FROM serial_index WHERE (job_id, serial) IN (SELECT job_id, serial FROM serial_index LIMIT ?1)", limit).rowsWritten;
     },
   };
 }
