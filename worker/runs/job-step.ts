@@ -43,7 +43,10 @@ import { takePlannedRows, withPlannedRest } from "./plan-feed";
 // changes. The decisions are made by pure pieces (job-scope, job-setup, the source feeds, run-finish,
 // run-log); this class does the reading, the storing and the order.
 
-export type JobStepConfig = Pick<CoordinatorConfig, "checkpointEvery" | "sourceBatchRecords" | "failureStreakLimit" | "failureLogLimit" | "eventLogLimit">;
+export type JobStepConfig = Pick<
+  CoordinatorConfig,
+  "checkpointEvery" | "sourceBatchRecords" | "failureStreakLimit" | "failureLogLimit" | "eventLogLimit" | "releaseBatchRows"
+>;
 
 export interface JobStepContext {
   // The ledger it reads the connection and the dataset from; the rules for outbound URLs.
