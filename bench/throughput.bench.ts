@@ -8,4 +8,5 @@ await runFigureParts("throughput", {
   live: () => import("./throughput/live"),
   bulk: () => import("./throughput/bulk"),
   dry: () => import("./throughput/dry"),
+  million: () => import("./throughput/million"),
 });

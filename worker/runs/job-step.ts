@@ -47,7 +47,14 @@ import { takePlannedRows, withPlannedRest } from "./plan-feed";
 
 export type JobStepConfig = Pick<
   CoordinatorConfig,
-  "checkpointEvery" | "checkpointEveryMs" | "sourceBatchRecords" | "failureStreakLimit" | "failureLogLimit" | "eventLogLimit" | "writeAhead"
+  | "checkpointEvery"
+  | "checkpointEveryMs"
+  | "sourceBatchRecords"
+  | "failureStreakLimit"
+  | "failureLogLimit"
+  | "eventLogLimit"
+  | "writeAhead"
+  | "releaseBatchRows"
 >;
 
 export interface JobStepContext {
@@ -313,7 +320,9 @@ export class JobStep {
     const { store, budget } = this.ctx;
     const index = createSqliteSerialIndex(store.sqlStorage, this.jobId);
     if (progress.listing === null) {
-      index.clear();
+      // A listing read starts from an empty index: an earlier job's listing or an interrupted read's goes first,
+      // a bounded batch per step, so the coordinator holds at most one listing at a time.
+      if (index.dropBatch(this.ctx.config.releaseBatchRows) >= this.ctx.config.releaseBatchRows) return "more";
       progress.listing_started_at = this.ctx.runtime.now();
     }
     try {

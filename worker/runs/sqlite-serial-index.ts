@@ -11,10 +11,15 @@ export const SERIAL_INDEX_SCHEMA = `CREATE TABLE IF NOT EXISTS serial_index (
 
 export interface SqliteSerialIndex extends SerialIndex {
   count(): number;
-  clear(): void;
   // These serials' records read in one query, answered from memory: a slice looks its records up one at a
   // time, and one query per slice costs a fraction of one per serial. Other serials are read as before.
   preload(serials: readonly string[]): SerialIndex;
+  /**
+   * Drops up to `limit` rows of the table, whichever job's listing they belong to, and returns how many: only the
+   * job at work needs a listing, and a fleet's worth of rows in one DELETE would hold the object for as long as it
+   * takes. Fewer than `limit` means the table is empty.
+   */
+  dropBatch(limit: number): number;
 }
 
 export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteSerialIndex {
@@ -37,8 +42,8 @@ export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteS
     count() {
       return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM serial_index WHERE job_id = ?1", jobId).one().n;
     },
-    clear() {
-      sql.exec("DELETE FROM serial_index WHERE job_id = ?1", jobId);
+    dropBatch(limit) {
+      return sql.exec("DELETE FROM serial_index WHERE (job_id, serial) IN (SELECT job_id, serial FROM serial_index LIMIT ?1)", limit).rowsWritten;
     },
     preload(serials) {
       const loaded = new Set(serials);

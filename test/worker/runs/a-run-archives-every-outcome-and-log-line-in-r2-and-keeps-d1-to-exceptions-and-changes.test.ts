@@ -2,6 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { beforeEach, describe, expect, it } from "vitest";
 import { archiveDay, jobPrefix } from "../../../worker/archive/archive-keys";
 import type { RunDetail } from "../../../worker/schemas/runs";
+import { TERMINAL_STATUS } from "../../../worker/schemas/vocabulary";
 import type { CoordinatorStore } from "../../../worker/runs/coordinator-store";
 import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
 import { DEMO_EXPECTATIONS, demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
@@ -230,6 +231,44 @@ describe("the retry list of the next incremental run", () => {
 });
 
 describe("a finished run's coordinator", () => {
+  it("holds one listing at a time: the next job's read begins once the last job's index is dropped, a bounded batch per step", SLOW, async () => {
+    const config = demoConfig(2);
+    expect(config.fetch.mode).toBe("list");
+    const { credentialId } = await makeCredentialWith([{ config }, { config }]);
+    const started = await startRun({ credential_id: credentialId, type: "full", mode: "dry" });
+    const batch = 100;
+    await tuneRun(started.id, { releaseBatchRows: batch });
+    const [first, second] = started.jobs.map((job) => job.id);
+    const stub = coordinatorStub(started.id);
+    const rowsByJob = () =>
+      runInDurableObject(stub, (_instance, state) => {
+        const tables = state.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'serial_index'").toArray();
+        if (tables.length === 0) return {} as Record<string, number>;
+        const rows = state.storage.sql.exec<{ job_id: string; n: number }>("SELECT job_id, COUNT(*) AS n FROM serial_index GROUP BY job_id").toArray();
+        return Object.fromEntries(rows.map((row) => [row.job_id, row.n]));
+      });
+
+    let firstListing = 0;
+    let dropSteps = 0;
+    for (let step = 0; step < 400 && !TERMINAL_STATUS[(await api<RunDetail>("GET", `/api/runs/${started.id}`)).body.status]; step++) {
+      const before = await rowsByJob();
+      await stepRun(started.id);
+      const after = await rowsByJob();
+      firstListing = Math.max(firstListing, after[first!] ?? 0);
+      // Never both listings at once, and the first one leaves at most a batch per step.
+      expect(after[first!] !== undefined && after[second!] !== undefined, JSON.stringify(after)).toBe(false);
+      const dropped = (before[first!] ?? 0) - (after[first!] ?? 0);
+      expect(dropped).toBeLessThanOrEqual(batch);
+      if (dropped > 0) dropSteps += 1;
+    }
+    expect(firstListing).toBe(DEMO_EXPECTATIONS.fleet_devices);
+    expect(dropSteps).toBeGreaterThanOrEqual(DEMO_EXPECTATIONS.fleet_devices / batch);
+    const run = (await api<RunDetail>("GET", `/api/runs/${started.id}`)).body;
+    expect(run.status).toBe("completed");
+    // The second job read its own listing whole: the same counters as the first.
+    expect(countersOf(run.jobs[1]!)).toEqual(countersOf(run.jobs[0]!));
+  });
+
   it("drops its listing index in bounded batches, then deletes its storage, and still answers from the ledger", SLOW, async () => {
     const started = await startRun({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
     const batch = 100;
