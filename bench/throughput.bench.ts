@@ -6,4 +6,5 @@ import { runFigureParts } from "./support/figures-frame";
 // One part: BENCH_PART=live (or another name below). Adding a part is one line here.
 await runFigureParts("throughput", {
   live: () => import("./throughput/live"),
+  lookup: () => import("./throughput/lookup"),
 });

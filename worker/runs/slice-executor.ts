@@ -64,6 +64,7 @@ export interface SliceOptions {
   update: CompiledUpdate;
   lookup: DestinationLookup;
   client: HttpClient;
+  // The connection's concurrency: the client gates the requests in flight, the slice keeps them fed.
   concurrency: number;
   // Aborts on cancel: in-flight requests stop and their records stay queued.
   signal: AbortSignal;
@@ -86,6 +87,9 @@ export type SliceResult =
   { kind: "continue"; failureStreak: number } | { kind: "failed"; error: EngineError; failureStreak: number } | { kind: "canceled"; failureStreak: number };
 
 const EXCERPT_CHARS = 500;
+// Records in progress per request the connection allows in flight. The client's gate keeps the requests to the
+// limit; the extra records' lookups fill the slots that writes leave while their intents become durable.
+const RECORDS_PER_REQUEST_SLOT = 2;
 
 function excerptOf(text: string): string {
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
@@ -333,7 +337,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) * RECORDS_PER_REQUEST_SLOT }, worker));
     if (pendingWrites.length > 0 && !controller.signal.aborted) await writeBulk(pendingWrites);
   } finally {
     options.signal.removeEventListener("abort", onCancel);
