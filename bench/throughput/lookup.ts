@@ -26,6 +26,9 @@ export async function measure(): Promise<Figure[]> {
       { method: "GET", url: `${bench.fleet.url}/devices/${serial}` },
       { method: "PUT", url: `${bench.fleet.url}/devices/${serial}`, body: JSON.stringify({ status: "offline", firmware: "1.0.0" }) },
     ]);
+    const jobId = String(run.jobs[0]?.id);
+    const logs = await bench.worker.api<{ data: Array<{ level: string; message: string }> }>("GET", `/api/jobs/${jobId}/logs?limit=500`);
+    const concurrencyLines = logs.data.filter((line) => line.message.startsWith("Concurrency")).map((line) => `${line.level} ${line.message}`);
     const baseline = await bench.plain(sequences);
     const baseCounts = await bench.fleet.counts();
     const ratio = round(run.wall_s / (baseline.wall_ms / 1000), 3);
@@ -34,7 +37,7 @@ export async function measure(): Promise<Figure[]> {
     const detail = {
       serials: SERIALS,
       concurrency: CONCURRENCY,
-      run: { status: run.status, wall_s: run.wall_s, requests: runCounts, mean_in_flight: inFlight },
+      run: { status: run.status, wall_s: run.wall_s, requests: runCounts, mean_in_flight: inFlight, concurrency_log: concurrencyLines },
       baseline: { wall_s: baseline.wall_ms / 1000, requests: baseline.requests, statuses: baseline.statuses, mean_in_flight: baseInFlight },
     };
     console.log(JSON.stringify(detail));

@@ -62,14 +62,18 @@ export interface AdaptiveConcurrency {
 export const HEALTHY_WINDOW_MIN = 20;
 // Growing into the limit that last met a 429 waits this many windows: the destination said no there.
 export const CEILING_WINDOWS = 8;
-export const SLOW_FACTOR = 2;
-// Below this much above the usual, a slower answer is noise (a loaded machine, a GC pause), not congestion.
-export const SLOW_MIN_EXTRA_MS = 50;
+export const SLOW_FACTOR = 3;
+// Below this much above the usual, a slower answer is not the destination's congestion: the measured time also
+// holds the caller's own stalls (a busy isolate, a storage write holding outgoing requests).
+export const SLOW_MIN_EXTRA_MS = 250;
 // Answers needed to know the usual latency, and after a change before judging it slow again.
 export const LATENCY_SAMPLES = 10;
 export const LOG_INTERVAL_MS = 20_000;
-const USUAL_RISE = 0.02;
-const RECENT_WEIGHT = 0.2;
+const USUAL_WEIGHT = 0.05;
+// A slow answer moves the usual only a little, so a slow spell stands out, yet a destination slower for good
+// becomes the usual after a hundred answers or so.
+const USUAL_DRIFT = 0.01;
+const RECENT_WEIGHT = 0.1;
 
 export function initialConcurrencyState(max: number, now: number): AdaptiveConcurrencyState {
   return {
@@ -133,14 +137,15 @@ export function createAdaptiveConcurrency(options: { max: number; now: number; s
       if (signal.timedOut) return decrease("timeout", signal.at);
       if (signal.status === null || signal.status >= 500) return null;
       const latency = signal.durationMs;
+      const slowAnswer = s.usual_ms !== null && isSlow(latency, s.usual_ms);
       s.recent_ms = s.recent_ms === null ? latency : s.recent_ms + RECENT_WEIGHT * (latency - s.recent_ms);
-      const slow = s.usual_ms !== null && s.since_change >= LATENCY_SAMPLES && isSlow(s.recent_ms, s.usual_ms);
-      if (slow) return decrease("slow", signal.at);
-      // The usual follows a faster answer at once and a slower one only slowly, so a slow spell stands out.
-      s.usual_ms = s.usual_ms === null || latency < s.usual_ms ? latency : s.usual_ms + USUAL_RISE * (latency - s.usual_ms);
-      if (s.usual_ms !== null && isSlow(latency, s.usual_ms)) return null;
+      if (s.usual_ms !== null && s.since_change >= LATENCY_SAMPLES && isSlow(s.recent_ms, s.usual_ms)) return decrease("slow", signal.at);
+      s.usual_ms = s.usual_ms === null ? latency : s.usual_ms + (slowAnswer ? USUAL_DRIFT : USUAL_WEIGHT) * (latency - s.usual_ms);
+      if (slowAnswer) return null;
       s.healthy += 1;
       if (s.limit >= max || s.healthy < window()) return null;
+      // Grown back into the limit that was refused: past it, growing is at the usual pace again.
+      if (s.ceiling !== null && s.limit + 1 >= s.ceiling) s.ceiling = null;
       return change(s.limit + 1, signal.at);
     },
     takeNote(now) {

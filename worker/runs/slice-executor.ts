@@ -76,7 +76,7 @@ export interface SliceOptions {
   // Scope of the idempotency keys (the job id): the same for every retry and resume of a write.
   keyScope: string;
   // Live runs: stores write intents before their requests are sent; the promise settles when they are durable
-  // (the requests wait for that anyway), and writes that become ready meanwhile share the next transaction.
+  // (their requests are sent then), and writes that become ready meanwhile share the next transaction.
   journal: (intents: WriteIntent[]) => void | Promise<void>;
   // Live runs that verify writes; null otherwise.
   readBack: SliceReadBack | null;
@@ -156,9 +156,10 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     try {
       while (ready.length > 0) {
         const group = ready.splice(0);
-        let durable: void | Promise<void>;
         try {
-          durable = journal(group.map(({ record, decision, request }) => ({ record, decision, key: request.idempotencyKey, body: request.body })));
+          // Awaited here, not left to the Durable Object's output gate: a write is never sent before its intent
+          // is durable, and the other records' lookups go on meanwhile.
+          await journal(group.map(({ record, decision, request }) => ({ record, decision, key: request.idempotencyKey, body: request.body })));
         } catch (error) {
           for (const write of group) write.settle(error);
           continue;
@@ -168,12 +169,6 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
             () => write.settle(),
             (error: unknown) => write.settle(error),
           );
-        }
-        try {
-          await durable;
-        } catch (error) {
-          // The requests of this group fail on their own (they were held for this write); later groups still try.
-          console.error("write intents could not be made durable", error);
         }
       }
     } finally {
