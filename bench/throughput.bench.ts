@@ -7,4 +7,5 @@ import { runFigureParts } from "./support/figures-frame";
 await runFigureParts("throughput", {
   live: () => import("./throughput/live"),
   lookup: () => import("./throughput/lookup"),
+  adaptive: () => import("./throughput/adaptive"),
 });

@@ -10,11 +10,14 @@ export interface LoopbackFleet {
   /** Those devices drift from the source; with fail, their updates answer 503 until drifted again without. */
   drift(serials: string[], fail: boolean): Promise<void>;
   /** Requests per kind since the last call (which resets them); busy_ms ÷ a wall time is the mean in flight. */
-  counts(): Promise<{ list: number; get: number; put: number; rejected: number; other: number; busy_ms: number; max_in_flight: number }>;
+  counts(): Promise<{ list: number; get: number; put: number; rejected: number; other: number; busy_ms: number; max_in_flight: number; too_many: number }>;
   close(): Promise<void>;
 }
 
-export async function startLoopbackFleet(serials: string[], options: { latencyMs?: number; pageSize?: number } = {}): Promise<LoopbackFleet> {
+export async function startLoopbackFleet(
+  serials: string[],
+  options: { latencyMs?: number; pageSize?: number; maxInFlight?: number } = {},
+): Promise<LoopbackFleet> {
   const thread = new Worker(resolve("bench/support/loopback-fleet.mjs"), { workerData: { serials, ...options } });
   const port = await new Promise<number>((done, fail) => {
     thread.once("message", (message: { port: number }) => done(message.port));

@@ -1,7 +1,8 @@
 // A destination fleet on 127.0.0.1 for benchmarks, run in its own thread (node:worker_threads) started from
 // this file's path: Miniflare's D1 proxy blocks the calling thread while workerd answers, so a destination on
-// the bench's own thread would answer late. workerData: { serials: string[], pageSize?: number, latencyMs?: number }:
-// every request but the /__ controls is answered latencyMs after its body arrived.
+// the bench's own thread would answer late. workerData: { serials: string[], pageSize?: number, latencyMs?: number,
+// maxInFlight?: number }: every request but the /__ controls is answered latencyMs after its body arrived; with
+// maxInFlight, a request arriving while that many are being answered gets 429 at once (counted as too_many).
 //   GET  /devices?cursor=N        pages of { devices: [{ serial, status, firmware }], next_cursor }
 //   GET  /devices/{serial}        one device
 //   PUT  /devices/{serial}        applies the body; 503 for a serial marked failing (the engine fails the record,
@@ -14,11 +15,11 @@
 import { createServer } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { serials, pageSize = 1_000, latencyMs = 0 } = workerData;
+const { serials, pageSize = 1_000, latencyMs = 0, maxInFlight = null } = workerData;
 const ordered = [...serials].sort();
 const devices = new Map(ordered.map((serial) => [serial, { serial, status: "offline", firmware: "1.0.0" }]));
 const failing = new Set();
-const zero = () => ({ list: 0, get: 0, put: 0, rejected: 0, other: 0, busy_ms: 0, max_in_flight: 0 });
+const zero = () => ({ list: 0, get: 0, put: 0, rejected: 0, other: 0, busy_ms: 0, max_in_flight: 0, too_many: 0 });
 let counts = zero();
 let inFlight = 0;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,6 +53,10 @@ async function answer(req, res) {
       else failing.delete(serial);
     }
     return send(res, 200, { drifted: body.serials.length, failing: failing.size });
+  }
+  if (maxInFlight !== null && inFlight >= maxInFlight) {
+    counts.too_many += 1;
+    return send(res, 429, { error: `more than ${maxInFlight} requests at once` });
   }
   const arrived = performance.now();
   const tally = counts;

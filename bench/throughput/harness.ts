@@ -74,10 +74,20 @@ export function fleetContracts(url: string) {
   };
 }
 
-export async function startThroughputBench(options: { serials: number; latencyMs?: number; pageSize?: number }): Promise<ThroughputBench> {
+export async function startThroughputBench(options: {
+  serials: number;
+  latencyMs?: number;
+  pageSize?: number;
+  // The fleet answers 429 to a request arriving while this many are being answered.
+  maxInFlight?: number;
+}): Promise<ThroughputBench> {
   const persist = mkdtempSync(join(tmpdir(), "throughput-bench-"));
   const serials = Array.from({ length: options.serials }, (_, i) => serialOf(i));
-  const fleet = await startLoopbackFleet(serials, { latencyMs: options.latencyMs ?? LATENCY_MS, pageSize: options.pageSize ?? 1_000 });
+  const fleet = await startLoopbackFleet(serials, {
+    latencyMs: options.latencyMs ?? LATENCY_MS,
+    pageSize: options.pageSize ?? 1_000,
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+  });
   const worker = await startWranglerWorker({
     persist,
     entry: "bench/support/throughput-worker.mjs",

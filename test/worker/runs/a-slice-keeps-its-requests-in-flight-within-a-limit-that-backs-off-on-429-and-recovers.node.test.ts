@@ -84,7 +84,6 @@ describe("a per-serial slice's lookups and writes share the connection's concurr
   it("keeps looking records up while the first writes wait for their intents to become durable, and sends no write before", async () => {
     let makeDurable: () => void = () => undefined;
     const firstDurable = new Promise<void>((resolve) => (makeDurable = resolve));
-    let durableAt: number | null = null;
     const { done, outcomes } = slice({
       records: 12,
       concurrency: 2,
@@ -92,7 +91,7 @@ describe("a per-serial slice's lookups and writes share the connection's concurr
     });
     // The first intents stay pending until lookups beyond the concurrency have reached the destination.
     while (arrivals.filter((a) => a.method === "GET").length < 4) await sleep(1);
-    durableAt = arrivals.length;
+    const durableAt = arrivals.length;
     makeDurable();
     expect(await done).toMatchObject({ kind: "continue" });
 
