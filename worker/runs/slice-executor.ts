@@ -151,10 +151,17 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   }
   const ready: ReadyWrite[] = [];
   let flushing = false;
+  // A group is journaled once it fills the connection's concurrency or no lookup is left to add to it: each storage
+  // write holds every outgoing request of the Durable Object until durable, so fewer, larger groups let lookups flow.
+  let lookupsInFlight = 0;
+  const groupReady = () => ready.length > 0 && (ready.length >= options.concurrency || lookupsInFlight === 0);
+  const maybeFlush = () => {
+    if (!flushing && groupReady()) void flushWrites();
+  };
   async function flushWrites(): Promise<void> {
     flushing = true;
     try {
-      while (ready.length > 0) {
+      while (groupReady()) {
         const group = ready.splice(0);
         try {
           // Awaited here, not left to the Durable Object's output gate: a write is never sent before its intent
@@ -178,7 +185,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   const submitWrite = (record: QueuedRecord, decision: Decision, request: UpdateRequest) =>
     new Promise<void>((resolve, reject) => {
       ready.push({ record, decision, request, settle: (error) => (error === undefined ? resolve() : reject(error)) });
-      if (!flushing) void flushWrites();
+      maybeFlush();
     });
 
   const fromDecision = (record: QueuedRecord, decision: Decision, action: RecordAction, extra: Partial<RecordOutcome> = {}) =>
@@ -288,7 +295,15 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     const early = reconcile({ serial, source, destination: null, rules: mapping });
     if (early.kind === "missing_source" && plan === null) return fromDecision(record, early, "missing_source");
 
-    const found = (await lookup.lookupMany([serial], controller.signal)).get(serial);
+    lookupsInFlight += 1;
+    let looked: Awaited<ReturnType<DestinationLookup["lookupMany"]>>;
+    try {
+      looked = await lookup.lookupMany([serial], controller.signal);
+    } finally {
+      lookupsInFlight -= 1;
+      maybeFlush();
+    }
+    const found = looked.get(serial);
     if (found === undefined) throw new Error(`lookup returned nothing for ${serial}`);
     const { outcome } = found;
     if (outcome.status === "error") {

@@ -103,7 +103,7 @@ describe("a per-serial slice's lookups and writes share the connection's concurr
 });
 
 describe("the adaptive concurrency of a slice", () => {
-  it("lowers the requests in flight when the destination answers 429 above 2 at once, and raises them again once it stops", async () => {
+  it("lowers the requests in flight when the destination answers 429 above 2 at once, and raises them again once it stops", { timeout: 30_000 }, async () => {
     refuseAbove = 2;
     const { done, outcomes, sent, events } = slice({ records: 300, concurrency: 6, adaptive: true });
     // The destination stops refusing once the limit has come down to what it takes.
