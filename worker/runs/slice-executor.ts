@@ -1,11 +1,12 @@
 import { EngineError } from "../engine/errors";
 import type { HttpClient } from "../engine/http-client";
 import { lookupBySerial, type DestinationLookup, type PerSerialFetchContract } from "../engine/lookup";
-import { buildSingleRequest, buildUpdateRequests, isSuccessStatus, textHash, type CompiledUpdate, type UpdateRequest } from "../engine/payload";
-import { checkPlanDrift, planEntryOf, plannedRequest, type PlanEntry } from "../engine/plan-drift";
+import { buildSingleRequest, isSuccessStatus, textHash, type CompiledUpdate, type UpdateRequest } from "../engine/payload";
+import { checkPlanDrift, planEntryOf, type PlanEntry } from "../engine/plan-drift";
 import { compareReadBack } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
+import { writeBulk, type PendingWrite } from "./bulk-writes";
 import type { WriteIntent } from "./write-intent";
 
 // One slice of a job over the engine: lookup, reconcile, and (live) write each record, reporting every
@@ -93,12 +94,6 @@ const RECORDS_PER_REQUEST_SLOT = 2;
 
 function excerptOf(text: string): string {
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
-}
-
-interface PendingWrite {
-  record: QueuedRecord;
-  decision: Decision;
-  destination: unknown;
 }
 
 export async function executeSlice(options: SliceOptions): Promise<SliceResult> {
@@ -348,7 +343,10 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   };
   try {
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) * RECORDS_PER_REQUEST_SLOT }, worker));
-    if (pendingWrites.length > 0 && !controller.signal.aborted) await writeBulk(pendingWrites);
+    if (pendingWrites.length > 0 && !controller.signal.aborted) {
+      const context = { mode, mapping, update, keyScope: options.keyScope, concurrency: options.concurrency, signal: controller.signal };
+      await writeBulk({ ...context, excerpt: excerptOf, send, journal, written, fromDecision, failedBy }, pendingWrites);
+    }
   } finally {
     options.signal.removeEventListener("abort", onCancel);
   }
@@ -356,65 +354,6 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   if (options.signal.aborted) return { kind: "canceled", failureStreak: streak };
   if (terminal !== null) return { kind: "failed", error: terminal, failureStreak: streak };
   return { kind: "continue", failureStreak: streak };
-
-  // Records already looked up are written even when the budget ran out: their lookups are spent.
-  async function writeBulk(writes: PendingWrite[]): Promise<void> {
-    // Batches in queue order, whatever order the lookups finished in: a rebuilt batch gets the same key.
-    writes.sort((a, b) => a.record.ord - b.record.ord);
-    const bySerial = new Map(writes.map((w) => [w.record.serial, w]));
-    const { requests, rejected } = buildUpdateRequests(
-      update,
-      writes.map((w) => w.decision),
-      (serial) => bySerial.get(serial)?.destination,
-      { keyScope: options.keyScope },
-    );
-    for (const { serial, error } of rejected) {
-      const write = bySerial.get(serial)!;
-      fromDecision(write.record, write.decision, "failed", { error });
-    }
-    const itemExcerpt = (write: PendingWrite) => excerptOf(JSON.stringify(write.decision.payload));
-    if (mode === "dry") {
-      for (const request of requests) {
-        for (const serial of request.serials) {
-          const write = bySerial.get(serial)!;
-          const destination = write.destination as Record<string, unknown>;
-          const item = plannedRequest(update, serial, write.decision.payload!, destination);
-          const plan = "error" in item ? undefined : planEntryOf(mapping, update, write.decision, destination, item);
-          fromDecision(write.record, write.decision, "would_update", { payload_excerpt: itemExcerpt(write), ...(plan ? { plan } : {}) });
-        }
-      }
-      return;
-    }
-    // Every batch's intents in one storage transaction, before any batch is sent.
-    void journal(
-      requests.flatMap((request) =>
-        request.serials.map((serial) => {
-          const write = bySerial.get(serial)!;
-          return { record: write.record, decision: write.decision, key: request.idempotencyKey, body: JSON.stringify(write.decision.payload) };
-        }),
-      ),
-    );
-    const pending = [...requests];
-    const sender = async () => {
-      for (;;) {
-        if (controller.signal.aborted) return;
-        const request = pending.shift();
-        if (request === undefined) return;
-        const writesOf = request.serials.map((serial) => bySerial.get(serial)!);
-        try {
-          const response = await send(request);
-          await Promise.all(
-            writesOf.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) })),
-          );
-        } catch (error) {
-          if (!(error instanceof EngineError)) throw error;
-          if (error.code === "canceled") return;
-          for (const write of writesOf) failedBy(write.record, error, write.decision.changes, itemExcerpt(write));
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, sender));
-  }
 }
 
 function streakError(streak: number, last: RecordOutcome): EngineError {
