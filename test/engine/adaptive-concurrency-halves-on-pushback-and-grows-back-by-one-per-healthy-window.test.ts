@@ -36,7 +36,7 @@ describe("the adaptive concurrency", () => {
     answer({ status: 429 });
     answer({ status: 503 });
     answer({ status: 429 });
-    expect(limits).toEqual([3, 1]);
+    expect(limits).toEqual([3, 2, 1]);
     expect(controller.limit).toBe(1);
   });
 
@@ -116,11 +116,11 @@ describe("the adaptive concurrency's log notes", () => {
     expect(controller.limit).toBe(2);
     expect(note(controller, now())).toBeNull();
     tick(LOG_INTERVAL_MS);
-    expect(note(controller, now())).toMatchObject({ level: "WARN", from: 3, to: 2, lowest: 1, pushback: "rate_limited" });
+    expect(note(controller, now())).toMatchObject({ level: "WARN", from: 3, to: 2, lowest: 2, pushback: "rate_limited" });
     expect(note(controller, now())).toBeNull();
     healthy(HEALTHY_WINDOW_MIN * CEILING_WINDOWS);
     tick(LOG_INTERVAL_MS);
-    expect(note(controller, now())).toMatchObject({ level: "INFO", from: 2, to: 3, pushback: null });
+    expect(note(controller, now())).toMatchObject({ level: "INFO", from: 2, to: 4, pushback: null });
   });
 
   it("carry the latency that made it slow", () => {

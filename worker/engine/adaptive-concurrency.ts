@@ -118,7 +118,8 @@ export function createAdaptiveConcurrency(options: { max: number; now: number; s
     if (s.limit === 1) return null;
     s.pushback = reason;
     s.slow_ms = reason === "slow" && s.recent_ms !== null ? Math.round(s.recent_ms) : null;
-    return change(Math.max(1, Math.floor(s.limit / 2)), at);
+    // Rounded up: 3 → 2, not 1, so a destination that takes 3 is not left at a third of it.
+    return change(Math.ceil(s.limit / 2), at);
   };
 
   const window = () => Math.max(HEALTHY_WINDOW_MIN, s.limit) * (s.ceiling !== null && s.limit + 1 >= s.ceiling ? CEILING_WINDOWS : 1);
