@@ -9,4 +9,6 @@ await runFigureParts("throughput", {
   bulk: () => import("./throughput/bulk"),
   dry: () => import("./throughput/dry"),
   million: () => import("./throughput/million"),
+  lookup: () => import("./throughput/lookup"),
+  adaptive: () => import("./throughput/adaptive"),
 });

@@ -30,11 +30,13 @@ export interface FleetCounts {
   bulk: number;
   bulk_records: number;
   bulk_rejected: number;
+  /** Requests answered 429 because maxInFlight were being answered. */
+  too_many: number;
 }
 
 export async function startLoopbackFleet(
   serials: string[],
-  options: { latencyMs?: number; pageSize?: number; bulkRecordMs?: number } = {},
+  options: { latencyMs?: number; pageSize?: number; bulkRecordMs?: number; maxInFlight?: number } = {},
 ): Promise<LoopbackFleet> {
   const thread = new Worker(resolve("bench/support/loopback-fleet.mjs"), { workerData: { serials, ...options } });
   const port = await new Promise<number>((done, fail) => {

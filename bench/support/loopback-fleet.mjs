@@ -3,6 +3,7 @@
 // the bench's own thread would answer late. workerData: { serials: string[], pageSize?: number, latencyMs?: number }:
 // every request but the /__ controls is answered latencyMs after its body arrived. bulkRecordMs (default 0): a
 // bulk request takes that much longer per record it holds, as a destination processing each record would.
+// maxInFlight: a request arriving while that many are being answered gets 429 at once (counted as too_many).
 //   GET  /devices?cursor=N        pages of { devices: [{ serial, status, firmware }], next_cursor }
 //   GET  /devices/{serial}        one device
 //   PUT  /devices/{serial}        applies the body; 503 for a serial marked failing (the engine fails the record,
@@ -19,7 +20,7 @@
 import { createServer } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { serials, pageSize = 1_000, latencyMs = 0, bulkRecordMs = 0 } = workerData;
+const { serials, pageSize = 1_000, latencyMs = 0, bulkRecordMs = 0, maxInFlight = null } = workerData;
 const ordered = [...serials].sort();
 const devices = new Map(ordered.map((serial) => [serial, { serial, status: "offline", firmware: "1.0.0" }]));
 const failing = new Set();
@@ -36,6 +37,7 @@ const zero = () => ({
   bulk: 0,
   bulk_records: 0,
   bulk_rejected: 0,
+  too_many: 0,
 });
 let counts = zero();
 let inFlight = 0;
@@ -86,6 +88,10 @@ async function answer(req, res) {
   if (url.pathname === "/__refuse" && req.method === "POST") {
     refused = new Set(body.serials);
     return send(res, 200, { refused: refused.size });
+  }
+  if (maxInFlight !== null && inFlight >= maxInFlight) {
+    counts.too_many += 1;
+    return send(res, 429, { error: `more than ${maxInFlight} requests at once` });
   }
   const arrived = performance.now();
   const tally = counts;

@@ -84,6 +84,8 @@ export async function startThroughputBench(options: {
   bulkRecordMs?: number;
   // workerd's V8 inspector, for a part that profiles the worker (bench/support/cpu-profile.ts).
   inspectorPort?: number;
+  // The fleet answers 429 to a request arriving while this many are being answered.
+  maxInFlight?: number;
 }): Promise<ThroughputBench> {
   const persist = mkdtempSync(join(tmpdir(), "throughput-bench-"));
   const serials = Array.from({ length: options.serials }, (_, i) => serialOf(i));
@@ -91,6 +93,7 @@ export async function startThroughputBench(options: {
     latencyMs: options.latencyMs ?? LATENCY_MS,
     pageSize: options.pageSize ?? 1_000,
     ...(options.bulkRecordMs === undefined ? {} : { bulkRecordMs: options.bulkRecordMs }),
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
   });
   const worker = await startWranglerWorker({
     persist,

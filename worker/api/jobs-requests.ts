@@ -84,6 +84,8 @@ function toEntry(request: ArchivedRequest, showBodies: boolean): RequestEntry {
   return {
     ...request,
     at: new Date(request.at).toISOString(),
+    // Entries recorded before the field existed have none.
+    concurrency: request.concurrency ?? null,
     request_body: showBodies ? request.request_body : null,
     response_body: showBodies ? request.response_body : null,
     bodies_hidden: !showBodies,

@@ -5,11 +5,12 @@ import { CHUNK_FORMAT_VERSION, fromNdjson, gzip, toNdjson } from "./chunk-codec"
 // A request chunk: gzip NDJSON like the outcome and log chunks (chunk-codec.ts), one short-keyed line per
 // attempt in seq order. The time is an offset from the header's, and what is usual is left out (attempt 1,
 // no retry reason, no error, no body, no serials, not truncated), so a lookup costs little beyond its URL.
+// "c" (the concurrency in force when sent) is absent from entries archived before it existed and from token requests.
 //
 //   {"v":1,"t":1764979200000}
-//   {"q":1,"o":0,"p":"lookup","m":"GET","u":"https://…/SN-1","h":{"accept":"application/json"},"s":200,"l":41,"n":["SN-1"],"B":"{…}"}
-//   {"q":2,"o":52,"p":"update","m":"PATCH","u":"…","h":{…},"b":"{…}","s":503,"l":12,"H":{"retry-after":"1"}}
-//   {"q":3,"o":310,"p":"update","m":"PATCH","u":"…","h":{…},"b":"{…}","s":200,"l":15,"a":2,"r":"server_error"}
+//   {"q":1,"o":0,"p":"lookup","m":"GET","u":"https://…/SN-1","h":{"accept":"application/json"},"s":200,"l":41,"c":6,"n":["SN-1"],"B":"{…}"}
+//   {"q":2,"o":52,"p":"update","m":"PATCH","u":"…","h":{…},"b":"{…}","s":503,"l":12,"c":6,"H":{"retry-after":"1"}}
+//   {"q":3,"o":310,"p":"update","m":"PATCH","u":"…","h":{…},"b":"{…}","s":200,"l":15,"c":3,"a":2,"r":"server_error"}
 
 export interface ArchivedRequest {
   seq: number;
@@ -23,6 +24,8 @@ export interface ArchivedRequest {
   duration_ms: number;
   attempt: number;
   retry_reason: RequestRetryReason | null;
+  // How many requests the job allowed in flight when this one was sent; null when not known (older entries, token requests).
+  concurrency: number | null;
   error: string | null;
   response_headers: HeaderMap;
   response_body: string | null;
@@ -40,6 +43,7 @@ interface RequestLine {
   b?: string;
   s?: number;
   l: number;
+  c?: number;
   a?: number;
   r?: RequestRetryReason;
   e?: string;
@@ -59,6 +63,7 @@ export async function encodeRequests(requests: readonly ArchivedRequest[]): Prom
     if (hasKeys(r.request_headers)) line.h = r.request_headers;
     if (r.request_body !== null) line.b = r.request_body;
     if (r.status !== null) line.s = r.status;
+    if (r.concurrency !== null) line.c = r.concurrency;
     if (r.attempt !== 1) line.a = r.attempt;
     if (r.retry_reason !== null) line.r = r.retry_reason;
     if (r.error !== null) line.e = r.error;
@@ -87,6 +92,7 @@ export async function decodeRequests(bytes: Uint8Array | ArrayBuffer): Promise<A
       duration_ms: line.l,
       attempt: line.a ?? 1,
       retry_reason: line.r ?? null,
+      concurrency: line.c ?? null,
       error: line.e ?? null,
       response_headers: line.H ?? {},
       response_body: line.B ?? null,

@@ -186,6 +186,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     attempt: 1,
     retry_reason: null,
     sent_at: sentAt,
+    concurrency: null,
     request_headers: loggedRequestHeaders(new Headers(headers)),
     request_body: maskTokenForm(form),
   };

@@ -1,3 +1,4 @@
+import type { AdaptiveConcurrency, ConcurrencyNote } from "./adaptive-concurrency";
 import { LIMIT_DEFAULTS } from "./contracts";
 import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit, type RequestPhase } from "./errors";
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
@@ -28,6 +29,8 @@ export interface HttpClientOptions {
   onEvent?: (event: HttpEvent) => void;
   backoff?: { base_ms: number; max_ms: number };
   max_retry_after_ms?: number;
+  // Adapts the requests in flight to the destination within limits.concurrency; fixed at it when absent.
+  adaptive?: AdaptiveConcurrency;
 }
 
 export interface HttpRequest {
@@ -76,6 +79,8 @@ export interface RequestAttempt {
   attempt: number;
   retry_reason: RequestRetryReason | null;
   sent_at: number;
+  // How many requests the job allowed in flight when this one was sent; null when it was not gated (a token request).
+  concurrency: number | null;
   duration_ms: number;
   request_headers: HeaderMap;
   request_body: string | null;
@@ -126,7 +131,8 @@ export type HttpEvent =
   | { type: "response"; method: string; url: string; attempt: number; status: number; duration_ms: number; bytes_sent: number; bytes_received: number }
   | { type: "retry"; method: string; url: string; attempt: number; reason: RetryReason; status: number | null; delay_ms: number }
   | { type: "rate_limited"; method: string; url: string; attempt: number; status: 429; delay_ms: number; retry_after: string | null }
-  | { type: "auth_refresh"; method: string; url: string; attempt: number; status: 401 };
+  | { type: "auth_refresh"; method: string; url: string; attempt: number; status: 401 }
+  | { type: "concurrency"; note: ConcurrencyNote };
 
 export interface HttpClient {
   request(request: HttpRequest): Promise<HttpResponse>;
@@ -136,7 +142,7 @@ export const DEFAULT_BACKOFF = { base_ms: 250, max_ms: 15_000 } as const;
 // A Retry-After of hours would pin a Durable Object slice; beyond this the wait is cut short.
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
-type Attempt = { sentAt: number; durationMs: number } & (
+type Attempt = { sentAt: number; durationMs: number; concurrency: number } & (
   | { kind: "response"; status: number; headers: Headers; text: string; bytesReceived: number }
   | { kind: "too_large"; status: number; headers: Headers; bytesReceived: number }
   | { kind: "timeout" }
@@ -156,7 +162,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const maxResponseBytes = limits.max_response_bytes ?? LIMIT_DEFAULTS.max_response_bytes;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const maxRetryAfter = options.max_retry_after_ms ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  const semaphore = createSemaphore(limits.concurrency);
+  const adaptive = options.adaptive;
+  const semaphore = createSemaphore(adaptive?.limit ?? limits.concurrency);
   const pacer = createRequestPacer({ requestsPerSecond: limits.requests_per_second, runtime });
 
   const canceled = (request: HttpRequest, cause?: unknown) =>
@@ -176,8 +183,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     return { headers, auth };
   };
 
+  // The attempt's answer (or its absence) tells the adaptive limit how the destination copes.
+  function adapt(outcome: Attempt): void {
+    if (adaptive === undefined) return;
+    const at = runtime.now();
+    const status = outcome.kind === "response" || outcome.kind === "too_large" ? outcome.status : null;
+    const changed = adaptive.observe({ status, timedOut: outcome.kind === "timeout", sentAt: outcome.sentAt, durationMs: outcome.durationMs, at });
+    if (changed !== null) semaphore.limit = changed;
+    const note = adaptive.takeNote(at);
+    if (note !== null) onEvent?.({ type: "concurrency", note });
+  }
+
   async function attemptOnce(request: HttpRequest, headers: Headers): Promise<Attempt> {
     const release = await semaphore.acquire(request.signal);
+    let concurrency = semaphore.limit;
     const controller = new AbortController();
     const stopTimer = new AbortController();
     const onCallerAbort = () => controller.abort(request.signal?.reason);
@@ -185,6 +204,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let sentAt = runtime.now();
     try {
       await pacer.acquire(request.signal);
+      concurrency = semaphore.limit;
       request.signal?.addEventListener("abort", onCallerAbort, { once: true });
       if (request.signal?.aborted) onCallerAbort(); // aborted before the listener was attached
       sentAt = runtime.now();
@@ -210,7 +230,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         body = await readBody(response, { maxBytes: maxResponseBytes });
       } catch (error) {
         if (!(error instanceof EngineError)) throw error;
-        return { kind: "too_large", status, headers: response.headers, bytesReceived: maxResponseBytes, sentAt, durationMs: runtime.now() - sentAt };
+        return {
+          kind: "too_large",
+          status,
+          headers: response.headers,
+          bytesReceived: maxResponseBytes,
+          sentAt,
+          durationMs: runtime.now() - sentAt,
+          concurrency,
+        };
       }
       return {
         kind: "response",
@@ -220,11 +248,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         bytesReceived: body.bytes,
         sentAt,
         durationMs: runtime.now() - sentAt,
+        concurrency,
       };
     } catch (error) {
       if (request.signal?.aborted) throw canceled(request, error);
-      if (timedOut) return { kind: "timeout", sentAt, durationMs: runtime.now() - sentAt };
-      return { kind: "network", error, sentAt, durationMs: runtime.now() - sentAt };
+      if (timedOut) return { kind: "timeout", sentAt, durationMs: runtime.now() - sentAt, concurrency };
+      return { kind: "network", error, sentAt, durationMs: runtime.now() - sentAt, concurrency };
     } finally {
       stopTimer.abort();
       request.signal?.removeEventListener("abort", onCallerAbort);
@@ -259,6 +288,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         });
       }
       const outcome = await attemptOnce(request, built.headers);
+      adapt(outcome);
       const exhausted = attempt >= maxAttempts;
       const base = { method: request.method, url: request.url, attempt };
       if (onEvent) onEvent({ type: "request", entry: attemptEntry(request, built, outcome, attempt, retryReason) });
@@ -371,6 +401,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       attempt,
       retry_reason: attempt > 1 ? retryReason : null,
       sent_at: outcome.sentAt,
+      concurrency: outcome.concurrency,
       duration_ms: outcome.durationMs,
       request_headers: loggedRequestHeaders(built.headers, Object.keys(built.auth)),
       request_body: request.body ?? null,

@@ -6,6 +6,8 @@ export interface Semaphore {
   acquire(signal?: AbortSignal): Promise<Release>;
   readonly inUse: number;
   readonly waiting: number;
+  // Lowered, holders keep their permits and no one new gets one until in use is below the new limit.
+  limit: number;
 }
 
 interface Waiter {
@@ -13,19 +15,28 @@ interface Waiter {
 }
 
 // FIFO, so a burst of lookups cannot starve the writes queued before them.
-export function createSemaphore(max: number): Semaphore {
-  if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency must be a positive integer, got ${max}`);
+export function createSemaphore(initial: number): Semaphore {
+  const checked = (max: number) => {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency must be a positive integer, got ${max}`);
+    return max;
+  };
+  let max = checked(initial);
   let inUse = 0;
   const queue: Waiter[] = [];
 
+  const grantWaiting = () => {
+    while (inUse < max && queue.length > 0) {
+      inUse += 1;
+      queue.shift()!.grant(makeRelease());
+    }
+  };
   const makeRelease = (): Release => {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = queue.shift();
-      if (next) next.grant(makeRelease());
-      else inUse -= 1;
+      inUse -= 1;
+      grantWaiting();
     };
   };
 
@@ -35,6 +46,13 @@ export function createSemaphore(max: number): Semaphore {
     },
     get waiting() {
       return queue.length;
+    },
+    get limit() {
+      return max;
+    },
+    set limit(value) {
+      max = checked(value);
+      grantWaiting();
     },
     acquire(signal) {
       if (signal?.aborted) return Promise.reject(abortReason(signal));

@@ -1,5 +1,6 @@
 import type { LogChunkEntry, OutcomeChunkEntry, PlanChunkEntry, RequestChunkEntry } from "../archive/archive-index";
 import type { ArchivedRequest } from "../archive/request-codec";
+import type { AdaptiveConcurrencyState } from "../engine/adaptive-concurrency";
 import type { PlanEntry } from "../engine/plan-drift";
 import type { ConnectionConfig } from "../engine/contracts";
 import { isEmpty, type JobCounters } from "../engine/counters";
@@ -100,6 +101,8 @@ export interface JobProgress {
   finish: JobFinish | null;
   // Held back by the open breaker of a destination host, until it looks again; absent or null when not.
   waiting?: { host: string; until: number } | null;
+  // The adaptive concurrency's state, carried from slice to slice; absent before the first slice.
+  concurrency?: AdaptiveConcurrencyState | null;
 }
 
 export interface JobCheckpoint {

@@ -1,4 +1,5 @@
 import { outboundUrlPolicy } from "../auth/url-safety";
+import { createAdaptiveConcurrency, type AdaptiveConcurrency, type AdaptiveConcurrencyState } from "../engine/adaptive-concurrency";
 import type { ConnectionConfig } from "../engine/contracts";
 import { addTraffic, emptyCounters } from "../engine/counters";
 import { credentialClientAuth, type CredentialHeaders } from "../engine/credential-auth";
@@ -102,6 +103,8 @@ export class JobStep {
   private requests: RequestRecord[] = [];
   private readonly clock: PhaseClock;
   private lastCheckpointAt: number;
+  // This step's requests in flight, adapted to how the destination copes; its state is kept with the job.
+  private adaptive: AdaptiveConcurrency | null = null;
 
   constructor(
     private readonly ctx: JobStepContext,
@@ -272,9 +275,11 @@ export class JobStep {
   }
 
   private client(config: ConnectionConfig): HttpClient {
+    this.adaptive = createAdaptiveConcurrency({ max: config.limits.concurrency, now: this.ctx.runtime.now(), state: this.job.progress.concurrency });
     return createHttpClient({
       runtime: this.ctx.runtime,
       limits: config.limits,
+      adaptive: this.adaptive,
       ...credentialClientAuth(() => this.ctx.credentialHeaders()),
       onEvent: (event) => this.onHttpEvent(event),
     });
@@ -284,6 +289,12 @@ export class JobStep {
     const { budget } = this.ctx;
     if (event.type === "request") {
       this.recordRequest(event.entry);
+      return;
+    }
+    if (event.type === "concurrency") {
+      // Paced by the controller (a line at most every 20 s), so not counted against the event log limit.
+      const note = wording.concurrencyChanged(event.note);
+      this.log(note.level, note.message);
       return;
     }
     if (event.type === "response") {
@@ -592,6 +603,7 @@ export class JobStep {
     });
     this.checkpoint(progress);
     store.setTally(this.jobId, { failure_streak: result.failureStreak });
+    if (result.kind === "continue") this.keepConcurrency(progress);
     switch (result.kind) {
       case "canceled":
         return "canceled";
@@ -601,6 +613,15 @@ export class JobStep {
       case "continue":
         return "more";
     }
+  }
+
+  // The adaptive limit carries over to the job's next slice; saved only when it (or what the log said) changed.
+  private keepConcurrency(progress: JobProgress): void {
+    if (this.adaptive === null) return;
+    const state = this.adaptive.state();
+    const before = progress.concurrency;
+    progress.concurrency = state;
+    if (before === undefined || before === null || concurrencyMoved(before, state)) this.save(progress);
   }
 
   private readBack(config: ConnectionConfig): SliceReadBack | null {
@@ -695,4 +716,8 @@ export class JobStep {
       this.save(progress);
     });
   }
+}
+
+function concurrencyMoved(a: AdaptiveConcurrencyState, b: AdaptiveConcurrencyState): boolean {
+  return a.limit !== b.limit || a.ceiling !== b.ceiling || a.logged_at !== b.logged_at || a.pending !== b.pending;
 }

@@ -39,6 +39,7 @@ export function toRequestRecord(jobId: string, attempt: RequestAttempt, bodyExce
     duration_ms: Math.max(0, Math.round(attempt.duration_ms)),
     attempt: attempt.attempt,
     retry_reason: attempt.retry_reason,
+    concurrency: attempt.concurrency,
     error: attempt.error,
     response_headers: attempt.response_headers,
     response_body: response.text,

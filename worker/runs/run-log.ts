@@ -1,3 +1,4 @@
+import type { ConcurrencyNote, Pushback } from "../engine/adaptive-concurrency";
 import type { JobCounters } from "../engine/counters";
 import type { JobDiagnosis } from "../engine/errors";
 import type { HttpEvent } from "../engine/http-client";
@@ -41,6 +42,7 @@ export function httpEventLine(event: HttpEvent): string | null {
   switch (event.type) {
     case "request":
     case "response":
+    case "concurrency":
       return null;
     case "retry": {
       const what = event.status === null ? event.reason.replace("_", " ") : `status ${event.status}`;
@@ -53,6 +55,29 @@ export function httpEventLine(event: HttpEvent): string | null {
     case "auth_refresh":
       return `Access token rejected (401) on ${event.method} ${pathOf(event.url)}; fetching a new token and retrying once`;
   }
+}
+
+const PUSHBACK_TEXT: Record<Pushback, (note: ConcurrencyNote) => string> = {
+  rate_limited: () => "the destination answered 429 Too Many Requests",
+  unavailable: () => "the destination answered 503 Service Unavailable",
+  timeout: () => "a request timed out",
+  slow: (note) => `responses slowed to ${note.slow_ms ?? "?"} ms against a usual ${note.usual_ms ?? "?"} ms`,
+};
+
+// The adaptive concurrency's changes since its last line (at most one line per LOG_INTERVAL_MS).
+export function concurrencyChanged(note: ConcurrencyNote): LogNote {
+  const of = `${note.to} of ${note.max}`;
+  const dipped = note.lowest < Math.min(note.from, note.to);
+  const why = note.pushback === null ? null : PUSHBACK_TEXT[note.pushback](note);
+  let message: string;
+  if (note.to > note.from) {
+    message = `Concurrency raised to ${of}: the destination kept up` + (why === null || !dipped ? "" : ` (down to ${note.lowest} in between: ${why})`);
+  } else if (note.to < note.from) {
+    message = `Concurrency lowered to ${of}${dipped ? ` (down to ${note.lowest} in between)` : ""}: ${why ?? "the destination pushed back"}; throttling requests`;
+  } else {
+    message = `Concurrency back at ${of} after going down to ${note.lowest}: ${why ?? "the destination pushed back"}`;
+  }
+  return { level: note.level, message, serial: null };
 }
 
 export function moreHttpEvents(suppressed: number): string {

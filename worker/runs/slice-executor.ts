@@ -9,7 +9,6 @@ import type { RunMode } from "../schemas/vocabulary";
 import { writeBulk, type PendingWrite } from "./bulk-writes";
 import type { LogLevel } from "./run-log";
 import type { WriteIntent } from "./write-intent";
-import { log } from "../observability/log";
 
 // One slice of a job over the engine: lookup, reconcile, and (live) write each record, reporting every
 // finished record at once so the coordinator can checkpoint it before anything else happens.
@@ -67,6 +66,7 @@ export interface SliceOptions {
   update: CompiledUpdate;
   lookup: DestinationLookup;
   client: HttpClient;
+  // The connection's concurrency: the client gates the requests in flight, the slice keeps them fed.
   concurrency: number;
   // Aborts on cancel: in-flight requests stop and their records stay queued.
   signal: AbortSignal;
@@ -78,7 +78,7 @@ export interface SliceOptions {
   // Scope of the idempotency keys (the job id): the same for every retry and resume of a write.
   keyScope: string;
   // Live runs: stores write intents before their requests are sent; the promise settles when they are durable
-  // (the requests wait for that anyway), and writes that become ready meanwhile share the next transaction.
+  // (their requests are sent then), and writes that become ready meanwhile share the next transaction.
   journal: (intents: WriteIntent[]) => void | Promise<void>;
   // Records prepared ahead of the requests (the client's semaphore still caps those): their write intents are
   // journaled in groups of about half this many rather than one storage commit per record, while at least
@@ -96,6 +96,9 @@ export type SliceResult =
   { kind: "continue"; failureStreak: number } | { kind: "failed"; error: EngineError; failureStreak: number } | { kind: "canceled"; failureStreak: number };
 
 const EXCERPT_CHARS = 500;
+// Records in progress per request the connection allows in flight. The client's gate keeps the requests to the
+// limit; the extra records' lookups fill the slots that writes leave while their intents become durable.
+const RECORDS_PER_REQUEST_SLOT = 2;
 
 function excerptOf(text: string): string {
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
@@ -156,7 +159,16 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   // Journaled single writes not settled yet; workers that stopped taking records (the rest cannot fill a group).
   let unsettled = 0;
   let finishedWorkers = 0;
-  const groupDue = () => ready.length > 0 && (ready.length >= groupSize || unsettled < Math.max(1, options.concurrency) || finishedWorkers > 0 || stopped());
+  let lookupsInFlight = 0;
+  // Each storage write holds every outgoing request of the Durable Object until durable, so intents go in groups.
+  // Lookups from a listing are instant, so a group there fills from records decided ahead (writeAhead) while
+  // enough journaled writes keep the connection busy. Lookups over HTTP add to a group until it fills the
+  // connection's concurrency or none is left in flight.
+  const groupDue = () =>
+    ready.length > 0 &&
+    (writeAhead > 0
+      ? ready.length >= groupSize || unsettled < Math.max(1, options.concurrency) || finishedWorkers > 0 || stopped()
+      : ready.length >= options.concurrency || lookupsInFlight === 0);
   const flushIfDue = () => {
     if (!flushing && groupDue()) void flushWrites();
   };
@@ -166,9 +178,10 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       while (groupDue()) {
         const group = ready.splice(0);
         unsettled += group.length;
-        let durable: void | Promise<void>;
         try {
-          durable = journal(group.map(({ record, decision, request }) => ({ record, decision, key: request.idempotencyKey, body: request.body })));
+          // Awaited here, not left to the Durable Object's output gate: a write is never sent before its intent
+          // is durable, and the other records' lookups go on meanwhile.
+          await journal(group.map(({ record, decision, request }) => ({ record, decision, key: request.idempotencyKey, body: request.body })));
         } catch (error) {
           for (const write of group) write.settle(error);
           continue;
@@ -183,12 +196,6 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
               unsettled -= 1;
               flushIfDue();
             });
-        }
-        try {
-          await durable;
-        } catch (error) {
-          // The requests of this group fail on their own (they were held for this write); later groups still try.
-          log.error("write intents could not be made durable", { error });
         }
       }
     } finally {
@@ -308,7 +315,15 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     const early = reconcile({ serial, source, destination: null, rules: mapping });
     if (early.kind === "missing_source" && plan === null) return fromDecision(record, early, "missing_source");
 
-    const found = (await lookup.lookupMany([serial], controller.signal)).get(serial);
+    lookupsInFlight += 1;
+    let looked: Awaited<ReturnType<DestinationLookup["lookupMany"]>>;
+    try {
+      looked = await lookup.lookupMany([serial], controller.signal);
+    } finally {
+      lookupsInFlight -= 1;
+      flushIfDue();
+    }
+    const found = looked.get(serial);
     if (found === undefined) throw new Error(`lookup returned nothing for ${serial}`);
     const { outcome } = found;
     if (outcome.status === "error") {
@@ -341,13 +356,14 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     await submitWrite(record, decision, built);
   }
 
-  const queue = [...options.records];
+  // Taken by position: shifting a slice of thousands of records would move the rest each time.
+  let next = 0;
   const stopped = () => controller.signal.aborted || options.shouldStop();
   const worker = async () => {
     try {
       for (;;) {
         if (stopped()) return;
-        const record = queue.shift();
+        const record = options.records[next++];
         if (record === undefined) return;
         await processRecord(record);
       }
@@ -357,7 +373,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) + writeAhead }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) * RECORDS_PER_REQUEST_SLOT + writeAhead }, worker));
     if (pendingWrites.length > 0 && !controller.signal.aborted) {
       const context = { mode, mapping, update, keyScope: options.keyScope, concurrency: options.concurrency, signal: controller.signal };
       const log = options.log ?? (() => undefined);

@@ -34,6 +34,11 @@ export const requestEntrySchema = z
     duration_ms: z.number().int(),
     attempt: z.number().int().min(1),
     retry_reason: z.enum(REQUEST_RETRY_REASONS).nullable().openapi({ description: "On attempts after the first: why the previous one was retried." }),
+    concurrency: z.number().int().min(1).nullable().openapi({
+      description:
+        "How many requests the job allowed in flight when this one was sent (the connection's concurrency, lowered while the destination pushes back); null for token requests and entries archived before it was recorded.",
+      example: 6,
+    }),
     error: z.string().nullable().openapi({ example: "timed out after 10000 ms" }),
     response_headers: headersSchema.openapi({
       description:

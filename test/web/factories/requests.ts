@@ -17,6 +17,7 @@ export function makeRequestEntry(overrides: Partial<RequestEntry> = {}): Request
     duration_ms: 42,
     attempt: 1,
     retry_reason: null,
+    concurrency: 6,
     error: null,
     response_headers: { "content-type": "application/json" },
     response_body: `{"serial":"${serial}","status":"active"}`,

@@ -67,6 +67,7 @@ describe("the Requests tab of a job", () => {
       status: 503,
       attempt: 2,
       retry_reason: "server_error",
+      concurrency: 3,
       duration_ms: 1250,
     });
     const queries = serveJob(job, () => [lookup, write]);
@@ -77,7 +78,7 @@ describe("the Requests tab of a job", () => {
     expect(queries.at(-1)?.get("serial")).toBe("DEV-00007");
     expect((screen.getByLabelText("Serial") as HTMLInputElement).value).toBe("DEV-00007");
     const row = within(table).getAllByRole("row")[2]!;
-    for (const cell of ["Write", "PUT", "https://sandbox.example/devices/DEV-00007", "503", "1.3s", "2", "Server error", "DEV-00007"]) {
+    for (const cell of ["Write", "PUT", "https://sandbox.example/devices/DEV-00007", "503", "1.3s", "2", "Server error", "3 at once", "DEV-00007"]) {
       expect(within(row).getByText(cell)).toBeTruthy();
     }
 
@@ -93,6 +94,7 @@ describe("the Requests tab of a job", () => {
     const expanded = document.getElementById(details.getAttribute("aria-controls")!)!;
     expect(expanded.textContent).toMatch(/authorization\s*\[redacted\]/);
     expect(expanded.textContent).toContain('{"status":"retired"}');
+    expect(expanded.textContent).toMatch(/Sent while the job allowed 3 requests in flight/);
     expect(within(expanded).getByRole("group", { name: "Retry DEV-00007" })).toBeTruthy();
 
     await fireEvent.click(screen.getByRole("link", { name: "Clear filters" }));
@@ -102,13 +104,15 @@ describe("the Requests tab of a job", () => {
 
   it("says bodies are shown to operators when the API hid them", async () => {
     const job = makeJobDetail({ status: "completed" }, { status: "completed" });
-    const hidden = makeRequestEntry({ request_body: null, response_body: null, bodies_hidden: true });
+    // Recorded before the concurrency was: the inspector shows none rather than a guess.
+    const hidden = makeRequestEntry({ request_body: null, response_body: null, bodies_hidden: true, concurrency: null });
     serveJob(job, () => [hidden]);
 
     open(job, "?tab=requests");
     await fireEvent.click(await screen.findByRole("button", { name: `Details of request ${hidden.seq}` }));
 
     expect(screen.getAllByText(/Bodies are shown to operators/)).toHaveLength(2);
+    expect(screen.queryByText(/Sent while the job allowed/)).toBeNull();
   });
 
   it("reads the newest requests each time the live feed reports the running job's progress, from the last page it holds", async () => {

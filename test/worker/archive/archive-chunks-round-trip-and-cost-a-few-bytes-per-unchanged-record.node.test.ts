@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeLogs, decodeOutcomes, encodeLogs, encodeOutcomes, type ArchivedOutcome } from "../../../worker/archive/chunk-codec";
+import { decodeLogs, decodeOutcomes, encodeLogs, encodeOutcomes, gzip, toNdjson, type ArchivedOutcome } from "../../../worker/archive/chunk-codec";
 import { archiveDay, dayPrefix, indexKey, outcomeChunkKey } from "../../../worker/archive/archive-keys";
 import { emptyIndex, parseIndex } from "../../../worker/archive/archive-index";
 import { decodeRequests, encodeRequests, type ArchivedRequest } from "../../../worker/archive/request-codec";
@@ -74,6 +74,7 @@ describe("archive chunks", () => {
       duration_ms: 41,
       attempt: 1,
       retry_reason: null,
+      concurrency: 6,
       error: null,
       response_headers: {},
       response_body: '{"serial":"SN-1"}',
@@ -90,13 +91,21 @@ describe("archive chunks", () => {
       status: null,
       attempt: 2,
       retry_reason: "server_error",
+      concurrency: 3,
       error: "timed out after 10000 ms",
       response_headers: { "x-request-id": "r-1" },
       response_body: null,
       serials: [],
       truncated: true,
     };
-    expect(await decodeRequests(await encodeRequests([retried, lookup]))).toEqual([lookup, retried]);
+    const token: ArchivedRequest = { ...lookup, seq: 3, phase: "token", method: "POST", concurrency: null };
+    expect(await decodeRequests(await encodeRequests([retried, token, lookup]))).toEqual([lookup, retried, token]);
+  });
+
+  it("read requests archived before the concurrency was recorded as not knowing it", async () => {
+    const old = { q: 1, o: 0, p: "lookup", m: "GET", u: "https://dest.example/devices/SN-1", s: 200, l: 41, n: ["SN-1"] };
+    const [decoded] = await decodeRequests(await gzip(toNdjson({ v: 1, t: at }, [JSON.stringify(old)])));
+    expect(decoded).toMatchObject({ seq: 1, status: 200, serials: ["SN-1"], concurrency: null });
   });
 
   // What a lookup costs in the archive at fleet scale: its URL, its headers and a small JSON answer.
@@ -115,6 +124,7 @@ describe("archive chunks", () => {
         duration_ms: 20 + (i % 50),
         attempt: 1,
         retry_reason: null,
+        concurrency: 6,
         error: null,
         response_headers: { "content-type": "application/json" },
         response_body: JSON.stringify({

@@ -28,6 +28,7 @@ const request = (jobId: string, seq: number): OutboxRequest => ({
   request_body: null,
   status: 200,
   duration_ms: 5,
+  concurrency: 6,
   attempt: 1,
   retry_reason: null,
   error: null,

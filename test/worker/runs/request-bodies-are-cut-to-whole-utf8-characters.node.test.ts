@@ -37,6 +37,7 @@ describe("a request body in the request log", () => {
         attempt: 1,
         retry_reason: null,
         sent_at: 5,
+        concurrency: 6,
         duration_ms: 12.6,
         request_headers: {},
         request_body: "x".repeat(100),
@@ -55,6 +56,7 @@ describe("a request body in the request log", () => {
       response_body: "ok",
       truncated: true,
       serials: ["A"],
+      concurrency: 6,
     });
   });
 });

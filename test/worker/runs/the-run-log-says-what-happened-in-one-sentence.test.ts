@@ -34,6 +34,26 @@ describe("the run log", () => {
     );
   });
 
+  it("says when the concurrency was lowered (WARN) or raised (INFO), of the connection's, and why", () => {
+    const note = { level: "WARN" as const, from: 6, to: 3, max: 6, lowest: 3, pushback: "rate_limited" as const, slow_ms: null, usual_ms: 20 };
+    expect(say.concurrencyChanged(note)).toEqual({
+      level: "WARN",
+      message: "Concurrency lowered to 3 of 6: the destination answered 429 Too Many Requests; throttling requests",
+      serial: null,
+    });
+    expect(say.concurrencyChanged({ ...note, to: 2, lowest: 1, pushback: "slow", slow_ms: 480 }).message).toBe(
+      "Concurrency lowered to 2 of 6 (down to 1 in between): responses slowed to 480 ms against a usual 20 ms; throttling requests",
+    );
+    expect(say.concurrencyChanged({ ...note, level: "INFO", from: 3, to: 4, lowest: 3, pushback: null })).toEqual({
+      level: "INFO",
+      message: "Concurrency raised to 4 of 6: the destination kept up",
+      serial: null,
+    });
+    expect(say.concurrencyChanged({ ...note, from: 4, to: 4, lowest: 2, pushback: "unavailable" }).message).toBe(
+      "Concurrency back at 4 of 6 after going down to 2: the destination answered 503 Service Unavailable",
+    );
+  });
+
   it("stores a record's error with its hint, and details an outcome for debug logs", () => {
     expect(say.outcomeError(makeOutcome({ error: "HTTP 422", hint: "Check the payload" }))).toBe("HTTP 422 — Hint: Check the payload");
     expect(say.outcomeError(makeOutcome({ error: "HTTP 422" }))).toBe("HTTP 422");

@@ -85,7 +85,8 @@ const bulk = (extra: Record<string, unknown> = {}) => ({
 describe("a POST that the destination applied and then answered with 503", () => {
   it("is retried with the same Idempotency-Key", async () => {
     const { applied, actions, intents } = await runSlice(single("POST"), "503");
-    expect(applied.slice(0, 2)).toEqual([
+    // Other records' requests may go between the two sends of SN-1.
+    expect(applied.filter((a) => a.serials.includes("SN-1"))).toEqual([
       { method: "POST", key: "job_1:SN-1", serials: ["SN-1"] },
       { method: "POST", key: "job_1:SN-1", serials: ["SN-1"] },
     ]);
@@ -113,7 +114,7 @@ describe("a POST that the destination applied and then answered with 503", () =>
 describe("a PUT without an idempotency key", () => {
   it("is still retried: it sets values, so a second send changes nothing", async () => {
     const { applied, actions } = await runSlice(single("PUT", { idempotency_header: false }), "503");
-    expect(applied.slice(0, 2).map((a) => a.serials)).toEqual([["SN-1"], ["SN-1"]]);
+    expect(applied.filter((a) => a.serials.includes("SN-1")).map((a) => a.serials)).toEqual([["SN-1"], ["SN-1"]]);
     expect(actions).toEqual(["updated", "updated", "updated"]);
   });
 });

@@ -43,6 +43,11 @@ export function retryReasonText(reason: RequestRetryReason | null): string | nul
   return reason === null ? null : RETRY_REASON_LABEL[reason];
 }
 
+// The concurrency a request was sent under: lowered from the connection's while the destination pushed back.
+export function concurrencyText(concurrency: number | null): string | null {
+  return concurrency === null ? null : `${concurrency} at once`;
+}
+
 // As the API classes a status (worker/schemas/requests.ts statusClassOf): anything outside 200–599 is "error".
 export function statusClassOf(status: number | null): StatusClass {
   if (status === null || status < 200 || status >= 600) return "error";
