@@ -7642,6 +7642,11 @@ export interface components {
              * @enum {string|null}
              */
             retry_reason: "server_error" | "timeout" | "network_error" | "rate_limited" | "auth_refresh" | null;
+            /**
+             * @description How many requests the job allowed in flight when this one was sent (the connection's concurrency, lowered while the destination pushes back); null for token requests and entries archived before it was recorded.
+             * @example 6
+             */
+            concurrency: number | null;
             /** @example timed out after 10000 ms */
             error: string | null;
             /** @description Only content-type, content-length, location, retry-after, www-authenticate, x-request-id, x-correlation-id, x-ratelimit-remaining and x-ratelimit-reset. */
