@@ -41,6 +41,7 @@ const zero = () => ({
 });
 let counts = zero();
 let inFlight = 0;
+let answering = 0;
 let levelSince = null;
 // Time spent at the current level of requests in flight, before it changes.
 function level(change) {
@@ -52,6 +53,10 @@ function level(change) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function send(res, status, body) {
+  if (res.answering === true) {
+    res.answering = false;
+    answering -= 1;
+  }
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
@@ -89,10 +94,14 @@ async function answer(req, res) {
     refused = new Set(body.serials);
     return send(res, 200, { refused: refused.size });
   }
-  if (maxInFlight !== null && inFlight >= maxInFlight) {
+  // Requests being answered, until their answer is written: the socket's close comes later, and a client that
+  // sends its next request on the answer would otherwise be refused for one that is already done.
+  if (maxInFlight !== null && answering >= maxInFlight) {
     counts.too_many += 1;
     return send(res, 429, { error: `more than ${maxInFlight} requests at once` });
   }
+  answering += 1;
+  res.answering = true;
   const arrived = performance.now();
   const tally = counts;
   level(+1);
