@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { APIRequestContext } from "@playwright/test";
 // @ts-expect-error -- plain ESM script without type declarations
 import { buildCli } from "../../scripts/build-cli.mjs";
@@ -170,4 +172,33 @@ test("the API's errors reach stderr with their code and field and exit 1; a wron
   expect(missing.code).toBe(2);
   expect(missing.stderr).toContain("Missing --credential <id>.");
   expect(missing.stderr).toContain("Usage: outbound-sync runs start --credential <id> [options]");
+});
+
+test("config export prints the document; config plan of it changes nothing, and apply with its plan id applies that", async ({ server }) => {
+  const dir = await mkdtemp(join(tmpdir(), "cli-config-"));
+  try {
+    const exported = await cli(server, ["config", "export"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toMatch(/^version: 1$/m);
+    const file = join(dir, "outbound-sync.yaml");
+    await writeFile(file, exported.stdout);
+
+    const planned = await cli(server, ["config", "plan", file, "--json"]);
+    expect(planned.code, planned.stderr).toBe(0);
+    const plan = JSON.parse(planned.stdout) as { plan_id: string; summary: { create: number; update: number; delete: number } };
+    expect(plan.summary).toMatchObject({ create: 0, update: 0, delete: 0 });
+
+    const applied = await cli(server, ["config", "apply", file, "--plan-id", plan.plan_id, "--change-note", "CLI e2e"]);
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`Applied plan ${plan.plan_id}: 0 created, 0 updated, 0 deleted`);
+
+    const wrongVersion = join(dir, "wrong.json");
+    await writeFile(wrongVersion, JSON.stringify({ version: 2 }));
+    const refused = await cli(server, ["config", "plan", wrongVersion]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("(HTTP 400, validation_failed)");
+    expect(refused.stderr).toMatch(/version/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
