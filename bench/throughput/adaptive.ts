@@ -1,6 +1,6 @@
 /// <reference types="node" />
 import type { Figure } from "../support/figure";
-import { CONCURRENCY, fleetContracts, meanInFlight, round, startThroughputBench, type ThroughputBench } from "./harness";
+import { CONCURRENCY, fleetConfig, meanInFlight, round, startThroughputBench, type ThroughputBench } from "./harness";
 
 // Adaptive concurrency: a fleet that answers 429 to any request beyond MAX_IN_FLIGHT at once, written by a Full Live
 // run (list lookup, one PUT per record) whose connection allows CONCURRENCY. The run should settle near
@@ -27,15 +27,8 @@ async function concurrencyOfRequests(bench: ThroughputBench, jobId: string): Pro
 }
 
 async function liveRun(bench: ThroughputBench, concurrency: number) {
-  const contracts = fleetContracts(bench.fleet.url);
-  const { credentialId } = await bench.connection({
-    source: { kind: "dataset" },
-    fetch: contracts.list,
-    update: contracts.put,
-    mapping: contracts.mapping,
-    // Retries for the 429s: the destination turned the request away without applying it.
-    limits: { ...contracts.limits, concurrency, retry_attempts: 5 },
-  });
+  // Retries for the 429s: the destination turned the request away without applying it.
+  const { credentialId } = await bench.connection(fleetConfig(bench.fleet.url, "list", { concurrency, retry_attempts: 5 }));
   await bench.fleet.drift(bench.serials, false);
   await bench.fleet.counts();
   const run = await bench.run(credentialId);

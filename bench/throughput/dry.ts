@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { startCpuProfile, type CpuProfiler } from "../support/cpu-profile";
 import type { Figure } from "../support/figure";
-import { fleetContracts, round, startThroughputBench } from "./harness";
+import { round, startThroughputBench, fleetConfig } from "./harness";
 
 // Full Dry, list lookup: the destination listing is read into the coordinator's index, then every dataset record
 // is looked up in it, reconciled and decided (every serial's status differs from the fleet's, so each one is a
@@ -42,14 +42,7 @@ export async function measure(): Promise<Figure[]> {
   const profiling = process.env.BENCH_PROFILE === "1";
   const bench = await startThroughputBench({ serials: SERIALS, ...(profiling ? { inspectorPort: 0 } : {}) });
   try {
-    const contracts = fleetContracts(bench.fleet.url);
-    const { credentialId } = await bench.connection({
-      source: { kind: "dataset" },
-      fetch: contracts.list,
-      update: contracts.put,
-      mapping: contracts.mapping,
-      limits: contracts.limits,
-    });
+    const { credentialId } = await bench.connection(fleetConfig(bench.fleet.url, "list"));
     await bench.fleet.counts();
     const profiler: CpuProfiler | null = profiling ? await startCpuProfile(bench.worker.mf, "bench-worker") : null;
     const cpuBefore = workerdCpuSeconds();

@@ -76,6 +76,18 @@ export function fleetContracts(url: string) {
   };
 }
 
+/** A dataset connection on the fleet: its listing or per-serial fetch, one PUT per changed record, the harness's limits. */
+export function fleetConfig(url: string, fetch: "list" | "perSerial", limits: Record<string, unknown> = {}): Record<string, unknown> {
+  const contracts = fleetContracts(url);
+  return {
+    source: { kind: "dataset" },
+    fetch: contracts[fetch],
+    update: contracts.put,
+    mapping: contracts.mapping,
+    limits: { ...contracts.limits, ...limits },
+  };
+}
+
 export async function startThroughputBench(options: {
   serials: number;
   latencyMs?: number;

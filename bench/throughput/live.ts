@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { readdirSync, readFileSync } from "node:fs";
 import type { Figure } from "../support/figure";
-import { CONCURRENCY, fleetContracts, meanInFlight, round, startThroughputBench } from "./harness";
+import { CONCURRENCY, meanInFlight, round, startThroughputBench, fleetConfig } from "./harness";
 
 // Full Live, list lookup: every serial's status differs from the fleet's, so the run sends one PUT per record.
 // Baseline: a bare fetch loop in workerd sending the same PUTs at the same concurrency, in the same run.
@@ -11,14 +11,7 @@ const TARGET_RATIO = 1.03;
 export async function measure(): Promise<Figure[]> {
   const bench = await startThroughputBench({ serials: SERIALS });
   try {
-    const contracts = fleetContracts(bench.fleet.url);
-    const { credentialId } = await bench.connection({
-      source: { kind: "dataset" },
-      fetch: contracts.list,
-      update: contracts.put,
-      mapping: contracts.mapping,
-      limits: contracts.limits,
-    });
+    const { credentialId } = await bench.connection(fleetConfig(bench.fleet.url, "list"));
     await bench.fleet.counts();
     const cpuBefore = workerdCpuSeconds();
     const run = await bench.run(credentialId);

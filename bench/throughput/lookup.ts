@@ -1,6 +1,6 @@
 /// <reference types="node" />
 import type { Figure } from "../support/figure";
-import { CONCURRENCY, fleetContracts, meanInFlight, round, startThroughputBench } from "./harness";
+import { CONCURRENCY, meanInFlight, round, startThroughputBench, fleetConfig } from "./harness";
 
 // Full Live, per-serial lookup: every serial is looked up (GET) and, since its status differs from the fleet's,
 // written (PUT). Baseline: a bare fetch loop in workerd sending the same GET then PUT per serial at the same
@@ -11,14 +11,7 @@ const TARGET_RATIO = 1.05;
 export async function measure(): Promise<Figure[]> {
   const bench = await startThroughputBench({ serials: SERIALS });
   try {
-    const contracts = fleetContracts(bench.fleet.url);
-    const { credentialId } = await bench.connection({
-      source: { kind: "dataset" },
-      fetch: contracts.perSerial,
-      update: contracts.put,
-      mapping: contracts.mapping,
-      limits: contracts.limits,
-    });
+    const { credentialId } = await bench.connection(fleetConfig(bench.fleet.url, "perSerial"));
     await bench.fleet.counts();
     const run = await bench.run(credentialId);
     const runCounts = await bench.fleet.counts();

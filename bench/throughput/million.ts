@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { Figure } from "../support/figure";
 import type { WranglerWorker } from "../support/wrangler-worker";
-import { fleetContracts, round, serialOf, startThroughputBench, type FinishedRun } from "./harness";
+import { fleetConfig, round, serialOf, startThroughputBench, type FinishedRun } from "./harness";
 
 // A list-mode run over a fleet of SERIALS (default 1,000,000) serials, and the same run over REFERENCE (100,000)
 // serials, each in a fresh workerd: the peak memory of the workerd process during the run should not grow with
@@ -185,11 +185,7 @@ interface Measured {
 async function measureRun(serials: number): Promise<Measured> {
   const bench = await startThroughputBench({ serials, pageSize: PAGE_SIZE });
   try {
-    const contracts = fleetContracts(bench.fleet.url);
-    const { credentialId, connectionId } = await bench.connection(
-      { source: { kind: "dataset" }, fetch: contracts.list, update: contracts.put, mapping: contracts.mapping, limits: contracts.limits },
-      { dataset: false },
-    );
+    const { credentialId, connectionId } = await bench.connection(fleetConfig(bench.fleet.url, "list"), { dataset: false });
     await seedDataset(bench.worker, connectionId, serials);
     const changed = Math.ceil(serials / CHANGED_EVERY);
     if (serialOf(serials - 1) !== bench.serials.at(-1)) throw new Error("the fleet's serials and the dataset's differ");
