@@ -179,10 +179,11 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
         const group = ready.splice(0);
         unsettled += group.length;
         try {
-          // Awaited here, not left to the Durable Object's output gate: a write is never sent before its intent
-          // is durable, and the other records' lookups go on meanwhile.
+          // A write is never sent before its intent is durable: a journal that answers a promise is awaited here,
+          // and the coordinator's (which only stores) relies on the output gate holding the requests until it is.
           await journal(group.map(({ record, decision, request }) => ({ record, decision, key: request.idempotencyKey, body: request.body })));
         } catch (error) {
+          unsettled -= group.length;
           for (const write of group) write.settle(error);
           continue;
         }
