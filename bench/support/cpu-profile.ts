@@ -23,8 +23,16 @@ export interface ProfileShare {
   share: number;
 }
 
+export interface ProfileSummary {
+  total_ms: number;
+  busy_ms: number;
+  top: ProfileShare[];
+  // Time with the function anywhere on the stack (its callees included), once per sample however deep it recurs.
+  inclusive: ProfileShare[];
+}
+
 export interface CpuProfiler {
-  stop(): Promise<{ total_ms: number; busy_ms: number; top: ProfileShare[] }>;
+  stop(): Promise<ProfileSummary>;
 }
 
 const SAMPLING_US = 500;
@@ -63,26 +71,47 @@ export async function startCpuProfile(mf: MiniflareInstance, workerName: string)
   };
 }
 
-function summarise(profile: Profile, top = 25): { total_ms: number; busy_ms: number; top: ProfileShare[] } {
+function summarise(profile: Profile, top = 25): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const node = byId.get(id);
-    const us = profile.timeDeltas[i] ?? 0;
-    total += us;
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const nameOf = (node: ProfileNode | undefined) => {
     const frame = node?.callFrame;
     // The bundled worker is one script: its functions are named by line; other scripts (Miniflare's) by file too.
     const file = frame?.url.split("/").pop() ?? "";
     const where = frame?.url ? ` ${file === "worker.mjs" ? "" : file}:${frame.lineNumber + 1}` : "";
-    const name = frame === undefined ? "(unknown)" : `${frame.functionName || "(anonymous)"}${where}`;
+    return frame === undefined ? "(unknown)" : `${frame.functionName || "(anonymous)"}${where}`;
+  };
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0;
+    total += us;
+    const name = nameOf(byId.get(id));
     self.set(name, (self.get(name) ?? 0) + us);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const onStack = nameOf(byId.get(at));
+      if (seen.has(onStack)) continue;
+      seen.add(onStack);
+      inclusive.set(onStack, (inclusive.get(onStack) ?? 0) + us);
+    }
   });
   const idle = (self.get("(idle)") ?? 0) + (self.get("(program)") ?? 0);
   const busy = total - idle;
-  const shares = [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: Math.round((us / Math.max(1, busy)) * 1000) / 10 }));
-  return { total_ms: Math.round(total / 1000), busy_ms: Math.round(busy / 1000), top: shares };
+  const ranked = (times: Map<string, number>) =>
+    [...times.entries()]
+      .filter(([name]) => !["(idle)", "(program)", "(root)"].includes(name))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: Math.round((us / Math.max(1, busy)) * 1000) / 10 }));
+  return { total_ms: Math.round(total / 1000), busy_ms: Math.round(busy / 1000), top: ranked(self), inclusive: ranked(inclusive) };
+}
+
+export function printProfile(profile: ProfileSummary): void {
+  console.log(`  CPU profile of the worker isolate: ${profile.busy_ms} ms busy of ${profile.total_ms} ms; self time per function:`);
+  for (const entry of profile.top) console.log(`  ${String(entry.share).padStart(5)}%  ${String(entry.ms).padStart(6)} ms  ${entry.name}`);
+  console.log("  …and with its callees (on the stack):");
+  for (const entry of profile.inclusive) console.log(`  ${String(entry.share).padStart(5)}%  ${String(entry.ms).padStart(6)} ms  ${entry.name}`);
 }

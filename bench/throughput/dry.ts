@@ -1,6 +1,6 @@
 /// <reference types="node" />
 import { readdirSync, readFileSync } from "node:fs";
-import { startCpuProfile, type CpuProfiler } from "../support/cpu-profile";
+import { printProfile, startCpuProfile, type CpuProfiler } from "../support/cpu-profile";
 import type { Figure } from "../support/figure";
 import { round, startThroughputBench, fleetConfig } from "./harness";
 
@@ -83,10 +83,7 @@ export async function measure(): Promise<Figure[]> {
     };
     const { cpu_profile: _profile, ...shown } = detail as typeof detail & { cpu_profile?: unknown };
     console.log(JSON.stringify(shown));
-    if (profile !== null) {
-      console.log(`  CPU profile of the worker isolate: ${profile.busy_ms} ms busy of ${profile.total_ms} ms; self time per function:`);
-      for (const entry of profile.top) console.log(`  ${String(entry.share).padStart(5)}%  ${String(entry.ms).padStart(6)} ms  ${entry.name}`);
-    }
+    if (profile !== null) printProfile(profile);
     return [
       {
         figure: "Full Dry, list lookup: records per second end to end (listing read and ledger writes included)",

@@ -1,5 +1,6 @@
 /// <reference types="node" />
 import { readdirSync, readFileSync } from "node:fs";
+import { printProfile, startCpuProfile, type CpuProfiler } from "../support/cpu-profile";
 import type { Figure } from "../support/figure";
 import { CONCURRENCY, meanInFlight, round, startThroughputBench, fleetConfig } from "./harness";
 
@@ -9,12 +10,16 @@ const SERIALS = Number(process.env.BENCH_SERIALS ?? 10_000);
 const TARGET_RATIO = 1.03;
 
 export async function measure(): Promise<Figure[]> {
-  const bench = await startThroughputBench({ serials: SERIALS });
+  // BENCH_PROFILE=1: a CPU profile of the worker's isolate during the run (it slows the run: figures are not comparable).
+  const profiling = process.env.BENCH_PROFILE === "1";
+  const bench = await startThroughputBench({ serials: SERIALS, ...(profiling ? { inspectorPort: 0 } : {}) });
   try {
     const { credentialId } = await bench.connection(fleetConfig(bench.fleet.url, "list"));
     await bench.fleet.counts();
+    const profiler: CpuProfiler | null = profiling ? await startCpuProfile(bench.worker.mf, "bench-worker") : null;
     const cpuBefore = workerdCpuSeconds();
     const run = await bench.run(credentialId);
+    if (profiler !== null) printProfile(await profiler.stop());
     const runCounts = await bench.fleet.counts();
     const runCpu = round(workerdCpuSeconds() - cpuBefore);
     const phases = await bench.phases(run.id);
