@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   CEILING_WINDOWS,
+  CEILING_WINDOWS_MAX,
   HEALTHY_WINDOW_MIN,
   LATENCY_SAMPLES,
   LOG_INTERVAL_MS,
@@ -9,7 +10,8 @@ import {
   type ConcurrencySignal,
 } from "../../worker/engine/adaptive-concurrency";
 
-// A scripted destination: each answer is sent at the controller's clock and answered durationMs later.
+// A scripted destination: each answer is sent at the controller's clock and answered durationMs later. settle()
+// answers the requests let through before the last lowering, which say nothing about the new limit.
 function scripted(max: number) {
   let clock = 1_000;
   const controller = createAdaptiveConcurrency({ max, now: clock });
@@ -25,16 +27,20 @@ function scripted(max: number) {
   const healthy = (n: number) => {
     for (let i = 0; i < n; i += 1) answer();
   };
-  return { controller, limits, answer, healthy, tick: (ms: number) => (clock += ms), now: () => clock };
+  const settle = () => healthy(controller.state().settling);
+  return { controller, limits, answer, healthy, settle, tick: (ms: number) => (clock += ms), now: () => clock };
 }
 
 describe("the adaptive concurrency", () => {
   it("starts at the connection's concurrency and halves on a 429, down to 1 and never below", () => {
-    const { controller, limits, answer } = scripted(6);
+    const { controller, limits, answer, settle } = scripted(6);
     expect(controller.limit).toBe(6);
     answer({ status: 429 });
+    settle();
     answer({ status: 429 });
+    settle();
     answer({ status: 503 });
+    settle();
     answer({ status: 429 });
     expect(limits).toEqual([3, 2, 1]);
     expect(controller.limit).toBe(1);
@@ -48,10 +54,55 @@ describe("the adaptive concurrency", () => {
     expect(controller.limit).toBe(3);
   });
 
+  it("lowers once for the requests let through before a lowering, though the clock stood still since", () => {
+    // A Durable Object's clock moves only with I/O: the request given the permit the 429 freed was sent at the
+    // very time the limit was lowered, and the destination, still answering the others, refused it too.
+    const { controller, limits, answer } = scripted(6);
+    answer({ status: 429, durationMs: 0 });
+    for (let i = 0; i < 6; i += 1) expect(answer({ status: 429, durationMs: 0 })).toBeNull();
+    expect(controller.limit).toBe(3);
+    // Past them, a refusal is the destination's answer to the new limit.
+    answer({ status: 429, durationMs: 0 });
+    expect(limits).toEqual([3, 2]);
+  });
+
+  it("waits twice as long before asking again for a limit refused again, up to CEILING_WINDOWS_MAX windows", () => {
+    const { controller, answer, healthy, settle } = scripted(6);
+    answer({ status: 429 }); // 6 → 3
+    settle();
+    healthy(HEALTHY_WINDOW_MIN);
+    expect(controller.limit).toBe(4);
+    const waits: number[] = [];
+    for (let refusals = 1; refusals <= 5; refusals += 1) {
+      answer({ status: 429 }); // 4 → 2, refused at 4 once more
+      settle();
+      healthy(HEALTHY_WINDOW_MIN);
+      expect(controller.limit).toBe(3);
+      let answers = 0;
+      while (controller.limit === 3) {
+        answer();
+        answers += 1;
+      }
+      waits.push(answers / HEALTHY_WINDOW_MIN);
+    }
+    expect(waits).toEqual([CEILING_WINDOWS, CEILING_WINDOWS * 2, CEILING_WINDOWS * 4, CEILING_WINDOWS_MAX, CEILING_WINDOWS_MAX]);
+    // Taken this time: past it, growing and refusing start afresh.
+    healthy(HEALTHY_WINDOW_MIN);
+    expect(controller.limit).toBe(5);
+    answer({ status: 429 }); // 5 → 3
+    settle();
+    healthy(HEALTHY_WINDOW_MIN);
+    expect(controller.limit).toBe(4);
+    healthy(HEALTHY_WINDOW_MIN * CEILING_WINDOWS);
+    expect(controller.limit).toBe(5);
+  });
+
   it("grows by one after a window of healthy answers, never above the connection's concurrency", () => {
-    const { controller, limits, answer, healthy } = scripted(4);
+    const { controller, limits, answer, healthy, settle } = scripted(4);
     answer({ status: 503 });
+    settle();
     answer({ status: 503 });
+    settle();
     expect(controller.limit).toBe(1);
     // 2 is where the destination last said no: growing into it takes CEILING_WINDOWS windows, past it one each.
     healthy(HEALTHY_WINDOW_MIN * CEILING_WINDOWS - 1);
@@ -68,8 +119,9 @@ describe("the adaptive concurrency", () => {
   });
 
   it("waits longer before growing into the limit the destination last refused", () => {
-    const { controller, answer, healthy } = scripted(6);
+    const { controller, answer, healthy, settle } = scripted(6);
     answer({ status: 429 }); // 6 → 3, and 6 is where the destination said no
+    settle();
     healthy(HEALTHY_WINDOW_MIN * 2);
     expect(controller.limit).toBe(5);
     healthy(HEALTHY_WINDOW_MIN * CEILING_WINDOWS - 1);
@@ -96,6 +148,23 @@ describe("the adaptive concurrency", () => {
     expect(controller.limit).toBe(3);
   });
 
+  it("resumes a state saved before it counted the requests let through or the refusals in a row", () => {
+    const { controller, answer, settle } = scripted(6);
+    answer({ status: 429 }); // 6 → 3, refused at 6
+    settle();
+    const { settling: _settling, ceiling_refusals: _refusals, ...saved } = controller.state();
+    const resumed = createAdaptiveConcurrency({ max: 6, now: 0, state: saved as ReturnType<typeof controller.state> });
+    const limits: number[] = [];
+    let clock = 1_000_000;
+    for (let i = 0; i < HEALTHY_WINDOW_MIN * (2 + CEILING_WINDOWS); i += 1) {
+      const changed = resumed.observe({ status: 200, timedOut: false, sentAt: clock, durationMs: 20, at: (clock += 20) });
+      if (changed !== null) limits.push(changed);
+    }
+    // Growing into 6, where the destination said no, still took CEILING_WINDOWS windows.
+    expect(limits).toEqual([4, 5, 6]);
+    expect(resumed.state()).toMatchObject({ limit: 6, ceiling: 6, ceiling_refusals: 1, settling: 0 });
+  });
+
   it("never exceeds a connection concurrency lowered since its state was saved", () => {
     const { controller } = scripted(6);
     const resumed = createAdaptiveConcurrency({ max: 2, now: 0, state: controller.state() });
@@ -107,11 +176,13 @@ describe("the adaptive concurrency's log notes", () => {
   const note = (controller: AdaptiveConcurrency, now: number) => controller.takeNote(now);
 
   it("tell a change at once, then at most one line per interval summing up what happened meanwhile", () => {
-    const { controller, answer, healthy, tick, now } = scripted(6);
+    const { controller, answer, healthy, settle, tick, now } = scripted(6);
     expect(note(controller, now())).toBeNull();
     answer({ status: 429 });
     expect(note(controller, now())).toMatchObject({ level: "WARN", from: 6, to: 3, max: 6, pushback: "rate_limited" });
+    settle();
     answer({ status: 429 });
+    settle();
     healthy(HEALTHY_WINDOW_MIN);
     expect(controller.limit).toBe(2);
     expect(note(controller, now())).toBeNull();

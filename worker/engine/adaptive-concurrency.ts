@@ -1,6 +1,7 @@
 // How many requests a job keeps in flight, within the connection's concurrency: halved when the destination
-// answers 429/503, times out or slows well past its recent latency; one more after a window of healthy
-// answers (additive increase, multiplicative decrease). Pure: times come from the caller's runtime.
+// answers 429/503, times out or slows well past its recent latency (once for the requests already let through);
+// one more after a window of healthy answers (additive increase, multiplicative decrease). Pure: times come from
+// the caller's runtime.
 
 export interface AdaptiveConcurrencyState {
   limit: number;
@@ -11,8 +12,14 @@ export interface AdaptiveConcurrencyState {
   since_change: number;
   healthy: number;
   changed_at: number;
-  // The limit at which the destination last pushed back: growing into it again takes longer.
+  // Answers still due to requests let through under the limit before the last lowering, ignored: the permit a 429
+  // frees goes to a waiting request before the limit is lowered, and a Durable Object's clock stands still between
+  // I/O, so sentAt cannot tell that request's refusal from pushback against the new limit.
+  settling: number;
+  // The limit at which the destination last pushed back: growing into it again takes longer, twice as long for
+  // every refusal there in a row, so a destination that keeps refusing it is rarely asked again.
   ceiling: number | null;
+  ceiling_refusals: number;
   // What the job log last said, so a burst of changes is one line, at most one per LOG_INTERVAL_MS.
   logged_at: number | null;
   logged_limit: number;
@@ -62,6 +69,8 @@ export interface AdaptiveConcurrency {
 export const HEALTHY_WINDOW_MIN = 20;
 // Growing into the limit that last met a 429 waits this many windows: the destination said no there.
 export const CEILING_WINDOWS = 8;
+// The most windows growing into that limit waits after refusals there in a row (8, 16, 32, 64).
+export const CEILING_WINDOWS_MAX = 64;
 export const SLOW_FACTOR = 3;
 // Below this much above the usual, a slower answer is not the destination's congestion: the measured time also
 // holds the caller's own stalls (a busy isolate, a storage write holding outgoing requests).
@@ -83,7 +92,9 @@ export function initialConcurrencyState(max: number, now: number): AdaptiveConcu
     since_change: 0,
     healthy: 0,
     changed_at: now,
+    settling: 0,
     ceiling: null,
+    ceiling_refusals: 0,
     logged_at: null,
     logged_limit: max,
     pending: false,
@@ -101,6 +112,9 @@ export function createAdaptiveConcurrency(options: { max: number; now: number; s
   s.logged_limit = clamp(s.logged_limit, max);
   s.lowest = clamp(s.lowest, max);
   if (s.ceiling !== null && s.ceiling > max) s.ceiling = null;
+  // States saved before these fields existed.
+  s.settling ??= 0;
+  s.ceiling_refusals ??= s.ceiling === null ? 0 : 1;
 
   const change = (to: number, at: number) => {
     s.limit = to;
@@ -114,15 +128,20 @@ export function createAdaptiveConcurrency(options: { max: number; now: number; s
   };
 
   const decrease = (reason: Pushback, at: number) => {
-    if (reason === "rate_limited" || reason === "unavailable") s.ceiling = s.limit;
+    if (reason === "rate_limited" || reason === "unavailable") {
+      s.ceiling_refusals = s.ceiling === s.limit ? s.ceiling_refusals + 1 : 1;
+      s.ceiling = s.limit;
+    }
     if (s.limit === 1) return null;
     s.pushback = reason;
     s.slow_ms = reason === "slow" && s.recent_ms !== null ? Math.round(s.recent_ms) : null;
+    s.settling = s.limit;
     // Rounded up: 3 → 2, not 1, so a destination that takes 3 is not left at a third of it.
     return change(Math.ceil(s.limit / 2), at);
   };
 
-  const window = () => Math.max(HEALTHY_WINDOW_MIN, s.limit) * (s.ceiling !== null && s.limit + 1 >= s.ceiling ? CEILING_WINDOWS : 1);
+  const ceilingWindows = () => Math.min(CEILING_WINDOWS_MAX, CEILING_WINDOWS * 2 ** Math.max(0, s.ceiling_refusals - 1));
+  const window = () => Math.max(HEALTHY_WINDOW_MIN, s.limit) * (s.ceiling !== null && s.limit + 1 === s.ceiling ? ceilingWindows() : 1);
 
   return {
     get limit() {
@@ -130,7 +149,11 @@ export function createAdaptiveConcurrency(options: { max: number; now: number; s
     },
     max,
     observe(signal) {
-      // Sent under an earlier limit: it tells nothing about this one (a burst of 429s halves once).
+      // Sent, or let through, under an earlier limit: it tells nothing about this one (a burst of 429s halves once).
+      if (s.settling > 0) {
+        s.settling -= 1;
+        return null;
+      }
       if (signal.sentAt < s.changed_at) return null;
       s.since_change += 1;
       if (signal.status === 429) return decrease("rate_limited", signal.at);
@@ -145,8 +168,11 @@ export function createAdaptiveConcurrency(options: { max: number; now: number; s
       if (slowAnswer) return null;
       s.healthy += 1;
       if (s.limit >= max || s.healthy < window()) return null;
-      // Grown back into the limit that was refused: past it, growing is at the usual pace again.
-      if (s.ceiling !== null && s.limit + 1 >= s.ceiling) s.ceiling = null;
+      // Grown past the limit that was refused: the destination takes it now, so growing is at the usual pace again.
+      if (s.ceiling !== null && s.limit + 1 > s.ceiling) {
+        s.ceiling = null;
+        s.ceiling_refusals = 0;
+      }
       return change(s.limit + 1, signal.at);
     },
     takeNote(now) {
