@@ -12,18 +12,34 @@ const TARGET_RATIO = 1.2;
 const TARGET_REFUSED = 0.02;
 
 interface RequestPage {
-  data: Array<{ status: number | null; concurrency: number | null; phase: string }>;
+  data: Array<{ seq: number; status: number | null; concurrency: number | null; phase: string }>;
   next_cursor: string | null;
 }
 
-async function concurrencyOfRequests(bench: ThroughputBench, jobId: string): Promise<number[]> {
-  const limits: number[] = [];
+async function requestsOf(bench: ThroughputBench, jobId: string): Promise<RequestPage["data"]> {
+  const entries: RequestPage["data"] = [];
   for (let cursor: string | null = null; ;) {
     const page: RequestPage = await bench.worker.api("GET", `/api/jobs/${jobId}/requests?limit=500${cursor === null ? "" : `&cursor=${cursor}`}`);
-    for (const entry of page.data) if (entry.concurrency !== null) limits.push(entry.concurrency);
-    if (page.next_cursor === null) return limits;
+    entries.push(...page.data);
+    if (page.next_cursor === null) return entries.sort((a, b) => a.seq - b.seq);
     cursor = page.next_cursor;
   }
+}
+
+// The controller's decisions as the requests saw them, in the order they ended: "6×16 3×21 4!×1 2×22 …" is 16
+// requests sent under 6, then 21 under 3, one under 4 refused with 429, … (the first TIMELINE_RUNS runs).
+const TIMELINE_RUNS = 60;
+function concurrencyTimeline(entries: RequestPage["data"]): string {
+  const runs: Array<{ key: string; count: number }> = [];
+  for (const entry of entries) {
+    if (entry.concurrency === null) continue;
+    const key = `${entry.concurrency}${entry.status === 429 ? "!" : ""}`;
+    const last = runs.at(-1);
+    if (last?.key === key) last.count += 1;
+    else runs.push({ key, count: 1 });
+  }
+  const shown = runs.slice(0, TIMELINE_RUNS).map((run) => `${run.key}×${run.count}`);
+  return shown.join(" ") + (runs.length > TIMELINE_RUNS ? ` … (${runs.length - TIMELINE_RUNS} more runs)` : "");
 }
 
 async function liveRun(bench: ThroughputBench, concurrency: number) {
@@ -34,7 +50,8 @@ async function liveRun(bench: ThroughputBench, concurrency: number) {
   const run = await bench.run(credentialId);
   const counts = await bench.fleet.counts();
   const jobId = String(run.jobs[0]?.id);
-  const limits = await concurrencyOfRequests(bench, jobId);
+  const entries = await requestsOf(bench, jobId);
+  const limits = entries.flatMap((entry) => (entry.concurrency === null ? [] : [entry.concurrency]));
   const logs = await bench.worker.api<{ data: Array<{ level: string; message: string }> }>("GET", `/api/jobs/${jobId}/logs?limit=500`);
   const sent = counts.list + counts.put + counts.too_many;
   return {
@@ -45,6 +62,7 @@ async function liveRun(bench: ThroughputBench, concurrency: number) {
     mean_in_flight: meanInFlight(counts.busy_ms, run.wall_s * 1000),
     mean_concurrency: limits.length === 0 ? 0 : round(limits.reduce((a, b) => a + b, 0) / limits.length),
     last_concurrency: limits.at(-1) ?? null,
+    concurrency_timeline: concurrencyTimeline(entries),
     concurrency_log: logs.data.filter((line) => line.message.startsWith("Concurrency")).map((line) => `${line.level} ${line.message}`),
   };
 }
