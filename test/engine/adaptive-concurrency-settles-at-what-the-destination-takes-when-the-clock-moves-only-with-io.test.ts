@@ -51,7 +51,7 @@ function ioClock() {
 function destinationTaking(capacity: number, clock: ReturnType<typeof ioClock>) {
   let answering = 0;
   const seen = { ok: 0, refused: 0 };
-  const fetch = (() => {
+  const fetch = ((): Promise<Response> => {
     if (answering >= capacity) {
       seen.refused += 1;
       return new Promise<Response>((resolve) => clock.after(1, () => resolve(new Response("{}", { status: 429 }))));
@@ -64,7 +64,7 @@ function destinationTaking(capacity: number, clock: ReturnType<typeof ioClock>) 
         resolve(new Response("{}", { status: 200 }));
       }),
     );
-  }) as typeof fetch;
+  }) as typeof globalThis.fetch;
   return { fetch, seen };
 }
 
