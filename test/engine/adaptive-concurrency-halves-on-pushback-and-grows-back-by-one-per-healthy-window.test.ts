@@ -33,7 +33,7 @@ function scripted(max: number) {
 
 describe("the adaptive concurrency", () => {
   it("starts at the connection's concurrency and halves on a 429, down to 1 and never below", () => {
-    const { controller, limits, answer, settle } = scripted(6);
+    const { controller, limits, answer, healthy, settle } = scripted(6);
     expect(controller.limit).toBe(6);
     answer({ status: 429 });
     settle();
@@ -44,6 +44,11 @@ describe("the adaptive concurrency", () => {
     answer({ status: 429 });
     expect(limits).toEqual([3, 2, 1]);
     expect(controller.limit).toBe(1);
+    // Refused at 2, then even alone: growing into 2 again waits twice CEILING_WINDOWS windows.
+    healthy(HEALTHY_WINDOW_MIN * CEILING_WINDOWS * 2 - 1);
+    expect(controller.limit).toBe(1);
+    healthy(1);
+    expect(controller.limit).toBe(2);
   });
 
   it("halves once for a burst of 429s to requests sent before the first one was answered", () => {

@@ -129,8 +129,10 @@ export function createAdaptiveConcurrency(options: { max: number; now: number; s
 
   const decrease = (reason: Pushback, at: number) => {
     if (reason === "rate_limited" || reason === "unavailable") {
-      s.ceiling_refusals = s.ceiling === s.limit ? s.ceiling_refusals + 1 : 1;
-      s.ceiling = s.limit;
+      // A lone request refused: 2 at once stays the limit to grow into slowly.
+      const refused = Math.max(2, s.limit);
+      s.ceiling_refusals = s.ceiling === refused ? s.ceiling_refusals + 1 : 1;
+      s.ceiling = refused;
     }
     if (s.limit === 1) return null;
     s.pushback = reason;
