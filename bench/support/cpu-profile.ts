@@ -71,7 +71,7 @@ export async function startCpuProfile(mf: MiniflareInstance, workerName: string)
   };
 }
 
-function summarise(profile: Profile, top = 25): ProfileSummary {
+function summarise(profile: Profile, top = Number(process.env.BENCH_PROFILE_TOP ?? 25)): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
