@@ -108,11 +108,12 @@ const ALWAYS_SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "
 
 /** Request headers as the log shows them: names lowercased, every credential-bearing value "[redacted]". */
 export function loggedRequestHeaders(headers: Headers | HeaderMap, authNames: Iterable<string> = []): HeaderMap {
-  const secret = new Set([...ALWAYS_SECRET_HEADERS, ...[...authNames].map((name) => name.toLowerCase())]);
+  const auth = new Set<string>();
+  for (const name of authNames) auth.add(name.toLowerCase());
   const logged: HeaderMap = {};
   const add = (value: string, name: string) => {
     const lower = name.toLowerCase();
-    logged[lower] = secret.has(lower) ? REDACTED : value;
+    logged[lower] = ALWAYS_SECRET_HEADERS.has(lower) || auth.has(lower) ? REDACTED : value;
   };
   if (headers instanceof Headers) headers.forEach(add);
   else for (const name of Object.keys(headers)) add(headers[name]!, name);
@@ -138,13 +139,16 @@ export function mergedRequestHeaders(own: HeaderMap | undefined, auth: HeaderMap
   return merged;
 }
 
+const KEPT = new Set<string>(RESPONSE_HEADERS_KEPT);
+
 export function loggedResponseHeaders(headers: Headers | null): HeaderMap {
   const logged: HeaderMap = {};
   if (headers === null) return logged;
-  for (const name of RESPONSE_HEADERS_KEPT) {
-    const value = headers.get(name);
-    if (value !== null) logged[name] = value;
-  }
+  // One pass over what came (a response has a handful of headers) rather than a lookup per kept name. Names come
+  // lowercased; a repeated header comes once, its values joined, as get() gives it.
+  headers.forEach((value, name) => {
+    if (KEPT.has(name)) logged[name] = value;
+  });
   return logged;
 }
 
