@@ -4,6 +4,7 @@ import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
 import { readBody, responseTooLarge, type BodyText } from "./read-body";
 import { REDACTED } from "./redactor";
+import { utf8Length } from "./payload";
 import { parseRetryAfter } from "./retry-after";
 import type { EngineRuntime } from "./runtime";
 
@@ -139,16 +140,13 @@ export function mergedRequestHeaders(own: HeaderMap | undefined, auth: HeaderMap
   return merged;
 }
 
-const KEPT = new Set<string>(RESPONSE_HEADERS_KEPT);
-
 export function loggedResponseHeaders(headers: Headers | null): HeaderMap {
   const logged: HeaderMap = {};
   if (headers === null) return logged;
-  // One pass over what came (a response has a handful of headers) rather than a lookup per kept name. Names come
-  // lowercased; a repeated header comes once, its values joined, as get() gives it.
-  headers.forEach((value, name) => {
-    if (KEPT.has(name)) logged[name] = value;
-  });
+  for (const name of RESPONSE_HEADERS_KEPT) {
+    const value = headers.get(name);
+    if (value !== null) logged[name] = value;
+  }
   return logged;
 }
 
@@ -175,10 +173,9 @@ type Attempt = { sentAt: number; durationMs: number; concurrency: number } & (
   | { kind: "network"; error: unknown }
 );
 
-const encoder = new TextEncoder();
-
+// Counted, not encoded: a request body is measured for every attempt.
 export function utf8Bytes(text: string | undefined): number {
-  return text === undefined ? 0 : encoder.encode(text).byteLength;
+  return text === undefined ? 0 : utf8Length(text);
 }
 
 export const isSuccessStatus = (status: number): boolean => status >= 200 && status < 300;
