@@ -1,4 +1,5 @@
 /// <reference types="node" />
+import { writeFileSync } from "node:fs";
 import type { Miniflare as MiniflareInstance } from "miniflare";
 
 // A CPU profile of the worker's isolate in workerd over the V8 inspector (start the worker with an inspectorPort),
@@ -66,12 +67,14 @@ export async function startCpuProfile(mf: MiniflareInstance, workerName: string)
     async stop() {
       const { profile } = await call<{ profile: Profile }>("Profiler.stop");
       socket.close();
+      // BENCH_PROFILE_FILE=path keeps the raw profile (open it in Chrome's DevTools, or read positionTicks per line).
+      if (process.env.BENCH_PROFILE_FILE) writeFileSync(process.env.BENCH_PROFILE_FILE, JSON.stringify(profile));
       return summarise(profile);
     },
   };
 }
 
-function summarise(profile: Profile, top = 25): ProfileSummary {
+function summarise(profile: Profile, top = Number(process.env.BENCH_PROFILE_TOP ?? 25)): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);

@@ -11,7 +11,7 @@ import { startWranglerWorker, type WranglerWorker } from "../support/wrangler-wo
 
 export const LATENCY_MS = 10;
 export const CONCURRENCY = 6;
-const POLL_MS = 100;
+const POLL_MS = 1_000;
 const RUN_TIMEOUT_MS = 60 * 60_000;
 const UPLOAD_CHUNK = 5_000;
 

@@ -21,6 +21,16 @@ export function hostOf(url: string): string | null {
   }
 }
 
+// Every attempt of a run is tallied by host: the URL's scheme and authority are parsed once, not per request.
+const AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+function cachedHostOf(cache: Map<string, string | null>, url: string): string | null {
+  const prefix = AUTHORITY.exec(url)?.[0];
+  if (prefix === undefined) return hostOf(url);
+  let host = cache.get(prefix);
+  if (host === undefined) cache.set(prefix, (host = hostOf(prefix)));
+  return host;
+}
+
 export function destinationHosts(config: ConnectionConfig): string[] {
   const urls = [config.fetch.mode === "list" ? config.fetch.url : config.fetch.url_template, config.update.url_template];
   const hosts = urls.map(hostOf).filter((host): host is string => host !== null);
@@ -29,10 +39,11 @@ export function destinationHosts(config: ConnectionConfig): string[] {
 
 export class HostTallies {
   private readonly byHost = new Map<string, HostTally>();
+  private readonly hosts = new Map<string, string | null>();
 
   observe(attempt: RequestAttempt): void {
     if (attempt.phase === null || !DESTINATION_PHASES.has(attempt.phase)) return;
-    const host = hostOf(attempt.url);
+    const host = cachedHostOf(this.hosts, attempt.url);
     if (host === null) return;
     let tally = this.byHost.get(host);
     if (tally === undefined) this.byHost.set(host, (tally = emptyTally()));

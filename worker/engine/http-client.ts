@@ -4,6 +4,7 @@ import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
 import { readBody, responseTooLarge, type BodyText } from "./read-body";
 import { REDACTED } from "./redactor";
+import { utf8Length } from "./payload";
 import { parseRetryAfter } from "./retry-after";
 import type { EngineRuntime } from "./runtime";
 
@@ -107,13 +108,36 @@ export const RESPONSE_HEADERS_KEPT = [
 const ALWAYS_SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"]);
 
 /** Request headers as the log shows them: names lowercased, every credential-bearing value "[redacted]". */
-export function loggedRequestHeaders(headers: Headers, authNames: Iterable<string> = []): HeaderMap {
-  const secret = new Set([...ALWAYS_SECRET_HEADERS, ...[...authNames].map((name) => name.toLowerCase())]);
+export function loggedRequestHeaders(headers: Headers | HeaderMap, authNames: Iterable<string> = []): HeaderMap {
+  const auth = new Set<string>();
+  for (const name of authNames) auth.add(name.toLowerCase());
   const logged: HeaderMap = {};
-  headers.forEach((value, name) => {
-    logged[name] = secret.has(name) ? REDACTED : value;
-  });
+  const add = (value: string, name: string) => {
+    const lower = name.toLowerCase();
+    logged[lower] = ALWAYS_SECRET_HEADERS.has(lower) || auth.has(lower) ? REDACTED : value;
+  };
+  if (headers instanceof Headers) headers.forEach(add);
+  else for (const name of Object.keys(headers)) add(headers[name]!, name);
   return logged;
+}
+
+// A header name is an HTTP token; a value holds no line break or NUL. Checked here so a bad header is a contract
+// error, not a network failure retried by the client.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
+
+/** The request's headers, then the credential's over them, as one map with lowercased names (what Headers would hold). */
+export function mergedRequestHeaders(own: HeaderMap | undefined, auth: HeaderMap): HeaderMap {
+  const merged: HeaderMap = {};
+  for (const source of [own ?? {}, auth]) {
+    for (const name of Object.keys(source)) {
+      const value = source[name]!;
+      if (!HEADER_NAME.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+      if (HEADER_VALUE_FORBIDDEN.test(value)) throw new TypeError(`invalid value for header ${name}`);
+      merged[name.toLowerCase()] = value.trim();
+    }
+  }
+  return merged;
 }
 
 export function loggedResponseHeaders(headers: Headers | null): HeaderMap {
@@ -149,10 +173,9 @@ type Attempt = { sentAt: number; durationMs: number; concurrency: number } & (
   | { kind: "network"; error: unknown }
 );
 
-const encoder = new TextEncoder();
-
+// Counted, not encoded: a request body is measured for every attempt.
 export function utf8Bytes(text: string | undefined): number {
-  return text === undefined ? 0 : encoder.encode(text).byteLength;
+  return text === undefined ? 0 : utf8Length(text);
 }
 
 export const isSuccessStatus = (status: number): boolean => status >= 200 && status < 300;
@@ -176,12 +199,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   const backoffDelay = (attempt: number) => Math.floor(runtime.random() * Math.min(backoff.max_ms, backoff.base_ms * 2 ** (attempt - 1)));
 
-  const buildHeaders = async (request: HttpRequest): Promise<{ headers: Headers; auth: HeaderMap }> => {
-    const headers = new Headers(request.headers);
+  // A plain map rather than a Headers object: the log reads it back, and a native Headers costs more per request.
+  const buildHeaders = async (request: HttpRequest): Promise<{ headers: HeaderMap; auth: HeaderMap }> => {
     const auth = (typeof options.authHeaders === "function" ? await options.authHeaders() : options.authHeaders) ?? {};
-    for (const [name, value] of Object.entries(auth)) headers.set(name, value);
-    return { headers, auth };
+    return { headers: mergedRequestHeaders(request.headers, auth), auth };
   };
+  const deadlines = createDeadlines(runtime, limits.timeout_ms);
 
   // The attempt's answer (or its absence) tells the adaptive limit how the destination copes.
   function adapt(outcome: Attempt): void {
@@ -194,34 +217,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (note !== null) onEvent?.({ type: "concurrency", note });
   }
 
-  async function attemptOnce(request: HttpRequest, headers: Headers): Promise<Attempt> {
+  async function attemptOnce(request: HttpRequest, headers: HeaderMap): Promise<Attempt> {
     const release = await semaphore.acquire(request.signal);
     let concurrency = semaphore.limit;
-    const controller = new AbortController();
-    const stopTimer = new AbortController();
-    const onCallerAbort = () => controller.abort(request.signal?.reason);
-    let timedOut = false;
     let sentAt = runtime.now();
+    let watch: InFlight | null = null;
     try {
       await pacer.acquire(request.signal);
       concurrency = semaphore.limit;
-      request.signal?.addEventListener("abort", onCallerAbort, { once: true });
-      if (request.signal?.aborted) onCallerAbort(); // aborted before the listener was attached
       sentAt = runtime.now();
       // Runs until the body is read, not only the headers: a body dripping a byte a second is ended too.
-      runtime.sleep(limits.timeout_ms, stopTimer.signal).then(
-        () => {
-          timedOut = true;
-          controller.abort(new Error(`timed out after ${limits.timeout_ms} ms`));
-        },
-        () => undefined, // the timer was stopped because the attempt finished first
-      );
+      watch = deadlines.start(request.signal);
       const response = await runtime.fetch(request.url, {
         method: request.method,
         headers,
         body: request.body,
         redirect: "manual",
-        signal: controller.signal,
+        signal: watch.controller.signal,
       });
       // Browsers report a manual redirect as an opaque response with status 0.
       const status = String(response.type) === "opaqueredirect" ? 302 : response.status;
@@ -252,11 +264,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       };
     } catch (error) {
       if (request.signal?.aborted) throw canceled(request, error);
-      if (timedOut) return { kind: "timeout", sentAt, durationMs: runtime.now() - sentAt, concurrency };
+      if (watch?.timedOut === true) return { kind: "timeout", sentAt, durationMs: runtime.now() - sentAt, concurrency };
       return { kind: "network", error, sentAt, durationMs: runtime.now() - sentAt, concurrency };
     } finally {
-      stopTimer.abort();
-      request.signal?.removeEventListener("abort", onCallerAbort);
+      if (watch !== null) deadlines.finish(watch);
       release();
     }
   }
@@ -275,7 +286,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
     for (let attempt = 1; ; attempt += 1) {
       if (request.signal?.aborted) throw canceled(request, request.signal.reason);
-      let built: { headers: Headers; auth: HeaderMap };
+      let built: { headers: HeaderMap; auth: HeaderMap };
       try {
         built = await buildHeaders(request);
       } catch (error) {
@@ -387,7 +398,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   function attemptEntry(
     request: HttpRequest,
-    built: { headers: Headers; auth: HeaderMap },
+    built: { headers: HeaderMap; auth: HeaderMap },
     outcome: Attempt,
     attempt: number,
     retryReason: RequestRetryReason | null,
@@ -460,4 +471,75 @@ function errorText(error: unknown): string {
     return `${error.message}${cause}`;
   }
   return String(error);
+}
+
+// An attempt in flight: aborted when its time is up or the caller's signal aborts.
+interface InFlight {
+  readonly deadline: number;
+  readonly controller: AbortController;
+  readonly signal: AbortSignal | undefined;
+  timedOut: boolean;
+}
+
+// One timer and one listener per caller signal for every attempt in flight, rather than a timer, two controllers
+// and two listeners each: per request they cost more CPU than the request itself in a run of thousands.
+// Every attempt has the same timeout and the clock never goes back, so attempts end their time in the order they began.
+function createDeadlines(runtime: EngineRuntime, timeoutMs: number) {
+  const pending = new Set<InFlight>();
+  const following = new WeakMap<AbortSignal, Set<InFlight>>();
+  let sweeping = false;
+
+  async function sweep(): Promise<void> {
+    sweeping = true;
+    try {
+      for (;;) {
+        const first: InFlight | undefined = pending.values().next().value;
+        if (first === undefined) return;
+        const wait = first.deadline - runtime.now();
+        if (wait > 0) {
+          await runtime.sleep(wait);
+          continue;
+        }
+        pending.delete(first);
+        first.timedOut = true;
+        first.controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+      }
+    } finally {
+      sweeping = false;
+    }
+  }
+
+  function follow(signal: AbortSignal, attempt: InFlight): void {
+    let attempts = following.get(signal);
+    if (attempts === undefined) {
+      const followers = new Set<InFlight>();
+      following.set(signal, followers);
+      signal.addEventListener(
+        "abort",
+        () => {
+          for (const each of followers) each.controller.abort(signal.reason);
+        },
+        { once: true },
+      );
+      attempts = followers;
+    }
+    attempts.add(attempt);
+  }
+
+  return {
+    start(signal: AbortSignal | undefined): InFlight {
+      const attempt: InFlight = { deadline: runtime.now() + timeoutMs, controller: new AbortController(), signal, timedOut: false };
+      if (signal !== undefined) {
+        if (signal.aborted) attempt.controller.abort(signal.reason);
+        else follow(signal, attempt);
+      }
+      pending.add(attempt);
+      if (!sweeping) void sweep();
+      return attempt;
+    },
+    finish(attempt: InFlight): void {
+      pending.delete(attempt);
+      if (attempt.signal !== undefined) following.get(attempt.signal)?.delete(attempt);
+    },
+  };
 }

@@ -12,9 +12,12 @@ export interface Semaphore {
 
 interface Waiter {
   grant(release: Release): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
 }
 
-// FIFO, so a burst of lookups cannot starve the writes queued before them.
+// FIFO, so a burst of lookups cannot starve the writes queued before them. Waiters on one signal share one abort
+// listener: a slice queues thousands of records behind a handful of permits, each with the slice's signal.
 export function createSemaphore(initial: number): Semaphore {
   const checked = (max: number) => {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency must be a positive integer, got ${max}`);
@@ -22,12 +25,23 @@ export function createSemaphore(initial: number): Semaphore {
   };
   let max = checked(initial);
   let inUse = 0;
-  const queue: Waiter[] = [];
+  // Granted from `head` on (shifting a long queue per grant would move all the rest); compacted now and then.
+  let queue: Waiter[] = [];
+  let head = 0;
+  const bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
 
+  const waiting = () => queue.length - head;
   const grantWaiting = () => {
-    while (inUse < max && queue.length > 0) {
+    while (inUse < max && head < queue.length) {
+      const waiter = queue[head]!;
+      head += 1;
+      if (waiter.signal !== undefined) bySignal.get(waiter.signal)?.delete(waiter);
       inUse += 1;
-      queue.shift()!.grant(makeRelease());
+      waiter.grant(makeRelease());
+    }
+    if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
     }
   };
   const makeRelease = (): Release => {
@@ -39,13 +53,33 @@ export function createSemaphore(initial: number): Semaphore {
       grantWaiting();
     };
   };
+  const follow = (signal: AbortSignal, waiter: Waiter) => {
+    let waiters = bySignal.get(signal);
+    if (waiters === undefined) {
+      const followers = new Set<Waiter>();
+      bySignal.set(signal, followers);
+      signal.addEventListener(
+        "abort",
+        () => {
+          if (followers.size === 0) return;
+          queue = queue.slice(head).filter((each) => !followers.has(each));
+          head = 0;
+          for (const each of followers) each.reject(abortReason(signal));
+          followers.clear();
+        },
+        { once: true },
+      );
+      waiters = followers;
+    }
+    waiters.add(waiter);
+  };
 
   return {
     get inUse() {
       return inUse;
     },
     get waiting() {
-      return queue.length;
+      return waiting();
     },
     get limit() {
       return max;
@@ -61,19 +95,9 @@ export function createSemaphore(initial: number): Semaphore {
         return Promise.resolve(makeRelease());
       }
       return new Promise<Release>((resolve, reject) => {
-        const onAbort = () => {
-          const at = queue.indexOf(waiter);
-          if (at >= 0) queue.splice(at, 1);
-          reject(abortReason(signal as AbortSignal));
-        };
-        const waiter: Waiter = {
-          grant(release) {
-            signal?.removeEventListener("abort", onAbort);
-            resolve(release);
-          },
-        };
+        const waiter: Waiter = { grant: resolve, reject, signal };
         queue.push(waiter);
-        signal?.addEventListener("abort", onAbort, { once: true });
+        if (signal !== undefined) follow(signal, waiter);
       });
     },
   };
@@ -91,25 +115,45 @@ export interface RequestPacerOptions {
   runtime: Pick<EngineRuntime, "now" | "sleep">;
 }
 
-// Even spacing rather than a bursty bucket: destinations count requests per rolling second.
+// Even spacing rather than a bursty bucket: destinations count requests per rolling second. At high rates a few
+// milliseconds' worth may go together (up to 10 ms of the rate): timers have millisecond grain and a Durable
+// Object's clock stands still between I/O, so finer spacing would cost a timer per request and delay each burst
+// of answers' follow-ups. A window of the last `rate` send times still keeps any rolling second within the rate.
+const BURST_MS = 10;
+
 export function createRequestPacer({ requestsPerSecond, runtime }: RequestPacerOptions): RequestPacer {
   if (!(requestsPerSecond > 0)) throw new RangeError(`requests per second must be > 0, got ${requestsPerSecond}`);
   const interval = 1000 / requestsPerSecond;
+  const burst = Math.max(1, Math.floor((requestsPerSecond * BURST_MS) / 1000));
+  const tolerance = (burst - 1) * interval;
+  const lastSecond = burst > 1 ? new Float64Array(Math.floor(requestsPerSecond)).fill(Number.NEGATIVE_INFINITY) : null;
+  let oldest = 0;
+  // When the next request is due at the steady rate (a burst may run ahead of it by `tolerance`).
   let nextSlot = Number.NEGATIVE_INFINITY;
   let pausedUntil = Number.NEGATIVE_INFINITY;
+
+  const reserve = (now: number): number => {
+    let slot = Math.max(now, nextSlot - tolerance);
+    if (lastSecond !== null) {
+      slot = Math.max(slot, lastSecond[oldest]! + 1000);
+      lastSecond[oldest] = slot;
+      oldest = (oldest + 1) % lastSecond.length;
+    }
+    nextSlot = Math.max(nextSlot, slot) + interval;
+    return slot;
+  };
 
   return {
     pauseUntil(time) {
       pausedUntil = Math.max(pausedUntil, time);
-      nextSlot = Math.max(nextSlot, time);
+      nextSlot = Math.max(nextSlot, time + tolerance);
     },
     async acquire(signal) {
       let waited = 0;
       for (;;) {
         if (signal?.aborted) throw abortReason(signal);
         const now = runtime.now();
-        const slot = Math.max(now, nextSlot);
-        nextSlot = slot + interval;
+        const slot = reserve(now);
         if (slot > now) {
           await runtime.sleep(slot - now, signal);
           waited += slot - now;

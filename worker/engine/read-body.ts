@@ -21,16 +21,18 @@ export interface BodyText {
 // body can never hold more than maxBytes in memory: past the limit the stream is cancelled, not drained.
 export async function readBody(response: Response, options: ReadBodyOptions): Promise<BodyText> {
   const { maxBytes } = options;
-  if (response.body === null) return { text: "", bytes: 0, truncated: false };
   // A body that declares its length within the limit, sent as it is (HTTP framing ends it there), is read in one
-  // call: a read per chunk costs more CPU than the request itself when a run sends thousands of small ones.
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (declared <= maxBytes && !response.headers.has("content-encoding")) {
+  // call: a read per chunk costs more CPU than the request itself when a run sends thousands of small ones. Checked
+  // before touching response.body, which makes the runtime build a stream object.
+  const headers = response.headers;
+  const declared = Number(headers.get("content-length") ?? Number.NaN);
+  if (declared <= maxBytes && !headers.has("content-encoding")) {
     const whole = new Uint8Array(await response.arrayBuffer());
-    if (whole.byteLength <= maxBytes) return { text: UTF8.decode(whole), bytes: whole.byteLength, truncated: false };
+    if (whole.byteLength <= maxBytes) return { text: whole.byteLength === 0 ? "" : UTF8.decode(whole), bytes: whole.byteLength, truncated: false };
     if (!options.truncate) throw responseTooLarge(options);
     return { text: decode([whole.subarray(0, maxBytes)], maxBytes, true), bytes: maxBytes, truncated: true };
   }
+  if (response.body === null) return { text: "", bytes: 0, truncated: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let bytes = 0;

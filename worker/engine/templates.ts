@@ -103,6 +103,16 @@ export function urlTemplateOriginProblem(template: CompiledTemplate): string | n
 }
 
 const templateOrigins = new WeakMap<CompiledTemplate, string | null>();
+const fixedOrigins = new WeakMap<CompiledTemplate, boolean>();
+
+function originFixed(template: CompiledTemplate): boolean {
+  let fixed = fixedOrigins.get(template);
+  if (fixed === undefined) {
+    fixed = prefixFixesOrigin(template.literals[0]!) && templateOrigin(template) !== null;
+    fixedOrigins.set(template, fixed);
+  }
+  return fixed;
+}
 
 // The origin the text before the first placeholder names; null when it names none.
 function templateOrigin(template: CompiledTemplate): string | null {
@@ -143,8 +153,9 @@ export function renderUrl(template: CompiledTemplate, serial: string, record: un
     }
     url += encoded + literals[i + 1]!;
   }
-  // Checked again here, not only when the contract was saved: record data must never choose the host.
-  if (placeholders.length > 0) {
+  // Checked again here, not only when the contract was saved: record data must never choose the host. A template
+  // whose fixed prefix ends the host needs no parse per record: encoded values hold no "/", "\", "?", "#" or "@".
+  if (placeholders.length > 0 && !originFixed(template)) {
     const expected = templateOrigin(template);
     const actual = originOf(url);
     if (expected === null || actual !== expected) {

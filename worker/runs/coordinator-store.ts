@@ -429,20 +429,19 @@ export class CoordinatorStore {
             records.length,
           )
           .one().seq - records.length;
-      records.forEach((record, i) => {
-        const entry: OutboxRequest = {
-          ...record,
-          job_id: jobId,
-          seq: first + i + 1,
-          url: redact(record.url),
-          request_headers: maskHeaders(record.request_headers),
-          request_body: mask(record.request_body),
-          error: mask(record.error),
-          response_headers: maskHeaders(record.response_headers),
-          response_body: mask(record.response_body),
-        };
-        this.sql.exec("INSERT INTO outbox_requests (body) VALUES (?1)", JSON.stringify(entry));
-      });
+      const entries = records.map((record, i): OutboxRequest => ({
+        ...record,
+        job_id: jobId,
+        seq: first + i + 1,
+        url: redact(record.url),
+        request_headers: maskHeaders(record.request_headers),
+        request_body: mask(record.request_body),
+        error: mask(record.error),
+        response_headers: maskHeaders(record.response_headers),
+        response_body: mask(record.response_body),
+      }));
+      // One statement for the lot, in order (a statement per request costs more than the request when runs are fast).
+      this.sql.exec("INSERT INTO outbox_requests (body) SELECT value FROM json_each(?1) ORDER BY key", JSON.stringify(entries));
     });
   }
 
@@ -578,21 +577,15 @@ export class CoordinatorStore {
   // One transaction for a group of writes: the storage write holds the requests until it is durable.
   recordIntents(jobId: string, intents: readonly WriteIntent[]): void {
     if (intents.length === 0) return;
-    this.transaction(() => {
-      for (const intent of intents) {
-        this.sql.exec(
-          `INSERT OR REPLACE INTO write_intents (job_id, ord, serial, idempotency_key, payload_hash, changes_json, attempted_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
-          jobId,
-          intent.ord,
-          intent.serial,
-          intent.idempotency_key,
-          intent.payload_hash,
-          JSON.stringify(intent.changes),
-          intent.attempted_at,
-        );
-      }
-    });
+    // One statement for the group: the intents travel as a JSON array, their changes stored as the JSON text they are.
+    this.sql.exec(
+      `INSERT OR REPLACE INTO write_intents (job_id, ord, serial, idempotency_key, payload_hash, changes_json, attempted_at)
+       SELECT ?1, value ->> '$.ord', value ->> '$.serial', value ->> '$.idempotency_key', value ->> '$.payload_hash',
+              value -> '$.changes', value ->> '$.attempted_at'
+       FROM json_each(?2) ORDER BY key`,
+      jobId,
+      JSON.stringify(intents),
+    );
   }
 
   // When the newest unresolved write intent of the job was made; null when every write has its outcome.
