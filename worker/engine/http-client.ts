@@ -222,6 +222,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let concurrency = semaphore.limit;
     let sentAt = runtime.now();
     let watch: InFlight | null = null;
+    let settled: Attempt | null = null;
     try {
       await pacer.acquire(request.signal);
       concurrency = semaphore.limit;
@@ -242,7 +243,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         body = await readBody(response, { maxBytes: maxResponseBytes });
       } catch (error) {
         if (!(error instanceof EngineError)) throw error;
-        return {
+        return (settled = {
           kind: "too_large",
           status,
           headers: response.headers,
@@ -250,9 +251,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           sentAt,
           durationMs: runtime.now() - sentAt,
           concurrency,
-        };
+        });
       }
-      return {
+      return (settled = {
         kind: "response",
         status,
         headers: response.headers,
@@ -261,13 +262,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         sentAt,
         durationMs: runtime.now() - sentAt,
         concurrency,
-      };
+      });
     } catch (error) {
       if (request.signal?.aborted) throw canceled(request, error);
-      if (watch?.timedOut === true) return { kind: "timeout", sentAt, durationMs: runtime.now() - sentAt, concurrency };
-      return { kind: "network", error, sentAt, durationMs: runtime.now() - sentAt, concurrency };
+      if (watch?.timedOut === true) return (settled = { kind: "timeout", sentAt, durationMs: runtime.now() - sentAt, concurrency });
+      return (settled = { kind: "network", error, sentAt, durationMs: runtime.now() - sentAt, concurrency });
     } finally {
       if (watch !== null) deadlines.finish(watch);
+      // Before the permit is handed on: a request waiting for it goes out under the limit this answer sets.
+      if (settled !== null) adapt(settled);
       release();
     }
   }
@@ -299,7 +302,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         });
       }
       const outcome = await attemptOnce(request, built.headers);
-      adapt(outcome);
       const exhausted = attempt >= maxAttempts;
       const base = { method: request.method, url: request.url, attempt };
       if (onEvent) onEvent({ type: "request", entry: attemptEntry(request, built, outcome, attempt, retryReason) });
