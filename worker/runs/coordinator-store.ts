@@ -451,11 +451,11 @@ export class CoordinatorStore {
     this.appendPlans(jobId, [entry]);
   }
 
-  // A checkpoint's planned writes in one statement (each entry's JSON text is what the outbox row holds).
+  // A checkpoint's planned writes in one statement (each entry's JSON text is what the outbox row holds). The
+  // array is masked as one JSON text: its strings are the entries' strings, so it masks exactly what each would.
   appendPlans(jobId: string, entries: readonly PlanEntry[]): void {
     if (entries.length === 0) return;
-    const bodies = entries.map((entry) => this.redactor.redactJson(JSON.stringify(entry)));
-    this.sql.exec("INSERT INTO outbox_plans (job_id, body) SELECT ?1, value FROM json_each(?2) ORDER BY key", jobId, `[${bodies.join(",")}]`);
+    this.sql.exec("INSERT INTO outbox_plans (job_id, body) SELECT ?1, value FROM json_each(?2) ORDER BY key", jobId, this.redactor.redactJson(JSON.stringify(entries)));
   }
 
   // An apply job's plan, one chunk at a time; loading a chunk again (a start replayed after a crash) replaces it.
@@ -683,10 +683,23 @@ export class CoordinatorStore {
     return fresh;
   }
 
+  // The first `limit` rows of an outbox table as one JSON array text (one row out of SQLite and one parse rather
+  // than one of each per row), with the highest id among them (0 when there is none).
+  private outboxBodies<T>(table: "outbox_outcomes" | "outbox_logs" | "outbox_requests", limit: number): { rows: T[]; lastId: number } {
+    const row = this.sql
+      .exec<{ last: number; bodies: string }>(
+        `SELECT COALESCE(MAX(id), 0) AS last, '[' || COALESCE(group_concat(body, ',' ORDER BY id), '') || ']' AS bodies
+           FROM (SELECT id, body FROM ${table} ORDER BY id LIMIT ?1)`,
+        limit,
+      )
+      .one();
+    return { rows: JSON.parse(row.bodies) as T[], lastId: row.last };
+  }
+
   outbox(limit: number): OutboxContents {
-    const outcomeRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit).toArray();
-    const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
-    const requestRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_requests ORDER BY id LIMIT ?1", limit).toArray();
+    const outcomes = this.outboxBodies<OutcomeRecord>("outbox_outcomes", limit);
+    const logs = this.outboxBodies<LogRecord>("outbox_logs", limit);
+    const requests = this.outboxBodies<OutboxRequest>("outbox_requests", limit);
     const planRows = this.sql
       .exec<{ id: number; job_id: string; serial: string; body: string }>(
         "SELECT id, job_id, body ->> '$.serial' AS serial, body FROM outbox_plans ORDER BY id LIMIT ?1",
@@ -694,12 +707,12 @@ export class CoordinatorStore {
       )
       .toArray();
     return {
-      outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
-      logs: logRows.map((r) => JSON.parse(r.body) as LogRecord),
-      requests: requestRows.map((r) => JSON.parse(r.body) as OutboxRequest),
-      lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
-      lastLogId: logRows.at(-1)?.id ?? 0,
-      lastRequestId: requestRows.at(-1)?.id ?? 0,
+      outcomes: outcomes.rows,
+      logs: logs.rows,
+      requests: requests.rows,
+      lastOutcomeId: outcomes.lastId,
+      lastLogId: logs.lastId,
+      lastRequestId: requests.lastId,
       plans: planRows.map((r) => ({ job_id: r.job_id, serial: r.serial, text: r.body })),
       lastPlanId: planRows.at(-1)?.id ?? 0,
     };

@@ -26,13 +26,14 @@ export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteS
   sql.exec(SERIAL_INDEX_SCHEMA);
   const index: SqliteSerialIndex = {
     async put(entries) {
-      // One statement for the whole page: a JSON array of [serial, record] pairs.
+      // One statement for the whole page: a JSON array of [serial, record] pairs, each record kept as its JSON
+      // text (`->`), so no record is stringified on its own and escaped again inside the array.
       if (entries.length === 0) return;
       sql.exec(
         `INSERT OR REPLACE INTO serial_index (job_id, serial, record_json)
-         SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2)`,
+         SELECT ?1, value ->> 0, value -> 1 FROM json_each(?2)`,
         jobId,
-        JSON.stringify(entries.map(([serial, record]) => [serial, JSON.stringify(record)])),
+        JSON.stringify(entries),
       );
     },
     getMany(serials) {
