@@ -131,7 +131,8 @@ export interface ReadBackWaiting {
 export interface QueuedRow {
   ord: number;
   serial: string;
-  record_json: string | null;
+  // The source record, parsed (null: the source does not hold the serial).
+  source: Record<string, unknown> | null;
   intent: WriteIntent | null;
 }
 
@@ -565,41 +566,26 @@ export class CoordinatorStore {
     );
   }
 
+  // The slice's records as one JSON text SQLite builds (one row out and one parse, source records and intended
+  // changes already parsed), in queue order.
   queued(jobId: string, limit: number): QueuedRow[] {
-    type Row = {
-      ord: number;
-      serial: string;
-      record_json: string | null;
-      idempotency_key: string | null;
-      payload_hash: string | null;
-      changes_json: string | null;
-      attempted_at: number | null;
-    };
-    return this.sql
-      .exec<Row>(
-        `SELECT q.ord, q.serial, q.record_json, i.idempotency_key, i.payload_hash, i.changes_json, i.attempted_at
-           FROM work_queue q LEFT JOIN write_intents i ON i.job_id = q.job_id AND i.ord = q.ord
-          WHERE q.job_id = ?1 ORDER BY q.ord LIMIT ?2`,
+    type Row = [ord: number, serial: string, source: Record<string, unknown> | null, key: string | null, hash: string | null, changes: FieldChange[] | null, at: number | null];
+    const { rows } = this.sql
+      .exec<{ rows: string }>(
+        `SELECT json_group_array(json_array(q.ord, q.serial, json(q.record_json), i.idempotency_key, i.payload_hash, json(i.changes_json), i.attempted_at)
+                 ORDER BY q.ord) AS rows
+           FROM (SELECT ord, serial, record_json FROM work_queue WHERE job_id = ?1 ORDER BY ord LIMIT ?2) q
+           LEFT JOIN write_intents i ON i.job_id = ?1 AND i.ord = q.ord`,
         jobId,
         limit,
       )
-      .toArray()
-      .map((row) => ({
-        ord: row.ord,
-        serial: row.serial,
-        record_json: row.record_json,
-        intent:
-          row.changes_json === null
-            ? null
-            : {
-                ord: row.ord,
-                serial: row.serial,
-                idempotency_key: row.idempotency_key,
-                payload_hash: row.payload_hash ?? "",
-                changes: JSON.parse(row.changes_json) as FieldChange[],
-                attempted_at: row.attempted_at ?? 0,
-              },
-      }));
+      .one();
+    return (JSON.parse(rows) as Row[]).map(([ord, serial, source, key, hash, changes, at]) => ({
+      ord,
+      serial,
+      source,
+      intent: changes === null ? null : { ord, serial, idempotency_key: key, payload_hash: hash ?? "", changes, attempted_at: at ?? 0 },
+    }));
   }
 
   // One transaction for a group of writes: the storage write holds the requests until it is durable.

@@ -570,7 +570,7 @@ export class JobStep {
       records: rows.map((row) => ({
         ord: row.ord,
         serial: row.serial,
-        source: row.record_json === null ? null : (JSON.parse(row.record_json) as Record<string, unknown>),
+        source: row.source,
         intent: row.intent,
         ...(plans === null ? {} : { plan: plans.get(row.serial) ?? null }),
       })),

@@ -217,9 +217,11 @@ describe("a checkpoint's records in the coordinator's storage", () => {
       const queued = store.queued("job_1", 1_000);
       expect(queued.map((row) => row.serial)).toEqual([...serials, "SN-LAST"]);
       expect(queued.map((row) => row.ord)).toEqual(Array.from({ length: serials.length + 1 }, (_, i) => i));
-      expect(queued[0]!.record_json).toBeNull();
-      expect(JSON.parse(queued[1]!.record_json!)).toEqual({ serial: serials[1], status: "online" });
+      expect(queued[0]!.source).toBeNull();
+      expect(queued[1]!.source).toEqual({ serial: serials[1], status: "online" });
       expect(queued.filter((row) => row.intent !== null).map((row) => row.ord)).toEqual([3, 4]);
+      expect(queued[3]!.intent).toEqual({ ord: 3, serial: serials[3], idempotency_key: null, payload_hash: "h", changes: [], attempted_at: 5 });
+      expect(store.queued("job_2", 10)).toEqual([]);
     }));
 
   it("leave the queue with their write intents and hold in the outbox what record-by-record calls hold", async () => {
