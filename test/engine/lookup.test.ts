@@ -257,6 +257,21 @@ describe("list-mode lookup", () => {
     expect(index.size).toBe(4);
   });
 
+  it("asks for no page ahead when the caller says it stops after this one", async () => {
+    const server = await serve(fleetApi(makeFleet(6), { pageSize: 2 }));
+    const { client } = makeClient();
+    const index = createMemorySerialIndex();
+    const contract = makeList(`${server.url}/cursor`, {
+      pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" },
+    });
+
+    const pages = buildListingIndex({ client, contract, index, prefetch: () => false });
+    await pages.next();
+    await pages.return();
+
+    expect(server.requests.map((request) => request.url.searchParams.get("cursor"))).toEqual([null]);
+  });
+
   it("reports duplicate and unreadable listing entries", async () => {
     const server = await serve(() => ({ body: { data: [makeDevice(1), makeDevice(1, { name: "newer" }), { name: "?" }] } }));
     const { client } = makeClient();

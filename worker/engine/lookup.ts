@@ -113,6 +113,8 @@ export interface BuildListingOptions {
   signal?: AbortSignal;
   // The connection's limits.max_pages; the default limit when absent.
   maxPages?: number;
+  // Whether the next page may be requested ahead (always when absent): no, when the caller stops after this one.
+  prefetch?: () => boolean;
 }
 
 // One page per step, each stored before the caller checkpoints its nextState, so that state resumes cleanly. The next
@@ -120,7 +122,7 @@ export interface BuildListingOptions {
 export async function* buildListingIndex(options: BuildListingOptions): AsyncGenerator<ListingPage, void, undefined> {
   const { client, contract, index, signal } = options;
   const spec = pagedReadSpec("listing", contract, { max_pages: options.maxPages });
-  const pages = readRecordPages(client, spec, options.resume ?? null, signal, { prefetch: true });
+  const pages = readRecordPages(client, spec, options.resume ?? null, signal, { prefetch: options.prefetch ?? (() => true) });
   for await (const page of pages) {
     const entries = new Map<string, unknown>();
     const duplicates: string[] = [];

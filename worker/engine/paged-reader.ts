@@ -127,14 +127,14 @@ export const ACCEPT_HEADER: Record<PayloadFormat, string> = {
   xml: "application/xml, text/xml;q=0.9",
 };
 
-// `prefetch`: the next page is requested as soon as its position is known, while the caller stores this one, so
-// the destination's time and the caller's overlap. A prefetched page the caller never asks for is aborted.
+// `prefetch`: while it answers true, the next page is requested as soon as its position is known, while the caller
+// stores this one, so the destination's time and the caller's overlap. A prefetched page never asked for is aborted.
 export async function* readRecordPages(
   client: HttpClient,
   spec: PagedReadSpec,
   from: PageState | null = null,
   signal?: AbortSignal,
-  options: { prefetch?: boolean } = {},
+  options: { prefetch?: () => boolean } = {},
 ): AsyncGenerator<RecordPage, void, undefined> {
   const paths = compileSpec(spec);
   const maxPages = spec.max_pages ?? DEFAULT_MAX_PAGES;
@@ -160,7 +160,7 @@ export async function* readRecordPages(
       const response = await (ahead ?? get(url, signal));
       const page = readPage(spec, paths, state, url, response);
       const nextState = page.nextState;
-      if (options.prefetch === true && nextState !== null && nextState.pages_read < maxPages) {
+      if (nextState !== null && nextState.pages_read < maxPages && options.prefetch?.() === true) {
         const next = pageUrl(spec, nextState.position);
         const early = get(next, prefetchSignal);
         // Its failure is the next page's, raised when that page is asked for (or never, when it is not).
