@@ -175,13 +175,7 @@ export async function* readRecordPages(
   }
 }
 
-function readPage(
-  spec: PagedReadSpec,
-  paths: CompiledSpec,
-  state: PageState,
-  url: string,
-  response: Awaited<ReturnType<HttpClient["request"]>>,
-): RecordPage {
+function readPage(spec: PagedReadSpec, paths: CompiledSpec, state: PageState, url: string, response: Awaited<ReturnType<HttpClient["request"]>>): RecordPage {
   const body = parseBody(response.text, spec.format, spec.phase, url);
   const items = recordArray(body, paths.records, spec, url);
   const { records, unreadable } = readRecords(items, paths);

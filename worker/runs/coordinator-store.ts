@@ -569,7 +569,15 @@ export class CoordinatorStore {
   // The slice's records as one JSON text SQLite builds (one row out and one parse, source records and intended
   // changes already parsed), in queue order.
   queued(jobId: string, limit: number): QueuedRow[] {
-    type Row = [ord: number, serial: string, source: Record<string, unknown> | null, key: string | null, hash: string | null, changes: FieldChange[] | null, at: number | null];
+    type Row = [
+      ord: number,
+      serial: string,
+      source: Record<string, unknown> | null,
+      key: string | null,
+      hash: string | null,
+      changes: FieldChange[] | null,
+      at: number | null,
+    ];
     const { rows } = this.sql
       .exec<{ rows: string }>(
         `SELECT json_group_array(json_array(q.ord, q.serial, json(q.record_json), i.idempotency_key, i.payload_hash, json(i.changes_json), i.attempted_at)

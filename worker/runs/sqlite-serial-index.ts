@@ -72,7 +72,9 @@ export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteS
           const texts = readMany(sql, jobId, rest);
           // In the order asked, as a plain read answers.
           const answered = parsed((serial) => texts.get(serial), rest);
-          return Promise.resolve(new Map(wanted.filter((serial) => found.has(serial) || answered.has(serial)).map((serial) => [serial, found.get(serial) ?? answered.get(serial)])));
+          return Promise.resolve(
+            new Map(wanted.filter((serial) => found.has(serial) || answered.has(serial)).map((serial) => [serial, found.get(serial) ?? answered.get(serial)])),
+          );
         },
       };
     },
