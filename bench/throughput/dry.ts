@@ -66,6 +66,8 @@ export async function measure(): Promise<Figure[]> {
       records_s: listingDone === null || jobFinished === null ? null : round((jobFinished - listingDone) / 1000, 3),
       run_finish_s: jobFinished === null ? null : round((runFinished - jobFinished) / 1000, 3),
     };
+    // The coordinator's own time per phase (listing, fill, slice, checkpoint, flush…), read after the run.
+    const coordinator = await bench.phases(run.id);
     const processed = Number(job.processed);
     const wouldUpdate = Number(job.would_update);
     const exact = run.status === "completed" && processed === SERIALS && wouldUpdate === SERIALS;
@@ -75,6 +77,7 @@ export async function measure(): Promise<Figure[]> {
       serials: SERIALS,
       run: { status: run.status, wall_s: run.wall_s, processed, would_update: wouldUpdate, requests },
       phases,
+      coordinator_phases: coordinator,
       records_phase_per_s: recordsPerSecond,
       // Polling the run's status every 100 ms is in it too (a few ms a poll).
       workerd_cpu_s: round(cpuSeconds, 2),

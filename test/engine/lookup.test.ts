@@ -223,7 +223,53 @@ describe("list-mode lookup", () => {
 
     expect(rest.map((page) => page.indexed)).toEqual([2, 2]);
     expect(index.size).toBe(6);
+    // The page after the checkpoint was already asked for ahead when the first read stopped: it may have arrived.
+    expect([
+      [null, "o2", "o4"],
+      [null, "o2", "o2", "o4"],
+    ]).toContainEqual(server.requests.map((request) => request.url.searchParams.get("cursor")));
+  });
+
+  it("asks for the next page while the caller stores this one, once, and stores nothing of it when the read stops", async () => {
+    const api = fleetApi(makeFleet(6), { pageSize: 2 });
+    const arrivals = new Map<string | null, () => void>();
+    const arrived = (cursor: string) => new Promise<void>((resolve) => arrivals.set(cursor, resolve));
+    const [second, third] = [arrived("o2"), arrived("o4")];
+    const server = await serve((request) => {
+      arrivals.get(request.url.searchParams.get("cursor"))?.();
+      return api(request);
+    });
+    const { client } = makeClient();
+    const index = createMemorySerialIndex();
+    const contract = makeList(`${server.url}/cursor`, {
+      pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" },
+    });
+
+    const pages = buildListingIndex({ client, contract, index });
+    await pages.next();
+    // The second page reaches the destination before the caller asks for it, and is not asked for again when it does.
+    await second;
+    expect(((await pages.next()).value as ListingPage).indexed).toBe(2);
+    await third;
+    await pages.return();
+
     expect(server.requests.map((request) => request.url.searchParams.get("cursor"))).toEqual([null, "o2", "o4"]);
+    expect(index.size).toBe(4);
+  });
+
+  it("asks for no page ahead when the caller says it stops after this one", async () => {
+    const server = await serve(fleetApi(makeFleet(6), { pageSize: 2 }));
+    const { client } = makeClient();
+    const index = createMemorySerialIndex();
+    const contract = makeList(`${server.url}/cursor`, {
+      pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" },
+    });
+
+    const pages = buildListingIndex({ client, contract, index, prefetch: () => false });
+    await pages.next();
+    await pages.return();
+
+    expect(server.requests.map((request) => request.url.searchParams.get("cursor"))).toEqual([null]);
   });
 
   it("reports duplicate and unreadable listing entries", async () => {

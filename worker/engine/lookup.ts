@@ -113,12 +113,16 @@ export interface BuildListingOptions {
   signal?: AbortSignal;
   // The connection's limits.max_pages; the default limit when absent.
   maxPages?: number;
+  // Whether the next page may be requested ahead (always when absent): no, when the caller stops after this one.
+  prefetch?: () => boolean;
 }
 
-// One page per step, each stored before the next is fetched, so a checkpointed nextState resumes cleanly.
+// One page per step, each stored before the caller checkpoints its nextState, so that state resumes cleanly. The next
+// page is already on its way meanwhile (prefetch): a read cut short reads it again from the checkpoint.
 export async function* buildListingIndex(options: BuildListingOptions): AsyncGenerator<ListingPage, void, undefined> {
   const { client, contract, index, signal } = options;
-  const pages = readRecordPages(client, pagedReadSpec("listing", contract, { max_pages: options.maxPages }), options.resume ?? null, signal);
+  const spec = pagedReadSpec("listing", contract, { max_pages: options.maxPages });
+  const pages = readRecordPages(client, spec, options.resume ?? null, signal, { prefetch: options.prefetch ?? (() => true) });
   for await (const page of pages) {
     const entries = new Map<string, unknown>();
     const duplicates: string[] = [];

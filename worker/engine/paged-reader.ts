@@ -127,62 +127,83 @@ export const ACCEPT_HEADER: Record<PayloadFormat, string> = {
   xml: "application/xml, text/xml;q=0.9",
 };
 
+// `prefetch`: while it answers true, the next page is requested as soon as its position is known, while the caller
+// stores this one, so the destination's time and the caller's overlap. A prefetched page never asked for is aborted.
 export async function* readRecordPages(
   client: HttpClient,
   spec: PagedReadSpec,
   from: PageState | null = null,
   signal?: AbortSignal,
+  options: { prefetch?: () => boolean } = {},
 ): AsyncGenerator<RecordPage, void, undefined> {
   const paths = compileSpec(spec);
   const maxPages = spec.max_pages ?? DEFAULT_MAX_PAGES;
+  const unused = new AbortController();
+  const prefetchSignal = signal === undefined ? unused.signal : AbortSignal.any([signal, unused.signal]);
+  const get = (url: string, requestSignal: AbortSignal | undefined) =>
+    client.request({ method: "GET", url, headers: { accept: ACCEPT_HEADER[spec.format], ...spec.headers }, signal: requestSignal, phase: spec.phase });
+  let prefetched: { url: string; response: ReturnType<typeof get> } | null = null;
   let state: PageState | null = from ?? initialPageState(spec.pagination);
-  while (state !== null) {
-    // pages_read is checkpointed with the position, so a resumed read keeps counting.
-    if (state.pages_read >= maxPages) {
-      throw new EngineError({
-        code: "too_many_pages",
-        message: `${describeRequest("GET", spec.url)} still had more pages after ${maxPages} pages (the connection's page limit)`,
-        phase: spec.phase,
-      });
+  try {
+    while (state !== null) {
+      // pages_read is checkpointed with the position, so a resumed read keeps counting.
+      if (state.pages_read >= maxPages) {
+        throw new EngineError({
+          code: "too_many_pages",
+          message: `${describeRequest("GET", spec.url)} still had more pages after ${maxPages} pages (the connection's page limit)`,
+          phase: spec.phase,
+        });
+      }
+      const url = pageUrl(spec, state.position);
+      const ahead = prefetched?.url === url ? prefetched.response : null;
+      prefetched = null;
+      const response = await (ahead ?? get(url, signal));
+      const page = readPage(spec, paths, state, url, response);
+      const nextState = page.nextState;
+      if (nextState !== null && nextState.pages_read < maxPages && options.prefetch?.() === true) {
+        const next = pageUrl(spec, nextState.position);
+        const early = get(next, prefetchSignal);
+        // Its failure is the next page's, raised when that page is asked for (or never, when it is not).
+        early.catch(() => undefined);
+        prefetched = { url: next, response: early };
+      }
+      yield page;
+      state = nextState;
     }
-    const url = pageUrl(spec, state.position);
-    const response = await client.request({
-      method: "GET",
-      url,
-      headers: { accept: ACCEPT_HEADER[spec.format], ...spec.headers },
-      signal,
+  } finally {
+    if (prefetched !== null) unused.abort(new Error("the paged read ended before this page was asked for"));
+  }
+}
+
+function readPage(spec: PagedReadSpec, paths: CompiledSpec, state: PageState, url: string, response: Awaited<ReturnType<HttpClient["request"]>>): RecordPage {
+  const body = parseBody(response.text, spec.format, spec.phase, url);
+  const items = recordArray(body, paths.records, spec, url);
+  const { records, unreadable } = readRecords(items, paths);
+
+  const signature = pageSignature(items.length, records);
+  if (signature !== null && signature === state.last_signature) {
+    throw new EngineError({
+      code: "pagination_loop",
+      message: `Page ${state.pages_read + 1} from ${url} repeats the previous page`,
       phase: spec.phase,
     });
-    const body = parseBody(response.text, spec.format, spec.phase, url);
-    const items = recordArray(body, paths.records, spec, url);
-    const { records, unreadable } = readRecords(items, paths);
-
-    const signature = pageSignature(items.length, records);
-    if (signature !== null && signature === state.last_signature) {
-      throw new EngineError({
-        code: "pagination_loop",
-        message: `Page ${state.pages_read + 1} from ${url} repeats the previous page`,
-        phase: spec.phase,
-      });
-    }
-    const position = nextPosition(spec, paths, state.position, { url, body, items, link: response.headers.get("link") });
-    const nextState: PageState | null = position === null ? null : { position, pages_read: state.pages_read + 1, last_signature: signature };
-    yield {
-      records,
-      unreadable,
-      total: totalCount(response.headers.get("x-total-count")),
-      nextState,
-      fetch: {
-        url,
-        status: response.status,
-        attempts: response.attempts,
-        bytes_sent: response.bytesSent,
-        bytes_received: response.bytesReceived,
-        duration_ms: response.durationMs,
-      },
-    };
-    state = nextState;
   }
+  const position = nextPosition(spec, paths, state.position, { url, body, items, link: response.headers.get("link") });
+  const nextState: PageState | null = position === null ? null : { position, pages_read: state.pages_read + 1, last_signature: signature };
+  return {
+    records,
+    unreadable,
+    total: totalCount(response.headers.get("x-total-count")),
+    nextState,
+    fetch: {
+      url,
+      status: response.status,
+      attempts: response.attempts,
+      bytes_sent: response.bytesSent,
+      bytes_received: response.bytesReceived,
+      duration_ms: response.durationMs,
+    },
+  };
 }
 
 function totalCount(header: string | null): number | null {

@@ -303,6 +303,10 @@ export type ScopedCounterValues = Omit<JobCounterValues, "in_scope"> & { in_scop
 const MAX_JSON_CHARS = 900_000;
 
 function jsonChunks(items: readonly unknown[]): string[] {
+  if (items.length === 0) return [];
+  // Usually one value holds them all: one stringify of the array, the same text as the items joined.
+  const whole = JSON.stringify(items);
+  if (whole.length <= MAX_JSON_CHARS) return [whole];
   const chunks: string[] = [];
   let parts: string[] = [];
   let size = 2;

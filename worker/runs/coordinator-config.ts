@@ -55,7 +55,7 @@ export const DEFAULT_COORDINATOR_CONFIG: Readonly<CoordinatorConfig> = Object.fr
   checkpointEveryMs: 250,
   writeAhead: 128,
   sourceBatchRecords: 5_000,
-  flushEveryRecords: 1_000,
+  flushEveryRecords: 5_000,
   flushEveryMs: 2_000,
   failureStreakLimit: 25,
   failureLogLimit: 50,

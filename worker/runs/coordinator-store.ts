@@ -131,7 +131,8 @@ export interface ReadBackWaiting {
 export interface QueuedRow {
   ord: number;
   serial: string;
-  record_json: string | null;
+  // The source record, parsed (null: the source does not hold the serial).
+  source: Record<string, unknown> | null;
   intent: WriteIntent | null;
 }
 
@@ -160,13 +161,17 @@ const SCHEMA = [
      job_id TEXT NOT NULL, serial TEXT NOT NULL, payload_json TEXT NOT NULL, changes_json TEXT NOT NULL, http_status INTEGER,
      payload_excerpt TEXT, PRIMARY KEY (job_id, serial)) WITHOUT ROWID`,
   "CREATE TABLE IF NOT EXISTS seen_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
-  "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+  // One row per checkpoint: body is the JSON array of its n outcomes (a row stored before batches holds one outcome
+  // object, n = 1), so a checkpoint costs one row to write, read and delete rather than one per record.
+  "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 1)",
   "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   // The request log: entries wait here like outcomes and log lines; request_seq numbers each job's entries.
   "CREATE TABLE IF NOT EXISTS outbox_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS request_seq (job_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
   // A dry job's planned writes on their way to the archive's plan chunks.
-  "CREATE TABLE IF NOT EXISTS outbox_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, body TEXT NOT NULL)",
+  // Likewise one row per checkpoint: its n entries' JSON texts, one per line, and their serials as a JSON array (a
+  // row stored before batches holds one entry and no serials).
+  "CREATE TABLE IF NOT EXISTS outbox_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, body TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 1, serials TEXT)",
   // An apply job's plan, loaded from its dry job's archive when it starts: the only serials it may write.
   "CREATE TABLE IF NOT EXISTS plan_entries (job_id TEXT NOT NULL, serial TEXT NOT NULL, entry_json TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   // The chunks flushed to the archive (kind: outcomes, logs, requests or plan) with their index entries; the next chunk
@@ -177,6 +182,12 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS failed_serials (job_id TEXT NOT NULL, serial TEXT NOT NULL, PRIMARY KEY (job_id, serial)) WITHOUT ROWID",
   SERIAL_INDEX_SCHEMA,
 ];
+
+const OUTBOX_BATCH_COLUMNS = [
+  ["outbox_outcomes", "n", "INTEGER NOT NULL DEFAULT 1"],
+  ["outbox_plans", "n", "INTEGER NOT NULL DEFAULT 1"],
+  ["outbox_plans", "serials", "TEXT"],
+] as const;
 
 // Tables that grow with the records of a run, emptied in bounded batches once the run is over.
 const BULK_TABLES = [
@@ -265,6 +276,11 @@ export class CoordinatorStore {
     );
     for (const column of [...JOB_COUNTER_COLUMNS, ...TALLY_EXTRA]) {
       if (!have.has(column)) this.sql.exec(`ALTER TABLE job_tally ADD COLUMN ${column} INTEGER NOT NULL DEFAULT 0`);
+    }
+    // An outbox made before checkpoints were stored as one row each.
+    for (const [table, column, type] of OUTBOX_BATCH_COLUMNS) {
+      const columns = this.sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`).toArray();
+      if (!columns.some((row) => row.name === column)) this.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
     }
   }
 
@@ -394,8 +410,8 @@ export class CoordinatorStore {
     this.appendOutcomes([outcome]);
   }
 
-  // A checkpoint's outcomes in one statement each for the outbox and the retry list, whatever their number: rows
-  // travel as one JSON array through json_each, in order, so their ids keep the order they were given in.
+  // A checkpoint's outcomes in one statement each for the outbox (one row: their JSON array, in the order given) and
+  // the retry list, whatever their number.
   appendOutcomes(outcomes: readonly OutcomeRecord[]): void {
     if (outcomes.length === 0) return;
     const { redact, redactJson } = this.redactor;
@@ -406,7 +422,7 @@ export class CoordinatorStore {
       payload_excerpt: outcome.payload_excerpt === null ? null : redact(outcome.payload_excerpt),
       error: outcome.error === null ? null : redact(outcome.error),
     }));
-    this.sql.exec("INSERT INTO outbox_outcomes (body) SELECT value FROM json_each(?1) ORDER BY key", JSON.stringify(masked));
+    this.sql.exec("INSERT INTO outbox_outcomes (body, n) VALUES (?1, ?2)", JSON.stringify(masked), masked.length);
     // The complete list the next incremental run retries, however many failures D1's exceptions leave out.
     const failed = outcomes.filter((outcome) => outcome.action === "failed").map((outcome) => [outcome.job_id, outcome.serial]);
     if (failed.length > 0) {
@@ -450,11 +466,23 @@ export class CoordinatorStore {
     this.appendPlans(jobId, [entry]);
   }
 
-  // A checkpoint's planned writes in one statement (each entry's JSON text is what the outbox row holds).
+  // A checkpoint's planned writes as one row: each entry's JSON text (what its plan chunk line will be), one per line
+  // (JSON text holds no raw newline). Masked entry by entry only when the whole text holds something to mask.
   appendPlans(jobId: string, entries: readonly PlanEntry[]): void {
     if (entries.length === 0) return;
-    const bodies = entries.map((entry) => this.redactor.redactJson(JSON.stringify(entry)));
-    this.sql.exec("INSERT INTO outbox_plans (job_id, body) SELECT ?1, value FROM json_each(?2) ORDER BY key", jobId, `[${bodies.join(",")}]`);
+    let texts = entries.map((entry) => JSON.stringify(entry));
+    let body = texts.join("\n");
+    if (this.redactor.redact(body) !== body) {
+      texts = texts.map((text) => this.redactor.redactJson(text));
+      body = texts.join("\n");
+    }
+    this.sql.exec(
+      "INSERT INTO outbox_plans (job_id, body, n, serials) VALUES (?1, ?2, ?3, ?4)",
+      jobId,
+      body,
+      entries.length,
+      JSON.stringify(entries.map((entry) => entry.serial)),
+    );
   }
 
   // An apply job's plan, one chunk at a time; loading a chunk again (a start replayed after a crash) replaces it.
@@ -537,41 +565,34 @@ export class CoordinatorStore {
     );
   }
 
+  // The slice's records as one JSON text SQLite builds (one row out and one parse, source records and intended
+  // changes already parsed), in queue order.
   queued(jobId: string, limit: number): QueuedRow[] {
-    type Row = {
-      ord: number;
-      serial: string;
-      record_json: string | null;
-      idempotency_key: string | null;
-      payload_hash: string | null;
-      changes_json: string | null;
-      attempted_at: number | null;
-    };
-    return this.sql
-      .exec<Row>(
-        `SELECT q.ord, q.serial, q.record_json, i.idempotency_key, i.payload_hash, i.changes_json, i.attempted_at
-           FROM work_queue q LEFT JOIN write_intents i ON i.job_id = q.job_id AND i.ord = q.ord
-          WHERE q.job_id = ?1 ORDER BY q.ord LIMIT ?2`,
+    type Row = [
+      ord: number,
+      serial: string,
+      source: Record<string, unknown> | null,
+      key: string | null,
+      hash: string | null,
+      changes: FieldChange[] | null,
+      at: number | null,
+    ];
+    const { rows } = this.sql
+      .exec<{ rows: string }>(
+        `SELECT json_group_array(json_array(q.ord, q.serial, json(q.record_json), i.idempotency_key, i.payload_hash, json(i.changes_json), i.attempted_at)
+                 ORDER BY q.ord) AS rows
+           FROM (SELECT ord, serial, record_json FROM work_queue WHERE job_id = ?1 ORDER BY ord LIMIT ?2) q
+           LEFT JOIN write_intents i ON i.job_id = ?1 AND i.ord = q.ord`,
         jobId,
         limit,
       )
-      .toArray()
-      .map((row) => ({
-        ord: row.ord,
-        serial: row.serial,
-        record_json: row.record_json,
-        intent:
-          row.changes_json === null
-            ? null
-            : {
-                ord: row.ord,
-                serial: row.serial,
-                idempotency_key: row.idempotency_key,
-                payload_hash: row.payload_hash ?? "",
-                changes: JSON.parse(row.changes_json) as FieldChange[],
-                attempted_at: row.attempted_at ?? 0,
-              },
-      }));
+      .one();
+    return (JSON.parse(rows) as Row[]).map(([ord, serial, source, key, hash, changes, at]) => ({
+      ord,
+      serial,
+      source,
+      intent: changes === null ? null : { ord, serial, idempotency_key: key, payload_hash: hash ?? "", changes, attempted_at: at ?? 0 },
+    }));
   }
 
   // One transaction for a group of writes: the storage write holds the requests until it is durable.
@@ -676,37 +697,82 @@ export class CoordinatorStore {
     return fresh;
   }
 
-  outbox(limit: number): OutboxContents {
-    const outcomeRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_outcomes ORDER BY id LIMIT ?1", limit).toArray();
-    const logRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_logs ORDER BY id LIMIT ?1", limit).toArray();
-    const requestRows = this.sql.exec<{ id: number; body: string }>("SELECT id, body FROM outbox_requests ORDER BY id LIMIT ?1", limit).toArray();
-    const planRows = this.sql
-      .exec<{ id: number; job_id: string; serial: string; body: string }>(
-        "SELECT id, job_id, body ->> '$.serial' AS serial, body FROM outbox_plans ORDER BY id LIMIT ?1",
+  // The first `limit` rows of an outbox table as one JSON array text (one row out of SQLite and one parse rather
+  // than one of each per row), with the highest id among them (0 when there is none).
+  private outboxBodies<T>(table: "outbox_logs" | "outbox_requests", limit: number): { rows: T[]; lastId: number } {
+    const row = this.sql
+      .exec<{ last: number; bodies: string }>(
+        `SELECT COALESCE(MAX(id), 0) AS last, '[' || COALESCE(group_concat(body, ',' ORDER BY id), '') || ']' AS bodies
+           FROM (SELECT id, body FROM ${table} ORDER BY id LIMIT ?1)`,
         limit,
       )
-      .toArray();
+      .one();
+    return { rows: JSON.parse(row.bodies) as T[], lastId: row.last };
+  }
+
+  // Whole checkpoint rows, in order, until they hold `limit` outcomes (at least one row when there is any).
+  private outboxOutcomeRows(limit: number): { rows: OutcomeRecord[]; lastId: number } {
+    const parts: string[] = [];
+    let taken = 0;
+    let lastId = 0;
+    for (const row of this.sql.exec<{ id: number; n: number; body: string }>("SELECT id, n, body FROM outbox_outcomes ORDER BY id")) {
+      if (taken > 0 && taken + row.n > limit) break;
+      // An array's items, or a single outcome stored before batches.
+      const items = row.body.startsWith("[") ? row.body.slice(1, -1) : row.body;
+      if (items !== "") parts.push(items);
+      taken += row.n;
+      lastId = row.id;
+      if (taken >= limit) break;
+    }
+    return { rows: JSON.parse(`[${parts.join(",")}]`) as OutcomeRecord[], lastId };
+  }
+
+  private outboxPlanRows(limit: number): { rows: PlannedRow[]; lastId: number } {
+    type Row = { id: number; job_id: string; n: number; serials: string | null; serial: string | null; body: string };
+    const rows: PlannedRow[] = [];
+    let lastId = 0;
+    const query = "SELECT id, job_id, n, serials, CASE WHEN serials IS NULL THEN body ->> '$.serial' END AS serial, body FROM outbox_plans ORDER BY id";
+    for (const row of this.sql.exec<Row>(query)) {
+      if (rows.length > 0 && rows.length + row.n > limit) break;
+      if (row.serials === null) {
+        rows.push({ job_id: row.job_id, serial: row.serial ?? "", text: row.body });
+      } else {
+        const serials = JSON.parse(row.serials) as string[];
+        const texts = row.body.split("\n");
+        for (let i = 0; i < texts.length; i++) rows.push({ job_id: row.job_id, serial: serials[i]!, text: texts[i]! });
+      }
+      lastId = row.id;
+      if (rows.length >= limit) break;
+    }
+    return { rows, lastId };
+  }
+
+  outbox(limit: number): OutboxContents {
+    const outcomes = this.outboxOutcomeRows(limit);
+    const logs = this.outboxBodies<LogRecord>("outbox_logs", limit);
+    const requests = this.outboxBodies<OutboxRequest>("outbox_requests", limit);
+    const plans = this.outboxPlanRows(limit);
     return {
-      outcomes: outcomeRows.map((r) => JSON.parse(r.body) as OutcomeRecord),
-      logs: logRows.map((r) => JSON.parse(r.body) as LogRecord),
-      requests: requestRows.map((r) => JSON.parse(r.body) as OutboxRequest),
-      lastOutcomeId: outcomeRows.at(-1)?.id ?? 0,
-      lastLogId: logRows.at(-1)?.id ?? 0,
-      lastRequestId: requestRows.at(-1)?.id ?? 0,
-      plans: planRows.map((r) => ({ job_id: r.job_id, serial: r.serial, text: r.body })),
-      lastPlanId: planRows.at(-1)?.id ?? 0,
+      outcomes: outcomes.rows,
+      logs: logs.rows,
+      requests: requests.rows,
+      lastOutcomeId: outcomes.lastId,
+      lastLogId: logs.lastId,
+      lastRequestId: requests.lastId,
+      plans: plans.rows,
+      lastPlanId: plans.lastId,
     };
   }
 
   outboxOutcomes(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_outcomes").one().n;
+    return this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(n), 0) AS n FROM outbox_outcomes").one().n;
   }
 
   outboxSize(): number {
-    const outcomes = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_outcomes").one().n;
+    const outcomes = this.outboxOutcomes();
     const logs = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_logs").one().n;
     const requests = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_requests").one().n;
-    const plans = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_plans").one().n;
+    const plans = this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(n), 0) AS n FROM outbox_plans").one().n;
     return outcomes + logs + requests + plans;
   }
 

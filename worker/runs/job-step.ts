@@ -46,6 +46,9 @@ import { takePlannedRows, withPlannedRest } from "./plan-feed";
 // changes. The decisions are made by pure pieces (job-scope, job-setup, the source feeds, run-finish,
 // run-log); this class does the reading, the storing and the order.
 
+// Listing pages read between two saves of the read's position.
+const LISTING_SAVE_EVERY_PAGES = 10;
+
 export type JobStepConfig = Pick<
   CoordinatorConfig,
   | "checkpointEvery"
@@ -344,13 +347,16 @@ export class JobStep {
         resume: progress.listing,
         signal: this.ctx.cancelSignal,
         maxPages: config.limits.max_pages,
+        // A step that stops after this page would throw the next one away.
+        prefetch: () => !budget.exhausted(),
       });
       for await (const page of pages) {
         if (page.duplicates.length > 0) this.log("WARN", wording.listingRepeats(page.duplicates));
         if (page.unreadable.length > 0) this.log("WARN", wording.listingUnreadable(page.unreadable));
         if (page.nextState === null) break;
         progress.listing = page.nextState;
-        this.save(progress);
+        // Saved every few pages rather than after each: a read resumed from an earlier page indexes the same records again.
+        if (page.nextState.pages_read % LISTING_SAVE_EVERY_PAGES === 0 || budget.exhausted()) this.save(progress);
         if (budget.exhausted()) return "more";
       }
     } catch (error) {
@@ -570,7 +576,7 @@ export class JobStep {
       records: rows.map((row) => ({
         ord: row.ord,
         serial: row.serial,
-        source: row.record_json === null ? null : (JSON.parse(row.record_json) as Record<string, unknown>),
+        source: row.source,
         intent: row.intent,
         ...(plans === null ? {} : { plan: plans.get(row.serial) ?? null }),
       })),

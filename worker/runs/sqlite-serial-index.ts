@@ -26,13 +26,14 @@ export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteS
   sql.exec(SERIAL_INDEX_SCHEMA);
   const index: SqliteSerialIndex = {
     async put(entries) {
-      // One statement for the whole page: a JSON array of [serial, record] pairs.
+      // One statement for the whole page: a JSON array of [serial, record] pairs, each record kept as its JSON
+      // text (`->`), so no record is stringified on its own and escaped again inside the array.
       if (entries.length === 0) return;
       sql.exec(
         `INSERT OR REPLACE INTO serial_index (job_id, serial, record_json)
-         SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?2)`,
+         SELECT ?1, value ->> 0, value -> 1 FROM json_each(?2)`,
         jobId,
-        JSON.stringify(entries.map(([serial, record]) => [serial, JSON.stringify(record)])),
+        JSON.stringify(entries),
       );
     },
     getMany(serials) {
@@ -46,21 +47,34 @@ export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteS
       return sql.exec("DELETE FROM serial_index WHERE (job_id, serial) IN (SELECT job_id, serial FROM serial_index LIMIT ?1)", limit).rowsWritten;
     },
     preload(serials) {
+      // Read and parsed as one JSON text. Each preloaded record is handed out once (a slice looks each serial up
+      // once); a serial asked for again, or written meanwhile, is read from the table.
       const loaded = new Set(serials);
-      const texts = readMany(sql, jobId, [...loaded]);
+      const records = readParsed(sql, jobId, [...loaded]);
       return {
         async put(entries) {
-          // What is written is read from the table from then on.
           for (const [serial] of entries) loaded.delete(serial);
           await index.put(entries);
         },
         getMany(wanted) {
-          const rest = readMany(
-            sql,
-            jobId,
-            wanted.filter((serial) => !loaded.has(serial)),
+          const found = new Map<string, unknown>();
+          const rest: string[] = [];
+          for (const serial of wanted) {
+            if (!loaded.has(serial)) {
+              rest.push(serial);
+              continue;
+            }
+            loaded.delete(serial);
+            if (records.has(serial)) found.set(serial, records.get(serial));
+            records.delete(serial);
+          }
+          if (rest.length === 0) return Promise.resolve(found);
+          const texts = readMany(sql, jobId, rest);
+          // In the order asked, as a plain read answers.
+          const answered = parsed((serial) => texts.get(serial), rest);
+          return Promise.resolve(
+            new Map(wanted.filter((serial) => found.has(serial) || answered.has(serial)).map((serial) => [serial, found.get(serial) ?? answered.get(serial)])),
           );
-          return Promise.resolve(parsed((serial) => (loaded.has(serial) ? texts.get(serial) : rest.get(serial)), wanted));
         },
       };
     },
@@ -79,6 +93,20 @@ function readMany(sql: SqlStorage, jobId: string, serials: readonly string[]): M
   );
   for (const row of rows) found.set(row.serial, row.record_json);
   return found;
+}
+
+// These serials' records, parsed from one JSON text SQLite builds: one row and one parse for a whole slice.
+function readParsed(sql: SqlStorage, jobId: string, serials: readonly string[]): Map<string, unknown> {
+  if (serials.length === 0) return new Map();
+  const { pairs } = sql
+    .exec<{ pairs: string }>(
+      `SELECT json_group_array(json_array(serial, json(record_json))) AS pairs
+         FROM serial_index WHERE job_id = ?1 AND serial IN (SELECT value FROM json_each(?2))`,
+      jobId,
+      JSON.stringify(serials),
+    )
+    .one();
+  return new Map(JSON.parse(pairs) as Array<[string, unknown]>);
 }
 
 // Parsed on each lookup, as a read from the table would be: no two lookups share a record object.

@@ -217,9 +217,11 @@ describe("a checkpoint's records in the coordinator's storage", () => {
       const queued = store.queued("job_1", 1_000);
       expect(queued.map((row) => row.serial)).toEqual([...serials, "SN-LAST"]);
       expect(queued.map((row) => row.ord)).toEqual(Array.from({ length: serials.length + 1 }, (_, i) => i));
-      expect(queued[0]!.record_json).toBeNull();
-      expect(JSON.parse(queued[1]!.record_json!)).toEqual({ serial: serials[1], status: "online" });
+      expect(queued[0]!.source).toBeNull();
+      expect(queued[1]!.source).toEqual({ serial: serials[1], status: "online" });
       expect(queued.filter((row) => row.intent !== null).map((row) => row.ord)).toEqual([3, 4]);
+      expect(queued[3]!.intent).toEqual({ ord: 3, serial: serials[3], idempotency_key: null, payload_hash: "h", changes: [], attempted_at: 5 });
+      expect(store.queued("job_2", 10)).toEqual([]);
     }));
 
   it("leave the queue with their write intents and hold in the outbox what record-by-record calls hold", async () => {
@@ -253,8 +255,11 @@ describe("a checkpoint's records in the coordinator's storage", () => {
 
     // One DELETE for the queue and one for the intents, one INSERT each for outcomes, failed serials and plans.
     expect(batched.statements).toBe(5);
+    // The same rows, held as one outbox row per call rather than per record: only the row ids differ.
+    const contents = ({ outbox: { lastOutcomeId: _o, lastPlanId: _p, ...box }, ...rest }: ReturnType<typeof after>) => ({ ...rest, outbox: box });
     const { statements: _, ...held } = batched;
-    expect(held).toEqual(single);
+    expect(contents(held)).toEqual(contents(single));
+    expect([held.outbox.lastOutcomeId, held.outbox.lastPlanId]).toEqual([1, 1]);
     // The intent of ord 4 stays with its record, still queued; ord 3's went with its record.
     expect(batched.queued.slice(0, 1)).toEqual([[200, null]]);
     expect(batched.latestIntentAt).toBe(5);
@@ -265,6 +270,47 @@ describe("a checkpoint's records in the coordinator's storage", () => {
     expect(box.plans.map((p) => JSON.parse(p.text) as PlanEntry)).toEqual(JSON.parse(JSON.stringify(plans).replaceAll(SECRET, "[redacted]")));
     expect(JSON.stringify(box)).not.toContain(SECRET);
     expect(box.outcomes.at(-2)).toMatchObject({ error: "HTTP 401: token [redacted] refused", payload_excerpt: '{"token":"[redacted]"}' });
+  });
+
+  it("leave the outbox a flush pass of whole checkpoints at a time, at least one, and rows stored one per record too", async () => {
+    const passes = await inStore(({ store: before }) => {
+      // An object from before checkpoints were kept as one row each: its outbox tables as they were, a record per row.
+      const sql = before.sqlStorage;
+      sql.exec("DROP TABLE outbox_outcomes");
+      sql.exec("DROP TABLE outbox_plans");
+      sql.exec("CREATE TABLE outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)");
+      sql.exec("CREATE TABLE outbox_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, body TEXT NOT NULL)");
+      sql.exec("INSERT INTO outbox_outcomes (body) VALUES (?1)", JSON.stringify(outcome("SN-OLD")));
+      sql.exec("INSERT INTO outbox_plans (job_id, body) VALUES ('job_1', ?1)", JSON.stringify(plan("SN-OLD")));
+      // Loaded again after a deploy.
+      const store = new CoordinatorStore(
+        sql,
+        (fn) => before.atomically(fn),
+        createRedactor(() => [SECRET]),
+      );
+      store.appendOutcomes(outcomes.slice(0, 150));
+      store.appendPlans("job_1", plans.slice(0, 150));
+      store.appendOutcomes(outcomes.slice(150));
+      store.appendPlans("job_1", plans.slice(150));
+      const sizes = { all: store.outboxSize(), outcomes: store.outboxOutcomes() };
+      const taken: Array<{ outcomes: string[]; plans: string[] }> = [];
+      for (;;) {
+        const box = store.outbox(100);
+        if (box.outcomes.length + box.plans.length === 0) break;
+        taken.push({ outcomes: box.outcomes.map((o) => o.serial), plans: box.plans.map((p) => p.serial) });
+        store.dropFlushed(box);
+      }
+      return { sizes, taken };
+    });
+    expect(passes.sizes).toEqual({ all: 1 + outcomes.length + 1 + plans.length, outcomes: 1 + outcomes.length });
+    // A checkpoint row larger than the pass still goes whole; the pass stops before a row that would pass the limit.
+    expect(passes.taken.map((pass) => [pass.outcomes.length, pass.plans.length])).toEqual([
+      [1, 1],
+      [150, 101],
+      [52, 0],
+    ]);
+    expect(passes.taken.flatMap((pass) => pass.outcomes)).toEqual(["SN-OLD", ...outcomes.map((o) => o.serial)]);
+    expect(passes.taken.flatMap((pass) => pass.plans)).toEqual(["SN-OLD", ...plans.map((p) => p.serial)]);
   });
 
   it("write nothing for an empty checkpoint", async () => {

@@ -50,13 +50,16 @@ describe("the listing index of a slice", () => {
     expect([...(await preloaded.getMany(wanted)).keys()].sort()).toEqual(["SN-1", "SN-2", "SN-3"]);
   });
 
-  it("reads the slice's serials in one query and no more while the slice looks them up", async () => {
+  it("reads the slice's serials in one query and no more while the slice looks each up once", async () => {
     const { index, queries, fill } = listed(records);
     await fill();
     const preloaded = index.preload(["SN-1", "SN-2", "SN-3", "SN-9"]);
     expect(queries).toHaveLength(1);
-    for (const serial of ["SN-1", "SN-2", "SN-3", "SN-9", "SN-1"]) await preloaded.getMany([serial]);
+    for (const serial of ["SN-1", "SN-2", "SN-3", "SN-9"]) await preloaded.getMany([serial]);
     expect(queries).toHaveLength(1);
+    // A serial looked up again (its record was handed out) is read from the table.
+    expect(await preloaded.getMany(["SN-1"])).toEqual(new Map([["SN-1", records["SN-1"]]]));
+    expect(queries).toHaveLength(2);
   });
 
   it("gives each lookup its own record, and reads serials outside the slice and records written since from the table", async () => {
@@ -69,6 +72,24 @@ describe("the listing index of a slice", () => {
     expect(await preloaded.getMany(["SN-3"])).toEqual(new Map([["SN-3", records["SN-3"]]]));
     await preloaded.put([["SN-2", { serial: "SN-2", status: "rewritten" }]]);
     expect(await preloaded.getMany(["SN-2"])).toEqual(new Map([["SN-2", { serial: "SN-2", status: "rewritten" }]]));
+  });
+
+  it("stores each record as one JSON text and gives back the same value, whatever its strings and numbers hold", async () => {
+    const tricky = {
+      "SN-ü": {
+        serial: "SN-ü",
+        name: 'quote " backslash \\ slash / tab \t newline \n',
+        separators: "\u2028\u2029",
+        emoji: "🛰️ ünïcödé",
+        numbers: [0.1, -2.5e-7, 1e21, 12345678901234, -0, 3],
+        nested: { empty: {}, list: [], "key with spaces": null, flag: false },
+      },
+    };
+    const { index, fill } = listed(tricky);
+    await fill();
+    const expected = new Map([["SN-ü", JSON.parse(JSON.stringify(tricky["SN-ü"])) as unknown]]);
+    expect(await index.getMany(["SN-ü"])).toEqual(expected);
+    expect(await index.preload(["SN-ü"]).getMany(["SN-ü"])).toEqual(expected);
   });
 
   it("answers an empty slice without a query", async () => {
