@@ -490,6 +490,9 @@ function createDeadlines(runtime: EngineRuntime, timeoutMs: number) {
   const pending = new Set<InFlight>();
   const following = new WeakMap<AbortSignal, Set<InFlight>>();
   let sweeping = false;
+  // The sweeper's timer is stopped when the last attempt ends: a timer left running would keep a Durable Object
+  // from being evicted for up to the timeout.
+  let nap: AbortController | null = null;
 
   async function sweep(): Promise<void> {
     sweeping = true;
@@ -499,7 +502,10 @@ function createDeadlines(runtime: EngineRuntime, timeoutMs: number) {
         if (first === undefined) return;
         const wait = first.deadline - runtime.now();
         if (wait > 0) {
-          await runtime.sleep(wait);
+          nap = new AbortController();
+          // Stopped early or not, the loop looks again at what is pending.
+          await runtime.sleep(wait, nap.signal).catch(() => undefined);
+          nap = null;
           continue;
         }
         pending.delete(first);
@@ -542,6 +548,7 @@ function createDeadlines(runtime: EngineRuntime, timeoutMs: number) {
     finish(attempt: InFlight): void {
       pending.delete(attempt);
       if (attempt.signal !== undefined) following.get(attempt.signal)?.delete(attempt);
+      if (pending.size === 0) nap?.abort();
     },
   };
 }
