@@ -124,8 +124,8 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
   const sendable: Batch[] = [];
   let active = 0;
   let journaling = 0;
-  // Read-backs of accepted batches, which do not hold a slot of the writer.
-  const settling = new Set<Promise<void>>();
+  // Accepted batches whose outcomes (read-backs included) are not all given yet; they hold no slot of the writer.
+  let settling = 0;
   let finishing = false;
   let failure: { error: unknown } | null = null;
   const waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
@@ -233,40 +233,46 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
     if (++refusedInARow >= context.refusedStreakLimit) context.failJob(refusedStreakError(refusedInARow, error));
   };
 
-  // Resolves to the halves to send next when the batch was rejected for its content.
-  const sendBatch = async (batch: Batch): Promise<Batch[]> => {
+  // The batch's slot goes back (with the halves to send next, if any) before its outcomes are stored: a storage write
+  // holds every request sent after it until it is durable, so the next batch leaves first.
+  const release = (halves: Batch[]) => {
+    active -= 1;
+    if (halves.length > 0 && failure === null) journalThen(halves, "front");
+    pump();
+  };
+
+  const sendBatch = async (batch: Batch): Promise<void> => {
+    let response: HttpResponse;
     try {
-      const response = await send(batch.request);
-      refusedInARow = 0;
-      const outcomes = Promise.all(
-        batch.writes.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) })),
-      ).then(() => undefined);
-      settling.add(outcomes);
-      outcomes.then(
-        () => {
-          settling.delete(outcomes);
-          pump();
-        },
-        (error: unknown) => fail(error),
-      );
+      response = await send(batch.request);
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
-      if (error.code === "canceled") return [];
+      if (error.code === "canceled") return release([]);
       if (!rejectsContent(error)) {
+        release([]);
         for (const write of batch.writes) failedBy(write.record, error, write.decision.changes, itemExcerpt(write));
       } else if (batch.writes.length > 1) {
         const halves = split(batch, error);
         // Past the slice's budget, halves with keys wait for the next slice, which rebuilds them from the journal.
-        if (batch.rootKey !== null && context.shouldStop()) {
-          journalThen(halves, "hold");
-          return [];
-        }
-        return halves;
+        const held = batch.rootKey !== null && context.shouldStop();
+        if (held) journalThen(halves, "hold");
+        release(held ? [] : halves);
       } else {
+        release([]);
         refusedAlone(batch, error);
       }
+      return;
     }
-    return [];
+    refusedInARow = 0;
+    settling += 1;
+    release([]);
+    Promise.all(batch.writes.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) }))).then(
+      () => {
+        settling -= 1;
+        pump();
+      },
+      (error: unknown) => fail(error),
+    );
   };
 
   const fail = (error: unknown) => {
@@ -275,30 +281,23 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
   };
 
   const ahead = () => unjournaled.length + sendable.length;
-  const idle = () => active === 0 && journaling === 0 && settling.size === 0;
+  const idle = () => active === 0 && journaling === 0 && settling === 0;
 
   function pump(): void {
-    const stopped = failure !== null || context.signal.aborted;
-    while (!stopped && active < limit) {
-      if (sendable.length === 0) {
-        if (unjournaled.length === 0 || journaling > 0) break;
-        journalThen(unjournaled.splice(0), "back");
-        if (failure !== null) break;
-        continue;
-      }
-      const batch = sendable.shift()!;
-      active += 1;
-      sendBatch(batch).then(
-        (halves) => {
-          active -= 1;
-          if (halves.length > 0 && failure === null) journalThen(halves, "front");
-          pump();
-        },
-        (error: unknown) => {
+    const stopped = () => failure !== null || context.signal.aborted;
+    for (;;) {
+      while (!stopped() && active < limit && sendable.length > 0) {
+        const batch = sendable.shift()!;
+        active += 1;
+        sendBatch(batch).catch((error: unknown) => {
           active -= 1;
           fail(error);
-        },
-      );
+        });
+      }
+      // The next batches are journaled while the slots are still busy (after this turn's requests left, so the
+      // commit holds none of them), so a slot that frees finds a batch whose intents are already durable.
+      if (stopped() || journaling > 0 || unjournaled.length === 0 || sendable.length >= limit) break;
+      journalThen(unjournaled.splice(0), "back");
     }
     // Lookups go on while the batches ahead are few; all of them when the slice stops (their records stay queued).
     if (failure !== null || context.signal.aborted || ahead() < limit * BATCHES_AHEAD_PER_SLOT) {

@@ -349,7 +349,7 @@ describe("the bulk writer", () => {
     return { bulk: createBulkWriter(context, order), answers, commits, emitted };
   }
 
-  it("lets lookups run two batches per slot ahead of the writes, and journals the batches formed meanwhile in one commit", async () => {
+  it("lets lookups run two batches per slot ahead of the writes, and journals the next batch while the slots are busy", async () => {
     const { bulk, answers, commits, emitted } = writer();
     const added = [0, 1, 2, 3, 4, 5].map((ord) => {
       const state = { done: false };
@@ -357,22 +357,22 @@ describe("the bulk writer", () => {
       return state;
     });
     await settle();
-    // One batch with the destination, two formed behind it: the sixth record waits for room.
+    // One batch with the destination, the next one journaled behind it, a third formed: the sixth record waits for room.
     expect(added.map((a) => a.done)).toEqual([true, true, true, true, true, false]);
     expect(answers.map((a) => a.serials)).toEqual([["SN-0", "SN-1"]]);
-    expect(commits).toEqual([["SN-0", "SN-1"]]);
+    expect(commits).toEqual([
+      ["SN-0", "SN-1"],
+      ["SN-2", "SN-3"],
+    ]);
 
     answers[0]!.answer(200);
     await settle();
     expect(added[5]!.done).toBe(true);
-    expect(commits).toEqual([
-      ["SN-0", "SN-1"],
-      ["SN-2", "SN-3", "SN-4", "SN-5"],
-    ]);
     expect(answers.map((a) => a.serials)).toEqual([
       ["SN-0", "SN-1"],
       ["SN-2", "SN-3"],
     ]);
+    expect(commits).toHaveLength(3);
 
     const finished = bulk.finish();
     answers[1]!.answer(200);
@@ -382,17 +382,28 @@ describe("the bulk writer", () => {
     expect(emitted).toEqual(["SN-0", "SN-1", "SN-2", "SN-3", "SN-4", "SN-5"]);
   });
 
-  it("sends no batch before a journal that answers a promise has stored its intents", async () => {
-    const stored = deferred<void>();
-    const { bulk, answers } = writer({ journal: () => stored.promise });
-    void bulk.add(pendingWrite(0));
-    void bulk.add(pendingWrite(1));
+  it("sends no batch before a journal that answers a promise has stored it, and journals the batches formed meanwhile in one commit", async () => {
+    const stores: Array<() => void> = [];
+    const { bulk, answers, commits } = writer({
+      journal: (entries) => {
+        commits.push(entries.map((entry) => entry.record.serial));
+        const stored = deferred<void>();
+        stores.push(() => stored.resolve());
+        return stored.promise;
+      },
+    });
+    for (const ord of [0, 1, 2, 3, 4, 5]) void bulk.add(pendingWrite(ord));
     await settle();
     expect(answers).toEqual([]);
+    expect(commits).toEqual([["SN-0", "SN-1"]]);
 
-    stored.resolve();
+    stores[0]!();
     await settle();
     expect(answers.map((a) => a.serials)).toEqual([["SN-0", "SN-1"]]);
+    expect(commits).toEqual([
+      ["SN-0", "SN-1"],
+      ["SN-2", "SN-3", "SN-4", "SN-5"],
+    ]);
   });
 
   it("sends nothing and fails when the journal cannot store the intents", async () => {
