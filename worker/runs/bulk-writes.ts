@@ -102,9 +102,9 @@ export interface BulkWriter {
 // freed while the next group of intents is journaled finds a batch waiting.
 const BATCHES_AHEAD_PER_SLOT = 2;
 
-// Batches are formed as records are decided, journaled (every batch formed since the last commit in one storage
-// transaction) when the connection has a free slot, and sent at once: the writes use the connection's full
-// concurrency while the rest of the slice is still being looked up.
+// Batches are formed as records are decided, journaled ahead of the requests (every batch formed since the last
+// commit in one storage transaction) while the slots are busy, and sent as a slot frees: the writes use the
+// connection's full concurrency while the rest of the slice is still being looked up.
 export function createBulkWriter(context: BulkWriteContext, order: readonly number[]): BulkWriter {
   const { mode, mapping, update, excerpt, send, written, fromDecision, failedBy } = context;
   const maxRecords = update.bulk!.maxRecords;
@@ -235,13 +235,25 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
 
   // The batch's slot goes back (with the halves to send next, if any) before its outcomes are stored: a storage write
   // holds every request sent after it until it is durable, so the next batch leaves first.
-  const release = (halves: Batch[]) => {
-    active -= 1;
-    if (halves.length > 0 && failure === null) journalThen(halves, "front");
-    pump();
+  const sendBatch = async (batch: Batch): Promise<void> => {
+    let slot = true;
+    const release = (halves: Batch[]) => {
+      if (!slot) return;
+      slot = false;
+      active -= 1;
+      if (halves.length > 0 && failure === null) journalThen(halves, "front");
+      pump();
+    };
+    try {
+      await sendAndRecord(batch, release);
+    } catch (error) {
+      // Unexpected (not the destination's answer): the writer stops, and the slot is given back once.
+      failure ??= { error };
+      release([]);
+    }
   };
 
-  const sendBatch = async (batch: Batch): Promise<void> => {
+  const sendAndRecord = async (batch: Batch, release: (halves: Batch[]) => void): Promise<void> => {
     let response: HttpResponse;
     try {
       response = await send(batch.request);
@@ -271,7 +283,10 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
         settling -= 1;
         pump();
       },
-      (error: unknown) => fail(error),
+      (error: unknown) => {
+        settling -= 1;
+        fail(error);
+      },
     );
   };
 
@@ -289,10 +304,7 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
       while (!stopped() && active < limit && sendable.length > 0) {
         const batch = sendable.shift()!;
         active += 1;
-        sendBatch(batch).catch((error: unknown) => {
-          active -= 1;
-          fail(error);
-        });
+        void sendBatch(batch);
       }
       // The next batches are journaled while the slots are still busy (after this turn's requests left, so the
       // commit holds none of them), so a slot that frees finds a batch whose intents are already durable.

@@ -406,6 +406,18 @@ describe("the bulk writer", () => {
     ]);
   });
 
+  it("fails, rather than waiting for ever, when the outcomes of an accepted batch cannot be stored", async () => {
+    const { bulk, answers } = writer({
+      written: () => Promise.reject(new Error("checkpoint failed")),
+    });
+    void bulk.add(pendingWrite(0));
+    void bulk.add(pendingWrite(1));
+    const finished = bulk.finish();
+    await settle();
+    answers[0]!.answer(200);
+    await expect(finished).rejects.toThrow("checkpoint failed");
+  });
+
   it("sends nothing and fails when the journal cannot store the intents", async () => {
     const { bulk, answers, emitted } = writer({
       journal: () => {
