@@ -32,6 +32,9 @@ export interface FleetCounts {
   bulk_rejected: number;
   /** Requests answered 429 because maxInFlight were being answered. */
   too_many: number;
+  /** Durations of the bulk requests summed, and the time from the first bulk request to the last bulk answer. */
+  bulk_busy_ms: number;
+  bulk_span_ms: number;
 }
 
 export async function startLoopbackFleet(

@@ -15,7 +15,9 @@
 //   GET  /__counts                requests per kind since the last DELETE /__counts, with busy_ms (the sum of
 //                                 request durations) and max_in_flight: with a wall time they give the mean
 //                                 number of requests the destination had in flight; in_flight_ms[n] is the time
-//                                 with exactly n in flight between the first request and the last answer
+//                                 with exactly n in flight between the first request and the last answer;
+//                                 bulk_busy_ms and bulk_span_ms (first bulk request to last bulk answer) give the
+//                                 mean number of bulk requests in flight while a run was writing
 // Every device starts "offline", so a source saying "online" changes each one on the first live run.
 import { createServer } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
@@ -38,6 +40,9 @@ const zero = () => ({
   bulk_records: 0,
   bulk_rejected: 0,
   too_many: 0,
+  bulk_busy_ms: 0,
+  bulk_span_ms: 0,
+  bulk_first_at: null,
 });
 let counts = zero();
 let inFlight = 0;
@@ -79,6 +84,7 @@ async function answer(req, res) {
       levelSince = inFlight === 0 ? null : performance.now();
     }
     current.in_flight_ms = Array.from(current.in_flight_ms, (ms) => Math.round(ms ?? 0));
+    delete current.bulk_first_at;
     return send(res, 200, current);
   }
   if (url.pathname === "/__drift" && req.method === "POST") {
@@ -106,9 +112,15 @@ async function answer(req, res) {
   const tally = counts;
   level(+1);
   tally.max_in_flight = Math.max(tally.max_in_flight, inFlight);
+  const bulk = url.pathname === "/devices/bulk" && req.method === "POST";
+  if (bulk) tally.bulk_first_at ??= arrived;
   res.once("close", () => {
     level(-1);
-    tally.busy_ms += performance.now() - arrived;
+    const now = performance.now();
+    tally.busy_ms += now - arrived;
+    if (!bulk) return;
+    tally.bulk_busy_ms += now - arrived;
+    tally.bulk_span_ms = now - tally.bulk_first_at;
   });
   if (latencyMs > 0) await sleep(latencyMs);
   if (req.method === "GET" && url.pathname === "/devices") {

@@ -87,7 +87,7 @@ const PHASES: Array<[string, string, number]> = [
   ["finish", "job and run finish", 0],
 ];
 
-function whereTheTimeGoes(wallMs: number, phases: Record<string, { ms: number; count: number }>, inFlightMs: number[]): string {
+export function whereTheTimeGoes(wallMs: number, phases: Record<string, { ms: number; count: number }>, inFlightMs: number[]): string {
   const lines = [`where the time goes (run ${round(wallMs / 1000, 2)} s):`];
   for (const [key, label, depth] of PHASES) {
     const phase = phases[key];
@@ -105,7 +105,7 @@ function whereTheTimeGoes(wallMs: number, phases: Record<string, { ms: number; c
 
 // CPU seconds (user + system) of the workerd processes this bench started: a run starved of CPU stalls however
 // well its requests are pipelined. Linux only; 0 elsewhere.
-function workerdCpuSeconds(): number {
+export function workerdCpuSeconds(): number {
   let ticks = 0;
   let entries: string[];
   try {

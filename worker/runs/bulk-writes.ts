@@ -15,9 +15,10 @@ import type { RunMode } from "../schemas/vocabulary";
 import { batchSplit, type LogLevel } from "./run-log";
 import type { QueuedRecord, RecordOutcome } from "./slice-executor";
 
-// A slice's bulk writes: the records looked up and decided are batched (at most max_records each), journaled,
-// and sent at the connection's concurrency. A batch the destination rejects for its content is split in halves
-// until the records it refuses are alone: those fail on their own and the rest are written.
+// A slice's bulk writes: the records are batched (at most max_records each) as they are looked up and decided,
+// journaled and sent at the connection's concurrency while the rest of the slice is still being looked up. A batch
+// the destination rejects for its content is split in halves until the records it refuses are alone: those fail on
+// their own and the rest are written.
 
 export interface PendingWrite {
   record: QueuedRecord;
@@ -85,46 +86,82 @@ function refusedStreakError(count: number, last: EngineError): EngineError {
   });
 }
 
-// Records already looked up are written even when the budget ran out: their lookups are spent.
-export async function writeBulk(context: BulkWriteContext, writes: PendingWrite[]): Promise<void> {
+export interface BulkWriter {
+  // A record looked up and decided to be written. Settles once the writer has room for more (the batches formed
+  // and not yet sent stay under a bound), so lookups run ahead of the writes by a few batches, not the whole slice.
+  add(write: PendingWrite): Promise<void>;
+  // The record at this ord is decided (written or not; add() says so itself): batches take records in queue order,
+  // whatever order their lookups finished in, so the same slice always forms the same batches.
+  decided(ord: number): void;
+  // No more records: the last partial batch and the records resumed under their keys go out; settles when every
+  // write has its outcome (or the slice was aborted). Records already looked up are written even when the budget ran out.
+  finish(): Promise<void>;
+}
+
+// Whole batches formed ahead of the requests, per request the connection allows in flight: enough that a slot
+// freed while the next group of intents is journaled finds a batch waiting.
+const BATCHES_AHEAD_PER_SLOT = 2;
+
+// Batches are formed as records are decided, journaled ahead of the requests (every batch formed since the last
+// commit in one storage transaction) while the slots are busy, and sent as a slot frees: the writes use the
+// connection's full concurrency while the rest of the slice is still being looked up.
+export function createBulkWriter(context: BulkWriteContext, order: readonly number[]): BulkWriter {
   const { mode, mapping, update, excerpt, send, written, fromDecision, failedBy } = context;
-  // Batches in queue order, whatever order the lookups finished in: a rebuilt batch gets the same key.
-  writes.sort((a, b) => a.record.ord - b.record.ord);
-  const bySerial = new Map(writes.map((w) => [w.record.serial, w]));
+  const maxRecords = update.bulk!.maxRecords;
+  const limit = Math.max(1, context.concurrency);
   const itemExcerpt = (write: PendingWrite) => excerpt(JSON.stringify(write.decision.payload));
   const itemsOf = (batch: PendingWrite[]) => batch.map((w) => ({ serial: w.record.serial, payload: w.decision.payload! }));
 
-  const { resumed, fresh } = mode === "live" ? resumedBatches(update, writes) : { resumed: [], fresh: writes };
-  const { requests, rejected } = buildUpdateRequests(
-    update,
-    fresh.map((w) => w.decision),
-    (serial) => bySerial.get(serial)?.destination,
-    { keyScope: context.keyScope },
-  );
-  for (const { serial, error } of rejected) {
-    const write = bySerial.get(serial)!;
-    fromDecision(write.record, write.decision, "failed", { error });
-  }
-  if (mode === "dry") {
-    for (const request of requests) {
-      for (const serial of request.serials) {
-        const write = bySerial.get(serial)!;
-        const destination = write.destination as Record<string, unknown>;
-        const item = plannedRequest(update, serial, write.decision.payload!, destination);
-        const plan = "error" in item ? undefined : planEntryOf(mapping, update, write.decision, destination, item);
-        fromDecision(write.record, write.decision, "would_update", { payload_excerpt: itemExcerpt(write), ...(plan ? { plan } : {}) });
-      }
+  // Writes decided ahead of a record before them in the queue; the position in `order` of the first record not
+  // decided yet; decided records not in a batch yet; those resumed with an intent's key, batched together at the end.
+  const early = new Map<number, PendingWrite>();
+  const undecided = new Set(order);
+  let released = 0;
+  let open: PendingWrite[] = [];
+  const resuming: PendingWrite[] = [];
+  // Batches formed and not journaled yet; journaled and not sent yet (halves of a rejected batch first).
+  const unjournaled: Batch[] = [];
+  const sendable: Batch[] = [];
+  let active = 0;
+  let journaling = 0;
+  // Accepted batches whose outcomes (read-backs included) are not all given yet; they hold no slot of the writer.
+  let settling = 0;
+  let finishing = false;
+  let failure: { error: unknown } | null = null;
+  const waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  let finished: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+
+  // Fresh records in queue order within their batch, whatever order their lookups finished in.
+  const formBatches = (writes: PendingWrite[]) => {
+    if (writes.length === 0) return;
+    writes.sort((a, b) => a.record.ord - b.record.ord);
+    const bySerial = new Map(writes.map((w) => [w.record.serial, w]));
+    const { requests, rejected } = buildUpdateRequests(
+      update,
+      writes.map((w) => w.decision),
+      (serial) => bySerial.get(serial)?.destination,
+      { keyScope: context.keyScope },
+    );
+    for (const { serial, error } of rejected) {
+      const write = bySerial.get(serial)!;
+      fromDecision(write.record, write.decision, "failed", { error });
     }
-    return;
-  }
-  const batches: Batch[] = [
-    ...resumed,
-    ...requests.map((request) => ({
-      request,
-      writes: request.serials.map((serial) => bySerial.get(serial)!),
-      rootKey: request.idempotencyKey,
-    })),
-  ];
+    for (const request of requests) {
+      const batch = request.serials.map((serial) => bySerial.get(serial)!);
+      if (mode === "dry") planned(batch);
+      else unjournaled.push({ request, writes: batch, rootKey: request.idempotencyKey });
+    }
+  };
+
+  const planned = (batch: PendingWrite[]) => {
+    for (const write of batch) {
+      const destination = write.destination as Record<string, unknown>;
+      const item = plannedRequest(update, write.record.serial, write.decision.payload!, destination);
+      const plan = "error" in item ? undefined : planEntryOf(mapping, update, write.decision, destination, item);
+      fromDecision(write.record, write.decision, "would_update", { payload_excerpt: itemExcerpt(write), ...(plan ? { plan } : {}) });
+    }
+  };
+
   const intentsOf = (batch: Batch) =>
     batch.writes.map((write) => ({
       record: write.record,
@@ -132,8 +169,39 @@ export async function writeBulk(context: BulkWriteContext, writes: PendingWrite[
       key: batch.request.idempotencyKey,
       body: JSON.stringify(write.decision.payload),
     }));
-  // Every batch's intents in one storage transaction, before any batch is sent.
-  void context.journal(batches.flatMap(intentsOf));
+
+  // No batch is sent before its intents are durable: a journal that answers a promise is awaited, and the
+  // coordinator's (which only stores) relies on the output gate holding the requests until they are.
+  // "hold": journaled only (halves past the slice's budget, which the next slice rebuilds from the journal).
+  const journalThen = (batches: Batch[], place: "front" | "back" | "hold") => {
+    const placed = () => {
+      if (place === "front") sendable.unshift(...batches);
+      else if (place === "back") sendable.push(...batches);
+    };
+    let stored: void | Promise<void>;
+    try {
+      stored = context.journal(batches.flatMap(intentsOf));
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    if (stored === undefined) {
+      placed();
+      return;
+    }
+    journaling += 1;
+    stored.then(
+      () => {
+        journaling -= 1;
+        placed();
+        pump();
+      },
+      (error: unknown) => {
+        journaling -= 1;
+        fail(error);
+      },
+    );
+  };
 
   // Halves carry their own keys in the journal before they are sent, so a restart rebuilds them whole.
   const split = (batch: Batch, error: EngineError & { http_status: number }): Batch[] => {
@@ -148,7 +216,6 @@ export async function writeBulk(context: BulkWriteContext, writes: PendingWrite[
             );
       return { request: buildBulkRequest(update, itemsOf(writes), key), writes, rootKey: batch.rootKey };
     });
-    void context.journal(halves.flatMap(intentsOf));
     context.log("WARN", batchSplit(batch.writes.length, error.http_status, halves[0]!.writes.length, halves[1]!.writes.length));
     return halves;
   };
@@ -166,52 +233,143 @@ export async function writeBulk(context: BulkWriteContext, writes: PendingWrite[
     if (++refusedInARow >= context.refusedStreakLimit) context.failJob(refusedStreakError(refusedInARow, error));
   };
 
-  // Resolves to the halves to send next when the batch was rejected for its content.
-  const sendBatch = async (batch: Batch): Promise<Batch[]> => {
+  // The batch's slot goes back (with the halves to send next, if any) before its outcomes are stored: a storage write
+  // holds every request sent after it until it is durable, so the next batch leaves first.
+  const sendBatch = async (batch: Batch): Promise<void> => {
+    let slot = true;
+    const release = (halves: Batch[]) => {
+      if (!slot) return;
+      slot = false;
+      active -= 1;
+      if (halves.length > 0 && failure === null) journalThen(halves, "front");
+      pump();
+    };
     try {
-      const response = await send(batch.request);
-      refusedInARow = 0;
-      await Promise.all(
-        batch.writes.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) })),
-      );
+      await sendAndRecord(batch, release);
+    } catch (error) {
+      // Unexpected (not the destination's answer): the writer stops, and the slot is given back once.
+      failure ??= { error };
+      release([]);
+    }
+  };
+
+  const sendAndRecord = async (batch: Batch, release: (halves: Batch[]) => void): Promise<void> => {
+    let response: HttpResponse;
+    try {
+      response = await send(batch.request);
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
-      if (error.code === "canceled") return [];
+      if (error.code === "canceled") return release([]);
       if (!rejectsContent(error)) {
+        release([]);
         for (const write of batch.writes) failedBy(write.record, error, write.decision.changes, itemExcerpt(write));
       } else if (batch.writes.length > 1) {
         const halves = split(batch, error);
         // Past the slice's budget, halves with keys wait for the next slice, which rebuilds them from the journal.
-        return batch.rootKey !== null && context.shouldStop() ? [] : halves;
+        const held = batch.rootKey !== null && context.shouldStop();
+        if (held) journalThen(halves, "hold");
+        release(held ? [] : halves);
       } else {
+        release([]);
         refusedAlone(batch, error);
       }
+      return;
     }
-    return [];
+    refusedInARow = 0;
+    settling += 1;
+    release([]);
+    Promise.all(batch.writes.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) }))).then(
+      () => {
+        settling -= 1;
+        pump();
+      },
+      (error: unknown) => {
+        settling -= 1;
+        fail(error);
+      },
+    );
   };
 
-  // Halves go to the front of the queue and are sent at the same concurrency as whole batches.
-  await new Promise<void>((resolve, reject) => {
-    let active = 0;
-    const pump = () => {
-      while (active < Math.max(1, context.concurrency) && batches.length > 0 && !context.signal.aborted) {
-        const batch = batches.shift()!;
-        active += 1;
-        sendBatch(batch).then((halves) => {
-          active -= 1;
-          batches.unshift(...halves);
-          pump();
-        }, reject);
-      }
-      if (active === 0) resolve();
-    };
+  const fail = (error: unknown) => {
+    failure ??= { error };
     pump();
-  });
+  };
+
+  const ahead = () => unjournaled.length + sendable.length;
+  const idle = () => active === 0 && journaling === 0 && settling === 0;
+
+  function pump(): void {
+    const stopped = () => failure !== null || context.signal.aborted;
+    for (;;) {
+      while (!stopped() && active < limit && sendable.length > 0) {
+        const batch = sendable.shift()!;
+        active += 1;
+        void sendBatch(batch);
+      }
+      // The next batches are journaled while the slots are still busy (after this turn's requests left, so the
+      // commit holds none of them), so a slot that frees finds a batch whose intents are already durable.
+      if (stopped() || journaling > 0 || unjournaled.length === 0 || sendable.length >= limit) break;
+      journalThen(unjournaled.splice(0), "back");
+    }
+    // Lookups go on while the batches ahead are few; all of them when the slice stops (their records stay queued).
+    if (failure !== null || context.signal.aborted || ahead() < limit * BATCHES_AHEAD_PER_SLOT) {
+      for (const waiter of waiters.splice(0)) {
+        if (failure === null) waiter.resolve();
+        else waiter.reject(failure.error);
+      }
+    }
+    if (finished === null || !finishing) return;
+    if (failure !== null && idle()) finished.reject(failure.error);
+    else if (idle() && (context.signal.aborted || ahead() === 0)) finished.resolve();
+  }
+
+  function decided(ord: number): void {
+    undecided.delete(ord);
+    for (; released < order.length && !undecided.has(order[released]!); released += 1) {
+      const write = early.get(order[released]!);
+      if (write === undefined) continue;
+      early.delete(write.record.ord);
+      open.push(write);
+      if (open.length < maxRecords) continue;
+      formBatches(open);
+      open = [];
+    }
+    pump();
+  }
+
+  return {
+    decided,
+    add(write) {
+      if (failure !== null) return Promise.reject(failure.error);
+      if (mode === "live" && write.record.intent?.idempotency_key != null) resuming.push(write);
+      else early.set(write.record.ord, write);
+      decided(write.record.ord);
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({ resolve, reject });
+        pump();
+      });
+    },
+    finish() {
+      finishing = true;
+      return new Promise<void>((resolve, reject) => {
+        finished = { resolve, reject };
+        if (failure === null && !context.signal.aborted) {
+          const { resumed, fresh } = resumedBatches(update, resuming);
+          unjournaled.unshift(...resumed);
+          // Anything still held back (a record before it never decided) is written all the same: its lookup is spent.
+          formBatches([...open, ...early.values(), ...fresh]);
+          early.clear();
+          open = [];
+        }
+        pump();
+      });
+    },
+  };
 }
 
 // After a restart, records whose intent still names the batch (or half) they were last sent in, all of them
 // still to write, form that batch again under its key; the others are batched afresh.
-function resumedBatches(update: CompiledUpdate, writes: PendingWrite[]): { resumed: Batch[]; fresh: PendingWrite[] } {
+function resumedBatches(update: CompiledUpdate, writes: readonly PendingWrite[]): { resumed: Batch[]; fresh: PendingWrite[] } {
   const byKey = new Map<string, PendingWrite[]>();
   const fresh: PendingWrite[] = [];
   for (const write of writes) {

@@ -245,7 +245,7 @@ export class JobStep {
         const listing = await this.clock.time("listing", this.readListing(progress, config, client));
         if (listing !== "done") return listing;
       }
-      if (this.ctx.store.queueSize(this.jobId) === 0 && progress.source !== null && !progress.source.done) {
+      for (let reads = 0; progress.source !== null && !progress.source.done && this.queueWants(progress, config, reads); reads += 1) {
         const filled = await this.clock.time("fill", this.fillQueue(progress, config, client));
         if (filled !== "more") return filled;
       }
@@ -545,6 +545,15 @@ export class JobStep {
     const compiled = { version: progress.version, mapping: compileMappingFor(config), update: compileUpdateContract(config.update) };
     this.ctx.compiled.set(this.jobId, compiled);
     return compiled;
+  }
+
+  // The queue is filled when empty; a bulk slice takes more records than one read of the source gives, so its queue
+  // is filled up to that first (within the budget): a slice boundary stalls every batch in flight.
+  private queueWants(progress: JobProgress, config: ConnectionConfig, reads: number): boolean {
+    const queued = this.ctx.store.queueSize(this.jobId);
+    if (queued === 0) return reads === 0;
+    const { update } = this.compiledFor(progress, config);
+    return update.bulk !== null && !this.ctx.budget.exhausted() && queued < sliceRecordsFor(update, this.ctx.budget.limits.records);
   }
 
   private async runSlice(progress: JobProgress, config: ConnectionConfig, client: HttpClient): Promise<WorkResult> {

@@ -6,7 +6,7 @@ import { checkPlanDrift, planEntryOf, type PlanEntry } from "../engine/plan-drif
 import { compareReadBack } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
-import { writeBulk, type PendingWrite } from "./bulk-writes";
+import { createBulkWriter, type BulkWriter } from "./bulk-writes";
 import type { LogLevel } from "./run-log";
 import type { WriteIntent } from "./write-intent";
 
@@ -238,8 +238,8 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     if (!error.retryable) failJob(error);
   };
 
-  const bulk = update.bulk !== null;
-  const pendingWrites: PendingWrite[] = [];
+  // Bulk mode: records decided go into batches sent while the rest of the slice is looked up.
+  let bulk: BulkWriter | null = null;
 
   // A write sent before a restart landed when the destination now holds everything it meant to set: the
   // fresh decision has nothing left to write. Otherwise it is sent again, with the same idempotency key.
@@ -344,10 +344,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       const reason = outcome.status === "missing" ? `${outcome.reason}: ${outcome.detail}` : (decision.reason ?? null);
       return fromDecision(record, decision, action, { reason });
     }
-    if (bulk) {
-      pendingWrites.push({ record, decision, destination });
-      return;
-    }
+    if (bulk !== null) return bulk.add({ record, decision, destination });
     const built = buildSingleRequest(update, serial, decision.payload, destination, { keyScope: options.keyScope });
     if ("error" in built) return fromDecision(record, decision, "failed", { error: built.error });
     if (mode === "dry") {
@@ -367,23 +364,37 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
         const record = options.records[next++];
         if (record === undefined) return;
         await processRecord(record);
+        bulk?.decided(record.ord);
       }
     } finally {
       finishedWorkers += 1;
       flushIfDue();
     }
   };
+  if (update.bulk !== null) {
+    const context = { mode, mapping, update, keyScope: options.keyScope, concurrency: options.concurrency, signal: controller.signal };
+    const log = options.log ?? (() => undefined);
+    const refusedStreakLimit = options.failureStreak.limit;
+    bulk = createBulkWriter(
+      {
+        ...context,
+        excerpt: excerptOf,
+        send,
+        journal,
+        written,
+        fromDecision,
+        failedBy,
+        failJob,
+        log,
+        refusedStreakLimit,
+        shouldStop: options.shouldStop,
+      },
+      options.records.map((record) => record.ord),
+    );
+  }
   try {
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) * RECORDS_PER_REQUEST_SLOT + writeAhead }, worker));
-    if (pendingWrites.length > 0 && !controller.signal.aborted) {
-      const context = { mode, mapping, update, keyScope: options.keyScope, concurrency: options.concurrency, signal: controller.signal };
-      const log = options.log ?? (() => undefined);
-      const refusedStreakLimit = options.failureStreak.limit;
-      await writeBulk(
-        { ...context, excerpt: excerptOf, send, journal, written, fromDecision, failedBy, failJob, log, refusedStreakLimit, shouldStop: options.shouldStop },
-        pendingWrites,
-      );
-    }
+    await bulk?.finish();
   } finally {
     options.signal.removeEventListener("abort", onCancel);
   }

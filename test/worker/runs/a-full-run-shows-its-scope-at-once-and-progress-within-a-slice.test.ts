@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { beforeEach, expect, it } from "vitest";
 import type { JobSummary } from "../../../worker/schemas/runs";
 import type { LiveServerMessage } from "../../../worker/live/protocol";
-import { changeConnection, DEMO_IDS, demoConfig, makeToken, resetWorld, runStatus, startRun, stepRun } from "../factories";
+import { changeConnection, coordinatorStub, DEMO_IDS, demoConfig, makeToken, resetWorld, runStatus, startRun, stepRun } from "../factories";
 
 beforeEach(async () => {
   await resetWorld();
@@ -82,4 +82,14 @@ it("progress reaches an open dashboard while a slice runs, not only when it ends
   expect(processed.at(-1)).toBe(100);
   expect(processed.filter((n) => n > 0 && n < 100).length).toBeGreaterThanOrEqual(2);
   feed.close();
+});
+
+it("a bulk job reads its source up to a whole slice before the slice, not one page per slice", { timeout: 60_000 }, async () => {
+  // The demo bulk source pages 100 at a time and the tests' slices take 100 records, 50 to a batch: 5,000 in bulk.
+  const run = await startRun({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
+  const jobId = run.jobs[0]!.id;
+  await stepUntilRunning(run.id, jobId);
+  await stepRun(run.id);
+  const snapshot = await coordinatorStub(run.id).snapshot(run.id);
+  expect(snapshot.jobs[0]!.counters.processed).toBe(500);
 });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { UpdateContractSchema } from "../../../worker/engine/contracts";
-import { createHttpClient, type HttpClient } from "../../../worker/engine/http-client";
+import { createHttpClient, type HttpClient, type HttpResponse } from "../../../worker/engine/http-client";
 import { createDestinationLookup, type PerSerialFetchContract } from "../../../worker/engine/lookup";
 import { compileUpdateContract } from "../../../worker/engine/payload";
 import { createSystemRuntime } from "../../../worker/engine/runtime";
-import { refusedAloneHint } from "../../../worker/runs/bulk-writes";
+import { createBulkWriter, refusedAloneHint, type BulkWriteContext, type PendingWrite } from "../../../worker/runs/bulk-writes";
 import { executeSlice, type RecordOutcome, type SliceResult } from "../../../worker/runs/slice-executor";
 import type { WriteIntent } from "../../../worker/runs/write-intent";
 import { startLoopbackServer, type LoopbackServer } from "../../engine/support/loopback-server";
@@ -287,5 +287,147 @@ describe("a split past the slice's budget", () => {
     const second = await runSlice({ serials, maxRecords: 8, concurrency: 1, intents: new Map(journaled) });
     expect(tally(second.outcomes)).toEqual({ updated: 7, failed: 1 });
     expect(second.writes.filter((w) => w.serials.length === 4).map((w) => w.key)).toEqual(halfKeys);
+  });
+});
+
+describe("bulk writes within a slice", () => {
+  it("send a batch as soon as its records are decided, while the rest of the slice is still being looked up", async () => {
+    const { outcomes } = await runSlice({ serials: serialsOf(200), concurrency: 2 });
+
+    expect(tally(outcomes)).toEqual({ updated: 200 });
+    const order = server.requests.map((r) => r.method);
+    expect(order.indexOf("POST")).toBeGreaterThan(-1);
+    expect(order.indexOf("POST")).toBeLessThan(order.lastIndexOf("GET"));
+  });
+});
+
+describe("the bulk writer", () => {
+  const update = compileUpdateContract(
+    UpdateContractSchema.parse({ method: "POST", url_template: "https://fleet.example/bulk", bulk: { max_records: 2, records_key: "devices" } }),
+  );
+  const pendingWrite = (ord: number): PendingWrite => ({
+    record: { ord, serial: `SN-${ord}`, source: { status: "new" }, intent: null },
+    decision: { serial: `SN-${ord}`, kind: "write", changes: [], payload: { status: "new" } },
+    destination: { serial: `SN-${ord}` },
+  });
+  const deferred = <T>() => {
+    let resolve!: (value: T) => void;
+    const promise = new Promise<T>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+  // Every callback and promise reaction queued so far has run.
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  function writer(overrides: Partial<BulkWriteContext> = {}) {
+    const answers: Array<{ serials: string[]; answer: (status: number) => void }> = [];
+    const commits: string[][] = [];
+    const emitted: string[] = [];
+    const context: BulkWriteContext = {
+      mode: "live",
+      mapping: makeMapping([{ source: "status", destination: "status" }]),
+      update,
+      keyScope: "job_1",
+      concurrency: 1,
+      signal: new AbortController().signal,
+      excerpt: (text) => text,
+      send: (request) => {
+        const answer = deferred<HttpResponse>();
+        answers.push({ serials: request.serials, answer: (status) => answer.resolve({ status } as HttpResponse) });
+        return answer.promise;
+      },
+      journal: (entries) => void commits.push(entries.map((entry) => entry.record.serial)),
+      written: async (record) => void emitted.push(record.serial),
+      fromDecision: (record, _decision, action) => void emitted.push(`${record.serial} ${action}`),
+      failedBy: (record) => void emitted.push(`${record.serial} failed`),
+      failJob: () => undefined,
+      refusedStreakLimit: 25,
+      log: () => undefined,
+      shouldStop: () => false,
+      ...overrides,
+    };
+    const order = Array.from({ length: 10 }, (_, ord) => ord);
+    return { bulk: createBulkWriter(context, order), answers, commits, emitted };
+  }
+
+  it("lets lookups run two batches per slot ahead of the writes, and journals the next batch while the slots are busy", async () => {
+    const { bulk, answers, commits, emitted } = writer();
+    const added = [0, 1, 2, 3, 4, 5].map((ord) => {
+      const state = { done: false };
+      void bulk.add(pendingWrite(ord)).then(() => (state.done = true));
+      return state;
+    });
+    await settle();
+    // One batch with the destination, the next one journaled behind it, a third formed: the sixth record waits for room.
+    expect(added.map((a) => a.done)).toEqual([true, true, true, true, true, false]);
+    expect(answers.map((a) => a.serials)).toEqual([["SN-0", "SN-1"]]);
+    expect(commits).toEqual([
+      ["SN-0", "SN-1"],
+      ["SN-2", "SN-3"],
+    ]);
+
+    answers[0]!.answer(200);
+    await settle();
+    expect(added[5]!.done).toBe(true);
+    expect(answers.map((a) => a.serials)).toEqual([
+      ["SN-0", "SN-1"],
+      ["SN-2", "SN-3"],
+    ]);
+    expect(commits).toHaveLength(3);
+
+    const finished = bulk.finish();
+    answers[1]!.answer(200);
+    await settle();
+    answers[2]!.answer(200);
+    await finished;
+    expect(emitted).toEqual(["SN-0", "SN-1", "SN-2", "SN-3", "SN-4", "SN-5"]);
+  });
+
+  it("sends no batch before a journal that answers a promise has stored it, and journals the batches formed meanwhile in one commit", async () => {
+    const stores: Array<() => void> = [];
+    const { bulk, answers, commits } = writer({
+      journal: (entries) => {
+        commits.push(entries.map((entry) => entry.record.serial));
+        const stored = deferred<void>();
+        stores.push(() => stored.resolve());
+        return stored.promise;
+      },
+    });
+    for (const ord of [0, 1, 2, 3, 4, 5]) void bulk.add(pendingWrite(ord));
+    await settle();
+    expect(answers).toEqual([]);
+    expect(commits).toEqual([["SN-0", "SN-1"]]);
+
+    stores[0]!();
+    await settle();
+    expect(answers.map((a) => a.serials)).toEqual([["SN-0", "SN-1"]]);
+    expect(commits).toEqual([
+      ["SN-0", "SN-1"],
+      ["SN-2", "SN-3", "SN-4", "SN-5"],
+    ]);
+  });
+
+  it("fails, rather than waiting for ever, when the outcomes of an accepted batch cannot be stored", async () => {
+    const { bulk, answers } = writer({
+      written: () => Promise.reject(new Error("checkpoint failed")),
+    });
+    void bulk.add(pendingWrite(0));
+    void bulk.add(pendingWrite(1));
+    const finished = bulk.finish();
+    await settle();
+    answers[0]!.answer(200);
+    await expect(finished).rejects.toThrow("checkpoint failed");
+  });
+
+  it("sends nothing and fails when the journal cannot store the intents", async () => {
+    const { bulk, answers, emitted } = writer({
+      journal: () => {
+        throw new Error("storage unavailable");
+      },
+    });
+    void bulk.add(pendingWrite(0));
+    await expect(bulk.add(pendingWrite(1))).rejects.toThrow("storage unavailable");
+    await expect(bulk.finish()).rejects.toThrow("storage unavailable");
+    expect(answers).toEqual([]);
+    expect(emitted).toEqual([]);
   });
 });
