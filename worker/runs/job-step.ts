@@ -246,7 +246,8 @@ export class JobStep {
         if (listing !== "done") return listing;
       }
       for (let reads = 0; progress.source !== null && !progress.source.done && this.queueWants(progress, config, reads); reads += 1) {
-        const filled = await this.clock.time("fill", this.fillQueue(progress, config, client));
+        const filled = await this.clock.time("fill", this.fillQueue(progress, config, client, reads > 0));
+        if (filled === "held") break;
         if (filled !== "more") return filled;
       }
       if (this.ctx.store.queueSize(this.jobId) > 0 && !this.ctx.budget.exhausted()) {
@@ -409,7 +410,9 @@ export class JobStep {
   }
 
   // Reads the next part of the source and queues it; the feed of the source's kind decides what is queued.
-  private async fillQueue(progress: JobProgress, config: ConnectionConfig, client: HttpClient): Promise<WorkResult> {
+  // `ahead`: read while records are still queued (a bulk slice's). A page that fails then is "held": the queued
+  // records go first, and the read after them (queue empty) meets the same failure and ends the job with it.
+  private async fillQueue(progress: JobProgress, config: ConnectionConfig, client: HttpClient, ahead = false): Promise<WorkResult | "held"> {
     const { env, store } = this.ctx;
     const source = progress.source!;
     const connectionId = this.job.plan.connection_id;
@@ -442,6 +445,7 @@ export class JobStep {
     try {
       page = await this.readSourcePage(config.source, config.limits.max_pages, client, source);
     } catch (error) {
+      if (ahead) return "held";
       return this.failWith(progress, error);
     }
 
