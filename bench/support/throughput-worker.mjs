@@ -1,6 +1,7 @@
 // The real worker (worker/index.ts) as the throughput bench runs it inside workerd, with one addition: the
-// same-run baseline, POST /__bench/plain { concurrency, sequences: [[{ method, url, body? }, …], …] }, sends each
-// sequence's requests in order, sequences `concurrency` at a time, with a bare fetch loop in this isolate and no
+// same-run baseline, POST /__bench/plain { concurrency, sequences: [[{ method, url, body? }, …], …], first?: [{ … }] }
+// sends `first` one after another (a listing's pages), then each sequence's requests in order, sequences
+// `concurrency` at a time, with a bare fetch loop in this isolate and no
 // engine around it: one PUT per record, a GET then a PUT, or one bulk request. The gap between a run and this
 // is the coordinator's own cost. Answers { wall_ms, requests, statuses: { "200": n, … } }. GET /__bench/phases?run=ID
 // answers the run coordinator's time per phase.
@@ -8,26 +9,29 @@ import worker from "../../worker/index";
 
 export * from "../../worker/index";
 
-async function plain({ concurrency, sequences }) {
+async function plain({ concurrency, sequences, first = [] }) {
   const statuses = {};
   let next = 0;
   let requests = 0;
   const started = Date.now();
+  const send = async ({ method, url, body }) => {
+    const response = await fetch(url, {
+      method,
+      ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body }),
+    });
+    await response.arrayBuffer();
+    requests += 1;
+    statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+  };
   const sender = async () => {
     for (;;) {
       const sequence = sequences[next++];
       if (sequence === undefined) return;
-      for (const { method, url, body } of sequence) {
-        const response = await fetch(url, {
-          method,
-          ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body }),
-        });
-        await response.arrayBuffer();
-        requests += 1;
-        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-      }
+      for (const request of sequence) await send(request);
     }
   };
+  // Requests the run must make before any other, one after another (a listing's pages).
+  for (const request of first) await send(request);
   await Promise.all(Array.from({ length: concurrency }, sender));
   return { wall_ms: Date.now() - started, requests, statuses };
 }

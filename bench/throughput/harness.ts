@@ -45,7 +45,9 @@ export interface ThroughputBench {
   serials: string[];
   persist: string;
   /** The same-run baseline: these sequences sent by a bare fetch loop inside workerd. */
-  plain(sequences: PlainRequest[][], concurrency?: number): Promise<PlainResult>;
+  plain(sequences: PlainRequest[][], options?: { concurrency?: number; first?: PlainRequest[] }): Promise<PlainResult>;
+  /** The GETs of the fleet's listing, page by page, as a list-mode run reads it first. */
+  listingRequests(): PlainRequest[];
   /** A credential (scheme none) and one connection with this config; the dataset gets every serial. */
   connection(config: Record<string, unknown>, options?: { dataset?: boolean }): Promise<{ credentialId: string; connectionId: string }>;
   run(credentialId: string, body?: Record<string, unknown>): Promise<FinishedRun>;
@@ -126,14 +128,21 @@ export async function startThroughputBench(options: {
     fleet,
     serials,
     persist,
-    async plain(sequences, concurrency = CONCURRENCY) {
+    async plain(sequences, { concurrency = CONCURRENCY, first = [] } = {}) {
       const res = await worker.mf.dispatchFetch("http://localhost/__bench/plain", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ concurrency, sequences }),
+        body: JSON.stringify({ concurrency, sequences, first }),
       });
       if (!res.ok) throw new Error(`plain baseline: ${res.status} ${await res.text()}`);
       return (await res.json()) as PlainResult;
+    },
+    listingRequests() {
+      const pageSize = options.pageSize ?? 1_000;
+      return Array.from({ length: Math.max(1, Math.ceil(serials.length / pageSize)) }, (_, page) => ({
+        method: "GET",
+        url: page === 0 ? `${fleet.url}/devices` : `${fleet.url}/devices?cursor=${page * pageSize}`,
+      }));
     },
     async connection(config, { dataset = true } = {}) {
       const credential = await worker.api<{ id: string }>("POST", "/api/credentials", { name: `Throughput bench ${Date.now()}`, scheme: "none" });
