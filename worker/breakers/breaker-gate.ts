@@ -21,13 +21,25 @@ export function hostOf(url: string): string | null {
   }
 }
 
-// Every attempt of a run is tallied by host: the URL's scheme and authority are parsed once, not per request.
+// Every attempt of a run is tallied by host: the URL's scheme and authority are parsed once, not per request, and
+// the last one is checked first (a job's requests go to one or two hosts).
 const AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
-function cachedHostOf(cache: Map<string, string | null>, url: string): string | null {
+interface HostCache {
+  readonly byPrefix: Map<string, string | null>;
+  last: { prefix: string; host: string | null } | null;
+}
+function cachedHostOf(cache: HostCache, url: string): string | null {
+  const last = cache.last;
+  if (last !== null && url.startsWith(last.prefix)) {
+    const after = url.charCodeAt(last.prefix.length);
+    // The authority ends there: "/", "?", "#" or the end of the URL.
+    if (Number.isNaN(after) || after === 47 || after === 63 || after === 35) return last.host;
+  }
   const prefix = AUTHORITY.exec(url)?.[0];
   if (prefix === undefined) return hostOf(url);
-  let host = cache.get(prefix);
-  if (host === undefined) cache.set(prefix, (host = hostOf(prefix)));
+  let host = cache.byPrefix.get(prefix);
+  if (host === undefined) cache.byPrefix.set(prefix, (host = hostOf(prefix)));
+  cache.last = { prefix, host };
   return host;
 }
 
@@ -39,7 +51,7 @@ export function destinationHosts(config: ConnectionConfig): string[] {
 
 export class HostTallies {
   private readonly byHost = new Map<string, HostTally>();
-  private readonly hosts = new Map<string, string | null>();
+  private readonly hosts: HostCache = { byPrefix: new Map(), last: null };
 
   observe(attempt: RequestAttempt): void {
     if (attempt.phase === null || !DESTINATION_PHASES.has(attempt.phase)) return;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { HostTallies } from "../../../worker/breakers/breaker-gate";
+import type { RequestAttempt } from "../../../worker/engine/http-client";
 import {
   admit,
   BREAKER_POLICY,
@@ -113,5 +115,25 @@ describe("once open", () => {
   it("late reports from slices that began before it opened change nothing", () => {
     const b = opened();
     expect(report(b, tally(200, 200), T0 + 1_000, "run_b")).toEqual({ breaker: b, change: "none" });
+  });
+});
+
+describe("a slice's tallies", () => {
+  it("count each destination attempt under its host, however alike two hosts' URLs begin", () => {
+    const tallies = new HostTallies();
+    const attempt = (url: string, status: number | null, phase: RequestAttempt["phase"] = "update") =>
+      tallies.observe({ url, status, phase, error: status === null ? "timed out after 100 ms" : null } as RequestAttempt);
+
+    attempt("https://api.example.com/devices/A1", 200);
+    attempt("https://api.example.community/devices/A1", 503);
+    attempt("https://api.example.com?page=2", 200, "listing");
+    attempt("https://API.example.com#top", null);
+    attempt("https://api.example.com", 200);
+    attempt("https://tokens.example.com/oauth/token", 500, "token");
+
+    expect(Object.fromEntries(tallies.entries().map(([host, t]) => [host, [t.requests, t.failures]]))).toEqual({
+      "api.example.com": [4, 1],
+      "api.example.community": [1, 1],
+    });
   });
 });
