@@ -28,7 +28,8 @@ import { cursorAdvance, decideRunFinish, stoppingJob, type FinishReason } from "
 import { jobCanceled } from "./run-log";
 import { startNextRun } from "./run-service";
 import { SliceBudget } from "./slice-budget";
-import { admitSlice, destinationHosts, HostTallies, reportSlice, type GateVerdict } from "../breakers/breaker-gate";
+import { admitSlice, reportSlice, type GateVerdict } from "../breakers/breaker-gate";
+import { destinationHosts, HostTallies } from "../breakers/host-tallies";
 import { resumedLine, waitingReason } from "../breakers/breaker-words";
 import { jobWaitingStatement } from "../ledger/destination-breakers";
 import { log } from "../observability/log";

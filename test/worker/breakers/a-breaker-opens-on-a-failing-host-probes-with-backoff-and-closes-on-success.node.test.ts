@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HostTallies } from "../../../worker/breakers/breaker-gate";
+import { HostTallies } from "../../../worker/breakers/host-tallies";
 import type { RequestAttempt } from "../../../worker/engine/http-client";
 import {
   admit,
