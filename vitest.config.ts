@@ -64,7 +64,10 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
-          setupFiles: ["./test/worker/apply-migrations.ts"],
+          // One workerd runs the files one after another: starting a workerd and loading the Worker's module graph
+          // per file cost more than all the tests. Each file still starts from an empty ledger and empty buckets.
+          isolate: false,
+          setupFiles: ["./test/worker/apply-migrations.ts", "./test/worker/empty-storage-before-each-file.ts"],
           deps: { optimizer: { ssr: { enabled: true, include: workerDependencyEntries() } } },
         },
       },

@@ -1,0 +1,32 @@
+import { env } from "cloudflare:test";
+import { forgetTelemetryConfig } from "../../worker/observability/otlp-exporter";
+import { forgetFileTokens } from "./factories/auth";
+
+// Worker test files share one workerd (isolate: false in vitest.config.ts), so each file starts from what a fresh
+// workerd had: an empty ledger and empty buckets. Ids are random, so Durable Objects keyed by them never collide.
+const ledgerTables = await env.LEDGER.prepare(
+  "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
+).all<{ name: string; sql: string }>();
+const virtualTables = ledgerTables.results.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql)).map((t) => t.name);
+// Full-text shadow tables follow their content table through its triggers; they are never emptied by hand.
+const plainTables = ledgerTables.results
+  .filter((t) => !virtualTables.includes(t.name) && !virtualTables.some((v) => t.name.startsWith(`${v}_`)))
+  .map((t) => t.name);
+
+// Delete triggers may write to another table (the hourly job rollup), so empty until nothing is left.
+for (let pass = 0; pass < 5; pass++) {
+  const counts = await env.LEDGER.batch(plainTables.map((t) => env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM "${t}"`)));
+  const filled = plainTables.filter((_, i) => ((counts[i]!.results[0] as { n: number }).n ?? 0) > 0);
+  if (filled.length === 0) break;
+  await env.LEDGER.batch([env.LEDGER.prepare("PRAGMA defer_foreign_keys = on"), ...filled.map((t) => env.LEDGER.prepare(`DELETE FROM "${t}"`))]);
+}
+
+for (const bucket of [env.ARCHIVE, env.LOG_EXPORT]) {
+  for (let listed = await bucket.list(); listed.objects.length > 0; listed = await bucket.list()) {
+    await bucket.delete(listed.objects.map((o) => o.key));
+  }
+}
+
+// Module state that mirrors ledger rows goes with them: the files share one module registry.
+forgetFileTokens();
+forgetTelemetryConfig();
