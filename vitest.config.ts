@@ -71,7 +71,7 @@ export default defineConfig({
           // One workerd runs the files one after another: starting a workerd and loading the Worker's module graph
           // per file cost more than all the tests. Each file still starts from an empty ledger and empty buckets.
           isolate: false,
-          setupFiles: ["./test/worker/apply-migrations.ts", "./test/worker/empty-storage-before-each-file.ts"],
+          setupFiles: ["./test/worker/apply-migrations.ts", "./test/worker/start-each-file-afresh.ts"],
           deps: { optimizer: { ssr: { enabled: true, include: workerDependencyEntries() } } },
         },
       },

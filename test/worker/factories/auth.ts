@@ -26,7 +26,7 @@ export function tokenFor(role: Role): Promise<string> {
   return token;
 }
 
-/** Test files share one module registry but each starts from an empty ledger (test/worker/empty-storage-before-each-file.ts). */
+/** Test files share one module registry but each starts from an empty ledger (test/worker/start-each-file-afresh.ts). */
 export function forgetFileTokens(): void {
   fileTokens.clear();
 }

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:test";
+import { vi } from "vitest";
 import { forgetTelemetryConfig } from "../../worker/observability/otlp-exporter";
 import { forgetFileTokens } from "./factories/auth";
 
@@ -14,10 +15,11 @@ const plainTables = ledgerTables.results
   .map((t) => t.name);
 
 // Delete triggers may write to another table (the hourly job rollup), so empty until nothing is left.
-for (let pass = 0; pass < 5; pass++) {
-  const counts = await env.LEDGER.batch(plainTables.map((t) => env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM "${t}"`)));
-  const filled = plainTables.filter((_, i) => ((counts[i]!.results[0] as { n: number }).n ?? 0) > 0);
+for (let pass = 1; ; pass++) {
+  const counts = await env.LEDGER.batch<{ n: number }>(plainTables.map((t) => env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM "${t}"`)));
+  const filled = plainTables.filter((_, i) => counts[i]!.results[0]!.n > 0);
   if (filled.length === 0) break;
+  if (pass > 5) throw new Error(`the ledger would not empty before this file: ${filled.join(", ")}`);
   await env.LEDGER.batch([env.LEDGER.prepare("PRAGMA defer_foreign_keys = on"), ...filled.map((t) => env.LEDGER.prepare(`DELETE FROM "${t}"`))]);
 }
 
@@ -27,6 +29,9 @@ for (const bucket of [env.ARCHIVE, env.LOG_EXPORT]) {
   }
 }
 
-// Module state that mirrors ledger rows goes with them: the files share one module registry.
+// The files share one module registry: module state that mirrors ledger rows goes with them, and a spy or
+// stubbed global a file left behind is undone.
 forgetFileTokens();
 forgetTelemetryConfig();
+vi.restoreAllMocks();
+vi.unstubAllGlobals();
