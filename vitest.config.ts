@@ -1,4 +1,5 @@
 import { globSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
@@ -29,6 +30,9 @@ export default defineConfig({
   test: {
     // A stray .only fails the run everywhere, not only in CI.
     allowOnly: false,
+    // Vitest's default (cores - 1) is one worker on a 2-core machine, which leaves a core idle while the main
+    // process only serves modules: two workers run the web files about 1.7x faster there.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: process.env.CI_REPORT ? ["default", ["json", { outputFile: "reports/vitest.json" }]] : ["default"],
     projects: [
       {
@@ -64,7 +68,10 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
-          setupFiles: ["./test/worker/apply-migrations.ts"],
+          // One workerd runs the files one after another: starting a workerd and loading the Worker's module graph
+          // per file cost more than all the tests. Each file still starts from an empty ledger and empty buckets.
+          isolate: false,
+          setupFiles: ["./test/worker/apply-migrations.ts", "./test/worker/start-each-file-afresh.ts"],
           deps: { optimizer: { ssr: { enabled: true, include: workerDependencyEntries() } } },
         },
       },

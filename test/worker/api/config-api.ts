@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import type { Role } from "../../../worker/auth/principal";
-import { issueApiToken } from "../../../worker/auth/tokens";
+import { tokenFor } from "../factories/auth";
 import { app } from "../../../worker/app";
 import type { ConnectionConfigInput } from "../../../worker/engine/contracts";
 import type { Env } from "../../../worker/env";
@@ -13,17 +13,7 @@ export const SANDBOX = "http://localhost:8787/sandbox";
 let counter = 0;
 export const unique = (prefix: string) => `${prefix} ${Date.now().toString(36)}-${++counter}`;
 
-const tokens = new Map<Role, string>();
-
-/** A token per role, created once per test file through the token ledger. */
-export async function tokenFor(role: Role): Promise<string> {
-  let token = tokens.get(role);
-  if (!token) {
-    token = (await issueApiToken(env.LEDGER, { name: `${role}-tests-${++counter}`, role, createdBy: "tests", now: Date.now() })).token;
-    tokens.set(role, token);
-  }
-  return token;
-}
+export { tokenFor };
 
 export interface CallOptions {
   as?: Role | null;

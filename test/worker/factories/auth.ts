@@ -14,6 +14,23 @@ export async function makeToken(role: Role, name = `${role}-${++tokenCounter}`) 
   return issueApiToken(env.LEDGER, { name, role, createdBy: "test", now: Date.now() });
 }
 
+const fileTokens = new Map<Role, Promise<string>>();
+
+/** One token per role for the whole test file, made on first use. */
+export function tokenFor(role: Role): Promise<string> {
+  let token = fileTokens.get(role);
+  if (token === undefined) {
+    token = makeToken(role, `${role}-tests-${++tokenCounter}`).then((t) => t.token);
+    fileTokens.set(role, token);
+  }
+  return token;
+}
+
+/** Test files share one module registry but each starts from an empty ledger (test/worker/start-each-file-afresh.ts). */
+export function forgetFileTokens(): void {
+  fileTokens.clear();
+}
+
 /** Revokes every active admin token but `keep`, through the ledger, so `keep` is the last admin. */
 export async function revokeOtherAdmins(keep: string): Promise<void> {
   for (const token of await listApiTokens(env.LEDGER)) {

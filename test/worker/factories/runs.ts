@@ -21,7 +21,7 @@ import { DEMO_CONNECTIONS, DEMO_CREDENTIAL } from "../../../worker/sandbox/demo-
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import type { SandboxStats } from "../../../worker/sandbox/fleet-store";
 import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
-import { makeToken } from "./auth";
+import { makeToken, tokenFor } from "./auth";
 
 const worker = exports.default as unknown as Fetcher;
 
@@ -38,11 +38,9 @@ export interface ApiResult<T> {
   headers: Headers;
 }
 
-let operatorToken: string | null = null;
-
 // Bodies are always read in full: an unread body keeps its request in flight and blocks eviction.
 export async function api<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResult<T>> {
-  operatorToken ??= (await makeToken("operator")).token;
+  const operatorToken = await tokenFor("operator");
   const res = await worker.fetch(`http://localhost${path}`, {
     method,
     headers: { authorization: `Bearer ${operatorToken}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
