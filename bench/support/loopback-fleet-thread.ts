@@ -26,6 +26,8 @@ export interface FleetCounts {
   busy_ms: number;
   max_in_flight: number;
   in_flight_ms: number[];
+  /** [ms since the first request, length in ms] of each stretch of 20 ms or more with nothing in flight (the first 500). */
+  idle_gaps: Array<[number, number]>;
   /** Bulk requests, the records they applied, and those answered 422. */
   bulk: number;
   bulk_records: number;

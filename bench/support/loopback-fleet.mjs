@@ -43,7 +43,13 @@ const zero = () => ({
   bulk_busy_ms: 0,
   bulk_span_ms: 0,
   bulk_first_at: null,
+  // Stretches of at least IDLE_GAP_MS with nothing in flight between the first request and the last answer:
+  // [ms since the first request, length in ms], the first IDLE_GAPS_KEPT of them.
+  idle_gaps: [],
+  first_at: null,
 });
+const IDLE_GAP_MS = 20;
+const IDLE_GAPS_KEPT = 500;
 let counts = zero();
 let inFlight = 0;
 let answering = 0;
@@ -51,7 +57,11 @@ let levelSince = null;
 // Time spent at the current level of requests in flight, before it changes.
 function level(change) {
   const now = performance.now();
+  counts.first_at ??= now;
   if (levelSince !== null) counts.in_flight_ms[inFlight] = (counts.in_flight_ms[inFlight] ?? 0) + (now - levelSince);
+  if (levelSince !== null && inFlight === 0 && now - levelSince >= IDLE_GAP_MS && counts.idle_gaps.length < IDLE_GAPS_KEPT) {
+    counts.idle_gaps.push([Math.round(levelSince - counts.first_at), Math.round(now - levelSince)]);
+  }
   inFlight += change;
   levelSince = now;
 }
@@ -85,6 +95,7 @@ async function answer(req, res) {
     }
     current.in_flight_ms = Array.from(current.in_flight_ms, (ms) => Math.round(ms ?? 0));
     delete current.bulk_first_at;
+    delete current.first_at;
     return send(res, 200, current);
   }
   if (url.pathname === "/__drift" && req.method === "POST") {

@@ -107,7 +107,7 @@ export async function measure(): Promise<Figure[]> {
     console.log(JSON.stringify(detail));
     const phases = await bench.phases(run.id);
     if (process.env.BENCH_BULK_LOGS === "1") console.log(JSON.stringify(await bench.worker.api("GET", `/api/jobs/${String(job.id)}/logs?limit=500`)));
-    console.log(whereTheTimeGoes(run.wall_s * 1000, phases, runCounts.in_flight_ms));
+    console.log(whereTheTimeGoes(run.wall_s * 1000, phases, runCounts.in_flight_ms, runCounts.idle_gaps));
     console.log(`  workerd CPU: ${runCpu} s during the run (polling included), ${baseCpu} s during the baseline (${round(baseline.wall_ms / 1000)} s)`);
     return [
       {

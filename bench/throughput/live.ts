@@ -48,7 +48,7 @@ export async function measure(): Promise<Figure[]> {
       },
     };
     console.log(JSON.stringify(detail));
-    console.log(whereTheTimeGoes(run.wall_s * 1000, phases, runCounts.in_flight_ms));
+    console.log(whereTheTimeGoes(run.wall_s * 1000, phases, runCounts.in_flight_ms, runCounts.idle_gaps));
     console.log(`  workerd CPU: ${runCpu} s during the run (polling included), ${baseCpu} s during the baseline (${round(baseline.wall_ms / 1000)} s)`);
     return [
       {
@@ -89,7 +89,12 @@ const PHASES: Array<[string, string, number]> = [
   ["finish", "job and run finish", 0],
 ];
 
-export function whereTheTimeGoes(wallMs: number, phases: Record<string, { ms: number; count: number }>, inFlightMs: number[]): string {
+export function whereTheTimeGoes(
+  wallMs: number,
+  phases: Record<string, { ms: number; count: number }>,
+  inFlightMs: number[],
+  idleGaps: Array<[number, number]> = [],
+): string {
   const lines = [`where the time goes (run ${round(wallMs / 1000, 2)} s):`];
   for (const [key, label, depth] of PHASES) {
     const phase = phases[key];
@@ -102,6 +107,14 @@ export function whereTheTimeGoes(wallMs: number, phases: Record<string, { ms: nu
   const span = inFlightMs.reduce((sum, ms) => sum + ms, 0);
   const levels = inFlightMs.map((ms, n) => `${n}: ${round(ms / 1000, 2)} s`).join(" · ");
   lines.push(`  destination, requests in flight → time: ${levels} (first request to last answer ${round(span / 1000, 2)} s)`);
+  if (idleGaps.length > 0) {
+    const total = idleGaps.reduce((sum, [, ms]) => sum + ms, 0);
+    const longest = [...idleGaps].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    lines.push(
+      `  nothing in flight for 20 ms or more: ${idleGaps.length} times, ${round(total / 1000, 2)} s; longest (at s: ms): ` +
+        longest.map(([at, ms]) => `${round(at / 1000, 2)}: ${ms}`).join(" · "),
+    );
+  }
   return lines.join("\n");
 }
 
