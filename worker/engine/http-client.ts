@@ -6,6 +6,7 @@ import { readBody, responseTooLarge, type BodyText } from "./read-body";
 import { REDACTED } from "./redactor";
 import { utf8Length } from "./payload";
 import { parseRetryAfter } from "./retry-after";
+import { createSignalFollowers } from "./signal-followers";
 import type { EngineRuntime } from "./runtime";
 
 export interface HttpLimits {
@@ -488,7 +489,9 @@ interface InFlight {
 // Every attempt has the same timeout and the clock never goes back, so attempts end their time in the order they began.
 function createDeadlines(runtime: EngineRuntime, timeoutMs: number) {
   const pending = new Set<InFlight>();
-  const following = new WeakMap<AbortSignal, Set<InFlight>>();
+  const following = createSignalFollowers<InFlight>((attempts, signal) => {
+    for (const each of attempts) each.controller.abort(signal.reason);
+  });
   let sweeping = false;
   // The sweeper's timer is stopped when the last attempt ends: a timer left running would keep a Durable Object
   // from being evicted for up to the timeout.
@@ -517,29 +520,12 @@ function createDeadlines(runtime: EngineRuntime, timeoutMs: number) {
     }
   }
 
-  function follow(signal: AbortSignal, attempt: InFlight): void {
-    let attempts = following.get(signal);
-    if (attempts === undefined) {
-      const followers = new Set<InFlight>();
-      following.set(signal, followers);
-      signal.addEventListener(
-        "abort",
-        () => {
-          for (const each of followers) each.controller.abort(signal.reason);
-        },
-        { once: true },
-      );
-      attempts = followers;
-    }
-    attempts.add(attempt);
-  }
-
   return {
     start(signal: AbortSignal | undefined): InFlight {
       const attempt: InFlight = { deadline: runtime.now() + timeoutMs, controller: new AbortController(), signal, timedOut: false };
       if (signal !== undefined) {
         if (signal.aborted) attempt.controller.abort(signal.reason);
-        else follow(signal, attempt);
+        else following.add(signal, attempt);
       }
       pending.add(attempt);
       if (!sweeping) void sweep();
@@ -547,7 +533,7 @@ function createDeadlines(runtime: EngineRuntime, timeoutMs: number) {
     },
     finish(attempt: InFlight): void {
       pending.delete(attempt);
-      if (attempt.signal !== undefined) following.get(attempt.signal)?.delete(attempt);
+      if (attempt.signal !== undefined) following.remove(attempt.signal, attempt);
       if (pending.size === 0) nap?.abort();
     },
   };

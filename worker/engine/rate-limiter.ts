@@ -1,4 +1,5 @@
 import { abortReason, type EngineRuntime } from "./runtime";
+import { createSignalFollowers } from "./signal-followers";
 
 export type Release = () => void;
 
@@ -28,14 +29,13 @@ export function createSemaphore(initial: number): Semaphore {
   // Granted from `head` on (shifting a long queue per grant would move all the rest); compacted now and then.
   let queue: Waiter[] = [];
   let head = 0;
-  const bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
 
   const waiting = () => queue.length - head;
   const grantWaiting = () => {
     while (inUse < max && head < queue.length) {
       const waiter = queue[head]!;
       head += 1;
-      if (waiter.signal !== undefined) bySignal.get(waiter.signal)?.delete(waiter);
+      if (waiter.signal !== undefined) following.remove(waiter.signal, waiter);
       inUse += 1;
       waiter.grant(makeRelease());
     }
@@ -53,26 +53,11 @@ export function createSemaphore(initial: number): Semaphore {
       grantWaiting();
     };
   };
-  const follow = (signal: AbortSignal, waiter: Waiter) => {
-    let waiters = bySignal.get(signal);
-    if (waiters === undefined) {
-      const followers = new Set<Waiter>();
-      bySignal.set(signal, followers);
-      signal.addEventListener(
-        "abort",
-        () => {
-          if (followers.size === 0) return;
-          queue = queue.slice(head).filter((each) => !followers.has(each));
-          head = 0;
-          for (const each of followers) each.reject(abortReason(signal));
-          followers.clear();
-        },
-        { once: true },
-      );
-      waiters = followers;
-    }
-    waiters.add(waiter);
-  };
+  const following = createSignalFollowers<Waiter>((waiters, signal) => {
+    queue = queue.slice(head).filter((each) => !waiters.has(each));
+    head = 0;
+    for (const each of waiters) each.reject(abortReason(signal));
+  });
 
   return {
     get inUse() {
@@ -97,7 +82,7 @@ export function createSemaphore(initial: number): Semaphore {
       return new Promise<Release>((resolve, reject) => {
         const waiter: Waiter = { grant: resolve, reject, signal };
         queue.push(waiter);
-        if (signal !== undefined) follow(signal, waiter);
+        if (signal !== undefined) following.add(signal, waiter);
       });
     },
   };
