@@ -600,10 +600,9 @@ export class JobStep {
       lookup,
       client,
       concurrency: config.limits.concurrency,
-      // Records are decided ahead of their writes, so write intents are stored in groups: each storage commit holds
-      // every outgoing request, lookups included, until it is durable. Per-serial lookups ahead share the
-      // connection's gate with the writes.
-      writeAhead: this.ctx.config.writeAhead,
+      // List lookups are local, so records are decided far ahead of their writes; per-serial lookups are requests
+      // whose pipelining is the executor's own.
+      writeAhead: config.fetch.mode === "list" ? this.ctx.config.writeAhead : 0,
       signal: this.ctx.cancelSignal,
       shouldStop: () => budget.exhausted(),
       onOutcome: (outcome) => this.commitOutcome(progress, outcome),

@@ -161,9 +161,9 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   let finishedWorkers = 0;
   let lookupsInFlight = 0;
   // Each storage write holds every outgoing request of the Durable Object until durable, so intents go in groups.
-  // A group fills from records decided ahead (writeAhead: listing lookups are instant, per-serial ones queue at the
-  // connection's gate with the writes) while enough journaled writes keep the connection busy. Without writeAhead,
-  // a group fills the connection's concurrency or takes what is ready when no lookup is left in flight.
+  // Lookups from a listing are instant, so a group there fills from records decided ahead (writeAhead) while
+  // enough journaled writes keep the connection busy. Lookups over HTTP add to a group until it fills the
+  // connection's concurrency or none is left in flight.
   const groupDue = () =>
     ready.length > 0 &&
     (writeAhead > 0
