@@ -187,7 +187,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
     retry_reason: null,
     sent_at: sentAt,
     concurrency: null,
-    request_headers: loggedRequestHeaders(new Headers(headers)),
+    request_headers: loggedRequestHeaders(headers),
     request_body: maskTokenForm(form),
   };
   let reported = false;

@@ -109,16 +109,14 @@ export const RESPONSE_HEADERS_KEPT = [
 const ALWAYS_SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"]);
 
 /** Request headers as the log shows them: names lowercased, every credential-bearing value "[redacted]". */
-export function loggedRequestHeaders(headers: Headers | HeaderMap, authNames: Iterable<string> = []): HeaderMap {
+export function loggedRequestHeaders(headers: HeaderMap, authNames: Iterable<string> = []): HeaderMap {
   const auth = new Set<string>();
   for (const name of authNames) auth.add(name.toLowerCase());
   const logged: HeaderMap = {};
-  const add = (value: string, name: string) => {
+  for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
-    logged[lower] = ALWAYS_SECRET_HEADERS.has(lower) || auth.has(lower) ? REDACTED : value;
-  };
-  if (headers instanceof Headers) headers.forEach(add);
-  else for (const name of Object.keys(headers)) add(headers[name]!, name);
+    logged[lower] = ALWAYS_SECRET_HEADERS.has(lower) || auth.has(lower) ? REDACTED : headers[name]!;
+  }
   return logged;
 }
 
