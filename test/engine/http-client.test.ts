@@ -167,6 +167,35 @@ describe("limits", () => {
     expect(server.requests).toHaveLength(8);
     expect(server.maxInFlight).toBe(2);
   });
+
+  it("hands an answer to its caller only after the runtime's next turn, when the freed permit's request has been fetched", async () => {
+    const server = await serve(() => ({ body: "{}" }));
+    const fetched: string[] = [];
+    const turns: Array<() => void> = [];
+    const runtime = createSystemRuntime({
+      fetch: (input, init) => {
+        fetched.push(String(input));
+        return fetch(input, init);
+      },
+      // The next turn comes when the test says so.
+      yieldToIo: () => new Promise<void>((resolve) => turns.push(resolve)),
+    });
+    const { client } = makeClient({ runtime, limits: { concurrency: 1 } });
+    const [first, second] = ["A", "B"].map((id) => `${server.url}/devices/${id}`) as [string, string];
+    let answered = 0;
+    const requests = [first, second].map((url) => client.request({ method: "GET", url }).then(() => (answered += 1)));
+
+    await expect.poll(() => turns.length).toBeGreaterThan(0);
+    // A's answer is read and its permit went to B, whose fetch is out; A's caller has not seen the answer yet.
+    await expect.poll(() => fetched).toEqual([first, second]);
+    expect(answered).toBe(0);
+    turns.shift()!();
+    await expect.poll(() => answered).toBe(1);
+    await expect.poll(() => turns.length).toBe(1);
+    turns.shift()!();
+    await Promise.all(requests);
+    expect(answered).toBe(2);
+  });
 });
 
 describe("responses", () => {

@@ -301,6 +301,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         });
       }
       const outcome = await attemptOnce(request, built.headers);
+      // The permit went to the next request, whose fetch only leaves when this turn ends: the answer's
+      // bookkeeping waits for the next turn rather than holding that request back.
+      if (runtime.yieldToIo !== undefined) await runtime.yieldToIo();
       const exhausted = attempt >= maxAttempts;
       const base = { method: request.method, url: request.url, attempt };
       if (onEvent) onEvent({ type: "request", entry: attemptEntry(request, built, outcome, attempt, retryReason) });

@@ -6,6 +6,8 @@ export interface EngineRuntime {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   random(): number;
   fetch: typeof fetch;
+  // Resolves in a later event-loop turn, after I/O started in this one has gone out (absent: nothing waits).
+  yieldToIo?(): Promise<void>;
 }
 
 export function abortReason(signal: AbortSignal): unknown {
@@ -18,6 +20,7 @@ export function createSystemRuntime(overrides: Partial<EngineRuntime> = {}): Eng
     now: () => Date.now(),
     random: () => Math.random(),
     fetch: (input, init) => fetch(input, init),
+    yieldToIo: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     sleep: (ms, signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) {
