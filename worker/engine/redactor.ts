@@ -23,8 +23,13 @@ export interface Redactor {
 export function createRedactor(secrets: () => readonly string[]): Redactor {
   let key = "";
   let patterns: string[] = [];
+  // Asked once per text masked (a request log entry masks a dozen): the same secrets as last time skip the rebuild.
+  let last: readonly string[] = [];
   const current = (): string[] => {
-    const material = secrets().filter((secret) => secret.length >= MIN_SECRET_CHARS);
+    const asked = secrets();
+    if (asked.length === last.length && asked.every((secret, i) => secret === last[i])) return patterns;
+    last = [...asked];
+    const material = asked.filter((secret) => secret.length >= MIN_SECRET_CHARS);
     const nextKey = material.join("\u0000");
     if (nextKey !== key) {
       key = nextKey;

@@ -165,8 +165,9 @@ const SCHEMA = [
   // object, n = 1), so a checkpoint costs one row to write, read and delete rather than one per record.
   "CREATE TABLE IF NOT EXISTS outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 1)",
   "CREATE TABLE IF NOT EXISTS outbox_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
-  // The request log: entries wait here like outcomes and log lines; request_seq numbers each job's entries.
-  "CREATE TABLE IF NOT EXISTS outbox_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
+  // The request log: entries wait here like outcomes, one row per checkpoint (body: the JSON array of its n entries;
+  // a row stored before batches holds one entry object, n = 1); request_seq numbers each job's entries.
+  "CREATE TABLE IF NOT EXISTS outbox_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 1)",
   "CREATE TABLE IF NOT EXISTS request_seq (job_id TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
   // A dry job's planned writes on their way to the archive's plan chunks.
   // Likewise one row per checkpoint: its n entries' JSON texts, one per line, and their serials as a JSON array (a
@@ -185,6 +186,7 @@ const SCHEMA = [
 
 const OUTBOX_BATCH_COLUMNS = [
   ["outbox_outcomes", "n", "INTEGER NOT NULL DEFAULT 1"],
+  ["outbox_requests", "n", "INTEGER NOT NULL DEFAULT 1"],
   ["outbox_plans", "n", "INTEGER NOT NULL DEFAULT 1"],
   ["outbox_plans", "serials", "TEXT"],
 ] as const;
@@ -435,7 +437,11 @@ export class CoordinatorStore {
     if (records.length === 0) return;
     const { redact } = this.redactor;
     const mask = (text: string | null) => (text === null ? null : redact(text));
-    const maskHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, redact(value)]));
+    const maskHeaders = (headers: Record<string, string>) => {
+      const masked: Record<string, string> = {};
+      for (const name in headers) masked[name] = redact(headers[name]!);
+      return masked;
+    };
     this.transaction(() => {
       const first =
         this.sql
@@ -456,8 +462,8 @@ export class CoordinatorStore {
         response_headers: maskHeaders(record.response_headers),
         response_body: mask(record.response_body),
       }));
-      // One statement for the lot, in order (a statement per request costs more than the request when runs are fast).
-      this.sql.exec("INSERT INTO outbox_requests (body) SELECT value FROM json_each(?1) ORDER BY key", JSON.stringify(entries));
+      // One row for the lot, in order (a row per request costs more than the request when runs are fast).
+      this.sql.exec("INSERT INTO outbox_requests (body, n) VALUES (?1, ?2)", JSON.stringify(entries), entries.length);
     });
   }
 
@@ -699,7 +705,7 @@ export class CoordinatorStore {
 
   // The first `limit` rows of an outbox table as one JSON array text (one row out of SQLite and one parse rather
   // than one of each per row), with the highest id among them (0 when there is none).
-  private outboxBodies<T>(table: "outbox_logs" | "outbox_requests", limit: number): { rows: T[]; lastId: number } {
+  private outboxBodies<T>(table: "outbox_logs", limit: number): { rows: T[]; lastId: number } {
     const row = this.sql
       .exec<{ last: number; bodies: string }>(
         `SELECT COALESCE(MAX(id), 0) AS last, '[' || COALESCE(group_concat(body, ',' ORDER BY id), '') || ']' AS bodies
@@ -710,21 +716,21 @@ export class CoordinatorStore {
     return { rows: JSON.parse(row.bodies) as T[], lastId: row.last };
   }
 
-  // Whole checkpoint rows, in order, until they hold `limit` outcomes (at least one row when there is any).
-  private outboxOutcomeRows(limit: number): { rows: OutcomeRecord[]; lastId: number } {
+  // Whole checkpoint rows, in order, until they hold `limit` entries (at least one row when there is any).
+  private outboxBatchRows<T>(table: "outbox_outcomes" | "outbox_requests", limit: number): { rows: T[]; lastId: number } {
     const parts: string[] = [];
     let taken = 0;
     let lastId = 0;
-    for (const row of this.sql.exec<{ id: number; n: number; body: string }>("SELECT id, n, body FROM outbox_outcomes ORDER BY id")) {
+    for (const row of this.sql.exec<{ id: number; n: number; body: string }>(`SELECT id, n, body FROM ${table} ORDER BY id`)) {
       if (taken > 0 && taken + row.n > limit) break;
-      // An array's items, or a single outcome stored before batches.
+      // An array's items, or a single entry stored before batches.
       const items = row.body.startsWith("[") ? row.body.slice(1, -1) : row.body;
       if (items !== "") parts.push(items);
       taken += row.n;
       lastId = row.id;
       if (taken >= limit) break;
     }
-    return { rows: JSON.parse(`[${parts.join(",")}]`) as OutcomeRecord[], lastId };
+    return { rows: JSON.parse(`[${parts.join(",")}]`) as T[], lastId };
   }
 
   private outboxPlanRows(limit: number): { rows: PlannedRow[]; lastId: number } {
@@ -748,9 +754,9 @@ export class CoordinatorStore {
   }
 
   outbox(limit: number): OutboxContents {
-    const outcomes = this.outboxOutcomeRows(limit);
+    const outcomes = this.outboxBatchRows<OutcomeRecord>("outbox_outcomes", limit);
     const logs = this.outboxBodies<LogRecord>("outbox_logs", limit);
-    const requests = this.outboxBodies<OutboxRequest>("outbox_requests", limit);
+    const requests = this.outboxBatchRows<OutboxRequest>("outbox_requests", limit);
     const plans = this.outboxPlanRows(limit);
     return {
       outcomes: outcomes.rows,
@@ -771,7 +777,7 @@ export class CoordinatorStore {
   outboxSize(): number {
     const outcomes = this.outboxOutcomes();
     const logs = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_logs").one().n;
-    const requests = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_requests").one().n;
+    const requests = this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(n), 0) AS n FROM outbox_requests").one().n;
     const plans = this.sql.exec<{ n: number }>("SELECT COALESCE(SUM(n), 0) AS n FROM outbox_plans").one().n;
     return outcomes + logs + requests + plans;
   }

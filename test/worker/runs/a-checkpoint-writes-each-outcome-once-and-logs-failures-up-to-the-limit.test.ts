@@ -5,6 +5,7 @@ import type { PlanEntry } from "../../../worker/engine/plan-drift";
 import { createRedactor } from "../../../worker/engine/redactor";
 import type { OutcomeRecord } from "../../../worker/ledger/run-writes";
 import { CoordinatorStore } from "../../../worker/runs/coordinator-store";
+import type { RequestRecord } from "../../../worker/runs/request-record";
 import { outcomeBatch, type OutcomeBatchOptions } from "../../../worker/runs/outcome-batch";
 import type { RunCoordinator } from "../../../worker/runs/run-coordinator";
 import { coordinatorStub } from "../factories/runs";
@@ -209,6 +210,31 @@ const outcomes = [
 ];
 const plans = [...serials.slice(0, 100).map((serial) => plan(serial)), plan("SN-0100", `{"auth":"${SECRET}"}`)];
 
+const request = (serial: string, overrides: Partial<RequestRecord> = {}): RequestRecord => ({
+  job_id: "job_1",
+  at: 1_000,
+  phase: "update",
+  method: "PUT",
+  url: `https://fleet.test/${serial}`,
+  request_headers: { "content-type": "application/json" },
+  request_body: '{"status":"online"}',
+  status: 200,
+  duration_ms: 10,
+  attempt: 1,
+  retry_reason: null,
+  concurrency: 6,
+  error: null,
+  response_headers: { "content-type": "application/json" },
+  response_body: "{}",
+  serials: [serial],
+  truncated: false,
+  ...overrides,
+});
+const requests = [
+  ...serials.slice(0, 201).map((serial) => request(serial)),
+  request("SN-0201", { status: 401, response_headers: { "www-authenticate": `Bearer ${SECRET}` }, response_body: `{"echo":"${SECRET}"}` }),
+];
+
 describe("a checkpoint's records in the coordinator's storage", () => {
   it("queue in order, numbered on from the queue's end, each with its source record", () =>
     inStore(({ store }) => {
@@ -278,10 +304,14 @@ describe("a checkpoint's records in the coordinator's storage", () => {
       const sql = before.sqlStorage;
       sql.exec("DROP TABLE outbox_outcomes");
       sql.exec("DROP TABLE outbox_plans");
+      sql.exec("DROP TABLE outbox_requests");
       sql.exec("CREATE TABLE outbox_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)");
       sql.exec("CREATE TABLE outbox_plans (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, body TEXT NOT NULL)");
+      sql.exec("CREATE TABLE outbox_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)");
       sql.exec("INSERT INTO outbox_outcomes (body) VALUES (?1)", JSON.stringify(outcome("SN-OLD")));
       sql.exec("INSERT INTO outbox_plans (job_id, body) VALUES ('job_1', ?1)", JSON.stringify(plan("SN-OLD")));
+      sql.exec("INSERT INTO outbox_requests (body) VALUES (?1)", JSON.stringify({ ...request("SN-OLD"), seq: 1 }));
+      sql.exec("INSERT INTO request_seq (job_id, seq) VALUES ('job_1', 1)");
       // Loaded again after a deploy.
       const store = new CoordinatorStore(
         sql,
@@ -292,23 +322,34 @@ describe("a checkpoint's records in the coordinator's storage", () => {
       store.appendPlans("job_1", plans.slice(0, 150));
       store.appendOutcomes(outcomes.slice(150));
       store.appendPlans("job_1", plans.slice(150));
+      store.appendRequests("job_1", requests.slice(0, 150));
+      store.appendRequests("job_1", requests.slice(150));
       const sizes = { all: store.outboxSize(), outcomes: store.outboxOutcomes() };
-      const taken: Array<{ outcomes: string[]; plans: string[] }> = [];
+      const taken: Array<{ outcomes: string[]; plans: string[]; requests: Array<[number, string]> }> = [];
+      let secretShown = false;
       for (;;) {
         const box = store.outbox(100);
-        if (box.outcomes.length + box.plans.length === 0) break;
-        taken.push({ outcomes: box.outcomes.map((o) => o.serial), plans: box.plans.map((p) => p.serial) });
+        secretShown ||= JSON.stringify(box.requests).includes(SECRET);
+        if (box.outcomes.length + box.plans.length + box.requests.length === 0) break;
+        taken.push({
+          outcomes: box.outcomes.map((o) => o.serial),
+          plans: box.plans.map((p) => p.serial),
+          requests: box.requests.map((r): [number, string] => [r.seq, r.serials[0]!]),
+        });
         store.dropFlushed(box);
       }
-      return { sizes, taken };
+      return { sizes, taken, secretShown };
     });
-    expect(passes.sizes).toEqual({ all: 1 + outcomes.length + 1 + plans.length, outcomes: 1 + outcomes.length });
+    expect(passes.sizes).toEqual({ all: 1 + outcomes.length + 1 + plans.length + 1 + requests.length, outcomes: 1 + outcomes.length });
     // A checkpoint row larger than the pass still goes whole; the pass stops before a row that would pass the limit.
-    expect(passes.taken.map((pass) => [pass.outcomes.length, pass.plans.length])).toEqual([
-      [1, 1],
-      [150, 101],
-      [52, 0],
+    expect(passes.taken.map((pass) => [pass.outcomes.length, pass.plans.length, pass.requests.length])).toEqual([
+      [1, 1, 1],
+      [150, 101, 150],
+      [52, 0, 52],
     ]);
+    // Numbered on after the old row, in order, with the echoed secret masked in the rows of a checkpoint too.
+    expect(passes.taken.flatMap((pass) => pass.requests)).toEqual([[1, "SN-OLD"], ...requests.map((r, i): [number, string] => [i + 2, r.serials[0]!])]);
+    expect(passes.secretShown).toBe(false);
     expect(passes.taken.flatMap((pass) => pass.outcomes)).toEqual(["SN-OLD", ...outcomes.map((o) => o.serial)]);
     expect(passes.taken.flatMap((pass) => pass.plans)).toEqual(["SN-OLD", ...plans.map((p) => p.serial)]);
   });
