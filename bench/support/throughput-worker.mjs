@@ -5,6 +5,7 @@
 // engine around it: one PUT per record, a GET then a PUT, or one bulk request. The gap between a run and this
 // is the coordinator's own cost. Answers { wall_ms, requests, statuses: { "200": n, … } }. GET /__bench/phases?run=ID
 // answers the run coordinator's time per phase.
+import { DurableObject } from "cloudflare:workers";
 import worker from "../../worker/index";
 
 export * from "../../worker/index";
@@ -36,11 +37,22 @@ async function plain({ concurrency, sequences, first = [] }) {
   return { wall_ms: Date.now() - started, requests, statuses };
 }
 
+// The same loop inside a Durable Object, where the run's coordinator works: what the platform alone adds to a
+// plain loop (input and output gates, the object's event delivery), printed beside the figures, never a target.
+export class BenchPlainLoop extends DurableObject {
+  async fetch(request) {
+    return Response.json(await plain(await request.json()));
+  }
+}
+
 export default {
   ...worker,
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
-    if (url.pathname === "/__bench/plain" && request.method === "POST") return Response.json(await plain(await request.json()));
+    if (url.pathname === "/__bench/plain" && request.method === "POST") {
+      if (url.searchParams.get("in") === "object") return env.BENCH_PLAIN.get(env.BENCH_PLAIN.idFromName("plain")).fetch(request);
+      return Response.json(await plain(await request.json()));
+    }
     // Where a run's coordinator spent its time (RunCoordinator.phases()), read after the run.
     if (url.pathname === "/__bench/phases" && request.method === "GET") {
       const runId = url.searchParams.get("run") ?? "";

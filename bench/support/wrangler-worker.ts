@@ -33,6 +33,8 @@ export interface WranglerWorkerOptions {
   entry?: string;
   /** Opens workerd's V8 inspector on this port (0: any free one), e.g. for a CPU profile (bench/support/cpu-profile.ts). */
   inspectorPort?: number;
+  /** Durable Object classes the entry adds beside wrangler.toml's: binding name → class name. */
+  durableObjects?: Record<string, string>;
 }
 
 async function bundleWorker(entry: string): Promise<string> {
@@ -87,6 +89,7 @@ export async function startWranglerWorker(options: WranglerWorkerOptions): Promi
       {
         ...bindings,
         name: "bench-worker",
+        durableObjects: { ...(bindings.durableObjects as Record<string, unknown> | undefined), ...(options.durableObjects ?? {}) },
         bindings: { ...(bindings.bindings as Record<string, unknown> | undefined), ...extraVars },
         modules: [{ type: "ESModule", path: "worker.mjs", contents: await bundleWorker(options.entry ?? "worker/index.ts") }],
       },

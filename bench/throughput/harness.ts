@@ -11,7 +11,7 @@ import { startWranglerWorker, type WranglerWorker } from "../support/wrangler-wo
 
 export const LATENCY_MS = 10;
 export const CONCURRENCY = 6;
-const POLL_MS = 1_000;
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 1_000);
 const RUN_TIMEOUT_MS = 60 * 60_000;
 const UPLOAD_CHUNK = 5_000;
 
@@ -45,7 +45,8 @@ export interface ThroughputBench {
   serials: string[];
   persist: string;
   /** The same-run baseline: these sequences sent by a bare fetch loop inside workerd. */
-  plain(sequences: PlainRequest[][], options?: { concurrency?: number; first?: PlainRequest[] }): Promise<PlainResult>;
+  // inObject: the loop runs inside a Durable Object, as the run's coordinator does.
+  plain(sequences: PlainRequest[][], options?: { concurrency?: number; first?: PlainRequest[]; inObject?: boolean }): Promise<PlainResult>;
   /** The GETs of the fleet's listing, page by page, as a list-mode run reads it first. */
   listingRequests(): PlainRequest[];
   /** A credential (scheme none) and one connection with this config; the dataset gets every serial. */
@@ -112,6 +113,7 @@ export async function startThroughputBench(options: {
   const worker = await startWranglerWorker({
     persist,
     entry: "bench/support/throughput-worker.mjs",
+    durableObjects: { BENCH_PLAIN: "BenchPlainLoop" },
     ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
     // Development rules for outbound URLs: plain http to the loopback fleet is allowed. BENCH_TUNING (JSON,
     // coordinator-config.ts keys) changes slice or checkpoint sizes for a diagnosis without touching worker code.
@@ -128,8 +130,8 @@ export async function startThroughputBench(options: {
     fleet,
     serials,
     persist,
-    async plain(sequences, { concurrency = CONCURRENCY, first = [] } = {}) {
-      const res = await worker.mf.dispatchFetch("http://localhost/__bench/plain", {
+    async plain(sequences, { concurrency = CONCURRENCY, first = [], inObject = false } = {}) {
+      const res = await worker.mf.dispatchFetch(`http://localhost/__bench/plain${inObject ? "?in=object" : ""}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ concurrency, sequences, first }),

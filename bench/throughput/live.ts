@@ -32,6 +32,8 @@ export async function measure(): Promise<Figure[]> {
     const baseline = await bench.plain(puts, { first: bench.listingRequests() });
     const baseCounts = await bench.fleet.counts();
     const baseCpu = round(workerdCpuSeconds() - baseCpuBefore);
+    // BENCH_IN_OBJECT=1: the loop once more inside a Durable Object, to tell the platform's share from the coordinator's.
+    const inObject = process.env.BENCH_IN_OBJECT === "1" ? await bench.plain(puts, { first: bench.listingRequests(), inObject: true }) : null;
     const ratio = round(run.wall_s / (baseline.wall_ms / 1000), 3);
     const inFlight = meanInFlight(runCounts.busy_ms, run.wall_s * 1000);
     const baseInFlight = meanInFlight(baseCounts.busy_ms, baseline.wall_ms);
@@ -39,6 +41,7 @@ export async function measure(): Promise<Figure[]> {
       serials: SERIALS,
       concurrency: CONCURRENCY,
       run: { status: run.status, wall_s: run.wall_s, requests: runCounts, mean_in_flight: inFlight, workerd_cpu_s: runCpu },
+      ...(inObject === null ? {} : { plain_loop_in_a_durable_object_s: inObject.wall_ms / 1000 }),
       baseline: {
         wall_s: baseline.wall_ms / 1000,
         requests: baseline.requests,
@@ -50,6 +53,12 @@ export async function measure(): Promise<Figure[]> {
     console.log(JSON.stringify(detail));
     console.log(whereTheTimeGoes(run.wall_s * 1000, phases, runCounts.in_flight_ms, runCounts.idle_gaps));
     console.log(`  workerd CPU: ${runCpu} s during the run (polling included), ${baseCpu} s during the baseline (${round(baseline.wall_ms / 1000)} s)`);
+    if (inObject !== null) {
+      console.log(
+        `  the same loop inside a Durable Object: ${round(inObject.wall_ms / 1000)} s (${round(inObject.wall_ms / baseline.wall_ms, 3)} × the baseline)`,
+      );
+    }
+    console.log(`  baseline, requests in flight → time: ${baseCounts.in_flight_ms.map((ms, n) => `${n}: ${round(ms / 1000, 2)} s`).join(" · ")}`);
     return [
       {
         figure: "Full Live ÷ same-run plain fetch baseline",
