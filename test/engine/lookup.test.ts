@@ -8,6 +8,7 @@ import {
   type ListingPage,
   type PerSerialFetchContract,
 } from "../../worker/engine/lookup";
+import { createSystemRuntime } from "../../worker/engine/runtime";
 import { createMemorySerialIndex } from "../../worker/engine/serial-index";
 import { makeClient } from "./factories";
 import { caught, useLoopbackServers } from "./support/engine-fixtures";
@@ -189,6 +190,46 @@ describe("list-mode lookup", () => {
     expect(results.get("SN-0004")).toEqual({ outcome: { status: "found", record: fleet[3] }, fetch: null });
     expect(results.get("SN-0099")!.outcome).toMatchObject({ status: "missing", reason: "not_in_listing" });
     expect(server.requests).toHaveLength(requestsAfterBuild);
+  });
+
+  it("stores a page only after the turn that sent the next page's request has ended", async () => {
+    const fleet = makeFleet(5);
+    const server = await serve(fleetApi(fleet, { pageSize: 2 }));
+    const fetched: string[] = [];
+    const runtime = createSystemRuntime({
+      fetch: (input, init) => {
+        fetched.push(new URL(String(input)).search);
+        return fetch(input, init);
+      },
+    });
+    const { client } = makeClient({ runtime });
+    const memory = createMemorySerialIndex();
+    const stored: Array<{ serials: string[]; fetched: string[] }> = [];
+    const index = {
+      ...memory,
+      put: (entries: Array<[string, unknown]>) => {
+        stored.push({ serials: entries.map(([serial]) => serial), fetched: [...fetched] });
+        return memory.put(entries);
+      },
+    };
+    // Each turn ends when the test says so.
+    const turns: Array<() => void> = [];
+    const nextTurn = () => new Promise<void>((resolve) => turns.push(resolve));
+
+    const built = buildIndex(buildListingIndex({ client, contract: makeList(`${server.url}/page`), index, nextTurn }));
+    for (let page = 1; page <= 2; page += 1) {
+      await expect.poll(() => turns.length).toBe(1);
+      // The page waits for its turn to end, with the request for the page after it already made.
+      expect(stored).toHaveLength(page - 1);
+      expect(fetched).toHaveLength(page + 1);
+      turns.shift()!();
+    }
+    await built;
+
+    // The last page has no page after it, so nothing to wait for.
+    expect(turns).toHaveLength(0);
+    expect(stored.map((page) => page.serials)).toEqual([["SN-0001", "SN-0002"], ["SN-0003", "SN-0004"], ["SN-0005"]]);
+    expect(stored.map((page) => page.fetched.length)).toEqual([2, 3, 3]);
   });
 
   it("indexes an XML listing, including pages of one record and none", async () => {

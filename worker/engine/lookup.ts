@@ -115,6 +115,9 @@ export interface BuildListingOptions {
   maxPages?: number;
   // Whether the next page may be requested ahead (always when absent): no, when the caller stops after this one.
   prefetch?: () => boolean;
+  // Resolves once the turn has ended (EngineRuntime.yieldToIo): a page is stored only after the next page's request
+  // has left, since a Durable Object holds outgoing requests while its storage writes become durable.
+  nextTurn?: () => Promise<void>;
 }
 
 // One page per step, each stored before the caller checkpoints its nextState, so that state resumes cleanly. The next
@@ -130,6 +133,7 @@ export async function* buildListingIndex(options: BuildListingOptions): AsyncGen
       if (entries.has(serial)) duplicates.push(serial);
       entries.set(serial, record);
     }
+    if (page.nextState !== null && options.nextTurn !== undefined) await options.nextTurn();
     await index.put([...entries]);
     yield { indexed: entries.size, duplicates, unreadable: page.unreadable, nextState: page.nextState, fetch: page.fetch };
   }

@@ -350,6 +350,7 @@ export class JobStep {
         maxPages: config.limits.max_pages,
         // A step that stops after this page would throw the next one away.
         prefetch: () => !budget.exhausted(),
+        ...(this.ctx.runtime.yieldToIo === undefined ? {} : { nextTurn: this.ctx.runtime.yieldToIo }),
       });
       for await (const page of pages) {
         if (page.duplicates.length > 0) this.log("WARN", wording.listingRepeats(page.duplicates));
