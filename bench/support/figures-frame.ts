@@ -6,7 +6,9 @@ import type { Figure } from "./figure";
 
 // The frame of a figures bench: each part (a module with `measure()`) is run in turn, one table of figures
 // against targets is printed, and bench/results/<bench>.json is written. BENCH_PART=a,b runs only those parts;
-// the others keep their figures from the last results, so one part can be re-measured alone.
+// the others keep their figures from the last results, so one part can be re-measured alone. BENCH_REPEAT=n measures
+// each part n times and keeps the run whose first figure is the median, with every run's value of it in its detail
+// (`repeats`): figures from one run of a loaded machine spread by several percent.
 export type FigurePart = () => Promise<{ measure(): Promise<Figure[]> }>;
 
 interface PartResult {
@@ -44,6 +46,24 @@ export function machine(): { cpus: number; cpu_model: string; memory_gb: number;
   return { cpus: list.length, cpu_model: list[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version };
 }
 
+function repeats(): number {
+  const asked = Number(process.env.BENCH_REPEAT ?? 1);
+  if (!Number.isInteger(asked) || asked < 1) throw new Error(`BENCH_REPEAT must be a whole number ≥ 1, got ${process.env.BENCH_REPEAT}`);
+  return asked;
+}
+
+// The run whose first figure is the median of all runs' (the lower middle for an even count), all its figures together.
+export function medianRun(runs: Figure[][]): Figure[] {
+  if (runs.length === 1) return runs[0]!;
+  const ordered = [...runs].sort((a, b) => (a[0]?.value ?? 0) - (b[0]?.value ?? 0));
+  const chosen = ordered[Math.floor((ordered.length - 1) / 2)]!;
+  const [first, ...rest] = chosen;
+  if (first === undefined) return chosen;
+  const values = runs.map((run) => run[0]?.value ?? null);
+  console.log(`  ${first.figure}: ${values.join(", ")} over ${runs.length} runs; the median run's figures are kept`);
+  return [{ ...first, detail: { ...first.detail, repeats: values } }, ...rest];
+}
+
 export async function runFigureParts(bench: string, parts: Record<string, FigurePart>): Promise<void> {
   const resultsPath = `bench/results/${bench}.json`;
   const names = selectedParts(parts);
@@ -59,7 +79,9 @@ export async function runFigureParts(bench: string, parts: Record<string, Figure
     const started = performance.now();
     try {
       const part = await parts[name]!();
-      results[name] = { figures: await part.measure(), error: null, seconds: Math.round((performance.now() - started) / 1000) };
+      const runs: Figure[][] = [];
+      for (let run = 0; run < repeats(); run += 1) runs.push(await part.measure());
+      results[name] = { figures: medianRun(runs), error: null, seconds: Math.round((performance.now() - started) / 1000) };
     } catch (error) {
       console.error(error);
       results[name] = { figures: [], error: error instanceof Error ? (error.stack ?? error.message) : String(error), seconds: 0 };

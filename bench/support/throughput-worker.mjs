@@ -3,7 +3,7 @@
 // sends `first` one after another (a listing's pages), then each sequence's requests in order, sequences
 // `concurrency` at a time, with a bare fetch loop in this isolate and no
 // engine around it: one PUT per record, a GET then a PUT, or one bulk request. The gap between a run and this
-// is the coordinator's own cost. Answers { wall_ms, requests, statuses: { "200": n, … } }. GET /__bench/phases?run=ID
+// is the coordinator's own cost. Answers { wall_ms, first_ms, requests, statuses: { "200": n, … } } (first_ms: the `first` requests' time). GET /__bench/phases?run=ID
 // answers the run coordinator's time per phase.
 import { DurableObject } from "cloudflare:workers";
 import worker from "../../worker/index";
@@ -33,8 +33,9 @@ async function plain({ concurrency, sequences, first = [] }) {
   };
   // Requests the run must make before any other, one after another (a listing's pages).
   for (const request of first) await send(request);
+  const first_ms = Date.now() - started;
   await Promise.all(Array.from({ length: concurrency }, sender));
-  return { wall_ms: Date.now() - started, requests, statuses };
+  return { wall_ms: Date.now() - started, first_ms, requests, statuses };
 }
 
 // The same loop inside a Durable Object, where the run's coordinator works: what the platform alone adds to a

@@ -27,6 +27,8 @@ export interface PlainRequest {
 
 export interface PlainResult {
   wall_ms: number;
+  // The `first` requests (a listing's pages, one after another).
+  first_ms: number;
   requests: number;
   statuses: Record<string, number>;
 }

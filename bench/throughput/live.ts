@@ -58,6 +58,7 @@ export async function measure(): Promise<Figure[]> {
         `  the same loop inside a Durable Object: ${round(inObject.wall_ms / 1000)} s (${round(inObject.wall_ms / baseline.wall_ms, 3)} × the baseline)`,
       );
     }
+    console.log(`  the listing's pages: ${round((phases.listing?.ms ?? 0) / 1000, 2)} s in the run, ${round(baseline.first_ms / 1000, 2)} s in the loop`);
     console.log(`  baseline, requests in flight → time: ${baseCounts.in_flight_ms.map((ms, n) => `${n}: ${round(ms / 1000, 2)} s`).join(" · ")}`);
     return [
       {
