@@ -301,8 +301,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         });
       }
       const outcome = await attemptOnce(request, built.headers);
-      // The permit went to the next request, whose fetch only leaves when this turn ends: the answer's
-      // bookkeeping waits for the next turn rather than holding that request back.
+      // The permit may have gone to a waiting request, whose fetch only leaves when this turn ends: the answer's
+      // bookkeeping waits for the next turn rather than holding that request back. Every answer waits alike, so
+      // answers reach their callers in the order their requests were granted.
       if (runtime.yieldToIo !== undefined) await runtime.yieldToIo();
       const exhausted = attempt >= maxAttempts;
       const base = { method: request.method, url: request.url, attempt };
