@@ -57,24 +57,23 @@ export function createSqliteSerialIndex(sql: SqlStorage, jobId: string): SqliteS
           await index.put(entries);
         },
         getMany(wanted) {
+          // Serials not preloaded (or already handed out) come from the table in one query; the answer keeps the order asked.
+          const texts = readMany(
+            sql,
+            jobId,
+            wanted.filter((serial) => !loaded.has(serial)),
+          );
           const found = new Map<string, unknown>();
-          const rest: string[] = [];
           for (const serial of wanted) {
-            if (!loaded.has(serial)) {
-              rest.push(serial);
+            if (loaded.delete(serial)) {
+              if (records.has(serial)) found.set(serial, records.get(serial));
+              records.delete(serial);
               continue;
             }
-            loaded.delete(serial);
-            if (records.has(serial)) found.set(serial, records.get(serial));
-            records.delete(serial);
+            const text = texts.get(serial);
+            if (text !== undefined && !found.has(serial)) found.set(serial, JSON.parse(text) as unknown);
           }
-          if (rest.length === 0) return Promise.resolve(found);
-          const texts = readMany(sql, jobId, rest);
-          // In the order asked, as a plain read answers.
-          const answered = parsed((serial) => texts.get(serial), rest);
-          return Promise.resolve(
-            new Map(wanted.filter((serial) => found.has(serial) || answered.has(serial)).map((serial) => [serial, found.get(serial) ?? answered.get(serial)])),
-          );
+          return Promise.resolve(found);
         },
       };
     },
