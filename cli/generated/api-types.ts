@@ -5542,6 +5542,13 @@ export interface components {
              */
             created_at: string;
             last_status: string | null;
+            /** @description Failed records of the job the last status came from. */
+            last_failed_records: number;
+            /**
+             * @description A completed status that is not a plain success, e.g. "Completed with 3 failed records"; null otherwise.
+             * @example Completed with 3 failed records
+             */
+            last_status_detail: string | null;
             /**
              * Format: date-time
              * @example 2026-11-22T12:34:56.000Z
@@ -6635,6 +6642,13 @@ export interface components {
                     enabled: boolean;
                     schedule: string | null;
                     last_status: string | null;
+                    /** @description Failed records of the job the last status came from. */
+                    last_failed_records: number;
+                    /**
+                     * @description A completed status that is not a plain success, e.g. "Completed with 3 failed records"; null otherwise.
+                     * @example Completed with 3 failed records
+                     */
+                    last_status_detail: string | null;
                     /**
                      * Format: date-time
                      * @example 2026-11-22T12:34:56.000Z
@@ -6672,6 +6686,13 @@ export interface components {
             enabled: boolean;
             schedule: string | null;
             last_status: string | null;
+            /** @description Failed records of the job the last status came from. */
+            last_failed_records: number;
+            /**
+             * @description A completed status that is not a plain success, e.g. "Completed with 3 failed records"; null otherwise.
+             * @example Completed with 3 failed records
+             */
+            last_status_detail: string | null;
             /**
              * Format: date-time
              * @example 2026-11-22T12:34:56.000Z

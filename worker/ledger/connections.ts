@@ -1,6 +1,7 @@
 import type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion } from "../schemas/connections";
 import { withLimitDefaults, type ConnectionConfig } from "../engine/contracts";
 import { isUniqueViolation } from "./unique-violation";
+import { statusDetail } from "../schemas/status-detail";
 import type { SqlQuery } from "./sql-query";
 import { FRESHNESS_COLUMNS, freshnessView, type FreshnessColumns } from "./connection-freshness";
 
@@ -25,6 +26,7 @@ interface DetailRow extends SummaryRow {
   config_json: string;
   created_at: number;
   last_status: string | null;
+  last_failed_records: number;
   last_run_at: number | null;
   last_success_at: number | null;
   consecutive_failures: number;
@@ -86,7 +88,7 @@ export async function listConnectionSummaries(db: D1Database, options: ListConne
 export async function getConnection(db: D1Database, id: string, now = Date.now()): Promise<Connection | null> {
   const row = await db
     .prepare(
-      `SELECT ${SUMMARY_COLUMNS}, c.config_json, c.created_at, c.last_status, c.last_run_at, c.last_success_at,
+      `SELECT ${SUMMARY_COLUMNS}, c.config_json, c.created_at, c.last_status, c.last_failed_records, c.last_run_at, c.last_success_at,
               c.consecutive_failures, c.sync_cursor
          FROM connections c JOIN credentials cr ON cr.id = c.credential_id
         WHERE c.id = ?1`,
@@ -100,6 +102,8 @@ export async function getConnection(db: D1Database, id: string, now = Date.now()
     config: withLimitDefaults(JSON.parse(row.config_json) as ConnectionConfig),
     created_at: iso(row.created_at),
     last_status: row.last_status,
+    last_failed_records: row.last_failed_records,
+    last_status_detail: statusDetail(row.last_status ?? "", row.last_failed_records),
     last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
     last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
     consecutive_failures: row.consecutive_failures,

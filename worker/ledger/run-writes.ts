@@ -460,13 +460,13 @@ export function jobFinishStatements(db: D1Database, input: JobFinishInput): D1Pr
       db
         .prepare(
           `UPDATE connections
-              SET last_status = ?2, last_run_at = ?3,
+              SET last_status = ?2, last_run_at = ?3, last_failed_records = ?5,
                   last_success_at = CASE WHEN ?2 = 'completed' AND ?4 = 'live' THEN ?3 ELSE last_success_at END,
                   consecutive_failures = CASE ?2 WHEN 'completed' THEN 0 WHEN 'failed' THEN consecutive_failures + 1
                                          ELSE consecutive_failures END
             WHERE id = ?1 AND (last_run_at IS NULL OR last_run_at < ?3)`,
         )
-        .bind(job.connection_id, status, now, input.connection.mode),
+        .bind(job.connection_id, status, now, input.connection.mode, counters?.failed ?? 0),
     );
     if (status === "failed") statements.push(pauseAfterFailureStatement(db, job.connection_id, now, error?.message ?? null));
     const advance = input.connection.advanceCursor;

@@ -52,6 +52,7 @@ export interface ConnectionHealthRow extends FreshnessColumns {
   dry_run: number;
   schedule: string | null;
   last_status: string | null;
+  last_failed_records: number;
   last_run_at: number | null;
   last_success_at: number | null;
 }
@@ -133,7 +134,7 @@ export function connectionHealthQuery(db: D1Database): Query<ConnectionHealthRow
   return {
     statement: db.prepare(
       `SELECT c.id, c.name, c.credential_id, cr.name AS credential_name, c.enabled, c.dry_run, c.schedule,
-              c.last_status, c.last_run_at,
+              c.last_status, c.last_failed_records, c.last_run_at,
               NULLIF(MAX(IFNULL(c.last_success_at, 0), IFNULL((
                 SELECT j.finished_at FROM jobs j INDEXED BY jobs_stats_by_connection
                  WHERE j.connection_id = c.id AND j.status = 'completed'

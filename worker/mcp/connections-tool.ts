@@ -8,13 +8,15 @@ import { successRate, withoutSuccessSince } from "../stats/stats-report";
 import { DAY_MS, parseTimeInput, resolveTimeRange } from "../stats/time-range";
 import { ToolInputError } from "./tool-errors";
 import { freshnessView } from "../ledger/connection-freshness";
+import { statusDetail } from "../schemas/status-detail";
 
 export const LIST_CONNECTIONS_TOOL = {
   name: "list_connections",
   title: "List sync connections",
   description:
     "Lists the outbound sync connections in execution order with their credential, enabled flag, schedule, last " +
-    "status, last run and last successful sync (newest completed live job: a dry run writes nothing, so it is no sync), " +
+    'status (with last_status_detail such as "Completed with 3 failed records" when its last job left records unwritten), ' +
+    "last run and last successful sync (newest completed live job: a dry run writes nothing, so it is no sync), " +
     "freshness (on_time, delayed: one scheduled success missing or the SLA passed, overdue: two missing or twice the SLA; null when unscheduled or disabled), " +
     "whether it has not run yet or never succeeded, and over a time window (default " +
     "the last 7 days) their job counts by status, success rate and the average, median (p50) and p95 duration of " +
@@ -82,6 +84,7 @@ export async function listConnections(db: D1Database, input: ListConnectionsInpu
         dry_run: row.dry_run === 1,
         schedule: row.schedule,
         last_status: row.last_status,
+        last_status_detail: statusDetail(row.last_status ?? "", row.last_failed_records),
         last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
         last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
         time_since_last_success: row.last_success_at === null ? ATTENTION_TEXT[attentionReason(row)] : durationText(now - row.last_success_at),

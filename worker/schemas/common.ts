@@ -34,6 +34,18 @@ export const errorBodySchema = z
 
 export const timestampSchema = z.string().openapi({ format: "date-time", example: "2026-11-22T12:34:56.000Z" });
 
+export const statusDetailSchema = z.string().nullable().openapi({
+  description: 'A completed status that is not a plain success, e.g. "Completed with 3 failed records"; null otherwise.',
+  example: "Completed with 3 failed records",
+});
+
+/** A connection's last status: the status of its newest finished job, and what that job left failed. */
+export const lastStatusFields = {
+  last_status: z.string().nullable(),
+  last_failed_records: z.number().int().openapi({ description: "Failed records of the job the last status came from." }),
+  last_status_detail: statusDetailSchema,
+};
+
 export function pageSchema<T extends z.ZodType>(item: T, name: string) {
   return z
     .object({

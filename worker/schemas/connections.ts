@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { listQuerySchema, pageSchema, timestampSchema } from "./common";
+import { lastStatusFields, listQuerySchema, pageSchema, timestampSchema } from "./common";
 import { configPatchSchema, connectionConfigSchema } from "./connection-config";
 import { scheduleSchema } from "./schedule";
 import { freshnessSchema, freshnessSlaMinutesSchema } from "./freshness";
@@ -43,7 +43,7 @@ export const connectionSchema = connectionSummarySchema
   .extend({
     config: connectionConfigSchema,
     created_at: timestampSchema,
-    last_status: z.string().nullable(),
+    ...lastStatusFields,
     last_run_at: timestampSchema.nullable(),
     last_success_at: timestampSchema.nullable(),
     consecutive_failures: z.number().int(),

@@ -4,14 +4,10 @@ import { RECORD_ACTIONS } from "../engine/reconcile";
 import { LOG_LEVELS } from "./vocabulary";
 import { RERUN_SCOPES, RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RUN_TYPES } from "./vocabulary";
 import { TIME_INPUT_HELP } from "../stats/time-range";
+import { statusDetailSchema } from "./common";
 
 const isoTime = z.string().openapi({ format: "date-time", example: "2026-11-22T12:34:56.789Z" });
 const isoTimeOrNull = isoTime.nullable();
-
-const statusDetailSchema = z.string().nullable().openapi({
-  description: 'A completed status that is not a plain success, e.g. "Completed with 3 failed records"; null otherwise.',
-  example: "Completed with 3 failed records",
-});
 
 export const runStatusSchema = z.enum(RUN_STATUSES).openapi("RunStatus");
 export const runTypeSchema = z.enum(RUN_TYPES).openapi("RunType");

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { RUN_STATUSES } from "./vocabulary";
 import { ATTENTION_REASONS } from "../stats/attention";
 import { TIME_INPUT_HELP } from "../stats/time-range";
-import { timestampSchema } from "./common";
+import { lastStatusFields, timestampSchema } from "./common";
 
 const timeInput = (description: string, example: string) =>
   z
@@ -87,7 +87,7 @@ const connectionHealthSchema = z.object({
   credential_name: z.string(),
   enabled: z.boolean(),
   schedule: z.string().nullable(),
-  last_status: z.string().nullable(),
+  ...lastStatusFields,
   last_run_at: timestampSchema.nullable(),
   last_success_at: timestampSchema.nullable(),
 });

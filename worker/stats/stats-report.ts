@@ -13,6 +13,7 @@ import {
   type TimeWindow,
 } from "../ledger/stats";
 import { windowStats } from "../ledger/stats-window";
+import { statusDetail } from "../schemas/status-detail";
 import { attentionReason } from "./attention";
 
 export interface StatsReportOptions {
@@ -128,6 +129,8 @@ export function healthView(row: ConnectionHealthRow): Omit<StatsResponse["withou
     enabled: row.enabled === 1,
     schedule: row.schedule,
     last_status: row.last_status,
+    last_failed_records: row.last_failed_records,
+    last_status_detail: statusDetail(row.last_status ?? "", row.last_failed_records),
     last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
     last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
   };

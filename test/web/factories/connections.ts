@@ -54,6 +54,8 @@ export function makeConnectionDetail(overrides: Partial<Connection> = {}): Conne
     created_at: "2026-11-20T10:00:00.000Z",
     config: makeConfig(),
     last_status: null,
+    last_failed_records: 0,
+    last_status_detail: null,
     last_run_at: null,
     last_success_at: null,
     consecutive_failures: 0,

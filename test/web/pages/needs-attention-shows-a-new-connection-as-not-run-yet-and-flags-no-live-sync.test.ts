@@ -17,6 +17,8 @@ function listed(name: string, attention: AttentionReason, overrides: Partial<Lis
     enabled: true,
     schedule: null,
     last_status: ran ? "completed" : null,
+    last_failed_records: 0,
+    last_status_detail: null,
     last_run_at: ran ? "2026-11-22T10:00:00.000Z" : null,
     last_success_at: attention === "no_success_since" ? "2026-11-10T10:00:00.000Z" : null,
     attention,
