@@ -2,6 +2,7 @@ import { readBody } from "../engine/read-body";
 import type { Env } from "../env";
 import { ROLES, type Role } from "./principal";
 import { errorMessage } from "../../shared/lang";
+import { withDeadline } from "../../shared/deadline";
 
 export const ACCESS_JWT_HEADER = "Cf-Access-Jwt-Assertion";
 
@@ -13,6 +14,8 @@ export interface AccessVerifierOptions {
   now?: () => number;
   leewaySeconds?: number;
   jwksTtlMs?: number;
+  /** How long reading the keys may take before they count as unavailable. */
+  jwksTimeoutMs?: number;
 }
 
 export interface AccessIdentity {
@@ -45,6 +48,8 @@ const MIN_REFETCH_MS = 30_000;
 const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 // A team's JWKS holds a handful of keys, a few KiB.
 const JWKS_MAX_BYTES = 1024 * 1024;
+// Every signed-in request waits for the first read of the keys: a certs endpoint that never answers must not hold them.
+export const JWKS_TIMEOUT_MS = 5_000;
 
 export function accessConfigured(env: Pick<Env, "ACCESS_TEAM_DOMAIN" | "ACCESS_AUD">): boolean {
   return Boolean(env.ACCESS_TEAM_DOMAIN?.trim() && env.ACCESS_AUD?.trim());
@@ -81,11 +86,12 @@ export function createAccessVerifier(options: AccessVerifierOptions): AccessVeri
   const now = options.now ?? Date.now;
   const leeway = options.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
   const ttl = options.jwksTtlMs ?? DEFAULT_JWKS_TTL_MS;
+  const timeoutMs = options.jwksTimeoutMs ?? JWKS_TIMEOUT_MS;
   let cached: KeySet | null = null;
   let inflight: Promise<KeySet> | null = null;
 
   function loadKeys(): Promise<KeySet> {
-    inflight ??= fetchKeySet(doFetch, certsUrl, now())
+    inflight ??= fetchKeySet(doFetch, certsUrl, now(), timeoutMs)
       .then((set) => (cached = set))
       .finally(() => (inflight = null));
     return inflight;
@@ -158,13 +164,19 @@ function checkClaims(claims: Record<string, unknown>, rules: ClaimRules): void {
   }
 }
 
-async function fetchKeySet(doFetch: typeof fetch, url: string, fetchedAt: number): Promise<KeySet> {
+async function fetchKeySet(doFetch: typeof fetch, url: string, fetchedAt: number, timeoutMs: number): Promise<KeySet> {
   const unavailable = (reason: string) => new AccessJwtError("unavailable", `Could not read the Cloudflare Access signing keys from ${url}: ${reason}.`);
   let body: unknown;
   try {
-    const res = await doFetch(url, { headers: { accept: "application/json" } });
-    if (!res.ok) throw unavailable(`HTTP ${res.status}`);
-    body = JSON.parse((await readBody(res, { maxBytes: JWKS_MAX_BYTES, what: "the certs endpoint" })).text);
+    body = await withDeadline(
+      timeoutMs,
+      () => unavailable(`no complete answer within ${timeoutMs} ms`),
+      async (signal) => {
+        const res = await doFetch(url, { headers: { accept: "application/json" }, signal });
+        if (!res.ok) throw unavailable(`HTTP ${res.status}`);
+        return JSON.parse((await readBody(res, { maxBytes: JWKS_MAX_BYTES, what: "the certs endpoint" })).text) as unknown;
+      },
+    );
   } catch (err) {
     throw err instanceof AccessJwtError ? err : unavailable(errorMessage(err));
   }
