@@ -9,6 +9,8 @@ export const EXIT = {
   runCanceled: 4,
   // `runs watch --timeout` ran out before the run finished.
   watchTimedOut: 5,
+  // The run completed, but with more failed records than `--max-failed-records` allows.
+  recordsFailed: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -10,6 +10,8 @@ export interface WatchOptions {
   intervalMs: number;
   // Give up after this long; undefined waits as long as the run takes.
   timeoutMs?: number;
+  // A completed run with more failed records than this exits EXIT.recordsFailed; undefined: completed is success.
+  maxFailedRecords?: number;
 }
 
 // A poll that fails this many times in a row ends the watch: one lost answer should not fail a CI step.
@@ -46,6 +48,11 @@ export async function watchRun(context: CommandContext, runId: string, options: 
       if (context.json) io.stdout(JSON.stringify(run, null, 2) + "\n");
       else io.stdout("\n" + runDetailText(run));
       if (!isTerminal(run.status)) io.stderr(`Run ${run.id} is still ${run.status} after ${Math.round(waited / 1000)} s.\n`);
+      if (run.status === "completed" && options.maxFailedRecords !== undefined && run.failed_records > options.maxFailedRecords) {
+        const failed = `${run.failed_records} failed ${run.failed_records === 1 ? "record" : "records"}`;
+        io.stderr(`Run ${run.id} completed with ${failed}, more than --max-failed-records ${options.maxFailedRecords} allows.\n`);
+        return EXIT.recordsFailed;
+      }
       return EXIT_OF_STATUS[run.status];
     }
     await io.sleep(options.intervalMs);

@@ -61,6 +61,22 @@ describe("runs watch", () => {
     expect(io.err).toBe("Error: D1 is unavailable (HTTP 503, unavailable)\n");
   });
 
+  it("exits 6 when the run completes with more failed records than --max-failed-records, and 0 at or under it", async () => {
+    const quiet = makeRun({ status: "completed", failed_records: 3, jobs: [makeJob({ status: "completed", processed: 500, failed: 3 })] });
+    const over = await answering({ body: quiet });
+    const refused = await cli(over, ["runs", "watch", "run_1", "--max-failed-records", "2"]);
+    expect(refused.code).toBe(EXIT.recordsFailed);
+    expect(refused.io.err).toBe(`Run ${quiet.id} completed with 3 failed records, more than --max-failed-records 2 allows.\n`);
+    await over.close();
+
+    const within = await answering({ body: quiet });
+    expect((await cli(within, ["runs", "watch", "run_1", "--max-failed-records", "3"])).code).toBe(EXIT.ok);
+    await within.close();
+    // Without the option a completed run is a success, failed records or not.
+    const unset = await answering({ body: quiet });
+    expect((await cli(unset, ["runs", "watch", "run_1"])).code).toBe(EXIT.ok);
+  });
+
   it("with --json prints only the final run, as the API gave it", async () => {
     const final = makeRun({ status: "completed" });
     const api = await answering({ body: running }, { body: final });

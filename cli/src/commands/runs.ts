@@ -8,12 +8,22 @@ import { RUN_MODES, RUN_STATUSES, RUN_TYPES } from "../words";
 const WATCH_OPTIONS = {
   interval: { type: "string", value: "seconds", description: "Seconds between polls of the run (default 2)" },
   timeout: { type: "string", value: "seconds", description: "Stop waiting after this long and exit 5 (default: wait until the run ends)" },
+  "max-failed-records": {
+    type: "string",
+    value: "n",
+    description: "Exit 6 when the run completes with more failed records than n (0: any; default: completed is success)",
+  },
 } as const;
 
-function watchOptions(options: { interval?: string; timeout?: string }) {
+function watchOptions(options: { interval?: string; timeout?: string; "max-failed-records"?: string }) {
   const interval = integerOption(options.interval, "interval", 1, 3600) ?? 2;
   const timeout = integerOption(options.timeout, "timeout", 1);
-  return { intervalMs: interval * 1000, ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }) };
+  const maxFailed = integerOption(options["max-failed-records"], "max-failed-records", 0);
+  return {
+    intervalMs: interval * 1000,
+    ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
+    ...(maxFailed === undefined ? {} : { maxFailedRecords: maxFailed }),
+  };
 }
 
 function printRun(context: CommandContext, run: Parameters<typeof runDetailText>[0]): void {
@@ -103,7 +113,8 @@ const watch = defineCommand({
   group: "runs",
   name: "watch",
   summary: "Follow a run until it ends; the exit status says how it ended",
-  description: "Exit status: 0 completed (also with failed records: see the table), 3 failed, 4 canceled, 5 --timeout ran out.",
+  description:
+    "Exit status: 0 completed (also with failed records, unless --max-failed-records is exceeded: then 6), 3 failed, 4 canceled, 5 --timeout ran out.",
   args: [{ name: "run-id", description: "The run to follow" }],
   options: WATCH_OPTIONS,
   examples: ["outbound-sync runs watch run_01jd7v0q2k8x3c5n4m6p7r8s9t --timeout 600"],
