@@ -6011,8 +6011,13 @@ export interface components {
             secret_hint: string | null;
         };
         HeartbeatSetting: {
-            /** @description Called with a GET on every minute tick; null: off. */
-            url: string | null;
+            /** @description Whether a URL is set: it is called with a GET on every minute tick. */
+            configured: boolean;
+            /**
+             * @description The URL's origin and last characters. The URL itself is write-only (stored encrypted): it usually carries the monitor's token. null: off.
+             * @example https://hc-ping.com/••••3f2a
+             */
+            url_hint: string | null;
             /**
              * Format: date-time
              * @description When the minute tick last called it.

@@ -5,7 +5,7 @@ import { outboundUrlPolicy } from "../auth/url-safety";
 import { readConfigSettings, toSettingsResponse, writeConfigSettings, type StoredLogExport } from "../ledger/config-settings";
 import { forgetTelemetryConfig } from "../observability/otlp-exporter";
 import { sealTelemetry } from "./telemetry-setting";
-import { readHeartbeat, toHeartbeatSetting, writeHeartbeatUrl } from "../ledger/heartbeat-url";
+import { readHeartbeat, sealHeartbeatUrl, toHeartbeatSetting, writeHeartbeatUrl } from "../ledger/heartbeat-url";
 import { validationError } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { createRouter } from "./router";
@@ -87,6 +87,8 @@ settings.openapi(putRoute, async (c) => {
   );
   // This isolate exports with the new setting at once; others within the exporter's cache time.
   if (telemetry) forgetTelemetryConfig();
-  if (body.heartbeat) await writeHeartbeatUrl(c.env.LEDGER, body.heartbeat.url, Date.now());
+  if (body.heartbeat) {
+    await writeHeartbeatUrl(c.env.LEDGER, heartbeatUrl === null ? null : await sealHeartbeatUrl(c.env, heartbeatUrl), Date.now());
+  }
   return c.json(await settingsBody(c.env.LEDGER), 200);
 });

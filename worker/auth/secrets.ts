@@ -55,6 +55,7 @@ export const SECRET_BINDINGS = {
   logExport: () => secretBinding("setting", "config.log_export", "secret_access_key"),
   // Header names are case-insensitive: the binding uses the lower-case one.
   telemetryHeader: (name: string) => secretBinding("setting", "config.telemetry", name.toLowerCase()),
+  heartbeatUrl: () => secretBinding("setting", "heartbeat.url", "url"),
 } as const;
 
 // v2: `v2:<key id>:<iv>:<ciphertext+tag>` sealed with the binding as associated data. v1 (`v1:<iv>:<ct>`, no

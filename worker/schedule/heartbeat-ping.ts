@@ -1,6 +1,7 @@
 import { checkOutboundUrl, outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
-import { readHeartbeat, recordHeartbeatCall } from "../ledger/heartbeat-url";
+import { openHeartbeatUrl, readHeartbeat, recordHeartbeatCall, resealHeartbeatUrl, sealHeartbeatUrl } from "../ledger/heartbeat-url";
+import { errorMessage } from "../../shared/lang";
 import { outboundFetch } from "../outbound";
 import { callHeartbeat, type HeartbeatCall } from "./heartbeat-call";
 
@@ -9,8 +10,18 @@ import { callHeartbeat, type HeartbeatCall } from "./heartbeat-call";
  * checked against the outbound rules again, which may be stricter than where it was saved.
  */
 export async function heartbeatPass(env: Env, fetchImpl: typeof fetch = outboundFetch(env)): Promise<HeartbeatCall | null> {
-  const { url } = await readHeartbeat(env.LEDGER);
-  if (url === null) return null;
+  const stored = (await readHeartbeat(env.LEDGER)).url;
+  if (stored === null) return null;
+  let url: string;
+  try {
+    url = await openHeartbeatUrl(env, stored);
+  } catch (err) {
+    const call = { at: Date.now(), ok: false, status: null, error: `The heartbeat URL cannot be decrypted (${errorMessage(err)}); enter it again.` };
+    await recordHeartbeatCall(env.LEDGER, call, Date.now());
+    return call;
+  }
+  // Saved before URLs were sealed: sealed now, so the plain URL leaves the ledger.
+  if (typeof stored === "string") await resealHeartbeatUrl(env.LEDGER, stored, await sealHeartbeatUrl(env, stored), Date.now());
   const problem = checkOutboundUrl(url, outboundUrlPolicy(env));
   const call =
     problem === null

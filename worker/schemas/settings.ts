@@ -188,7 +188,12 @@ export const settingsSchema = z
     }),
     heartbeat: z
       .object({
-        url: z.string().nullable().openapi({ description: "Called with a GET on every minute tick; null: off." }),
+        configured: z.boolean().openapi({ description: "Whether a URL is set: it is called with a GET on every minute tick." }),
+        url_hint: z.string().nullable().openapi({
+          description:
+            "The URL's origin and last characters. The URL itself is write-only (stored encrypted): it usually carries the monitor's token. null: off.",
+          example: "https://hc-ping.com/••••3f2a",
+        }),
         last_at: timestampSchema.nullable().openapi({ description: "When the minute tick last called it." }),
         last_ok: z.boolean().nullable().openapi({ description: "Whether that call got a 2xx." }),
         last_status: z.number().int().nullable().openapi({ description: "Its HTTP status; null when no response came." }),

@@ -82,17 +82,23 @@ describe("the heartbeat URL", () => {
     const refused = await call("PUT", "/api/settings", { body: { heartbeat: { url: "ftp://monitor.example/ping" }, plans: { ttl_hours: 5 } } });
     expect(refused.status).toBe(400);
     expect(errorOf(refused).details.map((d) => d.path)).toEqual(["heartbeat.url"]);
-    expect((await call<Settings>("GET", "/api/settings", { as: "viewer" })).body).toMatchObject({ plans: { ttl_hours: 24 }, heartbeat: { url: null } });
+    expect((await call<Settings>("GET", "/api/settings", { as: "viewer" })).body).toMatchObject({
+      plans: { ttl_hours: 24 },
+      heartbeat: { configured: false, url_hint: null },
+    });
     expect((await health()).scheduler.heartbeat).toBeNull();
 
     const url = `${SANDBOX}/_config`;
     const set = await call<Settings>("PUT", "/api/settings", { body: { heartbeat: { url } } });
-    expect(set.body.heartbeat).toEqual({ url, last_at: null, last_ok: null, last_status: null, last_error: null });
+    expect(set.body.heartbeat).toEqual({ configured: true, url_hint: hintOf(url), last_at: null, last_ok: null, last_status: null, last_error: null });
+    // Write-only: sealed in the ledger, and only its hint comes back.
+    expect(await storedHeartbeatRow()).not.toContain("_config");
+    expect(JSON.stringify((await call<Settings>("GET", "/api/settings", { as: "viewer" })).body)).not.toContain(url);
 
     const scheduledTime = nextMinute();
     await entry.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime }), env);
     const after = (await call<Settings>("GET", "/api/settings", { as: "viewer" })).body.heartbeat;
-    expect(after).toMatchObject({ url, last_ok: true, last_status: 200, last_error: null });
+    expect(after).toMatchObject({ configured: true, last_ok: true, last_status: 200, last_error: null });
     expect(Date.parse(after.last_at!)).toBeGreaterThan(0);
     expect((await health()).scheduler.heartbeat).toEqual({ last_at: after.last_at, last_ok: true, last_status: 200 });
 
@@ -101,7 +107,7 @@ describe("the heartbeat URL", () => {
     await call("PUT", "/api/settings", { body: { heartbeat: { url: missing } } });
     await entry.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: scheduledTime + MINUTE }), env);
     const failed = (await call<Settings>("GET", "/api/settings", { as: "viewer" })).body.heartbeat;
-    expect(failed).toMatchObject({ url: missing, last_ok: false, last_status: 404, last_error: "The monitor answered HTTP 404." });
+    expect(failed).toMatchObject({ url_hint: hintOf(missing), last_ok: false, last_status: 404, last_error: "The monitor answered HTTP 404." });
     const publicView = await health();
     expect(publicView.scheduler.heartbeat).toMatchObject({ last_ok: false, last_status: 404 });
     expect(JSON.stringify(publicView)).not.toContain("no-such-monitor");
@@ -111,9 +117,30 @@ describe("the heartbeat URL", () => {
     expect((await call<Settings>("GET", "/api/settings", { as: "viewer" })).body.heartbeat.last_error).toMatch(/^The heartbeat URL is not allowed: /);
 
     const off = await call<Settings>("PUT", "/api/settings", { body: { heartbeat: { url: null } } });
-    expect(off.body.heartbeat).toEqual({ url: null, last_at: null, last_ok: null, last_status: null, last_error: null });
+    expect(off.body.heartbeat).toEqual({ configured: false, url_hint: null, last_at: null, last_ok: null, last_status: null, last_error: null });
+  });
+
+  it("stored in plain text before it was sealed, is still called and sealed by the next minute tick", async () => {
+    const url = `${SANDBOX}/_config`;
+    await env.LEDGER.prepare("INSERT OR REPLACE INTO settings (key, value_json, updated_at) VALUES ('heartbeat.url', ?1, 0)").bind(JSON.stringify(url)).run();
+    expect((await call<Settings>("GET", "/api/settings", { as: "viewer" })).body.heartbeat).toMatchObject({ configured: true, url_hint: hintOf(url) });
+
+    expect(await heartbeatPass(env)).toMatchObject({ ok: true, status: 200 });
+    expect(await storedHeartbeatRow()).not.toContain("_config");
+    expect(JSON.parse((await storedHeartbeatRow())!)).toEqual({ ciphertext: expect.stringMatching(/^v2:/), hint: hintOf(url) });
+    // Sealed, it is called as before.
+    expect(await heartbeatPass(env)).toMatchObject({ ok: true, status: 200 });
   });
 });
+
+function hintOf(url: string): string {
+  return `${new URL(url).origin}/••••${url.slice(-4)}`;
+}
+
+async function storedHeartbeatRow(): Promise<string | null> {
+  const row = await env.LEDGER.prepare("SELECT value_json FROM settings WHERE key = 'heartbeat.url'").first<{ value_json: string }>();
+  return row?.value_json ?? null;
+}
 
 async function health(): Promise<HealthResponse> {
   return (await call<HealthResponse>("GET", "/api/health", { as: null })).body;

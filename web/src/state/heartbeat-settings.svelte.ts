@@ -3,11 +3,11 @@ import { SaveState } from "./save-state.svelte";
 import type { SettingsState } from "./settings.svelte";
 
 // The Settings page's "Scheduler heartbeat" section: a URL the minute tick calls, so an outside monitor notices
-// when the scheduler stops.
+// when the scheduler stops. The URL is write-only (it carries the monitor's token): the field starts blank,
+// a blank save keeps the stored one, and Turn off removes it.
 export class HeartbeatSettingsState {
   readonly save = new SaveState();
-  // What the admin typed; null shows the stored value.
-  #draft: string | null = $state(null);
+  url = $state("");
   readonly #settings: SettingsState;
   readonly #client: Pick<ApiClient, "updateSettings">;
 
@@ -16,22 +16,31 @@ export class HeartbeatSettingsState {
     this.#client = client;
   }
 
-  get url(): string {
+  get configured(): boolean {
     const state = this.#settings.settings.state;
-    return this.#draft ?? (state.kind === "ready" ? (state.data.heartbeat.url ?? "") : "");
-  }
-
-  set url(value: string) {
-    this.#draft = value;
+    return state.kind === "ready" && state.data.heartbeat.configured;
   }
 
   submit(): Promise<boolean> {
+    const text = this.url.trim();
+    if (text === "") {
+      return this.save.run(async () =>
+        this.configured ? "Nothing to save: the URL set is kept. Enter a new one to replace it." : "Nothing to save: enter a URL to turn the heartbeat on.",
+      );
+    }
+    return this.#send(text);
+  }
+
+  turnOff(): Promise<boolean> {
+    return this.#send(null);
+  }
+
+  #send(url: string | null): Promise<boolean> {
     return this.save.run(async () => {
-      const text = this.url.trim();
-      const settings = await this.#client.updateSettings({ heartbeat: { url: text === "" ? null : text } });
+      const settings = await this.#client.updateSettings({ heartbeat: { url } });
       this.#settings.settings.state = { kind: "ready", data: settings, refreshing: false };
-      this.#draft = null;
-      return settings.heartbeat.url === null ? "Heartbeat off: no URL is called." : "Saved: the URL is called on every minute tick from the next one on.";
+      this.url = "";
+      return settings.heartbeat.configured ? "Saved: the URL is called on every minute tick from the next one on." : "Heartbeat off: no URL is called.";
     });
   }
 }

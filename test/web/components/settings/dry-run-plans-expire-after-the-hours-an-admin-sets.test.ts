@@ -18,7 +18,7 @@ function settingsWith(ttlHours: number): Settings {
     log_export: { target: "none" },
     request_log: { body_excerpt_bytes: 2048 },
     plans: { ttl_hours: ttlHours },
-    heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null },
+    heartbeat: { configured: false, url_hint: null, last_at: null, last_ok: null, last_status: null, last_error: null },
     connections: { pause_after_failed_runs: 10 },
     telemetry: { endpoint: null, service_name: "outbound-sync", headers: [] },
     updated_at: null,

@@ -20,7 +20,7 @@ function settingsWith(telemetry: Settings["telemetry"]): Settings {
     plans: { ttl_hours: 24 },
     connections: { pause_after_failed_runs: 10 },
     telemetry,
-    heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null },
+    heartbeat: { configured: false, url_hint: null, last_at: null, last_ok: null, last_status: null, last_error: null },
     updated_at: null,
   };
 }

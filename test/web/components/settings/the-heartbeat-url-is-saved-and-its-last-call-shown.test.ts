@@ -12,7 +12,7 @@ const { default: HeartbeatSettings } = await import("../../../../web/src/compone
 const { SettingsState } = await import("../../../../web/src/state/settings.svelte");
 const { HeartbeatSettingsState } = await import("../../../../web/src/state/heartbeat-settings.svelte");
 
-const URL_SET = "https://hc-ping.example/abc";
+const HINT = "https://hc-ping.example/••••/abc";
 
 function settingsWith(heartbeat: Partial<Settings["heartbeat"]>): Settings {
   return {
@@ -22,7 +22,7 @@ function settingsWith(heartbeat: Partial<Settings["heartbeat"]>): Settings {
     plans: { ttl_hours: 24 },
     connections: { pause_after_failed_runs: 10 },
     telemetry: { endpoint: null, service_name: "outbound-sync", headers: [] },
-    heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null, ...heartbeat },
+    heartbeat: { configured: false, url_hint: null, last_at: null, last_ok: null, last_status: null, last_error: null, ...heartbeat },
     updated_at: null,
   };
 }
@@ -55,27 +55,41 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-it("shows how the last call went, saves a new URL, and turns it off with a blank field", async () => {
+it("shows how the last call went and only a hint of the URL, replaces it, keeps it on a blank save, and turns it off", async () => {
   const failing = settingsWith({
-    url: URL_SET,
+    configured: true,
+    url_hint: HINT,
     last_at: new Date(Date.now() - 120_000).toISOString(),
     last_ok: false,
     last_status: 503,
     last_error: "The monitor answered HTTP 503.",
   });
-  const sent = serve(failing, (body) => jsonResponse(settingsWith({ url: (body as { heartbeat: { url: string | null } }).heartbeat.url })));
+  const sent = serve(failing, (body) => {
+    const url = (body as { heartbeat: { url: string | null } }).heartbeat.url;
+    return jsonResponse(settingsWith(url === null ? {} : { configured: true, url_hint: "https://hc-ping.example/••••/new" }));
+  });
   const field = await renderSection();
-  await waitFor(() => expect(field.value).toBe(URL_SET));
-  expect(screen.getByRole("status").textContent?.replace(/\s+/g, " ").trim()).toBe("Last call 2 minutes ago failed: The monitor answered HTTP 503.");
+  await waitFor(() =>
+    expect(screen.getByRole("status").textContent?.replace(/\s+/g, " ").trim()).toBe("Last call 2 minutes ago failed: The monitor answered HTTP 503."),
+  );
+  // Write-only: the field starts blank and the hint names the monitor without its token.
+  expect(field.value).toBe("");
+  expect(document.body.textContent).toContain(`Set: ${HINT}.`);
+  expect(document.body.textContent).not.toContain("https://hc-ping.example/abc");
+
+  await fireEvent.click(screen.getByRole("button", { name: "Save heartbeat" }));
+  expect(await screen.findByText("Nothing to save: the URL set is kept. Enter a new one to replace it.")).toBeTruthy();
+  expect(sent).toEqual([]);
 
   await fireEvent.input(field, { target: { value: " https://hc-ping.example/new " } });
   await fireEvent.click(screen.getByRole("button", { name: "Save heartbeat" }));
   expect(await screen.findByText("Saved: the URL is called on every minute tick from the next one on.")).toBeTruthy();
   expect(screen.getByText("Not called yet: the next minute tick calls it.")).toBeTruthy();
+  expect(field.value).toBe("");
 
-  await fireEvent.input(field, { target: { value: "" } });
-  await fireEvent.click(screen.getByRole("button", { name: "Save heartbeat" }));
+  await fireEvent.click(screen.getByRole("button", { name: "Turn off" }));
   expect(await screen.findByText("Heartbeat off: no URL is called.")).toBeTruthy();
+  expect(screen.queryByRole("button", { name: "Turn off" })).toBeNull();
   expect(sent).toEqual([{ heartbeat: { url: "https://hc-ping.example/new" } }, { heartbeat: { url: null } }]);
 });
 

@@ -17,7 +17,7 @@ const settings: Settings = {
   log_export: { target: "none" },
   request_log: { body_excerpt_bytes: 2048 },
   plans: { ttl_hours: 24 },
-  heartbeat: { url: null, last_at: null, last_ok: null, last_status: null, last_error: null },
+  heartbeat: { configured: false, url_hint: null, last_at: null, last_ok: null, last_status: null, last_error: null },
   connections: { pause_after_failed_runs: 10 },
   telemetry: { endpoint: null, service_name: "outbound-sync", headers: [] },
   updated_at: null,
