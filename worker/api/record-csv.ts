@@ -1,23 +1,44 @@
-import type { RecordOutcome } from "../schemas/runs";
+import type { FieldChange, FieldDifference, RecordOutcome } from "../schemas/runs";
 
-export const RECORD_CSV_HEADER = ["serial", "action", "field", "before", "after", "written", "http_status", "error", "recorded_at"];
+// expected/found/difference: a field a read-back or an apply found not holding what it should (verify_mismatch,
+// drifted), with which side differed; appended after the original columns so existing readers keep their places.
+export const RECORD_CSV_HEADER = [
+  "serial",
+  "action",
+  "field",
+  "before",
+  "after",
+  "written",
+  "http_status",
+  "error",
+  "recorded_at",
+  "expected",
+  "found",
+  "difference",
+];
 
-// One row per changed field, so before → after reads across a spreadsheet; a record without changes
-// still gets one row so every outcome appears.
+// One row per changed or differing field, so before → after and expected → found read across a spreadsheet; a
+// record with neither still gets one row so every outcome appears.
 export function recordCsvRows(record: RecordOutcome): string[][] {
-  const common = (field: string, before: unknown, after: unknown, written: boolean | undefined) => [
+  const row = (field: string, change: FieldChange | undefined, difference: FieldDifference | undefined) => [
     record.serial,
     record.action,
     field,
-    cellText(before),
-    cellText(after),
-    written === undefined ? "" : String(written),
+    cellText(change?.before),
+    cellText(change?.after),
+    change?.written === undefined ? "" : String(change.written),
     record.http_status === null ? "" : String(record.http_status),
     record.error ?? "",
     record.recorded_at,
+    cellText(difference?.expected),
+    cellText(difference?.found),
+    difference?.side ?? "",
   ];
-  if (record.changes.length === 0) return [common("", null, null, undefined)];
-  return record.changes.map((change) => common(change.field, change.before, change.after, change.written));
+  const differences = new Map((record.differences ?? []).map((difference) => [difference.field, difference]));
+  const rows = record.changes.map((change) => row(change.field, change, differences.get(change.field)));
+  const changed = new Set(record.changes.map((change) => change.field));
+  for (const [field, difference] of differences) if (!changed.has(field)) rows.push(row(field, undefined, difference));
+  return rows.length > 0 ? rows : [row("", undefined, undefined)];
 }
 
 export function csvLine(cells: readonly string[]): string {

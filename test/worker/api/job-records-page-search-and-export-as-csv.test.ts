@@ -73,14 +73,40 @@ describe.each(HISTORY_LAYOUTS)("GET /api/jobs/{id}/records from $name", (layout)
     expect(res.headers.get("Content-Disposition")).toBe(`attachment; filename="${job.id}-records.csv"`);
     const at = new Date(job.created_at + 100).toISOString();
     expect((await res.text()).split("\r\n")).toEqual([
-      "serial,action,field,before,after,written,http_status,error,recorded_at",
-      `SN-001,would_update,status,active,maintenance,,,,${at}`,
-      `SN-002,skipped_no_change,,,,,,,${at}`,
-      `SN-010,would_update,firmware,1.2,1.3,,,,${at}`,
-      `SN-010,would_update,site,,Oslo,,,,${at}`,
-      `SN-011,missing_destination,,,,,,,${at}`,
-      `XY-100,failed,,,,,400,"unknown field ""colour""",${at}`,
+      "serial,action,field,before,after,written,http_status,error,recorded_at,expected,found,difference",
+      `SN-001,would_update,status,active,maintenance,,,,${at},,,`,
+      `SN-002,skipped_no_change,,,,,,,${at},,,`,
+      `SN-010,would_update,firmware,1.2,1.3,,,,${at},,,`,
+      `SN-010,would_update,site,,Oslo,,,,${at},,,`,
+      `SN-011,missing_destination,,,,,,,${at},,,`,
+      `XY-100,failed,,,,,400,"unknown field ""colour""",${at},,,`,
       "",
+    ]);
+  });
+
+  it("exports what a read-back or an apply found differing: expected, found and which side, beside the change", async () => {
+    const app = makeReadApiApp();
+    const { token } = await makeToken("viewer");
+    const job = (await makeRun()).jobs[0]!;
+    await makeOutcomes(job, [
+      {
+        serial: "SN-1",
+        action: "verify_mismatch",
+        changes: [{ field: "status", before: "active", after: "maintenance", written: true }],
+        differences: [{ field: "status", expected: "maintenance", found: "active", side: "stored" }],
+      },
+      { serial: "SN-2", action: "drifted", differences: [{ field: "firmware", expected: "1.2", found: "1.4", side: "destination" }] },
+    ]);
+
+    const text = await (await apiGet(app, token, `/api/jobs/${job.id}/records?format=csv`)).text();
+    const rows = text
+      .trimEnd()
+      .split("\r\n")
+      .map((line) => line.split(","));
+    const pick = (row: string[]) => [row[0], row[1], row[2], row[3], row[4], row[5], row[9], row[10], row[11]];
+    expect(rows.slice(1).map(pick)).toEqual([
+      ["SN-1", "verify_mismatch", "status", "active", "maintenance", "true", "maintenance", "active", "stored"],
+      ["SN-2", "drifted", "firmware", "", "", "", "1.2", "1.4", "destination"],
     ]);
   });
 
