@@ -46,6 +46,10 @@ export interface BulkWriteContext {
   log: (level: LogLevel, message: string) => void;
   // The slice's time and subrequest budget is spent.
   shouldStop: () => boolean;
+  // Resolves once the current turn has ended (EngineRuntime.yieldToIo). A request leaves when the turn that made it
+  // ends, after any storage write of that turn has become durable (the output gate): intents and outcomes are stored
+  // in a turn of their own, so the batches sent beside them leave at once. Absent: stored in the same turn.
+  nextTurn?: () => Promise<void>;
 }
 
 interface Batch {
@@ -127,6 +131,8 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
   // Accepted batches whose outcomes (read-backs included) are not all given yet; they hold no slot of the writer.
   let settling = 0;
   let finishing = false;
+  // A journal of the batches formed is due in the next turn.
+  let journalTurnAhead = false;
   let failure: { error: unknown } | null = null;
   const waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   let finished: { resolve: () => void; reject: (error: unknown) => void } | null = null;
@@ -278,7 +284,9 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
     refusedInARow = 0;
     settling += 1;
     release([]);
-    Promise.all(batch.writes.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) }))).then(
+    const record = () =>
+      Promise.all(batch.writes.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) })));
+    (context.nextTurn === undefined ? record() : context.nextTurn().then(record)).then(
       () => {
         settling -= 1;
         pump();
@@ -306,10 +314,22 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
         active += 1;
         void sendBatch(batch);
       }
-      // The next batches are journaled while the slots are still busy (after this turn's requests left, so the
-      // commit holds none of them), so a slot that frees finds a batch whose intents are already durable.
+      // The next batches are journaled while the slots are still busy, so a slot that frees finds a batch whose
+      // intents are already durable; in the next turn, after the requests sent in this one have left.
       if (stopped() || journaling > 0 || unjournaled.length === 0 || sendable.length >= limit) break;
-      journalThen(unjournaled.splice(0), "back");
+      if (context.nextTurn === undefined) {
+        journalThen(unjournaled.splice(0), "back");
+        continue;
+      }
+      if (!journalTurnAhead) {
+        journalTurnAhead = true;
+        void context.nextTurn().then(() => {
+          journalTurnAhead = false;
+          if (!stopped() && journaling === 0 && unjournaled.length > 0) journalThen(unjournaled.splice(0), "back");
+          pump();
+        });
+      }
+      break;
     }
     // Lookups go on while the batches ahead are few; all of them when the slice stops (their records stay queued).
     if (failure !== null || context.signal.aborted || ahead() < limit * BATCHES_AHEAD_PER_SLOT) {

@@ -620,6 +620,7 @@ export class JobStep {
       },
       now: () => this.ctx.runtime.now(),
       log: (level, message) => this.log(level, message),
+      ...(this.ctx.runtime.yieldToIo === undefined ? {} : { nextTurn: this.ctx.runtime.yieldToIo }),
     });
     this.checkpoint(progress);
     store.setTally(this.jobId, { failure_streak: result.failureStreak });

@@ -90,6 +90,8 @@ export interface SliceOptions {
   now: () => number;
   // A line for the job's log (a rejected bulk batch split in halves).
   log?: (level: LogLevel, message: string) => void;
+  // Resolves once the current turn has ended (EngineRuntime.yieldToIo): bulk writes store in a turn of their own.
+  nextTurn?: () => Promise<void>;
 }
 
 export type SliceResult =
@@ -388,6 +390,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
         log,
         refusedStreakLimit,
         shouldStop: options.shouldStop,
+        ...(options.nextTurn === undefined ? {} : { nextTurn: options.nextTurn }),
       },
       options.records.map((record) => record.ord),
     );

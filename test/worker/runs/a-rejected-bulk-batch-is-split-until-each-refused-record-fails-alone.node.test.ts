@@ -406,6 +406,45 @@ describe("the bulk writer", () => {
     ]);
   });
 
+  it("stores intents and outcomes in a turn of their own, so the batches sent in a turn leave without waiting for a commit", async () => {
+    const turns: Array<() => void> = [];
+    const nextTurn = () => {
+      const ended = deferred<void>();
+      turns.push(() => ended.resolve());
+      return ended.promise;
+    };
+    const endTurn = async () => {
+      for (const end of turns.splice(0)) end();
+      await settle();
+    };
+    const { bulk, answers, commits, emitted } = writer({ nextTurn });
+    for (const ord of [0, 1, 2, 3]) void bulk.add(pendingWrite(ord));
+    await settle();
+    // Formed in this turn, journaled in the next.
+    expect(commits).toEqual([]);
+    await endTurn();
+    expect(commits).toEqual([["SN-0", "SN-1", "SN-2", "SN-3"]]);
+    expect(answers.map((a) => a.serials)).toEqual([["SN-0", "SN-1"]]);
+
+    // The answer frees the slot and the next batch goes in that turn; the answered batch's outcomes wait for the next.
+    answers[0]!.answer(200);
+    await settle();
+    expect(answers.map((a) => a.serials)).toEqual([
+      ["SN-0", "SN-1"],
+      ["SN-2", "SN-3"],
+    ]);
+    expect(emitted).toEqual([]);
+    await endTurn();
+    expect(emitted).toEqual(["SN-0", "SN-1"]);
+
+    const finished = bulk.finish();
+    answers[1]!.answer(200);
+    await settle();
+    await endTurn();
+    await finished;
+    expect(emitted).toEqual(["SN-0", "SN-1", "SN-2", "SN-3"]);
+  });
+
   it("fails, rather than waiting for ever, when the outcomes of an accepted batch cannot be stored", async () => {
     const { bulk, answers } = writer({
       written: () => Promise.reject(new Error("checkpoint failed")),
