@@ -1,3 +1,4 @@
+import { vi } from "vitest";
 import type { ApiErrorBody, ConnectionSummary, HealthResponse } from "../../../worker/schemas/types";
 
 let sequence = 0;
@@ -35,6 +36,29 @@ export function makeErrorBody(
 
 export function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+/** The dashboard's API as a fetch stub: each path answers from its route (query ignored); any other path fails the test. */
+export function stubApiRoutes(routes: Record<string, () => Response>): void {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL) => {
+      const answer = routes[new URL(String(input), "http://localhost").pathname];
+      if (!answer) throw new Error(`unexpected request ${String(input)}`);
+      return answer();
+    }),
+  );
+}
+
+/** The routes every dashboard page loads beside its own: health, connections, credentials, runs and stats. */
+export function dashboardRoutes(stats: unknown, connections: unknown[] = [makeConnection()]): Record<string, () => Response> {
+  return {
+    "/api/health": () => jsonResponse(makeHealth()),
+    "/api/connections": () => jsonResponse({ data: connections, next_cursor: null }),
+    "/api/credentials": () => jsonResponse({ data: [], next_cursor: null }),
+    "/api/runs": () => jsonResponse({ data: [], next_cursor: null }),
+    "/api/stats": () => jsonResponse(stats),
+  };
 }
 
 export function makeHealth(overrides: Partial<HealthResponse> = {}): HealthResponse {

@@ -3,7 +3,7 @@ import { render, screen, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import DashboardPage from "../../../web/src/pages/DashboardPage.svelte";
 import type { AttentionReason, StatsResponse } from "../../../web/src/lib/run-types";
-import { jsonResponse, makeConnection, makeHealth } from "../factories";
+import { dashboardRoutes, stubApiRoutes } from "../factories";
 
 type Listed = StatsResponse["without_success"]["connections"][number];
 
@@ -41,21 +41,7 @@ function stats(withoutSuccess: Listed[]): StatsResponse {
 }
 
 function serve(report: StatsResponse) {
-  const routes: Record<string, () => Response> = {
-    "/api/health": () => jsonResponse(makeHealth()),
-    "/api/connections": () => jsonResponse({ data: [makeConnection()], next_cursor: null }),
-    "/api/credentials": () => jsonResponse({ data: [], next_cursor: null }),
-    "/api/runs": () => jsonResponse({ data: [], next_cursor: null }),
-    "/api/stats": () => jsonResponse(report),
-  };
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL) => {
-      const answer = routes[new URL(String(input), "http://localhost").pathname];
-      if (!answer) throw new Error(`unexpected request ${String(input)}`);
-      return answer();
-    }),
-  );
+  stubApiRoutes(dashboardRoutes(report));
 }
 
 afterEach(() => {

@@ -2,7 +2,7 @@ import "@testing-library/svelte/vitest";
 import { render, screen, within } from "@testing-library/svelte";
 import { afterEach, expect, it, vi } from "vitest";
 import type { StatsResponse } from "../../../../web/src/lib/run-types";
-import { jsonResponse, makeConnection, makeHealth } from "../../factories";
+import { dashboardRoutes, makeConnection, stubApiRoutes } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_o_test", role: "viewer", name: "e2e-viewer" }));
@@ -47,21 +47,7 @@ function serve() {
     connections: [entry(quiet.id, quiet.name, 3), entry(clean.id, clean.name, 0)],
     without_success: { since: "2026-11-19T12:00:00.000Z", connections: [] },
   };
-  const routes: Record<string, () => Response> = {
-    "/api/health": () => jsonResponse(makeHealth()),
-    "/api/connections": () => jsonResponse({ data: [quiet, clean], next_cursor: null }),
-    "/api/credentials": () => jsonResponse({ data: [], next_cursor: null }),
-    "/api/runs": () => jsonResponse({ data: [], next_cursor: null }),
-    "/api/stats": () => jsonResponse(report),
-  };
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL) => {
-      const answer = routes[new URL(String(input), "http://localhost").pathname];
-      if (!answer) throw new Error(`unexpected request ${String(input)}`);
-      return answer();
-    }),
-  );
+  stubApiRoutes(dashboardRoutes(report, [quiet, clean]));
 }
 
 afterEach(() => {
