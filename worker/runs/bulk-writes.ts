@@ -105,6 +105,10 @@ export interface BulkWriter {
 // Whole batches formed ahead of the requests, per request the connection allows in flight: enough that a slot
 // freed while the next group of intents is journaled finds a batch waiting.
 const BATCHES_AHEAD_PER_SLOT = 2;
+// Journaled batches handed to the client beyond its concurrency, waiting there for a permit: the client gives a
+// freed permit to a waiting request in the turn its answer arrives, so the next batch leaves at once instead of
+// after the answer's bookkeeping (bench: bulk ÷ plain loop 1.05 → 1.04).
+const QUEUED_AT_CLIENT = 1;
 
 // Batches are formed as records are decided, journaled ahead of the requests (every batch formed since the last
 // commit in one storage transaction) while the slots are busy, and sent as a slot frees: the writes use the
@@ -309,7 +313,7 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
   function pump(): void {
     const stopped = () => failure !== null || context.signal.aborted;
     for (;;) {
-      while (!stopped() && active < limit && sendable.length > 0) {
+      while (!stopped() && active < limit + QUEUED_AT_CLIENT && sendable.length > 0) {
         const batch = sendable.shift()!;
         active += 1;
         void sendBatch(batch);
