@@ -31,6 +31,9 @@ const MB = 2 ** 20;
 interface MemoryMeter {
   pid: number;
   rssKb(): number;
+  // Of the RSS: anonymous pages (heaps, native allocations) and file-backed pages (mapped files, SQLite's among them).
+  anonKb(): number;
+  fileKb(): number;
   /** Resets the kernel's peak RSS (VmHWM) to the current RSS, so the next read is the peak since. */
   resetPeak(): boolean;
   peakKb(): number;
@@ -54,6 +57,8 @@ function workerdMeter(): MemoryMeter {
   return {
     pid,
     rssKb: () => field("VmRSS"),
+    anonKb: () => field("RssAnon"),
+    fileKb: () => field("RssFile") + field("RssShmem"),
     peakKb: () => field("VmHWM"),
     resetPeak() {
       try {
@@ -169,6 +174,8 @@ interface Measured {
     hwm_reset: boolean;
     /** The highest RSS sampled in each tenth of the run's wall time: flat once warm when memory is bounded. */
     rss_mb_by_tenth: number[];
+    anon_mb_by_tenth: number[];
+    file_mb_by_tenth: number[];
   };
   storage: {
     peak_file_bytes: number;
@@ -197,10 +204,15 @@ async function measureRun(serials: number): Promise<Measured> {
     let peakFiles = 0;
     const startedAt = Date.now();
     const series: Array<[number, number]> = [];
+    const anonSeries: Array<[number, number]> = [];
+    const fileSeries: Array<[number, number]> = [];
     const sample = () => {
       const rss = meter.rssKb();
       sampled = Math.max(sampled, rss);
-      series.push([Date.now() - startedAt, rss]);
+      const at = Date.now() - startedAt;
+      series.push([at, rss]);
+      anonSeries.push([at, meter.anonKb()]);
+      fileSeries.push([at, meter.fileKb()]);
       peakFiles = Math.max(peakFiles, coordinatorFilesBytes(bench.persist));
     };
     const sampler = setInterval(sample, SAMPLE_MS);
@@ -239,6 +251,9 @@ async function measureRun(serials: number): Promise<Measured> {
         growth_mb: round((peak - before) / 1024, 1),
         hwm_reset: hwmReset,
         rss_mb_by_tenth: tenths(series),
+        // Where the RSS is: anonymous memory, and file-backed pages (the coordinator's SQLite file is storage).
+        anon_mb_by_tenth: tenths(anonSeries),
+        file_mb_by_tenth: tenths(fileSeries),
       },
       storage: {
         peak_file_bytes: peakFiles,
