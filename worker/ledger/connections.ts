@@ -103,7 +103,7 @@ export async function getConnection(db: D1Database, id: string, now = Date.now()
     created_at: iso(row.created_at),
     last_status: row.last_status,
     last_failed_records: row.last_failed_records,
-    last_status_detail: statusDetail(row.last_status ?? "", row.last_failed_records),
+    last_status_detail: statusDetail(row.last_status, row.last_failed_records),
     last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
     last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
     consecutive_failures: row.consecutive_failures,

@@ -84,7 +84,7 @@ export async function listConnections(db: D1Database, input: ListConnectionsInpu
         dry_run: row.dry_run === 1,
         schedule: row.schedule,
         last_status: row.last_status,
-        last_status_detail: statusDetail(row.last_status ?? "", row.last_failed_records),
+        last_status_detail: statusDetail(row.last_status, row.last_failed_records),
         last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
         last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
         time_since_last_success: row.last_success_at === null ? ATTENTION_TEXT[attentionReason(row)] : durationText(now - row.last_success_at),

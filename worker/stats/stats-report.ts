@@ -130,7 +130,7 @@ export function healthView(row: ConnectionHealthRow): Omit<StatsResponse["withou
     schedule: row.schedule,
     last_status: row.last_status,
     last_failed_records: row.last_failed_records,
-    last_status_detail: statusDetail(row.last_status ?? "", row.last_failed_records),
+    last_status_detail: statusDetail(row.last_status, row.last_failed_records),
     last_run_at: row.last_run_at === null ? null : iso(row.last_run_at),
     last_success_at: row.last_success_at === null ? null : iso(row.last_success_at),
   };
