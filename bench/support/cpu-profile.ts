@@ -1,6 +1,7 @@
 /// <reference types="node" />
 import { writeFileSync } from "node:fs";
 import type { Miniflare as MiniflareInstance } from "miniflare";
+import { openInspector } from "./inspector";
 
 // A CPU profile of the worker's isolate in workerd over the V8 inspector (start the worker with an inspectorPort),
 // summed into self time per function: where the isolate's time goes while a run executes. Native work a function
@@ -37,36 +38,18 @@ export interface CpuProfiler {
 }
 
 const SAMPLING_US = 500;
+const UNSAMPLED_AFTER_US = 100 * SAMPLING_US;
 
 export async function startCpuProfile(mf: MiniflareInstance, workerName: string): Promise<CpuProfiler> {
-  const base = await mf.getInspectorURL();
-  const targets = (await (await fetch(`http://${base.host}/json`)).json()) as Array<{ id: string; title?: string; webSocketDebuggerUrl?: string }>;
-  const target = targets.find((t) => t.title?.includes(workerName) || t.id.includes(workerName)) ?? targets[0];
-  if (target === undefined) throw new Error(`no inspector target at ${base.host}`);
-  const socket = new WebSocket(target.webSocketDebuggerUrl ?? `ws://${base.host}/${target.id}`);
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener("open", () => resolve(), { once: true });
-    socket.addEventListener("error", () => reject(new Error(`inspector ${base.host}: could not connect`)), { once: true });
-  });
-  let nextId = 1;
-  const waiting = new Map<number, (result: unknown) => void>();
-  socket.addEventListener("message", (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) waiting.get(message.id)?.(message.result);
-  });
-  const call = <T>(method: string, params: Record<string, unknown> = {}) =>
-    new Promise<T>((resolve) => {
-      const id = nextId++;
-      waiting.set(id, (result) => resolve(result as T));
-      socket.send(JSON.stringify({ id, method, params }));
-    });
+  const session = await openInspector(mf, workerName);
+  const call = session.call;
   await call("Profiler.enable");
   await call("Profiler.setSamplingInterval", { interval: SAMPLING_US });
   await call("Profiler.start");
   return {
     async stop() {
       const { profile } = await call<{ profile: Profile }>("Profiler.stop");
-      socket.close();
+      session.close();
       // BENCH_PROFILE_FILE=path keeps the raw profile (open it in Chrome's DevTools, or read positionTicks per line).
       if (process.env.BENCH_PROFILE_FILE) writeFileSync(process.env.BENCH_PROFILE_FILE, JSON.stringify(profile));
       return summarise(profile);
@@ -91,8 +74,11 @@ function summarise(profile: Profile, top = Number(process.env.BENCH_PROFILE_TOP 
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
     total += us;
-    const name = nameOf(byId.get(id));
+    // A sample after a long stretch without one (the isolate idle until the profile stops, or its thread not
+    // scheduled) would charge the whole stretch to whatever that sample caught: it counts as unsampled instead.
+    const name = us > UNSAMPLED_AFTER_US ? "(unsampled)" : nameOf(byId.get(id));
     self.set(name, (self.get(name) ?? 0) + us);
+    if (name === "(unsampled)") return;
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const onStack = nameOf(byId.get(at));
@@ -101,11 +87,11 @@ function summarise(profile: Profile, top = Number(process.env.BENCH_PROFILE_TOP 
       inclusive.set(onStack, (inclusive.get(onStack) ?? 0) + us);
     }
   });
-  const idle = (self.get("(idle)") ?? 0) + (self.get("(program)") ?? 0);
+  const idle = (self.get("(idle)") ?? 0) + (self.get("(program)") ?? 0) + (self.get("(unsampled)") ?? 0);
   const busy = total - idle;
   const ranked = (times: Map<string, number>) =>
     [...times.entries()]
-      .filter(([name]) => !["(idle)", "(program)", "(root)"].includes(name))
+      .filter(([name]) => !["(idle)", "(program)", "(root)", "(unsampled)"].includes(name))
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: Math.round((us / Math.max(1, busy)) * 1000) / 10 }));
