@@ -4846,7 +4846,7 @@ export interface paths {
         put?: never;
         /**
          * Resume a paused connection
-         * @description A connection whose jobs failed `connections.pause_after_failed_runs` times in a row is paused: the scheduler skips it (manual runs still start). Resume clears the pause, starts the failure streak again from zero and resolves the connection_paused alert. Resuming a connection that is not paused changes nothing.
+         * @description A connection whose jobs failed `connections.pause_after_failed_runs` times in a row is paused: the scheduler skips it (manual runs still start). Resume clears the pause, starts the failure streak and the freshness clock again from zero and resolves the connection_paused alert. Resuming a connection that is not paused changes nothing.
          */
         post: {
             parameters: {
@@ -5494,7 +5494,7 @@ export interface components {
              */
             alerts_muted_until: string | null;
         };
-        /** @description Null for a disabled or unscheduled connection: no success is expected. */
+        /** @description Null for a disabled, paused or unscheduled connection: no success is expected (after a resume the clock starts again). */
         Freshness: {
             /**
              * @description on_time; delayed: one expected success is missing (or the SLA has passed); overdue: two are (or twice the SLA).

@@ -79,7 +79,8 @@ export interface FreshnessPlanInput {
 
 /**
  * Per connection and freshness rule covering it: Delayed is a warning, Overdue critical, On time resolves.
- * A connection that expects no success any more (disabled, unscheduled, deleted) resolves its incident too.
+ * A connection that expects no success any more (disabled, paused, unscheduled, deleted) resolves its incident too:
+ * a paused one has its own alert (connection_paused), which says why.
  */
 export function planFreshnessTransitions(input: FreshnessPlanInput): AlertTransitionItem[] {
   const { rules, now } = input;
@@ -94,6 +95,7 @@ export function planFreshnessTransitions(input: FreshnessPlanInput): AlertTransi
             {
               schedule: row.schedule,
               enabled: row.enabled === 1,
+              paused: row.freshness_paused_at !== null,
               slaMinutes: row.freshness_sla_minutes,
               lastSuccessAt: row.freshness_success_at,
               since: row.freshness_since,

@@ -7,7 +7,7 @@ export const FRESHNESS_HINT =
   "Check that the scheduler is alive (System status) and open this connection's latest runs: a run that failed, was canceled or is still waiting behind its credential's other runs holds back the next success.";
 
 export function freshnessSummary(freshness: Freshness | null, now: number): string {
-  if (freshness === null) return "No success is expected any more: the connection is disabled, unscheduled or deleted.";
+  if (freshness === null) return "No success is expected any more: the connection is disabled, paused, unscheduled or deleted.";
   const last =
     freshness.lastSuccessAt === null
       ? "No successful run yet"

@@ -19,7 +19,7 @@ const resumeRoute = createRoute({
   summary: "Resume a paused connection",
   description:
     "A connection whose jobs failed `connections.pause_after_failed_runs` times in a row is paused: the scheduler skips it " +
-    "(manual runs still start). Resume clears the pause, starts the failure streak again from zero and resolves the " +
+    "(manual runs still start). Resume clears the pause, starts the failure streak and the freshness clock again from zero and resolves the " +
     "connection_paused alert. Resuming a connection that is not paused changes nothing.",
   request: { params: idParamsSchema },
   responses: { 200: jsonContent(connectionSchema, "The connection, no longer paused."), ...errorResponses(404) },
@@ -27,9 +27,10 @@ const resumeRoute = createRoute({
 
 connectionPause.openapi(resumeRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const outcome = await resumeConnection(c.env.LEDGER, id);
+  const now = Date.now();
+  const outcome = await resumeConnection(c.env.LEDGER, id, now);
   if (outcome === "not_found") throw notFoundError("connection", id);
-  if (outcome === "resumed") await judgeConnectionPause(c.env, id, { now: Date.now() });
+  if (outcome === "resumed") await judgeConnectionPause(c.env, id, { now });
   const connection = await getConnection(c.env.LEDGER, id);
   if (connection === null) throw notFoundError("connection", id);
   return c.json(connection, 200);

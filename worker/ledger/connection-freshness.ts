@@ -4,6 +4,7 @@ import type { FreshnessView } from "../schemas/freshness";
 /** The columns freshness is judged from, as read with the connection (alias c). */
 export interface FreshnessColumns {
   enabled: number;
+  freshness_paused_at: number | null;
   schedule: string | null;
   freshness_sla_minutes: number | null;
   freshness_since: number;
@@ -12,7 +13,7 @@ export interface FreshnessColumns {
 
 // A success is a completed live job; while the connection is in dry-run mode its schedule starts dry runs, so
 // its newest completed job of any mode counts (one index seek, only for scheduled dry-run connections).
-export const FRESHNESS_COLUMNS = `c.freshness_sla_minutes, COALESCE(c.freshness_since, c.created_at) AS freshness_since,
+export const FRESHNESS_COLUMNS = `c.freshness_sla_minutes, c.paused_at AS freshness_paused_at, COALESCE(c.freshness_since, c.created_at) AS freshness_since,
   CASE WHEN c.schedule IS NOT NULL AND c.dry_run = 1 THEN NULLIF(MAX(IFNULL(c.last_success_at, 0), IFNULL((
          SELECT j.finished_at FROM jobs j INDEXED BY jobs_stats_by_connection
           WHERE j.connection_id = c.id AND j.status = 'completed' ORDER BY j.created_at DESC LIMIT 1), 0)), 0)
@@ -23,6 +24,7 @@ export function freshnessView(row: FreshnessColumns, now: number): FreshnessView
     {
       schedule: row.schedule,
       enabled: row.enabled === 1,
+      paused: row.freshness_paused_at !== null,
       slaMinutes: row.freshness_sla_minutes,
       lastSuccessAt: row.freshness_success_at,
       since: row.freshness_since,

@@ -29,12 +29,15 @@ export function pauseAfterFailureStatement(db: D1Database, connectionId: string,
 
 export type ResumeOutcome = "resumed" | "not_paused" | "not_found";
 
-// The streak starts again from the resume, so the connection gets the full number of tries before it pauses again.
-export async function resumeConnection(db: D1Database, connectionId: string): Promise<ResumeOutcome> {
+// The streak starts again from the resume, so the connection gets the full number of tries before it pauses again,
+// and so does its freshness clock: while paused it promised no success, so its next one is due from the resume.
+export async function resumeConnection(db: D1Database, connectionId: string, now: number): Promise<ResumeOutcome> {
   const [resumed, exists] = await db.batch<{ one: number }>([
     db
-      .prepare("UPDATE connections SET paused_at = NULL, paused_reason = NULL, consecutive_failures = 0 WHERE id = ?1 AND paused_at IS NOT NULL")
-      .bind(connectionId),
+      .prepare(
+        "UPDATE connections SET paused_at = NULL, paused_reason = NULL, consecutive_failures = 0, freshness_since = ?2 WHERE id = ?1 AND paused_at IS NOT NULL",
+      )
+      .bind(connectionId, now),
     db.prepare("SELECT 1 AS one FROM connections WHERE id = ?1").bind(connectionId),
   ]);
   if ((resumed?.meta.changes ?? 0) > 0) return "resumed";

@@ -14,10 +14,12 @@ export interface FreshnessFacts {
   /** 5-field UTC cron, or null. */
   schedule: string | null;
   enabled: boolean;
+  /** Paused after failing too many runs in a row: the scheduler skips it until an operator resumes it. */
+  paused: boolean;
   slaMinutes: number | null;
   /** The newest success that counts (ms), or null. */
   lastSuccessAt: number | null;
-  /** When the clock (re)started: creation, or the last change of schedule, SLA, enabled or mode (ms). */
+  /** When the clock (re)started: creation, a resume, or the last change of schedule, SLA, enabled or mode (ms). */
   since: number;
 }
 
@@ -35,10 +37,10 @@ export interface Freshness {
  * Delayed once one expected success is missing, Overdue once two are: from the schedule, a success is due by
  * the first fire after the later of the last success and `since`, plus the grace (the second fire, for Overdue);
  * with an SLA, due SLA minutes after it (twice that, for Overdue). Null when no success is expected: disabled,
- * unscheduled, or a cron that is invalid or never fires again.
+ * paused, unscheduled, or a cron that is invalid or never fires again.
  */
 export function freshnessOf(facts: FreshnessFacts, now: number): Freshness | null {
-  if (!facts.enabled || facts.schedule === null) return null;
+  if (!facts.enabled || facts.paused || facts.schedule === null) return null;
   const from = Math.max(facts.lastSuccessAt ?? facts.since, facts.since);
   const deadlines = facts.slaMinutes === null ? scheduleDeadlines(facts.schedule, from) : slaDeadlines(facts.slaMinutes, from);
   if (deadlines === null) return null;

@@ -19,5 +19,7 @@ export const freshnessSchema = z
     expected_by: timestampSchema.openapi({ description: "The next success is due by then; after it the state is delayed." }),
     sla_minutes: z.number().int().nullable(),
   })
-  .openapi("Freshness", { description: "Null for a disabled or unscheduled connection: no success is expected." });
+  .openapi("Freshness", {
+    description: "Null for a disabled, paused or unscheduled connection: no success is expected (after a resume the clock starts again).",
+  });
 export type FreshnessView = z.infer<typeof freshnessSchema>;

@@ -89,6 +89,37 @@ describe("the freshness pass of the minute tick", () => {
     expect(await received(receiver.name)).toHaveLength(1);
   }, 30_000);
 
+  it("resolves when the connection is paused, with a recovery notice that says no success is expected", async () => {
+    const connection = await hourlyConnection("Paused later");
+    const receiver = await makeReceiver();
+    const webhook = await createChannel({ kind: "webhook", url: receiver.url });
+    await createRule({ channel_id: webhook.id, condition: "freshness", connection_ids: [connection.id], notify_recovery: true });
+
+    await freshnessPass(env, at(200));
+    await settle();
+    expect(await states()).toEqual([[connection.id, "critical"]]);
+
+    // Paused after failing too often: the scheduler skips it, and its own connection_paused alert says why.
+    await env.LEDGER.prepare("UPDATE connections SET paused_at = ?2, paused_reason = 'Failed 10 runs in a row' WHERE id = ?1")
+      .bind(connection.id, at(201))
+      .run();
+    await freshnessPass(env, at(202));
+    await settle();
+    expect(await states()).toEqual([]);
+    const sent = (await received(receiver.name)).map((request) => JSON.parse(request.body) as EventPayload);
+    expect(sent.map((payload) => [payload.type, payload.alert?.state])).toEqual([
+      ["alert.raised", "critical"],
+      ["alert.resolved", "resolved"],
+    ]);
+    expect(sent[1]!.alert?.summary).toBe("No success is expected any more: the connection is disabled, paused, unscheduled or deleted.");
+
+    // Still paused a day later: nothing opens again.
+    await freshnessPass(env, at(24 * 60));
+    await settle();
+    expect(await states()).toEqual([]);
+    expect(await received(receiver.name)).toHaveLength(2);
+  }, 30_000);
+
   it("judges a large fleet a slice a minute, resuming where the last slice ended, and wraps around", async () => {
     const fleet = [];
     for (let i = 0; i < 5; i++) fleet.push(await hourlyConnection(`Fleet ${i}`));

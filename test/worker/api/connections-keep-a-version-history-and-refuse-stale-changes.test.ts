@@ -310,6 +310,27 @@ describe("connection freshness", () => {
     expect((await createConnection(credential.id, { schedule: "0 * * * *", enabled: false, freshness_sla_minutes: 5 })).freshness).toBeNull();
   });
 
+  it("has none while the connection is paused (in the connection and the list), and starts the clock again on resume", async () => {
+    const credential = await createCredential();
+    const connection = await createConnection(credential.id, { schedule: "0 * * * *", dry_run: false });
+    await backdate(connection.id, 300, 500);
+    expect((await freshnessOf(connection.id))?.state).toBe("overdue");
+
+    // As the failure that pauses it records it: the scheduler now skips it, so no success is expected.
+    await env.LEDGER.prepare("UPDATE connections SET paused_at = ?2, paused_reason = 'Failed 10 runs in a row' WHERE id = ?1")
+      .bind(connection.id, Date.now())
+      .run();
+    expect(await freshnessOf(connection.id)).toBeNull();
+    const listed = await call<Page<ConnectionSummary>>("GET", `/api/connections?credential_id=${credential.id}`, { as: "viewer" });
+    expect(listed.body.data[0]).toMatchObject({ id: connection.id, freshness: null });
+
+    const resumed = await call<Connection>("POST", `/api/connections/${connection.id}/resume`);
+    expect(resumed.body.paused).toBeNull();
+    // Still no success for five hours, but the promise starts again from the resume: the next one is due.
+    expect(resumed.body.freshness).toMatchObject({ state: "on_time" });
+    expect(Date.parse(resumed.body.freshness!.expected_by)).toBeGreaterThan(Date.now());
+  });
+
   it("counts a completed dry run as the success of a connection in dry-run mode", async () => {
     const connection = await createConnection((await createCredential()).id, { schedule: "0 * * * *", freshness_sla_minutes: 30 });
     await backdate(connection.id, null, 100);

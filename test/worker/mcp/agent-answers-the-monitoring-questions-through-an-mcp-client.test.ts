@@ -217,6 +217,14 @@ describe("the /mcp endpoint", () => {
         sla_minutes: 60,
       },
     });
+
+    // Paused after failing too often, it is skipped by the scheduler: no success is expected, so it is not late.
+    await env.LEDGER.prepare("UPDATE connections SET paused_at = ?2, paused_reason = 'Failed 10 runs in a row' WHERE name = ?1")
+      .bind("Zendesk tickets", NOW)
+      .run();
+    const paused = parsed<{ connections: Array<{ name: string; freshness: unknown }> }>(await client.callTool({ name: "list_connections", arguments: {} }));
+    expect(paused.connections.find((c) => c.name === "Zendesk tickets")?.freshness).toBeNull();
+    await env.LEDGER.prepare("UPDATE connections SET paused_at = NULL, paused_reason = NULL WHERE name = ?1").bind("Zendesk tickets").run();
   });
 
   it("turns bad arguments into an error result the agent can read, and keeps serving", async () => {

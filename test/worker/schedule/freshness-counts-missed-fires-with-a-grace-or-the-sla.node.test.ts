@@ -6,7 +6,7 @@ const at = (iso: string) => Date.parse(`2026-03-02T${iso}Z`);
 const on = (day: string, time: string) => Date.parse(`2026-03-${day}T${time}Z`);
 
 function facts(overrides: Partial<FreshnessFacts> = {}): FreshnessFacts {
-  return { schedule: "0 * * * *", enabled: true, slaMinutes: null, lastSuccessAt: null, since: at("00:00:00"), ...overrides };
+  return { schedule: "0 * * * *", enabled: true, paused: false, slaMinutes: null, lastSuccessAt: null, since: at("00:00:00"), ...overrides };
 }
 
 const stateAt = (f: FreshnessFacts, now: number) => freshnessOf(f, now)?.state ?? null;
@@ -97,11 +97,14 @@ describe("freshness with an SLA", () => {
 });
 
 describe("no freshness", () => {
-  it("for an unscheduled, disabled or never-firing connection", () => {
+  it("for an unscheduled, disabled, paused or never-firing connection", () => {
     const now = at("12:00:00");
     expect(freshnessOf(facts({ schedule: null }), now)).toBeNull();
     expect(freshnessOf(facts({ schedule: null, slaMinutes: 60 }), now)).toBeNull();
     expect(freshnessOf(facts({ enabled: false }), now)).toBeNull();
+    // Two hours past its last success, it would be Overdue: paused, it promises none until it is resumed.
+    expect(stateAt(facts({ lastSuccessAt: at("09:03:00") }), now)).toBe("overdue");
+    expect(freshnessOf(facts({ lastSuccessAt: at("09:03:00"), paused: true }), now)).toBeNull();
     expect(freshnessOf(facts({ schedule: "not a cron" }), now)).toBeNull();
     // 30 February never comes.
     expect(freshnessOf(facts({ schedule: "0 0 30 2 *" }), now)).toBeNull();
