@@ -38,6 +38,7 @@ import { PhaseClock } from "./phase-clock";
 import { createSqliteSerialIndex } from "./sqlite-serial-index";
 import { archivedPlan } from "../archive/archive-reader";
 import { readDatasetRecords, readPlanJob } from "../ledger/run-plans";
+import { planExpiredMessage, planExpiresAt } from "./plan-state";
 import { takePlannedRows, withPlannedRest } from "./plan-feed";
 
 // One coordinator step's work on the current job, for the length of one alarm invocation: start the job, or
@@ -212,6 +213,17 @@ export class JobStep {
         code: "plan_outdated",
         http_status: null,
         message: `Connection "${connectionName}" changed since the dry run (version ${dry.connection_version}, now ${version}): its plan no longer applies`,
+        hint: "Run a new dry run, review it, and apply that one",
+      };
+    }
+    // Accepted while it was fresh, the apply may have waited behind its credential's other runs since: a plan is
+    // only applied within its TTL, however long the wait.
+    const expiresAt = dry.run_finished_at === null ? null : planExpiresAt(dry.run_finished_at, dry.ttl_hours);
+    if (expiresAt !== null && this.ctx.runtime.now() > expiresAt) {
+      return {
+        code: "plan_expired",
+        http_status: null,
+        message: `${planExpiredMessage(dry.run_id, expiresAt, dry.ttl_hours)} It expired before this apply started`,
         hint: "Run a new dry run, review it, and apply that one",
       };
     }

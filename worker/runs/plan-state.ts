@@ -31,6 +31,15 @@ export interface PlanVerdict {
 
 const ENDED_APPLY = new Set(["failed", "canceled"]);
 
+/** A finished dry run's plan can be applied until this time (ms). */
+export function planExpiresAt(finishedAt: number, ttlHours: number): number {
+  return finishedAt + ttlHours * 3_600_000;
+}
+
+export function planExpiredMessage(runId: string, expiresAt: number, ttlHours: number): string {
+  return `The plan of dry run ${runId} expired at ${new Date(expiresAt).toISOString()} (plans last ${ttlHours} h).`;
+}
+
 export function planVerdict(facts: PlanFacts, ttlHours: number, now: number): PlanVerdict {
   const { run } = facts;
   const connections = facts.jobs.map((job): PlanConnection => ({
@@ -41,7 +50,7 @@ export function planVerdict(facts: PlanFacts, ttlHours: number, now: number): Pl
     current_version: job.current_version,
     would_update: job.archive_day === null ? 0 : job.would_update,
   }));
-  const expiresAt = run.finished_at === null ? null : run.finished_at + ttlHours * 3_600_000;
+  const expiresAt = run.finished_at === null ? null : planExpiresAt(run.finished_at, ttlHours);
   const applied = facts.applies.find((apply) => !ENDED_APPLY.has(apply.status)) ?? null;
   const view = (state: PlanState): PlanView => ({
     run_id: run.id,
@@ -76,11 +85,7 @@ export function planVerdict(facts: PlanFacts, ttlHours: number, now: number): Pl
     });
   }
   if (expiresAt !== null && now > expiresAt) {
-    return refuse(
-      "expired",
-      "plan_expired",
-      `The plan of dry run ${run.id} expired at ${new Date(expiresAt).toISOString()} (plans last ${ttlHours} h). Run a new dry run.`,
-    );
+    return refuse("expired", "plan_expired", `${planExpiredMessage(run.id, expiresAt, ttlHours)} Run a new dry run.`);
   }
   return { view: view("ready"), refusal: null };
 }

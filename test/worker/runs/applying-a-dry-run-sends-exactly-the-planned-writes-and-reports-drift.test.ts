@@ -156,6 +156,34 @@ describe("applying a dry run", () => {
   });
 });
 
+describe("an apply run that starts late", () => {
+  it("fails with plan_expired when its plan expired while it waited to start, and writes nothing", SLOW, async () => {
+    const { dry } = await dryRunOf(throughRecorder(demoConfig(0), "expiring"));
+    expect(dry.jobs[0]!.would_update).toBeGreaterThan(0);
+    const accepted = await api<{ run: RunDetail }>("POST", `/api/runs/${dry.id}/apply`);
+    expect(accepted.status).toBe(201);
+    // Queued behind its credential's other runs, it starts after the plan's hour has passed.
+    const now = Date.now();
+    await writeConfigSettings(env.LEDGER, { plans: { ttl_hours: 1 } }, now);
+    await env.LEDGER.prepare("UPDATE runs SET finished_at = ?2 WHERE id = ?1")
+      .bind(dry.id, now - 2 * 3_600_000)
+      .run();
+    destination.requests.length = 0;
+    try {
+      const applied = await driveRun(accepted.body.run.id);
+      expect(applied.jobs[0]).toMatchObject({
+        status: "failed",
+        updated: 0,
+        error: { code: "plan_expired", hint: "Run a new dry run, review it, and apply that one" },
+      });
+      expect(applied.jobs[0]!.error!.message).toMatch(/^The plan of dry run run_\S+ expired at \S+ \(plans last 1 h\)\. It expired before this apply started$/);
+      expect(destination.requests.filter((request) => request.method !== "GET")).toEqual([]);
+    } finally {
+      await writeConfigSettings(env.LEDGER, { plans: { ttl_hours: 24 } }, now);
+    }
+  });
+});
+
 describe("POST /api/runs/{id}/apply refuses", () => {
   it("a plan whose connection changed since, naming the connection and both versions", SLOW, async () => {
     const { dry, connectionId } = await dryRunOf(throughRecorder(demoConfig(0), "outdated"));
