@@ -127,6 +127,7 @@ function synthetic(i: number, now: number): { run: RunSummary; job: JobSummary }
     finished_at: null,
     duration_ms: null,
     eta: null,
+    waiting: null,
   };
   const job: JobSummary = {
     id: newId("job", now),

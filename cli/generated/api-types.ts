@@ -7384,6 +7384,19 @@ export interface components {
              */
             finish_at: string;
         } | null;
+        /** @description A running run held back by an open destination breaker: the host its waiting job waits for; null otherwise. */
+        JobWaiting: {
+            /** @example api.example.com */
+            host: string;
+            /**
+             * Format: date-time
+             * @description When the job looks again: the breaker's next probe, or the end of one in progress.
+             * @example 2026-11-22T12:34:56.789Z
+             */
+            next_probe_at: string | null;
+            /** @example Paused: destination api.example.com is failing; next probe at 2026-12-06T04:30:00.000Z */
+            reason: string;
+        } | null;
         JobSummary: {
             /** @example job_01jd7v0q2k8x3c5n4m6p7r8s9t */
             id: string;
@@ -7440,7 +7453,7 @@ export interface components {
              */
             finished_at: string | null;
             duration_ms: number | null;
-            waiting: components["schemas"]["JobWaiting"];
+            waiting: components["schemas"]["JobWaiting"] & unknown;
             eta: components["schemas"]["Eta"];
         };
         JobError: {
@@ -7463,19 +7476,6 @@ export interface components {
             message: string;
             hint: string;
         };
-        /** @description A running job held back by an open destination breaker; null otherwise. */
-        JobWaiting: {
-            /** @example api.example.com */
-            host: string;
-            /**
-             * Format: date-time
-             * @description When the job looks again: the breaker's next probe, or the end of one in progress.
-             * @example 2026-11-22T12:34:56.789Z
-             */
-            next_probe_at: string | null;
-            /** @example Paused: destination api.example.com is failing; next probe at 2026-12-06T04:30:00.000Z */
-            reason: string;
-        } | null;
         RunSummary: {
             /** @example run_01jd7v0q2k8x3c5n4m6p7r8s9t */
             id: string;
@@ -7528,6 +7528,7 @@ export interface components {
             /** @description From start to finish; null until the run finishes. */
             duration_ms: number | null;
             eta: components["schemas"]["Eta"];
+            waiting: components["schemas"]["JobWaiting"];
         };
         RunPage: {
             data: components["schemas"]["RunSummary"][];

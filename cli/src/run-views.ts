@@ -9,6 +9,8 @@ type JobSummary = Schemas["JobSummary"];
 // Runs and jobs as people read them in a terminal; --json prints the API's own objects instead.
 
 export function runStatusText(run: RunSummary | JobSummary): string {
+  // Held back by an open destination breaker: "running" alone would hide why nothing moves.
+  if (run.waiting) return `${STATUS_WORD[run.status]}, paused: ${run.waiting.host} is failing`;
   return run.status_detail ?? STATUS_WORD[run.status];
 }
 

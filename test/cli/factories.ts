@@ -70,6 +70,7 @@ export function makeRun(overrides: Partial<RunDetail> = {}): RunDetail {
     finished_at: null,
     duration_ms: null,
     eta: null,
+    waiting: null,
     jobs: [makeJob()],
     ...overrides,
   } as RunDetail;

@@ -41,6 +41,14 @@ describe("runs and jobs", () => {
     expect(runsTable([])).toBe("No runs match.\n");
   });
 
+  it("say why a running run or job stands still when a destination breaker holds it back", () => {
+    const waiting = { host: "api.example.com", next_probe_at: null, reason: "Paused: destination api.example.com is failing; next probe at soon" };
+    expect(runsTable([makeRun({ id: "run_w", status: "running", waiting })])).toContain("run_w  Running, paused: api.example.com is failing");
+    const text = runDetailText(makeRun({ status: "running", waiting, jobs: [makeJob({ status: "running", waiting })] }));
+    expect(text).toMatch(/^Run run_\d+: Running, paused: api.example.com is failing \(/);
+    expect(text).toMatch(/Device status\s+Running, paused: api.example.com is failing\s+/);
+  });
+
   it("show each job's counters and, under the table, a failed job's error and hint", () => {
     const text = runDetailText(
       makeRun({

@@ -78,6 +78,11 @@ const JOB_COLUMNS = [
 ];
 const columns = (alias: string, names: string[]) => names.map((name) => `${alias}.${name}`).join(", ");
 
+// A running run's job held back by a destination breaker, for the run list (one seek of jobs_by_run per running run).
+const waitingJobColumn = (column: string) =>
+  `CASE WHEN r.status = 'running' THEN (SELECT j2.${column} FROM jobs j2 WHERE j2.run_id = r.id AND j2.status = 'running' AND j2.waiting_host IS NOT NULL ORDER BY j2.position LIMIT 1) END AS ${column}`;
+const RUN_WAITING_COLUMNS = `${waitingJobColumn("waiting_host")}, ${waitingJobColumn("waiting_until")}`;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function toRecordOutcome(row: RecordOutcomeRow): RecordOutcome {
@@ -151,7 +156,7 @@ export function buildRunListQuery(filters: RunListFilters): SqlQuery {
     return conditions;
   };
   const where = (conditions: string[]) => (conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`);
-  const select = columns("r", RUN_COLUMNS);
+  const select = `${columns("r", RUN_COLUMNS)}, ${RUN_WAITING_COLUMNS}`;
 
   if (filters.serial !== undefined) {
     const byConnection = (runId: string) =>

@@ -28,6 +28,9 @@ export interface RunRow {
   finished_at: number | null;
   // Issue 17: the coordinator's estimate of the finish while running (migration 0027); absent from other reads.
   eta_finish_at?: number | null;
+  // The run list's: a running job of the run held back by a destination breaker (its jobs' columns); absent elsewhere.
+  waiting_host?: string | null;
+  waiting_until?: number | null;
 }
 
 export interface JobRow {

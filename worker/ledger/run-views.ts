@@ -43,6 +43,9 @@ export function toRunSummary(row: RunRow, now = Date.now()): RunSummary {
     finished_at: isoOrNull(row.finished_at),
     duration_ms: row.started_at !== null && row.finished_at !== null ? row.finished_at - row.started_at : null,
     eta: etaView(row.status, row.eta_finish_at, now),
+    // Read only by the run list (RunRow.waiting_host): a run is held back while one of its running jobs is.
+    waiting:
+      row.status === "running" ? jobWaiting({ status: "running", waiting_host: row.waiting_host ?? null, waiting_until: row.waiting_until ?? null }) : null,
   };
 }
 
@@ -83,5 +86,8 @@ export function jobWaiting(row: Pick<JobRow, "status" | "waiting_host" | "waitin
 // A run with its jobs in execution order, however the rows arrived.
 export function toRunDetail(run: RunRow, jobs: readonly JobRow[], now = Date.now()): RunDetail {
   const ordered = [...jobs].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { ...toRunSummary(run, now), jobs: ordered.map((job) => toJobSummary(job, run.mode, now)) };
+  const summaries = ordered.map((job) => toJobSummary(job, run.mode, now));
+  // Its jobs say whether it waits, whatever the run row was read with.
+  const waiting = run.status === "running" ? (summaries.find((job) => job.waiting !== null)?.waiting ?? null) : null;
+  return { ...toRunSummary(run, now), waiting, jobs: summaries };
 }

@@ -30,6 +30,14 @@ export const etaSchema = z
   });
 export type Eta = z.infer<typeof etaSchema>;
 
+export const jobWaitingSchema = z
+  .object({
+    host: z.string().openapi({ example: "api.example.com" }),
+    next_probe_at: isoTimeOrNull.openapi({ description: "When the job looks again: the breaker's next probe, or the end of one in progress." }),
+    reason: z.string().openapi({ example: "Paused: destination api.example.com is failing; next probe at 2026-12-06T04:30:00.000Z" }),
+  })
+  .openapi("JobWaiting");
+
 export const runSummarySchema = z
   .object({
     id: z.string().openapi({ example: "run_01jd7v0q2k8x3c5n4m6p7r8s9t" }),
@@ -56,6 +64,9 @@ export const runSummarySchema = z
     finished_at: isoTimeOrNull,
     duration_ms: z.number().int().nullable().openapi({ description: "From start to finish; null until the run finishes." }),
     eta: etaSchema,
+    waiting: jobWaitingSchema.nullable().openapi({
+      description: "A running run held back by an open destination breaker: the host its waiting job waits for; null otherwise.",
+    }),
   })
   .openapi("RunSummary");
 export type RunSummary = z.infer<typeof runSummarySchema>;
@@ -79,14 +90,6 @@ export const jobDiagnosisSchema = z
   })
   .openapi("JobDiagnosis");
 export type JobDiagnosis = z.infer<typeof jobDiagnosisSchema>;
-
-export const jobWaitingSchema = z
-  .object({
-    host: z.string().openapi({ example: "api.example.com" }),
-    next_probe_at: isoTimeOrNull.openapi({ description: "When the job looks again: the breaker's next probe, or the end of one in progress." }),
-    reason: z.string().openapi({ example: "Paused: destination api.example.com is failing; next probe at 2026-12-06T04:30:00.000Z" }),
-  })
-  .openapi("JobWaiting");
 
 export const jobSummarySchema = z
   .object({

@@ -2,10 +2,12 @@ import "@testing-library/svelte/vitest";
 import { render, screen, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import ConnectionJobRow from "../../../web/src/components/ConnectionJobRow.svelte";
+import RunFolderRow from "../../../web/src/components/RunFolderRow.svelte";
 import DestinationBreakerBanner from "../../../web/src/components/DestinationBreakerBanner.svelte";
 import { formatShortAbsolute } from "../../../web/src/lib/format";
 import { destinationBreakers } from "../../../web/src/state/destination-breakers.svelte";
-import { jsonResponse, makeJob } from "../factories";
+import { RunEntry } from "../../../web/src/state/runs.svelte";
+import { jsonResponse, makeJob, makeRun } from "../factories";
 
 const NEXT_PROBE = "2026-12-06T04:30:00.000Z";
 
@@ -40,6 +42,24 @@ describe("a destination breaker", () => {
 
     render(ConnectionJobRow, { job: makeJob({ status: "running", waiting: null }) });
     expect(screen.getAllByRole("status")).toHaveLength(1);
+  });
+
+  it("a run's row in the runs list says it is held back, from the list's field until its jobs are known, then from them", () => {
+    const waiting = { host: "api.example.com", next_probe_at: NEXT_PROBE, reason: "Paused: …" };
+    const row = (entry: RunEntry, expanded = false) =>
+      render(RunFolderRow, { entry, expanded, ontoggle: () => {}, comparing: false, oncompare: () => {} }).container.querySelector("article")!;
+
+    const listed = row(new RunEntry(makeRun({ status: "running", waiting }), null));
+    expect(within(listed).getByRole("status").textContent!.replace(/\s+/g, " ")).toContain("Paused: destination api.example.com is failing; next probe at");
+
+    // The live feed's jobs say the breaker let it go, whatever the list said when it loaded.
+    const resumed = row(new RunEntry(makeRun({ status: "running", waiting }), [makeJob({ status: "running", waiting: null })]));
+    expect(within(resumed).queryByRole("status")).toBeNull();
+    // A finished run waits on nothing.
+    expect(within(row(new RunEntry(makeRun({ status: "canceled", waiting }), null))).queryByRole("status")).toBeNull();
+    // Open, the folder says it on the waiting connection's row, once.
+    const open = row(new RunEntry(makeRun({ status: "running", mode: "live" }), [makeJob({ status: "running", waiting })]), true);
+    expect(within(open).getAllByRole("status")).toHaveLength(1);
   });
 
   it("the dashboard banner names each failing host with its paused jobs, leaves closed ones out, and offers Resume now to operators only", async () => {

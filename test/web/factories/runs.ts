@@ -34,6 +34,7 @@ export function makeRun(overrides: Partial<RunSummary> = {}): RunSummary {
     finished_at: null,
     duration_ms: null,
     eta: null,
+    waiting: null,
     ...overrides,
   };
 }

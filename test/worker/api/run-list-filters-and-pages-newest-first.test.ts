@@ -98,6 +98,7 @@ describe("GET /api/runs", () => {
           finished_at: new Date(base + 3_500).toISOString(),
           duration_ms: 2_500,
           eta: null,
+          waiting: null,
         },
       ],
       next_cursor: null,

@@ -13,5 +13,8 @@ export function runGlance(entry: RunEntry) {
     progress: jobs ? runProgress(jobs) : null,
     counters: jobs ? countersOf(jobs) : null,
     note: runNote(run.status, jobs),
+    // Held back by a destination breaker: its jobs say so once the folder or the live feed has them (they change as
+    // the breaker does), the run list's own field before that.
+    waiting: !isActive(run.status) ? null : jobs ? (jobs.find((job) => job.waiting !== null)?.waiting ?? null) : (run.waiting ?? null),
   };
 }
