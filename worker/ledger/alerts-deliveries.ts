@@ -340,3 +340,11 @@ function toDelivery(row: DeliveryRow, attempts: DeliveryAttempt[]): AlertDeliver
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
+
+/** Alerts still to be delivered to each channel (pending, not yet succeeded or given up on), by channel id. */
+export async function pendingDeliveriesByChannel(db: D1Database): Promise<Map<string, number>> {
+  const { results } = await db
+    .prepare("SELECT channel_id, COUNT(*) AS n FROM deliveries INDEXED BY deliveries_pending_in_order WHERE status = 'pending' GROUP BY channel_id")
+    .all<{ channel_id: string; n: number }>();
+  return new Map(results.map((row) => [row.channel_id, row.n]));
+}

@@ -17,7 +17,7 @@ export const LIST_CONNECTIONS_TOOL = {
     "Lists the outbound sync connections in execution order with their credential, enabled flag, schedule, last " +
     'status (with last_status_detail such as "Completed with 3 failed records" when its last job left records unwritten), ' +
     "last run and last successful sync (newest completed live job: a dry run writes nothing, so it is no sync), " +
-    "freshness (on_time, delayed: one scheduled success missing or the SLA passed, overdue: two missing or twice the SLA; null when unscheduled or disabled), " +
+    "freshness (on_time, delayed: one scheduled success missing or the SLA passed, overdue: two missing or twice the SLA; null when unscheduled, disabled or paused), " +
     "whether it has not run yet or never succeeded, and over a time window (default " +
     "the last 7 days) their job counts by status, success rate and the average, median (p50) and p95 duration of " +
     "completed jobs. Examples: connections that haven't synced successfully in the last 3 days → " +

@@ -4,6 +4,7 @@ import { getJobStatus, JOB_STATUS_TOOL } from "./job-status-tool";
 import { LIST_CONNECTIONS_TOOL, listConnections } from "./connections-tool";
 import { toToolError } from "./tool-errors";
 import { APPLY_DRY_RUN_TOOL, applyDryRunTool } from "./apply-tool";
+import { LIST_ALERT_CHANNELS_TOOL, listAlertChannelsTool } from "./channels-tool";
 import { roleAtLeast, type Principal } from "../auth/principal";
 import type { Env } from "../env";
 
@@ -19,7 +20,7 @@ const INSTRUCTIONS =
   "Outbound Sync pushes fields of source records into destination APIs. A run executes a credential's connections " +
   "in order; each connection's execution is a job with status pending, running, completed, failed or canceled. " +
   "Use get_job_status for jobs (filter by status, connection, time) and list_connections for each connection's " +
-  "last success and duration statistics. apply_dry_run (operator role) applies a reviewed dry run. Times are UTC.";
+  "last success and duration statistics, list_alert_channels for whether alerts reach their channels. apply_dry_run (operator role) applies a reviewed dry run. Times are UTC.";
 
 /** A fresh server per request: the endpoint is stateless, so nothing is shared between calls. */
 export function createMcpServer(context: McpContext): McpServer {
@@ -34,6 +35,11 @@ export function createMcpServer(context: McpContext): McpServer {
     LIST_CONNECTIONS_TOOL.name,
     { ...readToolConfig(LIST_CONNECTIONS_TOOL), inputSchema: LIST_CONNECTIONS_TOOL.inputSchema },
     readOnly(LIST_CONNECTIONS_TOOL.name, (args) => listConnections(context.db, args, context.now())),
+  );
+  server.registerTool(
+    LIST_ALERT_CHANNELS_TOOL.name,
+    { ...readToolConfig(LIST_ALERT_CHANNELS_TOOL), inputSchema: LIST_ALERT_CHANNELS_TOOL.inputSchema },
+    readOnly(LIST_ALERT_CHANNELS_TOOL.name, (args) => listAlertChannelsTool(context.db, args, context.now())),
   );
 
   const { env, principal } = context;

@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { JobStatus } from "../../../worker/schemas/vocabulary";
 import { DAY_MS, HOUR_MS } from "../../../worker/stats/time-range";
 import { type ConnectionFixture, makeConnection, makeCredential, makeRun, makeToken } from "../factories";
+import { createChannel } from "../alerts/support";
 
 const worker = exports.default;
 const NOW = Date.now();
@@ -82,11 +83,11 @@ beforeAll(async () => {
 });
 
 describe("the /mcp endpoint", () => {
-  it("initializes and lists get_job_status and list_connections with input schemas", async () => {
+  it("initializes and lists get_job_status, list_connections and list_alert_channels with input schemas", async () => {
     const client = await connect(viewer);
     expect(client.getServerVersion()?.name).toBe("outbound-sync");
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["get_job_status", "list_connections"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["get_job_status", "list_alert_channels", "list_connections"]);
     const status = tools.find((t) => t.name === "get_job_status")!;
     expect(Object.keys(status.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(["status", "connection", "since", "until", "limit"]));
     expect(status.description).toContain("last 24 hours");
@@ -96,7 +97,7 @@ describe("the /mcp endpoint", () => {
   it("offers apply_dry_run to operators only, and it refuses what the API refuses with the same code", async () => {
     const operator = await connect((await makeToken("operator")).token);
     const { tools } = await operator.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["apply_dry_run", "get_job_status", "list_connections"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["apply_dry_run", "get_job_status", "list_alert_channels", "list_connections"]);
     expect(tools.find((t) => t.name === "apply_dry_run")!.annotations?.readOnlyHint).toBe(false);
     const live = await makeRun({ mode: "live", status: "completed" });
     const refused = (await operator.callTool({ name: "apply_dry_run", arguments: { run_id: live.id } })) as TextResult;
@@ -225,6 +226,56 @@ describe("the /mcp endpoint", () => {
     const paused = parsed<{ connections: Array<{ name: string; freshness: unknown }> }>(await client.callTool({ name: "list_connections", arguments: {} }));
     expect(paused.connections.find((c) => c.name === "Zendesk tickets")?.freshness).toBeNull();
     await env.LEDGER.prepare("UPDATE connections SET paused_at = NULL, paused_reason = NULL WHERE name = ?1").bind("Zendesk tickets").run();
+  });
+
+  it('answers "Are my alerts getting through?" with each channel\'s state, its last success and failure, and what waits to be delivered', async () => {
+    const channel = async (name: string, health: { success?: number; failure?: number; failingSince?: number; enabled?: boolean }) => {
+      const created = await createChannel({ name, kind: "webhook", url: "https://hooks.example.com/outbound" });
+      await env.LEDGER.prepare(
+        "UPDATE alert_channels SET last_success_at = ?2, last_failure_at = ?3, failing_since = ?4, enabled = ?5, disabled_reason = ?6 WHERE id = ?1",
+      )
+        .bind(
+          created.id,
+          health.success ?? null,
+          health.failure ?? null,
+          health.failingSince ?? null,
+          health.enabled === false ? 0 : 1,
+          health.enabled === false ? "410 Gone" : null,
+        )
+        .run();
+      return created.id;
+    };
+    const healthy = await channel("Ops Slack", { success: NOW - HOUR_MS });
+    const failing = await channel("On-call webhook", { success: NOW - DAY_MS, failure: NOW - 60_000, failingSince: NOW - 2 * HOUR_MS });
+    const disabled = await channel("Old receiver", { failure: NOW - DAY_MS, enabled: false });
+    const fresh = await channel("New email", {});
+    for (const [i, status] of (["pending", "pending", "succeeded"] as const).entries()) {
+      await env.LEDGER.prepare(
+        "INSERT INTO deliveries (id, event_id, channel_id, webhook_id, status, created_at, updated_at, run_id, event_seq) VALUES (?1, ?2, ?3, ?1, ?4, ?5, ?5, 'run_x', ?6)",
+      )
+        .bind(`dlv_mcp_${i}`, `evt_mcp_${i}`, failing, status, NOW, i)
+        .run();
+    }
+
+    const client = await connect(viewer);
+    type Channels = {
+      channels: Array<{ id: string; state: string; pending_deliveries: number; failing_since: string | null; disabled_reason: string | null }>;
+    };
+    const mine = (answer: Channels) => answer.channels.filter((c) => [healthy, failing, disabled, fresh].includes(c.id));
+    const all = mine(parsed<Channels>(await client.callTool({ name: "list_alert_channels", arguments: {} })));
+    expect(Object.fromEntries(all.map((c) => [c.id, [c.state, c.pending_deliveries]]))).toEqual({
+      [healthy]: ["ok", 0],
+      [failing]: ["failing", 2],
+      [disabled]: ["disabled", 0],
+      [fresh]: ["untested", 0],
+    });
+    expect(all.find((c) => c.id === failing)!.failing_since).toBe(new Date(NOW - 2 * HOUR_MS).toISOString());
+    expect(all.find((c) => c.id === disabled)!.disabled_reason).toBe("410 Gone");
+    // No secret, signing key or receiver URL is in the answer.
+    expect(JSON.stringify(all)).not.toContain("hooks.example.com");
+
+    const broken = mine(parsed<Channels>(await client.callTool({ name: "list_alert_channels", arguments: { failing_only: true } })));
+    expect(broken.map((c) => c.id).sort()).toEqual([failing, disabled].sort());
   });
 
   it("turns bad arguments into an error result the agent can read, and keeps serving", async () => {
