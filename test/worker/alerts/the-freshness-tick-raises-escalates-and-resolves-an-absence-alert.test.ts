@@ -27,14 +27,20 @@ async function succeed(connectionId: string, finishedAt: number): Promise<void> 
     .run();
 }
 
+// A webhook receiver that a freshness rule on these connections reports to.
+async function watched(connectionIds: string[], rule: { notify_recovery?: boolean } = {}) {
+  const receiver = await makeReceiver();
+  const webhook = await createChannel({ kind: "webhook", url: receiver.url });
+  await createRule({ channel_id: webhook.id, condition: "freshness", connection_ids: connectionIds, ...rule });
+  return receiver;
+}
+
 const states = async () => (await openIncidentsOf(env.LEDGER, ["freshness"])).map((incident) => [incident.connectionId, incident.severity]);
 
 describe("the freshness pass of the minute tick", () => {
   it("raises Delayed as a warning, escalates to Overdue as critical and resolves on the next success, one notification each", async () => {
     const connection = await hourlyConnection("Fleet → CRM");
-    const receiver = await makeReceiver();
-    const webhook = await createChannel({ kind: "webhook", url: receiver.url });
-    await createRule({ channel_id: webhook.id, condition: "freshness", connection_ids: [connection.id] });
+    const receiver = await watched([connection.id]);
 
     const pass = async (minutes: number) => {
       const report = await freshnessPass(env, at(minutes));
@@ -73,9 +79,7 @@ describe("the freshness pass of the minute tick", () => {
   it("judges only the connections a rule covers, and resolves silently when a connection stops expecting successes", async () => {
     const covered = await hourlyConnection("Covered");
     await hourlyConnection("Not covered");
-    const receiver = await makeReceiver();
-    const webhook = await createChannel({ kind: "webhook", url: receiver.url });
-    await createRule({ channel_id: webhook.id, condition: "freshness", connection_ids: [covered.id], notify_recovery: false });
+    const receiver = await watched([covered.id], { notify_recovery: false });
 
     await freshnessPass(env, at(200));
     await settle();
@@ -91,9 +95,7 @@ describe("the freshness pass of the minute tick", () => {
 
   it("resolves when the connection is paused, with a recovery notice that says no success is expected", async () => {
     const connection = await hourlyConnection("Paused later");
-    const receiver = await makeReceiver();
-    const webhook = await createChannel({ kind: "webhook", url: receiver.url });
-    await createRule({ channel_id: webhook.id, condition: "freshness", connection_ids: [connection.id], notify_recovery: true });
+    const receiver = await watched([connection.id], { notify_recovery: true });
 
     await freshnessPass(env, at(200));
     await settle();
@@ -123,8 +125,7 @@ describe("the freshness pass of the minute tick", () => {
   it("judges a large fleet a slice a minute, resuming where the last slice ended, and wraps around", async () => {
     const fleet = [];
     for (let i = 0; i < 5; i++) fleet.push(await hourlyConnection(`Fleet ${i}`));
-    const webhook = await createChannel({ kind: "webhook", url: (await makeReceiver()).url });
-    await createRule({ channel_id: webhook.id, condition: "freshness", connection_ids: fleet.map((c) => c.id) });
+    await watched(fleet.map((c) => c.id));
     const ids = new Set(fleet.map((c) => c.id));
     const opened = async () => (await openIncidentsOf(env.LEDGER, ["freshness"])).filter((incident) => ids.has(incident.connectionId)).length;
 
