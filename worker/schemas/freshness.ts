@@ -17,7 +17,6 @@ export const freshnessSchema = z
       description: "The newest success that counts: a completed live job, or any completed job while the connection is in dry-run mode.",
     }),
     expected_by: timestampSchema.openapi({ description: "The next success is due by then; after it the state is delayed." }),
-    overdue_at: timestampSchema.openapi({ description: "Still no success by then, the state is overdue (a client can count down to both)." }),
     sla_minutes: z.number().int().nullable(),
   })
   .openapi("Freshness", {
