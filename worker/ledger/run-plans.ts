@@ -1,5 +1,3 @@
-import { DEFAULT_PLAN_TTL_HOURS } from "../schemas/settings";
-import { CONFIG_SETTING_KEYS } from "./config-settings";
 import type { DatasetRow } from "./run-scope";
 import type { JobRow, RunRow } from "./run-rows";
 
@@ -33,22 +31,20 @@ export async function readPlanFacts(db: D1Database, runId: string): Promise<Plan
   return { run: row, jobs: jobs!.results as PlanFacts["jobs"], applies: applies!.results as PlanFacts["applies"] };
 }
 
-/** An apply job's dry job, with its run's finish and the plans' TTL as settings hold them now: the plan's expiry. */
+/** An apply job's dry job, with its run's finish, from which the plan's TTL (settings plans.ttl_hours) counts. */
 export interface PlanJobToApply extends PlanJobRow {
   run_finished_at: number | null;
-  ttl_hours: number;
 }
 
 export async function readPlanJob(db: D1Database, jobId: string): Promise<PlanJobToApply | null> {
   return db
     .prepare(
       `SELECT j.id, j.run_id, j.connection_id, j.connection_name, j.connection_version, j.status, j.would_update, j.archive_day,
-              r.finished_at AS run_finished_at,
-              COALESCE((SELECT CAST(json_extract(value_json, '$.ttl_hours') AS INTEGER) FROM settings WHERE key = ?2), ?3) AS ttl_hours
+              r.finished_at AS run_finished_at
          FROM jobs j JOIN runs r ON r.id = j.run_id
         WHERE j.id = ?1`,
     )
-    .bind(jobId, CONFIG_SETTING_KEYS.plans, DEFAULT_PLAN_TTL_HOURS)
+    .bind(jobId)
     .first<PlanJobToApply>();
 }
 

@@ -13,7 +13,7 @@ import { compileMappingFor, type CompiledMapping } from "../engine/reconcile";
 import type { EngineRuntime } from "../engine/runtime";
 import { readSourcePages, type HttpSourceContract, type SourcePage } from "../engine/source-reader";
 import type { Env } from "../env";
-import { readRequestLogSetting } from "../ledger/config-settings";
+import { readConfigSettings, readRequestLogSetting } from "../ledger/config-settings";
 import type { JobError } from "../ledger/run-rows";
 import { REQUEST_BODY_EXCERPT_DEFAULT } from "../schemas/requests";
 import type { JobStatus } from "../schemas/vocabulary";
@@ -199,7 +199,8 @@ export class JobStep {
   // since the dry job ran (the plan was made under other contracts).
   private async loadPlan(planJobId: string, connectionName: string, version: number): Promise<JobError | null> {
     const { env, store } = this.ctx;
-    const dry = await readPlanJob(env.LEDGER, planJobId);
+    const [dry, settings] = await Promise.all([readPlanJob(env.LEDGER, planJobId), readConfigSettings(env.LEDGER)]);
+    const ttlHours = settings.plans.ttl_hours;
     if (dry === null || dry.archive_day === null) {
       return {
         code: "plan_missing",
@@ -218,12 +219,12 @@ export class JobStep {
     }
     // Accepted while it was fresh, the apply may have waited behind its credential's other runs since: a plan is
     // only applied within its TTL, however long the wait.
-    const expiresAt = dry.run_finished_at === null ? null : planExpiresAt(dry.run_finished_at, dry.ttl_hours);
+    const expiresAt = dry.run_finished_at === null ? null : planExpiresAt(dry.run_finished_at, ttlHours);
     if (expiresAt !== null && this.ctx.runtime.now() > expiresAt) {
       return {
         code: "plan_expired",
         http_status: null,
-        message: `${planExpiredMessage(dry.run_id, expiresAt, dry.ttl_hours)} It expired before this apply started`,
+        message: `${planExpiredMessage(dry.run_id, expiresAt, ttlHours)} It expired before this apply started`,
         hint: "Run a new dry run, review it, and apply that one",
       };
     }
