@@ -5513,6 +5513,12 @@ export interface components {
              * @example 2026-11-22T12:34:56.000Z
              */
             expected_by: string;
+            /**
+             * Format: date-time
+             * @description Still no success by then, the state is overdue. A client showing the state reads it again at each deadline it has not reached.
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            overdue_at: string;
             sla_minutes: number | null;
         } | null;
         /** @description Set while the connection is paused after failing too many runs in a row: the scheduler skips it until resumed. */

@@ -36,6 +36,7 @@ export function freshnessView(row: FreshnessColumns, now: number): FreshnessView
     state: freshness.state,
     last_success_at: freshness.lastSuccessAt === null ? null : new Date(freshness.lastSuccessAt).toISOString(),
     expected_by: new Date(freshness.expectedBy).toISOString(),
+    overdue_at: new Date(freshness.overdueAt).toISOString(),
     sla_minutes: freshness.slaMinutes,
   };
 }

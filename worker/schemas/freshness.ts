@@ -17,6 +17,9 @@ export const freshnessSchema = z
       description: "The newest success that counts: a completed live job, or any completed job while the connection is in dry-run mode.",
     }),
     expected_by: timestampSchema.openapi({ description: "The next success is due by then; after it the state is delayed." }),
+    overdue_at: timestampSchema.openapi({
+      description: "Still no success by then, the state is overdue. A client showing the state reads it again at each deadline it has not reached.",
+    }),
     sla_minutes: z.number().int().nullable(),
   })
   .openapi("Freshness", {

@@ -273,8 +273,15 @@ describe("connection freshness", () => {
     const credential = await createCredential();
     const created = await createConnection(credential.id, { schedule: "*/15 * * * *", dry_run: false, freshness_sla_minutes: 60 });
     expect(created.freshness_sla_minutes).toBe(60);
-    expect(created.freshness).toEqual({ state: "on_time", last_success_at: null, expected_by: expect.any(String), sla_minutes: 60 });
+    expect(created.freshness).toEqual({
+      state: "on_time",
+      last_success_at: null,
+      expected_by: expect.any(String),
+      overdue_at: expect.any(String),
+      sla_minutes: 60,
+    });
     expect(Date.parse(created.freshness!.expected_by) - Date.parse(created.created_at)).toBe(60 * MINUTE);
+    expect(Date.parse(created.freshness!.overdue_at) - Date.parse(created.created_at)).toBe(120 * MINUTE);
 
     await backdate(created.id, 90, 200);
     expect(await freshnessOf(created.id)).toMatchObject({ state: "delayed", sla_minutes: 60 });

@@ -215,6 +215,7 @@ describe("the /mcp endpoint", () => {
         state: "overdue",
         last_success_at: new Date(NOW - 4 * DAY_MS + 5_000).toISOString(),
         expected_by: new Date(NOW - 4 * DAY_MS + 5_000 + HOUR_MS).toISOString(),
+        overdue_at: new Date(NOW - 4 * DAY_MS + 5_000 + 2 * HOUR_MS).toISOString(),
         sla_minutes: 60,
       },
     });

@@ -89,6 +89,34 @@ export class PagedList<T> {
     }
   }
 
+  // Reads the pages on show again from the start and swaps them in at once: the list stays on screen meanwhile, and
+  // keeps what it showed when a read fails. A reload or "load more" meanwhile wins.
+  async refresh(): Promise<void> {
+    if (this.first.kind !== "ready" || this.more.kind === "loading") return;
+    const shown = this.items.length;
+    const controller = this.#begin();
+    try {
+      const items: T[] = [];
+      let cursor: string | null = null;
+      let tail: { cursor: string | null; start: number } = { cursor, start: 0 };
+      let next: string | null;
+      do {
+        const page: Page<T> = await this.#load(cursor, controller.signal);
+        if (this.#controller !== controller) return;
+        tail = { cursor, start: items.length };
+        items.push(...page.data);
+        next = page.next_cursor;
+        cursor = next;
+      } while (cursor !== null && items.length < shown);
+      this.items = items;
+      this.nextCursor = next;
+      this.#tail = tail;
+    } catch (error) {
+      if (isAbort(error) || this.#controller !== controller) return;
+      console.warn("Reading the list again failed; it shows what it read before", error);
+    }
+  }
+
   #begin(): AbortController {
     this.#controller?.abort();
     const controller = new AbortController();

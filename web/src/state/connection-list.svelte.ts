@@ -24,6 +24,12 @@ export class ConnectionListState {
     void this.stats.reload();
   }
 
+  // Read again while the page stays open (a freshness deadline passed, a run finished): both keep showing meanwhile.
+  refresh(): void {
+    if (this.list.state.kind === "ready") void this.list.reload();
+    if (this.stats.state.kind === "ready") void this.stats.reload();
+  }
+
   #replace(updated: readonly ConnectionSummary[]): void {
     if (this.list.state.kind !== "ready") return;
     const byId = new Map(updated.map((connection) => [connection.id, connection]));

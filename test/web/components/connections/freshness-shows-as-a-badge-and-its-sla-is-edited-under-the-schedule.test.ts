@@ -14,6 +14,7 @@ const freshness = (state: "on_time" | "delayed" | "overdue") => ({
   state,
   last_success_at: "2026-11-20T10:03:00.000Z",
   expected_by: "2026-11-20T11:15:00.000Z",
+  overdue_at: "2026-11-20T12:15:00.000Z",
   sla_minutes: null,
 });
 

@@ -1,0 +1,28 @@
+import { untrack } from "svelte";
+import { freshnessRecheckDelay } from "../lib/freshness-deadlines";
+import { runs } from "./runs.svelte";
+import type { FreshnessView } from "../../../worker/schemas/types";
+
+/**
+ * Keeps a page's connection list current for its freshness badges while the page is open: read again a moment after
+ * the nearest deadline passes (a badge turns Delayed or Overdue as the server judges it then), and when a run the live
+ * feed showed active finishes (its success may put a connection back On time). Call while a component initialises.
+ */
+export function watchFreshness(items: () => ReadonlyArray<{ freshness?: FreshnessView | null }> | null, refresh: () => void): void {
+  $effect(() => {
+    const shown = items();
+    if (shown === null) return;
+    const delay = freshnessRecheckDelay(shown, Date.now());
+    if (delay === null) return;
+    const timer = setTimeout(() => untrack(refresh), delay);
+    return () => clearTimeout(timer);
+  });
+
+  let active: ReadonlySet<string> | null = null;
+  $effect(() => {
+    const now = new Set(runs.activeIds);
+    const finished = active !== null && [...active].some((id) => !now.has(id));
+    active = now;
+    if (finished) untrack(refresh);
+  });
+}
