@@ -114,11 +114,11 @@ describe("the Connections page", () => {
     expect(badge()).toBe("delayed");
 
     const run = makeRun({ id: "run_freshness", status: "running" });
-    runs.apply([{ type: "run", run }]);
+    runs.apply([{ type: "run", run, seq: 1 }]);
     await settle();
     expect(listReads).toBe(1);
 
-    runs.apply([{ type: "run", run: { ...run, status: "completed", finished_at: at(0) } }]);
+    runs.apply([{ type: "run", run: { ...run, status: "completed", finished_at: at(0) }, seq: 2 }]);
     await settle();
     expect(listReads).toBe(2);
     expect(badge()).toBe("on_time");
