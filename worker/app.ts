@@ -28,12 +28,14 @@ import { authenticate } from "./auth/middleware";
 import { liveRouter } from "./api/live";
 import { mcpRouter } from "./mcp/route";
 import { securityHeaders } from "./auth/security-headers";
+import { serverDate } from "./api/server-date";
 import { sandboxMount } from "./sandbox/mount";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
   app.notFound(handleNotFound);
+  app.use("*", serverDate());
   app.use("*", securityHeaders());
   // Before every route: JSON and MCP bodies over 1 MB get 413 (dataset uploads keep their own 20 MB).
   app.use("/api/*", requestBodyLimit());

@@ -1,5 +1,6 @@
 import { CLIENT_HEADER, DASHBOARD_CLIENT } from "../../../shared/client-header";
 import { ApiError, errorFromBody, isErrorBody } from "./api-error";
+import { noteServerDate } from "./server-clock";
 
 // The one place the dashboard talks HTTP to the worker: bearer token, JSON, typed errors and the 401 rule.
 // Only api.ts calls it; state modules and components call api.ts's typed endpoints.
@@ -74,6 +75,7 @@ export function createRequest(options: ApiClientOptions = {}): Request {
     }
 
     let response: Response;
+    const sentAt = Date.now();
     try {
       response = await doFetch(`${baseUrl}${path}${queryString(init.query)}`, {
         method: init.method ?? "GET",
@@ -88,6 +90,7 @@ export function createRequest(options: ApiClientOptions = {}): Request {
       });
     }
 
+    noteServerDate(response.headers.get("date"), sentAt, Date.now());
     const wantsJson = accept.includes("json");
     const text = await response.text();
     const parsed = parseJson(text);

@@ -1,4 +1,5 @@
 import { createSubscriber } from "svelte/reactivity";
+import { serverNow } from "./server-clock";
 
 // "Now" for running durations: ticks once a second, and only while something on screen reads it.
 class Clock {
@@ -9,7 +10,7 @@ class Clock {
 
   get now(): number {
     this.#subscribe();
-    return Date.now();
+    return serverNow();
   }
 }
 

@@ -9,6 +9,7 @@ import { snoozeValue, type SnoozeChoice } from "../lib/alert-mute";
 import { CHANNEL_DEFAULTS, channelFormFields, defaultOf, type ChannelDraft, type ConnectionScope, type FieldForm } from "./alert-channel-kinds";
 import type { ConnectionSummary } from "../../../worker/schemas/types";
 import { emptyParamsDraft, paramsDraftOf, paramsOfDraft, sameParams, type RuleParamsDraft } from "../lib/rule-params-draft";
+import { serverNow } from "../lib/server-clock";
 
 export function emptyChannelDraft(): ChannelDraft {
   return {
@@ -230,7 +231,7 @@ function thresholdOf(draft: RuleDraft): number {
 }
 
 // A rule's channel is fixed; everything else is sent only when it changed.
-export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean, now: number = Date.now()): UpdateRuleBody {
+export function ruleChanges(rule: AlertRule, draft: RuleDraft, enabled: boolean, now: number = serverNow()): UpdateRuleBody {
   const changes: UpdateRuleBody = {};
   const connectionIds = scopeIds(draft);
   if (!sameScope(connectionIds, rule.connection_ids)) changes.connection_ids = connectionIds;
@@ -399,7 +400,7 @@ export class AlertsState {
         notify_recovery: draft.notify_recovery,
         params: paramsOfDraft(draft.condition, draft.params),
         severity: draft.severity,
-        muted_until: snoozeValue(draft.snooze, draft.snooze_until, Date.now()) ?? null,
+        muted_until: snoozeValue(draft.snooze, draft.snooze_until, serverNow()) ?? null,
       });
       this.ruleDraft = { ...emptyRuleDraft(), channel_id: draft.channel_id };
       await this.rules.reload();

@@ -3,6 +3,7 @@ import { Resource } from "../lib/resource.svelte";
 import { snoozeValue, type SnoozeChoice } from "../lib/alert-mute";
 import { SaveState } from "./save-state.svelte";
 import type { AlertChannel, AlertRule } from "../../../worker/schemas/alerts";
+import { serverNow } from "../lib/server-clock";
 
 // A connection's alert settings on its editor page: muting its alerts (operators) and routing a rule's alerts about
 // it to another channel (admins).
@@ -45,7 +46,7 @@ export class ConnectionAlertsState {
 
   mute(): Promise<boolean> {
     return this.muteSave.run(async () => {
-      const until = snoozeValue(this.snooze, this.snoozeUntil, Date.now()) ?? null;
+      const until = snoozeValue(this.snooze, this.snoozeUntil, serverNow()) ?? null;
       const saved = await api.setAlertsMute(this.connectionId, until);
       this.mutedUntil = saved.alerts_muted_until;
       return "Alerts muted.";

@@ -2,6 +2,7 @@ import { untrack } from "svelte";
 import { freshnessRecheckDelay } from "../lib/freshness-deadlines";
 import { runs } from "./runs.svelte";
 import type { FreshnessView } from "../../../worker/schemas/types";
+import { serverNow } from "../lib/server-clock";
 
 /**
  * Keeps a page's connection list current for its freshness badges while the page is open: read again a moment after
@@ -12,7 +13,7 @@ export function watchFreshness(items: () => ReadonlyArray<{ freshness?: Freshnes
   $effect(() => {
     const shown = items();
     if (shown === null) return;
-    const delay = freshnessRecheckDelay(shown, Date.now());
+    const delay = freshnessRecheckDelay(shown, serverNow());
     if (delay === null) return;
     const timer = setTimeout(() => untrack(refresh), delay);
     return () => clearTimeout(timer);

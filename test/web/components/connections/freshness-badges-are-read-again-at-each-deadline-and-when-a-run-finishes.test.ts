@@ -2,6 +2,7 @@ import "@testing-library/svelte/vitest";
 import { render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { freshnessRecheckDelay, nextFreshnessDeadline } from "../../../../web/src/lib/freshness-deadlines";
+import { resetServerClock } from "../../../../web/src/lib/server-clock";
 import { runs } from "../../../../web/src/state/runs.svelte";
 import { dashboardRoutes, jsonResponse, makeConnection, makeRun, stubApiRoutes } from "../../factories";
 import type { FreshnessView } from "../../../../worker/schemas/types";
@@ -43,6 +44,9 @@ describe("the Connections page", () => {
   let answers: Array<FreshnessView | null>;
   let listReads: number;
 
+  // How far the browser's clock is ahead of the server's; the list's answers say the server's time.
+  let browserAheadMs = 0;
+
   function serve(): void {
     listReads = 0;
     const routes = dashboardRoutes({});
@@ -51,10 +55,12 @@ describe("the Connections page", () => {
       "/api/connections": () => {
         const answer = answers[Math.min(listReads, answers.length - 1)]!;
         listReads += 1;
-        return jsonResponse({
+        const response = jsonResponse({
           data: [makeConnection({ id: "conn_fresh", name: "Fleet status", schedule: "0 * * * *", freshness: answer })],
           next_cursor: null,
         });
+        response.headers.set("date", new Date(Date.now() - browserAheadMs).toUTCString());
+        return response;
       },
       "/api/stats": () => jsonResponse({ connections: [] }),
     });
@@ -73,6 +79,8 @@ describe("the Connections page", () => {
   afterEach(() => {
     vi.useRealTimers();
     vi.unstubAllGlobals();
+    browserAheadMs = 0;
+    resetServerClock();
   });
 
   it("reads the list again a second after a deadline passes and shows what the server judges then", async () => {
@@ -87,6 +95,26 @@ describe("the Connections page", () => {
     expect(listReads).toBe(1);
     expect(badge()).toBe("on_time");
 
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+    expect(listReads).toBe(2);
+    expect(badge()).toBe("delayed");
+  });
+
+  it("judges the deadline on the server's clock when the browser's is an hour ahead", async () => {
+    // Deadlines as the server states them: a minute after its now, which the browser's clock put an hour past.
+    browserAheadMs = 3_600_000;
+    vi.setSystemTime(NOW + browserAheadMs);
+    answers = [freshness("on_time", 60_000, 3_660_000), freshness("delayed", 60_000, 3_660_000)];
+    serve();
+    render(ConnectionListScreen);
+    await screen.findByRole("rowheader", { name: /Fleet status/ });
+    expect(badge()).toBe("on_time");
+
+    // Not every 15 s as for a deadline already past: once, a second after the server reaches it.
+    await vi.advanceTimersByTimeAsync(60_000);
+    await settle();
+    expect(listReads).toBe(1);
     await vi.advanceTimersByTimeAsync(1_000);
     await settle();
     expect(listReads).toBe(2);
