@@ -18,6 +18,16 @@ export class Resource<T> {
     if (this.state.kind === "idle") void this.reload();
   }
 
+  /**
+   * Shows what a change's answer says the value now is. A read already on its way may have been answered before the
+   * change and would put the old value back when it lands: it is dropped and the value read again.
+   */
+  confirm(data: T): void {
+    const reading = this.state.kind === "ready" && this.state.refreshing;
+    this.state = { kind: "ready", data, refreshing: false };
+    if (reading) void this.reload();
+  }
+
   async reload(): Promise<void> {
     this.#controller?.abort();
     const controller = new AbortController();

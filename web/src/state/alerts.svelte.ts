@@ -309,13 +309,13 @@ export class AlertsState {
   #putChannel(channel: AlertChannel): void {
     if (this.channels.state.kind !== "ready") return;
     const data = this.channels.state.data.map((entry) => (entry.id === channel.id ? channel : entry));
-    this.channels.state = { kind: "ready", data, refreshing: false };
+    this.channels.confirm(data);
   }
 
   #putRule(rule: AlertRule): void {
     if (this.rules.state.kind !== "ready") return;
     const data = this.rules.state.data.map((entry) => (entry.id === rule.id ? rule : entry));
-    this.rules.state = { kind: "ready", data, refreshing: false };
+    this.rules.confirm(data);
   }
 
   createChannel(): Promise<boolean> {

@@ -67,7 +67,7 @@ export class ConnectionAlertsState {
         .filter(([, channelId]) => channelId !== "")
         .map(([ruleId, channelId]) => ({ rule_id: ruleId, channel_id: channelId }));
       const { data } = await api.setAlertRoutes(this.connectionId, routes);
-      this.routes.state = { kind: "ready", data, refreshing: false };
+      this.routes.confirm(data);
       this.routeDraft = Object.fromEntries(data.map((route) => [route.rule_id, route.channel_id]));
       return data.length === 0 ? "Every rule sends to its own channel." : `Saved ${data.length} ${data.length === 1 ? "route" : "routes"}.`;
     });

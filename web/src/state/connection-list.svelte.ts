@@ -34,7 +34,7 @@ export class ConnectionListState {
     if (this.list.state.kind !== "ready") return;
     const byId = new Map(updated.map((connection) => [connection.id, connection]));
     const data = this.list.state.data.map((connection) => byId.get(connection.id) ?? connection);
-    this.list.state = { kind: "ready", data, refreshing: false };
+    this.list.confirm(data);
   }
 
   #clearRow(id: string): void {

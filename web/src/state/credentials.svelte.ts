@@ -157,7 +157,7 @@ export class CredentialsState {
   #put(credential: Credential): void {
     if (this.credentials.state.kind !== "ready") return;
     const data = this.credentials.state.data.map((entry) => (entry.id === credential.id ? credential : entry));
-    this.credentials.state = { kind: "ready", data, refreshing: false };
+    this.credentials.confirm(data);
   }
 
   create(): Promise<boolean> {

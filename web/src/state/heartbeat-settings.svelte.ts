@@ -38,7 +38,7 @@ export class HeartbeatSettingsState {
   #send(url: string | null): Promise<boolean> {
     return this.save.run(async () => {
       const settings = await this.#client.updateSettings({ heartbeat: { url } });
-      this.#settings.settings.state = { kind: "ready", data: settings, refreshing: false };
+      this.#settings.settings.confirm(settings);
       this.url = "";
       return settings.heartbeat.configured ? "Saved: the URL is called on every minute tick from the next one on." : "Heartbeat off: no URL is called.";
     });

@@ -39,7 +39,7 @@ export class NumberSettingState {
       const text = this.value.trim();
       // Sent as typed (NaN becomes null in JSON): the API names the field when it is not a whole number in range.
       const settings = await this.#client.updateSettings(this.#spec.body(text === "" ? Number.NaN : Number(text)));
-      this.#settings.settings.state = { kind: "ready", data: settings, refreshing: false };
+      this.#settings.settings.confirm(settings);
       this.#draft = null;
       return this.#spec.saved(settings);
     });

@@ -76,7 +76,7 @@ export class SettingsState {
   }
 
   #settled(settings: Settings): void {
-    this.settings.state = { kind: "ready", data: settings, refreshing: false };
+    this.settings.confirm(settings);
     this.#adopt(settings);
     void this.retention.reload();
   }
@@ -157,7 +157,7 @@ export class TokensState {
       const revoked = await api.revokeToken(token.id);
       if (this.tokens.state.kind === "ready") {
         const data = this.tokens.state.data.map((entry) => (entry.id === revoked.id ? revoked : entry));
-        this.tokens.state = { kind: "ready", data, refreshing: false };
+        this.tokens.confirm(data);
       }
     } catch (error) {
       this.revokeErrors[token.id] = asApiError(error);

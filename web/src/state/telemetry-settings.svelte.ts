@@ -59,7 +59,7 @@ export class TelemetrySettingsState {
           ...(this.serviceName.trim() === "" ? {} : { service_name: this.serviceName.trim() }),
         },
       });
-      this.#settings.settings.state = { kind: "ready", data: settings, refreshing: false };
+      this.#settings.settings.confirm(settings);
       this.adopt(settings.telemetry);
       return settings.telemetry.endpoint === null
         ? "OpenTelemetry export off."
