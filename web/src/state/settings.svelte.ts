@@ -57,10 +57,8 @@ export class SettingsState {
   plan: RetentionPlan = $state("professional");
   customDays = $state("");
   exportDraft: LogExportDraft = $state(logExportDraft({ target: "none" }));
-  excerptBytes = $state("");
   planSave = new SaveState();
   exportSave = new SaveState();
-  requestLogSave = new SaveState();
   purge = new SaveState();
 
   async load(): Promise<void> {
@@ -72,7 +70,6 @@ export class SettingsState {
     this.plan = settings.retention.plan;
     this.customDays = settings.retention.custom_days === null ? "" : String(settings.retention.custom_days);
     this.exportDraft = logExportDraft(settings.log_export);
-    this.excerptBytes = String(settings.request_log.body_excerpt_bytes);
   }
 
   #settled(settings: Settings): void {
@@ -96,16 +93,6 @@ export class SettingsState {
       const settings = await api.updateSettings({ log_export: logExportBody(this.exportDraft) });
       this.#settled(settings);
       return settings.log_export.target === "none" ? "Log export is off." : "Log export saved: each day's jobs and logs are written before they are purged.";
-    });
-  }
-
-  saveRequestLog(): Promise<boolean> {
-    return this.requestLogSave.run(async () => {
-      const bytes = this.excerptBytes.trim() === "" ? Number.NaN : Number(this.excerptBytes);
-      const settings = await api.updateSettings({ request_log: { body_excerpt_bytes: bytes } });
-      this.#settled(settings);
-      const kept = settings.request_log.body_excerpt_bytes;
-      return kept === 0 ? "Request log saved: no bodies are kept." : `Request log saved: bodies are kept up to ${kept.toLocaleString("en")} bytes.`;
     });
   }
 

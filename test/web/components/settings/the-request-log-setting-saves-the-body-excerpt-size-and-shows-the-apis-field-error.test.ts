@@ -9,6 +9,7 @@ vi.hoisted(() => {
 
 const { default: RequestLogSettings } = await import("../../../../web/src/components/settings/RequestLogSettings.svelte");
 const { SettingsState } = await import("../../../../web/src/state/settings.svelte");
+const { RequestLogSettingsState } = await import("../../../../web/src/state/request-log-settings.svelte");
 
 // GET /api/settings with the request log's section; PUT keeps 0–65536 and names the field otherwise.
 function serve() {
@@ -49,19 +50,23 @@ afterEach(() => {
 });
 
 describe("the request log setting", () => {
-  it("shows the stored body excerpt size, saves a new one, and shows the API's error at the field", async () => {
+  it("shows the stored body excerpt size, saves a new one without touching other sections' drafts, and shows the API's error at the field", async () => {
     const puts = serve();
-    const model = new SettingsState();
-    render(RequestLogSettings, { props: { model, lockedReason: null } });
-    await model.load();
+    const settings = new SettingsState();
+    render(RequestLogSettings, { props: { settings, model: new RequestLogSettingsState(settings), lockedReason: null } });
+    await settings.load();
 
     const field = (await screen.findByLabelText("Body excerpt (bytes, 0–65536)")) as HTMLInputElement;
     expect(field.value).toBe("2048");
 
+    // A retention plan being edited in its own section, not saved yet, stays as typed.
+    settings.plan = "custom";
+    settings.customDays = "45";
     await fireEvent.input(field, { target: { value: "0" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save request log" }));
     expect(await screen.findByText("Request log saved: no bodies are kept.")).toBeTruthy();
     expect(puts).toEqual([{ request_log: { body_excerpt_bytes: 0 } }]);
+    expect([settings.plan, settings.customDays]).toEqual(["custom", "45"]);
 
     await fireEvent.input(field, { target: { value: "100000" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save request log" }));
