@@ -63,18 +63,23 @@ export class SettingsState {
 
   async load(): Promise<void> {
     await Promise.all([this.settings.reload(), this.retention.reload()]);
-    if (this.settings.state.kind === "ready") this.#adopt(this.settings.state.data);
+    if (this.settings.state.kind !== "ready") return;
+    this.#adoptRetention(this.settings.state.data);
+    this.#adoptExport(this.settings.state.data);
   }
 
-  #adopt(settings: Settings): void {
+  // Each section's save takes back its own draft only: another section's unsaved edits stay as typed.
+  #adoptRetention(settings: Settings): void {
     this.plan = settings.retention.plan;
     this.customDays = settings.retention.custom_days === null ? "" : String(settings.retention.custom_days);
+  }
+
+  #adoptExport(settings: Settings): void {
     this.exportDraft = logExportDraft(settings.log_export);
   }
 
   #settled(settings: Settings): void {
     this.settings.confirm(settings);
-    this.#adopt(settings);
     void this.retention.reload();
   }
 
@@ -84,6 +89,7 @@ export class SettingsState {
       const retention: UpdateSettingsBody["retention"] = this.plan === "custom" ? { plan: "custom", custom_days: days } : { plan: this.plan };
       const settings = await api.updateSettings({ retention });
       this.#settled(settings);
+      this.#adoptRetention(settings);
       return `Retention plan saved: history older than ${settings.retention.days} days is purged daily.`;
     });
   }
@@ -92,6 +98,7 @@ export class SettingsState {
     return this.exportSave.run(async () => {
       const settings = await api.updateSettings({ log_export: logExportBody(this.exportDraft) });
       this.#settled(settings);
+      this.#adoptExport(settings);
       return settings.log_export.target === "none" ? "Log export is off." : "Log export saved: each day's jobs and logs are written before they are purged.";
     });
   }
