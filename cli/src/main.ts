@@ -9,5 +9,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
   fetch: (request) => fetch(request),
   sleep: (ms) => new Promise((wake) => setTimeout(wake, ms)),
+  now: () => performance.now(),
   readText: (path) => (path === "-" ? text(process.stdin) : readFile(path, "utf8")),
 });

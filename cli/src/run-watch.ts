@@ -8,7 +8,7 @@ type RunDetail = Schemas["RunDetail"];
 
 export interface WatchOptions {
   intervalMs: number;
-  // Give up after this long; undefined waits as long as the run takes.
+  // Give up after this long, the API's answers included; undefined waits as long as the run takes.
   timeoutMs?: number;
   // A completed run with more failed records than this exits EXIT.recordsFailed; undefined: completed is success.
   maxFailedRecords?: number;
@@ -29,7 +29,11 @@ export const EXIT_OF_STATUS: Record<RunStatus, ExitCode> = {
 export async function watchRun(context: CommandContext, runId: string, options: WatchOptions): Promise<number> {
   const { io } = context;
   const seen = new Map<string, string>();
-  let waited = 0;
+  const started = io.now();
+  const elapsed = () => io.now() - started;
+  const timedOut = () => options.timeoutMs !== undefined && elapsed() >= options.timeoutMs;
+  // The last wait ends at the timeout, not an interval past it.
+  const pause = () => io.sleep(options.timeoutMs === undefined ? options.intervalMs : Math.max(0, Math.min(options.intervalMs, options.timeoutMs - elapsed())));
   let failedPolls = 0;
   for (;;) {
     let run: RunDetail;
@@ -39,15 +43,14 @@ export async function watchRun(context: CommandContext, runId: string, options: 
     } catch (error) {
       const transient = error instanceof ApiUnreachableError || (error instanceof ApiRequestError && error.status >= 500);
       if (!transient || ++failedPolls >= TOLERATED_FAILED_POLLS) throw error;
-      await io.sleep(options.intervalMs);
-      waited += options.intervalMs;
+      await pause();
       continue;
     }
     if (!context.json) printChanges(context, run, seen);
-    if (isTerminal(run.status) || (options.timeoutMs !== undefined && waited >= options.timeoutMs)) {
+    if (isTerminal(run.status) || timedOut()) {
       if (context.json) io.stdout(JSON.stringify(run, null, 2) + "\n");
       else io.stdout("\n" + runDetailText(run));
-      if (!isTerminal(run.status)) io.stderr(`Run ${run.id} is still ${run.status} after ${Math.round(waited / 1000)} s.\n`);
+      if (!isTerminal(run.status)) io.stderr(`Run ${run.id} is still ${run.status} after ${Math.round(elapsed() / 1000)} s.\n`);
       if (run.status === "completed" && options.maxFailedRecords !== undefined && run.failed_records > options.maxFailedRecords) {
         const failed = `${run.failed_records} failed ${run.failed_records === 1 ? "record" : "records"}`;
         io.stderr(`Run ${run.id} completed with ${failed}, more than --max-failed-records ${options.maxFailedRecords} allows.\n`);
@@ -55,8 +58,7 @@ export async function watchRun(context: CommandContext, runId: string, options: 
       }
       return EXIT_OF_STATUS[run.status];
     }
-    await io.sleep(options.intervalMs);
-    waited += options.intervalMs;
+    await pause();
   }
 }
 

@@ -80,19 +80,26 @@ export interface RecordedIo extends Io {
   out: string;
   err: string;
   sleeps: number[];
+  // The clock now() reads: moved by each sleep, and by a test that makes the API slow.
+  clock: number;
 }
 
-// The CLI's Io over the real fetch, printing into strings; sleeps are recorded and return at once.
+// The CLI's Io over the real fetch, printing into strings; sleeps are recorded, move the clock and return at once.
 export function recordedIo(env: Record<string, string> = {}, files: Record<string, string> = {}): RecordedIo {
   const io: RecordedIo = {
     out: "",
     err: "",
     sleeps: [],
+    clock: 0,
     env,
     stdout: (text) => void (io.out += text),
     stderr: (text) => void (io.err += text),
     fetch: (request) => fetch(request),
-    sleep: async (ms) => void io.sleeps.push(ms),
+    sleep: async (ms) => {
+      io.sleeps.push(ms);
+      io.clock += ms;
+    },
+    now: () => io.clock,
     readText: async (path) => {
       const text = files[path];
       if (text === undefined) throw new Error(`no file ${path} in the test`);

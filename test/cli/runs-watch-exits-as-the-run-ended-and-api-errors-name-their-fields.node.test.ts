@@ -40,12 +40,28 @@ describe("runs watch", () => {
     expect(io.out.match(/Device status: Running, 120 of 500 processed/g)).toHaveLength(1);
   });
 
-  it("exits 5 when --timeout runs out while the run is still going", async () => {
+  it("exits 5 when --timeout runs out while the run is still going, looking once more at the timeout", async () => {
     const api = await answering({ body: running });
     const { code, io } = await cli(api, ["runs", "watch", "run_1", "--interval", "2", "--timeout", "5"]);
     expect(code).toBe(EXIT.watchTimedOut);
-    expect(io.sleeps).toEqual([2000, 2000, 2000]);
-    expect(io.err).toBe("Run run_1 is still running after 6 s.\n");
+    expect(io.sleeps).toEqual([2000, 2000, 1000]);
+    expect(api.requests).toHaveLength(4);
+    expect(io.err).toBe("Run run_1 is still running after 5 s.\n");
+  });
+
+  it("counts the time the API took to answer against --timeout", async () => {
+    const api = await answering({ body: running });
+    const io = recordedIo({ OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_o_test" });
+    // Each answer takes 4 s.
+    io.fetch = async (request) => {
+      io.clock += 4_000;
+      return fetch(request);
+    };
+    const code = await runCli(["runs", "watch", "run_1", "--interval", "2", "--timeout", "5"], io);
+    expect(code).toBe(EXIT.watchTimedOut);
+    expect(api.requests).toHaveLength(2);
+    expect(io.sleeps).toEqual([1000]);
+    expect(io.err).toBe("Run run_1 is still running after 9 s.\n");
   });
 
   it("rides out two failed polls in a row but not a third", async () => {

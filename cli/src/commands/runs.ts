@@ -7,7 +7,11 @@ import { RUN_MODES, RUN_STATUSES, RUN_TYPES } from "../words";
 
 const WATCH_OPTIONS = {
   interval: { type: "string", value: "seconds", description: "Seconds between polls of the run (default 2)" },
-  timeout: { type: "string", value: "seconds", description: "Stop waiting after this long and exit 5 (default: wait until the run ends)" },
+  timeout: {
+    type: "string",
+    value: "seconds",
+    description: "Stop waiting this long after the watch began, the API's answers included, and exit 5 (default: wait until the run ends)",
+  },
   "max-failed-records": {
     type: "string",
     value: "n",
