@@ -14,44 +14,32 @@ export function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }
 
-// Workers' native timer. Under nodejs_compat the global setTimeout is Node's, which builds a Timeout object per
-// call: two timers per request (the answer's turn and its timeout) cost more than the request's own bookkeeping.
-type NativeWait = (ms: number, options?: { signal?: AbortSignal }) => Promise<void>;
-const nativeWait: NativeWait | null = (() => {
-  const scheduler = (globalThis as { scheduler?: { wait?: NativeWait } }).scheduler;
-  return typeof scheduler?.wait === "function" ? scheduler.wait.bind(scheduler) : null;
-})();
-
 // The adapter for real platforms (Workers, Node); the only place that touches the clock and timers.
 export function createSystemRuntime(overrides: Partial<EngineRuntime> = {}): EngineRuntime {
   return {
     now: () => Date.now(),
     random: () => Math.random(),
     fetch: (input, init) => fetch(input, init),
-    yieldToIo: nativeWait === null ? () => new Promise<void>((resolve) => setTimeout(resolve, 0)) : () => nativeWait(0),
+    yieldToIo: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     sleep: (ms, signal) =>
-      nativeWait !== null
-        ? nativeWait(Math.max(0, ms), signal === undefined ? undefined : { signal }).catch((error: unknown) => {
-            throw signal?.aborted ? abortReason(signal) : error;
-          })
-        : new Promise<void>((resolve, reject) => {
-            if (signal?.aborted) {
-              reject(abortReason(signal));
-              return;
-            }
-            const onAbort = () => {
-              clearTimeout(timer);
-              reject(abortReason(signal as AbortSignal));
-            };
-            const timer = setTimeout(
-              () => {
-                signal?.removeEventListener("abort", onAbort);
-                resolve();
-              },
-              Math.max(0, ms),
-            );
-            signal?.addEventListener("abort", onAbort, { once: true });
-          }),
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(abortReason(signal));
+          return;
+        }
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(abortReason(signal as AbortSignal));
+        };
+        const timer = setTimeout(
+          () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+          },
+          Math.max(0, ms),
+        );
+        signal?.addEventListener("abort", onAbort, { once: true });
+      }),
     ...overrides,
   };
 }
