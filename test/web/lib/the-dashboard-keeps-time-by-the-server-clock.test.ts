@@ -33,6 +33,19 @@ describe("the server clock", () => {
     expect(serverClockOffset()).toBe(0);
   });
 
+  it("keeps a correction of about two seconds through answers that blur it, and drops it when the clocks agree", () => {
+    noteServerDate(httpDate(BROWSER_NOW + 2_000), BROWSER_NOW - 100, BROWSER_NOW);
+    expect(serverClockOffset()).toBe(2_550);
+    // A slower answer whose header names the second before: 1.95 s, under the threshold but within a second of the
+    // correction, which stays.
+    noteServerDate(httpDate(BROWSER_NOW + 1_000), BROWSER_NOW - 900, BROWSER_NOW);
+    expect(serverClockOffset()).toBe(2_550);
+    noteServerDate(httpDate(BROWSER_NOW + 5_000), BROWSER_NOW - 100, BROWSER_NOW);
+    expect(serverClockOffset()).toBe(5_550);
+    noteServerDate(httpDate(BROWSER_NOW - 1_000), BROWSER_NOW - 100, BROWSER_NOW);
+    expect(serverClockOffset()).toBe(0);
+  });
+
   it("ignores an answer without a usable header or one that took too long to say when it was written", () => {
     noteServerDate(httpDate(BROWSER_NOW + HOUR), BROWSER_NOW - 100, BROWSER_NOW);
     const learnt = serverClockOffset();
