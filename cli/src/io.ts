@@ -5,8 +5,9 @@ export interface Io {
   env: Readonly<Record<string, string | undefined>>;
   fetch: (request: Request) => Promise<Response>;
   sleep(ms: number): Promise<void>;
-  // Milliseconds on a clock that only moves forward: a watch's --timeout counts the API's answers too.
-  now(): number;
+  // Milliseconds on a clock that only moves forward: a watch's --timeout counts the API's answers too (default:
+  // performance.now()).
+  now?(): number;
   // "-" reads standard input.
   readText(path: string): Promise<string>;
 }

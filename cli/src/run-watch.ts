@@ -29,8 +29,9 @@ export const EXIT_OF_STATUS: Record<RunStatus, ExitCode> = {
 export async function watchRun(context: CommandContext, runId: string, options: WatchOptions): Promise<number> {
   const { io } = context;
   const seen = new Map<string, string>();
-  const started = io.now();
-  const elapsed = () => io.now() - started;
+  const now = io.now ?? (() => performance.now());
+  const started = now();
+  const elapsed = () => now() - started;
   const timedOut = () => options.timeoutMs !== undefined && elapsed() >= options.timeoutMs;
   // The last wait ends at the timeout, not an interval past it.
   const pause = () => io.sleep(options.timeoutMs === undefined ? options.intervalMs : Math.max(0, Math.min(options.intervalMs, options.timeoutMs - elapsed())));
