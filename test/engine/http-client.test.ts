@@ -240,6 +240,38 @@ describe("responses", () => {
     });
   });
 
+  it("sends each attempt its own trace context and names its span in the attempt, unless the request sets one", async () => {
+    let answered = 0;
+    // The first attempt meets a 503: its retry is another attempt, with a context of its own.
+    const server = await serve(() => (++answered === 1 ? { status: 503, body: "" } : { body: "{}" }));
+    let made = 0;
+    const traceContext = () => {
+      made += 1;
+      const spanId = String(made).padStart(16, "0");
+      return { spanId, traceparent: `00-${"a".repeat(32)}-${spanId}-01` };
+    };
+    const { client, events } = makeClient({ traceContext });
+
+    await client.request({ method: "GET", url: `${server.url}/a` });
+    await client.request({ method: "GET", url: `${server.url}/b`, headers: { TraceParent: "00-own" } });
+
+    expect(server.requests.map((r) => r.headers.traceparent)).toEqual([
+      `00-${"a".repeat(32)}-0000000000000001-01`,
+      `00-${"a".repeat(32)}-0000000000000002-01`,
+      "00-own",
+    ]);
+    const attempts = events.flatMap((event) => (event.type === "request" ? [event.entry] : []));
+    expect(attempts.map((entry) => [entry.span_id, entry.request_headers.traceparent])).toEqual([
+      ["0000000000000001", `00-${"a".repeat(32)}-0000000000000001-01`],
+      ["0000000000000002", `00-${"a".repeat(32)}-0000000000000002-01`],
+      [undefined, "00-own"],
+    ]);
+
+    const untraced = makeClient();
+    await untraced.client.request({ method: "GET", url: `${server.url}/c` });
+    expect(server.requests[3]!.headers.traceparent).toBeUndefined();
+  });
+
   it("passes on a credential failure from the auth header provider unchanged", async () => {
     const server = await serve(() => ({ body: "{}" }));
     const refused = new EngineError({ code: "auth_failed", message: "token endpoint returned 401", http_status: 401 });

@@ -33,6 +33,15 @@ export interface HttpClientOptions {
   max_retry_after_ms?: number;
   // Adapts the requests in flight to the destination within limits.concurrency; fixed at it when absent.
   adaptive?: AdaptiveConcurrency;
+  // While traces are exported: a fresh context per attempt, sent as its W3C `traceparent` header (unless the
+  // request sets its own) so the destination's spans join the run's trace under the attempt's span.
+  traceContext?: () => TraceContext;
+}
+
+export interface TraceContext {
+  traceparent: string;
+  // The attempt's client span, the parent the traceparent names.
+  spanId: string;
 }
 
 export interface HttpRequest {
@@ -91,6 +100,8 @@ export interface RequestAttempt {
   error: string | null;
   response_headers: HeaderMap;
   response_body: string | null;
+  // The attempt's span when traces are exported (its traceparent carried it); absent otherwise.
+  span_id?: string;
 }
 
 // What of a response's headers the log keeps: the few that explain an answer. Set-Cookie never.
@@ -300,6 +311,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           cause: error,
         });
       }
+      const trace = options.traceContext === undefined || "traceparent" in built.headers ? null : options.traceContext();
+      if (trace !== null) built.headers.traceparent = trace.traceparent;
       const outcome = await attemptOnce(request, built.headers);
       // The permit may have gone to a waiting request, whose fetch only leaves when this turn ends: the answer's
       // bookkeeping waits for the next turn rather than holding that request back. Every answer waits alike, so
@@ -307,7 +320,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (runtime.yieldToIo !== undefined) await runtime.yieldToIo();
       const exhausted = attempt >= maxAttempts;
       const base = { method: request.method, url: request.url, attempt };
-      if (onEvent) onEvent({ type: "request", entry: attemptEntry(request, built, outcome, attempt, retryReason) });
+      if (onEvent) onEvent({ type: "request", entry: attemptEntry(request, built, outcome, attempt, retryReason, trace) });
 
       if (outcome.kind === "response") {
         const { status, text } = outcome;
@@ -407,9 +420,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     outcome: Attempt,
     attempt: number,
     retryReason: RequestRetryReason | null,
+    trace: TraceContext | null,
   ): RequestAttempt {
     const answered = outcome.kind === "response" || outcome.kind === "too_large";
     return {
+      ...(trace === null ? {} : { span_id: trace.spanId }),
       phase: request.phase ?? null,
       method: request.method,
       url: request.url,

@@ -1,5 +1,5 @@
 import type { Env } from "../env";
-import type { RequestAttempt } from "../engine/http-client";
+import type { RequestAttempt, TraceContext } from "../engine/http-client";
 import { RECORD_ACTIONS } from "../engine/reconcile";
 import type { JobCounterValues } from "../ledger/run-rows";
 import type { JobCheckpoint, RunPlan } from "../runs/coordinator-store";
@@ -8,7 +8,7 @@ import { maskSecretLooking } from "./log";
 import type { Attributes } from "./otlp-json";
 import { exportTelemetry, refreshTelemetryConfig, telemetryOff } from "./otlp-exporter";
 import { statusClass, TelemetryBatch } from "./telemetry-batch";
-import { randomSpanId, spanIdOf, traceIdOf } from "./trace-ids";
+import { randomSpanId, spanIdOf, traceIdOf, traceparentOf } from "./trace-ids";
 
 // A run coordinator's telemetry: one trace per run (run → job → slice → request attempt). The run and job spans
 // are sent when they finish, with ids derived from their own ids, so the slices and requests of every earlier
@@ -18,9 +18,11 @@ export const SPAN_NAMES = { run: "run", job: "job", slice: "slice" } as const;
 
 export interface SliceTrace {
   request(attempt: RequestAttempt): void;
+  // A request attempt's context to propagate, made before it is sent; null while export is off.
+  context: (() => TraceContext) | null;
 }
 
-const UNTRACED: SliceTrace = { request: () => undefined };
+const UNTRACED: SliceTrace = { request: () => undefined, context: null };
 
 interface OpenSlice {
   plan: RunPlan;
@@ -60,7 +62,13 @@ export class RunTelemetry {
       requests: 0,
     };
     this.open = open;
-    return { request: (attempt) => this.request(open, attempt) };
+    return {
+      request: (attempt) => this.request(open, attempt),
+      context: () => {
+        const spanId = randomSpanId();
+        return { spanId, traceparent: traceparentOf(open.traceId, spanId) };
+      },
+    };
   }
 
   jobFinished(plan: RunPlan, job: JobCheckpoint, counters: JobCounterValues): void {
@@ -132,7 +140,7 @@ export class RunTelemetry {
     const failed = attempt.status === null || attempt.status >= 400;
     this.batch.span({
       traceId: slice.traceId,
-      spanId: randomSpanId(),
+      spanId: attempt.span_id ?? randomSpanId(),
       parentSpanId: slice.spanId,
       name: attempt.method,
       kind: "client",

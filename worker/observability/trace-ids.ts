@@ -35,3 +35,8 @@ export function randomSpanId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return nonZero([...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join(""));
 }
+
+/** The W3C trace context header naming `spanId` as the parent, sampled: what a destination's tracing continues from. */
+export function traceparentOf(traceId: string, spanId: string): string {
+  return `00-${traceId}-${spanId}-01`;
+}

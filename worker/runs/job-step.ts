@@ -4,7 +4,7 @@ import type { ConnectionConfig } from "../engine/contracts";
 import { addTraffic, emptyCounters } from "../engine/counters";
 import { credentialClientAuth, type CredentialHeaders } from "../engine/credential-auth";
 import { diagnoseJob } from "../engine/errors";
-import { createHttpClient, type HttpClient, type HttpEvent, type RequestAttempt } from "../engine/http-client";
+import { createHttpClient, type HttpClient, type HttpEvent, type RequestAttempt, type TraceContext } from "../engine/http-client";
 import { buildListingIndex, createDestinationLookup, type ListFetchContract } from "../engine/lookup";
 import { pagedReadSpec, readRecordPages } from "../engine/paged-reader";
 import { compareReadBack, readBackPlan, sampledForReadBack, verifiesWrites } from "../engine/read-back";
@@ -77,6 +77,8 @@ export interface JobStepContext {
   onProgress?: () => void;
   // Every attempt of this step's requests, as it is answered (the destination breakers count them).
   onRequest?: (attempt: RequestAttempt) => void;
+  // While traces are exported, each attempt's context (sent as its traceparent); null or absent otherwise.
+  traceContext?: (() => TraceContext) | null;
   // Where the step's time goes (listing, filling the queue, the slice, checkpoints, waits for intents).
   clock?: PhaseClock;
 }
@@ -299,6 +301,7 @@ export class JobStep {
       adaptive: this.adaptive,
       ...credentialClientAuth(() => this.ctx.credentialHeaders()),
       onEvent: (event) => this.onHttpEvent(event),
+      ...(this.ctx.traceContext ? { traceContext: this.ctx.traceContext } : {}),
     });
   }
 

@@ -369,6 +369,7 @@ export class RunCoordinator extends DurableObject<Env> {
           tallies.observe(attempt);
           slice.request(attempt);
         },
+        traceContext: slice.context,
         clock: this.clock,
       },
       current,

@@ -80,6 +80,11 @@ it("exports the run as one trace (run, job, slices, request attempts) and its me
   expect(requests.filter((r) => attributesOf(r)["http.response.status_code"] === 429).every((r) => r.status.code === 2)).toBe(true);
   for (const a of attempts) expect(String(a["url.full"])).toMatch(new RegExp(`^${RECORDED}/\\[redacted\\]/`));
   expect(JSON.stringify(receiver.received)).not.toContain(TOKEN);
+  // Each attempt told the destination its place in the trace: the destination's spans join the run's under it.
+  const sent = destination.requests.map((r) => r.traceparent);
+  expect(sent.every((header) => header !== null && /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(header))).toBe(true);
+  expect(new Set(sent.map((header) => header!.split("-")[1]))).toEqual(new Set([spans[0].traceId]));
+  expect(sent.map((header) => header!.split("-")[2]).sort()).toEqual(requests.map((request) => request.spanId).sort());
 
   const metrics = new Map(metricsOf(receiver.received).map((m) => [m.name, m] as const));
   const all = (name: string) => metricsOf(receiver.received).filter((m) => m.name === name);

@@ -21,6 +21,8 @@ export interface ReceivedRequest {
   body: string;
   status: number | "aborted";
   bytesSent: number;
+  // The W3C trace context the request carried, if any.
+  traceparent: string | null;
 }
 
 // Return a Response to answer in place of the sandbox, "hold" to keep the request open until it is aborted,
@@ -66,6 +68,7 @@ export function installRecordingDestination(): RecordingDestination {
       body: new TextDecoder().decode(body),
       status: 0,
       bytesSent: 0,
+      traceparent: request.headers.get("traceparent"),
     };
     const seen = requests.filter((r) => r.lane === lane && r.method === entry.method && r.path === path).length;
     requests.push(entry);
