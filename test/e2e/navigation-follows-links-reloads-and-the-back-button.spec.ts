@@ -12,6 +12,9 @@ const PAGES = [
 test("every page is reached through the main navigation", async ({ page }) => {
   await page.goto("/");
   const nav = page.getByRole("navigation", { name: "Main" });
+  // At a laptop's 1280 px the links and the session's tools share one row, and the current page's bold label
+  // moves no link: the header is the same on every page.
+  const headers = new Set<string>();
 
   for (const target of [...PAGES].reverse()) {
     await nav.getByRole("link", { name: target.link }).click();
@@ -20,7 +23,13 @@ test("every page is reached through the main navigation", async ({ page }) => {
     await expect(page).toHaveTitle(`${target.heading} · Outbound Sync`);
     await expect(nav.getByRole("link", { name: target.link })).toHaveAttribute("aria-current", "page");
     await expect(nav.locator("[aria-current]")).toHaveCount(1);
+    const links = await nav.getByRole("link").evaluateAll((all) => all.map((link) => `${Math.round(link.getBoundingClientRect().x)}`));
+    const signOut = (await page.getByRole("button", { name: "Sign out" }).boundingBox())!;
+    const navBox = (await nav.boundingBox())!;
+    expect(signOut.y, "the session's tools wrapped under the navigation").toBeLessThan(navBox.y + navBox.height);
+    headers.add(links.join(","));
   }
+  expect(headers.size).toBe(1);
 });
 
 test("a deep link survives a reload", async ({ page }) => {
