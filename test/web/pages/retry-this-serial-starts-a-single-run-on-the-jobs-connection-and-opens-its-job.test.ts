@@ -89,3 +89,19 @@ describe("Retry this serial", () => {
     expect(started).toEqual([{ credential_id: "cred_fleet", type: "single", serial: "DEV-00042", mode: "live", connection_ids: ["conn_xml"] }]);
   });
 });
+
+describe("Rerun failed", () => {
+  // It reruns failed connections: a job that completed with failed records points at their per-serial retry instead.
+  it.each([
+    [{ status: "completed" as const, failed: 1 }, "This job completed: retry its failed records from the Records tab"],
+    [{ status: "completed" as const, failed: 0 }, "Only a failed job has something to rerun"],
+  ])("is off for a %o job, saying why", async (overrides, why) => {
+    const job = makeJobDetail(overrides, { status: "completed" });
+    serveJob(job);
+    open(job, "");
+
+    const button = await screen.findByRole("button", { name: "Rerun failed" });
+    expect(button).toHaveProperty("disabled", true);
+    expect(button.getAttribute("title")).toBe(why);
+  });
+});
