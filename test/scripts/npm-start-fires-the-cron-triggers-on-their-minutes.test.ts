@@ -93,9 +93,13 @@ describe("npm start's cron", () => {
     expect(h.logged).toEqual([expect.stringContaining('"* * * * *" could not reach the dev server (connect ECONNREFUSED)')]);
   });
 
-  it("refuses a trigger it cannot read before anything runs", () => {
+  it("leaves a trigger it cannot read to curl, saying so, and fires the rest", async () => {
     const h = harness("2026-12-07T10:00:10Z");
-    expect(() => startLocalCron({ port: "8787", crons: ["0 3 * *"], ...h })).toThrow(/5 fields/);
-    expect(h.pending).toHaveLength(0);
+    const cron = startLocalCron({ port: "8787", crons: ["0 3 * *", "* * * * *"], ...h });
+    await h.advance("2026-12-07T10:01:10Z");
+    cron.stop();
+
+    expect(h.logged).toEqual([expect.stringContaining('"0 3 * *" is not fired locally (cron "0 3 * *" does not have 5 fields)')]);
+    expect(h.called).toEqual(["10:01 ?cron=* * * * *"]);
   });
 });
