@@ -2,6 +2,8 @@
 // /cdn-cgi/handler/scheduled. npm start calls that for each trigger in wrangler.toml when it is due, so schedules,
 // heartbeats, alert retries and retention run locally as they do deployed. LOCAL_CRON=off leaves it to curl.
 
+import { Cron } from "croner";
+
 const MINUTE_MS = 60_000;
 
 /** The `crons = [...]` of wrangler.toml's [triggers]. */
@@ -10,54 +12,34 @@ export function cronTriggers(tomlText) {
   return [...list.matchAll(/"([^"]+)"/g)].map((match) => match[1]);
 }
 
-// One field of a 5-field cron: "*", "n", "a-b", lists of those, each with an optional "/step".
-function fieldMatches(field, value, min, max) {
-  return field.split(",").some((part) => {
-    const [range, stepText] = part.split("/");
-    const step = stepText === undefined ? 1 : Number(stepText);
-    let [from, to] = range === "*" ? [min, max] : range.split("-").map(Number);
-    if (to === undefined) to = stepText === undefined ? from : max;
-    if (![from, to, step].every(Number.isInteger) || step < 1) throw new Error(`unsupported cron field "${field}"`);
-    return value >= from && value <= to && (value - from) % step === 0;
-  });
+/** Whether a 5-field UTC cron expression fires at `date`'s minute, read by croner as the worker reads schedules. */
+export function cronMatches(expression, date) {
+  return readCron(expression).match(date);
 }
 
-/** Whether a 5-field UTC cron expression fires at `date`'s minute (day of month or of week, as cron reads them). */
-export function cronMatches(expression, date) {
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== 5) throw new Error(`cron "${expression}" does not have 5 fields`);
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
-  const weekday = date.getUTCDay();
-  const domMatch = fieldMatches(dayOfMonth, date.getUTCDate(), 1, 31);
-  const dowMatch = fieldMatches(dayOfWeek, weekday, 0, 7) || (weekday === 0 && fieldMatches(dayOfWeek, 7, 0, 7));
-  const day = dayOfMonth !== "*" && dayOfWeek !== "*" ? domMatch || dowMatch : domMatch && dowMatch;
-  return (
-    fieldMatches(minute, date.getUTCMinutes(), 0, 59) &&
-    fieldMatches(hour, date.getUTCHours(), 0, 23) &&
-    fieldMatches(month, date.getUTCMonth() + 1, 1, 12) &&
-    day
-  );
+function readCron(expression) {
+  if (expression.trim().split(/\s+/).length !== 5) throw new Error(`cron "${expression}" does not have 5 fields`);
+  return new Cron(expression, { mode: "5-part", timezone: "UTC", paused: true });
 }
 
 /**
  * Calls the dev server's scheduled handler for every trigger due, just after each minute starts, until stopped.
- * A server that does not answer (still starting) is said once, not every minute; a trigger this cannot read (names,
- * L, W, #) is said at start and left to curl.
+ * A server that does not answer (still starting) is said once, not every minute; a trigger croner cannot read is
+ * said at start and left to curl.
  */
 export function startLocalCron({ port, crons: given, fetchImpl = fetch, now = Date.now, timers = globalThis, log = console.log }) {
-  const crons = given.filter((cron) => {
+  const crons = given.flatMap((expression) => {
     try {
-      cronMatches(cron, new Date(0));
-      return true;
+      return [{ expression, schedule: readCron(expression) }];
     } catch (error) {
-      log(`local cron: "${cron}" is not fired locally (${error instanceof Error ? error.message : error}); trigger it with curl`);
-      return false;
+      log(`local cron: "${expression}" is not fired locally (${error instanceof Error ? error.message : error}); trigger it with curl`);
+      return [];
     }
   });
   let timer = null;
   let quiet = false;
   const fire = async (minute) => {
-    for (const cron of crons.filter((expression) => cronMatches(expression, new Date(minute)))) {
+    for (const { expression: cron } of crons.filter(({ schedule }) => schedule.match(new Date(minute)))) {
       try {
         const response = await fetchImpl(`http://127.0.0.1:${port}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
         await response.arrayBuffer();
