@@ -15,7 +15,7 @@ export const LIST_CONNECTIONS_TOOL = {
   title: "List sync connections",
   description:
     "Lists the outbound sync connections in execution order with their credential, enabled flag, schedule, last " +
-    'status (with last_status_detail such as "Completed with 3 failed records" when its last job left records unwritten), ' +
+    'status (with last_status_detail such as "Completed with 3 failed records" when its last job had failed records), ' +
     "last run and last successful sync (newest completed live job: a dry run writes nothing, so it is no sync), " +
     "freshness (on_time, delayed: one scheduled success missing or the SLA passed, overdue: two missing or twice the SLA; null when unscheduled, disabled or paused), " +
     "whether it has not run yet or never succeeded, and over a time window (default " +

@@ -72,13 +72,13 @@ it("the connections list says 'Completed with 3 failed records' in a warning ton
   expect(cleanBadge.dataset.tone).toBeUndefined();
 });
 
-it("the dashboard lists a connection whose last job left records unwritten under Needs attention", async () => {
+it("the dashboard lists a connection whose last job had failed records under Needs attention", async () => {
   serve();
   render(DashboardPage);
 
   const card = screen.getByRole("region", { name: "Needs attention" });
   const rows = await within(card).findAllByRole("listitem");
   expect(rows.map((row) => [row.querySelector("a")?.textContent, row.dataset.tone])).toEqual([["Quiet failures", "warning"]]);
-  expect(rows[0]!.textContent).toContain("Last job left records unwritten");
+  expect(rows[0]!.textContent).toContain("Last job had failed records");
   expect(badgeIn(rows[0]!).textContent?.trim()).toBe("Completed with 3 failed records");
 });
