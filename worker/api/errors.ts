@@ -71,7 +71,8 @@ export function nameTakenError(message: string): ApiError {
 }
 
 export function handleError(error: Error, c: Context): Response {
-  const err = error instanceof DomainError ? toApiError(error) : error;
+  const err =
+    error instanceof DomainError ? toApiError(error) : error instanceof HTTPException && error.status === 415 ? notJson(c.req.header("content-type")) : error;
   if (err instanceof ApiError) {
     return c.json(errorBody(err.code, err.message, err), err.status);
   }
@@ -82,6 +83,16 @@ export function handleError(error: Error, c: Context): Response {
   // Anything else is our bug: log it for `wrangler tail`, tell the caller little.
   log.error("unhandled error", { method: c.req.method, path: c.req.path, error: err });
   return c.json(errorBody("internal_error", "Internal error; the failure was logged."), 500);
+}
+
+// The router refuses a body that is not JSON on a route whose body is JSON only (every route but the dataset
+// upload, which says its own types): said as the upload says it, naming the header and what it takes.
+function notJson(contentType: string | undefined): ApiError {
+  const media = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
+  return new ApiError(415, "unsupported_media_type", `Send the request body as JSON with Content-Type: application/json${media ? `, not ${media}` : ""}.`, {
+    details: [{ path: "Content-Type", message: media ? `${media} is not accepted` : "missing", in: "header" }],
+    meta: { accepted: ["application/json"] },
+  });
 }
 
 export function handleNotFound(c: Context): Response {

@@ -13,6 +13,7 @@ interface ErrorCase {
   // Absent: the error carries no meta.
   meta?: Record<string, unknown>;
   hint?: RegExp;
+  message?: RegExp;
 }
 
 const big = "x".repeat(1024 * 1024 + 10);
@@ -97,6 +98,19 @@ const CASES: ErrorCase[] = [
     meta: { accepted: expect.arrayContaining(["application/json", "application/x-ndjson", "text/csv"]) },
   },
   {
+    name: "a JSON route sent text/plain",
+    status: 415,
+    code: "unsupported_media_type",
+    request: async () => {
+      const credential = await createCredential();
+      const body = JSON.stringify({ credential_id: credential.id, type: "full", mode: "dry" });
+      return ["POST", "/api/runs", { raw: body, headers: { "content-type": "text/plain;charset=UTF-8" } }];
+    },
+    paths: ["Content-Type"],
+    meta: { accepted: ["application/json"] },
+    message: /^Send the request body as JSON with Content-Type: application\/json, not text\/plain\.$/,
+  },
+  {
     name: "a live request that is not an upgrade",
     status: 426,
     code: "upgrade_required",
@@ -138,6 +152,7 @@ describe("every API error", () => {
     for (const detail of details) expect(String(detail.message).startsWith(`${String(detail.path)}:`)).toBe(false);
     expect(error.meta).toEqual(errorCase.meta);
     if (errorCase.hint) expect(error.hint).toMatch(errorCase.hint);
+    if (errorCase.message) expect(error.message).toMatch(errorCase.message);
   });
 
   it.each([
