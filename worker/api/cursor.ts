@@ -12,7 +12,17 @@ export function decodeCursor<T extends Array<string | number>>(cursor: string | 
   if (cursor === undefined) return null;
   const value = parseCursor(cursor);
   if (isShape(value)) return value;
-  throw validationError([{ path: "cursor", message: "not a cursor from this list; pass next_cursor unchanged", in: "query" }], "query");
+  throw foreignCursor();
+}
+
+/** A list paged by its rows' ids hands out the last id as its cursor: anything else is refused as decodeCursor refuses. */
+export function idCursor(cursor: string | undefined, prefix: string): string | undefined {
+  if (cursor === undefined || (cursor.startsWith(`${prefix}_`) && /^[0-9a-z_]+$/.test(cursor))) return cursor;
+  throw foreignCursor();
+}
+
+export function foreignCursor() {
+  return validationError([{ path: "cursor", message: "not a cursor from this list; pass next_cursor unchanged", in: "query" }], "query");
 }
 
 /** One page of rows read with limit + 1: the extra row only says that a next page exists, which starts after the last row kept. */

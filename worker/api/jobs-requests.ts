@@ -4,7 +4,8 @@ import { roleAtLeast, type Role } from "../auth/principal";
 import { openJobHistory, type JobHistory } from "../archive/job-history";
 import { listArchivedRequests, readArchivedRequest, type RequestFilters } from "../archive/request-reader";
 import type { ArchivedRequest } from "../archive/request-codec";
-import { notFoundError, validationError } from "./errors";
+import { notFoundError } from "./errors";
+import { foreignCursor } from "./cursor";
 import { createRouter } from "./router";
 import { idParamsSchema } from "../schemas/runs";
 import { requestEntrySchema, requestListQuerySchema, requestPageSchema, requestParamsSchema, type RequestEntry } from "../schemas/requests";
@@ -73,7 +74,7 @@ async function historyOf(env: Parameters<typeof openJobHistory>[0], id: string):
 function afterSeq(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   if (!/^\d{1,15}$/.test(cursor)) {
-    throw validationError([{ path: "cursor", message: "not a cursor from this list; pass next_cursor unchanged", in: "query" }], "query");
+    throw foreignCursor();
   }
   return Number(cursor);
 }

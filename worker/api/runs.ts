@@ -5,6 +5,7 @@ import { cancelRun, createRun, rerun } from "../runs/run-service";
 import { parseTimeInput, TimeInputError } from "../stats/time-range";
 import { notFoundError, validationError } from "./errors";
 import { createRouter } from "./router";
+import { idCursor } from "./cursor";
 import {
   applyRunResponseSchema,
   createRunBodySchema,
@@ -173,7 +174,7 @@ runsRouter.openapi(listRunsRoute, async (c) => {
     since: queryTime("since", query.since, now),
     until: queryTime("until", query.until, now),
     serial: query.serial,
-    cursor: query.cursor,
+    cursor: idCursor(query.cursor, "run"),
     limit: query.limit,
   });
   return c.json({ data: page.data, next_cursor: page.nextCursor }, 200);

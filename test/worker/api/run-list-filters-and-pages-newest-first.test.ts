@@ -183,6 +183,14 @@ describe("GET /api/runs", () => {
     const badTime = await get("/api/runs?since=yesterday-ish");
     expect(badTime.status).toBe(400);
     expect((await badTime.json<{ error: { details: Array<{ path: string }> } }>()).error.details[0]!.path).toBe("since");
+
+    // A cursor this list never handed out is refused, not read as "nothing older", which would end a client's paging.
+    for (const cursor of ["%25%25zz", "job_01jd7v0q2k8x3c5n4m6p7r8s9t", "RUN_X"]) {
+      const foreign = await get(`/api/runs?cursor=${cursor}`);
+      expect(foreign.status, cursor).toBe(400);
+      const error = (await foreign.json<{ error: { details: Array<{ path: string; message: string }> } }>()).error;
+      expect(error.details).toEqual([expect.objectContaining({ path: "cursor", message: "not a cursor from this list; pass next_cursor unchanged" })]);
+    }
   });
 
   it("needs a signed-in caller", async () => {
