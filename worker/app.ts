@@ -12,6 +12,7 @@ import { datasetRecords } from "./api/dataset-records";
 import { destinationBreakers } from "./api/destination-breakers";
 import { demoSeed } from "./api/demo-seed-middleware";
 import { handleError, handleNotFound, validationHook } from "./api/errors";
+import { allowedMethods } from "./api/allowed-methods";
 import { health } from "./api/health";
 import { jobsRouter } from "./api/jobs";
 import { jobRequestsRouter } from "./api/jobs-requests";
@@ -34,7 +35,7 @@ import { sandboxMount } from "./sandbox/mount";
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
-  app.notFound(handleNotFound);
+  app.notFound((c) => handleNotFound(c, allowedMethods(app, c.req.path)));
   app.use("*", serverDate());
   app.use("*", securityHeaders());
   // Before every route: JSON and MCP bodies over 1 MB get 413 (dataset uploads keep their own 20 MB).

@@ -95,7 +95,13 @@ function notJson(contentType: string | undefined): ApiError {
   });
 }
 
-export function handleNotFound(c: Context): Response {
+/** `allowed`: the methods the path takes under other routes; with any, the miss is the method's (405), not the path's. */
+export function handleNotFound(c: Context, allowed: readonly string[] = []): Response {
+  if (allowed.length > 0) {
+    c.header("Allow", allowed.join(", "));
+    const message = `${c.req.method} is not allowed on ${c.req.path}; it takes ${allowed.join(", ")}.`;
+    return c.json(errorBody("method_not_allowed", message, { meta: { allowed: [...allowed] } }), 405);
+  }
   return c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404);
 }
 

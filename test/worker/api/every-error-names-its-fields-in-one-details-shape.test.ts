@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../../worker/env";
-import { call, createConnection, createCredential, makeConfig, type CallOptions } from "./config-api";
+import { call, createConnection, createCredential, errorOf, makeConfig, type CallOptions } from "./config-api";
 
 interface ErrorCase {
   name: string;
@@ -111,6 +111,15 @@ const CASES: ErrorCase[] = [
     message: /^Send the request body as JSON with Content-Type: application\/json, not text\/plain\.$/,
   },
   {
+    name: "a path that exists, asked with a method it does not take",
+    status: 405,
+    code: "method_not_allowed",
+    request: async () => ["DELETE", "/api/runs"],
+    paths: [],
+    meta: { allowed: ["GET", "POST", "HEAD"] },
+    message: /^DELETE is not allowed on \/api\/runs; it takes GET, POST, HEAD\.$/,
+  },
+  {
     name: "a live request that is not an upgrade",
     status: 426,
     code: "upgrade_required",
@@ -153,6 +162,17 @@ describe("every API error", () => {
     expect(error.meta).toEqual(errorCase.meta);
     if (errorCase.hint) expect(error.hint).toMatch(errorCase.hint);
     if (errorCase.message) expect(error.message).toMatch(errorCase.message);
+  });
+
+  it("says in Allow which methods a path takes, and keeps 404 for a path no route has", async () => {
+    const cancel = await call("GET", "/api/runs/run_01jd7v0q2k8x3c5n4m6p7r8s9t/cancel", { as: "viewer" });
+    expect([cancel.status, cancel.headers.get("allow")]).toEqual([405, "POST"]);
+    const connection = await call("PUT", "/api/connections/conn_x", { as: "viewer" });
+    expect([connection.status, connection.headers.get("allow")]).toEqual([405, "GET, PATCH, DELETE, HEAD"]);
+    const nowhere = await call("GET", "/api/nowhere", { as: "viewer" });
+    expect([nowhere.status, nowhere.headers.get("allow"), errorOf(nowhere).code]).toEqual([404, null, "not_found"]);
+    // Who may not call the API at all hears that first, whatever the method.
+    expect((await call("DELETE", "/api/runs", { as: null })).status).toBe(401);
   });
 
   it.each([
