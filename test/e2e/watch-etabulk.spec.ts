@@ -24,7 +24,9 @@ test("a running run shows its time left, and the runs waiting behind it are canc
     await page.goto(`/jobs?status=pending&credential=${DEMO_CREDENTIAL_ID}`);
     await page.getByRole("button", { name: "Cancel 2 matching runs" }).click();
     const dialog = page.getByRole("dialog", { name: "Cancel 2 runs?" });
-    await expect(dialog).toContainText("pending or running runs matching the filters shown");
+    await expect(dialog).toContainText("This cancels the 2 pending or running runs matching the filters shown.");
+    // Styled on a page loaded straight at /jobs too, where no form screen has loaded its CSS before.
+    expect(await dialog.evaluate((d) => [getComputedStyle(d).borderTopLeftRadius, getComputedStyle(d).borderTopWidth])).toEqual(["8px", "1px"]);
     await screenshot(page, "jobs-bulk-cancel-confirmation");
     await dialog.getByRole("button", { name: "Cancel 2 runs" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Canceled 2 runs." })).toBeVisible();
