@@ -17,7 +17,8 @@ const DESCRIPTION = [
   '**Errors** are always `{ "error": { "code", "message", "details", "hint"?, "meta"? } }` on every status.',
   "`details` is always a list `[{ path, message, in? }]`, one entry per problem (a field with two problems has two), empty",
   "when no field is at fault; `hint` says what to do next; `meta` holds machine-readable facts such as `current_version`",
-  "or `max_bytes`. Lists page with `cursor` and `limit`.",
+  "or `max_bytes`. A method a path does not take is 405 `method_not_allowed` with `Allow`; a JSON body under another",
+  "`Content-Type` is 415. Lists page with `cursor` (the previous page's `next_cursor`, unchanged) and `limit`.",
 ].join("\n");
 
 const TAGS = [
