@@ -7472,7 +7472,12 @@ export interface components {
         } | null;
         JobDiagnosis: {
             /** @enum {string} */
-            code: "missing_destination_spike" | "no_writes" | "all_missing_source" | "all_missing_destination" | "all_missing";
+            code: "missing_destination_spike" | "no_writes" | "up_to_date" | "all_missing_source" | "all_missing_destination" | "all_missing";
+            /**
+             * @description warning: worth a look, and the status reads as a warning; info: a healthy outcome worth a word (up_to_date).
+             * @enum {string}
+             */
+            severity: "warning" | "info";
             /**
              * @description A few words for the status line: "Completed — Missing Source".
              * @example Missing Source

@@ -21,6 +21,7 @@ describe("job diagnostics", () => {
 
     expect(diagnoses).toEqual([
       {
+        severity: "warning",
         code: "missing_destination_spike",
         label: "many Missing Destination",
         message: "5 of 25 records (20%) had no destination record",
@@ -34,15 +35,29 @@ describe("job diagnostics", () => {
     expect(diagnoseJob(makeCounters({ updated: 26, missing_destination: 5 }))).toEqual([]);
   });
 
-  it("points a job that completed without writes at the action rules", () => {
+  it("points a job whose writes rules held back at the action rules, counting each reason", () => {
     const dry = diagnoseJob(makeCounters({ skipped_no_change: 8, skipped_rule: 2 }));
 
     expect(dry).toEqual([
       {
+        severity: "warning",
         code: "no_writes",
         label: "nothing to write",
-        message: "Completed 10 records without a single write",
+        message: "Completed 10 records without a single write: 2 skipped by rule, 8 unchanged",
         hint: "Inspect per-field action rules and diagnostics counters",
+      },
+    ]);
+  });
+
+  // An hourly full run in steady state: amber on every run would teach operators to ignore amber.
+  it("says a job that found every value already there is up to date, as information rather than a warning", () => {
+    expect(diagnoseJob(makeCounters({ skipped_no_change: 325 }))).toEqual([
+      {
+        severity: "info",
+        code: "up_to_date",
+        label: "already up to date",
+        message: "Completed 325 records without a single write: the destination already held every value",
+        hint: "Nothing to do. If you expected writes, inspect per-field action rules and diagnostics counters",
       },
     ]);
   });
@@ -87,13 +102,41 @@ describe("job diagnostics", () => {
   });
 
   it("counts one record in the singular", () => {
-    expect(diagnoseJob(makeCounters({ skipped_no_change: 1 }))[0]?.message).toBe("Completed 1 record without a single write");
+    expect(diagnoseJob(makeCounters({ skipped_no_change: 1 }))[0]?.message).toBe(
+      "Completed 1 record without a single write: the destination already held every value",
+    );
   });
 
-  it("keeps the action-rules hint when some records were skipped and others missing", () => {
-    const codes = diagnoseJob(makeCounters({ skipped_no_change: 1, missing_source: 1 })).map((diagnosis) => diagnosis.code);
+  it("counts a few missing serials beside unchanged ones as up to date, and a failed record as a warning", () => {
+    const [drift, ...none] = diagnoseJob(makeCounters({ skipped_no_change: 467, missing_source: 8, missing_destination: 25 }));
+    expect(none).toEqual([]);
+    expect(drift).toMatchObject({
+      severity: "info",
+      code: "up_to_date",
+      message: "Completed 500 records without a single write: none needed one (467 unchanged, 8 Missing Source, 25 Missing Destination)",
+    });
 
-    expect(codes).toEqual(["no_writes"]);
+    const [failed] = diagnoseJob(makeCounters({ skipped_no_change: 3, failed: 1 }));
+    expect(failed).toMatchObject({ severity: "warning", code: "no_writes", message: "Completed 4 records without a single write: 3 unchanged, 1 failed" });
+  });
+
+  it("adds the spike warning beside up to date when many serials had no destination record", () => {
+    const diagnoses = diagnoseJob(makeCounters({ skipped_no_change: 10, missing_destination: 10 }));
+    expect(diagnoses.map((diagnosis) => [diagnosis.code, diagnosis.severity])).toEqual([
+      ["missing_destination_spike", "warning"],
+      ["up_to_date", "info"],
+    ]);
+  });
+
+  it("marks every pattern but up to date a warning", () => {
+    const cases = [
+      makeCounters({ updated: 20, missing_destination: 5 }),
+      makeCounters({ skipped_rule: 1 }),
+      makeCounters({ missing_source: 2 }),
+      makeCounters({ missing_destination: 2 }),
+      makeCounters({ missing_source: 1, missing_destination: 1 }),
+    ];
+    for (const counters of cases) for (const diagnosis of diagnoseJob(counters)) expect(diagnosis.severity, diagnosis.code).toBe("warning");
   });
 });
 

@@ -211,11 +211,23 @@ export function excerpt(body: string): string {
 
 // Job-level patterns from the seed's failure table that no single response reveals, and why a completed
 // job wrote nothing: each cause gets its own hint, so "inspect the action rules" is said only when rules held writes back.
-export const JOB_DIAGNOSIS_CODES = ["missing_destination_spike", "no_writes", "all_missing_source", "all_missing_destination", "all_missing"] as const;
+export const JOB_DIAGNOSIS_CODES = [
+  "missing_destination_spike",
+  "no_writes",
+  "up_to_date",
+  "all_missing_source",
+  "all_missing_destination",
+  "all_missing",
+] as const;
 export type JobDiagnosisCode = (typeof JOB_DIAGNOSIS_CODES)[number];
+
+// "info": a healthy outcome worth a word (the destination already held every value); the status stays a plain success.
+export const JOB_DIAGNOSIS_SEVERITIES = ["warning", "info"] as const;
+export type JobDiagnosisSeverity = (typeof JOB_DIAGNOSIS_SEVERITIES)[number];
 
 export interface JobDiagnosis {
   code: JobDiagnosisCode;
+  severity: JobDiagnosisSeverity;
   // A few words for a status line: "Completed — <label>".
   label: string;
   message: string;
@@ -224,7 +236,16 @@ export interface JobDiagnosis {
 
 export type DiagnosableCounters = Pick<
   JobCounters,
-  "processed" | "missing_source" | "missing_destination" | "would_update" | "updated" | "verified" | "verify_mismatch" | "skipped_rule" | "skipped_no_change"
+  | "processed"
+  | "missing_source"
+  | "missing_destination"
+  | "would_update"
+  | "updated"
+  | "verified"
+  | "verify_mismatch"
+  | "skipped_rule"
+  | "skipped_no_change"
+  | "failed"
 >;
 
 // A handful of unknown serials is normal fleet drift; a fifth of the fleet means the lookup is wrong.
@@ -248,6 +269,7 @@ export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
 
   if (onlyMissing && missing_source === processed) {
     found.push({
+      severity: "warning",
       code: "all_missing_source",
       label: "Missing Source",
       message: `Nothing to write: ${records(processed)} ${processed === 1 ? "is" : "are"} Missing Source (not in the source, or without a field the mapping requires)`,
@@ -257,6 +279,7 @@ export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
   }
   if (onlyMissing && missing_destination === processed) {
     found.push({
+      severity: "warning",
       code: "all_missing_destination",
       label: "Missing Destination",
       message: `Nothing to write: the destination has no record for ${processed === 1 ? "the serial" : `any of the ${processed} serials`}`,
@@ -266,6 +289,7 @@ export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
   }
   if (onlyMissing) {
     found.push({
+      severity: "warning",
       code: "all_missing",
       label: "nothing found to sync",
       message: `Nothing to write: ${missing_source} Missing Source and ${missing_destination} Missing Destination of ${processed} records`,
@@ -276,20 +300,48 @@ export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
   if (missing_destination >= MISSING_DESTINATION_SPIKE.min_records && missing_destination / processed >= MISSING_DESTINATION_SPIKE.min_share) {
     const share = Math.round((missing_destination / processed) * 100);
     found.push({
+      severity: "warning",
       code: "missing_destination_spike",
       label: "many Missing Destination",
       message: `${missing_destination} of ${processed} records (${share}%) had no destination record`,
       hint: FETCH_CONTRACT_HINT,
     });
   }
-  // Rules and unchanged values held every write back: the seed's "completed but no visible destination changes".
+  // The seed's "completed but no visible destination changes". Rules that held writes back, or records that failed,
+  // are worth a look; a destination that already held every value (a few serials missing on either side being normal
+  // fleet drift, and a spike of them diagnosed above) is a sync with nothing to do, as an hourly full run in steady state
+  // finds: said as information, so it never turns a healthy run amber.
   if (writes === 0 && skipped > 0) {
-    found.push({
-      code: "no_writes",
-      label: "nothing to write",
-      message: `Completed ${processed} ${processed === 1 ? "record" : "records"} without a single write`,
-      hint: "Inspect per-field action rules and diagnostics counters",
-    });
+    const what = `Completed ${processed} ${processed === 1 ? "record" : "records"} without a single write`;
+    const counted = (
+      [
+        [counters.skipped_rule, "skipped by rule"],
+        [counters.skipped_no_change, "unchanged"],
+        [missing_source, "Missing Source"],
+        [missing_destination, "Missing Destination"],
+        [counters.failed, "failed"],
+      ] as const
+    )
+      .filter(([n]) => n > 0)
+      .map(([n, word]) => `${n} ${word}`)
+      .join(", ");
+    if (counters.skipped_rule === 0 && counters.failed === 0) {
+      found.push({
+        severity: "info",
+        code: "up_to_date",
+        label: "already up to date",
+        message: counters.skipped_no_change === processed ? `${what}: the destination already held every value` : `${what}: none needed one (${counted})`,
+        hint: "Nothing to do. If you expected writes, inspect per-field action rules and diagnostics counters",
+      });
+    } else {
+      found.push({
+        severity: "warning",
+        code: "no_writes",
+        label: "nothing to write",
+        message: `${what}: ${counted}`,
+        hint: "Inspect per-field action rules and diagnostics counters",
+      });
+    }
   }
   return found;
 }

@@ -745,7 +745,7 @@ export class JobStep {
       const counters = store.counters(this.jobId);
       if (status === "completed") {
         this.log("INFO", wording.jobFinished(now - (progress.started_at ?? now), counters, this.job.plan.mode));
-        for (const diagnosis of diagnoseJob(counters)) this.log("WARN", wording.diagnosed(diagnosis));
+        for (const diagnosis of diagnoseJob(counters)) this.log(diagnosis.severity === "warning" ? "WARN" : "INFO", wording.diagnosed(diagnosis));
       } else if (error !== null) {
         this.log("ERROR", wording.jobFailed(counters.processed, error));
       }

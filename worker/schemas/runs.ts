@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { JOB_DIAGNOSIS_CODES } from "../engine/errors";
+import { JOB_DIAGNOSIS_CODES, JOB_DIAGNOSIS_SEVERITIES } from "../engine/errors";
 import { RECORD_ACTIONS } from "../engine/reconcile";
 import { LOG_LEVELS } from "./vocabulary";
 import { RERUN_SCOPES, RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RUN_TYPES } from "./vocabulary";
@@ -84,6 +84,9 @@ export type JobError = z.infer<typeof jobErrorSchema>;
 export const jobDiagnosisSchema = z
   .object({
     code: z.enum(JOB_DIAGNOSIS_CODES),
+    severity: z.enum(JOB_DIAGNOSIS_SEVERITIES).openapi({
+      description: "warning: worth a look, and the status reads as a warning; info: a healthy outcome worth a word (up_to_date).",
+    }),
     label: z.string().openapi({ example: "Missing Source", description: 'A few words for the status line: "Completed — Missing Source".' }),
     message: z.string().openapi({ example: "Nothing to write: the record is Missing Source (not in the source, or without a field the mapping requires)" }),
     hint: z.string(),

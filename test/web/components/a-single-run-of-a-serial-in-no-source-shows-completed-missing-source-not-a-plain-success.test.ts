@@ -8,6 +8,7 @@ import { makeJob, makeRun } from "../factories";
 
 const MISSING_SOURCE: JobDiagnosis = {
   code: "all_missing_source",
+  severity: "warning",
   label: "Missing Source",
   message: "Nothing to write: the record is Missing Source (not in the source, or without a field the mapping requires)",
   hint: "Check that the serial is in the source (the connection's dataset or source contract) with every field the mapping requires",

@@ -41,6 +41,7 @@ describe("the live confirmation", () => {
   it("says the last dry run found nothing to update, and why, instead of promising a write", async () => {
     const missing = {
       code: "all_missing_source" as const,
+      severity: "warning" as const,
       label: "Missing Source",
       message: "Nothing to write: the record is Missing Source (not in the source, or without a field the mapping requires)",
       hint: "Check the source",

@@ -148,8 +148,11 @@ describe("full runs", () => {
     const stats = await sandboxStats();
     expect(stats.writes).toBe(CHANGED);
     expect(stats.serials_written).toBe(CHANGED);
-    // Completed without a write: the seed's "inspect per-field action rules" diagnosis, as a WARN line.
-    expect((await logsOf(xml!.id)).some((l) => l.level === "WARN" && l.message.includes("Inspect per-field action rules"))).toBe(true);
+    // Completed without a write because the first connection already wrote it all: up to date, an INFO line, no warning.
+    const xmlLogs = await logsOf(xml!.id);
+    expect(xmlLogs.some((l) => l.level === "INFO" && l.message.includes("none needed one") && l.message.includes("Hint: Nothing to do."))).toBe(true);
+    expect(xmlLogs.some((l) => l.level === "WARN")).toBe(false);
+    expect(xml!.diagnoses.map((d) => [d.code, d.severity])).toEqual([["up_to_date", "info"]]);
     expect((await logsOf(json!.id)).some((l) => l.level === "WARN")).toBe(false);
   });
 
