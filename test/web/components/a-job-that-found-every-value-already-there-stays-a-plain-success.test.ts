@@ -1,11 +1,21 @@
 import "@testing-library/svelte/vitest";
 import { render, screen, within } from "@testing-library/svelte";
-import { expect, it } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import JobDiagnosisNote from "../../../web/src/components/JobDiagnosisNote.svelte";
 import RunFolderRow from "../../../web/src/components/RunFolderRow.svelte";
-import type { JobDiagnosis } from "../../../web/src/lib/run-types";
+import type { JobDetail, JobDiagnosis } from "../../../web/src/lib/run-types";
 import { RunEntry } from "../../../web/src/state/runs.svelte";
-import { makeJob, makeRun } from "../factories";
+import { jsonResponse, makeJob, makeRun, makeRunDetail } from "../factories";
+
+vi.hoisted(() => {
+  sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_o_test", role: "operator", name: "e2e-operator" }));
+});
+
+const { default: JobDetailPage } = await import("../../../web/src/pages/JobDetailPage.svelte");
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
 
 const UP_TO_DATE: JobDiagnosis = {
   code: "up_to_date",
@@ -74,4 +84,28 @@ it("writes held back by rules still read as a warning beside an up-to-date conne
   expect(within(row).getAllByText("Completed")).toHaveLength(2);
   const notes = within(row).getAllByRole("note", { name: "What happened" });
   expect(notes.map((note) => note.textContent)).toEqual([expect.stringContaining("2 skipped by rule, 8 unchanged")]);
+});
+
+it("the job page says why nothing was written, in blue under a plain Completed", async () => {
+  const run = makeRunDetail({ mode: "live", status: "completed" }, [
+    { connection_name: "Device status (XML)", status: "completed", in_scope: 325, processed: 325, skipped_no_change: 325, diagnoses: [UP_TO_DATE] },
+  ]);
+  const { id, credential_id, credential_name, type, serial, mode, trigger, requested_by, status } = run;
+  const job: JobDetail = { ...run.jobs[0]!, run: { id, credential_id, credential_name, type, serial, mode, trigger, requested_by, status } };
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL) => {
+      const path = new URL(String(input), "http://localhost").pathname;
+      if (path === `/api/jobs/${job.id}`) return jsonResponse(job);
+      if (path === `/api/runs/${run.id}`) return jsonResponse(run);
+      throw new Error(`unexpected request ${path}`);
+    }),
+  );
+  render(JobDetailPage, { params: { id: job.id } });
+
+  const note = await screen.findByRole("note", { name: "What happened" });
+  expect(note.classList.contains("info")).toBe(true);
+  expect(note.textContent).toContain("the destination already held every value");
+  const badge = screen.getAllByText("Completed")[0]!.closest("[data-status]")!;
+  expect([badge.getAttribute("data-tone"), badge.getAttribute("data-icon")]).toEqual([null, "check"]);
 });
