@@ -2,6 +2,7 @@
 export * from "./alerts";
 export * from "./connections";
 export * from "./credentials";
+export * from "./dialogs";
 export * from "./plans";
 export * from "./requests";
 export * from "./responses";

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnection, makeCredential, makeErrorBody, page } from "../../factories";
+import { jsonResponse, makeConnection, makeCredential, makeErrorBody, page, stubModalDialogs } from "../../factories";
 import type { ConnectionSummary, Credential, TestAuthResult } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {
@@ -60,14 +60,7 @@ function fieldErrors(input: HTMLElement): string {
 }
 
 beforeEach(() => {
-  // jsdom has no modal dialogs.
-  HTMLDialogElement.prototype.showModal = function showModal(this: HTMLDialogElement) {
-    this.open = true;
-  };
-  HTMLDialogElement.prototype.close = function close(this: HTMLDialogElement) {
-    this.open = false;
-    this.dispatchEvent(new Event("close"));
-  };
+  stubModalDialogs();
 });
 
 afterEach(() => {
