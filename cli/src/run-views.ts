@@ -11,7 +11,11 @@ type JobSummary = Schemas["JobSummary"];
 export function runStatusText(run: RunSummary | JobSummary): string {
   // Held back by an open destination breaker: "running" alone would hide why nothing moves.
   if (run.waiting) return `${STATUS_WORD[run.status]}, paused: ${run.waiting.host} is failing`;
-  return run.status_detail ?? STATUS_WORD[run.status];
+  if (run.status_detail !== null) return run.status_detail;
+  // A completed job whose counters warn (Missing Source, nothing to write…) says so, as the dashboard's badge does;
+  // an up-to-date one (info) stays plain Completed.
+  const warning = run.status === "completed" && "diagnoses" in run ? run.diagnoses.find((d) => d.severity === "warning") : undefined;
+  return warning ? `${STATUS_WORD[run.status]} — ${warning.label}` : STATUS_WORD[run.status];
 }
 
 const RUN_COLUMNS: Column<RunSummary>[] = [

@@ -41,6 +41,28 @@ describe("runs and jobs", () => {
     expect(runsTable([])).toBe("No runs match.\n");
   });
 
+  it("say what a completed job's counters warn of, as the dashboard's badge does, and leave an up-to-date one plain", () => {
+    const diagnosis = (severity: "warning" | "info", code: "all_missing_source" | "up_to_date", label: string) => ({
+      severity,
+      code,
+      label,
+      message: "…",
+      hint: "…",
+    });
+    const text = runDetailText(
+      makeRun({
+        status: "completed",
+        jobs: [
+          makeJob({ connection_name: "Warned", status: "completed", diagnoses: [diagnosis("warning", "all_missing_source", "Missing Source")] }),
+          makeJob({ connection_name: "Current", status: "completed", diagnoses: [diagnosis("info", "up_to_date", "already up to date")] }),
+        ],
+      }),
+    );
+    expect(text).toMatch(/Warned\s+Completed — Missing Source\s+/);
+    expect(text).toMatch(/Current\s+Completed\s+\d/);
+    expect(text).not.toContain("already up to date");
+  });
+
   it("say why a running run or job stands still when a destination breaker holds it back", () => {
     const waiting = { host: "api.example.com", next_probe_at: null, reason: "Paused: destination api.example.com is failing; next probe at soon" };
     expect(runsTable([makeRun({ id: "run_w", status: "running", waiting })])).toContain("run_w  Running, paused: api.example.com is failing");
