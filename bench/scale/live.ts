@@ -139,6 +139,7 @@ function synthetic(i: number, now: number): { run: RunSummary; job: JobSummary }
     mode: "dry",
     status: "pending",
     in_scope: TICKS,
+    incremental_since: null,
     processed: 0,
     would_update: 0,
     updated: 0,

@@ -7417,6 +7417,12 @@ export interface components {
             status: components["schemas"]["RunStatus"];
             /** @description Records in scope ("X of N"); null while not yet known. */
             in_scope: number | null;
+            /**
+             * Format: date-time
+             * @description An incremental full job: the connection's cursor it read from (source records changed since then, plus the serials that failed last time). Null for a complete or single job, and for an HTTP source without `updated_at_path`, which is always read whole.
+             * @example 2026-11-22T12:34:56.789Z
+             */
+            incremental_since: string | null;
             processed: number;
             would_update: number;
             updated: number;
@@ -7472,7 +7478,7 @@ export interface components {
         } | null;
         JobDiagnosis: {
             /** @enum {string} */
-            code: "missing_destination_spike" | "no_writes" | "up_to_date" | "all_missing_source" | "all_missing_destination" | "all_missing";
+            code: "missing_destination_spike" | "no_writes" | "up_to_date" | "nothing_changed" | "all_missing_source" | "all_missing_destination" | "all_missing";
             /**
              * @description warning: worth a look, and the status reads as a warning; info: a healthy outcome worth a word (up_to_date).
              * @enum {string}

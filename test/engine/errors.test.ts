@@ -128,6 +128,25 @@ describe("job diagnostics", () => {
     ]);
   });
 
+  // "0 of 0 in scope" after a live sync is the cursor at work; the same zero from a complete read is not explained by it.
+  it("says an incremental job that found nothing changed since its cursor has nothing to sync, as information", () => {
+    const since = Date.UTC(2026, 11, 7, 4, 51, 12);
+
+    expect(diagnoseJob({ ...makeCounters({}), incremental_since: since })).toEqual([
+      {
+        severity: "info",
+        code: "nothing_changed",
+        label: "nothing changed",
+        message: "No source record changed since 2026-12-07T04:51:12.000Z and no serial failed last time: nothing to sync",
+        hint: 'Nothing to do. To compare every record with the destination, use the connection\'s "Reset and Re-sync…" (or start a full run with reset)',
+      },
+    ]);
+    expect(diagnoseJob({ ...makeCounters({}), incremental_since: null })).toEqual([]);
+    expect(diagnoseJob(makeCounters({}))).toEqual([]);
+    // Once a record is in scope, the counters speak for themselves.
+    expect(diagnoseJob({ ...makeCounters({ skipped_no_change: 3 }), incremental_since: since }).map((diagnosis) => diagnosis.code)).toEqual(["up_to_date"]);
+  });
+
   it("marks every pattern but up to date a warning", () => {
     const cases = [
       makeCounters({ updated: 20, missing_destination: 5 }),

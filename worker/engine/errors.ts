@@ -215,6 +215,7 @@ export const JOB_DIAGNOSIS_CODES = [
   "missing_destination_spike",
   "no_writes",
   "up_to_date",
+  "nothing_changed",
   "all_missing_source",
   "all_missing_destination",
   "all_missing",
@@ -233,6 +234,11 @@ export interface JobDiagnosis {
   message: string;
   hint: string;
 }
+
+export type DiagnosableJob = DiagnosableCounters & {
+  // An incremental full job: the cursor (epoch ms) it read changes since; null or absent for a complete read.
+  incremental_since?: number | null;
+};
 
 export type DiagnosableCounters = Pick<
   JobCounters,
@@ -259,9 +265,19 @@ function records(n: number): string {
   return n === 1 ? "the record" : `all ${n} records`;
 }
 
-export function diagnoseJob(counters: DiagnosableCounters): JobDiagnosis[] {
+export function diagnoseJob(counters: DiagnosableJob): JobDiagnosis[] {
   const found: JobDiagnosis[] = [];
   const { processed, missing_source, missing_destination } = counters;
+  // An incremental run in steady state: "0 of 0 in scope" is the cursor at work, not an empty source.
+  if (processed === 0 && counters.incremental_since != null) {
+    found.push({
+      severity: "info",
+      code: "nothing_changed",
+      label: "nothing changed",
+      message: `No source record changed since ${new Date(counters.incremental_since).toISOString()} and no serial failed last time: nothing to sync`,
+      hint: 'Nothing to do. To compare every record with the destination, use the connection\'s "Reset and Re-sync…" (or start a full run with reset)',
+    });
+  }
   if (processed === 0) return found;
   const writes = writtenTotal(counters) + counters.would_update;
   const skipped = counters.skipped_rule + counters.skipped_no_change;

@@ -75,6 +75,7 @@ const JOB_COLUMNS = [
   "waiting_host",
   "waiting_until",
   "eta_finish_at",
+  "incremental_since",
 ];
 const columns = (alias: string, names: string[]) => names.map((name) => `${alias}.${name}`).join(", ");
 

@@ -75,6 +75,8 @@ export interface JobRow {
   waiting_until?: number | null;
   // Issue 17: the coordinator's estimate of the finish while running (migration 0027); absent from other reads.
   eta_finish_at?: number | null;
+  // An incremental full job: the cursor (epoch ms) it read changes since (migration 0031); null for a complete read.
+  incremental_since?: number | null;
 }
 
 // A job's counters, bytes, error and times: what other queries select beside their own columns.

@@ -61,6 +61,7 @@ export function toJobSummary(row: JobRow, runMode: RunMode, now = Date.now()): J
     mode: row.mode ?? runMode,
     status: row.status,
     ...jobCountersOf(row),
+    incremental_since: isoOrNull(row.incremental_since ?? null),
     failed_records: row.failed,
     status_detail: statusDetail(row.status, row.failed),
     error:

@@ -221,6 +221,8 @@ export interface JobStartInput {
   connectionVersion: number;
   inScope: number | null;
   mode: RunMode;
+  // An incremental full job: the cursor (epoch ms) it reads changes since; null for a complete read.
+  incrementalSince: number | null;
   // reset: the run asked for a complete reconciliation, so the cursor and retry list go first.
   resetConnection: boolean;
 }
@@ -230,10 +232,10 @@ export function jobStartStatements(db: D1Database, input: JobStartInput): D1Prep
   const statements = [
     db
       .prepare(
-        `UPDATE jobs SET status = 'running', started_at = ?2, connection_version = ?3, in_scope = ?4, mode = ?5
+        `UPDATE jobs SET status = 'running', started_at = ?2, connection_version = ?3, in_scope = ?4, mode = ?5, incremental_since = ?6
           WHERE id = ?1 AND status = 'pending'`,
       )
-      .bind(job.id, now, input.connectionVersion, input.inScope, input.mode),
+      .bind(job.id, now, input.connectionVersion, input.inScope, input.mode, input.incrementalSince),
     jobEvent(db, job, now, { previous_status: "pending", status: "running", started_at: iso(now), finished_at: null }),
   ];
   if (input.resetConnection) {

@@ -4,6 +4,7 @@ import type { ScopedCounterValues } from "../ledger/run-writes";
 import { archiveDayOf, exceptionsOmitted } from "./archive-flush";
 import { DEFAULT_COORDINATOR_CONFIG } from "./coordinator-config";
 import { scopeCounted, type JobCheckpoint, type JobProgress } from "./coordinator-store";
+import { incrementalSince } from "./job-scope";
 
 // A job as the ledger and the live feed show it, built from the coordinator's checkpoint (which is ahead of
 // the ledger between flushes). Pure.
@@ -35,6 +36,7 @@ export function checkpointJobRow(
     mode: job.plan.mode,
     ...scoped,
     in_scope: scoped.in_scope,
+    incremental_since: incrementalSince(job.progress.source),
     error_code: error?.code ?? null,
     error_http_status: error?.http_status ?? null,
     error_message: error?.message ?? null,

@@ -19,6 +19,14 @@ export function needsRetryCount(source: ConnectionConfig["source"], cursor: stri
   return cursor !== null && source.kind === "http" && source.updated_at_path !== undefined;
 }
 
+// When the job reads only what changed since its cursor: the cursor's moment (epoch ms), or null for a complete
+// read. The cursor alone does not say it: an HTTP source without updated_at_path is read whole whatever the cursor.
+export function incrementalSince(source: SourceProgress | null): number | null {
+  if (source?.kind === "dataset") return source.scope.kind === "changed" ? source.scope.sinceMs : null;
+  if (source?.kind === "http") return source.filter?.afterMs ?? null;
+  return null;
+}
+
 export interface ScopePlan {
   source: SourceProgress;
   // Records in scope when known without reading: a dataset's are counted in the ledger by the caller.

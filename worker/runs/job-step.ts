@@ -21,7 +21,7 @@ import { countDatasetScope, countRetrySerials, readDatasetBatch, readDatasetReco
 import type { CoordinatorConfig } from "./coordinator-config";
 import type { CoordinatorStore, JobCheckpoint, JobProgress, RunPlan, SourceProgress } from "./coordinator-store";
 import { takeDatasetRows } from "./dataset-feed";
-import { needsRetryCount, planScope, startCursor } from "./job-scope";
+import { incrementalSince, needsRetryCount, planScope, startCursor } from "./job-scope";
 import { sliceRecordsFor } from "./bulk-writes";
 import { checkConnection, credentialError } from "./job-setup";
 import { outcomeBatch } from "./outcome-batch";
@@ -245,7 +245,8 @@ export class JobStep {
       serial: plan.serial,
       reset: plan.reset,
       version: started.version,
-      cursor: started.progress.cursor,
+      // Said incremental only when the source is read that way (see incrementalSince).
+      cursor: incrementalSince(started.progress.source) === null ? null : started.progress.cursor,
       inScope: started.progress.source?.kind === "http" ? null : started.inScope,
     });
   }
@@ -745,7 +746,8 @@ export class JobStep {
       const counters = store.counters(this.jobId);
       if (status === "completed") {
         this.log("INFO", wording.jobFinished(now - (progress.started_at ?? now), counters, this.job.plan.mode));
-        for (const diagnosis of diagnoseJob(counters)) this.log(diagnosis.severity === "warning" ? "WARN" : "INFO", wording.diagnosed(diagnosis));
+        for (const diagnosis of diagnoseJob({ ...counters, incremental_since: incrementalSince(progress.source) }))
+          this.log(diagnosis.severity === "warning" ? "WARN" : "INFO", wording.diagnosed(diagnosis));
       } else if (error !== null) {
         this.log("ERROR", wording.jobFailed(counters.processed, error));
       }

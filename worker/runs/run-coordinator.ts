@@ -19,6 +19,7 @@ import { CoordinatorStore, type JobCheckpoint, type RunPlan } from "./coordinato
 import { jobArchives, writeJobArchives } from "./job-archives";
 import { loadCredentialAuth } from "./credential-loader";
 import { JobStep, type CompiledContracts } from "./job-step";
+import { incrementalSince } from "./job-scope";
 import { settleWaitingReadBacks } from "./read-back-outcomes";
 import { LivePublisher } from "./live-publisher";
 import { PhaseClock, type PhaseTotals } from "./phase-clock";
@@ -458,6 +459,7 @@ export class RunCoordinator extends DurableObject<Env> {
         connectionVersion: started.version,
         inScope: started.inScope,
         mode: job.plan.mode,
+        incrementalSince: incrementalSince(started.progress.source),
         resetConnection: plan.reset && plan.type === "full" && started.setupError === null,
       }),
     );

@@ -105,6 +105,11 @@ export const jobSummarySchema = z
     mode: runModeSchema.openapi({ description: "A run without an explicit mode runs each connection in its own dry-run setting." }),
     status: runStatusSchema,
     in_scope: z.number().int().nullable().openapi({ description: 'Records in scope ("X of N"); null while not yet known.' }),
+    incremental_since: isoTimeOrNull.openapi({
+      description:
+        "An incremental full job: the connection's cursor it read from (source records changed since then, plus the serials that failed " +
+        "last time). Null for a complete or single job, and for an HTTP source without `updated_at_path`, which is always read whole.",
+    }),
     processed: z.number().int(),
     would_update: z.number().int(),
     updated: z.number().int(),

@@ -26,6 +26,16 @@ describe("progress of one connection", () => {
   it("reads 1 of 1 for a single run", () => {
     expect(jobProgress(makeJob({ status: "completed", processed: 1, in_scope: 1 })).label).toBe("1 of 1 in scope");
   });
+
+  // "0 of 0" alone reads like an empty source.
+  it("says an incremental job with nothing in scope found nothing changed", () => {
+    const since = "2026-12-07T04:51:12.000Z";
+    expect(jobProgress(makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: since })).label).toBe(
+      "0 of 0 in scope: nothing changed since the last sync",
+    );
+    expect(jobProgress(makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: null })).label).toBe("0 of 0 in scope");
+    expect(jobProgress(makeJob({ status: "completed", processed: 3, in_scope: 3, incremental_since: since })).label).toBe("3 of 3 in scope");
+  });
 });
 
 describe("progress of a whole run", () => {

@@ -49,6 +49,7 @@ describe("the alerts queue", () => {
         connectionVersion: 1,
         inScope: 3,
         mode: "dry",
+        incrementalSince: null,
         resetConnection: false,
       });
     const written = await commit(env.LEDGER, start());

@@ -171,7 +171,10 @@ export async function playRun(script: RunScript): Promise<{ runId: string; jobId
     const identity = { id: job.id, run_id: runId, connection_id: job.connection_id, connection_name: job.connection_name };
     const status = script.jobs[i]!.status;
     if (status === "failed") failed += 1;
-    await commit(db, jobStartStatements(db, { job: identity, now: ++now, connectionVersion: 1, inScope: 3, mode: "live", resetConnection: false }));
+    await commit(
+      db,
+      jobStartStatements(db, { job: identity, now: ++now, connectionVersion: 1, inScope: 3, mode: "live", incrementalSince: null, resetConnection: false }),
+    );
     await commit(
       db,
       jobFinishStatements(db, {

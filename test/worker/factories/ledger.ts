@@ -220,6 +220,7 @@ function jobStatements(db: D1Database, run: { id: string; mode: RunMode }, job: 
         connectionVersion: job.connection_version,
         inScope: job.in_scope ?? 0,
         mode: job.mode ?? run.mode,
+        incrementalSince: null,
         resetConnection: false,
       }),
     );

@@ -2,7 +2,8 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
-import { api, changeConnection, DEMO_IDS, demoConfig, driveRun, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "../factories";
+import { getConnection } from "../../../worker/ledger/connections";
+import { api, changeConnection, DEMO_IDS, demoConfig, driveRun, logsOf, makeCredentialWith, outcomesOf, resetWorld, runToEnd } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 60);
@@ -53,12 +54,12 @@ describe("Sync Now", () => {
     const first = await syncNow(id);
     expect(first.type).toBe("full");
     expect(first.mode).toBe("live");
-    expect(first.jobs[0]).toMatchObject({ in_scope: 60, processed: 60, failed: 1 });
+    expect(first.jobs[0]).toMatchObject({ in_scope: 60, processed: 60, failed: 1, incremental_since: null });
     expect((await outcomesOf(first.jobs[0]!.id)).get(broken)).toBe("failed");
     expect(await connectionState(id)).toMatchObject({ sync_cursor: new Date(1_000).toISOString(), retry: [broken], last_status: "completed" });
 
     const retryOnly = await syncNow(id);
-    expect(retryOnly.jobs[0]).toMatchObject({ in_scope: 1, processed: 1, failed: 1 });
+    expect(retryOnly.jobs[0]).toMatchObject({ in_scope: 1, processed: 1, failed: 1, incremental_since: new Date(1_000).toISOString() });
 
     await touch(id, [broken], 5_000, (record) => void (record.battery_pct = 50));
     await touch(id, UNCHANGED_SERIALS.slice(1, 3), 5_000);
@@ -67,8 +68,18 @@ describe("Sync Now", () => {
     expect([...(await outcomesOf(changed.jobs[0]!.id)).keys()].sort()).toEqual([broken, ...UNCHANGED_SERIALS.slice(1, 3)].sort());
     expect(await connectionState(id)).toMatchObject({ sync_cursor: new Date(5_000).toISOString(), retry: [] });
 
+    // "0 of 0 in scope" says why: the job read from the cursor and nothing had changed (information, not a warning).
     const nothing = await syncNow(id);
-    expect(nothing.jobs[0]).toMatchObject({ in_scope: 0, processed: 0, status: "completed" });
+    const since = new Date(5_000).toISOString();
+    expect(nothing.jobs[0]).toMatchObject({ in_scope: 0, processed: 0, status: "completed", incremental_since: since });
+    expect(nothing.jobs[0]!.diagnoses).toEqual([
+      expect.objectContaining({ severity: "info", code: "nothing_changed", message: expect.stringContaining(`changed since ${since}`) }),
+    ]);
+    const read = await api<RunDetail>("GET", `/api/runs/${nothing.id}`);
+    expect(read.body.jobs[0]).toMatchObject({ incremental_since: since, diagnoses: [expect.objectContaining({ code: "nothing_changed" })] });
+    const logs = (await logsOf(nothing.jobs[0]!.id)).map((line) => `${line.level} ${line.message}`);
+    expect(logs).toContainEqual(expect.stringContaining(`INFO Live full run started, incremental since ${since}`));
+    expect(logs).toContainEqual(expect.stringMatching(/^INFO .*No source record changed since/));
   });
 
   it("in dry run uses the cursor but never moves it", SLOW, async () => {
@@ -96,7 +107,23 @@ describe("an HTTP source with an updated-since parameter", () => {
       .reduce((a, b) => Math.max(a, b));
     expect((await connectionState(DEMO_IDS.bulk)).sync_cursor).toBe(new Date(newest).toISOString());
     const next = await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.bulk] });
-    expect(next.jobs[0]).toMatchObject({ status: "completed", in_scope: 0, processed: 0 });
+    expect(next.jobs[0]).toMatchObject({ status: "completed", in_scope: 0, processed: 0, incremental_since: new Date(newest).toISOString() });
+    expect(next.jobs[0]!.diagnoses.map((diagnosis) => diagnosis.code)).toEqual(["nothing_changed"]);
+  });
+
+  // A cursor left from a contract that had updated_at_path does not make a source without one incremental.
+  it("is read whole, and said to be, once the source no longer says when a record changed", SLOW, async () => {
+    await runToEnd({ type: "full", mode: "live", connection_ids: [DEMO_IDS.bulk] });
+    const { config } = (await getConnection(env.LEDGER, DEMO_IDS.bulk))!;
+    if (config.source.kind !== "http") throw new Error("the demo bulk connection reads an HTTP source");
+    const { updated_at_path: _path, since_param: _param, ...source } = config.source;
+    await changeConnection(DEMO_IDS.bulk, { config: { ...config, source } });
+    expect((await connectionState(DEMO_IDS.bulk)).sync_cursor).not.toBeNull();
+
+    const whole = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
+    expect(whole.jobs[0]).toMatchObject({ status: "completed", in_scope: 500, processed: 500, incremental_since: null });
+    const started = (await logsOf(whole.jobs[0]!.id)).find((line) => line.message.includes("run started"));
+    expect(started?.message).toContain("Dry full run started, complete");
   });
 });
 
@@ -117,6 +144,6 @@ describe("Reset", () => {
     expect(resync.status).toBe(200);
     expect(resync.body.run).toMatchObject({ type: "full", reset: true, connection_ids: [id] });
     const done = await driveRun(resync.body.run.id);
-    expect(done.jobs[0]).toMatchObject({ in_scope: 60, processed: 60 });
+    expect(done.jobs[0]).toMatchObject({ in_scope: 60, processed: 60, incremental_since: null });
   });
 });

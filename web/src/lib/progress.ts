@@ -13,7 +13,7 @@ export interface Progress {
   label: string;
 }
 
-type ProgressFields = Pick<JobSummary, "status" | "processed" | "in_scope">;
+type ProgressFields = Pick<JobSummary, "status" | "processed" | "in_scope"> & Partial<Pick<JobSummary, "incremental_since">>;
 
 function clamp(value: number): number {
   return Math.min(1, Math.max(0, value));
@@ -31,14 +31,16 @@ export function progressLabel(processed: number, inScope: number | null, scopeCo
   return `${x} of ${inScope.toLocaleString("en")}${scopeComplete ? "" : "+"} in scope`;
 }
 
-// One connection row: "X of N in scope".
+// One connection row: "X of N in scope". An incremental job with nothing in scope says so, where "0 of 0" alone
+// reads like an empty source.
 export function jobProgress(job: ProgressFields): Progress {
+  const unchanged = job.in_scope === 0 && job.status === "completed" && (job.incremental_since ?? null) !== null;
   return {
     processed: job.processed,
     inScope: job.in_scope,
     fraction: jobFraction(job),
     scopeComplete: job.in_scope !== null,
-    label: progressLabel(job.processed, job.in_scope),
+    label: `${progressLabel(job.processed, job.in_scope)}${unchanged ? ": nothing changed since the last sync" : ""}`,
   };
 }
 
