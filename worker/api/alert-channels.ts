@@ -48,6 +48,7 @@ const DEFAULT_GRACE_HOURS = 24;
 const listChannelsRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listAlertChannels",
   path: "/channels",
   tags: ALERT_TAGS,
   summary: "List alert channels",
@@ -60,6 +61,7 @@ const listChannelsRoute = createRoute({
 const getChannelRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getAlertChannel",
   path: "/channels/{id}",
   tags: ALERT_TAGS,
   summary: "Get an alert channel",
@@ -70,6 +72,7 @@ const getChannelRoute = createRoute({
 const createChannelRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "createAlertChannel",
   path: "/channels",
   tags: ALERT_TAGS,
   summary: "Create an alert channel",
@@ -83,6 +86,7 @@ const createChannelRoute = createRoute({
 const updateChannelRoute = createRoute({
   ...minRole("admin"),
   method: "patch",
+  operationId: "updateAlertChannel",
   path: "/channels/{id}",
   tags: ALERT_TAGS,
   summary: "Change an alert channel",
@@ -94,6 +98,7 @@ const updateChannelRoute = createRoute({
 const deleteChannelRoute = createRoute({
   ...minRole("admin"),
   method: "delete",
+  operationId: "deleteAlertChannel",
   path: "/channels/{id}",
   tags: ALERT_TAGS,
   summary: "Delete an alert channel",
@@ -105,6 +110,7 @@ const deleteChannelRoute = createRoute({
 const testChannelRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "testAlertChannel",
   path: "/channels/{id}/test",
   tags: ALERT_TAGS,
   summary: "Send a test message",
@@ -116,6 +122,7 @@ const testChannelRoute = createRoute({
 const rotateSecretRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "rotateAlertChannelSecret",
   path: "/channels/{id}/rotate-secret",
   tags: ALERT_TAGS,
   summary: "Rotate a webhook's signing secret",

@@ -15,6 +15,7 @@ export const alertDeliveries = createRouter();
 const listDeliveriesRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listAlertDeliveries",
   path: "/deliveries",
   tags: ALERT_TAGS,
   summary: "The delivery log",
@@ -26,6 +27,7 @@ const listDeliveriesRoute = createRoute({
 const getDeliveryRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getAlertDelivery",
   path: "/deliveries/{id}",
   tags: ALERT_TAGS,
   summary: "Get a delivery with its attempts and payload",
@@ -36,6 +38,7 @@ const getDeliveryRoute = createRoute({
 const redeliverRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "redeliverAlertDelivery",
   path: "/deliveries/{id}/redeliver",
   tags: ALERT_TAGS,
   summary: "Redeliver",

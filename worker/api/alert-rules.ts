@@ -17,6 +17,7 @@ export const alertRules = createRouter();
 const listRulesRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listAlertRules",
   path: "/rules",
   tags: ALERT_TAGS,
   summary: "List alert rules",
@@ -27,6 +28,7 @@ const listRulesRoute = createRoute({
 const getRuleRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getAlertRule",
   path: "/rules/{id}",
   tags: ALERT_TAGS,
   summary: "Get an alert rule",
@@ -37,6 +39,7 @@ const getRuleRoute = createRoute({
 const createRuleRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "createAlertRule",
   path: "/rules",
   tags: ALERT_TAGS,
   summary: "Create an alert rule",
@@ -55,6 +58,7 @@ const createRuleRoute = createRoute({
 const updateRuleRoute = createRoute({
   ...minRole("admin"),
   method: "patch",
+  operationId: "updateAlertRule",
   path: "/rules/{id}",
   tags: ALERT_TAGS,
   summary: "Change an alert rule",
@@ -65,6 +69,7 @@ const updateRuleRoute = createRoute({
 const deleteRuleRoute = createRoute({
   ...minRole("admin"),
   method: "delete",
+  operationId: "deleteAlertRule",
   path: "/rules/{id}",
   tags: ALERT_TAGS,
   summary: "Delete an alert rule",

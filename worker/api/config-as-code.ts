@@ -20,6 +20,7 @@ const TAGS = ["Configuration as code"];
 const exportRoute = createRoute({
   ...minRole("admin"),
   method: "get",
+  operationId: "exportConfig",
   path: "/export",
   tags: TAGS,
   summary: "Export the configuration as one document",
@@ -42,6 +43,7 @@ const exportRoute = createRoute({
 const planRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "planConfig",
   path: "/plan",
   tags: TAGS,
   summary: "Plan a configuration document",
@@ -55,6 +57,7 @@ const planRoute = createRoute({
 const applyRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "applyConfig",
   path: "/apply",
   tags: TAGS,
   summary: "Apply a configuration document",

@@ -17,6 +17,7 @@ const TAGS = ["Alerts"];
 const muteRoute = createRoute({
   ...minRole("operator"),
   method: "put",
+  operationId: "setConnectionAlertsMute",
   path: "/{id}/alerts-mute",
   tags: TAGS,
   summary: "Mute or unmute a connection's alerts",
@@ -30,6 +31,7 @@ const muteRoute = createRoute({
 const listRoutesRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getConnectionAlertRoutes",
   path: "/{id}/alert-routes",
   tags: TAGS,
   summary: "A connection's alert routing",
@@ -41,6 +43,7 @@ const listRoutesRoute = createRoute({
 const putRoutesRoute = createRoute({
   ...minRole("admin"),
   method: "put",
+  operationId: "setConnectionAlertRoutes",
   path: "/{id}/alert-routes",
   tags: TAGS,
   summary: "Set a connection's alert routing",

@@ -14,6 +14,7 @@ export const connectionPause = createRouter();
 const resumeRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "resumeConnection",
   path: "/{id}/resume",
   tags: ["Connections"],
   summary: "Resume a paused connection",

@@ -26,6 +26,7 @@ const connectionParams = idParamsSchema("conn_demo_json");
 const syncRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "syncConnection",
   path: "/{id}/sync",
   tags: ["Runs"],
   summary: "Sync Now",
@@ -40,6 +41,7 @@ const syncRoute = createRoute({
 const resetRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "resetConnection",
   path: "/{id}/reset",
   tags: ["Runs"],
   summary: "Reset (and re-sync) a connection",

@@ -40,6 +40,7 @@ const UNCONDITIONAL_ATTEMPTS = 3;
 const listRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listConnections",
   path: "/",
   tags: TAGS,
   summary: "List connections in execution order",
@@ -51,6 +52,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getConnection",
   path: "/{id}",
   tags: TAGS,
   summary: "Get a connection with its configuration",
@@ -61,6 +63,7 @@ const getRoute = createRoute({
 const createConnectionRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "createConnection",
   path: "/",
   tags: TAGS,
   summary: "Create a connection",
@@ -72,6 +75,7 @@ const createConnectionRoute = createRoute({
 const updateRoute = createRoute({
   ...minRole("admin"),
   method: "patch",
+  operationId: "updateConnection",
   path: "/{id}",
   tags: TAGS,
   summary: "Change a connection",
@@ -88,6 +92,7 @@ const updateRoute = createRoute({
 const deleteRoute = createRoute({
   ...minRole("admin"),
   method: "delete",
+  operationId: "deleteConnection",
   path: "/{id}",
   tags: TAGS,
   summary: "Delete a connection",
@@ -99,6 +104,7 @@ const deleteRoute = createRoute({
 const versionsRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listConnectionVersions",
   path: "/{id}/versions",
   tags: TAGS,
   summary: "History of configuration changes",

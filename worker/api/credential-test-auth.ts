@@ -24,6 +24,7 @@ const TEST_AUTH_TIMEOUT_MS = 15_000;
 const testAuthRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "testCredentialAuth",
   path: "/{id}/test-auth",
   tags: ["Credentials"],
   summary: "Send one GET with the credential's auth",

@@ -40,6 +40,7 @@ credentials.route("/", credentialTestAuth);
 const listRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listCredentials",
   path: "/",
   tags: TAGS,
   summary: "List credentials",
@@ -51,6 +52,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getCredential",
   path: "/{id}",
   tags: TAGS,
   summary: "Get a credential",
@@ -61,6 +63,7 @@ const getRoute = createRoute({
 const createCredentialRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "createCredential",
   path: "/",
   tags: TAGS,
   summary: "Create a credential",
@@ -75,6 +78,7 @@ const createCredentialRoute = createRoute({
 const updateRoute = createRoute({
   ...minRole("admin"),
   method: "patch",
+  operationId: "updateCredential",
   path: "/{id}",
   tags: TAGS,
   summary: "Change a credential",
@@ -92,6 +96,7 @@ const updateRoute = createRoute({
 const deleteRoute = createRoute({
   ...minRole("admin"),
   method: "delete",
+  operationId: "deleteCredential",
   path: "/{id}",
   tags: TAGS,
   summary: "Delete a credential",
@@ -104,6 +109,7 @@ const deleteRoute = createRoute({
 const reorderRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "setConnectionOrder",
   path: "/{id}/connections/order",
   tags: ["Connections"],
   summary: "Set the execution order of a credential's connections",

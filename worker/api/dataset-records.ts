@@ -31,6 +31,7 @@ const uploadBody = {
 const uploadRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "uploadDatasetRecords",
   path: "/{id}/records",
   tags: TAGS,
   summary: "Upload records to a dataset connection",
@@ -48,6 +49,7 @@ const uploadRoute = createRoute({
 const listRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listDatasetRecords",
   path: "/{id}/records",
   tags: TAGS,
   summary: "Read a dataset connection's records",

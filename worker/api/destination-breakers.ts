@@ -17,6 +17,7 @@ const LIST_LIMIT = 500;
 const listRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listDestinationBreakers",
   path: "/breakers",
   tags: ["Destinations"],
   summary: "Destination circuit breakers",
@@ -32,6 +33,7 @@ const listRoute = createRoute({
 const resetRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "resetDestinationBreaker",
   path: "/breakers/{host}/reset",
   tags: ["Destinations"],
   summary: "Close a destination's breaker now",

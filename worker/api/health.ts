@@ -13,6 +13,7 @@ export const health = createRouter();
 
 const healthRoute = createRoute({
   method: "get",
+  operationId: "getHealth",
   path: "/",
   tags: ["System"],
   summary: "Health of the worker, D1 and the scheduler",

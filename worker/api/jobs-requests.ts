@@ -18,6 +18,7 @@ export const jobRequestsRouter = createRouter();
 const listRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listJobRequests",
   path: "/{id}/requests",
   tags: ["Jobs"],
   summary: "List a job's requests",
@@ -32,6 +33,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getJobRequest",
   path: "/{id}/requests/{seq}",
   tags: ["Jobs"],
   summary: "Get one request of a job",

@@ -20,6 +20,7 @@ const jobIdParams = idParamsSchema("job_01jd7v0q2k8x3c5n4m6p7r8s9t");
 const getJobRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getJob",
   path: "/{id}",
   tags: ["Jobs"],
   summary: "Get a job",
@@ -34,6 +35,7 @@ const getJobRoute = createRoute({
 const listRecordsRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listJobRecords",
   path: "/{id}/records",
   tags: ["Jobs"],
   summary: "List a job's record outcomes",
@@ -56,6 +58,7 @@ const listRecordsRoute = createRoute({
 const listLogsRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listJobLogs",
   path: "/{id}/logs",
   tags: ["Jobs"],
   summary: "List a job's log lines",

@@ -15,6 +15,7 @@ const liveRouteDefinition = (options: AuthenticateOptions) =>
     ...viewerRole,
     middleware: [authenticateLive(options), ...viewerRole.middleware],
     method: "get",
+    operationId: "openLiveFeed",
     path: "/",
     request: {
       query: z.object({

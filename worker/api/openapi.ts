@@ -33,6 +33,8 @@ const TAGS = [
   { name: "Stats", description: "Failures, durations and success over a window." },
   { name: "Alerts", description: "Channels, rules, the delivery log with attempts, redelivery." },
   { name: "Destinations", description: "Circuit breakers of destination hosts that keep failing." },
+  { name: "Live", description: "Progress as it happens, over a WebSocket." },
+  { name: "Configuration as code", description: "Export, plan and apply the whole configuration as one YAML or JSON document." },
 ];
 
 /** The document for everything registered on `app`, with its security schemes and global security. */
@@ -55,6 +57,7 @@ export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;
 
 const openApiRoute = createRoute({
   method: "get",
+  operationId: "getOpenApiDocument",
   path: OPENAPI_PATH,
   tags: ["System"],
   summary: "This OpenAPI 3.1 document",
@@ -70,6 +73,7 @@ const openApiRoute = createRoute({
 
 const docsRoute = createRoute({
   method: "get",
+  operationId: "getApiReference",
   path: DOCS_PATH,
   tags: ["System"],
   summary: "Readable API reference",

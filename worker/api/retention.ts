@@ -13,6 +13,7 @@ export const retentionRouter = createRouter();
 const getRetentionRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getRetention",
   path: "/",
   tags: ["Settings"],
   summary: "Retention window, log export status and recent purges",
@@ -29,6 +30,7 @@ const getRetentionRoute = createRoute({
 const runRetentionRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "runRetention",
   path: "/run",
   tags: ["Settings"],
   summary: "Run the retention job now",

@@ -15,6 +15,7 @@ export const runsBulkRouter = createRouter();
 const previewRoute = createRoute({
   ...minRole("viewer"),
   method: "post",
+  operationId: "previewBulkRunAction",
   path: "/preview",
   tags: ["Runs"],
   summary: "Count the runs a bulk action would touch",
@@ -26,6 +27,7 @@ const previewRoute = createRoute({
 const cancelRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "cancelRunsInBulk",
   path: "/cancel",
   tags: ["Runs"],
   summary: "Cancel every pending or running run matching the filters",
@@ -39,6 +41,7 @@ const cancelRoute = createRoute({
 const rerunRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "rerunRunsInBulk",
   path: "/rerun",
   tags: ["Runs"],
   summary: "Rerun every finished run matching the filters",

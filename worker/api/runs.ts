@@ -42,6 +42,7 @@ const idempotencyHeaderSchema = clientHeaderSchema.extend({
 const listRunsRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "listRuns",
   path: "/",
   tags: ["Runs"],
   summary: "List runs",
@@ -58,6 +59,7 @@ const listRunsRoute = createRoute({
 const getRunRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getRun",
   path: "/{id}",
   tags: ["Runs"],
   summary: "Get a run with its jobs",
@@ -72,6 +74,7 @@ const getRunRoute = createRoute({
 const createRunRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "startRun",
   path: "/",
   tags: ["Runs"],
   summary: "Start a run",
@@ -91,6 +94,7 @@ const createRunRoute = createRoute({
 const cancelRunRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "cancelRun",
   path: "/{id}/cancel",
   tags: ["Runs"],
   summary: "Cancel a run",
@@ -105,6 +109,7 @@ const cancelRunRoute = createRoute({
 const rerunRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "rerunRun",
   path: "/{id}/rerun",
   tags: ["Runs"],
   summary: "Rerun a finished run",
@@ -119,6 +124,7 @@ const rerunRoute = createRoute({
 const getPlanRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getRunPlan",
   path: "/{id}/plan",
   tags: ["Runs"],
   summary: "Whether a dry run's plan can be applied",
@@ -135,6 +141,7 @@ const getPlanRoute = createRoute({
 const applyRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "applyDryRun",
   path: "/{id}/apply",
   tags: ["Runs"],
   summary: "Apply a dry run",

@@ -10,6 +10,7 @@ export const sessionRouter = createRouter();
 const sessionRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getSession",
   path: "/",
   tags: ["API tokens"],
   summary: "The caller's identity and role",

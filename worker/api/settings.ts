@@ -18,6 +18,7 @@ const TAGS = ["Settings"];
 const getRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getSettings",
   path: "/",
   tags: TAGS,
   summary: "Retention plan, log export, request log, plan expiry, auto-pause, the heartbeat URL and telemetry export",
@@ -27,6 +28,7 @@ const getRoute = createRoute({
 const putRoute = createRoute({
   ...minRole("admin"),
   method: "put",
+  operationId: "updateSettings",
   path: "/",
   tags: TAGS,
   summary: "Change the retention plan, log export, request log, plan expiry, auto-pause, the heartbeat URL or telemetry export",

@@ -13,6 +13,7 @@ export const statsRouter = createRouter();
 const getStatsRoute = createRoute({
   ...minRole("viewer"),
   method: "get",
+  operationId: "getStats",
   path: "/",
   tags: ["Stats"],
   summary: "Health of the syncs over a time window",

@@ -21,6 +21,7 @@ const TEST_LOOKUP_LIMITS = { max_retries: 1, max_timeout_ms: 15_000 } as const;
 const testLookupRoute = createRoute({
   ...minRole("operator"),
   method: "post",
+  operationId: "testLookup",
   path: "/{id}/test-lookup",
   tags: ["Connections"],
   summary: "Look one serial up through the fetch contract",

@@ -14,6 +14,7 @@ export const tokensRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHoo
 const createTokenRoute = createRoute({
   ...minRole("admin"),
   method: "post",
+  operationId: "createToken",
   path: "/",
   tags: ["API tokens"],
   summary: "Create an API token",
@@ -30,6 +31,7 @@ const createTokenRoute = createRoute({
 const listTokensRoute = createRoute({
   ...minRole("admin"),
   method: "get",
+  operationId: "listTokens",
   path: "/",
   tags: ["API tokens"],
   summary: "List API tokens",
@@ -43,6 +45,7 @@ const listTokensRoute = createRoute({
 const revokeTokenRoute = createRoute({
   ...minRole("admin"),
   method: "delete",
+  operationId: "revokeToken",
   path: "/{id}",
   tags: ["API tokens"],
   summary: "Revoke an API token",

@@ -34,6 +34,22 @@ describe("GET /api/openapi.json", () => {
     expect(schemas.CreateCredentialRequest.oneOf.some((v: Json) => v.properties.secret?.writeOnly === true)).toBe(true);
   });
 
+  // Generated clients (openapi-typescript, openapi-generator, Orval…) name their methods after operationId; without one
+  // they invent names from the path, which change whenever a path does.
+  it("names every operation once, in camelCase, and declares every tag it uses", async () => {
+    const doc = await openapi();
+    const operations = Object.entries(doc.paths as Record<string, Json>).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => ({ at: `${method.toUpperCase()} ${path}`, operation: operation as Json })),
+    );
+    const ids = operations.map(({ operation }) => operation.operationId as unknown);
+    for (const [i, id] of ids.entries()) expect(id, operations[i]!.at).toMatch(/^[a-z][A-Za-z]+$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths["/api/runs"].get.operationId).toBe("listRuns");
+    expect(doc.paths["/api/runs/{id}/cancel"].post.operationId).toBe("cancelRun");
+    const declared = new Set((doc.tags as Json[]).map((tag) => tag.name));
+    for (const { at, operation } of operations) for (const tag of operation.tags ?? []) expect(declared.has(tag), `${at}: ${tag}`).toBe(true);
+  });
+
   it("is the document the CLI's client is generated from (run `npm run openapi:client` after changing a route)", async () => {
     const { servers, ...served } = await openapi();
     expect(servers).toEqual([{ url: "http://localhost" }]);
