@@ -19,7 +19,8 @@ const NAMED_PARTS: Array<[z.ZodType, string]> = [
   [UpdateContractSchema, "UpdateContract"],
   [FieldRuleSchema, "FieldRule"],
   [MappingSchema, "Mapping"],
-  [LimitsSchema, "Limits"],
+  // Not LimitsSchema: the configuration holds it wrapped (prefault), and the generator renders a named schema under a
+  // wrapper inline with its name leaked as an `id` keyword, which JSON Schema 2020-12 validators (Ajv) refuse to compile.
   [ConnectionConfigSchema, "ConnectionConfig"],
 ];
 for (const [schema, id] of NAMED_PARTS) {
