@@ -1772,9 +1772,10 @@ export interface components {
             debug: boolean;
             /**
              * @description 5-field cron expression, evaluated in UTC.
+             * @default null
              * @example *\/15 * * * *
              */
-            schedule?: string;
+            schedule: string | null;
             /**
              * @description Minutes a success may be late before the connection is Delayed (twice that: Overdue); null judges by the schedule alone.
              * @default null
@@ -1794,7 +1795,7 @@ export interface components {
              * @description null removes the schedule.
              * @example *\/15 * * * *
              */
-            schedule?: string;
+            schedule?: string | null;
             config?: components["schemas"]["ConnectionConfigPatch"];
             /**
              * @description null judges freshness by the schedule alone.
@@ -2168,9 +2169,10 @@ export interface components {
                 debug: boolean;
                 /**
                  * @description 5-field cron expression, evaluated in UTC.
+                 * @default null
                  * @example *\/15 * * * *
                  */
-                schedule?: string;
+                schedule: string | null;
                 /**
                  * @description Minutes a success may be late before the connection is Delayed (twice that: Overdue); null judges by the schedule alone.
                  * @default null
@@ -2197,7 +2199,7 @@ export interface components {
                  * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
                  * @example 0 9 * * 1
                  */
-                test_schedule?: string;
+                test_schedule?: string | null;
                 /** @description null: every connection. */
                 connections?: components["schemas"]["ConfigConnectionRef"][] | null;
             } | {
@@ -2211,7 +2213,7 @@ export interface components {
                  * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
                  * @example 0 9 * * 1
                  */
-                test_schedule?: string;
+                test_schedule?: string | null;
             } | {
                 /** @enum {string} */
                 kind: "pagerduty";
@@ -2230,7 +2232,7 @@ export interface components {
                  * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
                  * @example 0 9 * * 1
                  */
-                test_schedule?: string;
+                test_schedule?: string | null;
             } | {
                 /** @enum {string} */
                 kind: "email";
@@ -2253,7 +2255,7 @@ export interface components {
                  * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
                  * @example 0 9 * * 1
                  */
-                test_schedule?: string;
+                test_schedule?: string | null;
             })[];
             alert_rules?: {
                 /**
@@ -2907,7 +2909,7 @@ export interface components {
              * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
              * @example 0 9 * * 1
              */
-            test_schedule?: string;
+            test_schedule?: string | null;
         } | {
             /** @enum {string} */
             kind: "slack";
@@ -2920,7 +2922,7 @@ export interface components {
              * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
              * @example 0 9 * * 1
              */
-            test_schedule?: string;
+            test_schedule?: string | null;
         } | {
             /** @enum {string} */
             kind: "pagerduty";
@@ -2940,7 +2942,7 @@ export interface components {
              * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
              * @example 0 9 * * 1
              */
-            test_schedule?: string;
+            test_schedule?: string | null;
         } | {
             /** @enum {string} */
             kind: "email";
@@ -2963,7 +2965,7 @@ export interface components {
              * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
              * @example 0 9 * * 1
              */
-            test_schedule?: string;
+            test_schedule?: string | null;
         };
         UpdateAlertChannelRequest: {
             /** @example Ops on-call */
@@ -2989,7 +2991,7 @@ export interface components {
              * @description Send a test message on this 5-field cron (UTC), so the channel is known to work before an alert needs it; null: never.
              * @example 0 9 * * 1
              */
-            test_schedule?: string;
+            test_schedule?: string | null;
         };
         AlertTestSendResult: {
             ok: boolean;

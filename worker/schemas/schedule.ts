@@ -31,4 +31,4 @@ export const scheduleSchema = z
     const problem = cronProblem(value);
     if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
   })
-  .openapi({ type: "string", description: "5-field cron expression, evaluated in UTC.", example: "*/15 * * * *" });
+  .openapi({ description: "5-field cron expression, evaluated in UTC.", example: "*/15 * * * *" });
