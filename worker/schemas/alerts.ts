@@ -10,12 +10,12 @@ import {
   RULE_CONDITIONS,
   VOLUME_METRICS,
 } from "../alerts/vocabulary";
-import { listQuerySchema, pageSchema, timestampSchema } from "./common";
+import { listQuerySchema, nameSchema, pageSchema, timestampSchema } from "./common";
 import { scheduleSchema } from "./schedule";
 
 // Schemas of /api/alerts: channels, rules and the delivery log.
 
-const nameSchema = z.string().trim().min(1).max(100).openapi({ example: "Ops on-call" });
+const channelNameSchema = nameSchema(100).openapi({ example: "Ops on-call" });
 const urlSchema = z.string().trim().min(1).max(2000);
 const eventTypesSchema = z
   .array(z.enum(EVENT_TYPES))
@@ -39,7 +39,7 @@ const testScheduleSchema = scheduleSchema.nullable().openapi({
 
 const webhookCreate = z.strictObject({
   kind: z.literal("webhook"),
-  name: nameSchema,
+  name: channelNameSchema,
   url: urlSchema.openapi({ example: "https://hooks.example.com/outbound-sync" }),
   event_types: eventTypesSchema.optional(),
   connection_ids: webhookConnectionIdsSchema.optional(),
@@ -48,14 +48,14 @@ const webhookCreate = z.strictObject({
 });
 const slackCreate = z.strictObject({
   kind: z.literal("slack"),
-  name: nameSchema,
+  name: channelNameSchema,
   webhook_url: urlSchema.openapi(writeOnly("Slack incoming-webhook URL. It grants posting, so it is stored encrypted and never returned.")),
   enabled: z.boolean().optional(),
   test_schedule: testScheduleSchema.optional(),
 });
 const pagerDutyCreate = z.strictObject({
   kind: z.literal("pagerduty"),
-  name: nameSchema,
+  name: channelNameSchema,
   routing_key: z.string().trim().min(1).max(200).openapi(writeOnly("Events API v2 integration (routing) key. Stored encrypted, never returned.")),
   events_url: urlSchema.optional().openapi({ description: "Defaults to https://events.pagerduty.com/v2/enqueue." }),
   severity: z.enum(PAGERDUTY_SEVERITIES).optional().openapi({ description: "Severity of triggered incidents; default error." }),
@@ -64,14 +64,14 @@ const pagerDutyCreate = z.strictObject({
 });
 const emailCreate = z.strictObject({
   kind: z.literal("email"),
-  name: nameSchema,
+  name: channelNameSchema,
   to: z
     .array(emailAddressSchema)
     .min(1)
     .max(MAX_EMAIL_RECIPIENTS)
     .openapi({ example: ["oncall@example.com"] }),
   from: emailAddressSchema.openapi({ description: "A sender address the send_email binding may use.", example: "alerts@example.com" }),
-  from_name: z.string().trim().min(1).max(100).optional(),
+  from_name: nameSchema(100).optional(),
   enabled: z.boolean().optional(),
   test_schedule: testScheduleSchema.optional(),
 });
@@ -84,7 +84,7 @@ export type CreateChannelBody = z.infer<typeof createChannelBodySchema>;
 // The kind never changes; a field of another kind is refused by name.
 export const updateChannelBodySchema = z
   .strictObject({
-    name: nameSchema.optional(),
+    name: channelNameSchema.optional(),
     enabled: z.boolean().optional().openapi({ description: "true re-enables a disabled channel; its waiting deliveries resume." }),
     url: urlSchema.optional(),
     event_types: eventTypesSchema.optional(),
@@ -95,7 +95,7 @@ export const updateChannelBodySchema = z
     severity: z.enum(PAGERDUTY_SEVERITIES).optional(),
     to: z.array(emailAddressSchema).min(1).max(MAX_EMAIL_RECIPIENTS).optional(),
     from: emailAddressSchema.optional(),
-    from_name: z.string().trim().min(1).max(100).optional(),
+    from_name: nameSchema(100).optional(),
     test_schedule: testScheduleSchema.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, "give at least one field to change")

@@ -63,6 +63,23 @@ export const idParamsSchema = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "conn_demo_json" }),
 });
 
+// A name is one line people read in lists, logs, alerts and configuration documents (where it is the key): a control
+// character in one (NUL, a tab, a line break) prints as nothing or breaks the line it is on, and two names that differ
+// only by one look the same.
+function isControl(char: string): boolean {
+  const code = char.codePointAt(0)!;
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+export function nameSchema(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => ![...value].some(isControl), { message: "a name is one line of text: no control characters (NUL, tab, line break)" });
+}
+
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 500;
 

@@ -3,6 +3,7 @@ import type { ChannelKind } from "../alerts/vocabulary";
 import { createChannelBodySchema, createRuleBodySchema } from "./alerts";
 import { createConnectionBodySchema } from "./connections";
 import { createCredentialBodySchema, SCHEMES_WITH_SECRET } from "./credentials";
+import { nameSchema } from "./common";
 
 // The configuration-as-code document: credentials, connections, alert channels and rules keyed by name (ids differ
 // between environments). Each entry is the API's own create body with ids replaced by names and each secret by a
@@ -21,7 +22,7 @@ export const secretRefSchema = z
   .openapi("ConfigSecretRef", { description: "A secret by name; its value is given in `secrets` at apply and never exported." });
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
-const nameRef = z.string().trim().min(1).max(200);
+const nameRef = nameSchema(200);
 export const connectionRefSchema = z
   .strictObject({ credential: nameRef, name: nameRef })
   .openapi("ConfigConnectionRef", { description: "A connection by its credential's name and its own (names are unique per credential)." });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { lastStatusFields, listQuerySchema, pageSchema, timestampSchema } from "./common";
+import { lastStatusFields, listQuerySchema, nameSchema, pageSchema, timestampSchema } from "./common";
 import { configPatchSchema, connectionConfigSchema } from "./connection-config";
 import { scheduleSchema } from "./schedule";
 import { freshnessSchema, freshnessSlaMinutesSchema } from "./freshness";
@@ -11,7 +11,7 @@ const connectionPauseSchema = z
   })
   .openapi("ConnectionPause");
 
-const connectionNameSchema = z.string().trim().min(1).max(200).openapi({ example: "Device status (JSON)" });
+const connectionNameSchema = nameSchema(200).openapi({ example: "Device status (JSON)" });
 const idSchema = z.string().min(1).max(100);
 
 export const connectionSummarySchema = z

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, type CredentialScheme } from "../engine/credential-auth";
-import { pageSchema, timestampSchema } from "./common";
+import { nameSchema, pageSchema, timestampSchema } from "./common";
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // fetch() owns these; an API key in one of them would corrupt the request.
 const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "content-type"]);
 
-export const credentialNameSchema = z.string().trim().min(1).max(100).openapi({ example: "Fleet API (production)" });
+export const credentialNameSchema = nameSchema(100).openapi({ example: "Fleet API (production)" });
 
 export const credentialSecretSchema = z
   .string()

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ROLES } from "../auth/principal";
-import { pageSchema, timestampSchema } from "./common";
+import { nameSchema, pageSchema, timestampSchema } from "./common";
 
 export const roleSchema = z.enum(ROLES).openapi({
   description: "viewer reads; operator also runs and cancels; admin also configures and manages tokens.",
@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000;
 
 export const createTokenBodySchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).openapi({ example: "ci-nightly" }),
+    name: nameSchema(100).openapi({ example: "ci-nightly" }),
     role: roleSchema,
     expires_in_days: z
       .number()
