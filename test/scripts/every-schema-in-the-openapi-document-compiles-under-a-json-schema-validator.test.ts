@@ -37,7 +37,8 @@ function schemasWithDefaults(node: unknown, at: string, found: Array<[string, Js
   else if (node !== null && typeof node === "object") {
     const object = node as Json;
     if ("default" in object && ("type" in object || "$ref" in object || "anyOf" in object || "oneOf" in object)) found.push([at, object]);
-    for (const [key, value] of Object.entries(object)) if (key !== "default" && key !== "example" && key !== "examples") schemasWithDefaults(value, `${at}/${key}`, found);
+    for (const [key, value] of Object.entries(object))
+      if (key !== "default" && key !== "example" && key !== "examples") schemasWithDefaults(value, `${at}/${key}`, found);
   }
   return found;
 }
