@@ -3530,7 +3530,7 @@ export interface components {
             mode?: components["schemas"]["RunMode"] & unknown;
             /** @description A subset of the credential's enabled connections; absent means all of them. */
             connection_ids?: string[];
-            /** @description Full runs: clear each connection's cursor and retry list first. */
+            /** @description Full runs: complete reconciliation, every source record whatever each connection's cursor. A live job also clears the connection's cursor and retry list first; a dry job leaves both, so the next live run is the one it would have been. */
             reset?: boolean;
         };
         RerunRequest: {

@@ -138,7 +138,7 @@ describe("job diagnostics", () => {
         code: "nothing_changed",
         label: "nothing changed",
         message: "No source record changed since 2026-12-07T04:51:12.000Z and no serial failed last time: nothing to sync",
-        hint: 'Nothing to do. To compare every record with the destination, use the connection\'s "Reset and Re-sync…" (or start a full run with reset)',
+        hint: 'Nothing to do. To compare every record with the destination, start a full run with reset ("Full: every record" under Run now, --reset in the CLI); a dry one changes nothing',
       },
     ]);
     expect(diagnoseJob({ ...makeCounters({}), incremental_since: null })).toEqual([]);

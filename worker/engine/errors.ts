@@ -275,7 +275,7 @@ export function diagnoseJob(counters: DiagnosableJob): JobDiagnosis[] {
       code: "nothing_changed",
       label: "nothing changed",
       message: `No source record changed since ${new Date(counters.incremental_since).toISOString()} and no serial failed last time: nothing to sync`,
-      hint: 'Nothing to do. To compare every record with the destination, use the connection\'s "Reset and Re-sync…" (or start a full run with reset)',
+      hint: 'Nothing to do. To compare every record with the destination, start a full run with reset ("Full: every record" under Run now, --reset in the CLI); a dry one changes nothing',
     });
   }
   if (processed === 0) return found;

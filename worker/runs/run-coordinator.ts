@@ -460,7 +460,9 @@ export class RunCoordinator extends DurableObject<Env> {
         inScope: started.inScope,
         mode: job.plan.mode,
         incrementalSince: incrementalSince(started.progress.source),
-        resetConnection: plan.reset && plan.type === "full" && started.setupError === null,
+        // A dry reset run previews complete reconciliation: it reads everything but leaves the cursor and retry list
+        // to the live runs, so the next live run is the one it would have been.
+        resetConnection: plan.reset && plan.type === "full" && job.plan.mode === "live" && started.setupError === null,
       }),
     );
     this.pokeAlerts(events);

@@ -301,7 +301,14 @@ export const createRunBodySchema = z
       .max(200)
       .optional()
       .openapi({ description: "A subset of the credential's enabled connections; absent means all of them." }),
-    reset: z.boolean().optional().openapi({ description: "Full runs: clear each connection's cursor and retry list first." }),
+    reset: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          "Full runs: complete reconciliation, every source record whatever each connection's cursor. A live job also clears the " +
+          "connection's cursor and retry list first; a dry job leaves both, so the next live run is the one it would have been.",
+      }),
   })
   .openapi("CreateRunRequest");
 // The body as a client sends it (the web app types its requests with this).

@@ -47,7 +47,7 @@ const start = defineCommand({
     serial: { type: "string", value: "serial", description: "The serial of a single run" },
     mode: { type: "string", value: "mode", choices: RUN_MODES, description: "dry or live (default: each connection's own dry-run setting)" },
     connection: { type: "string", value: "id", multiple: true, description: "Only this connection (repeat for several)" },
-    reset: { type: "boolean", description: "Full runs: clear each connection's cursor and retry list first" },
+    reset: { type: "boolean", description: "Full runs: every record, whatever the cursor (a live run also clears the cursor and retry list)" },
     "idempotency-key": { type: "string", value: "key", description: "The same key within 24 h returns the same run instead of starting another" },
     watch: { type: "boolean", description: "Follow the run until it ends" },
     ...WATCH_OPTIONS,

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { call, createConnection, createCredential, errorOf, makeConfig, rowCount, unique } from "./config-api";
+import { call, createConnection, createCredential, errorOf, makeConfig, rowCount, unique, type CallResult } from "./config-api";
 
 // A name is what lists, logs, alerts and configuration documents show and key on: a NUL printed as nothing once turned a
 // connection into a nameless row, and an export of it could not tell it from another. Every name refuses control characters.
 const CONTROL = ["\u0000", "line\nbreak", "tab\there", "\u007f", "\u0085", "para\u2029graph"];
 
-function expectNameRefused(result: { status: number; body: unknown }, path = "name"): void {
+function expectNameRefused(result: CallResult<unknown>, path = "name"): void {
   expect(result.status, JSON.stringify(result.body)).toBe(400);
   const error = errorOf(result);
   expect(error.code).toBe("validation_failed");

@@ -127,6 +127,41 @@ describe("an HTTP source with an updated-since parameter", () => {
   });
 });
 
+describe("a full run with reset", () => {
+  // Previewing a complete reconciliation must not change what the next live run reads: a dry run writes nothing.
+  it("in dry run reads every record but leaves the cursor and the retry list to the live runs", SLOW, async () => {
+    const { connectionIds, credentialId } = await makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS);
+    const id = connectionIds[0]!;
+    const broken = UNCHANGED_SERIALS[0]!;
+    await touch(id, [broken], 1_000, (record) => void (record.battery_pct = "lots"));
+    await syncNow(id);
+    const synced = await connectionState(id);
+    expect(synced).toMatchObject({ sync_cursor: new Date(1_000).toISOString(), retry: [broken] });
+
+    const started = await api<RunDetail>("POST", "/api/runs", { credential_id: credentialId, type: "full", mode: "dry", reset: true });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const preview = await driveRun(started.body.id);
+    expect(preview.jobs[0]).toMatchObject({ mode: "dry", in_scope: 60, processed: 60, incremental_since: null });
+    expect(await connectionState(id)).toEqual(synced);
+
+    // The next live run is the incremental one it would have been: the failed serial alone.
+    expect((await syncNow(id)).jobs[0]).toMatchObject({ in_scope: 1, processed: 1, incremental_since: new Date(1_000).toISOString() });
+  });
+
+  it("in live mode clears the cursor and the retry list first", SLOW, async () => {
+    const { connectionIds, credentialId } = await makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS);
+    const id = connectionIds[0]!;
+    await touch(id, [UNCHANGED_SERIALS[0]!], 1_000, (record) => void (record.battery_pct = "lots"));
+    await syncNow(id);
+    await touch(id, [UNCHANGED_SERIALS[0]!], 2_000, (record) => void (record.battery_pct = 40));
+
+    const started = await api<RunDetail>("POST", "/api/runs", { credential_id: credentialId, type: "full", mode: "live", reset: true });
+    const complete = await driveRun(started.body.id);
+    expect(complete.jobs[0]).toMatchObject({ mode: "live", in_scope: 60, processed: 60, failed: 0, incremental_since: null });
+    expect(await connectionState(id)).toMatchObject({ sync_cursor: new Date(2_000).toISOString(), retry: [] });
+  });
+});
+
 describe("Reset", () => {
   it("clears the cursor and retry list, and with resync starts a complete run", SLOW, async () => {
     const { connectionIds } = await makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS);

@@ -22,7 +22,8 @@ export class HealthState {
   }
 }
 
-// What the last dry run of the same scope (credential, type and serial) found, so the live confirmation
+// What the last dry run of the same scope (credential, type, serial, and for a full run whether it reads every
+// record or only the changes since each cursor) found, so the live confirmation
 // promises no more than that; lacking one, the last run of any mode says only how many records are in scope.
 export interface LiveEstimate {
   from: RunSummary | null;
@@ -36,15 +37,20 @@ export interface LiveEstimate {
   note: JobDiagnosis | null;
 }
 
-async function lastRun(credentialId: string, type: RunType, mode: "dry" | null, serial: string | null): Promise<RunDetail | null> {
-  const page = await api.runs({ credential: credentialId, type, status: "completed", ...(mode ? { mode } : {}), ...(serial ? { serial } : {}) }, { limit: 1 });
-  const found = page.data[0];
+// A full run with reset reads every record and one without only the changes: neither previews the other. The list has
+// no reset filter, so the last few are read and the first of the same kind taken.
+const SAME_KIND_WINDOW = 20;
+
+async function lastRun(credentialId: string, type: RunType, mode: "dry" | null, serial: string | null, reset: boolean): Promise<RunDetail | null> {
+  const filters = { credential: credentialId, type, status: "completed" as const, ...(mode ? { mode } : {}), ...(serial ? { serial } : {}) };
+  const page = await api.runs(filters, { limit: type === "full" ? SAME_KIND_WINDOW : 1 });
+  const found = page.data.find((run) => type !== "full" || run.reset === reset);
   return found ? api.run(found.id) : null;
 }
 
-export async function estimateLiveRun(credentialId: string, type: RunType, serial: string | null): Promise<LiveEstimate> {
-  const dry = await lastRun(credentialId, type, "dry", serial);
-  const source = dry ?? (await lastRun(credentialId, type, null, serial));
+export async function estimateLiveRun(credentialId: string, type: RunType, serial: string | null, reset = false): Promise<LiveEstimate> {
+  const dry = await lastRun(credentialId, type, "dry", serial, reset);
+  const source = dry ?? (await lastRun(credentialId, type, null, serial, reset));
   if (!source) return { from: null, dry: false, connections: 0, inScope: type === "single" ? 1 : null, wouldUpdate: null, note: null };
   const known = source.jobs.map((job) => job.in_scope).filter((n): n is number => n !== null);
   return {
