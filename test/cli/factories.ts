@@ -17,6 +17,7 @@ export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
     mode: "dry",
     status: "running",
     in_scope: 500,
+    incremental_since: null,
     processed: 0,
     would_update: 0,
     updated: 0,

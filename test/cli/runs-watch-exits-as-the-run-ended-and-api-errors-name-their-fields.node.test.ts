@@ -40,6 +40,21 @@ describe("runs watch", () => {
     expect(io.out.match(/Device status: Running, 120 of 500 processed/g)).toHaveLength(1);
   });
 
+  it("says a job that read from its cursor found nothing changed, where 0 of 0 alone reads like an empty source", async () => {
+    const since = "2026-12-07T04:51:12.000Z";
+    const done = makeRun({
+      status: "completed",
+      jobs: [
+        makeJob({ status: "completed", in_scope: 0, processed: 0, incremental_since: since }),
+        makeJob({ id: "job_2", connection_name: "Fleet listing", status: "completed", in_scope: 0, processed: 0 }),
+      ],
+    });
+    const { code, io } = await cli(await answering({ body: done }), ["runs", "watch", "run_1"]);
+    expect(code).toBe(EXIT.ok);
+    expect(io.out).toContain(`  Device status: Completed, 0 of 0 processed, 0 failed, nothing changed since ${since}\n`);
+    expect(io.out).toContain("  Fleet listing: Completed, 0 of 0 processed, 0 failed\n");
+  });
+
   it("exits 5 when --timeout runs out while the run is still going, looking once more at the timeout", async () => {
     const api = await answering({ body: running });
     const { code, io } = await cli(api, ["runs", "watch", "run_1", "--interval", "2", "--timeout", "5"]);
