@@ -1,6 +1,7 @@
 /// <reference types="node" />
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderMessage } from "../../../worker/alerts/render";
 import { sendHttp } from "../../../worker/alerts/send-http";
@@ -56,6 +57,23 @@ describe("Standard Webhooks signing", () => {
     expect(verifyStandardWebhook(secret, received!.headers, received!.body, now)).toBe(true);
     expect(verifyStandardWebhook(secret, received!.headers, received!.body.replace("failed", "completed"), now)).toBe(false);
     expect(verifyStandardWebhook(generateWebhookSecret(), received!.headers, received!.body, now)).toBe(false);
+  });
+
+  // What receivers actually install: the Standard Webhooks reference library, verifying as it is documented to be called.
+  it("verifies with the Standard Webhooks reference library, which refuses a changed body or another secret", async () => {
+    receiver = await startWebhookReceiver();
+    const secret = generateWebhookSecret();
+    await deliverTo(receiver.url, [secret, generateWebhookSecret()]);
+    const [received] = receiver.requests;
+    const headers = {
+      "webhook-id": String(received!.headers["webhook-id"]),
+      "webhook-timestamp": String(received!.headers["webhook-timestamp"]),
+      "webhook-signature": String(received!.headers["webhook-signature"]),
+    };
+
+    expect(new Webhook(secret).verify(received!.body, headers)).toEqual(JSON.parse(received!.body));
+    expect(() => new Webhook(secret).verify(received!.body.replace("failed", "completed"), headers)).toThrow();
+    expect(() => new Webhook(generateWebhookSecret()).verify(received!.body, headers)).toThrow();
   });
 
   it("generates whsec_ secrets of 32 random bytes", () => {
