@@ -35,6 +35,10 @@ describe("progress of one connection", () => {
     );
     expect(jobProgress(makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: null })).label).toBe("0 of 0 in scope");
     expect(jobProgress(makeJob({ status: "completed", processed: 3, in_scope: 3, incremental_since: since })).label).toBe("3 of 3 in scope");
+
+    const unchanged = makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: since });
+    expect(runProgress([unchanged, unchanged]).label).toBe("0 of 0 in scope: nothing changed since the last sync");
+    expect(runProgress([unchanged, makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: null })]).label).toBe("0 of 0 in scope");
   });
 });
 

@@ -33,14 +33,19 @@ export function progressLabel(processed: number, inScope: number | null, scopeCo
 
 // One connection row: "X of N in scope". An incremental job with nothing in scope says so, where "0 of 0" alone
 // reads like an empty source.
+const UNCHANGED = ": nothing changed since the last sync";
+
+function foundNothingChanged(job: ProgressFields): boolean {
+  return job.in_scope === 0 && job.status === "completed" && (job.incremental_since ?? null) !== null;
+}
+
 export function jobProgress(job: ProgressFields): Progress {
-  const unchanged = job.in_scope === 0 && job.status === "completed" && (job.incremental_since ?? null) !== null;
   return {
     processed: job.processed,
     inScope: job.in_scope,
     fraction: jobFraction(job),
     scopeComplete: job.in_scope !== null,
-    label: `${progressLabel(job.processed, job.in_scope)}${unchanged ? ": nothing changed since the last sync" : ""}`,
+    label: `${progressLabel(job.processed, job.in_scope)}${foundNothingChanged(job) ? UNCHANGED : ""}`,
   };
 }
 
@@ -64,7 +69,8 @@ export function runProgress(jobs: readonly ProgressFields[]): Progress {
     else share += fraction;
   }
   const fraction = unknown && share === 0 ? null : clamp(share / jobs.length);
-  return { processed, inScope, fraction, scopeComplete, label: progressLabel(processed, inScope, scopeComplete) };
+  const unchanged = jobs.every(foundNothingChanged) ? UNCHANGED : "";
+  return { processed, inScope, fraction, scopeComplete, label: `${progressLabel(processed, inScope, scopeComplete)}${unchanged}` };
 }
 
 // The record actions a dashboard counts, the two kinds of skip shown as one.
