@@ -269,12 +269,13 @@ export function diagnoseJob(counters: DiagnosableJob): JobDiagnosis[] {
   const found: JobDiagnosis[] = [];
   const { processed, missing_source, missing_destination } = counters;
   // An incremental run in steady state: "0 of 0 in scope" is the cursor at work, not an empty source.
-  if (processed === 0 && counters.incremental_since != null) {
+  const since = counters.incremental_since ?? null;
+  if (processed === 0 && since !== null) {
     found.push({
       severity: "info",
       code: "nothing_changed",
       label: "nothing changed",
-      message: `No source record changed since ${new Date(counters.incremental_since).toISOString()} and no serial failed last time: nothing to sync`,
+      message: `No source record changed since ${new Date(since).toISOString()} and no serial failed last time: nothing to sync`,
       hint: 'Nothing to do. To compare every record with the destination, start a full run with reset ("Full: every record" under Run now, --reset in the CLI); a dry one changes nothing',
     });
   }

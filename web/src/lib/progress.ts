@@ -31,14 +31,14 @@ export function progressLabel(processed: number, inScope: number | null, scopeCo
   return `${x} of ${inScope.toLocaleString("en")}${scopeComplete ? "" : "+"} in scope`;
 }
 
-// One connection row: "X of N in scope". An incremental job with nothing in scope says so, where "0 of 0" alone
-// reads like an empty source.
+// An incremental job with nothing in scope says so, where "0 of 0" alone reads like an empty source.
 const UNCHANGED = ": nothing changed since the last sync";
 
 function foundNothingChanged(job: ProgressFields): boolean {
   return job.in_scope === 0 && job.status === "completed" && (job.incremental_since ?? null) !== null;
 }
 
+// One connection row: "X of N in scope".
 export function jobProgress(job: ProgressFields): Progress {
   return {
     processed: job.processed,
