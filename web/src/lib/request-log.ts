@@ -121,3 +121,12 @@ export function httpEventTarget(message: string): { method: RequestMethod; url: 
   const url = match?.[2]?.replace(/[:;,.)]+$/, "");
   return method && url ? { method, url } : null;
 }
+
+// A URL in a narrow column, split where a line may break (after "/", before "?" and "&"), so it wraps between path
+// segments rather than inside a serial; the origin, the same on most rows of a job, is set apart.
+export function urlPieces(url: string): { origin: string; pieces: string[] } {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+  const origin = match?.[0] ?? "";
+  const rest = url.slice(origin.length);
+  return { origin, pieces: rest.split(/(?<=\/)|(?=[?&])/).filter((piece) => piece !== "") };
+}
