@@ -67,7 +67,7 @@ function printChanges(context: CommandContext, run: RunDetail, seen: Map<string,
   const lines: [string, string][] = [[run.id, `Run ${run.id}: ${runStatusText(run)}`]];
   for (const job of run.jobs) {
     // "0 of 0 processed" after a live sync is the cursor at work: say so, as the dashboard does.
-    const unchanged = job.status === "completed" && job.in_scope === 0 && job.incremental_since ? `, nothing changed since ${job.incremental_since}` : "";
+    const unchanged = job.diagnoses.some((diagnosis) => diagnosis.code === "nothing_changed") ? `, nothing changed since ${job.incremental_since}` : "";
     lines.push([job.id, `  ${job.connection_name}: ${runStatusText(job)}, ${jobProgress(job)} processed, ${job.failed} failed${unchanged}`]);
   }
   for (const [key, line] of lines) {

@@ -45,7 +45,13 @@ describe("runs watch", () => {
     const done = makeRun({
       status: "completed",
       jobs: [
-        makeJob({ status: "completed", in_scope: 0, processed: 0, incremental_since: since }),
+        makeJob({
+          status: "completed",
+          in_scope: 0,
+          processed: 0,
+          incremental_since: since,
+          diagnoses: [{ severity: "info", code: "nothing_changed", label: "nothing changed", message: "No source record changed", hint: "Nothing to do" }],
+        }),
         makeJob({ id: "job_2", connection_name: "Fleet listing", status: "completed", in_scope: 0, processed: 0 }),
       ],
     });

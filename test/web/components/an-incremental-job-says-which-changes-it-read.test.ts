@@ -2,12 +2,12 @@ import "@testing-library/svelte/vitest";
 import { render, screen } from "@testing-library/svelte";
 import { expect, it } from "vitest";
 import JobSummaryPanel from "../../../web/src/components/JobSummaryPanel.svelte";
-import { makeJob } from "../factories";
+import { makeJob, makeUnchangedJob } from "../factories";
 
 // "0 of 0 in scope" after a live sync is the cursor at work: the job page says what the job read from.
 it("an incremental job shows the cursor it read changes since", () => {
   render(JobSummaryPanel, {
-    job: makeJob({ status: "completed", in_scope: 0, processed: 0, incremental_since: "2026-10-31T23:22:33.000Z" }),
+    job: makeUnchangedJob("2026-10-31T23:22:33.000Z"),
   });
 
   const term = screen.getByText("Changed since");

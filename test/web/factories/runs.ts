@@ -79,6 +79,26 @@ export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
   };
 }
 
+// A completed incremental job that found nothing changed since its cursor, as the API reads it.
+export function makeUnchangedJob(since: string, overrides: Partial<JobSummary> = {}): JobSummary {
+  return makeJob({
+    status: "completed",
+    in_scope: 0,
+    processed: 0,
+    incremental_since: since,
+    diagnoses: [
+      {
+        severity: "info",
+        code: "nothing_changed",
+        label: "nothing changed",
+        message: `No source record changed since ${since} and no serial failed last time: nothing to sync`,
+        hint: "Nothing to do",
+      },
+    ],
+    ...overrides,
+  });
+}
+
 export function makeRunDetail(run: Partial<RunSummary> = {}, jobs: Array<Partial<JobSummary>> = [{}]): RunDetail {
   const summary = makeRun({ connection_count: jobs.length, ...run });
   return { ...summary, jobs: jobs.map((job, index) => makeJob({ run_id: summary.id, position: index + 1, mode: summary.mode, ...job })) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { counterCells, countersOf, jobProgress, runProgress, writtenCount } from "../../../web/src/lib/progress";
-import { makeJob } from "../factories";
+import { makeJob, makeUnchangedJob } from "../factories";
 
 describe("progress of one connection", () => {
   it("reads X of N in scope with the bar at processed / in scope", () => {
@@ -30,13 +30,11 @@ describe("progress of one connection", () => {
   // "0 of 0" alone reads like an empty source.
   it("says an incremental job with nothing in scope found nothing changed", () => {
     const since = "2026-12-07T04:51:12.000Z";
-    expect(jobProgress(makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: since })).label).toBe(
-      "0 of 0 in scope: nothing changed since the last sync",
-    );
+    const unchanged = makeUnchangedJob(since);
+    expect(jobProgress(unchanged).label).toBe("0 of 0 in scope: nothing changed since the last sync");
     expect(jobProgress(makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: null })).label).toBe("0 of 0 in scope");
     expect(jobProgress(makeJob({ status: "completed", processed: 3, in_scope: 3, incremental_since: since })).label).toBe("3 of 3 in scope");
 
-    const unchanged = makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: since });
     expect(runProgress([unchanged, unchanged]).label).toBe("0 of 0 in scope: nothing changed since the last sync");
     expect(runProgress([unchanged, makeJob({ status: "completed", processed: 0, in_scope: 0, incremental_since: null })]).label).toBe("0 of 0 in scope");
   });

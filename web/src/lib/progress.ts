@@ -13,7 +13,7 @@ export interface Progress {
   label: string;
 }
 
-type ProgressFields = Pick<JobSummary, "status" | "processed" | "in_scope"> & Partial<Pick<JobSummary, "incremental_since">>;
+type ProgressFields = Pick<JobSummary, "status" | "processed" | "in_scope"> & Partial<Pick<JobSummary, "diagnoses">>;
 
 function clamp(value: number): number {
   return Math.min(1, Math.max(0, value));
@@ -34,8 +34,9 @@ export function progressLabel(processed: number, inScope: number | null, scopeCo
 // An incremental job with nothing in scope says so, where "0 of 0" alone reads like an empty source.
 const UNCHANGED = ": nothing changed since the last sync";
 
+// The API's own verdict (a completed incremental job with nothing in scope), not worked out again here.
 function foundNothingChanged(job: ProgressFields): boolean {
-  return job.in_scope === 0 && job.status === "completed" && (job.incremental_since ?? null) !== null;
+  return job.diagnoses?.some((diagnosis) => diagnosis.code === "nothing_changed") ?? false;
 }
 
 // One connection row: "X of N in scope".
