@@ -105,6 +105,11 @@ export function runFiltersSearch(filters: RunFilters): string {
   return query === "" ? "" : `?${query}`;
 }
 
+// `/jobs?run=<id>` opens one run: the address alerts, webhooks and PagerDuty events link a run by.
+export function linkedRunId(search: string): string | null {
+  return text(new URLSearchParams(search).get("run"));
+}
+
 export function sameFilters(a: RunFilters, b: RunFilters): boolean {
   return RUN_FILTER_KEYS.every((key) => a[key] === b[key]);
 }
