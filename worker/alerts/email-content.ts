@@ -1,5 +1,5 @@
 import { ALERT_STATE_LABELS, alertStateOf } from "./alert-state-words";
-import { alertFact, alertHint, type EventPayload } from "./payload";
+import { alertFact, alertHint, dashboardLink, type EventPayload } from "./payload";
 import { headline, statusText } from "./slack";
 
 export interface AlertEmailContent {
@@ -35,8 +35,8 @@ export function buildAlertEmail(payload: EventPayload): AlertEmailContent {
   }
   row("Job", payload.job_id);
   row("Run", payload.run_id);
-  const url = payload.job_url ?? payload.run_url;
-  if (url !== null) lines.push("", `View the job: ${url}`);
+  const link = dashboardLink(payload);
+  if (link !== null) lines.push("", `${link.text}: ${link.url}`);
   lines.push("", "-- ", "Sent by Outbound Sync alerts. Change the rules under Alerts in the dashboard.");
   return { subject: subject.replace(/[\r\n]+/g, " "), text: lines.join("\n") };
 }

@@ -1,4 +1,4 @@
-import { alertHint, type EventPayload } from "./payload";
+import { alertHint, dashboardLink, type EventPayload } from "./payload";
 import { headline } from "./slack";
 import type { PagerDutySeverity } from "./vocabulary";
 
@@ -43,7 +43,7 @@ export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, s
   if (payload.type === "alert.resolved") return { routing_key: routingKey, event_action: "resolve", dedup_key: dedupKey };
 
   const summary = payload.error_summary === null ? headline(payload) : `${headline(payload)} — ${payload.error_summary}`;
-  const url = payload.job_url ?? payload.run_url;
+  const link = dashboardLink(payload);
   return {
     routing_key: routingKey,
     event_action: "trigger",
@@ -78,7 +78,7 @@ export function buildPagerDutyEvent(payload: EventPayload, routingKey: string, s
     },
     client: "Outbound Sync",
     client_url: publicUrl,
-    ...(url !== null ? { links: [{ href: url, text: "View job in Outbound Sync" }] } : {}),
+    ...(link !== null ? { links: [{ href: link.url, text: `${link.text} in Outbound Sync` }] } : {}),
   };
 }
 

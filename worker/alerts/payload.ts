@@ -82,6 +82,9 @@ export interface EventPayload {
   error: PayloadError | null;
   job_url: string | null;
   run_url: string | null;
+  // The connection's page: where an alert about a connection (freshness, a breaker) can be looked into. Absent in
+  // payloads stored before it.
+  connection_url?: string | null;
   counters: PayloadCounters | null;
   alert: AlertDetails | null;
   // A job's or run's failed records, and the status line a completed one with failures shows ("Completed with
@@ -202,6 +205,7 @@ export function buildStatusPayload(input: BuildPayloadInput): EventPayload {
     error: change.status === "failed" && job !== null ? jobError(job) : null,
     job_url: jobId !== null ? `${trimSlash(publicUrl)}/jobs/${encodeURIComponent(jobId)}` : runUrl(publicUrl, runId),
     run_url: runUrl(publicUrl, runId),
+    connection_url: connectionUrl(publicUrl, job?.connection_id ?? change.connectionId),
     counters: job !== null ? jobCounters(job) : !isJob && (jobs.length > 0 || run !== null) ? runCounters(run, jobs) : null,
     alert: null,
   };
@@ -255,6 +259,7 @@ export function buildAlertPayload(input: AlertPayloadInput): EventPayload {
     error: null,
     job_url: jobId !== null ? `${trimSlash(input.publicUrl)}/jobs/${encodeURIComponent(jobId)}` : runUrl(input.publicUrl, runId),
     run_url: runUrl(input.publicUrl, runId),
+    connection_url: connectionUrl(input.publicUrl, input.connection?.id ?? null),
     counters: null,
     alert: input.alert,
   };
@@ -407,6 +412,20 @@ function durationOf(job: JobFacts | null, run: RunFacts | null, finishedMs: numb
 
 function runUrl(publicUrl: string, runId: string | null): string | null {
   return runId === null ? null : `${trimSlash(publicUrl)}/jobs?run=${encodeURIComponent(runId)}`;
+}
+
+function connectionUrl(publicUrl: string, connectionId: string | null): string | null {
+  return connectionId === null ? null : `${trimSlash(publicUrl)}/connections/${encodeURIComponent(connectionId)}`;
+}
+
+// The dashboard page a message links to, named for what it shows: the job, else the run, else the connection.
+export function dashboardLink(payload: EventPayload): { url: string; text: string } | null {
+  if (payload.job_id !== null && payload.job_url !== null) return { url: payload.job_url, text: "View job" };
+  if (payload.run_url !== null) return { url: payload.run_url, text: "View run" };
+  if (payload.connection_url != null) return { url: payload.connection_url, text: "View connection" };
+  // A test alert links the Alerts page.
+  if (payload.job_url !== null) return { url: payload.job_url, text: "Open Outbound Sync" };
+  return null;
 }
 
 function clip(text: string | null): string | null {

@@ -1,5 +1,5 @@
 import { ALERT_STATE_LABELS, alertStateIcon, alertStateOf } from "./alert-state-words";
-import { alertFact, alertHeadline, alertHint, type EventPayload } from "./payload";
+import { alertFact, alertHeadline, alertHint, dashboardLink, type EventPayload } from "./payload";
 import { assertNever } from "../../shared/lang";
 import type { AlertState } from "./vocabulary";
 
@@ -65,12 +65,17 @@ export function buildSlackMessage(payload: EventPayload): SlackMessage {
   }
   if (fields.length > 0) blocks.push({ type: "section", fields: fields.slice(0, 10) });
 
-  const url = payload.job_url ?? payload.run_url;
-  if (url !== null) {
+  const link = dashboardLink(payload);
+  if (link !== null) {
     blocks.push({
       type: "actions",
       elements: [
-        { type: "button", text: { type: "plain_text", text: "View job" }, url, ...(payload.type === "alert.raised" ? { style: "danger" as const } : {}) },
+        {
+          type: "button",
+          text: { type: "plain_text", text: link.text },
+          url: link.url,
+          ...(payload.type === "alert.raised" ? { style: "danger" as const } : {}),
+        },
       ],
     });
   }

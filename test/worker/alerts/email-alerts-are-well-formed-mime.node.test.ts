@@ -54,7 +54,7 @@ describe("alert emails", () => {
     expect(parsed.headers.get("auto-submitted")).toBe("auto-generated");
     expect(decodeWords(parsed.headers.get("subject")!)).toBe("[Outbound Sync] Sync failing: Salesforce → Snowflake");
     expect(parsed.body).toContain("Error: Stream Account: 401 Unauthorized — token expired");
-    expect(parsed.body).toMatch(/View the job: https:\/\/sync\.example\.com\/jobs\/job_/);
+    expect(parsed.body).toMatch(/View job: https:\/\/sync\.example\.com\/jobs\/job_/);
   });
 
   it("name the alert's state in the subject and the body, and the alert's hint before the job's", () => {
