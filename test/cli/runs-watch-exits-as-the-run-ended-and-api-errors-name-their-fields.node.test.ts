@@ -123,6 +123,21 @@ describe("runs watch", () => {
   });
 });
 
+describe("runs start", () => {
+  it("starts a single run when given a serial without --type, and a full one without either", async () => {
+    const api = await answering({ status: 201, body: makeRun() });
+    await cli(api, ["runs", "start", "--credential", "cred_1", "--serial", "DEV-00003", "--mode", "live"]);
+    await cli(api, ["runs", "start", "--credential", "cred_1"]);
+    await cli(api, ["runs", "start", "--credential", "cred_1", "--type", "full", "--serial", "DEV-00003"]);
+    expect(api.requests.map((request) => JSON.parse(request.body))).toEqual([
+      { credential_id: "cred_1", type: "single", serial: "DEV-00003", mode: "live" },
+      { credential_id: "cred_1", type: "full" },
+      // Said outright, full stays full: the API refuses the serial and says why.
+      { credential_id: "cred_1", type: "full", serial: "DEV-00003" },
+    ]);
+  });
+});
+
 describe("an API error", () => {
   it("reaches stderr with its message, status, code, each field at fault and the hint, and exits 1", async () => {
     const api = await answering({

@@ -43,8 +43,8 @@ const start = defineCommand({
   args: [],
   options: {
     credential: { type: "string", value: "id", required: true, description: "The credential whose connections run" },
-    type: { type: "string", value: "type", choices: RUN_TYPES, description: "full (default) or single" },
-    serial: { type: "string", value: "serial", description: "The serial of a single run" },
+    type: { type: "string", value: "type", choices: RUN_TYPES, description: "full or single (default: single with --serial, else full)" },
+    serial: { type: "string", value: "serial", description: "The serial of a single run (--type single may be left out)" },
     mode: { type: "string", value: "mode", choices: RUN_MODES, description: "dry or live (default: each connection's own dry-run setting)" },
     connection: { type: "string", value: "id", multiple: true, description: "Only this connection (repeat for several)" },
     reset: { type: "boolean", description: "Full runs: every record, whatever the cursor (a live run also clears the cursor and retry list)" },
@@ -54,11 +54,12 @@ const start = defineCommand({
   },
   examples: [
     "outbound-sync runs start --credential cred_demo_fleet --mode dry",
-    "outbound-sync runs start --credential cred_demo_fleet --type single --serial DEV-00001 --mode live --watch",
+    "outbound-sync runs start --credential cred_demo_fleet --serial DEV-00001 --mode live --watch",
   ],
   async run(context, { options }) {
     const watch = watchOptions(options);
-    const type = (options.type ?? "full") as (typeof RUN_TYPES)[number];
+    // A serial names a single run; an explicit --type full with one is still the API's to refuse.
+    const type = (options.type ?? (options.serial === undefined ? "full" : "single")) as (typeof RUN_TYPES)[number];
     const run = await answer(
       context.api().POST("/api/runs", {
         body: {
