@@ -54,13 +54,22 @@ const JOB_COLUMNS: Column<JobSummary>[] = [
   count("FAILED", (job) => job.failed),
 ];
 
-/** A run's heading line and its jobs, with each failed job's error and hint under the table. */
-export function runDetailText(run: RunDetail): string {
+/**
+ * A run's heading line and its jobs, with each failed job's error and hint under the table, then the run's page on
+ * the dashboard (the worker at `baseUrl` serves it), so a CI log links straight to it.
+ */
+export function runDetailText(run: RunDetail, baseUrl: string): string {
   const mode = run.mode ?? "each connection's own mode";
   const heading = `Run ${run.id}: ${runStatusText(run)} (${run.type}, ${mode}, credential "${run.credential_name}")\n`;
-  if (run.jobs.length === 0) return heading;
+  const link = `Dashboard: ${runPageUrl(baseUrl, run.id)}\n`;
+  if (run.jobs.length === 0) return heading + link;
   const errors = run.jobs.flatMap((job) =>
     job.error ? [`${job.connection_name}: ${job.error.message}${job.error.hint ? `\n  Hint: ${job.error.hint}` : ""}\n`] : [],
   );
-  return heading + formatTable(JOB_COLUMNS, run.jobs) + errors.join("");
+  return heading + formatTable(JOB_COLUMNS, run.jobs) + errors.join("") + link;
+}
+
+// The address alerts link a run by: Outbound Sync Jobs with that run open.
+export function runPageUrl(baseUrl: string, runId: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/jobs?run=${encodeURIComponent(runId)}`;
 }

@@ -50,7 +50,7 @@ export async function watchRun(context: CommandContext, runId: string, options: 
     if (!context.json) printChanges(context, run, seen);
     if (isTerminal(run.status) || timedOut()) {
       if (context.json) io.stdout(JSON.stringify(run, null, 2) + "\n");
-      else io.stdout("\n" + runDetailText(run));
+      else io.stdout("\n" + runDetailText(run, context.url));
       if (!isTerminal(run.status)) io.stderr(`Run ${run.id} is still ${run.status} after ${Math.round(elapsed() / 1000)} s.\n`);
       if (run.status === "completed" && options.maxFailedRecords !== undefined && run.failed_records > options.maxFailedRecords) {
         const failed = `${run.failed_records} failed ${run.failed_records === 1 ? "record" : "records"}`;

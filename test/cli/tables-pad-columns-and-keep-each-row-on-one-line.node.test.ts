@@ -3,6 +3,8 @@ import { runDetailText, runsTable } from "../../cli/src/run-views";
 import { cellValue, formatTable } from "../../cli/src/table";
 import { makeJob, makeRun } from "./factories";
 
+const BASE = "http://localhost:8787";
+
 describe("formatTable", () => {
   it("pads each column to its widest cell, aligns numbers right and trims the line ends", () => {
     const rows = [
@@ -57,6 +59,7 @@ describe("runs and jobs", () => {
           makeJob({ connection_name: "Current", status: "completed", diagnoses: [diagnosis("info", "up_to_date", "already up to date")] }),
         ],
       }),
+      BASE,
     );
     expect(text).toMatch(/Warned\s+Completed — Missing Source\s+/);
     expect(text).toMatch(/Current\s+Completed\s+\d/);
@@ -66,7 +69,7 @@ describe("runs and jobs", () => {
   it("say why a running run or job stands still when a destination breaker holds it back", () => {
     const waiting = { host: "api.example.com", next_probe_at: null, reason: "Paused: destination api.example.com is failing; next probe at soon" };
     expect(runsTable([makeRun({ id: "run_w", status: "running", waiting })])).toContain("run_w  Running, paused: api.example.com is failing");
-    const text = runDetailText(makeRun({ status: "running", waiting, jobs: [makeJob({ status: "running", waiting })] }));
+    const text = runDetailText(makeRun({ status: "running", waiting, jobs: [makeJob({ status: "running", waiting })] }), BASE);
     expect(text).toMatch(/^Run run_\d+: Running, paused: api.example.com is failing \(/);
     expect(text).toMatch(/Device status\s+Running, paused: api.example.com is failing\s+/);
   });
@@ -90,9 +93,12 @@ describe("runs and jobs", () => {
           }),
         ],
       }),
+      "https://sync.example.com/",
     );
     expect(text).toMatch(/^Run run_1: Failed \(full, dry, credential "Demo fleet"\)\n/);
     expect(text).toMatch(/job_1\s+Device status\s+Failed\s+1 of 1\s+0\s+0\s+0\s+0\s+1\n/);
     expect(text).toContain("Device status: The destination refused POST (405)\n  Hint: Verify method in Update API Contract\n");
+    // Last, the run's page: what an alert's run link opens.
+    expect(text.endsWith("\nDashboard: https://sync.example.com/jobs?run=run_1\n")).toBe(true);
   });
 });

@@ -31,7 +31,7 @@ function watchOptions(options: { interval?: string; timeout?: string; "max-faile
 }
 
 function printRun(context: CommandContext, run: Parameters<typeof runDetailText>[0]): void {
-  context.io.stdout(context.json ? JSON.stringify(run, null, 2) + "\n" : runDetailText(run));
+  context.io.stdout(context.json ? JSON.stringify(run, null, 2) + "\n" : runDetailText(run, context.url));
 }
 
 const start = defineCommand({
