@@ -2,8 +2,9 @@ import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import JobsPage from "../../../web/src/pages/JobsPage.svelte";
+import JobDetailPage from "../../../web/src/pages/JobDetailPage.svelte";
 import { router } from "../../../web/src/lib/router.svelte";
-import { jsonResponse, makeErrorBody, makeRunDetail } from "../factories";
+import { jsonResponse, makeErrorBody, makeJobDetail, makeRunDetail } from "../factories";
 
 // Alerts, webhooks and PagerDuty events link a run as /jobs?run=<id> (worker/alerts/payload.ts).
 const RUN = makeRunDetail({ id: "run_linked01", status: "failed", credential_name: "Linked fleet" }, [
@@ -66,6 +67,26 @@ describe("a run's link", () => {
 
     expect(await screen.findByText("Could not load this run.")).toBeTruthy();
     expect(screen.getByText(/No run with id run_gone\./)).toBeTruthy();
+  });
+
+  it("is where a job's page sends its run id and its breadcrumb", async () => {
+    const job = makeJobDetail({ id: "job_linked", run_id: RUN.id }, { id: RUN.id, credential_name: "Linked fleet" });
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: RequestInfo | URL) => {
+        const url = new URL(String(input), "http://localhost");
+        if (url.pathname === `/api/jobs/${job.id}`) return jsonResponse(job);
+        if (url.pathname === `/api/runs/${RUN.id}`) return jsonResponse(RUN);
+        if (url.pathname === "/api/runs") return jsonResponse({ data: [], next_cursor: null });
+        throw new Error(`unexpected request ${url.pathname}`);
+      }),
+    );
+    router.navigate(`/jobs/${job.id}`);
+    render(JobDetailPage, { params: { id: job.id } });
+
+    const crumb = await screen.findByRole("link", { name: "Linked fleet" });
+    expect(crumb.getAttribute("href")).toBe(`/jobs?run=${RUN.id}`);
+    expect(screen.getByRole("link", { name: RUN.id }).getAttribute("href")).toBe(`/jobs?run=${RUN.id}`);
   });
 
   it("compares the run by picking the other one on the Compare page", async () => {

@@ -110,6 +110,10 @@ export function linkedRunId(search: string): string | null {
   return text(new URLSearchParams(search).get("run"));
 }
 
+export function runHref(runId: string): string {
+  return `/jobs?run=${encodeURIComponent(runId)}`;
+}
+
 export function sameFilters(a: RunFilters, b: RunFilters): boolean {
   return RUN_FILTER_KEYS.every((key) => a[key] === b[key]);
 }
