@@ -2200,7 +2200,7 @@ export interface components {
                  * @example 0 9 * * 1
                  */
                 test_schedule?: string | null;
-                /** @description null: every connection. */
+                /** @description null: every connection. []: none (every connection it named has been deleted); it hears of no connection. */
                 connections?: components["schemas"]["ConfigConnectionRef"][] | null;
             } | {
                 /** @enum {string} */
@@ -2296,7 +2296,7 @@ export interface components {
                 /** @description The alert channel's name. */
                 channel: string;
                 /**
-                 * @description null: every connection.
+                 * @description null: every connection. []: none (every connection it named has been deleted); it hears of no connection.
                  * @default null
                  */
                 connections: components["schemas"]["ConfigConnectionRef"][] | null;

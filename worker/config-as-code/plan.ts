@@ -172,6 +172,16 @@ function referenceIssues(desired: DesiredConfig, stored: StoredConfig): FieldIss
       }
     }
   }
+  // Rules left unmanaged keep their channel: deleting it would delete them too, which the plan would not show.
+  if (desired.rules === null && desired.channels !== null) {
+    for (const rule of stored.rules) {
+      if (!channelNames.has(rule.entry.channel)) {
+        issues.push(
+          issue("alert_channels", `"${rule.entry.channel}" is used by the alert rule "${rule.entry.name}": list the alert rules too, or keep the channel`),
+        );
+      }
+    }
+  }
   const checkRefs = (refs: Array<{ credential: string; name: string }> | null | undefined, path: string) =>
     refs?.forEach((ref, j) => {
       if (!connectionKeys.has(connectionKey(ref))) issues.push(issue(`${path}[${j}]`, `no connection "${ref.name}" of credential "${ref.credential}"`));

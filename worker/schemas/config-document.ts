@@ -27,7 +27,12 @@ export const connectionRefSchema = z
   .strictObject({ credential: nameRef, name: nameRef })
   .openapi("ConfigConnectionRef", { description: "A connection by its credential's name and its own (names are unique per credential)." });
 export type ConnectionRef = z.infer<typeof connectionRefSchema>;
-const connectionRefsSchema = z.array(connectionRefSchema).min(1).max(500).nullable().openapi({ description: "null: every connection." });
+// [] is what a scope becomes once every connection it named is deleted: the export writes it, so plan must take it.
+const connectionRefsSchema = z
+  .array(connectionRefSchema)
+  .max(500)
+  .nullable()
+  .openapi({ description: "null: every connection. []: none (every connection it named has been deleted); it hears of no connection." });
 
 // The API's create bodies per scheme and kind, with the secret fields taking a reference instead of the value.
 const credentialEntrySchema = z.discriminatedUnion(

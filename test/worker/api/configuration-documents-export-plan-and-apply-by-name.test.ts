@@ -115,6 +115,49 @@ describe("plan", () => {
     expect(result.summary).toMatchObject({ update: 1, delete: 1, create: 0 });
   });
 
+  it("takes back its own export after every connection a rule and a webhook named was deleted", async () => {
+    const { connection } = await fixture();
+    const hook = await call<{ id: string; name: string }>("POST", "/api/alerts/channels", {
+      body: { kind: "webhook", name: unique("Scoped hook"), url: `${SANDBOX}/_receiver/hook`, connection_ids: [connection.id] },
+    });
+    await call("POST", "/api/alerts/rules", { body: { channel_id: hook.body.id, connection_ids: [connection.id] } });
+    expect((await call("DELETE", `/api/connections/${connection.id}`)).status).toBe(204);
+
+    const doc = await exported();
+    const channelEntry = doc.alert_channels.find((entry: Doc) => entry.name === hook.body.name);
+    expect(channelEntry.connections).toEqual([]);
+    expect(doc.alert_rules.find((entry: Doc) => entry.channel === hook.body.name)).toMatchObject({ name: `${hook.body.name} / job_failed`, connections: [] });
+    const again = await plan(doc);
+    expect(again.changes).toEqual([]);
+    expect((await plan(stringify(doc))).plan_id).toBe(again.plan_id);
+  });
+
+  it("refuses to delete a channel that rules the document leaves unmanaged still use, which would delete them unseen", async () => {
+    await fixture();
+    const channel = await call<{ id: string; name: string }>("POST", "/api/alerts/channels", {
+      body: { kind: "webhook", name: unique("Doomed hook"), url: `${SANDBOX}/_receiver/doomed` },
+    });
+    await call("POST", "/api/alerts/rules", { body: { channel_id: channel.body.id } });
+    // A rule made in the dashboard has no name of its own: the document calls it "<channel> / <condition>".
+    const ruleName = `${channel.body.name} / job_failed`;
+    const doc = await exported();
+    const withoutChannel = { version: 1, alert_channels: doc.alert_channels.filter((entry: Doc) => entry.name !== channel.body.name) };
+
+    const refused = await call("POST", "/api/config/plan", { body: { document: withoutChannel } });
+    expect(refused.status).toBe(400);
+    expect(errorOf(refused).details).toContainEqual({
+      path: "alert_channels",
+      message: `"${channel.body.name}" is used by the alert rule "${ruleName}": list the alert rules too, or keep the channel`,
+      in: "body",
+    });
+    // With its rules listed (and this one left out), the plan shows both deletions.
+    const managed = await plan({ ...withoutChannel, alert_rules: doc.alert_rules.filter((entry: Doc) => entry.channel !== channel.body.name) });
+    expect(managed.changes.filter((change) => change.action === "delete").map((change) => [change.kind, change.name])).toEqual([
+      ["alert_channel", channel.body.name],
+      ["alert_rule", ruleName],
+    ]);
+  });
+
   it("refuses an invalid document with 400 naming the path, and writes nothing", async () => {
     await fixture();
     const doc = await exported();
