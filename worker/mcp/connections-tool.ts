@@ -20,7 +20,7 @@ export const LIST_CONNECTIONS_TOOL = {
     "freshness (on_time, delayed: one scheduled success missing or the SLA passed, overdue: two missing or twice the SLA; null when unscheduled, disabled or paused), " +
     "whether it has not run yet or never succeeded, and over a time window (default " +
     "the last 7 days) their job counts by status, success rate and the average, median (p50) and p95 duration of " +
-    "completed jobs. Examples: connections that haven't synced successfully in the last 3 days → " +
+    "completed jobs, with connection_url and runs_url, the dashboard pages to link a person to. Examples: connections that haven't synced successfully in the last 3 days → " +
     '{"no_success_since":"3d"}; average sync duration of the Salesforce connection this week → ' +
     '{"name":"salesforce","since":"7d"} and read average_duration.',
   inputSchema: {
@@ -44,7 +44,7 @@ export const LIST_CONNECTIONS_TOOL = {
 
 export type ListConnectionsInput = z.output<z.ZodObject<typeof LIST_CONNECTIONS_TOOL.inputSchema>>;
 
-export async function listConnections(db: D1Database, input: ListConnectionsInput, now: number) {
+export async function listConnections(db: D1Database, input: ListConnectionsInput, now: number, dashboardUrl: string) {
   const range = resolveTimeRange({ since: input.since, until: input.until }, now, 7 * DAY_MS);
   const noSuccessSince = input.no_success_since === undefined ? null : parseTimeInput("no_success_since", input.no_success_since, now);
 
@@ -80,6 +80,8 @@ export async function listConnections(db: D1Database, input: ListConnectionsInpu
         id: row.id,
         name: row.name,
         credential_name: row.credential_name,
+        connection_url: `${dashboardUrl}/connections/${encodeURIComponent(row.id)}`,
+        runs_url: `${dashboardUrl}/jobs?connection=${encodeURIComponent(row.id)}`,
         enabled: row.enabled === 1,
         dry_run: row.dry_run === 1,
         schedule: row.schedule,

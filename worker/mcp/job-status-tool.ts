@@ -20,7 +20,8 @@ export const JOB_STATUS_TOOL = {
     "Lists outbound sync jobs (one job = one connection's execution inside a run), newest first, with status, " +
     'mode (dry/live), trigger, timing, record counters (failed_records, and a status_detail such as "Completed with 3 ' +
     'failed records" for a completed job whose records partly failed), for a running job its eta ({remaining_ms, finish_at}) and ' +
-    "waiting (the destination breaker holding it back: {host, next_probe_at, reason}), and, for failed jobs, the error and a hint. Also returns a " +
+    "waiting (the destination breaker holding it back: {host, next_probe_at, reason}), for failed jobs the error and a hint, and job_url and " +
+    "run_url, the dashboard pages to link a person to. Also returns a " +
     "summary over ALL matching jobs, not only the listed ones: count per status, success rate, and the average, " +
     "median (p50) and p95 duration of the completed ones. Examples: failed jobs from the last 24 hours → " +
     '{"status":"failed","since":"24h"}; average duration of the Salesforce connection this week → ' +
@@ -53,7 +54,7 @@ export const JOB_STATUS_TOOL = {
 
 export type JobStatusInput = z.output<z.ZodObject<typeof JOB_STATUS_TOOL.inputSchema>>;
 
-export async function getJobStatus(db: D1Database, input: JobStatusInput, now: number) {
+export async function getJobStatus(db: D1Database, input: JobStatusInput, now: number, dashboardUrl: string) {
   const range = resolveTimeRange({ since: input.since, until: input.until }, now, 7 * DAY_MS);
   const words = input.status === undefined ? null : Array.isArray(input.status) ? input.status : [input.status];
   const statuses = words === null ? null : [...new Set(words.map(normaliseStatus))];
@@ -97,7 +98,7 @@ export async function getJobStatus(db: D1Database, input: JobStatusInput, now: n
     },
     returned: jobs.length,
     truncated: summary.total > jobs.length,
-    jobs: jobs.map((row) => jobView(row, now)),
+    jobs: jobs.map((row) => jobView(row, now, dashboardUrl)),
   };
 }
 
@@ -106,11 +107,13 @@ function normaliseStatus(word: string): JobStatus {
   return STATUS_ALIASES[lower] ?? (lower as JobStatus);
 }
 
-function jobView(row: JobStatusRow, now: number) {
+function jobView(row: JobStatusRow, now: number, dashboardUrl: string) {
   const progress = row.in_scope === null ? `${row.processed} processed` : `${row.processed} of ${row.in_scope}`;
   return {
     job_id: row.id,
     run_id: row.run_id,
+    job_url: `${dashboardUrl}/jobs/${encodeURIComponent(row.id)}`,
+    run_url: `${dashboardUrl}/jobs?run=${encodeURIComponent(row.run_id)}`,
     connection_id: row.connection_id,
     connection_name: row.connection_name,
     credential_name: row.credential_name,

@@ -10,7 +10,13 @@ export const mcpRouter = new Hono<AppEnv>();
 mcpRouter.use("*", authenticate(), requireRole("viewer"));
 
 mcpRouter.post("/", async (c) => {
-  const server = createMcpServer({ db: c.env.LEDGER, now: Date.now, env: c.env, principal: c.var.principal });
+  const server = createMcpServer({
+    db: c.env.LEDGER,
+    now: Date.now,
+    dashboardUrl: new URL(c.req.url).origin,
+    env: c.env,
+    principal: c.var.principal,
+  });
   // Stateless with JSON responses: every POST is answered whole, so nothing outlives the request.
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);

@@ -11,6 +11,8 @@ import type { Env } from "../env";
 export interface McpContext {
   db: D1Database;
   now: () => number;
+  // The dashboard's origin (the worker that answers /mcp serves it too), for the links an agent can hand on.
+  dashboardUrl: string;
   // For the one tool that acts (apply_dry_run): the Worker's bindings and the caller.
   env?: Env;
   principal?: Principal;
@@ -29,12 +31,12 @@ export function createMcpServer(context: McpContext): McpServer {
   server.registerTool(
     JOB_STATUS_TOOL.name,
     { ...readToolConfig(JOB_STATUS_TOOL), inputSchema: JOB_STATUS_TOOL.inputSchema },
-    readOnly(JOB_STATUS_TOOL.name, (args) => getJobStatus(context.db, args, context.now())),
+    readOnly(JOB_STATUS_TOOL.name, (args) => getJobStatus(context.db, args, context.now(), context.dashboardUrl)),
   );
   server.registerTool(
     LIST_CONNECTIONS_TOOL.name,
     { ...readToolConfig(LIST_CONNECTIONS_TOOL), inputSchema: LIST_CONNECTIONS_TOOL.inputSchema },
-    readOnly(LIST_CONNECTIONS_TOOL.name, (args) => listConnections(context.db, args, context.now())),
+    readOnly(LIST_CONNECTIONS_TOOL.name, (args) => listConnections(context.db, args, context.now(), context.dashboardUrl)),
   );
   server.registerTool(
     LIST_ALERT_CHANNELS_TOOL.name,

@@ -118,6 +118,26 @@ describe("the /mcp endpoint", () => {
     expect(answer.jobs[0]).toMatchObject({ job_id: recentFailure, status: "failed", error: { hint: "verify method in Update API Contract" } });
   });
 
+  it("gives the dashboard pages of each job, its run and each connection, on the origin the agent called", async () => {
+    const client = await connect(viewer);
+    const jobs = parsed<{ jobs: Array<{ job_id: string; run_id: string; job_url: string; run_url: string }> }>(
+      await client.callTool({ name: "get_job_status", arguments: { status: "failed", since: "24h" } }),
+    ).jobs;
+    const failed = jobs.find((entry) => entry.job_id === recentFailure)!;
+    expect(failed.job_url).toBe(`http://localhost/jobs/${recentFailure}`);
+    expect(failed.run_url).toBe(`http://localhost/jobs?run=${failed.run_id}`);
+    const connections = parsed<{ connections: Array<{ id: string; connection_url: string; runs_url: string }> }>(
+      await client.callTool({ name: "list_connections", arguments: { name: salesforce.id } }),
+    ).connections;
+    expect(connections).toEqual([
+      expect.objectContaining({
+        id: salesforce.id,
+        connection_url: `http://localhost/connections/${salesforce.id}`,
+        runs_url: `http://localhost/jobs?connection=${salesforce.id}`,
+      }),
+    ]);
+  });
+
   it("says a completed job with failed records completed with them, so an agent does not call it a clean success", async () => {
     const quiet = await makeConnection(await makeCredential({ name: "Quiet" }), { name: "Quiet failures" });
     const at = NOW - 40 * DAY_MS;

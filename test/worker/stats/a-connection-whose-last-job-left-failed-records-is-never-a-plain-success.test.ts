@@ -24,7 +24,9 @@ async function lastStatus(id: string) {
   expect(connection.status).toBe(200);
   const stats = await api<StatsResponse>("GET", "/api/stats");
   const entry = stats.body.connections.find((c) => c.id === id);
-  const mcp = (await listConnections(env.LEDGER, { name: id, include_disabled: true }, Date.now())).connections.find((c) => c.id === id);
+  const mcp = (await listConnections(env.LEDGER, { name: id, include_disabled: true }, Date.now(), "https://sync.example.com")).connections.find(
+    (c) => c.id === id,
+  );
   return {
     connection: [connection.body.last_status, connection.body.last_failed_records, connection.body.last_status_detail],
     stats: [entry?.last_status, entry?.last_failed_records, entry?.last_status_detail],

@@ -19,7 +19,7 @@ async function withoutSuccess(): Promise<Map<string, { attention: string; last_s
 }
 
 async function mcpWords(): Promise<Map<string, string | null>> {
-  const answer = await listConnections(env.LEDGER, { no_success_since: "3d", include_disabled: true }, Date.now());
+  const answer = await listConnections(env.LEDGER, { no_success_since: "3d", include_disabled: true }, Date.now(), "https://sync.example.com");
   return new Map(answer.connections.map((c) => [c.id, c.time_since_last_success]));
 }
 
