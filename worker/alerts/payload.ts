@@ -85,6 +85,9 @@ export interface EventPayload {
   // The connection's page: where an alert about a connection (freshness, a breaker) can be looked into. Absent in
   // payloads stored before it.
   connection_url?: string | null;
+  // The dashboard's home, where a destination's breaker shows: what an alert about a whole host links. Absent in
+  // payloads stored before it.
+  dashboard_url?: string;
   counters: PayloadCounters | null;
   alert: AlertDetails | null;
   // A job's or run's failed records, and the status line a completed one with failures shows ("Completed with
@@ -206,6 +209,7 @@ export function buildStatusPayload(input: BuildPayloadInput): EventPayload {
     job_url: jobId !== null ? `${trimSlash(publicUrl)}/jobs/${encodeURIComponent(jobId)}` : runUrl(publicUrl, runId),
     run_url: runUrl(publicUrl, runId),
     connection_url: connectionUrl(publicUrl, job?.connection_id ?? change.connectionId),
+    dashboard_url: `${trimSlash(publicUrl)}/`,
     counters: job !== null ? jobCounters(job) : !isJob && (jobs.length > 0 || run !== null) ? runCounters(run, jobs) : null,
     alert: null,
   };
@@ -260,6 +264,7 @@ export function buildAlertPayload(input: AlertPayloadInput): EventPayload {
     job_url: jobId !== null ? `${trimSlash(input.publicUrl)}/jobs/${encodeURIComponent(jobId)}` : runUrl(input.publicUrl, runId),
     run_url: runUrl(input.publicUrl, runId),
     connection_url: connectionUrl(input.publicUrl, input.connection?.id ?? null),
+    dashboard_url: `${trimSlash(input.publicUrl)}/`,
     counters: null,
     alert: input.alert,
   };
@@ -418,13 +423,15 @@ function connectionUrl(publicUrl: string, connectionId: string | null): string |
   return connectionId === null ? null : `${trimSlash(publicUrl)}/connections/${encodeURIComponent(connectionId)}`;
 }
 
-// The dashboard page a message links to, named for what it shows: the job, else the run, else the connection.
+// The dashboard page a message links to, named for what it shows: the job, else the run, else the connection, else
+// the dashboard itself (an alert about a destination host, whose breaker it shows).
 export function dashboardLink(payload: EventPayload): { url: string; text: string } | null {
   if (payload.job_id !== null && payload.job_url !== null) return { url: payload.job_url, text: "View job" };
   if (payload.run_url !== null) return { url: payload.run_url, text: "View run" };
   if (payload.connection_url != null) return { url: payload.connection_url, text: "View connection" };
   // A test alert links the Alerts page.
   if (payload.job_url !== null) return { url: payload.job_url, text: "Open Outbound Sync" };
+  if (payload.dashboard_url !== undefined) return { url: payload.dashboard_url, text: "Open the dashboard" };
   return null;
 }
 

@@ -97,7 +97,7 @@ describe("alert messages link", () => {
     });
   });
 
-  it("nothing when the alert is about something wider than a connection", () => {
+  it("an alert about a destination host to the dashboard, which shows the host's breaker", () => {
     const payload = buildAlertPayload({
       type: "alert.raised",
       eventId: "evt_4",
@@ -106,6 +106,24 @@ describe("alert messages link", () => {
       alert: { rule_id: "rule_1", channel_id: "chan_1", dedup_key: "outbound-sync/rule_1/host", failure_threshold: 1, consecutive_failures: 0 },
       publicUrl: PUBLIC_URL,
     });
-    expect(links(payload)).toEqual({ slack: null, email: undefined, pagerDuty: null });
+    expect(links(payload)).toEqual({
+      slack: [["Open the dashboard", "https://sync.example.com/"]],
+      email: "Open the dashboard: https://sync.example.com/",
+      pagerDuty: [{ href: "https://sync.example.com/", text: "Open the dashboard in Outbound Sync" }],
+    });
+  });
+
+  it("nothing in a payload stored before the links were added", () => {
+    const stored = buildAlertPayload({
+      type: "alert.raised",
+      eventId: "evt_5",
+      occurredAt: T0,
+      connection: null,
+      alert: { rule_id: "rule_1", channel_id: "chan_1", dedup_key: "outbound-sync/rule_1/host", failure_threshold: 1, consecutive_failures: 0 },
+      publicUrl: PUBLIC_URL,
+    });
+    delete stored.connection_url;
+    delete stored.dashboard_url;
+    expect(links(stored)).toEqual({ slack: null, email: undefined, pagerDuty: null });
   });
 });
