@@ -40,6 +40,14 @@ const SCREENS: readonly Screen[] = [
       await expect(page.getByRole("article").first().getByRole("progressbar").first()).toBeVisible();
     },
   },
+  {
+    name: "jobs-linked-run",
+    heading: "Outbound Sync Jobs",
+    path: ({ a }) => `/jobs?run=${a.id}`,
+    prepare: async (page) => {
+      await expect(page.getByRole("link", { name: "Device status (JSON)" })).toBeVisible();
+    },
+  },
   { name: "job-summary", heading: "Device status (JSON)", path: ({ a }) => `/jobs/${firstJob(a).id}` },
   {
     name: "job-records",
