@@ -1,6 +1,7 @@
 import type { Schemas } from "./api-client";
 import { formatTable, type Column } from "./table";
 import { STATUS_WORD } from "./words";
+import { dashboardPaths, dashboardUrl } from "../../shared/dashboard-paths";
 
 type RunSummary = Schemas["RunSummary"];
 type RunDetail = Schemas["RunDetail"];
@@ -69,7 +70,6 @@ export function runDetailText(run: RunDetail, baseUrl: string): string {
   return heading + formatTable(JOB_COLUMNS, run.jobs) + errors.join("") + link;
 }
 
-// The address alerts link a run by: Outbound Sync Jobs with that run open.
-export function runPageUrl(baseUrl: string, runId: string): string {
-  return `${baseUrl.replace(/\/+$/, "")}/jobs?run=${encodeURIComponent(runId)}`;
+function runPageUrl(baseUrl: string, runId: string): string {
+  return dashboardUrl(baseUrl, dashboardPaths.run(runId));
 }

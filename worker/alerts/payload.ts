@@ -2,6 +2,7 @@ import { writtenTotal } from "../engine/reconcile";
 import { JOB_COUNTER_COLUMNS, type JobCounterColumn, type JobOutcomeColumns } from "../ledger/run-rows";
 import type { AlertSeverity, AlertState, EventType, PayloadType, RuleCondition } from "./vocabulary";
 import { assertNever } from "../../shared/lang";
+import { dashboardPaths, dashboardUrl } from "../../shared/dashboard-paths";
 import { TERMINAL_STATUSES } from "../schemas/vocabulary";
 import { statusDetail } from "../schemas/status-detail";
 
@@ -82,7 +83,7 @@ export interface EventPayload {
   error: PayloadError | null;
   job_url: string | null;
   run_url: string | null;
-  // The connection's page: where an alert about a connection (freshness, a breaker) can be looked into. Absent in
+  // The connection's page: where an alert about a connection (freshness, a pause) can be looked into. Absent in
   // payloads stored before it.
   connection_url?: string | null;
   // The dashboard's home, where a destination's breaker shows: what an alert about a whole host links. Absent in
@@ -206,10 +207,10 @@ export function buildStatusPayload(input: BuildPayloadInput): EventPayload {
     duration_ms: terminal ? durationOf(job, run, finishedMs) : null,
     error_summary: change.status === "failed" ? errorSummary(job, jobs) : null,
     error: change.status === "failed" && job !== null ? jobError(job) : null,
-    job_url: jobId !== null ? `${trimSlash(publicUrl)}/jobs/${encodeURIComponent(jobId)}` : runUrl(publicUrl, runId),
+    job_url: jobId !== null ? dashboardUrl(publicUrl, dashboardPaths.job(jobId)) : runUrl(publicUrl, runId),
     run_url: runUrl(publicUrl, runId),
     connection_url: connectionUrl(publicUrl, job?.connection_id ?? change.connectionId),
-    dashboard_url: `${trimSlash(publicUrl)}/`,
+    dashboard_url: dashboardUrl(publicUrl, "/"),
     counters: job !== null ? jobCounters(job) : !isJob && (jobs.length > 0 || run !== null) ? runCounters(run, jobs) : null,
     alert: null,
   };
@@ -261,10 +262,10 @@ export function buildAlertPayload(input: AlertPayloadInput): EventPayload {
     duration_ms: null,
     error_summary: input.type === "alert.raised" ? (input.alert.summary ?? null) : null,
     error: null,
-    job_url: jobId !== null ? `${trimSlash(input.publicUrl)}/jobs/${encodeURIComponent(jobId)}` : runUrl(input.publicUrl, runId),
+    job_url: jobId !== null ? dashboardUrl(input.publicUrl, dashboardPaths.job(jobId)) : runUrl(input.publicUrl, runId),
     run_url: runUrl(input.publicUrl, runId),
     connection_url: connectionUrl(input.publicUrl, input.connection?.id ?? null),
-    dashboard_url: `${trimSlash(input.publicUrl)}/`,
+    dashboard_url: dashboardUrl(input.publicUrl, "/"),
     counters: null,
     alert: input.alert,
   };
@@ -416,11 +417,11 @@ function durationOf(job: JobFacts | null, run: RunFacts | null, finishedMs: numb
 }
 
 function runUrl(publicUrl: string, runId: string | null): string | null {
-  return runId === null ? null : `${trimSlash(publicUrl)}/jobs?run=${encodeURIComponent(runId)}`;
+  return runId === null ? null : dashboardUrl(publicUrl, dashboardPaths.run(runId));
 }
 
 function connectionUrl(publicUrl: string, connectionId: string | null): string | null {
-  return connectionId === null ? null : `${trimSlash(publicUrl)}/connections/${encodeURIComponent(connectionId)}`;
+  return connectionId === null ? null : dashboardUrl(publicUrl, dashboardPaths.connection(connectionId));
 }
 
 // The dashboard page a message links to, named for what it shows: the job, else the run, else the connection, else
@@ -438,10 +439,6 @@ export function dashboardLink(payload: EventPayload): { url: string; text: strin
 function clip(text: string | null): string | null {
   if (text === null) return null;
   return text.length <= ERROR_SUMMARY_CHARS ? text : `${text.slice(0, ERROR_SUMMARY_CHARS - 1)}…`;
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
 }
 
 export function iso(ms: number): string {

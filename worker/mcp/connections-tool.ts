@@ -9,6 +9,7 @@ import { DAY_MS, parseTimeInput, resolveTimeRange } from "../stats/time-range";
 import { ToolInputError } from "./tool-errors";
 import { freshnessView } from "../ledger/connection-freshness";
 import { statusDetail } from "../schemas/status-detail";
+import { dashboardPaths, dashboardUrl } from "../../shared/dashboard-paths";
 
 export const LIST_CONNECTIONS_TOOL = {
   name: "list_connections",
@@ -44,7 +45,7 @@ export const LIST_CONNECTIONS_TOOL = {
 
 export type ListConnectionsInput = z.output<z.ZodObject<typeof LIST_CONNECTIONS_TOOL.inputSchema>>;
 
-export async function listConnections(db: D1Database, input: ListConnectionsInput, now: number, dashboardUrl: string) {
+export async function listConnections(db: D1Database, input: ListConnectionsInput, now: number, origin: string) {
   const range = resolveTimeRange({ since: input.since, until: input.until }, now, 7 * DAY_MS);
   const noSuccessSince = input.no_success_since === undefined ? null : parseTimeInput("no_success_since", input.no_success_since, now);
 
@@ -80,8 +81,8 @@ export async function listConnections(db: D1Database, input: ListConnectionsInpu
         id: row.id,
         name: row.name,
         credential_name: row.credential_name,
-        connection_url: `${dashboardUrl}/connections/${encodeURIComponent(row.id)}`,
-        runs_url: `${dashboardUrl}/jobs?connection=${encodeURIComponent(row.id)}`,
+        connection_url: dashboardUrl(origin, dashboardPaths.connection(row.id)),
+        runs_url: dashboardUrl(origin, dashboardPaths.connectionRuns(row.id)),
         enabled: row.enabled === 1,
         dry_run: row.dry_run === 1,
         schedule: row.schedule,

@@ -7,6 +7,7 @@ import { DAY_MS, resolveTimeRange } from "../stats/time-range";
 import { ToolInputError } from "./tool-errors";
 import { statusDetail } from "../schemas/status-detail";
 import { etaView, jobWaiting } from "../ledger/run-views";
+import { dashboardPaths, dashboardUrl } from "../../shared/dashboard-paths";
 
 // The seed's documentation says "Succeeded" and "Cancelled"; agents quoting it should still match.
 const STATUS_ALIASES: Record<string, JobStatus> = { succeeded: "completed", success: "completed", cancelled: "canceled" };
@@ -54,7 +55,7 @@ export const JOB_STATUS_TOOL = {
 
 export type JobStatusInput = z.output<z.ZodObject<typeof JOB_STATUS_TOOL.inputSchema>>;
 
-export async function getJobStatus(db: D1Database, input: JobStatusInput, now: number, dashboardUrl: string) {
+export async function getJobStatus(db: D1Database, input: JobStatusInput, now: number, origin: string) {
   const range = resolveTimeRange({ since: input.since, until: input.until }, now, 7 * DAY_MS);
   const words = input.status === undefined ? null : Array.isArray(input.status) ? input.status : [input.status];
   const statuses = words === null ? null : [...new Set(words.map(normaliseStatus))];
@@ -98,7 +99,7 @@ export async function getJobStatus(db: D1Database, input: JobStatusInput, now: n
     },
     returned: jobs.length,
     truncated: summary.total > jobs.length,
-    jobs: jobs.map((row) => jobView(row, now, dashboardUrl)),
+    jobs: jobs.map((row) => jobView(row, now, origin)),
   };
 }
 
@@ -107,13 +108,13 @@ function normaliseStatus(word: string): JobStatus {
   return STATUS_ALIASES[lower] ?? (lower as JobStatus);
 }
 
-function jobView(row: JobStatusRow, now: number, dashboardUrl: string) {
+function jobView(row: JobStatusRow, now: number, origin: string) {
   const progress = row.in_scope === null ? `${row.processed} processed` : `${row.processed} of ${row.in_scope}`;
   return {
     job_id: row.id,
     run_id: row.run_id,
-    job_url: `${dashboardUrl}/jobs/${encodeURIComponent(row.id)}`,
-    run_url: `${dashboardUrl}/jobs?run=${encodeURIComponent(row.run_id)}`,
+    job_url: dashboardUrl(origin, dashboardPaths.job(row.id)),
+    run_url: dashboardUrl(origin, dashboardPaths.run(row.run_id)),
     connection_id: row.connection_id,
     connection_name: row.connection_name,
     credential_name: row.credential_name,

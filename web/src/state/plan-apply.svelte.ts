@@ -3,6 +3,7 @@ import { Resource } from "../lib/resource.svelte";
 import type { RunPlan } from "../lib/plan-types";
 import type { JobSummary, RunDetail } from "../lib/run-types";
 import { runs } from "./runs.svelte";
+import { dashboardPaths } from "../../../shared/dashboard-paths";
 
 // "Dry run, review, apply": a dry run's plan (can it be applied, and what would it write) and the apply
 // that starts a live run sending exactly the planned requests.
@@ -10,9 +11,9 @@ import { runs } from "./runs.svelte";
 type PlanClient = Pick<ApiClient, "runPlan" | "applyPlan" | "run">;
 
 // The job to open in a run: the one of the same connection, else the first.
-export function jobHref(run: Pick<RunDetail, "jobs" | "credential_id">, connectionId: string | null): string {
+export function jobHref(run: Pick<RunDetail, "id" | "jobs">, connectionId: string | null): string {
   const job = run.jobs.find((candidate) => candidate.connection_id === connectionId) ?? run.jobs[0];
-  return job ? `/jobs/${encodeURIComponent(job.id)}` : `/jobs?credential=${encodeURIComponent(run.credential_id)}`;
+  return job ? dashboardPaths.job(job.id) : dashboardPaths.run(run.id);
 }
 
 export class PlanApplyState {

@@ -3,6 +3,7 @@ import { router } from "../lib/router.svelte";
 import type { RunMode } from "../lib/run-types";
 import { estimateLiveRun, type LiveEstimate } from "./dashboard.svelte";
 import { runs } from "./runs.svelte";
+import { dashboardPaths } from "../../../shared/dashboard-paths";
 
 // The job whose serial is retried: a Single run of the serial on the same connection.
 export interface RetryScope {
@@ -67,9 +68,7 @@ export class RetrySerialState {
       const run = await api.startRun(request);
       runs.remember(run);
       const job = run.jobs[0];
-      router.navigate(
-        job ? `/jobs/${encodeURIComponent(job.id)}` : `/jobs?credential=${encodeURIComponent(run.credential_id)}&serial=${encodeURIComponent(serial)}`,
-      );
+      router.navigate(job ? dashboardPaths.job(job.id) : dashboardPaths.run(run.id));
     } catch (error) {
       this.error = { serial, error: asApiError(error) };
     } finally {

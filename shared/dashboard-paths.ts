@@ -1,0 +1,14 @@
+// The dashboard's addresses that other parts hand out: alert payloads, MCP answers, the CLI's output and the
+// dashboard's own links. One place, so a link made in the worker always opens the page the dashboard serves.
+export const dashboardPaths = {
+  job: (jobId: string) => `/jobs/${encodeURIComponent(jobId)}`,
+  // Outbound Sync Jobs with that run open (web/src/components/LinkedRun.svelte).
+  run: (runId: string) => `/jobs?run=${encodeURIComponent(runId)}`,
+  connection: (connectionId: string) => `/connections/${encodeURIComponent(connectionId)}`,
+  connectionRuns: (connectionId: string) => `/jobs?connection=${encodeURIComponent(connectionId)}`,
+};
+
+// `base` with its trailing slashes dropped, then the path.
+export function dashboardUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, "")}${path}`;
+}
