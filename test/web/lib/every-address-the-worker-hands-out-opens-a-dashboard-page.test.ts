@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { dashboardPaths } from "../../../shared/dashboard-paths";
+import { matchRoute } from "../../../web/src/routes";
+import { linkedRunId, parseRunFilters } from "../../../web/src/lib/run-filters";
+
+// Alert payloads, MCP answers and the CLI build their links from shared/dashboard-paths.ts: each must land on the
+// page that shows what it names, with ids that need escaping kept whole.
+const ODD_ID = "id with/slash?&#";
+
+function open(address: string) {
+  const url = new URL(address, "https://sync.example.com");
+  return { match: matchRoute(url.pathname), search: url.search };
+}
+
+describe("the dashboard's addresses", () => {
+  it("a job's opens the job page with its id", () => {
+    const { match } = open(dashboardPaths.job(ODD_ID));
+    expect(match.route.path).toBe("/jobs/:id");
+    expect(match.params).toEqual({ id: ODD_ID });
+  });
+
+  it("a run's opens Outbound Sync Jobs with that run", () => {
+    const { match, search } = open(dashboardPaths.run(ODD_ID));
+    expect(match.route.path).toBe("/jobs");
+    expect(linkedRunId(search)).toBe(ODD_ID);
+  });
+
+  it("a connection's opens its page, and its runs the list filtered to it", () => {
+    const page = open(dashboardPaths.connection(ODD_ID));
+    expect(page.match.route.path).toBe("/connections/:id");
+    expect(page.match.params).toEqual({ id: ODD_ID });
+    const runs = open(dashboardPaths.connectionRuns(ODD_ID));
+    expect(runs.match.route.path).toBe("/jobs");
+    expect(parseRunFilters(runs.search).connection).toBe(ODD_ID);
+  });
+});
