@@ -235,6 +235,22 @@ export function deleteConnectionStatements(db: D1Database, id: string): D1Prepar
     // The latest outcome per serial is kept for the fleet, not by age: it goes with its connection.
     db.prepare("DELETE FROM latest_outcomes WHERE connection_id = ?1").bind(id),
     db.prepare("DELETE FROM connection_versions WHERE connection_id = ?1").bind(id),
+    // Rules and webhook channels scoped to it forget it, so editing one never sends back an id that is no more; a
+    // scope left empty hears of no connection (the dashboard and the configuration document say so).
+    db
+      .prepare(
+        `UPDATE alert_rules SET connection_ids_json = (SELECT json_group_array(value) FROM json_each(connection_ids_json) WHERE value <> ?1)
+          WHERE connection_ids_json IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(connection_ids_json) WHERE value = ?1)`,
+      )
+      .bind(id),
+    db
+      .prepare(
+        `UPDATE alert_channels
+            SET config_json = json_set(config_json, '$.connection_ids',
+                  json((SELECT json_group_array(value) FROM json_each(config_json, '$.connection_ids') WHERE value <> ?1)))
+          WHERE kind = 'webhook' AND EXISTS (SELECT 1 FROM json_each(config_json, '$.connection_ids') WHERE value = ?1)`,
+      )
+      .bind(id),
     db.prepare("DELETE FROM connections WHERE id = ?1").bind(id),
   ];
 }

@@ -1,8 +1,9 @@
 import type { ConnectionSummary } from "../../../worker/schemas/types";
 
 /**
- * How a rule's or a webhook channel's connection scope reads. A connection deleted since keeps its id in the scope,
- * so an id missing from the loaded list is a deleted connection; while the list loads (null) only the count is known.
+ * How a rule's or a webhook channel's connection scope reads. Deleting a connection takes it out of every scope, so
+ * an empty scope is one whose connections were all deleted, and an id missing from the loaded list one deleted since
+ * the list was read; while the list loads (null) only the count is known.
  */
 export function connectionScopeText(ids: readonly string[] | null, connections: readonly ConnectionSummary[] | null): string {
   if (ids === null) return "All connections";
