@@ -22,6 +22,18 @@ function links(payload: EventPayload): { slack: unknown; email: string | undefin
   };
 }
 
+// An alert about a whole destination host (the circuit breaker's): no run, no job, no connection.
+function hostAlert(): EventPayload {
+  return buildAlertPayload({
+    type: "alert.raised",
+    eventId: "evt_host",
+    occurredAt: T0,
+    connection: null,
+    alert: { rule_id: "rule_1", channel_id: "chan_1", dedup_key: "outbound-sync/rule_1/host", failure_threshold: 1, consecutive_failures: 0 },
+    publicUrl: PUBLIC_URL,
+  });
+}
+
 describe("alert messages link", () => {
   it("a job's event to the job's page", () => {
     const job = makeJob({ id: "job_01" });
@@ -72,7 +84,7 @@ describe("alert messages link", () => {
     });
   });
 
-  it("an alert about a connection with no run behind it (freshness, a breaker) to the connection's page", () => {
+  it("an alert about a connection with no run behind it (freshness, a pause) to the connection's page", () => {
     const payload = buildAlertPayload({
       type: "alert.raised",
       eventId: "evt_3",
@@ -98,14 +110,7 @@ describe("alert messages link", () => {
   });
 
   it("an alert about a destination host to the dashboard, which shows the host's breaker", () => {
-    const payload = buildAlertPayload({
-      type: "alert.raised",
-      eventId: "evt_4",
-      occurredAt: T0,
-      connection: null,
-      alert: { rule_id: "rule_1", channel_id: "chan_1", dedup_key: "outbound-sync/rule_1/host", failure_threshold: 1, consecutive_failures: 0 },
-      publicUrl: PUBLIC_URL,
-    });
+    const payload = hostAlert();
     expect(links(payload)).toEqual({
       slack: [["Open the dashboard", "https://sync.example.com/"]],
       email: "Open the dashboard: https://sync.example.com/",
@@ -114,14 +119,7 @@ describe("alert messages link", () => {
   });
 
   it("nothing in a payload stored before the links were added", () => {
-    const stored = buildAlertPayload({
-      type: "alert.raised",
-      eventId: "evt_5",
-      occurredAt: T0,
-      connection: null,
-      alert: { rule_id: "rule_1", channel_id: "chan_1", dedup_key: "outbound-sync/rule_1/host", failure_threshold: 1, consecutive_failures: 0 },
-      publicUrl: PUBLIC_URL,
-    });
+    const stored = hostAlert();
     delete stored.connection_url;
     delete stored.dashboard_url;
     expect(links(stored)).toEqual({ slack: null, email: undefined, pagerDuty: null });
