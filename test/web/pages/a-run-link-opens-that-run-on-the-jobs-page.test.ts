@@ -6,7 +6,7 @@ import JobDetailPage from "../../../web/src/pages/JobDetailPage.svelte";
 import { router } from "../../../web/src/lib/router.svelte";
 import { jsonResponse, makeErrorBody, makeJobDetail, makeRunDetail } from "../factories";
 
-// Alerts, webhooks and PagerDuty events link a run as /jobs?run=<id> (worker/alerts/payload.ts).
+// Alerts, webhooks, MCP and the CLI link a run as /jobs?run=<id> (shared/dashboard-paths.ts).
 const RUN = makeRunDetail({ id: "run_linked01", status: "failed", credential_name: "Linked fleet" }, [
   { connection_name: "Billing devices", status: "failed" },
   { connection_name: "Warehouse devices", status: "canceled" },

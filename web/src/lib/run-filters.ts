@@ -106,7 +106,7 @@ export function runFiltersSearch(filters: RunFilters): string {
   return query === "" ? "" : `?${query}`;
 }
 
-// `/jobs?run=<id>` opens one run: the address alerts, webhooks and PagerDuty events link a run by.
+// `/jobs?run=<id>` (dashboardPaths.run) opens one run: the address alerts, MCP and the CLI link a run by.
 export function linkedRunId(search: string): string | null {
   return text(new URLSearchParams(search).get("run"));
 }
