@@ -62,14 +62,10 @@ const JOB_COLUMNS: Column<JobSummary>[] = [
 export function runDetailText(run: RunDetail, baseUrl: string): string {
   const mode = run.mode ?? "each connection's own mode";
   const heading = `Run ${run.id}: ${runStatusText(run)} (${run.type}, ${mode}, credential "${run.credential_name}")\n`;
-  const link = `Dashboard: ${runPageUrl(baseUrl, run.id)}\n`;
+  const link = `Dashboard: ${dashboardUrl(baseUrl, dashboardPaths.run(run.id))}\n`;
   if (run.jobs.length === 0) return heading + link;
   const errors = run.jobs.flatMap((job) =>
     job.error ? [`${job.connection_name}: ${job.error.message}${job.error.hint ? `\n  Hint: ${job.error.hint}` : ""}\n`] : [],
   );
   return heading + formatTable(JOB_COLUMNS, run.jobs) + errors.join("") + link;
-}
-
-function runPageUrl(baseUrl: string, runId: string): string {
-  return dashboardUrl(baseUrl, dashboardPaths.run(runId));
 }

@@ -1,7 +1,6 @@
 import type { RunListFilters } from "./api";
 import type { JobSummary, RunMode, RunStatus, RunSummary, RunType } from "./run-types";
 import { keysOf } from "../../../shared/lang";
-import { dashboardPaths } from "../../../shared/dashboard-paths";
 import { STATUSES } from "./statuses";
 
 // The Outbound Sync Jobs filters live in the URL, so a filtered view can be bookmarked and back/forward restore it.
@@ -110,8 +109,6 @@ export function runFiltersSearch(filters: RunFilters): string {
 export function linkedRunId(search: string): string | null {
   return text(new URLSearchParams(search).get("run"));
 }
-
-export const runHref = dashboardPaths.run;
 
 export function sameFilters(a: RunFilters, b: RunFilters): boolean {
   return RUN_FILTER_KEYS.every((key) => a[key] === b[key]);
