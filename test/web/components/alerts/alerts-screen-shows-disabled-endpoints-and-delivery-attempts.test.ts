@@ -65,6 +65,8 @@ describe("the Alerts screen", () => {
     expect(screen.getAllByText(/Operator tokens cannot configure: this needs the admin role\./).length).toBeGreaterThan(0);
 
     const log = screen.getByRole("region", { name: "Delivery log" });
+    // The run the event was about opens from the log.
+    expect((await within(log).findByRole("link", { name: "run_1" })).getAttribute("href")).toBe("/jobs?run=run_1");
     await fireEvent.click(await within(log).findByRole("button", { name: "Show attempts" }));
     const attempts = within(log).getByRole("table", { name: `Attempts of delivery ${failed.webhook_id}` });
     const rows = within(attempts).getAllByRole("row").slice(1);
