@@ -2107,6 +2107,8 @@ export interface components {
                 /** @enum {string} */
                 scheme: "none";
                 config?: Record<string, never>;
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             } | {
                 /** @example Fleet API (production) */
                 name: string;
@@ -2114,6 +2116,8 @@ export interface components {
                 scheme: "bearer";
                 config?: Record<string, never>;
                 secret: components["schemas"]["ConfigSecretRef"];
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             } | {
                 /** @example Fleet API (production) */
                 name: string;
@@ -2123,6 +2127,8 @@ export interface components {
                     username: string;
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             } | {
                 /** @example Fleet API (production) */
                 name: string;
@@ -2135,6 +2141,8 @@ export interface components {
                     value_prefix?: string;
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             } | {
                 /** @example Fleet API (production) */
                 name: string;
@@ -2154,6 +2162,8 @@ export interface components {
                     client_auth: "basic" | "body";
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             })[];
             connections?: {
                 /** @example Device status (JSON) */
@@ -2184,6 +2194,8 @@ export interface components {
                 credential: string;
                 /** @description Execution order within the credential (1..n over the document's connections of that credential); left out everywhere: document order. */
                 position?: number;
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             }[];
             alert_channels?: ({
                 /** @enum {string} */
@@ -2202,6 +2214,8 @@ export interface components {
                 test_schedule?: string | null;
                 /** @description null: every connection. []: none (every connection it named has been deleted); it hears of no connection. */
                 connections?: components["schemas"]["ConfigConnectionRef"][] | null;
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             } | {
                 /** @enum {string} */
                 kind: "slack";
@@ -2214,6 +2228,8 @@ export interface components {
                  * @example 0 9 * * 1
                  */
                 test_schedule?: string | null;
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             } | {
                 /** @enum {string} */
                 kind: "pagerduty";
@@ -2233,6 +2249,8 @@ export interface components {
                  * @example 0 9 * * 1
                  */
                 test_schedule?: string | null;
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             } | {
                 /** @enum {string} */
                 kind: "email";
@@ -2256,6 +2274,8 @@ export interface components {
                  * @example 0 9 * * 1
                  */
                 test_schedule?: string | null;
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             })[];
             alert_rules?: {
                 /**
@@ -2300,6 +2320,8 @@ export interface components {
                  * @default null
                  */
                 connections: components["schemas"]["ConfigConnectionRef"][] | null;
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
             }[];
         };
         /** @description A secret by name; its value is given in `secrets` at apply and never exported. */
@@ -2350,6 +2372,8 @@ export interface components {
             name: string;
             /** @description Connections: their credential's name. */
             credential?: string;
+            /** @description An update that renames the entry (the document's renamed_from): its name until now. */
+            renamed_from?: string;
             /** @enum {string} */
             action: "create" | "update" | "delete";
             fields: components["schemas"]["ConfigFieldChange"][];

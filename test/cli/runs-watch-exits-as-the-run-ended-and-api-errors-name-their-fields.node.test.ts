@@ -190,7 +190,7 @@ describe("an API error", () => {
 describe("config plan and apply", () => {
   const plan = {
     plan_id: "plan_1",
-    summary: { create: 1, update: 1, delete: 0, unchanged: 2 },
+    summary: { create: 1, update: 2, delete: 0, unchanged: 2 },
     changes: [
       {
         kind: "connection",
@@ -200,6 +200,7 @@ describe("config plan and apply", () => {
         fields: [{ path: "config.limits.concurrency", before: 4, after: 8 }],
       },
       { kind: "alert_channel", name: "Ops Slack", action: "create", fields: [{ path: "kind", before: null, after: "slack" }] },
+      { kind: "credential", name: "Fleet API", renamed_from: "Fleet", action: "update", fields: [{ path: "name", before: "Fleet", after: "Fleet API" }] },
     ],
     secrets: [
       { name: "SLACK_URL", used_by: ["Ops Slack"], required: true },
@@ -214,11 +215,13 @@ describe("config plan and apply", () => {
     expect(JSON.parse(api.requests[0]!.body)).toEqual({ document: '{"version":1}', format: "json" });
     expect(io.out).toBe(
       [
-        "Plan plan_1: 1 to create, 1 to update, 0 to delete, 2 unchanged.",
+        "Plan plan_1: 1 to create, 2 to update, 0 to delete, 2 unchanged.",
         '~ connection "Device status" (credential "Demo fleet")',
         "    config.limits.concurrency: 4 → 8",
         '+ alert channel "Ops Slack"',
         "    kind: null → slack",
+        '~ credential "Fleet API", renamed from "Fleet"',
+        "    name: Fleet → Fleet API",
         "Apply needs: --secret SLACK_URL (Ops Slack)",
         "",
       ].join("\n"),
@@ -238,7 +241,7 @@ describe("config plan and apply", () => {
       plan_id: "plan_1",
       change_note: "PR 42",
     });
-    expect(io.out).toMatch(/^Applied plan plan_1: 1 created, 1 updated, 0 deleted, 2 unchanged.\n/);
+    expect(io.out).toMatch(/^Applied plan plan_1: 1 created, 2 updated, 0 deleted, 2 unchanged.\n/);
     expect(io.out).not.toContain("Apply needs");
     expect(io.out).toContain('New alert channel "Hooks" signing secret (shown only now): whsec_1\n');
 

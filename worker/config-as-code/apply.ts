@@ -45,6 +45,7 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
   const generated: ConfigApplyResult["generated_secrets"] = [];
   const statements: D1PreparedStatement[] = [];
 
+  const pinned = pinnedRuleNames(steps);
   const all: Array<[Parameters<typeof stampGuardStatement>[1], Array<Step<unknown>>]> = [
     ["credential", steps.credentials],
     ["connection", steps.connections],
@@ -57,7 +58,8 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
       const name = (step.stored.entry as { name: string }).name;
       // An unchanged entry given a new secret is written too (a rotation), so it is guarded as well.
       const rotated = (kind === "credential" || kind === "alert_channel") && secretOf(kind, name) !== undefined;
-      if (step.action !== "unchanged" || rotated) statements.push(stampGuardStatement(db, kind, step.stored.id, step.stored.stamp));
+      if (step.action !== "unchanged" || rotated || pinned.has(step as Step<RuleCanon>))
+        statements.push(stampGuardStatement(db, kind, step.stored.id, step.stored.stamp));
     }
   }
 
@@ -67,8 +69,9 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
   for (const step of steps.connections) if (step.action === "delete") statements.push(...deleteConnectionStatements(db, step.stored!.id));
   for (const step of steps.credentials) if (step.action === "delete") statements.push(deleteCredentialStatement(db, step.stored!.id));
 
+  // Ids by the names the document uses: a renamed entry's new one.
   const credentialIds = new Map<string, string>();
-  for (const step of steps.credentials) if (step.stored) credentialIds.set(step.stored.entry.name, step.stored.id);
+  for (const step of steps.credentials) if (step.stored) credentialIds.set((step.desired ?? step.stored.entry).name, step.stored.id);
   for (const step of steps.credentials) {
     if (!writes(step, secretOf("credential", step.desired?.name ?? ""))) continue;
     const entry = step.desired!;
@@ -86,7 +89,7 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
   }
 
   const connectionIds = new Map<string, string>();
-  for (const step of steps.connections) if (step.stored) connectionIds.set(connectionKey(step.stored.entry), step.stored.id);
+  for (const step of steps.connections) if (step.stored) connectionIds.set(connectionKey(step.desired ?? step.stored.entry), step.stored.id);
   const reordered = new Set<string>();
   for (const step of steps.connections) {
     const entry = step.desired ?? step.stored!.entry;
@@ -119,7 +122,7 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
 
   const channelIds = new Map<string, string>();
   const wake: string[] = [];
-  for (const step of steps.channels) if (step.stored) channelIds.set(step.stored.entry.name, step.stored.id);
+  for (const step of steps.channels) if (step.stored) channelIds.set((step.desired ?? step.stored.entry).name, step.stored.id);
   for (const step of steps.channels) {
     if (!writes(step, secretOf("alert_channel", step.desired?.name ?? ""))) continue;
     const entry = step.desired!;
@@ -152,7 +155,7 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
   }
 
   for (const step of steps.rules) {
-    if (step.action !== "create" && step.action !== "update") continue;
+    if (step.action !== "create" && step.action !== "update" && !pinned.has(step)) continue;
     const entry = step.desired!;
     const write = {
       name: entry.name,
@@ -181,12 +184,19 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
   return generated;
 }
 
-// `planId`: the plan as it is now, when known.
+// A dashboard rule's name follows its channel's (`<channel> / <condition>`): when the channel is renamed, such a
+// rule is written with the name the document knows it by, so the next plan still matches it.
+function pinnedRuleNames(steps: PlanSteps): Set<Step<RuleCanon>> {
+  const renamedChannels = new Set(steps.channels.flatMap((step) => (step.renamedFrom === undefined ? [] : [step.desired!.name])));
+  return new Set(steps.rules.filter((step) => step.action === "unchanged" && step.stored?.derivedName === true && renamedChannels.has(step.desired!.channel)));
+}
+
 // Created and changed entries are written; an unchanged one only when a secret is given for it (a rotation).
 function writes(step: Step<unknown>, secret: string | undefined): boolean {
   return step.action === "create" || step.action === "update" || (step.action === "unchanged" && secret !== undefined);
 }
 
+// `planId`: the plan as it is now, when known.
 export function planChanged(planId?: string): ConflictError {
   return new ConflictError("plan_changed", "The configuration changed since this plan was made; nothing was applied.", {
     hint: "Preview the changes again, check them, and apply the new plan.",

@@ -6,7 +6,16 @@ import type { CredentialScheme } from "../engine/credential-auth";
 import type { ConfigStateRows } from "../ledger/config-state";
 import { parseRuleParams } from "../ledger/alerts-rules";
 import type { RuleParams } from "../schemas/alerts";
-import type { ChannelEntry, ConfigDocument, ConnectionEntry, ConnectionRef, CredentialEntry, RuleEntry, SecretRef } from "../schemas/config-document";
+import type {
+  ChannelEntry,
+  ConfigDocument,
+  ConfigKind,
+  ConnectionEntry,
+  ConnectionRef,
+  CredentialEntry,
+  RuleEntry,
+  SecretRef,
+} from "../schemas/config-document";
 import { SCHEMES_WITH_SECRET } from "../schemas/credentials";
 
 // Entries in one canonical form, whether read from the ledger or from a document: every default filled, ids
@@ -51,6 +60,8 @@ export interface Stored<E> {
   stamp: number;
   hasSecret: boolean;
   entry: E;
+  // A rule made in the dashboard: its name is derived from its channel's (`<channel> / <condition>`), not stored.
+  derivedName?: boolean;
 }
 
 export interface StoredConfig {
@@ -107,6 +118,7 @@ export function storedConfig(rows: ConfigStateRows): StoredConfig {
     id: row.id,
     stamp: row.updated_at,
     hasSecret: false,
+    derivedName: row.name === null,
     entry: {
       name: ruleNames[index]!,
       channel: channelName.get(row.channel_id) ?? "",
@@ -141,11 +153,33 @@ export interface DesiredConfig {
   rules: RuleCanon[] | null;
   // The secret each entry references, by kind and name (connections have none).
   secretRefs: Array<{ kind: "credential" | "alert_channel"; name: string; field: string; secret: string }>;
+  // Each entry's previous name where the document gives one (renames.ts decides which rename anything).
+  renames: RenameRequest[];
+}
+
+export interface RenameRequest {
+  kind: ConfigKind;
+  // The entry's place in its section, for an issue's path.
+  index: number;
+  name: string;
+  from: string;
+  // Connections: the credential both names are under.
+  credential?: string;
 }
 
 // A parsed document as canonical entries; null for a section left out.
 export function desiredConfig(document: ConfigDocument): DesiredConfig {
   const secretRefs: DesiredConfig["secretRefs"] = [];
+  const renames: RenameRequest[] = [];
+  const renamed = (kind: ConfigKind, entries: Array<{ name: string; renamed_from?: string; credential?: string }> | undefined) =>
+    entries?.forEach((entry, index) => {
+      if (entry.renamed_from !== undefined)
+        renames.push({ kind, index, name: entry.name, from: entry.renamed_from, ...(kind === "connection" ? { credential: entry.credential } : {}) });
+    });
+  renamed("credential", document.credentials as CredentialEntry[] | undefined);
+  renamed("connection", document.connections);
+  renamed("alert_channel", document.alert_channels as ChannelEntry[] | undefined);
+  renamed("alert_rule", document.alert_rules);
   const credentials =
     document.credentials?.map((raw) => {
       const entry = raw as CredentialEntry;
@@ -156,7 +190,7 @@ export function desiredConfig(document: ConfigDocument): DesiredConfig {
   const channels =
     document.alert_channels?.map((raw) => {
       const entry = raw as ChannelEntry;
-      const { name, kind, enabled, test_schedule: testSchedule, connections: scope, ...fields } = entry;
+      const { name, kind, enabled, test_schedule: testSchedule, connections: scope, renamed_from: _from, ...fields } = entry;
       const secretField = secretFieldOf(kind);
       if (secretField !== null) secretRefs.push({ kind: "alert_channel", name, field: secretField, secret: (fields[secretField] as SecretRef).secret });
       const { connection_ids: _ids, ...config } = buildChannelConfig(kind, null, fields) as Record<string, unknown>;
@@ -176,7 +210,7 @@ export function desiredConfig(document: ConfigDocument): DesiredConfig {
       params: entry.params,
       muted_until: entry.muted_until === null ? null : new Date(Date.parse(entry.muted_until)).toISOString(),
     })) ?? null;
-  return { credentials, connections, channels, rules, secretRefs };
+  return { credentials, connections, channels, rules, secretRefs, renames };
 }
 
 // Positions given are kept (validation checks they are 1..n per credential); none given: document order.

@@ -13,6 +13,7 @@ import {
   type Stored,
   type StoredConfig,
 } from "./entries";
+import { resolveRenames } from "./renames";
 
 // The plan: what applying a document would create, change (field by field) and delete, and which secrets it
 // needs. Pure: the stored entries and the document's come in, the plan and the steps apply follows come out.
@@ -22,6 +23,8 @@ export interface Step<E> {
   desired: E | null;
   stored: Stored<E> | null;
   fields: FieldChange[];
+  // The stored entry's name when the document renames it (renamed_from).
+  renamedFrom?: string;
 }
 
 export interface PlanSteps {
@@ -37,13 +40,14 @@ export interface PlanResult {
   issues: FieldIssue[];
 }
 
-export function planConfig(desired: DesiredConfig, stored: StoredConfig): PlanResult {
-  const issues = referenceIssues(desired, stored);
+export function planConfig(desired: DesiredConfig, storedAsIs: StoredConfig): PlanResult {
+  const { stored, renames, issues } = resolveRenames(desired, storedAsIs);
+  issues.push(...referenceIssues(desired, stored));
   const steps: PlanSteps = {
-    credentials: diffSection(desired.credentials, stored.credentials, (e) => e.name),
-    connections: diffSection(desired.connections, stored.connections, connectionKey),
-    channels: diffSection(desired.channels, stored.channels, (e) => e.name),
-    rules: diffSection(desired.rules, stored.rules, (e) => e.name),
+    credentials: diffSection(desired.credentials, stored.credentials, (e) => e.name, renames.credentials),
+    connections: diffSection(desired.connections, stored.connections, connectionKey, renames.connections),
+    channels: diffSection(desired.channels, stored.channels, (e) => e.name, renames.channels),
+    rules: diffSection(desired.rules, stored.rules, (e) => e.name, renames.rules),
   };
   for (const step of steps.channels) {
     if (step.action === "update" && step.fields.some((field) => field.path === "kind")) {
@@ -69,19 +73,27 @@ export function planConfig(desired: DesiredConfig, stored: StoredConfig): PlanRe
   };
 }
 
-function diffSection<E extends object>(desired: E[] | null, stored: Array<Stored<E>>, key: (entry: E) => string): Array<Step<E>> {
+// Stored entries are matched by key, a renamed one by the key it is renamed to.
+function diffSection<E extends { name: string }>(
+  desired: E[] | null,
+  stored: Array<Stored<E>>,
+  key: (entry: E) => string,
+  renames: Map<string, string>,
+): Array<Step<E>> {
   if (desired === null) return [];
-  const byKey = new Map(stored.map((entry) => [key(entry.entry), entry]));
+  const matchKey = (entry: Stored<E>) => renames.get(key(entry.entry)) ?? key(entry.entry);
+  const byKey = new Map(stored.map((entry) => [matchKey(entry), entry]));
   const seen = new Set<string>();
   const steps: Array<Step<E>> = desired.map((entry) => {
     seen.add(key(entry));
     const match = byKey.get(key(entry)) ?? null;
     if (match === null) return { action: "create", desired: entry, stored: null, fields: createdFields(entry) };
     const fields = diffValues("", match.entry, entry);
-    return { action: fields.length === 0 ? "unchanged" : "update", desired: entry, stored: match, fields };
+    const renamed = renames.has(key(match.entry)) ? { renamedFrom: match.entry.name } : {};
+    return { action: fields.length === 0 ? "unchanged" : "update", desired: entry, stored: match, fields, ...renamed };
   });
   for (const entry of stored) {
-    if (!seen.has(key(entry.entry))) steps.push({ action: "delete", desired: null, stored: entry, fields: deletedFields(entry.entry) });
+    if (!seen.has(matchKey(entry))) steps.push({ action: "delete", desired: null, stored: entry, fields: deletedFields(entry.entry) });
   }
   return steps;
 }
@@ -110,7 +122,8 @@ function toChanges<E>(kind: ConfigKind, steps: Array<Step<E>>, extra: (entry: E)
   return steps.flatMap((step): ConfigChange[] => {
     if (step.action === "unchanged") return [];
     const entry = (step.desired ?? step.stored?.entry) as E & { name: string };
-    return [{ kind, name: entry.name, ...extra(entry), action: step.action, fields: step.fields }];
+    const renamed = step.renamedFrom === undefined ? {} : { renamed_from: step.renamedFrom };
+    return [{ kind, name: entry.name, ...extra(entry), ...renamed, action: step.action, fields: step.fields }];
   });
 }
 

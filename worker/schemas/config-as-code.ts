@@ -47,6 +47,7 @@ const changeSchema = z
     kind: z.enum(CONFIG_KINDS),
     name: z.string(),
     credential: z.string().optional().openapi({ description: "Connections: their credential's name." }),
+    renamed_from: z.string().optional().openapi({ description: "An update that renames the entry (the document's renamed_from): its name until now." }),
     action: z.enum(["create", "update", "delete"]),
     fields: z.array(fieldChangeSchema),
   })
@@ -55,6 +56,7 @@ export type ConfigChange = {
   kind: (typeof CONFIG_KINDS)[number];
   name: string;
   credential?: string;
+  renamed_from?: string;
   action: "create" | "update" | "delete";
   fields: FieldChange[];
 };

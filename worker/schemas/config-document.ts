@@ -34,11 +34,19 @@ const connectionRefsSchema = z
   .nullable()
   .openapi({ description: "null: every connection. []: none (every connection it named has been deleted); it hears of no connection." });
 
+// An entry's previous name: renaming keeps the row (its id, history, runs, secret and what refers to it) where a
+// new name alone would be a delete and a create. Read only while no entry has the new name yet, so it can stay.
+const renamedFromSchema = nameRef.optional().openapi({
+  description:
+    "The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported.",
+});
+const renamable = (entry: z.ZodObject) => entry.extend({ renamed_from: renamedFromSchema });
+
 // The API's create bodies per scheme and kind, with the secret fields taking a reference instead of the value.
 const credentialEntrySchema = z.discriminatedUnion(
   "scheme",
   createCredentialBodySchema.options.map((option) =>
-    SCHEMES_WITH_SECRET[option.shape.scheme.value] ? (option as z.ZodObject).extend({ secret: secretRefSchema }) : option,
+    renamable(SCHEMES_WITH_SECRET[option.shape.scheme.value] ? (option as z.ZodObject).extend({ secret: secretRefSchema }) : option),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
 
@@ -47,6 +55,7 @@ const connectionEntrySchema = createConnectionBodySchema.omit({ credential_id: t
   position: z.number().int().min(1).max(1000).optional().openapi({
     description: "Execution order within the credential (1..n over the document's connections of that credential); left out everywhere: document order.",
   }),
+  renamed_from: renamedFromSchema,
 });
 
 // Per kind, how its create body becomes a document entry: connection ids become references, secrets references.
@@ -59,13 +68,17 @@ const CHANNEL_ENTRY: Record<ChannelKind, (body: z.ZodObject) => z.ZodObject> = {
 
 const channelEntrySchema = z.discriminatedUnion(
   "kind",
-  createChannelBodySchema.options.map((option) => CHANNEL_ENTRY[option.shape.kind.value](option as z.ZodObject)) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  createChannelBodySchema.options.map((option) => renamable(CHANNEL_ENTRY[option.shape.kind.value](option as z.ZodObject))) as unknown as [
+    z.ZodObject,
+    ...z.ZodObject[],
+  ],
 );
 
 const ruleEntrySchema = createRuleBodySchema.omit({ channel_id: true, connection_ids: true }).extend({
   name: nameRef.openapi({ description: "The rule's name in the document (rules made in the dashboard export as `<channel> / <condition>`)." }),
   channel: nameRef.openapi({ description: "The alert channel's name." }),
   connections: connectionRefsSchema.default(null),
+  renamed_from: renamedFromSchema,
 });
 
 export const configDocumentSchema = z
@@ -83,7 +96,7 @@ export const configDocumentSchema = z
 export type ConfigDocument = z.output<typeof configDocumentSchema>;
 
 // The entry types spelled out, since the mapped unions above are typed loosely for zod.
-export type CredentialEntry = { name: string; scheme: string; config?: Record<string, unknown>; secret?: SecretRef };
+export type CredentialEntry = { name: string; scheme: string; config?: Record<string, unknown>; secret?: SecretRef; renamed_from?: string };
 export type ConnectionEntry = z.output<typeof connectionEntrySchema>;
 export type ChannelEntry = {
   name: string;
@@ -91,5 +104,6 @@ export type ChannelEntry = {
   enabled?: boolean;
   test_schedule?: string | null;
   connections?: ConnectionRef[] | null;
+  renamed_from?: string;
 } & Record<string, unknown>;
 export type RuleEntry = z.output<typeof ruleEntrySchema>;

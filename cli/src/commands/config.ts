@@ -31,7 +31,8 @@ export function planText(plan: ConfigPlan, verb: "would" | "applied"): string {
   ];
   for (const change of plan.changes) {
     const credential = change.credential === undefined ? "" : ` (credential "${change.credential}")`;
-    lines.push(`${SIGN[change.action]} ${change.kind.replace("_", " ")} "${change.name}"${credential}`);
+    const renamed = change.renamed_from === undefined ? "" : `, renamed from "${change.renamed_from}"`;
+    lines.push(`${SIGN[change.action]} ${change.kind.replace("_", " ")} "${change.name}"${credential}${renamed}`);
     for (const field of change.fields) lines.push(`    ${field.path}: ${cellValue(field.before ?? null)} → ${cellValue(field.after ?? null)}`);
   }
   const needed = plan.secrets.filter((secret) => secret.required);

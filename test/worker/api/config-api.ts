@@ -1,9 +1,11 @@
 import { env } from "cloudflare:test";
+import { expect } from "vitest";
 import type { Role } from "../../../worker/auth/principal";
 import { tokenFor } from "../factories/auth";
 import { app } from "../../../worker/app";
 import type { ConnectionConfigInput } from "../../../worker/engine/contracts";
 import type { Env } from "../../../worker/env";
+import type { ConfigPlan } from "../../../worker/schemas/config-as-code";
 import type { ApiErrorBody, Connection, Credential } from "../../../worker/schemas/types";
 
 // Helpers for driving the configuration API the way a script would: real tokens, real D1, JSON bodies.
@@ -47,6 +49,21 @@ export async function call<T = unknown>(method: string, path: string, options: C
 
 export function errorOf(result: CallResult<unknown>): ApiErrorBody["error"] {
   return (result.body as ApiErrorBody).error;
+}
+
+// A configuration document as the tests edit it.
+export type Doc = Record<string, any>;
+
+export async function exported(): Promise<Doc> {
+  const res = await call<Doc>("GET", "/api/config/export?format=json");
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+export async function plan(document: unknown): Promise<ConfigPlan> {
+  const res = await call<ConfigPlan>("POST", "/api/config/plan", { body: { document } });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
 }
 
 export function makeConfig(overrides: Partial<ConnectionConfigInput> = {}): ConnectionConfigInput {

@@ -3,27 +3,13 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { applyConfig } from "../../../worker/config-as-code/apply";
 import { planDocument } from "../../../worker/config-as-code/config-plan";
-import type { ConfigApplyResult, ConfigPlan } from "../../../worker/schemas/config-as-code";
+import type { ConfigApplyResult } from "../../../worker/schemas/config-as-code";
 import { configDocumentSchema } from "../../../worker/schemas/config-document";
 import type { Connection, ConnectionVersion, Credential, Page } from "../../../worker/schemas/types";
-import { SANDBOX, call, createConnection, createCredential, errorOf, unique } from "./config-api";
+import { SANDBOX, call, createConnection, createCredential, errorOf, exported, plan, unique, type Doc } from "./config-api";
 
 // Configuration as code through /api/config: export, plan and apply of one document keyed by name. Every test
 // works on the whole export, since the tests of this file share one database.
-
-type Doc = Record<string, any>;
-
-async function exported(): Promise<Doc> {
-  const res = await call<Doc>("GET", "/api/config/export?format=json");
-  expect(res.status).toBe(200);
-  return res.body;
-}
-
-async function plan(document: unknown): Promise<ConfigPlan> {
-  const res = await call<ConfigPlan>("POST", "/api/config/plan", { body: { document } });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
-}
 
 // The export lists entries in its own order (by name, connections by credential and position).
 const sortedKeys = (value: unknown): string =>

@@ -16,7 +16,7 @@ const EXPORTED = "version: 1\nconnections:\n  - name: Device status (JSON)\n";
 function makePlan(overrides: Partial<ConfigPlan> = {}): ConfigPlan {
   return {
     plan_id: "plan-1",
-    summary: { create: 1, update: 1, delete: 1, unchanged: 4 },
+    summary: { create: 1, update: 2, delete: 1, unchanged: 4 },
     changes: [
       { kind: "credential", name: "Staging API", action: "create", fields: [{ path: "scheme", before: null, after: "bearer" }] },
       {
@@ -27,6 +27,7 @@ function makePlan(overrides: Partial<ConfigPlan> = {}): ConfigPlan {
         fields: [{ path: "config.limits.concurrency", before: 2, after: 5 }],
       },
       { kind: "alert_rule", name: "Ops / job_failed", action: "delete", fields: [] },
+      { kind: "alert_channel", name: "Ops pager", renamed_from: "Ops", action: "update", fields: [{ path: "name", before: "Ops", after: "Ops pager" }] },
     ],
     secrets: [{ name: "STAGING_API_SECRET", used_by: ['credential "Staging API"'], required: true }],
     ...overrides,
@@ -64,17 +65,19 @@ it("loads the export, previews created, changed (before → after) and deleted e
   await vi.waitFor(() => expect(editor.value).toBe(EXPORTED));
   await fireEvent.click(screen.getByRole("button", { name: "Preview changes" }));
 
-  expect((await screen.findByRole("status")).textContent).toContain("1 to create, 1 to change, 1 to delete; 4 unchanged.");
+  expect((await screen.findByRole("status")).textContent).toContain("1 to create, 2 to change, 1 to delete; 4 unchanged.");
   const changed = screen.getByRole("article", { name: "Would Update Connection Device status (JSON)" });
   expect(within(changed).getByRole("row", { name: "config.limits.concurrency 2 5" })).toBeTruthy();
   expect(screen.getByRole("article", { name: "Would Create Credential Staging API" })).toBeTruthy();
   expect(screen.getByRole("article", { name: "Would Delete Alert rule Ops / job_failed" })).toBeTruthy();
+  const renamed = screen.getByRole("article", { name: "Would Update Alert channel Ops pager" });
+  expect(within(renamed).getByRole("heading").textContent).toMatch(/Ops pager\s*renamed from Ops$/);
 
   await fireEvent.input(screen.getByLabelText("STAGING_API_SECRET"), { target: { value: "staging-token" } });
   await fireEvent.input(screen.getByRole("textbox", { name: "Change note" }), { target: { value: "Staging goes live" } });
   await fireEvent.click(screen.getByRole("button", { name: "Apply" }));
 
-  expect(await screen.findByText("Applied: 1 created, 1 changed, 1 deleted.")).toBeTruthy();
+  expect(await screen.findByText("Applied: 1 created, 2 changed, 1 deleted.")).toBeTruthy();
   expect(sent.at(-1)).toEqual({
     path: "/api/config/apply",
     document: EXPORTED,

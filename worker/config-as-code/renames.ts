@@ -1,0 +1,125 @@
+import type { FieldIssue } from "../domain-errors";
+import type { ConfigKind, ConnectionRef } from "../schemas/config-document";
+import { connectionKey, type DesiredConfig, type RenameRequest, type Stored, type StoredConfig } from "./entries";
+
+// `renamed_from` in a document: which stored entries it renames, and the stored configuration as it reads once
+// they are renamed, so the plan matches each renamed entry to its row (a `name` change, not a delete and a create)
+// and entries that refer to it (a credential's connections, a channel's rules, rules' and webhooks' scopes) show no
+// change. An entry keeps its own old name here: the diff then shows the rename field by field.
+
+// Per kind, the stored entry's key (a connection's: its credential's new name and its own old name) → the new key.
+export interface RenameMaps {
+  credentials: Map<string, string>;
+  connections: Map<string, string>;
+  channels: Map<string, string>;
+  rules: Map<string, string>;
+}
+
+export interface ResolvedRenames {
+  renames: RenameMaps;
+  // The stored configuration with every reference to a renamed entry under its new name.
+  stored: StoredConfig;
+  issues: FieldIssue[];
+}
+
+const SECTION: Record<ConfigKind, string> = {
+  credential: "credentials",
+  connection: "connections",
+  alert_channel: "alert_channels",
+  alert_rule: "alert_rules",
+};
+
+export function resolveRenames(desired: DesiredConfig, stored: StoredConfig): ResolvedRenames {
+  const issues: FieldIssue[] = [];
+  const requests = (kind: ConfigKind) => desired.renames.filter((request) => request.kind === kind);
+
+  const credentials = pick(
+    requests("credential"),
+    (request) => [request.name, request.from],
+    keysOf(stored.credentials, (e) => e.name),
+    desired.credentials,
+    (e) => e.name,
+    issues,
+  );
+  const credentialName = (name: string) => credentials.get(name) ?? name;
+  const connectionsUnderNewCredentials = stored.connections.map((row) => withEntry(row, { ...row.entry, credential: credentialName(row.entry.credential) }));
+  const connections = pick(
+    requests("connection"),
+    (request) => [
+      connectionKey({ credential: request.credential!, name: request.name }),
+      connectionKey({ credential: request.credential!, name: request.from }),
+    ],
+    keysOf(connectionsUnderNewCredentials, connectionKey),
+    desired.connections,
+    connectionKey,
+    issues,
+  );
+  const channels = pick(
+    requests("alert_channel"),
+    (request) => [request.name, request.from],
+    keysOf(stored.channels, (e) => e.name),
+    desired.channels,
+    (e) => e.name,
+    issues,
+  );
+  const rules = pick(
+    requests("alert_rule"),
+    (request) => [request.name, request.from],
+    keysOf(stored.rules, (e) => e.name),
+    desired.rules,
+    (e) => e.name,
+    issues,
+  );
+
+  const refOf = (ref: ConnectionRef): ConnectionRef => {
+    const underNew = { credential: credentialName(ref.credential), name: ref.name };
+    const key = connections.get(connectionKey(underNew));
+    return key === undefined ? underNew : { credential: underNew.credential, name: key.slice(key.indexOf("\u0000") + 1) };
+  };
+  const refsOf = (refs: ConnectionRef[] | null | undefined) => (refs === null || refs === undefined ? refs : refs.map(refOf));
+  return {
+    renames: { credentials, connections, channels, rules },
+    stored: {
+      credentials: stored.credentials,
+      connections: connectionsUnderNewCredentials,
+      channels: stored.channels.map((row) =>
+        row.entry.kind === "webhook" ? withEntry(row, { ...row.entry, connections: refsOf(row.entry.connections as ConnectionRef[] | null) }) : row,
+      ),
+      rules: stored.rules.map((row) =>
+        withEntry(row, { ...row.entry, channel: channels.get(row.entry.channel) ?? row.entry.channel, connections: refsOf(row.entry.connections) ?? null }),
+      ),
+    },
+    issues,
+  };
+}
+
+// A rename takes effect only while the new name is free and the old one is stored: a document that was applied
+// (or one meant for another environment, where nothing has the old name) creates or matches by name as usual.
+function pick<E>(
+  requests: RenameRequest[],
+  keys: (request: RenameRequest) => [to: string, from: string],
+  storedKeys: Set<string>,
+  desired: E[] | null,
+  keyOf: (entry: E) => string,
+  issues: FieldIssue[],
+): Map<string, string> {
+  const renames = new Map<string, string>();
+  const listed = new Set((desired ?? []).map(keyOf));
+  for (const request of requests) {
+    const [to, from] = keys(request);
+    if (to === from || storedKeys.has(to) || !storedKeys.has(from)) continue;
+    const path = `${SECTION[request.kind]}[${request.index}].renamed_from`;
+    if (listed.has(from)) issues.push({ path, message: `"${request.from}" is listed too: an entry is either renamed or kept, not both`, in: "body" });
+    else if (renames.has(from)) issues.push({ path, message: `another entry is renamed from "${request.from}" too`, in: "body" });
+    else renames.set(from, to);
+  }
+  return renames;
+}
+
+function keysOf<E>(rows: Array<Stored<E>>, keyOf: (entry: E) => string): Set<string> {
+  return new Set(rows.map((row) => keyOf(row.entry)));
+}
+
+function withEntry<E>(row: Stored<E>, entry: E): Stored<E> {
+  return { ...row, entry };
+}
