@@ -26,6 +26,10 @@ const secure = secureHeaders({
   overwrite: false,
 });
 
+// API and MCP answers carry a ledger's data, tokens made once and signing secrets shown once: no browser or proxy
+// cache may keep them (a shared machine's back button, a corporate proxy). A route that sets its own policy keeps it.
+const UNCACHED_PREFIXES = ["/api/", "/mcp"];
+
 /** CSP, nosniff, no referrer and frame blocking on every response the worker makes, errors included. */
 export function securityHeaders(): MiddlewareHandler {
   return (c, next) =>
@@ -33,6 +37,10 @@ export function securityHeaders(): MiddlewareHandler {
       await next();
       // Responses passed through from fetch() or a Durable Object have immutable headers: copy before adding.
       // An upgrade (101) is always built here and carries no document.
-      if (c.res.status !== 101) c.res = new Response(c.res.body, c.res);
+      if (c.res.status === 101) return;
+      c.res = new Response(c.res.body, c.res);
+      if (UNCACHED_PREFIXES.some((prefix) => c.req.path.startsWith(prefix)) && !c.res.headers.has("Cache-Control")) {
+        c.res.headers.set("Cache-Control", "no-store");
+      }
     });
 }

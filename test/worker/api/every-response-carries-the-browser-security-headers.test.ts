@@ -44,6 +44,26 @@ describe("browser security headers", () => {
     await missing.arrayBuffer();
   });
 
+  it("tell browsers and proxies to store no API or MCP answer, errors included", async () => {
+    const { token } = await makeToken("admin");
+    const headers = { Authorization: `Bearer ${token}` };
+    const answers = [
+      await worker.fetch("http://localhost/api/health"),
+      await worker.fetch("http://localhost/api/tokens", { headers }),
+      await worker.fetch("http://localhost/api/runs"),
+      await worker.fetch("http://localhost/mcp", {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      }),
+    ];
+    for (const res of answers) {
+      expect(res.headers.get("Cache-Control"), res.url).toBe("no-store");
+      await res.arrayBuffer();
+    }
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 401, 200]);
+  });
+
   it("keep the reference page's own stricter policy (it has inline styles and no scripts)", async () => {
     const res = await worker.fetch("http://localhost/api/docs");
     expect(res.status).toBe(200);
