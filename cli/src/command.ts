@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { ApiClient } from "./api-client";
-import type { Io } from "./io";
+import type { Io, LiveSocket } from "./io";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -31,6 +31,8 @@ export interface CommandContext {
   api(): ApiClient;
   // The base URL the client calls, for messages.
   url: string;
+  // A credential's live feed (its runs and jobs as they change); null where the CLI cannot open a WebSocket.
+  liveFeed(credentialId: string): LiveSocket | null;
 }
 
 export interface Command<O extends OptionSpecs = OptionSpecs> {

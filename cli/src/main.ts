@@ -8,7 +8,12 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: (output) => process.stderr.write(output),
   env: process.env,
   fetch: (request) => fetch(request),
-  sleep: (ms) => new Promise((wake) => setTimeout(wake, ms)),
+  sleep: (ms, signal) =>
+    new Promise((wake) => {
+      const timer = setTimeout(wake, ms);
+      signal?.addEventListener("abort", () => (clearTimeout(timer), wake()), { once: true });
+    }),
+  ...(typeof WebSocket === "function" ? { openSocket: (url: string, protocols: string[]) => new WebSocket(url, protocols) } : {}),
   now: () => performance.now(),
   readText: (path) => (path === "-" ? text(process.stdin) : readFile(path, "utf8")),
 });

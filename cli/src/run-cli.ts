@@ -4,6 +4,7 @@ import { COMMANDS, GROUPS } from "./commands/index";
 import { EXIT } from "./exit-codes";
 import { commandHelp, groupHelp, mainHelp, shortUsage } from "./help";
 import type { Io } from "./io";
+import { LIVE_BEARER_PROTOCOL, liveFeedUrl } from "../../shared/live-feed";
 
 export const DEFAULT_URL = "http://localhost:8787";
 
@@ -58,24 +59,33 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 function commandContext(io: Io, globals: GlobalValues): CommandContext {
   const url = globals.url ?? io.env.OUTBOUND_SYNC_URL ?? DEFAULT_URL;
   let client: ApiClient | undefined;
+  const token = () => {
+    const given = globals.token ?? io.env.OUTBOUND_SYNC_TOKEN;
+    if (!given) {
+      throw new UsageError("No API token: pass --token <token> or set OUTBOUND_SYNC_TOKEN (npm start saves a local admin token in .wrangler/admin-token.txt).");
+    }
+    try {
+      new URL(url);
+    } catch {
+      throw new UsageError(`--url must be an absolute URL such as ${DEFAULT_URL} (got "${url}").`);
+    }
+    return given.trim();
+  };
   return {
     io,
     json: globals.json ?? false,
     url,
     api() {
-      const token = globals.token ?? io.env.OUTBOUND_SYNC_TOKEN;
-      if (!token) {
-        throw new UsageError(
-          "No API token: pass --token <token> or set OUTBOUND_SYNC_TOKEN (npm start saves a local admin token in .wrangler/admin-token.txt).",
-        );
-      }
-      try {
-        new URL(url);
-      } catch {
-        throw new UsageError(`--url must be an absolute URL such as ${DEFAULT_URL} (got "${url}").`);
-      }
-      client ??= createApiClient({ url, token: token.trim() }, io.fetch);
+      client ??= createApiClient({ url, token: token() }, io.fetch);
       return client;
+    },
+    liveFeed(credentialId) {
+      if (io.openSocket === undefined) return null;
+      try {
+        return io.openSocket(liveFeedUrl(url, credentialId), [LIVE_BEARER_PROTOCOL, token()]);
+      } catch {
+        return null; // a watch goes on polling
+      }
     },
   };
 }

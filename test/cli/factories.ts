@@ -1,5 +1,5 @@
 import type { Schemas } from "../../cli/src/api-client";
-import type { Io } from "../../cli/src/io";
+import type { Io, LiveSocket } from "../../cli/src/io";
 
 type RunDetail = Schemas["RunDetail"];
 type JobSummary = Schemas["JobSummary"];
@@ -75,6 +75,29 @@ export function makeRun(overrides: Partial<RunDetail> = {}): RunDetail {
     jobs: [makeJob()],
     ...overrides,
   } as RunDetail;
+}
+
+// A WebSocket the test speaks for: what the CLI opened, and messages sent to it by hand.
+export class FakeSocket implements LiveSocket {
+  closed = false;
+  readonly #listeners: Array<(event: { data: unknown }) => void> = [];
+
+  constructor(
+    readonly url: string,
+    readonly protocols: string[],
+  ) {}
+
+  addEventListener(type: string, listener: (event: { data: unknown }) => void): void {
+    if (type === "message") this.#listeners.push(listener);
+  }
+
+  send(message: unknown): void {
+    for (const listener of this.#listeners) listener({ data: JSON.stringify(message) });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
 }
 
 export interface RecordedIo extends Io {

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { EXIT } from "../../cli/src/exit-codes";
 import { runCli } from "../../cli/src/run-cli";
 import { startLoopbackServer, type LoopbackReply, type LoopbackServer } from "../engine/support/loopback-server";
-import { makeJob, makeRun, recordedIo } from "./factories";
+import { FakeSocket, makeJob, makeRun, recordedIo } from "./factories";
 
 let server: LoopbackServer | undefined;
 afterEach(async () => {
@@ -38,6 +38,47 @@ describe("runs watch", () => {
     expect(io.sleeps).toEqual([3000, 3000]);
     // A line per change, not per poll: the second running answer printed nothing.
     expect(io.out.match(/Device status: Running, 120 of 500 processed/g)).toHaveLength(1);
+  });
+
+  it("asks again as soon as the run's live feed says the run changed, ignores its other runs, and closes the feed", async () => {
+    const api = await answering({ body: running }, { body: makeRun({ status: "completed", jobs: [makeJob({ status: "completed", processed: 500 })] }) });
+    const io = recordedIo({ OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_o_test" });
+    const sockets: FakeSocket[] = [];
+    io.openSocket = (url, protocols) => {
+      sockets.push(new FakeSocket(url, protocols));
+      return sockets.at(-1)!;
+    };
+    // An interval that never ends by itself: only the feed can wake the watch (the short spacing wait returns at once).
+    io.sleep = (ms, signal) => {
+      io.sleeps.push(ms);
+      return ms <= 250 ? Promise.resolve() : new Promise((resolve) => signal?.addEventListener("abort", () => resolve()));
+    };
+    const watching = runCli(["runs", "watch", "run_1", "--interval", "3600"], io);
+    await vi.waitFor(() => expect(sockets).toHaveLength(1));
+    const socket = sockets[0]!;
+    expect(socket.url).toBe(`${api.url.replace("http:", "ws:")}/api/live?credential=cred_1`);
+    expect(socket.protocols).toEqual(["bearer", "osk_o_test"]);
+
+    socket.send({ type: "job", job: makeJob({ id: "job_9", run_id: "run_2" }), seq: 1 });
+    await new Promise((next) => setImmediate(next));
+    expect(io.sleeps).toEqual([3_600_000]);
+    socket.send({ type: "job", job: makeJob({ processed: 300 }), seq: 2 });
+
+    expect(await watching).toBe(EXIT.ok);
+    expect(api.requests).toHaveLength(2);
+    expect(io.sleeps).toEqual([3_600_000, 250]);
+    expect(io.out).toContain("Run run_1: Completed");
+    expect(socket.closed).toBe(true);
+  });
+
+  it("polls every interval when the live feed cannot be opened", async () => {
+    const api = await answering({ body: running }, { body: makeRun({ status: "completed", jobs: [makeJob({ status: "completed" })] }) });
+    const io = recordedIo({ OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_o_test" });
+    io.openSocket = () => {
+      throw new Error("no WebSocket here");
+    };
+    expect(await runCli(["runs", "watch", "run_1", "--interval", "3"], io)).toBe(EXIT.ok);
+    expect(io.sleeps).toEqual([3000]);
   });
 
   it("says a job that read from its cursor found nothing changed, where 0 of 0 alone reads like an empty source", async () => {

@@ -17,7 +17,8 @@ interface CliResult {
   stderr: string;
 }
 
-function cli(server: WorkerServer, args: string[], token = server.tokens.admin): Promise<CliResult> {
+// `printed` hears the standard output so far each time more arrives.
+function cli(server: WorkerServer, args: string[], token = server.tokens.admin, printed?: (stdout: string) => void): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, OUTBOUND_SYNC_URL: server.baseURL, OUTBOUND_SYNC_TOKEN: token },
@@ -25,7 +26,10 @@ function cli(server: WorkerServer, args: string[], token = server.tokens.admin):
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      printed?.(stdout);
+    });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", fail);
     child.once("close", (code) => done({ code, stdout, stderr }));
@@ -142,11 +146,19 @@ test("runs watch exits 3 on a failed run, with the job's error and hint, and 4 o
     const started = await cli(server, ["runs", "start", "--credential", DEMO_CREDENTIAL_ID, "--mode", "dry", "--json"]);
     expect(started.code, started.stderr).toBe(0);
     const { id } = JSON.parse(started.stdout) as { id: string };
+    // Watched before the cancel, with an interval longer than the test and no timeout: only the run's live feed can
+    // tell it of the end in time.
+    let watchBegan!: () => void;
+    const began = new Promise<void>((resolve) => (watchBegan = resolve));
+    const watching = cli(server, ["runs", "watch", id, "--interval", "3600"], server.tokens.admin, (stdout) => {
+      if (stdout.includes(`Run ${id}: `)) watchBegan();
+    });
+    await began;
     const canceled = await cli(server, ["runs", "cancel", id]);
     expect(canceled.code, canceled.stderr).toBe(0);
-    const watched = await cli(server, ["runs", "watch", id, "--interval", "1", "--timeout", "60"]);
+    const watched = await watching;
     expect(watched.code, watched.stdout + watched.stderr).toBe(4);
-    expect(watched.stdout).toContain(`Run ${id}: Canceled`);
+    expect(watched.stdout).toMatch(new RegExp(`Run ${id}: (Pending|Running|Canceling)[^]*Run ${id}: Canceled`));
   } finally {
     await deleteThrough(adminApi, `/api/connections/${connectionId}`);
     await deleteThrough(adminApi, `/api/credentials/${credentialId}`);

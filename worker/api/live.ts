@@ -5,7 +5,8 @@ import { errorBodySchema, errorResponses, jsonContent } from "../schemas/common"
 import { type AuthenticateOptions, minRole } from "../auth/middleware";
 import { authenticateLive, offeredToken } from "../live/live-auth";
 import { LIVE_VIEWER_HEADER, type LiveViewer } from "../live/live-hub";
-import { LIVE_BEARER_PROTOCOL, LIVE_CREDENTIAL_PATTERN } from "../live/protocol";
+import { LIVE_BEARER_PROTOCOL } from "../../shared/live-feed";
+import { LIVE_CREDENTIAL_PATTERN } from "../live/protocol";
 import { liveHub } from "../live/publish";
 
 const viewerRole = minRole("viewer");

@@ -4,7 +4,7 @@ import { authenticate, crossSiteError, type AuthenticateOptions } from "../auth/
 import { InvalidError, UnauthorizedError } from "../domain-errors";
 import { crossOrigin } from "../auth/same-origin";
 import { verifyApiToken } from "../auth/tokens";
-import { LIVE_BEARER_PROTOCOL } from "./protocol";
+import { LIVE_BEARER_PROTOCOL } from "../../shared/live-feed";
 
 /** The API token a browser WebSocket offers as the subprotocols ["bearer", token]. */
 export function offeredToken(request: Request): string | null {

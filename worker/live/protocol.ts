@@ -54,10 +54,5 @@ export const liveClientMessageSchema = z.discriminatedUnion("type", [pingMessage
 export const PING_FRAME = JSON.stringify({ type: "ping" } satisfies LiveClientMessage);
 export const PONG_FRAME = JSON.stringify({ type: "pong" } satisfies LiveServerMessage);
 
-// The browser cannot set headers on a WebSocket: it offers ["bearer", "<API token>"] as subprotocols and the
-// server answers with "bearer". `?token=` is refused: it would land in access logs and browser history.
-export const LIVE_BEARER_PROTOCOL = "bearer";
-
-// The query parameter that picks a credential's feed, and the shape its value must have.
-export const LIVE_CREDENTIAL_PARAM = "credential";
+// The shape a credential feed's parameter must have.
 export const LIVE_CREDENTIAL_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;

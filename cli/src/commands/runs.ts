@@ -6,7 +6,11 @@ import { watchRun } from "../run-watch";
 import { RUN_MODES, RUN_STATUSES, RUN_TYPES } from "../words";
 
 const WATCH_OPTIONS = {
-  interval: { type: "string", value: "seconds", description: "Seconds between polls of the run (default 2)" },
+  interval: {
+    type: "string",
+    value: "seconds",
+    description: "Seconds between polls of the run (default 2); a change on the run's live feed asks at once",
+  },
   timeout: {
     type: "string",
     value: "seconds",

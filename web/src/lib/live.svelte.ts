@@ -1,6 +1,7 @@
 import { api } from "./api";
 import { currentToken } from "./session-token";
 import type { LiveClientMessage, LiveMessage, LiveMessageType, RunDetail, RunSummary } from "./run-types";
+import { LIVE_BEARER_PROTOCOL, liveFeedUrl } from "../../../shared/live-feed";
 
 // The one owner of GET /api/live: opens the socket of one feed (the runs feed, or a credential's with its
 // jobs' progress), keeps it alive, reconnects with backoff, polls GET /api/runs while it is down, and hands
@@ -27,7 +28,6 @@ export interface LiveConnectionOptions {
   random?: () => number;
 }
 
-const BEARER_PROTOCOL = "bearer";
 const PING_EVERY_MS = 25_000;
 const POLL_EVERY_MS = 4_000;
 const BACKOFF_START_MS = 1_000;
@@ -67,9 +67,7 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 }
 
 function liveUrl(credentialId: string | null): string {
-  const { protocol, host } = window.location;
-  const feed = credentialId === null ? "" : `?credential=${encodeURIComponent(credentialId)}`;
-  return `${protocol === "https:" ? "wss:" : "ws:"}//${host}/api/live${feed}`;
+  return liveFeedUrl(window.location.origin, credentialId);
 }
 
 function defaultScheduleFlush(flush: () => void): void {
@@ -178,7 +176,7 @@ export class LiveConnection {
     this.reconnectAt = null;
     let socket: WebSocket;
     try {
-      socket = new Socket(this.#options.url(), [BEARER_PROTOCOL, token]);
+      socket = new Socket(this.#options.url(), [LIVE_BEARER_PROTOCOL, token]);
     } catch (error) {
       console.warn("Live feed: could not open the socket", error);
       this.#scheduleReconnect();
