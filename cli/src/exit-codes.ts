@@ -11,6 +11,8 @@ export const EXIT = {
   watchTimedOut: 5,
   // The run completed, but with more failed records than `--max-failed-records` allows.
   recordsFailed: 6,
+  // `config plan --exit-code`: applying the document would change something (the configuration drifted from it).
+  planHasChanges: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

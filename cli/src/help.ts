@@ -81,7 +81,8 @@ export function mainHelp(): string {
       "Exit status:",
       `  ${EXIT.ok} success; ${EXIT.error} the API refused the request or could not be reached; ${EXIT.usage} wrong command line;`,
       `  runs watch: ${EXIT.runFailed} the run failed, ${EXIT.runCanceled} it was canceled, ${EXIT.watchTimedOut} --timeout ran out,`,
-      `  ${EXIT.recordsFailed} it completed with more failed records than --max-failed-records.`,
+      `  ${EXIT.recordsFailed} it completed with more failed records than --max-failed-records;`,
+      `  config plan --exit-code: ${EXIT.planHasChanges} applying the document would change something.`,
       "",
       `${BIN} <group> <command> --help shows a command's options.`,
     ].join("\n") + "\n"

@@ -269,6 +269,20 @@ describe("config plan and apply", () => {
     );
   });
 
+  it("--exit-code exits 7 when the document would change something and 0 when it would not, for a drift check in CI", async () => {
+    const io = (url: string) => recordedIo({ OUTBOUND_SYNC_URL: url, OUTBOUND_SYNC_TOKEN: "osk_a_test" }, { "outbound-sync.yaml": "version: 1\n" });
+    const changing = await answering({ body: plan });
+    const drifted = io(changing.url);
+    expect(await runCli(["config", "plan", "outbound-sync.yaml", "--exit-code"], drifted)).toBe(EXIT.planHasChanges);
+    expect(drifted.out).toContain('~ connection "Device status"');
+    // Without the flag a plan with changes is a success: the plan was made.
+    expect(await runCli(["config", "plan", "outbound-sync.yaml"], io(changing.url))).toBe(EXIT.ok);
+    await changing.close();
+
+    const same = { ...plan, summary: { create: 0, update: 0, delete: 0, unchanged: 5 }, changes: [], secrets: [] };
+    expect(await runCli(["config", "plan", "outbound-sync.yaml", "--exit-code"], io((await answering({ body: same })).url))).toBe(EXIT.ok);
+  });
+
   it("apply takes each secret as NAME=value or from the environment variable NAME, and refuses one that is not set", async () => {
     const api = await answering({ body: { ...plan, generated_secrets: [{ kind: "alert_channel", name: "Hooks", secret: "whsec_1" }] } });
     const env = { OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_a_test", SLACK_URL: "https://hooks.example/1" };

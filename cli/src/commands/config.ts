@@ -65,15 +65,19 @@ const plan = defineCommand({
   group: "config",
   name: "plan",
   summary: "Show what applying a document would create, change and delete, field by field",
+  description: `With --exit-code, a plan that would change anything exits ${EXIT.planHasChanges}: a scheduled CI job then notices a configuration changed outside the document.`,
   args: [DOCUMENT_ARG],
-  options: { format: FORMAT_OPTION },
-  examples: ["outbound-sync config plan outbound-sync.yaml"],
+  options: {
+    format: FORMAT_OPTION,
+    "exit-code": { type: "boolean", description: `Exit ${EXIT.planHasChanges} when applying the document would change something (0 when nothing)` },
+  },
+  examples: ["outbound-sync config plan outbound-sync.yaml", "outbound-sync config plan outbound-sync.yaml --exit-code"],
   async run(context, { args, options }) {
     const file = args[0]!;
     const document = await context.io.readText(file);
     const result = await answer(context.api().POST("/api/config/plan", { body: { document, format: formatOf(file, options.format) } }));
     context.io.stdout(context.json ? JSON.stringify(result, null, 2) + "\n" : planText(result, "would"));
-    return EXIT.ok;
+    return options["exit-code"] && result.changes.length > 0 ? EXIT.planHasChanges : EXIT.ok;
   },
 });
 
