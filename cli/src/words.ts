@@ -37,6 +37,13 @@ export const RECORD_ACTIONS = keysOf(ACTION_WORD);
 const LEVEL_ORDER: Record<LogLevel, number> = { ERROR: 0, WARN: 1, INFO: 2, DEBUG: 3 };
 export const LOG_LEVELS = keysOf(LEVEL_ORDER);
 
+// A connection's freshness (web/src/lib/freshness-words.ts).
+export const FRESHNESS_WORD: Record<NonNullable<Schemas["Freshness"]>["state"], string> = {
+  on_time: "On time",
+  delayed: "Delayed",
+  overdue: "Overdue",
+};
+
 export const RUN_TYPES = ["full", "single"] as const satisfies readonly Schemas["RunType"][];
 export const RUN_MODES = ["dry", "live"] as const satisfies readonly Schemas["RunMode"][];
 export const ROLES = ["viewer", "operator", "admin"] as const satisfies readonly Schemas["CreateApiTokenRequest"]["role"][];

@@ -3,6 +3,7 @@ import type { Io, LiveSocket } from "../../cli/src/io";
 
 type RunDetail = Schemas["RunDetail"];
 type JobSummary = Schemas["JobSummary"];
+type ConnectionSummary = Schemas["ConnectionSummary"];
 
 // API shapes as the generated client types them, with what a test does not care about filled in.
 
@@ -43,6 +44,33 @@ export function makeJob(overrides: Partial<JobSummary> = {}): JobSummary {
     eta: null,
     ...overrides,
   } as JobSummary;
+}
+
+export function makeConnection(overrides: Partial<ConnectionSummary> = {}): ConnectionSummary {
+  return {
+    id: "conn_1",
+    name: "Device status",
+    credential_id: "cred_1",
+    credential_name: "Fleet API",
+    position: 1,
+    enabled: true,
+    dry_run: false,
+    debug: false,
+    schedule: "0 * * * *",
+    version: 3,
+    updated_at: "2026-12-06T07:00:00.000Z",
+    freshness_sla_minutes: null,
+    freshness: {
+      state: "on_time",
+      last_success_at: "2026-12-06T07:00:05.000Z",
+      expected_by: "2026-12-06T08:10:00.000Z",
+      overdue_at: "2026-12-06T09:10:00.000Z",
+      sla_minutes: null,
+    },
+    paused: null,
+    alerts_muted_until: null,
+    ...overrides,
+  };
 }
 
 export function makeRun(overrides: Partial<RunDetail> = {}): RunDetail {

@@ -59,6 +59,14 @@ test("tokens create prints the token alone, which signs the next command in; run
     const page = JSON.parse(listed.stdout) as { data: unknown[]; next_cursor: string | null };
     expect(Array.isArray(page.data)).toBe(true);
 
+    // The ids runs start takes, for a viewer too; resuming a connection that is not paused leaves it as it is.
+    const connections = await cli(server, ["connections", "list", "--credential", DEMO_CREDENTIAL_ID], viewerToken);
+    expect(connections.code, connections.stderr).toBe(0);
+    expect(connections.stdout).toMatch(new RegExp(`^conn_demo_json\\s+Device status \\(JSON\\)\\s+.*\\(${DEMO_CREDENTIAL_ID}\\)\\s+1\\s`, "m"));
+    const resumed = await cli(server, ["connections", "resume", "conn_demo_json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toBe('Connection "Device status (JSON)" (conn_demo_json): Enabled.\n');
+
     // A viewer may read but not start: the API's refusal, its code and the role it needs, and exit 1.
     const refused = await cli(server, ["runs", "start", "--credential", DEMO_CREDENTIAL_ID], viewerToken);
     expect(refused.code).toBe(1);

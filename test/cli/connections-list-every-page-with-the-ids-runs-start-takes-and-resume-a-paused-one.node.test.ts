@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { EXIT } from "../../cli/src/exit-codes";
+import { runCli } from "../../cli/src/run-cli";
+import { startLoopbackServer, type LoopbackServer } from "../engine/support/loopback-server";
+import { makeConnection, recordedIo } from "./factories";
+
+let server: LoopbackServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const paused = makeConnection({
+  id: "conn_2",
+  name: "Fleet listing",
+  position: 2,
+  dry_run: true,
+  schedule: null,
+  freshness: null,
+  paused: { at: "2026-12-06T06:00:00.000Z", reason: "Failed 10 runs in a row; last error: 503 Service Unavailable" },
+  alerts_muted_until: "2026-12-08T00:00:00.000Z",
+});
+
+async function cli(argv: string[]) {
+  const io = recordedIo({ OUTBOUND_SYNC_URL: server!.url, OUTBOUND_SYNC_TOKEN: "osk_o_test" });
+  return { code: await runCli(argv, io), io };
+}
+
+describe("connections list", () => {
+  it("walks every page in execution order and prints the ids runs start takes, freshness and state", async () => {
+    server = await startLoopbackServer((request) =>
+      request.url.searchParams.get("cursor") === null
+        ? { body: { data: [makeConnection()], next_cursor: "page2" } }
+        : { body: { data: [paused], next_cursor: null } },
+    );
+    const { code, io } = await cli(["connections", "list", "--credential", "cred_1"]);
+    expect(code).toBe(EXIT.ok);
+    expect(server.requests.map((request) => request.url.search)).toEqual(["?limit=500&credential_id=cred_1", "?limit=500&cursor=page2&credential_id=cred_1"]);
+    const [header, first, second] = io.out.trimEnd().split("\n");
+    expect(header).toMatch(/^CONNECTION\s+NAME\s+CREDENTIAL\s+#\s+MODE\s+SCHEDULE \(UTC\)\s+FRESHNESS\s+STATE$/);
+    expect(first).toMatch(/^conn_1\s+Device status\s+Fleet API \(cred_1\)\s+1\s+Live\s+0 \* \* \* \*\s+On time\s+Enabled$/);
+    expect(second).toMatch(
+      /^conn_2\s+Fleet listing\s+Fleet API \(cred_1\)\s+2\s+Dry run\s+Enabled, Paused since 2026-12-06T06:00:00.000Z: Failed 10 runs in a row; last error: 503 Service Unavailable, alerts muted until 2026-12-08T00:00:00.000Z$/,
+    );
+  });
+
+  it("prints the whole list as JSON, and says when there is none", async () => {
+    server = await startLoopbackServer(() => ({ body: { data: [paused], next_cursor: null } }));
+    const json = await cli(["connections", "list", "--json"]);
+    expect(JSON.parse(json.io.out)).toEqual([paused]);
+    await server.close();
+
+    server = await startLoopbackServer(() => ({ body: { data: [], next_cursor: null } }));
+    expect((await cli(["connections", "list"])).io.out).toBe("No connections.\n");
+  });
+});
+
+describe("connections resume", () => {
+  it("posts the resume and prints the connection's state after it; the API's refusal exits 1", async () => {
+    server = await startLoopbackServer((request) =>
+      request.url.pathname.endsWith("/conn_2/resume")
+        ? { body: { ...paused, paused: null, alerts_muted_until: null } }
+        : { status: 404, body: { error: { code: "not_found", message: "No connection conn_9", details: [] } } },
+    );
+    const resumed = await cli(["connections", "resume", "conn_2"]);
+    expect(resumed.code).toBe(EXIT.ok);
+    expect(server.requests[0]).toMatchObject({ method: "POST", headers: expect.objectContaining({ authorization: "Bearer osk_o_test" }) });
+    expect(resumed.io.out).toBe('Connection "Fleet listing" (conn_2): Enabled.\n');
+
+    const missing = await cli(["connections", "resume", "conn_9"]);
+    expect(missing.code).toBe(EXIT.error);
+    expect(missing.io.err).toMatch(/^Error: No connection conn_9 \(HTTP 404, not_found\)/);
+  });
+});
