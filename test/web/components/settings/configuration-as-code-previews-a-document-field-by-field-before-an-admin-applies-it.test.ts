@@ -71,7 +71,7 @@ it("loads the export, previews created, changed (before → after) and deleted e
   expect(screen.getByRole("article", { name: "Would Create Credential Staging API" })).toBeTruthy();
   expect(screen.getByRole("article", { name: "Would Delete Alert rule Ops / job_failed" })).toBeTruthy();
   const renamed = screen.getByRole("article", { name: "Would Update Alert channel Ops pager" });
-  expect(within(renamed).getByRole("heading").textContent).toMatch(/Ops pager\s*renamed from Ops$/);
+  expect(within(renamed).getByRole("heading").textContent).toMatch(/Ops pager\s*\(renamed from Ops\)$/);
 
   await fireEvent.input(screen.getByLabelText("STAGING_API_SECRET"), { target: { value: "staging-token" } });
   await fireEvent.input(screen.getByRole("textbox", { name: "Change note" }), { target: { value: "Staging goes live" } });
