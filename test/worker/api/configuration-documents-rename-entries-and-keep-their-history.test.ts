@@ -103,6 +103,18 @@ describe("renamed_from", () => {
     expect((await plan(both)).changes).toEqual([expect.objectContaining({ kind: "credential", name: other.name, action: "delete" })]);
   });
 
+  it("renames a credential in a document that leaves its connections unmanaged: they stay with it", async () => {
+    const { credential, connection } = await fixture();
+    const doc = await exported();
+    const name = unique("Credentials only");
+    Object.assign(named(doc, "credentials", credential.name), { name, renamed_from: credential.name });
+
+    const planned = await plan({ version: 1, credentials: doc.credentials });
+    expect(planned.changes).toEqual([expect.objectContaining({ kind: "credential", name, renamed_from: credential.name, action: "update" })]);
+    await apply({ version: 1, credentials: doc.credentials });
+    expect((await call<Connection>("GET", `/api/connections/${connection.id}`)).body).toMatchObject({ credential_id: credential.id, credential_name: name });
+  });
+
   it("refuses a rename whose old name is listed too, or two entries renamed from one, naming the field; nothing is written", async () => {
     const { credential, hook } = await fixture();
     const doc = await exported();
