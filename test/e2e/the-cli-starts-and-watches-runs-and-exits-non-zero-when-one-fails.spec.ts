@@ -77,7 +77,7 @@ test("tokens create prints the token alone, which signs the next command in; run
   }
 });
 
-test("runs start and runs watch follow a single dry run to Completed; jobs records and logs print it", async ({ server }) => {
+test("runs start and runs watch follow a single dry run to Completed; jobs records, logs and requests print it", async ({ server }) => {
   test.setTimeout(90_000);
   const started = await cli(server, [
     "runs",
@@ -109,6 +109,15 @@ test("runs start and runs watch follow a single dry run to Completed; jobs recor
   const logs = await cli(server, ["jobs", "logs", job]);
   expect(logs.code, logs.stderr).toBe(0);
   expect(logs.stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+ {2}INFO /m);
+
+  // The request inspector: the serial's lookup, then that request as sent and answered.
+  const requests = await cli(server, ["jobs", "requests", job, "--serial", "DEV-00001"]);
+  expect(requests.code, requests.stderr).toBe(0);
+  const lookup = requests.stdout.match(/^\s*(\d+)\s+\S+\s+lookup\s+GET \S+DEV-00001\s+200\s/m);
+  expect(lookup, requests.stdout).not.toBeNull();
+  const shown = await cli(server, ["jobs", "requests", job, "--seq", lookup![1]!]);
+  expect(shown.code, shown.stderr).toBe(0);
+  expect(shown.stdout).toMatch(/^> GET \S+DEV-00001\n[^]*^< 200 in \d+ ms\n/m);
 
   const csv = await cli(server, ["jobs", "records", job, "--csv"]);
   expect(csv.code, csv.stderr).toBe(0);

@@ -1,4 +1,6 @@
+import type { operations } from "../../generated/api-types";
 import { answer, type Schemas } from "../api-client";
+import { REQUEST_COLUMNS, requestText } from "../request-views";
 import { defineCommand, integerOption } from "../command";
 import { EXIT } from "../exit-codes";
 import { cellValue, formatTable, type Column } from "../table";
@@ -6,6 +8,7 @@ import { ACTION_WORD, RECORD_ACTIONS, type RecordAction } from "../words";
 
 type RecordOutcome = Schemas["RecordOutcome"];
 type LogLine = Schemas["LogLine"];
+type RequestQuery = NonNullable<operations["listJobRequests"]["parameters"]["query"]>;
 
 const JOB_ID = { name: "job-id", description: "The job (a run's `jobs[].id`, or the JOB column of `runs watch`)" };
 
@@ -104,4 +107,52 @@ const logs = defineCommand({
   },
 });
 
-export const JOB_COMMANDS = [records, logs];
+const REQUEST_PHASES = ["source", "lookup", "listing", "update", "readback", "token"] as const satisfies readonly NonNullable<RequestQuery["phase"]>[];
+const REQUEST_STATUSES = ["2xx", "3xx", "4xx", "5xx", "error"] as const satisfies readonly NonNullable<RequestQuery["status"]>[];
+
+const requests = defineCommand({
+  group: "jobs",
+  name: "requests",
+  summary: "A job's destination requests, oldest first, as the request inspector shows them",
+  description: "With --seq, one request in full: the headers and bodies sent and received (credentials masked; bodies for operators and admins).",
+  args: [JOB_ID],
+  options: {
+    seq: { type: "string", value: "n", description: "Only this request (the SEQ column), in full" },
+    status: { type: "string", value: "class", choices: REQUEST_STATUSES, description: "Only answers of this class (error: no answer)" },
+    phase: { type: "string", value: "phase", choices: REQUEST_PHASES, description: "Only requests of this phase" },
+    serial: { type: "string", value: "serial", description: "Only requests about this serial" },
+    method: { type: "string", value: "method", description: "Only this HTTP method" },
+    url: { type: "string", value: "text", description: "Only URLs containing this text" },
+    limit: { type: "string", value: "n", description: "Requests per page (1-500, default 100)" },
+    cursor: { type: "string", value: "cursor", description: "The next page, as printed after a full page" },
+  },
+  examples: ["outbound-sync jobs requests job_01jd7v0q2k8x3c5n4m6p7r8s9t --status 5xx", "outbound-sync jobs requests job_01jd… --seq 42"],
+  async run(context, { args, options }) {
+    const api = context.api();
+    const id = args[0]!;
+    if (options.seq !== undefined) {
+      const entry = await answer(api.GET("/api/jobs/{id}/requests/{seq}", { params: { path: { id, seq: integerOption(options.seq, "seq", 1)! } } }));
+      context.io.stdout(context.json ? JSON.stringify(entry, null, 2) + "\n" : requestText(entry));
+      return EXIT.ok;
+    }
+    const query: RequestQuery = {
+      ...(options.status === undefined ? {} : { status: options.status as RequestQuery["status"] }),
+      ...(options.phase === undefined ? {} : { phase: options.phase as RequestQuery["phase"] }),
+      ...(options.serial === undefined ? {} : { serial: options.serial }),
+      ...(options.method === undefined ? {} : { method: options.method }),
+      ...(options.url === undefined ? {} : { url: options.url }),
+      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+      ...(options.limit === undefined ? {} : { limit: integerOption(options.limit, "limit", 1, 500) }),
+    };
+    const page = await answer(api.GET("/api/jobs/{id}/requests", { params: { path: { id }, query } }));
+    if (context.json) {
+      context.io.stdout(JSON.stringify(page, null, 2) + "\n");
+      return EXIT.ok;
+    }
+    context.io.stdout(page.data.length === 0 ? "No requests match.\n" : formatTable(REQUEST_COLUMNS, page.data));
+    if (page.next_cursor) context.io.stdout(`More: --cursor ${page.next_cursor}\n`);
+    return EXIT.ok;
+  },
+});
+
+export const JOB_COMMANDS = [records, logs, requests];
