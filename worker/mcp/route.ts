@@ -12,6 +12,7 @@ mcpRouter.use("*", authenticate(), requireRole("viewer"));
 mcpRouter.post("/", async (c) => {
   const server = createMcpServer({
     db: c.env.LEDGER,
+    archive: c.env.ARCHIVE,
     now: Date.now,
     dashboardUrl: new URL(c.req.url).origin,
     env: c.env,

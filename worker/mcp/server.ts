@@ -1,6 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import pkg from "../../package.json";
 import { getJobStatus, JOB_STATUS_TOOL } from "./job-status-tool";
+import { JOB_RECORDS_TOOL, listJobRecordsTool } from "./job-records-tool";
 import { LIST_CONNECTIONS_TOOL, listConnections } from "./connections-tool";
 import { toToolError } from "./tool-errors";
 import { APPLY_DRY_RUN_TOOL, applyDryRunTool } from "./apply-tool";
@@ -10,6 +11,8 @@ import type { Env } from "../env";
 
 export interface McpContext {
   db: D1Database;
+  // Where finished jobs keep their record outcomes (list_job_records).
+  archive: Pick<R2Bucket, "get">;
   now: () => number;
   // The dashboard's origin (the worker that answers /mcp serves it too), for the links an agent can hand on.
   dashboardUrl: string;
@@ -22,7 +25,8 @@ const INSTRUCTIONS =
   "Outbound Sync pushes fields of source records into destination APIs. A run executes a credential's connections " +
   "in order; each connection's execution is a job with status pending, running, completed, failed or canceled. " +
   "Use get_job_status for jobs (filter by status, connection, time) and list_connections for each connection's " +
-  "last success and duration statistics, list_alert_channels for whether alerts reach their channels. apply_dry_run (operator role) applies a reviewed dry run. Times are UTC.";
+  "last success and duration statistics, list_job_records for which serials of a job failed and why, " +
+  "list_alert_channels for whether alerts reach their channels. apply_dry_run (operator role) applies a reviewed dry run. Times are UTC.";
 
 /** A fresh server per request: the endpoint is stateless, so nothing is shared between calls. */
 export function createMcpServer(context: McpContext): McpServer {
@@ -37,6 +41,11 @@ export function createMcpServer(context: McpContext): McpServer {
     LIST_CONNECTIONS_TOOL.name,
     { ...readToolConfig(LIST_CONNECTIONS_TOOL), inputSchema: LIST_CONNECTIONS_TOOL.inputSchema },
     readOnly(LIST_CONNECTIONS_TOOL.name, (args) => listConnections(context.db, args, context.now(), context.dashboardUrl)),
+  );
+  server.registerTool(
+    JOB_RECORDS_TOOL.name,
+    { ...readToolConfig(JOB_RECORDS_TOOL), inputSchema: JOB_RECORDS_TOOL.inputSchema },
+    readOnly(JOB_RECORDS_TOOL.name, (args) => listJobRecordsTool({ LEDGER: context.db, ARCHIVE: context.archive }, args, context.dashboardUrl)),
   );
   server.registerTool(
     LIST_ALERT_CHANNELS_TOOL.name,

@@ -10,6 +10,9 @@ import type { JobStatus } from "../../../worker/schemas/vocabulary";
 import { DAY_MS, HOUR_MS } from "../../../worker/stats/time-range";
 import { type ConnectionFixture, makeConnection, makeCredential, makeRun, makeToken } from "../factories";
 import { createChannel } from "../alerts/support";
+import { archiveOutcomes } from "../factories/archive";
+import { archiveDay } from "../../../worker/archive/archive-keys";
+import { setJobArchiveDay } from "../../../worker/ledger/job-archive-day";
 
 const worker = exports.default;
 const NOW = Date.now();
@@ -83,11 +86,11 @@ beforeAll(async () => {
 });
 
 describe("the /mcp endpoint", () => {
-  it("initializes and lists get_job_status, list_connections and list_alert_channels with input schemas", async () => {
+  it("initializes and lists get_job_status, list_connections, list_job_records and list_alert_channels with input schemas", async () => {
     const client = await connect(viewer);
     expect(client.getServerVersion()?.name).toBe("outbound-sync");
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["get_job_status", "list_alert_channels", "list_connections"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["get_job_status", "list_alert_channels", "list_connections", "list_job_records"]);
     const status = tools.find((t) => t.name === "get_job_status")!;
     expect(Object.keys(status.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(["status", "connection", "since", "until", "limit"]));
     expect(status.description).toContain("last 24 hours");
@@ -97,7 +100,7 @@ describe("the /mcp endpoint", () => {
   it("offers apply_dry_run to operators only, and it refuses what the API refuses with the same code", async () => {
     const operator = await connect((await makeToken("operator")).token);
     const { tools } = await operator.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["apply_dry_run", "get_job_status", "list_alert_channels", "list_connections"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["apply_dry_run", "get_job_status", "list_alert_channels", "list_connections", "list_job_records"]);
     expect(tools.find((t) => t.name === "apply_dry_run")!.annotations?.readOnlyHint).toBe(false);
     const live = await makeRun({ mode: "live", status: "completed" });
     const refused = (await operator.callTool({ name: "apply_dry_run", arguments: { run_id: live.id } })) as TextResult;
@@ -354,5 +357,36 @@ describe("the /mcp endpoint", () => {
     });
     expect(res.status).toBe(401);
     expect(res.headers.get("WWW-Authenticate")).toContain("Bearer");
+  });
+
+  it("lists which serials of a job failed and why, page by page, with the job's dashboard page", async () => {
+    // Two months old: outside every time range the other questions ask about.
+    const failed = await job(salesforce, "completed", 60 * DAY_MS, 2_000);
+    await setJobArchiveDay(env.LEDGER, failed.id, archiveDay(failed.created_at));
+    await archiveOutcomes(failed, [
+      { serial: "SF-001", action: "updated", changes: [{ field: "status", before: "idle", after: "active", written: true }], http_status: 200 },
+      { serial: "SF-002", action: "failed", http_status: 422, error: "422 Unprocessable Entity: status is not allowed" },
+      { serial: "SF-003", action: "failed", http_status: 422, error: "422 Unprocessable Entity: status is not allowed" },
+    ]);
+    const client = await connect(viewer);
+    const call = (args: Record<string, unknown>) => client.callTool({ name: "list_job_records", arguments: { job_id: failed.id, ...args } });
+    type Page = {
+      job_url: string;
+      records: Array<{ serial: string; action: string; error: string | null; http_status: number | null }>;
+      next_cursor: string | null;
+    };
+
+    const first = parsed<Page>(await call({ action: "failed", limit: 1 }));
+    expect(first.job_url).toBe(`http://localhost/jobs/${failed.id}`);
+    expect(first.records).toEqual([
+      expect.objectContaining({ serial: "SF-002", action: "failed", http_status: 422, error: "422 Unprocessable Entity: status is not allowed" }),
+    ]);
+    const second = parsed<Page>(await call({ action: "failed", limit: 1, cursor: first.next_cursor }));
+    expect(second.records.map((record) => record.serial)).toEqual(["SF-003"]);
+    expect(parsed<Page>(await call({ serial: "SF-00" })).records.map((record) => record.action)).toEqual(["updated", "failed", "failed"]);
+
+    const unknown = (await client.callTool({ name: "list_job_records", arguments: { job_id: "job_unknown" } })) as TextResult;
+    expect(unknown.isError).toBe(true);
+    expect(unknown.content[0]?.text).toContain('No job has the id "job_unknown"');
   });
 });

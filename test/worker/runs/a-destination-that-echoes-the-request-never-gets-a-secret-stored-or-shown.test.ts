@@ -120,7 +120,7 @@ async function text(path: string, init: RequestInit = {}): Promise<string> {
   return body;
 }
 
-async function mcpJobStatus(runId: string): Promise<string> {
+async function mcpTool(name: string, args: Record<string, unknown>): Promise<string> {
   const transport = new StreamableHTTPClientTransport(new URL("http://localhost/mcp"), {
     fetch: (url, init) => worker.fetch(new Request(url, init)),
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
@@ -128,7 +128,7 @@ async function mcpJobStatus(runId: string): Promise<string> {
   const client = new Client({ name: "redaction-test", version: "1.0.0" });
   await client.connect(transport);
   try {
-    return JSON.stringify(await client.callTool({ name: "get_job_status", arguments: { run_id: runId, limit: 100, since: "1h" } }));
+    return JSON.stringify(await client.callTool({ name, arguments: args }));
   } finally {
     await client.close();
   }
@@ -200,7 +200,8 @@ beforeAll(async () => {
     add("GET /api/runs/{id}", await text(`/api/runs/${run.id}`));
     add("the coordinator's jobs, as the live feed publishes them", JSON.stringify(await coordinatorStub(run.id).snapshot()));
     add("the alert payloads of the failed jobs", await alertPayloads(outbox, run.id));
-    add("MCP get_job_status", await mcpJobStatus(run.id));
+    add("MCP get_job_status", await mcpTool("get_job_status", { run_id: run.id, limit: 100, since: "1h" }));
+    for (const job of run.jobs) add("MCP list_job_records", await mcpTool("list_job_records", { job_id: job.id, limit: 100 }));
     add("the ledger's rows", await ledgerRows(run.id));
     for (const job of run.jobs)
       add(
@@ -271,6 +272,7 @@ describe("a destination that echoes every encoding of what authenticated the req
     "the coordinator's jobs, as the live feed publishes them",
     "the alert payloads of the failed jobs",
     "MCP get_job_status",
+    "MCP list_job_records",
     "the ledger's rows",
     "the run's archive in R2",
     "Test lookup",
