@@ -46,4 +46,5 @@ export const FRESHNESS_WORD: Record<NonNullable<Schemas["Freshness"]>["state"], 
 
 export const RUN_TYPES = ["full", "single"] as const satisfies readonly Schemas["RunType"][];
 export const RUN_MODES = ["dry", "live"] as const satisfies readonly Schemas["RunMode"][];
+export const RERUN_SCOPES = ["failed", "all"] as const satisfies readonly Schemas["RerunRequest"]["scope"][];
 export const ROLES = ["viewer", "operator", "admin"] as const satisfies readonly Schemas["CreateApiTokenRequest"]["role"][];

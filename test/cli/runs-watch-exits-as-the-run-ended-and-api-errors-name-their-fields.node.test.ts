@@ -179,6 +179,55 @@ describe("runs start", () => {
   });
 });
 
+describe("runs apply and runs rerun", () => {
+  it("apply posts the dry run's apply and follows the apply run with --watch; a refusal names its code and exits 1", async () => {
+    const applyRun = makeRun({ id: "run_2", mode: "live", plan_run_id: "run_1", status: "pending" });
+    const api = await answering(
+      { status: 201, body: { run: applyRun } },
+      { body: { ...applyRun, status: "completed", jobs: [makeJob({ run_id: "run_2", status: "completed" })] } },
+    );
+    const { code, io } = await cli(api, ["runs", "apply", "run_1", "--watch", "--interval", "1"]);
+    expect(code).toBe(EXIT.ok);
+    expect(api.requests.map((request) => `${request.method} ${request.url.pathname}`)).toEqual(["POST /api/runs/run_1/apply", "GET /api/runs/run_2"]);
+    expect(io.out).toMatch(/^Started run run_2; watching it/);
+    expect(io.out).toContain("Run run_2: Completed");
+    await api.close();
+
+    const expired = await answering({
+      status: 409,
+      body: {
+        error: {
+          code: "plan_expired",
+          message: "The plan of dry run run_1 expired at 2026-12-06T08:00:00.000Z (plans last 24 h).",
+          details: [],
+          hint: "Run a new dry run.",
+        },
+      },
+    });
+    const refused = await cli(expired, ["runs", "apply", "run_1", "--watch"]);
+    expect(refused.code).toBe(EXIT.error);
+    expect(refused.io.err).toMatch(/^Error: The plan of dry run run_1 expired .*\(HTTP 409, plan_expired\)\nHint: Run a new dry run.\n$/);
+  });
+
+  it("rerun sends the scope (failed unless --scope all) and prints the new run; a wrong scope starts nothing", async () => {
+    const api = await answering({ status: 202, body: makeRun({ id: "run_3", trigger: "rerun", rerun_of: "run_1" }) });
+    const failed = await cli(api, ["runs", "rerun", "run_1"]);
+    expect(failed.code).toBe(EXIT.ok);
+    expect(failed.io.out).toMatch(/^Run run_3: /);
+    await cli(api, ["runs", "rerun", "run_1", "--scope", "all"]);
+    expect(api.requests.map((request) => [request.url.pathname, JSON.parse(request.body)])).toEqual([
+      ["/api/runs/run_1/rerun", { scope: "failed" }],
+      ["/api/runs/run_1/rerun", { scope: "all" }],
+    ]);
+
+    const wrong = await cli(api, ["runs", "rerun", "run_1", "--scope", "some"]);
+    expect(wrong.code).toBe(EXIT.usage);
+    const badInterval = await cli(api, ["runs", "rerun", "run_1", "--watch", "--interval", "0"]);
+    expect(badInterval.code).toBe(EXIT.usage);
+    expect(api.requests).toHaveLength(2);
+  });
+});
+
 describe("an API error", () => {
   it("reaches stderr with its message, status, code, each field at fault and the hint, and exits 1", async () => {
     const api = await answering({

@@ -129,6 +129,11 @@ test("runs start and runs watch follow a single dry run to Completed; jobs recor
   const listed = await cli(server, ["runs", "list", "--credential", DEMO_CREDENTIAL_ID, "--limit", "1"]);
   expect(listed.code, listed.stderr).toBe(0);
   expect(listed.stdout).toMatch(new RegExp(`^RUN\\s+STATUS.*\n${run.id}\\s+Completed.*\\ssingle DEV-00001\\s+dry\\s`));
+
+  // Run again, every connection of it, followed to its end.
+  const rerun = await cli(server, ["runs", "rerun", run.id, "--scope", "all", "--watch", "--json"]);
+  expect(rerun.code, rerun.stderr).toBe(0);
+  expect(JSON.parse(rerun.stdout)).toMatchObject({ rerun_of: run.id, trigger: "rerun", status: "completed" });
 });
 
 test("runs watch exits 3 on a failed run, with the job's error and hint, and 4 on a canceled one", async ({ server, adminApi }) => {
@@ -157,6 +162,11 @@ test("runs watch exits 3 on a failed run, with the job's error and hint, and 4 o
     expect(failed.code, failed.stdout + failed.stderr).toBe(3);
     expect(failed.stdout).toMatch(/Run run_\S+: Failed/);
     expect(failed.stdout).toContain("Hint: Verify method in Update API Contract");
+    // A live run is no plan: apply refuses it with the API's code.
+    const failedRunId = /Run (run_\S+): Failed/.exec(failed.stdout)![1]!;
+    const notAPlan = await cli(server, ["runs", "apply", failedRunId]);
+    expect(notAPlan.code).toBe(1);
+    expect(notAPlan.stderr).toMatch(/\(HTTP 409, plan_not_dry\)/);
 
     // The demo's own pace finishes a Full run in seconds; a slow destination keeps it running long enough to cancel.
     await setSandboxLatency(adminApi, 300);

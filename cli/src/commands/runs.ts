@@ -3,7 +3,7 @@ import { defineCommand, integerOption, type CommandContext } from "../command";
 import { EXIT } from "../exit-codes";
 import { runDetailText, runsTable } from "../run-views";
 import { watchRun } from "../run-watch";
-import { RUN_MODES, RUN_STATUSES, RUN_TYPES } from "../words";
+import { RERUN_SCOPES, RUN_MODES, RUN_STATUSES, RUN_TYPES } from "../words";
 
 const WATCH_OPTIONS = {
   interval: {
@@ -77,14 +77,19 @@ const start = defineCommand({
         params: { header: options["idempotency-key"] === undefined ? {} : { "idempotency-key": options["idempotency-key"] } },
       }),
     );
-    if (!options.watch) {
-      printRun(context, run);
-      return EXIT.ok;
-    }
-    if (!context.json) context.io.stdout(`Started run ${run.id}; watching it (Ctrl-C stops watching, not the run).\n`);
-    return watchRun(context, run.id, watch);
+    return startedRun(context, run, options.watch ? watch : null);
   },
 });
+
+// A run just started (start, apply, rerun): printed, or followed as `runs watch` follows it.
+async function startedRun(context: CommandContext, run: Parameters<typeof runDetailText>[0], watch: ReturnType<typeof watchOptions> | null): Promise<number> {
+  if (watch === null) {
+    printRun(context, run);
+    return EXIT.ok;
+  }
+  if (!context.json) context.io.stdout(`Started run ${run.id}; watching it (Ctrl-C stops watching, not the run).\n`);
+  return watchRun(context, run.id, watch);
+}
 
 const list = defineCommand({
   group: "runs",
@@ -145,4 +150,42 @@ const cancel = defineCommand({
   },
 });
 
-export const RUN_COMMANDS = [start, list, watch, cancel];
+const apply = defineCommand({
+  group: "runs",
+  name: "apply",
+  summary: "Apply a reviewed dry run: a live run that sends exactly its planned requests (operator)",
+  description:
+    "Serials whose destination or source changed since the dry run are not written (Drifted); serials outside the plan are not touched. " +
+    "The API refuses a dry run that is not finished, already applied, expired, empty, or whose connection changed since (exit 1, with the code).",
+  args: [{ name: "run-id", description: "The dry run (its plan is the one `runs watch` and the dashboard showed)" }],
+  options: { watch: { type: "boolean", description: "Follow the apply run until it ends" }, ...WATCH_OPTIONS },
+  examples: ["outbound-sync runs apply run_01jd7v0q2k8x3c5n4m6p7r8s9t --watch --max-failed-records 0"],
+  async run(context, { args, options }) {
+    // Options are checked before anything starts.
+    const watch = watchOptions(options);
+    const { run } = await answer(context.api().POST("/api/runs/{id}/apply", { params: { path: { id: args[0]! } } }));
+    return startedRun(context, run, options.watch ? watch : null);
+  },
+});
+
+const rerun = defineCommand({
+  group: "runs",
+  name: "rerun",
+  summary: "Run a finished run again: its failed connections, or all of them (operator)",
+  description: "The new run has the same type, serial and mode. A live rerun's failed records are retried as every live run retries them.",
+  args: [{ name: "run-id", description: "The finished run" }],
+  options: {
+    scope: { type: "string", value: "scope", choices: RERUN_SCOPES, description: "failed: the connections whose jobs failed (default); all: every connection" },
+    watch: { type: "boolean", description: "Follow the new run until it ends" },
+    ...WATCH_OPTIONS,
+  },
+  examples: ["outbound-sync runs rerun run_01jd7v0q2k8x3c5n4m6p7r8s9t --watch", "outbound-sync runs rerun run_01jd… --scope all"],
+  async run(context, { args, options }) {
+    const watch = watchOptions(options);
+    const scope = (options.scope ?? "failed") as (typeof RERUN_SCOPES)[number];
+    const run = await answer(context.api().POST("/api/runs/{id}/rerun", { params: { path: { id: args[0]! } }, body: { scope } }));
+    return startedRun(context, run, options.watch ? watch : null);
+  },
+});
+
+export const RUN_COMMANDS = [start, list, watch, cancel, apply, rerun];
