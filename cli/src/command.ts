@@ -54,6 +54,9 @@ export function defineCommand<const O extends OptionSpecs>(command: Command<O>):
 /** A wrong command line: the message names what is wrong; the exit status is EXIT.usage. */
 export class UsageError extends Error {}
 
+// A list command's next page: the cursor it printed under a full page ("More: --cursor …").
+export const CURSOR_OPTION = { type: "string", value: "cursor", description: "The next page, as printed after a full page" } as const;
+
 export const GLOBAL_OPTIONS = {
   url: { type: "string", value: "url", description: "The worker's base URL (default: $OUTBOUND_SYNC_URL, else http://localhost:8787)" },
   token: { type: "string", value: "token", description: "API token (default: $OUTBOUND_SYNC_TOKEN)" },

@@ -32,15 +32,18 @@ const SECTION: Record<ConfigKind, string> = {
 export function resolveRenames(desired: DesiredConfig, stored: StoredConfig): ResolvedRenames {
   const issues: FieldIssue[] = [];
   const requests = (kind: ConfigKind) => desired.renames.filter((request) => request.kind === kind);
+  // Credentials, channels and rules are keyed by their name alone.
+  const byName = <E extends { name: string }>(kind: ConfigKind, rows: Array<Stored<E>>, entries: E[] | null) =>
+    pick(
+      requests(kind),
+      (request) => [request.name, request.from],
+      keysOf(rows, (e) => e.name),
+      entries,
+      (e) => e.name,
+      issues,
+    );
 
-  const credentials = pick(
-    requests("credential"),
-    (request) => [request.name, request.from],
-    keysOf(stored.credentials, (e) => e.name),
-    desired.credentials,
-    (e) => e.name,
-    issues,
-  );
+  const credentials = byName("credential", stored.credentials, desired.credentials);
   const credentialName = (name: string) => credentials.get(name) ?? name;
   const connectionsUnderNewCredentials = stored.connections.map((row) => withEntry(row, { ...row.entry, credential: credentialName(row.entry.credential) }));
   const connections = pick(
@@ -54,27 +57,15 @@ export function resolveRenames(desired: DesiredConfig, stored: StoredConfig): Re
     connectionKey,
     issues,
   );
-  const channels = pick(
-    requests("alert_channel"),
-    (request) => [request.name, request.from],
-    keysOf(stored.channels, (e) => e.name),
-    desired.channels,
-    (e) => e.name,
-    issues,
-  );
-  const rules = pick(
-    requests("alert_rule"),
-    (request) => [request.name, request.from],
-    keysOf(stored.rules, (e) => e.name),
-    desired.rules,
-    (e) => e.name,
-    issues,
-  );
+  const channels = byName("alert_channel", stored.channels, desired.channels);
+  const rules = byName("alert_rule", stored.rules, desired.rules);
 
+  // A reference to a renamed connection: its new name, which the request gave.
+  const renamedTo = new Map(requests("connection").map((request) => [connectionKey({ credential: request.credential!, name: request.from }), request.name]));
   const refOf = (ref: ConnectionRef): ConnectionRef => {
     const underNew = { credential: credentialName(ref.credential), name: ref.name };
-    const key = connections.get(connectionKey(underNew));
-    return key === undefined ? underNew : { credential: underNew.credential, name: key.slice(key.indexOf("\u0000") + 1) };
+    const key = connectionKey(underNew);
+    return connections.has(key) ? { credential: underNew.credential, name: renamedTo.get(key)! } : underNew;
   };
   const refsOf = (refs: ConnectionRef[] | null | undefined) => (refs === null || refs === undefined ? refs : refs.map(refOf));
   return {

@@ -1,7 +1,7 @@
 import type { operations } from "../../generated/api-types";
 import { answer, type Schemas } from "../api-client";
 import { REQUEST_COLUMNS, requestText } from "../request-views";
-import { defineCommand, integerOption } from "../command";
+import { CURSOR_OPTION, defineCommand, integerOption } from "../command";
 import { EXIT } from "../exit-codes";
 import { cellValue, formatTable, type Column } from "../table";
 import { ACTION_WORD, RECORD_ACTIONS, type RecordAction } from "../words";
@@ -38,7 +38,7 @@ const records = defineCommand({
     action: { type: "string", value: "action", choices: RECORD_ACTIONS, description: "Only this outcome" },
     serial: { type: "string", value: "prefix", description: "Serials starting with this text" },
     limit: { type: "string", value: "n", description: "Records per page (1-500, default 100)" },
-    cursor: { type: "string", value: "cursor", description: "The next page, as printed after a full page" },
+    cursor: CURSOR_OPTION,
     csv: { type: "boolean", description: "Every matching record as CSV (no paging)" },
   },
   examples: ["outbound-sync jobs records job_01jd7v0q2k8x3c5n4m6p7r8s9t --action failed", "outbound-sync jobs records job_01jd… --csv > records.csv"],
@@ -124,7 +124,7 @@ const requests = defineCommand({
     method: { type: "string", value: "method", description: "Only this HTTP method" },
     url: { type: "string", value: "text", description: "Only URLs containing this text" },
     limit: { type: "string", value: "n", description: "Requests per page (1-500, default 100)" },
-    cursor: { type: "string", value: "cursor", description: "The next page, as printed after a full page" },
+    cursor: CURSOR_OPTION,
   },
   examples: ["outbound-sync jobs requests job_01jd7v0q2k8x3c5n4m6p7r8s9t --status 5xx", "outbound-sync jobs requests job_01jd… --seq 42"],
   async run(context, { args, options }) {

@@ -1,5 +1,5 @@
 import { answer } from "../api-client";
-import { defineCommand, integerOption, type CommandContext } from "../command";
+import { CURSOR_OPTION, defineCommand, integerOption, type CommandContext } from "../command";
 import { EXIT } from "../exit-codes";
 import { runDetailText, runsTable } from "../run-views";
 import { watchRun } from "../run-watch";
@@ -106,7 +106,7 @@ const list = defineCommand({
     until: { type: "string", value: "time", description: "Created before (ISO 8601)" },
     serial: { type: "string", value: "serial", description: "Runs that touched this serial" },
     limit: { type: "string", value: "n", description: "Runs per page (1-200, default the API's)" },
-    cursor: { type: "string", value: "cursor", description: "The next page, as printed after a full page" },
+    cursor: CURSOR_OPTION,
   },
   examples: ["outbound-sync runs list --status failed --limit 10", "outbound-sync runs list --json | jq '.data[0].id'"],
   async run(context, { options }) {
