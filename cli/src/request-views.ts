@@ -29,7 +29,7 @@ export const REQUEST_COLUMNS: Column<RequestEntry>[] = [
 
 // As `curl -v` shows an exchange: "> " what was sent, "< " what came back.
 export function requestText(entry: RequestEntry): string {
-  const retried = entry.retry_reason === null ? "" : ` (after ${entry.retry_reason.replace("_", " ")})`;
+  const retried = entry.retry_reason === null ? "" : ` (after ${entry.retry_reason.replaceAll("_", " ")})`;
   const concurrency = entry.concurrency === null ? "" : `, ${entry.concurrency} allowed in flight`;
   const lines = [`#${entry.seq}  ${entry.at}  ${entry.phase}, attempt ${entry.attempt}${retried}${concurrency}`, `> ${entry.method} ${entry.url}`];
   lines.push(...Object.entries(entry.request_headers).map(([name, value]) => `> ${name}: ${value}`));
