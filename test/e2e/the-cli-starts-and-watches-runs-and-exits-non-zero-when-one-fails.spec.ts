@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +17,13 @@ interface CliResult {
   stderr: string;
 }
 
+// Children still running when a test ends (it failed while a watch waited): stopped then, not left to the CI job.
+const running = new Set<ChildProcess>();
+test.afterEach(() => {
+  for (const child of running) child.kill();
+  running.clear();
+});
+
 // `printed` hears the standard output so far each time more arrives.
 function cli(server: WorkerServer, args: string[], token = server.tokens.admin, printed?: (stdout: string) => void): Promise<CliResult> {
   return new Promise((done, fail) => {
@@ -24,6 +31,7 @@ function cli(server: WorkerServer, args: string[], token = server.tokens.admin, 
       env: { ...process.env, OUTBOUND_SYNC_URL: server.baseURL, OUTBOUND_SYNC_TOKEN: token },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    running.add(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -32,7 +40,10 @@ function cli(server: WorkerServer, args: string[], token = server.tokens.admin, 
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.once("error", fail);
-    child.once("close", (code) => done({ code, stdout, stderr }));
+    child.once("close", (code) => {
+      running.delete(child);
+      done({ code, stdout, stderr });
+    });
   });
 }
 
