@@ -44,6 +44,8 @@ describe("the update contract's idempotency key", () => {
     render(ConnectionEditorScreen, { params: { id: "conn_keys" } });
 
     const toggle = (await screen.findByLabelText("Send an idempotency key with every write")) as HTMLInputElement;
+    // The id the API and the CLI take, shown beside the connection's status.
+    expect(screen.getByText("conn_keys").tagName).toBe("CODE");
     expect(toggle.checked).toBe(true);
     expect((screen.getByLabelText("Idempotency header") as HTMLInputElement).placeholder).toBe("Idempotency-Key");
     await fireEvent.click(toggle);

@@ -28,6 +28,8 @@ it("shows viewers the list with every change and test disabled, saying which rol
 
   const item = (await screen.findByRole("heading", { name: "Fleet API", level: 3 })).closest("li") as HTMLElement;
   expect(item.textContent).toContain("••••7f3a");
+  // The id the API and the CLI take (runs start --credential), for a viewer too.
+  expect(within(item).getByText(credential.id).tagName).toBe("CODE");
   for (const name of ["Edit Fleet API", "Delete Fleet API"]) {
     const button = within(item).getByRole("button", { name }) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
