@@ -1,9 +1,10 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import JobsPage from "../../../web/src/pages/JobsPage.svelte";
 import JobDetailPage from "../../../web/src/pages/JobDetailPage.svelte";
 import { router } from "../../../web/src/lib/router.svelte";
+import { withRouterPerTest } from "../factories/router";
 import { jsonResponse, makeErrorBody, makeJobDetail, makeRunDetail } from "../factories";
 
 // Alerts, webhooks, MCP and the CLI link a run as /jobs?run=<id> (shared/dashboard-paths.ts).
@@ -29,17 +30,7 @@ function serve(): string[] {
   return paths;
 }
 
-let stopRouter = () => {};
-
-beforeEach(() => {
-  stopRouter = router.start();
-});
-
-afterEach(() => {
-  stopRouter();
-  vi.unstubAllGlobals();
-  router.navigate("/", { replace: true });
-});
+withRouterPerTest();
 
 describe("a run's link", () => {
   it("opens that run with its connections, instead of the whole list", async () => {

@@ -1,8 +1,9 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import JobsPage from "../../../web/src/pages/JobsPage.svelte";
 import { router } from "../../../web/src/lib/router.svelte";
+import { withRouterPerTest } from "../factories/router";
 import { jsonResponse, makeRun } from "../factories";
 
 // The browser's fetch is the boundary: each /api/runs call is recorded and answered with runs that fit its query.
@@ -32,17 +33,7 @@ function popped(): Promise<void> {
   return new Promise((resolve) => window.addEventListener("popstate", () => resolve(), { once: true }));
 }
 
-let stopRouter = () => {};
-
-beforeEach(() => {
-  stopRouter = router.start();
-});
-
-afterEach(() => {
-  stopRouter();
-  vi.unstubAllGlobals();
-  router.navigate("/", { replace: true });
-});
+withRouterPerTest();
 
 describe("the Outbound Sync Jobs filters", () => {
   it("load what the address asks for, write each change into it, and follow the back button", async () => {
