@@ -5,6 +5,7 @@ import { requestBodyLimit } from "./api/body-limit";
 import { configAsCode } from "./api/config-as-code";
 import { connectionAlerts } from "./api/connection-alerts";
 import { connectionRuns } from "./api/connection-runs";
+import { connectionSerials } from "./api/connection-serials";
 import { connectionPause } from "./api/connection-pause";
 import { connections } from "./api/connections";
 import { credentials } from "./api/credentials";
@@ -71,6 +72,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/jobs", jobsRouter);
   api.route("/jobs", jobRequestsRouter);
   api.route("/connections", connectionRuns);
+  api.route("/connections", connectionSerials);
   api.route("/destinations", destinationBreakers);
   api.route("/connections", connectionPause);
   api.route("/connections", connectionAlerts);

@@ -995,6 +995,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/connections/{id}/serials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each serial's latest outcome on a connection
+         * @description Where each serial of the fleet stands on this connection now, across runs: its latest outcome, since when, and the job that recorded it. `action=failed` lists the serials failing now. In serial order; kept for as long as the connection exists, not by the retention window.
+         */
+        get: operations["listConnectionSerials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/destinations/breakers": {
         parameters: {
             query?: never;
@@ -3699,6 +3719,41 @@ export interface components {
         ConnectionResetResult: {
             connection_id: string;
             run: components["schemas"]["RunDetail"] & unknown;
+        };
+        ConnectionSerialPage: {
+            data: components["schemas"]["ConnectionSerial"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor: string | null;
+            /** @description The first page only (no cursor): how many of the connection's serials hold each action now, whatever `action` and `serial` say. Each count stops at `count_cap` + 1, so a larger number reads as “more than count_cap”. */
+            counts: {
+                would_update?: number;
+                updated?: number;
+                skipped_rule?: number;
+                skipped_no_change?: number;
+                missing_source?: number;
+                missing_destination?: number;
+                failed?: number;
+                drifted?: number;
+                verified?: number;
+                verify_mismatch?: number;
+            } | null;
+            count_cap: number;
+        };
+        ConnectionSerial: {
+            serial: string;
+            action: components["schemas"]["RecordAction"] & unknown;
+            /**
+             * Format: date-time
+             * @description When the serial's outcome became this action: a serial failing run after run keeps its first failure's time.
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            since: string;
+            /** @description The job that recorded it. */
+            job_id: string;
+            run_id: string;
+            mode: components["schemas"]["RunMode"] & (string | null);
+            /** @description False once retention has deleted the job: the outcome is kept for the fleet, its job's history is not. */
+            job_kept: boolean;
         };
         DestinationBreakerList: {
             /** @description Every host whose breaker has ever opened: open first, then probing, then closed. */
@@ -7576,6 +7631,73 @@ export interface operations {
             };
             /** @description Conflicts with the current state (see the message). */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listConnectionSerials: {
+        parameters: {
+            query?: {
+                /** @description Only serials whose latest outcome is this action, e.g. failed. */
+                action?: components["schemas"]["RecordAction"] & unknown;
+                /** @description Serials starting with this text. */
+                serial?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Serials per page, 1–500. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of serials. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionSerialPage"];
+                };
+            };
+            /** @description Invalid input; `details` names each offending field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API token or Cloudflare Access identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role is below the route's minimum role (x-min-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

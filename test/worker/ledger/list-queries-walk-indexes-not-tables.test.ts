@@ -5,6 +5,7 @@ import { buildDueChannelTestsQuery } from "../../../worker/ledger/alerts-channel
 import { buildApiTokenListQuery } from "../../../worker/ledger/api-tokens";
 import { buildConnectionListQuery, type ListConnectionsOptions } from "../../../worker/ledger/connections";
 import { buildDatasetRecordListQuery } from "../../../worker/ledger/dataset-records";
+import { buildLatestOutcomeCountQuery, buildLatestOutcomeListQuery, type LatestOutcomeFilters } from "../../../worker/ledger/latest-outcomes";
 import {
   buildLogListQuery,
   buildRecordListQuery,
@@ -19,6 +20,7 @@ import type { SqlQuery } from "../../../worker/ledger/sql-query";
 import createLedger from "../../../migrations/0001_create_ledger.sql?raw";
 import archiveOutcomes from "../../../migrations/0011_archive_outcomes_and_logs.sql?raw";
 import driftAndVerification from "../../../migrations/0016_add_drift_and_verification_actions.sql?raw";
+import latestByAction from "../../../migrations/0033_index_latest_outcomes_by_action.sql?raw";
 
 // Every list query of the ledger, for every combination of the filters its API accepts, against the real
 // migrations: EXPLAIN QUERY PLAN must show it searching the index named here, never reading a table
@@ -249,6 +251,25 @@ const LIST_QUERIES: Record<string, () => PlannedCase[]> = {
       query: buildDatasetRecordListQuery("conn_1", { afterSerial, limit: 100 }),
       drivers: [afterSerial === null ? /^SEARCH dataset_records USING PRIMARY KEY \(connection_id=\?\)$/ : /\(connection_id=\? AND serial>\?\)$/],
     })),
+  buildLatestOutcomeListQuery: () =>
+    combinations<Required<LatestOutcomeFilters>>({ action: "failed", serialPrefix: "SN-", afterSerial: "SN-1" }).map((filters) => ({
+      name: `a connection's serials by ${label(filters)}`,
+      query: buildLatestOutcomeListQuery("conn_1", filters, 101),
+      drivers: [
+        filters.action === undefined
+          ? /^SEARCH lo USING PRIMARY KEY \(connection_id=\?/
+          : /^SEARCH lo USING (COVERING )?INDEX latest_outcomes_by_action \(connection_id=\? AND action=\?/,
+        /^SEARCH r USING INDEX sqlite_autoindex_runs_1 \(id=\?\) LEFT-JOIN$/,
+        /^SEARCH j USING (COVERING )?INDEX sqlite_autoindex_jobs_1 \(id=\?\) LEFT-JOIN$/,
+      ],
+    })),
+  buildLatestOutcomeCountQuery: () => [
+    {
+      name: "a connection's serials holding one action, counted up to the cap",
+      query: buildLatestOutcomeCountQuery("conn_1", "failed"),
+      drivers: [/^SEARCH latest_outcomes USING COVERING INDEX latest_outcomes_by_action \(connection_id=\? AND action=\?\)$/],
+    },
+  ],
   buildConnectionListQuery: () =>
     combinations<Required<Omit<ListConnectionsOptions, "limit">>>({
       credentialId: "cred_1",
@@ -325,6 +346,8 @@ describe("migration 0016", () => {
 
     // 0016 without its jobs columns, which this ledger already has.
     await env.LEDGER.exec(oneLine(driftAndVerification.replace(/ALTER TABLE jobs ADD COLUMN[^;]*;/g, "")));
+    // And the index a later migration adds to the rebuilt table, so the indexes compare with today's ledger.
+    await env.LEDGER.exec(oneLine(latestByAction));
 
     const outcomes = await env.LEDGER.prepare("SELECT * FROM record_outcomes ORDER BY serial").all();
     expect(outcomes.results).toEqual([

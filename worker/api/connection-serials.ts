@@ -1,0 +1,45 @@
+import { createRoute } from "@hono/zod-openapi";
+import { minRole } from "../auth/middleware";
+import { RECORD_ACTIONS } from "../engine/reconcile";
+import { getConnection } from "../ledger/connections";
+import { countLatestOutcomes, LATEST_COUNT_CAP, listLatestOutcomes } from "../ledger/latest-outcomes";
+import { decodeCursor, isStringTuple1, pageOf } from "./cursor";
+import { notFoundError } from "./errors";
+import { createRouter } from "./router";
+import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
+import { connectionSerialPageSchema, connectionSerialQuerySchema } from "../schemas/connection-serials";
+
+// Mounted at /api/connections: each serial's latest outcome on a connection, across runs (D1's latest_outcomes).
+export const connectionSerials = createRouter();
+
+const listRoute = createRoute({
+  ...minRole("viewer"),
+  method: "get",
+  operationId: "listConnectionSerials",
+  path: "/{id}/serials",
+  tags: ["Connections"],
+  summary: "Each serial's latest outcome on a connection",
+  description:
+    "Where each serial of the fleet stands on this connection now, across runs: its latest outcome, since when, and the job that recorded it. " +
+    "`action=failed` lists the serials failing now. In serial order; kept for as long as the connection exists, not by the retention window.",
+  request: { params: idParamsSchema, query: connectionSerialQuerySchema },
+  responses: { 200: jsonContent(connectionSerialPageSchema, "A page of serials."), ...errorResponses(400, 404) },
+});
+
+connectionSerials.openapi(listRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const { action, serial, cursor, limit } = c.req.valid("query");
+  const after = decodeCursor(cursor, isStringTuple1);
+  if ((await getConnection(c.env.LEDGER, id)) === null) throw notFoundError("connection", id);
+  const filters = { action, serialPrefix: serial, afterSerial: after?.[0] };
+  const [rows, counts] = await Promise.all([
+    listLatestOutcomes(c.env.LEDGER, id, filters, limit + 1),
+    after === null ? countLatestOutcomes(c.env.LEDGER, id, RECORD_ACTIONS) : null,
+  ]);
+  const page = pageOf(
+    rows.map((row) => ({ ...row, since: new Date(row.since).toISOString() })),
+    limit,
+    (last) => [last.serial],
+  );
+  return c.json({ ...page, counts, count_cap: LATEST_COUNT_CAP }, 200);
+});

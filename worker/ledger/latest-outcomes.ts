@@ -1,0 +1,83 @@
+import type { RecordAction } from "../engine/reconcile";
+import type { RunMode } from "../schemas/vocabulary";
+import type { SqlQuery } from "./sql-query";
+
+export interface LatestOutcomeFilters {
+  action?: RecordAction;
+  serialPrefix?: string;
+  /** The last serial of the previous page. */
+  afterSerial?: string;
+}
+
+export interface LatestOutcomeRow {
+  serial: string;
+  action: RecordAction;
+  since: number;
+  job_id: string;
+  run_id: string;
+  // Null once retention has purged the run: its outcome stays, since this table is kept by fleet, not by age.
+  mode: RunMode | null;
+  job_kept: boolean;
+}
+
+/** The counts stop here: a connection can hold a million serials in one state and a count must not walk them. */
+export const LATEST_COUNT_CAP = 10_000;
+
+// In serial order, through the primary key or, for one action, its index (migration 0033), so a page costs its
+// rows whatever the fleet holds. The run and job are looked up by key for the mode and whether the job is kept.
+export function buildLatestOutcomeListQuery(connectionId: string, filters: LatestOutcomeFilters, limit: number): SqlQuery {
+  const params: unknown[] = [connectionId];
+  const p = (value: unknown) => `?${params.push(value)}`;
+  const conditions = ["lo.connection_id = ?1"];
+  if (filters.action !== undefined) conditions.push(`lo.action = ${p(filters.action)}`);
+  if (filters.serialPrefix !== undefined) {
+    // A range rather than LIKE, so the key serves it and % or _ in a serial mean themselves.
+    conditions.push(`lo.serial >= ${p(filters.serialPrefix)}`, `lo.serial < ${p(`${filters.serialPrefix}\u{10FFFF}`)}`);
+  }
+  if (filters.afterSerial !== undefined) conditions.push(`lo.serial > ${p(filters.afterSerial)}`);
+  const index = filters.action === undefined ? "" : " INDEXED BY latest_outcomes_by_action";
+  return {
+    sql: `SELECT lo.serial, lo.action, lo.at, lo.job_id, lo.run_id, r.mode, j.id IS NOT NULL AS job_kept
+            FROM latest_outcomes lo${index}
+            LEFT JOIN runs r ON r.id = lo.run_id
+            LEFT JOIN jobs j ON j.id = lo.job_id
+           WHERE ${conditions.join(" AND ")}
+           ORDER BY lo.serial LIMIT ${p(limit)}`,
+    params,
+  };
+}
+
+export async function listLatestOutcomes(db: D1Database, connectionId: string, filters: LatestOutcomeFilters, limit: number): Promise<LatestOutcomeRow[]> {
+  const { sql, params } = buildLatestOutcomeListQuery(connectionId, filters, limit);
+  const { results } = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<{ serial: string; action: RecordAction; at: number; job_id: string; run_id: string; mode: RunMode | null; job_kept: number }>();
+  return results.map((row) => ({
+    serial: row.serial,
+    action: row.action,
+    since: row.at,
+    job_id: row.job_id,
+    run_id: row.run_id,
+    mode: row.mode,
+    job_kept: row.job_kept === 1,
+  }));
+}
+
+export function buildLatestOutcomeCountQuery(connectionId: string, action: RecordAction): SqlQuery {
+  return {
+    sql: `SELECT COUNT(*) AS n FROM (SELECT 1 FROM latest_outcomes INDEXED BY latest_outcomes_by_action
+            WHERE connection_id = ?1 AND action = ?2 LIMIT ?3)`,
+    params: [connectionId, action, LATEST_COUNT_CAP + 1],
+  };
+}
+
+/** How many serials of the connection hold each action now, each count stopping past LATEST_COUNT_CAP. One round trip. */
+export async function countLatestOutcomes(db: D1Database, connectionId: string, actions: readonly RecordAction[]): Promise<Record<RecordAction, number>> {
+  const statements = actions.map((action) => {
+    const { sql, params } = buildLatestOutcomeCountQuery(connectionId, action);
+    return db.prepare(sql).bind(...params);
+  });
+  const results = await db.batch<{ n: number }>(statements);
+  return Object.fromEntries(actions.map((action, i) => [action, results[i]!.results[0]?.n ?? 0])) as Record<RecordAction, number>;
+}
