@@ -2,7 +2,10 @@ import { createWrongMethodConnection } from "./demo-api";
 import { expect, test } from "./fixtures";
 import { screenshot } from "./helpers";
 
-test("a job that fails on a wrong update method shows the seed's hint, its ERROR log line and a rerun", async ({ page, adminApi }) => {
+test("a job that fails on a wrong update method shows the seed's hint, its ERROR log line, a rerun and the failing serial on its connection", async ({
+  page,
+  adminApi,
+}) => {
   test.setTimeout(120_000);
   // Restored fleet data, so the serial has something to write and reaches the update call.
   expect((await adminApi.post("/sandbox/_reset")).ok()).toBe(true);
@@ -47,4 +50,13 @@ test("a job that fails on a wrong update method shows the seed's hint, its ERROR
 
   await page.getByRole("button", { name: "Rerun failed" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Rerun started" })).toBeVisible();
+
+  // The connection's page says where the serial stands now, across runs, and leads back to the job.
+  await page.goto(`/connections/${connectionId}#section-serials`);
+  const serials = page.getByRole("region", { name: "Serials" });
+  await expect(serials.getByRole("button", { name: "Failed 1" })).toBeVisible();
+  const row = serials.getByRole("row").filter({ hasText: "DEV-00001" });
+  await expect(row).toContainText("Failed");
+  await row.getByRole("link", { name: "Job that recorded DEV-00001" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Device status (wrong method)" })).toBeVisible();
 });

@@ -1,5 +1,7 @@
 import type { Connection, ConnectionConfig, ConnectionSnapshot, ConnectionVersion, Page } from "../../../worker/schemas/types";
 import type { FieldRule } from "../../../worker/engine/contracts";
+import { RECORD_ACTIONS } from "../../../worker/engine/reconcile";
+import type { ConnectionSerialPage } from "../../../worker/schemas/connection-serials";
 
 let sequence = 0;
 
@@ -85,4 +87,10 @@ export function makeVersion(version: number, snapshot: ConnectionSnapshot, overr
 
 export function page<T>(data: T[]): Page<T> {
   return { data, next_cursor: null };
+}
+
+// A connection's serials before any run: what the connection page's Serials section reads beside the connection.
+export function noSerials(): ConnectionSerialPage {
+  const none = Object.fromEntries(RECORD_ACTIONS.map((action) => [action, 0])) as ConnectionSerialPage["counts"];
+  return { data: [], next_cursor: null, counts: none, count_cap: 10_000 };
 }

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConfig, makeConnectionDetail, makeErrorBody, page } from "../../factories";
+import { jsonResponse, makeConfig, makeConnectionDetail, makeErrorBody, page, noSerials } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -63,6 +63,7 @@ describe("the connection editor's limits", () => {
   it("show the response size and page limits and save what the user types", async () => {
     const calls = serve((call) => {
       if (call.path.endsWith("/versions")) return jsonResponse(page([]));
+      if (call.path.endsWith("/serials")) return jsonResponse(noSerials());
       return jsonResponse(connection);
     });
 
@@ -91,6 +92,7 @@ describe("the connection editor's limits", () => {
         );
       }
       if (call.path.endsWith("/versions")) return jsonResponse(page([]));
+      if (call.path.endsWith("/serials")) return jsonResponse(noSerials());
       return jsonResponse(connection);
     });
 

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection } from "../../factories";
+import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection, noSerials } from "../../factories";
 
 // The editor reads the signed-in role when its modules load, so the admin session is stored first.
 vi.hoisted(() => {
@@ -67,6 +67,7 @@ describe("the connection editor", () => {
         );
       }
       if (call.path.endsWith("/versions")) return jsonResponse(page([makeVersion(2, snapshotOfConnection(connection))]));
+      if (call.path.endsWith("/serials")) return jsonResponse(noSerials());
       return jsonResponse(connection);
     });
 
@@ -103,6 +104,7 @@ describe("the connection editor", () => {
         );
       }
       if (call.path.endsWith("/versions")) return jsonResponse(page([]));
+      if (call.path.endsWith("/serials")) return jsonResponse(noSerials());
       return jsonResponse(reloaded ? { ...connection, name: "Renamed by someone else", version: 3 } : connection);
     });
 

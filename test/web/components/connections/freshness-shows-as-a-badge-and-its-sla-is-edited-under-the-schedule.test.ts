@@ -2,7 +2,7 @@ import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import FreshnessBadge from "../../../../web/src/components/connections/FreshnessBadge.svelte";
-import { jsonResponse, makeConnectionDetail, page } from "../../factories";
+import { jsonResponse, makeConnectionDetail, page, noSerials } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -56,6 +56,7 @@ describe("the connection editor's freshness SLA", () => {
       "fetch",
       vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
         if (init?.method === "PATCH") patches.push(JSON.parse(String(init.body)));
+        if (String(input).includes("/serials")) return jsonResponse(noSerials());
         return jsonResponse(String(input).includes("/versions") ? page([]) : connection);
       }),
     );

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection } from "../../factories";
+import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection, noSerials } from "../../factories";
 
 // The editor reads the signed-in role when its modules load, so the admin session is stored first.
 vi.hoisted(() => {
@@ -35,6 +35,7 @@ function serveRefusal() {
         );
       }
       if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(4, snapshotOfConnection(connection))]));
+      if (path.endsWith("/serials")) return jsonResponse(noSerials());
       return jsonResponse(connection);
     }),
   );

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection } from "../../factories";
+import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection, noSerials } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -23,6 +23,7 @@ function serve(patchAnswer: () => Response) {
         return patchAnswer();
       }
       if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(2, snapshotOfConnection(connection))]));
+      if (path.endsWith("/serials")) return jsonResponse(noSerials());
       return jsonResponse(connection);
     }),
   );

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnectionDetail, makeVersion, page, snapshotOfConnection } from "../../factories";
+import { jsonResponse, makeConnectionDetail, makeVersion, noSerials, page, snapshotOfConnection } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -32,6 +32,7 @@ describe("read-back verification in the connection editor", () => {
         }
         const path = new URL(String(input), "http://localhost").pathname;
         if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(2, snapshotOfConnection(connection))]));
+        if (path.endsWith("/serials")) return jsonResponse(noSerials());
         return jsonResponse(connection);
       }),
     );
