@@ -72,3 +72,49 @@ describe("connections resume", () => {
     expect(missing.io.err).toMatch(/^Error: No connection conn_9 \(HTTP 404, not_found\)/);
   });
 });
+
+describe("connections serials", () => {
+  const none = {
+    would_update: 0,
+    updated: 0,
+    skipped_rule: 0,
+    skipped_no_change: 0,
+    missing_source: 0,
+    missing_destination: 0,
+    failed: 0,
+    drifted: 0,
+    verified: 0,
+    verify_mismatch: 0,
+  };
+  const row = { serial: "DEV-00007", action: "failed", since: "2026-12-07T10:00:00.000Z", job_id: "job_1", run_id: "run_1", mode: "live", job_kept: true };
+
+  it("asks for one outcome and a prefix, prints the counts, each serial's latest outcome and the next cursor", async () => {
+    server = await startLoopbackServer(() => ({
+      body: {
+        data: [row, { ...row, serial: "DEV-00008", action: "would_update", mode: "dry", job_id: "job_old", job_kept: false }],
+        next_cursor: "next1",
+        counts: { ...none, failed: 1, would_update: 1, skipped_no_change: 10_001 },
+        count_cap: 10_000,
+      },
+    }));
+    const { code, io } = await cli(["connections", "serials", "conn_1", "--action", "failed", "--serial", "DEV-0", "--limit", "2"]);
+    expect(code).toBe(EXIT.ok);
+    expect(server.requests[0]!.url.pathname).toBe("/api/connections/conn_1/serials");
+    expect(Object.fromEntries(server.requests[0]!.url.searchParams)).toEqual({ action: "failed", serial: "DEV-0", limit: "2" });
+    const lines = io.out.trimEnd().split("\n");
+    expect(lines[0]).toBe("Would Update 1, Skipped (no change) 10000+, Failed 1");
+    expect(lines[1]).toMatch(/^SERIAL\s+LATEST OUTCOME\s+SINCE\s+JOB$/);
+    expect(lines[2]).toMatch(/^DEV-00007\s+Failed\s+2026-12-07T10:00:00.000Z\s+job_1$/);
+    expect(lines[3]).toMatch(/^DEV-00008\s+Would Update \(dry run\)\s+2026-12-07T10:00:00.000Z\s+job_old \(deleted by retention\)$/);
+    expect(lines[4]).toBe("More: --cursor next1");
+  });
+
+  it("refuses an outcome the API does not know before asking it, and says when no serial matches", async () => {
+    server = await startLoopbackServer(() => ({ body: { data: [], next_cursor: null, counts: null, count_cap: 10_000 } }));
+    const wrong = await cli(["connections", "serials", "conn_1", "--action", "broken"]);
+    expect(wrong.code).toBe(EXIT.usage);
+    expect(wrong.io.err).toMatch(/--action must be one of would_update, .*failed/);
+    expect(server.requests).toHaveLength(0);
+    expect((await cli(["connections", "serials", "conn_1", "--cursor", "c2"])).io.out).toBe("No serials match.\n");
+  });
+});

@@ -1,10 +1,12 @@
 import { answer, type Schemas } from "../api-client";
-import { defineCommand } from "../command";
+import { CURSOR_OPTION, defineCommand, integerOption } from "../command";
 import { EXIT } from "../exit-codes";
 import { formatTable, type Column } from "../table";
-import { FRESHNESS_WORD } from "../words";
+import { ACTION_WORD, FRESHNESS_WORD, RECORD_ACTIONS, type RecordAction } from "../words";
 
 type ConnectionSummary = Schemas["ConnectionSummary"];
+type ConnectionSerial = Schemas["ConnectionSerial"];
+type ConnectionSerialPage = Schemas["ConnectionSerialPage"];
 
 // The API's largest page: a fleet's connections are listed whole, in execution order.
 const PAGE = 500;
@@ -72,4 +74,55 @@ const resume = defineCommand({
   },
 });
 
-export const CONNECTION_COMMANDS = [list, resume];
+const SERIAL_COLUMNS: Column<ConnectionSerial>[] = [
+  { header: "SERIAL", value: (row) => row.serial },
+  { header: "LATEST OUTCOME", value: (row) => `${ACTION_WORD[row.action]}${row.mode === "dry" ? " (dry run)" : ""}` },
+  { header: "SINCE", value: (row) => row.since },
+  { header: "JOB", value: (row) => (row.job_kept ? row.job_id : `${row.job_id} (deleted by retention)`) },
+];
+
+// "Failed 3, Missing Destination 25": the actions some serial holds now, as the dashboard's Serials section counts them.
+function countsText(page: ConnectionSerialPage): string | null {
+  const { counts } = page;
+  if (counts === null) return null;
+  const held = RECORD_ACTIONS.map((action) => [action, counts[action] ?? 0] as const).filter(([, n]) => n > 0);
+  if (held.length === 0) return null;
+  return held.map(([action, n]) => `${ACTION_WORD[action]} ${n > page.count_cap ? `${page.count_cap}+` : n}`).join(", ");
+}
+
+const serials = defineCommand({
+  group: "connections",
+  name: "serials",
+  summary: "Each serial's latest outcome on a connection, across runs",
+  description:
+    "Where each serial stands on the connection now: its latest outcome from any run, since when, and the job that recorded it. " +
+    "`--action failed` lists the serials failing now; the first page also counts every outcome.",
+  args: [{ name: "connection-id", description: "The connection (the CONNECTION column of `connections list`)" }],
+  options: {
+    action: { type: "string", value: "action", choices: RECORD_ACTIONS, description: "Only serials whose latest outcome is this" },
+    serial: { type: "string", value: "prefix", description: "Serials starting with this text" },
+    limit: { type: "string", value: "n", description: "Serials per page (1-500, default 100)" },
+    cursor: CURSOR_OPTION,
+  },
+  examples: ["outbound-sync connections serials conn_demo_json --action failed", "outbound-sync connections serials conn_demo_json --serial DEV-001 --json"],
+  async run(context, { args, options }) {
+    const query = {
+      ...(options.action === undefined ? {} : { action: options.action as RecordAction }),
+      ...(options.serial === undefined ? {} : { serial: options.serial }),
+      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+      ...(options.limit === undefined ? {} : { limit: integerOption(options.limit, "limit", 1, 500) }),
+    };
+    const page = await answer(context.api().GET("/api/connections/{id}/serials", { params: { path: { id: args[0]! }, query } }));
+    if (context.json) {
+      context.io.stdout(JSON.stringify(page, null, 2) + "\n");
+      return EXIT.ok;
+    }
+    const counts = countsText(page);
+    if (counts !== null) context.io.stdout(`${counts}\n`);
+    context.io.stdout(page.data.length === 0 ? "No serials match.\n" : formatTable(SERIAL_COLUMNS, page.data));
+    if (page.next_cursor) context.io.stdout(`More: --cursor ${page.next_cursor}\n`);
+    return EXIT.ok;
+  },
+});
+
+export const CONNECTION_COMMANDS = [list, serials, resume];

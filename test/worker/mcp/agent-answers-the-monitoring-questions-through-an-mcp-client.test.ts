@@ -86,11 +86,17 @@ beforeAll(async () => {
 });
 
 describe("the /mcp endpoint", () => {
-  it("initializes and lists get_job_status, list_connections, list_job_records and list_alert_channels with input schemas", async () => {
+  it("initializes and lists get_job_status, list_connections, list_job_records, list_connection_serials and list_alert_channels with input schemas", async () => {
     const client = await connect(viewer);
     expect(client.getServerVersion()?.name).toBe("outbound-sync");
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["get_job_status", "list_alert_channels", "list_connections", "list_job_records"]);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "get_job_status",
+      "list_alert_channels",
+      "list_connection_serials",
+      "list_connections",
+      "list_job_records",
+    ]);
     const status = tools.find((t) => t.name === "get_job_status")!;
     expect(Object.keys(status.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(["status", "connection", "since", "until", "limit"]));
     expect(status.description).toContain("last 24 hours");
@@ -100,7 +106,14 @@ describe("the /mcp endpoint", () => {
   it("offers apply_dry_run to operators only, and it refuses what the API refuses with the same code", async () => {
     const operator = await connect((await makeToken("operator")).token);
     const { tools } = await operator.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(["apply_dry_run", "get_job_status", "list_alert_channels", "list_connections", "list_job_records"]);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "apply_dry_run",
+      "get_job_status",
+      "list_alert_channels",
+      "list_connection_serials",
+      "list_connections",
+      "list_job_records",
+    ]);
     expect(tools.find((t) => t.name === "apply_dry_run")!.annotations?.readOnlyHint).toBe(false);
     const live = await makeRun({ mode: "live", status: "completed" });
     const refused = (await operator.callTool({ name: "apply_dry_run", arguments: { run_id: live.id } })) as TextResult;
@@ -388,5 +401,41 @@ describe("the /mcp endpoint", () => {
     const unknown = (await client.callTool({ name: "list_job_records", arguments: { job_id: "job_unknown" } })) as TextResult;
     expect(unknown.isError).toBe(true);
     expect(unknown.content[0]?.text).toContain('No job has the id "job_unknown"');
+  });
+
+  it('answers "Which devices are failing on the Salesforce connection right now?" with each serial\'s latest outcome', async () => {
+    const kept = await job(salesforce, "completed", 50 * DAY_MS, 2_000);
+    await env.LEDGER.prepare(
+      `INSERT INTO latest_outcomes (connection_id, serial, action, job_id, run_id, at)
+       VALUES (?1, 'SF-101', 'failed', ?2, ?3, ?4), (?1, 'SF-102', 'failed', 'job_purged', 'run_purged', ?4),
+              (?1, 'SF-103', 'skipped_no_change', ?2, ?3, ?4), (?1, 'SF-104', 'failed', ?2, ?3, ?4)`,
+    )
+      .bind(salesforce.id, kept.id, kept.run_id, NOW - 50 * DAY_MS)
+      .run();
+    const client = await connect(viewer);
+    const call = (args: Record<string, unknown>) => client.callTool({ name: "list_connection_serials", arguments: { connection_id: salesforce.id, ...args } });
+    type Page = {
+      connection_name: string;
+      connection_url: string;
+      counts: Record<string, number>;
+      serials: Array<{ serial: string; action: string; since: string; mode: string | null; job_id: string | null }>;
+      next_cursor: string | null;
+    };
+
+    const first = parsed<Page>(await call({ action: "failed", limit: 2 }));
+    expect(first.connection_name).toBe("Salesforce → Snowflake");
+    expect(first.connection_url).toBe(`http://localhost/connections/${salesforce.id}`);
+    expect(first.counts).toEqual({ failed: 3, skipped_no_change: 1 });
+    expect(first.serials).toEqual([
+      { serial: "SF-101", action: "failed", since: new Date(NOW - 50 * DAY_MS).toISOString(), mode: "live", job_id: kept.id },
+      { serial: "SF-102", action: "failed", since: new Date(NOW - 50 * DAY_MS).toISOString(), mode: null, job_id: null },
+    ]);
+    const second = parsed<Page>(await call({ action: "failed", limit: 2, cursor: first.next_cursor }));
+    expect(second.serials.map((s) => s.serial)).toEqual(["SF-104"]);
+    expect(second.next_cursor).toBeNull();
+
+    const unknown = (await client.callTool({ name: "list_connection_serials", arguments: { connection_id: "conn_unknown" } })) as TextResult;
+    expect(unknown.isError).toBe(true);
+    expect(unknown.content[0]?.text).toContain('No connection has the id "conn_unknown"');
   });
 });
