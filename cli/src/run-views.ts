@@ -2,6 +2,7 @@ import type { Schemas } from "./api-client";
 import { formatTable, type Column } from "./table";
 import { STATUS_WORD } from "./words";
 import { dashboardPaths, dashboardUrl } from "../../shared/dashboard-paths";
+import { completedWarning } from "../../shared/job-note";
 
 type RunSummary = Schemas["RunSummary"];
 type RunDetail = Schemas["RunDetail"];
@@ -15,7 +16,7 @@ export function runStatusText(run: RunSummary | JobSummary): string {
   if (run.status_detail !== null) return run.status_detail;
   // A completed job whose counters warn (Missing Source, nothing to write…) says so, as the dashboard's badge does;
   // an up-to-date one (info) stays plain Completed.
-  const warning = run.status === "completed" && "diagnoses" in run ? run.diagnoses.find((d) => d.severity === "warning") : undefined;
+  const warning = "diagnoses" in run ? completedWarning(run) : null;
   return warning ? `${STATUS_WORD[run.status]} — ${warning.label}` : STATUS_WORD[run.status];
 }
 

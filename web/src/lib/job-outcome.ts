@@ -1,11 +1,10 @@
 import type { JobDiagnosis, JobSummary, RunStatus } from "./run-types";
+import { completedWarning } from "../../../shared/job-note";
 
 type Diagnosed = Pick<JobSummary, "status" | "diagnoses">;
 
-// A completed job that wrote nothing for a reason worth a look, or met a known failure pattern, says so next to its
-// status (which then reads as a warning); one that found the destination already up to date stays a plain success.
 export function jobNote(job: Diagnosed): JobDiagnosis | null {
-  return job.status === "completed" ? (job.diagnoses.find((diagnosis) => diagnosis.severity === "warning") ?? null) : null;
+  return completedWarning(job);
 }
 
 // A run carries a note only when every connection ended with the same one, e.g. a Single run of a serial in no source.
