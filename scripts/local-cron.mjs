@@ -38,12 +38,19 @@ export function startLocalCron({ port, crons: given, fetchImpl = fetch, now = Da
   });
   let timer = null;
   let quiet = false;
+  let announced = false;
   const fire = async (minute) => {
     for (const { expression: cron } of crons.filter(({ schedule }) => schedule.match(new Date(minute)))) {
       try {
         const response = await fetchImpl(`http://127.0.0.1:${port}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
         await response.arrayBuffer();
         quiet = false;
+        // Said once, after wrangler's own start-up warning that scheduled Workers are not triggered locally.
+        if (!announced)
+          log(
+            `local cron: "${cron}" fired at ${new Date(minute).toISOString().slice(11, 16)} UTC; wrangler's "not automatically triggered" warning does not apply to npm start`,
+          );
+        announced = true;
       } catch (error) {
         if (!quiet) log(`local cron: "${cron}" could not reach the dev server (${error instanceof Error ? error.message : error}); retrying each minute`);
         quiet = true;

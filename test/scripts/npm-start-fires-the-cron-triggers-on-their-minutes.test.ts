@@ -81,6 +81,8 @@ describe("npm start's cron", () => {
 
     expect(h.called).toEqual(["03:15 ?cron=* * * * *", "03:16 ?cron=* * * * *", "03:17 ?cron=* * * * *", "03:17 ?cron=17 3 * * *", "03:18 ?cron=* * * * *"]);
     expect(h.pending).toHaveLength(0);
+    // Once, so the terminal says that wrangler's warning about scheduled Workers does not hold here.
+    expect(h.logged).toEqual([`local cron: "* * * * *" fired at 03:15 UTC; wrangler's "not automatically triggered" warning does not apply to npm start`]);
   });
 
   it("says once that the server does not answer, and keeps trying each minute", async () => {
@@ -99,7 +101,10 @@ describe("npm start's cron", () => {
     await h.advance("2026-12-07T10:01:10Z");
     cron.stop();
 
-    expect(h.logged).toEqual([expect.stringContaining('"0 3 * *" is not fired locally (cron "0 3 * *" does not have 5 fields)')]);
+    expect(h.logged).toEqual([
+      expect.stringContaining('"0 3 * *" is not fired locally (cron "0 3 * *" does not have 5 fields)'),
+      expect.stringContaining("fired at 10:01 UTC"),
+    ]);
     expect(h.called).toEqual(["10:01 ?cron=* * * * *"]);
   });
 });
