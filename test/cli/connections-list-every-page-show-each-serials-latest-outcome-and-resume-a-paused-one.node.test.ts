@@ -102,7 +102,7 @@ describe("connections serials", () => {
     expect(server.requests[0]!.url.pathname).toBe("/api/connections/conn_1/serials");
     expect(Object.fromEntries(server.requests[0]!.url.searchParams)).toEqual({ action: "failed", serial: "DEV-0", limit: "2" });
     const lines = io.out.trimEnd().split("\n");
-    expect(lines[0]).toBe("Would Update 1, Skipped (no change) 10000+, Failed 1");
+    expect(lines[0]).toBe("Failed 1, Would Update 1, Skipped (no change) 10000+");
     expect(lines[1]).toMatch(/^SERIAL\s+LATEST OUTCOME\s+SINCE\s+JOB$/);
     expect(lines[2]).toMatch(/^DEV-00007\s+Failed\s+2026-12-07T10:00:00.000Z\s+job_1$/);
     expect(lines[3]).toMatch(/^DEV-00008\s+Would Update \(dry run\)\s+2026-12-07T10:00:00.000Z\s+job_old \(deleted by retention\)$/);

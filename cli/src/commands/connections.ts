@@ -3,6 +3,7 @@ import { CURSOR_OPTION, defineCommand, integerOption } from "../command";
 import { EXIT } from "../exit-codes";
 import { formatTable, type Column } from "../table";
 import { ACTION_WORD, FRESHNESS_WORD, RECORD_ACTIONS, type RecordAction } from "../words";
+import { ACTIONS_WORST_FIRST } from "../../../shared/outcome-order";
 
 type ConnectionSummary = Schemas["ConnectionSummary"];
 type ConnectionSerial = Schemas["ConnectionSerial"];
@@ -81,11 +82,11 @@ const SERIAL_COLUMNS: Column<ConnectionSerial>[] = [
   { header: "JOB", value: (row) => (row.job_kept ? row.job_id : `${row.job_id} (deleted by retention)`) },
 ];
 
-// "Failed 3, Missing Destination 25": the actions some serial holds now, as the dashboard's Serials section counts them.
+// "Failed 3, Missing Destination 25": the actions some serial holds now, worst first, as the dashboard's Serials section.
 function countsText(page: ConnectionSerialPage): string | null {
   const { counts } = page;
   if (counts === null) return null;
-  const held = RECORD_ACTIONS.map((action) => [action, counts[action] ?? 0] as const).filter(([, n]) => n > 0);
+  const held = ACTIONS_WORST_FIRST.map((action) => [action, counts[action] ?? 0] as const).filter(([, n]) => n > 0);
   if (held.length === 0) return null;
   return held.map(([action, n]) => `${ACTION_WORD[action]} ${n > page.count_cap ? `${page.count_cap}+` : n}`).join(", ");
 }

@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import ConnectionSerialsPanel from "../../../../web/src/components/connections/ConnectionSerialsPanel.svelte";
 import type { ConnectionSerial, ConnectionSerialPage } from "../../../../worker/schemas/connection-serials";
 import { jsonResponse } from "../../factories";
+import { ACTIONS_WORST_FIRST } from "../../../../shared/outcome-order";
+import { RECORD_ACTIONS } from "../../../../worker/engine/reconcile";
 
 const NONE = {
   would_update: 0,
@@ -57,6 +59,10 @@ afterEach(() => {
 });
 
 describe("ConnectionSerialsPanel", () => {
+  it("orders the counts over every record action, each once", () => {
+    expect([...ACTIONS_WORST_FIRST].sort()).toEqual([...RECORD_ACTIONS].sort());
+  });
+
   it("shows the counts failures first, each serial's latest outcome, and links to the job and its requests", async () => {
     stubSerials(() => ({
       data: [
