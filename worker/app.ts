@@ -6,6 +6,7 @@ import { configAsCode } from "./api/config-as-code";
 import { connectionAlerts } from "./api/connection-alerts";
 import { connectionRuns } from "./api/connection-runs";
 import { connectionSerials } from "./api/connection-serials";
+import { serialStanding } from "./api/serial-standing";
 import { connectionPause } from "./api/connection-pause";
 import { connections } from "./api/connections";
 import { credentials } from "./api/credentials";
@@ -73,6 +74,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/jobs", jobRequestsRouter);
   api.route("/connections", connectionRuns);
   api.route("/connections", connectionSerials);
+  api.route("/serials", serialStanding);
   api.route("/destinations", destinationBreakers);
   api.route("/connections", connectionPause);
   api.route("/connections", connectionAlerts);

@@ -1015,6 +1015,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/serials/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One serial's latest outcome on every connection
+         * @description For “why did device X not update?”: each connection's latest outcome for the serial, since when, and the job that recorded it. The serial is a query parameter, so any characters it holds stay one value.
+         */
+        get: operations["getSerialStanding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/destinations/breakers": {
         parameters: {
             query?: never;
@@ -3754,6 +3774,28 @@ export interface components {
             mode: components["schemas"]["RunMode"] & (string | null);
             /** @description False once retention has deleted the job: the outcome is kept for the fleet, its job's history is not. */
             job_kept: boolean;
+        };
+        SerialStanding: {
+            serial: string;
+            /** @description Every connection that has decided the serial, in each credential's execution order; a connection that never did is left out. */
+            connections: {
+                action: components["schemas"]["RecordAction"] & unknown;
+                /**
+                 * Format: date-time
+                 * @description When the serial's outcome became this action: a serial failing run after run keeps its first failure's time.
+                 * @example 2026-11-22T12:34:56.000Z
+                 */
+                since: string;
+                /** @description The job that recorded it. */
+                job_id: string;
+                run_id: string;
+                mode: components["schemas"]["RunMode"] & (string | null);
+                /** @description False once retention has deleted the job: the outcome is kept for the fleet, its job's history is not. */
+                job_kept: boolean;
+                connection_id: string;
+                connection_name: string;
+                credential_id: string;
+            }[];
         };
         DestinationBreakerList: {
             /** @description Every host whose breaker has ever opened: open first, then probing, then closed. */
@@ -7698,6 +7740,56 @@ export interface operations {
             };
             /** @description No such resource. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSerialStanding: {
+        parameters: {
+            query: {
+                /** @description The serial, exactly. */
+                serial: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The serial on each connection that has decided it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SerialStanding"];
+                };
+            };
+            /** @description Invalid input; `details` names each offending field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API token or Cloudflare Access identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role is below the route's minimum role (x-min-role). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,11 @@ test("filters go into the address, a bookmarked filter survives a reload, and ba
   const rows = page.getByRole("article");
   await expect(rows.first()).toContainText(`Single · ${serial}`);
   for (const text of await rows.allTextContents()) expect(text).toContain(serial);
+  // Above the runs, where the serial stands on each connection that decided it (the Single run ran all three).
+  const standing = page.getByRole("region", { name: `${serial} on each connection now` });
+  for (const name of ["Device status (JSON)", "Device status (XML)", "Fleet listing (HTTP source, bulk)"]) {
+    await expect(standing.getByRole("link", { name, exact: true })).toHaveAttribute("href", /^\/connections\/conn_demo_\w+#section-serials$/);
+  }
 
   // The bookmark: open the address afresh.
   await page.reload();

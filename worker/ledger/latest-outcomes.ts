@@ -81,3 +81,39 @@ export async function countLatestOutcomes(db: D1Database, connectionId: string, 
   const results = await db.batch<{ n: number }>(statements);
   return Object.fromEntries(actions.map((action, i) => [action, results[i]!.results[0]?.n ?? 0])) as Record<RecordAction, number>;
 }
+
+export interface SerialStandingRow {
+  connection_id: string;
+  connection_name: string;
+  credential_id: string;
+  action: RecordAction;
+  since: number;
+  job_id: string;
+  run_id: string;
+  mode: RunMode | null;
+  job_kept: boolean;
+}
+
+// One serial on every connection that has decided it: a key lookup per connection (the connections are
+// configuration, not history), in each credential's execution order.
+export function buildSerialStandingQuery(serial: string): SqlQuery {
+  return {
+    sql: `SELECT c.id AS connection_id, c.name AS connection_name, c.credential_id, lo.action, lo.at, lo.job_id, lo.run_id,
+                 r.mode, j.id IS NOT NULL AS job_kept
+            FROM connections c INDEXED BY connections_by_credential
+            JOIN latest_outcomes lo ON lo.connection_id = c.id AND lo.serial = ?1
+            LEFT JOIN runs r ON r.id = lo.run_id
+            LEFT JOIN jobs j ON j.id = lo.job_id
+           ORDER BY c.credential_id, c.position`,
+    params: [serial],
+  };
+}
+
+export async function readSerialStanding(db: D1Database, serial: string): Promise<SerialStandingRow[]> {
+  const { sql, params } = buildSerialStandingQuery(serial);
+  const { results } = await db
+    .prepare(sql)
+    .bind(...params)
+    .all<Omit<SerialStandingRow, "since" | "job_kept"> & { at: number; job_kept: number }>();
+  return results.map(({ at, job_kept, ...row }) => ({ ...row, since: at, job_kept: job_kept === 1 }));
+}

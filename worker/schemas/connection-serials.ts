@@ -46,3 +46,23 @@ export const connectionSerialPageSchema = z
   })
   .openapi("ConnectionSerialPage");
 export type ConnectionSerialPage = z.infer<typeof connectionSerialPageSchema>;
+
+export const serialStandingQuerySchema = z.object({
+  serial: z.string().trim().min(1).max(200).openapi({ description: "The serial, exactly.", example: "DEV-00001" }),
+});
+
+export const serialStandingSchema = z
+  .object({
+    serial: z.string(),
+    connections: z
+      .array(
+        connectionSerialSchema.omit({ serial: true }).extend({
+          connection_id: z.string(),
+          connection_name: z.string(),
+          credential_id: z.string(),
+        }),
+      )
+      .openapi({ description: "Every connection that has decided the serial, in each credential's execution order; a connection that never did is left out." }),
+  })
+  .openapi("SerialStanding");
+export type SerialStanding = z.infer<typeof serialStandingSchema>;

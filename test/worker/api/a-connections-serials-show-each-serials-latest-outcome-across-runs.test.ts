@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ConnectionSerial, ConnectionSerialPage } from "../../../worker/schemas/connection-serials";
+import type { ConnectionSerial, ConnectionSerialPage, SerialStanding } from "../../../worker/schemas/connection-serials";
 import { LATEST_COUNT_CAP } from "../../../worker/ledger/latest-outcomes";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
 import { api, configureSandbox, DEMO_IDS, resetWorld, runToEnd } from "../factories";
@@ -29,7 +29,7 @@ async function everySerial(query: string): Promise<ConnectionSerial[]> {
 const expected = demoExpectedOutcomes();
 const serialsWith = (outcome: string) => [...expected].filter(([, action]) => action === outcome).map(([serial]) => serial);
 
-describe("GET /api/connections/{id}/serials", () => {
+describe("GET /api/connections/{id}/serials and GET /api/serials/latest", () => {
   let failedRun: string;
   let dryJob: string;
   let liveJob: string;
@@ -88,6 +88,31 @@ describe("GET /api/connections/{id}/serials", () => {
     expect(second.data.map((s) => s.serial)).toEqual([...expected.keys()].sort().slice(3, 6));
     // Counts come with the first page only.
     expect(second.counts).toBeNull();
+  });
+
+  it("shows one serial on every connection that decided it, in execution order, by its exact serial", SLOW, async () => {
+    const xml = await runToEnd({ type: "single", serial: DEMO_SINGLE_SERIAL, mode: "dry", connection_ids: [DEMO_IDS.xml] });
+    const res = await api<SerialStanding>("GET", `/api/serials/latest?serial=${DEMO_SINGLE_SERIAL}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      serial: DEMO_SINGLE_SERIAL,
+      connections: [
+        expect.objectContaining({
+          connection_id: DEMO_IDS.json,
+          credential_id: DEMO_IDS.credential,
+          action: "updated",
+          job_id: liveJob,
+          mode: "live",
+          job_kept: true,
+        }),
+        expect.objectContaining({ connection_id: DEMO_IDS.xml, action: "skipped_no_change", job_id: xml.jobs[0]!.id, run_id: xml.id, mode: "dry" }),
+      ],
+    });
+    // Exactly that serial: a prefix of it names none.
+    expect((await api<SerialStanding>("GET", `/api/serials/latest?serial=${DEMO_SINGLE_SERIAL.slice(0, -1)}`)).body.connections).toEqual([]);
+    const missing = await api<{ error: { details: Array<{ path: string }> } }>("GET", "/api/serials/latest");
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details.map((d) => d.path)).toContain("serial");
   });
 
   it("keeps a serial's outcome once retention has deleted its job and run, and says so", async () => {

@@ -35,6 +35,7 @@ const ROUTE_ROLES: Record<string, MinRole> = {
   "GET /api/connections/{id}": "viewer",
   "GET /api/connections/{id}/versions": "viewer",
   "GET /api/connections/{id}/serials": "viewer",
+  "GET /api/serials/latest": "viewer",
   "GET /api/connections/{id}/records": "viewer",
   "POST /api/connections": "admin",
   "PATCH /api/connections/{id}": "admin",

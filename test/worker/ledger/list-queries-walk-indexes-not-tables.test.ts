@@ -5,7 +5,12 @@ import { buildDueChannelTestsQuery } from "../../../worker/ledger/alerts-channel
 import { buildApiTokenListQuery } from "../../../worker/ledger/api-tokens";
 import { buildConnectionListQuery, type ListConnectionsOptions } from "../../../worker/ledger/connections";
 import { buildDatasetRecordListQuery } from "../../../worker/ledger/dataset-records";
-import { buildLatestOutcomeCountQuery, buildLatestOutcomeListQuery, type LatestOutcomeFilters } from "../../../worker/ledger/latest-outcomes";
+import {
+  buildLatestOutcomeCountQuery,
+  buildLatestOutcomeListQuery,
+  buildSerialStandingQuery,
+  type LatestOutcomeFilters,
+} from "../../../worker/ledger/latest-outcomes";
 import {
   buildLogListQuery,
   buildRecordListQuery,
@@ -268,6 +273,17 @@ const LIST_QUERIES: Record<string, () => PlannedCase[]> = {
       name: "a connection's serials holding one action, counted up to the cap",
       query: buildLatestOutcomeCountQuery("conn_1", "failed"),
       drivers: [/^SEARCH latest_outcomes USING COVERING INDEX latest_outcomes_by_action \(connection_id=\? AND action=\?\)$/],
+    },
+  ],
+  buildSerialStandingQuery: () => [
+    {
+      name: "one serial on every connection",
+      query: buildSerialStandingQuery("SN-1"),
+      drivers: [
+        /^SCAN c USING INDEX connections_by_credential$/,
+        /^SEARCH lo USING PRIMARY KEY \(connection_id=\? AND serial=\?\)$/,
+        /^SEARCH r USING INDEX sqlite_autoindex_runs_1 \(id=\?\) LEFT-JOIN$/,
+      ],
     },
   ],
   buildConnectionListQuery: () =>

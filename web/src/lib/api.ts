@@ -37,7 +37,7 @@ import type { statsQuerySchema } from "../../../worker/schemas/stats";
 import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/schemas/retention";
 import type { breakerListSchema, DestinationBreakerView } from "../../../worker/schemas/destination-breakers";
 import type { CreateRunRequest } from "../../../worker/schemas/runs";
-import type { ConnectionSerialPage, connectionSerialQuerySchema } from "../../../worker/schemas/connection-serials";
+import type { ConnectionSerialPage, connectionSerialQuerySchema, SerialStanding } from "../../../worker/schemas/connection-serials";
 import type { BulkCancelRequest, BulkPreviewRequest, BulkRerunRequest, BulkRunPreview, BulkRunResult } from "../../../worker/schemas/bulk-runs";
 import type { CreateTokenBody } from "../../../worker/schemas/tokens";
 import type { ApplyBody, ConfigApplyResult, ConfigFormat, ConfigPlan, PlanBody } from "../../../worker/schemas/config-as-code";
@@ -88,7 +88,7 @@ export type StatsQuery = Omit<z.input<typeof statsQuerySchema>, "failures_limit"
 };
 export type DeliveryFilters = Omit<z.input<typeof deliveryListQuerySchema>, "cursor" | "limit">;
 export type ConnectionSerialFilters = Omit<z.input<typeof connectionSerialQuerySchema>, "cursor" | "limit">;
-export type { ConnectionSerialPage };
+export type { ConnectionSerialPage, SerialStanding };
 export type CreatedChannel = z.infer<typeof createdChannelSchema>;
 export type ChannelWithSecret = z.infer<typeof channelWithSecretSchema>;
 export type TestSendResult = z.infer<typeof testSendResultSchema>;
@@ -180,6 +180,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
       request<Page<ConnectionVersion>>(`/api/connections/${id(connectionId)}/versions`, { query: paging(page), signal: page.signal }),
     connectionSerials: (connectionId: string, filters: ConnectionSerialFilters, page: PageRequest = {}) =>
       request<ConnectionSerialPage>(`/api/connections/${id(connectionId)}/serials`, { query: { ...filters, ...paging(page) }, signal: page.signal }),
+    serialStanding: (serial: string, signal?: AbortSignal) => request<SerialStanding>("/api/serials/latest", { query: { serial }, signal }),
     reorderConnections: (credentialId: string, connectionIds: string[]) =>
       request<{ data: ConnectionSummary[] }>(`/api/credentials/${id(credentialId)}/connections/order`, {
         method: "POST",
