@@ -6,6 +6,8 @@ export const dashboardPaths = {
   run: (runId: string) => `/jobs?run=${encodeURIComponent(runId)}`,
   connection: (connectionId: string) => `/connections/${encodeURIComponent(connectionId)}`,
   connectionRuns: (connectionId: string) => `/jobs?connection=${encodeURIComponent(connectionId)}`,
+  // Outbound Sync Jobs filtered by a serial: where it stands on each connection, then the runs that held it.
+  serialRuns: (serial: string) => `/jobs?serial=${encodeURIComponent(serial)}`,
 };
 
 // `base` with its trailing slashes dropped, then the path.

@@ -3,6 +3,7 @@ import pkg from "../../package.json";
 import { getJobStatus, JOB_STATUS_TOOL } from "./job-status-tool";
 import { JOB_RECORDS_TOOL, listJobRecordsTool } from "./job-records-tool";
 import { CONNECTION_SERIALS_TOOL, listConnectionSerialsTool } from "./connection-serials-tool";
+import { getSerialStatusTool, SERIAL_STATUS_TOOL } from "./serial-status-tool";
 import { LIST_CONNECTIONS_TOOL, listConnections } from "./connections-tool";
 import { toToolError } from "./tool-errors";
 import { APPLY_DRY_RUN_TOOL, applyDryRunTool } from "./apply-tool";
@@ -28,6 +29,7 @@ const INSTRUCTIONS =
   "Use get_job_status for jobs (filter by status, connection, time) and list_connections for each connection's " +
   "last success and duration statistics, list_job_records for which serials of a job failed and why, " +
   "list_connection_serials for where each serial stands on a connection now (which are failing, since when), " +
+  "get_serial_status for one serial on every connection (why did device X not update), " +
   "list_alert_channels for whether alerts reach their channels. apply_dry_run (operator role) applies a reviewed dry run. Times are UTC.";
 
 /** A fresh server per request: the endpoint is stateless, so nothing is shared between calls. */
@@ -53,6 +55,11 @@ export function createMcpServer(context: McpContext): McpServer {
     CONNECTION_SERIALS_TOOL.name,
     { ...readToolConfig(CONNECTION_SERIALS_TOOL), inputSchema: CONNECTION_SERIALS_TOOL.inputSchema },
     readOnly(CONNECTION_SERIALS_TOOL.name, (args) => listConnectionSerialsTool(context.db, args, context.dashboardUrl)),
+  );
+  server.registerTool(
+    SERIAL_STATUS_TOOL.name,
+    { ...readToolConfig(SERIAL_STATUS_TOOL), inputSchema: SERIAL_STATUS_TOOL.inputSchema },
+    readOnly(SERIAL_STATUS_TOOL.name, (args) => getSerialStatusTool(context.db, args, context.dashboardUrl)),
   );
   server.registerTool(
     LIST_ALERT_CHANNELS_TOOL.name,

@@ -33,4 +33,10 @@ describe("the dashboard's addresses", () => {
     expect(runs.match.route.path).toBe("/jobs");
     expect(parseRunFilters(runs.search).connection).toBe(ODD_ID);
   });
+
+  it("a serial's opens Outbound Sync Jobs filtered by it", () => {
+    const { match, search } = open(dashboardPaths.serialRuns(ODD_ID));
+    expect(match.route.path).toBe("/jobs");
+    expect(parseRunFilters(search).serial).toBe(ODD_ID);
+  });
 });

@@ -86,12 +86,13 @@ beforeAll(async () => {
 });
 
 describe("the /mcp endpoint", () => {
-  it("initializes and lists get_job_status, list_connections, list_job_records, list_connection_serials and list_alert_channels with input schemas", async () => {
+  it("initializes and lists its read tools (job status, connections, a job's records, a connection's serials, a serial, alert channels) with input schemas", async () => {
     const client = await connect(viewer);
     expect(client.getServerVersion()?.name).toBe("outbound-sync");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
       "get_job_status",
+      "get_serial_status",
       "list_alert_channels",
       "list_connection_serials",
       "list_connections",
@@ -109,6 +110,7 @@ describe("the /mcp endpoint", () => {
     expect(tools.map((t) => t.name).sort()).toEqual([
       "apply_dry_run",
       "get_job_status",
+      "get_serial_status",
       "list_alert_channels",
       "list_connection_serials",
       "list_connections",
@@ -437,5 +439,21 @@ describe("the /mcp endpoint", () => {
     const unknown = (await client.callTool({ name: "list_connection_serials", arguments: { connection_id: "conn_unknown" } })) as TextResult;
     expect(unknown.isError).toBe(true);
     expect(unknown.content[0]?.text).toContain('No connection has the id "conn_unknown"');
+  });
+
+  it('answers "Why did device SF-101 not update?" with the serial on every connection that decided it', async () => {
+    const client = await connect(viewer);
+    type Status = {
+      serial: string;
+      runs_url: string;
+      connections: Array<{ connection_name: string; action: string; job_id: string | null; connection_url: string }>;
+    };
+    // SF-101's outcome on the Salesforce connection was written by the test above.
+    const status = parsed<Status>(await client.callTool({ name: "get_serial_status", arguments: { serial: "SF-101" } }));
+    expect(status.runs_url).toBe("http://localhost/jobs?serial=SF-101");
+    expect(status.connections).toEqual([
+      expect.objectContaining({ connection_name: "Salesforce → Snowflake", action: "failed", connection_url: `http://localhost/connections/${salesforce.id}` }),
+    ]);
+    expect(parsed<Status>(await client.callTool({ name: "get_serial_status", arguments: { serial: "SF-999" } })).connections).toEqual([]);
   });
 });
