@@ -75,6 +75,18 @@ export async function writeDatasetRecords(
     );
   }
   const lastUpsert = statements.length;
+  if (mode === "replace") {
+    // A serial the dataset no longer holds has left this connection's fleet: its latest outcome goes with it, so the
+    // connection's Serials do not count it as failing (or anything else) for ever. Merge uploads remove nothing.
+    statements.push(
+      db
+        .prepare(
+          `DELETE FROM latest_outcomes WHERE connection_id = ?1
+              AND NOT EXISTS (SELECT 1 FROM dataset_records d WHERE d.connection_id = ?1 AND d.serial = latest_outcomes.serial)`,
+        )
+        .bind(connectionId),
+    );
+  }
   statements.push(count());
 
   const results = await db.batch<{ n: number }>(statements);

@@ -88,6 +88,29 @@ describe("dataset upload formats", () => {
     expect(cleared.body).toMatchObject({ deleted: 2, total: 0 });
   });
 
+  it("takes the latest outcome of each serial a replace upload leaves out, and keeps the others'", async () => {
+    const connection = await datasetConnection();
+    await upload(connection.id, JSON.stringify(makeDevices(3)), JSON_TYPE);
+    // Outcomes as runs leave them (a run of this connection needs a destination the test does not stand up).
+    await env.LEDGER.prepare(
+      `INSERT INTO latest_outcomes (connection_id, serial, action, job_id, run_id, at)
+       VALUES (?1, 'DEV-00001', 'failed', 'job_1', 'run_1', 1), (?1, 'DEV-00002', 'updated', 'job_1', 'run_1', 1),
+              (?1, 'DEV-00003', 'failed', 'job_1', 'run_1', 1), ('conn_other', 'DEV-00003', 'failed', 'job_2', 'run_2', 1)`,
+    )
+      .bind(connection.id)
+      .run();
+    const latest = async (connectionId: string) =>
+      (
+        await env.LEDGER.prepare("SELECT serial FROM latest_outcomes WHERE connection_id = ?1 ORDER BY serial").bind(connectionId).all<{ serial: string }>()
+      ).results.map((row) => row.serial);
+
+    await upload(connection.id, JSON.stringify([{ serial: "DEV-00004" }]), JSON_TYPE);
+    expect(await latest(connection.id)).toEqual(["DEV-00001", "DEV-00002", "DEV-00003"]);
+    await upload(connection.id, JSON.stringify([{ serial: "DEV-00002" }, { serial: "DEV-00004" }]), JSON_TYPE, "replace");
+    expect(await latest(connection.id)).toEqual(["DEV-00002"]);
+    expect(await latest("conn_other")).toEqual(["DEV-00003"]);
+  });
+
   it("stores a large upload across several statements in one go", async () => {
     const connection = await datasetConnection();
     const devices = makeDevices(12_000, { description: "x".repeat(120) });
