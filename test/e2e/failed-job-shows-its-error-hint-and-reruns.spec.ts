@@ -51,10 +51,13 @@ test("a job that fails on a wrong update method shows the seed's hint, its ERROR
   await page.getByRole("button", { name: "Rerun failed" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Rerun started" })).toBeVisible();
 
-  // The connection's page says where the serial stands now, across runs, and leads back to the job.
-  await page.goto(`/connections/${connectionId}#section-serials`);
+  // The connections list leads to the serials failing on it now, across runs, and from there back to the job.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Connections" }).click();
+  await page.getByRole("link", { name: "Failing serials of Device status (wrong method)" }).click();
+  await expect(page).toHaveURL(`/connections/${connectionId}?serials=failed#section-serials`);
   const serials = page.getByRole("region", { name: "Serials" });
-  await expect(serials.getByRole("button", { name: "Failed 1" })).toBeVisible();
+  await expect(serials.getByRole("button", { name: "Failed 1" })).toHaveAttribute("aria-pressed", "true");
+  await expect(serials.getByRole("heading", { name: "Serials" })).toBeInViewport();
   const row = serials.getByRole("row").filter({ hasText: "DEV-00001" });
   await expect(row).toContainText("Failed");
   await row.getByRole("link", { name: "Job that recorded DEV-00001" }).click();

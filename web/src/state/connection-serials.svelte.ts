@@ -15,7 +15,8 @@ export class ConnectionSerialsState {
   countCap = $state(0);
   readonly pages: PagedList<ConnectionSerial>;
 
-  constructor(connectionId: string) {
+  constructor(connectionId: string, action: RecordAction | null = null) {
+    this.action = action;
     this.pages = new PagedList(async (cursor, signal) => {
       const page = await api.connectionSerials(connectionId, this.#filters(), { cursor, limit: PAGE_SIZE, signal });
       if (page.counts !== null) {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import ConnectionSerialsPanel from "../../../../web/src/components/connections/ConnectionSerialsPanel.svelte";
 import type { ConnectionSerial, ConnectionSerialPage } from "../../../../worker/schemas/connection-serials";
 import { jsonResponse } from "../../factories";
+import { router } from "../../../../web/src/lib/router.svelte";
 import { ACTIONS_WORST_FIRST } from "../../../../shared/outcome-order";
 import { RECORD_ACTIONS } from "../../../../worker/engine/reconcile";
 
@@ -105,6 +106,18 @@ describe("ConnectionSerialsPanel", () => {
     await fireEvent.submit(screen.getByRole("search", { name: "Serials of this connection" }));
     expect(await screen.findByText("No serials match")).toBeTruthy();
     expect(Object.fromEntries(asked.at(-1)!.searchParams)).toMatchObject({ action: "failed", serial: "XYZ" });
+  });
+
+  it("opens on the outcome the address names (?serials=failed), as the connection list's link asks", async () => {
+    router.navigate("/connections/conn_1?serials=failed#section-serials");
+    try {
+      const asked = stubSerials(() => ({ data: [serial({})], next_cursor: null, counts: { ...NONE, failed: 1, updated: 4 }, count_cap: 10_000 }));
+      render(ConnectionSerialsPanel, { connectionId: "conn_1", lastRunAt: null });
+      expect((await screen.findByRole("button", { name: "Failed 1" })).getAttribute("aria-pressed")).toBe("true");
+      expect(asked[0]!.searchParams.get("action")).toBe("failed");
+    } finally {
+      router.navigate("/", { replace: true });
+    }
   });
 
   it("reads the list again when a run of the connection finishes", async () => {

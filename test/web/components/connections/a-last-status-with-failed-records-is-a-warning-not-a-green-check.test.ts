@@ -66,8 +66,14 @@ it("the connections list says 'Completed with 3 failed records' in a warning ton
   expect(warned.textContent?.trim()).toBe("Completed with 3 failed records");
   expect(warned.dataset.tone).toBe("warning");
   expect(warned.dataset.icon).toBe("warning");
+  // It leads to the connection's serials failing now.
+  expect(within(quietRow).getByRole("link", { name: "Failing serials of Quiet failures" }).getAttribute("href")).toBe(
+    `/connections/${quiet.id}?serials=failed#section-serials`,
+  );
 
-  const cleanBadge = badgeIn(screen.getByRole("rowheader", { name: /Clean/ }).closest("tr")!);
+  const cleanRow = screen.getByRole("rowheader", { name: /Clean/ }).closest("tr")!;
+  expect(within(cleanRow).queryByRole("link", { name: /Failing serials/ })).toBeNull();
+  const cleanBadge = badgeIn(cleanRow);
   expect(cleanBadge.textContent?.trim()).toBe("Completed");
   expect(cleanBadge.dataset.tone).toBeUndefined();
 });
