@@ -1,5 +1,6 @@
 import type { components } from "../generated/api-types";
 import { keysOf } from "../../shared/lang";
+import { RECORD_ACTION_WORDS } from "../../shared/record-action-words";
 
 // The dashboard's words for statuses and outcomes (web/src/lib/statuses.ts, the Records tab), keyed by the API's own
 // enums: a value the API adds fails to compile here until it has a word.
@@ -20,18 +21,7 @@ export const RUN_STATUSES = keysOf(STATUS_WORD);
 const TERMINAL: Record<RunStatus, boolean> = { pending: false, running: false, completed: true, failed: true, canceled: true };
 export const isTerminal = (status: RunStatus): boolean => TERMINAL[status];
 
-export const ACTION_WORD: Record<RecordAction, string> = {
-  would_update: "Would Update",
-  updated: "Updated",
-  skipped_rule: "Skipped (rule)",
-  skipped_no_change: "Skipped (no change)",
-  missing_source: "Missing Source",
-  missing_destination: "Missing Destination",
-  failed: "Failed",
-  drifted: "Drifted",
-  verified: "Verified",
-  verify_mismatch: "Verify Mismatch",
-};
+export const ACTION_WORD: Record<RecordAction, string> = RECORD_ACTION_WORDS;
 export const RECORD_ACTIONS = keysOf(ACTION_WORD);
 
 const LEVEL_ORDER: Record<LogLevel, number> = { ERROR: 0, WARN: 1, INFO: 2, DEBUG: 3 };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EXIT } from "../../cli/src/exit-codes";
+import { RECORD_ACTIONS } from "../../cli/src/words";
 import { runCli } from "../../cli/src/run-cli";
 import { startLoopbackServer, type LoopbackServer } from "../engine/support/loopback-server";
 import { makeConnection, recordedIo } from "./factories";
@@ -74,18 +75,7 @@ describe("connections resume", () => {
 });
 
 describe("connections serials", () => {
-  const none = {
-    would_update: 0,
-    updated: 0,
-    skipped_rule: 0,
-    skipped_no_change: 0,
-    missing_source: 0,
-    missing_destination: 0,
-    failed: 0,
-    drifted: 0,
-    verified: 0,
-    verify_mismatch: 0,
-  };
+  const none = Object.fromEntries(RECORD_ACTIONS.map((action) => [action, 0]));
   const row = { serial: "DEV-00007", action: "failed", since: "2026-12-07T10:00:00.000Z", job_id: "job_1", run_id: "run_1", mode: "live", job_kept: true };
 
   it("asks for one outcome and a prefix, prints the counts, each serial's latest outcome and the next cursor", async () => {

@@ -52,16 +52,15 @@ export async function listLatestOutcomes(db: D1Database, connectionId: string, f
   const { results } = await db
     .prepare(sql)
     .bind(...params)
-    .all<{ serial: string; action: RecordAction; at: number; job_id: string; run_id: string; mode: RunMode | null; job_kept: number }>();
-  return results.map((row) => ({
-    serial: row.serial,
-    action: row.action,
-    since: row.at,
-    job_id: row.job_id,
-    run_id: row.run_id,
-    mode: row.mode,
-    job_kept: row.job_kept === 1,
-  }));
+    .all<Stored<LatestOutcomeRow>>();
+  return results.map(fromStored);
+}
+
+// A row as SQL returns it: `at` for since, and the job's presence as 0 or 1.
+type Stored<T> = Omit<T, "since" | "job_kept"> & { at: number; job_kept: number };
+
+function fromStored<R extends { at: number; job_kept: number }>({ at, job_kept, ...rest }: R) {
+  return { ...rest, since: at, job_kept: job_kept === 1 };
 }
 
 export function buildLatestOutcomeCountQuery(connectionId: string, action: RecordAction): SqlQuery {
@@ -114,6 +113,6 @@ export async function readSerialStanding(db: D1Database, serial: string): Promis
   const { results } = await db
     .prepare(sql)
     .bind(...params)
-    .all<Omit<SerialStandingRow, "since" | "job_kept"> & { at: number; job_kept: number }>();
-  return results.map(({ at, job_kept, ...row }) => ({ ...row, since: at, job_kept: job_kept === 1 }));
+    .all<Stored<SerialStandingRow>>();
+  return results.map(fromStored);
 }

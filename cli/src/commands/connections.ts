@@ -1,8 +1,9 @@
 import { answer, type Schemas } from "../api-client";
-import { CURSOR_OPTION, defineCommand, integerOption } from "../command";
+import { CURSOR_OPTION, defineCommand } from "../command";
 import { EXIT } from "../exit-codes";
+import { outcomeQuery } from "../outcome-query";
 import { formatTable, type Column } from "../table";
-import { ACTION_WORD, FRESHNESS_WORD, RECORD_ACTIONS, type RecordAction } from "../words";
+import { ACTION_WORD, FRESHNESS_WORD, RECORD_ACTIONS } from "../words";
 import { ACTIONS_WORST_FIRST } from "../../../shared/outcome-order";
 
 type ConnectionSummary = Schemas["ConnectionSummary"];
@@ -107,12 +108,7 @@ const serials = defineCommand({
   },
   examples: ["outbound-sync connections serials conn_demo_json --action failed", "outbound-sync connections serials conn_demo_json --serial DEV-001 --json"],
   async run(context, { args, options }) {
-    const query = {
-      ...(options.action === undefined ? {} : { action: options.action as RecordAction }),
-      ...(options.serial === undefined ? {} : { serial: options.serial }),
-      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
-      ...(options.limit === undefined ? {} : { limit: integerOption(options.limit, "limit", 1, 500) }),
-    };
+    const query = outcomeQuery(options);
     const page = await answer(context.api().GET("/api/connections/{id}/serials", { params: { path: { id: args[0]! }, query } }));
     if (context.json) {
       context.io.stdout(JSON.stringify(page, null, 2) + "\n");

@@ -3,8 +3,9 @@ import { answer, type Schemas } from "../api-client";
 import { REQUEST_COLUMNS, requestText } from "../request-views";
 import { CURSOR_OPTION, defineCommand, integerOption } from "../command";
 import { EXIT } from "../exit-codes";
+import { outcomeQuery } from "../outcome-query";
 import { cellValue, formatTable, type Column } from "../table";
-import { ACTION_WORD, RECORD_ACTIONS, type RecordAction } from "../words";
+import { ACTION_WORD, RECORD_ACTIONS } from "../words";
 
 type RecordOutcome = Schemas["RecordOutcome"];
 type LogLine = Schemas["LogLine"];
@@ -43,12 +44,7 @@ const records = defineCommand({
   },
   examples: ["outbound-sync jobs records job_01jd7v0q2k8x3c5n4m6p7r8s9t --action failed", "outbound-sync jobs records job_01jd… --csv > records.csv"],
   async run(context, { args, options }) {
-    const query = {
-      ...(options.action === undefined ? {} : { action: options.action as RecordAction }),
-      ...(options.serial === undefined ? {} : { serial: options.serial }),
-      ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
-      ...(options.limit === undefined ? {} : { limit: integerOption(options.limit, "limit", 1, 500) }),
-    };
+    const query = outcomeQuery(options);
     const api = context.api();
     if (options.csv) {
       const csv = await answer(api.GET("/api/jobs/{id}/records", { params: { path: { id: args[0]! }, query: { ...query, format: "csv" } }, parseAs: "text" }));

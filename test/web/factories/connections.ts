@@ -89,8 +89,14 @@ export function page<T>(data: T[]): Page<T> {
   return { data, next_cursor: null };
 }
 
+type SerialCounts = NonNullable<ConnectionSerialPage["counts"]>;
+
+/** A connection's serials counted per latest outcome: the ones given, every other action 0. */
+export function serialCounts(given: Partial<SerialCounts> = {}): SerialCounts {
+  return { ...(Object.fromEntries(RECORD_ACTIONS.map((action) => [action, 0])) as SerialCounts), ...given };
+}
+
 // A connection's serials before any run: what the connection page's Serials section reads beside the connection.
 export function noSerials(): ConnectionSerialPage {
-  const none = Object.fromEntries(RECORD_ACTIONS.map((action) => [action, 0])) as ConnectionSerialPage["counts"];
-  return { data: [], next_cursor: null, counts: none, count_cap: 10_000 };
+  return { data: [], next_cursor: null, counts: serialCounts(), count_cap: 10_000 };
 }

@@ -3,23 +3,10 @@ import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import ConnectionSerialsPanel from "../../../../web/src/components/connections/ConnectionSerialsPanel.svelte";
 import type { ConnectionSerial, ConnectionSerialPage } from "../../../../worker/schemas/connection-serials";
-import { jsonResponse } from "../../factories";
+import { jsonResponse, serialCounts } from "../../factories";
 import { router } from "../../../../web/src/lib/router.svelte";
 import { ACTIONS_WORST_FIRST } from "../../../../shared/outcome-order";
 import { RECORD_ACTIONS } from "../../../../worker/engine/reconcile";
-
-const NONE = {
-  would_update: 0,
-  updated: 0,
-  skipped_rule: 0,
-  skipped_no_change: 0,
-  missing_source: 0,
-  missing_destination: 0,
-  failed: 0,
-  drifted: 0,
-  verified: 0,
-  verify_mismatch: 0,
-};
 
 function serial(overrides: Partial<ConnectionSerial>): ConnectionSerial {
   return {
@@ -72,7 +59,7 @@ describe("ConnectionSerialsPanel", () => {
         serial({ serial: "DEV-00003", action: "missing_destination", mode: null, job_kept: false, job_id: "job_old" }),
       ],
       next_cursor: null,
-      counts: { ...NONE, skipped_no_change: 420, failed: 1, would_update: 1, missing_destination: 10_001 },
+      counts: serialCounts({ skipped_no_change: 420, failed: 1, would_update: 1, missing_destination: 10_001 }),
       count_cap: 10_000,
     }));
     render(ConnectionSerialsPanel, { connectionId: "conn_1", lastRunAt: null });
@@ -94,7 +81,7 @@ describe("ConnectionSerialsPanel", () => {
     const asked = stubSerials((query) => ({
       data: query.get("serial") === "XYZ" ? [] : [serial({})],
       next_cursor: null,
-      counts: { ...NONE, failed: 1, skipped_no_change: 2 },
+      counts: serialCounts({ failed: 1, skipped_no_change: 2 }),
       count_cap: 10_000,
     }));
     render(ConnectionSerialsPanel, { connectionId: "conn_1", lastRunAt: null });
@@ -111,7 +98,7 @@ describe("ConnectionSerialsPanel", () => {
   it("opens on the outcome the address names (?serials=failed), as the connection list's link asks", async () => {
     router.navigate("/connections/conn_1?serials=failed#section-serials");
     try {
-      const asked = stubSerials(() => ({ data: [serial({})], next_cursor: null, counts: { ...NONE, failed: 1, updated: 4 }, count_cap: 10_000 }));
+      const asked = stubSerials(() => ({ data: [serial({})], next_cursor: null, counts: serialCounts({ failed: 1, updated: 4 }), count_cap: 10_000 }));
       render(ConnectionSerialsPanel, { connectionId: "conn_1", lastRunAt: null });
       expect((await screen.findByRole("button", { name: "Failed 1" })).getAttribute("aria-pressed")).toBe("true");
       expect(asked[0]!.searchParams.get("action")).toBe("failed");
@@ -122,7 +109,7 @@ describe("ConnectionSerialsPanel", () => {
 
   it("reads the list again when a run of the connection finishes", async () => {
     let failed = 1;
-    const asked = stubSerials(() => ({ data: [serial({})], next_cursor: null, counts: { ...NONE, failed }, count_cap: 10_000 }));
+    const asked = stubSerials(() => ({ data: [serial({})], next_cursor: null, counts: serialCounts({ failed }), count_cap: 10_000 }));
     const view = render(ConnectionSerialsPanel, { connectionId: "conn_1", lastRunAt: "2026-12-07T10:00:00.000Z" });
     await screen.findByRole("button", { name: "Failed 1" });
     failed = 2;
