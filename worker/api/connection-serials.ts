@@ -30,16 +30,13 @@ connectionSerials.openapi(listRoute, async (c) => {
   const { id } = c.req.valid("param");
   const { action, serial, cursor, limit } = c.req.valid("query");
   const after = decodeCursor(cursor, isStringTuple1);
-  if ((await getConnection(c.env.LEDGER, id)) === null) throw notFoundError("connection", id);
   const filters = { action, serialPrefix: serial, afterSerial: after?.[0] };
-  const [rows, counts] = await Promise.all([
+  // The reads go together: an unknown connection simply has no rows.
+  const [connection, rows, counts] = await Promise.all([
+    getConnection(c.env.LEDGER, id),
     listLatestOutcomes(c.env.LEDGER, id, filters, limit + 1),
     after === null ? countLatestOutcomes(c.env.LEDGER, id, RECORD_ACTIONS) : null,
   ]);
-  const page = pageOf(
-    rows.map((row) => ({ ...row, since: new Date(row.since).toISOString() })),
-    limit,
-    (last) => [last.serial],
-  );
-  return c.json({ ...page, counts, count_cap: LATEST_COUNT_CAP }, 200);
+  if (connection === null) throw notFoundError("connection", id);
+  return c.json({ ...pageOf(rows, limit, (last) => [last.serial]), counts, count_cap: LATEST_COUNT_CAP }, 200);
 });

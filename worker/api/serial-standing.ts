@@ -24,6 +24,5 @@ const latestRoute = createRoute({
 
 serialStanding.openapi(latestRoute, async (c) => {
   const { serial } = c.req.valid("query");
-  const rows = await readSerialStanding(c.env.LEDGER, serial);
-  return c.json({ serial, connections: rows.map((row) => ({ ...row, since: new Date(row.since).toISOString() })) }, 200);
+  return c.json({ serial, connections: await readSerialStanding(c.env.LEDGER, serial) }, 200);
 });

@@ -12,7 +12,8 @@ export interface LatestOutcomeFilters {
 export interface LatestOutcomeRow {
   serial: string;
   action: RecordAction;
-  since: number;
+  // ISO time the serial's outcome became this action.
+  since: string;
   job_id: string;
   run_id: string;
   // Null once retention has purged the run: its outcome stays, since this table is kept by fleet, not by age.
@@ -56,11 +57,11 @@ export async function listLatestOutcomes(db: D1Database, connectionId: string, f
   return results.map(fromStored);
 }
 
-// A row as SQL returns it: `at` for since, and the job's presence as 0 or 1.
+// A row as SQL returns it: `at` in epoch ms for since, and the job's presence as 0 or 1.
 type Stored<T> = Omit<T, "since" | "job_kept"> & { at: number; job_kept: number };
 
 function fromStored<R extends { at: number; job_kept: number }>({ at, job_kept, ...rest }: R) {
-  return { ...rest, since: at, job_kept: job_kept === 1 };
+  return { ...rest, since: new Date(at).toISOString(), job_kept: job_kept === 1 };
 }
 
 export function buildLatestOutcomeCountQuery(connectionId: string, action: RecordAction): SqlQuery {
@@ -86,7 +87,7 @@ export interface SerialStandingRow {
   connection_name: string;
   credential_id: string;
   action: RecordAction;
-  since: number;
+  since: string;
   job_id: string;
   run_id: string;
   mode: RunMode | null;

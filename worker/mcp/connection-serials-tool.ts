@@ -42,7 +42,7 @@ export async function listConnectionSerialsTool(db: D1Database, input: Connectio
     serials: shown.map((row) => ({
       serial: row.serial,
       action: row.action,
-      since: new Date(row.since).toISOString(),
+      since: row.since,
       mode: row.mode,
       job_id: row.job_kept ? row.job_id : null,
     })),

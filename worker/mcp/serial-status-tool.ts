@@ -26,7 +26,7 @@ export async function getSerialStatusTool(db: D1Database, input: SerialStatusInp
       connection_id: row.connection_id,
       connection_name: row.connection_name,
       action: row.action,
-      since: new Date(row.since).toISOString(),
+      since: row.since,
       mode: row.mode,
       job_id: row.job_kept ? row.job_id : null,
       connection_url: dashboardUrl(origin, dashboardPaths.connection(row.connection_id)),
