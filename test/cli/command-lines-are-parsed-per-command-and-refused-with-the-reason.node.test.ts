@@ -85,7 +85,7 @@ describe("help", () => {
 
     const nothing = recordedIo();
     expect(await runCli([], nothing)).toBe(EXIT.usage);
-    expect(nothing.err).toContain("Usage: outbound-sync <runs|jobs|connections|config|tokens> <command> [options]");
+    expect(nothing.err).toContain("Usage: outbound-sync <runs|jobs|connections|serials|config|tokens> <command> [options]");
 
     const leadingOption = recordedIo();
     expect(await runCli(["--json", "runs", "list"], leadingOption)).toBe(EXIT.usage);
