@@ -7693,6 +7693,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Serials per page, 1–500. */
                 limit?: number;
+                /** @description csv streams every matching serial (no paging, no counts); so does Accept: text/csv. */
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -7702,13 +7704,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of serials. */
+            /** @description A page of serials, or the CSV export. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionSerialPage"];
+                    "text/csv": string;
                 };
             };
             /** @description Invalid input; `details` names each offending field. */

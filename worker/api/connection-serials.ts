@@ -1,13 +1,15 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
 import { RECORD_ACTIONS } from "../engine/reconcile";
 import { getConnection } from "../ledger/connections";
-import { countLatestOutcomes, LATEST_COUNT_CAP, listLatestOutcomes } from "../ledger/latest-outcomes";
+import { countLatestOutcomes, everyLatestOutcome, LATEST_COUNT_CAP, listLatestOutcomes } from "../ledger/latest-outcomes";
 import { decodeCursor, isStringTuple1, pageOf } from "./cursor";
 import { notFoundError } from "./errors";
+import { csvLine } from "./record-csv";
+import { textStream } from "./text-stream";
 import { createRouter } from "./router";
-import { errorResponses, idParamsSchema, jsonContent } from "../schemas/common";
-import { connectionSerialPageSchema, connectionSerialQuerySchema } from "../schemas/connection-serials";
+import { errorResponses, idParamsSchema } from "../schemas/common";
+import { CONNECTION_SERIAL_CSV_HEADER, connectionSerialPageSchema, connectionSerialQuerySchema } from "../schemas/connection-serials";
 
 // Mounted at /api/connections: each serial's latest outcome on a connection, across runs (D1's latest_outcomes).
 export const connectionSerials = createRouter();
@@ -23,12 +25,33 @@ const listRoute = createRoute({
     "Where each serial of the fleet stands on this connection now, across runs: its latest outcome, since when, and the job that recorded it. " +
     "`action=failed` lists the serials failing now. In serial order; kept for as long as the connection exists, not by the retention window.",
   request: { params: idParamsSchema, query: connectionSerialQuerySchema },
-  responses: { 200: jsonContent(connectionSerialPageSchema, "A page of serials."), ...errorResponses(400, 404) },
+  responses: {
+    200: {
+      description: "A page of serials, or the CSV export.",
+      content: {
+        "application/json": { schema: connectionSerialPageSchema },
+        "text/csv": { schema: z.string().openapi({ description: `Columns: ${CONNECTION_SERIAL_CSV_HEADER.join(", ")}.` }) },
+      },
+    },
+    ...errorResponses(400, 404),
+  },
 });
 
 connectionSerials.openapi(listRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const { action, serial, cursor, limit } = c.req.valid("query");
+  const { action, serial, cursor, limit, format } = c.req.valid("query");
+  if (format === "csv" || (format === undefined && (c.req.header("Accept") ?? "").includes("text/csv"))) {
+    if ((await getConnection(c.env.LEDGER, id)) === null) throw notFoundError("connection", id);
+    const stream = textStream({
+      items: everyLatestOutcome(c.env.LEDGER, id, { action, serialPrefix: serial }),
+      render: (row) => csvLine([row.serial, row.action, row.since, row.mode ?? "", row.job_id, row.run_id, String(row.job_kept)]),
+      header: csvLine(CONNECTION_SERIAL_CSV_HEADER),
+    });
+    return new Response(stream, {
+      status: 200,
+      headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${id}-serials.csv"` },
+    });
+  }
   const after = decodeCursor(cursor, isStringTuple1);
   const filters = { action, serialPrefix: serial, afterSerial: after?.[0] };
   // The reads go together: an unknown connection simply has no rows.

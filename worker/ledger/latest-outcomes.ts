@@ -117,3 +117,14 @@ export async function readSerialStanding(db: D1Database, serial: string): Promis
     .all<Stored<SerialStandingRow>>();
   return results.map(fromStored);
 }
+
+/** Every serial matching the filters, in serial order, read a page at a time so an export of a large fleet streams. */
+export async function* everyLatestOutcome(db: D1Database, connectionId: string, filters: Omit<LatestOutcomeFilters, "afterSerial">, pageSize = 1000) {
+  let afterSerial: string | undefined;
+  for (;;) {
+    const rows = await listLatestOutcomes(db, connectionId, { ...filters, afterSerial }, pageSize);
+    yield* rows;
+    if (rows.length < pageSize) return;
+    afterSerial = rows.at(-1)!.serial;
+  }
+}

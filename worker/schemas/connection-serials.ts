@@ -13,7 +13,10 @@ export const connectionSerialQuerySchema = z.object({
     .max(MAX_PAGE_LIMIT)
     .default(100)
     .openapi({ type: "integer", description: `Serials per page, 1–${MAX_PAGE_LIMIT}.`, example: 100 }),
+  format: z.enum(["json", "csv"]).optional().openapi({ description: "csv streams every matching serial (no paging, no counts); so does Accept: text/csv." }),
 });
+
+export const CONNECTION_SERIAL_CSV_HEADER = ["serial", "action", "since", "mode", "job_id", "run_id", "job_kept"];
 
 export const connectionSerialSchema = z
   .object({

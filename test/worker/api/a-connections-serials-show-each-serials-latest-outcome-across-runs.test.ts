@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ConnectionSerial, ConnectionSerialPage, SerialStanding } from "../../../worker/schemas/connection-serials";
 import { LATEST_COUNT_CAP } from "../../../worker/ledger/latest-outcomes";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
-import { api, configureSandbox, DEMO_IDS, resetWorld, runToEnd } from "../factories";
+import { exports } from "cloudflare:workers";
+import { api, configureSandbox, DEMO_IDS, resetWorld, runToEnd, tokenFor } from "../factories";
 
 const SLOW = { timeout: 120_000 };
 const FULL = DEMO_EXPECTATIONS.full_run;
@@ -88,6 +89,28 @@ describe("GET /api/connections/{id}/serials and GET /api/serials/latest", () => 
     expect(second.data.map((s) => s.serial)).toEqual([...expected.keys()].sort().slice(3, 6));
     // Counts come with the first page only.
     expect(second.counts).toBeNull();
+  });
+
+  it("exports every matching serial as CSV, a page at a time behind the stream, with format=csv or Accept: text/csv", async () => {
+    const worker = exports.default as unknown as Fetcher;
+    const get = async (query: string, headers: Record<string, string> = {}) =>
+      worker.fetch(`http://localhost${serialsPath(query)}`, { headers: { authorization: `Bearer ${await tokenFor("viewer")}`, ...headers } });
+    const res = await get("format=csv&action=missing_destination");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
+    expect(res.headers.get("Content-Disposition")).toBe(`attachment; filename="${DEMO_IDS.json}-serials.csv"`);
+    const lines = (await res.text()).trimEnd().split("\r\n");
+    expect(lines[0]).toBe("serial,action,since,mode,job_id,run_id,job_kept");
+    expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(serialsWith("missing_destination").sort());
+    expect(lines[1]).toMatch(new RegExp(`^DEV-\\d+,missing_destination,\\d{4}-[^,]+,dry,${dryJob},run_\\w+,true$`));
+
+    const all = await get("", { accept: "text/csv" });
+    expect((await all.text()).trimEnd().split("\r\n")).toHaveLength(1 + FULL.in_scope);
+    const unknown = await worker.fetch(`http://localhost${serialsPath("format=csv", "conn_nope")}`, {
+      headers: { authorization: `Bearer ${await tokenFor("viewer")}` },
+    });
+    await unknown.text();
+    expect(unknown.status).toBe(404);
   });
 
   it("shows one serial on every connection that decided it, in execution order, by its exact serial", SLOW, async () => {

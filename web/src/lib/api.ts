@@ -87,7 +87,7 @@ export type StatsQuery = Omit<z.input<typeof statsQuerySchema>, "failures_limit"
   recent_per_connection?: number;
 };
 export type DeliveryFilters = Omit<z.input<typeof deliveryListQuerySchema>, "cursor" | "limit">;
-export type ConnectionSerialFilters = Omit<z.input<typeof connectionSerialQuerySchema>, "cursor" | "limit">;
+export type ConnectionSerialFilters = Omit<z.input<typeof connectionSerialQuerySchema>, "cursor" | "limit" | "format">;
 export type { ConnectionSerialPage, SerialStanding };
 export type CreatedChannel = z.infer<typeof createdChannelSchema>;
 export type ChannelWithSecret = z.infer<typeof channelWithSecretSchema>;
@@ -180,6 +180,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
       request<Page<ConnectionVersion>>(`/api/connections/${id(connectionId)}/versions`, { query: paging(page), signal: page.signal }),
     connectionSerials: (connectionId: string, filters: ConnectionSerialFilters, page: PageRequest = {}) =>
       request<ConnectionSerialPage>(`/api/connections/${id(connectionId)}/serials`, { query: { ...filters, ...paging(page) }, signal: page.signal }),
+    connectionSerialsCsv: (connectionId: string, filters: ConnectionSerialFilters) =>
+      request<string>(`/api/connections/${id(connectionId)}/serials`, { query: { ...filters, format: "csv" }, accept: "text/csv" }),
     serialStanding: (serial: string, signal?: AbortSignal) => request<SerialStanding>("/api/serials/latest", { query: { serial }, signal }),
     reorderConnections: (credentialId: string, connectionIds: string[]) =>
       request<{ data: ConnectionSummary[] }>(`/api/credentials/${id(credentialId)}/connections/order`, {

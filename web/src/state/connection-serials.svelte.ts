@@ -1,4 +1,4 @@
-import { api, type ConnectionSerialPage } from "../lib/api";
+import { api, asApiError, downloadFile, type ApiError, type ConnectionSerialPage } from "../lib/api";
 import { PagedList } from "../lib/paged-list.svelte";
 import { ACTIONS_WORST_FIRST } from "../../../shared/outcome-order";
 import type { RecordAction } from "../lib/run-types";
@@ -13,9 +13,13 @@ export class ConnectionSerialsState {
   serial = $state("");
   counts: ConnectionSerialPage["counts"] = $state(null);
   countCap = $state(0);
+  exporting = $state(false);
+  exportError: ApiError | null = $state(null);
   readonly pages: PagedList<ConnectionSerial>;
+  readonly #connectionId: string;
 
   constructor(connectionId: string, action: RecordAction | null = null) {
+    this.#connectionId = connectionId;
     this.action = action;
     this.pages = new PagedList(async (cursor, signal) => {
       const page = await api.connectionSerials(connectionId, this.#filters(), { cursor, limit: PAGE_SIZE, signal });
@@ -38,6 +42,19 @@ export class ConnectionSerialsState {
     this.action = action;
     this.serial = serial.trim();
     void this.pages.reload();
+  }
+
+  /** Every serial the filters match, as the file a spreadsheet opens. */
+  async exportCsv(): Promise<void> {
+    this.exporting = true;
+    this.exportError = null;
+    try {
+      downloadFile(await api.connectionSerialsCsv(this.#connectionId, this.#filters()), `${this.#connectionId}-serials.csv`, "text/csv");
+    } catch (error) {
+      this.exportError = asApiError(error);
+    } finally {
+      this.exporting = false;
+    }
   }
 
   #filters() {

@@ -107,6 +107,48 @@ describe("ConnectionSerialsPanel", () => {
     }
   });
 
+  it("exports the serials the filters match as a CSV file, and says when the export fails", async () => {
+    const asked: URL[] = [];
+    let fail = false;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: RequestInfo | URL) => {
+        const url = new URL(String(input), "http://localhost");
+        asked.push(url);
+        if (url.searchParams.get("format") !== "csv")
+          return jsonResponse({ data: [serial({})], next_cursor: null, counts: serialCounts({ failed: 1 }), count_cap: 10_000 });
+        if (fail) return jsonResponse({ error: { code: "unavailable", message: "The ledger is unavailable", details: [] } }, 503);
+        return new Response("serial,action\r\nDEV-00001,failed\r\n", { headers: { "content-type": "text/csv" } });
+      }),
+    );
+    const blobs: Blob[] = [];
+    const downloads: string[] = [];
+    vi.stubGlobal(
+      "URL",
+      class extends URL {
+        static createObjectURL = (blob: Blob) => (blobs.push(blob), "blob:serials");
+        static revokeObjectURL = () => {};
+      },
+    );
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      downloads.push(this.download);
+    });
+    try {
+      render(ConnectionSerialsPanel, { connectionId: "conn_1", lastRunAt: null });
+      await fireEvent.click(await screen.findByRole("button", { name: /^Failed/ }));
+      await fireEvent.click(screen.getByRole("button", { name: "Export CSV" }));
+      await vi.waitFor(() => expect(downloads).toEqual(["conn_1-serials.csv"]));
+      expect(Object.fromEntries(asked.at(-1)!.searchParams)).toEqual({ action: "failed", format: "csv" });
+      expect(await blobs[0]!.text()).toBe("serial,action\r\nDEV-00001,failed\r\n");
+
+      fail = true;
+      await fireEvent.click(screen.getByRole("button", { name: "Export CSV" }));
+      expect((await screen.findByRole("alert")).textContent).toContain("Export failed: The ledger is unavailable");
+    } finally {
+      click.mockRestore();
+    }
+  });
+
   it("reads the list again when a run of the connection finishes", async () => {
     let failed = 1;
     const asked = stubSerials(() => ({ data: [serial({})], next_cursor: null, counts: serialCounts({ failed }), count_cap: 10_000 }));
