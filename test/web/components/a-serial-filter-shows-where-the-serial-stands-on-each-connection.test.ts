@@ -1,9 +1,11 @@
 import "@testing-library/svelte/vitest";
 import { render, screen, within } from "@testing-library/svelte";
+import { tick } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import SerialStanding from "../../../web/src/components/SerialStanding.svelte";
 import type { SerialStanding as Standing } from "../../../worker/schemas/connection-serials";
-import { jsonResponse } from "../factories";
+import { jsonResponse, makeRun } from "../factories";
+import { runs } from "../../../web/src/state/runs.svelte";
 
 function stub(answer: (serial: string) => Standing): string[] {
   const asked: string[] = [];
@@ -62,5 +64,21 @@ describe("SerialStanding", () => {
     stub((serial) => ({ serial, connections: [] }));
     render(SerialStanding, { serial: "NOPE-1" });
     expect(await screen.findByText(/No run has decided this serial yet/)).toBeTruthy();
+  });
+
+  it("reads the serial again when a run the live feed showed running finishes", async () => {
+    let action: Standing["connections"][number]["action"] = "failed";
+    const asked = stub((serial) => ({ serial, connections: [entry({ action })] }));
+    render(SerialStanding, { serial: "DEV-00001" });
+    expect(await screen.findByText("Failed")).toBeTruthy();
+
+    const run = makeRun({ id: "run_serial", status: "running" });
+    runs.apply([{ type: "run", run, seq: 1 }]);
+    await tick();
+    expect(asked).toHaveLength(1);
+    action = "updated";
+    runs.apply([{ type: "run", run: { ...run, status: "completed", finished_at: "2026-12-07T10:05:00.000Z" }, seq: 2 }]);
+    expect(await screen.findByText("Updated")).toBeTruthy();
+    expect(asked).toEqual(["DEV-00001", "DEV-00001"]);
   });
 });

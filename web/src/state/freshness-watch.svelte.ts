@@ -1,6 +1,6 @@
 import { untrack } from "svelte";
 import { freshnessRecheckDelay } from "../lib/freshness-deadlines";
-import { runs } from "./runs.svelte";
+import { onRunFinished } from "./run-finishes.svelte";
 import type { FreshnessView } from "../../../worker/schemas/types";
 import { serverNow } from "../lib/server-clock";
 
@@ -19,11 +19,5 @@ export function watchFreshness(items: () => ReadonlyArray<{ freshness?: Freshnes
     return () => clearTimeout(timer);
   });
 
-  let active: ReadonlySet<string> | null = null;
-  $effect(() => {
-    const now = new Set(runs.activeIds);
-    const finished = active !== null && [...active].some((id) => !now.has(id));
-    active = now;
-    if (finished) untrack(refresh);
-  });
+  onRunFinished(refresh);
 }

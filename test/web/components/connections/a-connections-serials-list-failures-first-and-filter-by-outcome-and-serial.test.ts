@@ -126,8 +126,8 @@ describe("ConnectionSerialsPanel", () => {
     vi.stubGlobal(
       "URL",
       class extends URL {
-        static createObjectURL = (blob: Blob) => (blobs.push(blob), "blob:serials");
-        static revokeObjectURL = () => {};
+        static override createObjectURL = (blob: Blob) => (blobs.push(blob), "blob:serials");
+        static override revokeObjectURL = () => {};
       },
     );
     const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
