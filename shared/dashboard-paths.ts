@@ -6,6 +6,9 @@ export const dashboardPaths = {
   run: (runId: string) => `/jobs?run=${encodeURIComponent(runId)}`,
   connection: (connectionId: string) => `/connections/${encodeURIComponent(connectionId)}`,
   connectionRuns: (connectionId: string) => `/jobs?connection=${encodeURIComponent(connectionId)}`,
+  // A connection's Serials section, opened on one latest outcome when given (e.g. failed).
+  connectionSerials: (connectionId: string, action?: string) =>
+    `/connections/${encodeURIComponent(connectionId)}${action === undefined ? "" : `?serials=${encodeURIComponent(action)}`}#section-serials`,
   // Outbound Sync Jobs filtered by a serial: where it stands on each connection, then the runs that held it.
   serialRuns: (serial: string) => `/jobs?serial=${encodeURIComponent(serial)}`,
 };

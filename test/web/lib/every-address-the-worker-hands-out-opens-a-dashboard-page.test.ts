@@ -39,4 +39,12 @@ describe("the dashboard's addresses", () => {
     expect(match.route.path).toBe("/jobs");
     expect(parseRunFilters(search).serial).toBe(ODD_ID);
   });
+
+  it("a connection's serials open its page at the Serials section, on one outcome when given", () => {
+    const { match, search } = open(dashboardPaths.connectionSerials(ODD_ID, "failed"));
+    expect(match.route.path).toBe("/connections/:id");
+    expect(match.params).toEqual({ id: ODD_ID });
+    expect(new URLSearchParams(search).get("serials")).toBe("failed");
+    expect(new URL(dashboardPaths.connectionSerials(ODD_ID), "https://x").hash).toBe("#section-serials");
+  });
 });

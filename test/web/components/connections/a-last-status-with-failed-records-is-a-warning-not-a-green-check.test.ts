@@ -87,4 +87,7 @@ it("the dashboard lists a connection whose last job had failed records under Nee
   expect(rows.map((row) => [row.querySelector("a")?.textContent, row.dataset.tone])).toEqual([["Quiet failures", "warning"]]);
   expect(rows[0]!.textContent).toContain("Last job had failed records");
   expect(badgeIn(rows[0]!).textContent?.trim()).toBe("Completed with 3 failed records");
+  expect(within(rows[0]!).getByRole("link", { name: "Failing serials of Quiet failures" }).getAttribute("href")).toBe(
+    `/connections/${quiet.id}?serials=failed#section-serials`,
+  );
 });
