@@ -45,6 +45,7 @@ describe("the Outbound Sync Jobs filters", () => {
     expect(await screen.findByText("Fleet failed full")).toBeTruthy();
     expect((screen.getByLabelText("Status") as HTMLSelectElement).value).toBe("failed");
     expect(queries.at(-1)?.get("status")).toBe("failed");
+    expect(screen.getByText("1 run matches, newest first")).toBeTruthy();
 
     await fireEvent.change(screen.getByLabelText("Type"), { target: { value: "single" } });
 
