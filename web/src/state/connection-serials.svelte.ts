@@ -1,5 +1,5 @@
-import { api, asApiError, downloadFile, type ApiError, type ConnectionSerialPage } from "../lib/api";
-import { PagedList } from "../lib/paged-list.svelte";
+import { api, type ConnectionSerialPage } from "../lib/api";
+import { OutcomeList } from "./outcome-list.svelte";
 import { ACTIONS_WORST_FIRST } from "../../../shared/outcome-order";
 import type { RecordAction } from "../lib/run-types";
 
@@ -8,27 +8,25 @@ export type ConnectionSerial = ConnectionSerialPage["data"][number];
 const PAGE_SIZE = 25;
 
 // A connection's serials by their latest outcome: the action and prefix filters, and the counts the first page brings.
-export class ConnectionSerialsState {
-  action: RecordAction | null = $state(null);
-  serial = $state("");
+export class ConnectionSerialsState extends OutcomeList<ConnectionSerial, ConnectionSerialPage> {
   counts: ConnectionSerialPage["counts"] = $state(null);
   countCap = $state(0);
-  exporting = $state(false);
-  exportError: ApiError | null = $state(null);
-  readonly pages: PagedList<ConnectionSerial>;
-  readonly #connectionId: string;
 
   constructor(connectionId: string, action: RecordAction | null = null) {
-    this.#connectionId = connectionId;
-    this.action = action;
-    this.pages = new PagedList(async (cursor, signal) => {
-      const page = await api.connectionSerials(connectionId, this.#filters(), { cursor, limit: PAGE_SIZE, signal });
-      if (page.counts !== null) {
-        this.counts = page.counts;
-        this.countCap = page.count_cap;
-      }
-      return page;
-    });
+    super(
+      {
+        page: (filters, cursor, signal) => api.connectionSerials(connectionId, filters, { cursor, limit: PAGE_SIZE, signal }),
+        csv: (filters) => api.connectionSerialsCsv(connectionId, filters),
+        filename: `${connectionId}-serials.csv`,
+      },
+      action,
+    );
+  }
+
+  protected override received({ counts, count_cap }: ConnectionSerialPage): void {
+    if (counts === null) return;
+    this.counts = counts;
+    this.countCap = count_cap;
   }
 
   /** The actions some serial holds now, failures first, each with its count. */
@@ -36,28 +34,5 @@ export class ConnectionSerialsState {
     const counts = this.counts;
     if (counts === null) return [];
     return ACTIONS_WORST_FIRST.filter((action) => counts[action] > 0).map((action) => ({ action, count: counts[action] }));
-  }
-
-  show(action: RecordAction | null, serial: string): void {
-    this.action = action;
-    this.serial = serial.trim();
-    void this.pages.reload();
-  }
-
-  /** Every serial the filters match, as the file a spreadsheet opens. */
-  async exportCsv(): Promise<void> {
-    this.exporting = true;
-    this.exportError = null;
-    try {
-      downloadFile(await api.connectionSerialsCsv(this.#connectionId, this.#filters()), `${this.#connectionId}-serials.csv`, "text/csv");
-    } catch (error) {
-      this.exportError = asApiError(error);
-    } finally {
-      this.exporting = false;
-    }
-  }
-
-  #filters() {
-    return { action: this.action ?? undefined, serial: this.serial === "" ? undefined : this.serial };
   }
 }

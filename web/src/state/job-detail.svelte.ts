@@ -1,7 +1,7 @@
 import { api, asApiError, downloadFile, isAbort, logLevelsParam, type ApiError, type RerunScope } from "../lib/api";
-import { PagedList } from "../lib/paged-list.svelte";
+import { OutcomeList } from "./outcome-list.svelte";
 import { Resource } from "../lib/resource.svelte";
-import type { JobDetail, JobSummary, LogLevel, LogLine, RecordAction, RecordOutcome, RunDetail } from "../lib/run-types";
+import type { JobDetail, JobSummary, LogLevel, LogLine, RecordOutcome, RunDetail } from "../lib/run-types";
 import { isActive } from "../lib/statuses";
 import { runs } from "./runs.svelte";
 
@@ -53,43 +53,16 @@ export class JobDetailState {
 
 const RECORD_PAGE_SIZE = 100;
 
-export class JobRecordsState {
-  action: RecordAction | null = $state(null);
-  serial = $state("");
-  exporting = $state(false);
-  exportError: ApiError | null = $state(null);
-  readonly pages: PagedList<RecordOutcome>;
-  readonly #jobId: string;
-
-  get jobId(): string {
-    return this.#jobId;
-  }
+export class JobRecordsState extends OutcomeList<RecordOutcome> {
+  readonly jobId: string;
 
   constructor(jobId: string) {
-    this.#jobId = jobId;
-    this.pages = new PagedList((cursor, signal) => api.jobRecords(jobId, this.#filters(), { cursor, limit: RECORD_PAGE_SIZE }, signal));
-  }
-
-  show(action: RecordAction | null, serial: string): void {
-    this.action = action;
-    this.serial = serial.trim();
-    void this.pages.reload();
-  }
-
-  async exportCsv(): Promise<void> {
-    this.exporting = true;
-    this.exportError = null;
-    try {
-      downloadFile(await api.jobRecordsCsv(this.#jobId, this.#filters()), `${this.#jobId}-records.csv`, "text/csv");
-    } catch (error) {
-      this.exportError = asApiError(error);
-    } finally {
-      this.exporting = false;
-    }
-  }
-
-  #filters() {
-    return { action: this.action ?? undefined, serial: this.serial === "" ? undefined : this.serial };
+    super({
+      page: (filters, cursor, signal) => api.jobRecords(jobId, filters, { cursor, limit: RECORD_PAGE_SIZE }, signal),
+      csv: (filters) => api.jobRecordsCsv(jobId, filters),
+      filename: `${jobId}-records.csv`,
+    });
+    this.jobId = jobId;
   }
 }
 
