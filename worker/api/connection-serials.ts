@@ -6,7 +6,7 @@ import { countLatestOutcomes, everyLatestOutcome, LATEST_COUNT_CAP, listLatestOu
 import { decodeCursor, isStringTuple1, pageOf } from "./cursor";
 import { notFoundError } from "./errors";
 import { csvLine } from "./record-csv";
-import { textStream } from "./text-stream";
+import { asksForCsv, csvResponse, textStream } from "./text-stream";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema } from "../schemas/common";
 import { CONNECTION_SERIAL_CSV_HEADER, connectionSerialPageSchema, connectionSerialQuerySchema } from "../schemas/connection-serials";
@@ -40,17 +40,14 @@ const listRoute = createRoute({
 connectionSerials.openapi(listRoute, async (c) => {
   const { id } = c.req.valid("param");
   const { action, serial, cursor, limit, format } = c.req.valid("query");
-  if (format === "csv" || (format === undefined && (c.req.header("Accept") ?? "").includes("text/csv"))) {
+  if (asksForCsv(format, c.req.header("Accept"))) {
     if ((await getConnection(c.env.LEDGER, id)) === null) throw notFoundError("connection", id);
     const stream = textStream({
       items: everyLatestOutcome(c.env.LEDGER, id, { action, serialPrefix: serial }),
       render: (row) => csvLine([row.serial, row.action, row.since, row.mode ?? "", row.job_id, row.run_id, String(row.job_kept)]),
       header: csvLine(CONNECTION_SERIAL_CSV_HEADER),
     });
-    return new Response(stream, {
-      status: 200,
-      headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${id}-serials.csv"` },
-    });
+    return csvResponse(stream, `${id}-serials.csv`);
   }
   const after = decodeCursor(cursor, isStringTuple1);
   const filters = { action, serialPrefix: serial, afterSerial: after?.[0] };

@@ -7,7 +7,7 @@ import { jobLogs, jobRecords, listJobLogs, listJobRecords, openJobHistory } from
 import { notFoundError, type ApiError } from "./errors";
 import { logTextLine } from "./log-text";
 import { csvLine, RECORD_CSV_HEADER, recordCsvRows } from "./record-csv";
-import { textStream } from "./text-stream";
+import { asksForCsv, csvResponse, textStream } from "./text-stream";
 import { createRouter } from "./router";
 import { idParamsSchema, jobDetailSchema, logListQuerySchema, logPageSchema, recordListQuerySchema, recordPageSchema } from "../schemas/runs";
 import { errorResponses, jsonContent } from "../schemas/common";
@@ -86,7 +86,7 @@ jobsRouter.openapi(getJobRoute, async (c) => {
 jobsRouter.openapi(listRecordsRoute, async (c) => {
   const { id } = c.req.valid("param");
   const query = c.req.valid("query");
-  const csv = query.format === "csv" || (query.format === undefined && (c.req.header("Accept") ?? "").includes("text/csv"));
+  const csv = asksForCsv(query.format, c.req.header("Accept"));
   const filters: RecordListFilters = { action: query.action, serialPrefix: query.serial, cursor: query.cursor, limit: query.limit };
   const history = await openJobHistory(c.env, id);
   if (!history) throw notFound(id);
@@ -100,13 +100,7 @@ jobsRouter.openapi(listRecordsRoute, async (c) => {
     render: (record) => recordCsvRows(record).map(csvLine).join(""),
     header: csvLine(RECORD_CSV_HEADER),
   });
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${id}-records.csv"`,
-    },
-  });
+  return csvResponse(stream, `${id}-records.csv`);
 });
 
 jobsRouter.openapi(listLogsRoute, async (c) => {

@@ -41,3 +41,16 @@ export function textStream<T>(options: TextStreamOptions<T>): ReadableStream<Uin
     },
   });
 }
+
+/** An export asked for as CSV: `format=csv`, or no format and an Accept header naming text/csv. */
+export function asksForCsv(format: string | undefined, accept: string | undefined): boolean {
+  return format === "csv" || (format === undefined && (accept ?? "").includes("text/csv"));
+}
+
+/** A streamed CSV export, downloaded as `filename`. */
+export function csvResponse(stream: ReadableStream<Uint8Array>, filename: string): Response {
+  return new Response(stream, {
+    status: 200,
+    headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${filename}"` },
+  });
+}
