@@ -1659,6 +1659,17 @@ export interface components {
             first_page: number;
         } | {
             /** @enum {string} */
+            style: "offset";
+            /** @default offset */
+            offset_param: string;
+            /** @description Query parameter carrying the page size, e.g. "limit". Without it the endpoint picks its size and only an empty page ends. */
+            limit_param?: string;
+            /** @default 100 */
+            page_size: number;
+            /** @default 0 */
+            first_offset: number;
+        } | {
+            /** @enum {string} */
             style: "cursor";
             /** @default cursor */
             cursor_param: string;

@@ -17,10 +17,11 @@ const serve = useLoopbackServers();
 // detection cannot end the read: only the page limit can.
 const forever: LoopbackHandler = (request) => {
   const query = request.url.searchParams;
-  const n = Number(query.get("page") ?? query.get("cursor") ?? query.get("p") ?? "1");
+  const n = Number(query.get("page") ?? query.get("cursor") ?? query.get("p") ?? (query.has("offset") ? Number(query.get("offset")) / 2 + 1 : "1"));
   const data = [makeDevice(2 * n), makeDevice(2 * n + 1)];
   switch (request.url.pathname) {
     case "/page":
+    case "/offset":
       return { body: { data } };
     case "/cursor":
       return { body: { data, next: String(n + 1) } };
@@ -33,10 +34,12 @@ const forever: LoopbackHandler = (request) => {
 
 const styles: Array<{ name: string; path: string; pagination: Pagination }> = [
   { name: "page numbers", path: "/page", pagination: { style: "page", page_param: "page", size_param: "per_page", page_size: 2, first_page: 1 } },
+  { name: "offsets", path: "/offset", pagination: { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 2, first_offset: 0 } },
   { name: "cursors", path: "/cursor", pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" } },
   { name: "Link headers", path: "/link", pagination: { style: "link" } },
   { name: "next URLs in the body", path: "/next-url", pagination: { style: "link", next_url_path: "links.next" } },
 ];
+const CURSORS = styles.find((style) => style.path === "/cursor")!.pagination;
 
 function makeSource(url: string, pagination: Pagination): HttpSourceContract {
   return { kind: "http", url, headers: {}, pagination, format: "json", records_path: "data", serial_path: "serial" };
@@ -98,7 +101,7 @@ describe("a destination listing that pages forever with fresh pages", () => {
     const server = await serve(forever);
     const { client } = makeClient();
     const index = createMemorySerialIndex();
-    const contract = makeList(`${server.url}/cursor`, styles[1]!.pagination);
+    const contract = makeList(`${server.url}/cursor`, CURSORS);
 
     const first = buildListingIndex({ client, contract, index, maxPages: 3 });
     await first.next();
@@ -119,7 +122,7 @@ describe("a destination listing that pages forever with fresh pages", () => {
     const { client } = makeClient();
     const index = createMemorySerialIndex();
 
-    const pages = buildListingIndex({ client, contract: makeList(`${server.url}/cursor`, styles[1]!.pagination), index, maxPages: 4 });
+    const pages = buildListingIndex({ client, contract: makeList(`${server.url}/cursor`, CURSORS), index, maxPages: 4 });
 
     expect(await drain(pages)).toBe(4);
     expect(index.size).toBe(4);
@@ -145,9 +148,7 @@ describe("without a configured limit", () => {
       },
     };
 
-    const { error, yielded } = await pageLimitError(
-      readSourcePages({ client, contract: makeSource("https://source.test/devices", styles[1]!.pagination), start: {} }),
-    );
+    const { error, yielded } = await pageLimitError(readSourcePages({ client, contract: makeSource("https://source.test/devices", CURSORS), start: {} }));
 
     expect(error.code).toBe("too_many_pages");
     expect(yielded).toBe(DEFAULT_MAX_PAGES);

@@ -34,10 +34,12 @@ const serialsOf = (pages: SourcePage[]) => pages.flatMap((page) => page.records.
 
 const styles: Array<{ name: string; path: string; pagination: Pagination }> = [
   { name: "page numbers", path: "/page", pagination: { style: "page", page_param: "page", size_param: "per_page", page_size: 2, first_page: 1 } },
+  { name: "offsets", path: "/offset", pagination: { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 2, first_offset: 0 } },
   { name: "cursors", path: "/cursor", pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" } },
   { name: "Link headers", path: "/link", pagination: { style: "link" } },
   { name: "next URLs in the body", path: "/next-url", pagination: { style: "link", next_url_path: "links.next" } },
 ];
+const CURSORS = styles.find((style) => style.path === "/cursor")!.pagination;
 
 describe("paginated source reads", () => {
   it("reads an unpaginated source in one request", async () => {
@@ -116,6 +118,73 @@ describe("paginated source reads", () => {
     expect(server.requests[0]!.url.searchParams.has("per_page")).toBe(false);
   });
 
+  it("moves the offset by the records a page held, so an endpoint serving fewer than the limit skips none", async () => {
+    const fleet = makeFleet(7);
+    const server = await serve(fleetApi(fleet, { pageSize: 2 }));
+    const { client } = makeClient();
+    // Asks for 5 a page; the endpoint serves 2 and says how many there are in X-Total-Count.
+    const pagination: Pagination = { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 5, first_offset: 0 };
+
+    const pages = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}/offset`, { pagination }), start: {} }));
+
+    expect(serialsOf(pages)).toEqual(fleet.map((device) => device.serial));
+    expect(server.requests.map((request) => [request.url.searchParams.get("offset"), request.url.searchParams.get("limit")])).toEqual([
+      ["0", "5"],
+      ["2", "5"],
+      ["4", "5"],
+      ["6", "5"],
+    ]);
+  });
+
+  it("ends an offset read at a short page when the endpoint gives no total, and reads on to an empty page without a limit", async () => {
+    const fleet = makeFleet(5);
+    const noTotal = fleetApi(fleet, { pageSize: 2 });
+    const server = await serve((request) => ({ ...noTotal(request), headers: {} }));
+    const { client } = makeClient();
+    const withLimit: Pagination = { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 2, first_offset: 0 };
+    const withoutLimit: Pagination = { style: "offset", offset_param: "offset", page_size: 100, first_offset: 0 };
+
+    const limited = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}/offset`, { pagination: withLimit }), start: {} }));
+    expect(serialsOf(limited)).toHaveLength(5);
+    expect(server.requests.map((request) => request.url.searchParams.get("offset"))).toEqual(["0", "2", "4"]);
+
+    server.requests.length = 0;
+    const unlimited = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}/offset`, { pagination: withoutLimit }), start: {} }));
+    expect(serialsOf(unlimited)).toHaveLength(5);
+    expect(server.requests.map((request) => request.url.searchParams.get("offset"))).toEqual(["0", "2", "4", "5"]);
+    expect(server.requests[0]!.url.searchParams.has("limit")).toBe(false);
+  });
+
+  it("reads on past a total that undercounts, so no record is dropped", async () => {
+    const fleet = makeFleet(5);
+    const api = fleetApi(fleet, { pageSize: 2 });
+    const server = await serve((request) => ({ ...api(request), headers: { "x-total-count": "2" } }));
+    const { client } = makeClient();
+    const pagination: Pagination = { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 2, first_offset: 0 };
+
+    const pages = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}/offset`, { pagination }), start: {} }));
+
+    expect(serialsOf(pages)).toEqual(fleet.map((device) => device.serial));
+  });
+
+  it("starts at the contract's first offset, under the parameter names it gives", async () => {
+    const api = fleetApi(makeFleet(3), { pageSize: 2 });
+    // An API that calls them start and count.
+    const server = await serve((request) => {
+      const url = new URL(request.url);
+      url.pathname = "/offset";
+      url.search = `?offset=${url.searchParams.get("start")}&limit=${url.searchParams.get("count")}`;
+      return api({ ...request, url });
+    });
+    const { client } = makeClient();
+    const pagination: Pagination = { style: "offset", offset_param: "start", limit_param: "count", page_size: 2, first_offset: 2 };
+
+    const pages = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}/devices`, { pagination }), start: {} }));
+
+    expect(serialsOf(pages)).toEqual(["SN-0003"]);
+    expect(server.requests.map((request) => request.url.search)).toEqual(["?start=2&count=2"]);
+  });
+
   it("fails instead of looping when the endpoint ignores the page parameter", async () => {
     const server = await serve(() => ({ body: { data: makeFleet(2) } }));
     const { client } = makeClient();
@@ -158,7 +227,7 @@ describe("incremental source reads", () => {
     const since = fleet[1]!.updated_at;
     const server = await serve(fleetApi(fleet, { pageSize: 2 }));
     const { client } = makeClient();
-    const contract = makeSource(`${server.url}/cursor`, { pagination: styles[1]!.pagination });
+    const contract = makeSource(`${server.url}/cursor`, { pagination: CURSORS });
 
     const first = readSourcePages({ client, contract, start: { since } });
     const { value } = await first.next();

@@ -138,6 +138,15 @@ export const PaginationSchema = z
       first_page: z.number().int().min(0).default(1),
     }),
     z.object({
+      style: z.literal("offset"),
+      offset_param: queryParam.default("offset"),
+      limit_param: queryParam
+        .optional()
+        .describe('Query parameter carrying the page size, e.g. "limit". Without it the endpoint picks its size and only an empty page ends.'),
+      page_size: z.number().int().min(1).max(1000).default(100),
+      first_offset: z.number().int().min(0).default(0),
+    }),
+    z.object({
       style: z.literal("cursor"),
       cursor_param: queryParam.default("cursor"),
       next_cursor_path: requiredPath('Where the next cursor is in the response body; absent, null or "" ends paging.'),

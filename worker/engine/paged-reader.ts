@@ -8,7 +8,11 @@ import { errorMessage } from "../../shared/lang";
 
 // Where the next request of a paged read goes. Plain JSON, so a coordinator can checkpoint it and resume.
 export type PagePosition =
-  { style: "none" } | { style: "page"; page: number } | { style: "cursor"; cursor: string | null } | { style: "link"; url: string | null };
+  | { style: "none" }
+  | { style: "page"; page: number }
+  | { style: "offset"; offset: number }
+  | { style: "cursor"; cursor: string | null }
+  | { style: "link"; url: string | null };
 
 export interface PageState {
   position: PagePosition;
@@ -96,6 +100,8 @@ function firstPosition(pagination: Pagination): PagePosition {
       return { style: "none" };
     case "page":
       return { style: "page", page: pagination.first_page };
+    case "offset":
+      return { style: "offset", offset: pagination.first_offset };
     case "cursor":
       return { style: "cursor", cursor: null };
     case "link":
@@ -188,12 +194,13 @@ function readPage(spec: PagedReadSpec, paths: CompiledSpec, state: PageState, ur
       phase: spec.phase,
     });
   }
-  const position = nextPosition(spec, paths, state.position, { url, body, items, link: response.headers.get("link") });
+  const total = totalCount(response.headers.get("x-total-count"));
+  const position = nextPosition(spec, paths, state.position, { url, body, items, link: response.headers.get("link"), total });
   const nextState: PageState | null = position === null ? null : { position, pages_read: state.pages_read + 1, last_signature: signature };
   return {
     records,
     unreadable,
-    total: totalCount(response.headers.get("x-total-count")),
+    total,
     nextState,
     fetch: {
       url,
@@ -219,6 +226,10 @@ function pageUrl(spec: PagedReadSpec, position: PagePosition): string {
   if (position.style === "page" && pagination.style === "page") {
     url.searchParams.set(pagination.page_param, String(position.page));
     if (pagination.size_param !== undefined) url.searchParams.set(pagination.size_param, String(pagination.page_size));
+  }
+  if (position.style === "offset" && pagination.style === "offset") {
+    url.searchParams.set(pagination.offset_param, String(position.offset));
+    if (pagination.limit_param !== undefined) url.searchParams.set(pagination.limit_param, String(pagination.page_size));
   }
   if (position.style === "cursor" && pagination.style === "cursor" && position.cursor !== null) {
     url.searchParams.set(pagination.cursor_param, position.cursor);
@@ -287,6 +298,8 @@ interface PageResult {
   body: unknown;
   items: unknown[];
   link: string | null;
+  // The X-Total-Count header's, when the endpoint sends it.
+  total: number | null;
 }
 
 function nextPosition(spec: PagedReadSpec, paths: CompiledSpec, position: PagePosition, page: PageResult): PagePosition | null {
@@ -301,6 +314,16 @@ function nextPosition(spec: PagedReadSpec, paths: CompiledSpec, position: PagePo
         return null;
       }
       return { style: "page", page: position.page + 1 };
+    }
+    case "offset": {
+      if (page.items.length === 0) return null;
+      // The next offset follows what came, not what was asked: an endpoint that serves fewer than the limit
+      // (its own maximum) skips nothing. A page shorter than the limit ends the read unless the endpoint's total
+      // says more follow; a total never ends a full page's read, since a total that undercounts would drop records.
+      const next = position.offset + page.items.length;
+      const short = pagination.style === "offset" && pagination.limit_param !== undefined && page.items.length < pagination.page_size;
+      if (short && !(page.total !== null && next < page.total)) return null;
+      return { style: "offset", offset: next };
     }
     case "cursor": {
       const next = paths.nextCursor === null ? undefined : scalarText(readPath(page.body, paths.nextCursor));

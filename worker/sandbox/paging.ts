@@ -1,11 +1,14 @@
 // Listing pagination shared by the destination listing and the demo source: page numbers with an
-// RFC 8288 Link header, or an opaque cursor. Every body also carries next_cursor and next_url, so a
-// client may use whichever style its contract names from the first request on.
+// RFC 8288 Link header, an offset with a limit, or an opaque cursor. Every body also carries next_cursor and
+// next_url, so a client may use whichever style its contract names from the first request on.
 
 export const DEFAULT_PER_PAGE = 100;
 export const MAX_PER_PAGE = 500;
 
-export type PageRequest = { kind: "page"; page: number; perPage: number } | { kind: "cursor"; after: string | null; perPage: number };
+export type PageRequest =
+  | { kind: "page"; page: number; perPage: number }
+  | { kind: "offset"; offset: number; perPage: number }
+  | { kind: "cursor"; after: string | null; perPage: number };
 
 export type PageRequestResult = { ok: true; request: PageRequest } | { ok: false; param: string; message: string };
 
@@ -23,11 +26,13 @@ export interface PageResponse {
 }
 
 export function parsePageRequest(url: URL): PageRequestResult {
-  const perPageRaw = url.searchParams.get("per_page");
+  // `limit` is the offset style's name for the page size.
+  const sizeParam = url.searchParams.has("limit") ? "limit" : "per_page";
+  const perPageRaw = url.searchParams.get(sizeParam);
   let perPage = DEFAULT_PER_PAGE;
   if (perPageRaw !== null) {
     if (!/^\d+$/.test(perPageRaw) || Number(perPageRaw) < 1) {
-      return { ok: false, param: "per_page", message: `per_page must be a positive integer (at most ${MAX_PER_PAGE})` };
+      return { ok: false, param: sizeParam, message: `${sizeParam} must be a positive integer (at most ${MAX_PER_PAGE})` };
     }
     // Larger pages are served at the maximum, as most real APIs do.
     perPage = Math.min(Number(perPageRaw), MAX_PER_PAGE);
@@ -38,6 +43,11 @@ export function parsePageRequest(url: URL): PageRequestResult {
     const after = decodeCursor(cursor);
     if (after === null) return { ok: false, param: "cursor", message: "cursor is not one this API issued" };
     return { ok: true, request: { kind: "cursor", after, perPage } };
+  }
+  const offsetRaw = url.searchParams.get("offset");
+  if (offsetRaw !== null) {
+    if (!/^\d{1,9}$/.test(offsetRaw)) return { ok: false, param: "offset", message: "offset must be an integer of at least 0" };
+    return { ok: true, request: { kind: "offset", offset: Number(offsetRaw), perPage } };
   }
   const pageRaw = url.searchParams.get("page");
   if (pageRaw !== null && (!/^\d+$/.test(pageRaw) || Number(pageRaw) < 1)) {
@@ -57,6 +67,12 @@ export function buildPageResponse<T>(url: URL, recordsKey: string, request: Page
       next.searchParams.set("page", String(request.page + 1));
       nextUrl = next.toString();
     }
+  } else if (request.kind === "offset") {
+    paging = { offset: request.offset, limit: request.perPage, total: slice.total };
+    if (slice.hasMore) {
+      next.searchParams.set("offset", String(request.offset + slice.items.length));
+      nextUrl = next.toString();
+    }
   } else {
     paging = { per_page: request.perPage, total: slice.total };
     if (nextCursor !== null) {
@@ -69,6 +85,11 @@ export function buildPageResponse<T>(url: URL, recordsKey: string, request: Page
     body: { [recordsKey]: slice.items, ...paging, next_cursor: nextCursor, next_url: nextUrl },
     link: nextUrl === null ? null : `<${nextUrl}>; rel="next"`,
   };
+}
+
+/** Where a page or offset request starts in the whole listing. */
+export function startOf(request: Exclude<PageRequest, { kind: "cursor" }>): number {
+  return request.kind === "page" ? (request.page - 1) * request.perPage : request.offset;
 }
 
 export function encodeCursor(key: string): string {

@@ -4,7 +4,7 @@ import { demoSourceDevices, type DemoSourceDevice, type FleetDevice } from "./de
 import { identityMismatch, parseDeviceUpdate, type DeviceChanges } from "./device-fields";
 import { parseRootElement, toXmlDocument } from "./device-xml";
 import type { FleetStore } from "./fleet-store";
-import { buildPageResponse, parsePageRequest, type PageRequest, type PageSlice } from "./paging";
+import { buildPageResponse, parsePageRequest, startOf, type PageRequest, type PageSlice } from "./paging";
 import { createOAuthRoutes } from "./oauth";
 import { createReceiverRoutes } from "./receiver";
 import { sandboxConfigPatchSchema, type SandboxConfig } from "./sandbox-config";
@@ -252,8 +252,8 @@ function planBulk(store: FleetStore, body: unknown): BulkPlan {
 
 function sliceFleet(store: FleetStore, request: PageRequest): PageSlice<FleetDevice> | null {
   const total = store.countDevices();
-  if (request.kind === "page") {
-    const offset = (request.page - 1) * request.perPage;
+  if (request.kind !== "cursor") {
+    const offset = startOf(request);
     const items = store.pageDevices(offset, request.perPage);
     return { items, total, hasMore: offset + request.perPage < total, lastKey: lastOf(items, (d) => String(d.id)) };
   }
@@ -266,8 +266,7 @@ function sliceFleet(store: FleetStore, request: PageRequest): PageSlice<FleetDev
 
 function sliceSource(records: readonly DemoSourceDevice[], request: PageRequest): PageSlice<DemoSourceDevice> {
   const total = records.length;
-  const after = request.kind === "cursor" ? request.after : null;
-  const start = request.kind === "page" ? (request.page - 1) * request.perPage : after === null ? 0 : indexAfter(records, after);
+  const start = request.kind !== "cursor" ? startOf(request) : request.after === null ? 0 : indexAfter(records, request.after);
   const items = records.slice(start, start + request.perPage);
   return { items, total, hasMore: start + request.perPage < total, lastKey: lastOf(items, (r) => r.serial) };
 }

@@ -29,7 +29,8 @@ export interface FleetApiOptions {
 }
 
 // One fake source/destination API speaking every pagination style the contracts support, by path:
-// /page (page & per_page), /cursor (cursor → body.next), /link (Link header), /next-url (body.links.next).
+// /page (page & per_page), /offset (offset & limit, at most pageSize a page, X-Total-Count), /cursor (cursor → body.next),
+// /link (Link header), /next-url (body.links.next).
 export function fleetApi(devices: Device[], options: FleetApiOptions = {}): LoopbackHandler {
   const pageSize = options.pageSize ?? 2;
   const xml = options.format === "xml";
@@ -46,6 +47,12 @@ export function fleetApi(devices: Device[], options: FleetApiOptions = {}): Loop
         const page = Number(query.get("page") ?? "1");
         const size = Number(query.get("per_page") ?? pageSize);
         return { body: body(scope.slice((page - 1) * size, page * size)) };
+      }
+      case "/offset": {
+        // Like many APIs, it serves at most its own page size whatever the limit asks for.
+        const offset = Number(query.get("offset") ?? "0");
+        const size = Math.min(Number(query.get("limit") ?? pageSize), pageSize);
+        return { headers: { "x-total-count": String(scope.length) }, body: body(scope.slice(offset, offset + size)) };
       }
       case "/cursor": {
         const offset = Number(query.get("cursor")?.replace("o", "") ?? "0");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Pagination } from "../../../worker/engine/contracts";
 import { snapshotOf } from "../../../web/src/lib/connection-config-from-draft";
 import { draftFromSnapshot, newConnectionDraft, ruleDraft } from "../../../web/src/lib/connection-draft";
 import { parseMapTable } from "../../../web/src/lib/literal-text";
@@ -51,6 +52,33 @@ describe("the connection draft", () => {
     delete snapshot.config.mapping[2]!.source;
 
     expect(snapshotOf(draftFromSnapshot(snapshot))).toEqual(snapshot);
+  });
+
+  it("turns offset pagination into form text and back, with and without a limit parameter", () => {
+    const base = makeConfig();
+    const listing = (pagination: Pagination) =>
+      snapshotOfConnection(
+        makeConnectionDetail({
+          config: makeConfig({
+            fetch: {
+              mode: "list",
+              url: "https://api.example.com/devices",
+              format: "json",
+              pagination,
+              records_path: "items",
+              serial_path: "serial",
+              headers: {},
+            },
+            update: base.update,
+          }),
+        }),
+      );
+    const limited = listing({ style: "offset", offset_param: "start", limit_param: "count", page_size: 250, first_offset: 1 });
+    const unlimited = listing({ style: "offset", offset_param: "offset", page_size: 100, first_offset: 0 });
+
+    expect(snapshotOf(draftFromSnapshot(limited))).toEqual(limited);
+    expect(snapshotOf(draftFromSnapshot(unlimited))).toEqual(unlimited);
+    expect(snapshotOf(draftFromSnapshot(unlimited)).config.fetch).not.toHaveProperty("pagination.limit_param");
   });
 
   it("leaves empty optional fields out, so the API's defaults apply", () => {

@@ -14,6 +14,7 @@ describe("the connection form's choices", () => {
     expect(optionsOf(PAGINATION_LABELS)).toEqual([
       { value: "none", label: "None" },
       { value: "page", label: "Page number" },
+      { value: "offset", label: "Offset and limit" },
       { value: "cursor", label: "Cursor" },
       { value: "link", label: "Next link" },
     ]);

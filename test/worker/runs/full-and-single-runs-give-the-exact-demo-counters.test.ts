@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { getConnection } from "../../../worker/ledger/connections";
 import { DEMO_EXPECTATIONS, DEMO_SINGLE_SERIAL, demoExampleSerials, demoExpectedOutcomes } from "../../../worker/sandbox/demo-data";
 import { api, changeConnection, counters, countersOf, DEMO_IDS, logsOf, outcomesOf, resetWorld, runToEnd, sandboxStats, watchOutbox } from "../factories";
 
@@ -112,6 +114,27 @@ describe("full runs", () => {
       expect(Object.values(stats.writes_by_serial).every((n) => n === 1)).toBe(true);
     });
   }
+
+  it("an HTTP source and a destination listing paged by offset and limit give the same decisions as by link and cursor", SLOW, async () => {
+    const { config } = (await getConnection(env.LEDGER, DEMO_IDS.bulk))!;
+    if (config.source.kind !== "http" || config.fetch.mode !== "list") throw new Error("the bulk demo connection reads an HTTP source and a listing");
+    const byOffset = (pageSize: number) => ({ style: "offset" as const, offset_param: "offset", limit_param: "limit", page_size: pageSize, first_offset: 0 });
+    const withoutQuery = (url: string) => url.slice(0, url.indexOf("?"));
+    await changeConnection(DEMO_IDS.bulk, {
+      config: {
+        ...config,
+        source: { ...config.source, url: withoutQuery(config.source.url), pagination: byOffset(100) },
+        fetch: { ...config.fetch, url: withoutQuery(config.fetch.url), pagination: byOffset(200) },
+      },
+    });
+
+    const dry = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
+
+    expect(countersOf(dry.jobs[0]!)).toEqual(DRY_FULL);
+    expect(await outcomesOf(dry.jobs[0]!.id)).toEqual(new Map(demoExpectedOutcomes()));
+    // 500 source records at 100 a page end with an empty sixth page; 495 devices at 200 with the short third.
+    expect(await sandboxStats()).toMatchObject({ source_requests: 6, requests: 3, writes: 0 });
+  });
 
   it("each status change of the run and its jobs has exactly one event, with the counters", SLOW, async () => {
     const outbox = await watchOutbox();

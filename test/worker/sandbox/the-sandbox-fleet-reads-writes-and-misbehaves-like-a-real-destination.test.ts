@@ -141,13 +141,36 @@ describe("sandbox fleet API: reads", () => {
     expect(ids).toEqual(demoFleetDevices().map((d) => d.id));
   });
 
+  it("walks the listing by offset and limit, linking the next offset, to the last device", async () => {
+    const serials: string[] = [];
+    let url: string | null = `${BASE}/api/devices?offset=0&limit=200`;
+    const offsets: string[] = [];
+    while (url !== null) {
+      offsets.push(new URL(url).searchParams.get("offset")!);
+      const body: ListBody & { offset?: number; limit?: number } = await (await send(url)).json();
+      expect(body).toMatchObject({ limit: 200, total: 495 });
+      serials.push(...body.devices.map((d) => d.serial));
+      url = body.next_url;
+    }
+    expect(offsets).toEqual(["0", "200", "400"]);
+    expect(serials).toEqual(demoFleetDevices().map((d) => d.serial));
+
+    const source = await (await call("/source/devices?offset=490&limit=100")).json<ListBody>();
+    expect(source.devices.map((d) => d.serial)).toEqual(
+      demoSourceDevices()
+        .map((d) => d.serial)
+        .sort()
+        .slice(490, 500),
+    );
+  });
+
   it("serves at most 500 per page and refuses malformed paging parameters", async () => {
     const big = await (await call("/api/devices?per_page=5000")).json<ListBody>();
     expect(big.per_page).toBe(500);
     expect(big.devices).toHaveLength(495);
     expect(big.next_cursor).toBeNull();
 
-    for (const query of ["per_page=0", "per_page=ten", "page=0", "cursor=not-ours!"]) {
+    for (const query of ["per_page=0", "per_page=ten", "page=0", "cursor=not-ours!", "offset=-1", "offset=1&limit=0"]) {
       const res = await call(`/api/devices?${query}`);
       expect(res.status, query).toBe(400);
     }

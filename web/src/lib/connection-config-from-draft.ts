@@ -33,6 +33,16 @@ function paginationOf(draft: PaginationDraft): Pagination {
         first_page: numberOf(draft.first_page),
       };
     }
+    case "offset": {
+      const limitParam = optional(draft.limit_param);
+      return {
+        style: "offset",
+        offset_param: draft.offset_param.trim(),
+        ...(limitParam === undefined ? {} : { limit_param: limitParam }),
+        page_size: numberOf(draft.page_size),
+        first_offset: numberOf(draft.first_offset),
+      };
+    }
     case "cursor":
       return { style: "cursor", cursor_param: draft.cursor_param.trim(), next_cursor_path: draft.next_cursor_path.trim() };
     case "link": {

@@ -33,6 +33,9 @@ export interface PaginationDraft {
   size_param: string;
   page_size: string;
   first_page: string;
+  offset_param: string;
+  limit_param: string;
+  first_offset: string;
   cursor_param: string;
   next_cursor_path: string;
   next_url_path: string;
@@ -128,6 +131,9 @@ function paginationDraft(pagination: Pagination | undefined): PaginationDraft {
     size_param: "",
     page_size: "100",
     first_page: "1",
+    offset_param: "offset",
+    limit_param: "limit",
+    first_offset: "0",
     cursor_param: "cursor",
     next_cursor_path: "",
     next_url_path: "",
@@ -138,6 +144,12 @@ function paginationDraft(pagination: Pagination | undefined): PaginationDraft {
       draft.size_param = pagination.size_param ?? "";
       draft.page_size = String(pagination.page_size);
       draft.first_page = String(pagination.first_page);
+      break;
+    case "offset":
+      draft.offset_param = pagination.offset_param;
+      draft.limit_param = pagination.limit_param ?? "";
+      draft.page_size = String(pagination.page_size);
+      draft.first_offset = String(pagination.first_offset);
       break;
     case "cursor":
       draft.cursor_param = pagination.cursor_param;

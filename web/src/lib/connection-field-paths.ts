@@ -27,6 +27,8 @@ function paginationPaths(prefix: "config.source" | "config.fetch", draft: Pagina
       return [base, `${base}.style`];
     case "page":
       return [base, `${base}.style`, `${base}.page_param`, `${base}.size_param`, `${base}.page_size`, `${base}.first_page`];
+    case "offset":
+      return [base, `${base}.style`, `${base}.offset_param`, `${base}.limit_param`, `${base}.page_size`, `${base}.first_offset`];
     case "cursor":
       return [base, `${base}.style`, `${base}.cursor_param`, `${base}.next_cursor_path`];
     case "link":

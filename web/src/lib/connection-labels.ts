@@ -43,6 +43,7 @@ export const FETCH_MODE_LABELS: Record<FetchMode, string> = {
 export const PAGINATION_LABELS: Record<PaginationStyle, string> = {
   none: "None",
   page: "Page number",
+  offset: "Offset and limit",
   cursor: "Cursor",
   link: "Next link",
 };

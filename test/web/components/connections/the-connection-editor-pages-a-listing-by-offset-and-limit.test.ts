@@ -1,0 +1,62 @@
+import "@testing-library/svelte/vitest";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { jsonResponse, makeConfig, makeConnectionDetail, makeVersion, noSerials, page, snapshotOfConnection } from "../../factories";
+
+vi.hoisted(() => {
+  sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
+});
+
+const { default: ConnectionEditorScreen } = await import("../../../../web/src/components/connections/ConnectionEditorScreen.svelte");
+
+const listing = {
+  mode: "list" as const,
+  url: "https://api.example.com/devices",
+  format: "json" as const,
+  pagination: { style: "cursor" as const, cursor_param: "cursor", next_cursor_path: "next" },
+  records_path: "items",
+  serial_path: "serial",
+  headers: {},
+};
+const connection = makeConnectionDetail({ id: "conn_offset", name: "Device listing", version: 4, config: makeConfig({ fetch: listing }) });
+
+beforeEach(() => {
+  vi.stubGlobal("scrollTo", () => {});
+  Element.prototype.scrollIntoView = () => {};
+});
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("offset pagination in the connection editor", () => {
+  it("asks for the offset and limit parameters, the limit and the first offset, and saves them", async () => {
+    const patches: unknown[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+        if (init?.method === "PATCH") {
+          patches.push(JSON.parse(String(init.body)));
+          return jsonResponse({ ...connection, version: 5 });
+        }
+        const path = new URL(String(input), "http://localhost").pathname;
+        if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(4, snapshotOfConnection(connection))]));
+        if (path.endsWith("/serials")) return jsonResponse(noSerials());
+        return jsonResponse(connection);
+      }),
+    );
+    render(ConnectionEditorScreen, { params: { id: "conn_offset" } });
+
+    await fireEvent.change(await screen.findByLabelText("Pagination"), { target: { value: "offset" } });
+    expect((screen.getByLabelText("Offset parameter") as HTMLInputElement).value).toBe("offset");
+    expect((screen.getByLabelText("Limit parameter (optional)") as HTMLInputElement).value).toBe("limit");
+    await fireEvent.input(screen.getByLabelText("Limit (records a page)"), { target: { value: "250" } });
+    await fireEvent.input(screen.getByLabelText("First offset"), { target: { value: "1" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+
+    await vi.waitFor(() => expect(patches).toHaveLength(1));
+    expect(patches[0]).toMatchObject({
+      config: { fetch: { pagination: { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 250, first_offset: 1 } } },
+    });
+  });
+});
