@@ -1638,7 +1638,7 @@ export interface components {
             kind: "dataset";
         };
         /**
-         * @description How to walk pages: stops on an empty or short page, a missing cursor, or no next link.
+         * @description How to walk pages: stops on an empty or short page, a missing cursor, has_more false, or no next link.
          * @default {
          *       "style": "none"
          *     }
@@ -1675,6 +1675,15 @@ export interface components {
             cursor_param: string;
             /** @description Where the next cursor is in the response body; absent, null or "" ends paging. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
             next_cursor_path: string;
+        } | {
+            /** @enum {string} */
+            style: "keyset";
+            /** @default starting_after */
+            after_param: string;
+            /** @description Where each record's key is; the last record's key asks for the page after it. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            key_path: string;
+            /** @description Where the body says whether more pages follow, e.g. "has_more"; without it an empty page ends the read. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            has_more_path?: string;
         } | {
             /** @enum {string} */
             style: "link";

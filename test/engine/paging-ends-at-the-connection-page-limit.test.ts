@@ -17,12 +17,16 @@ const serve = useLoopbackServers();
 // detection cannot end the read: only the page limit can.
 const forever: LoopbackHandler = (request) => {
   const query = request.url.searchParams;
-  const n = Number(query.get("page") ?? query.get("cursor") ?? query.get("p") ?? (query.has("offset") ? Number(query.get("offset")) / 2 + 1 : "1"));
+  const after = query.get("starting_after");
+  const keyset = after === null ? null : (Number(after.slice(3)) - 1) / 2 + 1;
+  const n = Number(query.get("page") ?? query.get("cursor") ?? query.get("p") ?? (query.has("offset") ? Number(query.get("offset")) / 2 + 1 : (keyset ?? 1)));
   const data = [makeDevice(2 * n), makeDevice(2 * n + 1)];
   switch (request.url.pathname) {
     case "/page":
     case "/offset":
       return { body: { data } };
+    case "/keyset":
+      return { body: { data, has_more: true } };
     case "/cursor":
       return { body: { data, next: String(n + 1) } };
     case "/link":
@@ -36,6 +40,11 @@ const styles: Array<{ name: string; path: string; pagination: Pagination }> = [
   { name: "page numbers", path: "/page", pagination: { style: "page", page_param: "page", size_param: "per_page", page_size: 2, first_page: 1 } },
   { name: "offsets", path: "/offset", pagination: { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 2, first_offset: 0 } },
   { name: "cursors", path: "/cursor", pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" } },
+  {
+    name: "keys of the last record",
+    path: "/keyset",
+    pagination: { style: "keyset", after_param: "starting_after", key_path: "serial", has_more_path: "has_more" },
+  },
   { name: "Link headers", path: "/link", pagination: { style: "link" } },
   { name: "next URLs in the body", path: "/next-url", pagination: { style: "link", next_url_path: "links.next" } },
 ];

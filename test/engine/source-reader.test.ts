@@ -36,6 +36,11 @@ const styles: Array<{ name: string; path: string; pagination: Pagination }> = [
   { name: "page numbers", path: "/page", pagination: { style: "page", page_param: "page", size_param: "per_page", page_size: 2, first_page: 1 } },
   { name: "offsets", path: "/offset", pagination: { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 2, first_offset: 0 } },
   { name: "cursors", path: "/cursor", pagination: { style: "cursor", cursor_param: "cursor", next_cursor_path: "next" } },
+  {
+    name: "keys of the last record",
+    path: "/keyset",
+    pagination: { style: "keyset", after_param: "starting_after", key_path: "serial", has_more_path: "has_more" },
+  },
   { name: "Link headers", path: "/link", pagination: { style: "link" } },
   { name: "next URLs in the body", path: "/next-url", pagination: { style: "link", next_url_path: "links.next" } },
 ];
@@ -165,6 +170,29 @@ describe("paginated source reads", () => {
     const pages = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}/offset`, { pagination }), start: {} }));
 
     expect(serialsOf(pages)).toEqual(fleet.map((device) => device.serial));
+  });
+
+  it("asks for the page after the last record's key, and without a has-more flag reads on to an empty page", async () => {
+    const fleet = makeFleet(4);
+    const server = await serve(fleetApi(fleet, { pageSize: 2 }));
+    const { client } = makeClient();
+    const pagination: Pagination = { style: "keyset", after_param: "starting_after", key_path: "serial" };
+
+    const pages = await readAll(readSourcePages({ client, contract: makeSource(`${server.url}/keyset`, { pagination }), start: {} }));
+
+    expect(serialsOf(pages)).toEqual(fleet.map((device) => device.serial));
+    expect(server.requests.map((request) => request.url.searchParams.get("starting_after"))).toEqual([null, "SN-0002", "SN-0004"]);
+  });
+
+  it("fails with the path when a page's last record has no key to ask for the next page with", async () => {
+    const server = await serve(() => ({ body: { data: [makeDevice(1), { name: "no serial" }], has_more: true } }));
+    const { client } = makeClient();
+    const pagination: Pagination = { style: "keyset", after_param: "after", key_path: "id", has_more_path: "has_more" };
+
+    const error = await caught(readAll(readSourcePages({ client, contract: makeSource(`${server.url}/x`, { pagination }), start: {} })));
+
+    expect(error).toMatchObject({ code: "invalid_response_shape", phase: "source" });
+    expect((error as EngineError).message).toContain('no key at "id"');
   });
 
   it("starts at the contract's first offset, under the parameter names it gives", async () => {

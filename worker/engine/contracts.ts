@@ -152,11 +152,17 @@ export const PaginationSchema = z
       next_cursor_path: requiredPath('Where the next cursor is in the response body; absent, null or "" ends paging.'),
     }),
     z.object({
+      style: z.literal("keyset"),
+      after_param: queryParam.default("starting_after"),
+      key_path: requiredPath("Where each record's key is; the last record's key asks for the page after it."),
+      has_more_path: requiredPath('Where the body says whether more pages follow, e.g. "has_more"; without it an empty page ends the read.').optional(),
+    }),
+    z.object({
       style: z.literal("link"),
       next_url_path: requiredPath("Where the next page's URL is in the body; without it the RFC 8288 Link header is followed.").optional(),
     }),
   ])
-  .describe("How to walk pages: stops on an empty or short page, a missing cursor, or no next link.");
+  .describe("How to walk pages: stops on an empty or short page, a missing cursor, has_more false, or no next link.");
 
 export const SourceContractSchema = z
   .discriminatedUnion("kind", [

@@ -12,6 +12,7 @@ export type PagePosition =
   | { style: "page"; page: number }
   | { style: "offset"; offset: number }
   | { style: "cursor"; cursor: string | null }
+  | { style: "keyset"; after: string | null }
   | { style: "link"; url: string | null };
 
 export interface PageState {
@@ -104,6 +105,8 @@ function firstPosition(pagination: Pagination): PagePosition {
       return { style: "offset", offset: pagination.first_offset };
     case "cursor":
       return { style: "cursor", cursor: null };
+    case "keyset":
+      return { style: "keyset", after: null };
     case "link":
       return { style: "link", url: null };
   }
@@ -115,6 +118,8 @@ interface CompiledSpec {
   updatedAt: CompiledPath | null;
   nextCursor: CompiledPath | null;
   nextUrl: CompiledPath | null;
+  key: CompiledPath | null;
+  hasMore: CompiledPath | null;
 }
 
 function compileSpec(spec: PagedReadSpec): CompiledSpec {
@@ -125,6 +130,8 @@ function compileSpec(spec: PagedReadSpec): CompiledSpec {
     updatedAt: spec.updated_at_path === undefined ? null : compilePath(spec.updated_at_path),
     nextCursor: pagination.style === "cursor" ? compilePath(pagination.next_cursor_path) : null,
     nextUrl: pagination.style === "link" && pagination.next_url_path !== undefined ? compilePath(pagination.next_url_path) : null,
+    key: pagination.style === "keyset" ? compilePath(pagination.key_path) : null,
+    hasMore: pagination.style === "keyset" && pagination.has_more_path !== undefined ? compilePath(pagination.has_more_path) : null,
   };
 }
 
@@ -234,6 +241,9 @@ function pageUrl(spec: PagedReadSpec, position: PagePosition): string {
   if (position.style === "cursor" && pagination.style === "cursor" && position.cursor !== null) {
     url.searchParams.set(pagination.cursor_param, position.cursor);
   }
+  if (position.style === "keyset" && pagination.style === "keyset" && position.after !== null) {
+    url.searchParams.set(pagination.after_param, position.after);
+  }
   return url.toString();
 }
 
@@ -336,6 +346,28 @@ function nextPosition(spec: PagedReadSpec, paths: CompiledSpec, position: PagePo
         });
       }
       return { style: "cursor", cursor: next };
+    }
+    case "keyset": {
+      if (page.items.length === 0) return null;
+      // Only a plain "no" ends the read early: a missing or unreadable flag leaves it to the empty page.
+      if (paths.hasMore !== null && ["false", "0"].includes(scalarText(readPath(page.body, paths.hasMore)) ?? "")) return null;
+      const last = page.items.at(-1);
+      const key = paths.key === null || last === null || typeof last !== "object" ? undefined : scalarText(readPath(last, paths.key));
+      if (key === undefined || key === "") {
+        throw new EngineError({
+          code: "invalid_response_shape",
+          message: `${new URL(page.url).pathname}: the page's last record has no key at "${paths.key?.source ?? ""}" to ask for the next page with`,
+          phase: spec.phase,
+        });
+      }
+      if (key === position.after) {
+        throw new EngineError({
+          code: "pagination_loop",
+          message: `${new URL(page.url).pathname} ended its page with the key it was asked to start after ("${key}")`,
+          phase: spec.phase,
+        });
+      }
+      return { style: "keyset", after: key };
     }
     case "link": {
       const raw = paths.nextUrl === null ? nextLink(page.link) : scalarText(readPath(page.body, paths.nextUrl));

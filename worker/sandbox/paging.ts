@@ -1,6 +1,7 @@
 // Listing pagination shared by the destination listing and the demo source: page numbers with an
-// RFC 8288 Link header, an offset with a limit, or an opaque cursor. Every body also carries next_cursor and
-// next_url, so a client may use whichever style its contract names from the first request on.
+// RFC 8288 Link header, an offset with a limit, an opaque cursor, or the key of the last record seen
+// (`starting_after`). Every body also carries next_cursor, next_url and has_more, so a client may use whichever
+// style its contract names from the first request on.
 
 export const DEFAULT_PER_PAGE = 100;
 export const MAX_PER_PAGE = 500;
@@ -8,7 +9,8 @@ export const MAX_PER_PAGE = 500;
 export type PageRequest =
   | { kind: "page"; page: number; perPage: number }
   | { kind: "offset"; offset: number; perPage: number }
-  | { kind: "cursor"; after: string | null; perPage: number };
+  // `after`: a sort key, from an opaque cursor or, given as starting_after, a record's own key.
+  | { kind: "cursor"; after: string | null; perPage: number; param: "cursor" | "starting_after" };
 
 export type PageRequestResult = { ok: true; request: PageRequest } | { ok: false; param: string; message: string };
 
@@ -39,11 +41,14 @@ export function parsePageRequest(url: URL): PageRequestResult {
   }
   const cursor = url.searchParams.get("cursor");
   if (cursor !== null) {
-    if (cursor === "") return { ok: true, request: { kind: "cursor", after: null, perPage } };
+    if (cursor === "") return { ok: true, request: { kind: "cursor", after: null, perPage, param: "cursor" } };
     const after = decodeCursor(cursor);
     if (after === null) return { ok: false, param: "cursor", message: "cursor is not one this API issued" };
-    return { ok: true, request: { kind: "cursor", after, perPage } };
+    return { ok: true, request: { kind: "cursor", after, perPage, param: "cursor" } };
   }
+  const startingAfter = url.searchParams.get("starting_after");
+  if (startingAfter !== null)
+    return { ok: true, request: { kind: "cursor", after: startingAfter === "" ? null : startingAfter, perPage, param: "starting_after" } };
   const offsetRaw = url.searchParams.get("offset");
   if (offsetRaw !== null) {
     if (!/^\d{1,9}$/.test(offsetRaw)) return { ok: false, param: "offset", message: "offset must be an integer of at least 0" };
@@ -77,12 +82,13 @@ export function buildPageResponse<T>(url: URL, recordsKey: string, request: Page
     paging = { per_page: request.perPage, total: slice.total };
     if (nextCursor !== null) {
       next.searchParams.delete("page");
-      next.searchParams.set("cursor", nextCursor);
+      if (request.param === "cursor") next.searchParams.set("cursor", nextCursor);
+      else next.searchParams.set("starting_after", slice.lastKey!);
       nextUrl = next.toString();
     }
   }
   return {
-    body: { [recordsKey]: slice.items, ...paging, next_cursor: nextCursor, next_url: nextUrl },
+    body: { [recordsKey]: slice.items, ...paging, has_more: slice.hasMore, next_cursor: nextCursor, next_url: nextUrl },
     link: nextUrl === null ? null : `<${nextUrl}>; rel="next"`,
   };
 }

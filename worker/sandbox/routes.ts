@@ -127,7 +127,10 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
     const paging = parsePageRequest(url);
     if (!paging.ok) return fail(c, 400, "INVALID_QUERY", paging.message, { field: paging.param });
     const slice = sliceFleet(store, paging.request);
-    if (slice === null) return fail(c, 400, "INVALID_QUERY", "cursor is not one this API issued", { field: "cursor" });
+    if (slice === null) {
+      const param = paging.request.kind === "cursor" ? paging.request.param : "cursor";
+      return fail(c, 400, "INVALID_QUERY", param === "cursor" ? "cursor is not one this API issued" : "starting_after must be a device id", { field: param });
+    }
     return respondPage(c, url, "devices", paging.request, slice);
   });
   app.all("/api/devices", (c) => methodNotAllowed(c, "GET"));

@@ -30,7 +30,7 @@ export interface FleetApiOptions {
 
 // One fake source/destination API speaking every pagination style the contracts support, by path:
 // /page (page & per_page), /offset (offset & limit, at most pageSize a page, X-Total-Count), /cursor (cursor → body.next),
-// /link (Link header), /next-url (body.links.next).
+// /keyset (starting_after the last serial, body.has_more), /link (Link header), /next-url (body.links.next).
 export function fleetApi(devices: Device[], options: FleetApiOptions = {}): LoopbackHandler {
   const pageSize = options.pageSize ?? 2;
   const xml = options.format === "xml";
@@ -53,6 +53,12 @@ export function fleetApi(devices: Device[], options: FleetApiOptions = {}): Loop
         const offset = Number(query.get("offset") ?? "0");
         const size = Math.min(Number(query.get("limit") ?? pageSize), pageSize);
         return { headers: { "x-total-count": String(scope.length) }, body: body(scope.slice(offset, offset + size)) };
+      }
+      case "/keyset": {
+        const after = query.get("starting_after");
+        const start = after === null ? 0 : scope.findIndex((device) => device.serial > after);
+        const items = start === -1 ? [] : scope.slice(start, start + pageSize);
+        return { body: body(items, { has_more: start !== -1 && start + pageSize < scope.length }) };
       }
       case "/cursor": {
         const offset = Number(query.get("cursor")?.replace("o", "") ?? "0");

@@ -54,7 +54,7 @@ describe("the connection draft", () => {
     expect(snapshotOf(draftFromSnapshot(snapshot))).toEqual(snapshot);
   });
 
-  it("turns offset pagination into form text and back, with and without a limit parameter", () => {
+  it("turns offset and keyset pagination into form text and back, with and without their optional parameters", () => {
     const base = makeConfig();
     const listing = (pagination: Pagination) =>
       snapshotOfConnection(
@@ -79,6 +79,11 @@ describe("the connection draft", () => {
     expect(snapshotOf(draftFromSnapshot(limited))).toEqual(limited);
     expect(snapshotOf(draftFromSnapshot(unlimited))).toEqual(unlimited);
     expect(snapshotOf(draftFromSnapshot(unlimited)).config.fetch).not.toHaveProperty("pagination.limit_param");
+
+    const keyset = listing({ style: "keyset", after_param: "starting_after", key_path: "id", has_more_path: "has_more" });
+    const keysetToEmptyPage = listing({ style: "keyset", after_param: "after_id", key_path: "meta.id" });
+    expect(snapshotOf(draftFromSnapshot(keyset))).toEqual(keyset);
+    expect(snapshotOf(draftFromSnapshot(keysetToEmptyPage))).toEqual(keysetToEmptyPage);
   });
 
   it("leaves empty optional fields out, so the API's defaults apply", () => {

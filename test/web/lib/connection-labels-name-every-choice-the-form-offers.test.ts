@@ -16,6 +16,7 @@ describe("the connection form's choices", () => {
       { value: "page", label: "Page number" },
       { value: "offset", label: "Offset and limit" },
       { value: "cursor", label: "Cursor" },
+      { value: "keyset", label: "After the last record's key" },
       { value: "link", label: "Next link" },
     ]);
     expect(optionsOf(ACTION_LABELS).map((option) => option.label)).toEqual(["Update if changed", "Always write", "Never (compare only)"]);

@@ -115,26 +115,45 @@ describe("full runs", () => {
     });
   }
 
-  it("an HTTP source and a destination listing paged by offset and limit give the same decisions as by link and cursor", SLOW, async () => {
-    const { config } = (await getConnection(env.LEDGER, DEMO_IDS.bulk))!;
-    if (config.source.kind !== "http" || config.fetch.mode !== "list") throw new Error("the bulk demo connection reads an HTTP source and a listing");
-    const byOffset = (pageSize: number) => ({ style: "offset" as const, offset_param: "offset", limit_param: "limit", page_size: pageSize, first_offset: 0 });
-    const withoutQuery = (url: string) => url.slice(0, url.indexOf("?"));
-    await changeConnection(DEMO_IDS.bulk, {
-      config: {
-        ...config,
-        source: { ...config.source, url: withoutQuery(config.source.url), pagination: byOffset(100) },
-        fetch: { ...config.fetch, url: withoutQuery(config.fetch.url), pagination: byOffset(200) },
-      },
+  // The source pages 500 records at 100 and the listing 495 devices at 200.
+  const pagings = [
+    {
+      name: "offset and limit",
+      source: { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 100, first_offset: 0 },
+      listing: { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 200, first_offset: 0 },
+      query: { source: "", listing: "" },
+      // The source ends at an empty sixth page; the listing at its short third.
+      requests: { source: 6, listing: 3 },
+    },
+    {
+      name: "the last record's key",
+      source: { style: "keyset", after_param: "starting_after", key_path: "serial", has_more_path: "has_more" },
+      listing: { style: "keyset", after_param: "starting_after", key_path: "id" },
+      query: { source: "?per_page=100", listing: "?per_page=200" },
+      // has_more ends the source at its fifth page; the listing, without the flag, at an empty fourth.
+      requests: { source: 5, listing: 4 },
+    },
+  ] as const;
+  for (const paging of pagings) {
+    it(`an HTTP source and a destination listing paged by ${paging.name} give the same decisions as by link and cursor`, SLOW, async () => {
+      const { config } = (await getConnection(env.LEDGER, DEMO_IDS.bulk))!;
+      if (config.source.kind !== "http" || config.fetch.mode !== "list") throw new Error("the bulk demo connection reads an HTTP source and a listing");
+      const withoutQuery = (url: string) => url.slice(0, url.indexOf("?"));
+      await changeConnection(DEMO_IDS.bulk, {
+        config: {
+          ...config,
+          source: { ...config.source, url: withoutQuery(config.source.url) + paging.query.source, pagination: paging.source },
+          fetch: { ...config.fetch, url: withoutQuery(config.fetch.url) + paging.query.listing, pagination: paging.listing },
+        },
+      });
+
+      const dry = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
+
+      expect(countersOf(dry.jobs[0]!)).toEqual(DRY_FULL);
+      expect(await outcomesOf(dry.jobs[0]!.id)).toEqual(new Map(demoExpectedOutcomes()));
+      expect(await sandboxStats()).toMatchObject({ source_requests: paging.requests.source, requests: paging.requests.listing, writes: 0 });
     });
-
-    const dry = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
-
-    expect(countersOf(dry.jobs[0]!)).toEqual(DRY_FULL);
-    expect(await outcomesOf(dry.jobs[0]!.id)).toEqual(new Map(demoExpectedOutcomes()));
-    // 500 source records at 100 a page end with an empty sixth page; 495 devices at 200 with the short third.
-    expect(await sandboxStats()).toMatchObject({ source_requests: 6, requests: 3, writes: 0 });
-  });
+  }
 
   it("each status change of the run and its jobs has exactly one event, with the counters", SLOW, async () => {
     const outbox = await watchOutbox();

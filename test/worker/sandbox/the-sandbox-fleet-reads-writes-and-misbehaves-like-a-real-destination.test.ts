@@ -164,6 +164,21 @@ describe("sandbox fleet API: reads", () => {
     );
   });
 
+  it("walks the listing after the last device's id with starting_after, has_more false on the last page", async () => {
+    const ids: number[] = [];
+    let after = "";
+    for (let guard = 0; guard < 10; guard++) {
+      const body = await (await call(`/api/devices?per_page=200&starting_after=${after}`)).json<ListBody & { has_more: boolean }>();
+      ids.push(...body.devices.map((d) => d.id!));
+      if (!body.has_more) break;
+      after = String(body.devices.at(-1)!.id);
+    }
+    expect(ids).toEqual(demoFleetDevices().map((d) => d.id));
+    const refused = await call("/api/devices?starting_after=DEV-00001");
+    expect(refused.status).toBe(400);
+    expect(await refused.json<ErrorBody>()).toMatchObject({ error: { details: { field: "starting_after" } } });
+  });
+
   it("serves at most 500 per page and refuses malformed paging parameters", async () => {
     const big = await (await call("/api/devices?per_page=5000")).json<ListBody>();
     expect(big.per_page).toBe(500);

@@ -45,6 +45,15 @@ function paginationOf(draft: PaginationDraft): Pagination {
     }
     case "cursor":
       return { style: "cursor", cursor_param: draft.cursor_param.trim(), next_cursor_path: draft.next_cursor_path.trim() };
+    case "keyset": {
+      const hasMore = optional(draft.has_more_path);
+      return {
+        style: "keyset",
+        after_param: draft.after_param.trim(),
+        key_path: draft.key_path.trim(),
+        ...(hasMore === undefined ? {} : { has_more_path: hasMore }),
+      };
+    }
     case "link": {
       const nextUrl = optional(draft.next_url_path);
       return nextUrl === undefined ? { style: "link" } : { style: "link", next_url_path: nextUrl };

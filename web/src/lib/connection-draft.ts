@@ -38,6 +38,9 @@ export interface PaginationDraft {
   first_offset: string;
   cursor_param: string;
   next_cursor_path: string;
+  after_param: string;
+  key_path: string;
+  has_more_path: string;
   next_url_path: string;
 }
 
@@ -136,6 +139,9 @@ function paginationDraft(pagination: Pagination | undefined): PaginationDraft {
     first_offset: "0",
     cursor_param: "cursor",
     next_cursor_path: "",
+    after_param: "starting_after",
+    key_path: "",
+    has_more_path: "",
     next_url_path: "",
   };
   switch (pagination?.style) {
@@ -154,6 +160,11 @@ function paginationDraft(pagination: Pagination | undefined): PaginationDraft {
     case "cursor":
       draft.cursor_param = pagination.cursor_param;
       draft.next_cursor_path = pagination.next_cursor_path;
+      break;
+    case "keyset":
+      draft.after_param = pagination.after_param;
+      draft.key_path = pagination.key_path;
+      draft.has_more_path = pagination.has_more_path ?? "";
       break;
     case "link":
       draft.next_url_path = pagination.next_url_path ?? "";

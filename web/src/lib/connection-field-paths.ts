@@ -31,6 +31,8 @@ function paginationPaths(prefix: "config.source" | "config.fetch", draft: Pagina
       return [base, `${base}.style`, `${base}.offset_param`, `${base}.limit_param`, `${base}.page_size`, `${base}.first_offset`];
     case "cursor":
       return [base, `${base}.style`, `${base}.cursor_param`, `${base}.next_cursor_path`];
+    case "keyset":
+      return [base, `${base}.style`, `${base}.after_param`, `${base}.key_path`, `${base}.has_more_path`];
     case "link":
       return [base, `${base}.style`, `${base}.next_url_path`];
   }

@@ -45,6 +45,7 @@ export const PAGINATION_LABELS: Record<PaginationStyle, string> = {
   page: "Page number",
   offset: "Offset and limit",
   cursor: "Cursor",
+  keyset: "After the last record's key",
   link: "Next link",
 };
 

@@ -29,22 +29,27 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describe("offset pagination in the connection editor", () => {
+// The connection's reads, and its saves collected in `patches`.
+function stubApi(patches: unknown[]): void {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (init?.method === "PATCH") {
+        patches.push(JSON.parse(String(init.body)));
+        return jsonResponse({ ...connection, version: 5 });
+      }
+      const path = new URL(String(input), "http://localhost").pathname;
+      if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(4, snapshotOfConnection(connection))]));
+      if (path.endsWith("/serials")) return jsonResponse(noSerials());
+      return jsonResponse(connection);
+    }),
+  );
+}
+
+describe("offset and keyset pagination in the connection editor", () => {
   it("asks for the offset and limit parameters, the limit and the first offset, and saves them", async () => {
     const patches: unknown[] = [];
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-        if (init?.method === "PATCH") {
-          patches.push(JSON.parse(String(init.body)));
-          return jsonResponse({ ...connection, version: 5 });
-        }
-        const path = new URL(String(input), "http://localhost").pathname;
-        if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(4, snapshotOfConnection(connection))]));
-        if (path.endsWith("/serials")) return jsonResponse(noSerials());
-        return jsonResponse(connection);
-      }),
-    );
+    stubApi(patches);
     render(ConnectionEditorScreen, { params: { id: "conn_offset" } });
 
     await fireEvent.change(await screen.findByLabelText("Pagination"), { target: { value: "offset" } });
@@ -57,6 +62,23 @@ describe("offset pagination in the connection editor", () => {
     await vi.waitFor(() => expect(patches).toHaveLength(1));
     expect(patches[0]).toMatchObject({
       config: { fetch: { pagination: { style: "offset", offset_param: "offset", limit_param: "limit", page_size: 250, first_offset: 1 } } },
+    });
+  });
+
+  it("asks for the start-after parameter and the key's path for keyset paging, and saves them", async () => {
+    const patches: unknown[] = [];
+    stubApi(patches);
+    render(ConnectionEditorScreen, { params: { id: "conn_offset" } });
+
+    await fireEvent.change(await screen.findByLabelText("Pagination"), { target: { value: "keyset" } });
+    expect((screen.getByLabelText("Start-after parameter") as HTMLInputElement).value).toBe("starting_after");
+    await fireEvent.input(screen.getByLabelText("Path to each record's key"), { target: { value: "id" } });
+    await fireEvent.input(screen.getByLabelText("Path to the has-more flag (optional)"), { target: { value: "has_more" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+
+    await vi.waitFor(() => expect(patches).toHaveLength(1));
+    expect(patches[0]).toMatchObject({
+      config: { fetch: { pagination: { style: "keyset", after_param: "starting_after", key_path: "id", has_more_path: "has_more" } } },
     });
   });
 });
