@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createCredentialHeaders, credentialClientAuth, type CredentialAuth } from "../../worker/engine/credential-auth";
 import { EngineError } from "../../worker/engine/errors";
-import { parseRetryAfter } from "../../worker/engine/retry-after";
+import { askedWait, parseRetryAfter } from "../../worker/engine/retry-after";
 import { createSystemRuntime } from "../../worker/engine/runtime";
 import { makeClient } from "./factories";
 import { caught, useLoopbackServers } from "./support/engine-fixtures";
@@ -72,7 +72,7 @@ describe("rate limiting by the destination", () => {
     expect(response.status).toBe(200);
     expect(response.attempts).toBe(2);
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
-    expect(events.filter((event) => event.type === "rate_limited")).toMatchObject([{ status: 429, delay_ms: 1000, retry_after: "1", attempt: 1 }]);
+    expect(events.filter((event) => event.type === "rate_limited")).toMatchObject([{ status: 429, delay_ms: 1000, asked: "Retry-After: 1", attempt: 1 }]);
   });
 
   it("caps a long Retry-After", async () => {
@@ -98,11 +98,59 @@ describe("rate limiting by the destination", () => {
     expect(error.hint).toMatch(/requests per second/);
   });
 
+  it("waits until the rate-limit window resets when a 429 names no Retry-After", async () => {
+    const server = await serve(() =>
+      server.requests.length === 1 ? { status: 429, headers: { "x-ratelimit-reset": "1", "x-ratelimit-remaining": "0" } } : { body: "[]" },
+    );
+    const { client, events } = makeClient();
+
+    await client.request({ method: "GET", url: `${server.url}/devices` });
+
+    const [first, second] = server.requests;
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
+    expect(events.find((event) => event.type === "rate_limited")).toMatchObject({ delay_ms: 1000, asked: "X-RateLimit-Reset: 1" });
+  });
+
+  it("reads the reset from the IETF RateLimit fields and from X-RateLimit-Reset as a delay or an epoch time", () => {
+    const now = Date.parse("2026-11-20T10:00:00Z");
+    const waitFor = (headers: Record<string, string>) => askedWait(new Headers(headers), now, { resetHeaders: true });
+    expect(waitFor({ ratelimit: '"default";r=0;t=12' })).toEqual({ delayMs: 12_000, asked: 'RateLimit: "default";r=0;t=12' });
+    expect(waitFor({ "ratelimit-reset": "3" })).toEqual({ delayMs: 3000, asked: "RateLimit-Reset: 3" });
+    expect(waitFor({ "x-ratelimit-reset": String(now / 1000 + 20) })?.delayMs).toBe(20_000);
+    expect(waitFor({ "x-ratelimit-reset": String(now + 1500) })?.delayMs).toBe(1500);
+    // A reset already past waits nothing; Retry-After wins over any reset; nothing readable leaves it to the backoff.
+    expect(waitFor({ "x-ratelimit-reset": String(now / 1000 - 5) })?.delayMs).toBe(0);
+    expect(waitFor({ "retry-after": "2", "x-ratelimit-reset": "60" })).toEqual({ delayMs: 2000, asked: "Retry-After: 2" });
+    expect(waitFor({ "x-ratelimit-reset": "soon", ratelimit: "limit=10" })).toBeNull();
+    expect(askedWait(new Headers({ "x-ratelimit-reset": "60" }), now, { resetHeaders: false })).toBeNull();
+  });
+
   it("reads Retry-After given as an HTTP date", () => {
     const now = Date.parse("2026-11-20T10:00:00Z");
     expect(parseRetryAfter("Fri, 20 Nov 2026 10:00:05 GMT", now)).toBe(5000);
     expect(parseRetryAfter("7", now)).toBe(7000);
     expect(parseRetryAfter("soon", now)).toBeNull();
+  });
+});
+
+describe("a server error that says when to come back", () => {
+  it("waits for the Retry-After of a 503 instead of the backoff, and holds the requests beside it too", async () => {
+    const server = await serve((request) =>
+      request.url.pathname === "/first" && server.requests.filter((r) => r.url.pathname === "/first").length === 1
+        ? { status: 503, headers: { "retry-after": "1" } }
+        : { body: "{}" },
+    );
+    const { client, events } = makeClient({ limits: { retry_attempts: 1 } });
+
+    const first = client.request({ method: "GET", url: `${server.url}/first` });
+    await vi.waitFor(() => expect(events.some((event) => event.type === "retry")).toBe(true));
+    const beside = client.request({ method: "GET", url: `${server.url}/beside` });
+    await Promise.all([first, beside]);
+
+    const [sent, besideSent, resent] = [server.requests[0]!, server.requests.find((r) => r.url.pathname === "/beside")!, server.requests.at(-1)!];
+    expect(besideSent.receivedAt - sent.receivedAt).toBeGreaterThanOrEqual(900);
+    expect(resent.receivedAt - sent.receivedAt).toBeGreaterThanOrEqual(950);
+    expect(events.filter((event) => event.type === "retry")).toMatchObject([{ reason: "server_error", status: 503, delay_ms: 1000, asked: "Retry-After: 1" }]);
   });
 });
 

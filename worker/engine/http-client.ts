@@ -5,7 +5,7 @@ import { createRequestPacer, createSemaphore } from "./rate-limiter";
 import { readBody, responseTooLarge, type BodyText } from "./read-body";
 import { REDACTED } from "./redactor";
 import { utf8Length } from "./payload";
-import { parseRetryAfter } from "./retry-after";
+import { askedWait } from "./retry-after";
 import { createSignalFollowers } from "./signal-followers";
 import type { EngineRuntime } from "./runtime";
 
@@ -163,8 +163,9 @@ export function loggedResponseHeaders(headers: Headers | null): HeaderMap {
 export type HttpEvent =
   | { type: "request"; entry: RequestAttempt }
   | { type: "response"; method: string; url: string; attempt: number; status: number; duration_ms: number; bytes_sent: number; bytes_received: number }
-  | { type: "retry"; method: string; url: string; attempt: number; reason: RetryReason; status: number | null; delay_ms: number }
-  | { type: "rate_limited"; method: string; url: string; attempt: number; status: 429; delay_ms: number; retry_after: string | null }
+  // asked: the header that set the wait, as the log quotes it ("Retry-After: 30"); absent when the backoff did.
+  | { type: "retry"; method: string; url: string; attempt: number; reason: RetryReason; status: number | null; delay_ms: number; asked?: string }
+  | { type: "rate_limited"; method: string; url: string; attempt: number; status: 429; delay_ms: number; asked: string | null }
   | { type: "auth_refresh"; method: string; url: string; attempt: number; status: 401 }
   | { type: "concurrency"; note: ConcurrencyNote };
 
@@ -355,14 +356,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               phase: request.phase,
             });
           }
+          const wait = askedWait(outcome.headers, runtime.now(), { resetHeaders: status === 429 });
           if (status === 429) {
-            const retryAfter = outcome.headers.get("retry-after");
-            const asked = parseRetryAfter(retryAfter, runtime.now());
-            const delay = Math.min(maxRetryAfter, asked ?? backoffDelay(attempt));
+            const delay = Math.min(maxRetryAfter, wait?.delayMs ?? backoffDelay(attempt));
             pacer.pauseUntil(runtime.now() + delay);
-            onEvent?.({ type: "rate_limited", ...base, status, delay_ms: delay, retry_after: retryAfter });
+            onEvent?.({ type: "rate_limited", ...base, status, delay_ms: delay, asked: wait?.asked ?? null });
             retryReason = "rate_limited";
             continue; // the pacer holds the next attempt until the pause ends
+          }
+          if (wait !== null) {
+            // A server error that says when to come back (503 during maintenance, say) speaks for the whole
+            // destination: every request waits as asked rather than retrying on the backoff's shorter clock.
+            const delay = Math.min(maxRetryAfter, wait.delayMs);
+            pacer.pauseUntil(runtime.now() + delay);
+            onEvent?.({ type: "retry", ...base, reason: "server_error", status, delay_ms: delay, asked: wait.asked });
+            retryReason = "server_error";
+            continue;
           }
           await waitBeforeRetry(request, { ...base, reason: "server_error", status });
           retryReason = "server_error";

@@ -44,3 +44,36 @@ function utc(year: number, monthName: string, dayText: string, [hh, mm, ss]: str
   // Date.UTC rolls 31 November over into December; an impossible date is no date.
   return new Date(at).getUTCDate() === day ? at : null;
 }
+
+/** A wait a response asks for, and the header that asked, as the log quotes it ("Retry-After: 5"). */
+export interface AskedWait {
+  delayMs: number;
+  asked: string;
+}
+
+// Epoch values are told from delays by size: no API asks for a wait of 30 years.
+const EPOCH_SECONDS = 1_000_000_000;
+const EPOCH_MILLISECONDS = 1_000_000_000_000;
+
+/**
+ * The wait a 429 asks for: Retry-After first; else the rate-limit window's reset, as the IETF RateLimit header
+ * (`t=` seconds) or RateLimit-Reset (seconds) gives it, or X-RateLimit-Reset, which APIs send as seconds to wait
+ * or as the epoch second (or millisecond) the window resets at.
+ */
+export function askedWait(headers: Headers, now: number, options: { resetHeaders: boolean }): AskedWait | null {
+  const retryAfter = headers.get("retry-after");
+  const asked = parseRetryAfter(retryAfter, now);
+  if (asked !== null) return { delayMs: asked, asked: `Retry-After: ${retryAfter!.trim()}` };
+  if (!options.resetHeaders) return null;
+  const structured = headers.get("ratelimit");
+  const t = structured === null ? null : /(?:^|[;,\s])t=(\d{1,10})(?=$|[;,\s])/.exec(structured);
+  if (t) return { delayMs: Number(t[1]) * 1000, asked: `RateLimit: ${structured!.trim()}` };
+  for (const name of ["ratelimit-reset", "x-ratelimit-reset"]) {
+    const value = headers.get(name)?.trim();
+    if (value === undefined || !/^\d{1,16}$/.test(value)) continue;
+    const n = Number(value);
+    const delayMs = n >= EPOCH_MILLISECONDS ? n - now : n >= EPOCH_SECONDS ? n * 1000 - now : n * 1000;
+    return { delayMs: Math.max(0, delayMs), asked: `${name === "ratelimit-reset" ? "RateLimit-Reset" : "X-RateLimit-Reset"}: ${value}` };
+  }
+  return null;
+}

@@ -46,10 +46,11 @@ export function httpEventLine(event: HttpEvent): string | null {
       return null;
     case "retry": {
       const what = event.status === null ? event.reason.replace("_", " ") : `status ${event.status}`;
-      return `Retrying ${event.method} ${pathOf(event.url)} after ${what} (attempt ${event.attempt}), waiting ${event.delay_ms} ms`;
+      const asked = event.asked === undefined ? "" : ` as ${event.asked} asked`;
+      return `Retrying ${event.method} ${pathOf(event.url)} after ${what} (attempt ${event.attempt}), waiting ${event.delay_ms} ms${asked}`;
     }
     case "rate_limited": {
-      const asked = event.retry_after === null ? "" : ` (Retry-After: ${event.retry_after})`;
+      const asked = event.asked === null ? "" : ` (${event.asked})`;
       return `Rate limited (429) on ${event.method} ${pathOf(event.url)}: waiting ${event.delay_ms} ms${asked}`;
     }
     case "auth_refresh":

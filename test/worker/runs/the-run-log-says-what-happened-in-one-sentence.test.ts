@@ -22,8 +22,14 @@ describe("the run log", () => {
     expect(say.httpEventLine({ ...base, type: "retry", reason: "network_error", status: null, delay_ms: 500 })).toBe(
       "Retrying PATCH /devices/DEV-1 after network error (attempt 2), waiting 500 ms",
     );
-    expect(say.httpEventLine({ ...base, type: "rate_limited", status: 429, delay_ms: 2000, retry_after: "2" })).toBe(
+    expect(say.httpEventLine({ ...base, type: "rate_limited", status: 429, delay_ms: 2000, asked: "Retry-After: 2" })).toBe(
       "Rate limited (429) on PATCH /devices/DEV-1: waiting 2000 ms (Retry-After: 2)",
+    );
+    expect(say.httpEventLine({ ...base, type: "rate_limited", status: 429, delay_ms: 250, asked: null })).toBe(
+      "Rate limited (429) on PATCH /devices/DEV-1: waiting 250 ms",
+    );
+    expect(say.httpEventLine({ ...base, type: "retry", reason: "server_error", status: 503, delay_ms: 30_000, asked: "Retry-After: 30" })).toBe(
+      "Retrying PATCH /devices/DEV-1 after status 503 (attempt 2), waiting 30000 ms as Retry-After: 30 asked",
     );
     expect(say.httpEventLine({ ...base, type: "auth_refresh", status: 401 })).toBe(
       "Access token rejected (401) on PATCH /devices/DEV-1; fetching a new token and retrying once",

@@ -36,3 +36,18 @@ it("a write answered 429 with Retry-After: 1 is sent again no sooner than a seco
   const waits = (await logsOf(run.jobs[0]!.id)).filter((line) => line.message.startsWith("Rate limited (429)"));
   expect(waits.map((line) => [line.level, line.message])).toEqual([["WARN", `Rate limited (429) on PATCH /lane${WRITE}: waiting 1000 ms (Retry-After: 1)`]]);
 });
+
+it("a write answered 503 with Retry-After: 1 is sent again as asked, not on the backoff's quarter second, and the log quotes the header", SLOW, async () => {
+  destination.intercept = ({ method, path, seen }) =>
+    method === "PATCH" && path === WRITE && seen === 0 ? new Response("maintenance", { status: 503, headers: { "retry-after": "1" } }) : undefined;
+  const { credentialId } = await makeCredentialWith([{ config: throughRecorder(demoConfig(0), "lane") }], RECORDS);
+  const run = await driveRun((await startRun({ credential_id: credentialId, type: "single", serial: SERIAL, mode: "live" })).id);
+
+  expect(run.status).toBe("completed");
+  expect(countersOf(run.jobs[0]!)).toEqual(counters({ processed: 1, updated: 1 }));
+  const writes = destination.requests.filter((r) => r.method === "PATCH");
+  expect(writes.map((w) => w.status)).toEqual([503, 200]);
+  expect(writes[1]!.at - writes[0]!.at).toBeGreaterThanOrEqual(1_000);
+  const retries = (await logsOf(run.jobs[0]!.id)).filter((line) => line.message.startsWith("Retrying PATCH"));
+  expect(retries.map((line) => line.message)).toEqual([`Retrying PATCH /lane${WRITE} after status 503 (attempt 1), waiting 1000 ms as Retry-After: 1 asked`]);
+});
