@@ -1775,6 +1775,19 @@ export interface components {
                 records_key: string;
                 /** @description Field set to the record's serial in every bulk item, so the destination can match it. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
                 serial_field?: string;
+                /** @description How to read a bulk answer that accepts the request but refuses some records in it (207 Multi-Status, or 200 with an error list): refused records fail with the item's message and the rest count as written. Items are matched by serial_path, index_path, or else by their position in the list. */
+                item_results?: {
+                    /** @description Where the answer lists its items, e.g. "results" or "errors". Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    path: string;
+                    /** @description Where an item names its record's serial. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    serial_path?: string;
+                    /** @description Where an item gives its record's position in the request (from 0). Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    index_path?: string;
+                    /** @description Where an item's own status is: a number outside 200-299, false, or "error", "failed" or "failure" marks it refused. Without it every item listed is a refusal (a list of errors). Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    status_path?: string;
+                    /** @description Where an item's error message is. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    message_path?: string;
+                };
             };
         };
         Mapping: components["schemas"]["FieldRule"][];

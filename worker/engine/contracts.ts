@@ -164,6 +164,28 @@ export const PaginationSchema = z
   ])
   .describe("How to walk pages: stops on an empty or short page, a missing cursor, has_more false, or no next link.");
 
+export const BulkItemResultsSchema = z
+  .object({
+    path: requiredPath('Where the answer lists its items, e.g. "results" or "errors".'),
+    serial_path: requiredPath("Where an item names its record's serial.").optional(),
+    index_path: requiredPath("Where an item gives its record's position in the request (from 0).").optional(),
+    status_path: requiredPath(
+      'Where an item\'s own status is: a number outside 200-299, false, or "error", "failed" or "failure" marks it refused. ' +
+        "Without it every item listed is a refusal (a list of errors).",
+    ).optional(),
+    message_path: requiredPath("Where an item's error message is.").optional(),
+  })
+  .superRefine((results, ctx) => {
+    if (results.serial_path !== undefined && results.index_path !== undefined) {
+      issue(ctx, ["index_path"], "give serial_path or index_path, not both");
+    }
+  })
+  .describe(
+    "How to read a bulk answer that accepts the request but refuses some records in it (207 Multi-Status, or 200 with an error list): " +
+      "refused records fail with the item's message and the rest count as written. Items are matched by serial_path, index_path, " +
+      "or else by their position in the list.",
+  );
+
 export const SourceContractSchema = z
   .discriminatedUnion("kind", [
     z.object({
@@ -278,6 +300,7 @@ export const UpdateContractSchema = z
         max_records: z.number().int().min(1).max(1000),
         records_key: xmlName.describe("JSON: {records_key: [...]}; XML: one <records_key> element per record."),
         serial_field: requiredPath("Field set to the record's serial in every bulk item, so the destination can match it.").optional(),
+        item_results: BulkItemResultsSchema.optional(),
       })
       .optional(),
   })
@@ -453,6 +476,7 @@ export const ConnectionConfigSchema = z
   });
 
 export type Pagination = z.infer<typeof PaginationSchema>;
+export type BulkItemResults = z.infer<typeof BulkItemResultsSchema>;
 export type SourceContract = z.infer<typeof SourceContractSchema>;
 export type FetchContract = z.infer<typeof FetchContractSchema>;
 export type UpdateContract = z.infer<typeof UpdateContractSchema>;

@@ -1,3 +1,4 @@
+import { compileItemResults, type CompiledItemResults } from "./bulk-item-results";
 import type { UpdateContract } from "./contracts";
 import { compilePath, setPath, type CompiledPath } from "./paths";
 import type { Decision } from "./reconcile";
@@ -11,7 +12,13 @@ export interface CompiledUpdate {
   readonly url: CompiledTemplate;
   readonly headers: Readonly<Record<string, string>>;
   readonly xmlRoot: string;
-  readonly bulk: { readonly maxRecords: number; readonly recordsKey: string; readonly serialField: CompiledPath | null } | null;
+  readonly bulk: {
+    readonly maxRecords: number;
+    readonly recordsKey: string;
+    readonly serialField: CompiledPath | null;
+    // How the answer names the records it refused; null: a 2xx answer took every record.
+    readonly itemResults: CompiledItemResults | null;
+  } | null;
   readonly successStatuses: ReadonlySet<number> | null;
   // The header that carries each write's idempotency key; null when the contract turned it off.
   readonly idempotencyHeader: string | null;
@@ -74,6 +81,7 @@ export function compileUpdateContract(contract: UpdateContract): CompiledUpdate 
             maxRecords: bulk.max_records,
             recordsKey: bulk.records_key,
             serialField: bulk.serial_field === undefined ? null : compilePath(bulk.serial_field),
+            itemResults: bulk.item_results === undefined ? null : compileItemResults(bulk.item_results),
           },
     successStatuses: contract.success_statuses === undefined ? null : new Set(contract.success_statuses),
     idempotencyHeader: idempotencyHeaderOf(contract),

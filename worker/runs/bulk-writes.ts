@@ -1,3 +1,4 @@
+import { readItemResults, type ItemVerdict } from "../engine/bulk-item-results";
 import { EngineError } from "../engine/errors";
 import type { HttpResponse } from "../engine/http-client";
 import {
@@ -78,6 +79,32 @@ export function rejectsContent(error: EngineError): error is EngineError & { htt
 
 export function refusedAloneHint(status: number): string {
   return `The destination refused this record on its own (HTTP ${status}) and accepted the rest of its batch: correct the values it names, then rerun the failed serials`;
+}
+
+const REFUSED_IN_ANSWER_HINT =
+  "The destination listed this record as refused in its answer to the bulk request and took the rest: correct the values it names, then rerun the failed serials";
+
+const UNREADABLE_ANSWER_HINT =
+  "Check the connection's bulk.item_results against what the destination answers; the next run looks these serials up again and writes only what is still missing";
+
+function unreadableAnswer(status: number, reason: string): string {
+  return `The destination accepted the bulk request (HTTP ${status}) but its answer could not be read for refused records (${reason}), so no record of it counts as written`;
+}
+
+// Why a record of an accepted batch failed, or undefined when the answer counts it written.
+function refusalOf(verdict: ItemVerdict, i: number, status: number): Pick<RecordOutcome, "error" | "hint" | "http_status"> | undefined {
+  if (!verdict.ok) return { error: unreadableAnswer(status, verdict.reason), hint: UNREADABLE_ANSWER_HINT, http_status: status };
+  const refused = verdict.refused.get(i);
+  if (refused === undefined) return undefined;
+  return {
+    error: `The destination accepted the bulk request (HTTP ${status}) but refused this record: ${refused.message}`,
+    hint: REFUSED_IN_ANSWER_HINT,
+    http_status: refused.status ?? status,
+  };
+}
+
+function itemsUnmatched(count: number, status: number): string {
+  return `${count} ${count === 1 ? "item" : "items"} of a bulk answer (HTTP ${status}) named no record of its request and ${count === 1 ? "was" : "were"} ignored`;
 }
 
 function refusedStreakError(count: number, last: EngineError): EngineError {
@@ -231,6 +258,23 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
   };
 
   let refusedInARow = 0;
+  // A 2xx answer: each record written, unless the answer's item list (bulk.item_results) says it was refused.
+  const settleAccepted = (batch: Batch, response: HttpResponse): Promise<unknown> => {
+    const spec = context.update.bulk?.itemResults ?? null;
+    const serials = batch.writes.map((write) => write.record.serial);
+    const verdict = spec === null ? null : readItemResults(spec, context.update.format, response.text, serials, batch.request.url);
+    if (verdict?.ok === true && verdict.unmatched > 0) context.log("WARN", itemsUnmatched(verdict.unmatched, response.status));
+    return Promise.all(
+      batch.writes.map((write, i) => {
+        const extra = { http_status: response.status, payload_excerpt: itemExcerpt(write) };
+        const refusal = verdict === null ? undefined : refusalOf(verdict, i, response.status);
+        if (refusal === undefined) return written(write.record, write.decision, extra);
+        fromDecision(write.record, write.decision, "failed", { ...extra, ...refusal });
+        return Promise.resolve();
+      }),
+    );
+  };
+
   const refusedAlone = (batch: Batch, error: EngineError & { http_status: number }) => {
     const write = batch.writes[0]!;
     fromDecision(write.record, write.decision, "failed", {
@@ -288,8 +332,7 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
     refusedInARow = 0;
     settling += 1;
     release([]);
-    const record = () =>
-      Promise.all(batch.writes.map((write) => written(write.record, write.decision, { http_status: response.status, payload_excerpt: itemExcerpt(write) })));
+    const record = () => settleAccepted(batch, response);
     (context.nextTurn === undefined ? record() : context.nextTurn().then(record)).then(
       () => {
         settling -= 1;

@@ -121,7 +121,13 @@ export function demoConnections(base: string = DEMO_SANDBOX_BASE_URL): DemoConne
           url_template: `${base}/api/devices/bulk`,
           formatter: "json",
           headers: {},
-          bulk: { max_records: 50, records_key: "devices", serial_field: "serial" },
+          bulk: {
+            max_records: 50,
+            records_key: "devices",
+            serial_field: "serial",
+            // The sandbox answers a bulk request with a result per device (207 when it lacks one).
+            item_results: { path: "results", serial_path: "serial", status_path: "status", message_path: "error.message" },
+          },
         },
         mapping: [...DEMO_FIELD_RULES],
         limits: DEMO_LIMITS,

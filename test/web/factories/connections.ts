@@ -3,6 +3,9 @@ import type { FieldRule } from "../../../worker/engine/contracts";
 import { RECORD_ACTIONS } from "../../../worker/engine/reconcile";
 import type { ConnectionSerialPage } from "../../../worker/schemas/connection-serials";
 
+import { vi } from "vitest";
+import { jsonResponse } from "./responses";
+
 let sequence = 0;
 
 export function makeFieldRule(overrides: Partial<FieldRule> = {}): FieldRule {
@@ -99,4 +102,24 @@ export function serialCounts(given: Partial<SerialCounts> = {}): SerialCounts {
 // A connection's serials before any run: what the connection page's Serials section reads beside the connection.
 export function noSerials(): ConnectionSerialPage {
   return { data: [], next_cursor: null, counts: serialCounts(), count_cap: 10_000 };
+}
+
+/**
+ * The connection editor's reads answered for `connection` (the connection, its versions, its serials), and each save
+ * (a PATCH body) collected in `patches`, answered as the next version.
+ */
+export function stubConnectionEditorApi(connection: Connection, patches: unknown[]): void {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (init?.method === "PATCH") {
+        patches.push(JSON.parse(String(init.body)));
+        return jsonResponse({ ...connection, version: connection.version + 1 });
+      }
+      const path = new URL(String(input), "http://localhost").pathname;
+      if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(connection.version, snapshotOfConnection(connection))]));
+      if (path.endsWith("/serials")) return jsonResponse(noSerials());
+      return jsonResponse(connection);
+    }),
+  );
 }

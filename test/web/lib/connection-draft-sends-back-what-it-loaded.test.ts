@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Pagination } from "../../../worker/engine/contracts";
+import type { BulkItemResults, Pagination } from "../../../worker/engine/contracts";
 import { snapshotOf } from "../../../web/src/lib/connection-config-from-draft";
 import { draftFromSnapshot, newConnectionDraft, ruleDraft } from "../../../web/src/lib/connection-draft";
 import { parseMapTable } from "../../../web/src/lib/literal-text";
@@ -39,7 +39,12 @@ describe("the connection draft", () => {
             headers: {},
             success_statuses: [200, 207],
             idempotency_header: "X-Request-Key",
-            bulk: { max_records: 25, records_key: "device", serial_field: "serial" },
+            bulk: {
+              max_records: 25,
+              records_key: "device",
+              serial_field: "serial",
+              item_results: { path: "results.result", serial_path: "serial", status_path: "status", message_path: "error" },
+            },
           },
           mapping: [
             makeFieldRule({ source: "state", destination: "status", formatter: "map", options: { map: { online: "ACTIVE", off: null, "1": true } } }),
@@ -84,6 +89,18 @@ describe("the connection draft", () => {
     const keysetToEmptyPage = listing({ style: "keyset", after_param: "after_id", key_path: "meta.id" });
     expect(snapshotOf(draftFromSnapshot(keyset))).toEqual(keyset);
     expect(snapshotOf(draftFromSnapshot(keysetToEmptyPage))).toEqual(keysetToEmptyPage);
+  });
+
+  it("sends a bulk answer's item list matched by index, or by position with neither path", () => {
+    const withResults = (item_results: BulkItemResults) =>
+      snapshotOfConnection(
+        makeConnectionDetail({ config: makeConfig({ update: { ...makeConfig().update, bulk: { max_records: 10, records_key: "records", item_results } } }) }),
+      );
+    const byIndex = withResults({ path: "errors", index_path: "i" });
+    const byPosition = withResults({ path: "items", status_path: "index.status" });
+    expect(snapshotOf(draftFromSnapshot(byIndex))).toEqual(byIndex);
+    expect(snapshotOf(draftFromSnapshot(byPosition))).toEqual(byPosition);
+    expect(draftFromSnapshot(byPosition).update.bulk_item_results.match).toBe("position");
   });
 
   it("leaves empty optional fields out, so the API's defaults apply", () => {

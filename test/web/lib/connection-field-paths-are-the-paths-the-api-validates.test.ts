@@ -30,6 +30,7 @@ describe("the connection editor's field paths", () => {
     draft.fetch.mode = "list";
     draft.fetch.pagination.style = "page";
     draft.mapping = [ruleDraft({ formatter: "template" })];
+    draft.update.bulk_item_results = { ...draft.update.bulk_item_results, on: true, match: "index" };
 
     const paths = draftFieldPaths(draft);
 
@@ -41,12 +42,15 @@ describe("the connection editor's field paths", () => {
         "config.fetch.pagination.first_page",
         "config.update.xml_root",
         "config.update.bulk.records_key",
+        "config.update.bulk.item_results.path",
+        "config.update.bulk.item_results.index_path",
         "config.mapping[0].options.template",
       ]),
     );
     expect(paths).not.toContain("config.fetch.url_template");
     expect(paths).not.toContain("config.source.pagination.page_param");
     expect(paths).not.toContain("config.mapping[0].options.map");
+    expect(paths).not.toContain("config.update.bulk.item_results.serial_path");
     expect(new Set(paths).size).toBe(paths.length);
   });
 });

@@ -19,6 +19,8 @@ const stored = new Map<string, string>();
 const applied = new Map<string, number>();
 const refused = new Set<string>();
 let batchStatus: (serials: string[]) => number = (serials) => (serials.some((s) => refused.has(s)) ? 422 : 200);
+// Set: the destination takes the batch, applies what it can and answers with this body, given the refused serials.
+let itemAnswer: ((serials: string[]) => { status: number; body: string | object }) | null = null;
 // Called as each bulk write arrives, before it is answered.
 let onWrite: (key: string) => void = () => undefined;
 let journaled = new Map<number, WriteIntent>();
@@ -40,6 +42,13 @@ beforeAll(async () => {
     const serials = items.map((i) => i.serial);
     onWrite(String(headers["idempotency-key"]));
     for (const serial of serials) if (![...journaled.values()].some((i) => i.serial === serial)) unjournaled.push(serial);
+    if (itemAnswer !== null) {
+      for (const item of items.filter((i) => !refused.has(i.serial))) {
+        stored.set(item.serial, item.status);
+        applied.set(item.serial, (applied.get(item.serial) ?? 0) + 1);
+      }
+      return itemAnswer(serials);
+    }
     const status = batchStatus(serials);
     if (status !== 200) return { status, body: { error: `invalid status for ${serials.filter((s) => refused.has(s)).join(", ")}` } };
     for (const item of items) {
@@ -58,6 +67,7 @@ beforeEach(() => {
   refused.clear();
   batchStatus = (serials) => (serials.some((s) => refused.has(s)) ? 422 : 200);
   onWrite = () => undefined;
+  itemAnswer = null;
   journaled = new Map();
   unjournaled.length = 0;
   server.requests.length = 0;
@@ -71,6 +81,7 @@ interface SliceRun {
   intents?: ReadonlyMap<number, WriteIntent>;
   signal?: AbortSignal;
   shouldStop?: () => boolean;
+  itemResults?: Record<string, string>;
 }
 
 async function runSlice({
@@ -80,6 +91,7 @@ async function runSlice({
   intents = new Map(),
   signal = new AbortController().signal,
   shouldStop = () => false,
+  itemResults,
 }: SliceRun) {
   const fetchContract: PerSerialFetchContract = {
     mode: "per_serial",
@@ -108,7 +120,7 @@ async function runSlice({
       UpdateContractSchema.parse({
         method: "POST",
         url_template: `${server.url}/bulk`,
-        bulk: { max_records: maxRecords, records_key: "devices", serial_field: "serial" },
+        bulk: { max_records: maxRecords, records_key: "devices", serial_field: "serial", ...(itemResults === undefined ? {} : { item_results: itemResults }) },
       }),
     ),
     lookup: createDestinationLookup({ client, contract: fetchContract }),
@@ -485,5 +497,73 @@ describe("the bulk writer", () => {
     await expect(bulk.finish()).rejects.toThrow("storage unavailable");
     expect(answers).toEqual([]);
     expect(emitted).toEqual([]);
+  });
+});
+
+describe("a bulk answer that takes the batch and lists the records it refused", () => {
+  const REFUSED = ["SN-003", "SN-060", "SN-061", "SN-199"];
+
+  it("207 with a result per item: the refused fail with the item's status and message, the rest are written once", async () => {
+    for (const serial of REFUSED) refused.add(serial);
+    itemAnswer = (serials) => ({
+      status: 207,
+      body: {
+        results: serials.map((serial) => (refused.has(serial) ? { serial, status: 404, error: { message: `no device ${serial}` } } : { serial, status: 200 })),
+      },
+    });
+    const { outcomes, logs, writes } = await runSlice({
+      serials: serialsOf(200),
+      itemResults: { path: "results", serial_path: "serial", status_path: "status", message_path: "error.message" },
+    });
+
+    expect(tally(outcomes)).toEqual({ updated: 196, failed: 4 });
+    expect(outcomes.get("SN-060")).toMatchObject({
+      action: "failed",
+      http_status: 404,
+      error: "The destination accepted the bulk request (HTTP 207) but refused this record: 404: no device SN-060",
+      hint: expect.stringMatching(/listed this record as refused/),
+      journaled: true,
+    });
+    expect(outcomes.get("SN-059")).toMatchObject({ action: "updated", http_status: 207 });
+    expect(
+      serialsOf(200)
+        .filter((serial) => !refused.has(serial))
+        .every((serial) => applied.get(serial) === 1),
+    ).toBe(true);
+    // Nothing split, nothing sent twice.
+    expect(writes).toHaveLength(4);
+    expect(logs).toEqual([]);
+  });
+
+  it("200 with a list of errors by position, and items naming no record of the request are counted in the log", async () => {
+    for (const serial of REFUSED) refused.add(serial);
+    itemAnswer = (serials) => ({
+      status: 200,
+      body: {
+        errors: [
+          ...serials.flatMap((serial, index) => (refused.has(serial) ? [{ index, reason: "site is required" }] : [])),
+          ...(serials.includes("SN-000") ? [{ index: 999, reason: "out of range" }] : []),
+        ],
+      },
+    });
+    const { outcomes, logs } = await runSlice({ serials: serialsOf(200), itemResults: { path: "errors", index_path: "index", message_path: "reason" } });
+
+    expect(tally(outcomes)).toEqual({ updated: 196, failed: 4 });
+    expect(outcomes.get("SN-199")).toMatchObject({
+      action: "failed",
+      http_status: 200,
+      error: expect.stringMatching(/refused this record: site is required$/),
+    });
+    expect(logs).toEqual(["WARN 1 item of a bulk answer (HTTP 200) named no record of its request and was ignored"]);
+  });
+
+  it("an answer that cannot be read where the contract says counts none of its batch as written", async () => {
+    itemAnswer = () => ({ status: 200, body: "<html>ok</html>" });
+    const { outcomes } = await runSlice({ serials: serialsOf(60), itemResults: { path: "results", serial_path: "serial" } });
+
+    expect(tally(outcomes)).toEqual({ failed: 60 });
+    expect(outcomes.get("SN-010")!.error).toMatch(
+      /^The destination accepted the bulk request \(HTTP 200\) but its answer could not be read for refused records/,
+    );
   });
 });

@@ -1,6 +1,6 @@
-import type { FetchContract, FieldRule, Limits, Pagination, SourceContract, UpdateContract } from "../../../worker/engine/contracts";
+import type { BulkItemResults, FetchContract, FieldRule, Limits, Pagination, SourceContract, UpdateContract } from "../../../worker/engine/contracts";
 import type { ConnectionConfig, ConnectionSnapshot } from "../../../worker/schemas/types";
-import type { ConnectionDraft, HeaderDraft, PaginationDraft, RuleDraft } from "./connection-draft";
+import type { ConnectionDraft, HeaderDraft, ItemResultsDraft, PaginationDraft, RuleDraft } from "./connection-draft";
 import { parseLiteral, parseMapTable } from "./literal-text";
 
 // What the API receives for a draft: text becomes the contract's values, and the API, not the form, judges them.
@@ -105,6 +105,18 @@ function statusesOf(text: string): number[] | undefined {
   return parts.length === 0 ? undefined : parts.map(Number);
 }
 
+function itemResultsOf(draft: ItemResultsDraft): BulkItemResults {
+  const key = draft.key_path.trim();
+  const status = optional(draft.status_path);
+  const message = optional(draft.message_path);
+  return {
+    path: draft.path.trim(),
+    ...(draft.match === "serial" ? { serial_path: key } : draft.match === "index" ? { index_path: key } : {}),
+    ...(status === undefined ? {} : { status_path: status }),
+    ...(message === undefined ? {} : { message_path: message }),
+  };
+}
+
 function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
   const xmlRoot = optional(draft.xml_root);
   const statuses = statusesOf(draft.success_statuses);
@@ -128,6 +140,7 @@ function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
             max_records: numberOf(draft.bulk_max_records),
             records_key: draft.bulk_records_key.trim(),
             ...(serialField === undefined ? {} : { serial_field: serialField }),
+            ...(draft.bulk_item_results.on ? { item_results: itemResultsOf(draft.bulk_item_results) } : {}),
           },
         }
       : {}),

@@ -1,4 +1,5 @@
 import type {
+  BulkItemResults,
   FetchContract,
   FieldAction,
   FieldRule,
@@ -42,6 +43,32 @@ export interface PaginationDraft {
   key_path: string;
   has_more_path: string;
   next_url_path: string;
+}
+
+export type ItemMatch = "serial" | "index" | "position";
+
+// How a bulk answer names the records it refused (bulk.item_results); `on` false sends none.
+export interface ItemResultsDraft {
+  on: boolean;
+  path: string;
+  match: ItemMatch;
+  // The serial's or the index's path, as `match` says.
+  key_path: string;
+  status_path: string;
+  message_path: string;
+}
+
+function itemResultsDraft(results: BulkItemResults | undefined): ItemResultsDraft {
+  const match: ItemMatch =
+    results?.serial_path !== undefined ? "serial" : results?.index_path !== undefined ? "index" : results === undefined ? "serial" : "position";
+  return {
+    on: results !== undefined,
+    path: results?.path ?? "",
+    match,
+    key_path: results?.serial_path ?? results?.index_path ?? "",
+    status_path: results?.status_path ?? "",
+    message_path: results?.message_path ?? "",
+  };
 }
 
 export interface RuleDraft {
@@ -98,6 +125,7 @@ export interface ConnectionDraft {
     bulk_max_records: string;
     bulk_records_key: string;
     bulk_serial_field: string;
+    bulk_item_results: ItemResultsDraft;
     // Off sends no key; an empty name means the API's default header (Idempotency-Key).
     idempotency: boolean;
     idempotency_header: string;
@@ -234,6 +262,7 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
       bulk_max_records: String(update.bulk?.max_records ?? 50),
       bulk_records_key: update.bulk?.records_key ?? "records",
       bulk_serial_field: update.bulk?.serial_field ?? "",
+      bulk_item_results: itemResultsDraft(update.bulk?.item_results),
       idempotency: update.idempotency_header !== null && update.idempotency_header !== false,
       idempotency_header: typeof update.idempotency_header === "string" ? update.idempotency_header : "",
       verify_writes: update.verify_writes ?? "off",

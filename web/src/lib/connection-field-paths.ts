@@ -59,6 +59,12 @@ export function draftFieldPaths(draft: ConnectionDraft): ConnectionFieldPath[] {
   if (draft.update.verify_writes === "sample") paths.push(`${u}.verify_sample_percent`);
   if (draft.update.formatter === "xml") paths.push(`${u}.xml_root`);
   if (draft.update.bulk) paths.push(`${u}.bulk`, `${u}.bulk.max_records`, `${u}.bulk.records_key`, `${u}.bulk.serial_field`);
+  if (draft.update.bulk && draft.update.bulk_item_results.on) {
+    const r = `${u}.bulk.item_results` as const;
+    const { match } = draft.update.bulk_item_results;
+    paths.push(r, `${r}.path`, `${r}.status_path`, `${r}.message_path`);
+    if (match !== "position") paths.push(match === "serial" ? `${r}.serial_path` : `${r}.index_path`);
+  }
   paths.push("config.mapping");
   draft.mapping.forEach((rule, index) => {
     const r = `config.mapping[${index}]` as const;

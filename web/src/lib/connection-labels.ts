@@ -1,5 +1,5 @@
 import type { FieldAction, Formatter, OnNull, PayloadFormat, VerifyWrites } from "../../../worker/engine/contracts";
-import type { FetchMode, PaginationStyle, SourceKind, UpdateMethod } from "./connection-draft";
+import type { FetchMode, ItemMatch, PaginationStyle, SourceKind, UpdateMethod } from "./connection-draft";
 
 // Labels keyed by the engine's own unions: a new formatter or action fails the type check here.
 export const FORMATTER_LABELS: Record<Formatter, string> = {
@@ -40,6 +40,12 @@ export const FETCH_MODE_LABELS: Record<FetchMode, string> = {
   per_serial: "Per serial (GET a URL template with {serial})",
   list: "List (GET a paged listing once per run)",
 };
+export const ITEM_MATCH_LABELS: Record<ItemMatch, string> = {
+  serial: "The serial it names",
+  index: "The request position it names",
+  position: "Its own position in the list",
+};
+
 export const PAGINATION_LABELS: Record<PaginationStyle, string> = {
   none: "None",
   page: "Page number",

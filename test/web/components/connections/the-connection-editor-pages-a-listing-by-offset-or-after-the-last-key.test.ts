@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConfig, makeConnectionDetail, makeVersion, noSerials, page, snapshotOfConnection } from "../../factories";
+import { makeConfig, makeConnectionDetail, stubConnectionEditorApi } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -29,27 +29,10 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-// The connection's reads, and its saves collected in `patches`.
-function stubApi(patches: unknown[]): void {
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      if (init?.method === "PATCH") {
-        patches.push(JSON.parse(String(init.body)));
-        return jsonResponse({ ...connection, version: 5 });
-      }
-      const path = new URL(String(input), "http://localhost").pathname;
-      if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(4, snapshotOfConnection(connection))]));
-      if (path.endsWith("/serials")) return jsonResponse(noSerials());
-      return jsonResponse(connection);
-    }),
-  );
-}
-
 describe("offset and keyset pagination in the connection editor", () => {
   it("asks for the offset and limit parameters, the limit and the first offset, and saves them", async () => {
     const patches: unknown[] = [];
-    stubApi(patches);
+    stubConnectionEditorApi(connection, patches);
     render(ConnectionEditorScreen, { params: { id: "conn_offset" } });
 
     await fireEvent.change(await screen.findByLabelText("Pagination"), { target: { value: "offset" } });
@@ -67,7 +50,7 @@ describe("offset and keyset pagination in the connection editor", () => {
 
   it("asks for the start-after parameter and the key's path for keyset paging, and saves them", async () => {
     const patches: unknown[] = [];
-    stubApi(patches);
+    stubConnectionEditorApi(connection, patches);
     render(ConnectionEditorScreen, { params: { id: "conn_offset" } });
 
     await fireEvent.change(await screen.findByLabelText("Pagination"), { target: { value: "keyset" } });

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnectionDetail, makeVersion, noSerials, page, snapshotOfConnection } from "../../factories";
+import { makeConnectionDetail, stubConnectionEditorApi } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -23,19 +23,7 @@ afterEach(() => {
 describe("read-back verification in the connection editor", () => {
   it("is off for a connection that never set it, and a sample asks for its percentage", async () => {
     const patches: unknown[] = [];
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-        if (init?.method === "PATCH") {
-          patches.push(JSON.parse(String(init.body)));
-          return jsonResponse({ ...connection, version: 3 });
-        }
-        const path = new URL(String(input), "http://localhost").pathname;
-        if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(2, snapshotOfConnection(connection))]));
-        if (path.endsWith("/serials")) return jsonResponse(noSerials());
-        return jsonResponse(connection);
-      }),
-    );
+    stubConnectionEditorApi(connection, patches);
     render(ConnectionEditorScreen, { params: { id: "conn_verify" } });
 
     const mode = (await screen.findByLabelText("Verify writes (read back)")) as HTMLSelectElement;
