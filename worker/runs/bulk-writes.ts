@@ -261,8 +261,16 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
   // A 2xx answer: each record written, unless the answer's item list (bulk.item_results) says it was refused.
   const settleAccepted = (batch: Batch, response: HttpResponse): Promise<unknown> => {
     const spec = context.update.bulk?.itemResults ?? null;
-    const serials = batch.writes.map((write) => write.record.serial);
-    const verdict = spec === null ? null : readItemResults(spec, context.update.format, response.text, serials, batch.request.url);
+    const verdict =
+      spec === null
+        ? null
+        : readItemResults(
+            spec,
+            context.update.format,
+            response.text,
+            batch.writes.map((write) => write.record.serial),
+            batch.request.url,
+          );
     if (verdict?.ok === true && verdict.unmatched > 0) context.log("WARN", itemsUnmatched(verdict.unmatched, response.status));
     return Promise.all(
       batch.writes.map((write, i) => {
