@@ -65,15 +65,15 @@ export function askedWait(headers: Headers, now: number, options: { resetHeaders
   const asked = parseRetryAfter(retryAfter, now);
   if (asked !== null) return { delayMs: asked, asked: `Retry-After: ${retryAfter!.trim()}` };
   if (!options.resetHeaders) return null;
-  const structured = headers.get("ratelimit");
-  const t = structured === null ? null : /(?:^|[;,\s])t=(\d{1,10})(?=$|[;,\s])/.exec(structured);
-  if (t) return { delayMs: Number(t[1]) * 1000, asked: `RateLimit: ${structured!.trim()}` };
-  for (const name of ["ratelimit-reset", "x-ratelimit-reset"]) {
+  // Only the parameter is quoted: the log never carries a header of the destination's choosing whole.
+  const t = /(?:^|[;,\s])t=(\d{1,10})(?=$|[;,\s])/.exec(headers.get("ratelimit") ?? "");
+  if (t) return { delayMs: Number(t[1]) * 1000, asked: `RateLimit: t=${t[1]}` };
+  for (const name of ["RateLimit-Reset", "X-RateLimit-Reset"]) {
     const value = headers.get(name)?.trim();
     if (value === undefined || !/^\d{1,16}$/.test(value)) continue;
     const n = Number(value);
     const delayMs = n >= EPOCH_MILLISECONDS ? n - now : n >= EPOCH_SECONDS ? n * 1000 - now : n * 1000;
-    return { delayMs: Math.max(0, delayMs), asked: `${name === "ratelimit-reset" ? "RateLimit-Reset" : "X-RateLimit-Reset"}: ${value}` };
+    return { delayMs: Math.max(0, delayMs), asked: `${name}: ${value}` };
   }
   return null;
 }
