@@ -24,7 +24,7 @@ describe("a bulk answer's item list", () => {
         ],
       },
     );
-    expect(refusedOf(verdict)).toEqual({ 1: { status: null, message: "locked" }, 2: { status: 422, message: "422: bad site" } });
+    expect(refusedOf(verdict)).toEqual({ 1: { status: null, message: "locked" }, 2: { status: 422, message: "bad site" } });
     expect(
       refusedOf(
         read(
@@ -49,7 +49,7 @@ describe("a bulk answer's item list", () => {
         items: [{ index: { status: 200 } }, { index: { status: 200 } }, { index: { status: 400, error: { reason: "mapper_parsing_exception" } } }],
       },
     );
-    expect(refusedOf(verdict)).toEqual({ 2: { status: 400, message: "400: mapper_parsing_exception" } });
+    expect(refusedOf(verdict)).toEqual({ 2: { status: 400, message: "mapper_parsing_exception" } });
   });
 
   it("counts items that name no record of the request, and takes an empty body or a missing list as nothing refused", () => {

@@ -28,6 +28,7 @@ export function compileItemResults(spec: BulkItemResults): CompiledItemResults {
 export interface RefusedItem {
   // The item's own status when it gives a number; else null.
   status: number | null;
+  // What the item says at message_path, else the item itself as JSON.
   message: string;
 }
 
@@ -38,7 +39,6 @@ export type ItemVerdict =
   | { ok: false; reason: string };
 
 const REFUSED_WORDS = new Set(["error", "failed", "failure"]);
-const MESSAGE_CHARS = 300;
 
 /** The records of a bulk request (their serials, in request order) that the destination's 2xx answer refused. */
 export function readItemResults(spec: CompiledItemResults, format: PayloadFormat, text: string, serials: readonly string[], url: string): ItemVerdict {
@@ -66,8 +66,8 @@ export function readItemResults(spec: CompiledItemResults, format: PayloadFormat
       unmatched += 1;
       return;
     }
-    const code = numericStatus(status);
-    refused.set(position, { status: code, message: messageOf(spec, item, code) });
+    const said = spec.message === null ? undefined : scalarText(readPath(item, spec.message));
+    refused.set(position, { status: numericStatus(status), message: said ?? JSON.stringify(item) ?? String(item) });
   });
   return { ok: true, refused, unmatched };
 }
@@ -91,11 +91,4 @@ function isRefusal(status: unknown): boolean {
 function numericStatus(status: unknown): number | null {
   const text = scalarText(status)?.trim();
   return text !== undefined && /^\d{3}$/.test(text) ? Number(text) : null;
-}
-
-function messageOf(spec: CompiledItemResults, item: unknown, code: number | null): string {
-  const said = spec.message === null ? undefined : scalarText(readPath(item, spec.message));
-  const text = said ?? JSON.stringify(item) ?? String(item);
-  const shown = text.length > MESSAGE_CHARS ? `${text.slice(0, MESSAGE_CHARS)}…` : text;
-  return code === null ? shown : `${code}: ${shown}`;
 }

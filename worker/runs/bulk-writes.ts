@@ -1,5 +1,5 @@
 import { readItemResults, type ItemVerdict } from "../engine/bulk-item-results";
-import { EngineError } from "../engine/errors";
+import { EngineError, excerpt } from "../engine/errors";
 import type { HttpResponse } from "../engine/http-client";
 import {
   buildBulkRequest,
@@ -97,7 +97,7 @@ function refusalOf(verdict: ItemVerdict, i: number, status: number): Pick<Record
   const refused = verdict.refused.get(i);
   if (refused === undefined) return undefined;
   return {
-    error: `The destination accepted the bulk request (HTTP ${status}) but refused this record: ${refused.message}`,
+    error: `The destination accepted the bulk request (HTTP ${status}) but refused this record${refused.status === null ? "" : ` (${refused.status})`}${excerpt(refused.message)}`,
     hint: REFUSED_IN_ANSWER_HINT,
     http_status: refused.status ?? status,
   };

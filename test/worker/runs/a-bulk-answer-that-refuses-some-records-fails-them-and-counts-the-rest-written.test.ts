@@ -37,7 +37,7 @@ it("a 207 whose result for one record is a 404 fails that record with the destin
     action: "failed",
     http_status: 404,
     error: expect.stringMatching(
-      /^The destination accepted the bulk request \(HTTP 207\) but refused this record: 404: no device with serial DEV-GONE — Hint: /,
+      /^The destination accepted the bulk request \(HTTP 207\) but refused this record \(404\): no device with serial DEV-GONE — Hint: /,
     ),
   });
   expect(CHANGED.filter((serial) => serial !== GONE).every((serial) => outcomes.get(serial)?.action === "updated")).toBe(true);

@@ -520,7 +520,7 @@ describe("a bulk answer that takes the batch and lists the records it refused", 
     expect(outcomes.get("SN-060")).toMatchObject({
       action: "failed",
       http_status: 404,
-      error: "The destination accepted the bulk request (HTTP 207) but refused this record: 404: no device SN-060",
+      error: "The destination accepted the bulk request (HTTP 207) but refused this record (404): no device SN-060",
       hint: expect.stringMatching(/listed this record as refused/),
       journaled: true,
     });
