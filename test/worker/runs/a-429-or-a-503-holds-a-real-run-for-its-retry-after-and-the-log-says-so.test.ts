@@ -1,21 +1,14 @@
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
-import { installRecordingDestination, throughRecorder, type RecordingDestination } from "./recording-destination";
-import { counters, countersOf, demoConfig, driveRun, logsOf, makeCredentialWith, resetWorld, startRun } from "../factories";
+import { useRecordingDestination, throughRecorder } from "./recording-destination";
+import { counters, countersOf, demoConfig, driveRun, logsOf, makeCredentialWith, startRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 20);
 const SERIAL = RECORDS.find((record) => demoExpectedOutcomes().get(record.serial) === "would_update")!.serial;
 const WRITE = `/api/devices/${SERIAL}`;
 
-let destination: RecordingDestination;
-beforeEach(async () => {
-  await resetWorld();
-  destination = installRecordingDestination();
-});
-afterEach(() => {
-  destination.restore();
-});
+const destination = useRecordingDestination();
 
 it("a write answered 429 with Retry-After: 1 is sent again no sooner than a second later on the run's clock, and the wait is logged", SLOW, async () => {
   destination.intercept = ({ method, path, seen }) =>

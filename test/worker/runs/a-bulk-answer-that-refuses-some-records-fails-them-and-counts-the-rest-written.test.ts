@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
-import { installRecordingDestination, throughRecorder, type RecordingDestination } from "./recording-destination";
-import { demoConfig, driveRun, jobArchive, makeCredentialWith, resetWorld, sandboxStats, startRun } from "../factories";
+import { useRecordingDestination, throughRecorder } from "./recording-destination";
+import { demoConfig, driveRun, jobArchive, makeCredentialWith, sandboxStats, startRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 // The third demo connection reads the sandbox's HTTP source: all 500 demo records.
@@ -10,14 +10,7 @@ const CHANGED = demoSourceDevices()
   .map((record) => record.serial);
 const GONE = CHANGED[1]!;
 
-let destination: RecordingDestination;
-beforeEach(async () => {
-  await resetWorld();
-  destination = installRecordingDestination();
-});
-afterEach(() => {
-  destination.restore();
-});
+const destination = useRecordingDestination();
 
 it("a 207 whose result for one record is a 404 fails that record with the destination's message and counts the rest written", SLOW, async () => {
   // The sandbox answers each bulk item in request order; one device is sent under a name it lacks, so its item is a

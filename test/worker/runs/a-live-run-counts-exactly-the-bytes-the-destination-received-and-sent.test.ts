@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
-import { bytesOf, installRecordingDestination, RECORDED, throughRecorder, type RecordingDestination } from "./recording-destination";
-import { configureSandbox, demoConfig, driveRun, makeCredentialWith, resetWorld, startRun } from "../factories";
+import { bytesOf, useRecordingDestination, RECORDED, throughRecorder } from "./recording-destination";
+import { configureSandbox, demoConfig, driveRun, makeCredentialWith, startRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
 const RECORDS = demoSourceDevices().slice(0, 60);
 
-let destination: RecordingDestination;
-beforeEach(async () => {
-  await resetWorld();
-  destination = installRecordingDestination();
-});
-afterEach(() => {
-  destination.restore();
-});
+const destination = useRecordingDestination();
 
 // Every third request is refused with 429 first, so the bytes of attempts that were answered and then retried
 // count too: the destination received them.

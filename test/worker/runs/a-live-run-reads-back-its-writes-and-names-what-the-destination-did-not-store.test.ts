@@ -1,11 +1,11 @@
 import { evictDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { readBackPlan, sampledForReadBack } from "../../../worker/engine/read-back";
 import type { CoordinatorSnapshot } from "../../../worker/runs/run-coordinator";
 import type { RecordOutcome } from "../../../worker/schemas/runs";
-import { api, coordinatorStub, demoConfig, driveRun, logsOf, makeCredentialWith, resetWorld, runDetail, startRun, stepRun, tuneRun } from "../factories";
-import { installRecordingDestination, throughRecorder, type RecordingDestination } from "./recording-destination";
+import { api, coordinatorStub, demoConfig, driveRun, logsOf, makeCredentialWith, runDetail, startRun, stepRun, tuneRun } from "../factories";
+import { useRecordingDestination, throughRecorder } from "./recording-destination";
 
 // A destination in front of the sandbox that accepts every write and stores something else: it drops a field
 // from JSON bodies, or lowercases one in XML ones, before the sandbox sees them. The run reads each sampled
@@ -13,14 +13,7 @@ import { installRecordingDestination, throughRecorder, type RecordingDestination
 
 type CoordinatorJob = CoordinatorSnapshot["jobs"][number];
 
-let destination: RecordingDestination;
-
-beforeEach(async () => {
-  await resetWorld();
-  destination = installRecordingDestination();
-});
-
-afterEach(() => destination.restore());
+const destination = useRecordingDestination();
 
 type Device = Record<string, unknown>;
 const withoutContactEmail = (body: string): string => {

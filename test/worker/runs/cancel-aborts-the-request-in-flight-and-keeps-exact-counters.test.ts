@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
-import { installRecordingDestination, throughRecorder, type RecordingDestination } from "./recording-destination";
+import { useRecordingDestination, throughRecorder } from "./recording-destination";
 import {
   api,
   coordinatorStub,
@@ -12,7 +12,6 @@ import {
   logsOf,
   makeCredentialWith,
   outcomesOf,
-  resetWorld,
   runDetail,
   sandboxStats,
   startRun,
@@ -30,14 +29,7 @@ const BEFORE = RECORDS.slice(
   RECORDS.findIndex((record) => record.serial === HELD),
 );
 
-let destination: RecordingDestination;
-beforeEach(async () => {
-  await resetWorld();
-  destination = installRecordingDestination();
-});
-afterEach(() => {
-  destination.restore();
-});
+const destination = useRecordingDestination();
 
 it("cancel while a write is in flight aborts that request, and the run ends canceled counting exactly the records finished", SLOW, async () => {
   destination.intercept = ({ method, path }) => (method === "PATCH" && path === `/api/devices/${HELD}` ? "hold" : undefined);

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:test";
+import { afterEach, beforeEach } from "vitest";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
+import { resetWorld } from "../factories";
 
 // A destination that writes down what it got: it sits in front of the sandbox fleet at RECORDED/<lane>/…, forwards
 // each request to the sandbox path after it and keeps, per request, the bytes it received and sent back and the
@@ -121,5 +123,43 @@ export function bytesOf(requests: ReceivedRequest[]): { received: number; sent: 
   return {
     received: requests.reduce((sum, r) => sum + r.bytesReceived, 0),
     sent: requests.reduce((sum, r) => sum + r.bytesSent, 0),
+  };
+}
+
+/**
+ * A recording destination for every test of the file: each test starts from a reset world with a fresh one, and
+ * it is taken down after the test. The object returned always speaks for the current test's destination.
+ */
+export function useRecordingDestination(): RecordingDestination {
+  let current: RecordingDestination | null = null;
+  beforeEach(async () => {
+    await resetWorld();
+    current = installRecordingDestination();
+  });
+  afterEach(() => current?.restore());
+  const now = (): RecordingDestination => {
+    if (current === null) throw new Error("the recording destination is installed before each test");
+    return current;
+  };
+  return {
+    get requests() {
+      return now().requests;
+    },
+    get intercept() {
+      return now().intercept;
+    },
+    set intercept(intercept: Intercept) {
+      now().intercept = intercept;
+    },
+    get rewrite() {
+      return now().rewrite;
+    },
+    set rewrite(rewrite: Rewrite) {
+      now().rewrite = rewrite;
+    },
+    get held() {
+      return now().held;
+    },
+    restore: () => now().restore(),
   };
 }
