@@ -2,6 +2,7 @@
 // Runners write JSON reports to reports/; type checks and lint steps count as one check each.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { playwrightFailures, vitestFailures } from "./failing-tests.mjs";
 import { compareWithFloor, readFloor } from "./test-count-floor.mjs";
 
 const only = process.argv.slice(2);
@@ -30,6 +31,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures = [];
+const failedTests = [];
 
 function runBuffered(step) {
   return new Promise((resolve) => {
@@ -81,6 +83,7 @@ for (const step of runners) {
   passed += counts.passed;
   failed += counts.failed;
   skipped += counts.skipped;
+  failedTests.push(...counts.failedTests);
   // A runner that crashed after its tests (or failed to collect) still fails the build.
   if (!ok && counts.failed === 0) {
     failed++;
@@ -92,10 +95,15 @@ for (const step of runners) {
 
 function readCounts(name, report) {
   if (name === "vitest") {
-    return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+    return {
+      passed: report.numPassedTests,
+      failed: report.numFailedTests,
+      skipped: report.numPendingTests + report.numTodoTests,
+      failedTests: vitestFailures(report, process.cwd()),
+    };
   }
   const s = report.stats;
-  return { passed: s.expected + s.flaky, failed: s.unexpected, skipped: s.skipped };
+  return { passed: s.expected + s.flaky, failed: s.unexpected, skipped: s.skipped, failedTests: playwrightFailures(report) };
 }
 
 // A whole run must not lose tests silently (scripts/test-count-floor.mjs); a partial run is not compared.
@@ -108,6 +116,8 @@ if (only.length === 0) {
   }
 }
 
+// CI keeps only the end of the output, so the failing tests are named again there, each on one line.
+if (failedTests.length > 0) console.log(`\nFailing tests:\n${failedTests.map((name) => `  ${name}`).join("\n")}`);
 if (failures.length > 0) console.log(`\nFailed: ${failures.join(", ")}`);
 console.log(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 ? 1 : 0);
