@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { vi } from "vitest";
 import { forgetTelemetryConfig } from "../../worker/observability/otlp-exporter";
+import { createOutboundFetch } from "../../worker/sandbox/outbound-fetch";
 import { forgetFileTokens } from "./factories/auth";
 
 // Worker test files share one workerd (isolate: false in vitest.config.ts), so each file starts from what a fresh
@@ -28,6 +29,11 @@ for (const bucket of [env.ARCHIVE, env.LOG_EXPORT]) {
     await bucket.delete(listed.objects.map((o) => o.key));
   }
 }
+
+// The sandbox destination is a Durable Object that outlives a file: its fleet, counters and knobs (a throttle a
+// file left on answered the next file's first request with 429) go back to their defaults.
+const reset = await createOutboundFetch(env)("http://localhost/sandbox/_reset", { method: "POST" });
+if (!reset.ok) throw new Error(`the sandbox would not reset before this file: ${reset.status} ${await reset.text()}`);
 
 // The files share one module registry: module state that mirrors ledger rows goes with them, and a spy or
 // stubbed global a file left behind is undone.
