@@ -32,8 +32,10 @@ for (const bucket of [env.ARCHIVE, env.LOG_EXPORT]) {
 
 // The sandbox destination is a Durable Object that outlives a file: its fleet, counters and knobs (a throttle a
 // file left on answered the next file's first request with 429) go back to their defaults.
+// Its body is read whole: an unread body keeps the request open, and the object could then never be evicted.
 const reset = await createOutboundFetch(env)("http://localhost/sandbox/_reset", { method: "POST" });
-if (!reset.ok) throw new Error(`the sandbox would not reset before this file: ${reset.status} ${await reset.text()}`);
+const answer = await reset.text();
+if (!reset.ok) throw new Error(`the sandbox would not reset before this file: ${reset.status} ${answer}`);
 
 // The files share one module registry: module state that mirrors ledger rows goes with them, and a spy or
 // stubbed global a file left behind is undone.
