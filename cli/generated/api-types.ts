@@ -1618,12 +1618,13 @@ export interface components {
             };
             pagination?: components["schemas"]["Pagination"];
             /**
+             * @description json or xml: records_path finds the records; ndjson: one JSON record a line; csv: RFC 4180 with a header row naming the fields.
              * @default json
              * @enum {string}
              */
-            format: "json";
+            format: "json" | "xml" | "ndjson" | "csv";
             /**
-             * @description Where the record array is in the response. Dot path with optional [n] indexes, e.g. "data.items[0].id"; "" is the root.
+             * @description Where the record array is in the response (json and xml; an NDJSON or CSV body is the list itself). Dot path with optional [n] indexes, e.g. "data.items[0].id"; "" is the root.
              * @default
              */
             records_path: string;

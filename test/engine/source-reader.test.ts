@@ -294,13 +294,29 @@ describe("source records that cannot be read", () => {
     ]);
   });
 
+  it("reads an XML source as it reads an XML listing: each element a record of its children's text", async () => {
+    const fleet = makeFleet(3);
+    const server = await serve(fleetApi(fleet, { format: "xml" }));
+    const { client } = makeClient();
+    const contract = makeSource(`${server.url}/all`, { format: "xml", records_path: "devices.device", updated_at_path: undefined, since_param: undefined });
+
+    const [page] = await readAll(readSourcePages({ client, contract, start: {} }));
+
+    expect(page!.records).toEqual(fleet.map(({ serial, name }) => ({ serial, record: { serial, name } })));
+    expect(server.requests[0]!.headers.accept).toBe("application/xml, text/xml;q=0.9");
+  });
+
   it("fails with a source hint when the body is not JSON", async () => {
     const server = await serve(() => ({ headers: { "content-type": "text/html" }, body: "<html>login</html>" }));
     const { client } = makeClient();
 
     const error = await caught(readAll(readSourcePages({ client, contract: makeSource(`${server.url}/x`), start: {} })));
 
-    expect(error).toMatchObject({ code: "unparseable_response", retryable: false, hint: "Confirm the source endpoint returns JSON" });
+    expect(error).toMatchObject({
+      code: "unparseable_response",
+      retryable: false,
+      hint: "Confirm the source endpoint returns the format its contract names (JSON, XML, NDJSON or CSV)",
+    });
   });
 
   it("fails when the records path does not hold a list", async () => {

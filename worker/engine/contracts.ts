@@ -32,6 +32,9 @@ export type VerifyWrites = (typeof VERIFY_WRITES)[number];
 export const DEFAULT_VERIFY_SAMPLE_PERCENT = 10;
 export const PAYLOAD_FORMATS = ["json", "xml"] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+// An HTTP source may also be an export: NDJSON (a JSON record a line) or CSV (a header row naming the fields).
+export const SOURCE_FORMATS = [...PAYLOAD_FORMATS, "ndjson", "csv"] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 // fetch() owns these; letting a contract set them would corrupt the request.
 const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection"]);
@@ -193,8 +196,11 @@ export const SourceContractSchema = z
       url: plainUrl,
       headers: HeadersSchema.default({}),
       pagination: PaginationSchema.default({ style: "none" }),
-      format: z.literal("json").default("json"),
-      records_path: pathString("Where the record array is in the response.").default(""),
+      format: z
+        .enum(SOURCE_FORMATS)
+        .default("json")
+        .describe("json or xml: records_path finds the records; ndjson: one JSON record a line; csv: RFC 4180 with a header row naming the fields."),
+      records_path: pathString("Where the record array is in the response (json and xml; an NDJSON or CSV body is the list itself).").default(""),
       serial_path: requiredPath("Where the serial is in each source record."),
       updated_at_path: requiredPath("Where a record's updated-at value is; enables incremental runs.").optional(),
       since_param: queryParam.optional().describe("Query parameter that asks for records changed since a cursor."),
@@ -205,7 +211,42 @@ export const SourceContractSchema = z
     if (source.kind === "http" && source.since_param !== undefined && source.updated_at_path === undefined) {
       issue(ctx, ["updated_at_path"], "since_param needs updated_at_path to know how far a run has read");
     }
+    if (source.kind === "http") checkLineFormat(source, ctx);
   });
+
+/** The CSV column a source path names, or null when the path is not a single column name. */
+export function csvColumnOf(path: string): string | null {
+  const parsed = parsePath(path);
+  const [first, ...rest] = parsed.ok ? parsed.path.segments : [];
+  return typeof first === "string" && rest.length === 0 ? first : null;
+}
+
+// An NDJSON or CSV body is nothing but its records: there is no envelope to find them in or read paging from.
+function checkLineFormat(
+  source: { format: SourceFormat; records_path: string; serial_path: string; updated_at_path?: string; pagination: Pagination },
+  ctx: Ctx,
+): void {
+  if (source.format !== "ndjson" && source.format !== "csv") return;
+  const name = source.format === "csv" ? "a CSV" : "an NDJSON";
+  if (source.records_path !== "") issue(ctx, ["records_path"], `${name} body is the record list itself: leave records_path empty`);
+  if (source.format === "csv") {
+    // A CSV row is flat: its fields are the header's columns, nothing nested.
+    for (const field of ["serial_path", "updated_at_path"] as const) {
+      const value = source[field];
+      if (value !== undefined && csvColumnOf(value) === null) issue(ctx, [field], `a CSV record is flat: name its column ("${value}" is not one column name)`);
+    }
+  }
+  const { pagination } = source;
+  if (pagination.style === "cursor") {
+    issue(ctx, ["pagination", "style"], `${name} body has no next cursor to read: page by page number, offset, the last record's key or the Link header`);
+  }
+  if (pagination.style === "link" && pagination.next_url_path !== undefined) {
+    issue(ctx, ["pagination", "next_url_path"], `${name} body has no next link to read: leave it empty to follow the Link header`);
+  }
+  if (pagination.style === "keyset" && pagination.has_more_path !== undefined) {
+    issue(ctx, ["pagination", "has_more_path"], `${name} body has no has-more flag to read: leave it empty, so an empty page ends the read`);
+  }
+}
 
 interface UrlTemplateRules {
   placeholders: "serial_only" | "any" | "none";

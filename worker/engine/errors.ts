@@ -123,7 +123,7 @@ export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpS
     case "redirect_not_followed":
       return "Put the final URL in the contract: redirects are not followed so credentials never reach another address";
     case "unparseable_response":
-      if (phase === "source") return "Confirm the source endpoint returns JSON";
+      if (phase === "source") return "Confirm the source endpoint returns the format its contract names (JSON, XML, NDJSON or CSV)";
       if (fetchSide) return "Confirm the fetch contract format (JSON/XML) matches what the endpoint returns";
       return "Confirm the endpoint returns the format the contract expects";
     case "invalid_response_shape":

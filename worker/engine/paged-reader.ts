@@ -1,5 +1,6 @@
-import { LIMIT_DEFAULTS, type Pagination, type PayloadFormat } from "./contracts";
+import { csvColumnOf, LIMIT_DEFAULTS, type Pagination, type PayloadFormat, type SourceFormat } from "./contracts";
 import { EngineError, describeRequest, type RequestPhase } from "./errors";
+import { readCsvBody, readNdjsonBody, UnreadableLine } from "./export-bodies";
 import type { HeaderMap, HttpClient } from "./http-client";
 import { compilePath, readPath, type CompiledPath } from "./paths";
 import { scalarText } from "./templates";
@@ -28,7 +29,8 @@ export interface PagedReadSpec {
   url: string;
   headers?: HeaderMap;
   pagination: Pagination;
-  format: PayloadFormat;
+  // A destination listing is JSON or XML; a source may also be an NDJSON or CSV export.
+  format: SourceFormat;
   records_path: string;
   serial_path: string;
   updated_at_path?: string;
@@ -135,9 +137,11 @@ function compileSpec(spec: PagedReadSpec): CompiledSpec {
   };
 }
 
-export const ACCEPT_HEADER: Record<PayloadFormat, string> = {
+export const ACCEPT_HEADER: Record<SourceFormat, string> = {
   json: "application/json",
   xml: "application/xml, text/xml;q=0.9",
+  ndjson: "application/x-ndjson, application/jsonl;q=0.9",
+  csv: "text/csv",
 };
 
 // `prefetch`: while it answers true, the next page is requested as soon as its position is known, while the caller
@@ -189,8 +193,7 @@ export async function* readRecordPages(
 }
 
 function readPage(spec: PagedReadSpec, paths: CompiledSpec, state: PageState, url: string, response: Awaited<ReturnType<HttpClient["request"]>>): RecordPage {
-  const body = parseBody(response.text, spec.format, spec.phase, url);
-  const items = recordArray(body, paths.records, spec, url);
+  const { body, items } = readItems(spec, paths, response.text, url);
   const { records, unreadable } = readRecords(items, paths);
 
   const signature = pageSignature(items.length, records);
@@ -247,6 +250,16 @@ function pageUrl(spec: PagedReadSpec, position: PagePosition): string {
   return url.toString();
 }
 
+// The page's records, and its body where paging reads a cursor, link or flag from it (JSON and XML only).
+function readItems(spec: PagedReadSpec, paths: CompiledSpec, text: string, url: string): { body: unknown; items: unknown[] } {
+  if (spec.format === "ndjson") return { body: null, items: readNdjsonBody(text) };
+  if (spec.format === "csv") {
+    return { body: null, items: readCsvBody(text, csvColumnOf(spec.serial_path) ?? spec.serial_path, { url, phase: spec.phase }) };
+  }
+  const body = parseBody(text, spec.format, spec.phase, url);
+  return { body, items: recordArray(body, paths.records, spec, url) };
+}
+
 export function parseBody(text: string, format: PayloadFormat, phase: RequestPhase, url: string): unknown {
   try {
     return format === "json" ? JSON.parse(text) : parseXml(text);
@@ -282,6 +295,10 @@ function readRecords(items: unknown[], paths: CompiledSpec) {
   const records: ReadRecord[] = [];
   const unreadable: UnreadableRecord[] = [];
   items.forEach((item, index) => {
+    if (item instanceof UnreadableLine) {
+      unreadable.push({ index, reason: item.reason, excerpt: item.excerpt });
+      return;
+    }
     if (item === null || typeof item !== "object" || Array.isArray(item)) {
       unreadable.push({ index, reason: `record is a ${kindOf(item)}, not an object`, excerpt: shortJson(item) });
       return;

@@ -8,6 +8,7 @@ import { buildPageResponse, parsePageRequest, startOf, type PageRequest, type Pa
 import { createOAuthRoutes } from "./oauth";
 import { createReceiverRoutes } from "./receiver";
 import { sandboxConfigPatchSchema, type SandboxConfig } from "./sandbox-config";
+import { SOURCE_EXPORT_MEDIA_TYPES, sourceExportBody, type SourceExportFormat } from "./source-export";
 import { log } from "../observability/log";
 
 export interface SandboxRoutesOptions {
@@ -100,8 +101,9 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   });
   app.all("/_reset", (c) => methodNotAllowed(c, "POST"));
 
-  // The demo source as an HTTP API, for connections whose source kind is "http".
-  app.get("/source/devices", (c) => {
+  // The demo source as an HTTP API, for connections whose source kind is "http": JSON, or an NDJSON or CSV export
+  // of the same records under the same paging (the next page in the Link header, the total in X-Total-Count).
+  const serveSource = (c: Context, format: "json" | SourceExportFormat): Response => {
     store.bump("source_requests");
     const url = new URL(c.req.url);
     const paging = parsePageRequest(url);
@@ -115,9 +117,21 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
     }
     const serial = c.req.query("serial");
     if (serial !== undefined) records = records.filter((r) => r.serial === serial);
-    return respondPage(c, url, "devices", paging.request, sliceSource(records, paging.request));
-  });
-  app.all("/source/devices", (c) => methodNotAllowed(c, "GET"));
+    const slice = sliceSource(records, paging.request);
+    if (format === "json") return respondPage(c, url, "devices", paging.request, slice);
+    const { link } = buildPageResponse(url, "devices", paging.request, slice);
+    if (link !== null) c.header("Link", link);
+    c.header("X-Total-Count", String(slice.total));
+    return c.body(sourceExportBody(slice.items, format), 200, { "Content-Type": SOURCE_EXPORT_MEDIA_TYPES[format] });
+  };
+  for (const [path, format] of [
+    ["/source/devices", "json"],
+    ["/source/devices.ndjson", "ndjson"],
+    ["/source/devices.csv", "csv"],
+  ] as const) {
+    app.get(path, (c) => serveSource(c, format));
+    app.all(path, (c) => methodNotAllowed(c, "GET"));
+  }
 
   app.use("/api/*", destinationKnobs(store, config, sleep, now));
   app.use("/xml/*", destinationKnobs(store, config, sleep, now));
@@ -365,6 +379,7 @@ function describeEndpoints(): Record<string, unknown> {
       "POST /sandbox/api/devices/bulk",
       "GET|PUT /sandbox/xml/devices/{serial}",
       "GET /sandbox/source/devices?page=&per_page= | ?cursor= &updated_since=&serial=",
+      "GET /sandbox/source/devices.ndjson | /sandbox/source/devices.csv (the same records and paging as exports)",
       "GET|PUT /sandbox/_config",
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",

@@ -25,7 +25,17 @@ export function devicesXml(devices: Device[]): string {
 
 export interface FleetApiOptions {
   pageSize?: number;
-  format?: "json" | "xml";
+  // ndjson and csv bodies are the records alone: paging reads nothing from them (no cursor, next URL or has_more).
+  format?: "json" | "xml" | "ndjson" | "csv";
+}
+
+export function devicesNdjson(devices: Device[]): string {
+  return devices.map((device) => `${JSON.stringify(device)}\n`).join("");
+}
+
+export function devicesCsv(devices: Device[]): string {
+  const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+  return ["serial,name,updated_at", ...devices.map((d) => [d.serial, d.name, d.updated_at].map(quote).join(","))].map((line) => `${line}\r\n`).join("");
 }
 
 // One fake source/destination API speaking every pagination style the contracts support, by path:
@@ -33,8 +43,18 @@ export interface FleetApiOptions {
 // /keyset (starting_after the last serial, body.has_more), /link (Link header), /next-url (body.links.next).
 export function fleetApi(devices: Device[], options: FleetApiOptions = {}): LoopbackHandler {
   const pageSize = options.pageSize ?? 2;
-  const xml = options.format === "xml";
-  const body = (items: Device[], extra: Record<string, unknown> = {}): LoopbackReply["body"] => (xml ? devicesXml(items) : { data: items, ...extra });
+  const body = (items: Device[], extra: Record<string, unknown> = {}): LoopbackReply["body"] => {
+    switch (options.format) {
+      case "xml":
+        return devicesXml(items);
+      case "ndjson":
+        return devicesNdjson(items);
+      case "csv":
+        return devicesCsv(items);
+      default:
+        return { data: items, ...extra };
+    }
+  };
 
   return (request: LoopbackRequest): LoopbackReply => {
     const query = request.url.searchParams;

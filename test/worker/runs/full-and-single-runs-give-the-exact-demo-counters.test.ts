@@ -155,6 +155,24 @@ describe("full runs", () => {
     });
   }
 
+  // The same 500 records as an export: one JSON record a line, or CSV rows whose every value is text
+  // (the mapping's formatters read "87" as 87, and an empty cell as a missing value).
+  for (const format of ["ndjson", "csv"] as const) {
+    it(`an HTTP source read as ${format} gives the same decisions as read as JSON`, SLOW, async () => {
+      const { config } = (await getConnection(env.LEDGER, DEMO_IDS.bulk))!;
+      if (config.source.kind !== "http") throw new Error("the bulk demo connection reads an HTTP source");
+      const url = config.source.url.replace("/source/devices?", `/source/devices.${format}?`);
+      expect(url).not.toBe(config.source.url);
+      await changeConnection(DEMO_IDS.bulk, { config: { ...config, source: { ...config.source, url, format, records_path: "" } } });
+
+      const dry = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
+
+      expect(countersOf(dry.jobs[0]!)).toEqual(DRY_FULL);
+      expect(await outcomesOf(dry.jobs[0]!.id)).toEqual(new Map(demoExpectedOutcomes()));
+      expect(await sandboxStats()).toMatchObject({ source_requests: 5, writes: 0 });
+    });
+  }
+
   it("each status change of the run and its jobs has exactly one event, with the counters", SLOW, async () => {
     const outbox = await watchOutbox();
     const run = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });

@@ -477,6 +477,36 @@ describe("sandbox demo source API", () => {
     expect(Object.keys(record).length).toBeLessThan(Object.keys(demoSourceDevices()[1]!).length);
   });
 
+  it("serves the same records as NDJSON and as CSV, each page with its Link header and the total", async () => {
+    const json = (await (await call("/source/devices?per_page=3")).json<ListBody & { devices: Record<string, unknown>[] }>()).devices;
+
+    const ndjson = await call("/source/devices.ndjson?per_page=3");
+    expect(ndjson.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
+    expect(ndjson.headers.get("x-total-count")).toBe("500");
+    expect(nextLink(ndjson)).toContain("/source/devices.ndjson?per_page=3&page=2");
+    expect(
+      (await ndjson.text())
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual(json);
+
+    const csv = await call("/source/devices.csv?per_page=3");
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(nextLink(csv)).toContain("/source/devices.csv?per_page=3&page=2");
+    const [header, ...rows] = (await csv.text()).trimEnd().split("\r\n");
+    expect(header).toBe("serial,name,status,firmware_version,site,battery_pct,last_seen_at,owner_email");
+    expect(rows).toHaveLength(3);
+    const first = json[0]!;
+    const cell = (value: unknown) => (value === undefined || value === null ? "" : String(value));
+    expect(rows[0]).toBe(
+      [first.serial, first.name, first.status, first.firmware_version, first.site, first.battery_pct, first.last_seen_at, first.owner_email]
+        .map(cell)
+        .join(","),
+    );
+    expect((await call("/source/devices.csv", { method: "POST" })).status).toBe(405);
+  });
+
   it("filters by updated_since and walks it by cursor", async () => {
     const since = "2026-10-25T00:00:00.000Z";
     const expected = demoSourceDevices()

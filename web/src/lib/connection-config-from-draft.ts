@@ -70,7 +70,7 @@ function sourceOf(draft: ConnectionDraft["source"]): SourceContract {
     url: draft.url.trim(),
     headers: headersOf(draft.headers),
     pagination: paginationOf(draft.pagination),
-    format: "json",
+    format: draft.format,
     records_path: draft.records_path.trim(),
     serial_path: draft.serial_path.trim(),
     ...(updatedAt === undefined ? {} : { updated_at_path: updatedAt }),

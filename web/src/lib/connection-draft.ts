@@ -7,6 +7,7 @@ import type {
   OnNull,
   Pagination,
   PayloadFormat,
+  SourceFormat,
   SourceContract,
   UpdateContract,
   VerifyWrites,
@@ -96,6 +97,7 @@ export interface ConnectionDraft {
   source: {
     kind: SourceKind;
     url: string;
+    format: SourceFormat;
     headers: HeaderDraft[];
     pagination: PaginationDraft;
     records_path: string;
@@ -233,6 +235,7 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
     source: {
       kind: source.kind,
       url: source.kind === "http" ? source.url : "",
+      format: source.kind === "http" ? source.format : "json",
       headers: headersDraft(source.kind === "http" ? source.headers : undefined),
       pagination: paginationDraft(source.kind === "http" ? source.pagination : undefined),
       records_path: source.kind === "http" ? source.records_path : "",

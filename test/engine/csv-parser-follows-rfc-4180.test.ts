@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseCsv } from "../../../worker/api/dataset-upload";
+import { parseCsv } from "../../worker/engine/csv";
 
 // RFC 4180 writing: quote a field when it holds a comma, quote or line break; double every quote.
 function writeField(value: string): string {
