@@ -1624,13 +1624,13 @@ export interface components {
              */
             format: "json" | "xml" | "ndjson" | "csv";
             /**
-             * @description Where the record array is in the response (json and xml; an NDJSON or CSV body is the list itself). Dot path with optional [n] indexes, e.g. "data.items[0].id"; "" is the root.
+             * @description Where the record array is in the response (json and xml; an NDJSON or CSV body is the list itself). Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]; "" is the root.
              * @default
              */
             records_path: string;
-            /** @description Where the serial is in each source record. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Where the serial is in each source record. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             serial_path: string;
-            /** @description Where a record's updated-at value is; enables incremental runs. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Where a record's updated-at value is; enables incremental runs. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             updated_at_path?: string;
             /** @description Query parameter that asks for records changed since a cursor. */
             since_param?: string;
@@ -1674,21 +1674,21 @@ export interface components {
             style: "cursor";
             /** @default cursor */
             cursor_param: string;
-            /** @description Where the next cursor is in the response body; absent, null or "" ends paging. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Where the next cursor is in the response body; absent, null or "" ends paging. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             next_cursor_path: string;
         } | {
             /** @enum {string} */
             style: "keyset";
             /** @default starting_after */
             after_param: string;
-            /** @description Where each record's key is; the last record's key asks for the page after it. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Where each record's key is; the last record's key asks for the page after it. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             key_path: string;
-            /** @description Where the body says whether more pages follow, e.g. "has_more"; without it an empty page ends the read. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Where the body says whether more pages follow, e.g. "has_more"; without it an empty page ends the read. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             has_more_path?: string;
         } | {
             /** @enum {string} */
             style: "link";
-            /** @description Where the next page's URL is in the body; without it the RFC 8288 Link header is followed. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Where the next page's URL is in the body; without it the RFC 8288 Link header is followed. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             next_url_path?: string;
         };
         FetchContract: {
@@ -1702,11 +1702,11 @@ export interface components {
              */
             format: "json" | "xml";
             /**
-             * @description Where the record is in the response. Dot path with optional [n] indexes, e.g. "data.items[0].id"; "" is the root.
+             * @description Where the record is in the response. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]; "" is the root.
              * @default
              */
             record_path: string;
-            /** @description Where the serial is in the destination record. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Where the serial is in the destination record. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             serial_path: string;
             /**
              * @description Extra request headers. Secrets belong in the credential: Authorization, Proxy-Authorization, Cookie and names such as X-API-Key, *-Token, *-Secret, *-Key, *Password* or *Session* are refused.
@@ -1726,11 +1726,11 @@ export interface components {
             format: "json" | "xml";
             pagination?: components["schemas"]["Pagination"];
             /**
-             * @description Where the record array is in each page. Dot path with optional [n] indexes, e.g. "data.items[0].id"; "" is the root.
+             * @description Where the record array is in each page. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]; "" is the root.
              * @default
              */
             records_path: string;
-            /** @description Where the serial is in each destination record. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Where the serial is in each destination record. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             serial_path: string;
             /**
              * @description Extra request headers. Secrets belong in the credential: Authorization, Proxy-Authorization, Cookie and names such as X-API-Key, *-Token, *-Secret, *-Key, *Password* or *Session* are refused.
@@ -1774,28 +1774,28 @@ export interface components {
                 max_records: number;
                 /** @description JSON: {records_key: [...]}; XML: one <records_key> element per record. */
                 records_key: string;
-                /** @description Field set to the record's serial in every bulk item, so the destination can match it. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                /** @description Field set to the record's serial in every bulk item, so the destination can match it. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
                 serial_field?: string;
                 /** @description How to read a bulk answer that accepts the request but refuses some records in it (207 Multi-Status, or 200 with an error list): refused records fail with the item's message and the rest count as written. Items are matched by serial_path, index_path, or else by their position in the list. */
                 item_results?: {
-                    /** @description Where the answer lists its items, e.g. "results" or "errors". Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    /** @description Where the answer lists its items, e.g. "results" or "errors". Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
                     path: string;
-                    /** @description Where an item names its record's serial. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    /** @description Where an item names its record's serial. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
                     serial_path?: string;
-                    /** @description Where an item gives its record's position in the request (from 0). Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    /** @description Where an item gives its record's position in the request (from 0). Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
                     index_path?: string;
-                    /** @description Where an item's own status is: a number outside 200-299, false, or "error", "failed" or "failure" marks it refused. Without it every item listed is a refusal (a list of errors). Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    /** @description Where an item's own status is: a number outside 200-299, false, or "error", "failed" or "failure" marks it refused. Without it every item listed is a refusal (a list of errors). Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
                     status_path?: string;
-                    /** @description Where an item's error message is. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+                    /** @description Where an item's error message is. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
                     message_path?: string;
                 };
             };
         };
         Mapping: components["schemas"]["FieldRule"][];
         FieldRule: {
-            /** @description Path in the source record. Not used by the "template" formatter. Dot path with optional [n] indexes, e.g. "data.items[0].id"; "" is the root. */
+            /** @description Path in the source record. Not used by the "template" formatter. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]; "" is the root. */
             source?: string;
-            /** @description Path in the payload and in the looked-up destination record. Dot path with optional [n] indexes, e.g. "data.items[0].id". */
+            /** @description Path in the payload and in the looked-up destination record. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             destination: string;
             /**
              * @default string

@@ -73,6 +73,16 @@ describe("a source export read as NDJSON or CSV", () => {
     ]);
   });
 
+  it('finds the serial under a header that needs quoting in a path, such as "Serial Number"', async () => {
+    const server = await serve(() => ({ body: "Serial Number,Last Seen (UTC)\r\nSN-1,2026-11-20T10:00:00Z\r\n" }));
+
+    const [page] = await readAll(makeSource(`${server.url}/all`, "csv", { serial_path: '["Serial Number"]', updated_at_path: '["Last Seen (UTC)"]' }));
+
+    expect(page!.records).toEqual([
+      { serial: "SN-1", record: { "Serial Number": "SN-1", "Last Seen (UTC)": "2026-11-20T10:00:00Z" }, updatedAt: "2026-11-20T10:00:00Z" },
+    ]);
+  });
+
   it("skips a line that is no record, naming its line, and still counts it as served so an offset read moves past it", async () => {
     const pages: Record<string, string> = {
       "0": `${JSON.stringify(makeDevice(1))}\nnot json\n`,
@@ -167,5 +177,6 @@ describe("a source contract for an export", () => {
       'updated_at_path: a CSV record is flat: name its column ("meta.updated" is not one column name)',
     ]);
     expect(problems({ ...base, format: "ndjson", serial_path: "device.serial" })).toEqual([]);
+    expect(problems({ ...base, format: "csv", serial_path: '["Serial Number"]' })).toEqual([]);
   });
 });

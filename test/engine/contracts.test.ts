@@ -197,6 +197,38 @@ describe("connection config validation", () => {
     );
   });
 
+  it("compares destinations by their keys, so a quoted key is the same destination as its plain spelling", () => {
+    expectIssue(
+      {
+        mapping: [
+          { source: "a", destination: "meta.site" },
+          { source: "b", destination: '["meta"]' },
+        ],
+      },
+      "mapping[0].destination",
+      /inside "\["meta"\]"/,
+    );
+    expectIssue(
+      {
+        mapping: [
+          { source: "a", destination: "x" },
+          { source: "b", destination: '["x"]' },
+        ],
+      },
+      "mapping[1].destination",
+      'destination "["x"]" is already used by mapping[0]',
+    );
+    // A key holding a dot is one key, not a parent of "a".
+    expect(
+      issuesOf({
+        mapping: [
+          { source: "a", destination: "a" },
+          { source: "b", destination: '["a.b"]' },
+        ],
+      }),
+    ).toEqual([]);
+  });
+
   it("rejects a destination with an index", () => {
     expectIssue({ mapping: [{ source: "a", destination: "tags[0]" }] }, "mapping[0].destination", /indexes/);
   });

@@ -34,7 +34,25 @@ describe("paths", () => {
     expect(readPath({ größe: { "@id": 4 } }, compilePath("größe.@id"))).toBe(4);
   });
 
+  it("reads and writes a key of any characters quoted as a JSON string in brackets", () => {
+    const record = { "Serial Number": "SN-1", fields: { "Last seen (UTC)": "today", 'say "hi"': 1, "a.b": 2 } };
+    expect(readPath(record, compilePath('["Serial Number"]'))).toBe("SN-1");
+    expect(readPath(record, compilePath('fields["Last seen (UTC)"]'))).toBe("today");
+    expect(readPath(record, compilePath('fields["say \\"hi\\""]'))).toBe(1);
+    expect(readPath(record, compilePath('fields["a.b"]'))).toBe(2);
+    expect(compilePath('["serial"]').segments).toEqual(compilePath("serial").segments);
+    expect(compilePath('fields["Display Name"].en').segments).toEqual(["fields", "Display Name", "en"]);
+    const target: Record<string, unknown> = {};
+    setPath(target, compilePath('fields["Display Name"]'), "Pump");
+    expect(target).toEqual({ fields: { "Display Name": "Pump" } });
+  });
+
   it.each([
+    ['["open', "never closed"],
+    ['["a"x', 'expected "]"'],
+    ['[""]', "empty quoted key"],
+    ['["\\q"]', "not a valid JSON string"],
+    ['["__proto__"]', "not allowed"],
     ["a..b", "empty key"],
     [".a", "empty key"],
     ["a.", "ends with"],

@@ -51,6 +51,20 @@ describe("reconciling one record", () => {
     expect(decision.changes).toEqual([{ field: "name", before: "Pump 1", after: "Pump 2", written: true }]);
   });
 
+  it("reads and writes fields whose names need quoting, as a CSV header or an Airtable record names them", () => {
+    const decision = decide(
+      [
+        { source: '["Display Name"]', destination: 'fields["Display Name"]' },
+        { source: '["Battery %"]', destination: 'fields["Battery (%)"]', formatter: "integer" },
+      ],
+      { "Display Name": "Pump 2", "Battery %": "87" },
+      { fields: { "Display Name": "Pump 1", "Battery (%)": 87 } },
+    );
+    expect(decision.kind).toBe("write");
+    expect(decision.payload).toEqual({ fields: { "Display Name": "Pump 2" } });
+    expect(decision.changes).toEqual([{ field: 'fields["Display Name"]', before: "Pump 1", after: "Pump 2", written: true }]);
+  });
+
   it("is skipped_no_change when every writable field already matches after formatting", () => {
     const decision = decide(
       [

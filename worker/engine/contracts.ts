@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parsePath } from "./paths";
+import { parsePath, type PathSegment } from "./paths";
 import { parseTemplate, urlTemplateOriginProblem } from "./templates";
 import { isXmlName } from "./xml";
 
@@ -93,7 +93,9 @@ const pathSchema = (description: string, minLength: 0 | 1) =>
       const parsed = parsePath(value);
       if (!parsed.ok) issue(ctx, [], `invalid path "${value}": ${parsed.error}`);
     })
-    .describe(`${description} Dot path with optional [n] indexes, e.g. "data.items[0].id"${minLength === 0 ? '; "" is the root' : ""}.`);
+    .describe(
+      `${description} Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]${minLength === 0 ? '; "" is the root' : ""}.`,
+    );
 
 const pathString = (description: string) => pathSchema(description, 0);
 const requiredPath = (description: string) => pathSchema(description, 1);
@@ -430,24 +432,30 @@ export const MappingSchema = z
   .min(1, "a mapping needs at least one field rule")
   .max(200)
   .superRefine((rules, ctx) => {
+    // Compared by their keys, so "a" and ["a"] are one destination. A path that does not parse is refused at the rule.
+    const written: Array<{ keys: readonly PathSegment[]; index: number }> = [];
     const seen = new Map<string, number>();
     rules.forEach((rule, index) => {
-      const first = seen.get(rule.destination);
+      const parsed = parsePath(rule.destination);
+      if (!parsed.ok) return;
+      const key = JSON.stringify(parsed.path.segments);
+      const first = seen.get(key);
       if (first !== undefined) {
         issue(ctx, [index, "destination"], `destination "${rule.destination}" is already used by mapping[${first}]`);
-      } else {
-        seen.set(rule.destination, index);
+        return;
       }
+      seen.set(key, index);
+      written.push({ keys: parsed.path.segments, index });
     });
     // "a" and "a.b" cannot both be written: one would overwrite the other in the payload.
-    const sorted = [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (let i = 0; i + 1 < sorted.length; i++) {
-      const [parent, parentIndex] = sorted[i]!;
-      for (let j = i + 1; j < sorted.length && sorted[j]![0].startsWith(parent); j++) {
-        const [child, childIndex] = sorted[j]!;
-        if (child[parent.length] === ".") {
-          issue(ctx, [childIndex, "destination"], `destination "${child}" is inside "${parent}" (mapping[${parentIndex}])`);
-        }
+    for (const child of written) {
+      const parent = written.find((p) => p.keys.length < child.keys.length && p.keys.every((key, i) => key === child.keys[i]));
+      if (parent !== undefined) {
+        issue(
+          ctx,
+          [child.index, "destination"],
+          `destination "${rules[child.index]!.destination}" is inside "${rules[parent.index]!.destination}" (mapping[${parent.index}])`,
+        );
       }
     }
   });

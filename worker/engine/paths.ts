@@ -1,5 +1,6 @@
 // Dot paths with array indexes ("data.devices", "items[0].id", "" = root), compiled once and read without
-// re-parsing. Keys are letters, digits, "_", "$", "@", ":" and "-" so that a path never needs quoting.
+// re-parsing. Plain keys are letters, digits, "_", "$", "@", ":" and "-"; any other key is quoted as a JSON string
+// in brackets, as CSV headers and APIs such as Airtable name fields: ["Serial Number"], fields["Last seen (UTC)"].
 
 export type PathSegment = string | number;
 
@@ -34,6 +35,15 @@ export function parsePath(source: string): ParsePathResult {
   let expectKey = true;
   while (i < source.length) {
     const ch = source[i]!;
+    if (ch === "[" && source[i + 1] === '"') {
+      const quoted = readQuotedKey(source, i);
+      if (!quoted.ok) return fail(quoted.error);
+      if (FORBIDDEN_KEYS.has(quoted.key)) return fail(`key "${quoted.key}" is not allowed`);
+      segments.push(quoted.key);
+      i = quoted.end;
+      expectKey = false;
+      continue;
+    }
     if (ch === "[") {
       const close = source.indexOf("]", i + 1);
       if (close === -1) return fail(`"[" at position ${i} is never closed`);
@@ -76,6 +86,22 @@ export function parsePath(source: string): ParsePathResult {
   function fail(reason: string): ParsePathResult {
     return { ok: false, error: reason };
   }
+}
+
+// `["…"]` at `open`: a JSON string (so \" and \\ escape) closed by a bracket.
+function readQuotedKey(source: string, open: number): { ok: true; key: string; end: number } | { ok: false; error: string } {
+  let i = open + 2;
+  while (i < source.length && source[i] !== '"') i += source[i] === "\\" ? 2 : 1;
+  if (i >= source.length) return { ok: false, error: `the quoted key at position ${open} is never closed` };
+  if (source[i + 1] !== "]") return { ok: false, error: `expected "]" after the quoted key at position ${open}` };
+  let key: string;
+  try {
+    key = JSON.parse(source.slice(open + 1, i + 1)) as string;
+  } catch {
+    return { ok: false, error: `the quoted key at position ${open} is not a valid JSON string` };
+  }
+  if (key === "") return { ok: false, error: `empty quoted key at position ${open}` };
+  return { ok: true, key, end: i + 2 };
 }
 
 export function compilePath(source: string): CompiledPath {
