@@ -1761,6 +1761,15 @@ export interface components {
             };
             /** @description Statuses that count as a successful write; any 2xx when absent. */
             success_statuses?: number[];
+            /** @description How to read a write's answer that has a success status but says in its body that the write failed (GraphQL errors beside a 200, "ok": false). Such a record fails with the answer's message instead of counting Updated; an answer that cannot be read fails it too. In bulk mode it applies to the whole answer: a refused answer fails every record of its batch. */
+            answer_check?: {
+                /** @description Where a failed write's error is, e.g. "errors" (GraphQL) or "error": anything there but null, false, "" or an empty list fails the record. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
+                error_path?: string;
+                /** @description Where the answer says whether the write succeeded, e.g. "ok": false, "false" or 0 there fails the record. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
+                ok_path?: string;
+                /** @description Where the failure's message is, e.g. "errors[0].message"; else the error itself, or its first entry's message. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
+                message_path?: string;
+            };
             /** @description Header carrying each write's idempotency key ("<job id>:<serial>", bulk "<job id>:bulk-…"), so a write that timed out or got a 5xx can be retried safely; default "Idempotency-Key". null or false: no key, and a POST or bulk write that may have been applied is not retried within the run. */
             idempotency_header?: string | null | false;
             /**

@@ -191,6 +191,23 @@ export const BulkItemResultsSchema = z
       "or else by their position in the list.",
   );
 
+export const AnswerCheckSchema = z
+  .object({
+    error_path: requiredPath(
+      'Where a failed write\'s error is, e.g. "errors" (GraphQL) or "error": anything there but null, false, "" or an empty list fails the record.',
+    ).optional(),
+    ok_path: requiredPath('Where the answer says whether the write succeeded, e.g. "ok": false, "false" or 0 there fails the record.').optional(),
+    message_path: requiredPath("Where the failure's message is, e.g. \"errors[0].message\"; else the error itself, or its first entry's message.").optional(),
+  })
+  .superRefine((check, ctx) => {
+    if (check.error_path === undefined && check.ok_path === undefined) issue(ctx, ["error_path"], "give error_path, ok_path or both");
+  })
+  .describe(
+    "How to read a write's answer that has a success status but says in its body that the write failed (GraphQL errors beside a 200, " +
+      '"ok": false). Such a record fails with the answer\'s message instead of counting Updated; an answer that cannot be read fails it too. ' +
+      "In bulk mode it applies to the whole answer: a refused answer fails every record of its batch.",
+  );
+
 export const SourceContractSchema = z
   .discriminatedUnion("kind", [
     z.object({
@@ -314,6 +331,7 @@ export const UpdateContractSchema = z
     xml_root: xmlName.optional().describe('Root element name; required when formatter is "xml".'),
     headers: HeadersSchema.default({}),
     success_statuses: z.array(z.number().int().min(100).max(599)).min(1).optional().describe("Statuses that count as a successful write; any 2xx when absent."),
+    answer_check: AnswerCheckSchema.optional(),
     // Optional so stored connections from before it stay valid; absent means the default header.
     idempotency_header: z
       .union([z.string().max(100), z.null(), z.literal(false)])
@@ -526,6 +544,7 @@ export const ConnectionConfigSchema = z
 
 export type Pagination = z.infer<typeof PaginationSchema>;
 export type BulkItemResults = z.infer<typeof BulkItemResultsSchema>;
+export type AnswerCheck = z.infer<typeof AnswerCheckSchema>;
 export type SourceContract = z.infer<typeof SourceContractSchema>;
 export type FetchContract = z.infer<typeof FetchContractSchema>;
 export type UpdateContract = z.infer<typeof UpdateContractSchema>;

@@ -21,6 +21,8 @@ export const ENGINE_ERROR_CODES = [
   "timeout",
   "network_error",
   "retries_exhausted",
+  // A success status whose body says the write failed (update.answer_check).
+  "refused_in_answer",
   "canceled",
 ] as const;
 export type EngineErrorCode = (typeof ENGINE_ERROR_CODES)[number];
@@ -51,6 +53,7 @@ const RETRYABLE: Record<EngineErrorCode, boolean> = {
   timeout: true,
   network_error: true,
   retries_exhausted: true,
+  refused_in_answer: false,
   canceled: false,
 };
 
@@ -149,6 +152,8 @@ export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpS
     case "retries_exhausted":
       if (httpStatus === 429) return "Lower requests per second for this connection: the endpoint kept rate limiting";
       return "The endpoint kept failing with server errors: check its health, then rerun the failed serials";
+    case "refused_in_answer":
+      return "The destination answered with a success status but its body says the write failed: correct what it names (the record's values or the update contract), then rerun the failed serials";
     case "canceled":
       return "Rerun single first, then full if needed";
     default:

@@ -1,3 +1,4 @@
+import { compileAnswerCheck, type CompiledAnswerCheck } from "./answer-check";
 import { compileItemResults, type CompiledItemResults } from "./bulk-item-results";
 import type { UpdateContract } from "./contracts";
 import { compilePath, setPath, type CompiledPath } from "./paths";
@@ -20,6 +21,8 @@ export interface CompiledUpdate {
     readonly itemResults: CompiledItemResults | null;
   } | null;
   readonly successStatuses: ReadonlySet<number> | null;
+  // Reads a success answer's body for a failure it reports (update.answer_check); null: a success status is enough.
+  readonly answerCheck: CompiledAnswerCheck | null;
   // The header that carries each write's idempotency key; null when the contract turned it off.
   readonly idempotencyHeader: string | null;
 }
@@ -84,6 +87,7 @@ export function compileUpdateContract(contract: UpdateContract): CompiledUpdate 
             itemResults: bulk.item_results === undefined ? null : compileItemResults(bulk.item_results),
           },
     successStatuses: contract.success_statuses === undefined ? null : new Set(contract.success_statuses),
+    answerCheck: contract.answer_check === undefined ? null : compileAnswerCheck(contract.answer_check),
     idempotencyHeader: idempotencyHeaderOf(contract),
   });
 }

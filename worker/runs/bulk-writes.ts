@@ -13,6 +13,7 @@ import {
 import { planEntryOf, plannedRequest } from "../engine/plan-drift";
 import type { CompiledMapping, Decision, FieldChange, RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
+import { answerRefusal } from "./answer-refusal";
 import { batchSplit, type LogLevel } from "./run-log";
 import type { QueuedRecord, RecordOutcome } from "./slice-executor";
 
@@ -258,8 +259,33 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
   };
 
   let refusedInARow = 0;
-  // A 2xx answer: each record written, unless the answer's item list (bulk.item_results) says it was refused.
+  // A 2xx answer: each record written, unless the whole answer says the request failed (update.answer_check) or its
+  // item list (bulk.item_results) says the record was refused.
   const settleAccepted = (batch: Batch, response: HttpResponse): Promise<unknown> => {
+    const whole = answerRefusal(context.update, response.status, response.text, batch.request.url, "bulk request");
+    if (whole !== null) {
+      for (const write of batch.writes) {
+        fromDecision(write.record, write.decision, "failed", {
+          error: whole.error,
+          hint: whole.hint,
+          http_status: response.status,
+          payload_excerpt: itemExcerpt(write),
+        });
+      }
+      // A refused answer counts once per batch towards the streak: the destination refuses the requests, not records.
+      if (++refusedInARow >= context.refusedStreakLimit) {
+        context.failJob(
+          new EngineError({
+            code: "refused_in_answer",
+            http_status: response.status,
+            phase: "update",
+            message: `${refusedInARow} bulk requests in a row were answered with a failure and none accepted; the job stopped. Last: ${whole.error}`,
+          }),
+        );
+      }
+      return Promise.resolve();
+    }
+    refusedInARow = 0;
     const spec = context.update.bulk?.itemResults ?? null;
     const verdict =
       spec === null
@@ -337,7 +363,6 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
       }
       return;
     }
-    refusedInARow = 0;
     settling += 1;
     release([]);
     const record = () => settleAccepted(batch, response);

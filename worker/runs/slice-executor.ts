@@ -6,6 +6,7 @@ import { checkPlanDrift, planEntryOf, type PlanEntry } from "../engine/plan-drif
 import { compareReadBack } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
+import { answerRefusal } from "./answer-refusal";
 import { createBulkWriter, type BulkWriter } from "./bulk-writes";
 import type { LogLevel } from "./run-log";
 import type { WriteIntent } from "./write-intent";
@@ -294,10 +295,21 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       mayRetryAfterSend: request.retrySafe,
     });
 
+  // Writes whose success answer said they failed, one after another with none accepted between them.
+  let refusedInARow = 0;
+
   async function sendSingle(record: QueuedRecord, decision: Decision, request: UpdateRequest): Promise<void> {
     const payload = excerptOf(request.body);
     try {
       const response = await send(request);
+      const refusal = answerRefusal(update, response.status, response.text, request.url, "write");
+      if (refusal !== null) {
+        fromDecision(record, decision, "failed", { error: refusal.error, hint: refusal.hint, http_status: response.status, payload_excerpt: payload });
+        // Every answer refusing: the requests are wrong, not some records.
+        if (++refusedInARow >= options.failureStreak.limit) failJob(refusedStreakError(refusedInARow, response.status, refusal.error));
+        return;
+      }
+      refusedInARow = 0;
       await written(record, decision, { http_status: response.status, payload_excerpt: payload });
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
@@ -405,6 +417,15 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   if (options.signal.aborted) return { kind: "canceled", failureStreak: streak };
   if (terminal !== null) return { kind: "failed", error: terminal, failureStreak: streak };
   return { kind: "continue", failureStreak: streak };
+}
+
+function refusedStreakError(streak: number, status: number, last: string): EngineError {
+  return new EngineError({
+    code: "refused_in_answer",
+    http_status: status,
+    phase: "update",
+    message: `${streak} writes in a row were answered with a failure and none accepted; the job stopped. Last: ${last}`,
+  });
 }
 
 function streakError(streak: number, last: RecordOutcome): EngineError {

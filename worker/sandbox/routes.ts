@@ -134,6 +134,7 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   }
 
   app.use("/api/*", destinationKnobs(store, config, sleep, now));
+  app.use("/api/devices/:serial", errorsInBody(config));
   app.use("/xml/*", destinationKnobs(store, config, sleep, now));
 
   app.get("/api/devices", (c) => {
@@ -234,6 +235,23 @@ function destinationKnobs(store: FleetStore, config: () => SandboxConfig, sleep:
       return fail(c, 503, "UNAVAILABLE", "the fleet API is temporarily unavailable");
     }
     await next();
+  };
+}
+
+const CONTENT_ERRORS = new Set([400, 404, 409, 422]);
+
+function errorsInBody(config: () => SandboxConfig): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (!config().errors_in_body || (c.req.method !== "PUT" && c.req.method !== "PATCH")) return;
+    const { status } = c.res;
+    if (status >= 200 && status <= 299) {
+      const answer = await c.res.json<Record<string, unknown>>();
+      c.res = Response.json({ ok: true, ...answer });
+    } else if (CONTENT_ERRORS.has(status)) {
+      const { error } = await c.res.json<{ error: unknown }>();
+      c.res = Response.json({ ok: false, error });
+    }
   };
 }
 

@@ -7,6 +7,9 @@ export const sandboxConfigSchema = z.strictObject({
   retry_after_s: z.number().int().min(0).max(3_600),
   error_every: z.number().int().min(1).nullable(),
   auth_token: z.string().min(1).max(200).nullable(),
+  // As Slack's Web API does: a JSON device write answers 200 either way, {"ok": true, "device": …} or
+  // {"ok": false, "error": {code, message}} where it would have answered 400, 404, 409 or 422.
+  errors_in_body: z.boolean(),
   // When set, the destination also takes access tokens from POST /sandbox/oauth/token (client credentials).
   oauth: z
     .strictObject({
@@ -28,6 +31,7 @@ export function defaultSandboxConfig(env: Pick<Env, "SANDBOX_LATENCY_MS" | "SAND
     retry_after_s: 1,
     error_every: null,
     auth_token: null,
+    errors_in_body: false,
     oauth: null,
   };
 }

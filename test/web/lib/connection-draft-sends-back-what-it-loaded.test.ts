@@ -91,6 +91,19 @@ describe("the connection draft", () => {
     expect(snapshotOf(draftFromSnapshot(keysetToEmptyPage))).toEqual(keysetToEmptyPage);
   });
 
+  it("sends an answer check back with the paths it was given, and none when it is off", () => {
+    const withCheck = snapshotOfConnection(
+      makeConnectionDetail({
+        config: makeConfig({ update: { ...makeConfig().update, answer_check: { error_path: "errors", message_path: "errors[0].message" } } }),
+      }),
+    );
+    const draft = draftFromSnapshot(withCheck);
+    expect(draft.update.answer_check).toEqual({ on: true, error_path: "errors", ok_path: "", message_path: "errors[0].message" });
+    expect(snapshotOf(draft)).toEqual(withCheck);
+    draft.update.answer_check.on = false;
+    expect(snapshotOf(draft).config.update).not.toHaveProperty("answer_check");
+  });
+
   it("sends a bulk answer's item list matched by index, or by position with neither path", () => {
     const withResults = (item_results: BulkItemResults) =>
       snapshotOfConnection(

@@ -31,12 +31,14 @@ describe("the connection editor's field paths", () => {
     draft.fetch.pagination.style = "page";
     draft.mapping = [ruleDraft({ formatter: "template" })];
     draft.update.bulk_item_results = { ...draft.update.bulk_item_results, on: true, match: "index" };
+    draft.update.answer_check = { ...draft.update.answer_check, on: true };
 
     const paths = draftFieldPaths(draft);
 
     expect(paths).toEqual(
       expect.arrayContaining([
         "config.source.url",
+        "config.source.format",
         "config.source.pagination.next_cursor_path",
         "config.fetch.url",
         "config.fetch.pagination.first_page",
@@ -44,6 +46,8 @@ describe("the connection editor's field paths", () => {
         "config.update.bulk.records_key",
         "config.update.bulk.item_results.path",
         "config.update.bulk.item_results.index_path",
+        "config.update.answer_check.error_path",
+        "config.update.answer_check.message_path",
         "config.mapping[0].options.template",
       ]),
     );

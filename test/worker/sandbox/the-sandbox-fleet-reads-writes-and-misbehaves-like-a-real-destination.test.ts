@@ -421,6 +421,29 @@ describe("sandbox behaviour knobs", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  it("with errors_in_body, answers a device write 200 either way and says in the body whether it worked", async () => {
+    await configure({ errors_in_body: true });
+
+    const good = await call(`/api/devices/${SERIAL}`, jsonRequest("PATCH", { firmware: "9.9.9" }));
+    expect(good.status).toBe(200);
+    expect(await good.json()).toEqual({ ok: true, device: expect.objectContaining({ serial: SERIAL, firmware: "9.9.9" }) });
+
+    const bad = await call(`/api/devices/${SERIAL}`, jsonRequest("PATCH", { battery: 150 }));
+    expect(bad.status).toBe(200);
+    expect(bad.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(await bad.json()).toEqual({
+      ok: false,
+      error: { code: "INVALID_CONTENT", message: expect.stringContaining('field "battery"'), details: { field: "battery" } },
+    });
+    const missing = await call("/api/devices/NO-SUCH", jsonRequest("PUT", { firmware: "1" }));
+    expect(await missing.json()).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+
+    // A read, a media type refusal and the knobs' own statuses keep their status.
+    expect((await call(`/api/devices/${SERIAL}`)).status).toBe(200);
+    expect((await call(`/api/devices/${SERIAL}`, jsonRequest("PATCH", { firmware: "1" }, "text/plain"))).status).toBe(415);
+    expect((await stats()).writes_by_serial[SERIAL]).toBe(1);
+  });
+
   it("refuses an invalid setting with 400 naming it and keeps the previous configuration", async () => {
     const before = await (await call("/_config")).json();
     for (const [knobs, field] of [
@@ -446,6 +469,7 @@ describe("sandbox behaviour knobs", () => {
       retry_after_s: 1,
       error_every: null,
       auth_token: null,
+      errors_in_body: false,
       oauth: null,
     });
     expect(await getDevice(SERIAL)).toEqual(fleetDevice(SERIAL));

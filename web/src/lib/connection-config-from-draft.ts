@@ -1,6 +1,15 @@
-import type { BulkItemResults, FetchContract, FieldRule, Limits, Pagination, SourceContract, UpdateContract } from "../../../worker/engine/contracts";
+import type {
+  AnswerCheck,
+  BulkItemResults,
+  FetchContract,
+  FieldRule,
+  Limits,
+  Pagination,
+  SourceContract,
+  UpdateContract,
+} from "../../../worker/engine/contracts";
 import type { ConnectionConfig, ConnectionSnapshot } from "../../../worker/schemas/types";
-import type { ConnectionDraft, HeaderDraft, ItemResultsDraft, PaginationDraft, RuleDraft } from "./connection-draft";
+import type { AnswerCheckDraft, ConnectionDraft, HeaderDraft, ItemResultsDraft, PaginationDraft, RuleDraft } from "./connection-draft";
 import { parseLiteral, parseMapTable } from "./literal-text";
 
 // What the API receives for a draft: text becomes the contract's values, and the API, not the form, judges them.
@@ -117,6 +126,17 @@ function itemResultsOf(draft: ItemResultsDraft): BulkItemResults {
   };
 }
 
+function answerCheckOf(draft: AnswerCheckDraft): AnswerCheck {
+  const error = optional(draft.error_path);
+  const ok = optional(draft.ok_path);
+  const message = optional(draft.message_path);
+  return {
+    ...(error === undefined ? {} : { error_path: error }),
+    ...(ok === undefined ? {} : { ok_path: ok }),
+    ...(message === undefined ? {} : { message_path: message }),
+  };
+}
+
 function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
   const xmlRoot = optional(draft.xml_root);
   const statuses = statusesOf(draft.success_statuses);
@@ -131,6 +151,7 @@ function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
     ...(xmlRoot === undefined ? {} : { xml_root: xmlRoot }),
     headers: headersOf(draft.headers),
     ...(statuses === undefined ? {} : { success_statuses: statuses }),
+    ...(draft.answer_check.on ? { answer_check: answerCheckOf(draft.answer_check) } : {}),
     ...(idempotency === undefined ? {} : { idempotency_header: idempotency }),
     ...(draft.verify_writes === "off" ? {} : { verify_writes: draft.verify_writes }),
     ...(samplePercent === undefined ? {} : { verify_sample_percent: numberOf(samplePercent) }),

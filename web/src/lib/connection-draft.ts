@@ -1,4 +1,5 @@
 import type {
+  AnswerCheck,
   BulkItemResults,
   FetchContract,
   FieldAction,
@@ -72,6 +73,18 @@ function itemResultsDraft(results: BulkItemResults | undefined): ItemResultsDraf
   };
 }
 
+// How a success answer says a write failed (update.answer_check); `on` false sends none.
+export interface AnswerCheckDraft {
+  on: boolean;
+  error_path: string;
+  ok_path: string;
+  message_path: string;
+}
+
+function answerCheckDraft(check: AnswerCheck | undefined): AnswerCheckDraft {
+  return { on: check !== undefined, error_path: check?.error_path ?? "", ok_path: check?.ok_path ?? "", message_path: check?.message_path ?? "" };
+}
+
 export interface RuleDraft {
   key: number;
   source: string;
@@ -128,6 +141,7 @@ export interface ConnectionDraft {
     bulk_records_key: string;
     bulk_serial_field: string;
     bulk_item_results: ItemResultsDraft;
+    answer_check: AnswerCheckDraft;
     // Off sends no key; an empty name means the API's default header (Idempotency-Key).
     idempotency: boolean;
     idempotency_header: string;
@@ -266,6 +280,7 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
       bulk_records_key: update.bulk?.records_key ?? "records",
       bulk_serial_field: update.bulk?.serial_field ?? "",
       bulk_item_results: itemResultsDraft(update.bulk?.item_results),
+      answer_check: answerCheckDraft(update.answer_check),
       idempotency: update.idempotency_header !== null && update.idempotency_header !== false,
       idempotency_header: typeof update.idempotency_header === "string" ? update.idempotency_header : "",
       verify_writes: update.verify_writes ?? "off",

@@ -45,7 +45,7 @@ export function draftFieldPaths(draft: ConnectionDraft): ConnectionFieldPath[] {
   const s = "config.source";
   paths.push(s, `${s}.kind`);
   if (draft.source.kind === "http") {
-    paths.push(`${s}.url`, `${s}.headers`, `${s}.records_path`, `${s}.serial_path`, `${s}.updated_at_path`, `${s}.since_param`);
+    paths.push(`${s}.url`, `${s}.format`, `${s}.headers`, `${s}.records_path`, `${s}.serial_path`, `${s}.updated_at_path`, `${s}.since_param`);
     paths.push(...paginationPaths(s, draft.source.pagination));
   }
   const f = "config.fetch";
@@ -54,6 +54,10 @@ export function draftFieldPaths(draft: ConnectionDraft): ConnectionFieldPath[] {
   else paths.push(`${f}.url`, `${f}.records_path`, ...paginationPaths(f, draft.fetch.pagination));
   const u = "config.update";
   paths.push(u, `${u}.method`, `${u}.url_template`, `${u}.formatter`, `${u}.headers`, `${u}.success_statuses`);
+  if (draft.update.answer_check.on) {
+    const a = `${u}.answer_check` as const;
+    paths.push(a, `${a}.error_path`, `${a}.ok_path`, `${a}.message_path`);
+  }
   if (draft.update.idempotency) paths.push(`${u}.idempotency_header`);
   paths.push(`${u}.verify_writes`);
   if (draft.update.verify_writes === "sample") paths.push(`${u}.verify_sample_percent`);
