@@ -1746,10 +1746,11 @@ export interface components {
             /** @description May use {serial} and any field path of the looked-up destination record, e.g. {id}. */
             url_template: string;
             /**
+             * @description The request body: json, xml (under xml_root) or form (application/x-www-form-urlencoded, nested fields as a[b]=…, lists as a[0]=…, null as an empty value). A form write's answer is read as JSON.
              * @default json
              * @enum {string}
              */
-            formatter: "json" | "xml";
+            formatter: "json" | "xml" | "form";
             /** @description Root element name; required when formatter is "xml". */
             xml_root?: string;
             /**

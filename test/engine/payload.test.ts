@@ -36,6 +36,39 @@ describe("update requests", () => {
     ]);
   });
 
+  it("send a form as Stripe-style APIs read one: nested fields in brackets, lists by index, null as an empty value", () => {
+    const payload = { name: "Pump & co", active: true, battery: 87, metadata: { site: "AMS 01", "order id": "7" }, tags: ["a", "b"], note: null, extra: {} };
+    const { requests } = buildUpdateRequests(makeUpdate({ formatter: "form", method: "POST" }), [makeWrite("SN-1", payload)], destinations);
+    const request = requests[0]!;
+    expect(request.headers).toEqual({ "content-type": "application/x-www-form-urlencoded" });
+    expect(request.body).toBe(
+      "name=Pump+%26+co&active=true&battery=87&metadata%5Bsite%5D=AMS+01&metadata%5Border+id%5D=7&tags%5B0%5D=a&tags%5B1%5D=b&note=&extra=",
+    );
+    expect([...new URLSearchParams(request.body)]).toEqual([
+      ["name", "Pump & co"],
+      ["active", "true"],
+      ["battery", "87"],
+      ["metadata[site]", "AMS 01"],
+      ["metadata[order id]", "7"],
+      ["tags[0]", "a"],
+      ["tags[1]", "b"],
+      ["note", ""],
+      ["extra", ""],
+    ]);
+    expect(request.bytes).toBe(utf8Length(request.body));
+  });
+
+  it("refuse bulk mode for a form, which carries one record", () => {
+    const parsed = UpdateContractSchema.safeParse({
+      method: "POST",
+      url_template: "https://dest.example/devices",
+      formatter: "form",
+      bulk: { max_records: 10, records_key: "devices" },
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual(["bulk: a bulk request is JSON or XML: a form carries one record"]);
+  });
+
   it("skip decisions that are not writes", () => {
     const skip: Decision = { serial: "SN-2", kind: "skipped_no_change", changes: [], payload: null };
     expect(buildUpdateRequests(makeUpdate(), [skip], destinations).requests).toEqual([]);

@@ -32,6 +32,9 @@ export type VerifyWrites = (typeof VERIFY_WRITES)[number];
 export const DEFAULT_VERIFY_SAMPLE_PERCENT = 10;
 export const PAYLOAD_FORMATS = ["json", "xml"] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+// A write may also be a form, as Stripe's and Twilio's APIs take them: nested fields in brackets, metadata[site]=…
+export const UPDATE_FORMATS = [...PAYLOAD_FORMATS, "form"] as const;
+export type UpdateFormat = (typeof UPDATE_FORMATS)[number];
 // An HTTP source may also be an export: NDJSON (a JSON record a line) or CSV (a header row naming the fields).
 export const SOURCE_FORMATS = [...PAYLOAD_FORMATS, "ndjson", "csv"] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
@@ -327,7 +330,12 @@ export const UpdateContractSchema = z
   .object({
     method: z.enum(UPDATE_METHODS),
     url_template: z.string().max(2000).describe("May use {serial} and any field path of the looked-up destination record, e.g. {id}."),
-    formatter: z.enum(PAYLOAD_FORMATS).default("json"),
+    formatter: z
+      .enum(UPDATE_FORMATS)
+      .default("json")
+      .describe(
+        "The request body: json, xml (under xml_root) or form (application/x-www-form-urlencoded, nested fields as a[b]=…, lists as a[0]=…, null as an empty value). A form write's answer is read as JSON.",
+      ),
     xml_root: xmlName.optional().describe('Root element name; required when formatter is "xml".'),
     headers: HeadersSchema.default({}),
     success_statuses: z.array(z.number().int().min(100).max(599)).min(1).optional().describe("Statuses that count as a successful write; any 2xx when absent."),
@@ -378,6 +386,7 @@ export const UpdateContractSchema = z
         issue(ctx, ["bulk", "records_key"], `"${update.bulk.records_key}" is not a valid XML element name`);
       }
     }
+    if (update.formatter === "form" && update.bulk !== undefined) issue(ctx, ["bulk"], "a bulk request is JSON or XML: a form carries one record");
     if (update.bulk?.serial_field !== undefined) {
       checkPayloadPath(update.bulk.serial_field, update.formatter, ctx, ["bulk", "serial_field"]);
     }
@@ -512,7 +521,7 @@ export function withLimitDefaults<T extends { limits?: unknown }>(config: T): T 
   return { ...config, limits: { ...LIMIT_DEFAULTS, ...stored } as Limits };
 }
 
-function checkPayloadPath(destination: string, format: PayloadFormat, ctx: Ctx, path: IssuePath): void {
+function checkPayloadPath(destination: string, format: UpdateFormat, ctx: Ctx, path: IssuePath): void {
   if (format !== "xml") return;
   const parsed = parsePath(destination);
   if (!parsed.ok) return;

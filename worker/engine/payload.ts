@@ -1,9 +1,10 @@
 import { compileAnswerCheck, type CompiledAnswerCheck } from "./answer-check";
 import { compileItemResults, type CompiledItemResults } from "./bulk-item-results";
-import type { UpdateContract } from "./contracts";
+import type { PayloadFormat, UpdateContract } from "./contracts";
 import { compilePath, setPath, type CompiledPath } from "./paths";
 import type { Decision } from "./reconcile";
 import { compileTemplate, renderUrl, type CompiledTemplate } from "./templates";
+import { formBody } from "./form-body";
 import { buildXml, XmlBuildError } from "./xml";
 import { errorMessage } from "../../shared/lang";
 
@@ -59,7 +60,7 @@ export interface UpdateRequests {
 
 export type DestinationLookup = ReadonlyMap<string, unknown> | ((serial: string) => unknown);
 
-const CONTENT_TYPES = { json: "application/json", xml: "application/xml; charset=utf-8" } as const;
+const CONTENT_TYPES = { json: "application/json", xml: "application/xml; charset=utf-8", form: "application/x-www-form-urlencoded" } as const;
 
 export function compileUpdateContract(contract: UpdateContract): CompiledUpdate {
   const headers: Record<string, string> = { ...contract.headers };
@@ -96,6 +97,11 @@ function idempotencyHeaderOf(contract: UpdateContract): string | null {
   const header = contract.idempotency_header;
   if (header === undefined) return DEFAULT_IDEMPOTENCY_HEADER;
   return typeof header === "string" ? header : null;
+}
+
+// How a write's answer is read: XML for an XML write, else JSON (a form write is answered in JSON).
+export function answerFormat(update: CompiledUpdate): PayloadFormat {
+  return update.format === "xml" ? "xml" : "json";
 }
 
 export function isSuccessStatus(update: CompiledUpdate, status: number): boolean {
@@ -159,7 +165,7 @@ export function buildSingleRequest(
   if (!url.ok) return { serial, error: url.error };
   let body: string;
   try {
-    body = update.format === "json" ? JSON.stringify(payload) : buildXml(update.xmlRoot, payload);
+    body = update.format === "json" ? JSON.stringify(payload) : update.format === "form" ? formBody(payload) : buildXml(update.xmlRoot, payload);
   } catch (error) {
     return { serial, error: describeBuildError(error) };
   }

@@ -1,4 +1,4 @@
-import type { ConnectionConfig, FieldAction, FieldRule, PayloadFormat } from "./contracts";
+import type { ConnectionConfig, FieldAction, FieldRule, PayloadFormat, UpdateFormat } from "./contracts";
 import { compileFormatter, FORMAT_FAILED, type CompiledFormatter, type Formatted } from "./formatters";
 import { compilePath, readPath, setPath, type CompiledPath } from "./paths";
 import { compileTemplate, renderText, UNRENDERABLE, type CompiledTemplate } from "./templates";
@@ -77,13 +77,13 @@ interface CompiledRule {
 
 export interface CompiledMapping {
   readonly rules: readonly CompiledRule[];
-  readonly payloadFormat: PayloadFormat;
+  readonly payloadFormat: UpdateFormat;
   readonly destinationFormat: PayloadFormat;
 }
 
 export interface CompileMappingOptions {
   // "xml" makes text that XML 1.0 cannot carry fail the record here, so dry and live runs agree.
-  payloadFormat?: PayloadFormat;
+  payloadFormat?: UpdateFormat;
   // "xml" reads an empty element as null and unwraps elements that carry attributes.
   destinationFormat?: PayloadFormat;
 }

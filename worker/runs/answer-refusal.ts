@@ -1,6 +1,6 @@
 import { checkAnswer } from "../engine/answer-check";
 import { excerpt, hintFor } from "../engine/errors";
-import type { CompiledUpdate } from "../engine/payload";
+import { answerFormat, type CompiledUpdate } from "../engine/payload";
 
 // What a write's success answer says against it (update.answer_check), as a failed record's error and hint.
 
@@ -19,7 +19,7 @@ const UNREADABLE_HINT =
 /** Null when the answer counts the write done: no check is set, or the body says nothing against it. */
 export function answerRefusal(update: CompiledUpdate, status: number, text: string, url: string, what: "write" | "bulk request"): AnswerRefusal | null {
   if (update.answerCheck === null) return null;
-  const verdict = checkAnswer(update.answerCheck, update.format, text, url);
+  const verdict = checkAnswer(update.answerCheck, answerFormat(update), text, url);
   switch (verdict.kind) {
     case "accepted":
       return null;

@@ -3,6 +3,7 @@ import { EngineError, excerpt } from "../engine/errors";
 import type { HttpResponse } from "../engine/http-client";
 import {
   buildBulkRequest,
+  answerFormat,
   buildUpdateRequests,
   bulkKeyHolds,
   rootBatchKey,
@@ -292,7 +293,7 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
         ? null
         : readItemResults(
             spec,
-            context.update.format,
+            answerFormat(context.update),
             response.text,
             batch.writes.map((write) => write.record.serial),
             batch.request.url,

@@ -11,8 +11,8 @@ export interface DeviceIdentity {
 
 export type ParsedUpdate = { ok: true; changes: DeviceChanges; identity: DeviceIdentity } | { ok: false; field: string | null; message: string };
 
-// JSON bodies carry real types; XML carries only text, so numbers arrive as digits and "" means null.
-export type PayloadOrigin = "json" | "xml";
+// JSON bodies carry real types; XML and forms carry only text, so numbers arrive as digits and "" means null.
+export type PayloadOrigin = "json" | "xml" | "form";
 
 const ALLOWED = new Set<string>(DEMO_ALLOWED_FIELDS);
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -37,7 +37,7 @@ export function parseDeviceUpdate(input: Record<string, unknown>, origin: Payloa
         message: `unknown field "${key}"; writable fields are ${DEMO_ALLOWED_FIELDS.join(", ")}`,
       };
     }
-    const value = origin === "xml" ? fromXmlText(key as FleetField, raw) : raw;
+    const value = origin === "json" ? raw : fromText(key as FleetField, raw);
     const problem = assign(changes, key as FleetField, value);
     if (problem !== null) return { ok: false, field: key, message: `field "${key}" ${problem}, got ${describe(raw)}` };
   }
@@ -89,8 +89,8 @@ function assign(changes: DeviceChanges, field: FleetField, value: unknown): stri
   return null;
 }
 
-// XML text becomes the type the field holds; anything structured is left as is, to be refused.
-function fromXmlText(field: FleetField, raw: unknown): unknown {
+// XML or form text becomes the type the field holds; anything structured is left as is, to be refused.
+function fromText(field: FleetField, raw: unknown): unknown {
   if (typeof raw !== "string") return raw;
   if (raw === "") return null;
   return field === "battery" && DECIMAL.test(raw) ? Number(raw) : raw;

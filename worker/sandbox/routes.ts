@@ -173,14 +173,16 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
     const device = store.getDevice(c.req.param("serial"));
     return device === null ? deviceNotFound(c) : c.json({ device });
   });
+  // JSON, or a form as Stripe-style APIs take one (each field once; its text is read as the field's type).
   app.on(["PUT", "PATCH"], "/api/devices/:serial", async (c) => {
-    if (!isJsonType(c)) return unsupportedMediaType(c, "application/json");
+    const form = mediaType(c) === "application/x-www-form-urlencoded";
+    if (!form && !isJsonType(c)) return unsupportedMediaType(c, "application/json or application/x-www-form-urlencoded");
     const device = store.getDevice(c.req.param("serial"));
     if (device === null) return deviceNotFound(c);
-    const body = await readJson(c);
-    if (!body.ok) return body.response;
+    const body = form ? readForm(await c.req.text()) : await readJson(c);
+    if (!body.ok) return "response" in body ? body.response : fail(c, 400, "INVALID_CONTENT", body.message);
     if (!isPlainObject(body.value)) return fail(c, 400, "INVALID_CONTENT", "the body must be a JSON object of device fields");
-    const parsed = parseDeviceUpdate(body.value, "json");
+    const parsed = parseDeviceUpdate(body.value, form ? "form" : "json");
     if (!parsed.ok) return fail(c, 400, "INVALID_CONTENT", parsed.message, { field: parsed.field });
     const mismatch = identityMismatch(parsed.identity, device);
     if (mismatch !== null) return fail(c, 400, "INVALID_CONTENT", mismatch);
@@ -332,6 +334,15 @@ function lastOf<T>(items: readonly T[], key: (item: T) => string): string | null
 }
 
 type JsonRead = { ok: true; value: unknown } | { ok: false; response: Response };
+
+function readForm(text: string): { ok: true; value: Record<string, string> } | { ok: false; message: string } {
+  const value: Record<string, string> = {};
+  for (const [name, field] of new URLSearchParams(text)) {
+    if (Object.hasOwn(value, name)) return { ok: false, message: `field "${name}" appears twice in the form` };
+    value[name] = field;
+  }
+  return { ok: true, value };
+}
 
 async function readJson(c: Context): Promise<JsonRead> {
   const text = await c.req.text();

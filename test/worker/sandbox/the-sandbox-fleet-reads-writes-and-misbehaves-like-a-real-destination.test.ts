@@ -421,6 +421,19 @@ describe("sandbox behaviour knobs", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  it("takes a device write as a form, each field's text read as the field's type and an empty value as null", async () => {
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const res = await call(`/api/devices/${SERIAL}`, { method: "PATCH", headers: form, body: "battery=42&site_code=&display_name=Pump+%26+co" });
+    expect(res.status).toBe(200);
+    expect((await res.json<{ device: Record<string, unknown> }>()).device).toMatchObject({ battery: 42, site_code: null, display_name: "Pump & co" });
+
+    const twice = await call(`/api/devices/${SERIAL}`, { method: "PATCH", headers: form, body: "battery=1&battery=2" });
+    expect(twice.status).toBe(400);
+    expect((await twice.json<ErrorBody>()).error.message).toBe('field "battery" appears twice in the form');
+    const nested = await call(`/api/devices/${SERIAL}`, { method: "PATCH", headers: form, body: "meta%5Bsite%5D=x" });
+    expect((await nested.json<ErrorBody>()).error.message).toContain('unknown field "meta[site]"');
+  });
+
   it("with errors_in_body, answers a device write 200 either way and says in the body whether it worked", async () => {
     await configure({ errors_in_body: true });
 

@@ -9,6 +9,7 @@ import type {
   Pagination,
   PayloadFormat,
   SourceFormat,
+  UpdateFormat,
   SourceContract,
   UpdateContract,
   VerifyWrites,
@@ -132,7 +133,7 @@ export interface ConnectionDraft {
   update: {
     method: UpdateMethod;
     url_template: string;
-    formatter: PayloadFormat;
+    formatter: UpdateFormat;
     xml_root: string;
     headers: HeaderDraft[];
     success_statuses: string;

@@ -1,4 +1,4 @@
-import type { FieldAction, Formatter, OnNull, PayloadFormat, SourceFormat, VerifyWrites } from "../../../worker/engine/contracts";
+import type { FieldAction, Formatter, OnNull, PayloadFormat, SourceFormat, UpdateFormat, VerifyWrites } from "../../../worker/engine/contracts";
 import type { FetchMode, ItemMatch, PaginationStyle, SourceKind, UpdateMethod } from "./connection-draft";
 
 // Labels keyed by the engine's own unions: a new formatter or action fails the type check here.
@@ -27,6 +27,7 @@ export const ON_NULL_LABELS: Record<OnNull, string> = {
 };
 export const METHOD_LABELS: Record<UpdateMethod, string> = { PUT: "PUT", PATCH: "PATCH", POST: "POST" };
 export const FORMAT_LABELS: Record<PayloadFormat, string> = { json: "JSON", xml: "XML" };
+export const UPDATE_FORMAT_LABELS: Record<UpdateFormat, string> = { ...FORMAT_LABELS, form: "Form (x-www-form-urlencoded)" };
 export const SOURCE_FORMAT_LABELS: Record<SourceFormat, string> = {
   ...FORMAT_LABELS,
   ndjson: "NDJSON (JSON lines)",
