@@ -273,8 +273,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Look one serial up through the fetch contract
-         * @description Calls the destination for real, with the credential's auth, and shows the request, the raw response (truncated, secrets masked) and the record the contract resolved. List mode reads pages until the serial turns up (at most 20). Nothing is written.
+         * Look one serial up through the fetch contract, or in the source
+         * @description Calls the destination for real, with the credential's auth, and shows the request, the raw response (truncated, secrets masked) and the record the contract resolved. List mode reads pages until the serial turns up (at most 20). Nothing is written. With `contract: "source"` it reads the source the same way: an HTTP source page by page (at most 20), a dataset from its stored records.
          */
         post: operations["testLookup"];
         delete?: never;
@@ -2001,9 +2001,9 @@ export interface components {
             /** @description Body of the last response, truncated; secrets of the credential are masked. */
             raw_response: string | null;
             raw_response_truncated: boolean;
-            /** @description The destination record the fetch contract resolved, or null. */
+            /** @description The record the contract resolved (the destination's, or the source's), or null. */
             record?: unknown;
-            /** @description Why the serial counts as Missing Destination. */
+            /** @description Why the serial counts as Missing Destination (or Missing Source). */
             missing_reason?: string;
             detail?: string;
             error?: {
@@ -2016,6 +2016,12 @@ export interface components {
         TestLookupRequest: {
             /** @example DEV-00001 */
             serial: string;
+            /**
+             * @description fetch (default): the destination record through the fetch contract; source: the source record through the source contract.
+             * @default fetch
+             * @enum {string}
+             */
+            contract: "fetch" | "source";
         };
         Settings: {
             retention: {

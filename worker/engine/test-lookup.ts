@@ -1,4 +1,5 @@
 import type { FetchContract } from "./contracts";
+import { readSourcePages, type HttpSourceContract } from "./source-reader";
 import { credentialClientAuth, type CredentialHeaders } from "./credential-auth";
 import { EngineError } from "./errors";
 import { createHttpClient, type HttpLimits } from "./http-client";
@@ -27,7 +28,7 @@ export interface TestLookupReport {
   raw_response: string | null;
   raw_response_truncated: boolean;
   record: unknown;
-  missing_reason?: MissingReason | "beyond_page_limit";
+  missing_reason?: MissingReason | "beyond_page_limit" | "not_in_source";
   detail?: string;
   error?: { code: string; message: string; hint: string; http_status: number | null };
 }
@@ -47,8 +48,23 @@ interface Exchange {
  * its raw response and the record the contract resolved. Secrets are masked in everything it returns.
  */
 export async function runTestLookup(options: TestLookupOptions): Promise<TestLookupReport> {
-  const { contract, serial, runtime, auth, signal } = options;
+  const { contract, serial, signal } = options;
   const maxPages = options.maxPages ?? TEST_LOOKUP_DEFAULTS.maxPages;
+  return recorded(options, (client) =>
+    contract.mode === "per_serial" ? perSerial(client, contract, serial, signal) : inListing(client, contract, serial, maxPages, signal),
+  );
+}
+
+/** The same for the source side: reads the HTTP source's pages, as a run does, until the serial turns up. */
+export async function runTestSourceLookup(options: Omit<TestLookupOptions, "contract"> & { contract: HttpSourceContract }): Promise<TestLookupReport> {
+  const { contract, serial, signal } = options;
+  const maxPages = options.maxPages ?? TEST_LOOKUP_DEFAULTS.maxPages;
+  return recorded(options, (client) => inSource(client, contract, serial, maxPages, signal));
+}
+
+// Runs `lookup` through a client whose every destination exchange is kept, and reports the last one, masked.
+async function recorded(options: Omit<TestLookupOptions, "contract">, lookup: (client: Client) => Promise<Result>): Promise<TestLookupReport> {
+  const { runtime, auth } = options;
   const maxBodyChars = options.maxBodyChars ?? TEST_LOOKUP_DEFAULTS.maxBodyChars;
   const exchanges: Exchange[] = [];
 
@@ -82,7 +98,7 @@ export async function runTestLookup(options: TestLookupOptions): Promise<TestLoo
 
   let result: Pick<TestLookupReport, "outcome" | "record" | "missing_reason" | "detail" | "error">;
   try {
-    result = contract.mode === "per_serial" ? await perSerial(client, contract, serial, signal) : await inListing(client, contract, serial, maxPages, signal);
+    result = await lookup(client);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     result = {
@@ -143,6 +159,29 @@ async function inListing(
     record: null,
     missing_reason: "not_in_listing",
     detail: `serial is not in the ${read} page${read === 1 ? "" : "s"} of the destination listing`,
+  };
+}
+
+async function inSource(client: Client, contract: HttpSourceContract, serial: string, maxPages: number, signal: AbortSignal | undefined): Promise<Result> {
+  let read = 0;
+  for await (const page of readSourcePages({ client, contract, start: {}, ...(signal ? { signal } : {}) })) {
+    read++;
+    const hit = page.records.find((entry) => entry.serial === serial);
+    if (hit) return { outcome: "found", record: hit.record };
+    if (page.nextState !== null && read >= maxPages) {
+      return {
+        outcome: "missing",
+        record: null,
+        missing_reason: "beyond_page_limit",
+        detail: `not in the first ${read} pages of the source; a run reads them all, a test lookup stops here`,
+      };
+    }
+  }
+  return {
+    outcome: "missing",
+    record: null,
+    missing_reason: "not_in_source",
+    detail: `serial is not in the ${read} page${read === 1 ? "" : "s"} of the source`,
   };
 }
 

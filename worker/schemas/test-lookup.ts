@@ -3,6 +3,10 @@ import { z } from "@hono/zod-openapi";
 export const testLookupBodySchema = z
   .strictObject({
     serial: z.string().trim().min(1).max(256).openapi({ example: "DEV-00001" }),
+    contract: z
+      .enum(["fetch", "source"])
+      .default("fetch")
+      .openapi({ description: "fetch (default): the destination record through the fetch contract; source: the source record through the source contract." }),
   })
   .openapi("TestLookupRequest");
 
@@ -25,8 +29,8 @@ export const testLookupResultSchema = z
       description: "Body of the last response, truncated; secrets of the credential are masked.",
     }),
     raw_response_truncated: z.boolean(),
-    record: z.unknown().openapi({ description: "The destination record the fetch contract resolved, or null." }),
-    missing_reason: z.string().optional().openapi({ description: "Why the serial counts as Missing Destination." }),
+    record: z.unknown().openapi({ description: "The record the contract resolved (the destination's, or the source's), or null." }),
+    missing_reason: z.string().optional().openapi({ description: "Why the serial counts as Missing Destination (or Missing Source)." }),
     detail: z.string().optional(),
     error: z.object({ code: z.string(), message: z.string(), hint: z.string(), http_status: z.number().int().nullable() }).optional(),
   })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Connection, TestLookupResult } from "../../../worker/schemas/types";
-import { demoExampleSerials, demoFleetDevices } from "../../../worker/sandbox/demo-data";
+import { demoExampleSerials, demoFleetDevices, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { changeConnection } from "../factories";
 import { SANDBOX, call, createConnection, createCredential, makeConfig } from "./config-api";
 
@@ -108,5 +108,53 @@ describe("POST /api/connections/{id}/test-lookup", () => {
     expect((await lookup(connection, FOUND, "viewer")).status).toBe(403);
     expect((await call("POST", `/api/connections/${connection.id}/test-lookup`, { as: "operator", body: { serial: " " } })).status).toBe(400);
     expect((await call("POST", "/api/connections/conn_nope/test-lookup", { as: "operator", body: { serial: FOUND } })).status).toBe(404);
+  });
+});
+
+describe("POST /api/connections/{id}/test-lookup in the source", () => {
+  const sourceLookup = (connection: Connection, serial: string) =>
+    call<TestLookupResult>("POST", `/api/connections/${connection.id}/test-lookup`, { as: "operator", body: { serial, contract: "source" } });
+  const csvSource = {
+    kind: "http" as const,
+    url: `${SANDBOX}/source/devices.csv?per_page=100`,
+    format: "csv" as const,
+    pagination: { style: "link" as const },
+    serial_path: "serial",
+  };
+
+  it("reads a CSV source page by page until the serial turns up, showing the raw CSV and the record it parsed", async () => {
+    const connection = await createConnection((await createCredential()).id, { config: makeConfig({ source: csvSource }) });
+    const serial = demoSourceDevices().at(-1)!.serial;
+
+    const res = await sourceLookup(connection, serial);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ outcome: "found", requests: 5, request: { method: "GET", status: 200 } });
+    expect(res.body.request!.url).toContain("/source/devices.csv?per_page=100&page=5");
+    expect(res.body.raw_response).toMatch(/^serial,name,status,/);
+    expect(res.body.record).toMatchObject({ serial, status: demoSourceDevices().at(-1)!.status });
+  });
+
+  it("names a serial the HTTP source lacks Missing Source, after reading it all", async () => {
+    const connection = await createConnection((await createCredential()).id, { config: makeConfig({ source: csvSource }) });
+    const res = await sourceLookup(connection, "NOT-A-SERIAL");
+    expect(res.body).toMatchObject({ outcome: "missing", missing_reason: "not_in_source", detail: "serial is not in the 5 pages of the source", record: null });
+  });
+
+  it("reads a dataset's stored record without a request", async () => {
+    const connection = await createConnection((await createCredential()).id);
+    const stored = await call("POST", `/api/connections/${connection.id}/records`, {
+      raw: JSON.stringify([{ serial: "SN-1", name: "Pump" }]),
+      headers: { "content-type": "application/json" },
+    });
+    expect(stored.status).toBe(200);
+
+    expect((await sourceLookup(connection, "SN-1")).body).toMatchObject({
+      outcome: "found",
+      record: { serial: "SN-1", name: "Pump" },
+      request: null,
+      requests: 0,
+    });
+    expect((await sourceLookup(connection, "SN-2")).body).toMatchObject({ outcome: "missing", missing_reason: "not_in_source", record: null });
   });
 });

@@ -37,6 +37,7 @@ import type { statsQuerySchema } from "../../../worker/schemas/stats";
 import type { RetentionResponse, retentionRunResponseSchema } from "../../../worker/schemas/retention";
 import type { breakerListSchema, DestinationBreakerView } from "../../../worker/schemas/destination-breakers";
 import type { CreateRunRequest } from "../../../worker/schemas/runs";
+import type { testLookupBodySchema } from "../../../worker/schemas/test-lookup";
 import type { ConnectionSerialPage, connectionSerialQuerySchema, SerialStanding } from "../../../worker/schemas/connection-serials";
 import type { BulkCancelRequest, BulkPreviewRequest, BulkRerunRequest, BulkRunPreview, BulkRunResult } from "../../../worker/schemas/bulk-runs";
 import type { CreateTokenBody } from "../../../worker/schemas/tokens";
@@ -77,6 +78,8 @@ export interface PageRequest extends ListOptions {
 }
 
 // Query shapes come from the worker's schemas; paging and numbers are the client's own arguments.
+// Where a test lookup looks: the destination through the fetch contract, or the source.
+export type LookupContract = z.output<typeof testLookupBodySchema>["contract"];
 export type RunListFilters = Omit<z.input<typeof runListQuerySchema>, "cursor" | "limit">;
 export type RecordListFilters = Omit<z.input<typeof recordListQuerySchema>, "cursor" | "limit" | "format">;
 export type LogListFilters = Omit<z.input<typeof logListQuerySchema>, "after_seq" | "limit" | "download"> & {
@@ -188,8 +191,8 @@ export function createApiClient(options: ApiClientOptions = {}) {
         method: "POST",
         body: { connection_ids: connectionIds },
       }),
-    testLookup: (connectionId: string, serial: string, signal?: AbortSignal) =>
-      request<TestLookupResult>(`/api/connections/${id(connectionId)}/test-lookup`, { method: "POST", body: { serial }, signal }),
+    testLookup: (connectionId: string, serial: string, contract: LookupContract, signal?: AbortSignal) =>
+      request<TestLookupResult>(`/api/connections/${id(connectionId)}/test-lookup`, { method: "POST", body: { serial, contract }, signal }),
     syncNow: (connectionId: string) => request<RunDetail>(`/api/connections/${id(connectionId)}/sync`, { method: "POST" }),
     resumeConnection: (connectionId: string) => request<Connection>(`/api/connections/${id(connectionId)}/resume`, { method: "POST" }),
     resetConnection: (connectionId: string, resync: boolean) =>

@@ -1,4 +1,4 @@
-import { api, asApiError, type ApiError } from "../lib/api";
+import { api, asApiError, type ApiError, type LookupContract } from "../lib/api";
 import { runs } from "./runs.svelte";
 import type { RunDetail } from "../../../worker/schemas/runs";
 import type { DatasetUploadIssue, DatasetUploadResult, TestLookupResult, UploadMode } from "../../../worker/schemas/types";
@@ -7,6 +7,10 @@ import type { DatasetUploadIssue, DatasetUploadResult, TestLookupResult, UploadM
 
 export class TestLookupState {
   serial = $state("DEV-00001");
+  // Which side to look in: the destination through the fetch contract, or the source.
+  contract: LookupContract = $state("fetch");
+  // The side the shown result is from.
+  resultContract: LookupContract = $state("fetch");
   running = $state(false);
   result: TestLookupResult | null = $state(null);
   // The serial the shown result is for; the field may have changed since.
@@ -26,8 +30,10 @@ export class TestLookupState {
     this.running = true;
     this.error = null;
     try {
-      this.result = await api.testLookup(connectionId, serial, controller.signal);
+      const contract = this.contract;
+      this.result = await api.testLookup(connectionId, serial, contract, controller.signal);
       this.resultSerial = serial;
+      this.resultContract = contract;
     } catch (error) {
       if (controller.signal.aborted) return;
       this.result = null;
