@@ -132,7 +132,7 @@ async function perSerial(
   }
 }
 
-async function inListing(
+function inListing(
   client: Client,
   contract: Extract<FetchContract, { mode: "list" }>,
   serial: string,
@@ -140,48 +140,40 @@ async function inListing(
   signal: AbortSignal | undefined,
 ): Promise<Result> {
   const pages = readRecordPages(client, pagedReadSpec("listing", contract), null, signal);
-  let read = 0;
-  for await (const page of pages) {
-    read++;
-    const hit = page.records.find((entry) => entry.serial === serial);
-    if (hit) return { outcome: "found", record: hit.record };
-    if (page.nextState !== null && read >= maxPages) {
-      return {
-        outcome: "missing",
-        record: null,
-        missing_reason: "beyond_page_limit",
-        detail: `not in the first ${read} pages of the listing; a run reads them all, a test lookup stops here`,
-      };
-    }
-  }
-  return {
-    outcome: "missing",
-    record: null,
-    missing_reason: "not_in_listing",
-    detail: `serial is not in the ${read} page${read === 1 ? "" : "s"} of the destination listing`,
-  };
+  return findInPages(pages, serial, maxPages, { name: "the destination listing", missing: "not_in_listing" });
 }
 
-async function inSource(client: Client, contract: HttpSourceContract, serial: string, maxPages: number, signal: AbortSignal | undefined): Promise<Result> {
-  let read = 0;
-  for await (const page of readSourcePages({ client, contract, start: {}, ...(signal ? { signal } : {}) })) {
-    read++;
+function inSource(client: Client, contract: HttpSourceContract, serial: string, maxPages: number, signal: AbortSignal | undefined): Promise<Result> {
+  const pages = readSourcePages({ client, contract, start: {}, ...(signal ? { signal } : {}) });
+  return findInPages(pages, serial, maxPages, { name: "the source", missing: "not_in_source" });
+}
+
+// Reads pages until the serial turns up, or the read ends, or the test's page limit is reached.
+async function findInPages(
+  pages: AsyncIterable<{ records: ReadonlyArray<{ serial: string; record: unknown }>; nextState: unknown }>,
+  serial: string,
+  maxPages: number,
+  read: { name: string; missing: "not_in_listing" | "not_in_source" },
+): Promise<Result> {
+  let count = 0;
+  for await (const page of pages) {
+    count++;
     const hit = page.records.find((entry) => entry.serial === serial);
     if (hit) return { outcome: "found", record: hit.record };
-    if (page.nextState !== null && read >= maxPages) {
+    if (page.nextState !== null && count >= maxPages) {
       return {
         outcome: "missing",
         record: null,
         missing_reason: "beyond_page_limit",
-        detail: `not in the first ${read} pages of the source; a run reads them all, a test lookup stops here`,
+        detail: `not in the first ${count} pages of ${read.name}; a run reads them all, a test lookup stops here`,
       };
     }
   }
   return {
     outcome: "missing",
     record: null,
-    missing_reason: "not_in_source",
-    detail: `serial is not in the ${read} page${read === 1 ? "" : "s"} of the source`,
+    missing_reason: read.missing,
+    detail: `serial is not in the ${count} page${count === 1 ? "" : "s"} of ${read.name}`,
   };
 }
 

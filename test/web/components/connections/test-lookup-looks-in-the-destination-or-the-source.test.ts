@@ -22,20 +22,26 @@ const missing: TestLookupResult = {
   detail: "serial is not in the 3 pages of the source",
 };
 
+// Answers every lookup with `result`; the request bodies sent are kept in the list returned.
+function answerLookups(result: TestLookupResult): unknown[] {
+  const bodies: unknown[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
+      bodies.push(JSON.parse(String(init?.body)));
+      return jsonResponse(result);
+    }),
+  );
+  return bodies;
+}
+
 afterEach(() => {
   vi.unstubAllGlobals();
 });
 
 describe("test lookup, in the destination or the source", () => {
   it("asks the API to look in the source when Source is chosen, and names a miss there Missing Source", async () => {
-    const bodies: unknown[] = [];
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
-        bodies.push(JSON.parse(String(init?.body)));
-        return jsonResponse(missing);
-      }),
-    );
+    const bodies = answerLookups(missing);
     render(TestLookupPanel, { connectionId: "conn_csv", lookup: new TestLookupState(), lockedReason: null, unsaved: false, version: 4 });
 
     await fireEvent.change(screen.getByLabelText("Look in"), { target: { value: "source" } });
@@ -49,14 +55,7 @@ describe("test lookup, in the destination or the source", () => {
   });
 
   it("looks in the destination by default", async () => {
-    const bodies: unknown[] = [];
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
-        bodies.push(JSON.parse(String(init?.body)));
-        return jsonResponse({ ...missing, missing_reason: "not_found", detail: undefined });
-      }),
-    );
+    const bodies = answerLookups({ ...missing, missing_reason: "not_found", detail: undefined });
     render(TestLookupPanel, { connectionId: "conn_csv", lookup: new TestLookupState(), lockedReason: null, unsaved: false, version: 4 });
 
     await fireEvent.click(screen.getByRole("button", { name: "Test lookup" }));
