@@ -67,6 +67,9 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
+          // Above the 12 s the alert tests' waitFor allows, so a slow queue or alarm fails naming what it waited for
+          // rather than at the runner's default 5 s (which a loaded 2-core machine reached once).
+          testTimeout: 15_000,
           exclude: [...configDefaults.exclude, "test/**/*.node.test.ts"],
           // One workerd runs the files one after another: starting a workerd and loading the Worker's module graph
           // per file cost more than all the tests. Each file still starts from an empty ledger and empty buckets.
