@@ -2,6 +2,7 @@ import type { AnswerCheck, PayloadFormat } from "./contracts";
 import { parseBody } from "./paged-reader";
 import { compilePath, readPath, type CompiledPath } from "./paths";
 import { scalarText } from "./templates";
+import { errorMessage } from "../../shared/lang";
 
 // A write answered with a success status whose body says it failed: GraphQL's `errors` beside a 200, Slack's
 // `"ok": false`, a SOAP-style fault. Without this check such a record counts Updated though nothing was written.
@@ -33,7 +34,7 @@ export function checkAnswer(check: CompiledAnswerCheck, format: PayloadFormat, t
   try {
     body = parseBody(text, format, "update", url);
   } catch (error) {
-    return { kind: "unreadable", reason: error instanceof Error ? error.message : String(error) };
+    return { kind: "unreadable", reason: errorMessage(error) };
   }
   const error = check.error === null ? undefined : readPath(body, check.error);
   const refusedByError = holdsSomething(error);

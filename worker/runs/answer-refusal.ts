@@ -1,5 +1,5 @@
 import { checkAnswer } from "../engine/answer-check";
-import { excerpt, hintFor } from "../engine/errors";
+import { EngineError, excerpt, hintFor } from "../engine/errors";
 import { answerFormat, type CompiledUpdate } from "../engine/payload";
 
 // What a write's success answer says against it (update.answer_check), as a failed record's error and hint.
@@ -7,8 +7,6 @@ import { answerFormat, type CompiledUpdate } from "../engine/payload";
 export interface AnswerRefusal {
   error: string;
   hint: string;
-  // The answer was read and says the write failed; false when it could not be read at all.
-  refused: boolean;
 }
 
 const REFUSED_HINT = hintFor("refused_in_answer", "update");
@@ -27,13 +25,21 @@ export function answerRefusal(update: CompiledUpdate, status: number, text: stri
       return {
         error: `The destination answered the ${what} with HTTP ${status} but its answer says it failed${excerpt(verdict.message)}`,
         hint: REFUSED_HINT,
-        refused: true,
       };
     case "unreadable":
       return {
         error: `The destination answered the ${what} with HTTP ${status} but its answer could not be read for an error (${verdict.reason}), so it does not count as written`,
         hint: UNREADABLE_HINT,
-        refused: false,
       };
   }
+}
+
+/** The job's failure once `count` writes (or bulk requests) in a row were refused in their answers and none accepted. */
+export function answersRefusedError(count: number, what: "writes" | "bulk requests", status: number, last: string): EngineError {
+  return new EngineError({
+    code: "refused_in_answer",
+    http_status: status,
+    phase: "update",
+    message: `${count} ${what} in a row were answered with a failure and none accepted; the job stopped. Last: ${last}`,
+  });
 }

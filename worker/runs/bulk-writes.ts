@@ -14,7 +14,7 @@ import {
 import { planEntryOf, plannedRequest } from "../engine/plan-drift";
 import type { CompiledMapping, Decision, FieldChange, RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
-import { answerRefusal } from "./answer-refusal";
+import { answerRefusal, answersRefusedError } from "./answer-refusal";
 import { batchSplit, type LogLevel } from "./run-log";
 import type { QueuedRecord, RecordOutcome } from "./slice-executor";
 
@@ -274,16 +274,7 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
         });
       }
       // A refused answer counts once per batch towards the streak: the destination refuses the requests, not records.
-      if (++refusedInARow >= context.refusedStreakLimit) {
-        context.failJob(
-          new EngineError({
-            code: "refused_in_answer",
-            http_status: response.status,
-            phase: "update",
-            message: `${refusedInARow} bulk requests in a row were answered with a failure and none accepted; the job stopped. Last: ${whole.error}`,
-          }),
-        );
-      }
+      if (++refusedInARow >= context.refusedStreakLimit) context.failJob(answersRefusedError(refusedInARow, "bulk requests", response.status, whole.error));
       return Promise.resolve();
     }
     refusedInARow = 0;

@@ -6,7 +6,7 @@ import { checkPlanDrift, planEntryOf, type PlanEntry } from "../engine/plan-drif
 import { compareReadBack } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
-import { answerRefusal } from "./answer-refusal";
+import { answerRefusal, answersRefusedError } from "./answer-refusal";
 import { createBulkWriter, type BulkWriter } from "./bulk-writes";
 import type { LogLevel } from "./run-log";
 import type { WriteIntent } from "./write-intent";
@@ -306,7 +306,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       if (refusal !== null) {
         fromDecision(record, decision, "failed", { error: refusal.error, hint: refusal.hint, http_status: response.status, payload_excerpt: payload });
         // Every answer refusing: the requests are wrong, not some records.
-        if (++refusedInARow >= options.failureStreak.limit) failJob(refusedStreakError(refusedInARow, response.status, refusal.error));
+        if (++refusedInARow >= options.failureStreak.limit) failJob(answersRefusedError(refusedInARow, "writes", response.status, refusal.error));
         return;
       }
       refusedInARow = 0;
@@ -417,15 +417,6 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
   if (options.signal.aborted) return { kind: "canceled", failureStreak: streak };
   if (terminal !== null) return { kind: "failed", error: terminal, failureStreak: streak };
   return { kind: "continue", failureStreak: streak };
-}
-
-function refusedStreakError(streak: number, status: number, last: string): EngineError {
-  return new EngineError({
-    code: "refused_in_answer",
-    http_status: status,
-    phase: "update",
-    message: `${streak} writes in a row were answered with a failure and none accepted; the job stopped. Last: ${last}`,
-  });
 }
 
 function streakError(streak: number, last: RecordOutcome): EngineError {
