@@ -179,8 +179,8 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
     if (!form && !isJsonType(c)) return unsupportedMediaType(c, "application/json or application/x-www-form-urlencoded");
     const device = store.getDevice(c.req.param("serial"));
     if (device === null) return deviceNotFound(c);
-    const body = form ? readForm(await c.req.text()) : await readJson(c);
-    if (!body.ok) return "response" in body ? body.response : fail(c, 400, "INVALID_CONTENT", body.message);
+    const body = form ? await readForm(c) : await readJson(c);
+    if (!body.ok) return body.response;
     if (!isPlainObject(body.value)) return fail(c, 400, "INVALID_CONTENT", "the body must be a JSON object of device fields");
     const parsed = parseDeviceUpdate(body.value, form ? "form" : "json");
     if (!parsed.ok) return fail(c, 400, "INVALID_CONTENT", parsed.message, { field: parsed.field });
@@ -333,18 +333,18 @@ function lastOf<T>(items: readonly T[], key: (item: T) => string): string | null
   return last === undefined ? null : key(last);
 }
 
-type JsonRead = { ok: true; value: unknown } | { ok: false; response: Response };
+type BodyRead = { ok: true; value: unknown } | { ok: false; response: Response };
 
-function readForm(text: string): { ok: true; value: Record<string, string> } | { ok: false; message: string } {
+async function readForm(c: Context): Promise<BodyRead> {
   const value: Record<string, string> = {};
-  for (const [name, field] of new URLSearchParams(text)) {
-    if (Object.hasOwn(value, name)) return { ok: false, message: `field "${name}" appears twice in the form` };
+  for (const [name, field] of new URLSearchParams(await c.req.text())) {
+    if (Object.hasOwn(value, name)) return { ok: false, response: fail(c, 400, "INVALID_CONTENT", `field "${name}" appears twice in the form`) };
     value[name] = field;
   }
   return { ok: true, value };
 }
 
-async function readJson(c: Context): Promise<JsonRead> {
+async function readJson(c: Context): Promise<BodyRead> {
   const text = await c.req.text();
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
