@@ -13,6 +13,8 @@ export const EXIT = {
   recordsFailed: 6,
   // `config plan --exit-code`: applying the document would change something (the configuration drifted from it).
   planHasChanges: 7,
+  // `connections lookup`: the serial is not in the destination (or, with --source, the source).
+  lookupMissing: 8,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -108,3 +108,65 @@ describe("connections serials", () => {
     expect((await cli(["connections", "serials", "conn_1", "--cursor", "c2"])).io.out).toBe("No serials match.\n");
   });
 });
+
+describe("connections lookup", () => {
+  const found = {
+    outcome: "found",
+    request: { method: "GET", url: "https://fleet.example.com/api/devices/DEV-00001", status: 200, duration_ms: 41.6 },
+    requests: 1,
+    raw_response: '{"device":{"serial":"DEV-00001"}}',
+    raw_response_truncated: false,
+    record: { serial: "DEV-00001", state: "online" },
+  };
+
+  it("posts the serial to Test lookup and prints the request and the record it resolved, exiting 0", async () => {
+    server = await startLoopbackServer(() => ({ body: found }));
+    const { code, io } = await cli(["connections", "lookup", "conn_1", "DEV-00001"]);
+    expect(code).toBe(EXIT.ok);
+    expect(server.requests[0]).toMatchObject({ method: "POST", url: expect.objectContaining({ pathname: "/api/connections/conn_1/test-lookup" }) });
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({ serial: "DEV-00001", contract: "fetch" });
+    expect(io.out).toBe(
+      [
+        "Found DEV-00001 in the destination.",
+        "GET https://fleet.example.com/api/devices/DEV-00001 → HTTP 200 · 42 ms",
+        JSON.stringify(found.record, null, 2),
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("looks in the source with --source and exits 8 when the serial is not there", async () => {
+    const missing = {
+      ...found,
+      outcome: "missing",
+      record: null,
+      requests: 5,
+      missing_reason: "not_in_source",
+      detail: "serial is not in the 5 pages of the source",
+    };
+    server = await startLoopbackServer(() => ({ body: missing }));
+    const { code, io } = await cli(["connections", "lookup", "conn_1", "DEV-99999", "--source"]);
+    expect(code).toBe(EXIT.lookupMissing);
+    expect(JSON.parse(server.requests[0]!.body)).toEqual({ serial: "DEV-99999", contract: "source" });
+    expect(io.out.split("\n")[0]).toBe("Missing Source: DEV-99999 (serial is not in the 5 pages of the source).");
+    expect(io.out).toContain("(5 requests)");
+  });
+
+  it("exits 1 with the destination's error and hint when the lookup failed, and prints JSON with --json", async () => {
+    const failed = {
+      ...found,
+      outcome: "error",
+      record: null,
+      error: { code: "auth_failed", message: "GET /api/devices/DEV-00001 returned 401", hint: "Check the credential", http_status: 401 },
+    };
+    server = await startLoopbackServer(() => ({ body: failed }));
+    const text = await cli(["connections", "lookup", "conn_1", "DEV-00001"]);
+    expect(text.code).toBe(EXIT.error);
+    expect(text.io.out.split("\n").slice(0, 2)).toEqual([
+      "The lookup of DEV-00001 failed: GET /api/devices/DEV-00001 returned 401 [auth_failed]",
+      "Hint: Check the credential",
+    ]);
+    const json = await cli(["connections", "lookup", "conn_1", "DEV-00001", "--json"]);
+    expect(JSON.parse(json.io.out)).toEqual(failed);
+  });
+});

@@ -9,6 +9,7 @@ import { ACTIONS_WORST_FIRST } from "../../../shared/outcome-order";
 type ConnectionSummary = Schemas["ConnectionSummary"];
 type ConnectionSerial = Schemas["ConnectionSerial"];
 type ConnectionSerialPage = Schemas["ConnectionSerialPage"];
+type TestLookupResult = Schemas["TestLookupResult"];
 
 // The API's largest page: a fleet's connections are listed whole, in execution order.
 const PAGE = 500;
@@ -122,4 +123,51 @@ const serials = defineCommand({
   },
 });
 
-export const CONNECTION_COMMANDS = [list, serials, resume];
+const LOOKUP_EXIT = { found: EXIT.ok, missing: EXIT.lookupMissing, error: EXIT.error } as const;
+
+// The dashboard's Test lookup in words: what was found where, the last request and the record the contract resolved.
+function lookupText(result: TestLookupResult, serial: string, side: "destination" | "source"): string {
+  const lines: string[] = [];
+  if (result.outcome === "found") lines.push(`Found ${serial} in the ${side}.`);
+  else if (result.outcome === "missing")
+    lines.push(`${side === "source" ? "Missing Source" : "Missing Destination"}: ${serial}${result.detail ? ` (${result.detail})` : ""}.`);
+  else
+    lines.push(
+      `The lookup of ${serial} failed: ${result.error?.message ?? "unknown error"} [${result.error?.code ?? "error"}]`,
+      `Hint: ${result.error?.hint ?? ""}`,
+    );
+  const { request } = result;
+  if (request !== null) {
+    const status = request.status === null ? "no response" : `HTTP ${request.status}`;
+    lines.push(
+      `${request.method} ${request.url} → ${status} · ${Math.round(request.duration_ms)} ms${result.requests > 1 ? ` (${result.requests} requests)` : ""}`,
+    );
+  }
+  if (result.record !== null && result.record !== undefined) lines.push(JSON.stringify(result.record, null, 2));
+  return `${lines.join("\n")}\n`;
+}
+
+const lookup = defineCommand({
+  group: "connections",
+  name: "lookup",
+  summary: "Look one serial up through a connection's saved contract, as Test lookup does (operator)",
+  description:
+    "Calls the destination through the fetch contract (with --source, the source through the source contract) for real, with the " +
+    `credential's auth, and prints the request and the record it resolved; nothing is written. Exits 0 when found, ${EXIT.lookupMissing} ` +
+    "when the serial is not there, 1 when the lookup failed.",
+  args: [
+    { name: "connection-id", description: "The connection (the CONNECTION column of `connections list`)" },
+    { name: "serial", description: "The serial to look up" },
+  ],
+  options: { source: { type: "boolean", description: "Look in the source instead of the destination" } },
+  examples: ["outbound-sync connections lookup conn_demo_json DEV-00001", "outbound-sync connections lookup conn_demo_bulk DEV-00042 --source --json"],
+  async run(context, { args, options }) {
+    const [id, serial] = [args[0]!, args[1]!];
+    const contract = options.source === true ? "source" : "fetch";
+    const result = await answer(context.api().POST("/api/connections/{id}/test-lookup", { params: { path: { id } }, body: { serial, contract } }));
+    context.io.stdout(context.json ? JSON.stringify(result, null, 2) + "\n" : lookupText(result, serial, contract === "source" ? "source" : "destination"));
+    return LOOKUP_EXIT[result.outcome];
+  },
+});
+
+export const CONNECTION_COMMANDS = [list, serials, lookup, resume];
