@@ -3,7 +3,7 @@ import type { FieldRule } from "../../../worker/engine/contracts";
 import { RECORD_ACTIONS } from "../../../worker/engine/reconcile";
 import type { ConnectionSerialPage } from "../../../worker/schemas/connection-serials";
 
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import { jsonResponse } from "./responses";
 
 let sequence = 0;
@@ -122,4 +122,15 @@ export function stubConnectionEditorApi(connection: Connection, patches: unknown
       return jsonResponse(connection);
     }),
   );
+}
+
+// The connection editor scrolls to a field with an error: jsdom has no layout, so both scroll calls are stubbed per test.
+export function useEditorScrollStubs(): void {
+  beforeEach(() => {
+    vi.stubGlobal("scrollTo", () => {});
+    Element.prototype.scrollIntoView = () => {};
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
 }

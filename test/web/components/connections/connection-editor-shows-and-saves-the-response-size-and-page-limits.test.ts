@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConfig, makeConnectionDetail, makeErrorBody, page, noSerials } from "../../factories";
+import { describe, expect, it, vi } from "vitest";
+import { jsonResponse, makeConfig, makeConnectionDetail, makeErrorBody, noSerials, page, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -50,14 +50,7 @@ const connection = makeConnectionDetail({
 
 const input = (label: string) => screen.getByLabelText(label) as HTMLInputElement;
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("the connection editor's limits", () => {
   it("show the response size and page limits and save what the user types", async () => {

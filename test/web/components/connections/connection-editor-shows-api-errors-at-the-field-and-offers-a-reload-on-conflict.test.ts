@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection, noSerials } from "../../factories";
+import { describe, expect, it, vi } from "vitest";
+import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, noSerials, page, snapshotOfConnection, useEditorScrollStubs } from "../../factories";
 
 // The editor reads the signed-in role when its modules load, so the admin session is stored first.
 vi.hoisted(() => {
@@ -45,14 +45,7 @@ function describedText(element: HTMLElement): string {
 
 const connection = makeConnectionDetail({ id: "conn_edit", name: "Device status", version: 2 });
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("the connection editor", () => {
   it("shows each 400 detail at its field: a mapping rule's destination and the fetch URL template", async () => {

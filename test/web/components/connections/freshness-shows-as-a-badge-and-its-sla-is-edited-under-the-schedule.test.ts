@@ -1,8 +1,8 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import FreshnessBadge from "../../../../web/src/components/connections/FreshnessBadge.svelte";
-import { jsonResponse, makeConnectionDetail, page, noSerials } from "../../factories";
+import { jsonResponse, makeConnectionDetail, noSerials, page, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -18,14 +18,7 @@ const freshness = (state: "on_time" | "delayed" | "overdue") => ({
   sla_minutes: null,
 });
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("the freshness badge", () => {
   it("says On time, Delayed or Overdue, with what it means and when the next success is due", () => {

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, page, snapshotOfConnection, noSerials } from "../../factories";
+import { describe, expect, it, vi } from "vitest";
+import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, noSerials, page, snapshotOfConnection, useEditorScrollStubs } from "../../factories";
 
 // The editor reads the signed-in role when its modules load, so the admin session is stored first.
 vi.hoisted(() => {
@@ -46,14 +46,7 @@ function describedText(element: HTMLElement): string {
   return ids.map((id) => document.getElementById(id)?.textContent ?? "").join(" ");
 }
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("a field with several problems", () => {
   it("is marked inline with every message, and the summary counts it as one field that links to it", async () => {

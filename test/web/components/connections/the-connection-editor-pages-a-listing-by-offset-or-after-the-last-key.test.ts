@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { makeConfig, makeConnectionDetail, stubConnectionEditorApi } from "../../factories";
+import { describe, expect, it, vi } from "vitest";
+import { makeConfig, makeConnectionDetail, stubConnectionEditorApi, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -20,14 +20,7 @@ const listing = {
 };
 const connection = makeConnectionDetail({ id: "conn_offset", name: "Device listing", version: 4, config: makeConfig({ fetch: listing }) });
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("offset and keyset pagination in the connection editor", () => {
   it("asks for the offset and limit parameters, the limit and the first offset, and saves them", async () => {

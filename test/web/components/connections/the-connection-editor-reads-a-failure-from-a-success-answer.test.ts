@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { makeConfig, makeConnectionDetail, stubConnectionEditorApi } from "../../factories";
+import { describe, expect, it, vi } from "vitest";
+import { makeConfig, makeConnectionDetail, stubConnectionEditorApi, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -11,14 +11,7 @@ const { default: ConnectionEditorScreen } = await import("../../../../web/src/co
 
 const connection = makeConnectionDetail({ id: "conn_graphql", name: "GraphQL devices", version: 3, config: makeConfig() });
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("a failure said in a success answer, in the connection editor", () => {
   it("asks for the error, the success flag and the message paths once switched on, and saves those given", async () => {

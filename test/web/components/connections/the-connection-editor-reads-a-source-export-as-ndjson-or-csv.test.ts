@@ -1,8 +1,8 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fieldId } from "../../../../web/src/lib/field-issues";
-import { makeConfig, makeConnectionDetail, stubConnectionEditorApi } from "../../factories";
+import { makeConfig, makeConnectionDetail, stubConnectionEditorApi, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -24,14 +24,7 @@ const connection = makeConnectionDetail({ id: "conn_export", name: "Warehouse ex
 // The listing has fields of the same names; the source's are found by their field ids.
 const sourceField = (name: string) => document.getElementById(fieldId(`config.source.${name}`))!;
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("a source export in the connection editor", () => {
   it("offers JSON, XML, NDJSON and CSV, and saves CSV with the serial's column and no records path", async () => {

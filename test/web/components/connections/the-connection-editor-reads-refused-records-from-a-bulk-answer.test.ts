@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { makeConfig, makeConnectionDetail, stubConnectionEditorApi } from "../../factories";
+import { describe, expect, it, vi } from "vitest";
+import { makeConfig, makeConnectionDetail, stubConnectionEditorApi, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -17,14 +17,7 @@ const bulkUpdate = {
 };
 const connection = makeConnectionDetail({ id: "conn_bulk", name: "Bulk devices", version: 2, config: makeConfig({ update: bulkUpdate }) });
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("a bulk answer's refused records in the connection editor", () => {
   it("are off until asked for, then read from the list, matched by serial, with each item's status and message", async () => {

@@ -1,8 +1,8 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fieldId } from "../../../../web/src/lib/field-issues";
-import { makeConfig, makeConnectionDetail, stubConnectionEditorApi } from "../../factories";
+import { makeConfig, makeConnectionDetail, stubConnectionEditorApi, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -12,14 +12,7 @@ const { default: ConnectionEditorScreen } = await import("../../../../web/src/co
 
 const connection = makeConnectionDetail({ id: "conn_form", name: "Stripe customers", version: 3, config: makeConfig() });
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("a form write in the connection editor", () => {
   it("offers JSON, XML and a form as the formatter, and saves the form", async () => {

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { makeConnectionDetail, stubConnectionEditorApi } from "../../factories";
+import { describe, expect, it, vi } from "vitest";
+import { makeConnectionDetail, stubConnectionEditorApi, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -11,14 +11,7 @@ const { default: ConnectionEditorScreen } = await import("../../../../web/src/co
 
 const connection = makeConnectionDetail({ id: "conn_verify", name: "Device status", version: 2 });
 
-beforeEach(() => {
-  vi.stubGlobal("scrollTo", () => {});
-  Element.prototype.scrollIntoView = () => {};
-});
-
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+useEditorScrollStubs();
 
 describe("read-back verification in the connection editor", () => {
   it("is off for a connection that never set it, and a sample asks for its percentage", async () => {
