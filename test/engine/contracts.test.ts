@@ -293,6 +293,21 @@ describe("connection config validation", () => {
     expectIssue({ update: update({ idempotency_header: "X-Key", headers: { "x-key": "fixed" } }) }, "update.idempotency_header", /also set in headers/);
   });
 
+  it("takes the 4xx statuses that refuse one record, refusing those that are the request's fault, retried, or also a success", () => {
+    expect(UpdateContractSchema.parse(update({})).record_refusal_statuses).toBeUndefined();
+    for (const value of [[], [400, 404, 409, 422], [423]]) expect(issuesOf({ update: update({ record_refusal_statuses: value }) })).toEqual([]);
+    for (const status of [401, 403, 405, 407, 408, 415, 429]) {
+      expectIssue({ update: update({ record_refusal_statuses: [422, status] }) }, "update.record_refusal_statuses[1]", /request's fault or is retried/);
+    }
+    expectIssue({ update: update({ record_refusal_statuses: [500] }) }, "update.record_refusal_statuses[0]", /<=499|at most|too big/i);
+    expectIssue({ update: update({ record_refusal_statuses: [399] }) }, "update.record_refusal_statuses[0]", />=400|at least|too small/i);
+    expectIssue(
+      { update: update({ success_statuses: [200, 409], record_refusal_statuses: [409] }) },
+      "update.record_refusal_statuses[0]",
+      /also a success status/,
+    );
+  });
+
   it("takes read-back verification off, sampled or on, with a sample percentage from 1 to 100, and keeps configs without it valid", () => {
     const parsed = UpdateContractSchema.parse(update({}));
     expect(parsed.verify_writes).toBeUndefined();

@@ -30,6 +30,11 @@ export const UPDATE_METHODS = ["PUT", "PATCH", "POST"] as const;
 export const VERIFY_WRITES = ["off", "sample", "all"] as const;
 export type VerifyWrites = (typeof VERIFY_WRITES)[number];
 export const DEFAULT_VERIFY_SAMPLE_PERCENT = 10;
+// 4xx answers to one write that refuse that record's values (a conflict, a record gone, a failed precondition, a
+// value the destination cannot take), not the request: the record fails alone and the job goes on.
+export const DEFAULT_RECORD_REFUSAL_STATUSES = [409, 410, 412, 422] as const;
+// The request's own faults (authentication, method, media type) and the statuses that are retried.
+const REQUEST_FAULT_STATUSES = new Set([401, 403, 405, 407, 408, 415, 429]);
 export const PAYLOAD_FORMATS = ["json", "xml"] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 // A write may also be a form, as Stripe's and Twilio's APIs take them: nested fields in brackets, metadata[site]=…
@@ -340,6 +345,15 @@ export const UpdateContractSchema = z
     headers: HeadersSchema.default({}),
     success_statuses: z.array(z.number().int().min(100).max(599)).min(1).optional().describe("Statuses that count as a successful write; any 2xx when absent."),
     answer_check: AnswerCheckSchema.optional(),
+    record_refusal_statuses: z
+      .array(z.number().int().min(400).max(499))
+      .max(20)
+      .optional()
+      .describe(
+        `4xx statuses by which the destination refuses one record rather than the request: such a record fails alone with the answer's message ` +
+          `and the job goes on; 25 in a row with none accepted fail the job. Default ${DEFAULT_RECORD_REFUSAL_STATUSES.join(", ")}; ` +
+          "[] makes any of them fail the job at once, as every other 4xx does (400 among them unless listed here).",
+      ),
     // Optional so stored connections from before it stay valid; absent means the default header.
     idempotency_header: z
       .union([z.string().max(100), z.null(), z.literal(false)])
@@ -391,7 +405,18 @@ export const UpdateContractSchema = z
       checkPayloadPath(update.bulk.serial_field, update.formatter, ctx, ["bulk", "serial_field"]);
     }
     checkIdempotencyHeader(update.idempotency_header, update.headers, ctx);
+    checkRecordRefusals(update.record_refusal_statuses ?? [], update.success_statuses ?? [], ctx);
   });
+
+function checkRecordRefusals(statuses: readonly number[], successes: readonly number[], ctx: Ctx): void {
+  statuses.forEach((status, i) => {
+    if (REQUEST_FAULT_STATUSES.has(status)) {
+      issue(ctx, ["record_refusal_statuses", i], `${status} is the request's fault or is retried, whatever the record: it cannot refuse one record`);
+    } else if (successes.includes(status)) {
+      issue(ctx, ["record_refusal_statuses", i], `${status} is also a success status`);
+    }
+  });
+}
 
 // The runtime's headers and the content type cannot carry the key; a fixed value in `headers` would collide.
 const NOT_FOR_KEYS = new Set([...RESERVED_HEADERS, "authorization", "cookie", "content-type"]);

@@ -1,6 +1,6 @@
 import { compileAnswerCheck, type CompiledAnswerCheck } from "./answer-check";
 import { compileItemResults, type CompiledItemResults } from "./bulk-item-results";
-import type { PayloadFormat, UpdateContract } from "./contracts";
+import { DEFAULT_RECORD_REFUSAL_STATUSES, type PayloadFormat, type UpdateContract } from "./contracts";
 import { compilePath, setPath, type CompiledPath } from "./paths";
 import type { Decision } from "./reconcile";
 import { compileTemplate, renderUrl, type CompiledTemplate } from "./templates";
@@ -22,6 +22,8 @@ export interface CompiledUpdate {
     readonly itemResults: CompiledItemResults | null;
   } | null;
   readonly successStatuses: ReadonlySet<number> | null;
+  // 4xx statuses that fail one record and let the job go on (update.record_refusal_statuses).
+  readonly recordRefusals: ReadonlySet<number>;
   // Reads a success answer's body for a failure it reports (update.answer_check); null: a success status is enough.
   readonly answerCheck: CompiledAnswerCheck | null;
   // The header that carries each write's idempotency key; null when the contract turned it off.
@@ -88,6 +90,7 @@ export function compileUpdateContract(contract: UpdateContract): CompiledUpdate 
             itemResults: bulk.item_results === undefined ? null : compileItemResults(bulk.item_results),
           },
     successStatuses: contract.success_statuses === undefined ? null : new Set(contract.success_statuses),
+    recordRefusals: new Set(contract.record_refusal_statuses ?? DEFAULT_RECORD_REFUSAL_STATUSES),
     answerCheck: contract.answer_check === undefined ? null : compileAnswerCheck(contract.answer_check),
     idempotencyHeader: idempotencyHeaderOf(contract),
   });

@@ -15,6 +15,7 @@ import { planEntryOf, plannedRequest } from "../engine/plan-drift";
 import type { CompiledMapping, Decision, FieldChange, RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
 import { answerRefusal, answersRefusedError } from "./answer-refusal";
+import { recordsRefusedError } from "./record-refusals";
 import { batchSplit, type LogLevel } from "./run-log";
 import type { QueuedRecord, RecordOutcome } from "./slice-executor";
 
@@ -107,16 +108,6 @@ function refusalOf(verdict: ItemVerdict, i: number, status: number): Pick<Record
 
 function itemsUnmatched(count: number, status: number): string {
   return `${count} ${count === 1 ? "item" : "items"} of a bulk answer (HTTP ${status}) named no record of its request and ${count === 1 ? "was" : "were"} ignored`;
-}
-
-function refusedStreakError(count: number, last: EngineError): EngineError {
-  return new EngineError({
-    code: last.code,
-    http_status: last.http_status,
-    phase: "update",
-    message: `${count} records in a row were refused one by one and none accepted; the job stopped. Last: ${last.message}`,
-    hint: last.hint,
-  });
 }
 
 export interface BulkWriter {
@@ -310,7 +301,7 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
       payload_excerpt: itemExcerpt(write),
     });
     // Record after record refused and none accepted: the destination refuses the request, not some records.
-    if (++refusedInARow >= context.refusedStreakLimit) context.failJob(refusedStreakError(refusedInARow, error));
+    if (++refusedInARow >= context.refusedStreakLimit) context.failJob(recordsRefusedError(refusedInARow, error));
   };
 
   // The batch's slot goes back (with the halves to send next, if any) before its outcomes are stored: a storage write

@@ -7,6 +7,7 @@ import { compareReadBack } from "../engine/read-back";
 import { reconcile, type CompiledMapping, type Decision, type FieldChange, type FieldDifference, type RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
 import { answerRefusal, answersRefusedError } from "./answer-refusal";
+import { recordsRefusedError, refusedRecordHint, refusesRecord } from "./record-refusals";
 import { createBulkWriter, type BulkWriter } from "./bulk-writes";
 import type { LogLevel } from "./run-log";
 import type { WriteIntent } from "./write-intent";
@@ -295,8 +296,19 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
       mayRetryAfterSend: request.retrySafe,
     });
 
-  // Writes whose success answer said they failed, one after another with none accepted between them.
+  // Writes refused one after another with none accepted between them: by a success answer that said they failed, or
+  // by a status that refuses one record.
   let refusedInARow = 0;
+
+  const refusedAlone = (record: QueuedRecord, decision: Decision, error: EngineError & { http_status: number }, payload: string) => {
+    fromDecision(record, decision, "failed", {
+      error: error.message,
+      hint: refusedRecordHint(error.http_status),
+      http_status: error.http_status,
+      payload_excerpt: payload,
+    });
+    if (++refusedInARow >= options.failureStreak.limit) failJob(recordsRefusedError(refusedInARow, error));
+  };
 
   async function sendSingle(record: QueuedRecord, decision: Decision, request: UpdateRequest): Promise<void> {
     const payload = excerptOf(request.body);
@@ -314,6 +326,7 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
       if (error.code === "canceled") return; // not written as far as we know: stays queued
+      if (refusesRecord(update, error)) return refusedAlone(record, decision, error, payload);
       failedBy(record, error, decision.changes, payload);
     }
   }

@@ -131,6 +131,24 @@ describe("the connection draft", () => {
     expect(snapshot.config.update).not.toHaveProperty("bulk");
   });
 
+  it("keeps the statuses that fail one record: listed, none (an empty list), or absent for the defaults", () => {
+    const withRefusals = (statuses: number[] | undefined) =>
+      snapshotOfConnection(
+        makeConnectionDetail({
+          config: makeConfig({ update: { ...makeConfig().update, ...(statuses === undefined ? {} : { record_refusal_statuses: statuses }) } }),
+        }),
+      );
+    for (const statuses of [[422, 409], [], undefined]) {
+      const snapshot = withRefusals(statuses);
+      expect(snapshotOf(draftFromSnapshot(snapshot))).toEqual(snapshot);
+    }
+    expect(draftFromSnapshot(withRefusals([])).update.record_refusal_statuses).toBe("none");
+    expect(draftFromSnapshot(withRefusals(undefined)).update.record_refusal_statuses).toBe("");
+    const typed = draftFromSnapshot(withRefusals(undefined));
+    typed.update.record_refusal_statuses = " 404,  422 ";
+    expect(snapshotOf(typed).config.update.record_refusal_statuses).toEqual([404, 422]);
+  });
+
   it("sends the idempotency key turned off as null, and the default header by leaving the field out", () => {
     const off = snapshotOfConnection(makeConnectionDetail({ config: makeConfig({ update: { ...makeConfig().update, idempotency_header: false } }) }));
     const draft = draftFromSnapshot(off);

@@ -10,6 +10,7 @@ import type {
 } from "../../../worker/engine/contracts";
 import type { ConnectionConfig, ConnectionSnapshot } from "../../../worker/schemas/types";
 import type { AnswerCheckDraft, ConnectionDraft, HeaderDraft, ItemResultsDraft, PaginationDraft, RuleDraft } from "./connection-draft";
+import { NO_RECORD_REFUSALS } from "./connection-draft";
 import { parseLiteral, parseMapTable } from "./literal-text";
 
 // What the API receives for a draft: text becomes the contract's values, and the API, not the form, judges them.
@@ -140,6 +141,7 @@ function answerCheckOf(draft: AnswerCheckDraft): AnswerCheck {
 function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
   const xmlRoot = optional(draft.xml_root);
   const statuses = statusesOf(draft.success_statuses);
+  const refusals = draft.record_refusal_statuses.trim().toLowerCase() === NO_RECORD_REFUSALS ? [] : statusesOf(draft.record_refusal_statuses);
   const serialField = optional(draft.bulk_serial_field);
   const idempotency = draft.idempotency ? optional(draft.idempotency_header) : null;
   // "off" is what an absent setting means, so a connection that never set it is sent back as it was.
@@ -151,6 +153,7 @@ function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
     ...(xmlRoot === undefined ? {} : { xml_root: xmlRoot }),
     headers: headersOf(draft.headers),
     ...(statuses === undefined ? {} : { success_statuses: statuses }),
+    ...(refusals === undefined ? {} : { record_refusal_statuses: refusals }),
     ...(draft.answer_check.on ? { answer_check: answerCheckOf(draft.answer_check) } : {}),
     ...(idempotency === undefined ? {} : { idempotency_header: idempotency }),
     ...(draft.verify_writes === "off" ? {} : { verify_writes: draft.verify_writes }),

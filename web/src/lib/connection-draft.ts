@@ -86,6 +86,14 @@ function answerCheckDraft(check: AnswerCheck | undefined): AnswerCheckDraft {
   return { on: check !== undefined, error_path: check?.error_path ?? "", ok_path: check?.ok_path ?? "", message_path: check?.message_path ?? "" };
 }
 
+// "none" stands for an empty list (every 4xx fails the job); an empty field for the default statuses.
+export const NO_RECORD_REFUSALS = "none";
+
+function recordRefusalsDraft(statuses: readonly number[] | undefined): string {
+  if (statuses === undefined) return "";
+  return statuses.length === 0 ? NO_RECORD_REFUSALS : statuses.join(", ");
+}
+
 export interface RuleDraft {
   key: number;
   source: string;
@@ -137,6 +145,8 @@ export interface ConnectionDraft {
     xml_root: string;
     headers: HeaderDraft[];
     success_statuses: string;
+    // Empty: the default statuses; "none": every 4xx fails the job.
+    record_refusal_statuses: string;
     bulk: boolean;
     bulk_max_records: string;
     bulk_records_key: string;
@@ -276,6 +286,7 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
       xml_root: update.xml_root ?? "",
       headers: headersDraft(update.headers),
       success_statuses: update.success_statuses?.join(", ") ?? "",
+      record_refusal_statuses: recordRefusalsDraft(update.record_refusal_statuses),
       bulk: update.bulk !== undefined,
       bulk_max_records: String(update.bulk?.max_records ?? 50),
       bulk_records_key: update.bulk?.records_key ?? "records",

@@ -53,7 +53,7 @@ export function draftFieldPaths(draft: ConnectionDraft): ConnectionFieldPath[] {
   if (draft.fetch.mode === "per_serial") paths.push(`${f}.url_template`, `${f}.record_path`);
   else paths.push(`${f}.url`, `${f}.records_path`, ...paginationPaths(f, draft.fetch.pagination));
   const u = "config.update";
-  paths.push(u, `${u}.method`, `${u}.url_template`, `${u}.formatter`, `${u}.headers`, `${u}.success_statuses`);
+  paths.push(u, `${u}.method`, `${u}.url_template`, `${u}.formatter`, `${u}.headers`, `${u}.success_statuses`, `${u}.record_refusal_statuses`);
   if (draft.update.answer_check.on) {
     const a = `${u}.answer_check` as const;
     paths.push(a, `${a}.error_path`, `${a}.ok_path`, `${a}.message_path`);
