@@ -1,7 +1,7 @@
-import { beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { demoExpectedOutcomes, demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { useRecordingDestination, throughRecorder } from "./recording-destination";
-import { demoConfig, driveRun, jobArchive, logsOf, makeCredentialWith, resetWorld, sandboxStats, startRun } from "../factories";
+import { demoConfig, driveRun, jobArchive, logsOf, makeCredentialWith, sandboxStats, startRun } from "../factories";
 import type { ConnectionConfig } from "../../../worker/engine/contracts";
 
 const SLOW = { timeout: 60_000 };
@@ -10,10 +10,8 @@ const RECORDS = demoSourceDevices().slice(0, 60);
 const CHANGED = RECORDS.filter((record) => demoExpectedOutcomes().get(record.serial) === "would_update").map((record) => record.serial);
 const REFUSED = CHANGED.slice(0, 3);
 
+// Each test starts from the demo fleet (the recording destination resets the world before each).
 const destination = useRecordingDestination();
-
-// Each test starts from the demo fleet: a run of one leaves values written that the next would find unchanged.
-beforeEach(resetWorld);
 
 // A destination that answers a device write 422 (or 409) for the serials it names, as HubSpot, Zendesk or GitHub
 // answer a record whose values they cannot take, and writes every other one.
