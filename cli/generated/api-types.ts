@@ -1771,6 +1771,16 @@ export interface components {
                 /** @description Where the failure's message is, e.g. "errors[0].message"; else the error itself, or its first entry's message. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
                 message_path?: string;
             };
+            /** @description Send each write with If-Match carrying the version the lookup read, so a record changed in the destination since then is not overwritten: the destination answers 412 and that record fails alone (the next run reads it again). A value that is not an entity tag already ("…" or W/"…") is sent quoted. */
+            if_match?: {
+                /**
+                 * @description "etag_header": the ETag header of the per-serial lookup's answer; "record": a field of the looked-up record (path).
+                 * @enum {string}
+                 */
+                from: "etag_header" | "record";
+                /** @description With "record": where the record holds its version, e.g. _etag (Cosmos DB), ["@odata.etag"] (OData, Microsoft Graph), version. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
+                path?: string;
+            };
             /** @description 4xx statuses by which the destination refuses one record rather than the request: such a record fails alone with the answer's message and the job goes on; 25 in a row with none accepted fail the job. Default 409, 410, 412, 422; [] makes any of them fail the job at once, as every other 4xx does (400 among them unless listed here). */
             record_refusal_statuses?: number[];
             /** @description Header carrying each write's idempotency key ("<job id>:<serial>", bulk "<job id>:bulk-…"), so a write that timed out or got a 5xx can be retried safely; default "Idempotency-Key". null or false: no key, and a POST or bulk write that may have been applied is not retried within the run. */

@@ -308,6 +308,24 @@ describe("connection config validation", () => {
     );
   });
 
+  it("takes If-Match from the lookup's ETag header or a record field, per serial only for the header, never in bulk", () => {
+    for (const if_match of [{ from: "etag_header" }, { from: "record", path: '["@odata.etag"]' }]) {
+      expect(issuesOf({ update: update({ if_match }) })).toEqual([]);
+    }
+    expectIssue({ update: update({ if_match: { from: "record" } }) }, "update.if_match.path", /name the field/);
+    expectIssue({ update: update({ if_match: { from: "etag_header", path: "_etag" } }) }, "update.if_match.path", /leave path out/);
+    expectIssue({ update: update({ if_match: { from: "header" } }) }, "update.if_match.from", /etag_header|record/);
+    expectIssue({ update: update({ if_match: { from: "etag_header" }, headers: { "If-Match": '"v1"' } }) }, "update.headers", /fixed value/);
+    expectIssue(
+      { update: update({ if_match: { from: "record", path: "_etag" }, bulk: { max_records: 10, records_key: "records" } }) },
+      "update.if_match",
+      /no one version/,
+    );
+    const listed = { mode: "list", url: "https://dest.example/devices", serial_path: "serial" };
+    expectIssue({ fetch: listed, update: update({ if_match: { from: "etag_header" } }) }, "update.if_match.from", /no ETag header per record/);
+    expect(issuesOf({ fetch: listed, update: update({ if_match: { from: "record", path: "version" } }) })).toEqual([]);
+  });
+
   it("takes read-back verification off, sampled or on, with a sample percentage from 1 to 100, and keeps configs without it valid", () => {
     const parsed = UpdateContractSchema.parse(update({}));
     expect(parsed.verify_writes).toBeUndefined();

@@ -166,6 +166,12 @@ describe("engine errors", () => {
     }
   });
 
+  it("names If-Match when the destination asks for a precondition on writes", () => {
+    const required = new EngineError({ code: "unexpected_status", http_status: 428, phase: "update", message: "PATCH https://x.example/t/1 returned 428" });
+    expect(required.hint).toMatch(/set the update contract's if_match/);
+    expect(hintFor("unexpected_status", "update", 409)).toMatch(/^Compare the response/);
+  });
+
   it("marks transport failures retryable and contract errors not", () => {
     const retryable = ENGINE_ERROR_CODES.filter((code) => new EngineError({ code, message: "x" }).retryable);
 

@@ -65,6 +65,16 @@ describe("per-serial lookup", () => {
     expect(server.requests[0]!.headers.accept).toBe("application/json");
   });
 
+  it("keeps the answer's ETag header with the record it found, for a write's If-Match", async () => {
+    const device = makeDevice(1);
+    const server = await serve(() => ({ headers: { etag: 'W/"rev-9"' }, body: { device } }));
+    const { client } = makeClient();
+
+    const { outcome } = await lookupBySerial({ client, contract: makePerSerial(server.url), serial: device.serial });
+
+    expect(outcome).toEqual({ status: "found", record: device, etag: 'W/"rev-9"' });
+  });
+
   it("encodes the serial into the URL", async () => {
     const device = makeDevice(1, { serial: "SN 1/2?x" });
     const server = await serveDevices([device]);

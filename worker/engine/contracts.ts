@@ -331,6 +331,28 @@ export const FetchContractSchema = z
 
 const xmlName = z.string().min(1).max(200);
 
+export const IF_MATCH_SOURCES = ["etag_header", "record"] as const;
+
+export const IfMatchSchema = z
+  .object({
+    from: z
+      .enum(IF_MATCH_SOURCES)
+      .describe('"etag_header": the ETag header of the per-serial lookup\'s answer; "record": a field of the looked-up record (path).'),
+    path: requiredPath(
+      'With "record": where the record holds its version, e.g. _etag (Cosmos DB), ["@odata.etag"] (OData, Microsoft Graph), version.',
+    ).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.from === "record" && value.path === undefined) issue(ctx, ["path"], 'name the field that holds the version when from is "record"');
+    if (value.from === "etag_header" && value.path !== undefined)
+      issue(ctx, ["path"], 'the version comes from the ETag header: leave path out, or use from "record"');
+  })
+  .describe(
+    "Send each write with If-Match carrying the version the lookup read, so a record changed in the destination since then is not " +
+      "overwritten: the destination answers 412 and that record fails alone (the next run reads it again). A value that is not an " +
+      'entity tag already ("…" or W/"…") is sent quoted.',
+  );
+
 export const UpdateContractSchema = z
   .object({
     method: z.enum(UPDATE_METHODS),
@@ -345,6 +367,7 @@ export const UpdateContractSchema = z
     headers: HeadersSchema.default({}),
     success_statuses: z.array(z.number().int().min(100).max(599)).min(1).optional().describe("Statuses that count as a successful write; any 2xx when absent."),
     answer_check: AnswerCheckSchema.optional(),
+    if_match: IfMatchSchema.optional(),
     record_refusal_statuses: z
       .array(z.number().int().min(400).max(499))
       .max(20)
@@ -405,6 +428,12 @@ export const UpdateContractSchema = z
       checkPayloadPath(update.bulk.serial_field, update.formatter, ctx, ["bulk", "serial_field"]);
     }
     checkIdempotencyHeader(update.idempotency_header, update.headers, ctx);
+    if (update.if_match !== undefined) {
+      if (update.bulk !== undefined) issue(ctx, ["if_match"], "a bulk request writes many records: it has no one version to send as If-Match");
+      if (Object.keys(update.headers).some((name) => name.toLowerCase() === "if-match")) {
+        issue(ctx, ["headers"], "If-Match is sent from each record's version (if_match): a fixed value here would refuse every write");
+      }
+    }
     checkRecordRefusals(update.record_refusal_statuses ?? [], update.success_statuses ?? [], ctx);
   });
 
@@ -570,6 +599,9 @@ export const ConnectionConfigSchema = z
     config.mapping.forEach((rule, index) => {
       checkPayloadPath(rule.destination, config.update.formatter, ctx, ["mapping", index, "destination"]);
     });
+    if (config.update.if_match?.from === "etag_header" && config.fetch.mode !== "per_serial") {
+      issue(ctx, ["update", "if_match", "from"], 'a listing has no ETag header per record: look records up per serial, or use from "record"');
+    }
     const serialField = config.update.bulk?.serial_field;
     if (serialField !== undefined && config.mapping.some((rule) => rule.destination === serialField)) {
       issue(ctx, ["update", "bulk", "serial_field"], `"${serialField}" is also a mapping destination`);
@@ -579,6 +611,7 @@ export const ConnectionConfigSchema = z
 export type Pagination = z.infer<typeof PaginationSchema>;
 export type BulkItemResults = z.infer<typeof BulkItemResultsSchema>;
 export type AnswerCheck = z.infer<typeof AnswerCheckSchema>;
+export type IfMatch = z.infer<typeof IfMatchSchema>;
 export type SourceContract = z.infer<typeof SourceContractSchema>;
 export type FetchContract = z.infer<typeof FetchContractSchema>;
 export type UpdateContract = z.infer<typeof UpdateContractSchema>;

@@ -122,6 +122,9 @@ export function hintFor(code: EngineErrorCode, phase: RequestPhase | null, httpS
       if (fetchSide) return "Review fetch contract endpoint and destination serial visibility";
       return "Check the Update API Contract URL template and the destination fields it uses, e.g. {id}";
     case "unexpected_status":
+      if (httpStatus === 428 && phase === "update") {
+        return "The destination writes only with a precondition (428 Precondition Required): set the update contract's if_match so each write carries the version its lookup read";
+      }
       return "Compare the response with the endpoint's documentation and the contract's success statuses";
     case "redirect_not_followed":
       return "Put the final URL in the contract: redirects are not followed so credentials never reach another address";

@@ -13,8 +13,11 @@ export type ListFetchContract = Extract<FetchContract, { mode: "list" }>;
 export const MISSING_REASONS = ["not_found", "empty_response", "serial_mismatch", "not_in_listing"] as const;
 export type MissingReason = (typeof MISSING_REASONS)[number];
 
+// A per-serial lookup's answer may carry the record's version as its ETag header (sent back as If-Match).
 export type LookupOutcome =
-  { status: "found"; record: unknown } | { status: "missing"; reason: MissingReason; detail: string } | { status: "error"; error: EngineError };
+  | { status: "found"; record: unknown; etag?: string | null }
+  | { status: "missing"; reason: MissingReason; detail: string }
+  | { status: "error"; error: EngineError };
 
 export type LookupFetch = Omit<PageFetch, "url">;
 
@@ -66,7 +69,9 @@ export async function lookupBySerial(options: LookupBySerialOptions): Promise<Se
     return { outcome: missing("empty_response", `lookup returned ${response.status} with an empty body`), fetch };
   }
   const body = parseBody(response.text, contract.format, phase, rendered.url);
-  return { outcome: pickRecord(body, contract, serial), fetch };
+  const outcome = pickRecord(body, contract, serial);
+  const etag = response.headers.get("etag");
+  return { outcome: outcome.status === "found" && etag !== null ? { ...outcome, etag } : outcome, fetch };
 }
 
 function pickRecord(body: unknown, contract: PerSerialFetchContract, serial: string): LookupOutcome {

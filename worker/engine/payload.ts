@@ -5,6 +5,7 @@ import { compilePath, setPath, type CompiledPath } from "./paths";
 import type { Decision } from "./reconcile";
 import { compileTemplate, renderUrl, type CompiledTemplate } from "./templates";
 import { formBody } from "./form-body";
+import { compileIfMatch, type CompiledIfMatch } from "./if-match";
 import { buildXml, XmlBuildError } from "./xml";
 import { errorMessage } from "../../shared/lang";
 
@@ -22,6 +23,8 @@ export interface CompiledUpdate {
     readonly itemResults: CompiledItemResults | null;
   } | null;
   readonly successStatuses: ReadonlySet<number> | null;
+  // Where each write's If-Match comes from (update.if_match); null: writes carry none.
+  readonly ifMatch: CompiledIfMatch | null;
   // 4xx statuses that fail one record and let the job go on (update.record_refusal_statuses).
   readonly recordRefusals: ReadonlySet<number>;
   // Reads a success answer's body for a failure it reports (update.answer_check); null: a success status is enough.
@@ -90,6 +93,7 @@ export function compileUpdateContract(contract: UpdateContract): CompiledUpdate 
             itemResults: bulk.item_results === undefined ? null : compileItemResults(bulk.item_results),
           },
     successStatuses: contract.success_statuses === undefined ? null : new Set(contract.success_statuses),
+    ifMatch: contract.if_match === undefined ? null : compileIfMatch(contract.if_match),
     recordRefusals: new Set(contract.record_refusal_statuses ?? DEFAULT_RECORD_REFUSAL_STATUSES),
     answerCheck: contract.answer_check === undefined ? null : compileAnswerCheck(contract.answer_check),
     idempotencyHeader: idempotencyHeaderOf(contract),

@@ -12,6 +12,9 @@ export function refusesRecord(update: CompiledUpdate, error: EngineError): error
 }
 
 export function refusedRecordHint(status: number): string {
+  if (status === 412) {
+    return "The destination record changed after it was read (HTTP 412: the version sent as If-Match no longer holds), so it was not overwritten: the next run reads it again and writes what is still needed";
+  }
   return `The destination refused this record (HTTP ${status}) and the job went on: correct the values it names, then rerun the failed serials`;
 }
 

@@ -1,5 +1,6 @@
 import { EngineError } from "../engine/errors";
 import type { HttpClient } from "../engine/http-client";
+import { ifMatchValue } from "../engine/if-match";
 import { lookupBySerial, type DestinationLookup, type PerSerialFetchContract } from "../engine/lookup";
 import { buildSingleRequest, isSuccessStatus, textHash, type CompiledUpdate, type UpdateRequest } from "../engine/payload";
 import { checkPlanDrift, planEntryOf, type PlanEntry } from "../engine/plan-drift";
@@ -100,6 +101,7 @@ export type SliceResult =
   { kind: "continue"; failureStreak: number } | { kind: "failed"; error: EngineError; failureStreak: number } | { kind: "canceled"; failureStreak: number };
 
 const EXCERPT_CHARS = 500;
+const IF_MATCH_MISSING_HINT = "Check the update contract's if_match against what the lookup answers: a write is sent only with the version it was decided on";
 // Records in progress per request the connection allows in flight. The client's gate keeps the requests to the
 // limit; the extra records' lookups fill the slots that writes leave while their intents become durable.
 const RECORDS_PER_REQUEST_SLOT = 2;
@@ -377,6 +379,12 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     if (mode === "dry") {
       const entry = planEntryOf(mapping, update, decision, destination!, { method: built.method, url: built.url, body: built.body });
       return fromDecision(record, decision, "would_update", { payload_excerpt: excerptOf(built.body), plan: entry });
+    }
+    if (update.ifMatch !== null) {
+      const version = ifMatchValue(update.ifMatch, destination, outcome.status === "found" ? (outcome.etag ?? null) : null);
+      if (!version.ok)
+        return fromDecision(record, decision, "failed", { error: version.error, hint: IF_MATCH_MISSING_HINT, payload_excerpt: excerptOf(built.body) });
+      built.headers["If-Match"] = version.value;
     }
     await submitWrite(record, decision, built);
   }

@@ -169,9 +169,12 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   });
   app.all("/api/devices/bulk", (c) => methodNotAllowed(c, "POST"));
 
+  // Each device's version is its write count, as its ETag; a write with If-Match must name the current one.
   app.get("/api/devices/:serial", (c) => {
     const device = store.getDevice(c.req.param("serial"));
-    return device === null ? deviceNotFound(c) : c.json({ device });
+    if (device === null) return deviceNotFound(c);
+    c.header("ETag", deviceEtag(store, device.serial));
+    return c.json({ device });
   });
   // JSON, or a form as Stripe-style APIs take one (each field once; its text is read as the field's type).
   app.on(["PUT", "PATCH"], "/api/devices/:serial", async (c) => {
@@ -179,6 +182,8 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
     if (!form && !isJsonType(c)) return unsupportedMediaType(c, "application/json or application/x-www-form-urlencoded");
     const device = store.getDevice(c.req.param("serial"));
     if (device === null) return deviceNotFound(c);
+    const stale = preconditionFailure(c, store, device.serial);
+    if (stale !== null) return stale;
     const body = form ? await readForm(c) : await readJson(c);
     if (!body.ok) return body.response;
     if (!isPlainObject(body.value)) return fail(c, 400, "INVALID_CONTENT", "the body must be a JSON object of device fields");
@@ -186,7 +191,9 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
     if (!parsed.ok) return fail(c, 400, "INVALID_CONTENT", parsed.message, { field: parsed.field });
     const mismatch = identityMismatch(parsed.identity, device);
     if (mismatch !== null) return fail(c, 400, "INVALID_CONTENT", mismatch);
-    return c.json({ device: store.updateDevice(device, parsed.changes, now()) });
+    const updated = store.updateDevice(device, parsed.changes, now());
+    c.header("ETag", deviceEtag(store, device.serial));
+    return c.json({ device: updated });
   });
   app.all("/api/devices/:serial", (c) => methodNotAllowed(c, "GET, PUT, PATCH"));
 
@@ -240,7 +247,7 @@ function destinationKnobs(store: FleetStore, config: () => SandboxConfig, sleep:
   };
 }
 
-const CONTENT_ERRORS = new Set([400, 404, 409, 422]);
+const CONTENT_ERRORS = new Set([400, 404, 409, 412, 422]);
 
 function errorsInBody(config: () => SandboxConfig): MiddlewareHandler {
   return async (c, next) => {
@@ -395,6 +402,19 @@ function unsupportedMediaType(c: Context, expected: string): Response {
   return fail(c, 415, "UNSUPPORTED_MEDIA_TYPE", `this endpoint accepts ${expected}, got ${got}`);
 }
 
+function deviceEtag(store: FleetStore, serial: string): string {
+  return `"v${store.writesFor(serial)}"`;
+}
+
+// If-Match: * or a list of entity tags, one of which must be the device's current one (weak tags never match).
+function preconditionFailure(c: Context, store: FleetStore, serial: string): Response | null {
+  const header = c.req.header("if-match");
+  if (header === undefined || header.trim() === "*") return null;
+  const current = deviceEtag(store, serial);
+  if (header.split(",").some((tag) => tag.trim() === current)) return null;
+  return fail(c, 412, "PRECONDITION_FAILED", `device ${serial} is at ${current}, not ${header.trim()}: read it again before writing`);
+}
+
 function deviceNotFound(c: Context): Response {
   return fail(c, 404, "NOT_FOUND", `no device with serial ${c.req.param("serial") ?? ""}`);
 }
@@ -404,7 +424,7 @@ function describeEndpoints(): Record<string, unknown> {
     name: "Outbound Sync sandbox fleet API",
     endpoints: [
       "GET /sandbox/api/devices?page=&per_page= | ?cursor=",
-      "GET|PUT|PATCH /sandbox/api/devices/{serial}",
+      "GET|PUT|PATCH /sandbox/api/devices/{serial} (ETag on GET; a write with If-Match must name it, else 412)",
       "POST /sandbox/api/devices/bulk",
       "GET|PUT /sandbox/xml/devices/{serial}",
       "GET /sandbox/source/devices?page=&per_page= | ?cursor= &updated_since=&serial=",

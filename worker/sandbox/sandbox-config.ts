@@ -8,7 +8,7 @@ export const sandboxConfigSchema = z.strictObject({
   error_every: z.number().int().min(1).nullable(),
   auth_token: z.string().min(1).max(200).nullable(),
   // As Slack's Web API does: a JSON device write answers 200 either way, {"ok": true, "device": …} or
-  // {"ok": false, "error": {code, message}} where it would have answered 400, 404, 409 or 422.
+  // {"ok": false, "error": {code, message}} where it would have answered 400, 404, 409, 412 or 422.
   errors_in_body: z.boolean(),
   // When set, the destination also takes access tokens from POST /sandbox/oauth/token (client credentials).
   oauth: z

@@ -149,6 +149,21 @@ describe("the connection draft", () => {
     expect(snapshotOf(typed).config.update.record_refusal_statuses).toEqual([404, 422]);
   });
 
+  it("keeps If-Match from the ETag header or a record field, and leaves it out when off", () => {
+    const withIfMatch = (if_match?: { from: "etag_header" } | { from: "record"; path: string }) =>
+      snapshotOfConnection(
+        makeConnectionDetail({ config: makeConfig({ update: { ...makeConfig().update, ...(if_match === undefined ? {} : { if_match }) } }) }),
+      );
+    for (const ifMatch of [{ from: "etag_header" as const }, { from: "record" as const, path: '["@odata.etag"]' }, undefined]) {
+      const snapshot = withIfMatch(ifMatch);
+      expect(snapshotOf(draftFromSnapshot(snapshot))).toEqual(snapshot);
+    }
+    const draft = draftFromSnapshot(withIfMatch({ from: "record", path: "_etag" }));
+    expect(draft.update).toMatchObject({ if_match_from: "record", if_match_path: "_etag" });
+    draft.update.if_match_from = "off";
+    expect(snapshotOf(draft).config.update).not.toHaveProperty("if_match");
+  });
+
   it("sends the idempotency key turned off as null, and the default header by leaving the field out", () => {
     const off = snapshotOfConnection(makeConnectionDetail({ config: makeConfig({ update: { ...makeConfig().update, idempotency_header: false } }) }));
     const draft = draftFromSnapshot(off);

@@ -25,11 +25,19 @@ export interface ReceivedRequest {
   bytesSent: number;
   // The W3C trace context the request carried, if any.
   traceparent: string | null;
+  // The version a write was conditioned on, if any.
+  ifMatch: string | null;
 }
 
 // Return a Response to answer in place of the sandbox, "hold" to keep the request open until it is aborted,
-// or undefined to forward it.
-export type Intercept = (request: { lane: string; method: string; path: string; seen: number }) => Response | "hold" | undefined;
+// or undefined to forward it; a promise of a Response or undefined does the same once it settles (a test may
+// change the fleet first, as someone else's edit between a lookup and its write).
+export type Intercept = (request: {
+  lane: string;
+  method: string;
+  path: string;
+  seen: number;
+}) => Response | "hold" | undefined | Promise<Response | undefined>;
 
 // Returns the body the sandbox gets in place of the one sent (a destination that ignores or transforms a field),
 // or undefined to forward it as it came.
@@ -71,10 +79,12 @@ export function installRecordingDestination(): RecordingDestination {
       status: 0,
       bytesSent: 0,
       traceparent: request.headers.get("traceparent"),
+      ifMatch: request.headers.get("if-match"),
     };
     const seen = requests.filter((r) => r.lane === lane && r.method === entry.method && r.path === path).length;
     requests.push(entry);
-    const answer = destination.intercept({ lane, method: entry.method, path, seen });
+    const intercepted = destination.intercept({ lane, method: entry.method, path, seen });
+    const answer = intercepted instanceof Promise ? await intercepted : intercepted;
     if (answer === "hold") {
       return new Promise<Response>((_, reject) => {
         const abort = () => {

@@ -219,6 +219,38 @@ describe("sandbox fleet API: JSON writes", () => {
     expect((await stats(`?serial=${SERIAL}`)).writes_by_serial).toEqual({ [SERIAL]: 2 });
   });
 
+  it("gives a device's version as its ETag and takes a write with If-Match only while that version holds", async () => {
+    const read = await call(`/api/devices/${SERIAL}`);
+    const etag = read.headers.get("etag")!;
+    expect(etag).toMatch(/^"v\d+"$/);
+    const first = await call(`/api/devices/${SERIAL}`, {
+      ...jsonRequest("PATCH", { battery: 40 }),
+      headers: { "content-type": "application/json", "if-match": etag },
+    });
+    expect(first.status).toBe(200);
+    const next = first.headers.get("etag")!;
+    expect(next).not.toBe(etag);
+
+    const stale = await call(`/api/devices/${SERIAL}`, {
+      ...jsonRequest("PATCH", { battery: 41 }),
+      headers: { "content-type": "application/json", "if-match": etag },
+    });
+    expect(stale.status).toBe(412);
+    expect(((await stale.json()) as ErrorBody).error).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining(next) });
+    const listed = await call(`/api/devices/${SERIAL}`, {
+      ...jsonRequest("PUT", { battery: 42 }),
+      headers: { "content-type": "application/json", "if-match": `"v0", ${next}` },
+    });
+    expect(listed.status).toBe(200);
+    const any = await call(`/api/devices/${SERIAL}`, {
+      ...jsonRequest("PATCH", { battery: 43 }),
+      headers: { "content-type": "application/json", "if-match": "*" },
+    });
+    expect(any.status).toBe(200);
+    expect(await getDevice(SERIAL)).toMatchObject({ battery: 43 });
+    expect((await stats(`?serial=${SERIAL}`)).writes_by_serial).toEqual({ [SERIAL]: 3 });
+  });
+
   it("refuses an unknown field with 400 INVALID_CONTENT naming it, and writes nothing", async () => {
     const res = await call(`/api/devices/${SERIAL}`, jsonRequest("PATCH", { firmware: "9.9.9", colour: "red" }));
     expect(res.status).toBe(400);

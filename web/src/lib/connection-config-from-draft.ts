@@ -3,6 +3,7 @@ import type {
   BulkItemResults,
   FetchContract,
   FieldRule,
+  IfMatch,
   Limits,
   Pagination,
   SourceContract,
@@ -138,6 +139,10 @@ function answerCheckOf(draft: AnswerCheckDraft): AnswerCheck {
   };
 }
 
+function ifMatchOf(draft: ConnectionDraft["update"]): IfMatch {
+  return draft.if_match_from === "record" ? { from: "record", path: draft.if_match_path.trim() } : { from: "etag_header" };
+}
+
 function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
   const xmlRoot = optional(draft.xml_root);
   const statuses = statusesOf(draft.success_statuses);
@@ -154,6 +159,7 @@ function updateOf(draft: ConnectionDraft["update"]): UpdateContract {
     headers: headersOf(draft.headers),
     ...(statuses === undefined ? {} : { success_statuses: statuses }),
     ...(refusals === undefined ? {} : { record_refusal_statuses: refusals }),
+    ...(draft.if_match_from === "off" ? {} : { if_match: ifMatchOf(draft) }),
     ...(draft.answer_check.on ? { answer_check: answerCheckOf(draft.answer_check) } : {}),
     ...(idempotency === undefined ? {} : { idempotency_header: idempotency }),
     ...(draft.verify_writes === "off" ? {} : { verify_writes: draft.verify_writes }),

@@ -5,6 +5,7 @@ import type {
   FieldAction,
   FieldRule,
   Formatter,
+  IfMatch,
   OnNull,
   Pagination,
   PayloadFormat,
@@ -147,6 +148,8 @@ export interface ConnectionDraft {
     success_statuses: string;
     // Empty: the default statuses; "none": every 4xx fails the job.
     record_refusal_statuses: string;
+    if_match_from: IfMatch["from"] | "off";
+    if_match_path: string;
     bulk: boolean;
     bulk_max_records: string;
     bulk_records_key: string;
@@ -287,6 +290,8 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
       headers: headersDraft(update.headers),
       success_statuses: update.success_statuses?.join(", ") ?? "",
       record_refusal_statuses: recordRefusalsDraft(update.record_refusal_statuses),
+      if_match_from: update.if_match?.from ?? "off",
+      if_match_path: update.if_match?.path ?? "",
       bulk: update.bulk !== undefined,
       bulk_max_records: String(update.bulk?.max_records ?? 50),
       bulk_records_key: update.bulk?.records_key ?? "records",

@@ -59,6 +59,8 @@ export function draftFieldPaths(draft: ConnectionDraft): ConnectionFieldPath[] {
     paths.push(a, `${a}.error_path`, `${a}.ok_path`, `${a}.message_path`);
   }
   if (draft.update.idempotency) paths.push(`${u}.idempotency_header`);
+  paths.push(`${u}.if_match`, `${u}.if_match.from`);
+  if (draft.update.if_match_from === "record") paths.push(`${u}.if_match.path`);
   paths.push(`${u}.verify_writes`);
   if (draft.update.verify_writes === "sample") paths.push(`${u}.verify_sample_percent`);
   if (draft.update.formatter === "xml") paths.push(`${u}.xml_root`);

@@ -1,4 +1,4 @@
-import type { FieldAction, Formatter, OnNull, PayloadFormat, SourceFormat, UpdateFormat, VerifyWrites } from "../../../worker/engine/contracts";
+import type { FieldAction, Formatter, IfMatch, OnNull, PayloadFormat, SourceFormat, UpdateFormat, VerifyWrites } from "../../../worker/engine/contracts";
 import type { FetchMode, ItemMatch, PaginationStyle, SourceKind, UpdateMethod } from "./connection-draft";
 
 // Labels keyed by the engine's own unions: a new formatter or action fails the type check here.
@@ -37,6 +37,11 @@ export const VERIFY_WRITES_LABELS: Record<VerifyWrites, string> = {
   off: "Off",
   sample: "A sample of the writes",
   all: "Every write",
+};
+export const IF_MATCH_LABELS: Record<IfMatch["from"] | "off", string> = {
+  off: "Off",
+  etag_header: "The lookup's ETag header",
+  record: "A field of the looked-up record",
 };
 export const SOURCE_KIND_LABELS: Record<SourceKind, string> = {
   http: "HTTP (GET a URL)",
