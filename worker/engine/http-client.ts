@@ -110,6 +110,7 @@ export const RESPONSE_HEADERS_KEPT = [
   "content-length",
   "location",
   "retry-after",
+  "etag",
   "www-authenticate",
   "x-request-id",
   "x-correlation-id",

@@ -412,6 +412,7 @@ function preconditionFailure(c: Context, store: FleetStore, serial: string): Res
   if (header === undefined || header.trim() === "*") return null;
   const current = deviceEtag(store, serial);
   if (header.split(",").some((tag) => tag.trim() === current)) return null;
+  c.header("ETag", current);
   return fail(c, 412, "PRECONDITION_FAILED", `device ${serial} is at ${current}, not ${header.trim()}: read it again before writing`);
 }
 

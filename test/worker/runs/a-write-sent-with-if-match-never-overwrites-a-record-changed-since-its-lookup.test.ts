@@ -50,6 +50,12 @@ it("each write carries the ETag its lookup read; a record edited since fails alo
     http_status: 412,
     error: expect.stringMatching(/returned 412: .*PRECONDITION_FAILED.* — Hint: The destination record changed after it was read \(HTTP 412/),
   });
+  // The request inspector shows the version the write was conditioned on and the one the destination is at.
+  const refusedWrite = (await jobArchive(job.id))!.requests.find((r) => r.method === "PATCH" && r.status === 412)!;
+  expect(refusedWrite.url).toContain(EDITED);
+  expect(refusedWrite.request_headers["if-match"]).toMatch(/^"v\d+"$/);
+  expect(refusedWrite.response_headers.etag).toMatch(/^"v\d+"$/);
+  expect(refusedWrite.response_headers.etag).not.toBe(refusedWrite.request_headers["if-match"]);
   // The other writer's value stands: the run decided on what it read, and that no longer held.
   expect((await deviceOf(EDITED)).contact_email).toBe("edited@elsewhere.example");
   expect((await sandboxStats()).writes).toBe(job.updated + 1);
