@@ -40,6 +40,25 @@ describe("retries", () => {
     expect(error.message).toContain("after 3 attempts");
   });
 
+  it("marks a refusal that answered a resend after an attempt that may have been applied (5xx, timeout), not after a 429", async () => {
+    const answers = [{ status: 503 }, { status: 412, body: { error: "stale" } }];
+    const resent = await serve(() => answers[resent.requests.length - 1]!);
+    const { client } = makeClient();
+    const afterServerError = await engineError(client.request({ method: "PATCH", url: `${resent.url}/devices/A1`, body: "{}", phase: "update" }));
+    expect(afterServerError).toMatchObject({ http_status: 412, resent: true, retryable: false });
+
+    const throttled = await serve(() => (throttled.requests.length === 1 ? { status: 429, headers: { "retry-after": "0" } } : { status: 412 }));
+    expect(await engineError(client.request({ method: "PATCH", url: `${throttled.url}/devices/A1`, body: "{}", phase: "update" }))).toMatchObject({
+      http_status: 412,
+      resent: false,
+    });
+
+    const first = await serve(() => ({ status: 412 }));
+    expect(await engineError(client.request({ method: "PATCH", url: `${first.url}/devices/A1`, body: "{}", phase: "update" }))).toMatchObject({
+      resent: false,
+    });
+  });
+
   it("does not retry contract errors", async () => {
     const server = await serve(() => ({ status: 405 }));
     const { client } = makeClient();

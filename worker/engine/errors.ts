@@ -71,6 +71,8 @@ export interface EngineErrorInit {
   phase?: RequestPhase;
   hint?: string;
   cause?: unknown;
+  // The answer came to a resend after an attempt the destination may have applied (a timeout, a network error, a 5xx).
+  resent?: boolean;
 }
 
 export class EngineError extends Error {
@@ -80,6 +82,7 @@ export class EngineError extends Error {
   readonly hint: string;
   readonly retryable: boolean;
   readonly phase: RequestPhase | null;
+  readonly resent: boolean;
 
   constructor(init: EngineErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -88,6 +91,7 @@ export class EngineError extends Error {
     this.phase = init.phase ?? null;
     this.hint = init.hint ?? hintFor(init.code, init.phase ?? null, this.http_status);
     this.retryable = RETRYABLE[init.code];
+    this.resent = init.resent ?? false;
   }
 
   toJSON(): JobFailure {
@@ -170,6 +174,8 @@ export interface FailedResponse {
   url: string;
   status: number;
   body: string;
+  // An earlier attempt of the same request may have been applied.
+  resent?: boolean;
 }
 
 // Classifies a final response the caller did not accept (5xx and 429 are retried before reaching here).
@@ -177,7 +183,7 @@ export function classifyHttpFailure(response: FailedResponse): EngineError {
   const { status, body, phase } = response;
   const code = codeForStatus(status, body);
   const message = `${describeRequest(response.method, response.url)} returned ${status}${excerpt(body)}`;
-  return new EngineError({ code, message, http_status: status, phase });
+  return new EngineError({ code, message, http_status: status, phase, resent: response.resent ?? false });
 }
 
 function codeForStatus(status: number, body: string): EngineErrorCode {

@@ -298,6 +298,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let maxAttempts = limits.retry_attempts + 1;
     let authRefreshed = false;
     let retryReason: RequestRetryReason | null = null;
+    // Whether an earlier attempt may have been applied: it timed out, failed in transit or got a 5xx.
+    let mayHaveApplied = false;
 
     for (let attempt = 1; ; attempt += 1) {
       if (request.signal?.aborted) throw canceled(request, request.signal.reason);
@@ -349,6 +351,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           throw notResent(request, `${where} returned ${status}`, { code: "retries_exhausted", http_status: status });
         }
         if (status === 429 || status >= 500) {
+          if (status >= 500) mayHaveApplied = true;
           if (exhausted) {
             throw new EngineError({
               code: "retries_exhausted",
@@ -386,7 +389,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           retryReason = "auth_refresh";
           continue;
         }
-        throw classifyHttpFailure({ phase: request.phase ?? "update", method: request.method, url: request.url, status, body: text });
+        throw classifyHttpFailure({ phase: request.phase ?? "update", method: request.method, url: request.url, status, body: text, resent: mayHaveApplied });
       }
 
       if (outcome.kind === "too_large") {
@@ -421,6 +424,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const reason = outcome.kind === "timeout" ? "timeout" : "network_error";
       await waitBeforeRetry(request, { ...base, reason, status: null });
       retryReason = reason;
+      mayHaveApplied = true;
     }
   }
 

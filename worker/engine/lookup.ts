@@ -165,15 +165,18 @@ export interface DestinationLookupOptions {
 
 export interface DestinationLookup {
   lookupMany(serials: string[], signal?: AbortSignal): Promise<Map<string, SerialLookup>>;
+  // Whether each lookup asks the destination now (per serial), rather than reading a listing taken earlier.
+  readonly current: boolean;
 }
 
 export function createDestinationLookup(options: DestinationLookupOptions): DestinationLookup {
   const { client, contract, index } = options;
   if (contract.mode === "list") {
     if (index === undefined) throw new Error("a list-mode lookup needs a serial index");
-    return { lookupMany: (serials) => lookupInIndex(index, serials) };
+    return { lookupMany: (serials) => lookupInIndex(index, serials), current: false };
   }
   return {
+    current: true,
     // Requests go out together; the client's semaphore and pacer keep them within the connection's limits.
     async lookupMany(serials, signal) {
       const settled = await Promise.all(

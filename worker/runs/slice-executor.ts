@@ -101,6 +101,8 @@ export type SliceResult =
   { kind: "continue"; failureStreak: number } | { kind: "failed"; error: EngineError; failureStreak: number } | { kind: "canceled"; failureStreak: number };
 
 const EXCERPT_CHARS = 500;
+const LANDED_BEFORE_RESEND =
+  "written: an earlier attempt landed, so the destination answered its resend 412 (the version had moved on); read again, the record holds every value sent";
 const IF_MATCH_MISSING_HINT = "Check the update contract's if_match against what the lookup answers: a write is sent only with the version it was decided on";
 // Records in progress per request the connection allows in flight. The client's gate keeps the requests to the
 // limit; the extra records' lookups fill the slots that writes leave while their intents become durable.
@@ -328,9 +330,23 @@ export async function executeSlice(options: SliceOptions): Promise<SliceResult> 
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
       if (error.code === "canceled") return; // not written as far as we know: stays queued
+      if (error.http_status === 412 && error.resent && (await landedBeforeResend(record))) {
+        refusedInARow = 0;
+        return written(record, decision, { http_status: error.http_status, payload_excerpt: payload, reason: LANDED_BEFORE_RESEND });
+      }
       if (refusesRecord(update, error)) return refusedAlone(record, decision, error, payload);
       failedBy(record, error, decision.changes, payload);
     }
+  }
+
+  // A write resent after an attempt the destination may have applied, answered 412: its If-Match names the version
+  // the first attempt replaced, when that attempt landed and the destination ignores idempotency keys. Read again,
+  // a record that holds everything the write meant to set was written by this run.
+  async function landedBeforeResend(record: QueuedRecord): Promise<boolean> {
+    if (update.ifMatch === null || !lookup.current) return false;
+    const again = (await lookup.lookupMany([record.serial], controller.signal)).get(record.serial)?.outcome;
+    if (again?.status !== "found") return false;
+    return landed(reconcile({ serial: record.serial, source: record.source, destination: again.record as Record<string, unknown>, rules: mapping }));
   }
 
   const drifted = (record: QueuedRecord, reason: string, differences: FieldDifference[]) =>

@@ -67,6 +67,48 @@ it("each write carries the ETag its lookup read; a record edited since fails alo
   expect((await jobArchive(rerun.jobs[0]!.id))!.outcomes.get(EDITED)).toMatchObject({ action: "updated" });
 });
 
+it("a write that landed but was answered 503 counts updated when its resend meets 412: read again, it holds what was sent", SLOW, async () => {
+  // A gateway that loses the answer of an applied write; the destination ignores idempotency keys, so the resend
+  // carries a version the first attempt already replaced.
+  destination.intercept = async ({ method, path, seen, forward }) => {
+    if (method !== "PATCH" || path !== `/api/devices/${EDITED}` || seen !== 0) return undefined;
+    expect((await forward()).status).toBe(200);
+    return Response.json({ error: { code: "UNAVAILABLE", message: "upstream timed out" } }, { status: 503 });
+  };
+  const { job } = await liveRun(
+    demoConfig(0, (c) => {
+      c.update.if_match = { from: "etag_header" };
+    }),
+  );
+
+  expect(job).toMatchObject({ status: "completed", failed: 0, updated: CHANGED.length });
+  const attempts = destination.requests.filter((r) => r.method === "PATCH" && r.path === `/api/devices/${EDITED}`);
+  expect(attempts.map((r) => r.status)).toEqual([503, 412]);
+  expect((await jobArchive(job.id))!.outcomes.get(EDITED)).toMatchObject({
+    action: "updated",
+    error: expect.stringMatching(/^written: an earlier attempt landed/),
+  });
+  // The fleet took each changed record once: the counters say what the destination holds.
+  expect((await sandboxStats()).writes).toBe(CHANGED.length);
+});
+
+it("a 412 to a resend still fails the record when the record holds something else (someone edited it meanwhile)", SLOW, async () => {
+  destination.intercept = async ({ method, path, seen }) => {
+    if (method !== "PATCH" || path !== `/api/devices/${EDITED}` || seen !== 0) return undefined;
+    await editElsewhere(EDITED);
+    return Response.json({ error: { code: "UNAVAILABLE", message: "upstream timed out" } }, { status: 503 });
+  };
+  const { job } = await liveRun(
+    demoConfig(0, (c) => {
+      c.update.if_match = { from: "etag_header" };
+    }),
+  );
+
+  expect(job).toMatchObject({ status: "completed", failed: 1, updated: CHANGED.length - 1 });
+  expect((await jobArchive(job.id))!.outcomes.get(EDITED)).toMatchObject({ action: "failed", http_status: 412 });
+  expect((await deviceOf(EDITED)).contact_email).toBe("edited@elsewhere.example");
+});
+
 it("takes the version from a field of the record (Cosmos DB's _etag), and a record without one is not written", SLOW, async () => {
   const fleet = createOutboundFetch(env);
   const unversioned = CHANGED[1]!;

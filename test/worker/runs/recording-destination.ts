@@ -31,12 +31,14 @@ export interface ReceivedRequest {
 
 // Return a Response to answer in place of the sandbox, "hold" to keep the request open until it is aborted,
 // or undefined to forward it; a promise of a Response or undefined does the same once it settles (a test may
-// change the fleet first, as someone else's edit between a lookup and its write).
+// change the fleet first, as someone else's edit between a lookup and its write). `forward` sends the request on
+// to the sandbox, so a test can let a write land and still answer something else (a gateway's 503).
 export type Intercept = (request: {
   lane: string;
   method: string;
   path: string;
   seen: number;
+  forward: () => Promise<Response>;
 }) => Response | "hold" | undefined | Promise<Response | undefined>;
 
 // Returns the body the sandbox gets in place of the one sent (a destination that ignores or transforms a field),
@@ -83,7 +85,14 @@ export function installRecordingDestination(): RecordingDestination {
     };
     const seen = requests.filter((r) => r.lane === lane && r.method === entry.method && r.path === path).length;
     requests.push(entry);
-    const intercepted = destination.intercept({ lane, method: entry.method, path, seen });
+    const forward = () => {
+      const rewritten = body.byteLength > 0 ? destination.rewrite({ lane, method: entry.method, path, body: new TextDecoder().decode(body) }) : undefined;
+      const forwarded = rewritten ?? body;
+      const headers = new Headers(request.headers);
+      if (rewritten !== undefined) headers.delete("content-length");
+      return sandbox(`${SANDBOX}${path}${url.search}`, { method: request.method, headers, ...(forwarded.length > 0 ? { body: forwarded } : {}) });
+    };
+    const intercepted = destination.intercept({ lane, method: entry.method, path, seen, forward });
     const answer = intercepted instanceof Promise ? await intercepted : intercepted;
     if (answer === "hold") {
       return new Promise<Response>((_, reject) => {
@@ -96,17 +105,7 @@ export function installRecordingDestination(): RecordingDestination {
         markHeld(entry);
       });
     }
-    const rewritten = body.byteLength > 0 ? destination.rewrite({ lane, method: entry.method, path, body: new TextDecoder().decode(body) }) : undefined;
-    const forwarded = rewritten ?? body;
-    const headers = new Headers(request.headers);
-    if (rewritten !== undefined) headers.delete("content-length");
-    const response =
-      answer ??
-      (await sandbox(`${SANDBOX}${path}${url.search}`, {
-        method: request.method,
-        headers,
-        ...(forwarded.length > 0 ? { body: forwarded } : {}),
-      }));
+    const response = answer ?? (await forward());
     const sent = new Uint8Array(await response.arrayBuffer());
     entry.status = response.status;
     entry.bytesSent = sent.byteLength;
