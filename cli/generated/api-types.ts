@@ -1637,6 +1637,8 @@ export interface components {
         } | {
             /** @enum {string} */
             kind: "dataset";
+            /** @description Where an uploaded record's serial is: a CSV upload's column (["Serial Number"] for a name with spaces), a JSON record's field; default serial. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
+            serial_path?: string;
         };
         /**
          * @description How to walk pages: stops on an empty or short page, a missing cursor, has_more false, or no next link.

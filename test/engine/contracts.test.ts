@@ -293,6 +293,13 @@ describe("connection config validation", () => {
     expectIssue({ update: update({ idempotency_header: "X-Key", headers: { "x-key": "fixed" } }) }, "update.idempotency_header", /also set in headers/);
   });
 
+  it("lets a dataset name its serial field, and keeps datasets without one valid", () => {
+    expect(issuesOf({ source: { kind: "dataset" } })).toEqual([]);
+    expect(issuesOf({ source: { kind: "dataset", serial_path: '["Serial Number"]' } })).toEqual([]);
+    expectIssue({ source: { kind: "dataset", serial_path: "" } }, "source.serial_path", /must not be empty/);
+    expectIssue({ source: { kind: "dataset", serial_path: "a..b" } }, "source.serial_path", /./);
+  });
+
   it("takes the 4xx statuses that refuse one record, refusing those that are the request's fault, retried, or also a success", () => {
     expect(UpdateContractSchema.parse(update({})).record_refusal_statuses).toBeUndefined();
     for (const value of [[], [400, 404, 409, 422], [423]]) expect(issuesOf({ update: update({ record_refusal_statuses: value }) })).toEqual([]);

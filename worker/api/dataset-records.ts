@@ -98,8 +98,6 @@ async function datasetSource(env: Env, id: string): Promise<Extract<SourceContra
   return source;
 }
 
-// The dataset contract names no serial field today; should it gain one, uploads follow it.
 function serialField(source: Extract<SourceContract, { kind: "dataset" }>): string {
-  const named = (source as { serial_path?: unknown }).serial_path;
-  return typeof named === "string" && named !== "" ? named : DEFAULT_SERIAL_FIELD;
+  return source.serial_path ?? DEFAULT_SERIAL_FIELD;
 }

@@ -1,5 +1,6 @@
 import { compilePath, readPath } from "../engine/paths";
 import { parseCsv } from "../engine/csv";
+import { csvColumnOf } from "../engine/contracts";
 import { scalarText } from "../engine/templates";
 import { ApiError, validationError } from "./errors";
 import { DATASET_UPLOAD_LIMITS, type DatasetUploadIssue } from "../schemas/dataset-records";
@@ -196,7 +197,11 @@ function parseNdjson(text: string): Parsed {
   return { records, issues };
 }
 
-function parseCsvRecords(text: string, serialColumn: string): Parsed {
+function parseCsvRecords(text: string, serialPath: string): Parsed {
+  const serialColumn = csvColumnOf(serialPath);
+  // A CSV row is flat: a nested serial path names no column.
+  if (serialColumn === null)
+    return { records: [], issues: [{ path: "(body)", message: `the dataset's serial is at "${serialPath}", which is no CSV column: upload JSON or NDJSON` }] };
   const parsed = parseCsv(text);
   if (!parsed.ok) return { records: [], issues: [{ path: `line ${parsed.line}`, line: parsed.line, message: parsed.error }] };
   const [header, ...rows] = parsed.rows;

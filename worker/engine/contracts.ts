@@ -232,7 +232,12 @@ export const SourceContractSchema = z
       updated_at_path: requiredPath("Where a record's updated-at value is; enables incremental runs.").optional(),
       since_param: queryParam.optional().describe("Query parameter that asks for records changed since a cursor."),
     }),
-    z.object({ kind: z.literal("dataset") }),
+    z.object({
+      kind: z.literal("dataset"),
+      serial_path: requiredPath(
+        "Where an uploaded record's serial is: a CSV upload's column ([\"Serial Number\"] for a name with spaces), a JSON record's field; default serial.",
+      ).optional(),
+    }),
   ])
   .superRefine((source, ctx) => {
     if (source.kind === "http" && source.since_param !== undefined && source.updated_at_path === undefined) {

@@ -149,6 +149,17 @@ describe("the connection draft", () => {
     expect(snapshotOf(typed).config.update.record_refusal_statuses).toEqual([404, 422]);
   });
 
+  it("keeps a dataset's serial field, and leaves it out when empty", () => {
+    const dataset = (serial_path?: string) =>
+      snapshotOfConnection(
+        makeConnectionDetail({ config: makeConfig({ source: serial_path === undefined ? { kind: "dataset" } : { kind: "dataset", serial_path } }) }),
+      );
+    for (const snapshot of [dataset('["Serial Number"]'), dataset()]) expect(snapshotOf(draftFromSnapshot(snapshot))).toEqual(snapshot);
+    const draft = draftFromSnapshot(dataset());
+    draft.source.dataset_serial_path = "  asset.sn ";
+    expect(snapshotOf(draft).config.source).toEqual({ kind: "dataset", serial_path: "asset.sn" });
+  });
+
   it("keeps If-Match from the ETag header or a record field, and leaves it out when off", () => {
     const withIfMatch = (if_match?: { from: "etag_header" } | { from: "record"; path: string }) =>
       snapshotOfConnection(

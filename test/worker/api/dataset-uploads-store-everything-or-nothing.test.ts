@@ -77,6 +77,30 @@ describe("dataset upload formats", () => {
     });
   });
 
+  it("takes the serial from the field the dataset names: a CSV export's column with a space, a nested JSON field", async () => {
+    const credential = await createCredential();
+    const exported = await createConnection(credential.id, { config: makeConfig({ source: { kind: "dataset", serial_path: '["Serial Number"]' } }) });
+    const csv = 'Serial Number,Name\r\nDEV-00001,"Pump, north"\r\nDEV-00002,Valve\r\n';
+    expect((await upload(exported.id, csv, CSV_TYPE)).body).toMatchObject({ inserted: 2, total: 2 });
+    expect(await storedRecords(exported.id)).toEqual({
+      "DEV-00001": { "Serial Number": "DEV-00001", Name: "Pump, north" },
+      "DEV-00002": { "Serial Number": "DEV-00002", Name: "Valve" },
+    });
+    const withoutColumn = await upload(exported.id, "serial,Name\nDEV-00003,Meter\n", CSV_TYPE);
+    expect(withoutColumn.status).toBe(400);
+    expect(errorOf(withoutColumn).details).toEqual([
+      expect.objectContaining({ line: 1, field: "Serial Number", message: 'the header has no "Serial Number" column' }),
+    ]);
+
+    const nested = await createConnection(credential.id, { config: makeConfig({ source: { kind: "dataset", serial_path: "device.sn" } }) });
+    expect((await upload(nested.id, JSON.stringify([{ device: { sn: "SN-1" }, name: "A" }]), JSON_TYPE)).body).toMatchObject({ inserted: 1 });
+    expect(Object.keys(await storedRecords(nested.id))).toEqual(["SN-1"]);
+    const flat = await upload(nested.id, "sn,name\nSN-2,B\n", CSV_TYPE);
+    expect(flat.status).toBe(400);
+    expect(errorOf(flat).message).toMatch(/"device\.sn", which is no CSV column/);
+    expect(await rowCount("dataset_records", "connection_id = ?1", nested.id)).toBe(1);
+  });
+
   it("replaces the whole dataset in replace mode", async () => {
     const connection = await datasetConnection();
     await upload(connection.id, JSON.stringify(makeDevices(4)), JSON_TYPE);

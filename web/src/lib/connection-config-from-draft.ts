@@ -73,7 +73,10 @@ function paginationOf(draft: PaginationDraft): Pagination {
 }
 
 function sourceOf(draft: ConnectionDraft["source"]): SourceContract {
-  if (draft.kind === "dataset") return { kind: "dataset" };
+  if (draft.kind === "dataset") {
+    const serial = optional(draft.dataset_serial_path);
+    return serial === undefined ? { kind: "dataset" } : { kind: "dataset", serial_path: serial };
+  }
   const updatedAt = optional(draft.updated_at_path);
   const since = optional(draft.since_param);
   return {

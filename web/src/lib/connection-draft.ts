@@ -127,6 +127,8 @@ export interface ConnectionDraft {
     serial_path: string;
     updated_at_path: string;
     since_param: string;
+    // A dataset's serial field; empty: the default, serial.
+    dataset_serial_path: string;
   };
   fetch: {
     mode: FetchMode;
@@ -270,6 +272,7 @@ export function draftFromSnapshot(snapshot: ConnectionSnapshot): ConnectionDraft
       serial_path: source.kind === "http" ? source.serial_path : "serial",
       updated_at_path: source.kind === "http" ? (source.updated_at_path ?? "") : "",
       since_param: source.kind === "http" ? (source.since_param ?? "") : "",
+      dataset_serial_path: source.kind === "dataset" ? (source.serial_path ?? "") : "",
     },
     fetch: {
       mode: fetch.mode,

@@ -44,6 +44,7 @@ export function draftFieldPaths(draft: ConnectionDraft): ConnectionFieldPath[] {
   paths.push("freshness_sla_minutes");
   const s = "config.source";
   paths.push(s, `${s}.kind`);
+  if (draft.source.kind === "dataset") paths.push(`${s}.serial_path`);
   if (draft.source.kind === "http") {
     paths.push(`${s}.url`, `${s}.format`, `${s}.headers`, `${s}.records_path`, `${s}.serial_path`, `${s}.updated_at_path`, `${s}.since_param`);
     paths.push(...paginationPaths(s, draft.source.pagination));
