@@ -1692,6 +1692,14 @@ export interface components {
             style: "link";
             /** @description Where the next page's URL is in the body; without it the RFC 8288 Link header is followed. Dot path with optional [n] indexes, e.g. "data.items[0].id"; other characters in a key are quoted: ["Serial Number"]. */
             next_url_path?: string;
+        } | {
+            /** @enum {string} */
+            style: "range";
+            /**
+             * @description Bytes asked for per request (Range: bytes=…); every record must fit in one. At most the connection's max_response_bytes.
+             * @default 4194304
+             */
+            chunk_bytes: number;
         };
         FetchContract: {
             /** @enum {string} */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UpdateContractSchema, type UpdateContract } from "../../worker/engine/contracts";
-import { bulkIdempotencyKey, buildUpdateRequests, compileUpdateContract, isSuccessStatus, utf8Length } from "../../worker/engine/payload";
+import { bulkIdempotencyKey, buildUpdateRequests, compileUpdateContract, isSuccessStatus } from "../../worker/engine/payload";
+import { utf8Length } from "../../worker/engine/utf8";
 import type { Decision } from "../../worker/engine/reconcile";
 import { parseXml } from "../../worker/engine/xml";
 

@@ -140,6 +140,11 @@ const HeadersSchema = z
       "names such as X-API-Key, *-Token, *-Secret, *-Key, *Password* or *Session* are refused.",
   );
 
+// One large export file (an NDJSON or CSV object in S3, R2 or GCS) read in byte ranges, so its size is not bound by
+// what one response may hold.
+const RANGE_CHUNK_MIN = 64 * 1024;
+const RANGE_CHUNK_DEFAULT = 4 * 1024 * 1024;
+
 export const PaginationSchema = z
   .discriminatedUnion("style", [
     z.object({ style: z.literal("none") }),
@@ -173,6 +178,16 @@ export const PaginationSchema = z
     z.object({
       style: z.literal("link"),
       next_url_path: requiredPath("Where the next page's URL is in the body; without it the RFC 8288 Link header is followed.").optional(),
+    }),
+    z.object({
+      style: z.literal("range"),
+      chunk_bytes: z
+        .number()
+        .int()
+        .min(RANGE_CHUNK_MIN)
+        .max(32 * 1024 * 1024)
+        .default(RANGE_CHUNK_DEFAULT)
+        .describe("Bytes asked for per request (Range: bytes=…); every record must fit in one. At most the connection's max_response_bytes."),
     }),
   ])
   .describe("How to walk pages: stops on an empty or short page, a missing cursor, has_more false, or no next link.");
@@ -258,7 +273,12 @@ function checkLineFormat(
   source: { format: SourceFormat; records_path: string; serial_path: string; updated_at_path?: string; pagination: Pagination },
   ctx: Ctx,
 ): void {
-  if (source.format !== "ndjson" && source.format !== "csv") return;
+  if (source.format !== "ndjson" && source.format !== "csv") {
+    if (source.pagination.style === "range") {
+      issue(ctx, ["pagination", "style"], "byte ranges read one NDJSON or CSV export: a JSON or XML body cannot be cut between records");
+    }
+    return;
+  }
   const name = source.format === "csv" ? "a CSV" : "an NDJSON";
   if (source.records_path !== "") issue(ctx, ["records_path"], `${name} body is the record list itself: leave records_path empty`);
   if (source.format === "csv") {
@@ -331,6 +351,9 @@ export const FetchContractSchema = z
   .superRefine((fetch, ctx) => {
     if (fetch.mode === "per_serial") {
       checkUrlTemplate(fetch.url_template, ctx, ["url_template"], { placeholders: "serial_only", requireSerial: true });
+    }
+    if (fetch.mode === "list" && fetch.pagination.style === "range") {
+      issue(ctx, ["pagination", "style"], "byte ranges read one NDJSON or CSV export: a destination listing is JSON or XML pages");
     }
   });
 
@@ -606,6 +629,14 @@ export const ConnectionConfigSchema = z
     });
     if (config.update.if_match?.from === "etag_header" && config.fetch.mode !== "per_serial") {
       issue(ctx, ["update", "if_match", "from"], 'a listing has no ETag header per record: look records up per serial, or use from "record"');
+    }
+    const { source } = config;
+    if (source.kind === "http" && source.pagination.style === "range" && source.pagination.chunk_bytes > config.limits.max_response_bytes) {
+      issue(
+        ctx,
+        ["source", "pagination", "chunk_bytes"],
+        `a range of ${source.pagination.chunk_bytes} bytes is more than the connection's max_response_bytes (${config.limits.max_response_bytes})`,
+      );
     }
     const serialField = config.update.bulk?.serial_field;
     if (serialField !== undefined && config.mapping.some((rule) => rule.destination === serialField)) {

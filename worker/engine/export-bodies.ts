@@ -18,7 +18,8 @@ export type ExportItem = Record<string, unknown> | UnreadableLine;
 
 const EXCERPT_CHARS = 200;
 
-export function readNdjsonBody(text: string): ExportItem[] {
+// `firstLine`: the line number the text starts on, when it is a range of a larger export.
+export function readNdjsonBody(text: string, firstLine = 1): ExportItem[] {
   const items: ExportItem[] = [];
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   body.split("\n").forEach((raw, i) => {
@@ -28,12 +29,14 @@ export function readNdjsonBody(text: string): ExportItem[] {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      items.push(new UnreadableLine(`line ${i + 1} is not JSON (${errorMessage(error)})`, cut(line)));
+      items.push(new UnreadableLine(`line ${i + firstLine} is not JSON (${errorMessage(error)})`, cut(line)));
       return;
     }
     if (value !== null && typeof value === "object" && !Array.isArray(value)) items.push(value as Record<string, unknown>);
     else
-      items.push(new UnreadableLine(`line ${i + 1} is a ${Array.isArray(value) ? "list" : value === null ? "null" : typeof value}, not an object`, cut(line)));
+      items.push(
+        new UnreadableLine(`line ${i + firstLine} is a ${Array.isArray(value) ? "list" : value === null ? "null" : typeof value}, not an object`, cut(line)),
+      );
   });
   return items;
 }
@@ -43,26 +46,45 @@ export function readNdjsonBody(text: string): ExportItem[] {
  * `serialColumn` is the column the serial path starts at: a header without it describes some other data.
  */
 export function readCsvBody(text: string, serialColumn: string, at: { url: string; phase: RequestPhase }): ExportItem[] {
+  return readCsvRows(text, null, serialColumn, { ...at, firstLine: 1 }).items;
+}
+
+/**
+ * A CSV text whose first row is its header (`header` null), or a later range of an export whose header was read
+ * before: every row is then a record of those names. Answers the header for the ranges after it.
+ */
+export function readCsvRows(
+  text: string,
+  header: readonly string[] | null,
+  serialColumn: string,
+  at: { url: string; phase: RequestPhase; firstLine: number },
+): { header: string[] | null; items: ExportItem[] } {
   const where = new URL(at.url).pathname;
+  const lineOf = (line: number) => line + at.firstLine - 1;
   const parsed = parseCsv(text);
   if (!parsed.ok) {
     throw new EngineError({
       code: "unparseable_response",
-      message: `${where} returned a body that is not CSV (line ${parsed.line}: ${parsed.error})`,
+      message: `${where} returned a body that is not CSV (line ${lineOf(parsed.line)}: ${parsed.error})`,
       phase: at.phase,
     });
   }
-  const [header, ...rows] = parsed.rows;
+  const rows = header === null ? parsed.rows.slice(1) : parsed.rows;
+  const first = parsed.rows[0];
   // An empty body is a page without records: the end of an offset or keyset read.
-  if (header === undefined) return [];
-  const names = header.fields.map((name) => (name ?? "").trim());
-  const problem = headerProblem(names, serialColumn);
-  if (problem !== null) throw new EngineError({ code: "invalid_response_shape", message: `${where}: the CSV header ${problem}`, phase: at.phase });
+  if (header === null && first === undefined) return { header: null, items: [] };
+  const names = header === null ? first!.fields.map((name) => (name ?? "").trim()) : [...header];
+  if (header === null) {
+    const problem = headerProblem(names, serialColumn);
+    if (problem !== null) throw new EngineError({ code: "invalid_response_shape", message: `${where}: the CSV header ${problem}`, phase: at.phase });
+  }
 
   const items: ExportItem[] = [];
   for (const row of rows) {
     if (row.fields.length !== names.length) {
-      items.push(new UnreadableLine(`line ${row.line} has ${row.fields.length} fields where the header names ${names.length}`, cut(row.fields.join(","))));
+      items.push(
+        new UnreadableLine(`line ${lineOf(row.line)} has ${row.fields.length} fields where the header names ${names.length}`, cut(row.fields.join(","))),
+      );
       continue;
     }
     const record: Record<string, unknown> = {};
@@ -71,7 +93,7 @@ export function readCsvBody(text: string, serialColumn: string, at: { url: strin
     });
     items.push(record);
   }
-  return items;
+  return { header: names, items };
 }
 
 function headerProblem(names: string[], serialColumn: string): string | null {

@@ -4,7 +4,7 @@ import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
 import { readBody, responseTooLarge, type BodyText } from "./read-body";
 import { REDACTED } from "./redactor";
-import { utf8Length } from "./payload";
+import { utf8Length } from "./utf8";
 import { askedWait } from "./retry-after";
 import { createSignalFollowers } from "./signal-followers";
 import type { EngineRuntime } from "./runtime";

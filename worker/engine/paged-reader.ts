@@ -1,6 +1,7 @@
 import { csvColumnOf, LIMIT_DEFAULTS, type Pagination, type PayloadFormat, type SourceFormat } from "./contracts";
 import { EngineError, describeRequest, type RequestPhase } from "./errors";
 import { readCsvBody, readNdjsonBody, UnreadableLine } from "./export-bodies";
+import { acceptsRangeAnswer, firstRange, rangeHeader, readRangeChunk, type RangePosition } from "./range-pages";
 import type { HeaderMap, HttpClient } from "./http-client";
 import { compilePath, readPath, type CompiledPath } from "./paths";
 import { scalarText } from "./templates";
@@ -14,7 +15,8 @@ export type PagePosition =
   | { style: "offset"; offset: number }
   | { style: "cursor"; cursor: string | null }
   | { style: "keyset"; after: string | null }
-  | { style: "link"; url: string | null };
+  | { style: "link"; url: string | null }
+  | RangePosition;
 
 export interface PageState {
   position: PagePosition;
@@ -111,6 +113,8 @@ function firstPosition(pagination: Pagination): PagePosition {
       return { style: "keyset", after: null };
     case "link":
       return { style: "link", url: null };
+    case "range":
+      return firstRange();
   }
 }
 
@@ -157,9 +161,16 @@ export async function* readRecordPages(
   const maxPages = spec.max_pages ?? DEFAULT_MAX_PAGES;
   const unused = new AbortController();
   const prefetchSignal = signal === undefined ? unused.signal : AbortSignal.any([signal, unused.signal]);
-  const get = (url: string, requestSignal: AbortSignal | undefined) =>
-    client.request({ method: "GET", url, headers: { accept: ACCEPT_HEADER[spec.format], ...spec.headers }, signal: requestSignal, phase: spec.phase });
-  let prefetched: { url: string; response: ReturnType<typeof get> } | null = null;
+  const get = ({ url, range }: PageRequest, requestSignal: AbortSignal | undefined) =>
+    client.request({
+      method: "GET",
+      url,
+      headers: { accept: ACCEPT_HEADER[spec.format], ...spec.headers, ...(range === null ? {} : { range }) },
+      signal: requestSignal,
+      phase: spec.phase,
+      ...(range === null ? {} : { accept: acceptsRangeAnswer }),
+    });
+  let prefetched: { key: string; response: ReturnType<typeof get> } | null = null;
   let state: PageState | null = from ?? initialPageState(spec.pagination);
   try {
     while (state !== null) {
@@ -171,18 +182,18 @@ export async function* readRecordPages(
           phase: spec.phase,
         });
       }
-      const url = pageUrl(spec, state.position);
-      const ahead = prefetched?.url === url ? prefetched.response : null;
+      const request = pageRequest(spec, state.position);
+      const ahead = prefetched?.key === requestKey(request) ? prefetched.response : null;
       prefetched = null;
-      const response = await (ahead ?? get(url, signal));
-      const page = readPage(spec, paths, state, url, response);
+      const response = await (ahead ?? get(request, signal));
+      const page = readPage(spec, paths, state, request.url, response);
       const nextState = page.nextState;
       if (nextState !== null && nextState.pages_read < maxPages && options.prefetch?.() === true) {
-        const next = pageUrl(spec, nextState.position);
+        const next = pageRequest(spec, nextState.position);
         const early = get(next, prefetchSignal);
         // Its failure is the next page's, raised when that page is asked for (or never, when it is not).
         early.catch(() => undefined);
-        prefetched = { url: next, response: early };
+        prefetched = { key: requestKey(next), response: early };
       }
       yield page;
       state = nextState;
@@ -193,6 +204,15 @@ export async function* readRecordPages(
 }
 
 function readPage(spec: PagedReadSpec, paths: CompiledSpec, state: PageState, url: string, response: Awaited<ReturnType<HttpClient["request"]>>): RecordPage {
+  const fetch: PageFetch = {
+    url,
+    status: response.status,
+    attempts: response.attempts,
+    bytes_sent: response.bytesSent,
+    bytes_received: response.bytesReceived,
+    duration_ms: response.durationMs,
+  };
+  if (state.position.style === "range") return readRangePage(spec, paths, state, state.position, url, response, fetch);
   const { body, items } = readItems(spec, paths, response.text, url);
   const { records, unreadable } = readRecords(items, paths);
 
@@ -207,25 +227,52 @@ function readPage(spec: PagedReadSpec, paths: CompiledSpec, state: PageState, ur
   const total = totalCount(response.headers.get("x-total-count"));
   const position = nextPosition(spec, paths, state.position, { url, body, items, link: response.headers.get("link"), total });
   const nextState: PageState | null = position === null ? null : { position, pages_read: state.pages_read + 1, last_signature: signature };
-  return {
-    records,
-    unreadable,
-    total,
-    nextState,
-    fetch: {
-      url,
-      status: response.status,
-      attempts: response.attempts,
-      bytes_sent: response.bytesSent,
-      bytes_received: response.bytesReceived,
-      duration_ms: response.durationMs,
-    },
-  };
+  return { records, unreadable, total, nextState, fetch };
+}
+
+// A range of one export: its position moves by the bytes of the whole records it held, so no page can repeat.
+function readRangePage(
+  spec: PagedReadSpec,
+  paths: CompiledSpec,
+  state: PageState,
+  position: RangePosition,
+  url: string,
+  response: Awaited<ReturnType<HttpClient["request"]>>,
+  fetch: PageFetch,
+): RecordPage {
+  if (spec.pagination.style !== "range" || (spec.format !== "ndjson" && spec.format !== "csv")) {
+    throw new Error("a range position needs range pagination over an NDJSON or CSV export");
+  }
+  const chunk = readRangeChunk(response, position, {
+    format: spec.format,
+    chunkBytes: spec.pagination.chunk_bytes,
+    serialColumn: csvColumnOf(spec.serial_path) ?? spec.serial_path,
+    url,
+    phase: spec.phase,
+  });
+  const { records, unreadable } = readRecords(chunk.items, paths);
+  const nextState = chunk.next === null ? null : { position: chunk.next, pages_read: state.pages_read + 1, last_signature: null };
+  return { records, unreadable, total: null, nextState, fetch };
 }
 
 function totalCount(header: string | null): number | null {
   const value = header?.trim() ?? "";
   return /^\d{1,15}$/.test(value) ? Number(value) : null;
+}
+
+interface PageRequest {
+  url: string;
+  // The Range header of a range read; null otherwise.
+  range: string | null;
+}
+
+function pageRequest(spec: PagedReadSpec, position: PagePosition): PageRequest {
+  const range = position.style === "range" && spec.pagination.style === "range" ? rangeHeader(position, spec.pagination.chunk_bytes) : null;
+  return { url: pageUrl(spec, position), range };
+}
+
+function requestKey(request: PageRequest): string {
+  return request.range === null ? request.url : `${request.url} ${request.range}`;
 }
 
 function pageUrl(spec: PagedReadSpec, position: PagePosition): string {
@@ -386,6 +433,9 @@ function nextPosition(spec: PagedReadSpec, paths: CompiledSpec, position: PagePo
       }
       return { style: "keyset", after: key };
     }
+    case "range":
+      // Read by readRangePage, which moves the position by the bytes it read.
+      return null;
     case "link": {
       const raw = paths.nextUrl === null ? nextLink(page.link) : scalarText(readPath(page.body, paths.nextUrl));
       if (raw === undefined || raw === null || raw === "") return null;

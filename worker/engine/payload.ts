@@ -5,6 +5,7 @@ import { compilePath, setPath, type CompiledPath } from "./paths";
 import type { Decision } from "./reconcile";
 import { compileTemplate, renderUrl, type CompiledTemplate } from "./templates";
 import { formBody } from "./form-body";
+import { utf8Length } from "./utf8";
 import { compileIfMatch, type CompiledIfMatch } from "./if-match";
 import { buildXml, XmlBuildError } from "./xml";
 import { errorMessage } from "../../shared/lang";
@@ -327,23 +328,4 @@ function lookup(destinations: DestinationLookup, serial: string): unknown {
 function describeBuildError(error: unknown): string {
   if (error instanceof XmlBuildError) return `cannot build the XML body: ${error.message}`;
   return `cannot build the request body: ${errorMessage(error)}`;
-}
-
-// Byte length of the UTF-8 body without encoding it; a lone surrogate counts as the 3-byte U+FFFD it becomes.
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) {
-      bytes += 1;
-      continue;
-    }
-    bytes += 2;
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-    }
-  }
-  return bytes;
 }

@@ -117,6 +117,9 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
     }
     const serial = c.req.query("serial");
     if (serial !== undefined) records = records.filter((r) => r.serial === serial);
+    // An export file as an object store serves it: a Range request gets those bytes of every record.
+    const range = c.req.header("range");
+    if (format !== "json" && range !== undefined) return byteRange(c, sourceExportBody(records, format), range, SOURCE_EXPORT_MEDIA_TYPES[format]);
     const slice = sliceSource(records, paging.request);
     if (format === "json") return respondPage(c, url, "devices", paging.request, slice);
     const { link } = buildPageResponse(url, "devices", paging.request, slice);
@@ -402,6 +405,23 @@ function unsupportedMediaType(c: Context, expected: string): Response {
   return fail(c, 415, "UNSUPPORTED_MEDIA_TYPE", `this endpoint accepts ${expected}, got ${got}`);
 }
 
+// One range, "bytes=a-b" or "bytes=a-", of a body, as S3 and R2 answer it: 206 with Content-Range, or 416 past the end.
+function byteRange(c: Context, body: string, header: string, contentType: string): Response {
+  const bytes = new TextEncoder().encode(body);
+  const match = /^bytes=(\d+)-(\d*)$/.exec(header.trim());
+  if (match === null) return fail(c, 400, "INVALID_RANGE", `Range must be one "bytes=start-end", not ${header}`);
+  const start = Number(match[1]);
+  if (start >= bytes.length) {
+    return c.body(null, 416, { "Content-Range": `bytes */${bytes.length}` });
+  }
+  const end = Math.min(match[2] === "" ? bytes.length - 1 : Number(match[2]), bytes.length - 1);
+  return c.body(bytes.slice(start, end + 1), 206, {
+    "Content-Type": contentType,
+    "Content-Range": `bytes ${start}-${end}/${bytes.length}`,
+    "Accept-Ranges": "bytes",
+  });
+}
+
 function deviceEtag(store: FleetStore, serial: string): string {
   return `"v${store.writesFor(serial)}"`;
 }
@@ -429,7 +449,7 @@ function describeEndpoints(): Record<string, unknown> {
       "POST /sandbox/api/devices/bulk",
       "GET|PUT /sandbox/xml/devices/{serial}",
       "GET /sandbox/source/devices?page=&per_page= | ?cursor= &updated_since=&serial=",
-      "GET /sandbox/source/devices.ndjson | /sandbox/source/devices.csv (the same records and paging as exports)",
+      "GET /sandbox/source/devices.ndjson | /sandbox/source/devices.csv (the same records and paging as exports; a Range header reads the whole export's bytes)",
       "GET|PUT /sandbox/_config",
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",

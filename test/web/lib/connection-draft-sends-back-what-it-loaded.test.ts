@@ -149,6 +149,33 @@ describe("the connection draft", () => {
     expect(snapshotOf(typed).config.update.record_refusal_statuses).toEqual([404, 422]);
   });
 
+  it("keeps a source read in byte ranges, its range size shown in MiB", () => {
+    const ranged = (chunk_bytes: number) =>
+      snapshotOfConnection(
+        makeConnectionDetail({
+          config: makeConfig({
+            source: {
+              kind: "http",
+              url: "https://bucket.example/devices.csv",
+              headers: {},
+              pagination: { style: "range", chunk_bytes },
+              format: "csv",
+              records_path: "",
+              serial_path: "serial",
+            },
+          }),
+        }),
+      );
+    for (const bytes of [4 * 1024 * 1024, 100_000]) {
+      const snapshot = ranged(bytes);
+      expect(snapshotOf(draftFromSnapshot(snapshot))).toEqual(snapshot);
+    }
+    const draft = draftFromSnapshot(ranged(4 * 1024 * 1024));
+    expect(draft.source.pagination.chunk_mib).toBe("4");
+    draft.source.pagination.chunk_mib = "0.5";
+    expect(snapshotOf(draft).config.source).toMatchObject({ pagination: { style: "range", chunk_bytes: 512 * 1024 } });
+  });
+
   it("keeps a dataset's serial field, and leaves it out when empty", () => {
     const dataset = (serial_path?: string) =>
       snapshotOfConnection(

@@ -546,6 +546,20 @@ describe("sandbox demo source API", () => {
     expect(Object.keys(record).length).toBeLessThan(Object.keys(demoSourceDevices()[1]!).length);
   });
 
+  it("serves an export's bytes by Range as an object store does: 206 with Content-Range, 416 past the end", async () => {
+    const whole = new Uint8Array(await (await call("/source/devices.ndjson?per_page=500")).arrayBuffer());
+    const first = await call("/source/devices.ndjson", { headers: { range: "bytes=0-99" } });
+    expect(first.status).toBe(206);
+    expect(first.headers.get("content-range")).toBe(`bytes 0-99/${whole.length}`);
+    expect(new Uint8Array(await first.arrayBuffer())).toEqual(whole.slice(0, 100));
+    const tail = await call("/source/devices.ndjson", { headers: { range: `bytes=${whole.length - 10}-${whole.length + 500}` } });
+    expect(tail.headers.get("content-range")).toBe(`bytes ${whole.length - 10}-${whole.length - 1}/${whole.length}`);
+    expect((await tail.arrayBuffer()).byteLength).toBe(10);
+    const past = await call("/source/devices.csv", { headers: { range: "bytes=999999-1000099" } });
+    expect(past.status).toBe(416);
+    expect((await call("/source/devices.csv", { headers: { range: "lines=1-2" } })).status).toBe(400);
+  });
+
   it("serves the same records as NDJSON and as CSV, each page with its Link header and the total", async () => {
     const json = (await (await call("/source/devices?per_page=3")).json<ListBody & { devices: Record<string, unknown>[] }>()).devices;
 

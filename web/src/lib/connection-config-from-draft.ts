@@ -69,6 +69,8 @@ function paginationOf(draft: PaginationDraft): Pagination {
       const nextUrl = optional(draft.next_url_path);
       return nextUrl === undefined ? { style: "link" } : { style: "link", next_url_path: nextUrl };
     }
+    case "range":
+      return { style: "range", chunk_bytes: Math.round(numberOf(draft.chunk_mib) * 1024 * 1024) };
   }
 }
 

@@ -47,7 +47,11 @@ export interface PaginationDraft {
   key_path: string;
   has_more_path: string;
   next_url_path: string;
+  // Range paging: the size of each range in MiB, as typed.
+  chunk_mib: string;
 }
+
+const MIB = 1024 * 1024;
 
 export type ItemMatch = "serial" | "index" | "position";
 
@@ -203,6 +207,7 @@ function paginationDraft(pagination: Pagination | undefined): PaginationDraft {
     key_path: "",
     has_more_path: "",
     next_url_path: "",
+    chunk_mib: "4",
   };
   switch (pagination?.style) {
     case "page":
@@ -228,6 +233,9 @@ function paginationDraft(pagination: Pagination | undefined): PaginationDraft {
       break;
     case "link":
       draft.next_url_path = pagination.next_url_path ?? "";
+      break;
+    case "range":
+      draft.chunk_mib = String(pagination.chunk_bytes / MIB);
       break;
     default:
       break;

@@ -35,6 +35,8 @@ function paginationPaths(prefix: "config.source" | "config.fetch", draft: Pagina
       return [base, `${base}.style`, `${base}.after_param`, `${base}.key_path`, `${base}.has_more_path`];
     case "link":
       return [base, `${base}.style`, `${base}.next_url_path`];
+    case "range":
+      return [base, `${base}.style`, `${base}.chunk_bytes`];
   }
 }
 
