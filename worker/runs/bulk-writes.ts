@@ -15,7 +15,7 @@ import { planEntryOf, plannedRequest } from "../engine/plan-drift";
 import type { CompiledMapping, Decision, FieldChange, RecordAction } from "../engine/reconcile";
 import type { RunMode } from "../schemas/vocabulary";
 import { answerRefusal, answersRefusedError } from "./answer-refusal";
-import { recordsRefusedError } from "./record-refusals";
+import { recordsRefusedError, refusesRecord } from "./record-refusals";
 import { batchSplit, type LogLevel } from "./run-log";
 import type { QueuedRecord, RecordOutcome } from "./slice-executor";
 
@@ -331,7 +331,8 @@ export function createBulkWriter(context: BulkWriteContext, order: readonly numb
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
       if (error.code === "canceled") return release([]);
-      if (!rejectsContent(error)) {
+      // A status the connection lists as refusing one record (404, say) is split like a content rejection.
+      if (!rejectsContent(error) && !refusesRecord(update, error)) {
         release([]);
         for (const write of batch.writes) failedBy(write.record, error, write.decision.changes, itemExcerpt(write));
       } else if (batch.writes.length > 1) {

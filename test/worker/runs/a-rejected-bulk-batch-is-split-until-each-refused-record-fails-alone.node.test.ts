@@ -82,6 +82,7 @@ interface SliceRun {
   signal?: AbortSignal;
   shouldStop?: () => boolean;
   itemResults?: Record<string, string>;
+  recordRefusals?: number[];
 }
 
 async function runSlice({
@@ -92,6 +93,7 @@ async function runSlice({
   signal = new AbortController().signal,
   shouldStop = () => false,
   itemResults,
+  recordRefusals,
 }: SliceRun) {
   const fetchContract: PerSerialFetchContract = {
     mode: "per_serial",
@@ -121,6 +123,7 @@ async function runSlice({
         method: "POST",
         url_template: `${server.url}/bulk`,
         bulk: { max_records: maxRecords, records_key: "devices", serial_field: "serial", ...(itemResults === undefined ? {} : { item_results: itemResults }) },
+        ...(recordRefusals === undefined ? {} : { record_refusal_statuses: recordRefusals }),
       }),
     ),
     lookup: createDestinationLookup({ client, contract: fetchContract }),
@@ -223,6 +226,21 @@ describe("a bulk batch the destination rejects for one record's content", () => 
     // 5 batches, and 4 → 2+2, each 2 → 1+1 for the refused one (a batch waiting at the client goes before the
     // halves of the one just refused, so the order of the halves' requests varies; their sizes do not).
     expect(writes.map((w) => w.serials.length).sort()).toEqual([1, 1, 1, 1, 2, 2, 4, 4, 4, 4, 4]);
+  });
+
+  it("splits a batch answered 404 only when the connection lists 404 as refusing one record; else the job fails", async () => {
+    refused.add("SN-005");
+    batchStatus = (serials) => (serials.some((s) => refused.has(s)) ? 404 : 200);
+    const contractError = await runSlice({ serials: serialsOf(8), maxRecords: 4, concurrency: 1 });
+    expect(contractError.result).toMatchObject({ kind: "failed", error: { code: "not_found", http_status: 404 } });
+
+    // A fresh destination: the failed job had written its first batch.
+    stored.clear();
+    scope = `job_${++tests}`;
+    const listed = await runSlice({ serials: serialsOf(8), maxRecords: 4, concurrency: 1, recordRefusals: [404, 422] });
+    expect(listed.result.kind).toBe("continue");
+    expect(tally(listed.outcomes)).toEqual({ updated: 7, failed: 1 });
+    expect(listed.outcomes.get("SN-005")).toMatchObject({ action: "failed", http_status: 404, hint: refusedAloneHint(404) });
   });
 
   it("fails the job when record after record is refused on its own and none accepted: the request is at fault", async () => {
