@@ -149,7 +149,7 @@ describe("the connection draft", () => {
     expect(snapshotOf(typed).config.update.record_refusal_statuses).toEqual([404, 422]);
   });
 
-  it("keeps a source read in byte ranges, its range size shown in MiB", () => {
+  it("keeps a source read in byte ranges, its range size shown in KiB", () => {
     const ranged = (chunk_bytes: number) =>
       snapshotOfConnection(
         makeConnectionDetail({
@@ -171,8 +171,8 @@ describe("the connection draft", () => {
       expect(snapshotOf(draftFromSnapshot(snapshot))).toEqual(snapshot);
     }
     const draft = draftFromSnapshot(ranged(4 * 1024 * 1024));
-    expect(draft.source.pagination.chunk_mib).toBe("4");
-    draft.source.pagination.chunk_mib = "0.5";
+    expect(draft.source.pagination.chunk_kib).toBe("4096");
+    draft.source.pagination.chunk_kib = "512";
     expect(snapshotOf(draft).config.source).toMatchObject({ pagination: { style: "range", chunk_bytes: 512 * 1024 } });
   });
 

@@ -18,7 +18,7 @@ describe("the connection form's choices", () => {
       { value: "cursor", label: "Cursor" },
       { value: "keyset", label: "After the last record's key" },
       { value: "link", label: "Next link" },
-      { value: "range", label: "Byte ranges (one large export file)" },
+      { value: "range", label: "Byte ranges (one file)" },
     ]);
     expect(optionsOf(ACTION_LABELS).map((option) => option.label)).toEqual(["Update if changed", "Always write", "Never (compare only)"]);
     expect(optionsOf(ON_NULL_LABELS).map((option) => option.value)).toEqual(["skip", "write_null"]);

@@ -70,7 +70,7 @@ function paginationOf(draft: PaginationDraft): Pagination {
       return nextUrl === undefined ? { style: "link" } : { style: "link", next_url_path: nextUrl };
     }
     case "range":
-      return { style: "range", chunk_bytes: Math.round(numberOf(draft.chunk_mib) * 1024 * 1024) };
+      return { style: "range", chunk_bytes: Math.round(numberOf(draft.chunk_kib) * 1024) };
   }
 }
 

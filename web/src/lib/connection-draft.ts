@@ -47,11 +47,11 @@ export interface PaginationDraft {
   key_path: string;
   has_more_path: string;
   next_url_path: string;
-  // Range paging: the size of each range in MiB, as typed.
-  chunk_mib: string;
+  // Range paging: the size of each range in KiB, as typed.
+  chunk_kib: string;
 }
 
-const MIB = 1024 * 1024;
+const KIB = 1024;
 
 export type ItemMatch = "serial" | "index" | "position";
 
@@ -207,7 +207,7 @@ function paginationDraft(pagination: Pagination | undefined): PaginationDraft {
     key_path: "",
     has_more_path: "",
     next_url_path: "",
-    chunk_mib: "4",
+    chunk_kib: "4096",
   };
   switch (pagination?.style) {
     case "page":
@@ -235,7 +235,7 @@ function paginationDraft(pagination: Pagination | undefined): PaginationDraft {
       draft.next_url_path = pagination.next_url_path ?? "";
       break;
     case "range":
-      draft.chunk_mib = String(pagination.chunk_bytes / MIB);
+      draft.chunk_kib = String(pagination.chunk_bytes / KIB);
       break;
     default:
       break;

@@ -64,7 +64,7 @@ export const PAGINATION_LABELS: Record<PaginationStyle, string> = {
   cursor: "Cursor",
   keyset: "After the last record's key",
   link: "Next link",
-  range: "Byte ranges (one large export file)",
+  range: "Byte ranges (one file)",
 };
 
 export function optionsOf<K extends string>(labels: Record<K, string>): Array<{ value: K; label: string }> {

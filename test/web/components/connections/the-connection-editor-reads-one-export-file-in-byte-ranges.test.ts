@@ -10,7 +10,7 @@ vi.hoisted(() => {
 
 const { default: ConnectionEditorScreen } = await import("../../../../web/src/components/connections/ConnectionEditorScreen.svelte");
 
-const RANGES = "Byte ranges (one large export file)";
+const RANGES = "Byte ranges (one file)";
 
 const connection = makeConnectionDetail({
   id: "conn_export",
@@ -56,9 +56,9 @@ describe("byte ranges in the connection editor", () => {
     expect(optionTexts("config.source.pagination.style")).toContain(RANGES);
     expect(optionTexts("config.fetch.pagination.style")).not.toContain(RANGES);
     await fireEvent.change(document.getElementById(fieldId("config.source.pagination.style"))!, { target: { value: "range" } });
-    const size = screen.getByLabelText("Range size (MiB)") as HTMLInputElement;
-    expect(size.value).toBe("4");
-    await fireEvent.input(size, { target: { value: "16" } });
+    const size = screen.getByLabelText("Range size (KiB)") as HTMLInputElement;
+    expect(size.value).toBe("4096");
+    await fireEvent.input(size, { target: { value: "16384" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
 
     await vi.waitFor(() => expect(patches).toHaveLength(1));
