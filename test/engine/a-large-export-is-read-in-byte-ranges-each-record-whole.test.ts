@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SourceContractSchema, validateConnectionConfig } from "../../worker/engine/contracts";
 import { EngineError } from "../../worker/engine/errors";
+import { firstRange, readRangeChunk } from "../../worker/engine/range-pages";
 import { readSourcePages, type HttpSourceContract, type SourcePage } from "../../worker/engine/source-reader";
 import { makeClient, makeConfigInput } from "./factories";
 import { caught, useLoopbackServers } from "./support/engine-fixtures";
@@ -116,6 +117,20 @@ describe("a large export read in byte ranges", () => {
 
     const rest = await readAll(contract, { resume: first.nextState! });
     expect([...first.records, ...rest.flatMap((page) => page.records)]).toEqual(asRecords(DEVICES));
+  });
+
+  it("refuses a range of a compressed file, whose bytes cannot be decoded from the middle", () => {
+    const answer = { status: 206, headers: new Headers({ "content-range": "bytes 0-99/1000", "content-encoding": "gzip" }), text: "{}\n", bytesReceived: 100 };
+    const spec = {
+      format: "ndjson" as const,
+      chunkBytes: 100,
+      serialColumn: "serial",
+      url: "https://bucket.example/devices.ndjson.gz",
+      phase: "source" as const,
+    };
+    expect(() => readRangeChunk(answer, firstRange(), spec)).toThrow(/gzip-encoded: a compressed file cannot be read from the middle/);
+    const plain = { ...answer, headers: new Headers({ "content-range": "bytes 0-99/1000" }), text: '{"serial":"A"}\n{"ser' };
+    expect(readRangeChunk(plain, firstRange(), spec)).toMatchObject({ items: [{ serial: "A" }], next: { offset: 15, line: 2 } });
   });
 
   it("fails on a record longer than a range, naming the setting to raise", async () => {

@@ -70,6 +70,11 @@ export function readRangeChunk(answer: RangeAnswer, position: RangePosition, spe
   if (answer.status === 416) return { items: [], next: null };
   let last: boolean;
   if (answer.status === 206) {
+    // A range of a compressed file counts bytes of the compressed stream, which cannot be decoded from its middle.
+    const encoding = answer.headers.get("content-encoding")?.trim().toLowerCase() ?? "identity";
+    if (encoding !== "identity" && encoding !== "") {
+      throw fail(`served the range ${encoding}-encoded: a compressed file cannot be read from the middle, so store the export uncompressed`);
+    }
     const header = answer.headers.get("content-range");
     const range = contentRange(header);
     if (range === null || range.start !== position.offset) {
