@@ -104,14 +104,27 @@ export function noSerials(): ConnectionSerialPage {
   return { data: [], next_cursor: null, counts: serialCounts(), count_cap: 10_000 };
 }
 
+/** A request the editor sent besides its saves (a dataset upload, say), and the answer a test gives it. */
+export interface EditorRequest {
+  method: string;
+  path: string;
+  contentType: string | null;
+  body: string;
+}
+
 /**
  * The connection editor's reads answered for `connection` (the connection, its versions, its serials), and each save
- * (a PATCH body) collected in `patches`, answered as the next version.
+ * (a PATCH body) collected in `patches`, answered as the next version. Any other POST, PUT or DELETE goes to `other`.
  */
-export function stubConnectionEditorApi(connection: Connection, patches: unknown[]): void {
+export function stubConnectionEditorApi(connection: Connection, patches: unknown[], other?: (request: EditorRequest) => Response): void {
   vi.stubGlobal(
     "fetch",
     vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const method = init?.method ?? "GET";
+      if (other !== undefined && method !== "GET" && method !== "PATCH") {
+        const path = new URL(String(input), "http://localhost").pathname;
+        return other({ method, path, contentType: new Headers(init?.headers).get("content-type"), body: String(init?.body) });
+      }
       if (init?.method === "PATCH") {
         patches.push(JSON.parse(String(init.body)));
         return jsonResponse({ ...connection, version: connection.version + 1 });

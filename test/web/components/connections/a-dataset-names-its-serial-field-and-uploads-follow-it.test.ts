@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConfig, makeConnectionDetail, noSerials, page, makeVersion, snapshotOfConnection, useEditorScrollStubs } from "../../factories";
+import { jsonResponse, makeConfig, makeConnectionDetail, stubConnectionEditorApi, useEditorScrollStubs, type EditorRequest } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -16,32 +16,22 @@ const connection = makeConnectionDetail({
   config: makeConfig({ source: { kind: "dataset", serial_path: '["Serial Number"]' } }),
 });
 
-// The browser's fetch is the boundary: the connection, its history, and what the editor sends.
+// The browser's fetch is the boundary: saves go to `patches`, an upload to `uploads`, answered as stored.
 function serve() {
-  const sent: Array<{ method: string; path: string; type: string | null; body: string }> = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const path = new URL(String(input), "http://localhost").pathname;
-      const method = init?.method ?? "GET";
-      if (method !== "GET") {
-        sent.push({ method, path, type: new Headers(init?.headers).get("content-type"), body: String(init?.body) });
-        if (path.endsWith("/records")) return jsonResponse({ mode: "merge", received: 2, inserted: 2, updated: 0, unchanged: 0, deleted: 0, total: 2 });
-        return jsonResponse({ ...connection, version: 6 });
-      }
-      if (path.endsWith("/versions")) return jsonResponse(page([makeVersion(5, snapshotOfConnection(connection))]));
-      if (path.endsWith("/serials")) return jsonResponse(noSerials());
-      return jsonResponse(connection);
-    }),
-  );
-  return sent;
+  const patches: unknown[] = [];
+  const uploads: EditorRequest[] = [];
+  stubConnectionEditorApi(connection, patches, (request) => {
+    uploads.push(request);
+    return jsonResponse({ mode: "merge", received: 2, inserted: 2, updated: 0, unchanged: 0, deleted: 0, total: 2 });
+  });
+  return { patches, uploads };
 }
 
 useEditorScrollStubs();
 
 describe("a dataset's serial field", () => {
   it("is shown in the source section and named where files are uploaded, and an upload goes out as its file type", async () => {
-    const sent = serve();
+    const { uploads } = serve();
     render(ConnectionEditorScreen, { params: { id: "conn_csv" } });
 
     const field = (await screen.findByLabelText("Serial field (optional)")) as HTMLInputElement;
@@ -54,17 +44,19 @@ describe("a dataset's serial field", () => {
     await fireEvent.click(within(section).getByRole("button", { name: "Upload records" }));
 
     await vi.waitFor(() => expect(within(section).getByText(/Stored 2 records \(merge\)/)).toBeTruthy());
-    expect(sent).toEqual([expect.objectContaining({ method: "POST", path: "/api/connections/conn_csv/records", type: expect.stringMatching(/^text\/csv/) })]);
+    expect(uploads).toEqual([
+      expect.objectContaining({ method: "POST", path: "/api/connections/conn_csv/records", contentType: expect.stringMatching(/^text\/csv/) }),
+    ]);
   });
 
   it("saves a changed field, and an emptied one as the default", async () => {
-    const sent = serve();
+    const { patches } = serve();
     render(ConnectionEditorScreen, { params: { id: "conn_csv" } });
 
     await fireEvent.input(await screen.findByLabelText("Serial field (optional)"), { target: { value: "" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
 
-    await vi.waitFor(() => expect(sent).toHaveLength(1));
-    expect(JSON.parse(sent[0]!.body).config.source).toEqual({ kind: "dataset" });
+    await vi.waitFor(() => expect(patches).toHaveLength(1));
+    expect((patches[0] as { config: { source: unknown } }).config.source).toEqual({ kind: "dataset" });
   });
 });
