@@ -202,19 +202,25 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
 
   app.get("/xml/devices/:serial", (c) => {
     const device = store.getDevice(c.req.param("serial"));
-    return device === null ? deviceNotFound(c) : xml(c, device);
+    if (device === null) return deviceNotFound(c);
+    c.header("ETag", deviceEtag(store, device.serial));
+    return xml(c, device);
   });
   app.put("/xml/devices/:serial", async (c) => {
     if (!isXmlType(c)) return unsupportedMediaType(c, "application/xml");
     const device = store.getDevice(c.req.param("serial"));
     if (device === null) return deviceNotFound(c);
+    const stale = preconditionFailure(c, store, device.serial);
+    if (stale !== null) return stale;
     const doc = parseRootElement(await c.req.text(), "device");
     if (!doc.ok) return fail(c, 400, "INVALID_CONTENT", doc.message);
     const parsed = parseDeviceUpdate(doc.fields, "xml");
     if (!parsed.ok) return fail(c, 400, "INVALID_CONTENT", parsed.message, { field: parsed.field });
     const mismatch = identityMismatch(parsed.identity, device);
     if (mismatch !== null) return fail(c, 400, "INVALID_CONTENT", mismatch);
-    return xml(c, store.updateDevice(device, parsed.changes, now()));
+    const updated = store.updateDevice(device, parsed.changes, now());
+    c.header("ETag", deviceEtag(store, device.serial));
+    return xml(c, updated);
   });
   app.all("/xml/devices/:serial", (c) => methodNotAllowed(c, "GET, PUT"));
 

@@ -138,6 +138,18 @@ it("takes the version from a field of the record (Cosmos DB's _etag), and a reco
   expect((await sandboxStats()).writes).toBe(job.updated);
 });
 
+it("the XML demo connection writes every changed record with the ETag its lookup read", SLOW, async () => {
+  const { job } = await liveRun(
+    demoConfig(1, (c) => {
+      c.update.if_match = { from: "etag_header" };
+    }),
+  );
+  expect(job).toMatchObject({ status: "completed", failed: 0, updated: CHANGED.length });
+  const writes = destination.requests.filter((r) => r.method === "PUT");
+  expect(writes.length).toBe(CHANGED.length);
+  expect(writes.every((w) => /^"v\d+"$/.test(w.ifMatch ?? ""))).toBe(true);
+});
+
 it("a dry run plans the same writes with or without If-Match: the version is read when the write is sent", SLOW, async () => {
   const config = demoConfig(0, (c) => {
     c.update.if_match = { from: "etag_header" };

@@ -348,6 +348,21 @@ describe("sandbox fleet API: XML writes", () => {
     expect((await stats()).writes).toBe(1);
   });
 
+  it("versions the XML device as the JSON one: an ETag on GET, and a PUT with a stale If-Match is refused with 412", async () => {
+    const etag = (await call(`/xml/devices/${SERIAL}`)).headers.get("etag")!;
+    expect(etag).toMatch(/^"v\d+"$/);
+    const put = (ifMatch: string) =>
+      call(`/xml/devices/${SERIAL}`, {
+        ...xmlRequest("PUT", "<device><battery>12</battery></device>"),
+        headers: { "content-type": "application/xml", "if-match": ifMatch },
+      });
+    const first = await put(etag);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("etag")).not.toBe(etag);
+    expect((await put(etag)).status).toBe(412);
+    expect((await stats()).writes).toBe(1);
+  });
+
   it("answers 415 to JSON, 400 INVALID_CONTENT to unknown elements or roots, and 405 to PATCH and POST", async () => {
     const json = await call(`/xml/devices/${SERIAL}`, jsonRequest("PUT", { firmware: "1" }));
     expect(json.status).toBe(415);
