@@ -270,9 +270,12 @@ export function csvColumnOf(path: string): string | null {
 
 // An NDJSON or CSV body is nothing but its records: there is no envelope to find them in or read paging from.
 function checkLineFormat(
-  source: { format: SourceFormat; records_path: string; serial_path: string; updated_at_path?: string; pagination: Pagination },
+  source: { url: string; format: SourceFormat; records_path: string; serial_path: string; updated_at_path?: string; pagination: Pagination },
   ctx: Ctx,
 ): void {
+  if (source.pagination.style === "range" && URL.canParse(source.url) && new URL(source.url).pathname.toLowerCase().endsWith(".gz")) {
+    issue(ctx, ["pagination", "style"], "a gzip file cannot be read in byte ranges (its bytes decompress only from the start): read it whole, without paging");
+  }
   if (source.format !== "ndjson" && source.format !== "csv") {
     if (source.pagination.style === "range") {
       issue(ctx, ["pagination", "style"], "byte ranges read one NDJSON or CSV export: a JSON or XML body cannot be cut between records");

@@ -60,6 +60,9 @@ export interface HttpRequest {
   // The serials this request is about (a lookup's, a write's, a bulk write's), so its record in the request
   // log can be found from a record outcome. Absent for source and listing pages.
   serials?: readonly string[];
+  // A body that is a gzip file (a path ending .gz, or Content-Type application/gzip, without Content-Encoding, as
+  // object stores serve warehouse exports) is read decompressed; the size limit counts what it decompresses to.
+  gunzipFiles?: boolean;
 }
 
 export interface HttpResponse {
@@ -186,6 +189,21 @@ type Attempt = { sentAt: number; durationMs: number; concurrency: number } & (
 );
 
 // Counted, not encoded: a request body is measured for every attempt.
+// A gzip file served as itself: the runtime undoes a Content-Encoding, never a file's own compression.
+export function isGzipFile(url: string, headers: Headers): boolean {
+  if (headers.has("content-encoding")) return false;
+  const type = headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+  return type === "application/gzip" || type === "application/x-gzip" || new URL(url).pathname.toLowerCase().endsWith(".gz");
+}
+
+function gunzipped(response: Response): Response {
+  const body = response.body === null ? null : response.body.pipeThrough(new DecompressionStream("gzip"));
+  // Without the compressed length, readBody counts the decompressed bytes as they come.
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(body, { status: response.status, headers });
+}
+
 export function utf8Bytes(text: string | undefined): number {
   return text === undefined ? 0 : utf8Length(text);
 }
@@ -250,11 +268,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
       // Browsers report a manual redirect as an opaque response with status 0.
       const status = String(response.type) === "opaqueredirect" ? 302 : response.status;
+      // Only a success is the file: an error page at the same address is read as it came.
+      const gzipFile = request.gunzipFiles === true && status >= 200 && status <= 299 && isGzipFile(request.url, response.headers);
       let body: BodyText;
       try {
-        body = await readBody(response, { maxBytes: maxResponseBytes });
+        body = await readBody(gzipFile ? gunzipped(response) : response, { maxBytes: maxResponseBytes });
       } catch (error) {
-        if (!(error instanceof EngineError)) throw error;
+        if (!(error instanceof EngineError)) {
+          if (!gzipFile) throw error;
+          // Not the network's fault: the same bytes would fail again.
+          throw new EngineError({
+            code: "unparseable_response",
+            message: `${describeRequest(request.method, request.url)} returned a gzip file that could not be decompressed (${errorText(error)})`,
+            phase: request.phase,
+          });
+        }
         return (settled = {
           kind: "too_large",
           status,
@@ -276,6 +304,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         concurrency,
       });
     } catch (error) {
+      if (error instanceof EngineError && error.code === "unparseable_response") throw error;
       if (request.signal?.aborted) throw canceled(request, error);
       if (watch?.timedOut === true) return (settled = { kind: "timeout", sentAt, durationMs: runtime.now() - sentAt, concurrency });
       return (settled = { kind: "network", error, sentAt, durationMs: runtime.now() - sentAt, concurrency });

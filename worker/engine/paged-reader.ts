@@ -168,7 +168,8 @@ export async function* readRecordPages(
       headers: { accept: ACCEPT_HEADER[spec.format], ...spec.headers, ...(range === null ? {} : { range }) },
       signal: requestSignal,
       phase: spec.phase,
-      ...(range === null ? {} : { accept: acceptsRangeAnswer }),
+      // A range counts bytes of the file as stored, so a compressed one is never read in ranges (refused at the contract).
+      ...(range === null ? { gunzipFiles: true } : { accept: acceptsRangeAnswer }),
     });
   let prefetched: { key: string; response: ReturnType<typeof get> } | null = null;
   let state: PageState | null = from ?? initialPageState(spec.pagination);

@@ -103,7 +103,7 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
 
   // The demo source as an HTTP API, for connections whose source kind is "http": JSON, or an NDJSON or CSV export
   // of the same records under the same paging (the next page in the Link header, the total in X-Total-Count).
-  const serveSource = (c: Context, format: "json" | SourceExportFormat): Response => {
+  const serveSource = async (c: Context, format: "json" | SourceExportFormat, gzip = false): Promise<Response> => {
     store.bump("source_requests");
     const url = new URL(c.req.url);
     const paging = parsePageRequest(url);
@@ -119,20 +119,25 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
     if (serial !== undefined) records = records.filter((r) => r.serial === serial);
     // An export file as an object store serves it: a Range request gets those bytes of every record.
     const range = c.req.header("range");
-    if (format !== "json" && range !== undefined) return byteRange(c, sourceExportBody(records, format), range, SOURCE_EXPORT_MEDIA_TYPES[format]);
+    if (format !== "json" && !gzip && range !== undefined) return byteRange(c, sourceExportBody(records, format), range, SOURCE_EXPORT_MEDIA_TYPES[format]);
     const slice = sliceSource(records, paging.request);
     if (format === "json") return respondPage(c, url, "devices", paging.request, slice);
     const { link } = buildPageResponse(url, "devices", paging.request, slice);
     if (link !== null) c.header("Link", link);
     c.header("X-Total-Count", String(slice.total));
-    return c.body(sourceExportBody(slice.items, format), 200, { "Content-Type": SOURCE_EXPORT_MEDIA_TYPES[format] });
+    const body = sourceExportBody(slice.items, format);
+    // A warehouse export as an object store keeps it: a gzip file, with no Content-Encoding to undo.
+    if (gzip) return c.body(await gzipped(body), 200, { "Content-Type": "application/gzip" });
+    return c.body(body, 200, { "Content-Type": SOURCE_EXPORT_MEDIA_TYPES[format] });
   };
-  for (const [path, format] of [
-    ["/source/devices", "json"],
-    ["/source/devices.ndjson", "ndjson"],
-    ["/source/devices.csv", "csv"],
+  for (const [path, format, gzip] of [
+    ["/source/devices", "json", false],
+    ["/source/devices.ndjson", "ndjson", false],
+    ["/source/devices.csv", "csv", false],
+    ["/source/devices.ndjson.gz", "ndjson", true],
+    ["/source/devices.csv.gz", "csv", true],
   ] as const) {
-    app.get(path, (c) => serveSource(c, format));
+    app.get(path, (c) => serveSource(c, format, gzip));
     app.all(path, (c) => methodNotAllowed(c, "GET"));
   }
 
@@ -411,6 +416,10 @@ function unsupportedMediaType(c: Context, expected: string): Response {
   return fail(c, 415, "UNSUPPORTED_MEDIA_TYPE", `this endpoint accepts ${expected}, got ${got}`);
 }
 
+async function gzipped(text: string): Promise<ArrayBuffer> {
+  return new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+}
+
 // One range, "bytes=a-b" or "bytes=a-", of a body, as S3 and R2 answer it: 206 with Content-Range, or 416 past the end.
 function byteRange(c: Context, body: string, header: string, contentType: string): Response {
   const bytes = new TextEncoder().encode(body);
@@ -456,6 +465,7 @@ function describeEndpoints(): Record<string, unknown> {
       "GET|PUT /sandbox/xml/devices/{serial}",
       "GET /sandbox/source/devices?page=&per_page= | ?cursor= &updated_since=&serial=",
       "GET /sandbox/source/devices.ndjson | /sandbox/source/devices.csv (the same records and paging as exports; a Range header reads the whole export's bytes)",
+      "GET /sandbox/source/devices.ndjson.gz | /sandbox/source/devices.csv.gz (the same exports as gzip files)",
       "GET|PUT /sandbox/_config",
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",

@@ -172,6 +172,20 @@ describe("full runs", () => {
       expect(await sandboxStats()).toMatchObject({ source_requests: 5, writes: 0 });
     });
 
+    // As a warehouse unloads it: a gzip file per page, served as the file itself (no Content-Encoding).
+    it(`an HTTP source read as gzip ${format} files gives the same decisions`, SLOW, async () => {
+      const { config } = (await getConnection(env.LEDGER, DEMO_IDS.bulk))!;
+      if (config.source.kind !== "http") throw new Error("the bulk demo connection reads an HTTP source");
+      const url = config.source.url.replace("/source/devices?", `/source/devices.${format}.gz?`);
+      expect(url).toContain(".gz?");
+      await changeConnection(DEMO_IDS.bulk, { config: { ...config, source: { ...config.source, url, format, records_path: "" } } });
+
+      const dry = await runToEnd({ type: "full", mode: "dry", connection_ids: [DEMO_IDS.bulk] });
+
+      expect(countersOf(dry.jobs[0]!)).toEqual(DRY_FULL);
+      expect(await outcomesOf(dry.jobs[0]!.id)).toEqual(new Map(demoExpectedOutcomes()));
+    });
+
     // As one export file in an object store, read 64 KiB at a time: ranges cut records, each is read whole once.
     it(`an HTTP source read as one ${format} file in byte ranges gives the same decisions`, SLOW, async () => {
       const { config } = (await getConnection(env.LEDGER, DEMO_IDS.bulk))!;

@@ -561,6 +561,16 @@ describe("sandbox demo source API", () => {
     expect(Object.keys(record).length).toBeLessThan(Object.keys(demoSourceDevices()[1]!).length);
   });
 
+  it("serves the exports as gzip files too, as a warehouse unload sits in an object store", async () => {
+    const plain = await (await call("/source/devices.csv?per_page=5")).text();
+    const gz = await call("/source/devices.csv.gz?per_page=5");
+    expect(gz.headers.get("content-type")).toBe("application/gzip");
+    expect(gz.headers.get("content-encoding")).toBeNull();
+    expect(nextLink(gz)).toContain("/source/devices.csv.gz?per_page=5&page=2");
+    const unzipped = await new Response(gz.body!.pipeThrough(new DecompressionStream("gzip"))).text();
+    expect(unzipped).toBe(plain);
+  });
+
   it("serves an export's bytes by Range as an object store does: 206 with Content-Range, 416 past the end", async () => {
     const whole = new Uint8Array(await (await call("/source/devices.ndjson?per_page=500")).arrayBuffer());
     const first = await call("/source/devices.ndjson", { headers: { range: "bytes=0-99" } });
