@@ -54,6 +54,18 @@ describe("a gzip export file", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("retries a file whose connection was lost half way, as any network error, and then reads it whole", async () => {
+    const bytes = gzipSync(Buffer.from(ndjson, "utf8"));
+    const server = await serve(() =>
+      server.requests.length === 1
+        ? { status: 200, headers: { "content-length": String(bytes.length) }, stream: (res) => res.write(bytes.subarray(0, 40), () => res.destroy()) }
+        : { status: 200, stream: (res) => res.end(bytes) },
+    );
+    const pages = await readAll(source(`${server.url}/devices.ndjson.gz`, "ndjson"));
+    expect(pages.flatMap((page) => page.records)).toEqual(expected);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it("counts the limit on what it decompresses to, so a small bomb stops at the limit", async () => {
     const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, "a"));
     expect(bomb.byteLength).toBeLessThan(64 * 1024);

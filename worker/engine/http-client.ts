@@ -2,7 +2,7 @@ import type { AdaptiveConcurrency, ConcurrencyNote } from "./adaptive-concurrenc
 import { LIMIT_DEFAULTS } from "./contracts";
 import { EngineError, classifyHttpFailure, describeRequest, type EngineErrorInit, type RequestPhase } from "./errors";
 import { createRequestPacer, createSemaphore } from "./rate-limiter";
-import { readBody, responseTooLarge, type BodyText } from "./read-body";
+import { readBody, readBodyBytes, responseTooLarge, type BodyText } from "./read-body";
 import { REDACTED } from "./redactor";
 import { utf8Length } from "./utf8";
 import { askedWait } from "./retry-after";
@@ -188,7 +188,6 @@ type Attempt = { sentAt: number; durationMs: number; concurrency: number } & (
   | { kind: "network"; error: unknown }
 );
 
-// Counted, not encoded: a request body is measured for every attempt.
 // A gzip file served as itself: the runtime undoes a Content-Encoding, never a file's own compression.
 export function isGzipFile(url: string, headers: Headers): boolean {
   if (headers.has("content-encoding")) return false;
@@ -196,14 +195,24 @@ export function isGzipFile(url: string, headers: Headers): boolean {
   return type === "application/gzip" || type === "application/x-gzip" || new URL(url).pathname.toLowerCase().endsWith(".gz");
 }
 
-function gunzipped(response: Response): Response {
-  const body = response.body === null ? null : response.body.pipeThrough(new DecompressionStream("gzip"));
-  // Without the compressed length, readBody counts the decompressed bytes as they come.
-  const headers = new Headers(response.headers);
-  headers.delete("content-length");
-  return new Response(body, { status: response.status, headers });
+// The file is read whole first, so a connection lost meanwhile stays a network error (retried); only then is it
+// decompressed, from memory, where a failure can only be the file's. Both are held to the size limit.
+async function readGzipFile(response: Response, maxBytes: number, request: HttpRequest): Promise<BodyText> {
+  const file = await readBodyBytes(response, { maxBytes });
+  const decompressed = new Response(new Blob([file]).stream().pipeThrough(new DecompressionStream("gzip")));
+  try {
+    return await readBody(decompressed, { maxBytes });
+  } catch (error) {
+    if (error instanceof EngineError) throw error;
+    throw new EngineError({
+      code: "unparseable_response",
+      message: `${describeRequest(request.method, request.url)} returned a gzip file that could not be decompressed (${errorText(error)})`,
+      phase: request.phase,
+    });
+  }
 }
 
+// Counted, not encoded: a request body is measured for every attempt.
 export function utf8Bytes(text: string | undefined): number {
   return text === undefined ? 0 : utf8Length(text);
 }
@@ -272,17 +281,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const gzipFile = request.gunzipFiles === true && status >= 200 && status <= 299 && isGzipFile(request.url, response.headers);
       let body: BodyText;
       try {
-        body = await readBody(gzipFile ? gunzipped(response) : response, { maxBytes: maxResponseBytes });
+        body = gzipFile ? await readGzipFile(response, maxResponseBytes, request) : await readBody(response, { maxBytes: maxResponseBytes });
       } catch (error) {
-        if (!(error instanceof EngineError)) {
-          if (!gzipFile) throw error;
-          // Not the network's fault: the same bytes would fail again.
-          throw new EngineError({
-            code: "unparseable_response",
-            message: `${describeRequest(request.method, request.url)} returned a gzip file that could not be decompressed (${errorText(error)})`,
-            phase: request.phase,
-          });
-        }
+        // A file that does not decompress would fail the same way again: it is not retried.
+        if (!(error instanceof EngineError) || error.code === "unparseable_response") throw error;
         return (settled = {
           kind: "too_large",
           status,
