@@ -199,7 +199,8 @@ export function isGzipFile(url: string, headers: Headers): boolean {
 // decompressed, from memory, where a failure can only be the file's. Both are held to the size limit.
 async function readGzipFile(response: Response, maxBytes: number, request: HttpRequest): Promise<BodyText> {
   const file = await readBodyBytes(response, { maxBytes });
-  const decompressed = new Response(new Blob([file]).stream().pipeThrough(new DecompressionStream("gzip")));
+  // slice(): a Blob takes bytes of a plain ArrayBuffer, which the chunks a stream hands out need not be.
+  const decompressed = new Response(new Blob([file.slice()]).stream().pipeThrough(new DecompressionStream("gzip")));
   try {
     return await readBody(decompressed, { maxBytes });
   } catch (error) {
