@@ -1386,6 +1386,52 @@ export interface components {
                  */
                 client_auth: "basic" | "body";
             };
+        } | {
+            /** @example cred_01jd7v0q2k8x3c5n4m6p7r8s9t */
+            id: string;
+            name: string;
+            has_secret: boolean;
+            /**
+             * @description The only trace of the secret ever returned.
+             * @example ••••3f9a
+             */
+            secret_hint: string | null;
+            connection_count: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            updated_at: string;
+            /** @enum {string} */
+            scheme: "oauth2_jwt_bearer";
+            config: {
+                /** @example https://oauth2.googleapis.com/token */
+                token_url: string;
+                /**
+                 * @description The assertion's `iss`: a service account's email (Google) or the connected app's consumer key (Salesforce).
+                 * @example sync@fleet-project.iam.gserviceaccount.com
+                 */
+                issuer: string;
+                /** @description The assertion's `sub`: the user to act as (Salesforce's user name, Google's domain-wide delegation). */
+                subject?: string;
+                /** @description The assertion's `aud`; the token URL when left out (Google). Salesforce wants https://login.salesforce.com. */
+                audience?: string;
+                /** @description Space-separated; sent in the assertion and the token request. */
+                scope?: string;
+                /** @description The assertion header's `kid`, e.g. a Google key file's private_key_id. */
+                key_id?: string;
+                /**
+                 * @description RS256 for an RSA key, ES256 for an EC key on P-256.
+                 * @default RS256
+                 * @enum {string}
+                 */
+                algorithm: "RS256" | "ES256";
+            };
         };
         /** @description The destination auth context. `secret` is required for every scheme but none. */
         CreateCredentialRequest: {
@@ -1445,17 +1491,47 @@ export interface components {
             };
             /** @description Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`. */
             secret: string;
+        } | {
+            /** @example Fleet API (production) */
+            name: string;
+            /** @enum {string} */
+            scheme: "oauth2_jwt_bearer";
+            config: {
+                /** @example https://oauth2.googleapis.com/token */
+                token_url: string;
+                /**
+                 * @description The assertion's `iss`: a service account's email (Google) or the connected app's consumer key (Salesforce).
+                 * @example sync@fleet-project.iam.gserviceaccount.com
+                 */
+                issuer: string;
+                /** @description The assertion's `sub`: the user to act as (Salesforce's user name, Google's domain-wide delegation). */
+                subject?: string;
+                /** @description The assertion's `aud`; the token URL when left out (Google). Salesforce wants https://login.salesforce.com. */
+                audience?: string;
+                /** @description Space-separated; sent in the assertion and the token request. */
+                scope?: string;
+                /** @description The assertion header's `kid`, e.g. a Google key file's private_key_id. */
+                key_id?: string;
+                /**
+                 * @description RS256 for an RSA key, ES256 for an EC key on P-256.
+                 * @default RS256
+                 * @enum {string}
+                 */
+                algorithm: "RS256" | "ES256";
+            };
+            /** @description Write-only: the PKCS #8 private key ("-----BEGIN PRIVATE KEY-----" block), or a Google service-account key file (JSON). Stored encrypted; responses show only `secret_hint`. */
+            secret: string;
         };
         UpdateCredentialRequest: {
             /** @example Fleet API (production) */
             name?: string;
             /** @enum {string} */
-            scheme?: "none" | "bearer" | "basic" | "api_key" | "oauth2_client_credentials";
+            scheme?: "none" | "bearer" | "basic" | "api_key" | "oauth2_client_credentials" | "oauth2_jwt_bearer";
             /** @description Settings of the (new) scheme. With the scheme unchanged, the given keys are merged into the stored settings; a new scheme needs its full settings. */
             config?: {
                 [key: string]: unknown;
             };
-            /** @description Replaces the stored secret. Required when switching to a scheme that needs one. */
+            /** @description Replaces the stored secret. Required when switching to a scheme that needs one. One line, except an oauth2_jwt_bearer private key. */
             secret?: string;
         };
         /** @description The credential's connections in their new order. */
@@ -2272,6 +2348,37 @@ export interface components {
                      * @enum {string}
                      */
                     client_auth: "basic" | "body";
+                };
+                secret: components["schemas"]["ConfigSecretRef"];
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
+            } | {
+                /** @example Fleet API (production) */
+                name: string;
+                /** @enum {string} */
+                scheme: "oauth2_jwt_bearer";
+                config: {
+                    /** @example https://oauth2.googleapis.com/token */
+                    token_url: string;
+                    /**
+                     * @description The assertion's `iss`: a service account's email (Google) or the connected app's consumer key (Salesforce).
+                     * @example sync@fleet-project.iam.gserviceaccount.com
+                     */
+                    issuer: string;
+                    /** @description The assertion's `sub`: the user to act as (Salesforce's user name, Google's domain-wide delegation). */
+                    subject?: string;
+                    /** @description The assertion's `aud`; the token URL when left out (Google). Salesforce wants https://login.salesforce.com. */
+                    audience?: string;
+                    /** @description Space-separated; sent in the assertion and the token request. */
+                    scope?: string;
+                    /** @description The assertion header's `kid`, e.g. a Google key file's private_key_id. */
+                    key_id?: string;
+                    /**
+                     * @description RS256 for an RSA key, ES256 for an EC key on P-256.
+                     * @default RS256
+                     * @enum {string}
+                     */
+                    algorithm: "RS256" | "ES256";
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
                 /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */

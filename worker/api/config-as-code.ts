@@ -91,7 +91,7 @@ configAsCode.openapi(applyRoute, async (c) => {
   const { plan, desired, steps } = await planDocument(c.env, document);
   assertPlanId(plan, body.plan_id);
   const secrets = body.secrets ?? {};
-  assertSecrets(
+  await assertSecrets(
     desired,
     plan.secrets.filter((secret) => secret.required).map((secret) => secret.name),
     secrets,

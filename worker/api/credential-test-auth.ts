@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
 import { roleAtLeast } from "../auth/principal";
 import { contractUrls, outboundUrlPolicy } from "../auth/url-safety";
-import { createCredentialHeaders, type CredentialAuth } from "../engine/credential-auth";
+import { createCredentialHeaders, OAUTH2_SCHEMES, type CredentialAuth } from "../engine/credential-auth";
 import type { ConnectionConfig } from "../engine/contracts";
 import { EngineError } from "../engine/errors";
 import { createSystemRuntime } from "../engine/runtime";
@@ -48,7 +48,7 @@ credentialTestAuth.openapi(testAuthRoute, async (c) => {
   const { url } = c.req.valid("json");
   const stored = await getStoredCredential(c.env.LEDGER, id);
   if (!stored) throw notFoundError("credential", id);
-  if (url === undefined && stored.scheme !== "oauth2_client_credentials") {
+  if (url === undefined && !OAUTH2_SCHEMES.has(stored.scheme)) {
     throw validationError([{ path: "url", message: "give the URL to call with this credential", in: "body" }]);
   }
   if (url !== undefined) {

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
-import { encryptSecret, SECRET_BINDINGS, secretHint } from "../auth/secrets";
+import { credentialSecretIssue, jwtAlgorithmOf, sealCredentialSecret } from "../auth/credential-secrets";
+import { decryptSecret, SECRET_BINDINGS } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
 import {
@@ -31,7 +32,8 @@ import {
   updateCredentialBodySchema,
   type CredentialConfig,
 } from "../schemas/credentials";
-import type { CredentialScheme } from "../engine/credential-auth";
+import { OAUTH2_SCHEMES, type CredentialScheme } from "../engine/credential-auth";
+import { privateKeyIssue } from "../engine/jwt-assertion";
 
 export const credentials = createRouter();
 const TAGS = ["Credentials"];
@@ -137,12 +139,14 @@ credentials.openapi(createCredentialRoute, async (c) => {
   const body = c.req.valid("json");
   const config = (body.config ?? {}) as CredentialConfig;
   checkConfigUrls(c.env, body.scheme, config);
+  const given = secretOf(body);
+  if (given !== undefined) await checkSecret(body.scheme, config, given);
   const id = newId("cred");
   const write: CredentialWrite = {
     name: body.name,
     scheme: body.scheme,
     config,
-    secret: secretOf(body) === undefined ? null : await sealSecret(c.env, id, secretOf(body)!),
+    secret: given === undefined ? null : await sealCredentialSecret(c.env, id, body.scheme, given),
   };
   const outcome = await insertCredential(c.env.LEDGER, id, write, Date.now());
   if (outcome.status !== "ok") throw nameTaken(body.name);
@@ -171,12 +175,19 @@ credentials.openapi(updateRoute, async (c) => {
     if (body.secret !== undefined) throw validationError([{ path: "secret", message: `scheme ${scheme} has no secret`, in: "body" }]);
     secret = null;
   } else if (body.secret !== undefined) {
-    secret = await sealSecret(c.env, id, body.secret);
+    await checkSecret(scheme, config, body.secret);
+    secret = await sealCredentialSecret(c.env, id, scheme, body.secret);
   } else if (schemeChanged || stored.secretCiphertext === null) {
     throw validationError([{ path: "secret", message: `scheme ${scheme} needs a secret`, in: "body" }]);
   } else {
     const moved = movedTokenHost(stored.config, config);
     if (moved !== null) throw validationError([{ path: "secret", message: moved, in: "body" }]);
+    if (scheme === "oauth2_jwt_bearer" && stored.config.algorithm !== jwtAlgorithmOf(config)) {
+      // The stored key must be able to sign with the new algorithm, or every run would fail at its first token.
+      const key = await decryptSecret(c.env, stored.secretCiphertext, SECRET_BINDINGS.credential(id));
+      const issue = await privateKeyIssue(key, jwtAlgorithmOf(config));
+      if (issue !== null) throw validationError([{ path: "config.algorithm", message: `the stored private key ${issue}`, in: "body" }]);
+    }
   }
 
   const outcome = await updateCredential(
@@ -240,8 +251,13 @@ async function requireCredential(env: Env, id: string) {
   return credential;
 }
 
+async function checkSecret(scheme: CredentialScheme, config: CredentialConfig, secret: string): Promise<void> {
+  const issue = await credentialSecretIssue(scheme, config, secret);
+  if (issue !== null) throw validationError([{ path: "secret", message: issue, in: "body" }]);
+}
+
 function checkConfigUrls(env: Env, scheme: CredentialScheme, config: CredentialConfig): void {
-  if (scheme !== "oauth2_client_credentials" || !("token_url" in config)) return;
+  if (!OAUTH2_SCHEMES.has(scheme) || !("token_url" in config)) return;
   const issues = outboundUrlIssues([["config.token_url", config.token_url]], outboundUrlPolicy(env));
   if (issues.length > 0) throw validationError(issues);
 }
@@ -264,10 +280,6 @@ function originOf(url: string): string | null {
 // Only the schemes with a secret have the field; the schema already required it there.
 function secretOf(body: object): string | undefined {
   return "secret" in body && typeof body.secret === "string" ? body.secret : undefined;
-}
-
-async function sealSecret(env: Env, credentialId: string, secret: string) {
-  return { ciphertext: await encryptSecret(env, secret, SECRET_BINDINGS.credential(credentialId)), hint: secretHint(secret) };
 }
 
 function prefixPath(prefix: string, path: string): string {

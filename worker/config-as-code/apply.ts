@@ -2,6 +2,7 @@ import { wakeSender } from "../alerts/alert-queue";
 import { generatesSecret, secretFieldOf } from "../alerts/channel-kinds";
 import { generateWebhookSecret } from "../alerts/signing";
 import { encryptSecret, SECRET_BINDINGS, secretHint } from "../auth/secrets";
+import { credentialSecretIssue, oneLineSecretIssue, sealCredentialSecret } from "../auth/credential-secrets";
 import { ConflictError, invalidInput, type FieldIssue } from "../domain-errors";
 import type { Env } from "../env";
 import { deleteAlertChannelStatements, insertAlertChannelStatement, updateAlertChannelStatement } from "../ledger/alerts-channels";
@@ -79,11 +80,7 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
     credentialIds.set(entry.name, id);
     const value = SCHEMES_WITH_SECRET[entry.scheme] ? secretOf("credential", entry.name) : undefined;
     // undefined keeps the stored secret; a scheme without one clears it.
-    const secret = !SCHEMES_WITH_SECRET[entry.scheme]
-      ? null
-      : value === undefined
-        ? undefined
-        : { ciphertext: await encryptSecret(env, value, SECRET_BINDINGS.credential(id)), hint: secretHint(value) };
+    const secret = !SCHEMES_WITH_SECRET[entry.scheme] ? null : value === undefined ? undefined : await sealCredentialSecret(env, id, entry.scheme, value);
     const write = { name: entry.name, scheme: entry.scheme, config: entry.config as CredentialConfig, ...(secret === undefined ? {} : { secret }) };
     statements.push(step.stored ? updateCredentialStatement(db, id, write, now) : insertCredentialStatement(db, id, { ...write, secret: secret ?? null }, now));
   }
@@ -204,22 +201,33 @@ export function planChanged(planId?: string): ConflictError {
   });
 }
 
-// The secrets given for the entries; every required one must be there, and every one given must be referenced.
-export function secretIssues(desired: DesiredConfig, required: string[], given: Record<string, string>): FieldIssue[] {
-  const referenced = new Set(desired.secretRefs.map((ref) => ref.secret));
+// The secrets given for the entries; every required one must be there, every one given must be referenced, and
+// each must suit what references it (a credential's private key must sign, every other secret is one line).
+export async function secretIssues(desired: DesiredConfig, required: string[], given: Record<string, string>): Promise<FieldIssue[]> {
   const issues: FieldIssue[] = [];
   for (const name of required) {
     if (given[name] === undefined) issues.push({ path: `secrets.${name}`, message: "the document needs this secret's value", in: "body" });
   }
-  for (const name of Object.keys(given)) {
-    if (!referenced.has(name)) issues.push({ path: `secrets.${name}`, message: "the document references no secret by this name", in: "body" });
-    else if (/[\r\n\0]/.test(given[name]!)) issues.push({ path: `secrets.${name}`, message: "must not contain line breaks or NUL", in: "body" });
+  for (const [name, value] of Object.entries(given)) {
+    const refs = desired.secretRefs.filter((ref) => ref.secret === name);
+    if (refs.length === 0) issues.push({ path: `secrets.${name}`, message: "the document references no secret by this name", in: "body" });
+    const messages = new Set(await Promise.all(refs.map((ref) => refIssue(desired, ref, value))));
+    for (const message of messages) if (message !== null) issues.push({ path: `secrets.${name}`, message, in: "body" });
   }
   return issues;
 }
 
-export function assertSecrets(desired: DesiredConfig, required: string[], given: Record<string, string>): void {
-  const issues = secretIssues(desired, required, given);
+async function refIssue(desired: DesiredConfig, ref: DesiredConfig["secretRefs"][number], value: string): Promise<string | null> {
+  const credential = ref.kind === "credential" ? desired.credentials?.find((entry) => entry.name === ref.name) : undefined;
+  if (credential !== undefined) {
+    const issue = await credentialSecretIssue(credential.scheme, credential.config, value);
+    return issue === null ? null : `credential "${credential.name}": ${issue}`;
+  }
+  return oneLineSecretIssue(value);
+}
+
+export async function assertSecrets(desired: DesiredConfig, required: string[], given: Record<string, string>): Promise<void> {
+  const issues = await secretIssues(desired, required, given);
   if (issues.length > 0) throw invalidInput(issues);
 }
 

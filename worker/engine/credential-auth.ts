@@ -4,9 +4,13 @@ import { createRedactor, REDACTED } from "./redactor";
 import { readBody } from "./read-body";
 import { startTimeout, type EngineRuntime } from "./runtime";
 import { errorMessage } from "../../shared/lang";
+import { importSigningKey, JWT_BEARER_GRANT, PrivateKeyError, signAssertion, type JwtAlgorithm } from "./jwt-assertion";
 
-export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials"] as const;
+export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials", "oauth2_jwt_bearer"] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
+
+// The schemes that trade something for an access token at a token URL.
+export const OAUTH2_SCHEMES: ReadonlySet<CredentialScheme> = new Set(["oauth2_client_credentials", "oauth2_jwt_bearer"]);
 
 export const OAUTH2_CLIENT_AUTH = ["basic", "body"] as const;
 export type OAuth2ClientAuth = (typeof OAUTH2_CLIENT_AUTH)[number];
@@ -25,6 +29,19 @@ export type CredentialAuth =
       scope?: string;
       audience?: string;
       client_auth: OAuth2ClientAuth;
+    }
+  | {
+      // RFC 7523 §2.1: a JWT signed with the private key is traded for an access token (service accounts).
+      scheme: "oauth2_jwt_bearer";
+      token_url: string;
+      issuer: string;
+      subject?: string;
+      // Defaults to the token URL, as Google expects; Salesforce wants its login host.
+      audience?: string;
+      scope?: string;
+      key_id?: string;
+      algorithm: JwtAlgorithm;
+      private_key: string;
     };
 
 export interface CredentialAuthOptions {
@@ -81,7 +98,9 @@ export function createCredentialHeaders(auth: CredentialAuth, options: Credentia
     case "api_key":
       return staticHeaders({ [auth.header_name]: `${auth.value_prefix ?? ""}${auth.key}` }, [auth.key]);
     case "oauth2_client_credentials":
-      return oauth2Headers(auth, options);
+      return oauth2Headers(clientCredentialsGrant(auth), clientSecrets(auth), options);
+    case "oauth2_jwt_bearer":
+      return oauth2Headers(jwtBearerGrant(auth, options.runtime), [auth.private_key], options);
   }
 }
 
@@ -113,6 +132,17 @@ function staticHeaders(headers: HeaderMap, secrets: string[]): CredentialHeaders
 }
 
 type OAuth2Auth = Extract<CredentialAuth, { scheme: "oauth2_client_credentials" }>;
+type JwtBearerAuth = Extract<CredentialAuth, { scheme: "oauth2_jwt_bearer" }>;
+
+// One token request as a grant makes it: the form, its headers, and what in them is secret.
+interface TokenGrant {
+  token_url: string;
+  form: URLSearchParams;
+  headers: HeaderMap;
+  secrets: string[];
+  // What to check when the token endpoint refuses.
+  hint: string;
+}
 
 interface CachedToken {
   header: string;
@@ -122,17 +152,22 @@ interface CachedToken {
   expiryStated: boolean;
 }
 
-function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): CredentialHeaders {
+function oauth2Headers(grant: () => Promise<TokenGrant>, secrets: string[], options: CredentialAuthOptions): CredentialHeaders {
   const { runtime } = options;
   const margin = options.expiry_margin_ms ?? DEFAULT_EXPIRY_MARGIN_MS;
-  const seen: string[] = clientSecrets(auth);
+  const seen: string[] = [...secrets];
   let cached: CachedToken | null = null;
   let inflight: Promise<CachedToken> | null = null;
 
   const current = async (): Promise<CachedToken> => {
     if (cached && runtime.now() < cached.expiresAt - margin) return cached;
     // Concurrent requests share one token request instead of each asking for their own.
-    inflight ??= requestToken(auth, options)
+    inflight ??= grant()
+      .then((made) => {
+        // A signed assertion is itself a credential until it expires.
+        seen.push(...made.secrets.filter((secret) => !seen.includes(secret)));
+        return requestToken(made, options);
+      })
       .then((token) => {
         cached = token;
         seen.push(token.token, token.header);
@@ -155,25 +190,71 @@ function oauth2Headers(auth: OAuth2Auth, options: CredentialAuthOptions): Creden
   };
 }
 
-async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): Promise<CachedToken> {
+const TOKEN_REQUEST_HEADERS: HeaderMap = {
+  "content-type": "application/x-www-form-urlencoded",
+  accept: "application/json",
+};
+
+function clientCredentialsGrant(auth: OAuth2Auth): () => Promise<TokenGrant> {
+  return async () => {
+    const form = new URLSearchParams({ grant_type: "client_credentials" });
+    if (auth.scope) form.set("scope", auth.scope);
+    if (auth.audience) form.set("audience", auth.audience);
+    const headers: HeaderMap = { ...TOKEN_REQUEST_HEADERS };
+    if (auth.client_auth === "basic") {
+      headers.authorization = clientBasicHeader(auth);
+    } else {
+      form.set("client_id", auth.client_id);
+      form.set("client_secret", auth.client_secret);
+    }
+    return {
+      token_url: auth.token_url,
+      form,
+      headers,
+      secrets: clientSecrets(auth),
+      hint: "Check the credential's client id, client secret, scope and token URL",
+    };
+  };
+}
+
+// The key is imported once; each token request signs a new assertion, since one lives only minutes.
+function jwtBearerGrant(auth: JwtBearerAuth, runtime: Pick<EngineRuntime, "now">): () => Promise<TokenGrant> {
+  let key: Promise<CryptoKey> | null = null;
+  return async () => {
+    key ??= importSigningKey(auth.private_key, auth.algorithm).catch((error: unknown) => {
+      key = null;
+      if (!(error instanceof PrivateKeyError)) throw error;
+      throw new EngineError({
+        code: "auth_failed",
+        message: `The credential's private key ${error.message}`,
+        hint: "Paste the service account's private key again on the Credentials page",
+      });
+    });
+    const claims = {
+      iss: auth.issuer,
+      ...(auth.subject ? { sub: auth.subject } : {}),
+      aud: auth.audience || auth.token_url,
+      ...(auth.scope ? { scope: auth.scope } : {}),
+    };
+    const assertion = await signAssertion(await key, auth.algorithm, claims, runtime.now(), auth.key_id);
+    const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion });
+    if (auth.scope) form.set("scope", auth.scope);
+    return {
+      token_url: auth.token_url,
+      form,
+      headers: { ...TOKEN_REQUEST_HEADERS },
+      secrets: [auth.private_key, assertion],
+      hint: "Check the credential's issuer, subject, audience, scope and token URL, and that the key is registered with the provider and not revoked",
+    };
+  };
+}
+
+async function requestToken(grant: TokenGrant, options: CredentialAuthOptions): Promise<CachedToken> {
   const { runtime } = options;
   const timeoutMs = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
-  const where = `OAuth2 token endpoint ${describeRequest("POST", auth.token_url).replace(/^POST /, "")}`;
-  const scrub = createRedactor(() => clientSecrets(auth)).redact;
-
-  const form = new URLSearchParams({ grant_type: "client_credentials" });
-  if (auth.scope) form.set("scope", auth.scope);
-  if (auth.audience) form.set("audience", auth.audience);
-  const headers: HeaderMap = {
-    "content-type": "application/x-www-form-urlencoded",
-    accept: "application/json",
-  };
-  if (auth.client_auth === "basic") {
-    headers.authorization = clientBasicHeader(auth);
-  } else {
-    form.set("client_id", auth.client_id);
-    form.set("client_secret", auth.client_secret);
-  }
+  const where = `OAuth2 token endpoint ${describeRequest("POST", grant.token_url).replace(/^POST /, "")}`;
+  const scrub = createRedactor(() => grant.secrets).redact;
+  const { form, headers } = grant;
 
   const timeout = startTimeout(runtime, timeoutMs);
   const { controller } = timeout;
@@ -181,7 +262,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
   const logged: Omit<RequestAttempt, "duration_ms" | "status" | "error" | "response_headers" | "response_body"> = {
     phase: "token",
     method: "POST",
-    url: auth.token_url,
+    url: grant.token_url,
     serials: null,
     attempt: 1,
     retry_reason: null,
@@ -201,7 +282,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
   let status: number;
   let text: string;
   try {
-    const response = await runtime.fetch(auth.token_url, {
+    const response = await runtime.fetch(grant.token_url, {
       method: "POST",
       headers,
       body: form.toString(),
@@ -251,7 +332,7 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
       code: "auth_failed",
       http_status: status,
       message: scrub(`${where} returned ${status}${excerpt(text)}`),
-      hint: "Check the credential's client id, client secret, scope and token URL",
+      hint: grant.hint,
     });
   }
   let body: unknown;
@@ -288,10 +369,11 @@ async function requestToken(auth: OAuth2Auth, options: CredentialAuthOptions): P
   };
 }
 
-// The token request's body as logged: the client secret never leaves in a log, whatever the redactor knows.
+// The token request's body as logged: the client secret or signed assertion never leaves in a log, whatever the
+// redactor knows.
 function maskTokenForm(form: URLSearchParams): string {
   const shown = new URLSearchParams(form);
-  if (shown.has("client_secret")) shown.set("client_secret", REDACTED);
+  for (const field of ["client_secret", "assertion", "client_assertion", "refresh_token"]) if (shown.has(field)) shown.set(field, REDACTED);
   return shown.toString();
 }
 

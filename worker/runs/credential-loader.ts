@@ -59,5 +59,20 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
         ...(audience ? { audience } : {}),
       };
     }
+    case "oauth2_jwt_bearer": {
+      const tokenUrl = text("token_url") ?? "";
+      // The signed assertion goes there: it is a credential for the minutes it lives.
+      const unsafe = unsafeUrlError([[`token URL of credential "${stored.name}"`, tokenUrl]], outboundUrlPolicy(env));
+      if (unsafe !== null) throw unsafe;
+      const optional = Object.fromEntries((["subject", "audience", "scope", "key_id"] as const).flatMap((key) => (text(key) ? [[key, text(key)!]] : [])));
+      return {
+        scheme: "oauth2_jwt_bearer",
+        token_url: tokenUrl,
+        issuer: text("issuer") ?? "",
+        algorithm: text("algorithm") === "ES256" ? "ES256" : "RS256",
+        private_key: secret,
+        ...optional,
+      };
+    }
   }
 }

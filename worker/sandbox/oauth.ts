@@ -2,29 +2,41 @@ import { Hono, type Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { FleetStore } from "./fleet-store";
 import type { SandboxConfig } from "./sandbox-config";
+import { assertionIssue } from "./oauth-jwt";
+import { JWT_BEARER_GRANT } from "../engine/jwt-assertion";
 
-// An OAuth2 client-credentials token endpoint for the sandbox destination (RFC 6749 §4.4), so credentials of
-// that scheme can be tried end to end, including a token the provider revokes before it expires.
+// An OAuth2 token endpoint for the sandbox destination: client credentials (RFC 6749 §4.4) and JWT bearer
+// assertions (RFC 7523), so credentials of both schemes can be tried end to end, including a token the provider
+// revokes before it expires.
 export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig, nowMs: () => number): Hono {
   const app = new Hono();
 
   app.post("/token", async (c) => {
     store.bump("token_requests");
-    const oauth = config().oauth;
-    if (oauth === null)
-      return oauthError(c, 400, "unauthorized_client", 'OAuth is off: PUT /sandbox/_config {"oauth": {"client_id", "client_secret", "token_ttl_s"}}');
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/x-www-form-urlencoded") {
       return oauthError(c, 400, "invalid_request", "send the token request as application/x-www-form-urlencoded");
     }
     const form = new URLSearchParams(await c.req.text());
+    if (form.get("grant_type") === JWT_BEARER_GRANT) {
+      const knob = config().oauth_jwt;
+      if (knob === null)
+        return oauthError(c, 400, "unauthorized_client", 'JWT bearer is off: PUT /sandbox/_config {"oauth_jwt": {"issuer", "public_key", "token_ttl_s"}}');
+      const issue = await assertionIssue(form.get("assertion") ?? "", knob, c.req.url.split("?")[0]!, nowMs());
+      if (issue !== null) return oauthError(c, 400, "invalid_grant", issue);
+      c.header("Cache-Control", "no-store");
+      return c.json({ access_token: store.issueToken(knob.token_ttl_s, nowMs()), token_type: "Bearer", expires_in: knob.token_ttl_s });
+    }
+    const oauth = config().oauth;
+    if (oauth === null)
+      return oauthError(c, 400, "unauthorized_client", 'OAuth is off: PUT /sandbox/_config {"oauth": {"client_id", "client_secret", "token_ttl_s"}}');
     const client = clientOf(c.req.header("authorization"), form);
     if (client === null || client.id !== oauth.client_id || client.secret !== oauth.client_secret) {
       c.header("WWW-Authenticate", 'Basic realm="sandbox"');
       return oauthError(c, 401, "invalid_client", "unknown client or wrong secret");
     }
     if (form.get("grant_type") !== "client_credentials") {
-      return oauthError(c, 400, "unsupported_grant_type", "only grant_type=client_credentials is supported");
+      return oauthError(c, 400, "unsupported_grant_type", `grant_type is client_credentials or ${JWT_BEARER_GRANT}`);
     }
     c.header("Cache-Control", "no-store");
     return c.json({ access_token: store.issueToken(oauth.token_ttl_s, nowMs()), token_type: "Bearer", expires_in: oauth.token_ttl_s });

@@ -236,9 +236,9 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
 function destinationKnobs(store: FleetStore, config: () => SandboxConfig, sleep: (ms: number) => Promise<void>, now: () => string): MiddlewareHandler {
   // With both knobs set, either the fixed token or a live OAuth access token gets in.
   const authorized = (knobs: SandboxConfig, bearer: string | null): boolean =>
-    (knobs.auth_token === null && knobs.oauth === null) ||
+    (knobs.auth_token === null && knobs.oauth === null && knobs.oauth_jwt === null) ||
     (bearer !== null && knobs.auth_token === bearer) ||
-    (bearer !== null && knobs.oauth !== null && store.tokenIsLive(bearer, Date.parse(now())));
+    (bearer !== null && (knobs.oauth !== null || knobs.oauth_jwt !== null) && store.tokenIsLive(bearer, Date.parse(now())));
   return async (c, next) => {
     const knobs = config();
     const n = store.bump("requests");
@@ -469,7 +469,7 @@ function describeEndpoints(): Record<string, unknown> {
       "GET|PUT /sandbox/_config",
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",
-      "POST /sandbox/oauth/token (client credentials, when the oauth knob is set) | POST /sandbox/oauth/_revoke",
+      "POST /sandbox/oauth/token (client credentials when the oauth knob is set, JWT bearer assertions when oauth_jwt is) | POST /sandbox/oauth/_revoke",
       "POST /sandbox/_receiver/{name} (webhook receiver) | GET lists requests | PUT /sandbox/_receiver/{name}/_script",
     ],
   };

@@ -18,6 +18,16 @@ export const sandboxConfigSchema = z.strictObject({
       token_ttl_s: z.number().int().min(1).max(86_400),
     })
     .nullable(),
+  // When set, POST /sandbox/oauth/token also takes JWT bearer assertions (RFC 7523) signed by the key whose public
+  // half (SPKI PEM) is given, as a service account's provider does.
+  oauth_jwt: z
+    .strictObject({
+      issuer: z.string().min(1).max(500),
+      public_key: z.string().min(1).max(8_192),
+      audience: z.string().min(1).max(1000).optional(),
+      token_ttl_s: z.number().int().min(1).max(86_400),
+    })
+    .nullable(),
 });
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
 
@@ -33,6 +43,7 @@ export function defaultSandboxConfig(env: Pick<Env, "SANDBOX_LATENCY_MS" | "SAND
     auth_token: null,
     errors_in_body: false,
     oauth: null,
+    oauth_jwt: null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CONFIG_KINDS } from "./config-document";
+import { PRIVATE_KEY_MAX_CHARS } from "./credentials";
 
 // Requests and answers of /api/config: export, plan and apply of a configuration document.
 
@@ -22,7 +23,7 @@ export const applyBodySchema = z
   .strictObject({
     document: documentField,
     format: formatField,
-    secrets: z.record(z.string().max(100), z.string().min(1).max(4096)).optional().openapi({
+    secrets: z.record(z.string().max(100), z.string().min(1).max(PRIVATE_KEY_MAX_CHARS)).optional().openapi({
       description:
         "Values of the secrets the document references, by name. Required for new entries; given for an existing one, it replaces the stored secret.",
       writeOnly: true,

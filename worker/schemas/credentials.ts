@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, type CredentialScheme } from "../engine/credential-auth";
+import { JWT_ALGORITHMS } from "../engine/jwt-assertion";
 import { nameSchema, pageSchema, timestampSchema } from "./common";
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -16,6 +17,19 @@ export const credentialSecretSchema = z
   .openapi({
     writeOnly: true,
     description: "Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`.",
+  });
+
+// A private key is a PEM block (or a JSON key file holding one), so it has line breaks; it never goes into a header.
+export const PRIVATE_KEY_MAX_CHARS = 16_384;
+export const privateKeySecretSchema = z
+  .string()
+  .min(1)
+  .max(PRIVATE_KEY_MAX_CHARS)
+  .refine((s) => !s.includes("\0"), "must not contain NUL")
+  .openapi({
+    writeOnly: true,
+    description:
+      'Write-only: the PKCS #8 private key ("-----BEGIN PRIVATE KEY-----" block), or a Google service-account key file (JSON). Stored encrypted; responses show only `secret_hint`.',
   });
 
 // Non-secret settings per scheme. Each is strict, so a secret put in `config` by mistake is refused, not stored.
@@ -49,6 +63,22 @@ export const CREDENTIAL_CONFIG_SCHEMAS = {
       .default("basic")
       .openapi({ description: "basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form." }),
   }),
+  oauth2_jwt_bearer: z.strictObject({
+    token_url: z.string().min(1).max(2000).openapi({ example: "https://oauth2.googleapis.com/token" }),
+    issuer: z.string().min(1).max(500).openapi({
+      example: "sync@fleet-project.iam.gserviceaccount.com",
+      description: "The assertion's `iss`: a service account's email (Google) or the connected app's consumer key (Salesforce).",
+    }),
+    subject: z.string().max(500).optional().openapi({
+      description: "The assertion's `sub`: the user to act as (Salesforce's user name, Google's domain-wide delegation).",
+    }),
+    audience: z.string().max(1000).optional().openapi({
+      description: "The assertion's `aud`; the token URL when left out (Google). Salesforce wants https://login.salesforce.com.",
+    }),
+    scope: z.string().max(1000).optional().openapi({ description: "Space-separated; sent in the assertion and the token request." }),
+    key_id: z.string().max(200).optional().openapi({ description: "The assertion header's `kid`, e.g. a Google key file's private_key_id." }),
+    algorithm: z.enum(JWT_ALGORITHMS).default("RS256").openapi({ description: "RS256 for an RSA key, ES256 for an EC key on P-256." }),
+  }),
 } as const satisfies Record<CredentialScheme, z.ZodType>;
 
 export type CredentialConfigs = { [S in CredentialScheme]: z.output<(typeof CREDENTIAL_CONFIG_SCHEMAS)[S]> };
@@ -60,16 +90,19 @@ export const SCHEMES_WITH_SECRET: Record<CredentialScheme, boolean> = {
   basic: true,
   api_key: true,
   oauth2_client_credentials: true,
+  oauth2_jwt_bearer: true,
 };
+
+// Settings the scheme cannot do without, so `config` is required with it.
+const CONFIG_REQUIRED = new Set<CredentialScheme>(["basic", "oauth2_client_credentials", "oauth2_jwt_bearer"]);
 
 const createVariant = <S extends CredentialScheme>(scheme: S) => {
   const base = { name: credentialNameSchema, scheme: z.literal(scheme) };
   const config = CREDENTIAL_CONFIG_SCHEMAS[scheme];
   // Schemes without settings may leave `config` out.
-  const configField = scheme === "basic" || scheme === "oauth2_client_credentials" ? config : config.optional();
-  return SCHEMES_WITH_SECRET[scheme]
-    ? z.strictObject({ ...base, config: configField, secret: credentialSecretSchema })
-    : z.strictObject({ ...base, config: configField });
+  const configField = CONFIG_REQUIRED.has(scheme) ? config : config.optional();
+  const secret = scheme === "oauth2_jwt_bearer" ? privateKeySecretSchema : credentialSecretSchema;
+  return SCHEMES_WITH_SECRET[scheme] ? z.strictObject({ ...base, config: configField, secret }) : z.strictObject({ ...base, config: configField });
 };
 
 export const createCredentialBodySchema = z
@@ -79,6 +112,7 @@ export const createCredentialBodySchema = z
     createVariant("basic"),
     createVariant("api_key"),
     createVariant("oauth2_client_credentials"),
+    createVariant("oauth2_jwt_bearer"),
   ])
   .openapi("CreateCredentialRequest", {
     description: "The destination auth context. `secret` is required for every scheme but none.",
@@ -93,8 +127,9 @@ export const updateCredentialBodySchema = z
       description:
         "Settings of the (new) scheme. With the scheme unchanged, the given keys are merged into the stored settings; a new scheme needs its full settings.",
     }),
-    secret: credentialSecretSchema.optional().openapi({
-      description: "Replaces the stored secret. Required when switching to a scheme that needs one.",
+    // Checked against the scheme by the handler: only a private key may span lines.
+    secret: privateKeySecretSchema.optional().openapi({
+      description: "Replaces the stored secret. Required when switching to a scheme that needs one. One line, except an oauth2_jwt_bearer private key.",
     }),
   })
   .refine((body) => Object.keys(body).length > 0, "give at least one of name, scheme, config, secret")
@@ -121,6 +156,7 @@ export const credentialSchema = z
     responseVariant("basic"),
     responseVariant("api_key"),
     responseVariant("oauth2_client_credentials"),
+    responseVariant("oauth2_jwt_bearer"),
   ])
   .openapi("Credential");
 export type Credential = z.infer<typeof credentialSchema>;

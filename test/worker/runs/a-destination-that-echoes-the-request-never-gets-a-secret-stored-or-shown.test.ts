@@ -23,6 +23,7 @@ import {
   type TestAuth,
 } from "../factories";
 import { ECHO, FORM_GROUPS, installEchoDestination, type EchoDestination } from "./echo-destination";
+import { makeSigningKeyPair } from "../../support/signing-keys";
 
 const worker = exports.default as unknown as Fetcher;
 const SLOW = { timeout: 120_000 };
@@ -35,6 +36,7 @@ const TOKEN = `tok/9f8e+7d6c=5b4a&"<x>'`;
 const PASSWORD = `pä ss/wörd+&"<1>=`;
 const API_KEY = `key/5e6f+7a8b=&"<k>`;
 const CLIENT_SECRET = `client sécret/+=&"<c>`;
+const PRIVATE_KEY = (await makeSigningKeyPair("RS256")).privatePem;
 
 function base64Utf8(text: string): string {
   let binary = "";
@@ -93,6 +95,22 @@ const SCHEMES: Scheme[] = [
       secret: CLIENT_SECRET,
     },
     secrets: () => ({ client_secret: CLIENT_SECRET }),
+  },
+  {
+    name: "oauth2 JWT bearer",
+    auth: { scheme: "oauth2_jwt_bearer", config: { token_url: `${ECHO}/oauth/token`, issuer: "sync@fleet.example", algorithm: "RS256" }, secret: PRIVATE_KEY },
+    secrets: (echo) => ({
+      private_key: PRIVATE_KEY,
+      key_body: PRIVATE_KEY.split("\n").slice(1, -2).join(""),
+      ...Object.fromEntries(echo.assertions.map((assertion, i) => [`assertion_${i}`, assertion])),
+      ...Object.fromEntries(echo.tokens.map((token, i) => [`access_token_${i}`, token])),
+    }),
+  },
+  {
+    name: "oauth2 JWT bearer refused by its token endpoint",
+    auth: { scheme: "oauth2_jwt_bearer", config: { token_url: `${ECHO}/oauth/deny`, issuer: "sync@fleet.example", algorithm: "RS256" }, secret: PRIVATE_KEY },
+    // The echo's error body holds the assertion it was sent.
+    secrets: (echo) => ({ private_key: PRIVATE_KEY, ...Object.fromEntries(echo.assertions.map((assertion, i) => [`assertion_${i}`, assertion])) }),
   },
 ];
 
@@ -259,6 +277,20 @@ describe("a destination that echoes every encoding of what authenticated the req
     const refused = entries("oauth2 refused by its token endpoint");
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((entry) => entry.status !== 200 && entry.request_body!.includes(`client_secret=${encodeURIComponent(REDACTED)}`))).toBe(true);
+  });
+
+  it("logs the JWT bearer token requests with the signed assertion masked", () => {
+    expect(echo.assertions.length).toBeGreaterThan(0);
+    for (const name of ["oauth2 JWT bearer", "oauth2 JWT bearer refused by its token endpoint"]) {
+      const entries = seen
+        .get(name)!
+        .outputs["GET /api/jobs/{id}/requests"]!.split("\n")
+        .filter((line) => line !== "")
+        .flatMap((line) => (JSON.parse(line) as { data: Array<{ phase: string; request_body: string | null }> }).data)
+        .filter((entry) => entry.phase === "token");
+      expect(entries.length, name).toBeGreaterThan(0);
+      expect(entries.every((entry) => entry.request_body!.includes(`assertion=${encodeURIComponent(REDACTED)}`))).toBe(true);
+    }
   });
 
   const EMITTERS = [

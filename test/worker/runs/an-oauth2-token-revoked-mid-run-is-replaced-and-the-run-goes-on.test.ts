@@ -14,6 +14,7 @@ import {
   startRun,
   stepRun,
 } from "../factories";
+import { makeSigningKeyPair } from "../../support/signing-keys";
 
 const SLOW = { timeout: 60_000 };
 const CLIENT = { client_id: "fleet-sync", client_secret: "client secret 1", token_ttl_s: 3_600 };
@@ -77,5 +78,47 @@ describe("an OAuth2 credential", () => {
     expect(done.status).toBe("failed");
     expect(done.jobs[0]!.error?.http_status).toBe(401);
     expect(done.jobs[0]!.error?.hint).toMatch(/credential/i);
+  });
+});
+
+describe("a service-account (JWT bearer) credential", () => {
+  const ISSUER = "sync@fleet-project.iam.gserviceaccount.com";
+
+  async function serviceAccount(privatePem: string) {
+    return makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS, {
+      scheme: "oauth2_jwt_bearer",
+      config: { token_url: "http://localhost/sandbox/oauth/token", issuer: ISSUER, algorithm: "ES256" },
+      secret: privatePem,
+    });
+  }
+
+  it("signs its way to a token the provider verifies, and signs again when that token is revoked mid-run", SLOW, async () => {
+    const key = await makeSigningKeyPair("ES256");
+    await configureSandbox({ oauth: null, oauth_jwt: { issuer: ISSUER, public_key: key.publicPem, token_ttl_s: 3_600 } });
+    const { credentialId } = await serviceAccount(key.privatePem);
+    const run = await startRun({ credential_id: credentialId, type: "full", mode: "live" });
+    for (let step = 0; step < 10 && (await sandboxStats()).writes === 0; step++) await stepRun(run.id);
+    expect((await sandboxStats()).token_requests).toBe(1);
+    await sandbox("/oauth/_revoke", { method: "POST" });
+
+    const done = await driveRun(run.id);
+    expect(done.status).toBe("completed");
+    expect(countersOf(done.jobs[0]!).processed).toBe(RECORDS.length);
+    expect(done.jobs[0]!.failed).toBe(0);
+    const stats = await sandboxStats();
+    expect(stats.token_requests).toBe(2);
+    expect(Math.max(0, ...Object.values(stats.writes_by_serial))).toBeLessThanOrEqual(1);
+  });
+
+  it("whose key the provider does not know fails the job with the provider's reason and the credential hint", SLOW, async () => {
+    const registered = await makeSigningKeyPair("ES256");
+    await configureSandbox({ oauth: null, oauth_jwt: { issuer: ISSUER, public_key: registered.publicPem, token_ttl_s: 3_600 } });
+    const { credentialId } = await serviceAccount((await makeSigningKeyPair("ES256")).privatePem);
+    const done = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "dry" })).id);
+    expect(done.status).toBe("failed");
+    expect(done.jobs[0]!.error).toMatchObject({ code: "auth_failed", http_status: 400 });
+    expect(done.jobs[0]!.error?.message).toContain("Invalid JWT Signature.");
+    expect(done.jobs[0]!.error?.hint).toMatch(/registered with the provider/);
+    expect((await sandboxStats()).writes).toBe(0);
   });
 });

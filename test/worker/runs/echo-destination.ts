@@ -13,6 +13,8 @@ export const FORM_GROUPS = [0, 1, 2, 3].map((g) => FORM_NAMES.filter((_, i) => i
 export interface EchoDestination {
   // Every access token the token endpoint handed out.
   readonly tokens: string[];
+  // Every signed JWT assertion sent to the token endpoint.
+  readonly assertions: string[];
   readonly requests: number;
   restore(): void;
 }
@@ -51,11 +53,14 @@ function echoOf(parts: string[], lead: readonly string[] = []): string {
 
 export function installEchoDestination(): EchoDestination {
   const tokens: string[] = [];
+  const assertions: string[] = [];
   let requests = 0;
   const app = new Hono();
   const lead = (group: string) => FORM_GROUPS[Number(group)] ?? [];
 
   app.post("/oauth/token", async (c) => {
+    const assertion = new URLSearchParams(await c.req.text()).get("assertion");
+    if (assertion !== null) assertions.push(assertion);
     const token = `at/${tokens.length + 1}+${crypto.randomUUID().slice(0, 8)}=`;
     tokens.push(token);
     return c.json({ access_token: token, token_type: "bearer", expires_in: 3600 });
@@ -63,6 +68,8 @@ export function installEchoDestination(): EchoDestination {
   // A token endpoint that refuses the client and says what it got (the Basic header, the form body).
   app.post("/oauth/deny", async (c) => {
     const body = await c.req.text();
+    const assertion = new URLSearchParams(body).get("assertion");
+    if (assertion !== null) assertions.push(assertion);
     return c.text(`invalid_client: ${echoOf([...credentialParts(c.req.raw.headers), body])}`, 401);
   });
   app.get("/echo/:group/devices/:serial", (c) => {
@@ -85,6 +92,7 @@ export function installEchoDestination(): EchoDestination {
   };
   return {
     tokens,
+    assertions,
     get requests() {
       return requests;
     },

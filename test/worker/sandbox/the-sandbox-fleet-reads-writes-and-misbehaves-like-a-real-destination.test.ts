@@ -531,6 +531,7 @@ describe("sandbox behaviour knobs", () => {
       auth_token: null,
       errors_in_body: false,
       oauth: null,
+      oauth_jwt: null,
     });
     expect(await getDevice(SERIAL)).toEqual(fleetDevice(SERIAL));
     expect(await stats()).toMatchObject({ requests: 1, writes: 0, throttled: 0, errors: 0, writes_by_serial: {} });

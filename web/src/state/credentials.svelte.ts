@@ -5,6 +5,7 @@ import { refreshCatalog } from "./catalog.svelte";
 import { SaveState } from "./save-state.svelte";
 import type { ConnectionSummary, CreateCredentialBody, Credential, TestAuthResult, UpdateCredentialBody } from "../../../worker/schemas/types";
 import type { CredentialScheme, OAuth2ClientAuth } from "../../../worker/engine/credential-auth";
+import type { JwtAlgorithm } from "../../../worker/engine/jwt-assertion";
 
 // Every scheme's settings are kept in one draft, so switching the scheme back and forth loses nothing typed.
 export interface CredentialDraft {
@@ -20,6 +21,10 @@ export interface CredentialDraft {
   scope: string;
   audience: string;
   client_auth: OAuth2ClientAuth;
+  issuer: string;
+  subject: string;
+  key_id: string;
+  algorithm: JwtAlgorithm;
 }
 
 export const SCHEME_HAS_SECRET: Record<CredentialScheme, boolean> = {
@@ -28,6 +33,17 @@ export const SCHEME_HAS_SECRET: Record<CredentialScheme, boolean> = {
   basic: true,
   api_key: true,
   oauth2_client_credentials: true,
+  oauth2_jwt_bearer: true,
+};
+
+// The schemes that fetch an access token, so a test may leave its URL out and only fetch one.
+export const FETCHES_TOKEN: Record<CredentialScheme, boolean> = {
+  none: false,
+  bearer: false,
+  basic: false,
+  api_key: false,
+  oauth2_client_credentials: true,
+  oauth2_jwt_bearer: true,
 };
 
 export function emptyCredentialDraft(): CredentialDraft {
@@ -43,6 +59,10 @@ export function emptyCredentialDraft(): CredentialDraft {
     scope: "",
     audience: "",
     client_auth: "basic",
+    issuer: "",
+    subject: "",
+    key_id: "",
+    algorithm: "RS256",
   };
 }
 
@@ -59,6 +79,10 @@ export function credentialDraftOf(credential: Credential): CredentialDraft {
     case "oauth2_client_credentials": {
       const { token_url, client_id, scope, audience, client_auth } = credential.config;
       return { ...draft, token_url, client_id, scope: scope ?? "", audience: audience ?? "", client_auth };
+    }
+    case "oauth2_jwt_bearer": {
+      const { token_url, issuer, subject, audience, scope, key_id, algorithm } = credential.config;
+      return { ...draft, token_url, issuer, subject: subject ?? "", audience: audience ?? "", scope: scope ?? "", key_id: key_id ?? "", algorithm };
     }
     default:
       return assertNever(credential);
@@ -84,6 +108,16 @@ function configOf(draft: CredentialDraft): Record<string, string> {
         ...optional("scope", draft.scope),
         ...optional("audience", draft.audience),
         client_auth: draft.client_auth,
+      };
+    case "oauth2_jwt_bearer":
+      return {
+        token_url: draft.token_url.trim(),
+        issuer: draft.issuer.trim(),
+        ...optional("subject", draft.subject),
+        ...optional("audience", draft.audience),
+        ...optional("scope", draft.scope),
+        ...optional("key_id", draft.key_id),
+        algorithm: draft.algorithm,
       };
     default:
       return assertNever(draft.scheme);
@@ -224,7 +258,7 @@ export class CredentialsState {
     this.tests[credential.id] = { running: true, result: null, error: null };
     const target = url.trim();
     try {
-      const result = await api.testAuth(credential.id, target === "" && credential.scheme === "oauth2_client_credentials" ? null : target);
+      const result = await api.testAuth(credential.id, target === "" && FETCHES_TOKEN[credential.scheme] ? null : target);
       this.tests[credential.id] = { running: false, result, error: null };
     } catch (error) {
       this.tests[credential.id] = { running: false, result: null, error: asApiError(error) };

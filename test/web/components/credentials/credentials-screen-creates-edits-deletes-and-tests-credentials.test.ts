@@ -134,6 +134,52 @@ describe("the Credentials screen", () => {
     });
   });
 
+  it("creates a service-account credential from a pasted multi-line key, and lists what its assertion claims", async () => {
+    const KEY = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n";
+    const config = {
+      token_url: "https://oauth2.googleapis.com/token",
+      issuer: "sync@fleet.iam.gserviceaccount.com",
+      scope: "https://www.googleapis.com/auth/cloud-platform",
+      algorithm: "ES256",
+    } as const;
+    const created = makeCredential({ name: "Google service account", scheme: "oauth2_jwt_bearer", config, secret_hint: "••••AQC7" });
+    const world: World = {
+      credentials: [],
+      answer: (call) => {
+        if (call.method !== "POST" || call.path !== "/api/credentials") return undefined;
+        world.credentials.push(created);
+        return jsonResponse(created, 201);
+      },
+    };
+    const calls = serve(world);
+    render(CredentialsScreen);
+
+    const form = await screen.findByRole("form", { name: "Create a credential" });
+    await fireEvent.input(within(form).getByLabelText("Name"), { target: { value: "Google service account" } });
+    await fireEvent.change(within(form).getByLabelText("Scheme"), { target: { value: "oauth2_jwt_bearer" } });
+    await fireEvent.input(within(form).getByLabelText("Token URL"), { target: { value: config.token_url } });
+    await fireEvent.input(within(form).getByLabelText("Issuer"), { target: { value: config.issuer } });
+    await fireEvent.input(within(form).getByLabelText("Scope (optional)"), { target: { value: config.scope } });
+    await fireEvent.change(within(form).getByLabelText("Signing algorithm"), { target: { value: "ES256" } });
+    const key = within(form).getByLabelText("Private key");
+    expect(key.tagName).toBe("TEXTAREA");
+    await fireEvent.input(key, { target: { value: KEY } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Create credential" }));
+    await screen.findByText('Created the credential "Google service account".');
+    expect(writes(calls).at(-1)).toEqual({
+      method: "POST",
+      path: "/api/credentials",
+      body: { name: "Google service account", scheme: "oauth2_jwt_bearer", config, secret: KEY },
+    });
+
+    const item = await credentialItem("Google service account");
+    expect(within(item).getByText("OAuth2 service account (JWT bearer)")).toBeTruthy();
+    expect(fact(item, "Private key")).toBe("••••AQC7");
+    expect(fact(item, "Issuer")).toBe(config.issuer);
+    expect(fact(item, "Audience")).toBe(config.token_url);
+    expect(fact(item, "Signing algorithm")).toBe("ES256 (EC key, P-256)");
+  });
+
   it("edits without touching the secret when it is left blank, and rotates it when one is typed", async () => {
     let credential = makeCredential({ id: "cred_edit", name: "Fleet API", secret_hint: "••••old1" });
     const calls = serve({

@@ -1,4 +1,5 @@
 import type { CredentialScheme, OAuth2ClientAuth } from "../../../../worker/engine/credential-auth";
+import type { JwtAlgorithm } from "../../../../worker/engine/jwt-assertion";
 
 export const SCHEME_LABELS: Record<CredentialScheme, string> = {
   none: "None (no auth)",
@@ -6,6 +7,7 @@ export const SCHEME_LABELS: Record<CredentialScheme, string> = {
   basic: "HTTP Basic",
   api_key: "API key in a header",
   oauth2_client_credentials: "OAuth2 client credentials",
+  oauth2_jwt_bearer: "OAuth2 service account (JWT bearer)",
 };
 
 export const SCHEME_HINTS: Record<CredentialScheme, string> = {
@@ -14,6 +16,8 @@ export const SCHEME_HINTS: Record<CredentialScheme, string> = {
   basic: "Sent as Authorization: Basic with the user name and password.",
   api_key: "Sent in the header you name, optionally after a prefix.",
   oauth2_client_credentials: "A token is fetched from the token URL and renewed before it expires.",
+  oauth2_jwt_bearer:
+    "A short-lived JWT signed with the private key is traded for a token at the token URL (Google service accounts, Salesforce's JWT bearer flow); renewed before it expires.",
 };
 
 export const SECRET_LABELS: Record<CredentialScheme, string> = {
@@ -22,6 +26,12 @@ export const SECRET_LABELS: Record<CredentialScheme, string> = {
   basic: "Password",
   api_key: "API key",
   oauth2_client_credentials: "Client secret",
+  oauth2_jwt_bearer: "Private key",
+};
+
+export const ALGORITHM_LABELS: Record<JwtAlgorithm, string> = {
+  RS256: "RS256 (RSA key)",
+  ES256: "ES256 (EC key, P-256)",
 };
 
 export const CLIENT_AUTH_LABELS: Record<OAuth2ClientAuth, string> = {

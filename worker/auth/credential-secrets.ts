@@ -1,0 +1,29 @@
+import type { CredentialScheme } from "../engine/credential-auth";
+import { privateKeyHintSource, privateKeyIssue, type JwtAlgorithm } from "../engine/jwt-assertion";
+import { encryptSecret, SECRET_BINDINGS, secretHint, type SecretsEnv } from "./secrets";
+
+// As the credential schema's secret field allows.
+const ONE_LINE_SECRET_MAX_CHARS = 4096;
+
+// What is wrong with a credential's secret for its scheme, or null. Tokens, passwords and keys go into a header,
+// so they are one line; a private key is a PEM block (or a JSON key file) and must sign with the algorithm.
+export async function credentialSecretIssue(scheme: CredentialScheme, config: Record<string, unknown>, secret: string): Promise<string | null> {
+  if (scheme !== "oauth2_jwt_bearer") return oneLineSecretIssue(secret);
+  const issue = await privateKeyIssue(secret, jwtAlgorithmOf(config));
+  return issue === null ? null : `the private key ${issue}`;
+}
+
+export function oneLineSecretIssue(secret: string): string | null {
+  if (/[\r\n\0]/.test(secret)) return "must not contain line breaks or NUL";
+  return secret.length > ONE_LINE_SECRET_MAX_CHARS ? `must be at most ${ONE_LINE_SECRET_MAX_CHARS} characters` : null;
+}
+
+export function jwtAlgorithmOf(config: Record<string, unknown>): JwtAlgorithm {
+  return config.algorithm === "ES256" ? "ES256" : "RS256";
+}
+
+// A private key's hint shows the end of the key itself, not of its PEM footer.
+export async function sealCredentialSecret(env: SecretsEnv, credentialId: string, scheme: CredentialScheme, secret: string) {
+  const shown = scheme === "oauth2_jwt_bearer" ? privateKeyHintSource(secret) : secret;
+  return { ciphertext: await encryptSecret(env, secret, SECRET_BINDINGS.credential(credentialId)), hint: secretHint(shown) };
+}
