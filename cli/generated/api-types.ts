@@ -1380,11 +1380,18 @@ export interface components {
                 scope?: string;
                 audience?: string;
                 /**
-                 * @description basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form.
+                 * @description basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form; private_key_jwt: a JWT signed with the client's private key (RFC 7523 §2.2; Okta, Auth0, Keycloak), the secret then being that key.
                  * @default basic
                  * @enum {string}
                  */
-                client_auth: "basic" | "body";
+                client_auth: "basic" | "body" | "private_key_jwt";
+                /**
+                 * @description private_key_jwt: RS256 (the default) for an RSA key, ES256 for an EC key on P-256.
+                 * @enum {string}
+                 */
+                algorithm?: "RS256" | "ES256";
+                /** @description private_key_jwt: the assertion header's `kid`, as the client's JWKS names the key. */
+                key_id?: string;
             };
         } | {
             /** @example cred_01jd7v0q2k8x3c5n4m6p7r8s9t */
@@ -1483,13 +1490,20 @@ export interface components {
                 scope?: string;
                 audience?: string;
                 /**
-                 * @description basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form.
+                 * @description basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form; private_key_jwt: a JWT signed with the client's private key (RFC 7523 §2.2; Okta, Auth0, Keycloak), the secret then being that key.
                  * @default basic
                  * @enum {string}
                  */
-                client_auth: "basic" | "body";
+                client_auth: "basic" | "body" | "private_key_jwt";
+                /**
+                 * @description private_key_jwt: RS256 (the default) for an RSA key, ES256 for an EC key on P-256.
+                 * @enum {string}
+                 */
+                algorithm?: "RS256" | "ES256";
+                /** @description private_key_jwt: the assertion header's `kid`, as the client's JWKS names the key. */
+                key_id?: string;
             };
-            /** @description Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`. */
+            /** @description Write-only: the OAuth2 client secret (one line), or with client_auth private_key_jwt the client's PKCS #8 private key. Stored encrypted; responses show only `secret_hint`. */
             secret: string;
         } | {
             /** @example Fleet API (production) */
@@ -2343,11 +2357,18 @@ export interface components {
                     scope?: string;
                     audience?: string;
                     /**
-                     * @description basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form.
+                     * @description basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form; private_key_jwt: a JWT signed with the client's private key (RFC 7523 §2.2; Okta, Auth0, Keycloak), the secret then being that key.
                      * @default basic
                      * @enum {string}
                      */
-                    client_auth: "basic" | "body";
+                    client_auth: "basic" | "body" | "private_key_jwt";
+                    /**
+                     * @description private_key_jwt: RS256 (the default) for an RSA key, ES256 for an EC key on P-256.
+                     * @enum {string}
+                     */
+                    algorithm?: "RS256" | "ES256";
+                    /** @description private_key_jwt: the assertion header's `kid`, as the client's JWKS names the key. */
+                    key_id?: string;
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
                 /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */

@@ -136,6 +136,49 @@ describe("oauth2 JWT bearer (RFC 7523)", () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it("authenticates a client-credentials client with a signed assertion instead of a secret (private_key_jwt)", async () => {
+    const server = await serve(() => ({ body: { access_token: "okta-token", expires_in: 3600 } }));
+    const logged: RequestAttempt[] = [];
+    const auth = createCredentialHeaders(
+      {
+        scheme: "oauth2_client_credentials",
+        token_url: `${server.url}/oauth2/default/v1/token`,
+        client_id: "0oa-sync",
+        client_secret: ec.privatePem,
+        client_auth: "private_key_jwt",
+        algorithm: "ES256",
+        key_id: "sync-2026",
+        scope: "devices.write",
+      },
+      { runtime: createSystemRuntime({ now: () => NOW }), onAttempt: (attempt) => logged.push(attempt) },
+    );
+    expect(await auth.headers()).toEqual({ authorization: "Bearer okta-token" });
+
+    const request = server.requests[0]!;
+    expect(request.headers.authorization).toBeUndefined();
+    const form = Object.fromEntries(new URLSearchParams(request.body));
+    expect(form).toEqual({
+      grant_type: "client_credentials",
+      scope: "devices.write",
+      client_id: "0oa-sync",
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: expect.any(String),
+    });
+    const [header, claims] = form.client_assertion!.split(".");
+    expect(decodeJwtPart(header!)).toEqual({ alg: "ES256", typ: "JWT", kid: "sync-2026" });
+    expect(decodeJwtPart(claims!)).toEqual({
+      iss: "0oa-sync",
+      sub: "0oa-sync",
+      aud: `${server.url}/oauth2/default/v1/token`,
+      iat: NOW / 1000,
+      exp: NOW / 1000 + 150,
+      jti: expect.any(String),
+    });
+    expect(await jwtSignatureValid(form.client_assertion!, ec.publicKey)).toBe(true);
+    expect(Object.fromEntries(new URLSearchParams(logged[0]!.request_body!))).toMatchObject({ client_assertion: "[redacted]" });
+    expect(auth.secrets()).toEqual(expect.arrayContaining([ec.privatePem, form.client_assertion]));
+  });
+
   it("checks a key against the algorithm without signing anything", async () => {
     expect(await privateKeyIssue(rsa.privatePem, "RS256")).toBeNull();
     expect(await privateKeyIssue(ec.privatePem, "ES256")).toBeNull();

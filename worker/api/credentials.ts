@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
-import { credentialSecretIssue, jwtAlgorithmOf, sealCredentialSecret } from "../auth/credential-secrets";
+import { credentialSecretIssue, jwtAlgorithmOf, sealCredentialSecret, usesPrivateKey } from "../auth/credential-secrets";
 import { decryptSecret, SECRET_BINDINGS } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
@@ -146,7 +146,7 @@ credentials.openapi(createCredentialRoute, async (c) => {
     name: body.name,
     scheme: body.scheme,
     config,
-    secret: given === undefined ? null : await sealCredentialSecret(c.env, id, body.scheme, given),
+    secret: given === undefined ? null : await sealCredentialSecret(c.env, id, body.scheme, config, given),
   };
   const outcome = await insertCredential(c.env.LEDGER, id, write, Date.now());
   if (outcome.status !== "ok") throw nameTaken(body.name);
@@ -176,13 +176,19 @@ credentials.openapi(updateRoute, async (c) => {
     secret = null;
   } else if (body.secret !== undefined) {
     await checkSecret(scheme, config, body.secret);
-    secret = await sealCredentialSecret(c.env, id, scheme, body.secret);
+    secret = await sealCredentialSecret(c.env, id, scheme, config, body.secret);
   } else if (schemeChanged || stored.secretCiphertext === null) {
     throw validationError([{ path: "secret", message: `scheme ${scheme} needs a secret`, in: "body" }]);
+  } else if (usesPrivateKey(scheme, stored.config) !== usesPrivateKey(scheme, config)) {
+    // The stored secret is of the other kind: a client secret cannot sign, and a private key is no client secret.
+    const message = usesPrivateKey(scheme, config)
+      ? "client authentication private_key_jwt needs the client's private key"
+      : "the stored secret is a private key: give the client secret";
+    throw validationError([{ path: "secret", message, in: "body" }]);
   } else {
     const moved = movedTokenHost(stored.config, config);
     if (moved !== null) throw validationError([{ path: "secret", message: moved, in: "body" }]);
-    if (scheme === "oauth2_jwt_bearer" && stored.config.algorithm !== jwtAlgorithmOf(config)) {
+    if (usesPrivateKey(scheme, config) && jwtAlgorithmOf(stored.config) !== jwtAlgorithmOf(config)) {
       // The stored key must be able to sign with the new algorithm, or every run would fail at its first token.
       const key = await decryptSecret(c.env, stored.secretCiphertext, SECRET_BINDINGS.credential(id));
       const issue = await privateKeyIssue(key, jwtAlgorithmOf(config));

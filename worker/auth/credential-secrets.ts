@@ -8,7 +8,7 @@ const ONE_LINE_SECRET_MAX_CHARS = 4096;
 // What is wrong with a credential's secret for its scheme, or null. Tokens, passwords and keys go into a header,
 // so they are one line; a private key is a PEM block (or a JSON key file) and must sign with the algorithm.
 export async function credentialSecretIssue(scheme: CredentialScheme, config: Record<string, unknown>, secret: string): Promise<string | null> {
-  if (scheme !== "oauth2_jwt_bearer") return oneLineSecretIssue(secret);
+  if (!usesPrivateKey(scheme, config)) return oneLineSecretIssue(secret);
   const issue = await privateKeyIssue(secret, jwtAlgorithmOf(config));
   return issue === null ? null : `the private key ${issue}`;
 }
@@ -18,12 +18,17 @@ export function oneLineSecretIssue(secret: string): string | null {
   return secret.length > ONE_LINE_SECRET_MAX_CHARS ? `must be at most ${ONE_LINE_SECRET_MAX_CHARS} characters` : null;
 }
 
+// A service account's secret is its key; so is an OAuth2 client's that authenticates with private_key_jwt.
+export function usesPrivateKey(scheme: CredentialScheme, config: Record<string, unknown>): boolean {
+  return scheme === "oauth2_jwt_bearer" || (scheme === "oauth2_client_credentials" && config.client_auth === "private_key_jwt");
+}
+
 export function jwtAlgorithmOf(config: Record<string, unknown>): JwtAlgorithm {
   return config.algorithm === "ES256" ? "ES256" : "RS256";
 }
 
 // A private key's hint shows the end of the key itself, not of its PEM footer.
-export async function sealCredentialSecret(env: SecretsEnv, credentialId: string, scheme: CredentialScheme, secret: string) {
-  const shown = scheme === "oauth2_jwt_bearer" ? privateKeyHintSource(secret) : secret;
+export async function sealCredentialSecret(env: SecretsEnv, credentialId: string, scheme: CredentialScheme, config: Record<string, unknown>, secret: string) {
+  const shown = usesPrivateKey(scheme, config) ? privateKeyHintSource(secret) : secret;
   return { ciphertext: await encryptSecret(env, secret, SECRET_BINDINGS.credential(credentialId)), hint: secretHint(shown) };
 }

@@ -80,7 +80,11 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
     credentialIds.set(entry.name, id);
     const value = SCHEMES_WITH_SECRET[entry.scheme] ? secretOf("credential", entry.name) : undefined;
     // undefined keeps the stored secret; a scheme without one clears it.
-    const secret = !SCHEMES_WITH_SECRET[entry.scheme] ? null : value === undefined ? undefined : await sealCredentialSecret(env, id, entry.scheme, value);
+    const secret = !SCHEMES_WITH_SECRET[entry.scheme]
+      ? null
+      : value === undefined
+        ? undefined
+        : await sealCredentialSecret(env, id, entry.scheme, entry.config, value);
     const write = { name: entry.name, scheme: entry.scheme, config: entry.config as CredentialConfig, ...(secret === undefined ? {} : { secret }) };
     statements.push(step.stored ? updateCredentialStatement(db, id, write, now) : insertCredentialStatement(db, id, { ...write, secret: secret ?? null }, now));
   }

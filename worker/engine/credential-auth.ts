@@ -4,7 +4,15 @@ import { createRedactor, REDACTED } from "./redactor";
 import { readBody } from "./read-body";
 import { startTimeout, type EngineRuntime } from "./runtime";
 import { errorMessage } from "../../shared/lang";
-import { importSigningKey, JWT_BEARER_GRANT, PrivateKeyError, signAssertion, type JwtAlgorithm } from "./jwt-assertion";
+import {
+  importSigningKey,
+  JWT_BEARER_GRANT,
+  JWT_CLIENT_ASSERTION_TYPE,
+  PrivateKeyError,
+  signAssertion,
+  type AssertionClaims,
+  type JwtAlgorithm,
+} from "./jwt-assertion";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials", "oauth2_jwt_bearer"] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
@@ -12,7 +20,7 @@ export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
 // The schemes that trade something for an access token at a token URL.
 export const OAUTH2_SCHEMES: ReadonlySet<CredentialScheme> = new Set(["oauth2_client_credentials", "oauth2_jwt_bearer"]);
 
-export const OAUTH2_CLIENT_AUTH = ["basic", "body"] as const;
+export const OAUTH2_CLIENT_AUTH = ["basic", "body", "private_key_jwt"] as const;
 export type OAuth2ClientAuth = (typeof OAUTH2_CLIENT_AUTH)[number];
 
 // A credential with its secret decrypted: only ever held in memory for the requests it authenticates.
@@ -25,10 +33,13 @@ export type CredentialAuth =
       scheme: "oauth2_client_credentials";
       token_url: string;
       client_id: string;
+      // With private_key_jwt, the client's private key (RFC 7523 §2.2), which never leaves.
       client_secret: string;
       scope?: string;
       audience?: string;
       client_auth: OAuth2ClientAuth;
+      algorithm?: JwtAlgorithm;
+      key_id?: string;
     }
   | {
       // RFC 7523 §2.1: a JWT signed with the private key is traded for an access token (service accounts).
@@ -98,7 +109,7 @@ export function createCredentialHeaders(auth: CredentialAuth, options: Credentia
     case "api_key":
       return staticHeaders({ [auth.header_name]: `${auth.value_prefix ?? ""}${auth.key}` }, [auth.key]);
     case "oauth2_client_credentials":
-      return oauth2Headers(clientCredentialsGrant(auth), clientSecrets(auth), options);
+      return oauth2Headers(clientCredentialsGrant(auth, options.runtime), clientSecrets(auth), options);
     case "oauth2_jwt_bearer":
       return oauth2Headers(jwtBearerGrant(auth, options.runtime), [auth.private_key], options);
   }
@@ -195,14 +206,23 @@ const TOKEN_REQUEST_HEADERS: HeaderMap = {
   accept: "application/json",
 };
 
-function clientCredentialsGrant(auth: OAuth2Auth): () => Promise<TokenGrant> {
+function clientCredentialsGrant(auth: OAuth2Auth, runtime: Pick<EngineRuntime, "now">): () => Promise<TokenGrant> {
+  const sign = auth.client_auth === "private_key_jwt" ? assertionSigner(auth.client_secret, auth.algorithm ?? "RS256", runtime) : null;
   return async () => {
     const form = new URLSearchParams({ grant_type: "client_credentials" });
     if (auth.scope) form.set("scope", auth.scope);
     if (auth.audience) form.set("audience", auth.audience);
     const headers: HeaderMap = { ...TOKEN_REQUEST_HEADERS };
+    const secrets = clientSecrets(auth);
     if (auth.client_auth === "basic") {
       headers.authorization = clientBasicHeader(auth);
+    } else if (sign !== null) {
+      // RFC 7523 §3: the client is both issuer and subject, the token endpoint the audience.
+      const assertion = await sign({ iss: auth.client_id, sub: auth.client_id, aud: auth.token_url }, auth.key_id);
+      form.set("client_id", auth.client_id);
+      form.set("client_assertion_type", JWT_CLIENT_ASSERTION_TYPE);
+      form.set("client_assertion", assertion);
+      secrets.push(assertion);
     } else {
       form.set("client_id", auth.client_id);
       form.set("client_secret", auth.client_secret);
@@ -211,32 +231,42 @@ function clientCredentialsGrant(auth: OAuth2Auth): () => Promise<TokenGrant> {
       token_url: auth.token_url,
       form,
       headers,
-      secrets: clientSecrets(auth),
-      hint: "Check the credential's client id, client secret, scope and token URL",
+      secrets,
+      hint:
+        sign === null
+          ? "Check the credential's client id, client secret, scope and token URL"
+          : "Check the credential's client id, scope and token URL, and that its public key is registered with the client",
     };
   };
 }
 
-// The key is imported once; each token request signs a new assertion, since one lives only minutes.
-function jwtBearerGrant(auth: JwtBearerAuth, runtime: Pick<EngineRuntime, "now">): () => Promise<TokenGrant> {
+// The key is imported once per credential in use; each token request signs a new assertion, as one lives only minutes.
+function assertionSigner(privateKey: string, algorithm: JwtAlgorithm, runtime: Pick<EngineRuntime, "now">) {
   let key: Promise<CryptoKey> | null = null;
-  return async () => {
-    key ??= importSigningKey(auth.private_key, auth.algorithm).catch((error: unknown) => {
+  return async (claims: AssertionClaims, keyId: string | undefined): Promise<string> => {
+    key ??= importSigningKey(privateKey, algorithm).catch((error: unknown) => {
       key = null;
       if (!(error instanceof PrivateKeyError)) throw error;
       throw new EngineError({
         code: "auth_failed",
         message: `The credential's private key ${error.message}`,
-        hint: "Paste the service account's private key again on the Credentials page",
+        hint: "Paste the private key again on the Credentials page",
       });
     });
+    return signAssertion(await key, algorithm, claims, runtime.now(), keyId);
+  };
+}
+
+function jwtBearerGrant(auth: JwtBearerAuth, runtime: Pick<EngineRuntime, "now">): () => Promise<TokenGrant> {
+  const sign = assertionSigner(auth.private_key, auth.algorithm, runtime);
+  return async () => {
     const claims = {
       iss: auth.issuer,
       ...(auth.subject ? { sub: auth.subject } : {}),
       aud: auth.audience || auth.token_url,
       ...(auth.scope ? { scope: auth.scope } : {}),
     };
-    const assertion = await signAssertion(await key, auth.algorithm, claims, runtime.now(), auth.key_id);
+    const assertion = await sign(claims, auth.key_id);
     const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion });
     if (auth.scope) form.set("scope", auth.scope);
     return {
@@ -403,9 +433,10 @@ function clientBasicHeader(auth: OAuth2Auth): string {
   return `Basic ${base64Utf8(clientBasicPair(auth))}`;
 }
 
-// What the token request carries: the client secret, and in the Basic header the pair and its base64.
+// What the token request carries: the client secret, and in the Basic header the pair and its base64 (a private
+// key is only held, but is secret all the same).
 function clientSecrets(auth: OAuth2Auth): string[] {
-  if (auth.client_auth === "body") return [auth.client_secret];
+  if (auth.client_auth !== "basic") return [auth.client_secret];
   const header = clientBasicHeader(auth);
   return [auth.client_secret, clientBasicPair(auth), header.slice("Basic ".length), header];
 }

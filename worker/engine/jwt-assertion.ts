@@ -5,6 +5,8 @@ export const JWT_ALGORITHMS = ["RS256", "ES256"] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+// RFC 7523 §2.2: a client authenticating with a signed JWT instead of a secret (private_key_jwt).
+export const JWT_CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 // Salesforce refuses an assertion that expires more than 3 minutes after it is made; Google takes up to an hour.
 export const ASSERTION_LIFETIME_S = 150;
@@ -19,7 +21,7 @@ export class PrivateKeyError extends Error {}
 
 export interface AssertionClaims {
   iss: string;
-  sub?: string;
+  sub?: string | undefined;
   aud: string;
   scope?: string;
 }

@@ -54,9 +54,12 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
         token_url: tokenUrl,
         client_id: text("client_id") ?? "",
         client_secret: secret,
-        client_auth: text("client_auth") === "body" ? "body" : "basic",
+        client_auth:
+          text("client_auth") === "body" || text("client_auth") === "private_key_jwt" ? (text("client_auth") as "body" | "private_key_jwt") : "basic",
         ...(scope ? { scope } : {}),
         ...(audience ? { audience } : {}),
+        ...(text("algorithm") === "ES256" ? { algorithm: "ES256" as const } : {}),
+        ...(text("key_id") ? { key_id: text("key_id")! } : {}),
       };
     }
     case "oauth2_jwt_bearer": {

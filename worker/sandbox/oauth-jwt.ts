@@ -1,6 +1,6 @@
 import type { SandboxConfig } from "./sandbox-config";
 
-type JwtKnob = NonNullable<SandboxConfig["oauth_jwt"]>;
+type JwtKnob = Pick<NonNullable<SandboxConfig["oauth_jwt"]>, "issuer" | "public_key" | "audience">;
 
 const VERIFY: Record<string, { import: Parameters<SubtleCrypto["importKey"]>[2]; verify: Parameters<SubtleCrypto["verify"]>[0] }> = {
   RS256: { import: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, verify: { name: "RSASSA-PKCS1-v1_5" } },

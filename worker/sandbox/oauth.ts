@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { FleetStore } from "./fleet-store";
 import type { SandboxConfig } from "./sandbox-config";
 import { assertionIssue } from "./oauth-jwt";
-import { JWT_BEARER_GRANT } from "../engine/jwt-assertion";
+import { JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE } from "../engine/jwt-assertion";
 
 // An OAuth2 token endpoint for the sandbox destination: client credentials (RFC 6749 §4.4) and JWT bearer
 // assertions (RFC 7523), so credentials of both schemes can be tried end to end, including a token the provider
@@ -30,10 +30,15 @@ export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig
     const oauth = config().oauth;
     if (oauth === null)
       return oauthError(c, 400, "unauthorized_client", 'OAuth is off: PUT /sandbox/_config {"oauth": {"client_id", "client_secret", "token_ttl_s"}}');
-    const client = clientOf(c.req.header("authorization"), form);
-    if (client === null || client.id !== oauth.client_id || client.secret !== oauth.client_secret) {
-      c.header("WWW-Authenticate", 'Basic realm="sandbox"');
-      return oauthError(c, 401, "invalid_client", "unknown client or wrong secret");
+    if (form.has("client_assertion_type")) {
+      const issue = await clientAssertionIssue(form, oauth, c.req.url.split("?")[0]!, nowMs());
+      if (issue !== null) return oauthError(c, 401, "invalid_client", issue);
+    } else {
+      const client = clientOf(c.req.header("authorization"), form);
+      if (client === null || client.id !== oauth.client_id || client.secret !== oauth.client_secret) {
+        c.header("WWW-Authenticate", 'Basic realm="sandbox"');
+        return oauthError(c, 401, "invalid_client", "unknown client or wrong secret");
+      }
     }
     if (form.get("grant_type") !== "client_credentials") {
       return oauthError(c, 400, "unsupported_grant_type", `grant_type is client_credentials or ${JWT_BEARER_GRANT}`);
@@ -46,6 +51,23 @@ export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig
   app.all("/token", (c) => methodNotAllowed(c));
   app.all("/_revoke", (c) => methodNotAllowed(c));
   return app;
+}
+
+// private_key_jwt (RFC 7523 §3): the client is the assertion's issuer and subject, and signed it with the key whose
+// public half the knob registers.
+async function clientAssertionIssue(
+  form: URLSearchParams,
+  oauth: NonNullable<SandboxConfig["oauth"]>,
+  tokenUrl: string,
+  nowMs: number,
+): Promise<string | null> {
+  if (form.get("client_assertion_type") !== JWT_CLIENT_ASSERTION_TYPE) return `client_assertion_type must be ${JWT_CLIENT_ASSERTION_TYPE}`;
+  if (oauth.client_public_key === undefined) return "this client has no public key registered (oauth.client_public_key)";
+  const assertion = form.get("client_assertion") ?? "";
+  const issue = await assertionIssue(assertion, { issuer: oauth.client_id, public_key: oauth.client_public_key }, tokenUrl, nowMs);
+  if (issue !== null) return issue;
+  const subject = (JSON.parse(atob(assertion.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sub?: unknown }).sub;
+  return subject === oauth.client_id ? null : "the client assertion's sub must be the client id";
 }
 
 // HTTP Basic (the default) or client_id/client_secret in the form.

@@ -16,6 +16,8 @@ export const sandboxConfigSchema = z.strictObject({
       client_id: z.string().min(1).max(200),
       client_secret: z.string().min(1).max(200),
       token_ttl_s: z.number().int().min(1).max(86_400),
+      // When set, the client may also authenticate with a JWT signed by this key's private half (private_key_jwt).
+      client_public_key: z.string().min(1).max(8_192).optional(),
     })
     .nullable(),
   // When set, POST /sandbox/oauth/token also takes JWT bearer assertions (RFC 7523) signed by the key whose public

@@ -32,6 +32,14 @@ export const privateKeySecretSchema = z
       'Write-only: the PKCS #8 private key ("-----BEGIN PRIVATE KEY-----" block), or a Google service-account key file (JSON). Stored encrypted; responses show only `secret_hint`.',
   });
 
+// A client secret is one line; with client_auth private_key_jwt it is the client's private key. The handler checks
+// which (worker/auth/credential-secrets.ts).
+const clientSecretSchema = privateKeySecretSchema.openapi({
+  writeOnly: true,
+  description:
+    "Write-only: the OAuth2 client secret (one line), or with client_auth private_key_jwt the client's PKCS #8 private key. Stored encrypted; responses show only `secret_hint`.",
+});
+
 // Non-secret settings per scheme. Each is strict, so a secret put in `config` by mistake is refused, not stored.
 export const CREDENTIAL_CONFIG_SCHEMAS = {
   none: z.strictObject({}),
@@ -58,10 +66,12 @@ export const CREDENTIAL_CONFIG_SCHEMAS = {
     client_id: z.string().min(1).max(500),
     scope: z.string().max(1000).optional(),
     audience: z.string().max(1000).optional(),
-    client_auth: z
-      .enum(OAUTH2_CLIENT_AUTH)
-      .default("basic")
-      .openapi({ description: "basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form." }),
+    client_auth: z.enum(OAUTH2_CLIENT_AUTH).default("basic").openapi({
+      description:
+        "basic: client id and secret in an HTTP Basic header (RFC 6749 default); body: in the form; private_key_jwt: a JWT signed with the client's private key (RFC 7523 §2.2; Okta, Auth0, Keycloak), the secret then being that key.",
+    }),
+    algorithm: z.enum(JWT_ALGORITHMS).optional().openapi({ description: "private_key_jwt: RS256 (the default) for an RSA key, ES256 for an EC key on P-256." }),
+    key_id: z.string().max(200).optional().openapi({ description: "private_key_jwt: the assertion header's `kid`, as the client's JWKS names the key." }),
   }),
   oauth2_jwt_bearer: z.strictObject({
     token_url: z.string().min(1).max(2000).openapi({ example: "https://oauth2.googleapis.com/token" }),
@@ -101,7 +111,7 @@ const createVariant = <S extends CredentialScheme>(scheme: S) => {
   const config = CREDENTIAL_CONFIG_SCHEMAS[scheme];
   // Schemes without settings may leave `config` out.
   const configField = CONFIG_REQUIRED.has(scheme) ? config : config.optional();
-  const secret = scheme === "oauth2_jwt_bearer" ? privateKeySecretSchema : credentialSecretSchema;
+  const secret = scheme === "oauth2_jwt_bearer" ? privateKeySecretSchema : scheme === "oauth2_client_credentials" ? clientSecretSchema : credentialSecretSchema;
   return SCHEMES_WITH_SECRET[scheme] ? z.strictObject({ ...base, config: configField, secret }) : z.strictObject({ ...base, config: configField });
 };
 

@@ -115,6 +115,37 @@ describe("an oauth2_jwt_bearer credential", () => {
     expect(refusedIssuer.body.error!.message).toContain("is not the registered issuer");
   });
 
+  it("lets an OAuth2 client authenticate with its private key (private_key_jwt), checked the same way", async () => {
+    await resetWorld();
+    await configureSandbox({ oauth: { client_id: "fleet-sync", client_secret: "unused-secret", token_ttl_s: 900, client_public_key: ec.publicPem } });
+    const client = (client_auth: string, secret: string) =>
+      call<Credential>("POST", "/api/credentials", {
+        body: {
+          name: unique("Signed client"),
+          scheme: "oauth2_client_credentials",
+          config: { token_url: TOKEN_URL, client_id: "fleet-sync", client_auth, algorithm: "ES256" },
+          secret,
+        },
+      });
+    const created = await client("private_key_jwt", ec.privatePem);
+    expect(created.status).toBe(201);
+    const keyBody = ec.privatePem.split("\n").slice(1, -2).join("").replace(/=+$/, "");
+    expect(created.body.secret_hint).toBe(`••••${keyBody.slice(-4)}`);
+    const tested = await call<TestAuthResult>("POST", `/api/credentials/${created.body.id}/test-auth`, { body: {} });
+    expect(tested.body).toMatchObject({ ok: true, token: { expires_in_s: 900 } });
+
+    const notAKey = await client("private_key_jwt", "unused-secret");
+    expect(errorOf(notAKey).details).toEqual([expect.objectContaining({ path: "secret", message: expect.stringMatching(/not a PEM private key/) })]);
+    const keyAsSecret = await client("basic", ec.privatePem);
+    expect(errorOf(keyAsSecret).details).toEqual([expect.objectContaining({ path: "secret", message: "must not contain line breaks or NUL" })]);
+
+    const basic = await client("basic", "unused-secret");
+    const switched = await call("PATCH", `/api/credentials/${basic.body.id}`, { body: { config: { client_auth: "private_key_jwt" } } });
+    expect(errorOf(switched).details).toEqual([expect.objectContaining({ path: "secret", message: expect.stringMatching(/needs the client's private key/) })]);
+    const back = await call("PATCH", `/api/credentials/${created.body.id}`, { body: { config: { client_auth: "body" } } });
+    expect(errorOf(back).details).toEqual([expect.objectContaining({ path: "secret", message: expect.stringMatching(/stored secret is a private key/) })]);
+  });
+
   it("comes from a configuration document with its key given at apply, checked like the API checks it", async () => {
     const doc: Doc = await exported();
     const name = unique("Service account from a document");

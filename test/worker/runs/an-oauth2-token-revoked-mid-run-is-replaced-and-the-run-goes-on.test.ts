@@ -110,6 +110,20 @@ describe("a service-account (JWT bearer) credential", () => {
     expect(Math.max(0, ...Object.values(stats.writes_by_serial))).toBeLessThanOrEqual(1);
   });
 
+  it("as a client signing its own assertions (private_key_jwt) writes every record with the token it gets", SLOW, async () => {
+    const key = await makeSigningKeyPair("RS256");
+    await configureSandbox({ oauth: { ...CLIENT, client_public_key: key.publicPem } });
+    const { credentialId } = await makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS, {
+      scheme: "oauth2_client_credentials",
+      config: { token_url: "http://localhost/sandbox/oauth/token", client_id: CLIENT.client_id, client_auth: "private_key_jwt" },
+      secret: key.privatePem,
+    });
+    const done = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live" })).id);
+    expect(done.status).toBe("completed");
+    expect(done.jobs[0]!.failed).toBe(0);
+    expect((await sandboxStats()).token_requests).toBe(1);
+  });
+
   it("whose key the provider does not know fails the job with the provider's reason and the credential hint", SLOW, async () => {
     const registered = await makeSigningKeyPair("ES256");
     await configureSandbox({ oauth: null, oauth_jwt: { issuer: ISSUER, public_key: registered.publicPem, token_ttl_s: 3_600 } });

@@ -77,8 +77,17 @@ export function credentialDraftOf(credential: Credential): CredentialDraft {
     case "api_key":
       return { ...draft, header_name: credential.config.header_name, value_prefix: credential.config.value_prefix ?? "" };
     case "oauth2_client_credentials": {
-      const { token_url, client_id, scope, audience, client_auth } = credential.config;
-      return { ...draft, token_url, client_id, scope: scope ?? "", audience: audience ?? "", client_auth };
+      const { token_url, client_id, scope, audience, client_auth, algorithm, key_id } = credential.config;
+      return {
+        ...draft,
+        token_url,
+        client_id,
+        scope: scope ?? "",
+        audience: audience ?? "",
+        client_auth,
+        algorithm: algorithm ?? "RS256",
+        key_id: key_id ?? "",
+      };
     }
     case "oauth2_jwt_bearer": {
       const { token_url, issuer, subject, audience, scope, key_id, algorithm } = credential.config;
@@ -108,6 +117,7 @@ function configOf(draft: CredentialDraft): Record<string, string> {
         ...optional("scope", draft.scope),
         ...optional("audience", draft.audience),
         client_auth: draft.client_auth,
+        ...(draft.client_auth === "private_key_jwt" ? { algorithm: draft.algorithm, ...optional("key_id", draft.key_id) } : {}),
       };
     case "oauth2_jwt_bearer":
       return {
@@ -144,6 +154,8 @@ export function credentialChanges(credential: Credential, draft: CredentialDraft
     const then = configOf(before);
     const config: Record<string, string> = {};
     for (const key of new Set([...Object.keys(now), ...Object.keys(then)])) {
+      // A choice cannot be cleared with "": an algorithm left behind by another client authentication stays unused.
+      if (now[key] === undefined && key === "algorithm") continue;
       if (now[key] !== then[key]) config[key] = now[key] ?? "";
     }
     if (Object.keys(config).length > 0) changes.config = config;

@@ -180,6 +180,51 @@ describe("the Credentials screen", () => {
     expect(fact(item, "Signing algorithm")).toBe("ES256 (EC key, P-256)");
   });
 
+  it("asks an OAuth2 client that signs its assertions for its private key, algorithm and key id", async () => {
+    const KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n";
+    const calls = serve({
+      credentials: [],
+      answer: (call) =>
+        call.method === "POST" && call.path === "/api/credentials"
+          ? jsonResponse(
+              makeCredential({
+                name: "Okta client",
+                scheme: "oauth2_client_credentials",
+                config: (call.body as Extract<Credential, { scheme: "oauth2_client_credentials" }>).config,
+              }),
+              201,
+            )
+          : undefined,
+    });
+    render(CredentialsScreen);
+    const form = await screen.findByRole("form", { name: "Create a credential" });
+    await fireEvent.input(within(form).getByLabelText("Name"), { target: { value: "Okta client" } });
+    await fireEvent.change(within(form).getByLabelText("Scheme"), { target: { value: "oauth2_client_credentials" } });
+    expect(within(form).getByLabelText("Client secret").tagName).toBe("INPUT");
+    await fireEvent.input(within(form).getByLabelText("Token URL"), { target: { value: "https://fleet.okta.com/oauth2/default/v1/token" } });
+    await fireEvent.input(within(form).getByLabelText("Client ID"), { target: { value: "0oa-sync" } });
+    await fireEvent.change(within(form).getByLabelText("Client authentication"), { target: { value: "private_key_jwt" } });
+    await fireEvent.change(within(form).getByLabelText("Signing algorithm"), { target: { value: "ES256" } });
+    await fireEvent.input(within(form).getByLabelText("Key ID (optional)"), { target: { value: "sync-2026" } });
+    const key = within(form).getByLabelText("Private key");
+    expect(key.tagName).toBe("TEXTAREA");
+    await fireEvent.input(key, { target: { value: KEY } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Create credential" }));
+    await screen.findByText('Created the credential "Okta client".');
+    expect(writes(calls).at(-1)!.body).toEqual({
+      name: "Okta client",
+      scheme: "oauth2_client_credentials",
+      config: {
+        token_url: "https://fleet.okta.com/oauth2/default/v1/token",
+        client_id: "0oa-sync",
+        client_auth: "private_key_jwt",
+        algorithm: "ES256",
+        key_id: "sync-2026",
+      },
+      secret: KEY,
+    });
+  });
+
   it("edits without touching the secret when it is left blank, and rotates it when one is typed", async () => {
     let credential = makeCredential({ id: "cred_edit", name: "Fleet API", secret_hint: "••••old1" });
     const calls = serve({

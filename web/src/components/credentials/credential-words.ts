@@ -29,6 +29,11 @@ export const SECRET_LABELS: Record<CredentialScheme, string> = {
   oauth2_jwt_bearer: "Private key",
 };
 
+// What the secret is: a client that signs its assertions holds a private key instead of a client secret.
+export function secretLabelOf(scheme: CredentialScheme, clientAuth: OAuth2ClientAuth | undefined): string {
+  return scheme === "oauth2_client_credentials" && clientAuth === "private_key_jwt" ? "Private key" : SECRET_LABELS[scheme];
+}
+
 export const ALGORITHM_LABELS: Record<JwtAlgorithm, string> = {
   RS256: "RS256 (RSA key)",
   ES256: "ES256 (EC key, P-256)",
@@ -37,4 +42,5 @@ export const ALGORITHM_LABELS: Record<JwtAlgorithm, string> = {
 export const CLIENT_AUTH_LABELS: Record<OAuth2ClientAuth, string> = {
   basic: "HTTP Basic header (RFC 6749 default)",
   body: "Form fields in the request body",
+  private_key_jwt: "Signed JWT (private_key_jwt)",
 };
