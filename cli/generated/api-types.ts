@@ -1439,6 +1439,40 @@ export interface components {
                  */
                 algorithm: "RS256" | "ES256";
             };
+        } | {
+            /** @example cred_01jd7v0q2k8x3c5n4m6p7r8s9t */
+            id: string;
+            name: string;
+            has_secret: boolean;
+            /**
+             * @description The only trace of the secret ever returned.
+             * @example ••••3f9a
+             */
+            secret_hint: string | null;
+            connection_count: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            updated_at: string;
+            /** @enum {string} */
+            scheme: "aws_sigv4";
+            config: {
+                /** @example AKIAIOSFODNN7EXAMPLE */
+                access_key_id: string;
+                /** @example eu-west-1 */
+                region: string;
+                /**
+                 * @description The signing name: execute-api (API Gateway), lambda (function URLs), es (OpenSearch), appsync.
+                 * @example execute-api
+                 */
+                service: string;
+            };
         };
         /** @description The destination auth context. `secret` is required for every scheme but none. */
         CreateCredentialRequest: {
@@ -1453,7 +1487,7 @@ export interface components {
             /** @enum {string} */
             scheme: "bearer";
             config?: Record<string, never>;
-            /** @description Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`. */
+            /** @description Write-only: the bearer token, basic password, API key, OAuth2 client secret or AWS secret access key. Stored encrypted; responses show only `secret_hint`. */
             secret: string;
         } | {
             /** @example Fleet API (production) */
@@ -1463,7 +1497,7 @@ export interface components {
             config: {
                 username: string;
             };
-            /** @description Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`. */
+            /** @description Write-only: the bearer token, basic password, API key, OAuth2 client secret or AWS secret access key. Stored encrypted; responses show only `secret_hint`. */
             secret: string;
         } | {
             /** @example Fleet API (production) */
@@ -1476,7 +1510,7 @@ export interface components {
                 /** @description Put before the key, e.g. "Key ". */
                 value_prefix?: string;
             };
-            /** @description Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`. */
+            /** @description Write-only: the bearer token, basic password, API key, OAuth2 client secret or AWS secret access key. Stored encrypted; responses show only `secret_hint`. */
             secret: string;
         } | {
             /** @example Fleet API (production) */
@@ -1535,12 +1569,30 @@ export interface components {
             };
             /** @description Write-only: the PKCS #8 private key ("-----BEGIN PRIVATE KEY-----" block), or a Google service-account key file (JSON). Stored encrypted; responses show only `secret_hint`. */
             secret: string;
+        } | {
+            /** @example Fleet API (production) */
+            name: string;
+            /** @enum {string} */
+            scheme: "aws_sigv4";
+            config: {
+                /** @example AKIAIOSFODNN7EXAMPLE */
+                access_key_id: string;
+                /** @example eu-west-1 */
+                region: string;
+                /**
+                 * @description The signing name: execute-api (API Gateway), lambda (function URLs), es (OpenSearch), appsync.
+                 * @example execute-api
+                 */
+                service: string;
+            };
+            /** @description Write-only: the bearer token, basic password, API key, OAuth2 client secret or AWS secret access key. Stored encrypted; responses show only `secret_hint`. */
+            secret: string;
         };
         UpdateCredentialRequest: {
             /** @example Fleet API (production) */
             name?: string;
             /** @enum {string} */
-            scheme?: "none" | "bearer" | "basic" | "api_key" | "oauth2_client_credentials" | "oauth2_jwt_bearer";
+            scheme?: "none" | "bearer" | "basic" | "api_key" | "oauth2_client_credentials" | "oauth2_jwt_bearer" | "aws_sigv4";
             /** @description Settings of the (new) scheme. With the scheme unchanged, the given keys are merged into the stored settings; a new scheme needs its full settings. */
             config?: {
                 [key: string]: unknown;
@@ -2400,6 +2452,25 @@ export interface components {
                      * @enum {string}
                      */
                     algorithm: "RS256" | "ES256";
+                };
+                secret: components["schemas"]["ConfigSecretRef"];
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
+            } | {
+                /** @example Fleet API (production) */
+                name: string;
+                /** @enum {string} */
+                scheme: "aws_sigv4";
+                config: {
+                    /** @example AKIAIOSFODNN7EXAMPLE */
+                    access_key_id: string;
+                    /** @example eu-west-1 */
+                    region: string;
+                    /**
+                     * @description The signing name: execute-api (API Gateway), lambda (function URLs), es (OpenSearch), appsync.
+                     * @example execute-api
+                     */
+                    service: string;
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
                 /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */

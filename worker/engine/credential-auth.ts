@@ -1,3 +1,4 @@
+import { AwsV4Signer } from "aws4fetch";
 import { EngineError, describeRequest, excerpt } from "./errors";
 import { loggedRequestHeaders, loggedResponseHeaders, type HeaderMap, type HttpClientOptions, type RequestAttempt } from "./http-client";
 import { createRedactor, REDACTED } from "./redactor";
@@ -14,7 +15,7 @@ import {
   type JwtAlgorithm,
 } from "./jwt-assertion";
 
-export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials", "oauth2_jwt_bearer"] as const;
+export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials", "oauth2_jwt_bearer", "aws_sigv4"] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
 
 // The schemes that trade something for an access token at a token URL.
@@ -53,6 +54,15 @@ export type CredentialAuth =
       key_id?: string;
       algorithm: JwtAlgorithm;
       private_key: string;
+    }
+  | {
+      // AWS Signature Version 4: every request signed with the IAM user's secret access key (API Gateway with IAM
+      // auth, Lambda function URLs, OpenSearch).
+      scheme: "aws_sigv4";
+      access_key_id: string;
+      secret_access_key: string;
+      region: string;
+      service: string;
     };
 
 export interface CredentialAuthOptions {
@@ -65,8 +75,17 @@ export interface CredentialAuthOptions {
   onAttempt?: (attempt: RequestAttempt) => void;
 }
 
+// What a request-signing credential signs.
+export interface SignableRequest {
+  method: string;
+  url: string;
+  headers?: HeaderMap;
+  body?: string;
+}
+
 export interface CredentialHeaders {
-  headers(): Promise<HeaderMap>;
+  // The request, for a credential that signs each one (AWS); the others ignore it.
+  headers(request?: SignableRequest): Promise<HeaderMap>;
   // Everything secret this credential sends, as sent: the secret itself, derived values (user:password,
   // its base64), whole auth header values, and every access token fetched so far. A redactor derives
   // the other encodings from these.
@@ -112,6 +131,8 @@ export function createCredentialHeaders(auth: CredentialAuth, options: Credentia
       return oauth2Headers(clientCredentialsGrant(auth, options.runtime), clientSecrets(auth), options);
     case "oauth2_jwt_bearer":
       return oauth2Headers(jwtBearerGrant(auth, options.runtime), [auth.private_key], options);
+    case "aws_sigv4":
+      return sigv4Headers(auth, options.runtime);
   }
 }
 
@@ -121,7 +142,7 @@ export function credentialClientAuth(
   credential: () => CredentialHeaders | Promise<CredentialHeaders>,
 ): Required<Pick<HttpClientOptions, "authHeaders" | "refreshAuth">> {
   return {
-    authHeaders: async () => (await credential()).headers(),
+    authHeaders: async (request) => (await credential()).headers(request),
     refreshAuth: async (rejected) => {
       const auth = await credential();
       if (!auth.refreshable) return false;
@@ -450,4 +471,37 @@ function base64Utf8(text: string): string {
   let binary = "";
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);
+}
+
+type SigV4Auth = Extract<CredentialAuth, { scheme: "aws_sigv4" }>;
+
+// Each attempt is signed afresh (its own X-Amz-Date), over the method, URL, the request's own headers and a hash
+// of its body; the secret access key itself never leaves. Content-Type and a few others are left unsigned, as
+// aws4fetch leaves them, which AWS accepts.
+function sigv4Headers(auth: SigV4Auth, runtime: Pick<EngineRuntime, "now">): CredentialHeaders {
+  // Signing keys derived per day, region and service, as aws4fetch caches them.
+  const cache = new Map<string, ArrayBuffer>();
+  return {
+    headers: async (request) => {
+      if (request === undefined) throw new TypeError("an AWS Signature V4 credential signs a request: give it one");
+      const signer = new AwsV4Signer({
+        method: request.method,
+        url: request.url,
+        headers: request.headers ?? {},
+        body: request.body ?? "",
+        accessKeyId: auth.access_key_id,
+        secretAccessKey: auth.secret_access_key,
+        region: auth.region,
+        service: auth.service,
+        cache,
+        datetime: new Date(runtime.now()).toISOString().replace(/[:-]|\.\d{3}/g, ""),
+      });
+      const signed = (await signer.sign()).headers;
+      return { authorization: signed.get("authorization")!, "x-amz-date": signed.get("x-amz-date")! };
+    },
+    secrets: () => [auth.secret_access_key],
+    refreshable: false,
+    invalidate: () => undefined,
+    tokenInfo: () => null,
+  };
 }

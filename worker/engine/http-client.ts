@@ -23,8 +23,8 @@ export type HeaderMap = Record<string, string>;
 export interface HttpClientOptions {
   runtime: EngineRuntime;
   limits: HttpLimits;
-  // A function lets OAuth2 credentials hand out a fresh token per request.
-  authHeaders?: HeaderMap | (() => HeaderMap | Promise<HeaderMap>);
+  // A function lets OAuth2 credentials hand out a fresh token per request, and AWS credentials sign each attempt.
+  authHeaders?: HeaderMap | ((request: HttpRequest) => HeaderMap | Promise<HeaderMap>);
   // Asked after a 401 with the auth headers that were rejected; true means new ones can be built, so the
   // request is sent once more with them (OAuth2 tokens can be revoked before they expire).
   refreshAuth?: (rejected: HeaderMap) => boolean | Promise<boolean>;
@@ -241,7 +241,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   // A plain map rather than a Headers object: the log reads it back, and a native Headers costs more per request.
   const buildHeaders = async (request: HttpRequest): Promise<{ headers: HeaderMap; auth: HeaderMap }> => {
-    const auth = (typeof options.authHeaders === "function" ? await options.authHeaders() : options.authHeaders) ?? {};
+    const auth = (typeof options.authHeaders === "function" ? await options.authHeaders(request) : options.authHeaders) ?? {};
     return { headers: mergedRequestHeaders(request.headers, auth), auth };
   };
   const deadlines = createDeadlines(runtime, limits.timeout_ms);

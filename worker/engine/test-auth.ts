@@ -37,7 +37,8 @@ export async function runTestAuth(options: TestAuthOptions): Promise<TestAuthRep
   const { auth, runtime } = options;
   const report: TestAuthReport = { ok: false, request: null, excerpt: null, excerpt_truncated: false, token: null };
   try {
-    const headers = await auth.headers();
+    // A signing credential (AWS) signs the GET it is about to send.
+    const headers = await auth.headers(options.url === null ? undefined : { method: "GET", url: options.url });
     report.token = tokenOf(auth, runtime.now());
     if (options.url === null) {
       report.ok = report.token !== null;

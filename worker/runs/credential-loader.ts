@@ -62,6 +62,14 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
         ...(text("key_id") ? { key_id: text("key_id")! } : {}),
       };
     }
+    case "aws_sigv4":
+      return {
+        scheme: "aws_sigv4",
+        access_key_id: text("access_key_id") ?? "",
+        secret_access_key: secret,
+        region: text("region") ?? "",
+        service: text("service") ?? "",
+      };
     case "oauth2_jwt_bearer": {
       const tokenUrl = text("token_url") ?? "";
       // The signed assertion goes there: it is a credential for the minutes it lives.

@@ -6,6 +6,7 @@ import { parseRootElement, toXmlDocument } from "./device-xml";
 import type { FleetStore } from "./fleet-store";
 import { buildPageResponse, parsePageRequest, startOf, type PageRequest, type PageSlice } from "./paging";
 import { createOAuthRoutes } from "./oauth";
+import { sigv4Issue } from "./aws-sigv4";
 import { createReceiverRoutes } from "./receiver";
 import { sandboxConfigPatchSchema, type SandboxConfig } from "./sandbox-config";
 import { SOURCE_EXPORT_MEDIA_TYPES, sourceExportBody, type SourceExportFormat } from "./source-export";
@@ -243,7 +244,13 @@ function destinationKnobs(store: FleetStore, config: () => SandboxConfig, sleep:
     const knobs = config();
     const n = store.bump("requests");
     if (knobs.latency_ms > 0) await sleep(knobs.latency_ms);
-    if (!authorized(knobs, bearerToken(c.req.header("authorization")))) {
+    if (knobs.aws_sigv4 !== null) {
+      const refused = await sigv4Issue(c.req.raw, await c.req.text(), knobs.aws_sigv4, Date.parse(now()));
+      if (refused !== null) {
+        store.bump("unauthorized");
+        return c.json({ message: refused }, 403);
+      }
+    } else if (!authorized(knobs, bearerToken(c.req.header("authorization")))) {
       store.bump("unauthorized");
       c.header("WWW-Authenticate", 'Bearer realm="sandbox"');
       return fail(c, 401, "UNAUTHORIZED", "a valid bearer token is required");
@@ -470,6 +477,7 @@ function describeEndpoints(): Record<string, unknown> {
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",
       "POST /sandbox/oauth/token (client credentials when the oauth knob is set, JWT bearer assertions when oauth_jwt is) | POST /sandbox/oauth/_revoke",
+      "aws_sigv4 knob: /api and /xml take only requests signed with AWS Signature V4 under its key, region and service",
       "POST /sandbox/_receiver/{name} (webhook receiver) | GET lists requests | PUT /sandbox/_receiver/{name}/_script",
     ],
   };

@@ -30,6 +30,16 @@ export const sandboxConfigSchema = z.strictObject({
       token_ttl_s: z.number().int().min(1).max(86_400),
     })
     .nullable(),
+  // When set, the destination's /api and /xml routes take only requests signed with AWS Signature V4 under this
+  // key, region and service, and answer 403 as API Gateway does otherwise.
+  aws_sigv4: z
+    .strictObject({
+      access_key_id: z.string().min(1).max(128),
+      secret_access_key: z.string().min(1).max(128),
+      region: z.string().min(1).max(50),
+      service: z.string().min(1).max(64),
+    })
+    .nullable(),
 });
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
 
@@ -46,6 +56,7 @@ export function defaultSandboxConfig(env: Pick<Env, "SANDBOX_LATENCY_MS" | "SAND
     errors_in_body: false,
     oauth: null,
     oauth_jwt: null,
+    aws_sigv4: null,
   };
 }
 

@@ -16,7 +16,8 @@ export const credentialSecretSchema = z
   .refine((s) => !/[\r\n\0]/.test(s), "must not contain line breaks or NUL")
   .openapi({
     writeOnly: true,
-    description: "Write-only: the bearer token, basic password, API key or OAuth2 client secret. Stored encrypted; responses show only `secret_hint`.",
+    description:
+      "Write-only: the bearer token, basic password, API key, OAuth2 client secret or AWS secret access key. Stored encrypted; responses show only `secret_hint`.",
   });
 
 // A private key is a PEM block (or a JSON key file holding one), so it has line breaks; it never goes into a header.
@@ -89,6 +90,20 @@ export const CREDENTIAL_CONFIG_SCHEMAS = {
     key_id: z.string().max(200).optional().openapi({ description: "The assertion header's `kid`, e.g. a Google key file's private_key_id." }),
     algorithm: z.enum(JWT_ALGORITHMS).default("RS256").openapi({ description: "RS256 for an RSA key, ES256 for an EC key on P-256." }),
   }),
+  aws_sigv4: z.strictObject({
+    access_key_id: z
+      .string()
+      .regex(/^[A-Z0-9]{16,128}$/, "is an AWS access key id: upper-case letters and digits, e.g. AKIAIOSFODNN7EXAMPLE")
+      .openapi({ example: "AKIAIOSFODNN7EXAMPLE" }),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z0-9]+)+-\d+$/, "is an AWS region, e.g. eu-west-1")
+      .openapi({ example: "eu-west-1" }),
+    service: z
+      .string()
+      .regex(/^[a-z0-9-]{2,64}$/, "is an AWS service's signing name, e.g. execute-api, lambda, es")
+      .openapi({ example: "execute-api", description: "The signing name: execute-api (API Gateway), lambda (function URLs), es (OpenSearch), appsync." }),
+  }),
 } as const satisfies Record<CredentialScheme, z.ZodType>;
 
 export type CredentialConfigs = { [S in CredentialScheme]: z.output<(typeof CREDENTIAL_CONFIG_SCHEMAS)[S]> };
@@ -101,10 +116,11 @@ export const SCHEMES_WITH_SECRET: Record<CredentialScheme, boolean> = {
   api_key: true,
   oauth2_client_credentials: true,
   oauth2_jwt_bearer: true,
+  aws_sigv4: true,
 };
 
 // Settings the scheme cannot do without, so `config` is required with it.
-const CONFIG_REQUIRED = new Set<CredentialScheme>(["basic", "oauth2_client_credentials", "oauth2_jwt_bearer"]);
+const CONFIG_REQUIRED = new Set<CredentialScheme>(["basic", "oauth2_client_credentials", "oauth2_jwt_bearer", "aws_sigv4"]);
 
 const createVariant = <S extends CredentialScheme>(scheme: S) => {
   const base = { name: credentialNameSchema, scheme: z.literal(scheme) };
@@ -123,6 +139,7 @@ export const createCredentialBodySchema = z
     createVariant("api_key"),
     createVariant("oauth2_client_credentials"),
     createVariant("oauth2_jwt_bearer"),
+    createVariant("aws_sigv4"),
   ])
   .openapi("CreateCredentialRequest", {
     description: "The destination auth context. `secret` is required for every scheme but none.",
@@ -167,6 +184,7 @@ export const credentialSchema = z
     responseVariant("api_key"),
     responseVariant("oauth2_client_credentials"),
     responseVariant("oauth2_jwt_bearer"),
+    responseVariant("aws_sigv4"),
   ])
   .openapi("Credential");
 export type Credential = z.infer<typeof credentialSchema>;

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import migration from "../../../migrations/0034_add_oauth2_jwt_bearer_scheme.sql?raw";
+import migration from "../../../migrations/0034_add_jwt_bearer_and_aws_sigv4_schemes.sql?raw";
 import type { Credential, TestAuthResult } from "../../../worker/schemas/types";
 import { makeSigningKeyPair } from "../../support/signing-keys";
 import { configureSandbox, resetWorld } from "../factories";

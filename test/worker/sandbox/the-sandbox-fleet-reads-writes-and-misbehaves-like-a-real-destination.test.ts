@@ -532,6 +532,7 @@ describe("sandbox behaviour knobs", () => {
       errors_in_body: false,
       oauth: null,
       oauth_jwt: null,
+      aws_sigv4: null,
     });
     expect(await getDevice(SERIAL)).toEqual(fleetDevice(SERIAL));
     expect(await stats()).toMatchObject({ requests: 1, writes: 0, throttled: 0, errors: 0, writes_by_serial: {} });

@@ -23,6 +23,9 @@ export interface CredentialDraft {
   client_auth: OAuth2ClientAuth;
   issuer: string;
   subject: string;
+  access_key_id: string;
+  region: string;
+  service: string;
   key_id: string;
   algorithm: JwtAlgorithm;
 }
@@ -34,6 +37,7 @@ export const SCHEME_HAS_SECRET: Record<CredentialScheme, boolean> = {
   api_key: true,
   oauth2_client_credentials: true,
   oauth2_jwt_bearer: true,
+  aws_sigv4: true,
 };
 
 // The schemes that fetch an access token, so a test may leave its URL out and only fetch one.
@@ -44,6 +48,7 @@ export const FETCHES_TOKEN: Record<CredentialScheme, boolean> = {
   api_key: false,
   oauth2_client_credentials: true,
   oauth2_jwt_bearer: true,
+  aws_sigv4: false,
 };
 
 export function emptyCredentialDraft(): CredentialDraft {
@@ -61,6 +66,9 @@ export function emptyCredentialDraft(): CredentialDraft {
     client_auth: "basic",
     issuer: "",
     subject: "",
+    access_key_id: "",
+    region: "",
+    service: "execute-api",
     key_id: "",
     algorithm: "RS256",
   };
@@ -89,6 +97,8 @@ export function credentialDraftOf(credential: Credential): CredentialDraft {
         key_id: key_id ?? "",
       };
     }
+    case "aws_sigv4":
+      return { ...draft, ...credential.config };
     case "oauth2_jwt_bearer": {
       const { token_url, issuer, subject, audience, scope, key_id, algorithm } = credential.config;
       return { ...draft, token_url, issuer, subject: subject ?? "", audience: audience ?? "", scope: scope ?? "", key_id: key_id ?? "", algorithm };
@@ -119,6 +129,8 @@ function configOf(draft: CredentialDraft): Record<string, string> {
         client_auth: draft.client_auth,
         ...(draft.client_auth === "private_key_jwt" ? { algorithm: draft.algorithm, ...optional("key_id", draft.key_id) } : {}),
       };
+    case "aws_sigv4":
+      return { access_key_id: draft.access_key_id.trim(), region: draft.region.trim(), service: draft.service.trim() };
     case "oauth2_jwt_bearer":
       return {
         token_url: draft.token_url.trim(),

@@ -225,6 +225,36 @@ describe("the Credentials screen", () => {
     });
   });
 
+  it("creates an AWS Signature V4 credential from its key id, region and service", async () => {
+    const config = { access_key_id: "AKIAIOSFODNN7EXAMPLE", region: "eu-west-1", service: "lambda" };
+    const created = makeCredential({ name: "Fleet API Gateway", scheme: "aws_sigv4", config, secret_hint: "••••EKEY" });
+    const world: World = {
+      credentials: [],
+      answer: (call) => {
+        if (call.method !== "POST" || call.path !== "/api/credentials") return undefined;
+        world.credentials.push(created);
+        return jsonResponse(created, 201);
+      },
+    };
+    const calls = serve(world);
+    render(CredentialsScreen);
+    const form = await screen.findByRole("form", { name: "Create a credential" });
+    await fireEvent.input(within(form).getByLabelText("Name"), { target: { value: "Fleet API Gateway" } });
+    await fireEvent.change(within(form).getByLabelText("Scheme"), { target: { value: "aws_sigv4" } });
+    await fireEvent.input(within(form).getByLabelText("Access key ID"), { target: { value: config.access_key_id } });
+    await fireEvent.input(within(form).getByLabelText("Region"), { target: { value: config.region } });
+    expect((within(form).getByLabelText("Service") as HTMLInputElement).value).toBe("execute-api");
+    await fireEvent.input(within(form).getByLabelText("Service"), { target: { value: "lambda" } });
+    await fireEvent.input(within(form).getByLabelText("Secret access key"), { target: { value: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" } });
+    await fireEvent.click(within(form).getByRole("button", { name: "Create credential" }));
+    await screen.findByText('Created the credential "Fleet API Gateway".');
+    expect(writes(calls).at(-1)!.body).toEqual({ name: "Fleet API Gateway", scheme: "aws_sigv4", config, secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" });
+    const item = await credentialItem("Fleet API Gateway");
+    expect(fact(item, "Secret access key")).toBe("••••EKEY");
+    expect(fact(item, "Region")).toBe("eu-west-1");
+    expect(fact(item, "Service")).toBe("lambda");
+  });
+
   it("edits without touching the secret when it is left blank, and rotates it when one is typed", async () => {
     let credential = makeCredential({ id: "cred_edit", name: "Fleet API", secret_hint: "••••old1" });
     const calls = serve({

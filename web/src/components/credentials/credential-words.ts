@@ -8,6 +8,7 @@ export const SCHEME_LABELS: Record<CredentialScheme, string> = {
   api_key: "API key in a header",
   oauth2_client_credentials: "OAuth2 client credentials",
   oauth2_jwt_bearer: "OAuth2 service account (JWT bearer)",
+  aws_sigv4: "AWS Signature V4 (IAM)",
 };
 
 export const SCHEME_HINTS: Record<CredentialScheme, string> = {
@@ -18,6 +19,8 @@ export const SCHEME_HINTS: Record<CredentialScheme, string> = {
   oauth2_client_credentials: "A token is fetched from the token URL and renewed before it expires.",
   oauth2_jwt_bearer:
     "A short-lived JWT signed with the private key is traded for a token at the token URL (Google service accounts, Salesforce's JWT bearer flow); renewed before it expires.",
+  aws_sigv4:
+    "Every request is signed with the IAM user's secret access key (API Gateway with IAM auth, Lambda function URLs, OpenSearch); the key itself is never sent.",
 };
 
 export const SECRET_LABELS: Record<CredentialScheme, string> = {
@@ -27,6 +30,7 @@ export const SECRET_LABELS: Record<CredentialScheme, string> = {
   api_key: "API key",
   oauth2_client_credentials: "Client secret",
   oauth2_jwt_bearer: "Private key",
+  aws_sigv4: "Secret access key",
 };
 
 // What the secret is: a client that signs its assertions holds a private key instead of a client secret.
