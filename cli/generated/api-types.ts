@@ -1392,6 +1392,11 @@ export interface components {
                 algorithm?: "RS256" | "ES256";
                 /** @description private_key_jwt: the assertion header's `kid`, as the client's JWKS names the key. */
                 key_id?: string;
+                /**
+                 * @description private_key_jwt with Microsoft Entra ID: the thumbprint of the certificate uploaded for the app, sent as the assertion's x5t (SHA-1) or x5t#S256 (SHA-256).
+                 * @example 84E05B9D8C3F2A1B7E6D5C4B3A29180F7E6D5C4B
+                 */
+                certificate_thumbprint?: string;
             };
         } | {
             /** @example cred_01jd7v0q2k8x3c5n4m6p7r8s9t */
@@ -1536,6 +1541,11 @@ export interface components {
                 algorithm?: "RS256" | "ES256";
                 /** @description private_key_jwt: the assertion header's `kid`, as the client's JWKS names the key. */
                 key_id?: string;
+                /**
+                 * @description private_key_jwt with Microsoft Entra ID: the thumbprint of the certificate uploaded for the app, sent as the assertion's x5t (SHA-1) or x5t#S256 (SHA-256).
+                 * @example 84E05B9D8C3F2A1B7E6D5C4B3A29180F7E6D5C4B
+                 */
+                certificate_thumbprint?: string;
             };
             /** @description Write-only: the OAuth2 client secret (one line), or with client_auth private_key_jwt the client's PKCS #8 private key. Stored encrypted; responses show only `secret_hint`. */
             secret: string;
@@ -2421,6 +2431,11 @@ export interface components {
                     algorithm?: "RS256" | "ES256";
                     /** @description private_key_jwt: the assertion header's `kid`, as the client's JWKS names the key. */
                     key_id?: string;
+                    /**
+                     * @description private_key_jwt with Microsoft Entra ID: the thumbprint of the certificate uploaded for the app, sent as the assertion's x5t (SHA-1) or x5t#S256 (SHA-256).
+                     * @example 84E05B9D8C3F2A1B7E6D5C4B3A29180F7E6D5C4B
+                     */
+                    certificate_thumbprint?: string;
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
                 /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */

@@ -179,6 +179,32 @@ describe("oauth2 JWT bearer (RFC 7523)", () => {
     expect(auth.secrets()).toEqual(expect.arrayContaining([ec.privatePem, form.client_assertion]));
   });
 
+  it("names an Entra ID app's certificate by its thumbprint (x5t, or x5t#S256 for SHA-256)", async () => {
+    const server = await serve(() => ({ body: { access_token: "entra-token", expires_in: 3599 } }));
+    const sha1 = "84:E0:5B:9D:8C:3F:2A:1B:7E:6D:5C:4B:3A:29:18:0F:7E:6D:5C:4B";
+    const sha256 = "a".repeat(64);
+    for (const [thumbprint, header] of [
+      [sha1, { x5t: "hOBbnYw_Kht-bVxLOikYD35tXEs" }],
+      [sha256, { "x5t#S256": "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqo" }],
+    ] as const) {
+      const auth = createCredentialHeaders(
+        {
+          scheme: "oauth2_client_credentials",
+          token_url: `${server.url}/tenant-id/oauth2/v2.0/token`,
+          client_id: "app-id",
+          client_secret: rsa.privatePem,
+          client_auth: "private_key_jwt",
+          certificate_thumbprint: thumbprint,
+          scope: "https://graph.microsoft.com/.default",
+        },
+        { runtime: createSystemRuntime({ now: () => NOW }) },
+      );
+      await auth.headers();
+      const assertion = new URLSearchParams(server.requests.at(-1)!.body).get("client_assertion")!;
+      expect(decodeJwtPart(assertion.split(".")[0]!)).toEqual({ alg: "RS256", typ: "JWT", ...header });
+    }
+  });
+
   it("checks a key against the algorithm without signing anything", async () => {
     expect(await privateKeyIssue(rsa.privatePem, "RS256")).toBeNull();
     expect(await privateKeyIssue(ec.privatePem, "ES256")).toBeNull();

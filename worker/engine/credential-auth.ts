@@ -13,6 +13,7 @@ import {
   signAssertion,
   type AssertionClaims,
   type JwtAlgorithm,
+  type KeyReference,
 } from "./jwt-assertion";
 
 export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials", "oauth2_jwt_bearer", "aws_sigv4"] as const;
@@ -41,6 +42,7 @@ export type CredentialAuth =
       client_auth: OAuth2ClientAuth;
       algorithm?: JwtAlgorithm;
       key_id?: string;
+      certificate_thumbprint?: string;
     }
   | {
       // RFC 7523 §2.1: a JWT signed with the private key is traded for an access token (service accounts).
@@ -239,7 +241,7 @@ function clientCredentialsGrant(auth: OAuth2Auth, runtime: Pick<EngineRuntime, "
       headers.authorization = clientBasicHeader(auth);
     } else if (sign !== null) {
       // RFC 7523 §3: the client is both issuer and subject, the token endpoint the audience.
-      const assertion = await sign({ iss: auth.client_id, sub: auth.client_id, aud: auth.token_url }, auth.key_id);
+      const assertion = await sign({ iss: auth.client_id, sub: auth.client_id, aud: auth.token_url }, auth);
       form.set("client_id", auth.client_id);
       form.set("client_assertion_type", JWT_CLIENT_ASSERTION_TYPE);
       form.set("client_assertion", assertion);
@@ -264,7 +266,7 @@ function clientCredentialsGrant(auth: OAuth2Auth, runtime: Pick<EngineRuntime, "
 // The key is imported once per credential in use; each token request signs a new assertion, as one lives only minutes.
 function assertionSigner(privateKey: string, algorithm: JwtAlgorithm, runtime: Pick<EngineRuntime, "now">) {
   let key: Promise<CryptoKey> | null = null;
-  return async (claims: AssertionClaims, keyId: string | undefined): Promise<string> => {
+  return async (claims: AssertionClaims, reference: KeyReference): Promise<string> => {
     key ??= importSigningKey(privateKey, algorithm).catch((error: unknown) => {
       key = null;
       if (!(error instanceof PrivateKeyError)) throw error;
@@ -274,7 +276,7 @@ function assertionSigner(privateKey: string, algorithm: JwtAlgorithm, runtime: P
         hint: "Paste the private key again on the Credentials page",
       });
     });
-    return signAssertion(await key, algorithm, claims, runtime.now(), keyId);
+    return signAssertion(await key, algorithm, claims, runtime.now(), reference);
   };
 }
 
@@ -287,7 +289,7 @@ function jwtBearerGrant(auth: JwtBearerAuth, runtime: Pick<EngineRuntime, "now">
       aud: auth.audience || auth.token_url,
       ...(auth.scope ? { scope: auth.scope } : {}),
     };
-    const assertion = await sign(claims, auth.key_id);
+    const assertion = await sign(claims, auth);
     const form = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion });
     if (auth.scope) form.set("scope", auth.scope);
     return {

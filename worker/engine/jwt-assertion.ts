@@ -94,13 +94,36 @@ export function privateKeyHintSource(secret: string): string {
   }
 }
 
-export async function signAssertion(key: CryptoKey, algorithm: JwtAlgorithm, claims: AssertionClaims, nowMs: number, keyId?: string): Promise<string> {
+// How the provider finds the key: its id, or the thumbprint of the certificate holding it (Microsoft Entra ID).
+export interface KeyReference {
+  key_id?: string | undefined;
+  certificate_thumbprint?: string | undefined;
+}
+
+export async function signAssertion(
+  key: CryptoKey,
+  algorithm: JwtAlgorithm,
+  claims: AssertionClaims,
+  nowMs: number,
+  reference: KeyReference = {},
+): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  const header = { alg: algorithm, typ: "JWT", ...(keyId ? { kid: keyId } : {}) };
+  const header = { alg: algorithm, typ: "JWT", ...(reference.key_id ? { kid: reference.key_id } : {}), ...thumbprintHeader(reference.certificate_thumbprint) };
   const payload = { ...claims, iat, exp: iat + ASSERTION_LIFETIME_S, jti: crypto.randomUUID() };
   const signingInput = `${base64UrlJson(header)}.${base64UrlJson(payload)}`;
   const signature = await crypto.subtle.sign(KEY_PARAMS[algorithm].sign, key, new TextEncoder().encode(signingInput));
   return `${signingInput}.${base64Url(new Uint8Array(signature))}`;
+}
+
+// A thumbprint as a certificate tool shows it (hex, maybe with colons or spaces): SHA-1 (40 digits) goes in x5t,
+// SHA-256 (64) in x5t#S256, each base64url-encoded.
+export const THUMBPRINT = /^(?:[0-9a-fA-F]{2}[: ]?){19}[0-9a-fA-F]{2}$|^(?:[0-9a-fA-F]{2}[: ]?){31}[0-9a-fA-F]{2}$/;
+
+function thumbprintHeader(thumbprint: string | undefined): Record<string, string> {
+  if (!thumbprint) return {};
+  const hex = thumbprint.replace(/[: ]/g, "");
+  const bytes = Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+  return { [hex.length === 40 ? "x5t" : "x5t#S256"]: base64Url(bytes) };
 }
 
 function base64UrlJson(value: unknown): string {

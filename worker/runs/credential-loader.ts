@@ -60,6 +60,7 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
         ...(audience ? { audience } : {}),
         ...(text("algorithm") === "ES256" ? { algorithm: "ES256" as const } : {}),
         ...(text("key_id") ? { key_id: text("key_id")! } : {}),
+        ...(text("certificate_thumbprint") ? { certificate_thumbprint: text("certificate_thumbprint")! } : {}),
       };
     }
     case "aws_sigv4":

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, type CredentialScheme } from "../engine/credential-auth";
-import { JWT_ALGORITHMS } from "../engine/jwt-assertion";
+import { JWT_ALGORITHMS, THUMBPRINT } from "../engine/jwt-assertion";
 import { nameSchema, pageSchema, timestampSchema } from "./common";
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -73,6 +73,11 @@ export const CREDENTIAL_CONFIG_SCHEMAS = {
     }),
     algorithm: z.enum(JWT_ALGORITHMS).optional().openapi({ description: "private_key_jwt: RS256 (the default) for an RSA key, ES256 for an EC key on P-256." }),
     key_id: z.string().max(200).optional().openapi({ description: "private_key_jwt: the assertion header's `kid`, as the client's JWKS names the key." }),
+    certificate_thumbprint: z.string().regex(THUMBPRINT, "is a certificate thumbprint: 40 (SHA-1) or 64 (SHA-256) hex digits").optional().openapi({
+      example: "84E05B9D8C3F2A1B7E6D5C4B3A29180F7E6D5C4B",
+      description:
+        "private_key_jwt with Microsoft Entra ID: the thumbprint of the certificate uploaded for the app, sent as the assertion's x5t (SHA-1) or x5t#S256 (SHA-256).",
+    }),
   }),
   oauth2_jwt_bearer: z.strictObject({
     token_url: z.string().min(1).max(2000).openapi({ example: "https://oauth2.googleapis.com/token" }),

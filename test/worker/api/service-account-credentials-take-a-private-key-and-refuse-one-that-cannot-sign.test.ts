@@ -142,6 +142,12 @@ describe("an oauth2_jwt_bearer credential", () => {
     const basic = await client("basic", "unused-secret");
     const switched = await call("PATCH", `/api/credentials/${basic.body.id}`, { body: { config: { client_auth: "private_key_jwt" } } });
     expect(errorOf(switched).details).toEqual([expect.objectContaining({ path: "secret", message: expect.stringMatching(/needs the client's private key/) })]);
+    const thumbprint = await call<Credential>("PATCH", `/api/credentials/${created.body.id}`, {
+      body: { config: { certificate_thumbprint: "84:E0:5B:9D:8C:3F:2A:1B:7E:6D:5C:4B:3A:29:18:0F:7E:6D:5C:4B" } },
+    });
+    expect(thumbprint.status).toBe(200);
+    const badThumbprint = await call("PATCH", `/api/credentials/${created.body.id}`, { body: { config: { certificate_thumbprint: "84E05B" } } });
+    expect(errorOf(badThumbprint).details).toEqual([expect.objectContaining({ path: "config.certificate_thumbprint" })]);
     const back = await call("PATCH", `/api/credentials/${created.body.id}`, { body: { config: { client_auth: "body" } } });
     expect(errorOf(back).details).toEqual([expect.objectContaining({ path: "secret", message: expect.stringMatching(/stored secret is a private key/) })]);
   });

@@ -23,6 +23,7 @@ export interface CredentialDraft {
   client_auth: OAuth2ClientAuth;
   issuer: string;
   subject: string;
+  certificate_thumbprint: string;
   access_key_id: string;
   region: string;
   service: string;
@@ -66,6 +67,7 @@ export function emptyCredentialDraft(): CredentialDraft {
     client_auth: "basic",
     issuer: "",
     subject: "",
+    certificate_thumbprint: "",
     access_key_id: "",
     region: "",
     service: "execute-api",
@@ -85,7 +87,7 @@ export function credentialDraftOf(credential: Credential): CredentialDraft {
     case "api_key":
       return { ...draft, header_name: credential.config.header_name, value_prefix: credential.config.value_prefix ?? "" };
     case "oauth2_client_credentials": {
-      const { token_url, client_id, scope, audience, client_auth, algorithm, key_id } = credential.config;
+      const { token_url, client_id, scope, audience, client_auth, algorithm, key_id, certificate_thumbprint } = credential.config;
       return {
         ...draft,
         token_url,
@@ -95,6 +97,7 @@ export function credentialDraftOf(credential: Credential): CredentialDraft {
         client_auth,
         algorithm: algorithm ?? "RS256",
         key_id: key_id ?? "",
+        certificate_thumbprint: certificate_thumbprint ?? "",
       };
     }
     case "aws_sigv4":
@@ -127,7 +130,9 @@ function configOf(draft: CredentialDraft): Record<string, string> {
         ...optional("scope", draft.scope),
         ...optional("audience", draft.audience),
         client_auth: draft.client_auth,
-        ...(draft.client_auth === "private_key_jwt" ? { algorithm: draft.algorithm, ...optional("key_id", draft.key_id) } : {}),
+        ...(draft.client_auth === "private_key_jwt"
+          ? { algorithm: draft.algorithm, ...optional("key_id", draft.key_id), ...optional("certificate_thumbprint", draft.certificate_thumbprint) }
+          : {}),
       };
     case "aws_sigv4":
       return { access_key_id: draft.access_key_id.trim(), region: draft.region.trim(), service: draft.service.trim() };
@@ -144,6 +149,25 @@ function configOf(draft: CredentialDraft): Record<string, string> {
     default:
       return assertNever(draft.scheme);
   }
+}
+
+// A Google service-account key file pasted as the private key also names the account, the key and the token
+// endpoint: those fields are filled from it where still blank, so a newcomer needs to type nothing else.
+export function fillFromKeyFile(draft: CredentialDraft, pasted: string): void {
+  if (draft.scheme !== "oauth2_jwt_bearer" || !pasted.trimStart().startsWith("{")) return;
+  let file: unknown;
+  try {
+    file = JSON.parse(pasted);
+  } catch {
+    return;
+  }
+  const text = (key: string): string => {
+    const value = (file as Record<string, unknown> | null)?.[key];
+    return typeof value === "string" ? value : "";
+  };
+  if (draft.issuer.trim() === "") draft.issuer = text("client_email");
+  if (draft.key_id.trim() === "") draft.key_id = text("private_key_id");
+  if (draft.token_url.trim() === "") draft.token_url = text("token_uri");
 }
 
 export function credentialBody(draft: CredentialDraft): CreateCredentialBody {

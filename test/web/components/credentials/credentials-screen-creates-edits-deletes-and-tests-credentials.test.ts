@@ -180,6 +180,45 @@ describe("the Credentials screen", () => {
     expect(fact(item, "Signing algorithm")).toBe("ES256 (EC key, P-256)");
   });
 
+  it("fills the issuer, key ID and token URL from a pasted Google key file, keeping what was typed", async () => {
+    const keyFile = JSON.stringify(
+      {
+        type: "service_account",
+        private_key_id: "4f1c2a",
+        private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+        client_email: "sync@fleet-project.iam.gserviceaccount.com",
+        token_uri: "https://oauth2.googleapis.com/token",
+      },
+      null,
+      2,
+    );
+    const calls = serve({
+      credentials: [],
+      answer: (call) => (call.method === "POST" ? jsonResponse(makeCredential({ name: "From a key file" }), 201) : undefined),
+    });
+    render(CredentialsScreen);
+    const form = await screen.findByRole("form", { name: "Create a credential" });
+    await fireEvent.input(within(form).getByLabelText("Name"), { target: { value: "From a key file" } });
+    await fireEvent.change(within(form).getByLabelText("Scheme"), { target: { value: "oauth2_jwt_bearer" } });
+    await fireEvent.input(within(form).getByLabelText("Key ID (optional)"), { target: { value: "typed-kid" } });
+    await fireEvent.input(within(form).getByLabelText("Private key"), { target: { value: keyFile } });
+    expect((within(form).getByLabelText("Issuer") as HTMLInputElement).value).toBe("sync@fleet-project.iam.gserviceaccount.com");
+    expect((within(form).getByLabelText("Token URL") as HTMLInputElement).value).toBe("https://oauth2.googleapis.com/token");
+    expect((within(form).getByLabelText("Key ID (optional)") as HTMLInputElement).value).toBe("typed-kid");
+    await fireEvent.click(within(form).getByRole("button", { name: "Create credential" }));
+    await screen.findByText('Created the credential "From a key file".');
+    expect(writes(calls).at(-1)!.body).toMatchObject({
+      scheme: "oauth2_jwt_bearer",
+      config: {
+        token_url: "https://oauth2.googleapis.com/token",
+        issuer: "sync@fleet-project.iam.gserviceaccount.com",
+        key_id: "typed-kid",
+        algorithm: "RS256",
+      },
+      secret: keyFile,
+    });
+  });
+
   it("asks an OAuth2 client that signs its assertions for its private key, algorithm and key id", async () => {
     const KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n";
     const calls = serve({
@@ -206,6 +245,7 @@ describe("the Credentials screen", () => {
     await fireEvent.change(within(form).getByLabelText("Client authentication"), { target: { value: "private_key_jwt" } });
     await fireEvent.change(within(form).getByLabelText("Signing algorithm"), { target: { value: "ES256" } });
     await fireEvent.input(within(form).getByLabelText("Key ID (optional)"), { target: { value: "sync-2026" } });
+    await fireEvent.input(within(form).getByLabelText("Certificate thumbprint (optional)"), { target: { value: "84E05B9D8C3F2A1B7E6D5C4B3A29180F7E6D5C4B" } });
     const key = within(form).getByLabelText("Private key");
     expect(key.tagName).toBe("TEXTAREA");
     await fireEvent.input(key, { target: { value: KEY } });
@@ -220,6 +260,7 @@ describe("the Credentials screen", () => {
         client_auth: "private_key_jwt",
         algorithm: "ES256",
         key_id: "sync-2026",
+        certificate_thumbprint: "84E05B9D8C3F2A1B7E6D5C4B3A29180F7E6D5C4B",
       },
       secret: KEY,
     });
