@@ -3,6 +3,10 @@ import { parsePath, type PathSegment } from "./paths";
 import { parseTemplate, urlTemplateOriginProblem } from "./templates";
 import { isXmlName } from "./xml";
 
+const MiB = 1024 * 1024;
+// A Worker has 128 MB: a body is held as bytes, then as text, then parsed, so one response stays well below.
+export const MAX_RESPONSE_BYTES_CEILING = 32 * MiB;
+
 export const FORMATTERS = [
   "string",
   "number",
@@ -185,7 +189,7 @@ export const PaginationSchema = z
         .number()
         .int()
         .min(RANGE_CHUNK_MIN)
-        .max(32 * 1024 * 1024)
+        .max(MAX_RESPONSE_BYTES_CEILING)
         .default(RANGE_CHUNK_DEFAULT)
         .describe("Bytes asked for per request (Range: bytes=…); every record must fit in one. At most the connection's max_response_bytes."),
     }),
@@ -571,10 +575,6 @@ export const MappingSchema = z
       }
     }
   });
-
-const MiB = 1024 * 1024;
-// A Worker has 128 MB: a body is held as bytes, then as text, then parsed, so one response stays well below.
-export const MAX_RESPONSE_BYTES_CEILING = 32 * MiB;
 
 export const LimitsSchema = z.object({
   requests_per_second: z.number().positive().max(1000).default(10),

@@ -220,7 +220,12 @@ const EXCERPT_CHARS = 200;
 export function excerpt(body: string): string {
   const flat = body.replace(/\s+/g, " ").trim();
   if (flat === "") return "";
-  return `: ${flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat}`;
+  return `: ${cutExcerpt(flat)}`;
+}
+
+// What a message quotes of a body, a line or a record: its first 200 characters.
+export function cutExcerpt(text: string): string {
+  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
 }
 
 // Job-level patterns from the seed's failure table that no single response reveals, and why a completed

@@ -1,5 +1,5 @@
 import { parseCsv } from "./csv";
-import { EngineError, type RequestPhase } from "./errors";
+import { cutExcerpt, EngineError, type RequestPhase } from "./errors";
 import { errorMessage } from "../../shared/lang";
 
 // NDJSON and CSV bodies, as exports and data APIs serve them: the body is the record list itself.
@@ -16,8 +16,6 @@ export class UnreadableLine {
 
 export type ExportItem = Record<string, unknown> | UnreadableLine;
 
-const EXCERPT_CHARS = 200;
-
 // `firstLine`: the line number the text starts on, when it is a range of a larger export.
 export function readNdjsonBody(text: string, firstLine = 1): ExportItem[] {
   const items: ExportItem[] = [];
@@ -29,13 +27,16 @@ export function readNdjsonBody(text: string, firstLine = 1): ExportItem[] {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      items.push(new UnreadableLine(`line ${i + firstLine} is not JSON (${errorMessage(error)})`, cut(line)));
+      items.push(new UnreadableLine(`line ${i + firstLine} is not JSON (${errorMessage(error)})`, cutExcerpt(line)));
       return;
     }
     if (value !== null && typeof value === "object" && !Array.isArray(value)) items.push(value as Record<string, unknown>);
     else
       items.push(
-        new UnreadableLine(`line ${i + firstLine} is a ${Array.isArray(value) ? "list" : value === null ? "null" : typeof value}, not an object`, cut(line)),
+        new UnreadableLine(
+          `line ${i + firstLine} is a ${Array.isArray(value) ? "list" : value === null ? "null" : typeof value}, not an object`,
+          cutExcerpt(line),
+        ),
       );
   });
   return items;
@@ -83,7 +84,7 @@ export function readCsvRows(
   for (const row of rows) {
     if (row.fields.length !== names.length) {
       items.push(
-        new UnreadableLine(`line ${lineOf(row.line)} has ${row.fields.length} fields where the header names ${names.length}`, cut(row.fields.join(","))),
+        new UnreadableLine(`line ${lineOf(row.line)} has ${row.fields.length} fields where the header names ${names.length}`, cutExcerpt(row.fields.join(","))),
       );
       continue;
     }
@@ -107,8 +108,4 @@ function headerProblem(names: string[], serialColumn: string): string | null {
       .map((n) => `"${n}"`)
       .join(", ")}${names.length > 10 ? ", …" : ""})`;
   return null;
-}
-
-function cut(text: string): string {
-  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
 }

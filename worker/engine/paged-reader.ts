@@ -1,5 +1,5 @@
 import { csvColumnOf, LIMIT_DEFAULTS, type Pagination, type PayloadFormat, type SourceFormat } from "./contracts";
-import { EngineError, describeRequest, type RequestPhase } from "./errors";
+import { cutExcerpt, EngineError, describeRequest, type RequestPhase } from "./errors";
 import { readCsvBody, readNdjsonBody, UnreadableLine } from "./export-bodies";
 import { acceptsRangeAnswer, firstRange, rangeHeader, readRangeChunk, type RangePosition } from "./range-pages";
 import type { HeaderMap, HttpClient } from "./http-client";
@@ -541,6 +541,5 @@ function kindOf(value: unknown): string {
 }
 
 function shortJson(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return cutExcerpt(JSON.stringify(value) ?? String(value));
 }
