@@ -146,7 +146,16 @@ function secretsOf(desired: DesiredConfig, steps: PlanSteps): PlanSecret[] {
 }
 
 function secretMustFollow(step: Step<object>): boolean {
-  return step.fields.some((field) => field.path === "scheme" || field.path === "config.token_url" || field.path === "kind");
+  return step.fields.some(
+    (field) =>
+      field.path === "scheme" ||
+      field.path === "config.token_url" ||
+      field.path === "kind" ||
+      // A private key must be given again to sign with another algorithm, and a client switching between a secret
+      // and a key (private_key_jwt) needs the new kind of secret.
+      field.path === "config.algorithm" ||
+      (field.path === "config.client_auth" && (field.before === "private_key_jwt" || field.after === "private_key_jwt")),
+  );
 }
 
 // What the schema cannot check: names unique, references resolvable, positions dense, deletions possible.

@@ -178,6 +178,21 @@ describe("an oauth2_jwt_bearer credential", () => {
     expect(errorOf(twoLines).details).toEqual([expect.objectContaining({ path: "secrets.BEARER", message: expect.stringMatching(/line breaks/) })]);
   });
 
+  it("needs the key again when a configuration document switches a client to private_key_jwt", async () => {
+    const name = unique("Client switching to a key");
+    await call("POST", "/api/credentials", {
+      body: { name, scheme: "oauth2_client_credentials", config: { token_url: TOKEN_URL, client_id: "fleet-sync" }, secret: "client-secret-1" },
+    });
+    const doc: Doc = await exported();
+    const entry = doc.credentials.find((candidate: Doc) => candidate.name === name);
+    entry.config = { ...entry.config, client_auth: "private_key_jwt" };
+    const ref = entry.secret.secret as string;
+    const withoutKey = await call("POST", "/api/config/apply", { body: { document: doc } });
+    expect(withoutKey.status).toBe(400);
+    expect(errorOf(withoutKey).details).toEqual([expect.objectContaining({ path: `secrets.${ref}` })]);
+    expect((await call("POST", "/api/config/apply", { body: { document: doc, secrets: { [ref]: rsa.privatePem } } })).status).toBe(200);
+  });
+
   it("survives migration 0034's rebuild of the credentials table with connections still pointing at it", async () => {
     const credential = await create(rsa.privatePem);
     const connection = await createConnection(credential.body.id);
