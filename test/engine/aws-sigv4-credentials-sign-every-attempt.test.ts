@@ -43,6 +43,25 @@ describe("an AWS Signature V4 credential", () => {
     expect((await other.headers({ ...put, body: '{"state":"online"}' })).authorization).not.toBe(a);
   });
 
+  it("sends and signs the body's SHA-256 for S3 and OpenSearch Serverless, which refuse a request without it", async () => {
+    const runtime = createSystemRuntime({ now: () => SUITE_TIME });
+    const body = '{"serial":"DEV-1"}';
+    const aoss = await createCredentialHeaders({ ...SUITE, service: "aoss" }, { runtime }).headers({
+      method: "PUT",
+      url: "https://abc123.eu-west-1.aoss.amazonaws.com/devices/_doc/DEV-1",
+      body,
+    });
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
+    expect(aoss["x-amz-content-sha256"]).toBe(Buffer.from(digest).toString("hex"));
+    expect(aoss.authorization).toContain("SignedHeaders=host;x-amz-content-sha256;x-amz-date,");
+    const gateway = await createCredentialHeaders({ ...SUITE, service: "execute-api" }, { runtime }).headers({
+      method: "PUT",
+      url: "https://x.execute-api.eu-west-1.amazonaws.com/d",
+      body,
+    });
+    expect(gateway["x-amz-content-sha256"]).toBeUndefined();
+  });
+
   it("signs each attempt afresh when the HTTP client retries", async () => {
     const clock = { now: SUITE_TIME };
     // The first attempt is refused a minute "later", so the retry is signed at another time.

@@ -477,6 +477,9 @@ function base64Utf8(text: string): string {
 
 type SigV4Auth = Extract<CredentialAuth, { scheme: "aws_sigv4" }>;
 
+// S3 and OpenSearch Serverless refuse a request without X-Amz-Content-Sha256; the others take it as signed.
+const PAYLOAD_HASH_SERVICES = new Set(["s3", "aoss"]);
+
 // Each attempt is signed afresh (its own X-Amz-Date), over the method, URL, the request's own headers and a hash
 // of its body; the secret access key itself never leaves. Content-Type and a few others are left unsigned, as
 // aws4fetch leaves them, which AWS accepts.
@@ -486,10 +489,12 @@ function sigv4Headers(auth: SigV4Auth, runtime: Pick<EngineRuntime, "now">): Cre
   return {
     headers: async (request) => {
       if (request === undefined) throw new TypeError("an AWS Signature V4 credential signs a request: give it one");
+      // The body's own hash, never UNSIGNED-PAYLOAD: a body altered in transit is then refused.
+      const payloadHash: HeaderMap = PAYLOAD_HASH_SERVICES.has(auth.service) ? { "x-amz-content-sha256": await sha256Hex(request.body ?? "") } : {};
       const signer = new AwsV4Signer({
         method: request.method,
         url: request.url,
-        headers: request.headers ?? {},
+        headers: { ...request.headers, ...payloadHash },
         body: request.body ?? "",
         accessKeyId: auth.access_key_id,
         secretAccessKey: auth.secret_access_key,
@@ -499,11 +504,16 @@ function sigv4Headers(auth: SigV4Auth, runtime: Pick<EngineRuntime, "now">): Cre
         datetime: new Date(runtime.now()).toISOString().replace(/[:-]|\.\d{3}/g, ""),
       });
       const signed = (await signer.sign()).headers;
-      return { authorization: signed.get("authorization")!, "x-amz-date": signed.get("x-amz-date")! };
+      return { authorization: signed.get("authorization")!, "x-amz-date": signed.get("x-amz-date")!, ...payloadHash };
     },
     secrets: () => [auth.secret_access_key],
     refreshable: false,
     invalidate: () => undefined,
     tokenInfo: () => null,
   };
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

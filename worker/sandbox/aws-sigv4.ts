@@ -22,6 +22,11 @@ export async function sigv4Issue(request: Request, body: string, knob: SigV4Knob
   const at = Date.parse(date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"));
   if (!Number.isFinite(at) || !date.startsWith(day!)) return "X-Amz-Date is missing or does not match the credential's date";
   if (Math.abs(nowMs - at) > MAX_SKEW_MS) return "Signature expired: X-Amz-Date is more than 15 minutes from now";
+  const claimed = request.headers.get("x-amz-content-sha256");
+  if (claimed === null && (knob.service === "aoss" || knob.service === "s3")) return `${knob.service} requires the x-amz-content-sha256 header`;
+  if (claimed !== null && claimed !== "UNSIGNED-PAYLOAD" && claimed !== (await sha256Hex(body))) {
+    return "The provided 'x-amz-content-sha256' header does not match what was computed.";
+  }
   const headers: Record<string, string> = {};
   for (const name of signedHeaders!.split(";")) {
     if (name === "host") continue;
@@ -44,4 +49,9 @@ export async function sigv4Issue(request: Request, body: string, knob: SigV4Knob
   return (await expected.signature()) === signature
     ? null
     : "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -42,6 +42,20 @@ describe("an AWS Signature V4 credential", () => {
     expect(stats.writes).toBeGreaterThan(0);
   });
 
+  it("for OpenSearch Serverless also sends the body's hash, which the destination checks against the body", SLOW, async () => {
+    const aoss = { ...KEY, service: "aoss" };
+    await configureSandbox({ aws_sigv4: aoss });
+    const { credentialId } = await makeCredentialWith([{ config: demoConfig(0), dry_run: false }], RECORDS, {
+      scheme: "aws_sigv4",
+      config: { access_key_id: aoss.access_key_id, region: aoss.region, service: aoss.service },
+      secret: aoss.secret_access_key,
+    });
+    const done = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live" })).id);
+    expect(done.status).toBe("completed");
+    expect(done.jobs[0]!.failed).toBe(0);
+    expect((await sandboxStats()).unauthorized).toBe(0);
+  });
+
   it("with the wrong secret fails the job on the destination's 403 and says why", SLOW, async () => {
     const { credentialId } = await signedCredential("not-the-secret-access-key");
     const done = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "live" })).id);
