@@ -355,4 +355,18 @@ describe("config plan and apply", () => {
     expect(unset.err).toMatch(/^--secret SLACK_URL: the environment variable SLACK_URL is not set./);
     expect(api.requests).toHaveLength(1);
   });
+
+  it("apply reads a secret given as NAME=@file whole, line breaks and all (a private key), and names a file it cannot read", async () => {
+    const api = await answering({ body: plan });
+    const pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----\n";
+    const env = { OUTBOUND_SYNC_URL: api.url, OUTBOUND_SYNC_TOKEN: "osk_a_test" };
+    const io = recordedIo(env, { "config.yaml": "version: 1\n", "keys/sa.pem": pem });
+    expect(await runCli(["config", "apply", "config.yaml", "--secret", "SA_KEY=@keys/sa.pem"], io)).toBe(EXIT.ok);
+    expect(JSON.parse(api.requests[0]!.body).secrets).toEqual({ SA_KEY: pem });
+
+    const missing = recordedIo(env, { "config.yaml": "version: 1\n" });
+    expect(await runCli(["config", "apply", "config.yaml", "--secret", "SA_KEY=@keys/gone.pem"], missing)).toBe(EXIT.usage);
+    expect(missing.err).toMatch(/^--secret SA_KEY: cannot read keys\/gone.pem \(no file keys\/gone.pem in the test\)./);
+    expect(api.requests).toHaveLength(1);
+  });
 });

@@ -81,18 +81,28 @@ const plan = defineCommand({
   },
 });
 
-// NAME=value, or NAME alone for the value of the environment variable NAME (keeps secrets out of shell history).
-function secretsOf(context: CommandContext, given: readonly string[]): Record<string, string> {
+// NAME=value, NAME alone for the value of the environment variable NAME (keeps secrets out of shell history), or
+// NAME=@path for a file's whole text (a service account's private key or Google key file).
+async function secretsOf(context: CommandContext, given: readonly string[]): Promise<Record<string, string>> {
   const secrets: Record<string, string> = {};
   for (const entry of given) {
     const at = entry.indexOf("=");
     const name = at < 0 ? entry : entry.slice(0, at);
-    const value = at < 0 ? context.io.env[name] : entry.slice(at + 1);
-    if (!name) throw new UsageError(`--secret needs NAME=value or NAME (got "${entry}").`);
-    if (value === undefined) throw new UsageError(`--secret ${name}: the environment variable ${name} is not set.`);
-    secrets[name] = value;
+    if (!name) throw new UsageError(`--secret needs NAME=value, NAME=@file or NAME (got "${entry}").`);
+    const given = at < 0 ? context.io.env[name] : entry.slice(at + 1);
+    if (given === undefined) throw new UsageError(`--secret ${name}: the environment variable ${name} is not set.`);
+    secrets[name] = given.startsWith("@") ? await secretFile(context, name, given.slice(1)) : given;
   }
   return secrets;
+}
+
+async function secretFile(context: CommandContext, name: string, path: string): Promise<string> {
+  if (path === "") throw new UsageError(`--secret ${name}=@ needs a file name after the @.`);
+  try {
+    return await context.io.readText(path);
+  } catch (error) {
+    throw new UsageError(`--secret ${name}: cannot read ${path} (${error instanceof Error ? error.message : String(error)}).`);
+  }
 }
 
 const apply = defineCommand({
@@ -104,14 +114,19 @@ const apply = defineCommand({
   args: [DOCUMENT_ARG],
   options: {
     format: FORMAT_OPTION,
-    secret: { type: "string", value: "NAME[=value]", multiple: true, description: "A referenced secret; NAME alone reads the environment variable NAME" },
+    secret: {
+      type: "string",
+      value: "NAME[=value|=@file]",
+      multiple: true,
+      description: "A referenced secret; NAME alone reads the environment variable NAME, NAME=@file a file (a private key)",
+    },
     "plan-id": { type: "string", value: "id", description: "Apply only if the plan is still this one" },
     "change-note": { type: "string", value: "text", description: "Recorded with each changed connection's new version" },
   },
   examples: ["DEMO_TOKEN=… outbound-sync config apply outbound-sync.yaml --secret DEMO_TOKEN --plan-id plan_… --change-note 'PR #42'"],
   async run(context, { args, options }) {
     const file = args[0]!;
-    const secrets = secretsOf(context, options.secret ?? []);
+    const secrets = await secretsOf(context, options.secret ?? []);
     const document = await context.io.readText(file);
     const result = await answer(
       context.api().POST("/api/config/apply", {
