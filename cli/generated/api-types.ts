@@ -1228,6 +1228,15 @@ export interface components {
                 /** @description false: the token endpoint gave no expires_in; 5 minutes are assumed. */
                 expiry_stated: boolean;
             } | null;
+            /** @description A credential that signs JWTs (oauth2_jwt_bearer, private_key_jwt): the header and claims of the assertion sent, without its signature, to read a provider's refusal against. */
+            assertion: {
+                header: {
+                    [key: string]: unknown;
+                };
+                claims: {
+                    [key: string]: unknown;
+                };
+            } | null;
             error?: {
                 code: string;
                 message: string;

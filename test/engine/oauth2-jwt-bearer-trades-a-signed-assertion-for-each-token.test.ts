@@ -58,6 +58,7 @@ describe("oauth2 JWT bearer (RFC 7523)", () => {
     expect(await jwtSignatureValid(assertion, rsa.publicKey)).toBe(true);
     expect(await jwtSignatureValid(assertion, ec.publicKey)).toBe(false);
     expect(auth.secrets()).toEqual(expect.arrayContaining([rsa.privatePem, assertion, "ya29.first"]));
+    expect(auth.assertionInfo()).toEqual({ header: decodeJwtPart(header!), claims: decodeJwtPart(claims!) });
   });
 
   it("uses the audience it is given (Salesforce's login host) and signs ES256 with an EC key", async () => {

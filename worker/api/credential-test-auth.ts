@@ -111,6 +111,7 @@ function failed(error: EngineError): TestAuthReport {
     excerpt: null,
     excerpt_truncated: false,
     token: null,
+    assertion: null,
     error: { code: error.code, message: error.message, hint: error.hint, http_status: error.http_status },
   };
 }

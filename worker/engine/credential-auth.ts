@@ -11,6 +11,7 @@ import {
   JWT_CLIENT_ASSERTION_TYPE,
   PrivateKeyError,
   signAssertion,
+  decodeAssertion,
   type AssertionClaims,
   type JwtAlgorithm,
   type KeyReference,
@@ -100,6 +101,14 @@ export interface CredentialHeaders {
   // OAuth2: what is known about the access token now in use, never the token itself; null before one is fetched
   // and for static secrets.
   tokenInfo(): AccessTokenInfo | null;
+  // A credential that signs JWTs: the header and claims of the last one sent (never its signature), so a provider's
+  // refusal can be read against what it was sent; null otherwise.
+  assertionInfo(): AssertionInfo | null;
+}
+
+export interface AssertionInfo {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
 }
 
 export interface AccessTokenInfo {
@@ -162,6 +171,7 @@ function staticHeaders(headers: HeaderMap, secrets: string[]): CredentialHeaders
     refreshable: false,
     invalidate: () => undefined,
     tokenInfo: () => null,
+    assertionInfo: () => null,
   };
 }
 
@@ -176,6 +186,8 @@ interface TokenGrant {
   secrets: string[];
   // What to check when the token endpoint refuses.
   hint: string;
+  // The signed JWT the request carries, if any.
+  assertion?: string;
 }
 
 interface CachedToken {
@@ -192,6 +204,7 @@ function oauth2Headers(grant: () => Promise<TokenGrant>, secrets: string[], opti
   const seen: string[] = [...secrets];
   let cached: CachedToken | null = null;
   let inflight: Promise<CachedToken> | null = null;
+  let lastAssertion: string | null = null;
 
   const current = async (): Promise<CachedToken> => {
     if (cached && runtime.now() < cached.expiresAt - margin) return cached;
@@ -200,6 +213,7 @@ function oauth2Headers(grant: () => Promise<TokenGrant>, secrets: string[], opti
       .then((made) => {
         // A signed assertion is itself a credential until it expires.
         seen.push(...made.secrets.filter((secret) => !seen.includes(secret)));
+        lastAssertion = made.assertion ?? null;
         return requestToken(made, options);
       })
       .then((token) => {
@@ -221,6 +235,7 @@ function oauth2Headers(grant: () => Promise<TokenGrant>, secrets: string[], opti
       if (rejected === undefined || rejected.authorization === cached?.header) cached = null;
     },
     tokenInfo: () => (cached ? { token_type: cached.type, expires_at: cached.expiresAt, expiry_stated: cached.expiryStated } : null),
+    assertionInfo: () => (lastAssertion === null ? null : decodeAssertion(lastAssertion)),
   };
 }
 
@@ -237,6 +252,7 @@ function clientCredentialsGrant(auth: OAuth2Auth, runtime: Pick<EngineRuntime, "
     if (auth.audience) form.set("audience", auth.audience);
     const headers: HeaderMap = { ...TOKEN_REQUEST_HEADERS };
     const secrets = clientSecrets(auth);
+    let signed: string | undefined;
     if (auth.client_auth === "basic") {
       headers.authorization = clientBasicHeader(auth);
     } else if (sign !== null) {
@@ -246,6 +262,7 @@ function clientCredentialsGrant(auth: OAuth2Auth, runtime: Pick<EngineRuntime, "
       form.set("client_assertion_type", JWT_CLIENT_ASSERTION_TYPE);
       form.set("client_assertion", assertion);
       secrets.push(assertion);
+      signed = assertion;
     } else {
       form.set("client_id", auth.client_id);
       form.set("client_secret", auth.client_secret);
@@ -255,6 +272,7 @@ function clientCredentialsGrant(auth: OAuth2Auth, runtime: Pick<EngineRuntime, "
       form,
       headers,
       secrets,
+      ...(signed === undefined ? {} : { assertion: signed }),
       hint:
         sign === null
           ? "Check the credential's client id, client secret, scope and token URL"
@@ -297,6 +315,7 @@ function jwtBearerGrant(auth: JwtBearerAuth, runtime: Pick<EngineRuntime, "now">
       form,
       headers: { ...TOKEN_REQUEST_HEADERS },
       secrets: [auth.private_key, assertion],
+      assertion,
       hint: "Check the credential's issuer, subject, audience, scope and token URL, and that the key is registered with the provider and not revoked",
     };
   };
@@ -510,6 +529,7 @@ function sigv4Headers(auth: SigV4Auth, runtime: Pick<EngineRuntime, "now">): Cre
     refreshable: false,
     invalidate: () => undefined,
     tokenInfo: () => null,
+    assertionInfo: () => null,
   };
 }
 

@@ -126,6 +126,20 @@ function thumbprintHeader(thumbprint: string | undefined): Record<string, string
   return { [hex.length === 40 ? "x5t" : "x5t#S256"]: base64Url(bytes) };
 }
 
+// An assertion's header and claims as sent; its signature is left out, so what is shown cannot be replayed.
+export function decodeAssertion(jwt: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+  const [header, claims] = jwt
+    .split(".")
+    .slice(0, 2)
+    .map((part) => JSON.parse(new TextDecoder().decode(fromBase64Url(part))) as Record<string, unknown>);
+  return { header: header!, claims: claims! };
+}
+
+function fromBase64Url(part: string): Uint8Array<ArrayBuffer> {
+  const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
+}
+
 function base64UrlJson(value: unknown): string {
   return base64Url(new TextEncoder().encode(JSON.stringify(value)));
 }

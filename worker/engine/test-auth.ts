@@ -1,4 +1,4 @@
-import type { CredentialHeaders } from "./credential-auth";
+import type { AssertionInfo, CredentialHeaders } from "./credential-auth";
 import { EngineError, describeRequest } from "./errors";
 import { readBody } from "./read-body";
 import { createRedactor } from "./redactor";
@@ -22,6 +22,8 @@ export interface TestAuthReport {
   excerpt_truncated: boolean;
   // OAuth2 only: the token's type and expiry, never the token.
   token: { token_type: string; expires_at: string; expires_in_s: number; expiry_stated: boolean } | null;
+  // A credential that signs JWTs: the last one's header and claims, without its signature.
+  assertion: AssertionInfo | null;
   error?: { code: string; message: string; hint: string; http_status: number | null };
 }
 
@@ -35,11 +37,12 @@ type Failure = NonNullable<TestAuthReport["error"]>;
  */
 export async function runTestAuth(options: TestAuthOptions): Promise<TestAuthReport> {
   const { auth, runtime } = options;
-  const report: TestAuthReport = { ok: false, request: null, excerpt: null, excerpt_truncated: false, token: null };
+  const report: TestAuthReport = { ok: false, request: null, excerpt: null, excerpt_truncated: false, token: null, assertion: null };
   try {
     // A signing credential (AWS) signs the GET it is about to send.
     const headers = await auth.headers(options.url === null ? undefined : { method: "GET", url: options.url });
     report.token = tokenOf(auth, runtime.now());
+    report.assertion = auth.assertionInfo();
     if (options.url === null) {
       report.ok = report.token !== null;
     } else {
@@ -48,6 +51,8 @@ export async function runTestAuth(options: TestAuthOptions): Promise<TestAuthRep
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     report.ok = false;
+    // Refused by the token endpoint: what was asserted is what to compare with its reason.
+    report.assertion = auth.assertionInfo();
     report.error = { code: error.code, message: error.message, hint: error.hint, http_status: error.http_status };
   }
   // Asked at the end, so a token fetched on the way is masked too.

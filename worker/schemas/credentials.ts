@@ -227,6 +227,13 @@ export const testAuthResultSchema = z
       })
       .nullable()
       .openapi({ description: "OAuth2: the access token's type and expiry. The token itself is never returned." }),
+    assertion: z
+      .object({ header: z.record(z.string(), z.unknown()), claims: z.record(z.string(), z.unknown()) })
+      .nullable()
+      .openapi({
+        description:
+          "A credential that signs JWTs (oauth2_jwt_bearer, private_key_jwt): the header and claims of the assertion sent, without its signature, to read a provider's refusal against.",
+      }),
     error: z.object({ code: z.string(), message: z.string(), hint: z.string(), http_status: z.number().int().nullable() }).optional(),
   })
   .openapi("TestAuthResult");

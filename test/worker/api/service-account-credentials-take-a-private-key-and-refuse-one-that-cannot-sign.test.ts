@@ -109,6 +109,12 @@ describe("an oauth2_jwt_bearer credential", () => {
     const refused = await call<TestAuthResult>("POST", `/api/credentials/${wrongKey.body.id}/test-auth`, { body: {} });
     expect(refused.body).toMatchObject({ ok: false, error: { code: "auth_failed", http_status: 400 } });
     expect(refused.body.error!.message).toContain("Invalid JWT Signature.");
+    // What was asserted, to read the refusal against: never the signature.
+    expect(refused.body.assertion).toEqual({
+      header: { alg: "RS256", typ: "JWT" },
+      claims: { iss: ISSUER, aud: TOKEN_URL, iat: expect.any(Number), exp: expect.any(Number), jti: expect.any(String) },
+    });
+    expect(tested.body.assertion?.claims).toMatchObject({ iss: ISSUER });
 
     const wrongIssuer = await create(rsa.privatePem, { issuer: "someone-else@example.com" });
     const refusedIssuer = await call<TestAuthResult>("POST", `/api/credentials/${wrongIssuer.body.id}/test-auth`, { body: {} });

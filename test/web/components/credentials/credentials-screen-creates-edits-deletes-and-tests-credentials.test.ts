@@ -369,6 +369,7 @@ describe("the Credentials screen", () => {
       excerpt: '{"devices":[{"serial":"DEV-00001","note":"[redacted]"}]}',
       excerpt_truncated: true,
       token: { token_type: "Bearer", expires_at: "2026-11-20T11:00:00.000Z", expires_in_s: 3600, expiry_stated: true },
+      assertion: null,
     };
     const calls = serve({
       credentials: [credential],
@@ -402,11 +403,52 @@ describe("the Credentials screen", () => {
     expect(text).toContain("The token itself is never shown.");
     expect(within(panel).getByLabelText("Response excerpt").textContent).toBe('{"devices":[{"serial":"DEV-00001","note":"[redacted]"}]}…');
     expect(url.getAttribute("aria-invalid")).toBeNull();
+    expect(within(panel).queryByLabelText("Assertion sent")).toBeNull();
 
     await fireEvent.input(url, { target: { value: "" } });
     await fireEvent.click(within(panel).getByRole("button", { name: "Test authentication" }));
     await waitFor(() => expect(writes(calls)).toHaveLength(3));
     expect(writes(calls).map((call) => call.body)).toEqual([{ url: "http://10.0.0.5/devices" }, { url: "https://api.example.com/v1/devices" }, {}]);
+  });
+});
+
+describe("testing a credential that signs JWTs", () => {
+  it("shows the refused assertion's header and claims beside the provider's reason", async () => {
+    const credential = makeCredential({
+      id: "cred_sa",
+      name: "Service account",
+      scheme: "oauth2_jwt_bearer",
+      config: { token_url: "https://oauth2.googleapis.com/token", issuer: "sync@fleet.iam.gserviceaccount.com", algorithm: "RS256" },
+    });
+    const assertion = {
+      header: { alg: "RS256", typ: "JWT" },
+      claims: { iss: "sync@fleet.iam.gserviceaccount.com", aud: "https://oauth2.googleapis.com/token", iat: 1, exp: 151, jti: "j-1" },
+    };
+    serve({
+      credentials: [credential],
+      answer: (call) =>
+        call.path === "/api/credentials/cred_sa/test-auth"
+          ? jsonResponse({
+              ok: false,
+              request: null,
+              excerpt: null,
+              excerpt_truncated: false,
+              token: null,
+              assertion,
+              error: {
+                code: "auth_failed",
+                message: "OAuth2 token endpoint returned 400: invalid_grant",
+                hint: "Check the credential's issuer",
+                http_status: 400,
+              },
+            } satisfies TestAuthResult)
+          : undefined,
+    });
+    render(CredentialsScreen);
+    const panel = within(await credentialItem("Service account")).getByRole("region", { name: "Test authentication" });
+    await fireEvent.click(within(panel).getByRole("button", { name: "Test authentication" }));
+    await within(panel).findByText("Not accepted.");
+    expect(JSON.parse(within(panel).getByLabelText("Assertion sent").textContent!)).toEqual(assertion);
   });
 });
 
