@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
 import { credentialSecretIssue, jwtAlgorithmOf, sealCredentialSecret, usesPrivateKey } from "../auth/credential-secrets";
-import { decryptSecret, SECRET_BINDINGS } from "../auth/secrets";
+import { decryptSecret, SECRET_BINDINGS, StoredSecretError } from "../auth/secrets";
 import { outboundUrlPolicy } from "../auth/url-safety";
 import type { Env } from "../env";
 import {
@@ -190,7 +190,10 @@ credentials.openapi(updateRoute, async (c) => {
     if (moved !== null) throw validationError([{ path: "secret", message: moved, in: "body" }]);
     if (usesPrivateKey(scheme, config) && jwtAlgorithmOf(stored.config) !== jwtAlgorithmOf(config)) {
       // The stored key must be able to sign with the new algorithm, or every run would fail at its first token.
-      const key = await decryptSecret(c.env, stored.secretCiphertext, SECRET_BINDINGS.credential(id));
+      const key = await decryptSecret(c.env, stored.secretCiphertext, SECRET_BINDINGS.credential(id)).catch((error: unknown) => {
+        if (!(error instanceof StoredSecretError)) throw error;
+        throw validationError([{ path: "secret", message: "the stored private key cannot be decrypted: give the key again", in: "body" }]);
+      });
       const issue = await privateKeyIssue(key, jwtAlgorithmOf(config));
       if (issue !== null) throw validationError([{ path: "config.algorithm", message: `the stored private key ${issue}`, in: "body" }]);
     }

@@ -5,9 +5,9 @@ import type { SandboxConfig } from "./sandbox-config";
 import { assertionIssue } from "./oauth-jwt";
 import { JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE } from "../engine/jwt-assertion";
 
-// An OAuth2 token endpoint for the sandbox destination: client credentials (RFC 6749 §4.4) and JWT bearer
-// assertions (RFC 7523), so credentials of both schemes can be tried end to end, including a token the provider
-// revokes before it expires.
+// An OAuth2 token endpoint for the sandbox destination: client credentials (RFC 6749 §4.4; the client proven by
+// its secret or by a signed assertion, private_key_jwt) and JWT bearer assertions (RFC 7523), so credentials of
+// both schemes can be tried end to end, including a token the provider revokes before it expires.
 export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig, nowMs: () => number): Hono {
   const app = new Hono();
 
