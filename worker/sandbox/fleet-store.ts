@@ -25,6 +25,8 @@ export class FleetStore {
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_writes (serial TEXT PRIMARY KEY, writes INTEGER NOT NULL)");
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_tokens (token TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
+    // The jti of every assertion taken, until it expires: a provider refuses one sent twice.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_assertions (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
     if (this.meta("seed_version") !== SEED_VERSION) this.reset({ keepConfig: true });
   }
 
@@ -34,6 +36,7 @@ export class FleetStore {
       this.sql.exec("DELETE FROM fleet_stats");
       this.sql.exec("DELETE FROM fleet_writes");
       this.sql.exec("DELETE FROM fleet_tokens");
+      this.sql.exec("DELETE FROM fleet_assertions");
       if (!options.keepConfig) this.sql.exec("DELETE FROM fleet_meta WHERE key = 'config'");
       for (const device of demoFleetDevices()) {
         this.sql.exec("INSERT INTO fleet_devices (serial, id, body) VALUES (?, ?, ?)", device.serial, device.id, JSON.stringify(device));
@@ -117,6 +120,14 @@ export class FleetStore {
   }
 
   // Every issued token stops working at once, as when a provider rotates its signing keys.
+  // False when an assertion with this jti was taken already and has not expired.
+  takeAssertion(jti: string, expiresAtMs: number, nowMs: number): boolean {
+    this.sql.exec("DELETE FROM fleet_assertions WHERE expires_at <= ?", nowMs);
+    if (this.sql.exec("SELECT 1 FROM fleet_assertions WHERE jti = ?", jti).toArray().length > 0) return false;
+    this.sql.exec("INSERT INTO fleet_assertions (jti, expires_at) VALUES (?, ?)", jti, expiresAtMs);
+    return true;
+  }
+
   revokeTokens(): number {
     return this.sql.exec("DELETE FROM fleet_tokens").rowsWritten;
   }

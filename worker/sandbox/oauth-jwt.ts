@@ -12,12 +12,19 @@ const MAX_LIFETIME_S = 3600;
 const CLOCK_SKEW_S = 60;
 
 // RFC 7523 §3 as a provider checks it: the signature under the registered public key, the issuer, the audience
-// (this token URL unless the knob names one) and the assertion's times. Null when it is good, else why not.
-export async function assertionIssue(assertion: string, knob: JwtKnob, tokenUrl: string, nowMs: number): Promise<string | null> {
+// (this token URL unless the knob names one), the assertion's times, and that its jti was not taken before
+// (`take` records it). Null when it is good, else why not.
+export async function assertionIssue(
+  assertion: string,
+  knob: JwtKnob,
+  tokenUrl: string,
+  nowMs: number,
+  take: (jti: string, expiresAtMs: number) => boolean,
+): Promise<string | null> {
   const parts = assertion.split(".");
   if (parts.length !== 3) return "the assertion is not a signed JWT (three dot-separated parts)";
   let header: { alg?: unknown };
-  let claims: { iss?: unknown; aud?: unknown; exp?: unknown; iat?: unknown };
+  let claims: { iss?: unknown; aud?: unknown; exp?: unknown; iat?: unknown; jti?: unknown };
   try {
     header = JSON.parse(decodeText(parts[0]!)) as typeof header;
     claims = JSON.parse(decodeText(parts[1]!)) as typeof claims;
@@ -43,6 +50,7 @@ export async function assertionIssue(assertion: string, knob: JwtKnob, tokenUrl:
   if (claims.exp <= now) return "the assertion has expired";
   if (claims.iat > now + CLOCK_SKEW_S) return "the assertion's iat is in the future";
   if (claims.exp - claims.iat > MAX_LIFETIME_S) return "the assertion must be short-lived (exp at most an hour after iat)";
+  if (typeof claims.jti === "string" && !take(claims.jti, claims.exp * 1000)) return `jti ${claims.jti} was used already: an assertion is taken once`;
   return null;
 }
 

@@ -10,6 +10,7 @@ import { JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE } from "../engine/jwt-asser
 // both schemes can be tried end to end, including a token the provider revokes before it expires.
 export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig, nowMs: () => number): Hono {
   const app = new Hono();
+  const takeAssertion = (jti: string, expiresAtMs: number) => store.takeAssertion(jti, expiresAtMs, nowMs());
 
   app.post("/token", async (c) => {
     store.bump("token_requests");
@@ -22,7 +23,7 @@ export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig
       const knob = config().oauth_jwt;
       if (knob === null)
         return oauthError(c, 400, "unauthorized_client", 'JWT bearer is off: PUT /sandbox/_config {"oauth_jwt": {"issuer", "public_key", "token_ttl_s"}}');
-      const issue = await assertionIssue(form.get("assertion") ?? "", knob, c.req.url.split("?")[0]!, nowMs());
+      const issue = await assertionIssue(form.get("assertion") ?? "", knob, c.req.url.split("?")[0]!, nowMs(), takeAssertion);
       if (issue !== null) return oauthError(c, 400, "invalid_grant", issue);
       c.header("Cache-Control", "no-store");
       return c.json({ access_token: store.issueToken(knob.token_ttl_s, nowMs()), token_type: "Bearer", expires_in: knob.token_ttl_s });
@@ -31,7 +32,7 @@ export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig
     if (oauth === null)
       return oauthError(c, 400, "unauthorized_client", 'OAuth is off: PUT /sandbox/_config {"oauth": {"client_id", "client_secret", "token_ttl_s"}}');
     if (form.has("client_assertion_type")) {
-      const issue = await clientAssertionIssue(form, oauth, c.req.url.split("?")[0]!, nowMs());
+      const issue = await clientAssertionIssue(form, oauth, c.req.url.split("?")[0]!, nowMs(), takeAssertion);
       if (issue !== null) return oauthError(c, 401, "invalid_client", issue);
     } else {
       const client = clientOf(c.req.header("authorization"), form);
@@ -60,11 +61,12 @@ async function clientAssertionIssue(
   oauth: NonNullable<SandboxConfig["oauth"]>,
   tokenUrl: string,
   nowMs: number,
+  take: (jti: string, expiresAtMs: number) => boolean,
 ): Promise<string | null> {
   if (form.get("client_assertion_type") !== JWT_CLIENT_ASSERTION_TYPE) return `client_assertion_type must be ${JWT_CLIENT_ASSERTION_TYPE}`;
   if (oauth.client_public_key === undefined) return "this client has no public key registered (oauth.client_public_key)";
   const assertion = form.get("client_assertion") ?? "";
-  const issue = await assertionIssue(assertion, { issuer: oauth.client_id, public_key: oauth.client_public_key }, tokenUrl, nowMs);
+  const issue = await assertionIssue(assertion, { issuer: oauth.client_id, public_key: oauth.client_public_key }, tokenUrl, nowMs, take);
   if (issue !== null) return issue;
   const subject = (JSON.parse(atob(assertion.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sub?: unknown }).sub;
   return subject === oauth.client_id ? null : "the client assertion's sub must be the client id";
