@@ -3,6 +3,7 @@ import { findApiTokenByHash, insertApiToken, touchApiToken } from "../ledger/api
 import { newId } from "../ledger/ids";
 import type { Principal, Role } from "./principal";
 import { TOKEN_ALPHABET as ALPHABET, TOKEN_SHAPE, tokenFormatProblem } from "../../shared/token-format";
+import { sha256Hex } from "../../shared/sha256";
 
 const RANDOM_BYTES = 20; // 160 bits, exactly 32 base32 characters
 const ROLE_LETTER: Record<Role, string> = { viewer: "v", operator: "o", admin: "a" };
@@ -36,8 +37,7 @@ export function tokenDisplayPrefix(token: string): string {
 }
 
 export async function hashApiToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(token);
 }
 
 export interface IssueTokenOptions {

@@ -9,6 +9,7 @@ import type { ConfigDocument } from "../schemas/config-document";
 import type { FieldIssue } from "../domain-errors";
 import { desiredConfig, exportDocument, storedConfig, type DesiredConfig } from "./entries";
 import { planConfig, type PlanSteps } from "./plan";
+import { sha256Hex } from "../../shared/sha256";
 
 // A validated document against the ledger as it is now: the plan (with its id) and what apply needs.
 
@@ -58,8 +59,7 @@ function urlIssues(env: Env, desired: DesiredConfig): FieldIssue[] {
 }
 
 async function planId(plan: Omit<ConfigPlan, "plan_id">): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(plan)));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(canonicalJson(plan));
 }
 
 function canonicalJson(value: unknown): string {

@@ -5,6 +5,7 @@ import { createRedactor, REDACTED } from "./redactor";
 import { readBody } from "./read-body";
 import { startTimeout, type EngineRuntime } from "./runtime";
 import { errorMessage } from "../../shared/lang";
+import { sha256Hex } from "../../shared/sha256";
 import {
   importSigningKey,
   JWT_BEARER_GRANT,
@@ -531,9 +532,4 @@ function sigv4Headers(auth: SigV4Auth, runtime: Pick<EngineRuntime, "now">): Cre
     tokenInfo: () => null,
     assertionInfo: () => null,
   };
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

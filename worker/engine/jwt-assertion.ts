@@ -135,7 +135,7 @@ export function decodeAssertion(jwt: string): { header: Record<string, unknown>;
   return { header: header!, claims: claims! };
 }
 
-function fromBase64Url(part: string): Uint8Array<ArrayBuffer> {
+export function fromBase64Url(part: string): Uint8Array<ArrayBuffer> {
   const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
   return Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
 }

@@ -6,6 +6,7 @@ import type { Env } from "../env";
 import type { StoredLogExport } from "../ledger/config-settings";
 import { errorMessage } from "../../shared/lang";
 import { withDeadline } from "../../shared/deadline";
+import { sha256Hex } from "../../shared/sha256";
 
 /** Where a day's export files go: an R2 bucket binding or an S3-compatible bucket. */
 export interface ExportTarget {
@@ -158,9 +159,4 @@ async function s3Target(env: Env, setting: S3Setting, fetcher: typeof fetch, tim
 
 function base64(bytes: ArrayBuffer): string {
   return btoa(String.fromCharCode(...new Uint8Array(bytes)));
-}
-
-async function sha256Hex(body: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", body);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,5 +1,6 @@
 import { AwsV4Signer } from "aws4fetch";
 import type { SandboxConfig } from "./sandbox-config";
+import { sha256Hex } from "../../shared/sha256";
 
 type SigV4Knob = NonNullable<SandboxConfig["aws_sigv4"]>;
 
@@ -49,9 +50,4 @@ export async function sigv4Issue(request: Request, body: string, knob: SigV4Knob
   return (await expected.signature()) === signature
     ? null
     : "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

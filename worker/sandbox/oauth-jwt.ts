@@ -1,4 +1,5 @@
 import type { SandboxConfig } from "./sandbox-config";
+import { fromBase64Url } from "../engine/jwt-assertion";
 
 type JwtKnob = Pick<NonNullable<SandboxConfig["oauth_jwt"]>, "issuer" | "public_key" | "audience">;
 
@@ -40,7 +41,7 @@ export async function assertionIssue(
     return `the registered public key is not a ${String(header.alg)} key`;
   }
   const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`);
-  const valid = await crypto.subtle.verify(algorithm.verify, key, decodeBytes(parts[2]!), signed).catch(() => false);
+  const valid = await crypto.subtle.verify(algorithm.verify, key, fromBase64Url(parts[2]!), signed).catch(() => false);
   if (!valid) return "Invalid JWT Signature.";
   if (claims.iss !== knob.issuer) return `iss ${JSON.stringify(claims.iss)} is not the registered issuer`;
   const audience = knob.audience ?? tokenUrl;
@@ -59,11 +60,6 @@ function pemBytes(pem: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(body), (ch) => ch.charCodeAt(0));
 }
 
-function decodeBytes(part: string): Uint8Array<ArrayBuffer> {
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
-  return Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
-}
-
 function decodeText(part: string): string {
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(decodeBytes(part));
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(fromBase64Url(part));
 }

@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { FleetStore } from "./fleet-store";
 import type { SandboxConfig } from "./sandbox-config";
 import { assertionIssue } from "./oauth-jwt";
-import { JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE } from "../engine/jwt-assertion";
+import { decodeAssertion, JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE } from "../engine/jwt-assertion";
 
 // An OAuth2 token endpoint for the sandbox destination: client credentials (RFC 6749 §4.4; the client proven by
 // its secret or by a signed assertion, private_key_jwt) and JWT bearer assertions (RFC 7523), so credentials of
@@ -68,8 +68,7 @@ async function clientAssertionIssue(
   const assertion = form.get("client_assertion") ?? "";
   const issue = await assertionIssue(assertion, { issuer: oauth.client_id, public_key: oauth.client_public_key }, tokenUrl, nowMs, take);
   if (issue !== null) return issue;
-  const subject = (JSON.parse(atob(assertion.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sub?: unknown }).sub;
-  return subject === oauth.client_id ? null : "the client assertion's sub must be the client id";
+  return decodeAssertion(assertion).claims.sub === oauth.client_id ? null : "the client assertion's sub must be the client id";
 }
 
 // HTTP Basic (the default) or client_id/client_secret in the form.
