@@ -38,7 +38,7 @@ export function privateKeyPem(secret: string): string {
       throw new PrivateKeyError("looks like a JSON key file but is not valid JSON");
     }
     const key = (file as { private_key?: unknown } | null)?.private_key;
-    if (typeof key !== "string") throw new PrivateKeyError("the JSON key file has no private_key field");
+    if (typeof key !== "string") throw new PrivateKeyError("is a JSON key file with no private_key field");
     return key.trim();
   }
   return text;
