@@ -45,6 +45,7 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
     case "oauth2_client_credentials": {
       const scope = text("scope");
       const audience = text("audience");
+      const clientAuth = text("client_auth");
       const tokenUrl = text("token_url") ?? "";
       // The client secret goes there: checked under this deployment's rules before any token is asked for.
       const unsafe = unsafeUrlError([[`token URL of credential "${stored.name}"`, tokenUrl]], outboundUrlPolicy(env));
@@ -54,8 +55,7 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
         token_url: tokenUrl,
         client_id: text("client_id") ?? "",
         client_secret: secret,
-        client_auth:
-          text("client_auth") === "body" || text("client_auth") === "private_key_jwt" ? (text("client_auth") as "body" | "private_key_jwt") : "basic",
+        client_auth: clientAuth === "body" || clientAuth === "private_key_jwt" ? clientAuth : "basic",
         ...(scope ? { scope } : {}),
         ...(audience ? { audience } : {}),
         ...(text("algorithm") === "ES256" ? { algorithm: "ES256" as const } : {}),
