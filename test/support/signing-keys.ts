@@ -1,3 +1,5 @@
+import { fromBase64Url } from "../../worker/engine/jwt-assertion";
+
 // Key pairs for JWT bearer credentials, made fresh per test file: the private half as a PEM block (what a person
 // pastes), the public half as the SPKI PEM a provider registers.
 export interface SigningKeyPair {
@@ -25,15 +27,11 @@ function pem(label: string, der: ArrayBuffer): string {
 }
 
 export function decodeJwtPart(part: string): Record<string, unknown> {
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
-  return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  return JSON.parse(new TextDecoder().decode(fromBase64Url(part))) as Record<string, unknown>;
 }
 
 export async function jwtSignatureValid(jwt: string, publicKey: CryptoKey): Promise<boolean> {
   const [header, claims, signature] = jwt.split(".");
-  const base64 = signature!.replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(base64 + "=".repeat((4 - (base64.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
   const algorithm = publicKey.algorithm.name === "ECDSA" ? { name: "ECDSA", hash: "SHA-256" } : { name: "RSASSA-PKCS1-v1_5" };
-  return crypto.subtle.verify(algorithm, publicKey, bytes, new TextEncoder().encode(`${header}.${claims}`));
+  return crypto.subtle.verify(algorithm, publicKey, fromBase64Url(signature!), new TextEncoder().encode(`${header}.${claims}`));
 }
