@@ -11,6 +11,10 @@ export const dashboardPaths = {
     `/connections/${encodeURIComponent(connectionId)}${action === undefined ? "" : `?serials=${encodeURIComponent(action)}`}#section-serials`,
   // Outbound Sync Jobs filtered by a serial: where it stands on each connection, then the runs that held it.
   serialRuns: (serial: string) => `/jobs?serial=${encodeURIComponent(serial)}`,
+  // Where Connect ends (the OAuth callback): the Credentials page, which says how it went and drops the parameters.
+  connected: (credentialId: string) => `/credentials?${new URLSearchParams({ connected: credentialId })}`,
+  connectFailed: (message: string, credentialId: string | null) =>
+    `/credentials?${new URLSearchParams({ connect_error: message, ...(credentialId === null ? {} : { credential: credentialId }) })}`,
 };
 
 // `base` with its trailing slashes dropped, then the path.

@@ -33,6 +33,7 @@ import { mcpRouter } from "./mcp/route";
 import { securityHeaders } from "./auth/security-headers";
 import { serverDate } from "./api/server-date";
 import { sandboxMount } from "./sandbox/mount";
+import { oauthCallback } from "./api/oauth-callback";
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -53,6 +54,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   api.route("/health", health);
   // A browser WebSocket cannot send headers: the live feed authenticates itself (token subprotocol, checks Origin).
   api.route("/live", liveRouter);
+  // Public: a provider sends the person's browser back here, with no token; the single-use state names the credential.
+  api.route("/oauth", oauthCallback);
   // Everything registered after this line needs a token or an Access identity; each route adds its minimum role.
   api.use("*", authenticate());
   api.use("*", demoSeed());

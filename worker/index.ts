@@ -8,6 +8,7 @@ export { DestinationBreaker } from "./breakers/destination-breaker";
 export { LiveHub } from "./live/live-hub";
 export { RunCoordinator } from "./runs/run-coordinator";
 export { SandboxFleet } from "./sandbox/sandbox-fleet";
+export { TokenKeeper } from "./tokens/token-keeper";
 
 export default {
   fetch: app.fetch,

@@ -81,6 +81,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/oauth/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a provider sends the person back after Connect
+         * @description Public: the browser arrives from the provider without a token; the single-use `state` (10 minutes) is what names the credential. Answers 303 to /credentials?connected=<id>, or /credentials?connect_error=<message>[&credential=<id>].
+         */
+        get: operations["oauthCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/credentials/{id}/test-auth": {
         parameters: {
             query?: never;
@@ -92,9 +112,29 @@ export interface paths {
         put?: never;
         /**
          * Send one GET with the credential's auth
-         * @description Sends one GET to `url` with the credential's auth and reports the status, the duration and the start of the body, secrets masked. An OAuth2 credential fetches a token first and reports its expiry, never the token; without `url` only the token is fetched. Redirects are not followed. Admins may name any URL the deployment's outbound rules allow; operators only a host that one of the credential's connections already calls, so the secret goes nowhere it does not already go.
+         * @description Sends one GET to `url` with the credential's auth and reports the status, the duration and the start of the body, secrets masked. An OAuth2 credential fetches a token first and reports its expiry, never the token; without `url` only the token is fetched. A refresh-token credential always refreshes (a rotated refresh token is saved), so the refresh token itself is what is tested. Redirects are not followed. Admins may name any URL the deployment's outbound rules allow; operators only a host that one of the credential's connections already calls, so the secret goes nowhere it does not already go.
          */
         post: operations["testCredentialAuth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/credentials/{id}/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Connect an oauth2_refresh_token credential (authorization code with PKCE)
+         * @description Starts the provider's authorization: returns the URL to send the browser to, with a single-use `state` and a PKCE challenge. When the person approves, the provider sends them to GET /api/oauth/callback, which trades the code for a refresh token, keeps it (replacing any before it) and sends them on to /credentials?connected=<id>, or /credentials?connect_error=<message>&credential=<id>.
+         */
+        post: operations["connectCredential"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1251,6 +1291,22 @@ export interface components {
              */
             url?: string;
         };
+        ConnectStarted: {
+            /** @description Send the person's browser here; the provider asks them to approve the app. */
+            authorize_url: string;
+            /**
+             * @description Where the provider sends them back: it must be registered with the provider's app exactly so.
+             * @example https://sync.example.com/api/oauth/callback
+             */
+            redirect_uri: string;
+            /**
+             * Format: date-time
+             * @description The authorization must come back before this (10 minutes).
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            expires_at: string;
+        };
+        ConnectRequest: Record<string, never>;
         CredentialPage: {
             data: components["schemas"]["Credential"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
@@ -1475,6 +1531,48 @@ export interface components {
              */
             updated_at: string;
             /** @enum {string} */
+            scheme: "oauth2_refresh_token";
+            config: {
+                /** @example https://api.hubapi.com/oauth/v1/token */
+                token_url: string;
+                client_id: string;
+                /** @description Sent with each refresh only when given: most providers keep the scope the app was authorized for. */
+                scope?: string;
+                /**
+                 * @description basic: client id and secret in an HTTP Basic header (Xero, QuickBooks); body: in the form (HubSpot, Salesforce).
+                 * @default basic
+                 * @enum {string}
+                 */
+                client_auth: "basic" | "body";
+                /**
+                 * @description The provider's authorization endpoint, for Connect (POST /api/credentials/{id}/connect); empty: none. Parameters a provider needs are written into it and kept: Google's `?access_type=offline&prompt=consent`.
+                 * @example https://app.hubspot.com/oauth/authorize
+                 */
+                authorize_url?: string;
+            };
+            refresh_token: components["schemas"]["RefreshTokenState"];
+        } | {
+            /** @example cred_01jd7v0q2k8x3c5n4m6p7r8s9t */
+            id: string;
+            name: string;
+            has_secret: boolean;
+            /**
+             * @description The only trace of the secret ever returned.
+             * @example ••••3f9a
+             */
+            secret_hint: string | null;
+            connection_count: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            updated_at: string;
+            /** @enum {string} */
             scheme: "aws_sigv4";
             config: {
                 /** @example AKIAIOSFODNN7EXAMPLE */
@@ -1488,6 +1586,33 @@ export interface components {
                 service: string;
             };
         };
+        /** @description null until a refresh token is given: runs then fail at their first token. */
+        RefreshTokenState: {
+            /**
+             * @description The last characters of the refresh token now kept.
+             * @example ••••9c1e
+             */
+            hint: string;
+            /**
+             * Format: date-time
+             * @description When a person (or Connect) last gave it.
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            set_at: string;
+            /**
+             * Format: date-time
+             * @description When the provider last replaced it with a new one; null: never.
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            rotated_at: string | null;
+            /** @description The provider's last refusal of it (e.g. invalid_grant: revoked, expired or already used); null after a success. */
+            error: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T12:34:56.000Z
+             */
+            error_at: string | null;
+        } | null;
         /** @description The destination auth context. `secret` is required for every scheme but none. */
         CreateCredentialRequest: {
             /** @example Fleet API (production) */
@@ -1592,6 +1717,33 @@ export interface components {
             /** @example Fleet API (production) */
             name: string;
             /** @enum {string} */
+            scheme: "oauth2_refresh_token";
+            config: {
+                /** @example https://api.hubapi.com/oauth/v1/token */
+                token_url: string;
+                client_id: string;
+                /** @description Sent with each refresh only when given: most providers keep the scope the app was authorized for. */
+                scope?: string;
+                /**
+                 * @description basic: client id and secret in an HTTP Basic header (Xero, QuickBooks); body: in the form (HubSpot, Salesforce).
+                 * @default basic
+                 * @enum {string}
+                 */
+                client_auth: "basic" | "body";
+                /**
+                 * @description The provider's authorization endpoint, for Connect (POST /api/credentials/{id}/connect); empty: none. Parameters a provider needs are written into it and kept: Google's `?access_type=offline&prompt=consent`.
+                 * @example https://app.hubspot.com/oauth/authorize
+                 */
+                authorize_url?: string;
+            };
+            /** @description Write-only: the bearer token, basic password, API key, OAuth2 client secret or AWS secret access key. Stored encrypted; responses show only `secret_hint`. */
+            secret: string;
+            /** @description Write-only, oauth2_refresh_token: the refresh token the provider issued when the app was authorized. Stored encrypted; when the provider rotates it, the new one replaces it. Responses show only `refresh_token.hint`. */
+            refresh_token?: string;
+        } | {
+            /** @example Fleet API (production) */
+            name: string;
+            /** @enum {string} */
             scheme: "aws_sigv4";
             config: {
                 /** @example AKIAIOSFODNN7EXAMPLE */
@@ -1611,13 +1763,15 @@ export interface components {
             /** @example Fleet API (production) */
             name?: string;
             /** @enum {string} */
-            scheme?: "none" | "bearer" | "basic" | "api_key" | "oauth2_client_credentials" | "oauth2_jwt_bearer" | "aws_sigv4";
+            scheme?: "none" | "bearer" | "basic" | "api_key" | "oauth2_client_credentials" | "oauth2_jwt_bearer" | "oauth2_refresh_token" | "aws_sigv4";
             /** @description Settings of the (new) scheme. With the scheme unchanged, the given keys are merged into the stored settings; a new scheme needs its full settings. */
             config?: {
                 [key: string]: unknown;
             };
             /** @description Replaces the stored secret. Required when switching to a scheme that needs one. One line, except an oauth2_jwt_bearer private key. */
             secret?: string;
+            /** @description oauth2_refresh_token: replaces the stored refresh token (after the app was authorized again) and clears its last refusal. */
+            refresh_token?: string;
         };
         /** @description The credential's connections in their new order. */
         ConnectionOrder: {
@@ -2476,6 +2630,32 @@ export interface components {
                      * @enum {string}
                      */
                     algorithm: "RS256" | "ES256";
+                };
+                secret: components["schemas"]["ConfigSecretRef"];
+                /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
+                renamed_from?: string;
+            } | {
+                /** @example Fleet API (production) */
+                name: string;
+                /** @enum {string} */
+                scheme: "oauth2_refresh_token";
+                config: {
+                    /** @example https://api.hubapi.com/oauth/v1/token */
+                    token_url: string;
+                    client_id: string;
+                    /** @description Sent with each refresh only when given: most providers keep the scope the app was authorized for. */
+                    scope?: string;
+                    /**
+                     * @description basic: client id and secret in an HTTP Basic header (Xero, QuickBooks); body: in the form (HubSpot, Salesforce).
+                     * @default basic
+                     * @enum {string}
+                     */
+                    client_auth: "basic" | "body";
+                    /**
+                     * @description The provider's authorization endpoint, for Connect (POST /api/credentials/{id}/connect); empty: none. Parameters a provider needs are written into it and kept: Google's `?access_type=offline&prompt=consent`.
+                     * @example https://app.hubspot.com/oauth/authorize
+                     */
+                    authorize_url?: string;
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
                 /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */
@@ -4333,6 +4513,29 @@ export interface operations {
             };
         };
     };
+    oauthCallback: {
+        parameters: {
+            query?: {
+                state?: string;
+                code?: string;
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description On to the Credentials page, which says how it went. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     testCredentialAuth: {
         parameters: {
             query?: never;
@@ -4395,6 +4598,86 @@ export interface operations {
             };
             /** @description Unsupported request content type. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    connectCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectRequest"];
+            };
+        };
+        responses: {
+            /** @description Send the browser to authorize_url. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectStarted"];
+                };
+            };
+            /** @description Invalid input; `details` names each offending field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid API token or Cloudflare Access identity. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role is below the route's minimum role (x-min-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported request content type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The deployment is misconfigured (e.g. SECRETS_KEY missing); see the hint. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { minRole } from "../auth/middleware";
 import { roleAtLeast } from "../auth/principal";
 import { contractUrls, outboundUrlPolicy } from "../auth/url-safety";
-import { createCredentialHeaders, OAUTH2_SCHEMES, type CredentialAuth } from "../engine/credential-auth";
+import { freshCredentialHeaders, OAUTH2_SCHEMES, type CredentialAuth } from "../engine/credential-auth";
 import type { ConnectionConfig } from "../engine/contracts";
 import { EngineError } from "../engine/errors";
 import { createSystemRuntime } from "../engine/runtime";
@@ -31,6 +31,7 @@ const testAuthRoute = createRoute({
   description:
     "Sends one GET to `url` with the credential's auth and reports the status, the duration and the start of the body, secrets masked. " +
     "An OAuth2 credential fetches a token first and reports its expiry, never the token; without `url` only the token is fetched. " +
+    "A refresh-token credential always refreshes (a rotated refresh token is saved), so the refresh token itself is what is tested. " +
     "Redirects are not followed. Admins may name any URL the deployment's outbound rules allow; operators only a host that one of " +
     "the credential's connections already calls, so the secret goes nowhere it does not already go.",
   request: {
@@ -68,7 +69,7 @@ credentialTestAuth.openapi(testAuthRoute, async (c) => {
   const runtime = createSystemRuntime({ fetch: outboundFetch(c.env) });
   const report = await runTestAuth({
     url: url ?? null,
-    auth: createCredentialHeaders(credential, { runtime, timeout_ms: TEST_AUTH_TIMEOUT_MS }),
+    auth: freshCredentialHeaders(credential, { runtime, timeout_ms: TEST_AUTH_TIMEOUT_MS }),
     runtime,
     timeoutMs: TEST_AUTH_TIMEOUT_MS,
     signal: c.req.raw.signal,

@@ -20,6 +20,7 @@ import { decodeCursor, encodeCursor, isStringTuple1 } from "./cursor";
 import { ApiError, nameTakenError, notFoundError, validationError, zodIssues, type FieldIssue } from "./errors";
 import { outboundUrlIssues } from "./outbound-url-checks";
 import { credentialTestAuth } from "./credential-test-auth";
+import { credentialConnect } from "./credential-connect";
 import { createRouter } from "./router";
 import { errorResponses, idParamsSchema, jsonContent, listQuerySchema } from "../schemas/common";
 import { connectionOrderSchema, reorderBodySchema } from "../schemas/connections";
@@ -38,6 +39,7 @@ import { privateKeyIssue } from "../engine/jwt-assertion";
 export const credentials = createRouter();
 const TAGS = ["Credentials"];
 credentials.route("/", credentialTestAuth);
+credentials.route("/", credentialConnect);
 
 const listRoute = createRoute({
   ...minRole("viewer"),
@@ -142,11 +144,13 @@ credentials.openapi(createCredentialRoute, async (c) => {
   const given = secretOf(body);
   if (given !== undefined) await checkSecret(body.scheme, config, given);
   const id = newId("cred");
+  const refreshToken = "refresh_token" in body && typeof body.refresh_token === "string" ? body.refresh_token : undefined;
   const write: CredentialWrite = {
     name: body.name,
     scheme: body.scheme,
     config,
     secret: given === undefined ? null : await sealCredentialSecret(c.env, id, body.scheme, config, given),
+    refresh: refreshToken === undefined ? null : await sealCredentialSecret(c.env, id, body.scheme, config, refreshToken, "refresh_token"),
   };
   const outcome = await insertCredential(c.env.LEDGER, id, write, Date.now());
   if (outcome.status !== "ok") throw nameTaken(body.name);
@@ -199,10 +203,20 @@ credentials.openapi(updateRoute, async (c) => {
     }
   }
 
+  let refresh: CredentialWrite["refresh"];
+  if (body.refresh_token !== undefined) {
+    if (scheme !== "oauth2_refresh_token") throw validationError([{ path: "refresh_token", message: `scheme ${scheme} has no refresh token`, in: "body" }]);
+    refresh = await sealCredentialSecret(c.env, id, scheme, config, body.refresh_token, "refresh_token");
+  } else if (scheme === "oauth2_refresh_token" && !schemeChanged && stored.refreshCiphertext !== null) {
+    // The refresh token goes to the token URL as the client secret does.
+    const moved = movedTokenHost(stored.config, config);
+    if (moved !== null) throw validationError([{ path: "refresh_token", message: moved.replace("the secret", "the refresh token"), in: "body" }]);
+  }
+
   const outcome = await updateCredential(
     c.env.LEDGER,
     id,
-    { name: body.name ?? stored.name, scheme, config, ...(secret === undefined ? {} : { secret }) },
+    { name: body.name ?? stored.name, scheme, config, ...(secret === undefined ? {} : { secret }), ...(refresh === undefined ? {} : { refresh }) },
     Date.now(),
   );
   if (outcome.status === "not_found") throw notFound(id);
@@ -267,7 +281,10 @@ async function checkSecret(scheme: CredentialScheme, config: CredentialConfig, s
 
 function checkConfigUrls(env: Env, scheme: CredentialScheme, config: CredentialConfig): void {
   if (!OAUTH2_SCHEMES.has(scheme) || !("token_url" in config)) return;
-  const issues = outboundUrlIssues([["config.token_url", config.token_url]], outboundUrlPolicy(env));
+  // The authorize URL is where a person's browser is sent with the client id: held to the same rules.
+  const urls: Array<[string, string]> = [["config.token_url", config.token_url]];
+  if ("authorize_url" in config && config.authorize_url) urls.push(["config.authorize_url", config.authorize_url]);
+  const issues = outboundUrlIssues(urls, outboundUrlPolicy(env));
   if (issues.length > 0) throw validationError(issues);
 }
 

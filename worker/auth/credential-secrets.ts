@@ -28,7 +28,17 @@ export function jwtAlgorithmOf(config: Record<string, unknown>): JwtAlgorithm {
 }
 
 // A private key's hint shows the end of the key itself, not of its PEM footer.
-export async function sealCredentialSecret(env: SecretsEnv, credentialId: string, scheme: CredentialScheme, config: Record<string, unknown>, secret: string) {
+export async function sealCredentialSecret(
+  env: SecretsEnv,
+  credentialId: string,
+  scheme: CredentialScheme,
+  config: Record<string, unknown>,
+  secret: string,
+  field: "secret" | "refresh_token" = "secret",
+) {
+  if (field === "refresh_token") {
+    return { ciphertext: await encryptSecret(env, secret, SECRET_BINDINGS.credentialRefreshToken(credentialId)), hint: secretHint(secret) };
+  }
   const shown = usesPrivateKey(scheme, config) ? privateKeyHintSource(secret) : secret;
   return { ciphertext: await encryptSecret(env, secret, SECRET_BINDINGS.credential(credentialId)), hint: secretHint(shown) };
 }

@@ -44,12 +44,15 @@ export class StoredSecretError extends ConflictError {
 }
 
 // Associated data: each ciphertext opens only for the row and field it was sealed for.
-export function secretBinding(owner: "credential" | "alert_channel" | "setting", id: string, field: string): string {
+export function secretBinding(owner: "credential" | "alert_channel" | "setting" | "oauth_connect_state", id: string, field: string): string {
   return `${owner}:${id}:${field}`;
 }
 
 export const SECRET_BINDINGS = {
   credential: (id: string) => secretBinding("credential", id, "secret"),
+  credentialRefreshToken: (id: string) => secretBinding("credential", id, "refresh_token"),
+  // A Connect's PKCE verifier, bound to the state that names it.
+  connectVerifier: (stateHash: string) => secretBinding("oauth_connect_state", stateHash, "code_verifier"),
   alertChannel: (id: string) => secretBinding("alert_channel", id, "secret"),
   alertChannelPrevious: (id: string) => secretBinding("alert_channel", id, "previous_secret"),
   logExport: () => secretBinding("setting", "config.log_export", "secret_access_key"),

@@ -85,7 +85,10 @@ export async function applyConfig(env: Env, input: ApplyInput): Promise<ConfigAp
       : value === undefined
         ? undefined
         : await sealCredentialSecret(env, id, entry.scheme, entry.config, value);
-    const write = { name: entry.name, scheme: entry.scheme, config: entry.config as CredentialConfig, ...(secret === undefined ? {} : { secret }) };
+    // A refresh token belongs to its client at its provider, and a document cannot carry one: a new token URL or
+    // client drops the kept one rather than send it there, and the credential is connected again.
+    const refresh = step.fields.some((field) => field.path === "config.token_url" || field.path === "config.client_id") ? { refresh: null } : {};
+    const write = { name: entry.name, scheme: entry.scheme, config: entry.config as CredentialConfig, ...(secret === undefined ? {} : { secret }), ...refresh };
     statements.push(step.stored ? updateCredentialStatement(db, id, write, now) : insertCredentialStatement(db, id, { ...write, secret: secret ?? null }, now));
   }
 

@@ -46,7 +46,10 @@ function urlIssues(env: Env, desired: DesiredConfig): FieldIssue[] {
     urls.push(...contractUrls(entry.config).map(([path, url]): [string, string] => [`connections[${i}].${path}`, url])),
   );
   desired.credentials?.forEach((entry, i) => {
-    if (typeof entry.config.token_url === "string") urls.push([`credentials[${i}].config.token_url`, entry.config.token_url]);
+    for (const field of ["token_url", "authorize_url"] as const) {
+      const url = (entry.config as Record<string, unknown>)[field];
+      if (typeof url === "string" && url !== "") urls.push([`credentials[${i}].config.${field}`, url]);
+    }
   });
   desired.channels?.forEach((entry, i) => {
     const kind: ChannelKindEntry = CHANNEL_KIND_REGISTRY[entry.kind];

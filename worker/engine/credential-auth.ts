@@ -1,5 +1,5 @@
 import { AwsV4Signer } from "aws4fetch";
-import { EngineError, describeRequest, excerpt } from "./errors";
+import { EngineError, describeRequest, excerpt, type JobFailure } from "./errors";
 import { loggedRequestHeaders, loggedResponseHeaders, type HeaderMap, type HttpClientOptions, type RequestAttempt } from "./http-client";
 import { createRedactor, REDACTED } from "./redactor";
 import { readBody } from "./read-body";
@@ -18,14 +18,26 @@ import {
   type KeyReference,
 } from "./jwt-assertion";
 
-export const CREDENTIAL_SCHEMES = ["none", "bearer", "basic", "api_key", "oauth2_client_credentials", "oauth2_jwt_bearer", "aws_sigv4"] as const;
+export const CREDENTIAL_SCHEMES = [
+  "none",
+  "bearer",
+  "basic",
+  "api_key",
+  "oauth2_client_credentials",
+  "oauth2_jwt_bearer",
+  "oauth2_refresh_token",
+  "aws_sigv4",
+] as const;
 export type CredentialScheme = (typeof CREDENTIAL_SCHEMES)[number];
 
 // The schemes that trade something for an access token at a token URL.
-export const OAUTH2_SCHEMES: ReadonlySet<CredentialScheme> = new Set(["oauth2_client_credentials", "oauth2_jwt_bearer"]);
+export const OAUTH2_SCHEMES: ReadonlySet<CredentialScheme> = new Set(["oauth2_client_credentials", "oauth2_jwt_bearer", "oauth2_refresh_token"]);
 
 export const OAUTH2_CLIENT_AUTH = ["basic", "body", "private_key_jwt"] as const;
 export type OAuth2ClientAuth = (typeof OAUTH2_CLIENT_AUTH)[number];
+// A refresh-token client proves itself with its secret only.
+export const REFRESH_CLIENT_AUTH = ["basic", "body"] as const;
+export type RefreshClientAuth = (typeof REFRESH_CLIENT_AUTH)[number];
 
 // A credential with its secret decrypted: only ever held in memory for the requests it authenticates.
 export type CredentialAuth =
@@ -58,6 +70,12 @@ export type CredentialAuth =
       key_id?: string;
       algorithm: JwtAlgorithm;
       private_key: string;
+    }
+  | {
+      // The refresh token and client secret stay with whoever keeps the credential's tokens (one keeper per credential,
+      // so a token the provider rotates at each use is never sent twice); a run holds only the access tokens it is given.
+      scheme: "oauth2_refresh_token";
+      tokens: AccessTokenSource;
     }
   | {
       // AWS Signature Version 4: every request signed with the IAM user's secret access key (API Gateway with IAM
@@ -112,6 +130,34 @@ export interface AssertionInfo {
   claims: Record<string, unknown>;
 }
 
+// An access token as a keeper hands it out, with the token requests made for it (for the asking run's request log).
+export interface IssuedAccessToken {
+  token: string;
+  token_type: string;
+  expires_at: number;
+  expiry_stated: boolean;
+  attempts: RequestAttempt[];
+}
+
+// A refusal keeps the token requests made for it, so the asking run logs them too.
+export type KeptTokenAnswer = { ok: true; token: IssuedAccessToken } | { ok: false; error: JobFailure; attempts: RequestAttempt[] };
+
+export interface AccessTokenSource {
+  // rejected: the authorization header a destination refused, so a token issued since then is handed out instead of
+  // a new one; fresh: a new token whatever is cached (Test authentication).
+  token(request: { rejected: string | null; fresh: boolean }): Promise<KeptTokenAnswer>;
+}
+
+// The settings a refresh-token grant is made with: all of them secret but the URL, client id and scope.
+export interface RefreshGrantAuth {
+  token_url: string;
+  client_id: string;
+  client_secret: string;
+  client_auth: RefreshClientAuth;
+  scope?: string;
+  refresh_token: string;
+}
+
 export interface AccessTokenInfo {
   token_type: string;
   expires_at: number;
@@ -140,9 +186,11 @@ export function createCredentialHeaders(auth: CredentialAuth, options: Credentia
     case "api_key":
       return staticHeaders({ [auth.header_name]: `${auth.value_prefix ?? ""}${auth.key}` }, [auth.key]);
     case "oauth2_client_credentials":
-      return oauth2Headers(clientCredentialsGrant(auth, options.runtime), clientSecrets(auth), options);
+      return oauth2Headers(grantTokens(clientCredentialsGrant(auth, options.runtime), options), clientSecrets(auth), options);
     case "oauth2_jwt_bearer":
-      return oauth2Headers(jwtBearerGrant(auth, options.runtime), [auth.private_key], options);
+      return oauth2Headers(grantTokens(jwtBearerGrant(auth, options.runtime), options), [auth.private_key], options);
+    case "oauth2_refresh_token":
+      return oauth2Headers(keptTokens(auth.tokens, options), [], options);
     case "aws_sigv4":
       return sigv4Headers(auth, options.runtime);
   }
@@ -191,38 +239,74 @@ interface TokenGrant {
   assertion?: string;
 }
 
-interface CachedToken {
-  header: string;
-  token: string;
-  type: string;
-  expiresAt: number;
-  expiryStated: boolean;
+// Where a run's access tokens come from: a grant it makes itself, or a keeper that makes it for every run.
+interface TokenSupply {
+  // rejected: the header the destination refused, if that is why a token is wanted.
+  next(rejected: string | null): Promise<CachedToken>;
+  // Secrets learnt while getting it (a signed assertion is a credential until it expires).
+  learnt(): string[];
+  lastAssertion(): string | null;
 }
 
-function oauth2Headers(grant: () => Promise<TokenGrant>, secrets: string[], options: CredentialAuthOptions): CredentialHeaders {
+function grantTokens(grant: () => Promise<TokenGrant>, options: CredentialAuthOptions): TokenSupply {
+  const learnt: string[] = [];
+  let lastAssertion: string | null = null;
+  return {
+    next: async () => {
+      const made = await grant();
+      learnt.push(...made.secrets);
+      lastAssertion = made.assertion ?? null;
+      return requestToken(made, options);
+    },
+    learnt: () => learnt,
+    lastAssertion: () => lastAssertion,
+  };
+}
+
+// A keeper's tokens: its token requests are logged as this run's, as if the run had made them.
+function keptTokens(source: AccessTokenSource, options: CredentialAuthOptions, fresh = false): TokenSupply {
+  let first = fresh;
+  return {
+    next: async (rejected) => {
+      const answer = await source.token({ rejected, fresh: first });
+      first = false;
+      const attempts = answer.ok ? answer.token.attempts : answer.attempts;
+      for (const attempt of attempts) options.onAttempt?.(attempt);
+      if (!answer.ok) throw new EngineError(answer.error);
+      const { token } = answer;
+      return cachedToken(token.token, token.token_type, token.expires_at, token.expiry_stated);
+    },
+    learnt: () => [],
+    lastAssertion: () => null,
+  };
+}
+
+// Test authentication: the keeper is asked for a new token, so the refresh token itself is what is tested.
+export function freshCredentialHeaders(auth: CredentialAuth, options: CredentialAuthOptions): CredentialHeaders {
+  return auth.scheme === "oauth2_refresh_token" ? oauth2Headers(keptTokens(auth.tokens, options, true), [], options) : createCredentialHeaders(auth, options);
+}
+
+function oauth2Headers(supply: TokenSupply, secrets: string[], options: CredentialAuthOptions): CredentialHeaders {
   const { runtime } = options;
   const margin = options.expiry_margin_ms ?? DEFAULT_EXPIRY_MARGIN_MS;
   const seen: string[] = [...secrets];
   let cached: CachedToken | null = null;
+  let rejected: string | null = null;
   let inflight: Promise<CachedToken> | null = null;
-  let lastAssertion: string | null = null;
 
   const current = async (): Promise<CachedToken> => {
     if (cached && runtime.now() < cached.expiresAt - margin) return cached;
     // Concurrent requests share one token request instead of each asking for their own.
-    inflight ??= grant()
-      .then((made) => {
-        // A signed assertion is itself a credential until it expires.
-        seen.push(...made.secrets.filter((secret) => !seen.includes(secret)));
-        lastAssertion = made.assertion ?? null;
-        return requestToken(made, options);
-      })
+    inflight ??= supply
+      .next(rejected)
       .then((token) => {
         cached = token;
-        seen.push(token.token, token.header);
+        rejected = null;
         return token;
       })
       .finally(() => {
+        seen.push(...supply.learnt().filter((secret) => !seen.includes(secret)));
+        if (cached !== null && !seen.includes(cached.token)) seen.push(cached.token, cached.header);
         inflight = null;
       });
     return inflight;
@@ -232,11 +316,17 @@ function oauth2Headers(grant: () => Promise<TokenGrant>, secrets: string[], opti
     headers: async () => ({ authorization: (await current()).header }),
     secrets: () => [...seen],
     refreshable: true,
-    invalidate: (rejected) => {
-      if (rejected === undefined || rejected.authorization === cached?.header) cached = null;
+    invalidate: (refused) => {
+      if (refused === undefined || refused.authorization === cached?.header) {
+        rejected = cached?.header ?? null;
+        cached = null;
+      }
     },
     tokenInfo: () => (cached ? { token_type: cached.type, expires_at: cached.expiresAt, expiry_stated: cached.expiryStated } : null),
-    assertionInfo: () => (lastAssertion === null ? null : decodeAssertion(lastAssertion)),
+    assertionInfo: () => {
+      const assertion = supply.lastAssertion();
+      return assertion === null ? null : decodeAssertion(assertion);
+    },
   };
 }
 
@@ -322,7 +412,88 @@ function jwtBearerGrant(auth: JwtBearerAuth, runtime: Pick<EngineRuntime, "now">
   };
 }
 
-async function requestToken(grant: TokenGrant, options: CredentialAuthOptions): Promise<CachedToken> {
+// A refresh-token grant (RFC 6749 §6), for the credential's keeper: the access token, and the refresh token to keep
+// from now on when the provider rotated it (null: the one sent stays good).
+export async function redeemRefreshToken(
+  auth: RefreshGrantAuth,
+  options: CredentialAuthOptions,
+): Promise<{ token: CachedToken; refresh_token: string | null }> {
+  const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: auth.refresh_token });
+  if (auth.scope) form.set("scope", auth.scope);
+  const { token, refreshToken } = await clientTokenRequest(
+    auth,
+    form,
+    [auth.refresh_token],
+    "Check the credential's client id, client secret and token URL; invalid_grant means the refresh token was revoked, expired or already used: connect again or give a new one on the Credentials page",
+    options,
+  );
+  return { token, refresh_token: refreshToken !== null && refreshToken !== auth.refresh_token ? refreshToken : null };
+}
+
+export type AuthorizationCodeClient = Omit<RefreshGrantAuth, "refresh_token" | "scope">;
+
+// Connect's last step (RFC 6749 §4.1.3 with PKCE, RFC 7636): the code the provider sent the person back with, for
+// the refresh token the credential keeps from then on. A provider that issues none is refused with what to change.
+export async function redeemAuthorizationCode(
+  client: AuthorizationCodeClient,
+  grant: { code: string; code_verifier: string; redirect_uri: string },
+  options: CredentialAuthOptions,
+): Promise<{ token: CachedToken; refresh_token: string }> {
+  const form = new URLSearchParams({ grant_type: "authorization_code", ...grant });
+  const { token, refreshToken } = await clientTokenRequest(
+    client,
+    form,
+    [grant.code, grant.code_verifier],
+    "Check the credential's client id, client secret and token URL, and that the redirect URI is registered with the provider's app",
+    options,
+  );
+  if (refreshToken === null) {
+    throw new EngineError({
+      code: "auth_failed",
+      message: "The provider issued an access token but no refresh token",
+      hint: "Ask for offline access: Google wants access_type=offline&prompt=consent in the authorize URL, Salesforce the refresh_token scope, Microsoft the offline_access scope",
+    });
+  }
+  return { token, refresh_token: refreshToken };
+}
+
+// A token request from a client with a secret, sent as its client_auth says.
+async function clientTokenRequest(
+  client: AuthorizationCodeClient,
+  form: URLSearchParams,
+  secrets: string[],
+  hint: string,
+  options: CredentialAuthOptions,
+): Promise<{ token: CachedToken; refreshToken: string | null }> {
+  const headers: HeaderMap = { ...TOKEN_REQUEST_HEADERS };
+  if (client.client_auth === "basic") {
+    headers.authorization = clientBasicHeader(client);
+  } else {
+    form.set("client_id", client.client_id);
+    form.set("client_secret", client.client_secret);
+  }
+  const { refreshToken, ...token } = await requestToken(
+    { token_url: client.token_url, form, headers, secrets: [...clientSecrets(client), ...secrets], hint },
+    options,
+  );
+  return { token, refreshToken };
+}
+
+export interface CachedToken {
+  header: string;
+  token: string;
+  type: string;
+  expiresAt: number;
+  expiryStated: boolean;
+}
+
+// As a token endpoint's token_type names the scheme: "bearer" in any case is sent as Bearer.
+function cachedToken(token: string, tokenType: string, expiresAt: number, expiryStated: boolean): CachedToken {
+  const scheme = tokenType.toLowerCase() === "bearer" ? "Bearer" : tokenType;
+  return { header: `${scheme} ${token}`, token, type: scheme, expiresAt, expiryStated };
+}
+
+async function requestToken(grant: TokenGrant, options: CredentialAuthOptions): Promise<CachedToken & { refreshToken: string | null }> {
   const { runtime } = options;
   const timeoutMs = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
   const where = `OAuth2 token endpoint ${describeRequest("POST", grant.token_url).replace(/^POST /, "")}`;
@@ -419,7 +590,7 @@ async function requestToken(grant: TokenGrant, options: CredentialAuthOptions): 
       hint: "Check the credential's token URL: it should be the OAuth2 token endpoint",
     });
   }
-  const fields = (body ?? {}) as { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
+  const fields = (body ?? {}) as { access_token?: unknown; token_type?: unknown; expires_in?: unknown; refresh_token?: unknown };
   if (typeof fields.access_token !== "string" || fields.access_token === "") {
     throw new EngineError({
       code: "auth_failed",
@@ -432,21 +603,16 @@ async function requestToken(grant: TokenGrant, options: CredentialAuthOptions): 
   const expiresIn = Number(fields.expires_in);
   const stated = Number.isFinite(expiresIn) && expiresIn > 0;
   const lifetime = stated ? expiresIn * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
-  const scheme = type.toLowerCase() === "bearer" ? "Bearer" : type;
-  return {
-    header: `${scheme} ${fields.access_token}`,
-    token: fields.access_token,
-    type: scheme,
-    expiresAt: runtime.now() + lifetime,
-    expiryStated: stated,
-  };
+  const refreshToken = typeof fields.refresh_token === "string" && fields.refresh_token !== "" ? fields.refresh_token : null;
+  return { ...cachedToken(fields.access_token, type, runtime.now() + lifetime, stated), refreshToken };
 }
 
 // The token request's body as logged: the client secret or signed assertion never leaves in a log, whatever the
 // redactor knows.
 function maskTokenForm(form: URLSearchParams): string {
   const shown = new URLSearchParams(form);
-  for (const field of ["client_secret", "assertion", "client_assertion", "refresh_token"]) if (shown.has(field)) shown.set(field, REDACTED);
+  for (const field of ["client_secret", "assertion", "client_assertion", "refresh_token", "code", "code_verifier"])
+    if (shown.has(field)) shown.set(field, REDACTED);
   return shown.toString();
 }
 
@@ -467,18 +633,20 @@ function maskTokenResponse(text: string): string {
   return JSON.stringify(shown);
 }
 
+type ClientAuthFields = Pick<OAuth2Auth, "client_id" | "client_secret"> & { client_auth: OAuth2ClientAuth };
+
 // RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
-function clientBasicPair(auth: OAuth2Auth): string {
+function clientBasicPair(auth: ClientAuthFields): string {
   return `${formEncode(auth.client_id)}:${formEncode(auth.client_secret)}`;
 }
 
-function clientBasicHeader(auth: OAuth2Auth): string {
+function clientBasicHeader(auth: ClientAuthFields): string {
   return `Basic ${base64Utf8(clientBasicPair(auth))}`;
 }
 
 // What the token request carries: the client secret, and in the Basic header the pair and its base64 (a private
 // key is only held, but is secret all the same).
-function clientSecrets(auth: OAuth2Auth): string[] {
+function clientSecrets(auth: ClientAuthFields): string[] {
   if (auth.client_auth !== "basic") return [auth.client_secret];
   const header = clientBasicHeader(auth);
   return [auth.client_secret, clientBasicPair(auth), header.slice("Basic ".length), header];

@@ -4,6 +4,7 @@ import type { CredentialAuth } from "../engine/credential-auth";
 import { EngineError } from "../engine/errors";
 import type { Env } from "../env";
 import { getStoredCredential } from "../ledger/credentials";
+import { keeperTokenSource } from "../tokens/keeper-source";
 
 // The run's credential with its secret decrypted, held only in memory for the job's requests.
 export async function loadCredentialAuth(env: Env, credentialId: string): Promise<CredentialAuth> {
@@ -16,6 +17,8 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
     });
   }
   if (stored.scheme === "none") return { scheme: "none" };
+  // Its secrets stay with the credential's token keeper, which checks them at each refresh.
+  if (stored.scheme === "oauth2_refresh_token") return { scheme: "oauth2_refresh_token", tokens: keeperTokenSource(env, stored.id) };
   if (stored.secretCiphertext === null) {
     throw new EngineError({
       code: "auth_failed",

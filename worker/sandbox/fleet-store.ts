@@ -27,6 +27,11 @@ export class FleetStore {
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_tokens (token TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
     // The jti of every assertion taken, until it expires: a provider refuses one sent twice.
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_assertions (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
+    // Refresh tokens issued or taken: live, spent (rotated away) or revoked. The knob's own token is live until here.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_refresh_tokens (token TEXT PRIMARY KEY, state TEXT NOT NULL)");
+    // Authorization codes until they are redeemed (once) or expire, with what the redemption must match.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS fleet_auth_codes (
+      code TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL, challenge TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
     if (this.meta("seed_version") !== SEED_VERSION) this.reset({ keepConfig: true });
   }
 
@@ -37,6 +42,8 @@ export class FleetStore {
       this.sql.exec("DELETE FROM fleet_writes");
       this.sql.exec("DELETE FROM fleet_tokens");
       this.sql.exec("DELETE FROM fleet_assertions");
+      this.sql.exec("DELETE FROM fleet_refresh_tokens");
+      this.sql.exec("DELETE FROM fleet_auth_codes");
       if (!options.keepConfig) this.sql.exec("DELETE FROM fleet_meta WHERE key = 'config'");
       for (const device of demoFleetDevices()) {
         this.sql.exec("INSERT INTO fleet_devices (serial, id, body) VALUES (?, ?, ?)", device.serial, device.id, JSON.stringify(device));
@@ -109,7 +116,7 @@ export class FleetStore {
   }
 
   issueToken(ttlSeconds: number, nowMs: number): string {
-    const token = `sbx_at_${[...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+    const token = `sbx_at_${randomHex()}`;
     this.sql.exec("DELETE FROM fleet_tokens WHERE expires_at <= ?", nowMs);
     this.sql.exec("INSERT INTO fleet_tokens (token, expires_at) VALUES (?, ?)", token, nowMs + ttlSeconds * 1000);
     return token;
@@ -126,6 +133,75 @@ export class FleetStore {
     if (this.sql.exec("SELECT 1 FROM fleet_assertions WHERE jti = ?", jti).toArray().length > 0) return false;
     this.sql.exec("INSERT INTO fleet_assertions (jti, expires_at) VALUES (?, ?)", jti, expiresAtMs);
     return true;
+  }
+
+  // A refresh grant: the token's fate and, with rotation, the one that replaces it. A spent token sent again is
+  // taken as stolen: every refresh token of the grant is revoked.
+  useRefreshToken(
+    token: string,
+    knobToken: string | undefined,
+    rotate: boolean,
+  ): { outcome: "ok"; next: string | null } | { outcome: "unknown" | "revoked" | "reused" } {
+    return this.transaction(() => {
+      const row = this.sql.exec<{ state: string }>("SELECT state FROM fleet_refresh_tokens WHERE token = ?", token).toArray()[0];
+      const state = row?.state ?? (token === knobToken ? "live" : "unknown");
+      if (state === "unknown") return { outcome: "unknown" as const };
+      if (state === "revoked") return { outcome: "revoked" as const };
+      if (state === "spent") {
+        this.sql.exec("UPDATE fleet_refresh_tokens SET state = 'revoked'");
+        return { outcome: "reused" as const };
+      }
+      if (!rotate) return { outcome: "ok" as const, next: null };
+      const next = `sbx_rt_${randomHex()}`;
+      this.sql.exec("INSERT OR REPLACE INTO fleet_refresh_tokens (token, state) VALUES (?, 'spent')", token);
+      this.sql.exec("INSERT INTO fleet_refresh_tokens (token, state) VALUES (?, 'live')", next);
+      return { outcome: "ok" as const, next };
+    });
+  }
+
+  issueAuthorizationCode(grant: { client_id: string; redirect_uri: string; challenge: string }, ttlMs: number, nowMs: number): string {
+    const code = `sbx_code_${randomHex()}`;
+    this.sql.exec("DELETE FROM fleet_auth_codes WHERE expires_at <= ?", nowMs);
+    this.sql.exec(
+      "INSERT INTO fleet_auth_codes (code, client_id, redirect_uri, challenge, expires_at) VALUES (?, ?, ?, ?, ?)",
+      code,
+      grant.client_id,
+      grant.redirect_uri,
+      grant.challenge,
+      nowMs + ttlMs,
+    );
+    return code;
+  }
+
+  // Taken once, whether or not the redemption then matches.
+  takeAuthorizationCode(code: string, nowMs: number): { client_id: string; redirect_uri: string; challenge: string } | null {
+    const row = this.sql
+      .exec<{ client_id: string; redirect_uri: string; challenge: string; expires_at: number }>(
+        "DELETE FROM fleet_auth_codes WHERE code = ? RETURNING client_id, redirect_uri, challenge, expires_at",
+        code,
+      )
+      .toArray()[0];
+    return row === undefined || row.expires_at <= nowMs ? null : { client_id: row.client_id, redirect_uri: row.redirect_uri, challenge: row.challenge };
+  }
+
+  // A new grant's first refresh token.
+  issueRefreshToken(): string {
+    const token = `sbx_rt_${randomHex()}`;
+    this.sql.exec("INSERT INTO fleet_refresh_tokens (token, state) VALUES (?, 'live')", token);
+    return token;
+  }
+
+  // An authorization revoked by the person (or an admin) at the provider: no refresh token of it works again.
+  revokeRefreshTokens(knobToken: string | undefined): number {
+    if (knobToken !== undefined) this.sql.exec("INSERT OR IGNORE INTO fleet_refresh_tokens (token, state) VALUES (?, 'live')", knobToken);
+    return this.sql.exec("UPDATE fleet_refresh_tokens SET state = 'revoked' WHERE state != 'revoked'").rowsWritten;
+  }
+
+  refreshTokenCounts(): Record<"live" | "spent" | "revoked", number> {
+    const counts = { live: 0, spent: 0, revoked: 0 };
+    for (const row of this.sql.exec<{ state: "live" | "spent" | "revoked"; n: number }>("SELECT state, COUNT(*) AS n FROM fleet_refresh_tokens GROUP BY state"))
+      counts[row.state] = row.n;
+    return counts;
   }
 
   revokeTokens(): number {
@@ -152,4 +228,8 @@ export class FleetStore {
   private setMeta(key: string, value: string): void {
     this.sql.exec("INSERT INTO fleet_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
   }
+}
+
+function randomHex(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

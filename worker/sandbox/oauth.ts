@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { FleetStore } from "./fleet-store";
 import type { SandboxConfig } from "./sandbox-config";
 import { assertionIssue } from "./oauth-jwt";
+import { pkceChallenge } from "../engine/pkce";
 import { decodeAssertion, JWT_BEARER_GRANT, JWT_CLIENT_ASSERTION_TYPE } from "../engine/jwt-assertion";
 
 // An OAuth2 token endpoint for the sandbox destination: client credentials (RFC 6749 §4.4; the client proven by
@@ -41,18 +42,87 @@ export function createOAuthRoutes(store: FleetStore, config: () => SandboxConfig
         return oauthError(c, 401, "invalid_client", "unknown client or wrong secret");
       }
     }
+    if (form.get("grant_type") === "refresh_token") return refreshGrant(c, form.get("refresh_token") ?? "", oauth);
+    if (form.get("grant_type") === "authorization_code") return codeGrant(c, form, oauth);
     if (form.get("grant_type") !== "client_credentials") {
-      return oauthError(c, 400, "unsupported_grant_type", `grant_type is client_credentials or ${JWT_BEARER_GRANT}`);
+      return oauthError(c, 400, "unsupported_grant_type", `grant_type is client_credentials, authorization_code, refresh_token or ${JWT_BEARER_GRANT}`);
     }
     c.header("Cache-Control", "no-store");
     return c.json({ access_token: store.issueToken(oauth.token_ttl_s, nowMs()), token_type: "Bearer", expires_in: oauth.token_ttl_s });
   });
 
+  // RFC 6749 §6, after the client is authenticated.
+  const refreshGrant = (c: Context, token: string, oauth: NonNullable<SandboxConfig["oauth"]>): Response => {
+    const used = store.useRefreshToken(token, oauth.refresh_token, oauth.rotate_refresh_tokens ?? false);
+    if (used.outcome !== "ok") return oauthError(c, 400, "invalid_grant", REFRESH_REFUSALS[used.outcome]);
+    c.header("Cache-Control", "no-store");
+    return c.json({
+      access_token: store.issueToken(oauth.token_ttl_s, nowMs()),
+      token_type: "bearer",
+      expires_in: oauth.token_ttl_s,
+      ...(used.next === null ? {} : { refresh_token: used.next }),
+    });
+  };
+
+  // RFC 6749 §4.1.3 with PKCE (RFC 7636): the code is good once, for the redirect URI and verifier it was issued for.
+  const codeGrant = async (c: Context, form: URLSearchParams, oauth: NonNullable<SandboxConfig["oauth"]>): Promise<Response> => {
+    const issued = store.takeAuthorizationCode(form.get("code") ?? "", nowMs());
+    if (issued === null || issued.client_id !== oauth.client_id) return oauthError(c, 400, "invalid_grant", "unknown, expired or already redeemed code");
+    if (form.get("redirect_uri") !== issued.redirect_uri) return oauthError(c, 400, "invalid_grant", "redirect_uri differs from the authorization request's");
+    if ((await pkceChallenge(form.get("code_verifier") ?? "")) !== issued.challenge)
+      return oauthError(c, 400, "invalid_grant", "code_verifier does not match the code_challenge");
+    c.header("Cache-Control", "no-store");
+    return c.json({
+      access_token: store.issueToken(oauth.token_ttl_s, nowMs()),
+      token_type: "bearer",
+      expires_in: oauth.token_ttl_s,
+      refresh_token: store.issueRefreshToken(),
+    });
+  };
+
+  // The provider's consent screen, approved (or denied, by the knob) at once: the browser goes back with a code.
+  app.get("/authorize", (c) => {
+    const oauth = config().oauth;
+    const query = (name: string) => c.req.query(name) ?? "";
+    if (oauth === null) return oauthError(c, 400, "unauthorized_client", "OAuth is off: set the oauth knob");
+    if (query("client_id") !== oauth.client_id) return oauthError(c, 400, "invalid_request", "unknown client_id");
+    const redirect = URL.parse(query("redirect_uri"));
+    // Errors before the redirect URI is known to be good are shown here, never sent on (RFC 6749 §4.1.2.1).
+    if (redirect === null) return oauthError(c, 400, "invalid_request", "redirect_uri is missing or not a URL");
+    const back = (params: Record<string, string>) => {
+      for (const [key, value] of Object.entries({ ...params, state: query("state") })) redirect.searchParams.set(key, value);
+      return c.redirect(redirect.toString(), 302);
+    };
+    if (query("response_type") !== "code") return back({ error: "unsupported_response_type", error_description: "response_type must be code" });
+    if (query("code_challenge_method") !== "S256" || query("code_challenge") === "")
+      return back({ error: "invalid_request", error_description: "PKCE is required: code_challenge with code_challenge_method S256" });
+    if (oauth.deny_authorization) return back({ error: "access_denied", error_description: "The person denied the app access" });
+    const code = store.issueAuthorizationCode(
+      { client_id: oauth.client_id, redirect_uri: query("redirect_uri"), challenge: query("code_challenge") },
+      CODE_TTL_MS,
+      nowMs(),
+    );
+    return back({ code });
+  });
+
   app.post("/_revoke", (c) => c.json({ revoked: store.revokeTokens() }));
+  // The person revoked the app's authorization, so its refresh tokens stop working too.
+  app.post("/_revoke_refresh", (c) => c.json({ revoked: store.revokeRefreshTokens(config().oauth?.refresh_token) }));
+  app.get("/_refresh_tokens", (c) => c.json(store.refreshTokenCounts()));
   app.all("/token", (c) => methodNotAllowed(c));
   app.all("/_revoke", (c) => methodNotAllowed(c));
+  app.all("/_revoke_refresh", (c) => methodNotAllowed(c));
   return app;
 }
+
+// As providers keep them: minutes.
+const CODE_TTL_MS = 5 * 60_000;
+
+const REFRESH_REFUSALS = {
+  unknown: "unknown refresh token",
+  revoked: "the refresh token was revoked",
+  reused: "refresh token reuse detected: it was already exchanged, so every refresh token of this grant is revoked",
+} as const;
 
 // private_key_jwt (RFC 7523 §3): the client is the assertion's issuer and subject, and signed it with the key whose
 // public half the knob registers.

@@ -476,7 +476,7 @@ function describeEndpoints(): Record<string, unknown> {
       "GET|PUT /sandbox/_config",
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",
-      "POST /sandbox/oauth/token (client credentials when the oauth knob is set, JWT bearer assertions when oauth_jwt is) | POST /sandbox/oauth/_revoke",
+      "POST /sandbox/oauth/token (client credentials and refresh tokens when the oauth knob is set, JWT bearer assertions when oauth_jwt is) | POST /sandbox/oauth/_revoke | POST /sandbox/oauth/_revoke_refresh | GET /sandbox/oauth/_refresh_tokens",
       "aws_sigv4 knob: /api and /xml take only requests signed with AWS Signature V4 under its key, region and service",
       "POST /sandbox/_receiver/{name} (webhook receiver) | GET lists requests | PUT /sandbox/_receiver/{name}/_script",
     ],

@@ -18,6 +18,14 @@ export const sandboxConfigSchema = z.strictObject({
       token_ttl_s: z.number().int().min(1).max(86_400),
       // When set, the client may also authenticate with a JWT signed by this key's private half (private_key_jwt).
       client_public_key: z.string().min(1).max(8_192).optional(),
+      // When set, the client may also trade this refresh token (grant_type=refresh_token), as an app a person
+      // authorized once does; with rotate_refresh_tokens each use answers a new one and the old one is spent, and
+      // a spent one sent again revokes every refresh token of the grant (reuse detection, as Auth0 and Okta do).
+      refresh_token: z.string().min(1).max(500).optional(),
+      rotate_refresh_tokens: z.boolean().optional(),
+      // GET /sandbox/oauth/authorize approves at once, as if the person clicked Allow; this makes it answer
+      // access_denied instead, as if they clicked Deny.
+      deny_authorization: z.boolean().optional(),
     })
     .nullable(),
   // When set, POST /sandbox/oauth/token also takes JWT bearer assertions (RFC 7523) signed by the key whose public

@@ -42,12 +42,15 @@ const renamedFromSchema = nameRef.optional().openapi({
 });
 const renamable = (entry: z.ZodObject) => entry.extend({ renamed_from: renamedFromSchema });
 
-// The API's create bodies per scheme and kind, with the secret fields taking a reference instead of the value.
+// The API's create bodies per scheme and kind, with the secret fields taking a reference instead of the value. A
+// refresh token is left out: the provider may replace it at each use, so it is state the ledger keeps, not
+// configuration (Connect or the API gives it).
 const credentialEntrySchema = z.discriminatedUnion(
   "scheme",
-  createCredentialBodySchema.options.map((option) =>
-    renamable(SCHEMES_WITH_SECRET[option.shape.scheme.value] ? (option as z.ZodObject).extend({ secret: secretRefSchema }) : option),
-  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  createCredentialBodySchema.options.map((option) => {
+    const entry = "refresh_token" in option.shape ? (option as z.ZodObject).omit({ refresh_token: true }) : (option as z.ZodObject);
+    return renamable(SCHEMES_WITH_SECRET[option.shape.scheme.value] ? entry.extend({ secret: secretRefSchema }) : entry);
+  }) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
 
 const connectionEntrySchema = createConnectionBodySchema.omit({ credential_id: true, change_note: true }).extend({

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, type CredentialScheme } from "../engine/credential-auth";
+import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, REFRESH_CLIENT_AUTH, type CredentialScheme } from "../engine/credential-auth";
 import { JWT_ALGORITHMS, THUMBPRINT } from "../engine/jwt-assertion";
 import { nameSchema, pageSchema, timestampSchema } from "./common";
 
@@ -40,6 +40,17 @@ const clientSecretSchema = privateKeySecretSchema.openapi({
   description:
     "Write-only: the OAuth2 client secret (one line), or with client_auth private_key_jwt the client's PKCS #8 private key. Stored encrypted; responses show only `secret_hint`.",
 });
+
+export const refreshTokenSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((s) => !/[\r\n\0\s]/.test(s), "is one word: no spaces, line breaks or NUL")
+  .openapi({
+    writeOnly: true,
+    description:
+      "Write-only, oauth2_refresh_token: the refresh token the provider issued when the app was authorized. Stored encrypted; when the provider rotates it, the new one replaces it. Responses show only `refresh_token.hint`.",
+  });
 
 // Non-secret settings per scheme. Each is strict, so a secret put in `config` by mistake is refused, not stored.
 export const CREDENTIAL_CONFIG_SCHEMAS = {
@@ -95,6 +106,21 @@ export const CREDENTIAL_CONFIG_SCHEMAS = {
     key_id: z.string().max(200).optional().openapi({ description: "The assertion header's `kid`, e.g. a Google key file's private_key_id." }),
     algorithm: z.enum(JWT_ALGORITHMS).default("RS256").openapi({ description: "RS256 for an RSA key, ES256 for an EC key on P-256." }),
   }),
+  oauth2_refresh_token: z.strictObject({
+    token_url: z.string().min(1).max(2000).openapi({ example: "https://api.hubapi.com/oauth/v1/token" }),
+    client_id: z.string().min(1).max(500),
+    scope: z.string().max(1000).optional().openapi({
+      description: "Sent with each refresh only when given: most providers keep the scope the app was authorized for.",
+    }),
+    client_auth: z.enum(REFRESH_CLIENT_AUTH).default("basic").openapi({
+      description: "basic: client id and secret in an HTTP Basic header (Xero, QuickBooks); body: in the form (HubSpot, Salesforce).",
+    }),
+    authorize_url: z.string().max(2000).optional().openapi({
+      example: "https://app.hubspot.com/oauth/authorize",
+      description:
+        "The provider's authorization endpoint, for Connect (POST /api/credentials/{id}/connect); empty: none. Parameters a provider needs are written into it and kept: Google's `?access_type=offline&prompt=consent`.",
+    }),
+  }),
   aws_sigv4: z.strictObject({
     access_key_id: z
       .string()
@@ -121,11 +147,12 @@ export const SCHEMES_WITH_SECRET: Record<CredentialScheme, boolean> = {
   api_key: true,
   oauth2_client_credentials: true,
   oauth2_jwt_bearer: true,
+  oauth2_refresh_token: true,
   aws_sigv4: true,
 };
 
 // Settings the scheme cannot do without, so `config` is required with it.
-const CONFIG_REQUIRED = new Set<CredentialScheme>(["basic", "oauth2_client_credentials", "oauth2_jwt_bearer", "aws_sigv4"]);
+const CONFIG_REQUIRED = new Set<CredentialScheme>(["basic", "oauth2_client_credentials", "oauth2_jwt_bearer", "oauth2_refresh_token", "aws_sigv4"]);
 
 const createVariant = <S extends CredentialScheme>(scheme: S) => {
   const base = { name: credentialNameSchema, scheme: z.literal(scheme) };
@@ -133,6 +160,8 @@ const createVariant = <S extends CredentialScheme>(scheme: S) => {
   // Schemes without settings may leave `config` out.
   const configField = CONFIG_REQUIRED.has(scheme) ? config : config.optional();
   const secret = scheme === "oauth2_jwt_bearer" ? privateKeySecretSchema : scheme === "oauth2_client_credentials" ? clientSecretSchema : credentialSecretSchema;
+  // A refresh token may come later, from the Connect flow or a paste.
+  if (scheme === "oauth2_refresh_token") return z.strictObject({ ...base, config: configField, secret, refresh_token: refreshTokenSchema.optional() });
   return SCHEMES_WITH_SECRET[scheme] ? z.strictObject({ ...base, config: configField, secret }) : z.strictObject({ ...base, config: configField });
 };
 
@@ -144,6 +173,7 @@ export const createCredentialBodySchema = z
     createVariant("api_key"),
     createVariant("oauth2_client_credentials"),
     createVariant("oauth2_jwt_bearer"),
+    createVariant("oauth2_refresh_token"),
     createVariant("aws_sigv4"),
   ])
   .openapi("CreateCredentialRequest", {
@@ -163,8 +193,11 @@ export const updateCredentialBodySchema = z
     secret: privateKeySecretSchema.optional().openapi({
       description: "Replaces the stored secret. Required when switching to a scheme that needs one. One line, except an oauth2_jwt_bearer private key.",
     }),
+    refresh_token: refreshTokenSchema.optional().openapi({
+      description: "oauth2_refresh_token: replaces the stored refresh token (after the app was authorized again) and clears its last refusal.",
+    }),
   })
-  .refine((body) => Object.keys(body).length > 0, "give at least one of name, scheme, config, secret")
+  .refine((body) => Object.keys(body).length > 0, "give at least one of name, scheme, config, secret, refresh_token")
   .openapi("UpdateCredentialRequest");
 export type UpdateCredentialBody = z.output<typeof updateCredentialBodySchema>;
 
@@ -178,8 +211,28 @@ const credentialBase = {
   updated_at: timestampSchema,
 };
 
+export const refreshTokenStateSchema = z
+  .object({
+    hint: z.string().openapi({ example: "••••9c1e", description: "The last characters of the refresh token now kept." }),
+    set_at: timestampSchema.openapi({ description: "When a person (or Connect) last gave it." }),
+    rotated_at: timestampSchema.nullable().openapi({ description: "When the provider last replaced it with a new one; null: never." }),
+    error: z.string().nullable().openapi({
+      description: "The provider's last refusal of it (e.g. invalid_grant: revoked, expired or already used); null after a success.",
+    }),
+    error_at: timestampSchema.nullable(),
+  })
+  .openapi("RefreshTokenState");
+export type RefreshTokenState = z.infer<typeof refreshTokenStateSchema>;
+
 const responseVariant = <S extends CredentialScheme>(scheme: S) =>
   z.object({ ...credentialBase, scheme: z.literal(scheme), config: CREDENTIAL_CONFIG_SCHEMAS[scheme] });
+
+const refreshResponseVariant = z.object({
+  ...credentialBase,
+  scheme: z.literal("oauth2_refresh_token"),
+  config: CREDENTIAL_CONFIG_SCHEMAS.oauth2_refresh_token,
+  refresh_token: refreshTokenStateSchema.nullable().openapi({ description: "null until a refresh token is given: runs then fail at their first token." }),
+});
 
 export const credentialSchema = z
   .discriminatedUnion("scheme", [
@@ -189,12 +242,25 @@ export const credentialSchema = z
     responseVariant("api_key"),
     responseVariant("oauth2_client_credentials"),
     responseVariant("oauth2_jwt_bearer"),
+    refreshResponseVariant,
     responseVariant("aws_sigv4"),
   ])
   .openapi("Credential");
 export type Credential = z.infer<typeof credentialSchema>;
 
 export const credentialPageSchema = pageSchema(credentialSchema, "CredentialPage");
+
+export const connectStartedSchema = z
+  .object({
+    authorize_url: z.string().openapi({ description: "Send the person's browser here; the provider asks them to approve the app." }),
+    redirect_uri: z.string().openapi({
+      example: "https://sync.example.com/api/oauth/callback",
+      description: "Where the provider sends them back: it must be registered with the provider's app exactly so.",
+    }),
+    expires_at: timestampSchema.openapi({ description: "The authorization must come back before this (10 minutes)." }),
+  })
+  .openapi("ConnectStarted");
+export type ConnectStarted = z.infer<typeof connectStartedSchema>;
 
 export const testAuthBodySchema = z
   .strictObject({

@@ -4,7 +4,7 @@ import type { z } from "@hono/zod-openapi";
 import type { errorBodySchema, validationDetailSchema } from "./common";
 
 export type { HealthResponse } from "./health";
-export type { Credential, CreateCredentialBody, TestAuthResult, UpdateCredentialBody } from "./credentials";
+export type { ConnectStarted, Credential, CreateCredentialBody, TestAuthResult, UpdateCredentialBody } from "./credentials";
 export type { Connection, ConnectionSnapshot, ConnectionSummary, ConnectionVersion, CreateConnectionBody, UpdateConnectionBody } from "./connections";
 export type { FreshnessView } from "./freshness";
 export type { FreshnessState } from "../schedule/freshness";

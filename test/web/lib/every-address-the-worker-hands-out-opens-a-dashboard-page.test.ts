@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dashboardPaths } from "../../../shared/dashboard-paths";
 import { matchRoute } from "../../../web/src/routes";
 import { linkedRunId, parseRunFilters } from "../../../web/src/lib/run-filters";
+import { readConnectReturn } from "../../../web/src/lib/connect-return";
 
 // Alert payloads, MCP answers and the CLI build their links from shared/dashboard-paths.ts: each must land on the
 // page that shows what it names, with ids that need escaping kept whole.
@@ -46,5 +47,14 @@ describe("the dashboard's addresses", () => {
     expect(match.params).toEqual({ id: ODD_ID });
     expect(new URLSearchParams(search).get("serials")).toBe("failed");
     expect(new URL(dashboardPaths.connectionSerials(ODD_ID), "https://x").hash).toBe("#section-serials");
+  });
+
+  it("Connect's ends open the Credentials page, which reads how it went", () => {
+    const connected = open(dashboardPaths.connected(ODD_ID));
+    expect(connected.match.route.path).toBe("/credentials");
+    expect(readConnectReturn(connected.search)).toEqual({ ok: true, credentialId: ODD_ID });
+    const failed = open(dashboardPaths.connectFailed("The provider answered access_denied: no & thanks", ODD_ID));
+    expect(readConnectReturn(failed.search)).toEqual({ ok: false, credentialId: ODD_ID, message: "The provider answered access_denied: no & thanks" });
+    expect(readConnectReturn(open(dashboardPaths.connectFailed("expired", null)).search)).toEqual({ ok: false, credentialId: null, message: "expired" });
   });
 });

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import migration from "../../../migrations/0034_add_jwt_bearer_and_aws_sigv4_schemes.sql?raw";
+import nextRebuild from "../../../migrations/0035_add_oauth2_refresh_token_scheme.sql?raw";
 import type { Credential, TestAuthResult } from "../../../worker/schemas/types";
 import { makeSigningKeyPair } from "../../support/signing-keys";
-import { configureSandbox, resetWorld } from "../factories";
+import { configureSandbox, replayMigration, resetWorld } from "../factories";
 import { call, createConnection, errorOf, exported, unique, type Doc } from "./config-api";
 
 const rsa = await makeSigningKeyPair("RS256");
@@ -202,13 +203,9 @@ describe("an oauth2_jwt_bearer credential", () => {
   it("survives migration 0034's rebuild of the credentials table with connections still pointing at it", async () => {
     const credential = await create(rsa.privatePem);
     const connection = await createConnection(credential.body.id);
-    const statements = migration
-      .replace(/--.*$/gm, "")
-      .split(";")
-      .map((statement) => statement.trim())
-      .filter((statement) => statement !== "");
-    // As wrangler applies a migration: one transaction.
-    await env.LEDGER.batch(statements.map((statement) => env.LEDGER.prepare(statement)));
+    await replayMigration(migration);
+    // The later rebuild too, so the table ends as the code expects it (what 0035 added starts empty).
+    await replayMigration(nextRebuild);
 
     const read = await call<Credential>("GET", `/api/credentials/${credential.body.id}`);
     expect(read.body).toEqual({ ...credential.body, connection_count: 1 });

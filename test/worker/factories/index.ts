@@ -5,3 +5,4 @@ export * from "./ledger";
 export * from "./retention";
 export * from "./runs";
 export * from "./archive";
+export * from "./migrations";

@@ -270,7 +270,7 @@ export interface CustomConnection {
 }
 
 // How a test credential authenticates: no auth, a bearer token, or any scheme with its config and secret.
-export type TestAuth = null | string | { scheme: string; config: Record<string, unknown>; secret: string };
+export type TestAuth = null | string | { scheme: string; config: Record<string, unknown>; secret: string; refresh_token?: string };
 
 // A credential of its own with demo-like connections whose contracts a test bends, and their datasets.
 export async function makeCredentialWith(
@@ -281,11 +281,17 @@ export async function makeCredentialWith(
   const credentialId = newId("cred");
   const stored = auth === null ? null : typeof auth === "string" ? { scheme: "bearer", config: {}, secret: auth } : auth;
   const secret = stored === null ? null : { ciphertext: await encryptSecret(env, stored.secret, SECRET_BINDINGS.credential(credentialId)), hint: "••••" };
+  const refreshToken = stored !== null && typeof stored === "object" ? stored.refresh_token : undefined;
+  const refresh =
+    refreshToken === undefined
+      ? null
+      : { ciphertext: await encryptSecret(env, refreshToken, SECRET_BINDINGS.credentialRefreshToken(credentialId)), hint: "••••" };
   const write = {
     name: `Test ${credentialId}`,
     scheme: (stored?.scheme ?? "none") as CredentialWrite["scheme"],
     config: (stored?.config ?? {}) as CredentialWrite["config"],
     secret,
+    refresh,
   };
   const created = await insertCredential(env.LEDGER, credentialId, write, 0);
   if (created.status !== "ok") throw new Error(`makeCredentialWith: ${created.status}`);

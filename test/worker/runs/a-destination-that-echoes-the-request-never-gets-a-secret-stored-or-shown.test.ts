@@ -38,6 +38,7 @@ const API_KEY = `key/5e6f+7a8b=&"<k>`;
 const CLIENT_SECRET = `client sécret/+=&"<c>`;
 const PRIVATE_KEY = (await makeSigningKeyPair("RS256")).privatePem;
 const AWS_SECRET = `aws/secret+Key=&"<s>'0123456789abcdef`;
+const REFRESH_TOKEN = `rt/4c3b+2a1=&"<r>'é`;
 
 function base64Utf8(text: string): string {
   let binary = "";
@@ -108,6 +109,35 @@ const SCHEMES: Scheme[] = [
       key_body: PRIVATE_KEY.split("\n").slice(1, -2).join(""),
       ...Object.fromEntries(echo.assertions.map((assertion, i) => [`assertion_${i}`, assertion])),
       ...Object.fromEntries(echo.tokens.map((token, i) => [`access_token_${i}`, token])),
+    }),
+  },
+  {
+    name: "oauth2 refresh token",
+    auth: {
+      scheme: "oauth2_refresh_token",
+      config: { token_url: `${ECHO}/oauth/token`, client_id: "fleet sync", client_auth: "body" },
+      secret: CLIENT_SECRET,
+      refresh_token: REFRESH_TOKEN,
+    },
+    secrets: (echo) => ({
+      client_secret: CLIENT_SECRET,
+      refresh_token: REFRESH_TOKEN,
+      ...Object.fromEntries(echo.tokens.map((token, i) => [`access_token_${i}`, token])),
+    }),
+  },
+  {
+    name: "oauth2 refresh token refused by its token endpoint",
+    auth: {
+      scheme: "oauth2_refresh_token",
+      config: { token_url: `${ECHO}/oauth/deny`, client_id: "fleet sync", client_auth: "basic" },
+      secret: CLIENT_SECRET,
+      refresh_token: REFRESH_TOKEN,
+    },
+    // The echo's error body holds the form it was sent, refresh token and all, and the Basic header.
+    secrets: () => ({
+      client_secret: CLIENT_SECRET,
+      refresh_token: REFRESH_TOKEN,
+      client_header: `Basic ${base64Utf8(`${formEncode("fleet sync")}:${formEncode(CLIENT_SECRET)}`)}`,
     }),
   },
   {
@@ -291,6 +321,19 @@ describe("a destination that echoes every encoding of what authenticated the req
     const refused = entries("oauth2 refused by its token endpoint");
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((entry) => entry.status !== 200 && entry.request_body!.includes(`client_secret=${encodeURIComponent(REDACTED)}`))).toBe(true);
+  });
+
+  it("logs the refresh-token grants the credential's keeper made for each run, refresh token masked", () => {
+    for (const name of ["oauth2 refresh token", "oauth2 refresh token refused by its token endpoint"]) {
+      const entries = seen
+        .get(name)!
+        .outputs["GET /api/jobs/{id}/requests"]!.split("\n")
+        .filter((line) => line !== "")
+        .flatMap((line) => (JSON.parse(line) as { data: Array<{ phase: string; request_body: string | null }> }).data)
+        .filter((entry) => entry.phase === "token");
+      expect(entries.length, name).toBeGreaterThan(0);
+      expect(entries.every((entry) => entry.request_body!.includes(`refresh_token=${encodeURIComponent(REDACTED)}`))).toBe(true);
+    }
   });
 
   it("logs the JWT bearer token requests with the signed assertion masked", () => {
