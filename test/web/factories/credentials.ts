@@ -1,4 +1,7 @@
-import type { Credential } from "../../../worker/schemas/types";
+import { vi } from "vitest";
+import { page } from "./connections";
+import { jsonResponse } from "./responses";
+import type { ConnectionSummary, Credential } from "../../../worker/schemas/types";
 
 let sequence = 0;
 
@@ -17,4 +20,60 @@ export function makeCredential(overrides: Partial<Credential> = {}): Credential 
     updated_at: "2026-11-20T10:00:00.000Z",
     ...overrides,
   } as Credential;
+}
+
+type RefreshTokenCredential = Extract<Credential, { scheme: "oauth2_refresh_token" }>;
+type RefreshTokenState = NonNullable<RefreshTokenCredential["refresh_token"]>;
+
+// A HubSpot-like app a person authorized, with its refresh token kept; pass `refresh_token: null` for one never connected.
+export function makeRefreshTokenCredential(overrides: Partial<RefreshTokenCredential> = {}): RefreshTokenCredential {
+  return makeCredential({
+    scheme: "oauth2_refresh_token",
+    config: {
+      token_url: "https://api.hubapi.com/oauth/v1/token",
+      client_id: "hubspot-app",
+      client_auth: "body",
+      authorize_url: "https://app.hubspot.com/oauth/authorize",
+    },
+    refresh_token: makeRefreshTokenState(),
+    ...overrides,
+  } as Partial<Credential>) as RefreshTokenCredential;
+}
+
+export function makeRefreshTokenState(overrides: Partial<RefreshTokenState> = {}): RefreshTokenState {
+  return { hint: "••••9c1e", set_at: "2026-11-20T10:00:00.000Z", rotated_at: null, error: null, error_at: null, ...overrides };
+}
+
+export interface CredentialsApiCall {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+export interface CredentialsApiWorld {
+  credentials: Credential[];
+  connections?: ConnectionSummary[];
+  // Answers a write; undefined falls through to "unexpected request".
+  answer?: (call: CredentialsApiCall) => Response | undefined;
+}
+
+/** The Credentials page's API as a fetch stub: lists from `world`, writes answered by `world.answer`; returns every call made. */
+export function serveCredentialsApi(world: CredentialsApiWorld): CredentialsApiCall[] {
+  const calls: CredentialsApiCall[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const path = new URL(String(input), "http://localhost").pathname;
+      const method = init?.method ?? "GET";
+      const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
+      const call = { method, path, body };
+      calls.push(call);
+      if (method === "GET" && path === "/api/credentials") return jsonResponse(page(world.credentials));
+      if (method === "GET" && path === "/api/connections") return jsonResponse(page(world.connections ?? []));
+      const answer = world.answer?.(call);
+      if (answer) return answer;
+      throw new Error(`unexpected request ${method} ${path}`);
+    }),
+  );
+  return calls;
 }

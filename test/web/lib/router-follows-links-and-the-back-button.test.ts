@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRouter, normalizePath } from "../../../web/src/lib/router.svelte";
 
 // Reports whether the router took the click, then stops jsdom from following the link itself.
@@ -74,6 +74,18 @@ describe("the router", () => {
 
     expect(router.pathname).toBe("/jobs");
     expect(router.navigations).toBe(3);
+  });
+
+  it("leaves for a whole page load even on its own origin, as an OAuth callback needs", () => {
+    const assign = vi.fn();
+    const location = { href: "http://localhost/credentials", origin: "http://localhost", pathname: "/credentials", search: "", hash: "", assign };
+    const router = createRouter({ location } as unknown as Window);
+
+    router.leave("/api/oauth/callback?code=c1");
+    router.navigate("https://app.hubspot.com/oauth/authorize?state=s1");
+
+    expect(assign.mock.calls).toEqual([["http://localhost/api/oauth/callback?code=c1"], ["https://app.hubspot.com/oauth/authorize?state=s1"]]);
+    expect(router.pathname).toBe("/credentials");
   });
 
   it("treats a trailing slash as the same page", () => {

@@ -14,6 +14,7 @@ import type {
   Session,
   Settings,
   TestAuthResult,
+  ConnectStarted,
   TestLookupResult,
   UpdateConnectionBody,
   UpdateCredentialBody,
@@ -209,6 +210,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     updateCredential: (credentialId: string, body: UpdateCredentialBody) =>
       request<Credential>(`/api/credentials/${id(credentialId)}`, { method: "PATCH", body }),
     deleteCredential: (credentialId: string) => request<void>(`/api/credentials/${id(credentialId)}`, { method: "DELETE" }),
+    connectCredential: (credentialId: string) => request<ConnectStarted>(`/api/credentials/${id(credentialId)}/connect`, { method: "POST", body: {} }),
     testAuth: (credentialId: string, url: string | null, signal?: AbortSignal) =>
       request<TestAuthResult>(`/api/credentials/${id(credentialId)}/test-auth`, { method: "POST", body: url === null ? {} : { url }, signal }),
 

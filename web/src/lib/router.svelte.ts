@@ -8,6 +8,8 @@ export interface Router {
   // Counts client-side moves to another path, so the shell can move focus after one but not on first load.
   readonly navigations: number;
   navigate(href: string, options?: NavigateOptions): void;
+  // Loads a whole page, even on this origin: an OAuth provider, or a worker route such as its OAuth callback.
+  leave(href: string): void;
   // Takes over plain left-clicks on same-origin links; new-tab clicks stay the browser's.
   handleLinkClick(event: MouseEvent): void;
   isActive(href: string): boolean;
@@ -34,10 +36,14 @@ export function createRouter(win: Window): Router {
     search = win.location.search;
   }
 
+  function leave(href: string): void {
+    win.location.assign(new URL(href, win.location.href).href);
+  }
+
   function navigate(href: string, options: NavigateOptions = {}): void {
     const url = new URL(href, win.location.href);
     if (url.origin !== win.location.origin) {
-      win.location.assign(url.href);
+      leave(url.href);
       return;
     }
     const target = `${url.pathname}${url.search}${url.hash}`;
@@ -90,6 +96,7 @@ export function createRouter(win: Window): Router {
       return navigations;
     },
     navigate,
+    leave,
     handleLinkClick,
     isActive,
     start,

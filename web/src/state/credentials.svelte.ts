@@ -1,10 +1,12 @@
 import { api, asApiError, type ApiError } from "../lib/api";
 import { Resource } from "../lib/resource.svelte";
+import { router } from "../lib/router.svelte";
+import { readConnectReturn, withoutConnectReturn, type ConnectReturn } from "../lib/connect-return";
 import { assertNever } from "../../../shared/lang";
 import { refreshCatalog } from "./catalog.svelte";
 import { SaveState } from "./save-state.svelte";
 import type { ConnectionSummary, CreateCredentialBody, Credential, TestAuthResult, UpdateCredentialBody } from "../../../worker/schemas/types";
-import type { CredentialScheme, OAuth2ClientAuth } from "../../../worker/engine/credential-auth";
+import type { CredentialScheme, OAuth2ClientAuth, RefreshClientAuth } from "../../../worker/engine/credential-auth";
 import type { JwtAlgorithm } from "../../../worker/engine/jwt-assertion";
 
 // Every scheme's settings are kept in one draft, so switching the scheme back and forth loses nothing typed.
@@ -29,7 +31,15 @@ export interface CredentialDraft {
   service: string;
   key_id: string;
   algorithm: JwtAlgorithm;
+  // oauth2_refresh_token takes only two of the client authentications.
+  refresh_client_auth: RefreshClientAuth;
+  authorize_url: string;
+  // Write-only, like the secret: blank when editing keeps the stored refresh token.
+  refresh_token: string;
 }
+
+// A credential that keeps a refresh token beside its client secret.
+export type RefreshTokenCredential = Extract<Credential, { scheme: "oauth2_refresh_token" }>;
 
 export const SCHEME_HAS_SECRET: Record<CredentialScheme, boolean> = {
   none: false,
@@ -38,6 +48,7 @@ export const SCHEME_HAS_SECRET: Record<CredentialScheme, boolean> = {
   api_key: true,
   oauth2_client_credentials: true,
   oauth2_jwt_bearer: true,
+  oauth2_refresh_token: true,
   aws_sigv4: true,
 };
 
@@ -49,6 +60,7 @@ export const FETCHES_TOKEN: Record<CredentialScheme, boolean> = {
   api_key: false,
   oauth2_client_credentials: true,
   oauth2_jwt_bearer: true,
+  oauth2_refresh_token: true,
   aws_sigv4: false,
 };
 
@@ -73,6 +85,9 @@ export function emptyCredentialDraft(): CredentialDraft {
     service: "execute-api",
     key_id: "",
     algorithm: "RS256",
+    refresh_client_auth: "basic",
+    authorize_url: "",
+    refresh_token: "",
   };
 }
 
@@ -105,6 +120,10 @@ export function credentialDraftOf(credential: Credential): CredentialDraft {
     case "oauth2_jwt_bearer": {
       const { token_url, issuer, subject, audience, scope, key_id, algorithm } = credential.config;
       return { ...draft, token_url, issuer, subject: subject ?? "", audience: audience ?? "", scope: scope ?? "", key_id: key_id ?? "", algorithm };
+    }
+    case "oauth2_refresh_token": {
+      const { token_url, client_id, scope, client_auth, authorize_url } = credential.config;
+      return { ...draft, token_url, client_id, scope: scope ?? "", refresh_client_auth: client_auth, authorize_url: authorize_url ?? "" };
     }
     default:
       return assertNever(credential);
@@ -146,6 +165,14 @@ function configOf(draft: CredentialDraft): Record<string, string> {
         ...optional("key_id", draft.key_id),
         algorithm: draft.algorithm,
       };
+    case "oauth2_refresh_token":
+      return {
+        token_url: draft.token_url.trim(),
+        client_id: draft.client_id.trim(),
+        ...optional("scope", draft.scope),
+        client_auth: draft.refresh_client_auth,
+        ...optional("authorize_url", draft.authorize_url),
+      };
     default:
       return assertNever(draft.scheme);
   }
@@ -170,10 +197,19 @@ export function fillFromKeyFile(draft: CredentialDraft, pasted: string): void {
   if (draft.token_url.trim() === "") draft.token_url = text("token_uri");
 }
 
+// A refresh token is one word: spaces around a pasted one are no part of it.
+function refreshTokenOf(draft: CredentialDraft): string | undefined {
+  const token = draft.refresh_token.trim();
+  return draft.scheme === "oauth2_refresh_token" && token !== "" ? token : undefined;
+}
+
 export function credentialBody(draft: CredentialDraft): CreateCredentialBody {
   const base = { name: draft.name.trim(), scheme: draft.scheme, config: configOf(draft) };
   // The API names a missing secret at its field, so an empty one is sent as it is.
-  return (SCHEME_HAS_SECRET[draft.scheme] ? { ...base, secret: draft.secret } : base) as CreateCredentialBody;
+  const body = SCHEME_HAS_SECRET[draft.scheme] ? { ...base, secret: draft.secret } : base;
+  // Without one, Connect gets it once the credential is saved.
+  const refreshToken = refreshTokenOf(draft);
+  return (refreshToken === undefined ? body : { ...body, refresh_token: refreshToken }) as CreateCredentialBody;
 }
 
 // Only what changed: a blank secret keeps the stored one; a cleared optional setting is sent as "" to clear it.
@@ -197,6 +233,8 @@ export function credentialChanges(credential: Credential, draft: CredentialDraft
     if (Object.keys(config).length > 0) changes.config = config;
   }
   if (SCHEME_HAS_SECRET[draft.scheme] && draft.secret !== "") changes.secret = draft.secret;
+  const refreshToken = refreshTokenOf(draft);
+  if (refreshToken !== undefined) changes.refresh_token = refreshToken;
   return changes;
 }
 
@@ -226,6 +264,8 @@ export class CredentialsState {
   errors: Record<string, ApiError> = $state({});
   notes: Record<string, string> = $state({});
   tests: Record<string, AuthTest> = $state({});
+  // What the provider's round trip after Connect ended in, read from the address once.
+  connectReturn: ConnectReturn | null = $state(null);
 
   load(): void {
     void this.credentials.reload();
@@ -275,7 +315,7 @@ export class CredentialsState {
         void this.connections.reload();
         refreshCatalog();
       }
-      return changes.secret === undefined ? `Saved "${updated.name}".` : `Saved "${updated.name}" with its new secret (${updated.secret_hint}).`;
+      return savedWords(updated, changes);
     });
     if (saved && this.edit === edit) {
       this.notes[edit.credential.id] = edit.save.saved ?? "";
@@ -300,6 +340,31 @@ export class CredentialsState {
     }
   }
 
+  // The provider's page takes over; its callback brings the browser back with ?connected= or ?connect_error=.
+  async connect(credential: RefreshTokenCredential): Promise<void> {
+    if (this.busy[credential.id]) return;
+    this.busy[credential.id] = "connecting";
+    delete this.errors[credential.id];
+    delete this.notes[credential.id];
+    try {
+      const started = await api.connectCredential(credential.id);
+      router.leave(started.authorize_url);
+    } catch (error) {
+      this.errors[credential.id] = asApiError(error);
+    } finally {
+      // Cleared even on the way out: Back from the provider may restore this very page.
+      delete this.busy[credential.id];
+    }
+  }
+
+  // Keeps the outcome for the page and takes it out of the address, keeping the path and any other query.
+  takeConnectReturn(): void {
+    const back = readConnectReturn(router.search);
+    if (back === null) return;
+    this.connectReturn = back;
+    router.navigate(`${router.pathname}${withoutConnectReturn(router.search)}${window.location.hash}`, { replace: true });
+  }
+
   // Blank URL: an OAuth2 credential only fetches a token.
   async testAuth(credential: Credential, url: string): Promise<void> {
     if (this.tests[credential.id]?.running) return;
@@ -312,4 +377,13 @@ export class CredentialsState {
       this.tests[credential.id] = { running: false, result: null, error: asApiError(error) };
     }
   }
+}
+
+function savedWords(updated: Credential, changes: UpdateCredentialBody): string {
+  const refreshHint = updated.scheme === "oauth2_refresh_token" ? updated.refresh_token?.hint : undefined;
+  const renewed = [
+    ...(changes.secret === undefined ? [] : [`secret (${updated.secret_hint})`]),
+    ...(changes.refresh_token === undefined ? [] : [`refresh token${refreshHint ? ` (${refreshHint})` : ""}`]),
+  ];
+  return renewed.length === 0 ? `Saved "${updated.name}".` : `Saved "${updated.name}" with its new ${renewed.join(" and ")}.`;
 }

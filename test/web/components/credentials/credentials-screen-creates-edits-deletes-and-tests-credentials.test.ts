@@ -1,48 +1,23 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnection, makeCredential, makeErrorBody, page, stubModalDialogs } from "../../factories";
-import type { ConnectionSummary, Credential, TestAuthResult } from "../../../../worker/schemas/types";
+import {
+  jsonResponse,
+  makeConnection,
+  makeCredential,
+  makeErrorBody,
+  serveCredentialsApi as serve,
+  stubModalDialogs,
+  type CredentialsApiCall as Call,
+  type CredentialsApiWorld as World,
+} from "../../factories";
+import type { Credential, TestAuthResult } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
 });
 
 const { default: CredentialsScreen } = await import("../../../../web/src/components/credentials/CredentialsScreen.svelte");
-
-interface Call {
-  method: string;
-  path: string;
-  body: unknown;
-}
-
-interface World {
-  credentials: Credential[];
-  connections?: ConnectionSummary[];
-  // Answers a write; undefined falls through to "unexpected request".
-  answer?: (call: Call) => Response | undefined;
-}
-
-// Stands in for the API: lists from `world`; writes are answered by `world.answer`.
-function serve(world: World): Call[] {
-  const calls: Call[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const path = new URL(String(input), "http://localhost").pathname;
-      const method = init?.method ?? "GET";
-      const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
-      const call = { method, path, body };
-      calls.push(call);
-      if (method === "GET" && path === "/api/credentials") return jsonResponse(page(world.credentials));
-      if (method === "GET" && path === "/api/connections") return jsonResponse(page(world.connections ?? []));
-      const answer = world.answer?.(call);
-      if (answer) return answer;
-      throw new Error(`unexpected request ${method} ${path}`);
-    }),
-  );
-  return calls;
-}
 
 const writes = (calls: Call[]) => calls.filter((call) => call.method !== "GET");
 

@@ -1,4 +1,4 @@
-import type { CredentialScheme, OAuth2ClientAuth } from "../../../../worker/engine/credential-auth";
+import type { CredentialScheme, OAuth2ClientAuth, RefreshClientAuth } from "../../../../worker/engine/credential-auth";
 import type { JwtAlgorithm } from "../../../../worker/engine/jwt-assertion";
 
 export const SCHEME_LABELS: Record<CredentialScheme, string> = {
@@ -8,6 +8,7 @@ export const SCHEME_LABELS: Record<CredentialScheme, string> = {
   api_key: "API key in a header",
   oauth2_client_credentials: "OAuth2 client credentials",
   oauth2_jwt_bearer: "OAuth2 service account (JWT bearer)",
+  oauth2_refresh_token: "OAuth2 refresh token (authorized app)",
   aws_sigv4: "AWS Signature V4 (IAM)",
 };
 
@@ -19,6 +20,8 @@ export const SCHEME_HINTS: Record<CredentialScheme, string> = {
   oauth2_client_credentials: "A token is fetched from the token URL and renewed before it expires.",
   oauth2_jwt_bearer:
     "A short-lived JWT signed with the private key is traded for a token at the token URL (Google service accounts, Salesforce's JWT bearer flow); renewed before it expires.",
+  oauth2_refresh_token:
+    "An app a person authorized once at the provider (HubSpot, Salesforce, Xero, QuickBooks, Google). The refresh token is traded for access tokens at the token URL; when the provider rotates it, the new one is saved.",
   aws_sigv4:
     "Every request is signed with the IAM user's secret access key (API Gateway with IAM auth, Lambda function URLs, OpenSearch); the key itself is never sent.",
 };
@@ -30,6 +33,7 @@ export const SECRET_LABELS: Record<CredentialScheme, string> = {
   api_key: "API key",
   oauth2_client_credentials: "Client secret",
   oauth2_jwt_bearer: "Private key",
+  oauth2_refresh_token: "Client secret",
   aws_sigv4: "Secret access key",
 };
 
@@ -47,4 +51,9 @@ export const CLIENT_AUTH_LABELS: Record<OAuth2ClientAuth, string> = {
   basic: "HTTP Basic header (RFC 6749 default)",
   body: "Form fields in the request body",
   private_key_jwt: "Signed JWT (private_key_jwt)",
+};
+
+export const REFRESH_CLIENT_AUTH_LABELS: Record<RefreshClientAuth, string> = {
+  basic: "HTTP Basic header (Xero, QuickBooks)",
+  body: "In the form body (HubSpot, Salesforce)",
 };
