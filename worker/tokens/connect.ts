@@ -10,6 +10,7 @@ import type { Env } from "../env";
 import type { ConnectStarted } from "../schemas/credentials";
 import { getStoredCredential, type StoredCredential } from "../ledger/credentials";
 import { connectRefreshToken, insertConnectState, takeConnectState } from "../ledger/oauth-connect-states";
+import { log } from "../observability/log";
 import { outboundFetch } from "../outbound";
 import { sha256Hex } from "../../shared/sha256";
 
@@ -73,6 +74,8 @@ export async function finishConnect(
     const refreshToken = await redeem(env, stored, stateHash, state.codeVerifier, state.redirectUri, query.code);
     const sealed = await sealCredentialSecret(env, stored.id, stored.scheme, stored.config, refreshToken, "refresh_token");
     if (!(await connectRefreshToken(env.LEDGER, stored.id, sealed, now))) return failed("The credential was deleted or changed while it was being connected");
+    // Who gave the credential its new refresh token: the person who started Connect.
+    log.info("credential connected", { credential_id: stored.id, started_by: state.startedBy });
     return { ok: true, credentialId: stored.id };
   } catch (error) {
     if (error instanceof EngineError) return failed(`${error.message}. ${error.hint}`);
