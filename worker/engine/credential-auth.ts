@@ -1,10 +1,8 @@
 import { AwsV4Signer } from "aws4fetch";
-import { EngineError, describeRequest, excerpt, type JobFailure } from "./errors";
-import { loggedRequestHeaders, loggedResponseHeaders, type HeaderMap, type HttpClientOptions, type RequestAttempt } from "./http-client";
-import { createRedactor, REDACTED } from "./redactor";
-import { readBody } from "./read-body";
-import { startTimeout, type EngineRuntime } from "./runtime";
-import { errorMessage } from "../../shared/lang";
+import { EngineError, type JobFailure } from "./errors";
+import type { HeaderMap, HttpClientOptions, RequestAttempt } from "./http-client";
+import type { EngineRuntime } from "./runtime";
+import { cachedToken, requestToken, TOKEN_REQUEST_HEADERS, type CachedToken, type TokenGrant } from "./token-request";
 import { sha256Hex } from "../../shared/sha256";
 import {
   importSigningKey,
@@ -165,12 +163,7 @@ export interface AccessTokenInfo {
   expiry_stated: boolean;
 }
 
-const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
-// A token response is a small JSON document; a body near this size is not coming from a token endpoint.
-const TOKEN_RESPONSE_MAX_BYTES = 1024 * 1024;
 const DEFAULT_EXPIRY_MARGIN_MS = 30_000;
-// A token response without expires_in is still reused for a while rather than fetched per request.
-const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
 
 export function createCredentialHeaders(auth: CredentialAuth, options: CredentialAuthOptions): CredentialHeaders {
   switch (auth.scheme) {
@@ -227,18 +220,6 @@ function staticHeaders(headers: HeaderMap, secrets: string[]): CredentialHeaders
 type OAuth2Auth = Extract<CredentialAuth, { scheme: "oauth2_client_credentials" }>;
 type JwtBearerAuth = Extract<CredentialAuth, { scheme: "oauth2_jwt_bearer" }>;
 
-// One token request as a grant makes it: the form, its headers, and what in them is secret.
-interface TokenGrant {
-  token_url: string;
-  form: URLSearchParams;
-  headers: HeaderMap;
-  secrets: string[];
-  // What to check when the token endpoint refuses.
-  hint: string;
-  // The signed JWT the request carries, if any.
-  assertion?: string;
-}
-
 // Where a run's access tokens come from: a grant it makes itself, or a keeper that makes it for every run.
 interface TokenSupply {
   // rejected: the header the destination refused, if that is why a token is wanted.
@@ -252,12 +233,11 @@ function grantTokens(grant: () => Promise<TokenGrant>, options: CredentialAuthOp
   const learnt: string[] = [];
   let lastAssertion: string | null = null;
   return {
-    next: async () => {
-      const made = await grant();
-      learnt.push(...made.secrets);
-      lastAssertion = made.assertion ?? null;
-      return requestToken(made, options);
-    },
+    next: () =>
+      requestToken(grant, options, (made) => {
+        learnt.push(...made.secrets);
+        lastAssertion = made.assertion ?? null;
+      }),
     learnt: () => learnt,
     lastAssertion: () => lastAssertion,
   };
@@ -330,11 +310,6 @@ function oauth2Headers(supply: TokenSupply, secrets: string[], options: Credenti
   };
 }
 
-const TOKEN_REQUEST_HEADERS: HeaderMap = {
-  "content-type": "application/x-www-form-urlencoded",
-  accept: "application/json",
-};
-
 function clientCredentialsGrant(auth: OAuth2Auth, runtime: Pick<EngineRuntime, "now">): () => Promise<TokenGrant> {
   const sign = auth.client_auth === "private_key_jwt" ? assertionSigner(auth.client_secret, auth.algorithm ?? "RS256", runtime) : null;
   return async () => {
@@ -368,6 +343,7 @@ function clientCredentialsGrant(auth: OAuth2Auth, runtime: Pick<EngineRuntime, "
         sign === null
           ? "Check the credential's client id, client secret, scope and token URL"
           : "Check the credential's client id, scope and token URL, and that its public key is registered with the client",
+      resend: "any",
     };
   };
 }
@@ -408,6 +384,7 @@ function jwtBearerGrant(auth: JwtBearerAuth, runtime: Pick<EngineRuntime, "now">
       secrets: [auth.private_key, assertion],
       assertion,
       hint: "Check the credential's issuer, subject, audience, scope and token URL, and that the key is registered with the provider and not revoked",
+      resend: "any",
     };
   };
 }
@@ -472,165 +449,9 @@ async function clientTokenRequest(
     form.set("client_id", client.client_id);
     form.set("client_secret", client.client_secret);
   }
-  const { refreshToken, ...token } = await requestToken(
-    { token_url: client.token_url, form, headers, secrets: [...clientSecrets(client), ...secrets], hint },
-    options,
-  );
+  const grant: TokenGrant = { token_url: client.token_url, form, headers, secrets: [...clientSecrets(client), ...secrets], hint, resend: "rate_limited" };
+  const { refreshToken, ...token } = await requestToken(async () => grant, options);
   return { token, refreshToken };
-}
-
-export interface CachedToken {
-  header: string;
-  token: string;
-  type: string;
-  expiresAt: number;
-  expiryStated: boolean;
-}
-
-// As a token endpoint's token_type names the scheme: "bearer" in any case is sent as Bearer.
-function cachedToken(token: string, tokenType: string, expiresAt: number, expiryStated: boolean): CachedToken {
-  const scheme = tokenType.toLowerCase() === "bearer" ? "Bearer" : tokenType;
-  return { header: `${scheme} ${token}`, token, type: scheme, expiresAt, expiryStated };
-}
-
-async function requestToken(grant: TokenGrant, options: CredentialAuthOptions): Promise<CachedToken & { refreshToken: string | null }> {
-  const { runtime } = options;
-  const timeoutMs = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
-  const where = `OAuth2 token endpoint ${describeRequest("POST", grant.token_url).replace(/^POST /, "")}`;
-  const scrub = createRedactor(() => grant.secrets).redact;
-  const { form, headers } = grant;
-
-  const timeout = startTimeout(runtime, timeoutMs);
-  const { controller } = timeout;
-  const sentAt = runtime.now();
-  const logged: Omit<RequestAttempt, "duration_ms" | "status" | "error" | "response_headers" | "response_body"> = {
-    phase: "token",
-    method: "POST",
-    url: grant.token_url,
-    serials: null,
-    attempt: 1,
-    retry_reason: null,
-    sent_at: sentAt,
-    concurrency: null,
-    request_headers: loggedRequestHeaders(headers),
-    request_body: maskTokenForm(form),
-  };
-  let reported = false;
-  // Once per request: a body that fails to read is reported where it fails, not again as a network error.
-  const report = (answer: Pick<RequestAttempt, "status" | "error" | "response_headers" | "response_body">) => {
-    if (reported) return;
-    reported = true;
-    options.onAttempt?.({ ...logged, duration_ms: runtime.now() - sentAt, ...answer });
-  };
-
-  let status: number;
-  let text: string;
-  try {
-    const response = await runtime.fetch(grant.token_url, {
-      method: "POST",
-      headers,
-      body: form.toString(),
-      redirect: "manual",
-      signal: controller.signal,
-    });
-    status = response.status;
-    let body: Awaited<ReturnType<typeof readBody>>;
-    try {
-      body = await readBody(response, {
-        maxBytes: TOKEN_RESPONSE_MAX_BYTES,
-        what: where,
-        hint: "Check the credential's token URL: a token endpoint answers with a small JSON document",
-      });
-    } catch (error) {
-      report({ status, error: errorMessage(error), response_headers: loggedResponseHeaders(response.headers), response_body: null });
-      throw error;
-    }
-    text = body.text;
-    report({ status, error: null, response_headers: loggedResponseHeaders(response.headers), response_body: maskTokenResponse(text) });
-  } catch (error) {
-    if (error instanceof EngineError) throw error;
-    report({
-      status: null,
-      error: timeout.timedOut() ? `timed out after ${timeoutMs} ms` : scrub(errorMessage(error)),
-      response_headers: {},
-      response_body: null,
-    });
-    if (timeout.timedOut()) {
-      throw new EngineError({
-        code: "timeout",
-        message: `${where} did not answer within ${timeoutMs} ms`,
-        hint: "Check the credential's token URL and that the token endpoint is reachable",
-      });
-    }
-    throw new EngineError({
-      code: "network_error",
-      message: scrub(`${where} could not be reached: ${errorMessage(error)}`),
-      hint: "Check the credential's token URL and that the token endpoint is reachable",
-    });
-  } finally {
-    timeout.stop();
-  }
-
-  if (status < 200 || status >= 300) {
-    throw new EngineError({
-      code: "auth_failed",
-      http_status: status,
-      message: scrub(`${where} returned ${status}${excerpt(text)}`),
-      hint: grant.hint,
-    });
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new EngineError({
-      code: "unparseable_response",
-      http_status: status,
-      message: `${where} returned a body that is not JSON`,
-      hint: "Check the credential's token URL: it should be the OAuth2 token endpoint",
-    });
-  }
-  const fields = (body ?? {}) as { access_token?: unknown; token_type?: unknown; expires_in?: unknown; refresh_token?: unknown };
-  if (typeof fields.access_token !== "string" || fields.access_token === "") {
-    throw new EngineError({
-      code: "auth_failed",
-      http_status: status,
-      message: `${where} answered without an access_token`,
-      hint: "Check the credential's token URL: it should be the OAuth2 token endpoint",
-    });
-  }
-  const type = typeof fields.token_type === "string" && fields.token_type !== "" ? fields.token_type : "Bearer";
-  const expiresIn = Number(fields.expires_in);
-  const stated = Number.isFinite(expiresIn) && expiresIn > 0;
-  const lifetime = stated ? expiresIn * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
-  const refreshToken = typeof fields.refresh_token === "string" && fields.refresh_token !== "" ? fields.refresh_token : null;
-  return { ...cachedToken(fields.access_token, type, runtime.now() + lifetime, stated), refreshToken };
-}
-
-// The token request's body as logged: the client secret or signed assertion never leaves in a log, whatever the
-// redactor knows.
-function maskTokenForm(form: URLSearchParams): string {
-  const shown = new URLSearchParams(form);
-  for (const field of ["client_secret", "assertion", "client_assertion", "refresh_token", "code", "code_verifier"])
-    if (shown.has(field)) shown.set(field, REDACTED);
-  return shown.toString();
-}
-
-const TOKEN_FIELDS = ["access_token", "refresh_token", "id_token"] as const;
-
-// A token response as logged: its tokens masked field by field (JSON), or the whole body when it is not JSON
-// but names one.
-function maskTokenResponse(text: string): string {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return TOKEN_FIELDS.some((field) => text.includes(field)) ? REDACTED : text;
-  }
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return text;
-  const shown: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-  for (const field of TOKEN_FIELDS) if (field in shown) shown[field] = REDACTED;
-  return JSON.stringify(shown);
 }
 
 type ClientAuthFields = Pick<OAuth2Auth, "client_id" | "client_secret"> & { client_auth: OAuth2ClientAuth };
