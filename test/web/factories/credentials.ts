@@ -1,6 +1,5 @@
-import { vi } from "vitest";
 import { page } from "./connections";
-import { jsonResponse } from "./responses";
+import { jsonResponse, stubApi, type ApiCall } from "./responses";
 import type { ConnectionSummary, Credential } from "../../../worker/schemas/types";
 
 let sequence = 0;
@@ -44,11 +43,7 @@ export function makeRefreshTokenState(overrides: Partial<RefreshTokenState> = {}
   return { hint: "••••9c1e", set_at: "2026-11-20T10:00:00.000Z", rotated_at: null, error: null, error_at: null, ...overrides };
 }
 
-export interface CredentialsApiCall {
-  method: string;
-  path: string;
-  body: unknown;
-}
+export type CredentialsApiCall = ApiCall;
 
 export interface CredentialsApiWorld {
   credentials: Credential[];
@@ -59,21 +54,11 @@ export interface CredentialsApiWorld {
 
 /** The Credentials page's API as a fetch stub: lists from `world`, writes answered by `world.answer`; returns every call made. */
 export function serveCredentialsApi(world: CredentialsApiWorld): CredentialsApiCall[] {
-  const calls: CredentialsApiCall[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const path = new URL(String(input), "http://localhost").pathname;
-      const method = init?.method ?? "GET";
-      const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
-      const call = { method, path, body };
-      calls.push(call);
-      if (method === "GET" && path === "/api/credentials") return jsonResponse(page(world.credentials));
-      if (method === "GET" && path === "/api/connections") return jsonResponse(page(world.connections ?? []));
-      const answer = world.answer?.(call);
-      if (answer) return answer;
-      throw new Error(`unexpected request ${method} ${path}`);
-    }),
-  );
-  return calls;
+  return stubApi((call) => {
+    if (call.method === "GET" && call.path === "/api/credentials") return jsonResponse(page(world.credentials));
+    if (call.method === "GET" && call.path === "/api/connections") return jsonResponse(page(world.connections ?? []));
+    const answer = world.answer?.(call);
+    if (answer) return answer;
+    throw new Error(`unexpected request ${call.method} ${call.path}`);
+  });
 }

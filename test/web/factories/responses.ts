@@ -73,3 +73,28 @@ export function makeHealth(overrides: Partial<HealthResponse> = {}): HealthRespo
     ...overrides,
   };
 }
+
+export interface ApiCall {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+// The browser's fetch is the boundary: client, state and components run for real. Every call is recorded (a JSON
+// body parsed) and answered by `answer`.
+export function stubApi(answer: (call: ApiCall) => Response | Promise<Response>): ApiCall[] {
+  const calls: ApiCall[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const call: ApiCall = {
+        method: init?.method ?? "GET",
+        path: new URL(String(input), "http://localhost").pathname,
+        body: typeof init?.body === "string" ? JSON.parse(init.body) : undefined,
+      };
+      calls.push(call);
+      return answer(call);
+    }),
+  );
+  return calls;
+}

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeAlertRule, makeChannel, makeConnection, makeErrorBody, page } from "../../factories";
+import { jsonResponse, makeAlertRule, makeChannel, makeConnection, makeErrorBody, page, stubApi, type ApiCall } from "../../factories";
 import type { AlertChannel, AlertRule } from "../../../../worker/schemas/alerts";
 import type { ConnectionSummary } from "../../../../worker/schemas/types";
 
@@ -15,11 +15,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-interface Call {
-  method: string;
-  path: string;
-  body: unknown;
-}
+type Call = ApiCall;
 
 interface World {
   channels: AlertChannel[];
@@ -31,47 +27,38 @@ interface World {
 
 // Stands in for the API: lists from `world`, and PATCHes that change it, so a later GET sees the change.
 function serve(world: World): Call[] {
-  const calls: Call[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const path = new URL(String(input), "http://localhost").pathname;
-      const method = init?.method ?? "GET";
-      const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
-      const call = { method, path, body };
-      calls.push(call);
-      if (method === "GET" && path === "/api/alerts/channels") return jsonResponse(page(world.channels));
-      if (method === "GET" && path === "/api/alerts/rules") return jsonResponse(page(world.rules));
-      if (method === "GET" && path === "/api/connections") return jsonResponse(page(world.connections ?? []));
-      if (method === "GET" && path === "/api/alerts/deliveries") return jsonResponse(page([]));
-      if (method === "PATCH") {
-        const answer = world.patch?.(call);
-        if (answer) return answer;
-        const changes = body as Record<string, unknown>;
-        const channel = world.channels.find((entry) => path === `/api/alerts/channels/${entry.id}`);
-        if (channel) {
-          const { name, enabled, webhook_url: _secretUrl, routing_key: _secretKey, ...config } = changes;
-          const updated: AlertChannel = {
-            ...channel,
-            ...(typeof name === "string" ? { name } : {}),
-            ...(typeof enabled === "boolean" ? { enabled } : {}),
-            config: { ...channel.config, ...config },
-          };
-          world.channels = world.channels.map((entry) => (entry.id === channel.id ? updated : entry));
-          world.rules = world.rules.map((rule) => (rule.channel_id === channel.id ? { ...rule, channel_name: updated.name } : rule));
-          return jsonResponse(updated);
-        }
-        const rule = world.rules.find((entry) => path === `/api/alerts/rules/${entry.id}`);
-        if (rule) {
-          const updated = { ...rule, ...changes } as AlertRule;
-          world.rules = world.rules.map((entry) => (entry.id === rule.id ? updated : entry));
-          return jsonResponse(updated);
-        }
+  return stubApi((call) => {
+    const { method, path, body } = call;
+    if (method === "GET" && path === "/api/alerts/channels") return jsonResponse(page(world.channels));
+    if (method === "GET" && path === "/api/alerts/rules") return jsonResponse(page(world.rules));
+    if (method === "GET" && path === "/api/connections") return jsonResponse(page(world.connections ?? []));
+    if (method === "GET" && path === "/api/alerts/deliveries") return jsonResponse(page([]));
+    if (method === "PATCH") {
+      const answer = world.patch?.(call);
+      if (answer) return answer;
+      const changes = body as Record<string, unknown>;
+      const channel = world.channels.find((entry) => path === `/api/alerts/channels/${entry.id}`);
+      if (channel) {
+        const { name, enabled, webhook_url: _secretUrl, routing_key: _secretKey, ...config } = changes;
+        const updated: AlertChannel = {
+          ...channel,
+          ...(typeof name === "string" ? { name } : {}),
+          ...(typeof enabled === "boolean" ? { enabled } : {}),
+          config: { ...channel.config, ...config },
+        };
+        world.channels = world.channels.map((entry) => (entry.id === channel.id ? updated : entry));
+        world.rules = world.rules.map((rule) => (rule.channel_id === channel.id ? { ...rule, channel_name: updated.name } : rule));
+        return jsonResponse(updated);
       }
-      throw new Error(`unexpected request ${method} ${path}`);
-    }),
-  );
-  return calls;
+      const rule = world.rules.find((entry) => path === `/api/alerts/rules/${entry.id}`);
+      if (rule) {
+        const updated = { ...rule, ...changes } as AlertRule;
+        world.rules = world.rules.map((entry) => (entry.id === rule.id ? updated : entry));
+        return jsonResponse(updated);
+      }
+    }
+    throw new Error(`unexpected request ${method} ${path}`);
+  });
 }
 
 const patches = (calls: Call[]) => calls.filter((call) => call.method === "PATCH");

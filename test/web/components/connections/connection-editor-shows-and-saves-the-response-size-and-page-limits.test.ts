@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConfig, makeConnectionDetail, makeErrorBody, noSerials, page, useEditorScrollStubs } from "../../factories";
+import { type ApiCall, jsonResponse, makeConfig, makeConnectionDetail, makeErrorBody, noSerials, page, stubApi, useEditorScrollStubs } from "../../factories";
 
 vi.hoisted(() => {
   sessionStorage.setItem("outbound-sync:session", JSON.stringify({ token: "osk_a_test", role: "admin", name: "e2e-admin" }));
@@ -9,28 +9,8 @@ vi.hoisted(() => {
 
 const { default: ConnectionEditorScreen } = await import("../../../../web/src/components/connections/ConnectionEditorScreen.svelte");
 
-interface Call {
-  method: string;
-  path: string;
-  body: unknown;
-}
-
-function serve(answer: (call: Call) => Response) {
-  const calls: Call[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const call = {
-        method: init?.method ?? "GET",
-        path: new URL(String(input), "http://localhost").pathname,
-        body: typeof init?.body === "string" ? JSON.parse(init.body) : undefined,
-      };
-      calls.push(call);
-      return answer(call);
-    }),
-  );
-  return calls;
-}
+type Call = ApiCall;
+const serve = (answer: (call: Call) => Response) => stubApi(answer);
 
 const connection = makeConnectionDetail({
   id: "conn_limits",

@@ -1,7 +1,18 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeConnectionDetail, makeErrorBody, makeVersion, noSerials, page, snapshotOfConnection, useEditorScrollStubs } from "../../factories";
+import {
+  type ApiCall,
+  jsonResponse,
+  makeConnectionDetail,
+  makeErrorBody,
+  makeVersion,
+  noSerials,
+  page,
+  snapshotOfConnection,
+  stubApi,
+  useEditorScrollStubs,
+} from "../../factories";
 
 // The editor reads the signed-in role when its modules load, so the admin session is stored first.
 vi.hoisted(() => {
@@ -10,29 +21,8 @@ vi.hoisted(() => {
 
 const { default: ConnectionEditorScreen } = await import("../../../../web/src/components/connections/ConnectionEditorScreen.svelte");
 
-interface Call {
-  method: string;
-  path: string;
-  body: unknown;
-}
-
-// The browser's fetch is the boundary: client, state and components run for real.
-function serve(answer: (call: Call) => Response) {
-  const calls: Call[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const call = {
-        method: init?.method ?? "GET",
-        path: new URL(String(input), "http://localhost").pathname,
-        body: typeof init?.body === "string" ? JSON.parse(init.body) : undefined,
-      };
-      calls.push(call);
-      return answer(call);
-    }),
-  );
-  return calls;
-}
+type Call = ApiCall;
+const serve = (answer: (call: Call) => Response) => stubApi(answer);
 
 function fieldOf(label: string, rule: HTMLElement): HTMLInputElement {
   return within(rule).getByLabelText(label) as HTMLInputElement;

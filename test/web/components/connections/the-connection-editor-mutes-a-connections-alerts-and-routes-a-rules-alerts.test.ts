@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeAlertRule, makeChannel, makeConnectionDetail, page } from "../../factories";
+import { jsonResponse, makeAlertRule, makeChannel, makeConnectionDetail, page, stubApi, type ApiCall } from "../../factories";
 import type { Connection } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {
@@ -14,41 +14,28 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-interface Call {
-  method: string;
-  path: string;
-  body: unknown;
-}
+type Call = ApiCall;
 
 const slack = makeChannel({ name: "Ops Slack", kind: "slack", config: {} });
 const pager = makeChannel({ name: "On-call PagerDuty" });
 
 // Stands in for the API: the rules and channels, the connection's routes, and the two PUTs answered as the server does.
 function serve(connection: Connection, rules = [makeAlertRule(slack), makeAlertRule(slack, { connection_ids: ["conn_elsewhere"] })]): Call[] {
-  const calls: Call[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-      const path = new URL(String(input), "http://localhost").pathname;
-      const method = init?.method ?? "GET";
-      const body: unknown = typeof init?.body === "string" ? JSON.parse(init.body) : undefined;
-      calls.push({ method, path, body });
-      if (method === "GET" && path === "/api/alerts/rules") return jsonResponse(page(rules));
-      if (method === "GET" && path === "/api/alerts/channels") return jsonResponse(page([slack, pager]));
-      if (method === "GET" && path === `/api/connections/${connection.id}/alert-routes`) return jsonResponse({ data: [] });
-      if (method === "PUT" && path === `/api/connections/${connection.id}/alerts-mute`) {
-        return jsonResponse({ connection_id: connection.id, alerts_muted_until: (body as { until: string | null }).until });
-      }
-      if (method === "PUT" && path === `/api/connections/${connection.id}/alert-routes`) {
-        const routes = (body as { routes: Array<{ rule_id: string; channel_id: string }> }).routes;
-        return jsonResponse({
-          data: routes.map((r) => ({ ...r, channel_name: pager.name, channel_kind: pager.kind, created_at: "2026-12-06T09:00:00.000Z" })),
-        });
-      }
-      throw new Error(`unexpected request ${method} ${path}`);
-    }),
-  );
-  return calls;
+  return stubApi(({ method, path, body }) => {
+    if (method === "GET" && path === "/api/alerts/rules") return jsonResponse(page(rules));
+    if (method === "GET" && path === "/api/alerts/channels") return jsonResponse(page([slack, pager]));
+    if (method === "GET" && path === `/api/connections/${connection.id}/alert-routes`) return jsonResponse({ data: [] });
+    if (method === "PUT" && path === `/api/connections/${connection.id}/alerts-mute`) {
+      return jsonResponse({ connection_id: connection.id, alerts_muted_until: (body as { until: string | null }).until });
+    }
+    if (method === "PUT" && path === `/api/connections/${connection.id}/alert-routes`) {
+      const routes = (body as { routes: Array<{ rule_id: string; channel_id: string }> }).routes;
+      return jsonResponse({
+        data: routes.map((r) => ({ ...r, channel_name: pager.name, channel_kind: pager.kind, created_at: "2026-12-06T09:00:00.000Z" })),
+      });
+    }
+    throw new Error(`unexpected request ${method} ${path}`);
+  });
 }
 
 const puts = (calls: Call[]) => calls.filter((call) => call.method === "PUT");
