@@ -61,6 +61,8 @@ interface Fixtures {
   runId: string;
   // A credential whose only run is pending, to cancel in bulk.
   pendingCredentialId: string;
+  // An oauth2_refresh_token credential with an authorize URL, to Connect.
+  connectableCredentialId: string;
 }
 
 // Disabled, so no run status change ever turns into a delivery the dispatcher retries in the background.
@@ -81,9 +83,15 @@ async function makeFixtures(): Promise<Fixtures> {
     { connection_id: connection.id, connection_name: connection.name, status: "failed" },
   ]);
   const pendingCredential = await createCredential({ scheme: "bearer", secret: "fuzz-secret-0002" });
+  const connectable = await createCredential({
+    scheme: "oauth2_refresh_token",
+    config: { token_url: `${SANDBOX}/oauth/token`, client_id: "fuzz", authorize_url: `${SANDBOX}/oauth/authorize` },
+    secret: "fuzz-secret-0003",
+  });
   await makeRun({ credential_id: pendingCredential.id, status: "pending" });
   return {
     pendingCredentialId: pendingCredential.id,
+    connectableCredentialId: connectable.id,
     tag: unique("fuzz"),
     credentialId: credential.id,
     connectionId: connection.id,
@@ -97,6 +105,8 @@ async function makeFixtures(): Promise<Fixtures> {
 // Junk meets real ids only on the configuration routes: an empty object is a valid alert PATCH or
 // rotate-secret body, so there it would change a fixture. Templates must reach the handler: all ids real.
 function concretePath(path: string, f: Fixtures, reach: "configuration" | "every"): string {
+  // Connect takes an empty object too, and would start an authorization: templates only.
+  if (path === "/api/credentials/{id}/connect") return path.replace("{id}", reach === "every" ? f.connectableCredentialId : "fuzz-nonexistent");
   const ids: Array<[prefix: string, id: string]> = [
     ["/api/credentials/{id}", f.credentialId],
     ["/api/connections/{id}", f.connectionId],
@@ -139,6 +149,8 @@ function validBody(method: string, path: string, f: Fixtures): ValidBody | null 
       return { body: { serial: "F-1" } };
     case "POST /api/credentials/{id}/test-auth":
       return { body: { url: `${SANDBOX}/api/devices/F-1` } };
+    case "POST /api/credentials/{id}/connect":
+      return { body: {} };
     case "PUT /api/settings":
       return { body: { retention: { plan: "custom", custom_days: 10 } } };
     case "POST /api/tokens":
@@ -283,10 +295,17 @@ describe.each(writeRoutes)("$method $path", { timeout: 30_000 }, ({ method, path
     expect(template, "no valid body for this route: add one to validBody").not.toBeNull();
     const { body: valid, typed = paths(valid) } = template!;
     const before = await snapshot();
-    const wrongType = fc
-      .tuple(fc.constantFrom(...typed), fc.jsonValue())
-      .filter(([at, value]) => value !== null && kind(value) !== kind(valueAt(valid, at)))
-      .map(([at, value]) => JSON.stringify(corrupt(valid, at, value)));
+    // An empty object has no field to give the wrong type: the body itself is of another kind instead.
+    const wrongType =
+      typed.length === 0
+        ? fc
+            .jsonValue()
+            .filter((value) => value !== null && kind(value) !== kind(valid))
+            .map((value) => JSON.stringify(value))
+        : fc
+            .tuple(fc.constantFrom(...typed), fc.jsonValue())
+            .filter(([at, value]) => value !== null && kind(value) !== kind(valueAt(valid, at)))
+            .map(([at, value]) => JSON.stringify(corrupt(valid, at, value)));
     // A list of free-form records has no unknown field.
     const unknownField = Array.isArray(valid) ? [] : [fc.jsonValue().map((value) => JSON.stringify({ ...valid, zz_not_a_field: value }))];
     const text = JSON.stringify(valid);

@@ -14,6 +14,8 @@ const ROUTE_ROLES: Record<string, MinRole> = {
   "GET /api/health": "public",
   "GET /api/openapi.json": "public",
   "GET /api/docs": "public",
+  // A provider sends the person's browser back here without a token: the single-use state names the credential.
+  "GET /api/oauth/callback": "public",
   // The live feed and the agent endpoint read, like the rest of the API.
   "GET /api/live": "viewer",
   "POST /mcp": "viewer",
@@ -30,6 +32,8 @@ const ROUTE_ROLES: Record<string, MinRole> = {
   "POST /api/credentials/{id}/connections/order": "admin",
   // Test authentication sends one GET and changes nothing: an operator's check, like test lookup.
   "POST /api/credentials/{id}/test-auth": "operator",
+  // Connect gives the credential a new refresh token: configuration.
+  "POST /api/credentials/{id}/connect": "admin",
 
   "GET /api/connections": "viewer",
   "GET /api/connections/{id}": "viewer",
