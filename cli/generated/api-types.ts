@@ -1584,6 +1584,20 @@ export interface components {
                  * @example execute-api
                  */
                 service: string;
+                /**
+                 * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time).
+                 * @example arn:aws:iam::123456789012:role/outbound-sync
+                 */
+                role_arn?: string;
+                /** @description role_arn: the external id the role's trust policy asks for (sts:ExternalId). */
+                external_id?: string;
+                /** @description role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out. */
+                session_name?: string;
+                /**
+                 * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out.
+                 * @example https://sts.eu-west-1.amazonaws.com/
+                 */
+                sts_url?: string;
             };
         };
         /** @description null until a refresh token is given: runs then fail at their first token. */
@@ -1755,6 +1769,20 @@ export interface components {
                  * @example execute-api
                  */
                 service: string;
+                /**
+                 * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time).
+                 * @example arn:aws:iam::123456789012:role/outbound-sync
+                 */
+                role_arn?: string;
+                /** @description role_arn: the external id the role's trust policy asks for (sts:ExternalId). */
+                external_id?: string;
+                /** @description role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out. */
+                session_name?: string;
+                /**
+                 * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out.
+                 * @example https://sts.eu-west-1.amazonaws.com/
+                 */
+                sts_url?: string;
             };
             /** @description Write-only: the bearer token, basic password, API key, OAuth2 client secret or AWS secret access key. Stored encrypted; responses show only `secret_hint`. */
             secret: string;
@@ -2675,6 +2703,20 @@ export interface components {
                      * @example execute-api
                      */
                     service: string;
+                    /**
+                     * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time).
+                     * @example arn:aws:iam::123456789012:role/outbound-sync
+                     */
+                    role_arn?: string;
+                    /** @description role_arn: the external id the role's trust policy asks for (sts:ExternalId). */
+                    external_id?: string;
+                    /** @description role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out. */
+                    session_name?: string;
+                    /**
+                     * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out.
+                     * @example https://sts.eu-west-1.amazonaws.com/
+                     */
+                    sts_url?: string;
                 };
                 secret: components["schemas"]["ConfigSecretRef"];
                 /** @description The entry's previous name (a connection's: among its credential's connections, by the credential's name in this document). While no entry has the new name yet, the entry with this name is renamed (its id, history, secret and references kept) instead of deleted and created again; after that it is ignored. Never exported. */

@@ -33,7 +33,7 @@ import {
   updateCredentialBodySchema,
   type CredentialConfig,
 } from "../schemas/credentials";
-import { OAUTH2_SCHEMES, type CredentialScheme } from "../engine/credential-auth";
+import type { CredentialScheme } from "../engine/credential-auth";
 import { privateKeyIssue } from "../engine/jwt-assertion";
 
 export const credentials = createRouter();
@@ -280,23 +280,35 @@ async function checkSecret(scheme: CredentialScheme, config: CredentialConfig, s
 }
 
 function checkConfigUrls(env: Env, scheme: CredentialScheme, config: CredentialConfig): void {
-  if (!OAUTH2_SCHEMES.has(scheme) || !("token_url" in config)) return;
   // The authorize URL is where a person's browser is sent with the client id: held to the same rules.
-  const urls: Array<[string, string]> = [["config.token_url", config.token_url]];
-  if ("authorize_url" in config && config.authorize_url) urls.push(["config.authorize_url", config.authorize_url]);
+  const urls: Array<[string, string]> = [];
+  for (const field of ["token_url", "authorize_url", "sts_url"] as const) {
+    const url = (config as Record<string, unknown>)[field];
+    if (typeof url === "string" && url !== "") urls.push([`config.${field}`, url]);
+  }
   const issues = outboundUrlIssues(urls, outboundUrlPolicy(env));
   if (issues.length > 0) throw validationError(issues);
 }
 
 // The client secret is sent to the token URL, so pointing it at another host (scheme, host or port) without
-// giving the secret again would let whoever can edit settings, but never read secrets, collect it there.
-// Other settings (client_id, scope, an API key's header name) change what is sent, not where.
+// giving the secret again would let whoever can edit settings, but never read secrets, collect it there. So is an
+// AssumeRole signed with the secret access key to the STS endpoint (replayed to AWS within 15 minutes, it gives the
+// role's keys). Other settings (client_id, scope, an API key's header name) change what is sent, not where.
 function movedTokenHost(before: Record<string, unknown>, after: CredentialConfig): string | null {
-  if (!("token_url" in after) || typeof before.token_url !== "string") return null;
-  const from = originOf(before.token_url);
-  const to = originOf(after.token_url);
-  if (from === to) return null;
-  return `the token URL moves to another host (${from ?? "?"} → ${to ?? "?"}); send the secret again to confirm it may go there`;
+  for (const [field, words] of [
+    ["token_url", "the token URL"],
+    ["sts_url", "the STS endpoint"],
+  ] as const) {
+    const next = (after as Record<string, unknown>)[field];
+    const was = before[field];
+    if (typeof was !== "string" && typeof next !== "string") continue;
+    // Left out, the STS endpoint is AWS's own for the region.
+    const from = typeof was === "string" ? originOf(was) : "AWS";
+    const to = typeof next === "string" ? originOf(next) : "AWS";
+    if (from === to || (field === "token_url" && (typeof was !== "string" || typeof next !== "string"))) continue;
+    return `${words} moves to another host (${from ?? "?"} → ${to ?? "?"}); send the secret again to confirm it may go there`;
+  }
+  return null;
 }
 
 function originOf(url: string): string | null {

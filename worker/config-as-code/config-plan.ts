@@ -46,7 +46,7 @@ function urlIssues(env: Env, desired: DesiredConfig): FieldIssue[] {
     urls.push(...contractUrls(entry.config).map(([path, url]): [string, string] => [`connections[${i}].${path}`, url])),
   );
   desired.credentials?.forEach((entry, i) => {
-    for (const field of ["token_url", "authorize_url"] as const) {
+    for (const field of ["token_url", "authorize_url", "sts_url"] as const) {
       const url = (entry.config as Record<string, unknown>)[field];
       if (typeof url === "string" && url !== "") urls.push([`credentials[${i}].config.${field}`, url]);
     }

@@ -150,6 +150,7 @@ function secretMustFollow(step: Step<object>): boolean {
     (field) =>
       field.path === "scheme" ||
       field.path === "config.token_url" ||
+      field.path === "config.sts_url" ||
       field.path === "kind" ||
       // A private key must be given again to sign with another algorithm, and a client switching between a secret
       // and a key (private_key_jwt) needs the new kind of secret.

@@ -2,6 +2,7 @@ import { AwsV4Signer } from "aws4fetch";
 import { EngineError, type JobFailure } from "./errors";
 import type { HeaderMap, HttpClientOptions, RequestAttempt } from "./http-client";
 import type { EngineRuntime } from "./runtime";
+import { assumeRole, type AssumableRole, type AssumedKeys } from "./aws-assume-role";
 import { cachedToken, requestToken, TOKEN_REQUEST_HEADERS, type CachedToken, type TokenGrant } from "./token-request";
 import { sha256Hex } from "../../shared/sha256";
 import {
@@ -83,6 +84,8 @@ export type CredentialAuth =
       secret_access_key: string;
       region: string;
       service: string;
+      // Requests are then signed with the role's temporary keys, assumed with the user's (cross-account access).
+      role?: AssumableRole;
     };
 
 export interface CredentialAuthOptions {
@@ -185,7 +188,7 @@ export function createCredentialHeaders(auth: CredentialAuth, options: Credentia
     case "oauth2_refresh_token":
       return oauth2Headers(keptTokens(auth.tokens, options), [], options);
     case "aws_sigv4":
-      return sigv4Headers(auth, options.runtime);
+      return sigv4Headers(auth, options);
   }
 }
 
@@ -492,33 +495,69 @@ const PAYLOAD_HASH_SERVICES = new Set(["s3", "aoss"]);
 // Each attempt is signed afresh (its own X-Amz-Date), over the method, URL, the request's own headers and a hash
 // of its body; the secret access key itself never leaves. Content-Type and a few others are left unsigned, as
 // aws4fetch leaves them, which AWS accepts.
-function sigv4Headers(auth: SigV4Auth, runtime: Pick<EngineRuntime, "now">): CredentialHeaders {
+function sigv4Headers(auth: SigV4Auth, options: CredentialAuthOptions): CredentialHeaders {
+  const { runtime } = options;
   // Signing keys derived per day, region and service, as aws4fetch caches them.
   const cache = new Map<string, ArrayBuffer>();
+  const seen = [auth.secret_access_key];
+  const keys = assumedKeys(auth, options, (assumed) => seen.push(assumed.secret_access_key, assumed.session_token));
   return {
     headers: async (request) => {
       if (request === undefined) throw new TypeError("an AWS Signature V4 credential signs a request: give it one");
       // The body's own hash, never UNSIGNED-PAYLOAD: a body altered in transit is then refused.
       const payloadHash: HeaderMap = PAYLOAD_HASH_SERVICES.has(auth.service) ? { "x-amz-content-sha256": await sha256Hex(request.body ?? "") } : {};
+      const signing = keys === null ? null : await keys();
       const signer = new AwsV4Signer({
         method: request.method,
         url: request.url,
         headers: { ...request.headers, ...payloadHash },
         body: request.body ?? "",
-        accessKeyId: auth.access_key_id,
-        secretAccessKey: auth.secret_access_key,
+        accessKeyId: signing?.access_key_id ?? auth.access_key_id,
+        secretAccessKey: signing?.secret_access_key ?? auth.secret_access_key,
+        ...(signing === null ? {} : { sessionToken: signing.session_token }),
         region: auth.region,
         service: auth.service,
         cache,
         datetime: new Date(runtime.now()).toISOString().replace(/[:-]|\.\d{3}/g, ""),
       });
       const signed = (await signer.sign()).headers;
-      return { authorization: signed.get("authorization")!, "x-amz-date": signed.get("x-amz-date")!, ...payloadHash };
+      const token = signed.get("x-amz-security-token");
+      return {
+        authorization: signed.get("authorization")!,
+        "x-amz-date": signed.get("x-amz-date")!,
+        ...(token === null ? {} : { "x-amz-security-token": token }),
+        ...payloadHash,
+      };
     },
-    secrets: () => [auth.secret_access_key],
+    secrets: () => [...seen],
     refreshable: false,
     invalidate: () => undefined,
     tokenInfo: () => null,
     assertionInfo: () => null,
+  };
+}
+
+// Temporary keys are renewed this long before they expire, so a request never leaves signed with stale ones.
+const ASSUMED_KEYS_MARGIN_MS = 5 * 60_000;
+
+// A role's temporary keys, assumed once and shared by concurrent requests until they near their expiry; null for a
+// credential that signs with the user's own keys.
+function assumedKeys(auth: SigV4Auth, options: CredentialAuthOptions, learnt: (keys: AssumedKeys) => void): (() => Promise<AssumedKeys>) | null {
+  const role = auth.role;
+  if (role === undefined) return null;
+  let held: AssumedKeys | null = null;
+  let inflight: Promise<AssumedKeys> | null = null;
+  return () => {
+    if (held !== null && options.runtime.now() < held.expires_at - ASSUMED_KEYS_MARGIN_MS) return Promise.resolve(held);
+    inflight ??= assumeRole(auth, role, options)
+      .then((keys) => {
+        learnt(keys);
+        held = keys;
+        return keys;
+      })
+      .finally(() => {
+        inflight = null;
+      });
+    return inflight;
   };
 }

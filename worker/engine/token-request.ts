@@ -21,7 +21,20 @@ export interface TokenGrant {
   // refresh token a provider rotated, or a code it redeemed, is refused the second time (and rotation with reuse
   // detection revokes the whole grant).
   resend: "any" | "rate_limited";
+  // What the endpoint is called in messages; "OAuth2 token endpoint" when not given.
+  what?: string;
+  // The answer as logged, when it holds secrets a JSON token response would not name (AWS STS's XML).
+  maskAnswer?: (text: string) => string;
 }
+
+// An answer as the endpoint gave it, for a caller reading it its own way.
+export interface Answered {
+  status: number;
+  text: string;
+  retryAfterMs: number | null;
+}
+
+export type ReadAnswer<T> = (answered: Answered, grant: TokenGrant, where: string, attempt: number, now: number) => T;
 
 export interface TokenRequestOptions {
   runtime: Pick<EngineRuntime, "fetch" | "now" | "sleep">;
@@ -62,20 +75,24 @@ export function cachedToken(token: string, tokenType: string, expiresAt: number,
   return { header: `${scheme} ${token}`, token, type: scheme, expiresAt, expiryStated };
 }
 
-interface Answered {
-  status: number;
-  text: string;
-  retryAfterMs: number | null;
+// The grant is made again for each attempt, so an assertion is never sent twice (a provider may refuse a jti it saw).
+export function requestToken(make: () => Promise<TokenGrant>, options: TokenRequestOptions, onGrant?: (grant: TokenGrant) => void): Promise<TokenAnswer> {
+  return postWithRetries(make, options, tokenOf, onGrant);
 }
 
-// The grant is made again for each attempt, so an assertion is never sent twice (a provider may refuse a jti it saw).
-export async function requestToken(make: () => Promise<TokenGrant>, options: TokenRequestOptions, onGrant?: (grant: TokenGrant) => void): Promise<TokenAnswer> {
+// A form POST to an endpoint that issues credentials, sent again after a blip as the grant allows, read by `read`.
+export async function postWithRetries<T>(
+  make: () => Promise<TokenGrant>,
+  options: TokenRequestOptions,
+  read: ReadAnswer<T>,
+  onGrant?: (grant: TokenGrant) => void,
+): Promise<T> {
   const { runtime } = options;
   let reason: RequestRetryReason | null = null;
   for (let attempt = 1; ; attempt++) {
     const grant = await make();
     onGrant?.(grant);
-    const where = `OAuth2 token endpoint ${describeRequest("POST", grant.token_url).replace(/^POST /, "")}`;
+    const where = `${grant.what ?? "OAuth2 token endpoint"} ${describeRequest("POST", grant.token_url).replace(/^POST /, "")}`;
     const last = attempt >= TOKEN_ATTEMPTS;
     let answered: Answered;
     try {
@@ -95,7 +112,7 @@ export async function requestToken(make: () => Promise<TokenGrant>, options: Tok
       await runtime.sleep(delay);
       continue;
     }
-    return tokenOf(answered, grant, where, attempt, runtime.now());
+    return read(answered, grant, where, attempt, runtime.now());
   }
 }
 
@@ -148,7 +165,8 @@ async function sendOnce(grant: TokenGrant, options: TokenRequestOptions, where: 
       report({ status, error: errorMessage(error), response_headers: loggedResponseHeaders(response.headers), response_body: null });
       throw error;
     }
-    report({ status, error: null, response_headers: loggedResponseHeaders(response.headers), response_body: maskTokenResponse(body.text) });
+    const shown = (grant.maskAnswer ?? maskTokenResponse)(body.text);
+    report({ status, error: null, response_headers: loggedResponseHeaders(response.headers), response_body: shown });
     return { status, text: body.text, retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), runtime.now()) };
   } catch (error) {
     if (error instanceof EngineError) throw error;
@@ -213,7 +231,7 @@ function tokenOf({ status, text }: Answered, grant: TokenGrant, where: string, a
   return { ...cachedToken(fields.access_token, type, now + lifetime, stated), refreshToken };
 }
 
-function tries(attempt: number): string {
+export function tries(attempt: number): string {
   return attempt > 1 ? ` (attempt ${attempt} of ${TOKEN_ATTEMPTS})` : "";
 }
 

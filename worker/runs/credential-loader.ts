@@ -66,14 +66,31 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
         ...(text("certificate_thumbprint") ? { certificate_thumbprint: text("certificate_thumbprint")! } : {}),
       };
     }
-    case "aws_sigv4":
+    case "aws_sigv4": {
+      const roleArn = text("role_arn");
+      const stsUrl = text("sts_url");
+      // The signed AssumeRole goes there, good for 15 minutes: checked under this deployment's rules first.
+      const unsafe = stsUrl === undefined ? null : unsafeUrlError([[`STS endpoint of credential "${stored.name}"`, stsUrl]], outboundUrlPolicy(env));
+      if (unsafe !== null) throw unsafe;
+      const externalId = text("external_id");
       return {
         scheme: "aws_sigv4",
         access_key_id: text("access_key_id") ?? "",
         secret_access_key: secret,
         region: text("region") ?? "",
         service: text("service") ?? "",
+        ...(roleArn === undefined
+          ? {}
+          : {
+              role: {
+                role_arn: roleArn,
+                session_name: text("session_name") ?? "outbound-sync",
+                ...(externalId ? { external_id: externalId } : {}),
+                ...(stsUrl ? { sts_url: stsUrl } : {}),
+              },
+            }),
       };
+    }
     case "oauth2_jwt_bearer": {
       const tokenUrl = text("token_url") ?? "";
       // The signed assertion goes there: it is a credential for the minutes it lives.

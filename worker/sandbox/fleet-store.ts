@@ -29,6 +29,10 @@ export class FleetStore {
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_assertions (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
     // Refresh tokens issued or taken: live, spent (rotated away) or revoked. The knob's own token is live until here.
     this.sql.exec("CREATE TABLE IF NOT EXISTS fleet_refresh_tokens (token TEXT PRIMARY KEY, state TEXT NOT NULL)");
+    // Temporary keys AssumeRole issued, until they expire.
+    this.sql.exec(
+      "CREATE TABLE IF NOT EXISTS fleet_sts_sessions (access_key_id TEXT PRIMARY KEY, secret TEXT NOT NULL, session_token TEXT NOT NULL, expires_at INTEGER NOT NULL)",
+    );
     // Authorization codes until they are redeemed (once) or expire, with what the redemption must match.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS fleet_auth_codes (
       code TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL, challenge TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
@@ -44,6 +48,7 @@ export class FleetStore {
       this.sql.exec("DELETE FROM fleet_assertions");
       this.sql.exec("DELETE FROM fleet_refresh_tokens");
       this.sql.exec("DELETE FROM fleet_auth_codes");
+      this.sql.exec("DELETE FROM fleet_sts_sessions");
       if (!options.keepConfig) this.sql.exec("DELETE FROM fleet_meta WHERE key = 'config'");
       for (const device of demoFleetDevices()) {
         this.sql.exec("INSERT INTO fleet_devices (serial, id, body) VALUES (?, ?, ?)", device.serial, device.id, JSON.stringify(device));
@@ -182,6 +187,36 @@ export class FleetStore {
       )
       .toArray()[0];
     return row === undefined || row.expires_at <= nowMs ? null : { client_id: row.client_id, redirect_uri: row.redirect_uri, challenge: row.challenge };
+  }
+
+  issueStsSession(ttlMs: number, nowMs: number): { access_key_id: string; secret: string; session_token: string; expires_at: number } {
+    const session = {
+      access_key_id: `ASIA${randomHex().slice(0, 16).toUpperCase()}`,
+      secret: randomHex() + randomHex().slice(0, 8),
+      session_token: `IQoJb3JpZ2luX2Vj${randomHex()}${randomHex()}`,
+      expires_at: nowMs + ttlMs,
+    };
+    this.sql.exec("DELETE FROM fleet_sts_sessions WHERE expires_at <= ?", nowMs);
+    this.sql.exec(
+      "INSERT INTO fleet_sts_sessions (access_key_id, secret, session_token, expires_at) VALUES (?, ?, ?, ?)",
+      session.access_key_id,
+      session.secret,
+      session.session_token,
+      session.expires_at,
+    );
+    return session;
+  }
+
+  stsSession(accessKeyId: string, nowMs: number): { secret: string; session_token: string } | null {
+    return (
+      this.sql
+        .exec<{ secret: string; session_token: string }>(
+          "SELECT secret, session_token FROM fleet_sts_sessions WHERE access_key_id = ? AND expires_at > ?",
+          accessKeyId,
+          nowMs,
+        )
+        .toArray()[0] ?? null
+    );
   }
 
   // A new grant's first refresh token.

@@ -7,6 +7,7 @@ import type { FleetStore } from "./fleet-store";
 import { buildPageResponse, parsePageRequest, startOf, type PageRequest, type PageSlice } from "./paging";
 import { createOAuthRoutes } from "./oauth";
 import { sigv4Issue } from "./aws-sigv4";
+import { assumedRoleIssue, createStsRoutes } from "./aws-sts";
 import { createReceiverRoutes } from "./receiver";
 import { sandboxConfigPatchSchema, type SandboxConfig } from "./sandbox-config";
 import { SOURCE_EXPORT_MEDIA_TYPES, sourceExportBody, type SourceExportFormat } from "./source-export";
@@ -60,6 +61,10 @@ export function createSandboxRoutes(options: SandboxRoutesOptions): Hono {
   app.route(
     "/oauth",
     createOAuthRoutes(store, config, () => Date.parse(now())),
+  );
+  app.route(
+    "/sts",
+    createStsRoutes(store, config, () => Date.parse(now())),
   );
 
   // Behaviour knobs and counters: never throttled, never behind the demo auth token.
@@ -245,7 +250,11 @@ function destinationKnobs(store: FleetStore, config: () => SandboxConfig, sleep:
     const n = store.bump("requests");
     if (knobs.latency_ms > 0) await sleep(knobs.latency_ms);
     if (knobs.aws_sigv4 !== null) {
-      const refused = await sigv4Issue(c.req.raw, await c.req.text(), knobs.aws_sigv4, Date.parse(now()));
+      const body = await c.req.text();
+      const refused =
+        knobs.aws_sigv4.role_arn === undefined
+          ? await sigv4Issue(c.req.raw, body, knobs.aws_sigv4, Date.parse(now()))
+          : await assumedRoleIssue(c.req.raw, body, knobs.aws_sigv4, store, Date.parse(now()));
       if (refused !== null) {
         store.bump("unauthorized");
         return c.json({ message: refused }, 403);
@@ -477,7 +486,7 @@ function describeEndpoints(): Record<string, unknown> {
       "GET /sandbox/_stats?serial=&top=",
       "POST /sandbox/_reset?keep_config=true",
       "POST /sandbox/oauth/token (client credentials and refresh tokens when the oauth knob is set, JWT bearer assertions when oauth_jwt is) | POST /sandbox/oauth/_revoke | POST /sandbox/oauth/_revoke_refresh | GET /sandbox/oauth/_refresh_tokens",
-      "aws_sigv4 knob: /api and /xml take only requests signed with AWS Signature V4 under its key, region and service",
+      "aws_sigv4 knob: /api and /xml take only requests signed with AWS Signature V4 under its key, region and service (with role_arn: only the role's temporary keys from POST /sandbox/sts)",
       "POST /sandbox/_receiver/{name} (webhook receiver) | GET lists requests | PUT /sandbox/_receiver/{name}/_script",
     ],
   };

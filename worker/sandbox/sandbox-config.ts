@@ -46,6 +46,12 @@ export const sandboxConfigSchema = z.strictObject({
       secret_access_key: z.string().min(1).max(128),
       region: z.string().min(1).max(50),
       service: z.string().min(1).max(64),
+      // When set, POST /sandbox/sts lets this key assume the role (with the external id, when one is set), and /api
+      // and /xml take only requests signed with the role's temporary keys and session token, as a role's resource
+      // policy would allow.
+      role_arn: z.string().min(1).max(2048).optional(),
+      external_id: z.string().min(1).max(1224).optional(),
+      session_ttl_s: z.number().int().min(1).max(43_200).optional(),
     })
     .nullable(),
 });

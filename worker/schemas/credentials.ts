@@ -134,6 +134,29 @@ export const CREDENTIAL_CONFIG_SCHEMAS = {
       .string()
       .regex(/^[a-z0-9-]{2,64}$/, "is an AWS service's signing name, e.g. execute-api, lambda, es")
       .openapi({ example: "execute-api", description: "The signing name: execute-api (API Gateway), lambda (function URLs), es (OpenSearch), appsync." }),
+    role_arn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "is an IAM role ARN, e.g. arn:aws:iam::123456789012:role/outbound-sync")
+      .optional()
+      .openapi({
+        example: "arn:aws:iam::123456789012:role/outbound-sync",
+        description:
+          "A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time).",
+      }),
+    external_id: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, "is 2–1224 letters, digits or + = , . @ : / - _")
+      .optional()
+      .openapi({ description: "role_arn: the external id the role's trust policy asks for (sts:ExternalId)." }),
+    session_name: z
+      .string()
+      .regex(/^[\w+=,.@-]{2,64}$/, "is 2–64 letters, digits or + = , . @ - _")
+      .optional()
+      .openapi({ description: "role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out." }),
+    sts_url: z.string().min(1).max(2000).optional().openapi({
+      example: "https://sts.eu-west-1.amazonaws.com/",
+      description: "role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out.",
+    }),
   }),
 } as const satisfies Record<CredentialScheme, z.ZodType>;
 
