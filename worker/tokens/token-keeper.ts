@@ -48,6 +48,7 @@ interface Unsaved {
 export class TokenKeeper extends DurableObject<Env> {
   private kept: Kept | null = null;
   private unsaved: Unsaved | null = null;
+  private storageRead = false;
   private queue: Promise<unknown> = Promise.resolve();
 
   async token(credentialId: string, request: KeeperRequest): Promise<KeptTokenAnswer> {
@@ -146,7 +147,11 @@ export class TokenKeeper extends DurableObject<Env> {
 
   // The rotated refresh token reaches D1 or the run is told; it stays here to be saved by the next call meanwhile.
   private async saveUnsaved(): Promise<void> {
-    this.unsaved ??= (await this.ctx.storage.get<Unsaved>(UNSAVED_KEY)) ?? null;
+    // Read from storage once per life of this object: after that, memory and storage agree.
+    if (!this.storageRead) {
+      this.unsaved ??= (await this.ctx.storage.get<Unsaved>(UNSAVED_KEY)) ?? null;
+      this.storageRead = true;
+    }
     const pending = this.unsaved;
     if (pending === null) return;
     let failure: unknown = null;

@@ -1,4 +1,6 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
+import { sealCredentialSecret } from "../../../worker/auth/credential-secrets";
+import { createOutboundFetch } from "../../../worker/sandbox/outbound-fetch";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Credential } from "../../../worker/schemas/credentials";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
@@ -85,6 +87,30 @@ describe("an OAuth2 refresh-token credential", () => {
     const tokens = new Set(retried.map((answer) => (answer.ok ? answer.token.token : answer.error.message)));
     expect(tokens.size).toBe(1);
     expect(await refreshTokens()).toEqual({ live: 1, spent: 11, revoked: 0 });
+  });
+
+  it("rotated by the provider just before the keeper was evicted is saved from the keeper's storage, never sent again", SLOW, async () => {
+    const { credentialId } = await refreshCredential();
+    // The provider answered the keeper's refresh with a new token; the keeper put it in its storage and then died
+    // before D1 had it.
+    const answer = await createOutboundFetch(env)("http://localhost/sandbox/oauth/token", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: GRANTED, client_id: CLIENT.client_id, client_secret: CLIENT.client_secret }),
+    });
+    const rotated = ((await answer.json()) as { refresh_token: string }).refresh_token;
+    const sent = (await env.LEDGER.prepare("SELECT refresh_ciphertext FROM credentials WHERE id = ?1")
+      .bind(credentialId)
+      .first<{ refresh_ciphertext: string }>())!.refresh_ciphertext;
+    const next = await sealCredentialSecret(env, credentialId, "oauth2_refresh_token", {}, rotated, "refresh_token");
+    const keeper = tokenKeeperStub(env, credentialId);
+    await runInDurableObject(keeper, async (_instance, state) => state.storage.put("unsaved_refresh_token", { credentialId, sent, next }));
+
+    const done = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "dry" })).id);
+    expect(done.status).toBe("completed");
+    // The stale token never went out again: no reuse detected, the rotated one was used and replaced in turn.
+    expect(await refreshTokens()).toEqual({ live: 1, spent: 2, revoked: 0 });
+    expect((await credentialOf(credentialId)).refresh_token!.rotated_at).not.toBeNull();
   });
 
   it("that the provider no longer takes fails the run, says so on the credential, and works again once given a new one", SLOW, async () => {
