@@ -1585,7 +1585,7 @@ export interface components {
                  */
                 service: string;
                 /**
-                 * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time).
+                 * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time). Empty: none.
                  * @example arn:aws:iam::123456789012:role/outbound-sync
                  */
                 role_arn?: string;
@@ -1594,7 +1594,7 @@ export interface components {
                 /** @description role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out. */
                 session_name?: string;
                 /**
-                 * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out.
+                 * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out or empty.
                  * @example https://sts.eu-west-1.amazonaws.com/
                  */
                 sts_url?: string;
@@ -1770,7 +1770,7 @@ export interface components {
                  */
                 service: string;
                 /**
-                 * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time).
+                 * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time). Empty: none.
                  * @example arn:aws:iam::123456789012:role/outbound-sync
                  */
                 role_arn?: string;
@@ -1779,7 +1779,7 @@ export interface components {
                 /** @description role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out. */
                 session_name?: string;
                 /**
-                 * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out.
+                 * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out or empty.
                  * @example https://sts.eu-west-1.amazonaws.com/
                  */
                 sts_url?: string;
@@ -2704,7 +2704,7 @@ export interface components {
                      */
                     service: string;
                     /**
-                     * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time).
+                     * @description A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time). Empty: none.
                      * @example arn:aws:iam::123456789012:role/outbound-sync
                      */
                     role_arn?: string;
@@ -2713,7 +2713,7 @@ export interface components {
                     /** @description role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out. */
                     session_name?: string;
                     /**
-                     * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out.
+                     * @description role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out or empty.
                      * @example https://sts.eu-west-1.amazonaws.com/
                      */
                     sts_url?: string;

@@ -299,10 +299,10 @@ function movedTokenHost(before: Record<string, unknown>, after: CredentialConfig
     ["token_url", "the token URL"],
     ["sts_url", "the STS endpoint"],
   ] as const) {
-    const next = (after as Record<string, unknown>)[field];
-    const was = before[field];
+    // Left out or empty, the STS endpoint is AWS's own for the region.
+    const next = (after as Record<string, unknown>)[field] || undefined;
+    const was = before[field] || undefined;
     if (typeof was !== "string" && typeof next !== "string") continue;
-    // Left out, the STS endpoint is AWS's own for the region.
     const from = typeof was === "string" ? originOf(was) : "AWS";
     const to = typeof next === "string" ? originOf(next) : "AWS";
     if (from === to || (field === "token_url" && (typeof was !== "string" || typeof next !== "string"))) continue;

@@ -67,8 +67,9 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
       };
     }
     case "aws_sigv4": {
-      const roleArn = text("role_arn");
-      const stsUrl = text("sts_url");
+      // "" is a cleared setting.
+      const roleArn = text("role_arn") || undefined;
+      const stsUrl = text("sts_url") || undefined;
       // The signed AssumeRole goes there, good for 15 minutes: checked under this deployment's rules first.
       const unsafe = stsUrl === undefined ? null : unsafeUrlError([[`STS endpoint of credential "${stored.name}"`, stsUrl]], outboundUrlPolicy(env));
       if (unsafe !== null) throw unsafe;
@@ -84,7 +85,7 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
           : {
               role: {
                 role_arn: roleArn,
-                session_name: text("session_name") ?? "outbound-sync",
+                session_name: text("session_name") || "outbound-sync",
                 ...(externalId ? { external_id: externalId } : {}),
                 ...(stsUrl ? { sts_url: stsUrl } : {}),
               },

@@ -52,6 +52,14 @@ export const refreshTokenSchema = z
       "Write-only, oauth2_refresh_token: the refresh token the provider issued when the app was authorized. Stored encrypted; when the provider rotates it, the new one replaces it. Responses show only `refresh_token.hint`.",
   });
 
+// An optional setting that, when given, matches; "" clears it, as for the other optional settings.
+function optionalMatching(pattern: RegExp, message: string) {
+  return z
+    .string()
+    .refine((value) => value === "" || pattern.test(value), message)
+    .optional();
+}
+
 // Non-secret settings per scheme. Each is strict, so a secret put in `config` by mistake is refused, not stored.
 export const CREDENTIAL_CONFIG_SCHEMAS = {
   none: z.strictObject({}),
@@ -134,28 +142,23 @@ export const CREDENTIAL_CONFIG_SCHEMAS = {
       .string()
       .regex(/^[a-z0-9-]{2,64}$/, "is an AWS service's signing name, e.g. execute-api, lambda, es")
       .openapi({ example: "execute-api", description: "The signing name: execute-api (API Gateway), lambda (function URLs), es (OpenSearch), appsync." }),
-    role_arn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "is an IAM role ARN, e.g. arn:aws:iam::123456789012:role/outbound-sync")
-      .optional()
-      .openapi({
-        example: "arn:aws:iam::123456789012:role/outbound-sync",
-        description:
-          "A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time).",
-      }),
-    external_id: z
-      .string()
-      .regex(/^[\w+=,.@:/-]{2,1224}$/, "is 2–1224 letters, digits or + = , . @ : / - _")
-      .optional()
-      .openapi({ description: "role_arn: the external id the role's trust policy asks for (sts:ExternalId)." }),
-    session_name: z
-      .string()
-      .regex(/^[\w+=,.@-]{2,64}$/, "is 2–64 letters, digits or + = , . @ - _")
-      .optional()
-      .openapi({ description: "role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out." }),
-    sts_url: z.string().min(1).max(2000).optional().openapi({
+    role_arn: optionalMatching(
+      /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+      "is an IAM role ARN, e.g. arn:aws:iam::123456789012:role/outbound-sync",
+    ).openapi({
+      example: "arn:aws:iam::123456789012:role/outbound-sync",
+      description:
+        "A role (usually in the destination's account) to assume with the IAM user's key: requests are then signed with the role's temporary keys (AWS STS AssumeRole, an hour at a time). Empty: none.",
+    }),
+    external_id: optionalMatching(/^[\w+=,.@:/-]{2,1224}$/, "is 2–1224 letters, digits or + = , . @ : / - _").openapi({
+      description: "role_arn: the external id the role's trust policy asks for (sts:ExternalId).",
+    }),
+    session_name: optionalMatching(/^[\w+=,.@-]{2,64}$/, "is 2–64 letters, digits or + = , . @ - _").openapi({
+      description: "role_arn: the role session's name, as CloudTrail shows it; outbound-sync when left out.",
+    }),
+    sts_url: z.string().max(2000).optional().openapi({
       example: "https://sts.eu-west-1.amazonaws.com/",
-      description: "role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out.",
+      description: "role_arn: the STS endpoint; the region's own (https://sts.<region>.amazonaws.com/) when left out or empty.",
     }),
   }),
 } as const satisfies Record<CredentialScheme, z.ZodType>;

@@ -64,5 +64,12 @@ describe("an aws_sigv4 credential", () => {
       body: { config: { sts_url: "https://sts.elsewhere.example/" }, secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
     });
     expect(confirmed.status).toBe(200);
+
+    // Cleared as the other optional settings are, with "": back to AWS's own STS, so the secret again.
+    const cleared = await call<Credential>("PATCH", `/api/credentials/${created.body.id}`, {
+      body: { config: { role_arn: "", external_id: "", session_name: "", sts_url: "" }, secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.config).toEqual({ ...CONFIG, role_arn: "", external_id: "", session_name: "", sts_url: "" });
   });
 });
