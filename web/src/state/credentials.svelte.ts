@@ -29,6 +29,11 @@ export interface CredentialDraft {
   access_key_id: string;
   region: string;
   service: string;
+  // aws_sigv4, optional: a role the IAM user assumes; the other three matter only with it.
+  role_arn: string;
+  external_id: string;
+  session_name: string;
+  sts_url: string;
   key_id: string;
   algorithm: JwtAlgorithm;
   // oauth2_refresh_token takes only two of the client authentications.
@@ -83,6 +88,10 @@ export function emptyCredentialDraft(): CredentialDraft {
     access_key_id: "",
     region: "",
     service: "execute-api",
+    role_arn: "",
+    external_id: "",
+    session_name: "",
+    sts_url: "",
     key_id: "",
     algorithm: "RS256",
     refresh_client_auth: "basic",
@@ -115,8 +124,19 @@ export function credentialDraftOf(credential: Credential): CredentialDraft {
         certificate_thumbprint: certificate_thumbprint ?? "",
       };
     }
-    case "aws_sigv4":
-      return { ...draft, ...credential.config };
+    case "aws_sigv4": {
+      const { access_key_id, region, service, role_arn, external_id, session_name, sts_url } = credential.config;
+      return {
+        ...draft,
+        access_key_id,
+        region,
+        service,
+        role_arn: role_arn ?? "",
+        external_id: external_id ?? "",
+        session_name: session_name ?? "",
+        sts_url: sts_url ?? "",
+      };
+    }
     case "oauth2_jwt_bearer": {
       const { token_url, issuer, subject, audience, scope, key_id, algorithm } = credential.config;
       return { ...draft, token_url, issuer, subject: subject ?? "", audience: audience ?? "", scope: scope ?? "", key_id: key_id ?? "", algorithm };
@@ -154,7 +174,20 @@ function configOf(draft: CredentialDraft): Record<string, string> {
           : {}),
       };
     case "aws_sigv4":
-      return { access_key_id: draft.access_key_id.trim(), region: draft.region.trim(), service: draft.service.trim() };
+      return {
+        access_key_id: draft.access_key_id.trim(),
+        region: draft.region.trim(),
+        service: draft.service.trim(),
+        // The role's settings go with the role only, as the form shows them.
+        ...(draft.role_arn.trim() === ""
+          ? {}
+          : {
+              role_arn: draft.role_arn.trim(),
+              ...optional("external_id", draft.external_id),
+              ...optional("session_name", draft.session_name),
+              ...optional("sts_url", draft.sts_url),
+            }),
+      };
     case "oauth2_jwt_bearer":
       return {
         token_url: draft.token_url.trim(),
@@ -211,6 +244,9 @@ export function credentialBody(draft: CredentialDraft): CreateCredentialBody {
   const refreshToken = refreshTokenOf(draft);
   return (refreshToken === undefined ? body : { ...body, refresh_token: refreshToken }) as CreateCredentialBody;
 }
+
+// An AWS role session's name when none is given, as the worker's credential loader names it.
+export const DEFAULT_SESSION_NAME = "outbound-sync";
 
 // Only what changed: a blank secret keeps the stored one; a cleared optional setting is sent as "" to clear it.
 export function credentialChanges(credential: Credential, draft: CredentialDraft): UpdateCredentialBody {

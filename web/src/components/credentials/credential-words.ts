@@ -23,7 +23,7 @@ export const SCHEME_HINTS: Record<CredentialScheme, string> = {
   oauth2_refresh_token:
     "An app a person authorized once at the provider (HubSpot, Salesforce, Xero, QuickBooks, Google). The refresh token is traded for access tokens at the token URL; when the provider rotates it, the new one is saved.",
   aws_sigv4:
-    "Every request is signed with the IAM user's secret access key (API Gateway with IAM auth, Lambda function URLs, OpenSearch); the key itself is never sent.",
+    "Every request is signed with the IAM user's secret access key (API Gateway with IAM auth, Lambda function URLs, OpenSearch); the key itself is never sent. With a role ARN, the user assumes that role (cross-account access) and requests are signed with its temporary keys instead.",
 };
 
 export const SECRET_LABELS: Record<CredentialScheme, string> = {
