@@ -1,6 +1,7 @@
 import type { CredentialScheme } from "../engine/credential-auth";
 import { privateKeyHintSource, privateKeyIssue, type JwtAlgorithm } from "../engine/jwt-assertion";
-import { encryptSecret, SECRET_BINDINGS, secretHint, type SecretsEnv } from "./secrets";
+import { EngineError } from "../engine/errors";
+import { decryptSecret, encryptSecret, SECRET_BINDINGS, secretHint, StoredSecretError, type SecretsEnv } from "./secrets";
 
 // As the credential schema's secret field allows.
 const ONE_LINE_SECRET_MAX_CHARS = 4096;
@@ -41,4 +42,17 @@ export async function sealCredentialSecret(
   }
   const shown = usesPrivateKey(scheme, config) ? privateKeyHintSource(secret) : secret;
   return { ciphertext: await encryptSecret(env, secret, SECRET_BINDINGS.credential(credentialId)), hint: secretHint(shown) };
+}
+
+// A sealed field of a credential, opened for the requests it authenticates; one that no longer opens (sealed for
+// another row or field, or altered) fails what needs it, saying which field to give again.
+export async function openCredentialSecret(env: SecretsEnv, credential: { name: string }, ciphertext: string, binding: string, what: string): Promise<string> {
+  return decryptSecret(env, ciphertext, binding).catch((error: unknown) => {
+    if (!(error instanceof StoredSecretError)) throw error;
+    throw new EngineError({
+      code: "auth_failed",
+      message: `Credential "${credential.name}": its stored ${what} cannot be decrypted (it was sealed for another credential or field, or altered)`,
+      hint: `Give the credential's ${what} again on the Credentials page`,
+    });
+  });
 }

@@ -86,6 +86,12 @@ export async function getStoredCredential(db: D1Database, id: string): Promise<S
   };
 }
 
+// A setting of a stored credential that is text, or undefined.
+export function configText(stored: Pick<StoredCredential, "config">, key: string): string | undefined {
+  const value = stored.config[key];
+  return typeof value === "string" ? value : undefined;
+}
+
 export type CredentialWriteOutcome = { status: "ok"; credential: Credential } | { status: "name_taken" } | { status: "not_found" };
 
 export async function insertCredential(db: D1Database, id: string, write: CredentialWrite, now: number): Promise<CredentialWriteOutcome> {

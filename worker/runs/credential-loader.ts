@@ -1,9 +1,10 @@
-import { decryptSecret, SECRET_BINDINGS, StoredSecretError } from "../auth/secrets";
+import { openCredentialSecret } from "../auth/credential-secrets";
+import { SECRET_BINDINGS } from "../auth/secrets";
 import { outboundUrlPolicy, unsafeUrlError } from "../auth/url-safety";
 import type { CredentialAuth } from "../engine/credential-auth";
 import { EngineError } from "../engine/errors";
 import type { Env } from "../env";
-import { getStoredCredential } from "../ledger/credentials";
+import { configText, getStoredCredential } from "../ledger/credentials";
 import { keeperTokenSource } from "../tokens/keeper-source";
 
 // The run's credential with its secret decrypted, held only in memory for the job's requests.
@@ -26,16 +27,8 @@ export async function loadCredentialAuth(env: Env, credentialId: string): Promis
       hint: "Set the credential's secret on the Credentials page",
     });
   }
-  const secret = await decryptSecret(env, stored.secretCiphertext, SECRET_BINDINGS.credential(stored.id)).catch((error: unknown) => {
-    if (!(error instanceof StoredSecretError)) throw error;
-    throw new EngineError({
-      code: "auth_failed",
-      message: `Credential "${stored.name}": its stored secret cannot be decrypted (it was sealed for another credential or field, or altered)`,
-      hint: "Enter the credential's secret again on the Credentials page",
-    });
-  });
-  const config = stored.config;
-  const text = (key: string): string | undefined => (typeof config[key] === "string" ? (config[key] as string) : undefined);
+  const secret = await openCredentialSecret(env, stored, stored.secretCiphertext, SECRET_BINDINGS.credential(stored.id), "secret");
+  const text = (key: string): string | undefined => configText(stored, key);
   switch (stored.scheme) {
     case "bearer":
       return { scheme: "bearer", token: secret };

@@ -1,6 +1,5 @@
-import { decryptSecret, encryptSecret, SECRET_BINDINGS, StoredSecretError } from "../auth/secrets";
-import { sealCredentialSecret } from "../auth/credential-secrets";
-import { outboundUrlPolicy, unsafeUrlError } from "../auth/url-safety";
+import { encryptSecret, SECRET_BINDINGS } from "../auth/secrets";
+import { openCredentialSecret, sealCredentialSecret } from "../auth/credential-secrets";
 import { redeemAuthorizationCode } from "../engine/credential-auth";
 import { EngineError } from "../engine/errors";
 import { base64Url } from "../engine/jwt-assertion";
@@ -13,6 +12,7 @@ import { connectRefreshToken, insertConnectState, takeConnectState } from "../le
 import { log } from "../observability/log";
 import { outboundFetch } from "../outbound";
 import { sha256Hex } from "../../shared/sha256";
+import { refreshClientOf } from "./refresh-client";
 
 // Long enough to sign in at the provider and approve; an abandoned authorization is then forgotten.
 export const CONNECT_STATE_TTL_MS = 10 * 60_000;
@@ -84,18 +84,10 @@ export async function finishConnect(
 }
 
 async function redeem(env: Env, stored: StoredCredential, stateHash: string, sealedVerifier: string, redirectUri: string, code: string): Promise<string> {
-  const text = (key: string): string => (typeof stored.config[key] === "string" ? (stored.config[key] as string) : "");
-  const unsafe = unsafeUrlError([[`token URL of credential "${stored.name}"`, text("token_url")]], outboundUrlPolicy(env));
-  if (unsafe !== null) throw unsafe;
-  const open = async (ciphertext: string, binding: string, what: string) =>
-    decryptSecret(env, ciphertext, binding).catch((error: unknown) => {
-      if (!(error instanceof StoredSecretError)) throw error;
-      throw new EngineError({ code: "auth_failed", message: `The ${what} cannot be decrypted`, hint: `Give the ${what} again and connect again` });
-    });
-  const clientSecret = await open(stored.secretCiphertext ?? "", SECRET_BINDINGS.credential(stored.id), "client secret");
-  const verifier = await open(sealedVerifier, SECRET_BINDINGS.connectVerifier(stateHash), "authorization's PKCE verifier");
+  const client = await refreshClientOf(env, stored);
+  const verifier = await openCredentialSecret(env, stored, sealedVerifier, SECRET_BINDINGS.connectVerifier(stateHash), "authorization's PKCE verifier");
   const { refresh_token } = await redeemAuthorizationCode(
-    { token_url: text("token_url"), client_id: text("client_id"), client_secret: clientSecret, client_auth: text("client_auth") === "body" ? "body" : "basic" },
+    client,
     { code, code_verifier: verifier, redirect_uri: redirectUri },
     { runtime: createSystemRuntime({ fetch: outboundFetch(env) }) },
   );

@@ -1,16 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
-import { sealCredentialSecret } from "../auth/credential-secrets";
-import { decryptSecret, SECRET_BINDINGS, StoredSecretError } from "../auth/secrets";
-import { outboundUrlPolicy, unsafeUrlError } from "../auth/url-safety";
+import { openCredentialSecret, sealCredentialSecret } from "../auth/credential-secrets";
+import { SECRET_BINDINGS } from "../auth/secrets";
 import { redeemRefreshToken, type IssuedAccessToken, type KeptTokenAnswer } from "../engine/credential-auth";
 import type { CachedToken } from "../engine/token-request";
 import { EngineError } from "../engine/errors";
 import type { RequestAttempt } from "../engine/http-client";
 import { createSystemRuntime } from "../engine/runtime";
 import type { Env } from "../env";
-import { getStoredCredential, recordRefreshOutcome, rotateRefreshToken, type SealedSecret, type StoredCredential } from "../ledger/credentials";
+import { configText, getStoredCredential, recordRefreshOutcome, rotateRefreshToken, type SealedSecret, type StoredCredential } from "../ledger/credentials";
 import { log } from "../observability/log";
 import { outboundFetch } from "../outbound";
+import { refreshClientOf } from "./refresh-client";
 
 export interface KeeperRequest {
   rejected: string | null;
@@ -98,32 +98,21 @@ export class TokenKeeper extends DurableObject<Env> {
 
   private async refresh(stored: StoredCredential, attempts: RequestAttempt[]): Promise<{ token: CachedToken; savedAs: string | null }> {
     const sent = stored.refreshCiphertext;
-    if (sent === null || stored.secretCiphertext === null) {
+    if (sent === null) {
       throw new EngineError({
         code: "auth_failed",
-        message: `Credential "${stored.name}" has no ${sent === null ? "refresh token" : "client secret"} yet`,
+        message: `Credential "${stored.name}" has no refresh token yet`,
         hint: "Connect the credential or give its refresh token on the Credentials page",
       });
     }
-    const text = (key: string): string | undefined => (typeof stored.config[key] === "string" ? (stored.config[key] as string) : undefined);
-    const tokenUrl = text("token_url") ?? "";
-    // The refresh token and client secret go there: checked under this deployment's rules before each refresh.
-    const unsafe = unsafeUrlError([[`token URL of credential "${stored.name}"`, tokenUrl]], outboundUrlPolicy(this.env));
-    if (unsafe !== null) throw unsafe;
-    const clientSecret = await this.open(stored, stored.secretCiphertext, SECRET_BINDINGS.credential(stored.id), "client secret");
-    const refreshToken = await this.open(stored, sent, SECRET_BINDINGS.credentialRefreshToken(stored.id), "refresh token");
-    const scope = text("scope");
+    // Checked before each refresh: the token URL under this deployment's rules, the client secret still opening.
+    const client = await refreshClientOf(this.env, stored);
+    const refreshToken = await openCredentialSecret(this.env, stored, sent, SECRET_BINDINGS.credentialRefreshToken(stored.id), "refresh token");
+    const scope = configText(stored, "scope");
     let answer: Awaited<ReturnType<typeof redeemRefreshToken>>;
     try {
       answer = await redeemRefreshToken(
-        {
-          token_url: tokenUrl,
-          client_id: text("client_id") ?? "",
-          client_secret: clientSecret,
-          client_auth: text("client_auth") === "body" ? "body" : "basic",
-          refresh_token: refreshToken,
-          ...(scope ? { scope } : {}),
-        },
+        { ...client, refresh_token: refreshToken, ...(scope ? { scope } : {}) },
         { runtime: createSystemRuntime({ fetch: outboundFetch(this.env) }), onAttempt: (attempt) => attempts.push(attempt) },
       );
     } catch (error) {
@@ -172,17 +161,6 @@ export class TokenKeeper extends DurableObject<Env> {
       code: "auth_failed",
       message: "The provider rotated the credential's refresh token and the new one could not be saved to the ledger yet",
       hint: "Run again: the new refresh token is kept by the credential's token keeper and saved before its next token request",
-    });
-  }
-
-  private async open(stored: StoredCredential, ciphertext: string, binding: string, what: string): Promise<string> {
-    return decryptSecret(this.env, ciphertext, binding).catch((error: unknown) => {
-      if (!(error instanceof StoredSecretError)) throw error;
-      throw new EngineError({
-        code: "auth_failed",
-        message: `Credential "${stored.name}": its stored ${what} cannot be decrypted (it was sealed for another credential or field, or altered)`,
-        hint: `Give the credential's ${what} again on the Credentials page`,
-      });
     });
   }
 }
