@@ -1,3 +1,4 @@
+import { screen, within } from "@testing-library/svelte";
 import { page } from "./connections";
 import { jsonResponse, stubApi, type ApiCall } from "./responses";
 import type { ConnectionSummary, Credential } from "../../../worker/schemas/types";
@@ -61,4 +62,16 @@ export function serveCredentialsApi(world: CredentialsApiWorld): CredentialsApiC
     if (answer) return answer;
     throw new Error(`unexpected request ${call.method} ${call.path}`);
   });
+}
+
+// The writes among the calls the page made.
+export const credentialWrites = (calls: CredentialsApiCall[]) => calls.filter((call) => call.method !== "GET");
+
+export async function credentialItem(name: string): Promise<HTMLElement> {
+  return (await screen.findByRole("heading", { name, level: 3 })).closest("li") as HTMLElement;
+}
+
+// The value a credential's fact list shows for a label, whitespace flattened.
+export function credentialFact(item: HTMLElement, label: string): string {
+  return within(item).getByText(label, { selector: "dt" }).nextElementSibling?.textContent?.replace(/\s+/g, " ").trim() ?? "";
 }

@@ -7,8 +7,10 @@ import {
   makeRefreshTokenCredential,
   makeRefreshTokenState,
   serveCredentialsApi,
-  type CredentialsApiCall,
   type CredentialsApiWorld,
+  credentialFact,
+  credentialItem,
+  credentialWrites,
 } from "../../factories";
 import { withRouterPerTest } from "../../factories/router";
 import { router } from "../../../../web/src/lib/router.svelte";
@@ -25,17 +27,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const writes = (calls: CredentialsApiCall[]) => calls.filter((call) => call.method !== "GET");
+const writes = credentialWrites;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const HOUR = 3_600_000;
 
-async function credentialItem(name: string): Promise<HTMLElement> {
-  return (await screen.findByRole("heading", { name, level: 3 })).closest("li") as HTMLElement;
-}
-
-function fact(item: HTMLElement, label: string): string {
-  return within(item).getByText(label, { selector: "dt" }).nextElementSibling?.textContent?.replace(/\s+/g, " ").trim() ?? "";
-}
+const fact = credentialFact;
 
 function hintOf(input: HTMLElement): string {
   const ids = (input.getAttribute("aria-describedby") ?? "").split(" ").filter((id) => id.endsWith("-hint"));

@@ -1,7 +1,7 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeCredential, serveCredentialsApi, type CredentialsApiCall, type CredentialsApiWorld } from "../../factories";
+import { credentialFact, credentialItem, credentialWrites, jsonResponse, makeCredential, serveCredentialsApi, type CredentialsApiWorld } from "../../factories";
 import type { Credential } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {
@@ -19,15 +19,9 @@ type AwsCredential = Extract<Credential, { scheme: "aws_sigv4" }>;
 const ROLE_ARN = "arn:aws:iam::123456789012:role/outbound-sync";
 const SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
-const writes = (calls: CredentialsApiCall[]) => calls.filter((call) => call.method !== "GET");
+const writes = credentialWrites;
 
-async function credentialItem(name: string): Promise<HTMLElement> {
-  return (await screen.findByRole("heading", { name, level: 3 })).closest("li") as HTMLElement;
-}
-
-function fact(item: HTMLElement, label: string): string {
-  return within(item).getByText(label, { selector: "dt" }).nextElementSibling?.textContent?.replace(/\s+/g, " ").trim() ?? "";
-}
+const fact = credentialFact;
 
 function makeAwsCredential(config: Partial<AwsCredential["config"]> = {}): AwsCredential {
   return makeCredential({

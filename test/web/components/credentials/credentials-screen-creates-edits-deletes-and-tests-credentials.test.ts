@@ -8,8 +8,10 @@ import {
   makeErrorBody,
   serveCredentialsApi as serve,
   stubModalDialogs,
-  type CredentialsApiCall as Call,
   type CredentialsApiWorld as World,
+  credentialFact,
+  credentialItem,
+  credentialWrites,
 } from "../../factories";
 import type { Credential, TestAuthResult } from "../../../../worker/schemas/types";
 
@@ -19,15 +21,9 @@ vi.hoisted(() => {
 
 const { default: CredentialsScreen } = await import("../../../../web/src/components/credentials/CredentialsScreen.svelte");
 
-const writes = (calls: Call[]) => calls.filter((call) => call.method !== "GET");
+const writes = credentialWrites;
 
-async function credentialItem(name: string): Promise<HTMLElement> {
-  return (await screen.findByRole("heading", { name, level: 3 })).closest("li") as HTMLElement;
-}
-
-function fact(item: HTMLElement, label: string): string {
-  return within(item).getByText(label, { selector: "dt" }).nextElementSibling?.textContent?.replace(/\s+/g, " ").trim() ?? "";
-}
+const fact = credentialFact;
 
 function fieldErrors(input: HTMLElement): string {
   const ids = (input.getAttribute("aria-describedby") ?? "").split(" ").filter((id) => id.endsWith("-error"));
