@@ -74,6 +74,21 @@ describe("an AWS credential with a role", () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it("asks STS at most once a minute when the keys it gives are already near their expiry by this clock", async () => {
+    let now = Date.UTC(2026, 11, 8, 9);
+    let issued = 0;
+    // A clock ten minutes ahead of AWS's: every Expiration looks five minutes away at best.
+    const server = await serve(() => ({ body: assumed(++issued, new Date(now - 5 * 60_000)) }));
+    const auth = createCredentialHeaders(roleAuth(`${server.url}/`), { runtime: createSystemRuntime({ now: () => now }) });
+    await auth.headers(REQUEST);
+    now += 30_000;
+    await auth.headers(REQUEST);
+    expect(server.requests).toHaveLength(1);
+    now += 31_000;
+    await auth.headers(REQUEST);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it("signs for us-east-1 at STS's global endpoint, whatever the credential's region", async () => {
     const server = await serve(() => ({ body: assumed(1, new Date(Date.now() + 3_600_000)) }));
     const runtime = createSystemRuntime({ fetch: (_input, init) => fetch(`${server.url}/`, init) });

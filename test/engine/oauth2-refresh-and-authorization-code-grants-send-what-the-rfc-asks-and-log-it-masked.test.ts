@@ -71,6 +71,23 @@ describe("the refresh-token grant (RFC 6749 §6)", () => {
   });
 });
 
+describe("a token endpoint answering tokens no provider issues", () => {
+  it("is refused when a token is over 16,384 characters, before it reaches a header or the ledger", async () => {
+    const huge = "x".repeat(20_000);
+    for (const body of [
+      { access_token: huge, expires_in: 60 },
+      { access_token: "at-ok", expires_in: 60, refresh_token: huge },
+    ]) {
+      const server = await serve(() => ({ body }));
+      const error = (await caught(
+        redeemRefreshToken({ ...CLIENT, token_url: `${server.url}/token`, refresh_token: "rt-1" }, { runtime: createSystemRuntime() }),
+      )) as EngineError;
+      expect(error).toMatchObject({ code: "invalid_response_shape", http_status: 200 });
+      expect(error.message).toMatch(/answered an? (access|refresh) token of 20,000 characters; at most 16,384 are taken/);
+    }
+  });
+});
+
 describe("the authorization-code grant with PKCE (RFC 7636)", () => {
   it("trades the code, verifier and redirect URI for a refresh token, and refuses an answer without one", async () => {
     let issueRefresh = true;

@@ -539,6 +539,7 @@ function sigv4Headers(auth: SigV4Auth, options: CredentialAuthOptions): Credenti
 
 // Temporary keys are renewed this long before they expire, so a request never leaves signed with stale ones.
 const ASSUMED_KEYS_MARGIN_MS = 5 * 60_000;
+const ASSUMED_KEYS_FLOOR_MS = 60_000;
 
 // A role's temporary keys, assumed once and shared by concurrent requests until they near their expiry; null for a
 // credential that signs with the user's own keys.
@@ -546,13 +547,17 @@ function assumedKeys(auth: SigV4Auth, options: CredentialAuthOptions, learnt: (k
   const role = auth.role;
   if (role === undefined) return null;
   let held: AssumedKeys | null = null;
+  let renewAt = 0;
   let inflight: Promise<AssumedKeys> | null = null;
   return () => {
-    if (held !== null && options.runtime.now() < held.expires_at - ASSUMED_KEYS_MARGIN_MS) return Promise.resolve(held);
+    if (held !== null && options.runtime.now() < renewAt) return Promise.resolve(held);
     inflight ??= assumeRole(auth, role, options)
       .then((keys) => {
         learnt(keys);
         held = keys;
+        // An Expiration already near by this clock (a clock minutes off, a short session) is not asked again for every
+        // request: at most once a minute.
+        renewAt = Math.max(keys.expires_at - ASSUMED_KEYS_MARGIN_MS, options.runtime.now() + ASSUMED_KEYS_FLOOR_MS);
         return keys;
       })
       .finally(() => {

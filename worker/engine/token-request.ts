@@ -63,6 +63,7 @@ const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
 const TOKEN_RESPONSE_MAX_BYTES = 1024 * 1024;
 // A token response without expires_in is still reused for a while rather than fetched per request.
 const DEFAULT_TOKEN_LIFETIME_MS = 5 * 60_000;
+export const MAX_TOKEN_CHARS = 16_384;
 // A token endpoint's blip (a 502, a dropped connection, a 429) is waited out this many times before the job is told.
 const TOKEN_ATTEMPTS = 3;
 const TOKEN_BACKOFF_MS = 500;
@@ -228,6 +229,21 @@ function tokenOf({ status, text }: Answered, grant: TokenGrant, where: string, a
   const stated = Number.isFinite(expiresIn) && expiresIn > 0;
   const lifetime = stated ? expiresIn * 1000 : DEFAULT_TOKEN_LIFETIME_MS;
   const refreshToken = typeof fields.refresh_token === "string" && fields.refresh_token !== "" ? fields.refresh_token : null;
+  for (const [what, token] of [
+    ["an access token", fields.access_token],
+    ["a refresh token", refreshToken ?? ""],
+  ] as const) {
+    // Real ones are a few kilobytes at most: an access token goes into every request's headers, a refresh token into
+    // the ledger and the keeper's storage.
+    if (token.length > MAX_TOKEN_CHARS) {
+      throw new EngineError({
+        code: "invalid_response_shape",
+        http_status: status,
+        message: `${where} answered ${what} of ${token.length.toLocaleString("en-US")} characters; at most ${MAX_TOKEN_CHARS.toLocaleString("en-US")} are taken`,
+        hint: "Check the credential's token URL: it should be the provider's OAuth2 token endpoint",
+      });
+    }
+  }
   return { ...cachedToken(fields.access_token, type, now + lifetime, stated), refreshToken };
 }
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CREDENTIAL_SCHEMES, OAUTH2_CLIENT_AUTH, REFRESH_CLIENT_AUTH, type CredentialScheme } from "../engine/credential-auth";
 import { JWT_ALGORITHMS, THUMBPRINT } from "../engine/jwt-assertion";
+import { MAX_TOKEN_CHARS } from "../engine/token-request";
 import { nameSchema, pageSchema, timestampSchema } from "./common";
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -44,7 +45,7 @@ const clientSecretSchema = privateKeySecretSchema.openapi({
 export const refreshTokenSchema = z
   .string()
   .min(1)
-  .max(4096)
+  .max(MAX_TOKEN_CHARS)
   .refine((s) => !/[\r\n\0\s]/.test(s), "is one word: no spaces, line breaks or NUL")
   .openapi({
     writeOnly: true,
