@@ -3224,6 +3224,25 @@ export interface components {
                     attention: "not_run_yet" | "never_succeeded" | "no_success_since";
                 }[];
             };
+            /** @description oauth2_refresh_token credentials whose runs cannot get a token until someone connects them again, by name. */
+            credentials: {
+                id: string;
+                name: string;
+                /**
+                 * @description refresh_refused: the provider refused the refresh token kept (revoked, expired, already used); not_connected: connections use it and it has no refresh token yet.
+                 * @enum {string}
+                 */
+                attention: "refresh_refused" | "not_connected";
+                /** @description The provider's refusal, as the credential keeps it. */
+                message: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the provider refused it.
+                 * @example 2026-11-22T12:34:56.000Z
+                 */
+                since: string | null;
+                connection_count: number;
+            }[];
         };
         DurationStats: {
             /** @description Completed jobs the durations are computed over. */

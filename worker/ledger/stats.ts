@@ -168,3 +168,28 @@ export async function connectionHealth(db: D1Database): Promise<ConnectionHealth
   const [rows] = await runQueries(db, [connectionHealthQuery(db)] as const);
   return rows;
 }
+
+export interface CredentialAttentionRow {
+  id: string;
+  name: string;
+  refresh_error: string | null;
+  refresh_error_at: number | null;
+  connection_count: number;
+}
+
+// Refresh-token credentials that cannot get a token: the provider refused the one kept, or none was ever given while
+// connections use the credential. Few rows: the scheme's credentials only.
+export function credentialAttentionQuery(db: D1Database): Query<CredentialAttentionRow[]> {
+  return {
+    statement: db.prepare(
+      `SELECT cr.id, cr.name, cr.refresh_error, cr.refresh_error_at,
+              (SELECT COUNT(*) FROM connections c WHERE c.credential_id = cr.id) AS connection_count
+         FROM credentials cr
+        WHERE cr.scheme = 'oauth2_refresh_token'
+          AND (cr.refresh_error IS NOT NULL
+               OR (cr.refresh_ciphertext IS NULL AND EXISTS (SELECT 1 FROM connections c WHERE c.credential_id = cr.id)))
+        ORDER BY cr.name`,
+    ),
+    read: (result) => result.results as unknown as CredentialAttentionRow[],
+  };
+}

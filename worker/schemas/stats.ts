@@ -125,6 +125,21 @@ export const statsResponseSchema = z
             "Connections with no completed live job since `since` (a dry run writes nothing, so it is no sync), oldest success first, never first of all.",
         }),
     }),
+    credentials: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          attention: z.enum(["refresh_refused", "not_connected"]).openapi({
+            description:
+              "refresh_refused: the provider refused the refresh token kept (revoked, expired, already used); not_connected: connections use it and it has no refresh token yet.",
+          }),
+          message: z.string().nullable().openapi({ description: "The provider's refusal, as the credential keeps it." }),
+          since: timestampSchema.nullable().openapi({ description: "When the provider refused it." }),
+          connection_count: z.number().int(),
+        }),
+      )
+      .openapi({ description: "oauth2_refresh_token credentials whose runs cannot get a token until someone connects them again, by name." }),
   })
   .openapi("Stats");
 export type StatsResponse = z.infer<typeof statsResponseSchema>;

@@ -1,6 +1,7 @@
 import type { ConnectionStats, DurationStats, StatsResponse } from "../schemas/stats";
 import {
   connectionHealthQuery,
+  credentialAttentionQuery,
   emptyDurations,
   emptyStatusCounts,
   recentFailuresQuery,
@@ -26,13 +27,14 @@ export interface StatsReportOptions {
 export async function buildStatsReport(db: D1Database, options: StatsReportOptions): Promise<StatsResponse> {
   const { window } = options;
   // The window's counts and durations (rollup plus edge hours) alongside one batch of the rest.
-  const [aggregate, [runCounts, failures, health, recent]] = await Promise.all([
+  const [aggregate, [runCounts, failures, health, recent, credentials]] = await Promise.all([
     windowStats(db, window, null),
     runQueries(db, [
       runCountsQuery(db, window),
       recentFailuresQuery(db, window, Math.max(options.failuresLimit, 0)),
       connectionHealthQuery(db),
       recentJobsQuery(db, Math.max(options.recentPerConnection, 0)),
+      credentialAttentionQuery(db),
     ] as const),
   ]);
   const perConnection = aggregate.perConnection;
@@ -85,6 +87,14 @@ export async function buildStatsReport(db: D1Database, options: StatsReportOptio
       since: iso(options.noSuccessSince),
       connections: withoutSuccessSince(health, options.noSuccessSince).map(withoutSuccessView),
     },
+    credentials: credentials.map((row) => ({
+      id: row.id,
+      name: row.name,
+      attention: row.refresh_error === null ? "not_connected" : "refresh_refused",
+      message: row.refresh_error,
+      since: row.refresh_error_at === null ? null : iso(row.refresh_error_at),
+      connection_count: row.connection_count,
+    })),
   };
 }
 

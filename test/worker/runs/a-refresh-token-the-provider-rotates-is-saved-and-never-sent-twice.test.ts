@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Credential } from "../../../worker/schemas/credentials";
 import { demoSourceDevices } from "../../../worker/sandbox/demo-data";
 import { tokenKeeperStub } from "../../../worker/tokens/keeper-source";
-import { call, errorOf } from "../api/config-api";
+import { call, createConnection, errorOf } from "../api/config-api";
+import type { StatsResponse } from "../../../worker/schemas/stats";
 import { configureSandbox, countersOf, demoConfig, driveRun, makeCredentialWith, resetWorld, sandbox, sandboxStats, startRun, stepRun } from "../factories";
 
 const SLOW = { timeout: 60_000 };
@@ -24,6 +25,8 @@ async function refreshCredential(clientAuth: "basic" | "body" = "basic") {
     refresh_token: GRANTED,
   });
 }
+
+const attentionOf = async (id: string) => (await call<StatsResponse>("GET", "/api/stats")).body.credentials.find((entry) => entry.id === id);
 
 type RefreshCredential = Extract<Credential, { scheme: "oauth2_refresh_token" }>;
 const credentialOf = async (id: string) => (await call<RefreshCredential>("GET", `/api/credentials/${id}`)).body;
@@ -125,12 +128,19 @@ describe("an OAuth2 refresh-token credential", () => {
     const refused = await credentialOf(credentialId);
     expect(refused.refresh_token!.error).toMatch(/invalid_grant.*revoked/);
     expect(refused.refresh_token!.error_at).not.toBeNull();
+    // The dashboard's Needs attention names it before the next run fails too.
+    expect(await attentionOf(credentialId)).toMatchObject({
+      attention: "refresh_refused",
+      message: expect.stringMatching(/invalid_grant/),
+      connection_count: 1,
+    });
 
     // The person authorizes the app again and pastes the new refresh token.
     await configureSandbox({ oauth: { ...CLIENT, refresh_token: "rt-granted-again", rotate_refresh_tokens: true } });
     const given = await call<Credential>("PATCH", `/api/credentials/${credentialId}`, { body: { refresh_token: "rt-granted-again" } });
     expect(given.status).toBe(200);
     expect((given.body as typeof refused).refresh_token).toMatchObject({ hint: "••••gain", rotated_at: null, error: null, error_at: null });
+    expect(await attentionOf(credentialId)).toBeUndefined();
     const done = await driveRun((await startRun({ credential_id: credentialId, type: "full", mode: "dry" })).id);
     expect(done.status).toBe("completed");
   });
@@ -163,6 +173,10 @@ describe("an OAuth2 refresh-token credential", () => {
     expect(tested.body.ok).toBe(false);
     expect(tested.body.error.message).toMatch(/has no refresh token yet/);
     expect(tested.body.error.hint).toMatch(/Connect/);
+    // Not connected is a problem only once a connection uses it.
+    expect(await attentionOf(created.body.id)).toBeUndefined();
+    await createConnection(created.body.id);
+    expect(await attentionOf(created.body.id)).toMatchObject({ attention: "not_connected", message: null, since: null, connection_count: 1 });
     expect(errorOf(await call("PATCH", `/api/credentials/${created.body.id}`, { body: { refresh_token: "two words" } })).details).toEqual([
       expect.objectContaining({ path: "refresh_token" }),
     ]);
