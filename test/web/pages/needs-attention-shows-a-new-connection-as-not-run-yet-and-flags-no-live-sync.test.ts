@@ -26,7 +26,7 @@ function listed(name: string, attention: AttentionReason, overrides: Partial<Lis
   };
 }
 
-function stats(withoutSuccess: Listed[]): StatsResponse {
+function stats(withoutSuccess: Listed[], credentials: StatsResponse["credentials"] = []): StatsResponse {
   const tally = { total: 0, by_status: { pending: 0, running: 0, completed: 0, failed: 0, canceled: 0 }, success_rate: null };
   const durations = { completed_jobs: 0, average_ms: null, p50_ms: null, p95_ms: null, min_ms: null, max_ms: null };
   return {
@@ -37,6 +37,7 @@ function stats(withoutSuccess: Listed[]): StatsResponse {
     failures: { count: 0, recent: [] },
     connections: [],
     without_success: { since: "2026-11-19T12:00:00.000Z", connections: withoutSuccess },
+    credentials,
   };
 }
 
@@ -80,5 +81,33 @@ describe("Needs attention on the dashboard", () => {
     ]);
     expect(rows[0]!.textContent).toContain("Never succeeded live");
     expect(rows[1]!.textContent).toContain("No live success in 3 days");
+  });
+
+  it("names a refresh-token credential the provider refused, or one never connected, above the connections", async () => {
+    serve(
+      stats(
+        [listed("Device status (JSON)", "not_run_yet")],
+        [
+          {
+            id: "cred_crm",
+            name: "CRM (HubSpot)",
+            attention: "refresh_refused",
+            message: "invalid_grant",
+            since: "2026-11-22T11:00:00.000Z",
+            connection_count: 2,
+          },
+          { id: "cred_books", name: "Books (Xero)", attention: "not_connected", message: null, since: null, connection_count: 1 },
+        ],
+      ),
+    );
+    render(DashboardPage);
+    const rows = await attentionRows();
+    expect(rows.map((row) => row.textContent?.replace(/\s+/g, " ").trim())).toEqual([
+      expect.stringMatching(/^CRM \(HubSpot\) The provider refused its refresh token: connect it again · credential of 2 connections · refused /),
+      "Books (Xero) Not connected: it has no refresh token yet · credential of 1 connection",
+      expect.stringMatching(/^Device status \(JSON\)/),
+    ]);
+    expect(within(rows[0]!).getByRole("link", { name: "CRM (HubSpot)" }).getAttribute("href")).toBe("/credentials");
+    expect(rows[0]!.dataset.tone).toBe("danger");
   });
 });

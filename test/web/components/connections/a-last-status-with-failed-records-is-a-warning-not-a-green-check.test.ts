@@ -46,6 +46,7 @@ function serve() {
     failures: { count: 0, recent: [] },
     connections: [entry(quiet.id, quiet.name, 3), entry(clean.id, clean.name, 0)],
     without_success: { since: "2026-11-19T12:00:00.000Z", connections: [] },
+    credentials: [],
   };
   stubApiRoutes(dashboardRoutes(report, [quiet, clean]));
 }
