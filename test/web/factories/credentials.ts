@@ -75,3 +75,16 @@ export async function credentialItem(name: string): Promise<HTMLElement> {
 export function credentialFact(item: HTMLElement, label: string): string {
   return within(item).getByText(label, { selector: "dt" }).nextElementSibling?.textContent?.replace(/\s+/g, " ").trim() ?? "";
 }
+
+// An empty list whose POST /api/credentials answers 201 with `created` and lists it from then on.
+export function creatingWorld(created: Credential): CredentialsApiWorld {
+  const world: CredentialsApiWorld = {
+    credentials: [],
+    answer: (call) => {
+      if (call.method !== "POST" || call.path !== "/api/credentials") return undefined;
+      world.credentials.push(created);
+      return jsonResponse(created, 201);
+    },
+  };
+  return world;
+}

@@ -1,7 +1,16 @@
 import "@testing-library/svelte/vitest";
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { credentialFact, credentialItem, credentialWrites, jsonResponse, makeCredential, serveCredentialsApi, type CredentialsApiWorld } from "../../factories";
+import {
+  credentialFact,
+  credentialItem,
+  credentialWrites,
+  jsonResponse,
+  makeCredential,
+  serveCredentialsApi,
+  type CredentialsApiWorld,
+  creatingWorld,
+} from "../../factories";
 import type { Credential } from "../../../../worker/schemas/types";
 
 vi.hoisted(() => {
@@ -51,16 +60,7 @@ function editableWorld(credential: AwsCredential): CredentialsApiWorld {
 describe("an AWS Signature V4 credential that assumes a role", () => {
   it("is created with the role ARN and external id, and the list names the role", async () => {
     const config = { access_key_id: "AKIAIOSFODNN7EXAMPLE", region: "eu-west-1", service: "execute-api", role_arn: ROLE_ARN, external_id: "fleet-7731" };
-    const world: CredentialsApiWorld = {
-      credentials: [],
-      answer: (call) => {
-        if (call.method !== "POST" || call.path !== "/api/credentials") return undefined;
-        const created = makeCredential({ name: "Partner API Gateway", scheme: "aws_sigv4", config, secret_hint: "••••EKEY" });
-        world.credentials.push(created);
-        return jsonResponse(created, 201);
-      },
-    };
-    const calls = serveCredentialsApi(world);
+    const calls = serveCredentialsApi(creatingWorld(makeCredential({ name: "Partner API Gateway", scheme: "aws_sigv4", config, secret_hint: "••••EKEY" })));
     render(CredentialsScreen);
 
     const form = await screen.findByRole("form", { name: "Create a credential" });

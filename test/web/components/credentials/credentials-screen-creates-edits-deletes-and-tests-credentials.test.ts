@@ -8,10 +8,10 @@ import {
   makeErrorBody,
   serveCredentialsApi as serve,
   stubModalDialogs,
-  type CredentialsApiWorld as World,
   credentialFact,
   credentialItem,
   credentialWrites,
+  creatingWorld,
 } from "../../factories";
 import type { Credential, TestAuthResult } from "../../../../worker/schemas/types";
 
@@ -114,15 +114,7 @@ describe("the Credentials screen", () => {
       algorithm: "ES256",
     } as const;
     const created = makeCredential({ name: "Google service account", scheme: "oauth2_jwt_bearer", config, secret_hint: "••••AQC7" });
-    const world: World = {
-      credentials: [],
-      answer: (call) => {
-        if (call.method !== "POST" || call.path !== "/api/credentials") return undefined;
-        world.credentials.push(created);
-        return jsonResponse(created, 201);
-      },
-    };
-    const calls = serve(world);
+    const calls = serve(creatingWorld(created));
     render(CredentialsScreen);
 
     const form = await screen.findByRole("form", { name: "Create a credential" });
@@ -240,15 +232,7 @@ describe("the Credentials screen", () => {
   it("creates an AWS Signature V4 credential from its key id, region and service", async () => {
     const config = { access_key_id: "AKIAIOSFODNN7EXAMPLE", region: "eu-west-1", service: "lambda" };
     const created = makeCredential({ name: "Fleet API Gateway", scheme: "aws_sigv4", config, secret_hint: "••••EKEY" });
-    const world: World = {
-      credentials: [],
-      answer: (call) => {
-        if (call.method !== "POST" || call.path !== "/api/credentials") return undefined;
-        world.credentials.push(created);
-        return jsonResponse(created, 201);
-      },
-    };
-    const calls = serve(world);
+    const calls = serve(creatingWorld(created));
     render(CredentialsScreen);
     const form = await screen.findByRole("form", { name: "Create a credential" });
     await fireEvent.input(within(form).getByLabelText("Name"), { target: { value: "Fleet API Gateway" } });
